@@ -1,0 +1,218 @@
+"""The reference storage: plain dictionaries, one writer at a time, copy on commit."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+import attrs
+
+from orderstatus_core import (
+    AdapterError,
+    CategoryQuery,
+    DuplicateOrderError,
+    Order,
+    OrderHeader,
+    OrderMatch,
+    OutboxMessage,
+    PartNumberQuery,
+    SearchCursor,
+)
+from orderstatus_core.ports import SearchQuery
+
+__all__ = ["MemoryStorage"]
+
+
+def _newest_first(order: Order) -> tuple[datetime, str]:
+    return (order.placed_at, order.number)
+
+
+class _State:
+    """What is committed. Replaced wholesale by a commit, so readers never see half of one."""
+
+    def __init__(self) -> None:
+        self.orders: dict[str, Order] = {}
+        self.by_email: dict[str, frozenset[str]] = {}
+        self.outbox: dict[str, OutboxMessage] = {}
+        self.sent: dict[str, datetime] = {}
+
+
+class _Orders:
+    def __init__(self, unit: _MemoryUnitOfWork) -> None:
+        self._unit = unit
+
+    def get(self, number: str) -> Order | None:
+        return self._unit.orders_map.get(number)
+
+    def add(self, order: Order) -> None:
+        self._unit.check_writable()
+        if order.number in self._unit.orders_map:
+            raise DuplicateOrderError(order.number)
+        self._unit.orders_map[order.number] = order
+        key = order.email.canonical
+        self._unit.by_email[key] = self._unit.by_email.get(key, frozenset()) | {order.number}
+
+    def _of(self, email_key: str) -> list[Order]:
+        numbers = self._unit.by_email.get(email_key, frozenset())
+        return sorted((self._unit.orders_map[n] for n in numbers), key=_newest_first, reverse=True)
+
+    def recent(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
+        return [
+            OrderHeader(number=o.number, placed_at=o.placed_at, email=o.email)
+            for o in self._of(email_key)[:limit]
+        ]
+
+    def search(
+        self,
+        email_key: str,
+        query: SearchQuery,
+        limit: int,
+        after: SearchCursor | None = None,
+    ) -> Sequence[OrderMatch]:
+        matches: list[OrderMatch] = []
+        for order in self._of(email_key):
+            if after is not None and _newest_first(order) >= (after.placed_at, after.number):
+                continue
+            if isinstance(query, PartNumberQuery):
+                lines = tuple(line for line in order.lines if line.part_number == query.part_number)
+            elif isinstance(query, CategoryQuery):
+                lines = tuple(
+                    line for line in order.lines if query.category.contains(line.category)
+                )
+            if lines:
+                header = OrderHeader(
+                    number=order.number, placed_at=order.placed_at, email=order.email
+                )
+                matches.append(OrderMatch(header=header, lines=lines))
+                if len(matches) == limit:
+                    break
+        return matches
+
+
+class _Outbox:
+    def __init__(self, unit: _MemoryUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, message: OutboxMessage) -> None:
+        self._unit.check_writable()
+        self._unit.outbox_map[message.message_id] = message
+
+    def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        ready = [
+            m
+            for m in self._unit.outbox_map.values()
+            if m.message_id not in self._unit.sent
+            and (m.next_attempt_at is None or m.next_attempt_at <= now)
+        ]
+        ready.sort(key=lambda m: (m.created_at, m.message_id))
+        return ready[:limit]
+
+    def mark_sent(self, message_id: str, at: datetime) -> None:
+        self._unit.check_writable()
+        if message_id in self._unit.outbox_map:
+            self._unit.sent[message_id] = at
+
+    def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
+        self._unit.check_writable()
+        message = self._unit.outbox_map.get(message_id)
+        if message is not None and message_id not in self._unit.sent:
+            self._unit.outbox_map[message_id] = attrs.evolve(
+                message, attempts=message.attempts + 1, next_attempt_at=retry_at, last_error=error
+            )
+
+    def pending_count(self) -> int:
+        return sum(1 for m in self._unit.outbox_map if m not in self._unit.sent)
+
+
+class _MemoryUnitOfWork:
+    def __init__(self, storage: MemoryStorage, write: bool) -> None:
+        self._storage = storage
+        self._write = write
+        self._open = False
+        self.orders = _Orders(self)
+        self.outbox = _Outbox(self)
+
+    def __enter__(self) -> Self:
+        if self._write:
+            self._storage._writer.acquire()
+        state = self._storage._state
+        # Copies of the top-level maps: this unit's writes stay its own until commit.
+        self.orders_map = dict(state.orders) if self._write else state.orders
+        self.by_email = dict(state.by_email) if self._write else state.by_email
+        self.outbox_map = dict(state.outbox) if self._write else state.outbox
+        self.sent = dict(state.sent) if self._write else state.sent
+        self._open = True
+        return self
+
+    def check_writable(self) -> None:
+        if not self._open:
+            raise AdapterError("the unit of work is not open")
+        if not self._write:
+            raise AdapterError("this unit of work was opened read-only (write=False)")
+
+    def commit(self) -> None:
+        self.check_writable()
+        state = _State()
+        state.orders = self.orders_map
+        state.by_email = self.by_email
+        state.outbox = self.outbox_map
+        state.sent = self.sent
+        self._storage._state = state
+        self._begin_again()
+
+    def _begin_again(self) -> None:
+        self.orders_map = dict(self.orders_map)
+        self.by_email = dict(self.by_email)
+        self.outbox_map = dict(self.outbox_map)
+        self.sent = dict(self.sent)
+
+    def rollback(self) -> None:
+        if self._open and self._write:
+            state = self._storage._state
+            self.orders_map = dict(state.orders)
+            self.by_email = dict(state.by_email)
+            self.outbox_map = dict(state.outbox)
+            self.sent = dict(state.sent)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+        self._open = False
+        if self._write:
+            self._storage._writer.release()
+
+
+class MemoryStorage:
+    """Orders and outbox in process memory. Thread-safe: one writer, many readers.
+
+    ``memory://`` opens a new, empty one.
+    """
+
+    def __init__(self) -> None:
+        self.url = "memory://"
+        self._state = _State()
+        self._writer = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str) -> MemoryStorage:
+        """``memory://``: a new, empty storage."""
+        return cls()
+
+    def unit_of_work(self, *, write: bool = False) -> _MemoryUnitOfWork:
+        """A unit of work; see :class:`orderstatus_core.UnitOfWork`."""
+        return _MemoryUnitOfWork(self, write)
+
+    def migrate(self) -> int:
+        """Nothing to migrate; the schema version is always 1."""
+        return 1
+
+    def close(self) -> None:
+        """Forget everything."""
+        self._state = _State()

@@ -1,0 +1,145 @@
+"""The entry point for storefronts: one object per store, opened from URLs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Self
+
+import pluggy
+
+from orderstatus_core.clock import SystemClock
+from orderstatus_core.model import EmailAddress
+from orderstatus_core.plugins import Hooks, get_plugin_manager
+from orderstatus_core.ports import Clock, Mailer, RateLimiter, Storage
+from orderstatus_core.services import (
+    FindOrderResult,
+    ImportReport,
+    OrderListResult,
+    RelayReport,
+    SearchPage,
+    ServiceContext,
+    find_order,
+    import_orders,
+    relay_outbox,
+    search_orders,
+    send_order_list,
+)
+
+__all__ = ["OrderStatus"]
+
+
+class OrderStatus:
+    """The Order Status & Returns area of one store.
+
+    Open it once at start-up and share it between requests (it is thread-safe as far as
+    its adapters are)::
+
+        desk = OrderStatus.open(storage="sqlite:///orders.db", mail="mailbox://./mail")
+        answer = desk.find_order("jane@example.com", "123456789", client=request_ip)
+
+    Every method answers a value; see :mod:`orderstatus_core.services` for each one's
+    rules.
+    """
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    @classmethod
+    def open(
+        cls,
+        storage: str | Storage,
+        mail: str | Mailer,
+        rate_limits: str | RateLimiter = "memory://",
+        *,
+        clock: Clock | None = None,
+        plugins: Iterable[object] = (),
+        plugin_manager: pluggy.PluginManager | None = None,
+    ) -> OrderStatus:
+        """Open the adapters named by URL (or use the given objects) and the policies in force.
+
+        ``plugins`` are registered after the installed ones, so a store's policy plugin
+        passed here overrides the defaults. An unknown URL scheme raises
+        :class:`~orderstatus_core.errors.UnknownAdapterError` naming the installed ones.
+        """
+        manager = plugin_manager or get_plugin_manager(plugins=plugins)
+        hooks = Hooks(manager)
+        registry = hooks.adapter_registry()
+        opened = registry.open_storage(storage) if isinstance(storage, str) else storage
+        try:
+            mailer = registry.open_mailer(mail) if isinstance(mail, str) else mail
+            limiter = (
+                registry.open_rate_limiter(rate_limits)
+                if isinstance(rate_limits, str)
+                else rate_limits
+            )
+        except BaseException:
+            if isinstance(storage, str):
+                opened.close()
+            raise
+        return cls(
+            ServiceContext(
+                storage=opened,
+                mailer=mailer,
+                rate_limiter=limiter,
+                clock=clock or SystemClock(),
+                policy=hooks.lookup_policy(),
+                tracking_url=hooks.tracking_url,
+            )
+        )
+
+    def find_order(self, identifier: str, order_number: str, *, client: str) -> FindOrderResult:
+        """Find an order by email or phone plus order number (masked view)."""
+        return find_order(self.context, identifier, order_number, client=client)
+
+    def send_order_list(self, email: str, *, client: str) -> OrderListResult:
+        """Order Look-Up: queue the order-list mail to the stored address."""
+        return send_order_list(self.context, email, client=client)
+
+    def search_orders(
+        self,
+        verified_email: EmailAddress,
+        *,
+        part_number: str | None = None,
+        category: str | None = None,
+        cursor: str | None = None,
+        page_size: int | None = None,
+    ) -> SearchPage:
+        """Search the orders of a verified email by part number or category."""
+        return search_orders(
+            self.context,
+            verified_email,
+            part_number=part_number,
+            category=category,
+            cursor=cursor,
+            page_size=page_size,
+        )
+
+    def relay_outbox(self, limit: int = 100) -> RelayReport:
+        """Deliver due outbox mail through the mail adapter."""
+        return relay_outbox(self.context, limit)
+
+    def import_orders(
+        self, lines: Iterable[str], progress: Callable[[int], None] | None = None
+    ) -> ImportReport:
+        """Import orders from JSON Lines, all or nothing."""
+        return import_orders(self.context, lines, progress)
+
+    def migrate(self) -> int:
+        """Bring the storage schema up to date; return its version."""
+        return self.context.storage.migrate()
+
+    def close(self) -> None:
+        """Close the storage."""
+        self.context.storage.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

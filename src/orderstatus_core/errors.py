@@ -1,0 +1,149 @@
+"""One tree of errors, rooted at :class:`OrderStatusError`.
+
+Each error also subclasses the builtin a caller would expect (``ValueError`` for bad
+input, ``LookupError`` for something missing), so ``except ValueError`` keeps working for
+code that does not know this library.
+
+Ordinary business outcomes (an order not found, a rate limit reached) are *not* errors:
+services return decision values for those (see :mod:`orderstatus_core.services`).
+Exceptions are for bad input that must stop a command and for the unexpected.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AdapterError",
+    "AdapterNameConflictError",
+    "ConflictError",
+    "CurrencyMismatchError",
+    "DuplicateOrderError",
+    "FieldTooLongError",
+    "ImportRecordError",
+    "InvalidFieldError",
+    "InvalidIdentifierError",
+    "LedgerError",
+    "MailDeliveryError",
+    "NegativeQuantityError",
+    "OrderStatusError",
+    "SchemaVersionError",
+    "UnknownAdapterError",
+    "ValidationError",
+]
+
+
+class OrderStatusError(Exception):
+    """Root of every error this library raises on purpose."""
+
+
+class ValidationError(OrderStatusError, ValueError):
+    """Input was refused. ``field`` is a dotted path to the offending value.
+
+    ``code`` is a stable, machine-readable reason a front-end can translate.
+    """
+
+    code = "invalid"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{message} @ {field}" if field else message)
+        self.field = field
+        self.message = message
+
+    def at(self, prefix: str) -> ValidationError:
+        """Return the same error with ``prefix`` put in front of its field path."""
+        field = f"{prefix}.{self.field}" if self.field else prefix
+        clone = type(self).__new__(type(self))
+        ValidationError.__init__(clone, field, self.message)
+        return clone
+
+
+class InvalidFieldError(ValidationError):
+    """A value has the wrong type, shape or characters."""
+
+
+class FieldTooLongError(ValidationError):
+    """A text value is longer than its bound (SECURITY H3)."""
+
+    code = "too_long"
+
+
+class InvalidIdentifierError(ValidationError):
+    """An email address, phone number, part number or order number is malformed."""
+
+    code = "invalid_identifier"
+
+
+class NegativeQuantityError(ValidationError):
+    """A quantity or amount that must not be negative is negative."""
+
+    code = "negative"
+
+
+class CurrencyMismatchError(ValidationError):
+    """Money in two currencies was combined, or an order mixes currencies."""
+
+    code = "currency_mismatch"
+
+
+class LedgerError(ValidationError):
+    """A quantity ledger would break an invariant of DOMAIN.md section 4.
+
+    For example more units shipped than ordered, or more returned than delivered.
+    """
+
+    code = "ledger"
+
+
+class ImportRecordError(ValidationError):
+    """A record of a JSON Lines import was refused; ``line`` is its 1-based line number."""
+
+    code = "import_record"
+
+    def __init__(self, line: int, field: str, message: str) -> None:
+        super().__init__(field, message)
+        self.line = line
+        self.args = (f"line {line}: {message} @ {field or '$'}",)
+
+
+class DuplicateOrderError(OrderStatusError, ValueError):
+    """An order with this number is already stored."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"order {number} is already stored")
+        self.number = number
+
+
+class ConflictError(OrderStatusError):
+    """A concurrent command changed the same data first; retry with fresh state (SECURITY G2)."""
+
+
+class AdapterError(OrderStatusError):
+    """An adapter failed in a way the core cannot repair (connection lost, disk full ...)."""
+
+
+class MailDeliveryError(AdapterError):
+    """The mail port could not deliver a message; the outbox keeps it pending (SECURITY A3)."""
+
+
+class SchemaVersionError(AdapterError):
+    """The database schema is older or newer than this library expects.
+
+    Run ``orderstatus migrate`` for an older one.
+    """
+
+
+class UnknownAdapterError(OrderStatusError, LookupError):
+    """No installed adapter handles the scheme of a URL.
+
+    The message names the schemes that are installed.
+    """
+
+    def __init__(self, kind: str, scheme: str, installed: list[str]) -> None:
+        names = ", ".join(f"{name}://" for name in sorted(installed)) or "none"
+        super().__init__(f"no {kind} adapter for {scheme}:// (installed: {names})")
+        self.kind = kind
+        self.scheme = scheme
+        self.installed = sorted(installed)
+
+
+class AdapterNameConflictError(OrderStatusError, ValueError):
+    """Two plugins registered an adapter of the same kind under the same scheme."""

@@ -1,0 +1,51 @@
+"""Turning mail intents into text, in the shopper's language [en, fi].
+
+Rendering happens at delivery time in the relay, so a template fix reaches mail still
+waiting in the outbox. Headers are built by the mail adapter with
+``email.message.EmailMessage`` (``policy.default``), which refuses CR and LF (SECURITY H1);
+nothing typed by a shopper reaches a header here anyway: the recipient is a stored, validated
+address and subjects are fixed text.
+"""
+
+from __future__ import annotations
+
+from orderstatus_core.ports import OrderListMail, OutboxMessage, OutgoingMail
+
+__all__ = ["LANGUAGES", "render_mail"]
+
+#: Languages with templates. Anything else falls back to English.
+LANGUAGES = ("en", "fi")
+
+_ORDER_LIST = {
+    "en": (
+        "Your recent order numbers",
+        "Hello,\n\nYou asked for the order numbers placed with this email address.\n"
+        "The most recent, newest first:\n\n{numbers}\n\n"
+        "Enter one of them with this email address on the Order Status page to see it.\n"
+        "If you did not ask for this, you can ignore this mail.\n",
+    ),
+    "fi": (
+        "Viimeisimmät tilausnumerosi",
+        "Hei,\n\nPyysit tällä sähköpostiosoitteella tehtyjen tilausten numerot.\n"
+        "Viimeisimmät, uusin ensin:\n\n{numbers}\n\n"
+        "Syötä numero ja tämä sähköpostiosoite Tilaustilanne-sivulla nähdäksesi tilauksen.\n"
+        "Jos et pyytänyt tätä, voit jättää viestin huomiotta.\n",
+    ),
+}
+
+
+def render_mail(message: OutboxMessage) -> OutgoingMail:
+    """The subject and plain-text body of an outbox message, in its language."""
+    intent = message.intent
+    if isinstance(intent, OrderListMail):
+        language = intent.language if intent.language in LANGUAGES else "en"
+        subject, body = _ORDER_LIST[language]
+        numbers = "\n".join(f"  {number}" for number in intent.order_numbers)
+        return OutgoingMail(
+            message_id=message.message_id,
+            to=intent.to.display,
+            subject=subject,
+            text=body.format(numbers=numbers),
+            language=language,
+        )
+    raise TypeError(f"no template for {type(intent).__name__}")  # pragma: no cover

@@ -1,0 +1,43 @@
+"""The domain model: pure values and aggregates, no I/O, no clock, no randomness.
+
+Imports only the standard library, attrs and :mod:`orderstatus_core.errors` (checked by
+``tests/unit/test_layering.py``).
+"""
+
+from orderstatus_core.model.identifiers import (
+    CategoryPath,
+    EmailAddress,
+    PartNumber,
+    PhoneNumber,
+    canonical_order_number,
+    category_segment_key,
+    part_number_key,
+)
+from orderstatus_core.model.money import Money
+from orderstatus_core.model.order import (
+    Address,
+    LineLedger,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Package,
+    PackedUnits,
+)
+
+__all__ = [
+    "Address",
+    "CategoryPath",
+    "EmailAddress",
+    "LineLedger",
+    "Money",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "Package",
+    "PackedUnits",
+    "PartNumber",
+    "PhoneNumber",
+    "canonical_order_number",
+    "category_segment_key",
+    "part_number_key",
+]

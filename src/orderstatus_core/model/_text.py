@@ -1,0 +1,56 @@
+"""Bounded, clean text: the one check every text field of the model goes through (SECURITY H3)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from orderstatus_core.errors import FieldTooLongError, InvalidFieldError
+
+__all__ = ["bounded_text", "check_text", "optional_bounded_text"]
+
+# Categories refused anywhere in stored text: controls (CR, LF, NUL, ESC ...), lone
+# surrogates, private-use and unassigned code points. Format characters such as
+# zero-width joiners stay allowed inside words but never make a value by themselves.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
+
+
+def check_text(field: str, value: object, max_length: int, *, allow_empty: bool = False) -> str:
+    """Return ``value`` if it is clean text within ``max_length`` code points, else raise.
+
+    Raises :class:`InvalidFieldError` for a non-string, empty or blank text, or a refused
+    character, and :class:`FieldTooLongError` for an over-long one.
+    """
+    if not isinstance(value, str):
+        raise InvalidFieldError(field, f"must be text, not {type(value).__name__}")
+    if len(value) > max_length:
+        raise FieldTooLongError(field, f"must be at most {max_length} characters")
+    if not allow_empty and not value.strip():
+        raise InvalidFieldError(field, "must not be empty")
+    # Plain printable ASCII is by far the common case; skip the per-character lookup for it.
+    if value.isascii() and value.isprintable():
+        return value
+    for char in value:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            raise InvalidFieldError(field, f"contains a refused character U+{ord(char):04X}")
+    return value
+
+
+def bounded_text(max_length: int) -> Callable[[Any, Any, Any], None]:
+    """An attrs validator that applies :func:`check_text` to a field."""
+
+    def validate(_instance: Any, attribute: Any, value: Any) -> None:
+        check_text(attribute.name, value, max_length)
+
+    return validate
+
+
+def optional_bounded_text(max_length: int) -> Callable[[Any, Any, Any], None]:
+    """Like :func:`bounded_text`, but ``None`` is allowed."""
+
+    def validate(_instance: Any, attribute: Any, value: Any) -> None:
+        if value is not None:
+            check_text(attribute.name, value, max_length)
+
+    return validate

@@ -1,0 +1,363 @@
+"""The order aggregate: lines, packages and the per-line quantity ledger.
+
+An :class:`Order` is immutable; a change makes a new one with ``attrs.evolve`` and a higher
+``version`` (optimistic concurrency, SECURITY G2). Everything that can be computed from
+other fields (the ledger's shipped and delivered counts, the status, the totals) is a
+property, never a stored field, so it can never disagree with its source.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from orderstatus_core.errors import (
+    CurrencyMismatchError,
+    InvalidFieldError,
+    LedgerError,
+    NegativeQuantityError,
+)
+from orderstatus_core.model._text import bounded_text, optional_bounded_text
+from orderstatus_core.model.identifiers import (
+    CategoryPath,
+    EmailAddress,
+    PartNumber,
+    PhoneNumber,
+    canonical_order_number,
+)
+from orderstatus_core.model.money import Money
+
+__all__ = [
+    "Address",
+    "LineLedger",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "Package",
+    "PackedUnits",
+    "utc",
+]
+
+MAX_LINES = 500
+MAX_PACKAGES = 200
+MAX_QUANTITY = 100_000
+MAX_WARRANTY_MONTHS = 1200
+
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_PACKAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def utc(value: Any) -> datetime:
+    """Return an aware ``datetime`` in UTC; refuse a naive one (its zone would be a guess)."""
+    if not isinstance(value, datetime):
+        raise InvalidFieldError("timestamp", f"must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidFieldError("timestamp", "must carry a time zone")
+    return value.astimezone(UTC)
+
+
+def _optional_utc(value: Any) -> datetime | None:
+    return None if value is None else utc(value)
+
+
+def _count(low: int, high: int = MAX_QUANTITY) -> Any:
+    def validate(_instance: Any, attribute: Any, value: Any) -> None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidFieldError(attribute.name, "must be a whole number")
+        if value < 0:
+            raise NegativeQuantityError(attribute.name, "must not be negative")
+        if not low <= value <= high:
+            raise InvalidFieldError(attribute.name, f"must be between {low} and {high}")
+
+    return validate
+
+
+def _not_negative(_instance: Any, attribute: Any, value: Money) -> None:
+    if not isinstance(value, Money):
+        raise InvalidFieldError(attribute.name, "must be Money")
+    if value.is_negative:
+        raise NegativeQuantityError(attribute.name, "must not be negative")
+
+
+def _country(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
+        raise InvalidFieldError(attribute.name, "must be an ISO 3166 code such as US")
+
+
+def _currency(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
+        raise InvalidFieldError(attribute.name, "must be an ISO 4217 code such as USD")
+
+
+@attrs.frozen
+class Address:
+    """A postal address. ``country`` is an ISO 3166-1 alpha-2 code."""
+
+    name: str = attrs.field(validator=bounded_text(100))
+    line1: str = attrs.field(validator=bounded_text(100))
+    city: str = attrs.field(validator=bounded_text(64))
+    postal_code: str = attrs.field(validator=bounded_text(16))
+    country: str = attrs.field(validator=_country)
+    line2: str | None = attrs.field(default=None, validator=optional_bounded_text(100))
+    region: str | None = attrs.field(default=None, validator=optional_bounded_text(64))
+
+
+@attrs.frozen
+class OrderLine:
+    """One part on an order: what was bought, how many, at what price.
+
+    ``cancelled`` and ``returned`` are the units taken off this line so far; shipped and
+    delivered units are counted from the order's packages.
+    """
+
+    line_no: int = attrs.field(validator=_count(1, MAX_LINES))
+    part_number: PartNumber = attrs.field(validator=attrs.validators.instance_of(PartNumber))
+    brand: str = attrs.field(validator=bounded_text(64))
+    category: CategoryPath = attrs.field(validator=attrs.validators.instance_of(CategoryPath))
+    description: str = attrs.field(validator=bounded_text(500))
+    quantity: int = attrs.field(validator=_count(1))
+    unit_price: Money = attrs.field(validator=_not_negative)
+    core_charge: Money = attrs.field(validator=_not_negative)
+    returnable: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    warranty_months: int = attrs.field(default=0, validator=_count(0, MAX_WARRANTY_MONTHS))
+    cancelled: int = attrs.field(default=0, validator=_count(0))
+    returned: int = attrs.field(default=0, validator=_count(0))
+
+    @property
+    def subtotal(self) -> Money:
+        """Price of all ordered units, cores excluded."""
+        return self.unit_price * self.quantity
+
+
+@attrs.frozen
+class PackedUnits:
+    """How many units of one line travel in a package."""
+
+    line_no: int = attrs.field(validator=_count(1, MAX_LINES))
+    quantity: int = attrs.field(validator=_count(1))
+
+
+def _package_id(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _PACKAGE_ID.fullmatch(value):
+        raise InvalidFieldError(attribute.name, "must be 1 to 32 letters, digits, - or _")
+
+
+def _units(_instance: Any, attribute: Any, value: tuple[PackedUnits, ...]) -> None:
+    if not value:
+        raise InvalidFieldError(attribute.name, "a package holds at least one unit")
+    lines = [u.line_no for u in value]
+    if len(set(lines)) != len(lines):
+        raise InvalidFieldError(attribute.name, "names a line twice")
+
+
+@attrs.frozen
+class Package:
+    """Units of one or more lines sent together from one warehouse.
+
+    A package without ``shipped_at`` is being picked and packed: its units are *in
+    processing*, which is what later decides whether a cancel is immediate.
+    """
+
+    package_id: str = attrs.field(validator=_package_id)
+    warehouse: str = attrs.field(validator=bounded_text(64))
+    units: tuple[PackedUnits, ...] = attrs.field(converter=tuple, validator=_units)
+    carrier: str | None = attrs.field(default=None, validator=optional_bounded_text(32))
+    tracking_number: str | None = attrs.field(default=None, validator=optional_bounded_text(64))
+    shipped_at: datetime | None = attrs.field(default=None, converter=_optional_utc)
+    delivered_at: datetime | None = attrs.field(default=None, converter=_optional_utc)
+
+    def __attrs_post_init__(self) -> None:
+        if self.delivered_at is not None and (
+            self.shipped_at is None or self.delivered_at < self.shipped_at
+        ):
+            raise LedgerError("delivered_at", "a package is delivered only after it ships")
+
+    def units_of(self, line_no: int) -> int:
+        """Units of line ``line_no`` in this package (0 if none)."""
+        return sum(u.quantity for u in self.units if u.line_no == line_no)
+
+
+@attrs.frozen
+class LineLedger:
+    """Where every unit of one line is. Built by :meth:`Order.ledger`; never stored.
+
+    Invariants (DOMAIN.md section 4): ``cancelled + processing + shipped <= ordered``,
+    ``delivered <= shipped``, ``returned <= delivered``.
+    """
+
+    ordered: int
+    cancelled: int
+    processing: int
+    shipped: int
+    delivered: int
+    returned: int
+
+    @property
+    def awaiting(self) -> int:
+        """Units neither cancelled nor yet in a package: free to cancel or change at once."""
+        return self.ordered - self.cancelled - self.processing - self.shipped
+
+    def problems(self) -> Iterator[str]:
+        """Yield a sentence for each broken invariant (none for a valid ledger)."""
+        if self.awaiting < 0:
+            yield (
+                f"cancelled ({self.cancelled}) + in processing ({self.processing}) + shipped "
+                f"({self.shipped}) exceed ordered ({self.ordered})"
+            )
+        if self.delivered > self.shipped:
+            yield f"delivered ({self.delivered}) exceeds shipped ({self.shipped})"
+        if self.returned > self.delivered:
+            yield f"returned ({self.returned}) exceeds delivered ({self.delivered})"
+
+
+class OrderStatus(enum.StrEnum):
+    """Where an order stands, derived from its ledger."""
+
+    PLACED = "placed"
+    PROCESSING = "processing"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+def _lines(_instance: Any, attribute: Any, value: tuple[OrderLine, ...]) -> None:
+    if not 1 <= len(value) <= MAX_LINES:
+        raise InvalidFieldError(attribute.name, f"an order has 1 to {MAX_LINES} lines")
+
+
+def _packages(_instance: Any, attribute: Any, value: tuple[Package, ...]) -> None:
+    if len(value) > MAX_PACKAGES:
+        raise InvalidFieldError(attribute.name, f"an order has at most {MAX_PACKAGES} packages")
+
+
+@attrs.frozen
+class Order:
+    """An order as the store took it, with everything that has happened to it since.
+
+    Construction checks every invariant; an ``Order`` that exists is consistent.
+    """
+
+    number: str = attrs.field(converter=canonical_order_number)
+    placed_at: datetime = attrs.field(converter=utc)
+    email: EmailAddress = attrs.field(validator=attrs.validators.instance_of(EmailAddress))
+    shipping_address: Address = attrs.field(validator=attrs.validators.instance_of(Address))
+    currency: str = attrs.field(validator=_currency)
+    lines: tuple[OrderLine, ...] = attrs.field(converter=tuple, validator=_lines)
+    shipping: Money = attrs.field(validator=_not_negative)
+    tax: Money = attrs.field(validator=_not_negative)
+    phone: PhoneNumber | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(PhoneNumber))
+    )
+    packages: tuple[Package, ...] = attrs.field(default=(), converter=tuple, validator=_packages)
+    version: int = attrs.field(default=1, validator=_count(1, 2**62))
+
+    def __attrs_post_init__(self) -> None:
+        self._check_currencies()
+        self._check_references()
+        for line in self.lines:
+            for problem in self.ledger(line.line_no).problems():
+                raise LedgerError(f"lines[{line.line_no}]", problem)
+
+    def _check_currencies(self) -> None:
+        amounts = [("shipping", self.shipping), ("tax", self.tax)]
+        for line in self.lines:
+            amounts.append((f"lines[{line.line_no}].unit_price", line.unit_price))
+            amounts.append((f"lines[{line.line_no}].core_charge", line.core_charge))
+        for field, money in amounts:
+            if money.currency != self.currency:
+                raise CurrencyMismatchError(
+                    field, f"is in {money.currency}, the order is in {self.currency}"
+                )
+
+    def _check_references(self) -> None:
+        numbers = [line.line_no for line in self.lines]
+        if len(set(numbers)) != len(numbers):
+            raise InvalidFieldError("lines", "two lines share a line_no")
+        known = set(numbers)
+        ids = [p.package_id for p in self.packages]
+        if len(set(ids)) != len(ids):
+            raise InvalidFieldError("packages", "two packages share a package_id")
+        for package in self.packages:
+            for units in package.units:
+                if units.line_no not in known:
+                    raise InvalidFieldError(
+                        f"packages[{package.package_id}]", f"names unknown line {units.line_no}"
+                    )
+            if package.shipped_at is not None and package.shipped_at < self.placed_at:
+                raise LedgerError(
+                    f"packages[{package.package_id}].shipped_at", "is before the order was placed"
+                )
+
+    def line(self, line_no: int) -> OrderLine:
+        """The line numbered ``line_no``; ``KeyError`` if there is none."""
+        for line in self.lines:
+            if line.line_no == line_no:
+                return line
+        raise KeyError(line_no)
+
+    def ledger(self, line_no: int) -> LineLedger:
+        """Where every unit of line ``line_no`` is, counted from the lines and packages."""
+        line = self.line(line_no)
+        processing = shipped = delivered = 0
+        for package in self.packages:
+            units = package.units_of(line_no)
+            if package.shipped_at is None:
+                processing += units
+            else:
+                shipped += units
+                if package.delivered_at is not None:
+                    delivered += units
+        return LineLedger(
+            ordered=line.quantity,
+            cancelled=line.cancelled,
+            processing=processing,
+            shipped=shipped,
+            delivered=delivered,
+            returned=line.returned,
+        )
+
+    @property
+    def status(self) -> OrderStatus:
+        """The order's status, derived from the ledgers of its lines."""
+        ledgers = [self.ledger(line.line_no) for line in self.lines]
+        live = sum(ledger.ordered - ledger.cancelled for ledger in ledgers)
+        shipped = sum(ledger.shipped for ledger in ledgers)
+        if live == 0:
+            return OrderStatus.CANCELLED
+        if shipped == 0:
+            return (
+                OrderStatus.PROCESSING if any(ledger.processing for ledger in ledgers) else OrderStatus.PLACED
+            )
+        if shipped < live:
+            return OrderStatus.PARTIALLY_SHIPPED
+        if sum(ledger.delivered for ledger in ledgers) < live:
+            return OrderStatus.SHIPPED
+        return OrderStatus.DELIVERED
+
+    @property
+    def subtotal(self) -> Money:
+        """Price of all ordered lines, cores, shipping and tax excluded."""
+        total = Money.zero(self.currency)
+        for line in self.lines:
+            total += line.subtotal
+        return total
+
+    @property
+    def core_charges(self) -> Money:
+        """Refundable core deposits over all ordered units."""
+        total = Money.zero(self.currency)
+        for line in self.lines:
+            total += line.core_charge * line.quantity
+        return total
+
+    @property
+    def total(self) -> Money:
+        """What the shopper paid: lines, cores, shipping and tax."""
+        return self.subtotal + self.core_charges + self.shipping + self.tax

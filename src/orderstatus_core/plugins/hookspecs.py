@@ -1,0 +1,50 @@
+"""The hook specifications: everything a plugin can contribute or override.
+
+Each hook has a typed, documented, empty body. Policy hooks are ``firstresult``: the core's
+defaults are registered as the built-in plugin (:mod:`orderstatus_core.plugins.builtin`), and
+a store's plugin overrides one by implementing it with ``tryfirst=True`` (or by returning a
+value before the built-in runs; pluggy calls later-registered plugins first).
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+from orderstatus_core.plugins.registry import AdapterRegistry
+from orderstatus_core.policies.lookup import LookupPolicy
+
+__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+
+#: The one name for the hook marker, the plugin manager and the entry-point group.
+PROJECT_NAME = "orderstatus"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+
+#: Mark a function as an implementation of an ``orderstatus_*`` hook.
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def orderstatus_register_adapters(registry: AdapterRegistry) -> None:
+    """Add this plugin's adapters to ``registry`` (``registry.add_storage("sqlite", ...)``).
+
+    Called each time a registry is built. A scheme registered twice is an error.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_lookup_policy() -> LookupPolicy | None:
+    """The rules of the guest look-up features: rate limits, list size, page sizes.
+
+    Default: :class:`~orderstatus_core.policies.lookup.LookupPolicy` with its documented
+    defaults. Return a ``LookupPolicy`` (``attrs.evolve(LookupPolicy(), ...)``) to change it.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_tracking_url(carrier: str, tracking_number: str) -> str | None:
+    """The public tracking page of a package, shown in the order view.
+
+    Default: the UPS, USPS, FedEx and DHL pages; ``None`` for other carriers. Return a URL
+    for a carrier the store uses, or ``None`` to fall through to the default.
+    """

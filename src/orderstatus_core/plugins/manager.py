@@ -1,0 +1,66 @@
+"""Building the plugin manager, and the typed facade every call goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import cast
+
+import pluggy
+
+from orderstatus_core.plugins import builtin, hookspecs
+from orderstatus_core.plugins.hookspecs import PROJECT_NAME, hookimpl
+from orderstatus_core.plugins.registry import AdapterRegistry
+from orderstatus_core.policies.lookup import LookupPolicy
+
+__all__ = ["Hooks", "get_plugin_manager", "hookimpl"]
+
+
+def get_plugin_manager(
+    load_entrypoints: bool = True,
+    blocked: Iterable[str] = (),
+    plugins: Iterable[object] = (),
+) -> pluggy.PluginManager:
+    """A plugin manager with the hook specs, the built-in defaults and the installed plugins.
+
+    ``load_entrypoints`` loads every plugin of the ``orderstatus`` entry-point group (the
+    bundled adapters are found this way too); ``blocked`` names entry points to skip;
+    ``plugins`` are registered last, so their ``firstresult`` answers win. Nothing of this
+    happens at import time.
+    """
+    manager = pluggy.PluginManager(PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    manager.register(builtin, name="orderstatus.builtin")
+    for name in blocked:
+        manager.set_blocked(name)
+    if load_entrypoints:
+        manager.load_setuptools_entrypoints(PROJECT_NAME)
+    for plugin in plugins:
+        manager.register(plugin)
+    manager.check_pending()
+    return manager
+
+
+class Hooks:
+    """A typed facade over ``manager.hook``: one method per hook, checked by mypy."""
+
+    def __init__(self, manager: pluggy.PluginManager) -> None:
+        self.manager = manager
+
+    def adapter_registry(self) -> AdapterRegistry:
+        """A registry filled by every plugin's ``orderstatus_register_adapters``."""
+        registry = AdapterRegistry()
+        self.manager.hook.orderstatus_register_adapters(registry=registry)
+        return registry
+
+    def lookup_policy(self) -> LookupPolicy:
+        """The lookup policy in force."""
+        return cast(LookupPolicy, self.manager.hook.orderstatus_lookup_policy())
+
+    def tracking_url(self, carrier: str, tracking_number: str) -> str | None:
+        """The tracking page of a package, or ``None``."""
+        return cast(
+            "str | None",
+            self.manager.hook.orderstatus_tracking_url(
+                carrier=carrier, tracking_number=tracking_number
+            ),
+        )

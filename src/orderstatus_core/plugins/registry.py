@@ -1,0 +1,107 @@
+"""The adapter registry: which adapter opens which URL scheme.
+
+Plugins fill it from their ``orderstatus_register_adapters`` hook; one plugin may add
+several adapters. Opening a URL picks the adapter by its scheme, the way database URLs
+work everywhere (``sqlite:///orders.db``, ``memory://``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from orderstatus_core.errors import AdapterNameConflictError, UnknownAdapterError
+from orderstatus_core.ports import Mailer, RateLimiter, Storage
+
+__all__ = ["AdapterRegistry", "url_scheme"]
+
+T = TypeVar("T")
+
+
+def url_scheme(url: str) -> str:
+    """The scheme of ``url`` in lower case: ``"sqlite"`` for ``"sqlite:///orders.db"``.
+
+    Raises ``ValueError`` if ``url`` has no ``scheme://`` part.
+    """
+    scheme, sep, _rest = url.partition("://")
+    if not sep or not scheme or not scheme.replace("+", "").replace("-", "").isalnum():
+        raise ValueError(f"not an adapter URL (expected scheme://...): {url[:40]!r}")
+    return scheme.lower()
+
+
+class _Openers(Generic[T]):
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._by_scheme: dict[str, Callable[[str], T]] = {}
+
+    def add(self, scheme: str, opener: Callable[[str], T]) -> None:
+        scheme = scheme.lower()
+        if scheme in self._by_scheme:
+            raise AdapterNameConflictError(
+                f"two plugins register a {self.kind} adapter for {scheme}://"
+            )
+        self._by_scheme[scheme] = opener
+
+    def open(self, url: str) -> T:
+        scheme = url_scheme(url)
+        opener = self._by_scheme.get(scheme)
+        if opener is None:
+            raise UnknownAdapterError(self.kind, scheme, list(self._by_scheme))
+        return opener(url)
+
+    def schemes(self) -> list[str]:
+        return sorted(self._by_scheme)
+
+
+class AdapterRegistry:
+    """Openers for each kind of adapter, by URL scheme.
+
+    An opener is any callable taking the whole URL and returning the adapter, usually the
+    adapter class's ``from_url``.
+
+    >>> registry = AdapterRegistry()
+    >>> registry.add_storage("memory", lambda url: ...)
+    >>> registry.storage_schemes()
+    ['memory']
+    """
+
+    def __init__(self) -> None:
+        self._storage: _Openers[Storage] = _Openers("storage")
+        self._mailers: _Openers[Mailer] = _Openers("mail")
+        self._rate_limiters: _Openers[RateLimiter] = _Openers("rate limiter")
+
+    def add_storage(self, scheme: str, opener: Callable[[str], Storage]) -> None:
+        """Offer ``opener`` for storage URLs of ``scheme``. A duplicate scheme is an error."""
+        self._storage.add(scheme, opener)
+
+    def add_mailer(self, scheme: str, opener: Callable[[str], Mailer]) -> None:
+        """Offer ``opener`` for mail URLs of ``scheme``."""
+        self._mailers.add(scheme, opener)
+
+    def add_rate_limiter(self, scheme: str, opener: Callable[[str], RateLimiter]) -> None:
+        """Offer ``opener`` for rate-limiter URLs of ``scheme``."""
+        self._rate_limiters.add(scheme, opener)
+
+    def open_storage(self, url: str) -> Storage:
+        """Open the storage at ``url``; :class:`UnknownAdapterError` names installed schemes."""
+        return self._storage.open(url)
+
+    def open_mailer(self, url: str) -> Mailer:
+        """Open the mailer at ``url``."""
+        return self._mailers.open(url)
+
+    def open_rate_limiter(self, url: str) -> RateLimiter:
+        """Open the rate limiter at ``url``."""
+        return self._rate_limiters.open(url)
+
+    def storage_schemes(self) -> list[str]:
+        """Installed storage schemes, sorted."""
+        return self._storage.schemes()
+
+    def mailer_schemes(self) -> list[str]:
+        """Installed mail schemes, sorted."""
+        return self._mailers.schemes()
+
+    def rate_limiter_schemes(self) -> list[str]:
+        """Installed rate-limiter schemes, sorted."""
+        return self._rate_limiters.schemes()

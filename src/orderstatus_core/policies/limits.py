@@ -1,0 +1,25 @@
+"""Rate-limit values shared by the lookup policy and the :class:`RateLimiter` port."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import attrs
+
+__all__ = ["Quota", "RateDecision"]
+
+
+@attrs.frozen
+class Quota:
+    """At most ``limit`` hits per ``period`` for one key (a burst of ``limit`` allowed)."""
+
+    limit: int = attrs.field(validator=attrs.validators.ge(1))
+    period: timedelta = attrs.field(validator=attrs.validators.gt(timedelta(0)))
+
+
+@attrs.frozen
+class RateDecision:
+    """The answer of a rate limiter: allowed, or refused until ``retry_at``."""
+
+    allowed: bool
+    retry_at: datetime | None = None

@@ -1,0 +1,286 @@
+"""The ports: every way the core talks to the world, as ``typing.Protocol`` classes.
+
+Adapters implement these; the core never imports an adapter. Each docstring is the
+contract an adapter must keep, and :mod:`orderstatus_core.testing` checks it
+(``StorageContract``, ``RateLimiterContract``, ``MailerContract``).
+
+Values that cross a port (:class:`OrderHeader`, :class:`OrderMatch`, :class:`OutboxMessage`
+...) are defined here too, so that an adapter depends only on this module and the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from orderstatus_core.model import CategoryPath, EmailAddress, Order, OrderLine, PartNumber
+from orderstatus_core.policies.limits import Quota, RateDecision
+
+__all__ = [
+    "CategoryQuery",
+    "Clock",
+    "MailIntent",
+    "Mailer",
+    "OrderHeader",
+    "OrderListMail",
+    "OrderMatch",
+    "OrderRepository",
+    "Outbox",
+    "OutboxMessage",
+    "OutgoingMail",
+    "PartNumberQuery",
+    "Quota",
+    "RateDecision",
+    "RateLimiter",
+    "SearchCursor",
+    "SearchQuery",
+    "Storage",
+    "UnitOfWork",
+]
+
+
+# --- values that cross the ports -------------------------------------------------------
+
+
+@attrs.frozen
+class OrderHeader:
+    """The few fields that identify an order in a list."""
+
+    number: str
+    placed_at: datetime
+    email: EmailAddress
+
+
+@attrs.frozen
+class PartNumberQuery:
+    """Lines whose part number has the same canonical key as ``part_number``."""
+
+    part_number: PartNumber
+
+
+@attrs.frozen
+class CategoryQuery:
+    """Lines in ``category`` or any category below it."""
+
+    category: CategoryPath
+
+
+#: What an order search looks for.
+SearchQuery = PartNumberQuery | CategoryQuery
+
+
+@attrs.frozen
+class SearchCursor:
+    """Where a page of search results ended: the last order's time and number.
+
+    Results are ordered newest first by ``(placed_at, number)`` descending; the next page
+    holds the orders strictly after this pair in that order.
+    """
+
+    placed_at: datetime
+    number: str
+
+
+@attrs.frozen
+class OrderMatch:
+    """One order found by a search, with the lines that matched."""
+
+    header: OrderHeader
+    lines: tuple[OrderLine, ...]
+
+
+@attrs.frozen
+class OrderListMail:
+    """Order Look-Up: mail the most recent order numbers to the address stored with them."""
+
+    to: EmailAddress
+    order_numbers: tuple[str, ...]
+    language: str = "en"
+
+
+#: A mail the core wants sent, before it is rendered. A tagged union: later mails
+#: (guest pass codes, tracking notices ...) join it.
+MailIntent = OrderListMail
+
+
+@attrs.frozen
+class OutboxMessage:
+    """A mail intent written in the same transaction as the change that caused it.
+
+    ``message_id`` is stable across retries, so a receiver can drop duplicates of an
+    at-least-once delivery (SECURITY G4).
+    """
+
+    message_id: str
+    created_at: datetime
+    intent: MailIntent
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+
+
+@attrs.frozen
+class OutgoingMail:
+    """A rendered mail, ready for the :class:`Mailer`."""
+
+    message_id: str
+    to: str
+    subject: str
+    text: str
+    language: str = "en"
+
+
+# --- the ports ---------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    """The one source of time. Services never call ``datetime.now`` themselves."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class OrderRepository(Protocol):
+    """Orders, inside one :class:`UnitOfWork`.
+
+    Every query must stay sublinear in the number of stored orders (an index per query).
+    """
+
+    def get(self, number: str) -> Order | None:
+        """The order with this canonical number, or ``None``."""
+        ...
+
+    def add(self, order: Order) -> None:
+        """Store a new order. Raises :class:`~orderstatus_core.errors.DuplicateOrderError`
+        if its number is taken. Visible to others only after commit."""
+        ...
+
+    def recent(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
+        """Up to ``limit`` orders whose email has canonical key ``email_key``.
+
+        Newest first: by ``placed_at`` descending, ties by ``number`` descending.
+        """
+        ...
+
+    def search(
+        self,
+        email_key: str,
+        query: SearchQuery,
+        limit: int,
+        after: SearchCursor | None = None,
+    ) -> Sequence[OrderMatch]:
+        """Orders of ``email_key`` with at least one line matching ``query``.
+
+        Each match carries all of that order's matching lines in ``line_no`` order. At most
+        ``limit`` orders, newest first as in :meth:`recent`, strictly after ``after``.
+        """
+        ...
+
+
+class Outbox(Protocol):
+    """Pending side effects, stored with the orders and written in the same transaction."""
+
+    def put(self, message: OutboxMessage) -> None:
+        """Queue a message. Rolled back with the unit of work (SECURITY G4)."""
+        ...
+
+    def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Up to ``limit`` unsent messages whose ``next_attempt_at`` is unset or at or
+        before ``now``, oldest ``created_at`` first."""
+        ...
+
+    def mark_sent(self, message_id: str, at: datetime) -> None:
+        """Record delivery; the message is never due again."""
+        ...
+
+    def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
+        """Record a failed attempt: ``attempts`` grows by one, due again at ``retry_at``."""
+        ...
+
+    def pending_count(self) -> int:
+        """How many messages are not yet sent."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One command's transaction: all or nothing (SECURITY G1).
+
+    Used as a context manager. Leaving the block without :meth:`commit` rolls back, and so
+    does an exception. A unit opened with ``write=False`` refuses writes with
+    :class:`~orderstatus_core.errors.AdapterError`.
+    """
+
+    @property
+    def orders(self) -> OrderRepository:
+        """The orders, as this unit sees them."""
+        ...
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox of this unit."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make every write of this unit visible at once."""
+        ...
+
+    def rollback(self) -> None:
+        """Forget every write of this unit."""
+        ...
+
+
+class Storage(Protocol):
+    """A storage backend, opened by URL through the adapter registry."""
+
+    @property
+    def url(self) -> str:
+        """The URL it was opened with, any password removed."""
+        ...
+
+    def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
+        """A new unit of work. ``write=True`` takes the write lock up front (SQLite's
+        ``BEGIN IMMEDIATE``) so that a read-then-write never deadlocks or sees stale data."""
+        ...
+
+    def migrate(self) -> int:
+        """Bring the schema to the newest version; return that version. Idempotent."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files. The storage is unusable afterwards."""
+        ...
+
+
+class Mailer(Protocol):
+    """Delivers rendered mail. Raises any exception on failure; the relay keeps the
+    message pending and retries (SECURITY A3)."""
+
+    def send(self, mail: OutgoingMail) -> None:
+        """Deliver ``mail`` or raise."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Counts hits per key, atomically (shared across threads, and across processes for
+    adapters that say so)."""
+
+    def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
+        """Count one hit on ``key`` if ``quota`` allows it.
+
+        A refused hit is not counted and says when the next one will be allowed.
+        """
+        ...

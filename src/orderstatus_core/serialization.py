@@ -1,0 +1,166 @@
+"""The one cattrs converter, and the JSON forms of the model built on it.
+
+Everything that turns model values into JSON-ready data and back goes through
+:data:`converter` (imports, the outbox, adapters that store documents). Its forms:
+
+============  ==========================================  =========================
+type          JSON                                        example
+============  ==========================================  =========================
+Money         ``"AMOUNT CURRENCY"``                       ``"24.99 USD"``
+datetime      ISO 8601 with a zone (``Z`` allowed)        ``"2026-11-01T10:00:00Z"``
+EmailAddress  the address as typed                        ``"Jane@Example.com"``
+PhoneNumber   E.164, or national for the store's region   ``"+14155552671"``
+PartNumber    as the catalogue writes it                  ``"BP-1234"``
+CategoryPath  list of segments, or ``"A › B"``            ``["Brake", "Brake Pad"]``
+============  ==========================================  =========================
+
+Unknown keys are refused, so a typo in an import file is an error, not a silent default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import cattrs
+from cattrs.preconf.json import make_converter as make_json_converter
+
+from orderstatus_core.errors import InvalidFieldError, ValidationError
+from orderstatus_core.identifiers import parse_email, parse_phone
+from orderstatus_core.model import CategoryPath, EmailAddress, Money, PartNumber, PhoneNumber
+from orderstatus_core.model.order import utc
+from orderstatus_core.ports import MailIntent, OrderListMail
+
+__all__ = [
+    "converter",
+    "dump_intent",
+    "error_path",
+    "load_intent",
+    "make_converter",
+]
+
+_MAX_TIMESTAMP_TEXT = 40
+_INTENT_KINDS: Mapping[str, type[MailIntent]] = {"order_list": OrderListMail}
+_KIND_OF: Mapping[type[MailIntent], str] = {cls: kind for kind, cls in _INTENT_KINDS.items()}
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidFieldError("", f"{what} must be text, not {type(value).__name__}")
+    return value
+
+
+def _structure_datetime(value: Any, _type: Any) -> datetime:
+    text = _text(value, "a timestamp")
+    if len(text) > _MAX_TIMESTAMP_TEXT:
+        raise InvalidFieldError("", "is not an ISO 8601 timestamp")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidFieldError("", "is not an ISO 8601 timestamp") from None
+    return utc(parsed)
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _structure_money(value: Any, _type: Any) -> Money:
+    text = _text(value, "money")
+    amount, _space, currency = text.strip().rpartition(" ")
+    if not amount:
+        raise InvalidFieldError("", 'money is written "AMOUNT CURRENCY", such as "24.99 USD"')
+    return Money(amount, currency)
+
+
+def _structure_category(value: Any, _type: Any) -> CategoryPath:
+    if isinstance(value, str):
+        return CategoryPath(value)
+    if isinstance(value, list) and all(isinstance(segment, str) for segment in value):
+        return CategoryPath(tuple(value))
+    raise InvalidFieldError("", "a category is a list of segments or text")
+
+
+def make_converter(phone_region: str = "US") -> cattrs.Converter:
+    """Build a converter with the model's JSON forms.
+
+    ``phone_region`` says how a phone number without ``+country`` is read. Most code should
+    use the shared :data:`converter` instead of building its own.
+    """
+    conv = make_json_converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(datetime, _unstructure_datetime)
+    conv.register_structure_hook(Decimal, lambda v, _t: Decimal(_text(v, "an amount")))
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook(Money, _structure_money)
+    conv.register_unstructure_hook(Money, str)
+    conv.register_structure_hook(EmailAddress, lambda v, _t: parse_email(v))
+    conv.register_unstructure_hook(EmailAddress, lambda v: v.display)
+    conv.register_structure_hook(
+        PhoneNumber, lambda v, _t: parse_phone(_text(v, "a phone number"), phone_region)
+    )
+    conv.register_unstructure_hook(PhoneNumber, lambda v: v.e164)
+    conv.register_structure_hook(PartNumber, lambda v, _t: PartNumber(_text(v, "a part number")))
+    conv.register_unstructure_hook(PartNumber, lambda v: v.display)
+    conv.register_structure_hook(CategoryPath, _structure_category)
+    conv.register_unstructure_hook(CategoryPath, lambda v: list(v.segments))
+    return conv
+
+
+#: The converter every part of the library uses.
+converter = make_converter()
+
+
+_FIELD_MARK = "\x00"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        # A model validator knows its field name but cattrs' path ends at the object that
+        # refused it; carry the name along to finish the path.
+        return f"{exc.message}{_FIELD_MARK}{exc.field}" if exc.field else exc.message
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return f"unknown field(s) {', '.join(sorted(exc.extra_fields))}"
+    if isinstance(exc, TypeError | ValueError):
+        return "has the wrong type"
+    return str(exc)
+
+
+def error_path(exc: BaseException) -> tuple[str, str]:
+    """The first problem in a structuring error, as ``(path, message)``.
+
+    ``path`` is written like cattrs' own (``$.lines[0].quantity``), ready to show beside
+    the form field or import record it belongs to.
+    """
+    if isinstance(exc, ValidationError) and not isinstance(exc, cattrs.BaseValidationError):
+        return (f"$.{exc.field}" if exc.field else "$"), exc.message
+    messages = cattrs.transform_error(exc, path="$", format_exception=lambda e, _t: _describe(e))
+    if not messages:
+        return "$", _describe(exc)
+    message, _at, path = messages[0].rpartition(" @ ")
+    message, _mark, field = message.partition(_FIELD_MARK)
+    if field and not path.endswith(f".{field}"):
+        path = f"{path}.{field}"
+    return path, message
+
+
+def dump_intent(intent: MailIntent) -> dict[str, Any]:
+    """A mail intent as JSON-ready data, tagged with its ``kind``."""
+    data: dict[str, Any] = converter.unstructure(intent)
+    data["kind"] = _KIND_OF[type(intent)]
+    return data
+
+
+def load_intent(data: Mapping[str, Any]) -> MailIntent:
+    """The mail intent that :func:`dump_intent` wrote."""
+    fields = dict(data)
+    kind = fields.pop("kind", None)
+    cls = _INTENT_KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise InvalidFieldError("kind", f"unknown mail intent {kind!r}")
+    result: MailIntent = converter.structure(fields, cls)
+    return result

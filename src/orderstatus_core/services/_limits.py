@@ -1,0 +1,32 @@
+"""Checking several rate-limit buckets at once, with privacy-preserving keys."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from orderstatus_core.ports import Quota, RateLimiter
+from orderstatus_core.services.results import TryLater
+
+__all__ = ["bucket", "check_limits"]
+
+
+def bucket(action: str, scope: str, value: str) -> str:
+    """A rate-limit key. The value is hashed: keys stay short, whatever was typed, and a
+    shared limiter (Redis) never holds an email address or phone number in clear."""
+    digest = hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=12)
+    return f"{action}:{scope}:{digest.hexdigest()}"
+
+
+def check_limits(
+    limiter: RateLimiter, now: datetime, buckets: Sequence[tuple[str, Quota]]
+) -> TryLater | None:
+    """Hit every bucket; ``TryLater`` with the latest retry time if any refused."""
+    retry_at: datetime | None = None
+    for key, quota in buckets:
+        decision = limiter.hit(key, quota, now)
+        if not decision.allowed:
+            at = decision.retry_at or now
+            retry_at = at if retry_at is None else max(retry_at, at)
+    return None if retry_at is None else TryLater.at(retry_at, now)

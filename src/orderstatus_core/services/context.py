@@ -1,0 +1,25 @@
+"""What every service needs: the ports and the policies in force."""
+
+from __future__ import annotations
+
+import attrs
+
+from orderstatus_core.policies import LookupPolicy, TrackingUrl
+from orderstatus_core.ports import Clock, Mailer, RateLimiter, Storage
+
+__all__ = ["ServiceContext"]
+
+
+@attrs.frozen
+class ServiceContext:
+    """The ports and policies a service runs with. Built once by :class:`OrderStatus`.
+
+    Tests build one directly with fakes (``orderstatus_core.testing.fake_context``).
+    """
+
+    storage: Storage
+    mailer: Mailer
+    rate_limiter: RateLimiter
+    clock: Clock
+    policy: LookupPolicy = attrs.field(factory=LookupPolicy)
+    tracking_url: TrackingUrl = attrs.field(default=lambda _carrier, _number: None)

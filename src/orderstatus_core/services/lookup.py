@@ -1,0 +1,213 @@
+"""The read-only guest features: find an order, Order Look-Up, search."""
+
+from __future__ import annotations
+
+import hmac
+import re
+import uuid
+from datetime import UTC, datetime
+
+from orderstatus_core.errors import InvalidFieldError, ValidationError
+from orderstatus_core.identifiers import email_key, phone_key
+from orderstatus_core.model import (
+    CategoryPath,
+    EmailAddress,
+    Order,
+    PartNumber,
+    canonical_order_number,
+)
+from orderstatus_core.policies import masked_order_view
+from orderstatus_core.ports import (
+    CategoryQuery,
+    OrderListMail,
+    OutboxMessage,
+    PartNumberQuery,
+    SearchCursor,
+    SearchQuery,
+)
+from orderstatus_core.services._limits import bucket, check_limits
+from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.results import (
+    FindOrderResult,
+    OrderFound,
+    OrderListRequested,
+    OrderListResult,
+    OrderNotFound,
+    SearchPage,
+)
+
+__all__ = ["decode_cursor", "encode_cursor", "find_order", "search_orders", "send_order_list"]
+
+_NOT_FOUND = OrderNotFound()
+_LIST_REQUESTED = OrderListRequested()
+_CURSOR = re.compile(r"([0-9]{1,19})-([A-Z0-9]{1,32})")
+_MAX_CLIENT = 200
+
+
+def _client_key(client: object) -> str:
+    if not isinstance(client, str) or not client or len(client) > _MAX_CLIENT:
+        raise InvalidFieldError("client", "must be 1 to 200 characters naming the caller")
+    return client
+
+
+def _same(stored: str, typed: str) -> bool:
+    return hmac.compare_digest(stored.encode("utf-8"), typed.encode("utf-8", "surrogatepass"))
+
+
+def _owned_by(order: Order, identifier: str, region: str) -> bool:
+    if "@" in identifier:
+        key = email_key(identifier)
+        return key is not None and _same(order.email.canonical, key)
+    key = phone_key(identifier, region)
+    return key is not None and order.phone is not None and _same(order.phone.e164, key)
+
+
+def _text(value: object) -> str:
+    # A wrong type is a malformed identifier: the same answer as an unknown one.
+    return value if isinstance(value, str) else ""
+
+
+def find_order(
+    ctx: ServiceContext, identifier: str, order_number: str, *, client: str
+) -> FindOrderResult:
+    """Find an order by email **or** phone plus its order number.
+
+    A wrong pair, an unknown order and a malformed identifier all give the same
+    :class:`OrderNotFound` (SECURITY A1). Attempts are limited per ``client`` (the caller's
+    IP address or session), per identifier and per order number (SECURITY C1); over a limit
+    the answer is :class:`TryLater`, whatever the pair.
+    """
+    client = _client_key(client)
+    identifier, order_number = _text(identifier), _text(order_number)
+    policy = ctx.policy
+    region = policy.phone_region
+    now = ctx.clock.now()
+    refused = check_limits(
+        ctx.rate_limiter,
+        now,
+        (
+            (bucket("find", "client", client), policy.find_per_client),
+            (
+                bucket("find", "id", _identity(identifier, policy.phone_region)),
+                policy.find_per_identifier,
+            ),
+            (bucket("find", "order", order_number.strip().upper()), policy.find_per_order_number),
+        ),
+    )
+    if refused is not None:
+        return refused
+    try:
+        number = canonical_order_number(order_number)
+    except ValidationError:
+        return _NOT_FOUND
+    with ctx.storage.unit_of_work() as uow:
+        order = uow.orders.get(number)
+    if order is None or not _owned_by(order, identifier, region):
+        return _NOT_FOUND
+    return OrderFound(masked_order_view(order, ctx.tracking_url))
+
+
+def _identity(identifier: str, region: str) -> str:
+    """The canonical key that a rate-limit bucket counts, or the bare text if it has none."""
+    key = email_key(identifier) if "@" in identifier else phone_key(identifier, region)
+    return key if key is not None else identifier.strip().casefold()
+
+
+def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderListResult:
+    """Order Look-Up: mail the most recent order numbers of ``email`` to its stored address.
+
+    The mail goes into the outbox, to the address stored with the newest order, never to
+    the typed text (SECURITY A4); the relay delivers it. The answer is the same whether or
+    not any order exists, and a failing mail adapter cannot change it (A1, A3).
+    """
+    client = _client_key(client)
+    typed = _text(email)
+    policy = ctx.policy
+    now = ctx.clock.now()
+    key = email_key(typed)
+    refused = check_limits(
+        ctx.rate_limiter,
+        now,
+        (
+            (bucket("order-list", "client", client), policy.order_list_per_client),
+            (bucket("order-list", "email", key or typed.casefold()), policy.order_list_per_email),
+        ),
+    )
+    if refused is not None:
+        return refused
+    if key is None:
+        return _LIST_REQUESTED
+    with ctx.storage.unit_of_work(write=True) as uow:
+        recent = uow.orders.recent(key, policy.order_list_size)
+        if recent:
+            mail = OrderListMail(
+                to=recent[0].email,
+                order_numbers=tuple(header.number for header in recent),
+                language=policy.mail_language,
+            )
+            uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=mail))
+            uow.commit()
+    return _LIST_REQUESTED
+
+
+def encode_cursor(cursor: SearchCursor) -> str:
+    """An opaque-looking, URL-safe page token."""
+    micros = int(cursor.placed_at.timestamp() * 1_000_000)
+    return f"{micros}-{cursor.number}"
+
+
+def decode_cursor(token: str) -> SearchCursor:
+    """The cursor that :func:`encode_cursor` wrote; :class:`InvalidFieldError` otherwise."""
+    match = _CURSOR.fullmatch(token) if isinstance(token, str) else None
+    if match is None:
+        raise InvalidFieldError("cursor", "is not a page token from this search")
+    micros, number = match.groups()
+    try:
+        placed_at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        raise InvalidFieldError("cursor", "is not a page token from this search") from None
+    return SearchCursor(placed_at=placed_at, number=number)
+
+
+def _query(part_number: str | None, category: str | None) -> SearchQuery:
+    if (part_number is None) == (category is None):
+        raise InvalidFieldError("query", "search by a part number or by a category, not both")
+    if part_number is not None:
+        return PartNumberQuery(PartNumber(part_number))
+    return CategoryQuery(CategoryPath(category))
+
+
+def search_orders(
+    ctx: ServiceContext,
+    verified_email: EmailAddress,
+    *,
+    part_number: str | None = None,
+    category: str | None = None,
+    cursor: str | None = None,
+    page_size: int | None = None,
+) -> SearchPage:
+    """Orders of ``verified_email`` with a line of ``part_number`` or in ``category``.
+
+    The caller must have verified the email (an account or a guest pass); this function
+    trusts it. Part numbers match ignoring case, spaces, dashes and dots; a category finds
+    its children too. Newest first; pass ``next_cursor`` back for the next page.
+    """
+    if not isinstance(verified_email, EmailAddress):
+        raise InvalidFieldError("verified_email", "must be an EmailAddress")
+    query = _query(part_number, category)
+    size = ctx.policy.search_page_size if page_size is None else page_size
+    if not isinstance(size, int) or not 1 <= size <= ctx.policy.max_search_page_size:
+        raise InvalidFieldError(
+            "page_size", f"must be between 1 and {ctx.policy.max_search_page_size}"
+        )
+    after = decode_cursor(cursor) if cursor is not None else None
+    with ctx.storage.unit_of_work() as uow:
+        # One extra row tells whether another page exists without a count query.
+        matches = tuple(uow.orders.search(verified_email.canonical, query, size + 1, after))
+    if len(matches) <= size:
+        return SearchPage(matches=matches, next_cursor=None)
+    last = matches[size - 1].header
+    return SearchPage(
+        matches=matches[:size],
+        next_cursor=encode_cursor(SearchCursor(placed_at=last.placed_at, number=last.number)),
+    )

@@ -1,0 +1,52 @@
+"""The outbox relay: deliver pending mail after the commands that queued it have committed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from orderstatus_core.mail import render_mail
+from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.results import RelayReport
+
+__all__ = ["relay_outbox", "retry_delay"]
+
+_FIRST_RETRY = timedelta(minutes=1)
+_LAST_RETRY = timedelta(hours=6)
+_MAX_ERROR_TEXT = 500
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failure: 1 min, doubling, at most 6 h."""
+    delay: timedelta = _FIRST_RETRY * 2 ** min(attempts - 1, 20)
+    return min(delay, _LAST_RETRY)
+
+
+def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
+    """Send up to ``limit`` due messages through the mail port.
+
+    Each message is marked sent or failed in its own small transaction, so a slow mail
+    server never holds the database. Delivery is at-least-once: a crash between sending
+    and marking sends the message again, with the same ``message_id`` (SECURITY G4). A
+    failure keeps the message pending with a later retry time (SECURITY A3).
+    """
+    now = ctx.clock.now()
+    with ctx.storage.unit_of_work() as uow:
+        due = list(uow.outbox.due(now, limit))
+    sent = failed = 0
+    for message in due:
+        try:
+            ctx.mailer.send(render_mail(message))
+        except Exception as error:  # any failure of the port keeps the mail pending
+            failed += 1
+            reason = f"{type(error).__name__}: {error}"[:_MAX_ERROR_TEXT]
+            with ctx.storage.unit_of_work(write=True) as uow:
+                uow.outbox.mark_failed(
+                    message.message_id, reason, now + retry_delay(message.attempts + 1)
+                )
+                uow.commit()
+        else:
+            sent += 1
+            with ctx.storage.unit_of_work(write=True) as uow:
+                uow.outbox.mark_sent(message.message_id, ctx.clock.now())
+                uow.commit()
+    return RelayReport(sent=sent, failed=failed)
