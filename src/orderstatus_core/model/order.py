@@ -333,7 +333,9 @@ class Order:
             return OrderStatus.CANCELLED
         if shipped == 0:
             return (
-                OrderStatus.PROCESSING if any(ledger.processing for ledger in ledgers) else OrderStatus.PLACED
+                OrderStatus.PROCESSING
+                if any(ledger.processing for ledger in ledgers)
+                else OrderStatus.PLACED
             )
         if shipped < live:
             return OrderStatus.PARTIALLY_SHIPPED
