@@ -9,9 +9,11 @@ property, never a stored field, so it can never disagree with its source.
 from __future__ import annotations
 
 import enum
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -60,6 +62,18 @@ def utc(value: Any) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidFieldError("timestamp", "must carry a time zone")
     return value.astimezone(UTC)
+
+
+def _tuple_of_lines(value: Iterable[OrderLine]) -> tuple[OrderLine, ...]:
+    return tuple(value)
+
+
+def _tuple_of_packages(value: Iterable[Package]) -> tuple[Package, ...]:
+    return tuple(value)
+
+
+def _tuple_of_units(value: Iterable[PackedUnits]) -> tuple[PackedUnits, ...]:
+    return tuple(value)
 
 
 def _optional_utc(value: Any) -> datetime | None:
@@ -166,7 +180,7 @@ class Package:
 
     package_id: str = attrs.field(validator=_package_id)
     warehouse: str = attrs.field(validator=bounded_text(64))
-    units: tuple[PackedUnits, ...] = attrs.field(converter=tuple, validator=_units)
+    units: tuple[PackedUnits, ...] = attrs.field(converter=_tuple_of_units, validator=_units)
     carrier: str | None = attrs.field(default=None, validator=optional_bounded_text(32))
     tracking_number: str | None = attrs.field(default=None, validator=optional_bounded_text(64))
     shipped_at: datetime | None = attrs.field(default=None, converter=_optional_utc)
@@ -249,13 +263,15 @@ class Order:
     email: EmailAddress = attrs.field(validator=attrs.validators.instance_of(EmailAddress))
     shipping_address: Address = attrs.field(validator=attrs.validators.instance_of(Address))
     currency: str = attrs.field(validator=_currency)
-    lines: tuple[OrderLine, ...] = attrs.field(converter=tuple, validator=_lines)
+    lines: tuple[OrderLine, ...] = attrs.field(converter=_tuple_of_lines, validator=_lines)
     shipping: Money = attrs.field(validator=_not_negative)
     tax: Money = attrs.field(validator=_not_negative)
     phone: PhoneNumber | None = attrs.field(
         default=None, validator=attrs.validators.optional(attrs.validators.instance_of(PhoneNumber))
     )
-    packages: tuple[Package, ...] = attrs.field(default=(), converter=tuple, validator=_packages)
+    packages: tuple[Package, ...] = attrs.field(
+        default=(), converter=_tuple_of_packages, validator=_packages
+    )
     version: int = attrs.field(default=1, validator=_count(1, 2**62))
 
     def __attrs_post_init__(self) -> None:
@@ -302,31 +318,38 @@ class Order:
                 return line
         raise KeyError(line_no)
 
-    def ledger(self, line_no: int) -> LineLedger:
-        """Where every unit of line ``line_no`` is, counted from the lines and packages."""
-        line = self.line(line_no)
-        processing = shipped = delivered = 0
+    @functools.cached_property
+    def ledgers(self) -> Mapping[int, LineLedger]:
+        """Where every unit of every line is, by line number, in one pass over packages."""
+        processing: dict[int, int] = {}
+        shipped: dict[int, int] = {}
+        delivered: dict[int, int] = {}
         for package in self.packages:
-            units = package.units_of(line_no)
-            if package.shipped_at is None:
-                processing += units
-            else:
-                shipped += units
+            counter = processing if package.shipped_at is None else shipped
+            for units in package.units:
+                counter[units.line_no] = counter.get(units.line_no, 0) + units.quantity
                 if package.delivered_at is not None:
-                    delivered += units
-        return LineLedger(
-            ordered=line.quantity,
-            cancelled=line.cancelled,
-            processing=processing,
-            shipped=shipped,
-            delivered=delivered,
-            returned=line.returned,
-        )
+                    delivered[units.line_no] = delivered.get(units.line_no, 0) + units.quantity
+        return {
+            line.line_no: LineLedger(
+                ordered=line.quantity,
+                cancelled=line.cancelled,
+                processing=processing.get(line.line_no, 0),
+                shipped=shipped.get(line.line_no, 0),
+                delivered=delivered.get(line.line_no, 0),
+                returned=line.returned,
+            )
+            for line in self.lines
+        }
+
+    def ledger(self, line_no: int) -> LineLedger:
+        """Where every unit of line ``line_no`` is; ``KeyError`` if there is no such line."""
+        return self.ledgers[line_no]
 
     @property
     def status(self) -> OrderStatus:
         """The order's status, derived from the ledgers of its lines."""
-        ledgers = [self.ledger(line.line_no) for line in self.lines]
+        ledgers = self.ledgers.values()
         live = sum(ledger.ordered - ledger.cancelled for ledger in ledgers)
         shipped = sum(ledger.shipped for ledger in ledgers)
         if live == 0:
@@ -343,23 +366,28 @@ class Order:
             return OrderStatus.SHIPPED
         return OrderStatus.DELIVERED
 
+    @functools.cached_property
+    def _line_sums(self) -> tuple[Decimal, Decimal]:
+        # One pass for both sums; construction already proved every amount is in
+        # ``self.currency``, so plain Decimal arithmetic is safe here.
+        parts = cores = Decimal(0)
+        for line in self.lines:
+            parts += line.unit_price.amount * line.quantity
+            cores += line.core_charge.amount * line.quantity
+        return parts, cores
+
     @property
     def subtotal(self) -> Money:
         """Price of all ordered lines, cores, shipping and tax excluded."""
-        total = Money.zero(self.currency)
-        for line in self.lines:
-            total += line.subtotal
-        return total
+        return Money._trusted(self._line_sums[0], self.currency)
 
     @property
     def core_charges(self) -> Money:
         """Refundable core deposits over all ordered units."""
-        total = Money.zero(self.currency)
-        for line in self.lines:
-            total += line.core_charge * line.quantity
-        return total
+        return Money._trusted(self._line_sums[1], self.currency)
 
     @property
     def total(self) -> Money:
         """What the shopper paid: lines, cores, shipping and tax."""
-        return self.subtotal + self.core_charges + self.shipping + self.tax
+        parts, cores = self._line_sums
+        return Money._trusted(parts + cores + self.shipping.amount + self.tax.amount, self.currency)
