@@ -80,7 +80,7 @@ def test_model_and_policies_import_only_stdlib_attrs_and_each_other(path: Path) 
     "path", [p for layer in PURE_LAYERS for p in _modules(layer)], ids=lambda p: p.name
 )
 def test_model_and_policies_never_read_the_clock_or_open_files(path: Path) -> None:
-    """No ``datetime.now()``, ``open()`` or ``print()`` in the pure layers: time arrives as an argument."""
+    """No ``datetime.now()``, ``open()`` or ``print()`` in the pure layers."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     calls = [node.func for node in ast.walk(tree) if isinstance(node, ast.Call)]
     clock = [f.attr for f in calls if isinstance(f, ast.Attribute) and f.attr in CLOCK_CALLS]
