@@ -60,7 +60,11 @@ def _structure_datetime(value: Any, _type: Any) -> datetime:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidFieldError("", "is not an ISO 8601 timestamp") from None
-    return utc(parsed)
+    try:
+        return utc(parsed)
+    except ValidationError as error:
+        # cattrs' path already ends at this field; drop the model's generic field name.
+        raise InvalidFieldError("", error.message) from None
 
 
 def _unstructure_datetime(value: datetime) -> str:

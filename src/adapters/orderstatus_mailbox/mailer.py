@@ -46,6 +46,9 @@ class MailboxMailer:
         """Write ``mail`` as an RFC 5322 file; raise :class:`MailDeliveryError` on failure."""
         if not _SAFE_ID.fullmatch(mail.message_id):
             raise MailDeliveryError(f"unsafe message id {mail.message_id[:80]!r}")
+        for value in (mail.to, mail.subject, self.sender):
+            if any(ord(char) < 32 or ord(char) == 127 for char in value):
+                raise MailDeliveryError("refused header: control character (SECURITY H1)")
         message = EmailMessage()
         try:
             # EmailMessage's default policy refuses CR and LF in headers (SECURITY H1).
@@ -56,8 +59,9 @@ class MailboxMailer:
             raise MailDeliveryError(f"refused header: {error}") from None
         message["Date"] = formatdate(usegmt=True)
         message["Message-ID"] = f"<{mail.message_id}@orderstatus>"
-        message["Content-Language"] = mail.language
         message.set_content(mail.text)
+        # After set_content, which drops every Content-* header set before it.
+        message["Content-Language"] = mail.language
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             data = message.as_bytes(policy=SMTP)

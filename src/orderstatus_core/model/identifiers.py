@@ -83,10 +83,10 @@ def canonical_order_number(text: str) -> str:
     Raises :class:`InvalidIdentifierError` unless 1 to 32 ASCII letters and digits remain.
     """
     if not isinstance(text, str) or len(text) > 2 * MAX_ORDER_NUMBER_LENGTH:
-        raise InvalidIdentifierError("order_number", "is not an order number")
+        raise InvalidIdentifierError("number", "is not an order number")
     number = text.translate(_PART_NUMBER_NOISE).upper()
     if not _ORDER_NUMBER.fullmatch(number):
-        raise InvalidIdentifierError("order_number", "is not an order number")
+        raise InvalidIdentifierError("number", "is not an order number")
     return number
 
 

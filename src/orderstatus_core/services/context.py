@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from orderstatus_core.policies import LookupPolicy, TrackingUrl
+from orderstatus_core.policies import LookupPolicy, TrackingUrl, carrier_tracking_url
 from orderstatus_core.ports import Clock, Mailer, RateLimiter, Storage
 
 __all__ = ["ServiceContext"]
@@ -22,4 +22,4 @@ class ServiceContext:
     rate_limiter: RateLimiter
     clock: Clock
     policy: LookupPolicy = attrs.field(factory=LookupPolicy)
-    tracking_url: TrackingUrl = attrs.field(default=lambda _carrier, _number: None)
+    tracking_url: TrackingUrl = carrier_tracking_url

@@ -82,23 +82,22 @@ def find_order(
     policy = ctx.policy
     region = policy.phone_region
     now = ctx.clock.now()
+    try:
+        number: str | None = canonical_order_number(order_number)
+    except ValidationError:
+        number = None
     refused = check_limits(
         ctx.rate_limiter,
         now,
         (
             (bucket("find", "client", client), policy.find_per_client),
-            (
-                bucket("find", "id", _identity(identifier, policy.phone_region)),
-                policy.find_per_identifier,
-            ),
-            (bucket("find", "order", order_number.strip().upper()), policy.find_per_order_number),
+            (bucket("find", "id", _identity(identifier, region)), policy.find_per_identifier),
+            (bucket("find", "order", number or order_number), policy.find_per_order_number),
         ),
     )
     if refused is not None:
         return refused
-    try:
-        number = canonical_order_number(order_number)
-    except ValidationError:
+    if number is None:
         return _NOT_FOUND
     with ctx.storage.unit_of_work() as uow:
         order = uow.orders.get(number)
@@ -196,7 +195,11 @@ def search_orders(
         raise InvalidFieldError("verified_email", "must be an EmailAddress")
     query = _query(part_number, category)
     size = ctx.policy.search_page_size if page_size is None else page_size
-    if not isinstance(size, int) or not 1 <= size <= ctx.policy.max_search_page_size:
+    if (
+        not isinstance(size, int)
+        or isinstance(size, bool)
+        or not 1 <= size <= ctx.policy.max_search_page_size
+    ):
         raise InvalidFieldError(
             "page_size", f"must be between 1 and {ctx.policy.max_search_page_size}"
         )
