@@ -1,0 +1,128 @@
+"""Development sessions. ``nox`` runs tests (every supported Python), typecheck, lint and docs.
+
+``nox -l`` lists the sessions; ``nox -s bench`` and ``nox -s demo`` are opt-in. The Python
+versions and the tool requirements are read from ``pyproject.toml`` (the classifiers and
+the ``[dependency-groups]`` table), so this file never repeats them.
+
+pyenv users: nox finds ``python3.12`` and ``python3.13`` only if pyenv lists them, e.g.
+``export PYENV_VERSION=3.11.7:3.12.1:3.13.0`` (``.ci/run`` builds this from
+``pyenv versions --bare``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import nox
+
+# dependency_groups() and default=False sessions arrived in this release.
+nox.needs_version = ">=2025.2.9"
+
+# uv is not installed on every developer machine nor in CI; venv always is.
+nox.options.default_venv_backend = "venv"
+# A missing interpreter must be an error (in CI) or a skip (locally), never a download:
+# the machines reach PyPI and nothing else.
+nox.options.download_python = "never"
+# Keep session environments between runs; the package itself is reinstalled every time.
+# ``nox -N`` rebuilds them.
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+PYTHONS = nox.project.python_versions(PYPROJECT)
+OLDEST_PYTHON = PYTHONS[0]
+# Every bundled adapter package, so that a new one is type-checked without editing this file.
+ADAPTER_DIRS = sorted(
+    path.relative_to(ROOT).as_posix() for path in (ROOT / "src/adapters").glob("orderstatus_*")
+)
+
+
+def _install(session: nox.Session, *groups: str, package: str = ".") -> None:
+    """Install the package (built as a wheel, as a user gets it) and dependency groups."""
+    requirements: list[str] = []
+    for group in groups:
+        requirements.extend(nox.project.dependency_groups(PYPROJECT, group))
+    session.install(package, *requirements)
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the installed package, with the ``ci`` Hypothesis profile.
+
+    Extra arguments go to pytest: ``nox -s tests-3.12 -- -k lookup -x``.
+    """
+    _install(session, "test")
+    session.run(
+        "pytest",
+        "--strict-config",
+        "--strict-markers",
+        *session.posargs,
+        env={"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "ci")},
+    )
+
+
+@nox.session(python=OLDEST_PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """Check the core, the bundled adapters and the typing tests with ``mypy --strict``."""
+    _install(session, "typecheck")
+    session.run(
+        "mypy", "--strict", "src/orderstatus_core", *ADAPTER_DIRS, "tests/typing", *session.posargs
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Lint with ruff and check the formatting (fix with ``ruff check --fix``, ``ruff format``)."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=OLDEST_PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the HTML documentation into ``docs/_build/html``; any warning is an error."""
+    # The testing extra: the API reference documents orderstatus_core.testing too.
+    _install(session, "docs", package=".[testing]")
+    # -E rereads every page: a reused build would not repeat an old page's warnings.
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-E", "-b", "html", "docs", "docs/_build/html"
+    )
+
+
+@nox.session(python=OLDEST_PYTHON, default=False)
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks: ``bench/run.py`` if it exists, else pytest-benchmark on ``bench/``.
+
+    Results are for reading and recording, never asserted; run on a quiet machine.
+    """
+    runner = ROOT / "bench/run.py"
+    if not runner.exists() and not any((ROOT / "bench").glob("**/*.py")):
+        session.skip("no benchmarks in bench/ yet")
+    groups = ["test"]
+    if "bench" in PYPROJECT.get("dependency-groups", {}):
+        groups.append("bench")
+    _install(session, *groups)
+    if runner.exists():
+        session.run("python", "bench/run.py", *session.posargs)
+        return
+    session.run(
+        "pytest",
+        "bench",
+        "--benchmark-only",
+        "-o",
+        "python_files=bench_*.py test_*.py",
+        *session.posargs,
+    )
+
+
+@nox.session(python=OLDEST_PYTHON, default=False)
+def demo(session: nox.Session) -> None:
+    """Run ``orderstatus demo`` in a fresh temporary folder, as the README's quick start does."""
+    _install(session)
+    with (
+        tempfile.TemporaryDirectory(prefix="orderstatus-demo-") as folder,
+        session.chdir(folder),
+    ):
+        session.run("orderstatus", "demo", *session.posargs)

@@ -1,0 +1,150 @@
+"""The public API's types, pinned: mypy checks this file (``nox -s typecheck``); nothing runs it.
+
+A change that alters what a storefront sees from ``orderstatus_core`` fails here first. A
+``# type: ignore[code]`` line pins that a misuse *is* an error: under ``--strict`` an
+ignore that is no longer needed is itself reported.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import assert_type
+
+import pluggy
+
+import orderstatus_core
+from orderstatus_core import (
+    AdapterRegistry,
+    EmailAddress,
+    Hooks,
+    ImportReport,
+    InvalidIdentifierError,
+    LineLedger,
+    LookupPolicy,
+    Money,
+    Order,
+    OrderFound,
+    OrderListRequested,
+    OrderMatch,
+    OrderNotFound,
+    OrderState,
+    OrderStatus,
+    OrderStatusError,
+    OrderView,
+    PhoneNumber,
+    RelayReport,
+    SearchPage,
+    Storage,
+    TryLater,
+    UnknownAdapterError,
+    ValidationError,
+    email_key,
+    get_plugin_manager,
+    parse_email,
+    parse_phone,
+    phone_key,
+)
+from orderstatus_core.services import FindOrderResult, OrderListResult
+
+
+def check_opening() -> None:
+    desk = OrderStatus.open("sqlite:///orders.db", "mailbox:///mail")
+    assert_type(desk, OrderStatus)
+    assert_type(desk.migrate(), int)
+    with OrderStatus.open("memory://", "mailbox:///mail", "memory://") as opened:
+        assert_type(opened, OrderStatus)
+    assert_type(orderstatus_core.__version__, str)
+
+
+def check_find_order(desk: OrderStatus) -> None:
+    answer = desk.find_order("jane@example.com", "123456789", client="203.0.113.7")
+    assert_type(answer, FindOrderResult)
+    assert_type(answer, OrderFound | OrderNotFound | TryLater)
+    match answer:
+        case OrderFound(view=view):
+            assert_type(view, OrderView)
+            assert_type(view.status, OrderState)
+            assert_type(view.total, Money)
+            assert_type(view.phone, str | None)
+        case OrderNotFound(message=message):
+            assert_type(message, str)
+        case TryLater(retry_after_seconds=seconds):
+            assert_type(seconds, int)
+    desk.find_order("jane@example.com", "123456789")  # type: ignore[call-arg]
+
+
+def check_order_list_and_relay(desk: OrderStatus) -> None:
+    answer = desk.send_order_list("jane@example.com", client="203.0.113.7")
+    assert_type(answer, OrderListResult)
+    assert_type(answer, OrderListRequested | TryLater)
+    report = desk.relay_outbox()
+    assert_type(report, RelayReport)
+    assert_type(report.sent, int)
+
+
+def check_search(desk: OrderStatus) -> None:
+    page = desk.search_orders(parse_email("jane@example.com"), part_number="BP-1234")
+    assert_type(page, SearchPage)
+    assert_type(page.matches, tuple[OrderMatch, ...])
+    assert_type(page.next_cursor, str | None)
+    desk.search_orders(parse_email("jane@example.com"), category="Brake", cursor=page.next_cursor)
+    # Search trusts a *verified* email: typed text must go through parse_email first.
+    desk.search_orders("jane@example.com", part_number="BP-1234")  # type: ignore[arg-type]
+
+
+def check_import(desk: OrderStatus) -> None:
+    assert_type(desk.import_orders(iter(['{"number": "1"}'])), ImportReport)
+    assert_type(desk.import_orders([], progress=print).imported, int)
+
+
+def check_identifiers() -> None:
+    assert_type(parse_email("Jane@Example.com"), EmailAddress)
+    assert_type(parse_email("Jane@Example.com").canonical, str)
+    assert_type(parse_phone("(415) 555-2671"), PhoneNumber)
+    assert_type(parse_phone("040 123 4567", region="FI").e164, str)
+    assert_type(email_key("Jane@Example.com"), str | None)
+    assert_type(phone_key("(415) 555-2671"), str | None)
+
+
+def check_money() -> None:
+    price = Money("24.99", "USD")
+    assert_type(price + price, Money)
+    assert_type(price - price, Money)
+    assert_type(price * 3, Money)
+    assert_type(3 * price, Money)
+    assert_type(price.amount, Decimal)
+    assert_type(price < price, bool)
+    assert_type(Money.zero("EUR"), Money)
+    price + 1  # type: ignore[operator]
+
+
+def check_order(order: Order) -> None:
+    assert_type(order.status, OrderState)
+    assert_type(order.number, str)
+    assert_type(order.email, EmailAddress)
+    assert_type(order.phone, PhoneNumber | None)
+    assert_type(order.total, Money)
+    assert_type(order.ledger(1), LineLedger)
+    assert_type(order.ledger(1).awaiting, int)
+    assert_type(OrderState("shipped"), OrderState)
+
+
+def check_plugins() -> None:
+    manager = get_plugin_manager(load_entrypoints=False, blocked=["sqlite"])
+    assert_type(manager, pluggy.PluginManager)
+    hooks = Hooks(manager)
+    assert_type(hooks.lookup_policy(), LookupPolicy)
+    assert_type(hooks.tracking_url("UPS", "1Z999AA10123456784"), str | None)
+    registry = hooks.adapter_registry()
+    assert_type(registry, AdapterRegistry)
+    assert_type(registry.open_storage("memory://"), Storage)
+    assert_type(registry.storage_schemes(), list[str])
+
+
+def check_errors() -> None:
+    # Each error is also the builtin a caller would catch without knowing this library.
+    invalid: ValueError = InvalidIdentifierError("email", "is not an email address")
+    unknown: LookupError = UnknownAdapterError("storage", "foo", ["memory"])
+    root: OrderStatusError = ValidationError("field", "message")
+    assert_type(ValidationError("field", "message").at("lines[0]"), ValidationError)
+    del invalid, unknown, root
