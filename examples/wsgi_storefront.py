@@ -1,0 +1,356 @@
+"""An Order Status page on nothing but the standard library (WSGI, ``wsgiref``).
+
+A storefront's front-end in one file, built only on the public names of
+``orderstatus_core`` (its ``__all__``)::
+
+    orderstatus demo                       # creates orderstatus-demo/orders.db
+    python examples/wsgi_storefront.py --storage sqlite:///orderstatus-demo/orders.db
+
+then open http://127.0.0.1:8000/ and find order 301442518 with ``jane.doe@example.com``
+(or the phone ``(415) 273-9164``). Order Look-Up mail lands in ``orderstatus-demo/mail/``.
+
+What it shows a front-end must do around the library:
+
+* every value that reaches the page goes through :func:`html.escape`;
+* state changes (Order Look-Up queues a mail) and look-ups are POST only, with a small
+  request-body limit and a same-origin check;
+* ``Referrer-Policy: no-referrer`` (the order number must not leak to the carrier's
+  tracking site), ``Cache-Control: no-store`` and a strict Content-Security-Policy;
+* the rate-limit key is the client's address (``REMOTE_ADDR``);
+* an unexpected error is logged to the server's error stream and the browser gets a
+  plain 500 page, never a stack trace;
+* mail is relayed by a background thread, never inside the request, so that neither the
+  answer nor its timing depends on whether an order exists.
+
+Behind a reverse proxy, put the proxy's idea of the client address into ``REMOTE_ADDR``
+(for example with a trusted-proxy middleware); never trust a raw ``X-Forwarded-For``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import threading
+import traceback
+from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import parse_qs
+from wsgiref.simple_server import make_server
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from orderstatus_core import (
+    OrderFound,
+    OrderListRequested,
+    OrderNotFound,
+    OrderStatus,
+    OrderView,
+    PackageView,
+    TryLater,
+)
+
+__all__ = ["main", "make_app"]
+
+MAX_BODY = 4096  # bytes: two short form fields never need more
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+SECURITY_HEADERS = [
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Cache-Control", "no-store"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'",
+    ),
+]
+
+_STATUS_TEXT = {
+    200: "200 OK",
+    400: "400 Bad Request",
+    403: "403 Forbidden",
+    404: "404 Not Found",
+    405: "405 Method Not Allowed",
+    413: "413 Content Too Large",
+    415: "415 Unsupported Media Type",
+    429: "429 Too Many Requests",
+    500: "500 Internal Server Error",
+}
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
+       color: #222; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
+form { border: 1px solid #ccc; padding: 1rem; border-radius: 6px; margin: 1rem 0; }
+label { display: block; margin: .4rem 0; } input { padding: .3rem; width: 18rem; }
+table { border-collapse: collapse; width: 100%; } td, th { border-bottom: 1px solid #ddd;
+       padding: .35rem; text-align: left; vertical-align: top; }
+.notice { background: #fff4d6; padding: .7rem 1rem; border-radius: 6px; }
+.muted { color: #666; font-size: .9em; }
+"""
+
+
+def e(value: object) -> str:
+    """HTML-escape anything for text and attribute values alike."""
+    return html.escape(str(value), quote=True)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{e(title)}</title><style>{_STYLE}</style></head>"
+        f"<body><h1>Order Status &amp; Returns</h1>{body}</body></html>"
+    )
+
+
+def _forms(identifier: str = "", order_number: str = "", email: str = "") -> str:
+    return (
+        '<h2>Find an order</h2><form method="post" action="/order">'
+        '<label>Email address or phone number <input name="identifier" required '
+        f'maxlength="254" autocomplete="email" value="{e(identifier)}"></label>'
+        '<label>Order number <input name="order_number" required maxlength="32" '
+        f'inputmode="numeric" value="{e(order_number)}"></label>'
+        '<button type="submit">Find my order</button></form>'
+        '<h2>Order Look-Up</h2><form method="post" action="/lookup">'
+        "<p class=muted>Forgot your order number? We will email your most recent order "
+        "numbers to the address they were placed with.</p>"
+        '<label>Email address <input name="email" type="email" required maxlength="254" '
+        f'autocomplete="email" value="{e(email)}"></label>'
+        '<button type="submit">Send order list</button></form>'
+    )
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else e(f"{value:%Y-%m-%d %H:%M} UTC")
+
+
+def _tracking_link(package: PackageView) -> str:
+    number = e(package.tracking_number or "")
+    url = package.tracking_url
+    if url and url.startswith(("https://", "http://")):
+        return f'<a href="{e(url)}" rel="noreferrer noopener" target="_blank">{number}</a>'
+    return number
+
+
+def _order_html(view: OrderView) -> str:
+    ship = view.ship_to
+    region = f"{ship.region} " if ship.region else ""
+    rows = []
+    for line in view.lines:
+        ledger = line.ledger
+        where = ", ".join(
+            f"{label} {count}"
+            for label, count in (
+                ("cancelled", ledger.cancelled),
+                ("awaiting processing", ledger.awaiting),
+                ("in processing", ledger.processing),
+                ("shipped", ledger.shipped),
+                ("delivered", ledger.delivered),
+                ("returned", ledger.returned),
+            )
+            if count
+        )
+        core = f"<br><span class=muted>core charge {e(line.core_charge)}</span>"
+        rows.append(
+            f"<tr><td>{e(line.part_number)}</td><td>{e(line.brand)}<br>"
+            f"<span class=muted>{e(line.category)}</span></td><td>{e(line.description)}</td>"
+            f"<td>{e(line.quantity)}</td><td>{e(line.unit_price)}"
+            f"{core if line.core_charge.amount else ''}</td><td>{e(where)}</td></tr>"
+        )
+    packages = []
+    for package in view.packages:
+        units = ", ".join(f"line {e(n)} × {e(q)}" for n, q in package.units)
+        if package.shipped_at is None:
+            state = "in warehouse processing"
+        elif package.delivered_at is None:
+            state = f"shipped {_when(package.shipped_at)}"
+        else:
+            state = f"delivered {_when(package.delivered_at)}"
+        packages.append(
+            f"<tr><td>{e(package.package_id)}</td><td>{e(package.warehouse)}</td>"
+            f"<td>{e(package.carrier or '')} {_tracking_link(package)}</td>"
+            f"<td>{state}</td><td>{units}</td></tr>"
+        )
+    timeline = "".join(f"<li>{_when(entry.at)}: {e(entry.text)}</li>" for entry in view.timeline)
+    return (
+        f"<h2>Order {e(view.number)}</h2>"
+        f"<p>Placed {_when(view.placed_at)} · Status: "
+        f"<strong>{e(view.status.value.replace('_', ' '))}</strong></p>"
+        f"<p class=muted>{e(view.email)}{' · ' + e(view.phone) if view.phone else ''}<br>"
+        f"Ship to {e(ship.name)}, {e(ship.street)}, {e(ship.city)}, {e(region)}"
+        f"{e(ship.postal_code)}, {e(ship.country)}</p>"
+        "<table><tr><th>Part</th><th>Brand</th><th>Description</th><th>Qty</th>"
+        f"<th>Price</th><th>Where</th></tr>{''.join(rows)}</table>"
+        + (
+            "<h2>Packages</h2><table><tr><th>Package</th><th>From</th><th>Tracking</th>"
+            f"<th>State</th><th>Units</th></tr>{''.join(packages)}</table>"
+            if packages
+            else ""
+        )
+        + f"<p>Subtotal {e(view.subtotal)} · cores {e(view.core_charges)} · shipping "
+        f"{e(view.shipping)} · tax {e(view.tax)} · <strong>total {e(view.total)}</strong></p>"
+        f"<h2>Timeline</h2><ul>{timeline}</ul>"
+    )
+
+
+# --- the application -------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """A request the page turns down with ``status`` and a short, safe message."""
+
+    def __init__(self, status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = list(headers)
+
+
+def _read_form(environ: WSGIEnvironment) -> dict[str, str]:
+    content_type = str(environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
+    if content_type != _FORM_TYPE:
+        raise _Refused(415, "Please submit the form.")
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise _Refused(400, "Bad request.") from None
+    if length < 0 or length > MAX_BODY:
+        raise _Refused(413, "That is more than the form can hold.")
+    body = environ["wsgi.input"].read(length) if length else b""
+    try:
+        fields = parse_qs(
+            body.decode("utf-8"), keep_blank_values=True, max_num_fields=10, errors="strict"
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise _Refused(400, "Bad request.") from None
+    return {name: values[0] for name, values in fields.items()}
+
+
+def _same_origin(environ: WSGIEnvironment) -> bool:
+    """Refuse cross-site form posts: a browser says where a POST comes from."""
+    if environ.get("HTTP_SEC_FETCH_SITE", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = environ.get("HTTP_ORIGIN")
+    if origin is None:
+        return True  # not a browser, or an old one: nothing to compare
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    return bool(origin == f"{environ.get('wsgi.url_scheme', 'http')}://{host}")
+
+
+def make_app(desk: OrderStatus) -> WSGIApplication:
+    """The Order Status page as a WSGI application over an open :class:`OrderStatus`."""
+
+    def respond(
+        start_response: StartResponse,
+        status: int,
+        body: str,
+        extra: Iterable[tuple[str, str]] = (),
+    ) -> list[bytes]:
+        data = body.encode("utf-8")
+        headers = [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(data))),
+            *SECURITY_HEADERS,
+            *extra,
+        ]
+        start_response(_STATUS_TEXT[status], headers)
+        return [data]
+
+    def find(form: dict[str, str], client: str) -> tuple[int, str, list[tuple[str, str]]]:
+        identifier = form.get("identifier", "")
+        number = form.get("order_number", "")
+        answer = desk.find_order(identifier, number, client=client)
+        if isinstance(answer, OrderFound):
+            return 200, _page("Your order", _order_html(answer.view)), []
+        if isinstance(answer, TryLater):
+            notice = f'<p class="notice">{e(answer.message)}</p>'
+            retry = [("Retry-After", str(answer.retry_after_seconds))]
+            return 429, _page("Try later", notice + _forms(identifier, number)), retry
+        assert isinstance(answer, OrderNotFound)
+        notice = f'<p class="notice">{e(answer.message)}</p>'
+        return 200, _page("Order Status", notice + _forms(identifier, number)), []
+
+    def look_up(form: dict[str, str], client: str) -> tuple[int, str, list[tuple[str, str]]]:
+        email = form.get("email", "")
+        answer = desk.send_order_list(email, client=client)
+        notice = f'<p class="notice">{e(answer.message)}</p>'
+        if isinstance(answer, TryLater):
+            retry = [("Retry-After", str(answer.retry_after_seconds))]
+            return 429, _page("Try later", notice + _forms(email=email)), retry
+        assert isinstance(answer, OrderListRequested)
+        return 200, _page("Order Look-Up", notice + _forms(email=email)), []
+
+    routes = {"/order": find, "/lookup": look_up}
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            if path == "/":
+                if method != "GET":
+                    raise _Refused(405, "Use the forms.", [("Allow", "GET")])
+                return respond(start_response, 200, _page("Order Status", _forms()))
+            handler = routes.get(path)
+            if handler is None:
+                raise _Refused(404, "There is no such page.")
+            if method != "POST":
+                raise _Refused(405, "Use the forms.", [("Allow", "POST")])
+            if not _same_origin(environ):
+                raise _Refused(403, "Please use the form on this site.")
+            form = _read_form(environ)
+            client = str(environ.get("REMOTE_ADDR") or "unknown")
+            status, body, extra = handler(form, client)
+            return respond(start_response, status, body, extra)
+        except _Refused as refused:
+            page = _page("Order Status", f'<p class="notice">{e(refused.message)}</p>')
+            return respond(start_response, refused.status, page, refused.headers)
+        except Exception:
+            # The details go to the server's log, never to the browser.
+            environ["wsgi.errors"].write(traceback.format_exc())
+            page = _page("Error", "<p>Something went wrong on our side. Please try again.</p>")
+            return respond(start_response, 500, page)
+
+    return app
+
+
+# --- running it ------------------------------------------------------------------------------
+
+
+def _relay_forever(desk: OrderStatus, stop: threading.Event, every: float = 2.0) -> None:
+    while not stop.wait(every):
+        try:
+            desk.relay_outbox()
+        except Exception:  # keep relaying; the failure is logged and retried
+            traceback.print_exc()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the Order Status page with ``wsgiref`` (development only, single threaded)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--storage", default="sqlite:///orderstatus-demo/orders.db")
+    parser.add_argument("--mail", default="mailbox:///orderstatus-demo/mail")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    with OrderStatus.open(args.storage, args.mail) as desk:
+        stop = threading.Event()
+        relay = threading.Thread(target=_relay_forever, args=(desk, stop), daemon=True)
+        relay.start()
+        with make_server(args.host, args.port, make_app(desk)) as server:
+            print(f"Order Status page on http://{args.host}:{args.port}/ (Ctrl-C to stop)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                stop.set()
+                relay.join(timeout=5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,695 @@
+"""The ``orderstatus`` command: demo, migrate, import, sample data and the outbox relay.
+
+::
+
+    orderstatus demo [--dir DIR]
+    orderstatus migrate [--storage URL]
+    orderstatus import FILE [--storage URL] [--mail URL]
+    orderstatus sample --orders N [--customers M] [--seed S] [-o FILE]
+    orderstatus relay [--storage URL] [--mail URL] [--limit N]
+
+Exit status: 0 on success, 1 when the command failed (a refused import record, a storage
+or mail failure), 2 for a usage error (a bad option, an unknown or malformed URL).
+Errors are one line on stderr, never a traceback. Only the standard library is used
+here (``argparse``), so the command works with nothing but the package installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import stat
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import IO, Any, BinaryIO, TextIO
+from urllib.parse import quote
+
+from orderstatus_core.app import OrderStatus
+from orderstatus_core.errors import ImportRecordError, OrderStatusError, UnknownAdapterError
+from orderstatus_core.identifiers import parse_email
+from orderstatus_core.model.order import LineLedger
+from orderstatus_core.model.views import OrderView, PackageView
+from orderstatus_core.sample import DEMO_EMAIL, DEMO_PHONE, demo_orders, generate_orders
+from orderstatus_core.services import (
+    FindOrderResult,
+    OrderFound,
+    OrderNotFound,
+    SearchPage,
+    TryLater,
+    read_json_lines,
+)
+
+__all__ = ["DEFAULT_MAIL", "DEFAULT_STORAGE", "build_parser", "main"]
+
+PROG = "orderstatus"
+#: Where commands keep orders unless ``--storage`` says otherwise.
+DEFAULT_STORAGE = "sqlite:///orders.db"
+#: Where commands write mail unless ``--mail`` says otherwise: ``.eml`` files in ``./mail``.
+DEFAULT_MAIL = "mailbox:///mail"
+
+_JSON_SEPARATORS = (",", ":")
+_SAMPLE_BATCH = 1000
+_RELAY_MAX_BATCHES = 100_000
+
+
+class UsageError(Exception):
+    """A command line that names something unusable (a malformed or unknown URL)."""
+
+
+# --- output helpers ---------------------------------------------------------------------
+
+
+class _Style:
+    """ANSI emphasis for a terminal; plain text everywhere else (pipes, files, NO_COLOR)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        isatty = getattr(stream, "isatty", None)
+        self.enabled = (
+            bool(isatty and isatty())
+            and "NO_COLOR" not in os.environ
+            and os.environ.get("TERM") != "dumb"
+        )
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
+
+    def heading(self, text: str) -> str:
+        """A section heading."""
+        return self._wrap("1;36", text)
+
+    def strong(self, text: str) -> str:
+        """Emphasised text."""
+        return self._wrap("1", text)
+
+    def dim(self, text: str) -> str:
+        """Secondary text."""
+        return self._wrap("2", text)
+
+
+def _when(moment: datetime | None) -> str:
+    return "-" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d}"
+
+
+def _ledger_text(ledger: LineLedger) -> str:
+    parts = [f"ordered {ledger.ordered}"]
+    for label, count in (
+        ("cancelled", ledger.cancelled),
+        ("awaiting processing", ledger.awaiting),
+        ("in processing", ledger.processing),
+        ("shipped", ledger.shipped),
+        ("delivered", ledger.delivered),
+        ("returned", ledger.returned),
+    ):
+        if count:
+            parts.append(f"{label} {count}")
+    return " · ".join(parts)
+
+
+def _package_lines(package: PackageView, style: _Style) -> list[str]:
+    units = ", ".join(f"line {line_no} ×{quantity}" for line_no, quantity in package.units)
+    if package.shipped_at is None:
+        state = "in warehouse processing"
+    elif package.delivered_at is None:
+        state = f"shipped {_when(package.shipped_at)}, in transit"
+    else:
+        state = f"shipped {_day(package.shipped_at)}, delivered {_day(package.delivered_at)}"
+    rows = [f"    {style.strong(package.package_id)}  from {package.warehouse}  ({units})"]
+    if package.carrier and package.tracking_number:
+        rows.append(f"      {package.carrier} {package.tracking_number} · {state}")
+    else:
+        rows.append(f"      {state}")
+    if package.tracking_url:
+        rows.append(f"      track: {package.tracking_url}")
+    return rows
+
+
+def _view_lines(view: OrderView, style: _Style) -> list[str]:
+    """The masked order view as text lines."""
+    status = view.status.value.replace("_", " ")
+    ship_to = view.ship_to
+    place = ", ".join(
+        part
+        for part in (
+            ship_to.name,
+            ship_to.street,
+            ship_to.city,
+            f"{ship_to.region or ''} {ship_to.postal_code}".strip(),
+            ship_to.country,
+        )
+        if part
+    )
+    rows = [
+        f"  Order {style.strong(view.number)}  placed {_when(view.placed_at)}"
+        f"  status: {style.strong(status)}",
+        f"  Email {view.email}" + (f" · phone {view.phone}" if view.phone else ""),
+        f"  Ship to {place}",
+        "  Lines:",
+    ]
+    for line in view.lines:
+        core = f" + core charge {line.core_charge}" if line.core_charge.amount else ""
+        rows.append(
+            f"    {line.line_no}. {style.strong(line.part_number)}  {line.brand}"
+            f"  {line.description}"
+        )
+        rows.append(f"       {line.category}")
+        rows.append(f"       {line.quantity} × {line.unit_price}{core}")
+        rows.append(f"       {_ledger_text(line.ledger)}")
+    if view.packages:
+        rows.append("  Packages:")
+        for package in view.packages:
+            rows.extend(_package_lines(package, style))
+    rows.append(
+        f"  Subtotal {view.subtotal} · cores {view.core_charges} · shipping {view.shipping}"
+        f" · tax {view.tax} · total {style.strong(str(view.total))}"
+    )
+    return rows
+
+
+def _answer_lines(result: FindOrderResult, style: _Style) -> list[str]:
+    if isinstance(result, OrderFound):
+        return _view_lines(result.view, style)
+    if isinstance(result, TryLater):
+        return [f"  {result.message} (retry in {result.retry_after_seconds} s)"]
+    return [f"  {result.message}"]
+
+
+def _search_lines(page: SearchPage, style: _Style) -> list[str]:
+    if not page.matches:
+        return ["  No orders found."]
+    rows: list[str] = []
+    for match in page.matches:
+        header = match.header
+        rows.append(f"  Order {style.strong(header.number)}  placed {_day(header.placed_at)}")
+        for line in match.lines:
+            rows.append(
+                f"    {line.line_no}. {line.part_number.display}  {line.brand}"
+                f"  {line.description}  [{line.category}]"
+            )
+    if page.next_cursor:
+        rows.append(f"  (more: cursor {page.next_cursor})")
+    return rows
+
+
+def _error(command: str, message: str) -> None:
+    text = " ".join(str(message).split())  # one line, whatever the message holds
+    print(f"{PROG} {command}: {text}", file=sys.stderr)
+
+
+# --- opening the store ------------------------------------------------------------------
+
+
+def _open(storage: str, mail: str) -> OrderStatus:
+    """Open the store; a malformed or unknown URL is a usage error."""
+    try:
+        return OrderStatus.open(storage, mail)
+    except UnknownAdapterError as error:
+        raise UsageError(str(error)) from None
+    except ValueError as error:
+        # Malformed URLs (no scheme://, a SQLite URL with a host, a mailbox URL without a
+        # folder ...) are refused by the adapters with ValueError.
+        raise UsageError(f"bad URL: {error}") from None
+
+
+def _file_url(scheme: str, path: Path) -> str:
+    """``scheme:///`` + the absolute path: ``sqlite:////tmp/demo/orders.db``."""
+    return f"{scheme}:///{quote(path.resolve().as_posix())}"
+
+
+# --- demo ----------------------------------------------------------------------------------
+
+_DEMO_ORDER_BY_EMAIL = "301442518"
+_DEMO_ORDER_BY_PHONE = "301977206"
+_DEMO_OTHER_SHOPPERS_ORDER = "301820664"
+_DEMO_UNKNOWN_ORDER = "399999999"
+_DEMO_BACKGROUND_ORDERS = 240
+_DEMO_BACKGROUND_SHOPPERS = 60
+
+
+_DEMO_MARKER = ".orderstatus-demo"
+
+
+def _reset_demo_folder(folder: Path) -> tuple[Path, Path]:
+    """Empty the demo's database and mail in ``folder``, and only what a demo made.
+
+    A marker file says the folder is the demo's; an ``orders.db`` without it is somebody's
+    real data and is left alone (the demo refuses to run there).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "orders.db"
+    marker = folder / _DEMO_MARKER
+    if database.exists() and not marker.exists():
+        raise UsageError(f"{database} exists and was not made by the demo; choose another --dir")
+    marker.write_text("Made by `orderstatus demo`, which recreates this folder.\n")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        (folder / f"orders.db{suffix}").unlink(missing_ok=True)
+    mail = folder / "mail"
+    if mail.is_dir():
+        for old in mail.glob("*.eml"):
+            old.unlink()
+    return database, mail
+
+
+def _demo_records(now: datetime) -> list[dict[str, Any]]:
+    """The hand-written cast first, then generated orders of other shoppers."""
+    records = demo_orders(now)
+    taken = {record["number"] for record in records}
+    for record in generate_orders(
+        _DEMO_BACKGROUND_ORDERS, _DEMO_BACKGROUND_SHOPPERS, seed=2026, until=now
+    ):
+        if record["number"] not in taken:
+            records.append(record)
+    return records
+
+
+def _mail_summary(path: Path) -> list[str]:
+    message = message_from_bytes(path.read_bytes(), policy=default_policy)
+    rows = [f"  To: {message['To']}", f"  Subject: {message['Subject']}"]
+    if isinstance(message, EmailMessage):
+        body = message.get_body(preferencelist=("plain",))
+        if body is not None and isinstance(body, EmailMessage):
+            text = body.get_content()
+            rows.append("  " + "-" * 40)
+            rows.extend(f"  | {row}".rstrip() for row in text.splitlines()[:9])
+    return rows
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    out = sys.stdout
+    style = _Style(out)
+    folder = Path(args.dir).expanduser()
+    database, mail_folder = _reset_demo_folder(folder)
+    storage_url = _file_url("sqlite", database)
+    mail_url = _file_url("mailbox", mail_folder)
+    now = datetime.now(UTC)
+    records = _demo_records(now)
+    cast = len(demo_orders(now))
+    client = "demo-terminal"
+
+    def say(*rows: str) -> None:
+        for row in rows:
+            print(row, file=out)
+
+    def section(number: int, title: str, explanation: str) -> None:
+        say("", style.heading(f"{number}. {title}"), style.dim(f"   {explanation}"))
+
+    with _open(storage_url, mail_url) as desk:
+        version = desk.migrate()
+        report = desk.import_orders(json.dumps(record) for record in records)
+        say(
+            style.heading("orderstatus demo: the Order Status page of a parts store"),
+            f"Database: {database} (schema version {version})",
+            f"Imported {report.imported} orders: Jane Doe and three other shoppers, plus "
+            f"{len(records) - cast} generated ones.",
+            f"Mail folder: {mail_folder}",
+        )
+
+        section(
+            1,
+            "Find an order by email",
+            "The shopper types her email in any case; it is compared in canonical form.",
+        )
+        typed_email = "JANE.DOE@Example.COM"
+        say(f"  > email {typed_email!r}, order number {_DEMO_ORDER_BY_EMAIL}")
+        say(
+            *_answer_lines(desk.find_order(typed_email, _DEMO_ORDER_BY_EMAIL, client=client), style)
+        )
+
+        section(
+            2,
+            "Find an order by phone",
+            "A phone number typed in national format is compared in E.164 form.",
+        )
+        say(f"  > phone {DEMO_PHONE!r}, order number {_DEMO_ORDER_BY_PHONE}")
+        say(*_answer_lines(desk.find_order(DEMO_PHONE, _DEMO_ORDER_BY_PHONE, client=client), style))
+
+        section(
+            3,
+            "A failed find-order",
+            "A wrong pair and an unknown order get the very same answer.",
+        )
+        wrong_pair = desk.find_order(typed_email, _DEMO_OTHER_SHOPPERS_ORDER, client=client)
+        unknown = desk.find_order(typed_email, _DEMO_UNKNOWN_ORDER, client=client)
+        say(f"  > email {typed_email!r}, order number {_DEMO_OTHER_SHOPPERS_ORDER} (not hers)")
+        say(*_answer_lines(wrong_pair, style))
+        say(f"  > email {typed_email!r}, order number {_DEMO_UNKNOWN_ORDER} (no such order)")
+        say(*_answer_lines(unknown, style))
+        same = isinstance(wrong_pair, OrderNotFound) and wrong_pair == unknown
+        say(f"  Same answer: {'yes' if same else 'NO'}")
+
+        section(
+            4,
+            "Order Look-Up",
+            "The 10 most recent order numbers are mailed to the stored address, not the typed one.",
+        )
+        before = set(mail_folder.glob("*.eml")) if mail_folder.is_dir() else set()
+        lookup = desk.send_order_list("jane.doe@EXAMPLE.com", client=client)
+        say("  > email 'jane.doe@EXAMPLE.com', send order list", f"  {lookup.message}")
+        relayed = desk.relay_outbox()
+        say(f"  Outbox relay: {relayed.sent} sent, {relayed.failed} failed")
+        written = sorted(set(mail_folder.glob("*.eml")) - before)
+        for path in written:
+            say(f"  Mail written to {path}")
+            say(*_mail_summary(path))
+
+        section(
+            5,
+            "Search by part number",
+            "Case, spaces, dashes and dots are ignored: 'bp 12.34' finds BP-1234.",
+        )
+        verified = parse_email(DEMO_EMAIL)  # searching needs a verified email
+        say("  > part number 'bp 12.34'")
+        say(*_search_lines(desk.search_orders(verified, part_number="bp 12.34"), style))
+
+        section(
+            6,
+            "Search by category",
+            "A parent category finds its children (Brake Pad, Rotor, Caliper ...).",
+        )
+        say("  > category 'Brake & Wheel Hub'")
+        say(*_search_lines(desk.search_orders(verified, category="Brake & Wheel Hub"), style))
+
+    elapsed = time.perf_counter() - started
+    say(
+        "",
+        style.heading("Try it yourself"),
+        f"  {PROG} relay --storage {storage_url} --mail {mail_url}",
+        f"  python examples/wsgi_storefront.py --storage {storage_url}",
+        style.dim(f"  (demo finished in {elapsed:.2f} s)"),
+    )
+    return 0
+
+
+# --- migrate -------------------------------------------------------------------------------
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    with _open(args.storage, args.mail) as desk:
+        version = desk.migrate()
+        print(f"{desk.context.storage.url}: schema version {version}")
+    return 0
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+class _ProgressBar:
+    """A one-line ``\\r`` progress bar on a terminal: count, rate and, when the input's size
+    is known, the percentage of bytes read."""
+
+    WIDTH = 28
+    INTERVAL = 0.1  # seconds between redraws
+
+    def __init__(
+        self, stream: TextIO, total_bytes: int | None, position: Callable[[], int] | None
+    ) -> None:
+        self.stream = stream
+        self.total_bytes = total_bytes
+        self.position = position
+        self.started = time.perf_counter()
+        self.drawn_at = 0.0
+        self.width = 0
+
+    def update(self, count: int) -> None:
+        """Redraw with ``count`` orders imported (at most every :attr:`INTERVAL`)."""
+        now = time.perf_counter()
+        if now - self.drawn_at < self.INTERVAL:
+            return
+        self.drawn_at = now
+        rate = count / max(now - self.started, 1e-9)
+        text = f"{count:,} orders  {rate:,.0f} orders/s"
+        if self.total_bytes and self.position is not None:
+            try:
+                fraction = min(self.position() / self.total_bytes, 1.0)
+            except (OSError, ValueError):
+                fraction = None
+            if fraction is not None:
+                filled = int(fraction * self.WIDTH)
+                bar = "#" * filled + "-" * (self.WIDTH - filled)
+                text = f"[{bar}] {fraction:6.1%}  {text}"
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def clear(self) -> None:
+        """Erase the bar, leaving the cursor at the start of an empty line."""
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def _input_size(stream: BinaryIO) -> int | None:
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    name = "<stdin>" if args.file == "-" else args.file
+    stream: BinaryIO = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
+    try:
+        bar: _ProgressBar | None = None
+        if sys.stderr.isatty():
+            bar = _ProgressBar(sys.stderr, _input_size(stream), stream.tell)
+        started = time.perf_counter()
+        with _open(args.storage, args.mail) as desk:
+            try:
+                report = desk.import_orders(
+                    read_json_lines(stream), bar.update if bar is not None else None
+                )
+            except ImportRecordError as error:
+                _error("import", f"{name}: {error}; nothing was imported")
+                return 1
+            finally:
+                if bar is not None:
+                    bar.clear()
+            url = desk.context.storage.url
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    elapsed = time.perf_counter() - started
+    rate = report.imported / elapsed if elapsed > 0 else 0.0
+    print(
+        f"Imported {report.imported:,} orders from {name} into {url} "
+        f"in {elapsed:.2f} s ({rate:,.0f} orders/s)"
+    )
+    return 0
+
+
+# --- sample --------------------------------------------------------------------------------
+
+
+def _write_sample(records: Iterable[dict[str, Any]], out: IO[bytes]) -> int:
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=_JSON_SEPARATORS).encode
+    written = 0
+    batch: list[str] = []
+    for record in records:
+        batch.append(dumps(record))
+        if len(batch) == _SAMPLE_BATCH:
+            out.write(("\n".join(batch) + "\n").encode("utf-8"))
+            written += len(batch)
+            batch.clear()
+    if batch:
+        out.write(("\n".join(batch) + "\n").encode("utf-8"))
+        written += len(batch)
+    out.flush()
+    return written
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    records = generate_orders(args.orders, args.customers, args.seed)
+    started = time.perf_counter()
+    if args.output in (None, "-"):
+        sys.stdout.flush()
+        try:
+            _write_sample(records, sys.stdout.buffer)
+        except BrokenPipeError:
+            # The reader went away (``| head``): stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
+        return 0
+    with open(args.output, "wb") as out:
+        written = _write_sample(records, out)
+    elapsed = time.perf_counter() - started
+    rate = written / elapsed if elapsed > 0 else 0.0
+    print(
+        f"Wrote {written:,} orders to {args.output} in {elapsed:.2f} s ({rate:,.0f} orders/s)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+# --- relay ---------------------------------------------------------------------------------
+
+
+def _cmd_relay(args: argparse.Namespace) -> int:
+    sent = failed = 0
+    with _open(args.storage, args.mail) as desk:
+        for _batch in range(_RELAY_MAX_BATCHES):
+            report = desk.relay_outbox(args.limit)
+            sent += report.sent
+            failed += report.failed
+            if report.sent + report.failed < args.limit:
+                break
+        with desk.context.storage.unit_of_work() as uow:
+            pending = uow.outbox.pending_count()
+    print(f"Relay: {sent} sent, {failed} failed, {pending} still pending")
+    if failed:
+        _error("relay", f"{failed} message(s) failed and will be retried later")
+        return 1
+    return 0
+
+
+# --- the parser ----------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _add_storage(parser: argparse.ArgumentParser, *, mail: bool) -> None:
+    parser.add_argument(
+        "--storage",
+        metavar="URL",
+        default=DEFAULT_STORAGE,
+        help=f"where the orders are (default: {DEFAULT_STORAGE})",
+    )
+    parser.add_argument(
+        "--mail",
+        metavar="URL",
+        default=DEFAULT_MAIL,
+        help=f"how mail is delivered (default: {DEFAULT_MAIL}, .eml files in ./mail)"
+        if mail
+        else argparse.SUPPRESS,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``orderstatus`` argument parser, with one sub-parser per command."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="The Order Status & Returns area of an online parts store.",
+        epilog="URLs: sqlite:///relative.db, sqlite:////absolute.db, memory://, "
+        "mailbox:///relative/folder, mailbox:////absolute/folder.",
+    )
+    commands = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
+    commands.required = True
+
+    demo = commands.add_parser(
+        "demo",
+        help="create a demo database and walk through the Order Status page",
+        description="Create (or recreate) DIR/orders.db with sample orders, then show "
+        "find-order, Order Look-Up and search at work. Mail goes to DIR/mail/.",
+    )
+    demo.add_argument(
+        "--dir",
+        default="orderstatus-demo",
+        help="folder for the demo database and mail (default: ./orderstatus-demo)",
+    )
+    demo.set_defaults(handler=_cmd_demo)
+
+    migrate = commands.add_parser(
+        "migrate",
+        help="create or upgrade the storage schema",
+        description="Bring the storage schema up to date and print its version.",
+    )
+    _add_storage(migrate, mail=False)
+    migrate.set_defaults(handler=_cmd_migrate)
+
+    importer = commands.add_parser(
+        "import",
+        help="import orders from a JSON Lines file",
+        description="Import orders, one JSON object a line (the format of "
+        "docs/import-format.md), all or nothing: a bad record names its line and field "
+        "and nothing is stored.",
+    )
+    importer.add_argument("file", metavar="FILE", help="the JSON Lines file, or - for stdin")
+    _add_storage(importer, mail=True)
+    importer.set_defaults(handler=_cmd_import)
+
+    sample = commands.add_parser(
+        "sample",
+        help="write realistic sample orders as JSON Lines",
+        description="Write N realistic orders, deterministic for a seed, in the import format.",
+    )
+    sample.add_argument("--orders", type=_positive, required=True, metavar="N")
+    sample.add_argument(
+        "--customers",
+        type=_positive,
+        metavar="M",
+        help="distinct shoppers (default: one per three orders)",
+    )
+    sample.add_argument("--seed", type=_seed, default=0, metavar="S", help="default: 0")
+    sample.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    sample.set_defaults(handler=_cmd_sample)
+
+    relay = commands.add_parser(
+        "relay",
+        help="deliver the mail waiting in the outbox",
+        description="Deliver every due outbox message through the mail adapter. Exit "
+        "status 1 if some failed (they stay pending and are retried later).",
+    )
+    _add_storage(relay, mail=True)
+    relay.add_argument(
+        "--limit", type=_positive, default=100, metavar="N", help="messages per batch"
+    )
+    relay.set_defaults(handler=_cmd_relay)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``orderstatus`` with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # --help, or a usage error argparse already reported
+        return stop.code if isinstance(stop.code, int) else 2
+    command: str = args.command
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except UsageError as error:
+        _error(command, f"error: {error}")
+        return 2
+    except OrderStatusError as error:
+        _error(command, str(error))
+        return 1
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        _error(command, f"{where}{error.strerror or error}")
+        return 1
+    except KeyboardInterrupt:
+        _error(command, "interrupted")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

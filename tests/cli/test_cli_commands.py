@@ -1,0 +1,161 @@
+"""``orderstatus migrate``, ``sample`` and ``relay``, and how every command reports errors."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from orderstatus_core import OrderStatus
+from orderstatus_core.cli import main
+from orderstatus_core.sample import DEMO_EMAIL, demo_orders
+
+
+def one_line(text: str) -> str:
+    lines = text.strip().splitlines()
+    assert len(lines) == 1, text
+    assert "Traceback" not in text
+    return lines[0]
+
+
+# --- migrate -------------------------------------------------------------------------------
+
+
+def test_migrate_prints_the_schema_version(
+    db_url: str, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", "--storage", db_url]) == 0
+    first = one_line(capsys.readouterr().out)
+    assert first.endswith("schema version 1")
+    assert db_path.is_file()
+    # Idempotent: a second run reports the same version.
+    assert main(["migrate", "--storage", db_url]) == 0
+    assert one_line(capsys.readouterr().out) == first
+
+
+def test_migrate_memory_storage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate", "--storage", "memory://"]) == 0
+    assert "schema version" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("nourl", "bad URL"),
+        ("postgres://db/orders", "no storage adapter for postgres://"),
+        ("sqlite://host/orders.db", "bad URL"),
+    ],
+)
+def test_a_bad_storage_url_is_a_usage_error(
+    url: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", "--storage", url]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line.startswith("orderstatus migrate: error: ")
+    assert expected in line
+
+
+def test_an_unusable_database_is_a_failure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no" / "such" / "folder" / "orders.db"
+    assert main(["migrate", "--storage", f"sqlite:///{missing.as_posix()}"]) == 1
+    assert one_line(capsys.readouterr().err).startswith("orderstatus migrate: ")
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert main(["sample"]) == 2  # --orders is required
+    assert main(["sample", "--orders", "0"]) == 2
+    assert main(["sample", "--orders", "many"]) == 2
+    assert main(["no-such-command"]) == 2
+    assert "usage: orderstatus" in capsys.readouterr().err
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "migrate", "import", "sample", "relay"):
+        assert command in out
+
+
+# --- sample --------------------------------------------------------------------------------
+
+
+def test_sample_is_deterministic_for_a_seed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = [tmp_path / name for name in ("a.jsonl", "b.jsonl", "c.jsonl")]
+    for path, seed in zip(paths, ("7", "7", "8"), strict=True):
+        assert main(["sample", "--orders", "300", "--customers", "40", "--seed", seed,
+                     "-o", str(path)]) == 0  # fmt: skip
+    summary = capsys.readouterr().err
+    assert "Wrote 300 orders to " in summary
+    a, b, c = (path.read_bytes() for path in paths)
+    assert a == b
+    assert a != c
+    lines = a.decode("utf-8").splitlines()
+    assert len(lines) == 300
+    emails = {json.loads(line)["email"] for line in lines}
+    assert 1 < len(emails) <= 40
+
+
+def test_sample_to_stdout_matches_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "orders.jsonl"
+    assert main(["sample", "--orders", "25", "--seed", "3", "-o", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["sample", "--orders", "25", "--seed", "3"]) == 0
+    assert capsys.readouterr().out == path.read_text("utf-8")
+
+
+def test_sample_output_imports(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "orders.jsonl"
+    assert main(["sample", "--orders", "200", "--seed", "5", "-o", str(path)]) == 0
+    assert main(["migrate", "--storage", db_url]) == 0
+    assert main(["import", str(path), "--storage", db_url]) == 0
+    assert "Imported 200 orders" in capsys.readouterr().out
+
+
+# --- relay ---------------------------------------------------------------------------------
+
+
+def queue_order_list(db_url: str, mail_url: str) -> None:
+    with OrderStatus.open(db_url, mail_url) as desk:
+        desk.migrate()
+        records = demo_orders(datetime.now(UTC))
+        desk.import_orders(json.dumps(record) for record in records)
+        desk.send_order_list(DEMO_EMAIL, client="test")
+
+
+def test_relay_delivers_the_outbox(
+    db_url: str, mail_url: str, mail_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queue_order_list(db_url, mail_url)
+
+    assert main(["relay", "--storage", db_url, "--mail", mail_url]) == 0
+    assert one_line(capsys.readouterr().out) == "Relay: 1 sent, 0 failed, 0 still pending"
+    (mail,) = mail_dir.glob("*.eml")
+    assert b"Subject: Your recent order numbers" in mail.read_bytes()
+
+    # Nothing is due any more.
+    assert main(["relay", "--storage", db_url, "--mail", mail_url]) == 0
+    assert one_line(capsys.readouterr().out) == "Relay: 0 sent, 0 failed, 0 still pending"
+
+
+def test_relay_reports_failed_mail(
+    tmp_path: Path, db_url: str, mail_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queue_order_list(db_url, mail_url)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the mail folder should be")
+
+    assert main(["relay", "--storage", db_url, "--mail", f"mailbox:///{blocker}"]) == 1
+    captured = capsys.readouterr()
+    assert one_line(captured.out) == "Relay: 0 sent, 1 failed, 1 still pending"
+    assert one_line(captured.err).startswith("orderstatus relay: 1 message(s) failed")

@@ -1,0 +1,228 @@
+"""The example storefront (examples/wsgi_storefront.py), driven in-process through WSGI."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import io
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlencode
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+
+import orderstatus_core
+from orderstatus_core import OrderStatus
+from orderstatus_core.sample import demo_orders
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "wsgi_storefront.py"
+JANE = "jane.doe@example.com"
+JANES_ORDER = "301442518"
+CARLOS_ORDER = "301820664"
+UNKNOWN_ORDER = "399999999"
+
+
+@pytest.fixture(scope="module")
+def example() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("wsgi_storefront", EXAMPLE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def desk(mail_url: str) -> Iterator[OrderStatus]:
+    with OrderStatus.open("memory://", mail_url) as opened:
+        records = demo_orders(datetime.now(UTC))
+        opened.import_orders(json.dumps(record) for record in records)
+        yield opened
+
+
+class Response:
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status = status
+        self.code = int(status.split()[0])
+        self.headers = dict(headers)
+        self.text = body.decode("utf-8")
+        self.errors = ""
+
+
+def call(
+    app: Any,
+    method: str,
+    path: str,
+    form: dict[str, str] | None = None,
+    *,
+    extra: dict[str, str] | None = None,
+    body: bytes | None = None,
+) -> Response:
+    data = body if body is not None else urlencode(form or {}).encode("utf-8")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "REMOTE_ADDR": "203.0.113.7",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(data)),
+        "wsgi.input": io.BytesIO(data),
+        "wsgi.errors": io.StringIO(),
+    }
+    environ.update(extra or {})
+    setup_testing_defaults(environ)
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started.append((status, headers))
+        return lambda _data: None
+
+    chunks = b"".join(app(environ, start_response))
+    status, headers = started[0]
+    response = Response(status, headers, chunks)
+    response.errors = environ["wsgi.errors"].getvalue()
+    return response
+
+
+def find(app: Any, identifier: str, number: str) -> Response:
+    return call(app, "POST", "/order", {"identifier": identifier, "order_number": number})
+
+
+def test_the_example_uses_only_the_public_api() -> None:
+    tree = ast.parse(EXAMPLE.read_text("utf-8"))
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and "orderstatus" in node.module:
+            assert node.module == "orderstatus_core"
+            imported.update(alias.name for alias in node.names)
+        if isinstance(node, ast.Import):
+            assert not any("orderstatus" in alias.name for alias in node.names)
+    assert imported
+    assert imported <= set(orderstatus_core.__all__)
+
+
+def test_home_page_has_both_forms(example: ModuleType, desk: OrderStatus) -> None:
+    response = call(example.make_app(desk), "GET", "/")
+    assert response.code == 200
+    assert 'action="/order"' in response.text
+    assert 'action="/lookup"' in response.text
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_a_found_order_renders_masked(example: ModuleType, desk: OrderStatus) -> None:
+    response = find(example.make_app(desk), "JANE.DOE@Example.COM", JANES_ORDER)
+    assert response.code == 200
+    page = response.text
+    assert f"Order {JANES_ORDER}" in page
+    assert "BP-1234" in page
+    assert "Brake &amp; Wheel Hub › Brake Pad" in page
+    assert 'href="https://www.ups.com/track?tracknum=1ZA9430E0312345671"' in page
+    assert 'rel="noreferrer noopener"' in page
+    assert "delivered" in page
+    assert "J•••@example.com" in page
+    assert "1187 Valencia" not in page
+    assert "+14152739164" not in page
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_find_by_phone(example: ModuleType, desk: OrderStatus) -> None:
+    response = find(example.make_app(desk), "(415) 273-9164", "301977206")
+    assert response.code == 200
+    assert "in warehouse processing" in response.text
+
+
+def test_wrong_pair_and_unknown_order_render_the_same_page(
+    example: ModuleType, desk: OrderStatus
+) -> None:
+    app = example.make_app(desk)
+    wrong_pair = find(app, JANE, CARLOS_ORDER)
+    unknown = find(app, JANE, UNKNOWN_ORDER)
+    assert wrong_pair.status == unknown.status == "200 OK"
+    assert wrong_pair.headers == unknown.headers
+    # The pages differ only by the order number the shopper typed, echoed into the form.
+    assert CARLOS_ORDER in wrong_pair.text
+    assert wrong_pair.text.replace(CARLOS_ORDER, "N") == unknown.text.replace(UNKNOWN_ORDER, "N")
+    assert "We could not find an order" in unknown.text
+
+
+def test_html_in_the_form_is_escaped(example: ModuleType, desk: OrderStatus) -> None:
+    app = example.make_app(desk)
+    attack = '"><script>alert(1)</script>'
+    response = find(app, attack + "@example.com", attack)
+    assert response.code == 200
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+    look_up = call(app, "POST", "/lookup", {"email": attack})
+    assert "<script>alert" not in look_up.text
+
+
+def test_order_look_up_queues_mail_and_answers_the_same(
+    example: ModuleType, desk: OrderStatus, mail_dir: Path
+) -> None:
+    app = example.make_app(desk)
+    known = call(app, "POST", "/lookup", {"email": JANE})
+    unknown = call(app, "POST", "/lookup", {"email": "nobody@example.com"})
+    assert known.code == unknown.code == 200
+    assert known.text.replace(JANE, "E") == unknown.text.replace("nobody@example.com", "E")
+    with desk.context.storage.unit_of_work() as uow:
+        assert uow.outbox.pending_count() == 1
+    assert not mail_dir.exists()  # relayed later, never inside the request
+
+
+def test_state_changes_are_post_only(example: ModuleType, desk: OrderStatus) -> None:
+    app = example.make_app(desk)
+    for path in ("/order", "/lookup"):
+        response = call(app, "GET", path)
+        assert response.code == 405
+        assert response.headers["Allow"] == "POST"
+    assert call(app, "POST", "/").code == 405
+    assert call(app, "GET", "/nothing-here").code == 404
+
+
+def test_cross_site_posts_are_refused(example: ModuleType, desk: OrderStatus) -> None:
+    app = example.make_app(desk)
+    form = {"identifier": JANE, "order_number": JANES_ORDER}
+    evil = call(app, "POST", "/order", form, extra={"HTTP_ORIGIN": "https://evil.example"})
+    assert evil.code == 403
+    assert JANES_ORDER not in evil.text
+    same = call(app, "POST", "/order", form, extra={"HTTP_ORIGIN": "http://127.0.0.1"})
+    assert same.code == 200
+
+
+def test_oversized_and_odd_bodies(example: ModuleType, desk: OrderStatus) -> None:
+    app = example.make_app(desk)
+    assert call(app, "POST", "/order", body=b"x=" + b"1" * 10_000).code == 413
+    wrong_type = call(app, "POST", "/order", {"a": "b"}, extra={"CONTENT_TYPE": "text/plain"})
+    assert wrong_type.code == 415
+    assert call(app, "POST", "/order", body=b"identifier=%ff%fe").code == 400
+
+
+def test_rate_limit_per_client(example: ModuleType, desk: OrderStatus) -> None:
+    app = example.make_app(desk)
+    answers = [find(app, f"shopper{i}@example.com", f"1000000{i:02d}") for i in range(25)]
+    limited = [a for a in answers if a.code == 429]
+    assert limited
+    assert int(limited[0].headers["Retry-After"]) >= 1
+
+
+def test_errors_never_reach_the_browser(
+    example: ModuleType, desk: OrderStatus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret connection string postgres://admin:hunter2@db")
+
+    monkeypatch.setattr(desk, "find_order", explode)
+    response = find(example.make_app(desk), JANE, JANES_ORDER)
+    assert response.code == 500
+    assert "hunter2" not in response.text
+    assert "Traceback" not in response.text
+    assert "RuntimeError" in response.errors  # the details go to the server's log
+    assert response.headers["Referrer-Policy"] == "no-referrer"
