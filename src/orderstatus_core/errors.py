@@ -21,6 +21,7 @@ __all__ = [
     "ImportRecordError",
     "InvalidFieldError",
     "InvalidIdentifierError",
+    "InvalidUrlError",
     "LedgerError",
     "MailDeliveryError",
     "NegativeQuantityError",
@@ -143,6 +144,10 @@ class UnknownAdapterError(OrderStatusError, LookupError):
         self.kind = kind
         self.scheme = scheme
         self.installed = sorted(installed)
+
+
+class InvalidUrlError(OrderStatusError, ValueError):
+    """An adapter URL is malformed (no ``scheme://``, a missing path, a bad option)."""
 
 
 class AdapterNameConflictError(OrderStatusError, ValueError):

@@ -9,7 +9,13 @@ from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from orderstatus_core import AdapterRegistry, MailDeliveryError, OutgoingMail, hookimpl
+from orderstatus_core import (
+    AdapterRegistry,
+    InvalidUrlError,
+    MailDeliveryError,
+    OutgoingMail,
+    hookimpl,
+)
 
 __all__ = ["MailboxMailer", "orderstatus_register_adapters"]
 
@@ -34,7 +40,7 @@ class MailboxMailer:
         path = unquote(parts.path)
         folder = path[1:] if path.startswith("/") else path
         if not folder:
-            raise ValueError("a mailbox URL names a folder: mailbox:///mail")
+            raise InvalidUrlError("a mailbox URL names a folder: mailbox:///mail")
         sender = parse_qs(parts.query).get("from", ["orders@localhost"])[0]
         return cls(folder, sender)
 

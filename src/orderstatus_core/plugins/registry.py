@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from orderstatus_core.errors import AdapterNameConflictError, UnknownAdapterError
+from orderstatus_core.errors import (
+    AdapterNameConflictError,
+    InvalidUrlError,
+    UnknownAdapterError,
+)
 from orderstatus_core.ports import Mailer, RateLimiter, Storage
 
 __all__ = ["AdapterRegistry", "url_scheme"]
@@ -21,11 +25,11 @@ T = TypeVar("T")
 def url_scheme(url: str) -> str:
     """The scheme of ``url`` in lower case: ``"sqlite"`` for ``"sqlite:///orders.db"``.
 
-    Raises ``ValueError`` if ``url`` has no ``scheme://`` part.
+    Raises :class:`InvalidUrlError` if ``url`` has no ``scheme://`` part.
     """
     scheme, sep, _rest = url.partition("://")
     if not sep or not scheme or not scheme.replace("+", "").replace("-", "").isalnum():
-        raise ValueError(f"not an adapter URL (expected scheme://...): {url[:40]!r}")
+        raise InvalidUrlError(f"not an adapter URL (expected scheme://...): {url[:40]!r}")
     return scheme.lower()
 
 

@@ -30,9 +30,11 @@ def mask_email(display: str) -> str:
 
 
 def mask_phone(e164: str) -> str:
-    """The country code and the last two digits: ``+1•••••••••71``."""
-    country = e164[:2]
-    return country + _MASK * (len(e164) - 4) + e164[-2:]
+    """Only the last two digits: ``+•••••••••71``.
+
+    (Where the country code ends cannot be told from E.164 text alone, so it is hidden too.)
+    """
+    return "+" + _MASK * (len(e164) - 3) + e164[-2:]
 
 
 def mask_address(address: Address) -> MaskedAddress:

@@ -32,7 +32,8 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
     now = ctx.clock.now()
     with ctx.storage.unit_of_work() as uow:
         due = list(uow.outbox.due(now, limit))
-    sent = failed = 0
+    failed = 0
+    sent: list[str] = []
     for message in due:
         try:
             ctx.mailer.send(render_mail(message))
@@ -45,8 +46,8 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
                 )
                 uow.commit()
         else:
-            sent += 1
+            sent.append(message.message_id)
             with ctx.storage.unit_of_work(write=True) as uow:
                 uow.outbox.mark_sent(message.message_id, ctx.clock.now())
                 uow.commit()
-    return RelayReport(sent=sent, failed=failed)
+    return RelayReport(sent=len(sent), failed=failed, sent_ids=tuple(sent))

@@ -78,6 +78,8 @@ class RelayReport:
 
     sent: int
     failed: int
+    #: The ``message_id`` of every message delivered, in delivery order.
+    sent_ids: tuple[str, ...] = ()
 
 
 @attrs.frozen
