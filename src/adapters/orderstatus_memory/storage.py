@@ -82,6 +82,8 @@ class _Orders:
                 lines = tuple(
                     line for line in order.lines if query.category.contains(line.category)
                 )
+            # The port promises line_no order; the model lets an order list lines in any.
+            lines = tuple(sorted(lines, key=lambda line: line.line_no))
             if lines:
                 header = OrderHeader(
                     number=order.number, placed_at=order.placed_at, email=order.email
