@@ -1,0 +1,67 @@
+"""Shipped test support: Hypothesis strategies, fakes, conformance suites, a pytest plugin.
+
+Install with the ``testing`` extra (``pip install orderstatus-core[testing]``).
+
+* :mod:`orderstatus_core.testing.strategies`: Hypothesis strategies for every model type.
+* :mod:`orderstatus_core.testing.fakes`: :class:`FixedClock`, :class:`RecordingMailer`,
+  :class:`FailingMailer`, :class:`CountingRateLimiter` and :func:`fake_context`.
+* :mod:`orderstatus_core.testing.contract`: the conformance suites an adapter's tests
+  subclass: :class:`StorageContract`, :class:`RateLimiterContract`,
+  :class:`MailerContract`.
+* :mod:`orderstatus_core.testing.pytest_plugin`: fixtures and Hypothesis profiles.
+
+The names below are imported on first use, so that loading the pytest plugin (which
+imports this package) stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from orderstatus_core.testing.contract import (
+        MailerContract,
+        RateLimiterContract,
+        StorageContract,
+    )
+    from orderstatus_core.testing.fakes import (
+        CountingRateLimiter,
+        FailingMailer,
+        FixedClock,
+        RecordingMailer,
+        fake_context,
+    )
+
+__all__ = [
+    "CountingRateLimiter",
+    "FailingMailer",
+    "FixedClock",
+    "MailerContract",
+    "RateLimiterContract",
+    "RecordingMailer",
+    "StorageContract",
+    "fake_context",
+]
+
+_HOME = {
+    "CountingRateLimiter": "fakes",
+    "FailingMailer": "fakes",
+    "FixedClock": "fakes",
+    "RecordingMailer": "fakes",
+    "fake_context": "fakes",
+    "MailerContract": "contract",
+    "RateLimiterContract": "contract",
+    "StorageContract": "contract",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,207 @@
+"""A state machine that runs the same storage commands on an adapter and on the reference.
+
+Modelled on Hypothesis's own Redis tests: every rule does one thing to both storages and
+every check asks both the same question; any difference is a failure with the shortest
+sequence of commands that shows it. The reference is the ``memory://`` storage, opened
+through the adapter registry.
+
+Each run works in its own namespace (order numbers, email addresses and message ids carry a
+run prefix) and marks its outbox messages sent when it ends, so runs can share the one
+storage a test fixture gives.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from orderstatus_core.errors import DuplicateOrderError
+from orderstatus_core.identifiers import parse_email
+from orderstatus_core.model import CategoryPath, Order, PartNumber
+from orderstatus_core.ports import (
+    CategoryQuery,
+    OrderListMail,
+    OutboxMessage,
+    PartNumberQuery,
+    SearchQuery,
+    Storage,
+)
+from orderstatus_core.testing import strategies
+from orderstatus_core.testing.fakes import fake_context
+
+__all__ = ["StorageComparison", "comparing"]
+
+_T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+_runs = itertools.count(1)
+
+
+def _add(storage: Storage, order: Order, commit: bool) -> str:
+    with storage.unit_of_work(write=True) as uow:
+        try:
+            uow.orders.add(order)
+        except DuplicateOrderError:
+            return "duplicate"
+        if commit:
+            uow.commit()
+    return "added"
+
+
+def _outbox(storage: Storage, action: str, message: OutboxMessage, at: datetime) -> None:
+    with storage.unit_of_work(write=True) as uow:
+        if action == "put":
+            uow.outbox.put(message)
+        elif action == "sent":
+            uow.outbox.mark_sent(message.message_id, at)
+        else:
+            uow.outbox.mark_failed(message.message_id, f"421 try later ({at:%H:%M:%S})", at)
+        uow.commit()
+
+
+def _display_forms(order: Order | None) -> object:
+    if order is None:
+        return None
+    return (
+        order.email.display,
+        [(line.part_number.display, line.category.segments) for line in order.lines],
+    )
+
+
+class StorageComparison(RuleBasedStateMachine):
+    """Commands on a storage under test and on the memory reference must agree."""
+
+    #: The storage under test; :func:`comparing` sets it.
+    storage: ClassVar[Storage]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reference = fake_context().storage
+        run = f"S{next(_runs)}"
+        self.numbers = [f"{run}N{i}" for i in range(6)]
+        self.emails = [parse_email(f"Shopper{i}.{run}@Example.com") for i in range(3)]
+        self.message_ids = [f"{run}-m{i}" for i in range(4)]
+        self.queued: list[OutboxMessage] = []
+        self.parts: list[PartNumber] = []
+        self.categories: list[CategoryPath] = []
+        self.clock = itertools.count()
+        self.now = _T0
+
+    def both(self) -> tuple[Storage, Storage]:
+        """The storage under test and the reference."""
+        return self.storage, self.reference
+
+    @rule(data=st.data(), commit=st.booleans())
+    def add_order(self, data: st.DataObject, commit: bool) -> None:
+        """Add an order (sometimes with a number already taken); commit or walk away."""
+        order = data.draw(
+            strategies.orders(
+                numbers=st.sampled_from(self.numbers),
+                email_addresses=st.sampled_from(self.emails),
+                max_lines=3,
+                max_packages=2,
+            )
+        )
+        outcomes = [_add(storage, order, commit) for storage in self.both()]
+        assert outcomes[0] == outcomes[1]
+        self.parts.extend(line.part_number for line in order.lines)
+        self.categories.extend(line.category for line in order.lines)
+
+    @precondition(lambda self: len(self.queued) < len(self.message_ids))
+    @rule(data=st.data())
+    def queue_message(self, data: st.DataObject) -> None:
+        """Queue a new message in a committed unit."""
+        message_id = self.message_ids[len(self.queued)]
+        at = _T0 + timedelta(seconds=next(self.clock))
+        intent = OrderListMail(
+            to=data.draw(st.sampled_from(self.emails)), order_numbers=tuple(self.numbers[:2])
+        )
+        message = OutboxMessage(message_id=message_id, created_at=at, intent=intent)
+        self.queued.append(message)
+        for storage in self.both():
+            _outbox(storage, "put", message, at)
+
+    @precondition(lambda self: bool(self.queued))
+    @rule(data=st.data(), action=st.sampled_from(["sent", "failed"]), delay=st.integers(0, 90))
+    def mark_message(self, data: st.DataObject, action: str, delay: int) -> None:
+        """Mark a queued message sent, or failed with a retry ``delay`` seconds from now."""
+        message = data.draw(st.sampled_from(self.queued))
+        for storage in self.both():
+            _outbox(storage, action, message, self.now + timedelta(seconds=delay))
+
+    @rule(seconds=st.integers(0, 120))
+    def let_time_pass(self, seconds: int) -> None:
+        """Move the moment the outbox is asked about."""
+        self.now += timedelta(seconds=seconds)
+
+    @rule(data=st.data())
+    def get_agrees(self, data: st.DataObject) -> None:
+        """``get`` answers the same order, display forms included."""
+        number = data.draw(st.sampled_from(self.numbers))
+        found = []
+        for storage in self.both():
+            with storage.unit_of_work() as uow:
+                found.append(uow.orders.get(number))
+        assert found[0] == found[1]
+        assert _display_forms(found[0]) == _display_forms(found[1])
+
+    @rule(data=st.data(), limit=st.integers(1, 7))
+    def recent_agrees(self, data: st.DataObject, limit: int) -> None:
+        """``recent`` answers the same headers in the same order."""
+        key = data.draw(st.sampled_from(self.emails)).canonical
+        found = []
+        for storage in self.both():
+            with storage.unit_of_work() as uow:
+                found.append(list(uow.orders.recent(key, limit)))
+        assert found[0] == found[1]
+
+    @precondition(lambda self: bool(self.parts))
+    @rule(data=st.data(), limit=st.integers(1, 7))
+    def search_agrees(self, data: st.DataObject, limit: int) -> None:
+        """``search`` by a stored part number or a stored category (or one above it)
+        answers the same matches in the same order."""
+        query: SearchQuery
+        if data.draw(st.booleans()):
+            query = PartNumberQuery(data.draw(st.sampled_from(self.parts)))
+        else:
+            category = data.draw(st.sampled_from(self.categories))
+            depth = data.draw(st.integers(1, len(category.segments)))
+            query = CategoryQuery(CategoryPath(category.segments[:depth]))
+        key = data.draw(st.sampled_from(self.emails)).canonical
+        found = []
+        for storage in self.both():
+            with storage.unit_of_work() as uow:
+                found.append(list(uow.orders.search(key, query, limit)))
+        assert found[0] == found[1]
+
+    @invariant()
+    def outbox_agrees(self) -> None:
+        """``due`` and ``pending_count`` agree (earlier runs left nothing pending)."""
+        answers = []
+        for storage in self.both():
+            with storage.unit_of_work() as uow:
+                answers.append((list(uow.outbox.due(self.now, 100)), uow.outbox.pending_count()))
+        assert answers[0] == answers[1]
+
+    def teardown(self) -> None:
+        """Mark this run's messages sent, so the next run starts with none of them due."""
+        for message_id in self.message_ids:
+            with self.storage.unit_of_work(write=True) as uow:
+                uow.outbox.mark_sent(message_id, _T0)
+                uow.commit()
+        self.reference.close()
+
+    def __repr__(self) -> str:
+        return f"StorageComparison({self.storage.url!r})"
+
+
+def comparing(storage: Storage) -> type[StorageComparison]:
+    """A :class:`StorageComparison` of ``storage``, ready for ``run_state_machine_as_test``."""
+
+    class Comparison(StorageComparison):
+        pass
+
+    Comparison.storage = storage
+    return Comparison

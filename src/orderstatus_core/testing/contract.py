@@ -1,0 +1,911 @@
+"""Conformance suites for adapter authors: every contract of :mod:`orderstatus_core.ports`.
+
+Each suite is a mixin class. Subclass it in a test module under a name pytest collects,
+and supply the fixture the suite names::
+
+    import pytest
+    from orderstatus_core.testing.contract import StorageContract
+
+    class TestMyStorage(StorageContract):
+        supports_concurrent_writers = False  # a capability this adapter lacks
+
+        @pytest.fixture
+        def storage(self, tmp_path):
+            storage = MyStorage(tmp_path / "orders.db")
+            storage.migrate()
+            yield storage
+            storage.close()
+
+======================  =====================  ============================================
+suite                   fixture                what the fixture gives
+======================  =====================  ============================================
+StorageContract         ``storage``            a fresh, migrated, empty ``Storage``
+RateLimiterContract     ``rate_limiter``       a fresh ``RateLimiter``
+MailerContract          ``mailer``,            a ``Mailer``, and a callable answering what
+                        ``delivered``          it has delivered so far, as ``OutgoingMail``
+======================  =====================  ============================================
+
+The fixture may live in the class, its module or a ``conftest.py``. Capabilities are
+class attributes that default to ``True``; set one to ``False`` to skip the tests that
+need it. A suite's property tests draw fresh order numbers, addresses and keys for every
+example, so one storage or limiter per test is enough; they follow the Hypothesis profile
+in force (see :mod:`orderstatus_core.testing.pytest_plugin`) except for their example
+counts, kept modest so that a suite runs in seconds.
+
+Beyond the documented rules, ``StorageContract`` runs a Hypothesis state machine that
+sends random sequences of commands to the storage under test and to the ``memory://``
+reference and fails, with the shortest such sequence, at the first answer that differs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar, TypeVar
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
+
+from orderstatus_core.errors import AdapterError, DuplicateOrderError
+from orderstatus_core.identifiers import parse_email
+from orderstatus_core.model import CategoryPath, EmailAddress, Order, PartNumber
+from orderstatus_core.policies import Quota
+from orderstatus_core.ports import (
+    CategoryQuery,
+    Mailer,
+    OrderHeader,
+    OrderListMail,
+    OrderMatch,
+    OrderRepository,
+    OutboxMessage,
+    OutgoingMail,
+    PartNumberQuery,
+    RateLimiter,
+    SearchCursor,
+    SearchQuery,
+    Storage,
+    UnitOfWork,
+)
+from orderstatus_core.testing import strategies
+from orderstatus_core.testing._comparison import comparing
+from orderstatus_core.testing.builders import PLACED_AT, line, make_order, package
+
+__all__ = ["Delivered", "MailerContract", "RateLimiterContract", "StorageContract"]
+
+T = TypeVar("T")
+
+#: A moment the outbox and rate-limiter tests start from.
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+_END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+
+# Property tests share one storage or limiter per test; fixtures are not reset between
+# examples, and that is deliberate (each example uses fresh numbers, addresses and keys).
+# Every subclass runs the same property method ("differing executors"): their examples
+# are inputs that do not depend on the adapter, so sharing them in the example database
+# is harmless, and a failure found for one adapter is replayed against the others.
+_PROPERTY = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.differing_executors,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+    ],
+)
+_STATEFUL = settings(
+    max_examples=15,
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+_serial = itertools.count(1)
+_QUOTAS = st.builds(
+    Quota,
+    limit=st.integers(1, 20),
+    period=st.timedeltas(min_value=timedelta(milliseconds=1), max_value=timedelta(days=1)),
+)
+_DAYS3 = timedelta(days=3)
+
+
+def _fresh(prefix: str) -> str:
+    """A value no other example of this process has used: ``C17`` and so on."""
+    return f"{prefix}{next(_serial)}"
+
+
+def _fresh_email() -> EmailAddress:
+    return parse_email(f"Shopper.{_fresh('')}@Example.com")
+
+
+def _message(
+    message_id: str,
+    created_at: datetime = T0,
+    *,
+    to: str = "Jane.Doe@example.com",
+    next_attempt_at: datetime | None = None,
+) -> OutboxMessage:
+    intent = OrderListMail(to=parse_email(to), order_numbers=("123456789", "A1B2"), language="fi")
+    return OutboxMessage(
+        message_id=message_id,
+        created_at=created_at,
+        intent=intent,
+        next_attempt_at=next_attempt_at,
+    )
+
+
+def _display_forms(order: Order) -> tuple[object, ...]:
+    # Fields that equality ignores on purpose (compared by canonical key) but that an
+    # adapter must still keep: what the shopper typed and the catalogue wrote.
+    return (
+        order.email.display,
+        tuple((ln.part_number.display, ln.category.segments) for ln in order.lines),
+    )
+
+
+def _store(storage: Storage, *orders: Order) -> None:
+    with storage.unit_of_work(write=True) as uow:
+        for order in orders:
+            uow.orders.add(order)
+        uow.commit()
+
+
+def _read(storage: Storage, number: str) -> Order | None:
+    with storage.unit_of_work() as uow:
+        return uow.orders.get(number)
+
+
+def _queue(storage: Storage, *messages: OutboxMessage) -> None:
+    with storage.unit_of_work(write=True) as uow:
+        for message in messages:
+            uow.outbox.put(message)
+        uow.commit()
+
+
+def _due(storage: Storage, now: datetime, limit: int = 100) -> list[OutboxMessage]:
+    with storage.unit_of_work() as uow:
+        return list(uow.outbox.due(now, limit))
+
+
+def _pending(storage: Storage) -> int:
+    with storage.unit_of_work() as uow:
+        return uow.outbox.pending_count()
+
+
+def _numbers(found: Iterable[OrderHeader | OrderMatch]) -> list[str]:
+    return [item.header.number if isinstance(item, OrderMatch) else item.number for item in found]
+
+
+def _search(
+    storage: Storage, email: EmailAddress, query: SearchQuery, limit: int = 100
+) -> list[str]:
+    with storage.unit_of_work() as uow:
+        return _numbers(uow.orders.search(email.canonical, query, limit))
+
+
+def _matched_lines(storage: Storage, email: EmailAddress, query: SearchQuery) -> list[list[int]]:
+    with storage.unit_of_work() as uow:
+        matches = uow.orders.search(email.canonical, query, 100)
+        return [[ln.line_no for ln in match.lines] for match in matches]
+
+
+def _every_page(
+    orders: OrderRepository, email_key: str, query: SearchQuery, size: int
+) -> list[list[str]]:
+    """Follow the cursor from the first page to the last; fail on a page that loops."""
+    pages: list[list[str]] = []
+    after: SearchCursor | None = None
+    for _ in range(1000):
+        page = orders.search(email_key, query, size, after)
+        pages.append(_numbers(page))
+        if len(page) < size:
+            return pages
+        last = page[-1].header
+        after = SearchCursor(placed_at=last.placed_at, number=last.number)
+    raise AssertionError("search pages never end")
+
+
+def _newest_first(orders: Iterable[Order]) -> list[str]:
+    return [o.number for o in sorted(orders, key=lambda o: (o.placed_at, o.number), reverse=True)]
+
+
+def _together(count: int, task: Callable[[int], T]) -> list[T]:
+    """Run ``task(0) ... task(count - 1)`` on ``count`` threads released at the same moment."""
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> T:
+        barrier.wait(timeout=30)
+        return task(index)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+class _Boom(Exception):
+    """An error the storage cannot know."""
+
+
+def _write_then_fail(storage: Storage) -> None:
+    with storage.unit_of_work(write=True) as uow:
+        uow.orders.add(make_order(number="123456789"))
+        uow.outbox.put(_message("M1"))
+        raise _Boom
+
+
+_WRITES: dict[str, Callable[[UnitOfWork], None]] = {
+    "orders.add": lambda uow: uow.orders.add(make_order(number="900000001")),
+    "outbox.put": lambda uow: uow.outbox.put(_message("M2")),
+    "outbox.mark_sent": lambda uow: uow.outbox.mark_sent("M1", T0),
+    "outbox.mark_failed": lambda uow: uow.outbox.mark_failed("M1", "down", T0),
+}
+
+
+class StorageContract:
+    """The :class:`~orderstatus_core.Storage` contract: units of work, orders and outbox.
+
+    Needs a fixture ``storage``: a fresh, migrated, empty storage for each test.
+    """
+
+    #: A read-only unit can be open while a write unit is (needed to check isolation).
+    supports_concurrent_units: ClassVar[bool] = True
+    #: Units of work on several threads at once (a shared storage in a web server).
+    supports_concurrent_writers: ClassVar[bool] = True
+
+    def _needs(self, capability: str) -> None:
+        if not getattr(self, capability):
+            pytest.skip(f"{type(self).__name__}.{capability} is False")
+
+    # --- the storage itself -------------------------------------------------------------
+
+    def test_migrate_is_idempotent_and_answers_the_schema_version(self, storage: Storage) -> None:
+        """Migrating an up-to-date storage again changes nothing and answers the same version."""
+        first = storage.migrate()
+        assert storage.migrate() == first
+        assert first >= 1
+
+    def test_url_names_the_scheme(self, storage: Storage) -> None:
+        """``url`` is the ``scheme://...`` text the storage was opened with."""
+        assert "://" in storage.url
+
+    # --- orders: get and add ------------------------------------------------------------
+
+    def test_an_unknown_order_number_is_none(self, storage: Storage) -> None:
+        """``get`` answers ``None`` for a number nobody stored."""
+        assert _read(storage, "123456789") is None
+
+    def test_a_committed_order_is_read_back_equal(self, storage: Storage) -> None:
+        """An order stored and committed is read back equal, in a new unit of work."""
+        order = make_order(
+            lines=[line(1, "BP-1234", quantity=3), line(2, "51.12-7", cancelled=1, quantity=2)],
+            packages=[
+                package("P1", [(1, 2)], shipped_after=timedelta(days=1), delivered_after=_DAYS3),
+                package("P2", [(1, 1), (2, 1)]),
+            ],
+        )
+        _store(storage, order)
+        stored = _read(storage, order.number)
+        assert stored == order
+        assert stored is not None
+        assert _display_forms(stored) == _display_forms(order)
+
+    def test_a_unit_sees_its_own_uncommitted_order(self, storage: Storage) -> None:
+        """A unit of work reads back what it added before committing."""
+        order = make_order()
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(order)
+            assert uow.orders.get(order.number) == order
+
+    def test_an_uncommitted_order_is_invisible_to_other_units(self, storage: Storage) -> None:
+        """Another unit of work sees an added order only after the commit."""
+        self._needs("supports_concurrent_units")
+        order = make_order()
+        with storage.unit_of_work(write=True) as writer:
+            writer.orders.add(order)
+            with storage.unit_of_work() as reader:
+                assert reader.orders.get(order.number) is None
+            writer.commit()
+        assert _read(storage, order.number) == order
+
+    def test_adding_a_stored_number_raises_duplicate_order_error(self, storage: Storage) -> None:
+        """A second order with a committed order's number is refused."""
+        _store(storage, make_order(number="123456789"))
+        with storage.unit_of_work(write=True) as uow, pytest.raises(DuplicateOrderError):
+            uow.orders.add(make_order(number="123456789", email="other@example.com"))
+
+    def test_adding_a_number_twice_in_one_unit_raises_duplicate_order_error(
+        self, storage: Storage
+    ) -> None:
+        """The same number added twice in one unit of work is refused the second time."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(make_order(number="123456789"))
+            with pytest.raises(DuplicateOrderError):
+                uow.orders.add(make_order(number="123456789"))
+
+    def test_a_refused_duplicate_keeps_the_stored_order(self, storage: Storage) -> None:
+        """After a refused duplicate the first order is still stored, unchanged."""
+        first = make_order(number="123456789")
+        _store(storage, first)
+        with storage.unit_of_work(write=True) as uow, pytest.raises(DuplicateOrderError):
+            uow.orders.add(make_order(number="123456789", email="other@example.com"))
+        assert _read(storage, "123456789") == first
+
+    # --- units of work: all or nothing ---------------------------------------------------
+
+    def test_leaving_without_commit_forgets_orders_and_outbox(self, storage: Storage) -> None:
+        """A unit of work left without ``commit`` stores nothing (SECURITY G1)."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(make_order(number="123456789"))
+            uow.outbox.put(_message("M1"))
+        assert _read(storage, "123456789") is None
+        assert _pending(storage) == 0
+        assert _due(storage, T0) == []
+
+    def test_an_exception_rolls_back_orders_and_outbox(self, storage: Storage) -> None:
+        """An exception inside a unit of work propagates and stores nothing."""
+
+        with pytest.raises(_Boom):
+            _write_then_fail(storage)
+        assert _read(storage, "123456789") is None
+        assert _pending(storage) == 0
+
+    def test_rollback_forgets_the_writes_so_far(self, storage: Storage) -> None:
+        """``rollback`` forgets every write of the unit; a later commit stores only what follows."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(make_order(number="111111111"))
+            uow.outbox.put(_message("M1"))
+            uow.rollback()
+            uow.orders.add(make_order(number="222222222"))
+            uow.commit()
+        assert _read(storage, "111111111") is None
+        assert _read(storage, "222222222") is not None
+        assert _pending(storage) == 0
+
+    def test_a_commit_stores_orders_and_outbox_together(self, storage: Storage) -> None:
+        """Orders and outbox messages of one unit become visible with the same commit."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(make_order(number="111111111"))
+            uow.orders.add(make_order(number="222222222"))
+            uow.outbox.put(_message("M1"))
+            uow.commit()
+        assert _read(storage, "111111111") is not None
+        assert _read(storage, "222222222") is not None
+        assert _pending(storage) == 1
+
+    @pytest.mark.parametrize("write", list(_WRITES.values()), ids=list(_WRITES))
+    def test_a_read_only_unit_refuses_writes(
+        self, storage: Storage, write: Callable[[UnitOfWork], None]
+    ) -> None:
+        """A unit opened with ``write=False`` raises ``AdapterError`` for every write."""
+        _queue(storage, _message("M1"))
+        with storage.unit_of_work() as uow, pytest.raises(AdapterError):
+            write(uow)
+        assert _read(storage, "900000001") is None
+        assert [m.message_id for m in _due(storage, T0)] == ["M1"]
+        assert _due(storage, T0)[0].attempts == 0
+
+    # --- recent ------------------------------------------------------------------------
+
+    def test_recent_is_newest_first_with_ties_by_number_descending(self, storage: Storage) -> None:
+        """``recent`` orders by ``placed_at`` descending, then by ``number`` descending."""
+        hour = timedelta(hours=1)
+        orders = [
+            make_order(number="A100", placed_at=PLACED_AT),
+            make_order(number="A300", placed_at=PLACED_AT + hour),
+            make_order(number="A200", placed_at=PLACED_AT + hour),
+            make_order(number="B100", placed_at=PLACED_AT - hour),
+            make_order(number="A99", placed_at=PLACED_AT + hour),
+        ]
+        _store(storage, *orders)
+        with storage.unit_of_work() as uow:
+            found = uow.orders.recent("jane.doe@example.com", 10)
+        assert _numbers(found) == ["A99", "A300", "A200", "A100", "B100"]
+
+    def test_recent_headers_carry_the_order_fields(self, storage: Storage) -> None:
+        """A header holds the order's number, placing time and email."""
+        order = make_order(number="123456789")
+        _store(storage, order)
+        with storage.unit_of_work() as uow:
+            (header,) = uow.orders.recent(order.email.canonical, 10)
+        assert (header.number, header.placed_at, header.email) == (
+            order.number,
+            order.placed_at,
+            order.email,
+        )
+
+    def test_recent_stops_at_limit(self, storage: Storage) -> None:
+        """``recent`` answers at most ``limit`` orders, the newest ones."""
+        orders = [
+            make_order(number=f"10000000{i}", placed_at=PLACED_AT + timedelta(days=i))
+            for i in range(5)
+        ]
+        _store(storage, *orders)
+        with storage.unit_of_work() as uow:
+            found = uow.orders.recent("jane.doe@example.com", 2)
+        assert _numbers(found) == ["100000004", "100000003"]
+
+    def test_recent_finds_orders_by_canonical_email_only(self, storage: Storage) -> None:
+        """``recent`` finds the orders of one canonical email, however its display differs."""
+        _store(
+            storage,
+            make_order(number="111111111", email="Jane.Doe@Example.COM"),
+            make_order(number="222222222", email="jane.doe@example.com"),
+            make_order(number="333333333", email="jane.doe@example.org"),
+            make_order(number="444444444", email="john@example.com"),
+        )
+        with storage.unit_of_work() as uow:
+            found = uow.orders.recent("jane.doe@example.com", 10)
+        assert sorted(_numbers(found)) == ["111111111", "222222222"]
+
+    def test_recent_of_an_unknown_email_is_empty(self, storage: Storage) -> None:
+        """``recent`` for an email with no orders answers nothing."""
+        _store(storage, make_order())
+        with storage.unit_of_work() as uow:
+            assert list(uow.orders.recent("nobody@example.com", 10)) == []
+
+    # --- search ------------------------------------------------------------------------
+
+    def test_search_by_part_number_matches_canonical_keys(self, storage: Storage) -> None:
+        """'bp-12.34' finds 'BP1234' and 'B P 1234', never 'BP12345' or 'BP123'."""
+        email = parse_email("jane.doe@example.com")
+        _store(
+            storage,
+            make_order(number="111111111", lines=[line(1, "BP1234")]),
+            make_order(number="222222222", lines=[line(1, "B P 1234")]),
+            make_order(number="333333333", lines=[line(1, "BP12345")]),
+            make_order(number="444444444", lines=[line(1, "BP123")]),
+        )
+        found = _search(storage, email, PartNumberQuery(PartNumber("bp-12.34")))
+        assert sorted(found) == ["111111111", "222222222"]
+
+    def test_a_match_carries_every_matching_line_in_line_no_order(self, storage: Storage) -> None:
+        """A match holds all matching lines of the order, by ``line_no``, whatever the order
+        of the lines in the order itself."""
+        email = parse_email("jane.doe@example.com")
+        lines = [line(7, "bp-1234"), line(3, "XX-1"), line(2, "BP1234"), line(5, "BP 1234")]
+        _store(storage, make_order(number="111111111", lines=lines))
+        found = _matched_lines(storage, email, PartNumberQuery(PartNumber("BP1234")))
+        assert found == [[2, 5, 7]]
+
+    def test_search_by_category_finds_it_and_the_categories_below(self, storage: Storage) -> None:
+        """A category finds lines in itself and in any category below it."""
+        email = parse_email("jane.doe@example.com")
+        _store(
+            storage,
+            make_order(number="111111111", lines=[line(1, category=["Brake & Wheel Hub"])]),
+            make_order(
+                number="222222222", lines=[line(1, category=["Brake & Wheel Hub", "Brake Pad"])]
+            ),
+            make_order(
+                number="333333333",
+                lines=[line(1, category=["Brake & Wheel Hub", "Rotor", "Vented"])],
+            ),
+            make_order(number="444444444", lines=[line(1, category=["Engine", "Oil Filter"])]),
+        )
+        found = _search(storage, email, CategoryQuery(CategoryPath("Brake & Wheel Hub")))
+        assert sorted(found) == ["111111111", "222222222", "333333333"]
+
+    def test_search_by_category_never_matches_a_sibling_sharing_a_prefix(
+        self, storage: Storage
+    ) -> None:
+        """'Brake' finds neither 'Brakes' nor 'Brake Pad': categories match by whole segments."""
+        email = parse_email("jane.doe@example.com")
+        _store(
+            storage,
+            make_order(number="111111111", lines=[line(1, category=["Brake", "Pad"])]),
+            make_order(number="222222222", lines=[line(1, category=["Brakes", "Pad"])]),
+            make_order(number="333333333", lines=[line(1, category=["Brake Pad"])]),
+            make_order(number="444444444", lines=[line(1, category=["Brake_", "Pad"])]),
+        )
+        found = _search(storage, email, CategoryQuery(CategoryPath("Brake")))
+        assert found == ["111111111"]
+
+    def test_search_by_a_child_category_never_finds_its_parent(self, storage: Storage) -> None:
+        """A category below finds nothing filed only under the category above it."""
+        email = parse_email("jane.doe@example.com")
+        _store(storage, make_order(number="111111111", lines=[line(1, category=["Brake"])]))
+        found = _search(storage, email, CategoryQuery(CategoryPath(["Brake", "Pad"])))
+        assert found == []
+
+    def test_search_by_category_ignores_case_and_spacing(self, storage: Storage) -> None:
+        """Category segments compare by canonical key: case and runs of spaces do not matter."""
+        email = parse_email("jane.doe@example.com")
+        _store(
+            storage,
+            make_order(number="111111111", lines=[line(1, category=["Brake & Wheel Hub", "Pad"])]),
+        )
+        query = CategoryQuery(CategoryPath(["  brake &  WHEEL hub "]))
+        assert _search(storage, email, query) == ["111111111"]
+
+    def test_search_by_category_treats_like_wildcards_as_text(self, storage: Storage) -> None:
+        """'%' and '_' in a category are ordinary characters, not wildcards."""
+        email = parse_email("jane.doe@example.com")
+        _store(
+            storage,
+            make_order(number="111111111", lines=[line(1, category=["Brakes", "Pad"])]),
+            make_order(number="222222222", lines=[line(1, category=["Brake%", "Pad"])]),
+        )
+        assert _search(storage, email, CategoryQuery(CategoryPath("Brake%"))) == ["222222222"]
+        assert _search(storage, email, CategoryQuery(CategoryPath("Brake_"))) == []
+
+    def test_search_text_is_never_a_query_language(self, storage: Storage) -> None:
+        """SQL and LIKE metacharacters in a query are matched as text, so they find nothing."""
+        email = parse_email("jane.doe@example.com")
+        _store(storage, make_order(number="111111111"))
+        for query in (
+            PartNumberQuery(PartNumber("' OR '1'='1")),
+            PartNumberQuery(PartNumber("%")),
+            PartNumberQuery(PartNumber("_")),
+            CategoryQuery(CategoryPath("%")),
+            CategoryQuery(CategoryPath("' OR 1=1 --")),
+        ):
+            assert _search(storage, email, query) == []
+
+    def test_search_is_scoped_to_one_email(self, storage: Storage) -> None:
+        """Orders of another email never match, however well their lines do."""
+        _store(
+            storage,
+            make_order(number="111111111", email="jane.doe@example.com"),
+            make_order(number="222222222", email="john@example.com"),
+        )
+        email = parse_email("john@example.com")
+        assert _search(storage, email, PartNumberQuery(PartNumber("BP-1234"))) == ["222222222"]
+
+    def test_search_with_no_match_is_empty(self, storage: Storage) -> None:
+        """A query that matches no line answers nothing."""
+        email = parse_email("jane.doe@example.com")
+        _store(storage, make_order(number="111111111"))
+        assert _search(storage, email, PartNumberQuery(PartNumber("ZZ-9"))) == []
+
+    def test_search_is_newest_first_and_stops_at_limit(self, storage: Storage) -> None:
+        """Search answers at most ``limit`` orders, newest first, ties by number descending."""
+        email = parse_email("jane.doe@example.com")
+        orders = [
+            make_order(number=f"A{i}", placed_at=PLACED_AT + timedelta(days=i // 2))
+            for i in range(6)
+        ]
+        _store(storage, *orders)
+        found = _search(storage, email, PartNumberQuery(PartNumber("BP-1234")), limit=3)
+        assert found == ["A5", "A4", "A3"]
+
+    def test_search_after_a_cursor_is_strictly_after_it(self, storage: Storage) -> None:
+        """The page after a cursor starts with the order just after the cursor's pair."""
+        email = parse_email("jane.doe@example.com")
+        orders = [make_order(number=f"A{i}", placed_at=PLACED_AT) for i in range(4)]
+        _store(storage, *orders)
+        query = PartNumberQuery(PartNumber("BP-1234"))
+        with storage.unit_of_work() as uow:
+            after = SearchCursor(placed_at=PLACED_AT, number="A2")
+            found = _numbers(uow.orders.search(email.canonical, query, 10, after))
+        assert found == ["A1", "A0"]
+
+    @_PROPERTY
+    @given(
+        placed=st.lists(st.tuples(st.integers(0, 3), st.booleans()), max_size=12),
+        size=st.integers(1, 5),
+    )
+    def test_search_pages_cover_every_match_exactly_once(
+        self, storage: Storage, placed: list[tuple[int, bool]], size: int
+    ) -> None:
+        """Following the cursor visits every matching order once, newest first, in pages of
+        at most ``size``, whatever the ties in ``placed_at``."""
+        email = _fresh_email()
+        orders = [
+            make_order(
+                number=_fresh("C"),
+                email=email.display,
+                placed_at=PLACED_AT + timedelta(hours=hour),
+                lines=[line(1, "BP-1234" if match else "XX-1")],
+            )
+            for hour, match in placed
+        ]
+        _store(storage, *orders)
+        query = PartNumberQuery(PartNumber("bp1234"))
+        with storage.unit_of_work() as uow:
+            pages = _every_page(uow.orders, email.canonical, query, size)
+        matching = [order for order, (_hour, match) in zip(orders, placed, strict=True) if match]
+        assert [number for page in pages for number in page] == _newest_first(matching)
+        assert all(len(page) <= size for page in pages)
+
+    # --- round trips -------------------------------------------------------------------
+
+    @_PROPERTY
+    @given(order=strategies.orders())
+    def test_any_order_is_read_back_equal(self, storage: Storage, order: Order) -> None:
+        """Every field of every line and package survives storing, in the same order."""
+        order = attrs.evolve(order, number=_fresh("RT"))
+        _store(storage, order)
+        stored = _read(storage, order.number)
+        assert stored == order
+        assert stored is not None
+        assert _display_forms(stored) == _display_forms(order)
+
+    @_PROPERTY
+    @given(message=strategies.outbox_messages())
+    def test_any_outbox_message_is_read_back_equal(
+        self, storage: Storage, message: OutboxMessage
+    ) -> None:
+        """Every field of an outbox message, its mail intent included, survives storing."""
+        message = attrs.evolve(message, message_id=_fresh("RT"))
+        _queue(storage, message)
+        due = _due(storage, _END_OF_TIME, limit=10_000)
+        (stored,) = [m for m in due if m.message_id == message.message_id]
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent(message.message_id, T0)
+            uow.commit()
+        assert stored == message
+        assert stored.intent.to.display == message.intent.to.display
+
+    # --- outbox ------------------------------------------------------------------------
+
+    def test_a_queued_message_is_due_after_commit(self, storage: Storage) -> None:
+        """A message put and committed is due, equal to what was put."""
+        message = _message("M1")
+        _queue(storage, message)
+        assert _due(storage, T0) == [message]
+
+    def test_due_is_oldest_first_and_stops_at_limit(self, storage: Storage) -> None:
+        """``due`` answers at most ``limit`` messages, oldest ``created_at`` first."""
+        minute = timedelta(minutes=1)
+        _queue(
+            storage,
+            _message("M2", T0 - minute),
+            _message("M3", T0 - 3 * minute),
+            _message("M1", T0 - 2 * minute),
+            _message("M4", T0),
+        )
+        assert [m.message_id for m in _due(storage, T0, limit=3)] == ["M3", "M1", "M2"]
+
+    def test_due_includes_a_retry_time_at_now_and_excludes_a_later_one(
+        self, storage: Storage
+    ) -> None:
+        """A message is due when its ``next_attempt_at`` is unset or at or before ``now``."""
+        second = timedelta(seconds=1)
+        _queue(
+            storage,
+            _message("NOW", next_attempt_at=T0),
+            _message("LATER", next_attempt_at=T0 + second),
+            _message("UNSET"),
+        )
+        assert sorted(m.message_id for m in _due(storage, T0)) == ["NOW", "UNSET"]
+        assert len(_due(storage, T0 + second)) == 3
+
+    def test_a_sent_message_is_never_due_again(self, storage: Storage) -> None:
+        """``mark_sent`` takes a message out of ``due`` and out of the pending count."""
+        _queue(storage, _message("M1"), _message("M2"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("M1", T0)
+            uow.commit()
+        assert [m.message_id for m in _due(storage, T0 + timedelta(days=365))] == ["M2"]
+        assert _pending(storage) == 1
+
+    def test_a_failed_attempt_is_counted_and_retried_at_the_given_time(
+        self, storage: Storage
+    ) -> None:
+        """``mark_failed`` adds one attempt, keeps the error and makes the message due at
+        ``retry_at``, not before."""
+        retry_at = T0 + timedelta(minutes=5)
+        error = "451 try 'later'\nüñí"
+        _queue(storage, _message("M1"))
+        for _attempt in range(2):
+            with storage.unit_of_work(write=True) as uow:
+                uow.outbox.mark_failed("M1", error, retry_at)
+                uow.commit()
+        assert _due(storage, retry_at - timedelta(microseconds=1)) == []
+        (message,) = _due(storage, retry_at)
+        assert (message.attempts, message.next_attempt_at, message.last_error) == (
+            2,
+            retry_at,
+            error,
+        )
+        assert _pending(storage) == 1
+
+    def test_pending_count_counts_every_unsent_message(self, storage: Storage) -> None:
+        """Fresh and failed messages are pending; sent ones are not."""
+        assert _pending(storage) == 0
+        _queue(storage, _message("M1"), _message("M2"), _message("M3"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_failed("M1", "down", T0 + timedelta(hours=1))
+            uow.outbox.mark_sent("M2", T0)
+            uow.commit()
+        assert _pending(storage) == 2
+
+    # --- the reference -----------------------------------------------------------------
+
+    def test_every_command_agrees_with_the_memory_reference(self, storage: Storage) -> None:
+        """Random sequences of adds, commits, walk-aways, outbox changes and queries give the
+        same answers as the ``memory://`` reference storage."""
+        run_state_machine_as_test(comparing(storage), settings=_STATEFUL)
+
+    # --- concurrency -------------------------------------------------------------------
+
+    def test_concurrent_writers_all_commit(self, storage: Storage) -> None:
+        """Write units on eight threads at once each commit their own order."""
+        self._needs("supports_concurrent_writers")
+        orders = [make_order(number=f"10000000{i}") for i in range(8)]
+        _together(len(orders), lambda i: _store(storage, orders[i]))
+        assert [_read(storage, order.number) for order in orders] == orders
+
+    def test_a_write_unit_never_reads_stale_data(self, storage: Storage) -> None:
+        """Eight threads that each add an order only if ``get`` says it is absent: exactly one
+        adds it, because a write unit holds the write lock from its start."""
+        self._needs("supports_concurrent_writers")
+        order = make_order(number="123456789")
+
+        def claim(_index: int) -> bool:
+            with storage.unit_of_work(write=True) as uow:
+                if uow.orders.get(order.number) is not None:
+                    return False
+                uow.orders.add(order)
+                uow.commit()
+                return True
+
+        assert sorted(_together(8, claim)) == [False] * 7 + [True]
+
+
+class RateLimiterContract:
+    """The :class:`~orderstatus_core.RateLimiter` contract: bursts, refusals, recovery.
+
+    Needs a fixture ``rate_limiter``: a fresh limiter for each test. Time is passed in
+    explicitly; nothing sleeps.
+    """
+
+    @_PROPERTY
+    @given(quota=_QUOTAS, now=strategies.timestamps())
+    def test_a_burst_of_limit_hits_is_allowed_then_refused(
+        self, rate_limiter: RateLimiter, quota: Quota, now: datetime
+    ) -> None:
+        """``limit`` hits at one moment are allowed; the next one is refused."""
+        key = _fresh("key")
+        burst = [rate_limiter.hit(key, quota, now).allowed for _ in range(quota.limit)]
+        assert burst == [True] * quota.limit
+        assert not rate_limiter.hit(key, quota, now).allowed
+
+    @_PROPERTY
+    @given(quota=_QUOTAS, now=strategies.timestamps())
+    def test_a_refusal_says_when_to_retry_within_one_period(
+        self, rate_limiter: RateLimiter, quota: Quota, now: datetime
+    ) -> None:
+        """A refused hit's ``retry_at`` is after ``now`` and at most one period later."""
+        key = _fresh("key")
+        for _ in range(quota.limit):
+            rate_limiter.hit(key, quota, now)
+        decision = rate_limiter.hit(key, quota, now)
+        assert decision.retry_at is not None
+        assert now < decision.retry_at <= now + quota.period
+
+    @_PROPERTY
+    @given(quota=_QUOTAS, now=strategies.timestamps())
+    def test_a_hit_at_the_retry_time_is_allowed(
+        self, rate_limiter: RateLimiter, quota: Quota, now: datetime
+    ) -> None:
+        """At the moment a refusal names in ``retry_at``, a hit is allowed again."""
+        key = _fresh("key")
+        for _ in range(quota.limit):
+            rate_limiter.hit(key, quota, now)
+        retry_at = rate_limiter.hit(key, quota, now).retry_at
+        assert retry_at is not None
+        assert rate_limiter.hit(key, quota, retry_at).allowed
+
+    @_PROPERTY
+    @given(quota=_QUOTAS, now=strategies.timestamps())
+    def test_a_full_burst_is_allowed_again_one_period_later(
+        self, rate_limiter: RateLimiter, quota: Quota, now: datetime
+    ) -> None:
+        """After a whole period without hits the whole burst is back."""
+        key = _fresh("key")
+        for _ in range(quota.limit + 1):
+            rate_limiter.hit(key, quota, now)
+        later = now + quota.period
+        again = [rate_limiter.hit(key, quota, later).allowed for _ in range(quota.limit)]
+        assert again == [True] * quota.limit
+
+    def test_refused_hits_are_not_counted(self, rate_limiter: RateLimiter) -> None:
+        """Hammering a refused key does not push its retry time later."""
+        quota = Quota(3, timedelta(minutes=1))
+        for _ in range(3):
+            rate_limiter.hit("key", quota, T0)
+        first = rate_limiter.hit("key", quota, T0).retry_at
+        refusals = [rate_limiter.hit("key", quota, T0) for _ in range(50)]
+        assert first is not None
+        assert {decision.retry_at for decision in refusals} == {first}
+        assert rate_limiter.hit("key", quota, first).allowed
+
+    def test_keys_are_independent(self, rate_limiter: RateLimiter) -> None:
+        """Using up one key's quota leaves every other key's untouched."""
+        quota = Quota(2, timedelta(minutes=1))
+        for _ in range(3):
+            rate_limiter.hit("find:client:a", quota, T0)
+        assert rate_limiter.hit("find:client:b", quota, T0).allowed
+        assert rate_limiter.hit("find:client:a:", quota, T0).allowed
+
+    def test_an_allowed_hit_has_no_retry_time(self, rate_limiter: RateLimiter) -> None:
+        """An allowed decision carries no ``retry_at``."""
+        decision = rate_limiter.hit("key", Quota(1, timedelta(minutes=1)), T0)
+        assert (decision.allowed, decision.retry_at) == (True, None)
+
+    def test_threads_hitting_one_key_get_exactly_limit_allowed(
+        self, rate_limiter: RateLimiter
+    ) -> None:
+        """Sixteen threads hitting one key at one moment get exactly ``limit`` hits allowed."""
+        quota = Quota(5, timedelta(minutes=1))
+
+        def hammer(_index: int) -> int:
+            return sum(rate_limiter.hit("shared", quota, T0).allowed for _ in range(8))
+
+        assert sum(_together(16, hammer)) == quota.limit
+
+
+#: The type of the ``delivered`` fixture of :class:`MailerContract`.
+Delivered = Callable[[], Sequence[OutgoingMail]]
+
+
+def _lines(text: str) -> list[str]:
+    # Transports may turn LF into CRLF and end the body with a newline; the lines stay.
+    return text.splitlines()
+
+
+def _as_sent(mail: OutgoingMail) -> tuple[str, str, str, list[str], str]:
+    return (mail.message_id, mail.to, mail.subject, _lines(mail.text), mail.language)
+
+
+class MailerContract:
+    """The :class:`~orderstatus_core.Mailer` contract: deliver intact, or raise.
+
+    Needs two fixtures: ``mailer``, a fresh mailer, and ``delivered``, a callable that
+    answers every mail the mailer has delivered so far, rebuilt as
+    :class:`~orderstatus_core.OutgoingMail` from what the transport carried (an ``.eml``
+    file, a message an SMTP test server received). Message id, recipient, subject,
+    language and the lines of the text must all survive.
+    """
+
+    def test_a_sent_mail_is_delivered_intact(self, mailer: Mailer, delivered: Delivered) -> None:
+        """Id, recipient, subject, language and text arrive as they were sent."""
+        mail = OutgoingMail(
+            message_id="a1b2c3",
+            to="Jane.Doe@example.com",
+            subject="Your recent order numbers",
+            text="Hello,\n\n  123456789\n  A1B2\n",
+        )
+        mailer.send(mail)
+        assert [_as_sent(m) for m in delivered()] == [_as_sent(mail)]
+
+    def test_finnish_text_and_an_international_address_arrive_intact(
+        self, mailer: Mailer, delivered: Delivered
+    ) -> None:
+        """Non-ASCII subjects, bodies and addresses (RFC 6531) are not mangled."""
+        mail = OutgoingMail(
+            message_id="fi-1",
+            to="jörg@bücher.de",
+            subject="Viimeisimmät tilausnumerosi",
+            text="Hei,\n\nSyötä numero Tilaustilanne-sivulla. Ääkköset: åäö ÅÄÖ\n",
+            language="fi",
+        )
+        mailer.send(mail)
+        assert [_as_sent(m) for m in delivered()] == [_as_sent(mail)]
+
+    def test_each_mail_is_delivered_once(self, mailer: Mailer, delivered: Delivered) -> None:
+        """Three mails sent make three deliveries, one per message id."""
+        for index in range(3):
+            mailer.send(OutgoingMail(f"m{index}", "jane@example.com", f"Subject {index}", "Hi\n"))
+        assert sorted(m.message_id for m in delivered()) == ["m0", "m1", "m2"]
+
+    @pytest.mark.parametrize(
+        "mail",
+        [
+            OutgoingMail("h1", "jane@example.com\r\nBcc: victim@example.com", "Hi", "Hi\n"),
+            OutgoingMail("h2", "jane@example.com", "Hi\r\nBcc: victim@example.com", "Hi\n"),
+            OutgoingMail("h3", "jane@example.com", "Hi\nX-Injected: 1", "Hi\n"),
+        ],
+        ids=["to", "subject-crlf", "subject-lf"],
+    )
+    def test_a_line_break_in_a_header_is_refused(
+        self, mailer: Mailer, delivered: Delivered, mail: OutgoingMail
+    ) -> None:
+        """A recipient or subject with CR or LF raises and delivers nothing (SECURITY H1)."""
+        with pytest.raises(Exception):  # noqa: B017, PT011 - the port allows any exception
+            mailer.send(mail)
+        assert list(delivered()) == []

@@ -1,0 +1,101 @@
+"""An opt-in pytest plugin for projects that test code built on orderstatus-core.
+
+Installed with the ``testing`` extra, pytest loads it through the ``pytest11`` entry point
+(or explicitly with ``-p orderstatus_core.testing.pytest_plugin``). It only *offers* things;
+nothing changes for a test that does not ask:
+
+* the fixture ``orderstatus_clock``: a :class:`~orderstatus_core.testing.FixedClock`;
+* the fixture ``orderstatus_context``: a :class:`~orderstatus_core.ServiceContext` from
+  :func:`~orderstatus_core.testing.fake_context`, on that clock;
+* Hypothesis profiles ``ci`` (fewer examples, derandomized, no deadline) and ``dev`` (the
+  usual example count, no deadline), registered and loaded only when the environment
+  variable ``HYPOTHESIS_PROFILE`` is set. ``HYPOTHESIS_PROFILE`` may also name a profile
+  your own ``conftest.py`` registers; ``--hypothesis-profile`` on the command line wins.
+
+Importing this module does no work: Hypothesis and the fakes are imported when a hook or
+fixture first needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from orderstatus_core.services.context import ServiceContext
+    from orderstatus_core.testing.fakes import FixedClock
+
+__all__ = ["orderstatus_clock", "orderstatus_context", "pytest_configure"]
+
+#: The environment variable naming the Hypothesis profile to load.
+PROFILE_VARIABLE = "HYPOTHESIS_PROFILE"
+
+# The conformance suites assert in a shipped module; let pytest explain their failures as
+# it does for a test file. Only possible before a module is first imported.
+_SUITES = ("orderstatus_core.testing.contract", "orderstatus_core.testing._comparison")
+pytest.register_assert_rewrite(*(name for name in _SUITES if name not in sys.modules))
+
+
+def _register_profiles() -> None:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ci",
+        max_examples=30,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Load the Hypothesis profile named by ``HYPOTHESIS_PROFILE``, if that is set."""
+    name = os.environ.get(PROFILE_VARIABLE, "").strip()
+    if not name:
+        return
+    try:
+        from hypothesis import settings
+        from hypothesis.errors import InvalidArgument
+    except ImportError:  # pragma: no cover - the testing extra is not installed
+        raise pytest.UsageError(
+            f"{PROFILE_VARIABLE}={name} needs Hypothesis: install orderstatus-core[testing]"
+        ) from None
+    _register_profiles()
+    if config.getoption("hypothesis_profile", None):
+        return  # Hypothesis' own option, loaded by its plugin, takes precedence.
+    try:
+        settings.load_profile(name)
+    except InvalidArgument:
+        raise pytest.UsageError(
+            f"{PROFILE_VARIABLE}={name!r} names no registered Hypothesis profile"
+        ) from None
+
+
+@pytest.fixture
+def orderstatus_clock() -> FixedClock:
+    """A :class:`~orderstatus_core.testing.FixedClock` at its default start time."""
+    from orderstatus_core.testing.fakes import FixedClock
+
+    return FixedClock()
+
+
+@pytest.fixture
+def orderstatus_context(orderstatus_clock: FixedClock) -> Iterator[ServiceContext]:
+    """A :class:`~orderstatus_core.ServiceContext` of fakes on ``orderstatus_clock``.
+
+    Memory storage, a :class:`~orderstatus_core.testing.RecordingMailer` and a memory rate
+    limiter; the storage is closed after the test.
+    """
+    from orderstatus_core.testing.fakes import fake_context
+
+    context = fake_context(clock=orderstatus_clock)
+    yield context
+    context.storage.close()
