@@ -1,0 +1,151 @@
+"""The SQLite schema, as numbered migrations.
+
+``MIGRATIONS[n - 1]`` takes a database from ``PRAGMA user_version = n - 1`` to ``n``; each
+script ends by setting that version itself, so the script and its number can never
+disagree. A migration runs in one transaction (SQLite's DDL is transactional), so a
+failure leaves the previous version intact. Never edit a released migration: append one.
+
+Design of version 1:
+
+* Money is TEXT holding the exact ``Decimal`` string (``str(amount)``): never a float,
+  and ``Decimal(text)`` gives back the same value. Line amounts share the order's currency
+  (the model enforces it), so only ``orders.currency`` is stored.
+* Timestamps are INTEGER microseconds since 1970-01-01 UTC: exact for ``datetime``, compact,
+  and ordered the same way as the instants they stand for, so indexes sort them correctly.
+* Every child table is ``WITHOUT ROWID`` with the order number first in its primary key:
+  the rows of one order sit together in one B-tree range, so :meth:`get` reads an order's
+  lines and packages with one index seek each.
+* ``position`` columns keep the order of the model's tuples (lines, packages, units):
+  the memory adapter, the reference, gives tuples back in the order they were stored.
+* Category keys join the canonical segments with U+001F (``CATEGORY_SEPARATOR``); the
+  display segments are joined the same way. A control character can never be inside a
+  segment (the model refuses them), so the join is reversible and ``key || U+001F`` is a
+  prefix that matches exactly the children of a category.
+* There is deliberately no index on ``order_lines(part_key)`` or ``(category_key)``: see
+  the search query in :mod:`orderstatus_sqlite.storage` for why (and ``EXPLAIN QUERY
+  PLAN``). Searches walk one shopper's orders through ``orders_by_email`` and read their
+  lines through the primary key.
+* Foreign keys point from children to parents. SQLite would need an index on the child
+  columns only to *delete* or re-key a parent, which this schema never does.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "statements"]
+
+_V1 = """
+CREATE TABLE orders (
+    number           TEXT    NOT NULL PRIMARY KEY,
+    placed_at        INTEGER NOT NULL,
+    email            TEXT    NOT NULL,
+    email_key        TEXT    NOT NULL,
+    phone            TEXT,
+    currency         TEXT    NOT NULL,
+    ship_name        TEXT    NOT NULL,
+    ship_line1       TEXT    NOT NULL,
+    ship_line2       TEXT,
+    ship_city        TEXT    NOT NULL,
+    ship_region      TEXT,
+    ship_postal_code TEXT    NOT NULL,
+    ship_country     TEXT    NOT NULL,
+    shipping         TEXT    NOT NULL,
+    tax              TEXT    NOT NULL,
+    version          INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- recent() and search(): one shopper's orders, newest first, read in index order.
+CREATE INDEX orders_by_email ON orders (email_key, placed_at DESC, number DESC);
+
+CREATE TABLE order_lines (
+    order_number    TEXT    NOT NULL REFERENCES orders (number),
+    line_no         INTEGER NOT NULL,
+    position        INTEGER NOT NULL,
+    part_number     TEXT    NOT NULL,
+    part_key        TEXT    NOT NULL,
+    brand           TEXT    NOT NULL,
+    category        TEXT    NOT NULL,
+    category_key    TEXT    NOT NULL,
+    description     TEXT    NOT NULL,
+    quantity        INTEGER NOT NULL,
+    unit_price      TEXT    NOT NULL,
+    core_charge     TEXT    NOT NULL,
+    returnable      INTEGER NOT NULL,
+    warranty_months INTEGER NOT NULL,
+    cancelled       INTEGER NOT NULL,
+    returned        INTEGER NOT NULL,
+    PRIMARY KEY (order_number, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE packages (
+    order_number    TEXT    NOT NULL REFERENCES orders (number),
+    position        INTEGER NOT NULL,
+    package_id      TEXT    NOT NULL,
+    warehouse       TEXT    NOT NULL,
+    carrier         TEXT,
+    tracking_number TEXT,
+    shipped_at      INTEGER,
+    delivered_at    INTEGER,
+    PRIMARY KEY (order_number, position)
+) WITHOUT ROWID;
+
+CREATE TABLE package_units (
+    order_number     TEXT    NOT NULL,
+    package_position INTEGER NOT NULL,
+    position         INTEGER NOT NULL,
+    line_no          INTEGER NOT NULL,
+    quantity         INTEGER NOT NULL,
+    PRIMARY KEY (order_number, package_position, position),
+    FOREIGN KEY (order_number, package_position) REFERENCES packages (order_number, position),
+    FOREIGN KEY (order_number, line_no) REFERENCES order_lines (order_number, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE outbox (
+    message_id      TEXT    NOT NULL PRIMARY KEY,
+    created_at      INTEGER NOT NULL,
+    kind            TEXT    NOT NULL,
+    payload         TEXT    NOT NULL,
+    attempts        INTEGER NOT NULL,
+    next_attempt_at INTEGER,
+    last_error      TEXT,
+    sent_at         INTEGER
+);
+
+-- due() and pending_count(): only unsent messages are indexed, so the index stays as
+-- small as the backlog however many messages were ever sent.
+CREATE INDEX outbox_pending ON outbox (created_at, message_id, next_attempt_at)
+    WHERE sent_at IS NULL;
+
+PRAGMA user_version = 1;
+"""
+
+#: The migration scripts, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+
+#: The schema version this code reads and writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def statements(script: str) -> Iterator[str]:
+    """Split a migration script into single statements.
+
+    ``sqlite3.Cursor.executescript`` would be simpler, but on Python 3.11 it commits any
+    open transaction first, which would break "one transaction per migration". SQLite's
+    own :func:`sqlite3.complete_statement` decides where a statement ends, so a ``;`` inside
+    a string literal, a comment or a trigger body does not split it.
+
+    >>> list(statements("CREATE TABLE t (x); PRAGMA user_version = 1;"))
+    ['CREATE TABLE t (x);', 'PRAGMA user_version = 1;']
+    """
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            buffer = ""
+            if statement.strip(";").strip():
+                yield statement
+    if buffer.strip(";").strip():
+        raise ValueError(f"incomplete SQL statement at the end of a migration: {buffer[:60]!r}")

@@ -1,0 +1,47 @@
+"""Every repository query is answered through an index: none scans the orders."""
+
+from __future__ import annotations
+
+import pytest
+
+from orderstatus_sqlite import SqliteStorage
+from orderstatus_sqlite.storage import QUERIES
+
+ORDER_TABLES = ("orders", "o", "order_lines", "l", "packages", "p", "package_units", "u")
+
+
+def plan(storage: SqliteStorage, sql: str) -> list[str]:
+    with storage.unit_of_work() as uow:
+        connection = uow._connection
+        assert connection is not None
+        rows = connection.execute("EXPLAIN QUERY PLAN " + sql, (1,) * sql.count("?"))
+        return [detail for *_ids, detail in rows]
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_no_query_scans_a_table(sqlite_storage: SqliteStorage, name: str) -> None:
+    """Each step is a SEARCH through a primary key or index, or a scan of a partial index."""
+    for step in plan(sqlite_storage, QUERIES[name]):
+        assert not any(step == f"SCAN {table}" for table in ORDER_TABLES), step
+        assert step.startswith("SEARCH") or "USING INDEX outbox_pending" in step, step
+        assert "TEMP B-TREE" not in step, step
+
+
+@pytest.mark.parametrize("name", ["recent", "search_part", "search_category"])
+def test_shopper_queries_walk_the_email_index(sqlite_storage: SqliteStorage, name: str) -> None:
+    """recent() and search() read one shopper's orders, newest first, from orders_by_email."""
+    steps = plan(sqlite_storage, QUERIES[name])
+    assert steps[0].startswith("SEARCH")
+    assert "USING INDEX orders_by_email (email_key=?" in steps[0]
+
+
+@pytest.mark.parametrize("name", ["search_part", "search_category"])
+def test_search_reads_lines_by_primary_key(sqlite_storage: SqliteStorage, name: str) -> None:
+    """The lines of each walked order are found by primary key, not by scanning."""
+    assert plan(sqlite_storage, QUERIES[name])[1] == "SEARCH l USING PRIMARY KEY (order_number=?)"
+
+
+def test_the_outbox_reads_only_pending_messages(sqlite_storage: SqliteStorage) -> None:
+    """due() and pending_count() use the partial index of unsent messages."""
+    for name in ("due", "pending_count"):
+        assert all("outbox_pending" in step for step in plan(sqlite_storage, QUERIES[name]))
