@@ -84,7 +84,7 @@ class OrderStatus:
                 rate_limiter=limiter,
                 clock=clock or SystemClock(),
                 policy=hooks.lookup_policy(),
-                tracking_url=hooks.tracking_url,
+                tracking_url=hooks.tracking_url_policy(),
             )
         )
 

@@ -23,6 +23,7 @@ from orderstatus_core.model.order import (
     Package,
     PackedUnits,
 )
+from orderstatus_core.model.restore import restore
 
 __all__ = [
     "Address",
@@ -40,4 +41,5 @@ __all__ = [
     "canonical_order_number",
     "category_segment_key",
     "part_number_key",
+    "restore",
 ]

@@ -93,7 +93,7 @@ def canonical_order_number(text: str) -> str:
 def _check_email_shape(_instance: Any, attribute: Any, value: Any) -> None:
     check_text(attribute.name, value, MAX_EMAIL_LENGTH)
     local, at, domain = value.rpartition("@")
-    if not at or not local or not domain or any(c.isspace() for c in value):
+    if not at or not local or not domain or len(value.split(maxsplit=1)) != 1:
         raise InvalidIdentifierError(attribute.name, "is not an email address")
 
 

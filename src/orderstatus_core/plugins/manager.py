@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import cast
 
 import pluggy
@@ -55,6 +55,17 @@ class Hooks:
     def lookup_policy(self) -> LookupPolicy:
         """The lookup policy in force."""
         return cast(LookupPolicy, self.manager.hook.orderstatus_lookup_policy())
+
+    def tracking_url_policy(self) -> Callable[[str, str], str | None]:
+        """The tracking-URL policy as one plain function.
+
+        When no plugin overrides ``orderstatus_tracking_url`` this is the built-in function
+        itself, which spares the hook-call machinery on every package of every order view.
+        """
+        implementations = self.manager.hook.orderstatus_tracking_url.get_hookimpls()
+        if [impl.plugin for impl in implementations] == [builtin]:
+            return builtin.orderstatus_tracking_url
+        return self.tracking_url
 
     def tracking_url(self, carrier: str, tracking_number: str) -> str | None:
         """The tracking page of a package, or ``None``."""
