@@ -32,7 +32,12 @@ from typing import IO, Any, BinaryIO, TextIO
 from urllib.parse import quote
 
 from orderstatus_core.app import OrderStatus
-from orderstatus_core.errors import ImportRecordError, OrderStatusError, UnknownAdapterError
+from orderstatus_core.errors import (
+    ImportRecordError,
+    InvalidUrlError,
+    OrderStatusError,
+    UnknownAdapterError,
+)
 from orderstatus_core.identifiers import parse_email
 from orderstatus_core.model.order import LineLedger
 from orderstatus_core.model.views import OrderView, PackageView
@@ -215,9 +220,7 @@ def _open(storage: str, mail: str) -> OrderStatus:
         return OrderStatus.open(storage, mail)
     except UnknownAdapterError as error:
         raise UsageError(str(error)) from None
-    except ValueError as error:
-        # Malformed URLs (no scheme://, a SQLite URL with a host, a mailbox URL without a
-        # folder ...) are refused by the adapters with ValueError.
+    except InvalidUrlError as error:
         raise UsageError(f"bad URL: {error}") from None
 
 

@@ -54,12 +54,6 @@ class TestMailboxMailer(MailerContract):
         return read_back
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the adapter writes an international To address as RFC 2047 encoded words "
-    "(=?utf-8?q?j=C3=B6rg?=@...), which is not an address a mail program can use; "
-    "writing with policy SMTPUTF8 would keep it as UTF-8",
-)
 def test_an_international_recipient_is_written_as_the_address_itself(tmp_path: Path) -> None:
     """The raw ``To`` header of an RFC 6531 address holds the address, not encoded words."""
     mailer = MailboxMailer(tmp_path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlite_orders import order
 
-from orderstatus_core import AdapterError, InvalidFieldError
+from orderstatus_core import AdapterError, InvalidUrlError
 from orderstatus_sqlite import SqliteStorage
 
 
@@ -124,8 +124,8 @@ def test_a_memory_database_is_private_and_shared_by_the_threads_of_its_storage()
     ],
 )
 def test_a_malformed_url_is_refused(url: str) -> None:
-    """A URL this adapter cannot open is a ValidationError, not a surprise later."""
-    with pytest.raises(InvalidFieldError):
+    """A URL this adapter cannot open is refused at once, not a surprise later."""
+    with pytest.raises(InvalidUrlError):
         SqliteStorage.from_url(url)
 
 

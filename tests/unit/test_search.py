@@ -137,3 +137,18 @@ def test_an_unverified_string_is_not_accepted_as_the_email(ctx: ServiceContext) 
     """The caller must pass an EmailAddress it verified, not typed text."""
     with pytest.raises(InvalidFieldError):
         search_orders(ctx, "jane.doe@example.com", part_number="BP-1234")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "micros", [0, 1, 946_684_800_000_001, 1_700_000_000_123_457, 2_840_140_800_999_999]
+)
+def test_a_cursor_keeps_its_exact_microsecond(micros: int) -> None:
+    """Page tokens round-trip exactly; a float timestamp would lose a microsecond."""
+    from datetime import UTC, datetime
+
+    from orderstatus_core.ports import SearchCursor
+    from orderstatus_core.services import decode_cursor, encode_cursor
+
+    placed_at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
+    cursor = SearchCursor(placed_at=placed_at, number="123456789")
+    assert decode_cursor(encode_cursor(cursor)) == cursor

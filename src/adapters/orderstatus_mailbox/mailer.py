@@ -4,7 +4,7 @@ import os
 import re
 import tempfile
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTPUTF8
 from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -70,7 +70,9 @@ class MailboxMailer:
         message["Content-Language"] = mail.language
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            data = message.as_bytes(policy=SMTP)
+            # SMTPUTF8 keeps an international address (RFC 6531) as the address itself;
+            # plain SMTP would write it as encoded words that no mail program can use.
+            data = message.as_bytes(policy=SMTPUTF8)
             with tempfile.NamedTemporaryFile(dir=self.folder, suffix=".tmp", delete=False) as tmp:
                 tmp.write(data)
             os.replace(tmp.name, self.path_of(mail.message_id))

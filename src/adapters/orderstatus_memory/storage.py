@@ -60,6 +60,8 @@ class _Orders:
         return sorted((self._unit.orders_map[n] for n in numbers), key=_newest_first, reverse=True)
 
     def recent(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
+        if limit <= 0:
+            return []
         return [
             OrderHeader(number=o.number, placed_at=o.placed_at, email=o.email)
             for o in self._of(email_key)[:limit]
@@ -73,6 +75,8 @@ class _Orders:
         after: SearchCursor | None = None,
     ) -> Sequence[OrderMatch]:
         matches: list[OrderMatch] = []
+        if limit <= 0:
+            return matches
         for order in self._of(email_key):
             if after is not None and _newest_first(order) >= (after.placed_at, after.number):
                 continue

@@ -38,6 +38,7 @@ from orderstatus_core import (
     ConflictError,
     DuplicateOrderError,
     InvalidFieldError,
+    InvalidUrlError,
     Order,
     OrderHeader,
     OrderMatch,
@@ -58,6 +59,7 @@ from orderstatus_core.model import (
     PackedUnits,
     PartNumber,
     PhoneNumber,
+    restore,
 )
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.model.order import utc
@@ -95,7 +97,7 @@ FROM orders WHERE number = ?"""
 _GET_LINES: Final = """
 SELECT l.line_no, l.position, l.part_number, l.brand, l.category, l.description,
        l.quantity, l.unit_price, l.core_charge, l.returnable, l.warranty_months,
-       l.cancelled, l.returned
+       l.cancelled, l.returned, l.part_key, l.category_key
 FROM order_lines AS l WHERE l.order_number = ?"""
 
 _GET_PACKAGES: Final = """
@@ -132,7 +134,7 @@ _SEARCH_PART: Final = """
 SELECT o.number, o.placed_at, o.email, o.currency,
        l.line_no, l.position, l.part_number, l.brand, l.category, l.description,
        l.quantity, l.unit_price, l.core_charge, l.returnable, l.warranty_months,
-       l.cancelled, l.returned
+       l.cancelled, l.returned, l.part_key, l.category_key
 FROM orders AS o
 JOIN order_lines AS l ON l.order_number = o.number
 WHERE o.email_key = ? AND (o.placed_at, o.number) < (?, ?)
@@ -145,7 +147,7 @@ _SEARCH_CATEGORY: Final = """
 SELECT o.number, o.placed_at, o.email, o.currency,
        l.line_no, l.position, l.part_number, l.brand, l.category, l.description,
        l.quantity, l.unit_price, l.core_charge, l.returnable, l.warranty_months,
-       l.cancelled, l.returned
+       l.cancelled, l.returned, l.part_key, l.category_key
 FROM orders AS o
 JOIN order_lines AS l ON l.order_number = o.number
 WHERE o.email_key = ? AND (o.placed_at, o.number) < (?, ?)
@@ -231,25 +233,26 @@ def _instant(micros: int) -> datetime:
 # That skips re-running NFKC case folding for each line read; the caches are bounded and
 # functools' C implementation is thread-safe.
 @functools.lru_cache(maxsize=4096)
-def _category(joined: str) -> CategoryPath:
-    return CategoryPath(tuple(joined.split(CATEGORY_SEPARATOR)))
+def _category(joined: str, key: str) -> CategoryPath:
+    return restore(CategoryPath, tuple(joined.split(CATEGORY_SEPARATOR)), key)
 
 
 @functools.lru_cache(maxsize=16384)
-def _part_number(display: str) -> PartNumber:
-    return PartNumber(display)
+def _part_number(display: str, key: str) -> PartNumber:
+    return restore(PartNumber, display, key)
 
 
 @functools.lru_cache(maxsize=4096)
 def _money(amount: str, currency: str) -> Money:
-    return Money(Decimal(amount), currency)
+    return restore(Money, Decimal(amount), currency)
 
 
-# get() is the hot path of find-order, and the model's own validation is most of its cost;
-# what the adapter adds should be close to nothing. Positional arguments are measurably
-# cheaper than keywords in attrs' generated __init__ (about 0.5 us per line), so the
-# readers below pass them in this field order, which tests/sqlite/test_sqlite_roundtrip.py
-# checks against attrs.fields() so that a reordered model fails loudly, not silently.
+# get() is the hot path of find-order. Every row was written by add() from a constructed,
+# hence valid, Order, so the readers rebuild values with model.restore(), which skips the
+# model's validation (half of find-order's time in Python; bench/RESULTS.md), and reuse the
+# stored canonical keys instead of folding again. restore() takes every field in
+# attrs.fields() order; tests/sqlite/test_sqlite_roundtrip.py checks this table against
+# attrs.fields(), so a reordered model fails loudly, not silently.
 POSITIONAL_FIELDS: Final = {
     Order: (
         "number",
@@ -295,11 +298,12 @@ POSITIONAL_FIELDS: Final = {
 
 def _line(row: Sequence[Any], currency: str) -> OrderLine:
     # The columns of _GET_LINES; row[1] (position) only orders the lines.
-    return OrderLine(
+    return restore(
+        OrderLine,
         row[0],
-        _part_number(row[2]),
+        _part_number(row[2], row[13]),
         row[3],
-        _category(row[4]),
+        _category(row[4], row[14]),
         row[5],
         row[6],
         _money(row[7], currency),
@@ -334,14 +338,15 @@ def _packages(rows: Iterable[Sequence[Any]]) -> tuple[Package, ...]:
             packages.append(_package(current, units))
             units = []
         current = row
-        units.append(PackedUnits(row[7], row[8]))
+        units.append(restore(PackedUnits, row[7], row[8]))
     if current is not None:
         packages.append(_package(current, units))
     return tuple(packages)
 
 
 def _package(row: Sequence[Any], units: list[PackedUnits]) -> Package:
-    return Package(
+    return restore(
+        Package,
         row[1],
         row[2],
         tuple(units),
@@ -410,16 +415,17 @@ class _Orders:
         phone = row[3]
         # Positional, in POSITIONAL_FIELDS order; each value comes from its stored canonical
         # column, so nothing is parsed again (EmailAddress gets both forms as stored).
-        return Order(
+        return restore(
+            Order,
             number,
             _instant(row[0]),
-            EmailAddress(row[1], row[2]),
-            Address(row[5], row[6], row[8], row[10], row[11], row[7], row[9]),
+            restore(EmailAddress, row[1], row[2]),
+            restore(Address, row[5], row[6], row[8], row[10], row[11], row[7], row[9]),
             currency,
             tuple([_line(line, currency) for line in _in_position_order(lines, 1)]),
             _money(row[12], currency),
             _money(row[13], currency),
-            None if phone is None else PhoneNumber(phone),
+            None if phone is None else restore(PhoneNumber, phone),
             _packages(packages) if packages else (),
             row[14],
         )
@@ -538,7 +544,7 @@ class _Orders:
             OrderHeader(
                 number=number,
                 placed_at=_instant(placed_at),
-                email=EmailAddress(display=email, canonical=email_key),
+                email=restore(EmailAddress, email, email_key),
             )
             for number, placed_at, email in rows
         ]
@@ -609,7 +615,7 @@ def _match(head: Sequence[Any], rows: list[Any], email_key: str) -> OrderMatch:
         header=OrderHeader(
             number=head[0],
             placed_at=_instant(head[1]),
-            email=EmailAddress(display=head[2], canonical=email_key),
+            email=restore(EmailAddress, head[2], email_key),
         ),
         # The port promises line_no order (get() keeps the order's own tuple order instead).
         # Rows arrive in primary-key order already, so this sort is a linear check.
@@ -904,25 +910,25 @@ class SqliteStorage:
         of work when either writes (:class:`AdapterError`). Use it for tests and demos.
         """
         if not isinstance(url, str):
-            raise InvalidFieldError("url", "must be text")
+            raise InvalidUrlError("a SQLite URL must be text")
         scheme, separator, rest = url.partition("://")
         if not separator or scheme.lower() != "sqlite":
-            raise InvalidFieldError("url", "a SQLite URL looks like sqlite:///orders.db")
+            raise InvalidUrlError("a SQLite URL looks like sqlite:///orders.db")
         rest, _mark, query = rest.partition("?")
         host, _slash, path = rest.partition("/")
         if host:
-            raise InvalidFieldError(
-                "url", "a SQLite URL has no host: sqlite:///relative.db or sqlite:////abs.db"
+            raise InvalidUrlError(
+                "a SQLite URL has no host: sqlite:///relative.db or sqlite:////abs.db"
             )
         options = parse_qs(query, keep_blank_values=True)
         unknown = set(options) - {"busy_timeout"}
         if unknown:
-            raise InvalidFieldError("url", f"unknown option(s) {', '.join(sorted(unknown))}")
+            raise InvalidUrlError(f"unknown SQLite URL option(s) {', '.join(sorted(unknown))}")
         busy_timeout = DEFAULT_BUSY_TIMEOUT_MS
         if "busy_timeout" in options:
             text = options["busy_timeout"][-1]
             if not text.isdigit() or len(text) > 7:
-                raise InvalidFieldError("busy_timeout", "must be a number of milliseconds")
+                raise InvalidUrlError("busy_timeout must be a number of milliseconds")
             busy_timeout = int(text)
         path = unquote(path)
         return cls(path or ":memory:", busy_timeout_ms=busy_timeout, url=url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.identifiers import email_key, phone_key
@@ -42,6 +42,8 @@ _NOT_FOUND = OrderNotFound()
 _LIST_REQUESTED = OrderListRequested()
 _CURSOR = re.compile(r"([0-9]{1,19})-([A-Z0-9]{1,32})")
 _MAX_CLIENT = 200
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def _client_key(client: object) -> str:
@@ -151,7 +153,7 @@ def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderLis
 
 def encode_cursor(cursor: SearchCursor) -> str:
     """An opaque-looking, URL-safe page token."""
-    micros = int(cursor.placed_at.timestamp() * 1_000_000)
+    micros = (cursor.placed_at - _EPOCH) // _MICROSECOND  # exact; a float timestamp is not
     return f"{micros}-{cursor.number}"
 
 
@@ -162,8 +164,8 @@ def decode_cursor(token: str) -> SearchCursor:
         raise InvalidFieldError("cursor", "is not a page token from this search")
     micros, number = match.groups()
     try:
-        placed_at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
-    except (OverflowError, ValueError, OSError):
+        placed_at = _EPOCH + int(micros) * _MICROSECOND
+    except OverflowError:
         raise InvalidFieldError("cursor", "is not a page token from this search") from None
     return SearchCursor(placed_at=placed_at, number=number)
 

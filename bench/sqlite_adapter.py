@@ -2,7 +2,7 @@
 
 Not a test (nothing here is collected or asserted); run it by hand::
 
-    .venv/bin/python tests/sqlite/bench_sqlite.py --orders 100000
+    .venv/bin/python bench/sqlite_adapter.py --orders 100000
 
 It imports ``--orders`` synthetic orders (1 to 5 lines from a 5,000-part catalogue, 200
 categories, about half with shipped packages, one shopper per 5 orders) into a fresh file
