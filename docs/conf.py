@@ -46,7 +46,7 @@ def _public_names() -> dict[str, str]:
     """
     names: dict[str, str] = {}
     for package in (orderstatus_core.testing, orderstatus_core):  # the core wins a clash
-        for name in package.__all__:
+        for name in getattr(package, "__all__", ()):
             obj = getattr(package, name)
             public = f"{package.__name__}.{name}"
             names[name] = public
