@@ -19,6 +19,7 @@ from orderstatus_core import (
     Hooks,
     ImportReport,
     InvalidIdentifierError,
+    InvalidUrlError,
     LineLedger,
     LookupPolicy,
     Money,
@@ -80,6 +81,7 @@ def check_order_list_and_relay(desk: OrderStatus) -> None:
     report = desk.relay_outbox()
     assert_type(report, RelayReport)
     assert_type(report.sent, int)
+    assert_type(report.sent_ids, tuple[str, ...])
 
 
 def check_search(desk: OrderStatus) -> None:
@@ -145,6 +147,7 @@ def check_errors() -> None:
     # Each error is also the builtin a caller would catch without knowing this library.
     invalid: ValueError = InvalidIdentifierError("email", "is not an email address")
     unknown: LookupError = UnknownAdapterError("storage", "foo", ["memory"])
+    malformed: ValueError = InvalidUrlError("not an adapter URL")
     root: OrderStatusError = ValidationError("field", "message")
     assert_type(ValidationError("field", "message").at("lines[0]"), ValidationError)
-    del invalid, unknown, root
+    del invalid, unknown, malformed, root
