@@ -35,7 +35,7 @@ class OrderStatus:
     Open it once at start-up and share it between requests (it is thread-safe as far as
     its adapters are)::
 
-        desk = OrderStatus.open(storage="sqlite:///orders.db", mail="mailbox://./mail")
+        desk = OrderStatus.open(storage="sqlite:///orders.db", mail="mailbox:///mail")
         answer = desk.find_order("jane@example.com", "123456789", client=request_ip)
 
     Every method answers a value; see :mod:`orderstatus_core.services` for each one's

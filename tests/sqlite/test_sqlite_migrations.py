@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,12 @@ TABLES = {"orders", "order_lines", "packages", "package_units", "outbox"}
 
 
 def user_version(path: Path) -> int:
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         return int(connection.execute("PRAGMA user_version").fetchone()[0])
 
 
 def tables(path: Path) -> set[str]:
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection, connection:
         rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {name for (name,) in rows}
 
@@ -38,11 +39,11 @@ def test_migrate_is_idempotent(db_path: Path) -> None:
     """Migrating a current database changes nothing and answers the same version."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     storage.migrate()
-    with sqlite3.connect(db_path) as connection:
+    with closing(sqlite3.connect(db_path)) as connection, connection:
         before = connection.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     assert storage.migrate() == SCHEMA_VERSION
     assert SqliteStorage.from_url(f"sqlite:///{db_path}").migrate() == SCHEMA_VERSION
-    with sqlite3.connect(db_path) as connection:
+    with closing(sqlite3.connect(db_path)) as connection, connection:
         after = connection.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     assert before == after
     storage.close()
@@ -71,7 +72,7 @@ def test_a_database_from_a_newer_version_is_refused(db_path: Path) -> None:
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     storage.migrate()
     storage.close()
-    with sqlite3.connect(db_path) as connection:
+    with closing(sqlite3.connect(db_path)) as connection, connection:
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     newer = SqliteStorage.from_url(f"sqlite:///{db_path}")
     with pytest.raises(SchemaVersionError, match="newer"):

@@ -95,7 +95,7 @@ def test_a_boolean_is_not_a_quantity() -> None:
 
 def test_mixed_currencies_are_refused() -> None:
     """Every amount of an order is in the order's currency."""
-    with pytest.raises(CurrencyMismatchError, match=r"lines\[1\]\.unit_price"):
+    with pytest.raises(CurrencyMismatchError, match=r"lines\[0\]\.unit_price"):
         make_order(lines=[line(1, currency="EUR")])
 
 

@@ -277,15 +277,15 @@ class Order:
     def __attrs_post_init__(self) -> None:
         self._check_currencies()
         self._check_references()
-        for line in self.lines:
+        for index, line in enumerate(self.lines):
             for problem in self.ledger(line.line_no).problems():
-                raise LedgerError(f"lines[{line.line_no}]", problem)
+                raise LedgerError(f"lines[{index}]", problem)
 
     def _check_currencies(self) -> None:
         amounts = [("shipping", self.shipping), ("tax", self.tax)]
-        for line in self.lines:
-            amounts.append((f"lines[{line.line_no}].unit_price", line.unit_price))
-            amounts.append((f"lines[{line.line_no}].core_charge", line.core_charge))
+        for index, line in enumerate(self.lines):
+            amounts.append((f"lines[{index}].unit_price", line.unit_price))
+            amounts.append((f"lines[{index}].core_charge", line.core_charge))
         for field, money in amounts:
             if money.currency != self.currency:
                 raise CurrencyMismatchError(
@@ -300,16 +300,14 @@ class Order:
         ids = [p.package_id for p in self.packages]
         if len(set(ids)) != len(ids):
             raise InvalidFieldError("packages", "two packages share a package_id")
-        for package in self.packages:
+        for index, package in enumerate(self.packages):
             for units in package.units:
                 if units.line_no not in known:
                     raise InvalidFieldError(
-                        f"packages[{package.package_id}]", f"names unknown line {units.line_no}"
+                        f"packages[{index}].units", f"names unknown line {units.line_no}"
                     )
             if package.shipped_at is not None and package.shipped_at < self.placed_at:
-                raise LedgerError(
-                    f"packages[{package.package_id}].shipped_at", "is before the order was placed"
-                )
+                raise LedgerError(f"packages[{index}].shipped_at", "is before the order was placed")
 
     def line(self, line_no: int) -> OrderLine:
         """The line numbered ``line_no``; ``KeyError`` if there is none."""
