@@ -42,7 +42,9 @@ def test_migrate_is_idempotent(db_path: Path) -> None:
     with closing(sqlite3.connect(db_path)) as connection, connection:
         before = connection.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     assert storage.migrate() == SCHEMA_VERSION
-    assert SqliteStorage.from_url(f"sqlite:///{db_path}").migrate() == SCHEMA_VERSION
+    second = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    assert second.migrate() == SCHEMA_VERSION
+    second.close()
     with closing(sqlite3.connect(db_path)) as connection, connection:
         after = connection.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
     assert before == after
