@@ -108,13 +108,16 @@ def _targets(db: Path, count: int, seed: int) -> list[tuple[str, str, str]]:
         if len(targets) == count:
             break
         row = connection.execute(
-            "SELECT o.number, o.email, o.email_key, l.part_number FROM orders o"
-            " JOIN order_lines l ON l.order_number = o.number"
-            " WHERE o.number >= ? ORDER BY o.number LIMIT 1",
+            "SELECT number, email, email_key FROM orders WHERE number >= ?"
+            " ORDER BY number LIMIT 1",
             (f"{rng.randrange(10**8, 10**9)}",),
         ).fetchone()
-        if row is not None and row[2] not in targets:
-            targets[row[2]] = (row[0], row[1], row[3])
+        if row is None or row[2] in targets:
+            continue
+        (part,) = connection.execute(
+            "SELECT part_number FROM order_lines WHERE order_number = ? LIMIT 1", (row[0],)
+        ).fetchone()
+        targets[row[2]] = (row[0], row[1], part)
     connection.close()
     return list(targets.values())
 
