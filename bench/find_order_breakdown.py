@@ -1,0 +1,80 @@
+"""Where find-order's time goes: each piece timed alone on a database built by run.py.
+
+python bench/find_order_breakdown.py --db bench/data/orders-100000.db
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from orderstatus_core import Order, OrderStatus
+from orderstatus_core.policies import masked_order_view
+from orderstatus_core.services._limits import bucket, check_limits
+
+sys.path.insert(0, str(Path(__file__).parent))
+from run import _targets  # the same target picker as the benchmark
+
+
+def _median(targets: list[tuple[str, str, str]], piece: Callable[[int, str, str], object]) -> float:
+    times = []
+    for index, (number, email, _part) in enumerate(targets):
+        started = time.perf_counter_ns()
+        piece(index, number, email)
+        times.append(time.perf_counter_ns() - started)
+    return statistics.median(times) / 1000
+
+
+def main() -> int:
+    """Print the median of each piece in microseconds."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", type=Path, default=Path("bench/data/orders-100000.db"))
+    parser.add_argument("--queries", type=int, default=1000)
+    args = parser.parse_args()
+    targets = _targets(args.db, args.queries, seed=3)
+    desk = OrderStatus.open(f"sqlite:///{args.db}", "mailbox:///bench/data/mail")
+    desk.migrate()  # a database built by an older version
+    storage, ctx = desk.context.storage, desk.context
+
+    def get(_i: int, number: str, _e: str) -> Order | None:
+        with storage.unit_of_work() as uow:
+            return uow.orders.get(number)
+
+    def fresh_view(_i: int, number: str, _e: str) -> object:
+        order = get(0, number, "")
+        assert order is not None
+        return masked_order_view(order, ctx.tracking_url)
+
+    def limits(i: int, number: str, email: str) -> object:
+        policy = ctx.policy
+        return check_limits(
+            ctx.rate_limiter,
+            ctx.clock.now(),
+            (
+                (bucket("find", "client", f"b{i}"), policy.find_per_client),
+                (bucket("find", "id", email), policy.find_per_identifier),
+                (bucket("find", "order", number), policy.find_per_order_number),
+            ),
+        )
+
+    _median(targets, get)  # warm the page cache first: every piece then reads warm pages
+    rows = {
+        "read unit + get()": _median(targets, get),
+        "get() + masked view": _median(targets, fresh_view),
+        "three rate-limit hits": _median(targets, limits),
+        "find_order end to end": _median(
+            targets, lambda i, n, e: desk.find_order(e, n, client=f"f{i}")
+        ),
+    }
+    for name, micros in rows.items():
+        print(f"{name:28} {micros:7.1f} µs")
+    desk.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
