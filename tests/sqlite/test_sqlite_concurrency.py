@@ -1,14 +1,18 @@
-"""SECURITY G3: writers wait for each other; "database is locked" never escapes."""
+"""SECURITY G2/G3: writers wait for each other; "database is locked" never escapes; a save
+built from a stale read loses with ConflictError."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from pathlib import Path
 
 import pytest
 from sqlite_orders import order
+from sqlite_workers import save_what_was_read
 
 from orderstatus_core import ConflictError
+from orderstatus_core.testing.builders import usd
 from orderstatus_sqlite import SqliteStorage
 
 
@@ -117,3 +121,130 @@ def test_the_memory_database_also_serializes_writers() -> None:
     with storage.unit_of_work() as uow:
         assert len(uow.orders.recent("jane@example.com", 1000)) == 100
     storage.close()
+
+
+# --- save: compare-and-set on the version (SECURITY G2) -------------------------------------
+
+
+def check_one_winner(storage: SqliteStorage, outcomes: list[tuple[str, str]]) -> None:
+    """One save won, the other lost with the version conflict (never a lock error), and the
+    stored order is the winner's, at version 2."""
+    assert sorted(kind for kind, _detail in outcomes) == ["conflict", "saved"], outcomes
+    (won,) = [detail for kind, detail in outcomes if kind == "saved"]
+    (lost,) = [detail for kind, detail in outcomes if kind == "conflict"]
+    assert "changed since it was read" in lost
+    assert "locked" not in lost
+    assert "busy" not in lost
+    with storage.unit_of_work() as uow:
+        stored = uow.orders.get("100001")
+    assert stored is not None
+    assert stored.version == 2
+    assert str(stored.tax.amount) == won
+
+
+def test_two_threads_saving_what_they_read_one_wins(sqlite_storage: SqliteStorage) -> None:
+    """Both threads read version 1, then save version 2: exactly one save wins, the other
+    gets ConflictError, and nothing says "database is locked"."""
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.commit()
+    read = threading.Barrier(2)
+    outcomes: list[tuple[str, str]] = []
+    path = str(sqlite_storage._path)
+
+    def worker(tax: str) -> object:
+        return lambda: outcomes.append(save_what_was_read(path, "100001", tax, read, None))
+
+    assert run_together(worker("3.00"), worker("4.00")) == []
+    check_one_winner(sqlite_storage, outcomes)
+
+
+def test_two_threads_sharing_a_storage_saving_what_they_read_one_wins(
+    sqlite_storage: SqliteStorage,
+) -> None:
+    """The same race on one shared SqliteStorage (one connection per thread)."""
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.commit()
+    read = threading.Barrier(2)
+    outcomes: list[tuple[str, str]] = []
+
+    def worker(tax: str) -> object:
+        def run() -> None:
+            with sqlite_storage.unit_of_work() as uow:
+                stored = uow.orders.get("100001")
+            assert stored is not None
+            read.wait(30)
+            try:
+                with sqlite_storage.unit_of_work(write=True) as uow:
+                    uow.orders.save(stored.changed(tax=usd(tax)))
+                    uow.commit()
+                outcomes.append(("saved", tax))
+            except ConflictError as error:
+                outcomes.append(("conflict", str(error)))
+
+        return run
+
+    assert run_together(worker("3.00"), worker("4.00")) == []
+    check_one_winner(sqlite_storage, outcomes)
+
+
+def test_reading_inside_the_write_unit_serialises_the_saves(
+    sqlite_storage: SqliteStorage,
+) -> None:
+    """Read-then-save inside one write unit never conflicts: BEGIN IMMEDIATE makes the
+    second writer wait and then read the first one's version, so both saves land."""
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.commit()
+
+    def worker(tax: str) -> object:
+        def run() -> None:
+            with sqlite_storage.unit_of_work(write=True) as uow:
+                stored = uow.orders.get("100001")
+                assert stored is not None
+                uow.orders.save(stored.changed(tax=usd(tax)))
+                uow.commit()
+
+        return run
+
+    assert run_together(worker("3.00"), worker("4.00")) == []
+    with sqlite_storage.unit_of_work() as uow:
+        stored = uow.orders.get("100001")
+    assert stored is not None
+    assert stored.version == 3
+
+
+def test_two_processes_saving_what_they_read_one_wins(db_path: Path) -> None:
+    """Two spawned processes, each with its own SqliteStorage on the one file, read version
+    1 and save version 2: one wins, the other gets ConflictError, no lock error escapes."""
+    storage = SqliteStorage(db_path)
+    storage.migrate()
+    with storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.commit()
+    context = multiprocessing.get_context("spawn")
+    read = context.Barrier(2)
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=save_what_was_read,
+            args=(str(db_path), "100001", tax, read, results, f"worker-{tax}"),
+        )
+        for tax in ("3.00", "4.00")
+    ]
+    try:
+        for worker in workers:
+            worker.start()
+        outcomes = [results.get(timeout=120) for _worker in workers]
+        for worker in workers:
+            worker.join(timeout=60)
+        assert [worker.exitcode for worker in workers] == [0, 0]
+        check_one_winner(storage, [(kind, detail) for _name, kind, detail in outcomes])
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        results.close()
+        storage.close()

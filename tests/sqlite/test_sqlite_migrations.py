@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
+from sqlite_orders import T0, order, order_line, shipped_package
 
-from orderstatus_core import AdapterError, SchemaVersionError
+from orderstatus_core import AdapterError, Order, SchemaVersionError
+from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
+from orderstatus_core.testing.builders import package
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, statements
 
@@ -112,3 +117,161 @@ def test_every_migration_sets_its_own_version() -> None:
     """Migration n ends by setting user_version to n, so number and script agree."""
     for number, script in enumerate(MIGRATIONS, start=1):
         assert list(statements(script))[-1] == f"PRAGMA user_version = {number};"
+
+
+# --- version 1 -> 2: packages.opened_at ----------------------------------------------------
+
+
+def _version_1_database(path: Path, subject: Order) -> None:
+    """A database as version 1 of this library left it: migration 1 only, one order
+    written with version 1's columns (no ``opened_at``)."""
+    assert all(package.opened_at is None for package in subject.packages)
+    address = subject.shipping_address
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("BEGIN")
+        for statement in statements(MIGRATIONS[0]):
+            connection.execute(statement)
+        connection.execute(
+            "INSERT INTO orders (number, placed_at, email, email_key, phone, currency,"
+            " ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code,"
+            " ship_country, shipping, tax, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                subject.number,
+                micros(subject.placed_at),
+                subject.email.display,
+                subject.email.canonical,
+                None if subject.phone is None else subject.phone.e164,
+                subject.currency,
+                address.name,
+                address.line1,
+                address.line2,
+                address.city,
+                address.region,
+                address.postal_code,
+                address.country,
+                str(subject.shipping.amount),
+                str(subject.tax.amount),
+                subject.version,
+            ),
+        )
+        connection.executemany(
+            "INSERT INTO order_lines (order_number, line_no, position, part_number, part_key,"
+            " brand, category, category_key, description, quantity, unit_price, core_charge,"
+            " returnable, warranty_months, cancelled, returned)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    subject.number,
+                    line.line_no,
+                    position,
+                    line.part_number.display,
+                    line.part_number.canonical,
+                    line.brand,
+                    CATEGORY_SEPARATOR.join(line.category.segments),
+                    line.category.key,
+                    line.description,
+                    line.quantity,
+                    str(line.unit_price.amount),
+                    str(line.core_charge.amount),
+                    line.returnable,
+                    line.warranty_months,
+                    line.cancelled,
+                    line.returned,
+                )
+                for position, line in enumerate(subject.lines)
+            ],
+        )
+        connection.executemany(
+            "INSERT INTO packages (order_number, position, package_id, warehouse, carrier,"
+            " tracking_number, shipped_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    subject.number,
+                    position,
+                    package.package_id,
+                    package.warehouse,
+                    package.carrier,
+                    package.tracking_number,
+                    None if package.shipped_at is None else micros(package.shipped_at),
+                    None if package.delivered_at is None else micros(package.delivered_at),
+                )
+                for position, package in enumerate(subject.packages)
+            ],
+        )
+        connection.executemany(
+            "INSERT INTO package_units (order_number, package_position, position, line_no,"
+            " quantity) VALUES (?, ?, ?, ?, ?)",
+            [
+                (subject.number, package_position, position, units.line_no, units.quantity)
+                for package_position, package in enumerate(subject.packages)
+                for position, units in enumerate(package.units)
+            ],
+        )
+        connection.execute("COMMIT")
+    assert user_version(path) == 1
+
+
+def micros(value: datetime) -> int:
+    return (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def version_1_order() -> Order:
+    return order(
+        lines=[order_line(2, "R-77", quantity=3), order_line(1, cancelled=1)],
+        packages=[
+            shipped_package("P2", [(2, 2), (1, 1)]),
+            package("P1", [(2, 1)]),
+        ],
+    )
+
+
+def test_migrating_a_version_1_database_keeps_every_order_readable(db_path: Path) -> None:
+    """Migration 2 adds packages.opened_at (NULL for every stored package): the version 1
+    order reads back equal, and can be saved with opened_at set afterwards."""
+    subject = version_1_order()
+    _version_1_database(db_path, subject)
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(SchemaVersionError, match="has schema version 1"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == 2 == SCHEMA_VERSION
+    with storage.unit_of_work() as uow:
+        assert uow.orders.get(subject.number) == subject
+    opened = subject.changed(
+        packages=[
+            subject.packages[0],
+            attrs.evolve(subject.packages[1], opened_at=T0 + timedelta(minutes=5)),
+        ]
+    )
+    with storage.unit_of_work(write=True) as uow:
+        uow.orders.save(opened)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.orders.get(subject.number) == opened
+    storage.close()
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(packages)")]
+    assert columns[-1] == "opened_at"
+    assert user_version(db_path) == 2
+
+
+def test_a_failing_migration_2_leaves_version_1_and_its_data(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 2 runs in its own transaction: if it fails, version 1 stays, with its data
+    and without the new column."""
+    subject = version_1_order()
+    _version_1_database(db_path, subject)
+    broken = MIGRATIONS[1].replace("PRAGMA user_version = 2;", "CREATE TABLE orders (x);")
+    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (MIGRATIONS[0], broken))
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(AdapterError, match="already exists"):
+        storage.migrate()
+    storage.close()
+    assert user_version(db_path) == 1
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(packages)")]
+        (count,) = connection.execute("SELECT count(*) FROM package_units").fetchone()
+    assert "opened_at" not in columns
+    assert count == 3

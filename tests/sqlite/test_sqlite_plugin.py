@@ -11,6 +11,7 @@ from orderstatus_core import OrderFound, OrderStatus, get_plugin_manager
 from orderstatus_core.plugins import Hooks
 from orderstatus_core.serialization import converter
 from orderstatus_sqlite import SqliteStorage
+from orderstatus_sqlite.migrations import SCHEMA_VERSION
 
 
 def test_the_sqlite_scheme_is_registered_by_the_entry_point() -> None:
@@ -28,7 +29,7 @@ def test_a_store_runs_on_sqlite_from_import_to_mail(tmp_path: Path) -> None:
     maildir = tmp_path / "mail"
     record = json.dumps(converter.unstructure(order()), ensure_ascii=False)
     with OrderStatus.open("sqlite:///" + str(database), "mailbox:///" + str(maildir)) as desk:
-        assert desk.migrate() == 1
+        assert desk.migrate() == SCHEMA_VERSION
         assert desk.import_orders([record]).imported == 1
         found = desk.find_order("JANE@example.com", "100001", client="203.0.113.7")
         assert isinstance(found, OrderFound)

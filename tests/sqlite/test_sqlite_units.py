@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import attrs
 import pytest
 from sqlite_orders import T0, order
 
 from orderstatus_core import (
     AdapterError,
+    ConflictError,
     DuplicateOrderError,
     OrderListMail,
     OutboxMessage,
     parse_email,
 )
+from orderstatus_core.testing.builders import package
 from orderstatus_sqlite import SqliteStorage
 
 
 def message(message_id: str = "m1") -> OutboxMessage:
     mail = OrderListMail(to=parse_email("jane@example.com"), order_numbers=("100001",))
     return OutboxMessage(message_id=message_id, created_at=T0, intent=mail)
+
+
+def stored_order(storage: SqliteStorage) -> object:
+    with storage.unit_of_work() as uow:
+        return uow.orders.get("100001")
 
 
 def stored(storage: SqliteStorage) -> tuple[object, int]:
@@ -165,6 +173,48 @@ def test_a_half_written_order_can_never_be_committed(sqlite_storage: SqliteStora
         with pytest.raises(AdapterError, match="rolled back"):
             uow.commit()
     assert stored(sqlite_storage) == (None, 0)
+
+
+@pytest.mark.parametrize("table", ["order_lines", "packages", "package_units"])
+def test_a_half_saved_order_can_never_be_committed(
+    sqlite_storage: SqliteStorage, table: str
+) -> None:
+    """If replacing the child rows fails after the order row got its new version, commit
+    refuses and rolls back: the stored order keeps its old version and children."""
+    original = order(packages=[package("P1", [(1, 1)])])
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        uow.orders.add(original)
+        uow.commit()
+    changed = original.changed(packages=[package("P1", [(1, 2)]), package("P2", [(2, 1)])])
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        connection = uow._connection
+        assert connection is not None
+        connection.execute(
+            f"CREATE TEMP TRIGGER refuse BEFORE INSERT ON {table} "
+            "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+        )
+        with pytest.raises(AdapterError, match="disk trouble"):
+            uow.orders.save(changed)
+        with pytest.raises(AdapterError, match="rolled back"):
+            uow.commit()
+        assert uow.orders.get("100001") == original
+    assert stored_order(sqlite_storage) == original
+
+
+def test_a_conflicting_save_writes_nothing_and_spoils_nothing(
+    sqlite_storage: SqliteStorage,
+) -> None:
+    """A refused save leaves the unit able to commit its other writes."""
+    original = order()
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        uow.orders.add(original)
+        uow.commit()
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        with pytest.raises(ConflictError, match="100001"):
+            uow.orders.save(attrs.evolve(original, version=3))
+        uow.outbox.put(message())
+        uow.commit()
+    assert stored(sqlite_storage) == (order(), 1)
 
 
 def test_writes_after_sqlite_ended_the_transaction_are_never_committed(

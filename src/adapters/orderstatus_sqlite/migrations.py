@@ -27,6 +27,18 @@ Design of version 1:
   lines through the primary key.
 * Foreign keys point from children to parents. SQLite would need an index on the child
   columns only to *delete* or re-key a parent, which this schema never does.
+
+Version 2 adds ``packages.opened_at`` (when the warehouse started picking; INTEGER
+microseconds like every timestamp, NULL for packages imported as history and for every
+package stored under version 1). ``ALTER TABLE ... ADD COLUMN`` with no default only edits
+the table's schema text, so it takes the same time however many packages are stored.
+
+Since version 2, ``OrderRepository.save`` replaces an order's child rows: it deletes that
+order's ``package_units``, then ``packages``, then ``order_lines`` (children before the
+rows they reference) and inserts the new ones in the reverse order; the ``orders`` row is
+updated in place, never deleted. Deleting a line or package row makes SQLite look for
+``package_units`` rows that still reference it; that look-up uses the ``order_number``
+prefix of the ``package_units`` primary key, so it reads one order's units, not the table.
 """
 
 from __future__ import annotations
@@ -121,8 +133,14 @@ CREATE INDEX outbox_pending ON outbox (created_at, message_id, next_attempt_at)
 PRAGMA user_version = 1;
 """
 
+_V2 = """
+ALTER TABLE packages ADD COLUMN opened_at INTEGER;
+
+PRAGMA user_version = 2;
+"""
+
 #: The migration scripts, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,7 +4,9 @@ It behaves like the reference :class:`orderstatus_memory.MemoryStorage` (same or
 same errors) and keeps SECURITY G1-G4: one transaction per unit of work, write units take
 the write lock up front with ``BEGIN IMMEDIATE``, WAL and a busy timeout so that readers
 and writers of a file database never block each other and writers queue, and "database is
-locked" never reaches the caller raw (it becomes :class:`ConflictError`).
+locked" never reaches the caller raw (it becomes :class:`ConflictError`). ``save`` is a
+compare-and-set on ``orders.version`` (SECURITY G2): a change built from a stale read
+changes no row and raises :class:`ConflictError` with nothing written.
 
 Connections: one per thread, opened lazily and kept for the thread's lifetime; a second
 unit opened while the first is still open on the same thread gets its own connection,
@@ -102,7 +104,7 @@ FROM order_lines AS l WHERE l.order_number = ?"""
 
 _GET_PACKAGES: Final = """
 SELECT p.position, p.package_id, p.warehouse, p.carrier, p.tracking_number,
-       p.shipped_at, p.delivered_at, u.line_no, u.quantity
+       p.shipped_at, p.delivered_at, p.opened_at, u.line_no, u.quantity
 FROM packages AS p
 JOIN package_units AS u ON u.order_number = p.order_number AND u.package_position = p.position
 WHERE p.order_number = ?
@@ -155,10 +157,25 @@ WHERE o.email_key = ? AND (o.placed_at, o.number) < (?, ?)
 ORDER BY o.placed_at DESC, o.number DESC"""
 
 _INSERT_ORDER: Final = """
-INSERT INTO orders (number, placed_at, email, email_key, phone, currency,
+INSERT INTO orders (placed_at, email, email_key, phone, currency,
     ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country,
-    shipping, tax, version)
+    shipping, tax, version, number)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+# save(): compare-and-set on the version. The parameters are those of _INSERT_ORDER (the
+# same columns in the same order, then the number) followed by the version expected to be
+# stored; no row matches when another unit saved first or the number is not stored.
+_SAVE_ORDER: Final = """
+UPDATE orders SET placed_at = ?, email = ?, email_key = ?, phone = ?, currency = ?,
+    ship_name = ?, ship_line1 = ?, ship_line2 = ?, ship_city = ?, ship_region = ?,
+    ship_postal_code = ?, ship_country = ?, shipping = ?, tax = ?, version = ?
+WHERE number = ? AND version = ?"""
+
+# Children before the rows they reference (package_units -> packages, order_lines), so the
+# foreign keys hold after every statement.
+_DELETE_UNITS: Final = "DELETE FROM package_units WHERE order_number = ?"
+_DELETE_PACKAGES: Final = "DELETE FROM packages WHERE order_number = ?"
+_DELETE_LINES: Final = "DELETE FROM order_lines WHERE order_number = ?"
 
 _INSERT_LINE: Final = """
 INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,
@@ -168,8 +185,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 _INSERT_PACKAGE: Final = """
 INSERT INTO packages (order_number, position, package_id, warehouse, carrier,
-    tracking_number, shipped_at, delivered_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+    tracking_number, shipped_at, delivered_at, opened_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 _INSERT_UNITS: Final = """
 INSERT INTO package_units (order_number, package_position, position, line_no, quantity)
@@ -213,6 +230,10 @@ QUERIES: Final = {
     "pending_count": _PENDING_COUNT,
     "mark_sent": _MARK_SENT,
     "mark_failed": _MARK_FAILED,
+    "save_order": _SAVE_ORDER,
+    "delete_units": _DELETE_UNITS,
+    "delete_packages": _DELETE_PACKAGES,
+    "delete_lines": _DELETE_LINES,
 }
 
 
@@ -247,10 +268,10 @@ def _money(amount: str, currency: str) -> Money:
     return restore(Money, Decimal(amount), currency)
 
 
-# get() is the hot path of find-order. Every row was written by add() from a constructed,
-# hence valid, Order, so the readers rebuild values with model.restore(), which skips the
-# model's validation (half of find-order's time in Python; bench/RESULTS.md), and reuse the
-# stored canonical keys instead of folding again. restore() takes every field in
+# get() is the hot path of find-order. Every row was written by add() or save() from a
+# constructed, hence valid, Order, so the readers rebuild values with model.restore(), which
+# skips the model's validation (half of find-order's time in Python; bench/RESULTS.md), and
+# reuse the stored canonical keys instead of folding again. restore() takes every field in
 # attrs.fields() order; tests/sqlite/test_sqlite_roundtrip.py checks this table against
 # attrs.fields(), so a reordered model fails loudly, not silently.
 POSITIONAL_FIELDS: Final = {
@@ -290,10 +311,35 @@ POSITIONAL_FIELDS: Final = {
         "tracking_number",
         "shipped_at",
         "delivered_at",
+        "opened_at",
     ),
     PackedUnits: ("line_no", "quantity"),
     EmailAddress: ("display", "canonical"),
 }
+
+
+def _order_row(order: Order) -> tuple[Any, ...]:
+    """The ``orders`` columns of ``order``, in the parameter order of ``_INSERT_ORDER``."""
+    address = order.shipping_address
+    phone = order.phone
+    return (
+        _micros(order.placed_at),
+        order.email.display,
+        order.email.canonical,
+        None if phone is None else phone.e164,
+        order.currency,
+        address.name,
+        address.line1,
+        address.line2,
+        address.city,
+        address.region,
+        address.postal_code,
+        address.country,
+        str(order.shipping.amount),
+        str(order.tax.amount),
+        order.version,
+        order.number,
+    )
 
 
 def _line(row: Sequence[Any], currency: str) -> OrderLine:
@@ -338,7 +384,7 @@ def _packages(rows: Iterable[Sequence[Any]]) -> tuple[Package, ...]:
             packages.append(_package(current, units))
             units = []
         current = row
-        units.append(restore(PackedUnits, row[7], row[8]))
+        units.append(restore(PackedUnits, row[8], row[9]))
     if current is not None:
         packages.append(_package(current, units))
     return tuple(packages)
@@ -354,6 +400,7 @@ def _package(row: Sequence[Any], units: list[PackedUnits]) -> Package:
         row[4],
         None if row[5] is None else _instant(row[5]),
         None if row[6] is None else _instant(row[6]),
+        None if row[7] is None else _instant(row[7]),
     )
 
 
@@ -438,29 +485,8 @@ class _Orders:
         """
         connection = self._unit._writing()
         number = order.number
-        address = order.shipping_address
         try:
-            connection.execute(
-                _INSERT_ORDER,
-                (
-                    number,
-                    _micros(order.placed_at),
-                    order.email.display,
-                    order.email.canonical,
-                    None if order.phone is None else order.phone.e164,
-                    order.currency,
-                    address.name,
-                    address.line1,
-                    address.line2,
-                    address.city,
-                    address.region,
-                    address.postal_code,
-                    address.country,
-                    str(order.shipping.amount),
-                    str(order.tax.amount),
-                    order.version,
-                ),
-            )
+            connection.execute(_INSERT_ORDER, _order_row(order))
         except sqlite3.IntegrityError as error:
             if error.sqlite_errorcode == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
                 raise DuplicateOrderError(number) from None
@@ -468,42 +494,76 @@ class _Orders:
         except sqlite3.Error as error:
             raise _translate(error, f"adding order {number}") from error
         try:
-            connection.executemany(
-                _INSERT_LINE,
-                [
-                    (
-                        number,
-                        line.line_no,
-                        position,
-                        line.part_number.display,
-                        line.part_number.canonical,
-                        line.brand,
-                        CATEGORY_SEPARATOR.join(line.category.segments),
-                        line.category.key,
-                        line.description,
-                        line.quantity,
-                        str(line.unit_price.amount),
-                        str(line.core_charge.amount),
-                        line.returnable,
-                        line.warranty_months,
-                        line.cancelled,
-                        line.returned,
-                    )
-                    for position, line in enumerate(order.lines)
-                ],
-            )
-            if order.packages:
-                self._add_packages(connection, number, order.packages)
+            self._insert_children(connection, order)
         except sqlite3.Error as error:
             # The order row is in, its children only partly: this transaction must never
             # commit (SECURITY G1).
             self._unit._broken = True
             raise _translate(error, f"adding order {number}") from error
 
+    def save(self, order: Order) -> None:
+        """Replace the stored order of this number: compare-and-set on the version.
+
+        One ``UPDATE ... WHERE number = ? AND version = ?`` decides: if it changes no row,
+        another unit saved first (or the number is not stored) and :class:`ConflictError`
+        is raised with nothing written. Otherwise the order's lines, packages and units
+        are deleted and inserted again from ``order``, in its tuple order, as
+        :meth:`add` writes them. A failure after the ``UPDATE`` poisons the unit: its
+        commit refuses and rolls back (SECURITY G1).
+        """
+        connection = self._unit._writing()
+        number = order.number
+        try:
+            cursor = connection.execute(_SAVE_ORDER, (*_order_row(order), order.version - 1))
+        except sqlite3.Error as error:
+            raise _translate(error, f"saving order {number}") from error
+        if cursor.rowcount != 1:
+            raise ConflictError(
+                f"order {number} changed since it was read (or is not stored); retry"
+            )
+        key = (number,)
+        try:
+            connection.execute(_DELETE_UNITS, key)
+            connection.execute(_DELETE_PACKAGES, key)
+            connection.execute(_DELETE_LINES, key)
+            self._insert_children(connection, order)
+        except sqlite3.Error as error:
+            # The order row has the new version, its children are half replaced.
+            self._unit._broken = True
+            raise _translate(error, f"saving order {number}") from error
+
     @staticmethod
-    def _add_packages(
-        connection: sqlite3.Connection, number: str, packages: tuple[Package, ...]
-    ) -> None:
+    def _insert_children(connection: sqlite3.Connection, order: Order) -> None:
+        """Insert the lines, packages and package units of ``order`` (lines first: units
+        reference them), each kind with one ``executemany``."""
+        number = order.number
+        connection.executemany(
+            _INSERT_LINE,
+            [
+                (
+                    number,
+                    line.line_no,
+                    position,
+                    line.part_number.display,
+                    line.part_number.canonical,
+                    line.brand,
+                    CATEGORY_SEPARATOR.join(line.category.segments),
+                    line.category.key,
+                    line.description,
+                    line.quantity,
+                    str(line.unit_price.amount),
+                    str(line.core_charge.amount),
+                    line.returnable,
+                    line.warranty_months,
+                    line.cancelled,
+                    line.returned,
+                )
+                for position, line in enumerate(order.lines)
+            ],
+        )
+        packages = order.packages
+        if not packages:
+            return
         connection.executemany(
             _INSERT_PACKAGE,
             [
@@ -516,6 +576,7 @@ class _Orders:
                     package.tracking_number,
                     None if package.shipped_at is None else _micros(package.shipped_at),
                     None if package.delivered_at is None else _micros(package.delivered_at),
+                    None if package.opened_at is None else _micros(package.opened_at),
                 )
                 for position, package in enumerate(packages)
             ],

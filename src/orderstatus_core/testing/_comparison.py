@@ -16,10 +16,11 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
+import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from orderstatus_core.errors import DuplicateOrderError
+from orderstatus_core.errors import ConflictError, DuplicateOrderError
 from orderstatus_core.identifiers import parse_email
 from orderstatus_core.model import CategoryPath, Order, PartNumber
 from orderstatus_core.ports import (
@@ -37,6 +38,8 @@ __all__ = ["StorageComparison", "comparing"]
 
 _T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 _runs = itertools.count(1)
+# The model's bound on versions: an order stored at it cannot be changed() again.
+_MAX_VERSION = 2**62
 
 
 def _add(storage: Storage, order: Order, commit: bool) -> str:
@@ -48,6 +51,17 @@ def _add(storage: Storage, order: Order, commit: bool) -> str:
         if commit:
             uow.commit()
     return "added"
+
+
+def _save(storage: Storage, order: Order, commit: bool) -> str:
+    with storage.unit_of_work(write=True) as uow:
+        try:
+            uow.orders.save(order)
+        except ConflictError:
+            return "conflict"
+        if commit:
+            uow.commit()
+    return "saved"
 
 
 def _outbox(storage: Storage, action: str, message: OutboxMessage, at: datetime) -> None:
@@ -96,18 +110,75 @@ class StorageComparison(RuleBasedStateMachine):
     @rule(data=st.data(), commit=st.booleans())
     def add_order(self, data: st.DataObject, commit: bool) -> None:
         """Add an order (sometimes with a number already taken); commit or walk away."""
-        order = data.draw(
-            strategies.orders(
-                numbers=st.sampled_from(self.numbers),
-                email_addresses=st.sampled_from(self.emails),
-                max_lines=3,
-                max_packages=2,
-            )
-        )
+        order = data.draw(self._orders())
         outcomes = [_add(storage, order, commit) for storage in self.both()]
         assert outcomes[0] == outcomes[1]
+        self._remember(order)
+
+    def _orders(self) -> st.SearchStrategy[Order]:
+        return strategies.orders(
+            numbers=st.sampled_from(self.numbers),
+            email_addresses=st.sampled_from(self.emails),
+            max_lines=3,
+            max_packages=2,
+        )
+
+    def _stored(self, number: str) -> Order | None:
+        with self.reference.unit_of_work() as uow:
+            return uow.orders.get(number)
+
+    def _stored_numbers(self) -> list[str]:
+        with self.reference.unit_of_work() as uow:
+            return [number for number in self.numbers if uow.orders.get(number) is not None]
+
+    def _remember(self, order: Order) -> None:
         self.parts.extend(line.part_number for line in order.lines)
         self.categories.extend(line.category for line in order.lines)
+
+    @rule(data=st.data(), how=st.sampled_from(["same", "address", "replace"]), commit=st.booleans())
+    def save_order(self, data: st.DataObject, how: str, commit: bool) -> None:
+        """Read an order, change it (same content, a new address, or every field of another
+        generated order) and save it in both; commit or walk away. A number not stored is
+        refused by both."""
+        number = data.draw(st.sampled_from(self._stored_numbers() or self.numbers))
+        if data.draw(st.integers(0, 9)) == 0:
+            number = data.draw(st.sampled_from(self.numbers))  # now and then, maybe unknown
+        stored = self._stored(number)
+        if stored is None:
+            order = attrs.evolve(data.draw(self._orders()), number=number)
+        elif stored.version >= _MAX_VERSION:
+            return  # the model refuses a higher version; nothing to save
+        elif how == "same":
+            order = stored.changed()
+        elif how == "address":
+            order = stored.changed(shipping_address=data.draw(strategies.addresses()))
+        else:
+            other = data.draw(self._orders())
+            order = attrs.evolve(other, number=number, version=stored.version + 1)
+        outcomes = [_save(storage, order, commit) for storage in self.both()]
+        assert outcomes[0] == outcomes[1]
+        assert outcomes[0] == ("conflict" if stored is None else "saved")
+        self._remember(order)
+
+    @rule(data=st.data(), offset=st.sampled_from([0, 2, 3, -1]))
+    def stale_save(self, data: st.DataObject, offset: int) -> None:
+        """Save a stored order at a version other than stored + 1 (the same one, one or two
+        too far ahead, one behind): both refuse it with ConflictError and keep what they
+        had."""
+        known = self._stored_numbers()
+        if not known:
+            return  # save_order covers unknown numbers
+        stored = self._stored(data.draw(st.sampled_from(known)))
+        assert stored is not None
+        version = stored.version + offset
+        if not 1 <= version <= _MAX_VERSION:
+            version = stored.version
+        stale = attrs.evolve(stored, version=version)
+        outcomes = [_save(storage, stale, True) for storage in self.both()]
+        assert outcomes == ["conflict", "conflict"]
+        for storage in self.both():
+            with storage.unit_of_work() as uow:
+                assert uow.orders.get(stored.number) == stored
 
     @precondition(lambda self: len(self.queued) < len(self.message_ids))
     @rule(data=st.data())

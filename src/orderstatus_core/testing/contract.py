@@ -52,9 +52,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from orderstatus_core.errors import AdapterError, DuplicateOrderError
+from orderstatus_core.errors import AdapterError, ConflictError, DuplicateOrderError
 from orderstatus_core.identifiers import parse_email
-from orderstatus_core.model import CategoryPath, EmailAddress, Order, PartNumber
+from orderstatus_core.model import Address, CategoryPath, EmailAddress, Order, PartNumber
 from orderstatus_core.policies import Quota
 from orderstatus_core.ports import (
     CategoryQuery,
@@ -74,7 +74,7 @@ from orderstatus_core.ports import (
 )
 from orderstatus_core.testing import strategies
 from orderstatus_core.testing._comparison import comparing
-from orderstatus_core.testing.builders import PLACED_AT, line, make_order, package
+from orderstatus_core.testing.builders import PLACED_AT, address, line, make_order, package, usd
 
 __all__ = ["Delivered", "MailerContract", "RateLimiterContract", "StorageContract"]
 
@@ -151,6 +151,12 @@ def _store(storage: Storage, *orders: Order) -> None:
     with storage.unit_of_work(write=True) as uow:
         for order in orders:
             uow.orders.add(order)
+        uow.commit()
+
+
+def _save(storage: Storage, order: Order) -> None:
+    with storage.unit_of_work(write=True) as uow:
+        uow.orders.save(order)
         uow.commit()
 
 
@@ -238,6 +244,7 @@ def _write_then_fail(storage: Storage) -> None:
 
 _WRITES: dict[str, Callable[[UnitOfWork], None]] = {
     "orders.add": lambda uow: uow.orders.add(make_order(number="900000001")),
+    "orders.save": lambda uow: uow.orders.save(make_order(number="900000001", version=2)),
     "outbox.put": lambda uow: uow.outbox.put(_message("M2")),
     "outbox.mark_sent": lambda uow: uow.outbox.mark_sent("M1", T0),
     "outbox.mark_failed": lambda uow: uow.outbox.mark_failed("M1", "down", T0),
@@ -332,6 +339,280 @@ class StorageContract:
         with storage.unit_of_work(write=True) as uow, pytest.raises(DuplicateOrderError):
             uow.orders.add(make_order(number="123456789", email="other@example.com"))
         assert _read(storage, "123456789") == first
+
+    # --- orders: save -------------------------------------------------------------------
+
+    def test_a_saved_order_is_read_back_equal_after_commit(self, storage: Storage) -> None:
+        """A change saved and committed is read back equal, with its new version, in a new
+        unit of work."""
+        order = make_order()
+        _store(storage, order)
+        changed = order.changed(shipping_address=address(line1="1 Infinite Loop"))
+        _save(storage, changed)
+        stored = _read(storage, order.number)
+        assert stored == changed
+        assert stored is not None
+        assert stored.version == order.version + 1
+        assert _display_forms(stored) == _display_forms(changed)
+
+    def test_saves_follow_each_other_version_by_version(self, storage: Storage) -> None:
+        """Each save stores the version it was given; the next save builds on it, in the
+        same unit of work or a later one."""
+        order = make_order()
+        _store(storage, order)
+        second = order.changed(tax=usd("3.00"))
+        third = second.changed(shipping=usd("0"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.save(second)
+            assert uow.orders.get(order.number) == second
+            uow.orders.save(third)
+            uow.commit()
+        fourth = third.changed(phone=None)
+        _save(storage, fourth)
+        stored = _read(storage, order.number)
+        assert stored == fourth
+        assert stored is not None
+        assert stored.version == 4
+
+    def test_an_order_added_in_a_unit_can_be_saved_in_it(self, storage: Storage) -> None:
+        """``save`` sees an order added earlier in the same, uncommitted unit of work."""
+        order = make_order()
+        changed = order.changed(tax=usd("5.00"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(order)
+            uow.orders.save(changed)
+            uow.commit()
+        assert _read(storage, order.number) == changed
+
+    def test_saving_the_same_change_twice_raises_conflict_error(self, storage: Storage) -> None:
+        """The second save of one ``changed()`` order is stale and refused (SECURITY G2):
+        in a later unit of work and in the same one."""
+        order = make_order()
+        _store(storage, order)
+        changed = order.changed(tax=usd("3.00"))
+        _save(storage, changed)
+        with storage.unit_of_work(write=True) as uow, pytest.raises(ConflictError):
+            uow.orders.save(changed)
+        with storage.unit_of_work(write=True) as uow:
+            again = changed.changed(tax=usd("4.00"))
+            uow.orders.save(again)
+            with pytest.raises(ConflictError):
+                uow.orders.save(again)
+        assert _read(storage, order.number) == changed
+
+    def test_a_lost_race_raises_conflict_error_and_keeps_the_winner(self, storage: Storage) -> None:
+        """Two changes built from the same read: the first save wins, the second is refused
+        and stores nothing of its own."""
+        order = make_order()
+        _store(storage, order)
+        winner = order.changed(tax=usd("3.00"))
+        loser = order.changed(shipping=usd("0"), packages=[package("P1", [(1, 1)])])
+        _save(storage, winner)
+        with storage.unit_of_work(write=True) as uow:
+            with pytest.raises(ConflictError):
+                uow.orders.save(loser)
+            uow.commit()
+        assert _read(storage, order.number) == winner
+
+    @pytest.mark.parametrize("version", [1, 3, 7], ids=["same", "skips-one", "far-ahead"])
+    def test_saving_a_version_not_one_above_the_stored_one_raises_conflict_error(
+        self, storage: Storage, version: int
+    ) -> None:
+        """Only ``stored.version + 1`` is accepted; the stored order stays as it was."""
+        order = make_order()
+        _store(storage, order)
+        stale = attrs.evolve(order, version=version, tax=usd("3.00"))
+        with storage.unit_of_work(write=True) as uow:
+            with pytest.raises(ConflictError):
+                uow.orders.save(stale)
+            uow.commit()
+        assert _read(storage, order.number) == order
+
+    def test_saving_an_unknown_number_raises_conflict_error(self, storage: Storage) -> None:
+        """``save`` never creates an order: a number nobody stored is refused, whatever its
+        version, and stays absent."""
+        _store(storage, make_order(number="111111111"))
+        for version in (1, 2):
+            with storage.unit_of_work(write=True) as uow:
+                with pytest.raises(ConflictError):
+                    uow.orders.save(make_order(number="222222222", version=version))
+                uow.commit()
+        assert _read(storage, "222222222") is None
+
+    def test_a_refused_save_does_not_spoil_its_unit(self, storage: Storage) -> None:
+        """After a ``ConflictError`` the unit of work goes on: its other writes commit."""
+        order = make_order(number="111111111")
+        _store(storage, order)
+        with storage.unit_of_work(write=True) as uow:
+            with pytest.raises(ConflictError):
+                uow.orders.save(order)
+            uow.orders.add(make_order(number="222222222"))
+            uow.outbox.put(_message("M1"))
+            uow.orders.save(order.changed(tax=usd("3.00")))
+            uow.commit()
+        assert _read(storage, "222222222") is not None
+        assert _read(storage, "111111111") == order.changed(tax=usd("3.00"))
+        assert _pending(storage) == 1
+
+    def test_a_save_is_rolled_back_with_its_unit(self, storage: Storage) -> None:
+        """A save not committed (no commit, an exception, ``rollback``) leaves the stored
+        order as it was; after ``rollback`` the same change can be saved again."""
+        order = make_order()
+        _store(storage, order)
+        changed = order.changed(packages=[package("P1", [(1, 1)])])
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.save(changed)
+            assert uow.orders.get(order.number) == changed
+        assert _read(storage, order.number) == order
+
+        def save_then_fail() -> None:
+            with storage.unit_of_work(write=True) as uow:
+                uow.orders.save(changed)
+                raise _Boom
+
+        with pytest.raises(_Boom):
+            save_then_fail()
+        assert _read(storage, order.number) == order
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.save(changed)
+            uow.rollback()
+            assert uow.orders.get(order.number) == order
+            uow.orders.save(changed)
+            uow.commit()
+        assert _read(storage, order.number) == changed
+
+    def test_an_uncommitted_save_is_invisible_to_other_units(self, storage: Storage) -> None:
+        """Another unit of work sees the old order until the save is committed."""
+        self._needs("supports_concurrent_units")
+        order = make_order()
+        _store(storage, order)
+        changed = order.changed(tax=usd("3.00"))
+        with storage.unit_of_work(write=True) as writer:
+            writer.orders.save(changed)
+            with storage.unit_of_work() as reader:
+                assert reader.orders.get(order.number) == order
+            writer.commit()
+        assert _read(storage, order.number) == changed
+
+    def test_a_read_only_unit_refuses_save(self, storage: Storage) -> None:
+        """``save`` in a unit opened with ``write=False`` raises ``AdapterError``, not
+        ``ConflictError``, and changes nothing."""
+        order = make_order()
+        _store(storage, order)
+        with storage.unit_of_work() as uow, pytest.raises(AdapterError):
+            uow.orders.save(order.changed(tax=usd("3.00")))
+        assert _read(storage, order.number) == order
+
+    def test_a_save_can_add_a_package(self, storage: Storage) -> None:
+        """A package added by a save is read back, with its units and every field."""
+        order = make_order(lines=[line(1, quantity=3), line(2, "R-77", quantity=2)])
+        _store(storage, order)
+        opened = order.changed(
+            packages=[package("P1", [(1, 2), (2, 1)], opened_at=PLACED_AT + timedelta(hours=2))]
+        )
+        _save(storage, opened)
+        assert _read(storage, order.number) == opened
+        two = opened.changed(packages=[*opened.packages, package("P2", [(1, 1)], carrier=None)])
+        _save(storage, two)
+        stored = _read(storage, order.number)
+        assert stored == two
+        assert stored is not None
+        assert [p.package_id for p in stored.packages] == ["P1", "P2"]
+
+    def test_a_save_can_ship_and_deliver_a_package(self, storage: Storage) -> None:
+        """``shipped_at`` and ``delivered_at`` set by saves are read back."""
+        opened = package("P1", [(1, 1)], opened_at=PLACED_AT + timedelta(hours=1))
+        order = make_order(packages=[opened])
+        _store(storage, order)
+        shipped = order.changed(
+            packages=[attrs.evolve(opened, shipped_at=PLACED_AT + timedelta(days=1))]
+        )
+        _save(storage, shipped)
+        assert _read(storage, order.number) == shipped
+        delivered = shipped.changed(
+            packages=[attrs.evolve(shipped.packages[0], delivered_at=PLACED_AT + _DAYS3)]
+        )
+        _save(storage, delivered)
+        stored = _read(storage, order.number)
+        assert stored == delivered
+        assert stored is not None
+        assert stored.packages[0].opened_at == PLACED_AT + timedelta(hours=1)
+
+    def test_a_save_can_cancel_units_of_a_line(self, storage: Storage) -> None:
+        """A line's ``cancelled`` count changed by a save is read back."""
+        order = make_order(lines=[line(1, quantity=3), line(2, "R-77", quantity=2)])
+        _store(storage, order)
+        cancelled = order.changed(lines=[attrs.evolve(order.lines[0], cancelled=2), order.lines[1]])
+        _save(storage, cancelled)
+        stored = _read(storage, order.number)
+        assert stored == cancelled
+        assert stored is not None
+        assert stored.line(1).cancelled == 2
+
+    def test_a_save_replaces_lines_and_packages_in_their_new_order(self, storage: Storage) -> None:
+        """Lines and packages added, removed and reordered by a save come back as saved, in
+        the saved tuple order; nothing of the old ones is left."""
+        order = make_order(
+            lines=[line(1, quantity=2), line(2, "R-77"), line(3, "ZZ-9")],
+            packages=[package("P1", [(1, 1)]), package("P2", [(2, 1), (1, 1)])],
+        )
+        _store(storage, order)
+        changed = order.changed(
+            lines=[line(7, "NEW-7", quantity=2), line(1, quantity=2)],
+            packages=[package("P3", [(7, 2)]), package("P1", [(1, 1)], warehouse="Reno, NV")],
+        )
+        _save(storage, changed)
+        stored = _read(storage, order.number)
+        assert stored == changed
+        assert stored is not None
+        assert [ln.line_no for ln in stored.lines] == [7, 1]
+        assert [p.package_id for p in stored.packages] == ["P3", "P1"]
+        email = order.email
+        assert _search(storage, email, PartNumberQuery(PartNumber("NEW-7"))) == [order.number]
+        assert _search(storage, email, PartNumberQuery(PartNumber("R-77"))) == []
+
+    def test_a_save_that_changes_the_email_moves_the_order_to_the_new_shopper(
+        self, storage: Storage
+    ) -> None:
+        """After a save with another email, ``recent`` and ``search`` find the order under the
+        new canonical email only, and ``get`` keeps the display form."""
+        order = make_order(email="Jane.Doe@example.com")
+        _store(storage, order)
+        moved = order.changed(email=parse_email("John.Roe@Example.com"))
+        _save(storage, moved)
+        with storage.unit_of_work() as uow:
+            assert list(uow.orders.recent("jane.doe@example.com", 10)) == []
+            assert _numbers(uow.orders.recent(moved.email.canonical, 10)) == [order.number]
+        query = PartNumberQuery(PartNumber("BP-1234"))
+        assert _search(storage, order.email, query) == []
+        assert _search(storage, moved.email, query) == [order.number]
+        stored = _read(storage, order.number)
+        assert stored is not None
+        assert stored.email.display == moved.email.display == "John.Roe@example.com"
+
+    @_PROPERTY
+    @given(
+        order=strategies.orders(),
+        other=strategies.orders(),
+        address=strategies.addresses(),
+    )
+    def test_any_change_of_any_order_is_read_back_equal(
+        self, storage: Storage, order: Order, other: Order, address: Address
+    ) -> None:
+        """A chain of saves (the same content, a new address, then every field of another
+        order) is read back equal after each commit, display forms included."""
+        # Room for three more versions under the model's bound.
+        order = attrs.evolve(order, number=_fresh("SV"), version=min(order.version, 2**62 - 3))
+        _store(storage, order)
+        same = order.changed()
+        readdressed = same.changed(shipping_address=address)
+        replaced = attrs.evolve(other, number=order.number, version=readdressed.version + 1)
+        for change in (same, readdressed, replaced):
+            _save(storage, change)
+            stored = _read(storage, order.number)
+            assert stored == change
+            assert stored is not None
+            assert _display_forms(stored) == _display_forms(change)
 
     # --- units of work: all or nothing ---------------------------------------------------
 

@@ -349,7 +349,8 @@ def order_lines(
     return _order_lines(currency, line_no, max_quantity)
 
 
-_DELAY = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=30))
+_MAX_DELAY = timedelta(days=30)
+_DELAY = st.timedeltas(min_value=timedelta(0), max_value=_MAX_DELAY)
 
 
 @st.composite
@@ -370,6 +371,16 @@ def _packages(
             units.append(PackedUnits(line_no, quantity))
         shipped_after = draw(st.none() | _DELAY)
         shipped_at = None if shipped_after is None else placed_at + shipped_after
+        # Opened at or after the order was placed and, once shipped, at or before shipping;
+        # None for a package imported as history.
+        opened_after = draw(
+            st.none()
+            | st.timedeltas(
+                min_value=timedelta(0),
+                max_value=_MAX_DELAY if shipped_after is None else shipped_after,
+            )
+        )
+        opened_at = None if opened_after is None else placed_at + opened_after
         delivered_after = None if shipped_at is None else draw(st.none() | _DELAY)
         delivered_at = (
             None if shipped_at is None or delivered_after is None else shipped_at + delivered_after
@@ -388,6 +399,7 @@ def _packages(
                 else draw(st.text(string.ascii_uppercase + string.digits, min_size=1, max_size=64)),
                 shipped_at=shipped_at,
                 delivered_at=delivered_at,
+                opened_at=opened_at,
             )
         )
     return tuple(result)
@@ -401,7 +413,8 @@ def packages(
     ``available`` maps each line number to the units that may still be packed (ordered
     minus cancelled); together the packages never hold more. Some packages are still
     being packed, some shipped (at or after ``placed_at``), some of those delivered (at or
-    after shipping). Package ids are distinct.
+    after shipping). Some have an ``opened_at`` (at or after ``placed_at``, and at or before
+    ``shipped_at`` when shipped), the others none. Package ids are distinct.
     """
     return _packages(available, placed_at, max_packages)
 
