@@ -41,6 +41,7 @@ from orderstatus_core.model import (
 from orderstatus_core.model import (
     OrderStatus as OrderState,
 )
+from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.views import (
     LineView,
     MaskedAddress,
@@ -49,10 +50,12 @@ from orderstatus_core.model.views import (
     TimelineEntry,
 )
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager, hookimpl
-from orderstatus_core.policies import LookupPolicy, Quota, RateDecision
+from orderstatus_core.policies import GuestPassPolicy, LookupPolicy, Quota, RateDecision
 from orderstatus_core.ports import (
     CategoryQuery,
     Clock,
+    GuestPassMail,
+    GuestPassStore,
     Mailer,
     OrderHeader,
     OrderListMail,
@@ -68,6 +71,9 @@ from orderstatus_core.ports import (
     UnitOfWork,
 )
 from orderstatus_core.services import (
+    GuestPassGranted,
+    GuestPassRefused,
+    GuestPassRequested,
     ImportReport,
     OrderFound,
     OrderListRequested,
@@ -93,6 +99,13 @@ __all__ = [
     "DuplicateOrderError",
     "EmailAddress",
     "FieldTooLongError",
+    "GuestPass",
+    "GuestPassGranted",
+    "GuestPassMail",
+    "GuestPassPolicy",
+    "GuestPassRefused",
+    "GuestPassRequested",
+    "GuestPassStore",
     "Hooks",
     "ImportRecordError",
     "ImportReport",
@@ -129,6 +142,7 @@ __all__ = [
     "PackedUnits",
     "PartNumber",
     "PartNumberQuery",
+    "PassChallenge",
     "PhoneNumber",
     "Quota",
     "RateDecision",

@@ -14,16 +14,23 @@ from orderstatus_core.plugins import Hooks, get_plugin_manager
 from orderstatus_core.ports import Clock, Mailer, RateLimiter, Storage
 from orderstatus_core.services import (
     FindOrderResult,
+    GuestPassRequestResult,
+    GuestPassVerifyResult,
     ImportReport,
     OrderListResult,
     RelayReport,
     SearchPage,
     ServiceContext,
+    check_guest_pass,
     find_order,
     import_orders,
+    pass_required,
     relay_outbox,
+    request_guest_pass,
     search_orders,
     send_order_list,
+    verify_guest_code,
+    verify_guest_link,
 )
 
 __all__ = ["OrderStatus"]
@@ -85,6 +92,8 @@ class OrderStatus:
                 clock=clock or SystemClock(),
                 policy=hooks.lookup_policy(),
                 tracking_url=hooks.tracking_url_policy(),
+                guest_pass_policy=hooks.guest_pass_policy(),
+                pass_required=hooks.pass_required,
             )
         )
 
@@ -95,6 +104,32 @@ class OrderStatus:
     def send_order_list(self, email: str, *, client: str) -> OrderListResult:
         """Order Look-Up: queue the order-list mail to the stored address."""
         return send_order_list(self.context, email, client=client)
+
+    def request_guest_pass(
+        self, identifier: str, order_number: str, *, client: str
+    ) -> GuestPassRequestResult:
+        """Mail a one-time code and link for the order to its stored address (same answer
+        whether or not the pair matched)."""
+        return request_guest_pass(self.context, identifier, order_number, client=client)
+
+    def verify_guest_code(
+        self, order_number: str, code: str, *, client: str
+    ) -> GuestPassVerifyResult:
+        """Exchange the mailed 6-digit code for a guest pass to the order."""
+        return verify_guest_code(self.context, order_number, code, client=client)
+
+    def verify_guest_link(self, token: str, *, client: str) -> GuestPassVerifyResult:
+        """Exchange the ``token`` of a followed guest-pass link for a guest pass."""
+        return verify_guest_link(self.context, token, client=client)
+
+    def check_guest_pass(self, token: str, order_number: str) -> bool:
+        """Whether ``token`` is a guest pass for ``order_number`` valid now."""
+        return check_guest_pass(self.context, token, order_number, self.context.clock.now())
+
+    def pass_required(self, action: str) -> bool:
+        """Whether this store needs a guest pass for ``action`` (``"cancel"``, ``"change"``,
+        ``"report"`` or ``"return"``)."""
+        return pass_required(self.context, action)
 
     def search_orders(
         self,

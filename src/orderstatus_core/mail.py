@@ -9,7 +9,7 @@ address and subjects are fixed text.
 
 from __future__ import annotations
 
-from orderstatus_core.ports import OrderListMail, OutboxMessage, OutgoingMail
+from orderstatus_core.ports import GuestPassMail, OrderListMail, OutboxMessage, OutgoingMail
 
 __all__ = ["LANGUAGES", "render_mail"]
 
@@ -34,6 +34,25 @@ _ORDER_LIST = {
 }
 
 
+_GUEST_PASS = {
+    "en": (
+        "Your code for order {order}",
+        "Hello,\n\nSomeone, we hope you, asked to make changes to order {order} on the Order "
+        "Status page.\n\nYour code: {code}\n\nOr open this link:\n{link}\n\n"
+        "The code and the link work once, until {expires}.\n"
+        "If you did not ask for this, you can ignore this mail: nothing changes without "
+        "the code.\n",
+    ),
+    "fi": (
+        "Koodisi tilaukselle {order}",
+        "Hei,\n\nTilauksen {order} muuttamista pyydettiin Tilaustilanne-sivulla, toivottavasti "
+        "sinun toimestasi.\n\nKoodisi: {code}\n\nTai avaa tämä linkki:\n{link}\n\n"
+        "Koodi ja linkki toimivat kerran, {expires} asti.\n"
+        "Jos et pyytänyt tätä, voit jättää viestin huomiotta: mikään ei muutu ilman koodia.\n",
+    ),
+}
+
+
 def render_mail(message: OutboxMessage) -> OutgoingMail:
     """The subject and plain-text body of an outbox message, in its language."""
     intent = message.intent
@@ -46,6 +65,21 @@ def render_mail(message: OutboxMessage) -> OutgoingMail:
             to=intent.to.display,
             subject=subject,
             text=body.format(numbers=numbers),
+            language=language,
+        )
+    if isinstance(intent, GuestPassMail):
+        language = intent.language if intent.language in LANGUAGES else "en"
+        subject, body = _GUEST_PASS[language]
+        return OutgoingMail(
+            message_id=message.message_id,
+            to=intent.to.display,
+            subject=subject.format(order=intent.order_number),
+            text=body.format(
+                order=intent.order_number,
+                code=intent.code,
+                link=intent.link,
+                expires=intent.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+            ),
             language=language,
         )
     raise TypeError(f"no template for {type(intent).__name__}")  # pragma: no cover

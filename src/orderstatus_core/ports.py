@@ -18,11 +18,14 @@ from typing import Protocol, Self
 import attrs
 
 from orderstatus_core.model import CategoryPath, EmailAddress, Order, OrderLine, PartNumber
+from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.policies.limits import Quota, RateDecision
 
 __all__ = [
     "CategoryQuery",
     "Clock",
+    "GuestPassMail",
+    "GuestPassStore",
     "MailIntent",
     "Mailer",
     "OrderHeader",
@@ -102,9 +105,26 @@ class OrderListMail:
     language: str = "en"
 
 
+@attrs.frozen
+class GuestPassMail:
+    """A guest asked to act on an order: the one-time code and link, to the stored address.
+
+    ``to`` is the address stored with the order, never what the guest typed (SECURITY A4).
+    ``link`` was built from the store's configured base URL (SECURITY D4). The code and the
+    link are left out of ``repr`` so that a log line never carries them.
+    """
+
+    to: EmailAddress
+    order_number: str
+    code: str = attrs.field(repr=False)
+    link: str = attrs.field(repr=False)
+    expires_at: datetime
+    language: str = "en"
+
+
 #: A mail the core wants sent, before it is rendered. A tagged union: later mails
-#: (guest pass codes, tracking notices ...) join it.
-MailIntent = OrderListMail
+#: (tracking notices, return labels ...) join it.
+MailIntent = OrderListMail | GuestPassMail
 
 
 @attrs.frozen
@@ -207,6 +227,51 @@ class Outbox(Protocol):
         ...
 
 
+class GuestPassStore(Protocol):
+    """Guest-pass challenges and passes, inside one :class:`UnitOfWork`.
+
+    Rows are found by their *selector*, which is stored in clear; a code or validator is
+    never stored, only its hash (SECURITY D1), and the values given are kept exactly as
+    they are. Writes follow the unit's rules: rolled back with it, refused by a read-only
+    unit with :class:`~orderstatus_core.errors.AdapterError`, visible to others only after
+    commit. Look-ups by selector and by order number must each use an index.
+    """
+
+    def put_challenge(self, challenge: PassChallenge) -> None:
+        """Store a new challenge. A selector already stored raises
+        :class:`~orderstatus_core.errors.ConflictError` (selectors are random; a clash means
+        a bug)."""
+        ...
+
+    def get_challenge(self, selector: str) -> PassChallenge | None:
+        """The challenge with this selector, or ``None``."""
+        ...
+
+    def save_challenge(self, challenge: PassChallenge) -> None:
+        """Replace the stored challenge with the same selector (a try used, or it was used).
+
+        An unknown selector raises :class:`~orderstatus_core.errors.ConflictError` and stores
+        nothing.
+        """
+        ...
+
+    def latest_challenge(self, order_number: str) -> PassChallenge | None:
+        """The newest challenge for this canonical order number, used or not, or ``None``.
+
+        Newest is the latest ``issued_at``; between equal ones, the greatest selector.
+        """
+        ...
+
+    def put_pass(self, guest_pass: GuestPass) -> None:
+        """Store a new pass. A selector already stored raises
+        :class:`~orderstatus_core.errors.ConflictError`."""
+        ...
+
+    def get_pass(self, selector: str) -> GuestPass | None:
+        """The pass with this selector, or ``None``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: all or nothing (SECURITY G1).
 
@@ -223,6 +288,11 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> Outbox:
         """The outbox of this unit."""
+        ...
+
+    @property
+    def passes(self) -> GuestPassStore:
+        """The guest-pass challenges and passes, as this unit sees them."""
         ...
 
     def __enter__(self) -> Self: ...

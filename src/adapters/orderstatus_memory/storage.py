@@ -13,12 +13,15 @@ import attrs
 from orderstatus_core import (
     AdapterError,
     CategoryQuery,
+    ConflictError,
     DuplicateOrderError,
+    GuestPass,
     Order,
     OrderHeader,
     OrderMatch,
     OutboxMessage,
     PartNumberQuery,
+    PassChallenge,
     SearchCursor,
 )
 from orderstatus_core.ports import SearchQuery
@@ -38,6 +41,9 @@ class _State:
         self.by_email: dict[str, frozenset[str]] = {}
         self.outbox: dict[str, OutboxMessage] = {}
         self.sent: dict[str, datetime] = {}
+        self.challenges: dict[str, PassChallenge] = {}
+        self.challenges_by_order: dict[str, frozenset[str]] = {}
+        self.passes: dict[str, GuestPass] = {}
 
 
 class _Orders:
@@ -133,6 +139,49 @@ class _Outbox:
         return sum(1 for m in self._unit.outbox_map if m not in self._unit.sent)
 
 
+class _Passes:
+    def __init__(self, unit: _MemoryUnitOfWork) -> None:
+        self._unit = unit
+
+    def put_challenge(self, challenge: PassChallenge) -> None:
+        self._unit.check_writable()
+        if challenge.selector in self._unit.challenges:
+            raise ConflictError("a guest-pass challenge with this selector is already stored")
+        self._index(challenge)
+
+    def get_challenge(self, selector: str) -> PassChallenge | None:
+        return self._unit.challenges.get(selector)
+
+    def save_challenge(self, challenge: PassChallenge) -> None:
+        self._unit.check_writable()
+        stored = self._unit.challenges.get(challenge.selector)
+        if stored is None:
+            raise ConflictError("no guest-pass challenge with this selector is stored")
+        by_order = self._unit.challenges_by_order
+        by_order[stored.order_number] = by_order[stored.order_number] - {stored.selector}
+        self._index(challenge)
+
+    def _index(self, challenge: PassChallenge) -> None:
+        self._unit.challenges[challenge.selector] = challenge
+        by_order = self._unit.challenges_by_order
+        number = challenge.order_number
+        by_order[number] = by_order.get(number, frozenset()) | {challenge.selector}
+
+    def latest_challenge(self, order_number: str) -> PassChallenge | None:
+        selectors = self._unit.challenges_by_order.get(order_number, frozenset())
+        candidates = [self._unit.challenges[selector] for selector in selectors]
+        return max(candidates, key=lambda c: (c.issued_at, c.selector), default=None)
+
+    def put_pass(self, guest_pass: GuestPass) -> None:
+        self._unit.check_writable()
+        if guest_pass.selector in self._unit.passes_map:
+            raise ConflictError("a guest pass with this selector is already stored")
+        self._unit.passes_map[guest_pass.selector] = guest_pass
+
+    def get_pass(self, selector: str) -> GuestPass | None:
+        return self._unit.passes_map.get(selector)
+
+
 class _MemoryUnitOfWork:
     def __init__(self, storage: MemoryStorage, write: bool) -> None:
         self._storage = storage
@@ -140,6 +189,7 @@ class _MemoryUnitOfWork:
         self._open = False
         self.orders = _Orders(self)
         self.outbox = _Outbox(self)
+        self.passes = _Passes(self)
 
     def __enter__(self) -> Self:
         if self._write:
@@ -150,6 +200,11 @@ class _MemoryUnitOfWork:
         self.by_email = dict(state.by_email) if self._write else state.by_email
         self.outbox_map = dict(state.outbox) if self._write else state.outbox
         self.sent = dict(state.sent) if self._write else state.sent
+        self.challenges = dict(state.challenges) if self._write else state.challenges
+        self.challenges_by_order = (
+            dict(state.challenges_by_order) if self._write else state.challenges_by_order
+        )
+        self.passes_map = dict(state.passes) if self._write else state.passes
         self._open = True
         return self
 
@@ -166,6 +221,9 @@ class _MemoryUnitOfWork:
         state.by_email = self.by_email
         state.outbox = self.outbox_map
         state.sent = self.sent
+        state.challenges = self.challenges
+        state.challenges_by_order = self.challenges_by_order
+        state.passes = self.passes_map
         self._storage._state = state
         self._begin_again()
 
@@ -174,6 +232,9 @@ class _MemoryUnitOfWork:
         self.by_email = dict(self.by_email)
         self.outbox_map = dict(self.outbox_map)
         self.sent = dict(self.sent)
+        self.challenges = dict(self.challenges)
+        self.challenges_by_order = dict(self.challenges_by_order)
+        self.passes_map = dict(self.passes_map)
 
     def rollback(self) -> None:
         if self._open and self._write:
@@ -182,6 +243,9 @@ class _MemoryUnitOfWork:
             self.by_email = dict(state.by_email)
             self.outbox_map = dict(state.outbox)
             self.sent = dict(state.sent)
+            self.challenges = dict(state.challenges)
+            self.challenges_by_order = dict(state.challenges_by_order)
+            self.passes_map = dict(state.passes)
 
     def __exit__(
         self,
@@ -196,7 +260,7 @@ class _MemoryUnitOfWork:
 
 
 class MemoryStorage:
-    """Orders and outbox in process memory. Thread-safe: one writer, many readers.
+    """Orders, outbox and guest passes in process memory. Thread-safe: one writer, many readers.
 
     ``memory://`` opens a new, empty one.
     """

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from orderstatus_core.plugins.hookspecs import hookimpl
+from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.tracking import carrier_tracking_url
 
-__all__ = ["orderstatus_lookup_policy", "orderstatus_tracking_url"]
+__all__ = [
+    "orderstatus_guest_pass_policy",
+    "orderstatus_lookup_policy",
+    "orderstatus_pass_required",
+    "orderstatus_tracking_url",
+]
 
 
 @hookimpl(trylast=True)
@@ -19,3 +25,15 @@ def orderstatus_lookup_policy() -> LookupPolicy:
 def orderstatus_tracking_url(carrier: str, tracking_number: str) -> str | None:
     """Tracking pages of the big carriers."""
     return carrier_tracking_url(carrier, tracking_number)
+
+
+@hookimpl(trylast=True)
+def orderstatus_guest_pass_policy() -> GuestPassPolicy:
+    """The documented defaults."""
+    return GuestPassPolicy()
+
+
+@hookimpl(trylast=True)
+def orderstatus_pass_required(action: str) -> bool:
+    """Strict: every guest action needs a guest pass."""
+    return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pluggy
 
 from orderstatus_core.plugins.registry import AdapterRegistry
+from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
@@ -47,4 +48,24 @@ def orderstatus_tracking_url(carrier: str, tracking_number: str) -> str | None:
 
     Default: the UPS, USPS, FedEx and DHL pages; ``None`` for other carriers. Return a URL
     for a carrier the store uses, or ``None`` to fall through to the default.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_guest_pass_policy() -> GuestPassPolicy | None:
+    """The rules of the guest pass: lifetimes, tries, the link's base URL, rate limits.
+
+    Default: :class:`~orderstatus_core.policies.guest_pass.GuestPassPolicy` with its
+    documented defaults, whose ``link_base`` (``https://shop.example/...``) a real store
+    must replace with its own page. Return ``attrs.evolve(GuestPassPolicy(), ...)``.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_pass_required(action: str) -> bool | None:
+    """Whether a guest needs a verified guest pass for ``action``.
+
+    ``action`` is one of ``"cancel"``, ``"change"``, ``"report"`` and ``"return"``.
+    Default: ``True`` for every action (DOMAIN.md section 1: strict). Return ``False`` to
+    let the look-up pair alone do it, or ``None`` to leave the decision to the default.
     """

@@ -7,9 +7,11 @@ from typing import cast
 
 import pluggy
 
+from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.plugins import builtin, hookspecs
 from orderstatus_core.plugins.hookspecs import PROJECT_NAME, hookimpl
 from orderstatus_core.plugins.registry import AdapterRegistry
+from orderstatus_core.policies.guest_pass import PASS_ACTIONS, GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 
 __all__ = ["Hooks", "get_plugin_manager", "hookimpl"]
@@ -55,6 +57,22 @@ class Hooks:
     def lookup_policy(self) -> LookupPolicy:
         """The lookup policy in force."""
         return cast(LookupPolicy, self.manager.hook.orderstatus_lookup_policy())
+
+    def guest_pass_policy(self) -> GuestPassPolicy:
+        """The guest-pass policy in force."""
+        return cast(GuestPassPolicy, self.manager.hook.orderstatus_guest_pass_policy())
+
+    def pass_required(self, action: str) -> bool:
+        """Whether a guest needs a guest pass for ``action``.
+
+        ``action`` is one of ``cancel``, ``change``, ``report`` and ``return``; any other
+        raises :class:`~orderstatus_core.errors.InvalidFieldError`, since it can only be a
+        typo. Fails closed: only an explicit ``False`` from a plugin waives the pass.
+        """
+        if not isinstance(action, str) or action not in PASS_ACTIONS:
+            raise InvalidFieldError("action", f"must be one of {', '.join(sorted(PASS_ACTIONS))}")
+        answer = self.manager.hook.orderstatus_pass_required(action=action)
+        return answer is not False
 
     def tracking_url_policy(self) -> Callable[[str, str], str | None]:
         """The tracking-URL policy as one plain function.

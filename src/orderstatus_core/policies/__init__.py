@@ -1,5 +1,6 @@
 """Pure decisions: rate limits, masking, views. No I/O, no clock, no randomness."""
 
+from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.limits import Quota, RateDecision
 from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.masking import mask_address, mask_email, mask_phone, mask_text
@@ -7,6 +8,7 @@ from orderstatus_core.policies.order_view import TrackingUrl, masked_order_view
 from orderstatus_core.policies.tracking import carrier_tracking_url
 
 __all__ = [
+    "GuestPassPolicy",
     "LookupPolicy",
     "Quota",
     "RateDecision",

@@ -1,6 +1,13 @@
 """Use cases: each takes a :class:`ServiceContext`, runs one unit of work, answers a value."""
 
 from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.guest_pass import (
+    check_guest_pass,
+    pass_required,
+    request_guest_pass,
+    verify_guest_code,
+    verify_guest_link,
+)
 from orderstatus_core.services.importing import import_orders, read_json_lines
 from orderstatus_core.services.lookup import (
     decode_cursor,
@@ -12,6 +19,11 @@ from orderstatus_core.services.lookup import (
 from orderstatus_core.services.relay import relay_outbox, retry_delay
 from orderstatus_core.services.results import (
     FindOrderResult,
+    GuestPassGranted,
+    GuestPassRefused,
+    GuestPassRequested,
+    GuestPassRequestResult,
+    GuestPassVerifyResult,
     ImportReport,
     OrderFound,
     OrderListRequested,
@@ -24,6 +36,11 @@ from orderstatus_core.services.results import (
 
 __all__ = [
     "FindOrderResult",
+    "GuestPassGranted",
+    "GuestPassRefused",
+    "GuestPassRequestResult",
+    "GuestPassRequested",
+    "GuestPassVerifyResult",
     "ImportReport",
     "OrderFound",
     "OrderListRequested",
@@ -33,13 +50,18 @@ __all__ = [
     "SearchPage",
     "ServiceContext",
     "TryLater",
+    "check_guest_pass",
     "decode_cursor",
     "encode_cursor",
     "find_order",
     "import_orders",
+    "pass_required",
     "read_json_lines",
     "relay_outbox",
+    "request_guest_pass",
     "retry_delay",
     "search_orders",
     "send_order_list",
+    "verify_guest_code",
+    "verify_guest_link",
 ]

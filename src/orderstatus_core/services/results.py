@@ -12,6 +12,11 @@ from orderstatus_core.ports import OrderMatch
 
 __all__ = [
     "FindOrderResult",
+    "GuestPassGranted",
+    "GuestPassRefused",
+    "GuestPassRequestResult",
+    "GuestPassRequested",
+    "GuestPassVerifyResult",
     "ImportReport",
     "OrderFound",
     "OrderListRequested",
@@ -89,5 +94,43 @@ class ImportReport:
     imported: int
 
 
+@attrs.frozen
+class GuestPassRequested:
+    """The one answer to a guest-pass request, whether or not the pair matched (SECURITY A1)."""
+
+    message: str = (
+        "If the email address or phone number belongs to that order, we have sent a code and "
+        "a link to the email address on the order. They work once, for a few minutes."
+    )
+
+
+@attrs.frozen
+class GuestPassGranted:
+    """A right code or link: the guest pass for one order, valid until ``expires_at``.
+
+    Keep ``token`` where the shopper's browser sends it back with each action on this order
+    (a ``Secure``, ``HttpOnly`` cookie), and give it to the action. It is left out of
+    ``repr`` so that a log line never carries it (SECURITY C4).
+    """
+
+    token: str = attrs.field(repr=False)
+    order_number: str
+    expires_at: datetime
+
+
+@attrs.frozen
+class GuestPassRefused:
+    """The one answer for a wrong, expired, used or unknown code or link, and bad input.
+
+    Always equal to every other ``GuestPassRefused``.
+    """
+
+    message: str = (
+        "That code or link does not work. It may be mistyped, used or expired; ask for a new one."
+    )
+
+
 FindOrderResult = OrderFound | OrderNotFound | TryLater
 OrderListResult = OrderListRequested | TryLater
+GuestPassRequestResult = GuestPassRequested | TryLater
+GuestPassVerifyResult = GuestPassGranted | GuestPassRefused | TryLater

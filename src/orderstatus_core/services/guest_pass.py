@@ -1,0 +1,307 @@
+"""The guest pass: a one-time code or link, mailed to the order's stored address, that lets
+a guest act on that order (DOMAIN.md section 1, "Guest verification").
+
+The flow:
+
+1. :func:`request_guest_pass`: the guest gives the same pair as for find-order (email or
+   phone, and the order number). On a match, a :class:`~orderstatus_core.ports.GuestPassMail`
+   with a 6-digit code and a link goes into the outbox, to the address stored with the
+   order. The answer is the same either way (SECURITY A1).
+2. :func:`verify_guest_code` (the guest types the code) or :func:`verify_guest_link` (the
+   guest follows the link): a :class:`GuestPassGranted` with the pass token, or one
+   :class:`GuestPassRefused` for everything else.
+3. The commands that change an order call :func:`pass_required` and, when it says so,
+   :func:`check_guest_pass` with the token the guest presents.
+
+Every secret is drawn here, from :mod:`secrets`, and handed to the pure model; only hashes
+are stored (SECURITY D1).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from datetime import datetime
+
+from orderstatus_core.errors import InvalidFieldError, ValidationError
+from orderstatus_core.model import canonical_order_number
+from orderstatus_core.model.guest_pass import (
+    CODE_DIGITS,
+    ChallengeAttempt,
+    GuestPass,
+    PassChallenge,
+    is_code,
+)
+from orderstatus_core.policies.guest_pass import PASS_ACTIONS, pass_link
+from orderstatus_core.ports import GuestPassMail, OutboxMessage, UnitOfWork
+from orderstatus_core.services._limits import bucket, check_limits
+from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.lookup import _client_key, _identity, _owned_by, _text
+from orderstatus_core.services.results import (
+    GuestPassGranted,
+    GuestPassRefused,
+    GuestPassRequested,
+    GuestPassRequestResult,
+    GuestPassVerifyResult,
+)
+
+__all__ = [
+    "SELECTOR_BYTES",
+    "VALIDATOR_BYTES",
+    "check_guest_pass",
+    "pass_required",
+    "request_guest_pass",
+    "verify_guest_code",
+    "verify_guest_link",
+]
+
+#: Random bytes in a selector: 128 bits, 22 URL-safe characters. Finds the row.
+SELECTOR_BYTES = 16
+#: Random bytes in a validator, the secret half of a link or pass: 256 bits, 43 characters.
+VALIDATOR_BYTES = 32
+
+_REQUESTED = GuestPassRequested()
+_REFUSED = GuestPassRefused()
+# selector.validator, exactly as drawn below; anything else is refused before any look-up.
+_TOKEN = re.compile(r"([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})")
+_MAX_TOKEN = 66
+_MAX_CODE = 20
+
+
+def _new_selector() -> str:
+    return secrets.token_urlsafe(SELECTOR_BYTES)
+
+
+def _new_validator() -> str:
+    return secrets.token_urlsafe(VALIDATOR_BYTES)
+
+
+def _new_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def _token(selector: str, validator: str) -> str:
+    return f"{selector}.{validator}"
+
+
+def _split_token(token: object) -> tuple[str, str] | None:
+    if not isinstance(token, str) or len(token) > _MAX_TOKEN:
+        return None
+    match = _TOKEN.fullmatch(token)
+    return None if match is None else (match[1], match[2])
+
+
+def _typed_code(code: object) -> str | None:
+    """Six ASCII digits, allowing the ASCII spaces a shopper may type between them.
+
+    Nothing else is forgiven: no line breaks, no other digits (``'١٢٣٤٥٦'``), no NFKC.
+    """
+    if not isinstance(code, str) or len(code) > _MAX_CODE:
+        return None
+    compact = code.replace(" ", "")
+    return compact if is_code(compact) else None
+
+
+def _canonical(order_number: str) -> str | None:
+    try:
+        return canonical_order_number(order_number)
+    except ValidationError:
+        return None
+
+
+def request_guest_pass(
+    ctx: ServiceContext, identifier: str, order_number: str, *, client: str
+) -> GuestPassRequestResult:
+    """Mail a one-time code and link for ``order_number`` to the address stored with it.
+
+    ``identifier`` is the guest's email or phone, matched like :func:`find_order` does. On a
+    match, a new challenge is stored (any older one for that order stops working) and its
+    :class:`~orderstatus_core.ports.GuestPassMail` goes into the outbox in the same
+    transaction, to the order's stored address, never the typed text (SECURITY A4); the
+    link is built from ``GuestPassPolicy.link_base`` only (D4).
+
+    The answer is :class:`GuestPassRequested` whether or not the pair matched, and the rate
+    limiter is asked the same way (A1); over a limit (per client, identifier and order
+    number) it is :class:`TryLater`. A malformed ``client`` raises
+    :class:`~orderstatus_core.errors.InvalidFieldError`; a storage failure raises.
+    """
+    client = _client_key(client)
+    identifier, order_number = _text(identifier), _text(order_number)
+    policy = ctx.guest_pass_policy
+    region = ctx.policy.phone_region
+    now = ctx.clock.now()
+    number = _canonical(order_number)
+    refused = check_limits(
+        ctx.rate_limiter,
+        now,
+        (
+            (bucket("pass-request", "client", client), policy.request_per_client),
+            (
+                bucket("pass-request", "id", _identity(identifier, region)),
+                policy.request_per_identifier,
+            ),
+            (
+                bucket("pass-request", "order", number or order_number),
+                policy.request_per_order_number,
+            ),
+        ),
+    )
+    if refused is not None:
+        return refused
+    if number is None:
+        return _REQUESTED
+    # Drawn before the look-up, so that a match and a miss do the same work.
+    selector, code, link_validator = _new_selector(), _new_code(), _new_validator()
+    with ctx.storage.unit_of_work(write=True) as uow:
+        order = uow.orders.get(number)
+        if order is None or not _owned_by(order, identifier, region):
+            return _REQUESTED
+        previous = uow.passes.latest_challenge(number)
+        if previous is not None and not previous.used:
+            # Only the newest mail works: an older code would otherwise add its own tries.
+            uow.passes.save_challenge(previous.superseded())
+        challenge = PassChallenge.issue(
+            selector, number, code, link_validator, now, policy.code_ttl, tries=policy.code_tries
+        )
+        uow.passes.put_challenge(challenge)
+        mail = GuestPassMail(
+            to=order.email,
+            order_number=order.number,
+            code=code,
+            link=pass_link(policy.link_base, _token(selector, link_validator)),
+            expires_at=challenge.expires_at,
+            language=ctx.policy.mail_language,
+        )
+        uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=mail))
+        uow.commit()
+    return _REQUESTED
+
+
+def verify_guest_code(
+    ctx: ServiceContext, order_number: str, code: str, *, client: str
+) -> GuestPassVerifyResult:
+    """Exchange the mailed 6-digit ``code`` for a guest pass to ``order_number``.
+
+    Only the newest challenge of the order counts. A right code in time earns a
+    :class:`GuestPassGranted` and uses the challenge up; a wrong one uses a try, and the
+    last try closes it. A wrong, expired, used or closed code, an unknown order and
+    malformed input all give the one :class:`GuestPassRefused`. Tries are limited per
+    client and per order number (:class:`TryLater`).
+    """
+    client = _client_key(client)
+    order_number = _text(order_number)
+    policy = ctx.guest_pass_policy
+    now = ctx.clock.now()
+    number = _canonical(order_number)
+    refused = check_limits(
+        ctx.rate_limiter,
+        now,
+        (
+            (bucket("pass-verify", "client", client), policy.verify_per_client),
+            (
+                bucket("pass-verify", "order", number or order_number),
+                policy.verify_per_order_number,
+            ),
+        ),
+    )
+    if refused is not None:
+        return refused
+    typed = _typed_code(code)
+    if number is None or typed is None:
+        return _REFUSED
+    with ctx.storage.unit_of_work(write=True) as uow:
+        challenge = uow.passes.latest_challenge(number)
+        if challenge is None:
+            return _REFUSED
+        return _settle(ctx, uow, challenge, challenge.try_code(typed, now), now)
+
+
+def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestPassVerifyResult:
+    """Exchange the ``token`` of a followed link (its ``?token=`` value) for a guest pass.
+
+    The same rules and answers as :func:`verify_guest_code`: the link and the code are two
+    keys to one challenge, and whichever is used first uses it up.
+    """
+    client = _client_key(client)
+    policy = ctx.guest_pass_policy
+    now = ctx.clock.now()
+    refused = check_limits(
+        ctx.rate_limiter,
+        now,
+        ((bucket("pass-verify", "client", client), policy.verify_per_client),),
+    )
+    if refused is not None:
+        return refused
+    parts = _split_token(token)
+    if parts is None:
+        return _REFUSED
+    selector, validator = parts
+    with ctx.storage.unit_of_work(write=True) as uow:
+        challenge = uow.passes.get_challenge(selector)
+        if challenge is None:
+            return _REFUSED
+        return _settle(ctx, uow, challenge, challenge.try_link(validator, now), now)
+
+
+def _settle(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    before: PassChallenge,
+    attempt: ChallengeAttempt,
+    now: datetime,
+) -> GuestPassVerifyResult:
+    """Store what a try did to the challenge and, if it passed, the new pass; commit."""
+    if attempt.challenge != before:
+        uow.passes.save_challenge(attempt.challenge)
+    if not attempt.accepted:
+        uow.commit()
+        return _REFUSED
+    selector, validator = _new_selector(), _new_validator()
+    guest_pass = GuestPass.issue(
+        selector, validator, before.order_number, now, ctx.guest_pass_policy.pass_ttl
+    )
+    uow.passes.put_pass(guest_pass)
+    uow.commit()
+    return GuestPassGranted(
+        token=_token(selector, validator),
+        order_number=guest_pass.order_number,
+        expires_at=guest_pass.expires_at,
+    )
+
+
+def check_guest_pass(
+    source: ServiceContext | UnitOfWork, token: str, order_number: str, now: datetime
+) -> bool:
+    """Whether ``token`` is a guest pass for ``order_number`` that is valid at ``now``.
+
+    For the commands that change an order: pass the unit of work they already hold (the
+    check then sees the same snapshot as the rest of the command), or a context to read
+    through a unit of its own. A pass opens only the order it was earned for, any number
+    of times until it expires (valid at exactly issued + TTL). Anything malformed is
+    ``False``, never an exception.
+    """
+    parts = _split_token(token)
+    number = _canonical(_text(order_number))
+    if parts is None or number is None:
+        return False
+    selector, validator = parts
+    if isinstance(source, ServiceContext):
+        with source.storage.unit_of_work() as uow:
+            guest_pass = uow.passes.get_pass(selector)
+    else:
+        guest_pass = source.passes.get_pass(selector)
+    return guest_pass is not None and guest_pass.admits(validator, number, now)
+
+
+def pass_required(ctx: ServiceContext, action: str) -> bool:
+    """Whether a guest needs a guest pass for ``action`` in this store.
+
+    ``action`` is ``"cancel"``, ``"change"``, ``"report"`` or ``"return"``; the store's
+    ``orderstatus_pass_required`` hook decides, and the default is ``True`` for all of them.
+    Any other action raises :class:`~orderstatus_core.errors.InvalidFieldError` (a typo in
+    the calling code must not pass silently).
+    """
+    if not isinstance(action, str) or action not in PASS_ACTIONS:
+        raise InvalidFieldError("action", f"must be one of {', '.join(sorted(PASS_ACTIONS))}")
+    return ctx.pass_required(action) is not False
