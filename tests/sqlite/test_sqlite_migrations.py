@@ -235,7 +235,7 @@ def test_migrating_a_version_1_database_keeps_every_order_readable(db_path: Path
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     with pytest.raises(SchemaVersionError, match="has schema version 1"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == 2 == SCHEMA_VERSION
+    assert storage.migrate() == SCHEMA_VERSION
     with storage.unit_of_work() as uow:
         assert uow.orders.get(subject.number) == subject
     opened = subject.changed(
@@ -253,7 +253,7 @@ def test_migrating_a_version_1_database_keeps_every_order_readable(db_path: Path
     with closing(sqlite3.connect(db_path)) as connection, connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(packages)")]
     assert columns[-1] == "opened_at"
-    assert user_version(db_path) == 2
+    assert user_version(db_path) == SCHEMA_VERSION
 
 
 def test_a_failing_migration_2_leaves_version_1_and_its_data(

@@ -16,6 +16,10 @@ import orderstatus_core
 from orderstatus_core import (
     AdapterRegistry,
     EmailAddress,
+    GuestPassGranted,
+    GuestPassPolicy,
+    GuestPassRefused,
+    GuestPassRequested,
     Hooks,
     ImportReport,
     InvalidIdentifierError,
@@ -45,7 +49,12 @@ from orderstatus_core import (
     parse_phone,
     phone_key,
 )
-from orderstatus_core.services import FindOrderResult, OrderListResult
+from orderstatus_core.services import (
+    FindOrderResult,
+    GuestPassRequestResult,
+    GuestPassVerifyResult,
+    OrderListResult,
+)
 
 
 def check_opening() -> None:
@@ -92,6 +101,26 @@ def check_search(desk: OrderStatus) -> None:
     desk.search_orders(parse_email("jane@example.com"), category="Brake", cursor=page.next_cursor)
     # Search trusts a *verified* email: typed text must go through parse_email first.
     desk.search_orders("jane@example.com", part_number="BP-1234")  # type: ignore[arg-type]
+
+
+def check_guest_pass(desk: OrderStatus) -> None:
+    requested = desk.request_guest_pass("jane@example.com", "123456789", client="203.0.113.7")
+    assert_type(requested, GuestPassRequestResult)
+    assert_type(requested, GuestPassRequested | TryLater)
+    answer = desk.verify_guest_code("123456789", "042917", client="203.0.113.7")
+    assert_type(answer, GuestPassVerifyResult)
+    assert_type(answer, GuestPassGranted | GuestPassRefused | TryLater)
+    match desk.verify_guest_link("selector.validator", client="203.0.113.7"):
+        case GuestPassGranted(token=token, order_number=number):
+            assert_type(token, str)
+            assert_type(desk.check_guest_pass(token, number), bool)
+        case GuestPassRefused(message=message):
+            assert_type(message, str)
+        case TryLater():
+            pass
+    assert_type(desk.pass_required("cancel"), bool)
+    assert_type(Hooks(get_plugin_manager()).guest_pass_policy(), GuestPassPolicy)
+    desk.verify_guest_code("123456789", "042917")  # type: ignore[call-arg]
 
 
 def check_import(desk: OrderStatus) -> None:

@@ -39,6 +39,13 @@ rows they reference) and inserts the new ones in the reverse order; the ``orders
 updated in place, never deleted. Deleting a line or package row makes SQLite look for
 ``package_units`` rows that still reference it; that look-up uses the ``order_number``
 prefix of the ``package_units`` primary key, so it reads one order's units, not the table.
+
+Version 3 adds the guest pass: ``guest_pass_challenges`` (a mailed code and link) and
+``guest_passes``, each keyed by its random *selector*. Only SHA-256 hashes of codes and
+validators are stored (SECURITY D1), never the secrets. ``used`` is 0 or 1. There is no
+foreign key to ``orders``: a challenge or pass names a canonical order number the service
+has just read, and a future retention job must be able to delete an order without first
+finding its expired passes.
 """
 
 from __future__ import annotations
@@ -139,8 +146,35 @@ ALTER TABLE packages ADD COLUMN opened_at INTEGER;
 PRAGMA user_version = 2;
 """
 
+_V3 = """
+CREATE TABLE guest_pass_challenges (
+    selector     TEXT    NOT NULL PRIMARY KEY,
+    order_number TEXT    NOT NULL,
+    code_hash    TEXT    NOT NULL,
+    link_hash    TEXT    NOT NULL,
+    issued_at    INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    tries_left   INTEGER NOT NULL,
+    used         INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- latest_challenge(): one order's challenges, newest first, read in index order.
+CREATE INDEX guest_pass_challenges_by_order
+    ON guest_pass_challenges (order_number, issued_at DESC, selector DESC);
+
+CREATE TABLE guest_passes (
+    selector       TEXT    NOT NULL PRIMARY KEY,
+    validator_hash TEXT    NOT NULL,
+    order_number   TEXT    NOT NULL,
+    issued_at      INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+PRAGMA user_version = 3;
+"""
+
 #: The migration scripts, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)

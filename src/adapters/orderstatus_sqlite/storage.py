@@ -39,6 +39,7 @@ from orderstatus_core import (
     CategoryQuery,
     ConflictError,
     DuplicateOrderError,
+    GuestPass,
     InvalidFieldError,
     InvalidUrlError,
     Order,
@@ -46,6 +47,7 @@ from orderstatus_core import (
     OrderMatch,
     OutboxMessage,
     PartNumberQuery,
+    PassChallenge,
     SchemaVersionError,
     SearchCursor,
     hookimpl,
@@ -218,6 +220,36 @@ WHERE message_id = ? AND sent_at IS NULL"""
 
 _PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
 
+# Guest passes: only hashes of codes and validators are ever bound (SECURITY D1).
+_PUT_CHALLENGE: Final = """
+INSERT INTO guest_pass_challenges (selector, order_number, code_hash, link_hash, issued_at,
+    expires_at, tries_left, used)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+
+_GET_CHALLENGE: Final = """
+SELECT selector, order_number, code_hash, link_hash, issued_at, expires_at, tries_left, used
+FROM guest_pass_challenges WHERE selector = ?"""
+
+_SAVE_CHALLENGE: Final = """
+UPDATE guest_pass_challenges SET order_number = ?, code_hash = ?, link_hash = ?,
+    issued_at = ?, expires_at = ?, tries_left = ?, used = ?
+WHERE selector = ?"""
+
+_LATEST_CHALLENGE: Final = """
+SELECT selector, order_number, code_hash, link_hash, issued_at, expires_at, tries_left, used
+FROM guest_pass_challenges
+WHERE order_number = ?
+ORDER BY issued_at DESC, selector DESC
+LIMIT 1"""
+
+_INSERT_INTO_PASSES: Final = """
+INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
+VALUES (?, ?, ?, ?, ?)"""
+
+_SELECT_FROM_PASSES: Final = """
+SELECT selector, validator_hash, order_number, issued_at, expires_at
+FROM guest_passes WHERE selector = ?"""
+
 #: Every repository query with its name, for tests that check the query plans.
 QUERIES: Final = {
     "get_order": _GET_ORDER,
@@ -234,6 +266,10 @@ QUERIES: Final = {
     "delete_units": _DELETE_UNITS,
     "delete_packages": _DELETE_PACKAGES,
     "delete_lines": _DELETE_LINES,
+    "get_challenge": _GET_CHALLENGE,
+    "save_challenge": _SAVE_CHALLENGE,
+    "latest_challenge": _LATEST_CHALLENGE,
+    "get_pass": _SELECT_FROM_PASSES,
 }
 
 
@@ -764,6 +800,120 @@ def _message(row: Sequence[Any]) -> OutboxMessage:
     )
 
 
+class _Passes:
+    """The :class:`~orderstatus_core.GuestPassStore` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def put_challenge(self, challenge: PassChallenge) -> None:
+        """Store a new challenge; a stored selector raises :class:`ConflictError`."""
+        connection = self._unit._writing()
+        try:
+            connection.execute(_PUT_CHALLENGE, _challenge_row(challenge))
+        except sqlite3.IntegrityError as error:
+            raise ConflictError("a guest-pass challenge with this selector is stored") from error
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "storing a guest-pass challenge") from error
+
+    def get_challenge(self, selector: str) -> PassChallenge | None:
+        """The challenge with this selector, or ``None``."""
+        connection = self._unit._reading()
+        try:
+            row = connection.execute(_GET_CHALLENGE, (selector,)).fetchone()
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "reading a guest-pass challenge") from error
+        return None if row is None else _challenge(row)
+
+    def save_challenge(self, challenge: PassChallenge) -> None:
+        """Replace the stored challenge; an unknown selector raises :class:`ConflictError`."""
+        connection = self._unit._writing()
+        selector, *fields = _challenge_row(challenge)
+        try:
+            changed = connection.execute(_SAVE_CHALLENGE, (*fields, selector)).rowcount
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "saving a guest-pass challenge") from error
+        if changed != 1:
+            raise ConflictError("no guest-pass challenge with this selector is stored")
+
+    def latest_challenge(self, order_number: str) -> PassChallenge | None:
+        """The newest challenge of the order (latest ``issued_at``, then greatest selector)."""
+        connection = self._unit._reading()
+        try:
+            row = connection.execute(_LATEST_CHALLENGE, (order_number,)).fetchone()
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "reading a guest-pass challenge") from error
+        return None if row is None else _challenge(row)
+
+    def put_pass(self, guest_pass: GuestPass) -> None:
+        """Store a new pass; a stored selector raises :class:`ConflictError`."""
+        connection = self._unit._writing()
+        row = (
+            guest_pass.selector,
+            guest_pass.validator_hash,
+            guest_pass.order_number,
+            _micros(guest_pass.issued_at),
+            _micros(guest_pass.expires_at),
+        )
+        try:
+            connection.execute(_INSERT_INTO_PASSES, row)
+        except sqlite3.IntegrityError as error:
+            raise ConflictError("a guest pass with this selector is stored") from error
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "storing a guest pass") from error
+
+    def get_pass(self, selector: str) -> GuestPass | None:
+        """The pass with this selector, or ``None``."""
+        connection = self._unit._reading()
+        try:
+            row = connection.execute(_SELECT_FROM_PASSES, (selector,)).fetchone()
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "reading a guest pass") from error
+        if row is None:
+            return None
+        selector, validator_hash, order_number, issued_at, expires_at = row
+        try:
+            return GuestPass(
+                selector=selector,
+                validator_hash=validator_hash,
+                order_number=order_number,
+                issued_at=_instant(issued_at),
+                expires_at=_instant(expires_at),
+            )
+        except (ValueError, OrderStatusError) as error:
+            raise AdapterError(f"a stored guest pass is unreadable: {error}") from error
+
+
+def _challenge_row(challenge: PassChallenge) -> tuple[Any, ...]:
+    return (
+        challenge.selector,
+        challenge.order_number,
+        challenge.code_hash,
+        challenge.link_hash,
+        _micros(challenge.issued_at),
+        _micros(challenge.expires_at),
+        challenge.tries_left,
+        int(challenge.used),
+    )
+
+
+def _challenge(row: Sequence[Any]) -> PassChallenge:
+    selector, number, code_hash, link_hash, issued_at, expires_at, tries_left, used = row
+    try:
+        return PassChallenge(
+            selector=selector,
+            order_number=number,
+            code_hash=code_hash,
+            link_hash=link_hash,
+            issued_at=_instant(issued_at),
+            expires_at=_instant(expires_at),
+            tries_left=tries_left,
+            used=bool(used),
+        )
+    except (ValueError, OrderStatusError) as error:
+        raise AdapterError(f"a stored guest-pass challenge is unreadable: {error}") from error
+
+
 # --- the unit of work ---------------------------------------------------------------------
 
 
@@ -786,6 +936,7 @@ class SqliteUnitOfWork:
         self._broken = False
         self.orders = _Orders(self)
         self.outbox = _Outbox(self)
+        self.passes = _Passes(self)
 
     def __enter__(self) -> Self:
         if self._handle is not None:

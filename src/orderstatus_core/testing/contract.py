@@ -55,6 +55,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from orderstatus_core.errors import AdapterError, ConflictError, DuplicateOrderError
 from orderstatus_core.identifiers import parse_email
 from orderstatus_core.model import Address, CategoryPath, EmailAddress, Order, PartNumber
+from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.policies import Quota
 from orderstatus_core.ports import (
     CategoryQuery,
@@ -145,6 +146,35 @@ def _display_forms(order: Order) -> tuple[object, ...]:
         order.email.display,
         tuple((ln.part_number.display, ln.category.segments) for ln in order.lines),
     )
+
+
+_CODE_TTL = timedelta(minutes=15)
+
+
+def _challenge(
+    selector: str = "Challenge-0000000000001",
+    order_number: str = "123456789",
+    issued_at: datetime = T0,
+) -> PassChallenge:
+    return PassChallenge.issue(
+        selector, order_number, "042917", "V" * 43, issued_at, _CODE_TTL, tries=3
+    )
+
+
+def _guest_pass(
+    selector: str = "GuestPass-0000000000001", order_number: str = "123456789"
+) -> GuestPass:
+    return GuestPass.issue(selector, "W" * 43, order_number, T0, timedelta(minutes=30))
+
+
+def _put(storage: Storage, *values: PassChallenge | GuestPass) -> None:
+    with storage.unit_of_work(write=True) as uow:
+        for value in values:
+            if isinstance(value, PassChallenge):
+                uow.passes.put_challenge(value)
+            else:
+                uow.passes.put_pass(value)
+        uow.commit()
 
 
 def _store(storage: Storage, *orders: Order) -> None:
@@ -242,17 +272,27 @@ def _write_then_fail(storage: Storage) -> None:
         raise _Boom
 
 
+def _passes_then_fail(storage: Storage) -> None:
+    with storage.unit_of_work(write=True) as uow:
+        uow.passes.put_challenge(_challenge())
+        uow.passes.put_pass(_guest_pass())
+        raise _Boom
+
+
 _WRITES: dict[str, Callable[[UnitOfWork], None]] = {
     "orders.add": lambda uow: uow.orders.add(make_order(number="900000001")),
     "orders.save": lambda uow: uow.orders.save(make_order(number="900000001", version=2)),
     "outbox.put": lambda uow: uow.outbox.put(_message("M2")),
     "outbox.mark_sent": lambda uow: uow.outbox.mark_sent("M1", T0),
     "outbox.mark_failed": lambda uow: uow.outbox.mark_failed("M1", "down", T0),
+    "passes.put_challenge": lambda uow: uow.passes.put_challenge(_challenge()),
+    "passes.save_challenge": lambda uow: uow.passes.save_challenge(_challenge()),
+    "passes.put_pass": lambda uow: uow.passes.put_pass(_guest_pass()),
 }
 
 
 class StorageContract:
-    """The :class:`~orderstatus_core.Storage` contract: units of work, orders and outbox.
+    """The :class:`~orderstatus_core.Storage` contract: units of work, orders, outbox, guest passes.
 
     Needs a fixture ``storage``: a fresh, migrated, empty storage for each test.
     """
@@ -993,6 +1033,144 @@ class StorageContract:
             uow.outbox.mark_sent("M2", T0)
             uow.commit()
         assert _pending(storage) == 2
+
+    # --- guest passes --------------------------------------------------------------------
+
+    def test_a_committed_challenge_is_read_back_equal(self, storage: Storage) -> None:
+        """``get_challenge`` and ``latest_challenge`` answer the challenge as it was put."""
+        challenge = _challenge()
+        _put(storage, challenge)
+        with storage.unit_of_work() as uow:
+            assert uow.passes.get_challenge(challenge.selector) == challenge
+            assert uow.passes.latest_challenge("123456789") == challenge
+
+    def test_a_committed_pass_is_read_back_equal(self, storage: Storage) -> None:
+        """``get_pass`` answers the pass as it was put."""
+        guest_pass = _guest_pass()
+        _put(storage, guest_pass)
+        with storage.unit_of_work() as uow:
+            assert uow.passes.get_pass(guest_pass.selector) == guest_pass
+
+    @_PROPERTY
+    @given(
+        issued_at=strategies.timestamps(),
+        tries_left=st.integers(0, 10),
+        used=st.booleans(),
+        number=strategies.order_numbers(),
+    )
+    def test_any_challenge_and_pass_are_read_back_equal(
+        self, storage: Storage, issued_at: datetime, tries_left: int, used: bool, number: str
+    ) -> None:
+        """Times to the microsecond, tries, the used flag and the hashes survive storing."""
+        challenge = attrs.evolve(
+            _challenge(_fresh("Challenge-").ljust(22, "x"), number, issued_at),
+            tries_left=tries_left,
+            used=used,
+        )
+        guest_pass = attrs.evolve(
+            _guest_pass(_fresh("GuestPass-").ljust(22, "x"), number),
+            issued_at=issued_at,
+            expires_at=issued_at + timedelta(minutes=30),
+        )
+        _put(storage, challenge, guest_pass)
+        with storage.unit_of_work() as uow:
+            assert uow.passes.get_challenge(challenge.selector) == challenge
+            assert uow.passes.get_pass(guest_pass.selector) == guest_pass
+
+    def test_an_unknown_selector_or_order_is_none(self, storage: Storage) -> None:
+        """Nothing stored under a selector or for an order number answers ``None``."""
+        _put(storage, _challenge(), _guest_pass())
+        with storage.unit_of_work() as uow:
+            assert uow.passes.get_challenge("Challenge-9999999999999") is None
+            assert uow.passes.get_challenge("GuestPass-0000000000001") is None
+            assert uow.passes.get_pass("Challenge-0000000000001") is None
+            assert uow.passes.get_pass("GuestPass-9999999999999") is None
+            assert uow.passes.latest_challenge("987654321") is None
+
+    def test_a_saved_challenge_replaces_the_stored_one(self, storage: Storage) -> None:
+        """``save_challenge`` stores a used try, then the used flag."""
+        challenge = _challenge()
+        _put(storage, challenge)
+        for changed in (
+            attrs.evolve(challenge, tries_left=2),
+            attrs.evolve(challenge, tries_left=2, used=True),
+        ):
+            with storage.unit_of_work(write=True) as uow:
+                uow.passes.save_challenge(changed)
+                uow.commit()
+            with storage.unit_of_work() as uow:
+                assert uow.passes.get_challenge(challenge.selector) == changed
+                assert uow.passes.latest_challenge("123456789") == changed
+
+    def test_saving_an_unknown_challenge_raises_conflict_error(self, storage: Storage) -> None:
+        """Only a stored selector can be saved; nothing is stored otherwise."""
+        with storage.unit_of_work(write=True) as uow:
+            with pytest.raises(ConflictError):
+                uow.passes.save_challenge(_challenge())
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.passes.get_challenge(_challenge().selector) is None
+
+    def test_putting_a_stored_selector_raises_conflict_error(self, storage: Storage) -> None:
+        """Selectors are unique; a second put of one keeps the first value."""
+        challenge, guest_pass = _challenge(), _guest_pass()
+        _put(storage, challenge, guest_pass)
+        with storage.unit_of_work(write=True) as uow, pytest.raises(ConflictError):
+            uow.passes.put_challenge(attrs.evolve(challenge, tries_left=1))
+        with storage.unit_of_work(write=True) as uow, pytest.raises(ConflictError):
+            uow.passes.put_pass(_guest_pass(order_number="987654321"))
+        with storage.unit_of_work() as uow:
+            assert uow.passes.get_challenge(challenge.selector) == challenge
+            assert uow.passes.get_pass(guest_pass.selector) == guest_pass
+
+    def test_latest_challenge_is_newest_then_greatest_selector(self, storage: Storage) -> None:
+        """Latest ``issued_at`` wins; between equal times, the greatest selector; other
+        orders' challenges never count."""
+        minute = timedelta(minutes=1)
+        _put(
+            storage,
+            _challenge("Challenge-B00000000000", issued_at=T0 + 2 * minute),
+            _challenge("Challenge-C00000000000", issued_at=T0 + minute),
+            _challenge("Challenge-Z00000000000", issued_at=T0),
+            _challenge("Challenge-X00000000000", "987654321", T0 + 3 * minute),
+        )
+        with storage.unit_of_work() as uow:
+            latest = uow.passes.latest_challenge("123456789")
+        assert latest is not None
+        assert latest.selector == "Challenge-B00000000000"
+        tie = _challenge("Challenge-D00000000000", issued_at=T0 + 2 * minute)
+        with storage.unit_of_work(write=True) as uow:
+            uow.passes.put_challenge(tie)
+            assert uow.passes.latest_challenge("123456789") == tie
+
+    def test_a_unit_sees_its_own_uncommitted_challenge_and_pass(self, storage: Storage) -> None:
+        """Inside the unit that put them, they are there before commit."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.passes.put_challenge(_challenge())
+            uow.passes.put_pass(_guest_pass())
+            assert uow.passes.get_challenge(_challenge().selector) == _challenge()
+            assert uow.passes.get_pass(_guest_pass().selector) == _guest_pass()
+
+    def test_guest_pass_writes_roll_back_with_the_unit(self, storage: Storage) -> None:
+        """Leaving without commit, an exception and ``rollback`` all forget challenges,
+        saves and passes."""
+        stored = _challenge("Challenge-S00000000000")
+        _put(storage, stored)
+        with storage.unit_of_work(write=True) as uow:
+            uow.passes.put_challenge(_challenge())
+            uow.passes.save_challenge(attrs.evolve(stored, used=True))
+            uow.passes.put_pass(_guest_pass())
+        with pytest.raises(_Boom):
+            _passes_then_fail(storage)
+        with storage.unit_of_work(write=True) as uow:
+            uow.passes.put_pass(_guest_pass())
+            uow.rollback()
+            uow.passes.put_challenge(_challenge())
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.passes.get_challenge(stored.selector) == stored
+            assert uow.passes.get_challenge(_challenge().selector) == _challenge()
+            assert uow.passes.get_pass(_guest_pass().selector) is None
 
     # --- the reference -----------------------------------------------------------------
 

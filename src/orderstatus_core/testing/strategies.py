@@ -44,7 +44,7 @@ from orderstatus_core.model import (
     PartNumber,
     PhoneNumber,
 )
-from orderstatus_core.ports import OrderListMail, OutboxMessage
+from orderstatus_core.ports import GuestPassMail, OrderListMail, OutboxMessage
 
 __all__ = [
     "addresses",
@@ -52,6 +52,7 @@ __all__ = [
     "currencies",
     "email_texts",
     "emails",
+    "guest_pass_mails",
     "hostile_text",
     "message_ids",
     "money",
@@ -510,6 +511,26 @@ def order_list_mails() -> SearchStrategy[OrderListMail]:
     )
 
 
+_URLSAFE = string.ascii_letters + string.digits + "-_"
+
+
+@_once
+def guest_pass_mails() -> SearchStrategy[GuestPassMail]:
+    """Guest-pass mail intents: a 6-digit code and a link with a selector and validator."""
+    token = st.tuples(
+        st.text(_URLSAFE, min_size=22, max_size=22), st.text(_URLSAFE, min_size=43, max_size=43)
+    ).map(".".join)
+    return st.builds(
+        GuestPassMail,
+        to=emails(),
+        order_number=order_numbers(),
+        code=st.from_regex(r"[0-9]{6}", fullmatch=True),
+        link=token.map(lambda t: f"https://shop.example/order-status/pass?token={t}"),
+        expires_at=timestamps(),
+        language=st.sampled_from(("en", "fi", "sv")),
+    )
+
+
 @st.composite
 def _outbox_messages(draw: DrawFn) -> OutboxMessage:
     created_at = draw(timestamps())
@@ -517,7 +538,7 @@ def _outbox_messages(draw: DrawFn) -> OutboxMessage:
     return OutboxMessage(
         message_id=draw(message_ids()),
         created_at=created_at,
-        intent=draw(order_list_mails()),
+        intent=draw(st.one_of(order_list_mails(), guest_pass_mails())),
         attempts=attempts,
         next_attempt_at=None if attempts == 0 else created_at + draw(_DELAY),
         last_error=None if attempts == 0 else draw(_text(200)),
