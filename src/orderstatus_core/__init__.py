@@ -3,9 +3,10 @@
 Front-ends use only the names in ``__all__``. Start with :class:`OrderStatus`.
 """
 
-from orderstatus_core.app import OrderStatus
+from orderstatus_core.app import OrderStatus, Warehouse
 from orderstatus_core.clock import SystemClock
 from orderstatus_core.errors import (
+    ActionRefusedError,
     AdapterError,
     AdapterNameConflictError,
     ConflictError,
@@ -19,6 +20,7 @@ from orderstatus_core.errors import (
     LedgerError,
     MailDeliveryError,
     NegativeQuantityError,
+    OrderNotFoundError,
     OrderStatusError,
     SchemaVersionError,
     UnknownAdapterError,
@@ -67,7 +69,9 @@ from orderstatus_core.ports import (
     PartNumberQuery,
     RateLimiter,
     SearchCursor,
+    ShipmentNotice,
     Storage,
+    TrackingMail,
     UnitOfWork,
 )
 from orderstatus_core.services import (
@@ -87,6 +91,7 @@ from orderstatus_core.services import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "ActionRefusedError",
     "AdapterError",
     "AdapterNameConflictError",
     "AdapterRegistry",
@@ -129,6 +134,7 @@ __all__ = [
     "OrderListRequested",
     "OrderMatch",
     "OrderNotFound",
+    "OrderNotFoundError",
     "OrderRepository",
     "OrderState",
     "OrderStatus",
@@ -152,13 +158,16 @@ __all__ = [
     "SearchCursor",
     "SearchPage",
     "ServiceContext",
+    "ShipmentNotice",
     "Storage",
     "SystemClock",
     "TimelineEntry",
+    "TrackingMail",
     "TryLater",
     "UnitOfWork",
     "UnknownAdapterError",
     "ValidationError",
+    "Warehouse",
     "email_key",
     "get_plugin_manager",
     "hookimpl",

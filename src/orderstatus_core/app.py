@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Self
 
 import pluggy
 
 from orderstatus_core.clock import SystemClock
-from orderstatus_core.model import EmailAddress
+from orderstatus_core.model import EmailAddress, Order
 from orderstatus_core.plugins import Hooks, get_plugin_manager
 from orderstatus_core.ports import Clock, Mailer, RateLimiter, Storage
 from orderstatus_core.services import (
@@ -24,16 +24,47 @@ from orderstatus_core.services import (
     check_guest_pass,
     find_order,
     import_orders,
+    mark_delivered,
     pass_required,
     relay_outbox,
     request_guest_pass,
     search_orders,
     send_order_list,
+    ship,
+    start_processing,
     verify_guest_code,
     verify_guest_link,
 )
 
-__all__ = ["OrderStatus"]
+__all__ = ["OrderStatus", "Warehouse"]
+
+
+class Warehouse:
+    """The staff and warehouse commands of one store: ``desk.warehouse.ship(...)``.
+
+    Kept apart from the guest methods of :class:`OrderStatus` so that a storefront's
+    shopper-facing code cannot reach them by accident. Each answers the changed order or
+    raises :class:`~orderstatus_core.errors.ActionRefusedError` (the order's state does not
+    allow the step), :class:`~orderstatus_core.errors.OrderNotFoundError` or
+    :class:`~orderstatus_core.errors.ConflictError` (a concurrent command won).
+    """
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    def start_processing(
+        self, order_number: str, package_id: str, warehouse: str, units: Mapping[int, int]
+    ) -> Order:
+        """Open a package with ``units`` (line number: quantity); they are now in processing."""
+        return start_processing(self.context, order_number, package_id, warehouse, units)
+
+    def ship(self, order_number: str, package_id: str, carrier: str, tracking_number: str) -> Order:
+        """Ship a package; the last one queues the tracking mail."""
+        return ship(self.context, order_number, package_id, carrier, tracking_number)
+
+    def mark_delivered(self, order_number: str, package_id: str) -> Order:
+        """Record a package's delivery."""
+        return mark_delivered(self.context, order_number, package_id)
 
 
 class OrderStatus:
@@ -51,6 +82,8 @@ class OrderStatus:
 
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
+        #: The staff and warehouse commands.
+        self.warehouse = Warehouse(context)
 
     @classmethod
     def open(

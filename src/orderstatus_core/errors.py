@@ -12,6 +12,7 @@ Exceptions are for bad input that must stop a command and for the unexpected.
 from __future__ import annotations
 
 __all__ = [
+    "ActionRefusedError",
     "AdapterError",
     "AdapterNameConflictError",
     "ConflictError",
@@ -25,6 +26,7 @@ __all__ = [
     "LedgerError",
     "MailDeliveryError",
     "NegativeQuantityError",
+    "OrderNotFoundError",
     "OrderStatusError",
     "SchemaVersionError",
     "UnknownAdapterError",
@@ -110,6 +112,30 @@ class DuplicateOrderError(OrderStatusError, ValueError):
 
     def __init__(self, number: str) -> None:
         super().__init__(f"order {number} is already stored")
+        self.number = number
+
+
+class ActionRefusedError(OrderStatusError, ValueError):
+    """A command is not allowed in the order's current state.
+
+    ``code`` is stable and machine-readable (``already_shipped``, ``units_unavailable``
+    ...); the message says why in words a member of staff understands.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class OrderNotFoundError(OrderStatusError, LookupError):
+    """A staff or warehouse command named an order that is not stored.
+
+    (Guests never see this: find-order answers :class:`OrderNotFound` instead.)
+    """
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"no order {number}")
         self.number = number
 
 

@@ -34,6 +34,22 @@ _ORDER_LIST = {
 }
 
 
+_TRACKING = {
+    "en": (
+        "Your order {order} has shipped",
+        "Hello,\n\nEvery package of your order {order} is on its way:\n\n{packages}\n\n"
+        "You can follow them on the Order Status page with your order number.\n",
+        "  {package}: {carrier} {tracking}",
+    ),
+    "fi": (
+        "Tilauksesi {order} on lähetetty",
+        "Hei,\n\nKaikki tilauksesi {order} paketit ovat matkalla:\n\n{packages}\n\n"
+        "Voit seurata niitä Tilaustilanne-sivulla tilausnumerollasi.\n",
+        "  {package}: {carrier} {tracking}",
+    ),
+}
+
+
 _GUEST_PASS = {
     "en": (
         "Your code for order {order}",
@@ -53,33 +69,45 @@ _GUEST_PASS = {
 }
 
 
+def _language(requested: str) -> str:
+    return requested if requested in LANGUAGES else "en"
+
+
 def render_mail(message: OutboxMessage) -> OutgoingMail:
     """The subject and plain-text body of an outbox message, in its language."""
     intent = message.intent
+    language = _language(intent.language)
     if isinstance(intent, OrderListMail):
-        language = intent.language if intent.language in LANGUAGES else "en"
         subject, body = _ORDER_LIST[language]
-        numbers = "\n".join(f"  {number}" for number in intent.order_numbers)
-        return OutgoingMail(
-            message_id=message.message_id,
-            to=intent.to.display,
-            subject=subject,
-            text=body.format(numbers=numbers),
-            language=language,
-        )
-    if isinstance(intent, GuestPassMail):
-        language = intent.language if intent.language in LANGUAGES else "en"
+        text = body.format(numbers="\n".join(f"  {n}" for n in intent.order_numbers))
+    elif isinstance(intent, GuestPassMail):
         subject, body = _GUEST_PASS[language]
-        return OutgoingMail(
-            message_id=message.message_id,
-            to=intent.to.display,
-            subject=subject.format(order=intent.order_number),
-            text=body.format(
-                order=intent.order_number,
-                code=intent.code,
-                link=intent.link,
-                expires=intent.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
-            ),
-            language=language,
+        subject = subject.format(order=intent.order_number)
+        text = body.format(
+            order=intent.order_number,
+            code=intent.code,
+            link=intent.link,
+            expires=intent.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
         )
-    raise TypeError(f"no template for {type(intent).__name__}")  # pragma: no cover
+    else:
+        subject, body, row = _TRACKING[language]
+        rows = []
+        for notice in intent.packages:
+            rows.append(
+                row.format(
+                    package=notice.package_id,
+                    carrier=notice.carrier,
+                    tracking=notice.tracking_number,
+                )
+            )
+            if notice.tracking_url:
+                rows.append(f"    {notice.tracking_url}")
+        subject = subject.format(order=intent.order_number)
+        text = body.format(order=intent.order_number, packages="\n".join(rows))
+    return OutgoingMail(
+        message_id=message.message_id,
+        to=intent.to.display,
+        subject=subject,
+        text=text,
+        language=language,
+    )

@@ -41,7 +41,9 @@ __all__ = [
     "RateLimiter",
     "SearchCursor",
     "SearchQuery",
+    "ShipmentNotice",
     "Storage",
+    "TrackingMail",
     "UnitOfWork",
 ]
 
@@ -106,6 +108,26 @@ class OrderListMail:
 
 
 @attrs.frozen
+class ShipmentNotice:
+    """One package of a tracking mail."""
+
+    package_id: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+
+
+@attrs.frozen
+class TrackingMail:
+    """The last package of an order has shipped: every package with its tracking number."""
+
+    to: EmailAddress
+    order_number: str
+    packages: tuple[ShipmentNotice, ...]
+    language: str = "en"
+
+
+@attrs.frozen
 class GuestPassMail:
     """A guest asked to act on an order: the one-time code and link, to the stored address.
 
@@ -123,8 +145,8 @@ class GuestPassMail:
 
 
 #: A mail the core wants sent, before it is rendered. A tagged union: later mails
-#: (tracking notices, return labels ...) join it.
-MailIntent = OrderListMail | GuestPassMail
+#: (return labels ...) join it.
+MailIntent = OrderListMail | TrackingMail | GuestPassMail
 
 
 @attrs.frozen
@@ -178,6 +200,16 @@ class OrderRepository(Protocol):
     def add(self, order: Order) -> None:
         """Store a new order. Raises :class:`~orderstatus_core.errors.DuplicateOrderError`
         if its number is taken. Visible to others only after commit."""
+        ...
+
+    def save(self, order: Order) -> None:
+        """Replace the stored order of this number by ``order``: compare-and-set on the version.
+
+        ``order.version`` must be exactly one more than the stored order's version (services
+        build it with :meth:`Order.changed`). If another unit saved first, or no order of
+        that number is stored, raise :class:`~orderstatus_core.errors.ConflictError` and
+        store nothing (SECURITY G2). Visible to others only after commit.
+        """
         ...
 
     def recent(self, email_key: str, limit: int) -> Sequence[OrderHeader]:

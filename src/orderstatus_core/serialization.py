@@ -31,7 +31,7 @@ from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.identifiers import parse_email, parse_phone
 from orderstatus_core.model import CategoryPath, EmailAddress, Money, PartNumber, PhoneNumber
 from orderstatus_core.model.order import utc
-from orderstatus_core.ports import GuestPassMail, MailIntent, OrderListMail
+from orderstatus_core.ports import GuestPassMail, MailIntent, OrderListMail, TrackingMail
 
 __all__ = [
     "converter",
@@ -44,6 +44,7 @@ __all__ = [
 _MAX_TIMESTAMP_TEXT = 40
 _INTENT_KINDS: Mapping[str, type[MailIntent]] = {
     "order_list": OrderListMail,
+    "tracking": TrackingMail,
     "guest_pass": GuestPassMail,
 }
 _KIND_OF: Mapping[type[MailIntent], str] = {cls: kind for kind, cls in _INTENT_KINDS.items()}

@@ -11,6 +11,7 @@ import pytest
 from orderstatus_core import OrderStatus
 from orderstatus_core.cli import main
 from orderstatus_core.sample import DEMO_EMAIL, demo_orders
+from orderstatus_sqlite.migrations import SCHEMA_VERSION
 
 
 def one_line(text: str) -> str:
@@ -28,7 +29,7 @@ def test_migrate_prints_the_schema_version(
 ) -> None:
     assert main(["migrate", "--storage", db_url]) == 0
     first = one_line(capsys.readouterr().out)
-    assert first.endswith("schema version 1")
+    assert first.endswith(f"schema version {SCHEMA_VERSION}")
     assert db_path.is_file()
     # Idempotent: a second run reports the same version.
     assert main(["migrate", "--storage", db_url]) == 0

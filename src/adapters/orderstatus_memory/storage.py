@@ -61,6 +61,21 @@ class _Orders:
         key = order.email.canonical
         self._unit.by_email[key] = self._unit.by_email.get(key, frozenset()) | {order.number}
 
+    def save(self, order: Order) -> None:
+        self._unit.check_writable()
+        stored = self._unit.orders_map.get(order.number)
+        if stored is None or stored.version != order.version - 1:
+            raise ConflictError(
+                f"order {order.number} changed since it was read (or is not stored); retry"
+            )
+        self._unit.orders_map[order.number] = order
+        old_key, new_key = stored.email.canonical, order.email.canonical
+        if old_key != new_key:
+            self._unit.by_email[old_key] = self._unit.by_email[old_key] - {order.number}
+            self._unit.by_email[new_key] = self._unit.by_email.get(new_key, frozenset()) | {
+                order.number
+            }
+
     def _of(self, email_key: str) -> list[Order]:
         numbers = self._unit.by_email.get(email_key, frozenset())
         return sorted((self._unit.orders_map[n] for n in numbers), key=_newest_first, reverse=True)

@@ -16,8 +16,18 @@ __all__ = ["bounded_text", "check_text", "optional_bounded_text"]
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 
 
-def check_text(field: str, value: object, max_length: int, *, allow_empty: bool = False) -> str:
+def check_text(
+    field: str,
+    value: object,
+    max_length: int,
+    *,
+    allow_empty: bool = False,
+    multiline: bool = False,
+) -> str:
     """Return ``value`` if it is clean text within ``max_length`` code points, else raise.
+
+    ``multiline`` allows line feeds and tabs (a shopper's description of a problem); every
+    other control character, carriage returns included, is still refused.
 
     Raises :class:`InvalidFieldError` for a non-string, empty or blank text, or a refused
     character, and :class:`FieldTooLongError` for an over-long one.
@@ -32,6 +42,8 @@ def check_text(field: str, value: object, max_length: int, *, allow_empty: bool 
     if value.isascii() and value.isprintable():
         return value
     for char in value:
+        if multiline and char in "\n\t":
+            continue
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
             raise InvalidFieldError(field, f"contains a refused character U+{ord(char):04X}")
     return value

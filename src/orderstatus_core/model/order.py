@@ -12,7 +12,7 @@ import enum
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,11 @@ from orderstatus_core.errors import (
     LedgerError,
     NegativeQuantityError,
 )
+from orderstatus_core.model._checks import count as _count
+from orderstatus_core.model._checks import optional_utc as _optional_utc
+from orderstatus_core.model._checks import utc
 from orderstatus_core.model._text import bounded_text, optional_bounded_text
+from orderstatus_core.model.address import Address
 from orderstatus_core.model.identifiers import (
     CategoryPath,
     EmailAddress,
@@ -47,21 +51,10 @@ __all__ = [
 
 MAX_LINES = 500
 MAX_PACKAGES = 200
-MAX_QUANTITY = 100_000
 MAX_WARRANTY_MONTHS = 1200
 
-_COUNTRY = re.compile(r"[A-Z]{2}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _PACKAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
-
-
-def utc(value: Any) -> datetime:
-    """Return an aware ``datetime`` in UTC; refuse a naive one (its zone would be a guess)."""
-    if not isinstance(value, datetime):
-        raise InvalidFieldError("timestamp", f"must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidFieldError("timestamp", "must carry a time zone")
-    return value.astimezone(UTC)
 
 
 def _tuple_of_lines(value: Iterable[OrderLine]) -> tuple[OrderLine, ...]:
@@ -76,22 +69,6 @@ def _tuple_of_units(value: Iterable[PackedUnits]) -> tuple[PackedUnits, ...]:
     return tuple(value)
 
 
-def _optional_utc(value: Any) -> datetime | None:
-    return None if value is None else utc(value)
-
-
-def _count(low: int, high: int = MAX_QUANTITY) -> Any:
-    def validate(_instance: Any, attribute: Any, value: Any) -> None:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise InvalidFieldError(attribute.name, "must be a whole number")
-        if value < 0:
-            raise NegativeQuantityError(attribute.name, "must not be negative")
-        if not low <= value <= high:
-            raise InvalidFieldError(attribute.name, f"must be between {low} and {high}")
-
-    return validate
-
-
 def _not_negative(_instance: Any, attribute: Any, value: Money) -> None:
     if not isinstance(value, Money):
         raise InvalidFieldError(attribute.name, "must be Money")
@@ -99,27 +76,9 @@ def _not_negative(_instance: Any, attribute: Any, value: Money) -> None:
         raise NegativeQuantityError(attribute.name, "must not be negative")
 
 
-def _country(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be an ISO 3166 code such as US")
-
-
 def _currency(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
         raise InvalidFieldError(attribute.name, "must be an ISO 4217 code such as USD")
-
-
-@attrs.frozen
-class Address:
-    """A postal address. ``country`` is an ISO 3166-1 alpha-2 code."""
-
-    name: str = attrs.field(validator=bounded_text(100))
-    line1: str = attrs.field(validator=bounded_text(100))
-    city: str = attrs.field(validator=bounded_text(64))
-    postal_code: str = attrs.field(validator=bounded_text(16))
-    country: str = attrs.field(validator=_country)
-    line2: str | None = attrs.field(default=None, validator=optional_bounded_text(100))
-    region: str | None = attrs.field(default=None, validator=optional_bounded_text(64))
 
 
 @attrs.frozen
@@ -185,12 +144,20 @@ class Package:
     tracking_number: str | None = attrs.field(default=None, validator=optional_bounded_text(64))
     shipped_at: datetime | None = attrs.field(default=None, converter=_optional_utc)
     delivered_at: datetime | None = attrs.field(default=None, converter=_optional_utc)
+    #: When the warehouse started picking it; ``None`` for packages imported as history.
+    opened_at: datetime | None = attrs.field(default=None, converter=_optional_utc)
 
     def __attrs_post_init__(self) -> None:
         if self.delivered_at is not None and (
             self.shipped_at is None or self.delivered_at < self.shipped_at
         ):
             raise LedgerError("delivered_at", "a package is delivered only after it ships")
+        if (
+            self.opened_at is not None
+            and self.shipped_at is not None
+            and self.shipped_at < self.opened_at
+        ):
+            raise LedgerError("shipped_at", "a package ships only after it was opened")
 
     def units_of(self, line_no: int) -> int:
         """Units of line ``line_no`` in this package (0 if none)."""
@@ -308,6 +275,21 @@ class Order:
                     )
             if package.shipped_at is not None and package.shipped_at < self.placed_at:
                 raise LedgerError(f"packages[{index}].shipped_at", "is before the order was placed")
+
+    def changed(self, **fields: Any) -> Order:
+        """A copy with ``fields`` replaced and the version one higher, validated again.
+
+        Every change goes through here, so that :meth:`OrderRepository.save` can tell a
+        lost race from a win by the version alone (SECURITY G2).
+        """
+        return attrs.evolve(self, version=self.version + 1, **fields)
+
+    def package(self, package_id: str) -> Package:
+        """The package with this id; ``KeyError`` if there is none."""
+        for package in self.packages:
+            if package.package_id == package_id:
+                return package
+        raise KeyError(package_id)
 
     def line(self, line_no: int) -> OrderLine:
         """The line numbered ``line_no``; ``KeyError`` if there is none."""

@@ -71,7 +71,7 @@ class TimelineEntry:
 
     at: datetime
     kind: str
-    """A stable code: ``placed``, ``shipped``, ``delivered``."""
+    """A stable code: ``placed``, ``processing``, ``shipped``, ``delivered``."""
     text: str
 
 

@@ -18,6 +18,14 @@ def _timeline(order: Order) -> tuple[TimelineEntry, ...]:
     entries = [TimelineEntry(order.placed_at, "placed", f"Order {order.number} placed")]
     for package in order.packages:
         via = f" by {package.carrier}" if package.carrier else ""
+        if package.opened_at is not None:
+            entries.append(
+                TimelineEntry(
+                    package.opened_at,
+                    "processing",
+                    f"Package {package.package_id} in processing at {package.warehouse}",
+                )
+            )
         if package.shipped_at is not None:
             entries.append(
                 TimelineEntry(

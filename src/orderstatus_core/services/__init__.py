@@ -33,6 +33,7 @@ from orderstatus_core.services.results import (
     SearchPage,
     TryLater,
 )
+from orderstatus_core.services.warehouse import mark_delivered, ship, start_processing
 
 __all__ = [
     "FindOrderResult",
@@ -55,6 +56,7 @@ __all__ = [
     "encode_cursor",
     "find_order",
     "import_orders",
+    "mark_delivered",
     "pass_required",
     "read_json_lines",
     "relay_outbox",
@@ -62,6 +64,8 @@ __all__ = [
     "retry_delay",
     "search_orders",
     "send_order_list",
+    "ship",
+    "start_processing",
     "verify_guest_code",
     "verify_guest_link",
 ]

@@ -1,0 +1,40 @@
+"""Field checks shared by the model's modules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from orderstatus_core.errors import InvalidFieldError, NegativeQuantityError
+
+__all__ = ["MAX_QUANTITY", "count", "optional_utc", "utc"]
+
+MAX_QUANTITY = 100_000
+
+
+def utc(value: Any) -> datetime:
+    """Return an aware ``datetime`` in UTC; refuse a naive one (its zone would be a guess)."""
+    if not isinstance(value, datetime):
+        raise InvalidFieldError("timestamp", f"must be a datetime, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidFieldError("timestamp", "must carry a time zone")
+    return value.astimezone(UTC)
+
+
+def optional_utc(value: Any) -> datetime | None:
+    """:func:`utc`, with ``None`` allowed."""
+    return None if value is None else utc(value)
+
+
+def count(low: int, high: int = MAX_QUANTITY) -> Any:
+    """An attrs validator for a whole number between ``low`` and ``high``."""
+
+    def validate(_instance: Any, attribute: Any, value: Any) -> None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidFieldError(attribute.name, "must be a whole number")
+        if value < 0:
+            raise NegativeQuantityError(attribute.name, "must not be negative")
+        if not low <= value <= high:
+            raise InvalidFieldError(attribute.name, f"must be between {low} and {high}")
+
+    return validate

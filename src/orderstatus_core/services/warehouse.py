@@ -1,0 +1,120 @@
+"""The warehouse's side of an order: open a package, ship it, mark it delivered.
+
+These are staff commands: they take an order number (not a guest's identifier), work on
+the full order and answer the changed :class:`~orderstatus_core.model.Order`. Each runs in
+one write unit of work: read, decide, save with compare-and-set, queue mail, commit
+(SECURITY G1, G2). A step the order's state does not allow raises
+:class:`~orderstatus_core.errors.ActionRefusedError`; a lost race raises
+:class:`~orderstatus_core.errors.ConflictError`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from orderstatus_core.errors import OrderNotFoundError, ValidationError
+from orderstatus_core.model import Order, canonical_order_number
+from orderstatus_core.model.fulfilment import (
+    deliver_package,
+    fully_shipped,
+    open_package,
+    ship_package,
+)
+from orderstatus_core.ports import OutboxMessage, ShipmentNotice, TrackingMail, UnitOfWork
+from orderstatus_core.services.context import ServiceContext
+
+__all__ = ["mark_delivered", "ship", "start_processing"]
+
+
+def _change(
+    ctx: ServiceContext,
+    order_number: str,
+    step: Callable[[Order, datetime], Order],
+    after: Callable[[UnitOfWork, Order, Order, datetime], None] | None = None,
+) -> Order:
+    try:
+        number = canonical_order_number(order_number)
+    except ValidationError:
+        raise OrderNotFoundError(str(order_number)[:40]) from None
+    now = ctx.clock.now()
+    with ctx.storage.unit_of_work(write=True) as uow:
+        order = uow.orders.get(number)
+        if order is None:
+            raise OrderNotFoundError(number)
+        changed = step(order, now)
+        uow.orders.save(changed)
+        if after is not None:
+            after(uow, order, changed, now)
+        uow.commit()
+    return changed
+
+
+def start_processing(
+    ctx: ServiceContext,
+    order_number: str,
+    package_id: str,
+    warehouse: str,
+    units: Mapping[int, int],
+) -> Order:
+    """Open package ``package_id`` at ``warehouse`` with ``units`` (line number: quantity).
+
+    From now on those units are *in processing*: a guest's cancel of them becomes a
+    request that the warehouse confirms or refuses.
+    """
+    return _change(
+        ctx,
+        order_number,
+        lambda order, now: open_package(order, package_id, warehouse, units, now),
+    )
+
+
+def _tracking_mail(
+    ctx: ServiceContext,
+) -> Callable[[UnitOfWork, Order, Order, datetime], None]:
+    def queue(uow: UnitOfWork, before: Order, after: Order, now: datetime) -> None:
+        # Only at the moment the *last* unit ships (DOMAIN.md section 1), once.
+        if fully_shipped(before) or not fully_shipped(after):
+            return
+        notices = tuple(
+            ShipmentNotice(
+                package_id=p.package_id,
+                carrier=p.carrier,
+                tracking_number=p.tracking_number,
+                tracking_url=ctx.tracking_url(p.carrier, p.tracking_number),
+            )
+            for p in after.packages
+            if p.shipped_at is not None and p.carrier and p.tracking_number
+        )
+        mail = TrackingMail(
+            to=after.email,
+            order_number=after.number,
+            packages=notices,
+            language=ctx.policy.mail_language,
+        )
+        uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=mail))
+
+    return queue
+
+
+def ship(
+    ctx: ServiceContext,
+    order_number: str,
+    package_id: str,
+    carrier: str,
+    tracking_number: str,
+) -> Order:
+    """Ship a package in processing. When it is the order's last, the tracking mail with
+    every package goes into the outbox in the same transaction."""
+    return _change(
+        ctx,
+        order_number,
+        lambda order, now: ship_package(order, package_id, carrier, tracking_number, now),
+        _tracking_mail(ctx),
+    )
+
+
+def mark_delivered(ctx: ServiceContext, order_number: str, package_id: str) -> Order:
+    """Record the carrier's delivery of a shipped package."""
+    return _change(ctx, order_number, lambda order, now: deliver_package(order, package_id, now))
