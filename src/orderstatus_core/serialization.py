@@ -26,11 +26,20 @@ from typing import Any
 
 import cattrs
 from cattrs.preconf.json import make_converter as make_json_converter
+from cattrs.strategies import configure_tagged_union
 
 from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.identifiers import parse_email, parse_phone
 from orderstatus_core.model import CategoryPath, EmailAddress, Money, PartNumber, PhoneNumber
 from orderstatus_core.model.order import utc
+from orderstatus_core.model.requests import (
+    AddressChange,
+    Change,
+    LineRemoval,
+    PartSwap,
+    QuantityChange,
+    SpeedChange,
+)
 from orderstatus_core.ports import GuestPassMail, MailIntent, OrderListMail, TrackingMail
 
 __all__ = [
@@ -42,6 +51,13 @@ __all__ = [
 ]
 
 _MAX_TIMESTAMP_TEXT = 40
+_CHANGE_KINDS: Mapping[type[Any], str] = {
+    AddressChange: "shipping_address",
+    SpeedChange: "shipping_speed",
+    QuantityChange: "quantity",
+    LineRemoval: "remove_line",
+    PartSwap: "swap_part",
+}
 _INTENT_KINDS: Mapping[str, type[MailIntent]] = {
     "order_list": OrderListMail,
     "tracking": TrackingMail,
@@ -114,6 +130,10 @@ def make_converter(phone_region: str = "US") -> cattrs.Converter:
     conv.register_unstructure_hook(PartNumber, lambda v: v.display)
     conv.register_structure_hook(CategoryPath, _structure_category)
     conv.register_unstructure_hook(CategoryPath, lambda v: list(v.segments))
+    # A change request's change is one of several types: tagged by a "kind" key.
+    configure_tagged_union(
+        Change, conv, tag_generator=lambda cls: _CHANGE_KINDS[cls], tag_name="kind"
+    )
     return conv
 
 

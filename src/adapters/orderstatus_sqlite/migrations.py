@@ -173,8 +173,20 @@ CREATE TABLE guest_passes (
 PRAGMA user_version = 3;
 """
 
+# Version 4: what guests asked of an order and what the store decided (cancel requests,
+# change requests, problem reports, refunds) as one JSON document per order, written with
+# the library's cattrs converter. These lists are short, always read and written with their
+# order, and never searched by SQL, so a document is simpler than four tables. Most orders
+# have none: NULL then, and get() skips the JSON decoding entirely.
+_V4 = """
+ALTER TABLE orders ADD COLUMN shipping_speed TEXT NOT NULL DEFAULT 'standard';
+ALTER TABLE orders ADD COLUMN activity TEXT;
+
+PRAGMA user_version = 4;
+"""
+
 #: The migration scripts, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -67,8 +67,15 @@ from orderstatus_core.model import (
 )
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.model.order import utc
+from orderstatus_core.model.requests import (
+    CancelRequest,
+    ChangeRequest,
+    ProblemReport,
+    Refund,
+    ShippingSpeed,
+)
 from orderstatus_core.ports import SearchQuery
-from orderstatus_core.serialization import dump_intent, load_intent
+from orderstatus_core.serialization import converter, dump_intent, load_intent
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, statements
 
 __all__ = ["SqliteStorage", "SqliteUnitOfWork", "orderstatus_register_adapters"]
@@ -95,7 +102,7 @@ _BUSY_CODES: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 _GET_ORDER: Final = """
 SELECT placed_at, email, email_key, phone, currency,
        ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code,
-       ship_country, shipping, tax, version
+       ship_country, shipping, tax, version, shipping_speed, activity
 FROM orders WHERE number = ?"""
 
 _GET_LINES: Final = """
@@ -161,8 +168,8 @@ ORDER BY o.placed_at DESC, o.number DESC"""
 _INSERT_ORDER: Final = """
 INSERT INTO orders (placed_at, email, email_key, phone, currency,
     ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country,
-    shipping, tax, version, number)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    shipping, tax, version, shipping_speed, activity, number)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 # save(): compare-and-set on the version. The parameters are those of _INSERT_ORDER (the
 # same columns in the same order, then the number) followed by the version expected to be
@@ -170,7 +177,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _SAVE_ORDER: Final = """
 UPDATE orders SET placed_at = ?, email = ?, email_key = ?, phone = ?, currency = ?,
     ship_name = ?, ship_line1 = ?, ship_line2 = ?, ship_city = ?, ship_region = ?,
-    ship_postal_code = ?, ship_country = ?, shipping = ?, tax = ?, version = ?
+    ship_postal_code = ?, ship_country = ?, shipping = ?, tax = ?, version = ?,
+    shipping_speed = ?, activity = ?
 WHERE number = ? AND version = ?"""
 
 # Children before the rows they reference (package_units -> packages, order_lines), so the
@@ -323,6 +331,11 @@ POSITIONAL_FIELDS: Final = {
         "phone",
         "packages",
         "version",
+        "shipping_speed",
+        "cancel_requests",
+        "change_requests",
+        "problem_reports",
+        "refunds",
     ),
     Address: ("name", "line1", "city", "postal_code", "country", "line2", "region"),
     OrderLine: (
@@ -374,7 +387,39 @@ def _order_row(order: Order) -> tuple[Any, ...]:
         str(order.shipping.amount),
         str(order.tax.amount),
         order.version,
+        order.shipping_speed.value,
+        _activity_json(order),
         order.number,
+    )
+
+
+_ACTIVITY_TYPES: Final[dict[str, Any]] = {
+    "cancel_requests": tuple[CancelRequest, ...],
+    "change_requests": tuple[ChangeRequest, ...],
+    "problem_reports": tuple[ProblemReport, ...],
+    "refunds": tuple[Refund, ...],
+}
+_ACTIVITY_FIELDS: Final = tuple(_ACTIVITY_TYPES)
+_SPEEDS: Final = {speed.value: speed for speed in ShippingSpeed}
+
+
+def _activity_json(order: Order) -> str | None:
+    """The order's requests, reports and refunds as one JSON document; ``None`` if none."""
+    if not (
+        order.cancel_requests or order.change_requests or order.problem_reports or order.refunds
+    ):
+        return None
+    data = {name: converter.unstructure(getattr(order, name)) for name in _ACTIVITY_FIELDS}
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _activity(text: str | None) -> tuple[tuple[Any, ...], ...]:
+    """The four tuples stored by :func:`_activity_json`, structured (and so validated)."""
+    if text is None:
+        return ((), (), (), ())
+    data = json.loads(text)
+    return tuple(
+        converter.structure(data.get(name, []), kind) for name, kind in _ACTIVITY_TYPES.items()
     )
 
 
@@ -511,6 +556,8 @@ class _Orders:
             None if phone is None else restore(PhoneNumber, phone),
             _packages(packages) if packages else (),
             row[14],
+            _SPEEDS[row[15]],
+            *_activity(row[16]),
         )
 
     def add(self, order: Order) -> None:

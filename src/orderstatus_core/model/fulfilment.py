@@ -14,6 +14,7 @@ import attrs
 
 from orderstatus_core.errors import ActionRefusedError
 from orderstatus_core.model.order import Order, Package, PackedUnits, utc
+from orderstatus_core.model.requests import CancelState
 
 __all__ = ["deliver_package", "fully_shipped", "open_package", "ship_package"]
 
@@ -79,7 +80,15 @@ def ship_package(
             f"package {package_id} shipped at {package.shipped_at:%Y-%m-%d %H:%M}",
         )
     shipped = attrs.evolve(package, carrier=carrier, tracking_number=tracking_number, shipped_at=at)
-    return order.changed(packages=_replace(order, shipped))
+    # The package left before the warehouse decided a cancel of its units: the shopper
+    # keeps the right to a free return of them (DOMAIN.md section 1).
+    requests = tuple(
+        attrs.evolve(r, state=CancelState.SHIPPED_ANYWAY, decided_at=at)
+        if r.open and r.package_id == package_id
+        else r
+        for r in order.cancel_requests
+    )
+    return order.changed(packages=_replace(order, shipped), cancel_requests=requests)
 
 
 def deliver_package(order: Order, package_id: str, at: datetime) -> Order:

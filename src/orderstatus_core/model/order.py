@@ -37,6 +37,13 @@ from orderstatus_core.model.identifiers import (
     canonical_order_number,
 )
 from orderstatus_core.model.money import Money
+from orderstatus_core.model.requests import (
+    CancelRequest,
+    ChangeRequest,
+    ProblemReport,
+    Refund,
+    ShippingSpeed,
+)
 
 __all__ = [
     "Address",
@@ -66,6 +73,22 @@ def _tuple_of_packages(value: Iterable[Package]) -> tuple[Package, ...]:
 
 
 def _tuple_of_units(value: Iterable[PackedUnits]) -> tuple[PackedUnits, ...]:
+    return tuple(value)
+
+
+def _tuple_of_cancel_requests(value: Iterable[CancelRequest]) -> tuple[CancelRequest, ...]:
+    return tuple(value)
+
+
+def _tuple_of_change_requests(value: Iterable[ChangeRequest]) -> tuple[ChangeRequest, ...]:
+    return tuple(value)
+
+
+def _tuple_of_problem_reports(value: Iterable[ProblemReport]) -> tuple[ProblemReport, ...]:
+    return tuple(value)
+
+
+def _tuple_of_refunds(value: Iterable[Refund]) -> tuple[Refund, ...]:
     return tuple(value)
 
 
@@ -240,10 +263,25 @@ class Order:
         default=(), converter=_tuple_of_packages, validator=_packages
     )
     version: int = attrs.field(default=1, validator=_count(1, 2**62))
+    shipping_speed: ShippingSpeed = attrs.field(
+        default=ShippingSpeed.STANDARD, converter=ShippingSpeed
+    )
+    cancel_requests: tuple[CancelRequest, ...] = attrs.field(
+        default=(), converter=_tuple_of_cancel_requests
+    )
+    change_requests: tuple[ChangeRequest, ...] = attrs.field(
+        default=(), converter=_tuple_of_change_requests
+    )
+    problem_reports: tuple[ProblemReport, ...] = attrs.field(
+        default=(), converter=_tuple_of_problem_reports
+    )
+    refunds: tuple[Refund, ...] = attrs.field(default=(), converter=_tuple_of_refunds)
 
     def __attrs_post_init__(self) -> None:
         self._check_currencies()
         self._check_references()
+        self._check_requests()
+        self._check_refunds()
         for index, line in enumerate(self.lines):
             for problem in self.ledger(line.line_no).problems():
                 raise LedgerError(f"lines[{index}]", problem)
@@ -275,6 +313,43 @@ class Order:
                     )
             if package.shipped_at is not None and package.shipped_at < self.placed_at:
                 raise LedgerError(f"packages[{index}].shipped_at", "is before the order was placed")
+
+    def _check_requests(self) -> None:
+        lines = {line.line_no for line in self.lines}
+        packages = {p.package_id for p in self.packages}
+        groups: list[tuple[str, tuple[Any, ...], str]] = [
+            ("cancel_requests", self.cancel_requests, "request_id"),
+            ("change_requests", self.change_requests, "request_id"),
+            ("problem_reports", self.problem_reports, "report_id"),
+            ("refunds", self.refunds, "refund_id"),
+        ]
+        for field, items, id_name in groups:
+            ids = [getattr(item, id_name) for item in items]
+            if len(set(ids)) != len(ids):
+                raise InvalidFieldError(field, f"two entries share a {id_name}")
+        for index, request in enumerate(self.cancel_requests):
+            if request.line_no not in lines:
+                raise InvalidFieldError(f"cancel_requests[{index}]", "names an unknown line")
+            # A confirmed request's units have left their package; it may even be gone.
+            if request.open and request.package_id not in packages:
+                raise InvalidFieldError(f"cancel_requests[{index}]", "names an unknown package")
+
+    def _check_refunds(self) -> None:
+        if not self.refunds:
+            return
+        paid = {
+            "parts": self._line_sums[0],
+            "cores": self._line_sums[1],
+            "shipping": self.shipping.amount,
+            "tax": self.tax.amount,
+        }
+        for part, limit in paid.items():
+            refunded = sum((getattr(r, part).amount for r in self.refunds), Decimal(0))
+            if refunded > limit:
+                raise LedgerError(f"refunds.{part}", f"refunds exceed what was paid ({limit})")
+        for index, refund in enumerate(self.refunds):
+            if refund.total.currency != self.currency:
+                raise CurrencyMismatchError(f"refunds[{index}]", "is not in the order's currency")
 
     def changed(self, **fields: Any) -> Order:
         """A copy with ``fields`` replaced and the version one higher, validated again.

@@ -55,8 +55,13 @@ from hypothesis.stateful import run_state_machine_as_test
 from orderstatus_core.errors import AdapterError, ConflictError, DuplicateOrderError
 from orderstatus_core.identifiers import parse_email
 from orderstatus_core.model import Address, CategoryPath, EmailAddress, Order, PartNumber
+from orderstatus_core.model.fulfilment import open_package, ship_package
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
+from orderstatus_core.model.requests import PartSwap, ProblemKind, Resolution, SpeedChange
 from orderstatus_core.policies import Quota
+from orderstatus_core.policies.cancellation import cancel_units, decide_cancel
+from orderstatus_core.policies.changes import apply_change, decide_change, request_change
+from orderstatus_core.policies.problems import report_problem, resolve_problem
 from orderstatus_core.ports import (
     CategoryQuery,
     Mailer,
@@ -175,6 +180,36 @@ def _put(storage: Storage, *values: PassChallenge | GuestPass) -> None:
             else:
                 uow.passes.put_pass(value)
         uow.commit()
+
+
+def _order_with_history() -> Order:
+    """An order with every kind of request, report and refund, built by the policies."""
+    day = timedelta(days=1)
+    order = make_order(
+        "555000111",
+        lines=[line(1, quantity=3), line(2, "R-77"), line(3, "SW-1", quantity=2)],
+    )
+    order, speed = request_change(order, SpeedChange("expedited"), PLACED_AT + day / 4)
+    order = decide_change(order, speed.request_id, approve=True, at=PLACED_AT + day / 4)
+    order, _refund = apply_change(order, speed.request_id, PLACED_AT + day / 4)
+    order, swap = request_change(order, PartSwap(2, PartNumber("R-78")), PLACED_AT + day / 3)
+    order = open_package(order, "P1", "Columbus, OH", {1: 3}, PLACED_AT + day / 2)
+    order = cancel_units(order, {1: 1, 3: 1}, PLACED_AT + day).order
+    order, _refund = decide_cancel(order, "C1", confirm=True, at=PLACED_AT + day)
+    order = ship_package(order, "P1", "UPS", "1Z999AA10123456784", PLACED_AT + 2 * day)
+    order, report = report_problem(
+        order,
+        ProblemKind.DAMAGED_IN_TRANSIT,
+        {1: 1},
+        "Box crushed.\nPads cracked.",
+        PLACED_AT + 2 * day,
+        package_id="P1",
+    )
+    order, _refund = resolve_problem(
+        order, report.report_id, Resolution.REFUND, PLACED_AT + 2 * day
+    )
+    assert swap.request_id in {r.request_id for r in order.change_requests}
+    return order
 
 
 def _store(storage: Storage, *orders: Order) -> None:
@@ -588,6 +623,23 @@ class StorageContract:
         assert stored == cancelled
         assert stored is not None
         assert stored.line(1).cancelled == 2
+
+    def test_requests_reports_and_refunds_are_read_back_after_add_and_save(
+        self, storage: Storage
+    ) -> None:
+        """Cancel requests, change requests, problem reports, refunds and the shipping speed
+        of an order survive ``add`` and ``save`` unchanged, in their order."""
+        order = _order_with_history()
+        _store(storage, order)
+        assert _read(storage, order.number) == order
+        more = cancel_units(order, {3: 1}, PLACED_AT + timedelta(days=3)).order
+        _save(storage, more)
+        stored = _read(storage, order.number)
+        assert stored == more
+        assert stored is not None
+        assert [r.state for r in stored.cancel_requests] == [r.state for r in more.cancel_requests]
+        assert stored.refunds == more.refunds
+        assert stored.shipping_speed is more.shipping_speed
 
     def test_a_save_replaces_lines_and_packages_in_their_new_order(self, storage: Storage) -> None:
         """Lines and packages added, removed and reordered by a save come back as saved, in

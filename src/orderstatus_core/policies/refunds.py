@@ -1,0 +1,87 @@
+"""How much money goes back for some units of an order.
+
+A refund is the units' price and core deposits, plus a fair share of the order's tax and,
+when the store pays for it, of its shipping: the share in proportion to the units' part of
+the order's price. Shares are rounded to cents (half even) and capped by what is left to
+refund, and the refund that takes the last units takes exactly what is left, so that the
+refunds of an order never add up to more than was paid (DOMAIN.md section 4), whatever the
+rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from orderstatus_core.model import Money, Order
+from orderstatus_core.model.requests import Refund
+
+__all__ = ["CENT", "refund_for_units"]
+
+#: Amounts are rounded to this step (two decimals, as every currency the store uses).
+CENT = Decimal("0.01")
+
+
+def _refunded(order: Order) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    parts = cores = shipping = tax = Decimal(0)
+    for refund in order.refunds:
+        parts += refund.parts.amount
+        cores += refund.cores.amount
+        shipping += refund.shipping.amount
+        tax += refund.tax.amount
+    return parts, cores, shipping, tax
+
+
+def _share(total: Decimal, fraction: Decimal, already: Decimal, last: bool) -> Decimal:
+    left = total - already
+    if last:
+        return left
+    return max(Decimal(0), min(left, (total * fraction).quantize(CENT, ROUND_HALF_EVEN)))
+
+
+def refund_for_units(
+    order: Order,
+    units: Mapping[int, int],
+    *,
+    include_shipping: bool,
+    refund_id: str,
+    reason: str,
+    source_id: str,
+    at: datetime,
+) -> Refund:
+    """The refund for ``units`` (line number: quantity) of ``order``.
+
+    ``include_shipping`` is the store's fault or a cancellation before shipping: the
+    original shipping is shared back too. ``order`` is the order *before* the refund is
+    added to it; its earlier refunds count against what is left.
+    """
+    currency = order.currency
+    parts = cores = Decimal(0)
+    for line_no, quantity in units.items():
+        line = order.line(line_no)
+        parts += line.unit_price.amount * quantity
+        cores += line.core_charge.amount * quantity
+    paid_parts = order.subtotal.amount
+    done_parts, done_cores, done_shipping, done_tax = _refunded(order)
+    parts = min(parts, paid_parts - done_parts)
+    cores = min(cores, order.core_charges.amount - done_cores)
+    fraction = parts / paid_parts if paid_parts else Decimal(0)
+    # The refund that leaves no part price unrefunded settles the shares exactly.
+    last = parts > 0 and done_parts + parts == paid_parts
+    tax = _share(order.tax.amount, fraction, done_tax, last)
+    shipping = (
+        _share(order.shipping.amount, fraction, done_shipping, last)
+        if include_shipping
+        else Decimal(0)
+    )
+    return Refund(
+        refund_id=refund_id,
+        at=at,
+        reason=reason,
+        source_id=source_id,
+        parts=Money(parts, currency),
+        cores=Money(cores, currency),
+        shipping=Money(shipping, currency),
+        tax=Money(tax, currency),
+    )
