@@ -3,7 +3,7 @@
 Front-ends use only the names in ``__all__``. Start with :class:`OrderStatus`.
 """
 
-from orderstatus_core.app import OrderStatus, Warehouse
+from orderstatus_core.app import CustomerService, OrderStatus, Warehouse
 from orderstatus_core.clock import SystemClock
 from orderstatus_core.errors import (
     ActionRefusedError,
@@ -13,6 +13,7 @@ from orderstatus_core.errors import (
     CurrencyMismatchError,
     DuplicateOrderError,
     FieldTooLongError,
+    GuestAccessError,
     ImportRecordError,
     InvalidFieldError,
     InvalidIdentifierError,
@@ -44,6 +45,23 @@ from orderstatus_core.model import (
     OrderStatus as OrderState,
 )
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
+from orderstatus_core.model.requests import (
+    AddressChange,
+    CancelRequest,
+    CancelState,
+    ChangeRequest,
+    ChangeState,
+    LineRemoval,
+    PartSwap,
+    ProblemKind,
+    ProblemReport,
+    ProblemState,
+    QuantityChange,
+    Refund,
+    Resolution,
+    ShippingSpeed,
+    SpeedChange,
+)
 from orderstatus_core.model.views import (
     LineView,
     MaskedAddress,
@@ -53,9 +71,11 @@ from orderstatus_core.model.views import (
 )
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager, hookimpl
 from orderstatus_core.policies import GuestPassPolicy, LookupPolicy, Quota, RateDecision
+from orderstatus_core.policies.cancellation import LineCancellation
 from orderstatus_core.ports import (
     CategoryQuery,
     Clock,
+    DomainEvent,
     GuestPassMail,
     GuestPassStore,
     Mailer,
@@ -68,6 +88,7 @@ from orderstatus_core.ports import (
     OutgoingMail,
     PartNumberQuery,
     RateLimiter,
+    RefundDue,
     SearchCursor,
     ShipmentNotice,
     Storage,
@@ -75,6 +96,8 @@ from orderstatus_core.ports import (
     UnitOfWork,
 )
 from orderstatus_core.services import (
+    CancelAnswer,
+    ChangeAnswer,
     GuestPassGranted,
     GuestPassRefused,
     GuestPassRequested,
@@ -82,6 +105,7 @@ from orderstatus_core.services import (
     OrderFound,
     OrderListRequested,
     OrderNotFound,
+    ProblemAnswer,
     RelayReport,
     SearchPage,
     ServiceContext,
@@ -96,14 +120,24 @@ __all__ = [
     "AdapterNameConflictError",
     "AdapterRegistry",
     "Address",
+    "AddressChange",
+    "CancelAnswer",
+    "CancelRequest",
+    "CancelState",
     "CategoryPath",
     "CategoryQuery",
+    "ChangeAnswer",
+    "ChangeRequest",
+    "ChangeState",
     "Clock",
     "ConflictError",
     "CurrencyMismatchError",
+    "CustomerService",
+    "DomainEvent",
     "DuplicateOrderError",
     "EmailAddress",
     "FieldTooLongError",
+    "GuestAccessError",
     "GuestPass",
     "GuestPassGranted",
     "GuestPassMail",
@@ -118,7 +152,9 @@ __all__ = [
     "InvalidIdentifierError",
     "InvalidUrlError",
     "LedgerError",
+    "LineCancellation",
     "LineLedger",
+    "LineRemoval",
     "LineView",
     "LookupPolicy",
     "MailDeliveryError",
@@ -148,17 +184,28 @@ __all__ = [
     "PackedUnits",
     "PartNumber",
     "PartNumberQuery",
+    "PartSwap",
     "PassChallenge",
     "PhoneNumber",
+    "ProblemAnswer",
+    "ProblemKind",
+    "ProblemReport",
+    "ProblemState",
+    "QuantityChange",
     "Quota",
     "RateDecision",
     "RateLimiter",
+    "Refund",
+    "RefundDue",
     "RelayReport",
+    "Resolution",
     "SchemaVersionError",
     "SearchCursor",
     "SearchPage",
     "ServiceContext",
     "ShipmentNotice",
+    "ShippingSpeed",
+    "SpeedChange",
     "Storage",
     "SystemClock",
     "TimelineEntry",

@@ -10,24 +10,39 @@ import pluggy
 
 from orderstatus_core.clock import SystemClock
 from orderstatus_core.model import EmailAddress, Order
+from orderstatus_core.model.requests import Change, ProblemKind, Resolution
 from orderstatus_core.plugins import Hooks, get_plugin_manager
 from orderstatus_core.ports import Clock, Mailer, RateLimiter, Storage
 from orderstatus_core.services import (
+    CancelAnswer,
+    ChangeAnswer,
     FindOrderResult,
     GuestPassRequestResult,
     GuestPassVerifyResult,
     ImportReport,
     OrderListResult,
+    ProblemAnswer,
     RelayReport,
     SearchPage,
     ServiceContext,
+    TryLater,
+    apply_approved_change,
+    approve_change,
+    cancel_order,
     check_guest_pass,
+    confirm_cancel,
+    decline_change,
     find_order,
     import_orders,
     mark_delivered,
     pass_required,
+    refuse_cancel,
+    reject_problem,
     relay_outbox,
+    report_order_problem,
     request_guest_pass,
+    request_order_change,
+    resolve_problem_report,
     search_orders,
     send_order_list,
     ship,
@@ -36,7 +51,7 @@ from orderstatus_core.services import (
     verify_guest_link,
 )
 
-__all__ = ["OrderStatus", "Warehouse"]
+__all__ = ["CustomerService", "OrderStatus", "Warehouse"]
 
 
 class Warehouse:
@@ -66,6 +81,52 @@ class Warehouse:
         """Record a package's delivery."""
         return mark_delivered(self.context, order_number, package_id)
 
+    def confirm_cancel(self, order_number: str, request_id: str) -> Order:
+        """Take the requested units out of their package: cancelled and refunded."""
+        return confirm_cancel(self.context, order_number, request_id)
+
+    def refuse_cancel(self, order_number: str, request_id: str, note: str | None = None) -> Order:
+        """Keep the units in their package; ``note`` tells the guest why."""
+        return refuse_cancel(self.context, order_number, request_id, note)
+
+
+class CustomerService:
+    """Staff decisions on guests' change requests and problem reports:
+    ``desk.customer_service.approve_change(...)``.
+
+    Each answers the changed order; a decision that refunds queues a ``RefundDue`` for the
+    payment system. Refusals and races raise as for :class:`Warehouse`.
+    """
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    def approve_change(self, order_number: str, request_id: str, *, apply: bool = True) -> Order:
+        """Approve a change request and, unless ``apply`` is false, carry it out now."""
+        return approve_change(self.context, order_number, request_id, apply=apply)
+
+    def apply_approved_change(self, order_number: str, request_id: str) -> Order:
+        """Carry out a change approved earlier."""
+        return apply_approved_change(self.context, order_number, request_id)
+
+    def decline_change(self, order_number: str, request_id: str, note: str | None = None) -> Order:
+        """Decline a change request."""
+        return decline_change(self.context, order_number, request_id, note)
+
+    def resolve_problem(
+        self,
+        order_number: str,
+        report_id: str,
+        resolution: Resolution | str,
+        note: str | None = None,
+    ) -> Order:
+        """Settle a problem report (refund, replacement, reship or carrier claim)."""
+        return resolve_problem_report(self.context, order_number, report_id, resolution, note)
+
+    def reject_problem(self, order_number: str, report_id: str, note: str | None = None) -> Order:
+        """Reject a problem report."""
+        return reject_problem(self.context, order_number, report_id, note)
+
 
 class OrderStatus:
     """The Order Status & Returns area of one store.
@@ -82,8 +143,10 @@ class OrderStatus:
 
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
-        #: The staff and warehouse commands.
+        #: The warehouse's commands: fulfilment and cancel decisions.
         self.warehouse = Warehouse(context)
+        #: Staff decisions on change requests and problem reports.
+        self.customer_service = CustomerService(context)
 
     @classmethod
     def open(
@@ -127,6 +190,8 @@ class OrderStatus:
                 tracking_url=hooks.tracking_url_policy(),
                 guest_pass_policy=hooks.guest_pass_policy(),
                 pass_required=hooks.pass_required,
+                auto_approve_change=hooks.auto_approve_change,
+                publish=hooks.publish_event,
             )
         )
 
@@ -181,6 +246,69 @@ class OrderStatus:
             category=category,
             cursor=cursor,
             page_size=page_size,
+        )
+
+    def cancel_order(
+        self,
+        order_number: str,
+        units: Mapping[int, int] | None = None,
+        *,
+        client: str,
+        guest_pass: str | None = None,
+        identifier: str | None = None,
+    ) -> CancelAnswer | TryLater:
+        """Cancel units, or everything left: see :func:`.services.cancel_order`."""
+        return cancel_order(
+            self.context,
+            order_number,
+            units,
+            client=client,
+            guest_pass=guest_pass,
+            identifier=identifier,
+        )
+
+    def request_change(
+        self,
+        order_number: str,
+        change: Change,
+        *,
+        client: str,
+        guest_pass: str | None = None,
+        identifier: str | None = None,
+    ) -> ChangeAnswer | TryLater:
+        """Ask for a typed change to an order."""
+        return request_order_change(
+            self.context,
+            order_number,
+            change,
+            client=client,
+            guest_pass=guest_pass,
+            identifier=identifier,
+        )
+
+    def report_problem(
+        self,
+        order_number: str,
+        kind: ProblemKind | str,
+        units: Mapping[int, int] | None = None,
+        text: str = "",
+        *,
+        client: str,
+        package_id: str | None = None,
+        guest_pass: str | None = None,
+        identifier: str | None = None,
+    ) -> ProblemAnswer | TryLater:
+        """Report a problem with units or a package."""
+        return report_order_problem(
+            self.context,
+            order_number,
+            kind,
+            units,
+            text,
+            client=client,
+            package_id=package_id,
+            guest_pass=guest_pass,
+            identifier=identifier,
         )
 
     def relay_outbox(self, limit: int = 100) -> RelayReport:

@@ -19,6 +19,7 @@ __all__ = [
     "CurrencyMismatchError",
     "DuplicateOrderError",
     "FieldTooLongError",
+    "GuestAccessError",
     "ImportRecordError",
     "InvalidFieldError",
     "InvalidIdentifierError",
@@ -126,6 +127,22 @@ class ActionRefusedError(OrderStatusError, ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class GuestAccessError(OrderStatusError, PermissionError):
+    """A guest did not prove the right to act on an order.
+
+    One message for every case (no pass, a wrong or expired pass, a wrong look-up pair, an
+    unknown order), so the refusal tells nothing about who is a customer (SECURITY A1).
+    ``action`` says what was refused; a front-end offers the guest pass for it.
+    """
+
+    def __init__(self, action: str) -> None:
+        super().__init__(
+            "Please confirm it is your order: request a guest pass for it and use the code "
+            "we mail you."
+        )
+        self.action = action
 
 
 class OrderNotFoundError(OrderStatusError, LookupError):

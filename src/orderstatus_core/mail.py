@@ -9,7 +9,13 @@ address and subjects are fixed text.
 
 from __future__ import annotations
 
-from orderstatus_core.ports import GuestPassMail, OrderListMail, OutboxMessage, OutgoingMail
+from orderstatus_core.ports import (
+    GuestPassMail,
+    OrderListMail,
+    OutboxMessage,
+    OutgoingMail,
+    RefundDue,
+)
 
 __all__ = ["LANGUAGES", "render_mail"]
 
@@ -76,6 +82,8 @@ def _language(requested: str) -> str:
 def render_mail(message: OutboxMessage) -> OutgoingMail:
     """The subject and plain-text body of an outbox message, in its language."""
     intent = message.intent
+    if isinstance(intent, RefundDue):
+        raise TypeError("a RefundDue is an event for subscribers, not a mail")
     language = _language(intent.language)
     if isinstance(intent, OrderListMail):
         subject, body = _ORDER_LIST[language]

@@ -19,11 +19,13 @@ import attrs
 
 from orderstatus_core.model import CategoryPath, EmailAddress, Order, OrderLine, PartNumber
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
+from orderstatus_core.model.requests import Refund
 from orderstatus_core.policies.limits import Quota, RateDecision
 
 __all__ = [
     "CategoryQuery",
     "Clock",
+    "DomainEvent",
     "GuestPassMail",
     "GuestPassStore",
     "MailIntent",
@@ -33,12 +35,14 @@ __all__ = [
     "OrderMatch",
     "OrderRepository",
     "Outbox",
+    "OutboxItem",
     "OutboxMessage",
     "OutgoingMail",
     "PartNumberQuery",
     "Quota",
     "RateDecision",
     "RateLimiter",
+    "RefundDue",
     "SearchCursor",
     "SearchQuery",
     "ShipmentNotice",
@@ -150,8 +154,27 @@ MailIntent = OrderListMail | TrackingMail | GuestPassMail
 
 
 @attrs.frozen
+class RefundDue:
+    """A domain event for the store's payment system: pay ``refund`` back on this order.
+
+    Published once per refund, at least once, with the outbox message id as a stable key
+    (the payment itself is out of this library's scope).
+    """
+
+    order_number: str
+    refund: Refund
+
+
+#: Something that happened which the store's own systems act on (a tagged union).
+DomainEvent = RefundDue
+
+#: What the outbox carries: mail to render and send, or an event to publish.
+OutboxItem = MailIntent | DomainEvent
+
+
+@attrs.frozen
 class OutboxMessage:
-    """A mail intent written in the same transaction as the change that caused it.
+    """A mail or event written in the same transaction as the change that caused it.
 
     ``message_id`` is stable across retries, so a receiver can drop duplicates of an
     at-least-once delivery (SECURITY G4).
@@ -159,7 +182,7 @@ class OutboxMessage:
 
     message_id: str
     created_at: datetime
-    intent: MailIntent
+    intent: OutboxItem
     attempts: int = 0
     next_attempt_at: datetime | None = None
     last_error: str | None = None

@@ -40,7 +40,13 @@ from orderstatus_core.model.requests import (
     QuantityChange,
     SpeedChange,
 )
-from orderstatus_core.ports import GuestPassMail, MailIntent, OrderListMail, TrackingMail
+from orderstatus_core.ports import (
+    GuestPassMail,
+    OrderListMail,
+    OutboxItem,
+    RefundDue,
+    TrackingMail,
+)
 
 __all__ = [
     "converter",
@@ -58,12 +64,13 @@ _CHANGE_KINDS: Mapping[type[Any], str] = {
     LineRemoval: "remove_line",
     PartSwap: "swap_part",
 }
-_INTENT_KINDS: Mapping[str, type[MailIntent]] = {
+_INTENT_KINDS: Mapping[str, type[OutboxItem]] = {
     "order_list": OrderListMail,
     "tracking": TrackingMail,
     "guest_pass": GuestPassMail,
+    "refund_due": RefundDue,
 }
-_KIND_OF: Mapping[type[MailIntent], str] = {cls: kind for kind, cls in _INTENT_KINDS.items()}
+_KIND_OF: Mapping[type[OutboxItem], str] = {cls: kind for kind, cls in _INTENT_KINDS.items()}
 
 
 def _text(value: Any, what: str) -> str:
@@ -176,19 +183,20 @@ def error_path(exc: BaseException) -> tuple[str, str]:
     return path, message
 
 
-def dump_intent(intent: MailIntent) -> dict[str, Any]:
-    """A mail intent as JSON-ready data, tagged with its ``kind``."""
+def dump_intent(intent: OutboxItem) -> dict[str, Any]:
+    """An outbox item (a mail intent or a domain event) as JSON-ready data, tagged with
+    its ``kind``."""
     data: dict[str, Any] = converter.unstructure(intent)
     data["kind"] = _KIND_OF[type(intent)]
     return data
 
 
-def load_intent(data: Mapping[str, Any]) -> MailIntent:
-    """The mail intent that :func:`dump_intent` wrote."""
+def load_intent(data: Mapping[str, Any]) -> OutboxItem:
+    """The outbox item that :func:`dump_intent` wrote."""
     fields = dict(data)
     kind = fields.pop("kind", None)
     cls = _INTENT_KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise InvalidFieldError("kind", f"unknown mail intent {kind!r}")
-    result: MailIntent = converter.structure(fields, cls)
+    result: OutboxItem = converter.structure(fields, cls)
     return result

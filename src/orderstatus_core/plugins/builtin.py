@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from orderstatus_core.model import Order
+from orderstatus_core.model.requests import Change
 from orderstatus_core.plugins.hookspecs import hookimpl
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.tracking import carrier_tracking_url
 
 __all__ = [
+    "orderstatus_auto_approve_change",
     "orderstatus_guest_pass_policy",
     "orderstatus_lookup_policy",
     "orderstatus_pass_required",
@@ -37,3 +40,9 @@ def orderstatus_guest_pass_policy() -> GuestPassPolicy:
 def orderstatus_pass_required(action: str) -> bool:
     """Strict: every guest action needs a guest pass."""
     return True
+
+
+@hookimpl(trylast=True)
+def orderstatus_auto_approve_change(order: Order, change: Change) -> bool:
+    """Staff decide every change."""
+    return False

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import pluggy
 
+from orderstatus_core.model import Order
+from orderstatus_core.model.requests import Change
 from orderstatus_core.plugins.registry import AdapterRegistry
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.ports import DomainEvent
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
@@ -68,4 +71,26 @@ def orderstatus_pass_required(action: str) -> bool | None:
     ``action`` is one of ``"cancel"``, ``"change"``, ``"report"`` and ``"return"``.
     Default: ``True`` for every action (DOMAIN.md section 1: strict). Return ``False`` to
     let the look-up pair alone do it, or ``None`` to leave the decision to the default.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_auto_approve_change(order: Order, change: Change) -> bool | None:
+    """Whether a guest's change request is approved (and applied) at once, without staff.
+
+    Called only for a change that is possible now. Default: ``False``, staff decide every
+    change. A store that trusts, say, address changes before processing returns ``True``
+    for :class:`~orderstatus_core.model.requests.AddressChange`.
+    """
+
+
+@hookspec
+def orderstatus_domain_event(event_id: str, event: DomainEvent) -> None:
+    """Receive a domain event, such as :class:`~orderstatus_core.ports.RefundDue`, for the
+    store's own systems (its payment service, its ERP).
+
+    Every implementation is called, by the outbox relay, after the change committed;
+    delivery is at least once, and ``event_id`` is stable across retries so a receiver can
+    drop duplicates. An exception keeps the event pending for a later retry. With no
+    implementation an event is simply done.
     """

@@ -8,11 +8,14 @@ from typing import cast
 import pluggy
 
 from orderstatus_core.errors import InvalidFieldError
+from orderstatus_core.model import Order
+from orderstatus_core.model.requests import Change
 from orderstatus_core.plugins import builtin, hookspecs
 from orderstatus_core.plugins.hookspecs import PROJECT_NAME, hookimpl
 from orderstatus_core.plugins.registry import AdapterRegistry
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.ports import DomainEvent
 
 __all__ = ["Hooks", "get_plugin_manager", "hookimpl"]
 
@@ -73,6 +76,15 @@ class Hooks:
             raise InvalidFieldError("action", f"must be one of {', '.join(sorted(PASS_ACTIONS))}")
         answer = self.manager.hook.orderstatus_pass_required(action=action)
         return answer is not False
+
+    def auto_approve_change(self, order: Order, change: Change) -> bool:
+        """Whether ``change`` is approved at once (the ``orderstatus_auto_approve_change`` hook)."""
+        answer = self.manager.hook.orderstatus_auto_approve_change(order=order, change=change)
+        return answer is True
+
+    def publish_event(self, event_id: str, event: DomainEvent) -> None:
+        """Hand ``event`` to every ``orderstatus_domain_event`` implementation."""
+        self.manager.hook.orderstatus_domain_event(event_id=event_id, event=event)
 
     def tracking_url_policy(self) -> Callable[[str, str], str | None]:
         """The tracking-URL policy as one plain function.

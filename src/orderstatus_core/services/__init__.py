@@ -1,5 +1,13 @@
 """Use cases: each takes a :class:`ServiceContext`, runs one unit of work, answers a value."""
 
+from orderstatus_core.services.actions import (
+    CancelAnswer,
+    ChangeAnswer,
+    ProblemAnswer,
+    cancel_order,
+    report_order_problem,
+    request_order_change,
+)
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import (
     check_guest_pass,
@@ -33,9 +41,20 @@ from orderstatus_core.services.results import (
     SearchPage,
     TryLater,
 )
+from orderstatus_core.services.staff import (
+    apply_approved_change,
+    approve_change,
+    confirm_cancel,
+    decline_change,
+    refuse_cancel,
+    reject_problem,
+    resolve_problem_report,
+)
 from orderstatus_core.services.warehouse import mark_delivered, ship, start_processing
 
 __all__ = [
+    "CancelAnswer",
+    "ChangeAnswer",
     "FindOrderResult",
     "GuestPassGranted",
     "GuestPassRefused",
@@ -47,11 +66,17 @@ __all__ = [
     "OrderListRequested",
     "OrderListResult",
     "OrderNotFound",
+    "ProblemAnswer",
     "RelayReport",
     "SearchPage",
     "ServiceContext",
     "TryLater",
+    "apply_approved_change",
+    "approve_change",
+    "cancel_order",
     "check_guest_pass",
+    "confirm_cancel",
+    "decline_change",
     "decode_cursor",
     "encode_cursor",
     "find_order",
@@ -59,8 +84,13 @@ __all__ = [
     "mark_delivered",
     "pass_required",
     "read_json_lines",
+    "refuse_cancel",
+    "reject_problem",
     "relay_outbox",
+    "report_order_problem",
     "request_guest_pass",
+    "request_order_change",
+    "resolve_problem_report",
     "retry_delay",
     "search_orders",
     "send_order_list",

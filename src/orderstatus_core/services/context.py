@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 
+from orderstatus_core.model import Order
+from orderstatus_core.model.requests import Change
 from orderstatus_core.policies import LookupPolicy, TrackingUrl, carrier_tracking_url
 from orderstatus_core.policies.guest_pass import (
     GuestPassPolicy,
     PassRequired,
     pass_always_required,
 )
-from orderstatus_core.ports import Clock, Mailer, RateLimiter, Storage
+from orderstatus_core.ports import Clock, DomainEvent, Mailer, RateLimiter, Storage
 
-__all__ = ["ServiceContext"]
+__all__ = ["AutoApprove", "Publish", "ServiceContext", "no_subscribers", "staff_decide"]
+
+#: ``(order, change) -> approve at once?``
+AutoApprove = Callable[[Order, Change], bool]
+#: ``(event_id, event) -> None``; raising keeps the event pending.
+Publish = Callable[[str, DomainEvent], None]
+
+
+def staff_decide(_order: Order, _change: Change) -> bool:
+    """The default: no change is approved without staff."""
+    return False
+
+
+def no_subscribers(_event_id: str, _event: DomainEvent) -> None:
+    """The default: nobody listens, so an event is done once relayed."""
 
 
 @attrs.frozen
@@ -32,3 +50,8 @@ class ServiceContext:
     guest_pass_policy: GuestPassPolicy = attrs.field(factory=GuestPassPolicy)
     #: Whether an action needs a guest pass; ``OrderStatus`` asks the plugins.
     pass_required: PassRequired = pass_always_required
+    #: Whether a possible change is approved at once; ``OrderStatus`` asks the plugins.
+    auto_approve_change: AutoApprove = staff_decide
+    #: Hands a domain event and its stable id to the store's subscribers (the relay calls
+    #: it); ``OrderStatus`` calls the ``orderstatus_domain_event`` hook.
+    publish: Publish = no_subscribers

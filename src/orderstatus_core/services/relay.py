@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from orderstatus_core.mail import render_mail
+from orderstatus_core.ports import OutboxMessage, RefundDue
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import RelayReport
 
@@ -21,8 +22,16 @@ def retry_delay(attempts: int) -> timedelta:
     return min(delay, _LAST_RETRY)
 
 
+def _deliver(ctx: ServiceContext, message: OutboxMessage) -> None:
+    if isinstance(message.intent, RefundDue):
+        ctx.publish(message.message_id, message.intent)
+    else:
+        ctx.mailer.send(render_mail(message))
+
+
 def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
-    """Send up to ``limit`` due messages through the mail port.
+    """Send up to ``limit`` due messages: mail through the mail port, domain events (such
+    as :class:`~orderstatus_core.ports.RefundDue`) to the store's event subscribers.
 
     Each message is marked sent or failed in its own small transaction, so a slow mail
     server never holds the database. Delivery is at-least-once: a crash between sending
@@ -36,8 +45,8 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
     sent: list[str] = []
     for message in due:
         try:
-            ctx.mailer.send(render_mail(message))
-        except Exception as error:  # any failure of the port keeps the mail pending
+            _deliver(ctx, message)
+        except Exception as error:  # any failure of a port or subscriber keeps it pending
             failed += 1
             reason = f"{type(error).__name__}: {error}"[:_MAX_ERROR_TEXT]
             with ctx.storage.unit_of_work(write=True) as uow:

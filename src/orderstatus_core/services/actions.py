@@ -1,0 +1,248 @@
+"""What a guest does to an order: cancel units, ask for a change, report a problem.
+
+Every command proves the guest's right to the order first (SECURITY F3): by default with a
+guest pass (:mod:`orderstatus_core.services.guest_pass`); where the store's
+``orderstatus_pass_required`` hook waives it for an action, the look-up pair (the order's
+email or phone) is enough, rate-limited like find-order. A refused proof raises
+:class:`~orderstatus_core.errors.GuestAccessError` with the same message whether the order
+exists or not (SECURITY A1).
+
+Each command is one write unit of work: read, check the proof, decide, save with
+compare-and-set, queue what follows (a refund for the payment system), commit (G1, G2).
+Inputs are validated like a stranger's (F4, H3): typed values only, no status, owner,
+price or label field is ever taken from the guest.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import get_args
+
+import attrs
+
+from orderstatus_core.errors import GuestAccessError, InvalidFieldError, ValidationError
+from orderstatus_core.model import Order, canonical_order_number
+from orderstatus_core.model.requests import (
+    Change,
+    ChangeRequest,
+    ProblemKind,
+    ProblemReport,
+    Refund,
+)
+from orderstatus_core.policies.cancellation import LineCancellation, cancel_units
+from orderstatus_core.policies.changes import apply_change, decide_change, request_change
+from orderstatus_core.policies.problems import report_problem
+from orderstatus_core.ports import OutboxMessage, RefundDue, UnitOfWork
+from orderstatus_core.services._limits import bucket, check_limits
+from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.guest_pass import check_guest_pass, pass_required
+from orderstatus_core.services.lookup import _client_key, _identity, _owned_by
+from orderstatus_core.services.results import TryLater
+
+__all__ = [
+    "CancelAnswer",
+    "ChangeAnswer",
+    "ProblemAnswer",
+    "cancel_order",
+    "one_version_on",
+    "queue_refund",
+    "report_order_problem",
+    "request_order_change",
+]
+
+_MAX_UNITS_TEXT = 40
+
+
+@attrs.frozen
+class CancelAnswer:
+    """What a cancel did, per line, and the refund due now (units in processing are
+    refunded when the warehouse confirms)."""
+
+    order_number: str
+    lines: tuple[LineCancellation, ...]
+    refund: Refund | None
+
+
+@attrs.frozen
+class ChangeAnswer:
+    """The change request as recorded; ``state`` says whether it was approved and applied
+    at once by the store's auto-approval policy."""
+
+    order_number: str
+    request: ChangeRequest
+    refund: Refund | None = None
+
+
+@attrs.frozen
+class ProblemAnswer:
+    """The problem report as recorded; staff resolve it."""
+
+    order_number: str
+    report: ProblemReport
+
+
+def one_version_on(before: Order, after: Order) -> Order:
+    """``after`` as the single next version of ``before``.
+
+    A command may run several policy steps (request, approve, apply), each of which builds
+    a new version; what the command saves is one change, compared against what it read.
+    """
+    if after.version == before.version + 1:
+        return after
+    return attrs.evolve(after, version=before.version + 1)
+
+
+def queue_refund(uow: UnitOfWork, order: Order, refund: Refund | None, now: datetime) -> None:
+    """Queue a :class:`RefundDue` for the payment system in the command's own transaction."""
+    if refund is not None:
+        event = RefundDue(order_number=order.number, refund=refund)
+        uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=event))
+
+
+def _units(units: Mapping[int, int] | None) -> dict[int, int] | None:
+    """A guest's unit selection, checked for shape before anything else looks at it."""
+    if units is None:
+        return None
+    if not isinstance(units, Mapping) or not 1 <= len(units) <= 500:
+        raise InvalidFieldError("units", "name 1 to 500 lines as {line number: quantity}")
+    checked: dict[int, int] = {}
+    for line_no, quantity in units.items():
+        for value in (line_no, quantity):
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+                raise InvalidFieldError("units", f"{str(value)[:_MAX_UNITS_TEXT]!r} is not a count")
+        checked[line_no] = quantity
+    return checked
+
+
+def _authorize(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    action: str,
+    order_number: str,
+    now: datetime,
+    guest_pass: str | None,
+    identifier: str | None,
+    client: str,
+) -> Order | TryLater:
+    """The order, if the guest proved their right to ``action`` on it."""
+    try:
+        number = canonical_order_number(order_number)
+    except ValidationError:
+        raise GuestAccessError(action) from None
+    if guest_pass is not None and check_guest_pass(uow, guest_pass, number, now):
+        order = uow.orders.get(number)
+        if order is not None:
+            return order
+    elif not pass_required(ctx, action) and isinstance(identifier, str):
+        policy, region = ctx.policy, ctx.policy.phone_region
+        refused = check_limits(
+            ctx.rate_limiter,
+            now,
+            (
+                (bucket("find", "client", client), policy.find_per_client),
+                (bucket("find", "id", _identity(identifier, region)), policy.find_per_identifier),
+                (bucket("find", "order", number), policy.find_per_order_number),
+            ),
+        )
+        if refused is not None:
+            return refused
+        order = uow.orders.get(number)
+        if order is not None and _owned_by(order, identifier, region):
+            return order
+    raise GuestAccessError(action)
+
+
+def cancel_order(
+    ctx: ServiceContext,
+    order_number: str,
+    units: Mapping[int, int] | None = None,
+    *,
+    client: str,
+    guest_pass: str | None = None,
+    identifier: str | None = None,
+) -> CancelAnswer | TryLater:
+    """Cancel ``units`` (line number: quantity) of an order, or all that is left (``None``).
+
+    Units not yet in warehouse processing are cancelled at once and refunded (a
+    :class:`RefundDue` goes to the payment system through the outbox); units in processing
+    become cancel requests the warehouse decides; shipped units are refused (that is a
+    return). The answer says per line what happened and why.
+    """
+    client = _client_key(client)
+    wanted = _units(units)
+    now = ctx.clock.now()
+    with ctx.storage.unit_of_work(write=True) as uow:
+        order = _authorize(ctx, uow, "cancel", order_number, now, guest_pass, identifier, client)
+        if isinstance(order, TryLater):
+            return order
+        outcome = cancel_units(order, wanted, now)
+        uow.orders.save(outcome.order)
+        queue_refund(uow, outcome.order, outcome.refund, now)
+        uow.commit()
+    return CancelAnswer(order_number=order.number, lines=outcome.lines, refund=outcome.refund)
+
+
+def request_order_change(
+    ctx: ServiceContext,
+    order_number: str,
+    change: Change,
+    *,
+    client: str,
+    guest_pass: str | None = None,
+    identifier: str | None = None,
+) -> ChangeAnswer | TryLater:
+    """Ask for a typed change; refused with a reason code when not possible now.
+
+    When the store's auto-approval policy approves it, it is applied in the same
+    transaction (and fewer units are refunded at once).
+    """
+    client = _client_key(client)
+    if not isinstance(change, get_args(Change)):
+        raise InvalidFieldError("change", "must be one of the typed changes")
+    now = ctx.clock.now()
+    refund: Refund | None = None
+    with ctx.storage.unit_of_work(write=True) as uow:
+        order = _authorize(ctx, uow, "change", order_number, now, guest_pass, identifier, client)
+        if isinstance(order, TryLater):
+            return order
+        changed, request = request_change(order, change, now)
+        if ctx.auto_approve_change(order, change):
+            changed = decide_change(changed, request.request_id, approve=True, at=now)
+            changed, refund = apply_change(changed, request.request_id, now)
+            request = next(r for r in changed.change_requests if r.request_id == request.request_id)
+        uow.orders.save(one_version_on(order, changed))
+        queue_refund(uow, changed, refund, now)
+        uow.commit()
+    return ChangeAnswer(order_number=order.number, request=request, refund=refund)
+
+
+def report_order_problem(
+    ctx: ServiceContext,
+    order_number: str,
+    kind: ProblemKind | str,
+    units: Mapping[int, int] | None = None,
+    text: str = "",
+    *,
+    client: str,
+    package_id: str | None = None,
+    guest_pass: str | None = None,
+    identifier: str | None = None,
+) -> ProblemAnswer | TryLater:
+    """Report a problem with some units and/or a package; staff resolve it later."""
+    client = _client_key(client)
+    try:
+        problem = ProblemKind(kind)
+    except ValueError:
+        raise InvalidFieldError("kind", "is not a kind of problem") from None
+    reported = _units(units) or {}
+    now = ctx.clock.now()
+    with ctx.storage.unit_of_work(write=True) as uow:
+        order = _authorize(ctx, uow, "report", order_number, now, guest_pass, identifier, client)
+        if isinstance(order, TryLater):
+            return order
+        changed, report = report_problem(order, problem, reported, text, now, package_id)
+        uow.orders.save(changed)
+        uow.commit()
+    return ProblemAnswer(order_number=order.number, report=report)

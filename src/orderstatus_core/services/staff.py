@@ -1,0 +1,122 @@
+"""The store's decisions on what guests asked: cancel requests, changes, problem reports.
+
+Staff commands, like :mod:`orderstatus_core.services.warehouse`: an order number, one write
+unit with compare-and-set, :class:`~orderstatus_core.errors.ActionRefusedError` for a step
+the state does not allow. A decision that refunds queues a
+:class:`~orderstatus_core.ports.RefundDue` in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from orderstatus_core.errors import InvalidFieldError, OrderNotFoundError, ValidationError
+from orderstatus_core.model import Order, canonical_order_number
+from orderstatus_core.model.requests import Refund, Resolution
+from orderstatus_core.policies.cancellation import decide_cancel
+from orderstatus_core.policies.changes import apply_change, decide_change
+from orderstatus_core.policies.problems import resolve_problem
+from orderstatus_core.services.actions import one_version_on, queue_refund
+from orderstatus_core.services.context import ServiceContext
+
+__all__ = [
+    "apply_approved_change",
+    "approve_change",
+    "confirm_cancel",
+    "decline_change",
+    "refuse_cancel",
+    "reject_problem",
+    "resolve_problem_report",
+]
+
+Step = Callable[[Order, datetime], tuple[Order, Refund | None]]
+
+
+def decide(ctx: ServiceContext, order_number: str, step: Step) -> Order:
+    """Run one staff ``step`` on an order in one write unit; queue its refund, if any."""
+    try:
+        number = canonical_order_number(order_number)
+    except ValidationError:
+        raise OrderNotFoundError(str(order_number)[:40]) from None
+    now = ctx.clock.now()
+    with ctx.storage.unit_of_work(write=True) as uow:
+        order = uow.orders.get(number)
+        if order is None:
+            raise OrderNotFoundError(number)
+        changed, refund = step(order, now)
+        changed = one_version_on(order, changed)
+        uow.orders.save(changed)
+        queue_refund(uow, changed, refund, now)
+        uow.commit()
+    return changed
+
+
+def confirm_cancel(ctx: ServiceContext, order_number: str, request_id: str) -> Order:
+    """The warehouse took the units out of the package: cancelled and refunded."""
+    return decide(
+        ctx, order_number, lambda o, now: decide_cancel(o, request_id, confirm=True, at=now)
+    )
+
+
+def refuse_cancel(
+    ctx: ServiceContext, order_number: str, request_id: str, note: str | None = None
+) -> Order:
+    """The units stay in the package (``note`` says why, for the guest)."""
+    return decide(
+        ctx,
+        order_number,
+        lambda o, now: decide_cancel(o, request_id, confirm=False, at=now, note=note),
+    )
+
+
+def approve_change(
+    ctx: ServiceContext, order_number: str, request_id: str, *, apply: bool = True
+) -> Order:
+    """Approve a change request and, unless ``apply`` is false, carry it out at once."""
+
+    def step(order: Order, now: datetime) -> tuple[Order, Refund | None]:
+        approved = decide_change(order, request_id, approve=True, at=now)
+        return apply_change(approved, request_id, now) if apply else (approved, None)
+
+    return decide(ctx, order_number, step)
+
+
+def apply_approved_change(ctx: ServiceContext, order_number: str, request_id: str) -> Order:
+    """Carry out a change approved earlier (checked again against the order's state)."""
+    return decide(ctx, order_number, lambda o, now: apply_change(o, request_id, now))
+
+
+def decline_change(
+    ctx: ServiceContext, order_number: str, request_id: str, note: str | None = None
+) -> Order:
+    """Decline a change request (``note`` says why)."""
+    return decide(
+        ctx,
+        order_number,
+        lambda o, now: (decide_change(o, request_id, approve=False, at=now, note=note), None),
+    )
+
+
+def resolve_problem_report(
+    ctx: ServiceContext,
+    order_number: str,
+    report_id: str,
+    resolution: Resolution | str,
+    note: str | None = None,
+) -> Order:
+    """Settle a report: refund (queued for payment), replacement, reship or carrier claim."""
+    try:
+        chosen = Resolution(resolution)
+    except ValueError:
+        raise InvalidFieldError("resolution", "is not a resolution") from None
+    return decide(
+        ctx, order_number, lambda o, now: resolve_problem(o, report_id, chosen, now, note)
+    )
+
+
+def reject_problem(
+    ctx: ServiceContext, order_number: str, report_id: str, note: str | None = None
+) -> Order:
+    """Reject a report (``note`` says why)."""
+    return decide(ctx, order_number, lambda o, now: resolve_problem(o, report_id, None, now, note))
