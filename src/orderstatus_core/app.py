@@ -190,6 +190,8 @@ class OrderStatus:
                 tracking_url=hooks.tracking_url_policy(),
                 guest_pass_policy=hooks.guest_pass_policy(),
                 pass_required=hooks.pass_required,
+                cancel_allowed=hooks.cancel_allowed,
+                change_allowed=hooks.change_allowed,
                 auto_approve_change=hooks.auto_approve_change,
                 publish=hooks.publish_event,
             )

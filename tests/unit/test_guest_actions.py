@@ -385,3 +385,68 @@ class TestProblems:
         assert isinstance(answer, ProblemAnswer)
         with pytest.raises(InvalidFieldError):
             resolve_problem_report(ctx, NUMBER, answer.report.report_id, "free pizza")
+
+
+class _StrictStore:
+    """A store with a 24-hour cancellation window that never swaps parts."""
+
+    @hookimpl
+    def orderstatus_cancel_allowed(self, order: object, now: object) -> bool:
+        from datetime import datetime
+
+        assert isinstance(now, datetime)
+        return now - order.placed_at <= timedelta(hours=24)  # type: ignore[attr-defined]
+
+    @hookimpl
+    def orderstatus_change_allowed(self, order: object, change: object) -> bool | None:
+        from orderstatus_core import PartSwap
+
+        return False if isinstance(change, PartSwap) else None
+
+    @hookimpl
+    def orderstatus_pass_required(self, action: str) -> bool:
+        return False
+
+
+def _strict() -> tuple[OrderStatus, FixedClock]:
+    clock = FixedClock()
+    desk = OrderStatus.open("memory://", "mailbox:///mail", plugins=[_StrictStore()], clock=clock)
+    with desk.context.storage.unit_of_work(write=True) as uow:
+        uow.orders.add(make_order(NUMBER, lines=[line(1, quantity=3)]))
+        uow.commit()
+    return desk, clock
+
+
+class TestStorePolicies:
+    """The cancellation window and the offered changes are hooks with open defaults."""
+
+    def test_a_closed_cancellation_window_refuses_with_its_code(self) -> None:
+        """Inside the window a cancel works; a day later it is refused."""
+        desk, clock = _strict()
+        assert isinstance(
+            desk.cancel_order(NUMBER, {1: 1}, client="c", identifier=JANE), CancelAnswer
+        )
+        clock.advance(timedelta(days=1))
+        with pytest.raises(ActionRefusedError) as refused:
+            desk.cancel_order(NUMBER, {1: 1}, client="c", identifier=JANE)
+        assert refused.value.code == "cancel_window_closed"
+
+    def test_a_change_the_store_does_not_offer_is_refused(self) -> None:
+        """Part swaps are refused; other changes still go through."""
+        from orderstatus_core import PartNumber, PartSwap
+
+        desk, _clock = _strict()
+        with pytest.raises(ActionRefusedError) as refused:
+            desk.request_change(
+                NUMBER, PartSwap(1, PartNumber("ZZ-9")), client="c", identifier=JANE
+            )
+        assert refused.value.code == "change_not_offered"
+        answer = desk.request_change(NUMBER, SpeedChange("expedited"), client="c", identifier=JANE)
+        assert isinstance(answer, ChangeAnswer)
+
+    def test_by_default_the_window_is_open_and_every_change_offered(self) -> None:
+        """The built-in answers are yes."""
+        desk = OrderStatus.open("memory://", "mailbox:///mail")
+        order = make_order()
+        assert desk.context.cancel_allowed(order, order.placed_at + timedelta(days=365))
+        assert desk.context.change_allowed(order, SpeedChange("overnight"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.plugins.hookspecs import hookimpl
@@ -11,6 +13,8 @@ from orderstatus_core.policies.tracking import carrier_tracking_url
 
 __all__ = [
     "orderstatus_auto_approve_change",
+    "orderstatus_cancel_allowed",
+    "orderstatus_change_allowed",
     "orderstatus_guest_pass_policy",
     "orderstatus_lookup_policy",
     "orderstatus_pass_required",
@@ -46,3 +50,15 @@ def orderstatus_pass_required(action: str) -> bool:
 def orderstatus_auto_approve_change(order: Order, change: Change) -> bool:
     """Staff decide every change."""
     return False
+
+
+@hookimpl(trylast=True)
+def orderstatus_cancel_allowed(order: Order, now: datetime) -> bool:
+    """No window: the units' own state decides."""
+    return True
+
+
+@hookimpl(trylast=True)
+def orderstatus_change_allowed(order: Order, change: Change) -> bool:
+    """Every typed change is offered."""
+    return True

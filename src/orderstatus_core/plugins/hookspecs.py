@@ -8,6 +8,8 @@ value before the built-in runs; pluggy calls later-registered plugins first).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pluggy
 
 from orderstatus_core.model import Order
@@ -71,6 +73,27 @@ def orderstatus_pass_required(action: str) -> bool | None:
     ``action`` is one of ``"cancel"``, ``"change"``, ``"report"`` and ``"return"``.
     Default: ``True`` for every action (DOMAIN.md section 1: strict). Return ``False`` to
     let the look-up pair alone do it, or ``None`` to leave the decision to the default.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_cancel_allowed(order: Order, now: datetime) -> bool | None:
+    """Whether guests may still cancel units of ``order`` at ``now`` (a cancellation window).
+
+    Default: ``True``; what can be cancelled is then decided per unit by its state (units
+    in processing become requests, shipped units are refused). Return ``False`` to close
+    the window, for example a store that allows cancels only within 24 hours of ordering;
+    the guest's cancel is refused with code ``cancel_window_closed``.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_change_allowed(order: Order, change: Change) -> bool | None:
+    """Whether this store accepts this kind of change at all.
+
+    Default: ``True`` for the five typed changes (the order's state still decides whether
+    one is possible now). Return ``False`` to refuse, say, part swaps; the request is
+    refused with code ``change_not_offered``.
     """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import cast
 
 import pluggy
@@ -76,6 +77,14 @@ class Hooks:
             raise InvalidFieldError("action", f"must be one of {', '.join(sorted(PASS_ACTIONS))}")
         answer = self.manager.hook.orderstatus_pass_required(action=action)
         return answer is not False
+
+    def cancel_allowed(self, order: Order, now: datetime) -> bool:
+        """Whether the cancellation window is open (the ``orderstatus_cancel_allowed`` hook)."""
+        return self.manager.hook.orderstatus_cancel_allowed(order=order, now=now) is not False
+
+    def change_allowed(self, order: Order, change: Change) -> bool:
+        """Whether the store offers ``change`` (the ``orderstatus_change_allowed`` hook)."""
+        return self.manager.hook.orderstatus_change_allowed(order=order, change=change) is not False
 
     def auto_approve_change(self, order: Order, change: Change) -> bool:
         """Whether ``change`` is approved at once (the ``orderstatus_auto_approve_change`` hook)."""

@@ -22,7 +22,12 @@ from typing import get_args
 
 import attrs
 
-from orderstatus_core.errors import GuestAccessError, InvalidFieldError, ValidationError
+from orderstatus_core.errors import (
+    ActionRefusedError,
+    GuestAccessError,
+    InvalidFieldError,
+    ValidationError,
+)
 from orderstatus_core.model import Order, canonical_order_number
 from orderstatus_core.model.requests import (
     Change,
@@ -177,6 +182,10 @@ def cancel_order(
         order = _authorize(ctx, uow, "cancel", order_number, now, guest_pass, identifier, client)
         if isinstance(order, TryLater):
             return order
+        if not ctx.cancel_allowed(order, now):
+            raise ActionRefusedError(
+                "cancel_window_closed", "this order can no longer be cancelled online"
+            )
         outcome = cancel_units(order, wanted, now)
         uow.orders.save(outcome.order)
         queue_refund(uow, outcome.order, outcome.refund, now)
@@ -207,6 +216,8 @@ def request_order_change(
         order = _authorize(ctx, uow, "change", order_number, now, guest_pass, identifier, client)
         if isinstance(order, TryLater):
             return order
+        if not ctx.change_allowed(order, change):
+            raise ActionRefusedError("change_not_offered", "this store does not offer that change")
         changed, request = request_change(order, change, now)
         if ctx.auto_approve_change(order, change):
             changed = decide_change(changed, request.request_id, approve=True, at=now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import attrs
 
@@ -16,12 +17,30 @@ from orderstatus_core.policies.guest_pass import (
 )
 from orderstatus_core.ports import Clock, DomainEvent, Mailer, RateLimiter, Storage
 
-__all__ = ["AutoApprove", "Publish", "ServiceContext", "no_subscribers", "staff_decide"]
+__all__ = [
+    "AutoApprove",
+    "CancelAllowed",
+    "ChangeAllowed",
+    "Publish",
+    "ServiceContext",
+    "always",
+    "no_subscribers",
+    "staff_decide",
+]
 
+#: ``(order, now) -> may guests cancel?``
+CancelAllowed = Callable[[Order, datetime], bool]
+#: ``(order, change) -> is this kind of change offered?``
+ChangeAllowed = Callable[[Order, Change], bool]
 #: ``(order, change) -> approve at once?``
 AutoApprove = Callable[[Order, Change], bool]
 #: ``(event_id, event) -> None``; raising keeps the event pending.
 Publish = Callable[[str, DomainEvent], None]
+
+
+def always(_order: Order, _subject: object) -> bool:
+    """The default of the cancellation-window and offered-change policies: yes."""
+    return True
 
 
 def staff_decide(_order: Order, _change: Change) -> bool:
@@ -50,6 +69,10 @@ class ServiceContext:
     guest_pass_policy: GuestPassPolicy = attrs.field(factory=GuestPassPolicy)
     #: Whether an action needs a guest pass; ``OrderStatus`` asks the plugins.
     pass_required: PassRequired = pass_always_required
+    #: Whether guests may cancel the order now (the cancellation window).
+    cancel_allowed: CancelAllowed = always
+    #: Whether the store offers a kind of change at all.
+    change_allowed: ChangeAllowed = always
     #: Whether a possible change is approved at once; ``OrderStatus`` asks the plugins.
     auto_approve_change: AutoApprove = staff_decide
     #: Hands a domain event and its stable id to the store's subscribers (the relay calls
