@@ -68,26 +68,71 @@ class Warehouse:
         self.context = context
 
     def start_processing(
-        self, order_number: str, package_id: str, warehouse: str, units: Mapping[int, int]
+        self,
+        order_number: str,
+        package_id: str,
+        warehouse: str,
+        units: Mapping[int, int],
+        *,
+        idempotency_key: str | None = None,
     ) -> Order:
         """Open a package with ``units`` (line number: quantity); they are now in processing."""
-        return start_processing(self.context, order_number, package_id, warehouse, units)
+        return start_processing(
+            self.context,
+            order_number,
+            package_id,
+            warehouse,
+            units,
+            idempotency_key=idempotency_key,
+        )
 
-    def ship(self, order_number: str, package_id: str, carrier: str, tracking_number: str) -> Order:
+    def ship(
+        self,
+        order_number: str,
+        package_id: str,
+        carrier: str,
+        tracking_number: str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Order:
         """Ship a package; the last one queues the tracking mail."""
-        return ship(self.context, order_number, package_id, carrier, tracking_number)
+        return ship(
+            self.context,
+            order_number,
+            package_id,
+            carrier,
+            tracking_number,
+            idempotency_key=idempotency_key,
+        )
 
-    def mark_delivered(self, order_number: str, package_id: str) -> Order:
+    def mark_delivered(
+        self, order_number: str, package_id: str, *, idempotency_key: str | None = None
+    ) -> Order:
         """Record a package's delivery."""
-        return mark_delivered(self.context, order_number, package_id)
+        return mark_delivered(
+            self.context, order_number, package_id, idempotency_key=idempotency_key
+        )
 
-    def confirm_cancel(self, order_number: str, request_id: str) -> Order:
+    def confirm_cancel(
+        self, order_number: str, request_id: str, *, idempotency_key: str | None = None
+    ) -> Order:
         """Take the requested units out of their package: cancelled and refunded."""
-        return confirm_cancel(self.context, order_number, request_id)
+        return confirm_cancel(
+            self.context, order_number, request_id, idempotency_key=idempotency_key
+        )
 
-    def refuse_cancel(self, order_number: str, request_id: str, note: str | None = None) -> Order:
+    def refuse_cancel(
+        self,
+        order_number: str,
+        request_id: str,
+        note: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Order:
         """Keep the units in their package; ``note`` tells the guest why."""
-        return refuse_cancel(self.context, order_number, request_id, note)
+        return refuse_cancel(
+            self.context, order_number, request_id, note, idempotency_key=idempotency_key
+        )
 
 
 class CustomerService:
@@ -101,17 +146,39 @@ class CustomerService:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
 
-    def approve_change(self, order_number: str, request_id: str, *, apply: bool = True) -> Order:
+    def approve_change(
+        self,
+        order_number: str,
+        request_id: str,
+        *,
+        apply: bool = True,
+        idempotency_key: str | None = None,
+    ) -> Order:
         """Approve a change request and, unless ``apply`` is false, carry it out now."""
-        return approve_change(self.context, order_number, request_id, apply=apply)
+        return approve_change(
+            self.context, order_number, request_id, apply=apply, idempotency_key=idempotency_key
+        )
 
-    def apply_approved_change(self, order_number: str, request_id: str) -> Order:
+    def apply_approved_change(
+        self, order_number: str, request_id: str, *, idempotency_key: str | None = None
+    ) -> Order:
         """Carry out a change approved earlier."""
-        return apply_approved_change(self.context, order_number, request_id)
+        return apply_approved_change(
+            self.context, order_number, request_id, idempotency_key=idempotency_key
+        )
 
-    def decline_change(self, order_number: str, request_id: str, note: str | None = None) -> Order:
+    def decline_change(
+        self,
+        order_number: str,
+        request_id: str,
+        note: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Order:
         """Decline a change request."""
-        return decline_change(self.context, order_number, request_id, note)
+        return decline_change(
+            self.context, order_number, request_id, note, idempotency_key=idempotency_key
+        )
 
     def resolve_problem(
         self,
@@ -119,13 +186,31 @@ class CustomerService:
         report_id: str,
         resolution: Resolution | str,
         note: str | None = None,
+        *,
+        idempotency_key: str | None = None,
     ) -> Order:
         """Settle a problem report (refund, replacement, reship or carrier claim)."""
-        return resolve_problem_report(self.context, order_number, report_id, resolution, note)
+        return resolve_problem_report(
+            self.context,
+            order_number,
+            report_id,
+            resolution,
+            note,
+            idempotency_key=idempotency_key,
+        )
 
-    def reject_problem(self, order_number: str, report_id: str, note: str | None = None) -> Order:
+    def reject_problem(
+        self,
+        order_number: str,
+        report_id: str,
+        note: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Order:
         """Reject a problem report."""
-        return reject_problem(self.context, order_number, report_id, note)
+        return reject_problem(
+            self.context, order_number, report_id, note, idempotency_key=idempotency_key
+        )
 
 
 class OrderStatus:
@@ -258,6 +343,7 @@ class OrderStatus:
         client: str,
         guest_pass: str | None = None,
         identifier: str | None = None,
+        idempotency_key: str | None = None,
     ) -> CancelAnswer | TryLater:
         """Cancel units, or everything left: see :func:`.services.cancel_order`."""
         return cancel_order(
@@ -267,6 +353,7 @@ class OrderStatus:
             client=client,
             guest_pass=guest_pass,
             identifier=identifier,
+            idempotency_key=idempotency_key,
         )
 
     def request_change(
@@ -277,6 +364,7 @@ class OrderStatus:
         client: str,
         guest_pass: str | None = None,
         identifier: str | None = None,
+        idempotency_key: str | None = None,
     ) -> ChangeAnswer | TryLater:
         """Ask for a typed change to an order."""
         return request_order_change(
@@ -286,6 +374,7 @@ class OrderStatus:
             client=client,
             guest_pass=guest_pass,
             identifier=identifier,
+            idempotency_key=idempotency_key,
         )
 
     def report_problem(
@@ -299,6 +388,7 @@ class OrderStatus:
         package_id: str | None = None,
         guest_pass: str | None = None,
         identifier: str | None = None,
+        idempotency_key: str | None = None,
     ) -> ProblemAnswer | TryLater:
         """Report a problem with units or a package."""
         return report_order_problem(
@@ -311,6 +401,7 @@ class OrderStatus:
             package_id=package_id,
             guest_pass=guest_pass,
             identifier=identifier,
+            idempotency_key=idempotency_key,
         )
 
     def relay_outbox(self, limit: int = 100) -> RelayReport:

@@ -20,6 +20,7 @@ __all__ = [
     "DuplicateOrderError",
     "FieldTooLongError",
     "GuestAccessError",
+    "IdempotencyKeyReusedError",
     "ImportRecordError",
     "InvalidFieldError",
     "InvalidIdentifierError",
@@ -154,6 +155,17 @@ class OrderNotFoundError(OrderStatusError, LookupError):
     def __init__(self, number: str) -> None:
         super().__init__(f"no order {number}")
         self.number = number
+
+
+class IdempotencyKeyReusedError(OrderStatusError, ValueError):
+    """An idempotency key came back with other input than the first time (SECURITY G5).
+
+    A replay must repeat the same command; a new command needs a new key.
+    """
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"idempotency key {key[:40]!r} was used for another command")
+        self.key = key
 
 
 class ConflictError(OrderStatusError):

@@ -28,6 +28,8 @@ __all__ = [
     "DomainEvent",
     "GuestPassMail",
     "GuestPassStore",
+    "IdempotencyStore",
+    "IdempotentReply",
     "MailIntent",
     "Mailer",
     "OrderHeader",
@@ -327,6 +329,31 @@ class GuestPassStore(Protocol):
         ...
 
 
+@attrs.frozen
+class IdempotentReply:
+    """The first answer of a command run with an idempotency key, kept to replay it."""
+
+    key: str
+    fingerprint: str
+    """A hash of the command and its input: a replay must match it."""
+    reply: str
+    """The answer as a JSON document (the library's converter wrote it)."""
+    created_at: datetime
+
+
+class IdempotencyStore(Protocol):
+    """Replies of commands run with an idempotency key, inside one :class:`UnitOfWork`."""
+
+    def get(self, key: str) -> IdempotentReply | None:
+        """The reply stored under ``key``, or ``None``."""
+        ...
+
+    def put(self, reply: IdempotentReply) -> None:
+        """Store ``reply`` under its key, replacing an older one (an expired key is reused).
+        Rolled back with the unit of work, like everything else in it."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: all or nothing (SECURITY G1).
 
@@ -343,6 +370,11 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> Outbox:
         """The outbox of this unit."""
+        ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        """Replies kept for idempotency keys, in this unit."""
         ...
 
     @property

@@ -24,7 +24,7 @@ from orderstatus_core import (
     PassChallenge,
     SearchCursor,
 )
-from orderstatus_core.ports import SearchQuery
+from orderstatus_core.ports import IdempotentReply, SearchQuery
 
 __all__ = ["MemoryStorage"]
 
@@ -44,6 +44,14 @@ class _State:
         self.challenges: dict[str, PassChallenge] = {}
         self.challenges_by_order: dict[str, frozenset[str]] = {}
         self.passes: dict[str, GuestPass] = {}
+        self.replies: dict[str, IdempotentReply] = {}
+
+    def copy(self) -> _State:
+        """A working copy: new top-level maps, shared (immutable) values."""
+        state = _State()
+        for name, value in vars(self).items():
+            setattr(state, name, dict(value))
+        return state
 
 
 class _Orders:
@@ -51,34 +59,36 @@ class _Orders:
         self._unit = unit
 
     def get(self, number: str) -> Order | None:
-        return self._unit.orders_map.get(number)
+        return self._unit.work.orders.get(number)
 
     def add(self, order: Order) -> None:
         self._unit.check_writable()
-        if order.number in self._unit.orders_map:
+        if order.number in self._unit.work.orders:
             raise DuplicateOrderError(order.number)
-        self._unit.orders_map[order.number] = order
+        self._unit.work.orders[order.number] = order
         key = order.email.canonical
-        self._unit.by_email[key] = self._unit.by_email.get(key, frozenset()) | {order.number}
+        self._unit.work.by_email[key] = self._unit.work.by_email.get(key, frozenset()) | {
+            order.number
+        }
 
     def save(self, order: Order) -> None:
         self._unit.check_writable()
-        stored = self._unit.orders_map.get(order.number)
+        stored = self._unit.work.orders.get(order.number)
         if stored is None or stored.version != order.version - 1:
             raise ConflictError(
                 f"order {order.number} changed since it was read (or is not stored); retry"
             )
-        self._unit.orders_map[order.number] = order
+        self._unit.work.orders[order.number] = order
         old_key, new_key = stored.email.canonical, order.email.canonical
         if old_key != new_key:
-            self._unit.by_email[old_key] = self._unit.by_email[old_key] - {order.number}
-            self._unit.by_email[new_key] = self._unit.by_email.get(new_key, frozenset()) | {
-                order.number
-            }
+            self._unit.work.by_email[old_key] = self._unit.work.by_email[old_key] - {order.number}
+            self._unit.work.by_email[new_key] = self._unit.work.by_email.get(
+                new_key, frozenset()
+            ) | {order.number}
 
     def _of(self, email_key: str) -> list[Order]:
-        numbers = self._unit.by_email.get(email_key, frozenset())
-        return sorted((self._unit.orders_map[n] for n in numbers), key=_newest_first, reverse=True)
+        numbers = self._unit.work.by_email.get(email_key, frozenset())
+        return sorted((self._unit.work.orders[n] for n in numbers), key=_newest_first, reverse=True)
 
     def recent(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
         if limit <= 0:
@@ -125,13 +135,13 @@ class _Outbox:
 
     def put(self, message: OutboxMessage) -> None:
         self._unit.check_writable()
-        self._unit.outbox_map[message.message_id] = message
+        self._unit.work.outbox[message.message_id] = message
 
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         ready = [
             m
-            for m in self._unit.outbox_map.values()
-            if m.message_id not in self._unit.sent
+            for m in self._unit.work.outbox.values()
+            if m.message_id not in self._unit.work.sent
             and (m.next_attempt_at is None or m.next_attempt_at <= now)
         ]
         ready.sort(key=lambda m: (m.created_at, m.message_id))
@@ -139,19 +149,19 @@ class _Outbox:
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
         self._unit.check_writable()
-        if message_id in self._unit.outbox_map:
-            self._unit.sent[message_id] = at
+        if message_id in self._unit.work.outbox:
+            self._unit.work.sent[message_id] = at
 
     def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
         self._unit.check_writable()
-        message = self._unit.outbox_map.get(message_id)
-        if message is not None and message_id not in self._unit.sent:
-            self._unit.outbox_map[message_id] = attrs.evolve(
+        message = self._unit.work.outbox.get(message_id)
+        if message is not None and message_id not in self._unit.work.sent:
+            self._unit.work.outbox[message_id] = attrs.evolve(
                 message, attempts=message.attempts + 1, next_attempt_at=retry_at, last_error=error
             )
 
     def pending_count(self) -> int:
-        return sum(1 for m in self._unit.outbox_map if m not in self._unit.sent)
+        return sum(1 for m in self._unit.work.outbox if m not in self._unit.work.sent)
 
 
 class _Passes:
@@ -160,41 +170,53 @@ class _Passes:
 
     def put_challenge(self, challenge: PassChallenge) -> None:
         self._unit.check_writable()
-        if challenge.selector in self._unit.challenges:
+        if challenge.selector in self._unit.work.challenges:
             raise ConflictError("a guest-pass challenge with this selector is already stored")
         self._index(challenge)
 
     def get_challenge(self, selector: str) -> PassChallenge | None:
-        return self._unit.challenges.get(selector)
+        return self._unit.work.challenges.get(selector)
 
     def save_challenge(self, challenge: PassChallenge) -> None:
         self._unit.check_writable()
-        stored = self._unit.challenges.get(challenge.selector)
+        stored = self._unit.work.challenges.get(challenge.selector)
         if stored is None:
             raise ConflictError("no guest-pass challenge with this selector is stored")
-        by_order = self._unit.challenges_by_order
+        by_order = self._unit.work.challenges_by_order
         by_order[stored.order_number] = by_order[stored.order_number] - {stored.selector}
         self._index(challenge)
 
     def _index(self, challenge: PassChallenge) -> None:
-        self._unit.challenges[challenge.selector] = challenge
-        by_order = self._unit.challenges_by_order
+        self._unit.work.challenges[challenge.selector] = challenge
+        by_order = self._unit.work.challenges_by_order
         number = challenge.order_number
         by_order[number] = by_order.get(number, frozenset()) | {challenge.selector}
 
     def latest_challenge(self, order_number: str) -> PassChallenge | None:
-        selectors = self._unit.challenges_by_order.get(order_number, frozenset())
-        candidates = [self._unit.challenges[selector] for selector in selectors]
+        selectors = self._unit.work.challenges_by_order.get(order_number, frozenset())
+        candidates = [self._unit.work.challenges[selector] for selector in selectors]
         return max(candidates, key=lambda c: (c.issued_at, c.selector), default=None)
 
     def put_pass(self, guest_pass: GuestPass) -> None:
         self._unit.check_writable()
-        if guest_pass.selector in self._unit.passes_map:
+        if guest_pass.selector in self._unit.work.passes:
             raise ConflictError("a guest pass with this selector is already stored")
-        self._unit.passes_map[guest_pass.selector] = guest_pass
+        self._unit.work.passes[guest_pass.selector] = guest_pass
 
     def get_pass(self, selector: str) -> GuestPass | None:
-        return self._unit.passes_map.get(selector)
+        return self._unit.work.passes.get(selector)
+
+
+class _Replies:
+    def __init__(self, unit: _MemoryUnitOfWork) -> None:
+        self._unit = unit
+
+    def get(self, key: str) -> IdempotentReply | None:
+        return self._unit.work.replies.get(key)
+
+    def put(self, reply: IdempotentReply) -> None:
+        self._unit.check_writable()
+        self._unit.work.replies[reply.key] = reply
 
 
 class _MemoryUnitOfWork:
@@ -205,21 +227,15 @@ class _MemoryUnitOfWork:
         self.orders = _Orders(self)
         self.outbox = _Outbox(self)
         self.passes = _Passes(self)
+        self.idempotency = _Replies(self)
+        self.work: _State = storage._state
 
     def __enter__(self) -> Self:
         if self._write:
             self._storage._writer.acquire()
         state = self._storage._state
-        # Copies of the top-level maps: this unit's writes stay its own until commit.
-        self.orders_map = dict(state.orders) if self._write else state.orders
-        self.by_email = dict(state.by_email) if self._write else state.by_email
-        self.outbox_map = dict(state.outbox) if self._write else state.outbox
-        self.sent = dict(state.sent) if self._write else state.sent
-        self.challenges = dict(state.challenges) if self._write else state.challenges
-        self.challenges_by_order = (
-            dict(state.challenges_by_order) if self._write else state.challenges_by_order
-        )
-        self.passes_map = dict(state.passes) if self._write else state.passes
+        # A write unit works on copies of the maps: its writes stay its own until commit.
+        self.work = state.copy() if self._write else state
         self._open = True
         return self
 
@@ -231,36 +247,13 @@ class _MemoryUnitOfWork:
 
     def commit(self) -> None:
         self.check_writable()
-        state = _State()
-        state.orders = self.orders_map
-        state.by_email = self.by_email
-        state.outbox = self.outbox_map
-        state.sent = self.sent
-        state.challenges = self.challenges
-        state.challenges_by_order = self.challenges_by_order
-        state.passes = self.passes_map
-        self._storage._state = state
-        self._begin_again()
-
-    def _begin_again(self) -> None:
-        self.orders_map = dict(self.orders_map)
-        self.by_email = dict(self.by_email)
-        self.outbox_map = dict(self.outbox_map)
-        self.sent = dict(self.sent)
-        self.challenges = dict(self.challenges)
-        self.challenges_by_order = dict(self.challenges_by_order)
-        self.passes_map = dict(self.passes_map)
+        # Readers hold the old state object; publishing the new one is a single assignment.
+        self._storage._state = self.work
+        self.work = self.work.copy()
 
     def rollback(self) -> None:
         if self._open and self._write:
-            state = self._storage._state
-            self.orders_map = dict(state.orders)
-            self.by_email = dict(state.by_email)
-            self.outbox_map = dict(state.outbox)
-            self.sent = dict(state.sent)
-            self.challenges = dict(state.challenges)
-            self.challenges_by_order = dict(state.challenges_by_order)
-            self.passes_map = dict(state.passes)
+            self.work = self._storage._state.copy()
 
     def __exit__(
         self,

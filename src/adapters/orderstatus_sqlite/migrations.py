@@ -185,8 +185,21 @@ ALTER TABLE orders ADD COLUMN activity TEXT;
 PRAGMA user_version = 4;
 """
 
+# Version 5: the first reply of each command run with an idempotency key (SECURITY G5),
+# replayed while the key is young; an expired key's row is simply replaced.
+_V5 = """
+CREATE TABLE idempotent_replies (
+    key         TEXT    NOT NULL PRIMARY KEY,
+    fingerprint TEXT    NOT NULL,
+    reply       TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+PRAGMA user_version = 5;
+"""
+
 #: The migration scripts, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)

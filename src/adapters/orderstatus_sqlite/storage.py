@@ -74,7 +74,7 @@ from orderstatus_core.model.requests import (
     Refund,
     ShippingSpeed,
 )
-from orderstatus_core.ports import SearchQuery
+from orderstatus_core.ports import IdempotentReply, SearchQuery
 from orderstatus_core.serialization import converter, dump_intent, load_intent
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, statements
 
@@ -847,6 +847,44 @@ def _message(row: Sequence[Any]) -> OutboxMessage:
     )
 
 
+_GET_REPLY: Final = (
+    "SELECT key, fingerprint, reply, created_at FROM idempotent_replies WHERE key = ?"
+)
+_PUT_REPLY: Final = """
+INSERT INTO idempotent_replies (key, fingerprint, reply, created_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (key) DO UPDATE SET
+    fingerprint = excluded.fingerprint, reply = excluded.reply, created_at = excluded.created_at"""
+
+
+class _Replies:
+    """The :class:`~orderstatus_core.ports.IdempotencyStore` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def get(self, key: str) -> IdempotentReply | None:
+        """The reply stored under ``key``, or ``None``."""
+        connection = self._unit._reading()
+        try:
+            row = connection.execute(_GET_REPLY, (key,)).fetchone()
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "reading an idempotent reply") from error
+        if row is None:
+            return None
+        return IdempotentReply(
+            key=row[0], fingerprint=row[1], reply=row[2], created_at=_instant(row[3])
+        )
+
+    def put(self, reply: IdempotentReply) -> None:
+        """Store ``reply``, replacing an older one under the same key."""
+        connection = self._unit._writing()
+        row = (reply.key, reply.fingerprint, reply.reply, _micros(reply.created_at))
+        try:
+            connection.execute(_PUT_REPLY, row)
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "storing an idempotent reply") from error
+
+
 class _Passes:
     """The :class:`~orderstatus_core.GuestPassStore` of one unit of work."""
 
@@ -984,6 +1022,7 @@ class SqliteUnitOfWork:
         self.orders = _Orders(self)
         self.outbox = _Outbox(self)
         self.passes = _Passes(self)
+        self.idempotency = _Replies(self)
 
     def __enter__(self) -> Self:
         if self._handle is not None:

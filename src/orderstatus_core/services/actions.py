@@ -43,6 +43,7 @@ from orderstatus_core.ports import OutboxMessage, RefundDue, UnitOfWork
 from orderstatus_core.services._limits import bucket, check_limits
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import check_guest_pass, pass_required
+from orderstatus_core.services.idempotency import checked_key, once
 from orderstatus_core.services.lookup import _client_key, _identity, _owned_by
 from orderstatus_core.services.results import TryLater
 
@@ -167,6 +168,7 @@ def cancel_order(
     client: str,
     guest_pass: str | None = None,
     identifier: str | None = None,
+    idempotency_key: str | None = None,
 ) -> CancelAnswer | TryLater:
     """Cancel ``units`` (line number: quantity) of an order, or all that is left (``None``).
 
@@ -177,20 +179,27 @@ def cancel_order(
     """
     client = _client_key(client)
     wanted = _units(units)
+    key = checked_key(idempotency_key)
     now = ctx.clock.now()
     with ctx.storage.unit_of_work(write=True) as uow:
         order = _authorize(ctx, uow, "cancel", order_number, now, guest_pass, identifier, client)
         if isinstance(order, TryLater):
             return order
-        if not ctx.cancel_allowed(order, now):
-            raise ActionRefusedError(
-                "cancel_window_closed", "this order can no longer be cancelled online"
-            )
-        outcome = cancel_units(order, wanted, now)
-        uow.orders.save(outcome.order)
-        queue_refund(uow, outcome.order, outcome.refund, now)
+        found: Order = order  # narrowed, for the closure below
+
+        def run() -> CancelAnswer:
+            if not ctx.cancel_allowed(found, now):
+                raise ActionRefusedError(
+                    "cancel_window_closed", "this order can no longer be cancelled online"
+                )
+            outcome = cancel_units(found, wanted, now)
+            uow.orders.save(outcome.order)
+            queue_refund(uow, outcome.order, outcome.refund, now)
+            return CancelAnswer(found.number, outcome.lines, outcome.refund)
+
+        answer = once(uow, key, now, CancelAnswer, run, "cancel", order=order.number, units=wanted)
         uow.commit()
-    return CancelAnswer(order_number=order.number, lines=outcome.lines, refund=outcome.refund)
+    return answer
 
 
 def request_order_change(
@@ -201,6 +210,7 @@ def request_order_change(
     client: str,
     guest_pass: str | None = None,
     identifier: str | None = None,
+    idempotency_key: str | None = None,
 ) -> ChangeAnswer | TryLater:
     """Ask for a typed change; refused with a reason code when not possible now.
 
@@ -210,23 +220,34 @@ def request_order_change(
     client = _client_key(client)
     if not isinstance(change, get_args(Change)):
         raise InvalidFieldError("change", "must be one of the typed changes")
+    key = checked_key(idempotency_key)
     now = ctx.clock.now()
-    refund: Refund | None = None
     with ctx.storage.unit_of_work(write=True) as uow:
         order = _authorize(ctx, uow, "change", order_number, now, guest_pass, identifier, client)
         if isinstance(order, TryLater):
             return order
-        if not ctx.change_allowed(order, change):
-            raise ActionRefusedError("change_not_offered", "this store does not offer that change")
-        changed, request = request_change(order, change, now)
-        if ctx.auto_approve_change(order, change):
-            changed = decide_change(changed, request.request_id, approve=True, at=now)
-            changed, refund = apply_change(changed, request.request_id, now)
-            request = next(r for r in changed.change_requests if r.request_id == request.request_id)
-        uow.orders.save(one_version_on(order, changed))
-        queue_refund(uow, changed, refund, now)
+        found: Order = order  # narrowed, for the closure below
+
+        def run() -> ChangeAnswer:
+            if not ctx.change_allowed(found, change):
+                raise ActionRefusedError(
+                    "change_not_offered", "this store does not offer that change"
+                )
+            changed, request = request_change(found, change, now)
+            refund: Refund | None = None
+            if ctx.auto_approve_change(found, change):
+                changed = decide_change(changed, request.request_id, approve=True, at=now)
+                changed, refund = apply_change(changed, request.request_id, now)
+                request = next(
+                    r for r in changed.change_requests if r.request_id == request.request_id
+                )
+            uow.orders.save(one_version_on(found, changed))
+            queue_refund(uow, changed, refund, now)
+            return ChangeAnswer(found.number, request, refund)
+
+        answer = once(uow, key, now, ChangeAnswer, run, "change", order=order.number, change=change)
         uow.commit()
-    return ChangeAnswer(order_number=order.number, request=request, refund=refund)
+    return answer
 
 
 def report_order_problem(
@@ -240,6 +261,7 @@ def report_order_problem(
     package_id: str | None = None,
     guest_pass: str | None = None,
     identifier: str | None = None,
+    idempotency_key: str | None = None,
 ) -> ProblemAnswer | TryLater:
     """Report a problem with some units and/or a package; staff resolve it later."""
     client = _client_key(client)
@@ -248,12 +270,31 @@ def report_order_problem(
     except ValueError:
         raise InvalidFieldError("kind", "is not a kind of problem") from None
     reported = _units(units) or {}
+    key = checked_key(idempotency_key)
     now = ctx.clock.now()
     with ctx.storage.unit_of_work(write=True) as uow:
         order = _authorize(ctx, uow, "report", order_number, now, guest_pass, identifier, client)
         if isinstance(order, TryLater):
             return order
-        changed, report = report_problem(order, problem, reported, text, now, package_id)
-        uow.orders.save(changed)
+        found: Order = order  # narrowed, for the closure below
+
+        def run() -> ProblemAnswer:
+            changed, report = report_problem(found, problem, reported, text, now, package_id)
+            uow.orders.save(changed)
+            return ProblemAnswer(found.number, report)
+
+        answer = once(
+            uow,
+            key,
+            now,
+            ProblemAnswer,
+            run,
+            "report",
+            order=order.number,
+            kind=problem.value,
+            units=reported,
+            text=text,
+            package=package_id,
+        )
         uow.commit()
-    return ProblemAnswer(order_number=order.number, report=report)
+    return answer

@@ -17,13 +17,18 @@ from orderstatus_core.model.requests import Refund, Resolution
 from orderstatus_core.policies.cancellation import decide_cancel
 from orderstatus_core.policies.changes import apply_change, decide_change
 from orderstatus_core.policies.problems import resolve_problem
+from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services.actions import one_version_on, queue_refund
 from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.idempotency import checked_key, once
 
 __all__ = [
+    "After",
+    "Step",
     "apply_approved_change",
     "approve_change",
     "confirm_cancel",
+    "decide",
     "decline_change",
     "refuse_cancel",
     "reject_problem",
@@ -31,47 +36,93 @@ __all__ = [
 ]
 
 Step = Callable[[Order, datetime], tuple[Order, Refund | None]]
+#: ``(unit, before, after, now)``: what else a command writes in its transaction.
+After = Callable[[UnitOfWork, Order, Order, datetime], None]
 
 
-def decide(ctx: ServiceContext, order_number: str, step: Step) -> Order:
-    """Run one staff ``step`` on an order in one write unit; queue its refund, if any."""
+def decide(
+    ctx: ServiceContext,
+    order_number: str,
+    step: Step,
+    *,
+    command: str,
+    idempotency_key: str | None = None,
+    after: After | None = None,
+    **arguments: object,
+) -> Order:
+    """Run one staff ``step`` on an order in one write unit; queue its refund, if any,
+    and whatever ``after`` adds to the transaction.
+
+    With an ``idempotency_key`` a repeat of the same ``command`` and ``arguments`` answers
+    the order as the first run left it (SECURITY G5).
+    """
     try:
         number = canonical_order_number(order_number)
     except ValidationError:
         raise OrderNotFoundError(str(order_number)[:40]) from None
+    key = checked_key(idempotency_key)
     now = ctx.clock.now()
     with ctx.storage.unit_of_work(write=True) as uow:
         order = uow.orders.get(number)
         if order is None:
             raise OrderNotFoundError(number)
-        changed, refund = step(order, now)
-        changed = one_version_on(order, changed)
-        uow.orders.save(changed)
-        queue_refund(uow, changed, refund, now)
+        found: Order = order
+
+        def run() -> Order:
+            changed, refund = step(found, now)
+            changed = one_version_on(found, changed)
+            uow.orders.save(changed)
+            queue_refund(uow, changed, refund, now)
+            if after is not None:
+                after(uow, found, changed, now)
+            return changed
+
+        answer = once(uow, key, now, Order, run, command, order=number, **arguments)
         uow.commit()
-    return changed
+    return answer
 
 
-def confirm_cancel(ctx: ServiceContext, order_number: str, request_id: str) -> Order:
+def confirm_cancel(
+    ctx: ServiceContext, order_number: str, request_id: str, *, idempotency_key: str | None = None
+) -> Order:
     """The warehouse took the units out of the package: cancelled and refunded."""
     return decide(
-        ctx, order_number, lambda o, now: decide_cancel(o, request_id, confirm=True, at=now)
+        ctx,
+        order_number,
+        lambda o, now: decide_cancel(o, request_id, confirm=True, at=now),
+        command="confirm_cancel",
+        idempotency_key=idempotency_key,
+        request=request_id,
     )
 
 
 def refuse_cancel(
-    ctx: ServiceContext, order_number: str, request_id: str, note: str | None = None
+    ctx: ServiceContext,
+    order_number: str,
+    request_id: str,
+    note: str | None = None,
+    *,
+    idempotency_key: str | None = None,
 ) -> Order:
     """The units stay in the package (``note`` says why, for the guest)."""
     return decide(
         ctx,
         order_number,
         lambda o, now: decide_cancel(o, request_id, confirm=False, at=now, note=note),
+        command="refuse_cancel",
+        idempotency_key=idempotency_key,
+        request=request_id,
+        note=note,
     )
 
 
 def approve_change(
-    ctx: ServiceContext, order_number: str, request_id: str, *, apply: bool = True
+    ctx: ServiceContext,
+    order_number: str,
+    request_id: str,
+    *,
+    apply: bool = True,
+    idempotency_key: str | None = None,
 ) -> Order:
     """Approve a change request and, unless ``apply`` is false, carry it out at once."""
 
@@ -79,22 +130,48 @@ def approve_change(
         approved = decide_change(order, request_id, approve=True, at=now)
         return apply_change(approved, request_id, now) if apply else (approved, None)
 
-    return decide(ctx, order_number, step)
+    return decide(
+        ctx,
+        order_number,
+        step,
+        command="approve_change",
+        idempotency_key=idempotency_key,
+        request=request_id,
+        apply=apply,
+    )
 
 
-def apply_approved_change(ctx: ServiceContext, order_number: str, request_id: str) -> Order:
+def apply_approved_change(
+    ctx: ServiceContext, order_number: str, request_id: str, *, idempotency_key: str | None = None
+) -> Order:
     """Carry out a change approved earlier (checked again against the order's state)."""
-    return decide(ctx, order_number, lambda o, now: apply_change(o, request_id, now))
+    return decide(
+        ctx,
+        order_number,
+        lambda o, now: apply_change(o, request_id, now),
+        command="apply_change",
+        idempotency_key=idempotency_key,
+        request=request_id,
+    )
 
 
 def decline_change(
-    ctx: ServiceContext, order_number: str, request_id: str, note: str | None = None
+    ctx: ServiceContext,
+    order_number: str,
+    request_id: str,
+    note: str | None = None,
+    *,
+    idempotency_key: str | None = None,
 ) -> Order:
     """Decline a change request (``note`` says why)."""
     return decide(
         ctx,
         order_number,
         lambda o, now: (decide_change(o, request_id, approve=False, at=now, note=note), None),
+        command="decline_change",
+        idempotency_key=idempotency_key,
+        request=request_id,
+        note=note,
     )
 
 
@@ -104,6 +181,8 @@ def resolve_problem_report(
     report_id: str,
     resolution: Resolution | str,
     note: str | None = None,
+    *,
+    idempotency_key: str | None = None,
 ) -> Order:
     """Settle a report: refund (queued for payment), replacement, reship or carrier claim."""
     try:
@@ -111,12 +190,32 @@ def resolve_problem_report(
     except ValueError:
         raise InvalidFieldError("resolution", "is not a resolution") from None
     return decide(
-        ctx, order_number, lambda o, now: resolve_problem(o, report_id, chosen, now, note)
+        ctx,
+        order_number,
+        lambda o, now: resolve_problem(o, report_id, chosen, now, note),
+        command="resolve_problem",
+        idempotency_key=idempotency_key,
+        report=report_id,
+        resolution=chosen.value,
+        note=note,
     )
 
 
 def reject_problem(
-    ctx: ServiceContext, order_number: str, report_id: str, note: str | None = None
+    ctx: ServiceContext,
+    order_number: str,
+    report_id: str,
+    note: str | None = None,
+    *,
+    idempotency_key: str | None = None,
 ) -> Order:
     """Reject a report (``note`` says why)."""
-    return decide(ctx, order_number, lambda o, now: resolve_problem(o, report_id, None, now, note))
+    return decide(
+        ctx,
+        order_number,
+        lambda o, now: resolve_problem(o, report_id, None, now, note),
+        command="reject_problem",
+        idempotency_key=idempotency_key,
+        report=report_id,
+        note=note,
+    )

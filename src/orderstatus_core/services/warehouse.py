@@ -14,8 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from orderstatus_core.errors import OrderNotFoundError, ValidationError
-from orderstatus_core.model import Order, canonical_order_number
+from orderstatus_core.model import Order
 from orderstatus_core.model.fulfilment import (
     deliver_package,
     fully_shipped,
@@ -24,31 +23,9 @@ from orderstatus_core.model.fulfilment import (
 )
 from orderstatus_core.ports import OutboxMessage, ShipmentNotice, TrackingMail, UnitOfWork
 from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.staff import decide
 
 __all__ = ["mark_delivered", "ship", "start_processing"]
-
-
-def _change(
-    ctx: ServiceContext,
-    order_number: str,
-    step: Callable[[Order, datetime], Order],
-    after: Callable[[UnitOfWork, Order, Order, datetime], None] | None = None,
-) -> Order:
-    try:
-        number = canonical_order_number(order_number)
-    except ValidationError:
-        raise OrderNotFoundError(str(order_number)[:40]) from None
-    now = ctx.clock.now()
-    with ctx.storage.unit_of_work(write=True) as uow:
-        order = uow.orders.get(number)
-        if order is None:
-            raise OrderNotFoundError(number)
-        changed = step(order, now)
-        uow.orders.save(changed)
-        if after is not None:
-            after(uow, order, changed, now)
-        uow.commit()
-    return changed
 
 
 def start_processing(
@@ -57,16 +34,23 @@ def start_processing(
     package_id: str,
     warehouse: str,
     units: Mapping[int, int],
+    *,
+    idempotency_key: str | None = None,
 ) -> Order:
     """Open package ``package_id`` at ``warehouse`` with ``units`` (line number: quantity).
 
     From now on those units are *in processing*: a guest's cancel of them becomes a
     request that the warehouse confirms or refuses.
     """
-    return _change(
+    return decide(
         ctx,
         order_number,
-        lambda order, now: open_package(order, package_id, warehouse, units, now),
+        lambda order, now: (open_package(order, package_id, warehouse, units, now), None),
+        command="start_processing",
+        idempotency_key=idempotency_key,
+        package=package_id,
+        warehouse=warehouse,
+        units=dict(units),
     )
 
 
@@ -104,17 +88,33 @@ def ship(
     package_id: str,
     carrier: str,
     tracking_number: str,
+    *,
+    idempotency_key: str | None = None,
 ) -> Order:
     """Ship a package in processing. When it is the order's last, the tracking mail with
     every package goes into the outbox in the same transaction."""
-    return _change(
+    return decide(
         ctx,
         order_number,
-        lambda order, now: ship_package(order, package_id, carrier, tracking_number, now),
-        _tracking_mail(ctx),
+        lambda order, now: (ship_package(order, package_id, carrier, tracking_number, now), None),
+        command="ship",
+        idempotency_key=idempotency_key,
+        after=_tracking_mail(ctx),
+        package=package_id,
+        carrier=carrier,
+        tracking_number=tracking_number,
     )
 
 
-def mark_delivered(ctx: ServiceContext, order_number: str, package_id: str) -> Order:
+def mark_delivered(
+    ctx: ServiceContext, order_number: str, package_id: str, *, idempotency_key: str | None = None
+) -> Order:
     """Record the carrier's delivery of a shipped package."""
-    return _change(ctx, order_number, lambda order, now: deliver_package(order, package_id, now))
+    return decide(
+        ctx,
+        order_number,
+        lambda order, now: (deliver_package(order, package_id, now), None),
+        command="mark_delivered",
+        idempotency_key=idempotency_key,
+        package=package_id,
+    )
