@@ -68,6 +68,7 @@ from orderstatus_core.model.views import (
     MaskedAddress,
     OrderView,
     PackageView,
+    RequestView,
     TimelineEntry,
 )
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager, hookimpl
@@ -204,6 +205,7 @@ __all__ = [
     "Refund",
     "RefundDue",
     "RelayReport",
+    "RequestView",
     "Resolution",
     "SchemaVersionError",
     "SearchCursor",

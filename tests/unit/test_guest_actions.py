@@ -450,3 +450,39 @@ class TestStorePolicies:
         order = make_order()
         assert desk.context.cancel_allowed(order, order.placed_at + timedelta(days=365))
         assert desk.context.change_allowed(order, SpeedChange("overnight"))
+
+
+class TestTheGuestsView:
+    """Requests, reports and refunds appear in the order view and its timeline."""
+
+    def test_requests_and_refunds_are_shown_in_time_order(self, ctx: ServiceContext) -> None:
+        """A cancel request, its confirmation and the refund reach the timeline in order."""
+        from orderstatus_core import OrderFound
+        from orderstatus_core.services import find_order
+
+        clock = ctx.clock
+        assert isinstance(clock, FixedClock)
+        start_processing(ctx, NUMBER, "P1", "Columbus, OH", {1: 3})
+        clock.advance(timedelta(minutes=5))
+        cancel_order(ctx, NUMBER, {1: 1}, client="c", guest_pass=_pass(ctx))
+        clock.advance(timedelta(minutes=5))
+        confirm_cancel(ctx, NUMBER, "C1")
+        found = find_order(ctx, JANE, NUMBER, client="c")
+        assert isinstance(found, OrderFound)
+        kinds = [entry.kind for entry in found.view.timeline]
+        assert kinds[-3:] == ["cancel_requested", "cancel_confirmed", "refund"]
+        (request,) = found.view.requests
+        assert (request.kind, request.state) == ("cancel", "confirmed")
+        assert found.view.refunded is not None
+
+    def test_an_address_change_shows_only_its_city(self, ctx: ServiceContext) -> None:
+        """The view of a change request masks the new address like the order's own."""
+        from orderstatus_core import OrderFound
+        from orderstatus_core.services import find_order
+
+        new = address(name="Jane Q. Doe", line1="1 Secret Lane", city="Shelbyville")
+        request_order_change(ctx, NUMBER, AddressChange(new), client="c", guest_pass=_pass(ctx))
+        found = find_order(ctx, JANE, NUMBER, client="c")
+        assert isinstance(found, OrderFound)
+        assert "Secret" not in repr(found.view)
+        assert found.view.requests[0].summary == "Ship to another address in Shelbyville"

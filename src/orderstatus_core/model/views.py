@@ -17,6 +17,7 @@ __all__ = [
     "MaskedAddress",
     "OrderView",
     "PackageView",
+    "RequestView",
     "TimelineEntry",
 ]
 
@@ -76,6 +77,23 @@ class TimelineEntry:
 
 
 @attrs.frozen
+class RequestView:
+    """A cancel request, change request or problem report, as the guest sees it."""
+
+    kind: str
+    """``cancel``, ``change`` or ``problem``."""
+    request_id: str
+    state: str
+    """The request's state: ``requested``, ``confirmed``, ``applied``, ``open`` ..."""
+    requested_at: datetime
+    summary: str
+    """What was asked, in words (an address shows only its city)."""
+    decided_at: datetime | None = None
+    note: str | None = None
+    """The store's reason, for a refusal or decline."""
+
+
+@attrs.frozen
 class OrderView:
     """An order as shown on the Order Status page, personal data masked."""
 
@@ -93,3 +111,7 @@ class OrderView:
     tax: Money
     total: Money
     timeline: tuple[TimelineEntry, ...]
+    #: Cancel requests, change requests and problem reports, oldest first.
+    requests: tuple[RequestView, ...] = ()
+    #: Everything refunded so far (``None`` when nothing was).
+    refunded: Money | None = None

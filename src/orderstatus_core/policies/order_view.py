@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from orderstatus_core.model import Order
-from orderstatus_core.model.views import LineView, OrderView, PackageView, TimelineEntry
+from orderstatus_core.model import Money, Order
+from orderstatus_core.model.requests import (
+    AddressChange,
+    Change,
+    LineRemoval,
+    QuantityChange,
+    SpeedChange,
+)
+from orderstatus_core.model.views import (
+    LineView,
+    OrderView,
+    PackageView,
+    RequestView,
+    TimelineEntry,
+)
 from orderstatus_core.policies.masking import mask_address, mask_email, mask_phone
 
 __all__ = ["TrackingUrl", "masked_order_view"]
@@ -14,7 +27,7 @@ __all__ = ["TrackingUrl", "masked_order_view"]
 TrackingUrl = Callable[[str, str], "str | None"]
 
 
-def _timeline(order: Order) -> tuple[TimelineEntry, ...]:
+def _timeline(order: Order, requests: Sequence[RequestView]) -> tuple[TimelineEntry, ...]:
     entries = [TimelineEntry(order.placed_at, "placed", f"Order {order.number} placed")]
     for package in order.packages:
         via = f" by {package.carrier}" if package.carrier else ""
@@ -40,12 +53,87 @@ def _timeline(order: Order) -> tuple[TimelineEntry, ...]:
                     package.delivered_at, "delivered", f"Package {package.package_id} delivered"
                 )
             )
+    for request in requests:
+        entries.append(
+            TimelineEntry(request.requested_at, f"{request.kind}_requested", request.summary)
+        )
+        if request.decided_at is not None:
+            entries.append(
+                TimelineEntry(
+                    request.decided_at,
+                    f"{request.kind}_{request.state}",
+                    f"{request.request_id} {request.state.replace('_', ' ')}",
+                )
+            )
+    for refund in order.refunds:
+        entries.append(TimelineEntry(refund.at, "refund", f"Refund of {refund.total} due"))
     # Stable sort: events at the same instant keep their natural order (placed first).
     return tuple(sorted(entries, key=lambda entry: entry.at))
 
 
+def _part(order: Order, line_no: int) -> str:
+    return order.line(line_no).part_number.display
+
+
+def _change_summary(order: Order, change: Change) -> str:
+    if isinstance(change, AddressChange):
+        return f"Ship to another address in {change.address.city}"
+    if isinstance(change, SpeedChange):
+        return f"Ship {change.speed.value}"
+    if isinstance(change, QuantityChange):
+        return f"Line {change.line_no} ({_part(order, change.line_no)}): {change.quantity} unit(s)"
+    if isinstance(change, LineRemoval):
+        return f"Remove line {change.line_no} ({_part(order, change.line_no)})"
+    return f"Line {change.line_no}: {_part(order, change.line_no)} → {change.part_number}"
+
+
+def _requests(order: Order) -> list[RequestView]:
+    views = [
+        RequestView(
+            kind="cancel",
+            request_id=r.request_id,
+            state=r.state.value,
+            requested_at=r.requested_at,
+            summary=(
+                f"Cancel {r.quantity} × {_part(order, r.line_no)} (line {r.line_no}) "
+                f"in package {r.package_id}"
+            ),
+            decided_at=r.decided_at,
+            note=r.note,
+        )
+        for r in order.cancel_requests
+    ]
+    views += [
+        RequestView(
+            kind="change",
+            request_id=r.request_id,
+            state=r.state.value,
+            requested_at=r.requested_at,
+            summary=_change_summary(order, r.change),
+            decided_at=r.applied_at or r.decided_at,
+            note=r.note,
+        )
+        for r in order.change_requests
+    ]
+    views += [
+        RequestView(
+            kind="problem",
+            request_id=r.report_id,
+            state=r.state.value,
+            requested_at=r.reported_at,
+            summary=r.kind.value.replace("_", " ").capitalize()
+            + "".join(f", {u.quantity} × line {u.line_no}" for u in r.units),
+            decided_at=r.resolved_at,
+            note=r.note,
+        )
+        for r in order.problem_reports
+    ]
+    return sorted(views, key=lambda view: view.requested_at)
+
+
 def masked_order_view(order: Order, tracking_url: TrackingUrl) -> OrderView:
     """The order as an unverified guest sees it: address, phone and email masked."""
+    requests = tuple(_requests(order))
     lines = tuple(
         LineView(
             line_no=line.line_no,
@@ -93,5 +181,9 @@ def masked_order_view(order: Order, tracking_url: TrackingUrl) -> OrderView:
         shipping=order.shipping,
         tax=order.tax,
         total=order.total,
-        timeline=_timeline(order),
+        timeline=_timeline(order, requests),
+        requests=requests,
+        refunded=Money.total((r.total for r in order.refunds), order.currency)
+        if order.refunds
+        else None,
     )
