@@ -19,11 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -33,19 +34,29 @@ from urllib.parse import quote
 
 from orderstatus_core.app import OrderStatus
 from orderstatus_core.errors import (
+    GuestAccessError,
     ImportRecordError,
     InvalidUrlError,
     OrderStatusError,
     UnknownAdapterError,
 )
 from orderstatus_core.identifiers import parse_email
+from orderstatus_core.model import Order
 from orderstatus_core.model.order import LineLedger
+from orderstatus_core.model.requests import ProblemKind, Refund, Resolution, SpeedChange
 from orderstatus_core.model.views import OrderView, PackageView
+from orderstatus_core.plugins import hookimpl
+from orderstatus_core.policies.cancellation import LineCancellation
+from orderstatus_core.ports import DomainEvent, RefundDue
 from orderstatus_core.sample import DEMO_EMAIL, DEMO_PHONE, demo_orders, generate_orders
 from orderstatus_core.services import (
+    CancelAnswer,
+    ChangeAnswer,
     FindOrderResult,
+    GuestPassGranted,
     OrderFound,
     OrderNotFound,
+    ProblemAnswer,
     SearchPage,
     TryLater,
     read_json_lines,
@@ -214,10 +225,10 @@ def _error(command: str, message: str) -> None:
 # --- opening the store ------------------------------------------------------------------
 
 
-def _open(storage: str, mail: str) -> OrderStatus:
+def _open(storage: str, mail: str, plugins: Sequence[object] = ()) -> OrderStatus:
     """Open the store; a malformed or unknown URL is a usage error."""
     try:
-        return OrderStatus.open(storage, mail)
+        return OrderStatus.open(storage, mail, plugins=plugins)
     except UnknownAdapterError as error:
         raise UsageError(str(error)) from None
     except InvalidUrlError as error:
@@ -235,6 +246,12 @@ _DEMO_ORDER_BY_EMAIL = "301442518"
 _DEMO_ORDER_BY_PHONE = "301977206"
 _DEMO_OTHER_SHOPPERS_ORDER = "301820664"
 _DEMO_UNKNOWN_ORDER = "399999999"
+#: Jane's oil-change order of this morning: the guest pass and the cancel.
+_DEMO_ORDER_TO_CANCEL = "302105733"
+#: Jane's order of an hour ago (added by the demo): the change request.
+_DEMO_ORDER_TO_CHANGE = "302117468"
+#: Jane's delivered brake order: the problem report.
+_DEMO_ORDER_WITH_PROBLEM = "301442518"
 _DEMO_BACKGROUND_ORDERS = 240
 _DEMO_BACKGROUND_SHOPPERS = 60
 
@@ -263,9 +280,55 @@ def _reset_demo_folder(folder: Path) -> tuple[Path, Path]:
     return database, mail
 
 
+def _order_to_change(now: datetime) -> dict[str, Any]:
+    """Jane's order of an hour ago that no warehouse has touched: the change request's."""
+    placed = (now - timedelta(hours=1)).astimezone(UTC).replace(microsecond=0)
+    cooling = ["Cooling System"]
+    return {
+        "number": _DEMO_ORDER_TO_CHANGE,
+        "placed_at": placed.isoformat().replace("+00:00", "Z"),
+        "email": DEMO_EMAIL,
+        "phone": "+14152739164",
+        "shipping_address": {
+            "name": "Jane Doe",
+            "line1": "1187 Valencia St",
+            "line2": "Apt 3",
+            "city": "San Francisco",
+            "region": "CA",
+            "postal_code": "94110",
+            "country": "US",
+        },
+        "currency": "USD",
+        "lines": [
+            {
+                "line_no": 1,
+                "part_number": "TH-3320",
+                "brand": "Stant",
+                "category": [*cooling, "Thermostat"],
+                "description": "OE Type Thermostat; 195 F",
+                "quantity": 1,
+                "unit_price": "14.29 USD",
+                "core_charge": "0.00 USD",
+            },
+            {
+                "line_no": 2,
+                "part_number": "RH71811",
+                "brand": "Gates",
+                "category": [*cooling, "Radiator Hose"],
+                "description": "Molded Coolant Hose; Upper",
+                "quantity": 1,
+                "unit_price": "22.49 USD",
+                "core_charge": "0.00 USD",
+            },
+        ],
+        "shipping": "9.99 USD",
+        "tax": "3.03 USD",
+    }
+
+
 def _demo_records(now: datetime) -> list[dict[str, Any]]:
     """The hand-written cast first, then generated orders of other shoppers."""
-    records = demo_orders(now)
+    records = [*demo_orders(now), _order_to_change(now)]
     taken = {record["number"] for record in records}
     for record in generate_orders(
         _DEMO_BACKGROUND_ORDERS, _DEMO_BACKGROUND_SHOPPERS, seed=2026, until=now
@@ -275,16 +338,312 @@ def _demo_records(now: datetime) -> list[dict[str, Any]]:
     return records
 
 
-def _mail_summary(path: Path) -> list[str]:
+def _read_mail(path: Path) -> tuple[str, str, str]:
+    """A mail file's ``To``, ``Subject`` and plain-text body."""
     message = message_from_bytes(path.read_bytes(), policy=default_policy)
-    rows = [f"  To: {message['To']}", f"  Subject: {message['Subject']}"]
+    text = ""
     if isinstance(message, EmailMessage):
         body = message.get_body(preferencelist=("plain",))
         if body is not None and isinstance(body, EmailMessage):
             text = body.get_content()
-            rows.append("  " + "-" * 40)
-            rows.extend(f"  | {row}".rstrip() for row in text.splitlines()[:9])
+    return str(message["To"]), str(message["Subject"]), text
+
+
+def _mail_summary(path: Path) -> list[str]:
+    to, subject, text = _read_mail(path)
+    rows = [f"  To: {to}", f"  Subject: {subject}"]
+    if text:
+        rows.append("  " + "-" * 40)
+        rows.extend(f"  | {row}".rstrip() for row in text.splitlines()[:9])
     return rows
+
+
+def _mail_files(folder: Path) -> set[Path]:
+    return set(folder.glob("*.eml")) if folder.is_dir() else set()
+
+
+# The line of a guest-pass mail (English) that carries the code.
+_MAILED_CODE = re.compile(r"^Your code: (\d{6})\r?$", re.MULTILINE)
+
+
+class _DemoFailed(OrderStatusError):
+    """A step of the demo did not answer what the walkthrough expects (a bug to report)."""
+
+
+class _PaymentSystem:
+    """The demo's stand-in for a store's payment service: an ``orderstatus_domain_event``
+    plugin that records each refund the outbox relay hands it, once per event id (the
+    relay delivers at least once)."""
+
+    def __init__(self) -> None:
+        self.received: dict[str, RefundDue] = {}
+
+    @hookimpl
+    def orderstatus_domain_event(self, event_id: str, event: DomainEvent) -> None:
+        """Record the event; a repeat of an id already seen is dropped."""
+        self.received.setdefault(event_id, event)
+
+
+def _refund_text(refund: Refund) -> str:
+    return (
+        f"{refund.refund_id} ({refund.reason.replace('_', ' ')}): parts {refund.parts}"
+        f" · cores {refund.cores} · shipping {refund.shipping} · tax {refund.tax}"
+        f" · total {refund.total}"
+    )
+
+
+def _cancel_line_text(line: LineCancellation) -> str:
+    done = []
+    if line.cancelled:
+        done.append(f"cancelled {line.cancelled}")
+    if line.requested:
+        done.append(f"cancel requested {line.requested}")
+    if line.refused:
+        done.append(f"refused {line.refused}")
+    return f"    line {line.line_no}: {', '.join(done)}  [code {line.code}]"
+
+
+def _ledger_rows(order: Order) -> list[str]:
+    return [
+        f"    {line.line_no}. {line.part_number.display}"
+        f"  {_ledger_text(order.ledger(line.line_no))}"
+        for line in order.lines
+    ]
+
+
+def _staff_read(desk: OrderStatus, order_number: str) -> Order:
+    """The whole order, as a staff screen reads it (guests only ever see the masked view)."""
+    with desk.context.storage.unit_of_work() as uow:
+        order = uow.orders.get(order_number)
+    if order is None:
+        raise _DemoFailed(f"order {order_number} is missing")
+    return order
+
+
+class _GuestActions:
+    """Sections 7 to 12 of the demo: Jane acts on her orders with guest passes, the
+    warehouse and customer service decide, and the refunds reach the payment system."""
+
+    def __init__(
+        self,
+        desk: OrderStatus,
+        say: Callable[..., None],
+        section: Callable[[int, str, str], None],
+        mail_folder: Path,
+        payments: _PaymentSystem,
+        client: str,
+    ) -> None:
+        self.desk = desk
+        self.say = say
+        self.section = section
+        self.mail_folder = mail_folder
+        self.payments = payments
+        self.client = client
+
+    def relay(self) -> set[Path]:
+        """Run the outbox relay once and say what it delivered; the mail files it wrote."""
+        before_mail = _mail_files(self.mail_folder)
+        before_events = len(self.payments.received)
+        report = self.desk.relay_outbox()
+        written = _mail_files(self.mail_folder) - before_mail
+        events = len(self.payments.received) - before_events
+        detail = ""
+        if events:
+            detail = f": {len(written)} mail, {events} refund event(s) for the payment system"
+        self.say(f"  Outbox relay: {report.sent} sent, {report.failed} failed{detail}")
+        return written
+
+    def guest_pass(self, order_number: str, *, detailed: bool) -> GuestPassGranted:
+        """Ask for a pass as Jane, read the code from the mail the relay wrote, type it back."""
+        desk, say = self.desk, self.say
+        typed_email = DEMO_EMAIL.lower()
+        if detailed:
+            say(f"  > email {typed_email!r}, order number {order_number}: send me a code")
+        else:
+            say(f"  > a guest pass for order {order_number}, the same way as in section 7")
+        answer = desk.request_guest_pass(typed_email, order_number, client=self.client)
+        if detailed:
+            say(f"  {answer.message}")
+        found: tuple[Path, str, str] | None = None
+        for path in sorted(self.relay()):
+            to, subject, text = _read_mail(path)
+            mailed = _MAILED_CODE.search(text)
+            if subject.endswith(order_number) and mailed is not None:
+                found = (path, to, mailed[1])
+        if found is None:
+            raise _DemoFailed(f"no code mail for order {order_number} in {self.mail_folder}")
+        path, to, code = found
+        if detailed:
+            say(
+                f"  Mail written to {path}",
+                f"  To: {to}",
+                f"  Subject: Your code for order {order_number}",
+            )
+            say(f"  > code {code}, typed back from the mail")
+        granted = desk.verify_guest_code(order_number, code, client=self.client)
+        if not isinstance(granted, GuestPassGranted):
+            raise _DemoFailed(f"the mailed code for {order_number} was refused: {granted}")
+        expiry = _when(granted.expires_at)
+        say(f"  Guest pass for order {granted.order_number}, valid until {expiry}")
+        if detailed:
+            say("  (the storefront keeps the pass's token in a cookie; it is never printed)")
+        else:
+            say(f"  (code mailed to {to} in {path.name} and typed back)")
+        return granted
+
+    def run(self) -> None:
+        """Every section, in order."""
+        token = self.pass_section()
+        request_id = self.cancel_section(token)
+        self.confirm_section(request_id)
+        self.change_section()
+        self.problem_section()
+        self.refunds_section()
+
+    def pass_section(self) -> str:
+        self.section(
+            7,
+            "A guest pass",
+            "To act on an order, she proves she reads its mail: a code sent to the stored address.",
+        )
+        return self.guest_pass(_DEMO_ORDER_TO_CANCEL, detailed=True).token
+
+    def cancel_section(self, token: str) -> str:
+        desk, say, number = self.desk, self.say, _DEMO_ORDER_TO_CANCEL
+        self.section(
+            8,
+            "Cancel with the guest pass",
+            "Units not yet in processing go at once; units in a package become a request.",
+        )
+        package_id = f"{number}-1"
+        desk.warehouse.start_processing(number, package_id, "Reno, NV", {2: 1})
+        say(
+            f"  Meanwhile the warehouse opened package {package_id} at Reno, NV with line 2 ×1:"
+            " the air filter is in processing."
+        )
+        wanted = {1: 1, 2: 1}
+        say(f"  > cancel line 1 ×1 and line 2 ×1 of order {number}, with the email alone")
+        try:
+            desk.cancel_order(number, wanted, client=self.client, identifier=DEMO_EMAIL)
+        except GuestAccessError as refused:
+            say(f"  Refused: {refused}")
+        else:
+            raise _DemoFailed("a cancel without a guest pass went through")
+        say("  > the same cancel, with the guest pass")
+        answer = desk.cancel_order(number, wanted, client=self.client, guest_pass=token)
+        if not isinstance(answer, CancelAnswer):
+            raise _DemoFailed(f"the cancel was not answered: {answer}")
+        say(*(_cancel_line_text(line) for line in answer.lines))
+        if answer.refund is not None:
+            say(f"  Refund due now: {_refund_text(answer.refund)}")
+        order = _staff_read(desk, number)
+        open_requests = [r for r in order.cancel_requests if r.open]
+        if not open_requests:
+            raise _DemoFailed(f"order {number} has no open cancel request")
+        request = open_requests[0]
+        say(
+            f"  Cancel request {request.request_id}: line {request.line_no} ×{request.quantity}"
+            f" in package {request.package_id}, {request.state.value}; the warehouse decides.",
+            *_ledger_rows(order),
+        )
+        return request.request_id
+
+    def confirm_section(self, request_id: str) -> None:
+        desk, say, number = self.desk, self.say, _DEMO_ORDER_TO_CANCEL
+        self.section(
+            9,
+            "The warehouse confirms the cancel request",
+            "It takes the units out of the package: now they are cancelled and refunded.",
+        )
+        say(f"  > desk.warehouse.confirm_cancel({number!r}, {request_id!r})")
+        before = {r.refund_id for r in _staff_read(desk, number).refunds}
+        order = desk.warehouse.confirm_cancel(number, request_id)
+        (request,) = [r for r in order.cancel_requests if r.request_id == request_id]
+        say(f"  {request_id}: {request.state.value}; order {number} is now {order.status.value}")
+        say(*_ledger_rows(order))
+        for refund in order.refunds:
+            if refund.refund_id not in before:
+                say(f"  Refund due: {_refund_text(refund)}")
+
+    def change_section(self) -> None:
+        desk, say, number = self.desk, self.say, _DEMO_ORDER_TO_CHANGE
+        self.section(
+            10,
+            "A change request, approved by customer service",
+            "Before the warehouse starts; staff decide, unless a store policy approves at once.",
+        )
+        token = self.guest_pass(number, detailed=False).token
+        say(f"  > ship order {number} expedited instead of standard")
+        answer = desk.request_change(
+            number, SpeedChange("expedited"), client=self.client, guest_pass=token
+        )
+        if not isinstance(answer, ChangeAnswer):
+            raise _DemoFailed(f"the change request was not answered: {answer}")
+        request = answer.request
+        say(
+            f"  Change request {request.request_id} (shipping speed → expedited):"
+            f" {request.state.value}"
+        )
+        say(f"  > desk.customer_service.approve_change({number!r}, {request.request_id!r})")
+        order = desk.customer_service.approve_change(number, request.request_id)
+        (decided,) = [r for r in order.change_requests if r.request_id == request.request_id]
+        say(
+            f"  {decided.request_id}: {decided.state.value}; order {number} now ships "
+            f"{order.shipping_speed.value}"
+        )
+
+    def problem_section(self) -> None:
+        desk, say, number = self.desk, self.say, _DEMO_ORDER_WITH_PROBLEM
+        self.section(
+            11,
+            "A problem report, resolved with a refund",
+            "Resolved by refund, replacement, reship or carrier claim, or rejected.",
+        )
+        token = self.guest_pass(number, detailed=False).token
+        text = "One of the two rotors arrived cracked."
+        say(f"  > report on order {number}: damaged in transit, line 2 ×1, {text!r}")
+        answer = desk.report_problem(
+            number,
+            ProblemKind.DAMAGED_IN_TRANSIT,
+            {2: 1},
+            text,
+            client=self.client,
+            guest_pass=token,
+        )
+        if not isinstance(answer, ProblemAnswer):
+            raise _DemoFailed(f"the problem report was not answered: {answer}")
+        report = answer.report
+        say(
+            f"  Report {report.report_id} ({report.kind.value.replace('_', ' ')}):"
+            f" {report.state.value} since {_when(report.reported_at)}"
+        )
+        say(
+            f"  > desk.customer_service.resolve_problem({number!r}, {report.report_id!r}, 'refund')"
+        )
+        order = desk.customer_service.resolve_problem(number, report.report_id, Resolution.REFUND)
+        (resolved,) = [r for r in order.problem_reports if r.report_id == report.report_id]
+        resolution = resolved.resolution.value if resolved.resolution else "-"
+        say(f"  {resolved.report_id}: {resolved.state.value} ({resolution})")
+        for refund in order.refunds:
+            if refund.source_id == report.report_id:
+                say(f"  Refund due: {_refund_text(refund)}")
+
+    def refunds_section(self) -> None:
+        say = self.say
+        self.section(
+            12,
+            "Refunds for the payment system",
+            "Queued with each change; the relay hands them to an orderstatus_domain_event plugin.",
+        )
+        self.relay()
+        received = self.payments.received
+        say(f"  The payment system received {len(received)} refund events:")
+        for event_id, event in received.items():
+            refund = event.refund
+            say(
+                f"    {event_id}  order {event.order_number}  {refund.refund_id}"
+                f" {refund.reason.replace('_', ' ')}  {refund.total}"
+            )
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -297,7 +656,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     mail_url = _file_url("mailbox", mail_folder)
     now = datetime.now(UTC)
     records = _demo_records(now)
-    cast = len(demo_orders(now))
+    cast = len(demo_orders(now)) + 1
     client = "demo-terminal"
 
     def say(*rows: str) -> None:
@@ -307,7 +666,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     def section(number: int, title: str, explanation: str) -> None:
         say("", style.heading(f"{number}. {title}"), style.dim(f"   {explanation}"))
 
-    with _open(storage_url, mail_url) as desk:
+    payments = _PaymentSystem()
+    with _open(storage_url, mail_url, plugins=[payments]) as desk:
         version = desk.migrate()
         report = desk.import_orders(json.dumps(record) for record in records)
         say(
@@ -382,6 +742,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         )
         say("  > category 'Brake & Wheel Hub'")
         say(*_search_lines(desk.search_orders(verified, category="Brake & Wheel Hub"), style))
+
+        _GuestActions(desk, say, section, mail_folder, payments, client).run()
 
     elapsed = time.perf_counter() - started
     say(
@@ -610,7 +972,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="create a demo database and walk through the Order Status page",
         description="Create (or recreate) DIR/orders.db with sample orders, then show "
-        "find-order, Order Look-Up and search at work. Mail goes to DIR/mail/.",
+        "find-order, Order Look-Up and search at work, and a guest acting on her orders: a "
+        "guest pass, a cancel, a change request and a problem report, the staff decisions "
+        "and the refunds for the payment system. Mail goes to DIR/mail/.",
     )
     demo.add_argument(
         "--dir",
