@@ -271,6 +271,16 @@ class Outbox(Protocol):
         before ``now``, oldest ``created_at`` first."""
         ...
 
+    def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
+        """Take up to ``limit`` due messages (as :meth:`due` orders them) for one relay
+        worker: each is due again only at ``lease_until``, so that workers running at once
+        never take the same message. Needs a write unit; the lease holds once committed.
+
+        A worker that delivers marks each message sent or failed; one that dies leaves its
+        messages to be taken again when the lease ends (at-least-once delivery).
+        """
+        ...
+
     def mark_sent(self, message_id: str, at: datetime) -> None:
         """Record delivery; the message is never due again."""
         ...

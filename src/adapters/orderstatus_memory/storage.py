@@ -147,6 +147,15 @@ class _Outbox:
         ready.sort(key=lambda m: (m.created_at, m.message_id))
         return ready[:limit]
 
+    def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
+        self._unit.check_writable()
+        claimed = []
+        for message in self.due(now, limit):
+            leased = attrs.evolve(message, next_attempt_at=lease_until)
+            self._unit.work.outbox[message.message_id] = leased
+            claimed.append(leased)
+        return claimed
+
     def mark_sent(self, message_id: str, at: datetime) -> None:
         self._unit.check_writable()
         if message_id in self._unit.work.outbox:

@@ -33,6 +33,8 @@ from types import TracebackType
 from typing import Any, Final, Self
 from urllib.parse import parse_qs, unquote
 
+import attrs
+
 from orderstatus_core import (
     AdapterError,
     AdapterRegistry,
@@ -219,6 +221,10 @@ FROM outbox
 WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
 ORDER BY created_at, message_id
 LIMIT ?"""
+
+_LEASE_MESSAGE: Final = (
+    "UPDATE outbox SET next_attempt_at = ? WHERE message_id = ? AND sent_at IS NULL"
+)
 
 _MARK_SENT: Final = "UPDATE outbox SET sent_at = ? WHERE message_id = ?"
 
@@ -804,6 +810,22 @@ class _Outbox:
         except sqlite3.Error as error:
             raise _translate(error, "reading due outbox messages") from error
         return [_message(row) for row in rows]
+
+    def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
+        """Take due messages for one relay worker until ``lease_until``.
+
+        The write unit holds SQLite's write lock (``BEGIN IMMEDIATE``) from its start, so no
+        other worker can read the same due rows before this one's lease is committed.
+        """
+        self._unit._writing()
+        due = self.due(now, limit)
+        lease = _micros(utc(lease_until))
+        connection = self._unit._writing()
+        try:
+            connection.executemany(_LEASE_MESSAGE, [(lease, message.message_id) for message in due])
+        except sqlite3.Error as error:
+            raise _translate(error, "leasing outbox messages") from error
+        return [attrs.evolve(message, next_attempt_at=utc(lease_until)) for message in due]
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
         """Record delivery; the message is never due again. Unknown ids are ignored."""

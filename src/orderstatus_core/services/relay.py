@@ -9,8 +9,10 @@ from orderstatus_core.ports import OutboxMessage, RefundDue
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import RelayReport
 
-__all__ = ["relay_outbox", "retry_delay"]
+__all__ = ["LEASE", "relay_outbox", "retry_delay"]
 
+#: How long a relay worker holds the messages it took before another may take them.
+LEASE = timedelta(minutes=5)
 _FIRST_RETRY = timedelta(minutes=1)
 _LAST_RETRY = timedelta(hours=6)
 _MAX_ERROR_TEXT = 500
@@ -39,8 +41,12 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
     failure keeps the message pending with a later retry time (SECURITY A3).
     """
     now = ctx.clock.now()
-    with ctx.storage.unit_of_work() as uow:
-        due = list(uow.outbox.due(now, limit))
+    # Take the batch under a lease, in its own small transaction: relays running at once
+    # on several servers never send the same message, and a relay that dies mid-batch
+    # leaves its messages to the next one when the lease ends.
+    with ctx.storage.unit_of_work(write=True) as uow:
+        due = list(uow.outbox.claim(now, limit, now + LEASE))
+        uow.commit()
     failed = 0
     sent: list[str] = []
     for message in due:

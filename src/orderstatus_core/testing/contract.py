@@ -1075,6 +1075,49 @@ class StorageContract:
         assert [m.message_id for m in _due(storage, T0 + timedelta(days=365))] == ["M2"]
         assert _pending(storage) == 1
 
+    def test_a_claimed_message_is_not_due_again_until_its_lease_ends(
+        self, storage: Storage
+    ) -> None:
+        """``claim`` takes due messages oldest first and leases them to one relay worker."""
+        _queue(storage, _message("M1"), _message("M2"), _message("M3"))
+        lease = T0 + timedelta(minutes=5)
+        later = T0 + timedelta(days=365)
+        with storage.unit_of_work(write=True) as uow:
+            claimed = [m.message_id for m in uow.outbox.claim(later, 2, lease)]
+            uow.commit()
+        assert len(claimed) == 2
+        assert [m.message_id for m in _due(storage, lease - timedelta(seconds=1))] == sorted(
+            {"M1", "M2", "M3"} - set(claimed)
+        )
+        assert {m.message_id for m in _due(storage, lease)} == {"M1", "M2", "M3"}
+
+    def test_workers_claiming_one_after_another_never_share_a_message(
+        self, storage: Storage
+    ) -> None:
+        """Two claims in turn take disjoint batches until nothing is left."""
+        _queue(storage, *(_message(f"W{i}") for i in range(5)))
+        later = T0 + timedelta(days=365)
+        taken: list[str] = []
+        for _worker in range(4):
+            with storage.unit_of_work(write=True) as uow:
+                taken += [m.message_id for m in uow.outbox.claim(later, 2, _END_OF_TIME)]
+                uow.commit()
+        assert sorted(taken) == [f"W{i}" for i in range(5)]
+
+    def test_an_uncommitted_claim_leases_nothing(self, storage: Storage) -> None:
+        """A claim rolled back with its unit leaves the messages due."""
+        _queue(storage, _message("M1"))
+        later = T0 + timedelta(days=365)
+        with storage.unit_of_work(write=True) as uow:
+            assert len(uow.outbox.claim(later, 10, _END_OF_TIME)) == 1
+        assert [m.message_id for m in _due(storage, later)] == ["M1"]
+
+    def test_a_read_only_unit_refuses_claim(self, storage: Storage) -> None:
+        """Leasing writes: a read-only unit refuses it."""
+        _queue(storage, _message("M1"))
+        with storage.unit_of_work() as uow, pytest.raises(AdapterError):
+            uow.outbox.claim(T0 + timedelta(days=1), 10, _END_OF_TIME)
+
     def test_a_failed_attempt_is_counted_and_retried_at_the_given_time(
         self, storage: Storage
     ) -> None:
