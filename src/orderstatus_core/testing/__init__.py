@@ -8,6 +8,8 @@ Install with the ``testing`` extra (``pip install orderstatus-core[testing]``).
 * :mod:`orderstatus_core.testing.contract`: the conformance suites an adapter's tests
   subclass: :class:`StorageContract`, :class:`RateLimiterContract`,
   :class:`MailerContract`.
+* :mod:`orderstatus_core.testing.lifecycle`: :class:`LifecycleMachine`, a Hypothesis state
+  machine over the order lifecycle that ``StorageContract`` runs against every adapter.
 * :mod:`orderstatus_core.testing.pytest_plugin`: fixtures and Hypothesis profiles.
 
 The names below are imported on first use, so that loading the pytest plugin (which
@@ -32,11 +34,13 @@ if TYPE_CHECKING:
         RecordingMailer,
         fake_context,
     )
+    from orderstatus_core.testing.lifecycle import LifecycleMachine
 
 __all__ = [
     "CountingRateLimiter",
     "FailingMailer",
     "FixedClock",
+    "LifecycleMachine",
     "MailerContract",
     "RateLimiterContract",
     "RecordingMailer",
@@ -50,6 +54,7 @@ _HOME = {
     "FixedClock": "fakes",
     "RecordingMailer": "fakes",
     "fake_context": "fakes",
+    "LifecycleMachine": "lifecycle",
     "MailerContract": "contract",
     "RateLimiterContract": "contract",
     "StorageContract": "contract",

@@ -44,7 +44,7 @@ from typing import ClassVar
 
 import attrs
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from hypothesis.strategies import DrawFn, SearchStrategy
 
 from orderstatus_core.errors import ActionRefusedError, ConflictError
@@ -337,25 +337,107 @@ def check_order(order: Order) -> None:
     )
 
 
+# --- what each step needs ---------------------------------------------------------------
+
+
+def _awaiting(order: Order) -> dict[int, int]:
+    return {ln.line_no: order.ledger(ln.line_no).awaiting for ln in order.lines}
+
+
+def _shipped_units(order: Order) -> dict[int, int]:
+    return {ln.line_no: order.ledger(ln.line_no).shipped for ln in order.lines}
+
+
+def _unshipped(order: Order) -> list[str]:
+    return [p.package_id for p in order.packages if p.shipped_at is None]
+
+
+def _shipped(order: Order) -> list[str]:
+    return [p.package_id for p in order.packages if p.shipped_at is not None]
+
+
+def _on_the_way(order: Order) -> list[str]:
+    return [p.package_id for p in order.packages if p.shipped_at and p.delivered_at is None]
+
+
+def _out_of_turn(order: Order) -> list[str]:
+    """Packages that cannot be delivered: not shipped, or delivered already."""
+    return [p.package_id for p in order.packages if p.shipped_at is None or p.delivered_at]
+
+
+def _open_cancels(order: Order) -> list[str]:
+    return [r.request_id for r in order.cancel_requests if r.open]
+
+
+def _changes_in(order: Order, *states: ChangeState) -> list[str]:
+    return [r.request_id for r in order.change_requests if r.state in states]
+
+
+def _open_reports(order: Order) -> list[str]:
+    return [r.report_id for r in order.problem_reports if r.state is ProblemState.OPEN]
+
+
+def _decided(order: Order) -> list[tuple[str, str]]:
+    """Every decided cancel request, change request and problem report, by kind and id."""
+    return [
+        *(("cancel", r.request_id) for r in order.cancel_requests if not r.open),
+        *(
+            ("change", r.request_id)
+            for r in order.change_requests
+            if r.state is not ChangeState.REQUESTED
+        ),
+        *(
+            ("problem", r.report_id)
+            for r in order.problem_reports
+            if r.state is not ProblemState.OPEN
+        ),
+    ]
+
+
+def _unapproved(order: Order) -> list[str]:
+    return _changes_in(order, ChangeState.REQUESTED, ChangeState.DECLINED, ChangeState.APPLIED)
+
+
+def _report_kinds(order: Order) -> list[ProblemKind]:
+    """The kinds of problem one could report now: some need shipped units or packages."""
+    kinds = [ProblemKind.OTHER]
+    if any(_shipped_units(order).values()):
+        kinds.extend(_ABOUT_RECEIVED_UNITS)
+    if _shipped(order):
+        kinds.extend(_ABOUT_A_PACKAGE)
+    return kinds
+
+
+def _some(need: Callable[[Order], object]) -> Callable[[LifecycleMachine], bool]:
+    """A precondition: some order has what ``need`` looks for."""
+    return lambda machine: any(need(order) for order in machine.orders.values())
+
+
+def _anything(_order: Order) -> bool:
+    return True
+
+
 # --- the machine ------------------------------------------------------------------------------
 
 
 class LifecycleMachine(RuleBasedStateMachine):
     """Order lifecycle steps on a storage under test and on the memory reference must agree.
 
-    Use :func:`lifecycle_of` to bind a storage, then ``run_state_machine_as_test``.
+    Up to three small orders are placed; each other rule picks an order it can act on (its
+    precondition says whether there is one) and draws its arguments from that order, so
+    that most steps are legal. Use :func:`lifecycle_of` to bind a storage, then
+    ``run_state_machine_as_test``.
     """
 
     #: The storage under test; :func:`lifecycle_of` sets it.
     storage: ClassVar[Storage]
 
-    numbers: Bundle[str] = Bundle("numbers")
-
     def __init__(self) -> None:
         super().__init__()
         self.reference = fake_context().storage
         self.prefix = f"L{next(_runs)}N"
-        self.placed: list[str] = []
+        #: Every placed order as both storages last read it back, by number.
+        self.orders: dict[str, Order] = {}
         #: The version each order must have: one more per saved step.
         self.versions: dict[str, int] = {}
         #: Each order as it was before its last saved step, for stale saves.
@@ -364,7 +446,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.serial = itertools.count(1)
 
     def __repr__(self) -> str:
-        return f"LifecycleMachine({self.storage.url!r})"
+        return f"{type(self).__name__}({self.storage.url!r})"
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -375,21 +457,23 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.now += _TICK
         return self.now
 
-    def _current(self, number: str) -> Order:
-        order = _read(self.reference, number)
-        assert order is not None, f"the reference lost order {number}"
-        return order
+    def _pick(self, data: st.DataObject, need: Callable[[Order], object]) -> Order:
+        """An order that has what ``need`` looks for (the precondition said there is one)."""
+        numbers = [number for number, order in self.orders.items() if need(order)]
+        return self.orders[data.draw(st.sampled_from(numbers), label="order")]
 
     def _agree(self, number: str) -> Order:
+        """Read ``number`` from both storages: equal, display forms too."""
         found = [_read(storage, number) for storage in self._both()]
         assert found[0] == found[1], f"{number}: the storage holds {found[0]!r}, not {found[1]!r}"
-        assert _display_forms(found[0]) == _display_forms(found[1])
-        assert found[1] is not None
+        assert _display_forms(found[0]) == _display_forms(found[1]), number
+        assert found[1] is not None, f"both storages lost order {number}"
+        self.orders[number] = found[1]
         return found[1]
 
-    def _step(self, number: str, step: Step) -> StepOutcome:
+    def _step(self, before: Order, step: Step) -> StepOutcome:
         """Take ``step`` on both storages; they must answer and store the same."""
-        before = self._current(number)
+        number = before.number
         outcomes = [_take_step(storage, number, step) for storage in self._both()]
         assert outcomes[0] == outcomes[1], f"the storage answered {outcomes[0]}, not {outcomes[1]}"
         outcome = outcomes[1]
@@ -401,90 +485,91 @@ class LifecycleMachine(RuleBasedStateMachine):
         assert after == (before if outcome.saved is None else outcome.saved)
         return outcome
 
-    def _legal(self, number: str, step: Step) -> Order:
-        outcome = self._step(number, step)
+    def _legal(self, before: Order, step: Step) -> Order:
+        outcome = self._step(before, step)
         assert outcome.saved is not None, f"a legal step was refused: {outcome.refused}"
         return outcome.saved
 
-    def _refused(self, number: str, step: Step, *codes: str) -> None:
-        outcome = self._step(number, step)
-        assert outcome.refused in codes, f"expected a refusal {codes}, got {outcome}"
+    def _refused(self, before: Order, step: Step, code: str) -> None:
+        outcome = self._step(before, step)
+        assert outcome.refused == code, f"expected the refusal {code!r}, got {outcome}"
 
     # --- placing orders ---------------------------------------------------------------
 
-    @precondition(lambda self: len(self.placed) < _MAX_ORDERS)
-    @rule(target=numbers, data=st.data())
-    def place(self, data: st.DataObject) -> str:
+    @precondition(lambda self: len(self.orders) < _MAX_ORDERS)
+    @rule(data=st.data())
+    def place(self, data: st.DataObject) -> None:
         """Place a new order: added and committed in both storages."""
-        number = f"{self.prefix}{len(self.placed)}"
-        order = data.draw(_new_orders(number), label="order")
+        number = f"{self.prefix}{len(self.orders)}"
+        order = data.draw(_new_orders(number), label="new order")
         for storage in self._both():
             with storage.unit_of_work(write=True) as uow:
                 uow.orders.add(order)
                 uow.commit()
-        self.placed.append(number)
         self.versions[number] = order.version
-        self._agree(number)
-        return number
+        assert self._agree(number) == order
 
     # --- the warehouse ----------------------------------------------------------------
 
-    @rule(number=numbers, data=st.data())
-    def open_a_package(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(lambda order: any(_awaiting(order).values())))
+    @rule(data=st.data())
+    def open_a_package(self, data: st.DataObject) -> None:
         """Start packing some awaiting units of one or more lines."""
-        order = self._current(number)
-        awaiting = {ln.line_no: order.ledger(ln.line_no).awaiting for ln in order.lines}
-        if not any(awaiting.values()):
-            return
-        units = data.draw(_some_units(awaiting))
+        order = self._pick(data, lambda order: any(_awaiting(order).values()))
+        units = data.draw(_some_units(_awaiting(order)), label="units")
         package_id = f"P{next(self.serial)}"
-        warehouse = data.draw(st.sampled_from(("Columbus, OH", "Reno, NV")))
+        warehouse = data.draw(st.sampled_from(("Columbus, OH", "Reno, NV")), label="warehouse")
         at = self._tick()
-        after = self._legal(number, lambda o: open_package(o, package_id, warehouse, units, at))
+        after = self._legal(order, lambda o: open_package(o, package_id, warehouse, units, at))
         assert {u.line_no: u.quantity for u in after.package(package_id).units} == units
 
-    @rule(number=numbers, data=st.data())
-    def ship_a_package(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_unshipped))
+    @rule(data=st.data())
+    def ship_a_package(self, data: st.DataObject) -> None:
         """Ship a package being packed; open cancel requests for it become shipped anyway."""
-        unshipped = [p.package_id for p in self._current(number).packages if p.shipped_at is None]
-        if not unshipped:
-            return
-        package_id = data.draw(st.sampled_from(unshipped))
-        carrier = data.draw(st.sampled_from(_CARRIERS))
-        tracking = data.draw(st.from_regex(r"1Z[0-9A-Z]{16}", fullmatch=True))
+        order = self._pick(data, _unshipped)
+        package_id = data.draw(st.sampled_from(_unshipped(order)), label="package")
+        carrier = data.draw(st.sampled_from(_CARRIERS), label="carrier")
+        tracking = data.draw(st.from_regex(r"1Z[0-9A-Z]{16}", fullmatch=True), label="tracking")
         at = self._tick()
-        after = self._legal(number, lambda o: ship_package(o, package_id, carrier, tracking, at))
-        assert not [r for r in after.cancel_requests if r.open and r.package_id == package_id]
+        after = self._legal(order, lambda o: ship_package(o, package_id, carrier, tracking, at))
+        for request in after.cancel_requests:
+            if request.package_id == package_id and request in order.cancel_requests:
+                assert not request.open, request
+            if request.package_id == package_id and not request.open:
+                assert request.state is not CancelState.REQUESTED
 
-    @rule(number=numbers, data=st.data())
-    def deliver_a_package(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_on_the_way))
+    @rule(data=st.data())
+    def deliver_a_package(self, data: st.DataObject) -> None:
         """Record the delivery of a shipped package."""
-        on_the_way = [
-            p.package_id
-            for p in self._current(number).packages
-            if p.shipped_at is not None and p.delivered_at is None
-        ]
-        if not on_the_way:
-            return
-        package_id = data.draw(st.sampled_from(on_the_way))
+        order = self._pick(data, _on_the_way)
+        package_id = data.draw(st.sampled_from(_on_the_way(order)), label="package")
         at = self._tick()
-        self._legal(number, lambda o: deliver_package(o, package_id, at))
+        self._legal(order, lambda o: deliver_package(o, package_id, at))
 
     # --- cancellations ----------------------------------------------------------------
 
-    @rule(number=numbers, data=st.data())
-    def cancel_some_units(self, number: str, data: st.DataObject) -> None:
-        """Cancel some units of some lines (sometimes more than are left), or everything.
+    @precondition(_some(_anything))
+    @rule(data=st.data(), how=st.sampled_from(["packed", "packed", "any", "any", "all"]))
+    def cancel_some_units(self, data: st.DataObject, how: str) -> None:
+        """Cancel units being packed (more than are awaiting), any units (sometimes more than
+        are left), or everything left (None).
 
         Never refused: every line gets an answer. What was awaiting is cancelled at once
         and refunded; units in packages become requests; the rest is refused per line.
         """
-        order = self._current(number)
+        order = self._pick(data, _anything)
         wanted: dict[int, int] | None = None
-        if data.draw(st.booleans(), label="some rather than all"):
-            wanted = data.draw(_some_units({ln.line_no: ln.quantity for ln in order.lines}))
+        packed = {ln.line_no: order.ledger(ln.line_no).processing for ln in order.lines}
+        if how == "packed" and any(packed.values()):
+            extra = data.draw(_some_units(packed), label="packed units")
+            wanted = {n: order.ledger(n).awaiting + units for n, units in extra.items()}
+        elif how != "all":
+            ordered = {ln.line_no: ln.quantity for ln in order.lines}
+            wanted = data.draw(_some_units(ordered), label="units")
         at = self._tick()
-        after = self._legal(number, lambda o: cancel_units(o, wanted, at).order)
+        after = self._legal(order, lambda o: cancel_units(o, wanted, at).order)
         answers = cancel_units(order, wanted, at).lines
         for answer in answers:
             asked = answer.cancelled + answer.requested + answer.refused
@@ -493,18 +578,16 @@ class LifecycleMachine(RuleBasedStateMachine):
         cancelled_now = any(answer.cancelled for answer in answers)
         assert len(after.refunds) == len(order.refunds) + cancelled_now
 
-    @rule(number=numbers, data=st.data())
-    def decide_a_cancel_request(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_open_cancels))
+    @rule(data=st.data())
+    def decide_a_cancel_request(self, data: st.DataObject) -> None:
         """The warehouse confirms (units leave the package, refunded) or refuses a request."""
-        order = self._current(number)
-        pending = [r.request_id for r in order.cancel_requests if r.open]
-        if not pending:
-            return
-        request_id = data.draw(st.sampled_from(pending))
+        order = self._pick(data, _open_cancels)
+        request_id = data.draw(st.sampled_from(_open_cancels(order)), label="request")
         confirm = data.draw(st.booleans(), label="confirm")
         at = self._tick()
         after = self._legal(
-            number, lambda o: decide_cancel(o, request_id, confirm=confirm, at=at)[0]
+            order, lambda o: decide_cancel(o, request_id, confirm=confirm, at=at)[0]
         )
         decided = next(r for r in after.cancel_requests if r.request_id == request_id)
         assert decided.state is (CancelState.CONFIRMED if confirm else CancelState.REFUSED)
@@ -512,7 +595,8 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     # --- change requests --------------------------------------------------------------
 
-    def _changes(self, order: Order) -> SearchStrategy[Change]:
+    @staticmethod
+    def _changes(order: Order) -> SearchStrategy[Change]:
         line_nos = st.sampled_from([ln.line_no for ln in order.lines])
         return st.one_of(
             st.builds(AddressChange, strategies.addresses()),
@@ -526,79 +610,71 @@ class LifecycleMachine(RuleBasedStateMachine):
             st.builds(PartSwap, line_nos, strategies.part_numbers()),
         )
 
-    @rule(number=numbers, data=st.data())
-    def request_a_change(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_anything))
+    @rule(data=st.data())
+    def request_a_change(self, data: st.DataObject) -> None:
         """Ask for a change of any kind: recorded exactly when :func:`change_refusal` allows."""
-        order = self._current(number)
+        order = self._pick(data, _anything)
         change = data.draw(self._changes(order), label="change")
         at = self._tick()
-        outcome = self._step(number, lambda o: request_change(o, change, at)[0])
+        outcome = self._step(order, lambda o: request_change(o, change, at)[0])
         refusal = change_refusal(order, change)
         assert outcome.refused == (None if refusal is None else refusal[0])
 
-    @rule(number=numbers, data=st.data())
-    def decide_a_change(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(lambda order: _changes_in(order, ChangeState.REQUESTED)))
+    @rule(data=st.data())
+    def decide_a_change(self, data: st.DataObject) -> None:
         """Approve or decline a requested change."""
-        requested = [
-            r.request_id
-            for r in self._current(number).change_requests
-            if r.state is ChangeState.REQUESTED
-        ]
-        if not requested:
-            return
-        request_id = data.draw(st.sampled_from(requested))
+        order = self._pick(data, lambda order: _changes_in(order, ChangeState.REQUESTED))
+        requested = _changes_in(order, ChangeState.REQUESTED)
+        request_id = data.draw(st.sampled_from(requested), label="request")
         approve = data.draw(st.booleans(), label="approve")
         at = self._tick()
-        self._legal(number, lambda o: decide_change(o, request_id, approve=approve, at=at))
+        self._legal(order, lambda o: decide_change(o, request_id, approve=approve, at=at))
 
-    @rule(number=numbers, data=st.data())
-    def apply_a_change(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(lambda order: _changes_in(order, ChangeState.APPROVED)))
+    @rule(data=st.data())
+    def apply_a_change(self, data: st.DataObject) -> None:
         """Apply an approved change: done, unless the warehouse started meanwhile."""
-        order = self._current(number)
+        order = self._pick(data, lambda order: _changes_in(order, ChangeState.APPROVED))
         approved = [r for r in order.change_requests if r.state is ChangeState.APPROVED]
-        if not approved:
-            return
-        request = data.draw(st.sampled_from(approved))
+        request = data.draw(st.sampled_from(approved), label="request")
         at = self._tick()
-        outcome = self._step(number, lambda o: apply_change(o, request.request_id, at)[0])
+        outcome = self._step(order, lambda o: apply_change(o, request.request_id, at)[0])
         refusal = change_refusal(order, request.change)
         assert outcome.refused == (None if refusal is None else refusal[0])
 
     # --- problem reports --------------------------------------------------------------
 
-    @rule(number=numbers, data=st.data())
-    def report_a_problem(self, number: str, data: st.DataObject) -> None:
-        """Report a problem of any kind about shipped units or a shipped package."""
-        order = self._current(number)
-        kind = data.draw(st.sampled_from(list(ProblemKind)))
-        shipped = [p.package_id for p in order.packages if p.shipped_at is not None]
+    @precondition(_some(_anything))
+    @rule(data=st.data())
+    def report_a_problem(self, data: st.DataObject) -> None:
+        """Report a problem of a kind the order allows now: about shipped units, a shipped
+        package, or (``other``) anything."""
+        order = self._pick(data, _anything)
+        kind = data.draw(st.sampled_from(_report_kinds(order)), label="kind")
         if kind in _ABOUT_RECEIVED_UNITS:
-            units = {ln.line_no: order.ledger(ln.line_no).shipped for ln in order.lines}
-            if not any(units.values()):
-                return
-            chosen = data.draw(_some_units(units))
+            units = data.draw(_some_units(_shipped_units(order)), label="units")
         else:
-            chosen = data.draw(_some_units({ln.line_no: ln.quantity for ln in order.lines}, 0))
-        if kind in _ABOUT_A_PACKAGE and not shipped:
-            return
+            ordered = {ln.line_no: ln.quantity for ln in order.lines}
+            units = data.draw(_some_units(ordered, min_lines=0), label="units")
+        package = st.sampled_from(_shipped(order)) if _shipped(order) else st.none()
         package_id = data.draw(
-            st.sampled_from(shipped) if kind in _ABOUT_A_PACKAGE else st.none(), label="package"
+            package if kind in _ABOUT_A_PACKAGE else st.none() | package, label="package"
         )
         text = data.draw(st.text(_REPORT_TEXT, max_size=80), label="text")
         at = self._tick()
-        self._legal(number, lambda o: report_problem(o, kind, chosen, text, at, package_id)[0])
+        self._legal(order, lambda o: report_problem(o, kind, units, text, at, package_id)[0])
 
-    @rule(number=numbers, data=st.data())
-    def settle_a_problem(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_open_reports))
+    @rule(data=st.data())
+    def settle_a_problem(self, data: st.DataObject) -> None:
         """Resolve an open report (refund, replacement, reship, carrier claim) or reject it."""
-        order = self._current(number)
-        open_reports = [r.report_id for r in order.problem_reports if r.state is ProblemState.OPEN]
-        if not open_reports:
-            return
-        report_id = data.draw(st.sampled_from(open_reports))
+        order = self._pick(data, _open_reports)
+        report_id = data.draw(st.sampled_from(_open_reports(order)), label="report")
         resolution = data.draw(st.none() | st.sampled_from(list(Resolution)), label="resolution")
         at = self._tick()
-        after = self._legal(number, lambda o: resolve_problem(o, report_id, resolution, at)[0])
+        after = self._legal(order, lambda o: resolve_problem(o, report_id, resolution, at)[0])
         settled = next(r for r in after.problem_reports if r.report_id == report_id)
         assert settled.state is (
             ProblemState.REJECTED if resolution is None else ProblemState.RESOLVED
@@ -606,87 +682,68 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     # --- illegal steps: refused alike, nothing stored -----------------------------------
 
-    @rule(number=numbers, data=st.data())
-    def ship_a_shipped_package(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_shipped))
+    @rule(data=st.data())
+    def ship_a_shipped_package(self, data: st.DataObject) -> None:
         """Shipping a package again is ``already_shipped``."""
-        shipped = [p.package_id for p in self._current(number).packages if p.shipped_at]
-        if not shipped:
-            return
-        package_id = data.draw(st.sampled_from(shipped))
+        order = self._pick(data, _shipped)
+        package_id = data.draw(st.sampled_from(_shipped(order)), label="package")
         at = self._tick()
         self._refused(
-            number, lambda o: ship_package(o, package_id, "UPS", "1Z0", at), "already_shipped"
+            order, lambda o: ship_package(o, package_id, "UPS", "1Z0", at), "already_shipped"
         )
 
-    @rule(number=numbers, data=st.data())
-    def deliver_out_of_turn(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_out_of_turn))
+    @rule(data=st.data())
+    def deliver_out_of_turn(self, data: st.DataObject) -> None:
         """Delivering a package not shipped (``not_shipped``) or delivered already
         (``already_delivered``) is refused."""
-        order = self._current(number)
-        candidates = [p for p in order.packages if p.shipped_at is None or p.delivered_at]
-        if not candidates:
-            return
-        package = data.draw(st.sampled_from(candidates))
+        order = self._pick(data, _out_of_turn)
+        package = order.package(data.draw(st.sampled_from(_out_of_turn(order)), label="package"))
         code = "not_shipped" if package.shipped_at is None else "already_delivered"
         at = self._tick()
-        self._refused(number, lambda o: deliver_package(o, package.package_id, at), code)
+        self._refused(order, lambda o: deliver_package(o, package.package_id, at), code)
 
-    @rule(number=numbers, data=st.data(), extra=st.integers(1, 3))
-    def overfill_a_package(self, number: str, data: st.DataObject, extra: int) -> None:
+    @precondition(_some(_anything))
+    @rule(data=st.data(), extra=st.integers(1, 3))
+    def overfill_a_package(self, data: st.DataObject, extra: int) -> None:
         """Packing more units of a line than are awaiting is ``units_unavailable``."""
-        order = self._current(number)
-        line_no = data.draw(st.sampled_from([ln.line_no for ln in order.lines]))
+        order = self._pick(data, _anything)
+        line_no = data.draw(st.sampled_from([ln.line_no for ln in order.lines]), label="line")
         units = {line_no: order.ledger(line_no).awaiting + extra}
         package_id = f"P{next(self.serial)}"
         at = self._tick()
         self._refused(
-            number,
+            order,
             lambda o: open_package(o, package_id, "Reno, NV", units, at),
             "units_unavailable",
         )
 
-    @rule(number=numbers, data=st.data())
-    def decide_twice(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_decided))
+    @rule(data=st.data())
+    def decide_twice(self, data: st.DataObject) -> None:
         """Deciding a cancel request, change request or problem report again is
         ``already_decided``."""
-        order = self._current(number)
-        at = self._tick()
+        order = self._pick(data, _decided)
+        kind, item_id = data.draw(st.sampled_from(_decided(order)), label="decided")
         yes = data.draw(st.booleans(), label="yes")
-        decided = [
-            *(("cancel", r.request_id) for r in order.cancel_requests if not r.open),
-            *(
-                ("change", r.request_id)
-                for r in order.change_requests
-                if r.state is not ChangeState.REQUESTED
-            ),
-            *(
-                ("problem", r.report_id)
-                for r in order.problem_reports
-                if r.state is not ProblemState.OPEN
-            ),
-        ]
-        if not decided:
-            return
-        kind, item_id = data.draw(st.sampled_from(decided))
-        self._refused(number, _decide_again(kind, item_id, yes, at), "already_decided")
-
-    @rule(number=numbers, data=st.data())
-    def apply_an_unapproved_change(self, number: str, data: st.DataObject) -> None:
-        """Applying a change that is requested, declined or applied is ``not_approved``."""
-        unapproved = [
-            r.request_id
-            for r in self._current(number).change_requests
-            if r.state is not ChangeState.APPROVED
-        ]
-        if not unapproved:
-            return
-        request_id = data.draw(st.sampled_from(unapproved))
         at = self._tick()
-        self._refused(number, lambda o: apply_change(o, request_id, at)[0], "not_approved")
+        self._refused(order, _decide_again(kind, item_id, yes, at), "already_decided")
 
-    @rule(number=numbers, data=st.data())
-    def name_something_unknown(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_unapproved))
+    @rule(data=st.data())
+    def apply_an_unapproved_change(self, data: st.DataObject) -> None:
+        """Applying a change that is requested, declined or applied is ``not_approved``."""
+        order = self._pick(data, _unapproved)
+        request_id = data.draw(st.sampled_from(_unapproved(order)), label="request")
+        at = self._tick()
+        self._refused(order, lambda o: apply_change(o, request_id, at)[0], "not_approved")
+
+    @precondition(_some(_anything))
+    @rule(data=st.data())
+    def name_something_unknown(self, data: st.DataObject) -> None:
         """A package, request, report or line the order does not have is refused by name."""
+        order = self._pick(data, _anything)
         at = self._tick()
         steps: list[tuple[Step, str]] = [
             (lambda o: ship_package(o, "NOPE", "UPS", "1Z0", at), "unknown_package"),
@@ -698,47 +755,55 @@ class LifecycleMachine(RuleBasedStateMachine):
             (lambda o: apply_change(o, "CH999", at)[0], "unknown_request"),
             (lambda o: resolve_problem(o, "PR999", None, at)[0], "unknown_report"),
         ]
-        step, code = data.draw(st.sampled_from(steps))
-        self._refused(number, step, code)
+        step, code = data.draw(st.sampled_from(steps), label="step")
+        self._refused(order, step, code)
 
-    @rule(number=numbers, data=st.data())
-    def save_a_stale_version(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_anything))
+    @rule(data=st.data())
+    def save_a_stale_version(self, data: st.DataObject) -> None:
         """Saving a change of an older version (or the stored version itself) is a
         ConflictError in both storages, and both keep what they had."""
-        current = self._current(number)
-        stale = self.earlier.get(number)
+        current = self._pick(data, _anything)
+        stale = self.earlier.get(current.number)
         if stale is None or data.draw(st.booleans(), label="the stored version itself"):
             order = attrs.evolve(current, shipping_speed=ShippingSpeed.OVERNIGHT)
         else:
             order = stale.changed(shipping_speed=ShippingSpeed.OVERNIGHT)
         outcomes = [_save(storage, order) for storage in self._both()]
         assert outcomes == [StepOutcome(refused="conflict")] * 2, outcomes
-        assert self._agree(number) == current
+        assert self._agree(current.number) == current
 
-    @rule(number=numbers, data=st.data())
-    def lose_a_race(self, number: str, data: st.DataObject) -> None:
+    @precondition(_some(_anything))
+    @rule(data=st.data())
+    def lose_a_race(self, data: st.DataObject) -> None:
         """Two steps computed from one read: the first save wins, the second is a
-        ConflictError (a cancel and a shipment of the same unit never both succeed)."""
-        order = self._current(number)
+        ConflictError. With a package being packed, the two are its shipment and a cancel of
+        its units, so a cancel and a shipment of the same unit never both succeed; without
+        one, two cancels of a unit."""
+        order = self._pick(data, _anything)
         at = self._tick()
-        unshipped = [p.package_id for p in order.packages if p.shipped_at is None]
-        cancel: Step = lambda o: cancel_units(o, None, at).order  # noqa: E731 - one line
-        steps = [cancel, cancel]
-        if unshipped:
-            package_id = data.draw(st.sampled_from(unshipped))
-            steps[data.draw(st.integers(0, 1), label="the shipment's turn")] = lambda o: (
-                ship_package(o, package_id, "UPS", "1Z1", at)
-            )
+        steps: list[Step] = []
+        if _unshipped(order):
+            package_id = data.draw(st.sampled_from(_unshipped(order)), label="package")
+            packed = order.package(package_id).units[0]
+            wanted = {packed.line_no: packed.quantity}
+            steps.append(lambda o: ship_package(o, package_id, "UPS", "1Z1", at))
+        else:
+            line_nos = st.sampled_from([ln.line_no for ln in order.lines])
+            wanted = {data.draw(line_nos, label="line"): 1}
+            steps.append(lambda o: cancel_units(o, wanted, at).order)
+        steps.append(lambda o: cancel_units(o, wanted, at).order)
+        if data.draw(st.booleans(), label="the cancel first"):
+            steps.reverse()
         winner, loser = steps
         for storage in self._both():
             with storage.unit_of_work() as uow:
-                read = uow.orders.get(number)
-            assert read == order
+                assert uow.orders.get(order.number) == order
             assert _save(storage, winner(order)).saved is not None
             assert _save(storage, loser(order)) == StepOutcome(refused="conflict")
-        self.versions[number] += 1
-        self.earlier[number] = order
-        assert self._agree(number) == winner(order)
+        self.versions[order.number] += 1
+        self.earlier[order.number] = order
+        assert self._agree(order.number) == winner(order)
 
     # --- after every step -------------------------------------------------------------
 
@@ -746,10 +811,10 @@ class LifecycleMachine(RuleBasedStateMachine):
     def orders_keep_their_invariants(self) -> None:
         """Every order agrees with the reference, has the version its saved steps gave it,
         and keeps the lifecycle invariants (:func:`check_order`) in the storage under test."""
-        for number in self.placed:
+        for number in list(self.orders):
             order = self._agree(number)
             assert order.version == self.versions[number], (
-                f"{number}: version {order.version} after {self.versions[number] - 1} saved step(s)"
+                f"{number}: version {order.version}, expected {self.versions[number]}"
             )
             check_order(order)
 
