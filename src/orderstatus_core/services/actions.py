@@ -16,9 +16,9 @@ price or label field is ever taken from the guest.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import get_args
+from typing import TypeVar, get_args
 
 import attrs
 
@@ -40,11 +40,10 @@ from orderstatus_core.policies.cancellation import LineCancellation, cancel_unit
 from orderstatus_core.policies.changes import apply_change, decide_change, request_change
 from orderstatus_core.policies.problems import report_problem
 from orderstatus_core.ports import OutboxMessage, RefundDue, UnitOfWork
-from orderstatus_core.services._limits import bucket, check_limits
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import check_guest_pass, pass_required
 from orderstatus_core.services.idempotency import checked_key, once
-from orderstatus_core.services.lookup import _client_key, _identity, _owned_by
+from orderstatus_core.services.lookup import _client_key, _owned_by, pair_limits
 from orderstatus_core.services.results import TryLater
 
 __all__ = [
@@ -59,6 +58,7 @@ __all__ = [
 ]
 
 _MAX_UNITS_TEXT = 40
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -122,6 +122,16 @@ def _units(units: Mapping[int, int] | None) -> dict[int, int] | None:
     return checked
 
 
+@attrs.frozen
+class _Proof:
+    """Who is asking, and how they prove their right to the order."""
+
+    client: str
+    guest_pass: str | None
+    identifier: str | None
+    idempotency_key: str | None
+
+
 def _authorize(
     ctx: ServiceContext,
     uow: UnitOfWork,
@@ -142,22 +152,46 @@ def _authorize(
         if order is not None:
             return order
     elif not pass_required(ctx, action) and isinstance(identifier, str):
-        policy, region = ctx.policy, ctx.policy.phone_region
-        refused = check_limits(
-            ctx.rate_limiter,
-            now,
-            (
-                (bucket("find", "client", client), policy.find_per_client),
-                (bucket("find", "id", _identity(identifier, region)), policy.find_per_identifier),
-                (bucket("find", "order", number), policy.find_per_order_number),
-            ),
-        )
+        refused = pair_limits(ctx, now, client, identifier, number)
         if refused is not None:
             return refused
         order = uow.orders.get(number)
-        if order is not None and _owned_by(order, identifier, region):
+        if order is not None and _owned_by(order, identifier, ctx.policy.phone_region):
             return order
     raise GuestAccessError(action)
+
+
+def _guest_command(
+    ctx: ServiceContext,
+    action: str,
+    order_number: str,
+    proof: _Proof,
+    answer: type[T],
+    step: Callable[[UnitOfWork, Order, datetime], T],
+    **arguments: object,
+) -> T | TryLater:
+    """Authorize, then run ``step`` once per idempotency key, in one write unit."""
+    key = checked_key(proof.idempotency_key)
+    now = ctx.clock.now()
+    with ctx.storage.unit_of_work(write=True) as uow:
+        order = _authorize(
+            ctx, uow, action, order_number, now, proof.guest_pass, proof.identifier, proof.client
+        )
+        if isinstance(order, TryLater):
+            return order
+        found: Order = order  # narrowed, for the closure below
+        result = once(
+            uow,
+            key,
+            now,
+            answer,
+            lambda: step(uow, found, now),
+            action,
+            order=found.number,
+            **arguments,
+        )
+        uow.commit()
+    return result
 
 
 def cancel_order(
@@ -177,29 +211,20 @@ def cancel_order(
     become cancel requests the warehouse decides; shipped units are refused (that is a
     return). The answer says per line what happened and why.
     """
-    client = _client_key(client)
+    proof = _Proof(_client_key(client), guest_pass, identifier, idempotency_key)
     wanted = _units(units)
-    key = checked_key(idempotency_key)
-    now = ctx.clock.now()
-    with ctx.storage.unit_of_work(write=True) as uow:
-        order = _authorize(ctx, uow, "cancel", order_number, now, guest_pass, identifier, client)
-        if isinstance(order, TryLater):
-            return order
-        found: Order = order  # narrowed, for the closure below
 
-        def run() -> CancelAnswer:
-            if not ctx.cancel_allowed(found, now):
-                raise ActionRefusedError(
-                    "cancel_window_closed", "this order can no longer be cancelled online"
-                )
-            outcome = cancel_units(found, wanted, now)
-            uow.orders.save(outcome.order)
-            queue_refund(uow, outcome.order, outcome.refund, now)
-            return CancelAnswer(found.number, outcome.lines, outcome.refund)
+    def step(uow: UnitOfWork, order: Order, now: datetime) -> CancelAnswer:
+        if not ctx.cancel_allowed(order, now):
+            raise ActionRefusedError(
+                "cancel_window_closed", "this order can no longer be cancelled online"
+            )
+        outcome = cancel_units(order, wanted, now)
+        uow.orders.save(outcome.order)
+        queue_refund(uow, outcome.order, outcome.refund, now)
+        return CancelAnswer(order.number, outcome.lines, outcome.refund)
 
-        answer = once(uow, key, now, CancelAnswer, run, "cancel", order=order.number, units=wanted)
-        uow.commit()
-    return answer
+    return _guest_command(ctx, "cancel", order_number, proof, CancelAnswer, step, units=wanted)
 
 
 def request_order_change(
@@ -217,37 +242,24 @@ def request_order_change(
     When the store's auto-approval policy approves it, it is applied in the same
     transaction (and fewer units are refunded at once).
     """
-    client = _client_key(client)
+    proof = _Proof(_client_key(client), guest_pass, identifier, idempotency_key)
     if not isinstance(change, get_args(Change)):
         raise InvalidFieldError("change", "must be one of the typed changes")
-    key = checked_key(idempotency_key)
-    now = ctx.clock.now()
-    with ctx.storage.unit_of_work(write=True) as uow:
-        order = _authorize(ctx, uow, "change", order_number, now, guest_pass, identifier, client)
-        if isinstance(order, TryLater):
-            return order
-        found: Order = order  # narrowed, for the closure below
 
-        def run() -> ChangeAnswer:
-            if not ctx.change_allowed(found, change):
-                raise ActionRefusedError(
-                    "change_not_offered", "this store does not offer that change"
-                )
-            changed, request = request_change(found, change, now)
-            refund: Refund | None = None
-            if ctx.auto_approve_change(found, change):
-                changed = decide_change(changed, request.request_id, approve=True, at=now)
-                changed, refund = apply_change(changed, request.request_id, now)
-                request = next(
-                    r for r in changed.change_requests if r.request_id == request.request_id
-                )
-            uow.orders.save(one_version_on(found, changed))
-            queue_refund(uow, changed, refund, now)
-            return ChangeAnswer(found.number, request, refund)
+    def step(uow: UnitOfWork, order: Order, now: datetime) -> ChangeAnswer:
+        if not ctx.change_allowed(order, change):
+            raise ActionRefusedError("change_not_offered", "this store does not offer that change")
+        changed, request = request_change(order, change, now)
+        refund: Refund | None = None
+        if ctx.auto_approve_change(order, change):
+            changed = decide_change(changed, request.request_id, approve=True, at=now)
+            changed, refund = apply_change(changed, request.request_id, now)
+            request = next(r for r in changed.change_requests if r.request_id == request.request_id)
+        uow.orders.save(one_version_on(order, changed))
+        queue_refund(uow, changed, refund, now)
+        return ChangeAnswer(order.number, request, refund)
 
-        answer = once(uow, key, now, ChangeAnswer, run, "change", order=order.number, change=change)
-        uow.commit()
-    return answer
+    return _guest_command(ctx, "change", order_number, proof, ChangeAnswer, step, change=change)
 
 
 def report_order_problem(
@@ -264,37 +276,27 @@ def report_order_problem(
     idempotency_key: str | None = None,
 ) -> ProblemAnswer | TryLater:
     """Report a problem with some units and/or a package; staff resolve it later."""
-    client = _client_key(client)
+    proof = _Proof(_client_key(client), guest_pass, identifier, idempotency_key)
     try:
         problem = ProblemKind(kind)
     except ValueError:
         raise InvalidFieldError("kind", "is not a kind of problem") from None
     reported = _units(units) or {}
-    key = checked_key(idempotency_key)
-    now = ctx.clock.now()
-    with ctx.storage.unit_of_work(write=True) as uow:
-        order = _authorize(ctx, uow, "report", order_number, now, guest_pass, identifier, client)
-        if isinstance(order, TryLater):
-            return order
-        found: Order = order  # narrowed, for the closure below
 
-        def run() -> ProblemAnswer:
-            changed, report = report_problem(found, problem, reported, text, now, package_id)
-            uow.orders.save(changed)
-            return ProblemAnswer(found.number, report)
+    def step(uow: UnitOfWork, order: Order, now: datetime) -> ProblemAnswer:
+        changed, report = report_problem(order, problem, reported, text, now, package_id)
+        uow.orders.save(changed)
+        return ProblemAnswer(order.number, report)
 
-        answer = once(
-            uow,
-            key,
-            now,
-            ProblemAnswer,
-            run,
-            "report",
-            order=order.number,
-            kind=problem.value,
-            units=reported,
-            text=text,
-            package=package_id,
-        )
-        uow.commit()
-    return answer
+    return _guest_command(
+        ctx,
+        "report",
+        order_number,
+        proof,
+        ProblemAnswer,
+        step,
+        kind=problem.value,
+        units=reported,
+        text=text,
+        package=package_id,
+    )

@@ -34,9 +34,17 @@ from orderstatus_core.services.results import (
     OrderListResult,
     OrderNotFound,
     SearchPage,
+    TryLater,
 )
 
-__all__ = ["decode_cursor", "encode_cursor", "find_order", "search_orders", "send_order_list"]
+__all__ = [
+    "decode_cursor",
+    "encode_cursor",
+    "find_order",
+    "pair_limits",
+    "search_orders",
+    "send_order_list",
+]
 
 _NOT_FOUND = OrderNotFound()
 _LIST_REQUESTED = OrderListRequested()
@@ -88,15 +96,7 @@ def find_order(
         number: str | None = canonical_order_number(order_number)
     except ValidationError:
         number = None
-    refused = check_limits(
-        ctx.rate_limiter,
-        now,
-        (
-            (bucket("find", "client", client), policy.find_per_client),
-            (bucket("find", "id", _identity(identifier, region)), policy.find_per_identifier),
-            (bucket("find", "order", number or order_number), policy.find_per_order_number),
-        ),
-    )
+    refused = pair_limits(ctx, now, client, identifier, number or order_number)
     if refused is not None:
         return refused
     if number is None:
@@ -106,6 +106,29 @@ def find_order(
     if order is None or not _owned_by(order, identifier, region):
         return _NOT_FOUND
     return OrderFound(masked_order_view(order, ctx.tracking_url))
+
+
+def pair_limits(
+    ctx: ServiceContext, now: datetime, client: str, identifier: str, order_number: str
+) -> TryLater | None:
+    """Count one attempt with a look-up pair: per client, identifier and order number.
+
+    Find-order and every action a store lets the pair do share these buckets, so the
+    pair's guessing budget is one, whichever door it is tried through (SECURITY C1).
+    """
+    policy = ctx.policy
+    return check_limits(
+        ctx.rate_limiter,
+        now,
+        (
+            (bucket("find", "client", client), policy.find_per_client),
+            (
+                bucket("find", "id", _identity(identifier, policy.phone_region)),
+                policy.find_per_identifier,
+            ),
+            (bucket("find", "order", order_number), policy.find_per_order_number),
+        ),
+    )
 
 
 def _identity(identifier: str, region: str) -> str:
