@@ -2,9 +2,7 @@
 
 DOMAIN.md sections 3 and 4: a refund is never more than was paid *for those units*, and a
 cancellation before shipping gives the shipping back too. The lifecycle state machine
-(``orderstatus_core.testing.lifecycle``) found the cases below; each is marked
-``xfail(strict=True)`` until the policy that breaks it is fixed, so the fix turns it green
-(and strictness then asks for the marker to go).
+(``orderstatus_core.testing.lifecycle``) found the cases below; each pins its fix.
 """
 
 from __future__ import annotations
@@ -12,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
-
-import pytest
 
 from orderstatus_core import ActionRefusedError
 from orderstatus_core.model import Order
@@ -53,23 +49,12 @@ def _parts_refunded(order: Order) -> Decimal:
     return sum((refund.parts.amount for refund in order.refunds), Decimal(0))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report_problem bounds the units only for kinds about received units; an 'other', "
-    "'not_delivered' or 'tracking_not_updating' report may name 100 units of a 1-unit line, "
-    "and its refund resolution then refunds the other lines' price too",
-)
 def test_a_problem_refund_is_at_most_the_price_of_the_line_it_names() -> None:
     """Settling a report about line 1 (one unit at 10.00) refunds at most 10.00 of parts."""
     order = _refunded_for_a_report(_order(), ProblemKind.OTHER, {1: 100})
     assert _parts_refunded(order) <= Decimal("10.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cancel_units refunds every unit it cancels, even one already refunded through a "
-    "problem report ('other' reports may name units that have not shipped)",
-)
 def test_a_unit_refunded_for_a_problem_is_not_refunded_again_when_cancelled() -> None:
     """Line 1's one unit, refunded for a problem and then cancelled, is refunded once."""
     order = _refunded_for_a_report(_order(), ProblemKind.OTHER, {1: 1})
@@ -77,11 +62,6 @@ def test_a_unit_refunded_for_a_problem_is_not_refunded_again_when_cancelled() ->
     assert _parts_refunded(order) <= Decimal("10.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report_problem and resolve_problem do not count units already refunded by an "
-    "earlier report, so the same shipped unit can be refunded twice",
-)
 def test_the_same_shipped_unit_is_refunded_at_most_once() -> None:
     """Two defective reports about line 1's one shipped unit refund 10.00, not 20.00."""
     order = _shipped(_order(), {1: 1})
@@ -90,12 +70,6 @@ def test_the_same_shipped_unit_is_refunded_at_most_once() -> None:
     assert _parts_refunded(order) <= Decimal("10.00")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="refund_for_units shares shipping and tax in proportion to the parts price and "
-    "settles them only when parts > 0, so an order whose parts cost nothing never gets its "
-    "shipping and tax back",
-)
 def test_cancelling_an_order_of_free_parts_refunds_its_shipping_and_tax() -> None:
     """All units of a 0.00 part cancelled before packing: the 9.99 shipping and 2.00 tax
     come back."""
@@ -105,11 +79,6 @@ def test_cancelling_an_order_of_free_parts_refunds_its_shipping_and_tax() -> Non
     assert refunded == order.total.amount
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="change_refusal allows an address or speed change whenever no package exists, "
-    "including on an order whose every unit is cancelled",
-)
 def test_a_cancelled_order_takes_no_address_change() -> None:
     """An order with every unit cancelled has nothing left to ship anywhere."""
     cancelled = cancel_units(_order(), None, T1).order

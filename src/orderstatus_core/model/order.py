@@ -347,9 +347,25 @@ class Order:
             refunded = sum((getattr(r, part).amount for r in self.refunds), Decimal(0))
             if refunded > limit:
                 raise LedgerError(f"refunds.{part}", f"refunds exceed what was paid ({limit})")
+        ordered = {line.line_no: line.quantity for line in self.lines}
+        for line_no, count in self.refunded_units.items():
+            if count > ordered.get(line_no, 0):
+                raise LedgerError(
+                    f"refunds.units[{line_no}]",
+                    f"{count} units refunded of {ordered.get(line_no, 0)}",
+                )
         for index, refund in enumerate(self.refunds):
             if refund.total.currency != self.currency:
                 raise CurrencyMismatchError(f"refunds[{index}]", "is not in the order's currency")
+
+    @property
+    def refunded_units(self) -> dict[int, int]:
+        """How many units of each line have had their price refunded."""
+        counts: dict[int, int] = {}
+        for refund in self.refunds:
+            for units in refund.units:
+                counts[units.line_no] = counts.get(units.line_no, 0) + units.quantity
+        return counts
 
     def changed(self, **fields: Any) -> Order:
         """A copy with ``fields`` replaced and the version one higher, validated again.

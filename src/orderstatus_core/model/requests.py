@@ -244,6 +244,8 @@ class Refund:
     cores: Money
     shipping: Money
     tax: Money
+    #: The units whose price this refund pays back (none for a shipping-only settlement).
+    units: tuple[ReportedUnits, ...] = ()
 
     @property
     def total(self) -> Money:

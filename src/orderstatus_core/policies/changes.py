@@ -33,6 +33,8 @@ __all__ = ["apply_change", "change_refusal", "decide_change", "request_change"]
 def change_refusal(order: Order, change: Change) -> tuple[str, str] | None:
     """Why ``change`` is not possible now, as ``(code, message)``; ``None`` if it is."""
     if isinstance(change, AddressChange | SpeedChange):
+        if all(line.cancelled == line.quantity for line in order.lines):
+            return "nothing_to_change", f"order {order.number} is cancelled"
         if order.packages:
             return "in_processing", "the warehouse has started on this order"
         return None

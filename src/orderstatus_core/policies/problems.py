@@ -51,7 +51,13 @@ def report_problem(
     for line_no, quantity in units.items():
         if line_no not in order.ledgers:
             raise ActionRefusedError("unknown_line", f"order {order.number} has no line {line_no}")
-        shipped = order.ledger(line_no).shipped
+        ledger = order.ledger(line_no)
+        live = ledger.ordered - ledger.cancelled
+        if quantity > live:
+            raise ActionRefusedError(
+                "not_that_many", f"line {line_no} has {live} unit(s) not cancelled, not {quantity}"
+            )
+        shipped = ledger.shipped
         if kind in _ABOUT_RECEIVED_UNITS and quantity > shipped:
             raise ActionRefusedError(
                 "not_shipped", f"line {line_no} has {shipped} shipped unit(s), not {quantity}"

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from orderstatus_core.model import Money, Order
-from orderstatus_core.model.requests import Refund
+from orderstatus_core.model.requests import Refund, ReportedUnits
 
 __all__ = ["CENT", "refund_for_units"]
 
@@ -57,8 +57,15 @@ def refund_for_units(
     added to it; its earlier refunds count against what is left.
     """
     currency = order.currency
+    already = order.refunded_units
+    # A unit's price goes back once, whichever way (cancel, change, problem report).
+    paying = {
+        line_no: min(quantity, order.line(line_no).quantity - already.get(line_no, 0))
+        for line_no, quantity in units.items()
+    }
+    paying = {line_no: quantity for line_no, quantity in paying.items() if quantity > 0}
     parts = cores = Decimal(0)
-    for line_no, quantity in units.items():
+    for line_no, quantity in paying.items():
         line = order.line(line_no)
         parts += line.unit_price.amount * quantity
         cores += line.core_charge.amount * quantity
@@ -66,9 +73,12 @@ def refund_for_units(
     done_parts, done_cores, done_shipping, done_tax = _refunded(order)
     parts = min(parts, paid_parts - done_parts)
     cores = min(cores, order.core_charges.amount - done_cores)
-    fraction = parts / paid_parts if paid_parts else Decimal(0)
-    # The refund that leaves no part price unrefunded settles the shares exactly.
-    last = parts > 0 and done_parts + parts == paid_parts
+    ordered_units = sum(line.quantity for line in order.lines)
+    paying_units = sum(paying.values())
+    # Shares follow the price; an order of free parts shares by units instead.
+    fraction = parts / paid_parts if paid_parts else Decimal(paying_units) / Decimal(ordered_units)
+    # The refund that pays back the order's last unit settles the shares exactly.
+    last = paying_units > 0 and sum(already.values()) + paying_units == ordered_units
     tax = _share(order.tax.amount, fraction, done_tax, last)
     shipping = (
         _share(order.shipping.amount, fraction, done_shipping, last)
@@ -84,4 +94,5 @@ def refund_for_units(
         cores=Money(cores, currency),
         shipping=Money(shipping, currency),
         tax=Money(tax, currency),
+        units=tuple(ReportedUnits(n, q) for n, q in sorted(paying.items())),
     )

@@ -185,6 +185,8 @@ def _new_orders(draw: DrawFn, number: str) -> Order:
 def _some_units(draw: DrawFn, available: dict[int, int], min_lines: int = 1) -> dict[int, int]:
     """Some lines of ``available`` (line number: units) with 1 to that many units each."""
     lines = sorted(line_no for line_no, units in available.items() if units > 0)
+    if not lines:
+        return {}
     chosen = draw(st.lists(st.sampled_from(lines), min_size=min_lines, unique=True))
     return {line_no: draw(st.integers(1, available[line_no])) for line_no in sorted(chosen)}
 
@@ -656,8 +658,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         if kind in _ABOUT_RECEIVED_UNITS:
             units = data.draw(_some_units(_shipped_units(order)), label="units")
         else:
-            ordered = {ln.line_no: ln.quantity for ln in order.lines}
-            units = data.draw(_some_units(ordered, min_lines=0), label="units")
+            # Any kind may name units that are not cancelled, shipped or not.
+            live = {ln.line_no: ln.quantity - ln.cancelled for ln in order.lines}
+            live = {line_no: count for line_no, count in live.items() if count > 0}
+            units = data.draw(_some_units(live, min_lines=0), label="units")
         package = st.sampled_from(_shipped(order)) if _shipped(order) else st.none()
         package_id = data.draw(
             package if kind in _ABOUT_A_PACKAGE else st.none() | package, label="package"
