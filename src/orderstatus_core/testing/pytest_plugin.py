@@ -36,7 +36,11 @@ PROFILE_VARIABLE = "HYPOTHESIS_PROFILE"
 
 # The conformance suites assert in a shipped module; let pytest explain their failures as
 # it does for a test file. Only possible before a module is first imported.
-_SUITES = ("orderstatus_core.testing.contract", "orderstatus_core.testing._comparison")
+_SUITES = (
+    "orderstatus_core.testing.contract",
+    "orderstatus_core.testing._comparison",
+    "orderstatus_core.testing.lifecycle",
+)
 pytest.register_assert_rewrite(*(name for name in _SUITES if name not in sys.modules))
 
 
