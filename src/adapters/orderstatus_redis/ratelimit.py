@@ -1,0 +1,230 @@
+"""A rate limiter shared by every process and server that uses one Redis.
+
+The algorithm is the generic cell rate algorithm (GCRA) of
+:class:`orderstatus_memory.MemoryRateLimiter`, step for step: one *theoretical arrival
+time* per key, a burst of ``limit`` hits, then one every ``period / limit``; a refused hit
+changes nothing. Each :meth:`RedisRateLimiter.hit` is one ``EVALSHA`` of one Lua script
+that reads the key, decides and writes it back; Redis runs a script with nothing else in
+between, so two servers hitting one key at one moment can never both take its last hit.
+
+**Exact integer time.** As in the memory limiter, times are whole ticks of ``1 / limit``
+microsecond. Lua's numbers are doubles, exact only up to 2**53, and a tick count of today
+is already about 2**55 for ``limit = 20``, so the script never turns a time into a number:
+Python sends each value as a decimal string, and the script compares and adds such strings
+digit by digit (about twenty digits). Only Python does the rest, with its exact integers.
+
+**Whose clock.** The script uses the ``now`` the caller passes (the core's clock), not
+Redis's ``TIME``: the same code then runs under a fixed clock in tests. Every app server
+sharing a Redis must therefore keep its clock synchronised (NTP); a server whose clock is
+behind by ``d`` sees a refused key's retry time ``d`` later, one ahead sees it earlier.
+
+**Keys.** Each key is ``<prefix><key>`` (``prefix`` defaults to ``orderstatus:``) and
+holds ``<limit>:<arrival in ticks>``. It lives for the quota's period plus one second
+(:data:`CLOCK_SLACK`), after which its whole burst would be back anyway, so idle keys
+expire by themselves and Redis needs no cleaning; the second covers clocks a little apart
+and the time a burst takes to arrive.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+import redis
+from orderstatus_core import AdapterError, InvalidUrlError, Quota, RateDecision
+
+__all__ = ["CLOCK_SLACK", "DEFAULT_PREFIX", "RedisRateLimiter", "redacted"]
+
+#: The key prefix when the URL names none.
+DEFAULT_PREFIX: Final = "orderstatus:"
+#: How much longer than its quota's period a key lives in Redis.
+CLOCK_SLACK: Final = timedelta(seconds=1)
+#: Connect and read timeouts, unless the URL sets ``socket_connect_timeout`` or
+#: ``socket_timeout``: a rate-limit check is on every guest request's path, so a Redis that
+#: stops answering becomes an error quickly instead of holding the request.
+DEFAULT_TIMEOUT: Final = 1.0
+
+_MICROSECOND = timedelta(microseconds=1)
+_MILLISECOND = timedelta(milliseconds=1)
+# Ticks count from a day before 0001-01-01 UTC, so that every aware datetime (even
+# datetime.min with a positive offset) is a positive count: the script adds no signs.
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+_EPOCH_SHIFT = timedelta(days=1) // _MICROSECOND
+_MAX_PREFIX = 200
+
+# The options a URL may carry: ``prefix`` is ours, the rest go to redis-py's connection
+# pool (https://redis.readthedocs.io/en/stable/connections.html#redis.Redis.from_url).
+_POOL_OPTIONS = frozenset(
+    {
+        "socket_timeout",
+        "socket_connect_timeout",
+        "socket_keepalive",
+        "health_check_interval",
+        "max_connections",
+        "client_name",
+        "protocol",
+    }
+)
+
+# KEYS[1]  the key
+# ARGV[1]  the quota's limit: a tick is 1/limit microsecond
+# ARGV[2]  now, in ticks
+# ARGV[3]  the latest stored arrival time that still allows a hit (now + period - interval)
+# ARGV[4]  the interval between hits (period / limit), in ticks
+# ARGV[5]  how long the key lives, in milliseconds
+# Returns nil for an allowed hit (counted), else the stored arrival time (nothing written).
+# Times are non-negative decimal strings without leading zeros, never Lua numbers.
+GCRA_SCRIPT: Final = """
+local function cmp(a, b)  -- byte by byte: Lua's < on strings follows the locale
+  if #a ~= #b then return #a < #b and -1 or 1 end
+  for k = 1, #a do
+    local x, y = string.byte(a, k), string.byte(b, k)
+    if x ~= y then return x < y and -1 or 1 end
+  end
+  return 0
+end
+
+local function add(a, b)
+  local digits, carry = {}, 0
+  local i, j = #a, #b
+  while i > 0 or j > 0 or carry > 0 do
+    local sum = carry
+    if i > 0 then sum = sum + string.byte(a, i) - 48; i = i - 1 end
+    if j > 0 then sum = sum + string.byte(b, j) - 48; j = j - 1 end
+    if sum >= 10 then digits[#digits + 1] = sum - 10; carry = 1
+    else digits[#digits + 1] = sum; carry = 0 end
+  end
+  return string.reverse(table.concat(digits))
+end
+
+local limit, now, latest, interval, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local arrival = now
+local stored = redis.call('GET', KEYS[1])
+if stored then
+  local stored_limit, at = string.match(stored, '^(%d+):(%d+)$')
+  -- Another quota's ticks are another unit: a changed quota starts the key afresh.
+  if stored_limit == limit and cmp(at, now) > 0 then
+    if cmp(at, latest) > 0 then return at end
+    arrival = at
+  end
+end
+redis.call('SET', KEYS[1], limit .. ':' .. add(arrival, interval), 'PX', ttl)
+return false
+"""
+
+_ALLOWED = RateDecision(allowed=True)
+
+
+def redacted(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{hostport}"))
+
+
+class RedisRateLimiter:
+    """Rate limits shared through one Redis server, thread-safe and process-safe.
+
+    Opened by :meth:`from_url`; no connection is made until the first :meth:`hit`.
+    redis-py's connection pool serves the threads of a process; a dropped connection is
+    replaced and the command tried once more, which at worst counts one hit twice (a
+    refusal too many, never a hit too many). Any Redis failure is an
+    :class:`~orderstatus_core.AdapterError` naming the URL (without its password): the
+    core then refuses the request rather than serve it unlimited.
+    """
+
+    def __init__(self, client: redis.Redis, *, prefix: str = DEFAULT_PREFIX, url: str) -> None:
+        self._client = client
+        self._script = client.register_script(GCRA_SCRIPT)  # local: only hashes the text
+        self._closed = False
+        #: The key prefix of every key this limiter writes.
+        self.prefix = prefix
+        #: The URL it was opened with, any password removed.
+        self.url = redacted(url)
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisRateLimiter:
+        """``redis://[user:password@]host[:port][/db][?prefix=...]``, or ``rediss://`` for TLS.
+
+        Besides ``prefix``, the URL may set redis-py's pool options ``socket_timeout``,
+        ``socket_connect_timeout`` (both default to :data:`DEFAULT_TIMEOUT` seconds),
+        ``socket_keepalive``, ``health_check_interval``, ``max_connections``,
+        ``client_name``, ``protocol`` and, for ``rediss://``, the ``ssl_*`` options; any
+        other option raises :class:`~orderstatus_core.InvalidUrlError`.
+        """
+        safe = redacted(url)
+        try:
+            parts = urlsplit(url)
+            options = parse_qsl(parts.query, keep_blank_values=True)
+        except ValueError as error:
+            raise InvalidUrlError(f"not a Redis URL: {safe} ({error})") from None
+        if parts.scheme.lower() not in ("redis", "rediss"):
+            raise InvalidUrlError(f"not a redis:// or rediss:// URL: {safe}")
+        # redis-py quietly uses database 0 for a path it cannot read; a typo must not.
+        if parts.path not in ("", "/") and not re.fullmatch(r"/[0-9]{1,5}", parts.path):
+            raise InvalidUrlError(f"the path of a Redis URL is a database number: {safe}")
+        prefix = DEFAULT_PREFIX
+        passed: list[tuple[str, str]] = []
+        for name, value in options:
+            if name == "prefix":
+                prefix = value
+            elif name in _POOL_OPTIONS or (
+                name.startswith("ssl_") and parts.scheme.lower() == "rediss"
+            ):
+                passed.append((name, value))
+            else:
+                raise InvalidUrlError(f"unknown option {name!r} in {safe}")
+        if not prefix or len(prefix) > _MAX_PREFIX:
+            raise InvalidUrlError(f"prefix must be 1 to {_MAX_PREFIX} characters: {safe}")
+        pool_url = urlunsplit(parts._replace(query=urlencode(passed)))
+        try:
+            client = redis.Redis.from_url(
+                pool_url,
+                socket_timeout=DEFAULT_TIMEOUT,
+                socket_connect_timeout=DEFAULT_TIMEOUT,
+                # One quick retry on a new connection for a dropped one; a timeout is not
+                # retried (the server is slow or gone, and waiting twice helps nobody).
+                retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+            )
+        except ValueError as error:
+            raise InvalidUrlError(f"bad Redis URL {safe}: {error}") from None
+        return cls(client, prefix=prefix, url=url)
+
+    def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
+        """Count a hit on ``key`` if ``quota`` allows it (see :class:`RateLimiter`)."""
+        if self._closed:
+            raise AdapterError(f"the Redis rate limiter at {self.url} is closed")
+        limit = quota.limit
+        interval = quota.period // _MICROSECOND  # period / limit µs, in ticks
+        period = interval * limit
+        moment = ((now - _EPOCH) // _MICROSECOND + _EPOCH_SHIFT) * limit
+        ttl = -(-(quota.period + CLOCK_SLACK) // _MILLISECOND)
+        try:
+            stored: Any = self._script(
+                keys=[self.prefix + key],
+                args=[limit, moment, moment + period - interval, interval, ttl],
+            )
+        except RedisError as error:
+            raise AdapterError(
+                f"Redis rate limiter at {self.url}: {type(error).__name__}: {error}"
+            ) from error
+        if stored is None:
+            return _ALLOWED
+        allowed_from = int(stored) + interval - period
+        wait = -((moment - allowed_from) // limit)  # ceil: whole µs, never early
+        return RateDecision(allowed=False, retry_at=now + wait * _MICROSECOND)
+
+    def close(self) -> None:
+        """Close the connections. The limiter is unusable afterwards."""
+        self._closed = True
+        self._client.close()
