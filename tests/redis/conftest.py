@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 from redis_support import REDIS_URL, limiter_url
 
-import redis
 from orderstatus_redis import RedisRateLimiter
 
 _tests = itertools.count(1)

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+import redis
 import redis_workers
 from redis_proxy import RedisProxy
 from redis_support import limiter_url
 
-import redis
 from orderstatus_core import AdapterError, OrderFound, Quota, TryLater
 from orderstatus_core.services import ServiceContext, find_order
 from orderstatus_core.testing import fake_context

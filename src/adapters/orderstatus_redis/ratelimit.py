@@ -32,12 +32,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import redis
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-import redis
 from orderstatus_core import AdapterError, InvalidUrlError, Quota, RateDecision
 
 __all__ = ["CLOCK_SLACK", "DEFAULT_PREFIX", "RedisRateLimiter", "redacted"]
