@@ -83,8 +83,8 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=OLDEST_PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the HTML documentation into ``docs/_build/html``; any warning is an error."""
-    # The testing extra: the API reference documents orderstatus_core.testing too.
-    _install(session, "docs", package=".[testing]")
+    # The API reference documents orderstatus_core.testing and the Redis adapter too.
+    _install(session, "docs", package=".[testing,redis]")
     # -E rereads every page: a reused build would not repeat an old page's warnings.
     session.run(
         "sphinx-build", "-W", "--keep-going", "-E", "-b", "html", "docs", "docs/_build/html"
