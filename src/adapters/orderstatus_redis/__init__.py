@@ -7,7 +7,23 @@ balancer a client's budget is one budget whichever server answers. Nothing conne
 the first hit. See the *Deploying at scale* page of the documentation.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from orderstatus_redis._plugin import orderstatus_register_adapters
-from orderstatus_redis.ratelimit import RedisRateLimiter
+
+if TYPE_CHECKING:
+    from orderstatus_redis.ratelimit import RedisRateLimiter
 
 __all__ = ["RedisRateLimiter", "orderstatus_register_adapters"]
+
+
+def __getattr__(name: str) -> Any:
+    # redis-py is an optional dependency: import it when the limiter is first asked for,
+    # never when the plugin is loaded.
+    if name == "RedisRateLimiter":
+        from orderstatus_redis.ratelimit import RedisRateLimiter
+
+        return RedisRateLimiter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
