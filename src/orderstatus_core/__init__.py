@@ -18,6 +18,7 @@ from orderstatus_core.errors import (
     ImportRecordError,
     InvalidFieldError,
     InvalidIdentifierError,
+    InvalidTrackingNumberError,
     InvalidUrlError,
     LedgerError,
     MailDeliveryError,
@@ -74,6 +75,7 @@ from orderstatus_core.model.views import (
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager, hookimpl
 from orderstatus_core.policies import GuestPassPolicy, LookupPolicy, Quota, RateDecision
 from orderstatus_core.policies.cancellation import LineCancellation
+from orderstatus_core.policies.tracking_numbers import TrackingNumber, parse_tracking_number
 from orderstatus_core.ports import (
     CategoryQuery,
     Clock,
@@ -157,6 +159,7 @@ __all__ = [
     "ImportReport",
     "InvalidFieldError",
     "InvalidIdentifierError",
+    "InvalidTrackingNumberError",
     "InvalidUrlError",
     "LedgerError",
     "LineCancellation",
@@ -218,6 +221,7 @@ __all__ = [
     "SystemClock",
     "TimelineEntry",
     "TrackingMail",
+    "TrackingNumber",
     "TryLater",
     "UnitOfWork",
     "UnknownAdapterError",
@@ -228,5 +232,6 @@ __all__ = [
     "hookimpl",
     "parse_email",
     "parse_phone",
+    "parse_tracking_number",
     "phone_key",
 ]

@@ -24,6 +24,7 @@ __all__ = [
     "ImportRecordError",
     "InvalidFieldError",
     "InvalidIdentifierError",
+    "InvalidTrackingNumberError",
     "InvalidUrlError",
     "LedgerError",
     "MailDeliveryError",
@@ -75,6 +76,35 @@ class InvalidIdentifierError(ValidationError):
     """An email address, phone number, part number or order number is malformed."""
 
     code = "invalid_identifier"
+
+
+class InvalidTrackingNumberError(ValidationError):
+    """A shopper's tracking number was refused (see ``parse_tracking_number``).
+
+    ``code`` says why, for a front-end to translate: ``not_text``, ``too_long``,
+    ``bad_characters``, ``empty``, ``unknown_carrier``, ``unknown_format``,
+    ``bad_check_digit`` or ``wrong_carrier``. ``carrier`` names the carrier the number
+    belongs to when that is known (``wrong_carrier``, ``bad_check_digit``), else ``None``.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str = "tracking_number",
+        carrier: str | None = None,
+    ) -> None:
+        super().__init__(field, message)
+        self.code = code
+        self.carrier = carrier
+
+    def at(self, prefix: str) -> InvalidTrackingNumberError:
+        """Return the same error with ``prefix`` put in front of its field path."""
+        field = f"{prefix}.{self.field}" if self.field else prefix
+        return InvalidTrackingNumberError(
+            self.code, self.message, field=field, carrier=self.carrier
+        )
 
 
 class NegativeQuantityError(ValidationError):

@@ -6,12 +6,14 @@ from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.masking import mask_address, mask_email, mask_phone, mask_text
 from orderstatus_core.policies.order_view import TrackingUrl, masked_order_view
 from orderstatus_core.policies.tracking import carrier_tracking_url
+from orderstatus_core.policies.tracking_numbers import TrackingNumber, parse_tracking_number
 
 __all__ = [
     "GuestPassPolicy",
     "LookupPolicy",
     "Quota",
     "RateDecision",
+    "TrackingNumber",
     "TrackingUrl",
     "carrier_tracking_url",
     "mask_address",
@@ -19,4 +21,5 @@ __all__ = [
     "mask_phone",
     "mask_text",
     "masked_order_view",
+    "parse_tracking_number",
 ]
