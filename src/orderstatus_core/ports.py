@@ -10,14 +10,25 @@ Values that cross a port (:class:`OrderHeader`, :class:`OrderMatch`, :class:`Out
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 import attrs
 
-from orderstatus_core.model import CategoryPath, EmailAddress, Order, OrderLine, PartNumber
+from orderstatus_core.errors import InvalidFieldError, ValidationError
+from orderstatus_core.model import (
+    Address,
+    CategoryPath,
+    EmailAddress,
+    Money,
+    Order,
+    OrderLine,
+    PartNumber,
+)
+from orderstatus_core.model._text import bounded_text, check_text
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.requests import Refund
 from orderstatus_core.policies.limits import Quota, RateDecision
@@ -30,6 +41,8 @@ __all__ = [
     "GuestPassStore",
     "IdempotencyStore",
     "IdempotentReply",
+    "LabelDocument",
+    "LabelMaker",
     "MailIntent",
     "Mailer",
     "OrderHeader",
@@ -45,6 +58,8 @@ __all__ = [
     "RateDecision",
     "RateLimiter",
     "RefundDue",
+    "ReturnLabel",
+    "ReturnLabelRequest",
     "SearchCursor",
     "SearchQuery",
     "ShipmentNotice",
@@ -199,6 +214,136 @@ class OutgoingMail:
     subject: str
     text: str
     language: str = "en"
+
+
+# --- return labels ----------------------------------------------------------------------
+
+#: The file formats a label maker may be asked for: a PDF page or ZPL for thermal printers.
+LABEL_FORMATS = ("pdf", "zpl")
+_RMA_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{2,31}")
+_TRACKING_NUMBER = re.compile(r"[A-Z0-9]{1,40}")
+_LANGUAGE = re.compile(r"[a-z]{2}")
+_MAX_PACK_LINES = 20
+_MAX_WEIGHT_GRAMS = 70_000
+
+
+def _as_tuple(value: Any) -> Any:
+    # A list is as good as a tuple; anything else is left for the validator to refuse.
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _check_rma_number(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _RMA_NUMBER.fullmatch(value):
+        raise InvalidFieldError(
+            attribute.name, "must be 3 to 32 capital letters, digits and dashes (RMA-1234)"
+        )
+
+
+def _check_tracking_number(_instance: Any, attribute: Any, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not _TRACKING_NUMBER.fullmatch(value)):
+        raise InvalidFieldError(attribute.name, "must be 1 to 40 capital letters and digits")
+
+
+def _check_address(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, Address):
+        raise InvalidFieldError(attribute.name, f"must be an Address, not {type(value).__name__}")
+
+
+def _check_weight(_instance: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidFieldError(attribute.name, f"must be whole grams, not {type(value).__name__}")
+    if not 1 <= value <= _MAX_WEIGHT_GRAMS:
+        raise InvalidFieldError(attribute.name, f"must be 1 to {_MAX_WEIGHT_GRAMS} grams")
+
+
+def _check_language(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _LANGUAGE.fullmatch(value):
+        raise InvalidFieldError(attribute.name, "must be a two-letter language code such as en")
+
+
+def _check_pack_lines(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, tuple):
+        raise InvalidFieldError(attribute.name, f"must be a tuple, not {type(value).__name__}")
+    if len(value) > _MAX_PACK_LINES:
+        raise InvalidFieldError(attribute.name, f"must be at most {_MAX_PACK_LINES} lines")
+    for index, line in enumerate(value):
+        try:
+            check_text("", line, 120)
+        except ValidationError as error:
+            raise error.at(f"{attribute.name}[{index}]") from None
+
+
+def _check_formats(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, tuple) or not value:
+        raise InvalidFieldError(attribute.name, "must be a non-empty tuple such as ('pdf',)")
+    if len(set(value)) != len(value) or any(f not in LABEL_FORMATS for f in value):
+        raise InvalidFieldError(attribute.name, f"must be distinct formats of {LABEL_FORMATS}")
+
+
+@attrs.frozen
+class ReturnLabelRequest:
+    """What a :class:`LabelMaker` makes a return label for: one RMA package.
+
+    ``sender`` is the shopper, ``destination`` the warehouse or supplier the routing chose.
+    ``pack_lines`` say what goes in the box, already in the shopper's ``language`` (at most
+    20 lines of 120 characters, such as ``"2 x BRK-1234 Front brake pads"``). ``formats``
+    lists the label files wanted, in order (``"pdf"``, ``"zpl"``). Every field is checked
+    on construction (SECURITY H3): a wrong type or an over-long text raises
+    :class:`~orderstatus_core.errors.ValidationError` naming the field.
+    """
+
+    rma_number: str = attrs.field(validator=_check_rma_number)
+    sender: Address = attrs.field(validator=_check_address)
+    destination: Address = attrs.field(validator=_check_address)
+    carrier: str = attrs.field(validator=bounded_text(32))
+    service: str = attrs.field(validator=bounded_text(32))
+    weight_grams: int = attrs.field(validator=_check_weight)
+    language: str = attrs.field(default="en", validator=_check_language)
+    pack_lines: tuple[str, ...] = attrs.field(
+        default=(), converter=_as_tuple, validator=_check_pack_lines
+    )
+    formats: tuple[str, ...] = attrs.field(
+        default=("pdf",), converter=_as_tuple, validator=_check_formats
+    )
+
+
+@attrs.frozen
+class LabelDocument:
+    """A file a :class:`LabelMaker` made: a label to print, or the instructions for the box.
+
+    ``format`` is ``"pdf"`` or ``"zpl"``; ``media_type`` the matching MIME type
+    (``application/pdf``, ``application/x-zpl``); ``filename`` a safe suggestion such as
+    ``RMA-1234-label.pdf``.
+    """
+
+    format: str
+    media_type: str
+    filename: str
+    content: bytes = attrs.field(repr=False)
+
+
+@attrs.frozen
+class ReturnLabel:
+    """A return label made for one :class:`ReturnLabelRequest`, one document per format.
+
+    ``cost`` is what the label cost the store; the refund deducts it when the reason says the
+    shopper pays for the return. ``tracking_number`` is the carrier's, when the maker bought
+    the label from a carrier (``None`` for a label the store ships under its own account).
+    """
+
+    rma_number: str = attrs.field(validator=_check_rma_number)
+    carrier: str
+    service: str
+    cost: Money = attrs.field(validator=attrs.validators.instance_of(Money))
+    documents: tuple[LabelDocument, ...]
+    tracking_number: str | None = attrs.field(default=None, validator=_check_tracking_number)
+
+    def document(self, format: str) -> LabelDocument:
+        """The document in ``format``; :class:`LookupError` if it was not made."""
+        for document in self.documents:
+            if document.format == format:
+                return document
+        raise LookupError(f"no {format} document for {self.rma_number}")
 
 
 # --- the ports ---------------------------------------------------------------------------
@@ -450,4 +595,29 @@ class RateLimiter(Protocol):
 
         A refused hit is not counted and says when the next one will be allowed.
         """
+        ...
+
+
+class LabelMaker(Protocol):
+    """Makes return labels and the return instructions to put in the box.
+
+    The bundled ``labels://`` adapter draws them itself at a flat cost; an adapter for a
+    carrier's API buys the label there and reports the carrier's price and tracking number.
+    """
+
+    def make_label(self, request: ReturnLabelRequest) -> ReturnLabel:
+        """The label for ``request``, one :class:`LabelDocument` per requested format, in
+        that order, with its cost.
+
+        Raises :class:`~orderstatus_core.errors.ValidationError` for a request the maker
+        cannot serve (a format it lacks, a field its carrier refuses) and
+        :class:`~orderstatus_core.errors.AdapterError` when the carrier fails. Text from the
+        request never acts as a command in a file (SECURITY H2).
+        """
+        ...
+
+    def make_instructions(self, request: ReturnLabelRequest, label: ReturnLabel) -> LabelDocument:
+        """The return instructions as a PDF in ``request.language`` (English when the maker
+        lacks that language): the RMA barcode, the destination, what to pack, how, and what
+        voids the return."""
         ...

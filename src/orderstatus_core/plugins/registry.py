@@ -15,7 +15,7 @@ from orderstatus_core.errors import (
     InvalidUrlError,
     UnknownAdapterError,
 )
-from orderstatus_core.ports import Mailer, RateLimiter, Storage
+from orderstatus_core.ports import LabelMaker, Mailer, RateLimiter, Storage
 
 __all__ = ["AdapterRegistry", "url_scheme"]
 
@@ -73,6 +73,7 @@ class AdapterRegistry:
         self._storage: _Openers[Storage] = _Openers("storage")
         self._mailers: _Openers[Mailer] = _Openers("mail")
         self._rate_limiters: _Openers[RateLimiter] = _Openers("rate limiter")
+        self._label_makers: _Openers[LabelMaker] = _Openers("label maker")
 
     def add_storage(self, scheme: str, opener: Callable[[str], Storage]) -> None:
         """Offer ``opener`` for storage URLs of ``scheme``. A duplicate scheme is an error."""
@@ -86,6 +87,10 @@ class AdapterRegistry:
         """Offer ``opener`` for rate-limiter URLs of ``scheme``."""
         self._rate_limiters.add(scheme, opener)
 
+    def add_label_maker(self, scheme: str, opener: Callable[[str], LabelMaker]) -> None:
+        """Offer ``opener`` for label-maker URLs of ``scheme``."""
+        self._label_makers.add(scheme, opener)
+
     def open_storage(self, url: str) -> Storage:
         """Open the storage at ``url``; :class:`UnknownAdapterError` names installed schemes."""
         return self._storage.open(url)
@@ -98,6 +103,10 @@ class AdapterRegistry:
         """Open the rate limiter at ``url``."""
         return self._rate_limiters.open(url)
 
+    def open_label_maker(self, url: str) -> LabelMaker:
+        """Open the label maker at ``url``."""
+        return self._label_makers.open(url)
+
     def storage_schemes(self) -> list[str]:
         """Installed storage schemes, sorted."""
         return self._storage.schemes()
@@ -109,3 +118,7 @@ class AdapterRegistry:
     def rate_limiter_schemes(self) -> list[str]:
         """Installed rate-limiter schemes, sorted."""
         return self._rate_limiters.schemes()
+
+    def label_maker_schemes(self) -> list[str]:
+        """Installed label-maker schemes, sorted."""
+        return self._label_makers.schemes()
