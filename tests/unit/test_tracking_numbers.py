@@ -242,3 +242,22 @@ def test_exported_and_documented_examples_hold() -> None:
     assert orderstatus_core.parse_tracking_number is parse_tracking_number
     failed, attempted = doctest.testmod(tracking_numbers)
     assert (failed, attempted > 0) == (0, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "carrier"),
+    [
+        ("'; DROP TABLE orders; --", None),
+        ("<b>1Z999AA10123456785</b>", None),
+        ("1Z999AA10123456785", None),
+        ("1Z999AA10123456784", "<script>alert(1)</script>"),
+        ("QWERTYQWERTY", "FedEx"),
+    ],
+)
+def test_messages_never_echo_the_shoppers_text(text: str, carrier: str | None) -> None:
+    with pytest.raises(InvalidTrackingNumberError) as caught:
+        parse_tracking_number(text, carrier=carrier)
+    for piece in (text, "DROP", "<", "QWERTY", "1Z999AA1"):
+        assert piece not in caught.value.message
+    if carrier is not None and carrier != "FedEx":
+        assert carrier not in caught.value.message

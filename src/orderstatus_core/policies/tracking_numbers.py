@@ -305,7 +305,7 @@ def _carrier_name(carrier: object) -> str:
     if name is None:
         raise InvalidTrackingNumberError(
             "unknown_carrier",
-            f"Tracking numbers of {carrier[:40]!r} cannot be checked; "
+            f"Tracking numbers of this carrier cannot be checked; "
             f"known carriers: {', '.join(CARRIERS)}.",
         )
     return name
