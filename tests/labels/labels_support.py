@@ -6,7 +6,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-import pypdfium2
+import pypdfium2  # type: ignore[import-untyped]
 import zxingcpp
 from pypdf import PdfReader
 
