@@ -486,3 +486,69 @@ class TestTheGuestsView:
         assert isinstance(found, OrderFound)
         assert "Secret" not in repr(found.view)
         assert found.view.requests[0].summary == "Ship to another address in Shelbyville"
+
+
+class TestFollowUps:
+    """What each decision leaves behind: mails, events, request ids, refusals."""
+
+    def test_a_confirmed_cancel_that_completes_shipping_sends_the_tracking_mail(
+        self, ctx: ServiceContext
+    ) -> None:
+        """Line 1 shipped, line 2 in a package: cancelling line 2 leaves everything shipped."""
+        from orderstatus_core import TrackingMail
+
+        start_processing(ctx, NUMBER, "P1", "Columbus, OH", {1: 3})
+        ship(ctx, NUMBER, "P1", "UPS", "1Z999AA10123456784")
+        start_processing(ctx, NUMBER, "P2", "Reno, NV", {2: 1})
+        answer = cancel_order(ctx, NUMBER, {2: 1}, client="c", guest_pass=_pass(ctx))
+        assert isinstance(answer, CancelAnswer)
+        assert answer.lines[0].request_ids == ("C1",)
+        confirm_cancel(ctx, NUMBER, "C1")
+        with ctx.storage.unit_of_work() as uow:
+            mails = [m.intent for m in uow.outbox.due(ctx.clock.now(), 100)]
+        tracking = [m for m in mails if isinstance(m, TrackingMail)]
+        assert [[n.package_id for n in m.packages] for m in tracking] == [["P1"]]
+
+    def test_a_refund_needs_units_to_pay_back(self, ctx: ServiceContext) -> None:
+        """A report about a package alone is settled by reship or claim, not a refund."""
+        from orderstatus_core import ActionRefusedError
+
+        start_processing(ctx, NUMBER, "P1", "Columbus, OH", {1: 3, 2: 1})
+        ship(ctx, NUMBER, "P1", "UPS", "1Z1")
+        answer = report_order_problem(
+            ctx,
+            NUMBER,
+            "not_delivered",
+            None,
+            "",
+            client="c",
+            package_id="P1",
+            guest_pass=_pass(ctx),
+        )
+        assert isinstance(answer, ProblemAnswer)
+        with pytest.raises(ActionRefusedError) as refused:
+            resolve_problem_report(ctx, NUMBER, answer.report.report_id, "refund")
+        assert refused.value.code == "nothing_to_refund"
+        resolve_problem_report(ctx, NUMBER, answer.report.report_id, "carrier_claim")
+
+    def test_refund_events_wait_for_a_subscriber(self, ctx: ServiceContext) -> None:
+        """With no payment plugin, RefundDue stays pending instead of going to nobody."""
+        cancel_order(ctx, NUMBER, {1: 1}, client="c", guest_pass=_pass(ctx))
+        report = relay_outbox(ctx)
+        assert report.failed == 1
+        assert len(_events(ctx)) == 1
+
+    def test_one_key_on_two_orders_is_two_commands(self) -> None:
+        """Idempotency keys are scoped by order: a guessable key blocks nobody else."""
+        desk = OrderStatus.open("memory://", "mailbox:///mail", plugins=[_PairMayCancel()])
+        with desk.context.storage.unit_of_work(write=True) as uow:
+            uow.orders.add(make_order(NUMBER, lines=[line(1, quantity=3)]))
+            uow.orders.add(make_order(OTHER, email="someone@example.com"))
+            uow.commit()
+        first = desk.cancel_order(NUMBER, {1: 1}, client="a", identifier=JANE, idempotency_key="k")
+        second = desk.cancel_order(
+            OTHER, {1: 1}, client="b", identifier="someone@example.com", idempotency_key="k"
+        )
+        assert isinstance(first, CancelAnswer)
+        assert isinstance(second, CancelAnswer)
+        assert second.order_number == OTHER

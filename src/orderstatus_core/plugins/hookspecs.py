@@ -115,5 +115,6 @@ def orderstatus_domain_event(event_id: str, event: DomainEvent) -> None:
     Every implementation is called, by the outbox relay, after the change committed;
     delivery is at least once, and ``event_id`` is stable across retries so a receiver can
     drop duplicates. An exception keeps the event pending for a later retry. With no
-    implementation an event is simply done.
+    implementation at all, events stay pending too (the relay reports them as failed), so a
+    store that forgot its payment plugin loses no refund.
     """

@@ -8,7 +8,7 @@ from typing import cast
 
 import pluggy
 
-from orderstatus_core.errors import InvalidFieldError
+from orderstatus_core.errors import AdapterError, InvalidFieldError
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.plugins import builtin, hookspecs
@@ -92,8 +92,19 @@ class Hooks:
         return answer is True
 
     def publish_event(self, event_id: str, event: DomainEvent) -> None:
-        """Hand ``event`` to every ``orderstatus_domain_event`` implementation."""
-        self.manager.hook.orderstatus_domain_event(event_id=event_id, event=event)
+        """Hand ``event`` to every ``orderstatus_domain_event`` implementation.
+
+        With none registered, raise :class:`~orderstatus_core.errors.AdapterError`: the relay
+        then keeps the event pending, so refunds wait for a payment plugin instead of being
+        marked delivered to nobody.
+        """
+        hook = self.manager.hook.orderstatus_domain_event
+        if not hook.get_hookimpls():
+            raise AdapterError(
+                f"no orderstatus_domain_event subscriber for {type(event).__name__}; "
+                "it stays pending"
+            )
+        hook(event_id=event_id, event=event)
 
     def tracking_url_policy(self) -> Callable[[str, str], str | None]:
         """The tracking-URL policy as one plain function.

@@ -44,6 +44,8 @@ class LineCancellation:
     requested: int
     refused: int
     code: str
+    #: The cancel requests made for this line's units in processing (for the warehouse).
+    request_ids: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -100,6 +102,7 @@ def cancel_units(order: Order, wanted: Mapping[int, int] | None, at: datetime) -
         now = min(quantity, ledger.awaiting)
         rest = quantity - now
         requested = 0
+        request_ids: list[str] = []
         for package in order.packages:
             if rest == 0 or package.shipped_at is not None:
                 continue
@@ -115,12 +118,13 @@ def cancel_units(order: Order, wanted: Mapping[int, int] | None, at: datetime) -
                         requested_at=at,
                     )
                 )
+                request_ids.append(requests[-1].request_id)
                 requested += take
                 rest -= take
         code = "cancelled" if now == quantity else "cancel_requested"
         if rest:
             code = "already_shipped" if ledger.shipped else "nothing_to_cancel"
-        answers.append(LineCancellation(line_no, now, requested, rest, code))
+        answers.append(LineCancellation(line_no, now, requested, rest, code, tuple(request_ids)))
         if now:
             cancelled_now[line_no] = now
     for index, line in enumerate(lines):

@@ -103,12 +103,17 @@ def resolve_problem(
         raise ActionRefusedError("unknown_report", f"order {order.number} has no {report_id}")
     if report.state is not ProblemState.OPEN:
         raise ActionRefusedError("already_decided", f"{report_id} is {report.state.value}")
+    if resolution is Resolution.REFUND and not report.units:
+        raise ActionRefusedError(
+            "nothing_to_refund",
+            f"{report_id} names no units; settle it by reship or carrier claim",
+        )
     state = ProblemState.REJECTED if resolution is None else ProblemState.RESOLVED
     decided = attrs.evolve(report, state=state, resolution=resolution, resolved_at=at, note=note)
     reports = tuple(decided if r.report_id == report_id else r for r in order.problem_reports)
     refund: Refund | None = None
     refunds = order.refunds
-    if resolution is Resolution.REFUND and report.units:
+    if resolution is Resolution.REFUND:
         refund = refund_for_units(
             order,
             {u.line_no: u.quantity for u in report.units},

@@ -15,7 +15,6 @@ price or label field is ever taken from the guest.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TypeVar, get_args
@@ -39,8 +38,9 @@ from orderstatus_core.model.requests import (
 from orderstatus_core.policies.cancellation import LineCancellation, cancel_units
 from orderstatus_core.policies.changes import apply_change, decide_change, request_change
 from orderstatus_core.policies.problems import report_problem
-from orderstatus_core.ports import OutboxMessage, RefundDue, UnitOfWork
+from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.guest_pass import check_guest_pass, pass_required
 from orderstatus_core.services.idempotency import checked_key, once
 from orderstatus_core.services.lookup import _client_key, _owned_by, pair_limits
@@ -51,8 +51,6 @@ __all__ = [
     "ChangeAnswer",
     "ProblemAnswer",
     "cancel_order",
-    "one_version_on",
-    "queue_refund",
     "report_order_problem",
     "request_order_change",
 ]
@@ -87,24 +85,6 @@ class ProblemAnswer:
 
     order_number: str
     report: ProblemReport
-
-
-def one_version_on(before: Order, after: Order) -> Order:
-    """``after`` as the single next version of ``before``.
-
-    A command may run several policy steps (request, approve, apply), each of which builds
-    a new version; what the command saves is one change, compared against what it read.
-    """
-    if after.version == before.version + 1:
-        return after
-    return attrs.evolve(after, version=before.version + 1)
-
-
-def queue_refund(uow: UnitOfWork, order: Order, refund: Refund | None, now: datetime) -> None:
-    """Queue a :class:`RefundDue` for the payment system in the command's own transaction."""
-    if refund is not None:
-        event = RefundDue(order_number=order.number, refund=refund)
-        uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=event))
 
 
 def _units(units: Mapping[int, int] | None) -> dict[int, int] | None:
@@ -222,6 +202,7 @@ def cancel_order(
         outcome = cancel_units(order, wanted, now)
         uow.orders.save(outcome.order)
         queue_refund(uow, outcome.order, outcome.refund, now)
+        queue_tracking_mail(ctx, uow, order, outcome.order, now)
         return CancelAnswer(order.number, outcome.lines, outcome.refund)
 
     return _guest_command(ctx, "cancel", order_number, proof, CancelAnswer, step, units=wanted)
@@ -255,8 +236,10 @@ def request_order_change(
             changed = decide_change(changed, request.request_id, approve=True, at=now)
             changed, refund = apply_change(changed, request.request_id, now)
             request = next(r for r in changed.change_requests if r.request_id == request.request_id)
-        uow.orders.save(one_version_on(order, changed))
+        changed = one_version_on(order, changed)
+        uow.orders.save(changed)
         queue_refund(uow, changed, refund, now)
+        queue_tracking_mail(ctx, uow, order, changed, now)
         return ChangeAnswer(order.number, request, refund)
 
     return _guest_command(ctx, "change", order_number, proof, ChangeAnswer, step, change=change)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import attrs
 
+from orderstatus_core.errors import AdapterError
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.policies import LookupPolicy, TrackingUrl, carrier_tracking_url
@@ -48,8 +49,12 @@ def staff_decide(_order: Order, _change: Change) -> bool:
     return False
 
 
-def no_subscribers(_event_id: str, _event: DomainEvent) -> None:
-    """The default: nobody listens, so an event is done once relayed."""
+def no_subscribers(_event_id: str, event: DomainEvent) -> None:
+    """The default: nobody listens, so the event stays pending (a forgotten payment plugin
+    must not lose refunds); the relay retries it with back-off."""
+    raise AdapterError(
+        f"no orderstatus_domain_event subscriber for {type(event).__name__}; it stays pending"
+    )
 
 
 @attrs.frozen

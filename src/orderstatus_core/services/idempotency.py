@@ -91,10 +91,13 @@ def once(
     """
     if key is None:
         return run()
+    # Keys are scoped by order: one guest's key never blocks a command on another order,
+    # however guessable it is; on one order, the same key for other input is an error.
+    scoped = f"{arguments.get('order', '')}/{key}"
     print_ = fingerprint(command, **arguments)
-    earlier = replay(uow, key, print_, now, answer)
+    earlier = replay(uow, scoped, print_, now, answer)
     if earlier is not None:
         return earlier
     result = run()
-    remember(uow, key, print_, result, now)
+    remember(uow, scoped, print_, result, now)
     return result

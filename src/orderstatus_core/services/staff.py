@@ -17,13 +17,11 @@ from orderstatus_core.model.requests import Refund, Resolution
 from orderstatus_core.policies.cancellation import decide_cancel
 from orderstatus_core.policies.changes import apply_change, decide_change
 from orderstatus_core.policies.problems import resolve_problem
-from orderstatus_core.ports import UnitOfWork
-from orderstatus_core.services.actions import one_version_on, queue_refund
 from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.idempotency import checked_key, once
 
 __all__ = [
-    "After",
     "Step",
     "apply_approved_change",
     "approve_change",
@@ -36,8 +34,6 @@ __all__ = [
 ]
 
 Step = Callable[[Order, datetime], tuple[Order, Refund | None]]
-#: ``(unit, before, after, now)``: what else a command writes in its transaction.
-After = Callable[[UnitOfWork, Order, Order, datetime], None]
 
 
 def decide(
@@ -47,11 +43,10 @@ def decide(
     *,
     command: str,
     idempotency_key: str | None = None,
-    after: After | None = None,
     **arguments: object,
 ) -> Order:
-    """Run one staff ``step`` on an order in one write unit; queue its refund, if any,
-    and whatever ``after`` adds to the transaction.
+    """Run one staff ``step`` on an order in one write unit; queue its refund, if any, and
+    the tracking mail when the step leaves every remaining unit shipped.
 
     With an ``idempotency_key`` a repeat of the same ``command`` and ``arguments`` answers
     the order as the first run left it (SECURITY G5).
@@ -73,8 +68,7 @@ def decide(
             changed = one_version_on(found, changed)
             uow.orders.save(changed)
             queue_refund(uow, changed, refund, now)
-            if after is not None:
-                after(uow, found, changed, now)
+            queue_tracking_mail(ctx, uow, found, changed, now)
             return changed
 
         answer = once(uow, key, now, Order, run, command, order=number, **arguments)

@@ -10,18 +10,14 @@ one write unit of work: read, decide, save with compare-and-set, queue mail, com
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 
 from orderstatus_core.model import Order
 from orderstatus_core.model.fulfilment import (
     deliver_package,
-    fully_shipped,
     open_package,
     ship_package,
 )
-from orderstatus_core.ports import OutboxMessage, ShipmentNotice, TrackingMail, UnitOfWork
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.staff import decide
 
@@ -54,34 +50,6 @@ def start_processing(
     )
 
 
-def _tracking_mail(
-    ctx: ServiceContext,
-) -> Callable[[UnitOfWork, Order, Order, datetime], None]:
-    def queue(uow: UnitOfWork, before: Order, after: Order, now: datetime) -> None:
-        # Only at the moment the *last* unit ships (DOMAIN.md section 1), once.
-        if fully_shipped(before) or not fully_shipped(after):
-            return
-        notices = tuple(
-            ShipmentNotice(
-                package_id=p.package_id,
-                carrier=p.carrier,
-                tracking_number=p.tracking_number,
-                tracking_url=ctx.tracking_url(p.carrier, p.tracking_number),
-            )
-            for p in after.packages
-            if p.shipped_at is not None and p.carrier and p.tracking_number
-        )
-        mail = TrackingMail(
-            to=after.email,
-            order_number=after.number,
-            packages=notices,
-            language=ctx.policy.mail_language,
-        )
-        uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=mail))
-
-    return queue
-
-
 def ship(
     ctx: ServiceContext,
     order_number: str,
@@ -99,7 +67,6 @@ def ship(
         lambda order, now: (ship_package(order, package_id, carrier, tracking_number, now), None),
         command="ship",
         idempotency_key=idempotency_key,
-        after=_tracking_mail(ctx),
         package=package_id,
         carrier=carrier,
         tracking_number=tracking_number,

@@ -676,7 +676,11 @@ class LifecycleMachine(RuleBasedStateMachine):
         """Resolve an open report (refund, replacement, reship, carrier claim) or reject it."""
         order = self._pick(data, _open_reports)
         report_id = data.draw(st.sampled_from(_open_reports(order)), label="report")
-        resolution = data.draw(st.none() | st.sampled_from(list(Resolution)), label="resolution")
+        report = next(r for r in order.problem_reports if r.report_id == report_id)
+        # A refund needs units to pay back; a report about a package alone is settled
+        # another way (reship, carrier claim) or rejected.
+        choices = [r for r in Resolution if report.units or r is not Resolution.REFUND]
+        resolution = data.draw(st.none() | st.sampled_from(choices), label="resolution")
         at = self._tick()
         after = self._legal(order, lambda o: resolve_problem(o, report_id, resolution, at)[0])
         settled = next(r for r in after.problem_reports if r.report_id == report_id)

@@ -1,0 +1,75 @@
+"""What a command writes besides the order, in the same transaction (SECURITY G1, G4)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import attrs
+
+from orderstatus_core.model import Order
+from orderstatus_core.model.fulfilment import fully_shipped
+from orderstatus_core.model.requests import Refund
+from orderstatus_core.ports import (
+    OutboxItem,
+    OutboxMessage,
+    RefundDue,
+    ShipmentNotice,
+    TrackingMail,
+    UnitOfWork,
+)
+from orderstatus_core.services.context import ServiceContext
+
+__all__ = ["one_version_on", "queue_refund", "queue_tracking_mail"]
+
+
+def one_version_on(before: Order, after: Order) -> Order:
+    """``after`` as the single next version of ``before``.
+
+    A command may run several policy steps (request, approve, apply), each of which builds
+    a new version; what the command saves is one change, compared against what it read.
+    """
+    if after.version == before.version + 1:
+        return after
+    return attrs.evolve(after, version=before.version + 1)
+
+
+def _queue(uow: UnitOfWork, item: OutboxItem, now: datetime) -> None:
+    uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=item))
+
+
+def queue_refund(uow: UnitOfWork, order: Order, refund: Refund | None, now: datetime) -> None:
+    """Queue a :class:`RefundDue` for the payment system in the command's own transaction."""
+    if refund is not None:
+        _queue(uow, RefundDue(order_number=order.number, refund=refund), now)
+
+
+def queue_tracking_mail(
+    ctx: ServiceContext, uow: UnitOfWork, before: Order, after: Order, now: datetime
+) -> None:
+    """Queue the tracking mail at the moment the order's last remaining unit has shipped.
+
+    That moment is usually a shipment, but a cancel of the last unshipped units does it too
+    (DOMAIN.md section 1: the mail goes when the *last* package ships). Once per order: only
+    when ``before`` was not fully shipped and ``after`` is, with packages to list.
+    """
+    if fully_shipped(before) or not fully_shipped(after):
+        return
+    notices = tuple(
+        ShipmentNotice(
+            package_id=p.package_id,
+            carrier=p.carrier,
+            tracking_number=p.tracking_number,
+            tracking_url=ctx.tracking_url(p.carrier, p.tracking_number),
+        )
+        for p in after.packages
+        if p.shipped_at is not None and p.carrier and p.tracking_number
+    )
+    if notices:
+        mail = TrackingMail(
+            to=after.email,
+            order_number=after.number,
+            packages=notices,
+            language=ctx.policy.mail_language,
+        )
+        _queue(uow, mail, now)
