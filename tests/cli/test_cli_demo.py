@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from decimal import Decimal
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -51,15 +50,12 @@ def test_demo_walks_through_every_section(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder = tmp_path / "demo"
-    started = time.perf_counter()
     output = run_demo(folder, capsys)
-    elapsed = time.perf_counter() - started
 
     for title in SECTIONS:
         assert title in output
     assert (folder / "orders.db").is_file()
     assert "\x1b[" not in output  # no colour codes when stdout is not a terminal
-    assert elapsed < 10  # "a couple of seconds"; generous for slow CI machines
 
     by_email = section(output, SECTIONS[0])
     assert "'JANE.DOE@Example.COM'" in by_email
