@@ -1,0 +1,289 @@
+"""The SQL of the PostgreSQL adapter: constant text, every value a bound parameter.
+
+Some statements are assembled from the column lists below with f-strings at import time;
+they are still constants (no input ever reaches SQL text), hence the ``noqa: S608``.
+
+Constant text is also what psycopg's prepared-statement cache is keyed by: after a few
+executions on a connection each statement is prepared and only bound and executed.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["QUERIES"]
+
+# --- orders ----------------------------------------------------------------------------------
+
+# get(): the order row with its lines and packages (each package with its units) in ONE
+# statement, so that find-order is one round trip. Lines and packages come as JSON arrays in
+# their tuple order (position); amounts as numeric text (exact), timestamps as ISO text.
+# Each subquery is one range of its table's primary key (order number first).
+GET_ORDER: Final = """
+SELECT o.placed_at, o.email, o.email_key, o.phone, o.currency,
+       o.ship_name, o.ship_line1, o.ship_line2, o.ship_city, o.ship_region,
+       o.ship_postal_code, o.ship_country, o.shipping::text, o.tax::text, o.version,
+       o.shipping_speed, o.activity,
+       (SELECT json_agg(json_build_array(
+                   l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
+                   l.description, l.quantity, l.unit_price::text, l.core_charge::text,
+                   l.returnable, l.warranty_months, l.cancelled, l.returned)
+                   ORDER BY l.position)
+          FROM order_lines AS l
+         WHERE l.order_number = o.number) AS lines,
+       (SELECT json_agg(json_build_array(
+                   p.package_id, p.warehouse, p.carrier, p.tracking_number,
+                   p.shipped_at, p.delivered_at, p.opened_at,
+                   (SELECT json_agg(json_build_array(u.line_no, u.quantity) ORDER BY u.position)
+                      FROM package_units AS u
+                     WHERE u.order_number = p.order_number
+                       AND u.package_position = p.position))
+                   ORDER BY p.position)
+          FROM packages AS p
+         WHERE p.order_number = o.number) AS packages
+FROM orders AS o
+WHERE o.number = %s"""
+
+# A write unit's get() first takes this order's lock, then reads with GET_ORDER. Two
+# statements, because under READ COMMITTED each statement reads the commits made before it
+# *started*: a read in the same statement as the lock wait would see the order as it was
+# before the holder of the lock committed. The lock is a transaction-level advisory lock on
+# (ORDER_LOCK, hashtext(number)): it exists whether or not the order does, so "add it if it
+# is absent" is safe too, and it ends with the transaction.
+LOCK_KEY: Final = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
+
+_ORDER_COLUMNS: Final = """number, placed_at, email, email_key, phone, currency,
+    ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country,
+    shipping, tax, version, shipping_speed, activity"""
+
+_ORDER_VALUES: Final = """%(number)s, %(placed_at)s, %(email)s, %(email_key)s, %(phone)s,
+    %(currency)s, %(ship_name)s, %(ship_line1)s, %(ship_line2)s, %(ship_city)s,
+    %(ship_region)s, %(ship_postal_code)s, %(ship_country)s, %(shipping)s, %(tax)s,
+    %(version)s, %(shipping_speed)s, %(activity)s"""
+
+# The child rows of the order named by the CTE "o" (zero or one row), from parallel arrays:
+# one statement inserts any number of lines, packages and units. Foreign keys are checked
+# at the end of the statement, when the order row and the lines the units name are in.
+_CHILDREN: Final = """
+l AS (
+    INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,
+        category, category_key, description, quantity, unit_price, core_charge, returnable,
+        warranty_months, cancelled, returned)
+    SELECT o.number, x.*
+      FROM o, unnest(%(line_no)s::int8[], %(line_position)s::int8[],
+                     %(part_number)s::text[], %(part_key)s::text[], %(brand)s::text[],
+                     %(category)s::text[], %(category_key)s::text[], %(description)s::text[],
+                     %(quantity)s::int8[], %(unit_price)s::numeric[], %(core_charge)s::numeric[],
+                     %(returnable)s::bool[], %(warranty_months)s::int8[],
+                     %(cancelled)s::int8[], %(returned)s::int8[]) AS x
+), p AS (
+    INSERT INTO packages (order_number, position, package_id, warehouse, carrier,
+        tracking_number, shipped_at, delivered_at, opened_at)
+    SELECT o.number, x.*
+      FROM o, unnest(%(package_position)s::int8[], %(package_id)s::text[],
+                     %(warehouse)s::text[], %(carrier)s::text[], %(tracking_number)s::text[],
+                     %(shipped_at)s::timestamptz[], %(delivered_at)s::timestamptz[],
+                     %(opened_at)s::timestamptz[]) AS x
+), u AS (
+    INSERT INTO package_units (order_number, package_position, position, line_no, quantity)
+    SELECT o.number, x.*
+      FROM o, unnest(%(unit_package)s::int8[], %(unit_position)s::int8[],
+                     %(unit_line_no)s::int8[], %(unit_quantity)s::int8[]) AS x
+)"""
+
+# add(): the order and all its children in one statement. ON CONFLICT DO NOTHING instead of
+# a unique violation: a violation would abort the whole transaction, and the port lets a
+# unit go on after DuplicateOrderError. No order row inserted (count 0): a duplicate, and
+# no child row is written either, since the children are selected from "o".
+ADD_ORDER: Final = f"""
+WITH o AS (
+    INSERT INTO orders ({_ORDER_COLUMNS})
+    VALUES ({_ORDER_VALUES})
+    ON CONFLICT (number) DO NOTHING
+    RETURNING number
+), {_CHILDREN}
+SELECT count(*) FROM o"""  # noqa: S608
+
+# save(), first statement: compare-and-set on the version, and the old children deleted
+# (children before the rows they reference; the foreign keys are checked at the end of the
+# statement, when all three are gone). No row updated: a lost race or an unknown number.
+SAVE_ORDER: Final = """
+WITH o AS (
+    UPDATE orders SET placed_at = %(placed_at)s, email = %(email)s, email_key = %(email_key)s,
+        phone = %(phone)s, currency = %(currency)s, ship_name = %(ship_name)s,
+        ship_line1 = %(ship_line1)s, ship_line2 = %(ship_line2)s, ship_city = %(ship_city)s,
+        ship_region = %(ship_region)s, ship_postal_code = %(ship_postal_code)s,
+        ship_country = %(ship_country)s, shipping = %(shipping)s, tax = %(tax)s,
+        version = %(version)s, shipping_speed = %(shipping_speed)s, activity = %(activity)s
+    WHERE number = %(number)s AND version = %(expected_version)s
+    RETURNING number
+), du AS (
+    DELETE FROM package_units WHERE order_number IN (SELECT number FROM o)
+), dp AS (
+    DELETE FROM packages WHERE order_number IN (SELECT number FROM o)
+), dl AS (
+    DELETE FROM order_lines WHERE order_number IN (SELECT number FROM o)
+)
+SELECT count(*) FROM o"""
+
+# save(), second statement (only after the first updated the row): the new children.
+INSERT_CHILDREN: Final = f"""
+WITH o AS (SELECT %(number)s::text COLLATE "C" AS number), {_CHILDREN}
+SELECT 1"""
+
+RECENT: Final = """
+SELECT number, placed_at, email FROM orders
+WHERE email_key = %s
+ORDER BY placed_at DESC, number DESC
+LIMIT %s"""
+
+# search(): the first `limit` orders of the shopper (newest first, strictly after the
+# cursor) that have a matching line, found by walking orders_by_email in index order and
+# probing each order's lines through the primary key; then their matching lines. The work
+# is bounded by one shopper's history, never by the size of the store. Without a cursor the
+# bound is ('infinity', ''), after every real order.
+_SEARCH: Final = """
+SELECT o.number, o.placed_at, o.email, o.currency,
+       l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
+       l.description, l.quantity, l.unit_price::text, l.core_charge::text, l.returnable,
+       l.warranty_months, l.cancelled, l.returned
+FROM (
+    SELECT o.number, o.placed_at, o.email, o.currency
+      FROM orders AS o
+     WHERE o.email_key = %(email_key)s
+       AND (o.placed_at, o.number) < (%(after_at)s::timestamptz, %(after_number)s::text)
+       AND EXISTS (SELECT FROM order_lines AS l WHERE l.order_number = o.number AND {match})
+     ORDER BY o.placed_at DESC, o.number DESC
+     LIMIT %(limit)s
+) AS o
+JOIN order_lines AS l ON l.order_number = o.number AND {match}"""
+
+SEARCH_PART: Final = _SEARCH.format(match="l.part_key = %(part_key)s")
+
+# The category itself, or any key in [key || U+001F, key || U+0020): its children, by the
+# "C" collation (code point order) of category_key.
+SEARCH_CATEGORY: Final = _SEARCH.format(
+    match="(l.category_key = %(category_key)s"
+    " OR (l.category_key >= %(low)s AND l.category_key < %(high)s))"
+)
+
+# --- the outbox ------------------------------------------------------------------------------
+
+# Putting a message id twice replaces the message but keeps whether it was sent, exactly as
+# the memory adapter does (its "sent" record is separate from the message).
+PUT_MESSAGE: Final = """
+INSERT INTO outbox (message_id, created_at, kind, payload, attempts, next_attempt_at,
+    last_error, sent_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, NULL)
+ON CONFLICT (message_id) DO UPDATE SET
+    created_at = excluded.created_at, kind = excluded.kind, payload = excluded.payload,
+    attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
+    last_error = excluded.last_error"""
+
+DUE: Final = """
+SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error
+FROM outbox
+WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+ORDER BY created_at, message_id
+LIMIT %s"""
+
+# claim(): one statement. The oldest due messages that no other transaction has locked are
+# locked (SKIP LOCKED: a worker never waits for another, and never takes what another is
+# taking) and leased. A message another worker leased and committed since this statement
+# started is re-checked against the WHERE clause (READ COMMITTED) and, no longer due, left.
+CLAIM: Final = """
+WITH picked AS (
+    SELECT message_id FROM outbox
+     WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+     ORDER BY created_at, message_id
+     LIMIT %(limit)s
+       FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox AS m SET next_attempt_at = %(lease)s
+  FROM picked
+ WHERE m.message_id = picked.message_id
+RETURNING m.message_id, m.created_at, m.payload, m.attempts, m.next_attempt_at, m.last_error"""
+
+MARK_SENT: Final = "UPDATE outbox SET sent_at = %s WHERE message_id = %s"
+
+MARK_FAILED: Final = """
+UPDATE outbox SET attempts = attempts + 1, next_attempt_at = %s, last_error = %s
+WHERE message_id = %s AND sent_at IS NULL"""
+
+PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+
+# --- guest passes ----------------------------------------------------------------------------
+# Only hashes of codes and validators are ever bound (SECURITY D1).
+
+_CHALLENGE_COLUMNS: Final = (
+    "selector, order_number, code_hash, link_hash, issued_at, expires_at, tries_left, used"
+)
+
+PUT_CHALLENGE: Final = f"""
+INSERT INTO guest_pass_challenges ({_CHALLENGE_COLUMNS})
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (selector) DO NOTHING"""  # noqa: S608
+
+GET_CHALLENGE: Final = f"""
+SELECT {_CHALLENGE_COLUMNS} FROM guest_pass_challenges WHERE selector = %s"""  # noqa: S608
+
+# In a write unit the challenge row is locked as it is read: a code and a link racing to
+# use one challenge are serialized, and the second sees the first one's use.
+GET_CHALLENGE_FOR_UPDATE: Final = GET_CHALLENGE + " FOR UPDATE"
+
+SAVE_CHALLENGE: Final = """
+UPDATE guest_pass_challenges SET order_number = %s, code_hash = %s, link_hash = %s,
+    issued_at = %s, expires_at = %s, tries_left = %s, used = %s
+WHERE selector = %s"""
+
+LATEST_CHALLENGE: Final = f"""
+SELECT {_CHALLENGE_COLUMNS} FROM guest_pass_challenges
+WHERE order_number = %s
+ORDER BY issued_at DESC, selector DESC
+LIMIT 1"""  # noqa: S608
+
+LATEST_CHALLENGE_FOR_UPDATE: Final = LATEST_CHALLENGE + " FOR UPDATE"
+
+INSERT_INTO_PASSES: Final = """
+INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (selector) DO NOTHING"""
+
+SELECT_FROM_PASSES: Final = """
+SELECT selector, validator_hash, order_number, issued_at, expires_at
+FROM guest_passes WHERE selector = %s"""
+
+# --- idempotent replies --------------------------------------------------------------------
+
+GET_REPLY: Final = (
+    "SELECT key, fingerprint, reply, created_at FROM idempotent_replies WHERE key = %s"
+)
+
+PUT_REPLY: Final = """
+INSERT INTO idempotent_replies (key, fingerprint, reply, created_at) VALUES (%s, %s, %s, %s)
+ON CONFLICT (key) DO UPDATE SET
+    fingerprint = excluded.fingerprint, reply = excluded.reply, created_at = excluded.created_at"""
+
+# --- the schema version ----------------------------------------------------------------------
+
+VERSION_TABLE_EXISTS: Final = "SELECT to_regclass('orderstatus_schema') IS NOT NULL"
+CURRENT_VERSION: Final = "SELECT coalesce(max(version), 0) FROM orderstatus_schema"
+
+#: Every repository query with its name, for tests that check the query plans.
+QUERIES: Final = {
+    "get_order": GET_ORDER,
+    "recent": RECENT,
+    "search_part": SEARCH_PART,
+    "search_category": SEARCH_CATEGORY,
+    "save_order": SAVE_ORDER,
+    "due": DUE,
+    "claim": CLAIM,
+    "pending_count": PENDING_COUNT,
+    "mark_sent": MARK_SENT,
+    "mark_failed": MARK_FAILED,
+    "get_challenge": GET_CHALLENGE_FOR_UPDATE,
+    "save_challenge": SAVE_CHALLENGE,
+    "latest_challenge": LATEST_CHALLENGE_FOR_UPDATE,
+    "get_pass": SELECT_FROM_PASSES,
+    "get_reply": GET_REPLY,
+}

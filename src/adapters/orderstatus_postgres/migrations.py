@@ -1,0 +1,207 @@
+"""The PostgreSQL schema, as numbered migrations.
+
+``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to ``n``. The runner
+(:meth:`orderstatus_postgres.PostgresStorage.migrate`) applies each one in its own
+transaction (PostgreSQL's DDL is transactional, so a failure leaves the previous version
+intact) and records it as a row of ``orderstatus_schema``; the highest ``version`` there is
+the schema's version. Every transaction first takes ``pg_advisory_xact_lock(MIGRATION_LOCK)``
+and only then reads the version, so two processes migrating at once apply each migration
+exactly once: the second waits, then finds nothing left to do. Never edit a released
+migration: append one.
+
+The adapter is younger than the schema it stores, so version 1 is the whole of the SQLite
+adapter's five versions (orders with ``shipping_speed`` and the ``activity`` document,
+lines, packages with ``opened_at``, package units, the outbox with leases, guest-pass
+challenges and passes, idempotent replies). Design of version 1, where it differs from
+SQLite's (:mod:`orderstatus_sqlite.migrations`):
+
+* Money is ``numeric``, exact like the model's ``Decimal`` (``Decimal("24.990")`` keeps its
+  scale; an exponent form such as ``1E+2`` comes back as the equal ``100``). Line amounts
+  share the order's currency, so only ``orders.currency`` is stored.
+* Timestamps are ``timestamptz`` (microseconds, like ``datetime``); the adapter's sessions
+  run with ``TimeZone=UTC``.
+* Every key that is compared or sorted (order numbers, canonical email, part and category
+  keys, message ids, selectors) is ``COLLATE "C"``: byte order of UTF-8, which is code point
+  order, which is how Python (and so the memory reference) compares ``str``. The category
+  search's prefix range ``[key || U+001F, key || U+0020)`` relies on it, and so do ties
+  broken by number, message id or selector.
+* Child tables have the order number first in their primary key, so an order's lines,
+  packages and units are each one index range, read by :meth:`get`'s single statement.
+* ``activity`` (requests, reports and refunds) and the outbox ``payload`` are ``jsonb``
+  documents written with the library's cattrs converter: never searched by SQL by this
+  library, but readable by a DBA's queries. ``idempotent_replies.reply`` stays ``text``:
+  a reply is replayed exactly as it was stored.
+* ``orders`` has ``fillfactor = 90``: every command rewrites its order's row (a new
+  version), and the free space lets PostgreSQL keep the new row on the same page (a HOT
+  update, which writes no index entry, since no indexed column changes).
+* As in SQLite, there is no index on ``order_lines(part_key)`` or ``(category_key)``: a
+  search walks one shopper's orders through ``orders_by_email`` and reads their lines
+  through the primary key, so its work is bounded by one shopper's history.
+* The outbox index holds only unsent messages (a partial index), so it stays as small as
+  the backlog. ``claim`` walks it oldest first with ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+
+__all__ = ["MIGRATIONS", "MIGRATION_LOCK", "SCHEMA_VERSION", "VERSION_TABLE", "Migration"]
+
+#: The key of the transaction-level advisory lock every migration step holds (the one-key
+#: ``bigint`` form: "ORDERST" in ASCII). Unrelated to the row locks of the commands.
+MIGRATION_LOCK: Final = 0x4F52444552535400
+
+#: The table that records applied migrations, created by the runner before migration 1.
+VERSION_TABLE: Final = "orderstatus_schema"
+
+
+@attrs.frozen
+class Migration:
+    """One step of the schema: what it does, and its statements, run in one transaction."""
+
+    description: str
+    statements: tuple[str, ...]
+
+
+_V1 = Migration(
+    "orders, lines, packages, units, outbox, guest passes, idempotent replies",
+    (
+        """
+        CREATE TABLE orders (
+            number           text COLLATE "C" NOT NULL PRIMARY KEY,
+            placed_at        timestamptz      NOT NULL,
+            email            text             NOT NULL,
+            email_key        text COLLATE "C" NOT NULL,
+            phone            text,
+            currency         text             NOT NULL,
+            ship_name        text             NOT NULL,
+            ship_line1       text             NOT NULL,
+            ship_line2       text,
+            ship_city        text             NOT NULL,
+            ship_region      text,
+            ship_postal_code text             NOT NULL,
+            ship_country     text             NOT NULL,
+            shipping         numeric          NOT NULL,
+            tax              numeric          NOT NULL,
+            version          bigint           NOT NULL,
+            shipping_speed   text             NOT NULL,
+            activity         jsonb
+        ) WITH (fillfactor = 90)
+        """,
+        # recent() and search(): one shopper's orders, newest first, read in index order.
+        """
+        CREATE INDEX orders_by_email ON orders (email_key, placed_at DESC, number DESC)
+            INCLUDE (email, currency)
+        """,
+        """
+        CREATE TABLE order_lines (
+            order_number    text COLLATE "C" NOT NULL REFERENCES orders (number),
+            line_no         bigint           NOT NULL,
+            position        bigint           NOT NULL,
+            part_number     text             NOT NULL,
+            part_key        text COLLATE "C" NOT NULL,
+            brand           text             NOT NULL,
+            category        text             NOT NULL,
+            category_key    text COLLATE "C" NOT NULL,
+            description     text             NOT NULL,
+            quantity        bigint           NOT NULL,
+            unit_price      numeric          NOT NULL,
+            core_charge     numeric          NOT NULL,
+            returnable      boolean          NOT NULL,
+            warranty_months bigint           NOT NULL,
+            cancelled       bigint           NOT NULL,
+            returned        bigint           NOT NULL,
+            PRIMARY KEY (order_number, line_no)
+        )
+        """,
+        """
+        CREATE TABLE packages (
+            order_number    text COLLATE "C" NOT NULL REFERENCES orders (number),
+            position        bigint           NOT NULL,
+            package_id      text             NOT NULL,
+            warehouse       text             NOT NULL,
+            carrier         text,
+            tracking_number text,
+            shipped_at      timestamptz,
+            delivered_at    timestamptz,
+            opened_at       timestamptz,
+            PRIMARY KEY (order_number, position)
+        )
+        """,
+        """
+        CREATE TABLE package_units (
+            order_number     text COLLATE "C" NOT NULL,
+            package_position bigint           NOT NULL,
+            position         bigint           NOT NULL,
+            line_no          bigint           NOT NULL,
+            quantity         bigint           NOT NULL,
+            PRIMARY KEY (order_number, package_position, position),
+            FOREIGN KEY (order_number, package_position)
+                REFERENCES packages (order_number, position),
+            FOREIGN KEY (order_number, line_no) REFERENCES order_lines (order_number, line_no)
+        )
+        """,
+        """
+        CREATE TABLE outbox (
+            message_id      text COLLATE "C" NOT NULL PRIMARY KEY,
+            created_at      timestamptz      NOT NULL,
+            kind            text             NOT NULL,
+            payload         jsonb            NOT NULL,
+            attempts        bigint           NOT NULL,
+            next_attempt_at timestamptz,
+            last_error      text,
+            sent_at         timestamptz
+        )
+        """,
+        # due(), claim() and pending_count(): only unsent messages are indexed.
+        """
+        CREATE INDEX outbox_pending ON outbox (created_at, message_id) WHERE sent_at IS NULL
+        """,
+        # Only SHA-256 hashes of codes and validators are stored (SECURITY D1). No foreign
+        # key to orders: a retention job must be able to delete an order without first
+        # finding its expired passes.
+        """
+        CREATE TABLE guest_pass_challenges (
+            selector     text COLLATE "C" NOT NULL PRIMARY KEY,
+            order_number text COLLATE "C" NOT NULL,
+            code_hash    text             NOT NULL,
+            link_hash    text             NOT NULL,
+            issued_at    timestamptz      NOT NULL,
+            expires_at   timestamptz      NOT NULL,
+            tries_left   bigint           NOT NULL,
+            used         boolean          NOT NULL
+        )
+        """,
+        # latest_challenge(): one order's challenges, newest first, read in index order.
+        """
+        CREATE INDEX guest_pass_challenges_by_order
+            ON guest_pass_challenges (order_number, issued_at DESC, selector DESC)
+        """,
+        """
+        CREATE TABLE guest_passes (
+            selector       text COLLATE "C" NOT NULL PRIMARY KEY,
+            validator_hash text             NOT NULL,
+            order_number   text COLLATE "C" NOT NULL,
+            issued_at      timestamptz      NOT NULL,
+            expires_at     timestamptz      NOT NULL
+        )
+        """,
+        # The first reply of each command run with an idempotency key (SECURITY G5).
+        """
+        CREATE TABLE idempotent_replies (
+            key         text COLLATE "C" NOT NULL PRIMARY KEY,
+            fingerprint text             NOT NULL,
+            reply       text             NOT NULL,
+            created_at  timestamptz      NOT NULL
+        )
+        """,
+    ),
+)
+
+#: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
+MIGRATIONS: tuple[Migration, ...] = (_V1,)
+
+#: The schema version this code reads and writes.
+SCHEMA_VERSION: Final = len(MIGRATIONS)

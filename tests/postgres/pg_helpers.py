@@ -1,0 +1,101 @@
+"""What several PostgreSQL test modules (and their spawned processes) share."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import psycopg
+
+from orderstatus_core import EmailAddress, Order, OrderLine, Package
+from orderstatus_core.testing.builders import PLACED_AT, line, make_order, package
+
+#: The server the tests use.
+SERVER_URL = os.environ.get(
+    "ORDERSTATUS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+#: What the test storages call themselves in pg_stat_activity.
+APPLICATION = f"orderstatus-test-{os.getpid()}"
+
+TABLES = (
+    "package_units",
+    "packages",
+    "order_lines",
+    "orders",
+    "outbox",
+    "guest_pass_challenges",
+    "guest_passes",
+    "idempotent_replies",
+)
+
+
+def schema_url(schema: str, **options: Any) -> str:
+    """The storage URL of ``schema`` on the test server, with extra URL options."""
+    query = {"schema": schema, "application_name": APPLICATION, **options}
+    separator = "&" if "?" in SERVER_URL else "?"
+    return f"{SERVER_URL}{separator}{urlencode(query)}"
+
+
+def admin_connection(schema: str | None = None) -> psycopg.Connection[Any]:
+    """A plain autocommit connection to the test server (on ``schema`` if given)."""
+    options = "-c TimeZone=UTC" + (f" -c search_path={schema}" if schema else "")
+    return psycopg.connect(SERVER_URL, autocommit=True, connect_timeout=3, options=options)
+
+
+def empty_tables(schema: str) -> None:
+    """Delete every row of the adapter's tables in ``schema`` (children first)."""
+    with admin_connection(schema) as connection:
+        for table in TABLES:
+            connection.execute(f"DELETE FROM {table}")
+
+
+# --- orders, as the SQLite tests build them -------------------------------------------------
+
+T0 = PLACED_AT
+
+
+def order_line(
+    line_no: int = 1,
+    part: str = "BP-1234",
+    category: Sequence[str] = ("Brake & Wheel Hub", "Brake Pad"),
+    **fields: Any,
+) -> OrderLine:
+    """One line of two units; any field can be overridden."""
+    fields.setdefault("quantity", 2)
+    return line(line_no, part, category=tuple(category), **fields)
+
+
+def order(
+    number: str = "100001",
+    email: str | EmailAddress = "jane@example.com",
+    *,
+    placed_at: datetime = T0,
+    lines: Sequence[OrderLine] | None = None,
+    packages: Sequence[Package] = (),
+    **fields: Any,
+) -> Order:
+    """A valid order (two lines of two units, order 100001 of jane@example.com); any field
+    can be overridden."""
+    return make_order(
+        number,
+        email.display if isinstance(email, EmailAddress) else email,
+        lines=lines if lines is not None else (order_line(1), order_line(2, "R-77")),
+        packages=packages,
+        placed_at=placed_at,
+        **fields,
+    )
+
+
+def shipped_package(
+    package_id: str = "P1", units: Sequence[tuple[int, int]] = ((1, 1),), days: int = 1
+) -> Package:
+    """A package shipped ``days`` after T0 and delivered a day later."""
+    return package(
+        package_id,
+        units,
+        shipped_after=timedelta(days=days),
+        delivered_after=timedelta(days=days + 1),
+    )
