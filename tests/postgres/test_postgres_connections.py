@@ -134,8 +134,9 @@ def test_a_silent_server_fails_within_the_connect_timeout() -> None:
 def test_sessions_run_in_utc_on_the_schema_and_write_units_read_committed(
     pg_storage: PostgresStorage, pg_schema: str
 ) -> None:
-    """TimeZone is UTC, the search path is the URL's schema, and a write unit's transaction
-    is READ COMMITTED whatever the server's default; the session carries its name."""
+    """TimeZone is UTC, the search path is the URL's schema, a write unit's transaction is
+    READ COMMITTED whatever the server's default, a lock is waited for 30 s at most, and
+    the session carries its name."""
     with pg_storage.unit_of_work(write=True) as uow:
         connection = uow._connection
         assert connection is not None
@@ -143,6 +144,7 @@ def test_sessions_run_in_utc_on_the_schema_and_write_units_read_committed(
         assert connection.execute("SHOW search_path").fetchone() == (pg_schema,)
         assert connection.execute("SHOW transaction_isolation").fetchone() == ("read committed",)
         assert connection.execute("SHOW application_name").fetchone() == (APPLICATION,)
+        assert connection.execute("SHOW lock_timeout").fetchone() == ("30s",)
 
 
 def test_the_pool_size_and_wait_come_from_the_url(pg_schema: str) -> None:

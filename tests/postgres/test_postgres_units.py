@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import attrs
+import psycopg
 import pytest
 from pg_helpers import T0, order
 
@@ -18,6 +20,7 @@ from orderstatus_core import (
 )
 from orderstatus_core.testing.builders import package
 from orderstatus_postgres import PostgresStorage, PostgresUnitOfWork
+from orderstatus_postgres.storage import READ_RETRIES
 
 
 def message(message_id: str = "m1") -> OutboxMessage:
@@ -216,3 +219,33 @@ def test_a_read_unit_reads_each_time_what_is_committed(pg_storage: PostgresStora
             writer.orders.add(order())
             writer.commit()
         assert reader.orders.get("100001") == order()
+
+
+def test_a_read_that_loses_a_serialization_race_is_run_again(
+    pg_storage: PostgresStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read unit's statement is a transaction of its own: one failing with 40001 is run
+    again, up to READ_RETRIES more times, then ConflictError. In a write unit the whole
+    command must run again: ConflictError at once, and the commit is refused."""
+    left = [2]
+    execute = psycopg.Connection.execute
+
+    def flaky(self: psycopg.Connection[Any], query: Any, *args: Any, **kw: Any) -> Any:
+        if left[0] and "FROM orders AS o" in str(query):
+            left[0] -= 1
+            raise psycopg.errors.SerializationFailure("could not serialize access")
+        return execute(self, query, *args, **kw)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", flaky)
+    with pg_storage.unit_of_work() as uow:
+        assert uow.orders.get("100001") is None
+    assert left == [0]
+    left[0] = READ_RETRIES + 1
+    with pg_storage.unit_of_work() as uow, pytest.raises(ConflictError, match="40001"):
+        uow.orders.get("100001")
+    left[0] = 1
+    with pg_storage.unit_of_work(write=True) as uow:
+        with pytest.raises(ConflictError, match="retry the command"):
+            uow.orders.get("100001")
+        with pytest.raises(AdapterError, match="rolled back"):
+            uow.commit()

@@ -39,11 +39,13 @@ unit reads, so that the normal paths never need a retry:
 * ``outbox.claim`` is one ``UPDATE`` of rows picked ``FOR UPDATE SKIP LOCKED``: relay
   workers running at once never take the same message and never wait for each other.
 
-What still escapes the locks, a deadlock (40P01: two units taking the locks of two orders in
-opposite order) or a serialization failure (40001), aborts the transaction, and only the
-whole command can be run again; it reaches the caller as :class:`ConflictError` ("retry the
-command"), like every other lost race. A read unit's statement is its own transaction, so
-the adapter retries one that fails with 40001 or 40P01 (bounded, :data:`READ_RETRIES`).
+A command waits at most ``lock_timeout`` (30 s unless the URL says otherwise) for another
+command's lock. That wait running out (55P03), a deadlock (40P01: two units taking the
+locks of two orders in opposite order) or a serialization failure (40001) aborts the
+transaction, and only the whole command can be run again: each reaches the caller as
+:class:`ConflictError` ("retry the command"), like every other lost race. A read unit's
+statement is its own transaction, so the adapter runs again one that fails with 40001 or
+40P01 (bounded, :data:`READ_RETRIES`).
 
 **Faults.** A unit never starts on a connection the server has already ended: taking one
 from the pool checks, without a round trip, that nothing arrived on its idle socket (a
@@ -116,6 +118,7 @@ from orderstatus_postgres.migrations import (
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_LOCK_TIMEOUT_MS",
     "DEFAULT_POOL_MAX",
     "DEFAULT_POOL_MIN",
     "DEFAULT_POOL_TIMEOUT",
@@ -133,6 +136,9 @@ DEFAULT_POOL_MAX: Final = 10
 DEFAULT_POOL_TIMEOUT: Final = 30.0
 #: Seconds to wait for the server when connecting.
 DEFAULT_CONNECT_TIMEOUT: Final = 5
+#: Milliseconds a statement waits for a lock (another command's order, key or row) before
+#: the command fails with ConflictError; 0 waits for ever.
+DEFAULT_LOCK_TIMEOUT_MS: Final = 30_000
 #: How many more times a read statement runs after a serialization failure or deadlock.
 READ_RETRIES: Final = 3
 _RETRY_PAUSE = 0.01  # seconds, doubled after each retry
@@ -152,6 +158,7 @@ _URL_OPTIONS: Final = frozenset(
         "pool_max",
         "pool_timeout",
         "connect_timeout",
+        "lock_timeout",
         "application_name",
         "sslmode",
         "prepare_threshold",
@@ -178,7 +185,9 @@ def _translate(error: BaseException, doing: str, url: str) -> OrderStatusError:
         return error
     state = getattr(error, "sqlstate", None)
     if state in _RACE_STATES or isinstance(error, pg_errors.LockNotAvailable):
-        reason = "a deadlock" if state == "40P01" else "a concurrent change"
+        reason = {"40P01": "a deadlock", "55P03": "a lock held too long by another command"}.get(
+            str(state), "a concurrent change"
+        )
         return ConflictError(
             f"PostgreSQL ended the transaction while {doing} because of {reason} "
             f"({state}); nothing was committed: retry the command"
@@ -741,6 +750,7 @@ class _Settings:
     pool_max: int
     pool_timeout: float
     connect_timeout: int
+    lock_timeout_ms: int
     application_name: str
     prepare_threshold: int | None
 
@@ -749,7 +759,7 @@ def _number(options: dict[str, list[str]], name: str, default: int, low: int, hi
     if name not in options:
         return default
     text = options[name][-1]
-    if not text.isdigit() or len(text) > 6 or not low <= int(text) <= high:
+    if not text.isdigit() or len(text) > 7 or not low <= int(text) <= high:
         raise InvalidUrlError(f"{name} must be a whole number from {low} to {high}")
     return int(text)
 
@@ -790,6 +800,7 @@ def _parse_url(url: str) -> _Settings:
         raise InvalidUrlError("pool_max must be at least pool_min")
     pool_timeout = _number(options, "pool_timeout", int(DEFAULT_POOL_TIMEOUT), 1, 3600)
     connect_timeout = _number(options, "connect_timeout", DEFAULT_CONNECT_TIMEOUT, 1, 3600)
+    lock_timeout = _number(options, "lock_timeout", DEFAULT_LOCK_TIMEOUT_MS, 0, 3_600_000)
     application_name = options.get("application_name", ["orderstatus"])[-1]
     if not application_name.isprintable() or not application_name.isascii():
         raise InvalidUrlError("application_name must be printable ASCII")
@@ -821,6 +832,7 @@ def _parse_url(url: str) -> _Settings:
         pool_max=pool_max,
         pool_timeout=float(pool_timeout),
         connect_timeout=connect_timeout,
+        lock_timeout_ms=lock_timeout,
         application_name=application_name,
         prepare_threshold=prepare_threshold,
     )
@@ -884,6 +896,7 @@ class PostgresStorage:
         pool_max: int = DEFAULT_POOL_MAX,
         pool_timeout: float = DEFAULT_POOL_TIMEOUT,
         connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
+        lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
         application_name: str = "orderstatus",
         prepare_threshold: int | None = 5,
         url: str | None = None,
@@ -894,6 +907,8 @@ class PostgresStorage:
             raise InvalidFieldError("pool_max", "must be at least 1 and at least pool_min")
         if not 0 < pool_timeout <= 3600 or not 0 < connect_timeout <= 3600:
             raise InvalidFieldError("timeout", "must be 1 to 3600 seconds")
+        if not isinstance(lock_timeout_ms, int) or not 0 <= lock_timeout_ms <= 3_600_000:
+            raise InvalidFieldError("lock_timeout", "must be 0 to 3600000 milliseconds")
         try:
             self._url = url or _display_url(conninfo)
         except psycopg.ProgrammingError as error:
@@ -907,6 +922,7 @@ class PostgresStorage:
             raise InvalidFieldError("conninfo", f"not a libpq connection string: {error}") from None
         # Appended to any server options of the conninfo, so that these win.
         server_options = f"{given.get('options') or ''} -c TimeZone=UTC".strip()
+        server_options += f" -c lock_timeout={lock_timeout_ms}"
         if schema is not None:
             server_options += f" -c search_path={schema}"
         self._conninfo = make_conninfo(
@@ -968,6 +984,10 @@ class PostgresStorage:
             how long a unit of work waits for a free connection (default 30).
         ``connect_timeout=SECONDS``
             how long to wait for the server (default 5).
+        ``lock_timeout=MILLISECONDS``
+            how long a command waits for another command's lock on the same order (or
+            idempotency key, or challenge) before it fails with :class:`ConflictError`
+            (default 30000; 0 waits for ever). Migrations always wait.
         ``application_name=TEXT``, ``sslmode=MODE``
             passed to libpq (``application_name`` defaults to ``orderstatus``, and shows
             in ``pg_stat_activity``).
@@ -988,6 +1008,7 @@ class PostgresStorage:
             pool_max=settings.pool_max,
             pool_timeout=settings.pool_timeout,
             connect_timeout=settings.connect_timeout,
+            lock_timeout_ms=settings.lock_timeout_ms,
             application_name=settings.application_name,
             prepare_threshold=settings.prepare_threshold,
             url=settings.url,
@@ -1025,10 +1046,12 @@ class PostgresStorage:
         doing = "migrating the schema"
         try:
             with connection.transaction():
+                connection.execute("SET LOCAL lock_timeout = 0")  # another migrator may be slow
                 connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
                 self._create_schema_and_version_table(connection)
             for target, migration in enumerate(MIGRATIONS, start=1):
                 with connection.transaction():
+                    connection.execute("SET LOCAL lock_timeout = 0")
                     connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
                     version = _current_version(connection)
                     if version > SCHEMA_VERSION:
