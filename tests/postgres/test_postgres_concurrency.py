@@ -99,10 +99,10 @@ def test_readers_are_not_blocked_by_a_writer(pg_storage: PostgresStorage) -> Non
 
     def read() -> None:
         assert holding.wait(10)
-        started = time.monotonic()
+        # The holder commits only after this read lets it go: a read that waited for it
+        # would see its change (after the holder gave up waiting), not the order as stored.
         with pg_storage.unit_of_work() as uow:
             assert uow.orders.get("100001") == order("100001")
-        assert time.monotonic() - started < 1
         release.set()
 
     assert run_together(hold, read) == []
@@ -344,37 +344,34 @@ def test_many_threads_adding_one_number_if_absent_add_it_once(
 
 def test_a_command_waiting_too_long_for_a_lock_gets_a_conflict_error(pg_url: str) -> None:
     """With lock_timeout=200 (milliseconds), a command waiting for an order another one holds
-    fails after about that long with ConflictError, and the holder commits."""
+    gives up with ConflictError (SQLSTATE 55P03, the lock wait ran out) while the holder
+    still holds it, and the holder then commits."""
     storage = PostgresStorage.from_url(pg_url + "&lock_timeout=200")
     try:
         add(storage, "100001")
         holding, release = threading.Event(), threading.Event()
-        waited: list[float] = []
 
         def hold() -> None:
             with storage.unit_of_work(write=True) as uow:
                 stored = uow.orders.get("100001")
                 assert stored is not None
                 holding.set()
-                release.wait(10)
+                release.wait(30)
                 uow.orders.save(stored.changed(phone=None))
                 uow.commit()
 
         def wait() -> None:
             assert holding.wait(10)
-            started = time.monotonic()
             try:
                 with (
-                    pytest.raises(ConflictError, match="held too long"),
+                    pytest.raises(ConflictError, match=r"held too long.*55P03"),
                     storage.unit_of_work(write=True) as uow,
                 ):
                     uow.orders.get("100001")
-                waited.append(time.monotonic() - started)
             finally:
                 release.set()
 
         assert run_together(hold, wait) == []
-        assert 0.15 < waited[0] < 2
         assert version_of(storage) == 2
     finally:
         storage.close()

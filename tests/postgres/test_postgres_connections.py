@@ -3,6 +3,7 @@ connections killed while idle and in the middle of a command (issue 5 item 6).""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import Any
@@ -108,24 +109,27 @@ def test_bad_urls_are_refused_before_connecting(url: str) -> None:
         PostgresStorage.from_url(url)
 
 
-def test_an_unreachable_server_fails_fast_naming_the_url_without_its_password() -> None:
-    """Nothing listens on port 1: AdapterError at once, with the URL but not the password."""
-    started = time.monotonic()
-    with pytest.raises(AdapterError) as raised:
+def test_an_unreachable_server_fails_naming_the_url_without_its_password() -> None:
+    """Nothing listens on port 1: AdapterError, with the URL but not the password, and the
+    driver's error (whose connection string holds the password) is not chained."""
+    with pytest.raises(AdapterError, match="cannot connect") as raised:
         PostgresStorage.from_url("postgresql://shop:hunter2@127.0.0.1:1/orders?connect_timeout=2")
-    assert time.monotonic() - started < 5
     message = str(raised.value)
     assert "postgresql://shop@127.0.0.1:1/orders" in message
     assert "hunter2" not in message
-    assert raised.value.__cause__ is None  # the driver's error (and its conninfo) is not kept
+    assert raised.value.__cause__ is None
 
 
-def test_a_silent_server_fails_within_the_connect_timeout() -> None:
-    """A host that never answers (a blackhole address): AdapterError after connect_timeout."""
-    started = time.monotonic()
-    with pytest.raises(AdapterError, match=r"10\.255\.255\.1"):
-        PostgresStorage.from_url("postgresql://shop@10.255.255.1/orders?connect_timeout=1")
-    assert time.monotonic() - started < 5
+def test_a_silent_server_fails_by_the_connect_timeout() -> None:
+    """A server that accepts the connection and never answers: the connect_timeout ends the
+    wait (libpq says "timeout expired") and opening fails with AdapterError."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # the kernel completes connections; nobody ever reads or answers
+        port = silent.getsockname()[1]
+        with pytest.raises(AdapterError, match="timeout expired") as raised:
+            PostgresStorage.from_url(f"postgresql://shop@127.0.0.1:{port}/db?connect_timeout=1")
+    assert f"postgresql://shop@127.0.0.1:{port}/db" in str(raised.value)
 
 
 # --- sessions and the pool -------------------------------------------------------------------
@@ -148,14 +152,17 @@ def test_sessions_run_in_utc_on_the_schema_and_write_units_read_committed(
 
 
 def test_the_pool_size_and_wait_come_from_the_url(pg_schema: str) -> None:
-    """With pool_max=2, a third unit open at once waits pool_timeout, then AdapterError."""
+    """With pool_max=2, a third unit open at once waits pool_timeout for a connection, then
+    fails with AdapterError; the pool is whole again afterwards."""
     storage = PostgresStorage.from_url(schema_url(pg_schema, pool_max=2, pool_timeout=1))
     try:
-        with storage.unit_of_work(), storage.unit_of_work():
-            started = time.monotonic()
-            with pytest.raises(AdapterError, match="no free PostgreSQL connection"):
-                storage.unit_of_work().__enter__()
-            assert 0.9 < time.monotonic() - started < 5
+        assert storage._pool.max_size == 2
+        with (
+            storage.unit_of_work(),
+            storage.unit_of_work(),
+            pytest.raises(AdapterError, match="no free PostgreSQL connection"),
+        ):
+            storage.unit_of_work().__enter__()
         with storage.unit_of_work() as uow:  # the pool is whole again
             assert uow.orders.get("100001") is None
     finally:

@@ -21,9 +21,8 @@ from orderstatus_postgres.migrations import SCHEMA_VERSION
 PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
 PROJECT = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
 # Packaging is the integrator's part of pyproject.toml (extra, entry point, wheel package,
-# test and typecheck groups, mypy and coverage lists). Until it lands this test is an
-# expected failure; xfail_strict turns it into a failure the day it passes, so that this
-# marker is removed then.
+# test and typecheck groups, mypy list). While pyproject.toml does not name the plugin, the
+# test below is an expected failure; once it does, it is an ordinary test.
 DECLARED = PROJECT["project"].get("entry-points", {}).get("orderstatus", {}).get("postgres")
 
 
