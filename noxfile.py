@@ -84,7 +84,7 @@ def lint(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """Build the HTML documentation into ``docs/_build/html``; any warning is an error."""
     # The API reference documents orderstatus_core.testing, the Redis and labels adapters too.
-    _install(session, "docs", package=".[testing,redis,labels]")
+    _install(session, "docs", package=".[testing,redis,labels,postgres]")
     # -E rereads every page: a reused build would not repeat an old page's warnings.
     session.run(
         "sphinx-build", "-W", "--keep-going", "-E", "-b", "html", "docs", "docs/_build/html"

@@ -45,7 +45,7 @@ def test_migrate_memory_storage(capsys: pytest.CaptureFixture[str]) -> None:
     ("url", "expected"),
     [
         ("nourl", "bad URL"),
-        ("postgres://db/orders", "no storage adapter for postgres://"),
+        ("mongodb://db/orders", "no storage adapter for mongodb://"),
         ("sqlite://host/orders.db", "bad URL"),
     ],
 )

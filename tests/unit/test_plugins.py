@@ -24,8 +24,10 @@ def test_an_unknown_scheme_names_the_installed_ones() -> None:
     """``nosuch://`` fails with the list of schemes that would work."""
     with pytest.raises(UnknownAdapterError) as caught:
         OrderStatus.open("nosuch://x", "mailbox:///mail")
-    assert caught.value.installed == ["memory", "sqlite"]
-    assert "memory://, sqlite://" in str(caught.value)
+    installed = caught.value.installed
+    assert {"memory", "sqlite", "postgresql"} <= set(installed)
+    assert installed == sorted(installed)
+    assert ", ".join(f"{name}://" for name in installed) in str(caught.value)
 
 
 @pytest.mark.parametrize("url", ["orders.db", "", "://x", "sql ite://x", "x" * 50])
@@ -51,7 +53,9 @@ def test_two_adapters_for_one_scheme_are_an_error() -> None:
 def test_a_blocked_entry_point_is_not_loaded() -> None:
     """``blocked`` keeps an installed plugin out."""
     hooks = Hooks(get_plugin_manager(blocked=["sqlite"]))
-    assert hooks.adapter_registry().storage_schemes() == ["memory"]
+    schemes = hooks.adapter_registry().storage_schemes()
+    assert "sqlite" not in schemes
+    assert "memory" in schemes
 
 
 def test_without_entry_points_only_the_defaults_are_there() -> None:

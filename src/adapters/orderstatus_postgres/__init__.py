@@ -12,10 +12,23 @@ Needs the ``postgres`` extra (``psycopg[binary]`` and ``psycopg-pool``). Nothing
 at import time.
 """
 
-from orderstatus_postgres.storage import (
-    PostgresStorage,
-    PostgresUnitOfWork,
-    orderstatus_register_adapters,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from orderstatus_postgres._plugin import orderstatus_register_adapters
+
+if TYPE_CHECKING:
+    from orderstatus_postgres.storage import PostgresStorage, PostgresUnitOfWork
 
 __all__ = ["PostgresStorage", "PostgresUnitOfWork", "orderstatus_register_adapters"]
+
+
+def __getattr__(name: str) -> Any:
+    # psycopg is an optional dependency: import it when the storage is first asked for,
+    # never when the plugin is loaded.
+    if name in {"PostgresStorage", "PostgresUnitOfWork"}:
+        from orderstatus_postgres import storage
+
+        return getattr(storage, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -85,7 +85,6 @@ from psycopg.types.json import Jsonb
 
 from orderstatus_core import (
     AdapterError,
-    AdapterRegistry,
     CategoryQuery,
     ConflictError,
     DuplicateOrderError,
@@ -100,7 +99,6 @@ from orderstatus_core import (
     PassChallenge,
     SchemaVersionError,
     SearchCursor,
-    hookimpl,
 )
 from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.model import EmailAddress, restore
@@ -125,7 +123,6 @@ __all__ = [
     "READ_RETRIES",
     "PostgresStorage",
     "PostgresUnitOfWork",
-    "orderstatus_register_adapters",
 ]
 
 #: Connections the pool keeps open even when idle.
@@ -1182,10 +1179,3 @@ def _too_new(version: int) -> SchemaVersionError:
         f"the database has schema version {version}, newer than this library's "
         f"{SCHEMA_VERSION}: upgrade orderstatus-core"
     )
-
-
-@hookimpl
-def orderstatus_register_adapters(registry: AdapterRegistry) -> None:
-    """``postgresql://`` (and ``postgres://``) storage."""
-    registry.add_storage("postgresql", PostgresStorage.from_url)
-    registry.add_storage("postgres", PostgresStorage.from_url)
