@@ -26,6 +26,7 @@ from orderstatus_core.errors import (
     OrderNotFoundError,
     OrderStatusError,
     SchemaVersionError,
+    TransientConflictError,
     UnknownAdapterError,
     ValidationError,
 )
@@ -230,6 +231,7 @@ __all__ = [
     "TimelineEntry",
     "TrackingMail",
     "TrackingNumber",
+    "TransientConflictError",
     "TryLater",
     "UnitOfWork",
     "UnknownAdapterError",

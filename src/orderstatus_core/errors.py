@@ -32,6 +32,7 @@ __all__ = [
     "OrderNotFoundError",
     "OrderStatusError",
     "SchemaVersionError",
+    "TransientConflictError",
     "UnknownAdapterError",
     "ValidationError",
 ]
@@ -200,6 +201,15 @@ class IdempotencyKeyReusedError(OrderStatusError, ValueError):
 
 class ConflictError(OrderStatusError):
     """A concurrent command changed the same data first; retry with fresh state (SECURITY G2)."""
+
+
+class TransientConflictError(ConflictError):
+    """The storage aborted a transaction over a race it detected itself: a serialization
+    failure, a deadlock or a lock wait that ran out (PostgreSQL 40001, 40P01, 55P03).
+
+    Nothing was committed, so running the whole command again is safe; the services do so
+    a bounded number of times (SECURITY G3) before letting it reach the caller.
+    """
 
 
 class AdapterError(OrderStatusError):

@@ -99,6 +99,7 @@ from orderstatus_core import (
     PassChallenge,
     SchemaVersionError,
     SearchCursor,
+    TransientConflictError,
 )
 from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.model import EmailAddress, restore
@@ -185,7 +186,7 @@ def _translate(error: BaseException, doing: str, url: str) -> OrderStatusError:
         reason = {"40P01": "a deadlock", "55P03": "a lock held too long by another command"}.get(
             str(state), "a concurrent change"
         )
-        return ConflictError(
+        return TransientConflictError(
             f"PostgreSQL ended the transaction while {doing} because of {reason} "
             f"({state}); nothing was committed: retry the command"
         )

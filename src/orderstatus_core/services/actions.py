@@ -39,6 +39,7 @@ from orderstatus_core.policies.cancellation import LineCancellation, cancel_unit
 from orderstatus_core.policies.changes import apply_change, decide_change, request_change
 from orderstatus_core.policies.problems import report_problem
 from orderstatus_core.ports import UnitOfWork
+from orderstatus_core.services._retry import retrying
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.guest_pass import check_guest_pass, pass_required
@@ -152,26 +153,37 @@ def _guest_command(
 ) -> T | TryLater:
     """Authorize, then run ``step`` once per idempotency key, in one write unit."""
     key = checked_key(proof.idempotency_key)
-    now = ctx.clock.now()
-    with ctx.storage.unit_of_work(write=True) as uow:
-        order = _authorize(
-            ctx, uow, action, order_number, now, proof.guest_pass, proof.identifier, proof.client
-        )
-        if isinstance(order, TryLater):
-            return order
-        found: Order = order  # narrowed, for the closure below
-        result = once(
-            uow,
-            key,
-            now,
-            answer,
-            lambda: step(uow, found, now),
-            action,
-            order=found.number,
-            **arguments,
-        )
-        uow.commit()
-    return result
+
+    def attempt() -> T | TryLater:
+        now = ctx.clock.now()
+        with ctx.storage.unit_of_work(write=True) as uow:
+            order = _authorize(
+                ctx,
+                uow,
+                action,
+                order_number,
+                now,
+                proof.guest_pass,
+                proof.identifier,
+                proof.client,
+            )
+            if isinstance(order, TryLater):
+                return order
+            found: Order = order  # narrowed, for the closure below
+            result = once(
+                uow,
+                key,
+                now,
+                answer,
+                lambda: step(uow, found, now),
+                action,
+                order=found.number,
+                **arguments,
+            )
+            uow.commit()
+        return result
+
+    return retrying(attempt)
 
 
 def cancel_order(

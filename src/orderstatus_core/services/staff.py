@@ -17,6 +17,7 @@ from orderstatus_core.model.requests import Refund, Resolution
 from orderstatus_core.policies.cancellation import decide_cancel
 from orderstatus_core.policies.changes import apply_change, decide_change
 from orderstatus_core.policies.problems import resolve_problem
+from orderstatus_core.services._retry import retrying
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.idempotency import checked_key, once
@@ -56,24 +57,28 @@ def decide(
     except ValidationError:
         raise OrderNotFoundError(str(order_number)[:40]) from None
     key = checked_key(idempotency_key)
-    now = ctx.clock.now()
-    with ctx.storage.unit_of_work(write=True) as uow:
-        order = uow.orders.get(number)
-        if order is None:
-            raise OrderNotFoundError(number)
-        found: Order = order
 
-        def run() -> Order:
-            changed, refund = step(found, now)
-            changed = one_version_on(found, changed)
-            uow.orders.save(changed)
-            queue_refund(uow, changed, refund, now)
-            queue_tracking_mail(ctx, uow, found, changed, now)
-            return changed
+    def attempt() -> Order:
+        now = ctx.clock.now()
+        with ctx.storage.unit_of_work(write=True) as uow:
+            order = uow.orders.get(number)
+            if order is None:
+                raise OrderNotFoundError(number)
+            found: Order = order
 
-        answer = once(uow, key, now, Order, run, command, order=number, **arguments)
-        uow.commit()
-    return answer
+            def run() -> Order:
+                changed, refund = step(found, now)
+                changed = one_version_on(found, changed)
+                uow.orders.save(changed)
+                queue_refund(uow, changed, refund, now)
+                queue_tracking_mail(ctx, uow, found, changed, now)
+                return changed
+
+            answer = once(uow, key, now, Order, run, command, order=number, **arguments)
+            uow.commit()
+        return answer
+
+    return retrying(attempt)
 
 
 def confirm_cancel(
