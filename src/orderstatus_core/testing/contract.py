@@ -50,11 +50,12 @@ shortest sequence of steps that shows it, at the first answer that differs:
 from __future__ import annotations
 
 import itertools
+import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 import pytest
@@ -74,6 +75,7 @@ from orderstatus_core.policies.changes import apply_change, decide_change, reque
 from orderstatus_core.policies.problems import report_problem, resolve_problem
 from orderstatus_core.ports import (
     CategoryQuery,
+    GuestPassMail,
     Mailer,
     OrderHeader,
     OrderListMail,
@@ -89,9 +91,18 @@ from orderstatus_core.ports import (
     Storage,
     UnitOfWork,
 )
+from orderstatus_core.services import (
+    GuestPassGranted,
+    GuestPassRefused,
+    ServiceContext,
+    check_guest_pass,
+    request_guest_pass,
+    verify_guest_code,
+)
 from orderstatus_core.testing import strategies
 from orderstatus_core.testing._comparison import comparing
 from orderstatus_core.testing.builders import PLACED_AT, address, line, make_order, package, usd
+from orderstatus_core.testing.fakes import fake_context
 from orderstatus_core.testing.lifecycle import lifecycle_of
 
 __all__ = ["Delivered", "MailerContract", "RateLimiterContract", "StorageContract"]
@@ -342,6 +353,68 @@ _WRITES: dict[str, Callable[[UnitOfWork], None]] = {
     "passes.save_challenge": lambda uow: uow.passes.save_challenge(_challenge()),
     "passes.put_pass": lambda uow: uow.passes.put_pass(_guest_pass()),
 }
+
+
+_SEED_EMAILS = ["jane@example.com", "Jane@Example.com", "pekka@esimerkki.fi", "x@y.io"]
+_SEED_PARTS = ["BP-1234", "bp 12.34", "R-77", "ÖL-1", "A%_1"]
+_SEED_CATEGORIES = [
+    ("Brake",),
+    ("Brake", "Pad"),
+    ("Brakes",),
+    ("Oil", "Filter"),
+    ("brake", "Rotor"),
+]
+_GUEST_ORDER = "123456789"
+
+
+def _seeded_with_reference(storage: Storage) -> tuple[Storage, Storage]:
+    """``(memory reference, storage)``, both holding the same 120 seeded random orders:
+    shared emails, times with ties, overlapping parts and categories, lines out of order."""
+    rng = random.Random(20261101)  # noqa: S311  (a fixed seed picks test data, not secrets)
+    orders = []
+    for n in range(120):
+        numbers = rng.sample(range(1, 9), rng.randint(1, 4))
+        orders.append(
+            make_order(
+                str(200_000 + n),
+                rng.choice(_SEED_EMAILS),
+                placed_at=PLACED_AT + timedelta(hours=rng.randrange(6)),
+                lines=[
+                    line(i, rng.choice(_SEED_PARTS), category=rng.choice(_SEED_CATEGORIES))
+                    for i in numbers
+                ],
+            )
+        )
+    reference = fake_context().storage  # the memory:// reference, as the machines use
+    for each in (reference, storage):
+        with each.unit_of_work(write=True) as uow:
+            for order in orders:
+                uow.orders.add(order)
+            uow.commit()
+    return reference, storage
+
+
+def _ask(storages: tuple[Storage, Storage], question: str, *args: object) -> list[list[Any]]:
+    answers: list[list[Any]] = []
+    for storage in storages:
+        with storage.unit_of_work() as uow:
+            answers.append(list(getattr(uow.orders, question)(*args)))
+    return answers
+
+
+def _guest_pass_context(storage: Storage) -> ServiceContext:
+    ctx = fake_context(storage)
+    with storage.unit_of_work(write=True) as uow:
+        uow.orders.add(make_order(_GUEST_ORDER))
+        uow.commit()
+    return ctx
+
+
+def _mailed_code(ctx: ServiceContext) -> str:
+    with ctx.storage.unit_of_work() as uow:
+        [message] = uow.outbox.due(ctx.clock.now(), 10)
+    assert isinstance(message.intent, GuestPassMail)
+    return message.intent.code
 
 
 class StorageContract:
@@ -1287,6 +1360,28 @@ class StorageContract:
             assert uow.passes.get_challenge(_challenge().selector) == _challenge()
             assert uow.passes.get_pass(_guest_pass().selector) is None
 
+    def test_the_guest_pass_flow_works_on_this_storage(self, storage: Storage) -> None:
+        """Request, verify the mailed code once, check the pass: as on the reference."""
+        ctx = _guest_pass_context(storage)
+        request_guest_pass(ctx, "jane.doe@example.com", _GUEST_ORDER, client="c")
+        code = _mailed_code(ctx)
+        granted = verify_guest_code(ctx, _GUEST_ORDER, code, client="c")
+        assert isinstance(granted, GuestPassGranted)
+        assert check_guest_pass(ctx, granted.token, _GUEST_ORDER, ctx.clock.now())
+        assert verify_guest_code(ctx, _GUEST_ORDER, code, client="c") == GuestPassRefused()
+
+    def test_a_code_raced_by_many_threads_grants_exactly_one_pass(self, storage: Storage) -> None:
+        """Eight threads send the right code at once: one pass, seven refusals (G2)."""
+        self._needs("supports_concurrent_writers")
+        ctx = _guest_pass_context(storage)
+        request_guest_pass(ctx, "jane.doe@example.com", _GUEST_ORDER, client="c")
+        code = _mailed_code(ctx)
+        answers = _together(
+            8, lambda i: verify_guest_code(ctx, _GUEST_ORDER, code, client=f"client-{i}")
+        )
+        assert sum(isinstance(answer, GuestPassGranted) for answer in answers) == 1
+        assert answers.count(GuestPassRefused()) == 7
+
     # --- the reference -----------------------------------------------------------------
 
     def test_every_command_agrees_with_the_memory_reference(self, storage: Storage) -> None:
@@ -1300,6 +1395,48 @@ class StorageContract:
         ``memory://`` reference; illegal steps and stale saves are refused alike; and every
         stored order keeps the lifecycle invariants after every step."""
         run_state_machine_as_test(lifecycle_of(storage), settings=_LIFECYCLE)
+
+    @pytest.mark.parametrize("key", ["jane@example.com", "pekka@esimerkki.fi", "nobody@x.io"])
+    @pytest.mark.parametrize("limit", [1, 3, 500])
+    def test_recent_agrees_with_the_reference_on_a_seeded_store(
+        self, storage: Storage, key: str, limit: int
+    ) -> None:
+        """On 120 seeded orders (shared emails, tied times), ``recent`` answers as the
+        reference does, header for header."""
+        memory, adapter = _ask(_seeded_with_reference(storage), "recent", key, limit)
+        assert adapter == memory
+
+    @pytest.mark.parametrize(
+        "query",
+        [PartNumberQuery(PartNumber(p)) for p in _SEED_PARTS]
+        + [CategoryQuery(CategoryPath(c)) for c in _SEED_CATEGORIES],
+        ids=repr,
+    )
+    @pytest.mark.parametrize("limit", [1, 4, 500])
+    def test_search_agrees_with_the_reference_page_by_page(
+        self, storage: Storage, query: SearchQuery, limit: int
+    ) -> None:
+        """On the seeded store, every page of a search, followed cursor by cursor, holds the
+        same matches and lines as the reference's."""
+        both = _seeded_with_reference(storage)
+        cursor: SearchCursor | None = None
+        for _page in range(200):
+            memory, adapter = _ask(both, "search", "jane@example.com", query, limit, cursor)
+            assert adapter == memory
+            if len(memory) < limit:
+                break
+            last = memory[-1].header
+            cursor = SearchCursor(placed_at=last.placed_at, number=last.number)
+
+    def test_get_agrees_with_the_reference_on_a_seeded_store(self, storage: Storage) -> None:
+        """``get`` gives equal orders, lines in the same tuple order, and ``None`` alike."""
+        memory, adapter = _seeded_with_reference(storage)
+        for number in ["200000", "200057", "200119", "999999"]:
+            with memory.unit_of_work() as mine, adapter.unit_of_work() as theirs:
+                expected, got = mine.orders.get(number), theirs.orders.get(number)
+            assert got == expected
+            if got is not None and expected is not None:
+                assert got.lines == expected.lines
 
     # --- concurrency -------------------------------------------------------------------
 
