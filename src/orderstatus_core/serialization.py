@@ -30,14 +30,18 @@ from cattrs.strategies import configure_tagged_union
 
 from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.identifiers import parse_email, parse_phone
-from orderstatus_core.model import CategoryPath, EmailAddress, Money, PartNumber, PhoneNumber
+from orderstatus_core.model import CategoryPath, EmailAddress, Money, Order, PartNumber, PhoneNumber
 from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import (
     AddressChange,
+    CancelRequest,
     Change,
+    ChangeRequest,
     LineRemoval,
     PartSwap,
+    ProblemReport,
     QuantityChange,
+    Refund,
     SpeedChange,
 )
 from orderstatus_core.ports import (
@@ -50,8 +54,10 @@ from orderstatus_core.ports import (
 
 __all__ = [
     "converter",
+    "dump_activity",
     "dump_intent",
     "error_path",
+    "load_activity",
     "load_intent",
     "make_converter",
 ]
@@ -181,6 +187,36 @@ def error_path(exc: BaseException) -> tuple[str, str]:
     if field and not path.endswith(f".{field}"):
         path = f"{path}.{field}"
     return path, message
+
+
+_ACTIVITY_TYPES: Mapping[str, Any] = {
+    "cancel_requests": tuple[CancelRequest, ...],
+    "change_requests": tuple[ChangeRequest, ...],
+    "problem_reports": tuple[ProblemReport, ...],
+    "refunds": tuple[Refund, ...],
+}
+_NO_ACTIVITY: tuple[tuple[Any, ...], ...] = ((), (), (), ())
+
+
+def dump_activity(order: Order) -> dict[str, Any] | None:
+    """An order's cancel requests, change requests, problem reports and refunds as one
+    JSON-ready document, for storages that keep them beside the order row; ``None`` when
+    there are none (most orders), so a reader can skip decoding."""
+    if not (
+        order.cancel_requests or order.change_requests or order.problem_reports or order.refunds
+    ):
+        return None
+    return {name: converter.unstructure(getattr(order, name)) for name in _ACTIVITY_TYPES}
+
+
+def load_activity(document: Mapping[str, Any] | None) -> tuple[tuple[Any, ...], ...]:
+    """The four tuples :func:`dump_activity` wrote, structured (and so validated), in the
+    order of ``Order``'s fields: cancel requests, change requests, problem reports, refunds."""
+    if document is None:
+        return _NO_ACTIVITY
+    return tuple(
+        converter.structure(document.get(name, []), kind) for name, kind in _ACTIVITY_TYPES.items()
+    )
 
 
 def dump_intent(intent: OutboxItem) -> dict[str, Any]:

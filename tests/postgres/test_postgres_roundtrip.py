@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-import attrs
 import pytest
 from pg_helpers import T0, order, order_line, shipped_package
 
@@ -25,7 +24,6 @@ from orderstatus_core import (
     parse_email,
 )
 from orderstatus_postgres import PostgresStorage
-from orderstatus_postgres._rows import POSITIONAL_FIELDS
 
 HOSTILE = [
     "'; DROP TABLE orders; --",
@@ -275,12 +273,6 @@ def test_putting_a_message_id_again_replaces_it_but_not_its_sent_mark(
         uow.outbox.put(OutboxMessage("a", T0, mail("3")))
         assert uow.outbox.pending_count() == 0
         assert uow.outbox.due(T0, 10) == []
-
-
-def test_the_positional_field_orders_the_reader_relies_on_match_the_model() -> None:
-    """get() builds model objects positionally; a reordered model must fail here."""
-    for cls, names in POSITIONAL_FIELDS.items():
-        assert tuple(f.name for f in attrs.fields(cls) if f.init) == names, cls
 
 
 def test_an_error_text_postgresql_cannot_hold_is_kept_readable(pg_storage: PostgresStorage) -> None:

@@ -5,7 +5,7 @@ Every order row was written by ``add()`` or ``save()`` from a constructed, hence
 :func:`orderstatus_core.model.restore`, which skips the model's validation, and reuse the
 stored canonical keys instead of folding again (the SQLite adapter does the same; see
 ``bench/RESULTS.md``). ``restore`` takes every field in ``attrs.fields()`` order;
-:data:`POSITIONAL_FIELDS` lists them and a test checks it against the model.
+:data:`orderstatus_core.model.RESTORED_FIELDS` pins that order, checked against the model.
 """
 
 from __future__ import annotations
@@ -35,17 +35,12 @@ from orderstatus_core.model import (
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import (
-    CancelRequest,
-    ChangeRequest,
-    ProblemReport,
-    Refund,
     ShippingSpeed,
 )
 from orderstatus_core.ports import IdempotentReply, OrderHeader, OrderMatch
-from orderstatus_core.serialization import converter, load_intent
+from orderstatus_core.serialization import dump_activity, load_activity, load_intent
 
 __all__ = [
-    "POSITIONAL_FIELDS",
     "challenge",
     "challenge_row",
     "children_parameters",
@@ -59,62 +54,7 @@ __all__ = [
     "storable",
 ]
 
-POSITIONAL_FIELDS: Final = {
-    Order: (
-        "number",
-        "placed_at",
-        "email",
-        "shipping_address",
-        "currency",
-        "lines",
-        "shipping",
-        "tax",
-        "phone",
-        "packages",
-        "version",
-        "shipping_speed",
-        "cancel_requests",
-        "change_requests",
-        "problem_reports",
-        "refunds",
-    ),
-    Address: ("name", "line1", "city", "postal_code", "country", "line2", "region"),
-    OrderLine: (
-        "line_no",
-        "part_number",
-        "brand",
-        "category",
-        "description",
-        "quantity",
-        "unit_price",
-        "core_charge",
-        "returnable",
-        "warranty_months",
-        "cancelled",
-        "returned",
-    ),
-    Package: (
-        "package_id",
-        "warehouse",
-        "units",
-        "carrier",
-        "tracking_number",
-        "shipped_at",
-        "delivered_at",
-        "opened_at",
-    ),
-    PackedUnits: ("line_no", "quantity"),
-    EmailAddress: ("display", "canonical"),
-}
-
-_ACTIVITY_TYPES: Final[dict[str, Any]] = {
-    "cancel_requests": tuple[CancelRequest, ...],
-    "change_requests": tuple[ChangeRequest, ...],
-    "problem_reports": tuple[ProblemReport, ...],
-    "refunds": tuple[Refund, ...],
-}
 _SPEEDS: Final = {speed.value: speed for speed in ShippingSpeed}
-_NO_ACTIVITY: Final[tuple[tuple[Any, ...], ...]] = ((), (), (), ())
 
 
 def storable(text: object) -> bool:
@@ -147,11 +87,8 @@ def plain_text(text: str) -> str:
 
 def _activity(order: Order) -> Jsonb | None:
     """The order's requests, reports and refunds as one JSON document; ``None`` if none."""
-    if not (
-        order.cancel_requests or order.change_requests or order.problem_reports or order.refunds
-    ):
-        return None
-    return Jsonb({name: converter.unstructure(getattr(order, name)) for name in _ACTIVITY_TYPES})
+    document = dump_activity(order)
+    return None if document is None else Jsonb(document)
 
 
 def order_parameters(order: Order) -> dict[str, Any]:
@@ -283,15 +220,11 @@ def _package(row: Sequence[Any]) -> Package:
 
 def _requests(document: dict[str, Any] | None) -> tuple[tuple[Any, ...], ...]:
     """The four tuples of the activity document, structured (and so validated)."""
-    if document is None:
-        return _NO_ACTIVITY
-    return tuple(
-        converter.structure(document.get(name, []), kind) for name, kind in _ACTIVITY_TYPES.items()
-    )
+    return load_activity(document)
 
 
 def order(number: str, row: Sequence[Any]) -> Order:
-    """The order of one GET_ORDER row, built positionally in POSITIONAL_FIELDS order."""
+    """The order of one GET_ORDER row, built positionally in ``RESTORED_FIELDS`` order."""
     currency = row[4]
     phone = row[3]
     lines = row[17] or ()

@@ -70,14 +70,10 @@ from orderstatus_core.model import (
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import (
-    CancelRequest,
-    ChangeRequest,
-    ProblemReport,
-    Refund,
     ShippingSpeed,
 )
 from orderstatus_core.ports import IdempotentReply, SearchQuery
-from orderstatus_core.serialization import converter, dump_intent, load_intent
+from orderstatus_core.serialization import dump_activity, dump_intent, load_activity, load_intent
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, statements
 
 __all__ = ["SqliteStorage", "SqliteUnitOfWork", "orderstatus_register_adapters"]
@@ -322,55 +318,8 @@ def _money(amount: str, currency: str) -> Money:
 # constructed, hence valid, Order, so the readers rebuild values with model.restore(), which
 # skips the model's validation (half of find-order's time in Python; bench/RESULTS.md), and
 # reuse the stored canonical keys instead of folding again. restore() takes every field in
-# attrs.fields() order; tests/sqlite/test_sqlite_roundtrip.py checks this table against
-# attrs.fields(), so a reordered model fails loudly, not silently.
-POSITIONAL_FIELDS: Final = {
-    Order: (
-        "number",
-        "placed_at",
-        "email",
-        "shipping_address",
-        "currency",
-        "lines",
-        "shipping",
-        "tax",
-        "phone",
-        "packages",
-        "version",
-        "shipping_speed",
-        "cancel_requests",
-        "change_requests",
-        "problem_reports",
-        "refunds",
-    ),
-    Address: ("name", "line1", "city", "postal_code", "country", "line2", "region"),
-    OrderLine: (
-        "line_no",
-        "part_number",
-        "brand",
-        "category",
-        "description",
-        "quantity",
-        "unit_price",
-        "core_charge",
-        "returnable",
-        "warranty_months",
-        "cancelled",
-        "returned",
-    ),
-    Package: (
-        "package_id",
-        "warehouse",
-        "units",
-        "carrier",
-        "tracking_number",
-        "shipped_at",
-        "delivered_at",
-        "opened_at",
-    ),
-    PackedUnits: ("line_no", "quantity"),
-    EmailAddress: ("display", "canonical"),
-}
+# the order orderstatus_core.model.RESTORED_FIELDS pins (checked against the model by
+# tests/unit/test_restore.py), so a reordered model fails loudly, not silently.
 
 
 def _order_row(order: Order) -> tuple[Any, ...]:
@@ -399,34 +348,15 @@ def _order_row(order: Order) -> tuple[Any, ...]:
     )
 
 
-_ACTIVITY_TYPES: Final[dict[str, Any]] = {
-    "cancel_requests": tuple[CancelRequest, ...],
-    "change_requests": tuple[ChangeRequest, ...],
-    "problem_reports": tuple[ProblemReport, ...],
-    "refunds": tuple[Refund, ...],
-}
-_ACTIVITY_FIELDS: Final = tuple(_ACTIVITY_TYPES)
 _SPEEDS: Final = {speed.value: speed for speed in ShippingSpeed}
 
 
 def _activity_json(order: Order) -> str | None:
-    """The order's requests, reports and refunds as one JSON document; ``None`` if none."""
-    if not (
-        order.cancel_requests or order.change_requests or order.problem_reports or order.refunds
-    ):
+    """The order's requests, reports and refunds as one JSON text; ``None`` if none."""
+    document = dump_activity(order)
+    if document is None:
         return None
-    data = {name: converter.unstructure(getattr(order, name)) for name in _ACTIVITY_FIELDS}
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-
-
-def _activity(text: str | None) -> tuple[tuple[Any, ...], ...]:
-    """The four tuples stored by :func:`_activity_json`, structured (and so validated)."""
-    if text is None:
-        return ((), (), (), ())
-    data = json.loads(text)
-    return tuple(
-        converter.structure(data.get(name, []), kind) for name, kind in _ACTIVITY_TYPES.items()
-    )
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
 def _line(row: Sequence[Any], currency: str) -> OrderLine:
@@ -547,7 +477,7 @@ class _Orders:
             raise _translate(error, "reading an order") from error
         currency = row[4]
         phone = row[3]
-        # Positional, in POSITIONAL_FIELDS order; each value comes from its stored canonical
+        # Positional, in RESTORED_FIELDS order; each value comes from its stored canonical
         # column, so nothing is parsed again (EmailAddress gets both forms as stored).
         return restore(
             Order,
@@ -563,7 +493,7 @@ class _Orders:
             _packages(packages) if packages else (),
             row[14],
             _SPEEDS[row[15]],
-            *_activity(row[16]),
+            *load_activity(None if row[16] is None else json.loads(row[16])),
         )
 
     def add(self, order: Order) -> None:

@@ -23,9 +23,10 @@ from orderstatus_core.model.order import (
     Package,
     PackedUnits,
 )
-from orderstatus_core.model.restore import restore
+from orderstatus_core.model.restore import RESTORED_FIELDS, restore
 
 __all__ = [
+    "RESTORED_FIELDS",
     "Address",
     "CategoryPath",
     "EmailAddress",

@@ -10,11 +10,12 @@ through the constructors.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import attrs
 
-__all__ = ["restore"]
+__all__ = ["RESTORED_FIELDS", "restore"]
 
 T = TypeVar("T")
 
@@ -28,6 +29,62 @@ def _field_names(cls: type[Any]) -> tuple[str, ...]:
         # A race here only computes the same tuple twice.
         names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
     return names
+
+
+#: The field order :func:`restore` takes for the classes a storage rebuilds, written out so
+#: that an adapter's positional readers can be checked against it: a test compares it with
+#: ``attrs.fields``, so reordering the model fails loudly there instead of silently giving
+#: a field another's value in every adapter.
+RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "Order": (
+        "number",
+        "placed_at",
+        "email",
+        "shipping_address",
+        "currency",
+        "lines",
+        "shipping",
+        "tax",
+        "phone",
+        "packages",
+        "version",
+        "shipping_speed",
+        "cancel_requests",
+        "change_requests",
+        "problem_reports",
+        "refunds",
+    ),
+    "Address": ("name", "line1", "city", "postal_code", "country", "line2", "region"),
+    "OrderLine": (
+        "line_no",
+        "part_number",
+        "brand",
+        "category",
+        "description",
+        "quantity",
+        "unit_price",
+        "core_charge",
+        "returnable",
+        "warranty_months",
+        "cancelled",
+        "returned",
+    ),
+    "Package": (
+        "package_id",
+        "warehouse",
+        "units",
+        "carrier",
+        "tracking_number",
+        "shipped_at",
+        "delivered_at",
+        "opened_at",
+    ),
+    "PackedUnits": ("line_no", "quantity"),
+    "EmailAddress": ("display", "canonical"),
+    "PartNumber": ("display", "canonical"),
+    "CategoryPath": ("segments", "key"),
+    "Money": ("amount", "currency"),
+}
 
 
 def restore(cls: type[T], *values: Any) -> T:
