@@ -9,10 +9,12 @@ from typing import Self
 import pluggy
 
 from orderstatus_core.clock import SystemClock
-from orderstatus_core.model import EmailAddress, Order
+from orderstatus_core.model import EmailAddress, Money, Order
 from orderstatus_core.model.requests import Change, ProblemKind, Resolution
+from orderstatus_core.model.returns import ReturnKind
 from orderstatus_core.plugins import Hooks, get_plugin_manager
-from orderstatus_core.ports import Clock, Mailer, RateLimiter, Storage
+from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
+from orderstatus_core.ports import Clock, CreditEntry, LabelMaker, Mailer, RateLimiter, Storage
 from orderstatus_core.services import (
     CancelAnswer,
     ChangeAnswer,
@@ -23,35 +25,51 @@ from orderstatus_core.services import (
     OrderListResult,
     ProblemAnswer,
     RelayReport,
+    ReturnAnswer,
+    ReturnPapers,
     SearchPage,
     ServiceContext,
     TryLater,
     apply_approved_change,
     approve_change,
+    authorize_return,
     cancel_order,
     check_guest_pass,
     confirm_cancel,
+    credit_balance,
+    credit_history,
     decline_change,
+    deny_return,
+    enter_return_tracking,
     find_order,
     import_orders,
+    inspect_return,
     mark_delivered,
+    mark_return_in_transit,
     pass_required,
+    preview_return,
+    receive_return,
     refuse_cancel,
     reject_problem,
     relay_outbox,
     report_order_problem,
     request_guest_pass,
     request_order_change,
+    request_return,
     resolve_problem_report,
+    return_options,
+    return_papers,
     search_orders,
     send_order_list,
+    settle_return,
     ship,
+    spend_credit,
     start_processing,
     verify_guest_code,
     verify_guest_link,
 )
 
-__all__ = ["CustomerService", "OrderStatus", "Warehouse"]
+__all__ = ["CustomerService", "OrderStatus", "StoreCredit", "Warehouse"]
 
 
 class Warehouse:
@@ -134,6 +152,42 @@ class Warehouse:
             self.context, order_number, request_id, note, idempotency_key=idempotency_key
         )
 
+    def mark_return_in_transit(
+        self, order_number: str, rma_number: str, *, idempotency_key: str | None = None
+    ) -> Order:
+        """The carrier scanned an RMA package's label."""
+        return mark_return_in_transit(
+            self.context, order_number, rma_number, idempotency_key=idempotency_key
+        )
+
+    def receive_return(
+        self, order_number: str, rma_number: str, *, idempotency_key: str | None = None
+    ) -> Order:
+        """An RMA package arrived; the shopper is mailed. Nothing is refunded yet."""
+        return receive_return(
+            self.context, order_number, rma_number, idempotency_key=idempotency_key
+        )
+
+    def inspect_return(
+        self,
+        order_number: str,
+        rma_number: str,
+        accepted: Mapping[int, int],
+        note: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Accept units of a received package (line number: quantity); the rest are
+        rejected."""
+        return inspect_return(
+            self.context,
+            order_number,
+            rma_number,
+            accepted,
+            note,
+            idempotency_key=idempotency_key,
+        )
+
 
 class CustomerService:
     """Staff decisions on guests' change requests and problem reports:
@@ -212,6 +266,68 @@ class CustomerService:
             self.context, order_number, report_id, note, idempotency_key=idempotency_key
         )
 
+    def authorize_return(
+        self, order_number: str, rma_number: str, *, idempotency_key: str | None = None
+    ) -> Order:
+        """Let an RMA package that waits for staff (a warranty claim) ship."""
+        return authorize_return(
+            self.context, order_number, rma_number, idempotency_key=idempotency_key
+        )
+
+    def deny_return(
+        self,
+        order_number: str,
+        rma_number: str,
+        note: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Refuse an RMA package that waits for staff."""
+        return deny_return(
+            self.context, order_number, rma_number, note, idempotency_key=idempotency_key
+        )
+
+    def settle_return(
+        self,
+        order_number: str,
+        rma_number: str,
+        *,
+        replace: bool = False,
+        idempotency_key: str | None = None,
+    ) -> Order:
+        """Refund an inspected package (to payment or store credit, as the shopper chose),
+        or with ``replace`` send new parts for a warranty claim."""
+        return settle_return(
+            self.context,
+            order_number,
+            rma_number,
+            replace=replace,
+            idempotency_key=idempotency_key,
+        )
+
+
+class StoreCredit:
+    """Shoppers' store credit: ``desk.store_credit.balance(email, "USD")``.
+
+    Credit comes in from refunds taken as credit; the store's checkout spends it with
+    :meth:`spend`. ``email`` is always an address the storefront has verified.
+    """
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    def balance(self, email: EmailAddress, currency: str) -> Money:
+        """The balance in ``currency``."""
+        return credit_balance(self.context, email, currency)
+
+    def history(self, email: EmailAddress, limit: int = 50) -> tuple[CreditEntry, ...]:
+        """The newest entries first."""
+        return credit_history(self.context, email, limit)
+
+    def spend(self, email: EmailAddress, amount: Money, reference: str) -> bool:
+        """Take ``amount`` for ``reference``; ``False`` for a repeat of the reference."""
+        return spend_credit(self.context, email, amount, reference)
+
 
 class OrderStatus:
     """The Order Status & Returns area of one store.
@@ -230,8 +346,10 @@ class OrderStatus:
         self.context = context
         #: The warehouse's commands: fulfilment and cancel decisions.
         self.warehouse = Warehouse(context)
-        #: Staff decisions on change requests and problem reports.
+        #: Staff decisions on change requests, problem reports and returns.
         self.customer_service = CustomerService(context)
+        #: Shoppers' store credit.
+        self.store_credit = StoreCredit(context)
 
     @classmethod
     def open(
@@ -239,6 +357,7 @@ class OrderStatus:
         storage: str | Storage,
         mail: str | Mailer,
         rate_limits: str | RateLimiter = "memory://",
+        labels: str | LabelMaker | None = None,
         *,
         clock: Clock | None = None,
         plugins: Iterable[object] = (),
@@ -246,6 +365,8 @@ class OrderStatus:
     ) -> OrderStatus:
         """Open the adapters named by URL (or use the given objects) and the policies in force.
 
+        ``labels`` names the label maker of return papers (``labels://?cost=7.50%20USD``);
+        without one, returns are recorded but their papers wait in the outbox.
         ``plugins`` are registered after the installed ones, so a store's policy plugin
         passed here overrides the defaults. An unknown URL scheme raises
         :class:`~orderstatus_core.errors.UnknownAdapterError` naming the installed ones.
@@ -261,6 +382,7 @@ class OrderStatus:
                 if isinstance(rate_limits, str)
                 else rate_limits
             )
+            maker = registry.open_label_maker(labels) if isinstance(labels, str) else labels
         except BaseException:
             if isinstance(storage, str):
                 opened.close()
@@ -279,6 +401,8 @@ class OrderStatus:
                 change_allowed=hooks.change_allowed,
                 auto_approve_change=hooks.auto_approve_change,
                 publish=hooks.publish_event,
+                returns=hooks.return_rules(),
+                label_maker=maker,
             )
         )
 
@@ -402,6 +526,110 @@ class OrderStatus:
             guest_pass=guest_pass,
             identifier=identifier,
             idempotency_key=idempotency_key,
+        )
+
+    def return_options(
+        self,
+        order_number: str,
+        kind: ReturnKind | str = ReturnKind.RETURN,
+        *,
+        client: str,
+        guest_pass: str | None = None,
+        identifier: str | None = None,
+    ) -> ReturnOptions | TryLater:
+        """What may come back of each line (a return, core or warranty claim), and why
+        not the rest."""
+        return return_options(
+            self.context,
+            order_number,
+            kind,
+            client=client,
+            guest_pass=guest_pass,
+            identifier=identifier,
+        )
+
+    def preview_return(
+        self,
+        order_number: str,
+        draft: ReturnDraft,
+        *,
+        client: str,
+        guest_pass: str | None = None,
+        identifier: str | None = None,
+    ) -> ReturnPlan | TryLater:
+        """The refund preview of a return, before the shopper commits."""
+        return preview_return(
+            self.context,
+            order_number,
+            draft,
+            client=client,
+            guest_pass=guest_pass,
+            identifier=identifier,
+        )
+
+    def request_return(
+        self,
+        order_number: str,
+        draft: ReturnDraft,
+        *,
+        client: str,
+        guest_pass: str | None = None,
+        identifier: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> ReturnAnswer | TryLater:
+        """Record a return: one RMA package per destination, papers by mail."""
+        return request_return(
+            self.context,
+            order_number,
+            draft,
+            client=client,
+            guest_pass=guest_pass,
+            identifier=identifier,
+            idempotency_key=idempotency_key,
+        )
+
+    def enter_return_tracking(
+        self,
+        order_number: str,
+        rma_number: str,
+        tracking_number: str,
+        *,
+        carrier: str | None = None,
+        client: str,
+        guest_pass: str | None = None,
+        identifier: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> ReturnAnswer | TryLater:
+        """The shopper's own tracking number for an RMA package (checked first)."""
+        return enter_return_tracking(
+            self.context,
+            order_number,
+            rma_number,
+            tracking_number,
+            carrier=carrier,
+            client=client,
+            guest_pass=guest_pass,
+            identifier=identifier,
+            idempotency_key=idempotency_key,
+        )
+
+    def return_papers(
+        self,
+        order_number: str,
+        rma_number: str,
+        *,
+        client: str,
+        guest_pass: str | None = None,
+        identifier: str | None = None,
+    ) -> ReturnPapers | TryLater:
+        """The label and instructions of an RMA package, to print."""
+        return return_papers(
+            self.context,
+            order_number,
+            rma_number,
+            client=client,
+            guest_pass=guest_pass,
+            identifier=identifier,
         )
 
     def relay_outbox(self, limit: int = 100) -> RelayReport:

@@ -380,8 +380,9 @@ class _PaymentSystem:
 
     @hookimpl
     def orderstatus_domain_event(self, event_id: str, event: DomainEvent) -> None:
-        """Record the event; a repeat of an id already seen is dropped."""
-        self.received.setdefault(event_id, event)
+        """Record a refund event; a repeat of an id already seen is dropped."""
+        if isinstance(event, RefundDue):
+            self.received.setdefault(event_id, event)
 
 
 def _refund_text(refund: Refund) -> str:

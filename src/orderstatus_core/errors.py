@@ -22,6 +22,7 @@ __all__ = [
     "GuestAccessError",
     "IdempotencyKeyReusedError",
     "ImportRecordError",
+    "InsufficientCreditError",
     "InvalidFieldError",
     "InvalidIdentifierError",
     "InvalidTrackingNumberError",
@@ -159,6 +160,18 @@ class ActionRefusedError(OrderStatusError, ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+class InsufficientCreditError(ActionRefusedError):
+    """An entry would take a shopper's store-credit balance below zero (code
+    ``insufficient_credit``); nothing was written."""
+
+    def __init__(self, balance: str, wanted: str) -> None:
+        super().__init__(
+            "insufficient_credit", f"the store-credit balance is {balance}, not {wanted}"
+        )
+        self.balance = balance
+        self.wanted = wanted
 
 
 class GuestAccessError(OrderStatusError, PermissionError):

@@ -36,6 +36,7 @@ from orderstatus_core.policies.limits import Quota, RateDecision
 __all__ = [
     "CategoryQuery",
     "Clock",
+    "CreditEntry",
     "DomainEvent",
     "GuestPassMail",
     "GuestPassStore",
@@ -58,12 +59,20 @@ __all__ = [
     "RateDecision",
     "RateLimiter",
     "RefundDue",
+    "ReplacementDue",
+    "ReturnDocumentStore",
+    "ReturnDocumentsJob",
     "ReturnLabel",
+    "ReturnLabelMail",
     "ReturnLabelRequest",
+    "ReturnReceivedMail",
+    "ReturnSettledMail",
     "SearchCursor",
     "SearchQuery",
     "ShipmentNotice",
     "Storage",
+    "StoreCreditLedger",
+    "StoredDocument",
     "TrackingMail",
     "UnitOfWork",
 ]
@@ -165,9 +174,54 @@ class GuestPassMail:
     language: str = "en"
 
 
-#: A mail the core wants sent, before it is rendered. A tagged union: later mails
-#: (return labels ...) join it.
-MailIntent = OrderListMail | TrackingMail | GuestPassMail
+@attrs.frozen
+class ReturnLabelMail:
+    """A return's papers are ready: the RMA numbers, and whether a label is waiting.
+
+    The shopper prints them from the Order Status page (the storefront serves them from
+    :attr:`UnitOfWork.documents`); the mail says what to do and by when.
+    """
+
+    to: EmailAddress
+    order_number: str
+    rma_numbers: tuple[str, ...]
+    with_label: bool
+    ship_by: datetime
+    language: str = "en"
+
+
+@attrs.frozen
+class ReturnReceivedMail:
+    """The store received a return package (the refund follows its inspection)."""
+
+    to: EmailAddress
+    order_number: str
+    rma_number: str
+    language: str = "en"
+
+
+@attrs.frozen
+class ReturnSettledMail:
+    """A return package was settled: ``outcome`` is ``refunded``, ``credited`` (to store
+    credit), ``replaced`` or ``rejected``; ``amount`` what goes back (zero for the last two)."""
+
+    to: EmailAddress
+    order_number: str
+    rma_number: str
+    outcome: str
+    amount: Money
+    language: str = "en"
+
+
+#: A mail the core wants sent, before it is rendered (a tagged union by ``kind``).
+MailIntent = (
+    OrderListMail
+    | TrackingMail
+    | GuestPassMail
+    | ReturnLabelMail
+    | ReturnReceivedMail
+    | ReturnSettledMail
+)
 
 
 @attrs.frozen
@@ -175,18 +229,45 @@ class RefundDue:
     """A domain event for the store's payment system: pay ``refund`` back on this order.
 
     Published once per refund, at least once, with the outbox message id as a stable key
-    (the payment itself is out of this library's scope).
+    (the payment itself is out of this library's scope). A refund taken as store credit is
+    not published: the library wrote the credit itself.
     """
 
     order_number: str
     refund: Refund
 
 
-#: Something that happened which the store's own systems act on (a tagged union).
-DomainEvent = RefundDue
+@attrs.frozen
+class ReplacementDue:
+    """A domain event for the store's order system: send new parts for a warranty claim
+    (``units``: line number to quantity of the order, accepted at inspection)."""
 
-#: What the outbox carries: mail to render and send, or an event to publish.
-OutboxItem = MailIntent | DomainEvent
+    order_number: str
+    rma_number: str
+    units: tuple[tuple[int, int], ...]
+
+
+#: Something that happened which the store's own systems act on (a tagged union).
+DomainEvent = RefundDue | ReplacementDue
+
+
+@attrs.frozen
+class ReturnDocumentsJob:
+    """Work for the relay: make the label (when ``with_label``) and the instructions of one
+    RMA package through the :class:`LabelMaker`, keep them, and mail the shopper.
+
+    Queued in the same transaction as the return (SECURITY G4), so a return never exists
+    without its papers on the way, and a failing label maker only delays them.
+    """
+
+    order_number: str
+    return_id: str
+    rma_number: str
+    with_label: bool
+
+
+#: What the outbox carries: mail to render and send, an event to publish, or label work.
+OutboxItem = MailIntent | DomainEvent | ReturnDocumentsJob
 
 
 @attrs.frozen
@@ -220,7 +301,7 @@ class OutgoingMail:
 
 #: The file formats a label maker may be asked for: a PDF page or ZPL for thermal printers.
 LABEL_FORMATS = ("pdf", "zpl")
-_RMA_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{2,31}")
+_RMA_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")
 _TRACKING_NUMBER = re.compile(r"[A-Z0-9]{1,40}")
 _LANGUAGE = re.compile(r"[a-z]{2}")
 _MAX_PACK_LINES = 20
@@ -235,7 +316,7 @@ def _as_tuple(value: Any) -> Any:
 def _check_rma_number(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, str) or not _RMA_NUMBER.fullmatch(value):
         raise InvalidFieldError(
-            attribute.name, "must be 3 to 32 capital letters, digits and dashes (RMA-1234)"
+            attribute.name, "must be 3 to 40 capital letters, digits and dashes (RMA-1234)"
         )
 
 
@@ -344,6 +425,56 @@ class ReturnLabel:
             if document.format == format:
                 return document
         raise LookupError(f"no {format} document for {self.rma_number}")
+
+
+# --- store credit and return papers ------------------------------------------------------
+
+_ENTRY_ID = re.compile(r"[A-Za-z0-9:_-]{1,80}")
+_HOLDER = re.compile(r"[^\x00-\x1f\x7f]{1,320}")
+
+
+def _check_entry_id(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _ENTRY_ID.fullmatch(value):
+        raise InvalidFieldError(attribute.name, "must be 1 to 80 letters, digits, :, - or _")
+
+
+def _check_holder(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _HOLDER.fullmatch(value):
+        raise InvalidFieldError(attribute.name, "must be 1 to 320 printable characters")
+
+
+def _check_nonzero_money(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, Money):
+        raise InvalidFieldError(attribute.name, f"must be Money, not {type(value).__name__}")
+    if value.amount == 0:
+        raise InvalidFieldError(attribute.name, "must not be zero")
+
+
+@attrs.frozen
+class CreditEntry:
+    """One line of a shopper's store-credit ledger: money in (positive ``amount``, such as a
+    refund taken as credit) or out (negative: credit spent at checkout).
+
+    Append-only: an entry is never changed or removed; a correction is another entry.
+    ``entry_id`` makes appending idempotent (a refund's credit is ``refund:<order>:<refund
+    id>``, so the same refund can never credit twice). ``holder`` is the shopper's canonical
+    email key (:meth:`EmailAddress.key`); ``reference`` names what caused the entry.
+    """
+
+    entry_id: str = attrs.field(validator=_check_entry_id)
+    holder: str = attrs.field(validator=_check_holder)
+    amount: Money = attrs.field(validator=_check_nonzero_money)
+    at: datetime
+    reference: str = attrs.field(validator=bounded_text(80))
+
+
+@attrs.frozen
+class StoredDocument:
+    """A return paper kept for the shopper to print again: which order and RMA it is for."""
+
+    order_number: str
+    rma_number: str
+    document: LabelDocument
 
 
 # --- the ports ---------------------------------------------------------------------------
@@ -509,6 +640,45 @@ class IdempotencyStore(Protocol):
         ...
 
 
+class StoreCreditLedger(Protocol):
+    """Shoppers' store credit as an append-only ledger, inside one :class:`UnitOfWork`.
+
+    Written in the same transaction as the refund decision it records (DOMAIN.md section 3).
+    """
+
+    def append(self, entry: CreditEntry) -> bool:
+        """Append ``entry``; ``False`` (and nothing written) when an entry with its
+        ``entry_id`` exists already, so a retried refund never credits twice.
+
+        Raises :class:`~orderstatus_core.errors.InsufficientCreditError` when the entry
+        would take the holder's balance in that currency below zero. The check and the
+        append are atomic: two spends racing for the same credit never both succeed
+        (SECURITY G2); the loser waits for or conflicts with the winner.
+        """
+        ...
+
+    def balance(self, holder: str, currency: str) -> Money:
+        """The sum of the holder's entries in ``currency`` (zero when there are none)."""
+        ...
+
+    def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
+        """The holder's ``limit`` newest entries, newest first (ties by ``entry_id``)."""
+        ...
+
+
+class ReturnDocumentStore(Protocol):
+    """Return labels and instructions, kept so the shopper can print them again."""
+
+    def put(self, stored: StoredDocument) -> None:
+        """Keep ``stored``, replacing a document with the same RMA number and filename
+        (a relay that retries a label job writes the same files again)."""
+        ...
+
+    def for_rma(self, rma_number: str) -> Sequence[StoredDocument]:
+        """The documents of one RMA package, in the order they were first put."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: all or nothing (SECURITY G1).
 
@@ -535,6 +705,16 @@ class UnitOfWork(Protocol):
     @property
     def passes(self) -> GuestPassStore:
         """The guest-pass challenges and passes, as this unit sees them."""
+        ...
+
+    @property
+    def credit(self) -> StoreCreditLedger:
+        """The store-credit ledger, in this unit."""
+        ...
+
+    @property
+    def documents(self) -> ReturnDocumentStore:
+        """Return labels and instructions kept for printing, in this unit."""
         ...
 
     def __enter__(self) -> Self: ...
@@ -604,6 +784,12 @@ class LabelMaker(Protocol):
     The bundled ``labels://`` adapter draws them itself at a flat cost; an adapter for a
     carrier's API buys the label there and reports the carrier's price and tracking number.
     """
+
+    def quote(self, request: ReturnLabelRequest) -> Money:
+        """What a label for ``request`` would cost, shown in the refund preview before the
+        shopper commits. The refund never deducts more than the quote (if the label finally
+        costs more, the store bears the difference)."""
+        ...
 
     def make_label(self, request: ReturnLabelRequest) -> ReturnLabel:
         """The label for ``request``, one :class:`LabelDocument` per requested format, in

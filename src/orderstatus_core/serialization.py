@@ -44,11 +44,17 @@ from orderstatus_core.model.requests import (
     Refund,
     SpeedChange,
 )
+from orderstatus_core.model.returns import ReturnRequest
 from orderstatus_core.ports import (
     GuestPassMail,
     OrderListMail,
     OutboxItem,
     RefundDue,
+    ReplacementDue,
+    ReturnDocumentsJob,
+    ReturnLabelMail,
+    ReturnReceivedMail,
+    ReturnSettledMail,
     TrackingMail,
 )
 
@@ -75,6 +81,11 @@ _INTENT_KINDS: Mapping[str, type[OutboxItem]] = {
     "tracking": TrackingMail,
     "guest_pass": GuestPassMail,
     "refund_due": RefundDue,
+    "replacement_due": ReplacementDue,
+    "return_documents": ReturnDocumentsJob,
+    "return_label": ReturnLabelMail,
+    "return_received": ReturnReceivedMail,
+    "return_settled": ReturnSettledMail,
 }
 _KIND_OF: Mapping[type[OutboxItem], str] = {cls: kind for kind, cls in _INTENT_KINDS.items()}
 
@@ -194,24 +205,30 @@ _ACTIVITY_TYPES: Mapping[str, Any] = {
     "change_requests": tuple[ChangeRequest, ...],
     "problem_reports": tuple[ProblemReport, ...],
     "refunds": tuple[Refund, ...],
+    "returns": tuple[ReturnRequest, ...],
 }
-_NO_ACTIVITY: tuple[tuple[Any, ...], ...] = ((), (), (), ())
+_NO_ACTIVITY: tuple[tuple[Any, ...], ...] = ((), (), (), (), ())
 
 
 def dump_activity(order: Order) -> dict[str, Any] | None:
-    """An order's cancel requests, change requests, problem reports and refunds as one
+    """An order's cancel requests, change requests, problem reports, refunds and returns as one
     JSON-ready document, for storages that keep them beside the order row; ``None`` when
     there are none (most orders), so a reader can skip decoding."""
     if not (
-        order.cancel_requests or order.change_requests or order.problem_reports or order.refunds
+        order.cancel_requests
+        or order.change_requests
+        or order.problem_reports
+        or order.refunds
+        or order.returns
     ):
         return None
     return {name: converter.unstructure(getattr(order, name)) for name in _ACTIVITY_TYPES}
 
 
 def load_activity(document: Mapping[str, Any] | None) -> tuple[tuple[Any, ...], ...]:
-    """The four tuples :func:`dump_activity` wrote, structured (and so validated), in the
-    order of ``Order``'s fields: cancel requests, change requests, problem reports, refunds."""
+    """The five tuples :func:`dump_activity` wrote, structured (and so validated), in the
+    order of ``Order``'s fields: cancel requests, change requests, problem reports, refunds,
+    returns. A document written before returns existed has none."""
     if document is None:
         return _NO_ACTIVITY
     return tuple(

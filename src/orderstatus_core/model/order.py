@@ -44,6 +44,7 @@ from orderstatus_core.model.requests import (
     Refund,
     ShippingSpeed,
 )
+from orderstatus_core.model.returns import ReturnKind, ReturnRequest
 
 __all__ = [
     "Address",
@@ -89,6 +90,10 @@ def _tuple_of_problem_reports(value: Iterable[ProblemReport]) -> tuple[ProblemRe
 
 
 def _tuple_of_refunds(value: Iterable[Refund]) -> tuple[Refund, ...]:
+    return tuple(value)
+
+
+def _tuple_of_returns(value: Iterable[ReturnRequest]) -> tuple[ReturnRequest, ...]:
     return tuple(value)
 
 
@@ -276,6 +281,7 @@ class Order:
         default=(), converter=_tuple_of_problem_reports
     )
     refunds: tuple[Refund, ...] = attrs.field(default=(), converter=_tuple_of_refunds)
+    returns: tuple[ReturnRequest, ...] = attrs.field(default=(), converter=_tuple_of_returns)
 
     def __attrs_post_init__(self) -> None:
         self._check_currencies()
@@ -285,6 +291,88 @@ class Order:
         for index, line in enumerate(self.lines):
             for problem in self.ledger(line.line_no).problems():
                 raise LedgerError(f"lines[{index}]", problem)
+        if self.returns:
+            self._check_returns()
+
+    def _check_returns(self) -> None:
+        ids = [r.return_id for r in self.returns]
+        if len(set(ids)) != len(ids):
+            raise InvalidFieldError("returns", "two entries share a return_id")
+        rmas = [p.rma_number for r in self.returns for p in r.packages]
+        if len(set(rmas)) != len(rmas):
+            raise InvalidFieldError("returns", "two packages share an RMA number")
+        lines = {line.line_no: line for line in self.lines}
+        for index, request in enumerate(self.returns):
+            for package in request.packages:
+                if package.preview.total.currency != self.currency:
+                    raise CurrencyMismatchError(
+                        f"returns[{index}]", "is not in the order's currency"
+                    )
+                for units in package.units:
+                    if units.line_no not in lines:
+                        raise InvalidFieldError(f"returns[{index}]", "names an unknown line")
+        for line_no, ledger in self.ledgers.items():
+            parts = ledger.returned + self.units_in_open_returns(line_no)
+            if parts > ledger.delivered:
+                raise LedgerError(
+                    f"returns.units[{line_no}]",
+                    f"returned ({ledger.returned}) + in open returns exceed delivered "
+                    f"({ledger.delivered})",
+                )
+            cores = self.refunded_cores.get(line_no, 0) + self.units_in_open_returns(
+                line_no, ReturnKind.CORE
+            )
+            if cores > lines[line_no].quantity:
+                raise LedgerError(
+                    f"returns.cores[{line_no}]",
+                    f"core deposits refunded or in open core returns exceed ordered "
+                    f"({lines[line_no].quantity})",
+                )
+
+    def units_in_open_returns(self, line_no: int, kind: ReturnKind | None = None) -> int:
+        """Units of a line on their way back, not yet inspected.
+
+        With ``kind=None``, the parts themselves (returns and warranty claims); with
+        ``ReturnKind.CORE``, old parts sent back for their core deposit.
+        """
+        total = 0
+        for request in self.returns:
+            is_core = request.kind is ReturnKind.CORE
+            if is_core != (kind is ReturnKind.CORE):
+                continue
+            for package in request.packages:
+                if package.state.before_inspection:
+                    total += package.units_of(line_no)
+        return total
+
+    @property
+    def refunded_cores(self) -> dict[int, int]:
+        """How many units of each line have had their core deposit refunded (with their
+        price, or alone by a core return)."""
+        counts = dict(self.refunded_units)
+        for refund in self.refunds:
+            for units in refund.core_units:
+                counts[units.line_no] = counts.get(units.line_no, 0) + units.quantity
+        # A part refunded after its core came back paid no second deposit: a line never
+        # has more deposits back than units.
+        ordered = {line.line_no: line.quantity for line in self.lines}
+        return {n: min(count, ordered.get(n, 0)) for n, count in counts.items()}
+
+    def return_request(self, return_id: str) -> ReturnRequest:
+        """The return with this id; ``KeyError`` if there is none."""
+        for request in self.returns:
+            if request.return_id == return_id:
+                return request
+        raise KeyError(return_id)
+
+    def rma(self, rma_number: str) -> tuple[ReturnRequest, int]:
+        """The return holding RMA package ``rma_number`` and the package's index in it;
+        ``KeyError`` if there is none."""
+        for request in self.returns:
+            for index, package in enumerate(request.packages):
+                if package.rma_number == rma_number:
+                    return request, index
+        raise KeyError(rma_number)
 
     def _check_currencies(self) -> None:
         amounts = [("shipping", self.shipping), ("tax", self.tax)]

@@ -54,6 +54,14 @@ def _request_id(_instance: Any, attribute: Any, value: Any) -> None:
         raise InvalidFieldError(attribute.name, "must be 1 to 32 letters, digits, - or _")
 
 
+_RMA_OR_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def _rma_or_request_id(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _RMA_OR_REQUEST_ID.fullmatch(value):
+        raise InvalidFieldError(attribute.name, "must be 1 to 40 letters, digits, - or _")
+
+
 def _free_text(_instance: Any, attribute: Any, value: Any) -> None:
     # A report's text may be empty (the kind can say enough) and span lines, but is
     # never unbounded.
@@ -232,22 +240,39 @@ class ProblemReport:
 class Refund:
     """Money the store owes back, by part; the payment itself is the store's business.
 
-    ``reason`` is a stable code: ``cancellation``, ``change`` or ``problem_report``;
-    ``source_id`` names the request or report it settles.
+    ``reason`` is a stable code: ``cancellation``, ``change``, ``problem_report``,
+    ``return``, ``core`` or ``warranty``; ``source_id`` names the request, report or RMA
+    package it settles. A return's refund may carry deductions (``label_fee``,
+    ``restocking_fee``) and go to store credit (``to_store_credit``) instead of the payment.
     """
 
     refund_id: str = attrs.field(validator=_request_id)
     at: datetime = attrs.field(converter=utc)
     reason: str = attrs.field(validator=bounded_text(32))
-    source_id: str = attrs.field(validator=_request_id)
+    source_id: str = attrs.field(validator=_rma_or_request_id)
     parts: Money
     cores: Money
     shipping: Money
     tax: Money
     #: The units whose price this refund pays back (none for a shipping-only settlement).
     units: tuple[ReportedUnits, ...] = ()
+    #: Units whose core deposit alone this refund pays back (a core return).
+    core_units: tuple[ReportedUnits, ...] = ()
+    label_fee: Money | None = None
+    restocking_fee: Money | None = None
+    to_store_credit: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.deductions.amount > (self.parts + self.cores + self.shipping + self.tax).amount:
+            raise InvalidFieldError("label_fee", "deductions exceed what is refunded")
+
+    @property
+    def deductions(self) -> Money:
+        """The label fee and restocking fee taken off."""
+        nothing = Money.zero(self.parts.currency)
+        return (self.label_fee or nothing) + (self.restocking_fee or nothing)
 
     @property
     def total(self) -> Money:
-        """Everything owed back."""
-        return self.parts + self.cores + self.shipping + self.tax
+        """Everything owed back, after deductions."""
+        return self.parts + self.cores + self.shipping + self.tax - self.deductions

@@ -12,11 +12,13 @@ from datetime import datetime
 
 import pluggy
 
-from orderstatus_core.model import Order
+from orderstatus_core.model import Order, OrderLine
 from orderstatus_core.model.requests import Change
+from orderstatus_core.model.returns import ReturnDestination, ReturnKind, ReturnReason
 from orderstatus_core.plugins.registry import AdapterRegistry
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal
 from orderstatus_core.ports import DomainEvent
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
@@ -117,4 +119,50 @@ def orderstatus_domain_event(event_id: str, event: DomainEvent) -> None:
     drop duplicates. An exception keeps the event pending for a later retry. With no
     implementation at all, events stay pending too (the relay reports them as failed), so a
     store that forgot its payment plugin loses no refund.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_return_policy() -> ReturnPolicy | None:
+    """The store-wide return rules: window and its start date, core window, restocking
+    fee, where returns go, which kinds wait for staff, the label's carrier and weight.
+
+    Default: :class:`~orderstatus_core.policies.returns.ReturnPolicy` with DOMAIN.md's
+    defaults (30 days from shipping, 6-month core window, no restocking fee), whose
+    ``returns_center`` is an example address a real store must replace.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_return_window(order: Order, line: OrderLine) -> int | None:
+    """The return window of one line in days, per category or per part.
+
+    Default: the policy's ``window_days``. Return a number of days for the lines you want
+    to treat differently (``90`` for tools, say) and ``None`` for the rest.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_return_refusal(
+    order: Order, line: OrderLine, kind: ReturnKind
+) -> ReturnRefusal | None:
+    """A store's own No Return rule for a line, beyond the line's ``returnable`` flag
+    (special orders, opened fluids, gift cards).
+
+    Default: ``None`` (no extra rule). Return a
+    :class:`~orderstatus_core.policies.returns.ReturnRefusal` with a stable code and a
+    sentence for the shopper; its ``quantity`` is filled in by the core.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_return_destination(
+    order: Order, line: OrderLine, reason: ReturnReason, shipped_from: str
+) -> ReturnDestination | None:
+    """Routing: where units of ``line`` returned for ``reason`` go. ``shipped_from`` is the
+    warehouse of the package that delivered them.
+
+    Default: the policy's ``warehouses[shipped_from]``, else its ``returns_center``. Return
+    a :class:`~orderstatus_core.model.returns.ReturnDestination` to send, say, defective
+    parts to their supplier; units with the same destination code share one RMA package.
     """

@@ -9,13 +9,20 @@ from typing import cast
 import pluggy
 
 from orderstatus_core.errors import AdapterError, InvalidFieldError
-from orderstatus_core.model import Order
+from orderstatus_core.model import Order, OrderLine
 from orderstatus_core.model.requests import Change
+from orderstatus_core.model.returns import ReturnDestination, ReturnKind, ReturnReason
 from orderstatus_core.plugins import builtin, hookspecs
 from orderstatus_core.plugins.hookspecs import PROJECT_NAME, hookimpl
 from orderstatus_core.plugins.registry import AdapterRegistry
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.policies.returns import (
+    ReturnPolicy,
+    ReturnRefusal,
+    ReturnRules,
+    default_route,
+)
 from orderstatus_core.ports import DomainEvent
 
 __all__ = ["Hooks", "get_plugin_manager", "hookimpl"]
@@ -105,6 +112,38 @@ class Hooks:
                 "it stays pending"
             )
         hook(event_id=event_id, event=event)
+
+    def return_rules(self) -> ReturnRules:
+        """The return policy and, where plugins implement them, the per-line window,
+        refusal and routing hooks (unimplemented ones cost no hook call)."""
+        policy = cast(ReturnPolicy, self.manager.hook.orderstatus_return_policy())
+        hook = self.manager.hook
+        fallback = default_route(policy)
+
+        def window(order: Order, line: OrderLine) -> int:
+            days = hook.orderstatus_return_window(order=order, line=line)
+            return policy.window_days if days is None else cast(int, days)
+
+        def refuse(order: Order, line: OrderLine, kind: ReturnKind) -> ReturnRefusal | None:
+            return cast(
+                "ReturnRefusal | None",
+                hook.orderstatus_return_refusal(order=order, line=line, kind=kind),
+            )
+
+        def route(
+            order: Order, line: OrderLine, reason: ReturnReason, shipped_from: str
+        ) -> ReturnDestination:
+            chosen = hook.orderstatus_return_destination(
+                order=order, line=line, reason=reason, shipped_from=shipped_from
+            )
+            return fallback(order, line, reason, shipped_from) if chosen is None else chosen
+
+        return ReturnRules(
+            policy=policy,
+            window_days=window if hook.orderstatus_return_window.get_hookimpls() else None,
+            refuse=refuse if hook.orderstatus_return_refusal.get_hookimpls() else None,
+            route=route if hook.orderstatus_return_destination.get_hookimpls() else None,
+        )
 
     def tracking_url_policy(self) -> Callable[[str, str], str | None]:
         """The tracking-URL policy as one plain function.

@@ -65,10 +65,13 @@ def refund_for_units(
     }
     paying = {line_no: quantity for line_no, quantity in paying.items() if quantity > 0}
     parts = cores = Decimal(0)
+    cores_done = order.refunded_cores
     for line_no, quantity in paying.items():
         line = order.line(line_no)
         parts += line.unit_price.amount * quantity
-        cores += line.core_charge.amount * quantity
+        # A core deposit a core return already paid back is not paid again.
+        core_units = min(quantity, line.quantity - cores_done.get(line_no, 0))
+        cores += line.core_charge.amount * max(0, core_units)
     paid_parts = order.subtotal.amount
     done_parts, done_cores, done_shipping, done_tax = _refunded(order)
     parts = min(parts, paid_parts - done_parts)

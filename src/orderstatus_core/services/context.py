@@ -16,7 +16,8 @@ from orderstatus_core.policies.guest_pass import (
     PassRequired,
     pass_always_required,
 )
-from orderstatus_core.ports import Clock, DomainEvent, Mailer, RateLimiter, Storage
+from orderstatus_core.policies.returns import ReturnRules
+from orderstatus_core.ports import Clock, DomainEvent, LabelMaker, Mailer, RateLimiter, Storage
 
 __all__ = [
     "AutoApprove",
@@ -83,3 +84,8 @@ class ServiceContext:
     #: Hands a domain event and its stable id to the store's subscribers (the relay calls
     #: it); ``OrderStatus`` calls the ``orderstatus_domain_event`` hook.
     publish: Publish = no_subscribers
+    #: The return rules: the policy and the store's window, refusal and routing hooks.
+    returns: ReturnRules = attrs.field(factory=ReturnRules)
+    #: Makes return labels and instructions; ``None`` leaves return papers pending (the
+    #: relay reports them failed) until a store configures one.
+    label_maker: LabelMaker | None = None

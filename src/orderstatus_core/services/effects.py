@@ -11,6 +11,7 @@ from orderstatus_core.model import Order
 from orderstatus_core.model.fulfilment import fully_shipped
 from orderstatus_core.model.requests import Refund
 from orderstatus_core.ports import (
+    CreditEntry,
     OutboxItem,
     OutboxMessage,
     RefundDue,
@@ -20,7 +21,7 @@ from orderstatus_core.ports import (
 )
 from orderstatus_core.services.context import ServiceContext
 
-__all__ = ["one_version_on", "queue_refund", "queue_tracking_mail"]
+__all__ = ["one_version_on", "queue", "queue_refund", "queue_tracking_mail"]
 
 
 def one_version_on(before: Order, after: Order) -> Order:
@@ -39,9 +40,29 @@ def _queue(uow: UnitOfWork, item: OutboxItem, now: datetime) -> None:
 
 
 def queue_refund(uow: UnitOfWork, order: Order, refund: Refund | None, now: datetime) -> None:
-    """Queue a :class:`RefundDue` for the payment system in the command's own transaction."""
-    if refund is not None:
-        _queue(uow, RefundDue(order_number=order.number, refund=refund), now)
+    """Pay ``refund`` in the command's own transaction: a :class:`RefundDue` for the
+    payment system, or, for a refund taken as store credit, a credit entry in the ledger
+    (idempotent by the refund: the same refund never credits twice)."""
+    if refund is None:
+        return
+    if refund.to_store_credit:
+        if refund.total.amount > 0:
+            uow.credit.append(
+                CreditEntry(
+                    entry_id=f"refund:{order.number}:{refund.refund_id}",
+                    holder=order.email.canonical,
+                    amount=refund.total,
+                    at=now,
+                    reference=f"refund {refund.refund_id} of order {order.number}",
+                )
+            )
+        return
+    _queue(uow, RefundDue(order_number=order.number, refund=refund), now)
+
+
+def queue(uow: UnitOfWork, item: OutboxItem, now: datetime) -> None:
+    """Put ``item`` in the outbox of the command's transaction, with a fresh message id."""
+    _queue(uow, item, now)
 
 
 def queue_tracking_mail(

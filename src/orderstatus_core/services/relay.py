@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from orderstatus_core.mail import render_mail
-from orderstatus_core.ports import OutboxMessage, RefundDue
+from orderstatus_core.ports import OutboxMessage, RefundDue, ReplacementDue, ReturnDocumentsJob
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import RelayReport
 
@@ -25,15 +25,23 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _deliver(ctx: ServiceContext, message: OutboxMessage) -> None:
-    if isinstance(message.intent, RefundDue):
-        ctx.publish(message.message_id, message.intent)
+    intent = message.intent
+    if isinstance(intent, RefundDue | ReplacementDue):
+        ctx.publish(message.message_id, intent)
+    elif isinstance(intent, ReturnDocumentsJob):
+        # Imported here: the returns service builds on the command modules that import
+        # this one's package.
+        from orderstatus_core.services.returns import make_return_papers
+
+        make_return_papers(ctx, intent)
     else:
         ctx.mailer.send(render_mail(message))
 
 
 def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
     """Send up to ``limit`` due messages: mail through the mail port, domain events (such
-    as :class:`~orderstatus_core.ports.RefundDue`) to the store's event subscribers.
+    as :class:`~orderstatus_core.ports.RefundDue`) to the store's event subscribers, and
+    return papers (:class:`~orderstatus_core.ports.ReturnDocumentsJob`) to the label maker.
 
     Each message is marked sent or failed in its own small transaction, so a slow mail
     server never holds the database. Delivery is at-least-once: a crash between sending

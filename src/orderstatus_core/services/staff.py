@@ -17,12 +17,14 @@ from orderstatus_core.model.requests import Refund, Resolution
 from orderstatus_core.policies.cancellation import decide_cancel
 from orderstatus_core.policies.changes import apply_change, decide_change
 from orderstatus_core.policies.problems import resolve_problem
+from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services._retry import retrying
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.idempotency import checked_key, once
 
 __all__ = [
+    "Effects",
     "Step",
     "apply_approved_change",
     "approve_change",
@@ -35,6 +37,8 @@ __all__ = [
 ]
 
 Step = Callable[[Order, datetime], tuple[Order, Refund | None]]
+#: ``(uow, before, after, now)``: what else a step writes in its transaction (mail ...).
+Effects = Callable[[UnitOfWork, Order, Order, datetime], None]
 
 
 def decide(
@@ -44,6 +48,7 @@ def decide(
     *,
     command: str,
     idempotency_key: str | None = None,
+    effects: Effects | None = None,
     **arguments: object,
 ) -> Order:
     """Run one staff ``step`` on an order in one write unit; queue its refund, if any, and
@@ -72,6 +77,8 @@ def decide(
                 uow.orders.save(changed)
                 queue_refund(uow, changed, refund, now)
                 queue_tracking_mail(ctx, uow, found, changed, now)
+                if effects is not None:
+                    effects(uow, found, changed, now)
                 return changed
 
             answer = once(uow, key, now, Order, run, command, order=number, **arguments)

@@ -1,0 +1,631 @@
+"""Returns, end to end: what a guest may send back, the refund preview, the request with
+its RMA packages, their papers, and the store's steps up to the refund or store credit.
+
+Guest commands prove the right to the order like every other action (a guest pass by
+default; the store's ``orderstatus_pass_required("return")`` may waive it). Staff commands
+run through :func:`~orderstatus_core.services.staff.decide`: one write unit, compare-and-set,
+idempotency keys. Mail and label work go through the outbox in the command's own
+transaction (SECURITY G4); a refund taken as store credit writes its ledger entry in that
+same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import attrs
+
+from orderstatus_core.errors import ActionRefusedError, AdapterError, InvalidFieldError
+from orderstatus_core.model import EmailAddress, Money, Order
+from orderstatus_core.model.requests import Refund
+from orderstatus_core.model.returns import (
+    ReturnDestination,
+    ReturnKind,
+    ReturnRequest,
+    RmaPackage,
+    RmaState,
+    ShipBy,
+)
+from orderstatus_core.policies import returns as rules_of
+from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
+from orderstatus_core.policies.tracking_numbers import parse_tracking_number
+from orderstatus_core.ports import (
+    CreditEntry,
+    LabelDocument,
+    LabelMaker,
+    ReplacementDue,
+    ReturnDocumentsJob,
+    ReturnLabel,
+    ReturnLabelMail,
+    ReturnLabelRequest,
+    ReturnReceivedMail,
+    ReturnSettledMail,
+    StoredDocument,
+    UnitOfWork,
+)
+from orderstatus_core.services._retry import retrying
+from orderstatus_core.services.actions import _guest_command, _Proof
+from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.effects import queue
+from orderstatus_core.services.lookup import _client_key
+from orderstatus_core.services.results import TryLater
+from orderstatus_core.services.staff import Step, decide
+
+__all__ = [
+    "ReturnAnswer",
+    "ReturnPapers",
+    "authorize_return",
+    "credit_balance",
+    "credit_history",
+    "deny_return",
+    "enter_return_tracking",
+    "inspect_return",
+    "make_return_papers",
+    "mark_return_in_transit",
+    "preview_return",
+    "receive_return",
+    "request_return",
+    "return_options",
+    "return_papers",
+    "settle_return",
+    "spend_credit",
+]
+
+
+@attrs.frozen
+class ReturnAnswer:
+    """The return as recorded, with an RMA number per package; its papers follow by mail."""
+
+    order_number: str
+    request: ReturnRequest
+
+
+@attrs.frozen
+class ReturnPapers:
+    """The label and instructions of one RMA package kept for printing (none until the
+    relay made them)."""
+
+    order_number: str
+    rma_number: str
+    documents: tuple[StoredDocument, ...]
+
+
+def _draft(draft: object) -> ReturnDraft:
+    if not isinstance(draft, ReturnDraft):
+        raise InvalidFieldError("draft", "must be a ReturnDraft")
+    return draft
+
+
+def _label_request(
+    ctx: ServiceContext,
+    order: Order,
+    rma_number: str,
+    destination: ReturnDestination,
+    language: str,
+    pack_lines: tuple[str, ...] = (),
+    formats: tuple[str, ...] = ("pdf",),
+) -> ReturnLabelRequest:
+    policy = ctx.returns.policy
+    return ReturnLabelRequest(
+        rma_number=rma_number,
+        sender=order.shipping_address,
+        destination=destination.address,
+        carrier=policy.label_carrier,
+        service=policy.label_service,
+        weight_grams=policy.label_weight_grams,
+        language=language,
+        pack_lines=pack_lines,
+        formats=formats,
+    )
+
+
+def _maker(ctx: ServiceContext) -> LabelMaker:
+    if ctx.label_maker is None:
+        raise AdapterError("no label maker is configured (OrderStatus.open(labels=...))")
+    return ctx.label_maker
+
+
+def _plan(ctx: ServiceContext, order: Order, draft: ReturnDraft, now: datetime) -> ReturnPlan:
+    quotes: dict[str, Money] = {}
+    if draft.ship_by is ShipBy.LABEL:
+        routes = rules_of.route_units(order, draft, ctx.returns, now)
+        maker = _maker(ctx) if routes else None
+        for destination in routes:
+            if maker is not None:
+                quote = maker.quote(
+                    _label_request(ctx, order, "RMA-QUOTE", destination, draft.language)
+                )
+                if not isinstance(quote, Money) or quote.currency != order.currency:
+                    raise AdapterError(f"the label maker quoted {quote!r}, not {order.currency}")
+                quotes[destination.code] = quote
+    return rules_of.plan_return(order, draft, ctx.returns, quotes, now)
+
+
+def return_options(
+    ctx: ServiceContext,
+    order_number: str,
+    kind: ReturnKind | str = ReturnKind.RETURN,
+    *,
+    client: str,
+    guest_pass: str | None = None,
+    identifier: str | None = None,
+) -> ReturnOptions | TryLater:
+    """What may come back of each line, for ``kind`` (a return, a core, a warranty
+    claim), with a reason code and message for each unit that may not."""
+    try:
+        chosen = ReturnKind(kind)
+    except ValueError:
+        raise InvalidFieldError("kind", "is return, core or warranty") from None
+    proof = _Proof(_client_key(client), guest_pass, identifier, None)
+
+    def step(_uow: UnitOfWork, order: Order, now: datetime) -> ReturnOptions:
+        return rules_of.return_options(order, chosen, ctx.returns, now)
+
+    return _guest_command(ctx, "return", order_number, proof, ReturnOptions, step)
+
+
+def preview_return(
+    ctx: ServiceContext,
+    order_number: str,
+    draft: ReturnDraft,
+    *,
+    client: str,
+    guest_pass: str | None = None,
+    identifier: str | None = None,
+) -> ReturnPlan | TryLater:
+    """The refund preview of ``draft`` (per package and in total) before the shopper
+    commits; changes nothing. Refused with a reason code like the request itself."""
+    checked = _draft(draft)
+    proof = _Proof(_client_key(client), guest_pass, identifier, None)
+
+    def step(_uow: UnitOfWork, order: Order, now: datetime) -> ReturnPlan:
+        return _plan(ctx, order, checked, now)
+
+    return _guest_command(ctx, "return", order_number, proof, ReturnPlan, step)
+
+
+def _queue_papers(uow: UnitOfWork, order: Order, request: ReturnRequest, now: datetime) -> None:
+    for package in request.packages:
+        if package.state is RmaState.AWAITING_SHIPMENT:
+            job = ReturnDocumentsJob(
+                order_number=order.number,
+                return_id=request.return_id,
+                rma_number=package.rma_number,
+                with_label=request.ship_by is ShipBy.LABEL,
+            )
+            queue(uow, job, now)
+
+
+def request_return(
+    ctx: ServiceContext,
+    order_number: str,
+    draft: ReturnDraft,
+    *,
+    client: str,
+    guest_pass: str | None = None,
+    identifier: str | None = None,
+    idempotency_key: str | None = None,
+) -> ReturnAnswer | TryLater:
+    """Record a return: routed into one RMA package per destination, each previewed.
+
+    Packages that may ship at once get their papers (label and instructions, or the
+    instructions alone when the shopper ships on their own) made by the relay, which then
+    mails the shopper; kinds the store authorises first wait for staff.
+    """
+    checked = _draft(draft)
+    proof = _Proof(_client_key(client), guest_pass, identifier, idempotency_key)
+
+    def step(uow: UnitOfWork, order: Order, now: datetime) -> ReturnAnswer:
+        plan = _plan(ctx, order, checked, now)
+        return_id = uuid.uuid4().hex[:16]
+        changed, request = rules_of.request_return(order, plan, return_id, ctx.returns.policy, now)
+        uow.orders.save(changed)
+        _queue_papers(uow, changed, request, now)
+        return ReturnAnswer(order.number, request)
+
+    return _guest_command(
+        ctx,
+        "return",
+        order_number,
+        proof,
+        ReturnAnswer,
+        step,
+        draft=attrs.asdict(checked),
+    )
+
+
+def enter_return_tracking(
+    ctx: ServiceContext,
+    order_number: str,
+    rma_number: str,
+    tracking_number: str,
+    *,
+    carrier: str | None = None,
+    client: str,
+    guest_pass: str | None = None,
+    identifier: str | None = None,
+    idempotency_key: str | None = None,
+) -> ReturnAnswer | TryLater:
+    """The shopper shipped an RMA package themselves: record their tracking number.
+
+    The carrier is detected (or checked against ``carrier``) and the check digit
+    validated first; a bad number raises
+    :class:`~orderstatus_core.errors.InvalidTrackingNumberError` with a clear reason.
+    """
+    parsed = parse_tracking_number(tracking_number, carrier)
+    proof = _Proof(_client_key(client), guest_pass, identifier, idempotency_key)
+
+    def step(uow: UnitOfWork, order: Order, now: datetime) -> ReturnAnswer:
+        changed = rules_of.enter_own_tracking(order, rma_number, parsed.carrier, parsed.number, now)
+        uow.orders.save(changed)
+        request, _ = changed.rma(rma_number)
+        return ReturnAnswer(order.number, request)
+
+    return _guest_command(
+        ctx,
+        "return",
+        order_number,
+        proof,
+        ReturnAnswer,
+        step,
+        rma=str(rma_number)[:40],
+        tracking=parsed.number,
+    )
+
+
+def return_papers(
+    ctx: ServiceContext,
+    order_number: str,
+    rma_number: str,
+    *,
+    client: str,
+    guest_pass: str | None = None,
+    identifier: str | None = None,
+) -> ReturnPapers | TryLater:
+    """The label and instructions of an RMA package, to print again."""
+    proof = _Proof(_client_key(client), guest_pass, identifier, None)
+
+    def step(uow: UnitOfWork, order: Order, _now: datetime) -> ReturnPapers:
+        try:
+            order.rma(rma_number)
+        except KeyError:
+            raise ActionRefusedError("unknown_rma", "this order has no such RMA") from None
+        kept = tuple(d for d in uow.documents.for_rma(rma_number) if d.order_number == order.number)
+        return ReturnPapers(order.number, rma_number, kept)
+
+    return _guest_command(ctx, "return", order_number, proof, ReturnPapers, step)
+
+
+# --- the relay's work ------------------------------------------------------------------------
+
+
+def _pack_lines(order: Order, package: RmaPackage) -> tuple[str, ...]:
+    rows = []
+    for units in package.units[:20]:
+        line = order.line(units.line_no)
+        rows.append(f"{units.quantity} x {line.part_number} {line.description}"[:120])
+    return tuple(rows)
+
+
+def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
+    """Carry out a :class:`ReturnDocumentsJob` (the relay calls this): make the label and
+    instructions, keep them, record the label's cost on the package and mail the shopper,
+    the last three in one transaction.
+
+    Safe to run twice (at-least-once delivery): documents are replaced, the first label's
+    record is kept, and a package already past shipment gets no second mail.
+    """
+    maker = _maker(ctx)
+    with ctx.storage.unit_of_work() as uow:
+        order = uow.orders.get(job.order_number)
+    if order is None:
+        raise AdapterError(f"order {job.order_number} of {job.rma_number} is gone")
+    request, index = order.rma(job.rma_number)
+    package = request.packages[index]
+    label_request = _label_request(
+        ctx,
+        order,
+        package.rma_number,
+        package.destination,
+        request.language,
+        _pack_lines(order, package),
+        ("pdf", "zpl"),
+    )
+    documents: list[LabelDocument] = []
+    label = None
+    if job.with_label:
+        label = maker.make_label(label_request)
+        documents.extend(label.documents)
+        instructions = maker.make_instructions(label_request, label)
+    else:
+        instructions = maker.make_instructions(label_request, _no_label(label_request, order))
+    documents.append(instructions)
+
+    def record() -> None:
+        now = ctx.clock.now()
+        with ctx.storage.unit_of_work(write=True) as uow:
+            current = uow.orders.get(job.order_number)
+            if current is None:
+                raise AdapterError(f"order {job.order_number} is gone")
+            for document in documents:
+                uow.documents.put(StoredDocument(current.number, package.rma_number, document))
+            changed = current
+            if label is not None:
+                changed = rules_of.record_label(
+                    current,
+                    package.rma_number,
+                    label.carrier,
+                    label.tracking_number,
+                    label.cost,
+                    now,
+                )
+                if changed is not current:
+                    uow.orders.save(changed)
+            fresh, fresh_index = changed.rma(job.rma_number)
+            if fresh.packages[fresh_index].state is RmaState.AWAITING_SHIPMENT:
+                ship_by = fresh.requested_at + timedelta(days=ctx.returns.policy.ship_within_days)
+                mail = ReturnLabelMail(
+                    to=current.email,
+                    order_number=current.number,
+                    rma_numbers=(package.rma_number,),
+                    with_label=label is not None,
+                    ship_by=ship_by,
+                    language=fresh.language,
+                )
+                queue(uow, mail, now)
+            uow.commit()
+
+    retrying(record)
+
+
+def _no_label(request: ReturnLabelRequest, order: Order) -> ReturnLabel:
+    # The instructions of a package the shopper ships on their own still carry the RMA
+    # barcode; the label maker's instructions take the label only for its RMA number and
+    # carrier, so a cost-free stand-in with no documents serves.
+    return ReturnLabel(
+        rma_number=request.rma_number,
+        carrier="",
+        service="",
+        cost=Money.zero(order.currency),
+        documents=(),
+    )
+
+
+# --- the store's steps -------------------------------------------------------------------------
+
+
+def _mail_settled(uow: UnitOfWork, before: Order, after: Order, now: datetime) -> None:
+    """Queue mail and events for every package a step moved on."""
+    seen = {p.rma_number: p.state for r in before.returns for p in r.packages}
+    for request in after.returns:
+        for package in request.packages:
+            was = seen.get(package.rma_number)
+            if was is package.state:
+                continue
+            currency = after.currency
+            if package.state is RmaState.RECEIVED:
+                queue(
+                    uow,
+                    ReturnReceivedMail(
+                        after.email, after.number, package.rma_number, request.language
+                    ),
+                    now,
+                )
+            elif package.state is RmaState.AWAITING_SHIPMENT and was is RmaState.REQUESTED:
+                queue(
+                    uow,
+                    ReturnDocumentsJob(
+                        after.number,
+                        request.return_id,
+                        package.rma_number,
+                        request.ship_by is ShipBy.LABEL,
+                    ),
+                    now,
+                )
+            elif not package.state.open:
+                amount = Money.zero(currency)
+                refund = _refund(after, package.refund_id)
+                if refund is not None:
+                    amount = refund.total
+                if package.state is RmaState.REPLACED:
+                    units = tuple(sorted(package.accepted.items()))
+                    queue(uow, ReplacementDue(after.number, package.rma_number, units), now)
+                queue(
+                    uow,
+                    ReturnSettledMail(
+                        after.email,
+                        after.number,
+                        package.rma_number,
+                        package.state.value,
+                        amount,
+                        request.language,
+                    ),
+                    now,
+                )
+
+
+def _refund(order: Order, refund_id: str | None) -> Refund | None:
+    return next((r for r in order.refunds if r.refund_id == refund_id), None)
+
+
+def _staff(
+    ctx: ServiceContext,
+    order_number: str,
+    command: str,
+    step: Step,
+    idempotency_key: str | None,
+    **arguments: object,
+) -> Order:
+    return decide(
+        ctx,
+        order_number,
+        step,
+        command=command,
+        idempotency_key=idempotency_key,
+        effects=_mail_settled,
+        **arguments,
+    )
+
+
+def authorize_return(
+    ctx: ServiceContext, order_number: str, rma_number: str, *, idempotency_key: str | None = None
+) -> Order:
+    """Let a package that waits for staff (a warranty claim) ship; its papers follow."""
+    return _staff(
+        ctx,
+        order_number,
+        "authorize_return",
+        lambda o, now: (rules_of.authorize_return(o, rma_number, now), None),
+        idempotency_key,
+        rma=rma_number,
+    )
+
+
+def deny_return(
+    ctx: ServiceContext,
+    order_number: str,
+    rma_number: str,
+    note: str | None = None,
+    *,
+    idempotency_key: str | None = None,
+) -> Order:
+    """Refuse a package that waits for staff (``note`` tells the shopper why)."""
+    return _staff(
+        ctx,
+        order_number,
+        "deny_return",
+        lambda o, now: (rules_of.deny_return(o, rma_number, now, note), None),
+        idempotency_key,
+        rma=rma_number,
+        note=note,
+    )
+
+
+def mark_return_in_transit(
+    ctx: ServiceContext, order_number: str, rma_number: str, *, idempotency_key: str | None = None
+) -> Order:
+    """The carrier scanned a return label."""
+    return _staff(
+        ctx,
+        order_number,
+        "return_in_transit",
+        lambda o, now: (rules_of.mark_in_transit(o, rma_number, now), None),
+        idempotency_key,
+        rma=rma_number,
+    )
+
+
+def receive_return(
+    ctx: ServiceContext, order_number: str, rma_number: str, *, idempotency_key: str | None = None
+) -> Order:
+    """The destination received a package; the shopper is mailed. No refund yet."""
+    return _staff(
+        ctx,
+        order_number,
+        "receive_return",
+        lambda o, now: (rules_of.receive_package(o, rma_number, now), None),
+        idempotency_key,
+        rma=rma_number,
+    )
+
+
+def inspect_return(
+    ctx: ServiceContext,
+    order_number: str,
+    rma_number: str,
+    accepted: Mapping[int, int],
+    note: str | None = None,
+    *,
+    idempotency_key: str | None = None,
+) -> Order:
+    """Record inspection: the units accepted per line (the rest rejected)."""
+    if not isinstance(accepted, Mapping):
+        raise InvalidFieldError("accepted", "must map line numbers to quantities")
+    wanted = dict(accepted)
+    return _staff(
+        ctx,
+        order_number,
+        "inspect_return",
+        lambda o, now: (rules_of.inspect_package(o, rma_number, wanted, now, note), None),
+        idempotency_key,
+        rma=rma_number,
+        accepted=sorted(wanted.items()),
+        note=note,
+    )
+
+
+def settle_return(
+    ctx: ServiceContext,
+    order_number: str,
+    rma_number: str,
+    *,
+    replace: bool = False,
+    idempotency_key: str | None = None,
+) -> Order:
+    """Refund an inspected package (to the payment, or to store credit as the shopper
+    chose, in this same transaction), or replace a warranty claim's parts."""
+    policy = ctx.returns.policy
+
+    def step(order: Order, now: datetime) -> tuple[Order, Refund | None]:
+        return rules_of.settle_package(
+            order, rma_number, uuid.uuid4().hex[:16], now, policy, replace=replace
+        )
+
+    return _staff(
+        ctx,
+        order_number,
+        "settle_return",
+        step,
+        idempotency_key,
+        rma=rma_number,
+        replace=replace,
+    )
+
+
+def credit_balance(ctx: ServiceContext, email: EmailAddress, currency: str) -> Money:
+    """The store-credit balance of a verified ``email`` in ``currency``."""
+    with ctx.storage.unit_of_work() as uow:
+        return uow.credit.balance(_holder(email), currency)
+
+
+def credit_history(
+    ctx: ServiceContext, email: EmailAddress, limit: int = 50
+) -> tuple[CreditEntry, ...]:
+    """The newest ``limit`` (1 to 500) entries of a verified ``email``'s store credit."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 500:
+        raise InvalidFieldError("limit", "must be 1 to 500")
+    with ctx.storage.unit_of_work() as uow:
+        return tuple(uow.credit.entries(_holder(email), limit))
+
+
+def spend_credit(ctx: ServiceContext, email: EmailAddress, amount: Money, reference: str) -> bool:
+    """Take ``amount`` of a verified ``email``'s store credit for ``reference`` (the store's
+    checkout or payment id). Idempotent by ``reference``: a repeat answers ``False`` and
+    takes nothing. Raises :class:`~orderstatus_core.errors.InsufficientCreditError` when
+    the balance is short; two checkouts racing for the same credit never both succeed.
+    """
+    if not isinstance(amount, Money) or amount.amount <= 0:
+        raise InvalidFieldError("amount", "must be positive Money")
+    entry = CreditEntry(
+        entry_id=f"spend:{reference}",
+        holder=_holder(email),
+        amount=Money.zero(amount.currency) - amount,
+        at=ctx.clock.now(),
+        reference=reference,
+    )
+
+    def attempt() -> bool:
+        with ctx.storage.unit_of_work(write=True) as uow:
+            added = uow.credit.append(entry)
+            uow.commit()
+        return added
+
+    return retrying(attempt)
+
+
+def _holder(email: EmailAddress) -> str:
+    if not isinstance(email, EmailAddress):
+        raise InvalidFieldError("email", "must be a verified EmailAddress")
+    return email.canonical
