@@ -11,6 +11,7 @@ same transaction.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -72,6 +73,9 @@ __all__ = [
     "settle_return",
     "spend_credit",
 ]
+
+
+_REFERENCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @attrs.frozen
@@ -314,14 +318,19 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
     instructions, keep them, record the label's cost on the package and mail the shopper,
     the last three in one transaction.
 
-    Safe to run twice (at-least-once delivery): documents are replaced, the first label's
-    record is kept, and a package already past shipment gets no second mail.
+    Safe to run again (delivery is at least once): a job whose papers are already kept does
+    nothing, so the label is bought and the shopper mailed once. Only a crash between
+    making the label and keeping it makes a second one; a carrier adapter should pass the
+    RMA number to its carrier as the idempotency key for that case.
     """
     maker = _maker(ctx)
     with ctx.storage.unit_of_work() as uow:
         order = uow.orders.get(job.order_number)
+        done = bool(uow.documents.for_rma(job.rma_number))
     if order is None:
         raise AdapterError(f"order {job.order_number} of {job.rma_number} is gone")
+    if done:
+        return
     request, index = order.rma(job.rma_number)
     package = request.packages[index]
     label_request = _label_request(
@@ -349,6 +358,8 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
             current = uow.orders.get(job.order_number)
             if current is None:
                 raise AdapterError(f"order {job.order_number} is gone")
+            if uow.documents.for_rma(job.rma_number):
+                return  # another relay finished the same job first
             for document in documents:
                 uow.documents.put(StoredDocument(current.number, package.rma_number, document))
             changed = current
@@ -363,18 +374,17 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
                 )
                 if changed is not current:
                     uow.orders.save(changed)
-            fresh, fresh_index = changed.rma(job.rma_number)
-            if fresh.packages[fresh_index].state is RmaState.AWAITING_SHIPMENT:
-                ship_by = fresh.requested_at + timedelta(days=ctx.returns.policy.ship_within_days)
-                mail = ReturnLabelMail(
-                    to=current.email,
-                    order_number=current.number,
-                    rma_numbers=(package.rma_number,),
-                    with_label=label is not None,
-                    ship_by=ship_by,
-                    language=fresh.language,
-                )
-                queue(uow, mail, now)
+            fresh, _ = changed.rma(job.rma_number)
+            ship_by = fresh.requested_at + timedelta(days=ctx.returns.policy.ship_within_days)
+            mail = ReturnLabelMail(
+                to=current.email,
+                order_number=current.number,
+                rma_numbers=(package.rma_number,),
+                with_label=label is not None,
+                ship_by=ship_by,
+                language=fresh.language,
+            )
+            queue(uow, mail, now)
             uow.commit()
 
     retrying(record)
@@ -608,6 +618,8 @@ def spend_credit(ctx: ServiceContext, email: EmailAddress, amount: Money, refere
     """
     if not isinstance(amount, Money) or amount.amount <= 0:
         raise InvalidFieldError("amount", "must be positive Money")
+    if not isinstance(reference, str) or not _REFERENCE.fullmatch(reference):
+        raise InvalidFieldError("reference", "must be 1 to 64 letters, digits, - or _")
     entry = CreditEntry(
         entry_id=f"spend:{reference}",
         holder=_holder(email),
