@@ -120,7 +120,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=OLDEST_PYTHON, default=False)
 def demo(session: nox.Session) -> None:
     """Run ``orderstatus demo`` in a fresh temporary folder, as the README's quick start does."""
-    _install(session)
+    _install(session, package=".[labels]")
     with (
         tempfile.TemporaryDirectory(prefix="orderstatus-demo-") as folder,
         session.chdir(folder),

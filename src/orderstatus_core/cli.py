@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TextIO
 from urllib.parse import quote
@@ -36,6 +37,7 @@ from orderstatus_core.app import OrderStatus
 from orderstatus_core.errors import (
     GuestAccessError,
     ImportRecordError,
+    InvalidTrackingNumberError,
     InvalidUrlError,
     OrderStatusError,
     UnknownAdapterError,
@@ -44,9 +46,11 @@ from orderstatus_core.identifiers import parse_email
 from orderstatus_core.model import Order
 from orderstatus_core.model.order import LineLedger
 from orderstatus_core.model.requests import ProblemKind, Refund, Resolution, SpeedChange
+from orderstatus_core.model.returns import ReturnKind
 from orderstatus_core.model.views import OrderView, PackageView
 from orderstatus_core.plugins import hookimpl
 from orderstatus_core.policies.cancellation import LineCancellation
+from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
 from orderstatus_core.ports import DomainEvent, RefundDue
 from orderstatus_core.sample import DEMO_EMAIL, DEMO_PHONE, demo_orders, generate_orders
 from orderstatus_core.services import (
@@ -57,6 +61,8 @@ from orderstatus_core.services import (
     OrderFound,
     OrderNotFound,
     ProblemAnswer,
+    ReturnAnswer,
+    ReturnPapers,
     SearchPage,
     TryLater,
     read_json_lines,
@@ -225,10 +231,12 @@ def _error(command: str, message: str) -> None:
 # --- opening the store ------------------------------------------------------------------
 
 
-def _open(storage: str, mail: str, plugins: Sequence[object] = ()) -> OrderStatus:
+def _open(
+    storage: str, mail: str, plugins: Sequence[object] = (), labels: str | None = None
+) -> OrderStatus:
     """Open the store; a malformed or unknown URL is a usage error."""
     try:
-        return OrderStatus.open(storage, mail, plugins=plugins)
+        return OrderStatus.open(storage, mail, labels=labels, plugins=plugins)
     except UnknownAdapterError as error:
         raise UsageError(str(error)) from None
     except InvalidUrlError as error:
@@ -252,6 +260,10 @@ _DEMO_ORDER_TO_CANCEL = "302105733"
 _DEMO_ORDER_TO_CHANGE = "302117468"
 #: Jane's delivered brake order: the problem report.
 _DEMO_ORDER_WITH_PROBLEM = "301442518"
+#: Jane's order delivered last week (added by the demo): the return with a label.
+_DEMO_ORDER_TO_RETURN = "301990352"
+#: What a generated return label costs the demo store.
+_DEMO_LABEL_COST = "7.50 USD"
 _DEMO_BACKGROUND_ORDERS = 240
 _DEMO_BACKGROUND_SHOPPERS = 60
 
@@ -276,6 +288,10 @@ def _reset_demo_folder(folder: Path) -> tuple[Path, Path]:
     mail = folder / "mail"
     if mail.is_dir():
         for old in mail.glob("*.eml"):
+            old.unlink()
+    papers = folder / "returns"
+    if papers.is_dir():
+        for old in [*papers.glob("*.pdf"), *papers.glob("*.zpl")]:
             old.unlink()
     return database, mail
 
@@ -326,9 +342,61 @@ def _order_to_change(now: datetime) -> dict[str, Any]:
     }
 
 
+def _order_to_return(now: datetime) -> dict[str, Any]:
+    """Jane's order delivered last week: a belt that did not fit goes back on a label."""
+
+    def at(days: int) -> str:
+        moment = (now - timedelta(days=days)).astimezone(UTC).replace(microsecond=0)
+        return moment.isoformat().replace("+00:00", "Z")
+
+    record = _order_to_change(now)
+    engine = ["Engine"]
+    record.update(
+        number=_DEMO_ORDER_TO_RETURN,
+        placed_at=at(12),
+        lines=[
+            {
+                "line_no": 1,
+                "part_number": "K060923",
+                "brand": "Gates",
+                "category": [*engine, "Serpentine Belt"],
+                "description": "Micro-V Serpentine Belt",
+                "quantity": 1,
+                "unit_price": "31.49 USD",
+                "core_charge": "0.00 USD",
+            },
+            {
+                "line_no": 2,
+                "part_number": "EO-5W30-5",
+                "brand": "Mobil 1",
+                "category": [*engine, "Motor Oil"],
+                "description": "Full Synthetic 5W-30; 5 qt",
+                "quantity": 1,
+                "unit_price": "28.99 USD",
+                "core_charge": "0.00 USD",
+                "returnable": False,
+            },
+        ],
+        packages=[
+            {
+                "package_id": f"{_DEMO_ORDER_TO_RETURN}-1",
+                "warehouse": "Louisville, KY",
+                "units": [{"line_no": 1, "quantity": 1}, {"line_no": 2, "quantity": 1}],
+                "carrier": "UPS",
+                "tracking_number": "1Z999AA10123456784",
+                "shipped_at": at(11),
+                "delivered_at": at(8),
+            }
+        ],
+        shipping="9.99 USD",
+        tax="5.21 USD",
+    )
+    return record
+
+
 def _demo_records(now: datetime) -> list[dict[str, Any]]:
     """The hand-written cast first, then generated orders of other shoppers."""
-    records = [*demo_orders(now), _order_to_change(now)]
+    records = [*demo_orders(now), _order_to_change(now), _order_to_return(now)]
     taken = {record["number"] for record in records}
     for record in generate_orders(
         _DEMO_BACKGROUND_ORDERS, _DEMO_BACKGROUND_SHOPPERS, seed=2026, until=now
@@ -440,6 +508,7 @@ class _GuestActions:
         self.mail_folder = mail_folder
         self.payments = payments
         self.client = client
+        self.passes: dict[str, GuestPassGranted] = {}
 
     def relay(self) -> set[Path]:
         """Run the outbox relay once and say what it delivered; the mail files it wrote."""
@@ -454,10 +523,20 @@ class _GuestActions:
         self.say(f"  Outbox relay: {report.sent} sent, {report.failed} failed{detail}")
         return written
 
-    def guest_pass(self, order_number: str, *, detailed: bool) -> GuestPassGranted:
-        """Ask for a pass as Jane, read the code from the mail the relay wrote, type it back."""
+    def guest_pass(
+        self, order_number: str, *, detailed: bool, identifier: str | None = None
+    ) -> GuestPassGranted:
+        """Ask for a pass as Jane, read the code from the mail the relay wrote, type it back.
+        A pass earned earlier for the order is used again, as the storefront's cookie is."""
+        if order_number in self.passes:
+            self.say(f"  (the guest pass for order {order_number} from before, still valid)")
+            return self.passes[order_number]
+        granted = self._earn_pass(order_number, detailed, identifier or DEMO_EMAIL.lower())
+        self.passes[order_number] = granted
+        return granted
+
+    def _earn_pass(self, order_number: str, detailed: bool, typed_email: str) -> GuestPassGranted:
         desk, say = self.desk, self.say
-        typed_email = DEMO_EMAIL.lower()
         if detailed:
             say(f"  > email {typed_email!r}, order number {order_number}: send me a code")
         else:
@@ -499,6 +578,9 @@ class _GuestActions:
         self.confirm_section(request_id)
         self.change_section()
         self.problem_section()
+        self.options_section()
+        self.label_return_section()
+        self.core_return_section()
         self.refunds_section()
 
     def pass_section(self) -> str:
@@ -629,10 +711,131 @@ class _GuestActions:
             if refund.source_id == report.report_id:
                 say(f"  Refund due: {_refund_text(refund)}")
 
+    def write_papers(self, order_number: str, rma: str, token: str) -> None:
+        """Save an RMA package's papers where the shopper can open them."""
+        papers = self.desk.return_papers(order_number, rma, client=self.client, guest_pass=token)
+        if not isinstance(papers, ReturnPapers):
+            raise _DemoFailed(f"the papers of {rma} were not answered: {papers}")
+        if not papers.documents:
+            self.say("  (no papers: the label maker needs reportlab, pip install '.[labels]')")
+            return
+        folder = self.mail_folder.parent / "returns"
+        folder.mkdir(exist_ok=True)
+        for kept in papers.documents:
+            path = folder / kept.document.filename
+            path.write_bytes(kept.document.content)
+            self.say(f"  Written {path} ({len(kept.document.content):,} bytes)")
+
+    def options_section(self) -> None:
+        desk, say, number = self.desk, self.say, _DEMO_ORDER_WITH_PROBLEM
+        self.section(
+            12,
+            "What can come back",
+            "Per unit, with a reason code for each refusal: returns, cores, warranty claims.",
+        )
+        token = self.guest_pass(number, detailed=False).token
+        for kind in (ReturnKind.RETURN, ReturnKind.CORE, ReturnKind.WARRANTY):
+            options = desk.return_options(number, kind, client=self.client, guest_pass=token)
+            if not isinstance(options, ReturnOptions):
+                raise _DemoFailed(f"no return options for {number}: {options}")
+            say(f"  > what may come back of order {number} as a {kind.value}?")
+            for line in options.lines:
+                until = f" until {_day(line.until)}" if line.until else ""
+                why = "; ".join(f"{r.quantity} {r.code}" for r in line.refusals)
+                say(
+                    f"    line {line.line_no} {line.part_number}: {line.returnable}{until}"
+                    + (f" (not: {why})" if why else "")
+                )
+
+    def label_return_section(self) -> None:
+        desk, say, number = self.desk, self.say, _DEMO_ORDER_TO_RETURN
+        self.section(
+            13,
+            "A return with a label",
+            "Preview, RMA, a 4x6 in PDF and ZPL label and the instructions for the box.",
+        )
+        # Pass requests are limited to three per email in 15 minutes, and Jane has made
+        # them: she asks with her phone number this time.
+        say(f"  (Jane asks with her phone number {DEMO_PHONE}: three requests per email")
+        say("   in 15 minutes are used up)")
+        token = self.guest_pass(number, detailed=False, identifier=DEMO_PHONE).token
+        draft = ReturnDraft("return", "does_not_fit", {1: 1})
+        say(f"  > return line 1 of order {number}: does not fit, store's label")
+        plan = desk.preview_return(number, draft, client=self.client, guest_pass=token)
+        if not isinstance(plan, ReturnPlan):
+            raise _DemoFailed(f"no preview for {number}: {plan}")
+        preview = plan.preview
+        say(
+            f"  Refund preview: parts {preview.parts} · tax {preview.tax}"
+            f" · shipping {preview.shipping} (the shopper's choice)",
+            f"                  label −{preview.label_deduction}"
+            f" · restocking −{preview.restocking_fee} = {preview.total}",
+        )
+        answer = desk.request_return(number, draft, client=self.client, guest_pass=token)
+        if not isinstance(answer, ReturnAnswer):
+            raise _DemoFailed(f"the return was not recorded: {answer}")
+        package = answer.request.packages[0]
+        say(
+            f"  RMA {package.rma_number} to {package.destination.name},"
+            f" {package.destination.address.city}: {package.state.value.replace('_', ' ')}"
+        )
+        self.relay()
+        self.relay()
+        self.write_papers(number, package.rma_number, token)
+        say(
+            f"  > desk.warehouse.receive_return({number!r}, {package.rma_number!r}),"
+            " then inspect_return and settle_return"
+        )
+        desk.warehouse.receive_return(number, package.rma_number)
+        desk.warehouse.inspect_return(number, package.rma_number, {1: 1})
+        order = desk.customer_service.settle_return(number, package.rma_number)
+        (refund,) = [r for r in order.refunds if r.source_id == package.rma_number]
+        say(f"  Refund due, the preview: {_refund_text(refund)} (label −{refund.label_fee})")
+
+    def core_return_section(self) -> None:
+        desk, say, number = self.desk, self.say, _DEMO_ORDER_WITH_PROBLEM
+        self.section(
+            14,
+            "A core return with your own tracking number, as store credit",
+            "The old caliper goes back in the new one's box; the deposit becomes store credit.",
+        )
+        token = self.guest_pass(number, detailed=False).token
+        draft = ReturnDraft(
+            "core", "core", {3: 1}, ship_by="own_tracking", refund_method="store_credit"
+        )
+        say(f"  > core return of line 3 of order {number}, shipped by Jane, as store credit")
+        answer = desk.request_return(number, draft, client=self.client, guest_pass=token)
+        if not isinstance(answer, ReturnAnswer):
+            raise _DemoFailed(f"the core return was not recorded: {answer}")
+        rma = answer.request.packages[0].rma_number
+        say(f"  RMA {rma}: deposit back after inspection {answer.request.preview.total}")
+        self.relay()
+        self.relay()
+        self.write_papers(number, rma, token)
+        for typed in ("1Z999AA10123456785", "1Z 999 AA1 01 2345 6784"):
+            say(f"  > tracking number {typed!r}")
+            try:
+                moved = desk.enter_return_tracking(
+                    number, rma, typed, client=self.client, guest_pass=token
+                )
+            except InvalidTrackingNumberError as error:
+                say(f"  Refused ({error.code}): {error}")
+                continue
+            if isinstance(moved, ReturnAnswer):
+                package = moved.request.package(rma)
+                say(f"  {package.carrier} {package.tracking_number}: {package.state.value}")
+        desk.warehouse.receive_return(number, rma)
+        desk.warehouse.inspect_return(number, rma, {3: 1})
+        desk.customer_service.settle_return(number, rma)
+        jane = parse_email(DEMO_EMAIL)
+        say(f"  Jane's store credit: {desk.store_credit.balance(jane, 'USD')}")
+        for entry in desk.store_credit.history(jane):
+            say(f"    {entry.entry_id}  {entry.amount}")
+
     def refunds_section(self) -> None:
         say = self.say
         self.section(
-            12,
+            15,
             "Refunds for the payment system",
             "Queued with each change; the relay hands them to an orderstatus_domain_event plugin.",
         )
@@ -657,7 +860,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     mail_url = _file_url("mailbox", mail_folder)
     now = datetime.now(UTC)
     records = _demo_records(now)
-    cast = len(demo_orders(now)) + 1
+    cast = len(demo_orders(now)) + 2
     client = "demo-terminal"
 
     def say(*rows: str) -> None:
@@ -668,7 +871,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         say("", style.heading(f"{number}. {title}"), style.dim(f"   {explanation}"))
 
     payments = _PaymentSystem()
-    with _open(storage_url, mail_url, plugins=[payments]) as desk:
+    # The label maker draws with reportlab, the `labels` extra: without it the demo still
+    # records the returns and says where the papers would be.
+    labels = f"labels://?cost={quote(_DEMO_LABEL_COST)}" if find_spec("reportlab") else None
+    with _open(storage_url, mail_url, plugins=[payments], labels=labels) as desk:
         version = desk.migrate()
         report = desk.import_orders(json.dumps(record) for record in records)
         say(

@@ -29,7 +29,10 @@ SECTIONS = (
     "9. The warehouse confirms the cancel request",
     "10. A change request, approved by customer service",
     "11. A problem report, resolved with a refund",
-    "12. Refunds for the payment system",
+    "12. What can come back",
+    "13. A return with a label",
+    "14. A core return with your own tracking number, as store credit",
+    "15. Refunds for the payment system",
 )
 
 
@@ -172,25 +175,51 @@ def test_demo_walks_through_the_guest_actions(
     assert "Refund due: R1 (problem report): parts 41.99 USD" in problem
     assert "total 49.05 USD" in problem
 
-    refunds = section(output, SECTIONS[11])
-    assert "Outbox relay: 1 sent, 0 failed: 0 mail, 1 refund event(s)" in refunds
-    assert "The payment system received 3 refund events:" in refunds
+    options = section(output, SECTIONS[11])
+    assert "line 1 BP-1234: 0 (not: 1 window_closed)" in options
+    assert "line 3 CC-4471: 1 until" in options
+    assert "line 2 RT-5580: 0 (not: 2 no_core_charge)" in options
+
+    label_return = section(output, SECTIONS[12])
+    assert "label −7.50 USD · restocking −0.00 USD = 26.70 USD" in label_return
+    assert "RMA R301990352-1 to Returns Center" in label_return
+    assert "Refund due, the preview: R1 (return)" in label_return
+    assert "total 26.70 USD (label −7.50 USD)" in label_return
+    papers = folder / "returns"
+    label = (papers / "R301990352-1-label.pdf").read_bytes()
+    assert label.startswith(b"%PDF")
+    zpl = (papers / "R301990352-1-label.zpl").read_text()
+    assert zpl.startswith("^XA")
+    assert zpl.rstrip().endswith("^XZ")
+    assert (papers / "R301990352-1-instructions-en.pdf").read_bytes().startswith(b"%PDF")
+
+    core_return = section(output, SECTIONS[13])
+    assert "Refused (bad_check_digit)" in core_return
+    assert "UPS 1Z999AA10123456784: in_transit" in core_return
+    assert "Jane's store credit: 30.00 USD" in core_return
+    assert (papers / "R301442518-1-instructions-en.pdf").is_file()
+    assert not (papers / "R301442518-1-label.pdf").exists()  # she ships it herself
+
+    refunds = section(output, SECTIONS[14])
+    assert "The payment system received 4 refund events:" in refunds
     events = re.findall(r"^    ([0-9a-f]{32})  order (\d+)  (R\d) (.+?)  (\S+) USD$", refunds, re.M)
     assert [event[1:] for event in events] == [
         ("302105733", "R1", "cancellation", "11.60"),
         ("302105733", "R2", "cancellation", "27.32"),
         ("301442518", "R1", "problem report", "49.05"),
+        ("301990352", "R1", "return", "26.70"),
     ]
-    assert len({event[0] for event in events}) == 3  # one stable id per refund
+    assert len({event[0] for event in events}) == 4  # one stable id per refund
 
-    # Three code mails besides the order list, each to the stored address.
+    # Four code mails besides the order list, each to the stored address.
     code_mails = sorted(
         _mail(path)[1]
         for path in (folder / "mail").glob("*.eml")
         if _mail(path)[1].startswith("Your code")
     )
     assert code_mails == [
-        f"Your code for order {number}" for number in ("301442518", "302105733", "302117468")
+        f"Your code for order {number}"
+        for number in ("301442518", "301990352", "302105733", "302117468")
     ]
 
     # What the demo left in its database agrees with what it printed.
@@ -214,7 +243,11 @@ def test_demo_walks_through_the_guest_actions(
     assert [r.state for r in changed.change_requests] == [ChangeState.APPLIED]
     assert changed.shipping_speed.value == "expedited"
     assert [r.state for r in reported.problem_reports] == [ProblemState.RESOLVED]
-    assert [r.refund_id for r in reported.refunds] == ["R1"]
+    # The problem report's refund, then the core deposit back as store credit.
+    assert [(r.refund_id, r.to_store_credit) for r in reported.refunds] == [
+        ("R1", False),
+        ("R2", True),
+    ]
 
 
 def test_demo_recreates_its_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -224,8 +257,10 @@ def test_demo_recreates_its_folder(tmp_path: Path, capsys: pytest.CaptureFixture
     imported = [line for line in first.splitlines() if line.startswith("Imported")]
     assert imported
     assert imported[0] in second  # the same orders again, not a duplicate-order failure
-    # Old mail cleared first: the order list and three code mails of this run only.
-    assert len(list((folder / "mail").glob("*.eml"))) == 4
+    # Old mail cleared first: the order list, four code mails and six return mails (papers,
+    # received, settled for each of two returns) of this run only.
+    assert len(list((folder / "mail").glob("*.eml"))) == 11
+    assert len(list((folder / "returns").iterdir())) == 4
 
 
 def test_demo_leaves_a_foreign_database_alone(

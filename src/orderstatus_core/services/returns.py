@@ -12,7 +12,6 @@ same transaction.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -30,6 +29,7 @@ from orderstatus_core.model.returns import (
     ShipBy,
 )
 from orderstatus_core.policies import returns as rules_of
+from orderstatus_core.policies.cancellation import next_id
 from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
 from orderstatus_core.policies.tracking_numbers import parse_tracking_number
 from orderstatus_core.ports import (
@@ -223,7 +223,7 @@ def request_return(
 
     def step(uow: UnitOfWork, order: Order, now: datetime) -> ReturnAnswer:
         plan = _plan(ctx, order, checked, now)
-        return_id = uuid.uuid4().hex[:16]
+        return_id = next_id("RET", len(order.returns))
         changed, request = rules_of.request_return(order, plan, return_id, ctx.returns.policy, now)
         uow.orders.save(changed)
         _queue_papers(uow, changed, request, now)
@@ -579,9 +579,8 @@ def settle_return(
     policy = ctx.returns.policy
 
     def step(order: Order, now: datetime) -> tuple[Order, Refund | None]:
-        return rules_of.settle_package(
-            order, rma_number, uuid.uuid4().hex[:16], now, policy, replace=replace
-        )
+        refund_id = next_id("R", len(order.refunds))
+        return rules_of.settle_package(order, rma_number, refund_id, now, policy, replace=replace)
 
     return _staff(
         ctx,
