@@ -6,12 +6,35 @@ identifier; the answers must be equal, and so must the way the rate limiter is a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import attrs
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from orderstatus_core import OrderListRequested, OrderNotFound, email_key, phone_key
+from orderstatus_core import (
+    GuestAccessError,
+    Hooks,
+    OrderListRequested,
+    OrderNotFound,
+    ReturnDraft,
+    email_key,
+    get_plugin_manager,
+    hookimpl,
+    phone_key,
+)
 from orderstatus_core.model import canonical_order_number
-from orderstatus_core.services import ServiceContext, find_order, send_order_list
+from orderstatus_core.services import (
+    ServiceContext,
+    enter_return_tracking,
+    find_order,
+    preview_return,
+    request_return,
+    return_options,
+    return_papers,
+    send_order_list,
+)
 from orderstatus_core.testing import CountingRateLimiter, RecordingMailer, fake_context
 from orderstatus_core.testing.builders import make_order
 from orderstatus_core.testing.strategies import email_texts, hostile_text, order_numbers
@@ -88,3 +111,48 @@ def test_the_limit_answer_does_not_depend_on_existence() -> None:
             find_order(ctx, JANE, f"{attempt}", client=f"c{attempt}")
         answers.append(find_order(ctx, JANE, "123456789", client="fresh"))
     assert answers[0] == answers[1]
+
+
+class _WaivePassForReturns:
+    """A store that lets the look-up pair alone start returns: the pair's refusal must still
+    not tell an existing order from a missing one."""
+
+    @hookimpl
+    def orderstatus_pass_required(self, action: str) -> bool | None:
+        return False if action == "return" else None
+
+
+@given(identifier=identifiers, number=numbers, token=st.one_of(st.none(), hostile_text()))
+def test_return_steps_refuse_a_stranger_alike(
+    identifier: str, number: str, token: str | None
+) -> None:
+    """Every return entry point: Jane's order or none, a wrong pair or a bad pass gets the
+    same GuestAccessError message and the same limiter calls."""
+    assume(not _is_janes(identifier))
+    try:
+        canonical = canonical_order_number(number)
+    except ValueError:
+        canonical = "123456789"
+    draft = ReturnDraft("return", "does_not_fit", {1: 1})
+    steps: dict[str, Callable[..., object]] = {
+        "options": lambda ctx, **proof: return_options(ctx, number, **proof),
+        "preview": lambda ctx, **proof: preview_return(ctx, number, draft, **proof),
+        "request": lambda ctx, **proof: request_return(ctx, number, draft, **proof),
+        "tracking": lambda ctx, **proof: enter_return_tracking(
+            ctx, number, "R1-1", "1Z999AA10123456784", **proof
+        ),
+        "papers": lambda ctx, **proof: return_papers(ctx, number, "R1-1", **proof),
+    }
+    hooks = Hooks(get_plugin_manager(plugins=[_WaivePassForReturns()]))
+    for name, step in steps.items():
+        messages = []
+        shapes = []
+        for with_order in (canonical, None):
+            ctx, limiter = _context(with_order)
+            ctx = attrs.evolve(ctx, pass_required=hooks.pass_required)
+            with pytest.raises(GuestAccessError) as refused:
+                step(ctx, client="203.0.113.9", identifier=identifier, guest_pass=token)
+            messages.append(str(refused.value))
+            shapes.append(limiter.calls)
+        assert messages[0] == messages[1], name
+        assert shapes[0] == shapes[1], name
