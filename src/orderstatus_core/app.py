@@ -23,6 +23,7 @@ from orderstatus_core.services import (
     GuestPassVerifyResult,
     ImportReport,
     OrderListResult,
+    OrderReturns,
     ProblemAnswer,
     RelayReport,
     ReturnAnswer,
@@ -46,6 +47,7 @@ from orderstatus_core.services import (
     inspect_return,
     mark_delivered,
     mark_return_in_transit,
+    order_returns,
     pass_required,
     preview_return,
     receive_return,
@@ -365,8 +367,10 @@ class OrderStatus:
     ) -> OrderStatus:
         """Open the adapters named by URL (or use the given objects) and the policies in force.
 
-        ``labels`` names the label maker of return papers (``labels://?cost=7.50%20USD``);
-        without one, returns are recorded but their papers wait in the outbox.
+        ``labels`` names the label maker of return papers (``labels://?cost=7.50%20USD``).
+        Without one, a return on the store's label cannot be quoted and is refused with
+        :class:`~orderstatus_core.errors.AdapterError`; a return the shopper ships is
+        recorded, and its instructions wait in the outbox until a label maker is set.
         ``plugins`` are registered after the installed ones, so a store's policy plugin
         passed here overrides the defaults. An unknown URL scheme raises
         :class:`~orderstatus_core.errors.UnknownAdapterError` naming the installed ones.
@@ -543,6 +547,23 @@ class OrderStatus:
             self.context,
             order_number,
             kind,
+            client=client,
+            guest_pass=guest_pass,
+            identifier=identifier,
+        )
+
+    def order_returns(
+        self,
+        order_number: str,
+        *,
+        client: str,
+        guest_pass: str | None = None,
+        identifier: str | None = None,
+    ) -> OrderReturns | TryLater:
+        """The order's returns and where each RMA package stands."""
+        return order_returns(
+            self.context,
+            order_number,
             client=client,
             guest_pass=guest_pass,
             identifier=identifier,

@@ -458,7 +458,7 @@ class CreditEntry:
     Append-only: an entry is never changed or removed; a correction is another entry.
     ``entry_id`` makes appending idempotent (a refund's credit is ``refund:<order>:<refund
     id>``, so the same refund can never credit twice). ``holder`` is the shopper's canonical
-    email key (:meth:`EmailAddress.key`); ``reference`` names what caused the entry.
+    email key (:attr:`EmailAddress.canonical`); ``reference`` names what caused the entry.
     """
 
     entry_id: str = attrs.field(validator=_check_entry_id)

@@ -514,3 +514,49 @@ def test_an_unknown_line_is_refused_by_code() -> None:
     with pytest.raises(ActionRefusedError) as refused:
         plan_return(_order(), draft, RULES, QUOTE, NOW)
     assert refused.value.code == "unknown_line"
+
+
+def test_a_part_returned_while_its_core_is_on_the_way_keeps_the_deposit_for_the_core() -> None:
+    """The old part's core return is open: returning the new part refunds its price, and
+    the deposit is left to the core return (never paid twice)."""
+    order = make_order(
+        lines=[line(1, quantity=1, core="30")],
+        packages=[
+            package("P1", [(1, 1)], shipped_after=timedelta(1), delivered_after=timedelta(3))
+        ],
+    )
+    core = ReturnDraft(ReturnKind.CORE, ReturnReason.CORE, {1: 1}, ship_by="own_tracking")
+    plan = plan_return(order, core, RULES, {}, NOW)
+    order, request = rules_of.request_return(order, plan, "core1", RULES.policy, NOW)
+    part = ReturnDraft(ReturnKind.RETURN, ReturnReason.DEFECTIVE, {1: 1})
+    preview = plan_return(order, part, RULES, QUOTE, NOW).preview
+    assert preview.cores == usd("0")
+    assert preview.parts == usd("24.99")
+    order, _ = rules_of.request_return(
+        order, plan_return(order, part, RULES, QUOTE, NOW), "p1", RULES.policy, NOW
+    )
+    rma = request.packages[0].rma_number
+    order = rules_of.receive_package(order, rma, NOW)
+    order = rules_of.inspect_package(order, rma, {1: 1}, NOW)
+    order, refund = rules_of.settle_package(order, rma, "rf1", NOW, RULES.policy)
+    assert refund is not None
+    assert refund.cores == usd("30")
+    assert order.refunded_cores == {1: 1}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"code": "Window Closed", "message": "x"},
+        {"code": "", "message": "x"},
+        {"code": "x" * 41, "message": "x"},
+        {"code": "special_order", "message": ""},
+        {"code": "special_order", "message": "x" * 301},
+        {"code": "special_order", "message": "a\x00b"},
+        {"code": "special_order", "message": "ok", "quantity": -1},
+        {"code": 7, "message": "ok"},
+    ],
+)
+def test_a_bad_refusal_is_refused(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        ReturnRefusal(**fields)

@@ -463,3 +463,41 @@ def test_a_draft_of_the_wrong_type_is_refused(ctx: ServiceContext) -> None:
         request_return(ctx, NUMBER, {"kind": "return"}, client="c", guest_pass=token)  # type: ignore[arg-type]
     with pytest.raises(InvalidFieldError):
         return_options(ctx, NUMBER, "exchange", client="c", guest_pass=token)
+
+
+def test_the_order_returns_list_newest_first(ctx: ServiceContext) -> None:
+    from orderstatus_core.services import OrderReturns, order_returns
+
+    token = _pass(ctx)
+    first = _request(ctx, token, units={1: 1})
+    second = _request(ctx, token, units={2: 1}, ship_by="own_tracking")
+    listed = order_returns(ctx, NUMBER, client="c", guest_pass=token)
+    assert isinstance(listed, OrderReturns)
+    assert [r.return_id for r in listed.returns] == [
+        second.request.return_id,
+        first.request.return_id,
+    ]
+    with pytest.raises(GuestAccessError):
+        order_returns(ctx, NUMBER, client="c", identifier=JANE)
+
+
+def test_a_free_return_needs_no_quote(ctx: ServiceContext, labels: Labels) -> None:
+    """A carrier that is down never blocks a return the store pays for."""
+    labels.failing = AdapterError("carrier down")
+    answer = _request(ctx, _pass(ctx), reason="wrong_part_shipped")
+    assert answer.request.packages[0].label_quote is None
+    assert answer.request.preview.label_deduction == usd("0")
+
+
+def test_a_label_priced_in_another_currency_keeps_the_job_pending(
+    ctx: ServiceContext, labels: Labels
+) -> None:
+    rma = _request(ctx, _pass(ctx)).request.packages[0].rma_number
+    real = labels.make_label
+
+    def euro_label(request: ReturnLabelRequest) -> ReturnLabel:
+        return attrs.evolve(real(request), cost=Money("7.50", "EUR"))
+
+    labels.make_label = euro_label  # type: ignore[method-assign]
+    assert relay_outbox(ctx).failed >= 1
+    assert _stored_package(ctx, rma).label_made_at is None

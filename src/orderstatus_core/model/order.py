@@ -348,15 +348,12 @@ class Order:
     @property
     def refunded_cores(self) -> dict[int, int]:
         """How many units of each line have had their core deposit refunded (with their
-        price, or alone by a core return)."""
-        counts = dict(self.refunded_units)
+        price, or alone by a core return), from each refund's ``core_units``."""
+        counts: dict[int, int] = {}
         for refund in self.refunds:
             for units in refund.core_units:
                 counts[units.line_no] = counts.get(units.line_no, 0) + units.quantity
-        # A part refunded after its core came back paid no second deposit: a line never
-        # has more deposits back than units.
-        ordered = {line.line_no: line.quantity for line in self.lines}
-        return {n: min(count, ordered.get(n, 0)) for n, count in counts.items()}
+        return counts
 
     def return_request(self, return_id: str) -> ReturnRequest:
         """The return with this id; ``KeyError`` if there is none."""
@@ -441,6 +438,12 @@ class Order:
                 raise LedgerError(
                     f"refunds.units[{line_no}]",
                     f"{count} units refunded of {ordered.get(line_no, 0)}",
+                )
+        for line_no, count in self.refunded_cores.items():
+            if count > ordered.get(line_no, 0):
+                raise LedgerError(
+                    f"refunds.core_units[{line_no}]",
+                    f"{count} core deposits refunded of {ordered.get(line_no, 0)}",
                 )
         for index, refund in enumerate(self.refunds):
             if refund.total.currency != self.currency:

@@ -256,7 +256,8 @@ class Refund:
     tax: Money
     #: The units whose price this refund pays back (none for a shipping-only settlement).
     units: tuple[ReportedUnits, ...] = ()
-    #: Units whose core deposit alone this refund pays back (a core return).
+    #: Units whose core deposit this refund pays back: with their price, or alone (a core
+    #: return). Refunds recorded before version 0.2 leave it empty.
     core_units: tuple[ReportedUnits, ...] = ()
     label_fee: Money | None = None
     restocking_fee: Money | None = None

@@ -53,6 +53,7 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
         "change_requests",
         "problem_reports",
         "refunds",
+        "returns",
     ),
     "Address": ("name", "line1", "city", "postal_code", "country", "line2", "region"),
     "OrderLine": (

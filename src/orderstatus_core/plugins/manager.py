@@ -116,19 +116,32 @@ class Hooks:
     def return_rules(self) -> ReturnRules:
         """The return policy and, where plugins implement them, the per-line window,
         refusal and routing hooks (unimplemented ones cost no hook call)."""
-        policy = cast(ReturnPolicy, self.manager.hook.orderstatus_return_policy())
+        policy = self.manager.hook.orderstatus_return_policy()
+        if not isinstance(policy, ReturnPolicy):
+            raise InvalidFieldError(
+                "orderstatus_return_policy", f"must answer a ReturnPolicy, not {policy!r:.60}"
+            )
         hook = self.manager.hook
         fallback = default_route(policy)
 
         def window(order: Order, line: OrderLine) -> int:
             days = hook.orderstatus_return_window(order=order, line=line)
-            return policy.window_days if days is None else cast(int, days)
+            if days is None:
+                return policy.window_days
+            if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3650:
+                raise InvalidFieldError(
+                    "orderstatus_return_window", f"must answer 0 to 3650 days, not {days!r:.60}"
+                )
+            return days
 
         def refuse(order: Order, line: OrderLine, kind: ReturnKind) -> ReturnRefusal | None:
-            return cast(
-                "ReturnRefusal | None",
-                hook.orderstatus_return_refusal(order=order, line=line, kind=kind),
-            )
+            refusal = hook.orderstatus_return_refusal(order=order, line=line, kind=kind)
+            if refusal is not None and not isinstance(refusal, ReturnRefusal):
+                raise InvalidFieldError(
+                    "orderstatus_return_refusal",
+                    f"must answer a ReturnRefusal or None, not {refusal!r:.60}",
+                )
+            return refusal
 
         def route(
             order: Order, line: OrderLine, reason: ReturnReason, shipped_from: str

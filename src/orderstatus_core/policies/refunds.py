@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from orderstatus_core.model import Money, Order
 from orderstatus_core.model.requests import Refund, ReportedUnits
+from orderstatus_core.model.returns import ReturnKind
 
 __all__ = ["CENT", "refund_for_units"]
 
@@ -66,12 +67,18 @@ def refund_for_units(
     paying = {line_no: quantity for line_no, quantity in paying.items() if quantity > 0}
     parts = cores = Decimal(0)
     cores_done = order.refunded_cores
+    deposits: dict[int, int] = {}
     for line_no, quantity in paying.items():
         line = order.line(line_no)
         parts += line.unit_price.amount * quantity
-        # A core deposit a core return already paid back is not paid again.
-        core_units = min(quantity, line.quantity - cores_done.get(line_no, 0))
-        cores += line.core_charge.amount * max(0, core_units)
+        # A deposit paid back already, or claimed by an open core return (the old part on
+        # its way back), is not paid again with the part.
+        free = line.quantity - cores_done.get(line_no, 0)
+        free -= order.units_in_open_returns(line_no, ReturnKind.CORE)
+        core_units = max(0, min(quantity, free))
+        if core_units and line.core_charge.amount:
+            deposits[line_no] = core_units
+            cores += line.core_charge.amount * core_units
     paid_parts = order.subtotal.amount
     done_parts, done_cores, done_shipping, done_tax = _refunded(order)
     parts = min(parts, paid_parts - done_parts)
@@ -98,4 +105,5 @@ def refund_for_units(
         shipping=Money(shipping, currency),
         tax=Money(tax, currency),
         units=tuple(ReportedUnits(n, q) for n, q in sorted(paying.items())),
+        core_units=tuple(ReportedUnits(n, q) for n, q in sorted(deposits.items())),
     )

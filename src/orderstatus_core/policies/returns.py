@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -27,7 +28,7 @@ import attrs
 
 from orderstatus_core.errors import ActionRefusedError, InvalidFieldError
 from orderstatus_core.model import Address, Money, Order, OrderLine
-from orderstatus_core.model._text import optional_bounded_text
+from orderstatus_core.model._text import bounded_text, optional_bounded_text
 from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import CancelState, Refund, ReportedUnits
 from orderstatus_core.model.returns import (
@@ -72,6 +73,9 @@ __all__ = [
     "route_units",
     "settle_package",
 ]
+
+
+_CODE = re.compile(r"[a-z0-9_]{1,40}")
 
 
 class WindowStart(enum.StrEnum):
@@ -134,13 +138,20 @@ class ReturnPolicy:
     label_weight_grams: int = 2000
 
 
+def _refusal_code(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not _CODE.fullmatch(value):
+        raise InvalidFieldError(attribute.name, "must be 1 to 40 of a-z, 0-9 and _")
+
+
 @attrs.frozen
 class ReturnRefusal:
-    """Why some units of a line cannot come back: a stable ``code`` and a sentence."""
+    """Why some units of a line cannot come back: a stable ``code`` (``window_closed``) and
+    a sentence for the shopper. A store's own refusal leaves ``quantity`` at 0; the core
+    fills it in."""
 
-    code: str
-    message: str
-    quantity: int = 0
+    code: str = attrs.field(validator=_refusal_code)
+    message: str = attrs.field(validator=bounded_text(300))
+    quantity: int = attrs.field(default=0, validator=_days(0, 100_000))
 
 
 #: ``(order, line) -> days`` of the return window for this line.
@@ -512,42 +523,64 @@ def _restocking(parts: Decimal, percent: Decimal) -> Decimal:
     return (parts * percent / 100).quantize(CENT, ROUND_HALF_EVEN)
 
 
-def _preview(
+def _base_refund(
     order: Order,
     kind: ReturnKind,
     reason: ReturnReason,
     units: Mapping[int, int],
-    label_quote: Money | None,
-    policy: ReturnPolicy,
-) -> RefundPreview:
-    currency = order.currency
-    if kind is ReturnKind.CORE:
-        done = order.refunded_cores
-        cores = sum(
-            (
-                order.line(n).core_charge.amount
-                * max(0, min(q, order.line(n).quantity - done.get(n, 0)))
-                for n, q in units.items()
-            ),
-            Decimal(0),
-        )
-        already = sum((r.cores.amount for r in order.refunds), Decimal(0))
-        cores = min(cores, order.core_charges.amount - already)
-        nothing = Decimal(0)
-        parts, shipping, tax = nothing, nothing, nothing
-    else:
-        refund = refund_for_units(
+    at: datetime,
+    refund_id: str = "preview",
+    source_id: str = "preview",
+) -> Refund:
+    """What ``units`` pay back before deductions, with the units whose price and deposit
+    it returns: a core return its deposits alone, the others as every refund is reckoned
+    (:func:`refund_for_units`)."""
+    if kind is not ReturnKind.CORE:
+        return refund_for_units(
             order,
             units,
             # A warranty claim comes long after delivery: the original shipping stays.
             include_shipping=reason.fault is Fault.STORE and kind is ReturnKind.RETURN,
-            refund_id="preview",
+            refund_id=refund_id,
             reason=kind.value,
-            source_id="preview",
-            at=order.placed_at,
+            source_id=source_id,
+            at=at,
         )
-        parts, cores = refund.parts.amount, refund.cores.amount
-        shipping, tax = refund.shipping.amount, refund.tax.amount
+    done = order.refunded_cores
+    deposits = {}
+    for line_no, quantity in units.items():
+        line = order.line(line_no)
+        free = min(quantity, line.quantity - done.get(line_no, 0))
+        if free > 0 and line.core_charge.amount:
+            deposits[line_no] = free
+    cores = sum((order.line(n).core_charge.amount * q for n, q in deposits.items()), Decimal(0))
+    already = sum((r.cores.amount for r in order.refunds), Decimal(0))
+    nothing = Money.zero(order.currency)
+    return Refund(
+        refund_id=refund_id,
+        at=at,
+        reason=kind.value,
+        source_id=source_id,
+        parts=nothing,
+        cores=Money(min(cores, order.core_charges.amount - already), order.currency),
+        shipping=nothing,
+        tax=nothing,
+        core_units=tuple(ReportedUnits(n, q) for n, q in sorted(deposits.items())),
+    )
+
+
+def _preview(
+    base: Refund,
+    kind: ReturnKind,
+    reason: ReturnReason,
+    label_quote: Money | None,
+    policy: ReturnPolicy,
+) -> RefundPreview:
+    """``base`` with the deductions the reason calls for, capped so the total is never
+    below zero."""
+    currency = base.parts.currency
+    parts, cores = base.parts.amount, base.cores.amount
+    shipping, tax = base.shipping.amount, base.tax.amount
     gross = parts + cores + shipping + tax
     restocking = Decimal(0)
     if reason.fault is Fault.SHOPPER and kind is ReturnKind.RETURN:
@@ -563,30 +596,6 @@ def _preview(
         Money(label, currency),
         Money(restocking, currency),
     )
-
-
-def _as_refund(
-    order: Order, preview: RefundPreview, units: Mapping[int, int], at: datetime
-) -> Refund:
-    """A stand-in refund, so the next package's preview counts this one as paid back."""
-    return Refund(
-        refund_id=f"plan{len(order.refunds)}",
-        at=at,
-        reason="preview",
-        source_id="preview",
-        parts=preview.parts,
-        cores=preview.cores,
-        shipping=preview.shipping,
-        tax=preview.tax,
-        units=_paying(order, units),
-    )
-
-
-def _paying(order: Order, units: Mapping[int, int]) -> tuple[ReportedUnits, ...]:
-    """The units whose price is still unpaid-back (a unit's price goes back once)."""
-    already = order.refunded_units
-    paying = ((n, min(q, order.line(n).quantity - already.get(n, 0))) for n, q in units.items())
-    return tuple(ReportedUnits(n, q) for n, q in sorted(paying) if q > 0)
 
 
 def plan_return(
@@ -612,7 +621,10 @@ def plan_return(
         quote = label_quotes.get(destination.code) if deduct_label else None
         if deduct_label and quote is None:
             raise InvalidFieldError("label_quotes", f"no quote for {destination.code}")
-        preview = _preview(virtual, draft.kind, draft.reason, units, quote, rules.policy)
+        base = _base_refund(
+            virtual, draft.kind, draft.reason, units, now, f"plan{len(virtual.refunds)}"
+        )
+        preview = _preview(base, draft.kind, draft.reason, quote, rules.policy)
         planned.append(
             PlannedPackage(
                 destination,
@@ -621,10 +633,8 @@ def plan_return(
                 quote,
             )
         )
-        if draft.kind is not ReturnKind.CORE:
-            virtual = attrs.evolve(
-                virtual, refunds=(*virtual.refunds, _as_refund(virtual, preview, units, now))
-            )
+        # The next package is previewed as if this one were paid back already.
+        virtual = attrs.evolve(virtual, refunds=(*virtual.refunds, base))
     return ReturnPlan(order.number, draft, tuple(planned))
 
 
@@ -882,29 +892,19 @@ def settle_package(
     quote = package.label_quote
     if quote is not None and package.label_cost is not None:
         quote = min(quote, package.label_cost)
+    base = _base_refund(order, request.kind, request.reason, accepted, at, refund_id, rma)
     if package.fully_accepted and quote == package.label_quote:
         preview = package.preview
     else:
-        preview = _preview(order, request.kind, request.reason, accepted, quote, policy)
+        preview = _preview(base, request.kind, request.reason, quote, policy)
     preview = _capped(order, preview)
-    core = request.kind is ReturnKind.CORE
-    done = order.refunded_cores
-    core_units = tuple(
-        ReportedUnits(n, min(q, order.line(n).quantity - done.get(n, 0)))
-        for n, q in sorted(accepted.items())
-        if order.line(n).quantity - done.get(n, 0) > 0
-    )
-    refund = Refund(
-        refund_id=refund_id,
-        at=at,
-        reason=request.kind.value,
-        source_id=rma,
+    refund = attrs.evolve(
+        base,
         parts=preview.parts,
         cores=preview.cores,
         shipping=preview.shipping,
         tax=preview.tax,
-        units=() if core else _paying(order, accepted),
-        core_units=core_units if core else (),
+        core_units=base.core_units if preview.cores.amount else (),
         label_fee=preview.label_deduction if preview.label_deduction.amount else None,
         restocking_fee=preview.restocking_fee if preview.restocking_fee.amount else None,
         to_store_credit=request.refund_method is RefundMethod.STORE_CREDIT,

@@ -42,6 +42,7 @@ from orderstatus_core.services.results import (
     TryLater,
 )
 from orderstatus_core.services.returns import (
+    OrderReturns,
     ReturnAnswer,
     ReturnPapers,
     authorize_return,
@@ -52,6 +53,7 @@ from orderstatus_core.services.returns import (
     inspect_return,
     make_return_papers,
     mark_return_in_transit,
+    order_returns,
     preview_return,
     receive_return,
     request_return,
@@ -85,6 +87,7 @@ __all__ = [
     "OrderListRequested",
     "OrderListResult",
     "OrderNotFound",
+    "OrderReturns",
     "ProblemAnswer",
     "RelayReport",
     "ReturnAnswer",
@@ -111,6 +114,7 @@ __all__ = [
     "make_return_papers",
     "mark_delivered",
     "mark_return_in_transit",
+    "order_returns",
     "pass_required",
     "preview_return",
     "read_json_lines",

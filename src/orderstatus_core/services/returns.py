@@ -21,6 +21,7 @@ from orderstatus_core.errors import ActionRefusedError, AdapterError, InvalidFie
 from orderstatus_core.model import EmailAddress, Money, Order
 from orderstatus_core.model.requests import Refund
 from orderstatus_core.model.returns import (
+    Fault,
     ReturnDestination,
     ReturnKind,
     ReturnRequest,
@@ -55,6 +56,7 @@ from orderstatus_core.services.results import TryLater
 from orderstatus_core.services.staff import Step, decide
 
 __all__ = [
+    "OrderReturns",
     "ReturnAnswer",
     "ReturnPapers",
     "authorize_return",
@@ -65,6 +67,7 @@ __all__ = [
     "inspect_return",
     "make_return_papers",
     "mark_return_in_transit",
+    "order_returns",
     "preview_return",
     "receive_return",
     "request_return",
@@ -133,7 +136,9 @@ def _maker(ctx: ServiceContext) -> LabelMaker:
 
 def _plan(ctx: ServiceContext, order: Order, draft: ReturnDraft, now: datetime) -> ReturnPlan:
     quotes: dict[str, Money] = {}
-    if draft.ship_by is ShipBy.LABEL:
+    # Only a label the shopper pays for needs its price now: a carrier that is down
+    # never blocks a free return.
+    if draft.ship_by is ShipBy.LABEL and draft.reason.fault is Fault.SHOPPER:
         routes = rules_of.route_units(order, draft, ctx.returns, now)
         maker = _maker(ctx) if routes else None
         for destination in routes:
@@ -168,6 +173,31 @@ def return_options(
         return rules_of.return_options(order, chosen, ctx.returns, now)
 
     return _guest_command(ctx, "return", order_number, proof, ReturnOptions, step)
+
+
+@attrs.frozen
+class OrderReturns:
+    """An order's returns, newest first, each with its packages' RMA numbers and states."""
+
+    order_number: str
+    returns: tuple[ReturnRequest, ...]
+
+
+def order_returns(
+    ctx: ServiceContext,
+    order_number: str,
+    *,
+    client: str,
+    guest_pass: str | None = None,
+    identifier: str | None = None,
+) -> OrderReturns | TryLater:
+    """The returns of an order and where each package stands, for the Order Status page."""
+    proof = _Proof(_client_key(client), guest_pass, identifier, None)
+
+    def step(_uow: UnitOfWork, order: Order, _now: datetime) -> OrderReturns:
+        return OrderReturns(order.number, tuple(reversed(order.returns)))
+
+    return _guest_command(ctx, "return", order_number, proof, OrderReturns, step)
 
 
 def preview_return(
@@ -346,6 +376,8 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
     label = None
     if job.with_label:
         label = maker.make_label(label_request)
+        if not isinstance(label.cost, Money) or label.cost.currency != order.currency:
+            raise AdapterError(f"the label maker priced {label.cost!r:.60}, not {order.currency}")
         documents.extend(label.documents)
         instructions = maker.make_instructions(label_request, label)
     else:
