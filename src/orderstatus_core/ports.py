@@ -27,7 +27,9 @@ from orderstatus_core.model import (
     Order,
     OrderLine,
     PartNumber,
+    canonical_order_number,
 )
+from orderstatus_core.model._checks import utc
 from orderstatus_core.model._text import bounded_text, check_text
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.requests import Refund
@@ -361,6 +363,14 @@ def _check_formats(_instance: Any, attribute: Any, value: Any) -> None:
         raise InvalidFieldError(attribute.name, f"must be distinct formats of {LABEL_FORMATS}")
 
 
+_FILENAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
+
+
+def _check_filename(_instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _FILENAME.fullmatch(value) or ".." in value:
+        raise InvalidFieldError(attribute.name, "must be a plain file name such as R1-1-label.pdf")
+
+
 @attrs.frozen
 class ReturnLabelRequest:
     """What a :class:`LabelMaker` makes a return label for: one RMA package.
@@ -397,10 +407,12 @@ class LabelDocument:
     ``RMA-1234-label.pdf``.
     """
 
-    format: str
-    media_type: str
-    filename: str
-    content: bytes = attrs.field(repr=False)
+    format: str = attrs.field(validator=attrs.validators.in_(LABEL_FORMATS))
+    media_type: str = attrs.field(validator=bounded_text(64))
+    #: Letters, digits, ``.``, ``-`` and ``_`` only, never a path: a storefront may save
+    #: the file under this name.
+    filename: str = attrs.field(validator=_check_filename)
+    content: bytes = attrs.field(repr=False, validator=attrs.validators.instance_of(bytes))
 
 
 @attrs.frozen
@@ -441,6 +453,10 @@ def _check_entry_id(_instance: Any, attribute: Any, value: Any) -> None:
 def _check_holder(_instance: Any, attribute: Any, value: Any) -> None:
     if not isinstance(value, str) or not _HOLDER.fullmatch(value):
         raise InvalidFieldError(attribute.name, "must be 1 to 320 printable characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidFieldError(attribute.name, "is not valid Unicode text") from None
 
 
 def _check_nonzero_money(_instance: Any, attribute: Any, value: Any) -> None:
@@ -464,7 +480,7 @@ class CreditEntry:
     entry_id: str = attrs.field(validator=_check_entry_id)
     holder: str = attrs.field(validator=_check_holder)
     amount: Money = attrs.field(validator=_check_nonzero_money)
-    at: datetime
+    at: datetime = attrs.field(converter=utc)
     reference: str = attrs.field(validator=bounded_text(80))
 
 
@@ -472,9 +488,9 @@ class CreditEntry:
 class StoredDocument:
     """A return paper kept for the shopper to print again: which order and RMA it is for."""
 
-    order_number: str
-    rma_number: str
-    document: LabelDocument
+    order_number: str = attrs.field(converter=canonical_order_number)
+    rma_number: str = attrs.field(validator=_check_rma_number)
+    document: LabelDocument = attrs.field(validator=attrs.validators.instance_of(LabelDocument))
 
 
 # --- the ports ---------------------------------------------------------------------------
@@ -662,7 +678,8 @@ class StoreCreditLedger(Protocol):
         ...
 
     def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
-        """The holder's ``limit`` newest entries, newest first (ties by ``entry_id``)."""
+        """The holder's ``limit`` newest entries, newest first (ties by ``entry_id``,
+        descending, as :meth:`OrderRepository.recent` breaks them)."""
         ...
 
 

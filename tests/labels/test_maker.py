@@ -53,6 +53,34 @@ def test_the_label_reports_its_cost_and_one_document_per_format() -> None:
         maker.make_label(make_request(formats=("zpl",))).document("pdf")
 
 
+@pytest.mark.parametrize("formats", [("pdf",), ("zpl",), ("pdf", "zpl")])
+def test_the_quote_is_the_flat_cost_the_label_then_costs(formats: tuple[str, ...]) -> None:
+    """``quote`` answers the maker's flat cost for any request, and the label made for that
+    request costs exactly the quote (the refund never deducts more than it)."""
+    maker: LabelMaker = FileLabelMaker.from_url("labels://?cost=7.50%20EUR")
+    request = make_request(formats=formats, weight_grams=70_000)
+    quote = maker.quote(request)
+    assert quote == Money(Decimal("7.50"), "EUR")
+    assert maker.make_label(request).cost == quote
+
+
+def test_a_free_label_is_quoted_at_zero() -> None:
+    """A store that pays its own returns configures a zero cost, and quotes zero."""
+    maker = FileLabelMaker(Money("0", "USD"))
+    assert maker.quote(make_request()) == Money("0", "USD")
+
+
+def test_the_quote_needs_no_reportlab(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quoting draws nothing, so it works without the optional PDF dependency."""
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object) -> object:
+        return None if name == "reportlab" else real(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    assert FileLabelMaker(Money("4", "USD")).quote(make_request()) == Money("4", "USD")
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
@@ -113,6 +141,8 @@ def test_the_maker_refuses_what_is_not_a_request() -> None:
     maker = FileLabelMaker(Money("1", "USD"))
     with pytest.raises(InvalidFieldError):
         maker.make_label({"rma_number": "RMA-1"})  # type: ignore[arg-type]
+    with pytest.raises(InvalidFieldError, match="ReturnLabelRequest"):
+        maker.quote({"rma_number": "RMA-1"})  # type: ignore[arg-type]
     with pytest.raises(InvalidFieldError):
         FileLabelMaker(7.5)  # type: ignore[arg-type]
 

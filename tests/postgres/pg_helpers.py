@@ -29,6 +29,8 @@ TABLES = (
     "guest_pass_challenges",
     "guest_passes",
     "idempotent_replies",
+    "store_credit",
+    "return_documents",
 )
 
 

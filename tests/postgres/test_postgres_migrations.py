@@ -9,10 +9,18 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from pg_helpers import admin_connection, order, schema_url
+from pg_helpers import T0, admin_connection, order, schema_url, shipped_package
 from pg_workers import migrate_at_barrier
 
-from orderstatus_core import AdapterError, SchemaVersionError
+from orderstatus_core import (
+    AdapterError,
+    Money,
+    OrderListMail,
+    OutboxMessage,
+    SchemaVersionError,
+    parse_email,
+)
+from orderstatus_core.ports import CreditEntry, IdempotentReply
 from orderstatus_postgres import PostgresStorage, migrations
 from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
 
@@ -25,6 +33,8 @@ TABLES = {
     "guest_pass_challenges",
     "guest_passes",
     "idempotent_replies",
+    "store_credit",
+    "return_documents",
     "orderstatus_schema",
 }
 
@@ -73,7 +83,7 @@ def test_migrate_from_zero_creates_the_schema_and_returns_its_version(fresh_sche
     migration is recorded with its description."""
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     assert tables(fresh_schema) == set()
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS)
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 2
     storage.close()
     assert tables(fresh_schema) == TABLES
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
@@ -99,6 +109,48 @@ def test_migrate_from_every_earlier_version_reaches_the_same_schema(
         assert uow.orders.get("100001") == order()
     storage.close()
     assert schema_text(fresh_schema) == schema_text(pg_schema)
+
+
+def test_migrating_a_version_1_schema_keeps_its_orders(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 2 adds the ledger and the papers and touches nothing else: orders, outbox
+    messages and replies stored under version 1 read back equal, and the new tables work."""
+    subject = order(packages=[shipped_package("P1", [(1, 1), (2, 2)])])
+    message = OutboxMessage(
+        "m1", T0, OrderListMail(to=parse_email("jane@example.com"), order_numbers=("100001",))
+    )
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:1])
+        patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 1)
+        assert storage.migrate() == 1
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(subject)
+            uow.orders.add(order("100002", "pekka@esimerkki.fi"))
+            uow.outbox.put(message)
+            uow.idempotency.put(IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0))
+            uow.commit()
+    storage.close()
+    assert versions(fresh_schema) == [1]
+    assert "store_credit" not in tables(fresh_schema)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(SchemaVersionError, match="has schema version 1"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == SCHEMA_VERSION == 2
+    entry = CreditEntry("refund:100001:R1", "jane@example.com", Money("5.00", "USD"), T0, "r")
+    with storage.unit_of_work(write=True) as uow:
+        assert uow.orders.get("100001") == subject
+        assert uow.orders.get("100002") == order("100002", "pekka@esimerkki.fi")
+        assert uow.outbox.due(T0, 10) == [message]
+        assert uow.idempotency.get("key-1") == IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0)
+        assert uow.credit.append(entry)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.credit.entries("jane@example.com", 10) == [entry]
+    storage.close()
+    assert tables(fresh_schema) == TABLES
+    assert versions(fresh_schema) == [1, 2]
 
 
 def test_migrate_is_idempotent(pg_storage: PostgresStorage, pg_schema: str) -> None:

@@ -5,7 +5,9 @@ read their index in order (no sort), so that LIMIT stops the walk early.
 
 The plans are those of a schema with realistic statistics (20,000 orders of 4,000
 shoppers, 60,000 lines, an outbox of 20,000 messages of which 100 are unsent, 5,000 guest
-passes), filled by SQL on the server and ANALYZE'd: on empty tables the planner's choices
+passes, 20,000 store-credit entries of 4,000 holders in two currencies, 6,000 return
+documents of 2,000 RMAs, whose numbers grow with time and whose documents are put together
+by one label job), filled by SQL on the server and ANALYZE'd: on empty tables the planner's choices
 say nothing. Each query is planned with its parameters (a custom plan) and as a prepared
 statement's generic plan, as psycopg runs it after a few executions.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -24,7 +27,15 @@ from pg_helpers import admin_connection, schema_url
 from orderstatus_postgres import PostgresStorage
 from orderstatus_postgres._sql import QUERIES
 
-ORDERED = {"recent", "search_part", "search_category", "due", "claim", "latest_challenge"}
+ORDERED = {
+    "recent",
+    "search_part",
+    "search_category",
+    "due",
+    "claim",
+    "latest_challenge",
+    "credit_entries",
+}
 T = datetime(2026, 11, 1, tzinfo=UTC)
 PARAMETERS: dict[str, Any] = {
     "get_order": ("100001",),
@@ -76,6 +87,25 @@ PARAMETERS: dict[str, Any] = {
     "latest_challenge": ("123",),
     "get_pass": ("s",),
     "get_reply": ("k",),
+    "append_credit": {
+        "entry_id": "refund:100001:R1",
+        "holder": "shopper1@example.com",
+        "currency": "USD",
+        "amount": Decimal("-5.00"),
+        "at": T,
+        "reference": "r",
+    },
+    "credit_balance": ("shopper1@example.com", "USD"),
+    "credit_entries": ("shopper1@example.com", 10),
+    "put_document": (
+        "RMA-000001",
+        "RMA-000001-label.pdf",
+        "100001",
+        "pdf",
+        "application/pdf",
+        b"%PDF",
+    ),
+    "documents_for_rma": ("RMA-000001",),
 }
 
 
@@ -113,6 +143,16 @@ FILL = (
     FROM generate_series(1, 5000) AS i""",
     """INSERT INTO idempotent_replies (key, fingerprint, reply, created_at)
     SELECT md5(i::text), 'f', '{}', timestamptz '2026-01-01' FROM generate_series(1, 5000) AS i""",
+    """INSERT INTO store_credit (entry_id, holder, currency, amount, at, reference)
+    SELECT 'e' || i, 'shopper' || i % 4000 || '@example.com', (ARRAY['USD', 'EUR'])[i % 2 + 1],
+        CASE WHEN i % 3 = 0 THEN -1 ELSE 5 END, timestamptz '2026-01-01' + i * interval '1 hour',
+        'r'
+    FROM generate_series(1, 20000) AS i""",
+    """INSERT INTO return_documents (rma_number, filename, order_number, format, media_type,
+        content)
+    SELECT 'RMA-' || lpad((i / 3)::text, 6, '0'), 'file-' || i || '.pdf',
+        lpad((i / 3)::text, 9, '0'), 'pdf', 'application/pdf', '\\x255044462d'::bytea
+    FROM generate_series(1, 6000) AS i""",
 )
 # The only index scans allowed to have no index condition: walking the whole backlog.
 WALKED = {"outbox_pending"}
@@ -132,6 +172,11 @@ USES = {
     "latest_challenge": {"guest_pass_challenges_by_order"},
     "get_pass": {"guest_passes_pkey"},
     "get_reply": {"idempotent_replies_pkey"},
+    "append_credit": {"store_credit_pkey", "store_credit_balance"},
+    "credit_balance": {"store_credit_balance"},
+    "credit_entries": {"store_credit_by_holder"},
+    "put_document": set(),
+    "documents_for_rma": {"return_documents_pkey"},
 }
 
 
@@ -204,8 +249,8 @@ def test_every_query_is_planned_here() -> None:
 def test_ordered_queries_read_their_index_in_order(
     planner: psycopg.Connection[Any], name: str, generic: bool
 ) -> None:
-    """recent, search, due, claim and latest_challenge never sort: the index order is
-    the answer's order, so LIMIT stops the walk early."""
+    """recent, search, due, claim, latest_challenge and the store-credit entries never
+    sort: the index order is the answer's order, so LIMIT stops the walk early."""
     kinds = [node["Node Type"] for node in plan_of(planner, name, generic)]
     assert "Sort" not in kinds, (name, kinds)
     assert "Incremental Sort" not in kinds, (name, kinds)

@@ -11,13 +11,33 @@ import attrs
 import pytest
 from sqlite_orders import T0, order, order_line, shipped_package
 
-from orderstatus_core import AdapterError, Order, SchemaVersionError
+from orderstatus_core import (
+    AdapterError,
+    Money,
+    Order,
+    OrderListMail,
+    OutboxMessage,
+    SchemaVersionError,
+    parse_email,
+)
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
+from orderstatus_core.ports import CreditEntry, IdempotentReply
 from orderstatus_core.testing.builders import package
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, statements
 
-TABLES = {"orders", "order_lines", "packages", "package_units", "outbox"}
+TABLES = {
+    "orders",
+    "order_lines",
+    "packages",
+    "package_units",
+    "outbox",
+    "guest_pass_challenges",
+    "guest_passes",
+    "idempotent_replies",
+    "store_credit",
+    "return_documents",
+}
 
 
 def user_version(path: Path) -> int:
@@ -32,12 +52,12 @@ def tables(path: Path) -> set[str]:
 
 
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
-    """An empty file is brought to the newest version, with every table."""
+    """An empty file is brought to the newest version, 6, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS)
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 6
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
-    assert tables(db_path) >= TABLES
+    assert tables(db_path) == TABLES
 
 
 def test_migrate_is_idempotent(db_path: Path) -> None:
@@ -275,3 +295,84 @@ def test_a_failing_migration_2_leaves_version_1_and_its_data(
         (count,) = connection.execute("SELECT count(*) FROM package_units").fetchone()
     assert "opened_at" not in columns
     assert count == 3
+
+
+# --- version 5 -> 6: store credit and return papers -----------------------------------------
+
+
+def _version_5_database(path: Path, subject: Order, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database as version 5 of this library left it: migrations 1 to 5, holding an order
+    with activity, an outbox message and an idempotent reply (the tables version 6 leaves
+    alone are written the same way by version 5's code and this one)."""
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:5])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 5)
+        storage = SqliteStorage.from_url(f"sqlite:///{path}")
+        assert storage.migrate() == 5
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(subject)
+            uow.orders.add(order("100002", "pekka@esimerkki.fi"))
+            uow.outbox.put(
+                OutboxMessage(
+                    message_id="m1",
+                    created_at=T0,
+                    intent=OrderListMail(
+                        to=parse_email("jane@example.com"), order_numbers=("100001",)
+                    ),
+                )
+            )
+            uow.idempotency.put(IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0))
+            uow.commit()
+        storage.close()
+    assert user_version(path) == 5
+    assert "store_credit" not in tables(path)
+
+
+def test_migrating_a_version_5_database_keeps_its_orders(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 6 adds the ledger and the papers and touches nothing else: the version 5
+    orders, outbox and replies read back equal, and the new tables work at once."""
+    subject = version_1_order()
+    _version_5_database(db_path, subject, monkeypatch)
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(SchemaVersionError, match="has schema version 5"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == SCHEMA_VERSION == 6
+    with storage.unit_of_work() as uow:
+        assert uow.orders.get(subject.number) == subject
+        assert uow.orders.get("100002") == order("100002", "pekka@esimerkki.fi")
+        assert [m.message_id for m in uow.outbox.due(T0, 10)] == ["m1"]
+        reply = uow.idempotency.get("key-1")
+        assert reply is not None
+        assert reply.reply == '{"ok":true}'
+        assert uow.credit.balance("jane@example.com", "USD") == Money("0", "USD")
+        assert uow.documents.for_rma("RMA-1001") == []
+    entry = CreditEntry("refund:100001:R1", "jane@example.com", Money("5.00", "USD"), T0, "r")
+    with storage.unit_of_work(write=True) as uow:
+        assert uow.credit.append(entry)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.credit.entries("jane@example.com", 10) == [entry]
+    storage.close()
+    assert user_version(db_path) == 6
+    assert tables(db_path) == TABLES
+
+
+def test_a_failing_migration_6_leaves_version_5_and_its_data(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 6 runs in its own transaction: if it fails at its last statement, version
+    5 stays, with its orders and without a half-made ledger."""
+    _version_5_database(db_path, version_1_order(), monkeypatch)
+    broken = MIGRATIONS[5].replace("PRAGMA user_version = 6;", "CREATE TABLE orders (x);")
+    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (*MIGRATIONS[:5], broken))
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(AdapterError, match="already exists"):
+        storage.migrate()
+    storage.close()
+    assert user_version(db_path) == 5
+    assert not {"store_credit", "return_documents"} & tables(db_path)
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        (count,) = connection.execute("SELECT count(*) FROM orders").fetchone()
+    assert count == 2

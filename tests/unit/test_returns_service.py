@@ -501,3 +501,33 @@ def test_a_label_priced_in_another_currency_keeps_the_job_pending(
     labels.make_label = euro_label  # type: ignore[method-assign]
     assert relay_outbox(ctx).failed >= 1
     assert _stored_package(ctx, rma).label_made_at is None
+
+
+@pytest.mark.parametrize(
+    "filename", ["../etc/passwd", "/srv/x.pdf", "a/b.pdf", "..", ".hidden", "x" * 101, "a\x00b", ""]
+)
+def test_a_label_document_name_is_never_a_path(filename: str) -> None:
+    """A storefront (and the demo) saves papers under their filename: a label maker cannot
+    make it write elsewhere."""
+    with pytest.raises(InvalidFieldError):
+        LabelDocument("pdf", "application/pdf", filename, b"%PDF")
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"format": "png"},
+        {"content": "text, not bytes"},
+        {"media_type": "x" * 65},
+    ],
+)
+def test_a_bad_label_document_is_refused(fields: dict[str, Any]) -> None:
+    values: dict[str, Any] = {
+        "format": "pdf",
+        "media_type": "application/pdf",
+        "filename": "R1-1-label.pdf",
+        "content": b"%PDF",
+    }
+    values.update(fields)
+    with pytest.raises((InvalidFieldError, TypeError, ValueError)):
+        LabelDocument(**values)

@@ -72,12 +72,15 @@ class FileLabelMaker:
         except ValidationError as error:
             raise InvalidUrlError(f"labels URL: {error}") from None
 
+    def quote(self, request: ReturnLabelRequest) -> Money:
+        """This maker's flat cost, whatever the request: the label it makes costs exactly
+        that, so the refund preview's quote is never short."""
+        _check_request(request)
+        return self.cost
+
     def make_label(self, request: ReturnLabelRequest) -> ReturnLabel:
         """The label in each of ``request.formats``; the cost is this maker's flat cost."""
-        if not isinstance(request, ReturnLabelRequest):
-            raise InvalidFieldError(
-                "request", f"must be a ReturnLabelRequest, not {type(request).__name__}"
-            )
+        _check_request(request)
         documents = []
         for fmt in request.formats:
             if fmt == "pdf":
@@ -102,10 +105,7 @@ class FileLabelMaker:
 
     def make_instructions(self, request: ReturnLabelRequest, label: ReturnLabel) -> LabelDocument:
         """The return instructions as a one-page PDF in English or Finnish."""
-        if not isinstance(request, ReturnLabelRequest):
-            raise InvalidFieldError(
-                "request", f"must be a ReturnLabelRequest, not {type(request).__name__}"
-            )
+        _check_request(request)
         if not isinstance(label, ReturnLabel) or label.rma_number != request.rma_number:
             raise InvalidFieldError("label", "must be the ReturnLabel made for this request")
         _need_reportlab()
@@ -120,6 +120,13 @@ class FileLabelMaker:
         )
         return LabelDocument(
             "pdf", PDF, f"{request.rma_number}-instructions-{language}.pdf", content
+        )
+
+
+def _check_request(request: object) -> None:
+    if not isinstance(request, ReturnLabelRequest):
+        raise InvalidFieldError(
+            "request", f"must be a ReturnLabelRequest, not {type(request).__name__}"
         )
 
 

@@ -16,6 +16,8 @@ from orderstatus_core import (
     ConflictError,
     DuplicateOrderError,
     GuestPass,
+    InsufficientCreditError,
+    Money,
     Order,
     OrderHeader,
     OrderMatch,
@@ -24,7 +26,8 @@ from orderstatus_core import (
     PassChallenge,
     SearchCursor,
 )
-from orderstatus_core.ports import IdempotentReply, SearchQuery
+from orderstatus_core.model.order import utc
+from orderstatus_core.ports import CreditEntry, IdempotentReply, SearchQuery, StoredDocument
 
 __all__ = ["MemoryStorage"]
 
@@ -45,6 +48,11 @@ class _State:
         self.challenges_by_order: dict[str, frozenset[str]] = {}
         self.passes: dict[str, GuestPass] = {}
         self.replies: dict[str, IdempotentReply] = {}
+        # Store credit: every entry by its id, and each holder's entries in append order.
+        self.credit: dict[str, CreditEntry] = {}
+        self.credit_by_holder: dict[str, tuple[CreditEntry, ...]] = {}
+        # Return papers: each RMA's documents in the order they were first put.
+        self.documents: dict[str, tuple[StoredDocument, ...]] = {}
 
     def copy(self) -> _State:
         """A working copy: new top-level maps, shared (immutable) values."""
@@ -228,6 +236,64 @@ class _Replies:
         self._unit.work.replies[reply.key] = reply
 
 
+def _newest_entry_first(entry: CreditEntry) -> tuple[datetime, str]:
+    return (entry.at, entry.entry_id)
+
+
+class _Credit:
+    def __init__(self, unit: _MemoryUnitOfWork) -> None:
+        self._unit = unit
+
+    def append(self, entry: CreditEntry) -> bool:
+        self._unit.check_writable()
+        entry = attrs.evolve(entry, at=utc(entry.at))  # kept in UTC, as a database keeps it
+        work = self._unit.work
+        if entry.entry_id in work.credit:
+            return False
+        # The unit holds the only writer's lock: the check and the append are atomic.
+        balance = self._balance(entry.holder, entry.amount.currency)
+        if (balance + entry.amount).is_negative:
+            raise InsufficientCreditError(
+                str(balance), str(Money.zero(balance.currency) - entry.amount)
+            )
+        work.credit[entry.entry_id] = entry
+        work.credit_by_holder[entry.holder] = (*work.credit_by_holder.get(entry.holder, ()), entry)
+        return True
+
+    def _balance(self, holder: str, currency: str) -> Money:
+        entries = self._unit.work.credit_by_holder.get(holder, ())
+        return Money.total((e.amount for e in entries if e.amount.currency == currency), currency)
+
+    def balance(self, holder: str, currency: str) -> Money:
+        return self._balance(holder, currency)
+
+    def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
+        if limit <= 0:
+            return []
+        entries = self._unit.work.credit_by_holder.get(holder, ())
+        return sorted(entries, key=_newest_entry_first, reverse=True)[:limit]
+
+
+class _Documents:
+    def __init__(self, unit: _MemoryUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, stored: StoredDocument) -> None:
+        self._unit.check_writable()
+        documents = self._unit.work.documents
+        kept = documents.get(stored.rma_number, ())
+        filename = stored.document.filename
+        for position, old in enumerate(kept):
+            if old.document.filename == filename:
+                # Replaced where it was first put.
+                documents[stored.rma_number] = (*kept[:position], stored, *kept[position + 1 :])
+                return
+        documents[stored.rma_number] = (*kept, stored)
+
+    def for_rma(self, rma_number: str) -> Sequence[StoredDocument]:
+        return list(self._unit.work.documents.get(rma_number, ()))
+
+
 class _MemoryUnitOfWork:
     def __init__(self, storage: MemoryStorage, write: bool) -> None:
         self._storage = storage
@@ -237,6 +303,8 @@ class _MemoryUnitOfWork:
         self.outbox = _Outbox(self)
         self.passes = _Passes(self)
         self.idempotency = _Replies(self)
+        self.credit = _Credit(self)
+        self.documents = _Documents(self)
         self.work: _State = storage._state
 
     def __enter__(self) -> Self:
@@ -277,7 +345,9 @@ class _MemoryUnitOfWork:
 
 
 class MemoryStorage:
-    """Orders, outbox and guest passes in process memory. Thread-safe: one writer, many readers.
+    """Orders, outbox, guest passes, store credit and return papers in process memory.
+
+    Thread-safe: one writer, many readers.
 
     ``memory://`` opens a new, empty one.
     """

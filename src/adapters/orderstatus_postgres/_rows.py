@@ -37,13 +37,23 @@ from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import (
     ShippingSpeed,
 )
-from orderstatus_core.ports import IdempotentReply, OrderHeader, OrderMatch
+from orderstatus_core.ports import (
+    CreditEntry,
+    IdempotentReply,
+    LabelDocument,
+    OrderHeader,
+    OrderMatch,
+    StoredDocument,
+)
 from orderstatus_core.serialization import dump_activity, load_activity, load_intent
 
 __all__ = [
     "challenge",
     "challenge_row",
     "children_parameters",
+    "credit_entry",
+    "credit_parameters",
+    "document_row",
     "guest_pass",
     "line",
     "match",
@@ -52,6 +62,7 @@ __all__ = [
     "order_parameters",
     "reply",
     "storable",
+    "stored_document",
 ]
 
 _SPEEDS: Final = {speed.value: speed for speed in ShippingSpeed}
@@ -336,3 +347,56 @@ def guest_pass(row: Sequence[Any]) -> GuestPass:
 def reply(row: Sequence[Any]) -> IdempotentReply:
     """An idempotent reply from ``key, fingerprint, reply, created_at``."""
     return IdempotentReply(key=row[0], fingerprint=row[1], reply=row[2], created_at=row[3])
+
+
+# --- store credit and return papers ------------------------------------------------------
+
+
+def credit_parameters(entry: CreditEntry) -> dict[str, Any]:
+    """The parameters of ``APPEND_CREDIT``; ``at`` in UTC (a naive one is refused)."""
+    return {
+        "entry_id": entry.entry_id,
+        "holder": entry.holder,
+        "currency": entry.amount.currency,
+        "amount": entry.amount.amount,
+        "at": utc(entry.at),
+        "reference": entry.reference,
+    }
+
+
+def credit_entry(row: Sequence[Any]) -> CreditEntry:
+    """An entry from ``entry_id, holder, currency, amount, at, reference``, validated."""
+    entry_id, holder, currency, amount, at, reference = row
+    try:
+        return CreditEntry(
+            entry_id=entry_id,
+            holder=holder,
+            amount=_money(str(amount), currency),
+            at=at,
+            reference=reference,
+        )
+    except (ValueError, OrderStatusError) as error:
+        raise AdapterError(f"store-credit entry {entry_id} is unreadable: {error}") from error
+
+
+def document_row(stored: StoredDocument) -> tuple[Any, ...]:
+    """The parameters of ``PUT_DOCUMENT``."""
+    document = stored.document
+    return (
+        stored.rma_number,
+        document.filename,
+        stored.order_number,
+        document.format,
+        document.media_type,
+        bytes(document.content),
+    )
+
+
+def stored_document(rma_number: str, row: Sequence[Any]) -> StoredDocument:
+    """A document from ``order_number, format, media_type, filename, content``."""
+    order_number, fmt, media_type, filename, content = row
+    return StoredDocument(
+        order_number=order_number,
+        rma_number=rma_number,
+        document=LabelDocument(fmt, media_type, filename, bytes(content)),
+    )

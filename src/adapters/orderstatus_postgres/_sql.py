@@ -264,6 +264,55 @@ INSERT INTO idempotent_replies (key, fingerprint, reply, created_at) VALUES (%s,
 ON CONFLICT (key) DO UPDATE SET
     fingerprint = excluded.fingerprint, reply = excluded.reply, created_at = excluded.created_at"""
 
+# --- store credit ----------------------------------------------------------------------------
+
+# append(), after LOCK_KEY on (CREDIT_LOCK, holder || U+001F || currency) has serialized it
+# with every other append of that balance: a new statement, so it reads their commits. Is the
+# id stored, the balance, and the insert if the id is new and the balance covers the entry,
+# in one round trip. ON CONFLICT DO NOTHING instead of a unique violation (which would abort
+# the transaction) covers an id appended at the same moment for another balance: the insert
+# waits for that unit and, once it commits, inserts nothing.
+APPEND_CREDIT: Final = """
+WITH stored AS (
+    SELECT FROM store_credit WHERE entry_id = %(entry_id)s
+), balance AS (
+    SELECT coalesce(sum(amount), 0) AS total FROM store_credit
+     WHERE holder = %(holder)s AND currency = %(currency)s
+), appended AS (
+    INSERT INTO store_credit (entry_id, holder, currency, amount, at, reference)
+    SELECT %(entry_id)s, %(holder)s, %(currency)s, %(amount)s, %(at)s, %(reference)s
+     WHERE NOT EXISTS (SELECT FROM stored)
+       AND (SELECT total FROM balance) + %(amount)s >= 0
+    ON CONFLICT (entry_id) DO NOTHING
+    RETURNING 1
+)
+SELECT EXISTS (SELECT FROM stored), (SELECT total FROM balance),
+       (SELECT count(*) FROM appended)"""
+
+CREDIT_BALANCE: Final = """
+SELECT coalesce(sum(amount), 0) FROM store_credit WHERE holder = %s AND currency = %s"""
+
+CREDIT_ENTRIES: Final = """
+SELECT entry_id, holder, currency, amount, at, reference FROM store_credit
+WHERE holder = %s
+ORDER BY at DESC, entry_id DESC
+LIMIT %s"""
+
+# --- return papers ---------------------------------------------------------------------------
+
+# A replacement keeps the position (identity) of the first put.
+PUT_DOCUMENT: Final = """
+INSERT INTO return_documents (rma_number, filename, order_number, format, media_type, content)
+VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT (rma_number, filename) DO UPDATE SET
+    order_number = excluded.order_number, format = excluded.format,
+    media_type = excluded.media_type, content = excluded.content"""
+
+DOCUMENTS_FOR_RMA: Final = """
+SELECT order_number, format, media_type, filename, content FROM return_documents
+WHERE rma_number = %s
+ORDER BY position"""
+
 # --- the schema version ----------------------------------------------------------------------
 
 VERSION_TABLE_EXISTS: Final = "SELECT to_regclass('orderstatus_schema') IS NOT NULL"
@@ -286,4 +335,9 @@ QUERIES: Final = {
     "latest_challenge": LATEST_CHALLENGE_FOR_UPDATE,
     "get_pass": SELECT_FROM_PASSES,
     "get_reply": GET_REPLY,
+    "append_credit": APPEND_CREDIT,
+    "credit_balance": CREDIT_BALANCE,
+    "credit_entries": CREDIT_ENTRIES,
+    "put_document": PUT_DOCUMENT,
+    "documents_for_rma": DOCUMENTS_FOR_RMA,
 }

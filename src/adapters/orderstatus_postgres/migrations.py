@@ -39,6 +39,19 @@ SQLite's (:mod:`orderstatus_sqlite.migrations`):
   through the primary key, so its work is bounded by one shopper's history.
 * The outbox index holds only unsent messages (a partial index), so it stays as small as
   the backlog. ``claim`` walks it oldest first with ``FOR UPDATE SKIP LOCKED``.
+
+Version 2 adds store credit and return papers (SQLite's version 6):
+
+* ``store_credit``, an append-only ledger keyed by ``entry_id``: ``amount`` is ``numeric``
+  with its own ``currency``, summed exactly by ``sum()``. ``seq`` is an identity column,
+  the order rows were appended in (appends of one holder and currency are serialized by
+  an advisory lock, so for them it is also the commit order). ``store_credit_balance``
+  on ``(holder, currency) INCLUDE (amount)`` answers a balance by an index-only scan;
+  ``store_credit_by_holder`` on ``(holder, at DESC, entry_id DESC)``, covering the other
+  columns, lists a holder's entries newest first by an index-only scan in index order.
+* ``return_documents`` keyed by ``(rma_number, filename)``, ``content`` as ``bytea``.
+  ``position`` is an identity column, so the order of first put holds even for two units
+  putting documents of one RMA at once; a replacement (``ON CONFLICT DO UPDATE``) keeps it.
 """
 
 from __future__ import annotations
@@ -200,8 +213,46 @@ _V1 = Migration(
     ),
 )
 
+_V2 = Migration(
+    "store credit ledger and return documents",
+    (
+        """
+        CREATE TABLE store_credit (
+            entry_id  text COLLATE "C" NOT NULL PRIMARY KEY,
+            seq       bigint           NOT NULL GENERATED ALWAYS AS IDENTITY,
+            holder    text COLLATE "C" NOT NULL,
+            currency  text COLLATE "C" NOT NULL,
+            amount    numeric          NOT NULL,
+            at        timestamptz      NOT NULL,
+            reference text             NOT NULL
+        )
+        """,
+        # balance(): one holder's amounts in one currency, from the index alone.
+        """
+        CREATE INDEX store_credit_balance ON store_credit (holder, currency) INCLUDE (amount)
+        """,
+        # entries(): one holder's entries, newest first, read in index order.
+        """
+        CREATE INDEX store_credit_by_holder ON store_credit (holder, at DESC, entry_id DESC)
+            INCLUDE (currency, amount, reference)
+        """,
+        """
+        CREATE TABLE return_documents (
+            rma_number   text COLLATE "C" NOT NULL,
+            filename     text COLLATE "C" NOT NULL,
+            order_number text COLLATE "C" NOT NULL,
+            format       text             NOT NULL,
+            media_type   text             NOT NULL,
+            content      bytea            NOT NULL,
+            position     bigint           NOT NULL GENERATED ALWAYS AS IDENTITY,
+            PRIMARY KEY (rma_number, filename)
+        )
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -36,6 +36,10 @@ unit reads, so that the normal paths never need a retry:
   locks the challenge row (``FOR UPDATE``): a code and a link racing for one challenge are
   serialized. ``idempotency.get`` takes an advisory lock on the key, so that a concurrent
   duplicate waits for the first and replays its reply.
+* ``credit.append`` takes an advisory lock on the holder's balance in the entry's currency
+  before it reads that balance, then checks and inserts in one statement (``ON CONFLICT
+  (entry_id) DO NOTHING`` keeps it idempotent): two spends of one balance never both
+  succeed (SECURITY G2), the second waits and sees the first.
 * ``outbox.claim`` is one ``UPDATE`` of rows picked ``FOR UPDATE SKIP LOCKED``: relay
   workers running at once never take the same message and never wait for each other.
 
@@ -89,8 +93,10 @@ from orderstatus_core import (
     ConflictError,
     DuplicateOrderError,
     GuestPass,
+    InsufficientCreditError,
     InvalidFieldError,
     InvalidUrlError,
+    Money,
     Order,
     OrderHeader,
     OrderMatch,
@@ -105,7 +111,7 @@ from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.model import EmailAddress, restore
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.model.order import utc
-from orderstatus_core.ports import IdempotentReply, SearchQuery
+from orderstatus_core.ports import CreditEntry, IdempotentReply, SearchQuery, StoredDocument
 from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import _rows, _sql
 from orderstatus_postgres.migrations import (
@@ -144,6 +150,7 @@ _RETRY_PAUSE = 0.01  # seconds, doubled after each retry
 # Namespaces (the first key) of the two-key advisory locks: "OST\x01", "OST\x02".
 _ORDER_LOCK: Final = 0x4F535401
 _REPLY_LOCK: Final = 0x4F535402
+_CREDIT_LOCK: Final = 0x4F535403
 # Larger Python ints would not bind as bigint.
 _MAX_LIMIT: Final = 2**62
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -552,6 +559,95 @@ class _Replies:
         self._unit._run(_sql.PUT_REPLY, row, "storing an idempotent reply", write=True)
 
 
+class _Credit:
+    """The :class:`~orderstatus_core.ports.StoreCreditLedger` of one unit of work."""
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def append(self, entry: CreditEntry) -> bool:
+        """Append ``entry`` unless its id is stored (``False``); refuse an entry that would
+        take the balance below zero with :class:`InsufficientCreditError`.
+
+        Two statements: the advisory lock of the holder's balance in that currency, held
+        to the end of the transaction, then (a statement that starts after the wait, so it
+        reads what the previous holder of the lock committed) the check and the insert in
+        one round trip. Two spends of one balance are serialized; the second sees the first.
+        """
+        unit = self._unit
+        unit._require_writable()
+        if not _rows.storable(entry.holder):
+            raise AdapterError("a store-credit holder must not contain lone surrogates")
+        parameters = _rows.credit_parameters(entry)
+        amount = entry.amount
+        unit._run(
+            _sql.LOCK_KEY,
+            (_CREDIT_LOCK, f"{entry.holder}\x1f{amount.currency}"),
+            "locking a store-credit balance",
+        )
+        stored, total, appended = _one(
+            unit._run(_sql.APPEND_CREDIT, parameters, "appending a store-credit entry", True)
+        )
+        if appended:
+            return True
+        if stored:
+            return False
+        balance = restore(Money, total, amount.currency)
+        if (balance + amount).is_negative:
+            raise InsufficientCreditError(str(balance), str(Money.zero(amount.currency) - amount))
+        # The id was appended at the same moment for another balance, and committed first.
+        return False
+
+    def balance(self, holder: str, currency: str) -> Money:
+        """The sum of the holder's entries in ``currency``; zero when there are none."""
+        unit = self._unit
+        if not _rows.storable(holder) or not _rows.storable(currency):
+            unit._require_open()
+            return Money.zero(currency)
+        (total,) = _one(
+            unit._run(_sql.CREDIT_BALANCE, (holder, currency), "reading a store-credit balance")
+        )
+        return restore(Money, total, currency)
+
+    def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
+        """The holder's ``limit`` newest entries (ties: entry id descending)."""
+        unit = self._unit
+        if not _rows.storable(holder) or limit <= 0:
+            unit._require_open()
+            return []
+        rows = unit._run(
+            _sql.CREDIT_ENTRIES, (holder, min(limit, _MAX_LIMIT)), "listing store-credit entries"
+        ).fetchall()
+        return [_rows.credit_entry(row) for row in rows]
+
+
+class _Documents:
+    """The :class:`~orderstatus_core.ports.ReturnDocumentStore` of one unit of work."""
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, stored: StoredDocument) -> None:
+        """Keep ``stored``, replacing the RMA's document of the same filename in place."""
+        unit = self._unit
+        unit._require_writable()
+        row = _rows.document_row(stored)
+        if not all(_rows.storable(value) for value in row[:5]):
+            raise AdapterError("a return document's names must not contain NUL or lone surrogates")
+        unit._run(_sql.PUT_DOCUMENT, row, "keeping a return document", write=True)
+
+    def for_rma(self, rma_number: str) -> Sequence[StoredDocument]:
+        """The RMA's documents in the order they were first put."""
+        unit = self._unit
+        if not _rows.storable(rma_number):
+            unit._require_open()
+            return []
+        rows = unit._run(
+            _sql.DOCUMENTS_FOR_RMA, (rma_number,), "reading return documents"
+        ).fetchall()
+        return [_rows.stored_document(rma_number, row) for row in rows]
+
+
 def _one(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:
     row = cursor.fetchone()
     if row is None:
@@ -582,6 +678,8 @@ class PostgresUnitOfWork:
         self.outbox = _Outbox(self)
         self.passes = _Passes(self)
         self.idempotency = _Replies(self)
+        self.credit = _Credit(self)
+        self.documents = _Documents(self)
 
     def __enter__(self) -> Self:
         if self._open:
@@ -864,7 +962,8 @@ def _display_url(conninfo: str) -> str:
 
 
 class PostgresStorage:
-    """Orders, outbox, guest passes and idempotent replies in a PostgreSQL database.
+    """Orders, outbox, guest passes, idempotent replies, store credit and return papers in a
+    PostgreSQL database.
 
     Open it by URL through the adapter registry (``postgresql://...``), or directly::
 

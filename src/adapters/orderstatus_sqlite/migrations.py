@@ -46,6 +46,27 @@ validators are stored (SECURITY D1), never the secrets. ``used`` is 0 or 1. Ther
 foreign key to ``orders``: a challenge or pass names a canonical order number the service
 has just read, and a future retention job must be able to delete an order without first
 finding its expired passes.
+
+Version 4 adds ``orders.shipping_speed`` and the ``activity`` document; version 5 the
+``idempotent_replies`` (see the comments of their scripts).
+
+Version 6 adds store credit and return papers:
+
+* ``store_credit`` is an append-only ledger, one row per
+  :class:`~orderstatus_core.ports.CreditEntry`, keyed by ``entry_id`` (what makes appending
+  idempotent). ``amount`` is exact ``Decimal`` text like every amount, with its own
+  ``currency`` (a shopper may hold credit in several); ``at`` is INTEGER microseconds.
+  ``seq`` numbers the rows in the order they were appended (1, 2, 3 ...; the append runs
+  under the write lock, so ``max(seq) + 1`` is never taken twice): the ledger's own
+  history, whatever clock wrote ``at``. ``store_credit_balance`` covers ``(holder,
+  currency, amount)``, so a balance is summed (in Python, as ``Decimal``: SQLite's
+  ``sum()`` of text would be a float) from the index alone; ``store_credit_by_holder`` is
+  the newest-first listing, ``(holder, at DESC, entry_id DESC)``, read in index order.
+* ``return_documents`` keeps the labels and instructions of each RMA package, keyed by
+  ``(rma_number, filename)`` (a retried label job writes the same files again and replaces
+  them). ``content`` is a BLOB, byte for byte; ``position`` is the order of first put
+  within the RMA (a replacement keeps it). One RMA has a handful of documents, read
+  through the primary key and put in ``position`` order by the adapter.
 """
 
 from __future__ import annotations
@@ -198,8 +219,40 @@ CREATE TABLE idempotent_replies (
 PRAGMA user_version = 5;
 """
 
+# Version 6: store credit and return papers (see the module docstring).
+_V6 = """
+CREATE TABLE store_credit (
+    entry_id  TEXT    NOT NULL PRIMARY KEY,
+    seq       INTEGER NOT NULL UNIQUE,
+    holder    TEXT    NOT NULL,
+    currency  TEXT    NOT NULL,
+    amount    TEXT    NOT NULL,
+    at        INTEGER NOT NULL,
+    reference TEXT    NOT NULL
+) WITHOUT ROWID;
+
+-- balance(): the holder's amounts in one currency, from the index alone.
+CREATE INDEX store_credit_balance ON store_credit (holder, currency, amount);
+
+-- entries(): one holder's entries, newest first, read in index order.
+CREATE INDEX store_credit_by_holder ON store_credit (holder, at DESC, entry_id DESC);
+
+CREATE TABLE return_documents (
+    rma_number   TEXT    NOT NULL,
+    filename     TEXT    NOT NULL,
+    order_number TEXT    NOT NULL,
+    format       TEXT    NOT NULL,
+    media_type   TEXT    NOT NULL,
+    content      BLOB    NOT NULL,
+    position     INTEGER NOT NULL,
+    PRIMARY KEY (rma_number, filename)
+) WITHOUT ROWID;
+
+PRAGMA user_version = 6;
+"""
+
 #: The migration scripts, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)

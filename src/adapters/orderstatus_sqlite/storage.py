@@ -42,6 +42,7 @@ from orderstatus_core import (
     ConflictError,
     DuplicateOrderError,
     GuestPass,
+    InsufficientCreditError,
     InvalidFieldError,
     InvalidUrlError,
     Order,
@@ -72,7 +73,13 @@ from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import (
     ShippingSpeed,
 )
-from orderstatus_core.ports import IdempotentReply, SearchQuery
+from orderstatus_core.ports import (
+    CreditEntry,
+    IdempotentReply,
+    LabelDocument,
+    SearchQuery,
+    StoredDocument,
+)
 from orderstatus_core.serialization import dump_activity, dump_intent, load_activity, load_intent
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, statements
 
@@ -260,6 +267,38 @@ _SELECT_FROM_PASSES: Final = """
 SELECT selector, validator_hash, order_number, issued_at, expires_at
 FROM guest_passes WHERE selector = ?"""
 
+# Store credit. Amounts are summed in Python as Decimal: SQLite's sum() of TEXT is a float.
+_CREDIT_EXISTS: Final = "SELECT 1 FROM store_credit WHERE entry_id = ?"
+
+_CREDIT_AMOUNTS: Final = "SELECT amount FROM store_credit WHERE holder = ? AND currency = ?"
+
+# seq: the next number of the ledger's append order (max() is one seek of its UNIQUE index;
+# the write lock is held, so no other unit can take the same number).
+_APPEND_CREDIT: Final = """
+INSERT INTO store_credit (entry_id, seq, holder, currency, amount, at, reference)
+VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM store_credit), ?, ?, ?, ?, ?)"""
+
+_CREDIT_ENTRIES: Final = """
+SELECT entry_id, holder, currency, amount, at, reference FROM store_credit
+WHERE holder = ?
+ORDER BY at DESC, entry_id DESC
+LIMIT ?"""
+
+# Return papers: a replaced document keeps the position of its first put.
+_PUT_DOCUMENT: Final = """
+INSERT INTO return_documents (rma_number, filename, order_number, format, media_type, content,
+    position)
+VALUES (?, ?, ?, ?, ?, ?,
+    (SELECT coalesce(max(position), -1) + 1 FROM return_documents WHERE rma_number = ?))
+ON CONFLICT (rma_number, filename) DO UPDATE SET
+    order_number = excluded.order_number, format = excluded.format,
+    media_type = excluded.media_type, content = excluded.content"""
+
+# A handful of rows, read through the primary key; the adapter puts them in position order.
+_DOCUMENTS_FOR_RMA: Final = """
+SELECT position, order_number, format, media_type, filename, content
+FROM return_documents WHERE rma_number = ?"""
+
 #: Every repository query with its name, for tests that check the query plans.
 QUERIES: Final = {
     "get_order": _GET_ORDER,
@@ -280,6 +319,12 @@ QUERIES: Final = {
     "save_challenge": _SAVE_CHALLENGE,
     "latest_challenge": _LATEST_CHALLENGE,
     "get_pass": _SELECT_FROM_PASSES,
+    "credit_exists": _CREDIT_EXISTS,
+    "credit_amounts": _CREDIT_AMOUNTS,
+    "append_credit": _APPEND_CREDIT,
+    "credit_entries": _CREDIT_ENTRIES,
+    "put_document": _PUT_DOCUMENT,
+    "documents_for_rma": _DOCUMENTS_FOR_RMA,
 }
 
 
@@ -951,6 +996,135 @@ def _challenge(row: Sequence[Any]) -> PassChallenge:
         raise AdapterError(f"a stored guest-pass challenge is unreadable: {error}") from error
 
 
+class _Credit:
+    """The :class:`~orderstatus_core.ports.StoreCreditLedger` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def append(self, entry: CreditEntry) -> bool:
+        """Append ``entry`` unless its id is stored (``False``); refuse an entry that would
+        take the balance below zero with :class:`InsufficientCreditError`.
+
+        A write unit holds SQLite's write lock from ``BEGIN IMMEDIATE`` on, so no other
+        unit can append between the balance read and the insert (SECURITY G2).
+        """
+        connection = self._unit._writing()
+        amount = entry.amount
+        row = (
+            entry.entry_id,
+            entry.holder,
+            amount.currency,
+            str(amount.amount),
+            _micros(utc(entry.at)),
+            entry.reference,
+        )
+        try:
+            if connection.execute(_CREDIT_EXISTS, (entry.entry_id,)).fetchone() is not None:
+                return False
+            balance = _balance(connection, entry.holder, amount.currency)
+            if (balance + amount).is_negative:
+                raise InsufficientCreditError(
+                    str(balance), str(Money.zero(balance.currency) - amount)
+                )
+            connection.execute(_APPEND_CREDIT, row)
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "appending a store-credit entry") from error
+        return True
+
+    def balance(self, holder: str, currency: str) -> Money:
+        """The sum of the holder's entries in ``currency``; zero when there are none."""
+        connection = self._unit._reading()
+        try:
+            return _balance(connection, holder, currency)
+        except UnicodeEncodeError:
+            return Money.zero(currency)  # a lone surrogate: no stored holder has one
+        except sqlite3.Error as error:
+            raise _translate(error, "reading a store-credit balance") from error
+
+    def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
+        """The holder's ``limit`` newest entries (ties: entry id descending)."""
+        connection = self._unit._reading()
+        if type(holder) is not str or limit <= 0:
+            return []
+        try:
+            rows = connection.execute(_CREDIT_ENTRIES, (holder, min(limit, _MAX_LIMIT))).fetchall()
+        except UnicodeEncodeError:
+            return []
+        except sqlite3.Error as error:
+            raise _translate(error, "listing store-credit entries") from error
+        return [_credit_entry(row) for row in rows]
+
+
+def _balance(connection: sqlite3.Connection, holder: str, currency: str) -> Money:
+    rows = connection.execute(_CREDIT_AMOUNTS, (holder, currency)).fetchall()
+    return Money.total((_money(amount, currency) for (amount,) in rows), currency)
+
+
+def _credit_entry(row: Sequence[Any]) -> CreditEntry:
+    entry_id, holder, currency, amount, at, reference = row
+    try:
+        return CreditEntry(
+            entry_id=entry_id,
+            holder=holder,
+            amount=_money(amount, currency),
+            at=_instant(at),
+            reference=reference,
+        )
+    except (ValueError, OrderStatusError) as error:
+        raise AdapterError(f"store-credit entry {entry_id} is unreadable: {error}") from error
+
+
+class _Documents:
+    """The :class:`~orderstatus_core.ports.ReturnDocumentStore` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, stored: StoredDocument) -> None:
+        """Keep ``stored``, replacing the RMA's document of the same filename in place."""
+        connection = self._unit._writing()
+        document = stored.document
+        row = (
+            stored.rma_number,
+            document.filename,
+            stored.order_number,
+            document.format,
+            document.media_type,
+            document.content,
+            stored.rma_number,
+        )
+        try:
+            connection.execute(_PUT_DOCUMENT, row)
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "keeping a return document") from error
+
+    def for_rma(self, rma_number: str) -> Sequence[StoredDocument]:
+        """The RMA's documents in the order they were first put."""
+        connection = self._unit._reading()
+        if type(rma_number) is not str:
+            return []
+        try:
+            rows = connection.execute(_DOCUMENTS_FOR_RMA, (rma_number,)).fetchall()
+        except UnicodeEncodeError:
+            return []
+        except sqlite3.Error as error:
+            raise _translate(error, "reading return documents") from error
+        rows.sort(key=_first)
+        return [
+            StoredDocument(
+                order_number=order_number,
+                rma_number=rma_number,
+                document=LabelDocument(fmt, media_type, filename, bytes(content)),
+            )
+            for _position, order_number, fmt, media_type, filename, content in rows
+        ]
+
+
+def _first(row: Sequence[Any]) -> Any:
+    return row[0]
+
+
 # --- the unit of work ---------------------------------------------------------------------
 
 
@@ -975,6 +1149,8 @@ class SqliteUnitOfWork:
         self.outbox = _Outbox(self)
         self.passes = _Passes(self)
         self.idempotency = _Replies(self)
+        self.credit = _Credit(self)
+        self.documents = _Documents(self)
 
     def __enter__(self) -> Self:
         if self._handle is not None:
@@ -1098,7 +1274,8 @@ class SqliteUnitOfWork:
 
 
 class SqliteStorage:
-    """Orders and outbox in one SQLite database file (or a private in-memory database).
+    """Orders, outbox, guest passes, store credit and return papers in one SQLite database
+    file (or a private in-memory database).
 
     Open it by URL through the adapter registry (``sqlite:///orders.db``), or directly::
 

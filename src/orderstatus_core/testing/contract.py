@@ -54,7 +54,8 @@ import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
 
 import attrs
@@ -63,9 +64,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from orderstatus_core.errors import AdapterError, ConflictError, DuplicateOrderError
+from orderstatus_core.errors import (
+    AdapterError,
+    ConflictError,
+    DuplicateOrderError,
+    InsufficientCreditError,
+)
 from orderstatus_core.identifiers import parse_email
-from orderstatus_core.model import Address, CategoryPath, EmailAddress, Order, PartNumber
+from orderstatus_core.model import (
+    Address,
+    CategoryPath,
+    EmailAddress,
+    Money,
+    Order,
+    PartNumber,
+)
 from orderstatus_core.model.fulfilment import open_package, ship_package
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.requests import PartSwap, ProblemKind, Resolution, SpeedChange
@@ -75,7 +88,9 @@ from orderstatus_core.policies.changes import apply_change, decide_change, reque
 from orderstatus_core.policies.problems import report_problem, resolve_problem
 from orderstatus_core.ports import (
     CategoryQuery,
+    CreditEntry,
     GuestPassMail,
+    LabelDocument,
     Mailer,
     OrderHeader,
     OrderListMail,
@@ -86,9 +101,12 @@ from orderstatus_core.ports import (
     PartNumberQuery,
     RateLimiter,
     RefundDue,
+    ReplacementDue,
+    ReturnDocumentsJob,
     SearchCursor,
     SearchQuery,
     Storage,
+    StoredDocument,
     UnitOfWork,
 )
 from orderstatus_core.services import (
@@ -343,7 +361,83 @@ def _passes_then_fail(storage: Storage) -> None:
         raise _Boom
 
 
-_WRITES: dict[str, Callable[[UnitOfWork], None]] = {
+_HOLDER = "jane.doe@example.com"
+
+
+def _entry(
+    entry_id: str,
+    amount: str,
+    currency: str = "USD",
+    *,
+    holder: str = _HOLDER,
+    at: datetime = T0,
+    reference: str = "refund of order 123456789",
+) -> CreditEntry:
+    return CreditEntry(
+        entry_id=entry_id,
+        holder=holder,
+        amount=Money(amount, currency),
+        at=at,
+        reference=reference,
+    )
+
+
+def _append(storage: Storage, *entries: CreditEntry) -> list[bool]:
+    with storage.unit_of_work(write=True) as uow:
+        appended = [uow.credit.append(entry) for entry in entries]
+        uow.commit()
+    return appended
+
+
+def _balance(storage: Storage, currency: str = "USD", holder: str = _HOLDER) -> Money:
+    with storage.unit_of_work() as uow:
+        return uow.credit.balance(holder, currency)
+
+
+def _ledger(storage: Storage, holder: str = _HOLDER, limit: int = 100) -> list[CreditEntry]:
+    with storage.unit_of_work() as uow:
+        return list(uow.credit.entries(holder, limit))
+
+
+def _spend_then_fail(storage: Storage) -> None:
+    with storage.unit_of_work(write=True) as uow:
+        uow.credit.append(_entry("spend:1", "-10.00"))
+        raise _Boom
+
+
+#: Bytes a text column or a careless decoder would mangle: NUL, CR LF, high bytes, no UTF-8.
+_AWKWARD_BYTES = b"%PDF-1.7\r\n\x00\x01\x7f\x80\xfe\xff\xc3(\x00" + bytes(range(256))
+
+
+def _paper(
+    filename: str = "RMA-1001-label.pdf",
+    content: bytes = _AWKWARD_BYTES,
+    *,
+    rma_number: str = "RMA-1001",
+    order_number: str = "123456789",
+) -> StoredDocument:
+    fmt = filename.rpartition(".")[2]
+    media_type = {"pdf": "application/pdf", "zpl": "application/x-zpl"}[fmt]
+    return StoredDocument(
+        order_number=order_number,
+        rma_number=rma_number,
+        document=LabelDocument(fmt, media_type, filename, content),
+    )
+
+
+def _keep(storage: Storage, *papers: StoredDocument) -> None:
+    with storage.unit_of_work(write=True) as uow:
+        for paper in papers:
+            uow.documents.put(paper)
+        uow.commit()
+
+
+def _papers(storage: Storage, rma_number: str = "RMA-1001") -> list[StoredDocument]:
+    with storage.unit_of_work() as uow:
+        return list(uow.documents.for_rma(rma_number))
+
+
+_WRITES: dict[str, Callable[[UnitOfWork], object]] = {
     "orders.add": lambda uow: uow.orders.add(make_order(number="900000001")),
     "orders.save": lambda uow: uow.orders.save(make_order(number="900000001", version=2)),
     "outbox.put": lambda uow: uow.outbox.put(_message("M2")),
@@ -352,6 +446,8 @@ _WRITES: dict[str, Callable[[UnitOfWork], None]] = {
     "passes.put_challenge": lambda uow: uow.passes.put_challenge(_challenge()),
     "passes.save_challenge": lambda uow: uow.passes.save_challenge(_challenge()),
     "passes.put_pass": lambda uow: uow.passes.put_pass(_guest_pass()),
+    "credit.append": lambda uow: uow.credit.append(_entry("refund:900000001:R1", "5.00")),
+    "documents.put": lambda uow: uow.documents.put(_paper()),
 }
 
 
@@ -841,7 +937,7 @@ class StorageContract:
 
     @pytest.mark.parametrize("write", list(_WRITES.values()), ids=list(_WRITES))
     def test_a_read_only_unit_refuses_writes(
-        self, storage: Storage, write: Callable[[UnitOfWork], None]
+        self, storage: Storage, write: Callable[[UnitOfWork], object]
     ) -> None:
         """A unit opened with ``write=False`` raises ``AdapterError`` for every write."""
         _queue(storage, _message("M1"))
@@ -850,6 +946,8 @@ class StorageContract:
         assert _read(storage, "900000001") is None
         assert [m.message_id for m in _due(storage, T0)] == ["M1"]
         assert _due(storage, T0)[0].attempts == 0
+        assert _ledger(storage) == []
+        assert _papers(storage) == []
 
     # --- recent ------------------------------------------------------------------------
 
@@ -1101,8 +1199,8 @@ class StorageContract:
             uow.outbox.mark_sent(message.message_id, T0)
             uow.commit()
         assert stored == message
-        if not isinstance(message.intent, RefundDue):
-            assert not isinstance(stored.intent, RefundDue)
+        if not isinstance(message.intent, RefundDue | ReplacementDue | ReturnDocumentsJob):
+            assert not isinstance(stored.intent, RefundDue | ReplacementDue | ReturnDocumentsJob)
             assert stored.intent.to.display == message.intent.to.display
 
     # --- outbox ------------------------------------------------------------------------
@@ -1381,6 +1479,261 @@ class StorageContract:
         )
         assert sum(isinstance(answer, GuestPassGranted) for answer in answers) == 1
         assert answers.count(GuestPassRefused()) == 7
+
+    # --- store credit ------------------------------------------------------------------
+
+    @pytest.mark.parametrize("amount", ["0.0001", "12.34", "24.990", "-7", "999999999.9999"])
+    def test_a_credit_entry_is_read_back_equal_with_its_exact_amount(
+        self, storage: Storage, amount: str
+    ) -> None:
+        """Every field survives: the amount as the same ``Decimal`` text, its currency, the
+        id, holder and reference, and ``at`` to the microsecond."""
+        funding = _entry("grant:1", "1000000000", "EUR", at=T0 - timedelta(days=1))
+        entry = _entry(
+            "refund:123456789:R1",
+            amount,
+            "EUR",
+            at=T0 + timedelta(microseconds=123457),
+            reference="Refund to store credit: Ääkköset ok",
+        )
+        assert _append(storage, funding, entry) == [True, True]
+        stored, _funding = _ledger(storage)
+        assert stored == entry
+        assert str(stored.amount.amount) == amount
+        assert stored.amount.currency == "EUR"
+        assert stored.at == entry.at
+
+    def test_an_entry_time_comes_back_timezone_aware_in_utc(self, storage: Storage) -> None:
+        """An ``at`` given in another zone is the same instant read back, in UTC."""
+        helsinki = timezone(timedelta(hours=2))
+        at = datetime(2026, 11, 1, 14, 30, 5, 250, tzinfo=helsinki)
+        _append(storage, _entry("refund:1", "5.00", at=at))
+        (stored,) = _ledger(storage)
+        assert stored.at == at
+        assert stored.at.utcoffset() == timedelta(0)
+        assert stored.at.astimezone(UTC).replace(tzinfo=None) == datetime(
+            2026, 11, 1, 12, 30, 5, 250
+        )
+
+    def test_entries_are_newest_first_with_ties_by_entry_id_descending(
+        self, storage: Storage
+    ) -> None:
+        """``entries`` orders by ``at`` descending, then by ``entry_id`` descending, whatever
+        the order they were appended in."""
+        hour = timedelta(hours=1)
+        _append(
+            storage,
+            _entry("e-c", "10.00", at=T0 + hour),
+            _entry("e-z", "10.00", at=T0),
+            _entry("e-a", "10.00", at=T0 + hour),
+            _entry("e-m", "-5.00", at=T0 + 2 * hour),
+            _entry("e-b", "10.00", at=T0 + hour),
+        )
+        assert [e.entry_id for e in _ledger(storage)] == ["e-m", "e-c", "e-b", "e-a", "e-z"]
+
+    def test_entries_stop_at_limit(self, storage: Storage) -> None:
+        """At most ``limit`` entries, the newest; a limit of zero gives none."""
+        _append(
+            storage, *[_entry(f"e-{i}", "1.00", at=T0 + timedelta(minutes=i)) for i in range(5)]
+        )
+        assert [e.entry_id for e in _ledger(storage, limit=2)] == ["e-4", "e-3"]
+        assert len(_ledger(storage, limit=500)) == 5
+        assert _ledger(storage, limit=0) == []
+
+    def test_entries_and_balances_belong_to_one_holder(self, storage: Storage) -> None:
+        """Another holder's entries never show, even one whose key starts the same."""
+        _append(
+            storage,
+            _entry("jane:1", "10.00"),
+            _entry("jane-co:1", "99.00", holder=_HOLDER + ".uk"),
+            _entry("other:1", "7.00", holder="jane.doe@example.co"),
+        )
+        assert [e.entry_id for e in _ledger(storage)] == ["jane:1"]
+        assert _balance(storage) == Money("10.00", "USD")
+        assert _ledger(storage, "nobody@example.com") == []
+
+    def test_a_balance_is_the_sum_per_currency(self, storage: Storage) -> None:
+        """Each currency has its own balance: the exact sum of its entries."""
+        _append(
+            storage,
+            _entry("c:1", "30.00"),
+            _entry("c:2", "-10.05"),
+            _entry("c:3", "0.0001"),
+            _entry("c:4", "5.50", "EUR"),
+        )
+        usd = _balance(storage, "USD")
+        assert (usd.amount, usd.currency) == (Decimal("19.9501"), "USD")
+        assert _balance(storage, "EUR") == Money("5.50", "EUR")
+
+    def test_a_balance_with_no_entries_is_zero_in_that_currency(self, storage: Storage) -> None:
+        """No entries for the holder, or none in the currency: zero in the currency asked."""
+        _append(storage, _entry("c:1", "30.00"))
+        for holder, currency in [(_HOLDER, "GBP"), ("nobody@example.com", "USD")]:
+            balance = _balance(storage, currency, holder)
+            assert (balance.amount, balance.currency) == (Decimal(0), currency)
+
+    def test_appending_a_stored_entry_id_returns_false_and_writes_nothing(
+        self, storage: Storage
+    ) -> None:
+        """An entry id is appended once: again, even with another amount, is ``False``,
+        and the balance and the ledger stay as they were."""
+        first = _entry("refund:123456789:R1", "30.00")
+        assert _append(storage, first) == [True]
+        assert _append(storage, first, attrs.evolve(first, amount=Money("99", "USD"))) == [
+            False,
+            False,
+        ]
+        assert _balance(storage) == Money("30.00", "USD")
+        assert _ledger(storage) == [first]
+
+    def test_an_entry_id_appended_twice_in_one_unit_is_appended_once(
+        self, storage: Storage
+    ) -> None:
+        """The unit's own uncommitted entry counts as stored."""
+        entry = _entry("refund:123456789:R1", "30.00")
+        assert _append(storage, entry, entry) == [True, False]
+        assert _balance(storage) == Money("30.00", "USD")
+
+    def test_a_duplicate_is_answered_before_the_balance_is_checked(self, storage: Storage) -> None:
+        """A stored id with an amount the balance could never cover is still just ``False``:
+        a retried command must not fail where the first attempt succeeded."""
+        spend = _entry("spend:order-1", "-30.00")
+        assert _append(storage, _entry("grant:1", "30.00"), spend) == [True, True]
+        assert _append(storage, spend) == [False]
+        assert _balance(storage) == Money("0.00", "USD")
+
+    def test_an_entry_that_would_go_below_zero_raises_and_writes_nothing(
+        self, storage: Storage
+    ) -> None:
+        """A spend beyond the balance raises ``InsufficientCreditError`` (an
+        ``ActionRefusedError`` coded ``insufficient_credit``), writes nothing, and leaves
+        the unit usable: its commit stores its other entries, and the refused id is free."""
+        _append(storage, _entry("grant:1", "30.00"))
+        spend = _entry("spend:1", "-30.01")
+        with storage.unit_of_work(write=True) as uow:
+            uow.credit.append(_entry("grant:2", "1.00", "EUR"))
+            with pytest.raises(InsufficientCreditError) as refused:
+                uow.credit.append(spend)
+            uow.commit()
+        assert refused.value.code == "insufficient_credit"
+        assert _balance(storage) == Money("30.00", "USD")
+        assert [e.entry_id for e in _ledger(storage)] == ["grant:2", "grant:1"]
+        assert _append(storage, _entry("grant:3", "0.01"), spend) == [True, True]
+        assert _balance(storage) == Money("0", "USD")
+
+    def test_spending_exactly_the_balance_leaves_zero(self, storage: Storage) -> None:
+        """The balance may reach zero, never go below it."""
+        assert _append(storage, _entry("grant:1", "30.00"), _entry("spend:1", "-30.00")) == [
+            True,
+            True,
+        ]
+        assert _balance(storage) == Money("0", "USD")
+        with pytest.raises(InsufficientCreditError):
+            _append(storage, _entry("spend:2", "-0.0001"))
+
+    def test_credit_in_another_currency_never_covers_a_spend(self, storage: Storage) -> None:
+        """A holder with euros and no dollars cannot spend dollars."""
+        _append(storage, _entry("grant:1", "500.00", "EUR"))
+        with pytest.raises(InsufficientCreditError):
+            _append(storage, _entry("spend:1", "-1.00", "USD"))
+        with pytest.raises(InsufficientCreditError):
+            _append(storage, _entry("spend:2", "-1.00", "EUR", holder="nobody@example.com"))
+        assert [e.entry_id for e in _ledger(storage)] == ["grant:1"]
+
+    def test_a_unit_sees_its_own_uncommitted_entries(self, storage: Storage) -> None:
+        """Inside the unit that appended them, entries count towards the balance."""
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.credit.append(_entry("grant:1", "10.00"))
+            assert uow.credit.balance(_HOLDER, "USD") == Money("10.00", "USD")
+            assert uow.credit.append(_entry("spend:1", "-10.00"))
+            with pytest.raises(InsufficientCreditError):
+                uow.credit.append(_entry("spend:2", "-0.01"))
+            assert [e.entry_id for e in uow.credit.entries(_HOLDER, 10)] == ["spend:1", "grant:1"]
+
+    def test_credit_entries_roll_back_with_the_unit(self, storage: Storage) -> None:
+        """Leaving without commit, an exception and ``rollback`` all forget appended entries."""
+        _append(storage, _entry("grant:1", "30.00"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.credit.append(_entry("spend:1", "-10.00"))
+        with pytest.raises(_Boom):
+            _spend_then_fail(storage)
+        with storage.unit_of_work(write=True) as uow:
+            uow.credit.append(_entry("spend:1", "-10.00"))
+            uow.rollback()
+            uow.credit.append(_entry("spend:2", "-5.00"))
+            uow.commit()
+        assert [e.entry_id for e in _ledger(storage)] == ["spend:2", "grant:1"]
+        assert _balance(storage) == Money("25.00", "USD")
+        assert _append(storage, _entry("spend:1", "-10.00")) == [True]
+
+    def test_an_uncommitted_entry_is_invisible_to_other_units(self, storage: Storage) -> None:
+        """Another unit sees neither the entry nor its effect on the balance before commit."""
+        self._needs("supports_concurrent_units")
+        with storage.unit_of_work(write=True) as uow:
+            uow.credit.append(_entry("grant:1", "30.00"))
+            assert _ledger(storage) == []
+            assert _balance(storage) == Money("0", "USD")
+            uow.commit()
+        assert _balance(storage) == Money("30.00", "USD")
+
+    # --- return papers -------------------------------------------------------------------
+
+    def test_documents_are_read_back_byte_for_byte_in_the_order_put(self, storage: Storage) -> None:
+        """Every field and every byte (NUL, CR LF, high bytes, invalid UTF-8) comes back,
+        in the order the documents were first put, not by name."""
+        papers = [
+            _paper("RMA-1001-label.zpl", b"^XA^FO50,50^FDRMA-1001^FS^XZ\x00"),
+            _paper("RMA-1001-label.pdf"),
+            _paper("RMA-1001-instructions-fi.pdf", _AWKWARD_BYTES[::-1]),
+        ]
+        _keep(storage, *papers)
+        stored = _papers(storage)
+        assert stored == papers
+        assert [p.document.content for p in stored] == [p.document.content for p in papers]
+        assert all(type(p.document.content) is bytes for p in stored)
+
+    def test_a_large_document_is_kept_intact(self, storage: Storage) -> None:
+        """A label of a few hundred kilobytes is kept whole."""
+        content = bytes(range(256)) * 1024 + b"\x00"
+        _keep(storage, _paper(content=content))
+        (stored,) = _papers(storage)
+        assert stored.document.content == content
+
+    def test_putting_a_filename_again_replaces_it_where_it_was(self, storage: Storage) -> None:
+        """A retried label job writes its files again: the RMA keeps one document per
+        filename, the newest content, in the place of the first put."""
+        _keep(storage, _paper("RMA-1001-label.pdf", b"first"), _paper("RMA-1001-label.zpl"))
+        again = _paper("RMA-1001-label.pdf", b"second\x00")
+        _keep(storage, again)
+        assert _papers(storage) == [again, _paper("RMA-1001-label.zpl")]
+
+    def test_documents_belong_to_one_rma(self, storage: Storage) -> None:
+        """Another RMA's documents never show, even one whose number starts the same or that
+        has the same filename; an unknown RMA has none."""
+        mine = _paper("label.pdf", b"mine")
+        _keep(
+            storage,
+            mine,
+            _paper("label.pdf", b"theirs", rma_number="RMA-10011"),
+            _paper("other.pdf", rma_number="RMA-100", order_number="987654321"),
+        )
+        assert _papers(storage) == [mine]
+        assert [p.document.content for p in _papers(storage, "RMA-10011")] == [b"theirs"]
+        assert _papers(storage, "RMA-9999") == []
+
+    def test_documents_roll_back_with_the_unit(self, storage: Storage) -> None:
+        """Leaving without commit and ``rollback`` forget documents and replacements."""
+        kept = _paper("RMA-1001-label.pdf", b"kept")
+        _keep(storage, kept)
+        with storage.unit_of_work(write=True) as uow:
+            uow.documents.put(_paper("RMA-1001-label.pdf", b"lost"))
+            uow.documents.put(_paper("RMA-1001-label.zpl"))
+            assert len(uow.documents.for_rma("RMA-1001")) == 2
+        with storage.unit_of_work(write=True) as uow:
+            uow.documents.put(_paper("RMA-1001-extra.pdf"))
+            uow.rollback()
+            uow.commit()
+        assert _papers(storage) == [kept]
 
     # --- the reference -----------------------------------------------------------------
 
