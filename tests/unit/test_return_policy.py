@@ -560,3 +560,10 @@ def test_a_part_returned_while_its_core_is_on_the_way_keeps_the_deposit_for_the_
 def test_a_bad_refusal_is_refused(fields: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         ReturnRefusal(**fields)
+
+
+def test_a_draft_can_be_evolved() -> None:
+    draft = ReturnDraft(ReturnKind.RETURN, ReturnReason.DEFECTIVE, {2: 1, 1: 1})
+    assert attrs.evolve(draft, ship_by="own_tracking").units == ((1, 1), (2, 1))
+    with pytest.raises(InvalidFieldError):
+        ReturnDraft(ReturnKind.RETURN, ReturnReason.DEFECTIVE, ((1, 1, 1),))

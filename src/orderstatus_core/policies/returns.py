@@ -59,6 +59,7 @@ __all__ = [
     "WindowStart",
     "add_months",
     "authorize_return",
+    "cancelled_but_shipped",
     "default_route",
     "deny_return",
     "enter_own_tracking",
@@ -400,6 +401,8 @@ _KIND_REASONS: Mapping[ReturnKind, frozenset[ReturnReason]] = {
 
 
 def _units(value: object) -> tuple[tuple[int, int], ...]:
+    if isinstance(value, tuple) and all(isinstance(p, tuple) and len(p) == 2 for p in value):
+        value = dict(value)  # the checked form itself, as attrs.evolve passes it back
     if not isinstance(value, Mapping) or not 1 <= len(value) <= 500:
         raise InvalidFieldError("units", "name 1 to 500 lines as {line number: quantity}")
     checked = []
@@ -469,12 +472,22 @@ class ReturnPlan:
         return total
 
 
-def _cancelled_but_shipped(order: Order, line_no: int) -> int:
-    return sum(
+def cancelled_but_shipped(order: Order, line_no: int) -> int:
+    """Units of a line cancelled while packed but shipped anyway, less those already sent
+    back for that reason (in a return not rejected): each such unit ships back free once."""
+    shipped_anyway = sum(
         r.quantity
         for r in order.cancel_requests
         if r.line_no == line_no and r.state is CancelState.SHIPPED_ANYWAY
     )
+    claimed = sum(
+        package.units_of(line_no)
+        for request in order.returns
+        if request.reason is ReturnReason.CANCELLED_BUT_SHIPPED
+        for package in request.packages
+        if package.state is not RmaState.REJECTED
+    )
+    return shipped_anyway - claimed
 
 
 def route_units(
@@ -498,7 +511,7 @@ def route_units(
                 f"line {line_no}: {answer.returnable} unit(s) may come back, not {quantity}"
                 + (f" ({first.message})" if first else ""),
             )
-        if draft.reason is ReturnReason.CANCELLED_BUT_SHIPPED and quantity > _cancelled_but_shipped(
+        if draft.reason is ReturnReason.CANCELLED_BUT_SHIPPED and quantity > cancelled_but_shipped(
             order, line_no
         ):
             raise ActionRefusedError(
@@ -877,8 +890,9 @@ def settle_package(
     shopper chose) or, for a warranty claim with ``replace``, send new parts instead.
 
     A fully accepted package refunds its preview; a partly accepted one is previewed again
-    for the accepted units. The label deduction is never more than the quote, nor more than
-    the label finally cost.
+    for the accepted units, and so is one some of whose units' price or deposit went back
+    (or was claimed by a core return) since it was requested. The label deduction is never
+    more than the quote, nor more than the label finally cost.
     """
     request, index, package = _find(order, rma)
     _expect(package, RmaState.INSPECTED)
@@ -893,7 +907,12 @@ def settle_package(
     if quote is not None and package.label_cost is not None:
         quote = min(quote, package.label_cost)
     base = _base_refund(order, request.kind, request.reason, accepted, at, refund_id, rma)
-    if package.fully_accepted and quote == package.label_quote:
+    # The preview was reckoned when the return was requested. Since then another refund
+    # may have paid back some of these units' price, or an open core return claimed their
+    # deposit: the preview would pay those again (behind the order-wide caps), so the
+    # units are reckoned again as they stand now.
+    stale = base.parts < package.preview.parts or base.cores < package.preview.cores
+    if package.fully_accepted and quote == package.label_quote and not stale:
         preview = package.preview
     else:
         preview = _preview(base, request.kind, request.reason, quote, policy)

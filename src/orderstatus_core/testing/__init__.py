@@ -4,12 +4,14 @@ Install with the ``testing`` extra (``pip install orderstatus-core[testing]``).
 
 * :mod:`orderstatus_core.testing.strategies`: Hypothesis strategies for every model type.
 * :mod:`orderstatus_core.testing.fakes`: :class:`FixedClock`, :class:`RecordingMailer`,
-  :class:`FailingMailer`, :class:`CountingRateLimiter` and :func:`fake_context`.
+  :class:`FailingMailer`, :class:`CountingRateLimiter`, :class:`RecordingLabelMaker`,
+  :class:`FailingLabelMaker` and :func:`fake_context`.
 * :mod:`orderstatus_core.testing.contract`: the conformance suites an adapter's tests
   subclass: :class:`StorageContract`, :class:`RateLimiterContract`,
   :class:`MailerContract`.
 * :mod:`orderstatus_core.testing.lifecycle`: :class:`LifecycleMachine`, a Hypothesis state
-  machine over the order lifecycle that ``StorageContract`` runs against every adapter.
+  machine over the order lifecycle, returns, cores and warranty claims included, that
+  ``StorageContract`` runs against every adapter.
 * :mod:`orderstatus_core.testing.pytest_plugin`: fixtures and Hypothesis profiles.
 
 The names below are imported on first use, so that loading the pytest plugin (which
@@ -29,8 +31,10 @@ if TYPE_CHECKING:
     )
     from orderstatus_core.testing.fakes import (
         CountingRateLimiter,
+        FailingLabelMaker,
         FailingMailer,
         FixedClock,
+        RecordingLabelMaker,
         RecordingMailer,
         fake_context,
     )
@@ -38,11 +42,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CountingRateLimiter",
+    "FailingLabelMaker",
     "FailingMailer",
     "FixedClock",
     "LifecycleMachine",
     "MailerContract",
     "RateLimiterContract",
+    "RecordingLabelMaker",
     "RecordingMailer",
     "StorageContract",
     "fake_context",
@@ -50,8 +56,10 @@ __all__ = [
 
 _HOME = {
     "CountingRateLimiter": "fakes",
+    "FailingLabelMaker": "fakes",
     "FailingMailer": "fakes",
     "FixedClock": "fakes",
+    "RecordingLabelMaker": "fakes",
     "RecordingMailer": "fakes",
     "fake_context": "fakes",
     "LifecycleMachine": "lifecycle",

@@ -5,31 +5,39 @@ every check asks both the same question; any difference is a failure with the sh
 sequence of commands that shows it. The reference is the ``memory://`` storage, opened
 through the adapter registry.
 
-Each run works in its own namespace (order numbers, email addresses and message ids carry a
-run prefix) and marks its outbox messages sent when it ends, so runs can share the one
-storage a test fixture gives.
+Besides orders and the outbox, the commands reach the store-credit ledger (appends, some
+of them repeated, some that would take a balance below zero; balances and histories) and
+the return papers (documents put, replaced and listed per RMA number).
+
+Each run works in its own namespace (order numbers, email addresses, message ids, credit
+holders and entry ids, RMA numbers carry a run prefix) and marks its outbox messages sent
+when it ends, so runs can share the one storage a test fixture gives.
 """
 
 from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import ClassVar
 
 import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from orderstatus_core.errors import ConflictError, DuplicateOrderError
+from orderstatus_core.errors import ConflictError, DuplicateOrderError, InsufficientCreditError
 from orderstatus_core.identifiers import parse_email
-from orderstatus_core.model import CategoryPath, Order, PartNumber
+from orderstatus_core.model import CategoryPath, Money, Order, PartNumber
 from orderstatus_core.ports import (
     CategoryQuery,
+    CreditEntry,
+    LabelDocument,
     OrderListMail,
     OutboxMessage,
     PartNumberQuery,
     SearchQuery,
     Storage,
+    StoredDocument,
 )
 from orderstatus_core.testing import strategies
 from orderstatus_core.testing.fakes import fake_context
@@ -75,6 +83,32 @@ def _outbox(storage: Storage, action: str, message: OutboxMessage, at: datetime)
         uow.commit()
 
 
+def _append(storage: Storage, entry: CreditEntry, commit: bool) -> str:
+    with storage.unit_of_work(write=True) as uow:
+        try:
+            appended = uow.credit.append(entry)
+        except InsufficientCreditError:
+            return "insufficient"
+        if commit:
+            uow.commit()
+    return "appended" if appended else "exists"
+
+
+def _keep(storage: Storage, stored: StoredDocument, commit: bool) -> None:
+    with storage.unit_of_work(write=True) as uow:
+        uow.documents.put(stored)
+        if commit:
+            uow.commit()
+
+
+#: The files a label maker makes for one RMA package; putting one again replaces it.
+_PAPERS = (
+    ("pdf", "application/pdf", "label.pdf"),
+    ("zpl", "application/x-zpl", "label.zpl"),
+    ("pdf", "application/pdf", "instructions.pdf"),
+)
+
+
 def _display_forms(order: Order | None) -> object:
     if order is None:
         return None
@@ -97,6 +131,12 @@ class StorageComparison(RuleBasedStateMachine):
         self.numbers = [f"{run}N{i}" for i in range(6)]
         self.emails = [parse_email(f"Shopper{i}.{run}@Example.com") for i in range(3)]
         self.message_ids = [f"{run}-m{i}" for i in range(4)]
+        self.holders = [f"holder{i}.{run.lower()}@example.com" for i in range(2)]
+        self.entry_ids = [
+            *(f"refund:{run}N{i}:R{i}" for i in range(3)),
+            *(f"spend:{run}-checkout-{i}" for i in range(3)),
+        ]
+        self.rmas = [f"R{run}N0-{i}" for i in range(1, 4)]
         self.queued: list[OutboxMessage] = []
         self.parts: list[PartNumber] = []
         self.categories: list[CategoryPath] = []
@@ -245,6 +285,71 @@ class StorageComparison(RuleBasedStateMachine):
         for storage in self.both():
             with storage.unit_of_work() as uow:
                 found.append(list(uow.orders.search(key, query, limit)))
+        assert found[0] == found[1]
+
+    @rule(
+        data=st.data(),
+        cents=st.integers(-6000, 6000).filter(bool),
+        currency=st.sampled_from(["USD", "USD", "EUR"]),
+        commit=st.booleans(),
+    )
+    def append_credit(self, data: st.DataObject, cents: int, currency: str, commit: bool) -> None:
+        """Append a store-credit entry (money in or out; sometimes an id already used);
+        commit or walk away. Both append it, find it there already, or refuse it for taking
+        the balance below zero."""
+        entry = CreditEntry(
+            entry_id=data.draw(st.sampled_from(self.entry_ids)),
+            holder=data.draw(st.sampled_from(self.holders)),
+            amount=Money(Decimal(cents) / 100, currency),
+            at=_T0
+            + timedelta(seconds=next(self.clock), microseconds=data.draw(st.integers(0, 999999))),
+            reference=data.draw(st.sampled_from(["refund R1 of order 1", "checkout ÄÖ-7", "x"])),
+        )
+        outcomes = [_append(storage, entry, commit) for storage in self.both()]
+        assert outcomes[0] == outcomes[1], outcomes
+
+    @rule(
+        data=st.data(),
+        currency=st.sampled_from(["USD", "EUR", "SEK"]),
+        limit=st.integers(1, 7),
+    )
+    def credit_agrees(self, data: st.DataObject, currency: str, limit: int) -> None:
+        """``balance`` and ``entries`` answer the same (newest first, ties by entry id)."""
+        holder = data.draw(st.sampled_from(self.holders))
+        found = []
+        for storage in self.both():
+            with storage.unit_of_work() as uow:
+                found.append(
+                    (uow.credit.balance(holder, currency), list(uow.credit.entries(holder, limit)))
+                )
+        assert found[0] == found[1]
+
+    @rule(
+        data=st.data(),
+        paper=st.sampled_from(_PAPERS),
+        content=st.binary(max_size=64),
+        commit=st.booleans(),
+    )
+    def put_paper(
+        self, data: st.DataObject, paper: tuple[str, str, str], content: bytes, commit: bool
+    ) -> None:
+        """Keep a return paper (the same file of an RMA again replaces it); commit or walk
+        away."""
+        rma = data.draw(st.sampled_from(self.rmas))
+        fmt, media_type, name = paper
+        document = LabelDocument(fmt, media_type, f"{rma}-{name}", content)
+        stored = StoredDocument(self.numbers[0], rma, document)
+        for storage in self.both():
+            _keep(storage, stored, commit)
+
+    @rule(data=st.data())
+    def papers_agree(self, data: st.DataObject) -> None:
+        """``for_rma`` answers the same papers, in the order they were first put."""
+        rma = data.draw(st.sampled_from(self.rmas))
+        found = []
+        for storage in self.both():
+            with storage.unit_of_work() as uow:
+                found.append(list(uow.documents.for_rma(rma)))
         assert found[0] == found[1]
 
     @invariant()

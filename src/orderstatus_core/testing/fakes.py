@@ -9,6 +9,11 @@ datetime.timedelta(seconds=300)
 The storage and rate limiter of :func:`fake_context` are the reference ``memory://``
 adapters, opened through the adapter registry like any other adapter (the core never
 imports an adapter by name).
+
+>>> maker = RecordingLabelMaker(Money("7.50", "USD"))
+>>> ctx = fake_context(label_maker=maker)
+>>> ctx.label_maker is maker
+True
 """
 
 from __future__ import annotations
@@ -18,17 +23,31 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from orderstatus_core.errors import MailDeliveryError
+from orderstatus_core.errors import AdapterError, MailDeliveryError
+from orderstatus_core.model import Money
 from orderstatus_core.model.order import utc
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager
 from orderstatus_core.policies import LookupPolicy, Quota, RateDecision
-from orderstatus_core.ports import Clock, Mailer, OutgoingMail, RateLimiter, Storage
+from orderstatus_core.policies.returns import ReturnRules
+from orderstatus_core.ports import (
+    Clock,
+    LabelDocument,
+    LabelMaker,
+    Mailer,
+    OutgoingMail,
+    RateLimiter,
+    ReturnLabel,
+    ReturnLabelRequest,
+    Storage,
+)
 from orderstatus_core.services.context import ServiceContext
 
 __all__ = [
     "CountingRateLimiter",
+    "FailingLabelMaker",
     "FailingMailer",
     "FixedClock",
+    "RecordingLabelMaker",
     "RecordingMailer",
     "fake_context",
 ]
@@ -141,6 +160,112 @@ class CountingRateLimiter:
             self.calls.clear()
 
 
+_MEDIA_TYPES = {"pdf": "application/pdf", "zpl": "application/x-zpl"}
+
+
+class RecordingLabelMaker:
+    """A :class:`~orderstatus_core.LabelMaker` that draws nothing: every label costs ``cost``
+    and every file is a few bytes naming its RMA number. Records each call.
+
+    ``cost`` is what :meth:`quote` answers and what each label costs; give it in the
+    currency of the orders under test (the returns service refuses a quote in another
+    one). ``tracking_number``, when given, is the carrier number every label carries, as
+    a carrier's API would report it.
+
+    >>> from orderstatus_core.testing.builders import address
+    >>> maker = RecordingLabelMaker(Money("7.50", "USD"))
+    >>> request = ReturnLabelRequest(
+    ...     "R123456789-1", address(), address(name="Returns"), "UPS", "Ground", 2000,
+    ...     formats=("pdf", "zpl"),
+    ... )
+    >>> str(maker.quote(request))
+    '7.50 USD'
+    >>> [d.filename for d in maker.make_label(request).documents]
+    ['R123456789-1-label.pdf', 'R123456789-1-label.zpl']
+    >>> maker.calls
+    [('quote', 'R123456789-1'), ('label', 'R123456789-1')]
+    """
+
+    def __init__(self, cost: Money | None = None, *, tracking_number: str | None = None) -> None:
+        self.cost = Money("7.50", "USD") if cost is None else cost
+        self.tracking_number = tracking_number
+        #: Every call, oldest first, as ``(method, rma_number)``: ``quote``, ``label`` or
+        #: ``instructions``.
+        self.calls: list[tuple[str, str]] = []
+        #: The requests of every call, in the same order as :attr:`calls`.
+        self.requests: list[ReturnLabelRequest] = []
+
+    def _record(self, method: str, request: ReturnLabelRequest) -> None:
+        self.calls.append((method, request.rma_number))
+        self.requests.append(request)
+
+    def quote(self, request: ReturnLabelRequest) -> Money:
+        """Record the call and answer :attr:`cost`."""
+        self._record("quote", request)
+        return self.cost
+
+    def make_label(self, request: ReturnLabelRequest) -> ReturnLabel:
+        """Record the call; a label at :attr:`cost` with one small file per format."""
+        self._record("label", request)
+        rma = request.rma_number
+        documents = tuple(
+            LabelDocument(
+                fmt,
+                _MEDIA_TYPES.get(fmt, "application/octet-stream"),
+                f"{rma}-label.{fmt}",
+                f"{fmt} label {rma} {request.carrier}".encode(),
+            )
+            for fmt in request.formats
+        )
+        return ReturnLabel(
+            rma_number=rma,
+            carrier=request.carrier,
+            service=request.service,
+            cost=self.cost,
+            documents=documents,
+            tracking_number=self.tracking_number,
+        )
+
+    def make_instructions(self, request: ReturnLabelRequest, label: ReturnLabel) -> LabelDocument:
+        """Record the call; a small PDF-named file in the request's language."""
+        self._record("instructions", request)
+        rma = request.rma_number
+        text = f"instructions {rma} {request.language} {len(request.pack_lines)} line(s)"
+        return LabelDocument("pdf", "application/pdf", f"{rma}-instructions.pdf", text.encode())
+
+    def made(self, method: str) -> list[str]:
+        """The RMA numbers of the calls of ``method`` (``quote``, ``label`` or
+        ``instructions``), oldest first."""
+        return [rma for called, rma in self.calls if called == method]
+
+
+class FailingLabelMaker:
+    """A :class:`~orderstatus_core.LabelMaker` whose carrier is down: every call raises
+    :class:`~orderstatus_core.AdapterError`, quotes included (so a return on a label the
+    shopper pays for cannot be previewed or requested). Records the attempts."""
+
+    def __init__(self, reason: str = "the carrier is unreachable") -> None:
+        self.reason = reason
+        #: Every attempted call, oldest first, as ``(method, rma_number)``.
+        self.calls: list[tuple[str, str]] = []
+
+    def _fail(self, method: str, request: ReturnLabelRequest) -> AdapterError:
+        self.calls.append((method, request.rma_number))
+        return AdapterError(self.reason)
+
+    def quote(self, request: ReturnLabelRequest) -> Money:
+        """Record the attempt and raise."""
+        raise self._fail("quote", request)
+
+    def make_label(self, request: ReturnLabelRequest) -> ReturnLabel:
+        """Record the attempt and raise."""
+        raise self._fail("label", request)
+
+    def make_instructions(self, request: ReturnLabelRequest, label: ReturnLabel) -> LabelDocument:
+        """Record the attempt and raise."""
+        raise self._fail("instructions", request)
+
+
 @functools.cache
 def _registry() -> AdapterRegistry:
     # Built once per process: loading the installed plugins is the slow part.
@@ -154,15 +279,21 @@ def fake_context(
     rate_limiter: RateLimiter | None = None,
     clock: Clock | None = None,
     policy: LookupPolicy | None = None,
+    label_maker: LabelMaker | None = None,
+    returns: ReturnRules | None = None,
 ) -> ServiceContext:
     """A :class:`~orderstatus_core.ServiceContext` for tests; give only what matters.
 
     Defaults: a new, migrated ``memory://`` storage, a :class:`RecordingMailer`, a
-    ``memory://`` rate limiter, a :class:`FixedClock` at :attr:`FixedClock.START` and the
-    default :class:`~orderstatus_core.LookupPolicy`.
+    ``memory://`` rate limiter, a :class:`FixedClock` at :attr:`FixedClock.START`, the
+    default :class:`~orderstatus_core.LookupPolicy`, a :class:`RecordingLabelMaker`
+    quoting 7.50 USD and the default :class:`~orderstatus_core.ReturnRules`. For a store
+    without a label maker, ``attrs.evolve(ctx, label_maker=None)``.
 
     >>> ctx = fake_context()
     >>> ctx.mailer.sent
+    []
+    >>> ctx.label_maker.calls
     []
     """
     if storage is None:
@@ -176,4 +307,6 @@ def fake_context(
         else rate_limiter,
         clock=FixedClock() if clock is None else clock,
         policy=LookupPolicy() if policy is None else policy,
+        label_maker=RecordingLabelMaker() if label_maker is None else label_maker,
+        returns=ReturnRules() if returns is None else returns,
     )
