@@ -193,15 +193,7 @@ def _tracking_text(intent: TrackingMail, language: str) -> tuple[str, str]:
 def render_mail(message: OutboxMessage) -> OutgoingMail:
     """The subject and plain-text body of an outbox message, in its language."""
     intent = message.intent
-    if not isinstance(
-        intent,
-        OrderListMail
-        | TrackingMail
-        | GuestPassMail
-        | ReturnLabelMail
-        | ReturnReceivedMail
-        | ReturnSettledMail,
-    ):
+    if not isinstance(intent, MailIntent):
         raise TypeError(f"a {type(intent).__name__} is not a mail")
     language = _language(intent.language)
     subject, text = _text(intent, language)

@@ -819,8 +819,11 @@ class LabelMaker(Protocol):
         """
         ...
 
-    def make_instructions(self, request: ReturnLabelRequest, label: ReturnLabel) -> LabelDocument:
+    def make_instructions(
+        self, request: ReturnLabelRequest, label: ReturnLabel | None
+    ) -> LabelDocument:
         """The return instructions as a PDF in ``request.language`` (English when the maker
         lacks that language): the RMA barcode, the destination, what to pack, how, and what
-        voids the return."""
+        voids the return. ``label`` is the one :meth:`make_label` made for ``request``, or
+        ``None`` for a package the shopper ships on their own."""
         ...

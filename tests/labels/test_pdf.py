@@ -132,6 +132,16 @@ def test_instructions_need_the_label_of_the_same_request() -> None:
     other = MAKER.make_label(make_request(rma_number="RMA-OTHER"))
     with pytest.raises(ValidationError):
         MAKER.make_instructions(request, other)
+    with pytest.raises(ValidationError):
+        MAKER.make_instructions(request, "a label")  # type: ignore[arg-type]
+
+
+def test_instructions_without_a_label_carry_the_rma_only() -> None:
+    """The shopper ships on their own: the box still gets the RMA and the destination."""
+    request = make_request()
+    text = pdf_text(MAKER.make_instructions(request, None).content)
+    assert request.rma_number in text
+    assert "1Z999AA10123456784" not in text
 
 
 NAMES = st.text(

@@ -74,7 +74,9 @@ class _FlatRateLabels:
             ),
         )
 
-    def make_instructions(self, request: ReturnLabelRequest, label: ReturnLabel) -> LabelDocument:
+    def make_instructions(
+        self, request: ReturnLabelRequest, label: ReturnLabel | None
+    ) -> LabelDocument:
         return LabelDocument("pdf", "application/pdf", "instructions.pdf", b"x")
 
 

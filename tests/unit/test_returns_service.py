@@ -91,7 +91,9 @@ class Labels:
         )
         return ReturnLabel(request.rma_number, "UPS", "Ground", LABEL_COST, documents)
 
-    def make_instructions(self, request: ReturnLabelRequest, label: ReturnLabel) -> LabelDocument:
+    def make_instructions(
+        self, request: ReturnLabelRequest, label: ReturnLabel | None
+    ) -> LabelDocument:
         self._check()
         name = f"{request.rma_number}-instructions.pdf"
         return LabelDocument("pdf", "application/pdf", name, b"%PDF " + request.language.encode())

@@ -103,10 +103,14 @@ class FileLabelMaker:
             documents=tuple(documents),
         )
 
-    def make_instructions(self, request: ReturnLabelRequest, label: ReturnLabel) -> LabelDocument:
+    def make_instructions(
+        self, request: ReturnLabelRequest, label: ReturnLabel | None
+    ) -> LabelDocument:
         """The return instructions as a one-page PDF in English or Finnish."""
         _check_request(request)
-        if not isinstance(label, ReturnLabel) or label.rma_number != request.rma_number:
+        if label is not None and (
+            not isinstance(label, ReturnLabel) or label.rma_number != request.rma_number
+        ):
             raise InvalidFieldError("label", "must be the ReturnLabel made for this request")
         _need_reportlab()
         from orderstatus_labels.pdf import LANGUAGES, instructions_pdf
@@ -116,7 +120,11 @@ class FileLabelMaker:
         if page == "auto":
             page = "letter" if request.sender.country in _LETTER_COUNTRIES else "a4"
         content = instructions_pdf(
-            request, label.tracking_number, language=language, page=page, store=self.store
+            request,
+            None if label is None else label.tracking_number,
+            language=language,
+            page=page,
+            store=self.store,
         )
         return LabelDocument(
             "pdf", PDF, f"{request.rma_number}-instructions-{language}.pdf", content

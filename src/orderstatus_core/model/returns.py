@@ -234,10 +234,12 @@ class RefundPreview:
         return self.gross - self.label_deduction - self.restocking_fee
 
     @classmethod
-    def zero(cls, currency: str) -> RefundPreview:
-        """Nothing back (a rejected package, a replacement)."""
-        nothing = Money.zero(currency)
-        return cls(nothing, nothing, nothing, nothing, nothing, nothing)
+    def sum(cls, previews: Iterable[RefundPreview]) -> RefundPreview:
+        """The part-by-part sum of one or more previews in one currency."""
+        first, *rest = previews
+        for preview in rest:
+            first = first + preview
+        return first
 
     def __add__(self, other: RefundPreview) -> RefundPreview:
         return RefundPreview(
@@ -343,15 +345,7 @@ class ReturnRequest:
     @property
     def preview(self) -> RefundPreview:
         """The whole request's refund preview: the sum over its packages."""
-        first, *rest = (p.preview for p in self.packages)
-        for preview in rest:
-            first = first + preview
-        return first
-
-    @property
-    def open(self) -> bool:
-        """True while any of its packages is not settled."""
-        return any(p.state.open for p in self.packages)
+        return RefundPreview.sum(p.preview for p in self.packages)
 
     def package(self, rma_number: str) -> RmaPackage:
         """The package with this RMA number; ``KeyError`` if there is none."""

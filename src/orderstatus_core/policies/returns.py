@@ -103,7 +103,7 @@ EXAMPLE_RETURNS_CENTER = ReturnDestination(
 )
 
 
-def _days(low: int, high: int) -> Callable[[object, attrs.Attribute[int], int], None]:
+def _whole(low: int, high: int) -> Callable[[object, attrs.Attribute[int], int], None]:
     def check(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise InvalidFieldError(attribute.name, f"must be a whole number {low} to {high}")
@@ -126,14 +126,14 @@ class ReturnPolicy:
     claims); ``ship_within_days`` is how long the shopper has to send a package.
     """
 
-    window_days: int = attrs.field(default=30, validator=_days(0, 3650))
+    window_days: int = attrs.field(default=30, validator=_whole(0, 3650))
     window_start: WindowStart = attrs.field(default=WindowStart.SHIP, converter=WindowStart)
-    core_window_months: int = attrs.field(default=6, validator=_days(0, 120))
+    core_window_months: int = attrs.field(default=6, validator=_whole(0, 120))
     restocking_fee_percent: Decimal = attrs.field(default=Decimal(0), validator=_percent)
     returns_center: ReturnDestination = EXAMPLE_RETURNS_CENTER
     warehouses: Mapping[str, ReturnDestination] = attrs.field(factory=dict)
     staff_authorize: frozenset[ReturnKind] = frozenset({ReturnKind.WARRANTY})
-    ship_within_days: int = attrs.field(default=14, validator=_days(1, 365))
+    ship_within_days: int = attrs.field(default=14, validator=_whole(1, 365))
     label_carrier: str = "UPS"
     label_service: str = "Ground"
     label_weight_grams: int = 2000
@@ -152,7 +152,7 @@ class ReturnRefusal:
 
     code: str = attrs.field(validator=_refusal_code)
     message: str = attrs.field(validator=bounded_text(300))
-    quantity: int = attrs.field(default=0, validator=_days(0, 100_000))
+    quantity: int = attrs.field(default=0, validator=_whole(0, 100_000))
 
 
 #: ``(order, line) -> days`` of the return window for this line.
@@ -436,6 +436,12 @@ class ReturnDraft:
     language: str = attrs.field(default="en")
     comment: str | None = attrs.field(default=None, validator=optional_bounded_text(500))
 
+    @property
+    def pays_for_label(self) -> bool:
+        """The store makes the label and the shopper's choice is the reason: its cost comes
+        off the refund."""
+        return self.ship_by is ShipBy.LABEL and self.reason.fault is Fault.SHOPPER
+
     def __attrs_post_init__(self) -> None:
         if self.reason not in _KIND_REASONS[self.kind]:
             raise InvalidFieldError(
@@ -466,10 +472,7 @@ class ReturnPlan:
     @property
     def preview(self) -> RefundPreview:
         """The whole return's preview."""
-        total = RefundPreview.zero(self.packages[0].preview.total.currency)
-        for package in self.packages:
-            total = total + package.preview
-        return total
+        return RefundPreview.sum(p.preview for p in self.packages)
 
 
 def cancelled_but_shipped(order: Order, line_no: int) -> int:
@@ -617,18 +620,22 @@ def plan_return(
     rules: ReturnRules,
     label_quotes: Mapping[str, Money],
     now: datetime,
+    *,
+    routes: Mapping[ReturnDestination, Mapping[int, int]] | None = None,
 ) -> ReturnPlan:
     """The packages and refund preview of ``draft``, without changing anything.
 
     ``label_quotes`` gives, by destination code, what a generated label would cost; it is
-    deducted only when the shopper's choice is the reason and the store makes the label.
-    Packages are previewed one after another, each counting the ones before it as paid
-    back, so the sum never exceeds what was paid.
+    deducted only when the draft :attr:`~ReturnDraft.pays_for_label`. ``routes`` is what
+    :func:`route_units` answered for this draft, when the caller asked already (to quote
+    the labels); otherwise it is asked here. Packages are previewed one after another, each
+    counting the ones before it as paid back, so the sum never exceeds what was paid.
     """
-    routes = route_units(order, draft, rules, now)
+    if routes is None:
+        routes = route_units(order, draft, rules, now)
     planned: list[PlannedPackage] = []
     virtual = order
-    deduct_label = draft.ship_by is ShipBy.LABEL and draft.reason.fault is Fault.SHOPPER
+    deduct_label = draft.pays_for_label
     for destination in sorted(routes, key=lambda d: d.code):
         units = routes[destination]
         quote = label_quotes.get(destination.code) if deduct_label else None

@@ -35,7 +35,8 @@ def one_version_on(before: Order, after: Order) -> Order:
     return attrs.evolve(after, version=before.version + 1)
 
 
-def _queue(uow: UnitOfWork, item: OutboxItem, now: datetime) -> None:
+def queue(uow: UnitOfWork, item: OutboxItem, now: datetime) -> None:
+    """Put ``item`` in the outbox of the command's transaction, with a fresh message id."""
     uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=item))
 
 
@@ -57,12 +58,7 @@ def queue_refund(uow: UnitOfWork, order: Order, refund: Refund | None, now: date
                 )
             )
         return
-    _queue(uow, RefundDue(order_number=order.number, refund=refund), now)
-
-
-def queue(uow: UnitOfWork, item: OutboxItem, now: datetime) -> None:
-    """Put ``item`` in the outbox of the command's transaction, with a fresh message id."""
-    _queue(uow, item, now)
+    queue(uow, RefundDue(order_number=order.number, refund=refund), now)
 
 
 def queue_tracking_mail(
@@ -93,4 +89,4 @@ def queue_tracking_mail(
             packages=notices,
             language=ctx.policy.mail_language,
         )
-        _queue(uow, mail, now)
+        queue(uow, mail, now)

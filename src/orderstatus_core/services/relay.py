@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from orderstatus_core.mail import render_mail
-from orderstatus_core.ports import OutboxMessage, RefundDue, ReplacementDue, ReturnDocumentsJob
+from orderstatus_core.ports import DomainEvent, OutboxMessage, ReturnDocumentsJob
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import RelayReport
+from orderstatus_core.services.returns import make_return_papers
 
 __all__ = ["LEASE", "relay_outbox", "retry_delay"]
 
@@ -26,13 +27,9 @@ def retry_delay(attempts: int) -> timedelta:
 
 def _deliver(ctx: ServiceContext, message: OutboxMessage) -> None:
     intent = message.intent
-    if isinstance(intent, RefundDue | ReplacementDue):
+    if isinstance(intent, DomainEvent):
         ctx.publish(message.message_id, intent)
     elif isinstance(intent, ReturnDocumentsJob):
-        # Imported here: the returns service builds on the command modules that import
-        # this one's package.
-        from orderstatus_core.services.returns import make_return_papers
-
         make_return_papers(ctx, intent)
     else:
         ctx.mailer.send(render_mail(message))

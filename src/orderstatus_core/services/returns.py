@@ -21,7 +21,6 @@ from orderstatus_core.errors import ActionRefusedError, AdapterError, InvalidFie
 from orderstatus_core.model import EmailAddress, Money, Order
 from orderstatus_core.model.requests import Refund
 from orderstatus_core.model.returns import (
-    Fault,
     ReturnDestination,
     ReturnKind,
     ReturnRequest,
@@ -39,7 +38,6 @@ from orderstatus_core.ports import (
     LabelMaker,
     ReplacementDue,
     ReturnDocumentsJob,
-    ReturnLabel,
     ReturnLabelMail,
     ReturnLabelRequest,
     ReturnReceivedMail,
@@ -135,21 +133,19 @@ def _maker(ctx: ServiceContext) -> LabelMaker:
 
 
 def _plan(ctx: ServiceContext, order: Order, draft: ReturnDraft, now: datetime) -> ReturnPlan:
-    quotes: dict[str, Money] = {}
     # Only a label the shopper pays for needs its price now: a carrier that is down
     # never blocks a free return.
-    if draft.ship_by is ShipBy.LABEL and draft.reason.fault is Fault.SHOPPER:
-        routes = rules_of.route_units(order, draft, ctx.returns, now)
-        maker = _maker(ctx) if routes else None
-        for destination in routes:
-            if maker is not None:
-                quote = maker.quote(
-                    _label_request(ctx, order, "RMA-QUOTE", destination, draft.language)
-                )
-                if not isinstance(quote, Money) or quote.currency != order.currency:
-                    raise AdapterError(f"the label maker quoted {quote!r}, not {order.currency}")
-                quotes[destination.code] = quote
-    return rules_of.plan_return(order, draft, ctx.returns, quotes, now)
+    if not draft.pays_for_label:
+        return rules_of.plan_return(order, draft, ctx.returns, {}, now)
+    routes = rules_of.route_units(order, draft, ctx.returns, now)
+    maker = _maker(ctx)
+    quotes: dict[str, Money] = {}
+    for destination in routes:
+        quote = maker.quote(_label_request(ctx, order, "RMA-QUOTE", destination, draft.language))
+        if not isinstance(quote, Money) or quote.currency != order.currency:
+            raise AdapterError(f"the label maker quoted {quote!r}, not {order.currency}")
+        quotes[destination.code] = quote
+    return rules_of.plan_return(order, draft, ctx.returns, quotes, now, routes=routes)
 
 
 def return_options(
@@ -379,10 +375,7 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
         if not isinstance(label.cost, Money) or label.cost.currency != order.currency:
             raise AdapterError(f"the label maker priced {label.cost!r:.60}, not {order.currency}")
         documents.extend(label.documents)
-        instructions = maker.make_instructions(label_request, label)
-    else:
-        instructions = maker.make_instructions(label_request, _no_label(label_request, order))
-    documents.append(instructions)
+    documents.append(maker.make_instructions(label_request, label))
 
     def record() -> None:
         now = ctx.clock.now()
@@ -420,19 +413,6 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
             uow.commit()
 
     retrying(record)
-
-
-def _no_label(request: ReturnLabelRequest, order: Order) -> ReturnLabel:
-    # The instructions of a package the shopper ships on their own still carry the RMA
-    # barcode; the label maker's instructions take the label only for its RMA number and
-    # carrier, so a cost-free stand-in with no documents serves.
-    return ReturnLabel(
-        rma_number=request.rma_number,
-        carrier="",
-        service="",
-        cost=Money.zero(order.currency),
-        documents=(),
-    )
 
 
 # --- the store's steps -------------------------------------------------------------------------

@@ -226,7 +226,9 @@ class RecordingLabelMaker:
             tracking_number=self.tracking_number,
         )
 
-    def make_instructions(self, request: ReturnLabelRequest, label: ReturnLabel) -> LabelDocument:
+    def make_instructions(
+        self, request: ReturnLabelRequest, label: ReturnLabel | None
+    ) -> LabelDocument:
         """Record the call; a small PDF-named file in the request's language."""
         self._record("instructions", request)
         rma = request.rma_number
@@ -261,7 +263,9 @@ class FailingLabelMaker:
         """Record the attempt and raise."""
         raise self._fail("label", request)
 
-    def make_instructions(self, request: ReturnLabelRequest, label: ReturnLabel) -> LabelDocument:
+    def make_instructions(
+        self, request: ReturnLabelRequest, label: ReturnLabel | None
+    ) -> LabelDocument:
         """Record the attempt and raise."""
         raise self._fail("instructions", request)
 
