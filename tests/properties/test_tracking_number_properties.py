@@ -14,47 +14,24 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from orderstatus_core import InvalidTrackingNumberError, TrackingNumber, parse_tracking_number
+from support.tracking_samples import SCANNED, VALID
 
 DIGITS = "0123456789"
 
-# Published example numbers (carrier documentation, the UPU S10 standard and the
-# jkeen/tracking_number_data test sets), each with the carrier and format it must give.
-VALID: list[tuple[str, str, str]] = [
-    ("1Z999AA10123456784", "UPS", "UPS 1Z"),
-    ("1Z5R89390357567127", "UPS", "UPS 1Z"),
-    ("1Z879E930346834440", "UPS", "UPS 1Z"),
-    ("1Z410E7W0392751591", "UPS", "UPS 1Z"),
-    ("1Z8V92A70367203024", "UPS", "UPS 1Z"),
-    ("9400111201080805483016", "USPS", "USPS IMpb"),
-    ("9505511069605048600624", "USPS", "USPS IMpb"),
-    ("9101123456789000000013", "USPS", "USPS IMpb"),
-    ("9361289878700317633795", "USPS", "USPS IMpb"),
-    ("9405803699300124287899", "USPS", "USPS IMpb"),
-    ("92748931507708513018050063", "USPS", "USPS IMpb"),
-    ("03071790000523483741", "USPS", "USPS 20-digit"),
-    ("71123456789123456787", "USPS", "USPS 20-digit"),
-    ("RB123456785US", "USPS", "USPS S10"),
-    ("EE123456785US", "USPS", "USPS S10"),
-    ("RA123456785US", "USPS", "USPS S10"),
-    ("986578788855", "FedEx", "FedEx Express"),
-    ("477179081230", "FedEx", "FedEx Express"),
-    ("799531274483", "FedEx", "FedEx Express"),
-    ("790535312317", "FedEx", "FedEx Express"),
-    ("974367662710", "FedEx", "FedEx Express"),
-    ("041441760228964", "FedEx", "FedEx Ground"),
-    ("568283610012000", "FedEx", "FedEx Ground"),
-    ("568283610012734", "FedEx", "FedEx Ground"),
-    ("9611020987654312345672", "FedEx", "FedEx Ground 96"),
-    ("3318810025", "DHL", "DHL Express"),
-    ("8487135506", "DHL", "DHL Express"),
-    ("1099255990", "DHL", "DHL Express"),
-    ("3821724944", "DHL", "DHL Express"),
-]
 
-
-def _ups_weighted(number: str) -> int:
-    values = [int(c) if c.isdigit() else (ord(c) - 63) % 10 for c in number[2:17]]
+def _ups_weighted(body: str) -> int:
+    """UPS: weights 1, 2 from the left; letters first become ``(ord - 63) % 10``."""
+    values = [int(c) if c.isdigit() else (ord(c) - 63) % 10 for c in body]
     return sum(values[0::2]) + 2 * sum(values[1::2])
+
+
+def _with_weights_1_2(body: str) -> str:
+    return body + str((10 - _ups_weighted(body) % 10) % 10)
+
+
+def _mod10_residue(digits: str) -> int:
+    """Weights 3, 1 from the right, the check digit (rightmost) with weight 1, modulo 10."""
+    return sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(reversed(digits))) % 10
 
 
 def _fedex12_residue(digits: str) -> int:
@@ -72,6 +49,13 @@ def _blind_spot(kind: str, before: str, after: str, index: int) -> bool:
     if kind == "UPS 1Z":
         # Even positions of the body weigh 2: a change by 5 adds 10.
         return 2 <= index <= 16 and (index - 2) % 2 == 1 and abs(delta) == 5
+    if kind == "UPS waybill":
+        # The same weights over the nine digits after the letter.
+        return 1 <= index <= 9 and (index - 1) % 2 == 1 and abs(delta) == 5
+    if kind == "USPS 20-digit":
+        # Over the 20 digits the residue must be 0; over "91" + the 20 digits, "91" adds
+        # 9 x 3 + 1 = 28, so 2. A change that lands on the other rule's residue passes.
+        return _mod10_residue(after) in {0, 2}
     if kind == "FedEx Express":
         # Remainders 0 and 10 both give check digit 0.
         return index < 11 and {_fedex12_residue(before), _fedex12_residue(after)} == {0, 10}
@@ -117,7 +101,7 @@ def test_every_single_digit_change_is_refused_outside_the_blind_spots(
 
 @pytest.mark.parametrize(
     ("text", "carrier", "kind"),
-    [case for case in VALID if case[2] in {"USPS IMpb", "USPS 20-digit", "FedEx Ground"}],
+    [case for case in VALID if case[2] in {"USPS IMpb", "FedEx Ground"}],
 )
 def test_weights_3_1_catch_every_single_digit_change(text: str, carrier: str, kind: str) -> None:
     for _, changed in _single_digit_changes(text):
@@ -131,7 +115,24 @@ def _adjacent_transpositions(text: str, first: int, last: int) -> Iterator[str]:
             yield text[:i] + b + a + text[i + 2 :]
 
 
-GUARANTEED_SWAPS = {"UPS 1Z", "USPS IMpb", "USPS 20-digit", "FedEx Ground"}
+GUARANTEED_SWAPS = {"UPS 1Z", "UPS waybill", "USPS IMpb", "USPS 20-digit", "FedEx Ground"}
+
+
+def _guaranteed_swaps(text: str, kind: str) -> list[str]:
+    """The swaps of neighbouring digits that ``kind``'s published rule must catch."""
+    if kind == "UPS 1Z":
+        return list(_adjacent_transpositions(text, 2, 17))
+    if kind == "UPS waybill":
+        return list(_adjacent_transpositions(text, 1, 10))
+    swaps = [
+        swapped
+        for swapped in _adjacent_transpositions(text, 0, len(text) - 1)
+        if abs(sum(int(x) - int(y) for x, y in zip(text, swapped, strict=True) if x > y)) != 5
+    ]
+    if kind == "USPS 20-digit":
+        # A swap moves the residue by twice the difference: it may land on the other rule.
+        return [swapped for swapped in swaps if _mod10_residue(swapped) not in {0, 2}]
+    return swaps
 
 
 @pytest.mark.parametrize(
@@ -141,19 +142,32 @@ def test_adjacent_transpositions_are_caught_where_guaranteed(
     text: str, carrier: str, kind: str
 ) -> None:
     """Weights 1/2 (UPS) catch every swap of unequal digits in the body; weights 3/1 every
-    swap but of digits differing by 5. The mod 11 and mod 7 schemes promise nothing here."""
-    if kind == "UPS 1Z":
-        swaps = list(_adjacent_transpositions(text, 2, 17))
-    else:
-        swaps = [
-            swapped
-            for swapped in _adjacent_transpositions(text, 0, len(text) - 1)
-            if abs(sum(int(x) - int(y) for x, y in zip(text, swapped, strict=True) if x > y)) != 5
-        ]
+    swap but of digits differing by 5 (and, for USPS 20-digit, those that land on its other
+    rule). The mod 11 and mod 7 schemes promise nothing here."""
+    swaps = _guaranteed_swaps(text, kind)
     assert swaps
     for swapped in swaps:
         found = _outcome(swapped)
         assert found is None or found.kind != kind, swapped
+
+
+@pytest.mark.parametrize(("scanned", "carrier", "number", "start"), SCANNED)
+def test_a_changed_digit_of_a_scanned_barcode_is_refused_or_changes_nothing(
+    scanned: str, carrier: str, number: str, start: int
+) -> None:
+    """A digit of the number carried is checked like the bare number; a digit outside it is
+    dropped (it carries no check digit), so it either changes nothing or makes the barcode
+    unknown: never another number."""
+    found = parse_tracking_number(scanned)
+    end = start + len(number)
+    for index, changed in _single_digit_changes(scanned):
+        if start <= index < end:
+            bare = _outcome(changed[start:end])
+            assert _outcome(changed) == bare, (index, changed)
+            accepted = bare is not None and bare.kind == found.kind
+            assert accepted == _blind_spot(found.kind, number, changed[start:end], index - start)
+        else:
+            assert _outcome(changed) in (None, found), (index, changed)
 
 
 # --- generated numbers ----------------------------------------------------------------------
@@ -167,7 +181,7 @@ def _with_mod10(body: str) -> str:
 
 
 ups_numbers = st.text(ALNUM, min_size=15, max_size=15).map(
-    lambda body: f"1Z{body}{(10 - _ups_weighted(f'1Z{body}0') % 10) % 10}"
+    lambda body: "1Z" + _with_weights_1_2(body)
 )
 impb_numbers = st.builds(
     lambda prefix, rest: _with_mod10(prefix + rest),
@@ -178,7 +192,25 @@ fedex_express_numbers = st.text(DIGITS, min_size=11, max_size=11).map(
     lambda body: body + str(_fedex12_residue(body + "0") % 10)
 )
 fedex_ground_numbers = st.text(DIGITS, min_size=14, max_size=14).map(_with_mod10)
-generated = st.one_of(ups_numbers, impb_numbers, fedex_express_numbers, fedex_ground_numbers)
+ups_waybill_numbers = st.builds(
+    lambda letter, body: letter + _with_weights_1_2(body),
+    st.sampled_from("AHJKTV"),
+    st.text(DIGITS, min_size=9, max_size=9),
+)
+usps_20_numbers = st.builds(
+    # Publication 91's rule: the check digit counts the "91" prefix, which is then dropped.
+    lambda body, prefixed: _with_mod10("91" + body)[2:] if prefixed else _with_mod10(body),
+    st.text(DIGITS, min_size=19, max_size=19),
+    st.booleans(),
+)
+generated = st.one_of(
+    ups_numbers,
+    ups_waybill_numbers,
+    impb_numbers,
+    usps_20_numbers,
+    fedex_express_numbers,
+    fedex_ground_numbers,
+)
 
 
 @given(generated)

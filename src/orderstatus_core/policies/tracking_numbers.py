@@ -12,20 +12,26 @@ carrier; a number that fails is certainly mistyped (or of a format this module d
 Detection order (first match wins, so every text has exactly one answer):
 
 1. ``1Z`` + 16 letters or digits: UPS.
-2. Two letters, nine digits, two letters (UPU S10): USPS if the country is ``US``;
+2. ``A``, ``H``, ``J``, ``K``, ``T`` or ``V`` + 10 digits: a UPS waybill.
+3. Two letters, nine digits, two letters (UPU S10): USPS if the country is ``US``;
    any other country is refused as ``unknown_format``.
-3. Digits only, by length:
+4. Digits only, by length:
 
    - 10: DHL Express waybill;
    - 12: FedEx Express;
    - 15: FedEx Ground;
-   - 20: USPS (the older 20-digit form);
+   - 20: USPS (the older 20-digit form, under either of its two check-digit rules);
    - 22 starting ``96``: FedEx Ground (the barcode form of a 15-digit Ground number);
    - 22 or 26 starting ``91`` to ``95``: USPS Intelligent Mail package barcode (IMpb);
    - 30 or 34 starting ``420``: a scanned USPS IMpb with its ``420`` + ZIP routing prefix;
-     the prefix (ZIP then ZIP+4 is tried) is dropped, the rest must be an IMpb.
+     the prefix (ZIP then ZIP+4 is tried) is dropped, the rest must be an IMpb;
+   - 32 starting ``3``: a scanned FedEx Express (ASTRA) barcode; only the 12-digit FedEx
+     Express number it carries is kept, and must be one.
 
-4. Anything else: ``unknown_format``.
+5. Anything else: ``unknown_format``.
+
+No two rules share a length and shape, so adding one never changes what an older one
+answers.
 """
 
 from __future__ import annotations
@@ -88,19 +94,53 @@ def _mod10_3131(digits: str) -> bool:
     return (10 - total % 10) % 10 == int(digits[-1])
 
 
+def _weights_1_2(values: Sequence[int], check: str) -> bool:
+    """UPS: the values in odd positions (1st, 3rd ...) summed, those in even positions
+    summed and doubled; the check digit is ``(10 - total % 10) % 10``."""
+    total = sum(values[0::2]) + 2 * sum(values[1::2])
+    return (10 - total % 10) % 10 == int(check)
+
+
 def _ups_check(number: str) -> bool:
     """UPS 1Z: the 15 characters after ``1Z``, then the check digit.
 
     Source: the UPS "1Z" tracking number check digit as published in carrier integration
     guides and widely reimplemented (e.g. the jkeen/tracking_number_data specification):
-    letters become digits by ``(ord(letter) - 63) % 10`` (A=2, B=3 ... I=0, J=1 ...), the
-    digits in odd positions (1st, 3rd ...) are summed, those in even positions are summed
-    and doubled, and the check digit is ``(10 - total % 10) % 10``. Verified against the
-    published example ``1Z999AA10123456784``.
+    letters become digits by ``(ord(letter) - 63) % 10`` (A=2, B=3 ... I=0, J=1 ...), then
+    weights 1, 2 (:func:`_weights_1_2`). Verified against the published example
+    ``1Z999AA10123456784``.
     """
     values = [int(c) if c in _ASCII_DIGITS else (ord(c) - 63) % 10 for c in number[2:17]]
-    total = sum(values[0::2]) + 2 * sum(values[1::2])
-    return (10 - total % 10) % 10 == int(number[17])
+    return _weights_1_2(values, number[17])
+
+
+def _ups_waybill_check(number: str) -> bool:
+    """UPS waybill (``K1506235620``): the nine digits after the letter, weights 1, 2.
+
+    Source: the "UPS Waybill" entry of jkeen/tracking_number_data (couriers/ups.json, which
+    takes the letters A, H, J, K, T and V): the same weights as UPS 1Z over the nine digits
+    between the letter and the check digit; the letter is not covered. UPS does not publish
+    the rule; it fits every number published there from real labels (``K1506235620``,
+    ``K2479825491``, ``J4603636537``, ``V0490119172``, ``V0431105627``) and refuses its five
+    mistyped ones.
+    """
+    return _weights_1_2([int(char) for char in number[1:10]], number[10])
+
+
+def _usps_20_check(digits: str) -> bool:
+    """USPS 20-digit: GS1 mod 10 over the 20 digits, or over ``91`` and the 20 digits.
+
+    Two rules are in use for the same printed form. USPS Publication 91 ("Confirmation
+    Services Technical Guide") computes the check digit over the barcode's application
+    identifier ``91`` too, and the 20 digits printed without it keep that check digit
+    (``71969010756003077385``: Certified Mail, the jkeen/tracking_number_data "USPS Legacy"
+    entry; the same number with ``91`` is ``9171969010756003077385``). Other numbers are
+    computed over the 20 digits alone (``03071790000523483741``, its "USPS 20" entry). The
+    ``91`` adds 9 x 3 + 1 = 28 to the weighted sum, so no number passes both rules; a typo
+    that happens to move the sum by 2 the right way passes the other one (one in nine
+    single-digit changes; see ``docs/tracking-numbers.md``).
+    """
+    return _mod10_3131(digits) or _mod10_3131("91" + digits)
 
 
 def _fedex_express_check(digits: str) -> bool:
@@ -195,6 +235,17 @@ def _ups_shape(text: str) -> bool:
     )
 
 
+_UPS_WAYBILL_LETTERS = frozenset("AHJKTV")
+
+
+def _ups_waybill_shape(text: str) -> bool:
+    return (
+        len(text) == 11
+        and text[0] in _UPS_WAYBILL_LETTERS
+        and all(char in _ASCII_DIGITS for char in text[1:])
+    )
+
+
 def _s10_shape(text: str) -> bool:
     return (
         len(text) == 13
@@ -220,6 +271,14 @@ _FORMATS: tuple[_Format, ...] = (
         "1Z and 16 letters or digits",
     ),
     _Format(
+        "UPS",
+        "UPS waybill",
+        _ups_waybill_shape,
+        _ups_waybill_check,
+        lambda t: _groups(t, [1, 3, 3, 3, 1]),
+        "A, H, J, K, T or V and 10 digits",
+    ),
+    _Format(
         "USPS",
         "USPS S10",
         _usps_s10_shape,
@@ -237,7 +296,7 @@ _FORMATS: tuple[_Format, ...] = (
     ),
     _Format("FedEx", "FedEx Express", _digits(12), _fedex_express_check, _fours, "12 digits"),
     _Format("FedEx", "FedEx Ground", _digits(15), _mod10_3131, _fours, "15 digits"),
-    _Format("USPS", "USPS 20-digit", _digits(20), _mod10_3131, _fours, "20 digits"),
+    _Format("USPS", "USPS 20-digit", _digits(20), _usps_20_check, _fours, "20 digits"),
     _Format(
         "FedEx",
         "FedEx Ground 96",
@@ -260,18 +319,30 @@ _FORMATS: tuple[_Format, ...] = (
 )
 
 
-def _strip_usps_routing(text: str) -> str:
-    """``420`` + ZIP (5 digits) or ZIP+4 (9 digits) + an IMpb: keep only the IMpb.
+def _scanned_number(text: str) -> str:
+    """The tracking number inside a scanned barcode that carries more; other text as is.
 
-    Source: USPS Publication 199, "IMpb barcode with routing code": the Application
-    Identifier 420 and the destination ZIP Code come before the tracking number in the
-    barcode; the tracking number proper (and its check digit) starts after them.
+    ``420`` + ZIP (5 digits) or ZIP+4 (9 digits) + an IMpb: the IMpb. Source: USPS
+    Publication 199, "IMpb barcode with routing code": the Application Identifier 420 and
+    the destination ZIP Code come before the tracking number in the barcode; the tracking
+    number proper (and its check digit) starts after them.
+
+    32 digits starting ``3`` (FedEx ASTRA): the 12-digit FedEx Express number in positions
+    17 to 28. Source: FedEx's barcode scanning help ("in the ASTRA label, the 12 digit
+    tracking number is located in positions 17 through 28 of the 32-character barcode",
+    quoted in jkeen/tracking_number_data issue 24) and its "FedEx ASTRA (32)" entry, whose
+    samples (``32971514560102447849175802862014`` carries ``784917580286``) pass the FedEx
+    Express check; the other 20 digits carry no check digit, so they are dropped unchecked.
     """
-    if len(text) in (30, 34) and text.startswith("420") and all(c in _ASCII_DIGITS for c in text):
+    if not all(char in _ASCII_DIGITS for char in text):
+        return text
+    if len(text) in (30, 34) and text.startswith("420"):
         for zip_length in (5, 9):
             rest = text[3 + zip_length :]
             if len(rest) in (22, 26) and rest.startswith(_IMPB):
                 return rest
+    if len(text) == 32 and text.startswith("3"):
+        return text[16:28]
     return text
 
 
@@ -295,7 +366,7 @@ def _canonical(text: object) -> str:
             )
     if not kept:
         raise InvalidTrackingNumberError("empty", "Please enter the tracking number.")
-    return _strip_usps_routing("".join(kept))
+    return _scanned_number("".join(kept))
 
 
 def _carrier_name(carrier: object) -> str:

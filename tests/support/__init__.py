@@ -1,0 +1,1 @@
+"""Helpers and data shared by several test modules (imported as ``support``)."""
