@@ -2,6 +2,12 @@
 
 An order number and an email are an identifier, not a secret: whoever has both sees the
 order, but not enough of the address or phone to learn something new about the shopper.
+
+Every hidden part is shown as the same ``•••``, whatever its length: a
+mask that kept one dot per hidden letter (``Z•••••• Q••••••••••••``) would tell a name's
+length, and with the initials that narrows it down to a few names. What stays visible is
+what the shopper needs to recognise their own order: initials, the email's domain, the
+phone's last two digits, the postal code's first two characters, the city.
 """
 
 from __future__ import annotations
@@ -11,40 +17,65 @@ from orderstatus_core.model.views import MaskedAddress
 
 __all__ = ["mask_address", "mask_email", "mask_phone", "mask_text"]
 
-_MASK = "•"
+_HIDDEN = "•••"
 
 
 def mask_text(text: str, keep: int = 1) -> str:
-    """Keep the first ``keep`` characters of each word, hide the rest.
+    """The first ``keep`` characters of the first and of the last word, each followed by
+    ``•••``; the words between are left out.
+
+    So the mask tells neither how long a name is nor how many middle names it has, only
+    whether it has more than one word.
 
     >>> mask_text("Jane Doe")
-    'J••• D••'
+    'J••• D•••'
+    >>> mask_text("Jane Q. Doe-Smithson")
+    'J••• D•••'
+    >>> mask_text("Cher")
+    'C•••'
     """
-    return " ".join(word[:keep] + _MASK * max(len(word) - keep, 0) for word in text.split())
+    words = text.split()
+    shown = words[:1] + words[1:][-1:]
+    return " ".join(word[:keep] + _HIDDEN for word in shown)
 
 
 def mask_email(display: str) -> str:
-    """``j•••@example.com``: the first letter and the domain (SECURITY C4's form)."""
+    """``j•••@example.com``: the first character and the domain (SECURITY C4's form).
+
+    >>> mask_email("Jane.Doe@example.com")
+    'J•••@example.com'
+    """
     local, _at, domain = display.rpartition("@")
-    return f"{local[:1]}{_MASK * 3}@{domain}"
+    return f"{local[:1]}{_HIDDEN}@{domain}"
 
 
 def mask_phone(e164: str) -> str:
-    """Only the last two digits: ``+•••••••••71``.
+    """Only the last two digits: ``+•••71``, however long the number.
 
-    (Where the country code ends cannot be told from E.164 text alone, so it is hidden too.)
+    The country code is hidden too (where it ends cannot be told from E.164 text alone),
+    and so is the number's length, which would hint at the country.
+
+    >>> mask_phone("+14155552671")
+    '+•••71'
     """
-    return "+" + _MASK * (len(e164) - 3) + e164[-2:]
+    return f"+{_HIDDEN}{e164[-2:]}"
 
 
 def mask_address(address: Address) -> MaskedAddress:
-    """Name initials, street hidden, city and region shown, postal code shortened."""
-    postal = address.postal_code
+    """Name initials, street hidden, city and region shown, postal code's first two
+    characters.
+
+    >>> from orderstatus_core.model import Address
+    >>> masked = mask_address(Address("Jane Doe", "742 Evergreen Terrace", "Springfield",
+    ...                               "62701-1234", "US", region="IL"))
+    >>> masked.name, masked.street, masked.city, masked.postal_code
+    ('J••• D•••', '•••', 'Springfield', '62•••')
+    """
     return MaskedAddress(
         name=mask_text(address.name),
-        street=_MASK * 6,
+        street=_HIDDEN,
         city=address.city,
         region=address.region,
-        postal_code=postal[:2] + _MASK * max(len(postal) - 2, 0),
+        postal_code=address.postal_code.strip()[:2] + _HIDDEN,
         country=address.country,
     )
