@@ -82,7 +82,12 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=OLDEST_PYTHON)
 def docs(session: nox.Session) -> None:
-    """Build the HTML documentation into ``docs/_build/html``; any warning is an error."""
+    """Build the HTML documentation into ``docs/_build/html``; any warning is an error.
+
+    That includes a local link or ``#anchor`` that leads nowhere, in a page, in a docstring,
+    in README.md or in CHANGELOG.md (``docs/_ext/local_links.py``). External URLs are not
+    fetched: no network is assumed.
+    """
     # The API reference documents orderstatus_core.testing, the Redis and labels adapters too.
     _install(session, "docs", package=".[testing,redis,labels,postgres]")
     # -E rereads every page: a reused build would not repeat an old page's warnings.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import sys
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -17,13 +19,19 @@ copyright = "orderstatus-core developers"
 release = orderstatus_core.__version__
 version = release
 
-extensions = ["myst_parser", "sphinx.ext.autodoc"]
+# docs/_ext holds this site's own extension: local_links checks every link within the site.
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
+
+extensions = ["myst_parser", "sphinx.ext.autodoc", "local_links"]
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build"]
 
 # Headings up to ### get anchors, so pages can link to a section: [x](page.md#section).
 myst_heading_anchors = 3
 myst_enable_extensions = ["colon_fence", "deflist"]
+
+# Markdown outside the site whose links are checked too: GitHub shows them.
+local_links_markdown = ["../README.md", "../CHANGELOG.md"]
 
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"

@@ -1177,11 +1177,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="create a demo database and walk through the Order Status page",
-        description="Create (or recreate) DIR/orders.db with sample orders, then show "
-        "find-order, Order Look-Up and search at work, and a guest acting on her orders: a "
-        "guest pass, a cancel, a change request and a problem report, the staff decisions "
-        "and the refunds for the payment system. Mail goes to DIR/mail/.",
+        help="create a demo database and walk through order status, guest actions and returns",
+        description="Create (or recreate) DIR/orders.db with sample orders and walk through "
+        "the Order Status & Returns area in 15 steps: find-order by email and by phone, a "
+        "failed find-order, Order Look-Up, search by part number and by category; a guest "
+        "pass, a cancel that the warehouse confirms, a change request and a problem report "
+        "decided by customer service; what may come back of an order, a return on the "
+        "store's label, and a core return with the shopper's own tracking number refunded "
+        "as store credit; and the refunds handed to the payment system. Mail goes to "
+        "DIR/mail/; the return labels and instructions (PDF and ZPL, drawn with the labels "
+        "extra) go to DIR/returns/.",
     )
     demo.add_argument(
         "--dir",

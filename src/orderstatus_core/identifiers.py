@@ -4,17 +4,16 @@ Two kinds of function, for two jobs:
 
 * ``parse_email`` / ``parse_phone`` validate fully and build model values. They are for
   data the store *keeps* (imports, new orders), where a malformed address must be refused.
-  Email syntax comes from `email-validator`_ (RFC 5322 / 6531 with IDNA 2008 domains) and
-  phone numbers from `phonenumbers`_ (Google's libphonenumber metadata), because both rule
-  sets are large, change with the world, and are easy to get subtly wrong by hand.
+  Email syntax comes from `email-validator <https://pypi.org/project/email-validator/>`__
+  (RFC 5322 / 6531 with IDNA 2008 domains) and phone numbers from `phonenumbers
+  <https://pypi.org/project/phonenumbers/>`__ (Google's libphonenumber metadata),
+  because both rule sets are large, change with the world, and are easy to get subtly
+  wrong by hand.
 * ``email_key`` / ``phone_key`` compute only the comparison key and answer ``None`` for
   text that cannot be one. They are for look-ups, where a malformed identifier must give
   the same answer as an unknown one (SECURITY A1) and where speed matters.
 
 For every valid address ``email_key(text) == parse_email(text).canonical``.
-
-.. _email-validator: https://pypi.org/project/email-validator/
-.. _phonenumbers: https://pypi.org/project/phonenumbers/
 """
 
 from __future__ import annotations

@@ -271,3 +271,49 @@ def test_demo_leaves_a_foreign_database_alone(
     assert main(["demo", "--dir", str(tmp_path)]) == 2
     assert "was not made by the demo" in capsys.readouterr().err
     assert precious.read_bytes() == b"somebody's real orders"
+
+
+# How ``orderstatus demo --help`` and Getting started name each section of the walkthrough,
+# in the order of SECTIONS: a new section needs its words here, and then in both texts.
+DESCRIPTIONS = (
+    "by email",
+    "by phone",
+    "failed find-order",
+    "Order Look-Up",
+    "part number",
+    "category",
+    "guest pass",
+    "cancel",
+    "warehouse",
+    "change request",
+    "problem report",
+    "may come back",
+    "store's label",
+    "own tracking number",
+    "payment",
+)
+
+
+def words_of(text: str) -> str:
+    """The text with every run of white space (argparse's and Markdown's wrapping) as one."""
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize(("title", "words"), list(zip(SECTIONS, DESCRIPTIONS, strict=True)))
+def test_demo_help_describes_every_section(
+    title: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``orderstatus demo --help`` tells every part of the walkthrough, returns included."""
+    assert main(["demo", "--help"]) == 0
+    help_text = words_of(capsys.readouterr().out)
+    assert words in help_text
+    assert "DIR/returns/" in help_text
+
+
+@pytest.mark.parametrize(("title", "words"), list(zip(SECTIONS, DESCRIPTIONS, strict=True)))
+def test_getting_started_describes_every_section(title: str, words: str) -> None:
+    """Getting started's section on the demo tells every part of the walkthrough."""
+    page = (Path(__file__).parents[2] / "docs" / "getting-started.md").read_text("utf-8")
+    demo = page[page.index("## The demo") :].split("\n## ", 1)[0]
+    assert words in words_of(demo)
+    assert "orderstatus-demo/returns/" in demo
