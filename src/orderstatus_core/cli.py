@@ -40,6 +40,7 @@ from orderstatus_core.errors import (
     InvalidTrackingNumberError,
     InvalidUrlError,
     OrderStatusError,
+    SchemaVersionError,
     UnknownAdapterError,
 )
 from orderstatus_core.identifiers import parse_email
@@ -1030,6 +1031,22 @@ def _input_size(stream: BinaryIO) -> int | None:
     return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
+def _create_schema_if_none(desk: OrderStatus) -> int | None:
+    """Migrate a store that has no schema yet (a new file); return the new version, or
+    ``None`` when the store already had one.
+
+    A store with an older schema is refused as before: upgrading it is ``orderstatus
+    migrate``'s deliberate step, since the servers still on the old release stop working.
+    """
+    try:
+        with desk.context.storage.unit_of_work():
+            return None
+    except SchemaVersionError as error:
+        if error.found != 0:
+            raise
+    return desk.migrate()
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     name = "<stdin>" if args.file == "-" else args.file
     stream: BinaryIO = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
@@ -1039,6 +1056,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
             bar = _ProgressBar(sys.stderr, _input_size(stream), stream.tell)
         started = time.perf_counter()
         with _open(args.storage, args.mail) as desk:
+            created = _create_schema_if_none(desk)
+            if created is not None:
+                print(f"{desk.context.storage.url} had no schema: created version {created}")
             try:
                 report = desk.import_orders(
                     read_json_lines(stream), bar.update if bar is not None else None
@@ -1203,7 +1223,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="import orders from a JSON Lines file",
         description="Import orders, one JSON object a line (the format of "
         "docs/import-format.md), all or nothing: a bad record names its line and field "
-        "and nothing is stored.",
+        "and nothing is stored. A store without a schema (a new file) is migrated first; "
+        "one with an older schema is refused until `orderstatus migrate` upgrades it.",
     )
     importer.add_argument("file", metavar="FILE", help="the JSON Lines file, or - for stdin")
     _add_storage(importer, mail=True)
