@@ -5,7 +5,7 @@
     orderstatus demo [--dir DIR]
     orderstatus migrate [--storage URL]
     orderstatus import FILE [--storage URL] [--mail URL]
-    orderstatus sample --orders N [--customers M] [--seed S] [-o FILE]
+    orderstatus sample --orders N [--customers M] [--seed S] [--today DATE] [-o FILE]
     orderstatus relay [--storage URL] [--mail URL] [--limit N]
 
 Exit status: 0 on success, 1 when the command failed (a refused import record, a storage
@@ -24,7 +24,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -1103,7 +1103,10 @@ def _write_sample(records: Iterable[dict[str, Any]], out: IO[bytes]) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    records = generate_orders(args.orders, args.customers, args.seed)
+    # The real date is read here, at the edge; the generator only knows the day it is given.
+    today: date = args.today or datetime.now(UTC).date()
+    until = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    records = generate_orders(args.orders, args.customers, args.seed, until=until)
     started = time.perf_counter()
     if args.output in (None, "-"):
         sys.stdout.flush()
@@ -1165,6 +1168,13 @@ def _seed(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+
+
+def _day_argument(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-12-05: {text!r}") from None
 
 
 def _add_storage(parser: argparse.ArgumentParser, *, mail: bool) -> None:
@@ -1233,7 +1243,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample = commands.add_parser(
         "sample",
         help="write realistic sample orders as JSON Lines",
-        description="Write N realistic orders, deterministic for a seed, in the import format.",
+        description="Write N realistic orders in the import format, placed over the three "
+        "years before today: the newest not yet shipped (to cancel), some delivered in the "
+        "last weeks (to return), the rest delivered long ago. The same seed and day give the "
+        "same file.",
     )
     sample.add_argument("--orders", type=_positive, required=True, metavar="N")
     sample.add_argument(
@@ -1243,6 +1256,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="distinct shoppers (default: one per three orders)",
     )
     sample.add_argument("--seed", type=_seed, default=0, metavar="S", help="default: 0")
+    sample.add_argument(
+        "--today",
+        type=_day_argument,
+        metavar="DATE",
+        help="the day the orders are dated back from, YYYY-MM-DD (default: today, UTC)",
+    )
     sample.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     sample.set_defaults(handler=_cmd_sample)
 
