@@ -13,9 +13,9 @@ What it shows a front-end must do around the library:
 
 * every value that reaches the page goes through :func:`html.escape`;
 * state changes (Order Look-Up queues a mail) and look-ups are POST only, with a small
-  request-body limit and a same-origin check;
-* ``Referrer-Policy: no-referrer`` (the order number must not leak to the carrier's
-  tracking site), ``Cache-Control: no-store`` and a strict Content-Security-Policy;
+  request-body limit and a same-origin check (below);
+* ``Referrer-Policy: same-origin``, ``Cache-Control: no-store`` and a strict
+  Content-Security-Policy;
 * the rate-limit key is the client's address (``REMOTE_ADDR``);
 * an unexpected error is logged to the server's error stream and the browser gets a
   plain 500 page, never a stack trace;
@@ -24,6 +24,25 @@ What it shows a front-end must do around the library:
 
 Behind a reverse proxy, put the proxy's idea of the client address into ``REMOTE_ADDR``
 (for example with a trusted-proxy middleware); never trust a raw ``X-Forwarded-For``.
+
+Cross-site posts are refused by what the browser itself says about where a POST comes
+from, so the pages need no CSRF token and no cookie:
+
+* ``Sec-Fetch-Site`` decides when the browser sends it (current browsers do, on HTTPS and
+  on localhost): only ``same-origin`` passes. A page cannot forge it.
+* Without it, ``Origin`` must name this site. ``Origin: null`` is refused: it is what a
+  browser posts from a sandboxed frame, and from any page served with
+  ``Referrer-Policy: no-referrer`` (the Fetch standard). That is why these pages send
+  ``same-origin``: no other site ever gets a ``Referer`` from them, yet their own forms
+  post with their ``Origin``. (With ``no-referrer`` every form here answered 403 in a
+  real browser.)
+* A request with neither header is not from a browser (curl, a script); it cannot ride on
+  a shopper's session, so it passes.
+
+A page whose address holds a secret, such as a guest-pass link's landing page
+(``?token=...``), must send ``Referrer-Policy: no-referrer`` all the same (SECURITY H4).
+Its form then posts ``Origin: null`` and passes only on ``Sec-Fetch-Site``; so exchange
+the token on that one POST and redirect (303) to pages without a secret in the address.
 """
 
 from __future__ import annotations
@@ -54,7 +73,9 @@ MAX_BODY = 4096  # bytes: two short form fields never need more
 _FORM_TYPE = "application/x-www-form-urlencoded"
 
 SECURITY_HEADERS = [
-    ("Referrer-Policy", "no-referrer"),
+    # Every page here has a form and no secret in its address (see the module docstring):
+    # other sites get no Referer, this site's own form posts carry their Origin.
+    ("Referrer-Policy", "same-origin"),
     ("X-Content-Type-Options", "nosniff"),
     ("X-Frame-Options", "DENY"),
     ("Cache-Control", "no-store"),
@@ -232,9 +253,11 @@ def _read_form(environ: WSGIEnvironment) -> dict[str, str]:
 
 
 def _same_origin(environ: WSGIEnvironment) -> bool:
-    """Refuse cross-site form posts: a browser says where a POST comes from."""
-    if environ.get("HTTP_SEC_FETCH_SITE", "same-origin") not in ("same-origin", "none"):
-        return False
+    """Whether a POST comes from this site's own pages: ``Sec-Fetch-Site`` when the browser
+    sends it, else ``Origin`` (``null`` refused); neither means not a browser."""
+    site = environ.get("HTTP_SEC_FETCH_SITE")
+    if site is not None:
+        return bool(site == "same-origin")
     origin = environ.get("HTTP_ORIGIN")
     if origin is None:
         return True  # not a browser, or an old one: nothing to compare

@@ -5,7 +5,7 @@
     orderstatus demo [--dir DIR]
     orderstatus migrate [--storage URL]
     orderstatus import FILE [--storage URL] [--mail URL]
-    orderstatus sample --orders N [--customers M] [--seed S] [-o FILE]
+    orderstatus sample --orders N [--customers M] [--seed S] [--today DATE] [-o FILE]
     orderstatus relay [--storage URL] [--mail URL] [--limit N]
 
 Exit status: 0 on success, 1 when the command failed (a refused import record, a storage
@@ -24,7 +24,7 @@ import stat
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -40,6 +40,7 @@ from orderstatus_core.errors import (
     InvalidTrackingNumberError,
     InvalidUrlError,
     OrderStatusError,
+    SchemaVersionError,
     UnknownAdapterError,
 )
 from orderstatus_core.identifiers import parse_email
@@ -1030,6 +1031,22 @@ def _input_size(stream: BinaryIO) -> int | None:
     return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
+def _create_schema_if_none(desk: OrderStatus) -> int | None:
+    """Migrate a store that has no schema yet (a new file); return the new version, or
+    ``None`` when the store already had one.
+
+    A store with an older schema is refused as before: upgrading it is ``orderstatus
+    migrate``'s deliberate step, since the servers still on the old release stop working.
+    """
+    try:
+        with desk.context.storage.unit_of_work():
+            return None
+    except SchemaVersionError as error:
+        if error.found != 0:
+            raise
+    return desk.migrate()
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     name = "<stdin>" if args.file == "-" else args.file
     stream: BinaryIO = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
@@ -1039,6 +1056,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
             bar = _ProgressBar(sys.stderr, _input_size(stream), stream.tell)
         started = time.perf_counter()
         with _open(args.storage, args.mail) as desk:
+            created = _create_schema_if_none(desk)
+            if created is not None:
+                print(f"{desk.context.storage.url} had no schema: created version {created}")
             try:
                 report = desk.import_orders(
                     read_json_lines(stream), bar.update if bar is not None else None
@@ -1083,7 +1103,10 @@ def _write_sample(records: Iterable[dict[str, Any]], out: IO[bytes]) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    records = generate_orders(args.orders, args.customers, args.seed)
+    # The real date is read here, at the edge; the generator only knows the day it is given.
+    today: date = args.today or datetime.now(UTC).date()
+    until = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    records = generate_orders(args.orders, args.customers, args.seed, until=until)
     started = time.perf_counter()
     if args.output in (None, "-"):
         sys.stdout.flush()
@@ -1147,6 +1170,13 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
 
 
+def _day_argument(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-12-05: {text!r}") from None
+
+
 def _add_storage(parser: argparse.ArgumentParser, *, mail: bool) -> None:
     parser.add_argument(
         "--storage",
@@ -1208,7 +1238,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="import orders from a JSON Lines file",
         description="Import orders, one JSON object a line (the format of "
         "docs/import-format.md), all or nothing: a bad record names its line and field "
-        "and nothing is stored.",
+        "and nothing is stored. A store without a schema (a new file) is migrated first; "
+        "one with an older schema is refused until `orderstatus migrate` upgrades it.",
     )
     importer.add_argument("file", metavar="FILE", help="the JSON Lines file, or - for stdin")
     _add_storage(importer, mail=True)
@@ -1217,7 +1248,10 @@ def build_parser() -> argparse.ArgumentParser:
     sample = commands.add_parser(
         "sample",
         help="write realistic sample orders as JSON Lines",
-        description="Write N realistic orders, deterministic for a seed, in the import format.",
+        description="Write N realistic orders in the import format, placed over the three "
+        "years before today: the newest not yet shipped (to cancel), some delivered in the "
+        "last weeks (to return), the rest delivered long ago. The same seed and day give the "
+        "same file.",
     )
     sample.add_argument("--orders", type=_positive, required=True, metavar="N")
     sample.add_argument(
@@ -1227,6 +1261,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="distinct shoppers (default: one per three orders)",
     )
     sample.add_argument("--seed", type=_seed, default=0, metavar="S", help="default: 0")
+    sample.add_argument(
+        "--today",
+        type=_day_argument,
+        metavar="DATE",
+        help="the day the orders are dated back from, YYYY-MM-DD (default: today, UTC)",
+    )
     sample.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     sample.set_defaults(handler=_cmd_sample)
 

@@ -236,8 +236,26 @@ class MailDeliveryError(AdapterError):
 class SchemaVersionError(AdapterError):
     """The database schema is older or newer than this library expects.
 
-    Run ``orderstatus migrate`` for an older one.
+    ``found`` is the database's schema version (0: it has no schema yet), ``needed`` this
+    library's. Run ``orderstatus migrate`` for an older one; a newer one needs a newer
+    library.
     """
+
+    def __init__(self, url: str, found: int, needed: int) -> None:
+        if found > needed:
+            message = (
+                f"{url} has schema version {found}, newer than this library's {needed}: "
+                "upgrade orderstatus-core"
+            )
+        else:
+            message = (
+                f"{url} has schema version {found}, this library needs {needed}: "
+                "run `orderstatus migrate`"
+            )
+        super().__init__(message)
+        self.url = url
+        self.found = found
+        self.needed = needed
 
 
 class UnknownAdapterError(OrderStatusError, LookupError):

@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_UNTIL",
     "DEMO_EMAIL",
     "DEMO_PHONE",
+    "RECENT_AGES",
     "CataloguePart",
     "demo_orders",
     "generate_orders",
@@ -47,6 +48,19 @@ DEFAULT_UNTIL: Final = datetime(2026, 11, 1, tzinfo=UTC)
 
 #: How far back the generated history reaches.
 HISTORY: Final = timedelta(days=3 * 365)
+
+#: The newest orders of every sample are at least this recent, oldest first, so that a
+#: sample ending today has orders to cancel (placed in the last hours, not yet shipped),
+#: orders delivered inside a 30-day return window (10 and 20 days old) and past it (45).
+RECENT_AGES: Final = (
+    timedelta(days=45),
+    timedelta(days=20),
+    timedelta(days=10),
+    timedelta(days=4),
+    timedelta(days=1),
+    timedelta(hours=2),
+    timedelta(minutes=30),
+)
 
 #: The demo shopper's email as stored, and her phone number as she types it.
 DEMO_EMAIL: Final = "Jane.Doe@example.com"
@@ -523,7 +537,10 @@ def generate_orders(
     arguments always give the same orders. The orders are placed over the three years
     before ``until`` (default :data:`DEFAULT_UNTIL`), oldest first, and their state follows
     their age at ``until``: old orders delivered (a few units cancelled or returned), recent
-    ones shipped or in warehouse processing, the newest just placed.
+    ones shipped or in warehouse processing, the newest just placed. The newest orders are
+    at least as recent as :data:`RECENT_AGES` says, whatever ``count``: with ``until`` set
+    to today, a sample of 7 orders or more has orders to cancel and to return, and orders
+    past the return window. (``orderstatus sample`` sets ``until`` to the start of today.)
 
     Order numbers are nine digits and unique within one call (``count`` at most 900
     million). Memory use is constant; the orders are built lazily as they are consumed.
@@ -547,8 +564,14 @@ def _generate(count: int, shoppers: int, seed: int, end: int) -> Iterator[dict[s
     span = int(HISTORY.total_seconds())
     start = end - span
     offset = _mix(seed) % _NUMBER_SPACE
+    # The last orders are pulled forward to their RECENT_AGES; both sequences grow, so
+    # the orders stay sorted, and a large sample (already that recent) is unchanged.
+    floors = [end - int(age.total_seconds()) for age in RECENT_AGES]
+    first_floored = count - len(floors)
     for i in range(count):
         placed = start + (i * span) // count + int(rand() * (span / max(count, 1)))
+        if i >= first_floored:
+            placed = max(placed, floors[i - first_floored])
         # Squaring skews the choice: a few fleet shops order often, most shoppers rarely.
         who = int(shoppers * rand() ** 1.5)
         email, phone, address, tax_rate = _customer(seed, who)

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+
+from orderstatus_core import OrderStatus
+from orderstatus_core.sample import demo_orders
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "wsgi_storefront.py"
 
 
 @pytest.fixture
@@ -29,3 +40,24 @@ def mail_dir(tmp_path: Path) -> Path:
 def mail_url(mail_dir: Path) -> str:
     """``mailbox:///`` and the absolute path of :func:`mail_dir`."""
     return f"mailbox:///{mail_dir.resolve().as_posix()}"
+
+
+@pytest.fixture(scope="session")
+def example() -> ModuleType:
+    """``examples/wsgi_storefront.py``, imported from its file."""
+    spec = importlib.util.spec_from_file_location("wsgi_storefront", EXAMPLE)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def desk(mail_url: str) -> Iterator[OrderStatus]:
+    """An open store in memory with the demo cast (Jane Doe and friends), placed until now."""
+    with OrderStatus.open("memory://", mail_url) as opened:
+        records = demo_orders(datetime.now(UTC))
+        opened.import_orders(json.dumps(record) for record in records)
+        yield opened

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -71,6 +71,9 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sample"]) == 2  # --orders is required
     assert main(["sample", "--orders", "0"]) == 2
     assert main(["sample", "--orders", "many"]) == 2
+    assert main(["sample", "--orders", "5", "--today", "yesterday"]) == 2
+    assert main(["sample", "--orders", "5", "--today", "2026-02-30"]) == 2
+    assert main(["sample", "--orders", "5", "--today", "2026-12-05'; DROP TABLE"]) == 2
     assert main(["no-such-command"]) == 2
     assert "usage: orderstatus" in capsys.readouterr().err
 
@@ -91,7 +94,7 @@ def test_sample_is_deterministic_for_a_seed(
     paths = [tmp_path / name for name in ("a.jsonl", "b.jsonl", "c.jsonl")]
     for path, seed in zip(paths, ("7", "7", "8"), strict=True):
         assert main(["sample", "--orders", "300", "--customers", "40", "--seed", seed,
-                     "-o", str(path)]) == 0  # fmt: skip
+                     "--today", "2026-12-05", "-o", str(path)]) == 0  # fmt: skip
     summary = capsys.readouterr().err
     assert "Wrote 300 orders to " in summary
     a, b, c = (path.read_bytes() for path in paths)
@@ -107,9 +110,10 @@ def test_sample_to_stdout_matches_the_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "orders.jsonl"
-    assert main(["sample", "--orders", "25", "--seed", "3", "-o", str(path)]) == 0
+    assert main(["sample", "--orders", "25", "--seed", "3", "--today", "2026-12-05",
+                 "-o", str(path)]) == 0  # fmt: skip
     capsys.readouterr()
-    assert main(["sample", "--orders", "25", "--seed", "3"]) == 0
+    assert main(["sample", "--orders", "25", "--seed", "3", "--today", "2026-12-05"]) == 0
     assert capsys.readouterr().out == path.read_text("utf-8")
 
 
@@ -160,3 +164,24 @@ def test_relay_reports_failed_mail(
     captured = capsys.readouterr()
     assert one_line(captured.out) == "Relay: 0 sent, 1 failed, 1 still pending"
     assert one_line(captured.err).startswith("orderstatus relay: 1 message(s) failed")
+
+
+def test_sample_dates_orders_back_from_the_day_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--today is where the history ends: the newest order within half an hour before it."""
+    path = tmp_path / "orders.jsonl"
+    assert main(["sample", "--orders", "40", "--today", "2026-12-05", "-o", str(path)]) == 0
+    placed = [json.loads(line)["placed_at"] for line in path.read_text("utf-8").splitlines()]
+    assert "2026-12-04T23:30:00Z" <= placed[-1] <= "2026-12-05T00:00:00Z"
+
+
+def test_sample_without_today_ends_at_the_start_of_the_real_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """By default the newest order is at most a day and half an hour old."""
+    path = tmp_path / "orders.jsonl"
+    assert main(["sample", "--orders", "40", "-o", str(path)]) == 0
+    newest = json.loads(path.read_text("utf-8").splitlines()[-1])["placed_at"]
+    age = datetime.now(UTC) - datetime.fromisoformat(newest)
+    assert timedelta(0) <= age <= timedelta(days=1, minutes=30)

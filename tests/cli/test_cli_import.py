@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from orderstatus_core import OrderStatus
 from orderstatus_core.cli import main
 from orderstatus_core.sample import generate_orders
+from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, statements
 
 
 def records(count: int, seed: int) -> list[dict[str, Any]]:
@@ -36,6 +39,11 @@ def stored(db_url: str, numbers: list[str]) -> list[str]:
         desk.context.storage.unit_of_work() as uow,
     ):
         return [n for n in numbers if uow.orders.get(n) is not None]
+
+
+def user_version(path: Path) -> int:
+    with closing(sqlite3.connect(path)) as connection:
+        return int(connection.execute("PRAGMA user_version").fetchone()[0])
 
 
 @pytest.fixture
@@ -164,3 +172,50 @@ def test_a_missing_file_is_a_one_line_failure(
     assert err.startswith("orderstatus import: ")
     assert "nope.jsonl" in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["no-file", "empty-file"])
+def test_import_into_a_store_without_a_schema_migrates_it_first(
+    tmp_path: Path, db_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], existing: bool
+) -> None:
+    """A newcomer's import into a new (or empty, never migrated) file creates the schema,
+    says so, and imports."""
+    if existing:
+        db_path.touch()
+    orders = records(3, seed=5)
+    path = write_lines(tmp_path / "orders.jsonl", [encoded(r) for r in orders])
+
+    assert main(["import", str(path), "--storage", db_url]) == 0
+
+    out = capsys.readouterr().out
+    assert f"had no schema: created version {SCHEMA_VERSION}" in out
+    assert "Imported 3 orders" in out
+    assert user_version(db_path) == SCHEMA_VERSION
+    assert len(stored(db_url, [r["number"] for r in orders])) == 3
+
+
+def test_import_into_an_older_schema_is_refused_and_leaves_it_alone(
+    tmp_path: Path, db_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An older schema is upgraded only by `orderstatus migrate`, never by an import."""
+    with closing(sqlite3.connect(db_path)) as connection:
+        for statement in statements(MIGRATIONS[0]):
+            connection.execute(statement)
+        connection.commit()
+    path = write_lines(tmp_path / "orders.jsonl", [encoded(r) for r in records(3, seed=6)])
+
+    assert main(["import", str(path), "--storage", db_url]) == 1
+
+    err = capsys.readouterr().err
+    assert f"has schema version 1, this library needs {SCHEMA_VERSION}" in err
+    assert "run `orderstatus migrate`" in err
+    assert user_version(db_path) == 1
+
+
+def test_a_missing_input_file_creates_no_store(
+    tmp_path: Path, db_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The input is opened before the store: a typo in its name leaves no database behind."""
+    assert main(["import", str(tmp_path / "nope.jsonl"), "--storage", db_url]) == 1
+    assert "nope.jsonl" in capsys.readouterr().err
+    assert not db_path.exists()

@@ -8,17 +8,40 @@ from collections import Counter
 from collections.abc import Iterator, Sized
 from datetime import UTC, datetime, timedelta
 
-from orderstatus_core import Order, OrderState, parse_phone
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orderstatus_core import (
+    CancelAnswer,
+    GuestPassGranted,
+    GuestPassMail,
+    Money,
+    Order,
+    OrderState,
+    OrderStatus,
+    ReturnAnswer,
+    ReturnDraft,
+    ReturnOptions,
+    parse_phone,
+)
 from orderstatus_core.model.identifiers import part_number_key
 from orderstatus_core.sample import (
     DEFAULT_UNTIL,
     DEMO_EMAIL,
     DEMO_PHONE,
+    RECENT_AGES,
     demo_orders,
     generate_orders,
     sample_catalogue,
 )
 from orderstatus_core.serialization import converter
+from orderstatus_core.testing import FixedClock, RecordingLabelMaker, RecordingMailer
+
+#: The day a newcomer makes a sample (`orderstatus sample` uses the start of the real day).
+TODAY = datetime(2026, 12, 5, tzinfo=UTC)
+#: The default return window.
+WINDOW = timedelta(days=30)
 
 
 def structure(record: dict[str, object]) -> Order:
@@ -119,3 +142,104 @@ def test_demo_orders() -> None:
     assert by_number["301977206"].status is OrderState.PARTIALLY_SHIPPED
     assert by_number["302105733"].status is OrderState.PLACED
     assert by_number["301977206"].ledger(4).cancelled == 1
+
+
+def unshipped(order: Order) -> dict[int, int]:
+    """Line number -> units not shipped yet (awaiting or in processing): what may be cancelled."""
+    ledgers = {line.line_no: order.ledger(line.line_no) for line in order.lines}
+    units = {n: ledger.awaiting + ledger.processing for n, ledger in ledgers.items()}
+    return {n: count for n, count in units.items() if count}
+
+
+def delivered_within(order: Order, now: datetime) -> set[bool]:
+    """For each delivered package, whether it came inside the return window."""
+    return {now - p.delivered_at <= WINDOW for p in order.packages if p.delivered_at}
+
+
+# Each example builds up to 400 orders into the model: slow, and no deadline applies.
+@settings(max_examples=30, deadline=None)
+@given(count=st.integers(len(RECENT_AGES), 400), seed=st.integers(0, 2**32))
+def test_a_sample_made_today_has_orders_to_cancel_and_to_return(count: int, seed: int) -> None:
+    """Whatever its size (from 7 orders) and seed, a sample ending today has orders not yet
+    shipped, orders delivered inside the return window and orders past it."""
+    orders = [structure(record) for record in generate_orders(count, seed=seed, until=TODAY)]
+    assert any(unshipped(order) for order in orders)
+    windows = set().union(*(delivered_within(order, TODAY) for order in orders))
+    assert windows == {True, False}
+
+
+def test_the_newest_orders_are_as_recent_as_recent_ages_say() -> None:
+    """However few orders a sample has, its last ones are placed within RECENT_AGES."""
+    for count in (len(RECENT_AGES), 50, 1000):
+        newest = list(generate_orders(count, seed=4, until=TODAY))[-len(RECENT_AGES) :]
+        ages = [TODAY - datetime.fromisoformat(r["placed_at"]) for r in newest]
+        assert all(age <= floor for age, floor in zip(ages, RECENT_AGES, strict=True))
+
+
+@pytest.fixture
+def sample_desk() -> Iterator[OrderStatus]:
+    """A store holding 60 sample orders made today, with its clock a few hours into today."""
+    with OrderStatus.open(
+        "memory://",
+        RecordingMailer(),
+        labels=RecordingLabelMaker(Money("7.50", "USD")),
+        clock=FixedClock(TODAY + timedelta(hours=9)),
+    ) as desk:
+        desk.import_orders(json.dumps(r) for r in generate_orders(60, seed=9, until=TODAY))
+        yield desk
+
+
+def guest_pass(desk: OrderStatus, order: Order) -> str:
+    """A guest pass earned as a shopper earns it: the mailed code, typed back."""
+    desk.request_guest_pass(order.email.display, order.number, client=order.number)
+    with desk.context.storage.unit_of_work() as uow:
+        mails = [m.intent for m in uow.outbox.due(desk.context.clock.now(), 1000)]
+    (mail,) = [m for m in mails if isinstance(m, GuestPassMail) and m.order_number == order.number]
+    granted = desk.verify_guest_code(order.number, mail.code, client=order.number)
+    assert isinstance(granted, GuestPassGranted)
+    return granted.token
+
+
+def stored_orders(desk: OrderStatus) -> list[Order]:
+    """The sample's orders as the store holds them, oldest first."""
+    numbers = [record["number"] for record in generate_orders(60, seed=9, until=TODAY)]
+    with desk.context.storage.unit_of_work() as uow:
+        orders = [uow.orders.get(number) for number in numbers]
+    assert None not in orders
+    return [order for order in orders if order is not None]
+
+
+def test_a_guest_cancels_a_sample_order_of_today(sample_desk: OrderStatus) -> None:
+    """The newest sample order is not shipped: its shopper cancels it with a guest pass."""
+    order = stored_orders(sample_desk)[-1]
+    token = guest_pass(sample_desk, order)
+    wanted = unshipped(order)
+    assert wanted
+    answer = sample_desk.cancel_order(order.number, wanted, client="c", guest_pass=token)
+    assert isinstance(answer, CancelAnswer)
+    assert {line.line_no for line in answer.lines} == set(wanted)
+
+
+def test_a_guest_returns_a_sample_order_delivered_last_week_but_not_last_quarter(
+    sample_desk: OrderStatus,
+) -> None:
+    """A sample order delivered inside the window can be returned; one delivered before it
+    is refused with ``window_closed``."""
+    now = sample_desk.context.clock.now()
+    orders = stored_orders(sample_desk)
+    inside = next(o for o in reversed(orders) if delivered_within(o, now) == {True})
+    outside = next(o for o in orders if delivered_within(o, now) == {False})
+
+    token = guest_pass(sample_desk, inside)
+    options = sample_desk.return_options(inside.number, "return", client="c", guest_pass=token)
+    assert isinstance(options, ReturnOptions)
+    line = next(line for line in options.lines if line.returnable)
+    draft = ReturnDraft("return", "does_not_fit", {line.line_no: 1})
+    answer = sample_desk.request_return(inside.number, draft, client="c", guest_pass=token)
+    assert isinstance(answer, ReturnAnswer)
+
+    token = guest_pass(sample_desk, outside)
+    options = sample_desk.return_options(outside.number, "return", client="c", guest_pass=token)
+    assert isinstance(options, ReturnOptions)
+    assert not any(line.returnable for line in options.lines)
+    assert "window_closed" in {r.code for line in options.lines for r in line.refusals}

@@ -175,8 +175,9 @@ def test_opening_does_not_migrate(fresh_schema: str) -> None:
 def test_a_unit_of_work_on_an_unmigrated_schema_says_to_migrate(fresh_schema: str) -> None:
     """Version 0 is refused with SchemaVersionError naming `orderstatus migrate`."""
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
-    with pytest.raises(SchemaVersionError, match="orderstatus migrate"):
+    with pytest.raises(SchemaVersionError, match="orderstatus migrate") as refused:
         storage.unit_of_work().__enter__()
+    assert (refused.value.found, refused.value.needed) == (0, SCHEMA_VERSION)
     storage.migrate()
     with storage.unit_of_work() as uow:
         assert uow.orders.get("100001") is None
@@ -194,8 +195,9 @@ def test_a_schema_from_a_newer_version_is_refused(fresh_schema: str) -> None:
             (SCHEMA_VERSION + 1,),
         )
     newer = PostgresStorage.from_url(schema_url(fresh_schema))
-    with pytest.raises(SchemaVersionError, match="newer"):
+    with pytest.raises(SchemaVersionError, match="newer") as refused:
         newer.unit_of_work().__enter__()
+    assert (refused.value.found, refused.value.needed) == (SCHEMA_VERSION + 1, SCHEMA_VERSION)
     with pytest.raises(SchemaVersionError, match="newer"):
         newer.migrate()
     newer.close()

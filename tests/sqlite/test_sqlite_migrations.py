@@ -86,8 +86,9 @@ def test_opening_does_not_migrate(db_path: Path) -> None:
 def test_a_unit_of_work_on_an_unmigrated_database_says_to_migrate(db_path: Path) -> None:
     """Version 0 is refused with SchemaVersionError naming `orderstatus migrate`."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    with pytest.raises(SchemaVersionError, match="orderstatus migrate"):
+    with pytest.raises(SchemaVersionError, match="orderstatus migrate") as refused:
         storage.unit_of_work().__enter__()
+    assert (refused.value.found, refused.value.needed) == (0, SCHEMA_VERSION)
     storage.migrate()
     with storage.unit_of_work() as uow:
         assert uow.orders.get("100001") is None
@@ -102,8 +103,9 @@ def test_a_database_from_a_newer_version_is_refused(db_path: Path) -> None:
     with closing(sqlite3.connect(db_path)) as connection, connection:
         connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     newer = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    with pytest.raises(SchemaVersionError, match="newer"):
+    with pytest.raises(SchemaVersionError, match="newer") as refused:
         newer.unit_of_work().__enter__()
+    assert (refused.value.found, refused.value.needed) == (SCHEMA_VERSION + 1, SCHEMA_VERSION)
     with pytest.raises(SchemaVersionError, match="newer"):
         newer.migrate()
     newer.close()

@@ -1152,7 +1152,7 @@ class PostgresStorage:
                     connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
                     version = _current_version(connection)
                     if version > SCHEMA_VERSION:
-                        raise _too_new(version)
+                        raise SchemaVersionError(self._url, version, SCHEMA_VERSION)
                     if version < target:
                         for statement in migration.statements:
                             connection.execute(_literal(statement))
@@ -1162,7 +1162,7 @@ class PostgresStorage:
                         )
             version = _current_version(connection)
             if version > SCHEMA_VERSION:
-                raise _too_new(version)
+                raise SchemaVersionError(self._url, version, SCHEMA_VERSION)
             self._schema_checked = version == SCHEMA_VERSION
             return version
         except psycopg.Error as error:
@@ -1249,12 +1249,9 @@ class PostgresStorage:
         if exists:
             (version,) = _one(unit._run(_sql.CURRENT_VERSION, None, "reading the schema version"))
         if version > SCHEMA_VERSION:
-            raise _too_new(version)
+            raise SchemaVersionError(self._url, version, SCHEMA_VERSION)
         if version != SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"{self._url} has schema version {version}, this library needs "
-                f"{SCHEMA_VERSION}: run `orderstatus migrate`"
-            )
+            raise SchemaVersionError(self._url, version, SCHEMA_VERSION)
         self._schema_checked = True
 
 
@@ -1272,10 +1269,3 @@ def _literal(statement: str) -> LiteralString:
 def _current_version(connection: psycopg.Connection[Any]) -> int:
     row = connection.execute(_sql.CURRENT_VERSION).fetchone()
     return 0 if row is None else int(row[0])
-
-
-def _too_new(version: int) -> SchemaVersionError:
-    return SchemaVersionError(
-        f"the database has schema version {version}, newer than this library's "
-        f"{SCHEMA_VERSION}: upgrade orderstatus-core"
-    )

@@ -1385,7 +1385,7 @@ class SqliteStorage:
                 try:
                     version = _user_version(connection)
                     if version > SCHEMA_VERSION:
-                        raise _too_new(version)
+                        raise SchemaVersionError(self._url, version, SCHEMA_VERSION)
                     if version < target:
                         for statement in statements(script):
                             connection.execute(statement)
@@ -1397,7 +1397,7 @@ class SqliteStorage:
                         connection.execute("ROLLBACK")
             version = _user_version(connection)
             if version > SCHEMA_VERSION:
-                raise _too_new(version)
+                raise SchemaVersionError(self._url, version, SCHEMA_VERSION)
             handle.schema_checked = True
             return version
         except sqlite3.Error as error:
@@ -1541,12 +1541,9 @@ class SqliteStorage:
         except sqlite3.Error as error:
             raise _translate(error, "reading the schema version") from error
         if version > SCHEMA_VERSION:
-            raise _too_new(version)
+            raise SchemaVersionError(self._url, version, SCHEMA_VERSION)
         if version != SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"{self._url} has schema version {version}, this library needs "
-                f"{SCHEMA_VERSION}: run `orderstatus migrate`"
-            )
+            raise SchemaVersionError(self._url, version, SCHEMA_VERSION)
         handle.schema_checked = True
 
     def _begin_immediate(self, connection: sqlite3.Connection) -> None:
@@ -1576,13 +1573,6 @@ class SqliteStorage:
 def _user_version(connection: sqlite3.Connection) -> int:
     (version,) = connection.execute("PRAGMA user_version").fetchone()
     return int(version)
-
-
-def _too_new(version: int) -> SchemaVersionError:
-    return SchemaVersionError(
-        f"the database has schema version {version}, newer than this library's "
-        f"{SCHEMA_VERSION}: upgrade orderstatus-core"
-    )
 
 
 @hookimpl
