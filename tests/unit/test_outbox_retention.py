@@ -90,7 +90,7 @@ class EchoingMailer:
     """A mail server whose refusal quotes the whole mail, as some SMTP servers do."""
 
     def send(self, mail: OutgoingMail) -> None:
-        raise AdapterError(f"550 refused for <{mail.to}>: {mail.text}")
+        raise AdapterError(f"550 refused for <{mail.to}> ({mail.to.upper()}): {mail.text}")
 
 
 def test_a_failure_reason_hides_the_secrets_and_the_address(ctx: ServiceContext) -> None:
@@ -104,8 +104,8 @@ def test_a_failure_reason_hides_the_secrets_and_the_address(ctx: ServiceContext)
     kept = _stored(ctx, queued.message_id)
     assert kept is not None
     assert kept.last_error == failure.reason
-    for secret in (queued.intent.code, queued.intent.link, JANE, JANE.casefold()):
-        assert secret not in failure.reason
+    for secret in (queued.intent.code, queued.intent.link, JANE):
+        assert secret.casefold() not in failure.reason.casefold()
     assert failure.reason.startswith("AdapterError: 550 refused for <J•••@example.com>")
     assert "[secret]" in failure.reason
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from orderstatus_core.mail import render_mail
@@ -46,9 +47,11 @@ def failure_reason(error: Exception, item: OutboxItem) -> str:
     if isinstance(item, MailIntent):
         for address in (item.to.display, item.to.canonical):
             hidden[address] = mask_email(address)
-    # Longest first, so that a secret containing another is hidden whole.
+    # Longest first, so that a secret containing another is hidden whole; ignoring case,
+    # since a server may echo an address in its own case.
     for value in sorted(hidden, key=len, reverse=True):
-        text = text.replace(value, hidden[value])
+        pieces = re.split(re.escape(value), text, flags=re.IGNORECASE)
+        text = hidden[value].join(pieces)
     return text[:_MAX_ERROR_TEXT]
 
 
