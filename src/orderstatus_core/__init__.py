@@ -88,7 +88,13 @@ from orderstatus_core.model.views import (
     TimelineEntry,
 )
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager, hookimpl
-from orderstatus_core.policies import GuestPassPolicy, LookupPolicy, Quota, RateDecision
+from orderstatus_core.policies import (
+    GuestPassPolicy,
+    LookupPolicy,
+    Quota,
+    RateDecision,
+    RetentionPolicy,
+)
 from orderstatus_core.policies.cancellation import LineCancellation
 from orderstatus_core.policies.returns import (
     PlannedPackage,
@@ -139,6 +145,7 @@ from orderstatus_core.ports import (
     StoredDocument,
     TrackingMail,
     UnitOfWork,
+    without_secrets,
 )
 from orderstatus_core.services import (
     CancelAnswer,
@@ -152,6 +159,8 @@ from orderstatus_core.services import (
     OrderNotFound,
     OrderReturns,
     ProblemAnswer,
+    PurgeReport,
+    RelayFailure,
     RelayReport,
     ReturnAnswer,
     ReturnPapers,
@@ -250,6 +259,7 @@ __all__ = [
     "ProblemKind",
     "ProblemReport",
     "ProblemState",
+    "PurgeReport",
     "QuantityChange",
     "Quota",
     "RateDecision",
@@ -258,10 +268,12 @@ __all__ = [
     "RefundDue",
     "RefundMethod",
     "RefundPreview",
+    "RelayFailure",
     "RelayReport",
     "ReplacementDue",
     "RequestView",
     "Resolution",
+    "RetentionPolicy",
     "ReturnAnswer",
     "ReturnDestination",
     "ReturnDocumentStore",
@@ -315,4 +327,5 @@ __all__ = [
     "parse_phone",
     "parse_tracking_number",
     "phone_key",
+    "without_secrets",
 ]

@@ -25,6 +25,7 @@ from orderstatus_core.services import (
     OrderListResult,
     OrderReturns,
     ProblemAnswer,
+    PurgeReport,
     RelayReport,
     ReturnAnswer,
     ReturnPapers,
@@ -50,6 +51,7 @@ from orderstatus_core.services import (
     order_returns,
     pass_required,
     preview_return,
+    purge,
     receive_return,
     refuse_cancel,
     reject_problem,
@@ -407,6 +409,7 @@ class OrderStatus:
                 publish=hooks.publish_event,
                 returns=hooks.return_rules(),
                 label_maker=maker,
+                retention=hooks.retention_policy(),
             )
         )
 
@@ -656,6 +659,15 @@ class OrderStatus:
     def relay_outbox(self, limit: int = 100) -> RelayReport:
         """Deliver due outbox mail through the mail adapter."""
         return relay_outbox(self.context, limit)
+
+    def purge(self) -> PurgeReport:
+        """Delete delivered outbox messages, expired guest-pass challenges and passes, and
+        idempotent replies kept longer than the retention policy says (SECURITY D5).
+
+        Run it daily, as ``orderstatus purge`` from cron or a timer. What is still needed
+        stays: a pending message, a live challenge or pass, a reply younger than 24 hours.
+        """
+        return purge(self.context)
 
     def import_orders(
         self, lines: Iterable[str], progress: Callable[[int], None] | None = None

@@ -1,4 +1,4 @@
-"""The ``orderstatus`` command: demo, migrate, import, sample data and the outbox relay.
+"""The ``orderstatus`` command: demo, migrate, import, sample data, the outbox relay, purge.
 
 ::
 
@@ -6,7 +6,8 @@
     orderstatus migrate [--storage URL]
     orderstatus import FILE [--storage URL] [--mail URL]
     orderstatus sample --orders N [--customers M] [--seed S] [--today DATE] [-o FILE]
-    orderstatus relay [--storage URL] [--mail URL] [--limit N]
+    orderstatus relay [--storage URL] [--mail URL] [--labels URL] [--limit N]
+    orderstatus purge [--storage URL]
 
 Exit status: 0 on success, 1 when the command failed (a refused import record, a storage
 or mail failure), 2 for a usage error (a bad option, an unknown or malformed URL).
@@ -1134,12 +1135,17 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 def _cmd_relay(args: argparse.Namespace) -> int:
     sent = failed = 0
-    with _open(args.storage, args.mail) as desk:
+    with _open(args.storage, args.mail, labels=args.labels) as desk:
         for _batch in range(_RELAY_MAX_BATCHES):
             report = desk.relay_outbox(args.limit)
             sent += report.sent
             failed += report.failed
-            if report.sent + report.failed < args.limit:
+            # The reason hides the message's secrets and its recipient's address.
+            for failure in report.failures:
+                _error("relay", f"{failure.message_id} ({failure.kind}): {failure.reason}")
+            # Until a batch delivers nothing and is not full: delivering can queue more
+            # (the papers' mail), which this run then sends too.
+            if report.sent == 0 and report.failed < args.limit:
                 break
         with desk.context.storage.unit_of_work() as uow:
             pending = uow.outbox.pending_count()
@@ -1147,6 +1153,20 @@ def _cmd_relay(args: argparse.Namespace) -> int:
     if failed:
         _error("relay", f"{failed} message(s) failed and will be retried later")
         return 1
+    return 0
+
+
+# --- purge ---------------------------------------------------------------------------------
+
+
+def _cmd_purge(args: argparse.Namespace) -> int:
+    with _open(args.storage, args.mail) as desk:
+        report = desk.purge()
+    print(
+        f"Purged: sent messages {report.sent_messages}, guest-pass challenges "
+        f"{report.challenges}, guest passes {report.passes}, idempotent replies "
+        f"{report.idempotent_replies}"
+    )
     return 0
 
 
@@ -1272,15 +1292,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     relay = commands.add_parser(
         "relay",
-        help="deliver the mail waiting in the outbox",
-        description="Deliver every due outbox message through the mail adapter. Exit "
-        "status 1 if some failed (they stay pending and are retried later).",
+        help="deliver the mail, events and return papers waiting in the outbox",
+        description="Deliver every due outbox message: mail through the mail adapter, "
+        "return papers through the label maker, events to the installed plugins. Each "
+        "failure is one line on stderr (message id, kind, reason); exit status 1 if some "
+        "failed (they stay pending and are retried later).",
     )
     _add_storage(relay, mail=True)
+    relay.add_argument(
+        "--labels",
+        metavar="URL",
+        help="the label maker of return papers, such as labels://?cost=7.50%%20USD "
+        "(without one, return papers stay pending and are reported failed)",
+    )
     relay.add_argument(
         "--limit", type=_positive, default=100, metavar="N", help="messages per batch"
     )
     relay.set_defaults(handler=_cmd_relay)
+
+    purge = commands.add_parser(
+        "purge",
+        help="delete delivered messages, expired guest passes and old replies",
+        description="Delete delivered outbox messages, expired guest-pass challenges and "
+        "passes, and idempotent replies older than the retention policy keeps them "
+        "(the orderstatus_retention_policy hook). Pending mail and live passes stay. Run "
+        "it daily.",
+    )
+    _add_storage(purge, mail=False)
+    purge.set_defaults(handler=_cmd_purge)
     return parser
 
 

@@ -11,10 +11,10 @@ Values that cross a port (:class:`OrderHeader`, :class:`OrderMatch`, :class:`Out
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from types import MappingProxyType, TracebackType
+from typing import Any, Protocol, Self, cast
 
 import attrs
 
@@ -36,6 +36,7 @@ from orderstatus_core.model.requests import Refund
 from orderstatus_core.policies.limits import Quota, RateDecision
 
 __all__ = [
+    "SECRET",
     "CategoryQuery",
     "Clock",
     "CreditEntry",
@@ -77,10 +78,20 @@ __all__ = [
     "StoredDocument",
     "TrackingMail",
     "UnitOfWork",
+    "secrets_of",
+    "without_secrets",
 ]
 
 
 # --- values that cross the ports -------------------------------------------------------
+
+_SECRET_KEY = "orderstatus_secret"  # noqa: S105 - a metadata key, not a password
+
+#: Field metadata marking a secret text of an outbox item (a one-time code, a link's token):
+#: ``code: str = attrs.field(repr=False, metadata=SECRET)``. The field's declaration is the
+#: one place that says so; :func:`without_secrets` empties such fields once the message is
+#: delivered (SECURITY D5), and the relay hides their values in error texts.
+SECRET: Mapping[str, bool] = MappingProxyType({_SECRET_KEY: True})
 
 
 @attrs.frozen
@@ -165,13 +176,14 @@ class GuestPassMail:
 
     ``to`` is the address stored with the order, never what the guest typed (SECURITY A4).
     ``link`` was built from the store's configured base URL (SECURITY D4). The code and the
-    link are left out of ``repr`` so that a log line never carries them.
+    link are left out of ``repr`` so that a log line never carries them, and are emptied
+    from the outbox once the mail is delivered (:data:`SECRET`).
     """
 
     to: EmailAddress
     order_number: str
-    code: str = attrs.field(repr=False)
-    link: str = attrs.field(repr=False)
+    code: str = attrs.field(repr=False, metadata=SECRET)
+    link: str = attrs.field(repr=False, metadata=SECRET)
     expires_at: datetime
     language: str = "en"
 
@@ -272,12 +284,44 @@ class ReturnDocumentsJob:
 OutboxItem = MailIntent | DomainEvent | ReturnDocumentsJob
 
 
+def _secret_fields(item: OutboxItem) -> list[str]:
+    return [field.name for field in attrs.fields(type(item)) if field.metadata.get(_SECRET_KEY)]
+
+
+def secrets_of(item: OutboxItem) -> tuple[str, ...]:
+    """The non-empty values of ``item``'s :data:`SECRET` fields, to keep out of any text
+    that outlives delivery (an error kept in the outbox, a line a relay prints)."""
+    values = (getattr(item, name) for name in _secret_fields(item))
+    return tuple(value for value in values if isinstance(value, str) and value)
+
+
+def without_secrets(item: OutboxItem) -> OutboxItem:
+    """``item`` with each :data:`SECRET` field emptied (``""``): what a delivered message
+    keeps for its audit, with its kind, recipient and times (SECURITY D5).
+
+    >>> from datetime import UTC
+    >>> from orderstatus_core.identifiers import parse_email
+    >>> mail = GuestPassMail(parse_email("jane@example.com"), "123456789", "481516",
+    ...     "https://shop.example/pass?token=abc", datetime(2026, 11, 1, tzinfo=UTC))
+    >>> (without_secrets(mail).code, without_secrets(mail).link)
+    ('', '')
+    """
+    names = _secret_fields(item)
+    if not names:
+        return item
+    # evolve() cannot check keywords against a union of classes: each name is a field.
+    emptied: OutboxItem = attrs.evolve(cast(Any, item), **dict.fromkeys(names, ""))
+    return emptied
+
+
 @attrs.frozen
 class OutboxMessage:
     """A mail or event written in the same transaction as the change that caused it.
 
     ``message_id`` is stable across retries, so a receiver can drop duplicates of an
-    at-least-once delivery (SECURITY G4).
+    at-least-once delivery (SECURITY G4). ``sent_at`` is when it was delivered, set only by
+    :meth:`Outbox.mark_sent` (a message put is unsent); a sent message keeps its kind,
+    recipient, times and id for its audit, never its :data:`SECRET` fields.
     """
 
     message_id: str
@@ -286,6 +330,7 @@ class OutboxMessage:
     attempts: int = 0
     next_attempt_at: datetime | None = None
     last_error: str | None = None
+    sent_at: datetime | None = None
 
 
 @attrs.frozen
@@ -573,8 +618,17 @@ class Outbox(Protocol):
         """
         ...
 
+    def get(self, message_id: str) -> OutboxMessage | None:
+        """The message with this id, sent or not, or ``None`` (purged, or never put)."""
+        ...
+
     def mark_sent(self, message_id: str, at: datetime) -> None:
-        """Record delivery; the message is never due again."""
+        """Record delivery at ``at``; the message is never due again.
+
+        In the same write, the stored item loses its secrets: it becomes
+        :func:`without_secrets` of itself, so a delivered code or link token can no longer
+        be read from the outbox (SECURITY D5). An unknown id is ignored.
+        """
         ...
 
     def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
@@ -583,6 +637,13 @@ class Outbox(Protocol):
 
     def pending_count(self) -> int:
         """How many messages are not yet sent."""
+        ...
+
+    def purge_sent(self, sent_before: datetime) -> int:
+        """Delete the messages sent strictly before ``sent_before``; answer how many.
+
+        A message not yet sent is never deleted, however old.
+        """
         ...
 
 
@@ -630,6 +691,16 @@ class GuestPassStore(Protocol):
         """The pass with this selector, or ``None``."""
         ...
 
+    def purge_challenges(self, expired_before: datetime) -> int:
+        """Delete the challenges whose ``expires_at`` is strictly before ``expired_before``,
+        used or not; answer how many. A challenge expiring at that instant stays."""
+        ...
+
+    def purge_passes(self, expired_before: datetime) -> int:
+        """Delete the passes whose ``expires_at`` is strictly before ``expired_before``;
+        answer how many. A pass expiring at that instant stays."""
+        ...
+
 
 @attrs.frozen
 class IdempotentReply:
@@ -653,6 +724,10 @@ class IdempotencyStore(Protocol):
     def put(self, reply: IdempotentReply) -> None:
         """Store ``reply`` under its key, replacing an older one (an expired key is reused).
         Rolled back with the unit of work, like everything else in it."""
+        ...
+
+    def purge(self, created_before: datetime) -> int:
+        """Delete the replies created strictly before ``created_before``; answer how many."""
         ...
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "dump_activity",
     "dump_intent",
     "error_path",
+    "intent_kind",
     "load_activity",
     "load_intent",
     "make_converter",
@@ -240,8 +241,13 @@ def dump_intent(intent: OutboxItem) -> dict[str, Any]:
     """An outbox item (a mail intent or a domain event) as JSON-ready data, tagged with
     its ``kind``."""
     data: dict[str, Any] = converter.unstructure(intent)
-    data["kind"] = _KIND_OF[type(intent)]
+    data["kind"] = intent_kind(intent)
     return data
+
+
+def intent_kind(intent: OutboxItem) -> str:
+    """The ``kind`` tag :func:`dump_intent` writes for ``intent``: ``"guest_pass"`` ..."""
+    return _KIND_OF[type(intent)]
 
 
 def load_intent(data: Mapping[str, Any]) -> OutboxItem:

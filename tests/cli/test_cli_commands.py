@@ -1,16 +1,27 @@
-"""``orderstatus migrate``, ``sample`` and ``relay``, and how every command reports errors."""
+"""``orderstatus migrate``, ``sample``, ``relay`` and ``purge``, and how every command reports
+errors."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from orderstatus_core import OrderStatus
+from orderstatus_core import (
+    OrderListMail,
+    OrderStatus,
+    OutboxMessage,
+    ReturnAnswer,
+    ReturnDraft,
+    hookimpl,
+    parse_email,
+)
 from orderstatus_core.cli import main
 from orderstatus_core.sample import DEMO_EMAIL, demo_orders
+from orderstatus_core.testing.builders import line, make_order, package
 from orderstatus_sqlite.migrations import SCHEMA_VERSION
 
 
@@ -81,7 +92,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("demo", "migrate", "import", "sample", "relay"):
+    for command in ("demo", "migrate", "import", "sample", "relay", "purge"):
         assert command in out
 
 
@@ -163,7 +174,119 @@ def test_relay_reports_failed_mail(
     assert main(["relay", "--storage", db_url, "--mail", f"mailbox:///{blocker}"]) == 1
     captured = capsys.readouterr()
     assert one_line(captured.out) == "Relay: 0 sent, 1 failed, 1 still pending"
-    assert one_line(captured.err).startswith("orderstatus relay: 1 message(s) failed")
+    reason, summary = captured.err.splitlines()
+    assert re.fullmatch(
+        r"orderstatus relay: [0-9a-f]{32} \(order_list\): MailDeliveryError: cannot write .*",
+        reason,
+    )
+    assert summary.startswith("orderstatus relay: 1 message(s) failed")
+
+
+# --- relay: return papers ------------------------------------------------------------------
+
+_LABELS = "labels://?cost=7.50%20USD"
+
+
+class _ReturnsWithLookUpPair:
+    """A store plugin: returns with the look-up pair alone, no guest pass."""
+
+    @hookimpl
+    def orderstatus_pass_required(self, action: str) -> bool | None:
+        return False if action == "return" else None
+
+
+def queue_return_papers(db_url: str, mail_url: str) -> str:
+    """A delivered order with a return on the store's label; its papers wait in the outbox.
+    Answers the RMA number."""
+    placed = datetime.now(UTC) - timedelta(days=10)
+    delivered = package(
+        "P1", [(1, 2)], placed_at=placed, shipped_after=timedelta(days=1),
+        delivered_after=timedelta(days=5),
+    )  # fmt: skip
+    plugins = [_ReturnsWithLookUpPair()]
+    with OrderStatus.open(db_url, mail_url, labels=_LABELS, plugins=plugins) as desk:
+        desk.migrate()
+        with desk.context.storage.unit_of_work(write=True) as uow:
+            order = make_order(placed_at=placed, lines=[line(1, quantity=2)], packages=[delivered])
+            uow.orders.add(order)
+            uow.commit()
+        draft = ReturnDraft("return", "does_not_fit", {1: 1})
+        answer = desk.request_return(
+            order.number, draft, client="test", identifier=order.email.display
+        )
+    assert isinstance(answer, ReturnAnswer)
+    (rma,) = answer.request.packages
+    return rma.rma_number
+
+
+def test_relay_without_a_label_maker_says_why_the_papers_wait(
+    db_url: str, mail_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without ``--labels`` the papers stay pending, and the reason is printed."""
+    queue_return_papers(db_url, mail_url)
+    assert main(["relay", "--storage", db_url, "--mail", mail_url]) == 1
+    reason = capsys.readouterr().err.splitlines()[0]
+    assert re.fullmatch(r"orderstatus relay: \w+ \(return_documents\): AdapterError: .+", reason)
+    assert "label maker" in reason
+
+
+def test_relay_with_labels_makes_the_return_papers(
+    db_url: str, mail_url: str, mail_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--labels URL`` makes the label and instructions, keeps them for printing, and
+    mails the shopper in the same run (the papers job queues that mail)."""
+    rma_number = queue_return_papers(db_url, mail_url)
+    args = ["relay", "--storage", db_url, "--mail", mail_url, "--labels", _LABELS]
+    assert main(args) == 0
+    assert one_line(capsys.readouterr().out) == "Relay: 2 sent, 0 failed, 0 still pending"
+    with OrderStatus.open(db_url, mail_url) as desk, desk.context.storage.unit_of_work() as uow:
+        papers = uow.documents.for_rma(rma_number)
+    assert [p.document.filename for p in papers] == [
+        f"{rma_number}-label.pdf",
+        f"{rma_number}-label.zpl",
+        f"{rma_number}-instructions-en.pdf",
+    ]
+    assert [p.document.content[:4] for p in papers] == [b"%PDF", b"^XA^", b"%PDF"]
+    (mail,) = mail_dir.glob("*.eml")
+    assert f"RMA {rma_number}".encode() in mail.read_bytes()
+
+
+def test_relay_refuses_a_bad_label_maker_url(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown label maker scheme is a usage error, before anything is relayed."""
+    assert main(["relay", "--storage", db_url, "--labels", "acme://x"]) == 2
+    assert "acme" in one_line(capsys.readouterr().err)
+
+
+# --- purge ---------------------------------------------------------------------------------
+
+
+def test_purge_deletes_old_delivered_mail_and_keeps_pending_mail(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``purge`` deletes a message delivered 31 days ago (the default keeps 30) and says how
+    many of each kind it deleted; a pending message, however old, stays."""
+    now = datetime.now(UTC)
+    intent = OrderListMail(to=parse_email("jane@example.com"), order_numbers=("123456789",))
+    with OrderStatus.open(db_url, "mailbox:///unused") as desk:
+        desk.migrate()
+        with desk.context.storage.unit_of_work(write=True) as uow:
+            for message_id in ("old-sent", "old-pending", "new-sent"):
+                uow.outbox.put(OutboxMessage(message_id, now - timedelta(days=40), intent))
+            uow.outbox.mark_sent("old-sent", now - timedelta(days=31))
+            uow.outbox.mark_sent("new-sent", now - timedelta(days=29))
+            uow.commit()
+    assert main(["purge", "--storage", db_url]) == 0
+    assert one_line(capsys.readouterr().out) == (
+        "Purged: sent messages 1, guest-pass challenges 0, guest passes 0, idempotent replies 0"
+    )
+    with (
+        OrderStatus.open(db_url, "mailbox:///unused") as desk,
+        desk.context.storage.unit_of_work() as uow,
+    ):
+        kept = {m for m in ("old-sent", "old-pending", "new-sent") if uow.outbox.get(m)}
+    assert kept == {"old-pending", "new-sent"}
 
 
 def test_sample_dates_orders_back_from_the_day_given(

@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 import pytest
 from pg_helpers import admin_connection, schema_url
+from psycopg.types.json import Jsonb
 
 from orderstatus_postgres import PostgresStorage
 from orderstatus_postgres._sql import QUERIES
@@ -80,7 +81,9 @@ PARAMETERS: dict[str, Any] = {
     "due": (T, 10),
     "claim": {"now": T, "limit": 10, "lease": T},
     "pending_count": None,
-    "mark_sent": (T, "m1"),
+    "get_message": ("m1",),
+    "payload_for_update": ("m1",),
+    "mark_sent": (T, Jsonb({"kind": "order_list"}), "m1"),
     "mark_failed": (T, "down", "m1"),
     "get_challenge": ("s",),
     "save_challenge": ("123", "c", "l", T, T, 3, False, "s"),
@@ -165,6 +168,8 @@ USES = {
     "due": {"outbox_pending"},
     "claim": {"outbox_pending", "outbox_pkey"},
     "pending_count": {"outbox_pending"},
+    "get_message": {"outbox_pkey"},
+    "payload_for_update": {"outbox_pkey"},
     "mark_sent": {"outbox_pkey"},
     "mark_failed": {"outbox_pkey"},
     "get_challenge": {"guest_pass_challenges_pkey"},

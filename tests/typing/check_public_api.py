@@ -37,6 +37,8 @@ from orderstatus_core import (
     OrderStatusError,
     OrderView,
     PhoneNumber,
+    PurgeReport,
+    RelayFailure,
     RelayReport,
     SearchPage,
     Storage,
@@ -91,6 +93,8 @@ def check_order_list_and_relay(desk: OrderStatus) -> None:
     assert_type(report, RelayReport)
     assert_type(report.sent, int)
     assert_type(report.sent_ids, tuple[str, ...])
+    assert_type(report.failures, tuple[RelayFailure, ...])
+    assert_type(desk.purge(), PurgeReport)
 
 
 def check_search(desk: OrderStatus) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import attrs
 
@@ -27,9 +27,17 @@ from orderstatus_core import (
     SearchCursor,
 )
 from orderstatus_core.model.order import utc
-from orderstatus_core.ports import CreditEntry, IdempotentReply, SearchQuery, StoredDocument
+from orderstatus_core.ports import (
+    CreditEntry,
+    IdempotentReply,
+    SearchQuery,
+    StoredDocument,
+    without_secrets,
+)
 
 __all__ = ["MemoryStorage"]
+
+V = TypeVar("V")
 
 
 def _newest_first(order: Order) -> tuple[datetime, str]:
@@ -60,6 +68,17 @@ class _State:
         for name, value in vars(self).items():
             setattr(state, name, dict(value))
         return state
+
+
+def _drop_older(
+    table: dict[str, V], moment: Callable[[V], datetime], before: datetime
+) -> list[str]:
+    """Remove the entries of ``table`` whose ``moment`` is strictly before ``before``; their
+    keys."""
+    old = [key for key, value in table.items() if moment(value) < before]
+    for key in old:
+        del table[key]
+    return old
 
 
 class _Orders:
@@ -143,7 +162,14 @@ class _Outbox:
 
     def put(self, message: OutboxMessage) -> None:
         self._unit.check_writable()
-        self._unit.work.outbox[message.message_id] = message
+        # Whether it was sent is kept apart, in ``sent``, as a database keeps its column.
+        self._unit.work.outbox[message.message_id] = attrs.evolve(message, sent_at=None)
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        message = self._unit.work.outbox.get(message_id)
+        if message is None:
+            return None
+        return attrs.evolve(message, sent_at=self._unit.work.sent.get(message_id))
 
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         ready = [
@@ -166,8 +192,12 @@ class _Outbox:
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
         self._unit.check_writable()
-        if message_id in self._unit.work.outbox:
-            self._unit.work.sent[message_id] = at
+        work = self._unit.work
+        message = work.outbox.get(message_id)
+        if message is not None:
+            work.sent[message_id] = utc(at)
+            # Delivered: its secrets go in the same write (SECURITY D5).
+            work.outbox[message_id] = attrs.evolve(message, intent=without_secrets(message.intent))
 
     def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
         self._unit.check_writable()
@@ -179,6 +209,14 @@ class _Outbox:
 
     def pending_count(self) -> int:
         return sum(1 for m in self._unit.work.outbox if m not in self._unit.work.sent)
+
+    def purge_sent(self, sent_before: datetime) -> int:
+        self._unit.check_writable()
+        work = self._unit.work
+        old = _drop_older(work.sent, lambda at: at, sent_before)
+        for message_id in old:
+            del work.outbox[message_id]
+        return len(old)
 
 
 class _Passes:
@@ -223,6 +261,22 @@ class _Passes:
     def get_pass(self, selector: str) -> GuestPass | None:
         return self._unit.work.passes.get(selector)
 
+    def purge_challenges(self, expired_before: datetime) -> int:
+        self._unit.check_writable()
+        work = self._unit.work
+        old = [c for c in work.challenges.values() if c.expires_at < expired_before]
+        for challenge in old:
+            del work.challenges[challenge.selector]
+            left = work.challenges_by_order.pop(challenge.order_number) - {challenge.selector}
+            if left:
+                work.challenges_by_order[challenge.order_number] = left
+        return len(old)
+
+    def purge_passes(self, expired_before: datetime) -> int:
+        self._unit.check_writable()
+        passes = self._unit.work.passes
+        return len(_drop_older(passes, lambda guest_pass: guest_pass.expires_at, expired_before))
+
 
 class _Replies:
     def __init__(self, unit: _MemoryUnitOfWork) -> None:
@@ -234,6 +288,11 @@ class _Replies:
     def put(self, reply: IdempotentReply) -> None:
         self._unit.check_writable()
         self._unit.work.replies[reply.key] = reply
+
+    def purge(self, created_before: datetime) -> int:
+        self._unit.check_writable()
+        replies = self._unit.work.replies
+        return len(_drop_older(replies, lambda reply: reply.created_at, created_before))
 
 
 def _newest_entry_first(entry: CreditEntry) -> tuple[datetime, str]:

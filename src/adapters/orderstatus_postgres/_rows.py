@@ -43,6 +43,7 @@ from orderstatus_core.ports import (
     LabelDocument,
     OrderHeader,
     OrderMatch,
+    OutboxItem,
     StoredDocument,
 )
 from orderstatus_core.serialization import dump_activity, load_activity, load_intent
@@ -279,21 +280,26 @@ def _line_no(value: OrderLine) -> int:
 # --- the outbox, guest passes, replies -------------------------------------------------
 
 
-def message(row: Sequence[Any]) -> OutboxMessage:
-    """An outbox message from ``message_id, created_at, payload, attempts,
-    next_attempt_at, last_error``."""
-    message_id, created_at, payload, attempts, next_attempt_at, last_error = row
+def intent(message_id: str, payload: Any) -> OutboxItem:
+    """The outbox item of a stored ``payload`` document."""
     try:
-        intent = load_intent(payload)
+        return load_intent(payload)
     except (ValueError, TypeError, KeyError, OrderStatusError) as error:
         raise AdapterError(f"outbox message {message_id} is unreadable: {error}") from error
+
+
+def message(row: Sequence[Any]) -> OutboxMessage:
+    """An outbox message from ``message_id, created_at, payload, attempts,
+    next_attempt_at, last_error`` and, when the row has it, ``sent_at``."""
+    message_id, created_at, payload, attempts, next_attempt_at, last_error, *sent = row
     return OutboxMessage(
         message_id=message_id,
         created_at=created_at,
-        intent=intent,
+        intent=intent(message_id, payload),
         attempts=attempts,
         next_attempt_at=next_attempt_at,
         last_error=last_error,
+        sent_at=sent[0] if sent else None,
     )
 
 

@@ -204,13 +204,28 @@ UPDATE outbox AS m SET next_attempt_at = %(lease)s
  WHERE m.message_id = picked.message_id
 RETURNING m.message_id, m.created_at, m.payload, m.attempts, m.next_attempt_at, m.last_error"""
 
-MARK_SENT: Final = "UPDATE outbox SET sent_at = %s WHERE message_id = %s"
+GET_MESSAGE: Final = """
+SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error, sent_at
+FROM outbox WHERE message_id = %s"""
+
+# mark_sent(): the row is locked as its payload is read, and written back without the
+# message's secrets together with sent_at (SECURITY D5).
+PAYLOAD_FOR_UPDATE: Final = "SELECT payload FROM outbox WHERE message_id = %s FOR UPDATE"
+
+MARK_SENT: Final = "UPDATE outbox SET sent_at = %s, payload = %s WHERE message_id = %s"
 
 MARK_FAILED: Final = """
 UPDATE outbox SET attempts = attempts + 1, next_attempt_at = %s, last_error = %s
 WHERE message_id = %s AND sent_at IS NULL"""
 
 PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+
+# The purges are a daily batch: each reads its table once rather than keep an index that
+# every write would pay for.
+PURGE_SENT: Final = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < %s"
+PURGE_CHALLENGES: Final = "DELETE FROM guest_pass_challenges WHERE expires_at < %s"
+PURGE_PASSES: Final = "DELETE FROM guest_passes WHERE expires_at < %s"
+PURGE_REPLIES: Final = "DELETE FROM idempotent_replies WHERE created_at < %s"
 
 # --- guest passes ----------------------------------------------------------------------------
 # Only hashes of codes and validators are ever bound (SECURITY D1).
@@ -328,6 +343,8 @@ QUERIES: Final = {
     "due": DUE,
     "claim": CLAIM,
     "pending_count": PENDING_COUNT,
+    "get_message": GET_MESSAGE,
+    "payload_for_update": PAYLOAD_FOR_UPDATE,
     "mark_sent": MARK_SENT,
     "mark_failed": MARK_FAILED,
     "get_challenge": GET_CHALLENGE_FOR_UPDATE,

@@ -111,7 +111,13 @@ from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.model import EmailAddress, restore
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.model.order import utc
-from orderstatus_core.ports import CreditEntry, IdempotentReply, SearchQuery, StoredDocument
+from orderstatus_core.ports import (
+    CreditEntry,
+    IdempotentReply,
+    SearchQuery,
+    StoredDocument,
+    without_secrets,
+)
 from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import _rows, _sql
 from orderstatus_postgres.migrations import (
@@ -426,15 +432,28 @@ class _Outbox:
         messages.sort(key=lambda m: (m.created_at, m.message_id))
         return messages
 
+    def get(self, message_id: str) -> OutboxMessage | None:
+        """The message with this id, sent or not, or ``None``."""
+        unit = self._unit
+        if not _rows.storable(message_id):
+            unit._require_open()
+            return None
+        row = unit._run(_sql.GET_MESSAGE, (message_id,), "reading an outbox message").fetchone()
+        return None if row is None else _rows.message(row)
+
     def mark_sent(self, message_id: str, at: datetime) -> None:
-        """Record delivery; the message is never due again. Unknown ids are ignored."""
+        """Record delivery and drop the message's secrets in the same write; the message is
+        never due again. Unknown ids are ignored."""
         unit = self._unit
         if not _rows.storable(message_id):
             unit._require_writable()
             return
-        unit._run(
-            _sql.MARK_SENT, (utc(at), message_id), "marking an outbox message sent", write=True
-        )
+        doing = "marking an outbox message sent"
+        row = unit._run(_sql.PAYLOAD_FOR_UPDATE, (message_id,), doing, write=True).fetchone()
+        if row is None:
+            return
+        redacted = Jsonb(dump_intent(without_secrets(_rows.intent(message_id, row[0]))))
+        unit._run(_sql.MARK_SENT, (utc(at), redacted, message_id), doing, write=True)
 
     def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
         """Count a failed attempt and make the message due again at ``retry_at``.
@@ -457,6 +476,14 @@ class _Outbox:
         """How many messages are not yet sent."""
         (count,) = _one(self._unit._run(_sql.PENDING_COUNT, None, "counting pending messages"))
         return int(count)
+
+    def purge_sent(self, sent_before: datetime) -> int:
+        """Delete the messages sent strictly before ``sent_before``; how many."""
+        return _purge(self._unit, _sql.PURGE_SENT, sent_before, "purging sent messages")
+
+
+def _purge(unit: PostgresUnitOfWork, sql: LiteralString, before: datetime, doing: str) -> int:
+    return unit._run(sql, (utc(before),), doing, write=True).rowcount
 
 
 class _Passes:
@@ -534,6 +561,14 @@ class _Passes:
         row = unit._run(_sql.SELECT_FROM_PASSES, (selector,), "reading a guest pass").fetchone()
         return None if row is None else _rows.guest_pass(row)
 
+    def purge_challenges(self, expired_before: datetime) -> int:
+        """Delete the challenges expired strictly before ``expired_before``; how many."""
+        return _purge(self._unit, _sql.PURGE_CHALLENGES, expired_before, "purging challenges")
+
+    def purge_passes(self, expired_before: datetime) -> int:
+        """Delete the passes expired strictly before ``expired_before``; how many."""
+        return _purge(self._unit, _sql.PURGE_PASSES, expired_before, "purging guest passes")
+
 
 class _Replies:
     """The :class:`~orderstatus_core.ports.IdempotencyStore` of one unit of work."""
@@ -557,6 +592,10 @@ class _Replies:
         """Store ``reply``, replacing an older one under the same key."""
         row = (reply.key, reply.fingerprint, reply.reply, utc(reply.created_at))
         self._unit._run(_sql.PUT_REPLY, row, "storing an idempotent reply", write=True)
+
+    def purge(self, created_before: datetime) -> int:
+        """Delete the replies created strictly before ``created_before``; how many."""
+        return _purge(self._unit, _sql.PURGE_REPLIES, created_before, "purging replies")
 
 
 class _Credit:

@@ -77,10 +77,18 @@ from orderstatus_core.ports import (
     CreditEntry,
     IdempotentReply,
     LabelDocument,
+    OutboxItem,
     SearchQuery,
     StoredDocument,
+    without_secrets,
 )
-from orderstatus_core.serialization import dump_activity, dump_intent, load_activity, load_intent
+from orderstatus_core.serialization import (
+    dump_activity,
+    dump_intent,
+    intent_kind,
+    load_activity,
+    load_intent,
+)
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, statements
 
 __all__ = ["SqliteStorage", "SqliteUnitOfWork", "orderstatus_register_adapters"]
@@ -229,13 +237,27 @@ _LEASE_MESSAGE: Final = (
     "UPDATE outbox SET next_attempt_at = ? WHERE message_id = ? AND sent_at IS NULL"
 )
 
-_MARK_SENT: Final = "UPDATE outbox SET sent_at = ? WHERE message_id = ?"
+_GET_MESSAGE: Final = """
+SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error, sent_at
+FROM outbox WHERE message_id = ?"""
+
+_PAYLOAD: Final = "SELECT payload FROM outbox WHERE message_id = ?"
+
+# The payload written with sent_at is the message without its secrets (SECURITY D5).
+_MARK_SENT: Final = "UPDATE outbox SET sent_at = ?, payload = ? WHERE message_id = ?"
 
 _MARK_FAILED: Final = """
 UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
 WHERE message_id = ? AND sent_at IS NULL"""
 
 _PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+
+# The purges are a daily batch: each reads its table once rather than keep an index that
+# every write would pay for.
+_PURGE_SENT: Final = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?"
+_PURGE_CHALLENGES: Final = "DELETE FROM guest_pass_challenges WHERE expires_at < ?"
+_PURGE_PASSES: Final = "DELETE FROM guest_passes WHERE expires_at < ?"
+_PURGE_REPLIES: Final = "DELETE FROM idempotent_replies WHERE created_at < ?"
 
 # Guest passes: only hashes of codes and validators are ever bound (SECURITY D1).
 _PUT_CHALLENGE: Final = """
@@ -309,6 +331,8 @@ QUERIES: Final = {
     "search_category": _SEARCH_CATEGORY,
     "due": _DUE,
     "pending_count": _PENDING_COUNT,
+    "get_message": _GET_MESSAGE,
+    "payload": _PAYLOAD,
     "mark_sent": _MARK_SENT,
     "mark_failed": _MARK_FAILED,
     "save_order": _SAVE_ORDER,
@@ -757,7 +781,6 @@ class _Outbox:
     def put(self, message: OutboxMessage) -> None:
         """Queue ``message`` in this unit's transaction (SECURITY G4)."""
         connection = self._unit._writing()
-        data = dump_intent(message.intent)
         next_attempt = message.next_attempt_at
         try:
             connection.execute(
@@ -765,8 +788,8 @@ class _Outbox:
                 (
                     message.message_id,
                     _micros(utc(message.created_at)),
-                    data["kind"],
-                    json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                    intent_kind(message.intent),
+                    _payload(message.intent),
                     message.attempts,
                     None if next_attempt is None else _micros(utc(next_attempt)),
                     message.last_error,
@@ -802,11 +825,28 @@ class _Outbox:
             raise _translate(error, "leasing outbox messages") from error
         return [attrs.evolve(message, next_attempt_at=utc(lease_until)) for message in due]
 
+    def get(self, message_id: str) -> OutboxMessage | None:
+        """The message with this id, sent or not, or ``None``."""
+        connection = self._unit._reading()
+        try:
+            row = connection.execute(_GET_MESSAGE, (message_id,)).fetchone()
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "reading an outbox message") from error
+        if row is None:
+            return None
+        sent_at = None if row[6] is None else _instant(row[6])
+        return attrs.evolve(_message(row[:6]), sent_at=sent_at)
+
     def mark_sent(self, message_id: str, at: datetime) -> None:
-        """Record delivery; the message is never due again. Unknown ids are ignored."""
+        """Record delivery and drop the message's secrets in the same write; the message is
+        never due again. Unknown ids are ignored."""
         connection = self._unit._writing()
         try:
-            connection.execute(_MARK_SENT, (_micros(utc(at)), message_id))
+            row = connection.execute(_PAYLOAD, (message_id,)).fetchone()
+            if row is None:
+                return
+            payload = _payload(without_secrets(_intent(message_id, row[0])))
+            connection.execute(_MARK_SENT, (_micros(utc(at)), payload, message_id))
         except (sqlite3.Error, UnicodeEncodeError) as error:
             raise _translate(error, "marking an outbox message sent") from error
 
@@ -827,17 +867,36 @@ class _Outbox:
             raise _translate(error, "counting pending outbox messages") from error
         return int(count)
 
+    def purge_sent(self, sent_before: datetime) -> int:
+        """Delete the messages sent strictly before ``sent_before``; how many."""
+        return _purge(self._unit, _PURGE_SENT, sent_before, "purging sent outbox messages")
+
+
+def _purge(unit: SqliteUnitOfWork, sql: str, before: datetime, doing: str) -> int:
+    connection = unit._writing()
+    try:
+        return connection.execute(sql, (_micros(utc(before)),)).rowcount
+    except sqlite3.Error as error:
+        raise _translate(error, doing) from error
+
+
+def _payload(intent: OutboxItem) -> str:
+    return json.dumps(dump_intent(intent), ensure_ascii=False, separators=(",", ":"))
+
+
+def _intent(message_id: str, payload: str) -> OutboxItem:
+    try:
+        return load_intent(json.loads(payload))
+    except (ValueError, OrderStatusError) as error:
+        raise AdapterError(f"outbox message {message_id} is unreadable: {error}") from error
+
 
 def _message(row: Sequence[Any]) -> OutboxMessage:
     message_id, created_at, payload, attempts, next_attempt_at, last_error = row
-    try:
-        intent = load_intent(json.loads(payload))
-    except (ValueError, OrderStatusError) as error:
-        raise AdapterError(f"outbox message {message_id} is unreadable: {error}") from error
     return OutboxMessage(
         message_id=message_id,
         created_at=_instant(created_at),
-        intent=intent,
+        intent=_intent(message_id, payload),
         attempts=attempts,
         next_attempt_at=None if next_attempt_at is None else _instant(next_attempt_at),
         last_error=last_error,
@@ -880,6 +939,10 @@ class _Replies:
             connection.execute(_PUT_REPLY, row)
         except (sqlite3.Error, UnicodeEncodeError) as error:
             raise _translate(error, "storing an idempotent reply") from error
+
+    def purge(self, created_before: datetime) -> int:
+        """Delete the replies created strictly before ``created_before``; how many."""
+        return _purge(self._unit, _PURGE_REPLIES, created_before, "purging idempotent replies")
 
 
 class _Passes:
@@ -964,6 +1027,14 @@ class _Passes:
             )
         except (ValueError, OrderStatusError) as error:
             raise AdapterError(f"a stored guest pass is unreadable: {error}") from error
+
+    def purge_challenges(self, expired_before: datetime) -> int:
+        """Delete the challenges expired strictly before ``expired_before``; how many."""
+        return _purge(self._unit, _PURGE_CHALLENGES, expired_before, "purging challenges")
+
+    def purge_passes(self, expired_before: datetime) -> int:
+        """Delete the passes expired strictly before ``expired_before``; how many."""
+        return _purge(self._unit, _PURGE_PASSES, expired_before, "purging guest passes")
 
 
 def _challenge_row(challenge: PassChallenge) -> tuple[Any, ...]:

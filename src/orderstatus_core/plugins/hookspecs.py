@@ -18,6 +18,7 @@ from orderstatus_core.model.returns import ReturnDestination, ReturnKind, Return
 from orderstatus_core.plugins.registry import AdapterRegistry
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal
 from orderstatus_core.ports import DomainEvent
 
@@ -119,6 +120,18 @@ def orderstatus_domain_event(event_id: str, event: DomainEvent) -> None:
     drop duplicates. An exception keeps the event pending for a later retry. With no
     implementation at all, events stay pending too (the relay reports them as failed), so a
     store that forgot its payment plugin loses no refund.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_retention_policy() -> RetentionPolicy | None:
+    """How long a purge keeps delivered messages (without their secrets), expired guest-pass
+    challenges and passes, and idempotent replies.
+
+    Default: :class:`~orderstatus_core.policies.retention.RetentionPolicy` with its
+    documented defaults (30 days, 1 day after expiry, 24 hours). Return
+    ``attrs.evolve(RetentionPolicy(), ...)`` to change it; a reply is always kept for at
+    least 24 hours, so that a retried command can still replay it.
     """
 
 

@@ -17,6 +17,7 @@ from orderstatus_core.plugins.hookspecs import PROJECT_NAME, hookimpl
 from orderstatus_core.plugins.registry import AdapterRegistry
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import (
     ReturnPolicy,
     ReturnRefusal,
@@ -112,6 +113,18 @@ class Hooks:
                 "it stays pending"
             )
         hook(event_id=event_id, event=event)
+
+    def retention_policy(self) -> RetentionPolicy:
+        """The retention policy in force. A plugin answering anything but a
+        :class:`RetentionPolicy` raises :class:`~orderstatus_core.errors.InvalidFieldError`:
+        a purge never guesses how long to keep things."""
+        policy = self.manager.hook.orderstatus_retention_policy()
+        if not isinstance(policy, RetentionPolicy):
+            raise InvalidFieldError(
+                "orderstatus_retention_policy",
+                f"must answer a RetentionPolicy, not {policy!r:.60}",
+            )
+        return policy
 
     def return_rules(self) -> ReturnRules:
         """The return policy and, where plugins implement them, the per-line window,

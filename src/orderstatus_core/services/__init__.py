@@ -37,10 +37,13 @@ from orderstatus_core.services.results import (
     OrderListRequested,
     OrderListResult,
     OrderNotFound,
+    PurgeReport,
+    RelayFailure,
     RelayReport,
     SearchPage,
     TryLater,
 )
+from orderstatus_core.services.retention import purge
 from orderstatus_core.services.returns import (
     OrderReturns,
     ReturnAnswer,
@@ -89,6 +92,8 @@ __all__ = [
     "OrderNotFound",
     "OrderReturns",
     "ProblemAnswer",
+    "PurgeReport",
+    "RelayFailure",
     "RelayReport",
     "ReturnAnswer",
     "ReturnPapers",
@@ -117,6 +122,7 @@ __all__ = [
     "order_returns",
     "pass_required",
     "preview_return",
+    "purge",
     "read_json_lines",
     "receive_return",
     "refuse_cancel",

@@ -16,6 +16,7 @@ from orderstatus_core.policies.guest_pass import (
     PassRequired,
     pass_always_required,
 )
+from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnRules
 from orderstatus_core.ports import Clock, DomainEvent, LabelMaker, Mailer, RateLimiter, Storage
 
@@ -89,3 +90,5 @@ class ServiceContext:
     #: Makes return labels and instructions; ``None`` leaves return papers pending (the
     #: relay reports them failed) until a store configures one.
     label_maker: LabelMaker | None = None
+    #: How long a purge keeps what is no longer needed; ``OrderStatus`` asks the plugins.
+    retention: RetentionPolicy = attrs.field(factory=RetentionPolicy)

@@ -18,19 +18,17 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from orderstatus_core.errors import IdempotencyKeyReusedError, InvalidFieldError
+from orderstatus_core.policies.retention import REPLY_LIFETIME
 from orderstatus_core.ports import IdempotentReply, UnitOfWork
 from orderstatus_core.serialization import converter
 
 __all__ = ["REPLY_LIFETIME", "checked_key", "fingerprint", "once", "remember", "replay"]
 
 T = TypeVar("T")
-
-#: How long a reply is replayed for its key (SECURITY G5: 24 h).
-REPLY_LIFETIME = timedelta(hours=24)
 
 # Printable ASCII, as an HTTP Idempotency-Key header carries; a UUID fits easily.
 _KEY = re.compile(r"[\x21-\x7e]{1,100}")

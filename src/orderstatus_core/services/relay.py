@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from orderstatus_core.mail import render_mail
-from orderstatus_core.ports import DomainEvent, OutboxMessage, ReturnDocumentsJob
+from orderstatus_core.policies.masking import mask_email
+from orderstatus_core.ports import (
+    DomainEvent,
+    MailIntent,
+    OutboxItem,
+    OutboxMessage,
+    ReturnDocumentsJob,
+    secrets_of,
+)
+from orderstatus_core.serialization import intent_kind
 from orderstatus_core.services.context import ServiceContext
-from orderstatus_core.services.results import RelayReport
+from orderstatus_core.services.results import RelayFailure, RelayReport
 from orderstatus_core.services.returns import make_return_papers
 
-__all__ = ["LEASE", "relay_outbox", "retry_delay"]
+__all__ = ["LEASE", "failure_reason", "relay_outbox", "retry_delay"]
 
 #: How long a relay worker holds the messages it took before another may take them.
 LEASE = timedelta(minutes=5)
@@ -23,6 +33,26 @@ def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failure: 1 min, doubling, at most 6 h."""
     delay: timedelta = _FIRST_RETRY * 2 ** min(attempts - 1, 20)
     return min(delay, _LAST_RETRY)
+
+
+def failure_reason(error: Exception, item: OutboxItem) -> str:
+    """``error`` as one line to keep and print: its type and text, with the item's
+    secrets and its recipient's address hidden, at most 500 characters.
+
+    A port's error may quote what it was given (an SMTP server echoes the recipient, a
+    template error the body); the text outlives delivery, so it must not carry them.
+    """
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    hidden = dict.fromkeys(secrets_of(item), "[secret]")
+    if isinstance(item, MailIntent):
+        for address in (item.to.display, item.to.canonical):
+            hidden[address] = mask_email(address)
+    # Longest first, so that a secret containing another is hidden whole; ignoring case,
+    # since a server may echo an address in its own case.
+    for value in sorted(hidden, key=len, reverse=True):
+        pieces = re.split(re.escape(value), text, flags=re.IGNORECASE)
+        text = hidden[value].join(pieces)
+    return text[:_MAX_ERROR_TEXT]
 
 
 def _deliver(ctx: ServiceContext, message: OutboxMessage) -> None:
@@ -52,14 +82,15 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
     with ctx.storage.unit_of_work(write=True) as uow:
         due = list(uow.outbox.claim(now, limit, now + LEASE))
         uow.commit()
-    failed = 0
+    failures: list[RelayFailure] = []
     sent: list[str] = []
     for message in due:
         try:
             _deliver(ctx, message)
         except Exception as error:  # any failure of a port or subscriber keeps it pending
-            failed += 1
-            reason = f"{type(error).__name__}: {error}"[:_MAX_ERROR_TEXT]
+            reason = failure_reason(error, message.intent)
+            kind = intent_kind(message.intent)
+            failures.append(RelayFailure(message.message_id, kind, reason))
             with ctx.storage.unit_of_work(write=True) as uow:
                 uow.outbox.mark_failed(
                     message.message_id, reason, now + retry_delay(message.attempts + 1)
@@ -70,4 +101,6 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
             with ctx.storage.unit_of_work(write=True) as uow:
                 uow.outbox.mark_sent(message.message_id, ctx.clock.now())
                 uow.commit()
-    return RelayReport(sent=len(sent), failed=failed, sent_ids=tuple(sent))
+    return RelayReport(
+        sent=len(sent), failed=len(failures), sent_ids=tuple(sent), failures=tuple(failures)
+    )

@@ -22,6 +22,8 @@ __all__ = [
     "OrderListRequested",
     "OrderListResult",
     "OrderNotFound",
+    "PurgeReport",
+    "RelayFailure",
     "RelayReport",
     "SearchPage",
     "TryLater",
@@ -78,6 +80,20 @@ class SearchPage:
 
 
 @attrs.frozen
+class RelayFailure:
+    """A message the relay could not deliver this time; it stays pending for a retry.
+
+    ``kind`` names what it carries (``guest_pass``, ``return_documents`` ...); ``reason`` is
+    the error, at most 500 characters, with the message's secrets and its recipient's
+    address hidden, so it can be printed and logged.
+    """
+
+    message_id: str
+    kind: str
+    reason: str
+
+
+@attrs.frozen
 class RelayReport:
     """What one run of the outbox relay did."""
 
@@ -85,6 +101,18 @@ class RelayReport:
     failed: int
     #: The ``message_id`` of every message delivered, in delivery order.
     sent_ids: tuple[str, ...] = ()
+    #: Every message that failed, in the order tried, with why.
+    failures: tuple[RelayFailure, ...] = ()
+
+
+@attrs.frozen
+class PurgeReport:
+    """How many records one purge deleted, by kind (SECURITY D5)."""
+
+    sent_messages: int
+    challenges: int
+    passes: int
+    idempotent_replies: int
 
 
 @attrs.frozen

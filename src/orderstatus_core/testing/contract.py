@@ -90,6 +90,7 @@ from orderstatus_core.ports import (
     CategoryQuery,
     CreditEntry,
     GuestPassMail,
+    IdempotentReply,
     LabelDocument,
     Mailer,
     OrderHeader,
@@ -108,6 +109,8 @@ from orderstatus_core.ports import (
     Storage,
     StoredDocument,
     UnitOfWork,
+    secrets_of,
+    without_secrets,
 )
 from orderstatus_core.services import (
     GuestPassGranted,
@@ -189,6 +192,17 @@ def _message(
         intent=intent,
         next_attempt_at=next_attempt_at,
     )
+
+
+def _pass_mail(message_id: str) -> OutboxMessage:
+    intent = GuestPassMail(
+        to=parse_email("Jane.Doe@example.com"),
+        order_number="123456789",
+        code="042917",
+        link="https://shop.example/order-status/pass?token=Selector.Validator",
+        expires_at=T0 + _CODE_TTL,
+    )
+    return OutboxMessage(message_id=message_id, created_at=T0, intent=intent)
 
 
 def _display_forms(order: Order) -> tuple[object, ...]:
@@ -443,6 +457,10 @@ _WRITES: dict[str, Callable[[UnitOfWork], object]] = {
     "outbox.put": lambda uow: uow.outbox.put(_message("M2")),
     "outbox.mark_sent": lambda uow: uow.outbox.mark_sent("M1", T0),
     "outbox.mark_failed": lambda uow: uow.outbox.mark_failed("M1", "down", T0),
+    "outbox.purge_sent": lambda uow: uow.outbox.purge_sent(_END_OF_TIME),
+    "passes.purge_challenges": lambda uow: uow.passes.purge_challenges(_END_OF_TIME),
+    "passes.purge_passes": lambda uow: uow.passes.purge_passes(_END_OF_TIME),
+    "idempotency.purge": lambda uow: uow.idempotency.purge(_END_OF_TIME),
     "passes.put_challenge": lambda uow: uow.passes.put_challenge(_challenge()),
     "passes.save_challenge": lambda uow: uow.passes.save_challenge(_challenge()),
     "passes.put_pass": lambda uow: uow.passes.put_pass(_guest_pass()),
@@ -1319,6 +1337,141 @@ class StorageContract:
             uow.outbox.mark_sent("M2", T0)
             uow.commit()
         assert _pending(storage) == 2
+
+    # --- delivered secrets and purges (SECURITY D5) --------------------------------------
+
+    def test_a_delivered_guest_pass_mail_keeps_no_code_or_link(self, storage: Storage) -> None:
+        """``mark_sent`` empties the code and the link in the same write; kind, recipient,
+        order, times and id stay for the audit, and ``sent_at`` says when."""
+        message = _pass_mail("GP1")
+        _queue(storage, message)
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get("GP1") == message  # pending: the secrets are needed still
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("GP1", T0 + timedelta(minutes=1))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            sent = uow.outbox.get("GP1")
+        assert sent == attrs.evolve(
+            message, intent=without_secrets(message.intent), sent_at=T0 + timedelta(minutes=1)
+        )
+        assert isinstance(sent.intent, GuestPassMail)
+        assert (sent.intent.code, sent.intent.link) == ("", "")
+        assert sent.intent.to.display == "Jane.Doe@example.com"
+
+    @_PROPERTY
+    @given(message=strategies.outbox_messages())
+    def test_no_delivered_message_keeps_a_secret(
+        self, storage: Storage, message: OutboxMessage
+    ) -> None:
+        """Whatever it carries, a delivered message reads back as :func:`without_secrets` of
+        what was put: no secret field keeps its value."""
+        message = attrs.evolve(message, message_id=_fresh("SEC"))
+        _queue(storage, message)
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent(message.message_id, T0)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            sent = uow.outbox.get(message.message_id)
+        assert sent is not None
+        assert sent.intent == without_secrets(message.intent)
+        assert secrets_of(sent.intent) == ()
+
+    def test_an_uncommitted_mark_sent_keeps_the_secrets(self, storage: Storage) -> None:
+        """A ``mark_sent`` rolled back with its unit leaves the message pending, whole."""
+        _queue(storage, _pass_mail("GP1"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("GP1", T0)
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get("GP1") == _pass_mail("GP1")
+
+    def test_get_of_an_unknown_message_is_none(self, storage: Storage) -> None:
+        """``get`` answers ``None`` for an id never put."""
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get("NOPE") is None
+
+    def test_purge_sent_deletes_only_messages_sent_before_the_bound(self, storage: Storage) -> None:
+        """Sent strictly before the bound: deleted. Sent at it, or never sent however old:
+        kept."""
+        micro = timedelta(microseconds=1)
+        _queue(
+            storage,
+            _message("OLD", T0 - timedelta(days=400)),
+            _message("AT"),
+            _message("BEFORE"),
+            _message("PENDING", T0 - timedelta(days=400)),
+        )
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("OLD", T0 - timedelta(days=399))
+            uow.outbox.mark_sent("AT", T0)
+            uow.outbox.mark_sent("BEFORE", T0 - micro)
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.outbox.purge_sent(T0) == 2
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            kept = {i for i in ("OLD", "AT", "BEFORE", "PENDING") if uow.outbox.get(i)}
+        assert kept == {"AT", "PENDING"}
+        assert [m.message_id for m in _due(storage, T0)] == ["PENDING"]
+
+    def test_purging_guest_passes_deletes_only_those_expired_before_the_bound(
+        self, storage: Storage
+    ) -> None:
+        """Challenges and passes expiring strictly before the bound are deleted, used or not;
+        those expiring at it stay (a pass is still valid at its ``expires_at``)."""
+        micro = timedelta(microseconds=1)
+        early = _challenge("Challenge-0000000000002", issued_at=T0 - micro)
+        at = _challenge("Challenge-0000000000003", issued_at=T0)
+        used = attrs.evolve(_challenge("Challenge-0000000000004", issued_at=T0 - micro), used=True)
+        _put(storage, early, at, used, _guest_pass("GuestPass-0000000000002"))
+        bound = T0 + _CODE_TTL
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.passes.purge_challenges(bound) == 2
+            assert uow.passes.purge_passes(_guest_pass().expires_at) == 0
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.passes.get_challenge("Challenge-0000000000002") is None
+            assert uow.passes.get_challenge("Challenge-0000000000004") is None
+            assert uow.passes.latest_challenge("123456789") == at
+            kept = _guest_pass("GuestPass-0000000000002")
+            assert uow.passes.get_pass(kept.selector) == kept
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.passes.purge_passes(_guest_pass().expires_at + micro) == 1
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.passes.get_pass("GuestPass-0000000000002") is None
+
+    def test_purging_replies_deletes_only_those_created_before_the_bound(
+        self, storage: Storage
+    ) -> None:
+        """Replies created strictly before the bound are deleted; one created at it stays."""
+        micro = timedelta(microseconds=1)
+        with storage.unit_of_work(write=True) as uow:
+            for key, at in (("old", T0 - micro), ("at", T0), ("new", T0 + micro)):
+                uow.idempotency.put(IdempotentReply(key, "f" * 64, "{}", at))
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.idempotency.purge(T0) == 1
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            kept = [k for k in ("old", "at", "new") if uow.idempotency.get(k) is not None]
+        assert kept == ["at", "new"]
+
+    def test_an_uncommitted_purge_deletes_nothing(self, storage: Storage) -> None:
+        """A purge rolled back with its unit leaves every row."""
+        _queue(storage, _message("M1"))
+        _put(storage, _challenge(), _guest_pass())
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("M1", T0)
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.outbox.purge_sent(_END_OF_TIME) == 1
+            assert uow.passes.purge_challenges(_END_OF_TIME) == 1
+            assert uow.passes.purge_passes(_END_OF_TIME) == 1
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get("M1") is not None
+            assert uow.passes.get_challenge(_challenge().selector) is not None
+            assert uow.passes.get_pass(_guest_pass().selector) is not None
 
     # --- guest passes --------------------------------------------------------------------
 
