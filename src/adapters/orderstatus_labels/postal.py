@@ -66,6 +66,8 @@ def graphemes(text: str) -> list[str]:
     >>> graphemes("A\u0308bc\u0301")
     ['Ä', 'b', 'ć']
     """
+    if text.isascii():  # the common case: no accents, joiners or flags to keep together
+        return list(text)
     clusters: list[str] = []
     for char in printable(text):
         if clusters and _extends(clusters[-1], char):

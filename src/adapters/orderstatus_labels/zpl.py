@@ -53,10 +53,13 @@ def field(text: str, budget: int = _FIELD_BUDGET, letters: int | None = None) ->
     for count, letter in enumerate(graphemes(text)):
         if letters is not None and count >= letters:
             break
-        piece = "".join(
-            char if char in _SAFE else "".join(f"_{b:02X}" for b in char.encode("utf-8"))
-            for char in letter
-        )
+        if letter in _SAFE:  # one safe character: most of every label
+            piece = letter
+        else:
+            piece = "".join(
+                char if char in _SAFE else "".join(f"_{b:02X}" for b in char.encode("utf-8"))
+                for char in letter
+            )
         if used + len(piece) > budget:
             break
         out.append(piece)
