@@ -3,9 +3,11 @@
 A page is laid out first, as values, and drawn after: so a test can check the layout
 (no two boxes overlap, every box inside the margins) and check that the drawn PDF puts
 each character inside the box its line was given. Units are PDF points, the origin is the
-bottom left corner of the page. Text is measured with reportlab's ``stringWidth``; a
-line's box runs from its start to its measured end and, vertically, over the standard
-Helvetica fonts' bounding boxes (accented capitals and descenders included).
+bottom left corner of the page. Text is measured with reportlab's ``stringWidth`` (a few
+glyphs at the width some viewers give them, see :func:`text_width`); a line's box runs
+from its start to its measured end, with a little room for glyphs that reach past it,
+and vertically over the standard Helvetica fonts' bounding boxes (accented capitals and
+descenders included).
 """
 
 from __future__ import annotations
@@ -256,7 +258,7 @@ class Column:
             self.new_page()
 
     def gap(self, points: float) -> None:
-        """Leave ``points`` of space (none at the top of a page)."""
+        """Leave ``points`` of space."""
         self.y -= points
 
     def text(
