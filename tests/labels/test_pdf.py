@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from labels_support import (
     SHOPPER_US,
+    addresses,
+    all_text,
     decode_barcodes,
     make_request,
+    page_ink,
     pdf_page_size,
     pdf_text,
+    problems_on_paper,
+    problems_with_layout,
+    texts,
+    without_blanks,
 )
 
 from orderstatus_core import Address, Money, ValidationError
 from orderstatus_core.ports import ReturnLabel
 from orderstatus_labels import FileLabelMaker
-from orderstatus_labels.pdf import label_pdf, qr_matrix
+from orderstatus_labels.layout import helvetica
+from orderstatus_labels.pdf import (
+    instructions_layout,
+    instructions_pdf,
+    label_layout,
+    label_pdf,
+    qr_matrix,
+)
 
 MAKER = FileLabelMaker(Money("7.50", "USD"), store="Example Parts")
 
@@ -32,7 +47,7 @@ def test_the_label_is_4x6_inches_with_both_addresses() -> None:
         "00100 Helsinki",
         "Returns Dept",
         "Dock 4",
-        "89501 Reno NV",
+        "Reno, NV 89501",
         "RMA-20261126-0001",
         "1.25 kg",
     ):
@@ -159,3 +174,143 @@ def test_any_name_prints_helvetica_can_show(name: str) -> None:
     data = MAKER.make_label(make_request(sender=sender)).document("pdf").content
     assert "RMA-20261126-0001" in pdf_text(data)
     assert decode_barcodes(data, dpi=150)["code 128"] == ["RMA-20261126-0001"]
+
+
+# Layout: nothing overlaps and nothing leaves the page, read back character by character.
+
+LABEL_MARGIN = 14.0
+PAGE_MARGIN = 54.0
+TWO_LINE_SHOPPER = Address(
+    "Matti Meikäläinen", "Mannerheimintie 1", "Helsinki", "00100", "FI", line2="Rappu B 12"
+)
+LONG_PACKING_LIST = tuple(
+    f"{n} x BRK-{n:04d} " + "Front brake pads, ceramic, with wear sensor and clips " * 3
+    for n in range(1, 12)
+)
+
+
+def test_the_printed_rma_clears_the_qr_code_when_both_addresses_have_two_lines() -> None:
+    """With a second address line on both ends, every character still sits on the label,
+    clear of every other character and of both barcodes."""
+    data = label_pdf(make_request(sender=TWO_LINE_SHOPPER), None)
+    assert problems_on_paper(data, LABEL_MARGIN) == []
+
+
+def test_a_long_packing_list_goes_on_to_a_page_that_repeats_the_rma() -> None:
+    """Eleven lines of 120 characters: the instructions continue on a second page, which
+    says so and repeats the RMA, and "what voids the return" is printed in full."""
+    request = make_request(pack_lines=[line[:120] for line in LONG_PACKING_LIST])
+    data = MAKER.make_instructions(request, None).content
+    assert problems_on_paper(data, PAGE_MARGIN) == []
+    pages = [without_blanks("".join(i.char for i in page)) for page in page_ink(data)]
+    assert len(pages) == 2
+    assert without_blanks("Return instructions, continued") in pages[1]
+    assert "RMA-20261126-0001" in pages[1]
+    for line in (*request.pack_lines, "What voids the return", *VOID_LINES):
+        assert without_blanks(line) in "".join(pages)
+
+
+VOID_LINES = (
+    "Parts that are installed, used, damaged or modified, unless the reason is a defect.",
+    "Parts other than those listed above.",
+)
+
+
+@pytest.mark.parametrize("widest", ["@", "W", "\u20ac", "\u00c5"])
+def test_the_longest_fields_in_the_widest_letters_still_fit(widest: str) -> None:
+    """Every field at its longest, in the widest letters the fonts have: the label shrinks
+    its type, the instructions take more pages, and the layout holds on paper."""
+    text = widest * 100
+    address = Address(text, text, text[:64], "W" * 16, "FI", line2=text, region=text[:64])
+    request = make_request(
+        sender=address,
+        destination=attrs.evolve(address, country="US"),
+        carrier=text[:32],
+        service=text[:32],
+        rma_number="W" * 40,
+        pack_lines=(text[:120],) * 20,
+    )
+    label = label_pdf(request, "W" * 40)
+    assert problems_on_paper(label, LABEL_MARGIN) == []
+    assert problems_with_layout(label, (label_layout(request, "W" * 40),)) == []
+    pages = instructions_layout(request, "W" * 40, language="fi", page="a4", store=text[:64])
+    sheet = instructions_pdf(request, "W" * 40, language="fi", page="a4", store=text[:64])
+    assert problems_on_paper(sheet, PAGE_MARGIN) == []
+    assert problems_with_layout(sheet, pages) == []
+
+
+PRINTABLE = texts("W", "@", "M", " ", "\u0308", "\u20ac", "\u00c5")
+ADDRESSES = addresses(PRINTABLE)
+PACKING_LISTS = st.lists(PRINTABLE.map(lambda t: (t * 2)[:120]), min_size=1, max_size=20)
+
+
+@given(
+    sender=ADDRESSES,
+    destination=ADDRESSES,
+    pack_lines=PACKING_LISTS,
+    language=st.sampled_from(["en", "fi"]),
+    page=st.sampled_from(["letter", "a4"]),
+    tracking=st.none() | st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=40),
+)
+@settings(max_examples=25, deadline=None)
+def test_any_label_and_instructions_lay_out_without_overlap_or_loss(
+    sender: Address,
+    destination: Address,
+    pack_lines: list[str],
+    language: str,
+    page: str,
+    tracking: str | None,
+) -> None:
+    """For any addresses, packing list and language: no character leaves the margins or
+    touches another character or a barcode, the drawn PDFs agree with their layouts, and
+    every field is printed in full (in the letters Helvetica has)."""
+    request = make_request(
+        sender=sender, destination=destination, pack_lines=pack_lines, language=language
+    )
+    label = label_pdf(request, tracking)
+    sheet = instructions_pdf(request, tracking, language=language, page=page, store=None)
+    layout = instructions_layout(request, tracking, language=language, page=page, store=None)
+    assert problems_on_paper(label, LABEL_MARGIN) == []
+    assert problems_with_layout(label, (label_layout(request, tracking),)) == []
+    assert problems_on_paper(sheet, PAGE_MARGIN) == []
+    assert problems_with_layout(sheet, layout) == []
+    on_label, on_sheet = all_text(label), without_blanks(all_text(sheet))
+    for address in (sender, destination):
+        for field in (address.name, address.line1, address.line2 or "", address.postal_code):
+            assert without_blanks(helvetica(field)) in on_label
+    for line in pack_lines:
+        assert without_blanks(helvetica(line)) in on_sheet
+    assert without_blanks(helvetica(destination.name)) in on_sheet
+
+
+AUSTIN = Address("Parts Returns", "500 Congress Ave", "Austin", "78701", "US", region="TX")
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Return authorization (RMA)"), ("fi", "Palautuslupa (RMA)")]
+)
+def test_papers_name_the_rma_in_words_and_weigh_us_shipments_in_pounds(
+    language: str, words: str
+) -> None:
+    """From a US shopper: the label and the instructions say what the RMA number is, the
+    address reads "Austin, TX 78701" and the weight is in pounds and ounces."""
+    request = make_request(sender=SHOPPER_US, destination=AUSTIN, language=language)
+    label = pdf_text(label_pdf(request, None))
+    sheet = pdf_text(MAKER.make_instructions(request, None).content)
+    for text in (label, sheet):
+        assert "Austin, TX 78701" in text
+        assert "UNITED STATES" not in text
+        assert "2 lb 13 oz" in text
+        assert "kg" not in text
+    assert "Return authorization (RMA)\nRMA-20261126-0001" in label
+    assert words in sheet
+
+
+def test_decomposed_accents_print_as_letters_on_the_pdf_label() -> None:
+    """A name typed on a Mac (``a`` + U+0308) prints as ``ä``, not ``a?``."""
+    sender = Address(
+        "Matti Meika\u0308la\u0308inen", "Mannerheimintie 1", "Helsinki", "00100", "FI"
+    )
+    text = pdf_text(label_pdf(make_request(sender=sender), None))
+    assert "Matti Meikäläinen" in text
+    assert "?" not in text

@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from labels_support import WAREHOUSE, make_request, parse_zpl
+from labels_support import WAREHOUSE, addresses, make_request, parse_zpl, texts, zpl_overlaps
 
 from orderstatus_core import AdapterError, Address, Money, ValidationError
 from orderstatus_labels import FileLabelMaker, render_zpl
+from orderstatus_labels.postal import graphemes
 from orderstatus_labels.zpl import MAX_ZPL_BYTES, field
 
 
@@ -31,8 +34,10 @@ def test_one_label_with_every_field() -> None:
         "Returns Dept",
         "100 Warehouse Rd",
         "Dock 4",
-        "89501 Reno NV",
-        "RMA RMA-20261126-0001",
+        "Reno, NV 89501",
+        "UNITED STATES",
+        "Return authorization (RMA)",
+        "RMA-20261126-0001",
         "1.25 kg",
     ):
         assert text in label.texts
@@ -99,7 +104,7 @@ def test_hostile_text_never_breaks_out_of_its_field(
         (label.texts[3], sender.name),
         (label.texts[4], sender.line1),
     ):
-        assert given_text.startswith(text)
+        assert unicodedata.normalize("NFC", given_text).startswith(text)
         if len(given_text.encode()) * 3 <= 72:
             assert text == given_text
 
@@ -116,3 +121,62 @@ def test_a_long_rma_number_still_fits_the_label() -> None:
     label = parse_zpl(zpl_of(rma_number="R" * 32))
     assert label.code128 == ["R" * 32]
     assert WAREHOUSE.name in label.texts
+
+
+def test_decomposed_accents_print_as_one_letter() -> None:
+    """A name typed on a Mac (``a`` + U+0308) prints as the letter ``ä``."""
+    sender = Address(
+        "Matti Meika\u0308la\u0308inen", "Mannerheimintie 1", "Helsinki", "00100", "FI"
+    )
+    label = parse_zpl(zpl_of(sender=sender))
+    assert "Matti Meikäläinen" in label.texts
+
+
+def test_a_cut_keeps_each_letter_with_its_accents() -> None:
+    """A field is cut between letters, never between a letter and its combining marks."""
+    assert field("q\u0308" * 40, budget=10) == "q_CC_88"
+    assert field("e\u0301\u0323" * 40, letters=2) == "_E1_BA_B9_CC_81" * 2  # NFC: ẹ + acute
+
+
+ACCENTED = texts("W", "M", "q", "\u0308", "\u0301", "\u0323", "\u200d", "😀")
+ZPL_ADDRESSES = addresses(ACCENTED)
+
+
+@given(
+    sender=ZPL_ADDRESSES,
+    destination=ZPL_ADDRESSES,
+    carrier=ACCENTED.map(lambda t: t[:32]).filter(str.strip),
+    rma_number=st.from_regex(r"[A-Z0-9W][A-Z0-9W-]{2,39}", fullmatch=True),
+    tracking=st.none() | st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789W", min_size=1, max_size=40),
+)
+@settings(max_examples=150)
+def test_every_field_fits_its_printed_width_and_cuts_between_letters(
+    sender: Address, destination: Address, carrier: str, rma_number: str, tracking: str | None
+) -> None:
+    """Counting every letter as a full cell of its font, no field, barcode or rule leaves
+    the label or overlaps another, and every field is its input (in NFC) or a cut of it
+    after a whole letter."""
+    request = make_request(
+        sender=sender, destination=destination, carrier=carrier, rma_number=rma_number
+    )
+    label = parse_zpl(render_zpl(request, tracking))
+    assert zpl_overlaps(label) == []
+    assert label.texts[-2] == rma_number
+    name = graphemes(sender.name)
+    printed = graphemes(label.texts[3])
+    assert printed == name[: len(printed)]
+
+
+def test_the_zpl_label_names_the_rma_and_weighs_us_shipments_in_pounds() -> None:
+    """From a US shopper to Austin: "Austin, TX 78701", no country line, pounds and
+    ounces, and the RMA number under its name in words."""
+    austin = Address("Parts Returns", "500 Congress Ave", "Austin", "78701", "US", region="TX")
+    shopper = Address("Jane Doe", "12 Elm St", "Springfield", "62701", "US", region="IL")
+    label = parse_zpl(zpl_of(sender=shopper, destination=austin))
+    assert "Austin, TX 78701" in label.texts
+    assert "UNITED STATES" not in label.texts
+    assert label.texts[-3:] == [
+        "Return authorization (RMA)",
+        "RMA-20261126-0001",
+        "2 lb 13 oz",
+    ]

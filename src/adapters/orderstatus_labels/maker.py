@@ -106,7 +106,8 @@ class FileLabelMaker:
     def make_instructions(
         self, request: ReturnLabelRequest, label: ReturnLabel | None
     ) -> LabelDocument:
-        """The return instructions as a one-page PDF in English or Finnish."""
+        """The return instructions as a PDF in English or Finnish: one page, or more for a
+        long packing list (each further page repeats the RMA number)."""
         _check_request(request)
         if label is not None and (
             not isinstance(label, ReturnLabel) or label.rma_number != request.rma_number

@@ -1,5 +1,10 @@
 """The PDF files, drawn with reportlab's canvas: the 4x6 inch label and the instructions.
 
+Each page is laid out first with measured boxes (:mod:`orderstatus_labels.layout`) and
+drawn after: nothing overlaps and nothing leaves the page. The label shrinks its type to
+fit long addresses; instructions too long for one page go on to another that repeats the
+RMA number.
+
 Kept small and fast on purpose: the standard Helvetica fonts (nothing embedded),
 compressed page streams, a Code 128 barcode from ``reportlab.graphics.barcode`` drawn
 straight on the canvas, and the QR code as one filled path of row runs. The QR matrix is
@@ -11,29 +16,50 @@ QR code slow.
 from __future__ import annotations
 
 import io
-import unicodedata
+import math
 
 from reportlab.graphics.barcode import qrencoder
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A4, LETTER
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from orderstatus_core.model import Address
+from orderstatus_core.errors import AdapterError
 from orderstatus_core.ports import ReturnLabelRequest
+from orderstatus_labels.layout import (
+    BOLD,
+    REGULAR,
+    Box,
+    Column,
+    Graphic,
+    Page,
+    line_height,
+    shrink_to_fit,
+    text_width,
+)
+from orderstatus_labels.postal import address_lines, weight_text
 
-__all__ = ["LANGUAGES", "instructions_pdf", "label_pdf", "qr_matrix"]
+__all__ = [
+    "LANGUAGES",
+    "instructions_layout",
+    "instructions_pdf",
+    "label_layout",
+    "label_pdf",
+    "qr_matrix",
+]
 
 INCH = 72.0
 LABEL_SIZE = (4 * INCH, 6 * INCH)
-_REGULAR = "Helvetica"
-_BOLD = "Helvetica-Bold"
+LABEL_MARGIN = 14.0
+INSTRUCTIONS_MARGIN = 0.75 * INCH
+_QR_SIZE = 92.0
+# Type sizes and barcode height shrink together, step by step, until the label fits; the
+# last step fits the longest addresses a ReturnLabelRequest allows (a test proves it).
+_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45)
 
 _TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
     "en": {
         "title": "Return instructions",
-        "rma": "Return number (RMA)",
+        "rma": "Return authorization (RMA)",
         "tracking": "Tracking number",
         "send_to": "Send the package to",
         "pack": "What to pack",
@@ -54,11 +80,12 @@ _TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
             "A package sent after the return window, or without this RMA number.",
             "Parts other than those listed above.",
         ),
-        "ship": "Ship with {carrier} ({service}), {weight} kg.",
+        "ship": "Ship with {carrier} ({service}), {weight}.",
+        "continued": "continued",
     },
     "fi": {
         "title": "Palautusohjeet",
-        "rma": "Palautusnumero (RMA)",
+        "rma": "Palautuslupa (RMA)",
         "tracking": "Seurantanumero",
         "send_to": "Lähetä paketti osoitteeseen",
         "pack": "Pakkaa mukaan",
@@ -79,58 +106,13 @@ _TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
             "Paketti, joka lähetetään palautusajan jälkeen tai ilman tätä RMA-numeroa.",
             "Muut kuin yllä luetellut osat.",
         ),
-        "ship": "Lähetä: {carrier} ({service}), {weight} kg.",
+        "ship": "Lähetä: {carrier} ({service}), {weight}.",
+        "continued": "jatkuu",
     },
 }
 
 #: The languages of the instructions.
 LANGUAGES = frozenset(_TEXTS)
-
-
-def _helvetica(text: str) -> str:
-    """``text`` in the characters Helvetica has (WinAnsi): the rest unaccented, or ``?``."""
-    try:
-        text.encode("cp1252")
-    except UnicodeEncodeError:
-        pass
-    else:
-        return text
-    out: list[str] = []
-    for char in text:
-        try:
-            char.encode("cp1252")
-            out.append(char)
-            continue
-        except UnicodeEncodeError:
-            pass
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        try:
-            base.encode("cp1252")
-        except UnicodeEncodeError:
-            base = ""
-        out.append(base or "?")
-    return "".join(out)
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    """``text`` made printable and cut to ``width`` points."""
-    text = _helvetica(text)
-    if stringWidth(text, font, size) <= width:
-        return text
-    while text and stringWidth(text + "...", font, size) > width:
-        text = text[:-1]
-    return text + "..."
-
-
-def _address_lines(address: Address) -> list[str]:
-    place = " ".join(p for p in (address.postal_code, address.city, address.region or "") if p)
-    lines = [address.name, address.line1]
-    if address.line2:
-        lines.append(address.line2)
-    lines += [place, address.country]
-    return lines
 
 
 def qr_matrix(text: str) -> list[list[bool]]:
@@ -143,99 +125,223 @@ def qr_matrix(text: str) -> list[list[bool]]:
     return modules
 
 
-def _draw_qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
+def _draw_qr(canvas: Canvas, text: str, box: Box) -> None:
     matrix = qr_matrix(text)
     count = len(matrix)
-    module = size / count
+    module = (box.right - box.left) / count
     path = canvas.beginPath()
     for row_index, row in enumerate(matrix):
-        top = y + (count - 1 - row_index) * module
+        top = box.bottom + (count - 1 - row_index) * module
         col = 0
         while col < count:
             if row[col]:
                 start = col
                 while col < count and row[col]:
                     col += 1
-                path.rect(x + start * module, top, (col - start) * module, module)
+                path.rect(box.left + start * module, top, (col - start) * module, module)
             else:
                 col += 1
     canvas.drawPath(path, stroke=0, fill=1)
 
 
-def _draw_code128(
-    canvas: Canvas, value: str, x: float, y: float, width: float, height: float
-) -> float:
-    """Draw ``value`` centred in ``width``; return the bar width used."""
+def _code128(value: str, width: float, height: float) -> Code128:
+    """The widest Code 128 of ``value`` (bars at most 1.5 points) within ``width``."""
     probe = Code128(value, barWidth=1.0, barHeight=height, humanReadable=False)
-    bar = min(1.5, width / probe.width)
-    barcode = Code128(value, barWidth=bar, barHeight=height, humanReadable=False)
-    barcode.drawOn(canvas, x + (width - barcode.width) / 2, y)
-    return float(bar)
+    # The quiet zones on either side are a fixed quarter inch up to 1.8 point bars.
+    quiet = probe.lquiet + probe.rquiet
+    # Rounded down to a thousandth of a point, so the barcode never ends past ``width``.
+    bar = min(1.5, math.floor(1000 * (width - quiet) / (probe.width - quiet)) / 1000)
+    return Code128(value, barWidth=bar, barHeight=height, humanReadable=False)
 
 
-def _new_canvas(buffer: io.BytesIO, size: tuple[float, float], title: str) -> Canvas:
-    canvas = Canvas(buffer, pagesize=size, pageCompression=1, invariant=1)
+def _draw(canvas: Canvas, page: Page) -> None:
+    """Draw ``page`` exactly as laid out, and end it."""
+    for line in page.lines:
+        canvas.setFont(line.font, line.size)
+        canvas.drawString(line.x, line.baseline, line.text)
+    for graphic in page.graphics:
+        box = graphic.box
+        if graphic.kind == "code128":
+            barcode = Code128(
+                graphic.value,
+                barWidth=graphic.module,
+                barHeight=box.top - box.bottom,
+                humanReadable=False,
+            )
+            barcode.drawOn(canvas, box.left, box.bottom)
+        elif graphic.kind == "qr":
+            _draw_qr(canvas, graphic.value, box)
+        else:
+            canvas.setLineWidth(graphic.module)
+            middle = (box.top + box.bottom) / 2
+            canvas.line(box.left, middle, box.right, middle)
+    canvas.showPage()
+
+
+def _pdf(pages: tuple[Page, ...], title: str) -> bytes:
+    buffer = io.BytesIO()
+    first = pages[0]
+    canvas = Canvas(buffer, pagesize=(first.width, first.height), pageCompression=1, invariant=1)
     canvas.setTitle(title)
     canvas.setCreator("orderstatus-core labels")
-    return canvas
+    for page in pages:
+        _draw(canvas, page)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _label_at(
+    request: ReturnLabelRequest, tracking_number: str | None, scale: float, barcode_width: float
+) -> Page | None:
+    """The label with type and barcode at ``scale``, or ``None`` if it does not fit."""
+    width, height = LABEL_SIZE
+    margin = LABEL_MARGIN
+    code = tracking_number or request.rma_number
+    top = height - margin
+    column = Column(margin, width - margin, top, margin + _QR_SIZE + 6)
+
+    # The header: RETURN, and the carrier beside it.
+    carrier = Column(margin + text_width("RETURN", BOLD, 22) + 8, width - margin, top, margin)
+    service = f"{request.carrier} {request.service}"
+    size = shrink_to_fit(service, REGULAR, 10, 6, carrier.right - carrier.left)
+    carrier.text(service, REGULAR, size, align="right")
+    column.text("RETURN", BOLD, 22)
+    column.y = min(column.y, carrier.y)
+    column.rule(1.5, 3)
+
+    sender, destination = request.sender, request.destination
+    column.text("FROM", BOLD, 7)
+    for line in address_lines(sender, sent_from=destination.country):
+        column.text(line, REGULAR, max(5.0, 9 * scale))
+    column.rule(1, 3)
+    column.text("TO", BOLD, 8)
+    for index, line in enumerate(address_lines(destination, sent_from=sender.country)):
+        column.text(line, BOLD if index == 0 else REGULAR, max(6.0, 13 * scale), indent=10)
+    column.rule(1, 3)
+    column.gap(4)
+    barcode_height = max(32.0, 70 * scale)
+    barcode = _code128(code, barcode_width, barcode_height)
+    column.graphic("code128", code, barcode.width, barcode_height, barcode.barWidth)
+    column.gap(2)
+    inner = column.right - column.left
+    column.text(code, REGULAR, shrink_to_fit(code, REGULAR, 10, 5, inner), align="centre")
+    if column.overflows:
+        return None
+
+    # The bottom row: the RMA number in words and the weight, and the QR code beside them.
+    words = Column(margin, width - margin - _QR_SIZE - 8, margin + _QR_SIZE, margin)
+    words.text("Return authorization (RMA)", REGULAR, 8)
+    rma = request.rma_number
+    words.text(rma, BOLD, shrink_to_fit(rma, BOLD, 15, 8, words.right - words.left))
+    words.text(weight_text(request.weight_grams, country=sender.country), REGULAR, 10)
+    qr_text = f"RMA {rma}" + (f" TRK {tracking_number}" if tracking_number else "")
+    qr_left = width - margin - _QR_SIZE
+    qr = Graphic("qr", qr_text, Box(qr_left, margin, width - margin, margin + _QR_SIZE), 0.0)
+    lines = (*column.lines, *carrier.lines, *words.lines)
+    return Page(width, height, margin, lines, (*column.graphics, qr))
+
+
+def label_layout(request: ReturnLabelRequest, tracking_number: str | None) -> Page:
+    """Where everything on the 4x6 inch label goes: the largest type that fits.
+
+    Raises :class:`AdapterError` if even the smallest does not (no valid request does).
+    """
+    barcode_width = LABEL_SIZE[0] - 2 * LABEL_MARGIN
+    for scale in _SCALES:
+        page = _label_at(request, tracking_number, scale, barcode_width)
+        if page is not None:
+            return page
+    raise AdapterError("the addresses do not fit on a 4x6 inch label")  # pragma: no cover
 
 
 def label_pdf(request: ReturnLabelRequest, tracking_number: str | None) -> bytes:
     """The 4x6 inch return label as PDF bytes.
 
     The Code 128 barcode carries the tracking number if there is one, else the RMA number;
-    the QR code carries both (``RMA <rma> TRK <tracking>``).
+    the QR code carries both (``RMA <rma> TRK <tracking>``). The RMA number is printed
+    under the words "Return authorization (RMA)", the addresses in their countries'
+    formats, the weight in pounds and ounces from the US and in kilograms elsewhere.
     """
-    width, height = LABEL_SIZE
-    margin = 14.0
-    inner = width - 2 * margin
-    buffer = io.BytesIO()
-    canvas = _new_canvas(buffer, LABEL_SIZE, f"Return label {request.rma_number}")
+    page = label_layout(request, tracking_number)
+    return _pdf((page,), f"Return label {request.rma_number}")
 
-    canvas.setFont(_BOLD, 22)
-    canvas.drawString(margin, height - 36, "RETURN")
-    canvas.setFont(_REGULAR, 10)
-    carrier = _fit(f"{request.carrier} {request.service}", _REGULAR, 10, inner - 100)
-    canvas.drawRightString(width - margin, height - 32, carrier)
-    canvas.setLineWidth(1.5)
-    canvas.line(margin, height - 46, width - margin, height - 46)
 
-    y = height - 60
-    canvas.setFont(_BOLD, 7)
-    canvas.drawString(margin, y, "FROM")
-    canvas.setFont(_REGULAR, 9)
-    for line in _address_lines(request.sender):
-        y -= 11
-        canvas.drawString(margin, y, _fit(line, _REGULAR, 9, inner))
-    y -= 10
-    canvas.line(margin, y, width - margin, y)
+def instructions_layout(
+    request: ReturnLabelRequest,
+    tracking_number: str | None,
+    *,
+    language: str,
+    page: str,
+    store: str | None,
+) -> tuple[Page, ...]:
+    """Where everything in the instructions goes, page by page.
 
-    y -= 14
-    canvas.setFont(_BOLD, 8)
-    canvas.drawString(margin, y, "TO")
-    for index, line in enumerate(_address_lines(request.destination)):
-        font = _BOLD if index == 0 else _REGULAR
-        y -= 16
-        canvas.setFont(font, 13)
-        canvas.drawString(margin + 10, y, _fit(line, font, 13, inner - 10))
-    y -= 12
-    canvas.line(margin, y, width - margin, y)
+    Whatever does not fit on a page goes on to the next, which starts with the title,
+    "continued" and the RMA number; a heading never ends a page.
+    """
+    texts = _TEXTS[language]
+    width, height = LETTER if page == "letter" else A4
+    margin = INSTRUCTIONS_MARGIN
+    title, rma = str(texts["title"]), request.rma_number
+    pages: list[Page] = []
+    column = Column(margin, width - margin, height - margin, margin)
 
-    code = tracking_number or request.rma_number
-    _draw_code128(canvas, code, margin, y - 84, inner, 70)
-    canvas.setFont(_REGULAR, 10)
-    canvas.drawCentredString(width / 2, y - 98, code)
+    def next_page() -> None:
+        pages.append(Page(width, height, margin, tuple(column.lines), tuple(column.graphics)))
+        column.lines, column.graphics = [], []
+        column.y = height - margin
+        column.text(f"{title}, {texts['continued']}", BOLD, 13)
+        column.text(f"{texts['rma']} {rma}", REGULAR, 10)
+        column.gap(10)
 
-    qr_text = f"RMA {request.rma_number}" + (f" TRK {tracking_number}" if tracking_number else "")
-    qr_size = 92.0
-    _draw_qr(canvas, qr_text, width - margin - qr_size, margin, qr_size)
-    canvas.setFont(_BOLD, 15)
-    canvas.drawString(margin, margin + 60, _fit(request.rma_number, _BOLD, 15, inner - 100))
-    canvas.setFont(_REGULAR, 10)
-    canvas.drawString(margin, margin + 44, f"{request.weight_grams / 1000:.2f} kg")
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    column.new_page = next_page
+    if store:
+        column.text(store, REGULAR, 11)
+        column.gap(8)
+    column.text(title, BOLD, 22)
+    column.gap(6)
+    # The RMA number beside its barcode.
+    words = Column(margin, margin + 210, column.y, margin)
+    words.text(str(texts["rma"]), REGULAR, 10)
+    words.text(rma, BOLD, shrink_to_fit(rma, BOLD, 16, 9, 210))
+    bars = Column(margin + 220, width - margin, column.y, margin)
+    barcode = _code128(rma, bars.right - bars.left, 50)
+    bars.graphic("code128", rma, barcode.width, 50, barcode.barWidth)
+    column.lines += words.lines
+    column.graphics += bars.graphics
+    column.y = min(words.y, bars.y)
+    if tracking_number:
+        column.gap(6)
+        column.text(f"{texts['tracking']}: {tracking_number}", REGULAR, 10)
+
+    def section(heading: str, items: tuple[str, ...] | list[str], bullet: str = "") -> None:
+        column.gap(14)
+        column.room(line_height(13) + 4 + line_height(11))
+        column.text(heading, BOLD, 13)
+        column.gap(4)
+        for item in items:
+            column.text(item, REGULAR, 11, indent=14 if bullet else 0, bullet=bullet)
+
+    section(
+        str(texts["send_to"]), address_lines(request.destination, sent_from=request.sender.country)
+    )
+    section(str(texts["pack"]), request.pack_lines or (str(texts["pack_none"]),), "\u2022")
+    how, void = texts["how_lines"], texts["void_lines"]
+    assert isinstance(how, tuple)
+    assert isinstance(void, tuple)
+    section(str(texts["how"]), how, "\u2022")
+    section(str(texts["void"]), void, "\u2022")
+
+    weight = weight_text(
+        request.weight_grams, country=request.sender.country, decimal_comma=language == "fi"
+    )
+    ship = str(texts["ship"]).format(
+        carrier=request.carrier, service=request.service, weight=weight
+    )
+    column.gap(14)
+    column.text(ship, REGULAR, 11)
+    pages.append(Page(width, height, margin, tuple(column.lines), tuple(column.graphics)))
+    return tuple(pages)
 
 
 def instructions_pdf(
@@ -246,75 +352,7 @@ def instructions_pdf(
     page: str,
     store: str | None,
 ) -> bytes:
-    """The return instructions as a one-page PDF in ``language`` on ``page`` (letter, a4)."""
-    texts = _TEXTS[language]
-    size = LETTER if page == "letter" else A4
-    width, height = size
-    margin = 0.75 * INCH
-    inner = width - 2 * margin
-    buffer = io.BytesIO()
-    canvas = _new_canvas(buffer, size, f"{texts['title']} {request.rma_number}")
-
-    y = height - margin
-    if store:
-        canvas.setFont(_REGULAR, 11)
-        canvas.drawString(margin, y, _fit(store, _REGULAR, 11, inner))
-        y -= 24
-    canvas.setFont(_BOLD, 22)
-    canvas.drawString(margin, y, str(texts["title"]))
-
-    y -= 30
-    canvas.setFont(_REGULAR, 10)
-    canvas.drawString(margin, y, str(texts["rma"]))
-    canvas.setFont(_BOLD, 16)
-    canvas.drawString(margin, y - 20, request.rma_number)
-    _draw_code128(canvas, request.rma_number, margin + 220, y - 30, inner - 220, 50)
-    y -= 44
-    if tracking_number:
-        canvas.setFont(_REGULAR, 10)
-        canvas.drawString(margin, y, f"{texts['tracking']}: {tracking_number}")
-        y -= 14
-
-    def heading(text: str) -> None:
-        nonlocal y
-        y -= 26
-        canvas.setFont(_BOLD, 13)
-        canvas.drawString(margin, y, text)
-        y -= 4
-
-    def lines(items: tuple[str, ...] | list[str], bullet: str = "") -> None:
-        nonlocal y
-        canvas.setFont(_REGULAR, 11)
-        indent = 14 if bullet else 0
-        for item in items:
-            wrapped = simpleSplit(_helvetica(item), _REGULAR, 11, inner - indent)
-            for number, part in enumerate(wrapped):
-                y -= 14
-                if bullet and number == 0:
-                    canvas.drawString(margin, y, bullet)
-                canvas.drawString(margin + indent, y, part)
-
-    heading(str(texts["send_to"]))
-    lines(_address_lines(request.destination))
-    heading(str(texts["pack"]))
-    lines(request.pack_lines or (str(texts["pack_none"]),), bullet="\u2022")
-    heading(str(texts["how"]))
-    how = texts["how_lines"]
-    assert isinstance(how, tuple)
-    lines(how, bullet="\u2022")
-    heading(str(texts["void"]))
-    void = texts["void_lines"]
-    assert isinstance(void, tuple)
-    lines(void, bullet="\u2022")
-
-    weight = f"{request.weight_grams / 1000:.2f}"
-    if language == "fi":
-        weight = weight.replace(".", ",")
-    y -= 24
-    ship = str(texts["ship"]).format(
-        carrier=request.carrier, service=request.service, weight=weight
-    )
-    lines([ship])
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    """The return instructions as PDF in ``language`` on ``page`` (letter, a4): one page,
+    or more when the packing list is long (see :func:`instructions_layout`)."""
+    pages = instructions_layout(request, tracking_number, language=language, page=page, store=store)
+    return _pdf(pages, f"{_TEXTS[language]['title']} {request.rma_number}")
