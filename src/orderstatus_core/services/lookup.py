@@ -207,7 +207,10 @@ def _query(part_number: str | None, category: str | None) -> SearchQuery:
     if (part_number is None) == (category is None):
         raise InvalidFieldError("query", "search by a part number or by a category, not both")
     if part_number is not None:
-        return PartNumberQuery(PartNumber(part_number))
+        try:
+            return PartNumberQuery(PartNumber(part_number))
+        except ValidationError as error:
+            raise error.at("part_number") from None
     return CategoryQuery(CategoryPath(category))
 
 
