@@ -12,12 +12,14 @@ import re
 from datetime import timedelta
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from orderstatus_core import (
     EmailAddress,
     GuestPassGranted,
+    InsufficientCreditError,
     OrderFound,
     OrderNotFound,
     OrderStatus,
@@ -27,7 +29,7 @@ from orderstatus_core import (
 )
 from orderstatus_core.ports import GuestPassMail
 from orderstatus_core.testing import FixedClock, RecordingMailer, fake_context
-from orderstatus_core.testing.builders import line, make_order, package
+from orderstatus_core.testing.builders import line, make_order, package, usd
 from orderstatus_core.testing.strategies import lookalike_email_texts
 
 # Nine-digit numbers: the address's orders start with 1, the lookalike's with 2.
@@ -162,11 +164,14 @@ def _credit_a_refund(desk: OrderStatus, identifier: str, number: str) -> None:
 
 @given(pairs)
 def test_store_credit_of_an_order_is_never_a_lookalikes(pair: tuple[str, str]) -> None:
-    """A refund taken as credit is in the balance and ledger of its order's address only."""
+    """A refund taken as credit is in the balance and ledger of its order's address only,
+    and only that address can spend it."""
     address, lookalike = pair
     desk = _desk(address, lookalike)
     _credit_a_refund(desk, address, ADDRESS_ORDERS[0])
     credit = desk.store_credit
+    with pytest.raises(InsufficientCreditError):
+        credit.spend(parse_email(lookalike), usd("0.01"), "checkout-1")
     assert credit.history(parse_email(lookalike)) == ()
     assert credit.balance(parse_email(lookalike), "USD").amount == 0
     (entry,) = credit.history(parse_email(_typed_again(address)))
