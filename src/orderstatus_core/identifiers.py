@@ -35,9 +35,21 @@ _MAX_PHONE_TEXT = 40
 def email_key(text: object) -> str | None:
     """The canonical comparison key of an email address, or ``None`` if it cannot be one.
 
-    The local part is NFKC-normalised and casefolded; the domain is converted to its
+    The key folds only what every mail system treats as the same mailbox: the case of
+    the local part (NFC, ``str.lower()``, NFC again) and the domain, which becomes its
     lower-case IDNA (punycode) form. ``Jane@EXAMPLE.com`` and ``jane@example.com`` share a
-    key; ``mıke@example.com`` (dotless i) and ``mike@example.com`` do not (SECURITY A4).
+    key.
+
+    It never folds compatibility forms or full case folding in the local part: those
+    are different mailboxes that merely look alike, and a shared key would let one
+    receive, list or spend the other's orders and credit (SECURITY A4). So fullwidth
+    ``ｍｉｋｅ@``, ``straße@`` (``casefold()`` would give ``strasse``), the ligature
+    ``ﬁ``, the long ``ſ`` and the dotless ``ı`` each keep a key of their own:
+
+    >>> email_key("ｍｉｋｅ@Example.com") == email_key("mike@example.com")
+    False
+    >>> email_key("Straße@Example.com")
+    'straße@example.com'
     """
     if not isinstance(text, str) or len(text) > MAX_EMAIL_LENGTH:
         return None
@@ -51,7 +63,10 @@ def email_key(text: object) -> str | None:
     local, at, domain = text.rpartition("@")
     if not at or not local or not domain or not text.isprintable():
         return None
-    local = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", local).casefold())
+    # lower(), not casefold(): casefold maps ß to ss and ſ to s, other mailboxes. NFC
+    # again because a lowered letter may compose with its mark where the capital could
+    # not (Greek Ι + U+0342 becomes ῖ), and a key must be its own key.
+    local = unicodedata.normalize("NFC", unicodedata.normalize("NFC", local).lower())
     if any(c.isspace() for c in local):
         return None
     try:

@@ -7,6 +7,7 @@ import multiprocessing
 import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import pytest
 from pg_helpers import T0, admin_connection, order, schema_url, shipped_package
@@ -22,7 +23,10 @@ from orderstatus_core import (
 )
 from orderstatus_core.ports import CreditEntry, IdempotentReply
 from orderstatus_postgres import PostgresStorage, migrations
-from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
+from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, rekey_emails
+
+if TYPE_CHECKING:
+    from conftest import OldKeys  # the fixture stored_under_old_keys of tests/conftest.py
 
 TABLES = {
     "orders",
@@ -83,7 +87,7 @@ def test_migrate_from_zero_creates_the_schema_and_returns_its_version(fresh_sche
     migration is recorded with its description."""
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     assert tables(fresh_schema) == set()
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 2
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 3
     storage.close()
     assert tables(fresh_schema) == TABLES
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
@@ -137,7 +141,7 @@ def test_migrating_a_version_1_schema_keeps_its_orders(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with pytest.raises(SchemaVersionError, match="has schema version 1"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == SCHEMA_VERSION == 2
+    assert storage.migrate() == SCHEMA_VERSION
     entry = CreditEntry("refund:100001:R1", "jane@example.com", Money("5.00", "USD"), T0, "r")
     with storage.unit_of_work(write=True) as uow:
         assert uow.orders.get("100001") == subject
@@ -150,7 +154,7 @@ def test_migrating_a_version_1_schema_keeps_its_orders(
         assert uow.credit.entries("jane@example.com", 10) == [entry]
     storage.close()
     assert tables(fresh_schema) == TABLES
-    assert versions(fresh_schema) == [1, 2]
+    assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
 
 
 def test_migrate_is_idempotent(pg_storage: PostgresStorage, pg_schema: str) -> None:
@@ -259,9 +263,62 @@ def test_processes_migrating_at_once_apply_each_migration_once(fresh_schema: str
 
 
 def test_every_migration_describes_itself() -> None:
-    """Each migration has a description and at least one statement; the lock key is the
-    one-key (bigint) advisory lock, apart from the commands' two-key locks."""
+    """Each migration has a description and at least one statement or a Python step; the
+    lock key is the one-key (bigint) advisory lock, apart from the commands' two-key locks."""
     for migration in MIGRATIONS:
         assert migration.description
-        assert migration.statements
+        assert migration.statements or migration.step
     assert 0 < migrations.MIGRATION_LOCK < 2**63
+
+
+# --- version 2 -> 3: email keys by the rule that folds only case and the domain ----------
+
+
+def _version_2_schema(schema: str, old: OldKeys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A schema as version 2 left it: keys and credit holders by the old rule."""
+    storage = PostgresStorage.from_url(schema_url(schema))
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:2])
+        patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 2)
+        assert storage.migrate() == 2
+        with storage.unit_of_work(write=True) as uow:
+            for subject in old.orders:
+                uow.orders.add(subject)
+            for entry in old.credit:
+                uow.credit.append(entry)
+            uow.commit()
+    storage.close()
+    assert versions(schema) == [1, 2]
+
+
+def test_migration_3_rekeys_orders_and_credit_from_the_stored_addresses(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch, stored_under_old_keys: OldKeys
+) -> None:
+    """After migration 3 lookalike addresses that shared an old key find, list and hold
+    credit only as their own; ASCII addresses are untouched."""
+    old = stored_under_old_keys
+    _version_2_schema(fresh_schema, old, monkeypatch)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    assert storage.migrate() == SCHEMA_VERSION
+    old.check_rekeyed(storage)
+    storage.close()
+
+
+def test_a_failing_migration_3_leaves_version_2_and_its_keys(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch, stored_under_old_keys: OldKeys
+) -> None:
+    """Migration 3 runs in one transaction: a failure after its updates keeps every old key."""
+    _version_2_schema(fresh_schema, stored_under_old_keys, monkeypatch)
+    broken = Migration("broken", ("CREATE TABLE orders (x int)",), rekey_emails)
+    monkeypatch.setattr("orderstatus_postgres.storage.MIGRATIONS", (*MIGRATIONS[:2], broken))
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(AdapterError):
+        storage.migrate()
+    storage.close()
+    assert versions(fresh_schema) == [1, 2]
+    with admin_connection(fresh_schema) as connection:
+        keys = connection.execute("SELECT number, email_key FROM orders").fetchall()
+        holders = connection.execute("SELECT entry_id, holder FROM store_credit").fetchall()
+    old = stored_under_old_keys
+    assert sorted(keys) == sorted((o.number, o.email.canonical) for o in old.orders)
+    assert sorted(holders) == sorted((e.entry_id, e.holder) for e in old.credit)

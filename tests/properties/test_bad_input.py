@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import unicodedata
 from datetime import timedelta
 from typing import Any
 
 import cattrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,8 +18,10 @@ from orderstatus_core import (
     Address,
     CategoryPath,
     EmailAddress,
+    ImportRecordError,
     InvalidIdentifierError,
     Order,
+    OrderStatus,
     PartNumber,
     ValidationError,
     email_key,
@@ -27,15 +31,18 @@ from orderstatus_core import (
 )
 from orderstatus_core.model import canonical_order_number
 from orderstatus_core.serialization import converter, error_path
+from orderstatus_core.testing import fake_context
 from orderstatus_core.testing import strategies as ost
 from orderstatus_core.testing.builders import make_order, package
 
 _REFUSED = {"Cc", "Cs", "Co", "Cn"}
+# Bidirectional embeddings, overrides and isolates: they reorder the text shown after them.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _ORDER = make_order(packages=[package("P1", [(1, 1)], shipped_after=timedelta(days=1))])
 
 
 def _clean(text: str) -> bool:
-    return not any(unicodedata.category(char) in _REFUSED for char in text)
+    return not any(unicodedata.category(char) in _REFUSED or char in _BIDI for char in text)
 
 
 @given(ost.hostile_text())
@@ -97,7 +104,8 @@ def test_categories_refuse_or_keep_text(text: str) -> None:
 
 @given(ost.hostile_text())
 def test_address_text_is_refused_or_kept_verbatim(text: str) -> None:
-    """Stored text holds no control character, surrogate or private-use character (H3)."""
+    """Stored text holds no control character, bidirectional control, surrogate or
+    private-use character (H3)."""
     try:
         address = Address(name=text, line1="1 Main St", city="Reno", postal_code="1", country="US")
     except ValidationError:
@@ -140,3 +148,24 @@ def test_a_hostile_field_in_a_record_is_refused_at_its_path(path: str, text: str
         found, message = error_path(error)
         assert message
         assert found == path or found.startswith((f"{path}.", f"{path}["))
+
+
+_BIDI_FIELDS: dict[str, tuple[str | int, ...]] = {
+    "$.shipping_address.name": ("shipping_address", "name"),
+    "$.shipping_address.line1": ("shipping_address", "line1"),
+    "$.lines[0].brand": ("lines", 0, "brand"),
+    "$.email": ("email",),
+}
+
+
+@pytest.mark.parametrize("control", sorted(_BIDI))
+@pytest.mark.parametrize("path", sorted(_BIDI_FIELDS))
+def test_an_imported_bidi_control_is_refused_at_its_path(control: str, path: str) -> None:
+    """A right-to-left override (or another embedding or isolate) in an imported name,
+    address line, brand or email is refused at that field, like other controls."""
+    text = f"jane{control}doe@example.com" if path == "$.email" else f"Jane {control}Doe"
+    record = _with(converter.unstructure(_ORDER), _BIDI_FIELDS[path], text)
+    desk = OrderStatus(fake_context())
+    with pytest.raises(ImportRecordError) as refused:
+        desk.import_orders([json.dumps(record)])
+    assert refused.value.field.endswith(path)

@@ -6,6 +6,7 @@ import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import pytest
@@ -24,7 +25,10 @@ from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.ports import CreditEntry, IdempotentReply
 from orderstatus_core.testing.builders import package
 from orderstatus_sqlite import SqliteStorage
-from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, statements
+from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, rekey_emails, statements
+
+if TYPE_CHECKING:
+    from conftest import OldKeys  # the fixture stored_under_old_keys of tests/conftest.py
 
 TABLES = {
     "orders",
@@ -42,7 +46,11 @@ TABLES = {
 
 def user_version(path: Path) -> int:
     with closing(sqlite3.connect(path)) as connection, connection:
-        return int(connection.execute("PRAGMA user_version").fetchone()[0])
+        return user_version_of(connection)
+
+
+def user_version_of(connection: sqlite3.Connection) -> int:
+    return int(connection.execute("PRAGMA user_version").fetchone()[0])
 
 
 def tables(path: Path) -> set[str]:
@@ -52,9 +60,9 @@ def tables(path: Path) -> set[str]:
 
 
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
-    """An empty file is brought to the newest version, 6, with every table."""
+    """An empty file is brought to the newest version, 7, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 6
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 7
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
@@ -138,7 +146,14 @@ def test_statements_splits_on_semicolons_outside_literals_and_comments() -> None
 def test_every_migration_sets_its_own_version() -> None:
     """Migration n ends by setting user_version to n, so number and script agree."""
     for number, script in enumerate(MIGRATIONS, start=1):
-        assert list(statements(script))[-1] == f"PRAGMA user_version = {number};"
+        if callable(script):
+            with closing(sqlite3.connect(":memory:")) as connection:
+                for statement in (s for step in MIGRATIONS[: number - 1] for s in statements(step)):
+                    connection.execute(statement)
+                script(connection)
+                assert user_version_of(connection) == number
+        else:
+            assert list(statements(script))[-1] == f"PRAGMA user_version = {number};"
 
 
 # --- version 1 -> 2: packages.opened_at ----------------------------------------------------
@@ -340,7 +355,7 @@ def test_migrating_a_version_5_database_keeps_its_orders(
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     with pytest.raises(SchemaVersionError, match="has schema version 5"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == SCHEMA_VERSION == 6
+    assert storage.migrate() == SCHEMA_VERSION
     with storage.unit_of_work() as uow:
         assert uow.orders.get(subject.number) == subject
         assert uow.orders.get("100002") == order("100002", "pekka@esimerkki.fi")
@@ -357,7 +372,7 @@ def test_migrating_a_version_5_database_keeps_its_orders(
     with storage.unit_of_work() as uow:
         assert uow.credit.entries("jane@example.com", 10) == [entry]
     storage.close()
-    assert user_version(db_path) == 6
+    assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
 
 
@@ -378,3 +393,61 @@ def test_a_failing_migration_6_leaves_version_5_and_its_data(
     with closing(sqlite3.connect(db_path)) as connection, connection:
         (count,) = connection.execute("SELECT count(*) FROM orders").fetchone()
     assert count == 2
+
+
+# --- version 6 -> 7: email keys by the rule that folds only case and the domain ----------
+
+
+def _version_6_database(path: Path, old: OldKeys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database as version 6 left it: keys and credit holders by the old rule."""
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:6])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 6)
+        storage = SqliteStorage.from_url(f"sqlite:///{path}")
+        assert storage.migrate() == 6
+        with storage.unit_of_work(write=True) as uow:
+            for subject in old.orders:
+                uow.orders.add(subject)
+            for entry in old.credit:
+                uow.credit.append(entry)
+            uow.commit()
+        storage.close()
+    assert user_version(path) == 6
+
+
+def test_migration_7_rekeys_orders_and_credit_from_the_stored_addresses(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, stored_under_old_keys: OldKeys
+) -> None:
+    """After migration 7 lookalike addresses that shared an old key find, list and hold
+    credit only as their own; ASCII addresses are untouched."""
+    old = stored_under_old_keys
+    _version_6_database(db_path, old, monkeypatch)
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    assert storage.migrate() == SCHEMA_VERSION
+    old.check_rekeyed(storage)
+    storage.close()
+
+
+def test_a_failing_migration_7_leaves_version_6_and_its_keys(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, stored_under_old_keys: OldKeys
+) -> None:
+    """Migration 7 runs in one transaction: a failure after its updates keeps every old key."""
+    _version_6_database(db_path, stored_under_old_keys, monkeypatch)
+
+    def broken(connection: sqlite3.Connection) -> None:
+        rekey_emails(connection)
+        connection.execute("CREATE TABLE orders (x)")
+
+    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (*MIGRATIONS[:6], broken))
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(AdapterError, match="already exists"):
+        storage.migrate()
+    storage.close()
+    assert user_version(db_path) == 6
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        keys = connection.execute("SELECT number, email_key FROM orders").fetchall()
+        holders = connection.execute("SELECT entry_id, holder FROM store_credit").fetchall()
+    assert sorted(keys) == sorted(
+        (o.number, o.email.canonical) for o in stored_under_old_keys.orders
+    )
+    assert sorted(holders) == sorted((e.entry_id, e.holder) for e in stored_under_old_keys.credit)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from orderstatus_core import (
@@ -23,18 +25,40 @@ from orderstatus_core.model import part_number_key
         ("  jane.doe@example.com ", "jane.doe@example.com"),
         ("Jane.Doe@Exämple.com", "jane.doe@xn--exmple-cua.com"),
         ("jane.doe@xn--exmple-cua.com", "jane.doe@exämple.com"),
-        ("ＪＡＮＥ@example.com", "jane@example.com"),
-        ("STRASSE@example.com", "straße@example.com"),
+        ("jane@ＥＸＡＭＰＬＥ.com", "jane@example.com"),
+        ("STRAẞE@example.com", "straße@example.com"),
+        ("ÄNNE@example.com", "a\u0308nne@example.com"),
     ],
 )
 def test_equivalent_addresses_share_a_key(typed: str, stored: str) -> None:
-    """Case, IDNA form, full-width letters and ß fold to one key."""
+    """Case, the IDNA form of the domain and canonical (NFC) equivalence fold to one key."""
     assert email_key(typed) == email_key(stored)
 
 
-def test_a_dotless_i_is_a_different_address() -> None:
-    """``mıke@`` is not ``mike@`` (Django CVE-2019-19844): casefold keeps ı distinct."""
-    assert email_key("mıke@example.com") != email_key("mike@example.com")
+@pytest.mark.parametrize(
+    ("lookalike", "address"),
+    [
+        ("mıke@example.com", "mike@example.com"),  # dotless i (Django CVE-2019-19844)
+        ("ｍｉｋｅ@example.com", "mike@example.com"),  # fullwidth
+        ("straße@example.com", "strasse@example.com"),  # casefold() gives ss
+        ("ﬁnn@example.com", "finn@example.com"),  # ligature
+        ("ſam@example.com", "sam@example.com"),  # long s
+        ("𝐦ike@example.com", "mike@example.com"),  # mathematical bold
+        ("ⅸ@example.com", "ix@example.com"),  # roman numeral
+        ("µ@example.com", "μ@example.com"),  # micro sign and Greek mu
+    ],
+)
+def test_lookalike_local_parts_are_different_addresses(lookalike: str, address: str) -> None:
+    """Compatibility forms and full case folding are different mailboxes (SECURITY A4)."""
+    assert email_key(lookalike) != email_key(address)
+
+
+@pytest.mark.parametrize("sign", ["\u212aate", "\u212bsa"])  # Kelvin, Ångström
+def test_a_canonically_equivalent_address_is_stored_as_the_same_address(sign: str) -> None:
+    """Signs that NFC maps to a letter are one address with it, kept in its NFC spelling."""
+    letters = unicodedata.normalize("NFC", sign)
+    assert parse_email(f"{sign}@example.com") == parse_email(f"{letters}@example.com")
+    assert parse_email(f"{sign}@example.com").display == f"{letters}@example.com"
 
 
 @pytest.mark.parametrize(

@@ -52,15 +52,34 @@ Version 2 adds store credit and return papers (SQLite's version 6):
 * ``return_documents`` keyed by ``(rma_number, filename)``, ``content`` as ``bytea``.
   ``position`` is an identity column, so the order of first put holds even for two units
   putting documents of one RMA at once; a replacement (``ON CONFLICT DO UPDATE``) keeps it.
+
+Version 3 (SQLite's version 7) changes no table: it recomputes every stored email key
+(``orders.email_key``, ``store_credit.holder``) by the current rule, which folds only case
+and the domain (issue 9: the old one let lookalike addresses share a key). The rule is the
+library's Python, so the migration is a Python :attr:`Migration.step`,
+:func:`rekey_emails`, in the migration's one transaction; :mod:`orderstatus_core.rekeying`
+says whose credit is whose. It reads only the keys that an address with a character
+beyond ASCII has (through ``orders_by_email``); an ASCII address's key never changed.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final
 
 import attrs
+import psycopg
 
-__all__ = ["MIGRATIONS", "MIGRATION_LOCK", "SCHEMA_VERSION", "VERSION_TABLE", "Migration"]
+from orderstatus_core.rekeying import rekey_email_keys
+
+__all__ = [
+    "MIGRATIONS",
+    "MIGRATION_LOCK",
+    "SCHEMA_VERSION",
+    "VERSION_TABLE",
+    "Migration",
+    "rekey_emails",
+]
 
 #: The key of the transaction-level advisory lock every migration step holds (the one-key
 #: ``bigint`` form: "ORDERST" in ASCII). Unrelated to the row locks of the commands.
@@ -72,10 +91,15 @@ VERSION_TABLE: Final = "orderstatus_schema"
 
 @attrs.frozen
 class Migration:
-    """One step of the schema: what it does, and its statements, run in one transaction."""
+    """One step of the schema: what it does, and its statements, run in one transaction.
+
+    ``step``, if given, runs after the statements in the same transaction: Python for
+    what SQL cannot say, such as the library's own key rule.
+    """
 
     description: str
     statements: tuple[str, ...]
+    step: Callable[[psycopg.Connection[Any]], None] | None = None
 
 
 _V1 = Migration(
@@ -251,8 +275,39 @@ _V2 = Migration(
     ),
 )
 
+# The keys that an address with a character outside printable ASCII has: only those can
+# have changed. Their orders and credit entries, ledger entries in the order appended.
+_ORDERS_TO_REKEY: Final = """
+SELECT number, email, email_key FROM orders
+WHERE email_key IN (SELECT email_key FROM orders WHERE email ~ '[^ -~]')
+"""
+_CREDIT_TO_REKEY: Final = """
+SELECT entry_id, holder, currency, amount FROM store_credit
+WHERE holder IN (SELECT email_key FROM orders WHERE email ~ '[^ -~]') ORDER BY seq
+"""
+
+
+def rekey_emails(connection: psycopg.Connection[Any]) -> None:
+    """Version 3: store every email key as the current rule computes it (see above)."""
+    changes = rekey_email_keys(
+        connection.execute(_ORDERS_TO_REKEY).fetchall(),
+        connection.execute(_CREDIT_TO_REKEY).fetchall(),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE orders SET email_key = %s WHERE number = %s",
+            [(key, number) for number, key in changes.orders.items()],
+        )
+        cursor.executemany(
+            "UPDATE store_credit SET holder = %s WHERE entry_id = %s",
+            [(holder, entry_id) for entry_id, holder in changes.credit.items()],
+        )
+
+
+_V3 = Migration("email keys that fold only case and the domain (issue 9)", (), rekey_emails)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -1195,6 +1195,8 @@ class PostgresStorage:
                     if version < target:
                         for statement in migration.statements:
                             connection.execute(_literal(statement))
+                        if migration.step is not None:
+                            migration.step(connection)
                         connection.execute(
                             "INSERT INTO orderstatus_schema (version, description) VALUES (%s, %s)",
                             (target, migration.description),

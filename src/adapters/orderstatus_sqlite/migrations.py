@@ -67,14 +67,25 @@ Version 6 adds store credit and return papers:
   them). ``content`` is a BLOB, byte for byte; ``position`` is the order of first put
   within the RMA (a replacement keeps it). One RMA has a handful of documents, read
   through the primary key and put in ``position`` order by the adapter.
+
+Version 7 changes no table: it recomputes every stored email key (``orders.email_key``
+and ``store_credit.holder``) by the current rule, which folds only case and the domain
+(issue 9: the old one let lookalike addresses share a key). The rule is the library's
+Python, so this migration is a Python step, :func:`rekey_emails`, run in the same one
+transaction as the scripts; :mod:`orderstatus_core.rekeying` says whose credit is whose.
+It reads only the keys that an address with a character beyond ASCII has (through
+``orders_by_email``); an ASCII address's key never changed.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "statements"]
+from orderstatus_core.rekeying import rekey_email_keys
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "rekey_emails", "statements"]
 
 _V1 = """
 CREATE TABLE orders (
@@ -251,8 +262,44 @@ CREATE TABLE return_documents (
 PRAGMA user_version = 6;
 """
 
-#: The migration scripts, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# The keys that an address with a character outside printable ASCII has: only those can
+# have changed. Their orders and credit entries, ledger entries in the order appended.
+_ORDERS_TO_REKEY = """
+SELECT number, email, email_key FROM orders
+WHERE email_key IN (SELECT email_key FROM orders WHERE email GLOB '*[^ -~]*')
+"""
+_CREDIT_TO_REKEY = """
+SELECT entry_id, holder, currency, amount FROM store_credit
+WHERE holder IN (SELECT email_key FROM orders WHERE email GLOB '*[^ -~]*') ORDER BY seq
+"""
+
+
+def rekey_emails(connection: sqlite3.Connection) -> None:
+    """Version 7: store every email key as the current rule computes it (see above)."""
+    changes = rekey_email_keys(
+        connection.execute(_ORDERS_TO_REKEY).fetchall(),
+        (
+            (entry_id, holder, currency, Decimal(amount))
+            for entry_id, holder, currency, amount in connection.execute(_CREDIT_TO_REKEY)
+        ),
+    )
+    connection.executemany(
+        "UPDATE orders SET email_key = ? WHERE number = ?",
+        [(key, number) for number, key in changes.orders.items()],
+    )
+    connection.executemany(
+        "UPDATE store_credit SET holder = ? WHERE entry_id = ?",
+        [(holder, entry_id) for entry_id, holder in changes.credit.items()],
+    )
+    connection.execute("PRAGMA user_version = 7")
+
+
+#: One migration: a script of statements, or a Python step given the connection (inside
+#: the migration's transaction). Either ends by setting ``user_version`` to its number.
+Migration = str | Callable[[sqlite3.Connection], None]
+
+#: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, rekey_emails)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)

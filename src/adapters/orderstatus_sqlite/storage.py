@@ -1458,8 +1458,11 @@ class SqliteStorage:
                     if version > SCHEMA_VERSION:
                         raise SchemaVersionError(self._url, version, SCHEMA_VERSION)
                     if version < target:
-                        for statement in statements(script):
-                            connection.execute(statement)
+                        if callable(script):
+                            script(connection)
+                        else:
+                            for statement in statements(script):
+                                connection.execute(statement)
                         if _user_version(connection) != target:
                             raise AdapterError(f"migration {target} did not set its version")
                     connection.execute("COMMIT")

@@ -8,12 +8,16 @@ from typing import Any
 
 from orderstatus_core.errors import FieldTooLongError, InvalidFieldError
 
-__all__ = ["bounded_text", "check_text", "optional_bounded_text"]
+__all__ = ["BIDI_CONTROLS", "bounded_text", "check_text", "optional_bounded_text"]
 
 # Categories refused anywhere in stored text: controls (CR, LF, NUL, ESC ...), lone
 # surrogates, private-use and unassigned code points. Format characters such as
 # zero-width joiners stay allowed inside words but never make a value by themselves.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
+# Except the bidirectional embeddings, overrides and isolates (U+202A to U+202E, U+2066 to
+# U+2069): they reorder the text shown after them, so a name or an address on a page, a
+# mail or a label could read as something else ("Trojan Source", CVE-2021-42574).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def check_text(
@@ -27,7 +31,8 @@ def check_text(
     """Return ``value`` if it is clean text within ``max_length`` code points, else raise.
 
     ``multiline`` allows line feeds and tabs (a shopper's description of a problem); every
-    other control character, carriage returns included, is still refused.
+    other control character, carriage returns included, is still refused, and so are the
+    bidirectional embedding, override and isolate controls (:data:`BIDI_CONTROLS`).
 
     Raises :class:`InvalidFieldError` for a non-string, empty or blank text, or a refused
     character, and :class:`FieldTooLongError` for an over-long one.
@@ -44,7 +49,7 @@ def check_text(
     for char in value:
         if multiline and char in "\n\t":
             continue
-        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+        if unicodedata.category(char) in _REFUSED_CATEGORIES or char in BIDI_CONTROLS:
             raise InvalidFieldError(field, f"contains a refused character U+{ord(char):04X}")
     return value
 

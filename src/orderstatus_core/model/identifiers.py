@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -135,7 +134,9 @@ class PhoneNumber:
 
 
 def _part_key(part: PartNumber) -> str:
-    return part_number_key(part.display)
+    # attrs computes this default before the validators run: leave a display that is not
+    # text for its validator to refuse with a field path.
+    return part_number_key(part.display) if isinstance(part.display, str) else ""
 
 
 def _check_part_display(_instance: Any, attribute: Any, value: Any) -> None:
@@ -165,7 +166,8 @@ class PartNumber:
 def _segments(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(_DISPLAY_SEPARATORS.split(value.strip()))
-    if isinstance(value, Iterable):
+    # A list or tuple only: bytes, a dict or a set are iterable too, but not a path.
+    if isinstance(value, list | tuple):
         return tuple(value)
     raise InvalidIdentifierError("category", "must be text or a list of segments")
 
@@ -180,6 +182,9 @@ def _check_segments(_instance: Any, _attribute: Any, value: tuple[str, ...]) -> 
 
 
 def _category_key(path: CategoryPath) -> str:
+    # Computed before the validators run (see _part_key): they refuse what is not text.
+    if not all(isinstance(s, str) for s in path.segments):
+        return ""
     return CATEGORY_SEPARATOR.join(category_segment_key(s) for s in path.segments)
 
 

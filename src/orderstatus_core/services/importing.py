@@ -8,7 +8,12 @@ from typing import BinaryIO
 
 import cattrs
 
-from orderstatus_core.errors import DuplicateOrderError, ImportRecordError, ValidationError
+from orderstatus_core.errors import (
+    DuplicateOrderError,
+    ImportRecordError,
+    InvalidFieldError,
+    ValidationError,
+)
 from orderstatus_core.model import Order
 from orderstatus_core.serialization import converter, error_path
 from orderstatus_core.services.context import ServiceContext
@@ -70,10 +75,20 @@ def import_orders(
     :func:`read_json_lines` for a file. The whole import is one unit of work: the first bad
     record raises :class:`ImportRecordError` with its line number and field path, and
     nothing is committed. ``progress`` is called with the count after every 1000 orders.
+    ``lines`` that is not an iterable of text (one string, bytes, a number) raises
+    :class:`~orderstatus_core.errors.InvalidFieldError`, and so does a ``progress`` that
+    cannot be called.
     """
+    # One str or bytes is iterable too, character by character: never what was meant.
+    if isinstance(lines, str | bytes) or not isinstance(lines, Iterable):
+        raise InvalidFieldError("lines", "must be an iterable of text lines, one record each")
+    if progress is not None and not callable(progress):
+        raise InvalidFieldError("progress", "must be callable with the count, or None")
     imported = 0
     with ctx.storage.unit_of_work(write=True) as uow:
         for number, text in enumerate(lines, start=1):
+            if not isinstance(text, str):
+                raise ImportRecordError(number, "$", f"must be text, not {type(text).__name__}")
             if not text.strip():
                 continue
             order = _parse(number, text)

@@ -137,11 +137,20 @@ def _identity(identifier: str, region: str) -> str:
     return key if key is not None else identifier.strip().casefold()
 
 
+def _same_mailbox(stored: EmailAddress, to: EmailAddress) -> bool:
+    """Whether ``stored`` is the mailbox ``to``, by keys computed afresh from both stored
+    addresses: a key column written by an older rule, or a storage adapter that folds
+    more than :func:`email_key`, must still never put an order in another mailbox's mail
+    (SECURITY A4)."""
+    return email_key(stored.display) == email_key(to.display)
+
+
 def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderListResult:
     """Order Look-Up: mail the most recent order numbers of ``email`` to its stored address.
 
     The mail goes into the outbox, to the address stored with the newest order, never to
-    the typed text (SECURITY A4); the relay delivers it. The answer is the same whether or
+    the typed text, and lists only the orders placed with that very address (SECURITY
+    A4); the relay delivers it. The answer is the same whether or
     not any order exists, and a failing mail adapter cannot change it (A1, A3).
     """
     client = _client_key(client)
@@ -164,9 +173,10 @@ def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderLis
     with ctx.storage.unit_of_work(write=True) as uow:
         recent = uow.orders.recent(key, policy.order_list_size)
         if recent:
+            to = recent[0].email
             mail = OrderListMail(
-                to=recent[0].email,
-                order_numbers=tuple(header.number for header in recent),
+                to=to,
+                order_numbers=tuple(h.number for h in recent if _same_mailbox(h.email, to)),
                 language=policy.mail_language,
             )
             uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=mail))
@@ -197,7 +207,10 @@ def _query(part_number: str | None, category: str | None) -> SearchQuery:
     if (part_number is None) == (category is None):
         raise InvalidFieldError("query", "search by a part number or by a category, not both")
     if part_number is not None:
-        return PartNumberQuery(PartNumber(part_number))
+        try:
+            return PartNumberQuery(PartNumber(part_number))
+        except ValidationError as error:
+            raise error.at("part_number") from None
     return CategoryQuery(CategoryPath(category))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.mail import render_mail
 from orderstatus_core.policies.masking import mask_email
 from orderstatus_core.ports import (
@@ -74,7 +75,11 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
     server never holds the database. Delivery is at-least-once: a crash between sending
     and marking sends the message again, with the same ``message_id`` (SECURITY G4). A
     failure keeps the message pending with a later retry time (SECURITY A3).
+    ``limit`` must be a whole number of at least 1, else
+    :class:`~orderstatus_core.errors.InvalidFieldError`.
     """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise InvalidFieldError("limit", "must be a whole number of at least 1")
     now = ctx.clock.now()
     # Take the batch under a lease, in its own small transaction: relays running at once
     # on several servers never send the same message, and a relay that dies mid-batch

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.model import Order
 from orderstatus_core.model.fulfilment import (
     deliver_package,
@@ -38,6 +39,8 @@ def start_processing(
     From now on those units are *in processing*: a guest's cancel of them becomes a
     request that the warehouse confirms or refuses.
     """
+    if not isinstance(units, Mapping):
+        raise InvalidFieldError("units", "must map line numbers to quantities")
     return decide(
         ctx,
         order_number,

@@ -54,6 +54,7 @@ __all__ = [
     "emails",
     "guest_pass_mails",
     "hostile_text",
+    "lookalike_email_texts",
     "message_ids",
     "money",
     "order_lines",
@@ -81,8 +82,8 @@ def _once(build: Callable[P, T]) -> Callable[P, T]:
 
 _LOCAL_ASCII = string.ascii_letters + string.digits + "!#$%&'*+-/=?^_`{|}~"
 # Letters email-validator accepts in a local part, chosen for what canonicalisation does
-# to them: casefolding that changes length (ß, ǅ, İ), the dotless i that must stay apart
-# from i (SECURITY A4), compatibility forms folded by NFKC (ﬁ, fullwidth), other scripts.
+# to them: lower-casing that changes length (İ), letters that only look like others and
+# must stay apart from them (ß, the dotless i, ﬁ, fullwidth; SECURITY A4), other scripts.
 _LOCAL_UNICODE = "äöüéñçøåßıİǅﬁｊｏλδωжд用户例"
 _DOMAIN_ASCII = string.ascii_letters + string.digits
 _DOMAIN_LATIN = "abcdefghijklmnopqrstuvwxyzäöüéñçå"
@@ -151,6 +152,101 @@ def emails() -> SearchStrategy[EmailAddress]:
     """Valid email addresses: :func:`email_texts` parsed by
     :func:`~orderstatus_core.parse_email`; display and canonical forms often differ."""
     return email_texts().map(parse_email)
+
+
+# Letters and strings that look like (or fold under NFKC or casefold() into) another
+# spelling, yet name another mailbox. ``email_key`` must keep each apart from the text it
+# imitates: (what it imitates, lookalikes).
+_LOOKALIKES: tuple[tuple[str, str], ...] = (
+    ("ss", "ßẞ"),  # casefold() gives ss
+    ("s", "ſˢ"),  # long s; modifier s
+    ("fi", "ﬁ"),  # ligatures
+    ("fl", "ﬂ"),
+    ("ff", "ﬀ"),
+    ("ffi", "ﬃ"),
+    ("st", "ﬆﬅ"),
+    ("ij", "ĳĲ"),
+    ("dž", "ǆǅǄ"),
+    ("lj", "ǉǈ"),
+    ("i", "ıİⅰⁱ"),  # dotless i, dotted capital I (Django CVE-2019-19844), roman one
+    ("v", "ⅴ"),
+    ("x", "ⅹˣ"),
+    ("ii", "ⅱ"),
+    ("a", "ªаᴬ"),  # feminine ordinal, Cyrillic a, modifier A
+    ("o", "ºо"),
+    ("e", "е"),
+    ("p", "р"),
+    ("c", "с"),
+    ("n", "ⁿ"),
+    ("h", "ʰ"),
+    ("2", "²"),
+    ("3", "³"),
+    ("1", "¹"),
+    ("μ", "µ"),  # micro sign and Greek mu
+    ("σ", "ςϲ"),  # final and lunate sigma
+    ("β", "ϐ"),
+    ("π", "ϖ"),
+)
+_FULLWIDTH = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in string.ascii_letters + string.digits})
+_MATH_BOLD = str.maketrans(
+    {c: chr(0x1D41A + i) for i, c in enumerate(string.ascii_lowercase)}
+    | {c: chr(0x1D400 + i) for i, c in enumerate(string.ascii_uppercase)}
+)
+_LOOKALIKE_DOMAINS = (
+    ("example.com", "EXAMPLE.com", "Example.Com"),
+    ("bücher.de", "BÜCHER.de", "xn--bcher-kva.de"),
+    ("straße.de", "xn--strae-oqa.de", "Straße.DE"),
+)
+
+
+def _any_case(draw: DrawFn, text: str) -> str:
+    flips = draw(st.lists(st.booleans(), min_size=len(text), max_size=len(text)))
+    return "".join(
+        c.swapcase() if flip and c.isascii() else c for c, flip in zip(text, flips, strict=True)
+    )
+
+
+@st.composite
+def _lookalike_email_texts(draw: DrawFn) -> tuple[str, str]:
+    prefix = draw(st.text(string.ascii_letters + string.digits, max_size=6))
+    suffix = draw(st.text(string.ascii_letters + string.digits + "_+", max_size=6))
+    kind = draw(st.sampled_from(("one letter", "fullwidth", "mathematical bold")))
+    if kind == "one letter":
+        imitated, lookalikes = draw(st.sampled_from(_LOOKALIKES))
+        original = f"{prefix}{imitated}{suffix}"
+        local = f"{prefix}{draw(st.sampled_from(lookalikes))}{suffix}"
+    else:
+        original = f"{prefix}{draw(st.text(string.ascii_letters, min_size=1, max_size=6))}"
+        local = original.translate(_FULLWIDTH if kind == "fullwidth" else _MATH_BOLD)
+    domains = draw(st.sampled_from(_LOOKALIKE_DOMAINS))
+    address = f"{_any_case(draw, original)}@{draw(st.sampled_from(domains))}"
+    lookalike = f"{_any_case(draw, local)}@{draw(st.sampled_from(domains))}"
+    try:
+        parse_email(address)
+        parse_email(lookalike)
+    except InvalidIdentifierError:
+        reject()  # rare: a local part email-validator refuses ("ⁱ" alone, say)
+    return address, lookalike
+
+
+@_once
+def lookalike_email_texts() -> SearchStrategy[tuple[str, str]]:
+    """Pairs ``(address, lookalike)`` of typed addresses of two *different* mailboxes that
+    look alike: the lookalike's local part has a letter that NFKC or ``casefold()`` would
+    fold into the address's (``ß`` / ``ss``, ``ſ`` / ``s``, ligatures, roman numerals,
+    superscripts, fullwidth and mathematical letters, ``µ`` / ``μ``), the dotless or
+    dotted i, or a Cyrillic homoglyph. Each side is typed in any case and with the
+    domain in any case or IDNA form, so case and domain folding have work to do too.
+
+    Both parse with :func:`~orderstatus_core.parse_email`, and orders placed with one
+    must never reach, list or credit the other (SECURITY A4)::
+
+        @given(ost.lookalike_email_texts())
+        def test_lookalikes_are_other_mailboxes(pair):
+            address, lookalike = pair
+            assert email_key(address) != email_key(lookalike)
+    """
+    return _lookalike_email_texts()
 
 
 @functools.cache
