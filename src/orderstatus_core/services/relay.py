@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from orderstatus_core.mail import render_mail
 from orderstatus_core.ports import DomainEvent, OutboxMessage, ReturnDocumentsJob
+from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import RelayReport
 from orderstatus_core.services.returns import make_return_papers
@@ -45,13 +46,12 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
     and marking sends the message again, with the same ``message_id`` (SECURITY G4). A
     failure keeps the message pending with a later retry time (SECURITY A3).
     """
-    now = ctx.clock.now()
     # Take the batch under a lease, in its own small transaction: relays running at once
     # on several servers never send the same message, and a relay that dies mid-batch
     # leaves its messages to the next one when the lease ends.
-    with ctx.storage.unit_of_work(write=True) as uow:
-        due = list(uow.outbox.claim(now, limit, now + LEASE))
-        uow.commit()
+    with write_unit(ctx) as locked:
+        due = list(locked.uow.outbox.claim(locked.now, limit, locked.now + LEASE))
+        locked.uow.commit()
     failed = 0
     sent: list[str] = []
     for message in due:
@@ -60,14 +60,13 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
         except Exception as error:  # any failure of a port or subscriber keeps it pending
             failed += 1
             reason = f"{type(error).__name__}: {error}"[:_MAX_ERROR_TEXT]
-            with ctx.storage.unit_of_work(write=True) as uow:
-                uow.outbox.mark_failed(
-                    message.message_id, reason, now + retry_delay(message.attempts + 1)
-                )
-                uow.commit()
+            with write_unit(ctx) as locked:
+                retry_at = locked.now + retry_delay(message.attempts + 1)
+                locked.uow.outbox.mark_failed(message.message_id, reason, retry_at)
+                locked.uow.commit()
         else:
             sent.append(message.message_id)
-            with ctx.storage.unit_of_work(write=True) as uow:
-                uow.outbox.mark_sent(message.message_id, ctx.clock.now())
-                uow.commit()
+            with write_unit(ctx) as locked:
+                locked.uow.outbox.mark_sent(message.message_id, locked.now)
+                locked.uow.commit()
     return RelayReport(sent=len(sent), failed=failed, sent_ids=tuple(sent))
