@@ -1,6 +1,7 @@
 """Development sessions. ``nox`` runs tests (every supported Python), typecheck, lint and docs.
 
-``nox -l`` lists the sessions; ``nox -s bench`` and ``nox -s demo`` are opt-in. The Python
+``nox -l`` lists the sessions; ``nox -s bench``, ``nox -s demo`` and ``nox -s lifecycle``
+(the order lifecycle machine run long, for a nightly job) are opt-in. The Python
 versions and the tool requirements are read from ``pyproject.toml`` (the classifiers and
 the ``[dependency-groups]`` table), so this file never repeats them.
 
@@ -60,6 +61,30 @@ def tests(session: nox.Session) -> None:
         "--strict-markers",
         *session.posargs,
         env={"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "ci")},
+    )
+
+
+@nox.session(python=OLDEST_PYTHON, default=False)
+def lifecycle(session: nox.Session) -> None:
+    """Run the order lifecycle machine long, as a nightly job does (not in every CI run).
+
+    The ``nightly`` Hypothesis profile: 600 orders of up to 50 steps, random on each run,
+    against the memory reference, SQLite and PostgreSQL (``ORDERSTATUS_TEST_POSTGRES``;
+    skipped when unreachable, failed under ``CI=true``). A failure prints the
+    ``@reproduce_failure`` blob that replays it. Extra arguments go to pytest.
+    """
+    _install(session, "test")
+    session.run(
+        "pytest",
+        "--strict-config",
+        "--strict-markers",
+        "-k",
+        "order_lifecycle",
+        "tests/contract/test_memory.py",
+        "tests/sqlite/test_contract.py",
+        "tests/postgres/test_postgres_contract.py",
+        *session.posargs,
+        env={"HYPOTHESIS_PROFILE": "nightly"},
     )
 
 

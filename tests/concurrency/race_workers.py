@@ -2,9 +2,10 @@
 module by name, so everything a process needs is defined at module level).
 
 A *role* is one party to a race: a guest cancelling, the warehouse opening or shipping a
-package, a clerk deciding a cancel request. Each role runs once per *round*; a round is one
-fresh order, and every role waits at a barrier before it acts, so that they hit the order at
-the same moment. Each attempt ends as one ``(kind, detail)`` pair:
+package, a clerk deciding a cancel request, a courier reporting the package delivered. Each
+role runs once per *round*; a round is one fresh order, and every role waits at a barrier
+before it acts, so that they hit the order at the same moment. Each attempt ends as one
+``(kind, detail)`` pair:
 
 * ``("ok", detail)``: the command succeeded (``detail`` describes the answer);
 * ``("refused", code)``: :class:`ActionRefusedError`, the order's state said no (a legitimate
@@ -194,6 +195,17 @@ def decide_open_request(desk: OrderStatus, number: str, confirm: bool) -> Outcom
     return ("error", "no cancel request and no shipment")
 
 
+def deliver_when_shipped(desk: OrderStatus, number: str) -> Outcome:
+    """The courier's part of race (f): the carrier reports package P1 delivered, again and
+    again while the warehouse has not shipped it (as a carrier's webhook retries)."""
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        outcome = attempt(lambda: desk.warehouse.mark_delivered(number, "P1"))
+        if outcome != ("refused", "not_shipped"):
+            return outcome
+    return ("error", "the package never shipped")
+
+
 def act(
     desk: OrderStatus, role: str, number: str, round_no: int, token: str | None = None
 ) -> Outcome:
@@ -215,6 +227,8 @@ def act(
         return attempt(lambda: desk.warehouse.ship(number, "P1", "UPS", tracking))
     if role == "clerk":
         return decide_open_request(desk, number, confirm=round_no % 4 < 2)
+    if role == "courier":
+        return deliver_when_shipped(desk, number)
     return ("error", f"unknown role {role}")
 
 

@@ -1,4 +1,4 @@
-"""SECURITY G2/G3 end to end: guests, the warehouse and customer service racing on one
+"""SECURITY G2, G3 and G6 end to end: guests, the warehouse and customer service racing on one
 SQLite file, from several processes (each with its own ``OrderStatus``) and from several
 threads sharing one.
 
@@ -25,6 +25,9 @@ from race_workers import (
 from orderstatus_core import CancelState, ChangeState, LineRemoval, RefundDue
 
 ROUNDS = 6
+#: Rounds of the races over the time a command records (e, f): the loser must wait for
+#: the winner's lock within a few milliseconds of the barrier, so it takes more rounds.
+TIME_ROUNDS = 24
 SHIPPERS = 4
 LOSSES = ("refused", "conflict")
 
@@ -94,6 +97,10 @@ def test_cancel_in_processing_races_the_shipment(race: Race) -> None:
         assert not (ledger.cancelled and ledger.shipped), (ledger, cancel, shipped, clerk)
         assert CancelState.REQUESTED not in states, states
         assert len(states) <= 1
+        decided_before_asked = [
+            r for r in order.cancel_requests if r.decided_at and r.decided_at < r.requested_at
+        ]
+        assert decided_before_asked == [], (cancel, shipped, clerk)
         refunds = refunds_of(race, number)
         if states == [CancelState.CONFIRMED]:
             endings["confirmed"] += 1
@@ -198,3 +205,50 @@ def test_many_ship_the_same_package(race: Race) -> None:
         assert package.tracking_number == f"1Z{round_no:06d}{winner[-1]}X"
         assert order.ledger(1).shipped == UNITS
         assert tracking_mails(race.desk, number) == 1
+
+
+def test_a_cancel_request_races_the_shipment(race: Race) -> None:
+    """(e) A guest cancels units in processing while the warehouse ships their package:
+    either the shipment comes first (nothing left to cancel) or the request is shipped
+    anyway, decided after it was asked even when the shipment waited for it (SECURITY G6)."""
+    numbers = race.orders(TIME_ROUNDS)
+    for number in numbers:
+        race.desk.warehouse.start_processing(number, "P1", "Reno, NV", {1: UNITS})
+    outcomes = race.run(["cancel", "ship"], numbers)
+    check_no_escapes(outcomes)
+    endings: Counter[str] = Counter()
+    for round_no, number in enumerate(numbers):
+        cancel, shipped = outcomes[("cancel", round_no)], outcomes[("ship", round_no)]
+        assert shipped[0] == "ok", shipped
+        order = stored(race.desk, number)
+        requests = order.cancel_requests
+        if cancel == ("ok", f"line1:cancel_requested:0/{UNITS}/0"):
+            endings["shipped_anyway"] += 1
+            (request,) = requests
+            assert request.state is CancelState.SHIPPED_ANYWAY
+            assert request.decided_at is not None
+            assert request.decided_at >= request.requested_at, "decided before asked"
+        else:
+            endings["shipped_first"] += 1
+            assert requests == ()
+            assert cancel[0] == "conflict" or cancel[1].startswith("line1:already_shipped"), cancel
+    print(f"\n(e) {race.mode}: {dict(endings)}")
+
+
+def test_a_delivery_races_the_shipment(race: Race) -> None:
+    """(f) The carrier reports a package delivered, again and again, while the warehouse
+    ships it: the delivery is recorded after the shipment; never refused as
+    ``before_shipping`` because it read its time before it waited (SECURITY G6)."""
+    numbers = race.orders(TIME_ROUNDS)
+    for number in numbers:
+        race.desk.warehouse.start_processing(number, "P1", "Reno, NV", {1: UNITS, 2: 1})
+    outcomes = race.run(["ship", "courier"], numbers)
+    check_no_escapes(outcomes)
+    for round_no, number in enumerate(numbers):
+        shipped, delivered = outcomes[("ship", round_no)], outcomes[("courier", round_no)]
+        assert shipped[0] == "ok", shipped
+        assert delivered[0] == "ok", delivered
+        (package,) = stored(race.desk, number).packages
+        assert package.shipped_at is not None
+        assert package.delivered_at is not None
+        assert package.delivered_at >= package.shipped_at

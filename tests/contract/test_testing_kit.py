@@ -182,9 +182,48 @@ def test_the_ci_profile_is_loaded_from_the_environment(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_nightly_profile_runs_the_lifecycle_machine_long(tmp_path: Path) -> None:
+    """``HYPOTHESIS_PROFILE=nightly`` gives 600 examples of up to 50 steps, random, and the
+    storage contract's lifecycle machine takes that budget instead of its own."""
+    (tmp_path / "test_profile.py").write_text(
+        textwrap.dedent(
+            """
+            from hypothesis import settings
+
+            from orderstatus_core.testing.contract import _lifecycle_budget
+
+            def test_profile():
+                budget = _lifecycle_budget()
+                assert settings.get_current_profile_name() == "nightly"
+                assert (budget.max_examples, budget.stateful_step_count) == (600, 50)
+                assert (budget.derandomize, budget.deadline) == (False, None)
+            """
+        )
+    )
+    result = _pytest(tmp_path, profile="nightly")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_other_profiles_keep_the_lifecycle_machine_short(tmp_path: Path) -> None:
+    """Under ``ci`` the lifecycle machine keeps to 20 orders of up to 20 steps."""
+    (tmp_path / "test_profile.py").write_text(
+        textwrap.dedent(
+            """
+            from orderstatus_core.testing.contract import _lifecycle_budget
+
+            def test_profile():
+                budget = _lifecycle_budget()
+                assert (budget.max_examples, budget.stateful_step_count) == (20, 20)
+            """
+        )
+    )
+    result = _pytest(tmp_path, profile="ci")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_an_unknown_profile_is_a_usage_error(tmp_path: Path) -> None:
     """A misspelt ``HYPOTHESIS_PROFILE`` stops pytest with a clear message."""
     (tmp_path / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
-    result = _pytest(tmp_path, profile="nightly")
+    result = _pytest(tmp_path, profile="nighty")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "HYPOTHESIS_PROFILE='nightly'" in result.stderr
+    assert "HYPOTHESIS_PROFILE='nighty'" in result.stderr

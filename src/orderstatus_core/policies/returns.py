@@ -60,6 +60,7 @@ __all__ = [
     "add_months",
     "authorize_return",
     "cancelled_but_shipped",
+    "cores_claimed",
     "default_route",
     "deny_return",
     "enter_own_tracking",
@@ -261,6 +262,21 @@ def _delivered_batches(order: Order, line_no: int) -> list[tuple[int, datetime, 
     return batches
 
 
+def cores_claimed(order: Order, line_no: int) -> int:
+    """Core deposits of a line paid back, or claimed by a core return not settled yet: its
+    old parts on their way back, or inspected and accepted but not refunded. A deposit goes
+    back once, so no other core return may claim these."""
+    inspected = sum(
+        package.accepted.get(line_no, 0)
+        for request in order.returns
+        if request.kind is ReturnKind.CORE
+        for package in request.packages
+        if package.state is RmaState.INSPECTED
+    )
+    open_cores = order.units_in_open_returns(line_no, ReturnKind.CORE)
+    return order.refunded_cores.get(line_no, 0) + open_cores + inspected
+
+
 def _line_options(
     order: Order, line: OrderLine, kind: ReturnKind, rules: ReturnRules, now: datetime
 ) -> ReturnableLine:
@@ -328,7 +344,7 @@ def _line_options(
                 deadlines.append(deadline)
         closed = ("core_window_closed", "the core return window has closed for these units")
         refunded = order.refunded_cores.get(line.line_no, 0)
-        used = refunded + order.units_in_open_returns(line.line_no, ReturnKind.CORE)
+        used = cores_claimed(order, line.line_no)
         used_refusals = [
             ReturnRefusal("core_already_refunded", "these core deposits were refunded", refunded)
         ]

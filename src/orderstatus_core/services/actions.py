@@ -40,6 +40,7 @@ from orderstatus_core.policies.changes import apply_change, decide_change, reque
 from orderstatus_core.policies.problems import report_problem
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services._retry import retrying
+from orderstatus_core.services._unit import Locked, write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.guest_pass import check_guest_pass, pass_required
@@ -114,30 +115,21 @@ class _Proof:
 
 
 def _authorize(
-    ctx: ServiceContext,
-    uow: UnitOfWork,
-    action: str,
-    order_number: str,
-    now: datetime,
-    guest_pass: str | None,
-    identifier: str | None,
-    client: str,
+    ctx: ServiceContext, locked: Locked, action: str, number: str | None, proof: _Proof
 ) -> Order | TryLater:
-    """The order, if the guest proved their right to ``action`` on it."""
-    try:
-        number = canonical_order_number(order_number)
-    except ValidationError:
-        raise GuestAccessError(action) from None
-    if guest_pass is not None and check_guest_pass(uow, guest_pass, number, now):
-        order = uow.orders.get(number)
+    """The order ``locked`` holds, if the guest proved their right to ``action`` on it
+    (``number`` is ``None`` when what the guest typed is no order number at all)."""
+    if number is None:
+        raise GuestAccessError(action)
+    uow, order, now = locked.uow, locked.order, locked.now
+    if proof.guest_pass is not None and check_guest_pass(uow, proof.guest_pass, number, now):
         if order is not None:
             return order
-    elif not pass_required(ctx, action) and isinstance(identifier, str):
-        refused = pair_limits(ctx, now, client, identifier, number)
+    elif not pass_required(ctx, action) and isinstance(proof.identifier, str):
+        refused = pair_limits(ctx, now, proof.client, proof.identifier, number)
         if refused is not None:
             return refused
-        order = uow.orders.get(number)
-        if order is not None and _owned_by(order, identifier, ctx.policy.phone_region):
+        if order is not None and _owned_by(order, proof.identifier, ctx.policy.phone_region):
             return order
     raise GuestAccessError(action)
 
@@ -151,25 +143,21 @@ def _guest_command(
     step: Callable[[UnitOfWork, Order, datetime], T],
     **arguments: object,
 ) -> T | TryLater:
-    """Authorize, then run ``step`` once per idempotency key, in one write unit."""
+    """Authorize, then run ``step`` once per idempotency key, in one write unit, at the
+    time read after the order's lock was taken (SECURITY G6)."""
     key = checked_key(proof.idempotency_key)
+    try:
+        number: str | None = canonical_order_number(order_number)
+    except ValidationError:
+        number = None
 
     def attempt() -> T | TryLater:
-        now = ctx.clock.now()
-        with ctx.storage.unit_of_work(write=True) as uow:
-            order = _authorize(
-                ctx,
-                uow,
-                action,
-                order_number,
-                now,
-                proof.guest_pass,
-                proof.identifier,
-                proof.client,
-            )
+        with write_unit(ctx, number) as locked:
+            order = _authorize(ctx, locked, action, number, proof)
             if isinstance(order, TryLater):
                 return order
             found: Order = order  # narrowed, for the closure below
+            uow, now = locked.uow, locked.now
             result = once(
                 uow,
                 key,

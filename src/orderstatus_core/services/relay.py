@@ -17,6 +17,7 @@ from orderstatus_core.ports import (
     secrets_of,
 )
 from orderstatus_core.serialization import intent_kind
+from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import RelayFailure, RelayReport
 from orderstatus_core.services.returns import make_return_papers
@@ -80,13 +81,12 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise InvalidFieldError("limit", "must be a whole number of at least 1")
-    now = ctx.clock.now()
     # Take the batch under a lease, in its own small transaction: relays running at once
     # on several servers never send the same message, and a relay that dies mid-batch
     # leaves its messages to the next one when the lease ends.
-    with ctx.storage.unit_of_work(write=True) as uow:
-        due = list(uow.outbox.claim(now, limit, now + LEASE))
-        uow.commit()
+    with write_unit(ctx) as locked:
+        due = list(locked.uow.outbox.claim(locked.now, limit, locked.now + LEASE))
+        locked.uow.commit()
     failures: list[RelayFailure] = []
     sent: list[str] = []
     for message in due:
@@ -96,16 +96,15 @@ def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
             reason = failure_reason(error, message.intent)
             kind = intent_kind(message.intent)
             failures.append(RelayFailure(message.message_id, kind, reason))
-            with ctx.storage.unit_of_work(write=True) as uow:
-                uow.outbox.mark_failed(
-                    message.message_id, reason, now + retry_delay(message.attempts + 1)
-                )
-                uow.commit()
+            with write_unit(ctx) as locked:
+                retry_at = locked.now + retry_delay(message.attempts + 1)
+                locked.uow.outbox.mark_failed(message.message_id, reason, retry_at)
+                locked.uow.commit()
         else:
             sent.append(message.message_id)
-            with ctx.storage.unit_of_work(write=True) as uow:
-                uow.outbox.mark_sent(message.message_id, ctx.clock.now())
-                uow.commit()
+            with write_unit(ctx) as locked:
+                locked.uow.outbox.mark_sent(message.message_id, locked.now)
+                locked.uow.commit()
     return RelayReport(
         sent=len(sent), failed=len(failures), sent_ids=tuple(sent), failures=tuple(failures)
     )

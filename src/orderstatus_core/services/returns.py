@@ -46,6 +46,7 @@ from orderstatus_core.ports import (
     UnitOfWork,
 )
 from orderstatus_core.services._retry import retrying
+from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.actions import _guest_command, _Proof
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
@@ -378,9 +379,8 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
     documents.append(maker.make_instructions(label_request, label))
 
     def record() -> None:
-        now = ctx.clock.now()
-        with ctx.storage.unit_of_work(write=True) as uow:
-            current = uow.orders.get(job.order_number)
+        with write_unit(ctx, job.order_number) as locked:
+            uow, current, now = locked.uow, locked.order, locked.now
             if current is None:
                 raise AdapterError(f"order {job.order_number} is gone")
             if uow.documents.for_rma(job.rma_number):
@@ -631,18 +631,19 @@ def spend_credit(ctx: ServiceContext, email: EmailAddress, amount: Money, refere
         raise InvalidFieldError("amount", "must be positive Money")
     if not isinstance(reference, str) or not _REFERENCE.fullmatch(reference):
         raise InvalidFieldError("reference", "must be 1 to 64 letters, digits, - or _")
-    entry = CreditEntry(
-        entry_id=f"spend:{reference}",
-        holder=_holder(email),
-        amount=Money.zero(amount.currency) - amount,
-        at=ctx.clock.now(),
-        reference=reference,
-    )
+    holder = _holder(email)
 
     def attempt() -> bool:
-        with ctx.storage.unit_of_work(write=True) as uow:
-            added = uow.credit.append(entry)
-            uow.commit()
+        with write_unit(ctx) as locked:
+            entry = CreditEntry(
+                entry_id=f"spend:{reference}",
+                holder=holder,
+                amount=Money.zero(amount.currency) - amount,
+                at=locked.now,
+                reference=reference,
+            )
+            added = locked.uow.credit.append(entry)
+            locked.uow.commit()
         return added
 
     return retrying(attempt)

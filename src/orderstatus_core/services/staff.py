@@ -19,6 +19,7 @@ from orderstatus_core.policies.changes import apply_change, decide_change
 from orderstatus_core.policies.problems import resolve_problem
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services._retry import retrying
+from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.idempotency import checked_key, once
@@ -55,7 +56,9 @@ def decide(
     the tracking mail when the step leaves every remaining unit shipped.
 
     With an ``idempotency_key`` a repeat of the same ``command`` and ``arguments`` answers
-    the order as the first run left it (SECURITY G5).
+    the order as the first run left it (SECURITY G5). ``step`` gets the time read after the
+    order's lock was taken, so it never records a time before a command it waited for
+    (SECURITY G6).
     """
     try:
         number = canonical_order_number(order_number)
@@ -64,12 +67,11 @@ def decide(
     key = checked_key(idempotency_key)
 
     def attempt() -> Order:
-        now = ctx.clock.now()
-        with ctx.storage.unit_of_work(write=True) as uow:
-            order = uow.orders.get(number)
-            if order is None:
+        with write_unit(ctx, number) as locked:
+            uow, now = locked.uow, locked.now
+            if locked.order is None:
                 raise OrderNotFoundError(number)
-            found: Order = order
+            found: Order = locked.order
 
             def run() -> Order:
                 changed, refund = step(found, now)

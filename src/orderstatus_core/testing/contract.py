@@ -45,6 +45,8 @@ shortest sequence of steps that shows it, at the first answer that differs:
   (compare-and-set) and ``commit`` in one write unit; illegal steps and stale saves must
   be refused alike. After every step the adapter's copy of each order must keep the
   ledger, refund, cancel-request, version and status invariants of DOMAIN.md section 4.
+  It runs 20 orders of up to 20 steps; under ``HYPOTHESIS_PROFILE=nightly`` it runs as
+  long as that profile says (600 orders of up to 50 steps).
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ from orderstatus_core.testing._comparison import comparing
 from orderstatus_core.testing.builders import PLACED_AT, address, line, make_order, package, usd
 from orderstatus_core.testing.fakes import fake_context
 from orderstatus_core.testing.lifecycle import lifecycle_of
+from orderstatus_core.testing.pytest_plugin import NIGHTLY_PROFILE
 
 __all__ = ["Delivered", "MailerContract", "RateLimiterContract", "StorageContract"]
 
@@ -161,6 +164,16 @@ _LIFECYCLE = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 _serial = itertools.count(1)
+
+
+def _lifecycle_budget() -> settings:
+    """20 orders of up to 20 steps, which every CI run can afford; under the ``nightly``
+    Hypothesis profile (``nox -s lifecycle``) as many as the profile says."""
+    if settings.get_current_profile_name() == NIGHTLY_PROFILE:
+        return settings()
+    return _LIFECYCLE
+
+
 _QUOTAS = st.builds(
     Quota,
     limit=st.integers(1, 20),
@@ -1900,7 +1913,7 @@ class StorageContract:
         through the policies, one compare-and-set save per step, read back equal to the
         ``memory://`` reference; illegal steps and stale saves are refused alike; and every
         stored order keeps the lifecycle invariants after every step."""
-        run_state_machine_as_test(lifecycle_of(storage), settings=_LIFECYCLE)
+        run_state_machine_as_test(lifecycle_of(storage), settings=_lifecycle_budget())
 
     @pytest.mark.parametrize("key", ["jane@example.com", "pekka@esimerkki.fi", "nobody@x.io"])
     @pytest.mark.parametrize("limit", [1, 3, 500])

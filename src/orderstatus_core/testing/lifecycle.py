@@ -636,9 +636,10 @@ def _check_rma_package(
 
 def _check_returns(order: Order) -> None:
     """Returns: per line, returned plus units in open returns never exceed what was
-    delivered, and returned is what inspection accepted; every package's state matches its
-    timestamps; every settled package has its refund exactly once (or was replaced or
-    rejected), and every refund of a return belongs to exactly one package."""
+    delivered, and returned is what inspection accepted; core deposits paid back or claimed
+    by an unsettled core return never exceed the units ordered; every package's state
+    matches its timestamps; every settled package has its refund exactly once (or was
+    replaced or rejected), and every refund of a return belongs to exactly one package."""
     for line in order.lines:
         where = f"order {order.number} line {line.line_no}"
         ledger = order.ledger(line.line_no)
@@ -656,10 +657,8 @@ def _check_returns(order: Order) -> None:
             if u.line_no == line.line_no
         )
         assert line.returned == accepted, f"{where}: returned {line.returned}, accepted {accepted}"
-        cores = order.refunded_cores.get(line.line_no, 0) + order.units_in_open_returns(
-            line.line_no, ReturnKind.CORE
-        )
-        assert cores <= line.quantity, f"{where}: {cores} core deposits back or on the way"
+        cores = return_policy.cores_claimed(order, line.line_no)
+        assert cores <= line.quantity, f"{where}: {cores} core deposits back or claimed"
     refunds = {refund.refund_id: refund for refund in order.refunds}
     holders = Counter(
         package.refund_id

@@ -7,9 +7,11 @@ nothing changes for a test that does not ask:
 * the fixture ``orderstatus_clock``: a :class:`~orderstatus_core.testing.FixedClock`;
 * the fixture ``orderstatus_context``: a :class:`~orderstatus_core.ServiceContext` from
   :func:`~orderstatus_core.testing.fake_context`, on that clock;
-* Hypothesis profiles ``ci`` (fewer examples, derandomized, no deadline) and ``dev`` (the
-  usual example count, no deadline), registered and loaded only when the environment
-  variable ``HYPOTHESIS_PROFILE`` is set. ``HYPOTHESIS_PROFILE`` may also name a profile
+* Hypothesis profiles ``ci`` (fewer examples, derandomized, no deadline), ``dev`` (the
+  usual example count, no deadline) and ``nightly`` (600 examples of up to 50 steps, no
+  deadline; the storage contract's order lifecycle machine runs that long too, where every
+  other profile keeps it to 20 orders of 20 steps), registered and loaded only when the
+  environment variable ``HYPOTHESIS_PROFILE`` is set. ``HYPOTHESIS_PROFILE`` may also name a profile
   your own ``conftest.py`` registers; ``--hypothesis-profile`` on the command line wins.
 
 Importing this module does no work: Hypothesis and the fakes are imported when a hook or
@@ -33,6 +35,8 @@ __all__ = ["orderstatus_clock", "orderstatus_context", "pytest_configure"]
 
 #: The environment variable naming the Hypothesis profile to load.
 PROFILE_VARIABLE = "HYPOTHESIS_PROFILE"
+#: The profile of long runs: the storage contract's lifecycle machine takes its budget.
+NIGHTLY_PROFILE = "nightly"
 
 # The conformance suites assert in a shipped module; let pytest explain their failures as
 # it does for a test file. Only possible before a module is first imported.
@@ -57,6 +61,16 @@ def _register_profiles() -> None:
         suppress_health_check=[HealthCheck.too_slow],
     )
     settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True)
+    # Long runs, not for every CI run (``nox -s lifecycle``): random, so that each run
+    # explores new histories; a failure prints the blob that replays it.
+    settings.register_profile(
+        NIGHTLY_PROFILE,
+        max_examples=600,
+        stateful_step_count=50,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,0 +1,161 @@
+"""A core deposit goes back once: a core return inspected but not yet refunded still
+claims its units' deposits, so a second core return of the same units is refused with a
+reason code instead of making the first one impossible to settle (issue 9, item 8)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from orderstatus_core import (
+    ActionRefusedError,
+    ReturnAnswer,
+    ReturnDraft,
+    ReturnOptions,
+    RmaState,
+)
+from orderstatus_core.model import Order
+from orderstatus_core.services import (
+    ServiceContext,
+    enter_return_tracking,
+    inspect_return,
+    mark_return_in_transit,
+    receive_return,
+    relay_outbox,
+    request_return,
+    return_options,
+    settle_return,
+)
+from orderstatus_core.testing import FixedClock, fake_context
+from orderstatus_core.testing.builders import line, make_order, package
+from orderstatus_sqlite import SqliteStorage
+
+NUMBER = "123456789"
+JANE = "jane.doe@example.com"
+UPS = "1Z999AA10123456784"
+GUEST: dict[str, Any] = {"client": "c", "identifier": JANE}
+
+
+def _no_pass(_action: str) -> bool:
+    return False
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServiceContext]:
+    """Jane's order on each bundled storage: line 1, two brake pads with a 10.00 core
+    charge each, delivered five days ago; guests act with the look-up pair."""
+    context = attrs.evolve(fake_context(), pass_required=_no_pass)
+    if request.param == "sqlite":
+        storage = SqliteStorage.from_url(f"sqlite:///{tmp_path / 'orders.db'}")
+        storage.migrate()
+        context = attrs.evolve(context, storage=storage)
+    placed = FixedClock.START - timedelta(days=10)
+    with context.storage.unit_of_work(write=True) as uow:
+        uow.orders.add(
+            make_order(
+                NUMBER,
+                placed_at=placed,
+                lines=[line(1, quantity=2, core="10")],
+                packages=[
+                    package(
+                        "P1",
+                        [(1, 2)],
+                        placed_at=placed,
+                        shipped_after=timedelta(days=1),
+                        delivered_after=timedelta(days=5),
+                    )
+                ],
+            )
+        )
+        uow.commit()
+    yield context
+    context.storage.close()
+
+
+def _ask(ctx: ServiceContext, kind: str, reason: str, ship_by: str, units: int = 1) -> str:
+    """Request a return of ``units`` of line 1; its RMA number."""
+    draft = ReturnDraft(kind, reason, {1: units}, ship_by=ship_by)
+    answer = request_return(ctx, NUMBER, draft, **GUEST)
+    assert isinstance(answer, ReturnAnswer)
+    (rma,) = answer.request.packages
+    return rma.rma_number
+
+
+def _arrives(ctx: ServiceContext, rma: str, accepted: int = 1) -> None:
+    """The package travels (on its label or with the shopper's own tracking), arrives and
+    is inspected."""
+    with ctx.storage.unit_of_work() as uow:
+        order = uow.orders.get(NUMBER)
+    assert order is not None
+    request, _ = order.rma(rma)
+    if request.ship_by == "label":
+        relay_outbox(ctx)
+        mark_return_in_transit(ctx, NUMBER, rma)
+    else:
+        enter_return_tracking(ctx, NUMBER, rma, UPS, **GUEST)
+    receive_return(ctx, NUMBER, rma)
+    inspect_return(ctx, NUMBER, rma, {1: accepted})
+
+
+def _core_returnable(ctx: ServiceContext) -> tuple[int, tuple[str, ...]]:
+    options = return_options(ctx, NUMBER, "core", **GUEST)
+    assert isinstance(options, ReturnOptions)
+    answer = options.line(1)
+    assert answer is not None
+    return answer.returnable, tuple(r.code for r in answer.refusals)
+
+
+def _state(order: Order, rma: str) -> RmaState:
+    request, index = order.rma(rma)
+    return request.packages[index].state
+
+
+def test_the_second_core_return_of_a_unit_is_refused_and_the_first_settles(
+    ctx: ServiceContext,
+) -> None:
+    """The sequence the lifecycle machine found, on both units: a return for a wrong part,
+    a core return with own tracking inspected, then a core return on a label of the same
+    units is refused as ``in_open_return``, and the first settles with the deposits."""
+    wrong = _ask(ctx, "return", "wrong_part_shipped", "label", units=2)
+    first_core = _ask(ctx, "core", "core", "own_tracking", units=2)
+    _arrives(ctx, wrong, accepted=2)
+    settle_return(ctx, NUMBER, wrong)
+    _arrives(ctx, first_core, accepted=2)
+    with pytest.raises(ActionRefusedError) as refused:
+        _ask(ctx, "core", "core", "label")
+    assert refused.value.code == "in_open_return"
+    assert _core_returnable(ctx) == (0, ("in_open_return",))
+    order = settle_return(ctx, NUMBER, first_core)
+    assert _state(order, first_core) is RmaState.REFUNDED
+    assert order.refunds[-1].cores.amount == 20
+    assert _core_returnable(ctx) == (0, ("core_already_refunded",))
+
+
+def test_an_inspected_core_return_claims_only_the_units_it_accepted(
+    ctx: ServiceContext,
+) -> None:
+    """A core return of two old parts, one accepted: the other one's deposit may still
+    come back in a new core return."""
+    first_core = _ask(ctx, "core", "core", "label", units=2)
+    _arrives(ctx, first_core, accepted=1)
+    assert _core_returnable(ctx) == (1, ("in_open_return",))
+    second_core = _ask(ctx, "core", "core", "own_tracking", units=1)
+    with pytest.raises(ActionRefusedError) as refused:
+        _ask(ctx, "core", "core", "label")
+    assert refused.value.code == "in_open_return"
+    settle_return(ctx, NUMBER, first_core)
+    _arrives(ctx, second_core, accepted=1)
+    order = settle_return(ctx, NUMBER, second_core)
+    assert [r.cores.amount for r in order.refunds] == [10, 10]
+
+
+def test_a_rejected_core_return_claims_no_deposit(ctx: ServiceContext) -> None:
+    """Nothing accepted rejects the package: its old parts may be sent again."""
+    first_core = _ask(ctx, "core", "core", "own_tracking", units=2)
+    _arrives(ctx, first_core, accepted=0)
+    assert _core_returnable(ctx) == (2, ())
