@@ -617,7 +617,9 @@ class GuestPassStore(Protocol):
     def latest_challenge(self, order_number: str) -> PassChallenge | None:
         """The newest challenge for this canonical order number, used or not, or ``None``.
 
-        Newest is the latest ``issued_at``; between equal ones, the greatest selector.
+        Newest is the latest ``issued_at``; between equal ones, the one put last (two
+        requests in one clock tick: the second mail is the one that works). Selectors are
+        random, so they must not break the tie.
         """
         ...
 

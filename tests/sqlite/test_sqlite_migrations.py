@@ -20,6 +20,7 @@ from orderstatus_core import (
     SchemaVersionError,
     parse_email,
 )
+from orderstatus_core.model.guest_pass import PassChallenge
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.ports import CreditEntry, IdempotentReply
 from orderstatus_core.testing.builders import package
@@ -54,7 +55,7 @@ def tables(path: Path) -> set[str]:
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
     """An empty file is brought to the newest version, 6, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 6
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 7
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
@@ -338,7 +339,7 @@ def test_migrating_a_version_5_database_keeps_its_orders(
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     with pytest.raises(SchemaVersionError, match="has schema version 5"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == SCHEMA_VERSION == 6
+    assert storage.migrate() == SCHEMA_VERSION
     with storage.unit_of_work() as uow:
         assert uow.orders.get(subject.number) == subject
         assert uow.orders.get("100002") == order("100002", "pekka@esimerkki.fi")
@@ -355,7 +356,7 @@ def test_migrating_a_version_5_database_keeps_its_orders(
     with storage.unit_of_work() as uow:
         assert uow.credit.entries("jane@example.com", 10) == [entry]
     storage.close()
-    assert user_version(db_path) == 6
+    assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
 
 
@@ -376,3 +377,57 @@ def test_a_failing_migration_6_leaves_version_5_and_its_data(
     with closing(sqlite3.connect(db_path)) as connection, connection:
         (count,) = connection.execute("SELECT count(*) FROM orders").fetchone()
     assert count == 2
+
+
+# --- version 6 -> 7: challenges numbered in the order they were stored ----------------------
+
+
+def _challenge(selector: str, at: datetime) -> PassChallenge:
+    return PassChallenge.issue(
+        selector, "100001", "042917", "V" * 43, at, timedelta(minutes=15), tries=3
+    )
+
+
+def test_migration_7_keeps_the_newest_challenge_and_then_numbers_new_ones(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Challenges stored under version 6 keep their newest (latest time, then greatest
+    selector); after it, a challenge put later with the same time is the newest."""
+    older = _challenge("Challenge-A00000000000", T0)
+    tied = [
+        _challenge(f"Challenge-{letter}00000000000", T0 + timedelta(minutes=1)) for letter in "CB"
+    ]
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:6])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 6)
+        storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+        assert storage.migrate() == 6
+        storage.close()
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        connection.executemany(
+            "INSERT INTO guest_pass_challenges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    c.selector,
+                    c.order_number,
+                    c.code_hash,
+                    c.link_hash,
+                    micros(c.issued_at),
+                    micros(c.expires_at),
+                    c.tries_left,
+                    0,
+                )
+                for c in (older, *tied)
+            ],
+        )
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    assert storage.migrate() == SCHEMA_VERSION
+    with storage.unit_of_work() as uow:
+        assert uow.passes.latest_challenge("100001") == tied[0]
+    last = _challenge("Challenge-000000000000", T0 + timedelta(minutes=1))
+    with storage.unit_of_work(write=True) as uow:
+        uow.passes.put_challenge(last)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.passes.latest_challenge("100001") == last
+    storage.close()

@@ -46,6 +46,9 @@ class _State:
         self.sent: dict[str, datetime] = {}
         self.challenges: dict[str, PassChallenge] = {}
         self.challenges_by_order: dict[str, frozenset[str]] = {}
+        # The order challenges were put in (selector -> 1, 2, 3 ...): breaks issued_at ties.
+        self.challenge_seq: dict[str, int] = {}
+        self.counters: dict[str, int] = {}
         self.passes: dict[str, GuestPass] = {}
         self.replies: dict[str, IdempotentReply] = {}
         # Store credit: every entry by its id, and each holder's entries in append order.
@@ -189,6 +192,9 @@ class _Passes:
         self._unit.check_writable()
         if challenge.selector in self._unit.work.challenges:
             raise ConflictError("a guest-pass challenge with this selector is already stored")
+        work = self._unit.work
+        work.counters["challenge"] = work.counters.get("challenge", 0) + 1
+        work.challenge_seq[challenge.selector] = work.counters["challenge"]
         self._index(challenge)
 
     def get_challenge(self, selector: str) -> PassChallenge | None:
@@ -212,7 +218,8 @@ class _Passes:
     def latest_challenge(self, order_number: str) -> PassChallenge | None:
         selectors = self._unit.work.challenges_by_order.get(order_number, frozenset())
         candidates = [self._unit.work.challenges[selector] for selector in selectors]
-        return max(candidates, key=lambda c: (c.issued_at, c.selector), default=None)
+        seq = self._unit.work.challenge_seq
+        return max(candidates, key=lambda c: (c.issued_at, seq[c.selector]), default=None)
 
     def put_pass(self, guest_pass: GuestPass) -> None:
         self._unit.check_writable()

@@ -239,7 +239,7 @@ WHERE selector = %s"""
 LATEST_CHALLENGE: Final = f"""
 SELECT {_CHALLENGE_COLUMNS} FROM guest_pass_challenges
 WHERE order_number = %s
-ORDER BY issued_at DESC, selector DESC
+ORDER BY issued_at DESC, seq DESC
 LIMIT 1"""  # noqa: S608
 
 LATEST_CHALLENGE_FOR_UPDATE: Final = LATEST_CHALLENGE + " FOR UPDATE"

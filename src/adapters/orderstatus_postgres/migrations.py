@@ -251,8 +251,40 @@ _V2 = Migration(
     ),
 )
 
+# The newest challenge of an order is the one stored last, even when two share an issued_at
+# (two requests in one clock tick): ``seq`` numbers challenges in the order they were put.
+# Existing rows are numbered in their old newest-first order, so no stored answer changes;
+# the identity then continues after them.
+_V3 = Migration(
+    "guest-pass challenges numbered in the order they were stored",
+    (
+        "ALTER TABLE guest_pass_challenges ADD COLUMN seq bigint",
+        """
+        UPDATE guest_pass_challenges AS c SET seq = n.rank
+          FROM (SELECT selector, row_number() OVER (ORDER BY issued_at, selector) AS rank
+                  FROM guest_pass_challenges) AS n
+         WHERE n.selector = c.selector
+        """,
+        """
+        ALTER TABLE guest_pass_challenges
+            ALTER COLUMN seq SET NOT NULL,
+            ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY
+        """,
+        """
+        SELECT setval(pg_get_serial_sequence('guest_pass_challenges', 'seq'),
+                      (SELECT coalesce(max(seq), 0) + 1 FROM guest_pass_challenges), false)
+        """,
+        "DROP INDEX guest_pass_challenges_by_order",
+        # latest_challenge(): one order's challenges, newest first, read in index order.
+        """
+        CREATE INDEX guest_pass_challenges_by_order
+            ON guest_pass_challenges (order_number, issued_at DESC, seq DESC)
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

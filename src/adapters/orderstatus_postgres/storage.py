@@ -496,7 +496,7 @@ class _Passes:
             raise ConflictError("no guest-pass challenge with this selector is stored")
 
     def latest_challenge(self, order_number: str) -> PassChallenge | None:
-        """The newest challenge of the order (latest ``issued_at``, then greatest selector).
+        """The newest challenge of the order (latest ``issued_at``, then the last put).
 
         In a write unit the order's lock is taken first and the challenge row is locked.
         """

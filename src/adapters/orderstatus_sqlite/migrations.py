@@ -251,8 +251,32 @@ CREATE TABLE return_documents (
 PRAGMA user_version = 6;
 """
 
+# Version 7: the newest challenge of an order is the one stored last, even when two share
+# an issued_at (two requests in one clock tick). ``seq`` numbers challenges in the order
+# they were put (max(seq) + 1 under the write lock, as store_credit does); existing rows
+# are numbered in their old newest-first order, so no stored answer changes.
+_V7 = """
+ALTER TABLE guest_pass_challenges ADD COLUMN seq INTEGER;
+
+UPDATE guest_pass_challenges SET seq = (
+    SELECT count(*) FROM guest_pass_challenges AS older
+    WHERE (older.issued_at, older.selector)
+        <= (guest_pass_challenges.issued_at, guest_pass_challenges.selector)
+);
+
+CREATE UNIQUE INDEX guest_pass_challenges_by_seq ON guest_pass_challenges (seq);
+
+DROP INDEX guest_pass_challenges_by_order;
+
+-- latest_challenge(): one order's challenges, newest first, read in index order.
+CREATE INDEX guest_pass_challenges_by_order
+    ON guest_pass_challenges (order_number, issued_at DESC, seq DESC);
+
+PRAGMA user_version = 7;
+"""
+
 #: The migration scripts, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)

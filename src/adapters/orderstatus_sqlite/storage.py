@@ -240,8 +240,9 @@ _PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
 # Guest passes: only hashes of codes and validators are ever bound (SECURITY D1).
 _PUT_CHALLENGE: Final = """
 INSERT INTO guest_pass_challenges (selector, order_number, code_hash, link_hash, issued_at,
-    expires_at, tries_left, used)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+    expires_at, tries_left, used, seq)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?,
+    (SELECT coalesce(max(seq), 0) + 1 FROM guest_pass_challenges))"""
 
 _GET_CHALLENGE: Final = """
 SELECT selector, order_number, code_hash, link_hash, issued_at, expires_at, tries_left, used
@@ -256,7 +257,7 @@ _LATEST_CHALLENGE: Final = """
 SELECT selector, order_number, code_hash, link_hash, issued_at, expires_at, tries_left, used
 FROM guest_pass_challenges
 WHERE order_number = ?
-ORDER BY issued_at DESC, selector DESC
+ORDER BY issued_at DESC, seq DESC
 LIMIT 1"""
 
 _INSERT_INTO_PASSES: Final = """
@@ -919,7 +920,7 @@ class _Passes:
             raise ConflictError("no guest-pass challenge with this selector is stored")
 
     def latest_challenge(self, order_number: str) -> PassChallenge | None:
-        """The newest challenge of the order (latest ``issued_at``, then greatest selector)."""
+        """The newest challenge of the order (latest ``issued_at``, then the last put)."""
         connection = self._unit._reading()
         try:
             row = connection.execute(_LATEST_CHALLENGE, (order_number,)).fetchone()

@@ -1409,8 +1409,8 @@ class StorageContract:
             assert uow.passes.get_challenge(challenge.selector) == challenge
             assert uow.passes.get_pass(guest_pass.selector) == guest_pass
 
-    def test_latest_challenge_is_newest_then_greatest_selector(self, storage: Storage) -> None:
-        """Latest ``issued_at`` wins; between equal times, the greatest selector; other
+    def test_latest_challenge_is_newest_then_last_put(self, storage: Storage) -> None:
+        """Latest ``issued_at`` wins; between equal times, the one put last; other
         orders' challenges never count."""
         minute = timedelta(minutes=1)
         _put(
@@ -1424,10 +1424,26 @@ class StorageContract:
             latest = uow.passes.latest_challenge("123456789")
         assert latest is not None
         assert latest.selector == "Challenge-B00000000000"
-        tie = _challenge("Challenge-D00000000000", issued_at=T0 + 2 * minute)
+        tie = _challenge("Challenge-A00000000000", issued_at=T0 + 2 * minute)
         with storage.unit_of_work(write=True) as uow:
             uow.passes.put_challenge(tie)
             assert uow.passes.latest_challenge("123456789") == tie
+
+    @_PROPERTY
+    @given(count=st.integers(2, 12), draw=st.randoms(use_true_random=False))
+    def test_between_challenges_of_one_time_the_last_put_is_newest(
+        self, storage: Storage, count: int, draw: random.Random
+    ) -> None:
+        """Many challenges in one clock tick, their selectors in any order: after each put,
+        the one just put is the newest (the random selector never breaks the tie)."""
+        number = f"7{next(_serial):08d}"
+        selectors = sorted(f"Challenge-{next(_serial):012d}" for _ in range(count))
+        draw.shuffle(selectors)
+        for selector in selectors:
+            challenge = _challenge(selector, number, T0)
+            _put(storage, challenge)
+            with storage.unit_of_work() as uow:
+                assert uow.passes.latest_challenge(number) == challenge
 
     def test_a_unit_sees_its_own_uncommitted_challenge_and_pass(self, storage: Storage) -> None:
         """Inside the unit that put them, they are there before commit."""
