@@ -39,6 +39,7 @@ ORDERED = {
 T = datetime(2026, 11, 1, tzinfo=UTC)
 PARAMETERS: dict[str, Any] = {
     "get_order": ("100001",),
+    "get_order_for_contact": ("100001", "jane@example.com", "+14155552671"),
     "recent": ("jane@example.com", 10),
     "search_part": {
         "email_key": "jane@example.com",
@@ -158,6 +159,12 @@ FILL = (
 WALKED = {"outbox_pending"}
 USES = {
     "get_order": {"orders_pkey", "order_lines_pkey", "packages_pkey", "package_units_pkey"},
+    "get_order_for_contact": {
+        "orders_pkey",
+        "order_lines_pkey",
+        "packages_pkey",
+        "package_units_pkey",
+    },
     "recent": {"orders_by_email"},
     "search_part": {"orders_by_email", "order_lines_pkey"},
     "search_category": {"orders_by_email", "order_lines_pkey"},

@@ -72,6 +72,14 @@ class _Orders:
     def get(self, number: str) -> Order | None:
         return self._unit.work.orders.get(number)
 
+    def get_for_contact(self, number: str, contact: str) -> Order | None:
+        order = self._unit.work.orders.get(number)
+        if order is None or not isinstance(contact, str):
+            return None
+        phone = order.phone
+        owned = order.email.canonical == contact or (phone is not None and phone.e164 == contact)
+        return order if owned else None
+
     def add(self, order: Order) -> None:
         self._unit.check_writable()
         if order.number in self._unit.work.orders:

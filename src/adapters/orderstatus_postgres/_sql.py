@@ -44,6 +44,10 @@ SELECT o.placed_at, o.email, o.email_key, o.phone, o.currency,
 FROM orders AS o
 WHERE o.number = %s"""
 
+# get_for_contact(): the same statement, with the row only if the contact matches, so an
+# unknown number and a wrong contact run one statement that returns nothing.
+GET_ORDER_FOR_CONTACT: Final = GET_ORDER + " AND (o.email_key = %s OR o.phone = %s)"
+
 # A write unit's get() first takes this order's lock, then reads with GET_ORDER. Two
 # statements, because under READ COMMITTED each statement reads the commits made before it
 # *started*: a read in the same statement as the lock wait would see the order as it was
@@ -321,6 +325,7 @@ CURRENT_VERSION: Final = "SELECT coalesce(max(version), 0) FROM orderstatus_sche
 #: Every repository query with its name, for tests that check the query plans.
 QUERIES: Final = {
     "get_order": GET_ORDER,
+    "get_order_for_contact": GET_ORDER_FOR_CONTACT,
     "recent": RECENT,
     "search_part": SEARCH_PART,
     "search_category": SEARCH_CATEGORY,

@@ -258,13 +258,28 @@ class _Orders:
         order rebuilt straight from the stored canonical columns. A write unit first
         locks the order number (see the module docstring).
         """
+        return self._read(number, _sql.GET_ORDER, (number,))
+
+    def get_for_contact(self, number: str, contact: str) -> Order | None:
+        """The order with this number whose email key or phone is ``contact``, or ``None``.
+
+        One statement decides, so an unknown number and a wrong contact cost the same
+        round trip (SECURITY A6). A write unit first locks the order number, as
+        :meth:`get` does.
+        """
+        if not _rows.storable(contact):
+            self._unit._require_open()
+            return None
+        return self._read(number, _sql.GET_ORDER_FOR_CONTACT, (number, contact, contact))
+
+    def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
         unit = self._unit
         if not _rows.storable(number):
             unit._require_open()
             return None
         if unit._write:
             unit._run(_sql.LOCK_KEY, (_ORDER_LOCK, number), "locking an order")
-        row = unit._run(_sql.GET_ORDER, (number,), "reading an order").fetchone()
+        row = unit._run(sql, parameters, "reading an order").fetchone()
         if row is None:
             return None
         return _rows.order(number, row)

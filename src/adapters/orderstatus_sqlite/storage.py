@@ -110,6 +110,10 @@ SELECT placed_at, email, email_key, phone, currency,
        ship_country, shipping, tax, version, shipping_speed, activity
 FROM orders WHERE number = ?"""
 
+# get_for_contact(): the same primary-key seek, and the row only if the contact matches,
+# so an unknown number and a wrong contact run one statement that returns nothing.
+_GET_ORDER_FOR_CONTACT: Final = _GET_ORDER + " AND (email_key = ? OR phone = ?)"
+
 _GET_LINES: Final = """
 SELECT l.line_no, l.position, l.part_number, l.brand, l.category, l.description,
        l.quantity, l.unit_price, l.core_charge, l.returnable, l.warranty_months,
@@ -303,6 +307,7 @@ FROM return_documents WHERE rma_number = ?"""
 #: Every repository query with its name, for tests that check the query plans.
 QUERIES: Final = {
     "get_order": _GET_ORDER,
+    "get_order_for_contact": _GET_ORDER_FOR_CONTACT,
     "get_lines": _GET_LINES,
     "get_packages": _GET_PACKAGES,
     "recent": _RECENT,
@@ -506,13 +511,26 @@ class _Orders:
         The hot path of find-order: three indexed queries (order row, lines, packages with
         their units) and model objects built straight from the stored canonical columns.
         """
+        return self._read(number, _GET_ORDER, (number,))
+
+    def get_for_contact(self, number: str, contact: str) -> Order | None:
+        """The order with this number whose email key or phone is ``contact``, or ``None``.
+
+        One indexed statement decides, so an unknown number and a wrong contact cost the
+        same; only a match reads the lines and packages (SECURITY A6).
+        """
+        if type(contact) is not str:
+            return None
+        return self._read(number, _GET_ORDER_FOR_CONTACT, (number, contact, contact))
+
+    def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
         if type(number) is not str:
             # SQLite would coerce 123 to '123' through column affinity; memory would not.
             return None
         connection = self._unit._reading()
         key = (number,)
         try:
-            row = connection.execute(_GET_ORDER, key).fetchone()
+            row = connection.execute(sql, parameters).fetchone()
             if row is None:
                 return None
             lines = connection.execute(_GET_LINES, key).fetchall()

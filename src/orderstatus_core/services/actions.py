@@ -44,7 +44,7 @@ from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.guest_pass import check_guest_pass, pass_required
 from orderstatus_core.services.idempotency import checked_key, once
-from orderstatus_core.services.lookup import _client_key, _owned_by, pair_limits
+from orderstatus_core.services.lookup import _client_key, _contact, pair_limits
 from orderstatus_core.services.results import TryLater
 
 __all__ = [
@@ -136,8 +136,9 @@ def _authorize(
         refused = pair_limits(ctx, now, client, identifier, number)
         if refused is not None:
             return refused
-        order = uow.orders.get(number)
-        if order is not None and _owned_by(order, identifier, ctx.policy.phone_region):
+        contact = _contact(identifier, ctx.policy.phone_region)
+        order = None if contact is None else uow.orders.get_for_contact(number, contact)
+        if order is not None:
             return order
     raise GuestAccessError(action)
 
