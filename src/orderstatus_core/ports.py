@@ -673,6 +673,17 @@ class GuestPassStore(Protocol):
         """
         ...
 
+    def record_try(self, order_number: str, selector: str, at: datetime) -> int:
+        """Record one code or link try at ``at`` against the challenge ``selector`` of
+        ``order_number`` (``""`` when the order has none), and answer how many tries of
+        that order number and selector are recorded, this one included.
+
+        Every code check records its try, whether or not the order or a challenge exists,
+        so that the existing and the missing case write alike (SECURITY A6). Needs a write
+        unit; the count must use an index on the order number and selector.
+        """
+        ...
+
     def put_pass(self, guest_pass: GuestPass) -> None:
         """Store a new pass. A selector already stored raises
         :class:`~orderstatus_core.errors.ConflictError`."""

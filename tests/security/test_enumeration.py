@@ -355,23 +355,22 @@ def test_a_guest_pass_request_works_alike_for_a_match_and_a_miss(
     assert existing[1] == _queued_once("GuestPassRequest")
 
 
-def test_a_code_check_reads_hashes_and_commits_alike_with_or_without_a_challenge(
+def test_a_code_check_works_alike_with_or_without_a_challenge(
     open_store: Callable[[str], tuple[ServiceContext, _Recorder]],
 ) -> None:
     """A wrong code for Jane's order, which has an open challenge, or for an unknown order:
-    the same read and the same commit. The one difference left is the try the open
-    challenge loses (documented in docs/guest-pass.md)."""
+    the same read, the same recorded try, the same commit."""
     existing, missing = _work(
         open_store, lambda ctx: verify_guest_code(ctx, JANES_ORDER, "000000", client="c")
     )
-    assert existing[0] == missing[0]
-    assert missing[1] == [
+    assert existing == missing
+    assert existing[1] == [
         ("unit", "write"),
         ("passes.latest_challenge",),
+        ("passes.record_try",),
         ("commit",),
         ("leave",),
     ]
-    assert [call for call in existing[1] if call != ("passes.save_challenge",)] == missing[1]
 
 
 @pytest.mark.parametrize("stranger", _STRANGERS)

@@ -48,6 +48,8 @@ class _State:
         self.challenges_by_order: dict[str, frozenset[str]] = {}
         # The order challenges were put in (selector -> 1, 2, 3 ...): breaks issued_at ties.
         self.challenge_seq: dict[str, int] = {}
+        # Every code or link try, per (order number, selector): when it was made.
+        self.tries: dict[tuple[str, str], tuple[datetime, ...]] = {}
         self.counters: dict[str, int] = {}
         self.passes: dict[str, GuestPass] = {}
         self.replies: dict[str, IdempotentReply] = {}
@@ -228,6 +230,12 @@ class _Passes:
         candidates = [self._unit.work.challenges[selector] for selector in selectors]
         seq = self._unit.work.challenge_seq
         return max(candidates, key=lambda c: (c.issued_at, seq[c.selector]), default=None)
+
+    def record_try(self, order_number: str, selector: str, at: datetime) -> int:
+        self._unit.check_writable()
+        tries, key = self._unit.work.tries, (order_number, selector)
+        tries[key] = (*tries.get(key, ()), at)
+        return len(tries[key])
 
     def put_pass(self, guest_pass: GuestPass) -> None:
         self._unit.check_writable()

@@ -248,6 +248,12 @@ LIMIT 1"""  # noqa: S608
 
 LATEST_CHALLENGE_FOR_UPDATE: Final = LATEST_CHALLENGE + " FOR UPDATE"
 
+RECORD_TRY: Final = "INSERT INTO guest_pass_tries (order_number, selector, at) VALUES (%s, %s, %s)"
+
+COUNT_TRIES: Final = (
+    "SELECT count(*) FROM guest_pass_tries WHERE order_number = %s AND selector = %s"
+)
+
 INSERT_INTO_PASSES: Final = """
 INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
 VALUES (%s, %s, %s, %s, %s)
@@ -338,6 +344,7 @@ QUERIES: Final = {
     "get_challenge": GET_CHALLENGE_FOR_UPDATE,
     "save_challenge": SAVE_CHALLENGE,
     "latest_challenge": LATEST_CHALLENGE_FOR_UPDATE,
+    "count_tries": COUNT_TRIES,
     "get_pass": SELECT_FROM_PASSES,
     "get_reply": GET_REPLY,
     "append_credit": APPEND_CREDIT,

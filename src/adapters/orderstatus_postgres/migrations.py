@@ -256,7 +256,7 @@ _V2 = Migration(
 # Existing rows are numbered in their old newest-first order, so no stored answer changes;
 # the identity then continues after them.
 _V3 = Migration(
-    "guest-pass challenges numbered in the order they were stored",
+    "guest-pass challenges numbered in the order they were stored; tries per order",
     (
         "ALTER TABLE guest_pass_challenges ADD COLUMN seq bigint",
         """
@@ -279,6 +279,20 @@ _V3 = Migration(
         """
         CREATE INDEX guest_pass_challenges_by_order
             ON guest_pass_challenges (order_number, issued_at DESC, seq DESC)
+        """,
+        # Every code or link try per order number and challenge selector ('' for an order
+        # without one), whether or not a challenge exists, so that a code check writes
+        # alike in both cases (SECURITY A6); a challenge's tries_left no longer changes.
+        """
+        CREATE TABLE guest_pass_tries (
+            order_number text COLLATE "C" NOT NULL,
+            selector     text COLLATE "C" NOT NULL,
+            at           timestamptz      NOT NULL
+        )
+        """,
+        # record_try(): one challenge's tries, counted from the index alone.
+        """
+        CREATE INDEX guest_pass_tries_by_challenge ON guest_pass_tries (order_number, selector)
         """,
     ),
 )

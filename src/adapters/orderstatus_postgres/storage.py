@@ -527,6 +527,18 @@ class _Passes:
         row = unit._run(sql, (order_number,), "reading a guest-pass challenge").fetchone()
         return None if row is None else _rows.challenge(row)
 
+    def record_try(self, order_number: str, selector: str, at: datetime) -> int:
+        """Record a try against the challenge; how many it has had, this one included."""
+        unit = self._unit
+        if not (_rows.storable(order_number) and _rows.storable(selector)):
+            unit._require_writable()
+            return 1  # no stored number holds such text: this try is its only one
+        key = (order_number, selector)
+        unit._run(_sql.RECORD_TRY, (*key, at), "recording a guest-pass try", write=True)
+        cursor = unit._run(_sql.COUNT_TRIES, key, "counting guest-pass tries")
+        (count,) = _one(cursor)
+        return int(count)
+
     def put_pass(self, guest_pass: GuestPass) -> None:
         """Store a new pass; a stored selector raises :class:`ConflictError`."""
         row = (

@@ -255,7 +255,20 @@ PRAGMA user_version = 6;
 # an issued_at (two requests in one clock tick). ``seq`` numbers challenges in the order
 # they were put (max(seq) + 1 under the write lock, as store_credit does); existing rows
 # are numbered in their old newest-first order, so no stored answer changes.
+# ``guest_pass_tries`` records every code or link try per order number and challenge
+# selector ('' for an order without one), whether or not a challenge exists, so that a code
+# check writes alike in both cases (SECURITY A6). A challenge's tries_left column is now
+# the number of tries it allows and no longer changes.
 _V7 = """
+CREATE TABLE guest_pass_tries (
+    order_number TEXT    NOT NULL,
+    selector     TEXT    NOT NULL,
+    at           INTEGER NOT NULL
+);
+
+-- record_try(): one challenge's tries, counted from the index alone.
+CREATE INDEX guest_pass_tries_by_challenge ON guest_pass_tries (order_number, selector);
+
 ALTER TABLE guest_pass_challenges ADD COLUMN seq INTEGER;
 
 UPDATE guest_pass_challenges SET seq = (

@@ -264,6 +264,12 @@ WHERE order_number = ?
 ORDER BY issued_at DESC, seq DESC
 LIMIT 1"""
 
+_RECORD_TRY: Final = "INSERT INTO guest_pass_tries (order_number, selector, at) VALUES (?, ?, ?)"
+
+_COUNT_TRIES: Final = (
+    "SELECT count(*) FROM guest_pass_tries WHERE order_number = ? AND selector = ?"
+)
+
 _INSERT_INTO_PASSES: Final = """
 INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
 VALUES (?, ?, ?, ?, ?)"""
@@ -324,6 +330,7 @@ QUERIES: Final = {
     "get_challenge": _GET_CHALLENGE,
     "save_challenge": _SAVE_CHALLENGE,
     "latest_challenge": _LATEST_CHALLENGE,
+    "count_tries": _COUNT_TRIES,
     "get_pass": _SELECT_FROM_PASSES,
     "credit_exists": _CREDIT_EXISTS,
     "credit_amounts": _CREDIT_AMOUNTS,
@@ -945,6 +952,16 @@ class _Passes:
         except (sqlite3.Error, UnicodeEncodeError) as error:
             raise _translate(error, "reading a guest-pass challenge") from error
         return None if row is None else _challenge(row)
+
+    def record_try(self, order_number: str, selector: str, at: datetime) -> int:
+        """Record a try against the challenge; how many it has had, this one included."""
+        connection = self._unit._writing()
+        try:
+            connection.execute(_RECORD_TRY, (order_number, selector, _micros(at)))
+            (count,) = connection.execute(_COUNT_TRIES, (order_number, selector)).fetchone()
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "recording a guest-pass try") from error
+        return int(count)
 
     def put_pass(self, guest_pass: GuestPass) -> None:
         """Store a new pass; a stored selector raises :class:`ConflictError`."""

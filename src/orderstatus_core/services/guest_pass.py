@@ -255,11 +255,12 @@ def verify_guest_code(
     with ctx.storage.unit_of_work(write=True) as uow:
         challenge = uow.passes.latest_challenge(number)
         now = ctx.clock.now()  # after the order's lock (SECURITY G6)
-        # An order with no challenge (or no order at all) is tried against a closed
-        # stand-in and the unit commits all the same: the same read, hash and commit as a
+        # Every check records its try, and an order with no challenge (or no order at all)
+        # is tried against a closed stand-in: the same read, hash, write and commit as a
         # wrong code for a real challenge (SECURITY A6).
         before = _NO_CHALLENGE if challenge is None else challenge
-        return _settle(ctx, uow, before, before.try_code(typed, now), now)
+        tried = uow.passes.record_try(number, "" if challenge is None else challenge.selector, now)
+        return _settle(ctx, uow, before, before.try_code(typed, now, tried=tried), now)
 
 
 def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestPassVerifyResult:
@@ -287,7 +288,8 @@ def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestP
         if challenge is None:
             return _REFUSED
         now = ctx.clock.now()  # inside the unit, as every try reads it (SECURITY G6)
-        return _settle(ctx, uow, challenge, challenge.try_link(validator, now), now)
+        tried = uow.passes.record_try(challenge.order_number, challenge.selector, now)
+        return _settle(ctx, uow, challenge, challenge.try_link(validator, now, tried=tried), now)
 
 
 def _settle(
@@ -297,7 +299,8 @@ def _settle(
     attempt: ChallengeAttempt,
     now: datetime,
 ) -> GuestPassVerifyResult:
-    """Store what a try did to the challenge and, if it passed, the new pass; commit."""
+    """Store what a try did to the challenge (a right one uses it) and, if it passed, the
+    new pass; commit."""
     if attempt.challenge != before:
         uow.passes.save_challenge(attempt.challenge)
     if not attempt.accepted:

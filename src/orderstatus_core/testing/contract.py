@@ -1475,6 +1475,30 @@ class StorageContract:
             with storage.unit_of_work() as uow:
                 assert uow.passes.latest_challenge(number) == challenge
 
+    def test_record_try_counts_the_tries_of_one_challenge(self, storage: Storage) -> None:
+        """Each try is counted for its order number and selector, itself included, whether
+        or not the order or a challenge exists; other challenges' tries never count."""
+        minute = timedelta(minutes=1)
+        challenge = "Challenge-T00000000000"
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.passes.record_try("555000001", challenge, T0) == 1
+            assert uow.passes.record_try("555000001", "", T0) == 1
+            assert uow.passes.record_try("555000002", challenge, T0) == 1
+            assert uow.passes.record_try("555000001", challenge, T0) == 2
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.passes.record_try("555000001", challenge, T0 + minute) == 3
+            assert uow.passes.record_try("555000001", "", T0 + minute) == 2
+
+    def test_record_try_rolls_back_and_needs_a_write_unit(self, storage: Storage) -> None:
+        """An uncommitted try is forgotten; a read-only unit refuses to record one."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.passes.record_try("555000003", "", T0)
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.passes.record_try("555000003", "", T0) == 1
+        with storage.unit_of_work() as uow, pytest.raises(AdapterError):
+            uow.passes.record_try("555000003", "", T0)
+
     def test_a_unit_sees_its_own_uncommitted_challenge_and_pass(self, storage: Storage) -> None:
         """Inside the unit that put them, they are there before commit."""
         with storage.unit_of_work(write=True) as uow:
