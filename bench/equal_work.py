@@ -78,7 +78,8 @@ def _paths(ctx: ServiceContext, targets: list[tuple[str, str]]) -> dict[str, tup
     """Each path's (existing, missing) case, called with the iteration number."""
 
     def unknown(i: int) -> str:
-        return f"{900000000 + i}"
+        # Next to a stored number in every index, so that both cases touch the same pages.
+        return f"{targets[i][0]}X"
 
     return {
         "find-order, wrong email": (
