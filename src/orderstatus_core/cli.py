@@ -1133,9 +1133,15 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 # --- relay ---------------------------------------------------------------------------------
 
 
+def _pending(desk: OrderStatus) -> int:
+    with desk.context.storage.unit_of_work() as uow:
+        return uow.outbox.pending_count()
+
+
 def _cmd_relay(args: argparse.Namespace) -> int:
     sent = failed = 0
     with _open(args.storage, args.mail, labels=args.labels) as desk:
+        pending = _pending(desk)
         for _batch in range(_RELAY_MAX_BATCHES):
             report = desk.relay_outbox(args.limit)
             sent += report.sent
@@ -1143,12 +1149,12 @@ def _cmd_relay(args: argparse.Namespace) -> int:
             # The reason hides the message's secrets and its recipient's address.
             for failure in report.failures:
                 _error("relay", f"{failure.message_id} ({failure.kind}): {failure.reason}")
-            # Until a batch delivers nothing and is not full: delivering can queue more
-            # (the papers' mail), which this run then sends too.
-            if report.sent == 0 and report.failed < args.limit:
+            # Batch after batch while the backlog shrinks: a batch that only failed (its
+            # messages wait for their retry time) or found nothing due ends the run.
+            left = _pending(desk)
+            shrank, pending = left < pending, left
+            if pending == 0 or not shrank:
                 break
-        with desk.context.storage.unit_of_work() as uow:
-            pending = uow.outbox.pending_count()
     print(f"Relay: {sent} sent, {failed} failed, {pending} still pending")
     if failed:
         _error("relay", f"{failed} message(s) failed and will be retried later")

@@ -42,15 +42,18 @@ __all__ = [
     "CreditEntry",
     "DomainEvent",
     "GuestPassMail",
+    "GuestPassRequest",
     "GuestPassStore",
     "IdempotencyStore",
     "IdempotentReply",
     "LabelDocument",
     "LabelMaker",
     "MailIntent",
+    "MailRequest",
     "Mailer",
     "OrderHeader",
     "OrderListMail",
+    "OrderListRequest",
     "OrderMatch",
     "OrderRepository",
     "Outbox",
@@ -280,8 +283,43 @@ class ReturnDocumentsJob:
     with_label: bool
 
 
-#: What the outbox carries: mail to render and send, an event to publish, or label work.
-OutboxItem = MailIntent | DomainEvent | ReturnDocumentsJob
+@attrs.frozen
+class OrderListRequest:
+    """Order Look-Up, queued for the relay, which decides whether a mail goes out.
+
+    ``email_key`` is the canonical key of the typed address. When the relay runs, it reads
+    that shopper's newest orders and mails their numbers (an :class:`OrderListMail`) to the
+    address stored with the newest one; with no orders it sends nothing. Queued for every
+    well-formed address, so a customer's request and a stranger's do the same work
+    (SECURITY A6).
+    """
+
+    email_key: str
+    language: str = "en"
+
+
+@attrs.frozen
+class GuestPassRequest:
+    """A guest-pass request, queued for the relay, which decides whether a code goes out.
+
+    ``contact`` is the email key or E.164 phone the guest typed with ``order_number``.
+    When the relay runs, it looks the pair up; on a match it issues the challenge and mails
+    the code and link (a :class:`GuestPassMail`, never stored) to the order's stored
+    address; otherwise it sends nothing. Queued for every well-formed pair, so a match and
+    a miss do the same work (SECURITY A6).
+    """
+
+    order_number: str
+    contact: str
+    language: str = "en"
+
+
+#: Work the relay decides on when it runs: whether a look-up or pass request mails anyone.
+MailRequest = OrderListRequest | GuestPassRequest
+
+#: What the outbox carries: mail to render and send, an event to publish, label work, or
+#: a request whose mail the relay decides on.
+OutboxItem = MailIntent | DomainEvent | ReturnDocumentsJob | MailRequest
 
 
 def _secret_fields(item: OutboxItem) -> list[str]:
@@ -559,6 +597,18 @@ class OrderRepository(Protocol):
         """The order with this canonical number, or ``None``."""
         ...
 
+    def get_for_contact(self, number: str, contact: str) -> Order | None:
+        """The order with this canonical number whose email key
+        (:attr:`~orderstatus_core.model.EmailAddress.canonical`) or phone (E.164) is
+        ``contact``; ``None`` for an unknown number and for a wrong contact alike.
+
+        Find-order and the guest pass read through this, so a wrong email for an existing
+        order and an unknown order must cost the same: one indexed look-up that filters on
+        both, never "read the order, then compare" (SECURITY A6). In a write unit it
+        locks like :meth:`get`.
+        """
+        ...
+
     def add(self, order: Order) -> None:
         """Store a new order. Raises :class:`~orderstatus_core.errors.DuplicateOrderError`
         if its number is taken. Visible to others only after commit."""
@@ -678,7 +728,20 @@ class GuestPassStore(Protocol):
     def latest_challenge(self, order_number: str) -> PassChallenge | None:
         """The newest challenge for this canonical order number, used or not, or ``None``.
 
-        Newest is the latest ``issued_at``; between equal ones, the greatest selector.
+        Newest is the latest ``issued_at``; between equal ones, the one put last (two
+        requests in one clock tick: the second mail is the one that works). Selectors are
+        random, so they must not break the tie.
+        """
+        ...
+
+    def record_try(self, order_number: str, selector: str, at: datetime) -> int:
+        """Record one code or link try at ``at`` against the challenge ``selector`` of
+        ``order_number`` (``""`` when the order has none), and answer how many tries of
+        that order number and selector are recorded, this one included.
+
+        Every code check records its try, whether or not the order or a challenge exists,
+        so that the existing and the missing case write alike (SECURITY A6). Needs a write
+        unit; the count must use an index on the order number and selector.
         """
         ...
 

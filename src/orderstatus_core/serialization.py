@@ -47,7 +47,9 @@ from orderstatus_core.model.requests import (
 from orderstatus_core.model.returns import ReturnRequest
 from orderstatus_core.ports import (
     GuestPassMail,
+    GuestPassRequest,
     OrderListMail,
+    OrderListRequest,
     OutboxItem,
     RefundDue,
     ReplacementDue,
@@ -81,6 +83,8 @@ _INTENT_KINDS: Mapping[str, type[OutboxItem]] = {
     "order_list": OrderListMail,
     "tracking": TrackingMail,
     "guest_pass": GuestPassMail,
+    "guest_pass_request": GuestPassRequest,
+    "order_list_request": OrderListRequest,
     "refund_due": RefundDue,
     "replacement_due": ReplacementDue,
     "return_documents": ReturnDocumentsJob,

@@ -147,7 +147,7 @@ def test_order_look_up_queues_mail_and_answers_the_same(
     assert known.code == unknown.code == 200
     assert known.text.replace(JANE, "E") == unknown.text.replace("nobody@example.com", "E")
     with desk.context.storage.unit_of_work() as uow:
-        assert uow.outbox.pending_count() == 1
+        assert uow.outbox.pending_count() == 2  # both queued alike; the relay decides
     assert not mail_dir.exists()  # relayed later, never inside the request
 
 

@@ -42,6 +42,7 @@ from orderstatus_core.model.requests import Change
 from orderstatus_core.ports import GuestPassMail
 from orderstatus_core.services import GuestPassGranted
 from orderstatus_core.testing.builders import line, make_order
+from orderstatus_core.testing.fakes import queued_mail
 
 Outcome = tuple[str, str]
 
@@ -116,7 +117,7 @@ def guest_pass(desk: OrderStatus, number: str) -> str:
     desk.request_guest_pass(email_of(number), number, client=f"setup-{number}")
     codes = [
         intent.code
-        for intent in pending_intents(desk)
+        for intent in queued_mail(desk.context)
         if isinstance(intent, GuestPassMail) and intent.order_number == number
     ]
     granted = desk.verify_guest_code(number, codes[-1], client=f"setup-{number}")

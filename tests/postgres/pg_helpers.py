@@ -28,6 +28,7 @@ TABLES = (
     "outbox",
     "guest_pass_challenges",
     "guest_passes",
+    "guest_pass_tries",
     "idempotent_replies",
     "store_credit",
     "return_documents",

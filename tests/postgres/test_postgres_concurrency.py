@@ -26,7 +26,7 @@ from orderstatus_core.services import (
     verify_guest_code,
     verify_guest_link,
 )
-from orderstatus_core.testing import RecordingMailer, fake_context
+from orderstatus_core.testing import RecordingMailer, fake_context, queued_mail
 from orderstatus_core.testing.builders import package, usd
 from orderstatus_postgres import PostgresStorage
 
@@ -296,9 +296,7 @@ def test_a_code_and_a_link_racing_for_one_challenge_grant_one_pass(
     for round_no in range(5):
         ctx = fake_context(pg_storage)  # fresh rate limits each round
         request_guest_pass(ctx, "jane.doe@example.com", "123456789", client=f"c{round_no}")
-        with pg_storage.unit_of_work() as uow:
-            mails = [m.intent for m in uow.outbox.due(ctx.clock.now(), 100)]
-        mail = mails[-1]
+        mail = queued_mail(ctx)[-1]
         assert isinstance(mail, GuestPassMail)
         token = mail.link.partition("token=")[2]
         answers = race_code_and_link(ctx, mail.code, token, round_no)

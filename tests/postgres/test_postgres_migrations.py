@@ -36,6 +36,7 @@ TABLES = {
     "outbox",
     "guest_pass_challenges",
     "guest_passes",
+    "guest_pass_tries",
     "idempotent_replies",
     "store_credit",
     "return_documents",
@@ -87,7 +88,7 @@ def test_migrate_from_zero_creates_the_schema_and_returns_its_version(fresh_sche
     migration is recorded with its description."""
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     assert tables(fresh_schema) == set()
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 3
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 4
     storage.close()
     assert tables(fresh_schema) == TABLES
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))

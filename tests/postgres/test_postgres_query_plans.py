@@ -40,6 +40,8 @@ ORDERED = {
 T = datetime(2026, 11, 1, tzinfo=UTC)
 PARAMETERS: dict[str, Any] = {
     "get_order": ("100001",),
+    "get_order_for_contact": ("100001", "jane@example.com", "+14155552671"),
+    "count_tries": ("100001", "Challenge-000000000001"),
     "recent": ("jane@example.com", 10),
     "search_part": {
         "email_key": "jane@example.com",
@@ -140,6 +142,10 @@ FILL = (
         timestamptz '2026-01-01' + i * interval '1 minute',
         timestamptz '2026-01-01' + i * interval '1 minute', 3, false
     FROM generate_series(1, 5000) AS i""",
+    """INSERT INTO guest_pass_tries (order_number, selector, at)
+    SELECT lpad((i % 20000)::text, 9, '0'), md5((i % 5000)::text),
+        timestamptz '2026-01-01' + i * interval '1 second'
+    FROM generate_series(1, 20000) AS i""",
     """INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
     SELECT md5(i::text), 'v', lpad(i::text, 9, '0'), timestamptz '2026-01-01',
         timestamptz '2026-01-02'
@@ -161,6 +167,12 @@ FILL = (
 WALKED = {"outbox_pending"}
 USES = {
     "get_order": {"orders_pkey", "order_lines_pkey", "packages_pkey", "package_units_pkey"},
+    "get_order_for_contact": {
+        "orders_pkey",
+        "order_lines_pkey",
+        "packages_pkey",
+        "package_units_pkey",
+    },
     "recent": {"orders_by_email"},
     "search_part": {"orders_by_email", "order_lines_pkey"},
     "search_category": {"orders_by_email", "order_lines_pkey"},
@@ -175,6 +187,7 @@ USES = {
     "get_challenge": {"guest_pass_challenges_pkey"},
     "save_challenge": {"guest_pass_challenges_pkey"},
     "latest_challenge": {"guest_pass_challenges_by_order"},
+    "count_tries": {"guest_pass_tries_by_challenge"},
     "get_pass": {"guest_passes_pkey"},
     "get_reply": {"idempotent_replies_pkey"},
     "append_credit": {"store_credit_pkey", "store_credit_balance"},

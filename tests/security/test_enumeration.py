@@ -6,7 +6,10 @@ identifier; the answers must be equal, and so must the way the rate limiter is a
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import attrs
 import pytest
@@ -25,20 +28,29 @@ from orderstatus_core import (
     phone_key,
 )
 from orderstatus_core.model import canonical_order_number
+from orderstatus_core.ports import OutboxMessage, Storage, UnitOfWork
 from orderstatus_core.services import (
     ServiceContext,
     enter_return_tracking,
     find_order,
     preview_return,
+    request_guest_pass,
     request_return,
     return_options,
     return_papers,
     send_order_list,
+    verify_guest_code,
 )
-from orderstatus_core.testing import CountingRateLimiter, RecordingMailer, fake_context
+from orderstatus_core.testing import (
+    CountingRateLimiter,
+    RecordingMailer,
+    fake_context,
+    queued_mail,
+)
 from orderstatus_core.testing.builders import make_order
 from orderstatus_core.testing.strategies import email_texts, hostile_text, order_numbers
-from orderstatus_memory import MemoryRateLimiter
+from orderstatus_memory import MemoryRateLimiter, MemoryStorage
+from orderstatus_sqlite import SqliteStorage
 
 JANE = "Jane.Doe@example.com"
 JANE_PHONE = "+14155552671"
@@ -156,3 +168,224 @@ def test_return_steps_refuse_a_stranger_alike(
             shapes.append(limiter.calls)
         assert messages[0] == messages[1], name
         assert shapes[0] == shapes[1], name
+
+
+# --- SECURITY A6: equal answers do equal work ------------------------------------------------
+#
+# The existing and the missing case of each entry point must call the same port methods in
+# the same order, queue the same kind of outbox message and commit alike; on SQLite they
+# must also run the same statements (literals aside) and change the same number of rows.
+# Counted, never timed: bench/equal_work.py prints what the time ratio comes to.
+
+_SQL_LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+\b|X'[0-9A-F]*'")
+
+
+class _Recorder:
+    """Everything the adapters were asked to do, as comparable entries."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, ...]] = []
+        self.statements: list[str] = []
+        self.connections: list[sqlite3.Connection] = []
+
+    def changes(self) -> int:
+        return sum(connection.total_changes for connection in self.connections)
+
+
+class _Port:
+    """A port of a unit of work that records each call (and the kind of what it queues)."""
+
+    def __init__(self, name: str, inner: object, recorder: _Recorder) -> None:
+        self._name, self._inner, self._recorder = name, inner, recorder
+
+    def __getattr__(self, method: str) -> Callable[..., object]:
+        call = getattr(self._inner, method)
+
+        def recorded(*arguments: object) -> object:
+            entry = (f"{self._name}.{method}",)
+            if arguments and isinstance(arguments[0], OutboxMessage):
+                entry += (type(arguments[0].intent).__name__,)
+            self._recorder.calls.append(entry)
+            return call(*arguments)
+
+        return recorded
+
+
+class _RecordedUnit:
+    def __init__(self, inner: UnitOfWork, recorder: _Recorder) -> None:
+        self._inner, self._recorder = inner, recorder
+
+    def __getattr__(self, port: str) -> _Port:
+        return _Port(port, getattr(self._inner, port), self._recorder)
+
+    def __enter__(self) -> _RecordedUnit:
+        self._inner.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._recorder.calls.append(("leave",))
+        self._inner.__exit__(*exc)  # type: ignore[arg-type]
+
+    def commit(self) -> None:
+        self._recorder.calls.append(("commit",))
+        self._inner.commit()
+
+
+@attrs.define
+class _RecordedStorage:
+    inner: Storage
+    recorder: _Recorder
+
+    @property
+    def url(self) -> str:
+        return self.inner.url
+
+    def unit_of_work(self, *, write: bool = False) -> _RecordedUnit:
+        self.recorder.calls.append(("unit", "write" if write else "read"))
+        return _RecordedUnit(self.inner.unit_of_work(write=write), self.recorder)
+
+    def migrate(self) -> int:
+        return self.inner.migrate()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def open_store(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], tuple[ServiceContext, _Recorder]]:
+    """Opens a store for one case (``"existing"`` or ``"missing"``): Jane's order with an
+    open challenge, or nothing; returns its context and what the adapters were asked."""
+    recorders: dict[str, _Recorder] = {}
+    connect = SqliteStorage._connect
+
+    def traced(storage: SqliteStorage) -> sqlite3.Connection:
+        connection = connect(storage)
+        recorder = recorders[storage.url]
+        recorder.connections.append(connection)
+        connection.set_trace_callback(
+            lambda sql: recorder.statements.append(_SQL_LITERAL.sub("?", " ".join(sql.split())))
+        )
+        return connection
+
+    monkeypatch.setattr(SqliteStorage, "_connect", traced)
+
+    def open_case(case: str) -> tuple[ServiceContext, _Recorder]:
+        recorder = _Recorder()
+        inner: Storage
+        if request.param == "memory":
+            inner = MemoryStorage()
+        else:
+            url = f"sqlite:///{tmp_path / case}.db"
+            recorders[url] = recorder
+            inner = SqliteStorage.from_url(url)
+        inner.migrate()
+        ctx = fake_context(inner)
+        if case == "existing":
+            with inner.unit_of_work(write=True) as uow:
+                uow.orders.add(make_order(JANES_ORDER, email=JANE, phone=JANE_PHONE))
+                uow.commit()
+            request_guest_pass(ctx, JANE, JANES_ORDER, client="setup")
+            queued_mail(ctx)  # the relay decided: Jane's challenge is open
+        recorder.calls.clear()
+        recorder.statements.clear()
+        return attrs.evolve(ctx, storage=_RecordedStorage(inner, recorder)), recorder
+
+    return open_case
+
+
+JANES_ORDER = "123456789"
+_STRANGERS = ["mike@example.com", "+14155550000", "JANE.DOE@EXAMPLE.ORG"]
+
+
+def _queued_once(kind: str) -> list[tuple[str, ...]]:
+    """One write unit that queues one request of ``kind`` and commits."""
+    return [("unit", "write"), ("outbox.put", kind), ("commit",), ("leave",)]
+
+
+def _work(
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]],
+    entry_point: Callable[[ServiceContext], object],
+) -> list[tuple[object, list[tuple[str, ...]], list[str], int]]:
+    """The answer and the work of ``entry_point`` on the existing and the missing store."""
+    done = []
+    for case in ("existing", "missing"):
+        ctx, recorder = open_store(case)
+        before = recorder.changes()
+        answer = entry_point(ctx)
+        done.append((answer, recorder.calls, recorder.statements, recorder.changes() - before))
+    return done
+
+
+@pytest.mark.parametrize("stranger", _STRANGERS)
+def test_find_order_with_a_wrong_contact_works_like_an_unknown_order(
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]], stranger: str
+) -> None:
+    """Jane's order number with someone else's email or phone, or no order at all: the same
+    port calls, the same statements, nothing more read for the existing order."""
+    existing, missing = _work(
+        open_store, lambda ctx: find_order(ctx, stranger, JANES_ORDER, client="203.0.113.9")
+    )
+    assert existing == missing
+    assert existing[1] == [("unit", "read"), ("orders.get_for_contact",), ("leave",)]
+
+
+@pytest.mark.parametrize("typed", [JANE, "mike@example.com"])
+def test_order_look_up_works_alike_for_a_customer_and_a_stranger(
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]], typed: str
+) -> None:
+    """Jane's email with her orders stored, or not: one write unit queues one request and
+    commits; the relay decides later whether anyone is mailed."""
+    existing, missing = _work(open_store, lambda ctx: send_order_list(ctx, typed, client="c"))
+    assert existing == missing
+    assert existing[1] == _queued_once("OrderListRequest")
+
+
+@pytest.mark.parametrize("identifier", [JANE, JANE_PHONE, *_STRANGERS])
+def test_a_guest_pass_request_works_alike_for_a_match_and_a_miss(
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]], identifier: str
+) -> None:
+    """A matching pair, a wrong contact or an unknown order: one write unit queues one
+    request and commits; the code is issued by the relay, off the request path."""
+    existing, missing = _work(
+        open_store, lambda ctx: request_guest_pass(ctx, identifier, JANES_ORDER, client="c")
+    )
+    assert existing == missing
+    assert existing[1] == _queued_once("GuestPassRequest")
+
+
+def test_a_code_check_works_alike_with_or_without_a_challenge(
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]],
+) -> None:
+    """A wrong code for Jane's order, which has an open challenge, or for an unknown order:
+    the same read, the same recorded try, the same commit."""
+    existing, missing = _work(
+        open_store, lambda ctx: verify_guest_code(ctx, JANES_ORDER, "000000", client="c")
+    )
+    assert existing == missing
+    assert existing[1] == [
+        ("unit", "write"),
+        ("passes.latest_challenge",),
+        ("passes.record_try",),
+        ("commit",),
+        ("leave",),
+    ]
+
+
+@pytest.mark.parametrize("stranger", _STRANGERS)
+def test_a_pair_authorized_step_works_alike_for_a_wrong_contact_and_an_unknown_order(
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]], stranger: str
+) -> None:
+    """A store that lets the look-up pair start returns: a wrong contact for Jane's order
+    and an unknown order are refused after the same work."""
+    hooks = Hooks(get_plugin_manager(plugins=[_WaivePassForReturns()]))
+
+    def options(ctx: ServiceContext) -> str:
+        ctx = attrs.evolve(ctx, pass_required=hooks.pass_required)
+        with pytest.raises(GuestAccessError) as refused:
+            return_options(ctx, JANES_ORDER, client="c", identifier=stranger, guest_pass=None)
+        return str(refused.value)
+
+    existing, missing = _work(open_store, options)
+    assert existing == missing

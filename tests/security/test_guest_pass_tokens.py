@@ -34,7 +34,7 @@ from orderstatus_core.services import (
     verify_guest_code,
     verify_guest_link,
 )
-from orderstatus_core.testing import CountingRateLimiter, FixedClock, fake_context
+from orderstatus_core.testing import CountingRateLimiter, FixedClock, fake_context, queued_mail
 from orderstatus_core.testing.builders import make_order
 from orderstatus_core.testing.strategies import email_texts, hostile_text, order_numbers
 from orderstatus_memory import MemoryRateLimiter, MemoryStorage
@@ -69,9 +69,7 @@ def _context(
 
 
 def _mails(ctx: ServiceContext) -> list[GuestPassMail]:
-    with ctx.storage.unit_of_work() as uow:
-        due = uow.outbox.due(ctx.clock.now() + timedelta(days=1), 10_000)
-    return [m.intent for m in due if isinstance(m.intent, GuestPassMail)]
+    return [mail for mail in queued_mail(ctx) if isinstance(mail, GuestPassMail)]
 
 
 def _link_token(mail: GuestPassMail) -> str:

@@ -21,6 +21,7 @@ from orderstatus_core import (
     SchemaVersionError,
     parse_email,
 )
+from orderstatus_core.model.guest_pass import PassChallenge
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.ports import CreditEntry, IdempotentReply
 from orderstatus_core.testing.builders import package
@@ -38,6 +39,7 @@ TABLES = {
     "outbox",
     "guest_pass_challenges",
     "guest_passes",
+    "guest_pass_tries",
     "idempotent_replies",
     "store_credit",
     "return_documents",
@@ -62,7 +64,7 @@ def tables(path: Path) -> set[str]:
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
     """An empty file is brought to the newest version, 7, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 7
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 8
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
@@ -451,3 +453,57 @@ def test_a_failing_migration_7_leaves_version_6_and_its_keys(
         (o.number, o.email.canonical) for o in stored_under_old_keys.orders
     )
     assert sorted(holders) == sorted((e.entry_id, e.holder) for e in stored_under_old_keys.credit)
+
+
+# --- version 7 -> 8: challenges numbered in the order they were stored ----------------------
+
+
+def _challenge(selector: str, at: datetime) -> PassChallenge:
+    return PassChallenge.issue(
+        selector, "100001", "042917", "V" * 43, at, timedelta(minutes=15), tries=3
+    )
+
+
+def test_migration_8_keeps_the_newest_challenge_and_then_numbers_new_ones(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Challenges stored under version 7 keep their newest (latest time, then greatest
+    selector); after it, a challenge put later with the same time is the newest."""
+    older = _challenge("Challenge-A00000000000", T0)
+    tied = [
+        _challenge(f"Challenge-{letter}00000000000", T0 + timedelta(minutes=1)) for letter in "CB"
+    ]
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:7])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 7)
+        storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+        assert storage.migrate() == 7
+        storage.close()
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        connection.executemany(
+            "INSERT INTO guest_pass_challenges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    c.selector,
+                    c.order_number,
+                    c.code_hash,
+                    c.link_hash,
+                    micros(c.issued_at),
+                    micros(c.expires_at),
+                    c.tries_left,
+                    0,
+                )
+                for c in (older, *tied)
+            ],
+        )
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    assert storage.migrate() == SCHEMA_VERSION
+    with storage.unit_of_work() as uow:
+        assert uow.passes.latest_challenge("100001") == tied[0]
+    last = _challenge("Challenge-000000000000", T0 + timedelta(minutes=1))
+    with storage.unit_of_work(write=True) as uow:
+        uow.passes.put_challenge(last)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.passes.latest_challenge("100001") == last
+    storage.close()

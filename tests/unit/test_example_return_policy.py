@@ -32,7 +32,7 @@ from orderstatus_core import (
     hookimpl,
 )
 from orderstatus_core.services import GuestPassGranted
-from orderstatus_core.testing import FixedClock, RecordingMailer
+from orderstatus_core.testing import FixedClock, RecordingMailer, queued_mail
 from orderstatus_core.testing.builders import PLACED_AT, line, make_order, package, usd
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "return_policy.py"
@@ -141,9 +141,7 @@ def desk() -> Iterator[OrderStatus]:
 def _pass(desk: OrderStatus) -> str:
     """A guest pass earned as a shopper earns it: the mailed code, typed back."""
     desk.request_guest_pass(JANE, NUMBER, client="c")
-    with desk.context.storage.unit_of_work() as uow:
-        intents = [m.intent for m in uow.outbox.due(desk.context.clock.now(), 100)]
-    mail = [i for i in intents if isinstance(i, GuestPassMail)][-1]
+    mail = [i for i in queued_mail(desk.context) if isinstance(i, GuestPassMail)][-1]
     granted = desk.verify_guest_code(NUMBER, mail.code, client="c")
     assert isinstance(granted, GuestPassGranted)
     return granted.token

@@ -45,7 +45,7 @@ from orderstatus_core.services import (
     start_processing,
     verify_guest_code,
 )
-from orderstatus_core.testing import FixedClock, fake_context
+from orderstatus_core.testing import FixedClock, fake_context, queued_mail
 from orderstatus_core.testing.builders import address, line, make_order
 
 NUMBER = "123456789"
@@ -70,8 +70,7 @@ def ctx() -> ServiceContext:
 def _pass(ctx: ServiceContext, number: str = NUMBER, identifier: str = JANE) -> str:
     """A guest pass earned the way a shopper earns it: the mailed code, typed back."""
     request_guest_pass(ctx, identifier, number, client="c")
-    with ctx.storage.unit_of_work() as uow:
-        mails = [m.intent for m in uow.outbox.due(ctx.clock.now(), 100)]
+    mails = queued_mail(ctx)
     code = [m for m in mails if isinstance(m, GuestPassMail) and m.order_number == number][-1]
     granted = verify_guest_code(ctx, number, code.code, client="c")
     assert isinstance(granted, GuestPassGranted)

@@ -40,7 +40,13 @@ from orderstatus_core.services import (
     verify_guest_code,
     verify_guest_link,
 )
-from orderstatus_core.testing import FailingMailer, FixedClock, RecordingMailer, fake_context
+from orderstatus_core.testing import (
+    FailingMailer,
+    FixedClock,
+    RecordingMailer,
+    fake_context,
+    queued_mail,
+)
 from orderstatus_core.testing.builders import make_order
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cancel_without_pass.py"
@@ -70,10 +76,8 @@ def _clock(ctx: ServiceContext) -> FixedClock:
 
 
 def _mails(ctx: ServiceContext) -> list[GuestPassMail]:
-    """Every guest-pass mail waiting in the outbox, oldest first."""
-    with ctx.storage.unit_of_work() as uow:
-        due = uow.outbox.due(_clock(ctx).now() + timedelta(days=365), 1000)
-    return [m.intent for m in due if isinstance(m.intent, GuestPassMail)]
+    """Every guest-pass mail waiting in the outbox, oldest first, once the relay decided."""
+    return [mail for mail in queued_mail(ctx) if isinstance(mail, GuestPassMail)]
 
 
 def _request(ctx: ServiceContext, number: str = ORDER) -> GuestPassMail:

@@ -63,10 +63,11 @@ def test_the_mail_goes_to_the_stored_address_not_the_typed_text() -> None:
     ],
 )
 def test_no_order_means_the_same_answer_and_no_mail(typed: str) -> None:
-    """Unknown, malformed or hostile text: the same answer, nothing queued (A1, H1)."""
+    """Unknown, malformed or hostile text: the same answer, no mail (A1, H1)."""
     ctx = fake_context()
     _store(ctx, 1)
     assert send_order_list(ctx, typed, client="c") == OrderListRequested()
+    assert relay_outbox(ctx).sent == 0
     assert _pending(ctx) == 0
 
 
@@ -75,6 +76,7 @@ def test_a_dotless_i_never_reaches_the_dotted_address() -> None:
     ctx = fake_context()
     _store(ctx, 1, email="mike@example.com")
     send_order_list(ctx, "mıke@example.com", client="c")
+    assert relay_outbox(ctx).sent == 0
     assert _pending(ctx) == 0
 
 

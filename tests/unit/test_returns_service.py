@@ -57,7 +57,7 @@ from orderstatus_core.services import (
     spend_credit,
     verify_guest_code,
 )
-from orderstatus_core.testing import FixedClock, fake_context
+from orderstatus_core.testing import FixedClock, fake_context, queued_mail
 from orderstatus_core.testing.builders import line, make_order, package, usd
 
 NUMBER = "123456789"
@@ -138,7 +138,9 @@ def ctx(labels: Labels) -> ServiceContext:
 
 def _pass(ctx: ServiceContext, number: str = NUMBER) -> str:
     request_guest_pass(ctx, JANE if number == NUMBER else "someone@example.com", number, client="c")
-    mails = [i for i in _pending(ctx) if isinstance(i, GuestPassMail) and i.order_number == number]
+    mails = [
+        i for i in queued_mail(ctx) if isinstance(i, GuestPassMail) and i.order_number == number
+    ]
     code = mails[-1].code
     granted = verify_guest_code(ctx, number, code, client="c")
     assert isinstance(granted, GuestPassGranted)

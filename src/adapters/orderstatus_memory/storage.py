@@ -54,6 +54,11 @@ class _State:
         self.sent: dict[str, datetime] = {}
         self.challenges: dict[str, PassChallenge] = {}
         self.challenges_by_order: dict[str, frozenset[str]] = {}
+        # The order challenges were put in (selector -> 1, 2, 3 ...): breaks issued_at ties.
+        self.challenge_seq: dict[str, int] = {}
+        # Every code or link try, per (order number, selector): when it was made.
+        self.tries: dict[tuple[str, str], tuple[datetime, ...]] = {}
+        self.counters: dict[str, int] = {}
         self.passes: dict[str, GuestPass] = {}
         self.replies: dict[str, IdempotentReply] = {}
         # Store credit: every entry by its id, and each holder's entries in append order.
@@ -87,6 +92,14 @@ class _Orders:
 
     def get(self, number: str) -> Order | None:
         return self._unit.work.orders.get(number)
+
+    def get_for_contact(self, number: str, contact: str) -> Order | None:
+        order = self._unit.work.orders.get(number)
+        if order is None or not isinstance(contact, str):
+            return None
+        phone = order.phone
+        owned = order.email.canonical == contact or (phone is not None and phone.e164 == contact)
+        return order if owned else None
 
     def add(self, order: Order) -> None:
         self._unit.check_writable()
@@ -227,6 +240,9 @@ class _Passes:
         self._unit.check_writable()
         if challenge.selector in self._unit.work.challenges:
             raise ConflictError("a guest-pass challenge with this selector is already stored")
+        work = self._unit.work
+        work.counters["challenge"] = work.counters.get("challenge", 0) + 1
+        work.challenge_seq[challenge.selector] = work.counters["challenge"]
         self._index(challenge)
 
     def get_challenge(self, selector: str) -> PassChallenge | None:
@@ -250,7 +266,14 @@ class _Passes:
     def latest_challenge(self, order_number: str) -> PassChallenge | None:
         selectors = self._unit.work.challenges_by_order.get(order_number, frozenset())
         candidates = [self._unit.work.challenges[selector] for selector in selectors]
-        return max(candidates, key=lambda c: (c.issued_at, c.selector), default=None)
+        seq = self._unit.work.challenge_seq
+        return max(candidates, key=lambda c: (c.issued_at, seq[c.selector]), default=None)
+
+    def record_try(self, order_number: str, selector: str, at: datetime) -> int:
+        self._unit.check_writable()
+        tries, key = self._unit.work.tries, (order_number, selector)
+        tries[key] = (*tries.get(key, ()), at)
+        return len(tries[key])
 
     def put_pass(self, guest_pass: GuestPass) -> None:
         self._unit.check_writable()

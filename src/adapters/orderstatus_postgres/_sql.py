@@ -44,6 +44,10 @@ SELECT o.placed_at, o.email, o.email_key, o.phone, o.currency,
 FROM orders AS o
 WHERE o.number = %s"""
 
+# get_for_contact(): the same statement, with the row only if the contact matches, so an
+# unknown number and a wrong contact run one statement that returns nothing.
+GET_ORDER_FOR_CONTACT: Final = GET_ORDER + " AND (o.email_key = %s OR o.phone = %s)"
+
 # A write unit's get() first takes this order's lock, then reads with GET_ORDER. Two
 # statements, because under READ COMMITTED each statement reads the commits made before it
 # *started*: a read in the same statement as the lock wait would see the order as it was
@@ -254,10 +258,16 @@ WHERE selector = %s"""
 LATEST_CHALLENGE: Final = f"""
 SELECT {_CHALLENGE_COLUMNS} FROM guest_pass_challenges
 WHERE order_number = %s
-ORDER BY issued_at DESC, selector DESC
+ORDER BY issued_at DESC, seq DESC
 LIMIT 1"""  # noqa: S608
 
 LATEST_CHALLENGE_FOR_UPDATE: Final = LATEST_CHALLENGE + " FOR UPDATE"
+
+RECORD_TRY: Final = "INSERT INTO guest_pass_tries (order_number, selector, at) VALUES (%s, %s, %s)"
+
+COUNT_TRIES: Final = (
+    "SELECT count(*) FROM guest_pass_tries WHERE order_number = %s AND selector = %s"
+)
 
 INSERT_INTO_PASSES: Final = """
 INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
@@ -336,6 +346,7 @@ CURRENT_VERSION: Final = "SELECT coalesce(max(version), 0) FROM orderstatus_sche
 #: Every repository query with its name, for tests that check the query plans.
 QUERIES: Final = {
     "get_order": GET_ORDER,
+    "get_order_for_contact": GET_ORDER_FOR_CONTACT,
     "recent": RECENT,
     "search_part": SEARCH_PART,
     "search_category": SEARCH_CATEGORY,
@@ -350,6 +361,7 @@ QUERIES: Final = {
     "get_challenge": GET_CHALLENGE_FOR_UPDATE,
     "save_challenge": SAVE_CHALLENGE,
     "latest_challenge": LATEST_CHALLENGE_FOR_UPDATE,
+    "count_tries": COUNT_TRIES,
     "get_pass": SELECT_FROM_PASSES,
     "get_reply": GET_REPLY,
     "append_credit": APPEND_CREDIT,

@@ -60,6 +60,11 @@ library's Python, so the migration is a Python :attr:`Migration.step`,
 :func:`rekey_emails`, in the migration's one transaction; :mod:`orderstatus_core.rekeying`
 says whose credit is whose. It reads only the keys that an address with a character
 beyond ASCII has (through ``orders_by_email``); an ASCII address's key never changed.
+
+Version 4 (SQLite's version 8) numbers guest-pass challenges in the order they were stored
+(``seq``, an identity column), so that of two with one ``issued_at`` the later one is the
+newest, and adds ``guest_pass_tries``, one row per code or link try, written alike whether
+or not the order has a challenge.
 """
 
 from __future__ import annotations
@@ -306,8 +311,54 @@ def rekey_emails(connection: psycopg.Connection[Any]) -> None:
 
 _V3 = Migration("email keys that fold only case and the domain (issue 9)", (), rekey_emails)
 
+# The newest challenge of an order is the one stored last, even when two share an issued_at
+# (two requests in one clock tick): ``seq`` numbers challenges in the order they were put.
+# Existing rows are numbered in their old newest-first order, so no stored answer changes;
+# the identity then continues after them.
+_V4 = Migration(
+    "guest-pass challenges numbered in the order they were stored; tries per order",
+    (
+        "ALTER TABLE guest_pass_challenges ADD COLUMN seq bigint",
+        """
+        UPDATE guest_pass_challenges AS c SET seq = n.rank
+          FROM (SELECT selector, row_number() OVER (ORDER BY issued_at, selector) AS rank
+                  FROM guest_pass_challenges) AS n
+         WHERE n.selector = c.selector
+        """,
+        """
+        ALTER TABLE guest_pass_challenges
+            ALTER COLUMN seq SET NOT NULL,
+            ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY
+        """,
+        """
+        SELECT setval(pg_get_serial_sequence('guest_pass_challenges', 'seq'),
+                      (SELECT coalesce(max(seq), 0) + 1 FROM guest_pass_challenges), false)
+        """,
+        "DROP INDEX guest_pass_challenges_by_order",
+        # latest_challenge(): one order's challenges, newest first, read in index order.
+        """
+        CREATE INDEX guest_pass_challenges_by_order
+            ON guest_pass_challenges (order_number, issued_at DESC, seq DESC)
+        """,
+        # Every code or link try per order number and challenge selector ('' for an order
+        # without one), whether or not a challenge exists, so that a code check writes
+        # alike in both cases (SECURITY A6); a challenge's tries_left no longer changes.
+        """
+        CREATE TABLE guest_pass_tries (
+            order_number text COLLATE "C" NOT NULL,
+            selector     text COLLATE "C" NOT NULL,
+            at           timestamptz      NOT NULL
+        )
+        """,
+        # record_try(): one challenge's tries, counted from the index alone.
+        """
+        CREATE INDEX guest_pass_tries_by_challenge ON guest_pass_tries (order_number, selector)
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -264,13 +264,28 @@ class _Orders:
         order rebuilt straight from the stored canonical columns. A write unit first
         locks the order number (see the module docstring).
         """
+        return self._read(number, _sql.GET_ORDER, (number,))
+
+    def get_for_contact(self, number: str, contact: str) -> Order | None:
+        """The order with this number whose email key or phone is ``contact``, or ``None``.
+
+        One statement decides, so an unknown number and a wrong contact cost the same
+        round trip (SECURITY A6). A write unit first locks the order number, as
+        :meth:`get` does.
+        """
+        if not _rows.storable(contact):
+            self._unit._require_open()
+            return None
+        return self._read(number, _sql.GET_ORDER_FOR_CONTACT, (number, contact, contact))
+
+    def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
         unit = self._unit
         if not _rows.storable(number):
             unit._require_open()
             return None
         if unit._write:
             unit._run(_sql.LOCK_KEY, (_ORDER_LOCK, number), "locking an order")
-        row = unit._run(_sql.GET_ORDER, (number,), "reading an order").fetchone()
+        row = unit._run(sql, parameters, "reading an order").fetchone()
         if row is None:
             return None
         return _rows.order(number, row)
@@ -523,7 +538,7 @@ class _Passes:
             raise ConflictError("no guest-pass challenge with this selector is stored")
 
     def latest_challenge(self, order_number: str) -> PassChallenge | None:
-        """The newest challenge of the order (latest ``issued_at``, then greatest selector).
+        """The newest challenge of the order (latest ``issued_at``, then the last put).
 
         In a write unit the order's lock is taken first and the challenge row is locked.
         """
@@ -538,6 +553,18 @@ class _Passes:
             sql = _sql.LATEST_CHALLENGE
         row = unit._run(sql, (order_number,), "reading a guest-pass challenge").fetchone()
         return None if row is None else _rows.challenge(row)
+
+    def record_try(self, order_number: str, selector: str, at: datetime) -> int:
+        """Record a try against the challenge; how many it has had, this one included."""
+        unit = self._unit
+        if not (_rows.storable(order_number) and _rows.storable(selector)):
+            unit._require_writable()
+            return 1  # no stored number holds such text: this try is its only one
+        key = (order_number, selector)
+        unit._run(_sql.RECORD_TRY, (*key, at), "recording a guest-pass try", write=True)
+        cursor = unit._run(_sql.COUNT_TRIES, key, "counting guest-pass tries")
+        (count,) = _one(cursor)
+        return int(count)
 
     def put_pass(self, guest_pass: GuestPass) -> None:
         """Store a new pass; a stored selector raises :class:`ConflictError`."""

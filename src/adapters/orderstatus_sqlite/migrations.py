@@ -75,6 +75,10 @@ Python, so this migration is a Python step, :func:`rekey_emails`, run in the sam
 transaction as the scripts; :mod:`orderstatus_core.rekeying` says whose credit is whose.
 It reads only the keys that an address with a character beyond ASCII has (through
 ``orders_by_email``); an ASCII address's key never changed.
+
+Version 8 numbers guest-pass challenges in the order they were stored (``seq``), so that of
+two with one ``issued_at`` the later one is the newest, and adds ``guest_pass_tries``, one
+row per code or link try, written alike whether or not the order has a challenge.
 """
 
 from __future__ import annotations
@@ -294,12 +298,49 @@ def rekey_emails(connection: sqlite3.Connection) -> None:
     connection.execute("PRAGMA user_version = 7")
 
 
+# Version 8: the newest challenge of an order is the one stored last, even when two share
+# an issued_at (two requests in one clock tick). ``seq`` numbers challenges in the order
+# they were put (max(seq) + 1 under the write lock, as store_credit does); existing rows
+# are numbered in their old newest-first order, so no stored answer changes.
+# ``guest_pass_tries`` records every code or link try per order number and challenge
+# selector ('' for an order without one), whether or not a challenge exists, so that a code
+# check writes alike in both cases (SECURITY A6). A challenge's tries_left column is now
+# the number of tries it allows and no longer changes.
+_V8 = """
+CREATE TABLE guest_pass_tries (
+    order_number TEXT    NOT NULL,
+    selector     TEXT    NOT NULL,
+    at           INTEGER NOT NULL
+);
+
+-- record_try(): one challenge's tries, counted from the index alone.
+CREATE INDEX guest_pass_tries_by_challenge ON guest_pass_tries (order_number, selector);
+
+ALTER TABLE guest_pass_challenges ADD COLUMN seq INTEGER;
+
+UPDATE guest_pass_challenges SET seq = (
+    SELECT count(*) FROM guest_pass_challenges AS older
+    WHERE (older.issued_at, older.selector)
+        <= (guest_pass_challenges.issued_at, guest_pass_challenges.selector)
+);
+
+CREATE UNIQUE INDEX guest_pass_challenges_by_seq ON guest_pass_challenges (seq);
+
+DROP INDEX guest_pass_challenges_by_order;
+
+-- latest_challenge(): one order's challenges, newest first, read in index order.
+CREATE INDEX guest_pass_challenges_by_order
+    ON guest_pass_challenges (order_number, issued_at DESC, seq DESC);
+
+PRAGMA user_version = 8;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
 
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, rekey_emails)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, rekey_emails, _V8)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -118,6 +118,10 @@ SELECT placed_at, email, email_key, phone, currency,
        ship_country, shipping, tax, version, shipping_speed, activity
 FROM orders WHERE number = ?"""
 
+# get_for_contact(): the same primary-key seek, and the row only if the contact matches,
+# so an unknown number and a wrong contact run one statement that returns nothing.
+_GET_ORDER_FOR_CONTACT: Final = _GET_ORDER + " AND (email_key = ? OR phone = ?)"
+
 _GET_LINES: Final = """
 SELECT l.line_no, l.position, l.part_number, l.brand, l.category, l.description,
        l.quantity, l.unit_price, l.core_charge, l.returnable, l.warranty_months,
@@ -262,8 +266,9 @@ _PURGE_REPLIES: Final = "DELETE FROM idempotent_replies WHERE created_at < ?"
 # Guest passes: only hashes of codes and validators are ever bound (SECURITY D1).
 _PUT_CHALLENGE: Final = """
 INSERT INTO guest_pass_challenges (selector, order_number, code_hash, link_hash, issued_at,
-    expires_at, tries_left, used)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+    expires_at, tries_left, used, seq)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?,
+    (SELECT coalesce(max(seq), 0) + 1 FROM guest_pass_challenges))"""
 
 _GET_CHALLENGE: Final = """
 SELECT selector, order_number, code_hash, link_hash, issued_at, expires_at, tries_left, used
@@ -278,8 +283,14 @@ _LATEST_CHALLENGE: Final = """
 SELECT selector, order_number, code_hash, link_hash, issued_at, expires_at, tries_left, used
 FROM guest_pass_challenges
 WHERE order_number = ?
-ORDER BY issued_at DESC, selector DESC
+ORDER BY issued_at DESC, seq DESC
 LIMIT 1"""
+
+_RECORD_TRY: Final = "INSERT INTO guest_pass_tries (order_number, selector, at) VALUES (?, ?, ?)"
+
+_COUNT_TRIES: Final = (
+    "SELECT count(*) FROM guest_pass_tries WHERE order_number = ? AND selector = ?"
+)
 
 _INSERT_INTO_PASSES: Final = """
 INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
@@ -324,6 +335,7 @@ FROM return_documents WHERE rma_number = ?"""
 #: Every repository query with its name, for tests that check the query plans.
 QUERIES: Final = {
     "get_order": _GET_ORDER,
+    "get_order_for_contact": _GET_ORDER_FOR_CONTACT,
     "get_lines": _GET_LINES,
     "get_packages": _GET_PACKAGES,
     "recent": _RECENT,
@@ -342,6 +354,7 @@ QUERIES: Final = {
     "get_challenge": _GET_CHALLENGE,
     "save_challenge": _SAVE_CHALLENGE,
     "latest_challenge": _LATEST_CHALLENGE,
+    "count_tries": _COUNT_TRIES,
     "get_pass": _SELECT_FROM_PASSES,
     "credit_exists": _CREDIT_EXISTS,
     "credit_amounts": _CREDIT_AMOUNTS,
@@ -529,13 +542,26 @@ class _Orders:
         The hot path of find-order: three indexed queries (order row, lines, packages with
         their units) and model objects built straight from the stored canonical columns.
         """
+        return self._read(number, _GET_ORDER, (number,))
+
+    def get_for_contact(self, number: str, contact: str) -> Order | None:
+        """The order with this number whose email key or phone is ``contact``, or ``None``.
+
+        One indexed statement decides, so an unknown number and a wrong contact cost the
+        same; only a match reads the lines and packages (SECURITY A6).
+        """
+        if type(contact) is not str:
+            return None
+        return self._read(number, _GET_ORDER_FOR_CONTACT, (number, contact, contact))
+
+    def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
         if type(number) is not str:
             # SQLite would coerce 123 to '123' through column affinity; memory would not.
             return None
         connection = self._unit._reading()
         key = (number,)
         try:
-            row = connection.execute(_GET_ORDER, key).fetchone()
+            row = connection.execute(sql, parameters).fetchone()
             if row is None:
                 return None
             lines = connection.execute(_GET_LINES, key).fetchall()
@@ -982,13 +1008,23 @@ class _Passes:
             raise ConflictError("no guest-pass challenge with this selector is stored")
 
     def latest_challenge(self, order_number: str) -> PassChallenge | None:
-        """The newest challenge of the order (latest ``issued_at``, then greatest selector)."""
+        """The newest challenge of the order (latest ``issued_at``, then the last put)."""
         connection = self._unit._reading()
         try:
             row = connection.execute(_LATEST_CHALLENGE, (order_number,)).fetchone()
         except (sqlite3.Error, UnicodeEncodeError) as error:
             raise _translate(error, "reading a guest-pass challenge") from error
         return None if row is None else _challenge(row)
+
+    def record_try(self, order_number: str, selector: str, at: datetime) -> int:
+        """Record a try against the challenge; how many it has had, this one included."""
+        connection = self._unit._writing()
+        try:
+            connection.execute(_RECORD_TRY, (order_number, selector, _micros(at)))
+            (count,) = connection.execute(_COUNT_TRIES, (order_number, selector)).fetchone()
+        except (sqlite3.Error, UnicodeEncodeError) as error:
+            raise _translate(error, "recording a guest-pass try") from error
+        return int(count)
 
     def put_pass(self, guest_pass: GuestPass) -> None:
         """Store a new pass; a stored selector raises :class:`ConflictError`."""

@@ -129,19 +129,22 @@ class PassChallenge:
     """A mailed code and link that a guest may exchange once for a :class:`GuestPass`.
 
     Only hashes are kept: ``code_hash`` (see :func:`hash_code`) and ``link_hash`` (see
-    :func:`hash_validator`). A wrong code or link uses a try; when none is left, or once it
-    has been used, or after ``expires_at``, nothing opens it any more. Build one with
-    :meth:`issue`.
+    :func:`hash_validator`). Every try at it, right or wrong, is counted by the store
+    (:meth:`~orderstatus_core.ports.GuestPassStore.record_try`), and the count is given to
+    :meth:`try_code` and :meth:`try_link`: past ``tries_left`` tries, or once it has been
+    used, or after ``expires_at``, nothing opens it any more. Build one with :meth:`issue`.
 
     >>> from datetime import UTC, datetime, timedelta
     >>> now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
     >>> challenge = PassChallenge.issue(
     ...     "s" * 22, "123456789", "042917", "v" * 43, now, timedelta(minutes=15), tries=3
     ... )
-    >>> challenge.try_code("000000", now).challenge.tries_left
-    2
-    >>> challenge.try_code("042917", now).accepted
+    >>> challenge.try_code("000000", now, tried=1).accepted
+    False
+    >>> challenge.try_code("042917", now, tried=2).accepted
     True
+    >>> challenge.try_code("042917", now, tried=4).accepted  # after three wrong tries
+    False
     """
 
     #: Finds the row; stored in clear, and the salt of the code's hash.
@@ -152,6 +155,7 @@ class PassChallenge:
     link_hash: str = attrs.field(validator=_check_hash, repr=False)
     issued_at: datetime = attrs.field(converter=utc)
     expires_at: datetime = attrs.field(converter=utc, validator=_check_lifetime)
+    #: How many tries it allows (the store counts the tries made at it).
     tries_left: int = attrs.field(validator=_check_tries)
     #: Exchanged for a pass, or replaced by a newer challenge for the same order.
     used: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
@@ -197,29 +201,29 @@ class PassChallenge:
         """Whether a right code or link would still be accepted at ``now``."""
         return not self.used and self.tries_left > 0 and utc(now) <= self.expires_at
 
-    def try_code(self, code: str, now: datetime) -> ChallengeAttempt:
+    def try_code(self, code: str, now: datetime, *, tried: int) -> ChallengeAttempt:
         """Try a typed code at ``now``. See :meth:`try_link` for what a try does."""
         right = is_code(code) and _same_hash(self.code_hash, hash_code(self.selector, code))
-        return self._try(right, now)
+        return self._try(right, now, tried)
 
-    def try_link(self, validator: str, now: datetime) -> ChallengeAttempt:
-        """Try the validator of a followed link at ``now``.
+    def try_link(self, validator: str, now: datetime, *, tried: int) -> ChallengeAttempt:
+        """Try the validator of a followed link at ``now``, as the ``tried``-th try at this
+        challenge (this one included).
 
-        An open challenge and a right secret: accepted, and the challenge is used. An open
-        challenge and a wrong secret: one try fewer (none left kills it). A closed one
-        (used, out of tries, expired) refuses everything and does not change.
+        An open challenge, a try within ``tries_left`` and a right secret: accepted, and the
+        challenge is used. Anything else is refused and changes nothing: a wrong secret
+        only counts, in the store's tally of tries. A closed challenge (used, expired)
+        refuses everything.
         """
         right = is_token_part(validator) and _same_hash(self.link_hash, hash_validator(validator))
-        return self._try(right, now)
+        return self._try(right, now, tried)
 
-    def _try(self, right: bool, now: datetime) -> ChallengeAttempt:
+    def _try(self, right: bool, now: datetime, tried: int) -> ChallengeAttempt:
         # The hash is computed and compared before the state is looked at, so an open and
         # a closed challenge cost the same work.
-        if not self.is_open(now):
-            return ChallengeAttempt(self, accepted=False)
-        if right:
+        if right and self.is_open(now) and tried <= self.tries_left:
             return ChallengeAttempt(attrs.evolve(self, used=True), accepted=True)
-        return ChallengeAttempt(attrs.evolve(self, tries_left=self.tries_left - 1), accepted=False)
+        return ChallengeAttempt(self, accepted=False)
 
     def superseded(self) -> PassChallenge:
         """This challenge closed because a newer one was mailed for the same order."""

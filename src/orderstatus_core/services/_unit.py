@@ -32,14 +32,23 @@ class Locked:
 
 
 @contextmanager
-def write_unit(ctx: ServiceContext, order_number: str | None = None) -> Iterator[Locked]:
+def write_unit(
+    ctx: ServiceContext, order_number: str | None = None, *, contact: str | None = None
+) -> Iterator[Locked]:
     """Open a write unit, lock ``order_number`` (when given) by reading it, then read the
-    clock.
+    clock. With ``contact`` the order is read by the look-up pair
+    (:meth:`~orderstatus_core.ports.OrderRepository.get_for_contact`), and is ``None``
+    unless its email key or phone is ``contact``.
 
     SQLite and the memory storage hold the write lock from the start of the unit;
     PostgreSQL locks an order when a write unit reads it. Reading the order before the
     clock covers both. The caller commits ``locked.uow``; leaving without it rolls back.
     """
     with ctx.storage.unit_of_work(write=True) as uow:
-        order = None if order_number is None else uow.orders.get(order_number)
+        if order_number is None:
+            order = None
+        elif contact is None:
+            order = uow.orders.get(order_number)
+        else:
+            order = uow.orders.get_for_contact(order_number, contact)
         yield Locked(uow, order, ctx.clock.now())

@@ -45,7 +45,7 @@ from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.guest_pass import check_guest_pass, pass_required
 from orderstatus_core.services.idempotency import checked_key, once
-from orderstatus_core.services.lookup import _client_key, _owned_by, pair_limits
+from orderstatus_core.services.lookup import _client_key, _contact, pair_limits
 from orderstatus_core.services.results import TryLater
 
 __all__ = [
@@ -115,10 +115,16 @@ class _Proof:
 
 
 def _authorize(
-    ctx: ServiceContext, locked: Locked, action: str, number: str | None, proof: _Proof
+    ctx: ServiceContext,
+    locked: Locked,
+    action: str,
+    number: str | None,
+    proof: _Proof,
+    contact: str | None,
 ) -> Order | TryLater:
     """The order ``locked`` holds, if the guest proved their right to ``action`` on it
-    (``number`` is ``None`` when what the guest typed is no order number at all)."""
+    (``number`` is ``None`` when what the guest typed is no order number at all;
+    ``contact`` is the key of the pair's email or phone when the pair may act)."""
     if number is None:
         raise GuestAccessError(action)
     uow, order, now = locked.uow, locked.order, locked.now
@@ -129,7 +135,10 @@ def _authorize(
         refused = pair_limits(ctx, now, proof.client, proof.identifier, number)
         if refused is not None:
             return refused
-        if order is not None and _owned_by(order, proof.identifier, ctx.policy.phone_region):
+        if contact is not None and proof.guest_pass is not None:
+            # The pass failed and the unit read the order by number: ask by the pair.
+            order = uow.orders.get_for_contact(number, contact)
+        if contact is not None and order is not None:
             return order
     raise GuestAccessError(action)
 
@@ -150,10 +159,22 @@ def _guest_command(
         number: str | None = canonical_order_number(order_number)
     except ValidationError:
         number = None
+    contact = None
+    if isinstance(proof.identifier, str) and not pass_required(ctx, action):
+        contact = _contact(proof.identifier, ctx.policy.phone_region)
+    # The unit locks the order by reading it: by number for a guest pass, by the look-up
+    # pair otherwise, so that a wrong contact and an unknown number do the same work
+    # (SECURITY A6); with neither, nothing is read.
+    if proof.guest_pass is not None:
+        read_number, read_contact = number, None
+    elif contact is not None:
+        read_number, read_contact = number, contact
+    else:
+        read_number, read_contact = None, None
 
     def attempt() -> T | TryLater:
-        with write_unit(ctx, number) as locked:
-            order = _authorize(ctx, locked, action, number, proof)
+        with write_unit(ctx, read_number, contact=read_contact) as locked:
+            order = _authorize(ctx, locked, action, number, proof, contact)
             if isinstance(order, TryLater):
                 return order
             found: Order = order  # narrowed, for the closure below

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.model import canonical_order_number
@@ -34,10 +33,11 @@ from orderstatus_core.model.guest_pass import (
     is_code,
 )
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, pass_link
-from orderstatus_core.ports import GuestPassMail, OutboxMessage, UnitOfWork
+from orderstatus_core.ports import GuestPassMail, GuestPassRequest, UnitOfWork
 from orderstatus_core.services._limits import bucket, check_limits
 from orderstatus_core.services.context import ServiceContext
-from orderstatus_core.services.lookup import _client_key, _identity, _owned_by, _text
+from orderstatus_core.services.effects import queue
+from orderstatus_core.services.lookup import _client_key, _contact, _identity, _text
 from orderstatus_core.services.results import (
     GuestPassGranted,
     GuestPassRefused,
@@ -50,6 +50,7 @@ __all__ = [
     "SELECTOR_BYTES",
     "VALIDATOR_BYTES",
     "check_guest_pass",
+    "decide_guest_pass",
     "pass_required",
     "request_guest_pass",
     "verify_guest_code",
@@ -67,6 +68,19 @@ _REFUSED = GuestPassRefused()
 _TOKEN = re.compile(r"([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})")
 _MAX_TOKEN = 66
 _MAX_CODE = 20
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# What a code is tried against when the order has no challenge: closed, never stored, so
+# it refuses every code after the same hashing a stored one costs.
+_NO_CHALLENGE = PassChallenge(
+    selector="NoChallenge-000000000",
+    order_number="0",
+    code_hash="0" * 64,
+    link_hash="0" * 64,
+    issued_at=_EPOCH,
+    expires_at=_EPOCH,
+    tries_left=0,
+    used=True,
+)
 
 
 def _new_selector() -> str:
@@ -115,16 +129,17 @@ def request_guest_pass(
 ) -> GuestPassRequestResult:
     """Mail a one-time code and link for ``order_number`` to the address stored with it.
 
-    ``identifier`` is the guest's email or phone, matched like :func:`find_order` does. On a
-    match, a new challenge is stored (any older one for that order stops working) and its
-    :class:`~orderstatus_core.ports.GuestPassMail` goes into the outbox in the same
-    transaction, to the order's stored address, never the typed text (SECURITY A4); the
-    link is built from ``GuestPassPolicy.link_base`` only (D4).
+    ``identifier`` is the guest's email or phone, matched like :func:`find_order` does. A
+    :class:`~orderstatus_core.ports.GuestPassRequest` goes into the outbox for every
+    well-formed pair; the relay looks the pair up when it runs and, on a match, issues the
+    challenge and queues the mail of the code and link (:func:`decide_guest_pass`), which
+    goes out on the relay's next pass.
 
-    The answer is :class:`GuestPassRequested` whether or not the pair matched, and the rate
-    limiter is asked the same way (A1); over a limit (per client, identifier and order
-    number) it is :class:`TryLater`. A malformed ``client`` raises
-    :class:`~orderstatus_core.errors.InvalidFieldError`; a storage failure raises.
+    The answer is :class:`GuestPassRequested` whether or not the pair matches, the rate
+    limiter is asked the same way (A1), and the request does the same work (A6); over a
+    limit (per client, identifier and order number) it is :class:`TryLater`. A malformed
+    ``client`` raises :class:`~orderstatus_core.errors.InvalidFieldError`; a storage
+    failure raises.
     """
     client = _client_key(client)
     identifier, order_number = _text(identifier), _text(order_number)
@@ -149,33 +164,60 @@ def request_guest_pass(
     )
     if refused is not None:
         return refused
-    if number is None:
+    contact = _contact(identifier, region)
+    if number is None or contact is None:
         return _REQUESTED
-    # Drawn before the look-up, so that a match and a miss do the same work.
-    selector, code, link_validator = _new_selector(), _new_code(), _new_validator()
+    # Every well-formed pair queues the same one message in one transaction, match or not;
+    # the relay looks the pair up when it runs and decides whether a code goes out (A6).
     with ctx.storage.unit_of_work(write=True) as uow:
-        order = uow.orders.get(number)
-        if order is None or not _owned_by(order, identifier, region):
-            return _REQUESTED
-        previous = uow.passes.latest_challenge(number)
-        if previous is not None and not previous.used:
-            # Only the newest mail works: an older code would otherwise add its own tries.
-            uow.passes.save_challenge(previous.superseded())
-        challenge = PassChallenge.issue(
-            selector, number, code, link_validator, now, policy.code_ttl, tries=policy.code_tries
-        )
-        uow.passes.put_challenge(challenge)
-        mail = GuestPassMail(
-            to=order.email,
-            order_number=order.number,
-            code=code,
-            link=pass_link(policy.link_base, _token(selector, link_validator)),
-            expires_at=challenge.expires_at,
-            language=ctx.policy.mail_language,
-        )
-        uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=mail))
+        request = GuestPassRequest(number, contact, ctx.policy.mail_language)
+        queue(uow, request, ctx.clock.now())
         uow.commit()
     return _REQUESTED
+
+
+def decide_guest_pass(ctx: ServiceContext, message_id: str, request: GuestPassRequest) -> None:
+    """Carry out a guest-pass request (the relay calls this), in one unit of work.
+
+    On a match of the pair, a new challenge is stored (any older one for that order stops
+    working) and its :class:`~orderstatus_core.ports.GuestPassMail` is queued, to the
+    order's stored address, never the typed text (SECURITY A4), with a link built from
+    ``GuestPassPolicy.link_base`` only (D4); on a miss nothing is. Either way the request
+    ``message_id`` is marked done in the same transaction, so a relay that runs it twice
+    never mails two codes.
+    """
+    policy = ctx.guest_pass_policy
+    selector, code, link_validator = _new_selector(), _new_code(), _new_validator()
+    with ctx.storage.unit_of_work(write=True) as uow:
+        order = uow.orders.get_for_contact(request.order_number, request.contact)
+        now = ctx.clock.now()  # after the order's lock (SECURITY G6)
+        if order is not None:
+            number = order.number
+            previous = uow.passes.latest_challenge(number)
+            if previous is not None and not previous.used:
+                # Only the newest mail works: an older code would otherwise add its own tries.
+                uow.passes.save_challenge(previous.superseded())
+            challenge = PassChallenge.issue(
+                selector,
+                number,
+                code,
+                link_validator,
+                now,
+                policy.code_ttl,
+                tries=policy.code_tries,
+            )
+            uow.passes.put_challenge(challenge)
+            mail = GuestPassMail(
+                to=order.email,
+                order_number=number,
+                code=code,
+                link=pass_link(policy.link_base, _token(selector, link_validator)),
+                expires_at=challenge.expires_at,
+                language=request.language,
+            )
+            queue(uow, mail, now)
+        uow.outbox.mark_sent(message_id, now)
+        uow.commit()
 
 
 def verify_guest_code(
@@ -212,9 +254,13 @@ def verify_guest_code(
         return _REFUSED
     with ctx.storage.unit_of_work(write=True) as uow:
         challenge = uow.passes.latest_challenge(number)
-        if challenge is None:
-            return _REFUSED
-        return _settle(ctx, uow, challenge, challenge.try_code(typed, now), now)
+        now = ctx.clock.now()  # after the order's lock (SECURITY G6)
+        # Every check records its try, and an order with no challenge (or no order at all)
+        # is tried against a closed stand-in: the same read, hash, write and commit as a
+        # wrong code for a real challenge (SECURITY A6).
+        before = _NO_CHALLENGE if challenge is None else challenge
+        tried = uow.passes.record_try(number, "" if challenge is None else challenge.selector, now)
+        return _settle(ctx, uow, before, before.try_code(typed, now, tried=tried), now)
 
 
 def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestPassVerifyResult:
@@ -241,7 +287,9 @@ def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestP
         challenge = uow.passes.get_challenge(selector)
         if challenge is None:
             return _REFUSED
-        return _settle(ctx, uow, challenge, challenge.try_link(validator, now), now)
+        now = ctx.clock.now()  # inside the unit, as every try reads it (SECURITY G6)
+        tried = uow.passes.record_try(challenge.order_number, challenge.selector, now)
+        return _settle(ctx, uow, challenge, challenge.try_link(validator, now, tried=tried), now)
 
 
 def _settle(
@@ -251,7 +299,8 @@ def _settle(
     attempt: ChallengeAttempt,
     now: datetime,
 ) -> GuestPassVerifyResult:
-    """Store what a try did to the challenge and, if it passed, the new pass; commit."""
+    """Store what a try did to the challenge (a right one uses it) and, if it passed, the
+    new pass; commit."""
     if attempt.challenge != before:
         uow.passes.save_challenge(attempt.challenge)
     if not attempt.accepted:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hmac
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from orderstatus_core.errors import InvalidFieldError, ValidationError
@@ -12,7 +10,6 @@ from orderstatus_core.identifiers import email_key, phone_key
 from orderstatus_core.model import (
     CategoryPath,
     EmailAddress,
-    Order,
     PartNumber,
     canonical_order_number,
 )
@@ -20,13 +17,14 @@ from orderstatus_core.policies import masked_order_view
 from orderstatus_core.ports import (
     CategoryQuery,
     OrderListMail,
-    OutboxMessage,
+    OrderListRequest,
     PartNumberQuery,
     SearchCursor,
     SearchQuery,
 )
 from orderstatus_core.services._limits import bucket, check_limits
 from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.effects import queue
 from orderstatus_core.services.results import (
     FindOrderResult,
     OrderFound,
@@ -38,6 +36,7 @@ from orderstatus_core.services.results import (
 )
 
 __all__ = [
+    "decide_order_list",
     "decode_cursor",
     "encode_cursor",
     "find_order",
@@ -60,16 +59,9 @@ def _client_key(client: object) -> str:
     return client
 
 
-def _same(stored: str, typed: str) -> bool:
-    return hmac.compare_digest(stored.encode("utf-8"), typed.encode("utf-8", "surrogatepass"))
-
-
-def _owned_by(order: Order, identifier: str, region: str) -> bool:
-    if "@" in identifier:
-        key = email_key(identifier)
-        return key is not None and _same(order.email.canonical, key)
-    key = phone_key(identifier, region)
-    return key is not None and order.phone is not None and _same(order.phone.e164, key)
+def _contact(identifier: str, region: str) -> str | None:
+    """The stored key an order's contact is found by: the email key or the E.164 phone."""
+    return email_key(identifier) if "@" in identifier else phone_key(identifier, region)
 
 
 def _text(value: object) -> str:
@@ -99,11 +91,14 @@ def find_order(
     refused = pair_limits(ctx, now, client, identifier, number or order_number)
     if refused is not None:
         return refused
-    if number is None:
+    contact = _contact(identifier, region)
+    if number is None or contact is None:
         return _NOT_FOUND
+    # One look-up by the pair: a wrong contact for an existing order and an unknown order
+    # run the same statement and read nothing more (SECURITY A6).
     with ctx.storage.unit_of_work() as uow:
-        order = uow.orders.get(number)
-    if order is None or not _owned_by(order, identifier, region):
+        order = uow.orders.get_for_contact(number, contact)
+    if order is None:
         return _NOT_FOUND
     return OrderFound(masked_order_view(order, ctx.tracking_url))
 
@@ -133,7 +128,7 @@ def pair_limits(
 
 def _identity(identifier: str, region: str) -> str:
     """The canonical key that a rate-limit bucket counts, or the bare text if it has none."""
-    key = email_key(identifier) if "@" in identifier else phone_key(identifier, region)
+    key = _contact(identifier, region)
     return key if key is not None else identifier.strip().casefold()
 
 
@@ -148,10 +143,12 @@ def _same_mailbox(stored: EmailAddress, to: EmailAddress) -> bool:
 def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderListResult:
     """Order Look-Up: mail the most recent order numbers of ``email`` to its stored address.
 
-    The mail goes into the outbox, to the address stored with the newest order, never to
-    the typed text, and lists only the orders placed with that very address (SECURITY
-    A4); the relay delivers it. The answer is the same whether or
-    not any order exists, and a failing mail adapter cannot change it (A1, A3).
+    An :class:`~orderstatus_core.ports.OrderListRequest` goes into the outbox for every
+    well-formed address; the relay reads the orders when it runs and queues their mail to
+    the address stored with the newest one, never to the typed text, listing only the orders
+    placed with that very address (SECURITY A4), or nothing (:func:`decide_order_list`); the
+    mail goes out on the relay's next pass. The answer and the work are the same whether or
+    not any order exists, and a failing mail adapter cannot change them (A1, A3, A6).
     """
     client = _client_key(client)
     typed = _text(email)
@@ -170,18 +167,33 @@ def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderLis
         return refused
     if key is None:
         return _LIST_REQUESTED
+    # Every well-formed address queues the same one message in one transaction, whether or
+    # not it has orders; the relay decides later whether anyone is mailed (SECURITY A6).
     with ctx.storage.unit_of_work(write=True) as uow:
-        recent = uow.orders.recent(key, policy.order_list_size)
+        request = OrderListRequest(email_key=key, language=policy.mail_language)
+        queue(uow, request, ctx.clock.now())
+        uow.commit()
+    return _LIST_REQUESTED
+
+
+def decide_order_list(ctx: ServiceContext, message_id: str, request: OrderListRequest) -> None:
+    """Carry out an Order Look-Up request (the relay calls this), in one unit of work: queue
+    the mail of its address's newest order numbers, to the address stored with the newest
+    order (SECURITY A4), or nothing when it has none, and mark the request ``message_id``
+    done in the same transaction. The orders are read now, so the list is current."""
+    with ctx.storage.unit_of_work(write=True) as uow:
+        now = ctx.clock.now()
+        recent = uow.orders.recent(request.email_key, ctx.policy.order_list_size)
         if recent:
             to = recent[0].email
             mail = OrderListMail(
                 to=to,
                 order_numbers=tuple(h.number for h in recent if _same_mailbox(h.email, to)),
-                language=policy.mail_language,
+                language=request.language,
             )
-            uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=mail))
-            uow.commit()
-    return _LIST_REQUESTED
+            queue(uow, mail, now)
+        uow.outbox.mark_sent(message_id, now)
+        uow.commit()
 
 
 def encode_cursor(cursor: SearchCursor) -> str:

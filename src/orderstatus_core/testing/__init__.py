@@ -5,7 +5,7 @@ Install with the ``testing`` extra (``pip install orderstatus-core[testing]``).
 * :mod:`orderstatus_core.testing.strategies`: Hypothesis strategies for every model type.
 * :mod:`orderstatus_core.testing.fakes`: :class:`FixedClock`, :class:`RecordingMailer`,
   :class:`FailingMailer`, :class:`CountingRateLimiter`, :class:`RecordingLabelMaker`,
-  :class:`FailingLabelMaker` and :func:`fake_context`.
+  :class:`FailingLabelMaker`, :func:`fake_context` and :func:`queued_mail`.
 * :mod:`orderstatus_core.testing.contract`: the conformance suites an adapter's tests
   subclass: :class:`StorageContract`, :class:`RateLimiterContract`,
   :class:`MailerContract`.
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         RecordingLabelMaker,
         RecordingMailer,
         fake_context,
+        queued_mail,
     )
     from orderstatus_core.testing.lifecycle import LifecycleMachine
 
@@ -52,6 +53,7 @@ __all__ = [
     "RecordingMailer",
     "StorageContract",
     "fake_context",
+    "queued_mail",
 ]
 
 _HOME = {
@@ -62,6 +64,7 @@ _HOME = {
     "RecordingLabelMaker": "fakes",
     "RecordingMailer": "fakes",
     "fake_context": "fakes",
+    "queued_mail": "fakes",
     "LifecycleMachine": "lifecycle",
     "MailerContract": "contract",
     "RateLimiterContract": "contract",

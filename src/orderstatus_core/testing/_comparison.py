@@ -266,6 +266,18 @@ class StorageComparison(RuleBasedStateMachine):
         assert found[0] == found[1]
         assert _display_forms(found[0]) == _display_forms(found[1])
 
+    @rule(data=st.data())
+    def get_for_contact_agrees(self, data: st.DataObject) -> None:
+        """``get_for_contact`` answers the same order (or none) for any stored number and
+        any stored email key."""
+        number = data.draw(st.sampled_from(self.numbers))
+        key = data.draw(st.sampled_from(self.emails)).canonical
+        found = []
+        for storage in self.both():
+            with storage.unit_of_work() as uow:
+                found.append(uow.orders.get_for_contact(number, key))
+        assert found[0] == found[1]
+
     @rule(data=st.data(), limit=st.integers(1, 7))
     def recent_agrees(self, data: st.DataObject, limit: int) -> None:
         """``recent`` answers the same headers in the same order."""

@@ -95,6 +95,7 @@ from orderstatus_core.ports import (
     IdempotentReply,
     LabelDocument,
     Mailer,
+    MailIntent,
     OrderHeader,
     OrderListMail,
     OrderMatch,
@@ -103,9 +104,6 @@ from orderstatus_core.ports import (
     OutgoingMail,
     PartNumberQuery,
     RateLimiter,
-    RefundDue,
-    ReplacementDue,
-    ReturnDocumentsJob,
     SearchCursor,
     SearchQuery,
     Storage,
@@ -125,7 +123,7 @@ from orderstatus_core.services import (
 from orderstatus_core.testing import strategies
 from orderstatus_core.testing._comparison import comparing
 from orderstatus_core.testing.builders import PLACED_AT, address, line, make_order, package, usd
-from orderstatus_core.testing.fakes import fake_context
+from orderstatus_core.testing.fakes import fake_context, queued_mail
 from orderstatus_core.testing.lifecycle import lifecycle_of
 from orderstatus_core.testing.pytest_plugin import NIGHTLY_PROFILE
 
@@ -538,10 +536,9 @@ def _guest_pass_context(storage: Storage) -> ServiceContext:
 
 
 def _mailed_code(ctx: ServiceContext) -> str:
-    with ctx.storage.unit_of_work() as uow:
-        [message] = uow.outbox.due(ctx.clock.now(), 10)
-    assert isinstance(message.intent, GuestPassMail)
-    return message.intent.code
+    [mail] = queued_mail(ctx)
+    assert isinstance(mail, GuestPassMail)
+    return mail.code
 
 
 class StorageContract:
@@ -591,6 +588,39 @@ class StorageContract:
         assert stored == order
         assert stored is not None
         assert _display_forms(stored) == _display_forms(order)
+
+    def test_get_for_contact_finds_an_order_by_its_email_key_or_phone(
+        self, storage: Storage
+    ) -> None:
+        """The order comes back for its stored email key or E.164 phone, equal to ``get``."""
+        order = make_order("123456789", "Jane.Doe@Example.com", "+14155552671")
+        _store(storage, order)
+        with storage.unit_of_work() as uow:
+            assert uow.orders.get_for_contact(order.number, order.email.canonical) == order
+            assert uow.orders.get_for_contact(order.number, "+14155552671") == order
+
+    @pytest.mark.parametrize(
+        ("number", "contact"),
+        [
+            ("123456789", "mike.doe@example.com"),  # the order exists, the email is wrong
+            ("123456789", "+14155550000"),  # ... the phone is wrong
+            ("123456789", "Jane.Doe@Example.com"),  # the display form is not the key
+            ("123456789", ""),
+            ("123456789", "jane.doe@example.com' OR '1'='1"),
+            ("123456789", "jane.doe@example.com\x00"),
+            ("123456789", "\ud800"),
+            ("987654321", "jane.doe@example.com"),  # another order's number, Jane's key
+            ("555555555", "jane.doe@example.com"),  # an unknown number
+        ],
+    )
+    def test_get_for_contact_is_none_for_a_wrong_contact_and_an_unknown_number_alike(
+        self, storage: Storage, number: str, contact: str
+    ) -> None:
+        """A wrong contact, an unknown number and hostile text all answer ``None``."""
+        _store(storage, make_order("123456789", "Jane.Doe@Example.com", "+14155552671"))
+        _store(storage, make_order("987654321", "mike@example.com", None))
+        with storage.unit_of_work() as uow:
+            assert uow.orders.get_for_contact(number, contact) is None
 
     def test_a_unit_sees_its_own_uncommitted_order(self, storage: Storage) -> None:
         """A unit of work reads back what it added before committing."""
@@ -1230,8 +1260,8 @@ class StorageContract:
             uow.outbox.mark_sent(message.message_id, T0)
             uow.commit()
         assert stored == message
-        if not isinstance(message.intent, RefundDue | ReplacementDue | ReturnDocumentsJob):
-            assert not isinstance(stored.intent, RefundDue | ReplacementDue | ReturnDocumentsJob)
+        if isinstance(message.intent, MailIntent):
+            assert isinstance(stored.intent, MailIntent)
             assert stored.intent.to.display == message.intent.to.display
 
     # --- outbox ------------------------------------------------------------------------
@@ -1575,8 +1605,8 @@ class StorageContract:
             assert uow.passes.get_challenge(challenge.selector) == challenge
             assert uow.passes.get_pass(guest_pass.selector) == guest_pass
 
-    def test_latest_challenge_is_newest_then_greatest_selector(self, storage: Storage) -> None:
-        """Latest ``issued_at`` wins; between equal times, the greatest selector; other
+    def test_latest_challenge_is_newest_then_last_put(self, storage: Storage) -> None:
+        """Latest ``issued_at`` wins; between equal times, the one put last; other
         orders' challenges never count."""
         minute = timedelta(minutes=1)
         _put(
@@ -1590,10 +1620,50 @@ class StorageContract:
             latest = uow.passes.latest_challenge("123456789")
         assert latest is not None
         assert latest.selector == "Challenge-B00000000000"
-        tie = _challenge("Challenge-D00000000000", issued_at=T0 + 2 * minute)
+        tie = _challenge("Challenge-A00000000000", issued_at=T0 + 2 * minute)
         with storage.unit_of_work(write=True) as uow:
             uow.passes.put_challenge(tie)
             assert uow.passes.latest_challenge("123456789") == tie
+
+    @_PROPERTY
+    @given(count=st.integers(2, 12), draw=st.randoms(use_true_random=False))
+    def test_between_challenges_of_one_time_the_last_put_is_newest(
+        self, storage: Storage, count: int, draw: random.Random
+    ) -> None:
+        """Many challenges in one clock tick, their selectors in any order: after each put,
+        the one just put is the newest (the random selector never breaks the tie)."""
+        number = f"7{next(_serial):08d}"
+        selectors = sorted(f"Challenge-{next(_serial):012d}" for _ in range(count))
+        draw.shuffle(selectors)
+        for selector in selectors:
+            challenge = _challenge(selector, number, T0)
+            _put(storage, challenge)
+            with storage.unit_of_work() as uow:
+                assert uow.passes.latest_challenge(number) == challenge
+
+    def test_record_try_counts_the_tries_of_one_challenge(self, storage: Storage) -> None:
+        """Each try is counted for its order number and selector, itself included, whether
+        or not the order or a challenge exists; other challenges' tries never count."""
+        minute = timedelta(minutes=1)
+        challenge = "Challenge-T00000000000"
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.passes.record_try("555000001", challenge, T0) == 1
+            assert uow.passes.record_try("555000001", "", T0) == 1
+            assert uow.passes.record_try("555000002", challenge, T0) == 1
+            assert uow.passes.record_try("555000001", challenge, T0) == 2
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.passes.record_try("555000001", challenge, T0 + minute) == 3
+            assert uow.passes.record_try("555000001", "", T0 + minute) == 2
+
+    def test_record_try_rolls_back_and_needs_a_write_unit(self, storage: Storage) -> None:
+        """An uncommitted try is forgotten; a read-only unit refuses to record one."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.passes.record_try("555000003", "", T0)
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.passes.record_try("555000003", "", T0) == 1
+        with storage.unit_of_work() as uow, pytest.raises(AdapterError):
+            uow.passes.record_try("555000003", "", T0)
 
     def test_a_unit_sees_its_own_uncommitted_challenge_and_pass(self, storage: Storage) -> None:
         """Inside the unit that put them, they are there before commit."""

@@ -31,9 +31,13 @@ from orderstatus_core.policies import LookupPolicy, Quota, RateDecision
 from orderstatus_core.policies.returns import ReturnRules
 from orderstatus_core.ports import (
     Clock,
+    GuestPassRequest,
     LabelDocument,
     LabelMaker,
     Mailer,
+    MailIntent,
+    OrderListRequest,
+    OutboxMessage,
     OutgoingMail,
     RateLimiter,
     ReturnLabel,
@@ -41,6 +45,8 @@ from orderstatus_core.ports import (
     Storage,
 )
 from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.guest_pass import decide_guest_pass
+from orderstatus_core.services.lookup import decide_order_list
 
 __all__ = [
     "CountingRateLimiter",
@@ -50,6 +56,7 @@ __all__ = [
     "RecordingLabelMaker",
     "RecordingMailer",
     "fake_context",
+    "queued_mail",
 ]
 
 
@@ -314,3 +321,29 @@ def fake_context(
         label_maker=RecordingLabelMaker() if label_maker is None else label_maker,
         returns=ReturnRules() if returns is None else returns,
     )
+
+
+_FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+def queued_mail(ctx: ServiceContext) -> list[MailIntent]:
+    """The mail waiting in the outbox, oldest first, once every queued Order Look-Up and
+    guest-pass request has been decided as the relay decides them; nothing is sent.
+
+    For tests that read a mailed code or list without running the whole relay::
+
+        request_guest_pass(ctx, "jane@example.com", "123456789", client="test")
+        [mail] = queued_mail(ctx)  # a GuestPassMail, when the pair matched
+    """
+    for message in _due(ctx):
+        request = message.intent
+        if isinstance(request, OrderListRequest):
+            decide_order_list(ctx, message.message_id, request)
+        elif isinstance(request, GuestPassRequest):
+            decide_guest_pass(ctx, message.message_id, request)
+    return [m.intent for m in _due(ctx) if isinstance(m.intent, MailIntent)]
+
+
+def _due(ctx: ServiceContext) -> list[OutboxMessage]:
+    with ctx.storage.unit_of_work() as uow:
+        return list(uow.outbox.due(_FOREVER, 10_000))

@@ -44,7 +44,13 @@ from orderstatus_core.model import (
     PartNumber,
     PhoneNumber,
 )
-from orderstatus_core.ports import GuestPassMail, OrderListMail, OutboxMessage
+from orderstatus_core.ports import (
+    GuestPassMail,
+    GuestPassRequest,
+    OrderListMail,
+    OrderListRequest,
+    OutboxMessage,
+)
 
 __all__ = [
     "addresses",
@@ -55,6 +61,7 @@ __all__ = [
     "guest_pass_mails",
     "hostile_text",
     "lookalike_email_texts",
+    "mail_requests",
     "message_ids",
     "money",
     "order_lines",
@@ -627,6 +634,28 @@ def guest_pass_mails() -> SearchStrategy[GuestPassMail]:
     )
 
 
+@_once
+def mail_requests() -> SearchStrategy[OrderListRequest | GuestPassRequest]:
+    """Order Look-Up and guest-pass requests, as the services queue them for the relay."""
+    email_keys = emails().map(lambda address: address.canonical)
+    return st.one_of(
+        st.builds(
+            OrderListRequest,
+            email_key=email_keys,
+            language=st.sampled_from(("en", "fi", "sv")),
+        ),
+        st.builds(
+            GuestPassRequest,
+            order_number=order_numbers(),
+            contact=st.one_of(
+                emails().map(lambda address: address.canonical),
+                phones().map(lambda phone: phone.e164),
+            ),
+            language=st.sampled_from(("en", "fi", "sv")),
+        ),
+    )
+
+
 @st.composite
 def _outbox_messages(draw: DrawFn) -> OutboxMessage:
     created_at = draw(timestamps())
@@ -634,7 +663,7 @@ def _outbox_messages(draw: DrawFn) -> OutboxMessage:
     return OutboxMessage(
         message_id=draw(message_ids()),
         created_at=created_at,
-        intent=draw(st.one_of(order_list_mails(), guest_pass_mails())),
+        intent=draw(st.one_of(order_list_mails(), guest_pass_mails(), mail_requests())),
         attempts=attempts,
         next_attempt_at=None if attempts == 0 else created_at + draw(_DELAY),
         last_error=None if attempts == 0 else draw(_text(200)),
