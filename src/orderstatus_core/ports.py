@@ -756,7 +756,12 @@ class GuestPassStore(Protocol):
 
     def purge_challenges(self, expired_before: datetime) -> int:
         """Delete the challenges whose ``expires_at`` is strictly before ``expired_before``,
-        used or not; answer how many. A challenge expiring at that instant stays."""
+        used or not; answer how many. A challenge expiring at that instant stays.
+
+        In the same write, delete the tries (:meth:`record_try`) recorded strictly before
+        ``expired_before`` whose challenge is no longer stored (the ``""`` tries of orders
+        without one included): they can never count against a live challenge again. The
+        tries of a stored challenge stay, however old."""
         ...
 
     def purge_passes(self, expired_before: datetime) -> int:

@@ -36,7 +36,12 @@ from orderstatus_core.sample import (
     sample_catalogue,
 )
 from orderstatus_core.serialization import converter
-from orderstatus_core.testing import FixedClock, RecordingLabelMaker, RecordingMailer
+from orderstatus_core.testing import (
+    FixedClock,
+    RecordingLabelMaker,
+    RecordingMailer,
+    queued_mail,
+)
 
 #: The day a newcomer makes a sample (`orderstatus sample` uses the start of the real day).
 TODAY = datetime(2026, 12, 5, tzinfo=UTC)
@@ -192,8 +197,7 @@ def sample_desk() -> Iterator[OrderStatus]:
 def guest_pass(desk: OrderStatus, order: Order) -> str:
     """A guest pass earned as a shopper earns it: the mailed code, typed back."""
     desk.request_guest_pass(order.email.display, order.number, client=order.number)
-    with desk.context.storage.unit_of_work() as uow:
-        mails = [m.intent for m in uow.outbox.due(desk.context.clock.now(), 1000)]
+    mails = queued_mail(desk.context)
     (mail,) = [m for m in mails if isinstance(m, GuestPassMail) and m.order_number == order.number]
     granted = desk.verify_guest_code(order.number, mail.code, client=order.number)
     assert isinstance(granted, GuestPassGranted)

@@ -28,7 +28,7 @@ from orderstatus_core import (
     parse_email,
 )
 from orderstatus_core.ports import GuestPassMail
-from orderstatus_core.testing import FixedClock, RecordingMailer, fake_context
+from orderstatus_core.testing import FixedClock, RecordingMailer, fake_context, queued_mail
 from orderstatus_core.testing.builders import line, make_order, package, usd
 from orderstatus_core.testing.strategies import lookalike_email_texts
 
@@ -148,9 +148,8 @@ def test_search_lists_only_the_verified_addresses_orders(pair: tuple[str, str]) 
 def _credit_a_refund(desk: OrderStatus, identifier: str, number: str) -> None:
     """Return one unit of ``number`` for store credit and settle it."""
     desk.request_guest_pass(identifier, number, client="c")
-    with desk.context.storage.unit_of_work() as uow:
-        due = uow.outbox.due(desk.context.clock.now(), 100)
-        (code,) = [m.intent.code for m in due if isinstance(m.intent, GuestPassMail)]
+    mails = queued_mail(desk.context)
+    (code,) = [m.code for m in mails if isinstance(m, GuestPassMail) and m.order_number == number]
     granted = desk.verify_guest_code(number, code, client="c")
     assert isinstance(granted, GuestPassGranted)
     draft = ReturnDraft("return", "defective", {1: 1}, refund_method="store_credit")

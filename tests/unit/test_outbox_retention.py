@@ -27,7 +27,7 @@ from orderstatus_core import (
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.policies.retention import REPLY_LIFETIME
 from orderstatus_core.services import purge, relay_outbox, request_guest_pass
-from orderstatus_core.testing import FixedClock, fake_context
+from orderstatus_core.testing import FixedClock, fake_context, queued_mail
 from orderstatus_core.testing.builders import make_order
 from orderstatus_memory import storage as memory_storage
 
@@ -57,6 +57,7 @@ def _stored(ctx: ServiceContext, message_id: str) -> OutboxMessage | None:
 
 def _queued_pass_mail(ctx: ServiceContext) -> OutboxMessage:
     request_guest_pass(ctx, JANE, "123456789", client="c")
+    queued_mail(ctx)  # the request decided, as the relay decides it: its mail is queued
     with ctx.storage.unit_of_work() as uow:
         (message,) = uow.outbox.due(ctx.clock.now(), 10)
     assert isinstance(message.intent, GuestPassMail)
@@ -148,12 +149,14 @@ def test_a_sent_message_is_kept_exactly_as_long_as_the_policy_says(
 
 
 def test_a_pending_message_is_never_purged(ctx: ServiceContext, clock: FixedClock) -> None:
-    """A message that was never delivered stays, ten years on."""
-    _queued_pass_mail(ctx)
+    """A message that was never delivered stays, ten years on (only the decided request
+    that queued it goes)."""
+    queued = _queued_pass_mail(ctx)
     clock.advance(timedelta(days=3650))
-    assert purge(ctx).sent_messages == 0
+    assert purge(ctx).sent_messages == 1
     with ctx.storage.unit_of_work() as uow:
         assert uow.outbox.pending_count() == 1
+        assert uow.outbox.get(queued.message_id) == queued
 
 
 def test_a_challenge_and_a_pass_go_a_day_after_they_expire(

@@ -293,6 +293,13 @@ class _Passes:
             left = work.challenges_by_order.pop(challenge.order_number) - {challenge.selector}
             if left:
                 work.challenges_by_order[challenge.order_number] = left
+        stored = {(c.order_number, c.selector) for c in work.challenges.values()}
+        for key, moments in list(work.tries.items()):
+            kept = moments if key in stored else tuple(m for m in moments if m >= expired_before)
+            if kept:
+                work.tries[key] = kept
+            else:
+                del work.tries[key]
         return len(old)
 
     def purge_passes(self, expired_before: datetime) -> int:

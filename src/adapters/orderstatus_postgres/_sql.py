@@ -228,6 +228,13 @@ PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
 # every write would pay for.
 PURGE_SENT: Final = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < %s"
 PURGE_CHALLENGES: Final = "DELETE FROM guest_pass_challenges WHERE expires_at < %s"
+# Tries whose challenge is gone, after the challenges (one statement each, same unit).
+PURGE_TRIES: Final = """
+DELETE FROM guest_pass_tries AS t WHERE t.at < %s AND NOT EXISTS (
+    SELECT 1 FROM guest_pass_challenges AS c
+    WHERE c.order_number = t.order_number AND c.selector = t.selector
+)
+"""
 PURGE_PASSES: Final = "DELETE FROM guest_passes WHERE expires_at < %s"
 PURGE_REPLIES: Final = "DELETE FROM idempotent_replies WHERE created_at < %s"
 

@@ -590,7 +590,9 @@ class _Passes:
 
     def purge_challenges(self, expired_before: datetime) -> int:
         """Delete the challenges expired strictly before ``expired_before``; how many."""
-        return _purge(self._unit, _sql.PURGE_CHALLENGES, expired_before, "purging challenges")
+        purged = _purge(self._unit, _sql.PURGE_CHALLENGES, expired_before, "purging challenges")
+        _purge(self._unit, _sql.PURGE_TRIES, expired_before, "purging guest-pass tries")
+        return purged
 
     def purge_passes(self, expired_before: datetime) -> int:
         """Delete the passes expired strictly before ``expired_before``; how many."""

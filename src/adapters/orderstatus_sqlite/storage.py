@@ -260,6 +260,13 @@ _PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
 # every write would pay for.
 _PURGE_SENT: Final = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?"
 _PURGE_CHALLENGES: Final = "DELETE FROM guest_pass_challenges WHERE expires_at < ?"
+# Tries whose challenge is gone, after the challenges (one statement each, same unit).
+_PURGE_TRIES: Final = """
+DELETE FROM guest_pass_tries WHERE at < ? AND NOT EXISTS (
+    SELECT 1 FROM guest_pass_challenges AS c
+    WHERE c.order_number = guest_pass_tries.order_number AND c.selector = guest_pass_tries.selector
+)
+"""
 _PURGE_PASSES: Final = "DELETE FROM guest_passes WHERE expires_at < ?"
 _PURGE_REPLIES: Final = "DELETE FROM idempotent_replies WHERE created_at < ?"
 
@@ -1066,7 +1073,9 @@ class _Passes:
 
     def purge_challenges(self, expired_before: datetime) -> int:
         """Delete the challenges expired strictly before ``expired_before``; how many."""
-        return _purge(self._unit, _PURGE_CHALLENGES, expired_before, "purging challenges")
+        purged = _purge(self._unit, _PURGE_CHALLENGES, expired_before, "purging challenges")
+        _purge(self._unit, _PURGE_TRIES, expired_before, "purging guest-pass tries")
+        return purged
 
     def purge_passes(self, expired_before: datetime) -> int:
         """Delete the passes expired strictly before ``expired_before``; how many."""

@@ -1484,6 +1484,33 @@ class StorageContract:
         with storage.unit_of_work() as uow:
             assert uow.passes.get_pass("GuestPass-0000000000002") is None
 
+    def test_purging_challenges_deletes_the_tries_no_challenge_can_count_again(
+        self, storage: Storage
+    ) -> None:
+        """With the challenges, the tries recorded before the bound go when their challenge
+        is gone (a purged one, or ``""`` for an order without one); a stored challenge keeps
+        all its tries, however old, and a try at the bound stays."""
+        micro = timedelta(microseconds=1)
+        gone = _challenge("Challenge-0000000000002", issued_at=T0 - _CODE_TTL)
+        live = _challenge("Challenge-0000000000003", issued_at=T0)
+        _put(storage, gone, live)
+        bound = T0 + micro
+        with storage.unit_of_work(write=True) as uow:
+            for selector, at in (
+                (gone.selector, T0 - micro),
+                (live.selector, T0 - micro),
+                ("", T0 - micro),
+                ("", bound),
+            ):
+                uow.passes.record_try("123456789", selector, at)
+            assert uow.passes.purge_challenges(bound) == 1
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            # How many tries each now has, the one recorded here included.
+            assert uow.passes.record_try("123456789", gone.selector, bound) == 1
+            assert uow.passes.record_try("123456789", live.selector, bound) == 2
+            assert uow.passes.record_try("123456789", "", bound) == 2
+
     def test_purging_replies_deletes_only_those_created_before_the_bound(
         self, storage: Storage
     ) -> None:
