@@ -781,8 +781,7 @@ class _GuestActions:
             f"  RMA {package.rma_number} to {package.destination.name},"
             f" {package.destination.address.city}: {package.state.value.replace('_', ' ')}"
         )
-        self.relay()
-        self.relay()
+        self.relay()  # makes the papers and sends the mail they queue
         self.write_papers(number, package.rma_number, token)
         say(
             f"  > desk.warehouse.receive_return({number!r}, {package.rma_number!r}),"
@@ -811,8 +810,7 @@ class _GuestActions:
             raise _DemoFailed(f"the core return was not recorded: {answer}")
         rma = answer.request.packages[0].rma_number
         say(f"  RMA {rma}: deposit back after inspection {answer.request.preview.total}")
-        self.relay()
-        self.relay()
+        self.relay()  # makes the papers and sends the mail they queue
         self.write_papers(number, rma, token)
         for typed in ("1Z999AA10123456785", "1Z 999 AA1 01 2345 6784"):
             say(f"  > tracking number {typed!r}")
