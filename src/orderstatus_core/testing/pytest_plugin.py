@@ -62,11 +62,13 @@ def _register_profiles() -> None:
     )
     settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True)
     # Long runs, not for every CI run (``nox -s lifecycle``): random, so that each run
-    # explores new histories; a failure prints the blob that replays it.
+    # explores new histories; a failure prints the blob that replays it. Random even where
+    # CI is set (Hypothesis then derandomizes its default settings, which this inherits).
     settings.register_profile(
         NIGHTLY_PROFILE,
         max_examples=600,
         stateful_step_count=50,
+        derandomize=False,
         deadline=None,
         print_blob=True,
         suppress_health_check=[HealthCheck.too_slow],
