@@ -61,8 +61,28 @@ def _run_new_tests(namespace: dict[str, object], done: set[str]) -> None:
             value()
 
 
+@pytest.fixture
+def opened_desks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[OrderStatus]]:
+    """Every store an example opens with ``OrderStatus.open``, closed after the test, as a
+    program's end closes them (an example that opens one need not show the close)."""
+    opened: list[OrderStatus] = []
+    real_open = OrderStatus.open.__func__  # type: ignore[attr-defined]
+
+    def recording_open(cls: type[OrderStatus], *args: object, **kwargs: object) -> OrderStatus:
+        desk: OrderStatus = real_open(cls, *args, **kwargs)
+        opened.append(desk)
+        return desk
+
+    monkeypatch.setattr(OrderStatus, "open", classmethod(recording_open))
+    yield opened
+    for desk in opened:
+        desk.close()
+
+
 @pytest.mark.parametrize("page", PAGES, ids=_name)
-def test_every_python_example_on_the_page_runs(page: Path, reader_desk: OrderStatus) -> None:
+def test_every_python_example_on_the_page_runs(
+    page: Path, reader_desk: OrderStatus, opened_desks: list[OrderStatus]
+) -> None:
     """The page's Python examples run in order, except those marked as fragments."""
     document = READER.parse(page)
     document.namespace.update(desk=reader_desk, request_ip="203.0.113.7")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import attrs
@@ -254,10 +254,12 @@ class _RecordedStorage:
 @pytest.fixture(params=["memory", "sqlite"])
 def open_store(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[[str], tuple[ServiceContext, _Recorder]]:
+) -> Iterator[Callable[[str], tuple[ServiceContext, _Recorder]]]:
     """Opens a store for one case (``"existing"`` or ``"missing"``): Jane's order with an
-    open challenge, or nothing; returns its context and what the adapters were asked."""
+    open challenge, or nothing; returns its context and what the adapters were asked.
+    Every store it opened is closed after the test."""
     recorders: dict[str, _Recorder] = {}
+    opened: list[Storage] = []
     connect = SqliteStorage._connect
 
     def traced(storage: SqliteStorage) -> sqlite3.Connection:
@@ -280,6 +282,7 @@ def open_store(
             url = f"sqlite:///{tmp_path / case}.db"
             recorders[url] = recorder
             inner = SqliteStorage.from_url(url)
+        opened.append(inner)
         inner.migrate()
         ctx = fake_context(inner)
         if case == "existing":
@@ -292,7 +295,9 @@ def open_store(
         recorder.statements.clear()
         return attrs.evolve(ctx, storage=_RecordedStorage(inner, recorder)), recorder
 
-    return open_case
+    yield open_case
+    for storage in opened:
+        storage.close()
 
 
 JANES_ORDER = "123456789"
