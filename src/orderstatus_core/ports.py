@@ -817,7 +817,12 @@ class StoreCreditLedger(Protocol):
         ...
 
     def balance(self, holder: str, currency: str) -> Money:
-        """The sum of the holder's entries in ``currency`` (zero when there are none)."""
+        """The sum of the holder's entries in ``currency`` (zero when there are none).
+
+        In a write unit, a storage that locks per balance (as :meth:`append` must, to keep
+        a balance from going negative) takes that balance's lock here first and holds it to
+        the end of the unit, so that a command reads its clock after the wait (SECURITY G6).
+        """
         ...
 
     def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:

@@ -373,3 +373,36 @@ def test_a_command_waiting_too_long_for_a_lock_gets_a_conflict_error(pg_url: str
         assert version_of(storage) == 2
     finally:
         storage.close()
+
+
+def test_a_write_unit_reading_a_balance_holds_it_until_its_end(pg_url: str) -> None:
+    """A write unit that reads a store-credit balance locks it (SECURITY G6: a spend reads
+    its clock after the wait): another write unit's read of that balance waits, and with
+    lock_timeout=200 gives up with ConflictError while the holder still holds it. A read
+    unit is never held up."""
+    storage = PostgresStorage.from_url(pg_url + "&lock_timeout=200")
+    try:
+        holding, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            with storage.unit_of_work(write=True) as uow:
+                assert uow.credit.balance("jane@example.com", "USD") == usd("0")
+                holding.set()
+                release.wait(30)
+
+        def wait() -> None:
+            assert holding.wait(10)
+            try:
+                with storage.unit_of_work() as uow:
+                    assert uow.credit.balance("jane@example.com", "USD") == usd("0")
+                with (
+                    pytest.raises(ConflictError, match=r"held too long.*55P03"),
+                    storage.unit_of_work(write=True) as uow,
+                ):
+                    uow.credit.balance("jane@example.com", "USD")
+            finally:
+                release.set()
+
+        assert run_together(hold, wait) == []
+    finally:
+        storage.close()

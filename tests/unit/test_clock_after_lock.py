@@ -18,13 +18,14 @@ import pytest
 
 from orderstatus_core import CancelState, QuantityChange, ReturnDraft
 from orderstatus_core.identifiers import parse_email
-from orderstatus_core.model import Order
+from orderstatus_core.model import Money, Order
 from orderstatus_core.ports import (
     CreditEntry,
     OrderRepository,
     ReplacementDue,
     ReturnReceivedMail,
     Storage,
+    StoreCreditLedger,
     UnitOfWork,
 )
 from orderstatus_core.services import (
@@ -192,14 +193,34 @@ class _WatchedOrders:
         self._unit = unit
 
     def get(self, number: str) -> Order | None:
-        unit = self._unit
-        if unit.clock_first and not unit.read_order:
-            unit.watch.early.append("before the order's lock")
-        unit.read_order = True
+        self._unit.locks("the order's")
         return self._orders.get(number)
+
+    def get_for_contact(self, number: str, contact: str) -> Order | None:
+        self._unit.locks("the order's")
+        return self._orders.get_for_contact(number, contact)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._orders, name)
+
+
+class _WatchedCredit:
+    """PostgreSQL locks a balance when a write unit reads it or appends to it."""
+
+    def __init__(self, credit: StoreCreditLedger, unit: _WatchedUnit) -> None:
+        self._credit = credit
+        self._unit = unit
+
+    def balance(self, holder: str, currency: str) -> Money:
+        self._unit.locks("the balance's")
+        return self._credit.balance(holder, currency)
+
+    def append(self, entry: CreditEntry) -> bool:
+        self._unit.locks("the balance's")
+        return self._credit.append(entry)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._credit, name)
 
 
 class _WatchedUnit:
@@ -223,9 +244,19 @@ class _WatchedUnit:
         self.watch.unit = None
         self._unit.__exit__(exc_type, exc, tb)
 
+    def locks(self, what: str) -> None:
+        """A read that takes a lock: the clock must not have been read before it."""
+        if self.clock_first and not self.read_order:
+            self.watch.early.append(f"before {what} lock")
+        self.read_order = True
+
     @property
     def orders(self) -> _WatchedOrders:
         return _WatchedOrders(self._unit.orders, self)
+
+    @property
+    def credit(self) -> _WatchedCredit:
+        return _WatchedCredit(self._unit.credit, self)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._unit, name)

@@ -667,11 +667,14 @@ class _Credit:
         return False
 
     def balance(self, holder: str, currency: str) -> Money:
-        """The sum of the holder's entries in ``currency``; zero when there are none."""
+        """The sum of the holder's entries in ``currency``; zero when there are none. A write
+        unit first takes the balance's advisory lock, as :meth:`append` does."""
         unit = self._unit
         if not _rows.storable(holder) or not _rows.storable(currency):
             unit._require_open()
             return Money.zero(currency)
+        if unit._write:  # the lock append takes: a spend reads its time after the wait
+            unit._run(_sql.LOCK_KEY, (_CREDIT_LOCK, f"{holder}\x1f{currency}"), "locking a balance")
         (total,) = _one(
             unit._run(_sql.CREDIT_BALANCE, (holder, currency), "reading a store-credit balance")
         )

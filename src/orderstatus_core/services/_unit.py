@@ -33,12 +33,17 @@ class Locked:
 
 @contextmanager
 def write_unit(
-    ctx: ServiceContext, order_number: str | None = None, *, contact: str | None = None
+    ctx: ServiceContext,
+    order_number: str | None = None,
+    *,
+    contact: str | None = None,
+    balance: tuple[str, str] | None = None,
 ) -> Iterator[Locked]:
     """Open a write unit, lock ``order_number`` (when given) by reading it, then read the
     clock. With ``contact`` the order is read by the look-up pair
     (:meth:`~orderstatus_core.ports.OrderRepository.get_for_contact`), and is ``None``
-    unless its email key or phone is ``contact``.
+    unless its email key or phone is ``contact``. ``balance`` (holder, currency) is a
+    store-credit balance to lock the same way, by reading it.
 
     SQLite and the memory storage hold the write lock from the start of the unit;
     PostgreSQL locks an order when a write unit reads it. Reading the order before the
@@ -51,4 +56,6 @@ def write_unit(
             order = uow.orders.get(order_number)
         else:
             order = uow.orders.get_for_contact(order_number, contact)
+        if balance is not None:
+            uow.credit.balance(*balance)
         yield Locked(uow, order, ctx.clock.now())

@@ -634,7 +634,7 @@ def spend_credit(ctx: ServiceContext, email: EmailAddress, amount: Money, refere
     holder = _holder(email)
 
     def attempt() -> bool:
-        with write_unit(ctx) as locked:
+        with write_unit(ctx, balance=(holder, amount.currency)) as locked:
             entry = CreditEntry(
                 entry_id=f"spend:{reference}",
                 holder=holder,
