@@ -35,6 +35,7 @@ from orderstatus_core.model.guest_pass import (
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, pass_link
 from orderstatus_core.ports import GuestPassMail, GuestPassRequest, UnitOfWork
 from orderstatus_core.services._limits import bucket, check_limits
+from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
 from orderstatus_core.services.lookup import _client_key, _contact, _identity, _text
@@ -169,10 +170,10 @@ def request_guest_pass(
         return _REQUESTED
     # Every well-formed pair queues the same one message in one transaction, match or not;
     # the relay looks the pair up when it runs and decides whether a code goes out (A6).
-    with ctx.storage.unit_of_work(write=True) as uow:
+    with write_unit(ctx) as locked:
         request = GuestPassRequest(number, contact, ctx.policy.mail_language)
-        queue(uow, request, ctx.clock.now())
-        uow.commit()
+        queue(locked.uow, request, locked.now)
+        locked.uow.commit()
     return _REQUESTED
 
 
@@ -188,9 +189,8 @@ def decide_guest_pass(ctx: ServiceContext, message_id: str, request: GuestPassRe
     """
     policy = ctx.guest_pass_policy
     selector, code, link_validator = _new_selector(), _new_code(), _new_validator()
-    with ctx.storage.unit_of_work(write=True) as uow:
-        order = uow.orders.get_for_contact(request.order_number, request.contact)
-        now = ctx.clock.now()  # after the order's lock (SECURITY G6)
+    with write_unit(ctx, request.order_number, contact=request.contact) as locked:
+        uow, order, now = locked.uow, locked.order, locked.now
         if order is not None:
             number = order.number
             previous = uow.passes.latest_challenge(number)

@@ -23,6 +23,7 @@ from orderstatus_core.ports import (
     SearchQuery,
 )
 from orderstatus_core.services._limits import bucket, check_limits
+from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
 from orderstatus_core.services.results import (
@@ -169,10 +170,10 @@ def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderLis
         return _LIST_REQUESTED
     # Every well-formed address queues the same one message in one transaction, whether or
     # not it has orders; the relay decides later whether anyone is mailed (SECURITY A6).
-    with ctx.storage.unit_of_work(write=True) as uow:
+    with write_unit(ctx) as locked:
         request = OrderListRequest(email_key=key, language=policy.mail_language)
-        queue(uow, request, ctx.clock.now())
-        uow.commit()
+        queue(locked.uow, request, locked.now)
+        locked.uow.commit()
     return _LIST_REQUESTED
 
 
@@ -181,8 +182,8 @@ def decide_order_list(ctx: ServiceContext, message_id: str, request: OrderListRe
     the mail of its address's newest order numbers, to the address stored with the newest
     order (SECURITY A4), or nothing when it has none, and mark the request ``message_id``
     done in the same transaction. The orders are read now, so the list is current."""
-    with ctx.storage.unit_of_work(write=True) as uow:
-        now = ctx.clock.now()
+    with write_unit(ctx) as locked:
+        uow, now = locked.uow, locked.now
         recent = uow.orders.recent(request.email_key, ctx.policy.order_list_size)
         if recent:
             to = recent[0].email
