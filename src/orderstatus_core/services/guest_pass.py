@@ -134,7 +134,7 @@ def request_guest_pass(
     :class:`~orderstatus_core.ports.GuestPassRequest` goes into the outbox for every
     well-formed pair; the relay looks the pair up when it runs and, on a match, issues the
     challenge and queues the mail of the code and link (:func:`decide_guest_pass`), which
-    goes out on the relay's next pass.
+    goes out in the same relay call.
 
     The answer is :class:`GuestPassRequested` whether or not the pair matches, the rate
     limiter is asked the same way (A1), and the request does the same work (A6); over a

@@ -148,7 +148,7 @@ def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderLis
     well-formed address; the relay reads the orders when it runs and queues their mail to
     the address stored with the newest one, never to the typed text, listing only the orders
     placed with that very address (SECURITY A4), or nothing (:func:`decide_order_list`); the
-    mail goes out on the relay's next pass. The answer and the work are the same whether or
+    mail goes out in the same relay call. The answer and the work are the same whether or
     not any order exists, and a failing mail adapter cannot change them (A1, A3, A6).
     """
     client = _client_key(client)

@@ -78,7 +78,8 @@ def _deliver(ctx: ServiceContext, message: OutboxMessage) -> None:
 
 def _decide(ctx: ServiceContext, message: OutboxMessage, request: MailRequest) -> None:
     # In the service's own unit of work, which also marks the request done: the mail it
-    # queues (if any) goes out on the next pass; "no mail" is done like a sent one.
+    # queues (if any) goes out in a later round of the same relay call; "no mail" is done
+    # like a sent one.
     if isinstance(request, OrderListRequest):
         decide_order_list(ctx, message.message_id, request)
     else:
