@@ -16,7 +16,8 @@ import attrs
 import pytest
 
 from orderstatus_core import EmailAddress, Money, Order, parse_email
-from orderstatus_core.ports import CreditEntry, Storage
+from orderstatus_core.ports import Storage
+from orderstatus_core.records import CreditEntry
 from orderstatus_core.testing.builders import PLACED_AT, make_order, usd
 
 # The files in tests/typing/ are checked by mypy (``nox -s typecheck``) and never run.

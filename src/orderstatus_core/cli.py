@@ -35,6 +35,7 @@ from typing import IO, Any, BinaryIO, TextIO
 from urllib.parse import quote
 
 from orderstatus_core.app import OrderStatus
+from orderstatus_core.contacts import parse_email
 from orderstatus_core.errors import (
     GuestAccessError,
     ImportRecordError,
@@ -44,7 +45,7 @@ from orderstatus_core.errors import (
     SchemaVersionError,
     UnknownAdapterError,
 )
-from orderstatus_core.identifiers import parse_email
+from orderstatus_core.events import DomainEvent, RefundDue
 from orderstatus_core.model import Order
 from orderstatus_core.model.order import LineLedger
 from orderstatus_core.model.requests import ProblemKind, Refund, Resolution, SpeedChange
@@ -53,7 +54,6 @@ from orderstatus_core.model.views import OrderView, PackageView
 from orderstatus_core.plugins import hookimpl
 from orderstatus_core.policies.cancellation import LineCancellation
 from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
-from orderstatus_core.ports import DomainEvent, RefundDue
 from orderstatus_core.sample import DEMO_EMAIL, DEMO_PHONE, demo_orders, generate_orders
 from orderstatus_core.services import (
     CancelAnswer,

@@ -17,7 +17,8 @@ from datetime import timedelta
 import attrs
 
 from orderstatus_core import ConflictError, InsufficientCreditError, Money
-from orderstatus_core.ports import CreditEntry, Storage
+from orderstatus_core.ports import Storage
+from orderstatus_core.records import CreditEntry
 from orderstatus_core.testing.builders import PLACED_AT
 
 #: How many threads spend at once.

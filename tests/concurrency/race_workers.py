@@ -38,8 +38,8 @@ from orderstatus_core import (
     TrackingMail,
     hookimpl,
 )
+from orderstatus_core.messages import GuestPassMail
 from orderstatus_core.model.requests import Change
-from orderstatus_core.ports import GuestPassMail
 from orderstatus_core.services import GuestPassGranted
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.fakes import queued_mail

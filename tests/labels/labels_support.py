@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from PIL import ImageDraw
 from pypdf import PdfReader
 
+from orderstatus_core.labels import ReturnLabelRequest
 from orderstatus_core.model import Address
-from orderstatus_core.ports import ReturnLabelRequest
 from orderstatus_labels.layout import Box, Page
 from orderstatus_labels.pdf import qr_matrix
 from orderstatus_labels.postal import graphemes

@@ -18,8 +18,9 @@ from orderstatus_core import (
     UnknownAdapterError,
     get_plugin_manager,
 )
+from orderstatus_core.labels import ReturnLabelRequest
 from orderstatus_core.plugins import Hooks
-from orderstatus_core.ports import LabelMaker, ReturnLabelRequest
+from orderstatus_core.ports import LabelMaker
 from orderstatus_labels import FileLabelMaker
 
 

@@ -22,7 +22,7 @@ from labels_support import (
 )
 
 from orderstatus_core import Address, Money, ValidationError
-from orderstatus_core.ports import ReturnLabel
+from orderstatus_core.labels import ReturnLabel
 from orderstatus_labels import FileLabelMaker
 from orderstatus_labels.layout import helvetica
 from orderstatus_labels.pdf import (

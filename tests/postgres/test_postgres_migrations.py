@@ -21,7 +21,7 @@ from orderstatus_core import (
     SchemaVersionError,
     parse_email,
 )
-from orderstatus_core.ports import CreditEntry, IdempotentReply
+from orderstatus_core.records import CreditEntry, IdempotentReply
 from orderstatus_postgres import PostgresStorage, migrations
 from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, rekey_emails
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from sqlite_orders import T0
 
 from orderstatus_core import Money
-from orderstatus_core.ports import CreditEntry, LabelDocument, StoredDocument
+from orderstatus_core.labels import LabelDocument, StoredDocument
+from orderstatus_core.records import CreditEntry
 from orderstatus_sqlite import SqliteStorage
 
 

@@ -23,7 +23,7 @@ from orderstatus_core import (
 )
 from orderstatus_core.model.guest_pass import PassChallenge
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
-from orderstatus_core.ports import CreditEntry, IdempotentReply
+from orderstatus_core.records import CreditEntry, IdempotentReply
 from orderstatus_core.testing.builders import package
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, rekey_emails, statements

@@ -17,17 +17,12 @@ import attrs
 import pytest
 
 from orderstatus_core import CancelState, QuantityChange, ReturnDraft
-from orderstatus_core.identifiers import parse_email
+from orderstatus_core.contacts import parse_email
+from orderstatus_core.events import ReplacementDue
+from orderstatus_core.messages import ReturnReceivedMail
 from orderstatus_core.model import Money, Order
-from orderstatus_core.ports import (
-    CreditEntry,
-    OrderRepository,
-    ReplacementDue,
-    ReturnReceivedMail,
-    Storage,
-    StoreCreditLedger,
-    UnitOfWork,
-)
+from orderstatus_core.ports import OrderRepository, Storage, StoreCreditLedger, UnitOfWork
+from orderstatus_core.records import CreditEntry
 from orderstatus_core.services import (
     ServiceContext,
     cancel_order,

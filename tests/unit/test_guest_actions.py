@@ -27,7 +27,7 @@ from orderstatus_core import (
     ValidationError,
     hookimpl,
 )
-from orderstatus_core.ports import GuestPassMail
+from orderstatus_core.messages import GuestPassMail
 from orderstatus_core.services import (
     GuestPassGranted,
     ServiceContext,

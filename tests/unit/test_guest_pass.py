@@ -29,7 +29,8 @@ from orderstatus_core import (
     hookimpl,
 )
 from orderstatus_core.mail import render_mail
-from orderstatus_core.ports import OutboxMessage, Storage
+from orderstatus_core.messages import OutboxMessage
+from orderstatus_core.ports import Storage
 from orderstatus_core.serialization import dump_intent, load_intent
 from orderstatus_core.services import (
     ServiceContext,

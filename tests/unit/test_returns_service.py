@@ -35,8 +35,8 @@ from orderstatus_core import (
     ReturnSettledMail,
     RmaState,
 )
-from orderstatus_core.identifiers import parse_email
-from orderstatus_core.ports import GuestPassMail, OutboxItem
+from orderstatus_core.contacts import parse_email
+from orderstatus_core.messages import GuestPassMail, OutboxItem
 from orderstatus_core.services import (
     GuestPassGranted,
     ServiceContext,

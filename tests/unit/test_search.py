@@ -146,7 +146,7 @@ def test_a_cursor_keeps_its_exact_microsecond(micros: int) -> None:
     """Page tokens round-trip exactly; a float timestamp would lose a microsecond."""
     from datetime import UTC, datetime
 
-    from orderstatus_core.ports import SearchCursor
+    from orderstatus_core.records import SearchCursor
     from orderstatus_core.services import decode_cursor, encode_cursor
 
     placed_at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)

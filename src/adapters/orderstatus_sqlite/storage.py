@@ -56,6 +56,8 @@ from orderstatus_core import (
     hookimpl,
 )
 from orderstatus_core.errors import OrderStatusError
+from orderstatus_core.labels import LabelDocument, StoredDocument
+from orderstatus_core.messages import OutboxItem, without_secrets
 from orderstatus_core.model import (
     Address,
     CategoryPath,
@@ -73,15 +75,7 @@ from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import (
     ShippingSpeed,
 )
-from orderstatus_core.ports import (
-    CreditEntry,
-    IdempotentReply,
-    LabelDocument,
-    OutboxItem,
-    SearchQuery,
-    StoredDocument,
-    without_secrets,
-)
+from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import (
     dump_activity,
     dump_intent,

@@ -1,4 +1,4 @@
-"""Turning what a shopper types into canonical identifiers.
+"""Contacts: turning the email address or phone number a shopper types into canonical keys.
 
 Two kinds of function, for two jobs:
 
