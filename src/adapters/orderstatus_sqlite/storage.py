@@ -140,7 +140,7 @@ LIMIT ?"""
 # reads its lines by primary key (they sit together on one page: WITHOUT ROWID), keeping
 # those that match. Python stops reading after the order that fills the page, so the work
 # is bounded by one shopper's history, never by the size of the store. EXPLAIN QUERY PLAN
-# (asserted in tests/sqlite/test_sqlite_query_plans.py):
+# (asserted in tests/adapters/sqlite/test_sqlite_query_plans.py):
 #   SEARCH o USING INDEX orders_by_email (email_key=? AND (placed_at,number)<(?,?))
 #   SEARCH l USING PRIMARY KEY (order_number=?)
 # with no temporary B-tree: the ORDER BY is the index order.
