@@ -7,7 +7,7 @@ from typing import Any
 
 from orderstatus_core.errors import InvalidFieldError, NegativeQuantityError
 
-__all__ = ["MAX_QUANTITY", "count", "optional_utc", "utc"]
+__all__ = ["MAX_QUANTITY", "count", "one_entry_per_line", "optional_utc", "utc"]
 
 MAX_QUANTITY = 100_000
 
@@ -36,5 +36,19 @@ def count(low: int, high: int = MAX_QUANTITY) -> Any:
             raise NegativeQuantityError(attribute.name, "must not be negative")
         if not low <= value <= high:
             raise InvalidFieldError(attribute.name, f"must be between {low} and {high}")
+
+    return validate
+
+
+def one_entry_per_line(box: str) -> Any:
+    """An attrs validator for the units a box holds (a package, an RMA package): at least
+    one entry, and each line once, so a line's units are never counted twice."""
+
+    def validate(_instance: Any, attribute: Any, value: tuple[Any, ...]) -> None:
+        if not value:
+            raise InvalidFieldError(attribute.name, f"{box} holds at least one unit")
+        lines = [u.line_no for u in value]
+        if len(set(lines)) != len(lines):
+            raise InvalidFieldError(attribute.name, "names a line twice")
 
     return validate

@@ -25,8 +25,8 @@ from orderstatus_core.errors import (
     NegativeQuantityError,
 )
 from orderstatus_core.model._checks import count as _count
+from orderstatus_core.model._checks import one_entry_per_line, utc
 from orderstatus_core.model._checks import optional_utc as _optional_utc
-from orderstatus_core.model._checks import utc
 from orderstatus_core.model._text import bounded_text, optional_bounded_text
 from orderstatus_core.model.address import Address
 from orderstatus_core.model.identifiers import (
@@ -149,14 +149,6 @@ def _package_id(_instance: Any, attribute: Any, value: Any) -> None:
         raise InvalidFieldError(attribute.name, "must be 1 to 32 letters, digits, - or _")
 
 
-def _units(_instance: Any, attribute: Any, value: tuple[PackedUnits, ...]) -> None:
-    if not value:
-        raise InvalidFieldError(attribute.name, "a package holds at least one unit")
-    lines = [u.line_no for u in value]
-    if len(set(lines)) != len(lines):
-        raise InvalidFieldError(attribute.name, "names a line twice")
-
-
 @attrs.frozen
 class Package:
     """Units of one or more lines sent together from one warehouse.
@@ -167,7 +159,9 @@ class Package:
 
     package_id: str = attrs.field(validator=_package_id)
     warehouse: str = attrs.field(validator=bounded_text(64))
-    units: tuple[PackedUnits, ...] = attrs.field(converter=_tuple_of_units, validator=_units)
+    units: tuple[PackedUnits, ...] = attrs.field(
+        converter=_tuple_of_units, validator=one_entry_per_line("a package")
+    )
     carrier: str | None = attrs.field(default=None, validator=optional_bounded_text(32))
     tracking_number: str | None = attrs.field(default=None, validator=optional_bounded_text(64))
     shipped_at: datetime | None = attrs.field(default=None, converter=_optional_utc)

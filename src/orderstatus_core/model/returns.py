@@ -11,6 +11,8 @@ RMA number, papers (a label or the shopper's own tracking number) and state::
 
 A package may be received before it is seen in transit (the carrier's scan is optional),
 and receiving never refunds by itself: the refund follows inspection (DOMAIN.md section 3).
+Which step may start from which state is one table, kept beside the steps that consult it:
+:data:`~orderstatus_core.policies.returns.RMA_TRANSITIONS`.
 
 Like the other requests, returns live inside the :class:`~orderstatus_core.model.Order`
 aggregate, so one compare-and-set guards a return and the units it takes (SECURITY G2):
@@ -29,8 +31,8 @@ import attrs
 
 from orderstatus_core.errors import InvalidFieldError, NegativeQuantityError
 from orderstatus_core.model._checks import count as _count
+from orderstatus_core.model._checks import one_entry_per_line, utc
 from orderstatus_core.model._checks import optional_utc as _optional_utc
-from orderstatus_core.model._checks import utc
 from orderstatus_core.model._text import bounded_text, optional_bounded_text
 from orderstatus_core.model.address import Address
 from orderstatus_core.model.money import Money
@@ -256,14 +258,6 @@ def _tuple_of_units(value: Iterable[ReturnUnits]) -> tuple[ReturnUnits, ...]:
     return tuple(value)
 
 
-def _units(_instance: Any, attribute: Any, value: tuple[ReturnUnits, ...]) -> None:
-    if not value:
-        raise InvalidFieldError(attribute.name, "an RMA package holds at least one unit")
-    lines = [u.line_no for u in value]
-    if len(set(lines)) != len(lines):
-        raise InvalidFieldError(attribute.name, "names a line twice")
-
-
 @attrs.frozen
 class RmaPackage:
     """One box going back to one destination, under one RMA number.
@@ -279,7 +273,9 @@ class RmaPackage:
     destination: ReturnDestination = attrs.field(
         validator=attrs.validators.instance_of(ReturnDestination)
     )
-    units: tuple[ReturnUnits, ...] = attrs.field(converter=_tuple_of_units, validator=_units)
+    units: tuple[ReturnUnits, ...] = attrs.field(
+        converter=_tuple_of_units, validator=one_entry_per_line("an RMA package")
+    )
     preview: RefundPreview = attrs.field(validator=attrs.validators.instance_of(RefundPreview))
     state: RmaState = attrs.field(default=RmaState.AWAITING_SHIPMENT, converter=RmaState)
     label_quote: Money | None = attrs.field(default=None, validator=_optional_money)

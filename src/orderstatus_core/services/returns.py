@@ -12,7 +12,7 @@ same transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 import attrs
@@ -488,18 +488,38 @@ def _staff(
     )
 
 
+#: An RMA step as the policy takes it: the order, the RMA number and the time.
+_Move = Callable[[Order, str, datetime], Order]
+
+
+def _rma_step(
+    ctx: ServiceContext,
+    order_number: str,
+    rma_number: str,
+    command: str,
+    move: _Move,
+    idempotency_key: str | None,
+    **arguments: object,
+) -> Order:
+    """Run ``move`` on one RMA package as a staff command; ``arguments`` join the RMA number
+    in the command's idempotency fingerprint."""
+    return _staff(
+        ctx,
+        order_number,
+        command,
+        lambda o, now: (move(o, rma_number, now), None),
+        idempotency_key,
+        rma=rma_number,
+        **arguments,
+    )
+
+
 def authorize_return(
     ctx: ServiceContext, order_number: str, rma_number: str, *, idempotency_key: str | None = None
 ) -> Order:
     """Let a package that waits for staff (a warranty claim) ship; its papers follow."""
-    return _staff(
-        ctx,
-        order_number,
-        "authorize_return",
-        lambda o, now: (rules_of.authorize_return(o, rma_number, now), None),
-        idempotency_key,
-        rma=rma_number,
-    )
+    move = rules_of.authorize_return
+    return _rma_step(ctx, order_number, rma_number, "authorize_return", move, idempotency_key)
 
 
 def deny_return(
@@ -511,43 +531,27 @@ def deny_return(
     idempotency_key: str | None = None,
 ) -> Order:
     """Refuse a package that waits for staff (``note`` tells the shopper why)."""
-    return _staff(
-        ctx,
-        order_number,
-        "deny_return",
-        lambda o, now: (rules_of.deny_return(o, rma_number, now, note), None),
-        idempotency_key,
-        rma=rma_number,
-        note=note,
-    )
+
+    def move(order: Order, rma: str, now: datetime) -> Order:
+        return rules_of.deny_return(order, rma, now, note)
+
+    return _rma_step(ctx, order_number, rma_number, "deny_return", move, idempotency_key, note=note)
 
 
 def mark_return_in_transit(
     ctx: ServiceContext, order_number: str, rma_number: str, *, idempotency_key: str | None = None
 ) -> Order:
     """The carrier scanned a return label."""
-    return _staff(
-        ctx,
-        order_number,
-        "return_in_transit",
-        lambda o, now: (rules_of.mark_in_transit(o, rma_number, now), None),
-        idempotency_key,
-        rma=rma_number,
-    )
+    move = rules_of.mark_in_transit
+    return _rma_step(ctx, order_number, rma_number, "return_in_transit", move, idempotency_key)
 
 
 def receive_return(
     ctx: ServiceContext, order_number: str, rma_number: str, *, idempotency_key: str | None = None
 ) -> Order:
     """The destination received a package; the shopper is mailed. No refund yet."""
-    return _staff(
-        ctx,
-        order_number,
-        "receive_return",
-        lambda o, now: (rules_of.receive_package(o, rma_number, now), None),
-        idempotency_key,
-        rma=rma_number,
-    )
+    move = rules_of.receive_package
+    return _rma_step(ctx, order_number, rma_number, "receive_return", move, idempotency_key)
 
 
 def inspect_return(
@@ -563,13 +567,17 @@ def inspect_return(
     if not isinstance(accepted, Mapping):
         raise InvalidFieldError("accepted", "must map line numbers to quantities")
     wanted = dict(accepted)
-    return _staff(
+
+    def move(order: Order, rma: str, now: datetime) -> Order:
+        return rules_of.inspect_package(order, rma, wanted, now, note)
+
+    return _rma_step(
         ctx,
         order_number,
+        rma_number,
         "inspect_return",
-        lambda o, now: (rules_of.inspect_package(o, rma_number, wanted, now, note), None),
+        move,
         idempotency_key,
-        rma=rma_number,
         accepted=sorted(wanted.items()),
         note=note,
     )
