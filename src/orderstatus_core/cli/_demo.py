@@ -15,8 +15,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, TypeVar
 from urllib.parse import quote
+
+import attrs
 
 from orderstatus_core.app import OrderStatus
 from orderstatus_core.cli._common import PROG, UsageError, file_url, open_store
@@ -79,6 +81,70 @@ _DEMO_BACKGROUND_SHOPPERS = 60
 
 _DEMO_MARKER = ".orderstatus-demo"
 
+#: The walkthrough's sections, in order: title and the one-line explanation under it.
+_SECTIONS: Final = (
+    (
+        "Find an order by email",
+        "The shopper types her email in any case; it is compared in canonical form.",
+    ),
+    (
+        "Find an order by phone",
+        "A phone number typed in national format is compared in E.164 form.",
+    ),
+    (
+        "A failed find-order",
+        "A wrong pair and an unknown order get the very same answer.",
+    ),
+    (
+        "Order Look-Up",
+        "The 10 most recent order numbers are mailed to the stored address, not the typed one.",
+    ),
+    (
+        "Search by part number",
+        "Case, spaces, dashes and dots are ignored: 'bp 12.34' finds BP-1234.",
+    ),
+    (
+        "Search by category",
+        "A parent category finds its children (Brake Pad, Rotor, Caliper ...).",
+    ),
+    (
+        "A guest pass",
+        "To act on an order, she proves she reads its mail: a code sent to the stored address.",
+    ),
+    (
+        "Cancel with the guest pass",
+        "Units not yet in processing go at once; units in a package become a request.",
+    ),
+    (
+        "The warehouse confirms the cancel request",
+        "It takes the units out of the package: now they are cancelled and refunded.",
+    ),
+    (
+        "A change request, approved by customer service",
+        "Before the warehouse starts; staff decide, unless a store policy approves at once.",
+    ),
+    (
+        "A problem report, resolved with a refund",
+        "Resolved by refund, replacement, reship or carrier claim, or rejected.",
+    ),
+    (
+        "What can come back",
+        "Per unit, with a reason code for each refusal: returns, cores, warranty claims.",
+    ),
+    (
+        "A return with a label",
+        "Preview, RMA, a 4x6 in PDF and ZPL label and the instructions for the box.",
+    ),
+    (
+        "A core return with your own tracking number, as store credit",
+        "The old caliper goes back in the new one's box; the deposit becomes store credit.",
+    ),
+    (
+        "Refunds for the payment system",
+        "Queued with each change; the relay hands them to an orderstatus_domain_event plugin.",
+    ),
+)
+
 
 def _reset_demo_folder(folder: Path) -> tuple[Path, Path]:
     """Empty the demo's database and mail in ``folder``, and only what a demo made.
@@ -129,6 +195,17 @@ class _DemoFailed(OrderStatusError):
     """A step of the demo did not answer what the walkthrough expects (a bug to report)."""
 
 
+_Answer = TypeVar("_Answer")
+
+
+def _expect(answer: object, kind: type[_Answer], failure: str) -> _Answer:
+    """``answer`` when the store gave the ``kind`` of answer the walkthrough expects; any
+    other answer stops the demo with ``failure``, since it is a bug to report."""
+    if not isinstance(answer, kind):
+        raise _DemoFailed(f"{failure}: {answer}")
+    return answer
+
+
 class _PaymentSystem:
     """The demo's stand-in for a store's payment service: an ``orderstatus_domain_event``
     plugin that records each refund the outbox relay hands it, once per event id (the
@@ -153,26 +230,18 @@ def _staff_read(desk: OrderStatus, order_number: str) -> Order:
     return order
 
 
+@attrs.define
 class _GuestActions:
-    """Sections 7 to 12 of the demo: Jane acts on her orders with guest passes, the
+    """Sections 7 to 15 of the demo: Jane acts on her orders with guest passes, the
     warehouse and customer service decide, and the refunds reach the payment system."""
 
-    def __init__(
-        self,
-        desk: OrderStatus,
-        say: Callable[..., None],
-        section: Callable[[int, str, str], None],
-        mail_folder: Path,
-        payments: _PaymentSystem,
-        client: str,
-    ) -> None:
-        self.desk = desk
-        self.say = say
-        self.section = section
-        self.mail_folder = mail_folder
-        self.payments = payments
-        self.client = client
-        self.passes: dict[str, GuestPassGranted] = {}
+    desk: OrderStatus
+    say: Callable[..., None]
+    section: Callable[[int], None]
+    mail_folder: Path
+    payments: _PaymentSystem
+    client: str
+    passes: dict[str, GuestPassGranted] = attrs.field(factory=dict)
 
     def relay(self) -> set[Path]:
         """Run the outbox relay once and say what it delivered; the mail files it wrote."""
@@ -224,9 +293,11 @@ class _GuestActions:
                 f"  Subject: Your code for order {order_number}",
             )
             say(f"  > code {code}, typed back from the mail")
-        granted = desk.verify_guest_code(order_number, code, client=self.client)
-        if not isinstance(granted, GuestPassGranted):
-            raise _DemoFailed(f"the mailed code for {order_number} was refused: {granted}")
+        granted = _expect(
+            desk.verify_guest_code(order_number, code, client=self.client),
+            GuestPassGranted,
+            f"the mailed code for {order_number} was refused",
+        )
         expiry = moment_text(granted.expires_at)
         say(f"  Guest pass for order {granted.order_number}, valid until {expiry}")
         if detailed:
@@ -248,20 +319,12 @@ class _GuestActions:
         self.refunds_section()
 
     def pass_section(self) -> str:
-        self.section(
-            7,
-            "A guest pass",
-            "To act on an order, she proves she reads its mail: a code sent to the stored address.",
-        )
+        self.section(7)
         return self.guest_pass(_DEMO_ORDER_TO_CANCEL, detailed=True).token
 
     def cancel_section(self, token: str) -> str:
         desk, say, number = self.desk, self.say, _DEMO_ORDER_TO_CANCEL
-        self.section(
-            8,
-            "Cancel with the guest pass",
-            "Units not yet in processing go at once; units in a package become a request.",
-        )
+        self.section(8)
         package_id = f"{number}-1"
         desk.warehouse.start_processing(number, package_id, "Reno, NV", {2: 1})
         say(
@@ -277,9 +340,11 @@ class _GuestActions:
         else:
             raise _DemoFailed("a cancel without a guest pass went through")
         say("  > the same cancel, with the guest pass")
-        answer = desk.cancel_order(number, wanted, client=self.client, guest_pass=token)
-        if not isinstance(answer, CancelAnswer):
-            raise _DemoFailed(f"the cancel was not answered: {answer}")
+        answer = _expect(
+            desk.cancel_order(number, wanted, client=self.client, guest_pass=token),
+            CancelAnswer,
+            "the cancel was not answered",
+        )
         say(*(cancel_line_text(line) for line in answer.lines))
         if answer.refund is not None:
             say(f"  Refund due now: {refund_text(answer.refund)}")
@@ -297,11 +362,7 @@ class _GuestActions:
 
     def confirm_section(self, request_id: str) -> None:
         desk, say, number = self.desk, self.say, _DEMO_ORDER_TO_CANCEL
-        self.section(
-            9,
-            "The warehouse confirms the cancel request",
-            "It takes the units out of the package: now they are cancelled and refunded.",
-        )
+        self.section(9)
         say(f"  > desk.warehouse.confirm_cancel({number!r}, {request_id!r})")
         before = {r.refund_id for r in _staff_read(desk, number).refunds}
         order = desk.warehouse.confirm_cancel(number, request_id)
@@ -314,18 +375,16 @@ class _GuestActions:
 
     def change_section(self) -> None:
         desk, say, number = self.desk, self.say, _DEMO_ORDER_TO_CHANGE
-        self.section(
-            10,
-            "A change request, approved by customer service",
-            "Before the warehouse starts; staff decide, unless a store policy approves at once.",
-        )
+        self.section(10)
         token = self.guest_pass(number, detailed=False).token
         say(f"  > ship order {number} expedited instead of standard")
-        answer = desk.request_change(
-            number, SpeedChange("expedited"), client=self.client, guest_pass=token
+        answer = _expect(
+            desk.request_change(
+                number, SpeedChange("expedited"), client=self.client, guest_pass=token
+            ),
+            ChangeAnswer,
+            "the change request was not answered",
         )
-        if not isinstance(answer, ChangeAnswer):
-            raise _DemoFailed(f"the change request was not answered: {answer}")
         request = answer.request
         say(
             f"  Change request {request.request_id} (shipping speed → expedited):"
@@ -341,24 +400,22 @@ class _GuestActions:
 
     def problem_section(self) -> None:
         desk, say, number = self.desk, self.say, _DEMO_ORDER_WITH_PROBLEM
-        self.section(
-            11,
-            "A problem report, resolved with a refund",
-            "Resolved by refund, replacement, reship or carrier claim, or rejected.",
-        )
+        self.section(11)
         token = self.guest_pass(number, detailed=False).token
         text = "One of the two rotors arrived cracked."
         say(f"  > report on order {number}: damaged in transit, line 2 ×1, {text!r}")
-        answer = desk.report_problem(
-            number,
-            ProblemKind.DAMAGED_IN_TRANSIT,
-            {2: 1},
-            text,
-            client=self.client,
-            guest_pass=token,
+        answer = _expect(
+            desk.report_problem(
+                number,
+                ProblemKind.DAMAGED_IN_TRANSIT,
+                {2: 1},
+                text,
+                client=self.client,
+                guest_pass=token,
+            ),
+            ProblemAnswer,
+            "the problem report was not answered",
         )
-        if not isinstance(answer, ProblemAnswer):
-            raise _DemoFailed(f"the problem report was not answered: {answer}")
         report = answer.report
         say(
             f"  Report {report.report_id} ({report.kind.value.replace('_', ' ')}):"
@@ -375,11 +432,21 @@ class _GuestActions:
             if refund.source_id == report.report_id:
                 say(f"  Refund due: {refund_text(refund)}")
 
+    def settle_return(self, order_number: str, rma: str, units: dict[int, int]) -> Order:
+        """The warehouse receives and inspects an RMA package, customer service settles it."""
+        self.desk.warehouse.receive_return(order_number, rma)
+        self.desk.warehouse.inspect_return(order_number, rma, units)
+        return self.desk.customer_service.settle_return(order_number, rma)
+
     def write_papers(self, order_number: str, rma: str, token: str) -> None:
-        """Save an RMA package's papers where the shopper can open them."""
-        papers = self.desk.return_papers(order_number, rma, client=self.client, guest_pass=token)
-        if not isinstance(papers, ReturnPapers):
-            raise _DemoFailed(f"the papers of {rma} were not answered: {papers}")
+        """Relay the outbox, which makes an RMA package's papers and sends the mail they
+        queue, then save the papers where the shopper can open them."""
+        self.relay()
+        papers = _expect(
+            self.desk.return_papers(order_number, rma, client=self.client, guest_pass=token),
+            ReturnPapers,
+            f"the papers of {rma} were not answered",
+        )
         if not papers.documents:
             self.say("  (no papers: the label maker needs reportlab, pip install '.[labels]')")
             return
@@ -392,16 +459,14 @@ class _GuestActions:
 
     def options_section(self) -> None:
         desk, say, number = self.desk, self.say, _DEMO_ORDER_WITH_PROBLEM
-        self.section(
-            12,
-            "What can come back",
-            "Per unit, with a reason code for each refusal: returns, cores, warranty claims.",
-        )
+        self.section(12)
         token = self.guest_pass(number, detailed=False).token
         for kind in (ReturnKind.RETURN, ReturnKind.CORE, ReturnKind.WARRANTY):
-            options = desk.return_options(number, kind, client=self.client, guest_pass=token)
-            if not isinstance(options, ReturnOptions):
-                raise _DemoFailed(f"no return options for {number}: {options}")
+            options = _expect(
+                desk.return_options(number, kind, client=self.client, guest_pass=token),
+                ReturnOptions,
+                f"no return options for {number}",
+            )
             say(f"  > what may come back of order {number} as a {kind.value}?")
             for line in options.lines:
                 until = f" until {day_text(line.until)}" if line.until else ""
@@ -413,11 +478,7 @@ class _GuestActions:
 
     def label_return_section(self) -> None:
         desk, say, number = self.desk, self.say, _DEMO_ORDER_TO_RETURN
-        self.section(
-            13,
-            "A return with a label",
-            "Preview, RMA, a 4x6 in PDF and ZPL label and the instructions for the box.",
-        )
+        self.section(13)
         # Pass requests are limited to three per email in 15 minutes, and Jane has made
         # them: she asks with her phone number this time.
         say(f"  (Jane asks with her phone number {DEMO_PHONE}: three requests per email")
@@ -425,9 +486,11 @@ class _GuestActions:
         token = self.guest_pass(number, detailed=False, identifier=DEMO_PHONE).token
         draft = ReturnDraft("return", "does_not_fit", {1: 1})
         say(f"  > return line 1 of order {number}: does not fit, store's label")
-        plan = desk.preview_return(number, draft, client=self.client, guest_pass=token)
-        if not isinstance(plan, ReturnPlan):
-            raise _DemoFailed(f"no preview for {number}: {plan}")
+        plan = _expect(
+            desk.preview_return(number, draft, client=self.client, guest_pass=token),
+            ReturnPlan,
+            f"no preview for {number}",
+        )
         preview = plan.preview
         say(
             f"  Refund preview: parts {preview.parts} · tax {preview.tax}"
@@ -435,44 +498,40 @@ class _GuestActions:
             f"                  label −{preview.label_deduction}"
             f" · restocking −{preview.restocking_fee} = {preview.total}",
         )
-        answer = desk.request_return(number, draft, client=self.client, guest_pass=token)
-        if not isinstance(answer, ReturnAnswer):
-            raise _DemoFailed(f"the return was not recorded: {answer}")
+        answer = _expect(
+            desk.request_return(number, draft, client=self.client, guest_pass=token),
+            ReturnAnswer,
+            "the return was not recorded",
+        )
         package = answer.request.packages[0]
         say(
             f"  RMA {package.rma_number} to {package.destination.name},"
             f" {package.destination.address.city}: {package.state.value.replace('_', ' ')}"
         )
-        self.relay()  # makes the papers and sends the mail they queue
         self.write_papers(number, package.rma_number, token)
         say(
             f"  > desk.warehouse.receive_return({number!r}, {package.rma_number!r}),"
             " then inspect_return and settle_return"
         )
-        desk.warehouse.receive_return(number, package.rma_number)
-        desk.warehouse.inspect_return(number, package.rma_number, {1: 1})
-        order = desk.customer_service.settle_return(number, package.rma_number)
+        order = self.settle_return(number, package.rma_number, {1: 1})
         (refund,) = [r for r in order.refunds if r.source_id == package.rma_number]
         say(f"  Refund due, the preview: {refund_text(refund)} (label −{refund.label_fee})")
 
     def core_return_section(self) -> None:
         desk, say, number = self.desk, self.say, _DEMO_ORDER_WITH_PROBLEM
-        self.section(
-            14,
-            "A core return with your own tracking number, as store credit",
-            "The old caliper goes back in the new one's box; the deposit becomes store credit.",
-        )
+        self.section(14)
         token = self.guest_pass(number, detailed=False).token
         draft = ReturnDraft(
             "core", "core", {3: 1}, ship_by="own_tracking", refund_method="store_credit"
         )
         say(f"  > core return of line 3 of order {number}, shipped by Jane, as store credit")
-        answer = desk.request_return(number, draft, client=self.client, guest_pass=token)
-        if not isinstance(answer, ReturnAnswer):
-            raise _DemoFailed(f"the core return was not recorded: {answer}")
+        answer = _expect(
+            desk.request_return(number, draft, client=self.client, guest_pass=token),
+            ReturnAnswer,
+            "the core return was not recorded",
+        )
         rma = answer.request.packages[0].rma_number
         say(f"  RMA {rma}: deposit back after inspection {answer.request.preview.total}")
-        self.relay()  # makes the papers and sends the mail they queue
         self.write_papers(number, rma, token)
         for typed in ("1Z999AA10123456785", "1Z 999 AA1 01 2345 6784"):
             say(f"  > tracking number {typed!r}")
@@ -486,9 +545,7 @@ class _GuestActions:
             if isinstance(moved, ReturnAnswer):
                 package = moved.request.package(rma)
                 say(f"  {package.carrier} {package.tracking_number}: {package.state.value}")
-        desk.warehouse.receive_return(number, rma)
-        desk.warehouse.inspect_return(number, rma, {3: 1})
-        desk.customer_service.settle_return(number, rma)
+        self.settle_return(number, rma, {3: 1})
         jane = parse_email(DEMO_EMAIL)
         say(f"  Jane's store credit: {desk.store_credit.balance(jane, 'USD')}")
         for entry in desk.store_credit.history(jane):
@@ -496,11 +553,7 @@ class _GuestActions:
 
     def refunds_section(self) -> None:
         say = self.say
-        self.section(
-            15,
-            "Refunds for the payment system",
-            "Queued with each change; the relay hands them to an orderstatus_domain_event plugin.",
-        )
+        self.section(15)
         self.relay()
         received = self.payments.received
         say(f"  The payment system received {len(received)} refund events:")
@@ -513,6 +566,8 @@ class _GuestActions:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    """Recreate the demo folder's store and walk through it, printing each step: the
+    quickest way to see what the library does, with nothing but the package installed."""
     started = time.perf_counter()
     out = sys.stdout
     style = Style(out)
@@ -529,7 +584,8 @@ def run_demo(args: argparse.Namespace) -> int:
         for row in rows:
             print(row, file=out)
 
-    def section(number: int, title: str, explanation: str) -> None:
+    def section(number: int) -> None:
+        title, explanation = _SECTIONS[number - 1]
         say("", style.heading(f"{number}. {title}"), style.dim(f"   {explanation}"))
 
     payments = _PaymentSystem()
@@ -547,28 +603,16 @@ def run_demo(args: argparse.Namespace) -> int:
             f"Mail folder: {mail_folder}",
         )
 
-        section(
-            1,
-            "Find an order by email",
-            "The shopper types her email in any case; it is compared in canonical form.",
-        )
+        section(1)
         typed_email = "JANE.DOE@Example.COM"
         say(f"  > email {typed_email!r}, order number {_DEMO_ORDER_BY_EMAIL}")
         say(*answer_lines(desk.find_order(typed_email, _DEMO_ORDER_BY_EMAIL, client=client), style))
 
-        section(
-            2,
-            "Find an order by phone",
-            "A phone number typed in national format is compared in E.164 form.",
-        )
+        section(2)
         say(f"  > phone {DEMO_PHONE!r}, order number {_DEMO_ORDER_BY_PHONE}")
         say(*answer_lines(desk.find_order(DEMO_PHONE, _DEMO_ORDER_BY_PHONE, client=client), style))
 
-        section(
-            3,
-            "A failed find-order",
-            "A wrong pair and an unknown order get the very same answer.",
-        )
+        section(3)
         wrong_pair = desk.find_order(typed_email, _DEMO_OTHER_SHOPPERS_ORDER, client=client)
         unknown = desk.find_order(typed_email, _DEMO_UNKNOWN_ORDER, client=client)
         say(f"  > email {typed_email!r}, order number {_DEMO_OTHER_SHOPPERS_ORDER} (not hers)")
@@ -578,35 +622,23 @@ def run_demo(args: argparse.Namespace) -> int:
         same = isinstance(wrong_pair, OrderNotFound) and wrong_pair == unknown
         say(f"  Same answer: {'yes' if same else 'NO'}")
 
-        section(
-            4,
-            "Order Look-Up",
-            "The 10 most recent order numbers are mailed to the stored address, not the typed one.",
-        )
-        before = set(mail_folder.glob("*.eml")) if mail_folder.is_dir() else set()
+        section(4)
+        before = _mail_files(mail_folder)
         lookup = desk.send_order_list("jane.doe@EXAMPLE.com", client=client)
         say("  > email 'jane.doe@EXAMPLE.com', send order list", f"  {lookup.message}")
         relayed = desk.relay_outbox()
         say(f"  Outbox relay: {relayed.sent} sent, {relayed.failed} failed")
-        written = sorted(set(mail_folder.glob("*.eml")) - before)
+        written = sorted(_mail_files(mail_folder) - before)
         for path in written:
             say(f"  Mail written to {path}")
             say(*mail_summary(path))
 
-        section(
-            5,
-            "Search by part number",
-            "Case, spaces, dashes and dots are ignored: 'bp 12.34' finds BP-1234.",
-        )
+        section(5)
         verified = parse_email(DEMO_EMAIL)  # searching needs a verified email
         say("  > part number 'bp 12.34'")
         say(*search_lines(desk.search_orders(verified, part_number="bp 12.34"), style))
 
-        section(
-            6,
-            "Search by category",
-            "A parent category finds its children (Brake Pad, Rotor, Caliper ...).",
-        )
+        section(6)
         say("  > category 'Brake & Wheel Hub'")
         say(*search_lines(desk.search_orders(verified, category="Brake & Wheel Hub"), style))
 
