@@ -23,6 +23,8 @@ _RELAY_MAX_BATCHES = 100_000
 
 
 def run_migrate(args: argparse.Namespace) -> int:
+    """Bring the schema up to date on purpose: the one step that may stop servers still
+    running an older release, so no other command upgrades a schema."""
     with open_store(args.storage, args.mail) as desk:
         version = desk.migrate()
         print(f"{desk.context.storage.url}: schema version {version}")
@@ -50,6 +52,8 @@ def _write_sample(records: Iterable[dict[str, Any]], out: IO[bytes]) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
+    """Write generated orders in the import format, for benchmarks and trials; the real
+    date is read here, at the edge, so the generator stays deterministic."""
     # The real date is read here, at the edge; the generator only knows the day it is given.
     today: date = args.today or datetime.now(UTC).date()
     until = datetime(today.year, today.month, today.day, tzinfo=UTC)
@@ -85,6 +89,8 @@ def _pending(desk: OrderStatus) -> int:
 
 
 def run_relay(args: argparse.Namespace) -> int:
+    """Deliver what the outbox holds, batch after batch while the backlog shrinks, and
+    exit 1 when something failed, so a cron job or a supervisor notices."""
     sent = failed = 0
     with open_store(args.storage, args.mail, labels=args.labels) as desk:
         pending = _pending(desk)
@@ -112,6 +118,7 @@ def run_relay(args: argparse.Namespace) -> int:
 
 
 def run_purge(args: argparse.Namespace) -> int:
+    """Delete what the retention policy no longer keeps; meant for a daily timer."""
     with open_store(args.storage, args.mail) as desk:
         report = desk.purge()
     print(

@@ -1,5 +1,10 @@
 """``orderstatus import``: JSON Lines into the store, all or nothing, with a progress bar on
-a terminal."""
+a terminal.
+
+The command's arguments are declared in ``_parser.py`` (``build_parser``); a new option adds
+its argument there and reads it from ``args`` in :func:`run_import`, where the one call that
+stores the records is made.
+"""
 
 from __future__ import annotations
 
@@ -90,6 +95,8 @@ def _create_schema_if_none(desk: OrderStatus) -> int | None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    """Import a JSON Lines file all or nothing, creating the schema of a new store first,
+    so that a first import is one command."""
     name = "<stdin>" if args.file == "-" else args.file
     stream: BinaryIO = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
     try:
