@@ -21,6 +21,7 @@ __all__ = [
     "report_error",
 ]
 
+#: The command's name, in its usage lines and at the start of each error line.
 PROG = "orderstatus"
 #: Where commands keep orders unless ``--storage`` says otherwise.
 DEFAULT_STORAGE = "sqlite:///orders.db"

@@ -63,14 +63,17 @@ class Style:
 
 
 def moment_text(moment: datetime | None) -> str:
+    """A moment in UTC to the minute, ``-`` for none: one zone for every line the demo prints."""
     return "-" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def day_text(moment: datetime) -> str:
+    """The UTC day of a moment, where the minute would only crowd the line."""
     return f"{moment.astimezone(UTC):%Y-%m-%d}"
 
 
 def ledger_text(ledger: LineLedger) -> str:
+    """Where a line's units are, naming only the states that hold some."""
     parts = [f"ordered {ledger.ordered}"]
     for label, count in (
         ("cancelled", ledger.cancelled),
@@ -86,6 +89,7 @@ def ledger_text(ledger: LineLedger) -> str:
 
 
 def package_lines(package: PackageView, style: Style) -> list[str]:
+    """A package as text lines: its units, where it is, and the carrier's tracking link."""
     units = ", ".join(f"line {line_no} ×{quantity}" for line_no, quantity in package.units)
     if package.shipped_at is None:
         state = "in warehouse processing"
@@ -147,6 +151,7 @@ def view_lines(view: OrderView, style: Style) -> list[str]:
 
 
 def answer_lines(result: FindOrderResult, style: Style) -> list[str]:
+    """A find-order answer as text lines: the view when found, else the answer's message."""
     if isinstance(result, OrderFound):
         return view_lines(result.view, style)
     if isinstance(result, TryLater):
@@ -155,6 +160,7 @@ def answer_lines(result: FindOrderResult, style: Style) -> list[str]:
 
 
 def search_lines(page: SearchPage, style: Style) -> list[str]:
+    """A page of search results as text lines, with the cursor of the next page if any."""
     if not page.matches:
         return ["  No orders found."]
     rows: list[str] = []
@@ -183,6 +189,7 @@ def read_mail(path: Path) -> tuple[str, str, str]:
 
 
 def mail_summary(path: Path) -> list[str]:
+    """A mail file as the demo shows it: recipient, subject and the start of its text."""
     to, subject, text = read_mail(path)
     rows = [f"  To: {to}", f"  Subject: {subject}"]
     if text:
@@ -192,6 +199,7 @@ def mail_summary(path: Path) -> list[str]:
 
 
 def refund_text(refund: Refund) -> str:
+    """A refund on one line, with the parts of its total a payment system books apart."""
     return (
         f"{refund.refund_id} ({refund.reason.replace('_', ' ')}): parts {refund.parts}"
         f" · cores {refund.cores} · shipping {refund.shipping} · tax {refund.tax}"
@@ -200,6 +208,7 @@ def refund_text(refund: Refund) -> str:
 
 
 def cancel_line_text(line: LineCancellation) -> str:
+    """What a cancel did to one line: cancelled, requested or refused, and the reason code."""
     done = []
     if line.cancelled:
         done.append(f"cancelled {line.cancelled}")
@@ -211,6 +220,7 @@ def cancel_line_text(line: LineCancellation) -> str:
 
 
 def ledger_rows(order: Order) -> list[str]:
+    """Each line's ledger, as a staff screen shows the whole order."""
     return [
         f"    {line.line_no}. {line.part_number.display}  {ledger_text(order.ledger(line.line_no))}"
         for line in order.lines
