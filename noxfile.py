@@ -80,9 +80,9 @@ def lifecycle(session: nox.Session) -> None:
         "--strict-markers",
         "-k",
         "order_lifecycle",
-        "tests/contract/test_memory.py",
-        "tests/sqlite/test_contract.py",
-        "tests/postgres/test_postgres_contract.py",
+        "tests/adapters/memory/test_memory.py",
+        "tests/adapters/sqlite/test_contract.py",
+        "tests/adapters/postgres/test_postgres_contract.py",
         *session.posargs,
         env={"HYPOTHESIS_PROFILE": "nightly"},
     )

@@ -25,8 +25,8 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
 
+from orderstatus_core.labels import ReturnLabelRequest
 from orderstatus_core.model import Address, Money
-from orderstatus_core.ports import ReturnLabelRequest
 from orderstatus_labels import FileLabelMaker
 from orderstatus_labels.zpl import render_zpl
 

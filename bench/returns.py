@@ -68,8 +68,8 @@ from orderstatus_core import (
     hookimpl,
     parse_email,
 )
+from orderstatus_core.events import DomainEvent, RefundDue
 from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
-from orderstatus_core.ports import DomainEvent, RefundDue
 from orderstatus_core.sample import generate_orders
 from orderstatus_core.services import OrderNotFound, RelayReport, ReturnAnswer, TryLater
 from orderstatus_core.testing import FixedClock

@@ -48,7 +48,7 @@ _log = logging.getLogger(__name__)
 def _public_names() -> dict[str, str]:
     """Map each public object's defining path, and its bare name, to its documented name.
 
-    Docstrings say ``:class:`OrderNotFound``` or ``:func:`orderstatus_core.identifiers.
+    Docstrings say ``:class:`OrderNotFound``` or ``:func:`orderstatus_core.contacts.
     parse_email``` from inside their own modules; this page documents them once, as
     ``orderstatus_core.<name>``.
     """

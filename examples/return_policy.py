@@ -29,7 +29,7 @@ Pass it to ``OrderStatus.open`` or install it as an entry point::
     [project.entry-points.orderstatus]
     myshop-returns = "myshop.return_policy:store_policy"
 
-``tests/unit/test_example_return_policy.py`` runs a store with it.
+``tests/services/test_example_return_policy.py`` runs a store with it.
 """
 
 from __future__ import annotations

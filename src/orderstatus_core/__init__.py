@@ -5,6 +5,7 @@ Front-ends use only the names in ``__all__``. Start with :class:`OrderStatus`.
 
 from orderstatus_core.app import CustomerService, OrderStatus, StoreCredit, Warehouse
 from orderstatus_core.clock import SystemClock
+from orderstatus_core.contacts import email_key, parse_email, parse_phone, phone_key
 from orderstatus_core.errors import (
     ActionRefusedError,
     AdapterError,
@@ -31,7 +32,23 @@ from orderstatus_core.errors import (
     UnknownAdapterError,
     ValidationError,
 )
-from orderstatus_core.identifiers import email_key, parse_email, parse_phone, phone_key
+from orderstatus_core.events import DomainEvent, RefundDue, ReplacementDue
+from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest, StoredDocument
+from orderstatus_core.messages import (
+    GuestPassMail,
+    GuestPassRequest,
+    OrderListMail,
+    OrderListRequest,
+    OutboxMessage,
+    OutgoingMail,
+    ReturnDocumentsJob,
+    ReturnLabelMail,
+    ReturnReceivedMail,
+    ReturnSettledMail,
+    ShipmentNotice,
+    TrackingMail,
+    without_secrets,
+)
 from orderstatus_core.model import (
     Address,
     CategoryPath,
@@ -40,13 +57,11 @@ from orderstatus_core.model import (
     Money,
     Order,
     OrderLine,
+    OrderState,
     Package,
     PackedUnits,
     PartNumber,
     PhoneNumber,
-)
-from orderstatus_core.model import (
-    OrderStatus as OrderState,
 )
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.requests import (
@@ -109,45 +124,27 @@ from orderstatus_core.policies.returns import (
 )
 from orderstatus_core.policies.tracking_numbers import TrackingNumber, parse_tracking_number
 from orderstatus_core.ports import (
-    CategoryQuery,
     Clock,
-    CreditEntry,
-    DomainEvent,
-    GuestPassMail,
-    GuestPassRequest,
     GuestPassStore,
     IdempotencyStore,
-    IdempotentReply,
-    LabelDocument,
     LabelMaker,
     Mailer,
-    OrderHeader,
-    OrderListMail,
-    OrderListRequest,
-    OrderMatch,
     OrderRepository,
     Outbox,
-    OutboxMessage,
-    OutgoingMail,
-    PartNumberQuery,
     RateLimiter,
-    RefundDue,
-    ReplacementDue,
-    ReturnDocumentsJob,
     ReturnDocumentStore,
-    ReturnLabel,
-    ReturnLabelMail,
-    ReturnLabelRequest,
-    ReturnReceivedMail,
-    ReturnSettledMail,
-    SearchCursor,
-    ShipmentNotice,
     Storage,
     StoreCreditLedger,
-    StoredDocument,
-    TrackingMail,
     UnitOfWork,
-    without_secrets,
+)
+from orderstatus_core.records import (
+    CategoryQuery,
+    CreditEntry,
+    IdempotentReply,
+    OrderHeader,
+    OrderMatch,
+    PartNumberQuery,
+    SearchCursor,
 )
 from orderstatus_core.services import (
     CancelAnswer,

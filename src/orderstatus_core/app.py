@@ -14,7 +14,8 @@ from orderstatus_core.model.requests import Change, ProblemKind, Resolution
 from orderstatus_core.model.returns import ReturnKind
 from orderstatus_core.plugins import Hooks, get_plugin_manager
 from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
-from orderstatus_core.ports import Clock, CreditEntry, LabelMaker, Mailer, RateLimiter, Storage
+from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
+from orderstatus_core.records import CreditEntry
 from orderstatus_core.services import (
     CancelAnswer,
     ChangeAnswer,

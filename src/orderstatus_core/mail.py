@@ -9,7 +9,7 @@ address and subjects are fixed text.
 
 from __future__ import annotations
 
-from orderstatus_core.ports import (
+from orderstatus_core.messages import (
     GuestPassMail,
     MailIntent,
     OrderListMail,

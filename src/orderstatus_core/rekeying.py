@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import attrs
 
-from orderstatus_core.identifiers import email_key
+from orderstatus_core.contacts import email_key
 
 __all__ = ["NewEmailKeys", "rekey_email_keys"]
 

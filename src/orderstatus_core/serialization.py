@@ -28,8 +28,21 @@ import cattrs
 from cattrs.preconf.json import make_converter as make_json_converter
 from cattrs.strategies import configure_tagged_union
 
+from orderstatus_core.contacts import parse_email, parse_phone
 from orderstatus_core.errors import InvalidFieldError, ValidationError
-from orderstatus_core.identifiers import parse_email, parse_phone
+from orderstatus_core.events import RefundDue, ReplacementDue
+from orderstatus_core.messages import (
+    GuestPassMail,
+    GuestPassRequest,
+    OrderListMail,
+    OrderListRequest,
+    OutboxItem,
+    ReturnDocumentsJob,
+    ReturnLabelMail,
+    ReturnReceivedMail,
+    ReturnSettledMail,
+    TrackingMail,
+)
 from orderstatus_core.model import CategoryPath, EmailAddress, Money, Order, PartNumber, PhoneNumber
 from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import (
@@ -45,20 +58,6 @@ from orderstatus_core.model.requests import (
     SpeedChange,
 )
 from orderstatus_core.model.returns import ReturnRequest
-from orderstatus_core.ports import (
-    GuestPassMail,
-    GuestPassRequest,
-    OrderListMail,
-    OrderListRequest,
-    OutboxItem,
-    RefundDue,
-    ReplacementDue,
-    ReturnDocumentsJob,
-    ReturnLabelMail,
-    ReturnReceivedMail,
-    ReturnSettledMail,
-    TrackingMail,
-)
 
 __all__ = [
     "converter",

@@ -13,6 +13,7 @@ import pytest
 
 from orderstatus_core import CancelState, ChangeState, OrderState, OrderStatus, ProblemState
 from orderstatus_core.cli import main
+from support.paths import DOCS
 
 # A guest-pass token (or a link's selector.validator) as the services draw them.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")
@@ -313,7 +314,7 @@ def test_demo_help_describes_every_section(
 @pytest.mark.parametrize(("title", "words"), list(zip(SECTIONS, DESCRIPTIONS, strict=True)))
 def test_getting_started_describes_every_section(title: str, words: str) -> None:
     """Getting started's section on the demo tells every part of the walkthrough."""
-    page = (Path(__file__).parents[2] / "docs" / "getting-started.md").read_text("utf-8")
+    page = (DOCS / "getting-started.md").read_text("utf-8")
     demo = page[page.index("## The demo") :].split("\n## ", 1)[0]
     assert words in words_of(demo)
     assert "orderstatus-demo/returns/" in demo

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from race_workers import Race
+
+from support.race_workers import Race
 
 
 @pytest.fixture(params=["processes", "threads"])

@@ -7,14 +7,13 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from credit_race import (
+from orderstatus_sqlite import SqliteStorage
+from support.credit_race import (
     HOLDER,
     check_exactly_three_spends,
     race_spends,
     running_totals_never_negative,
 )
-
-from orderstatus_sqlite import SqliteStorage
 
 
 def test_eight_spenders_of_thirty_in_credit_get_exactly_three_spends(tmp_path: Path) -> None:

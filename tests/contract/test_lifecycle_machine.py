@@ -21,6 +21,9 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from orderstatus_core import ActionRefusedError, AdapterError, ConflictError, Money
+from orderstatus_core.events import RefundDue
+from orderstatus_core.labels import ReturnLabelRequest, StoredDocument
+from orderstatus_core.messages import OutboxMessage
 from orderstatus_core.model import Order, OrderLine
 from orderstatus_core.model.fulfilment import deliver_package, open_package, ship_package
 from orderstatus_core.model.requests import ProblemKind, Refund, Resolution
@@ -29,16 +32,8 @@ from orderstatus_core.policies import returns
 from orderstatus_core.policies.cancellation import cancel_units
 from orderstatus_core.policies.problems import report_problem, resolve_problem
 from orderstatus_core.policies.returns import ReturnDraft, ReturnPolicy, ReturnRules
-from orderstatus_core.ports import (
-    CreditEntry,
-    IdempotentReply,
-    OutboxMessage,
-    RefundDue,
-    ReturnLabelRequest,
-    Storage,
-    StoredDocument,
-    UnitOfWork,
-)
+from orderstatus_core.ports import Storage, UnitOfWork
+from orderstatus_core.records import CreditEntry, IdempotentReply
 from orderstatus_core.testing import FailingLabelMaker, RecordingLabelMaker, fake_context
 from orderstatus_core.testing.builders import PLACED_AT, address, line, make_order, package
 from orderstatus_core.testing.lifecycle import (

@@ -42,6 +42,10 @@ def _run(code: str) -> str:
 
 
 def _pytest(folder: Path, *args: str, profile: str) -> subprocess.CompletedProcess[str]:
+    """Run pytest in ``folder`` as a user's suite that turned the plugin on."""
+    (folder / "conftest.py").write_text(
+        'pytest_plugins = ["orderstatus_core.testing.pytest_plugin"]\n', "utf-8"
+    )
     env = {**os.environ, "HYPOTHESIS_PROFILE": profile}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
     return subprocess.run(
@@ -227,3 +231,12 @@ def test_an_unknown_profile_is_a_usage_error(tmp_path: Path) -> None:
     result = _pytest(tmp_path, profile="nighty")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     assert "HYPOTHESIS_PROFILE='nighty'" in result.stderr
+
+
+def test_the_pytest_plugin_is_opt_in() -> None:
+    """Installing the library adds no ``pytest11`` entry point: the plugin loads only into
+    suites that name it (``pytest_plugins``), never into every pytest run on the machine."""
+    from importlib.metadata import entry_points
+
+    ours = [ep for ep in entry_points(group="pytest11") if ep.value.startswith("orderstatus")]
+    assert ours == []

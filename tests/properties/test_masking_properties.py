@@ -80,6 +80,9 @@ def test_addresses_alike_in_what_is_shown_mask_the_same(
     shown_postal = address.postal_code.strip()[:2]
     # A code of one character shows whole (no such postal code is in use).
     postal = shown_postal + postal_tail if len(shown_postal) == 2 else address.postal_code
+    if postal != postal.strip():
+        # "0 0" shows "0 ": the stored code would lose that space, so keep the original.
+        postal = address.postal_code
     alike = attrs.evolve(
         address,
         name=_name(words[0][0], last, first_tail, middle, last_tail),

@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 
 from orderstatus_core import Money, Order, OutboxMessage
-from orderstatus_core.ports import MailIntent
+from orderstatus_core.messages import MailIntent
 from orderstatus_core.serialization import converter, dump_intent, load_intent
 from orderstatus_core.testing import strategies as ost
 

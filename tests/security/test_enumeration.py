@@ -27,8 +27,9 @@ from orderstatus_core import (
     hookimpl,
     phone_key,
 )
+from orderstatus_core.messages import OutboxMessage
 from orderstatus_core.model import canonical_order_number
-from orderstatus_core.ports import OutboxMessage, Storage, UnitOfWork
+from orderstatus_core.ports import Storage, UnitOfWork
 from orderstatus_core.services import (
     ServiceContext,
     enter_return_tracking,

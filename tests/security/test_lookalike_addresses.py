@@ -27,7 +27,7 @@ from orderstatus_core import (
     ReturnDraft,
     parse_email,
 )
-from orderstatus_core.ports import GuestPassMail
+from orderstatus_core.messages import GuestPassMail
 from orderstatus_core.testing import FixedClock, RecordingMailer, fake_context, queued_mail
 from orderstatus_core.testing.builders import line, make_order, package, usd
 from orderstatus_core.testing.strategies import lookalike_email_texts

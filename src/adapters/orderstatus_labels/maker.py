@@ -12,8 +12,8 @@ from orderstatus_core import (
     ValidationError,
     hookimpl,
 )
+from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest
 from orderstatus_core.model._text import check_text
-from orderstatus_core.ports import LabelDocument, ReturnLabel, ReturnLabelRequest
 from orderstatus_labels.zpl import render_zpl
 
 __all__ = ["FileLabelMaker", "orderstatus_register_adapters"]

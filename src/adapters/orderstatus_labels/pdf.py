@@ -24,7 +24,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.pdfgen.canvas import Canvas
 
 from orderstatus_core.errors import AdapterError
-from orderstatus_core.ports import ReturnLabelRequest
+from orderstatus_core.labels import ReturnLabelRequest
 from orderstatus_labels.layout import (
     BOLD,
     REGULAR,

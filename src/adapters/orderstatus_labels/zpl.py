@@ -20,7 +20,7 @@ import re
 import string
 
 from orderstatus_core.errors import AdapterError
-from orderstatus_core.ports import ReturnLabelRequest
+from orderstatus_core.labels import ReturnLabelRequest
 from orderstatus_labels.postal import address_lines, graphemes, weight_text
 
 __all__ = ["MAX_ZPL_BYTES", "NARROWEST_CELL", "QR_BOX", "RIGHT_EDGE", "field", "render_zpl"]

@@ -26,14 +26,10 @@ from orderstatus_core import (
     PassChallenge,
     SearchCursor,
 )
+from orderstatus_core.labels import StoredDocument
+from orderstatus_core.messages import without_secrets
 from orderstatus_core.model.order import utc
-from orderstatus_core.ports import (
-    CreditEntry,
-    IdempotentReply,
-    SearchQuery,
-    StoredDocument,
-    without_secrets,
-)
+from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 
 __all__ = ["MemoryStorage"]
 

@@ -20,6 +20,8 @@ from psycopg.types.json import Jsonb
 
 from orderstatus_core import AdapterError, GuestPass, Order, OutboxMessage, PassChallenge
 from orderstatus_core.errors import OrderStatusError
+from orderstatus_core.labels import LabelDocument, StoredDocument
+from orderstatus_core.messages import OutboxItem
 from orderstatus_core.model import (
     Address,
     CategoryPath,
@@ -37,15 +39,7 @@ from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import (
     ShippingSpeed,
 )
-from orderstatus_core.ports import (
-    CreditEntry,
-    IdempotentReply,
-    LabelDocument,
-    OrderHeader,
-    OrderMatch,
-    OutboxItem,
-    StoredDocument,
-)
+from orderstatus_core.records import CreditEntry, IdempotentReply, OrderHeader, OrderMatch
 from orderstatus_core.serialization import dump_activity, load_activity, load_intent
 
 __all__ = [

@@ -108,16 +108,12 @@ from orderstatus_core import (
     TransientConflictError,
 )
 from orderstatus_core.errors import OrderStatusError
+from orderstatus_core.labels import StoredDocument
+from orderstatus_core.messages import without_secrets
 from orderstatus_core.model import EmailAddress, restore
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.model.order import utc
-from orderstatus_core.ports import (
-    CreditEntry,
-    IdempotentReply,
-    SearchQuery,
-    StoredDocument,
-    without_secrets,
-)
+from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import _rows, _sql
 from orderstatus_postgres.migrations import (

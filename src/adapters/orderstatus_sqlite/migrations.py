@@ -53,7 +53,7 @@ Version 4 adds ``orders.shipping_speed`` and the ``activity`` document; version 
 Version 6 adds store credit and return papers:
 
 * ``store_credit`` is an append-only ledger, one row per
-  :class:`~orderstatus_core.ports.CreditEntry`, keyed by ``entry_id`` (what makes appending
+  :class:`~orderstatus_core.records.CreditEntry`, keyed by ``entry_id`` (what makes appending
   idempotent). ``amount`` is exact ``Decimal`` text like every amount, with its own
   ``currency`` (a shopper may hold credit in several); ``at`` is INTEGER microseconds.
   ``seq`` numbers the rows in the order they were appended (1, 2, 3 ...; the append runs

@@ -56,6 +56,8 @@ from orderstatus_core import (
     hookimpl,
 )
 from orderstatus_core.errors import OrderStatusError
+from orderstatus_core.labels import LabelDocument, StoredDocument
+from orderstatus_core.messages import OutboxItem, without_secrets
 from orderstatus_core.model import (
     Address,
     CategoryPath,
@@ -73,15 +75,7 @@ from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import (
     ShippingSpeed,
 )
-from orderstatus_core.ports import (
-    CreditEntry,
-    IdempotentReply,
-    LabelDocument,
-    OutboxItem,
-    SearchQuery,
-    StoredDocument,
-    without_secrets,
-)
+from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import (
     dump_activity,
     dump_intent,
@@ -146,7 +140,7 @@ LIMIT ?"""
 # reads its lines by primary key (they sit together on one page: WITHOUT ROWID), keeping
 # those that match. Python stops reading after the order that fills the page, so the work
 # is bounded by one shopper's history, never by the size of the store. EXPLAIN QUERY PLAN
-# (asserted in tests/sqlite/test_sqlite_query_plans.py):
+# (asserted in tests/adapters/sqlite/test_sqlite_query_plans.py):
 #   SEARCH o USING INDEX orders_by_email (email_key=? AND (placed_at,number)<(?,?))
 #   SEARCH l USING PRIMARY KEY (order_number=?)
 # with no temporary B-tree: the ORDER BY is the index order.

@@ -19,7 +19,7 @@ from orderstatus_core.model.order import (
     LineLedger,
     Order,
     OrderLine,
-    OrderStatus,
+    OrderState,
     Package,
     PackedUnits,
 )
@@ -34,7 +34,7 @@ __all__ = [
     "Money",
     "Order",
     "OrderLine",
-    "OrderStatus",
+    "OrderState",
     "Package",
     "PackedUnits",
     "PartNumber",

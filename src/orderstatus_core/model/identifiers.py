@@ -1,7 +1,7 @@
 """Identifier values: what an email, phone, part number, category and order number *are*.
 
 These are pure values. Turning a shopper's typed text into them, which needs the IDNA and
-phone-number rules, lives in :mod:`orderstatus_core.identifiers`; the model only checks the
+phone-number rules, lives in :mod:`orderstatus_core.contacts`; the model only checks the
 canonical shape, so that a stored order can never hold a malformed identifier.
 """
 
@@ -102,7 +102,7 @@ class EmailAddress:
 
     Two addresses are equal when their canonical keys are equal (the display form is kept
     for writing mail). Build one from typed text with
-    :func:`orderstatus_core.identifiers.parse_email`.
+    :func:`orderstatus_core.contacts.parse_email`.
     """
 
     display: str = attrs.field(eq=False, validator=_check_email_shape)
@@ -124,7 +124,7 @@ def _check_e164(_instance: Any, attribute: Any, value: Any) -> None:
 class PhoneNumber:
     """A phone number in E.164 form (``+14155552671``).
 
-    Build one from typed text with :func:`orderstatus_core.identifiers.parse_phone`.
+    Build one from typed text with :func:`orderstatus_core.contacts.parse_phone`.
     """
 
     e164: str = attrs.field(validator=_check_e164)

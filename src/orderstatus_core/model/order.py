@@ -51,7 +51,7 @@ __all__ = [
     "LineLedger",
     "Order",
     "OrderLine",
-    "OrderStatus",
+    "OrderState",
     "Package",
     "PackedUnits",
     "utc",
@@ -225,7 +225,7 @@ class LineLedger:
             yield f"returned ({self.returned}) exceeds delivered ({self.delivered})"
 
 
-class OrderStatus(enum.StrEnum):
+class OrderState(enum.StrEnum):
     """Where an order stands, derived from its ledger."""
 
     PLACED = "placed"
@@ -509,24 +509,24 @@ class Order:
         return self.ledgers[line_no]
 
     @property
-    def status(self) -> OrderStatus:
+    def status(self) -> OrderState:
         """The order's status, derived from the ledgers of its lines."""
         ledgers = self.ledgers.values()
         live = sum(ledger.ordered - ledger.cancelled for ledger in ledgers)
         shipped = sum(ledger.shipped for ledger in ledgers)
         if live == 0:
-            return OrderStatus.CANCELLED
+            return OrderState.CANCELLED
         if shipped == 0:
             return (
-                OrderStatus.PROCESSING
+                OrderState.PROCESSING
                 if any(ledger.processing for ledger in ledgers)
-                else OrderStatus.PLACED
+                else OrderState.PLACED
             )
         if shipped < live:
-            return OrderStatus.PARTIALLY_SHIPPED
+            return OrderState.PARTIALLY_SHIPPED
         if sum(ledger.delivered for ledger in ledgers) < live:
-            return OrderStatus.SHIPPED
-        return OrderStatus.DELIVERED
+            return OrderState.SHIPPED
+        return OrderState.DELIVERED
 
     @functools.cached_property
     def _line_sums(self) -> tuple[Decimal, Decimal]:

@@ -10,7 +10,7 @@ from datetime import datetime
 import attrs
 
 from orderstatus_core.model.money import Money
-from orderstatus_core.model.order import LineLedger, OrderStatus
+from orderstatus_core.model.order import LineLedger, OrderState
 
 __all__ = [
     "LineView",
@@ -99,7 +99,7 @@ class OrderView:
 
     number: str
     placed_at: datetime
-    status: OrderStatus
+    status: OrderState
     email: str
     phone: str | None
     ship_to: MaskedAddress

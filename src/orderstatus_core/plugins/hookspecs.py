@@ -12,6 +12,7 @@ from datetime import datetime
 
 import pluggy
 
+from orderstatus_core.events import DomainEvent
 from orderstatus_core.model import Order, OrderLine
 from orderstatus_core.model.requests import Change
 from orderstatus_core.model.returns import ReturnDestination, ReturnKind, ReturnReason
@@ -20,7 +21,6 @@ from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal
-from orderstatus_core.ports import DomainEvent
 
 __all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
 
@@ -112,7 +112,7 @@ def orderstatus_auto_approve_change(order: Order, change: Change) -> bool | None
 
 @hookspec
 def orderstatus_domain_event(event_id: str, event: DomainEvent) -> None:
-    """Receive a domain event, such as :class:`~orderstatus_core.ports.RefundDue`, for the
+    """Receive a domain event, such as :class:`~orderstatus_core.events.RefundDue`, for the
     store's own systems (its payment service, its ERP).
 
     Every implementation is called, by the outbox relay, after the change committed;

@@ -9,6 +9,7 @@ from typing import cast
 import pluggy
 
 from orderstatus_core.errors import AdapterError, InvalidFieldError
+from orderstatus_core.events import DomainEvent
 from orderstatus_core.model import Order, OrderLine
 from orderstatus_core.model.requests import Change
 from orderstatus_core.model.returns import ReturnDestination, ReturnKind, ReturnReason
@@ -24,7 +25,6 @@ from orderstatus_core.policies.returns import (
     ReturnRules,
     default_route,
 )
-from orderstatus_core.ports import DomainEvent
 
 __all__ = ["Hooks", "get_plugin_manager", "hookimpl"]
 

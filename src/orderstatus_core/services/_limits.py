@@ -6,7 +6,8 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from orderstatus_core.ports import Quota, RateLimiter
+from orderstatus_core.policies.limits import Quota
+from orderstatus_core.ports import RateLimiter
 from orderstatus_core.services.results import TryLater
 
 __all__ = ["bucket", "check_limits"]

@@ -8,6 +8,7 @@ from datetime import datetime
 import attrs
 
 from orderstatus_core.errors import AdapterError
+from orderstatus_core.events import DomainEvent
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.policies import LookupPolicy, TrackingUrl, carrier_tracking_url
@@ -18,7 +19,7 @@ from orderstatus_core.policies.guest_pass import (
 )
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnRules
-from orderstatus_core.ports import Clock, DomainEvent, LabelMaker, Mailer, RateLimiter, Storage
+from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
 
 __all__ = [
     "AutoApprove",

@@ -7,18 +7,13 @@ from datetime import datetime
 
 import attrs
 
+from orderstatus_core.events import RefundDue
+from orderstatus_core.messages import OutboxItem, OutboxMessage, ShipmentNotice, TrackingMail
 from orderstatus_core.model import Order
 from orderstatus_core.model.fulfilment import fully_shipped
 from orderstatus_core.model.requests import Refund
-from orderstatus_core.ports import (
-    CreditEntry,
-    OutboxItem,
-    OutboxMessage,
-    RefundDue,
-    ShipmentNotice,
-    TrackingMail,
-    UnitOfWork,
-)
+from orderstatus_core.ports import UnitOfWork
+from orderstatus_core.records import CreditEntry
 from orderstatus_core.services.context import ServiceContext
 
 __all__ = ["one_version_on", "queue", "queue_refund", "queue_tracking_mail"]

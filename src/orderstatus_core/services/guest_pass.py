@@ -4,7 +4,7 @@ a guest act on that order (DOMAIN.md section 1, "Guest verification").
 The flow:
 
 1. :func:`request_guest_pass`: the guest gives the same pair as for find-order (email or
-   phone, and the order number). On a match, a :class:`~orderstatus_core.ports.GuestPassMail`
+   phone, and the order number). On a match, a :class:`~orderstatus_core.messages.GuestPassMail`
    with a 6-digit code and a link goes into the outbox, to the address stored with the
    order. The answer is the same either way (SECURITY A1).
 2. :func:`verify_guest_code` (the guest types the code) or :func:`verify_guest_link` (the
@@ -24,6 +24,7 @@ import secrets
 from datetime import UTC, datetime
 
 from orderstatus_core.errors import InvalidFieldError, ValidationError
+from orderstatus_core.messages import GuestPassMail, GuestPassRequest
 from orderstatus_core.model import canonical_order_number
 from orderstatus_core.model.guest_pass import (
     CODE_DIGITS,
@@ -33,7 +34,7 @@ from orderstatus_core.model.guest_pass import (
     is_code,
 )
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, pass_link
-from orderstatus_core.ports import GuestPassMail, GuestPassRequest, UnitOfWork
+from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services._limits import bucket, check_limits
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
@@ -131,7 +132,7 @@ def request_guest_pass(
     """Mail a one-time code and link for ``order_number`` to the address stored with it.
 
     ``identifier`` is the guest's email or phone, matched like :func:`find_order` does. A
-    :class:`~orderstatus_core.ports.GuestPassRequest` goes into the outbox for every
+    :class:`~orderstatus_core.messages.GuestPassRequest` goes into the outbox for every
     well-formed pair; the relay looks the pair up when it runs and, on a match, issues the
     challenge and queues the mail of the code and link (:func:`decide_guest_pass`), which
     goes out in the same relay call.
@@ -181,7 +182,7 @@ def decide_guest_pass(ctx: ServiceContext, message_id: str, request: GuestPassRe
     """Carry out a guest-pass request (the relay calls this), in one unit of work.
 
     On a match of the pair, a new challenge is stored (any older one for that order stops
-    working) and its :class:`~orderstatus_core.ports.GuestPassMail` is queued, to the
+    working) and its :class:`~orderstatus_core.messages.GuestPassMail` is queued, to the
     order's stored address, never the typed text (SECURITY A4), with a link built from
     ``GuestPassPolicy.link_base`` only (D4); on a miss nothing is. Either way the request
     ``message_id`` is marked done in the same transaction, so a relay that runs it twice

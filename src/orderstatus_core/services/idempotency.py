@@ -23,7 +23,8 @@ from typing import Any, TypeVar
 
 from orderstatus_core.errors import IdempotencyKeyReusedError, InvalidFieldError
 from orderstatus_core.policies.retention import REPLY_LIFETIME
-from orderstatus_core.ports import IdempotentReply, UnitOfWork
+from orderstatus_core.ports import UnitOfWork
+from orderstatus_core.records import IdempotentReply
 from orderstatus_core.serialization import converter
 
 __all__ = ["REPLY_LIFETIME", "checked_key", "fingerprint", "once", "remember", "replay"]

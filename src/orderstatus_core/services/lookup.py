@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from orderstatus_core.contacts import email_key, phone_key
 from orderstatus_core.errors import InvalidFieldError, ValidationError
-from orderstatus_core.identifiers import email_key, phone_key
+from orderstatus_core.messages import OrderListMail, OrderListRequest
 from orderstatus_core.model import (
     CategoryPath,
     EmailAddress,
@@ -14,14 +15,7 @@ from orderstatus_core.model import (
     canonical_order_number,
 )
 from orderstatus_core.policies import masked_order_view
-from orderstatus_core.ports import (
-    CategoryQuery,
-    OrderListMail,
-    OrderListRequest,
-    PartNumberQuery,
-    SearchCursor,
-    SearchQuery,
-)
+from orderstatus_core.records import CategoryQuery, PartNumberQuery, SearchCursor, SearchQuery
 from orderstatus_core.services._limits import bucket, check_limits
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
@@ -144,7 +138,7 @@ def _same_mailbox(stored: EmailAddress, to: EmailAddress) -> bool:
 def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderListResult:
     """Order Look-Up: mail the most recent order numbers of ``email`` to its stored address.
 
-    An :class:`~orderstatus_core.ports.OrderListRequest` goes into the outbox for every
+    An :class:`~orderstatus_core.messages.OrderListRequest` goes into the outbox for every
     well-formed address; the relay reads the orders when it runs and queues their mail to
     the address stored with the newest one, never to the typed text, listing only the orders
     placed with that very address (SECURITY A4), or nothing (:func:`decide_order_list`); the

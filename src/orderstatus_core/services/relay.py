@@ -6,10 +6,9 @@ import re
 from datetime import timedelta
 
 from orderstatus_core.errors import InvalidFieldError
+from orderstatus_core.events import DomainEvent
 from orderstatus_core.mail import render_mail
-from orderstatus_core.policies.masking import mask_email
-from orderstatus_core.ports import (
-    DomainEvent,
+from orderstatus_core.messages import (
     GuestPassRequest,
     MailIntent,
     MailRequest,
@@ -19,6 +18,7 @@ from orderstatus_core.ports import (
     ReturnDocumentsJob,
     secrets_of,
 )
+from orderstatus_core.policies.masking import mask_email
 from orderstatus_core.serialization import intent_kind
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
@@ -88,8 +88,8 @@ def _decide(ctx: ServiceContext, message: OutboxMessage, request: MailRequest) -
 
 def relay_outbox(ctx: ServiceContext, limit: int = 100) -> RelayReport:
     """Send up to ``limit`` due messages: mail through the mail port, domain events (such
-    as :class:`~orderstatus_core.ports.RefundDue`) to the store's event subscribers, and
-    return papers (:class:`~orderstatus_core.ports.ReturnDocumentsJob`) to the label maker.
+    as :class:`~orderstatus_core.events.RefundDue`) to the store's event subscribers, and
+    return papers (:class:`~orderstatus_core.messages.ReturnDocumentsJob`) to the label maker.
     An Order Look-Up or guest-pass request is decided here: when the orders or the pair
     match, its mail is queued and goes out in the same call; a request that mails no one
     is done all the same. Only what goes out counts in the report.

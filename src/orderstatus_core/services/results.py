@@ -8,7 +8,7 @@ from datetime import datetime
 import attrs
 
 from orderstatus_core.model.views import OrderView
-from orderstatus_core.ports import OrderMatch
+from orderstatus_core.records import OrderMatch
 
 __all__ = [
     "FindOrderResult",

@@ -18,6 +18,14 @@ from datetime import datetime, timedelta
 import attrs
 
 from orderstatus_core.errors import ActionRefusedError, AdapterError, InvalidFieldError
+from orderstatus_core.events import ReplacementDue
+from orderstatus_core.labels import LabelDocument, ReturnLabelRequest, StoredDocument
+from orderstatus_core.messages import (
+    ReturnDocumentsJob,
+    ReturnLabelMail,
+    ReturnReceivedMail,
+    ReturnSettledMail,
+)
 from orderstatus_core.model import EmailAddress, Money, Order
 from orderstatus_core.model.requests import Refund
 from orderstatus_core.model.returns import (
@@ -32,19 +40,8 @@ from orderstatus_core.policies import returns as rules_of
 from orderstatus_core.policies.cancellation import next_id
 from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
 from orderstatus_core.policies.tracking_numbers import parse_tracking_number
-from orderstatus_core.ports import (
-    CreditEntry,
-    LabelDocument,
-    LabelMaker,
-    ReplacementDue,
-    ReturnDocumentsJob,
-    ReturnLabelMail,
-    ReturnLabelRequest,
-    ReturnReceivedMail,
-    ReturnSettledMail,
-    StoredDocument,
-    UnitOfWork,
-)
+from orderstatus_core.ports import LabelMaker, UnitOfWork
+from orderstatus_core.records import CreditEntry
 from orderstatus_core.services._retry import retrying
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.actions import _guest_command, _Proof

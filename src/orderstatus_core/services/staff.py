@@ -3,7 +3,7 @@
 Staff commands, like :mod:`orderstatus_core.services.warehouse`: an order number, one write
 unit with compare-and-set, :class:`~orderstatus_core.errors.ActionRefusedError` for a step
 the state does not allow. A decision that refunds queues a
-:class:`~orderstatus_core.ports.RefundDue` in the same transaction.
+:class:`~orderstatus_core.events.RefundDue` in the same transaction.
 """
 
 from __future__ import annotations

@@ -25,20 +25,13 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from orderstatus_core.contacts import parse_email
 from orderstatus_core.errors import ConflictError, DuplicateOrderError, InsufficientCreditError
-from orderstatus_core.identifiers import parse_email
+from orderstatus_core.labels import LabelDocument, StoredDocument
+from orderstatus_core.messages import OrderListMail, OutboxMessage
 from orderstatus_core.model import CategoryPath, Money, Order, PartNumber
-from orderstatus_core.ports import (
-    CategoryQuery,
-    CreditEntry,
-    LabelDocument,
-    OrderListMail,
-    OutboxMessage,
-    PartNumberQuery,
-    SearchQuery,
-    Storage,
-    StoredDocument,
-)
+from orderstatus_core.ports import Storage
+from orderstatus_core.records import CategoryQuery, CreditEntry, PartNumberQuery, SearchQuery
 from orderstatus_core.testing import strategies
 from orderstatus_core.testing.fakes import fake_context
 

@@ -2,7 +2,7 @@
 
 >>> order = make_order(number="100000001", lines=[line(1, "BP-1234", quantity=2)])
 >>> order.status
-<OrderStatus.PLACED: 'placed'>
+<OrderState.PLACED: 'placed'>
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from orderstatus_core.identifiers import parse_email, parse_phone
+from orderstatus_core.contacts import parse_email, parse_phone
 from orderstatus_core.model import (
     Address,
     CategoryPath,

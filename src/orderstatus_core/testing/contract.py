@@ -66,13 +66,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
+from orderstatus_core.contacts import parse_email
 from orderstatus_core.errors import (
     AdapterError,
     ConflictError,
     DuplicateOrderError,
     InsufficientCreditError,
 )
-from orderstatus_core.identifiers import parse_email
+from orderstatus_core.labels import LabelDocument, StoredDocument
+from orderstatus_core.messages import (
+    GuestPassMail,
+    MailIntent,
+    OrderListMail,
+    OutboxMessage,
+    OutgoingMail,
+    secrets_of,
+    without_secrets,
+)
 from orderstatus_core.model import (
     Address,
     CategoryPath,
@@ -88,29 +98,16 @@ from orderstatus_core.policies import Quota
 from orderstatus_core.policies.cancellation import cancel_units, decide_cancel
 from orderstatus_core.policies.changes import apply_change, decide_change, request_change
 from orderstatus_core.policies.problems import report_problem, resolve_problem
-from orderstatus_core.ports import (
+from orderstatus_core.ports import Mailer, OrderRepository, RateLimiter, Storage, UnitOfWork
+from orderstatus_core.records import (
     CategoryQuery,
     CreditEntry,
-    GuestPassMail,
     IdempotentReply,
-    LabelDocument,
-    Mailer,
-    MailIntent,
     OrderHeader,
-    OrderListMail,
     OrderMatch,
-    OrderRepository,
-    OutboxMessage,
-    OutgoingMail,
     PartNumberQuery,
-    RateLimiter,
     SearchCursor,
     SearchQuery,
-    Storage,
-    StoredDocument,
-    UnitOfWork,
-    secrets_of,
-    without_secrets,
 )
 from orderstatus_core.services import (
     GuestPassGranted,

@@ -24,26 +24,20 @@ from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from orderstatus_core.errors import AdapterError, MailDeliveryError
+from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest
+from orderstatus_core.messages import (
+    GuestPassRequest,
+    MailIntent,
+    OrderListRequest,
+    OutboxMessage,
+    OutgoingMail,
+)
 from orderstatus_core.model import Money
 from orderstatus_core.model.order import utc
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager
 from orderstatus_core.policies import LookupPolicy, Quota, RateDecision
 from orderstatus_core.policies.returns import ReturnRules
-from orderstatus_core.ports import (
-    Clock,
-    GuestPassRequest,
-    LabelDocument,
-    LabelMaker,
-    Mailer,
-    MailIntent,
-    OrderListRequest,
-    OutboxMessage,
-    OutgoingMail,
-    RateLimiter,
-    ReturnLabel,
-    ReturnLabelRequest,
-    Storage,
-)
+from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import decide_guest_pass
 from orderstatus_core.services.lookup import decide_order_list

@@ -66,6 +66,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from hypothesis.strategies import DrawFn, SearchStrategy
 
+from orderstatus_core.contacts import parse_email
 from orderstatus_core.errors import (
     ActionRefusedError,
     AdapterError,
@@ -73,8 +74,10 @@ from orderstatus_core.errors import (
     IdempotencyKeyReusedError,
     InvalidTrackingNumberError,
 )
-from orderstatus_core.identifiers import parse_email
-from orderstatus_core.model import Address, LineLedger, Money, Order, OrderLine, OrderStatus
+from orderstatus_core.events import DomainEvent, RefundDue, ReplacementDue
+from orderstatus_core.labels import StoredDocument
+from orderstatus_core.messages import OutboxItem, OutboxMessage, ReturnDocumentsJob
+from orderstatus_core.model import Address, LineLedger, Money, Order, OrderLine, OrderState
 from orderstatus_core.model.fulfilment import deliver_package, open_package, ship_package
 from orderstatus_core.model.guest_pass import GuestPass
 from orderstatus_core.model.requests import (
@@ -122,17 +125,8 @@ from orderstatus_core.policies.returns import (
     cancelled_but_shipped,
 )
 from orderstatus_core.policies.tracking_numbers import parse_tracking_number
-from orderstatus_core.ports import (
-    CreditEntry,
-    DomainEvent,
-    OutboxItem,
-    OutboxMessage,
-    RefundDue,
-    ReplacementDue,
-    ReturnDocumentsJob,
-    Storage,
-    StoredDocument,
-)
+from orderstatus_core.ports import Storage
+from orderstatus_core.records import CreditEntry
 from orderstatus_core.services import (
     OrderReturns,
     ReturnAnswer,
@@ -678,7 +672,7 @@ def _check_returns(order: Order) -> None:
     assert all(count == 1 for count in holders.values()), f"order {order.number}: {holders}"
 
 
-def _expected_status(order: Order) -> OrderStatus:
+def _expected_status(order: Order) -> OrderState:
     """The status the ledger implies, worked out apart from :attr:`Order.status`."""
     live = sum(line.quantity - line.cancelled for line in order.lines)
     shipped = delivered = processing = 0
@@ -691,12 +685,12 @@ def _expected_status(order: Order) -> OrderStatus:
         if package.delivered_at is not None:
             delivered += units
     if live == 0:
-        return OrderStatus.CANCELLED  # every unit cancelled
+        return OrderState.CANCELLED  # every unit cancelled
     if shipped == 0:
-        return OrderStatus.PROCESSING if processing else OrderStatus.PLACED
+        return OrderState.PROCESSING if processing else OrderState.PLACED
     if shipped < live:
-        return OrderStatus.PARTIALLY_SHIPPED
-    return OrderStatus.DELIVERED if delivered == live else OrderStatus.SHIPPED
+        return OrderState.PARTIALLY_SHIPPED
+    return OrderState.DELIVERED if delivered == live else OrderState.SHIPPED
 
 
 def check_order(order: Order) -> None:

@@ -1,8 +1,14 @@
 """An opt-in pytest plugin for projects that test code built on orderstatus-core.
 
-Installed with the ``testing`` extra, pytest loads it through the ``pytest11`` entry point
-(or explicitly with ``-p orderstatus_core.testing.pytest_plugin``). It only *offers* things;
-nothing changes for a test that does not ask:
+Turn it on in your suite's top ``conftest.py``::
+
+    pytest_plugins = ["orderstatus_core.testing.pytest_plugin"]
+
+or for one run with ``pytest -p orderstatus_core.testing.pytest_plugin``. Installing the
+library never loads it into anyone's test run (there is no ``pytest11`` entry point): a
+project that has orderstatus-core installed for other reasons sees no new fixtures and no
+Hypothesis profile change. Once on, it only *offers* things; nothing changes for a test
+that does not ask:
 
 * the fixture ``orderstatus_clock``: a :class:`~orderstatus_core.testing.FixedClock`;
 * the fixture ``orderstatus_context``: a :class:`~orderstatus_core.ServiceContext` from

@@ -30,8 +30,15 @@ from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn, SearchStrategy
 
+from orderstatus_core.contacts import parse_email, parse_phone
 from orderstatus_core.errors import InvalidIdentifierError
-from orderstatus_core.identifiers import parse_email, parse_phone
+from orderstatus_core.messages import (
+    GuestPassMail,
+    GuestPassRequest,
+    OrderListMail,
+    OrderListRequest,
+    OutboxMessage,
+)
 from orderstatus_core.model import (
     Address,
     CategoryPath,
@@ -45,13 +52,6 @@ from orderstatus_core.model import (
     PhoneNumber,
 )
 from orderstatus_core.model._text import BIDI_CONTROLS
-from orderstatus_core.ports import (
-    GuestPassMail,
-    GuestPassRequest,
-    OrderListMail,
-    OrderListRequest,
-    OutboxMessage,
-)
 
 __all__ = [
     "addresses",

@@ -1,0 +1,135 @@
+"""Contacts: turning the email address or phone number a shopper types into canonical keys.
+
+Two kinds of function, for two jobs:
+
+* ``parse_email`` / ``parse_phone`` validate fully and build model values. They are for
+  data the store *keeps* (imports, new orders), where a malformed address must be refused.
+  Email syntax comes from `email-validator <https://pypi.org/project/email-validator/>`__
+  (RFC 5322 / 6531 with IDNA 2008 domains) and phone numbers from `phonenumbers
+  <https://pypi.org/project/phonenumbers/>`__ (Google's libphonenumber metadata),
+  because both rule sets are large, change with the world, and are easy to get subtly
+  wrong by hand.
+* ``email_key`` / ``phone_key`` compute only the comparison key and answer ``None`` for
+  text that cannot be one. They are for look-ups, where a malformed identifier must give
+  the same answer as an unknown one (SECURITY A1) and where speed matters.
+
+For every valid address ``email_key(text) == parse_email(text).canonical``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import email_validator
+import idna
+import phonenumbers
+
+from orderstatus_core.errors import InvalidIdentifierError
+from orderstatus_core.model.identifiers import MAX_EMAIL_LENGTH, EmailAddress, PhoneNumber
+
+__all__ = ["email_key", "parse_email", "parse_phone", "phone_key"]
+
+_MAX_PHONE_TEXT = 40
+
+
+def email_key(text: object) -> str | None:
+    """The canonical comparison key of an email address, or ``None`` if it cannot be one.
+
+    The key folds only what every mail system treats as the same mailbox: the case of
+    the local part (NFC, ``str.lower()``, NFC again) and the domain, which becomes its
+    lower-case IDNA (punycode) form. ``Jane@EXAMPLE.com`` and ``jane@example.com`` share a
+    key.
+
+    It never folds compatibility forms or full case folding in the local part: those
+    are different mailboxes that merely look alike, and a shared key would let one
+    receive, list or spend the other's orders and credit (SECURITY A4). So fullwidth
+    ``ｍｉｋｅ@``, ``straße@`` (``casefold()`` would give ``strasse``), the ligature
+    ``ﬁ``, the long ``ſ`` and the dotless ``ı`` each keep a key of their own:
+
+    >>> email_key("ｍｉｋｅ@Example.com") == email_key("mike@example.com")
+    False
+    >>> email_key("Straße@Example.com")
+    'straße@example.com'
+    """
+    if not isinstance(text, str) or len(text) > MAX_EMAIL_LENGTH:
+        return None
+    text = text.strip()
+    if text.isascii():
+        # The common case, and exactly what the general path computes for ASCII.
+        local, at, domain = text.lower().rpartition("@")
+        if not at or not local or not domain or not text.isprintable() or " " in text:
+            return None
+        return f"{local}@{domain}"
+    local, at, domain = text.rpartition("@")
+    if not at or not local or not domain or not text.isprintable():
+        return None
+    # lower(), not casefold(): casefold maps ß to ss and ſ to s, other mailboxes. NFC
+    # again because a lowered letter may compose with its mark where the capital could
+    # not (Greek Ι + U+0342 becomes ῖ), and a key must be its own key.
+    local = unicodedata.normalize("NFC", unicodedata.normalize("NFC", local).lower())
+    if any(c.isspace() for c in local):
+        return None
+    try:
+        domain = idna.encode(domain, uts46=True).decode("ascii").lower()
+    except idna.IDNAError:
+        return None
+    return f"{local}@{domain}"
+
+
+def parse_email(text: object) -> EmailAddress:
+    """Validate an email address for storing and return it with its canonical key.
+
+    >>> parse_email("Jane.Doe@Example.COM").canonical
+    'jane.doe@example.com'
+
+    Raises :class:`InvalidIdentifierError` for anything that is not a deliverable-looking
+    address. No DNS query is made.
+    """
+    if not isinstance(text, str):
+        raise InvalidIdentifierError("email", f"must be text, not {type(text).__name__}")
+    if len(text) > MAX_EMAIL_LENGTH:
+        raise InvalidIdentifierError("email", f"must be at most {MAX_EMAIL_LENGTH} characters")
+    try:
+        valid = email_validator.validate_email(text.strip(), check_deliverability=False)
+    except email_validator.EmailNotValidError as error:
+        raise InvalidIdentifierError("email", f"is not an email address ({error})") from None
+    key = email_key(valid.normalized)
+    if key is None:  # email-validator accepted something our key cannot express
+        raise InvalidIdentifierError("email", "is not an email address")
+    return EmailAddress(display=valid.normalized, canonical=key)
+
+
+def _parse_phone(text: object, region: str) -> phonenumbers.PhoneNumber:
+    if not isinstance(text, str) or len(text) > _MAX_PHONE_TEXT or not text.isprintable():
+        raise InvalidIdentifierError("phone", "is not a phone number")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidIdentifierError("phone", "is not a phone number") from None
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidIdentifierError("phone", "is not a phone number")
+    return number
+
+
+def parse_phone(text: object, region: str = "US") -> PhoneNumber:
+    """Validate a phone number and return it in E.164 form.
+
+    ``region`` (ISO 3166 alpha-2) says how to read a number typed without a ``+`` country
+    code: the store's home country.
+
+    >>> parse_phone("(415) 555-2671").e164
+    '+14155552671'
+    """
+    number = _parse_phone(text, region)
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentifierError("phone", "is not a valid phone number")
+    return PhoneNumber(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def phone_key(text: object, region: str = "US") -> str | None:
+    """The E.164 comparison key of a typed phone number, or ``None`` if it cannot be one."""
+    try:
+        number = _parse_phone(text, region)
+    except InvalidIdentifierError:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,263 @@
+"""What the outbox carries: mail intents, requests the relay decides on, label work, and
+the envelope around each (:class:`OutboxMessage`), plus :class:`OutgoingMail`, the rendered
+mail a :class:`~orderstatus_core.ports.Mailer` sends.
+
+Each union is tagged by its class name (the converter writes ``kind``); a field marked
+:data:`SECRET` is emptied once its message is delivered (SECURITY D5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, cast
+
+import attrs
+
+from orderstatus_core.events import DomainEvent
+from orderstatus_core.model import (
+    EmailAddress,
+    Money,
+)
+
+__all__ = [
+    "SECRET",
+    "GuestPassMail",
+    "GuestPassRequest",
+    "MailIntent",
+    "MailRequest",
+    "OrderListMail",
+    "OrderListRequest",
+    "OutboxItem",
+    "OutboxMessage",
+    "OutgoingMail",
+    "ReturnDocumentsJob",
+    "ReturnLabelMail",
+    "ReturnReceivedMail",
+    "ReturnSettledMail",
+    "ShipmentNotice",
+    "TrackingMail",
+    "secrets_of",
+    "without_secrets",
+]
+
+
+_SECRET_KEY = "orderstatus_secret"  # noqa: S105 - a metadata key, not a password
+
+#: Field metadata marking a secret text of an outbox item (a one-time code, a link's token):
+#: ``code: str = attrs.field(repr=False, metadata=SECRET)``. The field's declaration is the
+#: one place that says so; :func:`without_secrets` empties such fields once the message is
+#: delivered (SECURITY D5), and the relay hides their values in error texts.
+SECRET: Mapping[str, bool] = MappingProxyType({_SECRET_KEY: True})
+
+
+@attrs.frozen
+class OrderListMail:
+    """Order Look-Up: mail the most recent order numbers to the address stored with them."""
+
+    to: EmailAddress
+    order_numbers: tuple[str, ...]
+    language: str = "en"
+
+
+@attrs.frozen
+class ShipmentNotice:
+    """One package of a tracking mail."""
+
+    package_id: str
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None = None
+
+
+@attrs.frozen
+class TrackingMail:
+    """The last package of an order has shipped: every package with its tracking number."""
+
+    to: EmailAddress
+    order_number: str
+    packages: tuple[ShipmentNotice, ...]
+    language: str = "en"
+
+
+@attrs.frozen
+class GuestPassMail:
+    """A guest asked to act on an order: the one-time code and link, to the stored address.
+
+    ``to`` is the address stored with the order, never what the guest typed (SECURITY A4).
+    ``link`` was built from the store's configured base URL (SECURITY D4). The code and the
+    link are left out of ``repr`` so that a log line never carries them, and are emptied
+    from the outbox once the mail is delivered (:data:`SECRET`).
+    """
+
+    to: EmailAddress
+    order_number: str
+    code: str = attrs.field(repr=False, metadata=SECRET)
+    link: str = attrs.field(repr=False, metadata=SECRET)
+    expires_at: datetime
+    language: str = "en"
+
+
+@attrs.frozen
+class ReturnLabelMail:
+    """A return's papers are ready: the RMA numbers, and whether a label is waiting.
+
+    The shopper prints them from the Order Status page (the storefront serves them from
+    :attr:`UnitOfWork.documents`); the mail says what to do and by when.
+    """
+
+    to: EmailAddress
+    order_number: str
+    rma_numbers: tuple[str, ...]
+    with_label: bool
+    ship_by: datetime
+    language: str = "en"
+
+
+@attrs.frozen
+class ReturnReceivedMail:
+    """The store received a return package (the refund follows its inspection)."""
+
+    to: EmailAddress
+    order_number: str
+    rma_number: str
+    language: str = "en"
+
+
+@attrs.frozen
+class ReturnSettledMail:
+    """A return package was settled: ``outcome`` is ``refunded``, ``credited`` (to store
+    credit), ``replaced`` or ``rejected``; ``amount`` what goes back (zero for the last two)."""
+
+    to: EmailAddress
+    order_number: str
+    rma_number: str
+    outcome: str
+    amount: Money
+    language: str = "en"
+
+
+#: A mail the core wants sent, before it is rendered (a tagged union by ``kind``).
+MailIntent = (
+    OrderListMail
+    | TrackingMail
+    | GuestPassMail
+    | ReturnLabelMail
+    | ReturnReceivedMail
+    | ReturnSettledMail
+)
+
+
+@attrs.frozen
+class ReturnDocumentsJob:
+    """Work for the relay: make the label (when ``with_label``) and the instructions of one
+    RMA package through the :class:`LabelMaker`, keep them, and mail the shopper.
+
+    Queued in the same transaction as the return (SECURITY G4), so a return never exists
+    without its papers on the way, and a failing label maker only delays them.
+    """
+
+    order_number: str
+    return_id: str
+    rma_number: str
+    with_label: bool
+
+
+@attrs.frozen
+class OrderListRequest:
+    """Order Look-Up, queued for the relay, which decides whether a mail goes out.
+
+    ``email_key`` is the canonical key of the typed address. When the relay runs, it reads
+    that shopper's newest orders and mails their numbers (an :class:`OrderListMail`) to the
+    address stored with the newest one; with no orders it sends nothing. Queued for every
+    well-formed address, so a customer's request and a stranger's do the same work
+    (SECURITY A6).
+    """
+
+    email_key: str
+    language: str = "en"
+
+
+@attrs.frozen
+class GuestPassRequest:
+    """A guest-pass request, queued for the relay, which decides whether a code goes out.
+
+    ``contact`` is the email key or E.164 phone the guest typed with ``order_number``.
+    When the relay runs, it looks the pair up; on a match it issues the challenge and mails
+    the code and link (a :class:`GuestPassMail`, never stored) to the order's stored
+    address; otherwise it sends nothing. Queued for every well-formed pair, so a match and
+    a miss do the same work (SECURITY A6).
+    """
+
+    order_number: str
+    contact: str
+    language: str = "en"
+
+
+#: Work the relay decides on when it runs: whether a look-up or pass request mails anyone.
+MailRequest = OrderListRequest | GuestPassRequest
+
+#: What the outbox carries: mail to render and send, an event to publish, label work, or
+#: a request whose mail the relay decides on.
+OutboxItem = MailIntent | DomainEvent | ReturnDocumentsJob | MailRequest
+
+
+def _secret_fields(item: OutboxItem) -> list[str]:
+    return [field.name for field in attrs.fields(type(item)) if field.metadata.get(_SECRET_KEY)]
+
+
+def secrets_of(item: OutboxItem) -> tuple[str, ...]:
+    """The non-empty values of ``item``'s :data:`SECRET` fields, to keep out of any text
+    that outlives delivery (an error kept in the outbox, a line a relay prints)."""
+    values = (getattr(item, name) for name in _secret_fields(item))
+    return tuple(value for value in values if isinstance(value, str) and value)
+
+
+def without_secrets(item: OutboxItem) -> OutboxItem:
+    """``item`` with each :data:`SECRET` field emptied (``""``): what a delivered message
+    keeps for its audit, with its kind, recipient and times (SECURITY D5).
+
+    >>> from datetime import UTC
+    >>> from orderstatus_core.contacts import parse_email
+    >>> mail = GuestPassMail(parse_email("jane@example.com"), "123456789", "481516",
+    ...     "https://shop.example/pass?token=abc", datetime(2026, 11, 1, tzinfo=UTC))
+    >>> (without_secrets(mail).code, without_secrets(mail).link)
+    ('', '')
+    """
+    names = _secret_fields(item)
+    if not names:
+        return item
+    # evolve() cannot check keywords against a union of classes: each name is a field.
+    emptied: OutboxItem = attrs.evolve(cast(Any, item), **dict.fromkeys(names, ""))
+    return emptied
+
+
+@attrs.frozen
+class OutboxMessage:
+    """A mail or event written in the same transaction as the change that caused it.
+
+    ``message_id`` is stable across retries, so a receiver can drop duplicates of an
+    at-least-once delivery (SECURITY G4). ``sent_at`` is when it was delivered, set only by
+    :meth:`Outbox.mark_sent` (a message put is unsent); a sent message keeps its kind,
+    recipient, times and id for its audit, never its :data:`SECRET` fields.
+    """
+
+    message_id: str
+    created_at: datetime
+    intent: OutboxItem
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = None
+    sent_at: datetime | None = None
+
+
+@attrs.frozen
+class OutgoingMail:
+    """A rendered mail, ready for the :class:`Mailer`."""
+
+    message_id: str
+    to: str
+    subject: str
+    text: str
+    language: str = "en"

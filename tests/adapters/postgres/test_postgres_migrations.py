@@ -1,0 +1,325 @@
+"""Versioned migrations: from zero and from every earlier version, one transaction each,
+idempotent, safe when several processes migrate at once, checked on use."""
+
+from __future__ import annotations
+
+import multiprocessing
+import secrets
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+import pytest
+
+from orderstatus_core import (
+    AdapterError,
+    Money,
+    OrderListMail,
+    OutboxMessage,
+    SchemaVersionError,
+    parse_email,
+)
+from orderstatus_core.records import CreditEntry, IdempotentReply
+from orderstatus_postgres import PostgresStorage, migrations
+from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, rekey_emails
+from support.pg_helpers import T0, admin_connection, order, schema_url, shipped_package
+from support.pg_workers import migrate_at_barrier
+
+if TYPE_CHECKING:
+    from support.old_keys import OldKeys
+
+TABLES = {
+    "orders",
+    "order_lines",
+    "packages",
+    "package_units",
+    "outbox",
+    "guest_pass_challenges",
+    "guest_passes",
+    "guest_pass_tries",
+    "idempotent_replies",
+    "store_credit",
+    "return_documents",
+    "orderstatus_schema",
+}
+
+
+@pytest.fixture
+def fresh_schema(pg_schema: str) -> Iterator[str]:
+    """The name of a schema that does not exist yet (dropped after the test, if made)."""
+    name = f"{pg_schema}_m{secrets.token_hex(3)}"
+    yield name
+    with admin_connection() as connection:
+        connection.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+def tables(schema: str) -> set[str]:
+    with admin_connection() as connection:
+        rows = connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)
+        ).fetchall()
+    return {name for (name,) in rows}
+
+
+def versions(schema: str) -> list[int]:
+    with admin_connection(schema) as connection:
+        rows = connection.execute("SELECT version FROM orderstatus_schema ORDER BY 1").fetchall()
+    return [version for (version,) in rows]
+
+
+def schema_text(schema: str) -> list[tuple[object, ...]]:
+    """Every column, index and constraint of the schema, to compare two builds."""
+    with admin_connection() as connection:
+        columns = connection.execute(
+            "SELECT table_name, column_name, data_type, collation_name, is_nullable "
+            "FROM information_schema.columns WHERE table_schema = %s ORDER BY 1, 2",
+            (schema,),
+        ).fetchall()
+        indexes = connection.execute(
+            "SELECT indexname, replace(indexdef, %s, 's') FROM pg_indexes "
+            "WHERE schemaname = %s ORDER BY 1",
+            (schema, schema),
+        ).fetchall()
+    return [*columns, *indexes]
+
+
+def test_migrate_from_zero_creates_the_schema_and_returns_its_version(fresh_schema: str) -> None:
+    """A schema that does not exist is created and brought to the newest version; each
+    migration is recorded with its description."""
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    assert tables(fresh_schema) == set()
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 4
+    storage.close()
+    assert tables(fresh_schema) == TABLES
+    assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
+
+
+@pytest.mark.parametrize("start", range(SCHEMA_VERSION))
+def test_migrate_from_every_earlier_version_reaches_the_same_schema(
+    fresh_schema: str, pg_schema: str, start: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopping at version ``start`` (with an order stored if the schema has orders by
+    then), then migrating with the current code, gives the schema a migration from zero
+    gives, and keeps the data."""
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:start])
+        patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", start)
+        assert storage.migrate() == start
+    assert storage.migrate() == SCHEMA_VERSION
+    with storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.orders.get("100001") == order()
+    storage.close()
+    assert schema_text(fresh_schema) == schema_text(pg_schema)
+
+
+def test_migrating_a_version_1_schema_keeps_its_orders(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 2 adds the ledger and the papers and touches nothing else: orders, outbox
+    messages and replies stored under version 1 read back equal, and the new tables work."""
+    subject = order(packages=[shipped_package("P1", [(1, 1), (2, 2)])])
+    message = OutboxMessage(
+        "m1", T0, OrderListMail(to=parse_email("jane@example.com"), order_numbers=("100001",))
+    )
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:1])
+        patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 1)
+        assert storage.migrate() == 1
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(subject)
+            uow.orders.add(order("100002", "pekka@esimerkki.fi"))
+            uow.outbox.put(message)
+            uow.idempotency.put(IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0))
+            uow.commit()
+    storage.close()
+    assert versions(fresh_schema) == [1]
+    assert "store_credit" not in tables(fresh_schema)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(SchemaVersionError, match="has schema version 1"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == SCHEMA_VERSION
+    entry = CreditEntry("refund:100001:R1", "jane@example.com", Money("5.00", "USD"), T0, "r")
+    with storage.unit_of_work(write=True) as uow:
+        assert uow.orders.get("100001") == subject
+        assert uow.orders.get("100002") == order("100002", "pekka@esimerkki.fi")
+        assert uow.outbox.due(T0, 10) == [message]
+        assert uow.idempotency.get("key-1") == IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0)
+        assert uow.credit.append(entry)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.credit.entries("jane@example.com", 10) == [entry]
+    storage.close()
+    assert tables(fresh_schema) == TABLES
+    assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_migrate_is_idempotent(pg_storage: PostgresStorage, pg_schema: str) -> None:
+    """Migrating a current schema changes nothing and answers the same version."""
+    before = schema_text(pg_schema)
+    assert pg_storage.migrate() == SCHEMA_VERSION
+    assert pg_storage.migrate() == SCHEMA_VERSION
+    assert schema_text(pg_schema) == before
+    assert versions(pg_schema) == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_opening_does_not_migrate(fresh_schema: str) -> None:
+    """from_url connects but touches no schema: it does not even create it."""
+    PostgresStorage.from_url(schema_url(fresh_schema)).close()
+    with admin_connection() as connection:
+        found = connection.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = %s", (fresh_schema,)
+        ).fetchone()
+    assert found == (0,)
+
+
+def test_a_unit_of_work_on_an_unmigrated_schema_says_to_migrate(fresh_schema: str) -> None:
+    """Version 0 is refused with SchemaVersionError naming `orderstatus migrate`."""
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(SchemaVersionError, match="orderstatus migrate") as refused:
+        storage.unit_of_work().__enter__()
+    assert (refused.value.found, refused.value.needed) == (0, SCHEMA_VERSION)
+    storage.migrate()
+    with storage.unit_of_work() as uow:
+        assert uow.orders.get("100001") is None
+    storage.close()
+
+
+def test_a_schema_from_a_newer_version_is_refused(fresh_schema: str) -> None:
+    """A future version is refused by units of work and by migrate, and left alone."""
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    storage.migrate()
+    storage.close()
+    with admin_connection(fresh_schema) as connection:
+        connection.execute(
+            "INSERT INTO orderstatus_schema (version, description) VALUES (%s, 'future')",
+            (SCHEMA_VERSION + 1,),
+        )
+    newer = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(SchemaVersionError, match="newer") as refused:
+        newer.unit_of_work().__enter__()
+    assert (refused.value.found, refused.value.needed) == (SCHEMA_VERSION + 1, SCHEMA_VERSION)
+    with pytest.raises(SchemaVersionError, match="newer"):
+        newer.migrate()
+    newer.close()
+    assert versions(fresh_schema)[-1] == SCHEMA_VERSION + 1
+
+
+def test_a_failing_migration_leaves_the_previous_version(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migration is one transaction: if its last statement fails, none of it remains,
+    and the version stays where it was."""
+    broken = Migration("broken", (*MIGRATIONS[0].statements, "CREATE TABLE orders (x int)"))
+    monkeypatch.setattr("orderstatus_postgres.storage.MIGRATIONS", (broken,))
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(AdapterError, match="already exists"):
+        storage.migrate()
+    storage.close()
+    assert tables(fresh_schema) == {"orderstatus_schema"}
+    assert versions(fresh_schema) == []
+
+
+def test_threads_migrating_at_once_apply_each_migration_once(fresh_schema: str) -> None:
+    """Eight storages migrate one new schema at the same moment: all answer the newest
+    version, and each migration is recorded exactly once."""
+    storages = [PostgresStorage.from_url(schema_url(fresh_schema)) for _ in range(8)]
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(lambda storage: storage.migrate(), storages))
+    finally:
+        for storage in storages:
+            storage.close()
+    assert answers == [SCHEMA_VERSION] * 8
+    assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_processes_migrating_at_once_apply_each_migration_once(fresh_schema: str) -> None:
+    """Two spawned processes run `migrate()` on one new schema at the same moment."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    results = context.Queue()
+    workers = [
+        context.Process(target=migrate_at_barrier, args=(schema_url(fresh_schema), start, results))
+        for _ in range(2)
+    ]
+    try:
+        for worker in workers:
+            worker.start()
+        answers = [results.get(timeout=60) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=30)
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        results.close()
+    assert answers == [("ok", SCHEMA_VERSION)] * 2
+    assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_every_migration_describes_itself() -> None:
+    """Each migration has a description and at least one statement or a Python step; the
+    lock key is the one-key (bigint) advisory lock, apart from the commands' two-key locks."""
+    for migration in MIGRATIONS:
+        assert migration.description
+        assert migration.statements or migration.step
+    assert 0 < migrations.MIGRATION_LOCK < 2**63
+
+
+# --- version 2 -> 3: email keys by the rule that folds only case and the domain ----------
+
+
+def _version_2_schema(schema: str, old: OldKeys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A schema as version 2 left it: keys and credit holders by the old rule."""
+    storage = PostgresStorage.from_url(schema_url(schema))
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:2])
+        patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 2)
+        assert storage.migrate() == 2
+        with storage.unit_of_work(write=True) as uow:
+            for subject in old.orders:
+                uow.orders.add(subject)
+            for entry in old.credit:
+                uow.credit.append(entry)
+            uow.commit()
+    storage.close()
+    assert versions(schema) == [1, 2]
+
+
+def test_migration_3_rekeys_orders_and_credit_from_the_stored_addresses(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch, stored_under_old_keys: OldKeys
+) -> None:
+    """After migration 3 lookalike addresses that shared an old key find, list and hold
+    credit only as their own; ASCII addresses are untouched."""
+    old = stored_under_old_keys
+    _version_2_schema(fresh_schema, old, monkeypatch)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    assert storage.migrate() == SCHEMA_VERSION
+    old.check_rekeyed(storage)
+    storage.close()
+
+
+def test_a_failing_migration_3_leaves_version_2_and_its_keys(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch, stored_under_old_keys: OldKeys
+) -> None:
+    """Migration 3 runs in one transaction: a failure after its updates keeps every old key."""
+    _version_2_schema(fresh_schema, stored_under_old_keys, monkeypatch)
+    broken = Migration("broken", ("CREATE TABLE orders (x int)",), rekey_emails)
+    monkeypatch.setattr("orderstatus_postgres.storage.MIGRATIONS", (*MIGRATIONS[:2], broken))
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(AdapterError):
+        storage.migrate()
+    storage.close()
+    assert versions(fresh_schema) == [1, 2]
+    with admin_connection(fresh_schema) as connection:
+        keys = connection.execute("SELECT number, email_key FROM orders").fetchall()
+        holders = connection.execute("SELECT entry_id, holder FROM store_credit").fetchall()
+    old = stored_under_old_keys
+    assert sorted(keys) == sorted((o.number, o.email.canonical) for o in old.orders)
+    assert sorted(holders) == sorted((e.entry_id, e.holder) for e in old.credit)

@@ -1,0 +1,274 @@
+"""Every repository query is answered through an index: none scans a table, every index
+scan seeks (it has an index condition; only the outbox's partial index of unsent messages
+is walked whole, being the backlog itself), and the newest-first and oldest-first queries
+read their index in order (no sort), so that LIMIT stops the walk early.
+
+The plans are those of a schema with realistic statistics (20,000 orders of 4,000
+shoppers, 60,000 lines, an outbox of 20,000 messages of which 100 are unsent, 5,000 guest
+passes, 20,000 store-credit entries of 4,000 holders in two currencies, 6,000 return
+documents of 2,000 RMAs, whose numbers grow with time and whose documents are put together
+by one label job), filled by SQL on the server and ANALYZE'd: on empty tables the planner's choices
+say nothing. Each query is planned with its parameters (a custom plan) and as a prepared
+statement's generic plan, as psycopg runs it after a few executions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from orderstatus_postgres import PostgresStorage
+from orderstatus_postgres._sql import QUERIES
+from support.pg_helpers import admin_connection, schema_url
+
+ORDERED = {
+    "recent",
+    "search_part",
+    "search_category",
+    "due",
+    "claim",
+    "latest_challenge",
+    "credit_entries",
+}
+T = datetime(2026, 11, 1, tzinfo=UTC)
+PARAMETERS: dict[str, Any] = {
+    "get_order": ("100001",),
+    "get_order_for_contact": ("100001", "jane@example.com", "+14155552671"),
+    "count_tries": ("100001", "Challenge-000000000001"),
+    "recent": ("jane@example.com", 10),
+    "search_part": {
+        "email_key": "jane@example.com",
+        "after_at": "infinity",
+        "after_number": "",
+        "limit": 10,
+        "part_key": "bp1234",
+    },
+    "search_category": {
+        "email_key": "jane@example.com",
+        "after_at": T,
+        "after_number": "100001",
+        "limit": 10,
+        "category_key": "brake",
+        "low": "brake\x1f",
+        "high": "brake ",
+    },
+    "save_order": {
+        "placed_at": T,
+        "email": "jane@example.com",
+        "email_key": "jane@example.com",
+        "phone": None,
+        "currency": "USD",
+        "ship_name": "n",
+        "ship_line1": "l",
+        "ship_line2": None,
+        "ship_city": "c",
+        "ship_region": None,
+        "ship_postal_code": "p",
+        "ship_country": "US",
+        "shipping": 1,
+        "tax": 1,
+        "version": 2,
+        "shipping_speed": "standard",
+        "activity": None,
+        "number": "100001",
+        "expected_version": 1,
+    },
+    "due": (T, 10),
+    "claim": {"now": T, "limit": 10, "lease": T},
+    "pending_count": None,
+    "get_message": ("m1",),
+    "payload_for_update": ("m1",),
+    "mark_sent": (T, Jsonb({"kind": "order_list"}), "m1"),
+    "mark_failed": (T, "down", "m1"),
+    "get_challenge": ("s",),
+    "save_challenge": ("123", "c", "l", T, T, 3, False, "s"),
+    "latest_challenge": ("123",),
+    "get_pass": ("s",),
+    "get_reply": ("k",),
+    "append_credit": {
+        "entry_id": "refund:100001:R1",
+        "holder": "shopper1@example.com",
+        "currency": "USD",
+        "amount": Decimal("-5.00"),
+        "at": T,
+        "reference": "r",
+    },
+    "credit_balance": ("shopper1@example.com", "USD"),
+    "credit_entries": ("shopper1@example.com", 10),
+    "put_document": (
+        "RMA-000001",
+        "RMA-000001-label.pdf",
+        "100001",
+        "pdf",
+        "application/pdf",
+        b"%PDF",
+    ),
+    "documents_for_rma": ("RMA-000001",),
+}
+
+
+FILL = (
+    """INSERT INTO orders (number, placed_at, email, email_key, phone, currency, ship_name,
+        ship_line1, ship_city, ship_postal_code, ship_country, shipping, tax, version,
+        shipping_speed)
+    SELECT lpad(i::text, 9, '0'), timestamptz '2025-01-01' + i * interval '17 minutes',
+        'shopper' || i % 4000 || '@example.com', 'shopper' || i % 4000 || '@example.com',
+        NULL, 'USD', 'N', 'L', 'C', 'P', 'US', 5, 1, 1, 'standard'
+    FROM generate_series(1, 20000) AS i""",
+    """INSERT INTO order_lines (order_number, line_no, position, part_number, part_key,
+        brand, category, category_key, description, quantity, unit_price, core_charge,
+        returnable, warranty_months, cancelled, returned)
+    SELECT lpad(i::text, 9, '0'), n, n - 1, 'BP-' || (i * n) % 5000, 'bp' || (i * n) % 5000,
+        'B', 'Brake', 'brake' || chr(31) || (i % 50), 'D', 1, 9.99, 0, true, 0, 0, 0
+    FROM generate_series(1, 20000) AS i, generate_series(1, 3) AS n""",
+    """INSERT INTO packages (order_number, position, package_id, warehouse)
+    SELECT lpad(i::text, 9, '0'), 0, 'P1', 'Reno, NV' FROM generate_series(1, 20000, 2) AS i""",
+    """INSERT INTO package_units (order_number, package_position, position, line_no, quantity)
+    SELECT lpad(i::text, 9, '0'), 0, 0, 1, 1 FROM generate_series(1, 20000, 2) AS i""",
+    """INSERT INTO outbox (message_id, created_at, kind, payload, attempts, sent_at)
+    SELECT md5(i::text), timestamptz '2025-01-01' + i * interval '1 minute', 'order_list',
+        '{}', 0, CASE WHEN i <= 19900 THEN timestamptz '2026-01-01' END
+    FROM generate_series(1, 20000) AS i""",
+    """INSERT INTO guest_pass_challenges (selector, order_number, code_hash, link_hash,
+        issued_at, expires_at, tries_left, used)
+    SELECT md5(i::text), lpad((i % 20000)::text, 9, '0'), 'c', 'l',
+        timestamptz '2026-01-01' + i * interval '1 minute',
+        timestamptz '2026-01-01' + i * interval '1 minute', 3, false
+    FROM generate_series(1, 5000) AS i""",
+    """INSERT INTO guest_pass_tries (order_number, selector, at)
+    SELECT lpad((i % 20000)::text, 9, '0'), md5((i % 5000)::text),
+        timestamptz '2026-01-01' + i * interval '1 second'
+    FROM generate_series(1, 20000) AS i""",
+    """INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
+    SELECT md5(i::text), 'v', lpad(i::text, 9, '0'), timestamptz '2026-01-01',
+        timestamptz '2026-01-02'
+    FROM generate_series(1, 5000) AS i""",
+    """INSERT INTO idempotent_replies (key, fingerprint, reply, created_at)
+    SELECT md5(i::text), 'f', '{}', timestamptz '2026-01-01' FROM generate_series(1, 5000) AS i""",
+    """INSERT INTO store_credit (entry_id, holder, currency, amount, at, reference)
+    SELECT 'e' || i, 'shopper' || i % 4000 || '@example.com', (ARRAY['USD', 'EUR'])[i % 2 + 1],
+        CASE WHEN i % 3 = 0 THEN -1 ELSE 5 END, timestamptz '2026-01-01' + i * interval '1 hour',
+        'r'
+    FROM generate_series(1, 20000) AS i""",
+    """INSERT INTO return_documents (rma_number, filename, order_number, format, media_type,
+        content)
+    SELECT 'RMA-' || lpad((i / 3)::text, 6, '0'), 'file-' || i || '.pdf',
+        lpad((i / 3)::text, 9, '0'), 'pdf', 'application/pdf', '\\x255044462d'::bytea
+    FROM generate_series(1, 6000) AS i""",
+)
+# The only index scans allowed to have no index condition: walking the whole backlog.
+WALKED = {"outbox_pending"}
+USES = {
+    "get_order": {"orders_pkey", "order_lines_pkey", "packages_pkey", "package_units_pkey"},
+    "get_order_for_contact": {
+        "orders_pkey",
+        "order_lines_pkey",
+        "packages_pkey",
+        "package_units_pkey",
+    },
+    "recent": {"orders_by_email"},
+    "search_part": {"orders_by_email", "order_lines_pkey"},
+    "search_category": {"orders_by_email", "order_lines_pkey"},
+    "save_order": {"orders_pkey", "order_lines_pkey", "packages_pkey", "package_units_pkey"},
+    "due": {"outbox_pending"},
+    "claim": {"outbox_pending", "outbox_pkey"},
+    "pending_count": {"outbox_pending"},
+    "get_message": {"outbox_pkey"},
+    "payload_for_update": {"outbox_pkey"},
+    "mark_sent": {"outbox_pkey"},
+    "mark_failed": {"outbox_pkey"},
+    "get_challenge": {"guest_pass_challenges_pkey"},
+    "save_challenge": {"guest_pass_challenges_pkey"},
+    "latest_challenge": {"guest_pass_challenges_by_order"},
+    "count_tries": {"guest_pass_tries_by_challenge"},
+    "get_pass": {"guest_passes_pkey"},
+    "get_reply": {"idempotent_replies_pkey"},
+    "append_credit": {"store_credit_pkey", "store_credit_balance"},
+    "credit_balance": {"store_credit_balance"},
+    "credit_entries": {"store_credit_by_holder"},
+    "put_document": set(),
+    "documents_for_rma": {"return_documents_pkey"},
+}
+
+
+@pytest.fixture(scope="module")
+def planner(pg_schema: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection on a schema of this module, filled and ANALYZE'd; dropped after."""
+    schema = pg_schema + "_plans"
+    storage = PostgresStorage.from_url(schema_url(schema))
+    storage.migrate()
+    storage.close()
+    with admin_connection(schema) as connection:
+        for statement in FILL:
+            connection.execute(statement)
+        connection.execute("VACUUM ANALYZE")  # what autovacuum does after a bulk load
+        yield connection
+    with admin_connection() as connection:
+        connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from nodes(child)
+
+
+def plan_of(connection: psycopg.Connection[Any], name: str, generic: bool) -> list[dict[str, Any]]:
+    connection.execute(
+        "SET plan_cache_mode = " + ("force_generic_plan" if generic else "force_custom_plan")
+    )
+    with connection.transaction(force_rollback=True):  # EXPLAIN of a write plans only
+        cursor = connection.execute(
+            "EXPLAIN (FORMAT JSON) " + QUERIES[name],
+            PARAMETERS[name],
+            prepare=generic,
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    (document,) = row
+    if isinstance(document, str):
+        document = json.loads(document)
+    return list(nodes(document[0]["Plan"]))
+
+
+def test_every_query_has_parameters_here() -> None:
+    """Each query the adapter names is planned below."""
+    assert set(PARAMETERS) == set(QUERIES)
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["custom", "generic"])
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_no_query_scans_a_table(planner: psycopg.Connection[Any], name: str, generic: bool) -> None:
+    """Every node that reads a table seeks an index (the backlog index is walked whole),
+    and the query uses the indexes it was designed for."""
+    plan = plan_of(planner, name, generic)
+    for node in plan:
+        kind = node["Node Type"]
+        assert kind not in ("Seq Scan", "Bitmap Heap Scan"), (name, node.get("Relation Name"))
+        if kind in ("Index Scan", "Index Only Scan"):
+            assert "Index Cond" in node or node["Index Name"] in WALKED, (name, node)
+    assert {node.get("Index Name") for node in plan} - {None} == USES[name]
+
+
+def test_every_query_is_planned_here() -> None:
+    """Each query the adapter names has its expected indexes listed above."""
+    assert set(USES) == set(QUERIES)
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["custom", "generic"])
+@pytest.mark.parametrize("name", sorted(ORDERED))
+def test_ordered_queries_read_their_index_in_order(
+    planner: psycopg.Connection[Any], name: str, generic: bool
+) -> None:
+    """recent, search, due, claim, latest_challenge and the store-credit entries never
+    sort: the index order is the answer's order, so LIMIT stops the walk early."""
+    kinds = [node["Node Type"] for node in plan_of(planner, name, generic)]
+    assert "Sort" not in kinds, (name, kinds)
+    assert "Incremental Sort" not in kinds, (name, kinds)

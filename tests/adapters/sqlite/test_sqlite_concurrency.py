@@ -1,0 +1,250 @@
+"""SECURITY G2/G3: writers wait for each other; "database is locked" never escapes; a save
+built from a stale read loses with ConflictError."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from pathlib import Path
+
+import pytest
+
+from orderstatus_core import ConflictError
+from orderstatus_core.testing.builders import usd
+from orderstatus_sqlite import SqliteStorage
+from support.sqlite_orders import order
+from support.sqlite_workers import save_what_was_read
+
+
+def run_together(*targets: object) -> list[BaseException]:
+    """Start every target at once; return what they raised."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(targets))
+
+    def wrap(target: object) -> None:
+        start.wait()
+        try:
+            target()  # type: ignore[operator]
+        except BaseException as error:  # collected and asserted by the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=wrap, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+def test_two_threads_writing_at_once_both_succeed(sqlite_storage: SqliteStorage) -> None:
+    """Many small write units from two threads: all commit, none sees a lock error."""
+
+    def writer(first: int) -> object:
+        def write() -> None:
+            for number in range(first, first + 100):
+                with sqlite_storage.unit_of_work(write=True) as uow:
+                    uow.orders.recent("jane@example.com", 1)  # read-then-write
+                    uow.orders.add(order(str(number)))
+                    uow.commit()
+
+        return write
+
+    assert run_together(writer(100_000), writer(200_000)) == []
+    with sqlite_storage.unit_of_work() as uow:
+        assert len(uow.orders.recent("jane@example.com", 1000)) == 200
+
+
+def test_readers_are_not_blocked_by_a_writer(sqlite_storage: SqliteStorage) -> None:
+    """WAL: a read unit runs while another thread holds the write lock."""
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_the_write_lock() -> None:
+        with sqlite_storage.unit_of_work(write=True) as uow:
+            uow.orders.add(order())
+            holding.set()
+            release.wait(10)
+
+    def read() -> None:
+        holding.wait(10)
+        with sqlite_storage.unit_of_work() as uow:
+            assert uow.orders.get("100001") is None
+        release.set()
+
+    assert run_together(hold_the_write_lock, read) == []
+
+
+def test_a_writer_that_waits_too_long_gets_a_conflict_error(db_path: Path) -> None:
+    """Past busy_timeout and the bounded retries, BEGIN IMMEDIATE gives ConflictError."""
+    storage = SqliteStorage(db_path, busy_timeout_ms=20, begin_retries=2)
+    storage.migrate()
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold_the_write_lock() -> None:
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(order())
+            holding.set()
+            release.wait(10)
+
+    def write() -> None:
+        holding.wait(10)
+        try:
+            with pytest.raises(ConflictError, match="busy") as raised:
+                storage.unit_of_work(write=True).__enter__()
+            assert "locked" not in str(raised.value)
+        finally:
+            release.set()
+
+    assert run_together(hold_the_write_lock, write) == []
+    with storage.unit_of_work(write=True) as uow:  # the lock is free again
+        uow.orders.add(order("100002"))
+        uow.commit()
+    storage.close()
+
+
+def test_the_memory_database_also_serializes_writers() -> None:
+    """sqlite:///:memory: shares one database between threads with the same guarantees."""
+    storage = SqliteStorage.from_url("sqlite:///:memory:")
+    storage.migrate()
+
+    def writer(first: int) -> object:
+        def write() -> None:
+            for number in range(first, first + 50):
+                with storage.unit_of_work(write=True) as uow:
+                    uow.orders.add(order(str(number)))
+                    uow.commit()
+
+        return write
+
+    assert run_together(writer(100_000), writer(200_000)) == []
+    with storage.unit_of_work() as uow:
+        assert len(uow.orders.recent("jane@example.com", 1000)) == 100
+    storage.close()
+
+
+# --- save: compare-and-set on the version (SECURITY G2) -------------------------------------
+
+
+def check_one_winner(storage: SqliteStorage, outcomes: list[tuple[str, str]]) -> None:
+    """One save won, the other lost with the version conflict (never a lock error), and the
+    stored order is the winner's, at version 2."""
+    assert sorted(kind for kind, _detail in outcomes) == ["conflict", "saved"], outcomes
+    (won,) = [detail for kind, detail in outcomes if kind == "saved"]
+    (lost,) = [detail for kind, detail in outcomes if kind == "conflict"]
+    assert "changed since it was read" in lost
+    assert "locked" not in lost
+    assert "busy" not in lost
+    with storage.unit_of_work() as uow:
+        stored = uow.orders.get("100001")
+    assert stored is not None
+    assert stored.version == 2
+    assert str(stored.tax.amount) == won
+
+
+def test_two_threads_saving_what_they_read_one_wins(sqlite_storage: SqliteStorage) -> None:
+    """Both threads read version 1, then save version 2: exactly one save wins, the other
+    gets ConflictError, and nothing says "database is locked"."""
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.commit()
+    read = threading.Barrier(2)
+    outcomes: list[tuple[str, str]] = []
+    path = str(sqlite_storage._path)
+
+    def worker(tax: str) -> object:
+        return lambda: outcomes.append(save_what_was_read(path, "100001", tax, read, None))
+
+    assert run_together(worker("3.00"), worker("4.00")) == []
+    check_one_winner(sqlite_storage, outcomes)
+
+
+def test_two_threads_sharing_a_storage_saving_what_they_read_one_wins(
+    sqlite_storage: SqliteStorage,
+) -> None:
+    """The same race on one shared SqliteStorage (one connection per thread)."""
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.commit()
+    read = threading.Barrier(2)
+    outcomes: list[tuple[str, str]] = []
+
+    def worker(tax: str) -> object:
+        def run() -> None:
+            with sqlite_storage.unit_of_work() as uow:
+                stored = uow.orders.get("100001")
+            assert stored is not None
+            read.wait(30)
+            try:
+                with sqlite_storage.unit_of_work(write=True) as uow:
+                    uow.orders.save(stored.changed(tax=usd(tax)))
+                    uow.commit()
+                outcomes.append(("saved", tax))
+            except ConflictError as error:
+                outcomes.append(("conflict", str(error)))
+
+        return run
+
+    assert run_together(worker("3.00"), worker("4.00")) == []
+    check_one_winner(sqlite_storage, outcomes)
+
+
+def test_reading_inside_the_write_unit_serialises_the_saves(
+    sqlite_storage: SqliteStorage,
+) -> None:
+    """Read-then-save inside one write unit never conflicts: BEGIN IMMEDIATE makes the
+    second writer wait and then read the first one's version, so both saves land."""
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.commit()
+
+    def worker(tax: str) -> object:
+        def run() -> None:
+            with sqlite_storage.unit_of_work(write=True) as uow:
+                stored = uow.orders.get("100001")
+                assert stored is not None
+                uow.orders.save(stored.changed(tax=usd(tax)))
+                uow.commit()
+
+        return run
+
+    assert run_together(worker("3.00"), worker("4.00")) == []
+    with sqlite_storage.unit_of_work() as uow:
+        stored = uow.orders.get("100001")
+    assert stored is not None
+    assert stored.version == 3
+
+
+def test_two_processes_saving_what_they_read_one_wins(db_path: Path) -> None:
+    """Two spawned processes, each with its own SqliteStorage on the one file, read version
+    1 and save version 2: one wins, the other gets ConflictError, no lock error escapes."""
+    storage = SqliteStorage(db_path)
+    storage.migrate()
+    with storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.commit()
+    context = multiprocessing.get_context("spawn")
+    read = context.Barrier(2)
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=save_what_was_read,
+            args=(str(db_path), "100001", tax, read, results, f"worker-{tax}"),
+        )
+        for tax in ("3.00", "4.00")
+    ]
+    try:
+        for worker in workers:
+            worker.start()
+        outcomes = [results.get(timeout=120) for _worker in workers]
+        for worker in workers:
+            worker.join(timeout=60)
+        assert [worker.exitcode for worker in workers] == [0, 0]
+        check_one_winner(storage, [(kind, detail) for _name, kind, detail in outcomes])
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        results.close()
+        storage.close()

@@ -1,0 +1,125 @@
+"""The race ground of ``tests/concurrency`` on PostgreSQL: the same parties, rounds and
+checks, with every party's ``OrderStatus`` on one PostgreSQL schema (spawned processes
+each open their own storage and pool; threads share one desk)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from orderstatus_core import OrderStatus
+from orderstatus_postgres import PostgresStorage
+from support.race_workers import (
+    PATIENCE,
+    AutoApproveFewer,
+    Outcomes,
+    PassWaiver,
+    act,
+    add_orders,
+    guest_pass,
+    head_start,
+    run_in_threads,
+)
+
+
+def open_desk(url: str, mail_url: str, plugins: list[object]) -> OrderStatus:
+    """An OrderStatus on the PostgreSQL storage at ``url`` (opened directly, so that the
+    test does not depend on the installed entry points)."""
+    return OrderStatus.open(PostgresStorage.from_url(url), mail_url, plugins=plugins)
+
+
+def process_main(
+    url: str,
+    mail_url: str,
+    roles: Sequence[str],
+    position: int,
+    numbers: Sequence[str],
+    start: Any,
+    results: Any,
+) -> None:
+    """A spawned process: its own storage on the shared schema, one attempt a round."""
+    role = roles[position]
+    try:
+        desk = open_desk(url, mail_url, [AutoApproveFewer(), PassWaiver()])
+    except Exception as error:  # reported as every round's outcome
+        for round_no in range(len(numbers)):
+            results.put((role, round_no, ("error", repr(error))))
+        return
+    try:
+        for round_no, number in enumerate(numbers):
+            try:
+                start.wait(PATIENCE)
+            except threading.BrokenBarrierError:
+                results.put((role, round_no, ("error", "the barrier broke")))
+                continue
+            time.sleep(head_start(position, len(roles), round_no))
+            results.put((role, round_no, act(desk, role, number, round_no)))
+    finally:
+        desk.close()
+
+
+def run_in_processes(
+    url: str, mail_url: str, roles: Sequence[str], numbers: Sequence[str]
+) -> Outcomes:
+    """One spawned process per role; every round they meet at a barrier, then act."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(len(roles))
+    results = context.Queue()
+    workers = [
+        context.Process(
+            target=process_main,
+            args=(url, mail_url, list(roles), position, list(numbers), start, results),
+            name=f"race-{role}",
+        )
+        for position, role in enumerate(roles)
+    ]
+    outcomes: Outcomes = {}
+    try:
+        for worker in workers:
+            worker.start()
+        for _ in range(len(roles) * len(numbers)):
+            role, round_no, outcome = results.get(timeout=120)
+            outcomes[(role, round_no)] = outcome
+        for worker in workers:
+            worker.join(timeout=60)
+        assert [worker.exitcode for worker in workers] == [0] * len(workers)
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        results.close()
+    return outcomes
+
+
+class PostgresRace:
+    """The interface of ``race_workers.Race`` on a PostgreSQL schema."""
+
+    def __init__(self, url: str, folder: Path, mode: str) -> None:
+        self.mode = mode
+        self.url = url
+        self.mail_url = f"mailbox:///{(folder / 'mail').resolve().as_posix()}"
+        self.desk = open_desk(url, self.mail_url, [AutoApproveFewer()])
+        self._next = 500_000_001
+
+    def orders(self, count: int) -> list[str]:
+        """``count`` fresh orders, one per round."""
+        numbers = [str(self._next + offset) for offset in range(count)]
+        self._next += count
+        add_orders(self.desk, numbers)
+        return numbers
+
+    def run(self, roles: Sequence[str], numbers: Sequence[str]) -> Outcomes:
+        """Race ``roles`` over the rounds, one order each."""
+        if self.mode == "processes":
+            return run_in_processes(self.url, self.mail_url, roles, numbers)
+        tokens = {number: guest_pass(self.desk, number) for number in numbers}
+        return run_in_threads(self.desk, roles, numbers, tokens)
+
+    def close(self) -> None:
+        """Close the desk and its storage."""
+        self.desk.close()
