@@ -34,14 +34,14 @@ from orderstatus_core.cli._render import (
     refund_text,
     search_lines,
 )
+from orderstatus_core.contacts import parse_email
 from orderstatus_core.errors import GuestAccessError, InvalidTrackingNumberError, OrderStatusError
-from orderstatus_core.identifiers import parse_email
+from orderstatus_core.events import DomainEvent, RefundDue
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import ProblemKind, Resolution, SpeedChange
 from orderstatus_core.model.returns import ReturnKind
 from orderstatus_core.plugins import hookimpl
 from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
-from orderstatus_core.ports import DomainEvent, RefundDue
 from orderstatus_core.sample import (
     DEMO_EMAIL,
     DEMO_PHONE,
