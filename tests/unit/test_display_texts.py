@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from types import ModuleType
 
+import attrs
 import pytest
 
 from orderstatus_core import InvalidFieldError, LineLedger, Money, OrderState
 from orderstatus_core.model import display, money, views
+from orderstatus_core.model.requests import Refund
 from orderstatus_core.model.views import PackageView, RequestView, TimelineEntry
 from orderstatus_core.policies import mask_address, masked_order_view
 from orderstatus_core.serialization import make_converter
@@ -175,3 +177,63 @@ def test_the_documented_examples_hold(module: ModuleType) -> None:
     """The docstrings' examples of the texts are what the code answers."""
     failed, attempted = doctest.testmod(module)
     assert (failed, attempted > 0) == (0, True)
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "text"),
+    [
+        ("placed", "123456789", "Order 123456789 placed"),
+        ("processing", "P1", "Package P1 in processing at Columbus, OH"),
+        ("shipped", "P1", "Package P1 shipped from Columbus, OH by UPS"),
+        ("delivered", "P1", "Package P1 delivered"),
+        ("cancel_shipped_anyway", "C1", "C1 shipped anyway"),
+        ("problem_resolved", "R1", "R1 resolved"),
+    ],
+)
+def test_timeline_entries_read_as_sentences(kind: str, subject: str, text: str) -> None:
+    """Each timeline kind has its sentence; a decision names its request and new state."""
+    assert display.timeline_text(kind, subject, warehouse="Columbus, OH", carrier="UPS") == text
+
+
+def test_a_package_shipped_without_a_named_carrier_says_only_where_from() -> None:
+    """No ``by None`` when the warehouse did not name a carrier."""
+    assert display.timeline_text("shipped", "P2", warehouse="Reno, NV") == (
+        "Package P2 shipped from Reno, NV"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "text"),
+    [
+        ("address", "Shelbyville", "Ship to another address in Shelbyville"),
+        ("speed", "overnight", "Ship overnight"),
+        ("quantity", 2, "Line 1 (BP-1234): 2 unit(s)"),
+        ("removal", "", "Remove line 1 (BP-1234)"),
+        ("swap", "BP-9999", "Line 1: BP-1234 → BP-9999"),
+    ],
+)
+def test_change_requests_are_summed_up_by_kind(kind: str, detail: str | int, text: str) -> None:
+    """Every kind of change reads as what the guest asked for."""
+    assert display.change_summary(kind, line_no=1, part_number="BP-1234", detail=detail) == text
+
+
+def test_cancel_and_problem_summaries_name_the_units() -> None:
+    """A cancel names quantity, part, line and package; a report its kind and units."""
+    assert (
+        display.cancel_summary(2, "BP-1234", 1, "P1") == "Cancel 2 × BP-1234 (line 1) in package P1"
+    )
+    assert display.problem_summary("wrong_part", [(2, 1), (3, 2)]) == (
+        "Wrong part, 1 × line 2, 2 × line 3"
+    )
+    assert display.problem_summary("not_delivered", []) == "Not delivered"
+
+
+def test_a_refund_in_the_timeline_shows_its_money_text() -> None:
+    """The refund entry shows the total with the currency's decimals, not the raw amount."""
+    refund = Refund(
+        "F1", PLACED_AT + timedelta(days=1), "problem_report", "R1",
+        Money("12.5", "USD"), Money("0", "USD"), Money("0", "USD"), Money("0", "USD"),
+    )  # fmt: skip
+    order = attrs.evolve(make_order(), refunds=(refund,))
+    entry = masked_order_view(order, _no_tracking).timeline[-1]
+    assert (entry.kind, entry.text) == ("refund", "Refund of 12.50 USD due")

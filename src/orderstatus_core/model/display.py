@@ -27,11 +27,15 @@ if TYPE_CHECKING:
 __all__ = [
     "CURRENCY_DECIMALS",
     "address_lines",
+    "cancel_summary",
+    "change_summary",
     "currency_decimals",
     "ledger_text",
     "money_text",
     "package_state_text",
+    "problem_summary",
     "state_text",
+    "timeline_text",
     "units_text",
     "when_text",
 ]
@@ -150,3 +154,75 @@ def address_lines(
     """An address as the lines of an envelope: name, street, ``city, region postal``, country."""
     place = f"{city}, {region} {postal_code}" if region else f"{city} {postal_code}"
     return (name, street, place, country)
+
+
+# --- what the timeline and the requests say ------------------------------------------------
+
+
+def timeline_text(
+    kind: str,
+    subject: str,
+    *,
+    warehouse: str | None = None,
+    carrier: str | None = None,
+    amount: str | None = None,
+) -> str:
+    """A timeline entry in words, by its ``kind`` code; ``subject`` is the order number,
+    package id or request id it is about. A request's decision kinds end in its state
+    (``cancel_confirmed``: ``C1 confirmed``).
+
+    >>> timeline_text("shipped", "P1", warehouse="Columbus, OH", carrier="UPS")
+    'Package P1 shipped from Columbus, OH by UPS'
+    >>> timeline_text("change_declined", "X1")
+    'X1 declined'
+    """
+    match kind:
+        case "placed":
+            return f"Order {subject} placed"
+        case "processing":
+            return f"Package {subject} in processing at {warehouse}"
+        case "shipped":
+            via = f" by {carrier}" if carrier else ""
+            return f"Package {subject} shipped from {warehouse}{via}"
+        case "delivered":
+            return f"Package {subject} delivered"
+        case "refund":
+            return f"Refund of {amount} due"
+        case _:
+            return f"{subject} {state_text(kind.partition('_')[2])}"
+
+
+def cancel_summary(quantity: int, part_number: str, line_no: int, package_id: str) -> str:
+    """A cancel request: ``Cancel 2 × BP-1234 (line 1) in package P1``."""
+    return f"Cancel {quantity} × {part_number} (line {line_no}) in package {package_id}"
+
+
+def change_summary(
+    kind: str, *, line_no: int = 0, part_number: str = "", detail: str | int = ""
+) -> str:
+    """A change request by kind (``address``, ``speed``, ``quantity``, ``removal``, ``swap``):
+    ``detail`` is the new address's city (never more of it), the speed, the quantity or the
+    new part number.
+
+    >>> change_summary("quantity", line_no=2, part_number="BP-1234", detail=1)
+    'Line 2 (BP-1234): 1 unit(s)'
+    """
+    match kind:
+        case "address":
+            return f"Ship to another address in {detail}"
+        case "speed":
+            return f"Ship {detail}"
+        case "quantity":
+            return f"Line {line_no} ({part_number}): {detail} unit(s)"
+        case "removal":
+            return f"Remove line {line_no} ({part_number})"
+        case _:
+            return f"Line {line_no}: {part_number} → {detail}"
+
+
+def problem_summary(kind: str, units: Iterable[tuple[int, int]]) -> str:
+    """A problem report: its kind in words and the ``(line_no, quantity)`` units it names,
+    ``Wrong part, 1 × line 2``."""
+    return state_text(kind).capitalize() + "".join(
+        f", {quantity} × line {line_no}" for line_no, quantity in units
+    )
