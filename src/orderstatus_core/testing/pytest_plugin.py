@@ -48,6 +48,8 @@ NIGHTLY_PROFILE = "nightly"
 # it does for a test file. Only possible before a module is first imported.
 _SUITES = (
     "orderstatus_core.testing.contract",
+    "orderstatus_core.testing.contracts",
+    "orderstatus_core.testing.invariants",
     "orderstatus_core.testing._comparison",
     "orderstatus_core.testing.lifecycle",
 )
