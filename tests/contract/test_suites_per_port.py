@@ -119,6 +119,7 @@ def test_the_storage_contract_is_every_storage_suite() -> None:
     """Picking every storage suite by hand runs exactly the tests ``StorageContract`` runs."""
     storage_suites = [
         contracts.OrderRepositoryContract,
+        contracts.OrderQueriesContract,
         contracts.OutboxContract,
         contracts.GuestPassStoreContract,
         contracts.IdempotencyStoreContract,

@@ -24,6 +24,8 @@ fixture must give and how to write it.
 suite                            fixture                what the fixture gives
 ===============================  =====================  ====================================
 ``OrderRepositoryContract``      ``storage``            a fresh, migrated, empty ``Storage``
+``OrderQueriesContract``         ``storage``            the same (``recent``, ``search``; part
+                                                        of ``OrderRepositoryContract``)
 ``OutboxContract``               ``storage``            the same
 ``GuestPassStoreContract``       ``storage``            the same
 ``IdempotencyStoreContract``     ``storage``            the same
@@ -31,7 +33,7 @@ suite                            fixture                what the fixture gives
 ``ReturnDocumentStoreContract``  ``storage``            the same
 ``UnitOfWorkContract``           ``storage``            the same
 ``MemoryReferenceContract``      ``storage``            the same
-``StorageContract``              ``storage``            all eight suites above in one class
+``StorageContract``              ``storage``            every storage suite above in one class
 ``RateLimiterContract``          ``rate_limiter``       a fresh ``RateLimiter``
 ``MailerContract``               ``mailer``,            a ``Mailer``, and a callable answering
                                  ``delivered``          what it has delivered, as
@@ -62,6 +64,7 @@ from orderstatus_core.testing.contracts.guest_pass_store import GuestPassStoreCo
 from orderstatus_core.testing.contracts.idempotency_store import IdempotencyStoreContract
 from orderstatus_core.testing.contracts.label_maker import LabelMakerContract
 from orderstatus_core.testing.contracts.mailer import Delivered, MailerContract
+from orderstatus_core.testing.contracts.order_queries import OrderQueriesContract
 from orderstatus_core.testing.contracts.order_repository import OrderRepositoryContract
 from orderstatus_core.testing.contracts.outbox import OutboxContract
 from orderstatus_core.testing.contracts.rate_limiter import RateLimiterContract
@@ -80,6 +83,7 @@ __all__ = [
     "LabelMakerContract",
     "MailerContract",
     "MemoryReferenceContract",
+    "OrderQueriesContract",
     "OrderRepositoryContract",
     "OutboxContract",
     "RateLimiterContract",

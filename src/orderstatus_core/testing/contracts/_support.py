@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
@@ -29,6 +29,7 @@ from orderstatus_core.model import (
     EmailAddress,
     Money,
     Order,
+    OrderLine,
     PartNumber,
 )
 from orderstatus_core.model.fulfilment import open_package, ship_package
@@ -401,6 +402,7 @@ _WRITES: dict[str, Callable[[UnitOfWork], object]] = {
     "passes.put_pass": lambda uow: uow.passes.put_pass(_guest_pass()),
     "credit.append": lambda uow: uow.credit.append(_entry("refund:900000001:R1", "5.00")),
     "documents.put": lambda uow: uow.documents.put(_paper()),
+    "commit": lambda uow: uow.commit(),
 }
 
 
@@ -515,3 +517,50 @@ class StorageSuite:
     def _needs(self, capability: str) -> None:
         if not getattr(self, capability):
             pytest.skip(f"{type(self).__name__}.{capability} is False")
+
+
+#: Text that tries to be SQL, LIKE patterns, or another script; it must be kept as text.
+HOSTILE = [
+    "'; DROP TABLE orders; --",
+    'Robert"); DELETE FROM order_lines WHERE ("1"="1',
+    "100% off_sale \\ %_ LIKE '%'",
+    "Hyvää päivää, Äänekoski öljynsuodatin",
+    "مرشح الزيت للسيارة",
+    "ברקס 🚗🔧👩‍🔧",
+]
+
+
+#: Keys a lookup must answer with nothing: hostile text, a huge one, and text a database
+#: cannot even hold (a lone surrogate, NUL).
+_HOSTILE_KEYS = [*HOSTILE, "x" * 100_000, "\ud800", "100001\x00", "\x00", "%", "_"]
+
+
+def _two_units(
+    line_no: int = 1,
+    part: str = "BP-1234",
+    category: Sequence[str] = ("Brake & Wheel Hub", "Brake Pad"),
+    **fields: Any,
+) -> OrderLine:
+    """A line of two units; any field can be overridden."""
+    fields.setdefault("quantity", 2)
+    return line(line_no, part, category=tuple(category), **fields)
+
+
+def _jane_order(
+    number: str = "100001",
+    email: str | EmailAddress = "jane@example.com",
+    *,
+    lines: Sequence[OrderLine] | None = None,
+    **fields: Any,
+) -> Order:
+    """Order 100001 of jane@example.com, two lines of two units; any field overridden."""
+    return make_order(
+        number,
+        email.display if isinstance(email, EmailAddress) else email,
+        lines=lines if lines is not None else (_two_units(1), _two_units(2, "R-77")),
+        **fields,
+    )
+
+
+def _list_mail(number: str) -> OrderListMail:
+    return OrderListMail(to=parse_email("Jane@Example.com"), order_numbers=(number,))

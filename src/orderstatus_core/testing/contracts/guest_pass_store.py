@@ -30,6 +30,7 @@ from orderstatus_core.testing import strategies
 from orderstatus_core.testing.contracts._support import (
     _CODE_TTL,
     _GUEST_ORDER,
+    _HOSTILE_KEYS,
     _PROPERTY,
     T0,
     StorageSuite,
@@ -306,3 +307,14 @@ class GuestPassStoreContract(StorageSuite):
         )
         assert sum(isinstance(answer, GuestPassGranted) for answer in answers) == 1
         assert answers.count(GuestPassRefused()) == 7
+
+    def test_hostile_text_as_a_selector_or_order_finds_nothing(self, storage: Storage) -> None:
+        """Selectors and order numbers that are hostile, huge, or not even storable (NUL, a
+        lone surrogate) find no challenge and no pass, in read and write units."""
+        _put(storage, _challenge(), _guest_pass())
+        for write in (False, True):
+            with storage.unit_of_work(write=write) as uow:
+                for key in _HOSTILE_KEYS:
+                    assert uow.passes.get_challenge(key) is None
+                    assert uow.passes.latest_challenge(key) is None
+                    assert uow.passes.get_pass(key) is None

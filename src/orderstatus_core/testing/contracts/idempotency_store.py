@@ -13,6 +13,7 @@ from orderstatus_core.records import (
     IdempotentReply,
 )
 from orderstatus_core.testing.contracts._support import (
+    _HOSTILE_KEYS,
     T0,
     StorageSuite,
 )
@@ -81,3 +82,11 @@ class IdempotencyStoreContract(StorageSuite):
             assert uow.idempotency.get("rolled") == reply
         with storage.unit_of_work() as uow:
             assert uow.idempotency.get("rolled") is None
+
+    def test_hostile_text_as_a_key_finds_nothing(self, storage: Storage) -> None:
+        """Keys that are hostile, huge, or not even storable (NUL, a lone surrogate) find no
+        reply, in read and write units."""
+        for write in (False, True):
+            with storage.unit_of_work(write=write) as uow:
+                for key in _HOSTILE_KEYS:
+                    assert uow.idempotency.get(key) is None

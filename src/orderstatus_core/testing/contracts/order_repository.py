@@ -7,11 +7,11 @@ fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.con
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import attrs
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from orderstatus_core.contacts import parse_email
 from orderstatus_core.errors import (
@@ -22,7 +22,10 @@ from orderstatus_core.errors import (
 from orderstatus_core.model import (
     Address,
     CategoryPath,
+    Money,
     Order,
+    Package,
+    PackedUnits,
     PartNumber,
 )
 from orderstatus_core.policies.cancellation import cancel_units
@@ -30,22 +33,20 @@ from orderstatus_core.ports import Storage
 from orderstatus_core.records import (
     CategoryQuery,
     PartNumberQuery,
-    SearchCursor,
 )
 from orderstatus_core.testing import strategies
 from orderstatus_core.testing.builders import PLACED_AT, address, line, make_order, package, usd
 from orderstatus_core.testing.contracts._support import (
     _DAYS3,
+    _HOSTILE_KEYS,
     _PROPERTY,
-    StorageSuite,
+    HOSTILE,
     _Boom,
     _display_forms,
-    _every_page,
     _fresh,
-    _fresh_email,
+    _jane_order,
     _matched_lines,
     _message,
-    _newest_first,
     _numbers,
     _order_with_history,
     _pending,
@@ -53,14 +54,16 @@ from orderstatus_core.testing.contracts._support import (
     _save,
     _search,
     _store,
+    _two_units,
 )
+from orderstatus_core.testing.contracts.order_queries import OrderQueriesContract
 
 __all__ = ["OrderRepositoryContract"]
 
 
-class OrderRepositoryContract(StorageSuite):
+class OrderRepositoryContract(OrderQueriesContract):
     """The :class:`~orderstatus_core.ports.OrderRepository` contract: add and get, compare-and-set
-    saves, ``recent`` and ``search`` with their ordering, tie breaks and cursors.
+    saves, round trips of every field, and the queries of :class:`OrderQueriesContract`.
 
     Needs a fixture ``storage``: a fresh, migrated, empty storage for each test.
     """
@@ -149,6 +152,23 @@ class OrderRepositoryContract(StorageSuite):
             uow.orders.add(make_order(number="123456789"))
             with pytest.raises(DuplicateOrderError):
                 uow.orders.add(make_order(number="123456789"))
+
+    def test_a_refused_duplicate_names_its_number_and_spoils_nothing(
+        self, storage: Storage
+    ) -> None:
+        """``DuplicateOrderError.number`` is the taken number, and the unit goes on: its
+        other writes commit."""
+        _store(storage, make_order(number="111111111"))
+        with storage.unit_of_work(write=True) as uow:
+            with pytest.raises(DuplicateOrderError) as raised:
+                uow.orders.add(make_order(number="111111111", placed_at=PLACED_AT + _DAYS3))
+            assert raised.value.number == "111111111"
+            uow.orders.add(make_order(number="222222222"))
+            uow.outbox.put(_message("M1"))
+            uow.commit()
+        assert _read(storage, "111111111") == make_order(number="111111111")
+        assert _read(storage, "222222222") == make_order(number="222222222")
+        assert _pending(storage) == 1
 
     def test_a_refused_duplicate_keeps_the_stored_order(self, storage: Storage) -> None:
         """After a refused duplicate the first order is still stored, unchanged."""
@@ -447,76 +467,6 @@ class OrderRepositoryContract(StorageSuite):
             assert stored is not None
             assert _display_forms(stored) == _display_forms(change)
 
-    def test_recent_is_newest_first_with_ties_by_number_descending(self, storage: Storage) -> None:
-        """``recent`` orders by ``placed_at`` descending, then by ``number`` descending."""
-        hour = timedelta(hours=1)
-        orders = [
-            make_order(number="A100", placed_at=PLACED_AT),
-            make_order(number="A300", placed_at=PLACED_AT + hour),
-            make_order(number="A200", placed_at=PLACED_AT + hour),
-            make_order(number="B100", placed_at=PLACED_AT - hour),
-            make_order(number="A99", placed_at=PLACED_AT + hour),
-        ]
-        _store(storage, *orders)
-        with storage.unit_of_work() as uow:
-            found = uow.orders.recent("jane.doe@example.com", 10)
-        assert _numbers(found) == ["A99", "A300", "A200", "A100", "B100"]
-
-    def test_recent_headers_carry_the_order_fields(self, storage: Storage) -> None:
-        """A header holds the order's number, placing time and email."""
-        order = make_order(number="123456789")
-        _store(storage, order)
-        with storage.unit_of_work() as uow:
-            (header,) = uow.orders.recent(order.email.canonical, 10)
-        assert (header.number, header.placed_at, header.email) == (
-            order.number,
-            order.placed_at,
-            order.email,
-        )
-
-    def test_recent_stops_at_limit(self, storage: Storage) -> None:
-        """``recent`` answers at most ``limit`` orders, the newest ones."""
-        orders = [
-            make_order(number=f"10000000{i}", placed_at=PLACED_AT + timedelta(days=i))
-            for i in range(5)
-        ]
-        _store(storage, *orders)
-        with storage.unit_of_work() as uow:
-            found = uow.orders.recent("jane.doe@example.com", 2)
-        assert _numbers(found) == ["100000004", "100000003"]
-
-    def test_recent_finds_orders_by_canonical_email_only(self, storage: Storage) -> None:
-        """``recent`` finds the orders of one canonical email, however its display differs."""
-        _store(
-            storage,
-            make_order(number="111111111", email="Jane.Doe@Example.COM"),
-            make_order(number="222222222", email="jane.doe@example.com"),
-            make_order(number="333333333", email="jane.doe@example.org"),
-            make_order(number="444444444", email="john@example.com"),
-        )
-        with storage.unit_of_work() as uow:
-            found = uow.orders.recent("jane.doe@example.com", 10)
-        assert sorted(_numbers(found)) == ["111111111", "222222222"]
-
-    def test_recent_of_an_unknown_email_is_empty(self, storage: Storage) -> None:
-        """``recent`` for an email with no orders answers nothing."""
-        _store(storage, make_order())
-        with storage.unit_of_work() as uow:
-            assert list(uow.orders.recent("nobody@example.com", 10)) == []
-
-    def test_search_by_part_number_matches_canonical_keys(self, storage: Storage) -> None:
-        """'bp-12.34' finds 'BP1234' and 'B P 1234', never 'BP12345' or 'BP123'."""
-        email = parse_email("jane.doe@example.com")
-        _store(
-            storage,
-            make_order(number="111111111", lines=[line(1, "BP1234")]),
-            make_order(number="222222222", lines=[line(1, "B P 1234")]),
-            make_order(number="333333333", lines=[line(1, "BP12345")]),
-            make_order(number="444444444", lines=[line(1, "BP123")]),
-        )
-        found = _search(storage, email, PartNumberQuery(PartNumber("bp-12.34")))
-        assert sorted(found) == ["111111111", "222222222"]
-
     def test_a_match_carries_every_matching_line_in_line_no_order(self, storage: Storage) -> None:
         """A match holds all matching lines of the order, by ``line_no``, whatever the order
         of the lines in the order itself."""
@@ -525,146 +475,6 @@ class OrderRepositoryContract(StorageSuite):
         _store(storage, make_order(number="111111111", lines=lines))
         found = _matched_lines(storage, email, PartNumberQuery(PartNumber("BP1234")))
         assert found == [[2, 5, 7]]
-
-    def test_search_by_category_finds_it_and_the_categories_below(self, storage: Storage) -> None:
-        """A category finds lines in itself and in any category below it."""
-        email = parse_email("jane.doe@example.com")
-        _store(
-            storage,
-            make_order(number="111111111", lines=[line(1, category=["Brake & Wheel Hub"])]),
-            make_order(
-                number="222222222", lines=[line(1, category=["Brake & Wheel Hub", "Brake Pad"])]
-            ),
-            make_order(
-                number="333333333",
-                lines=[line(1, category=["Brake & Wheel Hub", "Rotor", "Vented"])],
-            ),
-            make_order(number="444444444", lines=[line(1, category=["Engine", "Oil Filter"])]),
-        )
-        found = _search(storage, email, CategoryQuery(CategoryPath("Brake & Wheel Hub")))
-        assert sorted(found) == ["111111111", "222222222", "333333333"]
-
-    def test_search_by_category_never_matches_a_sibling_sharing_a_prefix(
-        self, storage: Storage
-    ) -> None:
-        """'Brake' finds neither 'Brakes' nor 'Brake Pad': categories match by whole segments."""
-        email = parse_email("jane.doe@example.com")
-        _store(
-            storage,
-            make_order(number="111111111", lines=[line(1, category=["Brake", "Pad"])]),
-            make_order(number="222222222", lines=[line(1, category=["Brakes", "Pad"])]),
-            make_order(number="333333333", lines=[line(1, category=["Brake Pad"])]),
-            make_order(number="444444444", lines=[line(1, category=["Brake_", "Pad"])]),
-        )
-        found = _search(storage, email, CategoryQuery(CategoryPath("Brake")))
-        assert found == ["111111111"]
-
-    def test_search_by_a_child_category_never_finds_its_parent(self, storage: Storage) -> None:
-        """A category below finds nothing filed only under the category above it."""
-        email = parse_email("jane.doe@example.com")
-        _store(storage, make_order(number="111111111", lines=[line(1, category=["Brake"])]))
-        found = _search(storage, email, CategoryQuery(CategoryPath(["Brake", "Pad"])))
-        assert found == []
-
-    def test_search_by_category_ignores_case_and_spacing(self, storage: Storage) -> None:
-        """Category segments compare by canonical key: case and runs of spaces do not matter."""
-        email = parse_email("jane.doe@example.com")
-        _store(
-            storage,
-            make_order(number="111111111", lines=[line(1, category=["Brake & Wheel Hub", "Pad"])]),
-        )
-        query = CategoryQuery(CategoryPath(["  brake &  WHEEL hub "]))
-        assert _search(storage, email, query) == ["111111111"]
-
-    def test_search_by_category_treats_like_wildcards_as_text(self, storage: Storage) -> None:
-        """'%' and '_' in a category are ordinary characters, not wildcards."""
-        email = parse_email("jane.doe@example.com")
-        _store(
-            storage,
-            make_order(number="111111111", lines=[line(1, category=["Brakes", "Pad"])]),
-            make_order(number="222222222", lines=[line(1, category=["Brake%", "Pad"])]),
-        )
-        assert _search(storage, email, CategoryQuery(CategoryPath("Brake%"))) == ["222222222"]
-        assert _search(storage, email, CategoryQuery(CategoryPath("Brake_"))) == []
-
-    def test_search_text_is_never_a_query_language(self, storage: Storage) -> None:
-        """SQL and LIKE metacharacters in a query are matched as text, so they find nothing."""
-        email = parse_email("jane.doe@example.com")
-        _store(storage, make_order(number="111111111"))
-        for query in (
-            PartNumberQuery(PartNumber("' OR '1'='1")),
-            PartNumberQuery(PartNumber("%")),
-            PartNumberQuery(PartNumber("_")),
-            CategoryQuery(CategoryPath("%")),
-            CategoryQuery(CategoryPath("' OR 1=1 --")),
-        ):
-            assert _search(storage, email, query) == []
-
-    def test_search_is_scoped_to_one_email(self, storage: Storage) -> None:
-        """Orders of another email never match, however well their lines do."""
-        _store(
-            storage,
-            make_order(number="111111111", email="jane.doe@example.com"),
-            make_order(number="222222222", email="john@example.com"),
-        )
-        email = parse_email("john@example.com")
-        assert _search(storage, email, PartNumberQuery(PartNumber("BP-1234"))) == ["222222222"]
-
-    def test_search_with_no_match_is_empty(self, storage: Storage) -> None:
-        """A query that matches no line answers nothing."""
-        email = parse_email("jane.doe@example.com")
-        _store(storage, make_order(number="111111111"))
-        assert _search(storage, email, PartNumberQuery(PartNumber("ZZ-9"))) == []
-
-    def test_search_is_newest_first_and_stops_at_limit(self, storage: Storage) -> None:
-        """Search answers at most ``limit`` orders, newest first, ties by number descending."""
-        email = parse_email("jane.doe@example.com")
-        orders = [
-            make_order(number=f"A{i}", placed_at=PLACED_AT + timedelta(days=i // 2))
-            for i in range(6)
-        ]
-        _store(storage, *orders)
-        found = _search(storage, email, PartNumberQuery(PartNumber("BP-1234")), limit=3)
-        assert found == ["A5", "A4", "A3"]
-
-    def test_search_after_a_cursor_is_strictly_after_it(self, storage: Storage) -> None:
-        """The page after a cursor starts with the order just after the cursor's pair."""
-        email = parse_email("jane.doe@example.com")
-        orders = [make_order(number=f"A{i}", placed_at=PLACED_AT) for i in range(4)]
-        _store(storage, *orders)
-        query = PartNumberQuery(PartNumber("BP-1234"))
-        with storage.unit_of_work() as uow:
-            after = SearchCursor(placed_at=PLACED_AT, number="A2")
-            found = _numbers(uow.orders.search(email.canonical, query, 10, after))
-        assert found == ["A1", "A0"]
-
-    @_PROPERTY
-    @given(
-        placed=st.lists(st.tuples(st.integers(0, 3), st.booleans()), max_size=12),
-        size=st.integers(1, 5),
-    )
-    def test_search_pages_cover_every_match_exactly_once(
-        self, storage: Storage, placed: list[tuple[int, bool]], size: int
-    ) -> None:
-        """Following the cursor visits every matching order once, newest first, in pages of
-        at most ``size``, whatever the ties in ``placed_at``."""
-        email = _fresh_email()
-        orders = [
-            make_order(
-                number=_fresh("C"),
-                email=email.display,
-                placed_at=PLACED_AT + timedelta(hours=hour),
-                lines=[line(1, "BP-1234" if match else "XX-1")],
-            )
-            for hour, match in placed
-        ]
-        _store(storage, *orders)
-        query = PartNumberQuery(PartNumber("bp1234"))
-        with storage.unit_of_work() as uow:
-            pages = _every_page(uow.orders, email.canonical, query, size)
-        matching = [order for order, (_hour, match) in zip(orders, placed, strict=True) if match]
-        assert [number for page in pages for number in page] == _newest_first(matching)
-        assert all(len(page) <= size for page in pages)
 
     @_PROPERTY
     @given(order=strategies.orders())
@@ -676,3 +486,123 @@ class OrderRepositoryContract(StorageSuite):
         assert stored == order
         assert stored is not None
         assert _display_forms(stored) == _display_forms(order)
+
+    @pytest.mark.parametrize("text", HOSTILE)
+    def test_hostile_and_unicode_text_round_trips_in_every_field(
+        self, storage: Storage, text: str
+    ) -> None:
+        """SQL metacharacters, emoji, Finnish and RTL text are stored and read back as is,
+        found by ``recent`` and ``search``, and leave every table working."""
+        hostile_line = _two_units(
+            1,
+            part=text[:60],
+            category=(text[:80], "Öljy › ja %_"),
+            brand=text[:64],
+            description=text,
+        )
+        box = Package(
+            package_id="P-1_x",
+            warehouse=text[:64],
+            units=(PackedUnits(1, 1),),
+            carrier=text[:32],
+            tracking_number=text[:64],
+            shipped_at=PLACED_AT + timedelta(hours=1),
+        )
+        email = parse_email("jäne.o'brien+%_@exämple.fi")
+        subject = _jane_order(
+            email=email,
+            lines=[hostile_line],
+            packages=[box],
+            shipping_address=Address(
+                name=text[:100],
+                line1=text[:100],
+                line2=text[:100],
+                city=text[:64],
+                region=text[:64],
+                postal_code=text[:16],
+                country="FI",
+            ),
+        )
+        _store(storage, subject)
+        assert _read(storage, "100001") == subject
+        with storage.unit_of_work() as uow:
+            [header] = uow.orders.recent(email.canonical, 5)
+            assert header.email.display == email.display
+            part = PartNumberQuery(PartNumber(text[:60]))
+            [match] = uow.orders.search(email.canonical, part, 5)
+            assert match.lines == (hostile_line,)
+            category = CategoryQuery(CategoryPath((text[:80],)))
+            [match] = uow.orders.search(email.canonical, category, 5)
+            assert match.lines == (hostile_line,)
+        _store(storage, _jane_order("100002"))
+        assert _read(storage, "100002") == _jane_order("100002")
+
+    def test_every_field_round_trips_exactly(self, storage: Storage) -> None:
+        """Optional fields, money scales, microseconds, huge versions and tuple orders come
+        back unchanged."""
+        lines = [
+            _two_units(
+                3,
+                "Z-9",
+                unit_price=Money(Decimal("0.0001"), "USD"),
+                core_charge=Money(Decimal("999999999999.9999"), "USD"),
+                returnable=False,
+                warranty_months=1200,
+                quantity=5,
+                cancelled=1,
+            ),
+            _two_units(1, "A-1", unit_price=Money("1E+2", "USD"), quantity=3),
+            _two_units(2, "M-5"),
+        ]
+        packages = [
+            Package(
+                package_id="Z",
+                warehouse="Reno, NV",
+                units=(PackedUnits(3, 1), PackedUnits(1, 2)),
+                shipped_at=PLACED_AT + timedelta(seconds=1, microseconds=1),
+                delivered_at=PLACED_AT + timedelta(days=3, microseconds=999_999),
+            ),
+            package(
+                "A",
+                [(2, 2), (1, 1)],
+                shipped_after=timedelta(days=1),
+                delivered_after=timedelta(days=2),
+            ),
+            Package(package_id="pending", warehouse="Reno, NV", units=(PackedUnits(3, 2),)),
+        ]
+        subject = _jane_order(
+            "9ZZ00000000000000000000000000000",
+            placed_at=PLACED_AT + timedelta(microseconds=123_457),
+            lines=lines,
+            packages=packages,
+            phone=None,
+            shipping_address=Address(
+                name="N",
+                line1="L",
+                city="C",
+                postal_code="P",
+                country="US",
+                line2=None,
+                region=None,
+            ),
+            version=2**62,
+        )
+        _store(storage, subject)
+        back = _read(storage, subject.number)
+        assert back == subject
+        assert back is not None
+        assert [each.line_no for each in back.lines] == [3, 1, 2]
+        assert [each.package_id for each in back.packages] == ["Z", "A", "pending"]
+
+    def test_hostile_text_as_an_order_key_finds_nothing(self, storage: Storage) -> None:
+        """Numbers and email keys that are not canonical, or that a database cannot even hold
+        (NUL, a lone surrogate), find nothing and break nothing, in read and write units."""
+        _store(storage, _jane_order())
+        part = PartNumberQuery(PartNumber("BP-1234"))
+        for write in (False, True):
+            with storage.unit_of_work(write=write) as uow:
+                for key in _HOSTILE_KEYS:
+                    assert uow.orders.get(key) is None
+                    assert list(uow.orders.recent(key, 10)) == []
+                    assert list(uow.orders.search(key, part, 10)) == []
+        assert _read(storage, "100001") == _jane_order()

@@ -31,6 +31,7 @@ from orderstatus_core.testing.contracts._support import (
     StorageSuite,
     _due,
     _fresh,
+    _list_mail,
     _message,
     _pass_mail,
     _pending,
@@ -253,3 +254,57 @@ class OutboxContract(StorageSuite):
             kept = {i for i in ("OLD", "AT", "BEFORE", "PENDING") if uow.outbox.get(i)}
         assert kept == {"AT", "PENDING"}
         assert [m.message_id for m in _due(storage, T0)] == ["PENDING"]
+
+    def test_due_ties_by_id_and_marks_of_sent_or_unknown_ids_change_nothing(
+        self, storage: Storage
+    ) -> None:
+        """``due`` orders by ``created_at`` then message id; a failure marked on a sent
+        message, or a mark on an unknown id, changes nothing; an error text that looks like
+        SQL is kept as text."""
+        later = T0 + timedelta(minutes=5)
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.put(OutboxMessage("b", T0, _list_mail("1")))
+            uow.outbox.put(OutboxMessage("a", T0, _list_mail("2")))
+            uow.outbox.put(OutboxMessage("c", T0 - timedelta(seconds=1), _list_mail("3")))
+            uow.outbox.put(OutboxMessage("d", T0, _list_mail("4"), next_attempt_at=later))
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert [m.message_id for m in uow.outbox.due(T0, 10)] == ["c", "a", "b"]
+            assert [m.message_id for m in uow.outbox.due(later, 10)] == ["c", "a", "b", "d"]
+            assert [m.message_id for m in uow.outbox.due(later, 2)] == ["c", "a"]
+            assert uow.outbox.due(T0, 10)[0] == OutboxMessage(
+                "c", T0 - timedelta(seconds=1), _list_mail("3")
+            )
+            uow.outbox.mark_sent("a", later)
+            uow.outbox.mark_failed("b", "SMTP 451 '; DROP TABLE outbox; --", later)
+            uow.outbox.mark_failed("a", "too late: already sent", later)
+            uow.outbox.mark_sent("unknown", later)
+            uow.outbox.mark_failed("unknown", "nothing", later)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.pending_count() == 3
+            assert [m.message_id for m in uow.outbox.due(T0, 10)] == ["c"]
+            failed = [m for m in uow.outbox.due(later, 10) if m.message_id == "b"]
+        assert failed == [
+            OutboxMessage(
+                "b",
+                T0,
+                _list_mail("1"),
+                attempts=1,
+                next_attempt_at=later,
+                last_error="SMTP 451 '; DROP TABLE outbox; --",
+            )
+        ]
+
+    def test_putting_a_message_id_again_replaces_it_but_not_its_sent_mark(
+        self, storage: Storage
+    ) -> None:
+        """A message put again under its id replaces the unsent one; a sent one stays sent."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.put(OutboxMessage("a", T0, _list_mail("1")))
+            uow.outbox.put(OutboxMessage("a", T0, _list_mail("2")))
+            assert [m.intent for m in uow.outbox.due(T0, 10)] == [_list_mail("2")]
+            uow.outbox.mark_sent("a", T0)
+            uow.outbox.put(OutboxMessage("a", T0, _list_mail("3")))
+            assert uow.outbox.pending_count() == 0
+            assert uow.outbox.due(T0, 10) == []

@@ -80,10 +80,32 @@ class UnitOfWorkContract(StorageSuite):
             uow.orders.add(make_order(number="111111111"))
             uow.outbox.put(_message("M1"))
             uow.rollback()
+            assert uow.orders.get("111111111") is None
             uow.orders.add(make_order(number="222222222"))
             uow.commit()
         assert _read(storage, "111111111") is None
         assert _read(storage, "222222222") is not None
+        assert _pending(storage) == 0
+
+    def test_writes_after_a_commit_are_forgotten_without_another(self, storage: Storage) -> None:
+        """A unit goes on after ``commit``; what it writes afterwards and never commits is
+        rolled back when the block ends."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(make_order(number="111111111"))
+            uow.commit()
+            uow.orders.add(make_order(number="222222222"))
+            uow.outbox.put(_message("M1"))
+        assert _read(storage, "111111111") == make_order(number="111111111")
+        assert _read(storage, "222222222") is None
+        assert _pending(storage) == 0
+
+    def test_a_second_commit_with_nothing_new_is_harmless(self, storage: Storage) -> None:
+        """``commit`` twice in a row stores the writes once and does not fail."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(make_order(number="111111111"))
+            uow.commit()
+            uow.commit()
+        assert _read(storage, "111111111") == make_order(number="111111111")
         assert _pending(storage) == 0
 
     def test_a_commit_stores_orders_and_outbox_together(self, storage: Storage) -> None:
