@@ -6,15 +6,17 @@ fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.con
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
 
 from orderstatus_core.errors import (
     AdapterError,
+    ConflictError,
 )
 from orderstatus_core.ports import Storage, UnitOfWork
-from orderstatus_core.testing.builders import make_order
+from orderstatus_core.testing.builders import make_order, usd
 from orderstatus_core.testing.contracts._support import (
     _END_OF_TIME,
     _WRITES,
@@ -24,6 +26,7 @@ from orderstatus_core.testing.contracts._support import (
     _challenge,
     _due,
     _guest_pass,
+    _jane_order,
     _ledger,
     _message,
     _papers,
@@ -171,3 +174,93 @@ class UnitOfWorkContract(StorageSuite):
                 return True
 
         assert sorted(_together(8, claim)) == [False] * 7 + [True]
+
+    def test_two_threads_of_many_write_units_all_commit(self, storage: Storage) -> None:
+        """A hundred small read-then-write units from each of two threads at once: all
+        commit, none fails on a lock."""
+        self._needs("supports_concurrent_writers")
+
+        def write(thread: int) -> None:
+            for number in range(100_000 * (thread + 1), 100_000 * (thread + 1) + 100):
+                with storage.unit_of_work(write=True) as uow:
+                    uow.orders.recent("jane@example.com", 1)
+                    uow.orders.add(_jane_order(str(number)))
+                    uow.commit()
+
+        _together(2, write)
+        with storage.unit_of_work() as uow:
+            assert len(uow.orders.recent("jane@example.com", 1000)) == 200
+
+    def test_a_reader_is_not_blocked_by_a_writer_on_another_thread(self, storage: Storage) -> None:
+        """A read unit answers at once with the last commit while another thread holds the
+        order in an uncommitted write unit."""
+        self._needs("supports_concurrent_units")
+        _store(storage, _jane_order())
+        holding, release = threading.Event(), threading.Event()
+
+        def hold_or_read(index: int) -> None:
+            if index == 0:
+                with storage.unit_of_work(write=True) as uow:
+                    stored = uow.orders.get("100001")
+                    assert stored is not None
+                    uow.orders.save(stored.changed(tax=usd("3.00")))
+                    holding.set()
+                    release.wait(10)
+                return
+            assert holding.wait(10)
+            # The holder ends only after this read lets it go: a read that waited for it
+            # would time out, then see the holder's change, not the order as stored.
+            try:
+                assert _read(storage, "100001") == _jane_order()
+            finally:
+                release.set()
+
+        _together(2, hold_or_read)
+
+    def test_two_threads_saving_what_they_read_one_wins(self, storage: Storage) -> None:
+        """Two threads read version 1 in read units, then save version 2: one save wins,
+        the other raises ConflictError (never a lock error), and the winner is stored."""
+        self._needs("supports_concurrent_writers")
+        _store(storage, _jane_order())
+        read = threading.Barrier(2)
+        taxes = ("3.00", "4.00")
+
+        def save_what_was_read(index: int) -> tuple[str, str]:
+            stored = _read(storage, "100001")
+            assert stored is not None
+            read.wait(30)
+            try:
+                with storage.unit_of_work(write=True) as uow:
+                    uow.orders.save(stored.changed(tax=usd(taxes[index])))
+                    uow.commit()
+            except ConflictError as error:
+                return ("conflict", str(error))
+            return ("saved", taxes[index])
+
+        outcomes = _together(2, save_what_was_read)
+        assert sorted(kind for kind, _detail in outcomes) == ["conflict", "saved"], outcomes
+        (won,) = [detail for kind, detail in outcomes if kind == "saved"]
+        (lost,) = [detail for kind, detail in outcomes if kind == "conflict"]
+        assert "locked" not in lost
+        assert "busy" not in lost
+        stored = _read(storage, "100001")
+        assert stored is not None
+        assert (stored.version, stored.tax) == (2, usd(won))
+
+    def test_reading_inside_a_write_unit_serialises_the_saves(self, storage: Storage) -> None:
+        """Eight threads each read and save the order in one write unit: each waits for the
+        one before and reads its version, so all eight saves land."""
+        self._needs("supports_concurrent_writers")
+        _store(storage, _jane_order())
+
+        def read_and_save(index: int) -> None:
+            with storage.unit_of_work(write=True) as uow:
+                stored = uow.orders.get("100001")
+                assert stored is not None
+                uow.orders.save(stored.changed(tax=usd(f"{index}.00")))
+                uow.commit()
+
+        _together(8, read_and_save)
+        stored = _read(storage, "100001")
+        assert stored is not None
+        assert stored.version == 9
