@@ -135,3 +135,28 @@ def test_the_storage_contract_is_every_storage_suite() -> None:
     assert sum(len(names) for names in by_suite) == len(set().union(*by_suite))
     every = {name for name in dir(contracts.StorageContract) if name.startswith("test_")}
     assert every == set().union(*by_suite)
+
+
+def test_the_storage_tests_order_has_two_lines_of_two_units() -> None:
+    """``order_of_two_lines`` is order 100001 of jane@example.com with BP-1234 and R-77,
+    two units each; an ``EmailAddress`` is taken by its display form, fields override."""
+    from orderstatus_core import parse_email
+    from orderstatus_core.testing.builders import PLACED_AT, line_of_two, order_of_two_lines
+
+    order = order_of_two_lines()
+    assert (order.number, order.email.canonical, order.placed_at) == (
+        "100001",
+        "jane@example.com",
+        PLACED_AT,
+    )
+    assert [(ln.part_number.display, ln.quantity) for ln in order.lines] == [
+        ("BP-1234", 2),
+        ("R-77", 2),
+    ]
+    other = order_of_two_lines("7", parse_email("Jörg@example.com"), lines=[line_of_two(3)])
+    assert (other.number, other.email.display, other.lines) == (
+        "7",
+        "Jörg@example.com",
+        (line_of_two(3),),
+    )
+    assert line_of_two(quantity=5).quantity == 5

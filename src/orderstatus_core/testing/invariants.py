@@ -57,17 +57,30 @@ _INSPECTED = frozenset(
 )
 
 
+def _by_stage(order: Order, line_no: int | None = None) -> tuple[int, int, int]:
+    """Units in processing, shipped and delivered, counted from the packages themselves
+    (of one line, or of the whole order), apart from the order's own ledger."""
+    processing = shipped = delivered = 0
+    for package in order.packages:
+        if line_no is None:
+            units = sum(packed.quantity for packed in package.units)
+        else:
+            units = package.units_of(line_no)
+        if package.shipped_at is None:
+            processing += units
+        else:
+            shipped += units
+        if package.delivered_at is not None:
+            delivered += units
+    return processing, shipped, delivered
+
+
 def check_ledgers(order: Order) -> None:
+    """Per line, ``cancelled + processing + shipped <= ordered``, ``delivered <= shipped``
+    and ``returned <= delivered``, counted from the packages, and the order's ledger
+    counts the same."""
     for line in order.lines:
-        processing = shipped = delivered = 0
-        for package in order.packages:
-            units = package.units_of(line.line_no)
-            if package.shipped_at is None:
-                processing += units
-            else:
-                shipped += units
-            if package.delivered_at is not None:
-                delivered += units
+        processing, shipped, delivered = _by_stage(order, line.line_no)
         where = f"order {order.number} line {line.line_no}"
         assert line.cancelled + processing + shipped <= line.quantity, (
             f"{where}: cancelled {line.cancelled} + processing {processing} + shipped "
@@ -87,6 +100,8 @@ def check_ledgers(order: Order) -> None:
 
 
 def check_refunds(order: Order) -> None:
+    """Refunds never pay back more than was paid, per part (parts, cores, shipping, tax)
+    and in total, and no part of a refund is negative."""
     paid = {
         "parts": sum((ln.unit_price.amount * ln.quantity for ln in order.lines), Decimal(0)),
         "cores": sum((ln.core_charge.amount * ln.quantity for ln in order.lines), Decimal(0)),
@@ -132,6 +147,9 @@ def check_refunded_units(order: Order, *, every_deposit_named: bool = False) -> 
 
 
 def check_cancel_requests(order: Order) -> None:
+    """An open cancel request names a package still being packed that still holds its
+    units; a decided one has its decision time, never before it was asked; one shipped
+    anyway names a package that shipped."""
     packages = {package.package_id: package for package in order.packages}
     open_units: dict[tuple[int, str], int] = {}
     for request in order.cancel_requests:
@@ -159,6 +177,8 @@ def check_cancel_requests(order: Order) -> None:
 
 
 def check_change_requests_and_reports(order: Order) -> None:
+    """Change requests and problem reports carry exactly the timestamps (and resolution)
+    their state implies."""
     for change in order.change_requests:
         where = f"order {order.number} {change.request_id}"
         decided = change.state is not ChangeState.REQUESTED
@@ -293,15 +313,7 @@ def check_returns(order: Order) -> None:
 def expected_state(order: Order) -> OrderState:
     """The status the ledger implies, worked out apart from :attr:`Order.status`."""
     live = sum(line.quantity - line.cancelled for line in order.lines)
-    shipped = delivered = processing = 0
-    for package in order.packages:
-        units = sum(packed.quantity for packed in package.units)
-        if package.shipped_at is None:
-            processing += units
-        else:
-            shipped += units
-        if package.delivered_at is not None:
-            delivered += units
+    processing, shipped, delivered = _by_stage(order)
     if live == 0:
         return OrderState.CANCELLED  # every unit cancelled
     if shipped == 0:

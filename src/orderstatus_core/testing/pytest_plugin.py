@@ -52,6 +52,8 @@ _SUITES = (
     "orderstatus_core.testing.invariants",
     "orderstatus_core.testing._comparison",
     "orderstatus_core.testing.lifecycle",
+    "orderstatus_core.testing.lifecycle_returns",
+    "orderstatus_core.testing._lifecycle_base",
 )
 pytest.register_assert_rewrite(*(name for name in _SUITES if name not in sys.modules))
 

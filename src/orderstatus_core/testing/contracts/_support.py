@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import random
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
@@ -29,7 +29,6 @@ from orderstatus_core.model import (
     EmailAddress,
     Money,
     Order,
-    OrderLine,
     PartNumber,
 )
 from orderstatus_core.model.fulfilment import open_package, ship_package
@@ -50,7 +49,11 @@ from orderstatus_core.records import (
 from orderstatus_core.services import (
     ServiceContext,
 )
-from orderstatus_core.testing.builders import PLACED_AT, line, make_order
+from orderstatus_core.testing.builders import (
+    PLACED_AT,
+    line,
+    make_order,
+)
 from orderstatus_core.testing.fakes import fake_context, queued_mail
 from orderstatus_core.testing.pytest_plugin import NIGHTLY_PROFILE
 
@@ -533,33 +536,6 @@ HOSTILE = [
 #: Keys a lookup must answer with nothing: hostile text, a huge one, and text a database
 #: cannot even hold (a lone surrogate, NUL).
 _HOSTILE_KEYS = [*HOSTILE, "x" * 100_000, "\ud800", "100001\x00", "\x00", "%", "_"]
-
-
-def _two_units(
-    line_no: int = 1,
-    part: str = "BP-1234",
-    category: Sequence[str] = ("Brake & Wheel Hub", "Brake Pad"),
-    **fields: Any,
-) -> OrderLine:
-    """A line of two units; any field can be overridden."""
-    fields.setdefault("quantity", 2)
-    return line(line_no, part, category=tuple(category), **fields)
-
-
-def _jane_order(
-    number: str = "100001",
-    email: str | EmailAddress = "jane@example.com",
-    *,
-    lines: Sequence[OrderLine] | None = None,
-    **fields: Any,
-) -> Order:
-    """Order 100001 of jane@example.com, two lines of two units; any field overridden."""
-    return make_order(
-        number,
-        email.display if isinstance(email, EmailAddress) else email,
-        lines=lines if lines is not None else (_two_units(1), _two_units(2, "R-77")),
-        **fields,
-    )
 
 
 def _list_mail(number: str) -> OrderListMail:

@@ -22,14 +22,18 @@ from orderstatus_core.records import (
     PartNumberQuery,
     SearchCursor,
 )
-from orderstatus_core.testing.builders import PLACED_AT, line, make_order
+from orderstatus_core.testing.builders import (
+    PLACED_AT,
+    line,
+    make_order,
+    order_of_two_lines,
+)
 from orderstatus_core.testing.contracts._support import (
     _PROPERTY,
     StorageSuite,
     _every_page,
     _fresh,
     _fresh_email,
-    _jane_order,
     _newest_first,
     _numbers,
     _search,
@@ -259,6 +263,6 @@ class OrderQueriesContract(StorageSuite):
 
     def test_recent_with_a_limit_of_zero_is_empty(self, storage: Storage) -> None:
         """``limit=0`` answers no headers, whatever is stored."""
-        _store(storage, _jane_order())
+        _store(storage, order_of_two_lines())
         with storage.unit_of_work() as uow:
             assert list(uow.orders.recent("jane@example.com", 0)) == []

@@ -35,7 +35,16 @@ from orderstatus_core.records import (
     PartNumberQuery,
 )
 from orderstatus_core.testing import strategies
-from orderstatus_core.testing.builders import PLACED_AT, address, line, make_order, package, usd
+from orderstatus_core.testing.builders import (
+    PLACED_AT,
+    address,
+    line,
+    line_of_two,
+    make_order,
+    order_of_two_lines,
+    package,
+    usd,
+)
 from orderstatus_core.testing.contracts._support import (
     _DAYS3,
     _HOSTILE_KEYS,
@@ -44,7 +53,6 @@ from orderstatus_core.testing.contracts._support import (
     _Boom,
     _display_forms,
     _fresh,
-    _jane_order,
     _matched_lines,
     _message,
     _numbers,
@@ -54,7 +62,6 @@ from orderstatus_core.testing.contracts._support import (
     _save,
     _search,
     _store,
-    _two_units,
 )
 from orderstatus_core.testing.contracts.order_queries import OrderQueriesContract
 
@@ -493,7 +500,7 @@ class OrderRepositoryContract(OrderQueriesContract):
     ) -> None:
         """SQL metacharacters, emoji, Finnish and RTL text are stored and read back as is,
         found by ``recent`` and ``search``, and leave every table working."""
-        hostile_line = _two_units(
+        hostile_line = line_of_two(
             1,
             part=text[:60],
             category=(text[:80], "Öljy › ja %_"),
@@ -509,7 +516,7 @@ class OrderRepositoryContract(OrderQueriesContract):
             shipped_at=PLACED_AT + timedelta(hours=1),
         )
         email = parse_email("jäne.o'brien+%_@exämple.fi")
-        subject = _jane_order(
+        subject = order_of_two_lines(
             email=email,
             lines=[hostile_line],
             packages=[box],
@@ -534,14 +541,14 @@ class OrderRepositoryContract(OrderQueriesContract):
             category = CategoryQuery(CategoryPath((text[:80],)))
             [match] = uow.orders.search(email.canonical, category, 5)
             assert match.lines == (hostile_line,)
-        _store(storage, _jane_order("100002"))
-        assert _read(storage, "100002") == _jane_order("100002")
+        _store(storage, order_of_two_lines("100002"))
+        assert _read(storage, "100002") == order_of_two_lines("100002")
 
     def test_every_field_round_trips_exactly(self, storage: Storage) -> None:
         """Optional fields, money scales, microseconds, huge versions and tuple orders come
         back unchanged."""
         lines = [
-            _two_units(
+            line_of_two(
                 3,
                 "Z-9",
                 unit_price=Money(Decimal("0.0001"), "USD"),
@@ -551,8 +558,8 @@ class OrderRepositoryContract(OrderQueriesContract):
                 quantity=5,
                 cancelled=1,
             ),
-            _two_units(1, "A-1", unit_price=Money("1E+2", "USD"), quantity=3),
-            _two_units(2, "M-5"),
+            line_of_two(1, "A-1", unit_price=Money("1E+2", "USD"), quantity=3),
+            line_of_two(2, "M-5"),
         ]
         packages = [
             Package(
@@ -570,7 +577,7 @@ class OrderRepositoryContract(OrderQueriesContract):
             ),
             Package(package_id="pending", warehouse="Reno, NV", units=(PackedUnits(3, 2),)),
         ]
-        subject = _jane_order(
+        subject = order_of_two_lines(
             "9ZZ00000000000000000000000000000",
             placed_at=PLACED_AT + timedelta(microseconds=123_457),
             lines=lines,
@@ -597,7 +604,7 @@ class OrderRepositoryContract(OrderQueriesContract):
     def test_hostile_text_as_an_order_key_finds_nothing(self, storage: Storage) -> None:
         """Numbers and email keys that are not canonical, or that a database cannot even hold
         (NUL, a lone surrogate), find nothing and break nothing, in read and write units."""
-        _store(storage, _jane_order())
+        _store(storage, order_of_two_lines())
         part = PartNumberQuery(PartNumber("BP-1234"))
         for write in (False, True):
             with storage.unit_of_work(write=write) as uow:
@@ -605,4 +612,4 @@ class OrderRepositoryContract(OrderQueriesContract):
                     assert uow.orders.get(key) is None
                     assert list(uow.orders.recent(key, 10)) == []
                     assert list(uow.orders.search(key, part, 10)) == []
-        assert _read(storage, "100001") == _jane_order()
+        assert _read(storage, "100001") == order_of_two_lines()

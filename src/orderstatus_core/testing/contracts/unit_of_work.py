@@ -16,7 +16,7 @@ from orderstatus_core.errors import (
     ConflictError,
 )
 from orderstatus_core.ports import Storage, UnitOfWork
-from orderstatus_core.testing.builders import make_order, usd
+from orderstatus_core.testing.builders import make_order, order_of_two_lines, usd
 from orderstatus_core.testing.contracts._support import (
     _END_OF_TIME,
     _WRITES,
@@ -26,7 +26,6 @@ from orderstatus_core.testing.contracts._support import (
     _challenge,
     _due,
     _guest_pass,
-    _jane_order,
     _ledger,
     _message,
     _papers,
@@ -184,7 +183,7 @@ class UnitOfWorkContract(StorageSuite):
             for number in range(100_000 * (thread + 1), 100_000 * (thread + 1) + 100):
                 with storage.unit_of_work(write=True) as uow:
                     uow.orders.recent("jane@example.com", 1)
-                    uow.orders.add(_jane_order(str(number)))
+                    uow.orders.add(order_of_two_lines(str(number)))
                     uow.commit()
 
         _together(2, write)
@@ -195,7 +194,7 @@ class UnitOfWorkContract(StorageSuite):
         """A read unit answers at once with the last commit while another thread holds the
         order in an uncommitted write unit."""
         self._needs("supports_concurrent_units")
-        _store(storage, _jane_order())
+        _store(storage, order_of_two_lines())
         holding, release = threading.Event(), threading.Event()
 
         def hold_or_read(index: int) -> None:
@@ -211,7 +210,7 @@ class UnitOfWorkContract(StorageSuite):
             # The holder ends only after this read lets it go: a read that waited for it
             # would time out, then see the holder's change, not the order as stored.
             try:
-                assert _read(storage, "100001") == _jane_order()
+                assert _read(storage, "100001") == order_of_two_lines()
             finally:
                 release.set()
 
@@ -221,7 +220,7 @@ class UnitOfWorkContract(StorageSuite):
         """Two threads read version 1 in read units, then save version 2: one save wins,
         the other raises ConflictError (never a lock error), and the winner is stored."""
         self._needs("supports_concurrent_writers")
-        _store(storage, _jane_order())
+        _store(storage, order_of_two_lines())
         read = threading.Barrier(2)
         taxes = ("3.00", "4.00")
 
@@ -251,7 +250,7 @@ class UnitOfWorkContract(StorageSuite):
         """Eight threads each read and save the order in one write unit: each waits for the
         one before and reads its version, so all eight saves land."""
         self._needs("supports_concurrent_writers")
-        _store(storage, _jane_order())
+        _store(storage, order_of_two_lines())
 
         def read_and_save(index: int) -> None:
             with storage.unit_of_work(write=True) as uow:
