@@ -5,7 +5,7 @@ Install with the ``testing`` extra (``pip install orderstatus-core[testing]``).
 * :mod:`orderstatus_core.testing.strategies`: Hypothesis strategies for every model type.
 * :mod:`orderstatus_core.testing.fakes`: :class:`FixedClock`, :class:`RecordingMailer`,
   :class:`FailingMailer`, :class:`CountingRateLimiter`, :class:`RecordingLabelMaker`,
-  :class:`FailingLabelMaker`, :func:`fake_context` and :func:`queued_mail`.
+  :class:`FailingLabelMaker`, :func:`fake_context`, :func:`policies_with` and :func:`queued_mail`.
 * :mod:`orderstatus_core.testing.contract`: the conformance suites an adapter's tests
   subclass: :class:`StorageContract`, :class:`RateLimiterContract`,
   :class:`MailerContract`.
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         RecordingLabelMaker,
         RecordingMailer,
         fake_context,
+        policies_with,
         queued_mail,
     )
     from orderstatus_core.testing.lifecycle import LifecycleMachine
@@ -53,6 +54,7 @@ __all__ = [
     "RecordingMailer",
     "StorageContract",
     "fake_context",
+    "policies_with",
     "queued_mail",
 ]
 
@@ -64,6 +66,7 @@ _HOME = {
     "RecordingLabelMaker": "fakes",
     "RecordingMailer": "fakes",
     "fake_context": "fakes",
+    "policies_with": "fakes",
     "queued_mail": "fakes",
     "LifecycleMachine": "lifecycle",
     "MailerContract": "contract",
