@@ -5,7 +5,8 @@ Install with the ``testing`` extra (``pip install orderstatus-core[testing]``).
 * :mod:`orderstatus_core.testing.strategies`: Hypothesis strategies for every model type.
 * :mod:`orderstatus_core.testing.fakes`: :class:`FixedClock`, :class:`RecordingMailer`,
   :class:`FailingMailer`, :class:`CountingRateLimiter`, :class:`RecordingLabelMaker`,
-  :class:`FailingLabelMaker`, :func:`fake_context` and :func:`queued_mail`.
+  :class:`FailingLabelMaker`, :func:`fake_context`, :func:`policies_with` and
+  :func:`queued_mail`.
 * :mod:`orderstatus_core.testing.contracts`: the conformance suites an adapter's tests
   subclass, one per port (:class:`OrderRepositoryContract`, :class:`OutboxContract`, ...,
   :class:`RateLimiterContract`, :class:`MailerContract`, :class:`LabelMakerContract`), and
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
         RecordingLabelMaker,
         RecordingMailer,
         fake_context,
+        policies_with,
         queued_mail,
     )
     from orderstatus_core.testing.lifecycle import LifecycleMachine
@@ -76,6 +78,7 @@ __all__ = [
     "StoreCreditLedgerContract",
     "UnitOfWorkContract",
     "fake_context",
+    "policies_with",
     "queued_mail",
 ]
 
@@ -87,6 +90,7 @@ _HOME = {
     "RecordingLabelMaker": "fakes",
     "RecordingMailer": "fakes",
     "fake_context": "fakes",
+    "policies_with": "fakes",
     "queued_mail": "fakes",
     "LifecycleMachine": "lifecycle",
     "GuestPassStoreContract": "contracts",

@@ -45,6 +45,7 @@ from orderstatus_core.model.returns import (
     RmaPackage,
     RmaState,
 )
+from orderstatus_core.plugins import hookimpl
 from orderstatus_core.policies.cancellation import decide_cancel
 from orderstatus_core.policies.changes import (
     decide_change,
@@ -463,6 +464,17 @@ def _anything(_order: Order) -> bool:
 # --- the machine ------------------------------------------------------------------------------
 
 
+class _Subscriber:
+    """The store's payment system, as a plugin: keeps every published domain event."""
+
+    def __init__(self, published: list[DomainEvent]) -> None:
+        self.published = published
+
+    @hookimpl
+    def orderstatus_domain_event(self, event_id: str, event: DomainEvent) -> None:
+        self.published.append(event)
+
+
 class LifecycleBase(RuleBasedStateMachine):
     """What every lifecycle rule stands on: the run's orders, shopper, clock, fakes and one
     service context per storage, and the helpers that take one step on both storages and
@@ -495,6 +507,7 @@ class LifecycleBase(RuleBasedStateMachine):
             mailer=self.mailers[1],
             label_maker=self.makers[1],
             returns=RETURN_RULES,
+            plugins=[_Subscriber(self.published[1])],
         )
         under_test = fake_context(
             self.storage,
@@ -502,12 +515,10 @@ class LifecycleBase(RuleBasedStateMachine):
             mailer=self.mailers[0],
             label_maker=self.makers[0],
             returns=RETURN_RULES,
+            plugins=[_Subscriber(self.published[0])],
         )
         #: A service context on the storage under test and one on the reference.
-        self.contexts = (
-            attrs.evolve(under_test, publish=lambda _id, event: self.published[0].append(event)),
-            attrs.evolve(reference, publish=lambda _id, event: self.published[1].append(event)),
-        )
+        self.contexts = (under_test, reference)
         self.reference = reference.storage
         #: Every placed order as both storages last read it back, by number.
         self.orders: dict[str, Order] = {}

@@ -180,7 +180,7 @@ def test_a_duplicate_command_with_one_idempotency_key_runs_once(
     """Two threads send the same warehouse command with the same idempotency key at once:
     the key's lock makes the second wait and replay the first answer (SECURITY G5)."""
     add(pg_storage, "100001")
-    desk = OrderStatus.open(pg_storage, RecordingMailer())
+    desk = OrderStatus.open(storage=pg_storage, mail=RecordingMailer())
     answers: list[object] = []
 
     def open_package() -> None:
