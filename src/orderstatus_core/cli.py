@@ -4,7 +4,7 @@
 
     orderstatus demo [--dir DIR]
     orderstatus migrate [--storage URL]
-    orderstatus import FILE [--storage URL] [--mail URL]
+    orderstatus import FILE [--upsert] [--storage URL] [--mail URL]
     orderstatus sample --orders N [--customers M] [--seed S] [--today DATE] [-o FILE]
     orderstatus relay [--storage URL] [--mail URL] [--labels URL] [--limit N]
     orderstatus purge [--storage URL]
@@ -67,6 +67,7 @@ from orderstatus_core.services import (
     ReturnPapers,
     SearchPage,
     TryLater,
+    UpsertReport,
     read_json_lines,
 )
 
@@ -1059,11 +1060,17 @@ def _cmd_import(args: argparse.Namespace) -> int:
             if created is not None:
                 print(f"{desk.context.storage.url} had no schema: created version {created}")
             try:
+                if args.upsert:
+                    feed = desk.upsert_orders(
+                        read_json_lines(stream), bar.update if bar is not None else None
+                    )
+                    return _report_upsert(name, desk.context.storage.url, feed)
                 report = desk.import_orders(
                     read_json_lines(stream), bar.update if bar is not None else None
                 )
             except ImportRecordError as error:
-                _error("import", f"{name}: {error}; nothing was imported")
+                done = "the records before it were stored" if args.upsert else "nothing was"
+                _error("import", f"{name}: {error}; {done} imported")
                 return 1
             finally:
                 if bar is not None:
@@ -1266,6 +1273,12 @@ def build_parser() -> argparse.ArgumentParser:
         "one with an older schema is refused until `orderstatus migrate` upgrades it.",
     )
     importer.add_argument("file", metavar="FILE", help="the JSON Lines file, or - for stdin")
+    importer.add_argument(
+        "--upsert",
+        action="store_true",
+        help="create new orders and update stored ones, one order at a time; a record the "
+        "library must refuse is reported and the rest go on (docs/import-format.md)",
+    )
     _add_storage(importer, mail=True)
     importer.set_defaults(handler=_cmd_import)
 
@@ -1355,3 +1368,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+# --- import --upsert (the merger may move this beside _cmd_import) --------------------------
+
+
+def _report_upsert(name: str, url: str, report: UpsertReport) -> int:
+    """Print what a sync feed did; each refused record on stderr. Exit 1 if any was refused,
+    so a scheduled feed notices, although every other record was stored."""
+    for refusal in report.refused:
+        if refusal.order_number is None:  # unreadable: the import's own "line N: ..." text
+            _error("import", f"{name}: {refusal.message}")
+        else:
+            _error(
+                "import",
+                f"{name}: line {refusal.line}: order {refusal.order_number}: {refusal.reason}: "
+                f"{refusal.message} @ {refusal.field}",
+            )
+    print(
+        f"Upserted {report.count:,} records from {name} into {url}: "
+        f"{len(report.created):,} created, {len(report.updated):,} updated, "
+        f"{len(report.unchanged):,} unchanged, {len(report.refused):,} refused"
+    )
+    return 1 if report.refused else 0
