@@ -16,12 +16,18 @@ order's version.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import attrs
 
 from orderstatus_core.errors import ValidationError
 from orderstatus_core.model import Order, OrderLine, Package
-from orderstatus_core.model.requests import AddressChange, ChangeState
+from orderstatus_core.model.requests import (
+    AddressChange,
+    CancelRequest,
+    CancelState,
+    ChangeState,
+)
 from orderstatus_core.model.returns import ReturnKind
 
 __all__ = ["LIBRARY_FIELDS", "OWNERSHIP", "SYNC_REASONS", "SyncRefused", "merge_order"]
@@ -77,7 +83,7 @@ class SyncRefused:
     message: str
 
 
-def merge_order(stored: Order, incoming: Order) -> Order | SyncRefused:
+def merge_order(stored: Order, incoming: Order, at: datetime) -> Order | SyncRefused:
     """The stored order updated from ``incoming``, the store's latest record of it, or why not.
 
     The answer keeps ``stored.version``: compare it with ``stored`` to tell an update from
@@ -85,6 +91,10 @@ def merge_order(stored: Order, incoming: Order) -> Order | SyncRefused:
     idempotent). Fields the library owns (:data:`LIBRARY_FIELDS`, a line's ``cancelled``
     and ``returned``, a stored package's units) are kept from ``stored``; a stored package
     that the record leaves out is kept, and a shipment or delivery time is never cleared.
+
+    A package the record ships while a guest's cancel of its units waits for the warehouse
+    settles that request as the library's own shipment does: *shipped anyway*, decided at
+    ``at`` (when the library learnt it), so the shopper keeps a free return.
     """
     refusal = next(_refusals(stored, incoming), None)
     if refusal is not None:
@@ -92,7 +102,8 @@ def merge_order(stored: Order, incoming: Order) -> Order | SyncRefused:
     fields = {name: getattr(incoming, name) for name in OWNERSHIP if name not in LIBRARY_FIELDS}
     try:
         fields["lines"] = tuple(_merged_line(stored, line) for line in incoming.lines)
-        fields["packages"] = _merged_packages(stored, incoming)
+        fields["packages"] = packages = _merged_packages(stored, incoming)
+        fields["cancel_requests"] = _shipped_anyway(stored, packages, at)
         return attrs.evolve(stored, **fields)
     except ValidationError as error:
         return SyncRefused("invalid", f"$.{error.field}" if error.field else "$", error.message)
@@ -113,6 +124,10 @@ def _refusals(stored: Order, incoming: Order) -> Iterator[SyncRefused]:
             for r in stored.change_requests
         ):
             yield _refused("address_locked", "$.shipping_address")
+    if stored.refunds:
+        for name in ("shipping", "tax"):
+            if getattr(incoming, name) != getattr(stored, name):
+                yield _refused("price_locked", f"$.{name}")
     kept = {line.line_no for line in incoming.lines}
     for line in stored.lines:
         if line.line_no not in kept and (_units_used(stored, line) or _named(stored, line)):
@@ -196,6 +211,18 @@ def _package_refusals(stored: Order, incoming: Order) -> Iterator[SyncRefused]:
                     f"package {old.package_id} has {name} {was.isoformat()}; "
                     f"{SYNC_REASONS['package_history']}",
                 )
+
+
+def _shipped_anyway(
+    stored: Order, packages: tuple[Package, ...], at: datetime
+) -> tuple[CancelRequest, ...]:
+    shipped = {p.package_id for p in packages if p.shipped_at is not None}
+    return tuple(
+        attrs.evolve(r, state=CancelState.SHIPPED_ANYWAY, decided_at=at)
+        if r.open and r.package_id in shipped
+        else r
+        for r in stored.cancel_requests
+    )
 
 
 def _merged_line(stored: Order, line: OrderLine) -> OrderLine:

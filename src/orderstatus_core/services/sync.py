@@ -137,7 +137,7 @@ def _attempt(ctx: ServiceContext, incoming: Order) -> Outcome:
             uow.orders.add(incoming)
             uow.commit()
             return "created"
-        merged = merge_order(stored, incoming)
+        merged = merge_order(stored, incoming, locked.now)
         if isinstance(merged, SyncRefused):
             return merged
         if merged == stored:
