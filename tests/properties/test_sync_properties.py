@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from orderstatus_core import ActionRefusedError, CancelState, Order, TrackingMail, ValidationError
+from orderstatus_core.contacts import parse_email
 from orderstatus_core.messages import GuestPassMail
 from orderstatus_core.policies.sync import LIBRARY_FIELDS, SYNC_REASONS, SyncRefused, merge_order
 from orderstatus_core.serialization import converter
@@ -80,14 +81,20 @@ def _check_kept(before: Order, after: Order) -> None:
 # --- the pure merge -------------------------------------------------------------------------
 
 
+#: Two addresses, so that a contact change is tried, without the cost of generating them.
+_EMAILS = st.sampled_from([parse_email(EMAIL), parse_email("jane@new.example")])
+
+
 @st.composite
 def _stored_and_incoming(draw: st.DrawFn) -> tuple[Order, Order]:
     # Returned units without their return records are imported history, which the
     # lifecycle invariants (a return for every returned unit) do not describe.
-    generated = draw(ost.orders(max_lines=3, max_packages=2))
+    generated = draw(ost.orders(max_lines=3, max_packages=2, email_addresses=_EMAILS))
     stored = attrs.evolve(generated, lines=[attrs.evolve(ln, returned=0) for ln in generated.lines])
     if draw(st.booleans()):  # any other order under the same number: mostly contradictions
-        incoming = draw(ost.orders(stored.currency, numbers=st.just(stored.number)))
+        incoming = draw(
+            ost.orders(stored.currency, numbers=st.just(stored.number), email_addresses=_EMAILS)
+        )
         return stored, incoming
     data = store_view(stored)
     for item in data["lines"]:
@@ -301,4 +308,4 @@ class SyncMachine(RuleBasedStateMachine):
 
 
 TestSyncSequences = SyncMachine.TestCase
-TestSyncSequences.settings = settings(max_examples=40, stateful_step_count=12, deadline=None)
+TestSyncSequences.settings = settings(max_examples=100, stateful_step_count=20, deadline=None)
