@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -43,6 +44,7 @@ from orderstatus_core.services import (
 )
 from orderstatus_core.testing import FixedClock, fake_context, queued_mail
 from orderstatus_core.testing.builders import address, line, make_order, package
+from orderstatus_sqlite import SqliteStorage
 from support.feeds import record_of, store_view
 
 NUMBER = "123456789"
@@ -349,6 +351,27 @@ class TestContact:
         )
         assert isinstance(find_order(ctx, "jane@new.example", NUMBER, client="c"), OrderFound)
         assert isinstance(find_order(ctx, JANE, NUMBER, client="c2"), OrderNotFound)
+
+    def test_on_sqlite_the_stored_look_up_key_follows_too(self, tmp_path: Path) -> None:
+        """The SQLite adapter keeps an email_key column: the upsert's save updates it."""
+        storage = SqliteStorage.from_url(f"sqlite:///{(tmp_path / 'orders.db').as_posix()}")
+        try:
+            storage.migrate()
+            ctx = fake_context(storage, clock=FixedClock(NOW))
+            upsert_orders(ctx, [record_of(ORIGINAL)])
+            upsert_orders(ctx, [record_of(ORIGINAL, email="Jane@New.example")])
+            assert isinstance(find_order(ctx, "jane@new.example", NUMBER, client="c"), OrderFound)
+            assert isinstance(find_order(ctx, JANE, NUMBER, client="c2"), OrderNotFound)
+        finally:
+            storage.close()
+
+    def test_a_new_phone_finds_the_order_and_the_old_one_does_not(
+        self, ctx: ServiceContext
+    ) -> None:
+        """The phone is the store's too."""
+        assert upsert_orders(ctx, [record_of(ORIGINAL, phone="+14155552672")]).updated == (NUMBER,)
+        assert isinstance(find_order(ctx, "+14155552672", NUMBER, client="c"), OrderFound)
+        assert isinstance(find_order(ctx, "+14155552671", NUMBER, client="c2"), OrderNotFound)
 
     def test_a_code_mailed_to_the_old_address_no_longer_opens_the_order(
         self, ctx: ServiceContext
