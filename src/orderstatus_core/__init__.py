@@ -166,6 +166,8 @@ from orderstatus_core.services import (
     SearchPage,
     ServiceContext,
     TryLater,
+    UpsertRefusal,
+    UpsertReport,
 )
 
 __version__ = "0.1.0"
@@ -318,6 +320,8 @@ __all__ = [
     "TryLater",
     "UnitOfWork",
     "UnknownAdapterError",
+    "UpsertRefusal",
+    "UpsertReport",
     "ValidationError",
     "Warehouse",
     "WindowStart",

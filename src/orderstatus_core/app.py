@@ -33,6 +33,7 @@ from orderstatus_core.services import (
     SearchPage,
     ServiceContext,
     TryLater,
+    UpsertReport,
     apply_approved_change,
     approve_change,
     authorize_return,
@@ -70,6 +71,7 @@ from orderstatus_core.services import (
     ship,
     spend_credit,
     start_processing,
+    upsert_orders,
     verify_guest_code,
     verify_guest_link,
 )
@@ -656,6 +658,16 @@ class OrderStatus:
     ) -> ImportReport:
         """Import orders from JSON Lines, all or nothing."""
         return import_orders(self.context, lines, progress)
+
+    def upsert_orders(
+        self, lines: Iterable[str], progress: Callable[[int], None] | None = None
+    ) -> UpsertReport:
+        """Create or update orders from the store's order system, one unit per order.
+
+        Idempotent: a record that changes nothing writes nothing. Who owns which field, and
+        every refusal reason, are in ``docs/import-format.md`` (Updating orders).
+        """
+        return upsert_orders(self.context, lines, progress)
 
     def migrate(self) -> int:
         """Bring the storage schema up to date; return its version."""

@@ -4,7 +4,7 @@
 
     orderstatus demo [--dir DIR]
     orderstatus migrate [--storage URL]
-    orderstatus import FILE [--storage URL] [--mail URL]
+    orderstatus import FILE [--upsert] [--storage URL] [--mail URL]
     orderstatus sample --orders N [--customers M] [--seed S] [--today DATE] [-o FILE]
     orderstatus relay [--storage URL] [--mail URL] [--labels URL] [--limit N]
     orderstatus purge [--storage URL]

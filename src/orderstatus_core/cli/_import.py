@@ -1,5 +1,5 @@
-"""``orderstatus import``: JSON Lines into the store, all or nothing, with a progress bar on
-a terminal.
+"""``orderstatus import``: JSON Lines into the store, all or nothing (or, with ``--upsert``,
+one order at a time: a sync feed), with a progress bar on a terminal.
 
 The command's arguments are declared in ``_parser.py`` (``build_parser``); a new option adds
 its argument there and reads it from ``args`` in :func:`run_import`, where the one call that
@@ -19,7 +19,7 @@ from typing import BinaryIO, TextIO
 from orderstatus_core.app import OrderStatus
 from orderstatus_core.cli._common import open_store, report_error
 from orderstatus_core.errors import ImportRecordError, SchemaVersionError
-from orderstatus_core.services import read_json_lines
+from orderstatus_core.services import UpsertReport, read_json_lines
 
 __all__ = ["run_import"]
 
@@ -95,8 +95,9 @@ def _create_schema_if_none(desk: OrderStatus) -> int | None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Import a JSON Lines file all or nothing, creating the schema of a new store first,
-    so that a first import is one command."""
+    """Import a JSON Lines file all or nothing (with ``--upsert``: create or update one
+    order at a time), creating the schema of a new store first, so that a first import is
+    one command."""
     name = "<stdin>" if args.file == "-" else args.file
     stream: BinaryIO = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")  # noqa: SIM115
     try:
@@ -109,11 +110,17 @@ def run_import(args: argparse.Namespace) -> int:
             if created is not None:
                 print(f"{desk.context.storage.url} had no schema: created version {created}")
             try:
+                if args.upsert:
+                    feed = desk.upsert_orders(
+                        read_json_lines(stream), bar.update if bar is not None else None
+                    )
+                    return _report_upsert(name, desk.context.storage.url, feed)
                 report = desk.import_orders(
                     read_json_lines(stream), bar.update if bar is not None else None
                 )
             except ImportRecordError as error:
-                report_error("import", f"{name}: {error}; nothing was imported")
+                done = "the records before it were stored" if args.upsert else "nothing was"
+                report_error("import", f"{name}: {error}; {done} imported")
                 return 1
             finally:
                 if bar is not None:
@@ -129,3 +136,23 @@ def run_import(args: argparse.Namespace) -> int:
         f"in {elapsed:.2f} s ({rate:,.0f} orders/s)"
     )
     return 0
+
+
+def _report_upsert(name: str, url: str, report: UpsertReport) -> int:
+    """Print what a sync feed did; each refused record on stderr. Exit 1 if any was refused,
+    so a scheduled feed notices, although every other record was stored."""
+    for refusal in report.refused:
+        if refusal.order_number is None:  # unreadable: the import's own "line N: ..." text
+            report_error("import", f"{name}: {refusal.message}")
+        else:
+            report_error(
+                "import",
+                f"{name}: line {refusal.line}: order {refusal.order_number}: {refusal.reason}: "
+                f"{refusal.message} @ {refusal.field}",
+            )
+    print(
+        f"Upserted {report.count:,} records from {name} into {url}: "
+        f"{len(report.created):,} created, {len(report.updated):,} updated, "
+        f"{len(report.unchanged):,} unchanged, {len(report.refused):,} refused"
+    )
+    return 1 if report.refused else 0

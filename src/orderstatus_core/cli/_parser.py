@@ -138,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     importer = _command(commands, "import", run_import)
     importer.add_argument("file", metavar="FILE", help="the JSON Lines file, or - for stdin")
+    importer.add_argument(
+        "--upsert",
+        action="store_true",
+        help="create new orders and update stored ones, one order at a time; a record the "
+        "library must refuse is reported and the rest go on (docs/import-format.md)",
+    )
     _add_storage(importer, mail=True)
 
     sample = _command(commands, "sample", run_sample)

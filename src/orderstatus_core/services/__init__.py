@@ -74,6 +74,7 @@ from orderstatus_core.services.staff import (
     reject_problem,
     resolve_problem_report,
 )
+from orderstatus_core.services.sync import UpsertRefusal, UpsertReport, upsert_order, upsert_orders
 from orderstatus_core.services.warehouse import mark_delivered, ship, start_processing
 
 __all__ = [
@@ -100,6 +101,8 @@ __all__ = [
     "SearchPage",
     "ServiceContext",
     "TryLater",
+    "UpsertRefusal",
+    "UpsertReport",
     "apply_approved_change",
     "approve_change",
     "authorize_return",
@@ -142,6 +145,8 @@ __all__ = [
     "ship",
     "spend_credit",
     "start_processing",
+    "upsert_order",
+    "upsert_orders",
     "verify_guest_code",
     "verify_guest_link",
 ]

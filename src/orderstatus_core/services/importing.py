@@ -19,7 +19,14 @@ from orderstatus_core.serialization import converter, error_path
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import ImportReport
 
-__all__ = ["MAX_RECORD_BYTES", "import_orders", "read_json_lines"]
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "check_feed",
+    "import_orders",
+    "numbered_records",
+    "parse_record",
+    "read_json_lines",
+]
 
 #: The longest record accepted: far above a 500-line order, far below a memory problem.
 MAX_RECORD_BYTES = 1 << 20
@@ -45,7 +52,27 @@ def read_json_lines(stream: BinaryIO, max_record: int = MAX_RECORD_BYTES) -> Ite
             raise ImportRecordError(number, "$", f"is not UTF-8 (byte {error.start + 1})") from None
 
 
-def _parse(number: int, text: str) -> Order:
+def check_feed(lines: object, progress: object) -> None:
+    """Refuse arguments that cannot be a feed of records, before anything is read."""
+    # One str or bytes is iterable too, character by character: never what was meant.
+    if isinstance(lines, str | bytes) or not isinstance(lines, Iterable):
+        raise InvalidFieldError("lines", "must be an iterable of text lines, one record each")
+    if progress is not None and not callable(progress):
+        raise InvalidFieldError("progress", "must be callable with the count, or None")
+
+
+def numbered_records(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of a feed with their 1-based line numbers; an item that is not
+    text raises :class:`ImportRecordError`."""
+    for number, text in enumerate(lines, start=1):
+        if not isinstance(text, str):
+            raise ImportRecordError(number, "$", f"must be text, not {type(text).__name__}")
+        if text.strip():
+            yield number, text
+
+
+def parse_record(number: int, text: str) -> Order:
+    """The order of one record; :class:`ImportRecordError` with ``number`` if it is bad."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -79,19 +106,11 @@ def import_orders(
     :class:`~orderstatus_core.errors.InvalidFieldError`, and so does a ``progress`` that
     cannot be called.
     """
-    # One str or bytes is iterable too, character by character: never what was meant.
-    if isinstance(lines, str | bytes) or not isinstance(lines, Iterable):
-        raise InvalidFieldError("lines", "must be an iterable of text lines, one record each")
-    if progress is not None and not callable(progress):
-        raise InvalidFieldError("progress", "must be callable with the count, or None")
+    check_feed(lines, progress)
     imported = 0
     with ctx.storage.unit_of_work(write=True) as uow:
-        for number, text in enumerate(lines, start=1):
-            if not isinstance(text, str):
-                raise ImportRecordError(number, "$", f"must be text, not {type(text).__name__}")
-            if not text.strip():
-                continue
-            order = _parse(number, text)
+        for number, text in numbered_records(lines):
+            order = parse_record(number, text)
             try:
                 uow.orders.add(order)
             except DuplicateOrderError:
