@@ -23,7 +23,7 @@ def _write(path: Path, *records: str) -> str:
 
 def _stored(db_url: str, number: str) -> Order | None:
     with (
-        OrderStatus.open(db_url, "mailbox:///unused") as desk,
+        OrderStatus.open(storage=db_url, mail="mailbox:///unused") as desk,
         desk.context.storage.unit_of_work() as uow,
     ):
         return uow.orders.get(number)

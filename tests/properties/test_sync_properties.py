@@ -35,7 +35,7 @@ from orderstatus_core.services import (
 from orderstatus_core.testing import FixedClock, fake_context, queued_mail
 from orderstatus_core.testing import strategies as ost
 from orderstatus_core.testing.builders import line, make_order
-from orderstatus_core.testing.lifecycle import check_order
+from orderstatus_core.testing.invariants import check_order_invariants as check_order
 from support.feeds import store_view
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
