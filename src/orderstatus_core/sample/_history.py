@@ -290,7 +290,11 @@ def _generate(count: int, shoppers: int, seed: int, end: int) -> Iterator[dict[s
     first_floored = count - len(floors)
     for i in range(count):
         placed = start + (i * span) // count + int(rand() * (span / max(count, 1)))
-        if i >= first_floored:
+        # The recent orders keep every unit: a cancelled one would leave a sample with
+        # nothing to cancel or return in that age (the draws happen all the same, so the
+        # rest of the sample is what the seed always gave).
+        floored = i >= first_floored
+        if floored:
             placed = max(placed, floors[i - first_floored])
         # Squaring skews the choice: a few fleet shops order often, most shoppers rarely.
         who = int(shoppers * rand() ** 1.5)
@@ -298,7 +302,7 @@ def _generate(count: int, shoppers: int, seed: int, end: int) -> Iterator[dict[s
         number = f"{100_000_000 + (offset + i * _NUMBER_STEP) % _NUMBER_SPACE}"
 
         n_lines = _LINE_COUNTS[int(rand() * len(_LINE_COUNTS))]
-        cancel_all = rand() < 0.004
+        cancel_all = rand() < 0.004 and not floored
         lines: list[dict[str, Any]] = []
         # warehouse index -> [(line record, units to ship)]
         groups: dict[int, list[tuple[dict[str, Any], int]]] = {}
@@ -317,7 +321,7 @@ def _generate(count: int, shoppers: int, seed: int, end: int) -> Iterator[dict[s
             cancelled = 0
             if cancel_all:
                 cancelled = quantity
-            elif rand() < 0.02:
+            elif rand() < 0.02 and not floored:
                 cancelled = quantity if quantity == 1 or rand() < 0.5 else 1
             if cancelled:
                 line["cancelled"] = cancelled
