@@ -69,9 +69,7 @@ from orderstatus_core.testing.contracts.order_repository import OrderRepositoryC
 from orderstatus_core.testing.contracts.outbox import OutboxContract
 from orderstatus_core.testing.contracts.rate_limiter import RateLimiterContract
 from orderstatus_core.testing.contracts.reference import MemoryReferenceContract
-from orderstatus_core.testing.contracts.return_document_store import (
-    ReturnDocumentStoreContract,
-)
+from orderstatus_core.testing.contracts.return_document_store import ReturnDocumentStoreContract
 from orderstatus_core.testing.contracts.storage import StorageContract
 from orderstatus_core.testing.contracts.store_credit_ledger import StoreCreditLedgerContract
 from orderstatus_core.testing.contracts.unit_of_work import UnitOfWorkContract

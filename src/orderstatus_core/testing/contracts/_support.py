@@ -20,17 +20,8 @@ from hypothesis import strategies as st
 
 from orderstatus_core.contacts import parse_email
 from orderstatus_core.labels import LabelDocument, StoredDocument
-from orderstatus_core.messages import (
-    GuestPassMail,
-    OrderListMail,
-    OutboxMessage,
-)
-from orderstatus_core.model import (
-    EmailAddress,
-    Money,
-    Order,
-    PartNumber,
-)
+from orderstatus_core.messages import GuestPassMail, OrderListMail, OutboxMessage
+from orderstatus_core.model import EmailAddress, Money, Order, PartNumber
 from orderstatus_core.model.fulfilment import open_package, ship_package
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.requests import PartSwap, ProblemKind, Resolution, SpeedChange
@@ -39,21 +30,9 @@ from orderstatus_core.policies.cancellation import cancel_units, decide_cancel
 from orderstatus_core.policies.changes import apply_change, decide_change, request_change
 from orderstatus_core.policies.problems import report_problem, resolve_problem
 from orderstatus_core.ports import OrderRepository, Storage, UnitOfWork
-from orderstatus_core.records import (
-    CreditEntry,
-    OrderHeader,
-    OrderMatch,
-    SearchCursor,
-    SearchQuery,
-)
-from orderstatus_core.services import (
-    ServiceContext,
-)
-from orderstatus_core.testing.builders import (
-    PLACED_AT,
-    line,
-    make_order,
-)
+from orderstatus_core.records import CreditEntry, OrderHeader, OrderMatch, SearchCursor, SearchQuery
+from orderstatus_core.services import ServiceContext
+from orderstatus_core.testing.builders import PLACED_AT, line, make_order
 from orderstatus_core.testing.fakes import fake_context, queued_mail
 from orderstatus_core.testing.pytest_plugin import NIGHTLY_PROFILE
 

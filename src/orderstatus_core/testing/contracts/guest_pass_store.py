@@ -1,7 +1,5 @@
-"""The conformance suite of guest-pass challenges, tries and passes.
-
-Subclass :class:`GuestPassStoreContract` in a test module and supply the ``storage`` fixture (a
-fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.contracts`.
+"""The conformance suite of guest-pass challenges, tries and passes:
+:class:`GuestPassStoreContract`, on the ``storage`` fixture.
 """
 
 from __future__ import annotations
@@ -14,10 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderstatus_core.errors import (
-    AdapterError,
-    ConflictError,
-)
+from orderstatus_core.errors import AdapterError, ConflictError
 from orderstatus_core.ports import Storage
 from orderstatus_core.services import (
     GuestPassGranted,

@@ -1,7 +1,5 @@
-"""The conformance suite of stored replies of idempotent commands.
-
-Subclass :class:`IdempotencyStoreContract` in a test module and supply the ``storage`` fixture (a
-fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.contracts`.
+"""The conformance suite of stored replies of idempotent commands:
+:class:`IdempotencyStoreContract`, on the ``storage`` fixture.
 """
 
 from __future__ import annotations
@@ -9,14 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from orderstatus_core.ports import Storage
-from orderstatus_core.records import (
-    IdempotentReply,
-)
-from orderstatus_core.testing.contracts._support import (
-    _HOSTILE_KEYS,
-    T0,
-    StorageSuite,
-)
+from orderstatus_core.records import IdempotentReply
+from orderstatus_core.testing.contracts._support import _HOSTILE_KEYS, T0, StorageSuite
 
 __all__ = ["IdempotencyStoreContract"]
 

@@ -6,9 +6,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from orderstatus_core.messages import (
-    OutgoingMail,
-)
+from orderstatus_core.messages import OutgoingMail
 from orderstatus_core.ports import Mailer
 from orderstatus_core.testing.contracts._support import declared_fixture
 

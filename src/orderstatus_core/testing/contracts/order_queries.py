@@ -12,22 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orderstatus_core.contacts import parse_email
-from orderstatus_core.model import (
-    CategoryPath,
-    PartNumber,
-)
+from orderstatus_core.model import CategoryPath, PartNumber
 from orderstatus_core.ports import Storage
-from orderstatus_core.records import (
-    CategoryQuery,
-    PartNumberQuery,
-    SearchCursor,
-)
-from orderstatus_core.testing.builders import (
-    PLACED_AT,
-    line,
-    make_order,
-    order_of_two_lines,
-)
+from orderstatus_core.records import CategoryQuery, PartNumberQuery, SearchCursor
+from orderstatus_core.testing.builders import PLACED_AT, line, make_order, order_of_two_lines
 from orderstatus_core.testing.contracts._support import (
     _PROPERTY,
     StorageSuite,

@@ -1,7 +1,5 @@
-"""The conformance suite of orders: get and add, compare-and-set saves, ``recent`` and ``search``.
-
-Subclass :class:`OrderRepositoryContract` in a test module and supply the ``storage`` fixture (a
-fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.contracts`.
+"""The conformance suite of orders: get and add, compare-and-set saves, ``recent`` and ``search``:
+:class:`OrderRepositoryContract`, on the ``storage`` fixture.
 """
 
 from __future__ import annotations
@@ -14,11 +12,7 @@ import pytest
 from hypothesis import given
 
 from orderstatus_core.contacts import parse_email
-from orderstatus_core.errors import (
-    AdapterError,
-    ConflictError,
-    DuplicateOrderError,
-)
+from orderstatus_core.errors import AdapterError, ConflictError, DuplicateOrderError
 from orderstatus_core.model import (
     Address,
     CategoryPath,
@@ -30,10 +24,7 @@ from orderstatus_core.model import (
 )
 from orderstatus_core.policies.cancellation import cancel_units
 from orderstatus_core.ports import Storage
-from orderstatus_core.records import (
-    CategoryQuery,
-    PartNumberQuery,
-)
+from orderstatus_core.records import CategoryQuery, PartNumberQuery
 from orderstatus_core.testing import strategies
 from orderstatus_core.testing.builders import (
     PLACED_AT,

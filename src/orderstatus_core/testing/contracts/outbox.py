@@ -1,7 +1,5 @@
-"""The conformance suite of the outbox: due, claim, mark sent or failed, purge, no kept secrets.
-
-Subclass :class:`OutboxContract` in a test module and supply the ``storage`` fixture (a
-fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.contracts`.
+"""The conformance suite of the outbox: due, claim, mark sent or failed, purge, no kept secrets:
+:class:`OutboxContract`, on the ``storage`` fixture.
 """
 
 from __future__ import annotations
@@ -12,9 +10,7 @@ import attrs
 import pytest
 from hypothesis import given
 
-from orderstatus_core.errors import (
-    AdapterError,
-)
+from orderstatus_core.errors import AdapterError
 from orderstatus_core.messages import (
     GuestPassMail,
     MailIntent,

@@ -1,7 +1,5 @@
-"""The conformance suite of agreement with the ``memory://`` reference.
-
-Subclass :class:`MemoryReferenceContract` in a test module and supply the ``storage`` fixture (a
-fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.contracts`.
+"""The conformance suite of agreement with the ``memory://`` reference:
+:class:`MemoryReferenceContract`, on the ``storage`` fixture.
 """
 
 from __future__ import annotations
@@ -9,17 +7,9 @@ from __future__ import annotations
 import pytest
 from hypothesis.stateful import run_state_machine_as_test
 
-from orderstatus_core.model import (
-    CategoryPath,
-    PartNumber,
-)
+from orderstatus_core.model import CategoryPath, PartNumber
 from orderstatus_core.ports import Storage
-from orderstatus_core.records import (
-    CategoryQuery,
-    PartNumberQuery,
-    SearchCursor,
-    SearchQuery,
-)
+from orderstatus_core.records import CategoryQuery, PartNumberQuery, SearchCursor, SearchQuery
 from orderstatus_core.testing._comparison import comparing
 from orderstatus_core.testing.contracts._support import (
     _SEED_CATEGORIES,

@@ -1,7 +1,5 @@
-"""The conformance suite of return papers kept per RMA.
-
-Subclass :class:`ReturnDocumentStoreContract` in a test module and supply the ``storage`` fixture (a
-fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.contracts`.
+"""The conformance suite of return papers kept per RMA: :class:`ReturnDocumentStoreContract`, on
+the ``storage`` fixture.
 """
 
 from __future__ import annotations

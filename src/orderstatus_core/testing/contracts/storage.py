@@ -10,9 +10,7 @@ from orderstatus_core.testing.contracts.idempotency_store import IdempotencyStor
 from orderstatus_core.testing.contracts.order_repository import OrderRepositoryContract
 from orderstatus_core.testing.contracts.outbox import OutboxContract
 from orderstatus_core.testing.contracts.reference import MemoryReferenceContract
-from orderstatus_core.testing.contracts.return_document_store import (
-    ReturnDocumentStoreContract,
-)
+from orderstatus_core.testing.contracts.return_document_store import ReturnDocumentStoreContract
 from orderstatus_core.testing.contracts.store_credit_ledger import StoreCreditLedgerContract
 from orderstatus_core.testing.contracts.unit_of_work import UnitOfWorkContract
 

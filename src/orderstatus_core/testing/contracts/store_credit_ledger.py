@@ -1,7 +1,5 @@
-"""The conformance suite of the store-credit ledger.
-
-Subclass :class:`StoreCreditLedgerContract` in a test module and supply the ``storage`` fixture (a
-fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.contracts`.
+"""The conformance suite of the store-credit ledger: :class:`StoreCreditLedgerContract`, on the
+``storage`` fixture.
 """
 
 from __future__ import annotations
@@ -12,12 +10,8 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from orderstatus_core.errors import (
-    InsufficientCreditError,
-)
-from orderstatus_core.model import (
-    Money,
-)
+from orderstatus_core.errors import InsufficientCreditError
+from orderstatus_core.model import Money
 from orderstatus_core.ports import Storage
 from orderstatus_core.testing.contracts._support import (
     _HOLDER,

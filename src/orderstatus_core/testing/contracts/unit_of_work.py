@@ -1,7 +1,5 @@
-"""The conformance suite of units of work: migrate, all or nothing, read-only units, concurrency.
-
-Subclass :class:`UnitOfWorkContract` in a test module and supply the ``storage`` fixture (a
-fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.contracts`.
+"""The conformance suite of units of work: migrate, all or nothing, read-only units, concurrency:
+:class:`UnitOfWorkContract`, on the ``storage`` fixture.
 """
 
 from __future__ import annotations
@@ -11,10 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from orderstatus_core.errors import (
-    AdapterError,
-    ConflictError,
-)
+from orderstatus_core.errors import AdapterError, ConflictError
 from orderstatus_core.ports import Storage, UnitOfWork
 from orderstatus_core.testing.builders import make_order, order_of_two_lines, usd
 from orderstatus_core.testing.contracts._support import (
