@@ -128,7 +128,9 @@ from orderstatus_core.policies.tracking_numbers import parse_tracking_number
 from orderstatus_core.ports import Storage
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.services import (
+    GuestProof,
     OrderReturns,
+    Refused,
     ReturnAnswer,
     ReturnPapers,
     ServiceContext,
@@ -362,7 +364,7 @@ class _Answer:
 
 def _call(ctx: ServiceContext, command: Command) -> _Answer:
     try:
-        return _Answer(value=command(ctx))
+        value = command(ctx)
     except InvalidTrackingNumberError as refusal:
         return _Answer(refused=f"tracking:{refusal.code}")
     except ActionRefusedError as refusal:
@@ -371,6 +373,9 @@ def _call(ctx: ServiceContext, command: Command) -> _Answer:
         return _Answer(refused="idempotency_key_reused")
     except AdapterError as error:
         return _Answer(refused=f"adapter:{error}")
+    if isinstance(value, Refused):
+        return _Answer(refused=value.reason)
+    return _Answer(value=value)
 
 
 def _order_number_of(item: OutboxItem | DomainEvent) -> str | None:
@@ -1008,8 +1013,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             misused = self._serve_order(order, other, saves=False)
             assert misused.refused == "idempotency_key_reused", misused
 
-    def _guest(self, number: str) -> dict[str, str]:
-        return {"client": _CLIENT, "guest_pass": self.passes[number]}
+    def _guest(self, number: str) -> GuestProof:
+        return GuestProof(client=_CLIENT, guest_pass=self.passes[number])
 
     def _add(self, order: Order) -> None:
         """Add a new order, and a guest pass for it, to both storages."""
@@ -1395,7 +1400,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             st.sampled_from(list(ReturnKind) if any_kind else open_kinds), label="kind"
         )
         guest = self._guest(number)
-        options = self._serve(lambda ctx: return_options(ctx, number, kind, **guest)).value
+        options = self._serve(lambda ctx: return_options(ctx, guest, number, kind)).value
         assert isinstance(options, ReturnOptions)
         assert options == return_policy.return_options(order, kind, RETURN_RULES, at)
         returnable = {line.line_no: line.returnable for line in options.lines if line.returnable}
@@ -1429,14 +1434,12 @@ class LifecycleMachine(RuleBasedStateMachine):
             and reason.fault is Fault.SHOPPER
         ):
             refusal = f"adapter:{FailingLabelMaker().reason}"
-        plan = self._serve(
-            lambda ctx: preview_return(ctx, number, draft, **guest), carrier_down=down
-        )
+        plan = self._serve(lambda ctx: preview_return(ctx, guest, number, draft), carrier_down=down)
         assert plan.refused == refusal, f"the preview answered {plan}, expected {refusal}"
         key = self._key(data)
         answer = self._serve_order(
             order,
-            lambda ctx: request_return(ctx, number, draft, idempotency_key=key, **guest),
+            lambda ctx: request_return(ctx, guest, number, draft, idempotency_key=key),
             carrier_down=down,
         )
         assert answer.refused == refusal, f"the request answered {answer}, expected {refusal}"
@@ -1456,8 +1459,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             self._retry(
                 self.orders[number],
                 answer,
-                lambda ctx: request_return(ctx, number, draft, idempotency_key=key, **guest),
-                lambda ctx: request_return(ctx, number, other, idempotency_key=key, **guest),
+                lambda ctx: request_return(ctx, guest, number, draft, idempotency_key=key),
+                lambda ctx: request_return(ctx, guest, number, other, idempotency_key=key),
                 data,
             )
         assert isinstance(plan.value, ReturnPlan)
@@ -1522,7 +1525,7 @@ class LifecycleMachine(RuleBasedStateMachine):
                 expected = "label_provided"
         guest = self._guest(number)
         answer = self._serve_order(
-            order, lambda ctx: enter_return_tracking(ctx, number, rma, typed, **guest)
+            order, lambda ctx: enter_return_tracking(ctx, guest, number, rma, typed)
         )
         assert answer.refused == expected, f"{typed!r}: {answer}, expected {expected}"
         if expected is None:
@@ -1736,7 +1739,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         guest = self._guest(number)
         commands: dict[str, Command] = {
             "own_tracking": lambda ctx: enter_return_tracking(
-                ctx, number, rma, _GOOD_TRACKING[0], **guest
+                ctx, guest, number, rma, _GOOD_TRACKING[0]
             ),
             "authorize": lambda ctx: authorize_return(ctx, number, rma),
             "deny": lambda ctx: deny_return(ctx, number, rma),
@@ -1851,9 +1854,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         number = order.number
         rma = data.draw(st.sampled_from(_rmas(order)), label="rma")
         self._at()
-        papers = self._serve(lambda ctx: return_papers(ctx, number, rma, **self._guest(number)))
+        papers = self._serve(lambda ctx: return_papers(ctx, self._guest(number), number, rma))
         assert isinstance(papers.value, ReturnPapers), papers
-        listed = self._serve(lambda ctx: order_returns(ctx, number, **self._guest(number)))
+        listed = self._serve(lambda ctx: order_returns(ctx, self._guest(number), number))
         assert listed.value == OrderReturns(number, tuple(reversed(order.returns))), listed
         self._serve(lambda ctx: credit_balance(ctx, self.holder, _CURRENCY))
         self._serve(lambda ctx: credit_history(ctx, self.holder, 50))

@@ -1,0 +1,227 @@
+"""The guest session: one value holding a guest's proof, with every order action on it.
+
+A storefront builds one per request from what the shopper's browser sent (their IP address,
+the guest-pass cookie, and the email or phone they typed, if any) and calls the page's
+action on it::
+
+    guest = desk.guest(client=request_ip, guest_pass=cookie_or_none)
+    match guest.cancel_order("123456789"):
+        case CancelAnswer() as answer: ...
+        case Refused(reason=reason): ...
+        case NoValidPass() | OrderNotFound(): ...
+        case TryLater(retry_after_seconds=seconds): ...
+
+Every action answers a closed union of values; only bad input (the
+:class:`~orderstatus_core.errors.ValidationError` tree) and failures
+(:class:`~orderstatus_core.errors.AdapterError`,
+:class:`~orderstatus_core.errors.ConflictError` after retries) raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from orderstatus_core.model.requests import Change, ProblemKind
+from orderstatus_core.model.returns import ReturnKind
+from orderstatus_core.policies import masked_order_view
+from orderstatus_core.policies.returns import ReturnDraft
+from orderstatus_core.services import actions, returns
+from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.guest_pass import _canonical, check_guest_pass, proven_email
+from orderstatus_core.services.lookup import _text, find_order, search_orders
+from orderstatus_core.services.proof import GuestProof, checked_proof
+from orderstatus_core.services.results import (
+    GuestSearchResult,
+    NoValidPass,
+    OrderFound,
+    OrderNotFound,
+    ViewResult,
+)
+
+__all__ = ["GuestSession", "search_proven_orders", "view_order"]
+
+_NO_PASS = NoValidPass()
+_NOT_FOUND = OrderNotFound()
+
+
+def view_order(ctx: ServiceContext, proof: GuestProof, order_number: str) -> ViewResult:
+    """The order (masked view), for a guest whose pass opens it: a storefront no longer
+    keeps the typed email or phone to show the order again.
+
+    Without a pass that opens the order, the look-up pair answers as
+    :func:`~orderstatus_core.services.find_order` does (rate-limited, :class:`OrderNotFound`
+    for a wrong pair); with neither, :class:`NoValidPass`, whether or not the order exists
+    (SECURITY A1).
+    """
+    proof = checked_proof(proof)
+    if proof.guest_pass is not None:
+        number = _canonical(_text(order_number))
+        with ctx.storage.unit_of_work() as uow:
+            now = ctx.clock.now()
+            opened = number is not None and check_guest_pass(uow, proof.guest_pass, number, now)
+            order = uow.orders.get(number) if opened and number is not None else None
+        if opened:
+            return (
+                _NOT_FOUND
+                if order is None
+                else OrderFound(masked_order_view(order, ctx.tracking_url))
+            )
+    if isinstance(proof.identifier, str):
+        return find_order(ctx, proof.identifier, order_number, client=proof.client)
+    return _NO_PASS
+
+
+def search_proven_orders(
+    ctx: ServiceContext,
+    proof: GuestProof,
+    *,
+    part_number: str | None = None,
+    category: str | None = None,
+    cursor: str | None = None,
+    page_size: int | None = None,
+) -> GuestSearchResult:
+    """Search the orders of the email a guest pass proved (the order's stored address, to
+    which the code was mailed), by part number or category, as
+    :func:`~orderstatus_core.services.search_orders` does for a verified email.
+
+    So a guest who came in by phone can find their other orders. Without a valid pass,
+    :class:`NoValidPass` (a look-up pair proves no email: anyone who knows it may type it).
+    """
+    proof = checked_proof(proof)
+    email = None
+    if proof.guest_pass is not None:
+        with ctx.storage.unit_of_work() as uow:
+            email = proven_email(uow, proof.guest_pass, ctx.clock.now())
+    if email is None:
+        return _NO_PASS
+    return search_orders(
+        ctx, email, part_number=part_number, category=category, cursor=cursor, page_size=page_size
+    )
+
+
+@attrs.frozen
+class GuestSession:
+    """A guest's proof (``desk.guest(client=..., guest_pass=..., identifier=...)``) with the
+    order actions a storefront page offers them.
+
+    Cheap to build: make one per request. An ``idempotency_key`` belongs to one command,
+    so the commands that change an order take it per call. The context and the proof's
+    secrets are left out of ``repr`` (SECURITY C4).
+    """
+
+    context: ServiceContext = attrs.field(repr=False, eq=False)
+    proof: GuestProof
+
+    def view_order(self, order_number: str) -> ViewResult:
+        """The order, masked as on the find-order page: see :func:`view_order`."""
+        return view_order(self.context, self.proof, order_number)
+
+    def search_orders(
+        self,
+        *,
+        part_number: str | None = None,
+        category: str | None = None,
+        cursor: str | None = None,
+        page_size: int | None = None,
+    ) -> GuestSearchResult:
+        """Search the orders of the email the guest pass proved: see
+        :func:`search_proven_orders`."""
+        return search_proven_orders(
+            self.context,
+            self.proof,
+            part_number=part_number,
+            category=category,
+            cursor=cursor,
+            page_size=page_size,
+        )
+
+    def cancel_order(
+        self,
+        order_number: str,
+        units: Mapping[int, int] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> actions.CancelResult:
+        """Cancel units, or everything left: see :func:`.services.cancel_order`."""
+        return actions.cancel_order(
+            self.context, self.proof, order_number, units, idempotency_key=idempotency_key
+        )
+
+    def request_change(
+        self, order_number: str, change: Change, *, idempotency_key: str | None = None
+    ) -> actions.ChangeResult:
+        """Ask for a typed change to an order: see :func:`.services.request_change`."""
+        return actions.request_change(
+            self.context, self.proof, order_number, change, idempotency_key=idempotency_key
+        )
+
+    def report_problem(
+        self,
+        order_number: str,
+        kind: ProblemKind | str,
+        units: Mapping[int, int] | None = None,
+        text: str = "",
+        *,
+        package_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> actions.ProblemResult:
+        """Report a problem with units or a package: see :func:`.services.report_problem`."""
+        return actions.report_problem(
+            self.context,
+            self.proof,
+            order_number,
+            kind,
+            units,
+            text,
+            package_id=package_id,
+            idempotency_key=idempotency_key,
+        )
+
+    def return_options(
+        self, order_number: str, kind: ReturnKind | str = ReturnKind.RETURN
+    ) -> returns.ReturnOptionsResult:
+        """What may come back of each line (a return, core or warranty claim), and why
+        not the rest."""
+        return returns.return_options(self.context, self.proof, order_number, kind)
+
+    def order_returns(self, order_number: str) -> returns.OrderReturnsResult:
+        """The order's returns and where each RMA package stands."""
+        return returns.order_returns(self.context, self.proof, order_number)
+
+    def preview_return(self, order_number: str, draft: ReturnDraft) -> returns.PreviewResult:
+        """The refund preview of a return, before the shopper commits."""
+        return returns.preview_return(self.context, self.proof, order_number, draft)
+
+    def request_return(
+        self, order_number: str, draft: ReturnDraft, *, idempotency_key: str | None = None
+    ) -> returns.ReturnResult:
+        """Record a return: one RMA package per destination, papers by mail."""
+        return returns.request_return(
+            self.context, self.proof, order_number, draft, idempotency_key=idempotency_key
+        )
+
+    def enter_return_tracking(
+        self,
+        order_number: str,
+        rma_number: str,
+        tracking_number: str,
+        *,
+        carrier: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> returns.ReturnResult:
+        """The shopper's own tracking number for an RMA package (checked first)."""
+        return returns.enter_return_tracking(
+            self.context,
+            self.proof,
+            order_number,
+            rma_number,
+            tracking_number,
+            carrier=carrier,
+            idempotency_key=idempotency_key,
+        )
+
+    def return_papers(self, order_number: str, rma_number: str) -> returns.PapersResult:
+        """The label and instructions of an RMA package, to print."""
+        return returns.return_papers(self.context, self.proof, order_number, rma_number)
