@@ -29,9 +29,7 @@ from orderstatus_core import (
     ValidationError,
     hookimpl,
 )
-from orderstatus_core.messages import GuestPassMail
 from orderstatus_core.services import (
-    GuestPassGranted,
     GuestProof,
     ServiceContext,
     approve_change,
@@ -42,14 +40,13 @@ from orderstatus_core.services import (
     relay_outbox,
     report_problem,
     request_change,
-    request_guest_pass,
     resolve_problem,
     ship,
     start_processing,
-    verify_guest_code,
 )
-from orderstatus_core.testing import FixedClock, fake_context, queued_mail
+from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing.builders import address, line, make_order
+from support.guest_passes import earn_guest_pass
 
 NUMBER = "123456789"
 OTHER = "987654321"
@@ -72,12 +69,7 @@ def ctx() -> ServiceContext:
 
 def _pass(ctx: ServiceContext, number: str = NUMBER, identifier: str = JANE) -> str:
     """A guest pass earned the way a shopper earns it: the mailed code, typed back."""
-    request_guest_pass(ctx, identifier, number, client="c")
-    mails = queued_mail(ctx)
-    code = [m for m in mails if isinstance(m, GuestPassMail) and m.order_number == number][-1]
-    granted = verify_guest_code(ctx, number, code.code, client="c")
-    assert isinstance(granted, GuestPassGranted)
-    return granted.token
+    return earn_guest_pass(ctx, number, identifier).token
 
 
 def _events(ctx: ServiceContext) -> list[RefundDue]:

@@ -27,20 +27,18 @@ from orderstatus_core import (
     hookimpl,
     parse_email,
 )
-from orderstatus_core.messages import GuestPassMail
 from orderstatus_core.policies.limits import Quota, RateDecision
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services import (
     GuestPassGranted,
     GuestProof,
     ServiceContext,
-    request_guest_pass,
     start_processing,
-    verify_guest_code,
 )
 from orderstatus_core.services.idempotency import fingerprint
-from orderstatus_core.testing import FixedClock, RecordingMailer, fake_context, queued_mail
+from orderstatus_core.testing import FixedClock, RecordingMailer, fake_context
 from orderstatus_core.testing.builders import line, make_order
+from support.guest_passes import earn_guest_pass
 
 NUMBER = "123456789"
 SECOND = "123456790"
@@ -80,13 +78,7 @@ def ctx() -> ServiceContext:
 
 
 def _granted(ctx: ServiceContext, number: str = NUMBER, identifier: str = JANE) -> GuestPassGranted:
-    """A guest pass earned the way a shopper earns it: the mailed code, typed back."""
-    request_guest_pass(ctx, identifier, number, client="c")
-    mails = queued_mail(ctx)
-    code = [m for m in mails if isinstance(m, GuestPassMail) and m.order_number == number][-1]
-    granted = verify_guest_code(ctx, number, code.code, client="c")
-    assert isinstance(granted, GuestPassGranted)
-    return granted
+    return earn_guest_pass(ctx, number, identifier)
 
 
 def _guest(ctx: ServiceContext, guest_pass: Any = None, identifier: Any = None) -> GuestSession:

@@ -36,9 +36,8 @@ from orderstatus_core import (
     RmaState,
 )
 from orderstatus_core.contacts import parse_email
-from orderstatus_core.messages import GuestPassMail, OutboxItem
+from orderstatus_core.messages import OutboxItem
 from orderstatus_core.services import (
-    GuestPassGranted,
     GuestProof,
     ServiceContext,
     authorize_return,
@@ -50,16 +49,15 @@ from orderstatus_core.services import (
     preview_return,
     receive_return,
     relay_outbox,
-    request_guest_pass,
     request_return,
     return_options,
     return_papers,
     settle_return,
     spend_credit,
-    verify_guest_code,
 )
-from orderstatus_core.testing import FixedClock, fake_context, queued_mail
+from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing.builders import line, make_order, package, usd
+from support.guest_passes import earn_guest_pass
 
 NUMBER = "123456789"
 OTHER = "987654321"
@@ -138,14 +136,8 @@ def ctx(labels: Labels) -> ServiceContext:
 
 
 def _pass(ctx: ServiceContext, number: str = NUMBER) -> str:
-    request_guest_pass(ctx, JANE if number == NUMBER else "someone@example.com", number, client="c")
-    mails = [
-        i for i in queued_mail(ctx) if isinstance(i, GuestPassMail) and i.order_number == number
-    ]
-    code = mails[-1].code
-    granted = verify_guest_code(ctx, number, code, client="c")
-    assert isinstance(granted, GuestPassGranted)
-    return granted.token
+    identifier = JANE if number == NUMBER else "someone@example.com"
+    return earn_guest_pass(ctx, number, identifier).token
 
 
 def _pending(ctx: ServiceContext) -> list[OutboxItem]:

@@ -19,14 +19,13 @@ Every action answers a closed union of values; only bad input (the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable
+from typing import Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
 import attrs
 
-from orderstatus_core.model.requests import Change, ProblemKind
-from orderstatus_core.model.returns import ReturnKind
 from orderstatus_core.policies import masked_order_view
-from orderstatus_core.policies.returns import ReturnDraft
 from orderstatus_core.services import actions, returns
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import _canonical, check_guest_pass, proven_email
@@ -101,127 +100,67 @@ def search_proven_orders(
     )
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class _Action(Generic[P, R]):
+    """A guest command as a method of :class:`GuestSession`: the service function with the
+    session's context and proof given, so each action is written once, in the services,
+    and its signature (less those two) is the method's, as mypy sees it."""
+
+    def __init__(self, command: Callable[Concatenate[ServiceContext, GuestProof, P], R]) -> None:
+        self.command = command
+        self.__doc__ = command.__doc__
+
+    @overload
+    def __get__(self, session: None, owner: type[GuestSession]) -> Self: ...
+
+    @overload
+    def __get__(self, session: GuestSession, owner: type[GuestSession]) -> Callable[P, R]: ...
+
+    def __get__(
+        self, session: GuestSession | None, owner: type[GuestSession]
+    ) -> Self | Callable[P, R]:
+        if session is None:
+            return self
+        return functools.partial(self.command, session.context, session.proof)
+
+
 @attrs.frozen
 class GuestSession:
     """A guest's proof (``desk.guest(client=..., guest_pass=..., identifier=...)``) with the
     order actions a storefront page offers them.
 
     Cheap to build: make one per request. An ``idempotency_key`` belongs to one command,
-    so the commands that change an order take it per call. The context and the proof's
-    secrets are left out of ``repr`` (SECURITY C4).
+    so the commands that change an order take it per call. Each method is the service
+    function of the same name (:func:`.services.cancel_order` ...) with the session's
+    context and proof given; every one answers a closed union of values. The context and
+    the proof's secrets are left out of ``repr`` (SECURITY C4).
     """
 
     context: ServiceContext = attrs.field(repr=False, eq=False)
     proof: GuestProof
 
-    def view_order(self, order_number: str) -> ViewResult:
-        """The order, masked as on the find-order page: see :func:`view_order`."""
-        return view_order(self.context, self.proof, order_number)
-
-    def search_orders(
-        self,
-        *,
-        part_number: str | None = None,
-        category: str | None = None,
-        cursor: str | None = None,
-        page_size: int | None = None,
-    ) -> GuestSearchResult:
-        """Search the orders of the email the guest pass proved: see
-        :func:`search_proven_orders`."""
-        return search_proven_orders(
-            self.context,
-            self.proof,
-            part_number=part_number,
-            category=category,
-            cursor=cursor,
-            page_size=page_size,
-        )
-
-    def cancel_order(
-        self,
-        order_number: str,
-        units: Mapping[int, int] | None = None,
-        *,
-        idempotency_key: str | None = None,
-    ) -> actions.CancelResult:
-        """Cancel units, or everything left: see :func:`.services.cancel_order`."""
-        return actions.cancel_order(
-            self.context, self.proof, order_number, units, idempotency_key=idempotency_key
-        )
-
-    def request_change(
-        self, order_number: str, change: Change, *, idempotency_key: str | None = None
-    ) -> actions.ChangeResult:
-        """Ask for a typed change to an order: see :func:`.services.request_change`."""
-        return actions.request_change(
-            self.context, self.proof, order_number, change, idempotency_key=idempotency_key
-        )
-
-    def report_problem(
-        self,
-        order_number: str,
-        kind: ProblemKind | str,
-        units: Mapping[int, int] | None = None,
-        text: str = "",
-        *,
-        package_id: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> actions.ProblemResult:
-        """Report a problem with units or a package: see :func:`.services.report_problem`."""
-        return actions.report_problem(
-            self.context,
-            self.proof,
-            order_number,
-            kind,
-            units,
-            text,
-            package_id=package_id,
-            idempotency_key=idempotency_key,
-        )
-
-    def return_options(
-        self, order_number: str, kind: ReturnKind | str = ReturnKind.RETURN
-    ) -> returns.ReturnOptionsResult:
-        """What may come back of each line (a return, core or warranty claim), and why
-        not the rest."""
-        return returns.return_options(self.context, self.proof, order_number, kind)
-
-    def order_returns(self, order_number: str) -> returns.OrderReturnsResult:
-        """The order's returns and where each RMA package stands."""
-        return returns.order_returns(self.context, self.proof, order_number)
-
-    def preview_return(self, order_number: str, draft: ReturnDraft) -> returns.PreviewResult:
-        """The refund preview of a return, before the shopper commits."""
-        return returns.preview_return(self.context, self.proof, order_number, draft)
-
-    def request_return(
-        self, order_number: str, draft: ReturnDraft, *, idempotency_key: str | None = None
-    ) -> returns.ReturnResult:
-        """Record a return: one RMA package per destination, papers by mail."""
-        return returns.request_return(
-            self.context, self.proof, order_number, draft, idempotency_key=idempotency_key
-        )
-
-    def enter_return_tracking(
-        self,
-        order_number: str,
-        rma_number: str,
-        tracking_number: str,
-        *,
-        carrier: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> returns.ReturnResult:
-        """The shopper's own tracking number for an RMA package (checked first)."""
-        return returns.enter_return_tracking(
-            self.context,
-            self.proof,
-            order_number,
-            rma_number,
-            tracking_number,
-            carrier=carrier,
-            idempotency_key=idempotency_key,
-        )
-
-    def return_papers(self, order_number: str, rma_number: str) -> returns.PapersResult:
-        """The label and instructions of an RMA package, to print."""
-        return returns.return_papers(self.context, self.proof, order_number, rma_number)
+    #: The order, masked as on the find-order page: see :func:`view_order`.
+    view_order = _Action(view_order)
+    #: Search the orders of the email the guest pass proved: see :func:`search_proven_orders`.
+    search_orders = _Action(search_proven_orders)
+    #: Cancel units, or everything left: see :func:`.services.cancel_order`.
+    cancel_order = _Action(actions.cancel_order)
+    #: Ask for a typed change to an order: see :func:`.services.request_change`.
+    request_change = _Action(actions.request_change)
+    #: Report a problem with units or a package: see :func:`.services.report_problem`.
+    report_problem = _Action(actions.report_problem)
+    #: What may come back of each line, and why not the rest.
+    return_options = _Action(returns.return_options)
+    #: The order's returns and where each RMA package stands.
+    order_returns = _Action(returns.order_returns)
+    #: The refund preview of a return, before the shopper commits.
+    preview_return = _Action(returns.preview_return)
+    #: Record a return: one RMA package per destination, papers by mail.
+    request_return = _Action(returns.request_return)
+    #: The shopper's own tracking number for an RMA package (checked first).
+    enter_return_tracking = _Action(returns.enter_return_tracking)
+    #: The label and instructions of an RMA package, to print.
+    return_papers = _Action(returns.return_papers)
