@@ -152,7 +152,10 @@ class ActionRefusedError(OrderStatusError, ValueError):
     """A command is not allowed in the order's current state.
 
     ``code`` is stable and machine-readable (``already_shipped``, ``units_unavailable``
-    ...); the message says why in words a member of staff understands.
+    ...); the message says why in words a member of staff understands. Staff commands
+    (``desk.warehouse``, ``desk.customer_service``) raise it; a guest's command answers
+    the same code and message as a :class:`~orderstatus_core.Refused` value instead, so a
+    storefront page never catches it.
     """
 
     def __init__(self, code: str, message: str) -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from orderstatus_core import (
-    ActionRefusedError,
     ConflictError,
     OrderStatus,
+    Refused,
     ReturnAnswer,
     ReturnDraft,
     hookimpl,
@@ -83,9 +83,10 @@ def _race(desk: OrderStatus, number: str, draft: ReturnDraft) -> list[str]:
             answer = desk.guest(
                 client=f"racer-{index}", identifier=f"racer{number[-1]}@example.com"
             ).request_return(number, draft)
-            outcome = "won" if isinstance(answer, ReturnAnswer) else type(answer).__name__
-        except ActionRefusedError as refused:
-            outcome = f"refused:{refused.code}"
+            if isinstance(answer, Refused):
+                outcome = f"refused:{answer.reason}"
+            else:
+                outcome = "won" if isinstance(answer, ReturnAnswer) else type(answer).__name__
         except ConflictError:
             outcome = "conflict"
         except Exception as error:  # anything else is a bug, reported by the assertion

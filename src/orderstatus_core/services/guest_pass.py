@@ -263,7 +263,8 @@ def verify_guest_code(
         # wrong code for a real challenge (SECURITY A6).
         before = _NO_CHALLENGE if challenge is None else challenge
         tried = uow.passes.record_try(number, "" if challenge is None else challenge.selector, now)
-        return _settle(ctx, uow, before, before.try_code(typed, now, tried=tried), now)
+        issued = _settle(ctx, uow, before, before.try_code(typed, now, tried=tried), now)
+    return _answer(ctx, issued)
 
 
 def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestPassVerifyResult:
@@ -292,7 +293,8 @@ def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestP
             return _REFUSED
         now = ctx.clock.now()  # inside the unit, as every try reads it (SECURITY G6)
         tried = uow.passes.record_try(challenge.order_number, challenge.selector, now)
-        return _settle(ctx, uow, challenge, challenge.try_link(validator, now, tried=tried), now)
+        issued = _settle(ctx, uow, challenge, challenge.try_link(validator, now, tried=tried), now)
+    return _answer(ctx, issued)
 
 
 def _settle(
@@ -301,25 +303,36 @@ def _settle(
     before: PassChallenge,
     attempt: ChallengeAttempt,
     now: datetime,
-) -> GuestPassVerifyResult:
+) -> tuple[str, GuestPass] | None:
     """Store what a try did to the challenge (a right one uses it) and, if it passed, the
-    new pass; commit."""
+    new pass; commit. The token and the pass, or ``None`` for a refused try."""
     if attempt.challenge != before:
         uow.passes.save_challenge(attempt.challenge)
-    # The pass proves the address the code went to: the order's stored one (read before the
-    # commit, so the answer and the pass agree).
-    order = uow.orders.get(before.order_number) if attempt.accepted else None
-    if order is None:
+    if not attempt.accepted:
         uow.commit()
-        return _REFUSED
+        return None
     selector, validator = _new_selector(), _new_validator()
     guest_pass = GuestPass.issue(
         selector, validator, before.order_number, now, ctx.guest_pass_policy.pass_ttl
     )
     uow.passes.put_pass(guest_pass)
     uow.commit()
+    return _token(selector, validator), guest_pass
+
+
+def _answer(ctx: ServiceContext, issued: tuple[str, GuestPass] | None) -> GuestPassVerifyResult:
+    """The answer to a settled try, with the address the pass proves: the order's stored
+    one, which the code went to. Read after the try's unit ended, so the check of the
+    code never waits for (nor locks) the order."""
+    if issued is None:
+        return _REFUSED
+    token, guest_pass = issued
+    with ctx.storage.unit_of_work() as uow:
+        order = uow.orders.get(guest_pass.order_number)
+    if order is None:
+        return _REFUSED
     return GuestPassGranted(
-        token=_token(selector, validator),
+        token=token,
         order_number=guest_pass.order_number,
         expires_at=guest_pass.expires_at,
         email=order.email,
