@@ -163,10 +163,6 @@ def _forms(identifier: str = "", order_number: str = "", email: str = "") -> str
     )
 
 
-def _when(value: datetime | None) -> str:
-    return "" if value is None else e(f"{value:%Y-%m-%d %H:%M} UTC")
-
-
 def _tracking_link(package: PackageView) -> str:
     number = e(package.tracking_number or "")
     url = package.tracking_url
@@ -176,52 +172,28 @@ def _tracking_link(package: PackageView) -> str:
 
 
 def _order_html(view: OrderView) -> str:
-    ship = view.ship_to
-    region = f"{ship.region} " if ship.region else ""
+    # Every text below comes ready from the view (masked address, quantities, money, dates).
     rows = []
     for line in view.lines:
-        ledger = line.ledger
-        where = ", ".join(
-            f"{label} {count}"
-            for label, count in (
-                ("cancelled", ledger.cancelled),
-                ("awaiting processing", ledger.awaiting),
-                ("in processing", ledger.processing),
-                ("shipped", ledger.shipped),
-                ("delivered", ledger.delivered),
-                ("returned", ledger.returned),
-            )
-            if count
-        )
-        core = f"<br><span class=muted>core charge {e(line.core_charge)}</span>"
+        core = f"<br><span class=muted>core charge {e(line.core_charge.text)}</span>"
         rows.append(
             f"<tr><td>{e(line.part_number)}</td><td>{e(line.brand)}<br>"
             f"<span class=muted>{e(line.category)}</span></td><td>{e(line.description)}</td>"
-            f"<td>{e(line.quantity)}</td><td>{e(line.unit_price)}"
-            f"{core if line.core_charge.amount else ''}</td><td>{e(where)}</td></tr>"
+            f"<td>{e(line.quantity)}</td><td>{e(line.unit_price.text)}"
+            f"{core if line.core_charge.amount else ''}</td><td>{e(line.quantity_text)}</td></tr>"
         )
-    packages = []
-    for package in view.packages:
-        units = ", ".join(f"line {e(n)} × {e(q)}" for n, q in package.units)
-        if package.shipped_at is None:
-            state = "in warehouse processing"
-        elif package.delivered_at is None:
-            state = f"shipped {_when(package.shipped_at)}"
-        else:
-            state = f"delivered {_when(package.delivered_at)}"
-        packages.append(
-            f"<tr><td>{e(package.package_id)}</td><td>{e(package.warehouse)}</td>"
-            f"<td>{e(package.carrier or '')} {_tracking_link(package)}</td>"
-            f"<td>{state}</td><td>{units}</td></tr>"
-        )
-    timeline = "".join(f"<li>{_when(entry.at)}: {e(entry.text)}</li>" for entry in view.timeline)
+    packages = [
+        f"<tr><td>{e(package.package_id)}</td><td>{e(package.warehouse)}</td>"
+        f"<td>{e(package.carrier or '')} {_tracking_link(package)}</td>"
+        f"<td>{e(package.state_text)}</td><td>{e(package.units_text)}</td></tr>"
+        for package in view.packages
+    ]
+    timeline = "".join(f"<li>{e(entry.when_text)}: {e(entry.text)}</li>" for entry in view.timeline)
     return (
         f"<h2>Order {e(view.number)}</h2>"
-        f"<p>Placed {_when(view.placed_at)} · Status: "
-        f"<strong>{e(view.status.value.replace('_', ' '))}</strong></p>"
+        f"<p>Placed {e(view.placed_text)} · Status: <strong>{e(view.status_text)}</strong></p>"
         f"<p class=muted>{e(view.email)}{' · ' + e(view.phone) if view.phone else ''}<br>"
-        f"Ship to {e(ship.name)}, {e(ship.street)}, {e(ship.city)}, {e(region)}"
-        f"{e(ship.postal_code)}, {e(ship.country)}</p>"
+        f"Ship to {e(view.ship_to.text)}</p>"
         "<table><tr><th>Part</th><th>Brand</th><th>Description</th><th>Qty</th>"
         f"<th>Price</th><th>Where</th></tr>{''.join(rows)}</table>"
         + (
@@ -230,8 +202,9 @@ def _order_html(view: OrderView) -> str:
             if packages
             else ""
         )
-        + f"<p>Subtotal {e(view.subtotal)} · cores {e(view.core_charges)} · shipping "
-        f"{e(view.shipping)} · tax {e(view.tax)} · <strong>total {e(view.total)}</strong></p>"
+        + f"<p>Subtotal {e(view.subtotal.text)} · cores {e(view.core_charges.text)} · shipping "
+        f"{e(view.shipping.text)} · tax {e(view.tax.text)} · "
+        f"<strong>total {e(view.total.text)}</strong></p>"
         f"<h2>Timeline</h2><ul>{timeline}</ul>"
     )
 

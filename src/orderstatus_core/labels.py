@@ -17,6 +17,7 @@ from orderstatus_core.model import (
     Money,
     canonical_order_number,
 )
+from orderstatus_core.model._checks import matching
 from orderstatus_core.model._text import bounded_text, check_text
 
 __all__ = [
@@ -44,11 +45,9 @@ def _as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _check_rma_number(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _RMA_NUMBER.fullmatch(value):
-        raise InvalidFieldError(
-            attribute.name, "must be 3 to 40 capital letters, digits and dashes (RMA-1234)"
-        )
+_check_rma_number = matching(
+    _RMA_NUMBER, "must be 3 to 40 capital letters, digits and dashes (RMA-1234)"
+)
 
 
 def _check_tracking_number(_instance: Any, attribute: Any, value: Any) -> None:
@@ -68,9 +67,7 @@ def _check_weight(_instance: Any, attribute: Any, value: Any) -> None:
         raise InvalidFieldError(attribute.name, f"must be 1 to {_MAX_WEIGHT_GRAMS} grams")
 
 
-def _check_language(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _LANGUAGE.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be a two-letter language code such as en")
+_check_language = matching(_LANGUAGE, "must be a two-letter language code such as en")
 
 
 def _check_pack_lines(_instance: Any, attribute: Any, value: Any) -> None:

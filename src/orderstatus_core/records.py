@@ -20,7 +20,7 @@ from orderstatus_core.model import (
     OrderLine,
     PartNumber,
 )
-from orderstatus_core.model._checks import utc
+from orderstatus_core.model._checks import matching, utc
 from orderstatus_core.model._text import bounded_text
 
 __all__ = [
@@ -86,9 +86,7 @@ _ENTRY_ID = re.compile(r"[A-Za-z0-9:_-]{1,80}")
 _HOLDER = re.compile(r"[^\x00-\x1f\x7f]{1,320}")
 
 
-def _check_entry_id(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _ENTRY_ID.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be 1 to 80 letters, digits, :, - or _")
+_check_entry_id = matching(_ENTRY_ID, "must be 1 to 80 letters, digits, :, - or _")
 
 
 def _check_holder(_instance: Any, attribute: Any, value: Any) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -94,6 +96,20 @@ def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     for command in ("demo", "migrate", "import", "sample", "relay", "purge"):
         assert command in out
+
+
+def test_python_m_runs_the_command() -> None:
+    """``python -m orderstatus_core.cli`` is the ``orderstatus`` command, exit status and all."""
+    command = [sys.executable, "-m", "orderstatus_core.cli"]
+    helped = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=120)
+    assert helped.returncode == 0
+    assert "usage: orderstatus" in helped.stdout
+    refused = subprocess.run(
+        [*command, "sample", "--orders", "5; rm -rf /"], capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 2
+    assert "not a whole number" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 # --- sample --------------------------------------------------------------------------------

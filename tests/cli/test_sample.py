@@ -6,7 +6,7 @@ import itertools
 import json
 from collections import Counter
 from collections.abc import Iterator, Sized
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -32,6 +32,7 @@ from orderstatus_core.sample import (
     DEMO_PHONE,
     RECENT_AGES,
     demo_orders,
+    demo_walkthrough_orders,
     generate_orders,
     sample_catalogue,
 )
@@ -147,6 +148,54 @@ def test_demo_orders() -> None:
     assert by_number["301977206"].status is OrderState.PARTIALLY_SHIPPED
     assert by_number["302105733"].status is OrderState.PLACED
     assert by_number["301977206"].ledger(4).cancelled == 1
+
+
+def test_the_walkthrough_adds_two_orders_of_janes_to_change_and_to_return() -> None:
+    """The demo's two extra orders are Jane's: one untouched since an hour ago, one delivered
+    inside the return window with a line that cannot come back."""
+    now = datetime.now(UTC)
+    orders = {o.number: o for o in map(structure, demo_walkthrough_orders(now))}
+    assert set(orders) == {"302117468", "301990352"}
+    assert all(o.email.display == DEMO_EMAIL for o in orders.values())
+    assert all(o.phone == parse_phone(DEMO_PHONE) for o in orders.values())
+    to_change, to_return = orders["302117468"], orders["301990352"]
+    assert to_change.status is OrderState.PLACED
+    assert to_change.placed_at == (now - timedelta(hours=1)).replace(microsecond=0)
+    assert unshipped(to_change) == {1: 1, 2: 1}
+    assert to_return.status is OrderState.DELIVERED
+    assert delivered_within(to_return, now) == {True}
+    assert [line.returnable for line in to_return.lines] == [True, False]
+
+
+def test_the_cast_is_written_once_for_jane() -> None:
+    """Every order of Jane's, the library's four and the demo's two, ships to one address."""
+    now = datetime.now(UTC)
+    records = [*demo_orders(now), *demo_walkthrough_orders(now)]
+    numbers = [record["number"] for record in records]
+    assert len(set(numbers)) == len(numbers) == 9
+    janes = [record for record in records if record["email"] == DEMO_EMAIL]
+    assert len(janes) == 6
+    assert len({json.dumps(record["shipping_address"]) for record in janes}) == 1
+
+
+def test_each_call_returns_records_of_its_own() -> None:
+    """A caller that edits a record (the demo's import could) changes no later call's."""
+    now = datetime.now(UTC)
+    first = demo_walkthrough_orders(now)
+    first[0]["shipping_address"]["name"] = "Mallory"
+    first[1]["lines"].clear()
+    assert demo_walkthrough_orders(now)[0]["shipping_address"]["name"] == "Jane Doe"
+    assert demo_orders(now)[0]["shipping_address"]["name"] == "Jane Doe"
+    assert len(demo_walkthrough_orders(now)[1]["lines"]) == 2
+
+
+@given(offset=st.integers(-14 * 60, 14 * 60), seconds=st.integers(0, 10**9))
+def test_the_cast_is_the_same_whatever_time_zone_now_is_given_in(offset: int, seconds: int) -> None:
+    """The cast's times are UTC to the second: ``now`` in any zone gives the same records."""
+    now = datetime.fromtimestamp(seconds + 0.25, UTC)
+    local = now.astimezone(timezone(timedelta(minutes=offset)))
+    assert demo_walkthrough_orders(local) == demo_walkthrough_orders(now)
+    assert demo_orders(local) == demo_orders(now)
 
 
 def unshipped(order: Order) -> dict[int, int]:

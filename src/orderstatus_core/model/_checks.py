@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from orderstatus_core.errors import InvalidFieldError, NegativeQuantityError
 
-__all__ = ["MAX_QUANTITY", "count", "one_entry_per_line", "optional_utc", "utc"]
+__all__ = [
+    "MAX_QUANTITY",
+    "count",
+    "currency_code",
+    "matching",
+    "one_entry_per_line",
+    "optional_utc",
+    "short_id",
+    "utc",
+]
 
 MAX_QUANTITY = 100_000
 
@@ -52,3 +63,20 @@ def one_entry_per_line(box: str) -> Any:
             raise InvalidFieldError(attribute.name, "names a line twice")
 
     return validate
+
+
+def matching(pattern: re.Pattern[str], message: str) -> Callable[[Any, Any, Any], None]:
+    """An attrs validator for a code written in one fixed form (an id, a currency, a
+    country): text that ``pattern`` matches whole, else ``message`` for the field."""
+
+    def validate(_instance: Any, attribute: Any, value: Any) -> None:
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise InvalidFieldError(attribute.name, message)
+
+    return validate
+
+
+#: An ISO 4217 code: the currency of an order and of every amount in it.
+currency_code = matching(re.compile(r"[A-Z]{3}"), "must be an ISO 4217 code such as USD")
+#: The ids of packages, requests, reports, refunds and returns: safe in a URL and a file name.
+short_id = matching(re.compile(r"[A-Za-z0-9_-]{1,32}"), "must be 1 to 32 letters, digits, - or _")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import attrs
 
-from orderstatus_core.errors import InvalidFieldError
+from orderstatus_core.model._checks import matching
 from orderstatus_core.model._text import bounded_text, optional_bounded_text
 
 __all__ = ["Address"]
@@ -15,9 +14,7 @@ __all__ = ["Address"]
 _COUNTRY = re.compile(r"[A-Z]{2}")
 
 
-def _country(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be an ISO 3166 code such as US")
+_country = matching(_COUNTRY, "must be an ISO 3166 code such as US")
 
 
 @attrs.frozen

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -10,10 +9,11 @@ from typing import Any
 import attrs
 
 from orderstatus_core.errors import CurrencyMismatchError, InvalidFieldError
+from orderstatus_core.model._checks import currency_code
+from orderstatus_core.model.display import money_text
 
 __all__ = ["Money"]
 
-_CURRENCY = re.compile(r"[A-Z]{3}")
 # Larger amounts are a typo or an attack, not a parts order.
 _LIMIT = Decimal("1e12")
 
@@ -44,11 +44,6 @@ def _check_amount(_instance: Any, _attribute: Any, value: Decimal) -> None:
         raise InvalidFieldError("amount", "has more than 4 decimal places")
 
 
-def _check_currency(_instance: Any, _attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
-        raise InvalidFieldError("currency", "must be an ISO 4217 code such as USD")
-
-
 @attrs.frozen(order=False)
 class Money:
     """An amount in one currency.
@@ -62,7 +57,7 @@ class Money:
     """
 
     amount: Decimal = attrs.field(converter=_to_decimal, validator=_check_amount)
-    currency: str = attrs.field(validator=_check_currency)
+    currency: str = attrs.field(validator=currency_code)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -124,5 +119,18 @@ class Money:
         """True for an amount below zero."""
         return self.amount < 0
 
+    @property
+    def text(self) -> str:
+        """The amount as a page shows it, with the currency's decimals (never ``-0.00``).
+
+        Rounded for display only; ``str(money)`` stays the exact amount, the form the
+        serializer writes and reads back.
+
+        >>> Money("-1234.5", "USD").text, Money("-0.001", "USD").text, Money("500", "JPY").text
+        ('-1,234.50 USD', '0.00 USD', '500 JPY')
+        """
+        return money_text(self.amount, self.currency)
+
     def __str__(self) -> str:
+        # The exact Decimal, not the display text: the converter writes money with str().
         return f"{self.amount} {self.currency}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import functools
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -25,7 +24,7 @@ from orderstatus_core.errors import (
     NegativeQuantityError,
 )
 from orderstatus_core.model._checks import count as _count
-from orderstatus_core.model._checks import one_entry_per_line, utc
+from orderstatus_core.model._checks import currency_code, one_entry_per_line, short_id, utc
 from orderstatus_core.model._checks import optional_utc as _optional_utc
 from orderstatus_core.model._text import bounded_text, optional_bounded_text
 from orderstatus_core.model.address import Address
@@ -60,9 +59,6 @@ __all__ = [
 MAX_LINES = 500
 MAX_PACKAGES = 200
 MAX_WARRANTY_MONTHS = 1200
-
-_CURRENCY = re.compile(r"[A-Z]{3}")
-_PACKAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def _tuple_of_lines(value: Iterable[OrderLine]) -> tuple[OrderLine, ...]:
@@ -104,11 +100,6 @@ def _not_negative(_instance: Any, attribute: Any, value: Money) -> None:
         raise NegativeQuantityError(attribute.name, "must not be negative")
 
 
-def _currency(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be an ISO 4217 code such as USD")
-
-
 @attrs.frozen
 class OrderLine:
     """One part on an order: what was bought, how many, at what price.
@@ -144,11 +135,6 @@ class PackedUnits:
     quantity: int = attrs.field(validator=_count(1))
 
 
-def _package_id(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _PACKAGE_ID.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be 1 to 32 letters, digits, - or _")
-
-
 @attrs.frozen
 class Package:
     """Units of one or more lines sent together from one warehouse.
@@ -157,7 +143,7 @@ class Package:
     processing*, which is what later decides whether a cancel is immediate.
     """
 
-    package_id: str = attrs.field(validator=_package_id)
+    package_id: str = attrs.field(validator=short_id)
     warehouse: str = attrs.field(validator=bounded_text(64))
     units: tuple[PackedUnits, ...] = attrs.field(
         converter=_tuple_of_units, validator=one_entry_per_line("a package")
@@ -251,7 +237,7 @@ class Order:
     placed_at: datetime = attrs.field(converter=utc)
     email: EmailAddress = attrs.field(validator=attrs.validators.instance_of(EmailAddress))
     shipping_address: Address = attrs.field(validator=attrs.validators.instance_of(Address))
-    currency: str = attrs.field(validator=_currency)
+    currency: str = attrs.field(validator=currency_code)
     lines: tuple[OrderLine, ...] = attrs.field(converter=_tuple_of_lines, validator=_lines)
     shipping: Money = attrs.field(validator=_not_negative)
     tax: Money = attrs.field(validator=_not_negative)

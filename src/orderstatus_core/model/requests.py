@@ -17,8 +17,8 @@ import attrs
 
 from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.model._checks import count as _count
+from orderstatus_core.model._checks import matching, short_id, utc
 from orderstatus_core.model._checks import optional_utc as _optional_utc
-from orderstatus_core.model._checks import utc
 from orderstatus_core.model._text import bounded_text, check_text, optional_bounded_text
 from orderstatus_core.model.address import Address
 from orderstatus_core.model.identifiers import PartNumber
@@ -44,22 +44,11 @@ __all__ = [
     "SpeedChange",
 ]
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 MAX_NOTE = 500
 MAX_REPORT_TEXT = 2000
 
-
-def _request_id(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _REQUEST_ID.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be 1 to 32 letters, digits, - or _")
-
-
 _RMA_OR_REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
-
-
-def _rma_or_request_id(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _RMA_OR_REQUEST_ID.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be 1 to 40 letters, digits, - or _")
+_rma_or_request_id = matching(_RMA_OR_REQUEST_ID, "must be 1 to 40 letters, digits, - or _")
 
 
 def _free_text(_instance: Any, attribute: Any, value: Any) -> None:
@@ -86,10 +75,10 @@ class CancelState(enum.StrEnum):
 class CancelRequest:
     """A guest's cancel of units already in a package: the warehouse decides."""
 
-    request_id: str = attrs.field(validator=_request_id)
+    request_id: str = attrs.field(validator=short_id)
     line_no: int = attrs.field(validator=_count(1))
     quantity: int = attrs.field(validator=_count(1))
-    package_id: str = attrs.field(validator=_request_id)
+    package_id: str = attrs.field(validator=short_id)
     requested_at: datetime = attrs.field(converter=utc)
     state: CancelState = CancelState.REQUESTED
     decided_at: datetime | None = attrs.field(default=None, converter=_optional_utc)
@@ -166,7 +155,7 @@ class ChangeState(enum.StrEnum):
 class ChangeRequest:
     """One typed change and its decision."""
 
-    request_id: str = attrs.field(validator=_request_id)
+    request_id: str = attrs.field(validator=short_id)
     change: Change
     requested_at: datetime = attrs.field(converter=utc)
     state: ChangeState = ChangeState.REQUESTED
@@ -219,13 +208,13 @@ class ReportedUnits:
 class ProblemReport:
     """A guest's report of a problem, with timestamps for service-level tracking."""
 
-    report_id: str = attrs.field(validator=_request_id)
+    report_id: str = attrs.field(validator=short_id)
     kind: ProblemKind = attrs.field(converter=ProblemKind)
     units: tuple[ReportedUnits, ...]
     text: str = attrs.field(validator=_free_text)
     reported_at: datetime = attrs.field(converter=utc)
     package_id: str | None = attrs.field(
-        default=None, validator=attrs.validators.optional(_request_id)
+        default=None, validator=attrs.validators.optional(short_id)
     )
     state: ProblemState = ProblemState.OPEN
     resolution: Resolution | None = None
@@ -246,7 +235,7 @@ class Refund:
     ``restocking_fee``) and go to store credit (``to_store_credit``) instead of the payment.
     """
 
-    refund_id: str = attrs.field(validator=_request_id)
+    refund_id: str = attrs.field(validator=short_id)
     at: datetime = attrs.field(converter=utc)
     reason: str = attrs.field(validator=bounded_text(32))
     source_id: str = attrs.field(validator=_rma_or_request_id)

@@ -31,7 +31,7 @@ import attrs
 
 from orderstatus_core.errors import InvalidFieldError, NegativeQuantityError
 from orderstatus_core.model._checks import count as _count
-from orderstatus_core.model._checks import one_entry_per_line, utc
+from orderstatus_core.model._checks import matching, one_entry_per_line, short_id, utc
 from orderstatus_core.model._checks import optional_utc as _optional_utc
 from orderstatus_core.model._text import bounded_text, optional_bounded_text
 from orderstatus_core.model.address import Address
@@ -51,26 +51,13 @@ __all__ = [
     "ShipBy",
 ]
 
-_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _RMA = re.compile(r"[A-Z0-9][A-Z0-9-]{2,39}")
 _CODE = re.compile(r"[a-z0-9_-]{1,32}")
 #: A return holds at most this many RMA packages (one per destination).
 MAX_RMA_PACKAGES = 20
 
-
-def _id(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _ID.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be 1 to 32 letters, digits, - or _")
-
-
-def _rma(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _RMA.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be 3 to 40 capital letters, digits and -")
-
-
-def _code(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _CODE.fullmatch(value):
-        raise InvalidFieldError(attribute.name, "must be 1 to 32 of a-z, 0-9, _ and -")
+_rma = matching(_RMA, "must be 3 to 40 capital letters, digits and -")
+_code = matching(_CODE, "must be 1 to 32 of a-z, 0-9, _ and -")
 
 
 def _money(_instance: Any, attribute: Any, value: Any) -> None:
@@ -287,7 +274,7 @@ class RmaPackage:
     received_at: datetime | None = attrs.field(default=None, converter=_optional_utc)
     inspected_at: datetime | None = attrs.field(default=None, converter=_optional_utc)
     settled_at: datetime | None = attrs.field(default=None, converter=_optional_utc)
-    refund_id: str | None = attrs.field(default=None, validator=attrs.validators.optional(_id))
+    refund_id: str | None = attrs.field(default=None, validator=attrs.validators.optional(short_id))
     note: str | None = attrs.field(default=None, validator=optional_bounded_text(500))
 
     def units_of(self, line_no: int) -> int:
@@ -326,7 +313,7 @@ class ReturnRequest:
     credit; ``language`` is the language of the papers (``"en"``, ``"fi"``).
     """
 
-    return_id: str = attrs.field(validator=_id)
+    return_id: str = attrs.field(validator=short_id)
     kind: ReturnKind = attrs.field(converter=ReturnKind)
     reason: ReturnReason = attrs.field(converter=ReturnReason)
     ship_by: ShipBy = attrs.field(converter=ShipBy)

@@ -1,6 +1,9 @@
 """What a shopper is shown: read models built from an order by the order-view policy.
 
-Views hold display strings and values only; a front-end renders them as they are.
+Views hold display strings and values only; a front-end renders them as they are. Each value
+a template would otherwise format has a readable text beside it (``MaskedAddress.lines``,
+``LineView.quantity_text``, ``PackageView.state_text``, ``Money.text`` ...), all written by
+:mod:`orderstatus_core.model.display`, the one place a translation will take over.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from datetime import datetime
 
 import attrs
 
+from orderstatus_core.model import display
 from orderstatus_core.model.money import Money
 from orderstatus_core.model.order import LineLedger, OrderState
 
@@ -33,6 +37,22 @@ class MaskedAddress:
     postal_code: str
     country: str
 
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The masked address as envelope lines, for a template that shows one per line.
+
+        >>> MaskedAddress("J••• D•••", "•••", "Springfield", "IL", "62•••", "US").lines
+        ('J••• D•••', '•••', 'Springfield, IL 62•••', 'US')
+        """
+        return display.address_lines(
+            self.name, self.street, self.city, self.region, self.postal_code, self.country
+        )
+
+    @property
+    def text(self) -> str:
+        """The masked address on one line, its :attr:`lines` joined by commas."""
+        return ", ".join(self.lines)
+
 
 @attrs.frozen
 class LineView:
@@ -50,6 +70,11 @@ class LineView:
     warranty_months: int
     ledger: LineLedger
 
+    @property
+    def quantity_text(self) -> str:
+        """Where the line's units are, in words: ``2 of 3 shipped, 1 of 3 cancelled``."""
+        return display.ledger_text(self.ledger)
+
 
 @attrs.frozen
 class PackageView:
@@ -65,6 +90,16 @@ class PackageView:
     units: tuple[tuple[int, int], ...]
     """``(line_no, quantity)`` pairs."""
 
+    @property
+    def state_text(self) -> str:
+        """Where the package is: ``in warehouse processing``, ``shipped ...``, ``delivered ...``."""
+        return display.package_state_text(self.shipped_at, self.delivered_at)
+
+    @property
+    def units_text(self) -> str:
+        """What is in the package: ``line 1 × 2, line 3 × 1``."""
+        return display.units_text(self.units)
+
 
 @attrs.frozen
 class TimelineEntry:
@@ -74,6 +109,11 @@ class TimelineEntry:
     kind: str
     """A stable code: ``placed``, ``processing``, ``shipped``, ``delivered``."""
     text: str
+
+    @property
+    def when_text(self) -> str:
+        """When it happened, in UTC to the minute."""
+        return display.when_text(self.at)
 
 
 @attrs.frozen
@@ -91,6 +131,11 @@ class RequestView:
     decided_at: datetime | None = None
     note: str | None = None
     """The store's reason, for a refusal or decline."""
+
+    @property
+    def state_text(self) -> str:
+        """The request's state in words: ``shipped anyway`` rather than ``shipped_anyway``."""
+        return display.state_text(self.state)
 
 
 @attrs.frozen
@@ -115,3 +160,13 @@ class OrderView:
     requests: tuple[RequestView, ...] = ()
     #: Everything refunded so far (``None`` when nothing was).
     refunded: Money | None = None
+
+    @property
+    def status_text(self) -> str:
+        """The order's status in words: ``partially shipped``."""
+        return display.state_text(self.status.value)
+
+    @property
+    def placed_text(self) -> str:
+        """When the order was placed, in UTC to the minute."""
+        return display.when_text(self.placed_at)

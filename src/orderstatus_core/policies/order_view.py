@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from orderstatus_core.model import Money, Order
+from orderstatus_core.model.display import (
+    cancel_summary,
+    change_summary,
+    problem_summary,
+    timeline_text,
+)
 from orderstatus_core.model.requests import (
     AddressChange,
     Change,
@@ -28,45 +34,30 @@ TrackingUrl = Callable[[str, str], "str | None"]
 
 
 def _timeline(order: Order, requests: Sequence[RequestView]) -> tuple[TimelineEntry, ...]:
-    entries = [TimelineEntry(order.placed_at, "placed", f"Order {order.number} placed")]
+    entries = [TimelineEntry(order.placed_at, "placed", timeline_text("placed", order.number))]
     for package in order.packages:
-        via = f" by {package.carrier}" if package.carrier else ""
-        if package.opened_at is not None:
-            entries.append(
-                TimelineEntry(
-                    package.opened_at,
-                    "processing",
-                    f"Package {package.package_id} in processing at {package.warehouse}",
+        for kind, at in (
+            ("processing", package.opened_at),
+            ("shipped", package.shipped_at),
+            ("delivered", package.delivered_at),
+        ):
+            if at is not None:
+                text = timeline_text(
+                    kind, package.package_id, warehouse=package.warehouse, carrier=package.carrier
                 )
-            )
-        if package.shipped_at is not None:
-            entries.append(
-                TimelineEntry(
-                    package.shipped_at,
-                    "shipped",
-                    f"Package {package.package_id} shipped from {package.warehouse}{via}",
-                )
-            )
-        if package.delivered_at is not None:
-            entries.append(
-                TimelineEntry(
-                    package.delivered_at, "delivered", f"Package {package.package_id} delivered"
-                )
-            )
+                entries.append(TimelineEntry(at, kind, text))
     for request in requests:
         entries.append(
             TimelineEntry(request.requested_at, f"{request.kind}_requested", request.summary)
         )
         if request.decided_at is not None:
+            kind = f"{request.kind}_{request.state}"
             entries.append(
-                TimelineEntry(
-                    request.decided_at,
-                    f"{request.kind}_{request.state}",
-                    f"{request.request_id} {request.state.replace('_', ' ')}",
-                )
+                TimelineEntry(request.decided_at, kind, timeline_text(kind, request.request_id))
             )
     for refund in order.refunds:
-        entries.append(TimelineEntry(refund.at, "refund", f"Refund of {refund.total} due"))
+        text = timeline_text("refund", "", amount=refund.total.text)
+        entries.append(TimelineEntry(refund.at, "refund", text))
     # Stable sort: events at the same instant keep their natural order (placed first).
     return tuple(sorted(entries, key=lambda entry: entry.at))
 
@@ -77,56 +68,65 @@ def _part(order: Order, line_no: int) -> str:
 
 def _change_summary(order: Order, change: Change) -> str:
     if isinstance(change, AddressChange):
-        return f"Ship to another address in {change.address.city}"
+        return change_summary("address", detail=change.address.city)
     if isinstance(change, SpeedChange):
-        return f"Ship {change.speed.value}"
+        return change_summary("speed", detail=change.speed.value)
+    part = _part(order, change.line_no)
     if isinstance(change, QuantityChange):
-        return f"Line {change.line_no} ({_part(order, change.line_no)}): {change.quantity} unit(s)"
+        return change_summary(
+            "quantity", line_no=change.line_no, part_number=part, detail=change.quantity
+        )
     if isinstance(change, LineRemoval):
-        return f"Remove line {change.line_no} ({_part(order, change.line_no)})"
-    return f"Line {change.line_no}: {_part(order, change.line_no)} → {change.part_number}"
+        return change_summary("removal", line_no=change.line_no, part_number=part)
+    return change_summary(
+        "swap", line_no=change.line_no, part_number=part, detail=change.part_number.display
+    )
 
 
 def _requests(order: Order) -> list[RequestView]:
+    # (kind, id, state, asked, summary, decided, note) for each kind of request, so the
+    # view is built in one place whatever the request's own field names.
+    rows = [
+        *(
+            (
+                "cancel",
+                r.request_id,
+                r.state,
+                r.requested_at,
+                cancel_summary(r.quantity, _part(order, r.line_no), r.line_no, r.package_id),
+                r.decided_at,
+                r.note,
+            )
+            for r in order.cancel_requests
+        ),
+        *(
+            (
+                "change",
+                r.request_id,
+                r.state,
+                r.requested_at,
+                _change_summary(order, r.change),
+                r.applied_at or r.decided_at,
+                r.note,
+            )
+            for r in order.change_requests
+        ),
+        *(
+            (
+                "problem",
+                r.report_id,
+                r.state,
+                r.reported_at,
+                problem_summary(r.kind.value, ((u.line_no, u.quantity) for u in r.units)),
+                r.resolved_at,
+                r.note,
+            )
+            for r in order.problem_reports
+        ),
+    ]
     views = [
-        RequestView(
-            kind="cancel",
-            request_id=r.request_id,
-            state=r.state.value,
-            requested_at=r.requested_at,
-            summary=(
-                f"Cancel {r.quantity} × {_part(order, r.line_no)} (line {r.line_no}) "
-                f"in package {r.package_id}"
-            ),
-            decided_at=r.decided_at,
-            note=r.note,
-        )
-        for r in order.cancel_requests
-    ]
-    views += [
-        RequestView(
-            kind="change",
-            request_id=r.request_id,
-            state=r.state.value,
-            requested_at=r.requested_at,
-            summary=_change_summary(order, r.change),
-            decided_at=r.applied_at or r.decided_at,
-            note=r.note,
-        )
-        for r in order.change_requests
-    ]
-    views += [
-        RequestView(
-            kind="problem",
-            request_id=r.report_id,
-            state=r.state.value,
-            requested_at=r.reported_at,
-            summary=r.kind.value.replace("_", " ").capitalize()
-            + "".join(f", {u.quantity} × line {u.line_no}" for u in r.units),
-            decided_at=r.resolved_at,
-            note=r.note,
-        )
-        for r in order.problem_reports
+        RequestView(kind, request_id, state.value, asked, summary, decided, note)
+        for kind, request_id, state, asked, summary, decided, note in rows
     ]
     return sorted(views, key=lambda view: view.requested_at)
 
