@@ -123,7 +123,7 @@ def build(db: Path, background: int, per_run: int, runs: Sequence[str]) -> dict[
         next_number += per_run
         targets[run] = numbers
         records.extend(_record(n, packed=run.startswith("ship")) for n in numbers)
-    with OrderStatus.open(f"sqlite:///{db}", f"mailbox:///{db.parent}/mail") as desk:
+    with OrderStatus.open(storage=f"sqlite:///{db}", mail=f"mailbox:///{db.parent}/mail") as desk:
         desk.migrate()
         desk.import_orders(_lines(iter(generate_orders(background, seed=1))))
         desk.import_orders(_lines(iter(records)))
@@ -134,7 +134,7 @@ def worker(
     url: str, mail_url: str, command: str, numbers: list[int], start: Any, results: Any
 ) -> None:
     """One process: open the store, wait for the others, run ``command`` on each order."""
-    desk = OrderStatus.open(url, mail_url, plugins=[PassLessCancel()])
+    desk = OrderStatus.open(storage=url, mail=mail_url, plugins=[PassLessCancel()])
     latencies: list[float] = []
     lost = 0
     try:

@@ -148,7 +148,9 @@ def _run(desk: OrderStatus, size: int, queries: int) -> dict[str, dict[str, floa
 def _sqlite(size: int) -> Iterator[OrderStatus]:
     with (
         tempfile.TemporaryDirectory(prefix="equal-work-") as folder,
-        OrderStatus.open(f"sqlite:///{folder}/orders.db", f"mailbox:///{folder}") as desk,
+        OrderStatus.open(
+            storage=f"sqlite:///{folder}/orders.db", mail=f"mailbox:///{folder}"
+        ) as desk,
     ):
         desk.migrate()
         yield desk
@@ -165,7 +167,7 @@ def _postgres(server: str) -> Iterator[OrderStatus]:
             separator = "&" if "?" in server else "?"
             with tempfile.TemporaryDirectory(prefix="equal-work-") as folder:
                 storage = f"{server}{separator}schema={schema}"
-                with OrderStatus.open(storage, f"mailbox:///{folder}") as desk:
+                with OrderStatus.open(storage=storage, mail=f"mailbox:///{folder}") as desk:
                     desk.migrate()
                     yield desk
         finally:

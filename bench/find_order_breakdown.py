@@ -36,7 +36,7 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=1000)
     args = parser.parse_args()
     targets = _targets(args.db, args.queries, seed=3)
-    desk = OrderStatus.open(f"sqlite:///{args.db}", "mailbox:///bench/data/mail")
+    desk = OrderStatus.open(storage=f"sqlite:///{args.db}", mail="mailbox:///bench/data/mail")
     desk.migrate()  # a database built by an older version
     storage, ctx = desk.context.storage, desk.context
 
@@ -47,10 +47,10 @@ def main() -> int:
     def fresh_view(_i: int, number: str, _e: str) -> object:
         order = get(0, number, "")
         assert order is not None
-        return masked_order_view(order, ctx.tracking_url)
+        return masked_order_view(order, ctx.policies.tracking_url)
 
     def limits(i: int, number: str, email: str) -> object:
-        policy = ctx.policy
+        policy = ctx.policies.lookup_policy()
         return check_limits(
             ctx.rate_limiter,
             ctx.clock.now(),

@@ -266,7 +266,9 @@ def latency(server: str, schema: str, queries: int) -> dict[str, list[float]]:
     """Interleaved timings of each side, warm-up left out."""
     picks = targets(server, schema, queries, seed=7)
     raw = connect(server, schema)
-    desk = OrderStatus.open(PostgresStorage.from_url(url_of(server, schema)), RecordingMailer())
+    desk = OrderStatus.open(
+        storage=PostgresStorage.from_url(url_of(server, schema)), mail=RecordingMailer()
+    )
     storage = desk.context.storage
 
     def ours(index: int, number: str, email: str) -> None:
@@ -299,6 +301,7 @@ def latency(server: str, schema: str, queries: int) -> dict[str, list[float]]:
         for name in names[shift:] + names[:shift]:
             times[name].append(micros(lambda: sides[name](index, number, email)))  # noqa: B023 - called at once
     desk.close()
+    desk.context.storage.close()  # passed in as an object, so ours to close
     raw.close()
     warm = len(picks) // 10
     return {name: values[warm:] for name, values in times.items()}
@@ -308,7 +311,7 @@ def throughput(server: str, schema: str, threads: int, seconds: float) -> tuple[
     """Calls per second of find_order and of raw 1 query with ``threads`` threads."""
     picks = targets(server, schema, 2000, seed=11)
     storage = PostgresStorage.from_url(url_of(server, schema, pool_min=threads, pool_max=16))
-    desk = OrderStatus.open(storage, RecordingMailer(), Unlimited())
+    desk = OrderStatus.open(storage=storage, mail=RecordingMailer(), rate_limits=Unlimited())
 
     def run(work: Callable[[int, int], None]) -> float:
         counts = [0] * threads
@@ -347,6 +350,7 @@ def throughput(server: str, schema: str, threads: int, seconds: float) -> tuple[
     ours = run(find)
     floor = run(raw)
     desk.close()
+    storage.close()  # passed in as an object, so ours to close
     for connection in connections:
         connection.close()
     return ours, floor

@@ -199,7 +199,7 @@ def build(db: Path, mail: str, background: int, rounds: Sequence[int]) -> list[O
         next_number += 2 * count
         plans.append(Orders(label, own))
     numbers = [n for plan in plans for n in (*plan.label, *plan.own)]
-    with OrderStatus.open(f"sqlite:///{db}", mail) as desk:
+    with OrderStatus.open(storage=f"sqlite:///{db}", mail=mail) as desk:
         desk.migrate()
         desk.import_orders(_lines(iter(generate_orders(background, seed=1))))
         desk.import_orders(_lines(_record(n) for n in numbers))
@@ -579,7 +579,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tables[stage] = table_bytes(db)
 
         with OrderStatus.open(
-            f"sqlite:///{db}", mail, labels=LABELS, clock=clock, plugins=[BenchStore()]
+            storage=f"sqlite:///{db}", mail=mail, labels=LABELS, clock=clock, plugins=[BenchStore()]
         ) as desk:
             started = time.perf_counter()
             lifecycle(desk, clock, warm, Recorder({}))

@@ -70,7 +70,7 @@ def _import(size: int, db: Path) -> dict[str, float]:
         for record in generate_orders(size, seed=1):
             out.write(json.dumps(record, separators=(",", ":")))
             out.write("\n")
-    with OrderStatus.open(f"sqlite:///{db}", "mailbox:///bench/data/mail") as desk:
+    with OrderStatus.open(storage=f"sqlite:///{db}", mail="mailbox:///bench/data/mail") as desk:
         desk.migrate()
         started = time.perf_counter()
         with source.open("rb") as stream:
@@ -146,7 +146,7 @@ def _bench(db: Path, queries: int) -> dict[str, dict[str, float]]:
     raw.execute("PRAGMA busy_timeout = 5000")
     raw.execute("PRAGMA synchronous = NORMAL")  # as the adapter sets it: same durability
     results: dict[str, dict[str, float]] = {}
-    with OrderStatus.open(f"sqlite:///{db}", "mailbox:///bench/data/mail") as desk:
+    with OrderStatus.open(storage=f"sqlite:///{db}", mail="mailbox:///bench/data/mail") as desk:
         desk.migrate()  # a database kept from a run of an older version
         verified = {email: parse_email(email) for _n, email, _p in targets}
 

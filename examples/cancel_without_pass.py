@@ -9,7 +9,7 @@ who wants to cancel is in a hurry) overrides one hook and leaves the other actio
     import cancel_without_pass
 
     desk = OrderStatus.open(
-        "sqlite:///orders.db", "mailbox:///mail", plugins=[cancel_without_pass]
+        storage="sqlite:///orders.db", mail="mailbox:///mail", plugins=[cancel_without_pass]
     )
     desk.pass_required("cancel")   # False
     desk.pass_required("return")   # True, the default

@@ -23,7 +23,7 @@ hooks:
 Pass it to ``OrderStatus.open`` or install it as an entry point::
 
     desk = OrderStatus.open(
-        "sqlite:///orders.db", "mailbox:///mail", labels=..., plugins=[StorePolicy()]
+        storage="sqlite:///orders.db", mail="mailbox:///mail", labels=..., plugins=[StorePolicy()]
     )
 
     [project.entry-points.orderstatus]

@@ -465,7 +465,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
-    with OrderStatus.open(args.storage, args.mail) as desk:
+    with OrderStatus.open(storage=args.storage, mail=args.mail) as desk:
         stop = threading.Event()
         relay = threading.Thread(target=_relay_forever, args=(desk, stop), daemon=True)
         relay.start()

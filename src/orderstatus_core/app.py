@@ -8,7 +8,7 @@ from typing import Self
 
 import pluggy
 
-from orderstatus_core.clock import SystemClock
+from orderstatus_core.bootstrap import bootstrap
 from orderstatus_core.model import EmailAddress, Money, Order
 from orderstatus_core.model.requests import Resolution
 from orderstatus_core.plugins import Hooks, get_plugin_manager
@@ -344,58 +344,39 @@ class OrderStatus:
     @classmethod
     def open(
         cls,
+        *,
         storage: str | Storage,
         mail: str | Mailer,
         rate_limits: str | RateLimiter = "memory://",
         labels: str | LabelMaker | None = None,
-        *,
         clock: Clock | None = None,
         plugins: Iterable[object] = (),
         plugin_manager: pluggy.PluginManager | None = None,
     ) -> OrderStatus:
         """Open the adapters named by URL (or use the given objects) and the policies in force.
 
+        Every argument is a keyword, so a call reads as configuration:
+        ``OrderStatus.open(storage="sqlite:///orders.db", mail="mailbox:///mail")``.
         ``labels`` names the label maker of return papers (``labels://?cost=7.50%20USD``).
         Without one, a return on the store's label cannot be quoted and is refused with
         :class:`~orderstatus_core.errors.AdapterError`; a return the shopper ships is
         recorded, and its instructions wait in the outbox until a label maker is set.
         ``plugins`` are registered after the installed ones, so a store's policy plugin
-        passed here overrides the defaults. An unknown URL scheme raises
-        :class:`~orderstatus_core.errors.UnknownAdapterError` naming the installed ones.
+        passed here overrides the defaults; a policy plugin's wrong answer raises
+        :class:`~orderstatus_core.errors.InvalidFieldError` here. An unknown URL scheme
+        raises :class:`~orderstatus_core.errors.UnknownAdapterError` naming the installed
+        ones. What is opened from a URL, :meth:`close` closes; an object passed in stays
+        yours to close.
         """
         manager = plugin_manager or get_plugin_manager(plugins=plugins)
-        hooks = Hooks(manager)
-        registry = hooks.adapter_registry()
-        opened = registry.open_storage(storage) if isinstance(storage, str) else storage
-        try:
-            mailer = registry.open_mailer(mail) if isinstance(mail, str) else mail
-            limiter = (
-                registry.open_rate_limiter(rate_limits)
-                if isinstance(rate_limits, str)
-                else rate_limits
-            )
-            maker = registry.open_label_maker(labels) if isinstance(labels, str) else labels
-        except BaseException:
-            if isinstance(storage, str):
-                opened.close()
-            raise
         return cls(
-            ServiceContext(
-                storage=opened,
-                mailer=mailer,
-                rate_limiter=limiter,
-                clock=clock or SystemClock(),
-                policy=hooks.lookup_policy(),
-                tracking_url=hooks.tracking_url_policy(),
-                guest_pass_policy=hooks.guest_pass_policy(),
-                pass_required=hooks.pass_required,
-                cancel_allowed=hooks.cancel_allowed,
-                change_allowed=hooks.change_allowed,
-                auto_approve_change=hooks.auto_approve_change,
-                publish=hooks.publish_event,
-                returns=hooks.return_rules(),
-                label_maker=maker,
-                retention=hooks.retention_policy(),
+            bootstrap(
+                storage=storage,
+                mail=mail,
+                rate_limits=rate_limits,
+                labels=labels,
+                clock=clock,
+                hooks=Hooks(manager),
             )
         )
 
@@ -501,8 +482,10 @@ class OrderStatus:
         return self.context.storage.migrate()
 
     def close(self) -> None:
-        """Close the storage."""
-        self.context.storage.close()
+        """Close every adapter :meth:`open` opened from a URL (storage, mail, rate limits,
+        labels), newest first; if one fails to close, the rest are still closed and the
+        first error is raised."""
+        self.context.close()
 
     def __enter__(self) -> Self:
         return self

@@ -393,6 +393,10 @@ class Mailer(Protocol):
         """Deliver ``mail`` or raise."""
         ...
 
+    def close(self) -> None:
+        """Release connections; may be a no-op. Called once, when the store closes."""
+        ...
+
 
 class RateLimiter(Protocol):
     """Counts hits per key, atomically (shared across threads, and across processes for
@@ -403,6 +407,11 @@ class RateLimiter(Protocol):
 
         A refused hit is not counted and says when the next one will be allowed.
         """
+        ...
+
+    def close(self) -> None:
+        """Release connections (a Redis pool, say); may be a no-op. Called once, when the
+        store closes."""
         ...
 
 
@@ -437,4 +446,9 @@ class LabelMaker(Protocol):
         lacks that language): the RMA barcode, the destination, what to pack, how, and what
         voids the return. ``label`` is the one :meth:`make_label` made for ``request``, or
         ``None`` for a package the shopper ships on their own."""
+        ...
+
+    def close(self) -> None:
+        """Release connections (a carrier API's session, say); may be a no-op. Called
+        once, when the store closes."""
         ...

@@ -158,7 +158,7 @@ def test_sample_output_imports(
 
 
 def queue_order_list(db_url: str, mail_url: str) -> None:
-    with OrderStatus.open(db_url, mail_url) as desk:
+    with OrderStatus.open(storage=db_url, mail=mail_url) as desk:
         desk.migrate()
         records = demo_orders(datetime.now(UTC))
         desk.import_orders(json.dumps(record) for record in records)
@@ -220,7 +220,7 @@ def queue_return_papers(db_url: str, mail_url: str) -> str:
         delivered_after=timedelta(days=5),
     )  # fmt: skip
     plugins = [_ReturnsWithLookUpPair()]
-    with OrderStatus.open(db_url, mail_url, labels=_LABELS, plugins=plugins) as desk:
+    with OrderStatus.open(storage=db_url, mail=mail_url, labels=_LABELS, plugins=plugins) as desk:
         desk.migrate()
         with desk.context.storage.unit_of_work(write=True) as uow:
             order = make_order(placed_at=placed, lines=[line(1, quantity=2)], packages=[delivered])
@@ -255,7 +255,10 @@ def test_relay_with_labels_makes_the_return_papers(
     args = ["relay", "--storage", db_url, "--mail", mail_url, "--labels", _LABELS]
     assert main(args) == 0
     assert one_line(capsys.readouterr().out) == "Relay: 2 sent, 0 failed, 0 still pending"
-    with OrderStatus.open(db_url, mail_url) as desk, desk.context.storage.unit_of_work() as uow:
+    with (
+        OrderStatus.open(storage=db_url, mail=mail_url) as desk,
+        desk.context.storage.unit_of_work() as uow,
+    ):
         papers = uow.documents.for_rma(rma_number)
     assert [p.document.filename for p in papers] == [
         f"{rma_number}-label.pdf",
@@ -285,7 +288,7 @@ def test_purge_deletes_old_delivered_mail_and_keeps_pending_mail(
     many of each kind it deleted; a pending message, however old, stays."""
     now = datetime.now(UTC)
     intent = OrderListMail(to=parse_email("jane@example.com"), order_numbers=("123456789",))
-    with OrderStatus.open(db_url, "mailbox:///unused") as desk:
+    with OrderStatus.open(storage=db_url, mail="mailbox:///unused") as desk:
         desk.migrate()
         with desk.context.storage.unit_of_work(write=True) as uow:
             for message_id in ("old-sent", "old-pending", "new-sent"):
@@ -298,7 +301,7 @@ def test_purge_deletes_old_delivered_mail_and_keeps_pending_mail(
         "Purged: sent messages 1, guest-pass challenges 0, guest passes 0, idempotent replies 0"
     )
     with (
-        OrderStatus.open(db_url, "mailbox:///unused") as desk,
+        OrderStatus.open(storage=db_url, mail="mailbox:///unused") as desk,
         desk.context.storage.unit_of_work() as uow,
     ):
         kept = {m for m in ("old-sent", "old-pending", "new-sent") if uow.outbox.get(m)}

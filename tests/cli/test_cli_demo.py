@@ -226,7 +226,7 @@ def test_demo_walks_through_the_guest_actions(
     # What the demo left in its database agrees with what it printed.
     database = f"sqlite:///{(folder / 'orders.db').resolve().as_posix()}"
     with (
-        OrderStatus.open(database, f"mailbox:///{tmp_path.as_posix()}/unused") as desk,
+        OrderStatus.open(storage=database, mail=f"mailbox:///{tmp_path.as_posix()}/unused") as desk,
         desk.context.storage.unit_of_work() as uow,
     ):
         cancelled = uow.orders.get("302105733")

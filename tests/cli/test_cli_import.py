@@ -35,7 +35,7 @@ def stored(db_url: str, numbers: list[str]) -> list[str]:
     """Which of ``numbers`` the database holds."""
     # The mailer is never used here; opening it writes nothing.
     with (
-        OrderStatus.open(db_url, "mailbox:///unused") as desk,
+        OrderStatus.open(storage=db_url, mail="mailbox:///unused") as desk,
         desk.context.storage.unit_of_work() as uow,
     ):
         return [n for n in numbers if uow.orders.get(n) is not None]

@@ -234,8 +234,8 @@ def test_the_newest_orders_are_as_recent_as_recent_ages_say() -> None:
 def sample_desk() -> Iterator[OrderStatus]:
     """A store holding 60 sample orders made today, with its clock a few hours into today."""
     with OrderStatus.open(
-        "memory://",
-        RecordingMailer(),
+        storage="memory://",
+        mail=RecordingMailer(),
         labels=RecordingLabelMaker(Money("7.50", "USD")),
         clock=FixedClock(TODAY + timedelta(hours=9)),
     ) as desk:

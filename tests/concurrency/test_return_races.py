@@ -40,8 +40,8 @@ class ReturnsWithoutPass:
 def desk(tmp_path: Path) -> Iterator[OrderStatus]:
     clock = FixedClock()
     opened = OrderStatus.open(
-        f"sqlite:///{tmp_path / 'race.db'}",
-        "mailbox:///" + str(tmp_path / "mail"),
+        storage=f"sqlite:///{tmp_path / 'race.db'}",
+        mail="mailbox:///" + str(tmp_path / "mail"),
         clock=clock,
         plugins=[ReturnsWithoutPass()],
     )

@@ -27,7 +27,7 @@ from orderstatus_core.messages import OutboxMessage
 from orderstatus_core.model import Order, OrderLine
 from orderstatus_core.model.fulfilment import deliver_package, open_package, ship_package
 from orderstatus_core.model.requests import ProblemKind, Refund, Resolution
-from orderstatus_core.model.returns import RmaState
+from orderstatus_core.model.returns import ReturnReason, RmaState
 from orderstatus_core.policies import returns
 from orderstatus_core.policies.cancellation import cancel_units
 from orderstatus_core.policies.problems import report_problem, resolve_problem
@@ -334,11 +334,17 @@ def test_fake_context_takes_a_label_maker_and_return_rules() -> None:
     ctx = fake_context()
     assert isinstance(ctx.label_maker, RecordingLabelMaker)
     assert ctx.label_maker.cost == Money("7.50", "USD")
-    assert ctx.returns.policy.window_days == 30
+    assert ctx.policies.return_rules().policy.window_days == 30
     failing = FailingLabelMaker()
     chosen = fake_context(label_maker=failing, returns=RETURN_RULES)
     assert chosen.label_maker is failing
-    assert chosen.returns is RETURN_RULES
+    rules = chosen.policies.return_rules()
+    assert rules.policy is RETURN_RULES.policy
+    order = make_order(lines=[line(1)])
+    for reason in ReturnReason:
+        assert rules.destination(order, order.lines[0], reason, "Reno, NV") == (
+            RETURN_RULES.destination(order, order.lines[0], reason, "Reno, NV")
+        )
     for context in (ctx, chosen):
         context.storage.close()
 

@@ -194,7 +194,7 @@ def test_the_nightly_profile_runs_the_lifecycle_machine_long(tmp_path: Path) -> 
             """
             from hypothesis import settings
 
-            from orderstatus_core.testing.contract import _lifecycle_budget
+            from orderstatus_core.testing.contracts._support import _lifecycle_budget
 
             def test_profile():
                 budget = _lifecycle_budget()
@@ -213,7 +213,7 @@ def test_other_profiles_keep_the_lifecycle_machine_short(tmp_path: Path) -> None
     (tmp_path / "test_profile.py").write_text(
         textwrap.dedent(
             """
-            from orderstatus_core.testing.contract import _lifecycle_budget
+            from orderstatus_core.testing.contracts._support import _lifecycle_budget
 
             def test_profile():
                 budget = _lifecycle_budget()

@@ -45,7 +45,7 @@ def reader_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ord
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(ROOT / "examples")
     assert orderstatus(["sample", "--orders", "20", "-o", "orders.jsonl"]) == 0
-    with OrderStatus.open("sqlite:///orders.db", "mailbox:///mail") as desk:
+    with OrderStatus.open(storage="sqlite:///orders.db", mail="mailbox:///mail") as desk:
         desk.migrate()
         yield desk
 

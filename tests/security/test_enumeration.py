@@ -163,7 +163,7 @@ def test_return_steps_refuse_a_stranger_alike(
         shapes = []
         for with_order in (canonical, None):
             ctx, limiter = _context(with_order)
-            ctx = attrs.evolve(ctx, pass_required=hooks.pass_required)
+            ctx = attrs.evolve(ctx, policies=hooks)
             answers.append(step(ctx, client="203.0.113.9", identifier=identifier, guest_pass=token))
             shapes.append(limiter.calls)
         assert answers[0] == answers[1], name
@@ -388,7 +388,7 @@ def test_a_pair_authorized_step_works_alike_for_a_wrong_contact_and_an_unknown_o
     hooks = Hooks(get_plugin_manager(plugins=[_WaivePassForReturns()]))
 
     def options(ctx: ServiceContext) -> str:
-        ctx = attrs.evolve(ctx, pass_required=hooks.pass_required)
+        ctx = attrs.evolve(ctx, policies=hooks)
         answer = return_options(
             ctx, GuestProof(client="c", identifier=stranger, guest_pass=None), JANES_ORDER
         )

@@ -26,6 +26,7 @@ from orderstatus_core import (
     email_key,
     phone_key,
 )
+from orderstatus_core.plugins import hookimpl
 from orderstatus_core.ports import Storage
 from orderstatus_core.services import (
     ServiceContext,
@@ -34,7 +35,13 @@ from orderstatus_core.services import (
     verify_guest_code,
     verify_guest_link,
 )
-from orderstatus_core.testing import CountingRateLimiter, FixedClock, fake_context, queued_mail
+from orderstatus_core.testing import (
+    CountingRateLimiter,
+    FixedClock,
+    fake_context,
+    policies_with,
+    queued_mail,
+)
 from orderstatus_core.testing.builders import make_order
 from orderstatus_core.testing.strategies import email_texts, hostile_text, order_numbers
 from orderstatus_memory import MemoryRateLimiter, MemoryStorage
@@ -54,6 +61,14 @@ RELAXED = GuestPassPolicy(
     verify_per_client=_PLENTY,
     verify_per_order_number=_PLENTY,
 )
+
+
+class Relaxed:
+    """A store with the generous guest-pass limits above."""
+
+    @hookimpl
+    def orderstatus_guest_pass_policy(self) -> GuestPassPolicy:
+        return RELAXED
 
 
 def _context(
@@ -144,7 +159,7 @@ def test_the_mail_goes_to_the_stored_address_whatever_was_typed() -> None:
 def test_verification_refusals_are_all_alike() -> None:
     """Wrong, expired, used, unknown: one refusal, equal in every field."""
     ctx, _ = _context()
-    ctx = attrs.evolve(ctx, guest_pass_policy=RELAXED)
+    ctx = attrs.evolve(ctx, policies=policies_with(Relaxed()))
     request_guest_pass(ctx, JANE, ORDER, client=CLIENT)
     [mail] = _mails(ctx)
     wrong = f"{(int(mail.code) + 1) % 1_000_000:06d}"
@@ -207,7 +222,7 @@ def test_tokens_are_long_urlsafe_and_never_repeat() -> None:
     """1000 links and passes: 128-bit selectors (22 characters), 256-bit validators (43),
     URL-safe base64, all distinct; codes are six ASCII digits, zero-padded."""
     ctx, _ = _context()
-    ctx = attrs.evolve(ctx, guest_pass_policy=RELAXED)
+    ctx = attrs.evolve(ctx, policies=policies_with(Relaxed()))
     tokens: list[str] = []
     codes: list[str] = []
     for _ in range(1000):

@@ -39,6 +39,7 @@ from orderstatus_core.services import (
 from orderstatus_core.services.effects import queue
 from orderstatus_core.testing import FixedClock, RecordingLabelMaker, fake_context
 from orderstatus_core.testing.builders import line, make_order, package, usd
+from support.store_plugins import NoGuestPass
 
 NUMBER = "123456789"
 JANE = "jane.doe@example.com"
@@ -98,15 +99,11 @@ class WrappedStorage:
         self.inner.close()
 
 
-def _no_pass(_action: str) -> bool:
-    return False
-
-
 @pytest.fixture
 def rival_ctx() -> ServiceContext:
     """Jane's order: line 1 of three units, all in package P1 at the warehouse; guests act
     with the look-up pair (the store waives the guest pass)."""
-    context = attrs.evolve(fake_context(clock=TickingClock()), pass_required=_no_pass)
+    context = fake_context(clock=TickingClock(), plugins=[NoGuestPass()])
     with context.storage.unit_of_work(write=True) as uow:
         uow.orders.add(make_order(NUMBER, lines=[line(1, quantity=3)]))
         uow.commit()
@@ -269,7 +266,7 @@ def setup_ctx() -> ServiceContext:
     package P2 at the warehouse, line 4 waiting, line 5 shipped in P3; a mail and a
     replacement event (nobody listens: it fails) queued; 20.00 of store credit; guests
     act with the look-up pair."""
-    context = attrs.evolve(fake_context(), pass_required=_no_pass)
+    context = fake_context(plugins=[NoGuestPass()])
     placed = FixedClock.START - timedelta(days=10)
     jane = parse_email(JANE)
     with context.storage.unit_of_work(write=True) as uow:

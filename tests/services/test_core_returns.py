@@ -34,6 +34,7 @@ from orderstatus_core.services import (
 from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing.builders import line, make_order, package
 from orderstatus_sqlite import SqliteStorage
+from support.store_plugins import NoGuestPass
 
 NUMBER = "123456789"
 JANE = "jane.doe@example.com"
@@ -41,15 +42,11 @@ UPS = "1Z999AA10123456784"
 GUEST = GuestProof(client="c", identifier=JANE)
 
 
-def _no_pass(_action: str) -> bool:
-    return False
-
-
 @pytest.fixture(params=["memory", "sqlite"])
 def ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServiceContext]:
     """Jane's order on each bundled storage: line 1, two brake pads with a 10.00 core
     charge each, delivered five days ago; guests act with the look-up pair."""
-    context = attrs.evolve(fake_context(), pass_required=_no_pass)
+    context = fake_context(plugins=[NoGuestPass()])
     if request.param == "sqlite":
         storage = SqliteStorage.from_url(f"sqlite:///{tmp_path / 'orders.db'}")
         storage.migrate()

@@ -119,8 +119,8 @@ def _order(warehouse: str = "Reno, NV") -> Order:
 
 def _open(plugin: object, order: Order, now: datetime) -> OrderStatus:
     desk = OrderStatus.open(
-        "memory://",
-        RecordingMailer(),
+        storage="memory://",
+        mail=RecordingMailer(),
         labels=_FlatRateLabels(),
         clock=FixedClock(now),
         plugins=[plugin],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import attrs
@@ -29,6 +30,8 @@ from orderstatus_core import (
     ValidationError,
     hookimpl,
 )
+from orderstatus_core.model import Order
+from orderstatus_core.model.requests import Change
 from orderstatus_core.services import (
     GuestProof,
     ServiceContext,
@@ -44,7 +47,7 @@ from orderstatus_core.services import (
     ship,
     start_processing,
 )
-from orderstatus_core.testing import FixedClock, fake_context
+from orderstatus_core.testing import FixedClock, fake_context, policies_with
 from orderstatus_core.testing.builders import address, line, make_order
 from support.guest_passes import earn_guest_pass
 
@@ -79,6 +82,25 @@ def _events(ctx: ServiceContext) -> list[RefundDue]:
             for m in uow.outbox.due(ctx.clock.now() + timedelta(days=1), 100)
             if isinstance(m.intent, RefundDue)
         ]
+
+
+class _Subscriber:
+    """The store's payment system: hands each ``(event_id, event)`` to ``receive``."""
+
+    def __init__(self, receive: Callable[[tuple[str, RefundDue]], None]) -> None:
+        self.receive = receive
+
+    @hookimpl
+    def orderstatus_domain_event(self, event_id: str, event: RefundDue) -> None:
+        self.receive((event_id, event))
+
+
+class _TrustAddressChanges:
+    """A store that applies a guest's address change at once."""
+
+    @hookimpl
+    def orderstatus_auto_approve_change(self, order: Order, change: Change) -> bool:
+        return isinstance(change, AddressChange)
 
 
 class TestProof:
@@ -135,7 +157,7 @@ class _PairMayCancel:
 
 
 def _relaxed() -> OrderStatus:
-    desk = OrderStatus.open("memory://", "mailbox:///mail", plugins=[_PairMayCancel()])
+    desk = OrderStatus.open(storage="memory://", mail="mailbox:///mail", plugins=[_PairMayCancel()])
     with desk.context.storage.unit_of_work(write=True) as uow:
         uow.orders.add(make_order(NUMBER, lines=[line(1, quantity=3)]))
         uow.commit()
@@ -190,9 +212,7 @@ class TestCancelAndRefund:
     def test_the_relay_publishes_refund_events_to_subscribers(self, ctx: ServiceContext) -> None:
         """The store's subscriber receives each event once, with a stable id."""
         received: list[tuple[str, RefundDue]] = []
-        context = attrs.evolve(
-            ctx, publish=lambda event_id, event: received.append((event_id, event))
-        )
+        context = attrs.evolve(ctx, policies=policies_with(_Subscriber(received.append)))
         cancel_order(context, GuestProof(client="c", guest_pass=_pass(context)), NUMBER, {1: 1})
         relay_outbox(context)
         relay_outbox(context)
@@ -201,10 +221,10 @@ class TestCancelAndRefund:
     def test_a_failing_subscriber_keeps_the_event_pending(self, ctx: ServiceContext) -> None:
         """The payment system being down loses nothing (SECURITY G4)."""
 
-        def down(_event_id: str, _event: RefundDue) -> None:
+        def down(_received: tuple[str, RefundDue]) -> None:
             raise ConnectionError("payment service unreachable")
 
-        context = attrs.evolve(ctx, publish=down)
+        context = attrs.evolve(ctx, policies=policies_with(_Subscriber(down)))
         cancel_order(context, GuestProof(client="c", guest_pass=_pass(context)), NUMBER, {1: 1})
         report = relay_outbox(context)
         assert report.failed >= 1
@@ -304,9 +324,7 @@ class TestChanges:
 
     def test_an_auto_approval_policy_applies_at_once(self, ctx: ServiceContext) -> None:
         """A store that trusts address changes gets them applied in the same transaction."""
-        trusting = attrs.evolve(
-            ctx, auto_approve_change=lambda _order, change: isinstance(change, AddressChange)
-        )
+        trusting = attrs.evolve(ctx, policies=policies_with(_TrustAddressChanges()))
         answer = request_change(
             trusting,
             GuestProof(client="c", guest_pass=_pass(trusting)),
@@ -400,7 +418,9 @@ class _StrictStore:
 
 def _strict() -> tuple[OrderStatus, FixedClock]:
     clock = FixedClock()
-    desk = OrderStatus.open("memory://", "mailbox:///mail", plugins=[_StrictStore()], clock=clock)
+    desk = OrderStatus.open(
+        storage="memory://", mail="mailbox:///mail", plugins=[_StrictStore()], clock=clock
+    )
     with desk.context.storage.unit_of_work(write=True) as uow:
         uow.orders.add(make_order(NUMBER, lines=[line(1, quantity=3)]))
         uow.commit()
@@ -438,10 +458,11 @@ class TestStorePolicies:
 
     def test_by_default_the_window_is_open_and_every_change_offered(self) -> None:
         """The built-in answers are yes."""
-        desk = OrderStatus.open("memory://", "mailbox:///mail")
+        desk = OrderStatus.open(storage="memory://", mail="mailbox:///mail")
         order = make_order()
-        assert desk.context.cancel_allowed(order, order.placed_at + timedelta(days=365))
-        assert desk.context.change_allowed(order, SpeedChange("overnight"))
+        policies = desk.context.policies
+        assert policies.cancel_allowed(order, order.placed_at + timedelta(days=365))
+        assert policies.change_allowed(order, SpeedChange("overnight"))
 
 
 class TestTheGuestsView:
@@ -533,7 +554,9 @@ class TestFollowUps:
 
     def test_one_key_on_two_orders_is_two_commands(self) -> None:
         """Idempotency keys are scoped by order: a guessable key blocks nobody else."""
-        desk = OrderStatus.open("memory://", "mailbox:///mail", plugins=[_PairMayCancel()])
+        desk = OrderStatus.open(
+            storage="memory://", mail="mailbox:///mail", plugins=[_PairMayCancel()]
+        )
         with desk.context.storage.unit_of_work(write=True) as uow:
             uow.orders.add(make_order(NUMBER, lines=[line(1, quantity=3)]))
             uow.orders.add(make_order(OTHER, email="someone@example.com"))

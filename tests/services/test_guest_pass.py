@@ -45,6 +45,7 @@ from orderstatus_core.testing import (
     FixedClock,
     RecordingMailer,
     fake_context,
+    policies_with,
     queued_mail,
 )
 from orderstatus_core.testing.builders import make_order
@@ -142,10 +143,21 @@ def test_the_request_itself_never_calls_the_mail_port(ctx: ServiceContext) -> No
     assert ctx.mailer.sent == []
 
 
+class _LinkBase:
+    """A store with its own guest-pass landing page."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    @hookimpl
+    def orderstatus_guest_pass_policy(self) -> GuestPassPolicy:
+        return GuestPassPolicy(link_base=self.base)
+
+
 def test_the_link_is_built_from_the_policy_base_only(ctx: ServiceContext) -> None:
     """A store's ``link_base`` is the only source of the link's address (D4)."""
     base = "https://parts.example.fi/tilaus/koodi"
-    ctx = attrs.evolve(ctx, guest_pass_policy=GuestPassPolicy(link_base=base))
+    ctx = attrs.evolve(ctx, policies=policies_with(_LinkBase(base)))
     mail = _request(ctx)
     assert mail.link == f"{base}?token={_link_token(mail)}"
 
@@ -566,7 +578,7 @@ def _example_plugin() -> ModuleType:
 def test_the_example_plugin_lets_a_guest_cancel_without_a_pass() -> None:
     """examples/cancel_without_pass.py relaxes ``cancel`` and leaves the rest strict."""
     with OrderStatus.open(
-        "memory://", RecordingMailer(), plugins=[_example_plugin()], clock=FixedClock()
+        storage="memory://", mail=RecordingMailer(), plugins=[_example_plugin()], clock=FixedClock()
     ) as desk:
         assert desk.pass_required("cancel") is False
         assert [desk.pass_required(a) for a in ("change", "report", "return")] == [True] * 3
@@ -592,14 +604,19 @@ class _Undecided:
 
 def test_a_store_plugin_sets_the_guest_pass_policy() -> None:
     """``orderstatus_guest_pass_policy`` wins over the default."""
-    with OrderStatus.open("memory://", RecordingMailer(), plugins=[_FinnishShop()]) as desk:
-        assert desk.context.guest_pass_policy.link_base == "https://osat.example.fi/tilaus/koodi"
-        assert desk.context.guest_pass_policy.pass_ttl == timedelta(hours=1)
+    with OrderStatus.open(
+        storage="memory://", mail=RecordingMailer(), plugins=[_FinnishShop()]
+    ) as desk:
+        policy = desk.context.policies.guest_pass_policy()
+        assert policy.link_base == "https://osat.example.fi/tilaus/koodi"
+        assert policy.pass_ttl == timedelta(hours=1)
 
 
 def test_a_plugin_answering_none_leaves_the_default() -> None:
     """``None`` falls through to the strict built-in answer."""
-    with OrderStatus.open("memory://", RecordingMailer(), plugins=[_Undecided()]) as desk:
+    with OrderStatus.open(
+        storage="memory://", mail=RecordingMailer(), plugins=[_Undecided()]
+    ) as desk:
         assert desk.pass_required("cancel") is True
 
 
@@ -607,7 +624,7 @@ def test_the_whole_flow_through_the_facade() -> None:
     """Request, relay, follow the link, act with the pass: all through ``OrderStatus``."""
     clock = FixedClock()
     mailer = RecordingMailer()
-    with OrderStatus.open("memory://", mailer, clock=clock) as desk:
+    with OrderStatus.open(storage="memory://", mail=mailer, clock=clock) as desk:
         with desk.context.storage.unit_of_work(write=True) as uow:
             uow.orders.add(make_order(ORDER))
             uow.commit()

@@ -97,7 +97,7 @@ class TestTheProofValue:
 
     def test_the_facade_builds_a_session_from_keywords(self) -> None:
         """``desk.guest`` answers a session holding exactly the proof it was given."""
-        with OrderStatus.open("memory://", RecordingMailer()) as desk:
+        with OrderStatus.open(storage="memory://", mail=RecordingMailer()) as desk:
             guest = desk.guest(client="203.0.113.9", guest_pass="t", identifier=JANE)
             assert isinstance(guest, GuestSession)
             assert guest.proof == GuestProof("203.0.113.9", "t", JANE)
@@ -320,6 +320,9 @@ class _DownLimiter:
     def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
         raise AdapterError("the rate limiter is down")
 
+    def close(self) -> None:
+        return None
+
 
 class TestFailingPorts:
     """A failing port is a failure, not an outcome: it raises, never answers a value."""
@@ -349,7 +352,10 @@ class _PairMayCancel:
 def test_a_failing_rate_limiter_raises_from_a_pair_command() -> None:
     """Where the store lets the pair cancel, a limiter that is down raises AdapterError."""
     with OrderStatus.open(
-        "memory://", RecordingMailer(), rate_limits=_DownLimiter(), plugins=[_PairMayCancel()]
+        storage="memory://",
+        mail=RecordingMailer(),
+        rate_limits=_DownLimiter(),
+        plugins=[_PairMayCancel()],
     ) as desk:
         with desk.context.storage.unit_of_work(write=True) as uow:
             uow.orders.add(make_order(NUMBER))

@@ -37,7 +37,9 @@ class _PairMayAct:
 def desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OrderStatus]:
     """A store on each bundled storage, with Jane's order of three units."""
     url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'o.db'}"
-    store = OrderStatus.open(url, "mailbox:///mail", plugins=[_PairMayAct()], clock=FixedClock())
+    store = OrderStatus.open(
+        storage=url, mail="mailbox:///mail", plugins=[_PairMayAct()], clock=FixedClock()
+    )
     store.migrate()
     with store.context.storage.unit_of_work(write=True) as uow:
         uow.orders.add(make_order(NUMBER, lines=[line(1, quantity=3)]))

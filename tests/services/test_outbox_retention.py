@@ -176,11 +176,17 @@ def test_a_challenge_and_a_pass_go_a_day_after_they_expire(
     assert purge(ctx) == PurgeReport(0, 1, 1, 0)
 
 
+class NoGrace:
+    """A store that purges expired passes at once."""
+
+    @hookimpl
+    def orderstatus_retention_policy(self) -> RetentionPolicy:
+        return RetentionPolicy(expired_passes=timedelta(0))
+
+
 def test_a_live_pass_is_never_purged_even_with_no_grace(clock: FixedClock) -> None:
     """With no retention after expiry, a pass at its last valid instant stays."""
-    ctx = attrs.evolve(
-        fake_context(clock=clock), retention=RetentionPolicy(expired_passes=timedelta(0))
-    )
+    ctx = fake_context(clock=clock, plugins=[NoGrace()])
     guest_pass = GuestPass.issue("P" * 22, "W" * 43, "123456789", clock.now(), timedelta(1))
     with ctx.storage.unit_of_work(write=True) as uow:
         uow.passes.put_pass(guest_pass)
@@ -259,21 +265,25 @@ class Confused:
 
 def test_the_retention_hook_sets_the_policy_and_defaults_otherwise() -> None:
     """A store plugin's policy is in force; without one, the documented defaults."""
-    with OrderStatus.open("memory://", "mailbox:///mail", plugins=[WeekOfAudit()]) as desk:
-        assert desk.context.retention.sent_messages == timedelta(days=7)
-    with OrderStatus.open("memory://", "mailbox:///mail") as desk:
-        assert desk.context.retention == RetentionPolicy()
+    with OrderStatus.open(
+        storage="memory://", mail="mailbox:///mail", plugins=[WeekOfAudit()]
+    ) as desk:
+        assert desk.context.policies.retention_policy().sent_messages == timedelta(days=7)
+    with OrderStatus.open(storage="memory://", mail="mailbox:///mail") as desk:
+        assert desk.context.policies.retention_policy() == RetentionPolicy()
 
 
 def test_a_retention_hook_answering_nonsense_is_refused() -> None:
     """Anything but a ``RetentionPolicy`` fails at open, naming the hook."""
     with pytest.raises(InvalidFieldError, match="orderstatus_retention_policy"):
-        OrderStatus.open("memory://", "mailbox:///mail", plugins=[Confused()])
+        OrderStatus.open(storage="memory://", mail="mailbox:///mail", plugins=[Confused()])
 
 
 def test_the_facade_purges_with_the_store_policy(clock: FixedClock) -> None:
     """``OrderStatus.purge`` uses the plugin's week: mail sent eight days ago goes."""
-    desk = OrderStatus.open("memory://", "mailbox:///mail", clock=clock, plugins=[WeekOfAudit()])
+    desk = OrderStatus.open(
+        storage="memory://", mail="mailbox:///mail", clock=clock, plugins=[WeekOfAudit()]
+    )
     with desk:
         _sent_at(desk.context, "M1", -timedelta(days=8))
         _sent_at(desk.context, "M2", -timedelta(days=6))

@@ -28,7 +28,7 @@ def main(storage: str, folder: str, seed: int) -> None:
 
     os.replace = slow_rename  # type: ignore[assignment]
     mail = f"mailbox:///{Path(folder).resolve().as_posix()}"
-    with OrderStatus.open(storage, mail) as desk:
+    with OrderStatus.open(storage=storage, mail=mail) as desk:
         print("ready", flush=True)
         while desk.relay_outbox(limit=5).sent:
             pass

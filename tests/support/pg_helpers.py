@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 import psycopg
 
-from orderstatus_core import EmailAddress, Order, OrderLine, Package
-from orderstatus_core.testing.builders import PLACED_AT, line, make_order, package
+from orderstatus_core import Package
+from orderstatus_core.testing.builders import (
+    PLACED_AT,
+    line_of_two,
+    order_of_two_lines,
+    package,
+)
 
 #: The server the tests use.
 SERVER_URL = os.environ.get(
@@ -60,36 +65,12 @@ def empty_tables(schema: str) -> None:
 T0 = PLACED_AT
 
 
-def order_line(
-    line_no: int = 1,
-    part: str = "BP-1234",
-    category: Sequence[str] = ("Brake & Wheel Hub", "Brake Pad"),
-    **fields: Any,
-) -> OrderLine:
-    """One line of two units; any field can be overridden."""
-    fields.setdefault("quantity", 2)
-    return line(line_no, part, category=tuple(category), **fields)
+#: One line of two units; any field can be overridden.
+order_line = line_of_two
 
 
-def order(
-    number: str = "100001",
-    email: str | EmailAddress = "jane@example.com",
-    *,
-    placed_at: datetime = T0,
-    lines: Sequence[OrderLine] | None = None,
-    packages: Sequence[Package] = (),
-    **fields: Any,
-) -> Order:
-    """A valid order (two lines of two units, order 100001 of jane@example.com); any field
-    can be overridden."""
-    return make_order(
-        number,
-        email.display if isinstance(email, EmailAddress) else email,
-        lines=lines if lines is not None else (order_line(1), order_line(2, "R-77")),
-        packages=packages,
-        placed_at=placed_at,
-        **fields,
-    )
+#: Order 100001 of jane@example.com, two lines of two units; any field can be overridden.
+order = order_of_two_lines
 
 
 def shipped_package(

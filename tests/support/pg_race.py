@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from orderstatus_core import OrderStatus
-from orderstatus_postgres import PostgresStorage
+import orderstatus_mailbox
+import orderstatus_memory
+import orderstatus_postgres
+from orderstatus_core import OrderStatus, get_plugin_manager
 from support.race_workers import (
     PATIENCE,
     AutoApproveFewer,
@@ -27,9 +29,12 @@ from support.race_workers import (
 
 
 def open_desk(url: str, mail_url: str, plugins: list[object]) -> OrderStatus:
-    """An OrderStatus on the PostgreSQL storage at ``url`` (opened directly, so that the
-    test does not depend on the installed entry points)."""
-    return OrderStatus.open(PostgresStorage.from_url(url), mail_url, plugins=plugins)
+    """An OrderStatus on the PostgreSQL storage at ``url``, its adapters registered here so
+    that the test does not depend on the installed entry points; ``desk.close()`` closes
+    the storage's pool, since the desk opened it from its URL."""
+    bundled = [orderstatus_postgres, orderstatus_mailbox, orderstatus_memory]
+    manager = get_plugin_manager(load_entrypoints=False, plugins=[*bundled, *plugins])
+    return OrderStatus.open(storage=url, mail=mail_url, plugin_manager=manager)
 
 
 def process_main(

@@ -254,7 +254,7 @@ def process_main(
     if waive_pass:
         plugins.append(PassWaiver())
     try:
-        desk = OrderStatus.open(url, mail_url, plugins=plugins)
+        desk = OrderStatus.open(storage=url, mail=mail_url, plugins=plugins)
     except Exception as error:  # reported as every round's outcome
         for round_no in range(len(numbers)):
             results.put((role, round_no, ("error", repr(error))))
@@ -376,7 +376,9 @@ class Race:
         self.mode = mode
         self.url = f"sqlite:///{(folder / 'orders.db').resolve().as_posix()}"
         self.mail_url = f"mailbox:///{(folder / 'mail').resolve().as_posix()}"
-        self.desk = OrderStatus.open(self.url, self.mail_url, plugins=[AutoApproveFewer()])
+        self.desk = OrderStatus.open(
+            storage=self.url, mail=self.mail_url, plugins=[AutoApproveFewer()]
+        )
         self.desk.migrate()
         self._next = 500_000_001
 

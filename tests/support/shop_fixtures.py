@@ -59,7 +59,7 @@ def example() -> ModuleType:
 @pytest.fixture
 def desk(mail_url: str) -> Iterator[OrderStatus]:
     """An open store in memory with the demo cast (Jane Doe and friends), placed until now."""
-    with OrderStatus.open("memory://", mail_url) as opened:
+    with OrderStatus.open(storage="memory://", mail=mail_url) as opened:
         records = demo_orders(datetime.now(UTC))
         opened.import_orders(json.dumps(record) for record in records)
         yield opened

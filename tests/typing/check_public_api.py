@@ -80,15 +80,22 @@ from orderstatus_core.services import (
     GuestPassVerifyResult,
     OrderListResult,
 )
+from orderstatus_core.services.context import Policies
 
 
 def check_opening() -> None:
-    desk = OrderStatus.open("sqlite:///orders.db", "mailbox:///mail")
+    desk = OrderStatus.open(storage="sqlite:///orders.db", mail="mailbox:///mail")
     assert_type(desk, OrderStatus)
     assert_type(desk.migrate(), int)
-    with OrderStatus.open("memory://", "mailbox:///mail", "memory://") as opened:
+    with OrderStatus.open(
+        storage="memory://", mail="mailbox:///mail", rate_limits="memory://"
+    ) as opened:
         assert_type(opened, OrderStatus)
+        assert_type(opened.context.policies, Policies)
+        assert_type(opened.context.policies.lookup_policy(), LookupPolicy)
     assert_type(orderstatus_core.__version__, str)
+    # The adapters are keyword arguments: a positional URL is an error.
+    OrderStatus.open("memory://", "mailbox:///mail")  # type: ignore[call-arg]
 
 
 def check_find_order(desk: OrderStatus) -> None:
@@ -269,6 +276,8 @@ def check_plugins() -> None:
     manager = get_plugin_manager(load_entrypoints=False, blocked=["sqlite"])
     assert_type(manager, pluggy.PluginManager)
     hooks = Hooks(manager)
+    policies: Policies = hooks  # the typed facade is the policies object of a context
+    assert_type(policies.pass_required("cancel"), bool)
     assert_type(hooks.lookup_policy(), LookupPolicy)
     assert_type(hooks.tracking_url("UPS", "1Z999AA10123456784"), str | None)
     registry = hooks.adapter_registry()

@@ -17,10 +17,12 @@ import sys
 for name in {drivers!r}:
     sys.modules[name] = None  # as if the package were not installed
 from orderstatus_core import AdapterError, OrderStatus
-desk = OrderStatus.open("memory://", "mailbox:///mail")
+desk = OrderStatus.open(storage="memory://", mail="mailbox:///mail")
 print("opened")
 try:
-    OrderStatus.open("memory://", "mailbox:///mail", rate_limits="redis://127.0.0.1:6379/0")
+    OrderStatus.open(
+        storage="memory://", mail="mailbox:///mail", rate_limits="redis://127.0.0.1:6379/0"
+    )
 except AdapterError as error:
     print("refused:", error)
 """

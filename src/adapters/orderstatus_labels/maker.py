@@ -72,6 +72,9 @@ class FileLabelMaker:
         except ValidationError as error:
             raise InvalidUrlError(f"labels URL: {error}") from None
 
+    def close(self) -> None:
+        """Nothing to release: each label is drawn in memory."""
+
     def quote(self, request: ReturnLabelRequest) -> Money:
         """This maker's flat cost, whatever the request: the label it makes costs exactly
         that, so the refund preview's quote is never short."""

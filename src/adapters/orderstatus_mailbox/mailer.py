@@ -64,6 +64,9 @@ class MailboxMailer:
         """Where the mail with ``message_id`` is (or will be) written."""
         return self.folder / f"{message_id}.eml"
 
+    def close(self) -> None:
+        """Nothing to release: each send opens and closes its own file."""
+
     def send(self, mail: OutgoingMail) -> None:
         """Write ``mail`` as an RFC 5322 file; raise :class:`MailDeliveryError` on failure."""
         if not _SAFE_ID.fullmatch(mail.message_id):

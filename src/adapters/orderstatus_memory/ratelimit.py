@@ -39,6 +39,9 @@ class MemoryRateLimiter:
         """``memory://``: a new limiter."""
         return cls()
 
+    def close(self) -> None:
+        """Nothing to release: the counts live in this object."""
+
     def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
         """Count a hit on ``key`` if ``quota`` allows it (see :class:`RateLimiter`)."""
         limit = quota.limit

@@ -45,7 +45,7 @@ def open_store(
 ) -> OrderStatus:
     """Open the store; a malformed or unknown URL is a usage error."""
     try:
-        return OrderStatus.open(storage, mail, labels=labels, plugins=plugins)
+        return OrderStatus.open(storage=storage, mail=mail, labels=labels, plugins=plugins)
     except UnknownAdapterError as error:
         raise UsageError(str(error)) from None
     except InvalidUrlError as error:

@@ -4,10 +4,16 @@ Each hook has a typed, documented, empty body. Policy hooks are ``firstresult``:
 defaults are registered as the built-in plugin (:mod:`orderstatus_core.plugins.builtin`), and
 a store's plugin overrides one by implementing it with ``tryfirst=True`` (or by returning a
 value before the built-in runs; pluggy calls later-registered plugins first).
+
+A new hook is two edits: its spec here with its default in ``builtin.py`` (or an entry in
+:data:`WITHOUT_DEFAULT` saying why it has none), and its entry in ``docs/plugins.md``; the
+typed facade :class:`~orderstatus_core.plugins.Hooks` gets the method the services call.
+``tests/unit/test_hook_meta.py`` fails until both are there and some test uses the hook.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import pluggy
@@ -22,7 +28,7 @@ from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal
 
-__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+__all__ = ["PROJECT_NAME", "WITHOUT_DEFAULT", "hookimpl", "hookspec"]
 
 #: The one name for the hook marker, the plugin manager and the entry-point group.
 PROJECT_NAME = "orderstatus"
@@ -31,6 +37,30 @@ hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 
 #: Mark a function as an implementation of an ``orderstatus_*`` hook.
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+#: The hooks the built-in plugin leaves unimplemented, each with the reason. Every other
+#: hook's default is the built-in plugin's answer, the one place defaults live.
+WITHOUT_DEFAULT: Mapping[str, str] = {
+    "orderstatus_register_adapters": (
+        "the core opens no adapter itself; the bundled ones register as plugins too"
+    ),
+    "orderstatus_domain_event": (
+        "a subscription, not a policy: with no subscriber the relay keeps each event "
+        "pending, so a store that forgot its payment plugin loses no refund"
+    ),
+    "orderstatus_return_window": (
+        "no answer means the return policy's window_days; left unimplemented, it costs no "
+        "hook call per line"
+    ),
+    "orderstatus_return_refusal": (
+        "no answer means no rule beyond the line's returnable flag; left unimplemented, it "
+        "costs no hook call per line"
+    ),
+    "orderstatus_return_destination": (
+        "no answer means the return policy's routing (the shipping warehouse, else the "
+        "returns center); left unimplemented, it costs no hook call per line"
+    ),
+}
 
 
 @hookspec

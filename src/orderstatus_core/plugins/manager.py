@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import cast
+from typing import TypeVar, cast
 
 import pluggy
 
@@ -26,7 +27,9 @@ from orderstatus_core.policies.returns import (
     default_route,
 )
 
-__all__ = ["Hooks", "get_plugin_manager", "hookimpl"]
+__all__ = ["Hooks", "default_policies", "get_plugin_manager", "hookimpl"]
+
+_T = TypeVar("_T")
 
 
 def get_plugin_manager(
@@ -54,11 +57,34 @@ def get_plugin_manager(
     return manager
 
 
+def default_policies() -> Hooks:
+    """The core's defaults as a :class:`~orderstatus_core.services.context.Policies`: the
+    typed facade over a manager holding only the built-in plugin.
+
+    Shared and built once (the answers never change); tests that want another rule pass a
+    plugin to ``fake_context(plugins=...)`` rather than registering one on this manager.
+    """
+    return _default_policies()
+
+
+@functools.cache
+def _default_policies() -> Hooks:
+    return Hooks(get_plugin_manager(load_entrypoints=False))
+
+
 class Hooks:
-    """A typed facade over ``manager.hook``: one method per hook, checked by mypy."""
+    """A typed facade over ``manager.hook``: one method per hook, checked by mypy, and
+    every answer checked at run time by one helper.
+
+    It implements :class:`~orderstatus_core.services.context.Policies`, the one policies
+    object of a service context. The answers of the hooks without arguments (the lookup,
+    guest-pass, return and retention policies) are asked once and kept: a store's policy is
+    fixed while it runs, and a hook call on every request would cost more than the rule.
+    """
 
     def __init__(self, manager: pluggy.PluginManager) -> None:
         self.manager = manager
+        self._kept: dict[str, object] = {}
 
     def adapter_registry(self) -> AdapterRegistry:
         """A registry filled by every plugin's ``orderstatus_register_adapters``."""
@@ -66,13 +92,27 @@ class Hooks:
         self.manager.hook.orderstatus_register_adapters(registry=registry)
         return registry
 
+    def check_policies(self) -> None:
+        """Ask every policy without arguments now, so that a plugin's wrong answer fails at
+        start-up (``OrderStatus.open``) rather than on a shopper's first request."""
+        self.lookup_policy()
+        self.guest_pass_policy()
+        self.return_rules()
+        self.retention_policy()
+        self._tracking()
+
     def lookup_policy(self) -> LookupPolicy:
-        """The lookup policy in force."""
-        return cast(LookupPolicy, self.manager.hook.orderstatus_lookup_policy())
+        """The lookup policy in force (``orderstatus_lookup_policy``)."""
+        return self._kept_answer("orderstatus_lookup_policy", LookupPolicy)
 
     def guest_pass_policy(self) -> GuestPassPolicy:
-        """The guest-pass policy in force."""
-        return cast(GuestPassPolicy, self.manager.hook.orderstatus_guest_pass_policy())
+        """The guest-pass policy in force (``orderstatus_guest_pass_policy``)."""
+        return self._kept_answer("orderstatus_guest_pass_policy", GuestPassPolicy)
+
+    def retention_policy(self) -> RetentionPolicy:
+        """The retention policy in force (``orderstatus_retention_policy``): a purge never
+        guesses how long to keep things, so a wrong answer raises."""
+        return self._kept_answer("orderstatus_retention_policy", RetentionPolicy)
 
     def pass_required(self, action: str) -> bool:
         """Whether a guest needs a guest pass for ``action``.
@@ -83,28 +123,28 @@ class Hooks:
         """
         if not isinstance(action, str) or action not in PASS_ACTIONS:
             raise InvalidFieldError("action", f"must be one of {', '.join(sorted(PASS_ACTIONS))}")
-        answer = self.manager.hook.orderstatus_pass_required(action=action)
-        return answer is not False
+        return self._decision("orderstatus_pass_required", action=action) is not False
 
     def cancel_allowed(self, order: Order, now: datetime) -> bool:
         """Whether the cancellation window is open (the ``orderstatus_cancel_allowed`` hook)."""
-        return self.manager.hook.orderstatus_cancel_allowed(order=order, now=now) is not False
+        return self._decision("orderstatus_cancel_allowed", order=order, now=now) is not False
 
     def change_allowed(self, order: Order, change: Change) -> bool:
         """Whether the store offers ``change`` (the ``orderstatus_change_allowed`` hook)."""
-        return self.manager.hook.orderstatus_change_allowed(order=order, change=change) is not False
+        return self._decision("orderstatus_change_allowed", order=order, change=change) is not False
 
     def auto_approve_change(self, order: Order, change: Change) -> bool:
-        """Whether ``change`` is approved at once (the ``orderstatus_auto_approve_change`` hook)."""
-        answer = self.manager.hook.orderstatus_auto_approve_change(order=order, change=change)
-        return answer is True
+        """Whether ``change`` is approved at once (the ``orderstatus_auto_approve_change``
+        hook); only an explicit ``True`` approves."""
+        return self._decision("orderstatus_auto_approve_change", order=order, change=change) is True
 
     def publish_event(self, event_id: str, event: DomainEvent) -> None:
         """Hand ``event`` to every ``orderstatus_domain_event`` implementation.
 
         With none registered, raise :class:`~orderstatus_core.errors.AdapterError`: the relay
         then keeps the event pending, so refunds wait for a payment plugin instead of being
-        marked delivered to nobody.
+        marked delivered to nobody. This is the hook's default, and why the built-in plugin
+        has no implementation of it.
         """
         hook = self.manager.hook.orderstatus_domain_event
         if not hook.get_hookimpls():
@@ -114,62 +154,50 @@ class Hooks:
             )
         hook(event_id=event_id, event=event)
 
-    def retention_policy(self) -> RetentionPolicy:
-        """The retention policy in force. A plugin answering anything but a
-        :class:`RetentionPolicy` raises :class:`~orderstatus_core.errors.InvalidFieldError`:
-        a purge never guesses how long to keep things."""
-        policy = self.manager.hook.orderstatus_retention_policy()
-        if not isinstance(policy, RetentionPolicy):
-            raise InvalidFieldError(
-                "orderstatus_retention_policy",
-                f"must answer a RetentionPolicy, not {policy!r:.60}",
-            )
-        return policy
-
     def return_rules(self) -> ReturnRules:
         """The return policy and, where plugins implement them, the per-line window,
         refusal and routing hooks (unimplemented ones cost no hook call)."""
-        policy = self.manager.hook.orderstatus_return_policy()
-        if not isinstance(policy, ReturnPolicy):
-            raise InvalidFieldError(
-                "orderstatus_return_policy", f"must answer a ReturnPolicy, not {policy!r:.60}"
-            )
+        kept = self._kept.get("return_rules")
+        if isinstance(kept, ReturnRules):
+            return kept
+        policy = self._kept_answer("orderstatus_return_policy", ReturnPolicy)
         hook = self.manager.hook
         fallback = default_route(policy)
 
         def window(order: Order, line: OrderLine) -> int:
-            days = hook.orderstatus_return_window(order=order, line=line)
+            days = self._answer("orderstatus_return_window", int, order=order, line=line)
             if days is None:
                 return policy.window_days
-            if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3650:
-                raise InvalidFieldError(
-                    "orderstatus_return_window", f"must answer 0 to 3650 days, not {days!r:.60}"
-                )
+            if not 0 <= days <= 3650:
+                raise self._wrong("orderstatus_return_window", "0 to 3650 days", days)
             return days
 
         def refuse(order: Order, line: OrderLine, kind: ReturnKind) -> ReturnRefusal | None:
-            refusal = hook.orderstatus_return_refusal(order=order, line=line, kind=kind)
-            if refusal is not None and not isinstance(refusal, ReturnRefusal):
-                raise InvalidFieldError(
-                    "orderstatus_return_refusal",
-                    f"must answer a ReturnRefusal or None, not {refusal!r:.60}",
-                )
-            return refusal
+            return self._answer(
+                "orderstatus_return_refusal", ReturnRefusal, order=order, line=line, kind=kind
+            )
 
         def route(
             order: Order, line: OrderLine, reason: ReturnReason, shipped_from: str
         ) -> ReturnDestination:
-            chosen = hook.orderstatus_return_destination(
-                order=order, line=line, reason=reason, shipped_from=shipped_from
+            chosen = self._answer(
+                "orderstatus_return_destination",
+                ReturnDestination,
+                order=order,
+                line=line,
+                reason=reason,
+                shipped_from=shipped_from,
             )
             return fallback(order, line, reason, shipped_from) if chosen is None else chosen
 
-        return ReturnRules(
+        rules = ReturnRules(
             policy=policy,
             window_days=window if hook.orderstatus_return_window.get_hookimpls() else None,
             refuse=refuse if hook.orderstatus_return_refusal.get_hookimpls() else None,
             route=route if hook.orderstatus_return_destination.get_hookimpls() else None,
         )
+        self._kept["return_rules"] = rules
+        return rules
 
     def tracking_url_policy(self) -> Callable[[str, str], str | None]:
         """The tracking-URL policy as one plain function.
@@ -177,16 +205,73 @@ class Hooks:
         When no plugin overrides ``orderstatus_tracking_url`` this is the built-in function
         itself, which spares the hook-call machinery on every package of every order view.
         """
-        implementations = self.manager.hook.orderstatus_tracking_url.get_hookimpls()
-        if [impl.plugin for impl in implementations] == [builtin]:
-            return builtin.orderstatus_tracking_url
-        return self.tracking_url
+        return self._tracking()
 
     def tracking_url(self, carrier: str, tracking_number: str) -> str | None:
         """The tracking page of a package, or ``None``."""
-        return cast(
-            "str | None",
-            self.manager.hook.orderstatus_tracking_url(
-                carrier=carrier, tracking_number=tracking_number
-            ),
+        return self._tracking()(carrier, tracking_number)
+
+    def _tracking(self) -> Callable[[str, str], str | None]:
+        kept = self._kept.get("tracking_url")
+        if kept is None:
+            implementations = self.manager.hook.orderstatus_tracking_url.get_hookimpls()
+            if [impl.plugin for impl in implementations] == [builtin]:
+                kept = builtin.orderstatus_tracking_url
+            else:
+                kept = self._hook_tracking_url
+            self._kept["tracking_url"] = kept
+        return cast("Callable[[str, str], str | None]", kept)
+
+    def _hook_tracking_url(self, carrier: str, tracking_number: str) -> str | None:
+        return self._answer(
+            "orderstatus_tracking_url", str, carrier=carrier, tracking_number=tracking_number
         )
+
+    # --- the one check of every answer ---------------------------------------------------
+
+    def _kept_answer(self, name: str, expected: type[_T]) -> _T:
+        kept = self._kept.get(name)
+        if isinstance(kept, expected):
+            return kept
+        answer = self._answer(name, expected)
+        if answer is None:
+            raise self._wrong(name, f"a {expected.__name__}", answer)
+        self._kept[name] = answer
+        return answer
+
+    def _decision(self, name: str, /, **kwargs: object) -> bool | None:
+        return self._answer(name, bool, **kwargs)
+
+    def _answer(self, name: str, expected: type[_T], /, **kwargs: object) -> _T | None:
+        """Call the ``firstresult`` hook ``name`` and check that the answer is an
+        ``expected`` or ``None`` (``bool`` is not taken for ``int``)."""
+        answer: _T | None = getattr(self.manager.hook, name)(**kwargs)
+        if answer is None or (
+            isinstance(answer, expected) and not (expected is int and isinstance(answer, bool))
+        ):
+            return answer
+        raise self._wrong(name, f"a {expected.__name__} or None", answer, kwargs)
+
+    def _wrong(
+        self, name: str, expected: str, answer: object, kwargs: dict[str, object] | None = None
+    ) -> InvalidFieldError:
+        plugin = self._answering_plugin(name, answer, kwargs or {})
+        return InvalidFieldError(
+            name, f"plugin {plugin} must answer {expected}, not {answer!r:.60}"
+        )
+
+    def _answering_plugin(self, name: str, answer: object, kwargs: dict[str, object]) -> str:
+        # Only on the error path: ask the implementations again, in pluggy's calling order,
+        # to name the one whose answer was wrong (policy hooks have no side effects).
+        for impl in reversed(getattr(self.manager.hook, name).get_hookimpls()):
+            try:
+                mine = impl.function(*(kwargs[arg] for arg in impl.argnames))
+            except Exception:  # a plugin that fails now is not the one that answered
+                mine = None
+            if mine is not None:
+                if mine is answer or mine == answer:
+                    plugin = impl.plugin
+                    what = getattr(plugin, "__name__", type(plugin).__qualname__)
+                    return f"{what!r} (registered as {impl.plugin_name!r})"
+                break
+        return "(unknown)"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,13 +11,10 @@ import attrs
 from orderstatus_core.model.guest_pass import MAX_TRIES
 from orderstatus_core.policies.limits import Quota
 
-__all__ = ["PASS_ACTIONS", "GuestPassPolicy", "PassRequired", "pass_always_required", "pass_link"]
+__all__ = ["PASS_ACTIONS", "GuestPassPolicy", "pass_link"]
 
 #: The guest actions that may need a guest pass, as named to ``orderstatus_pass_required``.
 PASS_ACTIONS = frozenset({"cancel", "change", "report", "return"})
-
-#: Whether a guest needs a guest pass for an action: ``pass_required("cancel")``.
-PassRequired = Callable[[str], bool]
 
 _MINUTE = timedelta(minutes=1)
 _FIFTEEN_MINUTES = timedelta(minutes=15)
@@ -86,8 +82,3 @@ def pass_link(link_base: str, token: str) -> str:
     'https://shop.example/order-status/pass?token=abc.def'
     """
     return f"{link_base}?token={token}"
-
-
-def pass_always_required(action: str) -> bool:
-    """The strict default of DOMAIN.md section 1: every guest action needs a guest pass."""
-    return True

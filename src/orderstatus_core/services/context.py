@@ -1,95 +1,126 @@
-"""What every service needs: the ports and the policies in force."""
+"""What every service needs: the ports, and the store's policies as one object."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Protocol
 
 import attrs
 
-from orderstatus_core.errors import AdapterError
 from orderstatus_core.events import DomainEvent
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
-from orderstatus_core.policies import LookupPolicy, TrackingUrl, carrier_tracking_url
-from orderstatus_core.policies.guest_pass import (
-    GuestPassPolicy,
-    PassRequired,
-    pass_always_required,
-)
+from orderstatus_core.policies import LookupPolicy
+from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnRules
 from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
 
-__all__ = [
-    "AutoApprove",
-    "CancelAllowed",
-    "ChangeAllowed",
-    "Publish",
-    "ServiceContext",
-    "always",
-    "no_subscribers",
-    "staff_decide",
-]
-
-#: ``(order, now) -> may guests cancel?``
-CancelAllowed = Callable[[Order, datetime], bool]
-#: ``(order, change) -> is this kind of change offered?``
-ChangeAllowed = Callable[[Order, Change], bool]
-#: ``(order, change) -> approve at once?``
-AutoApprove = Callable[[Order, Change], bool]
-#: ``(event_id, event) -> None``; raising keeps the event pending.
-Publish = Callable[[str, DomainEvent], None]
+__all__ = ["Closeable", "Policies", "ServiceContext", "close_all"]
 
 
-def always(_order: Order, _subject: object) -> bool:
-    """The default of the cancellation-window and offered-change policies: yes."""
-    return True
+class Policies(Protocol):
+    """Every question a service asks the store, in one object.
+
+    :class:`~orderstatus_core.plugins.Hooks` implements it by asking the plugins, the
+    core's defaults being the built-in plugin, so each rule has one home and a new hook
+    changes no service signature. Each method answers what its ``orderstatus_*`` hook
+    (``docs/plugins.md``) documents; a plugin's wrong answer raises
+    :class:`~orderstatus_core.errors.InvalidFieldError` naming the hook and the plugin.
+    """
+
+    def lookup_policy(self) -> LookupPolicy:
+        """Rate limits, list and page sizes, phone region and mail language of look-ups."""
+        ...
+
+    def guest_pass_policy(self) -> GuestPassPolicy:
+        """Lifetimes, tries, link base and rate limits of the guest pass."""
+        ...
+
+    def tracking_url(self, carrier: str, tracking_number: str) -> str | None:
+        """The public tracking page of a package, or ``None``."""
+        ...
+
+    def pass_required(self, action: str) -> bool:
+        """Whether a guest needs a verified guest pass for ``action`` (fails closed)."""
+        ...
+
+    def cancel_allowed(self, order: Order, now: datetime) -> bool:
+        """Whether guests may still cancel units of ``order`` (the cancellation window)."""
+        ...
+
+    def change_allowed(self, order: Order, change: Change) -> bool:
+        """Whether the store offers this kind of change at all."""
+        ...
+
+    def auto_approve_change(self, order: Order, change: Change) -> bool:
+        """Whether a possible change is approved at once, without staff."""
+        ...
+
+    def publish_event(self, event_id: str, event: DomainEvent) -> None:
+        """Hand a domain event to the store's subscribers; raising keeps it pending."""
+        ...
+
+    def return_rules(self) -> ReturnRules:
+        """The return policy and the store's window, refusal and routing rules."""
+        ...
+
+    def retention_policy(self) -> RetentionPolicy:
+        """How long a purge keeps what is no longer needed."""
+        ...
 
 
-def staff_decide(_order: Order, _change: Change) -> bool:
-    """The default: no change is approved without staff."""
-    return False
+class Closeable(Protocol):
+    """Anything the composition root opened and must close: a port adapter."""
+
+    def close(self) -> None:
+        """Release what it holds; may be a no-op."""
+        ...
 
 
-def no_subscribers(_event_id: str, event: DomainEvent) -> None:
-    """The default: nobody listens, so the event stays pending (a forgotten payment plugin
-    must not lose refunds); the relay retries it with back-off."""
-    raise AdapterError(
-        f"no orderstatus_domain_event subscriber for {type(event).__name__}; it stays pending"
-    )
+def close_all(resources: Iterable[Closeable]) -> None:
+    """Close every one of ``resources``, in the order given, even when one fails.
+
+    The first error is raised once all were tried (later ones are attached to it as
+    notes), so a storage that fails to close never leaves a Redis pool open behind it.
+    """
+    first: BaseException | None = None
+    for resource in resources:
+        try:
+            resource.close()
+        except BaseException as error:
+            if first is None:
+                first = error
+            else:
+                first.add_note(f"also failed to close {type(resource).__name__}: {error!r:.200}")
+    if first is not None:
+        raise first
 
 
 @attrs.frozen
 class ServiceContext:
-    """The ports and policies a service runs with. Built once by :class:`OrderStatus`.
+    """The ports and policies a service runs with.
 
-    Tests build one directly with fakes (``orderstatus_core.testing.fake_context``).
+    Built by one composition root, :func:`orderstatus_core.bootstrap.bootstrap`, for
+    :class:`~orderstatus_core.OrderStatus` and for tests
+    (``orderstatus_core.testing.fake_context``) alike.
     """
 
     storage: Storage
     mailer: Mailer
     rate_limiter: RateLimiter
     clock: Clock
-    policy: LookupPolicy = attrs.field(factory=LookupPolicy)
-    tracking_url: TrackingUrl = carrier_tracking_url
-    #: Lifetimes, tries, link base and limits of the guest pass.
-    guest_pass_policy: GuestPassPolicy = attrs.field(factory=GuestPassPolicy)
-    #: Whether an action needs a guest pass; ``OrderStatus`` asks the plugins.
-    pass_required: PassRequired = pass_always_required
-    #: Whether guests may cancel the order now (the cancellation window).
-    cancel_allowed: CancelAllowed = always
-    #: Whether the store offers a kind of change at all.
-    change_allowed: ChangeAllowed = always
-    #: Whether a possible change is approved at once; ``OrderStatus`` asks the plugins.
-    auto_approve_change: AutoApprove = staff_decide
-    #: Hands a domain event and its stable id to the store's subscribers (the relay calls
-    #: it); ``OrderStatus`` calls the ``orderstatus_domain_event`` hook.
-    publish: Publish = no_subscribers
-    #: The return rules: the policy and the store's window, refusal and routing hooks.
-    returns: ReturnRules = attrs.field(factory=ReturnRules)
+    #: Every store rule a service asks: one object, the plugins' answers.
+    policies: Policies
     #: Makes return labels and instructions; ``None`` leaves return papers pending (the
     #: relay reports them failed) until a store configures one.
     label_maker: LabelMaker | None = None
-    #: How long a purge keeps what is no longer needed; ``OrderStatus`` asks the plugins.
-    retention: RetentionPolicy = attrs.field(factory=RetentionPolicy)
+    #: What the composition root opened from URLs, in opening order; :meth:`close` closes
+    #: these (and never an object the caller passed in, which the caller owns).
+    opened: tuple[Closeable, ...] = ()
+
+    def close(self) -> None:
+        """Close what was opened for this context, newest first, even if one close fails
+        (the first error is raised after the rest were closed)."""
+        close_all(reversed(self.opened))

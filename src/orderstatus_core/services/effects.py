@@ -72,7 +72,7 @@ def queue_tracking_mail(
             package_id=p.package_id,
             carrier=p.carrier,
             tracking_number=p.tracking_number,
-            tracking_url=ctx.tracking_url(p.carrier, p.tracking_number),
+            tracking_url=ctx.policies.tracking_url(p.carrier, p.tracking_number),
         )
         for p in after.packages
         if p.shipped_at is not None and p.carrier and p.tracking_number
@@ -82,6 +82,6 @@ def queue_tracking_mail(
             to=after.email,
             order_number=after.number,
             packages=notices,
-            language=ctx.policy.mail_language,
+            language=ctx.policies.lookup_policy().mail_language,
         )
         queue(uow, mail, now)

@@ -147,8 +147,8 @@ def request_guest_pass(
     """
     client = client_key(client)
     identifier, order_number = _text(identifier), _text(order_number)
-    policy = ctx.guest_pass_policy
-    region = ctx.policy.phone_region
+    policy = ctx.policies.guest_pass_policy()
+    region = ctx.policies.lookup_policy().phone_region
     now = ctx.clock.now()
     number = _canonical(order_number)
     refused = check_limits(
@@ -174,7 +174,7 @@ def request_guest_pass(
     # Every well-formed pair queues the same one message in one transaction, match or not;
     # the relay looks the pair up when it runs and decides whether a code goes out (A6).
     with write_unit(ctx) as locked:
-        request = GuestPassRequest(number, contact, ctx.policy.mail_language)
+        request = GuestPassRequest(number, contact, ctx.policies.lookup_policy().mail_language)
         queue(locked.uow, request, locked.now)
         locked.uow.commit()
     return _REQUESTED
@@ -190,7 +190,7 @@ def decide_guest_pass(ctx: ServiceContext, message_id: str, request: GuestPassRe
     ``message_id`` is marked done in the same transaction, so a relay that runs it twice
     never mails two codes.
     """
-    policy = ctx.guest_pass_policy
+    policy = ctx.policies.guest_pass_policy()
     selector, code, link_validator = _new_selector(), _new_code(), _new_validator()
     with write_unit(ctx, request.order_number, contact=request.contact) as locked:
         uow, order, now = locked.uow, locked.order, locked.now
@@ -236,7 +236,7 @@ def verify_guest_code(
     """
     client = client_key(client)
     order_number = _text(order_number)
-    policy = ctx.guest_pass_policy
+    policy = ctx.policies.guest_pass_policy()
     now = ctx.clock.now()
     number = _canonical(order_number)
     refused = check_limits(
@@ -274,7 +274,7 @@ def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestP
     keys to one challenge, and whichever is used first uses it up.
     """
     client = client_key(client)
-    policy = ctx.guest_pass_policy
+    policy = ctx.policies.guest_pass_policy()
     now = ctx.clock.now()
     refused = check_limits(
         ctx.rate_limiter,
@@ -313,7 +313,7 @@ def _settle(
         return None
     selector, validator = _new_selector(), _new_validator()
     guest_pass = GuestPass.issue(
-        selector, validator, before.order_number, now, ctx.guest_pass_policy.pass_ttl
+        selector, validator, before.order_number, now, ctx.policies.guest_pass_policy().pass_ttl
     )
     uow.passes.put_pass(guest_pass)
     uow.commit()
@@ -388,4 +388,4 @@ def pass_required(ctx: ServiceContext, action: str) -> bool:
     """
     if not isinstance(action, str) or action not in PASS_ACTIONS:
         raise InvalidFieldError("action", f"must be one of {', '.join(sorted(PASS_ACTIONS))}")
-    return ctx.pass_required(action) is not False
+    return ctx.policies.pass_required(action)

@@ -70,7 +70,7 @@ def find_order(
     """
     client = client_key(client)
     identifier, order_number = _text(identifier), _text(order_number)
-    policy = ctx.policy
+    policy = ctx.policies.lookup_policy()
     region = policy.phone_region
     now = ctx.clock.now()
     try:
@@ -89,7 +89,7 @@ def find_order(
         order = uow.orders.get_for_contact(number, contact)
     if order is None:
         return _NOT_FOUND
-    return OrderFound(masked_order_view(order, ctx.tracking_url))
+    return OrderFound(masked_order_view(order, ctx.policies.tracking_url))
 
 
 def pair_limits(
@@ -100,7 +100,7 @@ def pair_limits(
     Find-order and every action a store lets the pair do share these buckets, so the
     pair's guessing budget is one, whichever door it is tried through (SECURITY C1).
     """
-    policy = ctx.policy
+    policy = ctx.policies.lookup_policy()
     return check_limits(
         ctx.rate_limiter,
         now,
@@ -141,7 +141,7 @@ def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderLis
     """
     client = client_key(client)
     typed = _text(email)
-    policy = ctx.policy
+    policy = ctx.policies.lookup_policy()
     now = ctx.clock.now()
     key = email_key(typed)
     refused = check_limits(
@@ -172,7 +172,7 @@ def decide_order_list(ctx: ServiceContext, message_id: str, request: OrderListRe
     done in the same transaction. The orders are read now, so the list is current."""
     with write_unit(ctx) as locked:
         uow, now = locked.uow, locked.now
-        recent = uow.orders.recent(request.email_key, ctx.policy.order_list_size)
+        recent = uow.orders.recent(request.email_key, ctx.policies.lookup_policy().order_list_size)
         if recent:
             to = recent[0].email
             mail = OrderListMail(
@@ -233,14 +233,15 @@ def search_orders(
     if not isinstance(verified_email, EmailAddress):
         raise InvalidFieldError("verified_email", "must be an EmailAddress")
     query = _query(part_number, category)
-    size = ctx.policy.search_page_size if page_size is None else page_size
+    size = ctx.policies.lookup_policy().search_page_size if page_size is None else page_size
     if (
         not isinstance(size, int)
         or isinstance(size, bool)
-        or not 1 <= size <= ctx.policy.max_search_page_size
+        or not 1 <= size <= ctx.policies.lookup_policy().max_search_page_size
     ):
         raise InvalidFieldError(
-            "page_size", f"must be between 1 and {ctx.policy.max_search_page_size}"
+            "page_size",
+            f"must be between 1 and {ctx.policies.lookup_policy().max_search_page_size}",
         )
     after = decode_cursor(cursor) if cursor is not None else None
     with ctx.storage.unit_of_work() as uow:

@@ -69,7 +69,7 @@ def failure_reason(error: Exception, item: OutboxItem) -> str:
 def _deliver(ctx: ServiceContext, message: OutboxMessage) -> None:
     intent = message.intent
     if isinstance(intent, DomainEvent):
-        ctx.publish(message.message_id, intent)
+        ctx.policies.publish_event(message.message_id, intent)
     elif isinstance(intent, ReturnDocumentsJob):
         make_return_papers(ctx, intent)
     else:

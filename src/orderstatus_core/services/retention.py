@@ -10,7 +10,7 @@ __all__ = ["purge"]
 
 def purge(ctx: ServiceContext) -> PurgeReport:
     """Delete delivered outbox messages, expired guest-pass challenges and passes, and
-    idempotent replies older than ``ctx.retention`` allows, in one transaction.
+    idempotent replies older than ``ctx.policies.retention_policy()`` allows, in one transaction.
 
     What is still needed stays, whatever the policy: a message not yet delivered, a
     challenge or pass until it expires, a reply while its key may replay it (24 h).
@@ -18,7 +18,7 @@ def purge(ctx: ServiceContext) -> PurgeReport:
     with ctx.storage.unit_of_work(write=True) as uow:
         # The time is read inside the unit, after the write lock (SECURITY G6).
         now = ctx.clock.now()
-        keep = ctx.retention
+        keep = ctx.policies.retention_policy()
         report = PurgeReport(
             sent_messages=uow.outbox.purge_sent(now - keep.sent_messages),
             challenges=uow.passes.purge_challenges(now - keep.expired_passes),

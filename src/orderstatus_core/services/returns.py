@@ -117,7 +117,7 @@ def _label_request(
     pack_lines: tuple[str, ...] = (),
     formats: tuple[str, ...] = ("pdf",),
 ) -> ReturnLabelRequest:
-    policy = ctx.returns.policy
+    policy = ctx.policies.return_rules().policy
     return ReturnLabelRequest(
         rma_number=rma_number,
         sender=order.shipping_address,
@@ -141,8 +141,8 @@ def _plan(ctx: ServiceContext, order: Order, draft: ReturnDraft, now: datetime) 
     # Only a label the shopper pays for needs its price now: a carrier that is down
     # never blocks a free return.
     if not draft.pays_for_label:
-        return rules_of.plan_return(order, draft, ctx.returns, {}, now)
-    routes = rules_of.route_units(order, draft, ctx.returns, now)
+        return rules_of.plan_return(order, draft, ctx.policies.return_rules(), {}, now)
+    routes = rules_of.route_units(order, draft, ctx.policies.return_rules(), now)
     maker = _maker(ctx)
     quotes: dict[str, Money] = {}
     for destination in routes:
@@ -150,7 +150,9 @@ def _plan(ctx: ServiceContext, order: Order, draft: ReturnDraft, now: datetime) 
         if not isinstance(quote, Money) or quote.currency != order.currency:
             raise AdapterError(f"the label maker quoted {quote!r}, not {order.currency}")
         quotes[destination.code] = quote
-    return rules_of.plan_return(order, draft, ctx.returns, quotes, now, routes=routes)
+    return rules_of.plan_return(
+        order, draft, ctx.policies.return_rules(), quotes, now, routes=routes
+    )
 
 
 #: The answers to asking what may come back of an order.
@@ -173,7 +175,7 @@ def return_options(
         raise InvalidFieldError("kind", "is return, core or warranty") from None
 
     def step(_uow: UnitOfWork, order: Order, now: datetime) -> ReturnOptions:
-        return rules_of.return_options(order, chosen, ctx.returns, now)
+        return rules_of.return_options(order, chosen, ctx.policies.return_rules(), now)
 
     return _read(ctx, "return_options", order_number, proof, ReturnOptions, step)
 
@@ -260,7 +262,9 @@ def request_return(
     def step(uow: UnitOfWork, order: Order, now: datetime) -> ReturnAnswer:
         plan = _plan(ctx, order, checked, now)
         return_id = next_id("RET", len(order.returns))
-        changed, request = rules_of.request_return(order, plan, return_id, ctx.returns.policy, now)
+        changed, request = rules_of.request_return(
+            order, plan, return_id, ctx.policies.return_rules().policy, now
+        )
         uow.orders.save(changed)
         _queue_papers(uow, changed, request, now)
         return ReturnAnswer(order.number, request)
@@ -403,7 +407,9 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
                 if changed is not current:
                     uow.orders.save(changed)
             fresh, _ = changed.rma(job.rma_number)
-            ship_by = fresh.requested_at + timedelta(days=ctx.returns.policy.ship_within_days)
+            ship_by = fresh.requested_at + timedelta(
+                days=ctx.policies.return_rules().policy.ship_within_days
+            )
             mail = ReturnLabelMail(
                 to=current.email,
                 order_number=current.number,
@@ -599,7 +605,7 @@ def settle_return(
 ) -> Order:
     """Refund an inspected package (to the payment, or to store credit as the shopper
     chose, in this same transaction), or replace a warranty claim's parts."""
-    policy = ctx.returns.policy
+    policy = ctx.policies.return_rules().policy
 
     def step(order: Order, now: datetime) -> tuple[Order, Refund | None]:
         refund_id = next_id("R", len(order.refunds))

@@ -65,7 +65,7 @@ def view_order(ctx: ServiceContext, proof: GuestProof, order_number: str) -> Vie
             return (
                 _NOT_FOUND
                 if order is None
-                else OrderFound(masked_order_view(order, ctx.tracking_url))
+                else OrderFound(masked_order_view(order, ctx.policies.tracking_url))
             )
     if isinstance(proof.identifier, str):
         return find_order(ctx, proof.identifier, order_number, client=proof.client)

@@ -5,10 +5,14 @@ Install with the ``testing`` extra (``pip install orderstatus-core[testing]``).
 * :mod:`orderstatus_core.testing.strategies`: Hypothesis strategies for every model type.
 * :mod:`orderstatus_core.testing.fakes`: :class:`FixedClock`, :class:`RecordingMailer`,
   :class:`FailingMailer`, :class:`CountingRateLimiter`, :class:`RecordingLabelMaker`,
-  :class:`FailingLabelMaker`, :func:`fake_context` and :func:`queued_mail`.
-* :mod:`orderstatus_core.testing.contract`: the conformance suites an adapter's tests
-  subclass: :class:`StorageContract`, :class:`RateLimiterContract`,
-  :class:`MailerContract`.
+  :class:`FailingLabelMaker`, :func:`fake_context`, :func:`policies_with` and
+  :func:`queued_mail`.
+* :mod:`orderstatus_core.testing.contracts`: the conformance suites an adapter's tests
+  subclass, one per port (:class:`OrderRepositoryContract`, :class:`OutboxContract`, ...,
+  :class:`RateLimiterContract`, :class:`MailerContract`, :class:`LabelMakerContract`), and
+  :class:`StorageContract`, every storage suite in one.
+* :mod:`orderstatus_core.testing.invariants`: :func:`check_order_invariants`, the rules
+  every stored order keeps, for a user's own tests.
 * :mod:`orderstatus_core.testing.lifecycle`: :class:`LifecycleMachine`, a Hypothesis state
   machine over the order lifecycle, returns, cores and warranty claims included, that
   ``StorageContract`` runs against every adapter.
@@ -24,10 +28,20 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from orderstatus_core.testing.contract import (
+    from orderstatus_core.testing.contracts import (
+        GuestPassStoreContract,
+        IdempotencyStoreContract,
+        LabelMakerContract,
         MailerContract,
+        MemoryReferenceContract,
+        OrderQueriesContract,
+        OrderRepositoryContract,
+        OutboxContract,
         RateLimiterContract,
+        ReturnDocumentStoreContract,
         StorageContract,
+        StoreCreditLedgerContract,
+        UnitOfWorkContract,
     )
     from orderstatus_core.testing.fakes import (
         CountingRateLimiter,
@@ -37,6 +51,7 @@ if TYPE_CHECKING:
         RecordingLabelMaker,
         RecordingMailer,
         fake_context,
+        policies_with,
         queued_mail,
     )
     from orderstatus_core.testing.lifecycle import LifecycleMachine
@@ -46,13 +61,24 @@ __all__ = [
     "FailingLabelMaker",
     "FailingMailer",
     "FixedClock",
+    "GuestPassStoreContract",
+    "IdempotencyStoreContract",
+    "LabelMakerContract",
     "LifecycleMachine",
     "MailerContract",
+    "MemoryReferenceContract",
+    "OrderQueriesContract",
+    "OrderRepositoryContract",
+    "OutboxContract",
     "RateLimiterContract",
     "RecordingLabelMaker",
     "RecordingMailer",
+    "ReturnDocumentStoreContract",
     "StorageContract",
+    "StoreCreditLedgerContract",
+    "UnitOfWorkContract",
     "fake_context",
+    "policies_with",
     "queued_mail",
 ]
 
@@ -64,11 +90,22 @@ _HOME = {
     "RecordingLabelMaker": "fakes",
     "RecordingMailer": "fakes",
     "fake_context": "fakes",
+    "policies_with": "fakes",
     "queued_mail": "fakes",
     "LifecycleMachine": "lifecycle",
-    "MailerContract": "contract",
-    "RateLimiterContract": "contract",
-    "StorageContract": "contract",
+    "GuestPassStoreContract": "contracts",
+    "IdempotencyStoreContract": "contracts",
+    "LabelMakerContract": "contracts",
+    "MailerContract": "contracts",
+    "MemoryReferenceContract": "contracts",
+    "OrderQueriesContract": "contracts",
+    "OrderRepositoryContract": "contracts",
+    "OutboxContract": "contracts",
+    "RateLimiterContract": "contracts",
+    "ReturnDocumentStoreContract": "contracts",
+    "StorageContract": "contracts",
+    "StoreCreditLedgerContract": "contracts",
+    "UnitOfWorkContract": "contracts",
 }
 
 

@@ -17,6 +17,7 @@ from orderstatus_core.contacts import parse_email, parse_phone
 from orderstatus_core.model import (
     Address,
     CategoryPath,
+    EmailAddress,
     Money,
     Order,
     OrderLine,
@@ -25,7 +26,16 @@ from orderstatus_core.model import (
     PartNumber,
 )
 
-__all__ = ["PLACED_AT", "address", "line", "make_order", "package", "usd"]
+__all__ = [
+    "PLACED_AT",
+    "address",
+    "line",
+    "line_of_two",
+    "make_order",
+    "order_of_two_lines",
+    "package",
+    "usd",
+]
 
 #: When example orders are placed unless a test says otherwise.
 PLACED_AT = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
@@ -125,3 +135,32 @@ def make_order(
         packages=tuple(packages),
     )
     return attrs.evolve(order, **overrides) if overrides else order
+
+
+def line_of_two(
+    line_no: int = 1,
+    part: str = "BP-1234",
+    category: Sequence[str] = ("Brake & Wheel Hub", "Brake Pad"),
+    **fields: Any,
+) -> OrderLine:
+    """A line of two units (so that one can be packed, cancelled or returned and one kept);
+    any field can be overridden."""
+    fields.setdefault("quantity", 2)
+    return line(line_no, part, category=tuple(category), **fields)
+
+
+def order_of_two_lines(
+    number: str = "100001",
+    email: str | EmailAddress = "jane@example.com",
+    *,
+    lines: Sequence[OrderLine] | None = None,
+    **fields: Any,
+) -> Order:
+    """Order 100001 of jane@example.com with two lines of two units (BP-1234 and R-77),
+    as the storage tests build it; any field of :func:`make_order` can be overridden."""
+    return make_order(
+        number,
+        email.display if isinstance(email, EmailAddress) else email,
+        lines=lines if lines is not None else (line_of_two(1), line_of_two(2, "R-77")),
+        **fields,
+    )

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
+from orderstatus_core.bootstrap import bootstrap
 from orderstatus_core.errors import AdapterError, MailDeliveryError
 from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest
 from orderstatus_core.messages import (
@@ -32,11 +34,13 @@ from orderstatus_core.messages import (
     OutboxMessage,
     OutgoingMail,
 )
-from orderstatus_core.model import Money
+from orderstatus_core.model import Money, Order, OrderLine
 from orderstatus_core.model.order import utc
-from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager
+from orderstatus_core.model.returns import ReturnDestination, ReturnKind, ReturnReason
+from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager, hookimpl
+from orderstatus_core.plugins.manager import default_policies
 from orderstatus_core.policies import LookupPolicy, Quota, RateDecision
-from orderstatus_core.policies.returns import ReturnRules
+from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal, ReturnRules
 from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import decide_guest_pass
@@ -50,6 +54,7 @@ __all__ = [
     "RecordingLabelMaker",
     "RecordingMailer",
     "fake_context",
+    "policies_with",
     "queued_mail",
 ]
 
@@ -97,6 +102,9 @@ class RecordingMailer:
         """The mails whose recipient is exactly ``address``."""
         return [mail for mail in self.sent if mail.to == address]
 
+    def close(self) -> None:
+        """Nothing to release; the sent mail stays readable."""
+
 
 class FailingMailer:
     """A :class:`~orderstatus_core.Mailer` whose server is down: every send raises.
@@ -116,6 +124,9 @@ class FailingMailer:
         self.calls += 1
         self.attempted.append(mail)
         raise MailDeliveryError(self.reason)
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 class CountingRateLimiter:
@@ -159,6 +170,10 @@ class CountingRateLimiter:
         """Forget the recorded calls (the wrapped limiter keeps its counts)."""
         with self._lock:
             self.calls.clear()
+
+    def close(self) -> None:
+        """Close the wrapped limiter."""
+        self.inner.close()
 
 
 _MEDIA_TYPES = {"pdf": "application/pdf", "zpl": "application/x-zpl"}
@@ -241,6 +256,9 @@ class RecordingLabelMaker:
         ``instructions``), oldest first."""
         return [rma for called, rma in self.calls if called == method]
 
+    def close(self) -> None:
+        """Nothing to release; the recorded calls stay readable."""
+
 
 class FailingLabelMaker:
     """A :class:`~orderstatus_core.LabelMaker` whose carrier is down: every call raises
@@ -270,11 +288,69 @@ class FailingLabelMaker:
         """Record the attempt and raise."""
         raise self._fail("instructions", request)
 
+    def close(self) -> None:
+        """Nothing to release."""
+
 
 @functools.cache
 def _registry() -> AdapterRegistry:
     # Built once per process: loading the installed plugins is the slow part.
     return Hooks(get_plugin_manager()).adapter_registry()
+
+
+class _GivenLookup:
+    """The lookup policy given to :func:`fake_context`, as a plugin, so that it reaches the
+    services through the same hook (and check) as a store's."""
+
+    def __init__(self, lookup: LookupPolicy) -> None:
+        self.lookup = lookup
+
+    @hookimpl(tryfirst=True)
+    def orderstatus_lookup_policy(self) -> LookupPolicy:
+        return self.lookup
+
+
+class _GivenReturns:
+    """The return rules given to :func:`fake_context`, as a plugin: the policy and each of
+    the window, refusal and routing functions the rules hold."""
+
+    def __init__(self, rules: ReturnRules) -> None:
+        self.rules = rules
+
+    @hookimpl(tryfirst=True)
+    def orderstatus_return_policy(self) -> ReturnPolicy:
+        return self.rules.policy
+
+    @hookimpl(tryfirst=True)
+    def orderstatus_return_window(self, order: Order, line: OrderLine) -> int | None:
+        days = self.rules.window_days
+        return None if days is None else days(order, line)
+
+    @hookimpl(tryfirst=True)
+    def orderstatus_return_refusal(
+        self, order: Order, line: OrderLine, kind: ReturnKind
+    ) -> ReturnRefusal | None:
+        return self.rules.refusal_for(order, line, kind)
+
+    @hookimpl(tryfirst=True)
+    def orderstatus_return_destination(
+        self, order: Order, line: OrderLine, reason: ReturnReason, shipped_from: str
+    ) -> ReturnDestination | None:
+        route = self.rules.route
+        return None if route is None else route(order, line, reason, shipped_from)
+
+
+def policies_with(*plugins: object) -> Hooks:
+    """The built-in policies with store ``plugins`` registered over them, for a test that
+    changes one rule of a context it already has::
+
+        ctx = attrs.evolve(ctx, policies=policies_with(NoGuestPass()))
+
+    The plugins' answers pass through the same hooks and checks as a store's.
+    """
+    if not plugins:
+        return default_policies()
+    return Hooks(get_plugin_manager(load_entrypoints=False, plugins=plugins))
 
 
 def fake_context(
@@ -286,35 +362,50 @@ def fake_context(
     policy: LookupPolicy | None = None,
     label_maker: LabelMaker | None = None,
     returns: ReturnRules | None = None,
+    plugins: Iterable[object] = (),
 ) -> ServiceContext:
     """A :class:`~orderstatus_core.ServiceContext` for tests; give only what matters.
 
-    Defaults: a new, migrated ``memory://`` storage, a :class:`RecordingMailer`, a
-    ``memory://`` rate limiter, a :class:`FixedClock` at :attr:`FixedClock.START`, the
-    default :class:`~orderstatus_core.LookupPolicy`, a :class:`RecordingLabelMaker`
-    quoting 7.50 USD and the default :class:`~orderstatus_core.ReturnRules`. For a store
-    without a label maker, ``attrs.evolve(ctx, label_maker=None)``.
+    Built by the same composition root as :meth:`OrderStatus.open
+    <orderstatus_core.OrderStatus.open>`. Defaults: a new, migrated ``memory://`` storage,
+    a :class:`RecordingMailer`, a ``memory://`` rate limiter, a :class:`FixedClock` at
+    :attr:`FixedClock.START`, a :class:`RecordingLabelMaker` quoting 7.50 USD and the
+    built-in plugin's policies. ``policy`` (the lookup policy), ``returns`` and
+    ``plugins`` (store plugins with ``@hookimpl`` answers) change the policies through the
+    hooks, exactly as a store's plugin would. For a store without a label maker,
+    ``attrs.evolve(ctx, label_maker=None)``.
 
     >>> ctx = fake_context()
     >>> ctx.mailer.sent
     []
     >>> ctx.label_maker.calls
     []
+    >>> class NoPassForCancels:
+    ...     @hookimpl
+    ...     def orderstatus_pass_required(self, action):
+    ...         return action != "cancel"
+    >>> fake_context(plugins=[NoPassForCancels()]).policies.pass_required("cancel")
+    False
     """
-    if storage is None:
-        storage = _registry().open_storage("memory://")
-        storage.migrate()
-    return ServiceContext(
-        storage=storage,
-        mailer=RecordingMailer() if mailer is None else mailer,
-        rate_limiter=_registry().open_rate_limiter("memory://")
-        if rate_limiter is None
-        else rate_limiter,
+    given = [*plugins]
+    if policy is not None:
+        given.append(_GivenLookup(policy))
+    if returns is not None:
+        given.append(_GivenReturns(returns))
+    policies = policies_with(*given)
+    policies.check_policies()
+    ctx = bootstrap(
+        storage="memory://" if storage is None else storage,
+        mail=RecordingMailer() if mailer is None else mailer,
+        rate_limits="memory://" if rate_limiter is None else rate_limiter,
+        labels=RecordingLabelMaker() if label_maker is None else label_maker,
         clock=FixedClock() if clock is None else clock,
-        policy=LookupPolicy() if policy is None else policy,
-        label_maker=RecordingLabelMaker() if label_maker is None else label_maker,
-        returns=ReturnRules() if returns is None else returns,
+        policies=policies,
+        registry=_registry(),
     )
+    if storage is None:
+        ctx.storage.migrate()
+    return ctx
 
 
 _FOREVER = datetime(9999, 1, 1, tzinfo=UTC)

@@ -48,8 +48,12 @@ NIGHTLY_PROFILE = "nightly"
 # it does for a test file. Only possible before a module is first imported.
 _SUITES = (
     "orderstatus_core.testing.contract",
+    "orderstatus_core.testing.contracts",
+    "orderstatus_core.testing.invariants",
     "orderstatus_core.testing._comparison",
     "orderstatus_core.testing.lifecycle",
+    "orderstatus_core.testing.lifecycle_returns",
+    "orderstatus_core.testing._lifecycle_base",
 )
 pytest.register_assert_rewrite(*(name for name in _SUITES if name not in sys.modules))
 

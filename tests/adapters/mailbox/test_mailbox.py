@@ -87,7 +87,7 @@ _MESSAGES = 60
 
 def _queue_order_lists(storage_url: str, count: int) -> list[str]:
     ids = [f"m{index:03}" for index in range(count)]
-    with OrderStatus.open(storage_url, RecordingMailer()) as desk:
+    with OrderStatus.open(storage=storage_url, mail=RecordingMailer()) as desk:
         desk.migrate()
         with desk.context.storage.unit_of_work(write=True) as uow:
             for message_id in ids:
@@ -138,7 +138,7 @@ def test_a_relay_killed_while_writing_leaves_nothing_but_whole_mail(tmp_path: Pa
         os.utime(path, (stale, stale))
     # The next relay, after the killed relays' leases ended.
     later = FixedClock(datetime.now(UTC) + timedelta(hours=1))
-    with OrderStatus.open(storage_url, MailboxMailer(folder), clock=later) as desk:
+    with OrderStatus.open(storage=storage_url, mail=MailboxMailer(folder), clock=later) as desk:
         while desk.relay_outbox().sent:
             pass
     assert list((folder / WRITING_FOLDER).iterdir()) == []

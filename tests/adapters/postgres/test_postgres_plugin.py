@@ -1,4 +1,4 @@
-"""The adapter is a pluggy plugin: OrderStatus.open("postgresql://...") just works."""
+"""The adapter is a pluggy plugin: OrderStatus.open(storage="postgresql://...") just works."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def test_a_store_runs_on_postgres_from_import_to_mail(pg_url: str) -> None:
     """Open by URL, migrate, import, find an order, and relay the order-list mail."""
     record = json.dumps(converter.unstructure(order()), ensure_ascii=False)
     mailer = RecordingMailer()
-    with OrderStatus.open(pg_url, mailer, plugins=plugins()) as desk:
+    with OrderStatus.open(storage=pg_url, mail=mailer, plugins=plugins()) as desk:
         assert desk.migrate() == SCHEMA_VERSION
         assert desk.import_orders([record]).imported == 1
         found = desk.find_order("JANE@example.com", "100001", client="203.0.113.7")

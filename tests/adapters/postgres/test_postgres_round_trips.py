@@ -88,7 +88,7 @@ def desk(pg_storage: PostgresStorage) -> Iterator[OrderStatus]:
     with pg_storage.unit_of_work(write=True) as uow:
         uow.orders.add(order(packages=[shipped_package()]))
         uow.commit()
-    desk = OrderStatus.open(pg_storage, RecordingMailer())
+    desk = OrderStatus.open(storage=pg_storage, mail=RecordingMailer())
     yield desk
     desk.close()
 

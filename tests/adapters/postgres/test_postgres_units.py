@@ -1,18 +1,18 @@
-"""Units of work: all or nothing, read-only refusal, duplicates, aborted transactions."""
+"""Units of work as PostgreSQL runs them: use outside the block, aborted transactions, retries.
+
+What every storage's units keep (all or nothing, read-only refusal, duplicates,
+commits and rollbacks) is in the suites per port, run in the contract test module."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-import attrs
 import psycopg
 import pytest
 
 from orderstatus_core import (
     AdapterError,
     ConflictError,
-    DuplicateOrderError,
     OrderListMail,
     OutboxMessage,
     parse_email,
@@ -46,90 +46,6 @@ def refuse_inserts_into(uow: PostgresUnitOfWork, table: str) -> None:
         f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
         "FOR EACH ROW EXECUTE FUNCTION pg_temp.refuse()"
     )
-
-
-def test_a_read_only_unit_refuses_every_write(pg_storage: PostgresStorage) -> None:
-    """write=False: add, save, put, claim, mark_sent, mark_failed and commit raise
-    AdapterError, before anything is sent."""
-    with pg_storage.unit_of_work() as uow:
-        for write in (
-            lambda: uow.orders.add(order()),
-            lambda: uow.orders.save(order(version=2)),
-            lambda: uow.outbox.put(message()),
-            lambda: uow.outbox.claim(T0, 10, T0),
-            lambda: uow.outbox.mark_sent("m1", T0),
-            lambda: uow.outbox.mark_failed("m1", "boom", T0),
-            uow.commit,
-        ):
-            with pytest.raises(AdapterError, match="read-only"):
-                write()
-    assert stored(pg_storage) == (None, 0)
-
-
-def test_an_exception_rolls_back_orders_and_outbox(pg_storage: PostgresStorage) -> None:
-    """SECURITY G1/G4: an exception in the block leaves no order and no outbox row."""
-
-    def failing_command() -> None:
-        with pg_storage.unit_of_work(write=True) as uow:
-            uow.orders.add(order())
-            uow.outbox.put(message())
-            raise RuntimeError("the command failed")
-
-    with pytest.raises(RuntimeError):
-        failing_command()
-    assert stored(pg_storage) == (None, 0)
-
-
-def test_commit_makes_orders_and_outbox_visible_together(pg_storage: PostgresStorage) -> None:
-    """Both writes of one unit appear at once, and not before the commit."""
-    with pg_storage.unit_of_work(write=True) as uow:
-        uow.orders.add(order())
-        uow.outbox.put(message())
-        assert stored(pg_storage) == (None, 0)
-        uow.commit()
-        assert stored(pg_storage) == (order(), 1)
-
-
-def test_writes_after_a_commit_are_rolled_back_on_exit(pg_storage: PostgresStorage) -> None:
-    """The unit stays usable after commit; its uncommitted tail is forgotten."""
-    with pg_storage.unit_of_work(write=True) as uow:
-        uow.orders.add(order())
-        uow.commit()
-        uow.orders.add(order("100002"))
-    assert stored(pg_storage) == (order(), 0)
-    assert stored(pg_storage, "100002") == (None, 0)
-
-
-def test_rollback_forgets_and_the_unit_goes_on(pg_storage: PostgresStorage) -> None:
-    """rollback() drops this unit's writes; later writes can still be committed."""
-    with pg_storage.unit_of_work(write=True) as uow:
-        uow.orders.add(order())
-        uow.rollback()
-        assert uow.orders.get("100001") is None
-        uow.orders.add(order("100002"))
-        uow.commit()
-    assert stored(pg_storage)[0] is None
-    assert stored(pg_storage, "100002")[0] == order("100002")
-
-
-def test_a_taken_number_raises_duplicate_order_error_and_the_unit_goes_on(
-    pg_storage: PostgresStorage,
-) -> None:
-    """A duplicate, committed or in this unit, is refused without aborting the transaction
-    (ON CONFLICT DO NOTHING): the unit's other writes still commit."""
-    with pg_storage.unit_of_work(write=True) as uow:
-        uow.orders.add(order())
-        with pytest.raises(DuplicateOrderError) as raised:
-            uow.orders.add(order(placed_at=T0 + timedelta(days=1)))
-        assert raised.value.number == "100001"
-        uow.commit()
-    with pg_storage.unit_of_work(write=True) as uow:
-        with pytest.raises(DuplicateOrderError):
-            uow.orders.add(order())
-        uow.orders.add(order("100002"))
-        uow.commit()
-    assert stored(pg_storage)[0] == order()
-    assert stored(pg_storage, "100002")[0] == order("100002")
 
 
 def test_a_unit_refuses_use_outside_its_block(pg_storage: PostgresStorage) -> None:
@@ -182,31 +98,6 @@ def test_a_half_saved_order_can_never_be_committed(pg_storage: PostgresStorage, 
             uow.commit()
         assert uow.orders.get("100001") == original
     assert stored(pg_storage)[0] == original
-
-
-def test_a_conflicting_save_writes_nothing_and_spoils_nothing(
-    pg_storage: PostgresStorage,
-) -> None:
-    """A refused save (no row matched the version) leaves the unit able to commit."""
-    original = order()
-    with pg_storage.unit_of_work(write=True) as uow:
-        uow.orders.add(original)
-        uow.commit()
-    with pg_storage.unit_of_work(write=True) as uow:
-        with pytest.raises(ConflictError, match="100001"):
-            uow.orders.save(attrs.evolve(original, version=3))
-        uow.outbox.put(message())
-        uow.commit()
-    assert stored(pg_storage) == (order(), 1)
-
-
-def test_a_second_commit_with_nothing_new_is_harmless(pg_storage: PostgresStorage) -> None:
-    """commit() twice in a row commits once and does not fail."""
-    with pg_storage.unit_of_work(write=True) as uow:
-        uow.orders.add(order())
-        uow.commit()
-        uow.commit()
-    assert stored(pg_storage) == (order(), 0)
 
 
 def test_a_read_unit_reads_each_time_what_is_committed(pg_storage: PostgresStorage) -> None:

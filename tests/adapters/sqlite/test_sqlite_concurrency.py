@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from orderstatus_core import ConflictError
-from orderstatus_core.testing.builders import usd
 from orderstatus_sqlite import SqliteStorage
 from support.sqlite_orders import order
 from support.sqlite_workers import save_what_was_read
@@ -34,44 +33,6 @@ def run_together(*targets: object) -> list[BaseException]:
     for thread in threads:
         thread.join(timeout=60)
     return errors
-
-
-def test_two_threads_writing_at_once_both_succeed(sqlite_storage: SqliteStorage) -> None:
-    """Many small write units from two threads: all commit, none sees a lock error."""
-
-    def writer(first: int) -> object:
-        def write() -> None:
-            for number in range(first, first + 100):
-                with sqlite_storage.unit_of_work(write=True) as uow:
-                    uow.orders.recent("jane@example.com", 1)  # read-then-write
-                    uow.orders.add(order(str(number)))
-                    uow.commit()
-
-        return write
-
-    assert run_together(writer(100_000), writer(200_000)) == []
-    with sqlite_storage.unit_of_work() as uow:
-        assert len(uow.orders.recent("jane@example.com", 1000)) == 200
-
-
-def test_readers_are_not_blocked_by_a_writer(sqlite_storage: SqliteStorage) -> None:
-    """WAL: a read unit runs while another thread holds the write lock."""
-    holding = threading.Event()
-    release = threading.Event()
-
-    def hold_the_write_lock() -> None:
-        with sqlite_storage.unit_of_work(write=True) as uow:
-            uow.orders.add(order())
-            holding.set()
-            release.wait(10)
-
-    def read() -> None:
-        holding.wait(10)
-        with sqlite_storage.unit_of_work() as uow:
-            assert uow.orders.get("100001") is None
-        release.set()
-
-    assert run_together(hold_the_write_lock, read) == []
 
 
 def test_a_writer_that_waits_too_long_gets_a_conflict_error(db_path: Path) -> None:
@@ -100,26 +61,6 @@ def test_a_writer_that_waits_too_long_gets_a_conflict_error(db_path: Path) -> No
     with storage.unit_of_work(write=True) as uow:  # the lock is free again
         uow.orders.add(order("100002"))
         uow.commit()
-    storage.close()
-
-
-def test_the_memory_database_also_serializes_writers() -> None:
-    """sqlite:///:memory: shares one database between threads with the same guarantees."""
-    storage = SqliteStorage.from_url("sqlite:///:memory:")
-    storage.migrate()
-
-    def writer(first: int) -> object:
-        def write() -> None:
-            for number in range(first, first + 50):
-                with storage.unit_of_work(write=True) as uow:
-                    uow.orders.add(order(str(number)))
-                    uow.commit()
-
-        return write
-
-    assert run_together(writer(100_000), writer(200_000)) == []
-    with storage.unit_of_work() as uow:
-        assert len(uow.orders.recent("jane@example.com", 1000)) == 100
     storage.close()
 
 
@@ -157,62 +98,6 @@ def test_two_threads_saving_what_they_read_one_wins(sqlite_storage: SqliteStorag
 
     assert run_together(worker("3.00"), worker("4.00")) == []
     check_one_winner(sqlite_storage, outcomes)
-
-
-def test_two_threads_sharing_a_storage_saving_what_they_read_one_wins(
-    sqlite_storage: SqliteStorage,
-) -> None:
-    """The same race on one shared SqliteStorage (one connection per thread)."""
-    with sqlite_storage.unit_of_work(write=True) as uow:
-        uow.orders.add(order())
-        uow.commit()
-    read = threading.Barrier(2)
-    outcomes: list[tuple[str, str]] = []
-
-    def worker(tax: str) -> object:
-        def run() -> None:
-            with sqlite_storage.unit_of_work() as uow:
-                stored = uow.orders.get("100001")
-            assert stored is not None
-            read.wait(30)
-            try:
-                with sqlite_storage.unit_of_work(write=True) as uow:
-                    uow.orders.save(stored.changed(tax=usd(tax)))
-                    uow.commit()
-                outcomes.append(("saved", tax))
-            except ConflictError as error:
-                outcomes.append(("conflict", str(error)))
-
-        return run
-
-    assert run_together(worker("3.00"), worker("4.00")) == []
-    check_one_winner(sqlite_storage, outcomes)
-
-
-def test_reading_inside_the_write_unit_serialises_the_saves(
-    sqlite_storage: SqliteStorage,
-) -> None:
-    """Read-then-save inside one write unit never conflicts: BEGIN IMMEDIATE makes the
-    second writer wait and then read the first one's version, so both saves land."""
-    with sqlite_storage.unit_of_work(write=True) as uow:
-        uow.orders.add(order())
-        uow.commit()
-
-    def worker(tax: str) -> object:
-        def run() -> None:
-            with sqlite_storage.unit_of_work(write=True) as uow:
-                stored = uow.orders.get("100001")
-                assert stored is not None
-                uow.orders.save(stored.changed(tax=usd(tax)))
-                uow.commit()
-
-        return run
-
-    assert run_together(worker("3.00"), worker("4.00")) == []
-    with sqlite_storage.unit_of_work() as uow:
-        stored = uow.orders.get("100001")
-    assert stored is not None
-    assert stored.version == 3
 
 
 def test_two_processes_saving_what_they_read_one_wins(db_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The adapter is installed as a plugin: OrderStatus.open("sqlite:///...") just works."""
+"""The adapter is installed as a plugin: OrderStatus.open(storage="sqlite:///...") just works."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def test_a_store_runs_on_sqlite_from_import_to_mail(tmp_path: Path) -> None:
     database = tmp_path / "orders.db"
     maildir = tmp_path / "mail"
     record = json.dumps(converter.unstructure(order()), ensure_ascii=False)
-    with OrderStatus.open("sqlite:///" + str(database), "mailbox:///" + str(maildir)) as desk:
+    with OrderStatus.open(
+        storage="sqlite:///" + str(database), mail="mailbox:///" + str(maildir)
+    ) as desk:
         assert desk.migrate() == SCHEMA_VERSION
         assert desk.import_orders([record]).imported == 1
         found = desk.find_order("JANE@example.com", "100001", client="203.0.113.7")

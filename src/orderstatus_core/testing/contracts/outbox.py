@@ -1,0 +1,310 @@
+"""The conformance suite of the outbox: due, claim, mark sent or failed, purge, no kept secrets.
+
+Subclass :class:`OutboxContract` in a test module and supply the ``storage`` fixture (a
+fresh, migrated, empty storage per test); see :mod:`orderstatus_core.testing.contracts`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+import pytest
+from hypothesis import given
+
+from orderstatus_core.errors import (
+    AdapterError,
+)
+from orderstatus_core.messages import (
+    GuestPassMail,
+    MailIntent,
+    OutboxMessage,
+    secrets_of,
+    without_secrets,
+)
+from orderstatus_core.ports import Storage
+from orderstatus_core.testing import strategies
+from orderstatus_core.testing.contracts._support import (
+    _END_OF_TIME,
+    _PROPERTY,
+    T0,
+    StorageSuite,
+    _due,
+    _fresh,
+    _list_mail,
+    _message,
+    _pass_mail,
+    _pending,
+    _queue,
+)
+
+__all__ = ["OutboxContract"]
+
+
+class OutboxContract(StorageSuite):
+    """The :class:`~orderstatus_core.ports.Outbox` contract: messages due oldest first, leases,
+    retries, purges, and no secret kept once a message is delivered (SECURITY D5).
+
+    Needs a fixture ``storage``: a fresh, migrated, empty storage for each test.
+    """
+
+    @_PROPERTY
+    @given(message=strategies.outbox_messages())
+    def test_any_outbox_message_is_read_back_equal(
+        self, storage: Storage, message: OutboxMessage
+    ) -> None:
+        """Every field of an outbox message, its mail intent included, survives storing."""
+        message = attrs.evolve(message, message_id=_fresh("RT"))
+        _queue(storage, message)
+        due = _due(storage, _END_OF_TIME, limit=10_000)
+        (stored,) = [m for m in due if m.message_id == message.message_id]
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent(message.message_id, T0)
+            uow.commit()
+        assert stored == message
+        if isinstance(message.intent, MailIntent):
+            assert isinstance(stored.intent, MailIntent)
+            assert stored.intent.to.display == message.intent.to.display
+
+    def test_a_queued_message_is_due_after_commit(self, storage: Storage) -> None:
+        """A message put and committed is due, equal to what was put."""
+        message = _message("M1")
+        _queue(storage, message)
+        assert _due(storage, T0) == [message]
+
+    def test_due_is_oldest_first_and_stops_at_limit(self, storage: Storage) -> None:
+        """``due`` answers at most ``limit`` messages, oldest ``created_at`` first."""
+        minute = timedelta(minutes=1)
+        _queue(
+            storage,
+            _message("M2", T0 - minute),
+            _message("M3", T0 - 3 * minute),
+            _message("M1", T0 - 2 * minute),
+            _message("M4", T0),
+        )
+        assert [m.message_id for m in _due(storage, T0, limit=3)] == ["M3", "M1", "M2"]
+
+    def test_due_includes_a_retry_time_at_now_and_excludes_a_later_one(
+        self, storage: Storage
+    ) -> None:
+        """A message is due when its ``next_attempt_at`` is unset or at or before ``now``."""
+        second = timedelta(seconds=1)
+        _queue(
+            storage,
+            _message("NOW", next_attempt_at=T0),
+            _message("LATER", next_attempt_at=T0 + second),
+            _message("UNSET"),
+        )
+        assert sorted(m.message_id for m in _due(storage, T0)) == ["NOW", "UNSET"]
+        assert len(_due(storage, T0 + second)) == 3
+
+    def test_a_sent_message_is_never_due_again(self, storage: Storage) -> None:
+        """``mark_sent`` takes a message out of ``due`` and out of the pending count."""
+        _queue(storage, _message("M1"), _message("M2"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("M1", T0)
+            uow.commit()
+        assert [m.message_id for m in _due(storage, T0 + timedelta(days=365))] == ["M2"]
+        assert _pending(storage) == 1
+
+    def test_a_claimed_message_is_not_due_again_until_its_lease_ends(
+        self, storage: Storage
+    ) -> None:
+        """``claim`` takes due messages oldest first and leases them to one relay worker."""
+        _queue(storage, _message("M1"), _message("M2"), _message("M3"))
+        lease = T0 + timedelta(minutes=5)
+        later = T0 + timedelta(days=365)
+        with storage.unit_of_work(write=True) as uow:
+            claimed = [m.message_id for m in uow.outbox.claim(later, 2, lease)]
+            uow.commit()
+        assert len(claimed) == 2
+        assert [m.message_id for m in _due(storage, lease - timedelta(seconds=1))] == sorted(
+            {"M1", "M2", "M3"} - set(claimed)
+        )
+        assert {m.message_id for m in _due(storage, lease)} == {"M1", "M2", "M3"}
+
+    def test_workers_claiming_one_after_another_never_share_a_message(
+        self, storage: Storage
+    ) -> None:
+        """Two claims in turn take disjoint batches until nothing is left."""
+        _queue(storage, *(_message(f"W{i}") for i in range(5)))
+        later = T0 + timedelta(days=365)
+        taken: list[str] = []
+        for _worker in range(4):
+            with storage.unit_of_work(write=True) as uow:
+                taken += [m.message_id for m in uow.outbox.claim(later, 2, _END_OF_TIME)]
+                uow.commit()
+        assert sorted(taken) == [f"W{i}" for i in range(5)]
+
+    def test_an_uncommitted_claim_leases_nothing(self, storage: Storage) -> None:
+        """A claim rolled back with its unit leaves the messages due."""
+        _queue(storage, _message("M1"))
+        later = T0 + timedelta(days=365)
+        with storage.unit_of_work(write=True) as uow:
+            assert len(uow.outbox.claim(later, 10, _END_OF_TIME)) == 1
+        assert [m.message_id for m in _due(storage, later)] == ["M1"]
+
+    def test_a_read_only_unit_refuses_claim(self, storage: Storage) -> None:
+        """Leasing writes: a read-only unit refuses it."""
+        _queue(storage, _message("M1"))
+        with storage.unit_of_work() as uow, pytest.raises(AdapterError):
+            uow.outbox.claim(T0 + timedelta(days=1), 10, _END_OF_TIME)
+
+    def test_a_failed_attempt_is_counted_and_retried_at_the_given_time(
+        self, storage: Storage
+    ) -> None:
+        """``mark_failed`` adds one attempt, keeps the error and makes the message due at
+        ``retry_at``, not before."""
+        retry_at = T0 + timedelta(minutes=5)
+        error = "451 try 'later'\nüñí"
+        _queue(storage, _message("M1"))
+        for _attempt in range(2):
+            with storage.unit_of_work(write=True) as uow:
+                uow.outbox.mark_failed("M1", error, retry_at)
+                uow.commit()
+        assert _due(storage, retry_at - timedelta(microseconds=1)) == []
+        (message,) = _due(storage, retry_at)
+        assert (message.attempts, message.next_attempt_at, message.last_error) == (
+            2,
+            retry_at,
+            error,
+        )
+        assert _pending(storage) == 1
+
+    def test_pending_count_counts_every_unsent_message(self, storage: Storage) -> None:
+        """Fresh and failed messages are pending; sent ones are not."""
+        assert _pending(storage) == 0
+        _queue(storage, _message("M1"), _message("M2"), _message("M3"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_failed("M1", "down", T0 + timedelta(hours=1))
+            uow.outbox.mark_sent("M2", T0)
+            uow.commit()
+        assert _pending(storage) == 2
+
+    def test_a_delivered_guest_pass_mail_keeps_no_code_or_link(self, storage: Storage) -> None:
+        """``mark_sent`` empties the code and the link in the same write; kind, recipient,
+        order, times and id stay for the audit, and ``sent_at`` says when."""
+        message = _pass_mail("GP1")
+        _queue(storage, message)
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get("GP1") == message  # pending: the secrets are needed still
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("GP1", T0 + timedelta(minutes=1))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            sent = uow.outbox.get("GP1")
+        assert sent == attrs.evolve(
+            message, intent=without_secrets(message.intent), sent_at=T0 + timedelta(minutes=1)
+        )
+        assert isinstance(sent.intent, GuestPassMail)
+        assert (sent.intent.code, sent.intent.link) == ("", "")
+        assert sent.intent.to.display == "Jane.Doe@example.com"
+
+    @_PROPERTY
+    @given(message=strategies.outbox_messages())
+    def test_no_delivered_message_keeps_a_secret(
+        self, storage: Storage, message: OutboxMessage
+    ) -> None:
+        """Whatever it carries, a delivered message reads back as :func:`without_secrets` of
+        what was put: no secret field keeps its value."""
+        message = attrs.evolve(message, message_id=_fresh("SEC"))
+        _queue(storage, message)
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent(message.message_id, T0)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            sent = uow.outbox.get(message.message_id)
+        assert sent is not None
+        assert sent.intent == without_secrets(message.intent)
+        assert secrets_of(sent.intent) == ()
+
+    def test_an_uncommitted_mark_sent_keeps_the_secrets(self, storage: Storage) -> None:
+        """A ``mark_sent`` rolled back with its unit leaves the message pending, whole."""
+        _queue(storage, _pass_mail("GP1"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("GP1", T0)
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get("GP1") == _pass_mail("GP1")
+
+    def test_get_of_an_unknown_message_is_none(self, storage: Storage) -> None:
+        """``get`` answers ``None`` for an id never put."""
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.get("NOPE") is None
+
+    def test_purge_sent_deletes_only_messages_sent_before_the_bound(self, storage: Storage) -> None:
+        """Sent strictly before the bound: deleted. Sent at it, or never sent however old:
+        kept."""
+        micro = timedelta(microseconds=1)
+        _queue(
+            storage,
+            _message("OLD", T0 - timedelta(days=400)),
+            _message("AT"),
+            _message("BEFORE"),
+            _message("PENDING", T0 - timedelta(days=400)),
+        )
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("OLD", T0 - timedelta(days=399))
+            uow.outbox.mark_sent("AT", T0)
+            uow.outbox.mark_sent("BEFORE", T0 - micro)
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.outbox.purge_sent(T0) == 2
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            kept = {i for i in ("OLD", "AT", "BEFORE", "PENDING") if uow.outbox.get(i)}
+        assert kept == {"AT", "PENDING"}
+        assert [m.message_id for m in _due(storage, T0)] == ["PENDING"]
+
+    def test_due_ties_by_id_and_marks_of_sent_or_unknown_ids_change_nothing(
+        self, storage: Storage
+    ) -> None:
+        """``due`` orders by ``created_at`` then message id; a failure marked on a sent
+        message, or a mark on an unknown id, changes nothing; an error text that looks like
+        SQL is kept as text."""
+        later = T0 + timedelta(minutes=5)
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.put(OutboxMessage("b", T0, _list_mail("1")))
+            uow.outbox.put(OutboxMessage("a", T0, _list_mail("2")))
+            uow.outbox.put(OutboxMessage("c", T0 - timedelta(seconds=1), _list_mail("3")))
+            uow.outbox.put(OutboxMessage("d", T0, _list_mail("4"), next_attempt_at=later))
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert [m.message_id for m in uow.outbox.due(T0, 10)] == ["c", "a", "b"]
+            assert [m.message_id for m in uow.outbox.due(later, 10)] == ["c", "a", "b", "d"]
+            assert [m.message_id for m in uow.outbox.due(later, 2)] == ["c", "a"]
+            assert uow.outbox.due(T0, 10)[0] == OutboxMessage(
+                "c", T0 - timedelta(seconds=1), _list_mail("3")
+            )
+            uow.outbox.mark_sent("a", later)
+            uow.outbox.mark_failed("b", "SMTP 451 '; DROP TABLE outbox; --", later)
+            uow.outbox.mark_failed("a", "too late: already sent", later)
+            uow.outbox.mark_sent("unknown", later)
+            uow.outbox.mark_failed("unknown", "nothing", later)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.outbox.pending_count() == 3
+            assert [m.message_id for m in uow.outbox.due(T0, 10)] == ["c"]
+            failed = [m for m in uow.outbox.due(later, 10) if m.message_id == "b"]
+        assert failed == [
+            OutboxMessage(
+                "b",
+                T0,
+                _list_mail("1"),
+                attempts=1,
+                next_attempt_at=later,
+                last_error="SMTP 451 '; DROP TABLE outbox; --",
+            )
+        ]
+
+    def test_putting_a_message_id_again_replaces_it_but_not_its_sent_mark(
+        self, storage: Storage
+    ) -> None:
+        """A message put again under its id replaces the unsent one; a sent one stays sent."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.put(OutboxMessage("a", T0, _list_mail("1")))
+            uow.outbox.put(OutboxMessage("a", T0, _list_mail("2")))
+            assert [m.intent for m in uow.outbox.due(T0, 10)] == [_list_mail("2")]
+            uow.outbox.mark_sent("a", T0)
+            uow.outbox.put(OutboxMessage("a", T0, _list_mail("3")))
+            assert uow.outbox.pending_count() == 0
+            assert uow.outbox.due(T0, 10) == []

@@ -1,0 +1,56 @@
+"""Closing the store closes its Redis rate limiter: no connection outlives ``desk.close()``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import redis
+
+from orderstatus_core import AdapterError, OrderStatus, Quota
+from orderstatus_core.testing import FixedClock, RecordingMailer
+from orderstatus_redis import RedisRateLimiter
+from support.redis_support import limiter_url
+
+
+def _connections(client: redis.Redis, name: str) -> int:
+    return sum(1 for entry in client.client_list() if entry.get("name") == name)
+
+
+def test_closing_the_store_closes_the_redis_connections(
+    redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    """The limiter opened from ``rate_limits=`` holds a connection while the store is open;
+    ``desk.close()`` drops it, and the limiter refuses further hits."""
+    name = f"orderstatus-close-{uuid.uuid4().hex[:8]}"
+    clock = FixedClock()
+    desk = OrderStatus.open(
+        storage="memory://",
+        mail=RecordingMailer(),
+        rate_limits=limiter_url(redis_prefix, client_name=name),
+        clock=clock,
+    )
+    limiter = desk.context.rate_limiter
+    assert limiter.hit("probe", Quota(5, timedelta(minutes=1)), clock.now()).allowed
+    assert _connections(redis_client, name) == 1
+    desk.close()
+    assert _connections(redis_client, name) == 0
+    with pytest.raises(AdapterError, match="closed"):
+        limiter.hit("probe", Quota(5, timedelta(minutes=1)), clock.now())
+
+
+def test_a_limiter_passed_in_stays_open(redis_client: redis.Redis, redis_prefix: str) -> None:
+    """An object the caller passed is the caller's to close: ``desk.close()`` leaves it."""
+    name = f"orderstatus-keep-{uuid.uuid4().hex[:8]}"
+    limiter = RedisRateLimiter.from_url(limiter_url(redis_prefix, client_name=name))
+    clock = FixedClock()
+    try:
+        with OrderStatus.open(
+            storage="memory://", mail=RecordingMailer(), rate_limits=limiter, clock=clock
+        ):
+            assert limiter.hit("probe", Quota(5, timedelta(minutes=1)), clock.now()).allowed
+        assert limiter.hit("probe", Quota(5, timedelta(minutes=1)), clock.now()).allowed
+        assert _connections(redis_client, name) == 1
+    finally:
+        limiter.close()

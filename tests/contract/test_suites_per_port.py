@@ -1,0 +1,162 @@
+"""The suites per port: each declares its fixtures in code, the old import paths keep
+working, and ``StorageContract`` still runs every storage suite."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import orderstatus_core.testing as testing
+from orderstatus_core.testing import contract, contracts
+
+
+def _run_suite(folder: Path, source: str, *args: str) -> subprocess.CompletedProcess[str]:
+    (folder / "test_suite.py").write_text(textwrap.dedent(source), "utf-8")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
+    return subprocess.run(
+        command,
+        cwd=folder,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("suite", "fixture", "test"),
+    [
+        ("OrderRepositoryContract", "storage", "test_an_unknown_order_number_is_none"),
+        ("OutboxContract", "storage", "test_a_queued_message_is_due_after_commit"),
+        ("RateLimiterContract", "rate_limiter", "test_keys_are_independent"),
+        ("MailerContract", "mailer", "test_each_mail_is_delivered_once"),
+        ("LabelMakerContract", "label_maker", "test_a_label_names_the_requests_rma_carrier"),
+    ],
+)
+def test_a_suite_without_its_fixture_says_how_to_write_it(
+    tmp_path: Path, suite: str, fixture: str, test: str
+) -> None:
+    """A test class that forgets a fixture fails with NotImplementedError naming the suite
+    and the fixture, not with pytest's bare "fixture not found"."""
+    result = _run_suite(
+        tmp_path,
+        f"""
+        from orderstatus_core.testing.contracts import {suite}
+
+        class TestForgetful({suite}):
+            pass
+        """,
+        "-k",
+        test,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"NotImplementedError: TestForgetful needs a `{fixture}` fixture" in result.stdout
+
+
+def test_a_fixture_in_the_module_still_serves_a_suite(tmp_path: Path) -> None:
+    """A ``storage`` fixture outside the class (module or conftest), as the suites always
+    allowed, is found through the suite's declaration."""
+    result = _run_suite(
+        tmp_path,
+        """
+        import pytest
+        from orderstatus_core.testing.contracts import ReturnDocumentStoreContract
+        from orderstatus_memory import MemoryStorage
+
+        @pytest.fixture
+        def storage():
+            storage = MemoryStorage.from_url("memory://")
+            storage.migrate()
+            yield storage
+            storage.close()
+
+        class TestDocuments(ReturnDocumentStoreContract):
+            pass
+        """,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 passed" in result.stdout
+
+
+def test_a_fixture_the_adapter_fixture_needs_is_reported_as_itself(tmp_path: Path) -> None:
+    """When the adapter's own fixture lacks one of *its* fixtures, pytest names that one:
+    the suite never blames its own declaration."""
+    result = _run_suite(
+        tmp_path,
+        """
+        import pytest
+        from orderstatus_core.testing.contracts import IdempotencyStoreContract
+
+        @pytest.fixture
+        def storage(no_such_server):
+            return no_such_server
+
+        class TestReplies(IdempotencyStoreContract):
+            pass
+        """,
+    )
+    assert result.returncode == 1
+    assert "fixture 'no_such_server' not found" in result.stdout
+    assert "NotImplementedError" not in result.stdout
+
+
+def test_the_old_names_are_the_new_suites() -> None:
+    """``testing.StorageContract`` and ``testing.contract.*`` are the suites of
+    ``testing.contracts``, so existing adapter tests keep running unchanged."""
+    assert testing.StorageContract is contract.StorageContract is contracts.StorageContract
+    assert testing.RateLimiterContract is contracts.RateLimiterContract
+    assert testing.MailerContract is contract.MailerContract is contracts.MailerContract
+    assert contract.Delivered is contracts.Delivered
+
+
+def test_the_storage_contract_is_every_storage_suite() -> None:
+    """Picking every storage suite by hand runs exactly the tests ``StorageContract`` runs."""
+    storage_suites = [
+        contracts.OrderRepositoryContract,
+        contracts.OrderQueriesContract,
+        contracts.OutboxContract,
+        contracts.GuestPassStoreContract,
+        contracts.IdempotencyStoreContract,
+        contracts.StoreCreditLedgerContract,
+        contracts.ReturnDocumentStoreContract,
+        contracts.UnitOfWorkContract,
+        contracts.MemoryReferenceContract,
+    ]
+    assert all(issubclass(contracts.StorageContract, suite) for suite in storage_suites)
+    by_suite = [
+        {name for name in vars(suite) if name.startswith("test_")} for suite in storage_suites
+    ]
+    assert sum(len(names) for names in by_suite) == len(set().union(*by_suite))
+    every = {name for name in dir(contracts.StorageContract) if name.startswith("test_")}
+    assert every == set().union(*by_suite)
+
+
+def test_the_storage_tests_order_has_two_lines_of_two_units() -> None:
+    """``order_of_two_lines`` is order 100001 of jane@example.com with BP-1234 and R-77,
+    two units each; an ``EmailAddress`` is taken by its display form, fields override."""
+    from orderstatus_core import parse_email
+    from orderstatus_core.testing.builders import PLACED_AT, line_of_two, order_of_two_lines
+
+    order = order_of_two_lines()
+    assert (order.number, order.email.canonical, order.placed_at) == (
+        "100001",
+        "jane@example.com",
+        PLACED_AT,
+    )
+    assert [(ln.part_number.display, ln.quantity) for ln in order.lines] == [
+        ("BP-1234", 2),
+        ("R-77", 2),
+    ]
+    other = order_of_two_lines("7", parse_email("Jörg@example.com"), lines=[line_of_two(3)])
+    assert (other.number, other.email.display, other.lines) == (
+        "7",
+        "Jörg@example.com",
+        (line_of_two(3),),
+    )
+    assert line_of_two(quantity=5).quantity == 5
