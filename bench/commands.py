@@ -5,7 +5,7 @@ with compare-and-set, queue the outbox row, ``COMMIT``), so the figure that matt
 many of them one database file takes per second, from one process and from two processes
 contending for the file's write lock.
 
-* **cancel**: ``OrderStatus.cancel_order(number, client=..., identifier=email)`` cancels
+* **cancel**: ``desk.guest(client=..., identifier=email).cancel_order(number)`` cancels
   every unit of an order of two lines that no warehouse has touched, under a store plugin
   that waives the guest pass for cancels (as ``examples/cancel_without_pass.py`` does), so
   the guest proves the right with the look-up pair: three rate-limit buckets, the ownership
@@ -36,7 +36,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from orderstatus_core import ActionRefusedError, ConflictError, OrderStatus, hookimpl
+from orderstatus_core import ActionRefusedError, CancelAnswer, ConflictError, OrderStatus, hookimpl
 from orderstatus_core.sample import generate_orders
 
 # Ten digits: never one of the nine-digit numbers of the generated background orders.
@@ -144,9 +144,8 @@ def worker(
             before = time.perf_counter()
             try:
                 if command == "cancel":
-                    desk.cancel_order(
-                        str(number), client=f"bench-{number}", identifier=_email(number)
-                    )
+                    guest = desk.guest(client=f"bench-{number}", identifier=_email(number))
+                    lost += not isinstance(guest.cancel_order(str(number)), CancelAnswer)
                 else:
                     desk.warehouse.ship(str(number), "P1", "UPS", f"1Z{number:016d}")
             except (ConflictError, ActionRefusedError):

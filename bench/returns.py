@@ -63,6 +63,7 @@ import reportlab
 from orderstatus_core import (
     ActionRefusedError,
     ConflictError,
+    GuestSession,
     Money,
     OrderStatus,
     hookimpl,
@@ -241,6 +242,11 @@ class Recorder:
         return answers
 
 
+def _guest(desk: OrderStatus, n: int) -> GuestSession:
+    """Order ``n``'s guest, proving it by the look-up pair (the bench's store allows it)."""
+    return desk.guest(client=_client(n), identifier=_email(n))
+
+
 def _attempt(call: Call) -> object:
     try:
         return call()
@@ -342,31 +348,18 @@ def lifecycle(
     clock.advance(timedelta(hours=1))
     recorder.run(
         "return_options",
-        [
-            partial(desk.return_options, str(n), "return", client=_client(n), identifier=_email(n))
-            for n in label
-        ],
+        [partial(_guest(desk, n).return_options, str(n), "return") for n in label],
         _is(ReturnOptions),
     )
     recorder.run(
         "preview_return (label quote)",
-        [
-            partial(
-                desk.preview_return, str(n), label_draft, client=_client(n), identifier=_email(n)
-            )
-            for n in label
-        ],
+        [partial(_guest(desk, n).preview_return, str(n), label_draft) for n in label],
         _is(ReturnPlan),
     )
     sizes("before")
     requested = recorder.run(
         "request_return (label)",
-        [
-            partial(
-                desk.request_return, str(n), label_draft, client=_client(n), identifier=_email(n)
-            )
-            for n in label
-        ],
+        [partial(_guest(desk, n).request_return, str(n), label_draft) for n in label],
         _is(ReturnAnswer),
     )
     label_rmas = [_rma(answer) for answer in requested]
@@ -374,10 +367,7 @@ def lifecycle(
     clock.advance(timedelta(seconds=1))
     requested = recorder.run(
         "request_return (own tracking, store credit)",
-        [
-            partial(desk.request_return, str(n), own_draft, client=_client(n), identifier=_email(n))
-            for n in own
-        ],
+        [partial(_guest(desk, n).request_return, str(n), own_draft) for n in own],
         _is(ReturnAnswer),
     )
     own_rmas = [_rma(answer) for answer in requested]
@@ -400,12 +390,7 @@ def lifecycle(
         "enter_return_tracking",
         [
             partial(
-                desk.enter_return_tracking,
-                str(n),
-                rma,
-                _ups(f"999AA2{n % 10**9:09d}"),
-                client=_client(n),
-                identifier=_email(n),
+                _guest(desk, n).enter_return_tracking, str(n), rma, _ups(f"999AA2{n % 10**9:09d}")
             )
             for n, rma in zip(own, own_rmas, strict=True)
         ],

@@ -14,6 +14,16 @@ who wants to cancel is in a hurry) overrides one hook and leaves the other actio
     desk.pass_required("cancel")   # False
     desk.pass_required("return")   # True, the default
 
+    # The shopper's typed email or phone is their proof for a cancel, and only for that:
+    guest = desk.guest(client=request_ip, identifier="jane.doe@example.com")
+    match guest.cancel_order("123456789"):
+        case CancelAnswer(lines=lines): ...        # done, or requests the warehouse decides
+        case Refused(reason=reason): ...           # e.g. cancel_window_closed
+        case OrderNotFound(): ...                  # a wrong pair, as find-order answers it
+        case NoValidPass(): ...                    # never for a cancel in this store
+        case TryLater(retry_after_seconds=s): ...  # the pair's guessing budget is spent
+    guest.request_return("123456789", draft)       # NoValidPass: returns still need a pass
+
 Installed stores register it as an entry point instead (``[project.entry-points.orderstatus]
 cancel_without_pass = "myshop.cancel_without_pass"``).
 """

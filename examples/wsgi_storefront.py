@@ -7,7 +7,14 @@ A storefront's front-end in one file, built only on the public names of
     python examples/wsgi_storefront.py --storage sqlite:///orderstatus-demo/orders.db
 
 then open http://127.0.0.1:8000/ and find order 301442518 with ``jane.doe@example.com``
-(or the phone ``(415) 273-9164``). Order Look-Up mail lands in ``orderstatus-demo/mail/``.
+(or the phone ``(415) 273-9164``). Order Look-Up mail and guest-pass codes land in
+``orderstatus-demo/mail/``: ask for a code on the order's page, type it, and cancel what
+has not shipped yet.
+
+Each handler of a guest page answers every outcome with one ``match`` over the library's
+values (found, not found, try later, refused with a reason code, no valid guest pass),
+never a ``try``: the guest's proof travels as one session,
+``desk.guest(client=..., guest_pass=...)``.
 
 What it shows a front-end must do around the library:
 
@@ -26,7 +33,8 @@ Behind a reverse proxy, put the proxy's idea of the client address into ``REMOTE
 (for example with a trusted-proxy middleware); never trust a raw ``X-Forwarded-For``.
 
 Cross-site posts are refused by what the browser itself says about where a POST comes
-from, so the pages need no CSRF token and no cookie:
+from, so the pages need no CSRF token (the one cookie, the guest pass, is ``HttpOnly`` and
+``SameSite=Lax``, and a cross-site POST is refused before it is read):
 
 * ``Sec-Fetch-Site`` decides when the browser sends it (current browsers do, on HTTPS and
   on localhost): only ``same-origin`` passes. A page cannot forge it.
@@ -52,23 +60,33 @@ import html
 import threading
 import traceback
 from collections.abc import Iterable
+from datetime import datetime
+from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 from wsgiref.simple_server import make_server
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from orderstatus_core import (
+    CancelAnswer,
+    GuestPassGranted,
+    GuestPassRefused,
+    GuestPassRequested,
+    GuestSession,
+    NoValidPass,
     OrderFound,
     OrderListRequested,
     OrderNotFound,
     OrderStatus,
     OrderView,
     PackageView,
+    Refused,
     TryLater,
 )
 
 __all__ = ["main", "make_app"]
 
 MAX_BODY = 4096  # bytes: two short form fields never need more
+PASS_COOKIE = "guest_pass"  # noqa: S105 - the cookie's name, not a secret
 _FORM_TYPE = "application/x-www-form-urlencoded"
 
 SECURITY_HEADERS = [
@@ -191,6 +209,82 @@ def _order_html(view: OrderView) -> str:
     )
 
 
+def _pass_form(identifier: str, order_number: str) -> str:
+    return (
+        '<h2>Cancel or return</h2><form method="post" action="/pass">'
+        "<p class=muted>To change this order, confirm it is yours: we email a code to the "
+        "address on the order.</p>"
+        f'<input type="hidden" name="identifier" value="{e(identifier)}">'
+        f'<input type="hidden" name="order_number" value="{e(order_number)}">'
+        '<button type="submit">Email me a code</button></form>'
+    )
+
+
+def _code_form(order_number: str) -> str:
+    return (
+        '<h2>Your code</h2><form method="post" action="/verify">'
+        f'<input type="hidden" name="order_number" value="{e(order_number)}">'
+        '<label>The 6-digit code from the mail <input name="code" required maxlength="20" '
+        'inputmode="numeric" autocomplete="one-time-code"></label>'
+        '<button type="submit">Confirm</button></form>'
+    )
+
+
+def _cancel_form(order_number: str) -> str:
+    return (
+        '<form method="post" action="/cancel">'
+        f'<input type="hidden" name="order_number" value="{e(order_number)}">'
+        "<p class=muted>Cancel everything that has not shipped; units the warehouse is "
+        "packing become a request it decides.</p>"
+        '<button type="submit">Cancel what has not shipped</button></form>'
+    )
+
+
+def _notice(message: str) -> str:
+    return f'<p class="notice">{e(message)}</p>'
+
+
+Answer = tuple[int, str, list[tuple[str, str]]]
+
+
+def _try_later(answer: TryLater, body: str) -> Answer:
+    retry = [("Retry-After", str(answer.retry_after_seconds))]
+    return 429, _page("Try later", _notice(answer.message) + body), retry
+
+
+def _guest_page(guest: GuestSession, order_number: str, notice: str = "") -> Answer:
+    """The order as its guest pass shows it, with the actions the pass allows."""
+    match guest.view_order(order_number):
+        case OrderFound(view=view):
+            return (
+                200,
+                _page("Your order", notice + _order_html(view) + _cancel_form(view.number)),
+                [],
+            )
+        case NoValidPass(message=message) | OrderNotFound(message=message):
+            return 200, _page("Order Status", notice + _notice(message) + _forms()), []
+        case TryLater() as later:
+            return _try_later(later, _forms())
+
+
+def _pass_cookie(granted: GuestPassGranted, now: datetime, secure: bool) -> tuple[str, str]:
+    seconds = max(0, int((granted.expires_at - now).total_seconds()))
+    flags = "; Secure" if secure else ""
+    return (
+        "Set-Cookie",
+        f"{PASS_COOKIE}={granted.token}; Path=/; Max-Age={seconds}; HttpOnly; SameSite=Lax" + flags,
+    )
+
+
+def _cookie_pass(environ: WSGIEnvironment) -> str | None:
+    try:
+        jar = SimpleCookie(str(environ.get("HTTP_COOKIE", "")))
+    except CookieError:
+        return None
+    morsel = jar.get(PASS_COOKIE)
+    return None if morsel is None else morsel.value
+
+
 # --- the application -------------------------------------------------------------------------
 
 
@@ -256,31 +350,70 @@ def make_app(desk: OrderStatus) -> WSGIApplication:
         start_response(_STATUS_TEXT[status], headers)
         return [data]
 
-    def find(form: dict[str, str], client: str) -> tuple[int, str, list[tuple[str, str]]]:
+    def find(form: dict[str, str], client: str, _environ: WSGIEnvironment) -> Answer:
         identifier = form.get("identifier", "")
         number = form.get("order_number", "")
-        answer = desk.find_order(identifier, number, client=client)
-        if isinstance(answer, OrderFound):
-            return 200, _page("Your order", _order_html(answer.view)), []
-        if isinstance(answer, TryLater):
-            notice = f'<p class="notice">{e(answer.message)}</p>'
-            retry = [("Retry-After", str(answer.retry_after_seconds))]
-            return 429, _page("Try later", notice + _forms(identifier, number)), retry
-        assert isinstance(answer, OrderNotFound)
-        notice = f'<p class="notice">{e(answer.message)}</p>'
-        return 200, _page("Order Status", notice + _forms(identifier, number)), []
+        match desk.find_order(identifier, number, client=client):
+            case OrderFound(view=view):
+                body = _order_html(view) + _pass_form(identifier, number)
+                return 200, _page("Your order", body), []
+            case TryLater() as later:
+                return _try_later(later, _forms(identifier, number))
+            case OrderNotFound(message=message):
+                return 200, _page("Order Status", _notice(message) + _forms(identifier, number)), []
 
-    def look_up(form: dict[str, str], client: str) -> tuple[int, str, list[tuple[str, str]]]:
+    def look_up(form: dict[str, str], client: str, _environ: WSGIEnvironment) -> Answer:
         email = form.get("email", "")
-        answer = desk.send_order_list(email, client=client)
-        notice = f'<p class="notice">{e(answer.message)}</p>'
-        if isinstance(answer, TryLater):
-            retry = [("Retry-After", str(answer.retry_after_seconds))]
-            return 429, _page("Try later", notice + _forms(email=email)), retry
-        assert isinstance(answer, OrderListRequested)
-        return 200, _page("Order Look-Up", notice + _forms(email=email)), []
+        match desk.send_order_list(email, client=client):
+            case TryLater() as later:
+                return _try_later(later, _forms(email=email))
+            case OrderListRequested(message=message):
+                return 200, _page("Order Look-Up", _notice(message) + _forms(email=email)), []
 
-    routes = {"/order": find, "/lookup": look_up}
+    def ask_for_pass(form: dict[str, str], client: str, _environ: WSGIEnvironment) -> Answer:
+        identifier = form.get("identifier", "")
+        number = form.get("order_number", "")
+        match desk.request_guest_pass(identifier, number, client=client):
+            case GuestPassRequested(message=message):
+                return 200, _page("Your code", _notice(message) + _code_form(number)), []
+            case TryLater() as later:
+                return _try_later(later, _forms(identifier, number))
+
+    def verify(form: dict[str, str], client: str, environ: WSGIEnvironment) -> Answer:
+        number = form.get("order_number", "")
+        match desk.verify_guest_code(number, form.get("code", ""), client=client):
+            case GuestPassGranted() as granted:
+                guest = desk.guest(client=client, guest_pass=granted.token)
+                status, body, extra = _guest_page(guest, granted.order_number)
+                secure = environ.get("wsgi.url_scheme") == "https"
+                cookie = _pass_cookie(granted, desk.context.clock.now(), secure)
+                return status, body, [*extra, cookie]
+            case GuestPassRefused(message=message):
+                return 200, _page("Your code", _notice(message) + _code_form(number)), []
+            case TryLater() as later:
+                return _try_later(later, _code_form(number))
+
+    def cancel(form: dict[str, str], client: str, environ: WSGIEnvironment) -> Answer:
+        number = form.get("order_number", "")
+        guest = desk.guest(client=client, guest_pass=_cookie_pass(environ))
+        match guest.cancel_order(number):
+            case CancelAnswer(lines=lines):
+                done = "; ".join(f"line {x.line_no}: {x.code.replace('_', ' ')}" for x in lines)
+                return _guest_page(guest, number, _notice(done or "Nothing was left to cancel."))
+            case Refused(message=message):
+                return _guest_page(guest, number, _notice(message))
+            case NoValidPass(message=message) | OrderNotFound(message=message):
+                return 200, _page("Order Status", _notice(message) + _forms()), []
+            case TryLater() as later:
+                return _try_later(later, _forms())
+
+    routes = {
+        "/order": find,
+        "/lookup": look_up,
+        "/pass": ask_for_pass,
+        "/verify": verify,
+        "/cancel": cancel,
+    }
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
@@ -299,7 +432,7 @@ def make_app(desk: OrderStatus) -> WSGIApplication:
                 raise _Refused(403, "Please use the form on this site.")
             form = _read_form(environ)
             client = str(environ.get("REMOTE_ADDR") or "unknown")
-            status, body, extra = handler(form, client)
+            status, body, extra = handler(form, client, environ)
             return respond(start_response, status, body, extra)
         except _Refused as refused:
             page = _page("Order Status", f'<p class="notice">{e(refused.message)}</p>')

@@ -10,61 +10,45 @@ import pluggy
 
 from orderstatus_core.bootstrap import bootstrap
 from orderstatus_core.model import EmailAddress, Money, Order
-from orderstatus_core.model.requests import Change, ProblemKind, Resolution
-from orderstatus_core.model.returns import ReturnKind
+from orderstatus_core.model.requests import Resolution
 from orderstatus_core.plugins import Hooks, get_plugin_manager
-from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
 from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.services import (
-    CancelAnswer,
-    ChangeAnswer,
     FindOrderResult,
     GuestPassRequestResult,
     GuestPassVerifyResult,
+    GuestProof,
+    GuestSession,
     ImportReport,
     OrderListResult,
-    OrderReturns,
-    ProblemAnswer,
     PurgeReport,
     RelayReport,
-    ReturnAnswer,
-    ReturnPapers,
     SearchPage,
     ServiceContext,
-    TryLater,
     UpsertReport,
     apply_approved_change,
     approve_change,
     authorize_return,
-    cancel_order,
     check_guest_pass,
     confirm_cancel,
     credit_balance,
     credit_history,
     decline_change,
     deny_return,
-    enter_return_tracking,
     find_order,
     import_orders,
     inspect_return,
     mark_delivered,
     mark_return_in_transit,
-    order_returns,
     pass_required,
-    preview_return,
     purge,
     receive_return,
     refuse_cancel,
     reject_problem,
     relay_outbox,
-    report_order_problem,
     request_guest_pass,
-    request_order_change,
-    request_return,
-    resolve_problem_report,
-    return_options,
-    return_papers,
+    resolve_problem,
     search_orders,
     send_order_list,
     settle_return,
@@ -82,10 +66,11 @@ __all__ = ["CustomerService", "OrderStatus", "StoreCredit", "Warehouse"]
 class Warehouse:
     """The staff and warehouse commands of one store: ``desk.warehouse.ship(...)``.
 
-    Kept apart from the guest methods of :class:`OrderStatus` so that a storefront's
+    Kept apart from the guest session (:meth:`OrderStatus.guest`) so that a storefront's
     shopper-facing code cannot reach them by accident. Each answers the changed order or
     raises :class:`~orderstatus_core.errors.ActionRefusedError` (the order's state does not
-    allow the step), :class:`~orderstatus_core.errors.OrderNotFoundError` or
+    allow the step: staff tools stop there and show the code, unlike a shopper's page,
+    which matches a ``Refused`` value), :class:`~orderstatus_core.errors.OrderNotFoundError` or
     :class:`~orderstatus_core.errors.ConflictError` (a concurrent command won).
     """
 
@@ -251,7 +236,7 @@ class CustomerService:
         idempotency_key: str | None = None,
     ) -> Order:
         """Settle a problem report (refund, replacement, reship or carrier claim)."""
-        return resolve_problem_report(
+        return resolve_problem(
             self.context,
             order_number,
             report_id,
@@ -345,8 +330,8 @@ class OrderStatus:
         desk = OrderStatus.open(storage="sqlite:///orders.db", mail="mailbox:///mail")
         answer = desk.find_order("jane@example.com", "123456789", client=request_ip)
 
-    Every method answers a value; see :mod:`orderstatus_core.services` for each one's
-    rules.
+    A guest's order actions live on their session, :meth:`guest`. Every page's outcome is
+    a value; see :mod:`orderstatus_core.services` for each one's rules.
     """
 
     def __init__(self, context: ServiceContext) -> None:
@@ -431,6 +416,29 @@ class OrderStatus:
         ``"report"`` or ``"return"``)."""
         return pass_required(self.context, action)
 
+    def guest(
+        self,
+        *,
+        client: str,
+        guest_pass: str | None = None,
+        identifier: str | None = None,
+    ) -> GuestSession:
+        """A guest's session: their proof, with every order action on it.
+
+        ``client`` is the caller's IP address or session (the rate limits count by it);
+        ``guest_pass`` the token of a :class:`GuestPassGranted` (from the shopper's
+        cookie); ``identifier`` the email or phone the shopper typed with the order number,
+        which acts only where the store waives the pass and otherwise just views. Build one
+        per request::
+
+            guest = desk.guest(client=request_ip, guest_pass=cookie)
+            answer = guest.cancel_order("123456789")
+
+        A malformed ``client`` raises :class:`~orderstatus_core.errors.InvalidFieldError`
+        here; a malformed pass or identifier proves nothing and answers like a wrong one.
+        """
+        return GuestSession(self.context, GuestProof(client, guest_pass, identifier))
+
     def search_orders(
         self,
         verified_email: EmailAddress,
@@ -440,7 +448,9 @@ class OrderStatus:
         cursor: str | None = None,
         page_size: int | None = None,
     ) -> SearchPage:
-        """Search the orders of a verified email by part number or category."""
+        """Search the orders of an email the storefront verified itself (an account) by part
+        number or category; a guest searches with a pass by
+        :meth:`GuestSession.search_orders`."""
         return search_orders(
             self.context,
             verified_email,
@@ -448,196 +458,6 @@ class OrderStatus:
             category=category,
             cursor=cursor,
             page_size=page_size,
-        )
-
-    def cancel_order(
-        self,
-        order_number: str,
-        units: Mapping[int, int] | None = None,
-        *,
-        client: str,
-        guest_pass: str | None = None,
-        identifier: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> CancelAnswer | TryLater:
-        """Cancel units, or everything left: see :func:`.services.cancel_order`."""
-        return cancel_order(
-            self.context,
-            order_number,
-            units,
-            client=client,
-            guest_pass=guest_pass,
-            identifier=identifier,
-            idempotency_key=idempotency_key,
-        )
-
-    def request_change(
-        self,
-        order_number: str,
-        change: Change,
-        *,
-        client: str,
-        guest_pass: str | None = None,
-        identifier: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> ChangeAnswer | TryLater:
-        """Ask for a typed change to an order."""
-        return request_order_change(
-            self.context,
-            order_number,
-            change,
-            client=client,
-            guest_pass=guest_pass,
-            identifier=identifier,
-            idempotency_key=idempotency_key,
-        )
-
-    def report_problem(
-        self,
-        order_number: str,
-        kind: ProblemKind | str,
-        units: Mapping[int, int] | None = None,
-        text: str = "",
-        *,
-        client: str,
-        package_id: str | None = None,
-        guest_pass: str | None = None,
-        identifier: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> ProblemAnswer | TryLater:
-        """Report a problem with units or a package."""
-        return report_order_problem(
-            self.context,
-            order_number,
-            kind,
-            units,
-            text,
-            client=client,
-            package_id=package_id,
-            guest_pass=guest_pass,
-            identifier=identifier,
-            idempotency_key=idempotency_key,
-        )
-
-    def return_options(
-        self,
-        order_number: str,
-        kind: ReturnKind | str = ReturnKind.RETURN,
-        *,
-        client: str,
-        guest_pass: str | None = None,
-        identifier: str | None = None,
-    ) -> ReturnOptions | TryLater:
-        """What may come back of each line (a return, core or warranty claim), and why
-        not the rest."""
-        return return_options(
-            self.context,
-            order_number,
-            kind,
-            client=client,
-            guest_pass=guest_pass,
-            identifier=identifier,
-        )
-
-    def order_returns(
-        self,
-        order_number: str,
-        *,
-        client: str,
-        guest_pass: str | None = None,
-        identifier: str | None = None,
-    ) -> OrderReturns | TryLater:
-        """The order's returns and where each RMA package stands."""
-        return order_returns(
-            self.context,
-            order_number,
-            client=client,
-            guest_pass=guest_pass,
-            identifier=identifier,
-        )
-
-    def preview_return(
-        self,
-        order_number: str,
-        draft: ReturnDraft,
-        *,
-        client: str,
-        guest_pass: str | None = None,
-        identifier: str | None = None,
-    ) -> ReturnPlan | TryLater:
-        """The refund preview of a return, before the shopper commits."""
-        return preview_return(
-            self.context,
-            order_number,
-            draft,
-            client=client,
-            guest_pass=guest_pass,
-            identifier=identifier,
-        )
-
-    def request_return(
-        self,
-        order_number: str,
-        draft: ReturnDraft,
-        *,
-        client: str,
-        guest_pass: str | None = None,
-        identifier: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> ReturnAnswer | TryLater:
-        """Record a return: one RMA package per destination, papers by mail."""
-        return request_return(
-            self.context,
-            order_number,
-            draft,
-            client=client,
-            guest_pass=guest_pass,
-            identifier=identifier,
-            idempotency_key=idempotency_key,
-        )
-
-    def enter_return_tracking(
-        self,
-        order_number: str,
-        rma_number: str,
-        tracking_number: str,
-        *,
-        carrier: str | None = None,
-        client: str,
-        guest_pass: str | None = None,
-        identifier: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> ReturnAnswer | TryLater:
-        """The shopper's own tracking number for an RMA package (checked first)."""
-        return enter_return_tracking(
-            self.context,
-            order_number,
-            rma_number,
-            tracking_number,
-            carrier=carrier,
-            client=client,
-            guest_pass=guest_pass,
-            identifier=identifier,
-            idempotency_key=idempotency_key,
-        )
-
-    def return_papers(
-        self,
-        order_number: str,
-        rma_number: str,
-        *,
-        client: str,
-        guest_pass: str | None = None,
-        identifier: str | None = None,
-    ) -> ReturnPapers | TryLater:
-        """The label and instructions of an RMA package, to print."""
-        return return_papers(
-            self.context,
-            order_number,
-            rma_number,
-            client=client,
-            guest_pass=guest_pass,
-            identifier=identifier,
         )
 
     def relay_outbox(self, limit: int = 100) -> RelayReport:

@@ -19,7 +19,6 @@ __all__ = [
     "CurrencyMismatchError",
     "DuplicateOrderError",
     "FieldTooLongError",
-    "GuestAccessError",
     "IdempotencyKeyReusedError",
     "ImportRecordError",
     "InsufficientCreditError",
@@ -153,7 +152,10 @@ class ActionRefusedError(OrderStatusError, ValueError):
     """A command is not allowed in the order's current state.
 
     ``code`` is stable and machine-readable (``already_shipped``, ``units_unavailable``
-    ...); the message says why in words a member of staff understands.
+    ...); the message says why in words a member of staff understands. Staff commands
+    (``desk.warehouse``, ``desk.customer_service``) raise it; a guest's command answers
+    the same code and message as a :class:`~orderstatus_core.Refused` value instead, so a
+    storefront page never catches it.
     """
 
     def __init__(self, code: str, message: str) -> None:
@@ -172,22 +174,6 @@ class InsufficientCreditError(ActionRefusedError):
         )
         self.balance = balance
         self.wanted = wanted
-
-
-class GuestAccessError(OrderStatusError, PermissionError):
-    """A guest did not prove the right to act on an order.
-
-    One message for every case (no pass, a wrong or expired pass, a wrong look-up pair, an
-    unknown order), so the refusal tells nothing about who is a customer (SECURITY A1).
-    ``action`` says what was refused; a front-end offers the guest pass for it.
-    """
-
-    def __init__(self, action: str) -> None:
-        super().__init__(
-            "Please confirm it is your order: request a guest pass for it and use the code "
-            "we mail you."
-        )
-        self.action = action
 
 
 class OrderNotFoundError(OrderStatusError, LookupError):

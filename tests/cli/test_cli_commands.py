@@ -227,8 +227,8 @@ def queue_return_papers(db_url: str, mail_url: str) -> str:
             uow.orders.add(order)
             uow.commit()
         draft = ReturnDraft("return", "does_not_fit", {1: 1})
-        answer = desk.request_return(
-            order.number, draft, client="test", identifier=order.email.display
+        answer = desk.guest(client="test", identifier=order.email.display).request_return(
+            order.number, draft
         )
     assert isinstance(answer, ReturnAnswer)
     (rma,) = answer.request.packages

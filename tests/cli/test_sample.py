@@ -268,7 +268,7 @@ def test_a_guest_cancels_a_sample_order_of_today(sample_desk: OrderStatus) -> No
     token = guest_pass(sample_desk, order)
     wanted = unshipped(order)
     assert wanted
-    answer = sample_desk.cancel_order(order.number, wanted, client="c", guest_pass=token)
+    answer = sample_desk.guest(client="c", guest_pass=token).cancel_order(order.number, wanted)
     assert isinstance(answer, CancelAnswer)
     assert {line.line_no for line in answer.lines} == set(wanted)
 
@@ -284,15 +284,19 @@ def test_a_guest_returns_a_sample_order_delivered_last_week_but_not_last_quarter
     outside = next(o for o in orders if delivered_within(o, now) == {False})
 
     token = guest_pass(sample_desk, inside)
-    options = sample_desk.return_options(inside.number, "return", client="c", guest_pass=token)
+    options = sample_desk.guest(client="c", guest_pass=token).return_options(
+        inside.number, "return"
+    )
     assert isinstance(options, ReturnOptions)
     line = next(line for line in options.lines if line.returnable)
     draft = ReturnDraft("return", "does_not_fit", {line.line_no: 1})
-    answer = sample_desk.request_return(inside.number, draft, client="c", guest_pass=token)
+    answer = sample_desk.guest(client="c", guest_pass=token).request_return(inside.number, draft)
     assert isinstance(answer, ReturnAnswer)
 
     token = guest_pass(sample_desk, outside)
-    options = sample_desk.return_options(outside.number, "return", client="c", guest_pass=token)
+    options = sample_desk.guest(client="c", guest_pass=token).return_options(
+        outside.number, "return"
+    )
     assert isinstance(options, ReturnOptions)
     assert not any(line.returnable for line in options.lines)
     assert "window_closed" in {r.code for line in options.lines for r in line.refusals}

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import email
+import email.policy
 import io
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -221,3 +224,80 @@ def test_errors_never_reach_the_browser(
     assert "Traceback" not in response.text
     assert "RuntimeError" in response.errors  # the details go to the server's log
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+# --- the guest pass and the session ------------------------------------------------------------
+
+
+def _mailed_code(desk: OrderStatus, mail_dir: Path) -> str:
+    """The code of the newest guest-pass mail, as the shopper reads it in their mailbox."""
+    desk.relay_outbox()
+    newest = max(mail_dir.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns)
+    message = email.message_from_bytes(newest.read_bytes(), policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    code = re.search(r"\b(\d{6})\b", body.get_content())
+    assert code is not None
+    return code[1]
+
+
+def _cookie(response: Response) -> str:
+    set_cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in set_cookie
+    assert "SameSite=Lax" in set_cookie
+    return set_cookie.split(";")[0]
+
+
+def test_a_guest_earns_a_pass_and_cancels_with_it(
+    example: ModuleType, desk: OrderStatus, mail_dir: Path
+) -> None:
+    """Find, ask for a code, type it (the pass becomes a cookie), cancel with the cookie."""
+    app = example.make_app(desk)
+    found = find(app, JANE, JANES_ORDER)
+    assert 'action="/pass"' in found.text
+    asked = call(app, "POST", "/pass", {"identifier": JANE, "order_number": JANES_ORDER})
+    assert asked.code == 200
+    assert 'action="/verify"' in asked.text
+    code = _mailed_code(desk, mail_dir)
+    verified = call(app, "POST", "/verify", {"order_number": JANES_ORDER, "code": code})
+    assert verified.code == 200
+    assert f"Order {JANES_ORDER}" in verified.text
+    assert 'action="/cancel"' in verified.text
+    cookie = _cookie(verified)
+    cancelled = call(
+        app, "POST", "/cancel", {"order_number": JANES_ORDER}, extra={"HTTP_COOKIE": cookie}
+    )
+    assert cancelled.code == 200
+    assert f"Order {JANES_ORDER}" in cancelled.text
+    assert "line 1:" in cancelled.text
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [None, "guest_pass=forged.token", "guest_pass=" + "A" * 22 + "." + "B" * 43, 'guest_pass="'],
+)
+def test_a_cancel_without_a_valid_pass_offers_the_forms(
+    example: ModuleType, desk: OrderStatus, cookie: str | None
+) -> None:
+    """No cookie, a forged one or a broken header: the same page, and nothing changes."""
+    app = example.make_app(desk)
+    extra = {} if cookie is None else {"HTTP_COOKIE": cookie}
+    answer = call(app, "POST", "/cancel", {"order_number": JANES_ORDER}, extra=extra)
+    assert answer.code == 200
+    assert "request a guest pass" in answer.text
+    assert 'action="/order"' in answer.text
+    with desk.context.storage.unit_of_work() as uow:
+        order = uow.orders.get(JANES_ORDER)
+    assert order is not None
+    assert not order.cancel_requests
+    assert all(ledger.cancelled == 0 for ledger in map(order.ledger, (1,)))
+
+
+def test_a_wrong_code_is_refused_and_sets_no_cookie(example: ModuleType, desk: OrderStatus) -> None:
+    """One answer for a wrong code; the code form again, escaped."""
+    app = example.make_app(desk)
+    answer = call(app, "POST", "/verify", {"order_number": "<b>1</b>", "code": "000000"})
+    assert answer.code == 200
+    assert "Set-Cookie" not in answer.headers
+    assert "<b>1</b>" not in answer.text
+    assert "&lt;b&gt;1&lt;/b&gt;" in answer.text

@@ -12,10 +12,14 @@ browser fails them: CI must never pass by skipping.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -192,3 +196,31 @@ def test_a_form_on_another_site_is_refused(page: Page, shop: str, desk: OrderSta
         assert "Please use the form on this site." in page.inner_text(".notice")
     with desk.context.storage.unit_of_work() as uow:
         assert uow.outbox.pending_count() == 0
+
+
+def test_a_guest_cancels_with_the_mailed_code(
+    page: Page, shop: str, desk: OrderStatus, mail_dir: Path
+) -> None:
+    """Find the order in processing, ask for a code, type it from the mail, cancel: the
+    guest pass travels as an HttpOnly cookie the browser sends back on the cancel's post."""
+    page.goto(shop + "/")
+    submit(page, "/order", {"identifier": JANES_PHONE, "order_number": PHONE_ORDER})
+    assert submit(page, "/pass", {}) == 200
+    desk.relay_outbox()
+    (mail,) = mail_dir.glob("*.eml")
+    message = email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    code = re.search(r"\b(\d{6})\b", body.get_content())
+    assert code is not None
+    assert submit(page, "/verify", {"code": code[1]}) == 200
+    assert f"Order {PHONE_ORDER}" in page.inner_text("body")
+    (cookie,) = page.context.cookies()
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] == "Lax"
+    assert submit(page, "/cancel", {}) == 200
+    assert "line 1:" in page.inner_text(".notice")
+    with desk.context.storage.unit_of_work() as uow:
+        order = uow.orders.get(PHONE_ORDER)
+    assert order is not None
+    assert order.version > 1

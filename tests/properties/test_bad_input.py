@@ -18,11 +18,16 @@ from orderstatus_core import (
     Address,
     CategoryPath,
     EmailAddress,
+    GuestProof,
+    GuestSession,
     ImportRecordError,
     InvalidIdentifierError,
+    NoValidPass,
     Order,
+    OrderNotFound,
     OrderStatus,
     PartNumber,
+    TryLater,
     ValidationError,
     email_key,
     parse_email,
@@ -169,3 +174,37 @@ def test_an_imported_bidi_control_is_refused_at_its_path(control: str, path: str
     with pytest.raises(ImportRecordError) as refused:
         desk.import_orders([json.dumps(record)])
     assert refused.value.field.endswith(path)
+
+
+@given(
+    guest_pass=st.one_of(st.none(), ost.hostile_text()),
+    identifier=st.one_of(st.none(), ost.hostile_text()),
+    number=ost.hostile_text(),
+)
+def test_a_guest_session_answers_hostile_proof_with_a_value(
+    guest_pass: str | None, identifier: str | None, number: str
+) -> None:
+    """Hostile text as the pass, the typed email or phone and the order number is no error:
+    every guest action answers one of its refusal values (SECURITY A1), and nothing changes."""
+    ctx = fake_context()
+    with ctx.storage.unit_of_work(write=True) as uow:
+        uow.orders.add(_ORDER)
+        uow.commit()
+    guest = GuestSession(ctx, GuestProof("203.0.113.9", guest_pass, identifier))
+    for answer in (guest.cancel_order(number), guest.order_returns(number)):
+        assert answer in (NoValidPass(), OrderNotFound()) or isinstance(answer, TryLater)
+    assert guest.search_orders(part_number="BP-1234") == NoValidPass()
+    with ctx.storage.unit_of_work() as uow:
+        stored = uow.orders.get(_ORDER.number)
+    assert stored == _ORDER
+
+
+@given(client=st.one_of(ost.hostile_text(), st.integers(), st.none()))
+def test_a_guest_proof_refuses_a_hostile_client_or_keeps_it(client: Any) -> None:
+    """The rate-limit key is 1 to 200 characters of text, or a ValidationError."""
+    try:
+        proof = GuestProof(client)
+    except ValidationError:
+        assert not isinstance(client, str) or not 1 <= len(client) <= 200
+    else:
+        assert proof.client == client

@@ -153,7 +153,7 @@ def _credit_a_refund(desk: OrderStatus, identifier: str, number: str) -> None:
     granted = desk.verify_guest_code(number, code, client="c")
     assert isinstance(granted, GuestPassGranted)
     draft = ReturnDraft("return", "defective", {1: 1}, refund_method="store_credit")
-    answer = desk.request_return(number, draft, client="c", guest_pass=granted.token)
+    answer = desk.guest(client="c", guest_pass=granted.token).request_return(number, draft)
     assert isinstance(answer, ReturnAnswer)
     rma = answer.request.packages[0].rma_number
     desk.warehouse.receive_return(number, rma)

@@ -24,12 +24,13 @@ from orderstatus_core.model import Money, Order
 from orderstatus_core.ports import OrderRepository, Storage, StoreCreditLedger, UnitOfWork
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.services import (
+    GuestProof,
     ServiceContext,
     cancel_order,
     mark_delivered,
     relay_outbox,
-    report_order_problem,
-    request_order_change,
+    report_problem,
+    request_change,
     request_return,
     ship,
     spend_credit,
@@ -142,7 +143,8 @@ def test_a_shipment_that_waited_for_a_cancel_request_decides_it_after_it_was_ask
     """The package ships while the guest's cancel request of its units is recorded: the
     request is shipped anyway, decided after it was asked."""
     ctx = _waiting_behind(
-        rival_ctx, lambda c: cancel_order(c, NUMBER, {1: 3}, client="guest", identifier=JANE)
+        rival_ctx,
+        lambda c: cancel_order(c, GuestProof(client="guest", identifier=JANE), NUMBER, {1: 3}),
     )
     order = ship(ctx, NUMBER, "P1", "UPS", UPS)
     (request,) = order.cancel_requests
@@ -299,20 +301,18 @@ def setup_ctx() -> ServiceContext:
     return context
 
 
-GUEST: dict[str, Any] = {"client": "guest", "identifier": JANE}
+GUEST = GuestProof(client="guest", identifier=JANE)
 COMMANDS: dict[str, Callable[[ServiceContext], object]] = {
     "start_processing": lambda c: start_processing(c, NUMBER, "P4", "Reno, NV", {4: 1}),
     "ship": lambda c: ship(c, NUMBER, "P2", "UPS", UPS),
     "mark_delivered": lambda c: mark_delivered(c, NUMBER, "P3"),
-    "cancel_order": lambda c: cancel_order(c, NUMBER, {3: 1, 4: 1}, **GUEST),
-    "request_order_change": lambda c: request_order_change(
-        c, NUMBER, QuantityChange(4, 1), **GUEST
-    ),
-    "report_order_problem": lambda c: report_order_problem(
-        c, NUMBER, "missing_item", {5: 1}, "not in the box", **GUEST
+    "cancel_order": lambda c: cancel_order(c, GUEST, NUMBER, {3: 1, 4: 1}),
+    "request_change": lambda c: request_change(c, GUEST, NUMBER, QuantityChange(4, 1)),
+    "report_problem": lambda c: report_problem(
+        c, GUEST, NUMBER, "missing_item", {5: 1}, "not in the box"
     ),
     "request_return": lambda c: request_return(
-        c, NUMBER, ReturnDraft("return", "does_not_fit", {1: 1}), **GUEST
+        c, GUEST, NUMBER, ReturnDraft("return", "does_not_fit", {1: 1})
     ),
     "relay_outbox": lambda c: relay_outbox(c),
     "spend_credit": lambda c: spend_credit(c, parse_email(JANE), usd("5.00"), "checkout-1"),
@@ -336,7 +336,7 @@ def test_a_command_reads_the_clock_only_under_its_lock(
 def test_the_relay_makes_papers_under_the_order_lock(setup_ctx: ServiceContext) -> None:
     """The relay's return papers record the label and queue the mail at a time read after
     the order's lock."""
-    request_return(setup_ctx, NUMBER, ReturnDraft("return", "defective", {2: 1}), **GUEST)
+    request_return(setup_ctx, GUEST, NUMBER, ReturnDraft("return", "defective", {2: 1}))
     watch = LockWatch()
     ctx = attrs.evolve(
         setup_ctx, storage=_watched(setup_ctx.storage, watch), clock=StrictClock(watch)

@@ -16,23 +16,24 @@ from orderstatus_core import (
     CancelState,
     ChangeAnswer,
     ChangeState,
-    GuestAccessError,
     InvalidFieldError,
+    NoValidPass,
+    OrderNotFound,
     OrderStatus,
     ProblemAnswer,
     ProblemKind,
     ProblemState,
     RefundDue,
+    Refused,
     SpeedChange,
     TryLater,
     ValidationError,
     hookimpl,
 )
-from orderstatus_core.messages import GuestPassMail
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.services import (
-    GuestPassGranted,
+    GuestProof,
     ServiceContext,
     approve_change,
     cancel_order,
@@ -40,16 +41,15 @@ from orderstatus_core.services import (
     decline_change,
     refuse_cancel,
     relay_outbox,
-    report_order_problem,
-    request_guest_pass,
-    request_order_change,
-    resolve_problem_report,
+    report_problem,
+    request_change,
+    resolve_problem,
     ship,
     start_processing,
-    verify_guest_code,
 )
-from orderstatus_core.testing import FixedClock, fake_context, policies_with, queued_mail
+from orderstatus_core.testing import FixedClock, fake_context, policies_with
 from orderstatus_core.testing.builders import address, line, make_order
+from support.guest_passes import earn_guest_pass
 
 NUMBER = "123456789"
 OTHER = "987654321"
@@ -72,12 +72,7 @@ def ctx() -> ServiceContext:
 
 def _pass(ctx: ServiceContext, number: str = NUMBER, identifier: str = JANE) -> str:
     """A guest pass earned the way a shopper earns it: the mailed code, typed back."""
-    request_guest_pass(ctx, identifier, number, client="c")
-    mails = queued_mail(ctx)
-    code = [m for m in mails if isinstance(m, GuestPassMail) and m.order_number == number][-1]
-    granted = verify_guest_code(ctx, number, code.code, client="c")
-    assert isinstance(granted, GuestPassGranted)
-    return granted.token
+    return earn_guest_pass(ctx, number, identifier).token
 
 
 def _events(ctx: ServiceContext) -> list[RefundDue]:
@@ -113,7 +108,7 @@ class TestProof:
 
     def test_a_guest_pass_lets_the_guest_cancel(self, ctx: ServiceContext) -> None:
         """With the pass for this order, the cancel goes through."""
-        answer = cancel_order(ctx, NUMBER, {1: 1}, client="c", guest_pass=_pass(ctx))
+        answer = cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {1: 1})
         assert isinstance(answer, CancelAnswer)
         assert answer.lines[0].code == "cancelled"
 
@@ -121,9 +116,8 @@ class TestProof:
         "token", [None, "", "x" * 66, "forged.token", "A" * 22 + "." + "B" * 43]
     )
     def test_no_or_a_bad_pass_is_refused(self, ctx: ServiceContext, token: str | None) -> None:
-        """Without a valid pass: GuestAccessError, and nothing changes."""
-        with pytest.raises(GuestAccessError):
-            cancel_order(ctx, NUMBER, client="c", guest_pass=token)
+        """Without a valid pass: NoValidPass, and nothing changes."""
+        assert cancel_order(ctx, GuestProof(client="c", guest_pass=token), NUMBER) == NoValidPass()
         with ctx.storage.unit_of_work() as uow:
             stored = uow.orders.get(NUMBER)
         assert stored is not None
@@ -131,23 +125,19 @@ class TestProof:
 
     def test_the_lookup_pair_alone_is_not_enough_by_default(self, ctx: ServiceContext) -> None:
         """Knowing the email and the order number only lets a guest look."""
-        with pytest.raises(GuestAccessError):
-            cancel_order(ctx, NUMBER, client="c", identifier=JANE)
+        assert cancel_order(ctx, GuestProof(client="c", identifier=JANE), NUMBER) == NoValidPass()
 
     def test_a_pass_for_one_order_does_not_open_another(self, ctx: ServiceContext) -> None:
         """A pass is scoped to the order it was earned for."""
         token = _pass(ctx)
-        with pytest.raises(GuestAccessError):
-            cancel_order(ctx, OTHER, client="c", guest_pass=token)
+        assert cancel_order(ctx, GuestProof(client="c", guest_pass=token), OTHER) == NoValidPass()
 
     def test_an_unknown_order_is_refused_like_a_wrong_pass(self, ctx: ServiceContext) -> None:
         """The refusal says nothing about whether the order exists (SECURITY A1)."""
         token = _pass(ctx)
-        with pytest.raises(GuestAccessError) as unknown:
-            cancel_order(ctx, "555555555", client="c", guest_pass=token)
-        with pytest.raises(GuestAccessError) as wrong:
-            cancel_order(ctx, OTHER, client="c", guest_pass=token)
-        assert str(unknown.value) == str(wrong.value)
+        unknown = cancel_order(ctx, GuestProof(client="c", guest_pass=token), "555555555")
+        wrong = cancel_order(ctx, GuestProof(client="c", guest_pass=token), OTHER)
+        assert unknown == wrong == NoValidPass()
 
     def test_an_expired_pass_is_refused(self, ctx: ServiceContext) -> None:
         """A pass lives 30 minutes."""
@@ -155,8 +145,7 @@ class TestProof:
         clock = ctx.clock
         assert isinstance(clock, FixedClock)
         clock.advance(timedelta(minutes=30, seconds=1))
-        with pytest.raises(GuestAccessError):
-            cancel_order(ctx, NUMBER, client="c", guest_pass=token)
+        assert cancel_order(ctx, GuestProof(client="c", guest_pass=token), NUMBER) == NoValidPass()
 
 
 class _PairMayCancel:
@@ -181,29 +170,32 @@ class TestRelaxedStore:
     def test_the_pair_cancels_when_the_store_allows_it(self) -> None:
         """Email plus order number is enough for this store's cancels."""
         desk = _relaxed()
-        answer = desk.cancel_order(NUMBER, {1: 1}, client="c", identifier="JANE.DOE@example.com")
+        answer = desk.guest(client="c", identifier="JANE.DOE@example.com").cancel_order(
+            NUMBER, {1: 1}
+        )
         assert isinstance(answer, CancelAnswer)
 
-    def test_a_wrong_pair_is_refused(self) -> None:
-        """Another email is refused with the same message."""
+    def test_a_wrong_pair_is_answered_like_find_order(self) -> None:
+        """Another email answers OrderNotFound, find-order's one answer for a wrong pair."""
         desk = _relaxed()
-        with pytest.raises(GuestAccessError):
-            desk.cancel_order(NUMBER, client="c", identifier="mallory@example.com")
+        answer = desk.guest(client="c", identifier="mallory@example.com").cancel_order(NUMBER)
+        assert answer == OrderNotFound()
 
     def test_pair_attempts_are_rate_limited(self) -> None:
         """Guessing pairs meets find-order's limits."""
         desk = _relaxed()
         for attempt in range(10):
-            with pytest.raises(GuestAccessError):
-                desk.cancel_order(NUMBER, client=f"c{attempt}", identifier=f"g{attempt}@x.org")
-        limited = desk.cancel_order(NUMBER, client="fresh", identifier=JANE)
+            guest = desk.guest(client=f"c{attempt}", identifier=f"g{attempt}@x.org")
+            assert guest.cancel_order(NUMBER) == OrderNotFound()
+        limited = desk.guest(client="fresh", identifier=JANE).cancel_order(NUMBER)
         assert isinstance(limited, TryLater)
 
     def test_other_actions_still_need_a_pass(self) -> None:
         """The waiver is per action."""
         desk = _relaxed()
-        with pytest.raises(GuestAccessError):
-            desk.report_problem(NUMBER, "other", client="c", identifier=JANE)
+        assert (
+            desk.guest(client="c", identifier=JANE).report_problem(NUMBER, "other") == NoValidPass()
+        )
 
 
 class TestCancelAndRefund:
@@ -211,7 +203,7 @@ class TestCancelAndRefund:
 
     def test_an_immediate_cancel_queues_a_refund_event(self, ctx: ServiceContext) -> None:
         """The refund is queued in the cancel's own transaction."""
-        answer = cancel_order(ctx, NUMBER, {1: 2}, client="c", guest_pass=_pass(ctx))
+        answer = cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {1: 2})
         assert isinstance(answer, CancelAnswer)
         (event,) = _events(ctx)
         assert event.order_number == NUMBER
@@ -221,7 +213,7 @@ class TestCancelAndRefund:
         """The store's subscriber receives each event once, with a stable id."""
         received: list[tuple[str, RefundDue]] = []
         context = attrs.evolve(ctx, policies=policies_with(_Subscriber(received.append)))
-        cancel_order(context, NUMBER, {1: 1}, client="c", guest_pass=_pass(context))
+        cancel_order(context, GuestProof(client="c", guest_pass=_pass(context)), NUMBER, {1: 1})
         relay_outbox(context)
         relay_outbox(context)
         assert [event.refund.reason for _id, event in received] == ["cancellation"]
@@ -233,7 +225,7 @@ class TestCancelAndRefund:
             raise ConnectionError("payment service unreachable")
 
         context = attrs.evolve(ctx, policies=policies_with(_Subscriber(down)))
-        cancel_order(context, NUMBER, {1: 1}, client="c", guest_pass=_pass(context))
+        cancel_order(context, GuestProof(client="c", guest_pass=_pass(context)), NUMBER, {1: 1})
         report = relay_outbox(context)
         assert report.failed >= 1
         assert len(_events(context)) == 1
@@ -241,7 +233,7 @@ class TestCancelAndRefund:
     def test_units_in_processing_wait_for_the_warehouse(self, ctx: ServiceContext) -> None:
         """A request now; confirmed later, and only then refunded."""
         start_processing(ctx, NUMBER, "P1", "Columbus, OH", {1: 3})
-        answer = cancel_order(ctx, NUMBER, {1: 2}, client="c", guest_pass=_pass(ctx))
+        answer = cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {1: 2})
         assert isinstance(answer, CancelAnswer)
         assert (answer.lines[0].requested, answer.refund) == (2, None)
         assert _events(ctx) == []
@@ -252,7 +244,7 @@ class TestCancelAndRefund:
     def test_a_refused_request_keeps_the_units(self, ctx: ServiceContext) -> None:
         """The warehouse may refuse; the guest sees why."""
         start_processing(ctx, NUMBER, "P1", "Columbus, OH", {1: 3})
-        cancel_order(ctx, NUMBER, {1: 1}, client="c", guest_pass=_pass(ctx))
+        cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {1: 1})
         refused = refuse_cancel(ctx, NUMBER, "C1", note="already sealed")
         assert refused.cancel_requests[0].state is CancelState.REFUSED
         assert refused.cancel_requests[0].note == "already sealed"
@@ -265,7 +257,7 @@ class TestCancelAndRefund:
     ) -> None:
         """Only {line number: count} with sensible counts (SECURITY F4)."""
         with pytest.raises(InvalidFieldError):
-            cancel_order(ctx, NUMBER, units, client="c", guest_pass="x")  # type: ignore[arg-type]
+            cancel_order(ctx, GuestProof(client="c", guest_pass="x"), NUMBER, units)  # type: ignore[arg-type]
 
     def test_cancel_and_processing_of_the_same_units_never_both_win(
         self, ctx: ServiceContext
@@ -277,7 +269,9 @@ class TestCancelAndRefund:
 
         def cancel() -> None:
             barrier.wait()
-            results["cancel"] = cancel_order(ctx, NUMBER, {1: 3}, client="c", guest_pass=token)
+            results["cancel"] = cancel_order(
+                ctx, GuestProof(client="c", guest_pass=token), NUMBER, {1: 3}
+            )
 
         def pack() -> None:
             barrier.wait()
@@ -308,8 +302,8 @@ class TestChanges:
 
     def test_a_change_waits_for_staff_by_default(self, ctx: ServiceContext) -> None:
         """Requested, then approved and applied by customer service."""
-        answer = request_order_change(
-            ctx, NUMBER, SpeedChange("overnight"), client="c", guest_pass=_pass(ctx)
+        answer = request_change(
+            ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, SpeedChange("overnight")
         )
         assert isinstance(answer, ChangeAnswer)
         assert answer.request.state is ChangeState.REQUESTED
@@ -318,12 +312,11 @@ class TestChanges:
 
     def test_a_declined_change_changes_nothing(self, ctx: ServiceContext) -> None:
         """Declined with a note; the order keeps its address."""
-        answer = request_order_change(
+        answer = request_change(
             ctx,
+            GuestProof(client="c", guest_pass=_pass(ctx)),
             NUMBER,
             AddressChange(address(city="Shelbyville")),
-            client="c",
-            guest_pass=_pass(ctx),
         )
         assert isinstance(answer, ChangeAnswer)
         declined = decline_change(ctx, NUMBER, answer.request.request_id, note="fraud check")
@@ -332,12 +325,11 @@ class TestChanges:
     def test_an_auto_approval_policy_applies_at_once(self, ctx: ServiceContext) -> None:
         """A store that trusts address changes gets them applied in the same transaction."""
         trusting = attrs.evolve(ctx, policies=policies_with(_TrustAddressChanges()))
-        answer = request_order_change(
+        answer = request_change(
             trusting,
+            GuestProof(client="c", guest_pass=_pass(trusting)),
             NUMBER,
             AddressChange(address(city="Shelbyville")),
-            client="c",
-            guest_pass=_pass(trusting),
         )
         assert isinstance(answer, ChangeAnswer)
         assert answer.request.state is ChangeState.APPLIED
@@ -345,17 +337,17 @@ class TestChanges:
     def test_a_change_after_processing_started_is_refused(self, ctx: ServiceContext) -> None:
         """Only units not yet in processing can change."""
         start_processing(ctx, NUMBER, "P1", "Columbus, OH", {1: 1})
-        with pytest.raises(ActionRefusedError) as refused:
-            request_order_change(
-                ctx, NUMBER, SpeedChange("overnight"), client="c", guest_pass=_pass(ctx)
-            )
-        assert refused.value.code == "in_processing"
+        refused = request_change(
+            ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, SpeedChange("overnight")
+        )
+        assert isinstance(refused, Refused)
+        assert refused.reason == "in_processing"
 
     @pytest.mark.parametrize("change", ["ship it faster", {"speed": "overnight"}, None])
     def test_an_untyped_change_is_refused(self, ctx: ServiceContext, change: object) -> None:
         """Changes are typed values, never free-form dictionaries (SECURITY F4)."""
         with pytest.raises(InvalidFieldError):
-            request_order_change(ctx, NUMBER, change, client="c", guest_pass="x")  # type: ignore[arg-type]
+            request_change(ctx, GuestProof(client="c", guest_pass="x"), NUMBER, change)  # type: ignore[arg-type]
 
     def test_an_unknown_speed_is_refused(self) -> None:
         """A speed is one of the store's."""
@@ -370,18 +362,17 @@ class TestProblems:
         """open → resolved; the refund is queued for payment."""
         start_processing(ctx, NUMBER, "P1", "Columbus, OH", {1: 3, 2: 1})
         ship(ctx, NUMBER, "P1", "UPS", "1Z1")
-        answer = report_order_problem(
+        answer = report_problem(
             ctx,
+            GuestProof(client="c", guest_pass=_pass(ctx)),
             NUMBER,
             "damaged_in_transit",
             {1: 1},
             "Box crushed.\nPads cracked.",
-            client="c",
-            guest_pass=_pass(ctx),
         )
         assert isinstance(answer, ProblemAnswer)
         assert answer.report.state is ProblemState.OPEN
-        resolved = resolve_problem_report(ctx, NUMBER, answer.report.report_id, "refund")
+        resolved = resolve_problem(ctx, NUMBER, answer.report.report_id, "refund")
         assert resolved.problem_reports[0].state is ProblemState.RESOLVED
         assert [e.refund.reason for e in _events(ctx)] == ["problem_report"]
 
@@ -392,16 +383,16 @@ class TestProblems:
         """Unknown kinds, over-long or control-character text are input errors."""
         token = _pass(ctx)
         with pytest.raises(ValidationError):
-            report_order_problem(ctx, NUMBER, kind, None, text, client="c", guest_pass=token)
+            report_problem(ctx, GuestProof(client="c", guest_pass=token), NUMBER, kind, None, text)
 
     def test_an_unknown_resolution_is_refused(self, ctx: ServiceContext) -> None:
         """Resolutions are refund, replacement, reship or carrier claim."""
-        answer = report_order_problem(
-            ctx, NUMBER, ProblemKind.OTHER, None, "", client="c", guest_pass=_pass(ctx)
+        answer = report_problem(
+            ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, ProblemKind.OTHER, None, ""
         )
         assert isinstance(answer, ProblemAnswer)
         with pytest.raises(InvalidFieldError):
-            resolve_problem_report(ctx, NUMBER, answer.report.report_id, "free pizza")
+            resolve_problem(ctx, NUMBER, answer.report.report_id, "free pizza")
 
 
 class _StrictStore:
@@ -443,24 +434,26 @@ class TestStorePolicies:
         """Inside the window a cancel works; a day later it is refused."""
         desk, clock = _strict()
         assert isinstance(
-            desk.cancel_order(NUMBER, {1: 1}, client="c", identifier=JANE), CancelAnswer
+            desk.guest(client="c", identifier=JANE).cancel_order(NUMBER, {1: 1}), CancelAnswer
         )
         clock.advance(timedelta(days=1))
-        with pytest.raises(ActionRefusedError) as refused:
-            desk.cancel_order(NUMBER, {1: 1}, client="c", identifier=JANE)
-        assert refused.value.code == "cancel_window_closed"
+        refused = desk.guest(client="c", identifier=JANE).cancel_order(NUMBER, {1: 1})
+        assert isinstance(refused, Refused)
+        assert refused.reason == "cancel_window_closed"
 
     def test_a_change_the_store_does_not_offer_is_refused(self) -> None:
         """Part swaps are refused; other changes still go through."""
         from orderstatus_core import PartNumber, PartSwap
 
         desk, _clock = _strict()
-        with pytest.raises(ActionRefusedError) as refused:
-            desk.request_change(
-                NUMBER, PartSwap(1, PartNumber("ZZ-9")), client="c", identifier=JANE
-            )
-        assert refused.value.code == "change_not_offered"
-        answer = desk.request_change(NUMBER, SpeedChange("expedited"), client="c", identifier=JANE)
+        refused = desk.guest(client="c", identifier=JANE).request_change(
+            NUMBER, PartSwap(1, PartNumber("ZZ-9"))
+        )
+        assert isinstance(refused, Refused)
+        assert refused.reason == "change_not_offered"
+        answer = desk.guest(client="c", identifier=JANE).request_change(
+            NUMBER, SpeedChange("expedited")
+        )
         assert isinstance(answer, ChangeAnswer)
 
     def test_by_default_the_window_is_open_and_every_change_offered(self) -> None:
@@ -484,7 +477,7 @@ class TestTheGuestsView:
         assert isinstance(clock, FixedClock)
         start_processing(ctx, NUMBER, "P1", "Columbus, OH", {1: 3})
         clock.advance(timedelta(minutes=5))
-        cancel_order(ctx, NUMBER, {1: 1}, client="c", guest_pass=_pass(ctx))
+        cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {1: 1})
         clock.advance(timedelta(minutes=5))
         confirm_cancel(ctx, NUMBER, "C1")
         found = find_order(ctx, JANE, NUMBER, client="c")
@@ -501,7 +494,9 @@ class TestTheGuestsView:
         from orderstatus_core.services import find_order
 
         new = address(name="Jane Q. Doe", line1="1 Secret Lane", city="Shelbyville")
-        request_order_change(ctx, NUMBER, AddressChange(new), client="c", guest_pass=_pass(ctx))
+        request_change(
+            ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, AddressChange(new)
+        )
         found = find_order(ctx, JANE, NUMBER, client="c")
         assert isinstance(found, OrderFound)
         assert "Secret" not in repr(found.view)
@@ -520,7 +515,7 @@ class TestFollowUps:
         start_processing(ctx, NUMBER, "P1", "Columbus, OH", {1: 3})
         ship(ctx, NUMBER, "P1", "UPS", "1Z999AA10123456784")
         start_processing(ctx, NUMBER, "P2", "Reno, NV", {2: 1})
-        answer = cancel_order(ctx, NUMBER, {2: 1}, client="c", guest_pass=_pass(ctx))
+        answer = cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {2: 1})
         assert isinstance(answer, CancelAnswer)
         assert answer.lines[0].request_ids == ("C1",)
         confirm_cancel(ctx, NUMBER, "C1")
@@ -535,25 +530,24 @@ class TestFollowUps:
 
         start_processing(ctx, NUMBER, "P1", "Columbus, OH", {1: 3, 2: 1})
         ship(ctx, NUMBER, "P1", "UPS", "1Z1")
-        answer = report_order_problem(
+        answer = report_problem(
             ctx,
+            GuestProof(client="c", guest_pass=_pass(ctx)),
             NUMBER,
             "not_delivered",
             None,
             "",
-            client="c",
             package_id="P1",
-            guest_pass=_pass(ctx),
         )
         assert isinstance(answer, ProblemAnswer)
         with pytest.raises(ActionRefusedError) as refused:
-            resolve_problem_report(ctx, NUMBER, answer.report.report_id, "refund")
+            resolve_problem(ctx, NUMBER, answer.report.report_id, "refund")
         assert refused.value.code == "nothing_to_refund"
-        resolve_problem_report(ctx, NUMBER, answer.report.report_id, "carrier_claim")
+        resolve_problem(ctx, NUMBER, answer.report.report_id, "carrier_claim")
 
     def test_refund_events_wait_for_a_subscriber(self, ctx: ServiceContext) -> None:
         """With no payment plugin, RefundDue stays pending instead of going to nobody."""
-        cancel_order(ctx, NUMBER, {1: 1}, client="c", guest_pass=_pass(ctx))
+        cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {1: 1})
         report = relay_outbox(ctx)
         assert report.failed == 1
         assert len(_events(ctx)) == 1
@@ -567,9 +561,11 @@ class TestFollowUps:
             uow.orders.add(make_order(NUMBER, lines=[line(1, quantity=3)]))
             uow.orders.add(make_order(OTHER, email="someone@example.com"))
             uow.commit()
-        first = desk.cancel_order(NUMBER, {1: 1}, client="a", identifier=JANE, idempotency_key="k")
-        second = desk.cancel_order(
-            OTHER, {1: 1}, client="b", identifier="someone@example.com", idempotency_key="k"
+        first = desk.guest(client="a", identifier=JANE).cancel_order(
+            NUMBER, {1: 1}, idempotency_key="k"
+        )
+        second = desk.guest(client="b", identifier="someone@example.com").cancel_order(
+            OTHER, {1: 1}, idempotency_key="k"
         )
         assert isinstance(first, CancelAnswer)
         assert isinstance(second, CancelAnswer)

@@ -55,7 +55,7 @@ def _refunds(desk: OrderStatus) -> int:
 
 
 def _cancel(desk: OrderStatus, key: str | None, units: dict[int, int]) -> object:
-    return desk.cancel_order(NUMBER, units, client="c", identifier=JANE, idempotency_key=key)
+    return desk.guest(client="c", identifier=JANE).cancel_order(NUMBER, units, idempotency_key=key)
 
 
 def test_a_replay_answers_the_first_result_and_changes_nothing(desk: OrderStatus) -> None:
@@ -87,8 +87,8 @@ def test_the_same_key_with_other_input_is_an_error(desk: OrderStatus) -> None:
     with pytest.raises(IdempotencyKeyReusedError):
         _cancel(desk, "key-1", {1: 2})
     with pytest.raises(IdempotencyKeyReusedError):
-        desk.request_change(
-            NUMBER, SpeedChange("overnight"), client="c", identifier=JANE, idempotency_key="key-1"
+        desk.guest(client="c", identifier=JANE).request_change(
+            NUMBER, SpeedChange("overnight"), idempotency_key="key-1"
         )
 
 

@@ -8,7 +8,8 @@ before it acts, so that they hit the order at the same moment. Each attempt ends
 ``(kind, detail)`` pair:
 
 * ``("ok", detail)``: the command succeeded (``detail`` describes the answer);
-* ``("refused", code)``: :class:`ActionRefusedError`, the order's state said no (a legitimate
+* ``("refused", code)``: :class:`ActionRefusedError` (staff) or :class:`Refused` (a guest),
+  the order's state said no (a legitimate
   loss: the other party got there first);
 * ``("conflict", message)``: :class:`ConflictError`, the compare-and-set or the write lock
   said no (also a legitimate loss);
@@ -32,9 +33,11 @@ from orderstatus_core import (
     CancelAnswer,
     ChangeAnswer,
     ConflictError,
+    GuestSession,
     Order,
     OrderStatus,
     QuantityChange,
+    Refused,
     TrackingMail,
     hookimpl,
 )
@@ -148,21 +151,23 @@ def attempt(action: Callable[[], object]) -> Outcome:
         return ("locked", repr(error))
     except ConflictError as error:
         return ("conflict", str(error))
-    except ActionRefusedError as error:
+    except ActionRefusedError as error:  # a staff command's refusal
         return ("refused", error.code)
     except Exception as error:  # reported to the test, which fails on it
         return ("error", repr(error))
+    if isinstance(answer, Refused):  # a guest command's refusal, a value
+        return ("refused", answer.reason)
     return ("ok", describe(answer))
 
 
 # --- the roles ---------------------------------------------------------------------------
 
 
-def _guest(desk: OrderStatus, number: str, token: str | None) -> dict[str, Any]:
+def _guest(desk: OrderStatus, number: str, token: str | None) -> GuestSession:
     """How this guest proves the right to act: a pass, or the look-up pair."""
     if token is not None:
-        return {"client": f"guest-{number}", "guest_pass": token}
-    return {"client": f"guest-{number}", "identifier": email_of(number)}
+        return desk.guest(client=f"guest-{number}", guest_pass=token)
+    return desk.guest(client=f"guest-{number}", identifier=email_of(number))
 
 
 def _decide(desk: OrderStatus, number: str, request_id: str, confirm: bool) -> Outcome:
@@ -212,10 +217,10 @@ def act(
 ) -> Outcome:
     """One attempt of ``role`` on order ``number``."""
     if role == "cancel":  # every unit of line 1
-        return attempt(lambda: desk.cancel_order(number, {1: UNITS}, **_guest(desk, number, token)))
+        return attempt(lambda: _guest(desk, number, token).cancel_order(number, {1: UNITS}))
     if role == "change":  # fewer units of line 1, auto-approved and applied
         return attempt(
-            lambda: desk.request_change(number, QuantityChange(1, 1), **_guest(desk, number, token))
+            lambda: _guest(desk, number, token).request_change(number, QuantityChange(1, 1))
         )
     if role == "approve":  # staff approve and apply the guest's recorded change CH1
         return attempt(lambda: desk.customer_service.approve_change(number, "CH1"))

@@ -8,18 +8,24 @@ ignore that is no longer needed is itself reported.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import assert_type
+from typing import assert_never, assert_type
 
 import pluggy
 
 import orderstatus_core
 from orderstatus_core import (
     AdapterRegistry,
+    CancelAnswer,
+    CancelResult,
+    ChangeAnswer,
+    ChangeResult,
     EmailAddress,
     GuestPassGranted,
     GuestPassPolicy,
     GuestPassRefused,
     GuestPassRequested,
+    GuestSearchResult,
+    GuestSession,
     Hooks,
     ImportReport,
     InvalidIdentifierError,
@@ -27,24 +33,41 @@ from orderstatus_core import (
     LineLedger,
     LookupPolicy,
     Money,
+    NoValidPass,
     Order,
     OrderFound,
     OrderListRequested,
     OrderMatch,
     OrderNotFound,
+    OrderReturns,
+    OrderReturnsResult,
     OrderState,
     OrderStatus,
     OrderStatusError,
     OrderView,
+    PapersResult,
     PhoneNumber,
+    PreviewResult,
+    ProblemAnswer,
+    ProblemResult,
     PurgeReport,
+    Refused,
     RelayFailure,
     RelayReport,
+    ReturnAnswer,
+    ReturnDraft,
+    ReturnOptions,
+    ReturnOptionsResult,
+    ReturnPapers,
+    ReturnPlan,
+    ReturnResult,
     SearchPage,
+    SpeedChange,
     Storage,
     TryLater,
     UnknownAdapterError,
     ValidationError,
+    ViewResult,
     email_key,
     get_plugin_manager,
     parse_email,
@@ -114,6 +137,83 @@ def check_search(desk: OrderStatus) -> None:
     desk.search_orders("jane@example.com", part_number="BP-1234")  # type: ignore[arg-type]
 
 
+def check_guest_session(desk: OrderStatus) -> None:
+    guest = desk.guest(client="203.0.113.7", guest_pass="selector.validator")
+    assert_type(guest, GuestSession)
+    # Each page handles every outcome in one match; assert_never pins that the union is closed.
+    match guest.cancel_order("123456789", {1: 1}, idempotency_key="k"):
+        case CancelAnswer(lines=lines):
+            assert_type(len(lines), int)
+        case Refused(reason=reason, message=message):
+            assert_type(reason, str)
+            assert_type(message, str)
+        case NoValidPass(message=message):
+            assert_type(message, str)
+        case OrderNotFound():
+            pass
+        case TryLater(retry_after_seconds=seconds):
+            assert_type(seconds, int)
+        case unreachable:
+            assert_never(unreachable)
+    match guest.view_order("123456789"):
+        case OrderFound(view=view):
+            assert_type(view, OrderView)
+        case NoValidPass() | OrderNotFound() | TryLater():
+            pass
+        case unreachable:
+            assert_never(unreachable)
+    match guest.search_orders(part_number="BP-1234", cursor=None):
+        case SearchPage(next_cursor=cursor):
+            assert_type(cursor, str | None)
+        case NoValidPass():
+            pass
+        case unreachable:
+            assert_never(unreachable)
+    draft = ReturnDraft("return", "does_not_fit", {1: 1})
+    assert_type(guest.view_order("1"), ViewResult)
+    assert_type(guest.search_orders(category="Brake"), GuestSearchResult)
+    assert_type(guest.request_change("1", SpeedChange("expedited")), ChangeResult)
+    assert_type(guest.report_problem("1", "other"), ProblemResult)
+    assert_type(guest.return_options("1", "core"), ReturnOptionsResult)
+    assert_type(guest.order_returns("1"), OrderReturnsResult)
+    assert_type(guest.preview_return("1", draft), PreviewResult)
+    assert_type(guest.request_return("1", draft), ReturnResult)
+    assert_type(guest.enter_return_tracking("1", "R1-1", "1Z"), ReturnResult)
+    assert_type(guest.return_papers("1", "R1-1"), PapersResult)
+    assert_type(
+        guest.request_change("1", SpeedChange("expedited")),
+        ChangeAnswer | Refused | NoValidPass | OrderNotFound | TryLater,
+    )
+    assert_type(
+        guest.report_problem("1", "other"),
+        ProblemAnswer | Refused | NoValidPass | OrderNotFound | TryLater,
+    )
+    assert_type(
+        guest.return_options("1"),
+        ReturnOptions | Refused | NoValidPass | OrderNotFound | TryLater,
+    )
+    assert_type(
+        guest.order_returns("1"), OrderReturns | Refused | NoValidPass | OrderNotFound | TryLater
+    )
+    assert_type(
+        guest.preview_return("1", draft),
+        ReturnPlan | Refused | NoValidPass | OrderNotFound | TryLater,
+    )
+    assert_type(
+        guest.request_return("1", draft),
+        ReturnAnswer | Refused | NoValidPass | OrderNotFound | TryLater,
+    )
+    assert_type(
+        guest.return_papers("1", "R1-1"),
+        ReturnPapers | Refused | NoValidPass | OrderNotFound | TryLater,
+    )
+    assert_type(guest.cancel_order("1"), CancelResult)
+    # The proof is given once, to the session; the facade has no guest actions of its own.
+    desk.cancel_order("123456789", client="c")  # type: ignore[attr-defined]
+    desk.guest("203.0.113.7")  # type: ignore[call-arg]
+    guest.cancel_order("123456789", client="c")  # type: ignore[call-arg]
+
+
 def check_guest_pass(desk: OrderStatus) -> None:
     requested = desk.request_guest_pass("jane@example.com", "123456789", client="203.0.113.7")
     assert_type(requested, GuestPassRequestResult)
@@ -122,8 +222,9 @@ def check_guest_pass(desk: OrderStatus) -> None:
     assert_type(answer, GuestPassVerifyResult)
     assert_type(answer, GuestPassGranted | GuestPassRefused | TryLater)
     match desk.verify_guest_link("selector.validator", client="203.0.113.7"):
-        case GuestPassGranted(token=token, order_number=number):
+        case GuestPassGranted(token=token, order_number=number, email=email):
             assert_type(token, str)
+            assert_type(email, EmailAddress)
             assert_type(desk.check_guest_pass(token, number), bool)
         case GuestPassRefused(message=message):
             assert_type(message, str)

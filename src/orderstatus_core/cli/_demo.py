@@ -35,7 +35,7 @@ from orderstatus_core.cli._render import (
     search_lines,
 )
 from orderstatus_core.contacts import parse_email
-from orderstatus_core.errors import GuestAccessError, InvalidTrackingNumberError, OrderStatusError
+from orderstatus_core.errors import InvalidTrackingNumberError, OrderStatusError
 from orderstatus_core.events import DomainEvent, RefundDue
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import ProblemKind, Resolution, SpeedChange
@@ -53,6 +53,7 @@ from orderstatus_core.services import (
     CancelAnswer,
     ChangeAnswer,
     GuestPassGranted,
+    NoValidPass,
     OrderNotFound,
     ProblemAnswer,
     ReturnAnswer,
@@ -333,15 +334,15 @@ class _GuestActions:
         )
         wanted = {1: 1, 2: 1}
         say(f"  > cancel line 1 ×1 and line 2 ×1 of order {number}, with the email alone")
-        try:
-            desk.cancel_order(number, wanted, client=self.client, identifier=DEMO_EMAIL)
-        except GuestAccessError as refused:
-            say(f"  Refused: {refused}")
-        else:
-            raise _DemoFailed("a cancel without a guest pass went through")
+        refused = _expect(
+            desk.guest(client=self.client, identifier=DEMO_EMAIL).cancel_order(number, wanted),
+            NoValidPass,
+            "a cancel without a guest pass was answered",
+        )
+        say(f"  Refused: {refused.message}")
         say("  > the same cancel, with the guest pass")
         answer = _expect(
-            desk.cancel_order(number, wanted, client=self.client, guest_pass=token),
+            desk.guest(client=self.client, guest_pass=token).cancel_order(number, wanted),
             CancelAnswer,
             "the cancel was not answered",
         )
@@ -379,8 +380,8 @@ class _GuestActions:
         token = self.guest_pass(number, detailed=False).token
         say(f"  > ship order {number} expedited instead of standard")
         answer = _expect(
-            desk.request_change(
-                number, SpeedChange("expedited"), client=self.client, guest_pass=token
+            desk.guest(client=self.client, guest_pass=token).request_change(
+                number, SpeedChange("expedited")
             ),
             ChangeAnswer,
             "the change request was not answered",
@@ -405,13 +406,8 @@ class _GuestActions:
         text = "One of the two rotors arrived cracked."
         say(f"  > report on order {number}: damaged in transit, line 2 ×1, {text!r}")
         answer = _expect(
-            desk.report_problem(
-                number,
-                ProblemKind.DAMAGED_IN_TRANSIT,
-                {2: 1},
-                text,
-                client=self.client,
-                guest_pass=token,
+            desk.guest(client=self.client, guest_pass=token).report_problem(
+                number, ProblemKind.DAMAGED_IN_TRANSIT, {2: 1}, text
             ),
             ProblemAnswer,
             "the problem report was not answered",
@@ -443,7 +439,7 @@ class _GuestActions:
         queue, then save the papers where the shopper can open them."""
         self.relay()
         papers = _expect(
-            self.desk.return_papers(order_number, rma, client=self.client, guest_pass=token),
+            self.desk.guest(client=self.client, guest_pass=token).return_papers(order_number, rma),
             ReturnPapers,
             f"the papers of {rma} were not answered",
         )
@@ -463,7 +459,7 @@ class _GuestActions:
         token = self.guest_pass(number, detailed=False).token
         for kind in (ReturnKind.RETURN, ReturnKind.CORE, ReturnKind.WARRANTY):
             options = _expect(
-                desk.return_options(number, kind, client=self.client, guest_pass=token),
+                desk.guest(client=self.client, guest_pass=token).return_options(number, kind),
                 ReturnOptions,
                 f"no return options for {number}",
             )
@@ -487,7 +483,7 @@ class _GuestActions:
         draft = ReturnDraft("return", "does_not_fit", {1: 1})
         say(f"  > return line 1 of order {number}: does not fit, store's label")
         plan = _expect(
-            desk.preview_return(number, draft, client=self.client, guest_pass=token),
+            desk.guest(client=self.client, guest_pass=token).preview_return(number, draft),
             ReturnPlan,
             f"no preview for {number}",
         )
@@ -499,7 +495,7 @@ class _GuestActions:
             f" · restocking −{preview.restocking_fee} = {preview.total}",
         )
         answer = _expect(
-            desk.request_return(number, draft, client=self.client, guest_pass=token),
+            desk.guest(client=self.client, guest_pass=token).request_return(number, draft),
             ReturnAnswer,
             "the return was not recorded",
         )
@@ -526,7 +522,7 @@ class _GuestActions:
         )
         say(f"  > core return of line 3 of order {number}, shipped by Jane, as store credit")
         answer = _expect(
-            desk.request_return(number, draft, client=self.client, guest_pass=token),
+            desk.guest(client=self.client, guest_pass=token).request_return(number, draft),
             ReturnAnswer,
             "the core return was not recorded",
         )
@@ -536,8 +532,8 @@ class _GuestActions:
         for typed in ("1Z999AA10123456785", "1Z 999 AA1 01 2345 6784"):
             say(f"  > tracking number {typed!r}")
             try:
-                moved = desk.enter_return_tracking(
-                    number, rma, typed, client=self.client, guest_pass=token
+                moved = desk.guest(client=self.client, guest_pass=token).enter_return_tracking(
+                    number, rma, typed
                 )
             except InvalidTrackingNumberError as error:
                 say(f"  Refused ({error.code}): {error}")

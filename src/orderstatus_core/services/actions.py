@@ -3,9 +3,12 @@
 Every command proves the guest's right to the order first (SECURITY F3): by default with a
 guest pass (:mod:`orderstatus_core.services.guest_pass`); where the store's
 ``orderstatus_pass_required`` hook waives it for an action, the look-up pair (the order's
-email or phone) is enough, rate-limited like find-order. A refused proof raises
-:class:`~orderstatus_core.errors.GuestAccessError` with the same message whether the order
-exists or not (SECURITY A1).
+email or phone) is enough, rate-limited like find-order. Every outcome a page shows is a
+value (:data:`CancelResult` ...): a refused proof is :class:`NoValidPass` (or, for a wrong
+look-up pair, :class:`OrderNotFound`), the same whether the order exists or not (SECURITY
+A1); a refusal by the order's state is :class:`Refused` with a reason code. Only bad input
+(:class:`~orderstatus_core.errors.ValidationError`) and failures (``AdapterError``,
+``ConflictError`` after retries) raise.
 
 Each command is one write unit of work: read, check the proof, decide, save with
 compare-and-set, queue what follows (a refund for the payment system), commit (G1, G2).
@@ -21,12 +24,7 @@ from typing import TypeVar, get_args
 
 import attrs
 
-from orderstatus_core.errors import (
-    ActionRefusedError,
-    GuestAccessError,
-    InvalidFieldError,
-    ValidationError,
-)
+from orderstatus_core.errors import ActionRefusedError, InvalidFieldError, ValidationError
 from orderstatus_core.model import Order, canonical_order_number
 from orderstatus_core.model.requests import (
     Change,
@@ -35,9 +33,8 @@ from orderstatus_core.model.requests import (
     ProblemReport,
     Refund,
 )
+from orderstatus_core.policies import changes, problems
 from orderstatus_core.policies.cancellation import LineCancellation, cancel_units
-from orderstatus_core.policies.changes import apply_change, decide_change, request_change
-from orderstatus_core.policies.problems import report_problem
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services._retry import retrying
 from orderstatus_core.services._unit import Locked, write_unit
@@ -45,16 +42,22 @@ from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.guest_pass import check_guest_pass, pass_required
 from orderstatus_core.services.idempotency import checked_key, once
-from orderstatus_core.services.lookup import _client_key, _contact, pair_limits
-from orderstatus_core.services.results import TryLater
+from orderstatus_core.services.lookup import _contact, pair_limits
+from orderstatus_core.services.proof import GuestProof, checked_proof
+from orderstatus_core.services.results import NoValidPass, OrderNotFound, Refused, TryLater
 
 __all__ = [
     "CancelAnswer",
+    "CancelResult",
     "ChangeAnswer",
+    "ChangeResult",
+    "Denied",
     "ProblemAnswer",
+    "ProblemResult",
     "cancel_order",
-    "report_order_problem",
-    "request_order_change",
+    "guest_command",
+    "report_problem",
+    "request_change",
 ]
 
 _MAX_UNITS_TEXT = 40
@@ -89,6 +92,14 @@ class ProblemAnswer:
     report: ProblemReport
 
 
+#: The answers to a guest's cancel; a page ``match``es them all.
+CancelResult = CancelAnswer | Refused | NoValidPass | OrderNotFound | TryLater
+#: The answers to a guest's change request.
+ChangeResult = ChangeAnswer | Refused | NoValidPass | OrderNotFound | TryLater
+#: The answers to a guest's problem report.
+ProblemResult = ProblemAnswer | Refused | NoValidPass | OrderNotFound | TryLater
+
+
 def _units(units: Mapping[int, int] | None) -> dict[int, int] | None:
     """A guest's unit selection, checked for shape before anything else looks at it."""
     if units is None:
@@ -104,14 +115,11 @@ def _units(units: Mapping[int, int] | None) -> dict[int, int] | None:
     return checked
 
 
-@attrs.frozen
-class _Proof:
-    """Who is asking, and how they prove their right to the order."""
+_NO_PASS = NoValidPass()
+_NOT_FOUND = OrderNotFound()
 
-    client: str
-    guest_pass: str | None
-    identifier: str | None
-    idempotency_key: str | None
+#: What every guest command may answer besides its own value (SECURITY A1, C1).
+Denied = Refused | NoValidPass | OrderNotFound | TryLater
 
 
 def _authorize(
@@ -119,42 +127,60 @@ def _authorize(
     locked: Locked,
     action: str,
     number: str | None,
-    proof: _Proof,
+    proof: GuestProof,
     contact: str | None,
-) -> Order | TryLater:
+) -> Order | NoValidPass | OrderNotFound | TryLater:
     """The order ``locked`` holds, if the guest proved their right to ``action`` on it
     (``number`` is ``None`` when what the guest typed is no order number at all;
-    ``contact`` is the key of the pair's email or phone when the pair may act)."""
-    if number is None:
-        raise GuestAccessError(action)
+    ``contact`` is the key of the pair's email or phone when the pair may act).
+
+    The answer depends on what the guest showed, never on whether the order exists: a
+    pass that does not open ``number`` is :class:`NoValidPass`, a wrong look-up pair is
+    :class:`OrderNotFound`, as find-order answers it (SECURITY A1)."""
     uow, order, now = locked.uow, locked.order, locked.now
-    if proof.guest_pass is not None and check_guest_pass(uow, proof.guest_pass, number, now):
-        if order is not None:
-            return order
-    elif not pass_required(ctx, action) and isinstance(proof.identifier, str):
-        refused = pair_limits(ctx, now, proof.client, proof.identifier, number)
-        if refused is not None:
-            return refused
-        if contact is not None and proof.guest_pass is not None:
-            # The pass failed and the unit read the order by number: ask by the pair.
-            order = uow.orders.get_for_contact(number, contact)
-        if contact is not None and order is not None:
-            return order
-    raise GuestAccessError(action)
+    if (
+        proof.guest_pass is not None
+        and number is not None
+        and check_guest_pass(uow, proof.guest_pass, number, now)
+    ):
+        return _NOT_FOUND if order is None else order
+    if pass_required(ctx, action) or not isinstance(proof.identifier, str):
+        return _NO_PASS
+    if number is None:
+        return _NOT_FOUND
+    refused = pair_limits(ctx, now, proof.client, proof.identifier, number)
+    if refused is not None:
+        return refused
+    if contact is not None and proof.guest_pass is not None:
+        # The pass failed and the unit read the order by number: ask by the pair.
+        order = uow.orders.get_for_contact(number, contact)
+    if contact is not None and order is not None:
+        return order
+    return _NOT_FOUND
 
 
-def _guest_command(
+def guest_command(
     ctx: ServiceContext,
+    command: str,
     action: str,
     order_number: str,
-    proof: _Proof,
+    proof: GuestProof,
+    idempotency_key: str | None,
     answer: type[T],
     step: Callable[[UnitOfWork, Order, datetime], T],
     **arguments: object,
-) -> T | TryLater:
-    """Authorize, then run ``step`` once per idempotency key, in one write unit, at the
-    time read after the order's lock was taken (SECURITY G6)."""
-    key = checked_key(proof.idempotency_key)
+) -> T | Denied:
+    """Authorize ``proof`` for ``action``, then run ``step`` once per idempotency key, in
+    one write unit, at the time read after the order's lock was taken (SECURITY G6).
+
+    Every guest command runs through here, so this is the one place where a refusal
+    becomes a value: a policy's :class:`~orderstatus_core.errors.ActionRefusedError`
+    rolls the unit back and answers :class:`Refused` with its code and message. The stored
+    idempotent reply is ``command``'s (its one name in the facade and the services);
+    only a success is stored, so a replayed refusal is decided again, to the same value.
+    """
+    proof = checked_proof(proof)
+    key = checked_key(idempotency_key)
     try:
         number: str | None = canonical_order_number(order_number)
     except ValidationError:
@@ -172,10 +198,10 @@ def _guest_command(
     else:
         read_number, read_contact = None, None
 
-    def attempt() -> T | TryLater:
+    def attempt() -> T | Denied:
         with write_unit(ctx, read_number, contact=read_contact) as locked:
             order = _authorize(ctx, locked, action, number, proof, contact)
-            if isinstance(order, TryLater):
+            if not isinstance(order, Order):
                 return order
             found: Order = order  # narrowed, for the closure below
             uow, now = locked.uow, locked.now
@@ -185,26 +211,27 @@ def _guest_command(
                 now,
                 answer,
                 lambda: step(uow, found, now),
-                action,
+                command,
                 order=found.number,
                 **arguments,
             )
             uow.commit()
         return result
 
-    return retrying(attempt)
+    try:
+        return retrying(attempt)
+    except ActionRefusedError as refusal:
+        return Refused(refusal.code, refusal.message)
 
 
 def cancel_order(
     ctx: ServiceContext,
+    proof: GuestProof,
     order_number: str,
     units: Mapping[int, int] | None = None,
     *,
-    client: str,
-    guest_pass: str | None = None,
-    identifier: str | None = None,
     idempotency_key: str | None = None,
-) -> CancelAnswer | TryLater:
+) -> CancelResult:
     """Cancel ``units`` (line number: quantity) of an order, or all that is left (``None``).
 
     Units not yet in warehouse processing are cancelled at once and refunded (a
@@ -212,7 +239,6 @@ def cancel_order(
     become cancel requests the warehouse decides; shipped units are refused (that is a
     return). The answer says per line what happened and why.
     """
-    proof = _Proof(_client_key(client), guest_pass, identifier, idempotency_key)
     wanted = _units(units)
 
     def step(uow: UnitOfWork, order: Order, now: datetime) -> CancelAnswer:
@@ -226,36 +252,43 @@ def cancel_order(
         queue_tracking_mail(ctx, uow, order, outcome.order, now)
         return CancelAnswer(order.number, outcome.lines, outcome.refund)
 
-    return _guest_command(ctx, "cancel", order_number, proof, CancelAnswer, step, units=wanted)
+    return guest_command(
+        ctx,
+        "cancel_order",
+        "cancel",
+        order_number,
+        proof,
+        idempotency_key,
+        CancelAnswer,
+        step,
+        units=wanted,
+    )
 
 
-def request_order_change(
+def request_change(
     ctx: ServiceContext,
+    proof: GuestProof,
     order_number: str,
     change: Change,
     *,
-    client: str,
-    guest_pass: str | None = None,
-    identifier: str | None = None,
     idempotency_key: str | None = None,
-) -> ChangeAnswer | TryLater:
-    """Ask for a typed change; refused with a reason code when not possible now.
+) -> ChangeResult:
+    """Ask for a typed change; :class:`Refused` with a reason code when not possible now.
 
     When the store's auto-approval policy approves it, it is applied in the same
     transaction (and fewer units are refunded at once).
     """
-    proof = _Proof(_client_key(client), guest_pass, identifier, idempotency_key)
     if not isinstance(change, get_args(Change)):
         raise InvalidFieldError("change", "must be one of the typed changes")
 
     def step(uow: UnitOfWork, order: Order, now: datetime) -> ChangeAnswer:
         if not ctx.policies.change_allowed(order, change):
             raise ActionRefusedError("change_not_offered", "this store does not offer that change")
-        changed, request = request_change(order, change, now)
+        changed, request = changes.request_change(order, change, now)
         refund: Refund | None = None
         if ctx.policies.auto_approve_change(order, change):
-            changed = decide_change(changed, request.request_id, approve=True, at=now)
-            changed, refund = apply_change(changed, request.request_id, now)
+            changed = changes.decide_change(changed, request.request_id, approve=True, at=now)
+            changed, refund = changes.apply_change(changed, request.request_id, now)
             request = next(r for r in changed.change_requests if r.request_id == request.request_id)
         changed = one_version_on(order, changed)
         uow.orders.save(changed)
@@ -263,24 +296,32 @@ def request_order_change(
         queue_tracking_mail(ctx, uow, order, changed, now)
         return ChangeAnswer(order.number, request, refund)
 
-    return _guest_command(ctx, "change", order_number, proof, ChangeAnswer, step, change=change)
+    return guest_command(
+        ctx,
+        "request_change",
+        "change",
+        order_number,
+        proof,
+        idempotency_key,
+        ChangeAnswer,
+        step,
+        change=change,
+    )
 
 
-def report_order_problem(
+def report_problem(
     ctx: ServiceContext,
+    proof: GuestProof,
     order_number: str,
     kind: ProblemKind | str,
     units: Mapping[int, int] | None = None,
     text: str = "",
     *,
-    client: str,
     package_id: str | None = None,
-    guest_pass: str | None = None,
-    identifier: str | None = None,
     idempotency_key: str | None = None,
-) -> ProblemAnswer | TryLater:
-    """Report a problem with some units and/or a package; staff resolve it later."""
-    proof = _Proof(_client_key(client), guest_pass, identifier, idempotency_key)
+) -> ProblemResult:
+    """Report a problem with ``units`` (or a whole package, ``package_id``); staff resolve
+    it."""
     try:
         problem = ProblemKind(kind)
     except ValueError:
@@ -288,15 +329,17 @@ def report_order_problem(
     reported = _units(units) or {}
 
     def step(uow: UnitOfWork, order: Order, now: datetime) -> ProblemAnswer:
-        changed, report = report_problem(order, problem, reported, text, now, package_id)
+        changed, report = problems.report_problem(order, problem, reported, text, now, package_id)
         uow.orders.save(changed)
         return ProblemAnswer(order.number, report)
 
-    return _guest_command(
+    return guest_command(
         ctx,
+        "report_problem",
         "report",
         order_number,
         proof,
+        idempotency_key,
         ProblemAnswer,
         step,
         kind=problem.value,

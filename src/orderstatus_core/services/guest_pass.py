@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 
 from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.messages import GuestPassMail, GuestPassRequest
-from orderstatus_core.model import canonical_order_number
+from orderstatus_core.model import EmailAddress, canonical_order_number
 from orderstatus_core.model.guest_pass import (
     CODE_DIGITS,
     ChallengeAttempt,
@@ -39,7 +39,8 @@ from orderstatus_core.services._limits import bucket, check_limits
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
-from orderstatus_core.services.lookup import _client_key, _contact, _identity, _text
+from orderstatus_core.services.lookup import _contact, _identity, _text
+from orderstatus_core.services.proof import client_key
 from orderstatus_core.services.results import (
     GuestPassGranted,
     GuestPassRefused,
@@ -54,6 +55,7 @@ __all__ = [
     "check_guest_pass",
     "decide_guest_pass",
     "pass_required",
+    "proven_email",
     "request_guest_pass",
     "verify_guest_code",
     "verify_guest_link",
@@ -143,7 +145,7 @@ def request_guest_pass(
     ``client`` raises :class:`~orderstatus_core.errors.InvalidFieldError`; a storage
     failure raises.
     """
-    client = _client_key(client)
+    client = client_key(client)
     identifier, order_number = _text(identifier), _text(order_number)
     policy = ctx.policies.guest_pass_policy()
     region = ctx.policies.lookup_policy().phone_region
@@ -232,7 +234,7 @@ def verify_guest_code(
     malformed input all give the one :class:`GuestPassRefused`. Tries are limited per
     client and per order number (:class:`TryLater`).
     """
-    client = _client_key(client)
+    client = client_key(client)
     order_number = _text(order_number)
     policy = ctx.policies.guest_pass_policy()
     now = ctx.clock.now()
@@ -261,7 +263,8 @@ def verify_guest_code(
         # wrong code for a real challenge (SECURITY A6).
         before = _NO_CHALLENGE if challenge is None else challenge
         tried = uow.passes.record_try(number, "" if challenge is None else challenge.selector, now)
-        return _settle(ctx, uow, before, before.try_code(typed, now, tried=tried), now)
+        issued = _settle(ctx, uow, before, before.try_code(typed, now, tried=tried), now)
+    return _answer(ctx, issued)
 
 
 def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestPassVerifyResult:
@@ -270,7 +273,7 @@ def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestP
     The same rules and answers as :func:`verify_guest_code`: the link and the code are two
     keys to one challenge, and whichever is used first uses it up.
     """
-    client = _client_key(client)
+    client = client_key(client)
     policy = ctx.policies.guest_pass_policy()
     now = ctx.clock.now()
     refused = check_limits(
@@ -290,7 +293,8 @@ def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestP
             return _REFUSED
         now = ctx.clock.now()  # inside the unit, as every try reads it (SECURITY G6)
         tried = uow.passes.record_try(challenge.order_number, challenge.selector, now)
-        return _settle(ctx, uow, challenge, challenge.try_link(validator, now, tried=tried), now)
+        issued = _settle(ctx, uow, challenge, challenge.try_link(validator, now, tried=tried), now)
+    return _answer(ctx, issued)
 
 
 def _settle(
@@ -299,24 +303,39 @@ def _settle(
     before: PassChallenge,
     attempt: ChallengeAttempt,
     now: datetime,
-) -> GuestPassVerifyResult:
+) -> tuple[str, GuestPass] | None:
     """Store what a try did to the challenge (a right one uses it) and, if it passed, the
-    new pass; commit."""
+    new pass; commit. The token and the pass, or ``None`` for a refused try."""
     if attempt.challenge != before:
         uow.passes.save_challenge(attempt.challenge)
     if not attempt.accepted:
         uow.commit()
-        return _REFUSED
+        return None
     selector, validator = _new_selector(), _new_validator()
     guest_pass = GuestPass.issue(
         selector, validator, before.order_number, now, ctx.policies.guest_pass_policy().pass_ttl
     )
     uow.passes.put_pass(guest_pass)
     uow.commit()
+    return _token(selector, validator), guest_pass
+
+
+def _answer(ctx: ServiceContext, issued: tuple[str, GuestPass] | None) -> GuestPassVerifyResult:
+    """The answer to a settled try, with the address the pass proves: the order's stored
+    one, which the code went to. Read after the try's unit ended, so the check of the
+    code never waits for (nor locks) the order."""
+    if issued is None:
+        return _REFUSED
+    token, guest_pass = issued
+    with ctx.storage.unit_of_work() as uow:
+        order = uow.orders.get(guest_pass.order_number)
+    if order is None:
+        return _REFUSED
     return GuestPassGranted(
-        token=_token(selector, validator),
+        token=token,
         order_number=guest_pass.order_number,
         expires_at=guest_pass.expires_at,
+        email=order.email,
     )
 
 
@@ -342,6 +361,21 @@ def check_guest_pass(
     else:
         guest_pass = source.passes.get_pass(selector)
     return guest_pass is not None and guest_pass.admits(validator, number, now)
+
+
+def proven_email(uow: UnitOfWork, token: str, now: datetime) -> EmailAddress | None:
+    """The address a guest pass proves at ``now``: the stored email of the order it was
+    earned for, whose mail carried the code. ``None`` for a malformed, unknown or expired
+    token (or an order no longer stored), never an exception."""
+    parts = _split_token(token)
+    if parts is None:
+        return None
+    selector, validator = parts
+    guest_pass = uow.passes.get_pass(selector)
+    if guest_pass is None or not guest_pass.admits(validator, guest_pass.order_number, now):
+        return None
+    order = uow.orders.get(guest_pass.order_number)
+    return None if order is None else order.email
 
 
 def pass_required(ctx: ServiceContext, action: str) -> bool:

@@ -20,6 +20,7 @@ from orderstatus_core.services._limits import bucket, check_limits
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
+from orderstatus_core.services.proof import client_key
 from orderstatus_core.services.results import (
     FindOrderResult,
     OrderFound,
@@ -43,15 +44,8 @@ __all__ = [
 _NOT_FOUND = OrderNotFound()
 _LIST_REQUESTED = OrderListRequested()
 _CURSOR = re.compile(r"([0-9]{1,19})-([A-Z0-9]{1,32})")
-_MAX_CLIENT = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-
-
-def _client_key(client: object) -> str:
-    if not isinstance(client, str) or not client or len(client) > _MAX_CLIENT:
-        raise InvalidFieldError("client", "must be 1 to 200 characters naming the caller")
-    return client
 
 
 def _contact(identifier: str, region: str) -> str | None:
@@ -74,7 +68,7 @@ def find_order(
     IP address or session), per identifier and per order number (SECURITY C1); over a limit
     the answer is :class:`TryLater`, whatever the pair.
     """
-    client = _client_key(client)
+    client = client_key(client)
     identifier, order_number = _text(identifier), _text(order_number)
     policy = ctx.policies.lookup_policy()
     region = policy.phone_region
@@ -145,7 +139,7 @@ def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderLis
     mail goes out in the same relay call. The answer and the work are the same whether or
     not any order exists, and a failing mail adapter cannot change them (A1, A3, A6).
     """
-    client = _client_key(client)
+    client = client_key(client)
     typed = _text(email)
     policy = ctx.policies.lookup_policy()
     now = ctx.clock.now()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import attrs
 
+from orderstatus_core.model import EmailAddress
 from orderstatus_core.model.views import OrderView
 from orderstatus_core.records import OrderMatch
 
@@ -17,16 +18,20 @@ __all__ = [
     "GuestPassRequestResult",
     "GuestPassRequested",
     "GuestPassVerifyResult",
+    "GuestSearchResult",
     "ImportReport",
+    "NoValidPass",
     "OrderFound",
     "OrderListRequested",
     "OrderListResult",
     "OrderNotFound",
     "PurgeReport",
+    "Refused",
     "RelayFailure",
     "RelayReport",
     "SearchPage",
     "TryLater",
+    "ViewResult",
 ]
 
 
@@ -62,6 +67,34 @@ class TryLater:
         """A refusal until ``retry_at``, rounded up to whole seconds from ``now``."""
         seconds = max(1, math.ceil((retry_at - now).total_seconds()))
         return cls(retry_at=retry_at, retry_after_seconds=seconds)
+
+
+@attrs.frozen
+class Refused:
+    """A guest command the order's state or the store's rules do not allow now.
+
+    ``reason`` is a stable, machine-readable code (``already_shipped``,
+    ``cancel_window_closed``, ``outside_return_window`` ...) a page can choose its text
+    by; ``message`` says why in plain words. A value, not an exception, so that a page
+    handles it in the same ``match`` as every other outcome.
+    """
+
+    reason: str
+    message: str
+
+
+@attrs.frozen
+class NoValidPass:
+    """The guest did not prove their right to the order: no guest pass, a wrong, expired or
+    foreign one, or a look-up pair where this store asks for a pass.
+
+    Always equal to every other ``NoValidPass``, whether or not the order exists
+    (SECURITY A1); a page offers to mail a guest pass.
+    """
+
+    message: str = (
+        "Please confirm it is your order: request a guest pass for it and use the code we mail you."
+    )
 
 
 @attrs.frozen
@@ -136,6 +169,9 @@ class GuestPassRequested:
 class GuestPassGranted:
     """A right code or link: the guest pass for one order, valid until ``expires_at``.
 
+    ``email`` is the order's stored address, the one the code went to: the guest proved
+    they read its mail, so a guest who came in by phone may see it and search its orders
+    (:meth:`GuestSession.search_orders <orderstatus_core.GuestSession.search_orders>`).
     Keep ``token`` where the shopper's browser sends it back with each action on this order
     (a ``Secure``, ``HttpOnly`` cookie), and give it to the action. It is left out of
     ``repr`` so that a log line never carries it (SECURITY C4).
@@ -144,6 +180,9 @@ class GuestPassGranted:
     token: str = attrs.field(repr=False)
     order_number: str
     expires_at: datetime
+    #: The address the code was mailed to, so the pass proves it: the guest may see it
+    #: and search its orders. Left out of ``repr`` like every address in a log (C4).
+    email: EmailAddress = attrs.field(repr=False)
 
 
 @attrs.frozen
@@ -162,3 +201,7 @@ FindOrderResult = OrderFound | OrderNotFound | TryLater
 OrderListResult = OrderListRequested | TryLater
 GuestPassRequestResult = GuestPassRequested | TryLater
 GuestPassVerifyResult = GuestPassGranted | GuestPassRefused | TryLater
+#: The answers to viewing an order with a guest pass (or, without one, the look-up pair).
+ViewResult = OrderFound | OrderNotFound | NoValidPass | TryLater
+#: The answers to a guest's search of the orders of the email their pass proved.
+GuestSearchResult = SearchPage | NoValidPass

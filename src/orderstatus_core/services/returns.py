@@ -2,7 +2,8 @@
 its RMA packages, their papers, and the store's steps up to the refund or store credit.
 
 Guest commands prove the right to the order like every other action (a guest pass by
-default; the store's ``orderstatus_pass_required("return")`` may waive it). Staff commands
+default; the store's ``orderstatus_pass_required("return")`` may waive it) and answer a
+closed union of values (:data:`ReturnResult` ...), refusals included. Staff commands
 run through :func:`~orderstatus_core.services.staff.decide`: one write unit, compare-and-set,
 idempotency keys. Mail and label work go through the outbox in the command's own
 transaction (SECURITY G4); a refund taken as store credit writes its ledger entry in that
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import attrs
 
@@ -44,17 +46,21 @@ from orderstatus_core.ports import LabelMaker, UnitOfWork
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.services._retry import retrying
 from orderstatus_core.services._unit import write_unit
-from orderstatus_core.services.actions import _guest_command, _Proof
+from orderstatus_core.services.actions import Denied, guest_command
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
-from orderstatus_core.services.lookup import _client_key
-from orderstatus_core.services.results import TryLater
+from orderstatus_core.services.proof import GuestProof
 from orderstatus_core.services.staff import Step, decide
 
 __all__ = [
     "OrderReturns",
+    "OrderReturnsResult",
+    "PapersResult",
+    "PreviewResult",
     "ReturnAnswer",
+    "ReturnOptionsResult",
     "ReturnPapers",
+    "ReturnResult",
     "authorize_return",
     "credit_balance",
     "credit_history",
@@ -74,6 +80,7 @@ __all__ = [
 ]
 
 
+T = TypeVar("T")
 _REFERENCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -148,27 +155,42 @@ def _plan(ctx: ServiceContext, order: Order, draft: ReturnDraft, now: datetime) 
     )
 
 
+#: The answers to asking what may come back of an order.
+ReturnOptionsResult = ReturnOptions | Denied
+#: The answers to a refund preview.
+PreviewResult = ReturnPlan | Denied
+
+
 def return_options(
     ctx: ServiceContext,
+    proof: GuestProof,
     order_number: str,
     kind: ReturnKind | str = ReturnKind.RETURN,
-    *,
-    client: str,
-    guest_pass: str | None = None,
-    identifier: str | None = None,
-) -> ReturnOptions | TryLater:
+) -> ReturnOptionsResult:
     """What may come back of each line, for ``kind`` (a return, a core, a warranty
     claim), with a reason code and message for each unit that may not."""
     try:
         chosen = ReturnKind(kind)
     except ValueError:
         raise InvalidFieldError("kind", "is return, core or warranty") from None
-    proof = _Proof(_client_key(client), guest_pass, identifier, None)
 
     def step(_uow: UnitOfWork, order: Order, now: datetime) -> ReturnOptions:
         return rules_of.return_options(order, chosen, ctx.policies.return_rules(), now)
 
-    return _guest_command(ctx, "return", order_number, proof, ReturnOptions, step)
+    return _read(ctx, "return_options", order_number, proof, ReturnOptions, step)
+
+
+def _read(
+    ctx: ServiceContext,
+    command: str,
+    order_number: str,
+    proof: GuestProof,
+    answer: type[T],
+    step: Callable[[UnitOfWork, Order, datetime], T],
+) -> T | Denied:
+    """A guest's look at an order's returns: authorized like a return, and never stored
+    as an idempotent reply."""
+    return guest_command(ctx, command, "return", order_number, proof, None, answer, step)
 
 
 @attrs.frozen
@@ -179,41 +201,34 @@ class OrderReturns:
     returns: tuple[ReturnRequest, ...]
 
 
-def order_returns(
-    ctx: ServiceContext,
-    order_number: str,
-    *,
-    client: str,
-    guest_pass: str | None = None,
-    identifier: str | None = None,
-) -> OrderReturns | TryLater:
+#: The answers to listing an order's returns.
+OrderReturnsResult = OrderReturns | Denied
+#: The answers to a return request and to a shopper's own tracking number.
+ReturnResult = ReturnAnswer | Denied
+#: The answers to asking for an RMA package's papers.
+PapersResult = ReturnPapers | Denied
+
+
+def order_returns(ctx: ServiceContext, proof: GuestProof, order_number: str) -> OrderReturnsResult:
     """The returns of an order and where each package stands, for the Order Status page."""
-    proof = _Proof(_client_key(client), guest_pass, identifier, None)
 
     def step(_uow: UnitOfWork, order: Order, _now: datetime) -> OrderReturns:
         return OrderReturns(order.number, tuple(reversed(order.returns)))
 
-    return _guest_command(ctx, "return", order_number, proof, OrderReturns, step)
+    return _read(ctx, "order_returns", order_number, proof, OrderReturns, step)
 
 
 def preview_return(
-    ctx: ServiceContext,
-    order_number: str,
-    draft: ReturnDraft,
-    *,
-    client: str,
-    guest_pass: str | None = None,
-    identifier: str | None = None,
-) -> ReturnPlan | TryLater:
+    ctx: ServiceContext, proof: GuestProof, order_number: str, draft: ReturnDraft
+) -> PreviewResult:
     """The refund preview of ``draft`` (per package and in total) before the shopper
-    commits; changes nothing. Refused with a reason code like the request itself."""
+    commits; changes nothing. :class:`Refused` with a reason code like the request itself."""
     checked = _draft(draft)
-    proof = _Proof(_client_key(client), guest_pass, identifier, None)
 
     def step(_uow: UnitOfWork, order: Order, now: datetime) -> ReturnPlan:
         return _plan(ctx, order, checked, now)
 
-    return _guest_command(ctx, "return", order_number, proof, ReturnPlan, step)
+    return _read(ctx, "preview_return", order_number, proof, ReturnPlan, step)
 
 
 def _queue_papers(uow: UnitOfWork, order: Order, request: ReturnRequest, now: datetime) -> None:
@@ -230,14 +245,12 @@ def _queue_papers(uow: UnitOfWork, order: Order, request: ReturnRequest, now: da
 
 def request_return(
     ctx: ServiceContext,
+    proof: GuestProof,
     order_number: str,
     draft: ReturnDraft,
     *,
-    client: str,
-    guest_pass: str | None = None,
-    identifier: str | None = None,
     idempotency_key: str | None = None,
-) -> ReturnAnswer | TryLater:
+) -> ReturnResult:
     """Record a return: routed into one RMA package per destination, each previewed.
 
     Packages that may ship at once get their papers (label and instructions, or the
@@ -245,7 +258,6 @@ def request_return(
     mails the shopper; kinds the store authorises first wait for staff.
     """
     checked = _draft(draft)
-    proof = _Proof(_client_key(client), guest_pass, identifier, idempotency_key)
 
     def step(uow: UnitOfWork, order: Order, now: datetime) -> ReturnAnswer:
         plan = _plan(ctx, order, checked, now)
@@ -257,11 +269,13 @@ def request_return(
         _queue_papers(uow, changed, request, now)
         return ReturnAnswer(order.number, request)
 
-    return _guest_command(
+    return guest_command(
         ctx,
+        "request_return",
         "return",
         order_number,
         proof,
+        idempotency_key,
         ReturnAnswer,
         step,
         draft=attrs.asdict(checked),
@@ -270,16 +284,14 @@ def request_return(
 
 def enter_return_tracking(
     ctx: ServiceContext,
+    proof: GuestProof,
     order_number: str,
     rma_number: str,
     tracking_number: str,
     *,
     carrier: str | None = None,
-    client: str,
-    guest_pass: str | None = None,
-    identifier: str | None = None,
     idempotency_key: str | None = None,
-) -> ReturnAnswer | TryLater:
+) -> ReturnResult:
     """The shopper shipped an RMA package themselves: record their tracking number.
 
     The carrier is detected (or checked against ``carrier``) and the check digit
@@ -287,7 +299,6 @@ def enter_return_tracking(
     :class:`~orderstatus_core.errors.InvalidTrackingNumberError` with a clear reason.
     """
     parsed = parse_tracking_number(tracking_number, carrier)
-    proof = _Proof(_client_key(client), guest_pass, identifier, idempotency_key)
 
     def step(uow: UnitOfWork, order: Order, now: datetime) -> ReturnAnswer:
         changed = rules_of.enter_own_tracking(order, rma_number, parsed.carrier, parsed.number, now)
@@ -295,11 +306,13 @@ def enter_return_tracking(
         request, _ = changed.rma(rma_number)
         return ReturnAnswer(order.number, request)
 
-    return _guest_command(
+    return guest_command(
         ctx,
+        "enter_return_tracking",
         "return",
         order_number,
         proof,
+        idempotency_key,
         ReturnAnswer,
         step,
         rma=str(rma_number)[:40],
@@ -308,16 +321,9 @@ def enter_return_tracking(
 
 
 def return_papers(
-    ctx: ServiceContext,
-    order_number: str,
-    rma_number: str,
-    *,
-    client: str,
-    guest_pass: str | None = None,
-    identifier: str | None = None,
-) -> ReturnPapers | TryLater:
+    ctx: ServiceContext, proof: GuestProof, order_number: str, rma_number: str
+) -> PapersResult:
     """The label and instructions of an RMA package, to print again."""
-    proof = _Proof(_client_key(client), guest_pass, identifier, None)
 
     def step(uow: UnitOfWork, order: Order, _now: datetime) -> ReturnPapers:
         try:
@@ -327,7 +333,7 @@ def return_papers(
         kept = tuple(d for d in uow.documents.for_rma(rma_number) if d.order_number == order.number)
         return ReturnPapers(order.number, rma_number, kept)
 
-    return _guest_command(ctx, "return", order_number, proof, ReturnPapers, step)
+    return _read(ctx, "return_papers", order_number, proof, ReturnPapers, step)
 
 
 # --- the relay's work ------------------------------------------------------------------------
@@ -549,7 +555,7 @@ def mark_return_in_transit(
 ) -> Order:
     """The carrier scanned a return label."""
     move = rules_of.mark_in_transit
-    return _rma_step(ctx, order_number, rma_number, "return_in_transit", move, idempotency_key)
+    return _rma_step(ctx, order_number, rma_number, "mark_return_in_transit", move, idempotency_key)
 
 
 def receive_return(

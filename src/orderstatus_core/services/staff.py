@@ -14,9 +14,9 @@ from datetime import datetime
 from orderstatus_core.errors import InvalidFieldError, OrderNotFoundError, ValidationError
 from orderstatus_core.model import Order, canonical_order_number
 from orderstatus_core.model.requests import Refund, Resolution
+from orderstatus_core.policies import problems
 from orderstatus_core.policies.cancellation import decide_cancel
 from orderstatus_core.policies.changes import apply_change, decide_change
-from orderstatus_core.policies.problems import resolve_problem
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services._retry import retrying
 from orderstatus_core.services._unit import write_unit
@@ -34,7 +34,7 @@ __all__ = [
     "decline_change",
     "refuse_cancel",
     "reject_problem",
-    "resolve_problem_report",
+    "resolve_problem",
 ]
 
 Step = Callable[[Order, datetime], tuple[Order, Refund | None]]
@@ -157,7 +157,7 @@ def apply_approved_change(
         ctx,
         order_number,
         lambda o, now: apply_change(o, request_id, now),
-        command="apply_change",
+        command="apply_approved_change",
         idempotency_key=idempotency_key,
         request=request_id,
     )
@@ -183,7 +183,7 @@ def decline_change(
     )
 
 
-def resolve_problem_report(
+def resolve_problem(
     ctx: ServiceContext,
     order_number: str,
     report_id: str,
@@ -200,7 +200,7 @@ def resolve_problem_report(
     return decide(
         ctx,
         order_number,
-        lambda o, now: resolve_problem(o, report_id, chosen, now, note),
+        lambda o, now: problems.resolve_problem(o, report_id, chosen, now, note),
         command="resolve_problem",
         idempotency_key=idempotency_key,
         report=report_id,
@@ -221,7 +221,7 @@ def reject_problem(
     return decide(
         ctx,
         order_number,
-        lambda o, now: resolve_problem(o, report_id, None, now, note),
+        lambda o, now: problems.resolve_problem(o, report_id, None, now, note),
         command="reject_problem",
         idempotency_key=idempotency_key,
         report=report_id,

@@ -59,6 +59,8 @@ from orderstatus_core.policies.returns import (
 from orderstatus_core.ports import Storage
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.services import (
+    GuestProof,
+    Refused,
     ServiceContext,
 )
 from orderstatus_core.testing import strategies
@@ -268,7 +270,7 @@ class _Answer:
 
 def _call(ctx: ServiceContext, command: Command) -> _Answer:
     try:
-        return _Answer(value=command(ctx))
+        value = command(ctx)
     except InvalidTrackingNumberError as refusal:
         return _Answer(refused=f"tracking:{refusal.code}")
     except ActionRefusedError as refusal:
@@ -277,6 +279,9 @@ def _call(ctx: ServiceContext, command: Command) -> _Answer:
         return _Answer(refused="idempotency_key_reused")
     except AdapterError as error:
         return _Answer(refused=f"adapter:{error}")
+    if isinstance(value, Refused):
+        return _Answer(refused=value.reason)
+    return _Answer(value=value)
 
 
 def _order_number_of(item: OutboxItem | DomainEvent) -> str | None:
@@ -644,8 +649,8 @@ class LifecycleBase(RuleBasedStateMachine):
             misused = self._serve_order(order, other, saves=False)
             assert misused.refused == "idempotency_key_reused", misused
 
-    def _guest(self, number: str) -> dict[str, str]:
-        return {"client": _CLIENT, "guest_pass": self.passes[number]}
+    def _guest(self, number: str) -> GuestProof:
+        return GuestProof(client=_CLIENT, guest_pass=self.passes[number])
 
     def orders_keep_their_invariants(self) -> None:
         """Check every order and the books; the machine defines it as its invariant, and a

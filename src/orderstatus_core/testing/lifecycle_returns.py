@@ -125,7 +125,7 @@ class ReturnRulesMixin(LifecycleBase):
             st.sampled_from(list(ReturnKind) if any_kind else open_kinds), label="kind"
         )
         guest = self._guest(number)
-        options = self._serve(lambda ctx: return_options(ctx, number, kind, **guest)).value
+        options = self._serve(lambda ctx: return_options(ctx, guest, number, kind)).value
         assert isinstance(options, ReturnOptions)
         assert options == return_policy.return_options(order, kind, RETURN_RULES, at)
         returnable = {line.line_no: line.returnable for line in options.lines if line.returnable}
@@ -159,14 +159,12 @@ class ReturnRulesMixin(LifecycleBase):
             and reason.fault is Fault.SHOPPER
         ):
             refusal = f"adapter:{FailingLabelMaker().reason}"
-        plan = self._serve(
-            lambda ctx: preview_return(ctx, number, draft, **guest), carrier_down=down
-        )
+        plan = self._serve(lambda ctx: preview_return(ctx, guest, number, draft), carrier_down=down)
         assert plan.refused == refusal, f"the preview answered {plan}, expected {refusal}"
         key = self._key(data)
         answer = self._serve_order(
             order,
-            lambda ctx: request_return(ctx, number, draft, idempotency_key=key, **guest),
+            lambda ctx: request_return(ctx, guest, number, draft, idempotency_key=key),
             carrier_down=down,
         )
         assert answer.refused == refusal, f"the request answered {answer}, expected {refusal}"
@@ -186,8 +184,8 @@ class ReturnRulesMixin(LifecycleBase):
             self._retry(
                 self.orders[number],
                 answer,
-                lambda ctx: request_return(ctx, number, draft, idempotency_key=key, **guest),
-                lambda ctx: request_return(ctx, number, other, idempotency_key=key, **guest),
+                lambda ctx: request_return(ctx, guest, number, draft, idempotency_key=key),
+                lambda ctx: request_return(ctx, guest, number, other, idempotency_key=key),
                 data,
             )
         assert isinstance(plan.value, ReturnPlan)
@@ -252,7 +250,7 @@ class ReturnRulesMixin(LifecycleBase):
                 expected = "label_provided"
         guest = self._guest(number)
         answer = self._serve_order(
-            order, lambda ctx: enter_return_tracking(ctx, number, rma, typed, **guest)
+            order, lambda ctx: enter_return_tracking(ctx, guest, number, rma, typed)
         )
         assert answer.refused == expected, f"{typed!r}: {answer}, expected {expected}"
         if expected is None:
@@ -466,7 +464,7 @@ class ReturnRulesMixin(LifecycleBase):
         guest = self._guest(number)
         commands: dict[str, Command] = {
             "own_tracking": lambda ctx: enter_return_tracking(
-                ctx, number, rma, _GOOD_TRACKING[0], **guest
+                ctx, guest, number, rma, _GOOD_TRACKING[0]
             ),
             "authorize": lambda ctx: authorize_return(ctx, number, rma),
             "deny": lambda ctx: deny_return(ctx, number, rma),
@@ -581,9 +579,9 @@ class ReturnRulesMixin(LifecycleBase):
         number = order.number
         rma = data.draw(st.sampled_from(_rmas(order)), label="rma")
         self._at()
-        papers = self._serve(lambda ctx: return_papers(ctx, number, rma, **self._guest(number)))
+        papers = self._serve(lambda ctx: return_papers(ctx, self._guest(number), number, rma))
         assert isinstance(papers.value, ReturnPapers), papers
-        listed = self._serve(lambda ctx: order_returns(ctx, number, **self._guest(number)))
+        listed = self._serve(lambda ctx: order_returns(ctx, self._guest(number), number))
         assert listed.value == OrderReturns(number, tuple(reversed(order.returns))), listed
         self._serve(lambda ctx: credit_balance(ctx, self.holder, _CURRENCY))
         self._serve(lambda ctx: credit_history(ctx, self.holder, 50))
