@@ -156,3 +156,22 @@ def test_a_rejected_core_return_claims_no_deposit(ctx: ServiceContext) -> None:
     first_core = _ask(ctx, "core", "core", "own_tracking", units=2)
     _arrives(ctx, first_core, accepted=0)
     assert _core_returnable(ctx) == (2, ())
+
+
+def test_a_part_returned_after_its_core_was_inspected_does_not_pay_the_deposit_again(
+    ctx: ServiceContext,
+) -> None:
+    """The sequence the lifecycle machine found: a core return of both old parts is
+    inspected and accepted (its deposits claimed, not refunded yet), then the new parts come
+    back as a wrong part. Their refund pays the parts and no deposit; the core return then
+    pays both deposits, so each deposit goes back exactly once."""
+    core = _ask(ctx, "core", "core", "label", units=2)
+    _arrives(ctx, core, accepted=2)
+    wrong = _ask(ctx, "return", "wrong_part_shipped", "own_tracking", units=2)
+    _arrives(ctx, wrong, accepted=2)
+    order = settle_return(ctx, NUMBER, wrong)
+    assert order.refunds[-1].cores.amount == 0
+    assert order.refunds[-1].core_units == ()
+    order = settle_return(ctx, NUMBER, core)
+    assert order.refunds[-1].cores.amount == 20
+    assert sum(r.cores.amount for r in order.refunds) == 20

@@ -16,9 +16,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from orderstatus_core.model import Money, Order
 from orderstatus_core.model.requests import Refund, ReportedUnits
-from orderstatus_core.model.returns import ReturnKind
+from orderstatus_core.model.returns import ReturnKind, RmaState
 
-__all__ = ["CENT", "refund_for_units"]
+__all__ = ["CENT", "cores_claimed", "refund_for_units"]
 
 #: Amounts are rounded to this step (two decimals, as every currency the store uses).
 CENT = Decimal("0.01")
@@ -39,6 +39,21 @@ def _share(total: Decimal, fraction: Decimal, already: Decimal, last: bool) -> D
     if last:
         return left
     return max(Decimal(0), min(left, (total * fraction).quantize(CENT, ROUND_HALF_EVEN)))
+
+
+def cores_claimed(order: Order, line_no: int) -> int:
+    """Core deposits of a line paid back, or claimed by a core return not settled yet: its
+    old parts on their way back, or inspected and accepted but not refunded. A deposit goes
+    back once, so no other core return may claim these."""
+    inspected = sum(
+        package.accepted.get(line_no, 0)
+        for request in order.returns
+        if request.kind is ReturnKind.CORE
+        for package in request.packages
+        if package.state is RmaState.INSPECTED
+    )
+    open_cores = order.units_in_open_returns(line_no, ReturnKind.CORE)
+    return order.refunded_cores.get(line_no, 0) + open_cores + inspected
 
 
 def refund_for_units(
@@ -66,15 +81,13 @@ def refund_for_units(
     }
     paying = {line_no: quantity for line_no, quantity in paying.items() if quantity > 0}
     parts = cores = Decimal(0)
-    cores_done = order.refunded_cores
     deposits: dict[int, int] = {}
     for line_no, quantity in paying.items():
         line = order.line(line_no)
         parts += line.unit_price.amount * quantity
-        # A deposit paid back already, or claimed by an open core return (the old part on
-        # its way back), is not paid again with the part.
-        free = line.quantity - cores_done.get(line_no, 0)
-        free -= order.units_in_open_returns(line_no, ReturnKind.CORE)
+        # A deposit paid back already, or claimed by a core return (the old part on its
+        # way back, or inspected and not refunded yet), is not paid again with the part.
+        free = line.quantity - cores_claimed(order, line_no)
         core_units = max(0, min(quantity, free))
         if core_units and line.core_charge.amount:
             deposits[line_no] = core_units

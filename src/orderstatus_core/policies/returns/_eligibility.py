@@ -12,6 +12,7 @@ from orderstatus_core.model import Order, OrderLine
 from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import CancelState
 from orderstatus_core.model.returns import ReturnKind, ReturnReason, RmaState
+from orderstatus_core.policies.refunds import cores_claimed
 from orderstatus_core.policies.returns._rules import (
     ReturnRefusal,
     ReturnRules,
@@ -74,21 +75,6 @@ def _delivered_batches(order: Order, line_no: int) -> list[tuple[int, datetime, 
         if units and package.delivered_at is not None and package.shipped_at is not None:
             batches.append((units, package.shipped_at, package.delivered_at, package.warehouse))
     return batches
-
-
-def cores_claimed(order: Order, line_no: int) -> int:
-    """Core deposits of a line paid back, or claimed by a core return not settled yet: its
-    old parts on their way back, or inspected and accepted but not refunded. A deposit goes
-    back once, so no other core return may claim these."""
-    inspected = sum(
-        package.accepted.get(line_no, 0)
-        for request in order.returns
-        if request.kind is ReturnKind.CORE
-        for package in request.packages
-        if package.state is RmaState.INSPECTED
-    )
-    open_cores = order.units_in_open_returns(line_no, ReturnKind.CORE)
-    return order.refunded_cores.get(line_no, 0) + open_cores + inspected
 
 
 def _line_options(
