@@ -12,20 +12,18 @@ from pathlib import Path
 import pytest
 
 from orderstatus_core import CancelAnswer, Order, RefundDue
-from orderstatus_core.messages import GuestPassMail
 from orderstatus_core.services import (
-    GuestPassGranted,
+    GuestProof,
     ServiceContext,
     UpsertReport,
     cancel_order,
-    request_guest_pass,
     upsert_orders,
-    verify_guest_code,
 )
-from orderstatus_core.testing import FixedClock, fake_context, queued_mail
+from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_sqlite import SqliteStorage
 from support.feeds import record_of
+from support.guest_passes import earn_guest_pass
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 ROUNDS = 6
@@ -57,13 +55,7 @@ def parties(tmp_path: Path) -> Iterator[tuple[ServiceContext, ServiceContext]]:
 
 
 def _guest_pass(ctx: ServiceContext, number: str) -> str:
-    request_guest_pass(ctx, f"shopper{number}@example.com", number, client=f"setup-{number}")
-    mails = [
-        m for m in queued_mail(ctx) if isinstance(m, GuestPassMail) and m.order_number == number
-    ]
-    granted = verify_guest_code(ctx, number, mails[-1].code, client=f"setup-{number}")
-    assert isinstance(granted, GuestPassGranted)
-    return granted.token
+    return earn_guest_pass(ctx, number, f"shopper{number}@example.com").token
 
 
 def _stored(ctx: ServiceContext, number: str) -> Order:
@@ -127,7 +119,9 @@ def _round(feed: ServiceContext, guest: ServiceContext, number: str, lead: int |
         return upsert_orders(feed, [stale])
 
     def cancel() -> object:
-        return cancel_order(guest, number, {1: 1}, client=f"g{number}", guest_pass=token)
+        return cancel_order(
+            guest, GuestProof(client=f"g{number}", guest_pass=token), number, {1: 1}
+        )
 
     if lead == "upsert":
         upserted, cancelled = upsert(), cancel()

@@ -16,27 +16,25 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from orderstatus_core import ActionRefusedError, CancelState, Order, TrackingMail, ValidationError
 from orderstatus_core.contacts import parse_email
-from orderstatus_core.messages import GuestPassMail
 from orderstatus_core.policies.sync import LIBRARY_FIELDS, SYNC_REASONS, SyncRefused, merge_order
 from orderstatus_core.serialization import converter
 from orderstatus_core.services import (
-    GuestPassGranted,
+    GuestProof,
     ServiceContext,
     UpsertReport,
     cancel_order,
     confirm_cancel,
     refuse_cancel,
-    request_guest_pass,
     ship,
     start_processing,
     upsert_orders,
-    verify_guest_code,
 )
-from orderstatus_core.testing import FixedClock, fake_context, queued_mail
+from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing import strategies as ost
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.invariants import check_order_invariants as check_order
 from support.feeds import store_view
+from support.guest_passes import earn_guest_pass
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 NUMBER = "123456789"
@@ -165,11 +163,7 @@ class SyncMachine(RuleBasedStateMachine):
     def import_the_order(self) -> None:
         self.record = store_view(_start())
         assert self._upsert(self.record).created == (NUMBER,)
-        request_guest_pass(self.ctx, EMAIL, NUMBER, client="setup")
-        [mail] = [m for m in queued_mail(self.ctx) if isinstance(m, GuestPassMail)]
-        granted = verify_guest_code(self.ctx, NUMBER, mail.code, client="setup")
-        assert isinstance(granted, GuestPassGranted)
-        self.token = granted.token
+        self.token = earn_guest_pass(self.ctx, NUMBER, EMAIL).token
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -272,10 +266,9 @@ class SyncMachine(RuleBasedStateMachine):
         with contextlib.suppress(ActionRefusedError, ValidationError):  # more than is left
             cancel_order(
                 self.ctx,
+                GuestProof(client=self._client(), guest_pass=self.token),
                 NUMBER,
                 {item.line_no: units},
-                client=self._client(),
-                guest_pass=self.token,
             )
 
     @rule(data=st.data())

@@ -30,13 +30,14 @@ from orderstatus_core.policies.sync import SYNC_REASONS
 from orderstatus_core.ports import Storage
 from orderstatus_core.services import (
     GuestPassGranted,
+    GuestProof,
     ServiceContext,
     cancel_order,
     find_order,
     import_orders,
     read_json_lines,
+    request_change,
     request_guest_pass,
-    request_order_change,
     request_return,
     start_processing,
     upsert_orders,
@@ -46,6 +47,7 @@ from orderstatus_core.testing import FixedClock, fake_context, queued_mail
 from orderstatus_core.testing.builders import address, line, make_order, package
 from orderstatus_sqlite import SqliteStorage
 from support.feeds import record_of, store_view
+from support.guest_passes import earn_guest_pass
 
 NUMBER = "123456789"
 JANE = "jane.doe@example.com"
@@ -91,11 +93,7 @@ def _outbox(ctx: ServiceContext) -> list[object]:
 
 
 def _pass(ctx: ServiceContext, identifier: str = JANE) -> str:
-    request_guest_pass(ctx, identifier, NUMBER, client="c")
-    mails = [m for m in queued_mail(ctx) if isinstance(m, GuestPassMail)]
-    granted = verify_guest_code(ctx, NUMBER, mails[-1].code, client="c")
-    assert isinstance(granted, GuestPassGranted)
-    return granted.token
+    return earn_guest_pass(ctx, NUMBER, identifier).token
 
 
 def _lines(*changed: dict[str, Any]) -> list[dict[str, Any]]:
@@ -167,7 +165,7 @@ class TestCreateAndUpdate:
 
     def test_a_stale_record_keeps_the_library_s_counts(self, ctx: ServiceContext) -> None:
         """The store does not know about a guest's cancel: its old record cancels nothing back."""
-        answer = cancel_order(ctx, NUMBER, {2: 1}, client="c", guest_pass=_pass(ctx))
+        answer = cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {2: 1})
         assert answer is not None
         after_cancel = _stored(ctx)
         assert after_cancel.line(2).cancelled == 1
@@ -242,7 +240,7 @@ class TestPackages:
     ) -> None:
         """The guest keeps the free return, as when the library's warehouse ships it."""
         start_processing(ctx, NUMBER, "P2", "Reno, NV", {2: 1})
-        answer = cancel_order(ctx, NUMBER, {2: 1}, client="c", guest_pass=_pass(ctx))
+        answer = cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {2: 1})
         assert answer is not None
         data = store_view(_stored(ctx))
         data["packages"][1].update(
@@ -282,12 +280,11 @@ class TestRefusals:
         """Refused: address_locked, so a stale record cannot undo what the guest asked."""
         ctx = fake_context(clock=FixedClock(NOW))
         upsert_orders(ctx, [record_of(_order(packages=[]))])
-        request_order_change(
+        request_change(
             ctx,
+            GuestProof(client="c", guest_pass=_pass(ctx)),
             NUMBER,
             AddressChange(address(line1="9 Guest Rd")),
-            client="c",
-            guest_pass=_pass(ctx),
         )
         moved = _order(packages=[], shipping_address=address(line1="1 Other St"))
         assert _refused(ctx, record_of(moved)).reason == "address_locked"
@@ -296,7 +293,8 @@ class TestRefusals:
         """Refused: line_in_use (the issue's own example)."""
         draft = ReturnDraft(kind="return", reason="does_not_fit", units={1: 1})
         assert isinstance(
-            request_return(ctx, NUMBER, draft, client="c", guest_pass=_pass(ctx)), ReturnAnswer
+            request_return(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, draft),
+            ReturnAnswer,
         )
         refusal = _refused(ctx, record_of(ORIGINAL, lines=_lines()[1:], packages=[]))
         assert (refusal.reason, refusal.field) == ("line_in_use", "$.lines")
@@ -319,7 +317,7 @@ class TestRefusals:
 
     def test_a_refunded_line_s_price_cannot_change(self, ctx: ServiceContext) -> None:
         """Refused: price_locked, for the line and for the order's shipping and tax."""
-        cancel_order(ctx, NUMBER, {2: 1}, client="c", guest_pass=_pass(ctx))
+        cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {2: 1})
         refusal = _refused(ctx, record_of(ORIGINAL, lines=_lines({}, {"unit_price": "4.00 USD"})))
         assert (refusal.reason, refusal.field) == ("price_locked", "$.lines[1].unit_price")
         assert _refused(ctx, record_of(ORIGINAL, tax="1.00 USD")).reason == "price_locked"
@@ -328,7 +326,7 @@ class TestRefusals:
         self, ctx: ServiceContext
     ) -> None:
         """A new package of the units a guest cancelled meanwhile breaks the ledger."""
-        cancel_order(ctx, NUMBER, {1: 1}, client="c", guest_pass=_pass(ctx))
+        cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {1: 1})
         late = store_view(_order(packages=[package("P2", [(1, 1)])]))["packages"][0]
         refusal = _refused(
             ctx, record_of(ORIGINAL, packages=[*store_view(ORIGINAL)["packages"], late])
@@ -505,7 +503,7 @@ def test_the_clock_is_read_after_the_lock(ctx: ServiceContext) -> None:
     assert isinstance(ctx.clock, FixedClock)
     ctx.clock.advance(timedelta(hours=1))
     start_processing(ctx, NUMBER, "P2", "Reno, NV", {2: 1})
-    cancel_order(ctx, NUMBER, {2: 1}, client="c", guest_pass=_pass(ctx))
+    cancel_order(ctx, GuestProof(client="c", guest_pass=_pass(ctx)), NUMBER, {2: 1})
     ctx.clock.advance(timedelta(hours=1))
     data = store_view(_stored(ctx))
     data["packages"][1].update(shipped_at="2026-11-10T13:30:00Z")
