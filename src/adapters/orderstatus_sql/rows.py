@@ -1,0 +1,453 @@
+"""Named row types, and the one place that turns rows back into model values.
+
+Both SQL adapters select every table's columns in the order of the row types below, so a
+row is read by name (``row.currency``), never by position. The database types differ
+(SQLite keeps instants as integer microseconds and documents as JSON text, PostgreSQL as
+``timestamptz`` and ``jsonb``), so each adapter builds one :class:`RowDecoder` with its
+conversions; everything else is decided here, once.
+
+Every order row was written by ``add()`` or ``save()`` from a constructed, hence valid,
+:class:`~orderstatus_core.model.Order`, so orders are rebuilt with
+:func:`orderstatus_core.model.restore`, which skips the model's validation (half of
+find-order's time in Python; ``bench/RESULTS.md``), and reuse the stored canonical keys
+instead of folding again. ``restore`` takes every field in ``attrs.fields()`` order;
+:data:`orderstatus_core.model.RESTORED_FIELDS` pins that order, checked against the model.
+The other rows (outbox, guest passes, credit) are validated by the model as they are built.
+
+A row that cannot be read (a column edited by hand, a document of an unknown shape) raises
+:class:`~orderstatus_core.AdapterError` naming what it was, whichever adapter read it and
+whatever the underlying exception: one error type for a corrupt row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Final, NamedTuple
+
+from orderstatus_core import AdapterError, GuestPass, Order, OutboxMessage, PassChallenge
+from orderstatus_core.errors import OrderStatusError
+from orderstatus_core.model import (
+    Address,
+    EmailAddress,
+    OrderLine,
+    Package,
+    PackedUnits,
+    PhoneNumber,
+    restore,
+)
+from orderstatus_core.ports import (
+    CreditEntry,
+    IdempotentReply,
+    LabelDocument,
+    OrderHeader,
+    OrderMatch,
+    OutboxItem,
+    StoredDocument,
+)
+from orderstatus_core.serialization import load_activity, load_intent
+from orderstatus_sql.values import SPEEDS, category, money, part_number
+
+__all__ = [
+    "ChallengeRow",
+    "CreditRow",
+    "DocumentRow",
+    "LineRow",
+    "MessageRow",
+    "OrderRow",
+    "PackageRow",
+    "PassRow",
+    "ReplyRow",
+    "RowDecoder",
+    "SearchHead",
+    "unreadable",
+]
+
+#: What a malformed column can raise while it is turned into a value: a wrong type or
+#: shape, a bad number (``decimal.InvalidOperation`` is an ``ArithmeticError``), a bad
+#: document, or the model refusing the value.
+UNREADABLE: Final = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    ArithmeticError,
+    OrderStatusError,
+)
+
+
+class OrderRow(NamedTuple):
+    """The ``orders`` columns a read selects, in this order (the number is the key)."""
+
+    placed_at: Any
+    email: str
+    email_key: str
+    phone: str | None
+    currency: str
+    ship_name: str
+    ship_line1: str
+    ship_line2: str | None
+    ship_city: str
+    ship_region: str | None
+    ship_postal_code: str
+    ship_country: str
+    shipping: str
+    tax: str
+    version: int
+    shipping_speed: str
+    activity: Any
+
+
+class LineRow(NamedTuple):
+    """The ``order_lines`` columns, amounts as exact decimal text; ``position`` is the
+    line's place in the order's tuple."""
+
+    line_no: int
+    part_number: str
+    part_key: str
+    brand: str
+    category: str
+    category_key: str
+    description: str
+    quantity: int
+    unit_price: str
+    core_charge: str
+    returnable: Any
+    warranty_months: int | None
+    cancelled: int
+    returned: int
+    position: int
+
+
+class PackageRow(NamedTuple):
+    """The ``packages`` columns (its units are read beside it)."""
+
+    package_id: str
+    warehouse: str
+    carrier: str | None
+    tracking_number: str | None
+    shipped_at: Any
+    delivered_at: Any
+    opened_at: Any
+
+
+class SearchHead(NamedTuple):
+    """The order columns in front of each line of a search row."""
+
+    number: str
+    placed_at: Any
+    email: str
+    currency: str
+
+
+class MessageRow(NamedTuple):
+    """The ``outbox`` columns; ``sent_at`` only where the query selects it."""
+
+    message_id: str
+    created_at: Any
+    payload: Any
+    attempts: int
+    next_attempt_at: Any
+    last_error: str | None
+    sent_at: Any = None
+
+
+class ChallengeRow(NamedTuple):
+    """The ``guest_pass_challenges`` columns, selector first."""
+
+    selector: str
+    order_number: str
+    code_hash: str
+    link_hash: str
+    issued_at: Any
+    expires_at: Any
+    tries_left: int
+    used: Any
+
+
+class PassRow(NamedTuple):
+    """The ``guest_passes`` columns."""
+
+    selector: str
+    validator_hash: str
+    order_number: str
+    issued_at: Any
+    expires_at: Any
+
+
+class CreditRow(NamedTuple):
+    """The ``store_credit`` columns an entry is read from."""
+
+    entry_id: str
+    holder: str
+    currency: str
+    amount: Any
+    at: Any
+    reference: str
+
+
+class ReplyRow(NamedTuple):
+    """The ``idempotent_replies`` columns."""
+
+    key: str
+    fingerprint: str
+    reply: str
+    created_at: Any
+
+
+class DocumentRow(NamedTuple):
+    """The ``return_documents`` columns of one RMA's document."""
+
+    order_number: str
+    format: str
+    media_type: str
+    filename: str
+    content: Any
+
+
+def unreadable(what: str, error: BaseException) -> AdapterError:
+    """The one error for a stored row that cannot be read back."""
+    return AdapterError(f"{what} is unreadable: {type(error).__name__}: {error}")
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _line_no(value: OrderLine) -> int:
+    return value.line_no
+
+
+def _newest_first(group: tuple[SearchHead, list[LineRow]]) -> tuple[Any, str]:
+    head = group[0]
+    return head.placed_at, head.number
+
+
+class RowDecoder:
+    """Rows of one adapter to model values.
+
+    ``instant`` turns a stored timestamp column into an aware UTC ``datetime``,
+    ``nested_instant`` one inside a document the adapter reads (PostgreSQL's packages come
+    as JSON with ISO text), and ``document`` a stored JSON column into Python values.
+    """
+
+    __slots__ = ("_document", "_instant", "_nested_instant")
+
+    def __init__(
+        self,
+        *,
+        instant: Callable[[Any], datetime] = _identity,
+        nested_instant: Callable[[Any], datetime] | None = None,
+        document: Callable[[Any], Any] = _identity,
+    ) -> None:
+        self._instant = instant
+        self._nested_instant = instant if nested_instant is None else nested_instant
+        self._document = document
+
+    # --- orders ---
+
+    def order(
+        self,
+        number: str,
+        row: OrderRow,
+        lines: tuple[OrderLine, ...],
+        packages: tuple[Package, ...],
+    ) -> Order:
+        """The order of ``row``, with its lines and packages already read."""
+        try:
+            currency = row.currency
+            phone = row.phone
+            activity = row.activity
+            # Positional, in RESTORED_FIELDS order; each value comes from its stored
+            # canonical column, so nothing is parsed again.
+            return restore(
+                Order,
+                number,
+                self._instant(row.placed_at),
+                restore(EmailAddress, row.email, row.email_key),
+                restore(
+                    Address,
+                    row.ship_name,
+                    row.ship_line1,
+                    row.ship_city,
+                    row.ship_postal_code,
+                    row.ship_country,
+                    row.ship_line2,
+                    row.ship_region,
+                ),
+                currency,
+                lines,
+                money(row.shipping, currency),
+                money(row.tax, currency),
+                None if phone is None else restore(PhoneNumber, phone),
+                packages,
+                row.version,
+                SPEEDS[row.shipping_speed],
+                *load_activity(None if activity is None else self._document(activity)),
+            )
+        except UNREADABLE as error:
+            raise unreadable(f"order {number}", error) from error
+
+    def line(self, row: LineRow, currency: str) -> OrderLine:
+        """One order line; its amounts in the order's ``currency``."""
+        try:
+            return restore(
+                OrderLine,
+                row.line_no,
+                part_number(row.part_number, row.part_key),
+                row.brand,
+                category(row.category, row.category_key),
+                row.description,
+                row.quantity,
+                money(row.unit_price, currency),
+                money(row.core_charge, currency),
+                bool(row.returnable),
+                row.warranty_months,
+                row.cancelled,
+                row.returned,
+            )
+        except UNREADABLE as error:
+            raise unreadable(f"order line {row.line_no!r}", error) from error
+
+    def package(self, row: PackageRow, units: Iterable[Sequence[Any]]) -> Package:
+        """One package; ``units`` are its ``(line_no, quantity)`` pairs in order."""
+        instant = self._nested_instant
+        try:
+            return restore(
+                Package,
+                row.package_id,
+                row.warehouse,
+                tuple([restore(PackedUnits, each[0], each[1]) for each in units]),
+                row.carrier,
+                row.tracking_number,
+                None if row.shipped_at is None else instant(row.shipped_at),
+                None if row.delivered_at is None else instant(row.delivered_at),
+                None if row.opened_at is None else instant(row.opened_at),
+            )
+        except UNREADABLE as error:
+            raise unreadable(f"package {row.package_id!r}", error) from error
+
+    def header(self, number: str, placed_at: Any, email: str, email_key: str) -> OrderHeader:
+        """An order's header as listings show it."""
+        return OrderHeader(
+            number=number,
+            placed_at=self._instant(placed_at),
+            email=restore(EmailAddress, email, email_key),
+        )
+
+    def matches(
+        self, groups: Iterable[tuple[SearchHead, list[LineRow]]], email_key: str
+    ) -> list[OrderMatch]:
+        """Search matches from folded (order, lines) groups (see
+        :func:`orderstatus_sql.search.fold`), newest first as the port promises."""
+        result = []
+        for head, lines in sorted(groups, key=_newest_first, reverse=True):
+            currency = head.currency
+            result.append(
+                OrderMatch(
+                    header=self.header(head.number, head.placed_at, head.email, email_key),
+                    # The port promises line_no order (get() keeps the order's own tuple
+                    # order instead).
+                    lines=tuple(sorted((self.line(row, currency) for row in lines), key=_line_no)),
+                )
+            )
+        return result
+
+    # --- the outbox, guest passes, replies ---
+
+    def intent(self, message_id: str, payload: Any) -> OutboxItem:
+        """The outbox item of a stored ``payload`` document."""
+        try:
+            return load_intent(self._document(payload))
+        except UNREADABLE as error:
+            raise unreadable(f"outbox message {message_id}", error) from error
+
+    def message(self, row: MessageRow) -> OutboxMessage:
+        """An outbox message, validated by the model."""
+        instant = self._instant
+        try:
+            return OutboxMessage(
+                message_id=row.message_id,
+                created_at=instant(row.created_at),
+                intent=self.intent(row.message_id, row.payload),
+                attempts=row.attempts,
+                next_attempt_at=None
+                if row.next_attempt_at is None
+                else instant(row.next_attempt_at),
+                last_error=row.last_error,
+                sent_at=None if row.sent_at is None else instant(row.sent_at),
+            )
+        except AdapterError:
+            raise
+        except UNREADABLE as error:
+            raise unreadable(f"outbox message {row.message_id}", error) from error
+
+    def challenge(self, row: ChallengeRow) -> PassChallenge:
+        """A guest-pass challenge, validated by the model."""
+        try:
+            return PassChallenge(
+                selector=row.selector,
+                order_number=row.order_number,
+                code_hash=row.code_hash,
+                link_hash=row.link_hash,
+                issued_at=self._instant(row.issued_at),
+                expires_at=self._instant(row.expires_at),
+                tries_left=row.tries_left,
+                used=bool(row.used),
+            )
+        except UNREADABLE as error:
+            raise unreadable("a stored guest-pass challenge", error) from error
+
+    def guest_pass(self, row: PassRow) -> GuestPass:
+        """A guest pass, validated by the model."""
+        try:
+            return GuestPass(
+                selector=row.selector,
+                validator_hash=row.validator_hash,
+                order_number=row.order_number,
+                issued_at=self._instant(row.issued_at),
+                expires_at=self._instant(row.expires_at),
+            )
+        except UNREADABLE as error:
+            raise unreadable("a stored guest pass", error) from error
+
+    def reply(self, row: ReplyRow) -> IdempotentReply:
+        """A stored idempotent reply."""
+        try:
+            return IdempotentReply(
+                key=row.key,
+                fingerprint=row.fingerprint,
+                reply=row.reply,
+                created_at=self._instant(row.created_at),
+            )
+        except UNREADABLE as error:
+            raise unreadable("a stored idempotent reply", error) from error
+
+    # --- store credit and return papers ---
+
+    def credit_entry(self, row: CreditRow) -> CreditEntry:
+        """A store-credit entry, validated by the model."""
+        try:
+            return CreditEntry(
+                entry_id=row.entry_id,
+                holder=row.holder,
+                amount=money(str(row.amount), row.currency),
+                at=self._instant(row.at),
+                reference=row.reference,
+            )
+        except UNREADABLE as error:
+            raise unreadable(f"store-credit entry {row.entry_id}", error) from error
+
+    def stored_document(self, rma_number: str, row: DocumentRow) -> StoredDocument:
+        """One of an RMA's return documents."""
+        try:
+            return StoredDocument(
+                order_number=row.order_number,
+                rma_number=rma_number,
+                document=LabelDocument(
+                    row.format, row.media_type, row.filename, bytes(row.content)
+                ),
+            )
+        except UNREADABLE as error:
+            raise unreadable(f"a return document of {rma_number}", error) from error
