@@ -18,7 +18,8 @@ __all__ = ["QUERIES"]
 # get(): the order row with its lines and packages (each package with its units) in ONE
 # statement, so that find-order is one round trip. Lines and packages come as JSON arrays in
 # their tuple order (position); amounts as numeric text (exact), timestamps as ISO text.
-# Each subquery is one range of its table's primary key (order number first).
+# Each subquery is one range of its table's primary key (order number first). The columns
+# are those of the row types of orderstatus_sql.rows (OrderRow, LineRow, PackageRow).
 GET_ORDER: Final = """
 SELECT o.placed_at, o.email, o.email_key, o.phone, o.currency,
        o.ship_name, o.ship_line1, o.ship_line2, o.ship_city, o.ship_region,
@@ -27,7 +28,7 @@ SELECT o.placed_at, o.email, o.email_key, o.phone, o.currency,
        (SELECT json_agg(json_build_array(
                    l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
                    l.description, l.quantity, l.unit_price::text, l.core_charge::text,
-                   l.returnable, l.warranty_months, l.cancelled, l.returned)
+                   l.returnable, l.warranty_months, l.cancelled, l.returned, l.position)
                    ORDER BY l.position)
           FROM order_lines AS l
          WHERE l.order_number = o.number) AS lines,
@@ -150,7 +151,7 @@ _SEARCH: Final = """
 SELECT o.number, o.placed_at, o.email, o.currency,
        l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
        l.description, l.quantity, l.unit_price::text, l.core_charge::text, l.returnable,
-       l.warranty_months, l.cancelled, l.returned
+       l.warranty_months, l.cancelled, l.returned, l.position
 FROM (
     SELECT o.number, o.placed_at, o.email, o.currency
       FROM orders AS o

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from decimal import Decimal
-from typing import Final
+from typing import Final, TypeGuard
 
 from orderstatus_core.model import CategoryPath, Money, PartNumber, restore
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
@@ -47,7 +47,7 @@ def money(amount: str, currency: str) -> Money:
     return restore(Money, Decimal(amount), currency)
 
 
-def encodable(text: object) -> bool:
+def encodable(text: object) -> TypeGuard[str]:
     """Whether ``text`` is a string a database driver can send as UTF-8 (no lone surrogate).
 
     Keys that are not can never have been stored, so a look-up by one finds nothing (the
