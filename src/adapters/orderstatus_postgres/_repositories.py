@@ -297,7 +297,7 @@ class Passes:
         """Store a new challenge; a stored selector raises :class:`ConflictError`."""
         cursor = self._unit._run(
             _sql.PUT_CHALLENGE,
-            _rows.challenge_row(challenge),
+            ChallengeRow.of(challenge),
             "storing a guest-pass challenge",
             write=True,
         )
@@ -316,7 +316,7 @@ class Passes:
 
     def save_challenge(self, challenge: PassChallenge) -> None:
         """Replace the stored challenge; an unknown selector raises :class:`ConflictError`."""
-        selector, *fields = _rows.challenge_row(challenge)
+        selector, *fields = ChallengeRow.of(challenge)
         cursor = self._unit._run(
             _sql.SAVE_CHALLENGE, (*fields, selector), "saving a guest-pass challenge", write=True
         )
@@ -354,13 +354,7 @@ class Passes:
 
     def put_pass(self, guest_pass: GuestPass) -> None:
         """Store a new pass; a stored selector raises :class:`ConflictError`."""
-        row = (
-            guest_pass.selector,
-            guest_pass.validator_hash,
-            guest_pass.order_number,
-            guest_pass.issued_at,
-            guest_pass.expires_at,
-        )
+        row = PassRow.of(guest_pass)
         cursor = self._unit._run(_sql.INSERT_INTO_PASSES, row, "storing a guest pass", write=True)
         if cursor.rowcount != 1:
             raise ConflictError("a guest pass with this selector is stored")
@@ -488,7 +482,7 @@ class Documents:
         """Keep ``stored``, replacing the RMA's document of the same filename in place."""
         unit = self._unit
         unit._require_writable()
-        row = _rows.document_row(stored)
+        row = DocumentRow.parameters(stored)
         if not all(_rows.storable(value) for value in row[:5]):
             raise AdapterError("a return document's names must not contain NUL or lone surrogates")
         unit._run(_sql.PUT_DOCUMENT, row, "keeping a return document", write=True)

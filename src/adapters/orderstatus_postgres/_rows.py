@@ -14,19 +14,17 @@ from typing import Any, Final
 
 from psycopg.types.json import Jsonb
 
-from orderstatus_core import Order, PassChallenge
+from orderstatus_core import Order
 from orderstatus_core.model.order import utc
-from orderstatus_core.ports import CreditEntry, StoredDocument
+from orderstatus_core.ports import CreditEntry
 from orderstatus_core.serialization import dump_activity
 from orderstatus_sql.rows import LineRow, OrderRow, PackageRow, RowDecoder
 from orderstatus_sql.values import encodable, joined_segments
 
 __all__ = [
     "DECODER",
-    "challenge_row",
     "children_parameters",
     "credit_parameters",
-    "document_row",
     "order",
     "order_parameters",
     "plain_text",
@@ -152,20 +150,6 @@ def order(number: str, row: Sequence[Any]) -> Order:
 # --- the outbox, guest passes, replies -------------------------------------------------
 
 
-def challenge_row(value: PassChallenge) -> tuple[Any, ...]:
-    """The ``guest_pass_challenges`` columns, selector first."""
-    return (
-        value.selector,
-        value.order_number,
-        value.code_hash,
-        value.link_hash,
-        value.issued_at,
-        value.expires_at,
-        value.tries_left,
-        value.used,
-    )
-
-
 # --- store credit and return papers ------------------------------------------------------
 
 
@@ -179,16 +163,3 @@ def credit_parameters(entry: CreditEntry) -> dict[str, Any]:
         "at": utc(entry.at),
         "reference": entry.reference,
     }
-
-
-def document_row(stored: StoredDocument) -> tuple[Any, ...]:
-    """The parameters of ``PUT_DOCUMENT``."""
-    document = stored.document
-    return (
-        stored.rma_number,
-        document.filename,
-        stored.order_number,
-        document.format,
-        document.media_type,
-        bytes(document.content),
-    )

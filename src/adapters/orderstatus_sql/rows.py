@@ -77,6 +77,10 @@ UNREADABLE: Final = (
 )
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 class OrderRow(NamedTuple):
     """The ``orders`` columns a read selects, in this order (the number is the key)."""
 
@@ -165,6 +169,20 @@ class ChallengeRow(NamedTuple):
     tries_left: int
     used: Any
 
+    @classmethod
+    def of(cls, value: PassChallenge, moment: Callable[[datetime], Any] = _same) -> ChallengeRow:
+        """The columns of ``value``, its instants stored by ``moment``."""
+        return cls(
+            value.selector,
+            value.order_number,
+            value.code_hash,
+            value.link_hash,
+            moment(value.issued_at),
+            moment(value.expires_at),
+            value.tries_left,
+            value.used,
+        )
+
 
 class PassRow(NamedTuple):
     """The ``guest_passes`` columns."""
@@ -174,6 +192,17 @@ class PassRow(NamedTuple):
     order_number: str
     issued_at: Any
     expires_at: Any
+
+    @classmethod
+    def of(cls, value: GuestPass, moment: Callable[[datetime], Any] = _same) -> PassRow:
+        """The columns of ``value``, its instants stored by ``moment``."""
+        return cls(
+            value.selector,
+            value.validator_hash,
+            value.order_number,
+            moment(value.issued_at),
+            moment(value.expires_at),
+        )
 
 
 class CreditRow(NamedTuple):
@@ -205,14 +234,24 @@ class DocumentRow(NamedTuple):
     filename: str
     content: Any
 
+    @staticmethod
+    def parameters(stored: StoredDocument) -> tuple[Any, ...]:
+        """What ``PUT_DOCUMENT`` binds, in both adapters: the RMA, the filename (the key),
+        the order number, format, media type and content."""
+        document = stored.document
+        return (
+            stored.rma_number,
+            document.filename,
+            stored.order_number,
+            document.format,
+            document.media_type,
+            bytes(document.content),
+        )
+
 
 def unreadable(what: str, error: BaseException) -> AdapterError:
     """The one error for a stored row that cannot be read back."""
     return AdapterError(f"{what} is unreadable: {type(error).__name__}: {error}")
-
-
-def _identity(value: Any) -> Any:
-    return value
 
 
 def _line_no(value: OrderLine) -> int:
@@ -237,9 +276,9 @@ class RowDecoder:
     def __init__(
         self,
         *,
-        instant: Callable[[Any], datetime] = _identity,
+        instant: Callable[[Any], datetime] = _same,
         nested_instant: Callable[[Any], datetime] | None = None,
-        document: Callable[[Any], Any] = _identity,
+        document: Callable[[Any], Any] = _same,
     ) -> None:
         self._instant = instant
         self._nested_instant = instant if nested_instant is None else nested_instant

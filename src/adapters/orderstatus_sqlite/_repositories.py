@@ -331,7 +331,7 @@ class Passes:
         self._unit._fetch(
             CURSOR,
             _sql.PUT_CHALLENGE,
-            _rows.challenge_row(challenge),
+            ChallengeRow.of(challenge, micros),
             "storing a guest-pass challenge",
             write=True,
             duplicate=ConflictError("a guest-pass challenge with this selector is stored"),
@@ -345,7 +345,7 @@ class Passes:
 
     def save_challenge(self, challenge: PassChallenge) -> None:
         """Replace the stored challenge; an unknown selector raises :class:`ConflictError`."""
-        selector, *fields = _rows.challenge_row(challenge)
+        selector, *fields = ChallengeRow.of(challenge, micros)
         doing = "saving a guest-pass challenge"
         cursor = self._unit._fetch(
             CURSOR, _sql.SAVE_CHALLENGE, (*fields, selector), doing, write=True
@@ -373,7 +373,7 @@ class Passes:
         self._unit._fetch(
             CURSOR,
             _sql.INSERT_INTO_PASSES,
-            _rows.pass_row(guest_pass),
+            PassRow.of(guest_pass, micros),
             "storing a guest pass",
             write=True,
             duplicate=ConflictError("a guest pass with this selector is stored"),
@@ -452,7 +452,8 @@ class Documents:
 
     def put(self, stored: StoredDocument) -> None:
         """Keep ``stored``, replacing the RMA's document of the same filename in place."""
-        row = _rows.document_row(stored)
+        # The RMA again, for the subquery that numbers its documents.
+        row = (*DocumentRow.parameters(stored), stored.rma_number)
         self._unit._fetch(CURSOR, _sql.PUT_DOCUMENT, row, "keeping a return document", write=True)
 
     def for_rma(self, rma_number: str) -> Sequence[StoredDocument]:

@@ -12,19 +12,17 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from orderstatus_core import GuestPass, Order, PassChallenge
+from orderstatus_core import Order
 from orderstatus_core.model import Package
 from orderstatus_core.model.order import utc
-from orderstatus_core.ports import CreditEntry, OutboxItem, StoredDocument
+from orderstatus_core.ports import CreditEntry, OutboxItem
 from orderstatus_core.serialization import dump_activity, dump_intent
 from orderstatus_sql.rows import LineRow, PackageRow, RowDecoder
 from orderstatus_sql.values import joined_segments
 
 __all__ = [
     "DECODER",
-    "challenge_row",
     "credit_row",
-    "document_row",
     "in_position_order",
     "instant",
     "line_rows",
@@ -32,7 +30,6 @@ __all__ = [
     "order_row",
     "package_rows",
     "packages",
-    "pass_row",
     "payload",
     "unit_rows",
 ]
@@ -198,31 +195,6 @@ def payload(intent: OutboxItem) -> str:
     return _json(dump_intent(intent))
 
 
-def challenge_row(challenge: PassChallenge) -> tuple[Any, ...]:
-    """The ``guest_pass_challenges`` columns, selector first."""
-    return (
-        challenge.selector,
-        challenge.order_number,
-        challenge.code_hash,
-        challenge.link_hash,
-        micros(challenge.issued_at),
-        micros(challenge.expires_at),
-        challenge.tries_left,
-        int(challenge.used),
-    )
-
-
-def pass_row(guest_pass: GuestPass) -> tuple[Any, ...]:
-    """The parameters of ``INSERT_INTO_PASSES``."""
-    return (
-        guest_pass.selector,
-        guest_pass.validator_hash,
-        guest_pass.order_number,
-        micros(guest_pass.issued_at),
-        micros(guest_pass.expires_at),
-    )
-
-
 def credit_row(entry: CreditEntry) -> tuple[Any, ...]:
     """The parameters of ``APPEND_CREDIT``; ``at`` in UTC (a naive one is refused)."""
     amount = entry.amount
@@ -233,18 +205,4 @@ def credit_row(entry: CreditEntry) -> tuple[Any, ...]:
         str(amount.amount),
         micros(utc(entry.at)),
         entry.reference,
-    )
-
-
-def document_row(stored: StoredDocument) -> tuple[Any, ...]:
-    """The parameters of ``PUT_DOCUMENT`` (the RMA again for the position subquery)."""
-    document = stored.document
-    return (
-        stored.rma_number,
-        document.filename,
-        stored.order_number,
-        document.format,
-        document.media_type,
-        document.content,
-        stored.rma_number,
     )

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from orderstatus_sql import statements as portable
+from orderstatus_sql.statements import qmark
+
 __all__ = ["QUERIES"]
 
 # is what sqlite3's statement cache is keyed by.
@@ -37,11 +40,6 @@ JOIN package_units AS u ON u.order_number = p.order_number AND u.package_positio
 WHERE p.order_number = ?
 ORDER BY p.position, u.position"""
 
-RECENT: Final = """
-SELECT number, placed_at, email FROM orders
-WHERE email_key = ?
-ORDER BY placed_at DESC, number DESC
-LIMIT ?"""
 
 # Search walks the shopper's orders newest first through orders_by_email and, for each,
 # reads its lines by primary key (they sit together on one page: WITHOUT ROWID), keeping
@@ -59,7 +57,7 @@ LIMIT ?"""
 # 100k orders (about 5 orders per shopper), while every imported line pays for one more
 # B-tree insert at a random place (import measured 10-40% slower) and the file grows.
 # Bulk import and get() matter more, so neither index exists.
-SEARCH_PART: Final = """
+_SEARCH: Final = """
 SELECT o.number, o.placed_at, o.email, o.currency,
        l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
        l.description, l.quantity, l.unit_price, l.core_charge, l.returnable,
@@ -67,21 +65,16 @@ SELECT o.number, o.placed_at, o.email, o.currency,
 FROM orders AS o
 JOIN order_lines AS l ON l.order_number = o.number
 WHERE o.email_key = ? AND (o.placed_at, o.number) < (?, ?)
-  AND l.part_key = ?
+  AND {match}
 ORDER BY o.placed_at DESC, o.number DESC"""
+
+SEARCH_PART: Final = _SEARCH.format(match="l.part_key = ?")
 
 # The category itself, or any key that starts with "category + U+001F" (its children):
 # the range [key + U+001F, key + U+0020) of the BINARY (UTF-8 byte) order.
-SEARCH_CATEGORY: Final = """
-SELECT o.number, o.placed_at, o.email, o.currency,
-       l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
-       l.description, l.quantity, l.unit_price, l.core_charge, l.returnable,
-       l.warranty_months, l.cancelled, l.returned, l.position
-FROM orders AS o
-JOIN order_lines AS l ON l.order_number = o.number
-WHERE o.email_key = ? AND (o.placed_at, o.number) < (?, ?)
-  AND (l.category_key = ? OR (l.category_key >= ? AND l.category_key < ?))
-ORDER BY o.placed_at DESC, o.number DESC"""
+SEARCH_CATEGORY: Final = _SEARCH.format(
+    match="(l.category_key = ? OR (l.category_key >= ? AND l.category_key < ?))"
+)
 
 INSERT_ORDER: Final = """
 INSERT INTO orders (placed_at, email, email_key, phone, currency,
@@ -120,47 +113,15 @@ INSERT_UNITS: Final = """
 INSERT INTO package_units (order_number, package_position, position, line_no, quantity)
 VALUES (?, ?, ?, ?, ?)"""
 
-# Putting a message id twice replaces the message but keeps whether it was sent, exactly
-# as the memory adapter does (its "sent" record is separate from the message).
-PUT_MESSAGE: Final = """
-INSERT INTO outbox (message_id, created_at, kind, payload, attempts, next_attempt_at,
-    last_error, sent_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
-ON CONFLICT (message_id) DO UPDATE SET
-    created_at = excluded.created_at, kind = excluded.kind, payload = excluded.payload,
-    attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
-    last_error = excluded.last_error"""
-
-DUE: Final = """
-SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error
-FROM outbox
-WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
-ORDER BY created_at, message_id
-LIMIT ?"""
 
 LEASE_MESSAGE: Final = (
     "UPDATE outbox SET next_attempt_at = ? WHERE message_id = ? AND sent_at IS NULL"
 )
 
-GET_MESSAGE: Final = """
-SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error, sent_at
-FROM outbox WHERE message_id = ?"""
 
 PAYLOAD: Final = "SELECT payload FROM outbox WHERE message_id = ?"
 
-# The payload written with sent_at is the message without its secrets (SECURITY D5).
-MARK_SENT: Final = "UPDATE outbox SET sent_at = ?, payload = ? WHERE message_id = ?"
 
-MARK_FAILED: Final = """
-UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
-WHERE message_id = ? AND sent_at IS NULL"""
-
-PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
-
-# The purges are a daily batch: each reads its table once rather than keep an index that
-# every write would pay for.
-PURGE_SENT: Final = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?"
-PURGE_CHALLENGES: Final = "DELETE FROM guest_pass_challenges WHERE expires_at < ?"
 # Tries whose challenge is gone, after the challenges (one statement each, same unit).
 PURGE_TRIES: Final = """
 DELETE FROM guest_pass_tries WHERE at < ? AND NOT EXISTS (
@@ -168,8 +129,6 @@ DELETE FROM guest_pass_tries WHERE at < ? AND NOT EXISTS (
     WHERE c.order_number = guest_pass_tries.order_number AND c.selector = guest_pass_tries.selector
 )
 """
-PURGE_PASSES: Final = "DELETE FROM guest_passes WHERE expires_at < ?"
-PURGE_REPLIES: Final = "DELETE FROM idempotent_replies WHERE created_at < ?"
 
 # Guest passes: only hashes of codes and validators are ever bound (SECURITY D1).
 PUT_CHALLENGE: Final = """
@@ -178,33 +137,11 @@ INSERT INTO guest_pass_challenges (selector, order_number, code_hash, link_hash,
 VALUES (?, ?, ?, ?, ?, ?, ?, ?,
     (SELECT coalesce(max(seq), 0) + 1 FROM guest_pass_challenges))"""
 
-GET_CHALLENGE: Final = """
-SELECT selector, order_number, code_hash, link_hash, issued_at, expires_at, tries_left, used
-FROM guest_pass_challenges WHERE selector = ?"""
-
-SAVE_CHALLENGE: Final = """
-UPDATE guest_pass_challenges SET order_number = ?, code_hash = ?, link_hash = ?,
-    issued_at = ?, expires_at = ?, tries_left = ?, used = ?
-WHERE selector = ?"""
-
-LATEST_CHALLENGE: Final = """
-SELECT selector, order_number, code_hash, link_hash, issued_at, expires_at, tries_left, used
-FROM guest_pass_challenges
-WHERE order_number = ?
-ORDER BY issued_at DESC, seq DESC
-LIMIT 1"""
-
-RECORD_TRY: Final = "INSERT INTO guest_pass_tries (order_number, selector, at) VALUES (?, ?, ?)"
-
-COUNT_TRIES: Final = "SELECT count(*) FROM guest_pass_tries WHERE order_number = ? AND selector = ?"
 
 INSERT_INTO_PASSES: Final = """
 INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
 VALUES (?, ?, ?, ?, ?)"""
 
-SELECT_FROM_PASSES: Final = """
-SELECT selector, validator_hash, order_number, issued_at, expires_at
-FROM guest_passes WHERE selector = ?"""
 
 # Store credit. Amounts are summed in Python as Decimal: SQLite's sum() of TEXT is a float.
 CREDIT_EXISTS: Final = "SELECT 1 FROM store_credit WHERE entry_id = ?"
@@ -217,11 +154,6 @@ APPEND_CREDIT: Final = """
 INSERT INTO store_credit (entry_id, seq, holder, currency, amount, at, reference)
 VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM store_credit), ?, ?, ?, ?, ?)"""
 
-CREDIT_ENTRIES: Final = """
-SELECT entry_id, holder, currency, amount, at, reference FROM store_credit
-WHERE holder = ?
-ORDER BY at DESC, entry_id DESC
-LIMIT ?"""
 
 # Return papers: a replaced document keeps the position of its first put.
 PUT_DOCUMENT: Final = """
@@ -238,13 +170,28 @@ DOCUMENTS_FOR_RMA: Final = """
 SELECT order_number, format, media_type, filename, content, position
 FROM return_documents WHERE rma_number = ?"""
 
-GET_REPLY: Final = (
-    "SELECT key, fingerprint, reply, created_at FROM idempotent_replies WHERE key = ?"
-)
-PUT_REPLY: Final = """
-INSERT INTO idempotent_replies (key, fingerprint, reply, created_at) VALUES (?, ?, ?, ?)
-ON CONFLICT (key) DO UPDATE SET
-    fingerprint = excluded.fingerprint, reply = excluded.reply, created_at = excluded.created_at"""
+
+# The statements both adapters run word for word (orderstatus_sql.statements).
+RECENT: Final = qmark(portable.RECENT)
+PUT_MESSAGE: Final = qmark(portable.PUT_MESSAGE)
+DUE: Final = qmark(portable.DUE)
+GET_MESSAGE: Final = qmark(portable.GET_MESSAGE)
+MARK_SENT: Final = qmark(portable.MARK_SENT)
+MARK_FAILED: Final = qmark(portable.MARK_FAILED)
+PENDING_COUNT: Final = qmark(portable.PENDING_COUNT)
+PURGE_SENT: Final = qmark(portable.PURGE_SENT)
+PURGE_CHALLENGES: Final = qmark(portable.PURGE_CHALLENGES)
+PURGE_PASSES: Final = qmark(portable.PURGE_PASSES)
+PURGE_REPLIES: Final = qmark(portable.PURGE_REPLIES)
+GET_CHALLENGE: Final = qmark(portable.GET_CHALLENGE)
+SAVE_CHALLENGE: Final = qmark(portable.SAVE_CHALLENGE)
+LATEST_CHALLENGE: Final = qmark(portable.LATEST_CHALLENGE)
+RECORD_TRY: Final = qmark(portable.RECORD_TRY)
+COUNT_TRIES: Final = qmark(portable.COUNT_TRIES)
+SELECT_FROM_PASSES: Final = qmark(portable.SELECT_FROM_PASSES)
+GET_REPLY: Final = qmark(portable.GET_REPLY)
+PUT_REPLY: Final = qmark(portable.PUT_REPLY)
+CREDIT_ENTRIES: Final = qmark(portable.CREDIT_ENTRIES)
 
 
 #: Every repository query with its name, for tests that check the query plans.
