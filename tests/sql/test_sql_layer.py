@@ -123,7 +123,7 @@ def test_a_part_number_search_binds_its_canonical_key() -> None:
     terms = search.search_terms(PartNumberQuery(PartNumber("bp 12.34")))
     assert terms.part_key == PartNumber("bp 12.34").canonical
     assert terms.category_key is None
-    assert terms.texts == (terms.part_key,)
+    assert terms.key == terms.part_key
 
 
 def test_a_category_search_binds_the_range_of_its_children() -> None:
@@ -132,6 +132,7 @@ def test_a_category_search_binds_the_range_of_its_children() -> None:
     terms = search.search_terms(CategoryQuery(path))
     low, high = search.category_range(path.key)
     assert (terms.category_key, terms.low, terms.high) == (path.key, low, high)
+    assert terms.key == path.key
     child = CategoryPath(("Brakes", "Pads")).key
     sibling = CategoryPath(("Brakes2",)).key
     assert low <= child < high
@@ -200,38 +201,73 @@ def test_matches_come_newest_first_with_lines_by_number_whatever_the_row_order()
 
 def _order_row(**changes: Any) -> OrderRow:
     row = OrderRow(
-        T0,
-        "Jane@Example.com",
-        "jane@example.com",
-        None,
-        "USD",
-        "Jane",
-        "1 Main",
-        None,
-        "Springfield",
-        None,
-        "62701",
-        "US",
-        "9.99",
-        "2.00",
-        1,
-        "standard",
-        None,
+        placed_at=T0,
+        email="Jane@Example.com",
+        email_key="jane@example.com",
+        phone=None,
+        currency="USD",
+        ship_name="Jane",
+        ship_line1="1 Main",
+        ship_line2="Apt 2",
+        ship_city="Springfield",
+        ship_region="IL",
+        ship_postal_code="62701",
+        ship_country="US",
+        shipping="9.99",
+        tax="2.00",
+        version=1,
+        shipping_speed="standard",
+        activity=None,
+    )
+    return row._replace(**changes)
+
+
+def _line_row(**changes: Any) -> LineRow:
+    row = LineRow(
+        line_no=2,
+        part_number="bp 12.34",
+        part_key=PartNumber("bp 12.34").canonical,
+        brand="Wagner",
+        category="Brakes\x1fPads",
+        category_key=CategoryPath(("Brakes", "Pads")).key,
+        description="Pads",
+        quantity=3,
+        unit_price="24.990",
+        core_charge="0",
+        returnable=1,
+        warranty_months=12,
+        cancelled=1,
+        returned=0,
+        position=0,
     )
     return row._replace(**changes)
 
 
 def test_an_order_is_rebuilt_from_its_named_columns() -> None:
-    """Each column lands in its field: the stored keys are reused, amounts keep their scale."""
-    line = DECODER.line(LineRow._make(_search_row("1", 0, 1)[4:]), "USD")
-    order = DECODER.order("123456789", _order_row(), (line,), ())
+    """Each named column lands in its field (rows built by keyword, so the decoder's order
+    of columns is the row type's): stored keys reused, amounts keep their scale."""
+    order = DECODER.order("123456789", _order_row(), [_line_row()], ())
     assert (order.number, order.placed_at, order.email.canonical) == (
         "123456789",
         T0,
         "jane@example.com",
     )
-    assert str(order.shipping.amount) == "9.99"
-    assert order.lines == (line,)
+    address = order.shipping_address
+    assert (address.line2, address.city, address.region, address.postal_code) == (
+        "Apt 2",
+        "Springfield",
+        "IL",
+        "62701",
+    )
+    assert (str(order.shipping.amount), str(order.tax.amount)) == ("9.99", "2.00")
+    (line,) = order.lines
+    assert (line.line_no, line.part_number.display, line.category.segments) == (
+        2,
+        "bp 12.34",
+        ("Brakes", "Pads"),
+    )
+    assert (line.quantity, str(line.unit_price.amount), line.returnable) == (3, "24.990", True)
+    assert (line.warranty_months, line.cancelled, line.returned) == (12, 1, 0)
 
 
 @pytest.mark.parametrize(
@@ -261,11 +297,7 @@ def _strict_instant(value: Any) -> datetime:
 @pytest.mark.parametrize(
     ("read", "row", "what"),
     [
-        (
-            DECODER.line,
-            LineRow._make(_search_row("1", 0, 1)[4:])._replace(unit_price="x"),
-            "order line 1",
-        ),
+        (DECODER.line, _line_row(unit_price="x"), "order line 2"),
         (
             DECODER.package,
             PackageRow("P1", "Columbus", None, None, None, None, None),

@@ -41,7 +41,7 @@ from orderstatus_core.ports import (
 from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import _rows, _sql
 from orderstatus_postgres._rows import DECODER
-from orderstatus_sql.rows import ChallengeRow, CreditRow, DocumentRow, MessageRow, PassRow, ReplyRow
+from orderstatus_sql.rows import ChallengeRow, DocumentRow, PassRow
 from orderstatus_sql.search import fold, search_terms
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ class Outbox:
         rows = unit._run(
             _sql.DUE, (utc(now), min(limit, _MAX_LIMIT)), "reading due outbox messages"
         ).fetchall()
-        return [DECODER.message(MessageRow(*row)) for row in rows]
+        return [DECODER.message(row) for row in rows]
 
     def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
         """Take up to ``limit`` due messages for one relay worker until ``lease_until``.
@@ -229,7 +229,7 @@ class Outbox:
             "lease": utc(lease_until),
         }
         rows = unit._run(_sql.CLAIM, parameters, "leasing outbox messages", write=True).fetchall()
-        messages = [DECODER.message(MessageRow(*row)) for row in rows]
+        messages = [DECODER.message(row) for row in rows]
         messages.sort(key=lambda m: (m.created_at, m.message_id))
         return messages
 
@@ -240,7 +240,7 @@ class Outbox:
             unit._require_open()
             return None
         row = unit._run(_sql.GET_MESSAGE, (message_id,), "reading an outbox message").fetchone()
-        return None if row is None else DECODER.message(MessageRow(*row))
+        return None if row is None else DECODER.message(row)
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
         """Record delivery and drop the message's secrets in the same write; the message is
@@ -312,7 +312,7 @@ class Passes:
             return None
         sql = _sql.GET_CHALLENGE_FOR_UPDATE if unit._write else _sql.GET_CHALLENGE
         row = unit._run(sql, (selector,), "reading a guest-pass challenge").fetchone()
-        return None if row is None else DECODER.challenge(ChallengeRow._make(row))
+        return None if row is None else DECODER.challenge(row)
 
     def save_challenge(self, challenge: PassChallenge) -> None:
         """Replace the stored challenge; an unknown selector raises :class:`ConflictError`."""
@@ -338,7 +338,7 @@ class Passes:
         else:
             sql = _sql.LATEST_CHALLENGE
         row = unit._run(sql, (order_number,), "reading a guest-pass challenge").fetchone()
-        return None if row is None else DECODER.challenge(ChallengeRow._make(row))
+        return None if row is None else DECODER.challenge(row)
 
     def record_try(self, order_number: str, selector: str, at: datetime) -> int:
         """Record a try against the challenge; how many it has had, this one included."""
@@ -366,7 +366,7 @@ class Passes:
             unit._require_open()
             return None
         row = unit._run(_sql.SELECT_FROM_PASSES, (selector,), "reading a guest pass").fetchone()
-        return None if row is None else DECODER.guest_pass(PassRow._make(row))
+        return None if row is None else DECODER.guest_pass(row)
 
     def purge_challenges(self, expired_before: datetime) -> int:
         """Delete the challenges expired strictly before ``expired_before``; how many."""
@@ -395,7 +395,7 @@ class Replies:
         if unit._write:
             unit._run(_sql.LOCK_KEY, (_REPLY_LOCK, key), "locking an idempotency key")
         row = unit._run(_sql.GET_REPLY, (key,), "reading an idempotent reply").fetchone()
-        return None if row is None else DECODER.reply(ReplyRow._make(row))
+        return None if row is None else DECODER.reply(row)
 
     def put(self, reply: IdempotentReply) -> None:
         """Store ``reply``, replacing an older one under the same key."""
@@ -469,7 +469,7 @@ class Credit:
         rows = unit._run(
             _sql.CREDIT_ENTRIES, (holder, min(limit, _MAX_LIMIT)), "listing store-credit entries"
         ).fetchall()
-        return [DECODER.credit_entry(CreditRow._make(row)) for row in rows]
+        return [DECODER.credit_entry(row) for row in rows]
 
 
 class Documents:
@@ -496,7 +496,7 @@ class Documents:
         rows = unit._run(
             _sql.DOCUMENTS_FOR_RMA, (rma_number,), "reading return documents"
         ).fetchall()
-        return [DECODER.stored_document(rma_number, DocumentRow._make(row)) for row in rows]
+        return [DECODER.stored_document(rma_number, row) for row in rows]
 
 
 def one(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:

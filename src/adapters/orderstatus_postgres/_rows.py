@@ -8,7 +8,6 @@ as ISO text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -18,7 +17,7 @@ from orderstatus_core import Order
 from orderstatus_core.model.order import utc
 from orderstatus_core.ports import CreditEntry
 from orderstatus_core.serialization import dump_activity
-from orderstatus_sql.rows import LineRow, OrderRow, PackageRow, RowDecoder
+from orderstatus_sql.rows import RowDecoder
 from orderstatus_sql.values import encodable, joined_segments
 
 __all__ = [
@@ -136,15 +135,13 @@ def _moment(text: str) -> datetime:
 DECODER: Final = RowDecoder(nested_instant=_moment)
 
 
-def order(number: str, row: Sequence[Any]) -> Order:
+def order(number: str, row: Any) -> Order:
     """The order of one ``GET_ORDER`` row: the :class:`OrderRow` columns, then the lines
-    and the packages (each with its units) as JSON arrays in tuple order."""
-    head = OrderRow._make(row[:17])
-    currency = head.currency
-    line, package = DECODER.line, DECODER.package
-    lines = tuple([line(LineRow._make(each), currency) for each in row[17] or ()])
-    packages = tuple([package(PackageRow._make(each[:7]), each[7] or ()) for each in row[18] or ()])
-    return DECODER.order(number, head, lines, packages)
+    (:class:`LineRow` each) and the packages (:class:`PackageRow` and the units) as JSON
+    arrays in tuple order."""
+    package = DECODER.package
+    packages = tuple([package(each[:7], each[7] or ()) for each in row[18] or ()])
+    return DECODER.order(number, row[:17], row[17] or (), packages)
 
 
 # --- the outbox, guest passes, replies -------------------------------------------------

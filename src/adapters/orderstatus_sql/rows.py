@@ -65,8 +65,9 @@ __all__ = [
 
 #: What a malformed column can raise while it is turned into a value: a wrong type or
 #: shape, a bad number (``decimal.InvalidOperation`` is an ``ArithmeticError``), a bad
-#: document, or the model refusing the value.
+#: document (the converter reports those as exception groups), or the model refusing it.
 UNREADABLE: Final = (
+    ExceptionGroup,
     ValueError,
     TypeError,
     KeyError,
@@ -259,8 +260,8 @@ def _line_no(value: OrderLine) -> int:
 
 
 def _newest_first(group: tuple[SearchHead, list[LineRow]]) -> tuple[Any, str]:
-    head = group[0]
-    return head.placed_at, head.number
+    number, placed_at, _email, _currency = group[0]
+    return placed_at, number
 
 
 class RowDecoder:
@@ -269,6 +270,10 @@ class RowDecoder:
     ``instant`` turns a stored timestamp column into an aware UTC ``datetime``,
     ``nested_instant`` one inside a document the adapter reads (PostgreSQL's packages come
     as JSON with ISO text), and ``document`` a stored JSON column into Python values.
+
+    Each method takes a row of its row type: a fetched row as it comes (columns selected in
+    the row type's order; no copy into a named tuple on find-order's hot path) or the named
+    tuple itself. The method unpacks it into the row type's names, in one statement.
     """
 
     __slots__ = ("_document", "_instant", "_nested_instant")
@@ -290,39 +295,57 @@ class RowDecoder:
         self,
         number: str,
         row: OrderRow,
-        lines: tuple[OrderLine, ...],
+        lines: Iterable[LineRow],
         packages: tuple[Package, ...],
     ) -> Order:
-        """The order of ``row``, with its lines and packages already read."""
+        """The order of ``row``, with the rows of its lines in tuple order and its packages
+        (each adapter reads those its own way)."""
+        line = self.line
         try:
-            currency = row.currency
-            phone = row.phone
-            activity = row.activity
+            (
+                placed_at,
+                email,
+                email_key,
+                phone,
+                currency,
+                ship_name,
+                ship_line1,
+                ship_line2,
+                ship_city,
+                ship_region,
+                ship_postal_code,
+                ship_country,
+                shipping,
+                tax,
+                version,
+                shipping_speed,
+                activity,
+            ) = row
             # Positional, in RESTORED_FIELDS order; each value comes from its stored
             # canonical column, so nothing is parsed again.
             return restore(
                 Order,
                 number,
-                self._instant(row.placed_at),
-                restore(EmailAddress, row.email, row.email_key),
+                self._instant(placed_at),
+                restore(EmailAddress, email, email_key),
                 restore(
                     Address,
-                    row.ship_name,
-                    row.ship_line1,
-                    row.ship_city,
-                    row.ship_postal_code,
-                    row.ship_country,
-                    row.ship_line2,
-                    row.ship_region,
+                    ship_name,
+                    ship_line1,
+                    ship_city,
+                    ship_postal_code,
+                    ship_country,
+                    ship_line2,
+                    ship_region,
                 ),
                 currency,
-                lines,
-                money(row.shipping, currency),
-                money(row.tax, currency),
+                tuple([line(each, currency) for each in lines]),
+                money(shipping, currency),
+                money(tax, currency),
                 None if phone is None else restore(PhoneNumber, phone),
                 packages,
-                row.version,
-                SPEEDS[row.shipping_speed],
+                version,
+                SPEEDS[shipping_speed],
                 *load_activity(None if activity is None else self._document(activity)),
             )
         except UNREADABLE as error:
@@ -331,41 +354,67 @@ class RowDecoder:
     def line(self, row: LineRow, currency: str) -> OrderLine:
         """One order line; its amounts in the order's ``currency``."""
         try:
+            (
+                line_no,
+                display,
+                part_key,
+                brand,
+                segments,
+                category_key,
+                description,
+                quantity,
+                unit_price,
+                core_charge,
+                returnable,
+                warranty_months,
+                cancelled,
+                returned,
+                _position,
+            ) = row
             return restore(
                 OrderLine,
-                row.line_no,
-                part_number(row.part_number, row.part_key),
-                row.brand,
-                category(row.category, row.category_key),
-                row.description,
-                row.quantity,
-                money(row.unit_price, currency),
-                money(row.core_charge, currency),
-                bool(row.returnable),
-                row.warranty_months,
-                row.cancelled,
-                row.returned,
+                line_no,
+                part_number(display, part_key),
+                brand,
+                category(segments, category_key),
+                description,
+                quantity,
+                money(unit_price, currency),
+                money(core_charge, currency),
+                bool(returnable),
+                warranty_months,
+                cancelled,
+                returned,
             )
         except UNREADABLE as error:
-            raise unreadable(f"order line {row.line_no!r}", error) from error
+            raise unreadable(f"order line {_first(row)!r}", error) from error
 
     def package(self, row: PackageRow, units: Iterable[Sequence[Any]]) -> Package:
         """One package; ``units`` are its ``(line_no, quantity)`` pairs in order."""
         instant = self._nested_instant
         try:
+            (
+                package_id,
+                warehouse,
+                carrier,
+                tracking_number,
+                shipped_at,
+                delivered_at,
+                opened_at,
+            ) = row
             return restore(
                 Package,
-                row.package_id,
-                row.warehouse,
+                package_id,
+                warehouse,
                 tuple([restore(PackedUnits, each[0], each[1]) for each in units]),
-                row.carrier,
-                row.tracking_number,
-                None if row.shipped_at is None else instant(row.shipped_at),
-                None if row.delivered_at is None else instant(row.delivered_at),
-                None if row.opened_at is None else instant(row.opened_at),
+                carrier,
+                tracking_number,
+                None if shipped_at is None else instant(shipped_at),
+                None if delivered_at is None else instant(delivered_at),
+                None if opened_at is None else instant(opened_at),
             )
         except UNREADABLE as error:
-            raise unreadable(f"package {row.package_id!r}", error) from error
+            raise unreadable(f"package {_first(row)!r}", error) from error
 
     def header(self, number: str, placed_at: Any, email: str, email_key: str) -> OrderHeader:
         """An order's header as listings show it."""
@@ -376,21 +425,21 @@ class RowDecoder:
         )
 
     def matches(
-        self, groups: Iterable[tuple[SearchHead, list[LineRow]]], email_key: str
+        self, groups: list[tuple[SearchHead, list[LineRow]]], email_key: str
     ) -> list[OrderMatch]:
         """Search matches from folded (order, lines) groups (see
         :func:`orderstatus_sql.search.fold`), newest first as the port promises."""
+        if len(groups) > 1:
+            groups = sorted(groups, key=_newest_first, reverse=True)
+        line = self.line
         result = []
-        for head, lines in sorted(groups, key=_newest_first, reverse=True):
-            currency = head.currency
-            result.append(
-                OrderMatch(
-                    header=self.header(head.number, head.placed_at, head.email, email_key),
-                    # The port promises line_no order (get() keeps the order's own tuple
-                    # order instead).
-                    lines=tuple(sorted((self.line(row, currency) for row in lines), key=_line_no)),
-                )
-            )
+        for (number, placed_at, email, currency), rows in groups:
+            lines = [line(row, currency) for row in rows]
+            if len(lines) > 1:
+                # The port promises line_no order (get() keeps the order's tuple order).
+                lines.sort(key=_line_no)
+            header = self.header(number, placed_at, email, email_key)
+            result.append(OrderMatch(header=header, lines=tuple(lines)))
         return result
 
     # --- the outbox, guest passes, replies ---
@@ -403,62 +452,64 @@ class RowDecoder:
             raise unreadable(f"outbox message {message_id}", error) from error
 
     def message(self, row: MessageRow) -> OutboxMessage:
-        """An outbox message, validated by the model."""
+        """An outbox message, validated by the model; ``sent_at`` only if the row has it."""
+        message_id, created_at, payload, attempts, next_attempt_at, last_error, *sent = row
         instant = self._instant
         try:
             return OutboxMessage(
-                message_id=row.message_id,
-                created_at=instant(row.created_at),
-                intent=self.intent(row.message_id, row.payload),
-                attempts=row.attempts,
-                next_attempt_at=None
-                if row.next_attempt_at is None
-                else instant(row.next_attempt_at),
-                last_error=row.last_error,
-                sent_at=None if row.sent_at is None else instant(row.sent_at),
+                message_id=message_id,
+                created_at=instant(created_at),
+                intent=self.intent(message_id, payload),
+                attempts=attempts,
+                next_attempt_at=None if next_attempt_at is None else instant(next_attempt_at),
+                last_error=last_error,
+                sent_at=None if not sent or sent[0] is None else instant(sent[0]),
             )
         except AdapterError:
             raise
         except UNREADABLE as error:
-            raise unreadable(f"outbox message {row.message_id}", error) from error
+            raise unreadable(f"outbox message {message_id}", error) from error
 
     def challenge(self, row: ChallengeRow) -> PassChallenge:
         """A guest-pass challenge, validated by the model."""
+        selector, order_number, code_hash, link_hash, issued_at, expires_at, tries, used = row
         try:
             return PassChallenge(
-                selector=row.selector,
-                order_number=row.order_number,
-                code_hash=row.code_hash,
-                link_hash=row.link_hash,
-                issued_at=self._instant(row.issued_at),
-                expires_at=self._instant(row.expires_at),
-                tries_left=row.tries_left,
-                used=bool(row.used),
+                selector=selector,
+                order_number=order_number,
+                code_hash=code_hash,
+                link_hash=link_hash,
+                issued_at=self._instant(issued_at),
+                expires_at=self._instant(expires_at),
+                tries_left=tries,
+                used=bool(used),
             )
         except UNREADABLE as error:
             raise unreadable("a stored guest-pass challenge", error) from error
 
     def guest_pass(self, row: PassRow) -> GuestPass:
         """A guest pass, validated by the model."""
+        selector, validator_hash, order_number, issued_at, expires_at = row
         try:
             return GuestPass(
-                selector=row.selector,
-                validator_hash=row.validator_hash,
-                order_number=row.order_number,
-                issued_at=self._instant(row.issued_at),
-                expires_at=self._instant(row.expires_at),
+                selector=selector,
+                validator_hash=validator_hash,
+                order_number=order_number,
+                issued_at=self._instant(issued_at),
+                expires_at=self._instant(expires_at),
             )
         except UNREADABLE as error:
             raise unreadable("a stored guest pass", error) from error
 
     def reply(self, row: ReplyRow) -> IdempotentReply:
         """A stored idempotent reply."""
+        key, fingerprint, reply, created_at = row
         try:
             return IdempotentReply(
-                key=row.key,
-                fingerprint=row.fingerprint,
-                reply=row.reply,
-                created_at=self._instant(row.created_at),
+                key=key,
+                fingerprint=fingerprint,
+                reply=reply,
+                created_at=self._instant(created_at),
             )
         except UNREADABLE as error:
             raise unreadable("a stored idempotent reply", error) from error
@@ -467,26 +518,31 @@ class RowDecoder:
 
     def credit_entry(self, row: CreditRow) -> CreditEntry:
         """A store-credit entry, validated by the model."""
+        entry_id, holder, currency, amount, at, reference = row
         try:
             return CreditEntry(
-                entry_id=row.entry_id,
-                holder=row.holder,
-                amount=money(str(row.amount), row.currency),
-                at=self._instant(row.at),
-                reference=row.reference,
+                entry_id=entry_id,
+                holder=holder,
+                amount=money(str(amount), currency),
+                at=self._instant(at),
+                reference=reference,
             )
         except UNREADABLE as error:
-            raise unreadable(f"store-credit entry {row.entry_id}", error) from error
+            raise unreadable(f"store-credit entry {entry_id}", error) from error
 
     def stored_document(self, rma_number: str, row: DocumentRow) -> StoredDocument:
         """One of an RMA's return documents."""
+        order_number, fmt, media_type, filename, content = row
         try:
             return StoredDocument(
-                order_number=row.order_number,
+                order_number=order_number,
                 rma_number=rma_number,
-                document=LabelDocument(
-                    row.format, row.media_type, row.filename, bytes(row.content)
-                ),
+                document=LabelDocument(fmt, media_type, filename, bytes(content)),
             )
         except UNREADABLE as error:
             raise unreadable(f"a return document of {rma_number}", error) from error
+
+
+def _first(row: Sequence[Any]) -> Any:
+    """The first column of a row that may be too short to read (for the error message)."""
+    return row[0] if row else None

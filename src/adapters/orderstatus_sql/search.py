@@ -10,7 +10,7 @@ SQL; what it binds and how its (order, line) rows fold into matches is decided h
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, Final, NamedTuple
 
 from orderstatus_core import CategoryQuery, InvalidFieldError, PartNumberQuery
@@ -33,9 +33,10 @@ class SearchTerms(NamedTuple):
     high: str
 
     @property
-    def texts(self) -> tuple[str, ...]:
-        """Every text the search binds (an adapter checks it can send them)."""
-        return tuple(text for text in self if text)
+    def key(self) -> str:
+        """The key the query names (the range is built from it with ASCII only): the text
+        an adapter checks it can send."""
+        return self.part_key if self.part_key is not None else self.category_key or ""
 
 
 def category_range(key: str) -> tuple[str, str]:
@@ -53,7 +54,7 @@ def search_terms(query: SearchQuery) -> SearchTerms:
     raise InvalidFieldError("query", f"unknown search query {type(query).__name__}")
 
 
-def fold(rows: Iterable[Sequence[Any]], limit: int) -> list[tuple[SearchHead, list[LineRow]]]:
+def fold(rows: Iterable[Any], limit: int) -> list[tuple[SearchHead, list[LineRow]]]:
     """Fold search rows (the :class:`SearchHead` columns, then the :class:`LineRow`
     columns) into at most ``limit`` (order, matching lines) groups.
 
@@ -68,6 +69,6 @@ def fold(rows: Iterable[Sequence[Any]], limit: int) -> list[tuple[SearchHead, li
         if group is None:
             if len(groups) == limit:
                 break
-            group = groups[number] = (SearchHead._make(row[:4]), [])
-        group[1].append(LineRow._make(row[4:]))
+            group = groups[number] = (row[:4], [])
+        group[1].append(row[4:])
     return list(groups.values())

@@ -40,12 +40,8 @@ from orderstatus_core.ports import (
 from orderstatus_core.serialization import intent_kind
 from orderstatus_sql.rows import (
     ChallengeRow,
-    CreditRow,
     DocumentRow,
-    MessageRow,
-    OrderRow,
     PassRow,
-    ReplyRow,
 )
 from orderstatus_sql.search import fold, search_terms
 from orderstatus_sql.values import encodable, money
@@ -102,18 +98,26 @@ class Orders:
         # SQLite would coerce 123 to '123' through column affinity; memory would not.
         if not encodable(number):
             return None
-        unit = self._unit
-        row = unit._fetch(ONE, sql, parameters, "reading an order")
-        if row is None:
-            return None
         key = (number,)
-        lines = unit._fetch(ALL, _sql.GET_LINES, key, "reading an order")
-        packages = unit._fetch(ALL, _sql.GET_PACKAGES, key, "reading an order")
-        head = OrderRow._make(row)
+
+        def read(cursor: sqlite3.Cursor) -> tuple[Any, list[Any], list[Any]] | None:
+            # The order row, then (only if there is one) its lines and packages by primary
+            # key on the same connection: one read, translated in one place.
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            connection = cursor.connection
+            lines = connection.execute(_sql.GET_LINES, key).fetchall()
+            return row, lines, connection.execute(_sql.GET_PACKAGES, key).fetchall()
+
+        found = self._unit._fetch(read, sql, parameters, "reading an order")
+        if found is None:
+            return None
+        row, lines, packages = found
         return DECODER.order(
             number,
-            head,
-            _rows.lines_of(lines, head.currency),
+            row,
+            _rows.in_position_order(lines),
             _rows.packages(packages) if packages else (),
         )
 
@@ -173,8 +177,8 @@ class Orders:
     def recent(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
         """Up to ``limit`` orders of ``email_key``, newest first (ties: number descending)."""
         unit = self._unit
-        unit._reading()
         if not encodable(email_key) or limit <= 0:
+            unit._reading()  # a closed unit still refuses
             return []
         parameters = (email_key, min(limit, _MAX_LIMIT))
         rows = unit._fetch(ALL, _sql.RECENT, parameters, "listing recent orders")
@@ -195,12 +199,13 @@ class Orders:
         ``after`` in newest-first order.
         """
         unit = self._unit
-        unit._reading()
-        if not encodable(email_key) or limit <= 0:
-            return []
         start = _NO_CURSOR if after is None else (micros(utc(after.placed_at)), after.number)
         terms = search_terms(query)
-        if not all(encodable(text) for text in (start[1], *terms.texts)):
+        if not (encodable(email_key) and encodable(start[1]) and encodable(terms.key)):
+            unit._reading()  # a closed unit still refuses
+            return []
+        if limit <= 0:
+            unit._reading()
             return []
         sql: str
         parameters: tuple[object, ...]
@@ -250,7 +255,7 @@ class Outbox:
             return []
         parameters = (micros(utc(now)), min(limit, _MAX_LIMIT))
         rows = unit._fetch(ALL, _sql.DUE, parameters, "reading due outbox messages")
-        return [DECODER.message(MessageRow(*row)) for row in rows]
+        return [DECODER.message(row) for row in rows]
 
     def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
         """Take due messages for one relay worker until ``lease_until``.
@@ -268,7 +273,7 @@ class Outbox:
     def get(self, message_id: str) -> OutboxMessage | None:
         """The message with this id, sent or not, or ``None``."""
         row = self._unit._fetch(ONE, _sql.GET_MESSAGE, (message_id,), "reading an outbox message")
-        return None if row is None else DECODER.message(MessageRow(*row))
+        return None if row is None else DECODER.message(row)
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
         """Record delivery and drop the message's secrets in the same write; the message is
@@ -308,7 +313,7 @@ class Replies:
     def get(self, key: str) -> IdempotentReply | None:
         """The reply stored under ``key``, or ``None``."""
         row = self._unit._fetch(ONE, _sql.GET_REPLY, (key,), "reading an idempotent reply")
-        return None if row is None else DECODER.reply(ReplyRow._make(row))
+        return None if row is None else DECODER.reply(row)
 
     def put(self, reply: IdempotentReply) -> None:
         """Store ``reply``, replacing an older one under the same key."""
@@ -341,7 +346,7 @@ class Passes:
         """The challenge with this selector, or ``None``."""
         doing = "reading a guest-pass challenge"
         row = self._unit._fetch(ONE, _sql.GET_CHALLENGE, (selector,), doing)
-        return None if row is None else DECODER.challenge(ChallengeRow._make(row))
+        return None if row is None else DECODER.challenge(row)
 
     def save_challenge(self, challenge: PassChallenge) -> None:
         """Replace the stored challenge; an unknown selector raises :class:`ConflictError`."""
@@ -357,7 +362,7 @@ class Passes:
         """The newest challenge of the order (latest ``issued_at``, then the last put)."""
         doing = "reading a guest-pass challenge"
         row = self._unit._fetch(ONE, _sql.LATEST_CHALLENGE, (order_number,), doing)
-        return None if row is None else DECODER.challenge(ChallengeRow._make(row))
+        return None if row is None else DECODER.challenge(row)
 
     def record_try(self, order_number: str, selector: str, at: datetime) -> int:
         """Record a try against the challenge; how many it has had, this one included."""
@@ -382,7 +387,7 @@ class Passes:
     def get_pass(self, selector: str) -> GuestPass | None:
         """The pass with this selector, or ``None``."""
         row = self._unit._fetch(ONE, _sql.SELECT_FROM_PASSES, (selector,), "reading a guest pass")
-        return None if row is None else DECODER.guest_pass(PassRow._make(row))
+        return None if row is None else DECODER.guest_pass(row)
 
     def purge_challenges(self, expired_before: datetime) -> int:
         """Delete the challenges expired strictly before ``expired_before``; how many."""
@@ -441,7 +446,7 @@ class Credit:
             return []
         parameters = (holder, min(limit, _MAX_LIMIT))
         rows = unit._fetch(ALL, _sql.CREDIT_ENTRIES, parameters, "listing store-credit entries")
-        return [DECODER.credit_entry(CreditRow._make(row)) for row in rows]
+        return [DECODER.credit_entry(row) for row in rows]
 
 
 class Documents:
@@ -465,7 +470,7 @@ class Documents:
         rows = unit._fetch(ALL, _sql.DOCUMENTS_FOR_RMA, (rma_number,), "reading return documents")
         # A handful of rows, read through the primary key: put in position order here.
         rows.sort(key=_position)
-        return [DECODER.stored_document(rma_number, DocumentRow._make(row[:5])) for row in rows]
+        return [DECODER.stored_document(rma_number, row[:5]) for row in rows]
 
 
 def _position(row: Sequence[Any]) -> Any:

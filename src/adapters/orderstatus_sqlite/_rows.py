@@ -17,7 +17,7 @@ from orderstatus_core.model import Package
 from orderstatus_core.model.order import utc
 from orderstatus_core.ports import CreditEntry, OutboxItem
 from orderstatus_core.serialization import dump_activity, dump_intent
-from orderstatus_sql.rows import LineRow, PackageRow, RowDecoder
+from orderstatus_sql.rows import RowDecoder
 from orderstatus_sql.values import joined_segments
 
 __all__ = [
@@ -164,26 +164,20 @@ def _position(row: Sequence[Any]) -> Any:
     return row[-1]
 
 
-def lines_of(rows: list[Any], currency: str) -> tuple[Any, ...]:
-    """The order lines of ``GET_LINES`` rows, in the order's tuple order."""
-    line = DECODER.line
-    make = LineRow._make
-    return tuple([line(make(row), currency) for row in in_position_order(rows)])
-
-
-def packages(rows: Iterable[Sequence[Any]]) -> tuple[Package, ...]:
-    """The packages of ``GET_PACKAGES`` rows: one row per unit, package by package."""
+def packages(rows: Iterable[Any]) -> tuple[Package, ...]:
+    """The packages of ``GET_PACKAGES`` rows: one row per unit, package by package (the
+    :class:`PackageRow` columns, then the position, the unit's line and quantity)."""
     result: list[Package] = []
-    current: Sequence[Any] | None = None
+    current: Any = None
     units: list[Sequence[Any]] = []
     for row in rows:
         if current is not None and row[7] != current[7]:
-            result.append(DECODER.package(PackageRow._make(current[:7]), units))
+            result.append(DECODER.package(current[:7], units))
             units = []
         current = row
         units.append(row[8:])
     if current is not None:
-        result.append(DECODER.package(PackageRow._make(current[:7]), units))
+        result.append(DECODER.package(current[:7], units))
     return tuple(result)
 
 

@@ -27,6 +27,7 @@ from orderstatus_core.errors import OrderStatusError
 __all__ = [
     "DEFAULT_BEGIN_RETRIES",
     "DEFAULT_BUSY_TIMEOUT_MS",
+    "Handle",
     "ThreadConnections",
     "translate",
     "user_version",
