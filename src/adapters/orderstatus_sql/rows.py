@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
 
 from orderstatus_core import AdapterError, GuestPass, Order, OutboxMessage, PassChallenge
 from orderstatus_core.errors import OrderStatusError
@@ -59,6 +59,7 @@ __all__ = [
     "PassRow",
     "ReplyRow",
     "RowDecoder",
+    "Rows",
     "SearchHead",
     "unreadable",
 ]
@@ -80,6 +81,15 @@ UNREADABLE: Final = (
 
 def _same(value: Any) -> Any:
     return value
+
+
+_Named = TypeVar("_Named", bound=tuple[Any, ...])
+
+#: ``Rows[LineRow]``: a row of that type's shape, the named tuple itself or a row as the
+#: driver fetched it (columns selected in the type's order). The decoders take either, and
+#: read it by unpacking it into the type's names; nothing copies a fetched row into a named
+#: tuple on find-order's hot path.
+Rows: TypeAlias = _Named | Sequence[Any]
 
 
 class OrderRow(NamedTuple):
@@ -259,7 +269,7 @@ def _line_no(value: OrderLine) -> int:
     return value.line_no
 
 
-def _newest_first(group: tuple[SearchHead, list[LineRow]]) -> tuple[Any, str]:
+def _newest_first(group: tuple[Rows[SearchHead], list[Any]]) -> tuple[Any, str]:
     number, placed_at, _email, _currency = group[0]
     return placed_at, number
 
@@ -294,8 +304,8 @@ class RowDecoder:
     def order(
         self,
         number: str,
-        row: OrderRow,
-        lines: Iterable[LineRow],
+        row: Rows[OrderRow],
+        lines: Iterable[Rows[LineRow]],
         packages: tuple[Package, ...],
     ) -> Order:
         """The order of ``row``, with the rows of its lines in tuple order and its packages
@@ -351,7 +361,7 @@ class RowDecoder:
         except UNREADABLE as error:
             raise unreadable(f"order {number}", error) from error
 
-    def line(self, row: LineRow, currency: str) -> OrderLine:
+    def line(self, row: Rows[LineRow], currency: str) -> OrderLine:
         """One order line; its amounts in the order's ``currency``."""
         try:
             (
@@ -389,8 +399,9 @@ class RowDecoder:
         except UNREADABLE as error:
             raise unreadable(f"order line {_first(row)!r}", error) from error
 
-    def package(self, row: PackageRow, units: Iterable[Sequence[Any]]) -> Package:
-        """One package; ``units`` are its ``(line_no, quantity)`` pairs in order."""
+    def package(self, row: Rows[PackageRow], units: Iterable[Sequence[Any]]) -> Package:
+        """One package; ``units`` are its units in order, each a row whose last two columns
+        are the line number and the quantity (so an adapter passes its rows uncut)."""
         instant = self._nested_instant
         try:
             (
@@ -406,7 +417,7 @@ class RowDecoder:
                 Package,
                 package_id,
                 warehouse,
-                tuple([restore(PackedUnits, each[0], each[1]) for each in units]),
+                tuple([restore(PackedUnits, each[-2], each[-1]) for each in units]),
                 carrier,
                 tracking_number,
                 None if shipped_at is None else instant(shipped_at),
@@ -425,7 +436,7 @@ class RowDecoder:
         )
 
     def matches(
-        self, groups: list[tuple[SearchHead, list[LineRow]]], email_key: str
+        self, groups: list[tuple[Rows[SearchHead], list[Rows[LineRow]]]], email_key: str
     ) -> list[OrderMatch]:
         """Search matches from folded (order, lines) groups (see
         :func:`orderstatus_sql.search.fold`), newest first as the port promises."""
@@ -451,7 +462,7 @@ class RowDecoder:
         except UNREADABLE as error:
             raise unreadable(f"outbox message {message_id}", error) from error
 
-    def message(self, row: MessageRow) -> OutboxMessage:
+    def message(self, row: Rows[MessageRow]) -> OutboxMessage:
         """An outbox message, validated by the model; ``sent_at`` only if the row has it."""
         message_id, created_at, payload, attempts, next_attempt_at, last_error, *sent = row
         instant = self._instant
@@ -470,7 +481,7 @@ class RowDecoder:
         except UNREADABLE as error:
             raise unreadable(f"outbox message {message_id}", error) from error
 
-    def challenge(self, row: ChallengeRow) -> PassChallenge:
+    def challenge(self, row: Rows[ChallengeRow]) -> PassChallenge:
         """A guest-pass challenge, validated by the model."""
         selector, order_number, code_hash, link_hash, issued_at, expires_at, tries, used = row
         try:
@@ -487,7 +498,7 @@ class RowDecoder:
         except UNREADABLE as error:
             raise unreadable("a stored guest-pass challenge", error) from error
 
-    def guest_pass(self, row: PassRow) -> GuestPass:
+    def guest_pass(self, row: Rows[PassRow]) -> GuestPass:
         """A guest pass, validated by the model."""
         selector, validator_hash, order_number, issued_at, expires_at = row
         try:
@@ -501,7 +512,7 @@ class RowDecoder:
         except UNREADABLE as error:
             raise unreadable("a stored guest pass", error) from error
 
-    def reply(self, row: ReplyRow) -> IdempotentReply:
+    def reply(self, row: Rows[ReplyRow]) -> IdempotentReply:
         """A stored idempotent reply."""
         key, fingerprint, reply, created_at = row
         try:
@@ -516,7 +527,7 @@ class RowDecoder:
 
     # --- store credit and return papers ---
 
-    def credit_entry(self, row: CreditRow) -> CreditEntry:
+    def credit_entry(self, row: Rows[CreditRow]) -> CreditEntry:
         """A store-credit entry, validated by the model."""
         entry_id, holder, currency, amount, at, reference = row
         try:
@@ -530,7 +541,7 @@ class RowDecoder:
         except UNREADABLE as error:
             raise unreadable(f"store-credit entry {entry_id}", error) from error
 
-    def stored_document(self, rma_number: str, row: DocumentRow) -> StoredDocument:
+    def stored_document(self, rma_number: str, row: Rows[DocumentRow]) -> StoredDocument:
         """One of an RMA's return documents."""
         order_number, fmt, media_type, filename, content = row
         try:

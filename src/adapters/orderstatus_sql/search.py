@@ -10,13 +10,13 @@ SQL; what it binds and how its (order, line) rows fold into matches is decided h
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, NamedTuple
 
 from orderstatus_core import CategoryQuery, InvalidFieldError, PartNumberQuery
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.ports import SearchQuery
-from orderstatus_sql.rows import LineRow, SearchHead
+from orderstatus_sql.rows import LineRow, Rows, SearchHead
 
 __all__ = ["SearchTerms", "category_range", "fold", "search_terms"]
 
@@ -54,7 +54,9 @@ def search_terms(query: SearchQuery) -> SearchTerms:
     raise InvalidFieldError("query", f"unknown search query {type(query).__name__}")
 
 
-def fold(rows: Iterable[Any], limit: int) -> list[tuple[SearchHead, list[LineRow]]]:
+def fold(
+    rows: Iterable[Sequence[Any]], limit: int
+) -> list[tuple[Rows[SearchHead], list[Rows[LineRow]]]]:
     """Fold search rows (the :class:`SearchHead` columns, then the :class:`LineRow`
     columns) into at most ``limit`` (order, matching lines) groups.
 
@@ -62,7 +64,7 @@ def fold(rows: Iterable[Any], limit: int) -> list[tuple[SearchHead, list[LineRow
     that yields rows newest first is never read to its end. Rows of one order may come in
     any order (PostgreSQL's join does not sort them).
     """
-    groups: dict[str, tuple[SearchHead, list[LineRow]]] = {}
+    groups: dict[str, tuple[Rows[SearchHead], list[Rows[LineRow]]]] = {}
     for row in rows:
         number = row[0]
         group = groups.get(number)

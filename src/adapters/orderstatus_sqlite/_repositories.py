@@ -96,7 +96,7 @@ class Orders:
 
     def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
         # SQLite would coerce 123 to '123' through column affinity; memory would not.
-        if not encodable(number):
+        if type(number) is not str or not (number.isascii() or encodable(number)):
             return None
         key = (number,)
 

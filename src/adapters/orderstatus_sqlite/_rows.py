@@ -175,7 +175,7 @@ def packages(rows: Iterable[Any]) -> tuple[Package, ...]:
             result.append(DECODER.package(current[:7], units))
             units = []
         current = row
-        units.append(row[8:])
+        units.append(row)
     if current is not None:
         result.append(DECODER.package(current[:7], units))
     return tuple(result)
