@@ -182,9 +182,7 @@ def test_folding_stops_at_the_first_row_after_the_page() -> None:
         raise AssertionError("read to the end")
 
     groups = search.fold(cursor(), 1)
-    assert [(head[0], [line[0] for line in lines]) for head, lines in groups] == [
-        ("3", [1, 2])
-    ]
+    assert [(head[0], [line[0] for line in lines]) for head, lines in groups] == [("3", [1, 2])]
     assert len(read) == 3
 
 

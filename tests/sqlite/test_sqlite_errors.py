@@ -42,8 +42,8 @@ def test_busy_and_locked_are_a_lost_race(code: int) -> None:
 def test_a_key_violation_is_the_callers_duplicate_error_when_it_names_one() -> None:
     """A taken key means what the caller says (a taken order number ...), else a failure."""
     error = _sqlite_error(sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
-    duplicate = DuplicateOrderError("1")
-    assert translate(error, "adding", duplicate) is duplicate
+    translated = translate(error, "adding", lambda: DuplicateOrderError("1"))
+    assert isinstance(translated, DuplicateOrderError)
     assert type(translate(error, "adding")) is AdapterError
 
 

@@ -116,12 +116,9 @@ from orderstatus_postgres.migrations import (
 )
 from orderstatus_sql import migrations as runner
 
+# The DEFAULT_* settings live in orderstatus_postgres.connections (imported here for the
+# signatures below, and still importable from here).
 __all__ = [
-    "DEFAULT_CONNECT_TIMEOUT",
-    "DEFAULT_LOCK_TIMEOUT_MS",
-    "DEFAULT_POOL_MAX",
-    "DEFAULT_POOL_MIN",
-    "DEFAULT_POOL_TIMEOUT",
     "READ_RETRIES",
     "PostgresStorage",
     "PostgresUnitOfWork",

@@ -21,7 +21,7 @@ whatever the underlying exception: one error type for a corrupt row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
 
@@ -81,6 +81,16 @@ UNREADABLE: Final = (
 
 def _same(value: Any) -> Any:
     return value
+
+
+def _columns(
+    value: object, names: tuple[str, ...], moment: Callable[[datetime], Any]
+) -> Iterator[Any]:
+    """The attributes of ``value`` named like a row type's columns, instants through
+    ``moment`` (how the adapter stores them)."""
+    for name in names:
+        column = getattr(value, name)
+        yield moment(column) if isinstance(column, datetime) else column
 
 
 _Named = TypeVar("_Named", bound=tuple[Any, ...])
@@ -183,16 +193,7 @@ class ChallengeRow(NamedTuple):
     @classmethod
     def of(cls, value: PassChallenge, moment: Callable[[datetime], Any] = _same) -> ChallengeRow:
         """The columns of ``value``, its instants stored by ``moment``."""
-        return cls(
-            value.selector,
-            value.order_number,
-            value.code_hash,
-            value.link_hash,
-            moment(value.issued_at),
-            moment(value.expires_at),
-            value.tries_left,
-            value.used,
-        )
+        return cls._make(_columns(value, cls._fields, moment))
 
 
 class PassRow(NamedTuple):
@@ -207,13 +208,7 @@ class PassRow(NamedTuple):
     @classmethod
     def of(cls, value: GuestPass, moment: Callable[[datetime], Any] = _same) -> PassRow:
         """The columns of ``value``, its instants stored by ``moment``."""
-        return cls(
-            value.selector,
-            value.validator_hash,
-            value.order_number,
-            moment(value.issued_at),
-            moment(value.expires_at),
-        )
+        return cls._make(_columns(value, cls._fields, moment))
 
 
 class CreditRow(NamedTuple):

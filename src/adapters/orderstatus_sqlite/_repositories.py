@@ -9,6 +9,7 @@ reference answers.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -68,6 +69,14 @@ _MAX_LIMIT: Final = 2**62
 # Sorts after every real (placed_at, number): a search without a cursor uses the same SQL
 # text (and so the same cached statement) as one with a cursor.
 _NO_CURSOR: Final = (2**63 - 1, "")
+
+
+def _taken_challenge() -> ConflictError:
+    return ConflictError("a guest-pass challenge with this selector is stored")
+
+
+def _taken_pass() -> ConflictError:
+    return ConflictError("a guest pass with this selector is stored")
 
 
 class Orders:
@@ -135,7 +144,7 @@ class Orders:
             _rows.order_row(order),
             doing,
             write=True,
-            duplicate=DuplicateOrderError(number),
+            duplicate=functools.partial(DuplicateOrderError, number),
         )
         # The order row is in; should its children fail, this transaction must never
         # commit (SECURITY G1).
@@ -339,7 +348,7 @@ class Passes:
             ChallengeRow.of(challenge, micros),
             "storing a guest-pass challenge",
             write=True,
-            duplicate=ConflictError("a guest-pass challenge with this selector is stored"),
+            duplicate=_taken_challenge,
         )
 
     def get_challenge(self, selector: str) -> PassChallenge | None:
@@ -381,7 +390,7 @@ class Passes:
             PassRow.of(guest_pass, micros),
             "storing a guest pass",
             write=True,
-            duplicate=ConflictError("a guest pass with this selector is stored"),
+            duplicate=_taken_pass,
         )
 
     def get_pass(self, selector: str) -> GuestPass | None:

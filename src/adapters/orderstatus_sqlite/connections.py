@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Final
 
 from orderstatus_core import AdapterError, ConflictError, InvalidFieldError
@@ -45,12 +46,13 @@ _DUPLICATE_CODES: Final = frozenset(
 
 
 def translate(
-    error: BaseException, doing: str, duplicate: OrderStatusError | None = None
+    error: BaseException, doing: str, duplicate: Callable[[], OrderStatusError] | None = None
 ) -> OrderStatusError:
     """The library error for a failure of :mod:`sqlite3` while ``doing`` something.
 
     Busy and locked mean a lost race: :class:`ConflictError`. A primary-key or unique
-    violation is ``duplicate`` when the caller gives one (a taken order number, selector).
+    violation is the error ``duplicate`` makes when the caller gives it (a taken order number,
+    selector; made only then, since building an error costs more than the write).
     Anything else, including a value the driver cannot bind (a lone surrogate, an integer
     beyond 64 bits), is :class:`AdapterError`.
     """
@@ -58,7 +60,7 @@ def translate(
         return error
     code = getattr(error, "sqlite_errorcode", None)
     if duplicate is not None and code in _DUPLICATE_CODES:
-        return duplicate
+        return duplicate()
     if code is not None and code & 0xFF in _BUSY_CODES:
         return ConflictError(
             f"the database stayed busy while {doing} (another writer held it); retry the command"

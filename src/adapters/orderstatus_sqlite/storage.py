@@ -171,13 +171,13 @@ class SqliteUnitOfWork:
         doing: str,
         *,
         write: bool = False,
-        duplicate: OrderStatusError | None = None,
+        duplicate: Callable[[], OrderStatusError] | None = None,
         partial: bool = False,
     ) -> _T:
         """Run one statement of this unit and ``read`` its cursor.
 
         A failure becomes the library's error (:func:`~orderstatus_sqlite.connections.translate`;
-        a primary-key or unique violation ``duplicate`` if given). ``partial``: the statement
+        a primary-key or unique violation ``duplicate()`` if given). ``partial``: the statement
         continues a write that is already half done, so a failure poisons the unit (its
         commit refuses and rolls back, SECURITY G1).
         """
