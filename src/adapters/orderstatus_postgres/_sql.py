@@ -11,6 +11,67 @@ from __future__ import annotations
 
 from typing import Final
 
+from orderstatus_sql.statements import (
+    COUNT_TRIES as COUNT_TRIES,
+)
+from orderstatus_sql.statements import (
+    CREDIT_ENTRIES as CREDIT_ENTRIES,
+)
+from orderstatus_sql.statements import (
+    DUE as DUE,
+)
+from orderstatus_sql.statements import (
+    GET_CHALLENGE as GET_CHALLENGE,
+)
+from orderstatus_sql.statements import (
+    GET_MESSAGE as GET_MESSAGE,
+)
+from orderstatus_sql.statements import (
+    GET_REPLY as GET_REPLY,
+)
+from orderstatus_sql.statements import (
+    LATEST_CHALLENGE as LATEST_CHALLENGE,
+)
+from orderstatus_sql.statements import (
+    MARK_FAILED as MARK_FAILED,
+)
+from orderstatus_sql.statements import (
+    MARK_SENT as MARK_SENT,
+)
+from orderstatus_sql.statements import (
+    PENDING_COUNT as PENDING_COUNT,
+)
+from orderstatus_sql.statements import (
+    PURGE_CHALLENGES as PURGE_CHALLENGES,
+)
+from orderstatus_sql.statements import (
+    PURGE_PASSES as PURGE_PASSES,
+)
+from orderstatus_sql.statements import (
+    PURGE_REPLIES as PURGE_REPLIES,
+)
+from orderstatus_sql.statements import (
+    PURGE_SENT as PURGE_SENT,
+)
+from orderstatus_sql.statements import (
+    PUT_MESSAGE as PUT_MESSAGE,
+)
+from orderstatus_sql.statements import (
+    PUT_REPLY as PUT_REPLY,
+)
+from orderstatus_sql.statements import (
+    RECENT as RECENT,
+)
+from orderstatus_sql.statements import (
+    RECORD_TRY as RECORD_TRY,
+)
+from orderstatus_sql.statements import (
+    SAVE_CHALLENGE as SAVE_CHALLENGE,
+)
+from orderstatus_sql.statements import (
+    SELECT_FROM_PASSES as SELECT_FROM_PASSES,
+)
+
 __all__ = ["QUERIES"]
 
 # --- orders ----------------------------------------------------------------------------------
@@ -18,7 +79,8 @@ __all__ = ["QUERIES"]
 # get(): the order row with its lines and packages (each package with its units) in ONE
 # statement, so that find-order is one round trip. Lines and packages come as JSON arrays in
 # their tuple order (position); amounts as numeric text (exact), timestamps as ISO text.
-# Each subquery is one range of its table's primary key (order number first).
+# Each subquery is one range of its table's primary key (order number first). The columns
+# are those of the row types of orderstatus_sql.rows (OrderRow, LineRow, PackageRow).
 GET_ORDER: Final = """
 SELECT o.placed_at, o.email, o.email_key, o.phone, o.currency,
        o.ship_name, o.ship_line1, o.ship_line2, o.ship_city, o.ship_region,
@@ -27,7 +89,7 @@ SELECT o.placed_at, o.email, o.email_key, o.phone, o.currency,
        (SELECT json_agg(json_build_array(
                    l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
                    l.description, l.quantity, l.unit_price::text, l.core_charge::text,
-                   l.returnable, l.warranty_months, l.cancelled, l.returned)
+                   l.returnable, l.warranty_months, l.cancelled, l.returned, l.position)
                    ORDER BY l.position)
           FROM order_lines AS l
          WHERE l.order_number = o.number) AS lines,
@@ -135,11 +197,6 @@ INSERT_CHILDREN: Final = f"""
 WITH o AS (SELECT %(number)s::text COLLATE "C" AS number), {_CHILDREN}
 SELECT 1"""
 
-RECENT: Final = """
-SELECT number, placed_at, email FROM orders
-WHERE email_key = %s
-ORDER BY placed_at DESC, number DESC
-LIMIT %s"""
 
 # search(): the first `limit` orders of the shopper (newest first, strictly after the
 # cursor) that have a matching line, found by walking orders_by_email in index order and
@@ -150,7 +207,7 @@ _SEARCH: Final = """
 SELECT o.number, o.placed_at, o.email, o.currency,
        l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
        l.description, l.quantity, l.unit_price::text, l.core_charge::text, l.returnable,
-       l.warranty_months, l.cancelled, l.returned
+       l.warranty_months, l.cancelled, l.returned, l.position
 FROM (
     SELECT o.number, o.placed_at, o.email, o.currency
       FROM orders AS o
@@ -173,23 +230,6 @@ SEARCH_CATEGORY: Final = _SEARCH.format(
 
 # --- the outbox ------------------------------------------------------------------------------
 
-# Putting a message id twice replaces the message but keeps whether it was sent, exactly as
-# the memory adapter does (its "sent" record is separate from the message).
-PUT_MESSAGE: Final = """
-INSERT INTO outbox (message_id, created_at, kind, payload, attempts, next_attempt_at,
-    last_error, sent_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, NULL)
-ON CONFLICT (message_id) DO UPDATE SET
-    created_at = excluded.created_at, kind = excluded.kind, payload = excluded.payload,
-    attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
-    last_error = excluded.last_error"""
-
-DUE: Final = """
-SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error
-FROM outbox
-WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
-ORDER BY created_at, message_id
-LIMIT %s"""
 
 # claim(): one statement. The oldest due messages that no other transaction has locked are
 # locked (SKIP LOCKED: a worker never waits for another, and never takes what another is
@@ -208,26 +248,12 @@ UPDATE outbox AS m SET next_attempt_at = %(lease)s
  WHERE m.message_id = picked.message_id
 RETURNING m.message_id, m.created_at, m.payload, m.attempts, m.next_attempt_at, m.last_error"""
 
-GET_MESSAGE: Final = """
-SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error, sent_at
-FROM outbox WHERE message_id = %s"""
 
 # mark_sent(): the row is locked as its payload is read, and written back without the
 # message's secrets together with sent_at (SECURITY D5).
 PAYLOAD_FOR_UPDATE: Final = "SELECT payload FROM outbox WHERE message_id = %s FOR UPDATE"
 
-MARK_SENT: Final = "UPDATE outbox SET sent_at = %s, payload = %s WHERE message_id = %s"
 
-MARK_FAILED: Final = """
-UPDATE outbox SET attempts = attempts + 1, next_attempt_at = %s, last_error = %s
-WHERE message_id = %s AND sent_at IS NULL"""
-
-PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
-
-# The purges are a daily batch: each reads its table once rather than keep an index that
-# every write would pay for.
-PURGE_SENT: Final = "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < %s"
-PURGE_CHALLENGES: Final = "DELETE FROM guest_pass_challenges WHERE expires_at < %s"
 # Tries whose challenge is gone, after the challenges (one statement each, same unit).
 PURGE_TRIES: Final = """
 DELETE FROM guest_pass_tries AS t WHERE t.at < %s AND NOT EXISTS (
@@ -235,8 +261,6 @@ DELETE FROM guest_pass_tries AS t WHERE t.at < %s AND NOT EXISTS (
     WHERE c.order_number = t.order_number AND c.selector = t.selector
 )
 """
-PURGE_PASSES: Final = "DELETE FROM guest_passes WHERE expires_at < %s"
-PURGE_REPLIES: Final = "DELETE FROM idempotent_replies WHERE created_at < %s"
 
 # --- guest passes ----------------------------------------------------------------------------
 # Only hashes of codes and validators are ever bound (SECURITY D1).
@@ -250,51 +274,20 @@ INSERT INTO guest_pass_challenges ({_CHALLENGE_COLUMNS})
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (selector) DO NOTHING"""  # noqa: S608
 
-GET_CHALLENGE: Final = f"""
-SELECT {_CHALLENGE_COLUMNS} FROM guest_pass_challenges WHERE selector = %s"""  # noqa: S608
 
 # In a write unit the challenge row is locked as it is read: a code and a link racing to
 # use one challenge are serialized, and the second sees the first one's use.
 GET_CHALLENGE_FOR_UPDATE: Final = GET_CHALLENGE + " FOR UPDATE"
 
-SAVE_CHALLENGE: Final = """
-UPDATE guest_pass_challenges SET order_number = %s, code_hash = %s, link_hash = %s,
-    issued_at = %s, expires_at = %s, tries_left = %s, used = %s
-WHERE selector = %s"""
-
-LATEST_CHALLENGE: Final = f"""
-SELECT {_CHALLENGE_COLUMNS} FROM guest_pass_challenges
-WHERE order_number = %s
-ORDER BY issued_at DESC, seq DESC
-LIMIT 1"""  # noqa: S608
 
 LATEST_CHALLENGE_FOR_UPDATE: Final = LATEST_CHALLENGE + " FOR UPDATE"
 
-RECORD_TRY: Final = "INSERT INTO guest_pass_tries (order_number, selector, at) VALUES (%s, %s, %s)"
-
-COUNT_TRIES: Final = (
-    "SELECT count(*) FROM guest_pass_tries WHERE order_number = %s AND selector = %s"
-)
 
 INSERT_INTO_PASSES: Final = """
 INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
 VALUES (%s, %s, %s, %s, %s)
 ON CONFLICT (selector) DO NOTHING"""
 
-SELECT_FROM_PASSES: Final = """
-SELECT selector, validator_hash, order_number, issued_at, expires_at
-FROM guest_passes WHERE selector = %s"""
-
-# --- idempotent replies --------------------------------------------------------------------
-
-GET_REPLY: Final = (
-    "SELECT key, fingerprint, reply, created_at FROM idempotent_replies WHERE key = %s"
-)
-
-PUT_REPLY: Final = """
-INSERT INTO idempotent_replies (key, fingerprint, reply, created_at) VALUES (%s, %s, %s, %s)
-ON CONFLICT (key) DO UPDATE SET
-    fingerprint = excluded.fingerprint, reply = excluded.reply, created_at = excluded.created_at"""
 
 # --- store credit ----------------------------------------------------------------------------
 
@@ -324,11 +317,6 @@ SELECT EXISTS (SELECT FROM stored), (SELECT total FROM balance),
 CREDIT_BALANCE: Final = """
 SELECT coalesce(sum(amount), 0) FROM store_credit WHERE holder = %s AND currency = %s"""
 
-CREDIT_ENTRIES: Final = """
-SELECT entry_id, holder, currency, amount, at, reference FROM store_credit
-WHERE holder = %s
-ORDER BY at DESC, entry_id DESC
-LIMIT %s"""
 
 # --- return papers ---------------------------------------------------------------------------
 

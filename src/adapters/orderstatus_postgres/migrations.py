@@ -75,7 +75,7 @@ from typing import Any, Final
 import attrs
 import psycopg
 
-from orderstatus_core.rekeying import rekey_email_keys
+from orderstatus_sql.migrations import rekeyed
 
 __all__ = [
     "MIGRATIONS",
@@ -294,19 +294,13 @@ WHERE holder IN (SELECT email_key FROM orders WHERE email ~ '[^ -~]') ORDER BY s
 
 def rekey_emails(connection: psycopg.Connection[Any]) -> None:
     """Version 3: store every email key as the current rule computes it (see above)."""
-    changes = rekey_email_keys(
+    orders, credit = rekeyed(
         connection.execute(_ORDERS_TO_REKEY).fetchall(),
         connection.execute(_CREDIT_TO_REKEY).fetchall(),
     )
     with connection.cursor() as cursor:
-        cursor.executemany(
-            "UPDATE orders SET email_key = %s WHERE number = %s",
-            [(key, number) for number, key in changes.orders.items()],
-        )
-        cursor.executemany(
-            "UPDATE store_credit SET holder = %s WHERE entry_id = %s",
-            [(holder, entry_id) for entry_id, holder in changes.credit.items()],
-        )
+        cursor.executemany("UPDATE orders SET email_key = %s WHERE number = %s", orders)
+        cursor.executemany("UPDATE store_credit SET holder = %s WHERE entry_id = %s", credit)
 
 
 _V3 = Migration("email keys that fold only case and the domain (issue 9)", (), rekey_emails)

@@ -87,7 +87,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
-from orderstatus_core.rekeying import rekey_email_keys
+from orderstatus_sql.migrations import rekeyed
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "rekey_emails", "statements"]
 
@@ -280,21 +280,15 @@ WHERE holder IN (SELECT email_key FROM orders WHERE email GLOB '*[^ -~]*') ORDER
 
 def rekey_emails(connection: sqlite3.Connection) -> None:
     """Version 7: store every email key as the current rule computes it (see above)."""
-    changes = rekey_email_keys(
+    orders, credit = rekeyed(
         connection.execute(_ORDERS_TO_REKEY).fetchall(),
         (
             (entry_id, holder, currency, Decimal(amount))
             for entry_id, holder, currency, amount in connection.execute(_CREDIT_TO_REKEY)
         ),
     )
-    connection.executemany(
-        "UPDATE orders SET email_key = ? WHERE number = ?",
-        [(key, number) for number, key in changes.orders.items()],
-    )
-    connection.executemany(
-        "UPDATE store_credit SET holder = ? WHERE entry_id = ?",
-        [(holder, entry_id) for entry_id, holder in changes.credit.items()],
-    )
+    connection.executemany("UPDATE orders SET email_key = ? WHERE number = ?", orders)
+    connection.executemany("UPDATE store_credit SET holder = ? WHERE entry_id = ?", credit)
     connection.execute("PRAGMA user_version = 7")
 
 

@@ -1,0 +1,503 @@
+"""The repositories of a PostgreSQL unit of work: the ports, one class each.
+
+Every statement goes through the unit's :meth:`~PostgresUnitOfWork._run`, which translates
+a psycopg failure in one place; rows come back through the shared decoder
+(:mod:`orderstatus_sql.rows`). What each read locks in a write unit is told in
+:mod:`orderstatus_postgres.storage`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, LiteralString
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from orderstatus_core import (
+    AdapterError,
+    ConflictError,
+    DuplicateOrderError,
+    GuestPass,
+    InsufficientCreditError,
+    Money,
+    Order,
+    OrderHeader,
+    OrderMatch,
+    OutboxMessage,
+    PassChallenge,
+    SearchCursor,
+)
+from orderstatus_core.labels import StoredDocument
+from orderstatus_core.messages import without_secrets
+from orderstatus_core.model import restore
+from orderstatus_core.model.order import utc
+from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
+from orderstatus_core.serialization import dump_intent
+from orderstatus_postgres import _rows, _sql
+from orderstatus_postgres._rows import DECODER
+from orderstatus_sql.rows import ChallengeRow, DocumentRow, PassRow
+from orderstatus_sql.search import fold, search_terms
+
+if TYPE_CHECKING:
+    from orderstatus_postgres.storage import PostgresUnitOfWork
+
+__all__ = ["Credit", "Documents", "Orders", "Outbox", "Passes", "Replies", "one"]
+
+# Namespaces (the first key) of the two-key advisory locks: "OST\x01", "OST\x02".
+_ORDER_LOCK: Final = 0x4F535401
+_REPLY_LOCK: Final = 0x4F535402
+_CREDIT_LOCK: Final = 0x4F535403
+# Larger Python ints would not bind as bigint.
+_MAX_LIMIT: Final = 2**62
+
+
+class Orders:
+    """The :class:`~orderstatus_core.OrderRepository` of one unit of work."""
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def get(self, number: str) -> Order | None:
+        """The order with this canonical number, or ``None``.
+
+        The hot path of find-order: one statement (one round trip in a read unit), the
+        order rebuilt straight from the stored canonical columns. A write unit first
+        locks the order number (see the module docstring).
+        """
+        return self._read(number, _sql.GET_ORDER, (number,))
+
+    def get_for_contact(self, number: str, contact: str) -> Order | None:
+        """The order with this number whose email key or phone is ``contact``, or ``None``.
+
+        One statement decides, so an unknown number and a wrong contact cost the same
+        round trip (SECURITY A6). A write unit first locks the order number, as
+        :meth:`get` does.
+        """
+        if not _rows.storable(contact):
+            self._unit._require_open()
+            return None
+        return self._read(number, _sql.GET_ORDER_FOR_CONTACT, (number, contact, contact))
+
+    def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
+        unit = self._unit
+        if not _rows.storable(number):
+            unit._require_open()
+            return None
+        if unit._write:
+            unit._run(_sql.LOCK_KEY, (_ORDER_LOCK, number), "locking an order")
+        row = unit._run(sql, parameters, "reading an order").fetchone()
+        if row is None:
+            return None
+        return _rows.order(number, row)
+
+    def add(self, order: Order) -> None:
+        """Store a new order and all its rows in one statement; :class:`DuplicateOrderError`
+        if its number is taken (the transaction goes on)."""
+        parameters = _rows.order_parameters(order) | _rows.children_parameters(order)
+        cursor = self._unit._run(
+            _sql.ADD_ORDER, parameters, f"adding order {order.number}", write=True
+        )
+        (added,) = one(cursor)
+        if added != 1:
+            raise DuplicateOrderError(order.number)
+
+    def save(self, order: Order) -> None:
+        """Replace the stored order of this number: compare-and-set on the version.
+
+        The first statement updates the order row only if it holds ``order.version - 1``
+        and deletes its old children; if it changes no row, another unit saved first (or
+        the number is not stored) and :class:`ConflictError` is raised with nothing
+        written. The second inserts the new lines, packages and units in their tuple order.
+        """
+        unit = self._unit
+        number = order.number
+        parameters = _rows.order_parameters(order)
+        parameters["expected_version"] = order.version - 1
+        (saved,) = one(unit._run(_sql.SAVE_ORDER, parameters, f"saving order {number}", True))
+        if saved != 1:
+            raise ConflictError(
+                f"order {number} changed since it was read (or is not stored); retry"
+            )
+        children = _rows.children_parameters(order)
+        children["number"] = number
+        unit._run(_sql.INSERT_CHILDREN, children, f"saving order {number}", write=True)
+
+    def recent(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
+        """Up to ``limit`` orders of ``email_key``, newest first (ties: number descending)."""
+        unit = self._unit
+        if not _rows.storable(email_key) or limit <= 0:
+            unit._require_open()
+            return []
+        rows = unit._run(
+            _sql.RECENT, (email_key, min(limit, _MAX_LIMIT)), "listing recent orders"
+        ).fetchall()
+        return [
+            DECODER.header(number, placed_at, email, email_key) for number, placed_at, email in rows
+        ]
+
+    def search(
+        self,
+        email_key: str,
+        query: SearchQuery,
+        limit: int,
+        after: SearchCursor | None = None,
+    ) -> Sequence[OrderMatch]:
+        """Orders of ``email_key`` with a line matching ``query``, newest first.
+
+        At most ``limit`` orders, each with all its matching lines, strictly after
+        ``after`` in newest-first order.
+        """
+        unit = self._unit
+        if not _rows.storable(email_key) or limit <= 0:
+            unit._require_open()
+            return []
+        terms = search_terms(query)
+        parameters: dict[str, Any] = {
+            "email_key": email_key,
+            "after_at": "infinity" if after is None else utc(after.placed_at),
+            "after_number": "" if after is None else after.number,
+            "limit": min(limit, _MAX_LIMIT),
+        }
+        sql: LiteralString
+        if terms.part_key is not None:
+            sql = _sql.SEARCH_PART
+            parameters["part_key"] = terms.part_key
+        else:
+            sql = _sql.SEARCH_CATEGORY
+            parameters |= {"category_key": terms.category_key, "low": terms.low, "high": terms.high}
+        if not all(_rows.storable(value) for value in parameters.values() if type(value) is str):
+            return []
+        rows = unit._run(sql, parameters, "searching orders").fetchall()
+        return DECODER.matches(fold(rows, limit), email_key)
+
+
+class Outbox:
+    """The :class:`~orderstatus_core.Outbox` of one unit of work."""
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, message: OutboxMessage) -> None:
+        """Queue ``message`` in this unit's transaction (SECURITY G4)."""
+        data = dump_intent(message.intent)
+        next_attempt = message.next_attempt_at
+        parameters = (
+            message.message_id,
+            utc(message.created_at),
+            data["kind"],
+            Jsonb(data),
+            message.attempts,
+            None if next_attempt is None else utc(next_attempt),
+            None if message.last_error is None else _rows.plain_text(message.last_error),
+        )
+        if not _rows.storable(message.message_id):
+            self._unit._require_writable()
+            raise AdapterError("an outbox message id must not contain NUL or lone surrogates")
+        self._unit._run(_sql.PUT_MESSAGE, parameters, "queueing an outbox message", write=True)
+
+    def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Unsent messages due at ``now``, oldest first (ties by message id)."""
+        unit = self._unit
+        if limit <= 0:
+            unit._require_open()
+            return []
+        rows = unit._run(
+            _sql.DUE, (utc(now), min(limit, _MAX_LIMIT)), "reading due outbox messages"
+        ).fetchall()
+        return [DECODER.message(row) for row in rows]
+
+    def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
+        """Take up to ``limit`` due messages for one relay worker until ``lease_until``.
+
+        One statement: the oldest due messages no other worker is taking are locked
+        ``FOR UPDATE SKIP LOCKED`` and leased, so workers running at once never share a
+        message and never wait for each other.
+        """
+        unit = self._unit
+        unit._require_writable()
+        if limit <= 0:
+            return []
+        parameters = {
+            "now": utc(now),
+            "limit": min(limit, _MAX_LIMIT),
+            "lease": utc(lease_until),
+        }
+        rows = unit._run(_sql.CLAIM, parameters, "leasing outbox messages", write=True).fetchall()
+        messages = [DECODER.message(row) for row in rows]
+        messages.sort(key=lambda m: (m.created_at, m.message_id))
+        return messages
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        """The message with this id, sent or not, or ``None``."""
+        unit = self._unit
+        if not _rows.storable(message_id):
+            unit._require_open()
+            return None
+        row = unit._run(_sql.GET_MESSAGE, (message_id,), "reading an outbox message").fetchone()
+        return None if row is None else DECODER.message(row)
+
+    def mark_sent(self, message_id: str, at: datetime) -> None:
+        """Record delivery and drop the message's secrets in the same write; the message is
+        never due again. Unknown ids are ignored."""
+        unit = self._unit
+        if not _rows.storable(message_id):
+            unit._require_writable()
+            return
+        doing = "marking an outbox message sent"
+        row = unit._run(_sql.PAYLOAD_FOR_UPDATE, (message_id,), doing, write=True).fetchone()
+        if row is None:
+            return
+        redacted = Jsonb(dump_intent(without_secrets(DECODER.intent(message_id, row[0]))))
+        unit._run(_sql.MARK_SENT, (utc(at), redacted, message_id), doing, write=True)
+
+    def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
+        """Count a failed attempt and make the message due again at ``retry_at``.
+
+        ``error`` is kept as text PostgreSQL can store: a NUL becomes U+FFFD and a lone
+        surrogate ``?`` (it is a diagnostic, not data).
+        """
+        unit = self._unit
+        if not _rows.storable(message_id):
+            unit._require_writable()
+            return
+        unit._run(
+            _sql.MARK_FAILED,
+            (utc(retry_at), _rows.plain_text(error), message_id),
+            "marking an outbox message failed",
+            write=True,
+        )
+
+    def pending_count(self) -> int:
+        """How many messages are not yet sent."""
+        (count,) = one(self._unit._run(_sql.PENDING_COUNT, None, "counting pending messages"))
+        return int(count)
+
+    def purge_sent(self, sent_before: datetime) -> int:
+        """Delete the messages sent strictly before ``sent_before``; how many."""
+        return _purge(self._unit, _sql.PURGE_SENT, sent_before, "purging sent messages")
+
+
+def _purge(unit: PostgresUnitOfWork, sql: LiteralString, before: datetime, doing: str) -> int:
+    return unit._run(sql, (utc(before),), doing, write=True).rowcount
+
+
+class Passes:
+    """The :class:`~orderstatus_core.GuestPassStore` of one unit of work."""
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def put_challenge(self, challenge: PassChallenge) -> None:
+        """Store a new challenge; a stored selector raises :class:`ConflictError`."""
+        cursor = self._unit._run(
+            _sql.PUT_CHALLENGE,
+            ChallengeRow.of(challenge),
+            "storing a guest-pass challenge",
+            write=True,
+        )
+        if cursor.rowcount != 1:
+            raise ConflictError("a guest-pass challenge with this selector is stored")
+
+    def get_challenge(self, selector: str) -> PassChallenge | None:
+        """The challenge with this selector, or ``None``; locked in a write unit."""
+        unit = self._unit
+        if not _rows.storable(selector):
+            unit._require_open()
+            return None
+        sql = _sql.GET_CHALLENGE_FOR_UPDATE if unit._write else _sql.GET_CHALLENGE
+        row = unit._run(sql, (selector,), "reading a guest-pass challenge").fetchone()
+        return None if row is None else DECODER.challenge(row)
+
+    def save_challenge(self, challenge: PassChallenge) -> None:
+        """Replace the stored challenge; an unknown selector raises :class:`ConflictError`."""
+        selector, *fields = ChallengeRow.of(challenge)
+        cursor = self._unit._run(
+            _sql.SAVE_CHALLENGE, (*fields, selector), "saving a guest-pass challenge", write=True
+        )
+        if cursor.rowcount != 1:
+            raise ConflictError("no guest-pass challenge with this selector is stored")
+
+    def latest_challenge(self, order_number: str) -> PassChallenge | None:
+        """The newest challenge of the order (latest ``issued_at``, then the last put).
+
+        In a write unit the order's lock is taken first and the challenge row is locked.
+        """
+        unit = self._unit
+        if not _rows.storable(order_number):
+            unit._require_open()
+            return None
+        if unit._write:
+            unit._run(_sql.LOCK_KEY, (_ORDER_LOCK, order_number), "locking an order")
+            sql = _sql.LATEST_CHALLENGE_FOR_UPDATE
+        else:
+            sql = _sql.LATEST_CHALLENGE
+        row = unit._run(sql, (order_number,), "reading a guest-pass challenge").fetchone()
+        return None if row is None else DECODER.challenge(row)
+
+    def record_try(self, order_number: str, selector: str, at: datetime) -> int:
+        """Record a try against the challenge; how many it has had, this one included."""
+        unit = self._unit
+        if not (_rows.storable(order_number) and _rows.storable(selector)):
+            unit._require_writable()
+            return 1  # no stored number holds such text: this try is its only one
+        key = (order_number, selector)
+        unit._run(_sql.RECORD_TRY, (*key, at), "recording a guest-pass try", write=True)
+        cursor = unit._run(_sql.COUNT_TRIES, key, "counting guest-pass tries")
+        (count,) = one(cursor)
+        return int(count)
+
+    def put_pass(self, guest_pass: GuestPass) -> None:
+        """Store a new pass; a stored selector raises :class:`ConflictError`."""
+        row = PassRow.of(guest_pass)
+        cursor = self._unit._run(_sql.INSERT_INTO_PASSES, row, "storing a guest pass", write=True)
+        if cursor.rowcount != 1:
+            raise ConflictError("a guest pass with this selector is stored")
+
+    def get_pass(self, selector: str) -> GuestPass | None:
+        """The pass with this selector, or ``None``."""
+        unit = self._unit
+        if not _rows.storable(selector):
+            unit._require_open()
+            return None
+        row = unit._run(_sql.SELECT_FROM_PASSES, (selector,), "reading a guest pass").fetchone()
+        return None if row is None else DECODER.guest_pass(row)
+
+    def purge_challenges(self, expired_before: datetime) -> int:
+        """Delete the challenges expired strictly before ``expired_before``; how many."""
+        purged = _purge(self._unit, _sql.PURGE_CHALLENGES, expired_before, "purging challenges")
+        _purge(self._unit, _sql.PURGE_TRIES, expired_before, "purging guest-pass tries")
+        return purged
+
+    def purge_passes(self, expired_before: datetime) -> int:
+        """Delete the passes expired strictly before ``expired_before``; how many."""
+        return _purge(self._unit, _sql.PURGE_PASSES, expired_before, "purging guest passes")
+
+
+class Replies:
+    """The :class:`~orderstatus_core.ports.IdempotencyStore` of one unit of work."""
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def get(self, key: str) -> IdempotentReply | None:
+        """The reply stored under ``key``, or ``None``. A write unit first locks the key,
+        so a concurrent duplicate of a command waits for the first and replays it."""
+        unit = self._unit
+        if not _rows.storable(key):
+            unit._require_open()
+            return None
+        if unit._write:
+            unit._run(_sql.LOCK_KEY, (_REPLY_LOCK, key), "locking an idempotency key")
+        row = unit._run(_sql.GET_REPLY, (key,), "reading an idempotent reply").fetchone()
+        return None if row is None else DECODER.reply(row)
+
+    def put(self, reply: IdempotentReply) -> None:
+        """Store ``reply``, replacing an older one under the same key."""
+        row = (reply.key, reply.fingerprint, reply.reply, utc(reply.created_at))
+        self._unit._run(_sql.PUT_REPLY, row, "storing an idempotent reply", write=True)
+
+    def purge(self, created_before: datetime) -> int:
+        """Delete the replies created strictly before ``created_before``; how many."""
+        return _purge(self._unit, _sql.PURGE_REPLIES, created_before, "purging replies")
+
+
+class Credit:
+    """The :class:`~orderstatus_core.ports.StoreCreditLedger` of one unit of work."""
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def append(self, entry: CreditEntry) -> bool:
+        """Append ``entry`` unless its id is stored (``False``); refuse an entry that would
+        take the balance below zero with :class:`InsufficientCreditError`.
+
+        Two statements: the advisory lock of the holder's balance in that currency, held
+        to the end of the transaction, then (a statement that starts after the wait, so it
+        reads what the previous holder of the lock committed) the check and the insert in
+        one round trip. Two spends of one balance are serialized; the second sees the first.
+        """
+        unit = self._unit
+        unit._require_writable()
+        if not _rows.storable(entry.holder):
+            raise AdapterError("a store-credit holder must not contain lone surrogates")
+        parameters = _rows.credit_parameters(entry)
+        amount = entry.amount
+        unit._run(
+            _sql.LOCK_KEY,
+            (_CREDIT_LOCK, f"{entry.holder}\x1f{amount.currency}"),
+            "locking a store-credit balance",
+        )
+        stored, total, appended = one(
+            unit._run(_sql.APPEND_CREDIT, parameters, "appending a store-credit entry", True)
+        )
+        if appended:
+            return True
+        if stored:
+            return False
+        balance = restore(Money, total, amount.currency)
+        if (balance + amount).is_negative:
+            raise InsufficientCreditError(str(balance), str(Money.zero(amount.currency) - amount))
+        # The id was appended at the same moment for another balance, and committed first.
+        return False
+
+    def balance(self, holder: str, currency: str) -> Money:
+        """The sum of the holder's entries in ``currency``; zero when there are none. A write
+        unit first takes the balance's advisory lock, as :meth:`append` does."""
+        unit = self._unit
+        if not _rows.storable(holder) or not _rows.storable(currency):
+            unit._require_open()
+            return Money.zero(currency)
+        if unit._write:  # the lock append takes: a spend reads its time after the wait
+            unit._run(_sql.LOCK_KEY, (_CREDIT_LOCK, f"{holder}\x1f{currency}"), "locking a balance")
+        (total,) = one(
+            unit._run(_sql.CREDIT_BALANCE, (holder, currency), "reading a store-credit balance")
+        )
+        return restore(Money, total, currency)
+
+    def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
+        """The holder's ``limit`` newest entries (ties: entry id descending)."""
+        unit = self._unit
+        if not _rows.storable(holder) or limit <= 0:
+            unit._require_open()
+            return []
+        rows = unit._run(
+            _sql.CREDIT_ENTRIES, (holder, min(limit, _MAX_LIMIT)), "listing store-credit entries"
+        ).fetchall()
+        return [DECODER.credit_entry(row) for row in rows]
+
+
+class Documents:
+    """The :class:`~orderstatus_core.ports.ReturnDocumentStore` of one unit of work."""
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, stored: StoredDocument) -> None:
+        """Keep ``stored``, replacing the RMA's document of the same filename in place."""
+        unit = self._unit
+        unit._require_writable()
+        row = DocumentRow.parameters(stored)
+        if not all(_rows.storable(value) for value in row[:5]):
+            raise AdapterError("a return document's names must not contain NUL or lone surrogates")
+        unit._run(_sql.PUT_DOCUMENT, row, "keeping a return document", write=True)
+
+    def for_rma(self, rma_number: str) -> Sequence[StoredDocument]:
+        """The RMA's documents in the order they were first put."""
+        unit = self._unit
+        if not _rows.storable(rma_number):
+            unit._require_open()
+            return []
+        rows = unit._run(
+            _sql.DOCUMENTS_FOR_RMA, (rma_number,), "reading return documents"
+        ).fetchall()
+        return [DECODER.stored_document(rma_number, row) for row in rows]
+
+
+def one(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:
+    """The one row a statement must answer."""
+    row = cursor.fetchone()
+    if row is None:
+        raise AdapterError("PostgreSQL answered no row where one was expected")
+    return tuple(row)

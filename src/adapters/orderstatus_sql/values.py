@@ -1,0 +1,64 @@
+"""Immutable model values shared by every row that names them, and text checks.
+
+The catalogue has a few hundred categories and a hot set of part numbers and prices, and
+these values are immutable, so one instance can serve every row that names it: that skips
+re-running NFKC case folding for each line read. The caches are keyed by the stored text
+(never by a ``Decimal``: 24.99 and 24.990 are equal Decimals, and the model keeps each
+one's scale), bounded, and thread-safe (functools' C implementation).
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from typing import Final, TypeGuard
+
+from orderstatus_core.model import CategoryPath, Money, PartNumber, restore
+from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
+from orderstatus_core.model.requests import ShippingSpeed
+
+__all__ = ["SPEEDS", "category", "encodable", "joined_segments", "money", "part_number"]
+
+#: Stored ``shipping_speed`` text to its enum member.
+SPEEDS: Final = {speed.value: speed for speed in ShippingSpeed}
+
+
+@functools.lru_cache(maxsize=4096)
+def category(joined: str, key: str) -> CategoryPath:
+    """The category stored as its display segments joined by U+001F, and its key."""
+    return restore(CategoryPath, tuple(joined.split(CATEGORY_SEPARATOR)), key)
+
+
+def joined_segments(path: CategoryPath) -> str:
+    """The display segments of ``path`` as stored: joined by U+001F (reversible, since the
+    model refuses control characters inside a segment)."""
+    return CATEGORY_SEPARATOR.join(path.segments)
+
+
+@functools.lru_cache(maxsize=16384)
+def part_number(display: str, key: str) -> PartNumber:
+    """The part number stored as its display form and its canonical key."""
+    return restore(PartNumber, display, key)
+
+
+@functools.lru_cache(maxsize=4096)
+def money(amount: str, currency: str) -> Money:
+    """The amount stored as exact decimal text, in ``currency``."""
+    return restore(Money, Decimal(amount), currency)
+
+
+def encodable(text: object) -> TypeGuard[str]:
+    """Whether ``text`` is a string a database driver can send as UTF-8 (no lone surrogate).
+
+    Keys that are not can never have been stored, so a look-up by one finds nothing (the
+    memory reference answers the same) instead of failing.
+    """
+    if type(text) is not str:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

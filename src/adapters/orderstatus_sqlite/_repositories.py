@@ -1,0 +1,482 @@
+"""The repositories of a SQLite unit of work: the ports, one class each.
+
+Every statement goes through the unit's :meth:`~SqliteUnitOfWork._fetch` (or ``_many``),
+which translates a :mod:`sqlite3` failure in one place; rows come back through the shared
+decoder (:mod:`orderstatus_sql.rows`). Look-ups by a key no stored row can hold (not a
+string, or not encodable as UTF-8) find nothing without asking SQLite, as the memory
+reference answers.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from orderstatus_core import (
+    ConflictError,
+    DuplicateOrderError,
+    GuestPass,
+    InsufficientCreditError,
+    Money,
+    Order,
+    OrderHeader,
+    OrderMatch,
+    OutboxMessage,
+    PassChallenge,
+    SearchCursor,
+)
+from orderstatus_core.labels import StoredDocument
+from orderstatus_core.messages import without_secrets
+from orderstatus_core.model.order import utc
+from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
+from orderstatus_core.serialization import intent_kind
+from orderstatus_sql.rows import (
+    ChallengeRow,
+    DocumentRow,
+    PassRow,
+)
+from orderstatus_sql.search import fold, search_terms
+from orderstatus_sql.values import encodable, money
+from orderstatus_sqlite import _rows, _sql
+from orderstatus_sqlite._rows import DECODER, micros
+
+if TYPE_CHECKING:
+    from orderstatus_sqlite.storage import SqliteUnitOfWork
+
+__all__ = ["ALL", "CURSOR", "ONE", "Credit", "Documents", "Orders", "Outbox", "Passes", "Replies"]
+
+#: How a statement's result is read: its first row, all rows, or the cursor (rowcount).
+ONE: Final[Callable[[sqlite3.Cursor], Any]] = sqlite3.Cursor.fetchone
+ALL: Final[Callable[[sqlite3.Cursor], list[Any]]] = sqlite3.Cursor.fetchall
+
+
+def CURSOR(cursor: sqlite3.Cursor) -> sqlite3.Cursor:
+    """The cursor itself, for a statement whose rowcount matters."""
+    return cursor
+
+
+# SQLite integers are 64-bit; larger Python ints would fail to bind.
+_MAX_LIMIT: Final = 2**62
+# Sorts after every real (placed_at, number): a search without a cursor uses the same SQL
+# text (and so the same cached statement) as one with a cursor.
+_NO_CURSOR: Final = (2**63 - 1, "")
+
+
+def _taken_challenge() -> ConflictError:
+    return ConflictError("a guest-pass challenge with this selector is stored")
+
+
+def _taken_pass() -> ConflictError:
+    return ConflictError("a guest pass with this selector is stored")
+
+
+class Orders:
+    """The :class:`~orderstatus_core.OrderRepository` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def get(self, number: str) -> Order | None:
+        """The order with this canonical number, or ``None``.
+
+        The hot path of find-order: three indexed queries (order row, lines, packages with
+        their units) and model objects built straight from the stored canonical columns.
+        """
+        return self._read(number, _sql.GET_ORDER, (number,))
+
+    def get_for_contact(self, number: str, contact: str) -> Order | None:
+        """The order with this number whose email key or phone is ``contact``, or ``None``.
+
+        One indexed statement decides, so an unknown number and a wrong contact cost the
+        same; only a match reads the lines and packages (SECURITY A6).
+        """
+        if not encodable(contact):
+            return None
+        return self._read(number, _sql.GET_ORDER_FOR_CONTACT, (number, contact, contact))
+
+    def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
+        # SQLite would coerce 123 to '123' through column affinity; memory would not.
+        if type(number) is not str or not (number.isascii() or encodable(number)):
+            return None
+        key = (number,)
+
+        def read(cursor: sqlite3.Cursor) -> tuple[Any, list[Any], list[Any]] | None:
+            # The order row, then (only if there is one) its lines and packages by primary
+            # key on the same connection: one read, translated in one place.
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            connection = cursor.connection
+            lines = connection.execute(_sql.GET_LINES, key).fetchall()
+            return row, lines, connection.execute(_sql.GET_PACKAGES, key).fetchall()
+
+        found = self._unit._fetch(read, sql, parameters, "reading an order")
+        if found is None:
+            return None
+        row, lines, packages = found
+        return DECODER.order(
+            number,
+            row,
+            _rows.in_position_order(lines),
+            _rows.packages(packages) if packages else (),
+        )
+
+    def add(self, order: Order) -> None:
+        """Store a new order; :class:`DuplicateOrderError` if its number is taken.
+
+        Bulk import calls this once per order inside one write unit, so it keeps nothing
+        after it returns and sends the child rows with ``executemany``.
+        """
+        number = order.number
+        doing = f"adding order {number}"
+        self._unit._fetch(
+            CURSOR,
+            _sql.INSERT_ORDER,
+            _rows.order_row(order),
+            doing,
+            write=True,
+            duplicate=functools.partial(DuplicateOrderError, number),
+        )
+        # The order row is in; should its children fail, this transaction must never
+        # commit (SECURITY G1).
+        self._insert_children(order, doing)
+
+    def save(self, order: Order) -> None:
+        """Replace the stored order of this number: compare-and-set on the version.
+
+        One ``UPDATE ... WHERE number = ? AND version = ?`` decides: if it changes no row,
+        another unit saved first (or the number is not stored) and :class:`ConflictError`
+        is raised with nothing written. Otherwise the order's lines, packages and units
+        are deleted and inserted again from ``order``, in its tuple order, as
+        :meth:`add` writes them. A failure after the ``UPDATE`` poisons the unit: its
+        commit refuses and rolls back (SECURITY G1).
+        """
+        unit = self._unit
+        number = order.number
+        doing = f"saving order {number}"
+        parameters = (*_rows.order_row(order), order.version - 1)
+        if unit._fetch(CURSOR, _sql.SAVE_ORDER, parameters, doing, write=True).rowcount != 1:
+            raise ConflictError(
+                f"order {number} changed since it was read (or is not stored); retry"
+            )
+        # The order row has the new version; its children are replaced below.
+        key = (number,)
+        for sql in (_sql.DELETE_UNITS, _sql.DELETE_PACKAGES, _sql.DELETE_LINES):
+            unit._fetch(CURSOR, sql, key, doing, write=True, partial=True)
+        self._insert_children(order, doing)
+
+    def _insert_children(self, order: Order, doing: str) -> None:
+        """Insert the lines, packages and package units of ``order`` (lines first: units
+        reference them), each kind with one ``executemany``."""
+        unit = self._unit
+        unit._many(_sql.INSERT_LINE, _rows.line_rows(order), doing)
+        if order.packages:
+            unit._many(_sql.INSERT_PACKAGE, _rows.package_rows(order), doing)
+            unit._many(_sql.INSERT_UNITS, _rows.unit_rows(order), doing)
+
+    def recent(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
+        """Up to ``limit`` orders of ``email_key``, newest first (ties: number descending)."""
+        unit = self._unit
+        if not encodable(email_key) or limit <= 0:
+            unit._reading()  # a closed unit still refuses
+            return []
+        parameters = (email_key, min(limit, _MAX_LIMIT))
+        rows = unit._fetch(ALL, _sql.RECENT, parameters, "listing recent orders")
+        return [
+            DECODER.header(number, placed_at, email, email_key) for number, placed_at, email in rows
+        ]
+
+    def search(
+        self,
+        email_key: str,
+        query: SearchQuery,
+        limit: int,
+        after: SearchCursor | None = None,
+    ) -> Sequence[OrderMatch]:
+        """Orders of ``email_key`` with a line matching ``query``, newest first.
+
+        At most ``limit`` orders, each with all its matching lines, strictly after
+        ``after`` in newest-first order.
+        """
+        unit = self._unit
+        start = _NO_CURSOR if after is None else (micros(utc(after.placed_at)), after.number)
+        terms = search_terms(query)
+        if not (encodable(email_key) and encodable(start[1]) and encodable(terms.key)):
+            unit._reading()  # a closed unit still refuses
+            return []
+        if limit <= 0:
+            unit._reading()
+            return []
+        sql: str
+        parameters: tuple[object, ...]
+        if terms.part_key is not None:
+            sql = _sql.SEARCH_PART
+            parameters = (email_key, *start, terms.part_key)
+        else:
+            sql = _sql.SEARCH_CATEGORY
+            parameters = (email_key, *start, terms.category_key, terms.low, terms.high)
+
+        def read(cursor: sqlite3.Cursor) -> list[Any]:
+            try:
+                return fold(cursor, limit)
+            finally:
+                # Stop the statement early: it would otherwise stay active until reused.
+                cursor.close()
+
+        return DECODER.matches(unit._fetch(read, sql, parameters, "searching orders"), email_key)
+
+
+class Outbox:
+    """The :class:`~orderstatus_core.Outbox` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, message: OutboxMessage) -> None:
+        """Queue ``message`` in this unit's transaction (SECURITY G4)."""
+        next_attempt = message.next_attempt_at
+        doing = "queueing an outbox message"
+        parameters = (
+            message.message_id,
+            micros(utc(message.created_at)),
+            intent_kind(message.intent),
+            _rows.payload(message.intent),
+            message.attempts,
+            None if next_attempt is None else micros(utc(next_attempt)),
+            message.last_error,
+        )
+        self._unit._fetch(CURSOR, _sql.PUT_MESSAGE, parameters, doing, write=True)
+
+    def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Unsent messages due at ``now``, oldest first (ties by message id)."""
+        unit = self._unit
+        unit._reading()
+        if limit <= 0:
+            return []
+        parameters = (micros(utc(now)), min(limit, _MAX_LIMIT))
+        rows = unit._fetch(ALL, _sql.DUE, parameters, "reading due outbox messages")
+        return [DECODER.message(row) for row in rows]
+
+    def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
+        """Take due messages for one relay worker until ``lease_until``.
+
+        The write unit holds SQLite's write lock (``BEGIN IMMEDIATE``) from its start, so no
+        other worker can read the same due rows before this one's lease is committed.
+        """
+        self._unit._writing()
+        due = self.due(now, limit)
+        lease = micros(utc(lease_until))
+        rows = [(lease, message.message_id) for message in due]
+        self._unit._many(_sql.LEASE_MESSAGE, rows, "leasing outbox messages", partial=False)
+        return [attrs.evolve(message, next_attempt_at=utc(lease_until)) for message in due]
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        """The message with this id, sent or not, or ``None``."""
+        row = self._unit._fetch(ONE, _sql.GET_MESSAGE, (message_id,), "reading an outbox message")
+        return None if row is None else DECODER.message(row)
+
+    def mark_sent(self, message_id: str, at: datetime) -> None:
+        """Record delivery and drop the message's secrets in the same write; the message is
+        never due again. Unknown ids are ignored."""
+        unit = self._unit
+        doing = "marking an outbox message sent"
+        row = unit._fetch(ONE, _sql.PAYLOAD, (message_id,), doing, write=True)
+        if row is None:
+            return
+        payload = _rows.payload(without_secrets(DECODER.intent(message_id, row[0])))
+        unit._fetch(
+            CURSOR, _sql.MARK_SENT, (micros(utc(at)), payload, message_id), doing, write=True
+        )
+
+    def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
+        """Count a failed attempt and make the message due again at ``retry_at``."""
+        parameters = (micros(utc(retry_at)), error, message_id)
+        doing = "marking an outbox message failed"
+        self._unit._fetch(CURSOR, _sql.MARK_FAILED, parameters, doing, write=True)
+
+    def pending_count(self) -> int:
+        """How many messages are not yet sent."""
+        (count,) = self._unit._fetch(ONE, _sql.PENDING_COUNT, (), "counting pending messages")
+        return int(count)
+
+    def purge_sent(self, sent_before: datetime) -> int:
+        """Delete the messages sent strictly before ``sent_before``; how many."""
+        return self._unit._purge(_sql.PURGE_SENT, sent_before, "purging sent outbox messages")
+
+
+class Replies:
+    """The :class:`~orderstatus_core.ports.IdempotencyStore` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def get(self, key: str) -> IdempotentReply | None:
+        """The reply stored under ``key``, or ``None``."""
+        row = self._unit._fetch(ONE, _sql.GET_REPLY, (key,), "reading an idempotent reply")
+        return None if row is None else DECODER.reply(row)
+
+    def put(self, reply: IdempotentReply) -> None:
+        """Store ``reply``, replacing an older one under the same key."""
+        row = (reply.key, reply.fingerprint, reply.reply, micros(reply.created_at))
+        self._unit._fetch(CURSOR, _sql.PUT_REPLY, row, "storing an idempotent reply", write=True)
+
+    def purge(self, created_before: datetime) -> int:
+        """Delete the replies created strictly before ``created_before``; how many."""
+        return self._unit._purge(_sql.PURGE_REPLIES, created_before, "purging idempotent replies")
+
+
+class Passes:
+    """The :class:`~orderstatus_core.GuestPassStore` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def put_challenge(self, challenge: PassChallenge) -> None:
+        """Store a new challenge; a stored selector raises :class:`ConflictError`."""
+        self._unit._fetch(
+            CURSOR,
+            _sql.PUT_CHALLENGE,
+            ChallengeRow.of(challenge, micros),
+            "storing a guest-pass challenge",
+            write=True,
+            duplicate=_taken_challenge,
+        )
+
+    def get_challenge(self, selector: str) -> PassChallenge | None:
+        """The challenge with this selector, or ``None``."""
+        doing = "reading a guest-pass challenge"
+        row = self._unit._fetch(ONE, _sql.GET_CHALLENGE, (selector,), doing)
+        return None if row is None else DECODER.challenge(row)
+
+    def save_challenge(self, challenge: PassChallenge) -> None:
+        """Replace the stored challenge; an unknown selector raises :class:`ConflictError`."""
+        selector, *fields = ChallengeRow.of(challenge, micros)
+        doing = "saving a guest-pass challenge"
+        cursor = self._unit._fetch(
+            CURSOR, _sql.SAVE_CHALLENGE, (*fields, selector), doing, write=True
+        )
+        if cursor.rowcount != 1:
+            raise ConflictError("no guest-pass challenge with this selector is stored")
+
+    def latest_challenge(self, order_number: str) -> PassChallenge | None:
+        """The newest challenge of the order (latest ``issued_at``, then the last put)."""
+        doing = "reading a guest-pass challenge"
+        row = self._unit._fetch(ONE, _sql.LATEST_CHALLENGE, (order_number,), doing)
+        return None if row is None else DECODER.challenge(row)
+
+    def record_try(self, order_number: str, selector: str, at: datetime) -> int:
+        """Record a try against the challenge; how many it has had, this one included."""
+        unit = self._unit
+        doing = "recording a guest-pass try"
+        key = (order_number, selector)
+        unit._fetch(CURSOR, _sql.RECORD_TRY, (*key, micros(at)), doing, write=True)
+        (count,) = unit._fetch(ONE, _sql.COUNT_TRIES, key, doing, write=True)
+        return int(count)
+
+    def put_pass(self, guest_pass: GuestPass) -> None:
+        """Store a new pass; a stored selector raises :class:`ConflictError`."""
+        self._unit._fetch(
+            CURSOR,
+            _sql.INSERT_INTO_PASSES,
+            PassRow.of(guest_pass, micros),
+            "storing a guest pass",
+            write=True,
+            duplicate=_taken_pass,
+        )
+
+    def get_pass(self, selector: str) -> GuestPass | None:
+        """The pass with this selector, or ``None``."""
+        row = self._unit._fetch(ONE, _sql.SELECT_FROM_PASSES, (selector,), "reading a guest pass")
+        return None if row is None else DECODER.guest_pass(row)
+
+    def purge_challenges(self, expired_before: datetime) -> int:
+        """Delete the challenges expired strictly before ``expired_before``; how many."""
+        unit = self._unit
+        purged = unit._purge(_sql.PURGE_CHALLENGES, expired_before, "purging challenges")
+        unit._purge(_sql.PURGE_TRIES, expired_before, "purging guest-pass tries")
+        return purged
+
+    def purge_passes(self, expired_before: datetime) -> int:
+        """Delete the passes expired strictly before ``expired_before``; how many."""
+        return self._unit._purge(_sql.PURGE_PASSES, expired_before, "purging guest passes")
+
+
+class Credit:
+    """The :class:`~orderstatus_core.ports.StoreCreditLedger` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def append(self, entry: CreditEntry) -> bool:
+        """Append ``entry`` unless its id is stored (``False``); refuse an entry that would
+        take the balance below zero with :class:`InsufficientCreditError`.
+
+        A write unit holds SQLite's write lock from ``BEGIN IMMEDIATE`` on, so no other
+        unit can append between the balance read and the insert (SECURITY G2).
+        """
+        unit = self._unit
+        doing = "appending a store-credit entry"
+        amount = entry.amount
+        row = _rows.credit_row(entry)
+        if unit._fetch(ONE, _sql.CREDIT_EXISTS, (entry.entry_id,), doing, write=True) is not None:
+            return False
+        balance = self._balance(entry.holder, amount.currency, doing)
+        if (balance + amount).is_negative:
+            raise InsufficientCreditError(str(balance), str(Money.zero(balance.currency) - amount))
+        unit._fetch(CURSOR, _sql.APPEND_CREDIT, row, doing, write=True)
+        return True
+
+    def balance(self, holder: str, currency: str) -> Money:
+        """The sum of the holder's entries in ``currency``; zero when there are none."""
+        self._unit._reading()
+        if not (encodable(holder) and encodable(currency)):
+            return Money.zero(currency)  # a lone surrogate: no stored holder has one
+        return self._balance(holder, currency, "reading a store-credit balance")
+
+    def _balance(self, holder: str, currency: str, doing: str) -> Money:
+        # Summed in Python as Decimal: SQLite's sum() of TEXT is a float.
+        rows = self._unit._fetch(ALL, _sql.CREDIT_AMOUNTS, (holder, currency), doing)
+        return Money.total((money(amount, currency) for (amount,) in rows), currency)
+
+    def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
+        """The holder's ``limit`` newest entries (ties: entry id descending)."""
+        unit = self._unit
+        unit._reading()
+        if not encodable(holder) or limit <= 0:
+            return []
+        parameters = (holder, min(limit, _MAX_LIMIT))
+        rows = unit._fetch(ALL, _sql.CREDIT_ENTRIES, parameters, "listing store-credit entries")
+        return [DECODER.credit_entry(row) for row in rows]
+
+
+class Documents:
+    """The :class:`~orderstatus_core.ports.ReturnDocumentStore` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, stored: StoredDocument) -> None:
+        """Keep ``stored``, replacing the RMA's document of the same filename in place."""
+        # The RMA again, for the subquery that numbers its documents.
+        row = (*DocumentRow.parameters(stored), stored.rma_number)
+        self._unit._fetch(CURSOR, _sql.PUT_DOCUMENT, row, "keeping a return document", write=True)
+
+    def for_rma(self, rma_number: str) -> Sequence[StoredDocument]:
+        """The RMA's documents in the order they were first put."""
+        unit = self._unit
+        unit._reading()
+        if not encodable(rma_number):
+            return []
+        rows = unit._fetch(ALL, _sql.DOCUMENTS_FOR_RMA, (rma_number,), "reading return documents")
+        # A handful of rows, read through the primary key: put in position order here.
+        rows.sort(key=_position)
+        return [DECODER.stored_document(rma_number, row[:5]) for row in rows]
+
+
+def _position(row: Sequence[Any]) -> Any:
+    return row[5]

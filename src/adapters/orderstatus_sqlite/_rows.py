@@ -1,0 +1,203 @@
+"""Model values to SQLite parameters, and the SQLite conversions of the row decoder.
+
+Instants are INTEGER microseconds since the epoch, amounts exact decimal text, documents
+compact JSON text (see :mod:`orderstatus_sqlite.migrations`). Reading rows back is
+:mod:`orderstatus_sql.rows`, with :data:`DECODER` converting these columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+from orderstatus_core import Order
+from orderstatus_core.messages import OutboxItem
+from orderstatus_core.model import Package
+from orderstatus_core.model.order import utc
+from orderstatus_core.records import CreditEntry
+from orderstatus_core.serialization import dump_activity, dump_intent
+from orderstatus_sql.rows import RowDecoder
+from orderstatus_sql.values import joined_segments
+
+__all__ = [
+    "DECODER",
+    "credit_row",
+    "in_position_order",
+    "instant",
+    "line_rows",
+    "micros",
+    "order_row",
+    "package_rows",
+    "packages",
+    "payload",
+    "unit_rows",
+]
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+
+def micros(value: datetime) -> int:
+    """Microseconds since the epoch, computed exactly (a float ``timestamp()`` is not)."""
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def instant(value: int) -> datetime:
+    """The aware UTC instant of a stored microsecond count."""
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def _document(text: str) -> Any:
+    return json.loads(text)
+
+
+def _json(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+#: Rows of this adapter back to model values.
+DECODER: Final = RowDecoder(instant=instant, document=_document)
+
+
+# --- orders ------------------------------------------------------------------------------
+
+
+def order_row(order: Order) -> tuple[Any, ...]:
+    """The ``orders`` columns of ``order``, in the parameter order of ``INSERT_ORDER``."""
+    address = order.shipping_address
+    phone = order.phone
+    activity = dump_activity(order)
+    return (
+        micros(order.placed_at),
+        order.email.display,
+        order.email.canonical,
+        None if phone is None else phone.e164,
+        order.currency,
+        address.name,
+        address.line1,
+        address.line2,
+        address.city,
+        address.region,
+        address.postal_code,
+        address.country,
+        str(order.shipping.amount),
+        str(order.tax.amount),
+        order.version,
+        order.shipping_speed.value,
+        None if activity is None else _json(activity),
+        order.number,
+    )
+
+
+def line_rows(order: Order) -> list[tuple[Any, ...]]:
+    """The parameters of ``INSERT_LINE`` for each line, in tuple order."""
+    number = order.number
+    return [
+        (
+            number,
+            line.line_no,
+            position,
+            line.part_number.display,
+            line.part_number.canonical,
+            line.brand,
+            joined_segments(line.category),
+            line.category.key,
+            line.description,
+            line.quantity,
+            str(line.unit_price.amount),
+            str(line.core_charge.amount),
+            line.returnable,
+            line.warranty_months,
+            line.cancelled,
+            line.returned,
+        )
+        for position, line in enumerate(order.lines)
+    ]
+
+
+def _moment(value: datetime | None) -> int | None:
+    return None if value is None else micros(value)
+
+
+def package_rows(order: Order) -> list[tuple[Any, ...]]:
+    """The parameters of ``INSERT_PACKAGE`` for each package, in tuple order."""
+    number = order.number
+    return [
+        (
+            number,
+            position,
+            package.package_id,
+            package.warehouse,
+            package.carrier,
+            package.tracking_number,
+            _moment(package.shipped_at),
+            _moment(package.delivered_at),
+            _moment(package.opened_at),
+        )
+        for position, package in enumerate(order.packages)
+    ]
+
+
+def unit_rows(order: Order) -> list[tuple[Any, ...]]:
+    """The parameters of ``INSERT_UNITS`` for each package's units, in tuple order."""
+    number = order.number
+    return [
+        (number, package_position, position, units.line_no, units.quantity)
+        for package_position, package in enumerate(order.packages)
+        for position, units in enumerate(package.units)
+    ]
+
+
+def in_position_order(rows: list[Any]) -> list[Any]:
+    """Line rows come in primary-key (``line_no``) order; the model's tuple order
+    (``position``, the last column) may differ."""
+    previous = -1
+    for row in rows:
+        if row[-1] < previous:
+            return sorted(rows, key=_position)
+        previous = row[-1]
+    return rows
+
+
+def _position(row: Sequence[Any]) -> Any:
+    return row[-1]
+
+
+def packages(rows: Iterable[Any]) -> tuple[Package, ...]:
+    """The packages of ``GET_PACKAGES`` rows: one row per unit, package by package (the
+    :class:`PackageRow` columns, then the position, the unit's line and quantity)."""
+    result: list[Package] = []
+    current: Any = None
+    units: list[Sequence[Any]] = []
+    for row in rows:
+        if current is not None and row[7] != current[7]:
+            result.append(DECODER.package(current[:7], units))
+            units = []
+        current = row
+        units.append(row)
+    if current is not None:
+        result.append(DECODER.package(current[:7], units))
+    return tuple(result)
+
+
+# --- the outbox, guest passes, credit, documents -------------------------------------------
+
+
+def payload(intent: OutboxItem) -> str:
+    """The stored JSON text of an outbox item."""
+    return _json(dump_intent(intent))
+
+
+def credit_row(entry: CreditEntry) -> tuple[Any, ...]:
+    """The parameters of ``APPEND_CREDIT``; ``at`` in UTC (a naive one is refused)."""
+    amount = entry.amount
+    return (
+        entry.entry_id,
+        entry.holder,
+        amount.currency,
+        str(amount.amount),
+        micros(utc(entry.at)),
+        entry.reference,
+    )

@@ -1,0 +1,227 @@
+"""The SQL of the SQLite adapter: constant text, every value a bound parameter.
+
+Constant text only (SECURITY H), which is also what :mod:`sqlite3`'s statement cache is
+keyed by. Reads select their columns in the order of the row types of
+:mod:`orderstatus_sql.rows`, so rows are read by name.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from orderstatus_sql import statements as portable
+from orderstatus_sql.statements import qmark
+
+__all__ = ["QUERIES"]
+
+# is what sqlite3's statement cache is keyed by.
+
+GET_ORDER: Final = """
+SELECT placed_at, email, email_key, phone, currency,
+       ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code,
+       ship_country, shipping, tax, version, shipping_speed, activity
+FROM orders WHERE number = ?"""
+
+# get_for_contact(): the same primary-key seek, and the row only if the contact matches,
+# so an unknown number and a wrong contact run one statement that returns nothing.
+GET_ORDER_FOR_CONTACT: Final = GET_ORDER + " AND (email_key = ? OR phone = ?)"
+
+GET_LINES: Final = """
+SELECT l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
+       l.description, l.quantity, l.unit_price, l.core_charge, l.returnable,
+       l.warranty_months, l.cancelled, l.returned, l.position
+FROM order_lines AS l WHERE l.order_number = ?"""
+
+GET_PACKAGES: Final = """
+SELECT p.package_id, p.warehouse, p.carrier, p.tracking_number, p.shipped_at,
+       p.delivered_at, p.opened_at, p.position, u.line_no, u.quantity
+FROM packages AS p
+JOIN package_units AS u ON u.order_number = p.order_number AND u.package_position = p.position
+WHERE p.order_number = ?
+ORDER BY p.position, u.position"""
+
+
+# Search walks the shopper's orders newest first through orders_by_email and, for each,
+# reads its lines by primary key (they sit together on one page: WITHOUT ROWID), keeping
+# those that match. Python stops reading after the order that fills the page, so the work
+# is bounded by one shopper's history, never by the size of the store. EXPLAIN QUERY PLAN
+# (asserted in tests/adapters/sqlite/test_sqlite_query_plans.py):
+#   SEARCH o USING INDEX orders_by_email (email_key=? AND (placed_at,number)<(?,?))
+#   SEARCH l USING PRIMARY KEY (order_number=?)
+# with no temporary B-tree: the ORDER BY is the index order.
+# Indexes on order_lines(part_key) / (category_key) were tried. The planner never drove a
+# search from them (it still starts from orders_by_email; the OR of the category query
+# keeps it on the primary key), so they cannot make a search linear in the store, but
+# they do not buy much either: with part_key indexed it seeks (part_key, order_number)
+# per order instead of reading that order's few lines, 17 instead of 25 us per search at
+# 100k orders (about 5 orders per shopper), while every imported line pays for one more
+# B-tree insert at a random place (import measured 10-40% slower) and the file grows.
+# Bulk import and get() matter more, so neither index exists.
+_SEARCH: Final = """
+SELECT o.number, o.placed_at, o.email, o.currency,
+       l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
+       l.description, l.quantity, l.unit_price, l.core_charge, l.returnable,
+       l.warranty_months, l.cancelled, l.returned, l.position
+FROM orders AS o
+JOIN order_lines AS l ON l.order_number = o.number
+WHERE o.email_key = ? AND (o.placed_at, o.number) < (?, ?)
+  AND {match}
+ORDER BY o.placed_at DESC, o.number DESC"""
+
+SEARCH_PART: Final = _SEARCH.format(match="l.part_key = ?")
+
+# The category itself, or any key that starts with "category + U+001F" (its children):
+# the range [key + U+001F, key + U+0020) of the BINARY (UTF-8 byte) order.
+SEARCH_CATEGORY: Final = _SEARCH.format(
+    match="(l.category_key = ? OR (l.category_key >= ? AND l.category_key < ?))"
+)
+
+INSERT_ORDER: Final = """
+INSERT INTO orders (placed_at, email, email_key, phone, currency,
+    ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country,
+    shipping, tax, version, shipping_speed, activity, number)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+# save(): compare-and-set on the version. The parameters are those of INSERT_ORDER (the
+# same columns in the same order, then the number) followed by the version expected to be
+# stored; no row matches when another unit saved first or the number is not stored.
+SAVE_ORDER: Final = """
+UPDATE orders SET placed_at = ?, email = ?, email_key = ?, phone = ?, currency = ?,
+    ship_name = ?, ship_line1 = ?, ship_line2 = ?, ship_city = ?, ship_region = ?,
+    ship_postal_code = ?, ship_country = ?, shipping = ?, tax = ?, version = ?,
+    shipping_speed = ?, activity = ?
+WHERE number = ? AND version = ?"""
+
+# Children before the rows they reference (package_units -> packages, order_lines), so the
+# foreign keys hold after every statement.
+DELETE_UNITS: Final = "DELETE FROM package_units WHERE order_number = ?"
+DELETE_PACKAGES: Final = "DELETE FROM packages WHERE order_number = ?"
+DELETE_LINES: Final = "DELETE FROM order_lines WHERE order_number = ?"
+
+INSERT_LINE: Final = """
+INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,
+    category, category_key, description, quantity, unit_price, core_charge, returnable,
+    warranty_months, cancelled, returned)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+INSERT_PACKAGE: Final = """
+INSERT INTO packages (order_number, position, package_id, warehouse, carrier,
+    tracking_number, shipped_at, delivered_at, opened_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+INSERT_UNITS: Final = """
+INSERT INTO package_units (order_number, package_position, position, line_no, quantity)
+VALUES (?, ?, ?, ?, ?)"""
+
+
+LEASE_MESSAGE: Final = (
+    "UPDATE outbox SET next_attempt_at = ? WHERE message_id = ? AND sent_at IS NULL"
+)
+
+
+PAYLOAD: Final = "SELECT payload FROM outbox WHERE message_id = ?"
+
+
+# Tries whose challenge is gone, after the challenges (one statement each, same unit).
+PURGE_TRIES: Final = """
+DELETE FROM guest_pass_tries WHERE at < ? AND NOT EXISTS (
+    SELECT 1 FROM guest_pass_challenges AS c
+    WHERE c.order_number = guest_pass_tries.order_number AND c.selector = guest_pass_tries.selector
+)
+"""
+
+# Guest passes: only hashes of codes and validators are ever bound (SECURITY D1).
+PUT_CHALLENGE: Final = """
+INSERT INTO guest_pass_challenges (selector, order_number, code_hash, link_hash, issued_at,
+    expires_at, tries_left, used, seq)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?,
+    (SELECT coalesce(max(seq), 0) + 1 FROM guest_pass_challenges))"""
+
+
+INSERT_INTO_PASSES: Final = """
+INSERT INTO guest_passes (selector, validator_hash, order_number, issued_at, expires_at)
+VALUES (?, ?, ?, ?, ?)"""
+
+
+# Store credit. Amounts are summed in Python as Decimal: SQLite's sum() of TEXT is a float.
+CREDIT_EXISTS: Final = "SELECT 1 FROM store_credit WHERE entry_id = ?"
+
+CREDIT_AMOUNTS: Final = "SELECT amount FROM store_credit WHERE holder = ? AND currency = ?"
+
+# seq: the next number of the ledger's append order (max() is one seek of its UNIQUE index;
+# the write lock is held, so no other unit can take the same number).
+APPEND_CREDIT: Final = """
+INSERT INTO store_credit (entry_id, seq, holder, currency, amount, at, reference)
+VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM store_credit), ?, ?, ?, ?, ?)"""
+
+
+# Return papers: a replaced document keeps the position of its first put.
+PUT_DOCUMENT: Final = """
+INSERT INTO return_documents (rma_number, filename, order_number, format, media_type, content,
+    position)
+VALUES (?, ?, ?, ?, ?, ?,
+    (SELECT coalesce(max(position), -1) + 1 FROM return_documents WHERE rma_number = ?))
+ON CONFLICT (rma_number, filename) DO UPDATE SET
+    order_number = excluded.order_number, format = excluded.format,
+    media_type = excluded.media_type, content = excluded.content"""
+
+# A handful of rows, read through the primary key; the adapter puts them in position order.
+DOCUMENTS_FOR_RMA: Final = """
+SELECT order_number, format, media_type, filename, content, position
+FROM return_documents WHERE rma_number = ?"""
+
+
+# The statements both adapters run word for word (orderstatus_sql.statements).
+RECENT: Final = qmark(portable.RECENT)
+PUT_MESSAGE: Final = qmark(portable.PUT_MESSAGE)
+DUE: Final = qmark(portable.DUE)
+GET_MESSAGE: Final = qmark(portable.GET_MESSAGE)
+MARK_SENT: Final = qmark(portable.MARK_SENT)
+MARK_FAILED: Final = qmark(portable.MARK_FAILED)
+PENDING_COUNT: Final = qmark(portable.PENDING_COUNT)
+PURGE_SENT: Final = qmark(portable.PURGE_SENT)
+PURGE_CHALLENGES: Final = qmark(portable.PURGE_CHALLENGES)
+PURGE_PASSES: Final = qmark(portable.PURGE_PASSES)
+PURGE_REPLIES: Final = qmark(portable.PURGE_REPLIES)
+GET_CHALLENGE: Final = qmark(portable.GET_CHALLENGE)
+SAVE_CHALLENGE: Final = qmark(portable.SAVE_CHALLENGE)
+LATEST_CHALLENGE: Final = qmark(portable.LATEST_CHALLENGE)
+RECORD_TRY: Final = qmark(portable.RECORD_TRY)
+COUNT_TRIES: Final = qmark(portable.COUNT_TRIES)
+SELECT_FROM_PASSES: Final = qmark(portable.SELECT_FROM_PASSES)
+GET_REPLY: Final = qmark(portable.GET_REPLY)
+PUT_REPLY: Final = qmark(portable.PUT_REPLY)
+CREDIT_ENTRIES: Final = qmark(portable.CREDIT_ENTRIES)
+
+
+#: Every repository query with its name, for tests that check the query plans.
+QUERIES: Final = {
+    "get_order": GET_ORDER,
+    "get_order_for_contact": GET_ORDER_FOR_CONTACT,
+    "get_lines": GET_LINES,
+    "get_packages": GET_PACKAGES,
+    "recent": RECENT,
+    "search_part": SEARCH_PART,
+    "search_category": SEARCH_CATEGORY,
+    "due": DUE,
+    "pending_count": PENDING_COUNT,
+    "get_message": GET_MESSAGE,
+    "payload": PAYLOAD,
+    "mark_sent": MARK_SENT,
+    "mark_failed": MARK_FAILED,
+    "save_order": SAVE_ORDER,
+    "delete_units": DELETE_UNITS,
+    "delete_packages": DELETE_PACKAGES,
+    "delete_lines": DELETE_LINES,
+    "get_challenge": GET_CHALLENGE,
+    "save_challenge": SAVE_CHALLENGE,
+    "latest_challenge": LATEST_CHALLENGE,
+    "count_tries": COUNT_TRIES,
+    "get_pass": SELECT_FROM_PASSES,
+    "credit_exists": CREDIT_EXISTS,
+    "credit_amounts": CREDIT_AMOUNTS,
+    "append_credit": APPEND_CREDIT,
+    "credit_entries": CREDIT_ENTRIES,
+    "put_document": PUT_DOCUMENT,
+    "documents_for_rma": DOCUMENTS_FOR_RMA,
+}

@@ -1,0 +1,133 @@
+"""A suite both SQL adapters run: a stored row they cannot read is AdapterError.
+
+Rows are written through the ports, then one column is spoiled behind the adapter's back
+(as a hand edit or a bad restore would), and the read that meets it must fail with
+:class:`~orderstatus_core.AdapterError`, never a raw ``KeyError`` or ``AttributeError``,
+whichever adapter reads it (they used to catch different exceptions). The SQL is written
+with ``%s`` markers; each adapter's module says how to run it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from orderstatus_core import (
+    AdapterError,
+    GuestPass,
+    Money,
+    OutboxMessage,
+    PassChallenge,
+    parse_email,
+)
+from orderstatus_core.labels import LabelDocument, StoredDocument
+from orderstatus_core.messages import OrderListMail
+from orderstatus_core.ports import Storage
+from orderstatus_core.records import CreditEntry
+from orderstatus_core.testing.builders import make_order
+
+T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+
+
+class CorruptRowSuite:
+    """Mix into a test class that provides the ``storage`` fixture and :meth:`spoil`."""
+
+    @pytest.fixture
+    def storage(self) -> Storage:
+        """A migrated, empty storage of the adapter under test."""
+        raise NotImplementedError("a CorruptRowSuite needs a `storage` fixture")
+
+    def spoil(self, storage: Storage, statement: str) -> None:
+        """Run ``statement`` on the adapter's database, outside the adapter."""
+        raise NotImplementedError("a CorruptRowSuite says how to run SQL behind the adapter")
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE orders SET shipping_speed = 'warp'",
+            "UPDATE orders SET activity = '[]'",
+            'UPDATE orders SET activity = \'{"cancel_requests": [{"x": 1}]}\'',
+        ],
+    )
+    def test_an_unreadable_order_is_an_adapter_error(
+        self, storage: Storage, statement: str
+    ) -> None:
+        """An order row with a value the model has no reading for fails as AdapterError."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add(make_order())
+            uow.commit()
+        self.spoil(storage, statement)
+        with storage.unit_of_work() as uow, pytest.raises(AdapterError, match="order 123456789"):
+            uow.orders.get("123456789")
+
+    def test_an_unreadable_outbox_message_is_an_adapter_error(self, storage: Storage) -> None:
+        """A payload of an unknown kind fails due() and get() alike."""
+        intent = OrderListMail(to=parse_email("jane@example.com"), order_numbers=("1",))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.put(OutboxMessage(message_id="M1", created_at=T0, intent=intent))
+            uow.commit()
+        self.spoil(storage, 'UPDATE outbox SET payload = \'{"kind": "nonsense"}\'')
+        with storage.unit_of_work() as uow:
+            with pytest.raises(AdapterError, match="outbox message M1"):
+                uow.outbox.due(T0 + timedelta(days=1), 10)
+            with pytest.raises(AdapterError, match="outbox message M1"):
+                uow.outbox.get("M1")
+
+    def test_an_unreadable_guest_pass_is_an_adapter_error(self, storage: Storage) -> None:
+        """A challenge or pass whose hash the model refuses fails as AdapterError."""
+        challenge = PassChallenge.issue(
+            "Challenge-0000000000001",
+            "123456789",
+            "042917",
+            "V" * 43,
+            T0,
+            timedelta(minutes=15),
+            tries=3,
+        )
+        guest_pass = GuestPass.issue(
+            "GuestPass-0000000000001", "W" * 43, "123456789", T0, timedelta(minutes=30)
+        )
+        with storage.unit_of_work(write=True) as uow:
+            uow.passes.put_challenge(challenge)
+            uow.passes.put_pass(guest_pass)
+            uow.commit()
+        self.spoil(storage, "UPDATE guest_pass_challenges SET code_hash = 'short'")
+        self.spoil(storage, "UPDATE guest_passes SET validator_hash = 'short'")
+        with storage.unit_of_work() as uow:
+            with pytest.raises(AdapterError, match="challenge is unreadable"):
+                uow.passes.get_challenge(challenge.selector)
+            with pytest.raises(AdapterError, match="challenge is unreadable"):
+                uow.passes.latest_challenge("123456789")
+            with pytest.raises(AdapterError, match="guest pass is unreadable"):
+                uow.passes.get_pass(guest_pass.selector)
+
+    def test_an_unreadable_credit_entry_is_an_adapter_error(self, storage: Storage) -> None:
+        """An entry whose reference the model refuses (empty) fails as AdapterError."""
+        entry = CreditEntry(
+            entry_id="refund:1",
+            holder="jane@example.com",
+            amount=Money("5.00", "USD"),
+            at=T0,
+            reference="refund of order 123456789",
+        )
+        with storage.unit_of_work(write=True) as uow:
+            uow.credit.append(entry)
+            uow.commit()
+        self.spoil(storage, "UPDATE store_credit SET reference = ''")
+        with storage.unit_of_work() as uow, pytest.raises(AdapterError, match="refund:1"):
+            uow.credit.entries("jane@example.com", 10)
+
+    def test_an_unreadable_return_document_is_an_adapter_error(self, storage: Storage) -> None:
+        """A document of a format the model does not know fails as AdapterError."""
+        stored = StoredDocument(
+            order_number="123456789",
+            rma_number="RMA-1001",
+            document=LabelDocument("pdf", "application/pdf", "RMA-1001-label.pdf", b"%PDF"),
+        )
+        with storage.unit_of_work(write=True) as uow:
+            uow.documents.put(stored)
+            uow.commit()
+        self.spoil(storage, "UPDATE return_documents SET format = 'doc'")
+        with storage.unit_of_work() as uow, pytest.raises(AdapterError, match="RMA-1001"):
+            uow.documents.for_rma("RMA-1001")
