@@ -37,9 +37,9 @@ from orderstatus_sql.rows import (
     ReplyRow,
     RowDecoder,
 )
+from support.paths import ROOT
 
 PACKAGE = Path(orderstatus_sql.__file__).parent
-from support.paths import ROOT
 
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 DECODER = RowDecoder()
