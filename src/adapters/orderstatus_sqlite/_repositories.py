@@ -277,6 +277,8 @@ class Outbox:
 
     def get(self, message_id: str) -> OutboxMessage | None:
         """The message with this id, sent or not, or ``None``."""
+        if not encodable(message_id):
+            return None
         row = self._unit._fetch(ONE, _sql.GET_MESSAGE, (message_id,), "reading an outbox message")
         return None if row is None else DECODER.message(row)
 
@@ -317,6 +319,8 @@ class Replies:
 
     def get(self, key: str) -> IdempotentReply | None:
         """The reply stored under ``key``, or ``None``."""
+        if not encodable(key):
+            return None  # never stored: a key sqlite3 cannot send was never put
         row = self._unit._fetch(ONE, _sql.GET_REPLY, (key,), "reading an idempotent reply")
         return None if row is None else DECODER.reply(row)
 
@@ -349,6 +353,8 @@ class Passes:
 
     def get_challenge(self, selector: str) -> PassChallenge | None:
         """The challenge with this selector, or ``None``."""
+        if not encodable(selector):
+            return None
         doing = "reading a guest-pass challenge"
         row = self._unit._fetch(ONE, _sql.GET_CHALLENGE, (selector,), doing)
         return None if row is None else DECODER.challenge(row)
@@ -365,6 +371,8 @@ class Passes:
 
     def latest_challenge(self, order_number: str) -> PassChallenge | None:
         """The newest challenge of the order (latest ``issued_at``, then the last put)."""
+        if not encodable(order_number):
+            return None
         doing = "reading a guest-pass challenge"
         row = self._unit._fetch(ONE, _sql.LATEST_CHALLENGE, (order_number,), doing)
         return None if row is None else DECODER.challenge(row)
@@ -391,6 +399,8 @@ class Passes:
 
     def get_pass(self, selector: str) -> GuestPass | None:
         """The pass with this selector, or ``None``."""
+        if not encodable(selector):
+            return None
         row = self._unit._fetch(ONE, _sql.SELECT_FROM_PASSES, (selector,), "reading a guest pass")
         return None if row is None else DECODER.guest_pass(row)
 

@@ -7,30 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from orderstatus_core import AdapterError
-from orderstatus_core.ports import Storage
-from orderstatus_core.testing.contract import StorageContract
+from orderstatus_core.testing.contracts import StorageContract
 from orderstatus_sqlite import SqliteStorage
 
-# Found by the suites per port: a lone surrogate as a guest-pass selector or idempotency key
-# raises AdapterError (UnicodeEncodeError) instead of finding nothing, as memory:// and
-# postgresql:// do. Strict, so that the fix turns these into failures to remove.
-_SURROGATE_KEYS = pytest.mark.xfail(
-    strict=True, raises=AdapterError, reason="sqlite:// cannot look up a lone surrogate key"
-)
 
-
-class _SqliteSuites(StorageContract):
-    @_SURROGATE_KEYS
-    def test_hostile_text_as_a_key_finds_nothing(self, storage: Storage) -> None:
-        super().test_hostile_text_as_a_key_finds_nothing(storage)
-
-    @_SURROGATE_KEYS
-    def test_hostile_text_as_a_selector_or_order_finds_nothing(self, storage: Storage) -> None:
-        super().test_hostile_text_as_a_selector_or_order_finds_nothing(storage)
-
-
-class TestSqliteContract(_SqliteSuites):
+class TestSqliteContract(StorageContract):
     """``sqlite:///`` storage on a file passes the shared conformance suite."""
 
     @pytest.fixture
@@ -42,7 +23,7 @@ class TestSqliteContract(_SqliteSuites):
         storage.close()
 
 
-class TestSqliteMemoryContract(_SqliteSuites):
+class TestSqliteMemoryContract(StorageContract):
     """``sqlite:///:memory:`` passes the same suite, except nested units on one thread.
 
     Its memdb locking lets a writer keep readers out, so a read unit inside a write unit
