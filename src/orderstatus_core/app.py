@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Self
 
 import pluggy
 
 from orderstatus_core.bootstrap import bootstrap
-from orderstatus_core.model import EmailAddress, Money, Order
-from orderstatus_core.model.requests import Resolution
 from orderstatus_core.plugins import Hooks, get_plugin_manager
 from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
-from orderstatus_core.records import CreditEntry
 from orderstatus_core.services import (
-    FindOrderResult,
-    GuestPassRequestResult,
-    GuestPassVerifyResult,
     GuestProof,
     GuestSession,
-    ImportReport,
-    OrderListResult,
-    PurgeReport,
-    RelayReport,
-    SearchPage,
     ServiceContext,
-    UpsertReport,
     apply_approved_change,
     approve_change,
     authorize_return,
@@ -59,6 +47,7 @@ from orderstatus_core.services import (
     verify_guest_code,
     verify_guest_link,
 )
+from orderstatus_core.services._bind import StoreCommand
 
 __all__ = ["CustomerService", "OrderStatus", "StoreCredit", "Warehouse"]
 
@@ -77,108 +66,22 @@ class Warehouse:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
 
-    def start_processing(
-        self,
-        order_number: str,
-        package_id: str,
-        warehouse: str,
-        units: Mapping[int, int],
-        *,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Open a package with ``units`` (line number: quantity); they are now in processing."""
-        return start_processing(
-            self.context,
-            order_number,
-            package_id,
-            warehouse,
-            units,
-            idempotency_key=idempotency_key,
-        )
-
-    def ship(
-        self,
-        order_number: str,
-        package_id: str,
-        carrier: str,
-        tracking_number: str,
-        *,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Ship a package; the last one queues the tracking mail."""
-        return ship(
-            self.context,
-            order_number,
-            package_id,
-            carrier,
-            tracking_number,
-            idempotency_key=idempotency_key,
-        )
-
-    def mark_delivered(
-        self, order_number: str, package_id: str, *, idempotency_key: str | None = None
-    ) -> Order:
-        """Record a package's delivery."""
-        return mark_delivered(
-            self.context, order_number, package_id, idempotency_key=idempotency_key
-        )
-
-    def confirm_cancel(
-        self, order_number: str, request_id: str, *, idempotency_key: str | None = None
-    ) -> Order:
-        """Take the requested units out of their package: cancelled and refunded."""
-        return confirm_cancel(
-            self.context, order_number, request_id, idempotency_key=idempotency_key
-        )
-
-    def refuse_cancel(
-        self,
-        order_number: str,
-        request_id: str,
-        note: str | None = None,
-        *,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Keep the units in their package; ``note`` tells the guest why."""
-        return refuse_cancel(
-            self.context, order_number, request_id, note, idempotency_key=idempotency_key
-        )
-
-    def mark_return_in_transit(
-        self, order_number: str, rma_number: str, *, idempotency_key: str | None = None
-    ) -> Order:
-        """The carrier scanned an RMA package's label."""
-        return mark_return_in_transit(
-            self.context, order_number, rma_number, idempotency_key=idempotency_key
-        )
-
-    def receive_return(
-        self, order_number: str, rma_number: str, *, idempotency_key: str | None = None
-    ) -> Order:
-        """An RMA package arrived; the shopper is mailed. Nothing is refunded yet."""
-        return receive_return(
-            self.context, order_number, rma_number, idempotency_key=idempotency_key
-        )
-
-    def inspect_return(
-        self,
-        order_number: str,
-        rma_number: str,
-        accepted: Mapping[int, int],
-        note: str | None = None,
-        *,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Accept units of a received package (line number: quantity); the rest are
-        rejected."""
-        return inspect_return(
-            self.context,
-            order_number,
-            rma_number,
-            accepted,
-            note,
-            idempotency_key=idempotency_key,
-        )
+    #: Open a package with ``units`` (line number: quantity); they are now in processing.
+    start_processing = StoreCommand(start_processing)
+    #: Ship a package; the last one queues the tracking mail.
+    ship = StoreCommand(ship)
+    #: Record a package's delivery.
+    mark_delivered = StoreCommand(mark_delivered)
+    #: Take the requested units out of their package: cancelled and refunded.
+    confirm_cancel = StoreCommand(confirm_cancel)
+    #: Keep the units in their package; ``note`` tells the guest why.
+    refuse_cancel = StoreCommand(refuse_cancel)
+    #: The carrier scanned an RMA package's label.
+    mark_return_in_transit = StoreCommand(mark_return_in_transit)
+    #: An RMA package arrived; the shopper is mailed. Nothing is refunded yet.
+    receive_return = StoreCommand(receive_return)
+    #: Accept units of a received package (line number: quantity); the rest are rejected.
+    inspect_return = StoreCommand(inspect_return)
 
 
 class CustomerService:
@@ -192,110 +95,23 @@ class CustomerService:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
 
-    def approve_change(
-        self,
-        order_number: str,
-        request_id: str,
-        *,
-        apply: bool = True,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Approve a change request and, unless ``apply`` is false, carry it out now."""
-        return approve_change(
-            self.context, order_number, request_id, apply=apply, idempotency_key=idempotency_key
-        )
-
-    def apply_approved_change(
-        self, order_number: str, request_id: str, *, idempotency_key: str | None = None
-    ) -> Order:
-        """Carry out a change approved earlier."""
-        return apply_approved_change(
-            self.context, order_number, request_id, idempotency_key=idempotency_key
-        )
-
-    def decline_change(
-        self,
-        order_number: str,
-        request_id: str,
-        note: str | None = None,
-        *,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Decline a change request."""
-        return decline_change(
-            self.context, order_number, request_id, note, idempotency_key=idempotency_key
-        )
-
-    def resolve_problem(
-        self,
-        order_number: str,
-        report_id: str,
-        resolution: Resolution | str,
-        note: str | None = None,
-        *,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Settle a problem report (refund, replacement, reship or carrier claim)."""
-        return resolve_problem(
-            self.context,
-            order_number,
-            report_id,
-            resolution,
-            note,
-            idempotency_key=idempotency_key,
-        )
-
-    def reject_problem(
-        self,
-        order_number: str,
-        report_id: str,
-        note: str | None = None,
-        *,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Reject a problem report."""
-        return reject_problem(
-            self.context, order_number, report_id, note, idempotency_key=idempotency_key
-        )
-
-    def authorize_return(
-        self, order_number: str, rma_number: str, *, idempotency_key: str | None = None
-    ) -> Order:
-        """Let an RMA package that waits for staff (a warranty claim) ship."""
-        return authorize_return(
-            self.context, order_number, rma_number, idempotency_key=idempotency_key
-        )
-
-    def deny_return(
-        self,
-        order_number: str,
-        rma_number: str,
-        note: str | None = None,
-        *,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Refuse an RMA package that waits for staff."""
-        return deny_return(
-            self.context, order_number, rma_number, note, idempotency_key=idempotency_key
-        )
-
-    def settle_return(
-        self,
-        order_number: str,
-        rma_number: str,
-        *,
-        replace: bool = False,
-        idempotency_key: str | None = None,
-    ) -> Order:
-        """Refund an inspected package (to payment or store credit, as the shopper chose),
-        or with ``replace`` send new parts for a warranty claim."""
-        return settle_return(
-            self.context,
-            order_number,
-            rma_number,
-            replace=replace,
-            idempotency_key=idempotency_key,
-        )
+    #: Approve a change request and, unless ``apply`` is false, carry it out now.
+    approve_change = StoreCommand(approve_change)
+    #: Carry out a change approved earlier.
+    apply_approved_change = StoreCommand(apply_approved_change)
+    #: Decline a change request.
+    decline_change = StoreCommand(decline_change)
+    #: Settle a problem report (refund, replacement, reship or carrier claim).
+    resolve_problem = StoreCommand(resolve_problem)
+    #: Reject a problem report.
+    reject_problem = StoreCommand(reject_problem)
+    #: Let an RMA package that waits for staff (a warranty claim) ship.
+    authorize_return = StoreCommand(authorize_return)
+    #: Refuse an RMA package that waits for staff.
+    deny_return = StoreCommand(deny_return)
+    #: Refund an inspected package (to payment or store credit, as the shopper chose), or
+    #: with ``replace`` send new parts for a warranty claim.
+    settle_return = StoreCommand(settle_return)
 
 
 class StoreCredit:
@@ -308,17 +124,12 @@ class StoreCredit:
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
 
-    def balance(self, email: EmailAddress, currency: str) -> Money:
-        """The balance in ``currency``."""
-        return credit_balance(self.context, email, currency)
-
-    def history(self, email: EmailAddress, limit: int = 50) -> tuple[CreditEntry, ...]:
-        """The newest entries first."""
-        return credit_history(self.context, email, limit)
-
-    def spend(self, email: EmailAddress, amount: Money, reference: str) -> bool:
-        """Take ``amount`` for ``reference``; ``False`` for a repeat of the reference."""
-        return spend_credit(self.context, email, amount, reference)
+    #: The balance in ``currency`` of a verified email.
+    balance = StoreCommand(credit_balance)
+    #: The newest entries first.
+    history = StoreCommand(credit_history)
+    #: Take ``amount`` for ``reference``; ``False`` for a repeat of the reference.
+    spend = StoreCommand(spend_credit)
 
 
 class OrderStatus:
@@ -382,39 +193,29 @@ class OrderStatus:
             )
         )
 
-    def find_order(self, identifier: str, order_number: str, *, client: str) -> FindOrderResult:
-        """Find an order by email or phone plus order number (masked view)."""
-        return find_order(self.context, identifier, order_number, client=client)
+    #: Find an order by email or phone plus order number (masked view).
+    find_order = StoreCommand(find_order)
 
-    def send_order_list(self, email: str, *, client: str) -> OrderListResult:
-        """Order Look-Up: queue the order-list mail to the stored address."""
-        return send_order_list(self.context, email, client=client)
+    #: Order Look-Up: queue the order-list mail to the stored address.
+    send_order_list = StoreCommand(send_order_list)
 
-    def request_guest_pass(
-        self, identifier: str, order_number: str, *, client: str
-    ) -> GuestPassRequestResult:
-        """Mail a one-time code and link for the order to its stored address (same answer
-        whether or not the pair matched)."""
-        return request_guest_pass(self.context, identifier, order_number, client=client)
+    #: Mail a one-time code and link for the order to its stored address (the same answer
+    #: whether or not the pair matched).
+    request_guest_pass = StoreCommand(request_guest_pass)
 
-    def verify_guest_code(
-        self, order_number: str, code: str, *, client: str
-    ) -> GuestPassVerifyResult:
-        """Exchange the mailed 6-digit code for a guest pass to the order."""
-        return verify_guest_code(self.context, order_number, code, client=client)
+    #: Exchange the mailed 6-digit code for a guest pass to the order.
+    verify_guest_code = StoreCommand(verify_guest_code)
 
-    def verify_guest_link(self, token: str, *, client: str) -> GuestPassVerifyResult:
-        """Exchange the ``token`` of a followed guest-pass link for a guest pass."""
-        return verify_guest_link(self.context, token, client=client)
+    #: Exchange the ``token`` of a followed guest-pass link for a guest pass.
+    verify_guest_link = StoreCommand(verify_guest_link)
 
     def check_guest_pass(self, token: str, order_number: str) -> bool:
         """Whether ``token`` is a guest pass for ``order_number`` valid now."""
         return check_guest_pass(self.context, token, order_number, self.context.clock.now())
 
-    def pass_required(self, action: str) -> bool:
-        """Whether this store needs a guest pass for ``action`` (``"cancel"``, ``"change"``,
-        ``"report"`` or ``"return"``)."""
-        return pass_required(self.context, action)
+    #: Whether this store needs a guest pass for ``action`` (``"cancel"``, ``"change"``,
+    #: ``"report"`` or ``"return"``).
+    pass_required = StoreCommand(pass_required)
 
     def guest(
         self,
@@ -439,55 +240,24 @@ class OrderStatus:
         """
         return GuestSession(self.context, GuestProof(client, guest_pass, identifier))
 
-    def search_orders(
-        self,
-        verified_email: EmailAddress,
-        *,
-        part_number: str | None = None,
-        category: str | None = None,
-        cursor: str | None = None,
-        page_size: int | None = None,
-    ) -> SearchPage:
-        """Search the orders of an email the storefront verified itself (an account) by part
-        number or category; a guest searches with a pass by
-        :meth:`GuestSession.search_orders`."""
-        return search_orders(
-            self.context,
-            verified_email,
-            part_number=part_number,
-            category=category,
-            cursor=cursor,
-            page_size=page_size,
-        )
+    #: Search the orders of an email the storefront verified itself (an account) by part
+    #: number or category; a guest searches with a pass by :meth:`GuestSession.search_orders`.
+    search_orders = StoreCommand(search_orders)
 
-    def relay_outbox(self, limit: int = 100) -> RelayReport:
-        """Deliver due outbox mail through the mail adapter."""
-        return relay_outbox(self.context, limit)
+    #: Deliver due outbox mail through the mail adapter.
+    relay_outbox = StoreCommand(relay_outbox)
 
-    def purge(self) -> PurgeReport:
-        """Delete delivered outbox messages, expired guest-pass challenges and passes, and
-        idempotent replies kept longer than the retention policy says (SECURITY D5).
+    #: Delete delivered outbox messages, expired guest-pass challenges and passes, and
+    #: idempotent replies kept longer than the retention policy says (SECURITY D5). Run it
+    #: daily, as ``orderstatus purge`` from cron or a timer.
+    purge = StoreCommand(purge)
 
-        Run it daily, as ``orderstatus purge`` from cron or a timer. What is still needed
-        stays: a pending message, a live challenge or pass, a reply younger than 24 hours.
-        """
-        return purge(self.context)
+    #: Import orders from JSON Lines, all or nothing.
+    import_orders = StoreCommand(import_orders)
 
-    def import_orders(
-        self, lines: Iterable[str], progress: Callable[[int], None] | None = None
-    ) -> ImportReport:
-        """Import orders from JSON Lines, all or nothing."""
-        return import_orders(self.context, lines, progress)
-
-    def upsert_orders(
-        self, lines: Iterable[str], progress: Callable[[int], None] | None = None
-    ) -> UpsertReport:
-        """Create or update orders from the store's order system, one unit per order.
-
-        Idempotent: a record that changes nothing writes nothing. Who owns which field, and
-        every refusal reason, are in ``docs/import-format.md`` (Updating orders).
-        """
-        return upsert_orders(self.context, lines, progress)
+    #: Create or update orders from the store's order system, one unit per order; who owns
+    #: which field is in ``docs/import-format.md`` (Updating orders).
+    upsert_orders = StoreCommand(upsert_orders)
 
     def migrate(self) -> int:
         """Bring the storage schema up to date; return its version."""

@@ -19,14 +19,11 @@ Every action answers a closed union of values; only bad input (the
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Concatenate, Generic, ParamSpec, Self, TypeVar, overload
-
 import attrs
 
 from orderstatus_core.policies import masked_order_view
 from orderstatus_core.services import actions, returns
+from orderstatus_core.services._bind import GuestCommand
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import _canonical, check_guest_pass, proven_email
 from orderstatus_core.services.lookup import _text, find_order, search_orders
@@ -100,33 +97,6 @@ def search_proven_orders(
     )
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-class _Action(Generic[P, R]):
-    """A guest command as a method of :class:`GuestSession`: the service function with the
-    session's context and proof given, so each action is written once, in the services,
-    and its signature (less those two) is the method's, as mypy sees it."""
-
-    def __init__(self, command: Callable[Concatenate[ServiceContext, GuestProof, P], R]) -> None:
-        self.command = command
-        self.__doc__ = command.__doc__
-
-    @overload
-    def __get__(self, session: None, owner: type[GuestSession]) -> Self: ...
-
-    @overload
-    def __get__(self, session: GuestSession, owner: type[GuestSession]) -> Callable[P, R]: ...
-
-    def __get__(
-        self, session: GuestSession | None, owner: type[GuestSession]
-    ) -> Self | Callable[P, R]:
-        if session is None:
-            return self
-        return functools.partial(self.command, session.context, session.proof)
-
-
 @attrs.frozen
 class GuestSession:
     """A guest's proof (``desk.guest(client=..., guest_pass=..., identifier=...)``) with the
@@ -143,24 +113,24 @@ class GuestSession:
     proof: GuestProof
 
     #: The order, masked as on the find-order page: see :func:`view_order`.
-    view_order = _Action(view_order)
+    view_order = GuestCommand(view_order)
     #: Search the orders of the email the guest pass proved: see :func:`search_proven_orders`.
-    search_orders = _Action(search_proven_orders)
+    search_orders = GuestCommand(search_proven_orders)
     #: Cancel units, or everything left: see :func:`.services.cancel_order`.
-    cancel_order = _Action(actions.cancel_order)
+    cancel_order = GuestCommand(actions.cancel_order)
     #: Ask for a typed change to an order: see :func:`.services.request_change`.
-    request_change = _Action(actions.request_change)
+    request_change = GuestCommand(actions.request_change)
     #: Report a problem with units or a package: see :func:`.services.report_problem`.
-    report_problem = _Action(actions.report_problem)
+    report_problem = GuestCommand(actions.report_problem)
     #: What may come back of each line, and why not the rest.
-    return_options = _Action(returns.return_options)
+    return_options = GuestCommand(returns.return_options)
     #: The order's returns and where each RMA package stands.
-    order_returns = _Action(returns.order_returns)
+    order_returns = GuestCommand(returns.order_returns)
     #: The refund preview of a return, before the shopper commits.
-    preview_return = _Action(returns.preview_return)
+    preview_return = GuestCommand(returns.preview_return)
     #: Record a return: one RMA package per destination, papers by mail.
-    request_return = _Action(returns.request_return)
+    request_return = GuestCommand(returns.request_return)
     #: The shopper's own tracking number for an RMA package (checked first).
-    enter_return_tracking = _Action(returns.enter_return_tracking)
+    enter_return_tracking = GuestCommand(returns.enter_return_tracking)
     #: The label and instructions of an RMA package, to print.
-    return_papers = _Action(returns.return_papers)
+    return_papers = GuestCommand(returns.return_papers)
