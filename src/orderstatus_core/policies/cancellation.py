@@ -16,13 +16,14 @@ from datetime import datetime
 import attrs
 
 from orderstatus_core.errors import ActionRefusedError, InvalidFieldError
-from orderstatus_core.model import Order, Package, PackedUnits
+from orderstatus_core.model import Order, OrderLine, Package, PackedUnits
 from orderstatus_core.model.requests import CancelRequest, CancelState, Refund
 from orderstatus_core.policies.refunds import refund_for_units
 
 __all__ = [
     "CancelOutcome",
     "LineCancellation",
+    "cancel_refunded",
     "cancel_units",
     "decide_cancel",
     "next_id",
@@ -62,6 +63,35 @@ def next_id(prefix: str, taken: int) -> str:
     return f"{prefix}{taken + 1}"
 
 
+def cancel_refunded(
+    order: Order, units: Mapping[int, int], reason: str, source_id: str | None, at: datetime
+) -> tuple[tuple[OrderLine, ...], Refund]:
+    """The order's lines with ``units`` (line number: quantity) cancelled, and their refund.
+
+    Units cancelled before they ship go back with their share of shipping whichever door
+    cancelled them (a guest's cancel, a confirmed request, a change to fewer units): one
+    rule, so the three cannot drift apart. ``source_id`` is the request the refund answers
+    to, or ``None`` for the refund's own id. ``order`` is the order before the cancel.
+    """
+    refund_id = next_id("R", len(order.refunds))
+    lines = tuple(
+        attrs.evolve(line, cancelled=line.cancelled + units[line.line_no])
+        if line.line_no in units
+        else line
+        for line in order.lines
+    )
+    refund = refund_for_units(
+        order,
+        units,
+        include_shipping=True,
+        refund_id=refund_id,
+        reason=reason,
+        source_id=refund_id if source_id is None else source_id,
+        at=at,
+    )
+    return lines, refund
+
+
 def open_cancel_units(order: Order, line_no: int, package_id: str) -> int:
     """Units of a line in a package that an undecided cancel request already covers."""
     return sum(
@@ -93,7 +123,6 @@ def cancel_units(order: Order, wanted: Mapping[int, int] | None, at: datetime) -
             raise ActionRefusedError("unknown_line", f"order {order.number} has no line {line_no}")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
             raise InvalidFieldError(f"units[{line_no}]", "must be a whole number of at least 1")
-    lines = list(order.lines)
     requests = list(order.cancel_requests)
     answers: list[LineCancellation] = []
     cancelled_now: dict[int, int] = {}
@@ -127,27 +156,13 @@ def cancel_units(order: Order, wanted: Mapping[int, int] | None, at: datetime) -
         answers.append(LineCancellation(line_no, now, requested, rest, code, tuple(request_ids)))
         if now:
             cancelled_now[line_no] = now
-    for index, line in enumerate(lines):
-        if line.line_no in cancelled_now:
-            lines[index] = attrs.evolve(
-                line, cancelled=line.cancelled + cancelled_now[line.line_no]
-            )
-    refund_id = next_id("R", len(order.refunds))
-    refund = (
-        refund_for_units(
-            order,
-            cancelled_now,
-            include_shipping=True,
-            refund_id=refund_id,
-            reason="cancellation",
-            source_id=refund_id,  # an immediate cancel has no request of its own
-            at=at,
-        )
-        if cancelled_now
-        else None
-    )
+    lines: tuple[OrderLine, ...] = order.lines
+    refund: Refund | None = None
+    if cancelled_now:
+        # An immediate cancel has no request of its own: the refund answers to itself.
+        lines, refund = cancel_refunded(order, cancelled_now, "cancellation", None, at)
     changed = order.changed(
-        lines=tuple(lines),
+        lines=lines,
         cancel_requests=tuple(requests),
         refunds=(*order.refunds, refund) if refund else order.refunds,
     )
@@ -189,21 +204,8 @@ def decide_cancel(
                 packages.append(remaining)
         else:
             packages.append(package)
-    lines = tuple(
-        attrs.evolve(line, cancelled=line.cancelled + request.quantity)
-        if line.line_no == request.line_no
-        else line
-        for line in order.lines
-    )
-    refund = refund_for_units(
-        order,
-        {request.line_no: request.quantity},
-        include_shipping=True,
-        refund_id=next_id("R", len(order.refunds)),
-        reason="cancellation",
-        source_id=request_id,
-        at=at,
-    )
+    units = {request.line_no: request.quantity}
+    lines, refund = cancel_refunded(order, units, "cancellation", request_id, at)
     changed = order.changed(
         lines=lines,
         packages=tuple(packages),

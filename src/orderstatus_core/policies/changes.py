@@ -24,8 +24,7 @@ from orderstatus_core.model.requests import (
     Refund,
     SpeedChange,
 )
-from orderstatus_core.policies.cancellation import next_id
-from orderstatus_core.policies.refunds import refund_for_units
+from orderstatus_core.policies.cancellation import cancel_refunded, next_id
 
 __all__ = ["apply_change", "change_refusal", "decide_change", "request_change"]
 
@@ -125,20 +124,8 @@ def apply_change(order: Order, request_id: str, at: datetime) -> tuple[Order, Re
         ledger = order.ledger(change.line_no)
         live = ledger.ordered - ledger.cancelled
         fewer = live - change.quantity if isinstance(change, QuantityChange) else live
-        fields["lines"] = tuple(
-            attrs.evolve(line, cancelled=line.cancelled + fewer)
-            if line.line_no == change.line_no
-            else line
-            for line in order.lines
-        )
-        refund = refund_for_units(
-            order,
-            {change.line_no: fewer},
-            include_shipping=True,
-            refund_id=next_id("R", len(order.refunds)),
-            reason="change",
-            source_id=request_id,
-            at=at,
+        fields["lines"], refund = cancel_refunded(
+            order, {change.line_no: fewer}, "change", request_id, at
         )
         fields["refunds"] = (*order.refunds, refund)
     return order.changed(**fields), refund

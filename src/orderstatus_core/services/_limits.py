@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import datetime
 
 from orderstatus_core.policies.limits import Quota
@@ -21,12 +20,17 @@ def bucket(action: str, scope: str, value: str) -> str:
 
 
 def check_limits(
-    limiter: RateLimiter, now: datetime, buckets: Sequence[tuple[str, Quota]]
+    limiter: RateLimiter, now: datetime, action: str, **scopes: tuple[str, Quota]
 ) -> TryLater | None:
-    """Hit every bucket; ``TryLater`` with the latest retry time if any refused."""
+    """Hit ``action``'s bucket in every scope (``client=(client, quota)``, ...); ``TryLater``
+    with the latest retry time if any refused.
+
+    The action is named once for all its buckets, so no bucket of one door is filed under
+    another door's name by a slip of the pen.
+    """
     retry_at: datetime | None = None
-    for key, quota in buckets:
-        decision = limiter.hit(key, quota, now)
+    for scope, (value, quota) in scopes.items():
+        decision = limiter.hit(bucket(action, scope, value), quota, now)
         if not decision.allowed:
             at = decision.retry_at or now
             retry_at = at if retry_at is None else max(retry_at, at)

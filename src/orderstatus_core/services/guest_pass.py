@@ -35,7 +35,7 @@ from orderstatus_core.model.guest_pass import (
 )
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, pass_link
 from orderstatus_core.ports import UnitOfWork
-from orderstatus_core.services._limits import bucket, check_limits
+from orderstatus_core.services._limits import check_limits
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
@@ -154,17 +154,10 @@ def request_guest_pass(
     refused = check_limits(
         ctx.rate_limiter,
         now,
-        (
-            (bucket("pass-request", "client", client), policy.request_per_client),
-            (
-                bucket("pass-request", "id", _identity(identifier, region)),
-                policy.request_per_identifier,
-            ),
-            (
-                bucket("pass-request", "order", number or order_number),
-                policy.request_per_order_number,
-            ),
-        ),
+        "pass-request",
+        client=(client, policy.request_per_client),
+        id=(_identity(identifier, region), policy.request_per_identifier),
+        order=(number or order_number, policy.request_per_order_number),
     )
     if refused is not None:
         return refused
@@ -242,13 +235,9 @@ def verify_guest_code(
     refused = check_limits(
         ctx.rate_limiter,
         now,
-        (
-            (bucket("pass-verify", "client", client), policy.verify_per_client),
-            (
-                bucket("pass-verify", "order", number or order_number),
-                policy.verify_per_order_number,
-            ),
-        ),
+        "pass-verify",
+        client=(client, policy.verify_per_client),
+        order=(number or order_number, policy.verify_per_order_number),
     )
     if refused is not None:
         return refused
@@ -277,9 +266,7 @@ def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestP
     policy = ctx.policies.guest_pass_policy()
     now = ctx.clock.now()
     refused = check_limits(
-        ctx.rate_limiter,
-        now,
-        ((bucket("pass-verify", "client", client), policy.verify_per_client),),
+        ctx.rate_limiter, now, "pass-verify", client=(client, policy.verify_per_client)
     )
     if refused is not None:
         return refused

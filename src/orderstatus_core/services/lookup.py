@@ -16,7 +16,7 @@ from orderstatus_core.model import (
 )
 from orderstatus_core.policies import masked_order_view
 from orderstatus_core.records import CategoryQuery, PartNumberQuery, SearchCursor, SearchQuery
-from orderstatus_core.services._limits import bucket, check_limits
+from orderstatus_core.services._limits import check_limits
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
@@ -104,14 +104,10 @@ def pair_limits(
     return check_limits(
         ctx.rate_limiter,
         now,
-        (
-            (bucket("find", "client", client), policy.find_per_client),
-            (
-                bucket("find", "id", _identity(identifier, policy.phone_region)),
-                policy.find_per_identifier,
-            ),
-            (bucket("find", "order", order_number), policy.find_per_order_number),
-        ),
+        "find",
+        client=(client, policy.find_per_client),
+        id=(_identity(identifier, policy.phone_region), policy.find_per_identifier),
+        order=(order_number, policy.find_per_order_number),
     )
 
 
@@ -147,10 +143,9 @@ def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderLis
     refused = check_limits(
         ctx.rate_limiter,
         now,
-        (
-            (bucket("order-list", "client", client), policy.order_list_per_client),
-            (bucket("order-list", "email", key or typed.casefold()), policy.order_list_per_email),
-        ),
+        "order-list",
+        client=(client, policy.order_list_per_client),
+        email=(key or typed.casefold(), policy.order_list_per_email),
     )
     if refused is not None:
         return refused
