@@ -33,6 +33,7 @@ from orderstatus_core.model import CategoryPath, Money, Order, PartNumber
 from orderstatus_core.ports import Storage
 from orderstatus_core.records import CategoryQuery, CreditEntry, PartNumberQuery, SearchQuery
 from orderstatus_core.testing import strategies
+from orderstatus_core.testing._lifecycle_base import _display_forms
 from orderstatus_core.testing.fakes import fake_context
 
 __all__ = ["StorageComparison", "comparing"]
@@ -100,15 +101,6 @@ _PAPERS = (
     ("zpl", "application/x-zpl", "label.zpl"),
     ("pdf", "application/pdf", "instructions.pdf"),
 )
-
-
-def _display_forms(order: Order | None) -> object:
-    if order is None:
-        return None
-    return (
-        order.email.display,
-        [(line.part_number.display, line.category.segments) for line in order.lines],
-    )
 
 
 class StorageComparison(RuleBasedStateMachine):

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import attrs
 from hypothesis import strategies as st
@@ -79,6 +79,7 @@ Step = Callable[[Order], Order]
 #: One service command on one storage's context.
 Command = Callable[[ServiceContext], object]
 
+_T = TypeVar("_T")
 _MAX_ORDERS = 3
 _MAX_LINES = 3
 _MAX_QUANTITY = 4
@@ -564,6 +565,14 @@ class LifecycleBase(RuleBasedStateMachine):
         """An order that has what ``need`` looks for (the precondition said there is one)."""
         numbers = [number for number, order in self.orders.items() if need(order)]
         return self.orders[data.draw(st.sampled_from(numbers), label="order")]
+
+    def _pick_one(
+        self, data: st.DataObject, found: Callable[[Order], Sequence[_T]], label: str
+    ) -> tuple[Order, _T]:
+        """An order where ``found`` finds something (packages, requests, RMAs...) and one
+        of the things it finds there: what a step on one item of an order starts from."""
+        order = self._pick(data, found)
+        return order, data.draw(st.sampled_from(found(order)), label=label)
 
     def _agree(self, number: str) -> Order:
         """Read ``number`` from both storages: equal, display forms too."""

@@ -207,8 +207,7 @@ class LifecycleMachine(ReturnRulesMixin, LifecycleBase):
     @rule(data=st.data())
     def ship_a_package(self, data: st.DataObject) -> None:
         """Ship a package being packed; open cancel requests for it become shipped anyway."""
-        order = self._pick(data, _unshipped)
-        package_id = data.draw(st.sampled_from(_unshipped(order)), label="package")
+        order, package_id = self._pick_one(data, _unshipped, "package")
         carrier = data.draw(st.sampled_from(_CARRIERS), label="carrier")
         tracking = data.draw(st.from_regex(r"1Z[0-9A-Z]{16}", fullmatch=True), label="tracking")
         at = self._tick()
@@ -223,8 +222,7 @@ class LifecycleMachine(ReturnRulesMixin, LifecycleBase):
     @rule(data=st.data())
     def deliver_a_package(self, data: st.DataObject) -> None:
         """Record the delivery of a shipped package."""
-        order = self._pick(data, _on_the_way)
-        package_id = data.draw(st.sampled_from(_on_the_way(order)), label="package")
+        order, package_id = self._pick_one(data, _on_the_way, "package")
         at = self._tick()
         self._legal(order, lambda o: deliver_package(o, package_id, at))
 
@@ -262,8 +260,7 @@ class LifecycleMachine(ReturnRulesMixin, LifecycleBase):
     @rule(data=st.data())
     def decide_a_cancel_request(self, data: st.DataObject) -> None:
         """The warehouse confirms (units leave the package, refunded) or refuses a request."""
-        order = self._pick(data, _open_cancels)
-        request_id = data.draw(st.sampled_from(_open_cancels(order)), label="request")
+        order, request_id = self._pick_one(data, _open_cancels, "request")
         confirm = data.draw(st.booleans(), label="confirm")
         at = self._tick()
         after = self._legal(
@@ -352,8 +349,7 @@ class LifecycleMachine(ReturnRulesMixin, LifecycleBase):
     @rule(data=st.data())
     def settle_a_problem(self, data: st.DataObject) -> None:
         """Resolve an open report (refund, replacement, reship, carrier claim) or reject it."""
-        order = self._pick(data, _open_reports)
-        report_id = data.draw(st.sampled_from(_open_reports(order)), label="report")
+        order, report_id = self._pick_one(data, _open_reports, "report")
         report = next(r for r in order.problem_reports if r.report_id == report_id)
         # A refund needs units to pay back; a report about a package alone is settled
         # another way (reship, carrier claim) or rejected.
@@ -372,8 +368,7 @@ class LifecycleMachine(ReturnRulesMixin, LifecycleBase):
     @rule(data=st.data())
     def ship_a_shipped_package(self, data: st.DataObject) -> None:
         """Shipping a package again is ``already_shipped``."""
-        order = self._pick(data, _shipped)
-        package_id = data.draw(st.sampled_from(_shipped(order)), label="package")
+        order, package_id = self._pick_one(data, _shipped, "package")
         at = self._tick()
         self._refused(
             order, lambda o: ship_package(o, package_id, "UPS", "1Z0", at), "already_shipped"
@@ -384,8 +379,8 @@ class LifecycleMachine(ReturnRulesMixin, LifecycleBase):
     def deliver_out_of_turn(self, data: st.DataObject) -> None:
         """Delivering a package not shipped (``not_shipped``) or delivered already
         (``already_delivered``) is refused."""
-        order = self._pick(data, _out_of_turn)
-        package = order.package(data.draw(st.sampled_from(_out_of_turn(order)), label="package"))
+        order, package_id = self._pick_one(data, _out_of_turn, "package")
+        package = order.package(package_id)
         code = "not_shipped" if package.shipped_at is None else "already_delivered"
         at = self._tick()
         self._refused(order, lambda o: deliver_package(o, package.package_id, at), code)
@@ -410,8 +405,7 @@ class LifecycleMachine(ReturnRulesMixin, LifecycleBase):
     def decide_twice(self, data: st.DataObject) -> None:
         """Deciding a cancel request, change request or problem report again is
         ``already_decided``."""
-        order = self._pick(data, _decided)
-        kind, item_id = data.draw(st.sampled_from(_decided(order)), label="decided")
+        order, (kind, item_id) = self._pick_one(data, _decided, "decided")
         yes = data.draw(st.booleans(), label="yes")
         at = self._tick()
         self._refused(order, _decide_again(kind, item_id, yes, at), "already_decided")
@@ -420,8 +414,7 @@ class LifecycleMachine(ReturnRulesMixin, LifecycleBase):
     @rule(data=st.data())
     def apply_an_unapproved_change(self, data: st.DataObject) -> None:
         """Applying a change that is requested, declined or applied is ``not_approved``."""
-        order = self._pick(data, _unapproved)
-        request_id = data.draw(st.sampled_from(_unapproved(order)), label="request")
+        order, request_id = self._pick_one(data, _unapproved, "request")
         at = self._tick()
         self._refused(order, lambda o: apply_change(o, request_id, at)[0], "not_approved")
 

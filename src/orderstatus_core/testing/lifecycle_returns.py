@@ -366,6 +366,11 @@ class ReturnRulesMixin(LifecycleBase):
         else:
             self._settle(order, rma, data)
 
+    def _pick_rma(self, data: st.DataObject, *states: RmaState) -> tuple[Order, str]:
+        """An order with a package in one of ``states`` (the precondition said there is
+        one) and the RMA number of such a package: what every package step starts from."""
+        return self._pick_one(data, lambda order: _rmas(order, *states), "rma")
+
     def _walk(self, number: str, rma: str, steps: int, data: st.DataObject) -> None:
         """Up to ``steps`` steps on for one package, each checked like a rule of its own."""
         for _ in range(steps):
@@ -384,8 +389,7 @@ class ReturnRulesMixin(LifecycleBase):
         """Take one open RMA package up to ``steps`` steps on: authorised or denied, sent
         (label scanned, or the shopper's own tracking number), received, inspected,
         settled; now and then the relay runs first."""
-        order = self._pick(data, lambda order: _rmas(order, *_OPEN))
-        rma = data.draw(st.sampled_from(_rmas(order, *_OPEN)), label="rma")
+        order, rma = self._pick_rma(data, *_OPEN)
         self._walk(order.number, rma, steps, data)
 
     @precondition(_some(lambda order: _rmas(order, RmaState.REQUESTED)))
@@ -393,8 +397,7 @@ class ReturnRulesMixin(LifecycleBase):
     def decide_a_claim(self, data: st.DataObject) -> None:
         """Staff authorise a package that waits for them (it may ship: papers follow) or
         deny it (rejected, with a note)."""
-        order = self._pick(data, lambda order: _rmas(order, RmaState.REQUESTED))
-        rma = data.draw(st.sampled_from(_rmas(order, RmaState.REQUESTED)), label="rma")
+        order, rma = self._pick_rma(data, RmaState.REQUESTED)
         self._decide_claim(order, rma, data)
 
     @precondition(_some(lambda order: _rmas(order, RmaState.AWAITING_SHIPMENT)))
@@ -403,8 +406,7 @@ class ReturnRulesMixin(LifecycleBase):
         """A package leaves: the carrier scans its label, or the shopper enters the tracking
         number of their own shipment (a bad one is refused as typed; one for a package that
         travels on the store's label is ``label_provided``)."""
-        order = self._pick(data, lambda order: _rmas(order, RmaState.AWAITING_SHIPMENT))
-        rma = data.draw(st.sampled_from(_rmas(order, RmaState.AWAITING_SHIPMENT)), label="rma")
+        order, rma = self._pick_rma(data, RmaState.AWAITING_SHIPMENT)
         self._send(order, rma, data)
 
     @precondition(
@@ -414,17 +416,15 @@ class ReturnRulesMixin(LifecycleBase):
     def receive_a_return(self, data: st.DataObject) -> None:
         """The destination receives a package (seen in transit or not); nothing is
         refunded yet."""
-        ready = (RmaState.AWAITING_SHIPMENT, RmaState.IN_TRANSIT)
-        order = self._pick(data, lambda order: _rmas(order, *ready))
-        self._receive(order, data.draw(st.sampled_from(_rmas(order, *ready)), label="rma"))
+        order, rma = self._pick_rma(data, RmaState.AWAITING_SHIPMENT, RmaState.IN_TRANSIT)
+        self._receive(order, rma)
 
     @precondition(_some(lambda order: _rmas(order, RmaState.RECEIVED)))
     @rule(data=st.data())
     def inspect_a_return(self, data: st.DataObject) -> None:
         """Inspection accepts some units of each line (a line left out accepts none):
         accepted parts count as returned; nothing accepted rejects the package."""
-        order = self._pick(data, lambda order: _rmas(order, RmaState.RECEIVED))
-        rma = data.draw(st.sampled_from(_rmas(order, RmaState.RECEIVED)), label="rma")
+        order, rma = self._pick_rma(data, RmaState.RECEIVED)
         self._inspect(order, rma, data)
 
     @precondition(_some(lambda order: _rmas(order, RmaState.INSPECTED)))
@@ -435,8 +435,7 @@ class ReturnRulesMixin(LifecycleBase):
         else is ``not_warranty``. A fully accepted package refunds exactly its preview
         when no other refund came in between (nor a core return claiming the deposits of
         its units)."""
-        order = self._pick(data, lambda order: _rmas(order, RmaState.INSPECTED))
-        rma = data.draw(st.sampled_from(_rmas(order, RmaState.INSPECTED)), label="rma")
+        order, rma = self._pick_rma(data, RmaState.INSPECTED)
         self._settle(order, rma, data)
 
     @precondition(_some(lambda order: order.returns))

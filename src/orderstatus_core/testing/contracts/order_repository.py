@@ -574,15 +574,8 @@ class OrderRepositoryContract(OrderQueriesContract):
             lines=lines,
             packages=packages,
             phone=None,
-            shipping_address=Address(
-                name="N",
-                line1="L",
-                city="C",
-                postal_code="P",
-                country="US",
-                line2=None,
-                region=None,
-            ),
+            # Only the fields an address must have: no line2, no region.
+            shipping_address=Address(name="N", line1="L", city="C", postal_code="P", country="US"),
             version=2**62,
         )
         _store(storage, subject)

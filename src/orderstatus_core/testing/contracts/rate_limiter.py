@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from hypothesis import given
 
-from orderstatus_core.policies import Quota
+from orderstatus_core.policies import Quota, RateDecision
 from orderstatus_core.ports import RateLimiter
 from orderstatus_core.testing import strategies
 from orderstatus_core.testing.contracts._support import (
@@ -28,6 +28,13 @@ _RATE_LIMITER = (
     "    def rate_limiter(self):\n"
     "        return MyRateLimiter.from_url('mine://')"
 )
+
+
+def _refusal(rate_limiter: RateLimiter, key: str, quota: Quota, now: datetime) -> RateDecision:
+    """The first refused hit on ``key``: the one after a whole burst at ``now``."""
+    for _ in range(quota.limit):
+        rate_limiter.hit(key, quota, now)
+    return rate_limiter.hit(key, quota, now)
 
 
 class RateLimiterContract:
@@ -60,10 +67,7 @@ class RateLimiterContract:
         self, rate_limiter: RateLimiter, quota: Quota, now: datetime
     ) -> None:
         """A refused hit's ``retry_at`` is after ``now`` and at most one period later."""
-        key = _fresh("key")
-        for _ in range(quota.limit):
-            rate_limiter.hit(key, quota, now)
-        decision = rate_limiter.hit(key, quota, now)
+        decision = _refusal(rate_limiter, _fresh("key"), quota, now)
         assert decision.retry_at is not None
         assert now < decision.retry_at <= now + quota.period
 
@@ -74,9 +78,7 @@ class RateLimiterContract:
     ) -> None:
         """At the moment a refusal names in ``retry_at``, a hit is allowed again."""
         key = _fresh("key")
-        for _ in range(quota.limit):
-            rate_limiter.hit(key, quota, now)
-        retry_at = rate_limiter.hit(key, quota, now).retry_at
+        retry_at = _refusal(rate_limiter, key, quota, now).retry_at
         assert retry_at is not None
         assert rate_limiter.hit(key, quota, retry_at).allowed
 
@@ -96,9 +98,7 @@ class RateLimiterContract:
     def test_refused_hits_are_not_counted(self, rate_limiter: RateLimiter) -> None:
         """Hammering a refused key does not push its retry time later."""
         quota = Quota(3, timedelta(minutes=1))
-        for _ in range(3):
-            rate_limiter.hit("key", quota, T0)
-        first = rate_limiter.hit("key", quota, T0).retry_at
+        first = _refusal(rate_limiter, "key", quota, T0).retry_at
         refusals = [rate_limiter.hit("key", quota, T0) for _ in range(50)]
         assert first is not None
         assert {decision.retry_at for decision in refusals} == {first}
