@@ -133,9 +133,7 @@ class Orders:
         rows = unit._run(
             _sql.RECENT, (email_key, min(limit, _MAX_LIMIT)), "listing recent orders"
         ).fetchall()
-        return [
-            DECODER.header(number, placed_at, email, email_key) for number, placed_at, email in rows
-        ]
+        return DECODER.headers(rows, email_key)
 
     def search(
         self,
@@ -144,10 +142,10 @@ class Orders:
         limit: int,
         after: SearchCursor | None = None,
     ) -> Sequence[OrderMatch]:
-        """Orders of ``email_key`` with a line matching ``query``, newest first.
+        """Orders of ``email_key`` with a line matching ``query``, as the port promises.
 
-        At most ``limit`` orders, each with all its matching lines, strictly after
-        ``after`` in newest-first order.
+        One keyset-paged statement; a key or cursor PostgreSQL cannot hold (see
+        :func:`~orderstatus_postgres._rows.storable`) finds nothing instead of failing.
         """
         unit = self._unit
         if not _rows.storable(email_key) or limit <= 0:
