@@ -35,11 +35,7 @@ from orderstatus_core.messages import without_secrets
 from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import intent_kind
-from orderstatus_sql.rows import (
-    ChallengeRow,
-    DocumentRow,
-    PassRow,
-)
+from orderstatus_sql.rows import ChallengeRow, DocumentRow, PassRow
 from orderstatus_sql.search import fold, search_terms
 from orderstatus_sql.values import encodable, money
 from orderstatus_sqlite import _rows, _sql
