@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import Self, TypeVar
 
 import attrs
@@ -417,12 +416,8 @@ class _MemoryUnitOfWork:
         if self._open and self._write:
             self.work = self._storage._state.copy()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
+        # The unit ends the same way whatever the block raised, so the exception is not read.
         self.rollback()
         self._open = False
         if self._write:

@@ -53,6 +53,25 @@ _CREDIT_LOCK: Final = 0x4F535403
 _MAX_LIMIT: Final = 2**62
 
 
+def _worth_asking(
+    unit: PostgresUnitOfWork, *keys: object, limit: int = 1, write: bool = False
+) -> bool:
+    """Whether the database could answer anything: each key is text PostgreSQL can hold
+    (see :func:`~orderstatus_postgres._rows.storable`) and ``limit`` asks for a row.
+
+    When not, the caller answers "nothing" without a round trip, as the memory reference
+    does; the unit is still checked (open, and writable for a ``write``), so a closed or
+    read-only unit refuses as the round trip would have.
+    """
+    if limit > 0 and all(_rows.storable(key) for key in keys):
+        return True  # the statement's own run checks the unit
+    if write:
+        unit._require_writable()
+    else:
+        unit._require_open()
+    return False
+
+
 class Orders:
     """The :class:`~orderstatus_core.OrderRepository` of one unit of work."""
 
@@ -75,15 +94,13 @@ class Orders:
         round trip (SECURITY A6). A write unit first locks the order number, as
         :meth:`get` does.
         """
-        if not _rows.storable(contact):
-            self._unit._require_open()
+        if not _worth_asking(self._unit, contact):
             return None
         return self._read(number, _sql.GET_ORDER_FOR_CONTACT, (number, contact, contact))
 
     def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
         unit = self._unit
-        if not _rows.storable(number):
-            unit._require_open()
+        if not _worth_asking(unit, number):
             return None
         if unit._write:
             unit._run(_sql.LOCK_KEY, (_ORDER_LOCK, number), "locking an order")
@@ -127,15 +144,12 @@ class Orders:
     def recent(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
         """Up to ``limit`` orders of ``email_key``, newest first (ties: number descending)."""
         unit = self._unit
-        if not _rows.storable(email_key) or limit <= 0:
-            unit._require_open()
+        if not _worth_asking(unit, email_key, limit=limit):
             return []
         rows = unit._run(
             _sql.RECENT, (email_key, min(limit, _MAX_LIMIT)), "listing recent orders"
         ).fetchall()
-        return [
-            DECODER.header(number, placed_at, email, email_key) for number, placed_at, email in rows
-        ]
+        return DECODER.headers(rows, email_key)
 
     def search(
         self,
@@ -144,14 +158,13 @@ class Orders:
         limit: int,
         after: SearchCursor | None = None,
     ) -> Sequence[OrderMatch]:
-        """Orders of ``email_key`` with a line matching ``query``, newest first.
+        """Orders of ``email_key`` with a line matching ``query``, as the port promises.
 
-        At most ``limit`` orders, each with all its matching lines, strictly after
-        ``after`` in newest-first order.
+        One keyset-paged statement; a key or cursor PostgreSQL cannot hold (see
+        :func:`~orderstatus_postgres._rows.storable`) finds nothing instead of failing.
         """
         unit = self._unit
-        if not _rows.storable(email_key) or limit <= 0:
-            unit._require_open()
+        if not _worth_asking(unit, email_key, limit=limit):
             return []
         terms = search_terms(query)
         parameters: dict[str, Any] = {
@@ -200,8 +213,7 @@ class Outbox:
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         """Unsent messages due at ``now``, oldest first (ties by message id)."""
         unit = self._unit
-        if limit <= 0:
-            unit._require_open()
+        if not _worth_asking(unit, limit=limit):
             return []
         rows = unit._run(
             _sql.DUE, (utc(now), min(limit, _MAX_LIMIT)), "reading due outbox messages"
@@ -232,8 +244,7 @@ class Outbox:
     def get(self, message_id: str) -> OutboxMessage | None:
         """The message with this id, sent or not, or ``None``."""
         unit = self._unit
-        if not _rows.storable(message_id):
-            unit._require_open()
+        if not _worth_asking(unit, message_id):
             return None
         row = unit._run(_sql.GET_MESSAGE, (message_id,), "reading an outbox message").fetchone()
         return None if row is None else DECODER.message(row)
@@ -242,8 +253,7 @@ class Outbox:
         """Record delivery and drop the message's secrets in the same write; the message is
         never due again. Unknown ids are ignored."""
         unit = self._unit
-        if not _rows.storable(message_id):
-            unit._require_writable()
+        if not _worth_asking(unit, message_id, write=True):
             return
         doing = "marking an outbox message sent"
         row = unit._run(_sql.PAYLOAD_FOR_UPDATE, (message_id,), doing, write=True).fetchone()
@@ -259,8 +269,7 @@ class Outbox:
         surrogate ``?`` (it is a diagnostic, not data).
         """
         unit = self._unit
-        if not _rows.storable(message_id):
-            unit._require_writable()
+        if not _worth_asking(unit, message_id, write=True):
             return
         unit._run(
             _sql.MARK_FAILED,
@@ -303,8 +312,7 @@ class Passes:
     def get_challenge(self, selector: str) -> PassChallenge | None:
         """The challenge with this selector, or ``None``; locked in a write unit."""
         unit = self._unit
-        if not _rows.storable(selector):
-            unit._require_open()
+        if not _worth_asking(unit, selector):
             return None
         sql = _sql.GET_CHALLENGE_FOR_UPDATE if unit._write else _sql.GET_CHALLENGE
         row = unit._run(sql, (selector,), "reading a guest-pass challenge").fetchone()
@@ -325,8 +333,7 @@ class Passes:
         In a write unit the order's lock is taken first and the challenge row is locked.
         """
         unit = self._unit
-        if not _rows.storable(order_number):
-            unit._require_open()
+        if not _worth_asking(unit, order_number):
             return None
         if unit._write:
             unit._run(_sql.LOCK_KEY, (_ORDER_LOCK, order_number), "locking an order")
@@ -339,8 +346,7 @@ class Passes:
     def record_try(self, order_number: str, selector: str, at: datetime) -> int:
         """Record a try against the challenge; how many it has had, this one included."""
         unit = self._unit
-        if not (_rows.storable(order_number) and _rows.storable(selector)):
-            unit._require_writable()
+        if not _worth_asking(unit, order_number, selector, write=True):
             return 1  # no stored number holds such text: this try is its only one
         key = (order_number, selector)
         unit._run(_sql.RECORD_TRY, (*key, at), "recording a guest-pass try", write=True)
@@ -358,8 +364,7 @@ class Passes:
     def get_pass(self, selector: str) -> GuestPass | None:
         """The pass with this selector, or ``None``."""
         unit = self._unit
-        if not _rows.storable(selector):
-            unit._require_open()
+        if not _worth_asking(unit, selector):
             return None
         row = unit._run(_sql.SELECT_FROM_PASSES, (selector,), "reading a guest pass").fetchone()
         return None if row is None else DECODER.guest_pass(row)
@@ -385,8 +390,7 @@ class Replies:
         """The reply stored under ``key``, or ``None``. A write unit first locks the key,
         so a concurrent duplicate of a command waits for the first and replays it."""
         unit = self._unit
-        if not _rows.storable(key):
-            unit._require_open()
+        if not _worth_asking(unit, key):
             return None
         if unit._write:
             unit._run(_sql.LOCK_KEY, (_REPLY_LOCK, key), "locking an idempotency key")
@@ -446,8 +450,7 @@ class Credit:
         """The sum of the holder's entries in ``currency``; zero when there are none. A write
         unit first takes the balance's advisory lock, as :meth:`append` does."""
         unit = self._unit
-        if not _rows.storable(holder) or not _rows.storable(currency):
-            unit._require_open()
+        if not _worth_asking(unit, holder, currency):
             return Money.zero(currency)
         if unit._write:  # the lock append takes: a spend reads its time after the wait
             unit._run(_sql.LOCK_KEY, (_CREDIT_LOCK, f"{holder}\x1f{currency}"), "locking a balance")
@@ -459,8 +462,7 @@ class Credit:
     def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
         """The holder's ``limit`` newest entries (ties: entry id descending)."""
         unit = self._unit
-        if not _rows.storable(holder) or limit <= 0:
-            unit._require_open()
+        if not _worth_asking(unit, holder, limit=limit):
             return []
         rows = unit._run(
             _sql.CREDIT_ENTRIES, (holder, min(limit, _MAX_LIMIT)), "listing store-credit entries"
@@ -486,8 +488,7 @@ class Documents:
     def for_rma(self, rma_number: str) -> Sequence[StoredDocument]:
         """The RMA's documents in the order they were first put."""
         unit = self._unit
-        if not _rows.storable(rma_number):
-            unit._require_open()
+        if not _worth_asking(unit, rma_number):
             return []
         rows = unit._run(
             _sql.DOCUMENTS_FOR_RMA, (rma_number,), "reading return documents"

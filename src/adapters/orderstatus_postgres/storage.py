@@ -72,7 +72,6 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator
-from types import TracebackType
 from typing import Any, Final, LiteralString, Self
 
 import psycopg
@@ -284,12 +283,7 @@ class PostgresUnitOfWork:
                 return
         self._replace_connection()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         connection = self._connection
         if not self._open or connection is None:
             return

@@ -424,6 +424,15 @@ class RowDecoder:
             email=restore(EmailAddress, email, email_key),
         )
 
+    def headers(self, rows: Iterable[Sequence[Any]], email_key: str) -> list[OrderHeader]:
+        """The headers of ``(number, placed_at, email)`` rows of one customer, in row order.
+
+        Both SQL adapters list recent orders with this one query shape.
+        """
+        return [
+            self.header(number, placed_at, email, email_key) for number, placed_at, email in rows
+        ]
+
     def matches(
         self, groups: list[tuple[Rows[SearchHead], list[Rows[LineRow]]]], email_key: str
     ) -> list[OrderMatch]:

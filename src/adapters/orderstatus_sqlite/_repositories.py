@@ -35,11 +35,7 @@ from orderstatus_core.messages import without_secrets
 from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import intent_kind
-from orderstatus_sql.rows import (
-    ChallengeRow,
-    DocumentRow,
-    PassRow,
-)
+from orderstatus_sql.rows import ChallengeRow, DocumentRow, PassRow
 from orderstatus_sql.search import fold, search_terms
 from orderstatus_sql.values import encodable, money
 from orderstatus_sqlite import _rows, _sql
@@ -187,9 +183,7 @@ class Orders:
             return []
         parameters = (email_key, min(limit, _MAX_LIMIT))
         rows = unit._fetch(ALL, _sql.RECENT, parameters, "listing recent orders")
-        return [
-            DECODER.header(number, placed_at, email, email_key) for number, placed_at, email in rows
-        ]
+        return DECODER.headers(rows, email_key)
 
     def search(
         self,
@@ -198,10 +192,10 @@ class Orders:
         limit: int,
         after: SearchCursor | None = None,
     ) -> Sequence[OrderMatch]:
-        """Orders of ``email_key`` with a line matching ``query``, newest first.
+        """Orders of ``email_key`` with a line matching ``query``, as the port promises.
 
-        At most ``limit`` orders, each with all its matching lines, strictly after
-        ``after`` in newest-first order.
+        A key or cursor that is not UTF-8 finds nothing without asking SQLite; the rows are
+        read only until ``limit`` orders are folded, then the statement is stopped.
         """
         unit = self._unit
         start = _NO_CURSOR if after is None else (micros(utc(after.placed_at)), after.number)

@@ -24,7 +24,6 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Final, Self, TypeVar
 from urllib.parse import parse_qs, unquote
 
@@ -242,12 +241,7 @@ class SqliteUnitOfWork:
         except sqlite3.Error as error:
             raise translate(error, "rolling back") from error
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         handle, connection = self._handle, self._connection
         if handle is None or connection is None:
             return

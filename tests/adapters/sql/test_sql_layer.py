@@ -198,6 +198,16 @@ def test_matches_come_newest_first_with_lines_by_number_whatever_the_row_order()
 # --- decoding rows -------------------------------------------------------------------------
 
 
+def test_headers_keep_the_row_order_and_restore_each_email_under_the_given_key() -> None:
+    """Both SQL adapters' ``recent()`` list headers as the statement sorted them."""
+    later = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    rows_ = [("2", later, "Jane@Example.com"), ("1", T0, "jane@example.com")]
+    headers = DECODER.headers(rows_, "jane@example.com")
+    assert [(h.number, h.placed_at) for h in headers] == [("2", later), ("1", T0)]
+    assert [h.email.display for h in headers] == ["Jane@Example.com", "jane@example.com"]
+    assert DECODER.headers([], "jane@example.com") == []
+
+
 def _order_row(**changes: Any) -> OrderRow:
     row = OrderRow(
         placed_at=T0,
