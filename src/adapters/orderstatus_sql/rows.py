@@ -418,20 +418,27 @@ class RowDecoder:
 
     def header(self, number: str, placed_at: Any, email: str, email_key: str) -> OrderHeader:
         """An order's header as listings show it."""
-        return OrderHeader(
-            number=number,
-            placed_at=self._instant(placed_at),
-            email=restore(EmailAddress, email, email_key),
-        )
+        try:
+            return OrderHeader(
+                number=number,
+                placed_at=self._instant(placed_at),
+                email=restore(EmailAddress, email, email_key),
+            )
+        except UNREADABLE as error:
+            raise unreadable(f"order header {number!r}", error) from error
 
     def headers(self, rows: Iterable[Sequence[Any]], email_key: str) -> list[OrderHeader]:
         """The headers of ``(number, placed_at, email)`` rows of one customer, in row order.
 
         Both SQL adapters list recent orders with this one query shape.
         """
-        return [
-            self.header(number, placed_at, email, email_key) for number, placed_at, email in rows
-        ]
+        try:
+            return [
+                self.header(number, placed_at, email, email_key)
+                for number, placed_at, email in rows
+            ]
+        except UNREADABLE as error:  # a row of another shape
+            raise unreadable("an order header", error) from error
 
     def matches(
         self, groups: list[tuple[Rows[SearchHead], list[Rows[LineRow]]]], email_key: str

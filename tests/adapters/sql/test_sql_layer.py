@@ -208,6 +208,21 @@ def test_headers_keep_the_row_order_and_restore_each_email_under_the_given_key()
     assert DECODER.headers([], "jane@example.com") == []
 
 
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("1", "not a time", "jane@example.com"),  # a placed_at the decoder cannot read
+        ("1", None, "jane@example.com"),
+        ("1", T0),  # a row of another shape
+        ("1", T0, "jane@example.com", "extra"),
+    ],
+)
+def test_an_unreadable_header_row_is_one_adapter_error(row: tuple[Any, ...]) -> None:
+    """A corrupt row in ``recent()`` raises AdapterError, like every other decoder."""
+    with pytest.raises(AdapterError, match="unreadable"):
+        RowDecoder(instant=_strict_instant).headers([row], "jane@example.com")
+
+
 def _order_row(**changes: Any) -> OrderRow:
     row = OrderRow(
         placed_at=T0,
