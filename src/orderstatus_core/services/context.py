@@ -43,7 +43,11 @@ class Policies(Protocol):
         ...
 
     def pass_required(self, action: str) -> bool:
-        """Whether a guest needs a verified guest pass for ``action`` (fails closed)."""
+        """Whether a guest needs a verified guest pass for ``action`` (fails closed).
+
+        An action not in ``PASS_ACTIONS`` raises
+        :class:`~orderstatus_core.errors.InvalidFieldError`.
+        """
         ...
 
     def cancel_allowed(self, order: Order, now: datetime) -> bool:
