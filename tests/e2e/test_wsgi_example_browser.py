@@ -129,6 +129,9 @@ def test_find_order_by_email_shows_the_order(page: Page, shop: str) -> None:
     assert f"Order {JANES_ORDER}" in text
     assert "J•••@example.com" in text
     assert "delivered" in text
+    # The view's own texts, shown as they are: money with the currency's decimals.
+    assert re.search(r"total \d[\d,]*\.\d{2} USD", text)
+    assert "-0.00" not in text
 
 
 def test_find_order_by_phone_shows_the_order(page: Page, shop: str) -> None:
