@@ -27,12 +27,15 @@ __all__ = [
     "in_position_order",
     "instant",
     "line_rows",
+    "line_rows_of",
     "micros",
     "order_row",
     "package_rows",
+    "package_rows_of",
     "packages",
     "payload",
     "unit_rows",
+    "unit_rows_of",
 ]
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -148,6 +151,21 @@ def unit_rows(order: Order) -> list[tuple[Any, ...]]:
         for package_position, package in enumerate(order.packages)
         for position, units in enumerate(package.units)
     ]
+
+
+def line_rows_of(orders: Iterable[Order]) -> list[tuple[Any, ...]]:
+    """:func:`line_rows` of each of ``orders``, one list for one ``executemany``."""
+    return [row for order in orders for row in line_rows(order)]
+
+
+def package_rows_of(orders: Iterable[Order]) -> list[tuple[Any, ...]]:
+    """:func:`package_rows` of each of ``orders``, one list."""
+    return [row for order in orders for row in package_rows(order)]
+
+
+def unit_rows_of(orders: Iterable[Order]) -> list[tuple[Any, ...]]:
+    """:func:`unit_rows` of each of ``orders``, one list."""
+    return [row for order in orders for row in unit_rows(order)]
 
 
 def in_position_order(rows: list[Any]) -> list[Any]:
