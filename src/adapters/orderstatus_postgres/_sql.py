@@ -127,35 +127,36 @@ _ORDER_COLUMNS: Final = """number, placed_at, email, email_key, phone, currency,
 # its order (line_order, package_order, unit_order) and goes in only if that order did, so
 # that an order "o" skipped (a duplicate) writes no child row either. Foreign keys are
 # checked at the end of the statement, when the order rows and the lines the units name
-# are in.
+# are in. The arrays travel in binary (%(...)b): psycopg writes an array's text form by
+# escaping every element, three times the client's work of the binary form.
 _CHILDREN: Final = """
 l AS (
     INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,
         category, category_key, description, quantity, unit_price, core_charge, returnable,
         warranty_months, cancelled, returned)
     SELECT x.*
-      FROM unnest(%(line_order)s::text[], %(line_no)s::int8[], %(line_position)s::int8[],
-                  %(part_number)s::text[], %(part_key)s::text[], %(brand)s::text[],
-                  %(category)s::text[], %(category_key)s::text[], %(description)s::text[],
-                  %(quantity)s::int8[], %(unit_price)s::numeric[], %(core_charge)s::numeric[],
-                  %(returnable)s::bool[], %(warranty_months)s::int8[],
-                  %(cancelled)s::int8[], %(returned)s::int8[]) AS x (order_number)
+      FROM unnest(%(line_order)b::text[], %(line_no)b::int8[], %(line_position)b::int8[],
+                  %(part_number)b::text[], %(part_key)b::text[], %(brand)b::text[],
+                  %(category)b::text[], %(category_key)b::text[], %(description)b::text[],
+                  %(quantity)b::int8[], %(unit_price)b::numeric[], %(core_charge)b::numeric[],
+                  %(returnable)b::bool[], %(warranty_months)b::int8[],
+                  %(cancelled)b::int8[], %(returned)b::int8[]) AS x (order_number)
      WHERE x.order_number COLLATE "C" IN (SELECT number FROM o)
 ), p AS (
     INSERT INTO packages (order_number, position, package_id, warehouse, carrier,
         tracking_number, shipped_at, delivered_at, opened_at)
     SELECT x.*
-      FROM unnest(%(package_order)s::text[], %(package_position)s::int8[],
-                  %(package_id)s::text[], %(warehouse)s::text[], %(carrier)s::text[],
-                  %(tracking_number)s::text[], %(shipped_at)s::timestamptz[],
-                  %(delivered_at)s::timestamptz[], %(opened_at)s::timestamptz[])
+      FROM unnest(%(package_order)b::text[], %(package_position)b::int8[],
+                  %(package_id)b::text[], %(warehouse)b::text[], %(carrier)b::text[],
+                  %(tracking_number)b::text[], %(shipped_at)b::timestamptz[],
+                  %(delivered_at)b::timestamptz[], %(opened_at)b::timestamptz[])
            AS x (order_number)
      WHERE x.order_number COLLATE "C" IN (SELECT number FROM o)
 ), u AS (
     INSERT INTO package_units (order_number, package_position, position, line_no, quantity)
     SELECT x.*
-      FROM unnest(%(unit_order)s::text[], %(unit_package)s::int8[], %(unit_position)s::int8[],
-                  %(unit_line_no)s::int8[], %(unit_quantity)s::int8[]) AS x (order_number)
+      FROM unnest(%(unit_order)b::text[], %(unit_package)b::int8[], %(unit_position)b::int8[],
+                  %(unit_line_no)b::int8[], %(unit_quantity)b::int8[]) AS x (order_number)
      WHERE x.order_number COLLATE "C" IN (SELECT number FROM o)
 )"""
 
@@ -167,12 +168,12 @@ l AS (
 ADD_ORDERS: Final = f"""
 WITH o AS (
     INSERT INTO orders ({_ORDER_COLUMNS})
-    SELECT * FROM unnest(%(number)s::text[], %(placed_at)s::timestamptz[], %(email)s::text[],
-        %(email_key)s::text[], %(phone)s::text[], %(currency)s::text[], %(ship_name)s::text[],
-        %(ship_line1)s::text[], %(ship_line2)s::text[], %(ship_city)s::text[],
-        %(ship_region)s::text[], %(ship_postal_code)s::text[], %(ship_country)s::text[],
-        %(shipping)s::numeric[], %(tax)s::numeric[], %(version)s::int8[],
-        %(shipping_speed)s::text[], %(activity)s::jsonb[])
+    SELECT * FROM unnest(%(number)b::text[], %(placed_at)b::timestamptz[], %(email)b::text[],
+        %(email_key)b::text[], %(phone)b::text[], %(currency)b::text[], %(ship_name)b::text[],
+        %(ship_line1)b::text[], %(ship_line2)b::text[], %(ship_city)b::text[],
+        %(ship_region)b::text[], %(ship_postal_code)b::text[], %(ship_country)b::text[],
+        %(shipping)b::numeric[], %(tax)b::numeric[], %(version)b::int8[],
+        %(shipping_speed)b::text[], %(activity)b::jsonb[])
     ON CONFLICT (number) DO NOTHING
     RETURNING number
 ), {_CHILDREN}
