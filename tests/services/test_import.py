@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from orderstatus_core import ImportRecordError, Order, serialization
+from orderstatus_core import (
+    AdapterError,
+    DuplicateOrderError,
+    ImportRecordError,
+    Order,
+    serialization,
+)
 from orderstatus_core.sample import generate_orders
 from orderstatus_core.services import ServiceContext, import_orders, read_json_lines
 from orderstatus_core.services.importing import IMPORT_BATCH
@@ -165,11 +171,15 @@ class TestReadingFiles:
 
 
 class CountingOrders:
-    """An order repository that notes every ``add`` and ``add_many`` of the unit it wraps."""
+    """An order repository that notes every ``add`` and ``add_many`` of the unit it wraps,
+    and fails every ``add_many`` with ``refuse`` if given (a storage failing)."""
 
-    def __init__(self, inner: Any, calls: list[tuple[str, int]]) -> None:
+    def __init__(
+        self, inner: Any, calls: list[tuple[str, int]], refuse: Exception | None = None
+    ) -> None:
         self._inner = inner
         self._calls = calls
+        self._refuse = refuse
 
     def add(self, order: Order) -> None:
         self._calls.append(("add", 1))
@@ -177,6 +187,8 @@ class CountingOrders:
 
     def add_many(self, orders: Sequence[Order]) -> None:
         self._calls.append(("add_many", len(orders)))
+        if self._refuse is not None:
+            raise self._refuse
         self._inner.add_many(orders)
 
     def __getattr__(self, name: str) -> Any:
@@ -186,13 +198,14 @@ class CountingOrders:
 class CountingUnit:
     """A unit of work whose order repository is a :class:`CountingOrders`."""
 
-    def __init__(self, inner: Any, calls: list[tuple[str, int]]) -> None:
+    def __init__(self, inner: Any, calls: list[tuple[str, int]], refuse: Exception | None) -> None:
         self._inner = inner
         self._calls = calls
+        self._refuse = refuse
 
     def __enter__(self) -> Any:
         unit = self._inner.__enter__()
-        self.orders = CountingOrders(unit.orders, self._calls)
+        self.orders = CountingOrders(unit.orders, self._calls, self._refuse)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -203,14 +216,16 @@ class CountingUnit:
 
 
 class CountingStorage:
-    """The memory storage, noting what its units' order repositories are asked."""
+    """The memory storage, noting what its units' order repositories are asked (and
+    failing their bulk adds with ``refuse`` if given)."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse: Exception | None = None) -> None:
         self.calls: list[tuple[str, int]] = []
         self._inner = fake_context().storage
+        self._refuse = refuse
 
     def unit_of_work(self, write: bool = False) -> CountingUnit:
-        return CountingUnit(self._inner.unit_of_work(write=write), self.calls)
+        return CountingUnit(self._inner.unit_of_work(write=write), self.calls, self._refuse)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -342,3 +357,21 @@ def test_each_distinct_email_is_validated_once_per_import(
     import_orders(ctx, first)
     import_orders(ctx, second)
     assert validated == ["Jane.Doe@example.com", "Jane.Doe@example.com"]
+
+
+def test_a_storage_failure_stops_the_import_and_keeps_nothing() -> None:
+    """An ``AdapterError`` from the storage reaches the caller as it is; nothing commits."""
+    storage = CountingStorage(refuse=AdapterError("the disk is full"))
+    ctx = fake_context(storage)
+    lines = _sample(3)
+    with pytest.raises(AdapterError, match="the disk is full"):
+        import_orders(ctx, lines)
+    assert _stored(ctx, *(json.loads(text)["number"] for text in lines)) == []
+
+
+def test_a_duplicate_the_batch_does_not_hold_is_not_pinned_on_a_line() -> None:
+    """A storage naming a number it was not given gets its own error back, not a made-up
+    line number."""
+    ctx = fake_context(CountingStorage(refuse=DuplicateOrderError("999999999")))
+    with pytest.raises(DuplicateOrderError):
+        import_orders(ctx, _sample(3))

@@ -155,9 +155,11 @@ def _add(orders: OrderRepository, batch: list[tuple[int, Order]]) -> None:
         orders.add_many([order for _line, order in batch])
     except DuplicateOrderError as error:
         # A batch never holds a number twice: the refused order is the one of that number.
-        line = next(line for line, order in batch if order.number == error.number)
+        lines = [line for line, order in batch if order.number == error.number]
+        if not lines:  # a storage naming a number it was not given: its error as it is
+            raise
         raise ImportRecordError(
-            line, "$.number", f"order {error.number} is already stored"
+            lines[0], "$.number", f"order {error.number} is already stored"
         ) from None
 
 
