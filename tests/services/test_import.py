@@ -236,12 +236,13 @@ def _sample(count: int, seed: int = 21) -> list[str]:
 
 
 def test_orders_go_to_the_storage_in_batches() -> None:
-    """1,200 orders are stored with three ``add_many`` calls of at most IMPORT_BATCH, never
-    one ``add`` per order."""
+    """Two and a half batches of orders are stored with three ``add_many`` calls of at most
+    IMPORT_BATCH, never one ``add`` per order."""
     storage = CountingStorage()
-    assert import_orders(fake_context(storage), _sample(1200)).imported == 1200
-    assert storage.calls == [("add_many", 500), ("add_many", 500), ("add_many", 200)]
-    assert IMPORT_BATCH == 500
+    count = IMPORT_BATCH * 5 // 2
+    assert import_orders(fake_context(storage), _sample(count)).imported == count
+    half = count - 2 * IMPORT_BATCH
+    assert storage.calls == [("add_many", IMPORT_BATCH)] * 2 + [("add_many", half)]
 
 
 def test_at_most_one_batch_of_orders_is_held() -> None:
@@ -251,7 +252,7 @@ def test_at_most_one_batch_of_orders_is_held() -> None:
 
     def feed() -> Iterator[str]:
         nonlocal read
-        for text in _sample(1200):
+        for text in _sample(IMPORT_BATCH * 5 // 2):
             read += 1
             yield text
 
@@ -265,7 +266,8 @@ def test_at_most_one_batch_of_orders_is_held() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(CountingOrders, "add_many", noting)
         import_orders(fake_context(CountingStorage()), feed())
-    assert read_at_store == [501, 1001, 1200]
+    batch = IMPORT_BATCH
+    assert read_at_store == [batch + 1, 2 * batch + 1, batch * 5 // 2]
 
 
 def test_a_repeat_in_a_later_batch_names_its_own_line() -> None:

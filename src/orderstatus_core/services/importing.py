@@ -82,8 +82,10 @@ REMEMBERED_TEXTS = 32_768
 
 #: How many orders an import hands to the storage at once
 #: (:meth:`~orderstatus_core.ports.OrderRepository.add_many`): few round trips, and a
-#: batch in memory instead of the file.
-IMPORT_BATCH = 500
+#: batch in memory instead of the file. Larger batches save nothing more: their orders
+#: live long enough for Python's garbage collector to scan them again and again (500 cost
+#: three times the collector's time of 200 in a 100,000-order import).
+IMPORT_BATCH = 200
 
 
 class RecordParser:

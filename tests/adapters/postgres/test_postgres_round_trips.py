@@ -19,6 +19,7 @@ import pytest
 
 from orderstatus_core import ImportRecordError, OrderFound, OrderStatus
 from orderstatus_core.sample import generate_orders
+from orderstatus_core.services.importing import IMPORT_BATCH
 from orderstatus_core.testing import RecordingMailer
 from orderstatus_postgres import PostgresStorage
 from support.pg_helpers import APPLICATION, admin_connection, order, shipped_package
@@ -173,10 +174,10 @@ def test_no_connection_is_left_in_a_transaction_between_commands(
 def test_an_import_sends_its_orders_in_batches(
     desk: OrderStatus, traffic: Traffic, pg_storage: PostgresStorage
 ) -> None:
-    """1,200 orders go in three batches (IMPORT_BATCH = 500): per batch one statement with
-    every row, between a savepoint and its release; the round trips grow with the batches,
-    not with the orders."""
-    lines = [json.dumps(record) for record in generate_orders(1200, seed=5)]
+    """Three batches of orders (IMPORT_BATCH each) go in three statements with every row,
+    each between a savepoint and its release: the round trips grow with the batches, not
+    with the orders."""
+    lines = [json.dumps(record) for record in generate_orders(3 * IMPORT_BATCH, seed=5)]
     statements, round_trips = traffic.measure(lambda: desk.import_orders(lines))
     assert traffic.statements == ["SAVEPOINT", "WITH", "RELEASE"] * 3
     assert (statements, round_trips) == (9, 10)  # and the COMMIT
