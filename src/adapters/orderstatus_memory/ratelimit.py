@@ -31,7 +31,7 @@ filled the table. The price is that an evicted key gets its whole burst back ear
 other choices are worse: refusing every new key would let a flood of distinct identifiers
 lock every shopper out of the page, and growing past the limit lets the flood take the
 process's memory. Size ``max_keys`` well above the keys a busy period really holds (each
-key costs some 200 bytes) and eviction happens only under a flood; the per-client bucket
+key costs some 300 bytes) and eviction happens only under a flood; the per-client bucket
 still holds a flooding client back, since a refused call counts in no bucket.
 """
 
