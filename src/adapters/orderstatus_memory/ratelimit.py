@@ -26,13 +26,14 @@ periods the key hit last is not the one that expires last.)
 
 **When the table is full of busy keys** (``max_keys`` keys, none with its burst back), a
 new key evicts the key whose burst comes back soonest. That key is the least informative:
-it is the closest to being forgotten anyway, and typically one hit once by the flood that
-filled the table. The price is that an evicted key gets its whole burst back early. The
-other choices are worse: refusing every new key would let a flood of distinct identifiers
-lock every shopper out of the page, and growing past the limit lets the flood take the
-process's memory. Size ``max_keys`` well above the keys a busy period really holds (each
-key costs some 300 bytes) and eviction happens only under a flood; the per-client bucket
-still holds a flooding client back, since a refused call counts in no bucket.
+it owes the least waiting, it is the closest to being forgotten anyway, and it is
+typically one hit once by the flood that filled the table. The price is that an evicted
+key gets its whole burst back early. The other choices are worse: refusing every new key
+would let a flood of distinct identifiers lock every shopper out of the page, and growing
+past the limit lets the flood take the process's memory. Size ``max_keys`` well above the
+keys a busy period really holds (each key costs some 300 bytes) and eviction happens only
+under a flood of many clients: one client alone is stopped by its own bucket, and a
+refused call adds no key.
 """
 
 from __future__ import annotations
