@@ -39,7 +39,7 @@ def heap_operations() -> Iterator[Counter[str]]:
 
     def profile(_frame: FrameType, event: str, arg: object) -> None:
         if event == "c_call" and arg in _HEAP_FUNCTIONS:
-            counted[_HEAP_FUNCTIONS[arg]] += 1  # type: ignore[index]
+            counted[_HEAP_FUNCTIONS[arg]] += 1
 
     sys.setprofile(profile)
     try:

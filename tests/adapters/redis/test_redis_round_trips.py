@@ -38,6 +38,7 @@ class CountingRedis(redis.Redis):
 def client() -> Iterator[CountingRedis]:
     """A counting client on the test server."""
     client = CountingRedis.from_url(REDIS_URL)
+    assert isinstance(client, CountingRedis)
     yield client
     client.close()
 
