@@ -121,7 +121,7 @@ RAW_PACKAGES = (
 class Unlimited:
     """A rate limiter that allows everything: the throughput runs repeat orders."""
 
-    def hit(self, key: str, quota: object, now: datetime) -> RateDecision:
+    def hit(self, buckets: object, now: datetime) -> RateDecision:
         """Always allowed."""
         return RateDecision(allowed=True)
 
