@@ -133,7 +133,7 @@ def bench(session: nox.Session) -> None:
     ``nox -s bench -- --sizes 10000,100000,1000000 --postgres URL``.
     Results are for reading and recording (``bench/RESULTS.md``), never asserted.
     """
-    _install(session, "test")
+    _install(session, package=".[postgres]")  # psycopg: nothing more is needed
     server = os.environ.get(
         "ORDERSTATUS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
     )

@@ -219,7 +219,11 @@ def load(server: str, schema: str, size: int) -> dict[str, float]:
                             copy.write_row(row)
             timings["copy"] += time.perf_counter() - tick
             loaded += len(orders)
-            print(f"  {loaded:,} orders loaded, {time.perf_counter() - started:.0f} s", flush=True)
+            print(
+                f"  {loaded:,} orders loaded, {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         tick = time.perf_counter()
         connection.execute("VACUUM ANALYZE")
         timings["vacuum_analyze"] = time.perf_counter() - tick
@@ -237,7 +241,7 @@ def check(server: str, schema: str, records: list[dict[str, Any]]) -> None:
             if uow.orders.get(expected.number) != expected:
                 raise SystemExit(f"order {expected.number} does not read back equal")
     storage.close()
-    print(f"  {len(records)} sampled orders read back equal through the adapter")
+    print(f"  {len(records)} sampled orders read back equal through the adapter", file=sys.stderr)
 
 
 # --- the comparison's PostgreSQL side (bench/run.py --postgres) ------------------------
