@@ -340,7 +340,8 @@ class PostgresRaw:
 
 
 RAW_SEARCH = (
-    "SELECT o.number, l.line_no FROM orders o JOIN order_lines l ON l.order_number = o.number"
+    "SELECT o.number, l.line_no, o.placed_at, o.email, l.* FROM orders o"
+    " JOIN order_lines l ON l.order_number = o.number"
     " WHERE o.email_key = %s AND {match} ORDER BY o.placed_at DESC, o.number DESC"
 )
 RAW_SEARCH_PART = RAW_SEARCH.format(match="l.part_key = %s")

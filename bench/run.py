@@ -182,9 +182,9 @@ def matches_of(page: SearchPage) -> Matches:
 
 
 def fold(rows: Iterator[Sequence[Any]], limit: int) -> Matches:
-    """Rows (number, line_no) newest order first -> the first ``limit`` orders' lines."""
+    """Rows (number, line_no, ...) newest order first -> the first ``limit`` orders' lines."""
     orders: dict[str, list[int]] = {}
-    for number, line_no in rows:
+    for number, line_no, *_rest in rows:
         lines = orders.get(number)
         if lines is None:
             if len(orders) == limit:
@@ -217,18 +217,18 @@ PICK_LINE = (
     "SELECT part_number, category, category_key FROM order_lines"
     " WHERE order_number = ? ORDER BY position LIMIT 1"
 )
-SQLITE_ORDER = "SELECT number FROM orders WHERE number = ? AND (email_key = ? OR phone = ?)"
-SQLITE_LINES = (
-    "SELECT line_no, part_number, quantity, unit_price FROM order_lines WHERE order_number = ?"
-)
+# Every column, as a page showing the order needs them (address, amounts, dates); the
+# comparison then looks at the lines and packages.
+SQLITE_ORDER = "SELECT * FROM orders WHERE number = ? AND (email_key = ? OR phone = ?)"
+SQLITE_LINES = "SELECT * FROM order_lines WHERE order_number = ?"
 SQLITE_PACKAGES = (
-    "SELECT p.package_id, p.carrier, p.tracking_number, u.line_no, u.quantity"
-    " FROM packages p JOIN package_units u"
+    "SELECT p.*, u.line_no, u.quantity FROM packages p JOIN package_units u"
     " ON u.order_number = p.order_number AND u.package_position = p.position"
     " WHERE p.order_number = ? ORDER BY p.position, u.position"
 )
 _SEARCH = (
-    "SELECT o.number, l.line_no FROM orders o JOIN order_lines l ON l.order_number = o.number"
+    "SELECT o.number, l.line_no, o.placed_at, o.email, l.* FROM orders o"
+    " JOIN order_lines l ON l.order_number = o.number"
     " WHERE o.email_key = ? AND {match} ORDER BY o.placed_at DESC, o.number DESC"
 )
 SEARCH_PART = _SEARCH.format(match="l.part_key = ?")
@@ -296,14 +296,12 @@ class SqliteRaw:
         if db.execute(SQLITE_ORDER, (number, contact, contact)).fetchone() is None:
             return None
         lines = frozenset(
-            (line_no, part, quantity, Decimal(price))
-            for line_no, part, quantity, price in db.execute(SQLITE_LINES, (number,))
+            (row[1], row[3], row[9], Decimal(row[10]))
+            for row in db.execute(SQLITE_LINES, (number,))
         )
         packages: dict[str, tuple[str | None, str | None, list[tuple[int, int]]]] = {}
-        for package_id, carrier, tracking, line_no, quantity in db.execute(
-            SQLITE_PACKAGES, (number,)
-        ):
-            packages.setdefault(package_id, (carrier, tracking, []))[2].append((line_no, quantity))
+        for row in db.execute(SQLITE_PACKAGES, (number,)):
+            packages.setdefault(row[2], (row[4], row[5], []))[2].append((row[9], row[10]))
         return (
             number,
             lines,
