@@ -480,10 +480,14 @@ def sqlite_store(size: int) -> Path:
     db = DATA / f"orders-{size}.db"
     if not db.exists():
         print(f"Importing {size:,} orders into {db} ...", file=sys.stderr, flush=True)
-        subprocess.run(  # noqa: S603  (this interpreter, this script)
+        child = subprocess.run(  # noqa: S603  (this interpreter, this script)
             [sys.executable, __file__, "--import-into", str(db), "--sizes", str(size)],
             check=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
+        seconds = json.loads(child.stdout)["seconds"]
+        print(f"  imported in {seconds:.0f} s", file=sys.stderr, flush=True)
     return db
 
 
