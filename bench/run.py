@@ -502,7 +502,7 @@ def micros_of(call: Callable[[], object]) -> float:
 
 
 def p99(values: Sequence[float]) -> float:
-    return statistics.quantiles(values, n=100)[98]
+    return statistics.quantiles(values, n=100, method="inclusive")[98]
 
 
 def summary(ours: Sequence[float], raw: Sequence[float]) -> dict[str, float]:
@@ -679,7 +679,7 @@ def interleaved_chunks(
     mine, theirs = mine[warm:], theirs[warm:]
 
     def slow(values: list[float]) -> float:
-        return statistics.quantiles(values, n=100)[0]
+        return statistics.quantiles(values, n=100, method="inclusive")[0]
 
     return {
         "median": statistics.median(mine),
