@@ -47,7 +47,7 @@ from orderstatus_core.services import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import _summary, _time  # the same timer and summary as the other benchmarks
+from run import interleaved  # the same ABBA timing as the comparison of issue 11
 
 Case = Callable[[int], object]
 
@@ -115,13 +115,8 @@ def _pending(ctx: ServiceContext) -> int:
 
 def _measure(existing: Case, missing: Case, queries: int) -> dict[str, float]:
     """Interleaved, in ABBA order so that a drift of the machine hits both cases alike."""
-    times: dict[bool, list[float]] = {True: [], False: []}
-    for i in range(queries):
-        order = (True, False) if i % 2 == 0 else (False, True)
-        for is_existing in order:
-            times[is_existing].append(_time(existing if is_existing else missing, i))
-    # run.py's summary of "ours" against "raw": here the existing case against the missing.
-    return _summary(times[True], times[False])
+    # run.py's summary of "library" against "raw": here the existing case against the missing.
+    return interleaved(queries, existing, missing)
 
 
 def _run(desk: OrderStatus, size: int, queries: int) -> dict[str, dict[str, float]]:
