@@ -58,11 +58,17 @@ class _NoLimits:
     def hit(self, buckets: object, now: datetime) -> RateDecision:
         return RateDecision(allowed=True)
 
+    def close(self) -> None:
+        pass
+
 
 class _NoMail:
     """A mailer that drops every mail: the relay's delivery is not what is measured."""
 
     def send(self, mail: OutgoingMail) -> None:
+        pass
+
+    def close(self) -> None:
         pass
 
 
