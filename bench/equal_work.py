@@ -36,7 +36,6 @@ from pathlib import Path
 import attrs
 
 from orderstatus_core import OrderStatus, OutgoingMail, RateDecision
-from orderstatus_core.policies import Quota
 from orderstatus_core.sample import generate_orders
 from orderstatus_core.services import (
     ServiceContext,
@@ -48,7 +47,7 @@ from orderstatus_core.services import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import _summary, _time  # the same timer and summary as the other benchmarks
+from run import interleaved  # the same ABBA timing as the comparison of issue 11
 
 Case = Callable[[int], object]
 
@@ -56,14 +55,20 @@ Case = Callable[[int], object]
 class _NoLimits:
     """A rate limiter that allows every hit (see the module docstring for why)."""
 
-    def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
+    def hit(self, buckets: object, now: datetime) -> RateDecision:
         return RateDecision(allowed=True)
+
+    def close(self) -> None:
+        pass
 
 
 class _NoMail:
     """A mailer that drops every mail: the relay's delivery is not what is measured."""
 
     def send(self, mail: OutgoingMail) -> None:
+        pass
+
+    def close(self) -> None:
         pass
 
 
@@ -116,13 +121,8 @@ def _pending(ctx: ServiceContext) -> int:
 
 def _measure(existing: Case, missing: Case, queries: int) -> dict[str, float]:
     """Interleaved, in ABBA order so that a drift of the machine hits both cases alike."""
-    times: dict[bool, list[float]] = {True: [], False: []}
-    for i in range(queries):
-        order = (True, False) if i % 2 == 0 else (False, True)
-        for is_existing in order:
-            times[is_existing].append(_time(existing if is_existing else missing, i))
-    # run.py's summary of "ours" against "raw": here the existing case against the missing.
-    return _summary(times[True], times[False])
+    # run.py's summary of "library" against "raw": here the existing case against the missing.
+    return interleaved(queries, existing, missing)
 
 
 def _run(desk: OrderStatus, size: int, queries: int) -> dict[str, dict[str, float]]:

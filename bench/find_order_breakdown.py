@@ -14,10 +14,10 @@ from pathlib import Path
 
 from orderstatus_core import Order, OrderStatus
 from orderstatus_core.policies import masked_order_view
-from orderstatus_core.services._limits import bucket, check_limits
+from orderstatus_core.services.lookup import pair_limits
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import _targets  # the same target picker as the benchmark
+from run import SqliteRaw  # the same target picker as the comparison
 
 
 def _median(targets: list[tuple[str, str, str]], piece: Callable[[int, str, str], object]) -> float:
@@ -35,7 +35,9 @@ def main() -> int:
     parser.add_argument("--db", type=Path, default=Path("bench/data/orders-100000.db"))
     parser.add_argument("--queries", type=int, default=1000)
     args = parser.parse_args()
-    targets = _targets(args.db, args.queries, seed=3)
+    picker = SqliteRaw(args.db)
+    targets = [(t.number, t.email, t.part_number) for t in picker.targets(args.queries, seed=3)]
+    picker.close()
     desk = OrderStatus.open(storage=f"sqlite:///{args.db}", mail="mailbox:///bench/data/mail")
     desk.migrate()  # a database built by an older version
     storage, ctx = desk.context.storage, desk.context
@@ -50,16 +52,8 @@ def main() -> int:
         return masked_order_view(order, ctx.policies.tracking_url)
 
     def limits(i: int, number: str, email: str) -> object:
-        policy = ctx.policies.lookup_policy()
-        return check_limits(
-            ctx.rate_limiter,
-            ctx.clock.now(),
-            (
-                (bucket("find", "client", f"b{i}"), policy.find_per_client),
-                (bucket("find", "id", email), policy.find_per_identifier),
-                (bucket("find", "order", number), policy.find_per_order_number),
-            ),
-        )
+        # The three buckets find-order hits (client, identifier, order number).
+        return pair_limits(ctx, ctx.clock.now(), f"b{i}", email, number)
 
     _median(targets, get)  # warm the page cache first: every piece then reads warm pages
     rows = {

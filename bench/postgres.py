@@ -1,11 +1,12 @@
-"""Find-order on PostgreSQL, side by side with raw psycopg, and throughput by threads.
+"""The PostgreSQL side of the comparison (``bench/run.py --postgres URL``), and
+throughput by threads.
 
-Not a test (nothing here is collected or asserted); run it by hand against a server::
+``python bench/run.py --postgres URL --postgres-sizes 100000`` compares every path on
+PostgreSQL; ``python bench/postgres.py --size 100000`` prints find-order's throughput with
+1, 4 and 16 threads against the raw statement's.
 
-    python bench/postgres.py --size 1000000 --queries 2000
-
-**The store.** ``--size`` orders from ``orderstatus_core.sample.generate_orders(seed=1)``
-are kept in the schema ``bench_orders_<size>`` of ``--url``'s database and reused by later
+**The store.** ``size`` orders from ``orderstatus_core.sample.generate_orders(seed=1)``
+are kept in the schema ``bench_orders_<size>`` of the server's database and reused by later
 runs (``--reload`` builds it again). Loading does not go through ``add()`` one order per
 round trip, which would take an hour at 1M: each generated record is structured into an
 :class:`~orderstatus_core.Order` by the library's converter (full validation, as an
@@ -18,47 +19,53 @@ are in place while loading. A sample of orders is then read back through the ada
 compared with the same records structured again: they must be equal. ``VACUUM ANALYZE``
 ends the load.
 
-**Latency** (``--queries`` random orders of distinct shoppers, interleaved call by call,
-the first tenth left out as warm-up), in microseconds:
-
-* ``find-order``: ``OrderStatus.find_order`` end to end (canonical key, three rate-limit
-  hits on the in-process limiter, one read unit with its pooled connection, ``get()``
-  and the model, the ownership check, the masked view);
-* ``get()``: the adapter alone, a read unit and ``get()``;
-* ``raw 1 query``: the same single statement ``get()`` sends (order, lines and packages as
-  JSON), on a plain autocommit psycopg connection, prepared, rows fetched and nothing built;
-* ``raw 3 queries``: what one writes by hand: ``SELECT *`` of the order, of its lines, and
-  of its packages joined with their units, prepared, on the same raw connection.
+**Raw side**: one autocommit psycopg connection, statements prepared. Find-order sends the
+same single statement the adapter's ``get_for_contact()`` sends (order, lines and packages
+as JSON), so the difference is the library's Python side; search, Order Look-Up and the
+import's ``executemany`` are written by hand (see ``bench/run.py``).
 
 **Throughput**: 1, 4 and 16 threads calling ``find_order`` on random orders for
 ``--seconds`` each (a pool of 16 connections; a rate limiter that always allows, so that
-every call does the full work), and the same with ``raw 1 query`` on one connection per
-thread. Results are printed as Markdown for ``bench/RESULTS.md``.
+every call does the full work), and the same with the raw statement on one connection per
+thread.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import platform
-import random
-import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import psycopg
+import run
+from run import (
+    SEPARATOR,
+    Found,
+    Matches,
+    Target,
+    amount,
+    fold,
+    pick_targets,
+    recent_for_mailbox,
+    record_rows,
+)
 
-from orderstatus_core import Order, OrderFound, OrderStatus, RateDecision
+from orderstatus_core import Order, OrderStatus, RateDecision
 from orderstatus_core.sample import generate_orders
 from orderstatus_core.serialization import converter
 from orderstatus_core.testing import RecordingMailer
 from orderstatus_postgres import PostgresStorage
 from orderstatus_postgres._rows import children_parameters, order_parameters
-from orderstatus_postgres._sql import GET_ORDER
+from orderstatus_postgres._sql import GET_ORDER, GET_ORDER_FOR_CONTACT
 
 SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 20_000
@@ -121,9 +128,12 @@ RAW_PACKAGES = (
 class Unlimited:
     """A rate limiter that allows everything: the throughput runs repeat orders."""
 
-    def hit(self, key: str, quota: object, now: datetime) -> RateDecision:
+    def hit(self, buckets: object, now: datetime) -> RateDecision:
         """Always allowed."""
         return RateDecision(allowed=True)
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 def url_of(server: str, schema: str, **options: object) -> str:
@@ -209,7 +219,11 @@ def load(server: str, schema: str, size: int) -> dict[str, float]:
                             copy.write_row(row)
             timings["copy"] += time.perf_counter() - tick
             loaded += len(orders)
-            print(f"  {loaded:,} orders loaded, {time.perf_counter() - started:.0f} s", flush=True)
+            print(
+                f"  {loaded:,} orders loaded, {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         tick = time.perf_counter()
         connection.execute("VACUUM ANALYZE")
         timings["vacuum_analyze"] = time.perf_counter() - tick
@@ -227,93 +241,212 @@ def check(server: str, schema: str, records: list[dict[str, Any]]) -> None:
             if uow.orders.get(expected.number) != expected:
                 raise SystemExit(f"order {expected.number} does not read back equal")
     storage.close()
-    print(f"  {len(records)} sampled orders read back equal through the adapter")
+    print(f"  {len(records)} sampled orders read back equal through the adapter", file=sys.stderr)
 
 
-# --- measuring ---------------------------------------------------------------------------
+# --- the comparison's PostgreSQL side (bench/run.py --postgres) ------------------------
 
 
-def targets(server: str, schema: str, count: int, seed: int) -> list[tuple[str, str]]:
-    """``count`` random (number, email) pairs with distinct emails, picked by seeking the
-    first order at or after a random nine-digit number (O(log n) each)."""
-    rng = random.Random(seed)
-    picked: dict[str, tuple[str, str]] = {}
-    with connect(server, schema) as connection:
-        for _attempt in range(count * 20):
-            if len(picked) == count:
-                break
-            row = connection.execute(
-                "SELECT number, email, email_key FROM orders WHERE number >= %s "
-                "ORDER BY number LIMIT 1",
-                (str(rng.randrange(10**8, 10**9)),),
-            ).fetchone()
-            if row is not None and row[2] not in picked:
-                picked[row[2]] = (row[0], row[1])
-    return list(picked.values())
+def unreachable(server: str) -> str | None:
+    """Why ``server`` cannot be used, or None."""
+    try:
+        with psycopg.connect(server, connect_timeout=3):
+            return None
+    except psycopg.Error as error:
+        return f"{server} is unreachable ({str(error).strip().splitlines()[0]})"
 
 
-def micros(call: Callable[[], object]) -> float:
-    started = time.perf_counter_ns()
-    call()
-    return (time.perf_counter_ns() - started) / 1000
-
-
-def p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98]
-
-
-def latency(server: str, schema: str, queries: int) -> dict[str, list[float]]:
-    """Interleaved timings of each side, warm-up left out."""
-    picks = targets(server, schema, queries, seed=7)
-    raw = connect(server, schema)
-    desk = OrderStatus.open(
-        storage=PostgresStorage.from_url(url_of(server, schema)), mail=RecordingMailer()
+def version(server: str) -> str:
+    with psycopg.connect(server) as connection:
+        number = connection.info.server_version
+    return (
+        f"PostgreSQL {number // 10000}.{number % 10000} (psycopg {psycopg.__version__}, "
+        f"{psycopg.pq.__impl__}; TCP)"
     )
-    storage = desk.context.storage
 
-    def ours(index: int, number: str, email: str) -> None:
-        found = desk.find_order(email, number, client=f"10.1.{index // 250}.{index % 250}")
-        assert isinstance(found, OrderFound), found
 
-    def get(number: str) -> None:
-        with storage.unit_of_work() as uow:
-            assert uow.orders.get(number) is not None
+def store(server: str, size: int) -> str:
+    """The schema holding ``size`` generated orders, loaded with COPY if missing."""
+    schema = f"bench_orders_{size}"
+    if stored_size(server, schema) != size:
+        print(f"Loading {size:,} orders into {schema} ...", file=sys.stderr, flush=True)
+        load(server, schema, size)
+    return schema
 
-    def raw_one(number: str) -> None:
-        assert raw.execute(GET_ORDER, (number,), prepare=True).fetchone() is not None
 
-    def raw_three(number: str) -> None:
-        assert raw.execute(RAW_ORDER, (number,), prepare=True).fetchone() is not None
-        raw.execute(RAW_LINES, (number,), prepare=True).fetchall()
-        raw.execute(RAW_PACKAGES, (number,), prepare=True).fetchall()
+@contextmanager
+def desk(server: str, schema: str) -> Iterator[OrderStatus]:
+    """The library on ``schema``: its own pool, the default rate limiter, recorded mail."""
+    with OrderStatus.open(storage=url_of(server, schema), mail=RecordingMailer()) as opened:
+        yield opened
 
-    sides: dict[str, Callable[[int, str, str], None]] = {
-        "find-order": ours,
-        "get()": lambda _i, number, _e: get(number),
-        "raw 1 query": lambda _i, number, _e: raw_one(number),
-        "raw 3 queries": lambda _i, number, _e: raw_three(number),
-    }
-    times: dict[str, list[float]] = {name: [] for name in sides}
-    names = list(sides)
-    for index, (number, email) in enumerate(picks):
-        # Rotate who goes first, so that no side always reads the pages another warmed.
-        shift = index % len(names)
-        for name in names[shift:] + names[:shift]:
-            times[name].append(micros(lambda: sides[name](index, number, email)))  # noqa: B023 - called at once
-    desk.close()
-    desk.context.storage.close()  # passed in as an object, so ours to close
-    raw.close()
-    warm = len(picks) // 10
-    return {name: values[warm:] for name, values in times.items()}
+
+class PostgresRaw:
+    """The raw side on one schema: one autocommit psycopg connection, prepared statements.
+
+    Find-order sends the very statement the adapter sends (the order with its lines and
+    packages as JSON, one round trip), so the difference is the library's Python side.
+    """
+
+    engine = "PostgreSQL"
+
+    def __init__(self, server: str, schema: str) -> None:
+        self._db = connect(server, schema)
+
+    def targets(self, count: int, seed: int) -> list[Target]:
+        def one(sql: str, parameters: tuple[Any, ...]) -> Any:
+            return self._db.execute(sql.replace("?", "%s"), parameters).fetchone()
+
+        return pick_targets(one, count, seed)
+
+    def find(self, number: str, contact: str) -> Found | None:
+        row = self._db.execute(
+            GET_ORDER_FOR_CONTACT, (number, contact, contact), prepare=True
+        ).fetchone()
+        if row is None:
+            return None
+        lines, packages = row[-2] or (), row[-1] or ()
+        return (
+            number,
+            frozenset((line[0], line[1], line[7], Decimal(line[8])) for line in lines),
+            tuple(
+                (p[0], p[2], p[3], tuple((unit[0], unit[1]) for unit in p[7] or ()))
+                for p in packages
+            ),
+        )
+
+    def search_part(self, email_key: str, part_key: str, limit: int) -> Matches:
+        cursor = self._db.execute(RAW_SEARCH_PART, (email_key, part_key), prepare=True)
+        return fold(iter(cursor), limit)
+
+    def search_category(self, email_key: str, key: str, limit: int) -> Matches:
+        parameters = (email_key, key, key + SEPARATOR, key + chr(ord(SEPARATOR) + 1))
+        cursor = self._db.execute(RAW_SEARCH_CATEGORY, parameters, prepare=True)
+        return fold(iter(cursor), limit)
+
+    def look_up(self, email_key: str, size: int) -> tuple[str, ...]:
+        with self._db.transaction():
+            rows = self._db.execute(RAW_RECENT, (email_key, size), prepare=True).fetchall()
+            numbers = recent_for_mailbox(rows)
+            payload = json.dumps({"email_key": email_key, "order_numbers": numbers})
+            self._db.execute(RAW_OUTBOX, (uuid.uuid4().hex, "order_list", payload), prepare=True)
+        return numbers
+
+    def clear_outbox(self) -> None:
+        self._db.execute("DELETE FROM outbox")
+
+    def close(self) -> None:
+        self._db.close()
+
+
+RAW_SEARCH = (
+    "SELECT o.number, l.line_no, o.placed_at, o.email, l.* FROM orders o"
+    " JOIN order_lines l ON l.order_number = o.number"
+    " WHERE o.email_key = %s AND {match} ORDER BY o.placed_at DESC, o.number DESC"
+)
+RAW_SEARCH_PART = RAW_SEARCH.format(match="l.part_key = %s")
+RAW_SEARCH_CATEGORY = RAW_SEARCH.format(
+    match="(l.category_key = %s OR (l.category_key >= %s AND l.category_key < %s))"
+)
+RAW_RECENT = (
+    "SELECT number, email FROM orders WHERE email_key = %s"
+    " ORDER BY placed_at DESC, number DESC LIMIT %s"
+)
+RAW_OUTBOX = (
+    "INSERT INTO outbox (message_id, created_at, kind, payload, attempts)"
+    " VALUES (%s, now(), %s, %s, 0)"
+)
+INSERTS = {
+    table: "INSERT INTO {table} ({columns}) VALUES ({values})".format(
+        table=table,
+        columns=columns,
+        values=", ".join(["%s"] * len(columns.split(","))),
+    )
+    for table, columns in (
+        ("orders", ORDER_COLUMNS.replace(", activity", "")),
+        ("order_lines", LINE_COLUMNS),
+        ("packages", PACKAGE_COLUMNS),
+        ("package_units", UNIT_COLUMNS),
+    )
+}
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+class PostgresImport:
+    """A fresh schema (the library's migrations) that raw ``executemany`` loads into."""
+
+    def __init__(self, server: str, schema: str) -> None:
+        self._db = connect(server, schema)
+
+    def load(self, texts: Sequence[str]) -> None:
+        tables: dict[str, list[tuple[Any, ...]]] = {name: [] for name in INSERTS}
+        for text in texts:
+            order, lines, packages, units = record_rows(json.loads(text), _moment, amount)
+            tables["orders"].append((*order[:15], 1, order[15]))
+            tables["order_lines"] += lines
+            tables["packages"] += packages
+            tables["package_units"] += units
+        with self._db.transaction(), self._db.cursor() as cursor:
+            for name, sql in INSERTS.items():
+                cursor.executemany(sql, tables[name])
+
+    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        return {
+            name: self._db.execute(f"SELECT * FROM {name} ORDER BY 1, 2, 3").fetchall()
+            for name in INSERTS
+        }
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def fresh_schema(server: str, schema: str) -> None:
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    storage = PostgresStorage.from_url(url_of(server, schema))
+    storage.migrate()
+    storage.close()
+
+
+def compare_import(server: str, orders: int, chunk: int) -> dict[str, float]:
+    """Import into two fresh schemas, the library's and the raw loader's; dropped after."""
+    schemas = ("bench_import_library", "bench_import_raw")
+    for schema in schemas:
+        fresh_schema(server, schema)
+    raw = PostgresImport(server, schemas[1])
+    library_rows = PostgresImport(server, schemas[0])
+    try:
+        with desk(server, schemas[0]) as opened:
+            return run.compare_import(
+                lambda texts: opened.import_orders(texts),
+                raw,
+                library_rows.rows,
+                orders,
+                chunk,
+            )
+    finally:
+        raw.close()
+        library_rows.close()
+        with psycopg.connect(server, autocommit=True) as connection:
+            for schema in schemas:
+                connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+# --- throughput ------------------------------------------------------------------------------
 
 
 def throughput(server: str, schema: str, threads: int, seconds: float) -> tuple[float, float]:
     """Calls per second of find_order and of raw 1 query with ``threads`` threads."""
-    picks = targets(server, schema, 2000, seed=11)
+    raw_side = PostgresRaw(server, schema)
+    picks = [(target.number, target.email) for target in raw_side.targets(2000, seed=11)]
+    raw_side.close()
     storage = PostgresStorage.from_url(url_of(server, schema, pool_min=threads, pool_max=16))
     desk = OrderStatus.open(storage=storage, mail=RecordingMailer(), rate_limits=Unlimited())
 
-    def run(work: Callable[[int, int], None]) -> float:
+    def rate(work: Callable[[int, int], None]) -> float:
         counts = [0] * threads
         start = threading.Barrier(threads + 1)
         stop = threading.Event()
@@ -347,8 +480,8 @@ def throughput(server: str, schema: str, threads: int, seconds: float) -> tuple[
         number, _email = picks[(me * 7919 + calls) % len(picks)]
         connections[me].execute(GET_ORDER, (number,), prepare=True).fetchone()
 
-    ours = run(find)
-    floor = run(raw)
+    ours = rate(find)
+    floor = rate(raw)
     desk.close()
     storage.close()  # passed in as an object, so ours to close
     for connection in connections:
@@ -356,62 +489,21 @@ def throughput(server: str, schema: str, threads: int, seconds: float) -> tuple[
     return ours, floor
 
 
-def machine(server: str) -> str:
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for row in info:
-                if row.startswith("model name"):
-                    cpu = row.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    with psycopg.connect(server) as connection:
-        version = connection.info.server_version
-    return (
-        f"{cpu} ({os.cpu_count()} cores), {platform.machine()}, Python "
-        f"{platform.python_version()}, psycopg {psycopg.__version__} "
-        f"({psycopg.pq.__impl__}), PostgreSQL {version // 10000}.{version % 10000}, "
-        "server on the same machine over TCP (127.0.0.1)"
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Load (or reuse) the store, then print the Markdown tables."""
+    """Load (or reuse) the store, then print the throughput table."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--url", default=SERVER, help="the server (without ?schema=)")
-    parser.add_argument("--size", type=int, default=1_000_000)
-    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", default="1,4,16")
     parser.add_argument("--reload", action="store_true", help="build the schema again")
     args = parser.parse_args(argv)
     schema = f"bench_orders_{args.size}"
-    print(f"Machine: {machine(args.url)}\n")
-    if args.reload or stored_size(args.url, schema) != args.size:
-        print(f"Loading {args.size:,} orders into {schema}:")
-        timings = load(args.url, schema, args.size)
-        print(
-            f"\nLoad: {timings['total']:.0f} s in all ({args.size / timings['total']:,.0f} "
-            f"orders/s): structuring and row building {timings['python']:.0f} s, COPY "
-            f"{timings['copy']:.0f} s, VACUUM ANALYZE {timings['vacuum_analyze']:.0f} s\n"
-        )
-    else:
-        print(f"Reusing {schema} ({args.size:,} orders)\n")
-
-    times = latency(args.url, schema, args.queries)
-    one = statistics.median(times["raw 1 query"])
-    three = statistics.median(times["raw 3 queries"])
-    print(f"Latency, {len(times['get()'])} orders ({args.size:,} stored), microseconds:\n")
-    print("| side | median | p99 | vs raw 1 query | vs raw 3 queries |")
-    print("|---|---:|---:|---:|---:|")
-    for name, values in times.items():
-        median = statistics.median(values)
-        print(
-            f"| {name} | {median:.1f} | {p99(values):.1f} | {median / one:.2f}x | "
-            f"{median / three:.2f}x |"
-        )
-    print("\nThroughput, calls per second:\n")
+    print(f"Machine: {run.cpu()} ({os.cpu_count()} cores), {version(args.url)}\n")
+    if args.reload:
+        load(args.url, schema, args.size)
+    store(args.url, args.size)
+    print("Throughput, calls per second:\n")
     print("| threads | find-order | raw 1 query |")
     print("|---:|---:|---:|")
     for threads in (int(n) for n in args.threads.split(",")):

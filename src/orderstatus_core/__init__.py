@@ -103,6 +103,7 @@ from orderstatus_core.model.views import (
 )
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager, hookimpl
 from orderstatus_core.policies import (
+    Bucket,
     GuestPassPolicy,
     LookupPolicy,
     Quota,
@@ -196,6 +197,7 @@ __all__ = [
     "AdapterRegistry",
     "Address",
     "AddressChange",
+    "Bucket",
     "CancelAnswer",
     "CancelRequest",
     "CancelResult",

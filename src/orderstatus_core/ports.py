@@ -25,7 +25,7 @@ from orderstatus_core.model import (
     Order,
 )
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
-from orderstatus_core.policies.limits import Quota, RateDecision
+from orderstatus_core.policies.limits import Bucket, RateDecision
 from orderstatus_core.records import (
     CreditEntry,
     IdempotentReply,
@@ -413,10 +413,19 @@ class RateLimiter(Protocol):
     """Counts hits per key, atomically (shared across threads, and across processes for
     adapters that say so)."""
 
-    def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
-        """Count one hit on ``key`` if ``quota`` allows it.
+    def hit(self, buckets: Sequence[Bucket], now: datetime) -> RateDecision:
+        """Count one hit on every bucket if each bucket's quota allows it, all or nothing.
 
-        A refused hit is not counted and says when the next one will be allowed.
+        The buckets are decided together, atomically, in one step (one lock, one round
+        trip): if every bucket allows a hit, one hit is counted on each and the call is
+        allowed; if any refuses, **nothing** is counted on any bucket, and ``retry_at`` is
+        the latest retry time of the refusing buckets (the moment from which each of them
+        allows a hit again; the others, untouched, allow it already). So a caller over one
+        limit cannot use up another bucket's budget, such as a shopper's identifier.
+
+        Keys are compared exactly. A key stored under another quota starts afresh under
+        the new one. No buckets is an allowed call that counts nothing. A key given twice
+        in one call raises :class:`ValueError` and counts nothing.
         """
         ...
 

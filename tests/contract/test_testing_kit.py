@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from orderstatus_core import (
+    Bucket,
     InvalidFieldError,
     MailDeliveryError,
     OrderFound,
@@ -88,28 +89,30 @@ def test_a_failing_mailer_raises_and_counts_the_attempts() -> None:
     assert (mailer.calls, mailer.attempted) == (2, [MAIL, MAIL])
 
 
-def test_a_counting_rate_limiter_records_and_forwards_every_hit() -> None:
-    """Hits are recorded as ``(key, quota)`` and answered by the wrapped limiter."""
+def test_a_counting_rate_limiter_records_and_forwards_every_call() -> None:
+    """Each call is recorded as the tuple of its buckets and answered by the wrapped limiter."""
     limiter = CountingRateLimiter(fake_context().rate_limiter)
-    decisions = [limiter.hit("k", Quota(1, timedelta(minutes=1)), FixedClock.START) for _ in "ab"]
+    call = [Bucket("k", Quota(1, timedelta(minutes=1))), Bucket("j", QUOTA)]
+    decisions = [limiter.hit(call, FixedClock.START) for _ in "ab"]
     assert [d.allowed for d in decisions] == [True, False]
-    assert limiter.calls == [("k", Quota(1, timedelta(minutes=1)))] * 2
+    assert limiter.calls == [tuple(call)] * 2
 
 
-def test_call_shapes_ignore_the_digest_but_not_buckets_quotas_or_repeats() -> None:
+def test_call_shapes_ignore_the_digest_but_not_buckets_quotas_calls_or_repeats() -> None:
     """Shapes are equal for different identifiers, and differ for anything else."""
 
-    def shape(*calls: tuple[str, Quota]) -> object:
+    def shape(*calls: tuple[tuple[str, Quota], ...]) -> object:
         limiter = CountingRateLimiter(fake_context().rate_limiter)
-        for key, quota in calls:
-            limiter.hit(key, quota, FixedClock.START)
+        for call in calls:
+            limiter.hit([Bucket(key, quota) for key, quota in call], FixedClock.START)
         return limiter.shape()
 
     other = Quota(9, timedelta(minutes=1))
-    base = shape(("find:id:aaa", QUOTA), ("find:order:bbb", QUOTA))
-    assert base == shape(("find:id:ccc", QUOTA), ("find:order:ddd", QUOTA))
-    assert base != shape(("find:id:aaa", other), ("find:order:bbb", QUOTA))
-    assert base != shape(("find:id:aaa", QUOTA), ("find:id:aaa", QUOTA))
+    base = shape((("find:id:aaa", QUOTA), ("find:order:bbb", QUOTA)))
+    assert base == shape((("find:id:ccc", QUOTA), ("find:order:ddd", QUOTA)))
+    assert base != shape((("find:id:aaa", other), ("find:order:bbb", QUOTA)))
+    assert base != shape((("find:id:aaa", QUOTA),), (("find:order:bbb", QUOTA),))
+    assert base != shape((("find:id:aaa", QUOTA),), (("find:id:aaa", QUOTA),))
 
 
 def _shop_with_one_order() -> tuple[ServiceContext, CountingRateLimiter]:

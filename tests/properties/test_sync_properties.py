@@ -278,7 +278,10 @@ class SyncMachine(RuleBasedStateMachine):
         if not awaiting:
             return
         line_no = data.draw(st.sampled_from(sorted(awaiting)))
-        package_id = f"W{len(order.packages) + 1}"
+        # A fresh name: a confirmed cancel can empty and drop a package, so counting the
+        # packages may name one that still exists.
+        taken = {package.package_id for package in order.packages}
+        package_id = next(f"W{n}" for n in range(1, len(taken) + 2) if f"W{n}" not in taken)
         start_processing(self.ctx, NUMBER, package_id, "Reno, NV", {line_no: awaiting[line_no]})
         if data.draw(st.booleans()):
             ship(self.ctx, NUMBER, package_id, "UPS", "1Z999AA10123456784")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import phonenumbers
 import pytest
 
 from orderstatus_core import (
@@ -49,6 +51,28 @@ def test_a_phone_number_in_national_form_finds_the_order(ctx: ServiceContext) ->
     """Phones compare in E.164, read in the store's region."""
     result = find_order(ctx, "(415) 555-2671", "123-456-789", client="203.0.113.9")
     assert isinstance(result, OrderFound)
+
+
+@pytest.mark.parametrize(
+    ("identifier", "found"),
+    [("(415) 555-2671", True), ("(415) 555-0000", False), ("not a phone", False)],
+)
+def test_a_phone_number_is_parsed_once_per_call(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch, identifier: str, found: bool
+) -> None:
+    """The typed phone is parsed once: its key both finds the order and is the rate-limit
+    bucket counted, whether it matches, misses or is no number at all."""
+    parsed: list[str] = []
+    parse = phonenumbers.parse
+
+    def counting(text: str, *args: Any, **kwargs: Any) -> phonenumbers.PhoneNumber:
+        parsed.append(text)
+        return parse(text, *args, **kwargs)
+
+    monkeypatch.setattr(phonenumbers, "parse", counting)
+    result = find_order(ctx, identifier, "123456789", client="203.0.113.9")
+    assert isinstance(result, OrderFound) is found
+    assert parsed == [identifier]
 
 
 def test_the_view_masks_personal_data(ctx: ServiceContext) -> None:

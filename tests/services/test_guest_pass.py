@@ -9,6 +9,7 @@ from types import ModuleType
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
+import phonenumbers
 import pytest
 
 from orderstatus_core import (
@@ -116,6 +117,22 @@ def test_a_phone_number_requests_a_pass_too(ctx: ServiceContext) -> None:
     """The pair is the same as find-order's: email or phone."""
     request_guest_pass(ctx, "(415) 555-2671", ORDER, client=CLIENT)
     assert [mail.to.display for mail in _mails(ctx)] == ["Jane.Doe@example.com"]
+
+
+def test_a_requested_pass_parses_the_phone_once(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The typed phone is parsed once: for the rate-limit bucket and for the request."""
+    parsed: list[str] = []
+    parse = phonenumbers.parse
+
+    def counting(text: str, *args: object, **kwargs: object) -> phonenumbers.PhoneNumber:
+        parsed.append(text)
+        return parse(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(phonenumbers, "parse", counting)
+    request_guest_pass(ctx, "(415) 555-2671", ORDER, client=CLIENT)
+    assert parsed == ["(415) 555-2671"]
 
 
 @pytest.mark.parametrize(

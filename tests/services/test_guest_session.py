@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,7 +27,7 @@ from orderstatus_core import (
     hookimpl,
     parse_email,
 )
-from orderstatus_core.policies.limits import Quota, RateDecision
+from orderstatus_core.policies.limits import Bucket, RateDecision
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services import (
     GuestPassGranted,
@@ -317,7 +317,7 @@ class _DownStorage:
 class _DownLimiter:
     """A rate limiter whose server is down."""
 
-    def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
+    def hit(self, buckets: Sequence[Bucket], now: datetime) -> RateDecision:
         raise AdapterError("the rate limiter is down")
 
     def close(self) -> None:

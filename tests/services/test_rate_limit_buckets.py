@@ -3,29 +3,34 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orderstatus_core import AdapterError, Quota, RateDecision
+from orderstatus_core import AdapterError, Bucket, OrderFound, OrderNotFound, Quota, RateDecision
+from orderstatus_core.services import find_order
 from orderstatus_core.services._limits import bucket, check_limits
 from orderstatus_core.services.results import TryLater
+from orderstatus_core.testing import fake_context
+from orderstatus_core.testing.builders import make_order
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ONE = Quota(1, timedelta(minutes=1))
 TWO = Quota(2, timedelta(minutes=1))
+ALLOWED = RateDecision(True)
 
 
 class _Scripted:
-    """A limiter that answers each key as told (allowed when not told) and records hits."""
+    """A limiter that answers every call as told (allowed when not told) and records calls."""
 
-    def __init__(self, answers: dict[str, RateDecision] | None = None) -> None:
-        self.answers = answers or {}
-        self.hits: list[tuple[str, Quota, datetime]] = []
+    def __init__(self, answer: RateDecision = ALLOWED) -> None:
+        self.answer = answer
+        self.calls: list[tuple[list[Bucket], datetime]] = []
 
-    def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
-        self.hits.append((key, quota, now))
-        return self.answers.get(key, RateDecision(True))
+    def hit(self, buckets: Sequence[Bucket], now: datetime) -> RateDecision:
+        self.calls.append((list(buckets), now))
+        return self.answer
 
     def close(self) -> None:
         """Nothing to release."""
@@ -34,7 +39,7 @@ class _Scripted:
 class _Down:
     """A limiter whose backing store (Redis, say) is unreachable."""
 
-    def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
+    def hit(self, buckets: Sequence[Bucket], now: datetime) -> RateDecision:
         raise AdapterError("rate limiter unreachable")
 
     def close(self) -> None:
@@ -45,36 +50,35 @@ def _digest(value: str) -> str:
     return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def test_every_scope_is_hit_once_under_the_one_action_in_the_order_given() -> None:
+def test_every_scope_is_one_bucket_of_one_call_under_the_one_action_in_the_order_given() -> None:
     limiter = _Scripted()
     assert check_limits(limiter, NOW, "find", client=("c1", ONE), order=("123", TWO)) is None
-    assert limiter.hits == [
-        (f"find:client:{_digest('c1')}", ONE, NOW),
-        (f"find:order:{_digest('123')}", TWO, NOW),
+    assert limiter.calls == [
+        (
+            [
+                Bucket(f"find:client:{_digest('c1')}", ONE),
+                Bucket(f"find:order:{_digest('123')}", TWO),
+            ],
+            NOW,
+        )
     ]
-    assert [key for key, _, _ in limiter.hits] == [
+    assert [b.key for b in limiter.calls[0][0]] == [
         bucket("find", "client", "c1"),
         bucket("find", "order", "123"),
     ]
 
 
-def test_a_refused_scope_answers_try_later_at_the_latest_retry_and_the_others_still_count() -> None:
-    late, early = NOW + timedelta(seconds=90), NOW + timedelta(seconds=5)
-    limiter = _Scripted(
-        {
-            bucket("pass-verify", "client", "c1"): RateDecision(False, early),
-            bucket("pass-verify", "order", "123"): RateDecision(False, late),
-        }
-    )
+def test_a_refused_call_answers_try_later_at_the_limiters_retry_time() -> None:
+    limiter = _Scripted(RateDecision(False, NOW + timedelta(seconds=90)))
     refused = check_limits(
         limiter, NOW, "pass-verify", client=("c1", ONE), order=("123", ONE), id=("x", ONE)
     )
-    assert refused == TryLater(retry_at=late, retry_after_seconds=90)
-    assert len(limiter.hits) == 3
+    assert refused == TryLater(retry_at=NOW + timedelta(seconds=90), retry_after_seconds=90)
+    assert len(limiter.calls) == 1
 
 
 def test_a_refusal_without_a_time_waits_a_second() -> None:
-    limiter = _Scripted({bucket("order-list", "email", "a@b.c"): RateDecision(False)})
+    limiter = _Scripted(RateDecision(False))
     refused = check_limits(limiter, NOW, "order-list", email=("a@b.c", ONE))
     assert refused == TryLater(retry_at=NOW, retry_after_seconds=1)
 
@@ -86,16 +90,17 @@ def test_a_refusal_without_a_time_waits_a_second() -> None:
 def test_any_typed_text_becomes_a_short_key_that_never_holds_it_in_clear(typed: str) -> None:
     limiter = _Scripted()
     assert check_limits(limiter, NOW, "find", id=(typed, ONE)) is None
-    (key, _, _), *_ = limiter.hits
+    [([only], _)] = limiter.calls
+    key = only.key
     assert key == f"find:id:{_digest(typed)}"
     assert len(key) == len("find:id:") + 24
     assert typed not in key
 
 
-def test_no_scope_hits_nothing_and_allows() -> None:
+def test_no_scope_calls_nothing_and_allows() -> None:
     limiter = _Scripted()
     assert check_limits(limiter, NOW, "find") is None
-    assert limiter.hits == []
+    assert limiter.calls == []
 
 
 def test_a_failing_limiter_is_not_taken_for_an_allowed_hit() -> None:
@@ -106,3 +111,25 @@ def test_a_failing_limiter_is_not_taken_for_an_allowed_hit() -> None:
 def test_a_scope_value_that_is_not_a_pair_is_refused_loudly() -> None:
     with pytest.raises(ValueError, match="unpack"):
         check_limits(_Scripted(), NOW, "find", client=("c1",))  # type: ignore[arg-type]
+
+
+def test_a_client_over_its_limit_does_not_use_up_a_shoppers_identifier() -> None:
+    """Refused attempts count in no bucket (SECURITY C1): a client that spent its budget on
+    other pairs and keeps trying Jane's email leaves her the whole per-identifier budget."""
+    ctx = fake_context()
+    with ctx.storage.unit_of_work(write=True) as uow:
+        uow.orders.add(make_order(number="123456789"))
+        uow.commit()
+    per_client = ctx.policies.lookup_policy().find_per_client.limit
+    for n in range(per_client):
+        find_order(ctx, f"guess{n}@example.com", f"{100000000 + n}", client="flood")
+    tries = [find_order(ctx, "jane.doe@example.com", "9", client="flood") for _ in range(50)]
+    assert {type(answer) for answer in tries} == {TryLater}
+    per_identifier = ctx.policies.lookup_policy().find_per_identifier.limit
+    others = [
+        find_order(ctx, "jane.doe@example.com", "1", client=f"c{n}")
+        for n in range(per_identifier - 1)
+    ]
+    assert {type(answer) for answer in others} == {OrderNotFound}
+    found = find_order(ctx, "jane.doe@example.com", "123456789", client="jane")
+    assert isinstance(found, OrderFound)

@@ -7,7 +7,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from orderstatus_core import Quota
+from orderstatus_core import Bucket, Quota
 from orderstatus_redis import RedisRateLimiter
 
 #: The moment every process passes as ``now``: one shared budget needs one shared clock.
@@ -23,9 +23,9 @@ def hammer(url: str, key: str, hits: int, start: Any, results: Any) -> None:
     on ``results`` (or ``(pid, repr(error))`` if anything failed)."""
     limiter = RedisRateLimiter.from_url(url)
     try:
-        limiter.hit("warm-up", QUOTA, T0)  # connect before the start line, not after it
+        limiter.hit([Bucket("warm-up", QUOTA)], T0)  # connect before the start line, not after it
         start.wait(PATIENCE)
-        allowed = sum(limiter.hit(key, QUOTA, T0).allowed for _ in range(hits))
+        allowed = sum(limiter.hit([Bucket(key, QUOTA)], T0).allowed for _ in range(hits))
         results.put((os.getpid(), allowed))
     except Exception as error:  # reported to the test, which fails with it
         results.put((os.getpid(), repr(error)))

@@ -16,6 +16,7 @@ from orderstatus_core.testing import (
 )
 from orderstatus_mailbox import MailboxMailer
 from orderstatus_memory import MemoryRateLimiter, MemoryStorage
+from orderstatus_redis import RedisRateLimiter
 from orderstatus_sqlite import SqliteStorage
 
 
@@ -24,8 +25,9 @@ def check_bundled_adapters() -> None:
     sqlite: Storage = SqliteStorage.from_url("sqlite:///orders.db")
     mailer: Mailer = MailboxMailer("mail")
     limiter: RateLimiter = MemoryRateLimiter()
+    shared: RateLimiter = RedisRateLimiter.from_url("redis://localhost")
     clock: Clock = SystemClock()
-    del memory, sqlite, mailer, limiter, clock
+    del memory, sqlite, mailer, limiter, shared, clock
 
 
 def check_testing_fakes() -> None:

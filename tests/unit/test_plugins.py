@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from orderstatus_core import (
     AdapterNameConflictError,
@@ -121,6 +124,15 @@ def test_tracking_numbers_cannot_change_the_shape_of_the_url(number: str) -> Non
     assert url is not None
     assert url.startswith("https://www.ups.com/track?tracknum=")
     assert not set("/?#&<> ") & set(url.removeprefix("https://www.ups.com/track?tracknum="))
+
+
+@given(st.text(max_size=40))
+def test_a_tracking_number_is_in_the_url_exactly_as_percent_encoded(number: str) -> None:
+    """Letters and digits go in as they are, anything else percent-encoded: the URL is
+    always the page with the number quoted."""
+    assert carrier_tracking_url("UPS", number) == (
+        "https://www.ups.com/track?tracknum=" + quote(number, safe="")
+    )
 
 
 def test_an_unknown_carrier_has_no_tracking_page() -> None:

@@ -1,36 +1,76 @@
 """An in-process rate limiter using the generic cell rate algorithm (GCRA).
 
 GCRA keeps one timestamp per key (the *theoretical arrival time*), so memory is one number
-per active key and each hit is O(1); it allows a burst of ``limit`` hits and then one every
-``period / limit``. The Redis adapter runs the same algorithm in a Lua script, which is
-why both pass the same conformance suite.
+per active key; it allows a burst of ``limit`` hits and then one every ``period / limit``.
+The Redis adapter runs the same algorithm in a Lua script, which is why both pass the same
+conformance suite.
 
 Times are whole *ticks* of ``1 / limit`` microsecond, so that the interval between hits
 (``period / limit``) is a whole number and every step is exact integer arithmetic: float
 seconds lose the steps of a burst to rounding (at today's timestamps a float resolves only
 about 0.2 microseconds), and ``Fraction`` is exact but costs more than the rest of a
 find-order's rate limiting together.
+
+**At most ``max_keys`` keys, O(log n) per hit.** A key whose arrival time has passed has
+its whole burst back, the same as an absent key, so it can be forgotten. The keys wait in
+a heap ordered by the microsecond their burst is back (*expiry*), one entry per key. A hit
+moves a key's expiry later without touching the heap (finding its entry would cost a
+scan); the entry is corrected lazily when it reaches the top: an entry due whose key was
+hit since is pushed back with the key's real expiry, one that is really due is dropped
+with its key. Each correction is paid for by a hit made since the entry was pushed, so
+every hit costs O(1) heap operations amortised, O(log n) each, and the heap never holds
+more entries than the table holds keys. A call looks at no more than a few due entries,
+so when a whole flood's keys come due together no one call pays for forgetting them all.
+(An ``OrderedDict`` moved to the end on every hit is not enough: with quotas of different
+periods the key hit last is not the one that expires last.)
+
+**When the table is full of busy keys** (``max_keys`` keys, none with its burst back), a
+new key evicts the key whose burst comes back soonest. That key is the least informative:
+it owes the least waiting, it is the closest to being forgotten anyway, and it is
+typically one hit once by the flood that filled the table. The price is that an evicted
+key gets its whole burst back early. The other choices are worse: refusing every new key
+would let a flood of distinct identifiers lock every shopper out of the page, and growing
+past the limit lets the flood take the process's memory. Size ``max_keys`` well above the
+keys a busy period really holds (each key costs some 300 bytes) and eviction happens only
+under a flood of many clients: one client alone is stopped by its own bucket, and a
+refused call adds no key.
 """
 
 from __future__ import annotations
 
+import heapq
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from orderstatus_core import Quota, RateDecision
+from orderstatus_core import Bucket, RateDecision
 
 __all__ = ["MemoryRateLimiter"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
+_ALLOWED = RateDecision(allowed=True)
+# How many due entries one call looks at, at most: enough to forget idle keys faster than
+# calls add them (three buckets a call), few enough that no call pays for a whole flood
+# expiring at once. Whatever is left waits; a full table evicts idle keys first anyway.
+_FORGET_PER_CALL = 8
 
 
 class MemoryRateLimiter:
-    """Rate limits for one process, thread-safe. Keys expire by themselves."""
+    """Rate limits for one process, thread-safe. Keys expire by themselves.
+
+    Holds at most ``max_keys`` keys; when every one of them is busy, a new key evicts the
+    one whose burst comes back soonest (see the module's documentation).
+    """
 
     def __init__(self, max_keys: int = 100_000) -> None:
+        if max_keys < 1:
+            raise ValueError(f"max_keys must be at least 1, not {max_keys}")
         # key -> (the quota's limit, arrival time in ticks of 1/limit microsecond)
         self._arrival: dict[str, tuple[int, int]] = {}
+        # (expiry in microseconds when pushed, key): exactly one entry per key of _arrival;
+        # the key's real expiry may have moved later since (see the module's documentation)
+        self._expiry: list[tuple[int, str]] = []
         self._lock = threading.Lock()
         self._max_keys = max_keys
 
@@ -42,29 +82,71 @@ class MemoryRateLimiter:
     def close(self) -> None:
         """Nothing to release: the counts live in this object."""
 
-    def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
-        """Count a hit on ``key`` if ``quota`` allows it (see :class:`RateLimiter`)."""
-        limit = quota.limit
-        interval = quota.period // _MICROSECOND  # period / limit µs, in ticks
-        period = interval * limit
-        moment = ((now - _EPOCH) // _MICROSECOND) * limit
-        with self._lock:
-            stored_limit, arrival = self._arrival.get(key, (limit, moment))
-            if stored_limit != limit:  # the quota changed: start the key afresh
-                arrival = moment
-            arrival = max(arrival, moment) + interval
-            allowed_from = arrival - period
-            if moment < allowed_from:
-                wait = -((moment - allowed_from) // limit)  # ceil: whole µs, never early
-                return RateDecision(allowed=False, retry_at=now + wait * _MICROSECOND)
-            if len(self._arrival) >= self._max_keys:
-                self._forget_idle(now)
-            self._arrival[key] = (limit, arrival)
-        return RateDecision(allowed=True)
+    def __len__(self) -> int:
+        """How many keys the limiter holds (at most ``max_keys``)."""
+        return len(self._arrival)
 
-    def _forget_idle(self, now: datetime) -> None:
-        # A key whose arrival time has passed has its whole burst back: same as absent.
+    def hit(self, buckets: Sequence[Bucket], now: datetime) -> RateDecision:
+        """Count one hit on every bucket if all allow it (see :class:`RateLimiter`)."""
         micros = (now - _EPOCH) // _MICROSECOND
-        idle = [k for k, (limit, at) in self._arrival.items() if at <= micros * limit]
-        for key in idle:
+        counted: list[tuple[str, int, int]] = []  # (key, limit, new arrival) if allowed
+        wait = -1  # the longest wait of a refusing bucket, in whole µs; -1: none refused
+        with self._lock:
+            for bucket in buckets:
+                key, quota = bucket.key, bucket.quota
+                limit = quota.limit
+                interval = quota.period // _MICROSECOND  # period / limit µs, in ticks
+                moment = micros * limit
+                stored = self._arrival.get(key)
+                if stored is None or stored[0] != limit or stored[1] < moment:
+                    arrival = moment + interval  # absent, idle or another quota: afresh
+                else:
+                    arrival = stored[1] + interval
+                allowed_from = arrival - interval * limit
+                if moment < allowed_from:
+                    wait = max(wait, -((moment - allowed_from) // limit))  # ceil: never early
+                counted.append((key, limit, arrival))
+            if len({key for key, _, _ in counted}) != len(counted):
+                raise ValueError("a rate-limit key appears twice in one call")
+            if wait >= 0:
+                return RateDecision(allowed=False, retry_at=now + wait * _MICROSECOND)
+            self._forget_idle(micros)
+            for key, limit, arrival in counted:
+                if key not in self._arrival:
+                    if len(self._arrival) >= self._max_keys:
+                        self._evict_soonest()
+                    heapq.heappush(self._expiry, (-(-arrival // limit), key))
+                self._arrival[key] = (limit, arrival)
+        return _ALLOWED
+
+    def _real_expiry(self, key: str) -> int:
+        """The microsecond from which ``key`` has its whole burst back."""
+        limit, arrival = self._arrival[key]
+        return -(-arrival // limit)
+
+    def _forget_idle(self, micros: int) -> None:
+        """Drop keys whose burst is back at ``micros``, looking at a few due entries."""
+        expiry = self._expiry
+        for _ in range(_FORGET_PER_CALL):
+            if not expiry or expiry[0][0] > micros:
+                return
+            key = expiry[0][1]
+            real = self._real_expiry(key)
+            if real <= micros:
+                heapq.heappop(expiry)
+                del self._arrival[key]
+            else:  # hit since it was queued: back in line at its real expiry
+                heapq.heapreplace(expiry, (real, key))
+
+    def _evict_soonest(self) -> None:
+        """Forget the key whose burst comes back soonest, to make room for a new key."""
+        expiry = self._expiry
+        while True:
+            queued, key = expiry[0]
+            real = self._real_expiry(key)
+            if real > queued:  # hit since it was queued: its place is later
+                heapq.heapreplace(expiry, (real, key))
+                continue
+            heapq.heappop(expiry)
             del self._arrival[key]
+            return

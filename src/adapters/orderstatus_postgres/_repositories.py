@@ -31,7 +31,7 @@ from orderstatus_core import (
 )
 from orderstatus_core.labels import StoredDocument
 from orderstatus_core.messages import without_secrets
-from orderstatus_core.model import restore
+from orderstatus_core.model import restorer
 from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import dump_intent
@@ -474,7 +474,7 @@ class Credit:
             return True
         if stored:
             return False
-        balance = restore(Money, total, amount.currency)
+        balance = restorer(Money)(total, amount.currency)
         if (balance + amount).is_negative:
             raise InsufficientCreditError(str(balance), str(Money.zero(amount.currency) - amount))
         # The id was appended at the same moment for another balance, and committed first.
@@ -491,7 +491,7 @@ class Credit:
         (total,) = one(
             unit._run(_sql.CREDIT_BALANCE, (holder, currency), "reading a store-credit balance")
         )
-        return restore(Money, total, currency)
+        return restorer(Money)(total, currency)
 
     def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
         """The holder's ``limit`` newest entries (ties: entry id descending)."""

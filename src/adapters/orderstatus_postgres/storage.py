@@ -69,6 +69,7 @@ transaction intact, as the port lets a unit go on.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -150,12 +151,39 @@ class PostgresUnitOfWork:
         self._connection: psycopg.Connection[Any] | None = None
         self._open = False
         self._aborted = False
-        self.orders = Orders(self)
-        self.outbox = Outbox(self)
-        self.passes = Passes(self)
-        self.idempotency = Replies(self)
-        self.credit = Credit(self)
-        self.documents = Documents(self)
+
+    # The repositories are made when a command first uses one: most units use one or two
+    # of the six, and find-order's read unit is on the hot path.
+
+    @functools.cached_property
+    def orders(self) -> Orders:
+        """The orders, as this unit sees them."""
+        return Orders(self)
+
+    @functools.cached_property
+    def outbox(self) -> Outbox:
+        """The outbox, in this unit's transaction."""
+        return Outbox(self)
+
+    @functools.cached_property
+    def passes(self) -> Passes:
+        """Guest-pass challenges and passes."""
+        return Passes(self)
+
+    @functools.cached_property
+    def idempotency(self) -> Replies:
+        """Stored replies by idempotency key."""
+        return Replies(self)
+
+    @functools.cached_property
+    def credit(self) -> Credit:
+        """The store-credit ledger."""
+        return Credit(self)
+
+    @functools.cached_property
+    def documents(self) -> Documents:
+        """Return papers."""
+        return Documents(self)
 
     def __enter__(self) -> Self:
         if self._open:

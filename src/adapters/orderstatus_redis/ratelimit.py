@@ -2,10 +2,13 @@
 
 The algorithm is the generic cell rate algorithm (GCRA) of
 :class:`orderstatus_memory.MemoryRateLimiter`, step for step: one *theoretical arrival
-time* per key, a burst of ``limit`` hits, then one every ``period / limit``; a refused hit
-changes nothing. Each :meth:`RedisRateLimiter.hit` is one ``EVALSHA`` of one Lua script
-that reads the key, decides and writes it back; Redis runs a script with nothing else in
-between, so two servers hitting one key at one moment can never both take its last hit.
+time* per key, a burst of ``limit`` hits, then one every ``period / limit``; a refused call
+changes nothing. Each :meth:`RedisRateLimiter.hit` is one round trip, one ``EVALSHA`` of one
+Lua script that reads every bucket's key, decides, and writes them all back only if every
+bucket allows the hit. Redis runs a script with nothing else in between, so the buckets of
+a call are decided together, and two servers hitting one key at one moment can never both
+take its last hit. (A script touching several keys needs them on one server: this adapter
+talks to one Redis, not to a Redis Cluster.)
 
 **Exact integer time.** As in the memory limiter, times are whole ticks of ``1 / limit``
 microsecond. Lua's numbers are doubles, exact only up to 2**53, and a tick count of today
@@ -28,6 +31,7 @@ and the time a burst takes to arrive.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -38,7 +42,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from orderstatus_core import AdapterError, InvalidUrlError, Quota, RateDecision
+from orderstatus_core import AdapterError, Bucket, InvalidUrlError, RateDecision
 
 __all__ = ["CLOCK_SLACK", "DEFAULT_PREFIX", "RedisRateLimiter", "redacted"]
 
@@ -73,13 +77,15 @@ _POOL_OPTIONS = frozenset(
     }
 )
 
-# KEYS[1]  the key
-# ARGV[1]  the quota's limit: a tick is 1/limit microsecond
-# ARGV[2]  now, in ticks
-# ARGV[3]  the latest stored arrival time that still allows a hit (now + period - interval)
-# ARGV[4]  the interval between hits (period / limit), in ticks
-# ARGV[5]  how long the key lives, in milliseconds
-# Returns nil for an allowed hit (counted), else the stored arrival time (nothing written).
+# KEYS[i]          bucket i's key; no key twice
+# ARGV[5i-4 .. 5i] bucket i's five values:
+#   the quota's limit: a tick is 1/limit microsecond
+#   now, in ticks
+#   the latest stored arrival time that still allows a hit (now + period - interval)
+#   the interval between hits (period / limit), in ticks
+#   how long the key lives, in milliseconds
+# Returns nil when every bucket allows a hit (one counted on each). Otherwise nothing is
+# written and it returns, per bucket, the stored arrival time of a refusing bucket or ''.
 # Times are non-negative decimal strings without leading zeros, never Lua numbers.
 GCRA_SCRIPT: Final = """
 local function cmp(a, b)  -- byte by byte: Lua's < on strings follows the locale
@@ -104,18 +110,28 @@ local function add(a, b)
   return string.reverse(table.concat(digits))
 end
 
-local limit, now, latest, interval, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local arrival = now
-local stored = redis.call('GET', KEYS[1])
-if stored then
-  local stored_limit, at = string.match(stored, '^(%d+):(%d+)$')
-  -- Another quota's ticks are another unit: a changed quota starts the key afresh.
-  if stored_limit == limit and cmp(at, now) > 0 then
-    if cmp(at, latest) > 0 then return at end
-    arrival = at
+local arrivals, refusals, refused = {}, {}, false
+for i = 1, #KEYS do
+  local limit, now, latest = ARGV[5 * i - 4], ARGV[5 * i - 3], ARGV[5 * i - 2]
+  local arrival = now
+  refusals[i] = ''
+  local stored = redis.call('GET', KEYS[i])
+  if stored then
+    local stored_limit, at = string.match(stored, '^(%d+):(%d+)$')
+    -- Another quota's ticks are another unit: a changed quota starts the key afresh.
+    if stored_limit == limit and cmp(at, now) > 0 then
+      if cmp(at, latest) > 0 then refusals[i] = at; refused = true end
+      arrival = at
+    end
   end
+  arrivals[i] = arrival
 end
-redis.call('SET', KEYS[1], limit .. ':' .. add(arrival, interval), 'PX', ttl)
+-- All or nothing: one refusing bucket and no bucket counts the hit.
+if refused then return refusals end
+for i = 1, #KEYS do
+  local limit, interval, ttl = ARGV[5 * i - 4], ARGV[5 * i - 1], ARGV[5 * i]
+  redis.call('SET', KEYS[i], limit .. ':' .. add(arrivals[i], interval), 'PX', ttl)
+end
 return false
 """
 
@@ -137,7 +153,7 @@ class RedisRateLimiter:
 
     Opened by :meth:`from_url`; no connection is made until the first :meth:`hit`.
     redis-py's connection pool serves the threads of a process; a dropped connection is
-    replaced and the command tried once more, which at worst counts one hit twice (a
+    replaced and the command tried once more, which at worst counts one call twice (a
     refusal too many, never a hit too many). Any Redis failure is an
     :class:`~orderstatus_core.AdapterError` naming the URL (without its password): the
     core then refuses the request rather than serve it unlimited.
@@ -200,28 +216,41 @@ class RedisRateLimiter:
             raise InvalidUrlError(f"bad Redis URL {safe}: {error}") from None
         return cls(client, prefix=prefix, url=url)
 
-    def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
-        """Count a hit on ``key`` if ``quota`` allows it (see :class:`RateLimiter`)."""
+    def hit(self, buckets: Sequence[Bucket], now: datetime) -> RateDecision:
+        """Count one hit on every bucket if all allow it, in one ``EVALSHA`` (see
+        :class:`RateLimiter`)."""
         if self._closed:
             raise AdapterError(f"the Redis rate limiter at {self.url} is closed")
-        limit = quota.limit
-        interval = quota.period // _MICROSECOND  # period / limit µs, in ticks
-        period = interval * limit
-        moment = ((now - _EPOCH) // _MICROSECOND + _EPOCH_SHIFT) * limit
-        ttl = -(-(quota.period + CLOCK_SLACK) // _MILLISECOND)
+        if not buckets:
+            return _ALLOWED
+        micros = (now - _EPOCH) // _MICROSECOND + _EPOCH_SHIFT
+        keys: list[str] = []
+        args: list[int] = []
+        for bucket in buckets:
+            limit = bucket.quota.limit
+            interval = bucket.quota.period // _MICROSECOND  # period / limit µs, in ticks
+            moment = micros * limit
+            ttl = -(-(bucket.quota.period + CLOCK_SLACK) // _MILLISECOND)
+            keys.append(self.prefix + bucket.key)
+            args += (limit, moment, moment + interval * (limit - 1), interval, ttl)
+        if len(set(keys)) != len(keys):
+            raise ValueError("a rate-limit key appears twice in one call")
         try:
-            stored: Any = self._script(
-                keys=[self.prefix + key],
-                args=[limit, moment, moment + period - interval, interval, ttl],
-            )
+            refusals: Any = self._script(keys=keys, args=args)
         except RedisError as error:
             raise AdapterError(
                 f"Redis rate limiter at {self.url}: {type(error).__name__}: {error}"
             ) from error
-        if stored is None:
+        if refusals is None:
             return _ALLOWED
-        allowed_from = int(stored) + interval - period
-        wait = -((moment - allowed_from) // limit)  # ceil: whole µs, never early
+        wait = 0
+        for bucket, stored in zip(buckets, refusals, strict=True):
+            if stored:
+                limit = bucket.quota.limit
+                interval = bucket.quota.period // _MICROSECOND
+                allowed_from = int(stored) - interval * (limit - 1)
+                # ceil: whole µs, never early
+                wait = max(wait, -((micros * limit - allowed_from) // limit))
         return RateDecision(allowed=False, retry_at=now + wait * _MICROSECOND)
 
     def close(self) -> None:

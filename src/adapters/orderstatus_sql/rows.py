@@ -7,10 +7,10 @@ row is read by name (``row.currency``), never by position. The database types di
 conversions; everything else is decided here, once.
 
 Every order row was written by ``add()`` or ``save()`` from a constructed, hence valid,
-:class:`~orderstatus_core.model.Order`, so orders are rebuilt with
-:func:`orderstatus_core.model.restore`, which skips the model's validation (half of
+:class:`~orderstatus_core.model.Order`, so orders are rebuilt with the functions of
+:func:`orderstatus_core.model.restorer`, which skip the model's validation (half of
 find-order's time in Python; ``bench/RESULTS.md``), and reuse the stored canonical keys
-instead of folding again. ``restore`` takes every field in ``attrs.fields()`` order;
+instead of folding again. They take every field in ``attrs.fields()`` order;
 :data:`orderstatus_core.model.RESTORED_FIELDS` pins that order, checked against the model.
 The other rows (outbox, guest passes, credit) are validated by the model as they are built.
 
@@ -36,7 +36,7 @@ from orderstatus_core.model import (
     Package,
     PackedUnits,
     PhoneNumber,
-    restore,
+    restorer,
 )
 from orderstatus_core.records import CreditEntry, IdempotentReply, OrderHeader, OrderMatch
 from orderstatus_core.serialization import load_activity, load_intent
@@ -322,13 +322,11 @@ class RowDecoder:
             ) = row
             # Positional, in RESTORED_FIELDS order; each value comes from its stored
             # canonical column, so nothing is parsed again.
-            return restore(
-                Order,
+            return restorer(Order)(
                 number,
                 self._instant(placed_at),
-                restore(EmailAddress, email, email_key),
-                restore(
-                    Address,
+                restorer(EmailAddress)(email, email_key),
+                restorer(Address)(
                     ship_name,
                     ship_line1,
                     ship_city,
@@ -341,7 +339,7 @@ class RowDecoder:
                 tuple([line(each, currency) for each in lines]),
                 money(shipping, currency),
                 money(tax, currency),
-                None if phone is None else restore(PhoneNumber, phone),
+                None if phone is None else restorer(PhoneNumber)(phone),
                 packages,
                 version,
                 SPEEDS[shipping_speed],
@@ -370,8 +368,7 @@ class RowDecoder:
                 returned,
                 _position,
             ) = row
-            return restore(
-                OrderLine,
+            return restorer(OrderLine)(
                 line_no,
                 part_number(display, part_key),
                 brand,
@@ -392,6 +389,7 @@ class RowDecoder:
         """One package; ``units`` are its units in order, each a row whose last two columns
         are the line number and the quantity (so an adapter passes its rows uncut)."""
         instant = self._nested_instant
+        restore_units = restorer(PackedUnits)
         try:
             (
                 package_id,
@@ -402,11 +400,10 @@ class RowDecoder:
                 delivered_at,
                 opened_at,
             ) = row
-            return restore(
-                Package,
+            return restorer(Package)(
                 package_id,
                 warehouse,
-                tuple([restore(PackedUnits, each[-2], each[-1]) for each in units]),
+                tuple([restore_units(each[-2], each[-1]) for each in units]),
                 carrier,
                 tracking_number,
                 None if shipped_at is None else instant(shipped_at),
@@ -422,7 +419,7 @@ class RowDecoder:
             return OrderHeader(
                 number=number,
                 placed_at=self._instant(placed_at),
-                email=restore(EmailAddress, email, email_key),
+                email=restorer(EmailAddress)(email, email_key),
             )
         except UNREADABLE as error:
             raise unreadable(f"order header {number!r}", error) from error

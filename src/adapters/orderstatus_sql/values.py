@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Final, TypeGuard
 
-from orderstatus_core.model import CategoryPath, Money, PartNumber, restore
+from orderstatus_core.model import CategoryPath, Money, PartNumber, restorer
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.model.requests import ShippingSpeed
 
@@ -36,7 +36,7 @@ SPEEDS: Final = {speed.value: speed for speed in ShippingSpeed}
 @functools.lru_cache(maxsize=4096)
 def category(joined: str, key: str) -> CategoryPath:
     """The category stored as its display segments joined by U+001F, and its key."""
-    return restore(CategoryPath, tuple(joined.split(CATEGORY_SEPARATOR)), key)
+    return restorer(CategoryPath)(tuple(joined.split(CATEGORY_SEPARATOR)), key)
 
 
 def joined_segments(path: CategoryPath) -> str:
@@ -48,13 +48,13 @@ def joined_segments(path: CategoryPath) -> str:
 @functools.lru_cache(maxsize=16384)
 def part_number(display: str, key: str) -> PartNumber:
     """The part number stored as its display form and its canonical key."""
-    return restore(PartNumber, display, key)
+    return restorer(PartNumber)(display, key)
 
 
 @functools.lru_cache(maxsize=4096)
 def money(amount: str, currency: str) -> Money:
     """The amount stored as exact decimal text, in ``currency``."""
-    return restore(Money, Decimal(amount), currency)
+    return restorer(Money)(Decimal(amount), currency)
 
 
 def encodable(text: object) -> TypeGuard[str]:

@@ -80,47 +80,29 @@ class Orders:
     def get(self, number: str) -> Order | None:
         """The order with this canonical number, or ``None``.
 
-        The hot path of find-order: three indexed queries (order row, lines, packages with
-        their units) and model objects built straight from the stored canonical columns.
+        The hot path of find-order: one statement reads the order row, its lines and its
+        packages with their units through the primary keys (``_sql.GET_ORDER``), and the
+        model objects are built straight from the stored canonical columns.
         """
         return self._read(number, _sql.GET_ORDER, (number,))
 
     def get_for_contact(self, number: str, contact: str) -> Order | None:
         """The order with this number whose email key or phone is ``contact``, or ``None``.
 
-        One indexed statement decides, so an unknown number and a wrong contact cost the
-        same; only a match reads the lines and packages (SECURITY A6).
+        The same one statement as :meth:`get`, each of its parts only for a matching
+        contact, so an unknown number and a wrong contact cost the same and read nothing
+        more (SECURITY A6).
         """
         if not encodable(contact):
             return None
-        return self._read(number, _sql.GET_ORDER_FOR_CONTACT, (number, contact, contact))
+        return self._read(number, _sql.GET_ORDER_FOR_CONTACT, (number, contact))
 
     def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
         # SQLite would coerce 123 to '123' through column affinity; memory would not.
         if type(number) is not str or not (number.isascii() or encodable(number)):
             return None
-        key = (number,)
-
-        def read(cursor: sqlite3.Cursor) -> tuple[Any, list[Any], list[Any]] | None:
-            # The order row, then (only if there is one) its lines and packages by primary
-            # key on the same connection: one read, translated in one place.
-            row = cursor.fetchone()
-            if row is None:
-                return None
-            connection = cursor.connection
-            lines = connection.execute(_sql.GET_LINES, key).fetchall()
-            return row, lines, connection.execute(_sql.GET_PACKAGES, key).fetchall()
-
-        found = self._unit._fetch(read, sql, parameters, "reading an order")
-        if found is None:
-            return None
-        row, lines, packages = found
-        return DECODER.order(
-            number,
-            row,
-            _rows.in_position_order(lines),
-            _rows.packages(packages) if packages else (),
-        )
+        rows = self._unit._fetch(ALL, sql, parameters, "reading an order")
+        return _rows.order(number, rows) if rows else None
 
     def add(self, order: Order) -> None:
         """Store a new order; :class:`DuplicateOrderError` if its number is taken.

@@ -8,7 +8,7 @@ compact JSON text (see :mod:`orderstatus_sqlite.migrations`). Reading rows back 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -18,17 +18,18 @@ from orderstatus_core.model import Package
 from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.serialization import dump_activity, dump_intent
-from orderstatus_sql.rows import RowDecoder
+from orderstatus_sql.rows import UNREADABLE, RowDecoder, unreadable
 from orderstatus_sql.values import joined_segments
+from orderstatus_sqlite._sql import LINE_ROW, ORDER_ROW, UNIT_ROW
 
 __all__ = [
     "DECODER",
     "credit_row",
-    "in_position_order",
     "instant",
     "line_rows",
     "line_rows_of",
     "micros",
+    "order",
     "order_row",
     "package_rows",
     "package_rows_of",
@@ -49,7 +50,7 @@ def micros(value: datetime) -> int:
 
 def instant(value: int) -> datetime:
     """The aware UTC instant of a stored microsecond count."""
-    return _EPOCH + timedelta(microseconds=value)
+    return _EPOCH + timedelta(0, 0, value)  # positional: keywords cost a third more here
 
 
 def _document(text: str) -> Any:
@@ -168,35 +169,72 @@ def unit_rows_of(orders: Iterable[Order]) -> list[tuple[Any, ...]]:
     return [row for order in orders for row in unit_rows(order)]
 
 
-def in_position_order(rows: list[Any]) -> list[Any]:
-    """Line rows come in primary-key (``line_no``) order; the model's tuple order
-    (``position``, the last column) may differ."""
-    previous = -1
-    for row in rows:
-        if row[-1] < previous:
-            return sorted(rows, key=_position)
-        previous = row[-1]
-    return rows
+def order(number: str, rows: Iterable[Sequence[Any]]) -> Order | None:
+    """The order of ``GET_ORDER`` rows (see :mod:`orderstatus_sqlite._sql`), or ``None``
+    if they hold no order row.
 
-
-def _position(row: Sequence[Any]) -> Any:
-    return row[-1]
-
-
-def packages(rows: Iterable[Any]) -> tuple[Package, ...]:
-    """The packages of ``GET_PACKAGES`` rows: one row per unit, package by package (the
-    :class:`PackageRow` columns, then the position, the unit's line and quantity)."""
-    result: list[Package] = []
-    current: Any = None
+    Rows are told apart by their first column, the kind, never by where they come;
+    lines are put in position order (the model's tuple order) and units package by
+    package, whatever order the statement returned them in.
+    """
+    head: Sequence[Any] | None = None
+    lines: list[Sequence[Any]] = []
     units: list[Sequence[Any]] = []
-    for row in rows:
+    try:
+        for row in rows:
+            kind = row[0]
+            if kind == LINE_ROW:
+                lines.append(row[1:16])
+            elif kind == UNIT_ROW:
+                units.append(row[1:12])
+            elif kind == ORDER_ROW:
+                head = row[1:18]
+            else:
+                raise ValueError(f"a row of unknown kind {kind!r}")
+    except UNREADABLE as error:
+        raise unreadable(f"order {number}", error) from error
+    if head is None:
+        return None
+    return DECODER.order(number, head, _in_order(lines, _line_order), packages(units))
+
+
+def _line_order(row: Sequence[Any]) -> Any:
+    return row[14]  # position
+
+
+def _unit_order(row: Sequence[Any]) -> tuple[Any, Any]:
+    return row[7], row[8]  # the package's position, the unit's position in it
+
+
+def _in_order(rows: list[Sequence[Any]], key: Callable[[Sequence[Any]], Any]) -> list[Any]:
+    """``rows`` sorted by ``key``; without sorting when they already are (the usual case:
+    each arm of the statement walks its primary key)."""
+    if len(rows) < 2:
+        return rows
+    try:
+        if all(key(rows[i - 1]) <= key(rows[i]) for i in range(1, len(rows))):
+            return rows
+        return sorted(rows, key=key)
+    except UNREADABLE as error:
+        raise unreadable("an order's lines or packages", error) from error
+
+
+def packages(units: list[Sequence[Any]]) -> tuple[Package, ...]:
+    """The packages of unit rows: the :class:`PackageRow` columns, then the package's
+    position, the unit's position, its line and its quantity; in any order."""
+    if not units:
+        return ()
+    result: list[Package] = []
+    current: Sequence[Any] | None = None
+    grouped: list[Sequence[Any]] = []
+    for row in _in_order(units, _unit_order):
         if current is not None and row[7] != current[7]:
-            result.append(DECODER.package(current[:7], units))
-            units = []
+            result.append(DECODER.package(current[:7], grouped))
+            grouped = []
         current = row
-        units.append(row)
+        grouped.append(row)
     if current is not None:
-        result.append(DECODER.package(current[:7], units))
+        result.append(DECODER.package(current[:7], grouped))
     return tuple(result)
 
 

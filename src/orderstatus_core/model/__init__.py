@@ -23,7 +23,7 @@ from orderstatus_core.model.order import (
     Package,
     PackedUnits,
 )
-from orderstatus_core.model.restore import RESTORED_FIELDS, restore
+from orderstatus_core.model.restore import RESTORED_FIELDS, restorer
 
 __all__ = [
     "RESTORED_FIELDS",
@@ -42,5 +42,5 @@ __all__ = [
     "canonical_order_number",
     "category_segment_key",
     "part_number_key",
-    "restore",
+    "restorer",
 ]

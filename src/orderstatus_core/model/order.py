@@ -472,14 +472,16 @@ class Order:
                 counter[units.line_no] = counter.get(units.line_no, 0) + units.quantity
                 if package.delivered_at is not None:
                     delivered[units.line_no] = delivered.get(units.line_no, 0) + units.quantity
+        # Positional, in field order (ordered, cancelled, processing, shipped, delivered,
+        # returned): find-order builds one per line of every order it shows.
         return {
             line.line_no: LineLedger(
-                ordered=line.quantity,
-                cancelled=line.cancelled,
-                processing=processing.get(line.line_no, 0),
-                shipped=shipped.get(line.line_no, 0),
-                delivered=delivered.get(line.line_no, 0),
-                returned=line.returned,
+                line.quantity,
+                line.cancelled,
+                processing.get(line.line_no, 0),
+                shipped.get(line.line_no, 0),
+                delivered.get(line.line_no, 0),
+                line.returned,
             )
             for line in self.lines
         }
@@ -491,20 +493,19 @@ class Order:
     @property
     def status(self) -> OrderState:
         """The order's status, derived from the ledgers of its lines."""
-        ledgers = self.ledgers.values()
-        live = sum(ledger.ordered - ledger.cancelled for ledger in ledgers)
-        shipped = sum(ledger.shipped for ledger in ledgers)
+        live = shipped = delivered = processing = 0
+        for ledger in self.ledgers.values():  # one pass for every count the state needs
+            live += ledger.ordered - ledger.cancelled
+            shipped += ledger.shipped
+            delivered += ledger.delivered
+            processing += ledger.processing
         if live == 0:
             return OrderState.CANCELLED
         if shipped == 0:
-            return (
-                OrderState.PROCESSING
-                if any(ledger.processing for ledger in ledgers)
-                else OrderState.PLACED
-            )
+            return OrderState.PROCESSING if processing else OrderState.PLACED
         if shipped < live:
             return OrderState.PARTIALLY_SHIPPED
-        if sum(ledger.delivered for ledger in ledgers) < live:
+        if delivered < live:
             return OrderState.SHIPPED
         return OrderState.DELIVERED
 

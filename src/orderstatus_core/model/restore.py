@@ -1,8 +1,8 @@
 """Rebuilding model values from storage, without validating them again.
 
 An adapter that stores only validated objects (every ``add`` receives a constructed,
-hence valid, :class:`~orderstatus_core.model.Order`) may read them back with
-:func:`restore`, the way an ORM loads rows without running form validation. On the
+hence valid, :class:`~orderstatus_core.model.Order`) may read them back through
+:func:`restorer`, the way an ORM loads rows without running form validation. On the
 find-order path that validation was half of the time spent in Python (see
 ``bench/RESULTS.md``). Never use it for input: anything typed, imported or received goes
 through the constructors.
@@ -10,29 +10,21 @@ through the constructors.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+import keyword
+import types
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 import attrs
 
-__all__ = ["RESTORED_FIELDS", "restore"]
+__all__ = ["RESTORED_FIELDS", "restorer"]
 
 T = TypeVar("T")
 
 
-_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}
-
-
-def _field_names(cls: type[Any]) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        # A race here only computes the same tuple twice.
-        names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
-    return names
-
-
-#: The field order :func:`restore` takes for the classes a storage rebuilds, written out so
-#: that an adapter's positional readers can be checked against it: a test compares it with
+#: The field order that :func:`restorer`'s functions take for the classes a storage
+#: rebuilds, written out so that an adapter's positional readers can be checked against
+#: it: a test compares it with
 #: ``attrs.fields``, so reordering the model fails loudly there instead of silently giving
 #: a field another's value in every adapter.
 RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -88,17 +80,77 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def restore(cls: type[T], *values: Any) -> T:
-    """Build a ``cls`` from ``values`` in the order of ``attrs.fields(cls)``, unchecked.
+_RESTORERS: dict[type[Any], Callable[..., Any]] = {}
+
+
+def restorer(cls: type[T]) -> Callable[..., T]:
+    """A function that builds a ``cls`` from its field values, positionally in the order of
+    ``attrs.fields(cls)``, without validating, converting or defaulting anything.
 
     Every field is given, derived ones too (``PartNumber.canonical``,
-    ``CategoryPath.key``): the adapter stored them. A wrong count raises ``ValueError``.
+    ``CategoryPath.key``): the adapter stored them. A wrong count raises ``TypeError``, as
+    any call with missing or extra arguments does.
+
+    The function is generated once per class (as attrs generates ``__init__``): one
+    assignment per field straight into the field's slot, so restoring a value costs what a
+    plain function call does, not a loop over names. Ask for it once and keep it::
+
+        restore_part = restorer(PartNumber)
 
     >>> from orderstatus_core.model import PartNumber
-    >>> restore(PartNumber, "BP-1234", "bp1234") == PartNumber("BP-1234")
+    >>> restorer(PartNumber)("BP-1234", "bp1234") == PartNumber("BP-1234")
     True
     """
-    value = object.__new__(cls)
-    for name, field_value in zip(_field_names(cls), values, strict=True):
-        object.__setattr__(value, name, field_value)
-    return value
+    function = _RESTORERS.get(cls)
+    if function is None:
+        # A race only generates the same function twice; every caller keeps the first.
+        function = _RESTORERS.setdefault(cls, _generate(cls))
+    return function
+
+
+def _generate(cls: type[T]) -> Callable[..., T]:
+    names = tuple(field.name for field in attrs.fields(cast("type[attrs.AttrsInstance]", cls)))
+    # Field names become parameter names, and the function's own names start with
+    # "_restore_": the generated text must never be able to mean more than assignments.
+    if not all(
+        name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_restore_")
+        for name in names
+    ):
+        raise TypeError(f"{cls.__qualname__} has a field name that restorer() cannot use")
+    scope: dict[str, Any] = {
+        "_restore_new": object.__new__,
+        "_restore_cls": cls,
+        "_restore_setattr": object.__setattr__,
+    }
+    body = []
+    for index, name in enumerate(names):
+        slot = _slot(cls, name)
+        if slot is None:  # a dict class (``slots=False``): frozen, so past its __setattr__
+            body.append(f"    _restore_setattr(_restore_self, {name!r}, {name})")
+        else:
+            scope[f"_restore_set{index}"] = slot.__set__
+            body.append(f"    _restore_set{index}(_restore_self, {name})")
+    source = "\n".join(
+        [
+            f"def restore_{cls.__name__}({', '.join(names)}):",
+            "    _restore_self = _restore_new(_restore_cls)",
+            *body,
+            "    return _restore_self",
+        ]
+    )
+    namespace: dict[str, Any] = {}
+    # Our own text, built only from the attrs field names checked above.
+    code = compile(source, f"<restorer of {cls.__qualname__}>", "exec")
+    exec(code, scope, namespace)  # noqa: S102
+    function: Callable[..., T] = namespace[f"restore_{cls.__name__}"]
+    function.__qualname__ = f"restorer.<{cls.__qualname__}>"
+    return function
+
+
+def _slot(cls: type[Any], name: str) -> types.MemberDescriptorType | None:
+    """The slot descriptor that stores field ``name``, if ``cls`` keeps it in a slot."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            return found if isinstance(found, types.MemberDescriptorType) else None
+    return None

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-__all__ = ["Quota", "RateDecision"]
+__all__ = ["Bucket", "Quota", "RateDecision"]
 
 
 @attrs.frozen
@@ -15,6 +15,18 @@ class Quota:
 
     limit: int = attrs.field(validator=attrs.validators.ge(1))
     period: timedelta = attrs.field(validator=attrs.validators.gt(timedelta(0)))
+
+
+@attrs.frozen
+class Bucket:
+    """One rate-limit bucket that a call counts against: a ``key`` and its ``quota``.
+
+    A guest's attempt is counted in several buckets at once (per client, per identifier,
+    per order number); :meth:`~orderstatus_core.RateLimiter.hit` takes them together.
+    """
+
+    key: str
+    quota: Quota
 
 
 @attrs.frozen

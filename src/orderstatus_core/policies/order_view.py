@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from orderstatus_core.model import Money, Order
 from orderstatus_core.model.display import (
@@ -36,16 +37,18 @@ TrackingUrl = Callable[[str, str], "str | None"]
 def _timeline(order: Order, requests: Sequence[RequestView]) -> tuple[TimelineEntry, ...]:
     entries = [TimelineEntry(order.placed_at, "placed", timeline_text("placed", order.number))]
     for package in order.packages:
-        for kind, at in (
-            ("processing", package.opened_at),
-            ("shipped", package.shipped_at),
-            ("delivered", package.delivered_at),
-        ):
-            if at is not None:
-                text = timeline_text(
-                    kind, package.package_id, warehouse=package.warehouse, carrier=package.carrier
-                )
-                entries.append(TimelineEntry(at, kind, text))
+        package_id, warehouse = package.package_id, package.warehouse
+        if package.opened_at is not None:
+            text = timeline_text("processing", package_id, warehouse=warehouse)
+            entries.append(TimelineEntry(package.opened_at, "processing", text))
+        if package.shipped_at is not None:
+            text = timeline_text(
+                "shipped", package_id, warehouse=warehouse, carrier=package.carrier
+            )
+            entries.append(TimelineEntry(package.shipped_at, "shipped", text))
+        if package.delivered_at is not None:
+            text = timeline_text("delivered", package_id)
+            entries.append(TimelineEntry(package.delivered_at, "delivered", text))
     for request in requests:
         entries.append(
             TimelineEntry(request.requested_at, f"{request.kind}_requested", request.summary)
@@ -59,7 +62,12 @@ def _timeline(order: Order, requests: Sequence[RequestView]) -> tuple[TimelineEn
         text = timeline_text("refund", "", amount=refund.total.text)
         entries.append(TimelineEntry(refund.at, "refund", text))
     # Stable sort: events at the same instant keep their natural order (placed first).
-    return tuple(sorted(entries, key=lambda entry: entry.at))
+    entries.sort(key=_when)
+    return tuple(entries)
+
+
+def _when(entry: TimelineEntry) -> datetime:
+    return entry.at
 
 
 def _part(order: Order, line_no: int) -> str:
@@ -132,47 +140,57 @@ def _requests(order: Order) -> list[RequestView]:
 
 
 def masked_order_view(order: Order, tracking_url: TrackingUrl) -> OrderView:
-    """The order as an unverified guest sees it: address, phone and email masked."""
-    requests = tuple(_requests(order))
+    """The order as an unverified guest sees it: address, phone and email masked.
+
+    Built in one pass over the order's lines and packages, each view value constructed
+    once from the values the order already holds (its ledgers are computed once, for the
+    status and every line).
+    """
+    ledgers = order.ledgers
     lines = tuple(
-        LineView(
-            line_no=line.line_no,
-            part_number=line.part_number.display,
-            brand=line.brand,
-            category=str(line.category),
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            core_charge=line.core_charge,
-            returnable=line.returnable,
-            warranty_months=line.warranty_months,
-            ledger=order.ledger(line.line_no),
-        )
-        for line in order.lines
+        [
+            LineView(
+                line.line_no,
+                line.part_number.display,
+                line.brand,
+                str(line.category),
+                line.description,
+                line.quantity,
+                line.unit_price,
+                line.core_charge,
+                line.returnable,
+                line.warranty_months,
+                ledgers[line.line_no],
+            )
+            for line in order.lines
+        ]
     )
     packages = tuple(
-        PackageView(
-            package_id=p.package_id,
-            warehouse=p.warehouse,
-            carrier=p.carrier,
-            tracking_number=p.tracking_number,
-            tracking_url=(
+        [
+            PackageView(
+                p.package_id,
+                p.warehouse,
+                p.carrier,
+                p.tracking_number,
                 tracking_url(p.carrier, p.tracking_number)
                 if p.carrier and p.tracking_number
-                else None
-            ),
-            shipped_at=p.shipped_at,
-            delivered_at=p.delivered_at,
-            units=tuple((u.line_no, u.quantity) for u in p.units),
-        )
-        for p in order.packages
+                else None,
+                p.shipped_at,
+                p.delivered_at,
+                tuple([(u.line_no, u.quantity) for u in p.units]),
+            )
+            for p in order.packages
+        ]
     )
+    has_requests = order.cancel_requests or order.change_requests or order.problem_reports
+    requests = tuple(_requests(order)) if has_requests else ()
+    phone = order.phone
     return OrderView(
         number=order.number,
         placed_at=order.placed_at,
         status=order.status,
         email=mask_email(order.email.display),
-        phone=mask_phone(order.phone.e164) if order.phone else None,
+        phone=None if phone is None else mask_phone(phone.e164),
         ship_to=mask_address(order.shipping_address),
         lines=lines,
         packages=packages,

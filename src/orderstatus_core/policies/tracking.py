@@ -23,4 +23,8 @@ def carrier_tracking_url(carrier: str, tracking_number: str) -> str | None:
     'https://www.ups.com/track?tracknum=1Z999AA10123456784'
     """
     page = _PAGES.get(carrier.strip().lower())
-    return page.format(quote(tracking_number, safe="")) if page else None
+    if page is None:
+        return None
+    # Letters and digits (every real tracking number) need no encoding.
+    plain = tracking_number.isascii() and tracking_number.isalnum()
+    return page.format(tracking_number if plain else quote(tracking_number, safe=""))

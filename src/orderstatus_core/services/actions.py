@@ -42,7 +42,7 @@ from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
 from orderstatus_core.services.guest_pass import check_guest_pass, pass_required
 from orderstatus_core.services.idempotency import checked_key, once
-from orderstatus_core.services.lookup import _contact, pair_limits
+from orderstatus_core.services.lookup import _contact, _identity, pair_limits
 from orderstatus_core.services.proof import GuestProof, checked_proof
 from orderstatus_core.services.results import NoValidPass, OrderNotFound, Refused, TryLater
 
@@ -148,7 +148,7 @@ def _authorize(
         return _NO_PASS
     if number is None:
         return _NOT_FOUND
-    refused = pair_limits(ctx, now, proof.client, proof.identifier, number)
+    refused = pair_limits(ctx, now, proof.client, _identity(proof.identifier, contact), number)
     if refused is not None:
         return refused
     if contact is not None and proof.guest_pass is not None:

@@ -151,17 +151,17 @@ def request_guest_pass(
     region = ctx.policies.lookup_policy().phone_region
     now = ctx.clock.now()
     number = _canonical(order_number)
+    contact = _contact(identifier, region)  # parsed once: the bucket and the request
     refused = check_limits(
         ctx.rate_limiter,
         now,
         "pass-request",
         client=(client, policy.request_per_client),
-        id=(_identity(identifier, region), policy.request_per_identifier),
+        id=(_identity(identifier, contact), policy.request_per_identifier),
         order=(number or order_number, policy.request_per_order_number),
     )
     if refused is not None:
         return refused
-    contact = _contact(identifier, region)
     if number is None or contact is None:
         return _REQUESTED
     # Every well-formed pair queues the same one message in one transaction, match or not;

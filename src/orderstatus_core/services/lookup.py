@@ -70,17 +70,17 @@ def find_order(
     """
     client = client_key(client)
     identifier, order_number = _text(identifier), _text(order_number)
-    policy = ctx.policies.lookup_policy()
-    region = policy.phone_region
+    policies = ctx.policies
     now = ctx.clock.now()
     try:
         number: str | None = canonical_order_number(order_number)
     except ValidationError:
         number = None
-    refused = pair_limits(ctx, now, client, identifier, number or order_number)
+    # The identifier is parsed once: its key finds the order and its bucket is counted.
+    contact = _contact(identifier, policies.lookup_policy().phone_region)
+    refused = pair_limits(ctx, now, client, _identity(identifier, contact), number or order_number)
     if refused is not None:
         return refused
-    contact = _contact(identifier, region)
     if number is None or contact is None:
         return _NOT_FOUND
     # One look-up by the pair: a wrong contact for an existing order and an unknown order
@@ -89,16 +89,17 @@ def find_order(
         order = uow.orders.get_for_contact(number, contact)
     if order is None:
         return _NOT_FOUND
-    return OrderFound(masked_order_view(order, ctx.policies.tracking_url))
+    return OrderFound(masked_order_view(order, policies.tracking_url))
 
 
 def pair_limits(
-    ctx: ServiceContext, now: datetime, client: str, identifier: str, order_number: str
+    ctx: ServiceContext, now: datetime, client: str, identity: str, order_number: str
 ) -> TryLater | None:
     """Count one attempt with a look-up pair: per client, identifier and order number.
 
-    Find-order and every action a store lets the pair do share these buckets, so the
-    pair's guessing budget is one, whichever door it is tried through (SECURITY C1).
+    ``identity`` is the identifier's bucket key (:func:`_identity`). Find-order and every
+    action a store lets the pair do share these buckets, so the pair's guessing budget is
+    one, whichever door it is tried through (SECURITY C1).
     """
     policy = ctx.policies.lookup_policy()
     return check_limits(
@@ -106,15 +107,15 @@ def pair_limits(
         now,
         "find",
         client=(client, policy.find_per_client),
-        id=(_identity(identifier, policy.phone_region), policy.find_per_identifier),
+        id=(identity, policy.find_per_identifier),
         order=(order_number, policy.find_per_order_number),
     )
 
 
-def _identity(identifier: str, region: str) -> str:
-    """The canonical key that a rate-limit bucket counts, or the bare text if it has none."""
-    key = _contact(identifier, region)
-    return key if key is not None else identifier.strip().casefold()
+def _identity(identifier: str, contact: str | None) -> str:
+    """The key that a rate-limit bucket counts for ``identifier``: its ``contact`` key
+    (:func:`_contact`, computed once by the caller), or the bare text if it has none."""
+    return contact if contact is not None else identifier.strip().casefold()
 
 
 def _same_mailbox(stored: EmailAddress, to: EmailAddress) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
@@ -39,7 +39,7 @@ from orderstatus_core.model.order import utc
 from orderstatus_core.model.returns import ReturnDestination, ReturnKind, ReturnReason
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager, hookimpl
 from orderstatus_core.plugins.manager import default_policies
-from orderstatus_core.policies import LookupPolicy, Quota, RateDecision
+from orderstatus_core.policies import Bucket, LookupPolicy, Quota, RateDecision
 from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal, ReturnRules
 from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
 from orderstatus_core.services.context import ServiceContext
@@ -130,7 +130,7 @@ class FailingMailer:
 
 
 class CountingRateLimiter:
-    """Wraps a :class:`~orderstatus_core.RateLimiter` and records every ``(key, quota)`` hit.
+    """Wraps a :class:`~orderstatus_core.RateLimiter` and records every call's buckets.
 
     The recorded calls are what the enumeration oracle of SECURITY compares: a look-up of
     an existing and of a missing identifier must hit the limiter the same way.
@@ -139,31 +139,34 @@ class CountingRateLimiter:
 
     def __init__(self, inner: RateLimiter) -> None:
         self.inner = inner
-        #: Every hit, oldest first, as ``(key, quota)``.
-        self.calls: list[tuple[str, Quota]] = []
+        #: Every call, oldest first, as the tuple of its buckets.
+        self.calls: list[tuple[Bucket, ...]] = []
         self._lock = threading.Lock()
 
-    def hit(self, key: str, quota: Quota, now: datetime) -> RateDecision:
-        """Record the hit, then ask the wrapped limiter."""
+    def hit(self, buckets: Sequence[Bucket], now: datetime) -> RateDecision:
+        """Record the call, then ask the wrapped limiter."""
         with self._lock:
-            self.calls.append((key, quota))
-        return self.inner.hit(key, quota, now)
+            self.calls.append(tuple(buckets))
+        return self.inner.hit(buckets, now)
 
-    def shape(self) -> tuple[tuple[str, int, Quota], ...]:
+    def shape(self) -> tuple[tuple[tuple[str, int, Quota], ...], ...]:
         """The calls with each key reduced to its bucket name and first-use position.
 
         A key written ``action:scope:digest`` (the services' form) becomes
         ``action:scope``; the digest of what was typed is replaced by the position at which
         the key first appeared, so two look-ups with different identifiers give equal shapes
-        exactly when they hit the same buckets, in the same order, with the same quotas and
-        the same pattern of repeated keys.
+        exactly when they make the same calls, hitting the same buckets in the same order,
+        with the same quotas and the same pattern of repeated keys.
         """
         first_use: dict[str, int] = {}
-        shape: list[tuple[str, int, Quota]] = []
-        for key, quota in self.calls:
-            position = first_use.setdefault(key, len(first_use))
-            bucket = key.rpartition(":")[0] if ":" in key else ""
-            shape.append((bucket, position, quota))
+        shape: list[tuple[tuple[str, int, Quota], ...]] = []
+        for buckets in self.calls:
+            call: list[tuple[str, int, Quota]] = []
+            for bucket in buckets:
+                position = first_use.setdefault(bucket.key, len(first_use))
+                name = bucket.key.rpartition(":")[0] if ":" in bucket.key else ""
+                call.append((name, position, bucket.quota))
+            shape.append(tuple(call))
         return tuple(shape)
 
     def reset(self) -> None:

@@ -140,3 +140,12 @@ def test_a_read_that_loses_a_serialization_race_is_run_again(
             uow.orders.get("100001")
         with pytest.raises(AdapterError, match="rolled back"):
             uow.commit()
+
+
+def test_a_unit_makes_only_the_repositories_it_uses(pg_storage: PostgresStorage) -> None:
+    """A read of one order makes the orders repository alone, once for the unit."""
+    with pg_storage.unit_of_work() as uow:
+        assert uow.orders.get("100001") is None
+        assert uow.orders is uow.orders
+        made = {"orders", "outbox", "passes", "idempotency", "credit", "documents"} & set(vars(uow))
+    assert made == {"orders"}

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import redis
 
-from orderstatus_core import AdapterError, OrderStatus, Quota
+from orderstatus_core import AdapterError, Bucket, OrderStatus, Quota
 from orderstatus_core.testing import FixedClock, RecordingMailer
 from orderstatus_redis import RedisRateLimiter
 from support.redis_support import limiter_url
@@ -32,12 +32,12 @@ def test_closing_the_store_closes_the_redis_connections(
         clock=clock,
     )
     limiter = desk.context.rate_limiter
-    assert limiter.hit("probe", Quota(5, timedelta(minutes=1)), clock.now()).allowed
+    assert limiter.hit([Bucket("probe", Quota(5, timedelta(minutes=1)))], clock.now()).allowed
     assert _connections(redis_client, name) == 1
     desk.close()
     assert _connections(redis_client, name) == 0
     with pytest.raises(AdapterError, match="closed"):
-        limiter.hit("probe", Quota(5, timedelta(minutes=1)), clock.now())
+        limiter.hit([Bucket("probe", Quota(5, timedelta(minutes=1)))], clock.now())
 
 
 def test_a_limiter_passed_in_stays_open(redis_client: redis.Redis, redis_prefix: str) -> None:
@@ -49,8 +49,10 @@ def test_a_limiter_passed_in_stays_open(redis_client: redis.Redis, redis_prefix:
         with OrderStatus.open(
             storage="memory://", mail=RecordingMailer(), rate_limits=limiter, clock=clock
         ):
-            assert limiter.hit("probe", Quota(5, timedelta(minutes=1)), clock.now()).allowed
-        assert limiter.hit("probe", Quota(5, timedelta(minutes=1)), clock.now()).allowed
+            assert limiter.hit(
+                [Bucket("probe", Quota(5, timedelta(minutes=1)))], clock.now()
+            ).allowed
+        assert limiter.hit([Bucket("probe", Quota(5, timedelta(minutes=1)))], clock.now()).allowed
         assert _connections(redis_client, name) == 1
     finally:
         limiter.close()

@@ -2,8 +2,8 @@
 
 Both run the same GCRA in whole ticks of ``1 / limit`` microsecond; the Redis script does
 its arithmetic on decimal strings, since Lua's numbers are doubles. The comparison below
-drives both with the same hits, including times and limits whose tick counts are far past
-2**53, where doubles would have rounded.
+drives both with the same calls (one to three buckets each), including times and limits
+whose tick counts are far past 2**53, where doubles would have rounded.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orderstatus_core import Quota
+from orderstatus_core import Bucket, Quota, RateDecision
 from orderstatus_core.testing import strategies
 from orderstatus_core.testing.contract import RateLimiterContract
 from orderstatus_memory import MemoryRateLimiter
@@ -49,11 +49,11 @@ _STARTS = st.one_of(
         ]
     ),
 )
-# (key, which quota, how far the clock moves first): mostly forward, sometimes back.
-_HITS = st.lists(
+# (the call's buckets as {key: which quota}, how far the clock moves first): mostly
+# forward, sometimes back.
+_CALLS = st.lists(
     st.tuples(
-        st.integers(0, 2),
-        st.integers(0, 1),
+        st.dictionaries(st.integers(0, 2), st.integers(0, 1), min_size=1, max_size=3),
         st.one_of(
             st.just(timedelta(0)),
             st.timedeltas(min_value=timedelta(0), max_value=timedelta(minutes=2)),
@@ -65,29 +65,34 @@ _HITS = st.lists(
 )
 
 
+def _one(
+    limiter: RedisRateLimiter | MemoryRateLimiter, key: str, quota: Quota, now: datetime
+) -> RateDecision:
+    return limiter.hit([Bucket(key, quota)], now)
+
+
 @settings(
     max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(quotas=st.lists(_QUOTAS, min_size=2, max_size=2), start=_STARTS, hits=_HITS)
+@given(quotas=st.lists(_QUOTAS, min_size=2, max_size=2), start=_STARTS, calls=_CALLS)
 def test_redis_decides_exactly_as_the_memory_limiter(
     redis_limiter: RedisRateLimiter,
     quotas: list[Quota],
     start: datetime,
-    hits: list[tuple[int, int, timedelta]],
+    calls: list[tuple[dict[int, int], timedelta]],
 ) -> None:
-    """Every decision and every retry time is the memory limiter's, to the microsecond,
-    also when a key's quota changes and when the clock goes back."""
+    """Every decision and every retry time is the memory limiter's, to the microsecond, for
+    calls on several buckets too, also when a key's quota changes and the clock goes back."""
     memory = MemoryRateLimiter()
     scope = _fresh_scope()
     now = start
-    for key, which, step in hits:
+    for buckets, step in calls:
         if now + step >= _EARLIEST:  # the clock stays within what datetime can hold
             now += step
-        name = f"{scope}:{key}"
-        expected = memory.hit(name, quotas[which], now)
-        assert redis_limiter.hit(name, quotas[which], now) == expected
+        call = [Bucket(f"{scope}:{key}", quotas[which]) for key, which in buckets.items()]
+        assert redis_limiter.hit(call, now) == memory.hit(call, now)
 
 
 @pytest.mark.parametrize("limit", [3, 7, 10**9])
@@ -101,7 +106,7 @@ def test_ticks_far_past_two_to_the_53_stay_exact(
     memory = MemoryRateLimiter()
     for moment in (now, now + timedelta(microseconds=1), now + timedelta(hours=9)):
         for _ in range(min(limit + 1, 12)):
-            assert redis_limiter.hit("far", quota, moment) == memory.hit("far", quota, moment)
+            assert _one(redis_limiter, "far", quota, moment) == _one(memory, "far", quota, moment)
 
 
 def test_a_refusal_rounds_the_retry_time_up_to_a_whole_microsecond(
@@ -110,11 +115,11 @@ def test_a_refusal_rounds_the_retry_time_up_to_a_whole_microsecond(
     """One day and 1 µs over 3 hits is 28,800,000,000 1/3 µs per hit: retry after ...001."""
     quota = Quota(3, timedelta(days=1, microseconds=1))
     now = datetime(9998, 12, 30, tzinfo=UTC)
-    assert [redis_limiter.hit("k", quota, now).allowed for _ in range(3)] == [True] * 3
-    refused = redis_limiter.hit("k", quota, now)
+    assert [_one(redis_limiter, "k", quota, now).allowed for _ in range(3)] == [True] * 3
+    refused = _one(redis_limiter, "k", quota, now)
     assert refused.retry_at == now + timedelta(microseconds=28_800_000_001)
-    assert not redis_limiter.hit("k", quota, refused.retry_at - timedelta(microseconds=1)).allowed
-    assert redis_limiter.hit("k", quota, refused.retry_at).allowed
+    assert not _one(redis_limiter, "k", quota, refused.retry_at - timedelta(microseconds=1)).allowed
+    assert _one(redis_limiter, "k", quota, refused.retry_at).allowed
 
 
 _scopes = iter(range(10**9))

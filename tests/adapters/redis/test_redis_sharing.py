@@ -16,7 +16,7 @@ import pytest
 import redis
 
 import support.redis_workers as redis_workers
-from orderstatus_core import AdapterError, OrderFound, Quota, TryLater
+from orderstatus_core import AdapterError, Bucket, OrderFound, Quota, TryLater
 from orderstatus_core.services import ServiceContext, find_order
 from orderstatus_core.testing import fake_context
 from orderstatus_core.testing.builders import make_order
@@ -62,10 +62,10 @@ def test_what_one_process_spent_another_process_cannot_spend(
     redis_prefix: str, redis_limiter: RedisRateLimiter
 ) -> None:
     """This process takes 6 of 10 hits; a process started afterwards gets the other 4."""
-    assert all(redis_limiter.hit("budget", MINUTE, T0).allowed for _ in range(6))
+    assert all(redis_limiter.hit([Bucket("budget", MINUTE)], T0).allowed for _ in range(6))
     [(_, allowed)] = _spawn_hammers(limiter_url(redis_prefix), "budget", [20])
     assert allowed == 4
-    assert not redis_limiter.hit("budget", MINUTE, T0).allowed
+    assert not redis_limiter.hit([Bucket("budget", MINUTE)], T0).allowed
 
 
 def test_a_key_lives_for_its_period_and_a_little_slack(
@@ -74,16 +74,16 @@ def test_a_key_lives_for_its_period_and_a_little_slack(
     """Every key is namespaced and gets a TTL of the period plus :data:`CLOCK_SLACK`; a
     refused hit writes nothing, so it does not make the key live longer."""
     quota = Quota(2, timedelta(seconds=30))
-    redis_limiter.hit("find:client:abc", quota, T0)
+    redis_limiter.hit([Bucket("find:client:abc", quota)], T0)
     key = f"{redis_prefix}find:client:abc"
     assert redis_client.exists(key)
     first = redis_client.pttl(key)
     assert (quota.period - timedelta(seconds=1)) / timedelta(milliseconds=1) < first
     assert first <= (quota.period + CLOCK_SLACK) / timedelta(milliseconds=1)
-    redis_limiter.hit("find:client:abc", quota, T0)
+    redis_limiter.hit([Bucket("find:client:abc", quota)], T0)
     value = redis_client.get(key)
     time.sleep(0.01)
-    assert not redis_limiter.hit("find:client:abc", quota, T0).allowed
+    assert not redis_limiter.hit([Bucket("find:client:abc", quota)], T0).allowed
     assert redis_client.get(key) == value
     assert redis_client.pttl(key) < first
     assert redis_client.keys("find:client:abc") == []  # nothing outside the prefix
@@ -97,7 +97,7 @@ def test_an_idle_key_is_gone_by_itself(
 ) -> None:
     """With no slack, a key of a 50 ms quota has left Redis 200 ms later."""
     monkeypatch.setattr(ratelimit, "CLOCK_SLACK", timedelta(0))
-    redis_limiter.hit("short", Quota(1, timedelta(milliseconds=50)), T0)
+    redis_limiter.hit([Bucket("short", Quota(1, timedelta(milliseconds=50)))], T0)
     assert redis_client.exists(f"{redis_prefix}short")
     time.sleep(0.2)
     assert not redis_client.exists(f"{redis_prefix}short")
@@ -108,7 +108,7 @@ def test_an_unreachable_redis_is_an_adapter_error_naming_the_url() -> None:
     hidden."""
     limiter = RedisRateLimiter.from_url("redis://shop:s3cret@127.0.0.1:1/0?prefix=x:")
     with pytest.raises(AdapterError) as failed:
-        limiter.hit("key", MINUTE, T0)
+        limiter.hit([Bucket("key", MINUTE)], T0)
     message = str(failed.value)
     assert "redis://shop:***@127.0.0.1:1/0" in message
     assert "s3cret" not in message
@@ -158,7 +158,7 @@ def test_a_redis_that_stops_answering_times_out_as_an_adapter_error(
     limiter = RedisRateLimiter.from_url(limiter_url(redis_prefix, proxy.url, socket_timeout="0.2"))
     proxy.stalled = True
     with pytest.raises(AdapterError, match="Timeout"):
-        limiter.hit("key", MINUTE, T0)
+        limiter.hit([Bucket("key", MINUTE)], T0)
     limiter.close()
 
 
@@ -169,12 +169,14 @@ def test_a_killed_connection_is_replaced_and_the_budget_kept(
     the hits counted before still count."""
     name = f"orderstatus-test-{redis_prefix.split(':')[1]}"
     limiter = RedisRateLimiter.from_url(limiter_url(redis_prefix, client_name=name))
-    assert all(limiter.hit("kill", MINUTE, T0).allowed for _ in range(7))
+    assert all(limiter.hit([Bucket("kill", MINUTE)], T0).allowed for _ in range(7))
     ours = [c["id"] for c in redis_client.client_list() if c.get("name") == name]
     assert ours
     for client_id in ours:
         redis_client.client_kill_filter(_id=client_id)
-    assert [limiter.hit("kill", MINUTE, T0).allowed for _ in range(4)] == [True] * 3 + [False]
+    assert [limiter.hit([Bucket("kill", MINUTE)], T0).allowed for _ in range(4)] == [True] * 3 + [
+        False
+    ]
     limiter.close()
 
 

@@ -2,32 +2,60 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite.storage import QUERIES
 
 ORDER_TABLES = ("orders", "o", "order_lines", "l", "packages", "p", "package_units", "u")
+# Lines of a plan that only head the steps below them.
+HEADINGS = ("SCALAR SUBQUERY", "COMPOUND QUERY", "LEFT-MOST SUBQUERY", "UNION ALL")
+
+
+def parameter_count(sql: str) -> int:
+    """How many values ``sql`` binds: its highest ``?N``, or its count of ``?``."""
+    numbered = [int(n) for n in re.findall(r"\?([0-9]+)", sql)]
+    return max(numbered) if numbered else sql.count("?")
 
 
 def plan(storage: SqliteStorage, sql: str) -> list[str]:
     with storage.unit_of_work() as uow:
         connection = uow._connection
         assert connection is not None
-        rows = connection.execute("EXPLAIN QUERY PLAN " + sql, (1,) * sql.count("?"))
+        rows = connection.execute("EXPLAIN QUERY PLAN " + sql, (1,) * parameter_count(sql))
         return [detail for *_ids, detail in rows]
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
 def test_no_query_scans_a_table(sqlite_storage: SqliteStorage, name: str) -> None:
     """Each step is a SEARCH through a primary key or index, or a scan of a partial index
-    (a scalar subquery is only the heading of the steps that follow it)."""
+    (a scalar subquery or a compound query's part is only the heading of the steps that
+    follow it)."""
     for step in plan(sqlite_storage, QUERIES[name]):
-        if step.startswith("SCALAR SUBQUERY"):
+        if step.startswith(HEADINGS):
             continue
         assert not any(step == f"SCAN {table}" for table in ORDER_TABLES), step
         assert step.startswith("SEARCH") or "USING INDEX outbox_pending" in step, step
         assert "TEMP B-TREE" not in step, step
+
+
+@pytest.mark.parametrize("name", ["get_order", "get_order_for_contact"])
+def test_an_order_is_read_in_one_statement_through_primary_keys(
+    sqlite_storage: SqliteStorage, name: str
+) -> None:
+    """get() reads the order, its lines and its packages' units in one statement, each
+    table through its primary key by the order number."""
+    searches = [s for s in plan(sqlite_storage, QUERIES[name]) if s.startswith("SEARCH")]
+    assert searches == [
+        "SEARCH o USING PRIMARY KEY (number=?)",
+        "SEARCH o USING PRIMARY KEY (number=?)",
+        "SEARCH l USING PRIMARY KEY (order_number=?)",
+        "SEARCH o USING PRIMARY KEY (number=?)",
+        "SEARCH u USING PRIMARY KEY (order_number=?)",
+        "SEARCH p USING PRIMARY KEY (order_number=? AND position=?)",
+    ]
 
 
 @pytest.mark.parametrize("name", ["recent", "search_part", "search_category"])

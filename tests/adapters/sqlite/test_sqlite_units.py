@@ -160,3 +160,12 @@ def test_writes_after_sqlite_ended_the_transaction_are_never_committed(
             False,
             True,
         ]
+
+
+def test_a_unit_makes_only_the_repositories_it_uses(sqlite_storage: SqliteStorage) -> None:
+    """A read of one order makes the orders repository alone, once for the unit."""
+    with sqlite_storage.unit_of_work() as uow:
+        assert uow.orders.get("100001") is None
+        assert uow.orders is uow.orders
+        made = {"orders", "outbox", "passes", "idempotency", "credit", "documents"} & set(vars(uow))
+    assert made == {"orders"}
