@@ -167,7 +167,7 @@ def rows_of(order: Order) -> tuple[tuple[Any, ...], list[Any], list[Any], list[A
     parameters = order_parameters(order)
     activity = parameters["activity"]
     parameters["activity"] = None if activity is None else activity.dumps(activity.obj)
-    children = children_parameters(order)
+    children = children_parameters([order])
     number = order.number
     order_row = tuple(parameters[key] for key in ORDER_KEYS)
     lines = [(number, *values) for values in zip(*(children[k] for k in LINE_KEYS), strict=True)]

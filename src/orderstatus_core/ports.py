@@ -89,6 +89,17 @@ class OrderRepository(Protocol):
         if its number is taken. Visible to others only after commit."""
         ...
 
+    def add_many(self, orders: Sequence[Order]) -> None:
+        """Store new orders, as many :meth:`add` calls in their order would, in fewer
+        statements (bulk import sends a few hundred orders per call).
+
+        All or none: if a number is taken (stored, added earlier in this unit, or earlier in
+        ``orders``), raise :class:`~orderstatus_core.errors.DuplicateOrderError` naming the
+        first such order of ``orders`` and store none of them; the unit goes on, as after
+        :meth:`add`. No orders is no write. Visible to others only after commit.
+        """
+        ...
+
     def save(self, order: Order) -> None:
         """Replace the stored order of this number by ``order``: compare-and-set on the version.
 

@@ -19,10 +19,11 @@ Unknown keys are refused, so a typo in an import file is an error, not a silent 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import cattrs
 from cattrs.preconf.json import make_converter as make_json_converter
@@ -71,6 +72,7 @@ __all__ = [
 ]
 
 _MAX_TIMESTAMP_TEXT = 40
+_V = TypeVar("_V")
 _CHANGE_KINDS: Mapping[type[Any], str] = {
     AddressChange: "shipping_address",
     SpeedChange: "shipping_speed",
@@ -127,6 +129,14 @@ def _structure_money(value: Any, _type: Any) -> Money:
     return Money(amount, currency)
 
 
+def _structure_email(value: Any, _type: Any) -> EmailAddress:
+    return parse_email(value)
+
+
+def _structure_part_number(value: Any, _type: Any) -> PartNumber:
+    return PartNumber(_text(value, "a part number"))
+
+
 def _structure_category(value: Any, _type: Any) -> CategoryPath:
     if isinstance(value, str):
         return CategoryPath(value)
@@ -135,28 +145,83 @@ def _structure_category(value: Any, _type: Any) -> CategoryPath:
     raise InvalidFieldError("", "a category is a list of segments or text")
 
 
-def make_converter(phone_region: str = "US") -> cattrs.Converter:
+def _remembering(parse: Callable[[Any, Any], _V], limit: int) -> Callable[[Any, Any], _V]:
+    """``parse`` answering a text it has parsed before with the value it built then.
+
+    Only text is remembered, the most recently used ``limit`` texts; anything else goes to
+    ``parse`` every time (as a key, ``1`` would find the entry of ``True``). A text that
+    ``parse`` refused is parsed again next time, so it is refused with the same error every
+    time. Sound because these values are immutable and depend on nothing but the text (and
+    the converter's phone region).
+    """
+    cached = functools.lru_cache(maxsize=limit)(parse)
+
+    def structure(value: Any, type_: Any) -> _V:
+        return cached(value, type_) if type(value) is str else parse(value, type_)
+
+    return structure
+
+
+def _remembering_category(limit: int) -> Callable[[Any, Any], CategoryPath]:
+    """:func:`_structure_category` remembering texts and lists of texts, as
+    :func:`_remembering` does (a list is remembered by its segments)."""
+    by_text = functools.lru_cache(maxsize=limit)(_structure_category)
+    by_segments = functools.lru_cache(maxsize=limit)(lambda segments: CategoryPath(segments))
+
+    def structure(value: Any, type_: Any) -> CategoryPath:
+        if type(value) is str:
+            return by_text(value, type_)
+        if type(value) is list and all(type(segment) is str for segment in value):
+            return by_segments(tuple(value))
+        return _structure_category(value, type_)
+
+    return structure
+
+
+def make_converter(phone_region: str = "US", *, remember: int = 0) -> cattrs.Converter:
     """Build a converter with the model's JSON forms.
 
     ``phone_region`` says how a phone number without ``+country`` is read. Most code should
     use the shared :data:`converter` instead of building its own.
+
+    With ``remember`` above zero the converter keeps the identifier values it parses
+    (email addresses, phone numbers, money, part numbers, categories), the ``remember``
+    most recently used of each kind, and answers the same text again with the same
+    immutable value instead of validating it again: an import file names the same shopper,
+    prices and parts on many records. Everything else is structured and validated as
+    usual, and a refused text is refused again, with the same error. The values live as
+    long as the converter: build one per import (see
+    :class:`~orderstatus_core.services.importing.RecordParser`), never a shared one.
     """
     conv = make_json_converter(forbid_extra_keys=True, detailed_validation=True)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(datetime, _unstructure_datetime)
     conv.register_structure_hook(Decimal, lambda v, _t: Decimal(_text(v, "an amount")))
     conv.register_unstructure_hook(Decimal, str)
-    conv.register_structure_hook(Money, _structure_money)
+
+    def structure_phone(value: Any, _type: Any) -> PhoneNumber:
+        return parse_phone(_text(value, "a phone number"), phone_region)
+
+    email: Callable[[Any, Any], EmailAddress] = _structure_email
+    phone: Callable[[Any, Any], PhoneNumber] = structure_phone
+    part_number: Callable[[Any, Any], PartNumber] = _structure_part_number
+    money: Callable[[Any, Any], Money] = _structure_money
+    category: Callable[[Any, Any], CategoryPath] = _structure_category
+    if remember > 0:
+        email = _remembering(email, remember)
+        phone = _remembering(phone, remember)
+        part_number = _remembering(part_number, remember)
+        money = _remembering(money, remember)
+        category = _remembering_category(remember)
+    conv.register_structure_hook(Money, money)
     conv.register_unstructure_hook(Money, str)
-    conv.register_structure_hook(EmailAddress, lambda v, _t: parse_email(v))
+    conv.register_structure_hook(EmailAddress, email)
     conv.register_unstructure_hook(EmailAddress, lambda v: v.display)
-    conv.register_structure_hook(
-        PhoneNumber, lambda v, _t: parse_phone(_text(v, "a phone number"), phone_region)
-    )
+    conv.register_structure_hook(PhoneNumber, phone)
     conv.register_unstructure_hook(PhoneNumber, lambda v: v.e164)
-    conv.register_structure_hook(PartNumber, lambda v, _t: PartNumber(_text(v, "a part number")))
+    conv.register_structure_hook(PartNumber, part_number)
     conv.register_unstructure_hook(PartNumber, lambda v: v.display)
-    conv.register_structure_hook(CategoryPath, _structure_category)
+    conv.register_structure_hook(CategoryPath, category)
     conv.register_unstructure_hook(CategoryPath, lambda v: list(v.segments))
     # A change request's change is one of several types: tagged by a "kind" key.
     configure_tagged_union(

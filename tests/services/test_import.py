@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
 
-from orderstatus_core import ImportRecordError
+from orderstatus_core import (
+    AdapterError,
+    DuplicateOrderError,
+    ImportRecordError,
+    Order,
+    serialization,
+)
+from orderstatus_core.sample import generate_orders
 from orderstatus_core.services import ServiceContext, import_orders, read_json_lines
+from orderstatus_core.services.importing import IMPORT_BATCH
 from orderstatus_core.testing import fake_context
 
 
@@ -159,3 +168,212 @@ class TestReadingFiles:
         with pytest.raises(ImportRecordError, match="line 2: the record is longer than 64 bytes"):
             list(read_json_lines(stream, max_record=64))
         assert stream.tell() < 100
+
+
+class CountingOrders:
+    """An order repository that notes every ``add`` and ``add_many`` of the unit it wraps,
+    and fails every ``add_many`` with ``refuse`` if given (a storage failing)."""
+
+    def __init__(
+        self, inner: Any, calls: list[tuple[str, int]], refuse: Exception | None = None
+    ) -> None:
+        self._inner = inner
+        self._calls = calls
+        self._refuse = refuse
+
+    def add(self, order: Order) -> None:
+        self._calls.append(("add", 1))
+        self._inner.add(order)
+
+    def add_many(self, orders: Sequence[Order]) -> None:
+        self._calls.append(("add_many", len(orders)))
+        if self._refuse is not None:
+            raise self._refuse
+        self._inner.add_many(orders)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class CountingUnit:
+    """A unit of work whose order repository is a :class:`CountingOrders`."""
+
+    def __init__(self, inner: Any, calls: list[tuple[str, int]], refuse: Exception | None) -> None:
+        self._inner = inner
+        self._calls = calls
+        self._refuse = refuse
+
+    def __enter__(self) -> Any:
+        unit = self._inner.__enter__()
+        self.orders = CountingOrders(unit.orders, self._calls, self._refuse)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._inner.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class CountingStorage:
+    """The memory storage, noting what its units' order repositories are asked (and
+    failing their bulk adds with ``refuse`` if given)."""
+
+    def __init__(self, refuse: Exception | None = None) -> None:
+        self.calls: list[tuple[str, int]] = []
+        self._inner = fake_context().storage
+        self._refuse = refuse
+
+    def unit_of_work(self, write: bool = False) -> CountingUnit:
+        return CountingUnit(self._inner.unit_of_work(write=write), self.calls, self._refuse)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _sample(count: int, seed: int = 21) -> list[str]:
+    return [json.dumps(r) for r in generate_orders(count, seed=seed)]
+
+
+def test_orders_go_to_the_storage_in_batches() -> None:
+    """Two and a half batches of orders are stored with three ``add_many`` calls of at most
+    IMPORT_BATCH, never one ``add`` per order."""
+    storage = CountingStorage()
+    count = IMPORT_BATCH * 5 // 2
+    assert import_orders(fake_context(storage), _sample(count)).imported == count
+    half = count - 2 * IMPORT_BATCH
+    assert storage.calls == [("add_many", IMPORT_BATCH)] * 2 + [("add_many", half)]
+
+
+def test_at_most_one_batch_of_orders_is_held() -> None:
+    """The feed is read lazily: when a batch is stored, no more than the batch (and the one
+    record that closed it) has been read."""
+    read = 0
+
+    def feed() -> Iterator[str]:
+        nonlocal read
+        for text in _sample(IMPORT_BATCH * 5 // 2):
+            read += 1
+            yield text
+
+    read_at_store: list[int] = []
+    original = CountingOrders.add_many
+
+    def noting(self: CountingOrders, orders: Sequence[Order]) -> None:
+        read_at_store.append(read)
+        original(self, orders)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CountingOrders, "add_many", noting)
+        import_orders(fake_context(CountingStorage()), feed())
+    batch = IMPORT_BATCH
+    assert read_at_store == [batch + 1, 2 * batch + 1, batch * 5 // 2]
+
+
+def test_a_repeat_in_a_later_batch_names_its_own_line() -> None:
+    """Line 900 repeats the number of line 10: the error names line 900, as if each order
+    were stored when read, and nothing is kept."""
+    lines = _sample(1000)
+    lines[899] = json.dumps({**json.loads(lines[899]), "number": json.loads(lines[9])["number"]})
+    error, ctx = _fail(lines)
+    assert (error.line, error.field) == (900, "$.number")
+    assert "is already stored" in error.message
+    assert _stored(ctx, json.loads(lines[0])["number"]) == []
+
+
+def test_a_repeat_inside_one_batch_names_the_second_line() -> None:
+    """Line 7 repeats line 3 within the first batch: line 7 is refused."""
+    lines = _sample(20)
+    lines[6] = json.dumps({**json.loads(lines[6]), "number": json.loads(lines[2])["number"]})
+    error, _ctx = _fail(lines)
+    assert (error.line, error.field) == (7, "$.number")
+
+
+def test_a_stored_number_names_its_line() -> None:
+    """A record whose order is stored already (from an earlier import) names its line."""
+    ctx = fake_context()
+    lines = _sample(30)
+    import_orders(ctx, lines[12:13])
+    with pytest.raises(ImportRecordError) as caught:
+        import_orders(ctx, lines)
+    assert (caught.value.line, caught.value.field) == (13, "$.number")
+    assert _stored(ctx, json.loads(lines[0])["number"]) == []
+
+
+def test_a_duplicate_before_a_bad_record_is_the_error_reported() -> None:
+    """The first problem of the file wins: a stored number on line 5 is reported even
+    though line 8 is not JSON (the batch before the bad record is stored first)."""
+    ctx = fake_context()
+    lines = _sample(10)
+    import_orders(ctx, lines[4:5])
+    lines[7] = "{not json"
+    with pytest.raises(ImportRecordError) as caught:
+        import_orders(ctx, lines)
+    assert caught.value.line == 5
+
+
+def test_a_bad_record_after_full_batches_keeps_nothing() -> None:
+    """Line 1,100 is refused after two batches went to the unit: none of them is kept."""
+    lines = _sample(1100)
+    bad = json.loads(lines[-1])
+    bad["lines"][0]["quantity"] = 0
+    lines[-1] = json.dumps(bad)
+    error, ctx = _fail(lines)
+    assert error.line == 1100
+    assert error.field == "$.lines[0].quantity"
+    assert _stored(ctx, *(json.loads(text)["number"] for text in lines[:3])) == []
+
+
+def test_a_line_that_cannot_be_read_after_a_duplicate_reports_the_duplicate() -> None:
+    """A line that is not text comes after a repeated number: the repeat is reported."""
+    lines: list[Any] = _sample(5)
+    lines[3] = lines[1]
+    lines.append(b"not text")
+    error, _ctx = _fail(lines)
+    assert error.line == 4
+
+
+def test_progress_is_reported_every_thousand_orders() -> None:
+    """2,500 orders report 1,000 and 2,000, then the final count."""
+    seen: list[int] = []
+    import_orders(fake_context(), _sample(2500), progress=seen.append)
+    assert seen == [1000, 2000, 2500]
+
+
+def test_each_distinct_email_is_validated_once_per_import(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same shopper on many records costs one validation of the address per import;
+    a second import validates it again (the memory lives for one import only)."""
+    validated: list[object] = []
+    real = serialization.parse_email
+
+    def counted(value: object) -> Any:
+        validated.append(value)
+        return real(value)
+
+    monkeypatch.setattr(serialization, "parse_email", counted)
+    ctx = fake_context()
+    first = [json.dumps(record(f"10000000{n}")) for n in range(1, 6)]
+    second = [json.dumps(record(f"20000000{n}")) for n in range(1, 6)]
+    import_orders(ctx, first)
+    import_orders(ctx, second)
+    assert validated == ["Jane.Doe@example.com", "Jane.Doe@example.com"]
+
+
+def test_a_storage_failure_stops_the_import_and_keeps_nothing() -> None:
+    """An ``AdapterError`` from the storage reaches the caller as it is; nothing commits."""
+    storage = CountingStorage(refuse=AdapterError("the disk is full"))
+    ctx = fake_context(storage)
+    lines = _sample(3)
+    with pytest.raises(AdapterError, match="the disk is full"):
+        import_orders(ctx, lines)
+    assert _stored(ctx, *(json.loads(text)["number"] for text in lines)) == []
+
+
+def test_a_duplicate_the_batch_does_not_hold_is_not_pinned_on_a_line() -> None:
+    """A storage naming a number it was not given gets its own error back, not a made-up
+    line number."""
+    ctx = fake_context(CountingStorage(refuse=DuplicateOrderError("999999999")))
+    with pytest.raises(DuplicateOrderError):
+        import_orders(ctx, _sample(3))

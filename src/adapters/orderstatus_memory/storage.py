@@ -106,6 +106,17 @@ class _Orders:
             order.number
         }
 
+    def add_many(self, orders: Sequence[Order]) -> None:
+        self._unit.check_writable()
+        stored = self._unit.work.orders
+        seen: set[str] = set()
+        for order in orders:
+            if order.number in stored or order.number in seen:
+                raise DuplicateOrderError(order.number)
+            seen.add(order.number)
+        for order in orders:
+            self.add(order)
+
     def save(self, order: Order) -> None:
         self._unit.check_writable()
         stored = self._unit.work.orders.get(order.number)

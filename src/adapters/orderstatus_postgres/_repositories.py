@@ -39,6 +39,7 @@ from orderstatus_postgres import _rows, _sql
 from orderstatus_postgres._rows import DECODER
 from orderstatus_sql.rows import ChallengeRow, DocumentRow, PassRow
 from orderstatus_sql.search import fold, search_terms
+from orderstatus_sql.values import first_taken
 
 if TYPE_CHECKING:
     from orderstatus_postgres.storage import PostgresUnitOfWork
@@ -112,13 +113,46 @@ class Orders:
     def add(self, order: Order) -> None:
         """Store a new order and all its rows in one statement; :class:`DuplicateOrderError`
         if its number is taken (the transaction goes on)."""
-        parameters = _rows.order_parameters(order) | _rows.children_parameters(order)
-        cursor = self._unit._run(
-            _sql.ADD_ORDER, parameters, f"adding order {order.number}", write=True
-        )
-        (added,) = one(cursor)
-        if added != 1:
+        if self._insert([order], f"adding order {order.number}") != 1:
             raise DuplicateOrderError(order.number)
+
+    def add_many(self, orders: Sequence[Order]) -> None:
+        """Store new orders and all their rows in one statement; see the port.
+
+        A number twice in ``orders`` is refused before anything is sent. The statement runs
+        inside a savepoint: when it skips an order whose number is taken (stored before, or
+        by another unit since), the savepoint is rolled back, so nothing of ``orders``
+        remains and the transaction goes on; only then are the stored numbers read, to name
+        the first order refused.
+        """
+        unit = self._unit
+        unit._require_writable()
+        numbers = [order.number for order in orders]
+        if first_taken(numbers, ()) is not None:
+            raise DuplicateOrderError(self._first_taken(numbers))
+        if not orders:
+            return
+        doing = f"adding orders {numbers[0]} to {numbers[-1]}"
+        unit._run(_sql.SAVEPOINT, None, doing, write=True)
+        if self._insert(orders, doing) == len(orders):
+            unit._run(_sql.RELEASE, None, doing, write=True)
+            return
+        unit._run(_sql.ROLLBACK_TO, None, doing, write=True)
+        raise DuplicateOrderError(self._first_taken(numbers))
+
+    def _insert(self, orders: Sequence[Order], doing: str) -> int:
+        """Run ``ADD_ORDERS`` for ``orders``; how many went in."""
+        parameters = _rows.orders_parameters(orders)
+        (added,) = one(self._unit._run(_sql.ADD_ORDERS, parameters, doing, write=True))
+        return int(added)
+
+    def _first_taken(self, numbers: list[str]) -> str:
+        """The first of ``numbers`` stored or repeated (one is: the caller saw it)."""
+        rows = self._unit._run(_sql.STORED_NUMBERS, (numbers,), "adding orders").fetchall()
+        taken = first_taken(numbers, {number for (number,) in rows})
+        if taken is None:  # stored a moment ago, gone now: another unit rolled back
+            raise ConflictError("an order of this batch was stored and removed meanwhile; retry")
+        return taken
 
     def save(self, order: Order) -> None:
         """Replace the stored order of this number: compare-and-set on the version.
@@ -137,7 +171,7 @@ class Orders:
             raise ConflictError(
                 f"order {number} changed since it was read (or is not stored); retry"
             )
-        children = _rows.children_parameters(order)
+        children = _rows.children_parameters([order])
         children["number"] = number
         unit._run(_sql.INSERT_CHILDREN, children, f"saving order {number}", write=True)
 

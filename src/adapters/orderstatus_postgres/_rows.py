@@ -8,6 +8,7 @@ as ISO text.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -26,6 +27,7 @@ __all__ = [
     "credit_parameters",
     "order",
     "order_parameters",
+    "orders_parameters",
     "plain_text",
     "storable",
 ]
@@ -50,6 +52,28 @@ def plain_text(text: str) -> str:
 
 # --- orders: parameters ----------------------------------------------------------------
 
+# The columns of the orders table, as order_parameters() names them.
+_ORDER_NAMES: Final = (
+    "number",
+    "placed_at",
+    "email",
+    "email_key",
+    "phone",
+    "currency",
+    "ship_name",
+    "ship_line1",
+    "ship_line2",
+    "ship_city",
+    "ship_region",
+    "ship_postal_code",
+    "ship_country",
+    "shipping",
+    "tax",
+    "version",
+    "shipping_speed",
+    "activity",
+)
+
 
 def _activity(order: Order) -> Jsonb | None:
     """The order's requests, reports and refunds as one JSON document; ``None`` if none."""
@@ -58,7 +82,7 @@ def _activity(order: Order) -> Jsonb | None:
 
 
 def order_parameters(order: Order) -> dict[str, Any]:
-    """The ``orders`` columns of ``order`` as named parameters."""
+    """The ``orders`` columns of ``order`` as named parameters (``_ORDER_NAMES``)."""
     address = order.shipping_address
     phone = order.phone
     return {
@@ -83,43 +107,64 @@ def order_parameters(order: Order) -> dict[str, Any]:
     }
 
 
-def children_parameters(order: Order) -> dict[str, Any]:
-    """The lines, packages and units of ``order`` as parallel arrays, in tuple order."""
-    lines = order.lines
-    packages = order.packages
+def orders_parameters(orders: Sequence[Order]) -> dict[str, Any]:
+    """``orders`` and all their rows as the parallel arrays of ``ADD_ORDERS``: an array of
+    each column of :func:`order_parameters` (one element per order), and
+    :func:`children_parameters`."""
+    heads = [order_parameters(order) for order in orders]
+    columns = {name: [head[name] for head in heads] for name in _ORDER_NAMES}
+    return columns | children_parameters(orders)
+
+
+def children_parameters(orders: Sequence[Order]) -> dict[str, Any]:
+    """The lines, packages and units of ``orders`` as parallel arrays, order by order and
+    each in tuple order; every row with its order's number (``line_order`` ...)."""
+    lines = [
+        (order.number, position, line)
+        for order in orders
+        for position, line in enumerate(order.lines)
+    ]
+    packages = [
+        (order.number, position, package)
+        for order in orders
+        for position, package in enumerate(order.packages)
+    ]
     units = [
-        (package_position, position, packed.line_no, packed.quantity)
-        for package_position, package in enumerate(packages)
+        (number, package_position, position, packed)
+        for number, package_position, package in packages
         for position, packed in enumerate(package.units)
     ]
     return {
-        "line_no": [ln.line_no for ln in lines],
-        "line_position": list(range(len(lines))),
-        "part_number": [ln.part_number.display for ln in lines],
-        "part_key": [ln.part_number.canonical for ln in lines],
-        "brand": [ln.brand for ln in lines],
-        "category": [joined_segments(ln.category) for ln in lines],
-        "category_key": [ln.category.key for ln in lines],
-        "description": [ln.description for ln in lines],
-        "quantity": [ln.quantity for ln in lines],
-        "unit_price": [ln.unit_price.amount for ln in lines],
-        "core_charge": [ln.core_charge.amount for ln in lines],
-        "returnable": [ln.returnable for ln in lines],
-        "warranty_months": [ln.warranty_months for ln in lines],
-        "cancelled": [ln.cancelled for ln in lines],
-        "returned": [ln.returned for ln in lines],
-        "package_position": list(range(len(packages))),
-        "package_id": [p.package_id for p in packages],
-        "warehouse": [p.warehouse for p in packages],
-        "carrier": [p.carrier for p in packages],
-        "tracking_number": [p.tracking_number for p in packages],
-        "shipped_at": [p.shipped_at for p in packages],
-        "delivered_at": [p.delivered_at for p in packages],
-        "opened_at": [p.opened_at for p in packages],
-        "unit_package": [u[0] for u in units],
-        "unit_position": [u[1] for u in units],
-        "unit_line_no": [u[2] for u in units],
-        "unit_quantity": [u[3] for u in units],
+        "line_order": [number for number, _, _ in lines],
+        "line_no": [ln.line_no for _, _, ln in lines],
+        "line_position": [position for _, position, _ in lines],
+        "part_number": [ln.part_number.display for _, _, ln in lines],
+        "part_key": [ln.part_number.canonical for _, _, ln in lines],
+        "brand": [ln.brand for _, _, ln in lines],
+        "category": [joined_segments(ln.category) for _, _, ln in lines],
+        "category_key": [ln.category.key for _, _, ln in lines],
+        "description": [ln.description for _, _, ln in lines],
+        "quantity": [ln.quantity for _, _, ln in lines],
+        "unit_price": [ln.unit_price.amount for _, _, ln in lines],
+        "core_charge": [ln.core_charge.amount for _, _, ln in lines],
+        "returnable": [ln.returnable for _, _, ln in lines],
+        "warranty_months": [ln.warranty_months for _, _, ln in lines],
+        "cancelled": [ln.cancelled for _, _, ln in lines],
+        "returned": [ln.returned for _, _, ln in lines],
+        "package_order": [number for number, _, _ in packages],
+        "package_position": [position for _, position, _ in packages],
+        "package_id": [p.package_id for _, _, p in packages],
+        "warehouse": [p.warehouse for _, _, p in packages],
+        "carrier": [p.carrier for _, _, p in packages],
+        "tracking_number": [p.tracking_number for _, _, p in packages],
+        "shipped_at": [p.shipped_at for _, _, p in packages],
+        "delivered_at": [p.delivered_at for _, _, p in packages],
+        "opened_at": [p.opened_at for _, _, p in packages],
+        "unit_order": [u[0] for u in units],
+        "unit_package": [u[1] for u in units],
+        "unit_position": [u[2] for u in units],
+        "unit_line_no": [u[3].line_no for u in units],
+        "unit_quantity": [u[3].quantity for u in units],
     }
 
 

@@ -122,53 +122,71 @@ _ORDER_COLUMNS: Final = """number, placed_at, email, email_key, phone, currency,
     ship_name, ship_line1, ship_line2, ship_city, ship_region, ship_postal_code, ship_country,
     shipping, tax, version, shipping_speed, activity"""
 
-_ORDER_VALUES: Final = """%(number)s, %(placed_at)s, %(email)s, %(email_key)s, %(phone)s,
-    %(currency)s, %(ship_name)s, %(ship_line1)s, %(ship_line2)s, %(ship_city)s,
-    %(ship_region)s, %(ship_postal_code)s, %(ship_country)s, %(shipping)s, %(tax)s,
-    %(version)s, %(shipping_speed)s, %(activity)s"""
-
-# The child rows of the order named by the CTE "o" (zero or one row), from parallel arrays:
-# one statement inserts any number of lines, packages and units. Foreign keys are checked
-# at the end of the statement, when the order row and the lines the units name are in.
+# The child rows of the orders inserted by the CTE "o", from parallel arrays: one statement
+# inserts any number of lines, packages and units of any number of orders. Each row names
+# its order (line_order, package_order, unit_order) and goes in only if that order did, so
+# that an order "o" skipped (a duplicate) writes no child row either. Foreign keys are
+# checked at the end of the statement, when the order rows and the lines the units name
+# are in. The arrays travel in binary (%(...)b): psycopg writes an array's text form by
+# escaping every element, three times the client's work of the binary form.
 _CHILDREN: Final = """
 l AS (
     INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,
         category, category_key, description, quantity, unit_price, core_charge, returnable,
         warranty_months, cancelled, returned)
-    SELECT o.number, x.*
-      FROM o, unnest(%(line_no)s::int8[], %(line_position)s::int8[],
-                     %(part_number)s::text[], %(part_key)s::text[], %(brand)s::text[],
-                     %(category)s::text[], %(category_key)s::text[], %(description)s::text[],
-                     %(quantity)s::int8[], %(unit_price)s::numeric[], %(core_charge)s::numeric[],
-                     %(returnable)s::bool[], %(warranty_months)s::int8[],
-                     %(cancelled)s::int8[], %(returned)s::int8[]) AS x
+    SELECT x.*
+      FROM unnest(%(line_order)b::text[], %(line_no)b::int8[], %(line_position)b::int8[],
+                  %(part_number)b::text[], %(part_key)b::text[], %(brand)b::text[],
+                  %(category)b::text[], %(category_key)b::text[], %(description)b::text[],
+                  %(quantity)b::int8[], %(unit_price)b::numeric[], %(core_charge)b::numeric[],
+                  %(returnable)b::bool[], %(warranty_months)b::int8[],
+                  %(cancelled)b::int8[], %(returned)b::int8[]) AS x (order_number)
+     WHERE x.order_number COLLATE "C" IN (SELECT number FROM o)
 ), p AS (
     INSERT INTO packages (order_number, position, package_id, warehouse, carrier,
         tracking_number, shipped_at, delivered_at, opened_at)
-    SELECT o.number, x.*
-      FROM o, unnest(%(package_position)s::int8[], %(package_id)s::text[],
-                     %(warehouse)s::text[], %(carrier)s::text[], %(tracking_number)s::text[],
-                     %(shipped_at)s::timestamptz[], %(delivered_at)s::timestamptz[],
-                     %(opened_at)s::timestamptz[]) AS x
+    SELECT x.*
+      FROM unnest(%(package_order)b::text[], %(package_position)b::int8[],
+                  %(package_id)b::text[], %(warehouse)b::text[], %(carrier)b::text[],
+                  %(tracking_number)b::text[], %(shipped_at)b::timestamptz[],
+                  %(delivered_at)b::timestamptz[], %(opened_at)b::timestamptz[])
+           AS x (order_number)
+     WHERE x.order_number COLLATE "C" IN (SELECT number FROM o)
 ), u AS (
     INSERT INTO package_units (order_number, package_position, position, line_no, quantity)
-    SELECT o.number, x.*
-      FROM o, unnest(%(unit_package)s::int8[], %(unit_position)s::int8[],
-                     %(unit_line_no)s::int8[], %(unit_quantity)s::int8[]) AS x
+    SELECT x.*
+      FROM unnest(%(unit_order)b::text[], %(unit_package)b::int8[], %(unit_position)b::int8[],
+                  %(unit_line_no)b::int8[], %(unit_quantity)b::int8[]) AS x (order_number)
+     WHERE x.order_number COLLATE "C" IN (SELECT number FROM o)
 )"""
 
-# add(): the order and all its children in one statement. ON CONFLICT DO NOTHING instead of
-# a unique violation: a violation would abort the whole transaction, and the port lets a
-# unit go on after DuplicateOrderError. No order row inserted (count 0): a duplicate, and
-# no child row is written either, since the children are selected from "o".
-ADD_ORDER: Final = f"""
+# add() and add_many(): orders and all their children in one statement, from parallel
+# arrays (one element per order; the children as in _CHILDREN). ON CONFLICT DO NOTHING
+# instead of a unique violation: a violation would abort the whole transaction, and the
+# port lets a unit go on after DuplicateOrderError. The count is how many orders went in;
+# a skipped one (a duplicate) wrote nothing.
+ADD_ORDERS: Final = f"""
 WITH o AS (
     INSERT INTO orders ({_ORDER_COLUMNS})
-    VALUES ({_ORDER_VALUES})
+    SELECT * FROM unnest(%(number)b::text[], %(placed_at)b::timestamptz[], %(email)b::text[],
+        %(email_key)b::text[], %(phone)b::text[], %(currency)b::text[], %(ship_name)b::text[],
+        %(ship_line1)b::text[], %(ship_line2)b::text[], %(ship_city)b::text[],
+        %(ship_region)b::text[], %(ship_postal_code)b::text[], %(ship_country)b::text[],
+        %(shipping)b::numeric[], %(tax)b::numeric[], %(version)b::int8[],
+        %(shipping_speed)b::text[], %(activity)b::jsonb[])
     ON CONFLICT (number) DO NOTHING
     RETURNING number
 ), {_CHILDREN}
 SELECT count(*) FROM o"""  # noqa: S608
+
+# add_many(): which of a batch's numbers are stored, after a batch went in short.
+STORED_NUMBERS: Final = "SELECT number FROM orders WHERE number = ANY(%s::text[])"
+
+# add_many() runs ADD_ORDERS inside this savepoint: a batch that went in short is rolled
+# back whole, and the transaction goes on.
+SAVEPOINT: Final = "SAVEPOINT add_many"
+RELEASE: Final = "RELEASE SAVEPOINT add_many"
+ROLLBACK_TO: Final = "ROLLBACK TO SAVEPOINT add_many"
 
 # save(), first statement: compare-and-set on the version, and the old children deleted
 # (children before the rows they reference; the foreign keys are checked at the end of the
@@ -346,6 +364,7 @@ QUERIES: Final = {
     "search_part": SEARCH_PART,
     "search_category": SEARCH_CATEGORY,
     "save_order": SAVE_ORDER,
+    "stored_numbers": STORED_NUMBERS,
     "due": DUE,
     "claim": CLAIM,
     "pending_count": PENDING_COUNT,

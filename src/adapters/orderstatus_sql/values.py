@@ -1,4 +1,5 @@
-"""Immutable model values shared by every row that names them, and text checks.
+"""Immutable model values shared by every row that names them, text checks, and which
+order of a bulk add is a duplicate.
 
 The catalogue has a few hundred categories and a hot set of part numbers and prices, and
 these values are immutable, so one instance can serve every row that names it: that skips
@@ -10,6 +11,7 @@ one's scale), bounded, and thread-safe (functools' C implementation).
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Final, TypeGuard
 
@@ -17,7 +19,15 @@ from orderstatus_core.model import CategoryPath, Money, PartNumber, restorer
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.model.requests import ShippingSpeed
 
-__all__ = ["SPEEDS", "category", "encodable", "joined_segments", "money", "part_number"]
+__all__ = [
+    "SPEEDS",
+    "category",
+    "encodable",
+    "first_taken",
+    "joined_segments",
+    "money",
+    "part_number",
+]
 
 #: Stored ``shipping_speed`` text to its enum member.
 SPEEDS: Final = {speed.value: speed for speed in ShippingSpeed}
@@ -62,3 +72,15 @@ def encodable(text: object) -> TypeGuard[str]:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def first_taken(numbers: Sequence[str], stored: Collection[str]) -> str | None:
+    """The first of ``numbers`` that is in ``stored`` or came earlier in ``numbers``:
+    the order ``add_many`` refuses (see :meth:`orderstatus_core.OrderRepository.add_many`),
+    or ``None`` when all are free."""
+    seen: set[str] = set()
+    for number in numbers:
+        if number in stored or number in seen:
+            return number
+        seen.add(number)
+    return None

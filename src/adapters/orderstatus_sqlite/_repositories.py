@@ -37,7 +37,7 @@ from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import intent_kind
 from orderstatus_sql.rows import ChallengeRow, DocumentRow, PassRow
 from orderstatus_sql.search import fold, search_terms
-from orderstatus_sql.values import encodable, money
+from orderstatus_sql.values import encodable, first_taken, money
 from orderstatus_sqlite import _rows, _sql
 from orderstatus_sqlite._rows import DECODER, micros
 
@@ -123,6 +123,42 @@ class Orders:
         # The order row is in; should its children fail, this transaction must never
         # commit (SECURITY G1).
         self._insert_children(order, doing)
+
+    def add_many(self, orders: Sequence[Order]) -> None:
+        """Store new orders with one ``executemany`` per table; see the port.
+
+        The numbers already stored are looked up first: the unit holds SQLite's write
+        lock from its ``BEGIN IMMEDIATE``, so no other unit can store one in between, and
+        a duplicate is refused before anything is written. A failure after the first row
+        poisons the unit, as in :meth:`add` (SECURITY G1).
+        """
+        unit = self._unit
+        numbers = [order.number for order in orders]
+        taken = first_taken(numbers, self._stored(numbers))
+        if taken is not None:
+            raise DuplicateOrderError(taken)
+        if not orders:
+            return
+        doing = f"adding orders {numbers[0]} to {numbers[-1]}"
+        unit._many(_sql.INSERT_ORDER, [_rows.order_row(order) for order in orders], doing)
+        unit._many(_sql.INSERT_LINE, _rows.line_rows_of(orders), doing)
+        packed = [order for order in orders if order.packages]
+        if packed:
+            unit._many(_sql.INSERT_PACKAGE, _rows.package_rows_of(packed), doing)
+            unit._many(_sql.INSERT_UNITS, _rows.unit_rows_of(packed), doing)
+
+    def _stored(self, numbers: list[str]) -> set[str]:
+        """Which of ``numbers`` are stored (or added earlier in this write unit)."""
+        unit = self._unit
+        unit._writing()  # a read-only unit refuses even an empty batch
+        width = _sql.STORED_WIDTH
+        stored: set[str] = set()
+        for start in range(0, len(numbers), width):
+            chunk: list[str | None] = [*numbers[start : start + width]]
+            chunk += [None] * (width - len(chunk))
+            rows = unit._fetch(ALL, _sql.STORED_NUMBERS, chunk, "adding orders", write=True)
+            stored.update(number for (number,) in rows)
+        return stored
 
     def save(self, order: Order) -> None:
         """Replace the stored order of this number: compare-and-set on the version.

@@ -27,13 +27,16 @@ __all__ = [
     "credit_row",
     "instant",
     "line_rows",
+    "line_rows_of",
     "micros",
     "order",
     "order_row",
     "package_rows",
+    "package_rows_of",
     "packages",
     "payload",
     "unit_rows",
+    "unit_rows_of",
 ]
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -149,6 +152,21 @@ def unit_rows(order: Order) -> list[tuple[Any, ...]]:
         for package_position, package in enumerate(order.packages)
         for position, units in enumerate(package.units)
     ]
+
+
+def line_rows_of(orders: Iterable[Order]) -> list[tuple[Any, ...]]:
+    """:func:`line_rows` of each of ``orders``, one list for one ``executemany``."""
+    return [row for order in orders for row in line_rows(order)]
+
+
+def package_rows_of(orders: Iterable[Order]) -> list[tuple[Any, ...]]:
+    """:func:`package_rows` of each of ``orders``, one list."""
+    return [row for order in orders for row in package_rows(order)]
+
+
+def unit_rows_of(orders: Iterable[Order]) -> list[tuple[Any, ...]]:
+    """:func:`unit_rows` of each of ``orders``, one list."""
+    return [row for order in orders for row in unit_rows(order)]
 
 
 def order(number: str, rows: Iterable[Sequence[Any]]) -> Order | None:

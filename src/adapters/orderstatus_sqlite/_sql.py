@@ -118,6 +118,16 @@ DELETE_UNITS: Final = "DELETE FROM package_units WHERE order_number = ?"
 DELETE_PACKAGES: Final = "DELETE FROM packages WHERE order_number = ?"
 DELETE_LINES: Final = "DELETE FROM order_lines WHERE order_number = ?"
 
+# add_many(): which of a batch's numbers are stored, STORED_WIDTH at a time. One constant
+# text (a short batch is padded with NULL, which matches nothing), so that sqlite3 prepares
+# it once; far below the 999 parameters an old SQLite allows.
+STORED_WIDTH: Final = 100
+STORED_NUMBERS: Final = (
+    "SELECT number FROM orders WHERE number IN ("  # noqa: S608 -- placeholders only
+    + ", ".join(["?"] * STORED_WIDTH)
+    + ")"
+)
+
 INSERT_LINE: Final = """
 INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,
     category, category_key, description, quantity, unit_price, core_charge, returnable,
@@ -228,6 +238,7 @@ QUERIES: Final = {
     "mark_sent": MARK_SENT,
     "mark_failed": MARK_FAILED,
     "save_order": SAVE_ORDER,
+    "stored_numbers": STORED_NUMBERS,
     "delete_units": DELETE_UNITS,
     "delete_packages": DELETE_PACKAGES,
     "delete_lines": DELETE_LINES,

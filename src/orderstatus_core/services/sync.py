@@ -25,7 +25,7 @@ from orderstatus_core.services._retry import retrying
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue_tracking_mail
-from orderstatus_core.services.importing import check_feed, numbered_records, parse_record
+from orderstatus_core.services.importing import RecordParser, check_feed, numbered_records
 
 __all__ = ["UpsertRefusal", "UpsertReport", "upsert_order", "upsert_orders"]
 
@@ -87,9 +87,10 @@ def upsert_orders(
     check_feed(lines, progress)
     outcomes: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
     refused: list[UpsertRefusal] = []
+    parser = RecordParser()
     for count, (number, text) in enumerate(numbered_records(lines), start=1):
         try:
-            order = parse_record(number, text)
+            order = parser.parse(number, text)
         except ImportRecordError as error:
             refused.append(UpsertRefusal(number, None, "invalid_record", error.field, str(error)))
         else:

@@ -10,13 +10,16 @@ generator never yields (setting ``autocommit`` on an idle connection) is no roun
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import psycopg
 import pytest
 
-from orderstatus_core import OrderFound, OrderStatus
+from orderstatus_core import ImportRecordError, OrderFound, OrderStatus
+from orderstatus_core.sample import generate_orders
+from orderstatus_core.services.importing import IMPORT_BATCH
 from orderstatus_core.testing import RecordingMailer
 from orderstatus_postgres import PostgresStorage
 from support.pg_helpers import APPLICATION, admin_connection, order, shipped_package
@@ -166,3 +169,32 @@ def test_no_connection_is_left_in_a_transaction_between_commands(
         uow.orders.add(order("100003"))
         uow.commit()
     assert idle_in_transaction() == []
+
+
+def test_an_import_sends_its_orders_in_batches(
+    desk: OrderStatus, traffic: Traffic, pg_storage: PostgresStorage
+) -> None:
+    """Three batches of orders (IMPORT_BATCH each) go in three statements with every row,
+    each between a savepoint and its release: the round trips grow with the batches, not
+    with the orders."""
+    lines = [json.dumps(record) for record in generate_orders(3 * IMPORT_BATCH, seed=5)]
+    statements, round_trips = traffic.measure(lambda: desk.import_orders(lines))
+    assert traffic.statements == ["SAVEPOINT", "WITH", "RELEASE"] * 3
+    assert (statements, round_trips) == (9, 10)  # and the COMMIT
+    with pg_storage.unit_of_work() as uow:
+        assert uow.orders.get(json.loads(lines[-1])["number"]) is not None
+
+
+def test_a_duplicate_in_an_import_costs_one_more_statement(
+    desk: OrderStatus, traffic: Traffic, pg_storage: PostgresStorage
+) -> None:
+    """A batch that went in short is rolled back to its savepoint and the stored numbers
+    read once: the unit is still usable, and nothing of the import remains."""
+    records = generate_orders(3, seed=6)
+    taken = {**next(records), "number": "100001"}  # the order the fixture stored
+    lines = [json.dumps(record) for record in (*records, taken)]
+    with pytest.raises(ImportRecordError, match="line 3: order 100001 is already stored"):
+        traffic.measure(lambda: desk.import_orders(lines))
+    assert traffic.statements == ["SAVEPOINT", "WITH", "ROLLBACK", "SELECT"]
+    with pg_storage.unit_of_work() as uow:
+        assert [uow.orders.get(json.loads(text)["number"]) for text in lines[:2]] == [None, None]

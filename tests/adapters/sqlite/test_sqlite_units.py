@@ -92,6 +92,28 @@ def test_a_half_written_order_can_never_be_committed(sqlite_storage: SqliteStora
     assert stored(sqlite_storage) == (None, 0)
 
 
+@pytest.mark.parametrize("table", ["orders", "order_lines", "packages", "package_units"])
+def test_a_half_written_bulk_add_can_never_be_committed(
+    sqlite_storage: SqliteStorage, table: str
+) -> None:
+    """If a row of ``add_many`` fails after the first went in (here: the second order's
+    row, or a child row), commit refuses and rolls back: none of the batch is stored."""
+    orders = [order(), order("100002", packages=[package("P1", [(1, 1)])])]
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        connection = uow._connection
+        assert connection is not None
+        connection.execute(
+            f"CREATE TEMP TRIGGER refuse BEFORE INSERT ON {table} "
+            "WHEN (SELECT count(*) FROM orders) > 0 "
+            "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+        )
+        with pytest.raises(AdapterError, match="disk trouble"):
+            uow.orders.add_many(orders)
+        with pytest.raises(AdapterError, match="rolled back"):
+            uow.commit()
+    assert stored(sqlite_storage) == (None, 0)
+
+
 @pytest.mark.parametrize("table", ["order_lines", "packages", "package_units"])
 def test_a_half_saved_order_can_never_be_committed(
     sqlite_storage: SqliteStorage, table: str

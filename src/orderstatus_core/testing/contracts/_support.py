@@ -371,6 +371,7 @@ def _papers(storage: Storage, rma_number: str = "RMA-1001") -> list[StoredDocume
 
 _WRITES: dict[str, Callable[[UnitOfWork], object]] = {
     "orders.add": lambda uow: uow.orders.add(make_order(number="900000001")),
+    "orders.add_many": lambda uow: uow.orders.add_many([make_order(number="900000001")]),
     "orders.save": lambda uow: uow.orders.save(make_order(number="900000001", version=2)),
     "outbox.put": lambda uow: uow.outbox.put(_message("M2")),
     "outbox.mark_sent": lambda uow: uow.outbox.mark_sent("M1", T0),

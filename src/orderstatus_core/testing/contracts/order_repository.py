@@ -176,6 +176,83 @@ class OrderRepositoryContract(OrderQueriesContract):
             uow.orders.add(make_order(number="123456789", email="other@example.com"))
         assert _read(storage, "123456789") == first
 
+    def test_orders_added_together_are_read_back_equal(self, storage: Storage) -> None:
+        """``add_many`` stores each order as ``add`` would: every field, lines and packages
+        in their tuple order, visible after commit."""
+        orders = [
+            make_order(number="111111111"),
+            make_order(
+                number="222222222",
+                email="mike@example.com",
+                phone=None,
+                lines=[line(2, "R-77", quantity=3), line(1, "BP-1234")],
+                packages=[package("P1", [(2, 2), (1, 1)], shipped_after=timedelta(days=1))],
+            ),
+            _order_with_history(),
+        ]
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many(orders)
+            uow.commit()
+        for order in orders:
+            assert _read(storage, order.number) == order
+            stored = _read(storage, order.number)
+            assert stored is not None
+            assert _display_forms(stored) == _display_forms(order)
+
+    def test_adding_no_orders_writes_nothing(self, storage: Storage) -> None:
+        """An empty ``add_many`` is allowed and changes nothing."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many([])
+            uow.commit()
+        assert _read(storage, "123456789") is None
+
+    @pytest.mark.parametrize(
+        ("numbers", "refused"),
+        [
+            (["111111111", "555555555", "222222222"], "555555555"),  # stored before
+            (["111111111", "222222222", "111111111"], "111111111"),  # twice in the batch
+            (["111111111", "555555555", "111111111"], "555555555"),  # stored comes first
+            (["111111111", "111111111", "555555555"], "111111111"),  # repeat comes first
+        ],
+    )
+    def test_a_bulk_add_with_a_taken_number_stores_none_and_names_the_first(
+        self, storage: Storage, numbers: list[str], refused: str
+    ) -> None:
+        """``add_many`` refuses the first order whose number is stored or came earlier in
+        the batch, stores none of the batch, and the unit goes on."""
+        _store(storage, make_order(number="555555555"))
+        with storage.unit_of_work(write=True) as uow:
+            with pytest.raises(DuplicateOrderError) as raised:
+                uow.orders.add_many([make_order(number=number) for number in numbers])
+            assert raised.value.number == refused
+            uow.orders.add(make_order(number="333333333"))
+            uow.commit()
+        assert _read(storage, "111111111") is None
+        assert _read(storage, "222222222") is None
+        assert _read(storage, "333333333") == make_order(number="333333333")
+        assert _read(storage, "555555555") == make_order(number="555555555")
+
+    def test_a_bulk_add_sees_orders_added_earlier_in_the_unit(self, storage: Storage) -> None:
+        """A number added (not yet committed) earlier in the same unit is taken too."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many([make_order(number="111111111")])
+            with pytest.raises(DuplicateOrderError) as raised:
+                uow.orders.add_many(
+                    [make_order(number="222222222"), make_order(number="111111111")]
+                )
+            assert raised.value.number == "111111111"
+            uow.commit()
+        assert _read(storage, "111111111") == make_order(number="111111111")
+        assert _read(storage, "222222222") is None
+
+    def test_orders_added_together_roll_back_with_their_unit(self, storage: Storage) -> None:
+        """A unit left without commit keeps none of the orders it added in bulk."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many([make_order(number="111111111"), make_order(number="222222222")])
+            uow.rollback()
+        assert _read(storage, "111111111") is None
+        assert _read(storage, "222222222") is None
+
     def test_a_saved_order_is_read_back_equal_after_commit(self, storage: Storage) -> None:
         """A change saved and committed is read back equal, with its new version, in a new
         unit of work."""

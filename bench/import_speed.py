@@ -1,0 +1,387 @@
+"""Import throughput against the raw load rate of the same file, in one run.
+
+For each storage and size, one JSON Lines file of ``generate_orders(size, seed=1)`` is
+written, then loaded into a fresh store (a new SQLite file, a new PostgreSQL schema) by:
+
+* **raw**: ``json.loads`` of each line and the same rows written without any validation
+  (the keys folded by ``str.lower``), in batches of ``--batch`` orders: ``executemany`` on
+  SQLite, ``COPY`` on PostgreSQL; one transaction, as the import is;
+* **library** (once per ``--code`` build): ``OrderStatus.open(storage=...)`` and
+  ``desk.import_orders(read_json_lines(file))``, full validation.
+
+Every load runs in a child process of its own (a clean interpreter, its own peak RSS),
+and the sides are interleaved round by round, the order rotating, so that every side sees
+the same machine. The schema is created by ``migrate()`` before the clock starts. The
+stored row counts of every load are compared with the raw load's: they must be equal.
+Results (median orders/s over the rounds, the ratio to raw, the same per second of this
+process's CPU, which a machine shared with other work disturbs less (on PostgreSQL it leaves
+out the server's work), and peak RSS) print as Markdown.
+
+    python bench/import_speed.py --storage sqlite --sizes 10000,100000 --rounds 3 \\
+        --code before=/tmp/import-before/src:/tmp/import-before/src/adapters --code after=
+
+``--code NAME=PATHS`` runs the library side with ``PYTHONPATH=PATHS`` (empty: this
+interpreter's own path), so the code before a change and after it run in the same session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+TABLES = ("orders", "order_lines", "packages", "package_units")
+
+ORDER_COLUMNS = (
+    "number, placed_at, email, email_key, phone, currency, ship_name, ship_line1, ship_line2, "
+    "ship_city, ship_region, ship_postal_code, ship_country, shipping, tax, version, "
+    "shipping_speed, activity"
+)
+LINE_COLUMNS = (
+    "order_number, line_no, position, part_number, part_key, brand, category, category_key, "
+    "description, quantity, unit_price, core_charge, returnable, warranty_months, cancelled, "
+    "returned"
+)
+PACKAGE_COLUMNS = (
+    "order_number, position, package_id, warehouse, carrier, tracking_number, shipped_at, "
+    "delivered_at, opened_at"
+)
+UNIT_COLUMNS = "order_number, package_position, position, line_no, quantity"
+COLUMNS = dict(
+    zip(TABLES, (ORDER_COLUMNS, LINE_COLUMNS, PACKAGE_COLUMNS, UNIT_COLUMNS), strict=True)
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_SEPARATOR = "\x1f"
+
+
+# --- the raw rows: what the adapter writes, computed without validation -----------------------
+
+
+def _amount(money: str) -> str:
+    return money.rpartition(" ")[0]
+
+
+def raw_rows(
+    record: dict[str, Any], instant: Any
+) -> tuple[tuple[Any, ...], list[Any], list[Any], list[Any]]:
+    """The four tables' rows of one record; ``instant`` turns ISO text into the column."""
+    number = record["number"]
+    address = record["shipping_address"]
+    order = (
+        number,
+        instant(record["placed_at"]),
+        record["email"],
+        record["email"].lower(),
+        record.get("phone"),
+        record["currency"],
+        address["name"],
+        address["line1"],
+        address.get("line2"),
+        address["city"],
+        address.get("region"),
+        address["postal_code"],
+        address["country"],
+        _amount(record["shipping"]),
+        _amount(record["tax"]),
+        1,
+        "standard",
+        None,
+    )
+    lines = []
+    for position, line in enumerate(record["lines"]):
+        category = line["category"]
+        part = line["part_number"]
+        lines.append(
+            (
+                number,
+                line["line_no"],
+                position,
+                part,
+                part.replace("-", "").lower(),
+                line["brand"],
+                _SEPARATOR.join(category),
+                _SEPARATOR.join(category).lower(),
+                line["description"],
+                line["quantity"],
+                _amount(line["unit_price"]),
+                _amount(line["core_charge"]),
+                line.get("returnable", True),
+                line.get("warranty_months", 0),
+                line.get("cancelled", 0),
+                line.get("returned", 0),
+            )
+        )
+    packages = []
+    units = []
+    for position, package in enumerate(record.get("packages", ())):
+        shipped, delivered = package.get("shipped_at"), package.get("delivered_at")
+        packages.append(
+            (
+                number,
+                position,
+                package["package_id"],
+                package["warehouse"],
+                package.get("carrier"),
+                package.get("tracking_number"),
+                None if shipped is None else instant(shipped),
+                None if delivered is None else instant(delivered),
+                None,
+            )
+        )
+        for unit_position, unit in enumerate(package["units"]):
+            units.append((number, position, unit_position, unit["line_no"], unit["quantity"]))
+    return order, lines, packages, units
+
+
+def _micros(text: str) -> int:
+    return (datetime.fromisoformat(text) - _EPOCH) // _MICROSECOND
+
+
+def _batches(path: Path, size: int, instant: Any) -> Iterator[list[list[Any]]]:
+    tables: list[list[Any]] = [[], [], [], []]
+    count = 0
+    with path.open("rb") as stream:
+        for text in stream:
+            order, lines, packages, units = raw_rows(json.loads(text), instant)
+            tables[0].append(order)
+            tables[1] += lines
+            tables[2] += packages
+            tables[3] += units
+            count += 1
+            if count == size:
+                yield tables
+                tables, count = [[], [], [], []], 0
+    if count:
+        yield tables
+
+
+def _insert(table: str) -> str:
+    columns = COLUMNS[table]
+    marks = ", ".join("?" * len(columns.split(",")))
+    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+
+
+def raw_sqlite(database: Path, source: Path, batch: int) -> None:
+    """Load ``source`` into ``database`` with ``executemany``, one transaction."""
+    connection = sqlite3.connect(database, isolation_level=None)
+    # As the adapter's connections are set: the same durability and checks.
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    connection.execute("PRAGMA journal_mode = WAL")
+    statements = [_insert(table) for table in TABLES]
+    connection.execute("BEGIN IMMEDIATE")
+    for tables in _batches(source, batch, _micros):
+        for sql, rows in zip(statements, tables, strict=True):
+            connection.executemany(sql, rows)
+    connection.execute("COMMIT")
+    connection.close()
+
+
+def raw_postgres(url: str, schema: str, source: Path, batch: int) -> None:
+    """Load ``source`` into ``schema`` with ``COPY``, one transaction."""
+    import psycopg  # only the PostgreSQL side needs it
+
+    options = f"-c search_path={schema} -c TimeZone=UTC"
+    with psycopg.connect(url, options=options) as connection, connection.cursor() as cursor:
+        for tables in _batches(source, batch, datetime.fromisoformat):
+            for table, rows in zip(TABLES, tables, strict=True):
+                with cursor.copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        connection.commit()
+
+
+# --- one load, in a child process ----------------------------------------------------------------
+
+
+def _storage_url(storage: str, target: str) -> str:
+    if storage == "sqlite":
+        return f"sqlite:///{target}"
+    return f"{SERVER}{'&' if '?' in SERVER else '?'}schema={target}"
+
+
+def child(side: str, storage: str, target: str, source: Path, batch: int) -> dict[str, float]:
+    """Migrate a fresh store, load ``source`` into it by ``side`` and time the load."""
+    from orderstatus_core import OrderStatus  # the build under test, from PYTHONPATH
+    from orderstatus_core.services import read_json_lines
+
+    mail = f"mailbox:///{source.parent / 'mail'}"
+    with OrderStatus.open(storage=_storage_url(storage, target), mail=mail) as desk:
+        desk.migrate()
+        started, cpu = time.perf_counter(), time.process_time()
+        if side == "raw":
+            if storage == "sqlite":
+                raw_sqlite(Path(target), source, batch)
+            else:
+                raw_postgres(SERVER, target, source, batch)
+            imported = -1
+        else:
+            with source.open("rb") as stream:
+                imported = desk.import_orders(read_json_lines(stream)).imported
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": seconds, "cpu": cpu, "imported": imported, "peak_mib": peak_kib / 1024}
+
+
+def _counts(storage: str, target: str) -> list[int]:
+    if storage == "sqlite":
+        connection = sqlite3.connect(target)
+        try:
+            return [connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES]
+        finally:
+            connection.close()
+    import psycopg
+
+    with psycopg.connect(SERVER, autocommit=True) as connection:
+        return [
+            connection.execute(f"SELECT count(*) FROM {target}.{t}").fetchone()[0]  # type: ignore[index]
+            for t in TABLES
+        ]
+
+
+def _drop(storage: str, target: str) -> None:
+    if storage == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(target + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(SERVER, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA IF EXISTS {target} CASCADE")
+
+
+def _load(
+    side: str, paths: str | None, storage: str, source: Path, work: Path, batch: int
+) -> tuple[dict[str, float], list[int]]:
+    name = f"bench_import_{uuid.uuid4().hex[:12]}"
+    target = str(work / f"{name}.db") if storage == "sqlite" else name
+    environment = dict(os.environ)
+    if paths:
+        environment["PYTHONPATH"] = paths
+    try:
+        done = subprocess.run(  # noqa: S603  (this interpreter, this script)
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                side,
+                "--storage",
+                storage,
+                "--target",
+                target,
+                "--source",
+                str(source),
+                "--batch",
+                str(batch),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=environment,
+        )
+        return json.loads(done.stdout), _counts(storage, target)
+    finally:
+        _drop(storage, target)
+
+
+def _write_source(size: int, path: Path) -> None:
+    from orderstatus_core.sample import generate_orders
+
+    with path.open("w", encoding="utf-8") as out:
+        for record in generate_orders(size, seed=1):
+            out.write(json.dumps(record, separators=(",", ":")))
+            out.write("\n")
+
+
+def _load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the comparison and print Markdown tables."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--storage", default="sqlite", help="sqlite, postgres or both: sqlite,postgres"
+    )
+    parser.add_argument("--sizes", default="10000")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=1000, help="orders per raw batch")
+    parser.add_argument("--code", action="append", default=[], metavar="NAME=PATHS")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--target", help=argparse.SUPPRESS)
+    parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child is not None:
+        print(json.dumps(child(args.child, args.storage, args.target, args.source, args.batch)))
+        return 0
+
+    builds = [tuple(code.split("=", 1)) for code in args.code] or [("library", "")]
+    sides: list[tuple[str, str | None]] = [("raw", None), *builds]
+    print(
+        f"Machine: {platform.machine()}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores"
+    )
+    print(f"Load average at the start: {_load_average()}\n")
+    print(
+        "| storage | orders | side | orders/s (median) | runs (orders/s) | of raw "
+        "| orders per CPU s | of raw (CPU) | peak RSS |"
+    )
+    print("|---|---:|---|---:|---|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory(prefix="import-speed-") as folder:
+        work = Path(folder)
+        for size in [int(size) for size in args.sizes.split(",")]:
+            source = work / f"orders-{size}.jsonl"
+            _write_source(size, source)
+            for storage in args.storage.split(","):
+                rates: dict[str, list[float]] = {name: [] for name, _ in sides}
+                per_cpu: dict[str, list[float]] = {name: [] for name, _ in sides}
+                peaks: dict[str, float] = dict.fromkeys(rates, 0.0)
+                expected: list[int] | None = None
+                for round_ in range(args.rounds):
+                    turn = round_ % len(sides)
+                    for name, paths in sides[turn:] + sides[:turn]:
+                        figures, counts = _load(name, paths, storage, source, work, args.batch)
+                        if name != "raw" and figures["imported"] != size:
+                            raise SystemExit(f"{name} imported {figures['imported']} of {size}")
+                        if expected is None and name == "raw":
+                            expected = counts
+                        elif expected is not None and counts != expected:
+                            raise SystemExit(f"{name} stored {counts} rows, raw {expected}")
+                        rates[name].append(size / figures["seconds"])
+                        per_cpu[name].append(size / figures["cpu"])
+                        peaks[name] = max(peaks[name], figures["peak_mib"])
+                raw = statistics.median(rates["raw"])
+                raw_cpu = statistics.median(per_cpu["raw"])
+                for name, values in rates.items():
+                    median = statistics.median(values)
+                    cpu = statistics.median(per_cpu[name])
+                    runs = ", ".join(f"{value:,.0f}" for value in values)
+                    print(
+                        f"| {storage} | {size:,} | {name} | {median:,.0f} | {runs} | "
+                        f"{median / raw:.0%} | {cpu:,.0f} | {cpu / raw_cpu:.0%} | "
+                        f"{peaks[name]:.0f} MiB |",
+                        flush=True,
+                    )
+            source.unlink()
+    print(f"\nLoad average at the end: {_load_average()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
