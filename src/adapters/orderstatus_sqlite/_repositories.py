@@ -84,7 +84,7 @@ class Orders:
         packages with their units through the primary keys (``_sql.GET_ORDER``), and the
         model objects are built straight from the stored canonical columns.
         """
-        return self._read(number, _sql.GET_ORDER, (number,))
+        return self._read(number, _sql.GET_ORDER, _sql.get_order_parameters(number))
 
     def get_for_contact(self, number: str, contact: str) -> Order | None:
         """The order with this number whose email key or phone is ``contact``, or ``None``.
@@ -95,7 +95,11 @@ class Orders:
         """
         if not encodable(contact):
             return None
-        return self._read(number, _sql.GET_ORDER_FOR_CONTACT, (number, contact))
+        return self._read(
+            number,
+            _sql.GET_ORDER_FOR_CONTACT,
+            _sql.get_order_for_contact_parameters(number, contact),
+        )
 
     def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
         # SQLite would coerce 123 to '123' through column affinity; memory would not.

@@ -35,13 +35,13 @@ _GET_ORDER: Final = """
 SELECT {order_row}, o.placed_at, o.email, o.email_key, o.phone, o.currency,
        o.ship_name, o.ship_line1, o.ship_line2, o.ship_city, o.ship_region, o.ship_postal_code,
        o.ship_country, o.shipping, o.tax, o.version, o.shipping_speed, o.activity
-FROM orders AS o WHERE o.number = ?1{contact}
+FROM orders AS o WHERE o.number = ?{contact}
 UNION ALL
 SELECT {line_row}, l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
        l.description, l.quantity, l.unit_price, l.core_charge, l.returnable,
        l.warranty_months, l.cancelled, l.returned, l.position, NULL, NULL
 FROM orders AS o JOIN order_lines AS l ON l.order_number = o.number
-WHERE o.number = ?1{contact}
+WHERE o.number = ?{contact}
 UNION ALL
 SELECT {unit_row}, p.package_id, p.warehouse, p.carrier, p.tracking_number, p.shipped_at,
        p.delivered_at, p.opened_at, p.position, u.position, u.line_no, u.quantity,
@@ -49,7 +49,7 @@ SELECT {unit_row}, p.package_id, p.warehouse, p.carrier, p.tracking_number, p.sh
 FROM orders AS o
 JOIN packages AS p ON p.order_number = o.number
 JOIN package_units AS u ON u.order_number = p.order_number AND u.package_position = p.position
-WHERE o.number = ?1{contact}"""
+WHERE o.number = ?{contact}"""
 
 _KINDS: Final = {"order_row": ORDER_ROW, "line_row": LINE_ROW, "unit_row": UNIT_ROW}
 
@@ -57,8 +57,22 @@ GET_ORDER: Final = _GET_ORDER.format(contact="", **_KINDS)
 
 # get_for_contact(): the same statement, each arm only if the contact matches.
 GET_ORDER_FOR_CONTACT: Final = _GET_ORDER.format(
-    contact=" AND (o.email_key = ?2 OR o.phone = ?2)", **_KINDS
+    contact=" AND (o.email_key = ? OR o.phone = ?)", **_KINDS
 )
+
+# Plain "?" placeholders, each arm binding its own copies: Python 3.12 deprecates binding
+# numbered ones ("?1") from a sequence, and 3.14 refuses it.
+_ARMS: Final = 3
+
+
+def get_order_parameters(number: str) -> tuple[str, ...]:
+    """The values ``GET_ORDER`` binds for ``number``."""
+    return (number,) * _ARMS
+
+
+def get_order_for_contact_parameters(number: str, contact: str) -> tuple[str, ...]:
+    """The values ``GET_ORDER_FOR_CONTACT`` binds for ``number`` and ``contact``."""
+    return (number, contact, contact) * _ARMS
 
 
 # Search walks the shopper's orders newest first through orders_by_email and, for each,

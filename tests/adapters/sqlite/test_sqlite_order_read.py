@@ -99,7 +99,7 @@ def _rows_of(storage: SqliteStorage, number: str) -> list[Any]:
     with storage.unit_of_work() as uow:
         connection = uow._connection
         assert connection is not None
-        return connection.execute(_sql.GET_ORDER, (number,)).fetchall()
+        return connection.execute(_sql.GET_ORDER, _sql.get_order_parameters(number)).fetchall()
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

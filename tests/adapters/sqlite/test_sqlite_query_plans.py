@@ -15,9 +15,10 @@ HEADINGS = ("SCALAR SUBQUERY", "COMPOUND QUERY", "LEFT-MOST SUBQUERY", "UNION AL
 
 
 def parameter_count(sql: str) -> int:
-    """How many values ``sql`` binds: its highest ``?N``, or its count of ``?``."""
-    numbered = [int(n) for n in re.findall(r"\?([0-9]+)", sql)]
-    return max(numbered) if numbered else sql.count("?")
+    """How many values ``sql`` binds: its count of ``?`` (no statement numbers them:
+    Python 3.12 deprecates binding ``?N`` from a sequence)."""
+    assert not re.search(r"\?[0-9]", sql), sql
+    return sql.count("?")
 
 
 def plan(storage: SqliteStorage, sql: str) -> list[str]:
