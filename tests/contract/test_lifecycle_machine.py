@@ -427,6 +427,24 @@ def test_a_deposit_claimed_by_a_core_return_goes_back_once() -> None:
     check_order(order)
 
 
+def test_a_deposit_a_return_claimed_stays_its_own_when_a_report_refunds_the_part() -> None:
+    """A return previews a unit's price and deposit; a problem report then refunds the
+    unit's price, leaving the deposit claimed: the return pays the deposit alone."""
+    order = _delivered("100000004", line(1, price="80.00", core="30"), line(2, "XY-1"))
+    at = PLACED_AT + 3 * _DAY
+    order, rma = _request(
+        order, ReturnDraft("return", "defective", {1: 1}, "own_tracking"), "A", at
+    )
+    order, _ = report_problem(order, ProblemKind.DEFECTIVE, {1: 1}, "broken", at)
+    order, _ = resolve_problem(order, order.problem_reports[0].report_id, Resolution.REFUND, at)
+    assert order.refunds[-1].cores == Money("0", "USD")
+    order, refund = _settle(order, rma, "R9", at)
+    assert refund is not None
+    assert (refund.parts, refund.cores) == (Money("0", "USD"), Money("30", "USD"))
+    assert sum(r.cores.amount for r in order.refunds) == 30
+    check_order(order)
+
+
 def test_a_unit_cancelled_but_shipped_goes_back_free_once() -> None:
     """One unit was cancelled while packed and shipped anyway: one return may say so; a
     second one for another unit of the line is ``not_cancelled``."""
