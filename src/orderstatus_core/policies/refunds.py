@@ -90,7 +90,8 @@ def refund_for_units(
     original shipping is shared back too. ``order`` is the order *before* the refund is
     added to it; its earlier refunds count against what is left. ``claimed_deposits``
     (line number: deposits) is what a return claimed when it was requested: its refund
-    pays those deposits, up to the units paid, instead of the ones no one claimed.
+    pays those deposits, up to ``units`` (even where another refund paid their price
+    meanwhile), instead of the ones no one claimed.
     """
     currency = order.currency
     already = order.refunded_units
