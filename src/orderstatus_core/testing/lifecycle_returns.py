@@ -213,7 +213,9 @@ class ReturnRulesMixin(LifecycleBase):
     def _decide_claim(self, order: Order, rma: str, data: st.DataObject) -> None:
         number = order.number
         authorize = data.draw(st.integers(0, 3), label="authorise") > 0
-        note = data.draw(st.none() | st.text(_NOTE_TEXT, min_size=1, max_size=40), label="note")
+        # A blank note is bad input (refused with InvalidFieldError), not a legal step.
+        notes = st.text(_NOTE_TEXT, min_size=1, max_size=40).filter(str.strip)
+        note = data.draw(st.none() | notes, label="note")
         self._at()
         command: Command
         if authorize:
