@@ -11,12 +11,14 @@ import pytest
 from orderstatus_core.model import Money, Order, OrderState
 from orderstatus_core.model.fulfilment import deliver_package, open_package, ship_package
 from orderstatus_core.model.requests import Refund
+from orderstatus_core.policies import returns
 from orderstatus_core.policies.cancellation import cancel_units
 from orderstatus_core.testing.builders import PLACED_AT, line, make_order
 from orderstatus_core.testing.invariants import (
     check_ledgers,
     check_order_invariants,
     check_refunds,
+    check_returns,
     expected_state,
 )
 from orderstatus_core.testing.lifecycle import check_order
@@ -69,6 +71,29 @@ def test_a_refund_above_what_was_paid_breaks_the_refunds() -> None:
     refund = Refund("R1", _T, "problem_report", "P-1", Money("100.01", "USD"), usd, usd, usd)
     with pytest.raises(AssertionError, match=re.escape("parts refunded 100.01 > 100")):
         check_refunds(_broken(order, refunds=(refund,)))
+
+
+def test_a_return_refunded_without_the_deposits_it_claimed_breaks_the_returns() -> None:
+    """A return's preview claimed both deposits; its refund must pay them back for the
+    units accepted, or the check names the package and both counts."""
+    order = make_order("100000003", lines=[line(1, quantity=2, price="50.00", core="10")])
+    order = open_package(order, "P1", "Columbus, OH", {1: 2}, _T)
+    order = ship_package(order, "P1", "UPS", "1Z999AA10123456784", _T)
+    order = deliver_package(order, "P1", _T + timedelta(days=1))
+    at = _T + timedelta(days=2)
+    draft = returns.ReturnDraft("return", "defective", {1: 2}, "own_tracking")
+    plan = returns.plan_return(order, draft, returns.ReturnRules(), {}, at)
+    order, request = returns.request_return(order, plan, "A", returns.ReturnPolicy(), at)
+    rma = request.packages[0].rma_number
+    order = returns.receive_package(order, rma, at)
+    order = returns.inspect_package(order, rma, {1: 2}, at)
+    order, refund = returns.settle_package(order, rma, "R1", at, returns.ReturnPolicy())
+    assert refund is not None
+    check_returns(order)
+    zero = Money.zero("USD")
+    short = attrs.evolve(refund, cores=zero, core_units=())
+    with pytest.raises(AssertionError, match=re.escape("deposits {} paid back, {1: 2} claimed")):
+        check_returns(_broken(order, refunds=(short,)))
 
 
 @pytest.mark.parametrize(

@@ -409,8 +409,9 @@ def test_a_unit_refunded_while_on_its_way_back_is_not_paid_again() -> None:
 
 
 def test_a_deposit_claimed_by_a_core_return_goes_back_once() -> None:
-    """A part's return, then a core return of the same unit: the deposit goes back with
-    one of them, not both."""
+    """A part's return previews its deposit, then a core return of the same unit: the
+    deposit belongs to the part's return, which claimed it first, so the core return is
+    refused and the deposit goes back once, with the part."""
     order = _delivered(
         "100000002", line(1, price="80.00", core="30"), line(2, "XY-1", price="80.00", core="30")
     )
@@ -418,9 +419,28 @@ def test_a_deposit_claimed_by_a_core_return_goes_back_once() -> None:
     order, part = _request(
         order, ReturnDraft("return", "defective", {1: 1}, "own_tracking"), "A", at
     )
-    order, core = _request(order, ReturnDraft("core", "core", {1: 1}, "own_tracking"), "B", at)
+    with pytest.raises(ActionRefusedError) as refused:
+        _request(order, ReturnDraft("core", "core", {1: 1}, "own_tracking"), "B", at)
+    assert refused.value.code == "in_open_return"
     order, _ = _settle(order, part, "R1", at)
-    order, _ = _settle(order, core, "R2", at)
+    assert sum(r.cores.amount for r in order.refunds) == 30
+    check_order(order)
+
+
+def test_a_deposit_a_return_claimed_stays_its_own_when_a_report_refunds_the_part() -> None:
+    """A return previews a unit's price and deposit; a problem report then refunds the
+    unit's price, leaving the deposit claimed: the return pays the deposit alone."""
+    order = _delivered("100000004", line(1, price="80.00", core="30"), line(2, "XY-1"))
+    at = PLACED_AT + 3 * _DAY
+    order, rma = _request(
+        order, ReturnDraft("return", "defective", {1: 1}, "own_tracking"), "A", at
+    )
+    order, _ = report_problem(order, ProblemKind.DEFECTIVE, {1: 1}, "broken", at)
+    order, _ = resolve_problem(order, order.problem_reports[0].report_id, Resolution.REFUND, at)
+    assert order.refunds[-1].cores == Money("0", "USD")
+    order, refund = _settle(order, rma, "R9", at)
+    assert refund is not None
+    assert (refund.parts, refund.cores) == (Money("0", "USD"), Money("30", "USD"))
     assert sum(r.cores.amount for r in order.refunds) == 30
     check_order(order)
 

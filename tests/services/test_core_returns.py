@@ -1,6 +1,8 @@
 """A core deposit goes back once: a core return inspected but not yet refunded still
 claims its units' deposits, so a second core return of the same units is refused with a
-reason code instead of making the first one impossible to settle (issue 9, item 8)."""
+reason code instead of making the first one impossible to settle (issue 9, item 8). A
+deposit belongs to the return that claimed it first: a return of the parts whose preview
+paid the deposits back holds them against a later core return, and the reverse."""
 
 from __future__ import annotations
 
@@ -115,13 +117,11 @@ def _state(order: Order, rma: str) -> RmaState:
 def test_the_second_core_return_of_a_unit_is_refused_and_the_first_settles(
     ctx: ServiceContext,
 ) -> None:
-    """The sequence the lifecycle machine found, on both units: a return for a wrong part,
-    a core return with own tracking inspected, then a core return on a label of the same
-    units is refused as ``in_open_return``, and the first settles with the deposits."""
-    wrong = _ask(ctx, "return", "wrong_part_shipped", "label", units=2)
+    """A core return with own tracking inspected, then a core return on a label of the
+    same units is refused as ``in_open_return``, and the first settles with the deposits.
+    (The machine found this after a wrong part's return of the same units; that return now
+    claims both deposits with the parts first, see the last test.)"""
     first_core = _ask(ctx, "core", "core", "own_tracking", units=2)
-    _arrives(ctx, wrong, accepted=2)
-    settle_return(ctx, NUMBER, wrong)
     _arrives(ctx, first_core, accepted=2)
     refused = request_return(ctx, GUEST, NUMBER, ReturnDraft("core", "core", {1: 1}))
     assert isinstance(refused, Refused)
@@ -174,4 +174,94 @@ def test_a_part_returned_after_its_core_was_inspected_does_not_pay_the_deposit_a
     assert order.refunds[-1].core_units == ()
     order = settle_return(ctx, NUMBER, core)
     assert order.refunds[-1].cores.amount == 20
+    assert sum(r.cores.amount for r in order.refunds) == 20
+
+
+def test_a_deposit_previewed_with_the_part_is_not_claimed_by_a_later_core_return(
+    ctx: ServiceContext,
+) -> None:
+    """The sequence the lifecycle machine found with a random seed: a wrong part's return
+    previews both deposits with the parts, so a core return of the same old parts asked
+    for before it arrives is refused, and the return then refunds what it previewed."""
+    wrong = _ask(ctx, "return", "wrong_part_shipped", "own_tracking", units=2)
+    with ctx.storage.unit_of_work() as uow:
+        order = uow.orders.get(NUMBER)
+    assert order is not None
+    preview = order.rma(wrong)[0].preview
+    assert preview.cores.amount == 20
+    assert _core_returnable(ctx) == (0, ("in_open_return",))
+    refused = request_return(ctx, GUEST, NUMBER, ReturnDraft("core", "core", {1: 2}))
+    assert isinstance(refused, Refused)
+    assert refused.reason == "in_open_return"
+    _arrives(ctx, wrong, accepted=2)
+    assert _core_returnable(ctx) == (0, ("in_open_return",))
+    order = settle_return(ctx, NUMBER, wrong)
+    assert order.refunds[-1].total == preview.total
+    assert order.refunds[-1].cores.amount == 20
+    assert _core_returnable(ctx) == (0, ("core_already_refunded",))
+
+
+def test_a_core_return_first_keeps_its_deposit_and_the_part_previews_the_other(
+    ctx: ServiceContext,
+) -> None:
+    """One old part goes back first: the return of both new parts then previews the one
+    deposit left, no core return may take it, and each return pays what it previewed."""
+    core = _ask(ctx, "core", "core", "own_tracking", units=1)
+    wrong = _ask(ctx, "return", "wrong_part_shipped", "own_tracking", units=2)
+    with ctx.storage.unit_of_work() as uow:
+        order = uow.orders.get(NUMBER)
+    assert order is not None
+    request, index = order.rma(wrong)
+    assert request.packages[index].units[0].deposits == 1
+    assert request.preview.cores.amount == 10
+    assert _core_returnable(ctx) == (0, ("in_open_return",))
+    _arrives(ctx, wrong, accepted=2)
+    _arrives(ctx, core, accepted=1)
+    order = settle_return(ctx, NUMBER, core)
+    assert order.refunds[-1].cores.amount == 10
+    order = settle_return(ctx, NUMBER, wrong)
+    assert order.refunds[-1].total == request.preview.total
+    assert [r.cores.amount for r in order.refunds] == [10, 10]
+
+
+def test_a_deposit_of_a_unit_inspection_refused_is_free_again(ctx: ServiceContext) -> None:
+    """A return of both new parts claimed both deposits; inspection accepts one. The
+    refund pays that one's deposit, and the other old part may then come back as a core."""
+    wrong = _ask(ctx, "return", "wrong_part_shipped", "own_tracking", units=2)
+    _arrives(ctx, wrong, accepted=1)
+    assert _core_returnable(ctx) == (1, ("in_open_return",))
+    order = settle_return(ctx, NUMBER, wrong)
+    assert order.refunds[-1].cores.amount == 10
+    assert _core_returnable(ctx) == (1, ("core_already_refunded",))
+    core = _ask(ctx, "core", "core", "label", units=1)
+    _arrives(ctx, core, accepted=1)
+    order = settle_return(ctx, NUMBER, core)
+    assert sum(r.cores.amount for r in order.refunds) == 20
+
+
+def test_a_return_recorded_before_claims_were_kept_is_reckoned_as_before(
+    ctx: ServiceContext,
+) -> None:
+    """A return stored by an older version has no claims (``deposits`` is ``None``): it
+    holds no deposit against a core return, and its refund leaves the deposits a core
+    return claimed since, so each deposit still goes back once."""
+    wrong = _ask(ctx, "return", "wrong_part_shipped", "own_tracking", units=2)
+    with ctx.storage.unit_of_work(write=True) as uow:
+        order = uow.orders.get(NUMBER)
+        assert order is not None
+        request, index = order.rma(wrong)
+        package = request.packages[index]
+        old = attrs.evolve(package, units=[attrs.evolve(u, deposits=None) for u in package.units])
+        old_request = attrs.evolve(request, packages=[old])
+        uow.orders.save(
+            order.changed(returns=[old_request if r is request else r for r in order.returns])
+        )
+        uow.commit()
+    assert _core_returnable(ctx) == (2, ())
+    core = _ask(ctx, "core", "core", "label", units=2)
+    _arrives(ctx, wrong, accepted=2)
+    order = settle_return(ctx, NUMBER, wrong)
+    assert order.refunds[-1].cores.amount == 0
+    _arrives(ctx, core, accepted=2)
+    order = settle_return(ctx, NUMBER, core)
     assert sum(r.cores.amount for r in order.refunds) == 20

@@ -181,15 +181,25 @@ class ReturnDestination:
 
 @attrs.frozen
 class ReturnUnits:
-    """Units of one line in an RMA package; ``accepted`` is set by inspection."""
+    """Units of one line in an RMA package; ``accepted`` is set by inspection.
+
+    ``deposits`` is how many of these units' core deposits the package's preview pays
+    back: the return claimed them when it was requested, so no other return may (a deposit
+    goes back once, to the return that claimed it first). It is ``None`` on returns
+    recorded before returns kept their claims: those claim nothing ahead and are reckoned
+    again at settlement.
+    """
 
     line_no: int = attrs.field(validator=_count(1))
     quantity: int = attrs.field(validator=_count(1))
     accepted: int | None = attrs.field(default=None, validator=attrs.validators.optional(_count(0)))
+    deposits: int | None = attrs.field(default=None, validator=attrs.validators.optional(_count(0)))
 
     def __attrs_post_init__(self) -> None:
         if self.accepted is not None and self.accepted > self.quantity:
             raise InvalidFieldError("accepted", f"{self.accepted} accepted of {self.quantity}")
+        if self.deposits is not None and self.deposits > self.quantity:
+            raise InvalidFieldError("deposits", f"{self.deposits} deposits of {self.quantity}")
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from orderstatus_core.model import Money, Order
 from orderstatus_core.model.requests import Refund, ReportedUnits
-from orderstatus_core.model.returns import ReturnKind, RmaState
+from orderstatus_core.model.returns import ReturnKind, RmaPackage, RmaState
 
 __all__ = ["CENT", "cores_claimed", "refund_for_units"]
 
@@ -41,19 +41,36 @@ def _share(total: Decimal, fraction: Decimal, already: Decimal, last: bool) -> D
     return max(Decimal(0), min(left, (total * fraction).quantize(CENT, ROUND_HALF_EVEN)))
 
 
+def _claims(package: RmaPackage, kind: ReturnKind, line_no: int) -> int:
+    """Deposits of a line an unsettled package holds: a core return all its old parts, any
+    other return the deposits its preview paid back; after inspection, only the accepted."""
+    if not package.state.open or package.state is RmaState.REJECTED:
+        return 0  # settled: its refund's core_units say what it took
+    for units in package.units:
+        if units.line_no != line_no:
+            continue
+        held = units.quantity if kind is ReturnKind.CORE else (units.deposits or 0)
+        if package.state is RmaState.INSPECTED:
+            return min(held, units.accepted or 0)
+        return held
+    return 0
+
+
 def cores_claimed(order: Order, line_no: int) -> int:
-    """Core deposits of a line paid back, or claimed by a core return not settled yet: its
-    old parts on their way back, or inspected and accepted but not refunded. A deposit goes
-    back once, so no other core return may claim these."""
-    inspected = sum(
-        package.accepted.get(line_no, 0)
+    """Core deposits of a line paid back, or claimed by a return not settled yet.
+
+    A deposit belongs to the return that claimed it first: a core return claims its old
+    parts' deposits, any other return the deposits its preview paid back with the parts
+    (:attr:`~orderstatus_core.model.returns.ReturnUnits.deposits`), from the request until
+    the refund, inspection included (then only the units it accepted). A deposit goes back
+    once, so no other return or refund may claim these.
+    """
+    held = sum(
+        _claims(package, request.kind, line_no)
         for request in order.returns
-        if request.kind is ReturnKind.CORE
         for package in request.packages
-        if package.state is RmaState.INSPECTED
     )
-    open_cores = order.units_in_open_returns(line_no, ReturnKind.CORE)
-    return order.refunded_cores.get(line_no, 0) + open_cores + inspected
+    return order.refunded_cores.get(line_no, 0) + held
 
 
 def refund_for_units(
@@ -65,12 +82,16 @@ def refund_for_units(
     reason: str,
     source_id: str,
     at: datetime,
+    claimed_deposits: Mapping[int, int] | None = None,
 ) -> Refund:
     """The refund for ``units`` (line number: quantity) of ``order``.
 
     ``include_shipping`` is the store's fault or a cancellation before shipping: the
     original shipping is shared back too. ``order`` is the order *before* the refund is
-    added to it; its earlier refunds count against what is left.
+    added to it; its earlier refunds count against what is left. ``claimed_deposits``
+    (line number: deposits) is what a return claimed when it was requested: its refund
+    pays those deposits, up to ``units`` (even where another refund paid their price
+    meanwhile), instead of the ones no one claimed.
     """
     currency = order.currency
     already = order.refunded_units
@@ -81,14 +102,22 @@ def refund_for_units(
     }
     paying = {line_no: quantity for line_no, quantity in paying.items() if quantity > 0}
     parts = cores = Decimal(0)
-    deposits: dict[int, int] = {}
     for line_no, quantity in paying.items():
+        parts += order.line(line_no).unit_price.amount * quantity
+    if claimed_deposits is None:
+        # A deposit paid back already, or claimed by a return not settled yet (the old
+        # part on its way back, or the new one with its deposit), is not paid again.
+        free = {n: order.line(n).quantity - cores_claimed(order, n) for n in paying}
+        with_deposit = paying
+    else:
+        # The return's own claim: no one else could pay these deposits since it was
+        # requested, not even a refund that paid the same units' price meanwhile.
+        free = dict(claimed_deposits)
+        with_deposit = dict(units)
+    deposits: dict[int, int] = {}
+    for line_no, quantity in with_deposit.items():
         line = order.line(line_no)
-        parts += line.unit_price.amount * quantity
-        # A deposit paid back already, or claimed by a core return (the old part on its
-        # way back, or inspected and not refunded yet), is not paid again with the part.
-        free = line.quantity - cores_claimed(order, line_no)
-        core_units = max(0, min(quantity, free))
+        core_units = max(0, min(quantity, free.get(line_no, 0)))
         if core_units and line.core_charge.amount:
             deposits[line_no] = core_units
             cores += line.core_charge.amount * core_units

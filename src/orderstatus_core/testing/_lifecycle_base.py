@@ -534,9 +534,8 @@ class LifecycleBase(RuleBasedStateMachine):
         self.earlier: dict[str, Order] = {}
         #: The guest pass of each order (both storages keep it).
         self.passes: dict[str, str] = {}
-        #: Each RMA package's order when it was requested: how many refunds it had, and
-        #: the units of the package's lines in open core returns (they claim deposits).
-        self.when_requested: dict[str, tuple[int, dict[int, int]]] = {}
+        #: How many refunds each RMA package's order had when the package was requested.
+        self.when_requested: dict[str, int] = {}
         #: Store credit spent: ``(reference, amount)``, oldest first.
         self.spends: list[tuple[str, Money]] = []
         #: Whether a service ran since the books were last checked.

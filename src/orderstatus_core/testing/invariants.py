@@ -256,6 +256,15 @@ def _check_rma_package(
     if request.kind is ReturnKind.CORE:
         assert (refund.parts, refund.shipping, refund.tax) == (zero, zero, zero), where
         assert not refund.units, f"{where}: a core refund paid back parts"
+    elif all(u.deposits is not None for u in package.units):
+        # The deposits a return claimed go back with it, for the units inspection accepted.
+        claimed = {
+            u.line_no: min(u.deposits or 0, u.accepted or 0)
+            for u in package.units
+            if u.deposits and u.accepted and order.line(u.line_no).core_charge.amount
+        }
+        paid = {u.line_no: u.quantity for u in refund.core_units}
+        assert paid == claimed, f"{where}: deposits {paid} paid back, {claimed} claimed"
     if request.kind is ReturnKind.WARRANTY or shopper_pays:
         assert refund.shipping == zero, f"{where}: the original shipping refunded"
     if refund.label_fee is not None:
@@ -269,7 +278,8 @@ def _check_rma_package(
 def check_returns(order: Order) -> None:
     """Returns: per line, returned plus units in open returns never exceed what was
     delivered, and returned is what inspection accepted; core deposits paid back or claimed
-    by an unsettled core return never exceed the units ordered; every package's state
+    by an unsettled return never exceed the units ordered, and a settled return paid back
+    the deposits it claimed for the units accepted; every package's state
     matches its timestamps; every settled package has its refund exactly once (or was
     replaced or rejected), and every refund of a return belongs to exactly one package."""
     for line in order.lines:

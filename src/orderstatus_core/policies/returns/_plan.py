@@ -170,10 +170,11 @@ def _base_refund(
     at: datetime,
     refund_id: str = "preview",
     source_id: str = "preview",
+    claimed_deposits: Mapping[int, int] | None = None,
 ) -> Refund:
     """What ``units`` pay back before deductions, with the units whose price and deposit
     it returns: a core return its deposits alone, the others as every refund is reckoned
-    (:func:`refund_for_units`)."""
+    (:func:`refund_for_units`), with the deposits the return claimed if it did."""
     if kind is not ReturnKind.CORE:
         return refund_for_units(
             order,
@@ -184,6 +185,7 @@ def _base_refund(
             reason=kind.value,
             source_id=source_id,
             at=at,
+            claimed_deposits=claimed_deposits,
         )
     done = order.refunded_cores
     deposits = {}
@@ -268,10 +270,14 @@ def plan_return(
             virtual, draft.kind, draft.reason, units, now, f"plan{len(virtual.refunds)}"
         )
         preview = _preview(base, draft.kind, draft.reason, quote, rules.policy)
+        # The package claims the deposits its preview pays back (cores_claimed).
+        deposits = {u.line_no: u.quantity for u in base.core_units}
         planned.append(
             PlannedPackage(
                 destination,
-                tuple(ReturnUnits(n, q) for n, q in sorted(units.items())),
+                tuple(
+                    ReturnUnits(n, q, deposits=deposits.get(n, 0)) for n, q in sorted(units.items())
+                ),
                 preview,
                 quote,
             )

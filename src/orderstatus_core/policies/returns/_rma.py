@@ -359,11 +359,24 @@ def settle_package(
     quote = package.label_quote
     if quote is not None and package.label_cost is not None:
         quote = min(quote, package.label_cost)
-    base = _base_refund(order, request.kind, request.reason, accepted, at, refund_id, rma)
+    # The package pays the deposits it claimed when requested (no later return could
+    # take them); one recorded before returns kept their claims is reckoned as it stands.
+    claimed = {u.line_no: u.deposits for u in package.units if u.deposits is not None}
+    base = _base_refund(
+        order,
+        request.kind,
+        request.reason,
+        accepted,
+        at,
+        refund_id,
+        rma,
+        claimed if len(claimed) == len(package.units) else None,
+    )
     # The preview was reckoned when the return was requested. Since then another refund
-    # may have paid back some of these units' price, or an open core return claimed their
-    # deposit: the preview would pay those again (behind the order-wide caps), so the
-    # units are reckoned again as they stand now.
+    # may have paid back some of these units' price, or (for a return recorded before
+    # claims were kept) an open core return claimed their deposit: the preview would pay
+    # those again (behind the order-wide caps), so the units are reckoned again as they
+    # stand now.
     stale = base.parts < package.preview.parts or base.cores < package.preview.cores
     if package.fully_accepted and quote == package.label_quote and not stale:
         preview = package.preview
