@@ -39,9 +39,10 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from raw_rows import amount, micros, moment, record_rows
 
 SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 TABLES = ("orders", "order_lines", "packages", "package_units")
@@ -65,92 +66,8 @@ COLUMNS = dict(
     zip(TABLES, (ORDER_COLUMNS, LINE_COLUMNS, PACKAGE_COLUMNS, UNIT_COLUMNS), strict=True)
 )
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-_SEPARATOR = "\x1f"
-
 
 # --- the raw rows: what the adapter writes, computed without validation -----------------------
-
-
-def _amount(money: str) -> str:
-    return money.rpartition(" ")[0]
-
-
-def raw_rows(
-    record: dict[str, Any], instant: Any
-) -> tuple[tuple[Any, ...], list[Any], list[Any], list[Any]]:
-    """The four tables' rows of one record; ``instant`` turns ISO text into the column."""
-    number = record["number"]
-    address = record["shipping_address"]
-    order = (
-        number,
-        instant(record["placed_at"]),
-        record["email"],
-        record["email"].lower(),
-        record.get("phone"),
-        record["currency"],
-        address["name"],
-        address["line1"],
-        address.get("line2"),
-        address["city"],
-        address.get("region"),
-        address["postal_code"],
-        address["country"],
-        _amount(record["shipping"]),
-        _amount(record["tax"]),
-        1,
-        "standard",
-        None,
-    )
-    lines = []
-    for position, line in enumerate(record["lines"]):
-        category = line["category"]
-        part = line["part_number"]
-        lines.append(
-            (
-                number,
-                line["line_no"],
-                position,
-                part,
-                part.replace("-", "").lower(),
-                line["brand"],
-                _SEPARATOR.join(category),
-                _SEPARATOR.join(category).lower(),
-                line["description"],
-                line["quantity"],
-                _amount(line["unit_price"]),
-                _amount(line["core_charge"]),
-                line.get("returnable", True),
-                line.get("warranty_months", 0),
-                line.get("cancelled", 0),
-                line.get("returned", 0),
-            )
-        )
-    packages = []
-    units = []
-    for position, package in enumerate(record.get("packages", ())):
-        shipped, delivered = package.get("shipped_at"), package.get("delivered_at")
-        packages.append(
-            (
-                number,
-                position,
-                package["package_id"],
-                package["warehouse"],
-                package.get("carrier"),
-                package.get("tracking_number"),
-                None if shipped is None else instant(shipped),
-                None if delivered is None else instant(delivered),
-                None,
-            )
-        )
-        for unit_position, unit in enumerate(package["units"]):
-            units.append((number, position, unit_position, unit["line_no"], unit["quantity"]))
-    return order, lines, packages, units
-
-
-def _micros(text: str) -> int:
-    return (datetime.fromisoformat(text) - _EPOCH) // _MICROSECOND
 
 
 def _batches(path: Path, size: int, instant: Any) -> Iterator[list[list[Any]]]:
@@ -158,8 +75,9 @@ def _batches(path: Path, size: int, instant: Any) -> Iterator[list[list[Any]]]:
     count = 0
     with path.open("rb") as stream:
         for text in stream:
-            order, lines, packages, units = raw_rows(json.loads(text), instant)
-            tables[0].append(order)
+            order, lines, packages, units = record_rows(json.loads(text), instant, amount)
+            # The columns a new order has besides the record's: version 1, no activity.
+            tables[0].append((*order[:15], 1, order[15], None))
             tables[1] += lines
             tables[2] += packages
             tables[3] += units
@@ -186,7 +104,7 @@ def raw_sqlite(database: Path, source: Path, batch: int) -> None:
     connection.execute("PRAGMA journal_mode = WAL")
     statements = [_insert(table) for table in TABLES]
     connection.execute("BEGIN IMMEDIATE")
-    for tables in _batches(source, batch, _micros):
+    for tables in _batches(source, batch, micros):
         for sql, rows in zip(statements, tables, strict=True):
             connection.executemany(sql, rows)
     connection.execute("COMMIT")
@@ -199,7 +117,7 @@ def raw_postgres(url: str, schema: str, source: Path, batch: int) -> None:
 
     options = f"-c search_path={schema} -c TimeZone=UTC"
     with psycopg.connect(url, options=options) as connection, connection.cursor() as cursor:
-        for tables in _batches(source, batch, datetime.fromisoformat):
+        for tables in _batches(source, batch, moment):
             for table, rows in zip(TABLES, tables, strict=True):
                 with cursor.copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:
                     for row in rows:
@@ -248,11 +166,13 @@ def _counts(storage: str, target: str) -> list[int]:
             connection.close()
     import psycopg
 
-    with psycopg.connect(SERVER, autocommit=True) as connection:
-        return [
-            connection.execute(f"SELECT count(*) FROM {target}.{t}").fetchone()[0]  # type: ignore[index]
-            for t in TABLES
-        ]
+    with psycopg.connect(SERVER, autocommit=True) as server:
+        counts = []
+        for table in TABLES:
+            row = server.execute(f"SELECT count(*) FROM {target}.{table}").fetchone()
+            assert row is not None
+            counts.append(row[0])
+        return counts
 
 
 def _drop(storage: str, target: str) -> None:

@@ -47,17 +47,8 @@ from typing import Any
 
 import psycopg
 import run
-from run import (
-    SEPARATOR,
-    Found,
-    Matches,
-    Target,
-    amount,
-    fold,
-    pick_targets,
-    recent_for_mailbox,
-    record_rows,
-)
+from raw_rows import SEPARATOR, amount, moment, record_rows
+from run import Found, Matches, Target, fold, pick_targets, recent_for_mailbox
 
 from orderstatus_core import Order, OrderStatus, RateDecision
 from orderstatus_core.sample import generate_orders
@@ -371,10 +362,6 @@ INSERTS = {
 }
 
 
-def _moment(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
-
-
 class PostgresImport:
     """A fresh schema (the library's migrations) that raw ``executemany`` loads into."""
 
@@ -384,7 +371,7 @@ class PostgresImport:
     def load(self, texts: Sequence[str]) -> None:
         tables: dict[str, list[tuple[Any, ...]]] = {name: [] for name in INSERTS}
         for text in texts:
-            order, lines, packages, units = record_rows(json.loads(text), _moment, amount)
+            order, lines, packages, units = record_rows(json.loads(text), moment, amount)
             tables["orders"].append((*order[:15], 1, order[15]))
             tables["order_lines"] += lines
             tables["packages"] += packages
