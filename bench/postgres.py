@@ -330,19 +330,10 @@ class PostgresRaw:
         self._db.close()
 
 
-RAW_SEARCH = (
-    "SELECT o.number, l.line_no, o.placed_at, o.email, l.* FROM orders o"
-    " JOIN order_lines l ON l.order_number = o.number"
-    " WHERE o.email_key = %s AND {match} ORDER BY o.placed_at DESC, o.number DESC"
-)
-RAW_SEARCH_PART = RAW_SEARCH.format(match="l.part_key = %s")
-RAW_SEARCH_CATEGORY = RAW_SEARCH.format(
-    match="(l.category_key = %s OR (l.category_key >= %s AND l.category_key < %s))"
-)
-RAW_RECENT = (
-    "SELECT number, email FROM orders WHERE email_key = %s"
-    " ORDER BY placed_at DESC, number DESC LIMIT %s"
-)
+# The SQLite side's statements, with psycopg's placeholders: both raw sides ask alike.
+RAW_SEARCH_PART = run.SEARCH_PART.replace("?", "%s")
+RAW_SEARCH_CATEGORY = run.SEARCH_CATEGORY.replace("?", "%s")
+RAW_RECENT = run.RECENT.replace("?", "%s")
 RAW_OUTBOX = (
     "INSERT INTO outbox (message_id, created_at, kind, payload, attempts)"
     " VALUES (%s, now(), %s, %s, 0)"
