@@ -219,6 +219,11 @@ class MailDeliveryError(AdapterError):
     """The mail port could not deliver a message; the outbox keeps it pending (SECURITY A3)."""
 
 
+class MailRejectedError(MailDeliveryError):
+    """The mail server refused the message for good (an SMTP 5xx): sending it again
+    cannot succeed, so the outbox moves it to dead letters instead of retrying."""
+
+
 class SchemaVersionError(AdapterError):
     """The database schema is older or newer than this library expects.
 

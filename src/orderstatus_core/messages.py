@@ -254,10 +254,12 @@ class OutboxMessage:
 
 @attrs.frozen
 class OutgoingMail:
-    """A rendered mail, ready for the :class:`Mailer`."""
+    """A rendered mail, ready for the :class:`Mailer`: a plain-text part and, when
+    ``html`` is not empty, an HTML alternative of the same content."""
 
     message_id: str
     to: str
     subject: str
     text: str
     language: str = "en"
+    html: str = ""
