@@ -207,8 +207,15 @@ def _read(folder: Traversable, language: str) -> Translations | None:
     try:
         with file.open("rb") as po:
             catalog = read_po(po, locale=language, domain=DOMAIN, abort_invalid=True)
+        # A translation whose placeholders differ from its id's would fail (or drop a
+        # value) in the middle of a mail: refuse the catalog when it is read instead.
+        for message, errors in catalog.check():
+            if errors and not message.fuzzy:
+                raise CatalogError(f"{file}: {message.id!r:.60}: {errors[0]}")
         compiled = io.BytesIO()
         write_mo(compiled, catalog, use_fuzzy=False)
+    except CatalogError:
+        raise
     except Exception as error:  # any parse failure: the catalog cannot be used as it is
         raise CatalogError(f"cannot read the catalog {file}: {error}") from error
     compiled.seek(0)
