@@ -34,6 +34,7 @@ from orderstatus_core.errors import (
 )
 from orderstatus_core.events import DomainEvent, RefundDue, ReplacementDue
 from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest, StoredDocument
+from orderstatus_core.mail_message import compose_message
 from orderstatus_core.messages import (
     GuestPassMail,
     GuestPassRequest,
@@ -363,6 +364,7 @@ __all__ = [
     "ViewResult",
     "Warehouse",
     "WindowStart",
+    "compose_message",
     "email_key",
     "get_plugin_manager",
     "hookimpl",
