@@ -120,7 +120,7 @@ def test_a_line_break_or_control_character_in_any_header_is_refused(
         _compose(mail, **options)
 
 
-@given(st.text(min_size=1).filter(lambda s: any(c in s for c in "\r\n\x00")))
+@given(st.tuples(st.text(), st.sampled_from(["\r", "\n", "\r\n", "\x00"]), st.text()).map("".join))
 def test_no_subject_with_cr_lf_or_nul_makes_a_message(subject: str) -> None:
     """Whatever else a subject holds, CR, LF or NUL in it is refused (SECURITY H1)."""
     with pytest.raises(MailRejectedError):
@@ -129,9 +129,10 @@ def test_no_subject_with_cr_lf_or_nul_makes_a_message(subject: str) -> None:
 
 @given(st.text(st.characters(exclude_categories=["Cc", "Zl", "Zp", "Cs"]), max_size=200))
 def test_any_clean_subject_arrives_as_written(subject: str) -> None:
-    """A subject without control characters, however odd, survives the round trip."""
+    """A subject without control characters, however odd, survives the round trip (but
+    for blanks at its ends: a header value keeps none)."""
     message = _compose(attrs.evolve(MAIL, subject=subject))
-    assert delivered_mail(message.as_bytes(policy=SMTP)).subject == subject
+    assert delivered_mail(message.as_bytes(policy=SMTP)).subject.strip() == subject.strip()
 
 
 @pytest.mark.parametrize(
