@@ -38,6 +38,7 @@ from orderstatus_core.events import DomainEvent, RefundDue, ReplacementDue
 from orderstatus_core.i18n import Catalogs, Translator
 from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest, StoredDocument
 from orderstatus_core.mail import MailBranding, MailRenderer, MailTemplates
+from orderstatus_core.mail_message import compose_message
 from orderstatus_core.messages import (
     GuestPassMail,
     GuestPassRequest,
@@ -374,6 +375,7 @@ __all__ = [
     "ViewResult",
     "Warehouse",
     "WindowStart",
+    "compose_message",
     "email_key",
     "get_plugin_manager",
     "hookimpl",
