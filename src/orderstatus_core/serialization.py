@@ -280,8 +280,8 @@ def make_converter(phone_region: str = "US", *, remember: int = 0) -> cattrs.Con
     use the shared :data:`converter` instead of building its own.
 
     With ``remember`` above zero the converter keeps the identifier values it parses
-    (email addresses, phone numbers, money, part numbers, categories), the ``remember``
-    most recently used of each kind, and answers the same text again with the same
+    (email addresses, phone numbers, money, part numbers, categories) and the shipping
+    addresses, the ``remember`` most recently used of each kind, and answers the same text again with the same
     immutable value instead of validating it again: an import file names the same shopper,
     prices and parts on many records. Everything else is structured and validated as
     usual, and a refused text is refused again, with the same error. The values live as
