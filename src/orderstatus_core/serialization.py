@@ -279,13 +279,13 @@ def make_converter(phone_region: str = "US", *, remember: int = 0) -> cattrs.Con
     ``phone_region`` says how a phone number without ``+country`` is read. Most code should
     use the shared :data:`converter` instead of building its own.
 
-    With ``remember`` above zero the converter keeps the identifier values it parses
-    (email addresses, phone numbers, money, part numbers, categories) and the shipping
-    addresses, the ``remember`` most recently used of each kind, and answers the same text again with the same
+    With ``remember`` above zero the converter keeps the identifier values it parses (email
+    addresses, phone numbers, money, part numbers, categories) and the shipping addresses, the
+    ``remember`` most recently used of each kind, and answers the same text again with the same
     immutable value instead of validating it again: an import file names the same shopper,
-    prices and parts on many records. Everything else is structured and validated as
-    usual, and a refused text is refused again, with the same error. The values live as
-    long as the converter: build one per import (see
+    prices and parts on many records. Everything else is structured and validated as usual, and
+    a refused text is refused again, with the same error. The values live as long as the
+    converter: build one per import (see
     :class:`~orderstatus_core.services.importing.RecordParser`), never a shared one.
     """
     conv = make_json_converter(forbid_extra_keys=True, detailed_validation=True)
