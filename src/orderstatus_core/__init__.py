@@ -114,6 +114,7 @@ from orderstatus_core.policies import (
     LookupPolicy,
     Quota,
     RateDecision,
+    RelayPolicy,
     RetentionPolicy,
 )
 from orderstatus_core.policies.cancellation import LineCancellation
@@ -318,6 +319,7 @@ __all__ = [
     "RefundPreview",
     "Refused",
     "RelayFailure",
+    "RelayPolicy",
     "RelayReport",
     "ReplacementDue",
     "RequestView",
