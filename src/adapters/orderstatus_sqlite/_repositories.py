@@ -336,7 +336,7 @@ class Outbox:
         """Count a last failed attempt and make the message a dead letter, secrets kept."""
         parameters = (error, micros(utc(at)), message_id)
         doing = "moving an outbox message to dead letters"
-        self._unit._fetch(CURSOR, _sql.MARK_DEAD, parameters, doing, write=True)
+        self._changed(message_id, _sql.MARK_DEAD, parameters, doing)
 
     def retry(self, message_id: str, now: datetime) -> bool:
         """Make a dead letter due at ``now`` with no attempts; whether it was one."""
