@@ -165,6 +165,14 @@ class Outbox(Protocol):
         """
         ...
 
+    def release(self, message_id: str, leased_until: datetime, now: datetime) -> bool:
+        """Give back a claimed message that its worker did not try (it is stopping): due
+        again at ``now``, ``attempts`` unchanged. Only while the message is still under
+        that worker's lease (``next_attempt_at == leased_until``, unsent, not dead), so a
+        worker whose lease ended never frees what another worker holds now. Whether it
+        was released."""
+        ...
+
     def get(self, message_id: str) -> OutboxMessage | None:
         """The message with this id, sent or not, or ``None`` (purged, or never put)."""
         ...

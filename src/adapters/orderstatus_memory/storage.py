@@ -255,6 +255,16 @@ class _Outbox:
                 dead_at=utc(at),
             )
 
+    def release(self, message_id: str, leased_until: datetime, now: datetime) -> bool:
+        self._unit.check_writable()
+        message = self._undelivered(message_id)
+        if message is None or message.dead_at is not None:
+            return False
+        if message.next_attempt_at != leased_until:
+            return False  # another worker's lease, or none
+        self._unit.work.outbox[message_id] = attrs.evolve(message, next_attempt_at=utc(now))
+        return True
+
     def retry(self, message_id: str, now: datetime) -> bool:
         self._unit.check_writable()
         message = self._undelivered(message_id)

@@ -342,6 +342,15 @@ class Outbox:
             write=True,
         )
 
+    def release(self, message_id: str, leased_until: datetime, now: datetime) -> bool:
+        """Make a message this worker claimed and did not try due at ``now``."""
+        unit = self._unit
+        if not _worth_asking(unit, message_id, write=True):
+            return False
+        parameters = (utc(now), message_id, utc(leased_until))
+        doing = "releasing an outbox message"
+        return unit._run(_sql.RELEASE_MESSAGE, parameters, doing, write=True).rowcount == 1
+
     def retry(self, message_id: str, now: datetime) -> bool:
         """Make a dead letter due at ``now`` with no attempts; whether it was one."""
         unit = self._unit

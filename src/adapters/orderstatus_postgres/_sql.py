@@ -78,6 +78,9 @@ from orderstatus_sql.statements import (
     RECORD_TRY as RECORD_TRY,
 )
 from orderstatus_sql.statements import (
+    RELEASE_MESSAGE as RELEASE_MESSAGE,
+)
+from orderstatus_sql.statements import (
     RETRY_DEAD as RETRY_DEAD,
 )
 from orderstatus_sql.statements import (
@@ -406,6 +409,7 @@ QUERIES: Final = {
     "mark_failed": MARK_FAILED,
     "mark_dead": MARK_DEAD,
     "retry_dead": RETRY_DEAD,
+    "release_message": RELEASE_MESSAGE,
     "drop_message": DROP_MESSAGE,
     "get_challenge": GET_CHALLENGE_FOR_UPDATE,
     "save_challenge": SAVE_CHALLENGE,

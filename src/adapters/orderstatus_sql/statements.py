@@ -33,6 +33,7 @@ __all__ = [
     "PUT_REPLY",
     "RECENT",
     "RECORD_TRY",
+    "RELEASE_MESSAGE",
     "RETRY_DEAD",
     "SAVE_CHALLENGE",
     "SELECT_FROM_PASSES",
@@ -104,6 +105,11 @@ MARK_DEAD: Final = """
 UPDATE outbox SET attempts = attempts + 1, next_attempt_at = NULL, last_error = %s,
     dead_at = %s
 WHERE message_id = %s AND sent_at IS NULL AND dead_at IS NULL"""
+
+# Only under the lease the releasing worker took: compare-and-set on next_attempt_at.
+RELEASE_MESSAGE: Final = """
+UPDATE outbox SET next_attempt_at = %s
+WHERE message_id = %s AND next_attempt_at = %s AND sent_at IS NULL AND dead_at IS NULL"""
 
 RETRY_DEAD: Final = """
 UPDATE outbox SET attempts = 0, next_attempt_at = %s, dead_at = NULL

@@ -338,6 +338,12 @@ class Outbox:
         doing = "moving an outbox message to dead letters"
         self._changed(message_id, _sql.MARK_DEAD, parameters, doing)
 
+    def release(self, message_id: str, leased_until: datetime, now: datetime) -> bool:
+        """Make a message this worker claimed and did not try due at ``now``."""
+        parameters = (micros(utc(now)), message_id, micros(utc(leased_until)))
+        doing = "releasing an outbox message"
+        return self._changed(message_id, _sql.RELEASE_MESSAGE, parameters, doing)
+
     def retry(self, message_id: str, now: datetime) -> bool:
         """Make a dead letter due at ``now`` with no attempts; whether it was one."""
         parameters = (micros(utc(now)), message_id)

@@ -226,6 +226,7 @@ MARK_SENT: Final = qmark(portable.MARK_SENT)
 MARK_FAILED: Final = qmark(portable.MARK_FAILED)
 MARK_DEAD: Final = qmark(portable.MARK_DEAD)
 RETRY_DEAD: Final = qmark(portable.RETRY_DEAD)
+RELEASE_MESSAGE: Final = qmark(portable.RELEASE_MESSAGE)
 DROP_MESSAGE: Final = qmark(portable.DROP_MESSAGE)
 PENDING_COUNT: Final = qmark(portable.PENDING_COUNT)
 PURGE_SENT: Final = qmark(portable.PURGE_SENT)
@@ -260,6 +261,7 @@ QUERIES: Final = {
     "mark_failed": MARK_FAILED,
     "mark_dead": MARK_DEAD,
     "retry_dead": RETRY_DEAD,
+    "release_message": RELEASE_MESSAGE,
     "drop_message": DROP_MESSAGE,
     "save_order": SAVE_ORDER,
     "stored_numbers": STORED_NUMBERS,

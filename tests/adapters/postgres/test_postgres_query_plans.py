@@ -94,6 +94,7 @@ PARAMETERS: dict[str, Any] = {
     "mark_failed": (T, "down", "m1"),
     "mark_dead": ("550 no such user", T, "m1"),
     "retry_dead": (T, "m1"),
+    "release_message": (T, "m1", T),
     "drop_message": ("m1",),
     "get_challenge": ("s",),
     "save_challenge": ("123", "c", "l", T, T, 3, False, "s"),
@@ -198,6 +199,7 @@ USES = {
     "mark_dead": {"outbox_pkey"},
     # The message id is in the dead letters' own index, which is the smaller one.
     "retry_dead": {"outbox_dead"},
+    "release_message": {"outbox_pkey"},
     "drop_message": {"outbox_pkey"},
     "get_challenge": {"guest_pass_challenges_pkey"},
     "save_challenge": {"guest_pass_challenges_pkey"},

@@ -378,6 +378,7 @@ _WRITES: dict[str, Callable[[UnitOfWork], object]] = {
     "outbox.mark_failed": lambda uow: uow.outbox.mark_failed("M1", "down", T0),
     "outbox.mark_dead": lambda uow: uow.outbox.mark_dead("M1", "550 refused", T0),
     "outbox.retry": lambda uow: uow.outbox.retry("M1", T0),
+    "outbox.release": lambda uow: uow.outbox.release("M1", T0, T0),
     "outbox.drop": lambda uow: uow.outbox.drop("M1"),
     "outbox.purge_sent": lambda uow: uow.outbox.purge_sent(_END_OF_TIME),
     "passes.purge_challenges": lambda uow: uow.passes.purge_challenges(_END_OF_TIME),

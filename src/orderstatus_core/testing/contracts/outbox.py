@@ -506,3 +506,25 @@ class OutboxContract(StorageSuite):
         with storage.unit_of_work() as uow:
             assert [m.message_id for m in uow.outbox.pending(10)] == ["M1"]
             assert [m.message_id for m in uow.outbox.dead(10)] == ["M2"]
+
+    def test_a_worker_releases_only_what_it_still_holds(self, storage: Storage) -> None:
+        """``release`` makes a claimed message due at ``now``, attempts unchanged, only
+        under the lease given: another lease, a sent or dead message and an unknown id
+        answer ``False`` and stay as they are."""
+        lease = T0 + timedelta(minutes=5)
+        later = T0 + timedelta(days=1)
+        _queue(storage, *(_message(i) for i in ("M1", "M2", "SENT", "DEAD")))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.claim(T0, 10, lease)
+            uow.outbox.mark_sent("SENT", T0)
+            uow.outbox.mark_dead("DEAD", "550", T0)
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.outbox.release("M1", lease, T0) is True
+            assert uow.outbox.release("M2", later, T0) is False
+            for other in ("SENT", "DEAD", "NOPE", "\ud800"):
+                assert uow.outbox.release(other, lease, T0) is False
+            uow.commit()
+        assert _due(storage, T0) == [attrs.evolve(_message("M1"), next_attempt_at=T0)]
+        with storage.unit_of_work() as uow:
+            assert [m.message_id for m in uow.outbox.dead(10)] == ["DEAD"]
