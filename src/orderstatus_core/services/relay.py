@@ -301,7 +301,7 @@ def _log_batch(number: int, report: RelayReport) -> None:
             failure.reason,
         )
     logger.info(
-        "relay: batch %d: %d sent, %d failed, %d dead",
+        "relay: batch %d: %d sent, %d to retry, %d dead",
         number,
         report.sent,
         report.failed - report.dead,
