@@ -135,7 +135,7 @@ def test_each_batch_is_one_line_and_each_failure_one_more(
     assert lines == [
         (
             "WARNING",
-            "relay: M2 (order_list) failed, dead letter: "
+            "relay: 'M2' (order_list) failed, dead letter: "
             "MailRejectedError: 550 <j•••@example.com> unknown",
         ),
         ("INFO", "relay: batch 1: 1 sent, 0 to retry, 1 dead"),

@@ -51,12 +51,15 @@ def retry_delay(attempts: int) -> timedelta:
 
 def failure_reason(error: Exception, item: OutboxItem) -> str:
     """``error`` as one line to keep and print: its type and text, with the item's
-    secrets and its recipient's address hidden, at most 500 characters.
+    secrets and its recipient's address hidden, control characters replaced by U+FFFD,
+    at most 500 characters.
 
     A port's error may quote what it was given (an SMTP server echoes the recipient, a
     template error the body); the text outlives delivery, so it must not carry them.
     """
     text = " ".join(f"{type(error).__name__}: {error}".split())
+    # A server's echo may carry terminal escapes or bidi overrides into logs and listings.
+    text = "".join(char if char.isprintable() else "\ufffd" for char in text)
     hidden = dict.fromkeys(secrets_of(item), "[secret]")
     if isinstance(item, MailIntent):
         for address in (item.to.display, item.to.canonical):
@@ -294,7 +297,7 @@ def _log_batch(number: int, report: RelayReport) -> None:
     for failure in report.failures:
         what = "dead letter" if failure.dead else "will retry"
         logger.warning(
-            "relay: %s (%s) failed, %s: %s",
+            "relay: %r (%s) failed, %s: %s",
             failure.message_id,
             failure.kind,
             what,
