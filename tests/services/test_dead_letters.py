@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import attrs
+import jinja2
 import pytest
 
 from orderstatus_core import (
@@ -15,6 +16,7 @@ from orderstatus_core import (
     InvalidFieldError,
     MailDeliveryError,
     MailRejectedError,
+    MailTemplates,
     OrderListMail,
     OutboxMessage,
     OutgoingMail,
@@ -148,20 +150,24 @@ def test_the_default_gives_up_after_ten_attempts() -> None:
     assert (mailer.calls, _get(ctx, "M1").attempts) == (10, 10)
 
 
-def test_a_mail_that_cannot_be_rendered_is_a_dead_letter(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+class _BrokenTemplate:
+    """A store whose order-list template compiles but cannot make a mail (no subject)."""
+
+    @hookimpl
+    def orderstatus_mail_templates(self) -> MailTemplates:
+        broken = "Your orders: {{ order_numbers | join(', ') }}"
+        return MailTemplates(templates=jinja2.DictLoader({"mail/order_list.txt": broken}))
+
+
+def test_a_mail_that_cannot_be_rendered_is_a_dead_letter() -> None:
     """A renderer's error would repeat on every attempt: dead at once, nothing sent."""
-
-    def broken(message: OutboxMessage) -> OutgoingMail:
-        raise KeyError("template 'order_list.fi.txt' not found")
-
-    monkeypatch.setattr("orderstatus_core.services.relay.render_mail", broken)
-    ctx = fake_context()
+    ctx = fake_context(plugins=[_BrokenTemplate()])
     _queue(ctx, _list_mail("M1"))
     report = relay_outbox(ctx)
     assert report.dead == 1
-    assert report.failures[0].reason == "KeyError: \"template 'order_list.fi.txt' not found\""
+    assert report.failures[0].reason == (
+        "MailTemplateError: mail/order_list.txt: has no subject block"
+    )
     assert isinstance(ctx.mailer, RecordingMailer)
     assert ctx.mailer.sent == []
 
