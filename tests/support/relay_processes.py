@@ -5,6 +5,7 @@ killed, mail queued and deliveries counted."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -125,3 +126,59 @@ def deliveries(folder: Path) -> dict[str, list[str]]:
 def workers_that_delivered(folder: Path) -> int:
     """How many worker processes wrote at least one mail."""
     return sum(1 for sub in folder.iterdir() if any(sub.glob("*.eml"))) if folder.exists() else 0
+
+
+def workers(storage_url: str, tmp_path: Path, count: int, plugins: Path) -> list[RelayWorker]:
+    """``count`` workers on ``storage_url``, each ready; mail under ``tmp_path / "mail"``."""
+    started = [
+        RelayWorker(storage_url, tmp_path / "mail", plugins, tmp_path / f"worker{i}.log")
+        for i in range(count)
+    ]
+    for worker in started:
+        worker.wait_ready()
+    return started
+
+
+def check_exactly_once(storage_url: str, desk: OrderStatus, tmp_path: Path) -> None:
+    """Three workers, 100 messages queued while they watch: each delivered once, the
+    work shared, every worker exiting 0 on SIGTERM with its totals."""
+    plugins = install_test_plugin(tmp_path / "plugins", short_lease=False)
+    sharing = workers(storage_url, tmp_path, 3, plugins)
+    ids = [f"m{index:03}" for index in range(100)]
+    queue_order_lists(desk, ids)
+    wait_until_delivered(desk)
+    stopped = [worker.stop() for worker in sharing]
+    assert [code for code, _out in stopped] == [0, 0, 0]
+    assert all(out.splitlines()[-1].startswith("Relay stopped: ") for _code, out in stopped)
+    copies = deliveries(tmp_path / "mail")
+    assert {i: len(c) for i, c in copies.items()} == dict.fromkeys(ids, 1)
+    assert workers_that_delivered(tmp_path / "mail") >= 2
+
+
+def check_nothing_lost(storage_url: str, desk: OrderStatus, tmp_path: Path, rounds: int) -> None:
+    """Each round queues 20 messages and SIGKILLs its two workers at random moments while
+    they deliver; two finishers then deliver what is left once the one-second leases end.
+    Every message arrives at least once, each copy under the same Message-ID, naming its
+    message; and the kills did cut work short (the test is not vacuous)."""
+    plugins = install_test_plugin(tmp_path / "plugins", short_lease=True)
+    chance = random.Random(12)
+    ids: list[str] = []
+    interrupted = 0
+    for round_number in range(rounds):
+        batch = [f"r{round_number:02}m{index:02}" for index in range(20)]
+        ids += batch
+        queue_order_lists(desk, batch)
+        killed = workers(storage_url, tmp_path, 2, plugins)
+        for worker in killed:
+            time.sleep(chance.uniform(0.0, 0.3))
+            worker.kill()
+        interrupted += pending(desk) > 0
+    finishers = workers(storage_url, tmp_path, 2, plugins)
+    wait_until_delivered(desk)
+    assert [worker.stop()[0] for worker in finishers] == [0, 0]
+    copies = deliveries(tmp_path / "mail")
+    assert sorted(copies) == ids
+    for message_id, headers in copies.items():
+        assert len(set(headers)) == 1, (message_id, headers)
+        assert message_id in headers[0]
+    assert interrupted > 0
