@@ -91,7 +91,7 @@ def test_retry_makes_a_dead_letter_pending_again(
     """``--retry ID``: one line, exit 0, and the message is pending with no attempts."""
     _queue(db_url, _list_mail("m1"), dead=("m1",))
     assert main(["outbox", "--storage", db_url, "--retry", "m1"]) == 0
-    assert capsys.readouterr().out == "m1: due again now, attempts counted from 0\n"
+    assert capsys.readouterr().out == "m1: due again now, attempts from 0\n"
     assert main(["outbox", "--storage", db_url]) == 0
     assert "  m1  order_list  attempts 0" in capsys.readouterr().out
 

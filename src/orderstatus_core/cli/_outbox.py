@@ -26,17 +26,18 @@ __all__ = ["SignalStop", "run_outbox", "watch"]
 def run_outbox(args: argparse.Namespace) -> int:
     """List pending messages and dead letters, or retry or drop one by id."""
     with open_store(args.storage, args.mail) as desk:
-        if args.retry is not None:
-            if not desk.retry_message(args.retry):
-                report_error("outbox", f"no dead letter with id {_shown(args.retry)}")
+        # (the id given, the command, what a missing id is, what was done), per action.
+        actions = (
+            (args.retry, desk.retry_message, "dead letter", "due again now, attempts from 0"),
+            (args.drop, desk.drop_message, "undelivered message", "dropped"),
+        )
+        for message_id, command, wanted, done in actions:
+            if message_id is None:
+                continue
+            if not command(message_id):
+                report_error("outbox", f"no {wanted} with id {_shown(message_id)}")
                 return 1
-            print(f"{_shown(args.retry)}: due again now, attempts counted from 0")
-            return 0
-        if args.drop is not None:
-            if not desk.drop_message(args.drop):
-                report_error("outbox", f"no undelivered message with id {_shown(args.drop)}")
-                return 1
-            print(f"{_shown(args.drop)}: dropped")
+            print(f"{_shown(message_id)}: {done}")
             return 0
         listing = desk.list_outbox(args.limit)
     print(f"Pending: {listing.pending_count}")
