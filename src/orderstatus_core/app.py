@@ -24,9 +24,11 @@ from orderstatus_core.services import (
     credit_history,
     decline_change,
     deny_return,
+    drop_message,
     find_order,
     import_orders,
     inspect_return,
+    list_outbox,
     mark_delivered,
     mark_return_in_transit,
     pass_required,
@@ -37,6 +39,7 @@ from orderstatus_core.services import (
     relay_outbox,
     request_guest_pass,
     resolve_problem,
+    retry_message,
     search_orders,
     send_order_list,
     settle_return,
@@ -46,6 +49,7 @@ from orderstatus_core.services import (
     upsert_orders,
     verify_guest_code,
     verify_guest_link,
+    watch_outbox,
 )
 from orderstatus_core.services._bind import StoreCommand
 
@@ -246,6 +250,19 @@ class OrderStatus:
 
     #: Deliver due outbox mail through the mail adapter.
     relay_outbox = StoreCommand(relay_outbox)
+
+    #: Relay until a stop signal is set, waiting with back-off while idle: the worker of
+    #: ``orderstatus relay --watch``.
+    watch_outbox = StoreCommand(watch_outbox)
+
+    #: The pending messages and dead letters, ready to print (``orderstatus outbox``).
+    list_outbox = StoreCommand(list_outbox)
+
+    #: Make a dead letter due now, its attempts counted from zero.
+    retry_message = StoreCommand(retry_message)
+
+    #: Delete an undelivered message (pending or dead).
+    drop_message = StoreCommand(drop_message)
 
     #: Delete delivered outbox messages, expired guest-pass challenges and passes, and
     #: idempotent replies kept longer than the retention policy says (SECURITY D5). Run it

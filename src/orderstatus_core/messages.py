@@ -240,7 +240,9 @@ class OutboxMessage:
     ``message_id`` is stable across retries, so a receiver can drop duplicates of an
     at-least-once delivery (SECURITY G4). ``sent_at`` is when it was delivered, set only by
     :meth:`Outbox.mark_sent` (a message put is unsent); a sent message keeps its kind,
-    recipient, times and id for its audit, never its :data:`SECRET` fields.
+    recipient, times and id for its audit, never its :data:`SECRET` fields. ``dead_at`` is
+    when it became a dead letter, set only by :meth:`Outbox.mark_dead`: a dead letter is never
+    due, and keeps its whole item, secrets included, so that a retry sends the same mail.
     """
 
     message_id: str
@@ -250,6 +252,7 @@ class OutboxMessage:
     next_attempt_at: datetime | None = None
     last_error: str | None = None
     sent_at: datetime | None = None
+    dead_at: datetime | None = None
 
 
 @attrs.frozen

@@ -136,12 +136,23 @@ class Outbox(Protocol):
     """Pending side effects, stored with the orders and written in the same transaction."""
 
     def put(self, message: OutboxMessage) -> None:
-        """Queue a message. Rolled back with the unit of work (SECURITY G4)."""
+        """Queue a message, pending (its ``sent_at`` and ``dead_at`` are not read). Rolled
+        back with the unit of work (SECURITY G4)."""
         ...
 
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-        """Up to ``limit`` unsent messages whose ``next_attempt_at`` is unset or at or
-        before ``now``, oldest ``created_at`` first."""
+        """Up to ``limit`` unsent messages, not dead letters, whose ``next_attempt_at`` is
+        unset or at or before ``now``, oldest ``created_at`` first (ties by message id)."""
+        ...
+
+    def pending(self, limit: int) -> Sequence[OutboxMessage]:
+        """Up to ``limit`` messages waiting for delivery (unsent, not dead letters), due or
+        not, in :meth:`due`'s order: what an operator lists."""
+        ...
+
+    def dead(self, limit: int) -> Sequence[OutboxMessage]:
+        """Up to ``limit`` dead letters, each with its ``dead_at`` and last error, the
+        oldest ``dead_at`` first (ties by message id)."""
         ...
 
     def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
@@ -154,12 +165,21 @@ class Outbox(Protocol):
         """
         ...
 
+    def release(self, message_id: str, leased_until: datetime, now: datetime) -> bool:
+        """Give back a claimed message that its worker did not try (it is stopping): due
+        again at ``now``, ``attempts`` unchanged. Only while the message is still under
+        that worker's lease (``next_attempt_at == leased_until``, unsent, not dead), so a
+        worker whose lease ended never frees what another worker holds now. Whether it
+        was released."""
+        ...
+
     def get(self, message_id: str) -> OutboxMessage | None:
         """The message with this id, sent or not, or ``None`` (purged, or never put)."""
         ...
 
     def mark_sent(self, message_id: str, at: datetime) -> None:
-        """Record delivery at ``at``; the message is never due again.
+        """Record delivery at ``at``; the message is never due again (a dead letter that a
+        worker whose lease ended delivered after all is sent, no longer dead).
 
         In the same write, the stored item loses its secrets: it becomes
         :func:`without_secrets` of itself, so a delivered code or link token can no longer
@@ -168,11 +188,31 @@ class Outbox(Protocol):
         ...
 
     def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
-        """Record a failed attempt: ``attempts`` grows by one, due again at ``retry_at``."""
+        """Record a failed attempt: ``attempts`` grows by one, due again at ``retry_at``.
+        A sent message, a dead letter and an unknown id are left as they are."""
+        ...
+
+    def mark_dead(self, message_id: str, error: str, at: datetime) -> None:
+        """Record a failed attempt that ends the tries: ``attempts`` grows by one, the
+        message keeps ``error`` and becomes a dead letter at ``at``, never due again until
+        :meth:`retry`. It keeps its item whole, secrets included, so that a retry sends the
+        same mail. A sent message, a dead letter and an unknown id are left as they are.
+        """
+        ...
+
+    def retry(self, message_id: str, now: datetime) -> bool:
+        """Make a dead letter pending again, due at ``now``, its ``attempts`` back to 0 (its
+        last error stays until the next attempt). Whether it was a dead letter: a pending,
+        sent or unknown message is left as it is and answers ``False``."""
+        ...
+
+    def drop(self, message_id: str) -> bool:
+        """Delete an undelivered message (pending or dead) with its secrets; whether one was
+        deleted. A sent message stays for its audit until :meth:`purge_sent`: ``False``."""
         ...
 
     def pending_count(self) -> int:
-        """How many messages are not yet sent."""
+        """How many messages wait for delivery: unsent and not dead letters."""
         ...
 
     def purge_sent(self, sent_before: datetime) -> int:

@@ -94,7 +94,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("demo", "migrate", "import", "sample", "relay", "purge"):
+    for command in ("demo", "migrate", "import", "sample", "relay", "outbox", "purge"):
         assert command in out
 
 

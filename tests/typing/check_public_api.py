@@ -7,6 +7,8 @@ ignore that is no longer needed is itself reported.
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import assert_never, assert_type
 
@@ -45,6 +47,8 @@ from orderstatus_core import (
     OrderStatus,
     OrderStatusError,
     OrderView,
+    OutboxEntry,
+    OutboxListing,
     PapersResult,
     PhoneNumber,
     PreviewResult,
@@ -53,6 +57,7 @@ from orderstatus_core import (
     PurgeReport,
     Refused,
     RelayFailure,
+    RelayPolicy,
     RelayReport,
     ReturnAnswer,
     ReturnDraft,
@@ -63,6 +68,7 @@ from orderstatus_core import (
     ReturnResult,
     SearchPage,
     SpeedChange,
+    StopSignal,
     Storage,
     TryLater,
     UnknownAdapterError,
@@ -124,7 +130,22 @@ def check_order_list_and_relay(desk: OrderStatus) -> None:
     assert_type(report.sent, int)
     assert_type(report.sent_ids, tuple[str, ...])
     assert_type(report.failures, tuple[RelayFailure, ...])
+    assert_type(report.dead, int)
     assert_type(desk.purge(), PurgeReport)
+
+
+def check_outbox_worker_and_dead_letters(desk: OrderStatus, stop: StopSignal) -> None:
+    assert_type(desk.watch_outbox(threading.Event()), RelayReport)
+    assert_type(desk.watch_outbox(stop, limit=10, idle_max=5.0), RelayReport)
+    desk.watch_outbox()  # type: ignore[call-arg]
+    listing = desk.list_outbox(20)
+    assert_type(listing, OutboxListing)
+    assert_type(listing.dead, tuple[OutboxEntry, ...])
+    assert_type(listing.pending[0].dead_at, datetime | None)
+    assert_type(desk.retry_message("7c96f0"), bool)
+    assert_type(desk.drop_message("7c96f0"), bool)
+    desk.retry_message(42)  # type: ignore[arg-type]
+    assert_type(RelayPolicy().lease, timedelta)
 
 
 def check_search(desk: OrderStatus) -> None:

@@ -167,6 +167,7 @@ ASKS: dict[str, Callable[[Hooks], object]] = {
     ),
     "orderstatus_return_policy": lambda h: h.return_rules(),
     "orderstatus_retention_policy": lambda h: h.retention_policy(),
+    "orderstatus_relay_policy": lambda h: h.relay_policy(),
 }
 #: The per-line return hooks, asked through the rules (the policy itself left alone).
 LINE_ASKS: dict[str, Callable[[ReturnRules], object]] = {

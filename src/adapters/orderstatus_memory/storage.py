@@ -175,6 +175,10 @@ class _Orders:
         return matches
 
 
+def _is_due(message: OutboxMessage, now: datetime) -> bool:
+    return message.next_attempt_at is None or message.next_attempt_at <= now
+
+
 class _Outbox:
     def __init__(self, unit: _MemoryUnitOfWork) -> None:
         self._unit = unit
@@ -182,7 +186,9 @@ class _Outbox:
     def put(self, message: OutboxMessage) -> None:
         self._unit.check_writable()
         # Whether it was sent is kept apart, in ``sent``, as a database keeps its column.
-        self._unit.work.outbox[message.message_id] = attrs.evolve(message, sent_at=None)
+        self._unit.work.outbox[message.message_id] = attrs.evolve(
+            message, sent_at=None, dead_at=None
+        )
 
     def get(self, message_id: str) -> OutboxMessage | None:
         message = self._unit.work.outbox.get(message_id)
@@ -191,14 +197,23 @@ class _Outbox:
         return attrs.evolve(message, sent_at=self._unit.work.sent.get(message_id))
 
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-        ready = [
+        return [m for m in self.pending(limit=len(self._unit.work.outbox)) if _is_due(m, now)][
+            : max(limit, 0)
+        ]
+
+    def pending(self, limit: int) -> Sequence[OutboxMessage]:
+        waiting = [
             m
             for m in self._unit.work.outbox.values()
-            if m.message_id not in self._unit.work.sent
-            and (m.next_attempt_at is None or m.next_attempt_at <= now)
+            if m.message_id not in self._unit.work.sent and m.dead_at is None
         ]
-        ready.sort(key=lambda m: (m.created_at, m.message_id))
-        return ready[:limit]
+        waiting.sort(key=lambda m: (m.created_at, m.message_id))
+        return waiting[: max(limit, 0)]
+
+    def dead(self, limit: int) -> Sequence[OutboxMessage]:
+        dead = [m for m in self._unit.work.outbox.values() if m.dead_at is not None]
+        dead.sort(key=lambda m: (m.dead_at, m.message_id))
+        return dead[: max(limit, 0)]
 
     def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
         self._unit.check_writable()
@@ -215,19 +230,65 @@ class _Outbox:
         message = work.outbox.get(message_id)
         if message is not None:
             work.sent[message_id] = utc(at)
-            # Delivered: its secrets go in the same write (SECURITY D5).
-            work.outbox[message_id] = attrs.evolve(message, intent=without_secrets(message.intent))
+            # Delivered: its secrets go in the same write (SECURITY D5); sent, so not dead.
+            work.outbox[message_id] = attrs.evolve(
+                message, intent=without_secrets(message.intent), dead_at=None
+            )
 
     def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
         self._unit.check_writable()
-        message = self._unit.work.outbox.get(message_id)
-        if message is not None and message_id not in self._unit.work.sent:
+        message = self._undelivered(message_id)
+        if message is not None and message.dead_at is None:
             self._unit.work.outbox[message_id] = attrs.evolve(
                 message, attempts=message.attempts + 1, next_attempt_at=retry_at, last_error=error
             )
 
+    def mark_dead(self, message_id: str, error: str, at: datetime) -> None:
+        self._unit.check_writable()
+        message = self._undelivered(message_id)
+        if message is not None and message.dead_at is None:
+            self._unit.work.outbox[message_id] = attrs.evolve(
+                message,
+                attempts=message.attempts + 1,
+                next_attempt_at=None,
+                last_error=error,
+                dead_at=utc(at),
+            )
+
+    def release(self, message_id: str, leased_until: datetime, now: datetime) -> bool:
+        self._unit.check_writable()
+        message = self._undelivered(message_id)
+        if message is None or message.dead_at is not None:
+            return False
+        if message.next_attempt_at != leased_until:
+            return False  # another worker's lease, or none
+        self._unit.work.outbox[message_id] = attrs.evolve(message, next_attempt_at=utc(now))
+        return True
+
+    def retry(self, message_id: str, now: datetime) -> bool:
+        self._unit.check_writable()
+        message = self._undelivered(message_id)
+        if message is None or message.dead_at is None:
+            return False
+        self._unit.work.outbox[message_id] = attrs.evolve(
+            message, attempts=0, next_attempt_at=utc(now), dead_at=None
+        )
+        return True
+
+    def drop(self, message_id: str) -> bool:
+        self._unit.check_writable()
+        if self._undelivered(message_id) is None:
+            return False
+        del self._unit.work.outbox[message_id]
+        return True
+
+    def _undelivered(self, message_id: str) -> OutboxMessage | None:
+        message = self._unit.work.outbox.get(message_id)
+        return None if message_id in self._unit.work.sent else message
+
     def pending_count(self) -> int:
-        return sum(1 for m in self._unit.work.outbox if m not in self._unit.work.sent)
+        work = self._unit.work
+        return sum(1 for i, m in work.outbox.items() if i not in work.sent and m.dead_at is None)
 
     def purge_sent(self, sent_before: datetime) -> int:
         self._unit.check_writable()

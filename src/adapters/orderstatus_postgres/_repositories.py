@@ -257,6 +257,20 @@ class Outbox:
         ).fetchall()
         return [DECODER.message(row) for row in rows]
 
+    def pending(self, limit: int) -> Sequence[OutboxMessage]:
+        """Messages waiting for delivery, due or not, oldest first (ties by message id)."""
+        return self._list(_sql.PENDING, limit, "listing pending outbox messages")
+
+    def dead(self, limit: int) -> Sequence[OutboxMessage]:
+        """Dead letters, the oldest ``dead_at`` first (ties by message id)."""
+        return self._list(_sql.DEAD, limit, "listing dead outbox messages")
+
+    def _list(self, sql: LiteralString, limit: int, doing: str) -> Sequence[OutboxMessage]:
+        if not _worth_asking(self._unit, limit=limit):
+            return []
+        rows = self._unit._run(sql, (min(limit, _MAX_LIMIT),), doing).fetchall()
+        return [DECODER.message(row) for row in rows]
+
     def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
         """Take up to ``limit`` due messages for one relay worker until ``lease_until``.
 
@@ -315,8 +329,46 @@ class Outbox:
             write=True,
         )
 
+    def mark_dead(self, message_id: str, error: str, at: datetime) -> None:
+        """Count a last failed attempt and make the message a dead letter, secrets kept;
+        ``error`` is kept as :meth:`mark_failed` keeps it."""
+        unit = self._unit
+        if not _worth_asking(unit, message_id, write=True):
+            return
+        unit._run(
+            _sql.MARK_DEAD,
+            (_rows.plain_text(error), utc(at), message_id),
+            "moving an outbox message to dead letters",
+            write=True,
+        )
+
+    def release(self, message_id: str, leased_until: datetime, now: datetime) -> bool:
+        """Make a message this worker claimed and did not try due at ``now``."""
+        unit = self._unit
+        if not _worth_asking(unit, message_id, write=True):
+            return False
+        parameters = (utc(now), message_id, utc(leased_until))
+        doing = "releasing an outbox message"
+        return unit._run(_sql.RELEASE_MESSAGE, parameters, doing, write=True).rowcount == 1
+
+    def retry(self, message_id: str, now: datetime) -> bool:
+        """Make a dead letter due at ``now`` with no attempts; whether it was one."""
+        unit = self._unit
+        if not _worth_asking(unit, message_id, write=True):
+            return False
+        doing = "retrying a dead outbox message"
+        return unit._run(_sql.RETRY_DEAD, (utc(now), message_id), doing, write=True).rowcount == 1
+
+    def drop(self, message_id: str) -> bool:
+        """Delete an undelivered message; whether there was one."""
+        unit = self._unit
+        if not _worth_asking(unit, message_id, write=True):
+            return False
+        doing = "dropping an outbox message"
+        return unit._run(_sql.DROP_MESSAGE, (message_id,), doing, write=True).rowcount == 1
+
     def pending_count(self) -> int:
-        """How many messages are not yet sent."""
+        """How many messages wait for delivery (not sent, not dead letters)."""
         (count,) = one(self._unit._run(_sql.PENDING_COUNT, None, "counting pending messages"))
         return int(count)
 

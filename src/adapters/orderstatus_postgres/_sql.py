@@ -18,6 +18,12 @@ from orderstatus_sql.statements import (
     CREDIT_ENTRIES as CREDIT_ENTRIES,
 )
 from orderstatus_sql.statements import (
+    DEAD as DEAD,
+)
+from orderstatus_sql.statements import (
+    DROP_MESSAGE as DROP_MESSAGE,
+)
+from orderstatus_sql.statements import (
     DUE as DUE,
 )
 from orderstatus_sql.statements import (
@@ -33,10 +39,16 @@ from orderstatus_sql.statements import (
     LATEST_CHALLENGE as LATEST_CHALLENGE,
 )
 from orderstatus_sql.statements import (
+    MARK_DEAD as MARK_DEAD,
+)
+from orderstatus_sql.statements import (
     MARK_FAILED as MARK_FAILED,
 )
 from orderstatus_sql.statements import (
     MARK_SENT as MARK_SENT,
+)
+from orderstatus_sql.statements import (
+    PENDING as PENDING,
 )
 from orderstatus_sql.statements import (
     PENDING_COUNT as PENDING_COUNT,
@@ -64,6 +76,12 @@ from orderstatus_sql.statements import (
 )
 from orderstatus_sql.statements import (
     RECORD_TRY as RECORD_TRY,
+)
+from orderstatus_sql.statements import (
+    RELEASE_MESSAGE as RELEASE_MESSAGE,
+)
+from orderstatus_sql.statements import (
+    RETRY_DEAD as RETRY_DEAD,
 )
 from orderstatus_sql.statements import (
     SAVE_CHALLENGE as SAVE_CHALLENGE,
@@ -270,7 +288,8 @@ SEARCH_CATEGORY: Final = _SEARCH.format(
 CLAIM: Final = """
 WITH picked AS (
     SELECT message_id FROM outbox
-     WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
+     WHERE sent_at IS NULL AND dead_at IS NULL
+       AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
      ORDER BY created_at, message_id
      LIMIT %(limit)s
        FOR UPDATE SKIP LOCKED
@@ -382,10 +401,16 @@ QUERIES: Final = {
     "due": DUE,
     "claim": CLAIM,
     "pending_count": PENDING_COUNT,
+    "pending": PENDING,
+    "dead": DEAD,
     "get_message": GET_MESSAGE,
     "payload_for_update": PAYLOAD_FOR_UPDATE,
     "mark_sent": MARK_SENT,
     "mark_failed": MARK_FAILED,
+    "mark_dead": MARK_DEAD,
+    "retry_dead": RETRY_DEAD,
+    "release_message": RELEASE_MESSAGE,
+    "drop_message": DROP_MESSAGE,
     "get_challenge": GET_CHALLENGE_FOR_UPDATE,
     "save_challenge": SAVE_CHALLENGE,
     "latest_challenge": LATEST_CHALLENGE_FOR_UPDATE,

@@ -65,6 +65,10 @@ Version 4 (SQLite's version 8) numbers guest-pass challenges in the order they w
 (``seq``, an identity column), so that of two with one ``issued_at`` the later one is the
 newest, and adds ``guest_pass_tries``, one row per code or link try, written alike whether
 or not the order has a challenge.
+
+Version 5 (SQLite's version 9) adds dead letters: ``outbox.dead_at``, the pending index
+rebuilt for the messages that wait (neither sent nor dead) and a partial index of the dead
+letters.
 """
 
 from __future__ import annotations
@@ -351,8 +355,27 @@ _V4 = Migration(
     ),
 )
 
+# Dead letters (issue 12): ``dead_at`` is when a message stopped being tried (NULL while it
+# waits or once sent). ADD COLUMN without a default changes only the catalog. due(), claim(),
+# pending() and pending_count() read the waiting messages only; dead() reads its own partial
+# index, as small as the dead letters.
+_V5 = Migration(
+    "dead letters in the outbox",
+    (
+        "ALTER TABLE outbox ADD COLUMN dead_at timestamptz",
+        "DROP INDEX outbox_pending",
+        """
+        CREATE INDEX outbox_pending ON outbox (created_at, message_id)
+            WHERE sent_at IS NULL AND dead_at IS NULL
+        """,
+        """
+        CREATE INDEX outbox_dead ON outbox (dead_at, message_id) WHERE dead_at IS NOT NULL
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

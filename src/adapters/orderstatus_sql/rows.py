@@ -161,7 +161,8 @@ class SearchHead(NamedTuple):
 
 
 class MessageRow(NamedTuple):
-    """The ``outbox`` columns; ``sent_at`` only where the query selects it."""
+    """The ``outbox`` columns; ``sent_at`` and ``dead_at`` only where the query selects
+    them."""
 
     message_id: str
     created_at: Any
@@ -170,6 +171,7 @@ class MessageRow(NamedTuple):
     next_attempt_at: Any
     last_error: str | None
     sent_at: Any = None
+    dead_at: Any = None
 
 
 class ChallengeRow(NamedTuple):
@@ -465,8 +467,10 @@ class RowDecoder:
             raise unreadable(f"outbox message {message_id}", error) from error
 
     def message(self, row: Rows[MessageRow]) -> OutboxMessage:
-        """An outbox message, validated by the model; ``sent_at`` only if the row has it."""
-        message_id, created_at, payload, attempts, next_attempt_at, last_error, *sent = row
+        """An outbox message, validated by the model; ``sent_at`` and ``dead_at`` only if
+        the row has them."""
+        message_id, created_at, payload, attempts, next_attempt_at, last_error, *marks = row
+        sent, dead = (*marks, None, None)[:2]
         instant = self._instant
         try:
             return OutboxMessage(
@@ -476,7 +480,8 @@ class RowDecoder:
                 attempts=attempts,
                 next_attempt_at=None if next_attempt_at is None else instant(next_attempt_at),
                 last_error=last_error,
-                sent_at=None if not sent or sent[0] is None else instant(sent[0]),
+                sent_at=None if sent is None else instant(sent),
+                dead_at=None if dead is None else instant(dead),
             )
         except AdapterError:
             raise

@@ -13,13 +13,17 @@ from typing import Final, LiteralString
 __all__ = [
     "COUNT_TRIES",
     "CREDIT_ENTRIES",
+    "DEAD",
+    "DROP_MESSAGE",
     "DUE",
     "GET_CHALLENGE",
     "GET_MESSAGE",
     "GET_REPLY",
     "LATEST_CHALLENGE",
+    "MARK_DEAD",
     "MARK_FAILED",
     "MARK_SENT",
+    "PENDING",
     "PENDING_COUNT",
     "PURGE_CHALLENGES",
     "PURGE_PASSES",
@@ -29,6 +33,8 @@ __all__ = [
     "PUT_REPLY",
     "RECENT",
     "RECORD_TRY",
+    "RELEASE_MESSAGE",
+    "RETRY_DEAD",
     "SAVE_CHALLENGE",
     "SELECT_FROM_PASSES",
     "qmark",
@@ -47,34 +53,71 @@ ORDER BY placed_at DESC, number DESC
 LIMIT %s"""
 
 # Putting a message id twice replaces the message but keeps whether it was sent, exactly as
-# the memory adapter does (its "sent" record is separate from the message).
+# the memory adapter does (its "sent" record is separate from the message); a message put
+# is never a dead letter.
 PUT_MESSAGE: Final = """
 INSERT INTO outbox (message_id, created_at, kind, payload, attempts, next_attempt_at,
-    last_error, sent_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, NULL)
+    last_error, sent_at, dead_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, NULL)
 ON CONFLICT (message_id) DO UPDATE SET
     created_at = excluded.created_at, kind = excluded.kind, payload = excluded.payload,
     attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
-    last_error = excluded.last_error"""
+    last_error = excluded.last_error, dead_at = NULL"""
 
+# "Waiting for delivery" is "sent_at IS NULL AND dead_at IS NULL" in each statement below:
+# the condition of the partial index outbox_pending, so that every one of them can use it.
 DUE: Final = """
 SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error
 FROM outbox
-WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+WHERE sent_at IS NULL AND dead_at IS NULL
+    AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
 ORDER BY created_at, message_id
 LIMIT %s"""
 
+PENDING: Final = """
+SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error
+FROM outbox
+WHERE sent_at IS NULL AND dead_at IS NULL
+ORDER BY created_at, message_id
+LIMIT %s"""
+
+DEAD: Final = """
+SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error, sent_at, dead_at
+FROM outbox
+WHERE dead_at IS NOT NULL
+ORDER BY dead_at, message_id
+LIMIT %s"""
+
 GET_MESSAGE: Final = """
-SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error, sent_at
+SELECT message_id, created_at, payload, attempts, next_attempt_at, last_error, sent_at, dead_at
 FROM outbox WHERE message_id = %s"""
 
-MARK_SENT: Final = "UPDATE outbox SET sent_at = %s, payload = %s WHERE message_id = %s"
+# Sent wins over dead: a worker whose lease ended may deliver after another gave up.
+MARK_SENT: Final = (
+    "UPDATE outbox SET sent_at = %s, payload = %s, dead_at = NULL WHERE message_id = %s"
+)
 
 MARK_FAILED: Final = """
 UPDATE outbox SET attempts = attempts + 1, next_attempt_at = %s, last_error = %s
-WHERE message_id = %s AND sent_at IS NULL"""
+WHERE message_id = %s AND sent_at IS NULL AND dead_at IS NULL"""
 
-PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
+MARK_DEAD: Final = """
+UPDATE outbox SET attempts = attempts + 1, next_attempt_at = NULL, last_error = %s,
+    dead_at = %s
+WHERE message_id = %s AND sent_at IS NULL AND dead_at IS NULL"""
+
+# Only under the lease the releasing worker took: compare-and-set on next_attempt_at.
+RELEASE_MESSAGE: Final = """
+UPDATE outbox SET next_attempt_at = %s
+WHERE message_id = %s AND next_attempt_at = %s AND sent_at IS NULL AND dead_at IS NULL"""
+
+RETRY_DEAD: Final = """
+UPDATE outbox SET attempts = 0, next_attempt_at = %s, dead_at = NULL
+WHERE message_id = %s AND dead_at IS NOT NULL"""
+
+DROP_MESSAGE: Final = "DELETE FROM outbox WHERE message_id = %s AND sent_at IS NULL"
+
+PENDING_COUNT: Final = "SELECT count(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL"
 
 # The purges are a daily batch: each reads its table once rather than keep an index that
 # every write would pay for.

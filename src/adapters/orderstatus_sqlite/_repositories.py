@@ -278,6 +278,21 @@ class Outbox:
         rows = unit._fetch(ALL, _sql.DUE, parameters, "reading due outbox messages")
         return [DECODER.message(row) for row in rows]
 
+    def pending(self, limit: int) -> Sequence[OutboxMessage]:
+        """Messages waiting for delivery, due or not, oldest first (ties by message id)."""
+        return self._list(_sql.PENDING, limit, "listing pending outbox messages")
+
+    def dead(self, limit: int) -> Sequence[OutboxMessage]:
+        """Dead letters, the oldest ``dead_at`` first (ties by message id)."""
+        return self._list(_sql.DEAD, limit, "listing dead outbox messages")
+
+    def _list(self, sql: str, limit: int, doing: str) -> Sequence[OutboxMessage]:
+        self._unit._reading()
+        if limit <= 0:
+            return []
+        rows = self._unit._fetch(ALL, sql, (min(limit, _MAX_LIMIT),), doing)
+        return [DECODER.message(row) for row in rows]
+
     def claim(self, now: datetime, limit: int, lease_until: datetime) -> Sequence[OutboxMessage]:
         """Take due messages for one relay worker until ``lease_until``.
 
@@ -317,8 +332,40 @@ class Outbox:
         doing = "marking an outbox message failed"
         self._unit._fetch(CURSOR, _sql.MARK_FAILED, parameters, doing, write=True)
 
+    def mark_dead(self, message_id: str, error: str, at: datetime) -> None:
+        """Count a last failed attempt and make the message a dead letter, secrets kept."""
+        parameters = (error, micros(utc(at)), message_id)
+        doing = "moving an outbox message to dead letters"
+        self._changed(message_id, _sql.MARK_DEAD, parameters, doing)
+
+    def release(self, message_id: str, leased_until: datetime, now: datetime) -> bool:
+        """Make a message this worker claimed and did not try due at ``now``."""
+        parameters = (micros(utc(now)), message_id, micros(utc(leased_until)))
+        doing = "releasing an outbox message"
+        return self._changed(message_id, _sql.RELEASE_MESSAGE, parameters, doing)
+
+    def retry(self, message_id: str, now: datetime) -> bool:
+        """Make a dead letter due at ``now`` with no attempts; whether it was one."""
+        parameters = (micros(utc(now)), message_id)
+        doing = "retrying a dead outbox message"
+        return self._changed(message_id, _sql.RETRY_DEAD, parameters, doing)
+
+    def drop(self, message_id: str) -> bool:
+        """Delete an undelivered message; whether there was one."""
+        doing = "dropping an outbox message"
+        return self._changed(message_id, _sql.DROP_MESSAGE, (message_id,), doing)
+
+    def _changed(
+        self, message_id: str, sql: str, parameters: tuple[object, ...], doing: str
+    ) -> bool:
+        """Run ``sql`` on the row of ``message_id``; whether it changed one."""
+        self._unit._writing()
+        if not encodable(message_id):
+            return False  # no stored id holds what UTF-8 cannot encode
+        return self._unit._fetch(CURSOR, sql, parameters, doing, write=True).rowcount == 1
+
     def pending_count(self) -> int:
-        """How many messages are not yet sent."""
+        """How many messages wait for delivery (not sent, not dead letters)."""
         (count,) = self._unit._fetch(ONE, _sql.PENDING_COUNT, (), "counting pending messages")
         return int(count)
 

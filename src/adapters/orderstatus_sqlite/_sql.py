@@ -219,9 +219,15 @@ FROM return_documents WHERE rma_number = ?"""
 RECENT: Final = qmark(portable.RECENT)
 PUT_MESSAGE: Final = qmark(portable.PUT_MESSAGE)
 DUE: Final = qmark(portable.DUE)
+PENDING: Final = qmark(portable.PENDING)
+DEAD: Final = qmark(portable.DEAD)
 GET_MESSAGE: Final = qmark(portable.GET_MESSAGE)
 MARK_SENT: Final = qmark(portable.MARK_SENT)
 MARK_FAILED: Final = qmark(portable.MARK_FAILED)
+MARK_DEAD: Final = qmark(portable.MARK_DEAD)
+RETRY_DEAD: Final = qmark(portable.RETRY_DEAD)
+RELEASE_MESSAGE: Final = qmark(portable.RELEASE_MESSAGE)
+DROP_MESSAGE: Final = qmark(portable.DROP_MESSAGE)
 PENDING_COUNT: Final = qmark(portable.PENDING_COUNT)
 PURGE_SENT: Final = qmark(portable.PURGE_SENT)
 PURGE_CHALLENGES: Final = qmark(portable.PURGE_CHALLENGES)
@@ -247,10 +253,16 @@ QUERIES: Final = {
     "search_category": SEARCH_CATEGORY,
     "due": DUE,
     "pending_count": PENDING_COUNT,
+    "pending": PENDING,
+    "dead": DEAD,
     "get_message": GET_MESSAGE,
     "payload": PAYLOAD,
     "mark_sent": MARK_SENT,
     "mark_failed": MARK_FAILED,
+    "mark_dead": MARK_DEAD,
+    "retry_dead": RETRY_DEAD,
+    "release_message": RELEASE_MESSAGE,
+    "drop_message": DROP_MESSAGE,
     "save_order": SAVE_ORDER,
     "stored_numbers": STORED_NUMBERS,
     "delete_units": DELETE_UNITS,

@@ -79,6 +79,9 @@ It reads only the keys that an address with a character beyond ASCII has (throug
 Version 8 numbers guest-pass challenges in the order they were stored (``seq``), so that of
 two with one ``issued_at`` the later one is the newest, and adds ``guest_pass_tries``, one
 row per code or link try, written alike whether or not the order has a challenge.
+
+Version 9 adds dead letters: ``outbox.dead_at``, a pending index of the messages that wait
+(neither sent nor dead) and a partial index of the dead letters.
 """
 
 from __future__ import annotations
@@ -329,12 +332,39 @@ CREATE INDEX guest_pass_challenges_by_order
 PRAGMA user_version = 8;
 """
 
+# Dead letters (issue 12): ``dead_at`` is when a message stopped being tried (INTEGER
+# microseconds, NULL while it waits or once sent). The pending index is rebuilt for the
+# messages that wait (neither sent nor dead), so due(), pending() and pending_count() never
+# read a dead letter; dead() reads a partial index of its own, as small as the dead letters.
+_V9 = """
+ALTER TABLE outbox ADD COLUMN dead_at INTEGER;
+
+DROP INDEX outbox_pending;
+
+CREATE INDEX outbox_pending ON outbox (created_at, message_id, next_attempt_at)
+    WHERE sent_at IS NULL AND dead_at IS NULL;
+
+CREATE INDEX outbox_dead ON outbox (dead_at, message_id) WHERE dead_at IS NOT NULL;
+
+PRAGMA user_version = 9;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
 
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, rekey_emails, _V8)
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1,
+    _V2,
+    _V3,
+    _V4,
+    _V5,
+    _V6,
+    rekey_emails,
+    _V8,
+    _V9,
+)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,5 @@
-"""The ``orderstatus`` command: demo, migrate, import, sample data, the outbox relay, purge.
+"""The ``orderstatus`` command: demo, migrate, import, sample data, the outbox relay and
+its dead letters, purge.
 
 ::
 
@@ -7,6 +8,8 @@
     orderstatus import FILE [--upsert] [--storage URL] [--mail URL]
     orderstatus sample --orders N [--customers M] [--seed S] [--today DATE] [-o FILE]
     orderstatus relay [--storage URL] [--mail URL] [--labels URL] [--limit N]
+                      [--watch [--idle-max SECONDS]]
+    orderstatus outbox [--storage URL] [--limit N] [--retry ID | --drop ID]
     orderstatus purge [--storage URL]
 
 Exit status: 0 on success, 1 when the command failed (a refused import record, a storage

@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from orderstatus_core.app import OrderStatus
 from orderstatus_core.cli._common import open_store, report_error
+from orderstatus_core.cli._outbox import watch
 from orderstatus_core.sample import generate_orders
 
 __all__ = ["run_migrate", "run_purge", "run_relay", "run_sample"]
@@ -90,17 +91,24 @@ def _pending(desk: OrderStatus) -> int:
 
 def run_relay(args: argparse.Namespace) -> int:
     """Deliver what the outbox holds, batch after batch while the backlog shrinks, and
-    exit 1 when something failed, so a cron job or a supervisor notices."""
-    sent = failed = 0
+    exit 1 when something failed, so a cron job or a supervisor notices. With
+    ``--watch``, run as a worker until SIGTERM or SIGINT instead."""
+    if args.watch:
+        return watch(args)
+    sent = failed = dead = 0
     with open_store(args.storage, args.mail, labels=args.labels) as desk:
         pending = _pending(desk)
         for _batch in range(_RELAY_MAX_BATCHES):
             report = desk.relay_outbox(args.limit)
             sent += report.sent
             failed += report.failed
+            dead += report.dead
             # The reason hides the message's secrets and its recipient's address.
             for failure in report.failures:
-                report_error("relay", f"{failure.message_id} ({failure.kind}): {failure.reason}")
+                what = " [dead letter]" if failure.dead else ""
+                report_error(
+                    "relay", f"{failure.message_id} ({failure.kind}){what}: {failure.reason}"
+                )
             # Batch after batch while the backlog shrinks: a batch that only failed (its
             # messages wait for their retry time) or found nothing due ends the run.
             left = _pending(desk)
@@ -108,10 +116,11 @@ def run_relay(args: argparse.Namespace) -> int:
             if pending == 0 or not shrank:
                 break
     print(f"Relay: {sent} sent, {failed} failed, {pending} still pending")
-    if failed:
-        report_error("relay", f"{failed} message(s) failed and will be retried later")
-        return 1
-    return 0
+    if dead:
+        report_error("relay", f"{dead} message(s) moved to dead letters (orderstatus outbox)")
+    if failed > dead:
+        report_error("relay", f"{failed - dead} message(s) failed and will be retried later")
+    return 1 if failed else 0
 
 
 # --- purge ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from orderstatus_core.cli._commands import run_migrate, run_purge, run_relay, ru
 from orderstatus_core.cli._common import DEFAULT_MAIL, DEFAULT_STORAGE, PROG
 from orderstatus_core.cli._demo import run_demo
 from orderstatus_core.cli._import import run_import
+from orderstatus_core.cli._outbox import run_outbox
 
 __all__ = ["build_parser"]
 
@@ -26,6 +27,16 @@ def _positive(text: str) -> int:
     value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _idle_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0.5 <= value <= 3600:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"must be from 0.5 to 3600 seconds: {text!r}")
     return value
 
 
@@ -91,7 +102,17 @@ _TEXTS: Final = {
         "Deliver every due outbox message: mail through the mail adapter, "
         "return papers through the label maker, events to the installed plugins. Each "
         "failure is one line on stderr (message id, kind, reason); exit status 1 if some "
-        "failed (they stay pending and are retried later).",
+        "failed (they stay pending and are retried later, or became dead letters: see "
+        "`orderstatus outbox`). With --watch, run as a worker until SIGTERM or SIGINT: "
+        "one log line per batch on stderr, a wait of 0.5 s doubling up to --idle-max "
+        "while nothing is due, and exit status 0 once the message in hand is done.",
+    ),
+    "outbox": (
+        "list pending mail and dead letters; retry or drop one",
+        "List the messages waiting for delivery and the dead letters (id, kind, attempts, "
+        "next attempt or when it died, masked recipient, last error), oldest first. "
+        "--retry ID makes a dead letter due again now; --drop ID deletes an undelivered "
+        "message. Exit status 1 for an id that is not there.",
     ),
     "purge": (
         "delete delivered messages, expired guest passes and old replies",
@@ -174,6 +195,27 @@ def build_parser() -> argparse.ArgumentParser:
     relay.add_argument(
         "--limit", type=_positive, default=100, metavar="N", help="messages per batch"
     )
+    relay.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep relaying until SIGTERM or SIGINT (a worker for systemd or a container)",
+    )
+    relay.add_argument(
+        "--idle-max",
+        type=_idle_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="with --watch: the longest wait between polls of an idle outbox (default: 30)",
+    )
+
+    outbox = _command(commands, "outbox", run_outbox)
+    _add_storage(outbox, mail=False)
+    outbox.add_argument(
+        "--limit", type=_positive, default=50, metavar="N", help="entries per list (default 50)"
+    )
+    chosen = outbox.add_mutually_exclusive_group()
+    chosen.add_argument("--retry", metavar="ID", help="make the dead letter ID due again now")
+    chosen.add_argument("--drop", metavar="ID", help="delete the undelivered message ID")
 
     purge = _command(commands, "purge", run_purge)
     _add_storage(purge, mail=False)

@@ -10,6 +10,7 @@ from orderstatus_core.model.requests import Change
 from orderstatus_core.plugins.hookspecs import hookimpl
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnPolicy
 from orderstatus_core.policies.tracking import carrier_tracking_url
@@ -22,6 +23,7 @@ __all__ = [
     "orderstatus_lookup_policy",
     "orderstatus_mail_templates",
     "orderstatus_pass_required",
+    "orderstatus_relay_policy",
     "orderstatus_retention_policy",
     "orderstatus_return_policy",
     "orderstatus_tracking_url",
@@ -68,6 +70,12 @@ def orderstatus_cancel_allowed(order: Order, now: datetime) -> bool:
 def orderstatus_change_allowed(order: Order, change: Change) -> bool:
     """Every typed change is offered."""
     return True
+
+
+@hookimpl(trylast=True)
+def orderstatus_relay_policy() -> RelayPolicy:
+    """The documented defaults."""
+    return RelayPolicy()
 
 
 @hookimpl(trylast=True)

@@ -26,6 +26,7 @@ from orderstatus_core.model.returns import ReturnDestination, ReturnKind, Return
 from orderstatus_core.plugins.registry import AdapterRegistry
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal
 
@@ -151,6 +152,17 @@ def orderstatus_domain_event(event_id: str, event: DomainEvent) -> None:
     drop duplicates. An exception keeps the event pending for a later retry. With no
     implementation at all, events stay pending too (the relay reports them as failed), so a
     store that forgot its payment plugin loses no refund.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_relay_policy() -> RelayPolicy | None:
+    """How many failed attempts make a message a dead letter, and how long a relay worker
+    holds the messages it took (its lease).
+
+    Default: :class:`~orderstatus_core.policies.relay.RelayPolicy` with its documented
+    defaults (10 attempts, 5 minutes). Return ``attrs.evolve(RelayPolicy(), ...)`` to change
+    it; a lease shorter than one batch takes to send lets another worker send it again.
     """
 
 

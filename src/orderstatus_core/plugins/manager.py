@@ -20,6 +20,7 @@ from orderstatus_core.plugins.hookspecs import PROJECT_NAME, hookimpl
 from orderstatus_core.plugins.registry import AdapterRegistry
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import (
     ReturnPolicy,
@@ -79,7 +80,7 @@ class Hooks:
 
     It implements :class:`~orderstatus_core.services.context.Policies`, the one policies
     object of a service context. The answers of the hooks without arguments (the lookup,
-    guest-pass, return and retention policies) are asked once and kept: a store's policy is
+    guest-pass, return, retention and relay policies) are asked once and kept: a store's policy is
     fixed while it runs, and a hook call on every request would cost more than the rule.
     """
 
@@ -100,6 +101,7 @@ class Hooks:
         self.guest_pass_policy()
         self.return_rules()
         self.retention_policy()
+        self.relay_policy()
         self._tracking()
         self.mail_renderer().check()
 
@@ -129,6 +131,11 @@ class Hooks:
         renderer = MailRenderer(answers)
         self._kept["mail_renderer"] = renderer
         return renderer
+
+    def relay_policy(self) -> RelayPolicy:
+        """The relay policy in force (``orderstatus_relay_policy``): dead letters and the
+        lease of a relay worker."""
+        return self._kept_answer("orderstatus_relay_policy", RelayPolicy)
 
     def pass_required(self, action: str) -> bool:
         """Whether a guest needs a guest pass for ``action``.

@@ -12,6 +12,7 @@ from orderstatus_core.services.actions import (
     request_change,
 )
 from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.dead_letters import drop_message, list_outbox, retry_message
 from orderstatus_core.services.guest_pass import (
     check_guest_pass,
     pass_required,
@@ -29,7 +30,7 @@ from orderstatus_core.services.lookup import (
     send_order_list,
 )
 from orderstatus_core.services.proof import GuestProof
-from orderstatus_core.services.relay import relay_outbox, retry_delay
+from orderstatus_core.services.relay import StopSignal, relay_outbox, retry_delay, watch_outbox
 from orderstatus_core.services.results import (
     FindOrderResult,
     GuestPassGranted,
@@ -44,6 +45,8 @@ from orderstatus_core.services.results import (
     OrderListRequested,
     OrderListResult,
     OrderNotFound,
+    OutboxEntry,
+    OutboxListing,
     PurgeReport,
     Refused,
     RelayFailure,
@@ -114,6 +117,8 @@ __all__ = [
     "OrderNotFound",
     "OrderReturns",
     "OrderReturnsResult",
+    "OutboxEntry",
+    "OutboxListing",
     "PapersResult",
     "PreviewResult",
     "ProblemAnswer",
@@ -128,6 +133,7 @@ __all__ = [
     "ReturnResult",
     "SearchPage",
     "ServiceContext",
+    "StopSignal",
     "TryLater",
     "UpsertRefusal",
     "UpsertReport",
@@ -143,11 +149,13 @@ __all__ = [
     "decline_change",
     "decode_cursor",
     "deny_return",
+    "drop_message",
     "encode_cursor",
     "enter_return_tracking",
     "find_order",
     "import_orders",
     "inspect_return",
+    "list_outbox",
     "make_return_papers",
     "mark_delivered",
     "mark_return_in_transit",
@@ -167,6 +175,7 @@ __all__ = [
     "request_return",
     "resolve_problem",
     "retry_delay",
+    "retry_message",
     "return_options",
     "return_papers",
     "search_orders",
@@ -181,4 +190,5 @@ __all__ = [
     "verify_guest_code",
     "verify_guest_link",
     "view_order",
+    "watch_outbox",
 ]

@@ -14,6 +14,7 @@ from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.policies import LookupPolicy
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
+from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnRules
 from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
@@ -77,6 +78,10 @@ class Policies(Protocol):
 
     def mail_renderer(self) -> MailRenderer:
         """The store's mail templates, catalogs and branding over the core's, ready to render."""
+        ...
+
+    def relay_policy(self) -> RelayPolicy:
+        """When a failing outbox message becomes a dead letter; a relay worker's lease."""
         ...
 
 

@@ -25,6 +25,8 @@ __all__ = [
     "OrderListRequested",
     "OrderListResult",
     "OrderNotFound",
+    "OutboxEntry",
+    "OutboxListing",
     "PurgeReport",
     "Refused",
     "RelayFailure",
@@ -114,7 +116,8 @@ class SearchPage:
 
 @attrs.frozen
 class RelayFailure:
-    """A message the relay could not deliver this time; it stays pending for a retry.
+    """A message the relay could not deliver this time: pending for a retry, or, when
+    ``dead``, moved to dead letters (it failed for good, or too many times).
 
     ``kind`` names what it carries (``guest_pass``, ``return_documents`` ...); ``reason`` is
     the error, at most 500 characters, with the message's secrets and its recipient's
@@ -124,11 +127,13 @@ class RelayFailure:
     message_id: str
     kind: str
     reason: str
+    dead: bool = False
 
 
 @attrs.frozen
 class RelayReport:
-    """What one run of the outbox relay did."""
+    """What one run of the outbox relay did: ``failed`` counts every failure, ``dead``
+    those of them that became dead letters."""
 
     sent: int
     failed: int
@@ -136,6 +141,37 @@ class RelayReport:
     sent_ids: tuple[str, ...] = ()
     #: Every message that failed, in the order tried, with why.
     failures: tuple[RelayFailure, ...] = ()
+    dead: int = 0
+
+
+@attrs.frozen
+class OutboxEntry:
+    """One outbox message as staff see it (``orderstatus outbox``): never its codes or
+    links, the recipient masked, the last error with secrets and addresses hidden.
+
+    ``kind`` names what it carries (``guest_pass``, ``return_documents`` ...); ``dead_at``
+    is set for a dead letter, ``next_attempt_at`` for a message waiting for a retry or
+    leased to a worker.
+    """
+
+    message_id: str
+    kind: str
+    recipient: str
+    created_at: datetime
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    dead_at: datetime | None
+
+
+@attrs.frozen
+class OutboxListing:
+    """What the outbox holds: pending messages and dead letters, oldest first, each list
+    cut at the limit asked; ``pending_count`` counts every pending message."""
+
+    pending: tuple[OutboxEntry, ...]
+    dead: tuple[OutboxEntry, ...]
+    pending_count: int
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import pytest
+from psycopg.types.json import Jsonb
 
 from orderstatus_core import (
     AdapterError,
@@ -20,6 +21,7 @@ from orderstatus_core import (
     parse_email,
 )
 from orderstatus_core.records import CreditEntry, IdempotentReply
+from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import PostgresStorage, migrations
 from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, rekey_emails
 from support.pg_helpers import T0, admin_connection, order, schema_url, shipped_package
@@ -88,7 +90,7 @@ def test_migrate_from_zero_creates_the_schema_and_returns_its_version(fresh_sche
     migration is recorded with its description."""
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     assert tables(fresh_schema) == set()
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 4
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 5
     storage.close()
     assert tables(fresh_schema) == TABLES
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
@@ -116,6 +118,18 @@ def test_migrate_from_every_earlier_version_reaches_the_same_schema(
     assert schema_text(fresh_schema) == schema_text(pg_schema)
 
 
+def put_version_1_message(schema: str, message: OutboxMessage) -> None:
+    """Queue ``message`` as versions 1 to 4 did, with the columns of their outbox (this
+    library's own ``put`` writes the columns of the newest version)."""
+    data = dump_intent(message.intent)
+    with admin_connection(schema) as connection:
+        connection.execute(
+            "INSERT INTO outbox (message_id, created_at, kind, payload, attempts) "
+            "VALUES (%s, %s, %s, %s, 0)",
+            (message.message_id, message.created_at, data["kind"], Jsonb(data)),
+        )
+
+
 def test_migrating_a_version_1_schema_keeps_its_orders(
     fresh_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -133,10 +147,10 @@ def test_migrating_a_version_1_schema_keeps_its_orders(
         with storage.unit_of_work(write=True) as uow:
             uow.orders.add(subject)
             uow.orders.add(order("100002", "pekka@esimerkki.fi"))
-            uow.outbox.put(message)
             uow.idempotency.put(IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0))
             uow.commit()
     storage.close()
+    put_version_1_message(fresh_schema, message)
     assert versions(fresh_schema) == [1]
     assert "store_credit" not in tables(fresh_schema)
     storage = PostgresStorage.from_url(schema_url(fresh_schema))

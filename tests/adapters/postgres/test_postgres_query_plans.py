@@ -33,6 +33,8 @@ ORDERED = {
     "search_part",
     "search_category",
     "due",
+    "pending",
+    "dead",
     "claim",
     "latest_challenge",
     "credit_entries",
@@ -84,10 +86,16 @@ PARAMETERS: dict[str, Any] = {
     "due": (T, 10),
     "claim": {"now": T, "limit": 10, "lease": T},
     "pending_count": None,
+    "pending": (10,),
+    "dead": (10,),
     "get_message": ("m1",),
     "payload_for_update": ("m1",),
     "mark_sent": (T, Jsonb({"kind": "order_list"}), "m1"),
     "mark_failed": (T, "down", "m1"),
+    "mark_dead": ("550 no such user", T, "m1"),
+    "retry_dead": (T, "m1"),
+    "release_message": (T, "m1", T),
+    "drop_message": ("m1",),
     "get_challenge": ("s",),
     "save_challenge": ("123", "c", "l", T, T, 3, False, "s"),
     "latest_challenge": ("123",),
@@ -165,7 +173,7 @@ FILL = (
     FROM generate_series(1, 6000) AS i""",
 )
 # The only index scans allowed to have no index condition: walking the whole backlog.
-WALKED = {"outbox_pending"}
+WALKED = {"outbox_pending", "outbox_dead"}
 USES = {
     "get_order": {"orders_pkey", "order_lines_pkey", "packages_pkey", "package_units_pkey"},
     "get_order_for_contact": {
@@ -182,10 +190,17 @@ USES = {
     "due": {"outbox_pending"},
     "claim": {"outbox_pending", "outbox_pkey"},
     "pending_count": {"outbox_pending"},
+    "pending": {"outbox_pending"},
+    "dead": {"outbox_dead"},
     "get_message": {"outbox_pkey"},
     "payload_for_update": {"outbox_pkey"},
     "mark_sent": {"outbox_pkey"},
     "mark_failed": {"outbox_pkey"},
+    "mark_dead": {"outbox_pkey"},
+    # The message id is in the dead letters' own index, which is the smaller one.
+    "retry_dead": {"outbox_dead"},
+    "release_message": {"outbox_pkey"},
+    "drop_message": {"outbox_pkey"},
     "get_challenge": {"guest_pass_challenges_pkey"},
     "save_challenge": {"guest_pass_challenges_pkey"},
     "latest_challenge": {"guest_pass_challenges_by_order"},

@@ -23,8 +23,10 @@ from orderstatus_core import (
 from orderstatus_core.model.guest_pass import PassChallenge
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.records import CreditEntry, IdempotentReply
+from orderstatus_core.serialization import intent_kind
 from orderstatus_core.testing.builders import package
 from orderstatus_sqlite import SqliteStorage
+from orderstatus_sqlite._rows import payload
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, rekey_emails, statements
 from support.sqlite_orders import T0, order, order_line, shipped_package
 
@@ -62,9 +64,9 @@ def tables(path: Path) -> set[str]:
 
 
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
-    """An empty file is brought to the newest version, 7, with every table."""
+    """An empty file is brought to the newest version, 9, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 8
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 9
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
@@ -319,6 +321,29 @@ def test_a_failing_migration_2_leaves_version_1_and_its_data(
 # --- version 5 -> 6: store credit and return papers -----------------------------------------
 
 
+def _order_list(message_id: str) -> OutboxMessage:
+    intent = OrderListMail(to=parse_email("jane@example.com"), order_numbers=("100001",))
+    return OutboxMessage(message_id=message_id, created_at=T0, intent=intent)
+
+
+def put_old_message(path: Path, message: OutboxMessage, sent_at: datetime | None = None) -> None:
+    """Queue ``message`` as versions 1 to 8 did, with the columns of their outbox (this
+    library's own ``put`` writes the columns of the newest version)."""
+    row = (
+        message.message_id,
+        micros(message.created_at),
+        intent_kind(message.intent),
+        payload(message.intent),
+        None if sent_at is None else micros(sent_at),
+    )
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute(
+            "INSERT INTO outbox (message_id, created_at, kind, payload, attempts, sent_at) "
+            "VALUES (?, ?, ?, ?, 0, ?)",
+            row,
+        )
+
+
 def _version_5_database(path: Path, subject: Order, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database as version 5 of this library left it: migrations 1 to 5, holding an order
     with activity, an outbox message and an idempotent reply (the tables version 6 leaves
@@ -331,18 +356,10 @@ def _version_5_database(path: Path, subject: Order, monkeypatch: pytest.MonkeyPa
         with storage.unit_of_work(write=True) as uow:
             uow.orders.add(subject)
             uow.orders.add(order("100002", "pekka@esimerkki.fi"))
-            uow.outbox.put(
-                OutboxMessage(
-                    message_id="m1",
-                    created_at=T0,
-                    intent=OrderListMail(
-                        to=parse_email("jane@example.com"), order_numbers=("100001",)
-                    ),
-                )
-            )
             uow.idempotency.put(IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0))
             uow.commit()
         storage.close()
+    put_old_message(path, _order_list("m1"))
     assert user_version(path) == 5
     assert "store_credit" not in tables(path)
 
@@ -507,3 +524,34 @@ def test_migration_8_keeps_the_newest_challenge_and_then_numbers_new_ones(
     with storage.unit_of_work() as uow:
         assert uow.passes.latest_challenge("100001") == last
     storage.close()
+
+
+# --- version 8 -> 9: dead letters ---------------------------------------------------------
+
+
+def test_migration_9_keeps_waiting_and_sent_messages_and_adds_dead_letters(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version 8 outbox migrates with its pending message due and its sent one sent;
+    dead letters then work at once and are never due."""
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:8])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 8)
+        storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+        assert storage.migrate() == 8
+        storage.close()
+    put_old_message(db_path, _order_list("waiting"))
+    put_old_message(db_path, _order_list("sent"), sent_at=T0)
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    assert storage.migrate() == SCHEMA_VERSION
+    with storage.unit_of_work(write=True) as uow:
+        assert [m.message_id for m in uow.outbox.due(T0, 10)] == ["waiting"]
+        uow.outbox.mark_dead("waiting", "550 no such user", T0)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert (uow.outbox.due(T0, 10), uow.outbox.pending_count()) == ([], 0)
+        assert [m.message_id for m in uow.outbox.dead(10)] == ["waiting"]
+        sent = uow.outbox.get("sent")
+    storage.close()
+    assert sent is not None
+    assert (sent.sent_at, sent.dead_at) == (T0, None)

@@ -38,7 +38,8 @@ def test_no_query_scans_a_table(sqlite_storage: SqliteStorage, name: str) -> Non
         if step.startswith(HEADINGS):
             continue
         assert not any(step == f"SCAN {table}" for table in ORDER_TABLES), step
-        assert step.startswith("SEARCH") or "USING INDEX outbox_pending" in step, step
+        partial = ("USING INDEX outbox_pending", "USING INDEX outbox_dead")
+        assert step.startswith("SEARCH") or any(index in step for index in partial), step
         assert "TEMP B-TREE" not in step, step
 
 
@@ -74,9 +75,11 @@ def test_search_reads_lines_by_primary_key(sqlite_storage: SqliteStorage, name: 
 
 
 def test_the_outbox_reads_only_pending_messages(sqlite_storage: SqliteStorage) -> None:
-    """due() and pending_count() use the partial index of unsent messages."""
-    for name in ("due", "pending_count"):
+    """due(), pending() and pending_count() use the partial index of the waiting
+    messages; dead() the partial index of the dead letters."""
+    for name in ("due", "pending", "pending_count"):
         assert all("outbox_pending" in step for step in plan(sqlite_storage, QUERIES[name]))
+    assert all("outbox_dead" in step for step in plan(sqlite_storage, QUERIES["dead"]))
 
 
 def test_store_credit_reads_one_holder_through_its_indexes(sqlite_storage: SqliteStorage) -> None:

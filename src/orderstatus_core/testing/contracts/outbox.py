@@ -1,4 +1,5 @@
-"""The conformance suite of the outbox: due, claim, mark sent or failed, purge, no kept secrets:
+"""The conformance suite of the outbox: due, claim, mark sent or failed, dead letters (list,
+retry, drop), purge, no kept secrets:
 :class:`OutboxContract`, on the ``storage`` fixture.
 """
 
@@ -39,7 +40,7 @@ __all__ = ["OutboxContract"]
 
 class OutboxContract(StorageSuite):
     """The :class:`~orderstatus_core.ports.Outbox` contract: messages due oldest first, leases,
-    retries, purges, and no secret kept once a message is delivered (SECURITY D5).
+    retries, dead letters, purges, and no secret kept once a message is delivered (SECURITY D5).
 
     Needs a fixture ``storage``: a fresh, migrated, empty storage for each test.
     """
@@ -304,3 +305,226 @@ class OutboxContract(StorageSuite):
             uow.outbox.put(OutboxMessage("a", T0, _list_mail("3")))
             assert uow.outbox.pending_count() == 0
             assert uow.outbox.due(T0, 10) == []
+
+    # --- dead letters --------------------------------------------------------------------
+
+    def test_a_dead_letter_is_never_due_claimed_or_pending(self, storage: Storage) -> None:
+        """``mark_dead`` counts the attempt, keeps the error and takes the message out of
+        ``due``, ``claim``, ``pending`` and the pending count; ``dead`` and ``get`` show it."""
+        later = T0 + timedelta(days=365)
+        _queue(storage, _message("M1"), _message("M2"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_failed("M1", "451 later", T0)
+            uow.outbox.mark_dead("M1", "550 no such user", T0 + timedelta(minutes=1))
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert [m.message_id for m in uow.outbox.claim(later, 10, _END_OF_TIME)] == ["M2"]
+        with storage.unit_of_work() as uow:
+            assert [m.message_id for m in uow.outbox.due(later, 10)] == ["M2"]
+            assert [m.message_id for m in uow.outbox.pending(10)] == ["M2"]
+            assert uow.outbox.pending_count() == 1
+            dead = list(uow.outbox.dead(10))
+            got = uow.outbox.get("M1")
+        expected = attrs.evolve(
+            _message("M1"),
+            attempts=2,
+            last_error="550 no such user",
+            dead_at=T0 + timedelta(minutes=1),
+        )
+        assert dead == [expected]
+        assert got == expected
+
+    def test_dead_letters_are_listed_oldest_first_up_to_the_limit(self, storage: Storage) -> None:
+        """``dead`` orders by ``dead_at``, ties by message id, and stops at ``limit``; a
+        limit below 1 answers nothing."""
+        minute = timedelta(minutes=1)
+        _queue(storage, *(_message(i) for i in ("b", "a", "c", "d")))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_dead("c", "x", T0 + minute)
+            uow.outbox.mark_dead("b", "x", T0)
+            uow.outbox.mark_dead("a", "x", T0)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [m.message_id for m in uow.outbox.dead(10)] == ["a", "b", "c"]
+            assert [m.message_id for m in uow.outbox.dead(2)] == ["a", "b"]
+            assert list(uow.outbox.dead(0)) == []
+            assert [m.message_id for m in uow.outbox.pending(10)] == ["d"]
+
+    def test_pending_lists_waiting_messages_due_or_not_oldest_first(self, storage: Storage) -> None:
+        """``pending`` lists leased and later-retried messages too, as ``due`` orders them,
+        never a sent one, and stops at ``limit``."""
+        minute = timedelta(minutes=1)
+        _queue(
+            storage,
+            _message("M3", T0 - minute, next_attempt_at=T0 + timedelta(days=1)),
+            _message("M1", T0 - 3 * minute),
+            _message("M2", T0 - 2 * minute),
+            _message("SENT", T0 - 4 * minute),
+        )
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.claim(T0, 1, _END_OF_TIME)
+            uow.outbox.mark_sent("SENT", T0)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [m.message_id for m in uow.outbox.pending(10)] == ["M1", "M2", "M3"]
+            assert [m.message_id for m in uow.outbox.pending(2)] == ["M1", "M2"]
+            assert list(uow.outbox.pending(0)) == []
+
+    def test_a_dead_letter_keeps_its_secrets_until_retried_and_delivered(
+        self, storage: Storage
+    ) -> None:
+        """A dead guest-pass mail keeps its code and link, so a retry sends the same mail;
+        once delivered, they are gone (SECURITY D5)."""
+        _queue(storage, _pass_mail("GP1"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_dead("GP1", "550 refused", T0)
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            (dead,) = uow.outbox.dead(10)
+            assert dead.intent == _pass_mail("GP1").intent
+            assert uow.outbox.retry("GP1", T0)
+            uow.commit()
+        (due,) = _due(storage, T0)
+        assert due.intent == _pass_mail("GP1").intent
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("GP1", T0)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            sent = uow.outbox.get("GP1")
+        assert sent is not None
+        assert secrets_of(sent.intent) == ()
+
+    def test_retry_makes_a_dead_letter_due_at_now_with_no_attempts(self, storage: Storage) -> None:
+        """``retry`` answers ``True``, clears ``dead_at``, sets ``attempts`` to 0 and makes
+        the message due at ``now`` (not before); its last error stays until the next try."""
+        now = T0 + timedelta(hours=1)
+        _queue(storage, _message("M1"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_failed("M1", "451 later", T0)
+            uow.outbox.mark_dead("M1", "550 refused", T0)
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.outbox.retry("M1", now) is True
+            uow.commit()
+        assert _due(storage, now - timedelta(microseconds=1)) == []
+        assert _due(storage, now) == [
+            attrs.evolve(_message("M1"), next_attempt_at=now, last_error="550 refused")
+        ]
+        with storage.unit_of_work() as uow:
+            assert (list(uow.outbox.dead(10)), uow.outbox.pending_count()) == ([], 1)
+
+    @pytest.mark.parametrize(
+        "message_id",
+        ["PENDING", "SENT", "NOPE", "", "x" * 5000, "'; DROP TABLE outbox; --", "\ud800", "é\x00"],
+    )
+    def test_retry_drop_and_mark_dead_of_other_ids_change_nothing_they_should_not(
+        self, storage: Storage, message_id: str
+    ) -> None:
+        """``retry`` of anything but a dead letter answers ``False``; ``drop`` of a sent
+        or unknown id answers ``False``; ``mark_dead`` of a sent or unknown id is ignored.
+        Ids no database could hold are unknown ids, not errors."""
+        _queue(storage, _message("PENDING"), _message("SENT"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_sent("SENT", T0)
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.outbox.retry(message_id, T0) is False
+            if message_id != "PENDING":
+                uow.outbox.mark_dead(message_id, "550", T0)
+                assert uow.outbox.drop(message_id) is False
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [m.message_id for m in uow.outbox.pending(10)] == ["PENDING"]
+            assert list(uow.outbox.dead(10)) == []
+            sent = uow.outbox.get("SENT")
+        assert sent is not None
+        assert sent.sent_at == T0
+
+    def test_drop_deletes_a_pending_or_dead_message_once(self, storage: Storage) -> None:
+        """``drop`` deletes an undelivered message, secrets and all, and answers ``True``
+        once; the other messages stay."""
+        _queue(storage, _pass_mail("GP1"), _message("M1"), _message("M2"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_dead("GP1", "550 refused", T0)
+            assert uow.outbox.drop("GP1") is True
+            assert uow.outbox.drop("M1") is True
+            assert uow.outbox.drop("M1") is False
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert (uow.outbox.get("GP1"), uow.outbox.get("M1")) == (None, None)
+            assert list(uow.outbox.dead(10)) == []
+            assert [m.message_id for m in uow.outbox.pending(10)] == ["M2"]
+
+    def test_a_dead_letter_delivered_late_is_sent_and_not_dead(self, storage: Storage) -> None:
+        """A worker whose lease ended may deliver a message another worker gave up on:
+        ``mark_sent`` wins, and a later failure mark changes nothing."""
+        _queue(storage, _message("M1"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_dead("M1", "550 refused", T0)
+            uow.outbox.mark_sent("M1", T0 + timedelta(seconds=1))
+            uow.outbox.mark_failed("M1", "late", T0)
+            uow.outbox.mark_dead("M1", "late", T0)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert list(uow.outbox.dead(10)) == []
+            sent = uow.outbox.get("M1")
+        assert sent is not None
+        assert (sent.sent_at, sent.dead_at, sent.attempts) == (T0 + timedelta(seconds=1), None, 1)
+
+    def test_a_failure_mark_leaves_a_dead_letter_dead(self, storage: Storage) -> None:
+        """``mark_failed`` or ``mark_dead`` again never revive nor recount a dead letter."""
+        _queue(storage, _message("M1"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_dead("M1", "550 refused", T0)
+            uow.outbox.mark_failed("M1", "451 later", T0)
+            uow.outbox.mark_dead("M1", "again", T0 + timedelta(days=1))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            (dead,) = uow.outbox.dead(10)
+        assert (dead.attempts, dead.last_error, dead.dead_at) == (1, "550 refused", T0)
+
+    def test_putting_a_dead_letter_again_makes_it_pending(self, storage: Storage) -> None:
+        """A message put is never a dead letter, whatever ``dead_at`` it carries."""
+        _queue(storage, _message("M1"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_dead("M1", "550 refused", T0)
+            uow.outbox.put(attrs.evolve(_message("M1"), dead_at=T0))
+            uow.outbox.put(attrs.evolve(_message("M2"), dead_at=T0))
+            uow.commit()
+        assert _due(storage, T0) == [_message("M1"), _message("M2")]
+
+    def test_uncommitted_dead_letter_changes_are_rolled_back(self, storage: Storage) -> None:
+        """``mark_dead``, ``retry`` and ``drop`` rolled back with their unit change nothing."""
+        _queue(storage, _message("M1"), _message("M2"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_dead("M2", "550 refused", T0)
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.mark_dead("M1", "550 refused", T0)
+            assert uow.outbox.retry("M2", T0)
+            assert uow.outbox.drop("M1")
+        with storage.unit_of_work() as uow:
+            assert [m.message_id for m in uow.outbox.pending(10)] == ["M1"]
+            assert [m.message_id for m in uow.outbox.dead(10)] == ["M2"]
+
+    def test_a_worker_releases_only_what_it_still_holds(self, storage: Storage) -> None:
+        """``release`` makes a claimed message due at ``now``, attempts unchanged, only
+        under the lease given: another lease, a sent or dead message and an unknown id
+        answer ``False`` and stay as they are."""
+        lease = T0 + timedelta(minutes=5)
+        later = T0 + timedelta(days=1)
+        _queue(storage, *(_message(i) for i in ("M1", "M2", "SENT", "DEAD")))
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.claim(T0, 10, lease)
+            uow.outbox.mark_sent("SENT", T0)
+            uow.outbox.mark_dead("DEAD", "550", T0)
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.outbox.release("M1", lease, T0) is True
+            assert uow.outbox.release("M2", later, T0) is False
+            for other in ("SENT", "DEAD", "NOPE", "\ud800"):
+                assert uow.outbox.release(other, lease, T0) is False
+            uow.commit()
+        assert _due(storage, T0) == [attrs.evolve(_message("M1"), next_attempt_at=T0)]
+        with storage.unit_of_work() as uow:
+            assert [m.message_id for m in uow.outbox.dead(10)] == ["DEAD"]
