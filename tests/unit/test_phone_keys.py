@@ -4,14 +4,13 @@ computed: the common US shapes without a full parse, everything else through pho
 
 from __future__ import annotations
 
-from typing import Any
-
 import phonenumbers
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from orderstatus_core import phone_key
+from support.phone_parses import count_phone_parses
 
 
 def reference_key(text: str, region: str = "US") -> str | None:
@@ -94,14 +93,7 @@ def test_the_common_us_shapes_are_keyed_without_a_full_parse(
 ) -> None:
     """The shapes shoppers type most are read without phonenumbers.parse (the cost of a
     phone look-up), and give the key it would give."""
-    parsed: list[str] = []
-    parse = phonenumbers.parse
-
-    def counting(typed: str, *args: Any, **kwargs: Any) -> phonenumbers.PhoneNumber:
-        parsed.append(typed)
-        return parse(typed, *args, **kwargs)
-
-    monkeypatch.setattr(phonenumbers, "parse", counting)
+    parsed = count_phone_parses(monkeypatch)
     assert phone_key(text) == "+14155552671"
     assert parsed == []
 
