@@ -10,6 +10,7 @@ from orderstatus_core.errors import (
     ActionRefusedError,
     AdapterError,
     AdapterNameConflictError,
+    CatalogError,
     ConflictError,
     CurrencyMismatchError,
     DuplicateOrderError,
@@ -24,6 +25,7 @@ from orderstatus_core.errors import (
     LedgerError,
     MailDeliveryError,
     MailRejectedError,
+    MailTemplateError,
     NegativeQuantityError,
     OrderNotFoundError,
     OrderStatusError,
@@ -33,7 +35,10 @@ from orderstatus_core.errors import (
     ValidationError,
 )
 from orderstatus_core.events import DomainEvent, RefundDue, ReplacementDue
+from orderstatus_core.i18n import Catalogs, Translator
 from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest, StoredDocument
+from orderstatus_core.mail import MailBranding, MailRenderer, MailTemplates
+from orderstatus_core.mail_message import compose_message
 from orderstatus_core.messages import (
     GuestPassMail,
     GuestPassRequest,
@@ -203,6 +208,8 @@ __all__ = [
     "CancelRequest",
     "CancelResult",
     "CancelState",
+    "CatalogError",
+    "Catalogs",
     "CategoryPath",
     "CategoryQuery",
     "ChangeAnswer",
@@ -252,8 +259,12 @@ __all__ = [
     "LineRemoval",
     "LineView",
     "LookupPolicy",
+    "MailBranding",
     "MailDeliveryError",
     "MailRejectedError",
+    "MailRenderer",
+    "MailTemplateError",
+    "MailTemplates",
     "Mailer",
     "MaskedAddress",
     "Money",
@@ -354,6 +365,7 @@ __all__ = [
     "TrackingMail",
     "TrackingNumber",
     "TransientConflictError",
+    "Translator",
     "TryLater",
     "UnitOfWork",
     "UnknownAdapterError",
@@ -363,6 +375,7 @@ __all__ = [
     "ViewResult",
     "Warehouse",
     "WindowStart",
+    "compose_message",
     "email_key",
     "get_plugin_manager",
     "hookimpl",

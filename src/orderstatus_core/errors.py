@@ -15,6 +15,7 @@ __all__ = [
     "ActionRefusedError",
     "AdapterError",
     "AdapterNameConflictError",
+    "CatalogError",
     "ConflictError",
     "CurrencyMismatchError",
     "DuplicateOrderError",
@@ -28,6 +29,7 @@ __all__ = [
     "InvalidUrlError",
     "LedgerError",
     "MailDeliveryError",
+    "MailTemplateError",
     "NegativeQuantityError",
     "OrderNotFoundError",
     "OrderStatusError",
@@ -222,6 +224,26 @@ class MailDeliveryError(AdapterError):
 class MailRejectedError(MailDeliveryError):
     """The mail server refused the message for good (an SMTP 5xx): sending it again
     cannot succeed, so the outbox moves it to dead letters instead of retrying."""
+
+
+class MailTemplateError(OrderStatusError):
+    """A mail cannot be rendered from its templates: a template is missing or broken, it
+    uses a variable the mail does not have, a catalog cannot be read, or a subject would
+    carry a line break (SECURITY H1).
+
+    Rendering the same mail again gives the same error, so the relay treats it as
+    permanent (a dead letter) rather than retrying. ``template`` names the template, when
+    one is to blame. The message never quotes the mail's own values.
+    """
+
+    def __init__(self, message: str, template: str | None = None) -> None:
+        super().__init__(f"{template}: {message}" if template else message)
+        self.template = template
+
+
+class CatalogError(OrderStatusError, ValueError):
+    """A gettext catalog folder or ``.po`` file cannot be used (missing, or not a valid
+    catalog): a mistake in a store's set-up, reported when the catalogs are read."""
 
 
 class SchemaVersionError(AdapterError):

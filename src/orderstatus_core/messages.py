@@ -255,7 +255,14 @@ class OutboxMessage:
 @attrs.frozen
 class OutgoingMail:
     """A rendered mail, ready for the :class:`Mailer`: a plain-text part and, when
-    ``html`` is not empty, an HTML alternative of the same content."""
+    ``html`` is not empty, an HTML alternative of the same content.
+
+    ``unsubscribe_url``, when not empty, is the HTTPS link that unsubscribes the recipient
+    from this kind of mail in one click: it becomes the ``List-Unsubscribe`` and
+    ``List-Unsubscribe-Post`` headers (RFC 8058) that mail programs show as an unsubscribe
+    button. Transactional mail (order lists, codes, tracking, returns) leaves it empty.
+    :func:`~orderstatus_core.compose_message` turns the whole into the message sent.
+    """
 
     message_id: str
     to: str
@@ -263,3 +270,4 @@ class OutgoingMail:
     text: str
     language: str = "en"
     html: str = ""
+    unsubscribe_url: str = ""

@@ -20,10 +20,11 @@ Unknown keys are refused, so a typo in an import file is an error, not a silent 
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 import cattrs
 from cattrs.preconf.json import make_converter as make_json_converter
@@ -44,7 +45,15 @@ from orderstatus_core.messages import (
     ReturnSettledMail,
     TrackingMail,
 )
-from orderstatus_core.model import CategoryPath, EmailAddress, Money, Order, PartNumber, PhoneNumber
+from orderstatus_core.model import (
+    Address,
+    CategoryPath,
+    EmailAddress,
+    Money,
+    Order,
+    PartNumber,
+    PhoneNumber,
+)
 from orderstatus_core.model.order import utc
 from orderstatus_core.model.requests import (
     AddressChange,
@@ -145,8 +154,11 @@ def _structure_category(value: Any, _type: Any) -> CategoryPath:
     raise InvalidFieldError("", "a category is a list of segments or text")
 
 
-def _remembering(parse: Callable[[Any, Any], _V], limit: int) -> Callable[[Any, Any], _V]:
-    """``parse`` answering a text it has parsed before with the value it built then.
+def _remembering(
+    parse: Callable[[Any, Any], _V], limit: int, kind: type[_V]
+) -> Callable[[Any, Any], _V]:
+    """``parse`` (the hook of ``kind``) answering a text it has parsed before with the value
+    it built then.
 
     Only text is remembered, the most recently used ``limit`` texts; anything else goes to
     ``parse`` every time (as a key, ``1`` would find the entry of ``True``). A text that
@@ -154,10 +166,15 @@ def _remembering(parse: Callable[[Any, Any], _V], limit: int) -> Callable[[Any, 
     time. Sound because these values are immutable and depend on nothing but the text (and
     the converter's phone region).
     """
-    cached = functools.lru_cache(maxsize=limit)(parse)
+
+    # Keyed by the text alone (the hook only ever structures ``kind``): a cache of one
+    # text argument looks it up by the string itself, with no key tuple to build.
+    @functools.lru_cache(maxsize=limit)
+    def cached(text: str) -> _V:
+        return parse(text, kind)
 
     def structure(value: Any, type_: Any) -> _V:
-        return cached(value, type_) if type(value) is str else parse(value, type_)
+        return cached(value) if type(value) is str else parse(value, type_)
 
     return structure
 
@@ -178,19 +195,97 @@ def _remembering_category(limit: int) -> Callable[[Any, Any], CategoryPath]:
     return structure
 
 
+def _remembering_fields(
+    structure: Callable[[Any, Any], _V], limit: int
+) -> Callable[[Any, Any], _V]:
+    """``structure`` (of a class whose fields are all text) answering a JSON object it has
+    structured before with the value it built then, as :func:`_remembering` does for one
+    text: an object whose values are all text is remembered by its keys and values, the
+    ``limit`` most recent; anything else is structured every time."""
+
+    @functools.lru_cache(maxsize=limit)
+    def by_items(items: tuple[tuple[str, str], ...], type_: Any) -> _V:
+        return structure(dict(items), type_)
+
+    def structure_object(value: Any, type_: Any) -> _V:
+        if type(value) is dict and all(type(text) is str for text in value.values()):
+            return by_items(tuple(value.items()), type_)
+        return structure(value, type_)
+
+    return structure_object
+
+
+def _is_optional(type_: Any) -> bool:
+    """Whether ``type_`` is ``X | None`` (or ``Optional[X]``) for one type ``X``."""
+    arguments = get_args(type_)
+    return (
+        get_origin(type_) in (Union, types.UnionType)
+        and len(arguments) == 2
+        and type(None) in arguments
+    )
+
+
+def _is_tuple_of_one_type(type_: Any) -> bool:
+    """Whether ``type_`` is ``tuple[X, ...]`` for one type ``X`` other than ``Any``."""
+    arguments = get_args(type_)
+    return (
+        get_origin(type_) is tuple
+        and len(arguments) == 2
+        and arguments[1] is Ellipsis
+        and arguments[0] is not Any
+    )
+
+
+def _bind_element_hooks(conv: cattrs.Converter) -> None:
+    """Structure ``X | None`` and ``tuple[X, ...]`` with ``X``'s hook found once per type.
+
+    cattrs' own hooks for these look the element's hook up again on every value, and the
+    tuple one keeps its error bookkeeping per element; an import structures a few of each
+    per order. A list that fails goes to cattrs' tuple hook after all, so the error and
+    its ``[index]`` path are exactly cattrs' own.
+    """
+    generic_tuple = conv.get_structure_hook(tuple[int, ...])
+
+    def optional(type_: Any) -> Callable[[Any, Any], Any]:
+        inner = next(each for each in get_args(type_) if each is not type(None))
+        hook = conv.get_structure_hook(inner)
+
+        def structure_optional(value: Any, _type: Any) -> Any:
+            return None if value is None else hook(value, inner)
+
+        return structure_optional
+
+    def tuple_of(type_: Any) -> Callable[[Any, Any], Any]:
+        element = get_args(type_)[0]
+        hook = conv.get_structure_hook(element)
+
+        def structure_tuple(value: Any, _type: Any) -> Any:
+            if type(value) is list:
+                try:
+                    return tuple([hook(item, element) for item in value])
+                except Exception:  # noqa: S110  (reported by cattrs' hook, below)
+                    pass
+            return generic_tuple(value, type_)
+
+        return structure_tuple
+
+    conv.register_structure_hook_factory(_is_optional, optional)
+    conv.register_structure_hook_factory(_is_tuple_of_one_type, tuple_of)
+
+
 def make_converter(phone_region: str = "US", *, remember: int = 0) -> cattrs.Converter:
     """Build a converter with the model's JSON forms.
 
     ``phone_region`` says how a phone number without ``+country`` is read. Most code should
     use the shared :data:`converter` instead of building its own.
 
-    With ``remember`` above zero the converter keeps the identifier values it parses
-    (email addresses, phone numbers, money, part numbers, categories), the ``remember``
-    most recently used of each kind, and answers the same text again with the same
+    With ``remember`` above zero the converter keeps the identifier values it parses (email
+    addresses, phone numbers, money, part numbers, categories) and the shipping addresses, the
+    ``remember`` most recently used of each kind, and answers the same text again with the same
     immutable value instead of validating it again: an import file names the same shopper,
-    prices and parts on many records. Everything else is structured and validated as
-    usual, and a refused text is refused again, with the same error. The values live as
-    long as the converter: build one per import (see
+    prices and parts on many records. Everything else is structured and validated as usual, and
+    a refused text is refused again, with the same error. The values live as long as the
+    converter: build one per import (see
     :class:`~orderstatus_core.services.importing.RecordParser`), never a shared one.
     """
     conv = make_json_converter(forbid_extra_keys=True, detailed_validation=True)
@@ -208,10 +303,10 @@ def make_converter(phone_region: str = "US", *, remember: int = 0) -> cattrs.Con
     money: Callable[[Any, Any], Money] = _structure_money
     category: Callable[[Any, Any], CategoryPath] = _structure_category
     if remember > 0:
-        email = _remembering(email, remember)
-        phone = _remembering(phone, remember)
-        part_number = _remembering(part_number, remember)
-        money = _remembering(money, remember)
+        email = _remembering(email, remember, EmailAddress)
+        phone = _remembering(phone, remember, PhoneNumber)
+        part_number = _remembering(part_number, remember, PartNumber)
+        money = _remembering(money, remember, Money)
         category = _remembering_category(remember)
     conv.register_structure_hook(Money, money)
     conv.register_unstructure_hook(Money, str)
@@ -223,6 +318,11 @@ def make_converter(phone_region: str = "US", *, remember: int = 0) -> cattrs.Con
     conv.register_unstructure_hook(PartNumber, lambda v: v.display)
     conv.register_structure_hook(CategoryPath, category)
     conv.register_unstructure_hook(CategoryPath, lambda v: list(v.segments))
+    _bind_element_hooks(conv)
+    if remember > 0:
+        # A shopper's orders mostly ship to one address: remembered like the identifiers.
+        address = conv.get_structure_hook(Address)
+        conv.register_structure_hook(Address, _remembering_fields(address, remember))
     # A change request's change is one of several types: tagged by a "kind" key.
     configure_tagged_union(
         Change, conv, tag_generator=lambda cls: _CHANGE_KINDS[cls], tag_name="kind"

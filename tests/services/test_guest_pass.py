@@ -28,7 +28,6 @@ from orderstatus_core import (
     get_plugin_manager,
     hookimpl,
 )
-from orderstatus_core.mail import render_mail
 from orderstatus_core.messages import OutboxMessage
 from orderstatus_core.ports import Storage
 from orderstatus_core.serialization import dump_intent, load_intent
@@ -424,20 +423,27 @@ def test_the_link_token_is_no_pass(ctx: ServiceContext) -> None:
 
 
 @pytest.mark.parametrize(
-    ("language", "words"), [("en", "Your code"), ("fi", "Koodisi"), ("sv", "Your code")]
+    ("language", "words", "expiry"),
+    [
+        ("en", "Your code", "November 1, 2026, 12:15:00\u202fPM UTC"),
+        ("fi", "Koodisi", "1. marraskuuta 2026 12.15.00 UTC"),
+        ("sv", "Your code", "November 1, 2026, 12:15:00\u202fPM UTC"),
+    ],
 )
 def test_the_mail_carries_code_link_and_expiry_in_the_shoppers_language(
-    ctx: ServiceContext, language: str, words: str
+    ctx: ServiceContext, language: str, words: str, expiry: str
 ) -> None:
-    """English and Finnish templates; any other language falls back to English."""
+    """English and Finnish catalogs; any other language falls back to English."""
     mail = attrs.evolve(_request(ctx), language=language)
-    rendered = render_mail(OutboxMessage(message_id="m1", created_at=FixedClock.START, intent=mail))
+    message = OutboxMessage(message_id="m1", created_at=FixedClock.START, intent=mail)
+    rendered = ctx.policies.mail_renderer().render(message)
     assert rendered.to == "Jane.Doe@example.com"
     assert ORDER in rendered.subject
     assert words in rendered.text
     assert mail.code in rendered.text
     assert mail.link in rendered.text
-    assert "2026-11-01 12:15 UTC" in rendered.text
+    assert expiry in rendered.text
+    assert mail.link in rendered.html
     assert rendered.language == ("fi" if language == "fi" else "en")
 
 

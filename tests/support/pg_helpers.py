@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -83,3 +84,23 @@ def shipped_package(
         shipped_after=timedelta(days=days),
         delivered_after=timedelta(days=days + 1),
     )
+
+
+def backend_pid(uow: Any) -> int:
+    connection = uow._connection
+    assert connection is not None
+    return int(connection.info.backend_pid)
+
+
+def terminate(pid: int) -> None:
+    """Kill one server process, as an operator (or a failover) would."""
+    with admin_connection() as connection:
+        # False when the backend has already gone by itself: it is just as dead.
+        connection.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        for _ in range(100):  # until the server has let it go
+            gone = connection.execute(
+                "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = %s", (pid,)
+            ).fetchone()
+            if gone == (True,):
+                return
+            time.sleep(0.02)

@@ -4,9 +4,8 @@ import os
 import re
 import tempfile
 import time
-from email.message import EmailMessage
+from datetime import UTC, datetime
 from email.policy import SMTPUTF8
-from email.utils import formatdate
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -15,12 +14,11 @@ from orderstatus_core import (
     InvalidUrlError,
     MailDeliveryError,
     OutgoingMail,
+    compose_message,
     hookimpl,
 )
 
 __all__ = ["MailboxMailer", "orderstatus_register_adapters"]
-
-_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 #: The hidden folder inside the mail folder where each mail is written before it is renamed
 #: into place (the Maildir idea): a writer killed mid-write leaves its file there, never
@@ -68,30 +66,17 @@ class MailboxMailer:
         """Nothing to release: each send opens and closes its own file."""
 
     def send(self, mail: OutgoingMail) -> None:
-        """Write ``mail`` as an RFC 5322 file; raise :class:`MailDeliveryError` on failure."""
-        if not _SAFE_ID.fullmatch(mail.message_id):
-            raise MailDeliveryError(f"unsafe message id {mail.message_id[:80]!r}")
-        for value in (mail.to, mail.subject, self.sender):
-            if any(ord(char) < 32 or ord(char) == 127 for char in value):
-                raise MailDeliveryError("refused header: control character (SECURITY H1)")
-        message = EmailMessage()
-        try:
-            # EmailMessage's default policy refuses CR and LF in headers (SECURITY H1).
-            message["From"] = self.sender
-            message["To"] = mail.to
-            message["Subject"] = mail.subject
-        except ValueError as error:
-            raise MailDeliveryError(f"refused header: {error}") from None
-        message["Date"] = formatdate(usegmt=True)
-        message["Message-ID"] = f"<{mail.message_id}@orderstatus>"
-        message.set_content(mail.text)
-        # After set_content, which drops every Content-* header set before it.
-        message["Content-Language"] = mail.language
+        """Write ``mail`` as an RFC 5322 file built by
+        :func:`~orderstatus_core.compose_message` (which refuses unsafe headers with
+        :class:`~orderstatus_core.MailRejectedError`); raise :class:`MailDeliveryError` when
+        the file cannot be written."""
+        message = compose_message(mail, self.sender, date=datetime.now(UTC))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             # SMTPUTF8 keeps an international address (RFC 6531) as the address itself;
             # plain SMTP would write it as encoded words that no mail program can use.
             data = message.as_bytes(policy=SMTPUTF8)
+            # compose_message checked the id: safe as a file name.
             self._write(mail.message_id, data)
         except OSError as error:
             raise MailDeliveryError(f"cannot write to {self.folder}: {error}") from error

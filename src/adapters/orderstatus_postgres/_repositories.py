@@ -117,13 +117,13 @@ class Orders:
             raise DuplicateOrderError(order.number)
 
     def add_many(self, orders: Sequence[Order]) -> None:
-        """Store new orders and all their rows in one statement; see the port.
+        """Store new orders and all their rows by ``COPY``, one per table; see the port.
 
-        A number twice in ``orders`` is refused before anything is sent. The statement runs
-        inside a savepoint: when it skips an order whose number is taken (stored before, or
-        by another unit since), the savepoint is rolled back, so nothing of ``orders``
-        remains and the transaction goes on; only then are the stored numbers read, to name
-        the first order refused.
+        A number twice in ``orders`` is refused before anything is sent. The copies run
+        inside a savepoint: a number already taken (stored before, or by another unit
+        since) is a unique violation, after which the savepoint is rolled back, so nothing
+        of ``orders`` remains and the transaction goes on; only then are the stored numbers
+        read, to name the first order refused.
         """
         unit = self._unit
         unit._require_writable()
@@ -132,13 +132,16 @@ class Orders:
             raise DuplicateOrderError(self._first_taken(numbers))
         if not orders:
             return
+        heads, lines, packages, units = _rows.table_rows(orders)
+        copies = [
+            (_sql.COPY_ORDERS, heads),
+            (_sql.COPY_LINES, lines),
+            (_sql.COPY_PACKAGES, packages),
+            (_sql.COPY_UNITS, units),
+        ]
         doing = f"adding orders {numbers[0]} to {numbers[-1]}"
-        unit._run(_sql.SAVEPOINT, None, doing, write=True)
-        if self._insert(orders, doing) == len(orders):
-            unit._run(_sql.RELEASE, None, doing, write=True)
-            return
-        unit._run(_sql.ROLLBACK_TO, None, doing, write=True)
-        raise DuplicateOrderError(self._first_taken(numbers))
+        if not unit._copy_in([(sql, rows) for sql, rows in copies if rows], doing, _sql.ORDERS_KEY):
+            raise DuplicateOrderError(self._first_taken(numbers))
 
     def _insert(self, orders: Sequence[Order], doing: str) -> int:
         """Run ``ADD_ORDERS`` for ``orders``; how many went in."""

@@ -27,9 +27,11 @@ __all__ = [
     "credit_parameters",
     "order",
     "order_parameters",
+    "order_row",
     "orders_parameters",
     "plain_text",
     "storable",
+    "table_rows",
 ]
 
 
@@ -81,91 +83,159 @@ def _activity(order: Order) -> Jsonb | None:
     return None if document is None else Jsonb(document)
 
 
-def order_parameters(order: Order) -> dict[str, Any]:
-    """The ``orders`` columns of ``order`` as named parameters (``_ORDER_NAMES``)."""
+def order_row(order: Order) -> tuple[Any, ...]:
+    """The ``orders`` columns of ``order``, in the order of ``_ORDER_NAMES``."""
     address = order.shipping_address
     phone = order.phone
-    return {
-        "number": order.number,
-        "placed_at": order.placed_at,
-        "email": order.email.display,
-        "email_key": order.email.canonical,
-        "phone": None if phone is None else phone.e164,
-        "currency": order.currency,
-        "ship_name": address.name,
-        "ship_line1": address.line1,
-        "ship_line2": address.line2,
-        "ship_city": address.city,
-        "ship_region": address.region,
-        "ship_postal_code": address.postal_code,
-        "ship_country": address.country,
-        "shipping": order.shipping.amount,
-        "tax": order.tax.amount,
-        "version": order.version,
-        "shipping_speed": order.shipping_speed.value,
-        "activity": _activity(order),
-    }
+    return (
+        order.number,
+        order.placed_at,
+        order.email.display,
+        order.email.canonical,
+        None if phone is None else phone.e164,
+        order.currency,
+        address.name,
+        address.line1,
+        address.line2,
+        address.city,
+        address.region,
+        address.postal_code,
+        address.country,
+        order.shipping.amount,
+        order.tax.amount,
+        order.version,
+        order.shipping_speed.value,
+        _activity(order),
+    )
+
+
+def order_parameters(order: Order) -> dict[str, Any]:
+    """The ``orders`` columns of ``order`` as named parameters (``_ORDER_NAMES``)."""
+    return dict(zip(_ORDER_NAMES, order_row(order), strict=True))
+
+
+def table_rows(orders: Sequence[Order]) -> tuple[list[tuple[Any, ...]], ...]:
+    """The rows of ``orders`` in the four tables, each row in its table's column order
+    (as ``COPY_ORDERS``, ``COPY_LINES``, ``COPY_PACKAGES`` and ``COPY_UNITS`` name them):
+    the orders, then their lines, packages and packed units, order by order and each in
+    tuple order. Every other way of writing orders is derived from these rows."""
+    heads = [order_row(order) for order in orders]
+    lines = [
+        (
+            order.number,
+            line.line_no,
+            position,
+            line.part_number.display,
+            line.part_number.canonical,
+            line.brand,
+            joined_segments(line.category),
+            line.category.key,
+            line.description,
+            line.quantity,
+            line.unit_price.amount,
+            line.core_charge.amount,
+            line.returnable,
+            line.warranty_months,
+            line.cancelled,
+            line.returned,
+        )
+        for order in orders
+        for position, line in enumerate(order.lines)
+    ]
+    packages = []
+    units = []
+    for order in orders:
+        number = order.number
+        for position, package in enumerate(order.packages):
+            packages.append(
+                (
+                    number,
+                    position,
+                    package.package_id,
+                    package.warehouse,
+                    package.carrier,
+                    package.tracking_number,
+                    package.shipped_at,
+                    package.delivered_at,
+                    package.opened_at,
+                )
+            )
+            units += [
+                (number, position, index, packed.line_no, packed.quantity)
+                for index, packed in enumerate(package.units)
+            ]
+    return heads, lines, packages, units
+
+
+def _columns(names: Sequence[str], rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
+    """``rows`` turned into one array per column, named by ``names``."""
+    if not rows:
+        return {name: [] for name in names}
+    return dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
 
 
 def orders_parameters(orders: Sequence[Order]) -> dict[str, Any]:
     """``orders`` and all their rows as the parallel arrays of ``ADD_ORDERS``: an array of
     each column of :func:`order_parameters` (one element per order), and
     :func:`children_parameters`."""
-    heads = [order_parameters(order) for order in orders]
-    columns = {name: [head[name] for head in heads] for name in _ORDER_NAMES}
-    return columns | children_parameters(orders)
+    heads, lines, packages, units = table_rows(orders)
+    return _columns(_ORDER_NAMES, heads) | _children(lines, packages, units)
 
 
 def children_parameters(orders: Sequence[Order]) -> dict[str, Any]:
     """The lines, packages and units of ``orders`` as parallel arrays, order by order and
     each in tuple order; every row with its order's number (``line_order`` ...)."""
-    lines = [
-        (order.number, position, line)
-        for order in orders
-        for position, line in enumerate(order.lines)
-    ]
-    packages = [
-        (order.number, position, package)
-        for order in orders
-        for position, package in enumerate(order.packages)
-    ]
-    units = [
-        (number, package_position, position, packed)
-        for number, package_position, package in packages
-        for position, packed in enumerate(package.units)
-    ]
-    return {
-        "line_order": [number for number, _, _ in lines],
-        "line_no": [ln.line_no for _, _, ln in lines],
-        "line_position": [position for _, position, _ in lines],
-        "part_number": [ln.part_number.display for _, _, ln in lines],
-        "part_key": [ln.part_number.canonical for _, _, ln in lines],
-        "brand": [ln.brand for _, _, ln in lines],
-        "category": [joined_segments(ln.category) for _, _, ln in lines],
-        "category_key": [ln.category.key for _, _, ln in lines],
-        "description": [ln.description for _, _, ln in lines],
-        "quantity": [ln.quantity for _, _, ln in lines],
-        "unit_price": [ln.unit_price.amount for _, _, ln in lines],
-        "core_charge": [ln.core_charge.amount for _, _, ln in lines],
-        "returnable": [ln.returnable for _, _, ln in lines],
-        "warranty_months": [ln.warranty_months for _, _, ln in lines],
-        "cancelled": [ln.cancelled for _, _, ln in lines],
-        "returned": [ln.returned for _, _, ln in lines],
-        "package_order": [number for number, _, _ in packages],
-        "package_position": [position for _, position, _ in packages],
-        "package_id": [p.package_id for _, _, p in packages],
-        "warehouse": [p.warehouse for _, _, p in packages],
-        "carrier": [p.carrier for _, _, p in packages],
-        "tracking_number": [p.tracking_number for _, _, p in packages],
-        "shipped_at": [p.shipped_at for _, _, p in packages],
-        "delivered_at": [p.delivered_at for _, _, p in packages],
-        "opened_at": [p.opened_at for _, _, p in packages],
-        "unit_order": [u[0] for u in units],
-        "unit_package": [u[1] for u in units],
-        "unit_position": [u[2] for u in units],
-        "unit_line_no": [u[3].line_no for u in units],
-        "unit_quantity": [u[3].quantity for u in units],
-    }
+    _heads, lines, packages, units = table_rows(orders)
+    return _children(lines, packages, units)
+
+
+# The parameter names of _CHILDREN's arrays, in the column order of table_rows().
+_LINE_NAMES: Final = (
+    "line_order",
+    "line_no",
+    "line_position",
+    "part_number",
+    "part_key",
+    "brand",
+    "category",
+    "category_key",
+    "description",
+    "quantity",
+    "unit_price",
+    "core_charge",
+    "returnable",
+    "warranty_months",
+    "cancelled",
+    "returned",
+)
+_PACKAGE_NAMES: Final = (
+    "package_order",
+    "package_position",
+    "package_id",
+    "warehouse",
+    "carrier",
+    "tracking_number",
+    "shipped_at",
+    "delivered_at",
+    "opened_at",
+)
+_UNIT_NAMES: Final = (
+    "unit_order",
+    "unit_package",
+    "unit_position",
+    "unit_line_no",
+    "unit_quantity",
+)
+
+
+def _children(
+    lines: list[tuple[Any, ...]], packages: list[tuple[Any, ...]], units: list[tuple[Any, ...]]
+) -> dict[str, list[Any]]:
+    return (
+        _columns(_LINE_NAMES, lines)
+        | _columns(_PACKAGE_NAMES, packages)
+        | _columns(_UNIT_NAMES, units)
+    )
 
 
 # --- orders: rows ----------------------------------------------------------------------

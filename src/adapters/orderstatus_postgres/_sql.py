@@ -160,7 +160,7 @@ l AS (
      WHERE x.order_number COLLATE "C" IN (SELECT number FROM o)
 )"""
 
-# add() and add_many(): orders and all their children in one statement, from parallel
+# add(): an order and all its children in one statement (one round trip), from parallel
 # arrays (one element per order; the children as in _CHILDREN). ON CONFLICT DO NOTHING
 # instead of a unique violation: a violation would abort the whole transaction, and the
 # port lets a unit go on after DuplicateOrderError. The count is how many orders went in;
@@ -182,8 +182,22 @@ SELECT count(*) FROM o"""  # noqa: S608
 # add_many(): which of a batch's numbers are stored, after a batch went in short.
 STORED_NUMBERS: Final = "SELECT number FROM orders WHERE number = ANY(%s::text[])"
 
-# add_many() runs ADD_ORDERS inside this savepoint: a batch that went in short is rolled
-# back whole, and the transaction goes on.
+# add_many(): the rows of a batch, table by table (the columns of _rows.table_rows()),
+# by COPY, inside the savepoint below. COPY has no ON CONFLICT: a taken number is a unique
+# violation of ORDERS_KEY, after which the savepoint is rolled back (the batch leaves
+# nothing) and the transaction goes on. Foreign keys are checked at the end of each COPY,
+# and each table comes after the rows its rows reference.
+COPY_ORDERS: Final = f"COPY orders ({_ORDER_COLUMNS}) FROM STDIN"
+COPY_LINES: Final = """COPY order_lines (order_number, line_no, position, part_number, part_key,
+    brand, category, category_key, description, quantity, unit_price, core_charge,
+    returnable, warranty_months, cancelled, returned) FROM STDIN"""
+COPY_PACKAGES: Final = """COPY packages (order_number, position, package_id, warehouse, carrier,
+    tracking_number, shipped_at, delivered_at, opened_at) FROM STDIN"""
+COPY_UNITS: Final = (
+    "COPY package_units (order_number, package_position, position, line_no, quantity) FROM STDIN"
+)
+# The primary key of the orders table, as PostgreSQL names it in a unique violation.
+ORDERS_KEY: Final = "orders_pkey"
 SAVEPOINT: Final = "SAVEPOINT add_many"
 RELEASE: Final = "RELEASE SAVEPOINT add_many"
 ROLLBACK_TO: Final = "ROLLBACK TO SAVEPOINT add_many"

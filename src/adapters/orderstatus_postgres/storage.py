@@ -72,11 +72,12 @@ import contextlib
 import functools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, LiteralString, Self
 
 import psycopg
 import psycopg_pool
+from psycopg import errors as pg_errors
 from psycopg import sql as pg_sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.pq import TransactionStatus
@@ -249,6 +250,39 @@ class PostgresUnitOfWork:
                     self._aborted = True
                 raise translate(error, doing, self._storage.url) from error
             return cursor
+
+    def _copy_in(
+        self, copies: Sequence[tuple[LiteralString, Iterable[Sequence[Any]]]], doing: str, key: str
+    ) -> bool:
+        """``COPY ... FROM STDIN`` each ``(statement, rows)`` of ``copies`` in turn, all inside
+        one savepoint of this unit's transaction: every row goes in, or none.
+
+        True when every row went in. False when a row repeated the unique key named ``key``
+        (a constraint name): the savepoint is rolled back, so none of the rows remain, and
+        the unit goes on, as after a statement that skipped a conflict. Any other failure
+        aborts the unit's transaction, as in :meth:`_run`.
+        """
+        self._run(_sql.SAVEPOINT, None, doing, write=True)
+        connection = self._require_open()
+        try:
+            with connection.cursor() as cursor:
+                for statement, rows in copies:
+                    with cursor.copy(statement) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+        except psycopg.Error as error:
+            if (
+                isinstance(error, pg_errors.UniqueViolation)
+                and error.diag.constraint_name == key
+                and not connection_lost(connection)
+            ):
+                self._run(_sql.ROLLBACK_TO, None, doing, write=True)
+                return False
+            # PostgreSQL aborted the transaction (or the connection is gone with it).
+            self._aborted = True
+            raise translate(error, doing, self._storage.url) from error
+        self._run(_sql.RELEASE, None, doing, write=True)
+        return True
 
     def _replace_connection(self) -> psycopg.Connection[Any]:
         old = self._connection

@@ -25,6 +25,10 @@ MAX_QUANTITY = 100_000
 
 def utc(value: Any) -> datetime:
     """Return an aware ``datetime`` in UTC; refuse a naive one (its zone would be a guess)."""
+    if type(value) is datetime and value.tzinfo is UTC:
+        # Already UTC, as a parsed "...Z" and every stored instant is: what astimezone()
+        # would return (this very object), without the checks.
+        return value
     if not isinstance(value, datetime):
         raise InvalidFieldError("timestamp", f"must be a datetime, not {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:

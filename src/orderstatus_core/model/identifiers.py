@@ -139,9 +139,10 @@ def _part_key(part: PartNumber) -> str:
     return part_number_key(part.display) if isinstance(part.display, str) else ""
 
 
-def _check_part_display(_instance: Any, attribute: Any, value: Any) -> None:
+def _check_part_display(instance: PartNumber, attribute: Any, value: Any) -> None:
     check_text(attribute.name, value, MAX_PART_NUMBER_LENGTH)
-    if not part_number_key(value):
+    # attrs set the key (from this text, by _part_key) before running the validators.
+    if not instance.canonical:
         raise InvalidIdentifierError(attribute.name, "is not a part number")
 
 

@@ -216,6 +216,10 @@ class OrderState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+def _mismatch(field: str, money: Money, currency: str) -> CurrencyMismatchError:
+    return CurrencyMismatchError(field, f"is in {money.currency}, the order is in {currency}")
+
+
 def _lines(_instance: Any, attribute: Any, value: tuple[OrderLine, ...]) -> None:
     if not 1 <= len(value) <= MAX_LINES:
         raise InvalidFieldError(attribute.name, f"an order has 1 to {MAX_LINES} lines")
@@ -352,15 +356,16 @@ class Order:
         raise KeyError(rma_number)
 
     def _check_currencies(self) -> None:
-        amounts = [("shipping", self.shipping), ("tax", self.tax)]
+        currency = self.currency
+        for field, money in (("shipping", self.shipping), ("tax", self.tax)):
+            if money.currency != currency:
+                raise _mismatch(field, money, currency)
+        # The field paths are written only for a mismatch: this runs for every order built.
         for index, line in enumerate(self.lines):
-            amounts.append((f"lines[{index}].unit_price", line.unit_price))
-            amounts.append((f"lines[{index}].core_charge", line.core_charge))
-        for field, money in amounts:
-            if money.currency != self.currency:
-                raise CurrencyMismatchError(
-                    field, f"is in {money.currency}, the order is in {self.currency}"
-                )
+            if line.unit_price.currency != currency:
+                raise _mismatch(f"lines[{index}].unit_price", line.unit_price, currency)
+            if line.core_charge.currency != currency:
+                raise _mismatch(f"lines[{index}].core_charge", line.core_charge, currency)
 
     def _check_references(self) -> None:
         numbers = [line.line_no for line in self.lines]
@@ -380,6 +385,10 @@ class Order:
                 raise LedgerError(f"packages[{index}].shipped_at", "is before the order was placed")
 
     def _check_requests(self) -> None:
+        if not (
+            self.cancel_requests or self.change_requests or self.problem_reports or self.refunds
+        ):
+            return  # most orders, and every new one: nothing to check
         lines = {line.line_no for line in self.lines}
         packages = {p.package_id for p in self.packages}
         groups: list[tuple[str, tuple[Any, ...], str]] = [

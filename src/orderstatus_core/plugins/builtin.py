@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from orderstatus_core.mail import MailTemplates
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.plugins.hookspecs import hookimpl
@@ -19,6 +20,7 @@ __all__ = [
     "orderstatus_change_allowed",
     "orderstatus_guest_pass_policy",
     "orderstatus_lookup_policy",
+    "orderstatus_mail_templates",
     "orderstatus_pass_required",
     "orderstatus_retention_policy",
     "orderstatus_return_policy",
@@ -78,3 +80,9 @@ def orderstatus_retention_policy() -> RetentionPolicy:
 def orderstatus_return_policy() -> ReturnPolicy:
     """The documented defaults."""
     return ReturnPolicy()
+
+
+@hookimpl(trylast=True)
+def orderstatus_mail_templates() -> MailTemplates:
+    """The core's templates, English and Finnish catalogs and default branding."""
+    return MailTemplates.builtin()

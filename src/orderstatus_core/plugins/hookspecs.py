@@ -19,6 +19,7 @@ from datetime import datetime
 import pluggy
 
 from orderstatus_core.events import DomainEvent
+from orderstatus_core.mail import MailTemplates
 from orderstatus_core.model import Order, OrderLine
 from orderstatus_core.model.requests import Change
 from orderstatus_core.model.returns import ReturnDestination, ReturnKind, ReturnReason
@@ -208,4 +209,18 @@ def orderstatus_return_destination(
     Default: the policy's ``warehouses[shipped_from]``, else its ``returns_center``. Return
     a :class:`~orderstatus_core.model.returns.ReturnDestination` to send, say, defective
     parts to their supplier; units with the same destination code share one RMA package.
+    """
+
+
+@hookspec
+def orderstatus_mail_templates() -> MailTemplates | None:
+    """Templates, catalogs and branding for the mail, searched before the core's own.
+
+    Every implementation is asked; answers of plugins registered later come first, and the
+    core's (a :class:`~orderstatus_core.MailTemplates` with its own templates, its English
+    and Finnish catalogs and the default branding) comes last. Return a
+    ``MailTemplates(templates=folder, catalogs=folder, branding=MailBranding(...))`` with
+    any of the three: a ``mail/guest_pass.html`` in ``folder`` replaces the core's, a
+    ``sv/LC_MESSAGES/orderstatus.po`` in the catalogs adds Swedish. ``None`` adds nothing.
+    Asked once, when the store opens; a broken template or catalog fails then.
     """

@@ -11,6 +11,7 @@ import pluggy
 
 from orderstatus_core.errors import AdapterError, InvalidFieldError
 from orderstatus_core.events import DomainEvent
+from orderstatus_core.mail import MailRenderer, MailTemplates
 from orderstatus_core.model import Order, OrderLine
 from orderstatus_core.model.requests import Change
 from orderstatus_core.model.returns import ReturnDestination, ReturnKind, ReturnReason
@@ -100,6 +101,7 @@ class Hooks:
         self.return_rules()
         self.retention_policy()
         self._tracking()
+        self.mail_renderer().check()
 
     def lookup_policy(self) -> LookupPolicy:
         """The lookup policy in force (``orderstatus_lookup_policy``)."""
@@ -113,6 +115,20 @@ class Hooks:
         """The retention policy in force (``orderstatus_retention_policy``): a purge never
         guesses how long to keep things, so a wrong answer raises."""
         return self._kept_answer("orderstatus_retention_policy", RetentionPolicy)
+
+    def mail_renderer(self) -> MailRenderer:
+        """The mail renderer over every ``orderstatus_mail_templates`` answer, the core's
+        last; built once and kept, since it keeps each language's compiled templates."""
+        kept = self._kept.get("mail_renderer")
+        if isinstance(kept, MailRenderer):
+            return kept
+        answers = self.manager.hook.orderstatus_mail_templates()
+        for answer in answers:
+            if not isinstance(answer, MailTemplates):
+                raise self._wrong("orderstatus_mail_templates", "a MailTemplates or None", answer)
+        renderer = MailRenderer(answers)
+        self._kept["mail_renderer"] = renderer
+        return renderer
 
     def pass_required(self, action: str) -> bool:
         """Whether a guest needs a guest pass for ``action``.

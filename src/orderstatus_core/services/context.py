@@ -9,6 +9,7 @@ from typing import Protocol
 import attrs
 
 from orderstatus_core.events import DomainEvent
+from orderstatus_core.mail import MailRenderer
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.policies import LookupPolicy
@@ -72,6 +73,10 @@ class Policies(Protocol):
 
     def retention_policy(self) -> RetentionPolicy:
         """How long a purge keeps what is no longer needed."""
+        ...
+
+    def mail_renderer(self) -> MailRenderer:
+        """The store's mail templates, catalogs and branding over the core's, ready to render."""
         ...
 
 

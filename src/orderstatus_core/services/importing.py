@@ -74,10 +74,10 @@ def numbered_records(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
             yield number, text
 
 
-#: How many distinct texts of each kind (emails, phone numbers, amounts of money, part
-#: numbers, categories) one :class:`RecordParser` keeps parsed: the shoppers of a file of
-#: 100,000 orders (about 31,000 of them in the generated sample), in some tens of MiB at
-#: most; beyond that the least recently seen are parsed again when they come back.
+#: How many distinct texts of each kind (emails, phone numbers, amounts of money, part numbers,
+#: categories, shipping addresses) one :class:`RecordParser` keeps parsed: the shoppers of a file
+#: of 100,000 orders (about 31,000 of them in the generated sample), in some tens of MiB at most;
+#: beyond that the least recently seen are parsed again when they come back.
 REMEMBERED_TEXTS = 32_768
 
 #: How many orders an import hands to the storage at once

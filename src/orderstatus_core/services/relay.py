@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.events import DomainEvent
-from orderstatus_core.mail import render_mail
 from orderstatus_core.messages import (
     GuestPassRequest,
     MailIntent,
@@ -73,7 +72,7 @@ def _deliver(ctx: ServiceContext, message: OutboxMessage) -> None:
     elif isinstance(intent, ReturnDocumentsJob):
         make_return_papers(ctx, intent)
     else:
-        ctx.mailer.send(render_mail(message))
+        ctx.mailer.send(ctx.policies.mail_renderer().render(message))
 
 
 def _decide(ctx: ServiceContext, message: OutboxMessage, request: MailRequest) -> None:

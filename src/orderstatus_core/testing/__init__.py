@@ -10,7 +10,8 @@ Install with the ``testing`` extra (``pip install orderstatus-core[testing]``).
 * :mod:`orderstatus_core.testing.contracts`: the conformance suites an adapter's tests
   subclass, one per port (:class:`OrderRepositoryContract`, :class:`OutboxContract`, ...,
   :class:`RateLimiterContract`, :class:`MailerContract`, :class:`LabelMakerContract`), and
-  :class:`StorageContract`, every storage suite in one.
+  :class:`StorageContract`, every storage suite in one; :func:`delivered_mail` reads a
+  delivered message back for a mailer suite.
 * :mod:`orderstatus_core.testing.invariants`: :func:`check_order_invariants`, the rules
   every stored order keeps, for a user's own tests.
 * :mod:`orderstatus_core.testing.lifecycle`: :class:`LifecycleMachine`, a Hypothesis state
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         StorageContract,
         StoreCreditLedgerContract,
         UnitOfWorkContract,
+        delivered_mail,
     )
     from orderstatus_core.testing.fakes import (
         CountingRateLimiter,
@@ -77,6 +79,7 @@ __all__ = [
     "StorageContract",
     "StoreCreditLedgerContract",
     "UnitOfWorkContract",
+    "delivered_mail",
     "fake_context",
     "policies_with",
     "queued_mail",
@@ -106,6 +109,7 @@ _HOME = {
     "StorageContract": "contracts",
     "StoreCreditLedgerContract": "contracts",
     "UnitOfWorkContract": "contracts",
+    "delivered_mail": "contracts",
 }
 
 

@@ -27,6 +27,7 @@ from orderstatus_core import (
 )
 from orderstatus_core.testing import FixedClock, RecordingMailer
 from orderstatus_core.testing.contract import Delivered, MailerContract
+from orderstatus_core.testing.contracts import delivered_mail
 from orderstatus_mailbox import MailboxMailer
 from orderstatus_mailbox.mailer import STALE_AFTER_SECONDS, WRITING_FOLDER
 
@@ -36,20 +37,6 @@ def _read(path: Path) -> EmailMessage:
         message = BytesParser(policy=default).parse(file)
     assert isinstance(message, EmailMessage)
     return message
-
-
-def _as_outgoing(message: EmailMessage) -> OutgoingMail:
-    # Message-ID is written "<id@orderstatus>".
-    message_id = str(message["Message-ID"]).strip("<>").rpartition("@")[0]
-    body = message.get_body()
-    assert body is not None
-    return OutgoingMail(
-        message_id=message_id,
-        to=str(message["To"]),
-        subject=str(message["Subject"]),
-        text=str(body.get_content()),
-        language=str(message["Content-Language"]),
-    )
 
 
 class TestMailboxMailer(MailerContract):
@@ -66,7 +53,7 @@ class TestMailboxMailer(MailerContract):
 
         def read_back() -> list[OutgoingMail]:
             paths = sorted(mailer.folder.glob("*.eml")) if mailer.folder.exists() else []
-            return [_as_outgoing(_read(path)) for path in paths]
+            return [delivered_mail(path.read_bytes()) for path in paths]
 
         return read_back
 
@@ -131,7 +118,7 @@ def test_a_relay_killed_while_writing_leaves_nothing_but_whole_mail(tmp_path: Pa
         if folder.exists():
             visible = {p.name for p in folder.iterdir()} - {WRITING_FOLDER}
             assert visible == {f"{stem}.eml" for stem in _mail_ids(folder)}
-            assert all(mid == f"<{stem}@orderstatus>" for stem, mid in _mail_ids(folder).items())
+            assert all(mid == f"<{stem}@localhost>" for stem, mid in _mail_ids(folder).items())
     leftovers = list((folder / WRITING_FOLDER).iterdir())
     stale = time.time() - STALE_AFTER_SECONDS - 60
     for path in leftovers:
@@ -142,7 +129,7 @@ def test_a_relay_killed_while_writing_leaves_nothing_but_whole_mail(tmp_path: Pa
         while desk.relay_outbox().sent:
             pass
     assert list((folder / WRITING_FOLDER).iterdir()) == []
-    assert _mail_ids(folder) == {i: f"<{i}@orderstatus>" for i in ids}
+    assert _mail_ids(folder) == {i: f"<{i}@localhost>" for i in ids}
 
 
 def test_a_young_file_in_the_writing_folder_is_left_alone(tmp_path: Path) -> None:

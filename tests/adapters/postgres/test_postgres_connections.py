@@ -14,27 +14,14 @@ import pytest
 from orderstatus_core import AdapterError, InvalidUrlError
 from orderstatus_postgres import PostgresStorage
 from orderstatus_postgres.storage import _parse_url
-from support.pg_helpers import APPLICATION, admin_connection, order, schema_url
-
-
-def backend_pid(uow: Any) -> int:
-    connection = uow._connection
-    assert connection is not None
-    return int(connection.info.backend_pid)
-
-
-def terminate(pid: int) -> None:
-    """Kill one server process, as an operator (or a failover) would."""
-    with admin_connection() as connection:
-        # False when the backend has already gone by itself: it is just as dead.
-        connection.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        for _ in range(100):  # until the server has let it go
-            gone = connection.execute(
-                "SELECT count(*) = 0 FROM pg_stat_activity WHERE pid = %s", (pid,)
-            ).fetchone()
-            if gone == (True,):
-                return
-            time.sleep(0.02)
+from support.pg_helpers import (
+    APPLICATION,
+    admin_connection,
+    backend_pid,
+    order,
+    schema_url,
+    terminate,
+)
 
 
 def our_sessions(*states: str) -> list[tuple[Any, ...]]:

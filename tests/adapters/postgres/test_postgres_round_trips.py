@@ -64,12 +64,17 @@ def _noting_io(gen: Generator[Any, Any, Any], waited: list[bool]) -> Generator[A
 def traffic(monkeypatch: pytest.MonkeyPatch) -> Traffic:
     """Counts every statement and round trip of psycopg in this process."""
     seen = Traffic()
-    execute, wait = psycopg.Cursor.execute, psycopg.Connection.wait
+    execute, copy, wait = psycopg.Cursor.execute, psycopg.Cursor.copy, psycopg.Connection.wait
 
     def counting_execute(self: psycopg.Cursor[Any], query: Any, *args: Any, **kw: Any) -> Any:
         if seen.counting:
             seen.statements.append(str(query).split()[0])
         return execute(self, query, *args, **kw)
+
+    def counting_copy(self: psycopg.Cursor[Any], statement: Any, *args: Any, **kw: Any) -> Any:
+        if seen.counting:
+            seen.statements.append(" ".join(str(statement).split()[:2]))
+        return copy(self, statement, *args, **kw)
 
     def counting_wait(self: psycopg.Connection[Any], gen: Any, *args: Any, **kw: Any) -> Any:
         if not seen.counting:
@@ -81,8 +86,13 @@ def traffic(monkeypatch: pytest.MonkeyPatch) -> Traffic:
             seen.round_trips += bool(waited)
 
     monkeypatch.setattr(psycopg.Cursor, "execute", counting_execute)
+    monkeypatch.setattr(psycopg.Cursor, "copy", counting_copy)
     monkeypatch.setattr(psycopg.Connection, "wait", counting_wait)
     return seen
+
+
+#: What ``add_many`` sends for a batch of orders with packages, after its savepoint.
+BATCH_COPIES = ["COPY orders", "COPY order_lines", "COPY packages", "COPY package_units"]
 
 
 @pytest.fixture
@@ -174,13 +184,15 @@ def test_no_connection_is_left_in_a_transaction_between_commands(
 def test_an_import_sends_its_orders_in_batches(
     desk: OrderStatus, traffic: Traffic, pg_storage: PostgresStorage
 ) -> None:
-    """Three batches of orders (IMPORT_BATCH each) go in three statements with every row,
-    each between a savepoint and its release: the round trips grow with the batches, not
-    with the orders."""
+    """Three batches of orders (IMPORT_BATCH each) go in one COPY per table with every row,
+    each batch between a savepoint and its release: the statements and round trips grow
+    with the batches, not with the orders."""
     lines = [json.dumps(record) for record in generate_orders(3 * IMPORT_BATCH, seed=5)]
     statements, round_trips = traffic.measure(lambda: desk.import_orders(lines))
-    assert traffic.statements == ["SAVEPOINT", "WITH", "RELEASE"] * 3
-    assert (statements, round_trips) == (9, 10)  # and the COMMIT
+    batch = ["SAVEPOINT", *BATCH_COPIES, "RELEASE"]
+    assert traffic.statements == batch * 3
+    # Each COPY is two round trips (start, then the rows and their end); then the COMMIT.
+    assert (statements, round_trips) == (18, 3 * (2 + 2 * 4) + 1)
     with pg_storage.unit_of_work() as uow:
         assert uow.orders.get(json.loads(lines[-1])["number"]) is not None
 
@@ -188,13 +200,14 @@ def test_an_import_sends_its_orders_in_batches(
 def test_a_duplicate_in_an_import_costs_one_more_statement(
     desk: OrderStatus, traffic: Traffic, pg_storage: PostgresStorage
 ) -> None:
-    """A batch that went in short is rolled back to its savepoint and the stored numbers
-    read once: the unit is still usable, and nothing of the import remains."""
+    """A batch whose COPY of orders meets a stored number is rolled back to its savepoint
+    (no other table is sent) and the stored numbers read once: the unit is still usable,
+    and nothing of the import remains."""
     records = generate_orders(3, seed=6)
     taken = {**next(records), "number": "100001"}  # the order the fixture stored
     lines = [json.dumps(record) for record in (*records, taken)]
     with pytest.raises(ImportRecordError, match="line 3: order 100001 is already stored"):
         traffic.measure(lambda: desk.import_orders(lines))
-    assert traffic.statements == ["SAVEPOINT", "WITH", "ROLLBACK", "SELECT"]
+    assert traffic.statements == ["SAVEPOINT", "COPY orders", "ROLLBACK", "SELECT"]
     with pg_storage.unit_of_work() as uow:
         assert [uow.orders.get(json.loads(text)["number"]) for text in lines[:2]] == [None, None]

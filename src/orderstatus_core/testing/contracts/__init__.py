@@ -63,7 +63,7 @@ from __future__ import annotations
 from orderstatus_core.testing.contracts.guest_pass_store import GuestPassStoreContract
 from orderstatus_core.testing.contracts.idempotency_store import IdempotencyStoreContract
 from orderstatus_core.testing.contracts.label_maker import LabelMakerContract
-from orderstatus_core.testing.contracts.mailer import Delivered, MailerContract
+from orderstatus_core.testing.contracts.mailer import Delivered, MailerContract, delivered_mail
 from orderstatus_core.testing.contracts.order_queries import OrderQueriesContract
 from orderstatus_core.testing.contracts.order_repository import OrderRepositoryContract
 from orderstatus_core.testing.contracts.outbox import OutboxContract
@@ -89,4 +89,5 @@ __all__ = [
     "StorageContract",
     "StoreCreditLedgerContract",
     "UnitOfWorkContract",
+    "delivered_mail",
 ]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
 
 import pytest
 
@@ -10,7 +13,7 @@ from orderstatus_core.messages import OutgoingMail
 from orderstatus_core.ports import Mailer
 from orderstatus_core.testing.contracts._support import declared_fixture
 
-__all__ = ["Delivered", "MailerContract"]
+__all__ = ["Delivered", "MailerContract", "delivered_mail"]
 
 
 #: The type of the ``delivered`` fixture of :class:`MailerContract`.
@@ -25,8 +28,37 @@ _DELIVERED = (
     "OutgoingMail from what the transport carried, e.g.\n"
     "    @pytest.fixture\n"
     "    def delivered(self, outbox_dir):\n"
-    "        return lambda: [parse_eml(path) for path in sorted(outbox_dir.glob('*.eml'))]"
+    "        paths = lambda: sorted(outbox_dir.glob('*.eml'))\n"
+    "        return lambda: [delivered_mail(path.read_bytes()) for path in paths()]"
 )
+
+
+def _lf(content: object) -> str:
+    return str(content).replace("\r\n", "\n")
+
+
+def delivered_mail(data: bytes) -> OutgoingMail:
+    """The :class:`~orderstatus_core.OutgoingMail` that an RFC 5322 message built by
+    :func:`~orderstatus_core.compose_message` carries, read back from its bytes: what a
+    ``delivered`` fixture answers for each file written or message a test server received.
+
+    The message id is the left side of ``Message-ID``; the text and HTML are the
+    ``text/plain`` and ``text/html`` parts with the wire's CRLF line ends read as ``\\n``
+    (``""`` for no HTML part); the unsubscribe link is the one in ``List-Unsubscribe``.
+    """
+    message = BytesParser(policy=default).parsebytes(data)
+    assert isinstance(message, EmailMessage)
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    return OutgoingMail(
+        message_id=str(message["Message-ID"]).strip().strip("<>").rpartition("@")[0],
+        to=str(message["To"]),
+        subject=str(message["Subject"]),
+        text="" if text is None else _lf(text.get_content()),
+        language=str(message["Content-Language"]),
+        html="" if html is None else _lf(html.get_content()),
+        unsubscribe_url=str(message.get("List-Unsubscribe", "")).strip().strip("<>"),
+    )
 
 
 def _lines(text: str) -> list[str]:
@@ -34,8 +66,16 @@ def _lines(text: str) -> list[str]:
     return text.splitlines()
 
 
-def _as_sent(mail: OutgoingMail) -> tuple[str, str, str, list[str], str]:
-    return (mail.message_id, mail.to, mail.subject, _lines(mail.text), mail.language)
+def _as_sent(mail: OutgoingMail) -> tuple[str, str, str, list[str], str, list[str], str]:
+    return (
+        mail.message_id,
+        mail.to,
+        mail.subject,
+        _lines(mail.text),
+        mail.language,
+        _lines(mail.html),
+        mail.unsubscribe_url,
+    )
 
 
 class MailerContract:
@@ -44,8 +84,9 @@ class MailerContract:
     Needs two fixtures: ``mailer``, a fresh mailer, and ``delivered``, a callable that
     answers every mail the mailer has delivered so far, rebuilt as
     :class:`~orderstatus_core.OutgoingMail` from what the transport carried (an ``.eml``
-    file, a message an SMTP test server received). Message id, recipient, subject,
-    language and the lines of the text must all survive.
+    file, a message an SMTP test server received; :func:`delivered_mail` reads one).
+    Message id, recipient, subject, language, the lines of the text and of the HTML, and
+    the unsubscribe link must all survive.
     """
 
     @pytest.fixture
@@ -81,6 +122,22 @@ class MailerContract:
             subject="Viimeisimmät tilausnumerosi",
             text="Hei,\n\nSyötä numero Tilaustilanne-sivulla. Ääkköset: åäö ÅÄÖ\n",
             language="fi",
+        )
+        mailer.send(mail)
+        assert [_as_sent(m) for m in delivered()] == [_as_sent(mail)]
+
+    def test_an_html_alternative_and_an_unsubscribe_link_arrive_intact(
+        self, mailer: Mailer, delivered: Delivered
+    ) -> None:
+        """The HTML part travels beside the text, and the one-click unsubscribe link in its
+        header (RFC 8058)."""
+        mail = OutgoingMail(
+            message_id="html-1",
+            to="jane@example.com",
+            subject="Back in stock",
+            text="Hello,\n\nThe brake pads are back.\n",
+            html="<p>Hello,</p>\n<p>The brake pads are <b>back</b>. Åäö.</p>\n",
+            unsubscribe_url="https://shop.example/unsubscribe?token=abc123",
         )
         mailer.send(mail)
         assert [_as_sent(m) for m in delivered()] == [_as_sent(mail)]
