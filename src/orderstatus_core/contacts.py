@@ -18,6 +18,7 @@ For every valid address ``email_key(text) == parse_email(text).canonical``.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import email_validator
@@ -126,8 +127,32 @@ def parse_phone(text: object, region: str = "US") -> PhoneNumber:
     return PhoneNumber(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+# A number of the North American Numbering Plan as shoppers of a US store type it:
+# ASCII digits, an area code that starts 2-9, optionally the country code 1 (with or
+# without "+") in front, parentheses around the area code, and one space, dash or dot
+# between the groups. phonenumbers reads every such text, in the region US, as "+1" and
+# the ten digits: the national prefix "1" is stripped only in front of eleven digits
+# (an area code never starts with 1), and ten digits are a possible NANP length. The
+# property test in tests/unit/test_phone_keys.py holds this equal to phonenumbers for
+# everything the pattern accepts; anything else is parsed by phonenumbers.
+_NANP_TYPED = re.compile(
+    r"(?:\+?1[ .-]?)?\(?([2-9][0-9]{2})\)?[ .-]?([0-9]{3})[ .-]?([0-9]{4})", re.ASCII
+)
+
+
 def phone_key(text: object, region: str = "US") -> str | None:
-    """The E.164 comparison key of a typed phone number, or ``None`` if it cannot be one."""
+    """The E.164 comparison key of a typed phone number, or ``None`` if it cannot be one.
+
+    >>> phone_key("(415) 555-2671"), phone_key("+44 20 7946 0958", "US")
+    ('+14155552671', '+442079460958')
+
+    The common typed shapes of a US number are keyed without a full parse (about a
+    tenth of its cost on find-order's path); the key is the same either way.
+    """
+    if region == "US" and type(text) is str:
+        typed = _NANP_TYPED.fullmatch(text)
+        if typed is not None:
+            return "+1" + "".join(typed.groups())
     try:
         number = _parse_phone(text, region)
     except InvalidIdentifierError:

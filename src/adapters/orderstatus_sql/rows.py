@@ -21,6 +21,7 @@ whatever the underlying exception: one error type for a corrupt row.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
@@ -260,6 +261,33 @@ def _line_no(value: OrderLine) -> int:
     return value.line_no
 
 
+class _Restorers(NamedTuple):
+    """The generated constructors the order decoder calls, looked up together."""
+
+    order: Callable[..., Order]
+    email: Callable[..., EmailAddress]
+    address: Callable[..., Address]
+    phone: Callable[..., PhoneNumber]
+    line: Callable[..., OrderLine]
+    package: Callable[..., Package]
+    units: Callable[..., PackedUnits]
+
+
+@functools.cache
+def _restorers() -> _Restorers:
+    # Generated at the first read, not at import (no adapter works at import time); one
+    # cached call per order or line instead of a registry look-up per value built.
+    return _Restorers(
+        restorer(Order),
+        restorer(EmailAddress),
+        restorer(Address),
+        restorer(PhoneNumber),
+        restorer(OrderLine),
+        restorer(Package),
+        restorer(PackedUnits),
+    )
+
+
 def _newest_first(group: tuple[Rows[SearchHead], list[Any]]) -> tuple[Any, str]:
     number, placed_at, _email, _currency = group[0]
     return placed_at, number
@@ -301,7 +329,8 @@ class RowDecoder:
     ) -> Order:
         """The order of ``row``, with the rows of its lines in tuple order and its packages
         (each adapter reads those its own way)."""
-        line = self.line
+        restore = _restorers()
+        line = self._line
         try:
             (
                 placed_at,
@@ -324,11 +353,11 @@ class RowDecoder:
             ) = row
             # Positional, in RESTORED_FIELDS order; each value comes from its stored
             # canonical column, so nothing is parsed again.
-            return restorer(Order)(
+            return restore.order(
                 number,
                 self._instant(placed_at),
-                restorer(EmailAddress)(email, email_key),
-                restorer(Address)(
+                restore.email(email, email_key),
+                restore.address(
                     ship_name,
                     ship_line1,
                     ship_city,
@@ -338,10 +367,10 @@ class RowDecoder:
                     ship_region,
                 ),
                 currency,
-                tuple([line(each, currency) for each in lines]),
+                tuple([line(each, currency, restore.line) for each in lines]),
                 money(shipping, currency),
                 money(tax, currency),
-                None if phone is None else restorer(PhoneNumber)(phone),
+                None if phone is None else restore.phone(phone),
                 packages,
                 version,
                 SPEEDS[shipping_speed],
@@ -352,6 +381,11 @@ class RowDecoder:
 
     def line(self, row: Rows[LineRow], currency: str) -> OrderLine:
         """One order line; its amounts in the order's ``currency``."""
+        return self._line(row, currency, _restorers().line)
+
+    def _line(
+        self, row: Rows[LineRow], currency: str, restore: Callable[..., OrderLine]
+    ) -> OrderLine:
         try:
             (
                 line_no,
@@ -370,7 +404,7 @@ class RowDecoder:
                 returned,
                 _position,
             ) = row
-            return restorer(OrderLine)(
+            return restore(
                 line_no,
                 part_number(display, part_key),
                 brand,
@@ -391,7 +425,8 @@ class RowDecoder:
         """One package; ``units`` are its units in order, each a row whose last two columns
         are the line number and the quantity (so an adapter passes its rows uncut)."""
         instant = self._nested_instant
-        restore_units = restorer(PackedUnits)
+        restore = _restorers()
+        restore_units = restore.units
         try:
             (
                 package_id,
@@ -402,7 +437,7 @@ class RowDecoder:
                 delivered_at,
                 opened_at,
             ) = row
-            return restorer(Package)(
+            return restore.package(
                 package_id,
                 warehouse,
                 tuple([restore_units(each[-2], each[-1]) for each in units]),
@@ -421,7 +456,7 @@ class RowDecoder:
             return OrderHeader(
                 number=number,
                 placed_at=self._instant(placed_at),
-                email=restorer(EmailAddress)(email, email_key),
+                email=_restorers().email(email, email_key),
             )
         except UNREADABLE as error:
             raise unreadable(f"order header {number!r}", error) from error
@@ -446,10 +481,10 @@ class RowDecoder:
         :func:`orderstatus_sql.search.fold`), newest first as the port promises."""
         if len(groups) > 1:
             groups = sorted(groups, key=_newest_first, reverse=True)
-        line = self.line
+        line, restore = self._line, _restorers().line
         result = []
         for (number, placed_at, email, currency), rows in groups:
-            lines = [line(row, currency) for row in rows]
+            lines = [line(row, currency, restore) for row in rows]
             if len(lines) > 1:
                 # The port promises line_no order (get() keeps the order's tuple order).
                 lines.sort(key=_line_no)

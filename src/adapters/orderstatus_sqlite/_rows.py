@@ -8,6 +8,7 @@ compact JSON text (see :mod:`orderstatus_sqlite.migrations`). Reading rows back 
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -195,15 +196,13 @@ def order(number: str, rows: Iterable[Sequence[Any]]) -> Order | None:
         raise unreadable(f"order {number}", error) from error
     if head is None:
         return None
-    return DECODER.order(number, head, _in_order(lines, _line_order), packages(units))
+    return DECODER.order(number, head, _in_order(lines, _LINE_POSITION), packages(units))
 
 
-def _line_order(row: Sequence[Any]) -> Any:
-    return row[14]  # position
-
-
-def _unit_order(row: Sequence[Any]) -> tuple[Any, Any]:
-    return row[7], row[8]  # the package's position, the unit's position in it
+# Where a line row (after its kind) holds its position, and a unit row its package's
+# position and its own.
+_LINE_POSITION: Final = operator.itemgetter(14)
+_UNIT_POSITION: Final = operator.itemgetter(7, 8)
 
 
 def _in_order(rows: list[Sequence[Any]], key: Callable[[Sequence[Any]], Any]) -> list[Any]:
@@ -212,7 +211,8 @@ def _in_order(rows: list[Sequence[Any]], key: Callable[[Sequence[Any]], Any]) ->
     if len(rows) < 2:
         return rows
     try:
-        if all(key(rows[i - 1]) <= key(rows[i]) for i in range(1, len(rows))):
+        keys = list(map(key, rows))  # an itemgetter: no Python call per row
+        if keys == sorted(keys):
             return rows
         return sorted(rows, key=key)
     except UNREADABLE as error:
@@ -227,7 +227,7 @@ def packages(units: list[Sequence[Any]]) -> tuple[Package, ...]:
     result: list[Package] = []
     current: Sequence[Any] | None = None
     grouped: list[Sequence[Any]] = []
-    for row in _in_order(units, _unit_order):
+    for row in _in_order(units, _UNIT_POSITION):
         if current is not None and row[7] != current[7]:
             result.append(DECODER.package(current[:7], grouped))
             grouped = []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Final
 
 from orderstatus_core.model import Money, Order
 from orderstatus_core.model.display import (
@@ -34,40 +35,16 @@ __all__ = ["TrackingUrl", "masked_order_view"]
 TrackingUrl = Callable[[str, str], "str | None"]
 
 
-def _timeline(order: Order, requests: Sequence[RequestView]) -> tuple[TimelineEntry, ...]:
-    entries = [TimelineEntry(order.placed_at, "placed", timeline_text("placed", order.number))]
-    for package in order.packages:
-        package_id, warehouse = package.package_id, package.warehouse
-        if package.opened_at is not None:
-            text = timeline_text("processing", package_id, warehouse=warehouse)
-            entries.append(TimelineEntry(package.opened_at, "processing", text))
-        if package.shipped_at is not None:
-            text = timeline_text(
-                "shipped", package_id, warehouse=warehouse, carrier=package.carrier
-            )
-            entries.append(TimelineEntry(package.shipped_at, "shipped", text))
-        if package.delivered_at is not None:
-            text = timeline_text("delivered", package_id)
-            entries.append(TimelineEntry(package.delivered_at, "delivered", text))
+def _request_entries(requests: Sequence[RequestView]) -> Iterator[TimelineEntry]:
     for request in requests:
-        entries.append(
-            TimelineEntry(request.requested_at, f"{request.kind}_requested", request.summary)
-        )
+        yield TimelineEntry(request.requested_at, f"{request.kind}_requested", request.summary)
         if request.decided_at is not None:
             kind = f"{request.kind}_{request.state}"
-            entries.append(
-                TimelineEntry(request.decided_at, kind, timeline_text(kind, request.request_id))
-            )
-    for refund in order.refunds:
-        text = timeline_text("refund", "", amount=refund.total.text)
-        entries.append(TimelineEntry(refund.at, "refund", text))
-    # Stable sort: events at the same instant keep their natural order (placed first).
-    entries.sort(key=_when)
-    return tuple(entries)
+            yield TimelineEntry(request.decided_at, kind, timeline_text(kind, request.request_id))
 
 
-def _when(entry: TimelineEntry) -> datetime:
-    return entry.at
+#: A timeline entry's sort key: when it happened.
+_WHEN: Final = operator.attrgetter("at")
 
 
 def _part(order: Order, line_no: int) -> str:
@@ -144,7 +121,8 @@ def masked_order_view(order: Order, tracking_url: TrackingUrl) -> OrderView:
 
     Built in one pass over the order's lines and packages, each view value constructed
     once from the values the order already holds (its ledgers are computed once, for the
-    status and every line).
+    status and every line); a package's timeline entries are written in the same pass as
+    its view.
     """
     ledgers = order.ledgers
     lines = tuple(
@@ -165,43 +143,60 @@ def masked_order_view(order: Order, tracking_url: TrackingUrl) -> OrderView:
             for line in order.lines
         ]
     )
-    packages = tuple(
-        [
+    number, placed_at = order.number, order.placed_at
+    timeline = [TimelineEntry(placed_at, "placed", timeline_text("placed", number))]
+    packages = []
+    for package in order.packages:
+        package_id, warehouse = package.package_id, package.warehouse
+        carrier, tracking_number = package.carrier, package.tracking_number
+        shipped_at, delivered_at = package.shipped_at, package.delivered_at
+        packages.append(
             PackageView(
-                p.package_id,
-                p.warehouse,
-                p.carrier,
-                p.tracking_number,
-                tracking_url(p.carrier, p.tracking_number)
-                if p.carrier and p.tracking_number
-                else None,
-                p.shipped_at,
-                p.delivered_at,
-                tuple([(u.line_no, u.quantity) for u in p.units]),
+                package_id,
+                warehouse,
+                carrier,
+                tracking_number,
+                tracking_url(carrier, tracking_number) if carrier and tracking_number else None,
+                shipped_at,
+                delivered_at,
+                tuple([(units.line_no, units.quantity) for units in package.units]),
             )
-            for p in order.packages
-        ]
-    )
-    has_requests = order.cancel_requests or order.change_requests or order.problem_reports
-    requests = tuple(_requests(order)) if has_requests else ()
+        )
+        if package.opened_at is not None:
+            text = timeline_text("processing", package_id, warehouse=warehouse)
+            timeline.append(TimelineEntry(package.opened_at, "processing", text))
+        if shipped_at is not None:
+            text = timeline_text("shipped", package_id, warehouse=warehouse, carrier=carrier)
+            timeline.append(TimelineEntry(shipped_at, "shipped", text))
+        if delivered_at is not None:
+            text = timeline_text("delivered", package_id)
+            timeline.append(TimelineEntry(delivered_at, "delivered", text))
+    requests: tuple[RequestView, ...] = ()
+    if order.cancel_requests or order.change_requests or order.problem_reports:
+        requests = tuple(_requests(order))
+        timeline.extend(_request_entries(requests))
+    refunds = order.refunds
+    for refund in refunds:
+        text = timeline_text("refund", "", amount=refund.total.text)
+        timeline.append(TimelineEntry(refund.at, "refund", text))
+    # Stable sort: events at the same instant keep their natural order (placed first).
+    timeline.sort(key=_WHEN)
     phone = order.phone
     return OrderView(
-        number=order.number,
-        placed_at=order.placed_at,
-        status=order.status,
-        email=mask_email(order.email.display),
-        phone=None if phone is None else mask_phone(phone.e164),
-        ship_to=mask_address(order.shipping_address),
-        lines=lines,
-        packages=packages,
-        subtotal=order.subtotal,
-        core_charges=order.core_charges,
-        shipping=order.shipping,
-        tax=order.tax,
-        total=order.total,
-        timeline=_timeline(order, requests),
-        requests=requests,
-        refunded=Money.total((r.total for r in order.refunds), order.currency)
-        if order.refunds
-        else None,
+        number,
+        placed_at,
+        order.status,
+        mask_email(order.email.display),
+        None if phone is None else mask_phone(phone.e164),
+        mask_address(order.shipping_address),
+        lines,
+        tuple(packages),
+        order.subtotal,
+        order.core_charges,
+        order.shipping,
+        order.tax,
+        order.total,
+        tuple(timeline),
+        requests,
+        Money.total((r.total for r in refunds), order.currency) if refunds else None,
     )
