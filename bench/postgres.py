@@ -214,6 +214,7 @@ def store(server: str, size: int) -> str:
 def desk(server: str, schema: str) -> Iterator[OrderStatus]:
     """The library on ``schema``: its own pool, the default rate limiter, recorded mail."""
     with OrderStatus.open(storage=url_of(server, schema), mail=RecordingMailer()) as opened:
+        opened.migrate()  # a schema kept from a run of an older version
         yield opened
 
 
