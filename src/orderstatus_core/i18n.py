@@ -190,6 +190,9 @@ class Catalogs:
         own translator; anything else (``xx``, ``fi_ZZ``, a kilobyte of noise) gets its
         base language's or English. Never an error for a malformed value.
         """
+        kept = self._kept.get(language) if isinstance(language, str) else None
+        if kept is not None:  # a code asked before: every request pays one dict look-up
+            return kept
         requested = language.replace("-", "_") if isinstance(language, str) else ""
         if not _LANGUAGE.fullmatch(requested):
             return self.translator(DEFAULT_LANGUAGE)
