@@ -10,9 +10,9 @@ are kept in the schema ``bench_orders_<size>`` of the server's database and reus
 runs (``--reload`` builds it again). Loading does not go through ``add()`` one order per
 round trip, which would take an hour at 1M: each generated record is structured into an
 :class:`~orderstatus_core.Order` by the library's converter (full validation, as an
-import does), turned into *exactly the parameters* ``add()`` binds
-(``orderstatus_postgres._rows.order_parameters`` and ``children_parameters``), and those rows
-are sent with ``COPY`` in batches, one transaction each, with
+import does), turned into *exactly the rows* ``add_many()`` copies
+(``orderstatus_postgres._rows.table_rows``), and those rows are sent with the adapter's own
+``COPY`` statements in batches, one transaction each, with
 ``session_replication_role = replica`` so that the foreign-key triggers do not fire per row
 (the rows are consistent by construction; this needs a superuser). The migration's indexes
 are in place while loading. A sample of orders is then read back through the adapter and
@@ -55,57 +55,28 @@ from orderstatus_core.sample import generate_orders
 from orderstatus_core.serialization import converter
 from orderstatus_core.testing import RecordingMailer
 from orderstatus_postgres import PostgresStorage
-from orderstatus_postgres._rows import children_parameters, order_parameters
-from orderstatus_postgres._sql import GET_ORDER, GET_ORDER_FOR_CONTACT
+from orderstatus_postgres._rows import table_rows
+from orderstatus_postgres._sql import (
+    COPY_LINES,
+    COPY_ORDERS,
+    COPY_PACKAGES,
+    COPY_UNITS,
+    GET_ORDER,
+    GET_ORDER_FOR_CONTACT,
+)
 
 SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 BATCH = 20_000
 SAMPLE_EVERY = 5_000
 
-ORDER_COLUMNS = (
-    "number, placed_at, email, email_key, phone, currency, ship_name, ship_line1, ship_line2, "
-    "ship_city, ship_region, ship_postal_code, ship_country, shipping, tax, version, "
-    "shipping_speed, activity"
-)
-ORDER_KEYS = [name.strip() for name in ORDER_COLUMNS.split(",")]
-LINE_COLUMNS = (
-    "order_number, line_no, position, part_number, part_key, brand, category, category_key, "
-    "description, quantity, unit_price, core_charge, returnable, warranty_months, cancelled, "
-    "returned"
-)
-LINE_KEYS = [
-    "line_no",
-    "line_position",
-    "part_number",
-    "part_key",
-    "brand",
-    "category",
-    "category_key",
-    "description",
-    "quantity",
-    "unit_price",
-    "core_charge",
-    "returnable",
-    "warranty_months",
-    "cancelled",
-    "returned",
-]
-PACKAGE_COLUMNS = (
-    "order_number, position, package_id, warehouse, carrier, tracking_number, shipped_at, "
-    "delivered_at, opened_at"
-)
-PACKAGE_KEYS = [
-    "package_position",
-    "package_id",
-    "warehouse",
-    "carrier",
-    "tracking_number",
-    "shipped_at",
-    "delivered_at",
-    "opened_at",
-]
-UNIT_COLUMNS = "order_number, package_position, position, line_no, quantity"
-UNIT_KEYS = ["unit_package", "unit_position", "unit_line_no", "unit_quantity"]
+
+def columns_of(copy: str) -> str:
+    """The column list of one of the adapter's ``COPY table (columns) FROM STDIN``."""
+    return " ".join(copy.split("(", 1)[1].split(")", 1)[0].split())
+
+
+#: The adapter's COPY statements, in the order of ``table_rows``' tables.
+COPY_STATEMENTS = (COPY_ORDERS, COPY_LINES, COPY_PACKAGES, COPY_UNITS)
 
 RAW_ORDER = "SELECT * FROM orders WHERE number = %s"
 RAW_LINES = "SELECT * FROM order_lines WHERE order_number = %s"
@@ -153,22 +124,6 @@ def stored_size(server: str, schema: str) -> int | None:
     return None if done is None else int(done[0])
 
 
-def rows_of(order: Order) -> tuple[tuple[Any, ...], list[Any], list[Any], list[Any]]:
-    """The rows add() would write for ``order``: its parameters, as COPY rows."""
-    parameters = order_parameters(order)
-    activity = parameters["activity"]
-    parameters["activity"] = None if activity is None else activity.dumps(activity.obj)
-    children = children_parameters([order])
-    number = order.number
-    order_row = tuple(parameters[key] for key in ORDER_KEYS)
-    lines = [(number, *values) for values in zip(*(children[k] for k in LINE_KEYS), strict=True)]
-    packages = [
-        (number, *values) for values in zip(*(children[k] for k in PACKAGE_KEYS), strict=True)
-    ]
-    units = [(number, *values) for values in zip(*(children[k] for k in UNIT_KEYS), strict=True)]
-    return order_row, lines, packages, units
-
-
 def load(server: str, schema: str, size: int) -> dict[str, float]:
     """Build the schema with ``size`` orders; the seconds each part took."""
     with psycopg.connect(server, autocommit=True) as connection:
@@ -185,31 +140,21 @@ def load(server: str, schema: str, size: int) -> dict[str, float]:
         loaded = 0
         while loaded < size:
             tick = time.perf_counter()
-            orders, lines, packages, units = [], [], [], []
+            batch = []
             for index, record in zip(range(min(BATCH, size - loaded)), records, strict=False):
                 if (loaded + index) % SAMPLE_EVERY == 0:
                     samples.append(record)
-                order_row, order_lines, order_packages, order_units = rows_of(
-                    converter.structure(record, Order)
-                )
-                orders.append(order_row)
-                lines += order_lines
-                packages += order_packages
-                units += order_units
+                batch.append(converter.structure(record, Order))
+            tables = table_rows(batch)
             timings["python"] += time.perf_counter() - tick
             tick = time.perf_counter()
             with connection.transaction(), connection.cursor() as cursor:
-                for table, columns, rows in (
-                    ("orders", ORDER_COLUMNS, orders),
-                    ("order_lines", LINE_COLUMNS, lines),
-                    ("packages", PACKAGE_COLUMNS, packages),
-                    ("package_units", UNIT_COLUMNS, units),
-                ):
-                    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for statement, rows in zip(COPY_STATEMENTS, tables, strict=True):
+                    with cursor.copy(statement) as copy:
                         for row in rows:
                             copy.write_row(row)
             timings["copy"] += time.perf_counter() - tick
-            loaded += len(orders)
+            loaded += len(batch)
             print(
                 f"  {loaded:,} orders loaded, {time.perf_counter() - started:.0f} s",
                 file=sys.stderr,
@@ -345,10 +290,10 @@ INSERTS = {
         values=", ".join(["%s"] * len(columns.split(","))),
     )
     for table, columns in (
-        ("orders", ORDER_COLUMNS.replace(", activity", "")),
-        ("order_lines", LINE_COLUMNS),
-        ("packages", PACKAGE_COLUMNS),
-        ("package_units", UNIT_COLUMNS),
+        ("orders", columns_of(COPY_ORDERS).replace(", activity", "")),
+        ("order_lines", columns_of(COPY_LINES)),
+        ("packages", columns_of(COPY_PACKAGES)),
+        ("package_units", columns_of(COPY_UNITS)),
     )
 }
 

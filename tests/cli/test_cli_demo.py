@@ -13,6 +13,7 @@ import pytest
 
 from orderstatus_core import CancelState, ChangeState, OrderState, OrderStatus, ProblemState
 from orderstatus_core.cli import main
+from support.labels_support import parse_zpl
 from support.paths import DOCS
 
 # A guest-pass token (or a link's selector.validator) as the services draw them.
@@ -37,8 +38,8 @@ SECTIONS = (
 )
 
 
-def run_demo(folder: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    assert main(["demo", "--dir", str(folder)]) == 0
+def run_demo(folder: Path, capsys: pytest.CaptureFixture[str], *options: str) -> str:
+    assert main(["demo", "--dir", str(folder), *options]) == 0
     captured = capsys.readouterr()
     assert captured.err == ""
     return captured.out
@@ -46,7 +47,8 @@ def run_demo(folder: Path, capsys: pytest.CaptureFixture[str]) -> str:
 
 def section(output: str, title: str) -> str:
     start = output.index(title)
-    following = [output.index(t) for t in (*SECTIONS, "Try it yourself") if output.index(t) > start]
+    ends = (*SECTIONS, "The mail", "Try it yourself")
+    following = [output.index(t) for t in ends if output.index(t) > start]
     return output[start : min(following)]
 
 
@@ -138,7 +140,7 @@ def test_demo_walks_through_the_guest_actions(
     (mailed,) = re.findall(r"Your code: (\d{6})", text)
     assert f"> code {mailed}, typed back from the mail" in guest_pass
     assert re.search(
-        r"Guest pass for order 302105733, valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC", guest_pass
+        r"Guest pass for order 302105733, valid until \w+ \d{1,2}, \d{4}, .* UTC", guest_pass
     )
     assert "never printed" in guest_pass
 
@@ -182,7 +184,7 @@ def test_demo_walks_through_the_guest_actions(
     assert "line 2 RT-5580: 0 (not: 2 no_core_charge)" in options
 
     label_return = section(output, SECTIONS[12])
-    assert "label −7.50 USD · restocking −0.00 USD = 26.70 USD" in label_return
+    assert "label −$7.50 · restocking −$0.00 = $26.70" in label_return
     assert "RMA R301990352-1 to Returns Center" in label_return
     assert "Refund due, the preview: R1 (return)" in label_return
     assert "total 26.70 USD (label −7.50 USD)" in label_return
@@ -318,3 +320,73 @@ def test_getting_started_describes_every_section(title: str, words: str) -> None
     demo = page[page.index("## The demo") :].split("\n## ", 1)[0]
     assert words in words_of(demo)
     assert "orderstatus-demo/returns/" in demo
+
+
+def test_demo_in_finnish_shows_the_shoppers_lines_mail_and_papers_in_finnish(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--language fi``: her storefront lines, every mail and the return papers are in
+    Finnish with Finnish money and dates; the narration stays English."""
+    folder = tmp_path / "demo"
+    output = run_demo(folder, capsys, "--language", "fi")
+
+    for title in SECTIONS:  # the narration
+        assert title in output
+    guest_pass = section(output, SECTIONS[6])
+    assert "Subject: Koodisi tilaukselle 302105733" in guest_pass
+    assert re.search(
+        r"Tilauksen 302105733 vieraskäyttö voimassa \d{1,2}\. \w+ \d{4} .* UTC asti", guest_pass
+    )
+    assert "Guest pass for order" not in output
+    label_return = section(output, SECTIONS[12])
+    assert "palautustarra −7,50\xa0$ · käsittelymaksu −0,00\xa0$ = 26,70\xa0$" in label_return
+
+    mails = [_mail(path) for path in (folder / "mail").glob("*.eml")]
+    assert len(mails) == 11
+    subjects = sorted(subject for _, subject, _ in mails)
+    assert "Viimeisimmät tilausnumerosi" in subjects
+    assert not [subject for subject in subjects if subject.startswith("Your")]
+    assert all(subject.isprintable() for subject in subjects)
+
+    papers = sorted(path.name for path in (folder / "returns").iterdir())
+    assert "R301990352-1-instructions-fi.pdf" in papers
+    zpl = parse_zpl((folder / "returns" / "R301990352-1-label.zpl").read_bytes())
+    assert zpl.texts[0] == "PALAUTUS"
+
+
+def test_demo_says_where_the_mail_is_and_writes_the_last_html_part(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The mail section at the end: the folder, that each mail has an HTML part, to open
+    them with a mail program, and the HTML part of the last mail as a file a browser opens."""
+    folder = tmp_path / "demo"
+    output = run_demo(folder, capsys)
+    mail = output[output.index("The mail") : output.index("Try it yourself")]
+    assert f"11 mails in {folder / 'mail'}, each with a text and an HTML part" in mail
+    assert "mail program" in mail
+    (html_path,) = re.findall(r"for a browser: (\S+\.html)", mail)
+    html = Path(html_path)
+    message = message_from_bytes(html.with_suffix(".eml").read_bytes(), policy=default_policy)
+    assert isinstance(message, EmailMessage)
+    part = message.get_body(preferencelist=("html",))
+    assert isinstance(part, EmailMessage)
+    assert html.read_bytes() == part.get_content().encode("utf-8")
+    assert "<html" in html.read_text(encoding="utf-8").lower()
+
+
+@pytest.mark.parametrize("language", ["sv", "", "fi; rm -rf /"])
+def test_demo_refuses_a_language_it_has_no_catalog_for(
+    language: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the catalogs' languages: anything else is a usage error, before any folder is made."""
+    folder = tmp_path / "demo"
+    assert main(["demo", "--dir", str(folder), "--language", language]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+    assert not folder.exists()
+
+
+def test_the_readme_quick_start_command_runs_the_demo() -> None:
+    """The README's one-line quick start ends in ``orderstatus demo``, which the tests above
+    run, with the options they use."""
+    readme = (DOCS.parent / "README.md").read_text("utf-8")
+    assert "&& .venv/bin/orderstatus demo\n" in readme

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from orderstatus_core.labels import ReturnLabelRequest
 from orderstatus_core.model import Address
+from orderstatus_core.model._text import BIDI_CONTROLS
 from orderstatus_labels.layout import Box, Page
 from orderstatus_labels.pdf import qr_matrix
 from orderstatus_labels.postal import graphemes
@@ -331,12 +332,14 @@ def zpl_overlaps(label: ZplLabel) -> list[str]:
 
 
 def texts(*likely: str) -> st.SearchStrategy[str]:
-    """Text of 1 to 100 characters a shopper could type (no controls), with the
-    ``likely`` characters (widest letters, combining accents ...) drawn often."""
+    """Text of 1 to 100 characters a shopper could type (no controls, none of the
+    direction controls the model refuses), with the ``likely`` characters (widest letters,
+    combining accents ...) drawn often."""
+    typed = st.characters(
+        blacklist_categories=("Cc", "Cs", "Co", "Cn"), blacklist_characters=BIDI_CONTROLS
+    )
     return st.text(
-        st.one_of(
-            st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn")), st.sampled_from(likely)
-        ),
+        st.one_of(typed, st.sampled_from(likely)),
         min_size=1,
         max_size=100,
     ).filter(str.strip)

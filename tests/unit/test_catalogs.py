@@ -35,7 +35,7 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     exactly as docs/mail-templates.md tells a maintainer to run it."""
     pot = tmp_path_factory.mktemp("extract") / f"{DOMAIN}.pot"
     command = [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg"]
-    command += ["-o", str(pot), "--no-location", "--omit-header", "src/orderstatus_core"]
+    command += ["-o", str(pot), "--no-location", "--omit-header", "src"]
     subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=120)
     with pot.open("rb") as file:
         return read_po(file)
@@ -49,6 +49,14 @@ def test_extraction_finds_the_mail_texts(extracted: Catalog) -> None:
     """The sync checks below compare against something: the templates' messages."""
     assert "Your recent order numbers" in _ids(extracted)
     assert len(_ids(extracted)) >= 25
+
+
+def test_extraction_covers_the_labels_adapter(extracted: Catalog) -> None:
+    """babel.cfg names the labels adapter as well as the core: the words a shopper prints on
+    the label and the instructions are in the same catalogs as the mail."""
+    ids = _ids(extracted)
+    assert {"RETURN", "Return authorization (RMA)", "What voids the return"} <= ids
+    assert {"Ship with %(carrier)s (%(service)s), %(weight)s."} <= ids
 
 
 def _python_texts() -> set[str]:

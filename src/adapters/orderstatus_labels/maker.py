@@ -12,8 +12,10 @@ from orderstatus_core import (
     ValidationError,
     hookimpl,
 )
+from orderstatus_core.i18n import Catalogs
 from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest
 from orderstatus_core.model._text import check_text
+from orderstatus_labels.words import translator_for
 from orderstatus_labels.zpl import render_zpl
 
 __all__ = ["FileLabelMaker", "orderstatus_register_adapters"]
@@ -31,9 +33,22 @@ class FileLabelMaker:
     RMA number. PDFs are drawn with reportlab's canvas and the standard Helvetica font
     (nothing embedded, compressed page streams); a character Helvetica lacks is printed as
     its unaccented letter, or ``?``.
+
+    Every fixed word on the label and the instructions comes from ``catalogs`` (the core's
+    English and Finnish by default; a store passes its own :class:`~orderstatus_core.Catalogs`
+    to reword them or add a language) in the request's ``language``; a language no catalog
+    has gets English. A catalog that cannot be read raises
+    :class:`~orderstatus_core.CatalogError` here, when the maker is made.
     """
 
-    def __init__(self, cost: Money, *, page: str = "auto", store: str | None = None) -> None:
+    def __init__(
+        self,
+        cost: Money,
+        *,
+        page: str = "auto",
+        store: str | None = None,
+        catalogs: Catalogs | None = None,
+    ) -> None:
         if not isinstance(cost, Money):
             raise InvalidFieldError("cost", f"must be Money, not {type(cost).__name__}")
         if cost.amount < 0:
@@ -42,6 +57,13 @@ class FileLabelMaker:
             raise InvalidFieldError("page", f"must be one of {', '.join(_PAGES)}")
         if store is not None:
             check_text("store", store, 64)
+        if catalogs is not None and not isinstance(catalogs, Catalogs):
+            raise InvalidFieldError("catalogs", f"must be Catalogs, not {type(catalogs).__name__}")
+        self.catalogs = catalogs or Catalogs.builtin()
+        # Every catalog read now: a store's broken .po file stops the store from opening
+        # (as the mail renderer's do), not the first label in that language.
+        for language in sorted(self.catalogs.languages()):
+            self.catalogs.translator(language)
         self.cost = cost
         self.page = page
         self.store = store
@@ -84,16 +106,17 @@ class FileLabelMaker:
     def make_label(self, request: ReturnLabelRequest) -> ReturnLabel:
         """The label in each of ``request.formats``; the cost is this maker's flat cost."""
         _check_request(request)
+        translator = translator_for(request, self.catalogs)
         documents = []
         for fmt in request.formats:
             if fmt == "pdf":
                 _need_reportlab()
                 from orderstatus_labels.pdf import label_pdf
 
-                content = label_pdf(request, None)
+                content = label_pdf(request, None, translator)
                 media_type = PDF
             else:
-                content = render_zpl(request, None)
+                content = render_zpl(request, None, translator)
                 media_type = ZPL
             documents.append(
                 LabelDocument(fmt, media_type, f"{request.rma_number}-label.{fmt}", content)
@@ -109,30 +132,30 @@ class FileLabelMaker:
     def make_instructions(
         self, request: ReturnLabelRequest, label: ReturnLabel | None
     ) -> LabelDocument:
-        """The return instructions as a PDF in English or Finnish: one page, or more for a
-        long packing list (each further page repeats the RMA number)."""
+        """The return instructions as a PDF in the request's language (English when no
+        catalog has it): one page, or more for a long packing list (each further page
+        repeats the RMA number). The file name ends in the language the words are in."""
         _check_request(request)
         if label is not None and (
             not isinstance(label, ReturnLabel) or label.rma_number != request.rma_number
         ):
             raise InvalidFieldError("label", "must be the ReturnLabel made for this request")
         _need_reportlab()
-        from orderstatus_labels.pdf import LANGUAGES, instructions_pdf
+        from orderstatus_labels.pdf import instructions_pdf
 
-        language = request.language if request.language in LANGUAGES else "en"
+        translator = translator_for(request, self.catalogs)
         page = self.page
         if page == "auto":
             page = "letter" if request.sender.country in _LETTER_COUNTRIES else "a4"
         content = instructions_pdf(
             request,
             None if label is None else label.tracking_number,
-            language=language,
+            translator=translator,
             page=page,
             store=self.store,
         )
-        return LabelDocument(
-            "pdf", PDF, f"{request.rma_number}-instructions-{language}.pdf", content
-        )
+        filename = f"{request.rma_number}-instructions-{translator.language}.pdf"
+        return LabelDocument("pdf", PDF, filename, content)
 
 
 def _check_request(request: object) -> None:

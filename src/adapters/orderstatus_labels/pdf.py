@@ -24,6 +24,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.pdfgen.canvas import Canvas
 
 from orderstatus_core.errors import AdapterError
+from orderstatus_core.i18n import Translator
 from orderstatus_core.labels import ReturnLabelRequest
 from orderstatus_labels.layout import (
     BOLD,
@@ -36,10 +37,10 @@ from orderstatus_labels.layout import (
     shrink_to_fit,
     text_width,
 )
-from orderstatus_labels.postal import address_lines, weight_text
+from orderstatus_labels.postal import address_lines
+from orderstatus_labels.words import LabelWords, translator_for
 
 __all__ = [
-    "LANGUAGES",
     "instructions_layout",
     "instructions_pdf",
     "label_layout",
@@ -55,64 +56,6 @@ _QR_SIZE = 92.0
 # Type sizes and barcode height shrink together, step by step, until the label fits; the
 # last step fits the longest addresses a ReturnLabelRequest allows (a test proves it).
 _SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45)
-
-_TEXTS: dict[str, dict[str, str | tuple[str, ...]]] = {
-    "en": {
-        "title": "Return instructions",
-        "rma": "Return authorization (RMA)",
-        "tracking": "Tracking number",
-        "send_to": "Send the package to",
-        "pack": "What to pack",
-        "pack_none": "The parts listed in your return request.",
-        "how": "How to pack",
-        "how_lines": (
-            "Put this sheet in the box, on top of the parts.",
-            "Pack each part in its original packaging if you still have it, with its "
-            "accessories and manuals.",
-            "Cushion heavy or fragile parts and tape every seam of the box.",
-            "Stick the return label on the outside of the box; cover or remove old labels.",
-            "For a core return, put the old part in the new part's box, drained of oil and fluids.",
-        ),
-        "void": "What voids the return",
-        "void_lines": (
-            "Parts that are installed, used, damaged or modified, unless the reason is a defect.",
-            "Missing parts, accessories or packaging.",
-            "A package sent after the return window, or without this RMA number.",
-            "Parts other than those listed above.",
-        ),
-        "ship": "Ship with {carrier} ({service}), {weight}.",
-        "continued": "continued",
-    },
-    "fi": {
-        "title": "Palautusohjeet",
-        "rma": "Palautuslupa (RMA)",
-        "tracking": "Seurantanumero",
-        "send_to": "Lähetä paketti osoitteeseen",
-        "pack": "Pakkaa mukaan",
-        "pack_none": "Palautuspyynnössäsi luetellut osat.",
-        "how": "Näin pakkaat",
-        "how_lines": (
-            "Laita tämä ohje laatikkoon osien päälle.",
-            "Pakkaa jokainen osa alkuperäiseen pakkaukseensa, jos se on tallella, "
-            "tarvikkeineen ja ohjeineen.",
-            "Suojaa painavat ja särkyvät osat ja teippaa laatikon jokainen sauma.",
-            "Kiinnitä palautustarra laatikon ulkopuolelle; peitä tai poista vanhat tarrat.",
-            "Palauta vanha osa (core) uuden osan laatikossa, öljystä ja nesteistä tyhjennettynä.",
-        ),
-        "void": "Nämä mitätöivät palautuksen",
-        "void_lines": (
-            "Asennetut, käytetyt, vahingoittuneet tai muutetut osat, ellei syy ole vika.",
-            "Puuttuvat osat, tarvikkeet tai pakkaukset.",
-            "Paketti, joka lähetetään palautusajan jälkeen tai ilman tätä RMA-numeroa.",
-            "Muut kuin yllä luetellut osat.",
-        ),
-        "ship": "Lähetä: {carrier} ({service}), {weight}.",
-        "continued": "jatkuu",
-    },
-}
-
-#: The languages of the instructions.
-LANGUAGES = frozenset(_TEXTS)
 
 
 def qr_matrix(text: str) -> list[list[bool]]:
@@ -191,7 +134,11 @@ def _pdf(pages: tuple[Page, ...], title: str) -> bytes:
 
 
 def _label_at(
-    request: ReturnLabelRequest, tracking_number: str | None, scale: float, barcode_width: float
+    request: ReturnLabelRequest,
+    tracking_number: str | None,
+    words_of: LabelWords,
+    scale: float,
+    barcode_width: float,
 ) -> Page | None:
     """The label with type and barcode at ``scale``, or ``None`` if it does not fit."""
     width, height = LABEL_SIZE
@@ -201,20 +148,21 @@ def _label_at(
     column = Column(margin, width - margin, top, margin + _QR_SIZE + 6)
 
     # The header: RETURN, and the carrier beside it.
-    carrier = Column(margin + text_width("RETURN", BOLD, 22) + 8, width - margin, top, margin)
+    heading = words_of.heading
+    carrier = Column(margin + text_width(heading, BOLD, 22) + 8, width - margin, top, margin)
     service = f"{request.carrier} {request.service}"
     size = shrink_to_fit(service, REGULAR, 10, 6, carrier.right - carrier.left)
     carrier.text(service, REGULAR, size, align="right")
-    column.text("RETURN", BOLD, 22)
+    column.text(heading, BOLD, 22)
     column.y = min(column.y, carrier.y)
     column.rule(1.5, 3)
 
     sender, destination = request.sender, request.destination
-    column.text("FROM", BOLD, 7)
+    column.text(words_of.sender, BOLD, 7)
     for line in address_lines(sender, sent_from=destination.country):
         column.text(line, REGULAR, max(5.0, 9 * scale))
     column.rule(1, 3)
-    column.text("TO", BOLD, 8)
+    column.text(words_of.recipient, BOLD, 8)
     for index, line in enumerate(address_lines(destination, sent_from=sender.country)):
         column.text(line, BOLD if index == 0 else REGULAR, max(6.0, 13 * scale), indent=10)
     column.rule(1, 3)
@@ -230,10 +178,10 @@ def _label_at(
 
     # The bottom row: the RMA number in words and the weight, and the QR code beside them.
     words = Column(margin, width - margin - _QR_SIZE - 8, margin + _QR_SIZE, margin)
-    words.text("Return authorization (RMA)", REGULAR, 8)
+    words.text(words_of.rma, REGULAR, 8)
     rma = request.rma_number
     words.text(rma, BOLD, shrink_to_fit(rma, BOLD, 15, 8, words.right - words.left))
-    words.text(weight_text(request.weight_grams, country=sender.country), REGULAR, 10)
+    words.text(words_of.weight, REGULAR, 10)
     qr_text = f"RMA {rma}" + (f" TRK {tracking_number}" if tracking_number else "")
     qr_left = width - margin - _QR_SIZE
     qr = Graphic("qr", qr_text, Box(qr_left, margin, width - margin, margin + _QR_SIZE), 0.0)
@@ -241,48 +189,85 @@ def _label_at(
     return Page(width, height, margin, lines, (*column.graphics, qr))
 
 
-def label_layout(request: ReturnLabelRequest, tracking_number: str | None) -> Page:
-    """Where everything on the 4x6 inch label goes: the largest type that fits.
+def label_layout(
+    request: ReturnLabelRequest, tracking_number: str | None, translator: Translator | None = None
+) -> Page:
+    """Where everything on the 4x6 inch label goes: the largest type that fits, its words
+    in ``translator``'s language (by default the core's catalog of ``request.language``).
 
     Raises :class:`AdapterError` if even the smallest does not (no valid request does).
     """
+    words_of = LabelWords.of(request, translator or translator_for(request))
     barcode_width = LABEL_SIZE[0] - 2 * LABEL_MARGIN
     for scale in _SCALES:
-        page = _label_at(request, tracking_number, scale, barcode_width)
+        page = _label_at(request, tracking_number, words_of, scale, barcode_width)
         if page is not None:
             return page
     raise AdapterError("the addresses do not fit on a 4x6 inch label")  # pragma: no cover
 
 
-def label_pdf(request: ReturnLabelRequest, tracking_number: str | None) -> bytes:
+def label_pdf(
+    request: ReturnLabelRequest, tracking_number: str | None, translator: Translator | None = None
+) -> bytes:
     """The 4x6 inch return label as PDF bytes.
 
     The Code 128 barcode carries the tracking number if there is one, else the RMA number;
     the QR code carries both (``RMA <rma> TRK <tracking>``). The RMA number is printed
     under the words "Return authorization (RMA)", the addresses in their countries'
-    formats, the weight in pounds and ounces from the US and in kilograms elsewhere.
+    formats, the weight in pounds and ounces from the US and in kilograms elsewhere. The
+    words and the weight's numbers are in ``translator``'s language (by default the core's
+    catalog of ``request.language``); the addresses and the carrier's name are printed as
+    they are.
     """
-    page = label_layout(request, tracking_number)
-    return _pdf((page,), f"Return label {request.rma_number}")
+    translator = translator or translator_for(request)
+    page = label_layout(request, tracking_number, translator)
+    return _pdf((page,), LabelWords.of(request, translator).title)
+
+
+def _how_to_pack(translator: Translator) -> tuple[str, ...]:
+    _ = translator.gettext
+    return (
+        _("Put this sheet in the box, on top of the parts."),
+        _(
+            "Pack each part in its original packaging if you still have it, with its "
+            "accessories and manuals."
+        ),
+        _("Cushion heavy or fragile parts and tape every seam of the box."),
+        _("Stick the return label on the outside of the box; cover or remove old labels."),
+        _("For a core return, put the old part in the new part's box, drained of oil and fluids."),
+    )
+
+
+def _what_voids(translator: Translator) -> tuple[str, ...]:
+    _ = translator.gettext
+    return (
+        _("Parts that are installed, used, damaged or modified, unless the reason is a defect."),
+        _("Missing parts, accessories or packaging."),
+        _("A package sent after the return window, or without this RMA number."),
+        _("Parts other than those listed above."),
+    )
 
 
 def instructions_layout(
     request: ReturnLabelRequest,
     tracking_number: str | None,
     *,
-    language: str,
+    translator: Translator,
     page: str,
     store: str | None,
 ) -> tuple[Page, ...]:
-    """Where everything in the instructions goes, page by page.
+    """Where everything in the instructions goes, page by page, in ``translator``'s
+    language.
 
     Whatever does not fit on a page goes on to the next, which starts with the title,
     "continued" and the RMA number; a heading never ends a page.
     """
-    texts = _TEXTS[language]
+    _ = translator.gettext
+    words_of = LabelWords.of(request, translator)
     width, height = LETTER if page == "letter" else A4
     margin = INSTRUCTIONS_MARGIN
-    title, rma = str(texts["title"]), request.rma_number
+    rma = request.rma_number
+    rma_words = words_of.rma
     pages: list[Page] = []
     column = Column(margin, width - margin, height - margin, margin)
 
@@ -290,19 +275,19 @@ def instructions_layout(
         pages.append(Page(width, height, margin, tuple(column.lines), tuple(column.graphics)))
         column.lines, column.graphics = [], []
         column.y = height - margin
-        column.text(f"{title}, {texts['continued']}", BOLD, 13)
-        column.text(f"{texts['rma']} {rma}", REGULAR, 10)
+        column.text(_("Return instructions, continued"), BOLD, 13)
+        column.text(f"{rma_words} {rma}", REGULAR, 10)
         column.gap(10)
 
     column.new_page = next_page
     if store:
         column.text(store, REGULAR, 11)
         column.gap(8)
-    column.text(title, BOLD, 22)
+    column.text(_("Return instructions"), BOLD, 22)
     column.gap(6)
     # The RMA number beside its barcode.
     words = Column(margin, margin + 210, column.y, margin)
-    words.text(str(texts["rma"]), REGULAR, 10)
+    words.text(rma_words, REGULAR, 10)
     words.text(rma, BOLD, shrink_to_fit(rma, BOLD, 16, 9, 210))
     bars = Column(margin + 220, width - margin, column.y, margin)
     barcode = _code128(rma, bars.right - bars.left, 50)
@@ -312,7 +297,7 @@ def instructions_layout(
     column.y = min(words.y, bars.y)
     if tracking_number:
         column.gap(6)
-        column.text(f"{texts['tracking']}: {tracking_number}", REGULAR, 10)
+        column.text(_("Tracking number: %(number)s") % {"number": tracking_number}, REGULAR, 10)
 
     def section(heading: str, items: tuple[str, ...] | list[str], bullet: str = "") -> None:
         column.gap(14)
@@ -322,22 +307,18 @@ def instructions_layout(
         for item in items:
             column.text(item, REGULAR, 11, indent=14 if bullet else 0, bullet=bullet)
 
-    section(
-        str(texts["send_to"]), address_lines(request.destination, sent_from=request.sender.country)
-    )
-    section(str(texts["pack"]), request.pack_lines or (str(texts["pack_none"]),), "\u2022")
-    how, void = texts["how_lines"], texts["void_lines"]
-    assert isinstance(how, tuple)
-    assert isinstance(void, tuple)
-    section(str(texts["how"]), how, "\u2022")
-    section(str(texts["void"]), void, "\u2022")
+    destination = address_lines(request.destination, sent_from=request.sender.country)
+    section(_("Send the package to"), destination)
+    pack = request.pack_lines or (_("The parts listed in your return request."),)
+    section(_("What to pack"), pack, "\u2022")
+    section(_("How to pack"), _how_to_pack(translator), "\u2022")
+    section(_("What voids the return"), _what_voids(translator), "\u2022")
 
-    weight = weight_text(
-        request.weight_grams, country=request.sender.country, decimal_comma=language == "fi"
-    )
-    ship = str(texts["ship"]).format(
-        carrier=request.carrier, service=request.service, weight=weight
-    )
+    ship = _("Ship with %(carrier)s (%(service)s), %(weight)s.") % {
+        "carrier": request.carrier,
+        "service": request.service,
+        "weight": words_of.weight,
+    }
     column.gap(14)
     column.text(ship, REGULAR, 11)
     pages.append(Page(width, height, margin, tuple(column.lines), tuple(column.graphics)))
@@ -348,11 +329,15 @@ def instructions_pdf(
     request: ReturnLabelRequest,
     tracking_number: str | None,
     *,
-    language: str,
+    translator: Translator,
     page: str,
     store: str | None,
 ) -> bytes:
-    """The return instructions as PDF in ``language`` on ``page`` (letter, a4): one page,
-    or more when the packing list is long (see :func:`instructions_layout`)."""
-    pages = instructions_layout(request, tracking_number, language=language, page=page, store=store)
-    return _pdf(pages, f"{_TEXTS[language]['title']} {request.rma_number}")
+    """The return instructions as PDF in ``translator``'s language on ``page`` (letter,
+    a4): one page, or more when the packing list is long (see
+    :func:`instructions_layout`)."""
+    pages = instructions_layout(
+        request, tracking_number, translator=translator, page=page, store=store
+    )
+    title = translator.gettext("Return instructions")
+    return _pdf(pages, f"{title} {request.rma_number}")

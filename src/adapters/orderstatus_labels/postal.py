@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from decimal import Decimal
+
+from babel import Locale, numbers
 
 from orderstatus_core.model import Address
 
@@ -106,17 +109,21 @@ def address_lines(address: Address, *, sent_from: str) -> list[str]:
     return [printable(line) for line in lines]
 
 
-def weight_text(grams: int, *, country: str, decimal_comma: bool = False) -> str:
+def weight_text(grams: int, *, country: str, locale: Locale | str = "en") -> str:
     """The weight as the sender's carrier asks for it: pounds and ounces from the US,
-    kilograms elsewhere.
+    kilograms elsewhere, the numbers written by Babel for ``locale`` (the papers' language).
 
-    Ounces are rounded up, so the declared weight is never short:
+    Ounces and tens of grams are rounded up, so the declared weight is never short:
 
-    >>> weight_text(1250, country="US"), weight_text(1250, country="FI", decimal_comma=True)
+    >>> weight_text(1250, country="US"), weight_text(1250, country="FI", locale="fi")
     ('2 lb 13 oz', '1,25 kg')
     """
     if country == "US":
         pounds, ounces = divmod(math.ceil(grams / _GRAMS_PER_OUNCE), 16)
-        return f"{pounds} lb {ounces} oz" if pounds else f"{ounces} oz"
-    text = f"{grams / 1000:.2f} kg"
-    return text.replace(".", ",") if decimal_comma else text
+        ounces_text = f"{numbers.format_decimal(ounces, locale=locale)} oz"
+        if not pounds:
+            return ounces_text
+        return f"{numbers.format_decimal(pounds, locale=locale)} lb {ounces_text}"
+    # To ten grams, as a carrier's form asks, rounded up like the ounces.
+    kilograms = Decimal(math.ceil(grams / 10)) / 100
+    return f"{numbers.format_decimal(kilograms, '#,##0.00', locale=locale)} kg"

@@ -20,8 +20,10 @@ import re
 import string
 
 from orderstatus_core.errors import AdapterError
+from orderstatus_core.i18n import Translator
 from orderstatus_core.labels import ReturnLabelRequest
-from orderstatus_labels.postal import address_lines, graphemes, weight_text
+from orderstatus_labels.postal import address_lines, graphemes
+from orderstatus_labels.words import LabelWords, translator_for
 
 __all__ = ["MAX_ZPL_BYTES", "NARROWEST_CELL", "QR_BOX", "RIGHT_EDGE", "field", "render_zpl"]
 
@@ -78,32 +80,41 @@ def _text(
     return f"^FO{x},{y}^A0N,{height},{cell}^FH^FD{data}^FS"
 
 
-def render_zpl(request: ReturnLabelRequest, tracking_number: str | None = None) -> bytes:
+def render_zpl(
+    request: ReturnLabelRequest,
+    tracking_number: str | None = None,
+    translator: Translator | None = None,
+) -> bytes:
     """The return label for ``request`` as one ``^XA...^XZ`` ZPL label, UTF-8 bytes.
 
     The Code 128 barcode carries the tracking number if there is one, else the RMA number;
     the QR code carries both. The RMA number is printed under "Return authorization
     (RMA)", the addresses in their countries' formats, the weight in pounds and ounces from
-    the US and kilograms elsewhere. Raises :class:`AdapterError` if the label would exceed
-    :data:`MAX_ZPL_BYTES` (the budgets make that impossible; the check keeps it so).
+    the US and kilograms elsewhere. The words and the weight's numbers are in
+    ``translator``'s language (by default the core's catalog of ``request.language``); like
+    every other text they go through :func:`field`, so ``ä`` reaches the printer as its
+    UTF-8 bytes (``_C3_A4``) under ``^CI28``, which font 0 prints. Raises
+    :class:`AdapterError` if the label would exceed :data:`MAX_ZPL_BYTES` (the budgets make
+    that impossible; the check keeps it so).
     """
     if tracking_number is not None and not _TRACKING.fullmatch(tracking_number):
         raise AdapterError("a tracking number is 1 to 40 capital letters and digits")
+    words = LabelWords.of(request, translator or translator_for(request))
     sender, destination = request.sender, request.destination
     code = tracking_number or request.rma_number
     qr = f"RMA {request.rma_number}" + (f" TRK {tracking_number}" if tracking_number else "")
     parts = ["^XA^CI28^PW812^LL1218^LH0,0"]
-    parts.append(_text(30, 30, 56, "RETURN", right=290))
+    parts.append(_text(30, 30, 56, words.heading, right=290))
     parts.append(_text(300, 40, 32, f"{request.carrier} {request.service}", budget=72))
     y = 100
-    parts.append(_text(30, y, 24, "FROM"))
+    parts.append(_text(30, y, 24, words.sender))
     for line in address_lines(sender, sent_from=destination.country):
         y += 28
         parts.append(_text(30, y, 24, line))
     y += 36
     parts.append(f"^FO20,{y}^GB772,3,3^FS")
     y += 16
-    parts.append(_text(30, y, 28, "TO"))
+    parts.append(_text(30, y, 28, words.recipient))
     y += 36
     for line in address_lines(destination, sent_from=sender.country):
         parts.append(_text(30, y, 40, line))
@@ -117,11 +128,10 @@ def render_zpl(request: ReturnLabelRequest, tracking_number: str | None = None) 
     module = max(1, min(3, 740 // (11 * (len(code) + 2) + 13)))
     bars = min(200, QR_BOX[1] - 20 - 40 - y)
     parts.append(f"^FO40,{y}^BY{module}^BCN,{bars},Y,N,N^FD{code}^FS")
-    words = QR_BOX[0] - 20
-    parts.append(_text(30, QR_BOX[1], 24, "Return authorization (RMA)", right=words))
-    parts.append(_text(30, QR_BOX[1] + 32, 48, request.rma_number, right=words))
-    weight = weight_text(request.weight_grams, country=sender.country)
-    parts.append(_text(30, QR_BOX[1] + 92, 28, weight, right=words))
+    beside_qr = QR_BOX[0] - 20
+    parts.append(_text(30, QR_BOX[1], 24, words.rma, right=beside_qr))
+    parts.append(_text(30, QR_BOX[1] + 32, 48, request.rma_number, right=beside_qr))
+    parts.append(_text(30, QR_BOX[1] + 92, 28, words.weight, right=beside_qr))
     # ^BQ: QR code, model 2, 6 dots a module; "MA," is error level M, automatic mode.
     parts.append(f"^FO{QR_BOX[0]},{QR_BOX[1]}^BQN,2,6^FDMA,{qr}^FS")
     parts.append("^XZ")

@@ -2,6 +2,12 @@
 
 The cast itself (Jane Doe's orders and the other shoppers') lives in
 :mod:`orderstatus_core.sample`; this module only drives the store and prints what it answers.
+
+``--language`` is the shopper's language: her mail, her return label and instructions, and
+the lines the demo prints as her storefront page would show them (the guest pass, the refund
+preview) come from the catalogs in it, with money and dates formatted by Babel. The
+narration around them (section titles, what she types, staff calls, relay counts, file
+paths) is for the developer running the demo and stays in English.
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -37,10 +46,12 @@ from orderstatus_core.cli._render import (
 from orderstatus_core.contacts import parse_email
 from orderstatus_core.errors import InvalidTrackingNumberError, OrderStatusError
 from orderstatus_core.events import DomainEvent, RefundDue
+from orderstatus_core.i18n import Catalogs, Translator
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import ProblemKind, Resolution, SpeedChange
 from orderstatus_core.model.returns import ReturnKind
 from orderstatus_core.plugins import hookimpl
+from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
 from orderstatus_core.sample import (
     DEMO_EMAIL,
@@ -81,6 +92,8 @@ _DEMO_BACKGROUND_SHOPPERS = 60
 
 
 _DEMO_MARKER = ".orderstatus-demo"
+#: The shopper's languages the demo offers: those of the core's catalogs.
+DEMO_LANGUAGES: Final = ("en", "fi")
 
 #: The walkthrough's sections, in order: title and the one-line explanation under it.
 _SECTIONS: Final = (
@@ -163,7 +176,7 @@ def _reset_demo_folder(folder: Path) -> tuple[Path, Path]:
         (folder / f"orders.db{suffix}").unlink(missing_ok=True)
     mail = folder / "mail"
     if mail.is_dir():
-        for old in mail.glob("*.eml"):
+        for old in [*mail.glob("*.eml"), *mail.glob("*.html")]:
             old.unlink()
     papers = folder / "returns"
     if papers.is_dir():
@@ -188,8 +201,22 @@ def _mail_files(folder: Path) -> set[Path]:
     return set(folder.glob("*.eml")) if folder.is_dir() else set()
 
 
-# The line of a guest-pass mail (English) that carries the code.
-_MAILED_CODE = re.compile(r"^Your code: (\d{6})\r?$", re.MULTILINE)
+def _mailed_code(words: Translator) -> re.Pattern[str]:
+    """The line of a guest-pass mail that carries the code, in the mail's language."""
+    before, _, after = words.gettext("Your code: %(code)s").partition("%(code)s")
+    return re.compile(rf"^{re.escape(before)}(\d{{6}}){re.escape(after)}\r?$", re.MULTILINE)
+
+
+class _ShopperLanguage:
+    """The demo store's look-up policy: the defaults, with mail in the shopper's language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    @hookimpl
+    def orderstatus_lookup_policy(self) -> LookupPolicy:
+        """The documented defaults, mail in ``language``."""
+        return LookupPolicy(mail_language=self.language)
 
 
 class _DemoFailed(OrderStatusError):
@@ -242,6 +269,7 @@ class _GuestActions:
     mail_folder: Path
     payments: _PaymentSystem
     client: str
+    words: Translator
     passes: dict[str, GuestPassGranted] = attrs.field(factory=dict)
 
     def relay(self) -> set[Path]:
@@ -281,17 +309,18 @@ class _GuestActions:
         found: tuple[Path, str, str] | None = None
         for path in sorted(self.relay()):
             to, subject, text = read_mail(path)
-            mailed = _MAILED_CODE.search(text)
+            mailed = _mailed_code(self.words).search(text)
             if subject.endswith(order_number) and mailed is not None:
                 found = (path, to, mailed[1])
         if found is None:
             raise _DemoFailed(f"no code mail for order {order_number} in {self.mail_folder}")
         path, to, code = found
         if detailed:
+            subject = self.words.gettext("Your code for order %(order)s")
             say(
                 f"  Mail written to {path}",
                 f"  To: {to}",
-                f"  Subject: Your code for order {order_number}",
+                f"  Subject: {subject % {'order': order_number}}",
             )
             say(f"  > code {code}, typed back from the mail")
         granted = _expect(
@@ -299,8 +328,9 @@ class _GuestActions:
             GuestPassGranted,
             f"the mailed code for {order_number} was refused",
         )
-        expiry = moment_text(granted.expires_at)
-        say(f"  Guest pass for order {granted.order_number}, valid until {expiry}")
+        shown = self.words.gettext("Guest pass for order %(order)s, valid until %(until)s")
+        until = self.words.datetime(granted.expires_at)
+        say(f"  {shown % {'order': granted.order_number, 'until': until}}")
         if detailed:
             say("  (the storefront keeps the pass's token in a cookie; it is never printed)")
         else:
@@ -480,19 +510,32 @@ class _GuestActions:
         say(f"  (Jane asks with her phone number {DEMO_PHONE}: three requests per email")
         say("   in 15 minutes are used up)")
         token = self.guest_pass(number, detailed=False, identifier=DEMO_PHONE).token
-        draft = ReturnDraft("return", "does_not_fit", {1: 1})
+        draft = ReturnDraft("return", "does_not_fit", {1: 1}, language=self.words.language)
         say(f"  > return line 1 of order {number}: does not fit, store's label")
         plan = _expect(
             desk.guest(client=self.client, guest_pass=token).preview_return(number, draft),
             ReturnPlan,
             f"no preview for {number}",
         )
-        preview = plan.preview
+        preview, _, money = plan.preview, self.words.gettext, self.words.money
+        parts = _("Refund preview: parts %(parts)s · tax %(tax)s · shipping %(shipping)s")
+        fees = _("label −%(label)s · restocking −%(restocking)s = %(total)s")
         say(
-            f"  Refund preview: parts {preview.parts} · tax {preview.tax}"
-            f" · shipping {preview.shipping} (the shopper's choice)",
-            f"                  label −{preview.label_deduction}"
-            f" · restocking −{preview.restocking_fee} = {preview.total}",
+            "  "
+            + parts
+            % {
+                "parts": money(preview.parts),
+                "tax": money(preview.tax),
+                "shipping": money(preview.shipping),
+            },
+            "  "
+            + fees
+            % {
+                "label": money(preview.label_deduction),
+                "restocking": money(preview.restocking_fee),
+                "total": money(preview.total),
+            },
+            "  (shipping: the shopper's choice)",
         )
         answer = _expect(
             desk.guest(client=self.client, guest_pass=token).request_return(number, draft),
@@ -518,7 +561,12 @@ class _GuestActions:
         self.section(14)
         token = self.guest_pass(number, detailed=False).token
         draft = ReturnDraft(
-            "core", "core", {3: 1}, ship_by="own_tracking", refund_method="store_credit"
+            "core",
+            "core",
+            {3: 1},
+            ship_by="own_tracking",
+            refund_method="store_credit",
+            language=self.words.language,
         )
         say(f"  > core return of line 3 of order {number}, shipped by Jane, as store credit")
         answer = _expect(
@@ -561,10 +609,38 @@ class _GuestActions:
             )
 
 
+def _html_beside(mail: Path) -> Path | None:
+    """Write the HTML part of ``mail`` to ``<name>.html`` beside it (a browser opens that,
+    not an ``.eml``); ``None`` if the mail has no HTML part."""
+    message = message_from_bytes(mail.read_bytes(), policy=default_policy)
+    html = message.get_body(preferencelist=("html",)) if isinstance(message, EmailMessage) else None
+    if not isinstance(html, EmailMessage):
+        return None
+    path = mail.with_suffix(".html")
+    path.write_text(html.get_content(), encoding="utf-8")
+    return path
+
+
+def _mail_lines(mail_folder: Path) -> list[str]:
+    """Where the mail is, that each has an HTML part, and how to open one."""
+    written = sorted(_mail_files(mail_folder), key=lambda path: path.stat().st_mtime_ns)
+    if not written:
+        return []
+    lines = [
+        f"  {len(written)} mails in {mail_folder}, each with a text and an HTML part:",
+        "  open an .eml file with a mail program (Thunderbird, Apple Mail, Outlook ...).",
+    ]
+    html = _html_beside(written[-1])
+    if html is not None:
+        lines.append(f"  The HTML part of the last one, for a browser: {html}")
+    return lines
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """Recreate the demo folder's store and walk through it, printing each step: the
     quickest way to see what the library does, with nothing but the package installed."""
     started = time.perf_counter()
+    words = Catalogs.builtin().translator(args.language)
     out = sys.stdout
     style = Style(out)
     folder = Path(args.dir).expanduser()
@@ -585,10 +661,11 @@ def run_demo(args: argparse.Namespace) -> int:
         say("", style.heading(f"{number}. {title}"), style.dim(f"   {explanation}"))
 
     payments = _PaymentSystem()
+    plugins = [payments, _ShopperLanguage(words.language)]
     # The label maker draws with reportlab, the `labels` extra: without it the demo still
     # records the returns and says where the papers would be.
     labels = f"labels://?cost={quote(_DEMO_LABEL_COST)}" if find_spec("reportlab") else None
-    with open_store(storage_url, mail_url, plugins=[payments], labels=labels) as desk:
+    with open_store(storage_url, mail_url, plugins=plugins, labels=labels) as desk:
         version = desk.migrate()
         report = desk.import_orders(json.dumps(record) for record in records)
         say(
@@ -597,6 +674,7 @@ def run_demo(args: argparse.Namespace) -> int:
             f"Imported {report.imported} orders: Jane Doe and three other shoppers, plus "
             f"{len(records) - cast} generated ones.",
             f"Mail folder: {mail_folder}",
+            f"The shopper's language: {words.language} (her mail, papers and storefront lines)",
         )
 
         section(1)
@@ -638,9 +716,10 @@ def run_demo(args: argparse.Namespace) -> int:
         say("  > category 'Brake & Wheel Hub'")
         say(*search_lines(desk.search_orders(verified, category="Brake & Wheel Hub"), style))
 
-        _GuestActions(desk, say, section, mail_folder, payments, client).run()
+        _GuestActions(desk, say, section, mail_folder, payments, client, words).run()
 
     elapsed = time.perf_counter() - started
+    say("", style.heading("The mail"), *_mail_lines(mail_folder))
     say(
         "",
         style.heading("Try it yourself"),

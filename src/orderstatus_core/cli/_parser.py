@@ -9,7 +9,7 @@ from typing import Final
 
 from orderstatus_core.cli._commands import run_migrate, run_purge, run_relay, run_sample
 from orderstatus_core.cli._common import DEFAULT_MAIL, DEFAULT_STORAGE, PROG
-from orderstatus_core.cli._demo import run_demo
+from orderstatus_core.cli._demo import DEMO_LANGUAGES, run_demo
 from orderstatus_core.cli._import import run_import
 from orderstatus_core.cli._outbox import run_outbox
 
@@ -152,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--dir",
         default="orderstatus-demo",
         help="folder for the demo database and mail (default: ./orderstatus-demo)",
+    )
+    demo.add_argument(
+        "--language",
+        choices=DEMO_LANGUAGES,
+        default="en",
+        help="the shopper's language: her mail, return papers and storefront lines "
+        "(default: en; the narration stays English)",
     )
 
     migrate = _command(commands, "migrate", run_migrate)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import importlib.util
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 import orderstatus_labels
 from orderstatus_core import (
     AdapterError,
+    CatalogError,
+    Catalogs,
     FieldTooLongError,
     InvalidFieldError,
     InvalidUrlError,
@@ -17,11 +20,12 @@ from orderstatus_core import (
     UnknownAdapterError,
     get_plugin_manager,
 )
+from orderstatus_core.i18n import DOMAIN
 from orderstatus_core.labels import ReturnLabelRequest
 from orderstatus_core.plugins import Hooks
 from orderstatus_core.ports import LabelMaker
 from orderstatus_labels import FileLabelMaker
-from support.labels_support import WAREHOUSE, make_request
+from support.labels_support import WAREHOUSE, make_request, parse_zpl
 
 
 def test_the_plugin_registers_labels_urls() -> None:
@@ -182,3 +186,42 @@ def test_request_values_are_plain_and_frozen() -> None:
     assert request.destination == WAREHOUSE
     with pytest.raises(AttributeError):
         request.carrier = "DHL"  # type: ignore[misc]
+
+
+# --- the words, from the catalogs -----------------------------------------------------------
+
+
+def _store_catalog(folder: Path, language: str, body: str) -> Path:
+    path = folder / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    path.parent.mkdir(parents=True)
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+    path.write_text(header + body, encoding="utf-8")
+    return folder
+
+
+def test_a_store_catalog_rewords_the_label_and_adds_a_language(tmp_path: Path) -> None:
+    """A store's own catalog (Swedish here) is read before the core's: its words print, and
+    a word it leaves out comes from the English id."""
+    folder = _store_catalog(tmp_path, "sv", 'msgid "RETURN"\nmsgstr "RETUR"\n')
+    catalogs = Catalogs([folder, *Catalogs.builtin().folders])
+    maker = FileLabelMaker(Money("7.50", "USD"), catalogs=catalogs)
+    request = make_request(language="sv")
+    label = maker.make_label(request)
+    printed = parse_zpl(label.document("zpl").content).texts
+    assert printed[0] == "RETUR"
+    assert "Return authorization (RMA)" in printed
+    instructions = maker.make_instructions(request, label)
+    assert instructions.filename == "RMA-20261126-0001-instructions-sv.pdf"
+
+
+def test_a_broken_store_catalog_stops_the_maker_being_made(tmp_path: Path) -> None:
+    """A renamed placeholder is found when the store opens, not at the first Swedish label."""
+    body = 'msgid "Return label %(rma)s"\nmsgstr "Returetikett %(nummer)s"\n'
+    folder = _store_catalog(tmp_path, "sv", body)
+    with pytest.raises(CatalogError, match=r"orderstatus\.po"):
+        FileLabelMaker(Money("7.50", "USD"), catalogs=Catalogs([folder]))
+
+
+def test_the_catalogs_must_be_catalogs() -> None:
+    with pytest.raises(InvalidFieldError, match="catalogs"):
+        FileLabelMaker(Money("7.50", "USD"), catalogs="locale")  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from orderstatus_core import Address, Money, ValidationError
+from orderstatus_core import Address, Catalogs, Money, ValidationError
 from orderstatus_core.labels import ReturnLabel
 from orderstatus_labels import FileLabelMaker
 from orderstatus_labels.layout import helvetica
@@ -105,6 +105,64 @@ def test_instructions_in_the_shoppers_language(language: str, title: str, void: 
     ):
         assert expected in text
     assert decode_barcodes(document.content)["code 128"] == ["RMA-20261126-0001"]
+
+
+@pytest.mark.parametrize(
+    ("language", "words", "absent"),
+    [
+        ("en", ("RETURN", "FROM", "TO", "Return authorization (RMA)", "1.25 kg"), "PALAUTUS"),
+        (
+            "fi",
+            ("PALAUTUS", "LÄHETTÄJÄ", "VASTAANOTTAJA", "Palautuslupa (RMA)", "1,25 kg"),
+            "RETURN",
+        ),
+    ],
+)
+def test_the_label_prints_its_words_and_weight_in_the_shoppers_language(
+    language: str, words: tuple[str, ...], absent: str
+) -> None:
+    """Read back from the PDF: the headings from the catalog, the weight's decimal sign as
+    the language writes it; the addresses and the carrier as they are."""
+    data = label_pdf(make_request(language=language), None)
+    lines = pdf_text(data).splitlines()
+    for word in words:
+        assert word in lines
+    assert absent not in lines
+    assert "Matti Meikäläinen" in lines
+    assert "UPS Ground" in lines
+
+
+ENGLISH_SENTENCES = (
+    "Put this sheet in the box, on top of the parts.",
+    "Cushion heavy or fragile parts and tape every seam of the box.",
+    "Missing parts, accessories or packaging.",
+    "Parts other than those listed above.",
+    "Ship with UPS (Ground), 1.25 kg.",
+)
+
+
+def test_every_instruction_sentence_is_in_finnish() -> None:
+    """No English sentence is left on the Finnish sheet, and the closing line names the
+    carrier and the weight the Finnish way; the English sheet has the English ones."""
+    english = without_blanks(pdf_text(MAKER.make_instructions(make_request(), None).content))
+    request = make_request(language="fi", pack_lines=())
+    finnish = without_blanks(pdf_text(MAKER.make_instructions(request, None).content))
+    for sentence in ENGLISH_SENTENCES:
+        assert without_blanks(sentence) in english
+        assert without_blanks(sentence) not in finnish
+    for sentence in (
+        "Laita tämä ohje laatikkoon osien päälle.",
+        "Palautuspyynnössäsi luetellut osat.",
+        "Muut kuin yllä luetellut osat.",
+        "Lähetä: UPS (Ground), 1,25 kg.",
+    ):
+        assert without_blanks(sentence) in finnish
+
+
+def test_an_unknown_language_gets_the_english_label() -> None:
+    """A language no catalog has (Swedish): the label's words are English, not blank."""
+    lines = pdf_text(label_pdf(make_request(language="sv"), None)).splitlines()
+    assert {"RETURN", "FROM", "TO", "Return authorization (RMA)", "1.25 kg"} <= set(lines)
 
 
 def test_another_language_falls_back_to_english() -> None:
@@ -229,12 +287,14 @@ def test_the_longest_fields_in_the_widest_letters_still_fit(widest: str) -> None
         service=text[:32],
         rma_number="W" * 40,
         pack_lines=(text[:120],) * 20,
+        language="fi",  # the longer words
     )
     label = label_pdf(request, "W" * 40)
     assert problems_on_paper(label, LABEL_MARGIN) == []
     assert problems_with_layout(label, (label_layout(request, "W" * 40),)) == []
-    pages = instructions_layout(request, "W" * 40, language="fi", page="a4", store=text[:64])
-    sheet = instructions_pdf(request, "W" * 40, language="fi", page="a4", store=text[:64])
+    finnish = Catalogs.builtin().translator("fi")
+    pages = instructions_layout(request, "W" * 40, translator=finnish, page="a4", store=text[:64])
+    sheet = instructions_pdf(request, "W" * 40, translator=finnish, page="a4", store=text[:64])
     assert problems_on_paper(sheet, PAGE_MARGIN) == []
     assert problems_with_layout(sheet, pages) == []
 
@@ -277,9 +337,10 @@ def test_any_label_and_instructions_lay_out_without_overlap_or_loss(
     request = make_request(
         sender=sender, destination=destination, pack_lines=pack_lines, language=language
     )
+    words = Catalogs.builtin().translator(language)
     label = label_pdf(request, tracking)
-    sheet = instructions_pdf(request, tracking, language=language, page=page, store=None)
-    layout = instructions_layout(request, tracking, language=language, page=page, store=None)
+    sheet = instructions_pdf(request, tracking, translator=words, page=page, store=None)
+    layout = instructions_layout(request, tracking, translator=words, page=page, store=None)
     assert problems_on_paper(label, LABEL_MARGIN) == []
     assert problems_with_layout(label, (label_layout(request, tracking),)) == []
     assert problems_on_paper(sheet, PAGE_MARGIN) == []
@@ -312,7 +373,7 @@ def test_papers_name_the_rma_in_words_and_weigh_us_shipments_in_pounds(
         assert "UNITED STATES" not in text
         assert "2 lb 13 oz" in text
         assert "kg" not in text
-    assert "Return authorization (RMA)\nRMA-20261126-0001" in label
+    assert f"{words}\nRMA-20261126-0001" in label
     assert words in sheet
 
 

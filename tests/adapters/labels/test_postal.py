@@ -57,22 +57,27 @@ def test_the_country_line_is_the_countrys_name_in_capitals_across_a_border() -> 
 
 
 @pytest.mark.parametrize(
-    ("grams", "country", "comma", "printed"),
+    ("grams", "country", "locale", "printed"),
     [
-        (1250, "US", False, "2 lb 13 oz"),
-        (28, "US", False, "1 oz"),
-        (1, "US", False, "1 oz"),
-        (70_000, "US", False, "154 lb 6 oz"),
-        (1250, "FI", False, "1.25 kg"),
-        (1250, "FI", True, "1,25 kg"),
-        (1250, "CA", False, "1.25 kg"),
+        (1250, "US", "en", "2 lb 13 oz"),
+        (28, "US", "en", "1 oz"),
+        (1, "US", "en", "1 oz"),
+        (70_000, "US", "en", "154 lb 6 oz"),
+        (70_000, "US", "fi", "154 lb 6 oz"),
+        (1250, "FI", "en", "1.25 kg"),
+        (1250, "FI", "fi", "1,25 kg"),
+        (5, "FI", "fi", "0,01 kg"),
+        (1251, "FI", "fi", "1,26 kg"),
+        (70_000, "DE", "de", "70,00 kg"),
+        (1250, "CA", "en_CA", "1.25 kg"),
     ],
 )
 def test_weight_is_in_pounds_and_ounces_from_the_us_and_kilograms_elsewhere(
-    grams: int, country: str, comma: bool, printed: str
+    grams: int, country: str, locale: str, printed: str
 ) -> None:
-    """Ounces round up, so the weight given to the carrier is never short."""
-    assert weight_text(grams, country=country, decimal_comma=comma) == printed
+    """Ounces round up, so the weight given to the carrier is never short; the numbers are
+    written by Babel the way the papers' language writes them."""
+    assert weight_text(grams, country=country, locale=locale) == printed
 
 
 def test_decomposed_accents_become_one_letter_and_helvetica_prints_them() -> None:

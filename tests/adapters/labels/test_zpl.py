@@ -187,3 +187,25 @@ def test_the_zpl_label_names_the_rma_and_weighs_us_shipments_in_pounds() -> None
         "RMA-20261126-0001",
         "2 lb 13 oz",
     ]
+
+
+def test_the_finnish_label_prints_its_words_in_utf8_under_ci28() -> None:
+    """ZPL under ``^CI28`` reads field data as UTF-8: ``ä`` travels as its two bytes, hex
+    escaped (``_C3_A4``), so the file stays ASCII and the printer's font 0 prints it."""
+    data = zpl_of(language="fi")
+    data.decode("ascii")  # every non-ASCII letter escaped
+    assert data.startswith(b"^XA^CI28")
+    assert b"^FH^FDL_C3_84HETT_C3_84J_C3_84^FS" in data
+    label = parse_zpl(data)
+    assert label.texts[0] == "PALAUTUS"
+    for text in ("LÄHETTÄJÄ", "VASTAANOTTAJA", "Palautuslupa (RMA)", "1,25 kg"):
+        assert text in label.texts
+    for english in ("RETURN", "FROM", "TO", "Return authorization (RMA)"):
+        assert english not in label.texts
+    assert zpl_overlaps(label) == []
+
+
+def test_an_unknown_language_gets_the_english_zpl_label() -> None:
+    label = parse_zpl(render_zpl(make_request(language="sv")))
+    assert label.texts[0] == "RETURN"
+    assert "Return authorization (RMA)" in label.texts
