@@ -19,6 +19,7 @@ from orderstatus_core import (
     OrderNotFound,
     OrderStatus,
     Refused,
+    ReturnOptions,
     TryLater,
 )
 from orderstatus_core.policies.refusals import REFUSALS, RMA_STATE_REFUSAL, refusal_text
@@ -271,3 +272,21 @@ def test_shopper_languages_never_grow_what_the_catalogs_keep() -> None:
         catalogs.for_shopper(f"fi-{chr(65 + index % 26)}{chr(65 + index // 26 % 26)}")
     # The kept table itself: its bound is the point of the test.
     assert len(catalogs._kept) <= 3
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "These units have not been delivered yet: cancel them instead."),
+        ("fi", "Näitä tuotteita ei ole vielä toimitettu: peru ne sen sijaan."),
+    ],
+)
+def test_return_options_say_why_not_in_the_language(
+    ctx: ServiceContext, language: str, message: str
+) -> None:
+    """Each unit that may not come back keeps its code and reads the code's text."""
+    token = earn_guest_pass(ctx, NUMBER, JANE).token
+    options = _guest(ctx, language, token).return_options(NUMBER)
+    assert isinstance(options, ReturnOptions)
+    (refusal,) = options.lines[0].refusals
+    assert (refusal.code, refusal.message, refusal.quantity) == ("not_delivered", message, 3)
