@@ -72,6 +72,7 @@ __all__ = [
     "inspect_return",
     "make_return_papers",
     "mark_return_in_transit",
+    "options_in_language",
     "order_returns",
     "preview_return",
     "receive_return",
@@ -181,12 +182,12 @@ def return_options(
 
     def step(_uow: UnitOfWork, order: Order, now: datetime) -> ReturnOptions:
         options = rules_of.return_options(order, chosen, ctx.policies.return_rules(), now)
-        return _options_in_language(options, texts)
+        return options_in_language(options, texts)
 
     return _read(ctx, "return_options", order_number, proof, ReturnOptions, step)
 
 
-def _options_in_language(options: ReturnOptions, texts: Texts) -> ReturnOptions:
+def options_in_language(options: ReturnOptions, texts: Texts) -> ReturnOptions:
     """``options`` with each refusal's message the text of its code in ``texts``' language
     (a store's own code keeps its own words, translated if its catalog has them)."""
     lines = tuple(
