@@ -24,6 +24,7 @@ from orderstatus_core import OrderFound, OrderStatus
 from orderstatus_core.model import canonical_order_number
 from orderstatus_core.policies import masked_order_view
 from orderstatus_core.services import lookup
+from orderstatus_core.services._texts import shopper_texts
 from orderstatus_core.services.proof import client_key
 from orderstatus_core.testing import RecordingMailer
 
@@ -58,6 +59,7 @@ def main() -> int:
             client = client_key(f"breakdown-{index}")
             policies = ctx.policies
             now = ctx.clock.now()
+            texts = shopper_texts(ctx, "en")
             number = canonical_order_number(target.number)
             contact = lookup._contact(typed, policies.lookup_policy().phone_region)
             t1 = clock()
@@ -68,7 +70,7 @@ def main() -> int:
             t3 = clock()
             assert refused is None, target
             assert order is not None, target
-            OrderFound(masked_order_view(order, policies.tracking_url))
+            OrderFound(masked_order_view(order, policies.tracking_url, texts))
             t4 = clock()
             for step, (begin, end) in zip(
                 STEPS, ((started, t0), (t0, t1), (t1, t2), (t2, t3), (t3, t4)), strict=True

@@ -175,11 +175,11 @@ def _order_html(view: OrderView) -> str:
     # Every text below comes ready from the view (masked address, quantities, money, dates).
     rows = []
     for line in view.lines:
-        core = f"<br><span class=muted>core charge {e(line.core_charge.text)}</span>"
+        core = f"<br><span class=muted>core charge {e(line.core_charge_text)}</span>"
         rows.append(
             f"<tr><td>{e(line.part_number)}</td><td>{e(line.brand)}<br>"
             f"<span class=muted>{e(line.category)}</span></td><td>{e(line.description)}</td>"
-            f"<td>{e(line.quantity)}</td><td>{e(line.unit_price.text)}"
+            f"<td>{e(line.quantity)}</td><td>{e(line.unit_price_text)}"
             f"{core if line.core_charge.amount else ''}</td><td>{e(line.quantity_text)}</td></tr>"
         )
     packages = [
@@ -202,9 +202,9 @@ def _order_html(view: OrderView) -> str:
             if packages
             else ""
         )
-        + f"<p>Subtotal {e(view.subtotal.text)} · cores {e(view.core_charges.text)} · shipping "
-        f"{e(view.shipping.text)} · tax {e(view.tax.text)} · "
-        f"<strong>total {e(view.total.text)}</strong></p>"
+        + f"<p>Subtotal {e(view.subtotal_text)} · cores {e(view.core_charges_text)} · shipping "
+        f"{e(view.shipping_text)} · tax {e(view.tax_text)} · "
+        f"<strong>total {e(view.total_text)}</strong></p>"
         f"<h2>Timeline</h2><ul>{timeline}</ul>"
     )
 
@@ -298,6 +298,16 @@ class _Refused(Exception):
         self.headers = list(headers)
 
 
+def _language(environ: WSGIEnvironment) -> str:
+    """The shopper's first language from the browser's ``Accept-Language`` (``fi-FI,fi;q=0.9``).
+
+    The library's texts (the order, its refusals) follow it, English for a language it has
+    no catalog for; this page's own few words stay English.
+    """
+    header = str(environ.get("HTTP_ACCEPT_LANGUAGE") or "")
+    return header.split(",")[0].split(";")[0].strip()[:35] or "en"
+
+
 def _read_form(environ: WSGIEnvironment) -> dict[str, str]:
     content_type = str(environ.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
     if content_type != _FORM_TYPE:
@@ -350,10 +360,10 @@ def make_app(desk: OrderStatus) -> WSGIApplication:
         start_response(_STATUS_TEXT[status], headers)
         return [data]
 
-    def find(form: dict[str, str], client: str, _environ: WSGIEnvironment) -> Answer:
+    def find(form: dict[str, str], client: str, environ: WSGIEnvironment) -> Answer:
         identifier = form.get("identifier", "")
         number = form.get("order_number", "")
-        match desk.find_order(identifier, number, client=client):
+        match desk.find_order(identifier, number, client=client, language=_language(environ)):
             case OrderFound(view=view):
                 body = _order_html(view) + _pass_form(identifier, number)
                 return 200, _page("Your order", body), []
@@ -362,18 +372,19 @@ def make_app(desk: OrderStatus) -> WSGIApplication:
             case OrderNotFound(message=message):
                 return 200, _page("Order Status", _notice(message) + _forms(identifier, number)), []
 
-    def look_up(form: dict[str, str], client: str, _environ: WSGIEnvironment) -> Answer:
+    def look_up(form: dict[str, str], client: str, environ: WSGIEnvironment) -> Answer:
         email = form.get("email", "")
-        match desk.send_order_list(email, client=client):
+        match desk.send_order_list(email, client=client, language=_language(environ)):
             case TryLater() as later:
                 return _try_later(later, _forms(email=email))
             case OrderListRequested(message=message):
                 return 200, _page("Order Look-Up", _notice(message) + _forms(email=email)), []
 
-    def ask_for_pass(form: dict[str, str], client: str, _environ: WSGIEnvironment) -> Answer:
+    def ask_for_pass(form: dict[str, str], client: str, environ: WSGIEnvironment) -> Answer:
         identifier = form.get("identifier", "")
         number = form.get("order_number", "")
-        match desk.request_guest_pass(identifier, number, client=client):
+        language = _language(environ)
+        match desk.request_guest_pass(identifier, number, client=client, language=language):
             case GuestPassRequested(message=message):
                 return 200, _page("Your code", _notice(message) + _code_form(number)), []
             case TryLater() as later:
@@ -381,9 +392,12 @@ def make_app(desk: OrderStatus) -> WSGIApplication:
 
     def verify(form: dict[str, str], client: str, environ: WSGIEnvironment) -> Answer:
         number = form.get("order_number", "")
-        match desk.verify_guest_code(number, form.get("code", ""), client=client):
+        language = _language(environ)
+        match desk.verify_guest_code(
+            number, form.get("code", ""), client=client, language=language
+        ):
             case GuestPassGranted() as granted:
-                guest = desk.guest(client=client, guest_pass=granted.token)
+                guest = desk.guest(client=client, guest_pass=granted.token, language=language)
                 status, body, extra = _guest_page(guest, granted.order_number)
                 secure = environ.get("wsgi.url_scheme") == "https"
                 cookie = _pass_cookie(granted, desk.context.clock.now(), secure)
@@ -395,7 +409,9 @@ def make_app(desk: OrderStatus) -> WSGIApplication:
 
     def cancel(form: dict[str, str], client: str, environ: WSGIEnvironment) -> Answer:
         number = form.get("order_number", "")
-        guest = desk.guest(client=client, guest_pass=_cookie_pass(environ))
+        guest = desk.guest(
+            client=client, guest_pass=_cookie_pass(environ), language=_language(environ)
+        )
         match guest.cancel_order(number):
             case CancelAnswer(lines=lines):
                 done = "; ".join(f"line {x.line_no}: {x.code.replace('_', ' ')}" for x in lines)

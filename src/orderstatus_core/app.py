@@ -227,22 +227,26 @@ class OrderStatus:
         client: str,
         guest_pass: str | None = None,
         identifier: str | None = None,
+        language: str = "en",
     ) -> GuestSession:
         """A guest's session: their proof, with every order action on it.
 
         ``client`` is the caller's IP address or session (the rate limits count by it);
         ``guest_pass`` the token of a :class:`GuestPassGranted` (from the shopper's
         cookie); ``identifier`` the email or phone the shopper typed with the order number,
-        which acts only where the store waives the pass and otherwise just views. Build one
-        per request::
+        which acts only where the store waives the pass and otherwise just views;
+        ``language`` the language the shopper reads (``fi``, ``en-US``): every view text and
+        refusal message answers in it, English where it has no catalog. Build one per
+        request::
 
-            guest = desk.guest(client=request_ip, guest_pass=cookie)
+            guest = desk.guest(client=request_ip, guest_pass=cookie, language="fi")
             answer = guest.cancel_order("123456789")
 
         A malformed ``client`` raises :class:`~orderstatus_core.errors.InvalidFieldError`
-        here; a malformed pass or identifier proves nothing and answers like a wrong one.
+        here, and so does a ``language`` that is not text; a malformed pass or identifier
+        proves nothing and answers like a wrong one.
         """
-        return GuestSession(self.context, GuestProof(client, guest_pass, identifier))
+        return GuestSession(self.context, GuestProof(client, guest_pass, identifier, language))
 
     #: Search the orders of an email the storefront verified itself (an account) by part
     #: number or category; a guest searches with a pass by :meth:`GuestSession.search_orders`.

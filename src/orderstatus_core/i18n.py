@@ -15,7 +15,7 @@ A :class:`Translator` is what a layer is given: ``gettext`` for texts, and ``mon
 ``date``, ``datetime`` and ``number`` for values, all for one locale. Nothing here formats
 by hand: ``Money("12.50", "EUR")`` is ``12,50 €`` in Finnish and ``€12.50`` in English.
 
->>> from decimal import Decimal
+>>> from decimal import ROUND_HALF_UP, Decimal
 >>> from orderstatus_core.model import Money
 >>> finnish = Catalogs.builtin().translator("fi")
 >>> finnish.money(Money("12.50", "EUR")).replace("\\xa0", " ")
@@ -36,13 +36,13 @@ import re
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import attrs
-from babel import Locale, UnknownLocaleError, dates, lists, numbers
+from babel import Locale, UnknownLocaleError, dates, lists, localedata, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -85,8 +85,16 @@ class Translator:
         return self.translations.ngettext(singular, plural, count)
 
     def money(self, amount: Money) -> str:
-        """``amount`` with its currency, as this locale writes it (``12,50 €``, ``$12.50``)."""
-        return numbers.format_currency(amount.amount, amount.currency, locale=self.locale)
+        """``amount`` with its currency, as this locale writes it (``12,50 €``, ``$12.50``).
+
+        Rounded half up to the currency's ISO 4217 decimals (``¥1,500``, ``BHD 1.250``), for
+        display only; an amount that rounds to nothing is never ``-0.00``.
+        """
+        places = numbers.get_currency_precision(amount.currency)
+        shown = amount.amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if shown == 0:
+            shown = abs(shown)  # a negative amount that rounds to zero is zero: never "-0.00"
+        return numbers.format_currency(shown, amount.currency, locale=self.locale)
 
     def number(self, value: int | Decimal) -> str:
         """A number with this locale's digit grouping and decimal sign (``1 234,5``)."""
@@ -135,6 +143,7 @@ class Catalogs:
     folders: tuple[Traversable, ...] = attrs.field(converter=_as_folders)
     _kept: dict[str, Translator] = attrs.field(factory=dict, init=False, repr=False)
     _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
+    _languages: list[frozenset[str]] = attrs.field(factory=list, init=False, repr=False)
 
     @classmethod
     def builtin(cls) -> Catalogs:
@@ -172,6 +181,32 @@ class Catalogs:
                 kept = self._build(requested)
                 self._kept[requested] = kept
         return kept
+
+    def for_shopper(self, language: str) -> Translator:
+        """The translator for the language a shopper's request names (``fi``, ``en-US``).
+
+        The text is untrusted, so it never grows what is kept beyond what exists: a
+        language with a catalog, or a locale Babel knows whose language has one, gets its
+        own translator; anything else (``xx``, ``fi_ZZ``, a kilobyte of noise) gets its
+        base language's or English. Never an error for a malformed value.
+        """
+        kept = self._kept.get(language) if isinstance(language, str) else None
+        if kept is not None:  # a code asked before: every request pays one dict look-up
+            return kept
+        requested = language.replace("-", "_") if isinstance(language, str) else ""
+        if not _LANGUAGE.fullmatch(requested):
+            return self.translator(DEFAULT_LANGUAGE)
+        base = requested.split("_")[0]
+        known = self._known_languages()
+        if requested in known or (base in known and localedata.exists(requested)):
+            return self.translator(requested)
+        return self.translator(base if base in known else DEFAULT_LANGUAGE)
+
+    def _known_languages(self) -> frozenset[str]:
+        known = self._languages
+        if not known:
+            known.append(self.languages())  # a race only computes it twice
+        return known[0]
 
     def _build(self, requested: str) -> Translator:
         if not _LANGUAGE.fullmatch(requested):

@@ -129,9 +129,29 @@ def test_find_order_by_email_shows_the_order(page: Page, shop: str) -> None:
     assert f"Order {JANES_ORDER}" in text
     assert "J•••@example.com" in text
     assert "delivered" in text
-    # The view's own texts, shown as they are: money with the currency's decimals.
-    assert re.search(r"total \d[\d,]*\.\d{2} USD", text)
-    assert "-0.00" not in text
+    # The view's own texts, shown as they are: money written by Babel for the browser's
+    # language (US English: the sign first, the currency's decimals).
+    assert re.search(r"total \$\d[\d,]*\.\d{2}\b", text)
+    assert "-$0.00" not in text
+
+
+def test_a_finnish_browser_reads_the_order_in_finnish(browser: Browser, shop: str) -> None:
+    """The browser's ``Accept-Language`` (``fi-FI``) reaches the library: the order's
+    states and money read as Finnish, and so does the not-found notice."""
+    context = browser.new_context(locale="fi-FI")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(shop + "/")
+        assert submit(page, "/order", {"identifier": JANE, "order_number": JANES_ORDER}) == 200
+        text = page.inner_text("body")
+        assert "toimitettu" in text
+        assert re.search(r"total \d[\d\s]*,\d{2}\s\$", text)
+        page.goto(shop + "/")
+        submit(page, "/order", {"identifier": JANE, "order_number": CARLOS_ORDER})
+        assert "Emme löytäneet tilausta" in page.inner_text(".notice")
+    finally:
+        context.close()
 
 
 def test_find_order_by_phone_shows_the_order(page: Page, shop: str) -> None:

@@ -29,6 +29,7 @@ VALID: dict[str, Any] = {
     "identifier": JANE,
     "order_number": NUMBER,
     "client": "203.0.113.9",
+    "language": "fi",
     "email": JANE,
     "code": "123456",
     "token": "selector.validator",

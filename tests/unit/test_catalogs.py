@@ -59,6 +59,36 @@ def test_extraction_covers_the_labels_adapter(extracted: Catalog) -> None:
     assert {"Ship with %(carrier)s (%(service)s), %(weight)s."} <= ids
 
 
+def _python_texts() -> set[str]:
+    """Every shopper text the Python sources mark: view words, refusals, fixed answers."""
+    from orderstatus_core.model import display
+    from orderstatus_core.policies import refusals
+    from orderstatus_core.services import results
+
+    answers = (
+        results.OrderNotFound(),
+        results.NoValidPass(),
+        results.OrderListRequested(),
+        results.GuestPassRequested(),
+        results.GuestPassRefused(),
+    )
+    return {
+        *display.STATES.values(),
+        *display.PROBLEM_KINDS.values(),
+        *display.SPEEDS.values(),
+        *refusals.REFUSALS.values(),
+        refusals.RMA_STATE_REFUSAL,
+        results.TryLater.__attrs_attrs__.message.default,
+        *(answer.message for answer in answers),
+    }
+
+
+def test_extraction_finds_the_python_sources_texts(extracted: Catalog) -> None:
+    """The views', refusals' and answers' texts are marked (``N_``) where babel.cfg
+    extracts them, so the sync checks below cover them as they cover the mail's."""
+    assert _python_texts() <= _ids(extracted)
+
+
 @pytest.mark.parametrize("language", ["en", "fi"])
 def test_each_catalog_has_exactly_the_extracted_messages(extracted: Catalog, language: str) -> None:
     """No message missing from a catalog, none left over after its text changed:

@@ -1,119 +1,160 @@
-"""Every text a view shows, written in one module so a translation layer can take it over.
+"""Every text a view shows, in the shopper's language, written in one module.
 
-Views (:mod:`orderstatus_core.model.views`) and :class:`~orderstatus_core.Money` answer their
-readable text through these functions, so a template prints ``view.total.text`` or
-``line.quantity_text`` without formatting code of its own. The texts are English for now;
-when the shopper's language arrives (gettext, Babel), this module is the one place that
-changes, and the views keep their names.
+Views (:mod:`orderstatus_core.model.views`) answer their readable text through these
+functions, so a template prints ``view.total_text`` or ``line.quantity_text`` without
+formatting code of its own. Each function takes the view's :class:`Texts`: the shopper's
+gettext catalog and Babel's formats for their locale (:class:`orderstatus_core.Translator`
+is one). The model may not import Babel or the catalogs (DESIGN.md, layering rule 1), so it
+names what it needs as a Protocol and marks its message ids with :func:`N_`, which
+``babel.cfg`` extracts into the one ``orderstatus`` domain.
 
-Money is written as the amount with the currency's ISO 4217 decimals, grouped by thousands,
-then the currency code: ``1,234.50 USD``, ``1,235 JPY``, ``1.250 BHD``. A code, not a
-symbol: ``$`` is also the Canadian, Australian and Mexican sign, and an order page must not
-leave the shopper guessing. A negative amount starts with ``-`` and an amount that rounds
-to nothing is never ``-0.00``.
+Texts are written when read, never when a view is built: find-order builds a view per call
+and most pages read a few of its texts (issue 11 measures it against raw SQL). What a text
+will say is kept meanwhile as a :class:`Phrase`, a value that compares equal by content.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
+
+import attrs
 
 if TYPE_CHECKING:
+    from orderstatus_core.model.money import Money
     from orderstatus_core.model.order import LineLedger
 
 __all__ = [
-    "CURRENCY_DECIMALS",
+    "N_",
+    "Phrase",
+    "Texts",
     "address_lines",
-    "cancel_summary",
-    "change_summary",
-    "currency_decimals",
     "ledger_text",
-    "money_text",
     "package_state_text",
-    "problem_summary",
+    "say",
     "state_text",
-    "timeline_text",
     "units_text",
     "when_text",
 ]
 
-#: Currencies whose minor unit is not cents (ISO 4217 list one, 2024); every other code has
-#: two decimals. A table rather than Babel: the core keeps its few dependencies, and these
-#: exponents change about once a decade.
-CURRENCY_DECIMALS: Mapping[str, int] = MappingProxyType(
+
+def N_(message: str) -> str:
+    """Mark ``message`` as a message id for extraction; it is translated when shown.
+
+    >>> N_("shipped")
+    'shipped'
+    """
+    return message
+
+
+class Texts(Protocol):
+    """What a view needs to write its texts: :class:`orderstatus_core.Translator` is one.
+
+    A store may pass its own (tests use the built-in translators); every method answers
+    in one language and one locale.
+    """
+
+    def gettext(self, message: str) -> str:
+        """``message`` (an English message id) in the shopper's language."""
+        ...
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The form of ``singular`` / ``plural`` for ``count``."""
+        ...
+
+    def money(self, amount: Money) -> str:
+        """An amount with its currency, as the locale writes it (``12,50 €``, ``$12.50``)."""
+        ...
+
+    def number(self, value: int) -> str:
+        """A number with the locale's digit grouping (``1 234``)."""
+        ...
+
+    def datetime(self, value: datetime) -> str:
+        """A moment with its date, time and time zone, as the locale writes them."""
+        ...
+
+
+#: Every state code of an order, a cancel or change request and a problem report, in
+#: words; a code not listed (a store's own) reads as its words (``on_hold``: ``on hold``).
+STATES: Mapping[str, str] = MappingProxyType(
     {
-        **dict.fromkeys(
-            (
-                "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF",
-                "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF",
-            ),
-            0,
-        ),
-        **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-        **dict.fromkeys(("CLF", "UYW"), 4),
+        "placed": N_("placed"),
+        "processing": N_("processing"),
+        "partially_shipped": N_("partially shipped"),
+        "shipped": N_("shipped"),
+        "delivered": N_("delivered"),
+        "cancelled": N_("cancelled"),
+        "requested": N_("requested"),
+        "confirmed": N_("confirmed"),
+        "refused": N_("refused"),
+        "shipped_anyway": N_("shipped anyway"),
+        "approved": N_("approved"),
+        "declined": N_("declined"),
+        "applied": N_("applied"),
+        "open": N_("open"),
+        "resolved": N_("resolved"),
+        "rejected": N_("rejected"),
     }
-)  # fmt: skip
+)
 
+#: Problem kinds, as a report's summary starts.
+PROBLEM_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "missing_item": N_("Missing item"),
+        "damaged_in_transit": N_("Damaged in transit"),
+        "wrong_part": N_("Wrong part"),
+        "defective": N_("Defective"),
+        "not_delivered": N_("Not delivered"),
+        "tracking_not_updating": N_("Tracking not updating"),
+        "other": N_("Other"),
+    }
+)
 
-def currency_decimals(currency: str) -> int:
-    """How many decimals ``currency`` is shown with (ISO 4217's minor unit; 2 if unlisted).
-
-    >>> currency_decimals("JPY"), currency_decimals("USD"), currency_decimals("BHD")
-    (0, 2, 3)
-    """
-    return CURRENCY_DECIMALS.get(currency, 2)
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    """``amount`` rounded half up to ``currency``'s decimals, grouped, with the code after.
-
-    Rounding is for display only: a stored amount keeps its up to four decimals.
-
-    >>> money_text(Decimal("1234.5"), "USD")
-    '1,234.50 USD'
-    >>> money_text(Decimal("-0.001"), "USD"), money_text(Decimal("-1"), "USD")
-    ('0.00 USD', '-1.00 USD')
-    >>> money_text(Decimal("1234.5"), "JPY"), money_text(Decimal("1.25"), "BHD")
-    ('1,235 JPY', '1.250 BHD')
-    """
-    places = currency_decimals(currency)
-    shown = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    # A negative amount that rounds to zero is zero: never "-0.00".
-    sign = "-" if shown < 0 else ""
-    return f"{sign}{abs(shown):,.{places}f} {currency}"
-
-
-def when_text(moment: datetime) -> str:
-    """A moment in UTC to the minute: ``2026-11-01 14:05 UTC``.
-
-    UTC because the core knows no shopper's time zone yet; a naive time is read as UTC
-    (the model stores only aware ones).
-    """
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
-
-
-def state_text(state: str) -> str:
-    """A stable state code in words: ``partially_shipped`` reads ``partially shipped``."""
-    return state.replace("_", " ")
-
-
-#: The ledger's disjoint groups, in the order a shopper follows a unit.
-_LEDGER_GROUPS = (
-    "awaiting processing",
-    "in processing",
-    "shipped",
-    "delivered",
-    "returned",
-    "cancelled",
+#: Shipping speeds, as a change of speed names them.
+SPEEDS: Mapping[str, str] = MappingProxyType(
+    {
+        "standard": N_("standard"),
+        "expedited": N_("expedited"),
+        "overnight": N_("overnight"),
+    }
 )
 
 
-def ledger_text(ledger: LineLedger) -> str:
+def _words(texts: Texts, table: Mapping[str, str], code: str) -> str:
+    known = table.get(code)
+    return texts.gettext(known) if known is not None else code.replace("_", " ")
+
+
+def when_text(texts: Texts, moment: datetime) -> str:
+    """A moment with its date, time and zone (UTC), as the shopper's locale writes it.
+
+    UTC because the core knows no shopper's time zone yet; the model stores only aware
+    times.
+    """
+    return texts.datetime(moment)
+
+
+def state_text(texts: Texts, state: str) -> str:
+    """A stable state code in words: ``partially_shipped`` reads ``partially shipped``."""
+    return _words(texts, STATES, state)
+
+
+#: The ledger's disjoint groups, in the order a shopper follows a unit: how the group reads
+#: when it holds every unit, and when it holds some.
+_LEDGER_GROUPS = (
+    (N_("%(ordered)s awaiting processing"), N_("%(count)s of %(ordered)s awaiting processing")),
+    (N_("%(ordered)s in processing"), N_("%(count)s of %(ordered)s in processing")),
+    (N_("%(ordered)s shipped"), N_("%(count)s of %(ordered)s shipped")),
+    (N_("%(ordered)s delivered"), N_("%(count)s of %(ordered)s delivered")),
+    (N_("%(ordered)s returned"), N_("%(count)s of %(ordered)s returned")),
+    (N_("%(ordered)s cancelled"), N_("%(count)s of %(ordered)s cancelled")),
+)
+
+
+def ledger_text(texts: Texts, ledger: LineLedger) -> str:
     """Where a line's units are, in words: ``3 delivered`` when they are all in one place,
     else ``2 of 3 shipped, 1 of 3 cancelled``.
 
@@ -128,30 +169,43 @@ def ledger_text(ledger: LineLedger) -> str:
         ledger.returned,
         ledger.cancelled,
     )
-    groups = [(count, label) for count, label in zip(counts, _LEDGER_GROUPS, strict=True) if count]
+    groups = [(count, words) for count, words in zip(counts, _LEDGER_GROUPS, strict=True) if count]
+    ordered = texts.number(ledger.ordered)
     if len(groups) == 1:
-        return f"{ledger.ordered} {groups[0][1]}"
-    return ", ".join(f"{count} of {ledger.ordered} {label}" for count, label in groups)
+        return texts.gettext(groups[0][1][0]) % {"ordered": ordered}
+    return ", ".join(
+        texts.gettext(some) % {"count": texts.number(count), "ordered": ordered}
+        for count, (_all, some) in groups
+    )
 
 
-def units_text(units: Iterable[tuple[int, int]]) -> str:
+def units_text(texts: Texts, units: Iterable[tuple[int, int]]) -> str:
     """A package's ``(line_no, quantity)`` pairs: ``line 1 × 2, line 3 × 1``."""
-    return ", ".join(f"line {line_no} × {quantity}" for line_no, quantity in units)
+    words = texts.gettext(N_("line %(line)s × %(quantity)s"))
+    return ", ".join(
+        words % {"line": line_no, "quantity": texts.number(quantity)} for line_no, quantity in units
+    )
 
 
-def package_state_text(shipped_at: datetime | None, delivered_at: datetime | None) -> str:
+def package_state_text(
+    texts: Texts, shipped_at: datetime | None, delivered_at: datetime | None
+) -> str:
     """Where a package is: ``in warehouse processing``, ``shipped ...`` or ``delivered ...``."""
     if delivered_at is not None:
-        return f"delivered {when_text(delivered_at)}"
+        return texts.gettext(N_("delivered %(when)s")) % {"when": texts.datetime(delivered_at)}
     if shipped_at is not None:
-        return f"shipped {when_text(shipped_at)}"
-    return "in warehouse processing"
+        return texts.gettext(N_("shipped %(when)s")) % {"when": texts.datetime(shipped_at)}
+    return texts.gettext(N_("in warehouse processing"))
 
 
 def address_lines(
     name: str, street: str, city: str, region: str | None, postal_code: str, country: str
 ) -> tuple[str, ...]:
-    """An address as the lines of an envelope: name, street, ``city, region postal``, country."""
+    """An address as the lines of an envelope: name, street, ``city, region postal``, country.
+
+    The layout is the address's own (US style for the US shipping addresses the store
+    serves), not the shopper's language: the carrier reads it as written.
+    """
     place = f"{city}, {region} {postal_code}" if region else f"{city} {postal_code}"
     return (name, street, place, country)
 
@@ -159,70 +213,125 @@ def address_lines(
 # --- what the timeline and the requests say ------------------------------------------------
 
 
-def timeline_text(
-    kind: str,
-    subject: str,
-    *,
-    warehouse: str | None = None,
-    carrier: str | None = None,
-    amount: str | None = None,
-) -> str:
-    """A timeline entry in words, by its ``kind`` code; ``subject`` is the order number,
-    package id or request id it is about. A request's decision kinds end in its state
-    (``cancel_confirmed``: ``C1 confirmed``).
+@attrs.frozen
+class Phrase:
+    """A text kept until it is shown: ``kind`` picks its words, ``values`` fill them in.
 
-    >>> timeline_text("shipped", "P1", warehouse="Columbus, OH", carrier="UPS")
-    'Package P1 shipped from Columbus, OH by UPS'
-    >>> timeline_text("change_declined", "X1")
-    'X1 declined'
+    >>> Phrase("delivered", ("P1",))
+    Phrase(kind='delivered', values=('P1',))
     """
-    match kind:
-        case "placed":
-            return f"Order {subject} placed"
-        case "processing":
-            return f"Package {subject} in processing at {warehouse}"
-        case "shipped":
-            via = f" by {carrier}" if carrier else ""
-            return f"Package {subject} shipped from {warehouse}{via}"
-        case "delivered":
-            return f"Package {subject} delivered"
-        case "refund":
-            return f"Refund of {amount} due"
-        case _:
-            return f"{subject} {state_text(kind.partition('_')[2])}"
+
+    kind: str
+    values: tuple[Any, ...] = ()
 
 
-def cancel_summary(quantity: int, part_number: str, line_no: int, package_id: str) -> str:
-    """A cancel request: ``Cancel 2 × BP-1234 (line 1) in package P1``."""
-    return f"Cancel {quantity} × {part_number} (line {line_no}) in package {package_id}"
+def _placed(texts: Texts, number: str) -> str:
+    return texts.gettext(N_("Order %(number)s placed")) % {"number": number}
 
 
-def change_summary(
-    kind: str, *, line_no: int = 0, part_number: str = "", detail: str | int = ""
-) -> str:
-    """A change request by kind (``address``, ``speed``, ``quantity``, ``removal``, ``swap``):
-    ``detail`` is the new address's city (never more of it), the speed, the quantity or the
-    new part number.
-
-    >>> change_summary("quantity", line_no=2, part_number="BP-1234", detail=1)
-    'Line 2 (BP-1234): 1 unit(s)'
-    """
-    match kind:
-        case "address":
-            return f"Ship to another address in {detail}"
-        case "speed":
-            return f"Ship {detail}"
-        case "quantity":
-            return f"Line {line_no} ({part_number}): {detail} unit(s)"
-        case "removal":
-            return f"Remove line {line_no} ({part_number})"
-        case _:
-            return f"Line {line_no}: {part_number} → {detail}"
+def _processing(texts: Texts, package_id: str, warehouse: str) -> str:
+    words = texts.gettext(N_("Package %(package)s in processing at %(warehouse)s"))
+    return words % {"package": package_id, "warehouse": warehouse}
 
 
-def problem_summary(kind: str, units: Iterable[tuple[int, int]]) -> str:
-    """A problem report: its kind in words and the ``(line_no, quantity)`` units it names,
-    ``Wrong part, 1 × line 2``."""
-    return state_text(kind).capitalize() + "".join(
-        f", {quantity} × line {line_no}" for line_no, quantity in units
+def _shipped(texts: Texts, package_id: str, warehouse: str, carrier: str | None) -> str:
+    if carrier:
+        words = texts.gettext(N_("Package %(package)s shipped from %(warehouse)s by %(carrier)s"))
+    else:
+        words = texts.gettext(N_("Package %(package)s shipped from %(warehouse)s"))
+    return words % {"package": package_id, "warehouse": warehouse, "carrier": carrier}
+
+
+def _delivered(texts: Texts, package_id: str) -> str:
+    return texts.gettext(N_("Package %(package)s delivered")) % {"package": package_id}
+
+
+def _refund(texts: Texts, amount: Money) -> str:
+    return texts.gettext(N_("Refund of %(amount)s due")) % {"amount": texts.money(amount)}
+
+
+def _decided(texts: Texts, request_id: str, state: str) -> str:
+    words = texts.gettext(N_("%(request)s %(state)s"))
+    return words % {"request": request_id, "state": state_text(texts, state)}
+
+
+def _cancel(texts: Texts, quantity: int, part_number: str, line_no: int, package_id: str) -> str:
+    words = texts.gettext(
+        N_("Cancel %(quantity)s × %(part)s (line %(line)s) in package %(package)s")
     )
+    return words % {
+        "quantity": texts.number(quantity),
+        "part": part_number,
+        "line": line_no,
+        "package": package_id,
+    }
+
+
+def _change_address(texts: Texts, city: str) -> str:
+    return texts.gettext(N_("Ship to another address in %(city)s")) % {"city": city}
+
+
+def _change_speed(texts: Texts, speed: str) -> str:
+    words = texts.gettext(N_("Ship %(speed)s"))
+    return words % {"speed": _words(texts, SPEEDS, speed)}
+
+
+def _change_quantity(texts: Texts, line_no: int, part_number: str, quantity: int) -> str:
+    words = texts.ngettext(
+        "Line %(line)s (%(part)s): %(quantity)s unit",
+        "Line %(line)s (%(part)s): %(quantity)s units",
+        quantity,
+    )
+    return words % {"line": line_no, "part": part_number, "quantity": texts.number(quantity)}
+
+
+def _change_removal(texts: Texts, line_no: int, part_number: str) -> str:
+    words = texts.gettext(N_("Remove line %(line)s (%(part)s)"))
+    return words % {"line": line_no, "part": part_number}
+
+
+def _change_swap(texts: Texts, line_no: int, part_number: str, new_part_number: str) -> str:
+    words = texts.gettext(N_("Line %(line)s: %(part)s → %(new_part)s"))
+    return words % {"line": line_no, "part": part_number, "new_part": new_part_number}
+
+
+def _problem(texts: Texts, kind: str, units: tuple[tuple[int, int], ...]) -> str:
+    words = texts.gettext(N_("%(quantity)s × line %(line)s"))
+    return ", ".join(
+        [
+            _words(texts, PROBLEM_KINDS, kind),
+            *(words % {"quantity": texts.number(q), "line": line_no} for line_no, q in units),
+        ]
+    )
+
+
+_PHRASES: Mapping[str, Callable[..., str]] = MappingProxyType(
+    {
+        "placed": _placed,
+        "processing": _processing,
+        "shipped": _shipped,
+        "delivered": _delivered,
+        "refund": _refund,
+        "decided": _decided,
+        "cancel": _cancel,
+        "change_address": _change_address,
+        "change_speed": _change_speed,
+        "change_quantity": _change_quantity,
+        "change_removal": _change_removal,
+        "change_swap": _change_swap,
+        "problem": _problem,
+    }
+)
+
+#: The phrase kinds :func:`say` knows, for a test that walks them.
+PHRASE_KINDS = frozenset(_PHRASES)
+
+
+def say(texts: Texts, phrase: Phrase) -> str:
+    """``phrase`` in words, in ``texts``' language.
+
+    >>> from orderstatus_core import Catalogs
+    >>> say(Catalogs.builtin().translator("fi"), Phrase("delivered", ("P1",)))
+    'Paketti P1 toimitettu'
+    """
+    return _PHRASES[phrase.kind](texts, *phrase.values)

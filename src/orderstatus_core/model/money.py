@@ -10,7 +10,6 @@ import attrs
 
 from orderstatus_core.errors import CurrencyMismatchError, InvalidFieldError
 from orderstatus_core.model._checks import currency_code
-from orderstatus_core.model.display import money_text
 
 __all__ = ["Money"]
 
@@ -118,18 +117,6 @@ class Money:
     def is_negative(self) -> bool:
         """True for an amount below zero."""
         return self.amount < 0
-
-    @property
-    def text(self) -> str:
-        """The amount as a page shows it, with the currency's decimals (never ``-0.00``).
-
-        Rounded for display only; ``str(money)`` stays the exact amount, the form the
-        serializer writes and reads back.
-
-        >>> Money("-1234.5", "USD").text, Money("-0.001", "USD").text, Money("500", "JPY").text
-        ('-1,234.50 USD', '0.00 USD', '500 JPY')
-        """
-        return money_text(self.amount, self.currency)
 
     def __str__(self) -> str:
         # The exact Decimal, not the display text: the converter writes money with str().

@@ -7,12 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
 from orderstatus_core.model import Money, Order
-from orderstatus_core.model.display import (
-    cancel_summary,
-    change_summary,
-    problem_summary,
-    timeline_text,
-)
+from orderstatus_core.model.display import Phrase, Texts
 from orderstatus_core.model.requests import (
     AddressChange,
     Change,
@@ -35,12 +30,14 @@ __all__ = ["TrackingUrl", "masked_order_view"]
 TrackingUrl = Callable[[str, str], "str | None"]
 
 
-def _request_entries(requests: Sequence[RequestView]) -> Iterator[TimelineEntry]:
+def _request_entries(requests: Sequence[RequestView], texts: Texts) -> Iterator[TimelineEntry]:
     for request in requests:
-        yield TimelineEntry(request.requested_at, f"{request.kind}_requested", request.summary)
+        kind = f"{request.kind}_requested"
+        yield TimelineEntry(request.requested_at, kind, request.about, texts=texts)
         if request.decided_at is not None:
             kind = f"{request.kind}_{request.state}"
-            yield TimelineEntry(request.decided_at, kind, timeline_text(kind, request.request_id))
+            about = Phrase("decided", (request.request_id, request.state))
+            yield TimelineEntry(request.decided_at, kind, about, texts=texts)
 
 
 #: A timeline entry's sort key: when it happened.
@@ -51,24 +48,21 @@ def _part(order: Order, line_no: int) -> str:
     return order.line(line_no).part_number.display
 
 
-def _change_summary(order: Order, change: Change) -> str:
+def _change_summary(order: Order, change: Change) -> Phrase:
     if isinstance(change, AddressChange):
-        return change_summary("address", detail=change.address.city)
+        # The new address's city, never more of it: the view is shown unverified.
+        return Phrase("change_address", (change.address.city,))
     if isinstance(change, SpeedChange):
-        return change_summary("speed", detail=change.speed.value)
+        return Phrase("change_speed", (change.speed.value,))
     part = _part(order, change.line_no)
     if isinstance(change, QuantityChange):
-        return change_summary(
-            "quantity", line_no=change.line_no, part_number=part, detail=change.quantity
-        )
+        return Phrase("change_quantity", (change.line_no, part, change.quantity))
     if isinstance(change, LineRemoval):
-        return change_summary("removal", line_no=change.line_no, part_number=part)
-    return change_summary(
-        "swap", line_no=change.line_no, part_number=part, detail=change.part_number.display
-    )
+        return Phrase("change_removal", (change.line_no, part))
+    return Phrase("change_swap", (change.line_no, part, change.part_number.display))
 
 
-def _requests(order: Order) -> list[RequestView]:
+def _requests(order: Order, texts: Texts) -> list[RequestView]:
     # (kind, id, state, asked, summary, decided, note) for each kind of request, so the
     # view is built in one place whatever the request's own field names.
     rows = [
@@ -78,7 +72,7 @@ def _requests(order: Order) -> list[RequestView]:
                 r.request_id,
                 r.state,
                 r.requested_at,
-                cancel_summary(r.quantity, _part(order, r.line_no), r.line_no, r.package_id),
+                Phrase("cancel", (r.quantity, _part(order, r.line_no), r.line_no, r.package_id)),
                 r.decided_at,
                 r.note,
             )
@@ -102,7 +96,10 @@ def _requests(order: Order) -> list[RequestView]:
                 r.report_id,
                 r.state,
                 r.reported_at,
-                problem_summary(r.kind.value, ((u.line_no, u.quantity) for u in r.units)),
+                Phrase(
+                    "problem",
+                    (r.kind.value, tuple([(u.line_no, u.quantity) for u in r.units])),
+                ),
                 r.resolved_at,
                 r.note,
             )
@@ -110,14 +107,15 @@ def _requests(order: Order) -> list[RequestView]:
         ),
     ]
     views = [
-        RequestView(kind, request_id, state.value, asked, summary, decided, note)
-        for kind, request_id, state, asked, summary, decided, note in rows
+        RequestView(kind, request_id, state.value, asked, about, decided, note, texts=texts)
+        for kind, request_id, state, asked, about, decided, note in rows
     ]
     return sorted(views, key=lambda view: view.requested_at)
 
 
-def masked_order_view(order: Order, tracking_url: TrackingUrl) -> OrderView:
-    """The order as an unverified guest sees it: address, phone and email masked.
+def masked_order_view(order: Order, tracking_url: TrackingUrl, texts: Texts) -> OrderView:
+    """The order as an unverified guest sees it: address, phone and email masked, its
+    texts in the language of ``texts`` (written when read, not here).
 
     Built in one pass over the order's lines and packages, each view value constructed
     once from the values the order already holds (its ledgers are computed once, for the
@@ -139,12 +137,13 @@ def masked_order_view(order: Order, tracking_url: TrackingUrl) -> OrderView:
                 line.returnable,
                 line.warranty_months,
                 ledgers[line.line_no],
+                texts=texts,
             )
             for line in order.lines
         ]
     )
     number, placed_at = order.number, order.placed_at
-    timeline = [TimelineEntry(placed_at, "placed", timeline_text("placed", number))]
+    timeline = [TimelineEntry(placed_at, "placed", Phrase("placed", (number,)), texts=texts)]
     packages = []
     for package in order.packages:
         package_id, warehouse = package.package_id, package.warehouse
@@ -160,25 +159,26 @@ def masked_order_view(order: Order, tracking_url: TrackingUrl) -> OrderView:
                 shipped_at,
                 delivered_at,
                 tuple([(units.line_no, units.quantity) for units in package.units]),
+                texts=texts,
             )
         )
         if package.opened_at is not None:
-            text = timeline_text("processing", package_id, warehouse=warehouse)
-            timeline.append(TimelineEntry(package.opened_at, "processing", text))
+            about = Phrase("processing", (package_id, warehouse))
+            timeline.append(TimelineEntry(package.opened_at, "processing", about, texts=texts))
         if shipped_at is not None:
-            text = timeline_text("shipped", package_id, warehouse=warehouse, carrier=carrier)
-            timeline.append(TimelineEntry(shipped_at, "shipped", text))
+            about = Phrase("shipped", (package_id, warehouse, carrier))
+            timeline.append(TimelineEntry(shipped_at, "shipped", about, texts=texts))
         if delivered_at is not None:
-            text = timeline_text("delivered", package_id)
-            timeline.append(TimelineEntry(delivered_at, "delivered", text))
+            about = Phrase("delivered", (package_id,))
+            timeline.append(TimelineEntry(delivered_at, "delivered", about, texts=texts))
     requests: tuple[RequestView, ...] = ()
     if order.cancel_requests or order.change_requests or order.problem_reports:
-        requests = tuple(_requests(order))
-        timeline.extend(_request_entries(requests))
+        requests = tuple(_requests(order, texts))
+        timeline.extend(_request_entries(requests, texts))
     refunds = order.refunds
     for refund in refunds:
-        text = timeline_text("refund", "", amount=refund.total.text)
-        timeline.append(TimelineEntry(refund.at, "refund", text))
+        about = Phrase("refund", (refund.total,))
+        timeline.append(TimelineEntry(refund.at, "refund", about, texts=texts))
     # Stable sort: events at the same instant keep their natural order (placed first).
     timeline.sort(key=_WHEN)
     phone = order.phone
@@ -199,4 +199,5 @@ def masked_order_view(order: Order, tracking_url: TrackingUrl) -> OrderView:
         tuple(timeline),
         requests,
         Money.total((r.total for r in refunds), order.currency) if refunds else None,
+        texts=texts,
     )

@@ -37,6 +37,7 @@ from orderstatus_core.policies import changes, problems
 from orderstatus_core.policies.cancellation import LineCancellation, cancel_units
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services._retry import retrying
+from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import Locked, write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import one_version_on, queue_refund, queue_tracking_mail
@@ -175,12 +176,14 @@ def guest_command(
 
     Every guest command runs through here, so this is the one place where a refusal
     becomes a value: a policy's :class:`~orderstatus_core.errors.ActionRefusedError`
-    rolls the unit back and answers :class:`Refused` with its code and message. The stored
+    rolls the unit back and answers :class:`Refused` with its code and the code's text in
+    the proof's language (as every other refusal the command answers). The stored
     idempotent reply is ``command``'s (its one name in the facade and the services);
     only a success is stored, so a replayed refusal is decided again, to the same value.
     """
     proof = checked_proof(proof)
     key = checked_key(idempotency_key)
+    texts = shopper_texts(ctx, proof.language)
     try:
         number: str | None = canonical_order_number(order_number)
     except ValidationError:
@@ -219,9 +222,9 @@ def guest_command(
         return result
 
     try:
-        return retrying(attempt)
+        return in_language(retrying(attempt), texts)
     except ActionRefusedError as refusal:
-        return Refused(refusal.code, refusal.message)
+        return in_language(Refused(refusal.code, refusal.message), texts)
 
 
 def cancel_order(

@@ -36,6 +36,7 @@ from orderstatus_core.model.guest_pass import (
 from orderstatus_core.policies.guest_pass import pass_link
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services._limits import check_limits
+from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
@@ -129,7 +130,12 @@ def _canonical(order_number: str) -> str | None:
 
 
 def request_guest_pass(
-    ctx: ServiceContext, identifier: str, order_number: str, *, client: str
+    ctx: ServiceContext,
+    identifier: str,
+    order_number: str,
+    *,
+    client: str,
+    language: str | None = None,
 ) -> GuestPassRequestResult:
     """Mail a one-time code and link for ``order_number`` to the address stored with it.
 
@@ -144,8 +150,25 @@ def request_guest_pass(
     limit (per client, identifier and order number) it is :class:`TryLater`. A malformed
     ``client`` raises :class:`~orderstatus_core.errors.InvalidFieldError`; a storage
     failure raises.
+
+    The answer, and the mail, are in ``language`` (the shopper's; English for a code with
+    no catalog); without one, the answer is English and the mail in the store's
+    ``mail_language``.
     """
     client = client_key(client)
+    texts = shopper_texts(ctx, "en" if language is None else language)
+    mail_language = None if language is None else texts.language
+    answer = _request_guest_pass(ctx, identifier, order_number, client, mail_language)
+    return in_language(answer, texts)
+
+
+def _request_guest_pass(
+    ctx: ServiceContext,
+    identifier: str,
+    order_number: str,
+    client: str,
+    mail_language: str | None,
+) -> GuestPassRequestResult:
     identifier, order_number = _text(identifier), _text(order_number)
     policy = ctx.policies.guest_pass_policy()
     region = ctx.policies.lookup_policy().phone_region
@@ -167,7 +190,8 @@ def request_guest_pass(
     # Every well-formed pair queues the same one message in one transaction, match or not;
     # the relay looks the pair up when it runs and decides whether a code goes out (A6).
     with write_unit(ctx) as locked:
-        request = GuestPassRequest(number, contact, ctx.policies.lookup_policy().mail_language)
+        language = mail_language or ctx.policies.lookup_policy().mail_language
+        request = GuestPassRequest(number, contact, language)
         queue(locked.uow, request, locked.now)
         locked.uow.commit()
     return _REQUESTED
@@ -217,7 +241,7 @@ def decide_guest_pass(ctx: ServiceContext, message_id: str, request: GuestPassRe
 
 
 def verify_guest_code(
-    ctx: ServiceContext, order_number: str, code: str, *, client: str
+    ctx: ServiceContext, order_number: str, code: str, *, client: str, language: str = "en"
 ) -> GuestPassVerifyResult:
     """Exchange the mailed 6-digit ``code`` for a guest pass to ``order_number``.
 
@@ -225,9 +249,17 @@ def verify_guest_code(
     :class:`GuestPassGranted` and uses the challenge up; a wrong one uses a try, and the
     last try closes it. A wrong, expired, used or closed code, an unknown order and
     malformed input all give the one :class:`GuestPassRefused`. Tries are limited per
-    client and per order number (:class:`TryLater`).
+    client and per order number (:class:`TryLater`). A refusal's message is in
+    ``language`` (English for a code with no catalog).
     """
     client = client_key(client)
+    texts = shopper_texts(ctx, language)
+    return in_language(_verify_guest_code(ctx, order_number, code, client), texts)
+
+
+def _verify_guest_code(
+    ctx: ServiceContext, order_number: str, code: str, client: str
+) -> GuestPassVerifyResult:
     order_number = _text(order_number)
     policy = ctx.policies.guest_pass_policy()
     now = ctx.clock.now()
@@ -256,13 +288,20 @@ def verify_guest_code(
     return _answer(ctx, issued)
 
 
-def verify_guest_link(ctx: ServiceContext, token: str, *, client: str) -> GuestPassVerifyResult:
+def verify_guest_link(
+    ctx: ServiceContext, token: str, *, client: str, language: str = "en"
+) -> GuestPassVerifyResult:
     """Exchange the ``token`` of a followed link (its ``?token=`` value) for a guest pass.
 
     The same rules and answers as :func:`verify_guest_code`: the link and the code are two
     keys to one challenge, and whichever is used first uses it up.
     """
     client = client_key(client)
+    texts = shopper_texts(ctx, language)
+    return in_language(_verify_guest_link(ctx, token, client), texts)
+
+
+def _verify_guest_link(ctx: ServiceContext, token: str, client: str) -> GuestPassVerifyResult:
     policy = ctx.policies.guest_pass_policy()
     now = ctx.clock.now()
     refused = check_limits(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from orderstatus_core.contacts import email_key, phone_key
 from orderstatus_core.errors import InvalidFieldError, ValidationError
+from orderstatus_core.i18n import Translator
 from orderstatus_core.messages import OrderListMail, OrderListRequest
 from orderstatus_core.model import (
     CategoryPath,
@@ -14,9 +15,11 @@ from orderstatus_core.model import (
     PartNumber,
     canonical_order_number,
 )
+from orderstatus_core.model.display import Texts
 from orderstatus_core.policies import masked_order_view
 from orderstatus_core.records import CategoryQuery, PartNumberQuery, SearchCursor, SearchQuery
 from orderstatus_core.services._limits import check_limits
+from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
@@ -59,16 +62,24 @@ def _text(value: object) -> str:
 
 
 def find_order(
-    ctx: ServiceContext, identifier: str, order_number: str, *, client: str
+    ctx: ServiceContext, identifier: str, order_number: str, *, client: str, language: str = "en"
 ) -> FindOrderResult:
     """Find an order by email **or** phone plus its order number.
 
     A wrong pair, an unknown order and a malformed identifier all give the same
     :class:`OrderNotFound` (SECURITY A1). Attempts are limited per ``client`` (the caller's
     IP address or session), per identifier and per order number (SECURITY C1); over a limit
-    the answer is :class:`TryLater`, whatever the pair.
+    the answer is :class:`TryLater`, whatever the pair. Every text of the answer is in
+    ``language`` (``fi``, ``en-US``; English for a code with no catalog).
     """
     client = client_key(client)
+    texts = shopper_texts(ctx, language)
+    return in_language(_find_order(ctx, identifier, order_number, client, texts), texts)
+
+
+def _find_order(
+    ctx: ServiceContext, identifier: str, order_number: str, client: str, texts: Texts
+) -> FindOrderResult:
     identifier, order_number = _text(identifier), _text(order_number)
     policies = ctx.policies
     now = ctx.clock.now()
@@ -89,7 +100,7 @@ def find_order(
         order = uow.orders.get_for_contact(number, contact)
     if order is None:
         return _NOT_FOUND
-    return OrderFound(masked_order_view(order, policies.tracking_url))
+    return OrderFound(masked_order_view(order, policies.tracking_url, texts))
 
 
 def pair_limits(
@@ -126,7 +137,9 @@ def _same_mailbox(stored: EmailAddress, to: EmailAddress) -> bool:
     return email_key(stored.display) == email_key(to.display)
 
 
-def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderListResult:
+def send_order_list(
+    ctx: ServiceContext, email: str, *, client: str, language: str | None = None
+) -> OrderListResult:
     """Order Look-Up: mail the most recent order numbers of ``email`` to its stored address.
 
     An :class:`~orderstatus_core.messages.OrderListRequest` goes into the outbox for every
@@ -135,8 +148,19 @@ def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderLis
     placed with that very address (SECURITY A4), or nothing (:func:`decide_order_list`); the
     mail goes out in the same relay call. The answer and the work are the same whether or
     not any order exists, and a failing mail adapter cannot change them (A1, A3, A6).
+
+    The answer, and the mail, are in ``language`` (the shopper's; English for a code with
+    no catalog); without one, the answer is English and the mail in the store's
+    ``mail_language``.
     """
     client = client_key(client)
+    texts = shopper_texts(ctx, "en" if language is None else language)
+    return in_language(_send_order_list(ctx, email, client, language, texts), texts)
+
+
+def _send_order_list(
+    ctx: ServiceContext, email: str, client: str, language: str | None, texts: Translator
+) -> OrderListResult:
     typed = _text(email)
     policy = ctx.policies.lookup_policy()
     now = ctx.clock.now()
@@ -155,7 +179,8 @@ def send_order_list(ctx: ServiceContext, email: str, *, client: str) -> OrderLis
     # Every well-formed address queues the same one message in one transaction, whether or
     # not it has orders; the relay decides later whether anyone is mailed (SECURITY A6).
     with write_unit(ctx) as locked:
-        request = OrderListRequest(email_key=key, language=policy.mail_language)
+        mail_language = policy.mail_language if language is None else texts.language
+        request = OrderListRequest(email_key=key, language=mail_language)
         queue(locked.uow, request, locked.now)
         locked.uow.commit()
     return _LIST_REQUESTED

@@ -25,6 +25,13 @@ def _check_client(_instance: Any, _attribute: Any, value: Any) -> None:
     client_key(value)
 
 
+def _check_language(_instance: Any, _attribute: Any, value: Any) -> None:
+    # A malformed code is not an error (it reads English: the shopper still gets an answer);
+    # a value that is not text at all is the caller's bug.
+    if not isinstance(value, str):
+        raise InvalidFieldError("language", "must be a language code such as fi or en-US")
+
+
 @attrs.frozen
 class GuestProof:
     """Who is asking (``client``: the caller's IP address or session) and what they show
@@ -36,11 +43,17 @@ class GuestProof:
     :class:`~orderstatus_core.errors.InvalidFieldError` at once; a malformed pass or
     identifier is not an error but proves nothing, so it answers like a wrong one
     (SECURITY A1). The pass and the identifier are left out of ``repr`` (C4).
+
+    ``language`` is the language the shopper reads (``fi``, ``en-US``, from their choice
+    or the browser's ``Accept-Language``): every view text and refusal message answers in
+    it. A code with no catalog reads English; a value that is not text raises
+    :class:`~orderstatus_core.errors.InvalidFieldError`.
     """
 
     client: str = attrs.field(validator=_check_client)
     guest_pass: str | None = attrs.field(default=None, repr=False)
     identifier: str | None = attrs.field(default=None, repr=False)
+    language: str = attrs.field(default="en", validator=_check_language)
 
 
 def checked_proof(proof: object) -> GuestProof:

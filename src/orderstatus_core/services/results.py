@@ -8,6 +8,7 @@ from datetime import datetime
 import attrs
 
 from orderstatus_core.model import EmailAddress
+from orderstatus_core.model.display import N_
 from orderstatus_core.model.views import OrderView
 from orderstatus_core.records import OrderMatch
 
@@ -37,6 +38,10 @@ __all__ = [
 ]
 
 
+# Each answer's ``message`` defaults to its English message id; a service answers it in the
+# shopper's language (services._texts.in_language), so two answers in one language are equal.
+
+
 @attrs.frozen
 class OrderFound:
     """The order, as an unverified guest may see it."""
@@ -51,7 +56,7 @@ class OrderNotFound:
     Always equal to every other ``OrderNotFound`` (SECURITY A1).
     """
 
-    message: str = (
+    message: str = N_(
         "We could not find an order with that email address or phone number and order number."
     )
 
@@ -62,7 +67,7 @@ class TryLater:
 
     retry_at: datetime
     retry_after_seconds: int
-    message: str = "Too many attempts. Please try again later."
+    message: str = N_("Too many attempts. Please try again later.")
 
     @classmethod
     def at(cls, retry_at: datetime, now: datetime) -> TryLater:
@@ -76,9 +81,10 @@ class Refused:
     """A guest command the order's state or the store's rules do not allow now.
 
     ``reason`` is a stable, machine-readable code (``already_shipped``,
-    ``cancel_window_closed``, ``outside_return_window`` ...) a page can choose its text
-    by; ``message`` says why in plain words. A value, not an exception, so that a page
-    handles it in the same ``match`` as every other outcome.
+    ``cancel_window_closed``, ``window_closed`` ...) a page can choose its text by;
+    ``message`` says why in plain words, in the shopper's language
+    (:data:`~orderstatus_core.policies.refusals.REFUSALS`). A value, not an exception, so
+    that a page handles it in the same ``match`` as every other outcome.
     """
 
     reason: str
@@ -94,7 +100,7 @@ class NoValidPass:
     (SECURITY A1); a page offers to mail a guest pass.
     """
 
-    message: str = (
+    message: str = N_(
         "Please confirm it is your order: request a guest pass for it and use the code we mail you."
     )
 
@@ -103,7 +109,7 @@ class NoValidPass:
 class OrderListRequested:
     """The one answer to Order Look-Up, whether or not any order exists (SECURITY A1)."""
 
-    message: str = "If we have orders for that email address, we have sent their numbers to it."
+    message: str = N_("If we have orders for that email address, we have sent their numbers to it.")
 
 
 @attrs.frozen
@@ -195,7 +201,7 @@ class ImportReport:
 class GuestPassRequested:
     """The one answer to a guest-pass request, whether or not the pair matched (SECURITY A1)."""
 
-    message: str = (
+    message: str = N_(
         "If the email address or phone number belongs to that order, we have sent a code and "
         "a link to the email address on the order. They work once, for a few minutes."
     )
@@ -228,7 +234,7 @@ class GuestPassRefused:
     Always equal to every other ``GuestPassRefused``.
     """
 
-    message: str = (
+    message: str = N_(
         "That code or link does not work. It may be mistyped, used or expired; ask for a new one."
     )
 

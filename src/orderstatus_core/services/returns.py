@@ -29,6 +29,7 @@ from orderstatus_core.messages import (
     ReturnSettledMail,
 )
 from orderstatus_core.model import EmailAddress, Money, Order
+from orderstatus_core.model.display import Texts
 from orderstatus_core.model.requests import Refund
 from orderstatus_core.model.returns import (
     ReturnDestination,
@@ -40,16 +41,18 @@ from orderstatus_core.model.returns import (
 )
 from orderstatus_core.policies import returns as rules_of
 from orderstatus_core.policies.cancellation import next_id
+from orderstatus_core.policies.refusals import refusal_text
 from orderstatus_core.policies.returns import ReturnDraft, ReturnOptions, ReturnPlan
 from orderstatus_core.policies.tracking_numbers import parse_tracking_number
 from orderstatus_core.ports import LabelMaker, UnitOfWork
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.services._retry import retrying
+from orderstatus_core.services._texts import shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.actions import Denied, guest_command
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
-from orderstatus_core.services.proof import GuestProof
+from orderstatus_core.services.proof import GuestProof, checked_proof
 from orderstatus_core.services.staff import Step, decide
 
 __all__ = [
@@ -69,6 +72,7 @@ __all__ = [
     "inspect_return",
     "make_return_papers",
     "mark_return_in_transit",
+    "options_in_language",
     "order_returns",
     "preview_return",
     "receive_return",
@@ -168,16 +172,37 @@ def return_options(
     kind: ReturnKind | str = ReturnKind.RETURN,
 ) -> ReturnOptionsResult:
     """What may come back of each line, for ``kind`` (a return, a core, a warranty
-    claim), with a reason code and message for each unit that may not."""
+    claim), with a reason code and message for each unit that may not, the message in
+    the proof's language."""
     try:
         chosen = ReturnKind(kind)
     except ValueError:
         raise InvalidFieldError("kind", "is return, core or warranty") from None
+    texts = shopper_texts(ctx, checked_proof(proof).language)
 
     def step(_uow: UnitOfWork, order: Order, now: datetime) -> ReturnOptions:
-        return rules_of.return_options(order, chosen, ctx.policies.return_rules(), now)
+        options = rules_of.return_options(order, chosen, ctx.policies.return_rules(), now)
+        return options_in_language(options, texts)
 
     return _read(ctx, "return_options", order_number, proof, ReturnOptions, step)
+
+
+def options_in_language(options: ReturnOptions, texts: Texts) -> ReturnOptions:
+    """``options`` with each refusal's message the text of its code in ``texts``' language
+    (a store's own code keeps its own words, translated if its catalog has them)."""
+    lines = tuple(
+        attrs.evolve(
+            line,
+            refusals=tuple(
+                attrs.evolve(r, message=refusal_text(texts, r.code, r.message))
+                for r in line.refusals
+            ),
+        )
+        if line.refusals
+        else line
+        for line in options.lines
+    )
+    return attrs.evolve(options, lines=lines)
 
 
 def _read(

@@ -24,6 +24,7 @@ import attrs
 from orderstatus_core.policies import masked_order_view
 from orderstatus_core.services import actions, returns
 from orderstatus_core.services._bind import GuestCommand
+from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import _canonical, check_guest_pass, proven_email
 from orderstatus_core.services.lookup import _text, find_order, search_orders
@@ -52,6 +53,7 @@ def view_order(ctx: ServiceContext, proof: GuestProof, order_number: str) -> Vie
     (SECURITY A1).
     """
     proof = checked_proof(proof)
+    texts = shopper_texts(ctx, proof.language)
     if proof.guest_pass is not None:
         number = _canonical(_text(order_number))
         with ctx.storage.unit_of_work() as uow:
@@ -59,14 +61,14 @@ def view_order(ctx: ServiceContext, proof: GuestProof, order_number: str) -> Vie
             opened = number is not None and check_guest_pass(uow, proof.guest_pass, number, now)
             order = uow.orders.get(number) if opened and number is not None else None
         if opened:
-            return (
-                _NOT_FOUND
-                if order is None
-                else OrderFound(masked_order_view(order, ctx.policies.tracking_url))
-            )
+            if order is None:
+                return in_language(_NOT_FOUND, texts)
+            return OrderFound(masked_order_view(order, ctx.policies.tracking_url, texts))
     if isinstance(proof.identifier, str):
-        return find_order(ctx, proof.identifier, order_number, client=proof.client)
-    return _NO_PASS
+        return find_order(
+            ctx, proof.identifier, order_number, client=proof.client, language=proof.language
+        )
+    return in_language(_NO_PASS, texts)
 
 
 def search_proven_orders(
@@ -91,7 +93,7 @@ def search_proven_orders(
         with ctx.storage.unit_of_work() as uow:
             email = proven_email(uow, proof.guest_pass, ctx.clock.now())
     if email is None:
-        return _NO_PASS
+        return in_language(_NO_PASS, shopper_texts(ctx, proof.language))
     return search_orders(
         ctx, email, part_number=part_number, category=category, cursor=cursor, page_size=page_size
     )
