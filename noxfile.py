@@ -59,6 +59,10 @@ def tests(session: nox.Session) -> None:
         "pytest",
         "--strict-config",
         "--strict-markers",
+        # One worker per core (pytest-xdist): the suite's process and server tests wait
+        # on I/O as much as they compute. ``-n 0`` in the extra arguments runs it serially.
+        "-n",
+        "auto",
         *session.posargs,
         env={"HYPOTHESIS_PROFILE": os.environ.get("HYPOTHESIS_PROFILE", "ci")},
     )
