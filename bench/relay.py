@@ -38,7 +38,8 @@ class NullMailer:
         """Nothing to release."""
 
 
-def _queue(desk: OrderStatus, count: int, prefix: str) -> None:
+def queue_order_lists(desk: OrderStatus, count: int, prefix: str) -> None:
+    """Put ``count`` Order Look-Up mails in the outbox, ids ``prefix`` + a number."""
     intent = OrderListMail(
         to=parse_email("jane@example.com"), order_numbers=("123456789", "123456790")
     )
@@ -52,7 +53,7 @@ def _run(storage: str, mail: str | NullMailer, count: int, batch: int, prefix: s
     """Mails per second delivering ``count`` queued mails ``batch`` at a time."""
     with OrderStatus.open(storage=storage, mail=mail) as desk:
         desk.migrate()
-        _queue(desk, count, prefix)
+        queue_order_lists(desk, count, prefix)
         started = time.perf_counter()
         sent = 0
         while report := desk.relay_outbox(batch):

@@ -1,10 +1,18 @@
-"""Mails per second to a local SMTP server: the SMTP adapter against a raw smtplib loop.
+"""Mails per second to a local SMTP server: the relay worker and the SMTP adapter against a
+raw smtplib loop.
 
     python bench/smtp.py [--mails 2000] [--chunk 100] [--tls]
 
-Both send the same mails (order-list sized text, one recipient) to one aiosmtpd server on
-127.0.0.1, each over one connection kept open for the whole run, interleaved chunk by
-chunk so that both see the same machine. The raw loop is what a hand-written sender does:
+Three senders deliver to one aiosmtpd server on 127.0.0.1, each over one connection kept
+open for the whole run, interleaved chunk by chunk so that all see the same machine:
+
+* **worker**: what ``orderstatus relay`` does. Each chunk of Order Look-Up mails is queued
+  in a SQLite outbox (not timed), then ``relay_outbox(limit=chunk)`` is timed: one claim
+  transaction, and per mail the templates (text and HTML), the SMTP adapter and the
+  transaction marking it sent;
+* **adapter**: the SMTP adapter alone, sending mails already rendered;
+* **raw**: a raw smtplib loop sending the same text.
+ The raw loop is what a hand-written sender does:
 an ``EmailMessage`` with From, To, Subject, Date and Message-ID, then
 ``SMTP.send_message``. The adapter does more per mail (header checks, Auto-Submitted,
 Content-Language, its own MAIL/RCPT/DATA with error mapping). ``--tls`` runs both over
@@ -30,7 +38,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from orderstatus_core import OutgoingMail
+from relay import queue_order_lists
+
+from orderstatus_core import OrderStatus, OutgoingMail
 from orderstatus_smtp import SmtpMailer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
@@ -109,9 +119,27 @@ def main() -> None:
             raw.starttls(context=ssl.create_default_context(cafile=cafile))
         raw.ehlo()
         adapter.send(_mail(999_999))  # connect outside the timing, as the raw one did
-        spent = {"adapter": 0.0, "raw": 0.0}
+        worker_mailer = SmtpMailer(
+            "127.0.0.1",
+            port,
+            sender=SENDER,
+            security="starttls" if args.tls else "none",
+            cafile=cafile,
+        )
+        worker_mailer.send(_mail(999_998))
+        worker = OrderStatus.open(
+            storage=f"sqlite:///{Path(folder, 'outbox.db').as_posix()}", mail=worker_mailer
+        )
+        worker.migrate()
+        spent = {"worker": 0.0, "adapter": 0.0, "raw": 0.0}
         for start in range(0, args.mails, args.chunk):
             numbers = range(start, min(start + args.chunk, args.mails))
+            queue_order_lists(worker, len(numbers), f"w{start:07d}-")
+            began = time.perf_counter()
+            report = worker.relay_outbox(len(numbers))
+            spent["worker"] += time.perf_counter() - began
+            assert report.sent == len(numbers), report
+            assert not report.failed, report
             began = time.perf_counter()
             for number in numbers:
                 adapter.send(_mail(number))
@@ -120,12 +148,13 @@ def main() -> None:
             for number in numbers:
                 raw.send_message(_raw_message(_mail(number)))
             spent["raw"] += time.perf_counter() - began
+        worker.close()
         adapter.close()
         raw.quit()
         server.stdin.close()
         received = int(server.stdout.readline())
         server.wait(timeout=30)
-    assert received == 2 * args.mails + 1, received
+    assert received == 3 * args.mails + 2, received
     print(
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{'STARTTLS' if args.tls else 'clear text'}, {args.mails} mails each, "
@@ -134,6 +163,7 @@ def main() -> None:
     for name, seconds in spent.items():
         print(f"{name:8} {args.mails / seconds:8.0f} mails/s  ({seconds * 1000:.0f} ms)")
     print(f"adapter / raw time: {spent['adapter'] / spent['raw']:.2f}x")
+    print(f"worker / raw time: {spent['worker'] / spent['raw']:.2f}x")
 
 
 if __name__ == "__main__":
