@@ -4,8 +4,9 @@ The cast itself (Jane Doe's orders and the other shoppers') lives in
 :mod:`orderstatus_core.sample`; this module only drives the store and prints what it answers.
 
 ``--language`` is the shopper's language: her mail, her return label and instructions, and
-the lines the demo prints as her storefront page would show them (the guest pass, the refund
-preview) come from the catalogs in it, with money and dates formatted by Babel. The
+the lines the demo prints as her storefront page would show them (the store's answers and
+refusals, the guest pass, the refund preview) come from the catalogs in it, with money and
+dates formatted by Babel. The
 narration around them (section titles, what she types, staff calls, relay counts, file
 paths) is for the developer running the demo and stays in English.
 """
@@ -303,7 +304,9 @@ class _GuestActions:
             say(f"  > email {typed_email!r}, order number {order_number}: send me a code")
         else:
             say(f"  > a guest pass for order {order_number}, the same way as in section 7")
-        answer = desk.request_guest_pass(typed_email, order_number, client=self.client)
+        answer = desk.request_guest_pass(
+            typed_email, order_number, client=self.client, language=self.words.language
+        )
         if detailed:
             say(f"  {answer.message}")
         found: tuple[Path, str, str] | None = None
@@ -324,7 +327,9 @@ class _GuestActions:
             )
             say(f"  > code {code}, typed back from the mail")
         granted = _expect(
-            desk.verify_guest_code(order_number, code, client=self.client),
+            desk.verify_guest_code(
+                order_number, code, client=self.client, language=self.words.language
+            ),
             GuestPassGranted,
             f"the mailed code for {order_number} was refused",
         )
@@ -365,14 +370,18 @@ class _GuestActions:
         wanted = {1: 1, 2: 1}
         say(f"  > cancel line 1 ×1 and line 2 ×1 of order {number}, with the email alone")
         refused = _expect(
-            desk.guest(client=self.client, identifier=DEMO_EMAIL).cancel_order(number, wanted),
+            desk.guest(
+                client=self.client, language=self.words.language, identifier=DEMO_EMAIL
+            ).cancel_order(number, wanted),
             NoValidPass,
             "a cancel without a guest pass was answered",
         )
         say(f"  Refused: {refused.message}")
         say("  > the same cancel, with the guest pass")
         answer = _expect(
-            desk.guest(client=self.client, guest_pass=token).cancel_order(number, wanted),
+            desk.guest(
+                client=self.client, language=self.words.language, guest_pass=token
+            ).cancel_order(number, wanted),
             CancelAnswer,
             "the cancel was not answered",
         )
@@ -410,9 +419,9 @@ class _GuestActions:
         token = self.guest_pass(number, detailed=False).token
         say(f"  > ship order {number} expedited instead of standard")
         answer = _expect(
-            desk.guest(client=self.client, guest_pass=token).request_change(
-                number, SpeedChange("expedited")
-            ),
+            desk.guest(
+                client=self.client, language=self.words.language, guest_pass=token
+            ).request_change(number, SpeedChange("expedited")),
             ChangeAnswer,
             "the change request was not answered",
         )
@@ -436,9 +445,9 @@ class _GuestActions:
         text = "One of the two rotors arrived cracked."
         say(f"  > report on order {number}: damaged in transit, line 2 ×1, {text!r}")
         answer = _expect(
-            desk.guest(client=self.client, guest_pass=token).report_problem(
-                number, ProblemKind.DAMAGED_IN_TRANSIT, {2: 1}, text
-            ),
+            desk.guest(
+                client=self.client, language=self.words.language, guest_pass=token
+            ).report_problem(number, ProblemKind.DAMAGED_IN_TRANSIT, {2: 1}, text),
             ProblemAnswer,
             "the problem report was not answered",
         )
@@ -469,7 +478,9 @@ class _GuestActions:
         queue, then save the papers where the shopper can open them."""
         self.relay()
         papers = _expect(
-            self.desk.guest(client=self.client, guest_pass=token).return_papers(order_number, rma),
+            self.desk.guest(
+                client=self.client, language=self.words.language, guest_pass=token
+            ).return_papers(order_number, rma),
             ReturnPapers,
             f"the papers of {rma} were not answered",
         )
@@ -489,7 +500,9 @@ class _GuestActions:
         token = self.guest_pass(number, detailed=False).token
         for kind in (ReturnKind.RETURN, ReturnKind.CORE, ReturnKind.WARRANTY):
             options = _expect(
-                desk.guest(client=self.client, guest_pass=token).return_options(number, kind),
+                desk.guest(
+                    client=self.client, language=self.words.language, guest_pass=token
+                ).return_options(number, kind),
                 ReturnOptions,
                 f"no return options for {number}",
             )
@@ -513,7 +526,9 @@ class _GuestActions:
         draft = ReturnDraft("return", "does_not_fit", {1: 1}, language=self.words.language)
         say(f"  > return line 1 of order {number}: does not fit, store's label")
         plan = _expect(
-            desk.guest(client=self.client, guest_pass=token).preview_return(number, draft),
+            desk.guest(
+                client=self.client, language=self.words.language, guest_pass=token
+            ).preview_return(number, draft),
             ReturnPlan,
             f"no preview for {number}",
         )
@@ -538,7 +553,9 @@ class _GuestActions:
             "  (shipping: the shopper's choice)",
         )
         answer = _expect(
-            desk.guest(client=self.client, guest_pass=token).request_return(number, draft),
+            desk.guest(
+                client=self.client, language=self.words.language, guest_pass=token
+            ).request_return(number, draft),
             ReturnAnswer,
             "the return was not recorded",
         )
@@ -570,7 +587,9 @@ class _GuestActions:
         )
         say(f"  > core return of line 3 of order {number}, shipped by Jane, as store credit")
         answer = _expect(
-            desk.guest(client=self.client, guest_pass=token).request_return(number, draft),
+            desk.guest(
+                client=self.client, language=self.words.language, guest_pass=token
+            ).request_return(number, draft),
             ReturnAnswer,
             "the core return was not recorded",
         )
@@ -580,9 +599,9 @@ class _GuestActions:
         for typed in ("1Z999AA10123456785", "1Z 999 AA1 01 2345 6784"):
             say(f"  > tracking number {typed!r}")
             try:
-                moved = desk.guest(client=self.client, guest_pass=token).enter_return_tracking(
-                    number, rma, typed
-                )
+                moved = desk.guest(
+                    client=self.client, language=self.words.language, guest_pass=token
+                ).enter_return_tracking(number, rma, typed)
             except InvalidTrackingNumberError as error:
                 say(f"  Refused ({error.code}): {error}")
                 continue
@@ -677,18 +696,35 @@ def run_demo(args: argparse.Namespace) -> int:
             f"The shopper's language: {words.language} (her mail, papers and storefront lines)",
         )
 
+        language = words.language
         section(1)
         typed_email = "JANE.DOE@Example.COM"
         say(f"  > email {typed_email!r}, order number {_DEMO_ORDER_BY_EMAIL}")
-        say(*answer_lines(desk.find_order(typed_email, _DEMO_ORDER_BY_EMAIL, client=client), style))
+        say(
+            *answer_lines(
+                desk.find_order(
+                    typed_email, _DEMO_ORDER_BY_EMAIL, client=client, language=language
+                ),
+                style,
+            )
+        )
 
         section(2)
         say(f"  > phone {DEMO_PHONE!r}, order number {_DEMO_ORDER_BY_PHONE}")
-        say(*answer_lines(desk.find_order(DEMO_PHONE, _DEMO_ORDER_BY_PHONE, client=client), style))
+        say(
+            *answer_lines(
+                desk.find_order(DEMO_PHONE, _DEMO_ORDER_BY_PHONE, client=client, language=language),
+                style,
+            )
+        )
 
         section(3)
-        wrong_pair = desk.find_order(typed_email, _DEMO_OTHER_SHOPPERS_ORDER, client=client)
-        unknown = desk.find_order(typed_email, _DEMO_UNKNOWN_ORDER, client=client)
+        wrong_pair = desk.find_order(
+            typed_email, _DEMO_OTHER_SHOPPERS_ORDER, client=client, language=language
+        )
+        unknown = desk.find_order(
+            typed_email, _DEMO_UNKNOWN_ORDER, client=client, language=language
+        )
         say(f"  > email {typed_email!r}, order number {_DEMO_OTHER_SHOPPERS_ORDER} (not hers)")
         say(*answer_lines(wrong_pair, style))
         say(f"  > email {typed_email!r}, order number {_DEMO_UNKNOWN_ORDER} (no such order)")

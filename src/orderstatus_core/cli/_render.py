@@ -89,63 +89,47 @@ def ledger_text(ledger: LineLedger) -> str:
 
 
 def package_lines(package: PackageView, style: Style) -> list[str]:
-    """A package as text lines: its units, where it is, and the carrier's tracking link."""
-    units = ", ".join(f"line {line_no} ×{quantity}" for line_no, quantity in package.units)
-    if package.shipped_at is None:
-        state = "in warehouse processing"
-    elif package.delivered_at is None:
-        state = f"shipped {moment_text(package.shipped_at)}, in transit"
-    else:
-        shipped, delivered = day_text(package.shipped_at), day_text(package.delivered_at)
-        state = f"shipped {shipped}, delivered {delivered}"
-    rows = [f"    {style.strong(package.package_id)}  from {package.warehouse}  ({units})"]
+    """A package as text lines: its units, where it is, and the carrier's tracking link,
+    in the view's own words (the shopper's language)."""
+    rows = [
+        f"    {style.strong(package.package_id)}  from {package.warehouse}  ({package.units_text})"
+    ]
     if package.carrier and package.tracking_number:
-        rows.append(f"      {package.carrier} {package.tracking_number} · {state}")
+        rows.append(f"      {package.carrier} {package.tracking_number} · {package.state_text}")
     else:
-        rows.append(f"      {state}")
+        rows.append(f"      {package.state_text}")
     if package.tracking_url:
         rows.append(f"      track: {package.tracking_url}")
     return rows
 
 
 def view_lines(view: OrderView, style: Style) -> list[str]:
-    """The masked order view as text lines."""
-    status = view.status.value.replace("_", " ")
-    ship_to = view.ship_to
-    place = ", ".join(
-        part
-        for part in (
-            ship_to.name,
-            ship_to.street,
-            ship_to.city,
-            f"{ship_to.region or ''} {ship_to.postal_code}".strip(),
-            ship_to.country,
-        )
-        if part
-    )
+    """The masked order view as text lines. The values are the view's own texts, in the
+    language it was asked in; the few labels around them are the demo's narration."""
     rows = [
-        f"  Order {style.strong(view.number)}  placed {moment_text(view.placed_at)}"
-        f"  status: {style.strong(status)}",
+        f"  Order {style.strong(view.number)}  placed {view.placed_text}"
+        f"  status: {style.strong(view.status_text)}",
         f"  Email {view.email}" + (f" · phone {view.phone}" if view.phone else ""),
-        f"  Ship to {place}",
+        f"  Ship to {view.ship_to.text}",
         "  Lines:",
     ]
     for line in view.lines:
-        core = f" + core charge {line.core_charge}" if line.core_charge.amount else ""
+        core = f" + core charge {line.core_charge_text}" if line.core_charge.amount else ""
         rows.append(
             f"    {line.line_no}. {style.strong(line.part_number)}  {line.brand}"
             f"  {line.description}"
         )
         rows.append(f"       {line.category}")
-        rows.append(f"       {line.quantity} × {line.unit_price}{core}")
-        rows.append(f"       {ledger_text(line.ledger)}")
+        rows.append(f"       {line.quantity} × {line.unit_price_text}{core}")
+        rows.append(f"       {line.quantity_text}")
     if view.packages:
         rows.append("  Packages:")
         for package in view.packages:
             rows.extend(package_lines(package, style))
     rows.append(
-        f"  Subtotal {view.subtotal} · cores {view.core_charges} · shipping {view.shipping}"
-        f" · tax {view.tax} · total {style.strong(str(view.total))}"
+        f"  Subtotal {view.subtotal_text} · cores {view.core_charges_text}"
+        f" · shipping {view.shipping_text} · tax {view.tax_text}"
+        f" · total {style.strong(view.total_text)}"
     )
     return rows
 
