@@ -107,25 +107,23 @@ def main() -> None:
         assert server.stdout is not None
         port = int(server.stdout.readline())
         cafile = os.path.join(folder, "ca.pem") if args.tls else None
-        adapter = SmtpMailer(
-            "127.0.0.1",
-            port,
-            sender=SENDER,
-            security="starttls" if args.tls else "none",
-            cafile=cafile,
+        # The adapter alone and the worker's, each with its own kept connection.
+        adapter, worker_mailer = (
+            SmtpMailer(
+                "127.0.0.1",
+                port,
+                sender=SENDER,
+                security="starttls" if args.tls else "none",
+                cafile=cafile,
+            )
+            for _ in range(2)
         )
         raw = smtplib.SMTP("127.0.0.1", port, timeout=30)
         if cafile is not None:
             raw.starttls(context=ssl.create_default_context(cafile=cafile))
         raw.ehlo()
-        adapter.send(_mail(999_999))  # connect outside the timing, as the raw one did
-        worker_mailer = SmtpMailer(
-            "127.0.0.1",
-            port,
-            sender=SENDER,
-            security="starttls" if args.tls else "none",
-            cafile=cafile,
-        )
+        # Connect outside the timing, as the raw one did.
+        adapter.send(_mail(999_999))
         worker_mailer.send(_mail(999_998))
         worker = OrderStatus.open(
             storage=f"sqlite:///{Path(folder, 'outbox.db').as_posix()}", mail=worker_mailer
