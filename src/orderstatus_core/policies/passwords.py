@@ -186,9 +186,16 @@ class PasswordRules:
             return _refused("not_text")
         if len(password) > _MAX_TYPED:
             return _refused("too_long")
-        if any(unicodedata.category(char) in _NOT_TEXT for char in password):
+        if password.isascii():
+            # The common case, without a look-up per character: printable ASCII holds no
+            # control character, and NFKC leaves it as it is.
+            if not password.isprintable():
+                return _refused("not_text")
+            canonical = password
+        elif any(unicodedata.category(char) in _NOT_TEXT for char in password):
             return _refused("not_text")
-        canonical = canonical_password(password)
+        else:
+            canonical = canonical_password(password)
         if len(canonical) > MAX_PASSWORD_LENGTH:
             return _refused("too_long")
         if len(canonical) < self.min_length:
