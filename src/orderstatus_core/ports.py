@@ -1,14 +1,17 @@
 """The ports: every way the core talks to the world, as ``typing.Protocol`` classes.
 
 Adapters implement these; the core never imports an adapter. Each docstring is the
-contract an adapter must keep, and :mod:`orderstatus_core.testing` checks it
-(``StorageContract``, ``RateLimiterContract``, ``MailerContract``).
+contract an adapter must keep, and :mod:`orderstatus_core.testing.contracts` checks it
+(``StorageContract``, ``RateLimiterContract``, ``MailerContract``, ``LabelMakerContract``,
+``CaptchaContract``, ``PasswordHasherContract``).
 
 This module holds the ports and nothing else. The values that cross them live beside it:
 :mod:`orderstatus_core.records` (search queries and matches, order headers, credit entries,
 idempotent replies), :mod:`orderstatus_core.messages` (what the outbox carries),
-:mod:`orderstatus_core.events` (domain events) and :mod:`orderstatus_core.labels` (return
-labels); an adapter depends on those, the model and this module.
+:mod:`orderstatus_core.events` (domain events), :mod:`orderstatus_core.labels` (return
+labels), :mod:`orderstatus_core.model.captcha` (captcha challenges) and
+:mod:`orderstatus_core.policies.passwords` (what a password hash costs); an adapter depends
+on those, the model and this module.
 """
 
 from __future__ import annotations
