@@ -396,3 +396,14 @@ def test_a_hasher_raising_on_garbage_fails_the_contract() -> None:
         _HASHERS.test_an_unreadable_stored_hash_is_false_never_an_error(
             _RaisesOnGarbage(), "garbage"
         )
+
+
+def test_a_refused_issue_uses_up_no_answer() -> None:
+    """A naive time is refused before an answer is drawn: the next challenge is still
+    answered by ``ANSWER1``."""
+    captcha = RecordingCaptcha()
+    with pytest.raises(InvalidFieldError):
+        captcha.issue(datetime(2026, 11, 1, 12, 0))  # naive on purpose
+    challenge = captcha.issue(NOW)
+    assert captcha.answer_for(challenge.challenge_id) == "ANSWER1"
+    assert captcha.issued == [challenge]

@@ -334,6 +334,7 @@ class RecordingCaptcha:
 
     def issue(self, now: datetime) -> CaptchaChallenge:
         """A challenge whose answer is ``ANSWER<n>``, with a random 128-bit id."""
+        now = utc(now)  # a naive time raises before an answer is used up
         challenge_id = secrets.token_urlsafe(16)
         with self._lock:
             answer = f"ANSWER{next(self._serial)}"
