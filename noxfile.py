@@ -117,8 +117,9 @@ def docs(session: nox.Session) -> None:
     in README.md or in CHANGELOG.md (``docs/_ext/local_links.py``). External URLs are not
     fetched: no network is assumed.
     """
-    # The API reference documents orderstatus_core.testing, the Redis and labels adapters too.
-    _install(session, "docs", package=".[testing,redis,labels,postgres]")
+    # The API reference documents orderstatus_core.testing and the Redis, labels, captcha
+    # and argon2 adapters too.
+    _install(session, "docs", package=".[testing,redis,labels,postgres,captcha,argon2]")
     # -E rereads every page: a reused build would not repeat an old page's warnings.
     session.run(
         "sphinx-build", "-W", "--keep-going", "-E", "-b", "html", "docs", "docs/_build/html"

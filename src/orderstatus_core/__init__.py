@@ -33,6 +33,7 @@ from orderstatus_core.errors import (
     TransientConflictError,
     UnknownAdapterError,
     ValidationError,
+    WeakPasswordHashingError,
 )
 from orderstatus_core.events import DomainEvent, RefundDue, ReplacementDue
 from orderstatus_core.i18n import Catalogs, Translator
@@ -68,6 +69,7 @@ from orderstatus_core.model import (
     PartNumber,
     PhoneNumber,
 )
+from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.requests import (
     AddressChange,
@@ -107,6 +109,7 @@ from orderstatus_core.model.views import (
     RequestView,
     TimelineEntry,
 )
+from orderstatus_core.password_lists import NoBreachedPasswords
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager, hookimpl
 from orderstatus_core.policies import (
     Bucket,
@@ -118,6 +121,12 @@ from orderstatus_core.policies import (
     RetentionPolicy,
 )
 from orderstatus_core.policies.cancellation import LineCancellation
+from orderstatus_core.policies.passwords import (
+    HashCost,
+    PasswordAccepted,
+    PasswordRefused,
+    PasswordRules,
+)
 from orderstatus_core.policies.returns import (
     PlannedPackage,
     ReturnableLine,
@@ -131,6 +140,8 @@ from orderstatus_core.policies.returns import (
 )
 from orderstatus_core.policies.tracking_numbers import TrackingNumber, parse_tracking_number
 from orderstatus_core.ports import (
+    BreachedPasswords,
+    Captcha,
     Clock,
     GuestPassStore,
     IdempotencyStore,
@@ -138,6 +149,7 @@ from orderstatus_core.ports import (
     Mailer,
     OrderRepository,
     Outbox,
+    PasswordHasher,
     RateLimiter,
     ReturnDocumentStore,
     Storage,
@@ -207,11 +219,14 @@ __all__ = [
     "AdapterRegistry",
     "Address",
     "AddressChange",
+    "BreachedPasswords",
     "Bucket",
     "CancelAnswer",
     "CancelRequest",
     "CancelResult",
     "CancelState",
+    "Captcha",
+    "CaptchaChallenge",
     "CatalogError",
     "Catalogs",
     "CategoryPath",
@@ -244,6 +259,7 @@ __all__ = [
     "GuestProof",
     "GuestSearchResult",
     "GuestSession",
+    "HashCost",
     "Hooks",
     "IdempotencyKeyReusedError",
     "IdempotencyStore",
@@ -273,6 +289,7 @@ __all__ = [
     "MaskedAddress",
     "Money",
     "NegativeQuantityError",
+    "NoBreachedPasswords",
     "NoValidPass",
     "Order",
     "OrderFound",
@@ -305,6 +322,10 @@ __all__ = [
     "PartNumberQuery",
     "PartSwap",
     "PassChallenge",
+    "PasswordAccepted",
+    "PasswordHasher",
+    "PasswordRefused",
+    "PasswordRules",
     "PhoneNumber",
     "PlannedPackage",
     "PreviewResult",
@@ -382,6 +403,7 @@ __all__ = [
     "ValidationError",
     "ViewResult",
     "Warehouse",
+    "WeakPasswordHashingError",
     "WindowStart",
     "compose_message",
     "email_key",

@@ -37,6 +37,7 @@ __all__ = [
     "TransientConflictError",
     "UnknownAdapterError",
     "ValidationError",
+    "WeakPasswordHashingError",
 ]
 
 
@@ -291,3 +292,12 @@ class InvalidUrlError(OrderStatusError, ValueError):
 
 class AdapterNameConflictError(OrderStatusError, ValueError):
     """Two plugins registered an adapter of the same kind under the same scheme."""
+
+
+class WeakPasswordHashingError(OrderStatusError, ValueError):
+    """A password hasher was set up below the production floor (SECURITY B3): Argon2id
+    with at least 19 MiB, 2 passes and 1 lane.
+
+    Raised when such a hasher is opened from configuration; cheap parameters are for
+    tests, which ask for them by name (``Argon2PasswordHasher.for_tests()``).
+    """

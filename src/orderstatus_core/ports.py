@@ -1,14 +1,17 @@
 """The ports: every way the core talks to the world, as ``typing.Protocol`` classes.
 
 Adapters implement these; the core never imports an adapter. Each docstring is the
-contract an adapter must keep, and :mod:`orderstatus_core.testing` checks it
-(``StorageContract``, ``RateLimiterContract``, ``MailerContract``).
+contract an adapter must keep, and :mod:`orderstatus_core.testing.contracts` checks it
+(``StorageContract``, ``RateLimiterContract``, ``MailerContract``, ``LabelMakerContract``,
+``CaptchaContract``, ``PasswordHasherContract``).
 
 This module holds the ports and nothing else. The values that cross them live beside it:
 :mod:`orderstatus_core.records` (search queries and matches, order headers, credit entries,
 idempotent replies), :mod:`orderstatus_core.messages` (what the outbox carries),
-:mod:`orderstatus_core.events` (domain events) and :mod:`orderstatus_core.labels` (return
-labels); an adapter depends on those, the model and this module.
+:mod:`orderstatus_core.events` (domain events), :mod:`orderstatus_core.labels` (return
+labels), :mod:`orderstatus_core.model.captcha` (captcha challenges) and
+:mod:`orderstatus_core.policies.passwords` (what a password hash costs); an adapter depends
+on those, the model and this module.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from orderstatus_core.model import (
     Money,
     Order,
 )
+from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.policies.limits import Bucket, RateDecision
+from orderstatus_core.policies.passwords import HashCost
 from orderstatus_core.records import (
     CreditEntry,
     IdempotentReply,
@@ -36,6 +41,8 @@ from orderstatus_core.records import (
 )
 
 __all__ = [
+    "BreachedPasswords",
+    "Captcha",
     "Clock",
     "GuestPassStore",
     "IdempotencyStore",
@@ -43,6 +50,7 @@ __all__ = [
     "Mailer",
     "OrderRepository",
     "Outbox",
+    "PasswordHasher",
     "RateLimiter",
     "ReturnDocumentStore",
     "Storage",
@@ -511,4 +519,123 @@ class LabelMaker(Protocol):
     def close(self) -> None:
         """Release connections (a carrier API's session, say); may be a no-op. Called
         once, when the store closes."""
+        ...
+
+
+class Captcha(Protocol):
+    """Issues captcha challenges and checks answers (SECURITY C3), holding no state.
+
+    Everything the core needs to check an answer travels in the
+    :class:`~orderstatus_core.model.captcha.CaptchaChallenge`: the core stores its id,
+    answer hash and times, enforces expiry and single use in its storage and rate-limits
+    new images; the adapter forgets a challenge once issued. So any server of a store can
+    check what another issued, and a restart loses nothing.
+
+    **A hosted captcha** (hCaptcha, Turnstile, reCAPTCHA) fits the same shape:
+    :meth:`issue` returns a challenge with a fresh id, no media (the page draws the
+    provider's widget with the store's site key) and the hash of a random value it does
+    not keep, so that nothing typed matches it locally; :meth:`check` sends ``answer``,
+    the widget's response token, to the provider's verify API with the store's secret,
+    bounds it by the provider's own limit instead of 32 characters, and answers ``True``
+    only for a successful verification. A provider that cannot be reached raises
+    :class:`~orderstatus_core.errors.AdapterError`; a refused token is ``False``.
+    """
+
+    def issue(self, now: datetime) -> CaptchaChallenge:
+        """A new challenge issued at ``now`` (timezone-aware), with an id of at least 128
+        bits from :mod:`secrets` and an answer drawn from :mod:`secrets`, kept only as its
+        hash, expiring after the adapter's lifetime (10 minutes unless configured).
+
+        A drawn captcha carries the media: ``image`` a PNG of the answer's characters,
+        ``audio`` a WAV of the same characters spoken, for people who cannot read the
+        image. Two calls never give the same id. A naive ``now`` raises
+        :class:`~orderstatus_core.errors.InvalidFieldError`.
+        """
+        ...
+
+    def check(self, challenge: CaptchaChallenge, answer: object) -> bool:
+        """Whether ``answer`` solves ``challenge``; never raises for what was typed.
+
+        ``challenge`` may be the one :meth:`issue` returned or the same rebuilt from
+        storage without media (:meth:`~CaptchaChallenge.without_media`). A drawn
+        captcha reads ``answer`` once, canonically (whitespace dropped, ASCII letters
+        folded to lower case; see
+        :func:`~orderstatus_core.model.captcha.canonical_captcha_answer`), and compares
+        its hash with the stored one in constant time. Not text, empty, over 32
+        characters, a look-alike from another script, or the answer of another
+        challenge: ``False``. Expiry and single use are the core's to check (the port
+        gets no clock). A ``challenge`` that is not a ``CaptchaChallenge`` raises
+        :class:`~orderstatus_core.errors.InvalidFieldError`.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release what it holds (a hosted provider's HTTP session); may be a no-op.
+        Called once, when the store closes."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    """Hashes passwords for storage and verifies typed ones (SECURITY B3).
+
+    The core hands over the canonical form of a password
+    (:func:`~orderstatus_core.policies.passwords.canonical_password`); the hasher hashes
+    exactly those code points as UTF-8, never truncated (bcrypt's 72 bytes are what
+    this forbids), never case-folded or normalised again. Each hash has its own random
+    salt. A store in production uses a hasher whose :attr:`cost` passes
+    :func:`~orderstatus_core.policies.passwords.hash_cost_shortfall`.
+    """
+
+    @property
+    def cost(self) -> HashCost:
+        """What one hash of this hasher costs, for the production check."""
+        ...
+
+    def hash(self, password: str) -> str:
+        """The stored form of ``password``: printable ASCII, self-describing (algorithm,
+        parameters, salt), different for each call. What is not text, or cannot be
+        encoded as UTF-8 (a lone surrogate), raises
+        :class:`~orderstatus_core.errors.InvalidFieldError`; a failure of the hashing
+        itself raises :class:`~orderstatus_core.errors.AdapterError`.
+        """
+        ...
+
+    def verify(self, stored: str, password: object) -> bool:
+        """Whether ``password`` is the one ``stored`` was made from; never raises.
+
+        ``stored`` may be a hash of this hasher with other parameters (they are read from
+        it). A ``stored`` it cannot read (malformed, empty, another algorithm's, not text,
+        parameters beyond the adapter's bounds) and a ``password`` that is not text are
+        ``False``. (Every log-in attempt still costs one hash, SECURITY A2: for an
+        unknown email the core verifies against a real hash of its own.)
+        """
+        ...
+
+    def needs_rehash(self, stored: str) -> bool:
+        """Whether ``stored`` was made with other parameters than this hasher's now (or
+        cannot be read), so that a successful log-in should store a new hash
+        (SECURITY B3). ``False`` for a hash :meth:`hash` just made; never raises."""
+        ...
+
+    def close(self) -> None:
+        """Release what it holds; may be a no-op. Called once, when the store closes."""
+        ...
+
+
+class BreachedPasswords(Protocol):
+    """A store's own check of new passwords against breach corpora (SECURITY B2), such as
+    a k-anonymity client of Have I Been Pwned that sends only the first five hex digits
+    of the password's SHA-1. The default
+    (:class:`~orderstatus_core.password_lists.NoBreachedPasswords`) knows of none.
+    """
+
+    def is_breached(self, password: str) -> bool:
+        """Whether ``password`` (canonical, already accepted by every other rule) is known
+        from a breach. Raises :class:`~orderstatus_core.errors.AdapterError` when it
+        cannot tell: a check that cannot be made never lets a password through."""
+        ...
+
+    def close(self) -> None:
+        """Release what it holds (an HTTP session); may be a no-op. Called once, when
+        the store closes."""
         ...

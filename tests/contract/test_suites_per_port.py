@@ -37,6 +37,8 @@ def _run_suite(folder: Path, source: str, *args: str) -> subprocess.CompletedPro
         ("RateLimiterContract", "rate_limiter", "test_keys_are_independent"),
         ("MailerContract", "mailer", "test_each_mail_is_delivered_once"),
         ("LabelMakerContract", "label_maker", "test_a_label_names_the_requests_rma_carrier"),
+        ("CaptchaContract", "captcha", "test_the_right_answer_is_accepted"),
+        ("PasswordHasherContract", "password_hasher", "test_a_fresh_hash_needs_no_rehash"),
     ],
 )
 def test_a_suite_without_its_fixture_says_how_to_write_it(
@@ -160,3 +162,34 @@ def test_the_storage_tests_order_has_two_lines_of_two_units() -> None:
         (line_of_two(3),),
     )
     assert line_of_two(quantity=5).quantity == 5
+
+
+def test_the_stale_hasher_is_asked_for_only_while_rehash_is_supported(tmp_path: Path) -> None:
+    """A hasher without parameters turns ``supports_rehash`` off and needs no
+    ``stale_password_hasher``; with it on, a missing one says how to write it."""
+    result = _run_suite(
+        tmp_path,
+        """
+        import pytest
+        from orderstatus_core.testing import CountingPasswordHasher, PasswordHasherContract
+
+        class TestWithoutParameters(PasswordHasherContract):
+            supports_rehash = False
+
+            @pytest.fixture
+            def password_hasher(self):
+                return CountingPasswordHasher()
+
+        class TestForgetful(PasswordHasherContract):
+            @pytest.fixture
+            def password_hasher(self):
+                return CountingPasswordHasher()
+        """,
+        "-k",
+        "stale",
+        "-rs",
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 failed, 1 skipped" in result.stdout
+    assert "TestForgetful needs a `stale_password_hasher` fixture" in result.stdout
+    assert "supports_rehash" in result.stdout

@@ -6,11 +6,26 @@ mypy prove it for every bundled adapter and every fake a user's tests may pass i
 
 from __future__ import annotations
 
-from orderstatus_core import Clock, Mailer, RateLimiter, ServiceContext, Storage, SystemClock
+from orderstatus_argon2 import Argon2PasswordHasher
+from orderstatus_captcha import DrawnCaptcha
+from orderstatus_core import (
+    BreachedPasswords,
+    Captcha,
+    Clock,
+    Mailer,
+    NoBreachedPasswords,
+    PasswordHasher,
+    RateLimiter,
+    ServiceContext,
+    Storage,
+    SystemClock,
+)
 from orderstatus_core.testing import (
+    CountingPasswordHasher,
     CountingRateLimiter,
     FailingMailer,
     FixedClock,
+    RecordingCaptcha,
     RecordingMailer,
     fake_context,
 )
@@ -27,7 +42,10 @@ def check_bundled_adapters() -> None:
     limiter: RateLimiter = MemoryRateLimiter()
     shared: RateLimiter = RedisRateLimiter.from_url("redis://localhost")
     clock: Clock = SystemClock()
-    del memory, sqlite, mailer, limiter, shared, clock
+    captcha: Captcha = DrawnCaptcha.from_url("captcha://")
+    hasher: PasswordHasher = Argon2PasswordHasher.from_url("argon2://")
+    breaches: BreachedPasswords = NoBreachedPasswords()
+    del memory, sqlite, mailer, limiter, shared, clock, captcha, hasher, breaches
 
 
 def check_testing_fakes() -> None:
@@ -36,4 +54,7 @@ def check_testing_fakes() -> None:
     failing: Mailer = FailingMailer()
     counting: RateLimiter = CountingRateLimiter(MemoryRateLimiter())
     context: ServiceContext = fake_context(clock=FixedClock())
-    del clock, recording, failing, counting, context
+    captcha: Captcha = RecordingCaptcha()
+    hasher: PasswordHasher = CountingPasswordHasher()
+    cheap: PasswordHasher = Argon2PasswordHasher.for_tests()
+    del clock, recording, failing, counting, context, captcha, hasher, cheap

@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-OPTIONAL_DRIVERS = ("redis", "psycopg", "psycopg_pool", "reportlab", "dkim")
+OPTIONAL_DRIVERS = ("redis", "psycopg", "psycopg_pool", "reportlab", "dkim", "captcha", "argon2")
 
 _PROBE = """
 import sys

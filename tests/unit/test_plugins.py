@@ -18,7 +18,9 @@ from orderstatus_core import (
     InvalidFieldError,
     InvalidUrlError,
     LookupPolicy,
+    NoBreachedPasswords,
     OrderStatus,
+    PasswordRules,
     SpeedChange,
     UnknownAdapterError,
     get_plugin_manager,
@@ -29,6 +31,7 @@ from orderstatus_core.plugins import url_scheme
 from orderstatus_core.plugins.manager import default_policies
 from orderstatus_core.policies import carrier_tracking_url
 from orderstatus_core.policies.returns import ReturnRules
+from orderstatus_core.testing import CountingPasswordHasher, RecordingCaptcha, fake_context
 from orderstatus_core.testing.builders import make_order
 from orderstatus_memory import MemoryStorage
 
@@ -168,6 +171,7 @@ ASKS: dict[str, Callable[[Hooks], object]] = {
     "orderstatus_return_policy": lambda h: h.return_rules(),
     "orderstatus_retention_policy": lambda h: h.retention_policy(),
     "orderstatus_relay_policy": lambda h: h.relay_policy(),
+    "orderstatus_password_rules": lambda h: h.password_rules(),
 }
 #: The per-line return hooks, asked through the rules (the policy itself left alone).
 LINE_ASKS: dict[str, Callable[[ReturnRules], object]] = {
@@ -261,3 +265,55 @@ def test_the_default_policies_are_the_built_in_answers() -> None:
     assert [defaults.manager.get_name(plugin) for plugin in defaults.manager.get_plugins()] == [
         "orderstatus.builtin"
     ]
+
+
+class EightIsEnough:
+    """A store that lets shoppers choose passwords of 8 characters or more."""
+
+    @hookimpl
+    def orderstatus_password_rules(self) -> PasswordRules:
+        return PasswordRules(min_length=8)
+
+
+def test_the_password_rules_default_to_15_and_a_store_plugin_changes_them() -> None:
+    """``orderstatus_password_rules``: the built-in 15, a store's 8, asked once at start-up."""
+    assert default_policies().password_rules() == PasswordRules()
+    assert fake_context(plugins=[EightIsEnough()]).policies.password_rules().min_length == 8
+
+
+def test_a_password_rule_below_8_cannot_even_be_answered() -> None:
+    """The floor holds in the value itself: a plugin cannot build rules under 8."""
+
+    class TooLax:
+        @hookimpl
+        def orderstatus_password_rules(self) -> PasswordRules:
+            return PasswordRules(min_length=6)
+
+    with pytest.raises(ValueError, match="min_length"):
+        fake_context(plugins=[TooLax()])
+
+
+def test_account_adapters_are_registered_by_scheme_like_the_others() -> None:
+    """Captchas, password hashers and breach checks: opened by scheme, listed, and a
+    second plugin for the same scheme is an error."""
+    registry = AdapterRegistry()
+    captcha, hasher, breaches = RecordingCaptcha(), CountingPasswordHasher(), NoBreachedPasswords()
+    registry.add_captcha("drawn", lambda url: captcha)
+    registry.add_password_hasher("slow", lambda url: hasher)
+    registry.add_breached_passwords("hibp", lambda url: breaches)
+    assert registry.open_captcha("DRAWN://") is captcha
+    assert registry.open_password_hasher("slow://?t=3") is hasher
+    assert registry.open_breached_passwords("hibp://api") is breaches
+    assert (
+        registry.captcha_schemes(),
+        registry.password_hasher_schemes(),
+        registry.breached_passwords_schemes(),
+    ) == (["drawn"], ["slow"], ["hibp"])
+    with pytest.raises(AdapterNameConflictError):
+        registry.add_password_hasher("SLOW", lambda url: hasher)
+    with pytest.raises(UnknownAdapterError, match="no captcha adapter for hosted://"):
+        registry.open_captcha("hosted://")
+    with pytest.raises(
+        UnknownAdapterError, match=r"password hasher adapter for bcrypt:// \(installed: slow://\)"
+    ):
+        registry.open_password_hasher("bcrypt://")

@@ -10,6 +10,7 @@ from orderstatus_core.model.requests import Change
 from orderstatus_core.plugins.hookspecs import hookimpl
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.policies.passwords import PasswordRules
 from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnPolicy
@@ -23,6 +24,7 @@ __all__ = [
     "orderstatus_lookup_policy",
     "orderstatus_mail_templates",
     "orderstatus_pass_required",
+    "orderstatus_password_rules",
     "orderstatus_relay_policy",
     "orderstatus_retention_policy",
     "orderstatus_return_policy",
@@ -34,6 +36,12 @@ __all__ = [
 def orderstatus_lookup_policy() -> LookupPolicy:
     """The documented defaults."""
     return LookupPolicy()
+
+
+@hookimpl(trylast=True)
+def orderstatus_password_rules() -> PasswordRules:
+    """The documented defaults: at least 15 code points."""
+    return PasswordRules()
 
 
 @hookimpl(trylast=True)

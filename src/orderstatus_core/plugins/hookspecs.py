@@ -26,6 +26,7 @@ from orderstatus_core.model.returns import ReturnDestination, ReturnKind, Return
 from orderstatus_core.plugins.registry import AdapterRegistry
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.policies.passwords import PasswordRules
 from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal
@@ -69,7 +70,10 @@ WITHOUT_DEFAULT: Mapping[str, str] = {
 def orderstatus_register_adapters(registry: AdapterRegistry) -> None:
     """Add this plugin's adapters to ``registry`` (``registry.add_storage("sqlite", ...)``).
 
-    Called each time a registry is built. A scheme registered twice is an error.
+    The kinds: storage, mailer, rate limiter, label maker, captcha, password hasher and
+    breached-password check (``add_captcha``, ``add_password_hasher``,
+    ``add_breached_passwords`` ...). Called each time a registry is built. A scheme
+    registered twice for one kind is an error.
     """
 
 
@@ -79,6 +83,17 @@ def orderstatus_lookup_policy() -> LookupPolicy | None:
 
     Default: :class:`~orderstatus_core.policies.lookup.LookupPolicy` with its documented
     defaults. Return a ``LookupPolicy`` (``attrs.evolve(LookupPolicy(), ...)``) to change it.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_password_rules() -> PasswordRules | None:
+    """What a new password must be: its minimum length (SECURITY B1).
+
+    Default: :class:`~orderstatus_core.policies.passwords.PasswordRules` with at least 15
+    code points. Return ``PasswordRules(min_length=12)`` to change it; a minimum under 8 is
+    refused when the rules are built. The maximum (128), the common-password list and the
+    breached-password port are not the rules' to waive.
     """
 
 

@@ -20,6 +20,7 @@ from orderstatus_core.plugins.hookspecs import PROJECT_NAME, hookimpl
 from orderstatus_core.plugins.registry import AdapterRegistry
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
+from orderstatus_core.policies.passwords import PasswordRules
 from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import (
@@ -80,8 +81,9 @@ class Hooks:
 
     It implements :class:`~orderstatus_core.services.context.Policies`, the one policies
     object of a service context. The answers of the hooks without arguments (the lookup,
-    guest-pass, return, retention and relay policies) are asked once and kept: a store's policy is
-    fixed while it runs, and a hook call on every request would cost more than the rule.
+    guest-pass, return, retention, relay and password policies) are asked once and kept: a
+    store's policy is fixed while it runs, and a hook call on every request would cost more
+    than the rule.
     """
 
     def __init__(self, manager: pluggy.PluginManager) -> None:
@@ -102,6 +104,7 @@ class Hooks:
         self.return_rules()
         self.retention_policy()
         self.relay_policy()
+        self.password_rules()
         self._tracking()
         self.mail_renderer().check()
 
@@ -112,6 +115,10 @@ class Hooks:
     def guest_pass_policy(self) -> GuestPassPolicy:
         """The guest-pass policy in force (``orderstatus_guest_pass_policy``)."""
         return self._kept_answer("orderstatus_guest_pass_policy", GuestPassPolicy)
+
+    def password_rules(self) -> PasswordRules:
+        """The password rules in force (``orderstatus_password_rules``)."""
+        return self._kept_answer("orderstatus_password_rules", PasswordRules)
 
     def retention_policy(self) -> RetentionPolicy:
         """The retention policy in force (``orderstatus_retention_policy``): a purge never

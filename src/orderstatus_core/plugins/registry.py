@@ -15,7 +15,15 @@ from orderstatus_core.errors import (
     InvalidUrlError,
     UnknownAdapterError,
 )
-from orderstatus_core.ports import LabelMaker, Mailer, RateLimiter, Storage
+from orderstatus_core.ports import (
+    BreachedPasswords,
+    Captcha,
+    LabelMaker,
+    Mailer,
+    PasswordHasher,
+    RateLimiter,
+    Storage,
+)
 
 __all__ = ["AdapterRegistry", "url_scheme"]
 
@@ -74,6 +82,9 @@ class AdapterRegistry:
         self._mailers: _Openers[Mailer] = _Openers("mail")
         self._rate_limiters: _Openers[RateLimiter] = _Openers("rate limiter")
         self._label_makers: _Openers[LabelMaker] = _Openers("label maker")
+        self._captchas: _Openers[Captcha] = _Openers("captcha")
+        self._password_hashers: _Openers[PasswordHasher] = _Openers("password hasher")
+        self._breached_passwords: _Openers[BreachedPasswords] = _Openers("breached passwords")
 
     def add_storage(self, scheme: str, opener: Callable[[str], Storage]) -> None:
         """Offer ``opener`` for storage URLs of ``scheme``. A duplicate scheme is an error."""
@@ -91,6 +102,20 @@ class AdapterRegistry:
         """Offer ``opener`` for label-maker URLs of ``scheme``."""
         self._label_makers.add(scheme, opener)
 
+    def add_captcha(self, scheme: str, opener: Callable[[str], Captcha]) -> None:
+        """Offer ``opener`` for captcha URLs of ``scheme``."""
+        self._captchas.add(scheme, opener)
+
+    def add_password_hasher(self, scheme: str, opener: Callable[[str], PasswordHasher]) -> None:
+        """Offer ``opener`` for password-hasher URLs of ``scheme``."""
+        self._password_hashers.add(scheme, opener)
+
+    def add_breached_passwords(
+        self, scheme: str, opener: Callable[[str], BreachedPasswords]
+    ) -> None:
+        """Offer ``opener`` for breached-password check URLs of ``scheme``."""
+        self._breached_passwords.add(scheme, opener)
+
     def open_storage(self, url: str) -> Storage:
         """Open the storage at ``url``; :class:`UnknownAdapterError` names installed schemes."""
         return self._storage.open(url)
@@ -107,6 +132,18 @@ class AdapterRegistry:
         """Open the label maker at ``url``."""
         return self._label_makers.open(url)
 
+    def open_captcha(self, url: str) -> Captcha:
+        """Open the captcha at ``url``."""
+        return self._captchas.open(url)
+
+    def open_password_hasher(self, url: str) -> PasswordHasher:
+        """Open the password hasher at ``url``."""
+        return self._password_hashers.open(url)
+
+    def open_breached_passwords(self, url: str) -> BreachedPasswords:
+        """Open the breached-password check at ``url``."""
+        return self._breached_passwords.open(url)
+
     def storage_schemes(self) -> list[str]:
         """Installed storage schemes, sorted."""
         return self._storage.schemes()
@@ -122,3 +159,15 @@ class AdapterRegistry:
     def label_maker_schemes(self) -> list[str]:
         """Installed label-maker schemes, sorted."""
         return self._label_makers.schemes()
+
+    def captcha_schemes(self) -> list[str]:
+        """Installed captcha schemes, sorted."""
+        return self._captchas.schemes()
+
+    def password_hasher_schemes(self) -> list[str]:
+        """Installed password-hasher schemes, sorted."""
+        return self._password_hashers.schemes()
+
+    def breached_passwords_schemes(self) -> list[str]:
+        """Installed breached-password check schemes, sorted."""
+        return self._breached_passwords.schemes()

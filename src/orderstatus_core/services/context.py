@@ -14,6 +14,7 @@ from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.policies import LookupPolicy
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
+from orderstatus_core.policies.passwords import PasswordRules
 from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnRules
@@ -82,6 +83,10 @@ class Policies(Protocol):
 
     def relay_policy(self) -> RelayPolicy:
         """When a failing outbox message becomes a dead letter; a relay worker's lease."""
+        ...
+
+    def password_rules(self) -> PasswordRules:
+        """What a new password must be: its minimum length."""
         ...
 
 

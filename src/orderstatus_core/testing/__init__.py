@@ -5,11 +5,13 @@ Install with the ``testing`` extra (``pip install orderstatus-core[testing]``).
 * :mod:`orderstatus_core.testing.strategies`: Hypothesis strategies for every model type.
 * :mod:`orderstatus_core.testing.fakes`: :class:`FixedClock`, :class:`RecordingMailer`,
   :class:`FailingMailer`, :class:`CountingRateLimiter`, :class:`RecordingLabelMaker`,
-  :class:`FailingLabelMaker`, :func:`fake_context`, :func:`policies_with` and
-  :func:`queued_mail`.
+  :class:`FailingLabelMaker`, :class:`RecordingCaptcha` (answers a test knows),
+  :class:`CountingPasswordHasher` (cheap, counts every hash and verify),
+  :func:`fake_context`, :func:`policies_with` and :func:`queued_mail`.
 * :mod:`orderstatus_core.testing.contracts`: the conformance suites an adapter's tests
   subclass, one per port (:class:`OrderRepositoryContract`, :class:`OutboxContract`, ...,
-  :class:`RateLimiterContract`, :class:`MailerContract`, :class:`LabelMakerContract`), and
+  :class:`RateLimiterContract`, :class:`MailerContract`, :class:`LabelMakerContract`,
+  :class:`CaptchaContract`, :class:`PasswordHasherContract`), and
   :class:`StorageContract`, every storage suite in one; :func:`delivered_mail` reads a
   delivered message back for a mailer suite.
 * :mod:`orderstatus_core.testing.invariants`: :func:`check_order_invariants`, the rules
@@ -30,6 +32,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from orderstatus_core.testing.contracts import (
+        CaptchaContract,
         GuestPassStoreContract,
         IdempotencyStoreContract,
         LabelMakerContract,
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
         OrderQueriesContract,
         OrderRepositoryContract,
         OutboxContract,
+        PasswordHasherContract,
         RateLimiterContract,
         ReturnDocumentStoreContract,
         StorageContract,
@@ -46,10 +50,12 @@ if TYPE_CHECKING:
         delivered_mail,
     )
     from orderstatus_core.testing.fakes import (
+        CountingPasswordHasher,
         CountingRateLimiter,
         FailingLabelMaker,
         FailingMailer,
         FixedClock,
+        RecordingCaptcha,
         RecordingLabelMaker,
         RecordingMailer,
         fake_context,
@@ -59,6 +65,8 @@ if TYPE_CHECKING:
     from orderstatus_core.testing.lifecycle import LifecycleMachine
 
 __all__ = [
+    "CaptchaContract",
+    "CountingPasswordHasher",
     "CountingRateLimiter",
     "FailingLabelMaker",
     "FailingMailer",
@@ -72,7 +80,9 @@ __all__ = [
     "OrderQueriesContract",
     "OrderRepositoryContract",
     "OutboxContract",
+    "PasswordHasherContract",
     "RateLimiterContract",
+    "RecordingCaptcha",
     "RecordingLabelMaker",
     "RecordingMailer",
     "ReturnDocumentStoreContract",
@@ -86,16 +96,20 @@ __all__ = [
 ]
 
 _HOME = {
+    "CountingPasswordHasher": "fakes",
     "CountingRateLimiter": "fakes",
     "FailingLabelMaker": "fakes",
     "FailingMailer": "fakes",
     "FixedClock": "fakes",
+    "RecordingCaptcha": "fakes",
     "RecordingLabelMaker": "fakes",
     "RecordingMailer": "fakes",
     "fake_context": "fakes",
     "policies_with": "fakes",
     "queued_mail": "fakes",
     "LifecycleMachine": "lifecycle",
+    "CaptchaContract": "contracts",
+    "PasswordHasherContract": "contracts",
     "GuestPassStoreContract": "contracts",
     "IdempotencyStoreContract": "contracts",
     "LabelMakerContract": "contracts",

@@ -19,13 +19,18 @@ True
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
+import itertools
+import re
+import secrets
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from orderstatus_core.bootstrap import bootstrap
-from orderstatus_core.errors import AdapterError, MailDeliveryError
+from orderstatus_core.errors import AdapterError, InvalidFieldError, MailDeliveryError
 from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest
 from orderstatus_core.messages import (
     GuestPassRequest,
@@ -35,11 +40,13 @@ from orderstatus_core.messages import (
     OutgoingMail,
 )
 from orderstatus_core.model import Money, Order, OrderLine
+from orderstatus_core.model.captcha import CAPTCHA_TTL, CaptchaChallenge
 from orderstatus_core.model.order import utc
 from orderstatus_core.model.returns import ReturnDestination, ReturnKind, ReturnReason
 from orderstatus_core.plugins import AdapterRegistry, Hooks, get_plugin_manager, hookimpl
 from orderstatus_core.plugins.manager import default_policies
 from orderstatus_core.policies import Bucket, LookupPolicy, Quota, RateDecision
+from orderstatus_core.policies.passwords import HashCost
 from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal, ReturnRules
 from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
 from orderstatus_core.services.context import ServiceContext
@@ -47,10 +54,12 @@ from orderstatus_core.services.guest_pass import decide_guest_pass
 from orderstatus_core.services.lookup import decide_order_list
 
 __all__ = [
+    "CountingPasswordHasher",
     "CountingRateLimiter",
     "FailingLabelMaker",
     "FailingMailer",
     "FixedClock",
+    "RecordingCaptcha",
     "RecordingLabelMaker",
     "RecordingMailer",
     "fake_context",
@@ -293,6 +302,164 @@ class FailingLabelMaker:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class RecordingCaptcha:
+    """A :class:`~orderstatus_core.Captcha` whose answers a test knows: the ``n``-th
+    challenge it issues is answered by ``ANSWER<n>`` (``ANSWER1``, ``ANSWER2`` ...), also
+    given by :meth:`answer_for`. It draws nothing (the media are a few bytes naming the
+    challenge) and checks answers exactly as a drawn captcha does, through
+    :meth:`CaptchaChallenge.accepts <orderstatus_core.CaptchaChallenge.accepts>`.
+    Records every challenge issued and every check.
+
+    >>> captcha = RecordingCaptcha()
+    >>> challenge = captcha.issue(FixedClock.START)
+    >>> captcha.answer_for(challenge.challenge_id)
+    'ANSWER1'
+    >>> captcha.check(challenge, "answer1"), captcha.check(challenge, "ANSWER2")
+    (True, False)
+    >>> captcha.checks == [(challenge.challenge_id, True), (challenge.challenge_id, False)]
+    True
+    """
+
+    def __init__(self, ttl: timedelta = CAPTCHA_TTL) -> None:
+        self.ttl = ttl
+        #: Every challenge issued, oldest first, media included.
+        self.issued: list[CaptchaChallenge] = []
+        #: Every check, oldest first, as ``(challenge_id, accepted)``.
+        self.checks: list[tuple[str, bool]] = []
+        self._answers: dict[str, str] = {}
+        self._serial = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def issue(self, now: datetime) -> CaptchaChallenge:
+        """A challenge whose answer is ``ANSWER<n>``, with a random 128-bit id."""
+        now = utc(now)  # a naive time raises before an answer is used up
+        challenge_id = secrets.token_urlsafe(16)
+        with self._lock:
+            answer = f"ANSWER{next(self._serial)}"
+            challenge = CaptchaChallenge.issue(
+                challenge_id,
+                answer,
+                now,
+                self.ttl,
+                image=f"image {challenge_id}".encode(),
+                audio=f"audio {challenge_id}".encode(),
+            )
+            self._answers[challenge_id] = answer
+            self.issued.append(challenge)
+        return challenge
+
+    def answer_for(self, challenge_id: str) -> str:
+        """The answer of the challenge ``challenge_id`` this captcha issued
+        (:class:`KeyError` for another)."""
+        return self._answers[challenge_id]
+
+    def check(self, challenge: CaptchaChallenge, answer: object) -> bool:
+        """Record the check; whether ``answer`` is the challenge's answer."""
+        if not isinstance(challenge, CaptchaChallenge):
+            raise InvalidFieldError(
+                "challenge", f"must be a CaptchaChallenge, not {type(challenge).__name__}"
+            )
+        accepted = challenge.accepts(answer)
+        with self._lock:
+            self.checks.append((challenge.challenge_id, accepted))
+        return accepted
+
+    def close(self) -> None:
+        """Nothing to release; the records stay readable."""
+
+
+_COUNTING_HASH = re.compile(r"counting\$v=([0-9]{1,4})\$([0-9a-f]{32})\$([0-9a-f]{64})")
+
+
+class CountingPasswordHasher:
+    """A cheap :class:`~orderstatus_core.PasswordHasher` that counts its work, for tests
+    of SECURITY A2 (Django's ``CountingMD5PasswordHasher`` idea): a log-in attempt must
+    hash exactly once, for a known and an unknown email alike. Count calls, not time.
+
+    Hashes are salted SHA-256 (``counting$v=1$<salt>$<digest>``): correct, but a
+    microsecond each, and :attr:`cost` fails the production check. ``version`` stands for
+    the parameters: a hash made under another version verifies and needs a rehash.
+
+    >>> hasher = CountingPasswordHasher()
+    >>> stored = hasher.hash("correct horse battery staple")
+    >>> hasher.verify(stored, "correct horse battery staple"), hasher.verify(stored, "wrong")
+    (True, False)
+    >>> hasher.calls, hasher.work
+    (['hash', 'verify', 'verify'], 3)
+    >>> CountingPasswordHasher(version=2).needs_rehash(stored)
+    True
+    """
+
+    def __init__(self, *, version: int = 1) -> None:
+        if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= 9999:
+            raise InvalidFieldError("version", "must be a whole number from 0 to 9999")
+        self.version = version
+        #: Every ``hash`` and ``verify`` call, oldest first, by name; a ``verify`` that
+        #: answers ``False`` at once for an unreadable hash is counted too.
+        self.calls: list[str] = []
+        self._lock = threading.Lock()
+
+    @property
+    def cost(self) -> HashCost:
+        """Not Argon2id: a production store refuses this hasher."""
+        return HashCost("counting-sha256", memory_kib=0, time_cost=1, parallelism=1)
+
+    @property
+    def work(self) -> int:
+        """How many times a password was hashed or verified so far."""
+        return len(self.calls)
+
+    def count(self, name: str) -> int:
+        """How many calls of ``name`` (``"hash"`` or ``"verify"``) were made."""
+        return self.calls.count(name)
+
+    def reset(self) -> None:
+        """Forget the recorded calls."""
+        with self._lock:
+            self.calls.clear()
+
+    def _record(self, name: str) -> None:
+        with self._lock:
+            self.calls.append(name)
+
+    def hash(self, password: str) -> str:
+        """Record the call; a salted SHA-256 of ``password``."""
+        self._record("hash")
+        if not isinstance(password, str):
+            raise InvalidFieldError("password", f"must be text, not {type(password).__name__}")
+        salt = secrets.token_hex(16)
+        return f"counting$v={self.version}${salt}${_counting_digest(salt, password)}"
+
+    def verify(self, stored: str, password: object) -> bool:
+        """Record the call; whether ``password`` matches ``stored`` (any version)."""
+        self._record("verify")
+        found = _COUNTING_HASH.fullmatch(stored) if isinstance(stored, str) else None
+        if found is None or not isinstance(password, str):
+            return False
+        try:
+            digest = _counting_digest(found[2], password)
+        except InvalidFieldError:
+            return False
+        return hmac.compare_digest(digest, found[3])
+
+    def needs_rehash(self, stored: str) -> bool:
+        """Whether ``stored`` was made under another version, or is unreadable. Not
+        recorded: it hashes nothing."""
+        found = _COUNTING_HASH.fullmatch(stored) if isinstance(stored, str) else None
+        return found is None or int(found[1]) != self.version
+
+    def close(self) -> None:
+        """Nothing to release; the recorded calls stay readable."""
+
+
+def _counting_digest(salt: str, password: str) -> str:
+    try:
+        encoded = password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidFieldError("password", "is not valid Unicode text") from None
+    return hashlib.sha256(salt.encode() + b"\x00" + encoded).hexdigest()
 
 
 @functools.cache

@@ -39,6 +39,12 @@ suite                            fixture                what the fixture gives
                                  ``delivered``          what it has delivered, as
                                                         ``OutgoingMail``
 ``LabelMakerContract``           ``label_maker``        a ``LabelMaker``
+``CaptchaContract``              ``captcha``,           a ``Captcha`` built with its test
+                                 ``captcha_answer``     hook, and a callable answering the
+                                                        right answer of a challenge by id
+``PasswordHasherContract``       ``password_hasher``,   a ``PasswordHasher`` (cheap
+                                 ``stale_password_``    parameters), and one of the same
+                                 ``hasher``             kind with other parameters
 ===============================  =====================  ====================================
 
 The storage suites reach a port through a unit of work (``uow.orders``, ``uow.outbox`` ...),
@@ -60,6 +66,7 @@ long as that profile says (600 orders of up to 50 steps).
 
 from __future__ import annotations
 
+from orderstatus_core.testing.contracts.captcha import CaptchaAnswer, CaptchaContract
 from orderstatus_core.testing.contracts.guest_pass_store import GuestPassStoreContract
 from orderstatus_core.testing.contracts.idempotency_store import IdempotencyStoreContract
 from orderstatus_core.testing.contracts.label_maker import LabelMakerContract
@@ -67,6 +74,7 @@ from orderstatus_core.testing.contracts.mailer import Delivered, MailerContract,
 from orderstatus_core.testing.contracts.order_queries import OrderQueriesContract
 from orderstatus_core.testing.contracts.order_repository import OrderRepositoryContract
 from orderstatus_core.testing.contracts.outbox import OutboxContract
+from orderstatus_core.testing.contracts.password_hasher import PasswordHasherContract
 from orderstatus_core.testing.contracts.rate_limiter import RateLimiterContract
 from orderstatus_core.testing.contracts.reference import MemoryReferenceContract
 from orderstatus_core.testing.contracts.return_document_store import ReturnDocumentStoreContract
@@ -75,6 +83,8 @@ from orderstatus_core.testing.contracts.store_credit_ledger import StoreCreditLe
 from orderstatus_core.testing.contracts.unit_of_work import UnitOfWorkContract
 
 __all__ = [
+    "CaptchaAnswer",
+    "CaptchaContract",
     "Delivered",
     "GuestPassStoreContract",
     "IdempotencyStoreContract",
@@ -84,6 +94,7 @@ __all__ = [
     "OrderQueriesContract",
     "OrderRepositoryContract",
     "OutboxContract",
+    "PasswordHasherContract",
     "RateLimiterContract",
     "ReturnDocumentStoreContract",
     "StorageContract",
