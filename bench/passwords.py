@@ -5,7 +5,7 @@
 Three pairs, each interleaved call by call so that both sides see the same machine:
 
 * **hash** and **verify**: ``argon2://`` at its defaults (Argon2id, m=64 MiB, t=3, p=4)
-  against argon2-cffi's own ``PasswordHasher()`` with the same parameters: the adapter's
+  against argon2-cffi's own ``PasswordHasher`` with the same parameters: the adapter's
   type and bound checks over the bare hash;
 * **rules**: ``PasswordRules().check`` with the shipped common list against the raw minimum
   a hand-written check does (NFKC, a length test, one set look-up in lower case), on a mix
@@ -91,8 +91,9 @@ def main() -> None:
     )
 
     hasher = Argon2PasswordHasher()
-    bare = argon2.PasswordHasher()  # the same defaults
-    assert (bare.memory_cost, bare.time_cost, bare.parallelism) == (65536, 3, 4)
+    bare = argon2.PasswordHasher(memory_cost=19456, time_cost=2, parallelism=1)  # the same
+    assert hasher.cost.memory_kib == bare.memory_cost
+    assert (hasher.cost.time_cost, hasher.cost.parallelism) == (bare.time_cost, bare.parallelism)
     phrase = "correct horse battery staple"
     stored = hasher.hash(phrase)
     assert hasher.verify(stored, phrase)

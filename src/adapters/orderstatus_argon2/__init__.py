@@ -1,7 +1,7 @@
 """The Argon2id password hasher (argon2-cffi).
 
-``argon2://`` opens an :class:`Argon2PasswordHasher` with argon2-cffi's defaults (64 MiB,
-3 passes, 4 lanes); ``argon2://?m=65536&t=3&p=4`` sets them (``m`` in KiB). Parameters
+``argon2://`` opens an :class:`Argon2PasswordHasher` with OWASP's Argon2id configuration
+(19 MiB, 2 passes, 1 lane); ``argon2://?m=65536&t=3&p=1`` sets them (``m`` in KiB). Parameters
 below the production floor of SECURITY B3 (19 MiB, 2 passes, 1 lane) are refused with
 :class:`~orderstatus_core.WeakPasswordHashingError`; tests get cheap hashes from
 ``Argon2PasswordHasher.for_tests()``, which no URL reaches.

@@ -41,13 +41,13 @@ class TestCheapArgon2(PasswordHasherContract):
         return Argon2PasswordHasher.for_tests(time_cost=2)
 
 
-def test_the_defaults_are_argon2_cffis_and_above_the_floor() -> None:
-    """64 MiB, 3 passes, 4 lanes (RFC 9106's low-memory profile), written into the hash."""
+def test_the_defaults_are_owasps_configuration_and_not_below_the_floor() -> None:
+    """19 MiB, 2 passes, 1 lane (SECURITY B3, issue 13's p = 1), written into the hash."""
     hasher = Argon2PasswordHasher()
-    assert hasher.cost == HashCost("argon2id", 65_536, 3, 4)
+    assert hasher.cost == HashCost("argon2id", 19_456, 2, 1)
     assert hash_cost_shortfall(hasher.cost) is None
     stored = hasher.hash(PHRASE)
-    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert hasher.verify(stored, PHRASE)
     assert not hasher.needs_rehash(stored)
 
