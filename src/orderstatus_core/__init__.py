@@ -68,6 +68,18 @@ from orderstatus_core.model import (
     PartNumber,
     PhoneNumber,
 )
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountState,
+    AccountToken,
+    LinkedBy,
+    OrderLink,
+    SecurityEvent,
+    SecurityEventKind,
+    StoredCaptcha,
+    TokenPurpose,
+)
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.requests import (
     AddressChange,
@@ -131,6 +143,8 @@ from orderstatus_core.policies.returns import (
 )
 from orderstatus_core.policies.tracking_numbers import TrackingNumber, parse_tracking_number
 from orderstatus_core.ports import (
+    AccountStore,
+    CaptchaStore,
     Clock,
     GuestPassStore,
     IdempotencyStore,
@@ -140,6 +154,7 @@ from orderstatus_core.ports import (
     Outbox,
     RateLimiter,
     ReturnDocumentStore,
+    SessionStore,
     Storage,
     StoreCreditLedger,
     UnitOfWork,
@@ -201,6 +216,11 @@ from orderstatus_core.services import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Account",
+    "AccountSession",
+    "AccountState",
+    "AccountStore",
+    "AccountToken",
     "ActionRefusedError",
     "AdapterError",
     "AdapterNameConflictError",
@@ -212,6 +232,7 @@ __all__ = [
     "CancelRequest",
     "CancelResult",
     "CancelState",
+    "CaptchaStore",
     "CatalogError",
     "Catalogs",
     "CategoryPath",
@@ -262,6 +283,7 @@ __all__ = [
     "LineLedger",
     "LineRemoval",
     "LineView",
+    "LinkedBy",
     "LookupPolicy",
     "MailBranding",
     "MailDeliveryError",
@@ -278,6 +300,7 @@ __all__ = [
     "OrderFound",
     "OrderHeader",
     "OrderLine",
+    "OrderLink",
     "OrderListMail",
     "OrderListRequest",
     "OrderListRequested",
@@ -358,7 +381,10 @@ __all__ = [
     "SchemaVersionError",
     "SearchCursor",
     "SearchPage",
+    "SecurityEvent",
+    "SecurityEventKind",
     "ServiceContext",
+    "SessionStore",
     "ShipBy",
     "ShipmentNotice",
     "ShippingSpeed",
@@ -367,9 +393,11 @@ __all__ = [
     "Storage",
     "StoreCredit",
     "StoreCreditLedger",
+    "StoredCaptcha",
     "StoredDocument",
     "SystemClock",
     "TimelineEntry",
+    "TokenPurpose",
     "TrackingMail",
     "TrackingNumber",
     "TransientConflictError",
