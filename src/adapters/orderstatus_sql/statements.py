@@ -226,7 +226,7 @@ UPDATE accounts SET email = %s, email_key = %s, state = %s, created_at = %s, lan
     password_hash = %s, verified_at = %s, password_changed_at = %s, failed_logins = %s,
     credential_epoch = %s, version = %s
 WHERE account_id = %s AND version = %s
-  AND (%s = 'deleted' OR NOT EXISTS (
+  AND (CAST(%s AS TEXT) = 'deleted' OR NOT EXISTS (
       SELECT 1 FROM accounts AS other
       WHERE other.email_key = %s AND other.state <> 'deleted' AND other.account_id <> %s))"""
 
