@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from orderstatus_core.testing.contracts import (
+        AccountStoreContract,
+        CaptchaStoreContract,
         GuestPassStoreContract,
         IdempotencyStoreContract,
         LabelMakerContract,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
         OutboxContract,
         RateLimiterContract,
         ReturnDocumentStoreContract,
+        SessionStoreContract,
         StorageContract,
         StoreCreditLedgerContract,
         UnitOfWorkContract,
@@ -59,6 +62,8 @@ if TYPE_CHECKING:
     from orderstatus_core.testing.lifecycle import LifecycleMachine
 
 __all__ = [
+    "AccountStoreContract",
+    "CaptchaStoreContract",
     "CountingRateLimiter",
     "FailingLabelMaker",
     "FailingMailer",
@@ -76,6 +81,7 @@ __all__ = [
     "RecordingLabelMaker",
     "RecordingMailer",
     "ReturnDocumentStoreContract",
+    "SessionStoreContract",
     "StorageContract",
     "StoreCreditLedgerContract",
     "UnitOfWorkContract",
@@ -96,6 +102,9 @@ _HOME = {
     "policies_with": "fakes",
     "queued_mail": "fakes",
     "LifecycleMachine": "lifecycle",
+    "AccountStoreContract": "contracts",
+    "CaptchaStoreContract": "contracts",
+    "SessionStoreContract": "contracts",
     "GuestPassStoreContract": "contracts",
     "IdempotencyStoreContract": "contracts",
     "LabelMakerContract": "contracts",
