@@ -468,10 +468,12 @@ _V6 = Migration(
             client       text
         )
         """,
-        # events(): one account's log, newest first, read in index order.
+        # events(): one account's log, newest first, by an index-only scan in index order
+        # (an account's events are scattered over the table, as its credit entries are).
         """
         CREATE INDEX security_events_by_account
             ON security_events (account_id, at DESC, seq DESC)
+            INCLUDE (kind, masked_email, client)
         """,
         """
         CREATE TABLE captcha_challenges (
