@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from orderstatus_core.errors import InvalidFieldError
+from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.model._checks import count, matching, optional_utc, utc
 from orderstatus_core.model._text import check_text
 from orderstatus_core.model.guest_pass import is_code, is_token_part
@@ -180,6 +180,11 @@ class AccountState(enum.StrEnum):
     DELETED = "deleted"
 
 
+def _email_address(_instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, EmailAddress):
+        raise InvalidFieldError(attribute.name, "must be an EmailAddress (see parse_email)")
+
+
 def _account_state(value: object) -> AccountState:
     return _member(AccountState, "state", value)
 
@@ -218,7 +223,7 @@ class Account:
     """
 
     account_id: str = attrs.field(validator=_account_id)
-    email: EmailAddress = attrs.field(validator=attrs.validators.instance_of(EmailAddress))
+    email: EmailAddress = attrs.field(validator=_email_address)
     state: AccountState = attrs.field(converter=_account_state)
     created_at: datetime = attrs.field(converter=utc)
     #: The shopper's preferred language for mail and pages.
@@ -362,7 +367,11 @@ def _check_payload(token: AccountToken) -> None:
         if not (at and local and domain) or len(text.split()) != 1:
             raise InvalidFieldError("payload", "must be the new email address")
     elif purpose is TokenPurpose.ATTACH_ORDER:
-        if not isinstance(payload, str) or canonical_order_number(payload) != payload:
+        try:
+            canonical = isinstance(payload, str) and canonical_order_number(payload) == payload
+        except ValidationError:
+            canonical = False
+        if not canonical:
             raise InvalidFieldError("payload", "must be a canonical order number")
     elif payload is not None:
         raise InvalidFieldError("payload", f"a {purpose.value} token carries none")
