@@ -155,7 +155,7 @@ class CorruptRowSuite:
         session = AccountSession.start(
             "SessionId-0000000000000", "acct-0001", T0, remember=False, lifetime=_DAY
         )
-        captcha = StoredCaptcha.issue("Captcha-00000000000001", "A7K2Q", T0, _DAY)
+        captcha = StoredCaptcha("Captcha-00000000000001", "a7" * 32, T0, T0 + _DAY)
         with storage.unit_of_work(write=True) as uow:
             uow.accounts.add(account)
             uow.accounts.put_token(token)

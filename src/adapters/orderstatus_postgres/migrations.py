@@ -479,6 +479,7 @@ _V6 = Migration(
         CREATE TABLE captcha_challenges (
             challenge_id text COLLATE "C" NOT NULL PRIMARY KEY,
             answer_hash  text             NOT NULL,
+            issued_at    timestamptz      NOT NULL,
             expires_at   timestamptz      NOT NULL,
             used_at      timestamptz
         )

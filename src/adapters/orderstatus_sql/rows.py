@@ -382,6 +382,7 @@ class CaptchaRow(NamedTuple):
 
     challenge_id: str
     answer_hash: str
+    issued_at: Any
     expires_at: Any
     used_at: Any
 
@@ -826,10 +827,14 @@ class RowDecoder:
 
     def captcha(self, row: Rows[CaptchaRow]) -> StoredCaptcha:
         """A captcha challenge, validated by the model."""
-        challenge_id, answer_hash, expires_at, used_at = row
+        challenge_id, answer_hash, issued_at, expires_at, used_at = row
         try:
             return StoredCaptcha(
-                challenge_id, answer_hash, self._instant(expires_at), self._moment(used_at)
+                challenge_id,
+                answer_hash,
+                self._instant(issued_at),
+                self._instant(expires_at),
+                self._moment(used_at),
             )
         except UNREADABLE as error:
             raise unreadable("a stored captcha challenge", error) from error

@@ -311,8 +311,8 @@ WHERE expires_at < %s OR ended_at < %s OR (NOT remember AND last_seen_at < %s)""
 # --- captcha challenges ----------------------------------------------------------------------
 
 PUT_CAPTCHA: Final = """
-INSERT INTO captcha_challenges (challenge_id, answer_hash, expires_at, used_at)
-VALUES (%s, %s, %s, %s)
+INSERT INTO captcha_challenges (challenge_id, answer_hash, issued_at, expires_at, used_at)
+VALUES (%s, %s, %s, %s, %s)
 ON CONFLICT (challenge_id) DO NOTHING"""
 
 # One statement decides: of units racing to consume one challenge, the first to update the
@@ -320,6 +320,6 @@ ON CONFLICT (challenge_id) DO NOTHING"""
 CONSUME_CAPTCHA: Final = """
 UPDATE captcha_challenges SET used_at = %s
 WHERE challenge_id = %s AND used_at IS NULL AND expires_at >= %s
-RETURNING challenge_id, answer_hash, expires_at, used_at"""
+RETURNING challenge_id, answer_hash, issued_at, expires_at, used_at"""
 
 PURGE_CAPTCHAS: Final = "DELETE FROM captcha_challenges WHERE expires_at < %s"

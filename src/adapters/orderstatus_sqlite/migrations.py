@@ -101,7 +101,8 @@ orders migrates in the time of a few ``CREATE`` statements:
   order's time is kept beside the link to drift from it.
 * ``security_events``, an append-only log numbered by its rowid (``seq``), read newest first
   per account through ``security_events_by_account``.
-* ``captcha_challenges``, keyed by the challenge id, the answer only as a hash.
+* ``captcha_challenges``, keyed by the challenge id: what the captcha adapter issued (the
+  answer only as its hash, never the image or audio) and when it was used.
 
 There is no foreign key between these tables or to ``orders``, as for the guest passes: an
 order or an expired token must be deletable by a retention job without finding its
@@ -452,6 +453,7 @@ CREATE INDEX security_events_by_account ON security_events (account_id, at DESC,
 CREATE TABLE captcha_challenges (
     challenge_id TEXT    NOT NULL PRIMARY KEY,
     answer_hash  TEXT    NOT NULL,
+    issued_at    INTEGER NOT NULL,
     expires_at   INTEGER NOT NULL,
     used_at      INTEGER
 ) WITHOUT ROWID;

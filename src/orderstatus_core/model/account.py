@@ -10,7 +10,8 @@ Six immutable values (DOMAIN.md section 2, SECURITY B to F):
 * an :class:`AccountSession`: a logged-in browser, found by the hash of its id;
 * an :class:`OrderLink`: an order that joined the account, and how;
 * a :class:`SecurityEvent`: one line of the account's security log, with no secret in it;
-* a :class:`StoredCaptcha`: a sign-up captcha challenge, its answer kept only as a hash.
+* a :class:`StoredCaptcha`: a captcha challenge as the core keeps it until its one answer
+  (what the captcha adapter issued, never its media, and when it was used).
 
 The model never makes randomness or reads a clock (DESIGN.md rule 1): the service draws
 ids, selectors, validators and codes from :mod:`secrets` and passes them in with the time,
@@ -26,7 +27,6 @@ import enum
 import hashlib
 import hmac
 import re
-import unicodedata
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -39,7 +39,6 @@ from orderstatus_core.model.guest_pass import is_code, is_token_part
 from orderstatus_core.model.identifiers import EmailAddress, canonical_order_number
 
 __all__ = [
-    "MAX_CAPTCHA_ANSWER",
     "Account",
     "AccountSession",
     "AccountState",
@@ -50,15 +49,11 @@ __all__ = [
     "SecurityEventKind",
     "StoredCaptcha",
     "TokenPurpose",
-    "hash_captcha_answer",
     "hash_session_id",
     "hash_token_secret",
     "is_secret_id",
-    "normalize_captcha_answer",
 ]
 
-#: The longest captcha answer checked (longer text is wrong without being hashed).
-MAX_CAPTCHA_ANSWER = 32
 _MAX_COUNTER = 2**62
 _MAX_PASSWORD_HASH = 512
 _MAX_CLIENT = 200
@@ -105,23 +100,6 @@ def hash_session_id(session_id: str) -> str:
     128 random bits, so the hash alone finds the row and a reader of the table cannot
     log in with what they read."""
     return _digest(b"orderstatus account session", session_id)
-
-
-def normalize_captcha_answer(text: str) -> str:
-    """What a captcha answer is compared as: NFKC (so fullwidth letters and digits count),
-    whitespace removed (the audio spells characters one by one), upper case.
-
-    >>> normalize_captcha_answer(" a 7 ｋ ")
-    'A7K'
-    """
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(folded.split()).upper()
-
-
-def hash_captcha_answer(challenge_id: str, answer: str) -> str:
-    """The stored form of a captcha answer: hex SHA-256 of its normalized text, salted with
-    the challenge id. An answer has few bits: the bound is that a challenge is used once."""
-    return _digest(b"orderstatus captcha", challenge_id, normalize_captcha_answer(answer))
 
 
 def _same_hash(stored: str, computed: str) -> bool:
@@ -714,49 +692,43 @@ class SecurityEvent:
 # --- captcha challenges ----------------------------------------------------------------------
 
 
+def _check_captcha_expiry(instance: StoredCaptcha, _attribute: object, value: Any) -> None:
+    if isinstance(value, datetime) and value < instance.issued_at:
+        raise InvalidFieldError("expires_at", "must not be before issued_at")
+
+
+def _check_captcha_use(instance: StoredCaptcha, _attribute: object, value: Any) -> None:
+    if isinstance(value, datetime) and value < instance.issued_at:
+        raise InvalidFieldError("used_at", "must not be before issued_at")
+
+
+_challenge_id = matching(_SECRET_ID, "is not a challenge id (22+ URL-safe base64)")
+
+
 @attrs.frozen
 class StoredCaptcha:
-    """A captcha challenge the core keeps while the shopper answers it: single use,
-    short-lived (10 minutes by default), its answer only as a hash (SECURITY C3).
+    """A captcha challenge as the core keeps it while the shopper answers: what the captcha
+    adapter issued (its public id, the hash of its answer, its times; never the image or
+    the audio) and when it was used (SECURITY C3).
 
-    The store hands a challenge out once (:meth:`CaptchaStore.consume
-    <orderstatus_core.ports.CaptchaStore.consume>`), right or wrong, so an answer is tried
-    once per image.
-
-    >>> from datetime import UTC, datetime, timedelta
-    >>> now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-    >>> captcha = StoredCaptcha.issue("c" * 22, "A7K2Q", now, timedelta(minutes=10))
-    >>> captcha.accepts(" a7k 2q ")
-    True
+    The answer is checked by the captcha adapter against the challenge rebuilt from these
+    fields; hashing and reading a typed answer are the captcha model's, in one place. The
+    store hands a challenge out once (:meth:`CaptchaStore.consume
+    <orderstatus_core.ports.CaptchaStore.consume>`), right or wrong, so an image is
+    answered once, and never after ``expires_at``.
     """
 
-    #: What the page carries to name the challenge; not a secret.
-    challenge_id: str = attrs.field(validator=_selector)
+    #: The public id the page carries (at least 128 bits); the answer hash's salt.
+    challenge_id: str = attrs.field(validator=_challenge_id)
+    #: The answer's hash as the captcha adapter made it; the answer is never kept.
     answer_hash: str = attrs.field(validator=_hash, repr=False)
-    expires_at: datetime = attrs.field(converter=utc)
-    used_at: datetime | None = attrs.field(default=None, converter=optional_utc)
-
-    @classmethod
-    def issue(cls, challenge_id: str, answer: str, now: datetime, ttl: timedelta) -> StoredCaptcha:
-        """A challenge whose right answer is ``answer``, issued at ``now``, good for ``ttl``."""
-        if not is_token_part(challenge_id):
-            raise InvalidFieldError("challenge_id", "is not a selector (URL-safe base64)")
-        if (
-            not isinstance(answer, str)
-            or not 1 <= len(normalize_captcha_answer(answer)) <= MAX_CAPTCHA_ANSWER
-        ):
-            raise InvalidFieldError("answer", f"must be 1 to {MAX_CAPTCHA_ANSWER} characters")
-        _positive_ttl("ttl", ttl)
-        return cls(challenge_id, hash_captcha_answer(challenge_id, answer), utc(now) + ttl)
+    issued_at: datetime = attrs.field(converter=utc)
+    #: The last moment an answer is taken (valid at exactly ``expires_at``).
+    expires_at: datetime = attrs.field(converter=utc, validator=_check_captcha_expiry)
+    used_at: datetime | None = attrs.field(
+        default=None, converter=optional_utc, validator=_check_captcha_use
+    )
 
     def is_open(self, now: datetime) -> bool:
-        """Whether an answer may still be tried at ``now``: unused, not expired."""
+        """Whether an answer may still be taken at ``now``: unused, not expired."""
         return self.used_at is None and utc(now) <= self.expires_at
-
-    def accepts(self, answer: str) -> bool:
-        """Whether ``answer`` is the right one (compared as :func:`normalize_captcha_answer`
-        makes it, in constant time). Whether the challenge is still open is the store's
-        :meth:`~orderstatus_core.ports.CaptchaStore.consume`'s question."""
-        if not isinstance(answer, str) or len(answer) > 4 * MAX_CAPTCHA_ANSWER:
-            return False
-        return _same_hash(self.answer_hash, hash_captcha_answer(self.challenge_id, answer))

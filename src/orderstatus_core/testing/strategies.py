@@ -814,20 +814,24 @@ def account_sessions(account_id: str | None = None) -> SearchStrategy[AccountSes
 
 @st.composite
 def _stored_captchas(draw: DrawFn) -> StoredCaptcha:
-    captcha = StoredCaptcha.issue(
-        draw(_SECRET_IDS),
-        draw(st.text(string.ascii_uppercase + string.digits, min_size=4, max_size=8)),
-        draw(timestamps()),
-        draw(_LIFETIMES),
+    issued_at = draw(timestamps())
+    expires_at = issued_at + draw(_LIFETIMES)
+    used = draw(st.booleans())
+    return StoredCaptcha(
+        challenge_id=draw(_SECRET_IDS),
+        answer_hash=draw(st.text("0123456789abcdef", min_size=64, max_size=64)),
+        issued_at=issued_at,
+        expires_at=expires_at,
+        used_at=issued_at + draw(st.timedeltas(timedelta(0), expires_at - issued_at))
+        if used
+        else None,
     )
-    if draw(st.booleans()):
-        captcha = attrs.evolve(captcha, used_at=captcha.expires_at - draw(_LIFETIMES))
-    return captcha
 
 
 @_once
 def stored_captchas() -> SearchStrategy[StoredCaptcha]:
-    """Captcha challenges as the core stores them, used or not."""
+    """Captcha challenges as the core stores them (an id, an answer hash, their times),
+    used or not."""
     return _stored_captchas()
 
 

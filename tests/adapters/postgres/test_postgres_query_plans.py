@@ -258,8 +258,9 @@ FILL = (
     SELECT 'logged_in', timestamptz '2026-01-01' + i * interval '1 minute',
         'acct-' || lpad((i % 4000)::text, 6, '0'), 's•••@example.com', '203.0.113.7'
     FROM generate_series(1, 20000) AS i""",
-    """INSERT INTO captcha_challenges (challenge_id, answer_hash, expires_at, used_at)
-    SELECT 'captcha-' || lpad(i::text, 6, '0'), md5(i::text),
+    """INSERT INTO captcha_challenges (challenge_id, answer_hash, issued_at, expires_at,
+        used_at)
+    SELECT 'captcha-' || lpad(i::text, 6, '0'), md5(i::text), timestamptz '2026-01-01',
         timestamptz '2026-01-01' + i * interval '1 second', NULL
     FROM generate_series(1, 5000) AS i""",
 )
