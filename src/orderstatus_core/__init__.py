@@ -69,6 +69,18 @@ from orderstatus_core.model import (
     PartNumber,
     PhoneNumber,
 )
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountState,
+    AccountToken,
+    LinkedBy,
+    OrderLink,
+    SecurityEvent,
+    SecurityEventKind,
+    StoredCaptcha,
+    TokenPurpose,
+)
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.requests import (
@@ -140,8 +152,10 @@ from orderstatus_core.policies.returns import (
 )
 from orderstatus_core.policies.tracking_numbers import TrackingNumber, parse_tracking_number
 from orderstatus_core.ports import (
+    AccountStore,
     BreachedPasswords,
     Captcha,
+    CaptchaStore,
     Clock,
     GuestPassStore,
     IdempotencyStore,
@@ -152,6 +166,7 @@ from orderstatus_core.ports import (
     PasswordHasher,
     RateLimiter,
     ReturnDocumentStore,
+    SessionStore,
     Storage,
     StoreCreditLedger,
     UnitOfWork,
@@ -213,6 +228,11 @@ from orderstatus_core.services import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Account",
+    "AccountSession",
+    "AccountState",
+    "AccountStore",
+    "AccountToken",
     "ActionRefusedError",
     "AdapterError",
     "AdapterNameConflictError",
@@ -227,6 +247,7 @@ __all__ = [
     "CancelState",
     "Captcha",
     "CaptchaChallenge",
+    "CaptchaStore",
     "CatalogError",
     "Catalogs",
     "CategoryPath",
@@ -278,6 +299,7 @@ __all__ = [
     "LineLedger",
     "LineRemoval",
     "LineView",
+    "LinkedBy",
     "LookupPolicy",
     "MailBranding",
     "MailDeliveryError",
@@ -295,6 +317,7 @@ __all__ = [
     "OrderFound",
     "OrderHeader",
     "OrderLine",
+    "OrderLink",
     "OrderListMail",
     "OrderListRequest",
     "OrderListRequested",
@@ -379,7 +402,10 @@ __all__ = [
     "SchemaVersionError",
     "SearchCursor",
     "SearchPage",
+    "SecurityEvent",
+    "SecurityEventKind",
     "ServiceContext",
+    "SessionStore",
     "ShipBy",
     "ShipmentNotice",
     "ShippingSpeed",
@@ -388,9 +414,11 @@ __all__ = [
     "Storage",
     "StoreCredit",
     "StoreCreditLedger",
+    "StoredCaptcha",
     "StoredDocument",
     "SystemClock",
     "TimelineEntry",
+    "TokenPurpose",
     "TrackingMail",
     "TrackingNumber",
     "TransientConflictError",

@@ -16,7 +16,7 @@ on those, the model and this module.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -26,6 +26,15 @@ from orderstatus_core.messages import OutboxMessage, OutgoingMail
 from orderstatus_core.model import (
     Money,
     Order,
+)
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountToken,
+    OrderLink,
+    SecurityEvent,
+    StoredCaptcha,
+    TokenPurpose,
 )
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
@@ -41,8 +50,10 @@ from orderstatus_core.records import (
 )
 
 __all__ = [
+    "AccountStore",
     "BreachedPasswords",
     "Captcha",
+    "CaptchaStore",
     "Clock",
     "GuestPassStore",
     "IdempotencyStore",
@@ -53,6 +64,7 @@ __all__ = [
     "PasswordHasher",
     "RateLimiter",
     "ReturnDocumentStore",
+    "SessionStore",
     "Storage",
     "StoreCreditLedger",
     "UnitOfWork",
@@ -366,6 +378,218 @@ class ReturnDocumentStore(Protocol):
         ...
 
 
+class AccountStore(Protocol):
+    """Shoppers' accounts with their tokens, linked orders and security log, inside one
+    :class:`UnitOfWork` (reached as ``uow.accounts``).
+
+    Writes follow the unit's rules: rolled back with it, refused by a read-only unit with
+    :class:`~orderstatus_core.errors.AdapterError`, visible to others only after commit.
+    Values are stored as given and read back equal; tokens hold only hashes of their
+    secrets (SECURITY D1). A look-up by a key no stored row can hold (not text, too long,
+    not storable) finds nothing. Every look-up uses an index: by account id, by email key,
+    by selector, by order number, by the account of a token, link or event.
+    """
+
+    # --- accounts ---
+
+    def add(self, account: Account) -> None:
+        """Store a new account. Raises :class:`~orderstatus_core.errors.ConflictError`
+        and stores nothing when its id is taken, or when a live (not deleted) account holds
+        its email key: of two sign-ups racing with one address, one wins."""
+        ...
+
+    def get(self, account_id: str) -> Account | None:
+        """The account with this id, deleted or not, or ``None``. In a write unit, a
+        storage that locks per account takes that lock here and holds it to the end of the
+        unit, so that a read-modify-save is serialized (and the command reads its clock
+        after the wait, SECURITY G6)."""
+        ...
+
+    def by_email(self, email_key: str) -> Account | None:
+        """The live (not deleted) account whose email key is exactly ``email_key``, or
+        ``None``; deleted accounts are never found by email.
+
+        Keys are compared exactly, never folded again: ``mike@`` and ``ｍｉｋｅ@`` are two
+        keys (SECURITY A4). In a write unit, a storage that locks per key takes the
+        key's lock here, whether or not an account holds it, so that a sign-up's "is it
+        free? then add" is serialized with any other.
+        """
+        ...
+
+    def save(self, account: Account) -> None:
+        """Replace the stored account of this id: compare-and-set on the version.
+
+        ``account.version`` must be exactly one more than the stored one's (services build
+        it with :meth:`Account.changed <orderstatus_core.model.account.Account.changed>`).
+        If another unit saved first, if no account of that id is stored, or if the saved
+        account is live with an email key another live account holds, raise
+        :class:`~orderstatus_core.errors.ConflictError` and store nothing (SECURITY G2).
+        """
+        ...
+
+    # --- tokens ---
+
+    def put_token(self, token: AccountToken) -> None:
+        """Store a new token. A selector already stored raises
+        :class:`~orderstatus_core.errors.ConflictError` (selectors are random; a clash
+        means a bug)."""
+        ...
+
+    def get_token(self, selector: str) -> AccountToken | None:
+        """The token with this selector, used or not, with its tries, or ``None``. In a
+        write unit a storage that locks rows locks it."""
+        ...
+
+    def use_token(self, selector: str, at: datetime) -> bool:
+        """Spend the token at ``at`` if it is stored and unused; whether this call spent
+        it. Atomic: of units racing to spend one token, exactly one is answered ``True``
+        (single use, SECURITY D2); the others change nothing."""
+        ...
+
+    def count_token_try(self, selector: str) -> int:
+        """Count one try at the token's secret and answer its tries, this one included
+        (0, and nothing written, for an unknown selector). Atomic like :meth:`use_token`:
+        tries racing at one code are each counted."""
+        ...
+
+    def end_tokens(self, account_id: str, purposes: Collection[TokenPurpose], at: datetime) -> int:
+        """Spend, at ``at``, every unused token of the account whose purpose is one of
+        ``purposes``; answer how many. Tokens of other accounts or purposes, and tokens
+        already used, keep what they hold. No purposes is no write."""
+        ...
+
+    def purge_tokens(self, expired_before: datetime) -> int:
+        """Delete the tokens whose ``expires_at`` is strictly before ``expired_before``,
+        used or not; answer how many. A token expiring at that instant stays."""
+        ...
+
+    # --- orders linked to accounts ---
+
+    def link_order(self, link: OrderLink) -> bool:
+        """Link an order to an account; whether it was linked now. An order joins one
+        account at most: when the order number is linked already (to this account or
+        another), nothing is written and the answer is ``False``, so linking again is
+        harmless. The order itself need not be stored; listings show only stored ones."""
+        ...
+
+    def order_link(self, order_number: str) -> OrderLink | None:
+        """The link of this canonical order number, or ``None`` when it joined no account."""
+        ...
+
+    def linked_orders(
+        self, account_id: str, limit: int, after: SearchCursor | None = None
+    ) -> Sequence[OrderHeader]:
+        """Up to ``limit`` stored orders linked to the account, whatever their email, newest
+        first by ``placed_at`` (ties by number descending, as
+        :meth:`OrderRepository.recent` orders them), strictly after ``after`` in that
+        order. Each header carries the order's own email."""
+        ...
+
+    def search_linked(
+        self,
+        account_id: str,
+        query: SearchQuery,
+        limit: int,
+        after: SearchCursor | None = None,
+    ) -> Sequence[OrderMatch]:
+        """The linked orders (as :meth:`linked_orders`) with at least one line matching
+        ``query``, as :meth:`OrderRepository.search` matches them: each with all its
+        matching lines in ``line_no`` order, at most ``limit``, newest first, strictly
+        after ``after``."""
+        ...
+
+    def unlinked_orders(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
+        """Up to ``limit`` stored orders whose email key is exactly ``email_key`` and that
+        joined no account, newest first as :meth:`OrderRepository.recent`.
+
+        What joins an account when its email is verified, and what an import brings for a
+        verified address (SECURITY F1). Linking them inside the same write unit takes them
+        out of the next answer, so a caller links batch after batch until none is left.
+        """
+        ...
+
+    def unlink_all(self, account_id: str) -> int:
+        """Remove every link of the account (its deletion: the orders stay, unlinked);
+        answer how many."""
+        ...
+
+    # --- the security log ---
+
+    def record_event(self, event: SecurityEvent) -> None:
+        """Append ``event`` to the security log (SECURITY C4)."""
+        ...
+
+    def events(self, account_id: str, limit: int) -> Sequence[SecurityEvent]:
+        """Up to ``limit`` events of the account, newest ``at`` first; between equal
+        times, the one recorded last first."""
+        ...
+
+
+class SessionStore(Protocol):
+    """Logged-in sessions, inside one :class:`UnitOfWork` (reached as ``uow.sessions``).
+
+    A session is found by the hash of its id (SECURITY E2): the store never sees an id.
+    Writes follow the unit's rules, as in :class:`AccountStore`. Checking a session on a
+    page view is one read by the primary key; only a log-in, a log-out, a touch at most
+    once a minute and the purge write.
+    """
+
+    def put(self, session: AccountSession) -> None:
+        """Store a new session. An id hash already stored raises
+        :class:`~orderstatus_core.errors.ConflictError`."""
+        ...
+
+    def get(self, id_hash: str) -> AccountSession | None:
+        """The session with this id hash, ended or not, or ``None``."""
+        ...
+
+    def touch(self, id_hash: str, at: datetime) -> bool:
+        """Record that the session was seen at ``at``: only a stored session that has not
+        ended and was last seen strictly before ``at`` changes; whether it did. Expiry and
+        ``expires_at`` never move (no sliding renewal, SECURITY E1)."""
+        ...
+
+    def end(self, id_hash: str, at: datetime) -> bool:
+        """End the session at ``at`` (log-out, SECURITY E3) unless it has ended; whether
+        this call ended it."""
+        ...
+
+    def end_all(self, account_id: str, at: datetime, *, keep: str | None = None) -> int:
+        """End, at ``at``, every session of the account that has not ended, except the
+        one whose id hash is ``keep`` (the session making the change, if the policy keeps
+        it); answer how many (a reset or password change, a deletion: SECURITY E3)."""
+        ...
+
+    def purge(self, expired_before: datetime, idle_before: datetime) -> int:
+        """Delete the sessions that can never log anyone in again: those expiring, or
+        ended, strictly before ``expired_before``, and the plain (not *remember*) ones last
+        seen strictly before ``idle_before``; answer how many."""
+        ...
+
+
+class CaptchaStore(Protocol):
+    """Captcha challenges waiting for an answer, inside one :class:`UnitOfWork` (reached
+    as ``uow.captchas``). A captcha adapter draws the images and the audio and answers
+    statelessly; the core keeps the challenge, single use (SECURITY C3)."""
+
+    def put(self, captcha: StoredCaptcha) -> None:
+        """Store a new challenge. An id already stored raises
+        :class:`~orderstatus_core.errors.ConflictError`."""
+        ...
+
+    def consume(self, challenge_id: str, now: datetime) -> StoredCaptcha | None:
+        """Take the challenge for its one answer: if it is stored, unused and not expired
+        at ``now`` (valid at its ``expires_at``), mark it used at ``now`` and answer it so;
+        otherwise ``None`` and nothing written. Atomic: of units racing to consume one
+        challenge, exactly one gets it. Needs a write unit."""
+        ...
+
+    def purge(self, expired_before: datetime) -> int:
+        """Delete the challenges whose ``expires_at`` is strictly before
+        ``expired_before``, used or not; answer how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One command's transaction: all or nothing (SECURITY G1).
 
@@ -402,6 +626,21 @@ class UnitOfWork(Protocol):
     @property
     def documents(self) -> ReturnDocumentStore:
         """Return labels and instructions kept for printing, in this unit."""
+        ...
+
+    @property
+    def accounts(self) -> AccountStore:
+        """Accounts, their tokens, linked orders and security log, in this unit."""
+        ...
+
+    @property
+    def sessions(self) -> SessionStore:
+        """Logged-in sessions, in this unit."""
+        ...
+
+    @property
+    def captchas(self) -> CaptchaStore:
+        """Captcha challenges waiting for their answer, in this unit."""
         ...
 
     def __enter__(self) -> Self: ...

@@ -34,6 +34,7 @@ def _run_suite(folder: Path, source: str, *args: str) -> subprocess.CompletedPro
     [
         ("OrderRepositoryContract", "storage", "test_an_unknown_order_number_is_none"),
         ("OutboxContract", "storage", "test_a_queued_message_is_due_after_commit"),
+        ("AccountStoreContract", "storage", "test_an_unknown_id_or_address_is_none"),
         ("RateLimiterContract", "rate_limiter", "test_keys_are_independent"),
         ("MailerContract", "mailer", "test_each_mail_is_delivered_once"),
         ("LabelMakerContract", "label_maker", "test_a_label_names_the_requests_rma_carrier"),
@@ -127,6 +128,9 @@ def test_the_storage_contract_is_every_storage_suite() -> None:
         contracts.IdempotencyStoreContract,
         contracts.StoreCreditLedgerContract,
         contracts.ReturnDocumentStoreContract,
+        contracts.AccountStoreContract,
+        contracts.SessionStoreContract,
+        contracts.CaptchaStoreContract,
         contracts.UnitOfWorkContract,
         contracts.MemoryReferenceContract,
     ]

@@ -23,11 +23,23 @@ from orderstatus_core import (
 )
 from orderstatus_core.labels import LabelDocument, StoredDocument
 from orderstatus_core.messages import OrderListMail
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountToken,
+    LinkedBy,
+    OrderLink,
+    SecurityEvent,
+    SecurityEventKind,
+    StoredCaptcha,
+    TokenPurpose,
+)
 from orderstatus_core.ports import Storage
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.testing.builders import make_order
 
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+_DAY = timedelta(days=1)
 
 
 class CorruptRowSuite:
@@ -131,3 +143,46 @@ class CorruptRowSuite:
         self.spoil(storage, "UPDATE return_documents SET format = 'doc'")
         with storage.unit_of_work() as uow, pytest.raises(AdapterError, match="RMA-1001"):
             uow.documents.for_rma("RMA-1001")
+
+    def test_unreadable_account_rows_are_adapter_errors(self, storage: Storage) -> None:
+        """An account of an unknown state, a token of an unknown purpose, a session, a
+        link, an event and a captcha whose stored values the model refuses: each read
+        fails as AdapterError."""
+        account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0)
+        token = AccountToken.issue(
+            "Token-000000000000001", "V" * 43, account, TokenPurpose.VERIFY_EMAIL, T0, _DAY
+        )
+        session = AccountSession.start(
+            "SessionId-0000000000000", "acct-0001", T0, remember=False, lifetime=_DAY
+        )
+        captcha = StoredCaptcha("Captcha-00000000000001", "a7" * 32, T0, T0 + _DAY)
+        with storage.unit_of_work(write=True) as uow:
+            uow.accounts.add(account)
+            uow.accounts.put_token(token)
+            uow.accounts.link_order(OrderLink("acct-0001", "123456789", T0, LinkedBy.CODE))
+            uow.accounts.record_event(SecurityEvent(SecurityEventKind.SIGNED_UP, T0, "acct-0001"))
+            uow.sessions.put(session)
+            uow.captchas.put(captcha)
+            uow.commit()
+        for statement in (
+            "UPDATE accounts SET state = 'frozen'",
+            "UPDATE account_tokens SET purpose = 'anything'",
+            "UPDATE account_sessions SET id_hash = 'not-a-hash'",
+            "UPDATE order_links SET linked_by = 'magic'",
+            "UPDATE security_events SET masked_email = 'jane@example.com'",
+            "UPDATE captcha_challenges SET answer_hash = 'A7K2Q'",
+        ):
+            self.spoil(storage, statement)
+        with storage.unit_of_work(write=True) as uow:
+            with pytest.raises(AdapterError, match="account 'acct-0001'"):
+                uow.accounts.get("acct-0001")
+            with pytest.raises(AdapterError, match="account token"):
+                uow.accounts.get_token(token.selector)
+            with pytest.raises(AdapterError, match="link of order"):
+                uow.accounts.order_link("123456789")
+            with pytest.raises(AdapterError, match="security event"):
+                uow.accounts.events("acct-0001", 10)
+            with pytest.raises(AdapterError, match="session"):
+                uow.sessions.get("not-a-hash")
+            with pytest.raises(AdapterError, match="captcha"):
+                uow.captchas.consume(captcha.challenge_id, T0)

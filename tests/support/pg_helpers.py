@@ -38,6 +38,12 @@ TABLES = (
     "idempotent_replies",
     "store_credit",
     "return_documents",
+    "accounts",
+    "account_tokens",
+    "account_sessions",
+    "order_links",
+    "security_events",
+    "captcha_challenges",
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Self, TypeVar
 
@@ -27,6 +27,15 @@ from orderstatus_core import (
 )
 from orderstatus_core.labels import StoredDocument
 from orderstatus_core.messages import without_secrets
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountToken,
+    OrderLink,
+    SecurityEvent,
+    StoredCaptcha,
+    TokenPurpose,
+)
 from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 
@@ -61,6 +70,19 @@ class _State:
         self.credit_by_holder: dict[str, tuple[CreditEntry, ...]] = {}
         # Return papers: each RMA's documents in the order they were first put.
         self.documents: dict[str, tuple[StoredDocument, ...]] = {}
+        # Accounts by id, and the live (not deleted) account of each email key.
+        self.accounts: dict[str, Account] = {}
+        self.account_by_email: dict[str, str] = {}
+        self.tokens: dict[str, AccountToken] = {}
+        self.tokens_by_account: dict[str, frozenset[str]] = {}
+        # Order links by order number (an order joins one account), and each account's.
+        self.links: dict[str, OrderLink] = {}
+        self.links_by_account: dict[str, frozenset[str]] = {}
+        # The security log per account (None: events of no account), in append order.
+        self.events: dict[str | None, tuple[SecurityEvent, ...]] = {}
+        self.sessions: dict[str, AccountSession] = {}
+        self.sessions_by_account: dict[str, frozenset[str]] = {}
+        self.captchas: dict[str, StoredCaptcha] = {}
 
     def copy(self) -> _State:
         """A working copy: new top-level maps, shared (immutable) values."""
@@ -151,28 +173,41 @@ class _Orders:
         limit: int,
         after: SearchCursor | None = None,
     ) -> Sequence[OrderMatch]:
-        matches: list[OrderMatch] = []
-        if limit <= 0:
-            return matches
-        for order in self._of(email_key):
-            if after is not None and _newest_first(order) >= (after.placed_at, after.number):
-                continue
-            if isinstance(query, PartNumberQuery):
-                lines = tuple(line for line in order.lines if line.part_number == query.part_number)
-            elif isinstance(query, CategoryQuery):
-                lines = tuple(
-                    line for line in order.lines if query.category.contains(line.category)
-                )
-            # The port promises line_no order; the model lets an order list lines in any.
-            lines = tuple(sorted(lines, key=lambda line: line.line_no))
-            if lines:
-                header = OrderHeader(
-                    number=order.number, placed_at=order.placed_at, email=order.email
-                )
-                matches.append(OrderMatch(header=header, lines=lines))
-                if len(matches) == limit:
-                    break
+        return _matches(self._of(email_key), query, limit, after)
+
+
+def _header(order: Order) -> OrderHeader:
+    return OrderHeader(number=order.number, placed_at=order.placed_at, email=order.email)
+
+
+def _after(orders: Iterable[Order], after: SearchCursor | None) -> Iterable[Order]:
+    """``orders`` (newest first) strictly after the cursor ``after``."""
+    if after is None:
+        return orders
+    bound = (after.placed_at, after.number)
+    return (order for order in orders if _newest_first(order) < bound)
+
+
+def _matches(
+    orders: Iterable[Order], query: SearchQuery, limit: int, after: SearchCursor | None
+) -> list[OrderMatch]:
+    """The first ``limit`` of ``orders`` (newest first) after ``after`` with a line
+    matching ``query``, each with its matching lines."""
+    matches: list[OrderMatch] = []
+    if limit <= 0:
         return matches
+    for order in _after(orders, after):
+        if isinstance(query, PartNumberQuery):
+            lines = tuple(line for line in order.lines if line.part_number == query.part_number)
+        elif isinstance(query, CategoryQuery):
+            lines = tuple(line for line in order.lines if query.category.contains(line.category))
+        # The port promises line_no order; the model lets an order list lines in any.
+        lines = tuple(sorted(lines, key=lambda line: line.line_no))
+        if lines:
+            matches.append(OrderMatch(header=_header(order), lines=lines))
+            if len(matches) == limit:
+                break
+    return matches
 
 
 def _is_due(message: OutboxMessage, now: datetime) -> bool:
@@ -450,6 +485,258 @@ class _Documents:
         return list(self._unit.work.documents.get(rma_number, ()))
 
 
+def _with(index: dict[str, frozenset[str]], key: str, member: str) -> None:
+    index[key] = index.get(key, frozenset()) | {member}
+
+
+def _without(index: dict[str, frozenset[str]], key: str, member: str) -> None:
+    left = index.get(key, frozenset()) - {member}
+    if left:
+        index[key] = left
+    else:
+        index.pop(key, None)
+
+
+class _Accounts:
+    def __init__(self, unit: _MemoryUnitOfWork) -> None:
+        self._unit = unit
+
+    # --- accounts ---
+
+    def add(self, account: Account) -> None:
+        self._unit.check_writable()
+        work = self._unit.work
+        if account.account_id in work.accounts:
+            raise ConflictError("an account with this id is already stored")
+        if account.is_live and account.email_key in work.account_by_email:
+            raise ConflictError("a live account holds this email address")
+        work.accounts[account.account_id] = account
+        if account.is_live:
+            work.account_by_email[account.email_key] = account.account_id
+
+    def get(self, account_id: str) -> Account | None:
+        return self._unit.work.accounts.get(account_id)
+
+    def by_email(self, email_key: str) -> Account | None:
+        work = self._unit.work
+        account_id = work.account_by_email.get(email_key)
+        return None if account_id is None else work.accounts[account_id]
+
+    def save(self, account: Account) -> None:
+        self._unit.check_writable()
+        work = self._unit.work
+        stored = work.accounts.get(account.account_id)
+        if stored is None or stored.version != account.version - 1:
+            raise ConflictError("the account changed since it was read (or is not stored); retry")
+        holder = work.account_by_email.get(account.email_key)
+        if account.is_live and holder not in (None, account.account_id):
+            raise ConflictError("a live account holds this email address")
+        if stored.is_live:
+            del work.account_by_email[stored.email_key]
+        if account.is_live:
+            work.account_by_email[account.email_key] = account.account_id
+        work.accounts[account.account_id] = account
+
+    # --- tokens ---
+
+    def put_token(self, token: AccountToken) -> None:
+        self._unit.check_writable()
+        work = self._unit.work
+        if token.selector in work.tokens:
+            raise ConflictError("an account token with this selector is already stored")
+        work.tokens[token.selector] = token
+        _with(work.tokens_by_account, token.account_id, token.selector)
+
+    def get_token(self, selector: str) -> AccountToken | None:
+        return self._unit.work.tokens.get(selector)
+
+    def use_token(self, selector: str, at: datetime) -> bool:
+        self._unit.check_writable()
+        token = self._unit.work.tokens.get(selector)
+        if token is None or token.used_at is not None:
+            return False
+        self._unit.work.tokens[selector] = token.used(at)
+        return True
+
+    def count_token_try(self, selector: str) -> int:
+        self._unit.check_writable()
+        token = self._unit.work.tokens.get(selector)
+        if token is None:
+            return 0
+        self._unit.work.tokens[selector] = attrs.evolve(token, tries=token.tries + 1)
+        return token.tries + 1
+
+    def end_tokens(self, account_id: str, purposes: Collection[TokenPurpose], at: datetime) -> int:
+        self._unit.check_writable()
+        work = self._unit.work
+        ended = 0
+        for selector in work.tokens_by_account.get(account_id, frozenset()):
+            token = work.tokens[selector]
+            if token.used_at is None and token.purpose in purposes:
+                work.tokens[selector] = token.used(at)
+                ended += 1
+        return ended
+
+    def purge_tokens(self, expired_before: datetime) -> int:
+        self._unit.check_writable()
+        work = self._unit.work
+        old = [t for t in work.tokens.values() if t.expires_at < expired_before]
+        for token in old:
+            del work.tokens[token.selector]
+            _without(work.tokens_by_account, token.account_id, token.selector)
+        return len(old)
+
+    # --- order links ---
+
+    def link_order(self, link: OrderLink) -> bool:
+        self._unit.check_writable()
+        work = self._unit.work
+        if link.order_number in work.links:
+            return False
+        work.links[link.order_number] = link
+        _with(work.links_by_account, link.account_id, link.order_number)
+        return True
+
+    def order_link(self, order_number: str) -> OrderLink | None:
+        return self._unit.work.links.get(order_number)
+
+    def _linked(self, account_id: str) -> list[Order]:
+        work = self._unit.work
+        numbers = work.links_by_account.get(account_id, frozenset())
+        orders = [work.orders[n] for n in numbers if n in work.orders]
+        return sorted(orders, key=_newest_first, reverse=True)
+
+    def linked_orders(
+        self, account_id: str, limit: int, after: SearchCursor | None = None
+    ) -> Sequence[OrderHeader]:
+        if limit <= 0:
+            return []
+        return [_header(order) for order in _after(self._linked(account_id), after)][:limit]
+
+    def search_linked(
+        self,
+        account_id: str,
+        query: SearchQuery,
+        limit: int,
+        after: SearchCursor | None = None,
+    ) -> Sequence[OrderMatch]:
+        return _matches(self._linked(account_id), query, limit, after)
+
+    def unlinked_orders(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
+        if limit <= 0:
+            return []
+        links = self._unit.work.links
+        orders = self._unit.orders._of(email_key)
+        return [_header(order) for order in orders if order.number not in links][:limit]
+
+    def unlink_all(self, account_id: str) -> int:
+        self._unit.check_writable()
+        work = self._unit.work
+        numbers = work.links_by_account.pop(account_id, frozenset())
+        for number in numbers:
+            del work.links[number]
+        return len(numbers)
+
+    # --- the security log ---
+
+    def record_event(self, event: SecurityEvent) -> None:
+        self._unit.check_writable()
+        events = self._unit.work.events
+        events[event.account_id] = (*events.get(event.account_id, ()), event)
+
+    def events(self, account_id: str, limit: int) -> Sequence[SecurityEvent]:
+        if limit <= 0 or account_id is None:
+            return []
+        logged = self._unit.work.events.get(account_id, ())
+        # Newest first; between equal times the one recorded last (its place in the log).
+        ordered = sorted(enumerate(logged), key=lambda pair: (pair[1].at, pair[0]), reverse=True)
+        return [event for _position, event in ordered[:limit]]
+
+
+class _Sessions:
+    def __init__(self, unit: _MemoryUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, session: AccountSession) -> None:
+        self._unit.check_writable()
+        work = self._unit.work
+        if session.id_hash in work.sessions:
+            raise ConflictError("a session with this id is already stored")
+        work.sessions[session.id_hash] = session
+        _with(work.sessions_by_account, session.account_id, session.id_hash)
+
+    def get(self, id_hash: str) -> AccountSession | None:
+        return self._unit.work.sessions.get(id_hash)
+
+    def touch(self, id_hash: str, at: datetime) -> bool:
+        self._unit.check_writable()
+        session = self._unit.work.sessions.get(id_hash)
+        if session is None or session.ended_at is not None or not session.last_seen_at < utc(at):
+            return False
+        self._unit.work.sessions[id_hash] = session.touched(at)
+        return True
+
+    def end(self, id_hash: str, at: datetime) -> bool:
+        self._unit.check_writable()
+        session = self._unit.work.sessions.get(id_hash)
+        if session is None or session.ended_at is not None:
+            return False
+        self._unit.work.sessions[id_hash] = session.ended(at)
+        return True
+
+    def end_all(self, account_id: str, at: datetime, *, keep: str | None = None) -> int:
+        self._unit.check_writable()
+        work = self._unit.work
+        ended = 0
+        for id_hash in work.sessions_by_account.get(account_id, frozenset()):
+            session = work.sessions[id_hash]
+            if id_hash != keep and session.ended_at is None:
+                work.sessions[id_hash] = session.ended(at)
+                ended += 1
+        return ended
+
+    def purge(self, expired_before: datetime, idle_before: datetime) -> int:
+        self._unit.check_writable()
+        work = self._unit.work
+        old = [
+            s
+            for s in work.sessions.values()
+            if s.expires_at < expired_before
+            or (s.ended_at is not None and s.ended_at < expired_before)
+            or (not s.remember and s.last_seen_at < idle_before)
+        ]
+        for session in old:
+            del work.sessions[session.id_hash]
+            _without(work.sessions_by_account, session.account_id, session.id_hash)
+        return len(old)
+
+
+class _Captchas:
+    def __init__(self, unit: _MemoryUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, captcha: StoredCaptcha) -> None:
+        self._unit.check_writable()
+        if captcha.challenge_id in self._unit.work.captchas:
+            raise ConflictError("a captcha challenge with this id is already stored")
+        self._unit.work.captchas[captcha.challenge_id] = captcha
+
+    def consume(self, challenge_id: str, now: datetime) -> StoredCaptcha | None:
+        self._unit.check_writable()
+        captcha = self._unit.work.captchas.get(challenge_id)
+        if captcha is None or not captcha.is_open(now):
+            return None
+        # The unit holds the only writer's lock: no other unit can consume it meanwhile.
+        used = attrs.evolve(captcha, used_at=utc(now))
+        self._unit.work.captchas[challenge_id] = used
+        return used
+
+    def purge(self, expired_before: datetime) -> int:
+        self._unit.check_writable()
+        captchas = self._unit.work.captchas
+        return len(_drop_older(captchas, lambda captcha: captcha.expires_at, expired_before))
+
+
 class _MemoryUnitOfWork:
     def __init__(self, storage: MemoryStorage, write: bool) -> None:
         self._storage = storage
@@ -461,6 +748,9 @@ class _MemoryUnitOfWork:
         self.idempotency = _Replies(self)
         self.credit = _Credit(self)
         self.documents = _Documents(self)
+        self.accounts = _Accounts(self)
+        self.sessions = _Sessions(self)
+        self.captchas = _Captchas(self)
         self.work: _State = storage._state
 
     def __enter__(self) -> Self:
@@ -497,7 +787,8 @@ class _MemoryUnitOfWork:
 
 
 class MemoryStorage:
-    """Orders, outbox, guest passes, store credit and return papers in process memory.
+    """Orders, outbox, guest passes, store credit, return papers, accounts, sessions and
+    captcha challenges in process memory.
 
     Thread-safe: one writer, many readers.
 

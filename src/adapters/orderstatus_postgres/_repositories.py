@@ -8,7 +8,7 @@ a psycopg failure in one place; rows come back through the shared decoder
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, LiteralString
 
@@ -32,24 +32,55 @@ from orderstatus_core import (
 from orderstatus_core.labels import StoredDocument
 from orderstatus_core.messages import without_secrets
 from orderstatus_core.model import restorer
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountToken,
+    OrderLink,
+    SecurityEvent,
+    StoredCaptcha,
+    TokenPurpose,
+)
 from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import _rows, _sql
 from orderstatus_postgres._rows import DECODER
-from orderstatus_sql.rows import ChallengeRow, DocumentRow, PassRow
+from orderstatus_sql.rows import (
+    AccountRow,
+    CaptchaRow,
+    ChallengeRow,
+    DocumentRow,
+    EventRow,
+    LinkRow,
+    PassRow,
+    SessionRow,
+    TokenRow,
+)
 from orderstatus_sql.search import fold, search_terms
 from orderstatus_sql.values import first_taken
 
 if TYPE_CHECKING:
     from orderstatus_postgres.storage import PostgresUnitOfWork
 
-__all__ = ["Credit", "Documents", "Orders", "Outbox", "Passes", "Replies", "one"]
+__all__ = [
+    "Accounts",
+    "Captchas",
+    "Credit",
+    "Documents",
+    "Orders",
+    "Outbox",
+    "Passes",
+    "Replies",
+    "Sessions",
+    "one",
+]
 
-# Namespaces (the first key) of the two-key advisory locks: "OST\x01", "OST\x02".
+# Namespaces (the first key) of the two-key advisory locks: "OST\x01", "OST\x02" ...
 _ORDER_LOCK: Final = 0x4F535401
 _REPLY_LOCK: Final = 0x4F535402
 _CREDIT_LOCK: Final = 0x4F535403
+_ACCOUNT_EMAIL_LOCK: Final = 0x4F535404
 # Larger Python ints would not bind as bigint.
 _MAX_LIMIT: Final = 2**62
 
@@ -591,3 +622,298 @@ def one(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:
     if row is None:
         raise AdapterError("PostgreSQL answered no row where one was expected")
     return tuple(row)
+
+
+class Accounts:
+    """The :class:`~orderstatus_core.ports.AccountStore` of one unit of work.
+
+    In a write unit, ``get`` locks the account's row (``FOR UPDATE``), ``get_token`` the
+    token's, and ``by_email``, ``add`` and a live account's ``save`` first take the
+    advisory lock of the email key: a sign-up's "is it free? then add" and an email change
+    are serialized with every other use of that address, whether or not an account holds
+    it. ``use_token`` and ``count_token_try`` decide in one statement each.
+    """
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def _lock_email(self, email_key: str) -> None:
+        self._unit._run(_sql.LOCK_KEY, (_ACCOUNT_EMAIL_LOCK, email_key), "locking an address")
+
+    def _write(self, sql: LiteralString, parameters: Any, doing: str) -> psycopg.Cursor[Any]:
+        return self._unit._run(sql, parameters, doing, write=True)
+
+    # --- accounts ---
+
+    def add(self, account: Account) -> None:
+        """Store a new account; a taken id or live email key raises :class:`ConflictError`
+        (the transaction goes on)."""
+        self._unit._require_writable()
+        if account.is_live:
+            self._lock_email(account.email_key)
+        if self._write(_sql.ADD_ACCOUNT, AccountRow.of(account), "adding an account").rowcount != 1:
+            raise ConflictError("an account with this id or a live one with this email is stored")
+
+    def get(self, account_id: str) -> Account | None:
+        """The account with this id, or ``None``; its row locked in a write unit."""
+        unit = self._unit
+        if not _worth_asking(unit, account_id):
+            return None
+        sql = _sql.GET_ACCOUNT_FOR_UPDATE if unit._write else _sql.GET_ACCOUNT
+        row = unit._run(sql, (account_id,), "reading an account").fetchone()
+        return None if row is None else DECODER.account(row)
+
+    def by_email(self, email_key: str) -> Account | None:
+        """The live account of this exact email key, or ``None``; in a write unit the key's
+        lock is taken first (a new statement then reads what its last holder committed)."""
+        unit = self._unit
+        if not _worth_asking(unit, email_key):
+            return None
+        sql = _sql.ACCOUNT_BY_EMAIL
+        if unit._write:
+            self._lock_email(email_key)
+            sql = _sql.ACCOUNT_BY_EMAIL_FOR_UPDATE
+        row = unit._run(sql, (email_key,), "reading an account by email").fetchone()
+        return None if row is None else DECODER.account(row)
+
+    def save(self, account: Account) -> None:
+        """Replace the stored account: compare-and-set on the version; a live account's
+        key must be free of any other live account. :class:`ConflictError` otherwise."""
+        self._unit._require_writable()
+        row = AccountRow.of(account)
+        if account.is_live:
+            self._lock_email(account.email_key)
+        parameters = (
+            *row[1:],
+            row.account_id,
+            account.version - 1,
+            row.state,
+            row.email_key,
+            row.account_id,
+        )
+        if self._write(_sql.SAVE_ACCOUNT, parameters, "saving an account").rowcount != 1:
+            raise ConflictError(
+                "the account changed since it was read, is not stored, or another live "
+                "account holds its email; retry"
+            )
+
+    # --- tokens ---
+
+    def put_token(self, token: AccountToken) -> None:
+        """Store a new token; a taken selector raises :class:`ConflictError`."""
+        if (
+            self._write(_sql.PUT_TOKEN, TokenRow.of(token), "storing an account token").rowcount
+            != 1
+        ):
+            raise ConflictError("an account token with this selector is stored")
+
+    def get_token(self, selector: str) -> AccountToken | None:
+        """The token with this selector, or ``None``; its row locked in a write unit."""
+        unit = self._unit
+        if not _worth_asking(unit, selector):
+            return None
+        sql = _sql.GET_TOKEN_FOR_UPDATE if unit._write else _sql.GET_TOKEN
+        row = unit._run(sql, (selector,), "reading an account token").fetchone()
+        return None if row is None else DECODER.account_token(row)
+
+    def use_token(self, selector: str, at: datetime) -> bool:
+        """Spend an unused token; whether this call spent it (one statement decides)."""
+        if not _worth_asking(self._unit, selector, write=True):
+            return False
+        cursor = self._write(_sql.USE_TOKEN, (utc(at), selector), "spending an account token")
+        return cursor.rowcount == 1
+
+    def count_token_try(self, selector: str) -> int:
+        """Count a try at the token; its tries so far (0 for an unknown selector)."""
+        if not _worth_asking(self._unit, selector, write=True):
+            return 0
+        row = self._write(_sql.COUNT_TOKEN_TRY, (selector,), "counting a token try").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def end_tokens(self, account_id: str, purposes: Collection[TokenPurpose], at: datetime) -> int:
+        """Spend the account's unused tokens of ``purposes``, in one statement; how many."""
+        names = sorted({TokenPurpose(purpose).value for purpose in purposes})
+        if not names or not _worth_asking(self._unit, account_id, write=True):
+            self._unit._require_writable()
+            return 0
+        parameters = (utc(at), account_id, names)
+        return self._write(_sql.END_TOKENS, parameters, "ending account tokens").rowcount
+
+    def purge_tokens(self, expired_before: datetime) -> int:
+        """Delete the tokens expired strictly before ``expired_before``; how many."""
+        return _purge(self._unit, _sql.PURGE_TOKENS, expired_before, "purging account tokens")
+
+    # --- order links ---
+
+    def link_order(self, link: OrderLink) -> bool:
+        """Link the order unless it is linked already; whether it was linked now."""
+        return self._write(_sql.LINK_ORDER, LinkRow.of(link), "linking an order").rowcount == 1
+
+    def order_link(self, order_number: str) -> OrderLink | None:
+        """The link of this order number, or ``None``."""
+        unit = self._unit
+        if not _worth_asking(unit, order_number):
+            return None
+        row = unit._run(_sql.ORDER_LINK, (order_number,), "reading an order link").fetchone()
+        return None if row is None else DECODER.order_link(row)
+
+    def _cursor(
+        self, account_id: str, limit: int, after: SearchCursor | None
+    ) -> dict[str, Any] | None:
+        """The parameters an account's listing binds, or ``None`` if nothing can match."""
+        number = "" if after is None else after.number
+        if not _worth_asking(self._unit, account_id, number, limit=limit):
+            return None
+        return {
+            "account_id": account_id,
+            "after_at": "infinity" if after is None else utc(after.placed_at),
+            "after_number": number,
+            "limit": min(limit, _MAX_LIMIT),
+        }
+
+    def linked_orders(
+        self, account_id: str, limit: int, after: SearchCursor | None = None
+    ) -> Sequence[OrderHeader]:
+        """The account's stored linked orders, newest first, strictly after ``after``."""
+        parameters = self._cursor(account_id, limit, after)
+        if parameters is None:
+            return []
+        doing = "listing an account's orders"
+        rows = self._unit._run(_sql.LINKED_ORDERS, parameters, doing).fetchall()
+        return DECODER.keyed_headers(rows)
+
+    def search_linked(
+        self,
+        account_id: str,
+        query: SearchQuery,
+        limit: int,
+        after: SearchCursor | None = None,
+    ) -> Sequence[OrderMatch]:
+        """The account's linked orders with a line matching ``query``, as search() does."""
+        parameters = self._cursor(account_id, limit, after)
+        terms = search_terms(query)
+        if parameters is None or not _rows.storable(terms.key):
+            return []
+        sql: LiteralString
+        if terms.part_key is not None:
+            sql = _sql.SEARCH_LINKED_PART
+            parameters["part_key"] = terms.part_key
+        else:
+            sql = _sql.SEARCH_LINKED_CATEGORY
+            parameters |= {"category_key": terms.category_key, "low": terms.low, "high": terms.high}
+        rows = self._unit._run(sql, parameters, "searching an account's orders").fetchall()
+        return DECODER.keyed_matches(fold(rows, limit, head=5))
+
+    def unlinked_orders(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
+        """Up to ``limit`` orders of ``email_key`` that joined no account, newest first."""
+        unit = self._unit
+        if not _worth_asking(unit, email_key, limit=limit):
+            return []
+        parameters = (email_key, min(limit, _MAX_LIMIT))
+        rows = unit._run(_sql.UNLINKED_ORDERS, parameters, "listing unlinked orders").fetchall()
+        return DECODER.headers(rows, email_key)
+
+    def unlink_all(self, account_id: str) -> int:
+        """Remove every link of the account; how many."""
+        if not _worth_asking(self._unit, account_id, write=True):
+            return 0
+        return self._write(_sql.UNLINK_ALL, (account_id,), "unlinking orders").rowcount
+
+    # --- the security log ---
+
+    def record_event(self, event: SecurityEvent) -> None:
+        """Append ``event`` to the security log."""
+        self._write(_sql.RECORD_EVENT, EventRow.of(event), "recording a security event")
+
+    def events(self, account_id: str, limit: int) -> Sequence[SecurityEvent]:
+        """The account's newest ``limit`` events (ties: the last recorded first)."""
+        unit = self._unit
+        if not _worth_asking(unit, account_id, limit=limit):
+            return []
+        parameters = (account_id, min(limit, _MAX_LIMIT))
+        rows = unit._run(_sql.EVENTS, parameters, "reading the security log").fetchall()
+        return [DECODER.security_event(row) for row in rows]
+
+
+class Sessions:
+    """The :class:`~orderstatus_core.ports.SessionStore` of one unit of work: every method
+    is one statement by the primary key (or by the account's index for ``end_all``)."""
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, session: AccountSession) -> None:
+        """Store a new session; a taken id hash raises :class:`ConflictError`."""
+        row = SessionRow.of(session)
+        if self._unit._run(_sql.PUT_SESSION, row, "storing a session", write=True).rowcount != 1:
+            raise ConflictError("a session with this id is stored")
+
+    def get(self, id_hash: str) -> AccountSession | None:
+        """The session with this id hash, or ``None``."""
+        unit = self._unit
+        if not _worth_asking(unit, id_hash):
+            return None
+        row = unit._run(_sql.GET_SESSION, (id_hash,), "reading a session").fetchone()
+        return None if row is None else DECODER.session(row)
+
+    def _changed(self, sql: LiteralString, parameters: Any, key: object, doing: str) -> int:
+        if not _worth_asking(self._unit, key, write=True):
+            return 0
+        return self._unit._run(sql, parameters, doing, write=True).rowcount
+
+    def touch(self, id_hash: str, at: datetime) -> bool:
+        """Record the session seen at ``at``; whether it changed."""
+        moment = utc(at)
+        parameters = (moment, id_hash, moment)
+        return self._changed(_sql.TOUCH_SESSION, parameters, id_hash, "touching a session") == 1
+
+    def end(self, id_hash: str, at: datetime) -> bool:
+        """End the session at ``at``; whether this call ended it."""
+        parameters = (utc(at), id_hash)
+        return self._changed(_sql.END_SESSION, parameters, id_hash, "ending a session") == 1
+
+    def end_all(self, account_id: str, at: datetime, *, keep: str | None = None) -> int:
+        """End the account's sessions but ``keep``; how many."""
+        kept = keep if keep is not None and _rows.storable(keep) else ""
+        parameters = (utc(at), account_id, kept)
+        return self._changed(_sql.END_SESSIONS, parameters, account_id, "ending sessions")
+
+    def purge(self, expired_before: datetime, idle_before: datetime) -> int:
+        """Delete the sessions that can never be live again; how many."""
+        expired = utc(expired_before)
+        parameters = (expired, expired, utc(idle_before))
+        return self._unit._run(
+            _sql.PURGE_SESSIONS, parameters, "purging sessions", write=True
+        ).rowcount
+
+
+class Captchas:
+    """The :class:`~orderstatus_core.ports.CaptchaStore` of one unit of work. ``consume``
+    is one ``UPDATE ... RETURNING``: of units racing for one challenge, the second waits
+    for the first's row lock, then finds it used and gets no row."""
+
+    def __init__(self, unit: PostgresUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, captcha: StoredCaptcha) -> None:
+        """Store a new challenge; a taken id raises :class:`ConflictError`."""
+        row = CaptchaRow.of(captcha)
+        doing = "storing a captcha challenge"
+        if self._unit._run(_sql.PUT_CAPTCHA, row, doing, write=True).rowcount != 1:
+            raise ConflictError("a captcha challenge with this id is stored")
+
+    def consume(self, challenge_id: str, now: datetime) -> StoredCaptcha | None:
+        """Take an open challenge for its one answer; ``None`` if there is none."""
+        unit = self._unit
+        if not _worth_asking(unit, challenge_id, write=True):
+            return None
+        moment = utc(now)
+        doing = "consuming a captcha challenge"
+        row = unit._run(
+            _sql.CONSUME_CAPTCHA, (moment, challenge_id, moment), doing, write=True
+        ).fetchone()
+        return None if row is None else DECODER.captcha(row)
+
+    def purge(self, expired_before: datetime) -> int:
+        """Delete the challenges expired strictly before ``expired_before``; how many."""
+        return _purge(self._unit, _sql.PURGE_CAPTCHAS, expired_before, "purging captchas")

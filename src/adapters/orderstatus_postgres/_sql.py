@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from orderstatus_sql import statements as portable
 from orderstatus_sql.statements import (
     COUNT_TRIES as COUNT_TRIES,
 )
@@ -384,6 +385,80 @@ SELECT order_number, format, media_type, filename, content FROM return_documents
 WHERE rma_number = %s
 ORDER BY position"""
 
+# --- accounts --------------------------------------------------------------------------------
+# The statements both adapters run word for word, and what PostgreSQL adds: row locks in a
+# write unit, the email key's advisory lock (LOCK_KEY), ANY() for a set of purposes.
+
+GET_ACCOUNT: Final = portable.GET_ACCOUNT
+GET_ACCOUNT_FOR_UPDATE: Final = portable.GET_ACCOUNT + " FOR UPDATE"
+ACCOUNT_BY_EMAIL: Final = portable.ACCOUNT_BY_EMAIL
+ACCOUNT_BY_EMAIL_FOR_UPDATE: Final = portable.ACCOUNT_BY_EMAIL + " FOR UPDATE"
+ADD_ACCOUNT: Final = portable.ADD_ACCOUNT
+SAVE_ACCOUNT: Final = portable.SAVE_ACCOUNT
+PUT_TOKEN: Final = portable.PUT_TOKEN
+GET_TOKEN: Final = portable.GET_TOKEN
+GET_TOKEN_FOR_UPDATE: Final = portable.GET_TOKEN + " FOR UPDATE"
+USE_TOKEN: Final = portable.USE_TOKEN
+COUNT_TOKEN_TRY: Final = portable.COUNT_TOKEN_TRY
+PURGE_TOKENS: Final = portable.PURGE_TOKENS
+LINK_ORDER: Final = portable.LINK_ORDER
+ORDER_LINK: Final = portable.ORDER_LINK
+UNLINKED_ORDERS: Final = portable.UNLINKED_ORDERS
+UNLINK_ALL: Final = portable.UNLINK_ALL
+RECORD_EVENT: Final = portable.RECORD_EVENT
+EVENTS: Final = portable.EVENTS
+PUT_SESSION: Final = portable.PUT_SESSION
+GET_SESSION: Final = portable.GET_SESSION
+TOUCH_SESSION: Final = portable.TOUCH_SESSION
+END_SESSION: Final = portable.END_SESSION
+END_SESSIONS: Final = portable.END_SESSIONS
+PURGE_SESSIONS: Final = portable.PURGE_SESSIONS
+PUT_CAPTCHA: Final = portable.PUT_CAPTCHA
+CONSUME_CAPTCHA: Final = portable.CONSUME_CAPTCHA
+PURGE_CAPTCHAS: Final = portable.PURGE_CAPTCHAS
+
+# end_tokens(): every purpose in one statement, through account_tokens_by_account.
+END_TOKENS: Final = """
+UPDATE account_tokens SET used_at = %s
+WHERE account_id = %s AND used_at IS NULL AND purpose = ANY(%s::text[])"""
+
+# An account's history: its links through order_links_by_account, each order by its
+# primary key, one account's orders sorted by time. The cursor as in search().
+LINKED_ORDERS: Final = """
+SELECT o.number, o.placed_at, o.email, o.email_key
+FROM order_links AS k
+JOIN orders AS o ON o.number = k.order_number
+WHERE k.account_id = %(account_id)s
+  AND (o.placed_at, o.number) < (%(after_at)s::timestamptz, %(after_number)s::text)
+ORDER BY o.placed_at DESC, o.number DESC
+LIMIT %(limit)s"""
+
+# search_linked(): search()'s shape over the account's linked orders, with each order's own
+# email key after the SearchHead columns (orderstatus_sql.rows.LinkedSearchHead).
+_SEARCH_LINKED: Final = """
+SELECT o.number, o.placed_at, o.email, o.currency, o.email_key,
+       l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
+       l.description, l.quantity, l.unit_price::text, l.core_charge::text, l.returnable,
+       l.warranty_months, l.cancelled, l.returned, l.position
+FROM (
+    SELECT o.number, o.placed_at, o.email, o.currency, o.email_key
+      FROM order_links AS k
+      JOIN orders AS o ON o.number = k.order_number
+     WHERE k.account_id = %(account_id)s
+       AND (o.placed_at, o.number) < (%(after_at)s::timestamptz, %(after_number)s::text)
+       AND EXISTS (SELECT FROM order_lines AS l WHERE l.order_number = o.number AND {match})
+     ORDER BY o.placed_at DESC, o.number DESC
+     LIMIT %(limit)s
+) AS o
+JOIN order_lines AS l ON l.order_number = o.number AND {match}"""
+
+SEARCH_LINKED_PART: Final = _SEARCH_LINKED.format(match="l.part_key = %(part_key)s")
+
+SEARCH_LINKED_CATEGORY: Final = _SEARCH_LINKED.format(
+    match="(l.category_key = %(category_key)s"
+    " OR (l.category_key >= %(low)s AND l.category_key < %(high)s))"
+)
+
 # --- the schema version ----------------------------------------------------------------------
 
 VERSION_TABLE_EXISTS: Final = "SELECT to_regclass('orderstatus_schema') IS NOT NULL"
@@ -422,4 +497,23 @@ QUERIES: Final = {
     "credit_entries": CREDIT_ENTRIES,
     "put_document": PUT_DOCUMENT,
     "documents_for_rma": DOCUMENTS_FOR_RMA,
+    "get_account": GET_ACCOUNT_FOR_UPDATE,
+    "account_by_email": ACCOUNT_BY_EMAIL_FOR_UPDATE,
+    "save_account": SAVE_ACCOUNT,
+    "get_token": GET_TOKEN_FOR_UPDATE,
+    "use_token": USE_TOKEN,
+    "count_token_try": COUNT_TOKEN_TRY,
+    "end_tokens": END_TOKENS,
+    "order_link": ORDER_LINK,
+    "linked_orders": LINKED_ORDERS,
+    "search_linked_part": SEARCH_LINKED_PART,
+    "search_linked_category": SEARCH_LINKED_CATEGORY,
+    "unlinked_orders": UNLINKED_ORDERS,
+    "unlink_all": UNLINK_ALL,
+    "events": EVENTS,
+    "get_session": GET_SESSION,
+    "touch_session": TOUCH_SESSION,
+    "end_session": END_SESSION,
+    "end_sessions": END_SESSIONS,
+    "consume_captcha": CONSUME_CAPTCHA,
 }

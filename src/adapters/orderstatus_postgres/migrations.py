@@ -69,6 +69,15 @@ or not the order has a challenge.
 Version 5 (SQLite's version 9) adds dead letters: ``outbox.dead_at``, the pending index
 rebuilt for the messages that wait (neither sent nor dead) and a partial index of the dead
 letters.
+
+Version 6 (SQLite's version 10) adds accounts, account tokens, sessions, order links, the
+security log and captcha challenges, and touches no earlier table. Keys are ``COLLATE
+"C"`` as everywhere; ``accounts_by_email`` is a partial unique index over the live
+accounts (``state <> 'deleted'``), so a deleted account keeps its row and its address
+may sign up again; ``security_events.seq`` is an identity column, the log's own order.
+``accounts`` has ``fillfactor = 90`` as ``orders`` has: a failed log-in rewrites its row.
+There is no foreign key between the new tables or to ``orders`` (see SQLite's version 10
+for why).
 """
 
 from __future__ import annotations
@@ -374,8 +383,112 @@ _V5 = Migration(
     ),
 )
 
+_V6 = Migration(
+    "accounts, account tokens, sessions, order links, security log, captcha challenges",
+    (
+        """
+        CREATE TABLE accounts (
+            account_id          text COLLATE "C" NOT NULL PRIMARY KEY,
+            email               text             NOT NULL,
+            email_key           text COLLATE "C" NOT NULL,
+            state               text             NOT NULL,
+            created_at          timestamptz      NOT NULL,
+            language            text             NOT NULL,
+            password_hash       text,
+            verified_at         timestamptz,
+            password_changed_at timestamptz,
+            failed_logins       bigint           NOT NULL,
+            credential_epoch    bigint           NOT NULL,
+            version             bigint           NOT NULL
+        ) WITH (fillfactor = 90)
+        """,
+        # by_email() and the one-live-account-per-address rule.
+        """
+        CREATE UNIQUE INDEX accounts_by_email ON accounts (email_key) WHERE state <> 'deleted'
+        """,
+        # Only the hash of each secret (SECURITY D1).
+        """
+        CREATE TABLE account_tokens (
+            selector         text COLLATE "C" NOT NULL PRIMARY KEY,
+            secret_hash      text             NOT NULL,
+            account_id       text COLLATE "C" NOT NULL,
+            purpose          text COLLATE "C" NOT NULL,
+            issued_at        timestamptz      NOT NULL,
+            expires_at       timestamptz      NOT NULL,
+            credential_epoch bigint           NOT NULL,
+            by_code          boolean          NOT NULL,
+            payload          text,
+            used_at          timestamptz,
+            tries            bigint           NOT NULL
+        )
+        """,
+        # end_tokens(): an account's unused tokens by purpose.
+        """
+        CREATE INDEX account_tokens_by_account ON account_tokens (account_id, purpose)
+            WHERE used_at IS NULL
+        """,
+        # Keyed by the hash of the session id (SECURITY E2).
+        """
+        CREATE TABLE account_sessions (
+            id_hash            text COLLATE "C" NOT NULL PRIMARY KEY,
+            account_id         text COLLATE "C" NOT NULL,
+            remember           boolean          NOT NULL,
+            created_at         timestamptz      NOT NULL,
+            last_seen_at       timestamptz      NOT NULL,
+            expires_at         timestamptz      NOT NULL,
+            reauthenticated_at timestamptz      NOT NULL,
+            ended_at           timestamptz
+        )
+        """,
+        # end_all(): an account's sessions not yet ended.
+        """
+        CREATE INDEX account_sessions_by_account ON account_sessions (account_id)
+            WHERE ended_at IS NULL
+        """,
+        # An order joins one account at most.
+        """
+        CREATE TABLE order_links (
+            order_number text COLLATE "C" NOT NULL PRIMARY KEY,
+            account_id   text COLLATE "C" NOT NULL,
+            linked_at    timestamptz      NOT NULL,
+            linked_by    text             NOT NULL
+        )
+        """,
+        # linked_orders(), search_linked(), unlink_all(): one account's orders.
+        """
+        CREATE INDEX order_links_by_account ON order_links (account_id, order_number)
+        """,
+        """
+        CREATE TABLE security_events (
+            seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            kind         text             NOT NULL,
+            at           timestamptz      NOT NULL,
+            account_id   text COLLATE "C",
+            masked_email text,
+            client       text
+        )
+        """,
+        # events(): one account's log, newest first, by an index-only scan in index order
+        # (an account's events are scattered over the table, as its credit entries are).
+        """
+        CREATE INDEX security_events_by_account
+            ON security_events (account_id, at DESC, seq DESC)
+            INCLUDE (kind, masked_email, client)
+        """,
+        """
+        CREATE TABLE captcha_challenges (
+            challenge_id text COLLATE "C" NOT NULL PRIMARY KEY,
+            answer_hash  text             NOT NULL,
+            issued_at    timestamptz      NOT NULL,
+            expires_at   timestamptz      NOT NULL,
+            used_at      timestamptz
+        )
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -85,12 +85,15 @@ from psycopg.pq import TransactionStatus
 from orderstatus_core import AdapterError, InvalidFieldError
 from orderstatus_postgres import _sql
 from orderstatus_postgres._repositories import (
+    Accounts,
+    Captchas,
     Credit,
     Documents,
     Orders,
     Outbox,
     Passes,
     Replies,
+    Sessions,
     one,
 )
 from orderstatus_postgres.connections import (
@@ -154,7 +157,7 @@ class PostgresUnitOfWork:
         self._aborted = False
 
     # The repositories are made when a command first uses one: most units use one or two
-    # of the six, and find-order's read unit is on the hot path.
+    # of the nine, and find-order's read unit is on the hot path.
 
     @functools.cached_property
     def orders(self) -> Orders:
@@ -185,6 +188,21 @@ class PostgresUnitOfWork:
     def documents(self) -> Documents:
         """Return papers."""
         return Documents(self)
+
+    @functools.cached_property
+    def accounts(self) -> Accounts:
+        """Accounts, their tokens, linked orders and security log."""
+        return Accounts(self)
+
+    @functools.cached_property
+    def sessions(self) -> Sessions:
+        """Logged-in sessions."""
+        return Sessions(self)
+
+    @functools.cached_property
+    def captchas(self) -> Captchas:
+        """Captcha challenges waiting for their answer."""
+        return Captchas(self)
 
     def __enter__(self) -> Self:
         if self._open:
@@ -371,8 +389,8 @@ class PostgresUnitOfWork:
 
 
 class PostgresStorage:
-    """Orders, outbox, guest passes, idempotent replies, store credit and return papers in a
-    PostgreSQL database.
+    """Orders, outbox, guest passes, idempotent replies, store credit, return papers,
+    accounts, sessions and captcha challenges in a PostgreSQL database.
 
     Open it by URL through the adapter registry (``postgresql://...``), or directly::
 

@@ -21,6 +21,7 @@ whatever the underlying exception: one error type for a corrupt row.
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -39,15 +40,28 @@ from orderstatus_core.model import (
     PhoneNumber,
     restorer,
 )
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountToken,
+    OrderLink,
+    SecurityEvent,
+    StoredCaptcha,
+)
 from orderstatus_core.records import CreditEntry, IdempotentReply, OrderHeader, OrderMatch
 from orderstatus_core.serialization import load_activity, load_intent
 from orderstatus_sql.values import SPEEDS, category, money, part_number
 
 __all__ = [
+    "AccountRow",
+    "CaptchaRow",
     "ChallengeRow",
     "CreditRow",
     "DocumentRow",
+    "EventRow",
     "LineRow",
+    "LinkRow",
+    "LinkedSearchHead",
     "MessageRow",
     "OrderRow",
     "PackageRow",
@@ -56,6 +70,8 @@ __all__ = [
     "RowDecoder",
     "Rows",
     "SearchHead",
+    "SessionRow",
+    "TokenRow",
     "unreadable",
 ]
 
@@ -82,10 +98,15 @@ def _columns(
     value: object, names: tuple[str, ...], moment: Callable[[datetime], Any]
 ) -> Iterator[Any]:
     """The attributes of ``value`` named like a row type's columns, instants through
-    ``moment`` (how the adapter stores them)."""
+    ``moment`` (how the adapter stores them), enumerations as their plain text value."""
     for name in names:
         column = getattr(value, name)
-        yield moment(column) if isinstance(column, datetime) else column
+        if isinstance(column, datetime):
+            yield moment(column)
+        elif isinstance(column, enum.Enum):
+            yield str(column.value)
+        else:
+            yield column
 
 
 _Named = TypeVar("_Named", bound=tuple[Any, ...])
@@ -252,6 +273,125 @@ class DocumentRow(NamedTuple):
         )
 
 
+class LinkedSearchHead(NamedTuple):
+    """The order columns in front of each line of a search of an account's linked orders:
+    :class:`SearchHead` and the order's own email key (linked orders have several)."""
+
+    number: str
+    placed_at: Any
+    email: str
+    currency: str
+    email_key: str
+
+
+class AccountRow(NamedTuple):
+    """The ``accounts`` columns, the id first."""
+
+    account_id: str
+    email: str
+    email_key: str
+    state: str
+    created_at: Any
+    language: str
+    password_hash: str | None
+    verified_at: Any
+    password_changed_at: Any
+    failed_logins: int
+    credential_epoch: int
+    version: int
+
+    @classmethod
+    def of(cls, value: Account, moment: Callable[[datetime], Any] = _same) -> AccountRow:
+        """The columns of ``value``: the email as its display form and its key."""
+        return cls._make(
+            column.display if isinstance(column, EmailAddress) else column
+            for column in _columns(value, cls._fields, moment)
+        )
+
+
+class TokenRow(NamedTuple):
+    """The ``account_tokens`` columns, the selector first; only the secret's hash."""
+
+    selector: str
+    secret_hash: str
+    account_id: str
+    purpose: str
+    issued_at: Any
+    expires_at: Any
+    credential_epoch: int
+    by_code: Any
+    payload: str | None
+    used_at: Any
+    tries: int
+
+    @classmethod
+    def of(cls, value: AccountToken, moment: Callable[[datetime], Any] = _same) -> TokenRow:
+        """The columns of ``value``, its instants stored by ``moment``."""
+        return cls._make(_columns(value, cls._fields, moment))
+
+
+class SessionRow(NamedTuple):
+    """The ``account_sessions`` columns, the id's hash first."""
+
+    id_hash: str
+    account_id: str
+    remember: Any
+    created_at: Any
+    last_seen_at: Any
+    expires_at: Any
+    reauthenticated_at: Any
+    ended_at: Any
+
+    @classmethod
+    def of(cls, value: AccountSession, moment: Callable[[datetime], Any] = _same) -> SessionRow:
+        """The columns of ``value``, its instants stored by ``moment``."""
+        return cls._make(_columns(value, cls._fields, moment))
+
+
+class LinkRow(NamedTuple):
+    """The ``order_links`` columns."""
+
+    account_id: str
+    order_number: str
+    linked_at: Any
+    linked_by: str
+
+    @classmethod
+    def of(cls, value: OrderLink, moment: Callable[[datetime], Any] = _same) -> LinkRow:
+        """The columns of ``value``, its instant stored by ``moment``."""
+        return cls._make(_columns(value, cls._fields, moment))
+
+
+class EventRow(NamedTuple):
+    """The ``security_events`` columns a read selects (the log's own ``seq`` orders them)."""
+
+    kind: str
+    at: Any
+    account_id: str | None
+    masked_email: str | None
+    client: str | None
+
+    @classmethod
+    def of(cls, value: SecurityEvent, moment: Callable[[datetime], Any] = _same) -> EventRow:
+        """The columns of ``value``, its instant stored by ``moment``."""
+        return cls._make(_columns(value, cls._fields, moment))
+
+
+class CaptchaRow(NamedTuple):
+    """The ``captcha_challenges`` columns; only the answer's hash."""
+
+    challenge_id: str
+    answer_hash: str
+    issued_at: Any
+    expires_at: Any
+    used_at: Any
+
+    @classmethod
+    def of(cls, value: StoredCaptcha, moment: Callable[[datetime], Any] = _same) -> CaptchaRow:
+        """The columns of ``value``, its instants stored by ``moment``."""
+        return cls._make(_columns(value, cls._fields, moment))
+
+
 def unreadable(what: str, error: BaseException) -> AdapterError:
     """The one error for a stored row that cannot be read back."""
     return AdapterError(f"{what} is unreadable: {type(error).__name__}: {error}")
@@ -286,6 +426,11 @@ def _restorers() -> _Restorers:
         restorer(Package),
         restorer(PackedUnits),
     )
+
+
+def _newest_keyed(group: tuple[Rows[LinkedSearchHead], list[Any]]) -> tuple[Any, str]:
+    head = group[0]
+    return head[1], head[0]
 
 
 def _newest_first(group: tuple[Rows[SearchHead], list[Any]]) -> tuple[Any, str]:
@@ -566,6 +711,171 @@ class RowDecoder:
             )
         except UNREADABLE as error:
             raise unreadable("a stored idempotent reply", error) from error
+
+    # --- accounts, their tokens, links, log, sessions and captchas ---
+
+    def _moment(self, value: Any) -> datetime | None:
+        return None if value is None else self._instant(value)
+
+    def account(self, row: Rows[AccountRow]) -> Account:
+        """An account, validated by the model."""
+        (
+            account_id,
+            email,
+            email_key,
+            state,
+            created_at,
+            language,
+            password_hash,
+            verified_at,
+            password_changed_at,
+            failed_logins,
+            credential_epoch,
+            version,
+        ) = row
+        try:
+            return Account(
+                account_id=account_id,
+                email=EmailAddress(email, email_key),
+                state=state,
+                created_at=self._instant(created_at),
+                language=language,
+                password_hash=password_hash,
+                verified_at=self._moment(verified_at),
+                password_changed_at=self._moment(password_changed_at),
+                failed_logins=failed_logins,
+                credential_epoch=credential_epoch,
+                version=version,
+            )
+        except UNREADABLE as error:
+            raise unreadable(f"account {account_id!r}", error) from error
+
+    def account_token(self, row: Rows[TokenRow]) -> AccountToken:
+        """An account token, validated by the model."""
+        (
+            selector,
+            secret_hash,
+            account_id,
+            purpose,
+            issued_at,
+            expires_at,
+            credential_epoch,
+            by_code,
+            payload,
+            used_at,
+            tries,
+        ) = row
+        try:
+            return AccountToken(
+                selector=selector,
+                secret_hash=secret_hash,
+                account_id=account_id,
+                purpose=purpose,
+                issued_at=self._instant(issued_at),
+                expires_at=self._instant(expires_at),
+                credential_epoch=credential_epoch,
+                by_code=bool(by_code),
+                payload=payload,
+                used_at=self._moment(used_at),
+                tries=tries,
+            )
+        except UNREADABLE as error:
+            raise unreadable("a stored account token", error) from error
+
+    def session(self, row: Rows[SessionRow]) -> AccountSession:
+        """A session, validated by the model."""
+        (
+            id_hash,
+            account_id,
+            remember,
+            created_at,
+            last_seen_at,
+            expires_at,
+            reauthenticated_at,
+            ended_at,
+        ) = row
+        instant = self._instant
+        try:
+            return AccountSession(
+                id_hash=id_hash,
+                account_id=account_id,
+                remember=bool(remember),
+                created_at=instant(created_at),
+                last_seen_at=instant(last_seen_at),
+                expires_at=instant(expires_at),
+                reauthenticated_at=instant(reauthenticated_at),
+                ended_at=self._moment(ended_at),
+            )
+        except UNREADABLE as error:
+            raise unreadable("a stored session", error) from error
+
+    def order_link(self, row: Rows[LinkRow]) -> OrderLink:
+        """An order's link to its account."""
+        account_id, order_number, linked_at, linked_by = row
+        try:
+            return OrderLink(account_id, order_number, self._instant(linked_at), linked_by)
+        except UNREADABLE as error:
+            raise unreadable(f"the link of order {order_number!r}", error) from error
+
+    def security_event(self, row: Rows[EventRow]) -> SecurityEvent:
+        """A line of the security log, validated by the model."""
+        kind, at, account_id, masked_email, client = row
+        try:
+            return SecurityEvent(kind, self._instant(at), account_id, masked_email, client)
+        except UNREADABLE as error:
+            raise unreadable("a stored security event", error) from error
+
+    def captcha(self, row: Rows[CaptchaRow]) -> StoredCaptcha:
+        """A captcha challenge, validated by the model."""
+        challenge_id, answer_hash, issued_at, expires_at, used_at = row
+        try:
+            return StoredCaptcha(
+                challenge_id,
+                answer_hash,
+                self._instant(issued_at),
+                self._instant(expires_at),
+                self._moment(used_at),
+            )
+        except UNREADABLE as error:
+            raise unreadable("a stored captcha challenge", error) from error
+
+    def keyed_headers(self, rows: Iterable[Sequence[Any]]) -> list[OrderHeader]:
+        """The headers of ``(number, placed_at, email, email_key)`` rows, in row order:
+        orders of several addresses, such as an account's linked ones.
+
+        An account's history is a few hundred rows of a few addresses: each address is
+        built once per call, and the headers by their generated restorer (about half the
+        cost of the constructor), from columns the adapter wrote.
+        """
+        restore_email = _restorers().email
+        restore_header = restorer(OrderHeader)
+        instant = self._instant
+        emails: dict[tuple[str, str], EmailAddress] = {}
+        headers = []
+        try:
+            for number, placed_at, email, email_key in rows:
+                address = emails.get((email, email_key))
+                if address is None:
+                    address = emails[email, email_key] = restore_email(email, email_key)
+                headers.append(restore_header(number, instant(placed_at), address))
+        except UNREADABLE as error:  # a row of another shape, a column of another type
+            raise unreadable("an order header", error) from error
+        return headers
+
+    def keyed_matches(
+        self, groups: list[tuple[Rows[LinkedSearchHead], list[Rows[LineRow]]]]
+    ) -> list[OrderMatch]:
+        """Search matches of folded groups whose heads carry each order's email key
+        (:class:`LinkedSearchHead`), newest first."""
+        try:
+            groups = sorted(groups, key=_newest_keyed, reverse=True)
+            return [
+                match
+                for head, lines in groups
+                for match in self.matches([(head[:4], lines)], head[4])
+            ]
+        except UNREADABLE as error:
+            raise unreadable("a search match", error) from error
 
     # --- store credit and return papers ---
 

@@ -55,10 +55,11 @@ def search_terms(query: SearchQuery) -> SearchTerms:
 
 
 def fold(
-    rows: Iterable[Sequence[Any]], limit: int
+    rows: Iterable[Sequence[Any]], limit: int, head: int = 4
 ) -> list[tuple[Rows[SearchHead], list[Rows[LineRow]]]]:
     """Fold search rows (the :class:`SearchHead` columns, then the :class:`LineRow`
-    columns) into at most ``limit`` (order, matching lines) groups.
+    columns) into at most ``limit`` (order, matching lines) groups. ``head`` is the width
+    of the order's part (5 for a :class:`~orderstatus_sql.rows.LinkedSearchHead`).
 
     Reads no further than the first row of the order after the ``limit``-th, so a cursor
     that yields rows newest first is never read to its end. Rows of one order may come in
@@ -71,6 +72,6 @@ def fold(
         if group is None:
             if len(groups) == limit:
                 break
-            group = groups[number] = (row[:4], [])
-        group[1].append(row[4:])
+            group = groups[number] = (row[:head], [])
+        group[1].append(row[head:])
     return list(groups.values())

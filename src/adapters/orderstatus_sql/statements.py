@@ -11,32 +11,56 @@ from __future__ import annotations
 from typing import Final, LiteralString
 
 __all__ = [
+    "ACCOUNT_BY_EMAIL",
+    "ADD_ACCOUNT",
+    "CONSUME_CAPTCHA",
+    "COUNT_TOKEN_TRY",
     "COUNT_TRIES",
     "CREDIT_ENTRIES",
     "DEAD",
     "DROP_MESSAGE",
     "DUE",
+    "END_SESSION",
+    "END_SESSIONS",
+    "EVENTS",
+    "GET_ACCOUNT",
     "GET_CHALLENGE",
     "GET_MESSAGE",
     "GET_REPLY",
+    "GET_SESSION",
+    "GET_TOKEN",
     "LATEST_CHALLENGE",
+    "LINK_ORDER",
     "MARK_DEAD",
     "MARK_FAILED",
     "MARK_SENT",
+    "ORDER_LINK",
     "PENDING",
     "PENDING_COUNT",
+    "PURGE_CAPTCHAS",
     "PURGE_CHALLENGES",
     "PURGE_PASSES",
     "PURGE_REPLIES",
     "PURGE_SENT",
+    "PURGE_SESSIONS",
+    "PURGE_TOKENS",
+    "PUT_CAPTCHA",
     "PUT_MESSAGE",
     "PUT_REPLY",
+    "PUT_SESSION",
+    "PUT_TOKEN",
     "RECENT",
+    "RECORD_EVENT",
     "RECORD_TRY",
     "RELEASE_MESSAGE",
     "RETRY_DEAD",
+    "SAVE_ACCOUNT",
     "SAVE_CHALLENGE",
     "SELECT_FROM_PASSES",
+    "TOUCH_SESSION",
+    "UNLINKED_ORDERS",
+    "UNLINK_ALL",
+    "USE_TOKEN",
     "qmark",
 ]
 
@@ -169,3 +193,133 @@ SELECT entry_id, holder, currency, amount, at, reference FROM store_credit
 WHERE holder = %s
 ORDER BY at DESC, entry_id DESC
 LIMIT %s"""
+
+
+# --- accounts --------------------------------------------------------------------------------
+# Columns in the order of orderstatus_sql.rows.AccountRow, TokenRow, SessionRow, LinkRow,
+# EventRow and CaptchaRow. "state <> 'deleted'" is written exactly as the partial unique
+# index accounts_by_email says it, so that both databases read through it.
+
+_ACCOUNT_COLUMNS: Final = """account_id, email, email_key, state, created_at, language,
+    password_hash, verified_at, password_changed_at, failed_logins, credential_epoch, version"""
+
+GET_ACCOUNT: Final = f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE account_id = %s"  # noqa: S608
+
+ACCOUNT_BY_EMAIL: Final = (
+    f"SELECT {_ACCOUNT_COLUMNS} FROM accounts "  # noqa: S608
+    "WHERE email_key = %s AND state <> 'deleted'"
+)
+
+# A taken id or a live account's email key writes nothing: the adapter answers
+# ConflictError for a row count of 0, with the transaction intact.
+ADD_ACCOUNT: Final = f"""
+INSERT INTO accounts ({_ACCOUNT_COLUMNS})
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT DO NOTHING"""  # noqa: S608
+
+# save(): compare-and-set on the version. The parameters are the AccountRow columns after
+# the id, the id, the version expected to be stored, then the new state, the new email key
+# and the id again for the check that no other live account holds the key. No row changes
+# for a lost race, an unknown id or a taken key.
+SAVE_ACCOUNT: Final = """
+UPDATE accounts SET email = %s, email_key = %s, state = %s, created_at = %s, language = %s,
+    password_hash = %s, verified_at = %s, password_changed_at = %s, failed_logins = %s,
+    credential_epoch = %s, version = %s
+WHERE account_id = %s AND version = %s
+  AND (CAST(%s AS TEXT) = 'deleted' OR NOT EXISTS (
+      SELECT 1 FROM accounts AS other
+      WHERE other.email_key = %s AND other.state <> 'deleted' AND other.account_id <> %s))"""
+
+_TOKEN_COLUMNS: Final = """selector, secret_hash, account_id, purpose, issued_at, expires_at,
+    credential_epoch, by_code, payload, used_at, tries"""  # noqa: S105 -- column names
+
+PUT_TOKEN: Final = f"""
+INSERT INTO account_tokens ({_TOKEN_COLUMNS})
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (selector) DO NOTHING"""  # noqa: S608
+
+GET_TOKEN: Final = f"SELECT {_TOKEN_COLUMNS} FROM account_tokens WHERE selector = %s"  # noqa: S608
+
+# Single use: only an unused token is spent, so of two units racing one changes the row.
+USE_TOKEN: Final = """
+UPDATE account_tokens SET used_at = %s WHERE selector = %s AND used_at IS NULL"""  # noqa: S105 -- SQL
+
+COUNT_TOKEN_TRY: Final = """
+UPDATE account_tokens SET tries = tries + 1 WHERE selector = %s RETURNING tries"""  # noqa: S105 -- SQL
+
+PURGE_TOKENS: Final = "DELETE FROM account_tokens WHERE expires_at < %s"
+
+LINK_ORDER: Final = """
+INSERT INTO order_links (account_id, order_number, linked_at, linked_by)
+VALUES (%s, %s, %s, %s)
+ON CONFLICT (order_number) DO NOTHING"""
+
+ORDER_LINK: Final = """
+SELECT account_id, order_number, linked_at, linked_by FROM order_links
+WHERE order_number = %s"""
+
+# The orders of one address that joined no account: walks orders_by_email newest first and
+# probes order_links by its primary key, so the work is one shopper's history.
+UNLINKED_ORDERS: Final = """
+SELECT o.number, o.placed_at, o.email FROM orders AS o
+WHERE o.email_key = %s
+  AND NOT EXISTS (SELECT 1 FROM order_links AS k WHERE k.order_number = o.number)
+ORDER BY o.placed_at DESC, o.number DESC
+LIMIT %s"""
+
+UNLINK_ALL: Final = "DELETE FROM order_links WHERE account_id = %s"
+
+RECORD_EVENT: Final = """
+INSERT INTO security_events (kind, at, account_id, masked_email, client)
+VALUES (%s, %s, %s, %s, %s)"""
+
+EVENTS: Final = """
+SELECT kind, at, account_id, masked_email, client FROM security_events
+WHERE account_id = %s
+ORDER BY at DESC, seq DESC
+LIMIT %s"""
+
+# --- sessions ----------------------------------------------------------------------------------
+
+_SESSION_COLUMNS: Final = """id_hash, account_id, remember, created_at, last_seen_at,
+    expires_at, reauthenticated_at, ended_at"""
+
+PUT_SESSION: Final = f"""
+INSERT INTO account_sessions ({_SESSION_COLUMNS})
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (id_hash) DO NOTHING"""  # noqa: S608
+
+GET_SESSION: Final = f"SELECT {_SESSION_COLUMNS} FROM account_sessions WHERE id_hash = %s"  # noqa: S608
+
+TOUCH_SESSION: Final = """
+UPDATE account_sessions SET last_seen_at = %s
+WHERE id_hash = %s AND ended_at IS NULL AND last_seen_at < %s"""
+
+END_SESSION: Final = (
+    "UPDATE account_sessions SET ended_at = %s WHERE id_hash = %s AND ended_at IS NULL"
+)
+
+# The session kept is named by its id hash; '' (no hash is empty) keeps none.
+END_SESSIONS: Final = """
+UPDATE account_sessions SET ended_at = %s
+WHERE account_id = %s AND ended_at IS NULL AND id_hash <> %s"""
+
+PURGE_SESSIONS: Final = """
+DELETE FROM account_sessions
+WHERE expires_at < %s OR ended_at < %s OR (NOT remember AND last_seen_at < %s)"""
+
+# --- captcha challenges ----------------------------------------------------------------------
+
+PUT_CAPTCHA: Final = """
+INSERT INTO captcha_challenges (challenge_id, answer_hash, issued_at, expires_at, used_at)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (challenge_id) DO NOTHING"""
+
+# One statement decides: of units racing to consume one challenge, the first to update the
+# row gets it back; the others (waiting for its lock, then seeing it used) get no row.
+CONSUME_CAPTCHA: Final = """
+UPDATE captcha_challenges SET used_at = %s
+WHERE challenge_id = %s AND used_at IS NULL AND expires_at >= %s
+RETURNING challenge_id, answer_hash, issued_at, expires_at, used_at"""
+
+PURGE_CAPTCHAS: Final = "DELETE FROM captcha_challenges WHERE expires_at < %s"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -32,10 +32,29 @@ from orderstatus_core import (
 )
 from orderstatus_core.labels import StoredDocument
 from orderstatus_core.messages import without_secrets
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountToken,
+    OrderLink,
+    SecurityEvent,
+    StoredCaptcha,
+    TokenPurpose,
+)
 from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import intent_kind
-from orderstatus_sql.rows import ChallengeRow, DocumentRow, PassRow
+from orderstatus_sql.rows import (
+    AccountRow,
+    CaptchaRow,
+    ChallengeRow,
+    DocumentRow,
+    EventRow,
+    LinkRow,
+    PassRow,
+    SessionRow,
+    TokenRow,
+)
 from orderstatus_sql.search import fold, search_terms
 from orderstatus_sql.values import encodable, first_taken, money
 from orderstatus_sqlite import _rows, _sql
@@ -44,7 +63,20 @@ from orderstatus_sqlite._rows import DECODER, micros
 if TYPE_CHECKING:
     from orderstatus_sqlite.storage import SqliteUnitOfWork
 
-__all__ = ["ALL", "CURSOR", "ONE", "Credit", "Documents", "Orders", "Outbox", "Passes", "Replies"]
+__all__ = [
+    "ALL",
+    "CURSOR",
+    "ONE",
+    "Accounts",
+    "Captchas",
+    "Credit",
+    "Documents",
+    "Orders",
+    "Outbox",
+    "Passes",
+    "Replies",
+    "Sessions",
+]
 
 #: How a statement's result is read: its first row, all rows, or the cursor (rowcount).
 ONE: Final[Callable[[sqlite3.Cursor], Any]] = sqlite3.Cursor.fetchone
@@ -553,3 +585,311 @@ class Documents:
 
 def _position(row: Sequence[Any]) -> Any:
     return row[5]
+
+
+def _taken_account() -> ConflictError:
+    return ConflictError("a live account holds this email address")
+
+
+class Accounts:
+    """The :class:`~orderstatus_core.ports.AccountStore` of one unit of work.
+
+    A write unit holds SQLite's write lock from ``BEGIN IMMEDIATE``, so every
+    read-then-write of an account, a token or a link is serialized with all others.
+    """
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def _one(self, sql: str, key: object, doing: str) -> Any:
+        """The row ``sql`` reads by ``key``, or ``None`` (also for a key never storable)."""
+        if not encodable(key):
+            self._unit._reading()  # a closed unit still refuses
+            return None
+        return self._unit._fetch(ONE, sql, (key,), doing)
+
+    # --- accounts ---
+
+    def add(self, account: Account) -> None:
+        """Store a new account; a taken id or live email key raises :class:`ConflictError`."""
+        row = AccountRow.of(account, micros)
+        doing = "adding an account"
+        if self._unit._fetch(CURSOR, _sql.ADD_ACCOUNT, row, doing, write=True).rowcount != 1:
+            raise ConflictError("an account with this id or a live one with this email is stored")
+
+    def get(self, account_id: str) -> Account | None:
+        """The account with this id, or ``None``."""
+        row = self._one(_sql.GET_ACCOUNT, account_id, "reading an account")
+        return None if row is None else DECODER.account(row)
+
+    def by_email(self, email_key: str) -> Account | None:
+        """The live account of this exact email key, or ``None``."""
+        row = self._one(_sql.ACCOUNT_BY_EMAIL, email_key, "reading an account by email")
+        return None if row is None else DECODER.account(row)
+
+    def save(self, account: Account) -> None:
+        """Replace the stored account: compare-and-set on the version, and no other live
+        account may hold a live account's key; :class:`ConflictError` otherwise."""
+        row = AccountRow.of(account, micros)
+        parameters = (
+            *row[1:],
+            row.account_id,
+            account.version - 1,
+            row.state,
+            row.email_key,
+            row.account_id,
+        )
+        cursor = self._unit._fetch(
+            CURSOR,
+            _sql.SAVE_ACCOUNT,
+            parameters,
+            "saving an account",
+            write=True,
+            duplicate=_taken_account,
+        )
+        if cursor.rowcount != 1:
+            raise ConflictError(
+                "the account changed since it was read, is not stored, or another live "
+                "account holds its email; retry"
+            )
+
+    # --- tokens ---
+
+    def put_token(self, token: AccountToken) -> None:
+        """Store a new token; a taken selector raises :class:`ConflictError`."""
+        row = TokenRow.of(token, micros)
+        doing = "storing an account token"
+        if self._unit._fetch(CURSOR, _sql.PUT_TOKEN, row, doing, write=True).rowcount != 1:
+            raise ConflictError("an account token with this selector is stored")
+
+    def get_token(self, selector: str) -> AccountToken | None:
+        """The token with this selector, or ``None``."""
+        row = self._one(_sql.GET_TOKEN, selector, "reading an account token")
+        return None if row is None else DECODER.account_token(row)
+
+    def use_token(self, selector: str, at: datetime) -> bool:
+        """Spend an unused token; whether this call spent it."""
+        unit = self._unit
+        unit._writing()
+        if not encodable(selector):
+            return False
+        parameters = (micros(utc(at)), selector)
+        doing = "spending an account token"
+        return unit._fetch(CURSOR, _sql.USE_TOKEN, parameters, doing, write=True).rowcount == 1
+
+    def count_token_try(self, selector: str) -> int:
+        """Count a try at the token; its tries so far (0 for an unknown selector)."""
+        unit = self._unit
+        unit._writing()
+        if not encodable(selector):
+            return 0
+        doing = "counting a try at an account token"
+        # All rows: a RETURNING statement is finished only when read to its end.
+        rows = unit._fetch(ALL, _sql.COUNT_TOKEN_TRY, (selector,), doing, write=True)
+        return int(rows[0][0]) if rows else 0
+
+    def end_tokens(self, account_id: str, purposes: Collection[TokenPurpose], at: datetime) -> int:
+        """Spend the account's unused tokens of ``purposes``; how many."""
+        unit = self._unit
+        unit._writing()
+        if not encodable(account_id):
+            return 0
+        moment = micros(utc(at))
+        doing = "ending account tokens"
+        return sum(
+            unit._fetch(
+                CURSOR,
+                _sql.END_TOKENS_OF_PURPOSE,
+                (moment, account_id, TokenPurpose(purpose).value),
+                doing,
+                write=True,
+            ).rowcount
+            for purpose in set(purposes)
+        )
+
+    def purge_tokens(self, expired_before: datetime) -> int:
+        """Delete the tokens expired strictly before ``expired_before``; how many."""
+        return self._unit._purge(_sql.PURGE_TOKENS, expired_before, "purging account tokens")
+
+    # --- order links ---
+
+    def link_order(self, link: OrderLink) -> bool:
+        """Link the order unless it is linked already; whether it was linked now."""
+        row = LinkRow.of(link, micros)
+        doing = "linking an order"
+        return self._unit._fetch(CURSOR, _sql.LINK_ORDER, row, doing, write=True).rowcount == 1
+
+    def order_link(self, order_number: str) -> OrderLink | None:
+        """The link of this order number, or ``None``."""
+        row = self._one(_sql.ORDER_LINK, order_number, "reading an order link")
+        return None if row is None else DECODER.order_link(row)
+
+    def linked_orders(
+        self, account_id: str, limit: int, after: SearchCursor | None = None
+    ) -> Sequence[OrderHeader]:
+        """The account's stored linked orders, newest first, strictly after ``after``."""
+        unit = self._unit
+        start = _NO_CURSOR if after is None else (micros(utc(after.placed_at)), after.number)
+        if limit <= 0 or not (encodable(account_id) and encodable(start[1])):
+            unit._reading()
+            return []
+        parameters = (account_id, *start, min(limit, _MAX_LIMIT))
+        rows = unit._fetch(ALL, _sql.LINKED_ORDERS, parameters, "listing an account's orders")
+        return DECODER.keyed_headers(rows)
+
+    def search_linked(
+        self,
+        account_id: str,
+        query: SearchQuery,
+        limit: int,
+        after: SearchCursor | None = None,
+    ) -> Sequence[OrderMatch]:
+        """The account's linked orders with a line matching ``query``, as search() does."""
+        unit = self._unit
+        start = _NO_CURSOR if after is None else (micros(utc(after.placed_at)), after.number)
+        terms = search_terms(query)
+        if limit <= 0 or not (
+            encodable(account_id) and encodable(start[1]) and encodable(terms.key)
+        ):
+            unit._reading()
+            return []
+        sql: str
+        parameters: tuple[object, ...]
+        if terms.part_key is not None:
+            sql = _sql.SEARCH_LINKED_PART
+            parameters = (account_id, *start, terms.part_key)
+        else:
+            sql = _sql.SEARCH_LINKED_CATEGORY
+            parameters = (account_id, *start, terms.category_key, terms.low, terms.high)
+
+        def read(cursor: sqlite3.Cursor) -> list[Any]:
+            try:
+                return fold(cursor, limit, head=5)
+            finally:
+                cursor.close()
+
+        groups = unit._fetch(read, sql, parameters, "searching an account's orders")
+        return DECODER.keyed_matches(groups)
+
+    def unlinked_orders(self, email_key: str, limit: int) -> Sequence[OrderHeader]:
+        """Up to ``limit`` orders of ``email_key`` that joined no account, newest first."""
+        unit = self._unit
+        if limit <= 0 or not encodable(email_key):
+            unit._reading()
+            return []
+        parameters = (email_key, min(limit, _MAX_LIMIT))
+        rows = unit._fetch(ALL, _sql.UNLINKED_ORDERS, parameters, "listing unlinked orders")
+        return DECODER.headers(rows, email_key)
+
+    def unlink_all(self, account_id: str) -> int:
+        """Remove every link of the account; how many."""
+        unit = self._unit
+        unit._writing()
+        if not encodable(account_id):
+            return 0
+        doing = "unlinking an account's orders"
+        return unit._fetch(CURSOR, _sql.UNLINK_ALL, (account_id,), doing, write=True).rowcount
+
+    # --- the security log ---
+
+    def record_event(self, event: SecurityEvent) -> None:
+        """Append ``event`` to the security log."""
+        row = EventRow.of(event, micros)
+        doing = "recording a security event"
+        self._unit._fetch(CURSOR, _sql.RECORD_EVENT, row, doing, write=True)
+
+    def events(self, account_id: str, limit: int) -> Sequence[SecurityEvent]:
+        """The account's newest ``limit`` events (ties: the last recorded first)."""
+        unit = self._unit
+        if limit <= 0 or not encodable(account_id):
+            unit._reading()
+            return []
+        parameters = (account_id, min(limit, _MAX_LIMIT))
+        rows = unit._fetch(ALL, _sql.EVENTS, parameters, "reading the security log")
+        return [DECODER.security_event(row) for row in rows]
+
+
+class Sessions:
+    """The :class:`~orderstatus_core.ports.SessionStore` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, session: AccountSession) -> None:
+        """Store a new session; a taken id hash raises :class:`ConflictError`."""
+        row = SessionRow.of(session, micros)
+        doing = "storing a session"
+        if self._unit._fetch(CURSOR, _sql.PUT_SESSION, row, doing, write=True).rowcount != 1:
+            raise ConflictError("a session with this id is stored")
+
+    def get(self, id_hash: str) -> AccountSession | None:
+        """The session with this id hash, or ``None``: one read by the primary key."""
+        unit = self._unit
+        if not encodable(id_hash):
+            unit._reading()
+            return None
+        row = unit._fetch(ONE, _sql.GET_SESSION, (id_hash,), "reading a session")
+        return None if row is None else DECODER.session(row)
+
+    def _changed(self, sql: str, parameters: tuple[object, ...], key: object, doing: str) -> int:
+        unit = self._unit
+        unit._writing()
+        if not encodable(key):
+            return 0
+        return unit._fetch(CURSOR, sql, parameters, doing, write=True).rowcount
+
+    def touch(self, id_hash: str, at: datetime) -> bool:
+        """Record the session seen at ``at``; whether it changed."""
+        moment = micros(utc(at))
+        parameters = (moment, id_hash, moment)
+        return self._changed(_sql.TOUCH_SESSION, parameters, id_hash, "touching a session") == 1
+
+    def end(self, id_hash: str, at: datetime) -> bool:
+        """End the session at ``at``; whether this call ended it."""
+        parameters = (micros(utc(at)), id_hash)
+        return self._changed(_sql.END_SESSION, parameters, id_hash, "ending a session") == 1
+
+    def end_all(self, account_id: str, at: datetime, *, keep: str | None = None) -> int:
+        """End the account's sessions but ``keep``; how many."""
+        kept = "" if keep is None or not encodable(keep) else keep
+        parameters = (micros(utc(at)), account_id, kept)
+        return self._changed(_sql.END_SESSIONS, parameters, account_id, "ending sessions")
+
+    def purge(self, expired_before: datetime, idle_before: datetime) -> int:
+        """Delete the sessions that can never be live again; how many."""
+        expired = micros(utc(expired_before))
+        parameters = (expired, expired, micros(utc(idle_before)))
+        doing = "purging sessions"
+        return self._unit._fetch(
+            CURSOR, _sql.PURGE_SESSIONS, parameters, doing, write=True
+        ).rowcount
+
+
+class Captchas:
+    """The :class:`~orderstatus_core.ports.CaptchaStore` of one unit of work."""
+
+    def __init__(self, unit: SqliteUnitOfWork) -> None:
+        self._unit = unit
+
+    def put(self, captcha: StoredCaptcha) -> None:
+        """Store a new challenge; a taken id raises :class:`ConflictError`."""
+        row = CaptchaRow.of(captcha, micros)
+        doing = "storing a captcha challenge"
+        if self._unit._fetch(CURSOR, _sql.PUT_CAPTCHA, row, doing, write=True).rowcount != 1:
+            raise ConflictError("a captcha challenge with this id is stored")
+
+    def consume(self, challenge_id: str, now: datetime) -> StoredCaptcha | None:
+        """Take an open challenge for its one answer, in one statement; ``None`` if none."""
+        unit = self._unit
+        unit._writing()
+        if not encodable(challenge_id):
+            return None
+        moment = micros(utc(now))
+        parameters = (moment, challenge_id, moment)
+        doing = "consuming a captcha challenge"
+        rows = unit._fetch(ALL, _sql.CONSUME_CAPTCHA, parameters, doing, write=True)
+        return DECODER.captcha(rows[0]) if rows else None
+
+    def purge(self, expired_before: datetime) -> int:
+        """Delete the challenges expired strictly before ``expired_before``; how many."""
+        return self._unit._purge(_sql.PURGE_CAPTCHAS, expired_before, "purging captchas")

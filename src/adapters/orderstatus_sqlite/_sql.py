@@ -215,6 +215,44 @@ SELECT order_number, format, media_type, filename, content, position
 FROM return_documents WHERE rma_number = ?"""
 
 
+# Accounts. end_tokens(): one statement per purpose (a handful at most), each through
+# account_tokens_by_account; the unit sums their row counts.
+END_TOKENS_OF_PURPOSE: Final = """
+UPDATE account_tokens SET used_at = ?
+WHERE account_id = ? AND purpose = ? AND used_at IS NULL"""
+
+# An account's history: its links through order_links_by_account, each order by its
+# primary key, one account's orders sorted by time (a few hundred at most). The cursor is
+# (placed_at, number) as in search(); _NO_CURSOR sorts after every real order.
+LINKED_ORDERS: Final = """
+SELECT o.number, o.placed_at, o.email, o.email_key
+FROM order_links AS k
+JOIN orders AS o ON o.number = k.order_number
+WHERE k.account_id = ? AND (o.placed_at, o.number) < (?, ?)
+ORDER BY o.placed_at DESC, o.number DESC
+LIMIT ?"""
+
+# search_linked(): search()'s rows for the orders linked to an account, with each order's
+# own email key after its SearchHead columns (orderstatus_sql.rows.LinkedSearchHead).
+_SEARCH_LINKED: Final = """
+SELECT o.number, o.placed_at, o.email, o.currency, o.email_key,
+       l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
+       l.description, l.quantity, l.unit_price, l.core_charge, l.returnable,
+       l.warranty_months, l.cancelled, l.returned, l.position
+FROM order_links AS k
+JOIN orders AS o ON o.number = k.order_number
+JOIN order_lines AS l ON l.order_number = o.number
+WHERE k.account_id = ? AND (o.placed_at, o.number) < (?, ?)
+  AND {match}
+ORDER BY o.placed_at DESC, o.number DESC"""
+
+SEARCH_LINKED_PART: Final = _SEARCH_LINKED.format(match="l.part_key = ?")
+
+SEARCH_LINKED_CATEGORY: Final = _SEARCH_LINKED.format(
+    match="(l.category_key = ? OR (l.category_key >= ? AND l.category_key < ?))"
+)
+
+
 # The statements both adapters run word for word (orderstatus_sql.statements).
 RECENT: Final = qmark(portable.RECENT)
 PUT_MESSAGE: Final = qmark(portable.PUT_MESSAGE)
@@ -242,6 +280,30 @@ SELECT_FROM_PASSES: Final = qmark(portable.SELECT_FROM_PASSES)
 GET_REPLY: Final = qmark(portable.GET_REPLY)
 PUT_REPLY: Final = qmark(portable.PUT_REPLY)
 CREDIT_ENTRIES: Final = qmark(portable.CREDIT_ENTRIES)
+GET_ACCOUNT: Final = qmark(portable.GET_ACCOUNT)
+ACCOUNT_BY_EMAIL: Final = qmark(portable.ACCOUNT_BY_EMAIL)
+ADD_ACCOUNT: Final = qmark(portable.ADD_ACCOUNT)
+SAVE_ACCOUNT: Final = qmark(portable.SAVE_ACCOUNT)
+PUT_TOKEN: Final = qmark(portable.PUT_TOKEN)
+GET_TOKEN: Final = qmark(portable.GET_TOKEN)
+USE_TOKEN: Final = qmark(portable.USE_TOKEN)
+COUNT_TOKEN_TRY: Final = qmark(portable.COUNT_TOKEN_TRY)
+PURGE_TOKENS: Final = qmark(portable.PURGE_TOKENS)
+LINK_ORDER: Final = qmark(portable.LINK_ORDER)
+ORDER_LINK: Final = qmark(portable.ORDER_LINK)
+UNLINKED_ORDERS: Final = qmark(portable.UNLINKED_ORDERS)
+UNLINK_ALL: Final = qmark(portable.UNLINK_ALL)
+RECORD_EVENT: Final = qmark(portable.RECORD_EVENT)
+EVENTS: Final = qmark(portable.EVENTS)
+PUT_SESSION: Final = qmark(portable.PUT_SESSION)
+GET_SESSION: Final = qmark(portable.GET_SESSION)
+TOUCH_SESSION: Final = qmark(portable.TOUCH_SESSION)
+END_SESSION: Final = qmark(portable.END_SESSION)
+END_SESSIONS: Final = qmark(portable.END_SESSIONS)
+PURGE_SESSIONS: Final = qmark(portable.PURGE_SESSIONS)
+PUT_CAPTCHA: Final = qmark(portable.PUT_CAPTCHA)
+CONSUME_CAPTCHA: Final = qmark(portable.CONSUME_CAPTCHA)
+PURGE_CAPTCHAS: Final = qmark(portable.PURGE_CAPTCHAS)
 
 
 #: Every repository query with its name, for tests that check the query plans.
@@ -279,4 +341,23 @@ QUERIES: Final = {
     "credit_entries": CREDIT_ENTRIES,
     "put_document": PUT_DOCUMENT,
     "documents_for_rma": DOCUMENTS_FOR_RMA,
+    "get_account": GET_ACCOUNT,
+    "account_by_email": ACCOUNT_BY_EMAIL,
+    "save_account": SAVE_ACCOUNT,
+    "get_token": GET_TOKEN,
+    "use_token": USE_TOKEN,
+    "count_token_try": COUNT_TOKEN_TRY,
+    "end_tokens_of_purpose": END_TOKENS_OF_PURPOSE,
+    "order_link": ORDER_LINK,
+    "linked_orders": LINKED_ORDERS,
+    "search_linked_part": SEARCH_LINKED_PART,
+    "search_linked_category": SEARCH_LINKED_CATEGORY,
+    "unlinked_orders": UNLINKED_ORDERS,
+    "unlink_all": UNLINK_ALL,
+    "events": EVENTS,
+    "get_session": GET_SESSION,
+    "touch_session": TOUCH_SESSION,
+    "end_session": END_SESSION,
+    "end_sessions": END_SESSIONS,
+    "consume_captcha": CONSUME_CAPTCHA,
 }

@@ -82,6 +82,31 @@ row per code or link try, written alike whether or not the order has a challenge
 
 Version 9 adds dead letters: ``outbox.dead_at``, a pending index of the messages that wait
 (neither sent nor dead) and a partial index of the dead letters.
+
+Version 10 adds accounts (issue 13) and touches no earlier table, so a database full of
+orders migrates in the time of a few ``CREATE`` statements:
+
+* ``accounts``, keyed by the opaque ``account_id``. ``accounts_by_email`` is a *partial*
+  unique index on ``email_key`` over the live accounts (``state <> 'deleted'``): one live
+  account per address, while a deleted one keeps its row and lets the address sign up
+  again. Reads by email write that very condition, so they use the index.
+* ``account_tokens``, keyed by the random selector, hold only the hash of each secret
+  (SECURITY D1); ``account_tokens_by_account`` covers the unused tokens of an account by
+  purpose, what ``end_tokens`` spends.
+* ``account_sessions``, keyed by the hash of the session id (SECURITY E2);
+  ``account_sessions_by_account`` covers the sessions not ended, what ``end_all`` ends.
+* ``order_links``, keyed by the order number (an order joins one account), with
+  ``order_links_by_account`` for an account's history. The history joins ``orders``
+  through its primary key and sorts one account's orders by ``placed_at``: no copy of an
+  order's time is kept beside the link to drift from it.
+* ``security_events``, an append-only log numbered by its rowid (``seq``), read newest first
+  per account through ``security_events_by_account``.
+* ``captcha_challenges``, keyed by the challenge id: what the captcha adapter issued (the
+  answer only as its hash, never the image or audio) and when it was used.
+
+There is no foreign key between these tables or to ``orders``, as for the guest passes: an
+order or an expired token must be deletable by a retention job without finding its
+neighbours first, and a link names a canonical order number the service has just read.
 """
 
 from __future__ import annotations
@@ -349,6 +374,93 @@ CREATE INDEX outbox_dead ON outbox (dead_at, message_id) WHERE dead_at IS NOT NU
 PRAGMA user_version = 9;
 """
 
+# Version 10: accounts, tokens, sessions, order links, the security log and captcha
+# challenges (see the module docstring). Instants are INTEGER microseconds, booleans 0 or 1.
+_V10 = """
+CREATE TABLE accounts (
+    account_id          TEXT    NOT NULL PRIMARY KEY,
+    email               TEXT    NOT NULL,
+    email_key           TEXT    NOT NULL,
+    state               TEXT    NOT NULL,
+    created_at          INTEGER NOT NULL,
+    language            TEXT    NOT NULL,
+    password_hash       TEXT,
+    verified_at         INTEGER,
+    password_changed_at INTEGER,
+    failed_logins       INTEGER NOT NULL,
+    credential_epoch    INTEGER NOT NULL,
+    version             INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- by_email() and the one-live-account-per-address rule.
+CREATE UNIQUE INDEX accounts_by_email ON accounts (email_key) WHERE state <> 'deleted';
+
+CREATE TABLE account_tokens (
+    selector         TEXT    NOT NULL PRIMARY KEY,
+    secret_hash      TEXT    NOT NULL,
+    account_id       TEXT    NOT NULL,
+    purpose          TEXT    NOT NULL,
+    issued_at        INTEGER NOT NULL,
+    expires_at       INTEGER NOT NULL,
+    credential_epoch INTEGER NOT NULL,
+    by_code          INTEGER NOT NULL,
+    payload          TEXT,
+    used_at          INTEGER,
+    tries            INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- end_tokens(): an account's unused tokens of one purpose.
+CREATE INDEX account_tokens_by_account ON account_tokens (account_id, purpose)
+    WHERE used_at IS NULL;
+
+CREATE TABLE account_sessions (
+    id_hash            TEXT    NOT NULL PRIMARY KEY,
+    account_id         TEXT    NOT NULL,
+    remember           INTEGER NOT NULL,
+    created_at         INTEGER NOT NULL,
+    last_seen_at       INTEGER NOT NULL,
+    expires_at         INTEGER NOT NULL,
+    reauthenticated_at INTEGER NOT NULL,
+    ended_at           INTEGER
+) WITHOUT ROWID;
+
+-- end_all(): an account's sessions not yet ended.
+CREATE INDEX account_sessions_by_account ON account_sessions (account_id)
+    WHERE ended_at IS NULL;
+
+CREATE TABLE order_links (
+    order_number TEXT    NOT NULL PRIMARY KEY,
+    account_id   TEXT    NOT NULL,
+    linked_at    INTEGER NOT NULL,
+    linked_by    TEXT    NOT NULL
+) WITHOUT ROWID;
+
+-- linked_orders(), search_linked(), unlink_all(): one account's orders.
+CREATE INDEX order_links_by_account ON order_links (account_id, order_number);
+
+CREATE TABLE security_events (
+    seq          INTEGER PRIMARY KEY,
+    kind         TEXT    NOT NULL,
+    at           INTEGER NOT NULL,
+    account_id   TEXT,
+    masked_email TEXT,
+    client       TEXT
+);
+
+-- events(): one account's log, newest first, read in index order.
+CREATE INDEX security_events_by_account ON security_events (account_id, at DESC, seq DESC);
+
+CREATE TABLE captcha_challenges (
+    challenge_id TEXT    NOT NULL PRIMARY KEY,
+    answer_hash  TEXT    NOT NULL,
+    issued_at    INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    used_at      INTEGER
+) WITHOUT ROWID;
+
+PRAGMA user_version = 10;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -364,6 +476,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     rekey_emails,
     _V8,
     _V9,
+    _V10,
 )
 
 #: The schema version this code reads and writes.

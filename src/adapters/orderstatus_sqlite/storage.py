@@ -39,12 +39,15 @@ from orderstatus_core.model.order import utc
 from orderstatus_sql import migrations as runner
 from orderstatus_sqlite._repositories import (
     CURSOR,
+    Accounts,
+    Captchas,
     Credit,
     Documents,
     Orders,
     Outbox,
     Passes,
     Replies,
+    Sessions,
 )
 from orderstatus_sqlite._rows import micros
 from orderstatus_sqlite._sql import QUERIES
@@ -95,7 +98,7 @@ class SqliteUnitOfWork:
         self._broken = False
 
     # The repositories are made when a command first uses one: most units use one or two
-    # of the six, and find-order's read unit is on the hot path.
+    # of the nine, and find-order's read unit is on the hot path.
 
     @functools.cached_property
     def orders(self) -> Orders:
@@ -126,6 +129,21 @@ class SqliteUnitOfWork:
     def documents(self) -> Documents:
         """Return papers."""
         return Documents(self)
+
+    @functools.cached_property
+    def accounts(self) -> Accounts:
+        """Accounts, their tokens, linked orders and security log."""
+        return Accounts(self)
+
+    @functools.cached_property
+    def sessions(self) -> Sessions:
+        """Logged-in sessions."""
+        return Sessions(self)
+
+    @functools.cached_property
+    def captchas(self) -> Captchas:
+        """Captcha challenges waiting for their answer."""
+        return Captchas(self)
 
     def __enter__(self) -> Self:
         if self._handle is not None:
@@ -293,8 +311,8 @@ class SqliteUnitOfWork:
 
 
 class SqliteStorage(ThreadConnections):
-    """Orders, outbox, guest passes, store credit and return papers in one SQLite database
-    file (or a private in-memory database).
+    """Orders, outbox, guest passes, store credit, return papers, accounts, sessions and
+    captcha challenges in one SQLite database file (or a private in-memory database).
 
     Open it by URL through the adapter registry (``sqlite:///orders.db``), or directly::
 

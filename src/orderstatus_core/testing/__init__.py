@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from orderstatus_core.testing.contracts import (
+        AccountStoreContract,
         CaptchaContract,
+        CaptchaStoreContract,
         GuestPassStoreContract,
         IdempotencyStoreContract,
         LabelMakerContract,
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
         PasswordHasherContract,
         RateLimiterContract,
         ReturnDocumentStoreContract,
+        SessionStoreContract,
         StorageContract,
         StoreCreditLedgerContract,
         UnitOfWorkContract,
@@ -65,7 +68,9 @@ if TYPE_CHECKING:
     from orderstatus_core.testing.lifecycle import LifecycleMachine
 
 __all__ = [
+    "AccountStoreContract",
     "CaptchaContract",
+    "CaptchaStoreContract",
     "CountingPasswordHasher",
     "CountingRateLimiter",
     "FailingLabelMaker",
@@ -86,6 +91,7 @@ __all__ = [
     "RecordingLabelMaker",
     "RecordingMailer",
     "ReturnDocumentStoreContract",
+    "SessionStoreContract",
     "StorageContract",
     "StoreCreditLedgerContract",
     "UnitOfWorkContract",
@@ -110,6 +116,9 @@ _HOME = {
     "LifecycleMachine": "lifecycle",
     "CaptchaContract": "contracts",
     "PasswordHasherContract": "contracts",
+    "AccountStoreContract": "contracts",
+    "CaptchaStoreContract": "contracts",
+    "SessionStoreContract": "contracts",
     "GuestPassStoreContract": "contracts",
     "IdempotencyStoreContract": "contracts",
     "LabelMakerContract": "contracts",

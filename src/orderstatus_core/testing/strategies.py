@@ -52,8 +52,20 @@ from orderstatus_core.model import (
     PhoneNumber,
 )
 from orderstatus_core.model._text import BIDI_CONTROLS
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountState,
+    AccountToken,
+    StoredCaptcha,
+    TokenPurpose,
+)
 
 __all__ = [
+    "account_ids",
+    "account_sessions",
+    "account_tokens",
+    "accounts",
     "addresses",
     "category_paths",
     "currencies",
@@ -73,6 +85,7 @@ __all__ = [
     "packages",
     "part_numbers",
     "phones",
+    "stored_captchas",
     "timestamps",
 ]
 
@@ -681,6 +694,145 @@ def _outbox_messages(draw: DrawFn) -> OutboxMessage:
 def outbox_messages() -> SearchStrategy[OutboxMessage]:
     """Outbox messages, fresh or after failed attempts (with a retry time and an error)."""
     return _outbox_messages()
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+_URLSAFE_ALPHABET = string.ascii_letters + string.digits + "-_"
+# What secrets.token_urlsafe(16) and (32) draw: 128 and 256 bits.
+_SECRET_IDS = st.one_of(
+    st.text(_URLSAFE_ALPHABET, min_size=22, max_size=22),
+    st.text(_URLSAFE_ALPHABET, min_size=43, max_size=43),
+)
+# A PHC string as an Argon2id hasher writes it (its shape only: the store keeps it as text).
+_PASSWORD_HASHES = st.builds(
+    "$argon2id$v=19$m={},t={},p=1${}${}".format,
+    st.sampled_from((19456, 47104, 65536)),
+    st.integers(2, 4),
+    st.text(_URLSAFE_ALPHABET, min_size=22, max_size=22),
+    st.text(_URLSAFE_ALPHABET, min_size=43, max_size=43),
+)
+_LIFETIMES = st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=30))
+
+
+@_once
+def account_ids() -> SearchStrategy[str]:
+    """Account ids as a service draws them: 8 to 64 URL-safe characters."""
+    return st.text(_URLSAFE_ALPHABET, min_size=8, max_size=64)
+
+
+@st.composite
+def _accounts(draw: DrawFn) -> Account:
+    created_at = draw(timestamps())
+    state = draw(st.sampled_from(AccountState))
+    verified = state is AccountState.ACTIVE or (
+        state is AccountState.DELETED and draw(st.booleans())
+    )
+    has_password = state is not AccountState.DELETED and draw(st.booleans())
+    changed_at = created_at + draw(_LIFETIMES)
+    return Account(
+        account_id=draw(account_ids()),
+        email=draw(emails()),
+        state=state,
+        created_at=created_at,
+        language=draw(st.sampled_from(("en", "fi", "sv", "pt_BR"))),
+        password_hash=draw(_PASSWORD_HASHES) if has_password else None,
+        verified_at=created_at + draw(_LIFETIMES) if verified else None,
+        password_changed_at=changed_at if has_password or draw(st.booleans()) else None,
+        failed_logins=draw(st.integers(0, 150)),
+        credential_epoch=draw(st.integers(0, 20)),
+        version=draw(st.integers(1, 1000)),
+    )
+
+
+@_once
+def accounts() -> SearchStrategy[Account]:
+    """Accounts in every state, with consistent times: unverified, active (verified, with
+    or without a password), deleted (password hash dropped); failed log-ins around the
+    lock-out limit, credential epochs and versions of accounts with a history."""
+    return _accounts()
+
+
+@st.composite
+def _account_tokens(draw: DrawFn, account: Account | None) -> AccountToken:
+    owner = account if account is not None else draw(accounts().filter(lambda a: a.is_live))
+    purpose = draw(st.sampled_from(TokenPurpose))
+    payload = None
+    if purpose is TokenPurpose.CHANGE_EMAIL:
+        payload = draw(emails()).display
+    elif purpose is TokenPurpose.ATTACH_ORDER:
+        payload = draw(order_numbers())
+    secret = draw(st.one_of(_SECRET_IDS, st.from_regex(r"[0-9]{6}", fullmatch=True)))
+    issued_at = draw(timestamps())
+    token = AccountToken.issue(
+        draw(_SECRET_IDS),
+        secret,
+        owner,
+        purpose,
+        issued_at,
+        draw(_LIFETIMES),
+        payload=payload,
+    )
+    used_after = draw(st.one_of(st.none(), _LIFETIMES))
+    return attrs.evolve(
+        token,
+        used_at=None if used_after is None else token.issued_at + used_after,
+        tries=draw(st.integers(0, 10)),
+    )
+
+
+def account_tokens(account: Account | None = None) -> SearchStrategy[AccountToken]:
+    """Account tokens of every purpose, for ``account`` (by default a drawn live one):
+    links (a 128- or 256-bit validator) and 6-digit codes, with the payload their purpose
+    needs, used or not, with some tries counted."""
+    return _account_tokens(account)
+
+
+@st.composite
+def _account_sessions(draw: DrawFn, account_id: str | None) -> AccountSession:
+    session = AccountSession.start(
+        draw(_SECRET_IDS),
+        account_id if account_id is not None else draw(account_ids()),
+        draw(timestamps()),
+        remember=draw(st.booleans()),
+        lifetime=draw(_LIFETIMES),
+    )
+    seen = session.created_at + draw(st.timedeltas(timedelta(0), timedelta(days=2)))
+    session = session.touched(seen)
+    if draw(st.booleans()):
+        session = attrs.evolve(session, reauthenticated_at=seen)
+    if draw(st.booleans()):
+        session = session.ended(seen + draw(_LIFETIMES))
+    return session
+
+
+def account_sessions(account_id: str | None = None) -> SearchStrategy[AccountSession]:
+    """Sessions of ``account_id`` (by default a drawn one): plain or *remember*, seen later
+    than their log-in, re-authenticated or not, some ended."""
+    return _account_sessions(account_id)
+
+
+@st.composite
+def _stored_captchas(draw: DrawFn) -> StoredCaptcha:
+    issued_at = draw(timestamps())
+    expires_at = issued_at + draw(_LIFETIMES)
+    used = draw(st.booleans())
+    return StoredCaptcha(
+        challenge_id=draw(_SECRET_IDS),
+        answer_hash=draw(st.text("0123456789abcdef", min_size=64, max_size=64)),
+        issued_at=issued_at,
+        expires_at=expires_at,
+        used_at=issued_at + draw(st.timedeltas(timedelta(0), expires_at - issued_at))
+        if used
+        else None,
+    )
+
+
+@_once
+def stored_captchas() -> SearchStrategy[StoredCaptcha]:
+    """Captcha challenges as the core stores them (an id, an answer hash, their times),
+    used or not."""
+    return _stored_captchas()
 
 
 # --- bad input -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import multiprocessing
 import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,7 +21,9 @@ from orderstatus_core import (
     SchemaVersionError,
     parse_email,
 )
-from orderstatus_core.records import CreditEntry, IdempotentReply
+from orderstatus_core.model import PartNumber
+from orderstatus_core.model.account import Account, LinkedBy, OrderLink
+from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQuery
 from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import PostgresStorage, migrations
 from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, rekey_emails
@@ -42,6 +45,12 @@ TABLES = {
     "idempotent_replies",
     "store_credit",
     "return_documents",
+    "accounts",
+    "account_tokens",
+    "account_sessions",
+    "order_links",
+    "security_events",
+    "captcha_challenges",
     "orderstatus_schema",
 }
 
@@ -90,7 +99,7 @@ def test_migrate_from_zero_creates_the_schema_and_returns_its_version(fresh_sche
     migration is recorded with its description."""
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     assert tables(fresh_schema) == set()
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 5
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 6
     storage.close()
     assert tables(fresh_schema) == TABLES
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
@@ -337,3 +346,54 @@ def test_a_failing_migration_3_leaves_version_2_and_its_keys(
     old = stored_under_old_keys
     assert sorted(keys) == sorted((o.number, o.email.canonical) for o in old.orders)
     assert sorted(holders) == sorted((e.entry_id, e.holder) for e in old.credit)
+
+
+# --- version 5 -> 6: accounts ----------------------------------------------------------------
+
+
+def test_migration_6_adds_accounts_to_a_schema_full_of_orders(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version 5 schema with orders migrates to 6 with its orders as they were; an account
+    then signs up and verifies, and exactly the orders of its address join it (a
+    lookalike's stays out), listed and searched newest first."""
+    orders = [
+        order(),
+        order("100002", "Jane@Example.com", placed_at=T0 + timedelta(days=1)),
+        order("100003", "john@example.com"),
+        order("100004", "ｊane@example.com", placed_at=T0 + timedelta(days=2)),
+    ]
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:5])
+        patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 5)
+        assert storage.migrate() == 5
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many(orders)
+            uow.commit()
+    storage.close()
+    assert "accounts" not in tables(fresh_schema)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(SchemaVersionError, match="has schema version 5"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == SCHEMA_VERSION == 6
+    account = Account.sign_up("acct-0001", parse_email("JANE@example.com"), T0).verified(T0)
+    with storage.unit_of_work(write=True) as uow:
+        assert [uow.orders.get(o.number) for o in orders] == orders
+        uow.accounts.add(account)
+        joining = uow.accounts.unlinked_orders(account.email_key, 100)
+        for header in joining:
+            link = OrderLink("acct-0001", header.number, T0, LinkedBy.VERIFIED_EMAIL)
+            uow.accounts.link_order(link)
+        uow.commit()
+    assert [h.number for h in joining] == ["100002", "100001"]
+    with storage.unit_of_work() as uow:
+        history = uow.accounts.linked_orders("acct-0001", 10)
+        assert [h.number for h in history] == ["100002", "100001"]
+        part = PartNumberQuery(PartNumber("BP-1234"))
+        found = uow.accounts.search_linked("acct-0001", part, 10)
+        assert [m.header.number for m in found] == ["100002", "100001"]
+        assert uow.accounts.order_link("100004") is None
+    storage.close()
+    assert tables(fresh_schema) == TABLES
+    assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))

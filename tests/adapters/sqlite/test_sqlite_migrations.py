@@ -20,9 +20,11 @@ from orderstatus_core import (
     SchemaVersionError,
     parse_email,
 )
+from orderstatus_core.model import PartNumber
+from orderstatus_core.model.account import Account, LinkedBy, OrderLink
 from orderstatus_core.model.guest_pass import PassChallenge
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
-from orderstatus_core.records import CreditEntry, IdempotentReply
+from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQuery
 from orderstatus_core.serialization import intent_kind
 from orderstatus_core.testing.builders import package
 from orderstatus_sqlite import SqliteStorage
@@ -45,6 +47,12 @@ TABLES = {
     "idempotent_replies",
     "store_credit",
     "return_documents",
+    "accounts",
+    "account_tokens",
+    "account_sessions",
+    "order_links",
+    "security_events",
+    "captcha_challenges",
 }
 
 
@@ -64,9 +72,9 @@ def tables(path: Path) -> set[str]:
 
 
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
-    """An empty file is brought to the newest version, 9, with every table."""
+    """An empty file is brought to the newest version, 10, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 9
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 10
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
@@ -555,3 +563,87 @@ def test_migration_9_keeps_waiting_and_sent_messages_and_adds_dead_letters(
     storage.close()
     assert sent is not None
     assert (sent.sent_at, sent.dead_at) == (T0, None)
+
+
+# --- version 9 -> 10: accounts ---------------------------------------------------------------
+
+
+def _version_9_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Order]:
+    """A database as version 9 left it, full of orders: two shoppers' history (one of them
+    under an address typed in two cases), a lookalike's order and a queued message."""
+    orders = [
+        version_1_order(),
+        order("100002", "Jane@Example.com", placed_at=T0 + timedelta(days=1)),
+        order("100003", "john@example.com"),
+        order("100004", "ｊane@example.com", placed_at=T0 + timedelta(days=2)),
+    ]
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:9])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 9)
+        storage = SqliteStorage.from_url(f"sqlite:///{path}")
+        assert storage.migrate() == 9
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many(orders)
+            uow.outbox.put(_order_list("m1"))
+            uow.commit()
+        storage.close()
+    assert user_version(path) == 9
+    assert "accounts" not in tables(path)
+    return orders
+
+
+def test_migration_10_adds_accounts_to_a_database_full_of_orders(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version 9 database with orders migrates to 10 with every order and message as it
+    was; an account then signs up and verifies, and exactly the orders of its address join
+    it (the lookalike's stays out), listed and searched newest first."""
+    orders = _version_9_database(db_path, monkeypatch)
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(SchemaVersionError, match="has schema version 9"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == SCHEMA_VERSION == 10
+    account = Account.sign_up("acct-0001", parse_email("JANE@example.com"), T0).verified(T0)
+    with storage.unit_of_work(write=True) as uow:
+        assert [uow.orders.get(o.number) for o in orders] == orders
+        assert [m.message_id for m in uow.outbox.due(T0, 10)] == ["m1"]
+        assert uow.accounts.by_email(account.email_key) is None
+        uow.accounts.add(account)
+        joining = uow.accounts.unlinked_orders(account.email_key, 100)
+        for header in joining:
+            uow.accounts.link_order(
+                OrderLink("acct-0001", header.number, T0, LinkedBy.VERIFIED_EMAIL)
+            )
+        uow.commit()
+    assert [h.number for h in joining] == ["100002", "100001"]
+    with storage.unit_of_work() as uow:
+        assert [h.number for h in uow.accounts.linked_orders("acct-0001", 10)] == [
+            "100002",
+            "100001",
+        ]
+        found = uow.accounts.search_linked("acct-0001", PartNumberQuery(PartNumber("BP-1234")), 10)
+        assert [m.header.number for m in found] == ["100002", "100001"]
+        assert uow.accounts.unlinked_orders(account.email_key, 10) == []
+        assert uow.accounts.order_link("100004") is None
+    storage.close()
+    assert user_version(db_path) == 10
+    assert tables(db_path) == TABLES
+
+
+def test_a_failing_migration_10_leaves_version_9_and_its_orders(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 10 runs in one transaction: if it fails at its last statement, version 9
+    stays with its orders and without a half-made account table."""
+    orders = _version_9_database(db_path, monkeypatch)
+    broken = MIGRATIONS[9].replace("PRAGMA user_version = 10;", "CREATE TABLE orders (x);")
+    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (*MIGRATIONS[:9], broken))
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(AdapterError, match="already exists"):
+        storage.migrate()
+    storage.close()
+    assert user_version(db_path) == 9
+    assert not {"accounts", "account_sessions", "order_links"} & tables(db_path)
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        (count,) = connection.execute("SELECT count(*) FROM orders").fetchone()
+    assert count == len(orders)

@@ -31,6 +31,9 @@ suite                            fixture                what the fixture gives
 ``IdempotencyStoreContract``     ``storage``            the same
 ``StoreCreditLedgerContract``    ``storage``            the same
 ``ReturnDocumentStoreContract``  ``storage``            the same
+``AccountStoreContract``         ``storage``            the same
+``SessionStoreContract``         ``storage``            the same
+``CaptchaStoreContract``         ``storage``            the same
 ``UnitOfWorkContract``           ``storage``            the same
 ``MemoryReferenceContract``      ``storage``            the same
 ``StorageContract``              ``storage``            every storage suite above in one class
@@ -66,6 +69,11 @@ long as that profile says (600 orders of up to 50 steps).
 
 from __future__ import annotations
 
+from orderstatus_core.testing.contracts.account_store import (
+    AccountStoreContract,
+    CaptchaStoreContract,
+    SessionStoreContract,
+)
 from orderstatus_core.testing.contracts.captcha import CaptchaAnswer, CaptchaContract
 from orderstatus_core.testing.contracts.guest_pass_store import GuestPassStoreContract
 from orderstatus_core.testing.contracts.idempotency_store import IdempotencyStoreContract
@@ -83,8 +91,10 @@ from orderstatus_core.testing.contracts.store_credit_ledger import StoreCreditLe
 from orderstatus_core.testing.contracts.unit_of_work import UnitOfWorkContract
 
 __all__ = [
+    "AccountStoreContract",
     "CaptchaAnswer",
     "CaptchaContract",
+    "CaptchaStoreContract",
     "Delivered",
     "GuestPassStoreContract",
     "IdempotencyStoreContract",
@@ -97,6 +107,7 @@ __all__ = [
     "PasswordHasherContract",
     "RateLimiterContract",
     "ReturnDocumentStoreContract",
+    "SessionStoreContract",
     "StorageContract",
     "StoreCreditLedgerContract",
     "UnitOfWorkContract",

@@ -5,6 +5,11 @@ See :mod:`orderstatus_core.testing.contracts` for picking single suites instead.
 
 from __future__ import annotations
 
+from orderstatus_core.testing.contracts.account_store import (
+    AccountStoreContract,
+    CaptchaStoreContract,
+    SessionStoreContract,
+)
 from orderstatus_core.testing.contracts.guest_pass_store import GuestPassStoreContract
 from orderstatus_core.testing.contracts.idempotency_store import IdempotencyStoreContract
 from orderstatus_core.testing.contracts.order_repository import OrderRepositoryContract
@@ -25,6 +30,9 @@ class StorageContract(
     IdempotencyStoreContract,
     StoreCreditLedgerContract,
     ReturnDocumentStoreContract,
+    AccountStoreContract,
+    SessionStoreContract,
+    CaptchaStoreContract,
     MemoryReferenceContract,
 ):
     """The whole :class:`~orderstatus_core.Storage` contract: every port of a unit of work,
