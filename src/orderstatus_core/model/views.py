@@ -286,7 +286,11 @@ class RequestView:
         return display.state_text(self.texts, self.state)
 
 
-@attrs.frozen
+# A dict class, not slotted: what the view works out when first read is kept by
+# functools.cached_property in the instance's dict, with its docstring on the class (attrs
+# would turn a slotted class's cached properties into bare slots), and a frozen dict class
+# is also built faster than a slotted one (one dict store per field).
+@attrs.frozen(slots=False)
 class OrderView:
     """An order as shown on the Order Status page, personal data masked.
 
