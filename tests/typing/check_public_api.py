@@ -33,11 +33,13 @@ from orderstatus_core import (
     InvalidIdentifierError,
     InvalidUrlError,
     LineLedger,
+    LineView,
     LookupPolicy,
     Money,
     NoValidPass,
     Order,
     OrderFound,
+    OrderLine,
     OrderListRequested,
     OrderMatch,
     OrderNotFound,
@@ -49,6 +51,8 @@ from orderstatus_core import (
     OrderView,
     OutboxEntry,
     OutboxListing,
+    Package,
+    PackageView,
     PapersResult,
     PhoneNumber,
     PreviewResult,
@@ -114,6 +118,15 @@ def check_find_order(desk: OrderStatus) -> None:
             assert_type(view.status, OrderState)
             assert_type(view.total, Money)
             assert_type(view.phone, str | None)
+            # Worked out when first read, typed like fields.
+            assert_type(view.lines, tuple[LineView, ...])
+            assert_type(view.lines[0].line, OrderLine)
+            assert_type(view.lines[0].ledger, LineLedger)
+            assert_type(view.packages, tuple[PackageView, ...])
+            assert_type(view.packages[0].package, Package)
+            assert_type(view.packages[0].tracking_url, str | None)
+            assert_type(view.stored_lines, tuple[OrderLine, ...])
+            assert_type(view.refunded, Money | None)
         case OrderNotFound(message=message):
             assert_type(message, str)
         case TryLater(retry_after_seconds=seconds):

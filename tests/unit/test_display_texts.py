@@ -186,9 +186,8 @@ def test_a_package_says_where_it_is(
     delivered_at = PLACED_AT + timedelta(days=3)
 
     def view(shipped_at: datetime | None, delivered_at: datetime | None) -> PackageView:
-        return PackageView(
-            "P1", "Columbus, OH", "UPS", "1Z", None, shipped_at, delivered_at, (), texts=texts
-        )
+        stored = package("P1", shipped_at=shipped_at, delivered_at=delivered_at)
+        return PackageView(stored, None, texts=texts)
 
     assert view(None, None).state_text == waiting
     assert view(shipped_at, None).state_text == shipped

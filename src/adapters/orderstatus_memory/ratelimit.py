@@ -92,12 +92,13 @@ class MemoryRateLimiter:
         counted: list[tuple[str, int, int]] = []  # (key, limit, new arrival) if allowed
         wait = -1  # the longest wait of a refusing bucket, in whole µs; -1: none refused
         with self._lock:
+            arrivals = self._arrival
             for bucket in buckets:
                 key, quota = bucket.key, bucket.quota
                 limit = quota.limit
                 interval = quota.period // _MICROSECOND  # period / limit µs, in ticks
                 moment = micros * limit
-                stored = self._arrival.get(key)
+                stored = arrivals.get(key)
                 if stored is None or stored[0] != limit or stored[1] < moment:
                     arrival = moment + interval  # absent, idle or another quota: afresh
                 else:
@@ -110,13 +111,15 @@ class MemoryRateLimiter:
                 raise ValueError("a rate-limit key appears twice in one call")
             if wait >= 0:
                 return RateDecision(allowed=False, retry_at=now + wait * _MICROSECOND)
-            self._forget_idle(micros)
+            expiry = self._expiry
+            if expiry and expiry[0][0] <= micros:  # only then is any key idle
+                self._forget_idle(micros)
             for key, limit, arrival in counted:
-                if key not in self._arrival:
-                    if len(self._arrival) >= self._max_keys:
+                if key not in arrivals:
+                    if len(arrivals) >= self._max_keys:
                         self._evict_soonest()
-                    heapq.heappush(self._expiry, (-(-arrival // limit), key))
-                self._arrival[key] = (limit, arrival)
+                    heapq.heappush(expiry, (-(-arrival // limit), key))
+                arrivals[key] = (limit, arrival)
         return _ALLOWED
 
     def _real_expiry(self, key: str) -> int:

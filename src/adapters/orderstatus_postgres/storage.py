@@ -69,7 +69,6 @@ transaction intact, as the port lets a unit go on.
 from __future__ import annotations
 
 import contextlib
-import functools
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -119,6 +118,7 @@ from orderstatus_postgres.migrations import (
     VERSION_TABLE,
 )
 from orderstatus_sql import migrations as runner
+from orderstatus_sql.units import repository
 
 # The DEFAULT_* settings live in orderstatus_postgres.connections (imported here for the
 # signatures below, and still importable from here).
@@ -156,50 +156,49 @@ class PostgresUnitOfWork:
         self._open = False
         self._aborted = False
 
-    # The repositories are made when a command first uses one: most units use one or two
-    # of the nine, and find-order's read unit is on the hot path.
+    # Each repository is made when a command first uses it (orderstatus_sql.units).
 
-    @functools.cached_property
+    @repository
     def orders(self) -> Orders:
         """The orders, as this unit sees them."""
         return Orders(self)
 
-    @functools.cached_property
+    @repository
     def outbox(self) -> Outbox:
         """The outbox, in this unit's transaction."""
         return Outbox(self)
 
-    @functools.cached_property
+    @repository
     def passes(self) -> Passes:
         """Guest-pass challenges and passes."""
         return Passes(self)
 
-    @functools.cached_property
+    @repository
     def idempotency(self) -> Replies:
         """Stored replies by idempotency key."""
         return Replies(self)
 
-    @functools.cached_property
+    @repository
     def credit(self) -> Credit:
         """The store-credit ledger."""
         return Credit(self)
 
-    @functools.cached_property
+    @repository
     def documents(self) -> Documents:
         """Return papers."""
         return Documents(self)
 
-    @functools.cached_property
+    @repository
     def accounts(self) -> Accounts:
         """Accounts, their tokens, linked orders and security log."""
         return Accounts(self)
 
-    @functools.cached_property
+    @repository
     def sessions(self) -> Sessions:
         """Logged-in sessions."""
         return Sessions(self)
 
-    @functools.cached_property
+    @repository
     def captchas(self) -> Captchas:
         """Captcha challenges waiting for their answer."""
         return Captchas(self)

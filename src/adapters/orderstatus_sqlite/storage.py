@@ -20,7 +20,6 @@ uses the shared runner of :mod:`orderstatus_sql.migrations`.
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -37,6 +36,7 @@ from orderstatus_core import (
 from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.model.order import utc
 from orderstatus_sql import migrations as runner
+from orderstatus_sql.units import repository
 from orderstatus_sqlite._repositories import (
     CURSOR,
     Accounts,
@@ -97,50 +97,49 @@ class SqliteUnitOfWork:
         self._in_transaction = False
         self._broken = False
 
-    # The repositories are made when a command first uses one: most units use one or two
-    # of the nine, and find-order's read unit is on the hot path.
+    # Each repository is made when a command first uses it (orderstatus_sql.units).
 
-    @functools.cached_property
+    @repository
     def orders(self) -> Orders:
         """The orders, as this unit sees them."""
         return Orders(self)
 
-    @functools.cached_property
+    @repository
     def outbox(self) -> Outbox:
         """The outbox, in this unit's transaction."""
         return Outbox(self)
 
-    @functools.cached_property
+    @repository
     def passes(self) -> Passes:
         """Guest-pass challenges and passes."""
         return Passes(self)
 
-    @functools.cached_property
+    @repository
     def idempotency(self) -> Replies:
         """Stored replies by idempotency key."""
         return Replies(self)
 
-    @functools.cached_property
+    @repository
     def credit(self) -> Credit:
         """The store-credit ledger."""
         return Credit(self)
 
-    @functools.cached_property
+    @repository
     def documents(self) -> Documents:
         """Return papers."""
         return Documents(self)
 
-    @functools.cached_property
+    @repository
     def accounts(self) -> Accounts:
         """Accounts, their tokens, linked orders and security log."""
         return Accounts(self)
 
-    @functools.cached_property
+    @repository
     def sessions(self) -> Sessions:
         """Logged-in sessions."""
         return Sessions(self)
 
-    @functools.cached_property
+    @repository
     def captchas(self) -> Captchas:
         """Captcha challenges waiting for their answer."""
         return Captchas(self)

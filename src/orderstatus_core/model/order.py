@@ -53,6 +53,9 @@ __all__ = [
     "OrderState",
     "Package",
     "PackedUnits",
+    "ledgers_of",
+    "line_sums",
+    "state_of",
     "utc",
 ]
 
@@ -214,6 +217,71 @@ class OrderState(enum.StrEnum):
     SHIPPED = "shipped"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+
+
+def line_sums(lines: Iterable[OrderLine]) -> tuple[Decimal, Decimal]:
+    """The price of every ordered unit of ``lines`` and their core deposits, in one pass.
+
+    The lines must be one order's, so all in its currency (construction proves it), which
+    makes plain ``Decimal`` arithmetic safe. :attr:`Order.subtotal` and the order view's
+    totals are both this sum.
+    """
+    parts = cores = Decimal(0)
+    for line in lines:
+        quantity = line.quantity
+        parts += line.unit_price.amount * quantity
+        cores += line.core_charge.amount * quantity
+    return parts, cores
+
+
+def ledgers_of(lines: Iterable[OrderLine], packages: Iterable[Package]) -> dict[int, LineLedger]:
+    """Where every unit of every line is, by line number, in one pass over ``packages``.
+
+    The one ledger rule: :attr:`Order.ledgers` and the order view both ask it.
+    """
+    processing: dict[int, int] = {}
+    shipped: dict[int, int] = {}
+    delivered: dict[int, int] = {}
+    for package in packages:
+        counter = processing if package.shipped_at is None else shipped
+        arrived = package.delivered_at is not None
+        for units in package.units:
+            line_no, quantity = units.line_no, units.quantity
+            counter[line_no] = counter.get(line_no, 0) + quantity
+            if arrived:
+                delivered[line_no] = delivered.get(line_no, 0) + quantity
+    # Positional, in field order (ordered, cancelled, processing, shipped, delivered,
+    # returned): find-order builds one per line of every order it shows.
+    return {
+        line.line_no: LineLedger(
+            line.quantity,
+            line.cancelled,
+            processing.get(line.line_no, 0),
+            shipped.get(line.line_no, 0),
+            delivered.get(line.line_no, 0),
+            line.returned,
+        )
+        for line in lines
+    }
+
+
+def state_of(ledgers: Iterable[LineLedger]) -> OrderState:
+    """The status of an order whose lines have ``ledgers``: the one status rule."""
+    live = shipped = delivered = processing = 0
+    for ledger in ledgers:  # one pass for every count the state needs
+        live += ledger.ordered - ledger.cancelled
+        shipped += ledger.shipped
+        delivered += ledger.delivered
+        processing += ledger.processing
+    if live == 0:
+        return OrderState.CANCELLED
+    if shipped == 0:
+        return OrderState.PROCESSING if processing else OrderState.PLACED
+    if shipped < live:
+        return OrderState.PARTIALLY_SHIPPED
+    if delivered < live:
+        return OrderState.SHIPPED
+    return OrderState.DELIVERED
 
 
 def _mismatch(field: str, money: Money, currency: str) -> CurrencyMismatchError:
@@ -471,29 +539,8 @@ class Order:
 
     @functools.cached_property
     def ledgers(self) -> Mapping[int, LineLedger]:
-        """Where every unit of every line is, by line number, in one pass over packages."""
-        processing: dict[int, int] = {}
-        shipped: dict[int, int] = {}
-        delivered: dict[int, int] = {}
-        for package in self.packages:
-            counter = processing if package.shipped_at is None else shipped
-            for units in package.units:
-                counter[units.line_no] = counter.get(units.line_no, 0) + units.quantity
-                if package.delivered_at is not None:
-                    delivered[units.line_no] = delivered.get(units.line_no, 0) + units.quantity
-        # Positional, in field order (ordered, cancelled, processing, shipped, delivered,
-        # returned): find-order builds one per line of every order it shows.
-        return {
-            line.line_no: LineLedger(
-                line.quantity,
-                line.cancelled,
-                processing.get(line.line_no, 0),
-                shipped.get(line.line_no, 0),
-                delivered.get(line.line_no, 0),
-                line.returned,
-            )
-            for line in self.lines
-        }
+        """Where every unit of every line is, by line number (:func:`ledgers_of`)."""
+        return ledgers_of(self.lines, self.packages)
 
     def ledger(self, line_no: int) -> LineLedger:
         """Where every unit of line ``line_no`` is; ``KeyError`` if there is no such line."""
@@ -501,32 +548,12 @@ class Order:
 
     @property
     def status(self) -> OrderState:
-        """The order's status, derived from the ledgers of its lines."""
-        live = shipped = delivered = processing = 0
-        for ledger in self.ledgers.values():  # one pass for every count the state needs
-            live += ledger.ordered - ledger.cancelled
-            shipped += ledger.shipped
-            delivered += ledger.delivered
-            processing += ledger.processing
-        if live == 0:
-            return OrderState.CANCELLED
-        if shipped == 0:
-            return OrderState.PROCESSING if processing else OrderState.PLACED
-        if shipped < live:
-            return OrderState.PARTIALLY_SHIPPED
-        if delivered < live:
-            return OrderState.SHIPPED
-        return OrderState.DELIVERED
+        """The order's status, derived from the ledgers of its lines (:func:`state_of`)."""
+        return state_of(self.ledgers.values())
 
     @functools.cached_property
     def _line_sums(self) -> tuple[Decimal, Decimal]:
-        # One pass for both sums; construction already proved every amount is in
-        # ``self.currency``, so plain Decimal arithmetic is safe here.
-        parts = cores = Decimal(0)
-        for line in self.lines:
-            parts += line.unit_price.amount * line.quantity
-            cores += line.core_charge.amount * line.quantity
-        return parts, cores
+        return line_sums(self.lines)
 
     @property
     def subtotal(self) -> Money:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import pluggy
 
@@ -29,6 +29,7 @@ from orderstatus_core.policies.returns import (
     ReturnRules,
     default_route,
 )
+from orderstatus_core.policies.tracking import carrier_tracking_url
 
 __all__ = ["Hooks", "default_policies", "get_plugin_manager", "hookimpl"]
 
@@ -89,6 +90,8 @@ class Hooks:
     def __init__(self, manager: pluggy.PluginManager) -> None:
         self.manager = manager
         self._kept: dict[str, object] = {}
+        # Called for every package of every order view: kept apart from _kept, typed.
+        self._tracking_url: Callable[[str, str], str | None] | None = None
 
     def adapter_registry(self) -> AdapterRegistry:
         """A registry filled by every plugin's ``orderstatus_register_adapters``."""
@@ -242,15 +245,15 @@ class Hooks:
         return self._tracking()(carrier, tracking_number)
 
     def _tracking(self) -> Callable[[str, str], str | None]:
-        kept = self._kept.get("tracking_url")
+        kept = self._tracking_url
         if kept is None:
             implementations = self.manager.hook.orderstatus_tracking_url.get_hookimpls()
             if [impl.plugin for impl in implementations] == [builtin]:
-                kept = builtin.orderstatus_tracking_url
+                kept = carrier_tracking_url  # what the built-in hook answers, called directly
             else:
                 kept = self._hook_tracking_url
-            self._kept["tracking_url"] = kept
-        return cast("Callable[[str, str], str | None]", kept)
+            self._tracking_url = kept
+        return kept
 
     def _hook_tracking_url(self, carrier: str, tracking_number: str) -> str | None:
         return self._answer(

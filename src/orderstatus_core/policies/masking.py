@@ -35,8 +35,9 @@ def mask_text(text: str, keep: int = 1) -> str:
     'C•••'
     """
     words = text.split()
-    shown = words[:1] + words[1:][-1:]
-    return " ".join(word[:keep] + _HIDDEN for word in shown)
+    if len(words) < 2:
+        return "".join(word[:keep] + _HIDDEN for word in words)
+    return f"{words[0][:keep]}{_HIDDEN} {words[-1][:keep]}{_HIDDEN}"
 
 
 def mask_email(display: str) -> str:
@@ -71,11 +72,12 @@ def mask_address(address: Address) -> MaskedAddress:
     >>> masked.name, masked.street, masked.city, masked.postal_code
     ('J••• D•••', '•••', 'Springfield', '62•••')
     """
+    # Positional, in field order (name, street, city, region, postal code, country).
     return MaskedAddress(
-        name=mask_text(address.name),
-        street=_HIDDEN,
-        city=address.city,
-        region=address.region,
-        postal_code=address.postal_code.strip()[:2] + _HIDDEN,
-        country=address.country,
+        mask_text(address.name),
+        _HIDDEN,
+        address.city,
+        address.region,
+        address.postal_code.strip()[:2] + _HIDDEN,
+        address.country,
     )

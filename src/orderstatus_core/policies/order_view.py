@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterator, Sequence
-from typing import Final
-
-from orderstatus_core.model import Money, Order
+from orderstatus_core.model import Order
 from orderstatus_core.model.display import Phrase, Texts
 from orderstatus_core.model.requests import (
     AddressChange,
@@ -15,33 +11,10 @@ from orderstatus_core.model.requests import (
     QuantityChange,
     SpeedChange,
 )
-from orderstatus_core.model.views import (
-    LineView,
-    OrderView,
-    PackageView,
-    RequestView,
-    TimelineEntry,
-)
+from orderstatus_core.model.views import OrderView, RequestView, TrackingUrl
 from orderstatus_core.policies.masking import mask_address, mask_email, mask_phone
 
 __all__ = ["TrackingUrl", "masked_order_view"]
-
-#: ``(carrier, tracking_number) -> url or None``: the ``orderstatus_tracking_url`` hook.
-TrackingUrl = Callable[[str, str], "str | None"]
-
-
-def _request_entries(requests: Sequence[RequestView], texts: Texts) -> Iterator[TimelineEntry]:
-    for request in requests:
-        kind = f"{request.kind}_requested"
-        yield TimelineEntry(request.requested_at, kind, request.about, texts=texts)
-        if request.decided_at is not None:
-            kind = f"{request.kind}_{request.state}"
-            about = Phrase("decided", (request.request_id, request.state))
-            yield TimelineEntry(request.decided_at, kind, about, texts=texts)
-
-
-#: A timeline entry's sort key: when it happened.
-_WHEN: Final = operator.attrgetter("at")
 
 
 def _part(order: Order, line_no: int) -> str:
@@ -117,87 +90,30 @@ def masked_order_view(order: Order, tracking_url: TrackingUrl, texts: Texts) -> 
     """The order as an unverified guest sees it: address, phone and email masked, its
     texts in the language of ``texts`` (written when read, not here).
 
-    Built in one pass over the order's lines and packages, each view value constructed
-    once from the values the order already holds (its ledgers are computed once, for the
-    status and every line); a package's timeline entries are written in the same pass as
-    its view.
+    One object graph with the order: the view holds the order's own lines and packages
+    and works out the status, the lines' ledgers, the packages' tracking pages (by
+    ``tracking_url``), the totals and the timeline by the order's own rules when they are
+    first read. Only the masked parts are written now, so the view never holds the
+    unmasked ones (SECURITY F3); requests, rarer, are summed up here too, since a change
+    request may hold an address.
     """
-    ledgers = order.ledgers
-    lines = tuple(
-        [
-            LineView(
-                line.line_no,
-                line.part_number.display,
-                line.brand,
-                str(line.category),
-                line.description,
-                line.quantity,
-                line.unit_price,
-                line.core_charge,
-                line.returnable,
-                line.warranty_months,
-                ledgers[line.line_no],
-                texts=texts,
-            )
-            for line in order.lines
-        ]
-    )
-    number, placed_at = order.number, order.placed_at
-    timeline = [TimelineEntry(placed_at, "placed", Phrase("placed", (number,)), texts=texts)]
-    packages = []
-    for package in order.packages:
-        package_id, warehouse = package.package_id, package.warehouse
-        carrier, tracking_number = package.carrier, package.tracking_number
-        shipped_at, delivered_at = package.shipped_at, package.delivered_at
-        packages.append(
-            PackageView(
-                package_id,
-                warehouse,
-                carrier,
-                tracking_number,
-                tracking_url(carrier, tracking_number) if carrier and tracking_number else None,
-                shipped_at,
-                delivered_at,
-                tuple([(units.line_no, units.quantity) for units in package.units]),
-                texts=texts,
-            )
-        )
-        if package.opened_at is not None:
-            about = Phrase("processing", (package_id, warehouse))
-            timeline.append(TimelineEntry(package.opened_at, "processing", about, texts=texts))
-        if shipped_at is not None:
-            about = Phrase("shipped", (package_id, warehouse, carrier))
-            timeline.append(TimelineEntry(shipped_at, "shipped", about, texts=texts))
-        if delivered_at is not None:
-            about = Phrase("delivered", (package_id,))
-            timeline.append(TimelineEntry(delivered_at, "delivered", about, texts=texts))
     requests: tuple[RequestView, ...] = ()
     if order.cancel_requests or order.change_requests or order.problem_reports:
         requests = tuple(_requests(order, texts))
-        timeline.extend(_request_entries(requests, texts))
-    refunds = order.refunds
-    for refund in refunds:
-        about = Phrase("refund", (refund.total,))
-        timeline.append(TimelineEntry(refund.at, "refund", about, texts=texts))
-    # Stable sort: events at the same instant keep their natural order (placed first).
-    timeline.sort(key=_WHEN)
     phone = order.phone
     return OrderView(
-        number,
-        placed_at,
-        order.status,
+        order.number,
+        order.placed_at,
         mask_email(order.email.display),
         None if phone is None else mask_phone(phone.e164),
         mask_address(order.shipping_address),
-        lines,
-        tuple(packages),
-        order.subtotal,
-        order.core_charges,
+        order.currency,
+        order.lines,
+        order.packages,
         order.shipping,
         order.tax,
-        order.total,
-        tuple(timeline),
         requests,
-        Money.total((r.total for r in refunds), order.currency) if refunds else None,
+        order.refunds,
         texts=texts,
+        tracking_rule=tracking_url,
     )
