@@ -8,6 +8,7 @@ Each union is tagged by its class name (the converter writes ``kind``); a field 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -38,6 +39,7 @@ __all__ = [
     "ReturnSettledMail",
     "ShipmentNotice",
     "TrackingMail",
+    "secret_fields",
     "secrets_of",
     "without_secrets",
 ]
@@ -203,8 +205,22 @@ MailRequest = OrderListRequest | GuestPassRequest
 OutboxItem = MailIntent | DomainEvent | ReturnDocumentsJob | MailRequest
 
 
-def _secret_fields(item: OutboxItem) -> list[str]:
-    return [field.name for field in attrs.fields(type(item)) if field.metadata.get(_SECRET_KEY)]
+def secret_fields(kind: type[OutboxItem]) -> tuple[str, ...]:
+    """The names of the :data:`SECRET` fields of an outbox item class (``()`` for most).
+
+    >>> secret_fields(GuestPassMail), secret_fields(OrderListMail)
+    (('code', 'link'), ())
+    """
+    return _secret_fields_of(kind)
+
+
+@functools.cache
+def _secret_fields_of(kind: type[OutboxItem]) -> tuple[str, ...]:
+    return tuple(field.name for field in attrs.fields(kind) if field.metadata.get(_SECRET_KEY))
+
+
+def _secret_fields(item: OutboxItem) -> tuple[str, ...]:
+    return _secret_fields_of(type(item))
 
 
 def secrets_of(item: OutboxItem) -> tuple[str, ...]:
