@@ -8,7 +8,6 @@ Each union is tagged by its class name (the converter writes ``kind``); a field 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -205,22 +204,24 @@ MailRequest = OrderListRequest | GuestPassRequest
 OutboxItem = MailIntent | DomainEvent | ReturnDocumentsJob | MailRequest
 
 
+_SECRET_FIELDS: dict[type[OutboxItem], tuple[str, ...]] = {}
+
+
 def secret_fields(kind: type[OutboxItem]) -> tuple[str, ...]:
     """The names of the :data:`SECRET` fields of an outbox item class (``()`` for most).
 
     >>> secret_fields(GuestPassMail), secret_fields(OrderListMail)
     (('code', 'link'), ())
     """
-    return _secret_fields_of(kind)
-
-
-@functools.cache
-def _secret_fields_of(kind: type[OutboxItem]) -> tuple[str, ...]:
-    return tuple(field.name for field in attrs.fields(kind) if field.metadata.get(_SECRET_KEY))
+    names = _SECRET_FIELDS.get(kind)
+    if names is None:  # read once per class: the relay asks for every message it handles
+        names = tuple(f.name for f in attrs.fields(kind) if f.metadata.get(_SECRET_KEY))
+        _SECRET_FIELDS[kind] = names
+    return names
 
 
 def _secret_fields(item: OutboxItem) -> tuple[str, ...]:
-    return _secret_fields_of(type(item))
+    return secret_fields(type(item))
 
 
 def secrets_of(item: OutboxItem) -> tuple[str, ...]:
