@@ -39,7 +39,7 @@ from orderstatus_core.events import DomainEvent, RefundDue, ReplacementDue
 from orderstatus_core.i18n import Catalogs, Translator
 from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest, StoredDocument
 from orderstatus_core.mail import MailBranding, MailRenderer, MailTemplates
-from orderstatus_core.mail_message import compose_message
+from orderstatus_core.mail_message import ComposedMail, compose_message
 from orderstatus_core.messages import (
     GuestPassMail,
     GuestPassRequest,
@@ -257,6 +257,7 @@ __all__ = [
     "ChangeResult",
     "ChangeState",
     "Clock",
+    "ComposedMail",
     "ConflictError",
     "CreditEntry",
     "CurrencyMismatchError",

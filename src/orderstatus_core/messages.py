@@ -38,6 +38,7 @@ __all__ = [
     "ReturnSettledMail",
     "ShipmentNotice",
     "TrackingMail",
+    "secret_fields",
     "secrets_of",
     "without_secrets",
 ]
@@ -203,8 +204,24 @@ MailRequest = OrderListRequest | GuestPassRequest
 OutboxItem = MailIntent | DomainEvent | ReturnDocumentsJob | MailRequest
 
 
-def _secret_fields(item: OutboxItem) -> list[str]:
-    return [field.name for field in attrs.fields(type(item)) if field.metadata.get(_SECRET_KEY)]
+_SECRET_FIELDS: dict[type[OutboxItem], tuple[str, ...]] = {}
+
+
+def secret_fields(kind: type[OutboxItem]) -> tuple[str, ...]:
+    """The names of the :data:`SECRET` fields of an outbox item class (``()`` for most).
+
+    >>> secret_fields(GuestPassMail), secret_fields(OrderListMail)
+    (('code', 'link'), ())
+    """
+    names = _SECRET_FIELDS.get(kind)
+    if names is None:  # read once per class: the relay asks for every message it handles
+        names = tuple(f.name for f in attrs.fields(kind) if f.metadata.get(_SECRET_KEY))
+        _SECRET_FIELDS[kind] = names
+    return names
+
+
+def _secret_fields(item: OutboxItem) -> tuple[str, ...]:
+    return secret_fields(type(item))
 
 
 def secrets_of(item: OutboxItem) -> tuple[str, ...]:

@@ -44,6 +44,7 @@ from orderstatus_core.messages import (
     ReturnReceivedMail,
     ReturnSettledMail,
     TrackingMail,
+    secret_fields,
 )
 from orderstatus_core.model import (
     Address,
@@ -70,6 +71,7 @@ from orderstatus_core.model.requests import (
 from orderstatus_core.model.returns import ReturnRequest
 
 __all__ = [
+    "carries_secrets",
     "converter",
     "dump_activity",
     "dump_intent",
@@ -416,6 +418,21 @@ def dump_intent(intent: OutboxItem) -> dict[str, Any]:
 def intent_kind(intent: OutboxItem) -> str:
     """The ``kind`` tag :func:`dump_intent` writes for ``intent``: ``"guest_pass"`` ..."""
     return _KIND_OF[type(intent)]
+
+
+def carries_secrets(kind: str) -> bool:
+    """Whether an outbox item tagged ``kind`` (see :func:`intent_kind`) has
+    :data:`~orderstatus_core.messages.SECRET` fields, which its delivery empties (SECURITY
+    D5). An unknown tag answers ``True``, so that whoever asks takes the careful way.
+
+    A storage marking a message sent reads its item back only when it does: the others
+    are kept as they are (bench/RESULTS.md, the outbox worker over SMTP).
+
+    >>> carries_secrets("guest_pass"), carries_secrets("order_list"), carries_secrets("?")
+    (True, False, True)
+    """
+    cls = _INTENT_KINDS.get(kind)
+    return cls is None or bool(secret_fields(cls))
 
 
 def load_intent(data: Mapping[str, Any]) -> OutboxItem:

@@ -7,8 +7,14 @@ import json
 from hypothesis import given
 
 from orderstatus_core import Money, Order, OutboxMessage
-from orderstatus_core.messages import MailIntent
-from orderstatus_core.serialization import converter, dump_intent, load_intent
+from orderstatus_core.messages import MailIntent, secret_fields
+from orderstatus_core.serialization import (
+    carries_secrets,
+    converter,
+    dump_intent,
+    intent_kind,
+    load_intent,
+)
 from orderstatus_core.testing import strategies as ost
 
 
@@ -47,6 +53,21 @@ def test_a_mail_intent_survives_dump_and_load(intent: MailIntent) -> None:
 def test_an_outbox_message_survives_unstructure_and_structure(message: OutboxMessage) -> None:
     """Outbox messages, as a document store would keep them, come back equal."""
     assert converter.structure(converter.unstructure(message), OutboxMessage) == message
+
+
+@given(ost.outbox_messages())
+def test_a_kind_carries_secrets_exactly_when_its_items_have_secret_fields(
+    message: OutboxMessage,
+) -> None:
+    """A storage may mark an item sent without reading it back only when its kind has no
+    secret for delivery to empty (SECURITY D5)."""
+    intent = message.intent
+    assert carries_secrets(intent_kind(intent)) == bool(secret_fields(type(intent)))
+
+
+def test_an_unknown_kind_is_taken_to_carry_secrets() -> None:
+    """A tag no item has gets the careful way: read back and emptied."""
+    assert carries_secrets("no_such_kind")
 
 
 @given(ost.currencies().flatmap(ost.money))

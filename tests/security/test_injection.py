@@ -34,7 +34,7 @@ def test_hostile_order_look_up_text_queues_no_mail(typed: str) -> None:
     "to", ["jane@example.com\r\nBcc: x@evil.example", "jane@example.com\nX: y", "a\x00@b.c"]
 )
 def test_the_mailbox_adapter_refuses_header_injection(tmp_path: Path, to: str) -> None:
-    """``EmailMessage`` with ``policy.default`` refuses CR/LF in headers (H1)."""
+    """``compose_message`` refuses CR/LF and NUL in headers before a file exists (H1)."""
     mailer = MailboxMailer(tmp_path)
     with pytest.raises(MailDeliveryError):
         mailer.send(OutgoingMail(message_id="m1", to=to, subject="s", text="t"))

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import doctest
 from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
+from email.parser import BytesParser
+from email.policy import default
 from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from orderstatus_core import MailRejectedError, OutgoingMail, compose_message
+from orderstatus_core import (
+    ComposedMail,
+    MailRejectedError,
+    OutgoingMail,
+    compose_message,
+    mail_message,
+)
 from orderstatus_core.testing.contracts import delivered_mail
 
 WHEN = datetime(2026, 11, 1, 12, 30, tzinfo=UTC)
@@ -25,8 +33,15 @@ BREAKERS = ["\r", "\n", "\r\n", "\x00", "\x0b", "\x0c", "\x1c", "\x7f", "\x85", 
 BREAKERS += ["\ud800"]
 
 
-def _compose(mail: OutgoingMail = MAIL, sender: str = SHOP, **options: Any) -> EmailMessage:
+def _composed(mail: OutgoingMail = MAIL, sender: str = SHOP, **options: Any) -> ComposedMail:
     return compose_message(mail, sender, date=options.pop("date", WHEN), **options)
+
+
+def _compose(mail: OutgoingMail = MAIL, sender: str = SHOP, **options: Any) -> EmailMessage:
+    """The composed bytes as a mail program reads them."""
+    message = BytesParser(policy=default).parsebytes(_composed(mail, sender, **options).data)
+    assert isinstance(message, EmailMessage)
+    return message
 
 
 def test_the_headers_of_a_transactional_mail() -> None:
@@ -73,14 +88,13 @@ def test_a_date_in_another_zone_keeps_its_offset() -> None:
 
 def test_html_makes_a_multipart_alternative_with_the_text_first() -> None:
     """Text then HTML, in one multipart/alternative; Content-Language stays on top."""
-    message = _compose(attrs.evolve(MAIL, html="<p>Hello</p>\n"))
+    mail = attrs.evolve(MAIL, html="<p>Hello</p>\n")
+    message = _compose(mail)
     assert message.get_content_type() == "multipart/alternative"
     parts = [part.get_content_type() for part in message.iter_parts()]
     assert parts == ["text/plain", "text/html"]
     assert message["Content-Language"] == "en"
-    assert delivered_mail(message.as_bytes(policy=SMTP)) == attrs.evolve(
-        MAIL, html="<p>Hello</p>\n"
-    )
+    assert delivered_mail(_composed(mail).data) == mail
 
 
 def test_an_unsubscribe_link_gives_the_one_click_pair() -> None:
@@ -94,7 +108,9 @@ def test_an_unsubscribe_link_gives_the_one_click_pair() -> None:
 def test_an_international_address_round_trips_with_smtputf8() -> None:
     """RFC 6531 addresses and Finnish text survive serialisation and parsing."""
     mail = OutgoingMail("fi-1", "jörg@bücher.de", "Hei åäö", "Ääkköset\n", language="fi")
-    assert delivered_mail(_compose(mail).as_bytes(policy=SMTPUTF8)) == mail
+    composed = _composed(mail)
+    assert composed.smtputf8
+    assert delivered_mail(composed.data) == mail
 
 
 @pytest.mark.parametrize("breaker", BREAKERS, ids=[f"U+{ord(b[-1]):04X}" for b in BREAKERS])
@@ -131,8 +147,8 @@ def test_no_subject_with_cr_lf_or_nul_makes_a_message(subject: str) -> None:
 def test_any_clean_subject_arrives_as_written(subject: str) -> None:
     """A subject without control characters, however odd, survives the round trip (but
     for blanks at its ends: a header value keeps none)."""
-    message = _compose(attrs.evolve(MAIL, subject=subject))
-    assert delivered_mail(message.as_bytes(policy=SMTP)).subject.strip() == subject.strip()
+    composed = _composed(attrs.evolve(MAIL, subject=subject))
+    assert delivered_mail(composed.data).subject.strip() == subject.strip()
 
 
 @pytest.mark.parametrize(
@@ -190,3 +206,178 @@ def test_a_value_of_the_wrong_type_is_refused(field: str) -> None:
     """Bytes or None where text belongs is refused, not turned into ``b'...'`` text."""
     with pytest.raises(MailRejectedError, match="text"):
         _compose(attrs.evolve(MAIL, **{field: b"jane@example.com"}))
+
+
+# --- the bytes themselves, read back by the standard library's parser -------------------
+
+# Text that may sit in a header: anything but controls, line and paragraph separators and
+# lone surrogates (which compose_message refuses), from every plane; "=?" and blanks mixed
+# in, since a reader would take "=?...?=" for an encoded word and folds at blanks.
+HEADER_TEXT = st.lists(
+    st.one_of(
+        st.text(st.characters(exclude_categories=["Cc", "Zl", "Zp", "Cs"]), max_size=20),
+        st.sampled_from(["=?", "?=", "=?utf-8?q?x?=", " ", "  ", '"', "\\", "<>", "_"]),
+    ),
+    max_size=12,
+).map("".join)
+# Body text: anything Unicode can encode, line ends of every kind included.
+BODY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=400)
+
+
+def _lines_of(text: str) -> str:
+    """``text`` as a body carries it: lines ended by ``\\n``, ``\\r\\n`` or ``\\r``, each
+    ended by one ``\\n``; no text is one empty line."""
+    lines = text.encode().splitlines() or [b""]
+    return "".join(f"{line.decode()}\n" for line in lines)
+
+
+def _letters(name: str) -> str:
+    """A display name without its blanks. RFC 5322 gives the blanks of a phrase no
+    meaning, and CPython's parser reads a blank between two encoded words of a long name
+    (RFC 2047 §6.2 says to drop it), so only the rest is compared; the subject, written by
+    the same encoder, is compared blanks and all."""
+    return "".join(name.split())
+
+
+def _read_back(composed: ComposedMail) -> EmailMessage:
+    message = BytesParser(policy=default).parsebytes(composed.data)
+    assert isinstance(message, EmailMessage)
+    assert not message.defects
+    return message
+
+
+@given(
+    to_name=HEADER_TEXT,
+    from_name=HEADER_TEXT,
+    subject=HEADER_TEXT.filter(lambda s: len(s) <= 998),
+    text=BODY_TEXT,
+    html=BODY_TEXT,
+)
+def test_headers_and_bodies_round_trip_through_the_standard_parser(
+    to_name: str, from_name: str, subject: str, text: str, html: str
+) -> None:
+    """Display names and subjects of any plane, "=?" and blanks included, and bodies of any
+    text come back from the bytes: the subject exactly, a display name as the parser read
+    it from the input (but for blanks, see _letters), the bodies line by line, each line
+    ended."""
+    to = f"{_quoted(to_name)} <jane@example.com>"
+    sender = f"{_quoted(from_name)} <orders@shop.example>"
+    try:  # what a name means is the full parser's reading of it; some it refuses
+        meant = [mail_message._parsed_address(f, v) for f, v in (("To", to), ("From", sender))]
+    except MailRejectedError:
+        assume(False)
+    mail = attrs.evolve(MAIL, to=to, subject=subject, text=text, html=html)
+    message = _read_back(_composed(mail, sender))
+    for header, address in zip(("To", "From"), meant, strict=True):
+        (arrived,) = message[header].addresses
+        assert arrived.addr_spec == address.addr_spec
+        assert _letters(arrived.display_name) == _letters(address.display_name)
+    assert str(message["Subject"]) == subject
+    parts = list(message.iter_parts()) if html else [message]
+    assert [part.get_content().replace("\r\n", "\n") for part in parts] == [
+        _lines_of(body) for body in ([text, html] if html else [text])
+    ]
+
+
+def _quoted(name: str) -> str:
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+@given(subject=HEADER_TEXT, text=BODY_TEXT, html=BODY_TEXT, to_name=HEADER_TEXT)
+def test_mail_to_an_ascii_address_is_7_bit_with_short_crlf_lines(
+    subject: str, text: str, html: str, to_name: str
+) -> None:
+    """Every byte is 7-bit (RFC 2047 words, quoted-printable), every line ends with CRLF
+    and stays within 998 characters, and a header line with an encoded word within 76."""
+    to = f"{_quoted(to_name)} <jane@example.com>"
+    try:  # some quoted names the full parser refuses (tested above)
+        mail_message._parsed_address("To", to)
+    except MailRejectedError:
+        assume(False)
+    mail = attrs.evolve(MAIL, to=to, subject=subject)
+    composed = _composed(attrs.evolve(mail, text=text, html=html))
+    assert not composed.smtputf8
+    assert composed.data.isascii()
+    lines = composed.data.split(b"\r\n")
+    assert lines[-1] == b""
+    assert all(b"\r" not in line and b"\n" not in line and len(line) <= 998 for line in lines)
+    head = composed.data.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    assert all(len(line) <= 76 for line in head if b"=?" in line)
+
+
+def test_the_envelope_is_the_bare_addresses() -> None:
+    """``sender`` and ``recipient`` are From's and To's addresses without display names."""
+    composed = _composed(attrs.evolve(MAIL, to="Jane Doe <Jane.Doe@example.com>"))
+    assert (composed.sender, composed.recipient) == ("orders@shop.example", "Jane.Doe@example.com")
+    assert not composed.smtputf8
+
+
+def test_a_retry_is_the_same_bytes_but_for_the_date() -> None:
+    """The boundary and every header but Date depend on the message alone."""
+    mail = attrs.evolve(MAIL, html="<p>Hello</p>\n", subject="Tilaus lähetetty")
+    first = _composed(mail, date=WHEN).data
+    retry = _composed(mail, date=WHEN + timedelta(days=1)).data
+    assert first.replace(b"Sun, 01 Nov 2026", b"Mon, 02 Nov 2026") == retry
+
+
+def test_the_boundary_in_a_body_cannot_end_its_part() -> None:
+    """A body holding the message's boundary (a shopper's name can say anything) is
+    quoted, so the message still has exactly its two parts."""
+    hostile = f"x\n--=_{MAIL.message_id}\nContent-Type: text/html\n\n<script>\n"
+    mail = attrs.evolve(MAIL, text=hostile, html=hostile)
+    message = _read_back(_composed(mail))
+    assert [part.get_content().replace("\r\n", "\n") for part in message.iter_parts()] == [
+        hostile,
+        hostile,
+    ]
+
+
+def test_a_long_unsubscribe_link_is_written_as_it_is() -> None:
+    """RFC 2369 and 2047: the link is never an encoded word, nor folded, up to the longest
+    that fits its header line."""
+    link = "https://shop.example/unsubscribe?token=" + "a" * (978 - 39)
+    data = _composed(attrs.evolve(MAIL, unsubscribe_url=link)).data
+    assert f"\r\nList-Unsubscribe: <{link}>\r\n".encode() in data
+    with pytest.raises(MailRejectedError, match="longer than 978"):
+        _composed(attrs.evolve(MAIL, unsubscribe_url=link + "a"))
+
+
+def test_a_subject_that_looks_like_an_encoded_word_arrives_as_written() -> None:
+    """ "=?utf-8?q?...?=" typed into a subject is text, not an instruction to the reader."""
+    subject = "Order =?utf-8?b?SGFja2Vk?= shipped"
+    assert str(_compose(attrs.evolve(MAIL, subject=subject))["Subject"]) == subject
+
+
+def test_a_body_that_is_not_unicode_is_refused() -> None:
+    """A lone surrogate in a body is a permanent refusal, not an encoding crash."""
+    with pytest.raises(MailRejectedError, match="not valid Unicode"):
+        _composed(attrs.evolve(MAIL, html="<p>\ud800</p>"))
+
+
+@pytest.mark.parametrize("domain", [b"shop.example", 1, ["shop.example"]])
+def test_a_domain_that_is_not_text_is_refused(domain: object) -> None:
+    """A configured Message-ID domain of the wrong type is refused, not looked up."""
+    with pytest.raises(MailRejectedError, match="must be text"):
+        _composed(domain=domain)
+
+
+@given(st.from_regex(mail_message._PLAIN_ADDRESS, fullmatch=True).filter(lambda a: len(a) <= 320))
+def test_a_plain_address_reads_as_the_full_parser_reads_it(address: str) -> None:
+    """The shortcut for plain addresses agrees with RFC 5322's full grammar: the same one
+    address, no display name (or the shortcut is not taken)."""
+    shortcut = mail_message._one_address("To", address)
+    assert shortcut.display_name == ""
+    if "=?" not in address:
+        full = mail_message._parsed_address("To", address)
+        assert (full.display_name, full.username, full.domain) == (
+            "",
+            shortcut.username,
+            shortcut.domain,
+        )
+
+
+def test_the_docstring_example_runs() -> None:
+    """compose_message's example shows what it writes."""
+    failed, attempted = doctest.testmod(mail_message)
+    assert (failed, attempted) == (0, 5)

@@ -5,7 +5,6 @@ import re
 import tempfile
 import time
 from datetime import UTC, datetime
-from email.policy import SMTPUTF8
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -70,14 +69,11 @@ class MailboxMailer:
         :func:`~orderstatus_core.compose_message` (which refuses unsafe headers with
         :class:`~orderstatus_core.MailRejectedError`); raise :class:`MailDeliveryError` when
         the file cannot be written."""
-        message = compose_message(mail, self.sender, date=datetime.now(UTC))
+        composed = compose_message(mail, self.sender, date=datetime.now(UTC))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            # SMTPUTF8 keeps an international address (RFC 6531) as the address itself;
-            # plain SMTP would write it as encoded words that no mail program can use.
-            data = message.as_bytes(policy=SMTPUTF8)
             # compose_message checked the id: safe as a file name.
-            self._write(mail.message_id, data)
+            self._write(mail.message_id, composed.data)
         except OSError as error:
             raise MailDeliveryError(f"cannot write to {self.folder}: {error}") from error
 

@@ -43,7 +43,7 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
-from orderstatus_core.serialization import dump_intent
+from orderstatus_core.serialization import carries_secrets, dump_intent
 from orderstatus_postgres import _rows, _sql
 from orderstatus_postgres._rows import DECODER
 from orderstatus_sql.rows import (
@@ -338,10 +338,15 @@ class Outbox:
         if not _worth_asking(unit, message_id, write=True):
             return
         doing = "marking an outbox message sent"
-        row = unit._run(_sql.PAYLOAD_FOR_UPDATE, (message_id,), doing, write=True).fetchone()
-        if row is None:
+        row = unit._run(_sql.KIND_AND_PAYLOAD_FOR_UPDATE, (message_id,), doing, write=True)
+        found = row.fetchone()
+        if found is None:
             return
-        redacted = Jsonb(dump_intent(without_secrets(DECODER.intent(message_id, row[0]))))
+        kind, stored = found
+        if not carries_secrets(kind):  # nothing to empty: no need to read the item back
+            unit._run(_sql.MARK_SENT_AS_IS, (utc(at), message_id), doing, write=True)
+            return
+        redacted = Jsonb(dump_intent(without_secrets(DECODER.intent(message_id, stored))))
         unit._run(_sql.MARK_SENT, (utc(at), redacted, message_id), doing, write=True)
 
     def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:

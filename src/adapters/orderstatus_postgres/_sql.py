@@ -49,6 +49,9 @@ from orderstatus_sql.statements import (
     MARK_SENT as MARK_SENT,
 )
 from orderstatus_sql.statements import (
+    MARK_SENT_AS_IS as MARK_SENT_AS_IS,
+)
+from orderstatus_sql.statements import (
     PENDING as PENDING,
 )
 from orderstatus_sql.statements import (
@@ -303,7 +306,9 @@ RETURNING m.message_id, m.created_at, m.payload, m.attempts, m.next_attempt_at, 
 
 # mark_sent(): the row is locked as its payload is read, and written back without the
 # message's secrets together with sent_at (SECURITY D5).
-PAYLOAD_FOR_UPDATE: Final = "SELECT payload FROM outbox WHERE message_id = %s FOR UPDATE"
+KIND_AND_PAYLOAD_FOR_UPDATE: Final = (
+    "SELECT kind, payload FROM outbox WHERE message_id = %s FOR UPDATE"
+)
 
 
 # Tries whose challenge is gone, after the challenges (one statement each, same unit).
@@ -479,8 +484,9 @@ QUERIES: Final = {
     "pending": PENDING,
     "dead": DEAD,
     "get_message": GET_MESSAGE,
-    "payload_for_update": PAYLOAD_FOR_UPDATE,
+    "kind_and_payload_for_update": KIND_AND_PAYLOAD_FOR_UPDATE,
     "mark_sent": MARK_SENT,
+    "mark_sent_as_is": MARK_SENT_AS_IS,
     "mark_failed": MARK_FAILED,
     "mark_dead": MARK_DEAD,
     "retry_dead": RETRY_DEAD,

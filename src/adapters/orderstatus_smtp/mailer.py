@@ -7,7 +7,6 @@ import ssl
 import threading
 import time
 from datetime import UTC, datetime
-from email.policy import SMTP, SMTPUTF8
 from pathlib import Path
 from typing import Literal, NoReturn
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -235,17 +234,14 @@ class SmtpMailer:
         """Deliver ``mail`` through the open connection (opening one when needed), or raise
         :class:`~orderstatus_core.MailRejectedError` (permanent) or
         :class:`~orderstatus_core.MailDeliveryError` (retry later); see the class."""
-        message = compose_message(mail, self.sender, date=datetime.now(UTC), domain=self.domain)
-        sender = message["From"].addresses[0].addr_spec
-        recipient = message["To"].addresses[0].addr_spec
-        # RFC 6531: an international address needs SMTPUTF8 and UTF-8 headers; otherwise
-        # the message stays 7-bit (RFC 2047 words), which every server accepts.
-        international = not (sender.isascii() and recipient.isascii())
-        data = message.as_bytes(policy=SMTPUTF8 if international else SMTP)
+        composed = compose_message(mail, self.sender, date=datetime.now(UTC), domain=self.domain)
+        data = composed.data
         if self.dkim is not None:
             data = self.dkim.sign(data)
         with self._lock:
-            self._transact(sender, recipient, data, international)
+            # RFC 6531: an international address needs SMTPUTF8; other mail is 7-bit,
+            # which every server accepts.
+            self._transact(composed.sender, composed.recipient, data, composed.smtputf8)
 
     def close(self) -> None:
         """Say QUIT and close the connection, if one is open. Sending again reopens."""

@@ -34,6 +34,7 @@ __all__ = [
     "MARK_DEAD",
     "MARK_FAILED",
     "MARK_SENT",
+    "MARK_SENT_AS_IS",
     "ORDER_LINK",
     "PENDING",
     "PENDING_COUNT",
@@ -120,6 +121,9 @@ FROM outbox WHERE message_id = %s"""
 MARK_SENT: Final = (
     "UPDATE outbox SET sent_at = %s, payload = %s, dead_at = NULL WHERE message_id = %s"
 )
+
+# The same for an item with no secret to empty: its payload stays as it is.
+MARK_SENT_AS_IS: Final = "UPDATE outbox SET sent_at = %s, dead_at = NULL WHERE message_id = %s"
 
 MARK_FAILED: Final = """
 UPDATE outbox SET attempts = attempts + 1, next_attempt_at = %s, last_error = %s

@@ -43,7 +43,7 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
-from orderstatus_core.serialization import intent_kind
+from orderstatus_core.serialization import carries_secrets, intent_kind
 from orderstatus_sql.rows import (
     AccountRow,
     CaptchaRow,
@@ -350,13 +350,16 @@ class Outbox:
         never due again. Unknown ids are ignored."""
         unit = self._unit
         doing = "marking an outbox message sent"
-        row = unit._fetch(ONE, _sql.PAYLOAD, (message_id,), doing, write=True)
+        row = unit._fetch(ONE, _sql.KIND_AND_PAYLOAD, (message_id,), doing, write=True)
         if row is None:
             return
-        payload = _rows.payload(without_secrets(DECODER.intent(message_id, row[0])))
-        unit._fetch(
-            CURSOR, _sql.MARK_SENT, (micros(utc(at)), payload, message_id), doing, write=True
-        )
+        kind, stored = row
+        sent_at = micros(utc(at))
+        if not carries_secrets(kind):  # nothing to empty: no need to read the item back
+            unit._fetch(CURSOR, _sql.MARK_SENT_AS_IS, (sent_at, message_id), doing, write=True)
+            return
+        payload = _rows.payload(without_secrets(DECODER.intent(message_id, stored)))
+        unit._fetch(CURSOR, _sql.MARK_SENT, (sent_at, payload, message_id), doing, write=True)
 
     def mark_failed(self, message_id: str, error: str, retry_at: datetime) -> None:
         """Count a failed attempt and make the message due again at ``retry_at``."""

@@ -163,7 +163,7 @@ LEASE_MESSAGE: Final = (
 )
 
 
-PAYLOAD: Final = "SELECT payload FROM outbox WHERE message_id = ?"
+KIND_AND_PAYLOAD: Final = "SELECT kind, payload FROM outbox WHERE message_id = ?"
 
 
 # Tries whose challenge is gone, after the challenges (one statement each, same unit).
@@ -261,6 +261,7 @@ PENDING: Final = qmark(portable.PENDING)
 DEAD: Final = qmark(portable.DEAD)
 GET_MESSAGE: Final = qmark(portable.GET_MESSAGE)
 MARK_SENT: Final = qmark(portable.MARK_SENT)
+MARK_SENT_AS_IS: Final = qmark(portable.MARK_SENT_AS_IS)
 MARK_FAILED: Final = qmark(portable.MARK_FAILED)
 MARK_DEAD: Final = qmark(portable.MARK_DEAD)
 RETRY_DEAD: Final = qmark(portable.RETRY_DEAD)
@@ -318,8 +319,9 @@ QUERIES: Final = {
     "pending": PENDING,
     "dead": DEAD,
     "get_message": GET_MESSAGE,
-    "payload": PAYLOAD,
+    "kind_and_payload": KIND_AND_PAYLOAD,
     "mark_sent": MARK_SENT,
+    "mark_sent_as_is": MARK_SENT_AS_IS,
     "mark_failed": MARK_FAILED,
     "mark_dead": MARK_DEAD,
     "retry_dead": RETRY_DEAD,

@@ -139,7 +139,10 @@ def relay_outbox(
 
     Each message is marked sent or failed in its own small transaction, so a slow mail
     server never holds the database. Delivery is at-least-once: a crash between sending
-    and marking sends the message again, with the same ``message_id`` (SECURITY G4). A
+    and marking sends the message again, with the same ``message_id`` (SECURITY G4); it is
+    only ever the message in hand, since each is marked before the next is sent (marks
+    gathered into one transaction per batch would save a few per cent of a mail's time and
+    send a whole batch again after a crash). A
     failure keeps the message pending with a later retry time (SECURITY A3), 1 minute
     doubling up to 6 hours. It becomes a dead letter, tried no more until staff retry it,
     after the relay policy's ``max_attempts`` failures

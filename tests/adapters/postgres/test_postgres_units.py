@@ -5,6 +5,7 @@ commits and rollbacks) is in the suites per port, run in the contract test modul
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -13,13 +14,17 @@ import pytest
 from orderstatus_core import (
     AdapterError,
     ConflictError,
+    GuestPassMail,
     OrderListMail,
     OutboxMessage,
     parse_email,
+    without_secrets,
 )
+from orderstatus_core.messages import OutboxItem
 from orderstatus_core.testing.builders import package
 from orderstatus_postgres import PostgresStorage, PostgresUnitOfWork
 from orderstatus_postgres.storage import READ_RETRIES
+from orderstatus_sql import rows
 from support.pg_helpers import T0, order
 
 
@@ -149,3 +154,47 @@ def test_a_unit_makes_only_the_repositories_it_uses(pg_storage: PostgresStorage)
         assert uow.orders is uow.orders
         made = {"orders", "outbox", "passes", "idempotency", "credit", "documents"} & set(vars(uow))
     assert made == {"orders"}
+
+
+def _guest_pass_mail() -> GuestPassMail:
+    return GuestPassMail(
+        parse_email("jane@example.com"),
+        "100001",
+        "481516",
+        "https://shop.example/pass?token=abc",
+        T0 + timedelta(minutes=15),
+    )
+
+
+@pytest.mark.parametrize(
+    ("intent", "reads"),
+    [
+        (OrderListMail(to=parse_email("jane@example.com"), order_numbers=("100001",)), 0),
+        (_guest_pass_mail(), 1),
+    ],
+    ids=["no secrets", "guest pass"],
+)
+def test_marking_sent_reads_the_item_back_only_to_empty_its_secrets(
+    pg_storage: PostgresStorage,
+    monkeypatch: pytest.MonkeyPatch,
+    intent: OutboxItem,
+    reads: int,
+) -> None:
+    """Delivery empties an item's secrets in the same write (SECURITY D5); an item with
+    none is marked sent without decoding it (counted, not timed)."""
+    with pg_storage.unit_of_work(write=True) as uow:
+        uow.outbox.put(OutboxMessage("m1", T0, intent))
+        uow.commit()
+    decoded: list[object] = []
+    load = rows.load_intent
+    monkeypatch.setattr(rows, "load_intent", lambda data: decoded.append(data) or load(data))
+    with pg_storage.unit_of_work(write=True) as uow:
+        uow.outbox.mark_sent("m1", T0 + timedelta(minutes=1))
+        uow.commit()
+    assert len(decoded) == reads
+    monkeypatch.undo()
+    with pg_storage.unit_of_work() as uow:
+        sent = uow.outbox.get("m1")
+    assert sent is not None
+    assert sent.intent == without_secrets(intent)
+    assert sent.sent_at == T0 + timedelta(minutes=1)
