@@ -34,15 +34,24 @@ from orderstatus_core.contacts import parse_email, parse_phone
 from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.events import RefundDue, ReplacementDue
 from orderstatus_core.messages import (
+    AccountVerificationMail,
+    AlreadyRegisteredMail,
+    AttachCodeMail,
+    AttachOrderRequest,
+    EmailChangeMail,
+    EmailChangeNotice,
     GuestPassMail,
     GuestPassRequest,
     OrderListMail,
     OrderListRequest,
     OutboxItem,
+    PasswordResetMail,
+    PasswordResetRequest,
     ReturnDocumentsJob,
     ReturnLabelMail,
     ReturnReceivedMail,
     ReturnSettledMail,
+    SignUpRequest,
     TrackingMail,
 )
 from orderstatus_core.model import (
@@ -101,6 +110,15 @@ _INTENT_KINDS: Mapping[str, type[OutboxItem]] = {
     "return_label": ReturnLabelMail,
     "return_received": ReturnReceivedMail,
     "return_settled": ReturnSettledMail,
+    "account_verification": AccountVerificationMail,
+    "already_registered": AlreadyRegisteredMail,
+    "password_reset": PasswordResetMail,
+    "email_change": EmailChangeMail,
+    "email_change_notice": EmailChangeNotice,
+    "attach_code": AttachCodeMail,
+    "sign_up_request": SignUpRequest,
+    "password_reset_request": PasswordResetRequest,
+    "attach_order_request": AttachOrderRequest,
 }
 _KIND_OF: Mapping[type[OutboxItem], str] = {cls: kind for kind, cls in _INTENT_KINDS.items()}
 
