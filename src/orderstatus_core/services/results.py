@@ -232,6 +232,12 @@ class PurgeReport:
     challenges: int
     passes: int
     idempotent_replies: int
+    #: Account tokens (verification, reset, email change, attachment codes).
+    account_tokens: int = 0
+    #: Sessions that can never log anyone in again.
+    sessions: int = 0
+    #: Captcha challenges.
+    captchas: int = 0
 
 
 @attrs.frozen
