@@ -9,7 +9,7 @@ from typing import Self
 import pluggy
 
 from orderstatus_core.bootstrap import bootstrap
-from orderstatus_core.errors import AdapterError, WeakPasswordHashingError
+from orderstatus_core.errors import AdapterError, UnknownAdapterError, WeakPasswordHashingError
 from orderstatus_core.plugins import Hooks, get_plugin_manager
 from orderstatus_core.policies.passwords import hash_cost_shortfall
 from orderstatus_core.ports import (
@@ -250,13 +250,12 @@ class OrderStatus:
 
         try:
             context = open_with(password_hasher)
-        except AdapterError as error:
-            # The default hasher's extra is not installed: a store without accounts still
-            # opens (optional adapters never break a store that does not use them), and
-            # an account command says what to install. A hasher the store named fails here.
-            if not isinstance(password_hasher, _DefaultUrl) or not isinstance(
-                error.__cause__, ImportError
-            ):
+        except (AdapterError, UnknownAdapterError) as error:
+            # The default hasher is not installed (its plugin blocked, or its extra
+            # missing): a store without accounts still opens (optional adapters never
+            # break a store that does not use them), and an account command says what to
+            # install. A hasher the store named fails here.
+            if not isinstance(password_hasher, _DefaultUrl) or not _hasher_missing(error):
                 raise
             context = open_with(None)
         if context.password_hasher is not None:
@@ -428,3 +427,10 @@ def _check_production_hasher(hasher: PasswordHasher) -> None:
             f"{shortfall} (SECURITY B3): a store needs a production password hasher; "
             "tests build their context with orderstatus_core.testing.fake_context"
         )
+
+
+def _hasher_missing(error: Exception) -> bool:
+    """Whether ``error`` says the password hasher's adapter or its driver is not there."""
+    if isinstance(error, UnknownAdapterError):
+        return error.kind == "password hasher"
+    return isinstance(error.__cause__, ImportError)

@@ -302,9 +302,10 @@ class SignUpRequest:
 @attrs.frozen
 class PasswordResetRequest:
     """Forgot password, queued for the relay, which mails a reset link when an active
-    account holds ``email_key`` and nothing otherwise (SECURITY A1, A6)."""
+    account holds ``account_email_key`` (the typed address's key) and nothing otherwise
+    (SECURITY A1, A6)."""
 
-    email_key: str
+    account_email_key: str
     language: str = "en"
 
 

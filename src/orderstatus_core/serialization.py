@@ -345,6 +345,11 @@ def make_converter(phone_region: str = "US", *, remember: int = 0) -> cattrs.Con
     configure_tagged_union(
         Change, conv, tag_generator=lambda cls: _CHANGE_KINDS[cls], tag_name="kind"
     )
+    # An outbox item is told by its "kind" tag too: several mails share their fields'
+    # shape (a link, an expiry, a language), so no field alone tells them apart.
+    configure_tagged_union(
+        OutboxItem, conv, tag_generator=lambda cls: _KIND_OF[cls], tag_name="kind"
+    )
     return conv
 
 

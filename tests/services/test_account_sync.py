@@ -1,5 +1,5 @@
-"""Orders that arrive later for a verified address join its account (SECURITY F1), never
-an unverified one's; the purge removes expired account tokens, sessions and captchas
+"""Orders that the sync brings later for a verified address join its account (SECURITY
+F1), never an unverified one's; the purge removes expired account tokens, sessions and captchas
 (SECURITY D5)."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from orderstatus_core.services.sync import upsert_order
 from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing.builders import make_order
 from support.accounts import log_in, register, sign_up, solve_captcha
-from support.feeds import record_of
 
 JANE = "jane@example.com"
 
@@ -20,19 +19,6 @@ JANE = "jane@example.com"
 def _linked(ctx: ServiceContext, number: str) -> bool:
     with ctx.storage.unit_of_work() as uow:
         return uow.accounts.order_link(number) is not None
-
-
-def test_an_imported_order_joins_a_verified_account() -> None:
-    """The import links an order of Jane's verified address, not a stranger's."""
-    ctx = fake_context()
-    register(ctx, JANE)
-    lines = [
-        record_of(make_order("200001", email="JANE@example.com")),
-        record_of(make_order("200002", email="mike@example.com")),
-    ]
-    OrderStatus(ctx).import_orders(lines)
-    assert _linked(ctx, "200001")
-    assert not _linked(ctx, "200002")
 
 
 def test_an_upserted_order_joins_a_verified_account_but_never_an_unverified_one() -> None:

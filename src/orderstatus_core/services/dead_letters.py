@@ -91,7 +91,7 @@ def _recipient(item: OutboxItem) -> str:
     if isinstance(item, SignUpRequest):
         return mask_email(item.email.display)
     if isinstance(item, PasswordResetRequest):
-        return mask_email(item.email_key)
+        return mask_email(item.account_email_key)
     if isinstance(item, GuestPassRequest | AttachOrderRequest):
         contact = item.contact
         return mask_phone(contact) if contact.startswith("+") else mask_email(contact)

@@ -17,7 +17,6 @@ from orderstatus_core.errors import (
 from orderstatus_core.model import Order
 from orderstatus_core.ports import OrderRepository
 from orderstatus_core.serialization import error_path, make_converter
-from orderstatus_core.services.accounts.orders import join_verified_accounts
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import ImportReport
 
@@ -191,8 +190,6 @@ def import_orders(
     with ctx.storage.unit_of_work(write=True) as uow:
         for batch in _batches(records):
             _add(uow.orders, batch)
-            # Orders of an address with a verified account join it as they arrive (F1).
-            join_verified_accounts(uow, (order for _line, order in batch), ctx.clock.now())
             before, imported = imported, imported + len(batch)
             if progress is not None:
                 for count in range(before // 1000 + 1, imported // 1000 + 1):

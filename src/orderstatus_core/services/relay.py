@@ -76,7 +76,7 @@ def failure_reason(error: Exception, item: OutboxItem) -> str:
         for address in (item.email.display, item.email.canonical):
             hidden[address] = mask_email(address)
     elif isinstance(item, PasswordResetRequest):
-        hidden[item.email_key] = mask_email(item.email_key)
+        hidden[item.account_email_key] = mask_email(item.account_email_key)
     # Longest first, so that a secret containing another is hidden whole; ignoring case,
     # since a server may echo an address in its own case.
     for value in sorted(hidden, key=len, reverse=True):

@@ -6,9 +6,10 @@ email, and orders that arrive for a verified address (SECURITY A4, F1, F2).
 * :func:`attach_order` / :func:`confirm_attach`: the shopper names an order and its email
   or phone; if the pair matches, a 6-digit code goes to the order's *stored* address
   (A4) and typing it links the order (F2), with a bounded number of tries.
-* :func:`join_verified_accounts`: the import and the sync call it in their own unit, so
-  an order stored later with a verified account's address joins that account as it
-  arrives (F1).
+* :func:`join_verified_accounts`: the sync (``upsert_orders``) calls it in its own unit,
+  so an order created later with a verified account's address joins that account as it
+  arrives (F1). The bulk import does not yet: it would cost a read per address, and its
+  statements must grow with its batches, not its orders.
 """
 
 from __future__ import annotations

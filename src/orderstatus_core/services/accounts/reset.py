@@ -75,7 +75,7 @@ def decide_reset(ctx: ServiceContext, message_id: str, request: PasswordResetReq
     transaction."""
     with write_unit(ctx) as locked:
         uow, now = locked.uow, locked.now
-        account = uow.accounts.by_email(request.email_key)
+        account = uow.accounts.by_email(request.account_email_key)
         if account is not None and account.state is AccountState.ACTIVE:
             issued = issue_link(ctx, uow, account, TokenPurpose.RESET_PASSWORD, now, "reset")
             mail = PasswordResetMail(
