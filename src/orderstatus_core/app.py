@@ -9,12 +9,24 @@ from typing import Self
 import pluggy
 
 from orderstatus_core.bootstrap import bootstrap
+from orderstatus_core.errors import AdapterError, UnknownAdapterError, WeakPasswordHashingError
 from orderstatus_core.plugins import Hooks, get_plugin_manager
-from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
+from orderstatus_core.policies.passwords import hash_cost_shortfall
+from orderstatus_core.ports import (
+    BreachedPasswords,
+    Captcha,
+    Clock,
+    LabelMaker,
+    Mailer,
+    PasswordHasher,
+    RateLimiter,
+    Storage,
+)
 from orderstatus_core.services import (
     GuestProof,
     GuestSession,
     ServiceContext,
+    accounts,
     apply_approved_change,
     approve_change,
     authorize_return,
@@ -53,7 +65,25 @@ from orderstatus_core.services import (
 )
 from orderstatus_core.services._bind import StoreCommand
 
-__all__ = ["CustomerService", "OrderStatus", "StoreCredit", "Warehouse"]
+__all__ = [
+    "DEFAULT_PASSWORD_HASHER",
+    "CustomerService",
+    "OrderStatus",
+    "StoreCredit",
+    "Warehouse",
+]
+
+
+class _DefaultUrl(str):
+    """A default adapter URL, told apart from the same text a store passes on purpose."""
+
+    __slots__ = ()
+
+
+#: The password hasher a store opens unless it names another: Argon2id with OWASP's
+#: parameters (the ``argon2`` extra). Without the extra installed, a store still opens,
+#: and the account commands raise :class:`~orderstatus_core.errors.AdapterError`.
+DEFAULT_PASSWORD_HASHER: str = _DefaultUrl("argon2://")
 
 
 class Warehouse:
@@ -166,6 +196,9 @@ class OrderStatus:
         mail: str | Mailer,
         rate_limits: str | RateLimiter = "memory://",
         labels: str | LabelMaker | None = None,
+        captcha: str | Captcha | None = None,
+        password_hasher: str | PasswordHasher | None = DEFAULT_PASSWORD_HASHER,
+        breached_passwords: str | BreachedPasswords | None = None,
         clock: Clock | None = None,
         plugins: Iterable[object] = (),
         plugin_manager: pluggy.PluginManager | None = None,
@@ -178,6 +211,17 @@ class OrderStatus:
         Without one, a return on the store's label cannot be quoted and is refused with
         :class:`~orderstatus_core.errors.AdapterError`; a return the shopper ships is
         recorded, and its instructions wait in the outbox until a label maker is set.
+
+        The accounts: ``captcha`` (``captcha://``) draws the sign-up captcha; without one,
+        :meth:`new_captcha` and :meth:`sign_up` raise
+        :class:`~orderstatus_core.errors.AdapterError`. ``password_hasher`` defaults to
+        ``argon2://`` (the ``argon2`` extra; without it a store still opens and the
+        account commands raise :class:`~orderstatus_core.errors.AdapterError`); ``None``
+        runs a store without accounts. A hasher below Argon2id with 19 MiB, 2 passes and 1
+        lane raises :class:`~orderstatus_core.WeakPasswordHashingError` (SECURITY B3;
+        tests build their context with ``orderstatus_core.testing.fake_context`` and a
+        cheap hasher). ``breached_passwords`` is the store's breach check, if any.
+
         ``plugins`` are registered after the installed ones, so a store's policy plugin
         passed here overrides the defaults; a policy plugin's wrong answer raises
         :class:`~orderstatus_core.errors.InvalidFieldError` here. An unknown URL scheme
@@ -186,16 +230,41 @@ class OrderStatus:
         yours to close.
         """
         manager = plugin_manager or get_plugin_manager(plugins=plugins)
-        return cls(
-            bootstrap(
+        if password_hasher is not None and not isinstance(password_hasher, str):
+            # Checked before anything opens: a cheap hasher object never reaches a store.
+            _check_production_hasher(password_hasher)
+        hooks = Hooks(manager)
+
+        def open_with(hasher: str | PasswordHasher | None) -> ServiceContext:
+            return bootstrap(
                 storage=storage,
                 mail=mail,
                 rate_limits=rate_limits,
                 labels=labels,
+                captcha=captcha,
+                password_hasher=hasher,
+                breached_passwords=breached_passwords,
                 clock=clock,
-                hooks=Hooks(manager),
+                hooks=hooks,
             )
-        )
+
+        try:
+            context = open_with(password_hasher)
+        except (AdapterError, UnknownAdapterError) as error:
+            # The default hasher is not installed (its plugin blocked, or its extra
+            # missing): a store without accounts still opens (optional adapters never
+            # break a store that does not use them), and an account command says what to
+            # install. A hasher the store named fails here.
+            if not isinstance(password_hasher, _DefaultUrl) or not _hasher_missing(error):
+                raise
+            context = open_with(None)
+        if context.password_hasher is not None:
+            try:
+                _check_production_hasher(context.password_hasher)
+            except BaseException:
+                context.close()
+                raise
+        return cls(context)
 
     #: Find an order by email or phone plus order number (masked view).
     find_order = StoreCommand(find_order)
@@ -247,6 +316,55 @@ class OrderStatus:
         proves nothing and answers like a wrong one.
         """
         return GuestSession(self.context, GuestProof(client, guest_pass, identifier, language))
+
+    # --- accounts: the anonymous commands (the logged-in ones live on shopper()) ---
+
+    #: A captcha image and its audio for the sign-up form (and *new image*).
+    new_captcha = StoreCommand(accounts.new_captcha)
+
+    #: Sign up with an email and the captcha's answer: the same answer for a new address
+    #: and one with an account (a notice goes there instead).
+    sign_up = StoreCommand(accounts.sign_up)
+
+    #: Follow the verification link: the address is verified, its orders join the account.
+    verify_email = StoreCommand(accounts.verify_email)
+
+    #: Set the first password with the token of ``EmailVerified``.
+    set_password = StoreCommand(accounts.set_password)
+
+    #: Log in with email and password; ``remember`` keeps the session 14 days.
+    log_in = StoreCommand(accounts.log_in)
+
+    #: *Forgot password*: the same answer for every address; a link to an account's.
+    forgot_password = StoreCommand(accounts.forgot_password)
+
+    #: Choose a new password with the reset link's token; ends every session.
+    reset_password = StoreCommand(accounts.reset_password)
+
+    #: Follow the link mailed to a new address: the account's email becomes it.
+    confirm_email_change = StoreCommand(accounts.confirm_email_change)
+
+    def shopper(
+        self, *, client: str, session: str | None = None, language: str = "en"
+    ) -> accounts.ShopperSession:
+        """A logged-in shopper's session: their proof, with every account command on it.
+
+        ``client`` is the caller's IP address as the front-end saw it (the rate limits and
+        the security log name it; a value shaped like a session id is refused, since the
+        log must never keep one); ``session`` the token of :class:`~orderstatus_core.LoggedIn`
+        from the session cookie (``None`` or a stale one: every command answers
+        :class:`~orderstatus_core.NotLoggedIn`); ``language`` the language the shopper
+        reads. Build one per request::
+
+            shopper = desk.shopper(client=request_ip, session=cookie, language="fi")
+            page = shopper.history()
+
+        A malformed ``client``, or a ``session`` or ``language`` that is not text, raises
+        :class:`~orderstatus_core.errors.InvalidFieldError` here.
+        """
+        return accounts.ShopperSession(
+            self.context, accounts.ShopperProof(client, session, language)
+        )
 
     #: Search the orders of an email the storefront verified itself (an account) by part
     #: number or category; a guest searches with a pass by :meth:`GuestSession.search_orders`.
@@ -300,3 +418,19 @@ class OrderStatus:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _check_production_hasher(hasher: PasswordHasher) -> None:
+    shortfall = hash_cost_shortfall(hasher.cost)
+    if shortfall is not None:
+        raise WeakPasswordHashingError(
+            f"{shortfall} (SECURITY B3): a store needs a production password hasher; "
+            "tests build their context with orderstatus_core.testing.fake_context"
+        )
+
+
+def _hasher_missing(error: Exception) -> bool:
+    """Whether ``error`` says the password hasher's adapter or its driver is not there."""
+    if isinstance(error, UnknownAdapterError):
+        return error.kind == "password hasher"
+    return isinstance(error.__cause__, ImportError)

@@ -21,7 +21,17 @@ from typing import TypeVar
 from orderstatus_core.clock import SystemClock
 from orderstatus_core.plugins.manager import Hooks, get_plugin_manager
 from orderstatus_core.plugins.registry import AdapterRegistry
-from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
+from orderstatus_core.ports import (
+    BreachedPasswords,
+    Captcha,
+    Clock,
+    LabelMaker,
+    Mailer,
+    PasswordHasher,
+    RateLimiter,
+    Storage,
+)
+from orderstatus_core.services.accounts._common import prepare_accounts
 from orderstatus_core.services.context import Closeable, Policies, ServiceContext, close_all
 
 __all__ = ["bootstrap"]
@@ -35,19 +45,24 @@ def bootstrap(
     mail: str | Mailer,
     rate_limits: str | RateLimiter = "memory://",
     labels: str | LabelMaker | None = None,
+    captcha: str | Captcha | None = None,
+    password_hasher: str | PasswordHasher | None = None,
+    breached_passwords: str | BreachedPasswords | None = None,
     clock: Clock | None = None,
     hooks: Hooks | None = None,
     policies: Policies | None = None,
     registry: AdapterRegistry | None = None,
 ) -> ServiceContext:
-    """Open the adapters named by URL (in this order: storage, mail, rate limits, labels)
-    and wire them with the policies and the clock.
+    """Open the adapters named by URL (in this order: storage, mail, rate limits, labels,
+    captcha, password hasher, breached-password check) and wire them with the policies and
+    the clock.
 
     ``hooks`` (default: the installed plugins) gives the adapter registry and, unless
     ``policies`` is given, the policies; a policy plugin's wrong answer fails here, not on a
     shopper's first request. ``registry`` skips building one from ``hooks`` (tests reuse
     one: loading the installed plugins is slow). If opening one adapter fails, those
-    opened before it are closed, newest first, and the error is raised.
+    opened before it are closed, newest first, and the error is raised. With a password
+    hasher, its dummy hash is made here, once (SECURITY A2: no log-in pays for it).
     """
     if policies is None or registry is None:
         hooks = Hooks(get_plugin_manager()) if hooks is None else hooks
@@ -62,21 +77,41 @@ def bootstrap(
         mailer = _open(mail, registry.open_mailer, opened)
         limiter = _open(rate_limits, registry.open_rate_limiter, opened)
         maker = None if labels is None else _open(labels, registry.open_label_maker, opened)
+        drawn = None if captcha is None else _open(captcha, registry.open_captcha, opened)
+        hasher = (
+            None
+            if password_hasher is None
+            else _open(password_hasher, registry.open_password_hasher, opened)
+        )
+        breached = (
+            None
+            if breached_passwords is None
+            else _open(breached_passwords, registry.open_breached_passwords, opened)
+        )
     except BaseException as error:
         try:
             close_all(reversed(opened))
         except BaseException as also:
             error.add_note(f"closing what was opened failed too: {also!r:.200}")
         raise
-    return ServiceContext(
+    context = ServiceContext(
         storage=storage_port,
         mailer=mailer,
         rate_limiter=limiter,
         clock=SystemClock() if clock is None else clock,
         policies=policies,
         label_maker=maker,
+        captcha=drawn,
+        password_hasher=hasher,
+        breached_passwords=breached,
         opened=tuple(opened),
     )
+    try:
+        prepare_accounts(context)
+    except BaseException:
+        context.close()
+        raise
+    return context
 
 
 def _open(given: str | _Port, opener: Callable[[str], _Port], opened: list[Closeable]) -> _Port:

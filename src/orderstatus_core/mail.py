@@ -2,7 +2,9 @@
 
 Each mail kind has two Jinja2 templates in ``orderstatus_core/templates/mail/``,
 ``<kind>.txt`` and ``<kind>.html`` (``order_list``, ``guest_pass``, ``tracking``,
-``return_label``, ``return_received``, ``return_settled``), framed by ``layout.txt`` and
+``return_label``, ``return_received``, ``return_settled``, and the account mail:
+``account_verification``, ``already_registered``, ``password_reset``, ``email_change``,
+``email_change_notice``, ``attach_code``), framed by ``layout.txt`` and
 ``layout.html``. Their words are gettext messages of the one domain (:mod:`orderstatus_core.i18n`),
 translated by the ``.po`` catalogs; money and dates go through Babel filters (``money``,
 ``date``, ``datetime``, ``join_list``). The subject is the text template's ``subject`` block.
@@ -38,11 +40,17 @@ import jinja2.ext
 from orderstatus_core.errors import CatalogError, InvalidFieldError, MailTemplateError
 from orderstatus_core.i18n import Catalogs, Translator, builtin_catalog_folder
 from orderstatus_core.messages import (
+    AccountVerificationMail,
+    AlreadyRegisteredMail,
+    AttachCodeMail,
+    EmailChangeMail,
+    EmailChangeNotice,
     GuestPassMail,
     MailIntent,
     OrderListMail,
     OutboxMessage,
     OutgoingMail,
+    PasswordResetMail,
     ReturnLabelMail,
     ReturnReceivedMail,
     ReturnSettledMail,
@@ -58,6 +66,12 @@ _KINDS: Mapping[type[object], str] = {
     ReturnLabelMail: "return_label",
     ReturnReceivedMail: "return_received",
     ReturnSettledMail: "return_settled",
+    AccountVerificationMail: "account_verification",
+    AlreadyRegisteredMail: "already_registered",
+    PasswordResetMail: "password_reset",
+    EmailChangeMail: "email_change",
+    EmailChangeNotice: "email_change_notice",
+    AttachCodeMail: "attach_code",
 }
 _OUTCOMES = frozenset({"refunded", "credited", "replaced", "rejected"})
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

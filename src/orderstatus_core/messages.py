@@ -23,6 +23,13 @@ from orderstatus_core.model import (
 
 __all__ = [
     "SECRET",
+    "AccountMail",
+    "AccountVerificationMail",
+    "AlreadyRegisteredMail",
+    "AttachCodeMail",
+    "AttachOrderRequest",
+    "EmailChangeMail",
+    "EmailChangeNotice",
     "GuestPassMail",
     "GuestPassRequest",
     "MailIntent",
@@ -32,11 +39,14 @@ __all__ = [
     "OutboxItem",
     "OutboxMessage",
     "OutgoingMail",
+    "PasswordResetMail",
+    "PasswordResetRequest",
     "ReturnDocumentsJob",
     "ReturnLabelMail",
     "ReturnReceivedMail",
     "ReturnSettledMail",
     "ShipmentNotice",
+    "SignUpRequest",
     "TrackingMail",
     "secret_fields",
     "secrets_of",
@@ -139,6 +149,83 @@ class ReturnSettledMail:
     language: str = "en"
 
 
+@attrs.frozen
+class AccountVerificationMail:
+    """A sign-up: the link that verifies the address and lets the shopper set a password.
+
+    ``link`` was built from the account policy's ``link_base`` (SECURITY D4); it is left
+    out of ``repr`` and emptied once delivered (:data:`SECRET`, D5).
+    """
+
+    to: EmailAddress
+    link: str = attrs.field(repr=False, metadata=SECRET)
+    expires_at: datetime
+    language: str = "en"
+
+
+@attrs.frozen
+class AlreadyRegisteredMail:
+    """A sign-up with an address that has an account: instead of a second account, this
+    notice goes to the account's stored address (SECURITY A5). It carries no secret; the
+    holder logs in, or asks for a reset on the log-in page."""
+
+    to: EmailAddress
+    language: str = "en"
+
+
+@attrs.frozen
+class PasswordResetMail:
+    """Forgot password: the reset link, to the account's stored address (SECURITY A4)."""
+
+    to: EmailAddress
+    link: str = attrs.field(repr=False, metadata=SECRET)
+    expires_at: datetime
+    language: str = "en"
+
+
+@attrs.frozen
+class EmailChangeMail:
+    """A change of email: the link that confirms the *new* address; the change takes effect
+    only when it is followed."""
+
+    to: EmailAddress
+    link: str = attrs.field(repr=False, metadata=SECRET)
+    expires_at: datetime
+    language: str = "en"
+
+
+@attrs.frozen
+class EmailChangeNotice:
+    """A change of email was asked for: the notice to the *old* address, with the new one
+    masked (``n•••@example.com``), so that a holder who did not ask can act."""
+
+    to: EmailAddress
+    new_email: str
+    language: str = "en"
+
+
+@attrs.frozen
+class AttachCodeMail:
+    """The code that attaches ``order_number`` to an account, to the order's stored
+    address (SECURITY F2, A4)."""
+
+    to: EmailAddress
+    order_number: str
+    code: str = attrs.field(repr=False, metadata=SECRET)
+    expires_at: datetime
+    language: str = "en"
+
+
+#: The mail of the account features.
+AccountMail = (
+    AccountVerificationMail
+    | AlreadyRegisteredMail
+    | PasswordResetMail
+    | EmailChangeMail
+    | EmailChangeNotice
+    | AttachCodeMail
+)
+
 #: A mail the core wants sent, before it is rendered (a tagged union by ``kind``).
 MailIntent = (
     OrderListMail
@@ -147,6 +234,12 @@ MailIntent = (
     | ReturnLabelMail
     | ReturnReceivedMail
     | ReturnSettledMail
+    | AccountVerificationMail
+    | AlreadyRegisteredMail
+    | PasswordResetMail
+    | EmailChangeMail
+    | EmailChangeNotice
+    | AttachCodeMail
 )
 
 
@@ -196,8 +289,45 @@ class GuestPassRequest:
     language: str = "en"
 
 
+@attrs.frozen
+class SignUpRequest:
+    """A sign-up whose captcha was solved, queued for the relay, which decides what is
+    mailed: for a new address, the account and its verification link; for an address
+    with an account, the "already registered" notice (SECURITY A5). Queued alike for
+    both, so the sign-up does the same work either way (A6)."""
+
+    email: EmailAddress
+    language: str = "en"
+
+
+@attrs.frozen
+class PasswordResetRequest:
+    """Forgot password, queued for the relay, which mails a reset link when an active
+    account holds ``account_email_key`` (the typed address's key) and nothing otherwise
+    (SECURITY A1, A6)."""
+
+    account_email_key: str
+    language: str = "en"
+
+
+@attrs.frozen
+class AttachOrderRequest:
+    """A logged-in shopper asks to attach an order placed with another email: the relay
+    looks the pair (``order_number`` and ``contact``, an email key or E.164 phone) up and,
+    on a match, issues the code under ``selector`` and mails it to the order's stored
+    address (SECURITY F2). The shopper's page holds ``selector`` to confirm the code."""
+
+    account_id: str
+    order_number: str
+    contact: str
+    selector: str
+    language: str = "en"
+
+
 #: Work the relay decides on when it runs: whether a look-up or pass request mails anyone.
-MailRequest = OrderListRequest | GuestPassRequest
+MailRequest = (
+    OrderListRequest | GuestPassRequest | SignUpRequest | PasswordResetRequest | AttachOrderRequest
+)
 
 #: What the outbox carries: mail to render and send, an event to publish, label work, or
 #: a request whose mail the relay decides on.

@@ -34,15 +34,24 @@ from orderstatus_core.contacts import parse_email, parse_phone
 from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.events import RefundDue, ReplacementDue
 from orderstatus_core.messages import (
+    AccountVerificationMail,
+    AlreadyRegisteredMail,
+    AttachCodeMail,
+    AttachOrderRequest,
+    EmailChangeMail,
+    EmailChangeNotice,
     GuestPassMail,
     GuestPassRequest,
     OrderListMail,
     OrderListRequest,
     OutboxItem,
+    PasswordResetMail,
+    PasswordResetRequest,
     ReturnDocumentsJob,
     ReturnLabelMail,
     ReturnReceivedMail,
     ReturnSettledMail,
+    SignUpRequest,
     TrackingMail,
     secret_fields,
 )
@@ -103,6 +112,15 @@ _INTENT_KINDS: Mapping[str, type[OutboxItem]] = {
     "return_label": ReturnLabelMail,
     "return_received": ReturnReceivedMail,
     "return_settled": ReturnSettledMail,
+    "account_verification": AccountVerificationMail,
+    "already_registered": AlreadyRegisteredMail,
+    "password_reset": PasswordResetMail,
+    "email_change": EmailChangeMail,
+    "email_change_notice": EmailChangeNotice,
+    "attach_code": AttachCodeMail,
+    "sign_up_request": SignUpRequest,
+    "password_reset_request": PasswordResetRequest,
+    "attach_order_request": AttachOrderRequest,
 }
 _KIND_OF: Mapping[type[OutboxItem], str] = {cls: kind for kind, cls in _INTENT_KINDS.items()}
 
@@ -328,6 +346,11 @@ def make_converter(phone_region: str = "US", *, remember: int = 0) -> cattrs.Con
     # A change request's change is one of several types: tagged by a "kind" key.
     configure_tagged_union(
         Change, conv, tag_generator=lambda cls: _CHANGE_KINDS[cls], tag_name="kind"
+    )
+    # An outbox item is told by its "kind" tag too: several mails share their fields'
+    # shape (a link, an expiry, a language), so no field alone tells them apart.
+    configure_tagged_union(
+        OutboxItem, conv, tag_generator=lambda cls: _KIND_OF[cls], tag_name="kind"
     )
     return conv
 

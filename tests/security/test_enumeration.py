@@ -17,10 +17,14 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from orderstatus_core import (
+    CheckYourMail,
     Hooks,
+    LogInRefused,
     NoValidPass,
     OrderListRequested,
     OrderNotFound,
+    OrderStatus,
+    ResetRequested,
     ReturnDraft,
     email_key,
     get_plugin_manager,
@@ -44,6 +48,7 @@ from orderstatus_core.services import (
     verify_guest_code,
 )
 from orderstatus_core.testing import (
+    CountingPasswordHasher,
     CountingRateLimiter,
     RecordingMailer,
     fake_context,
@@ -53,6 +58,7 @@ from orderstatus_core.testing.builders import make_order
 from orderstatus_core.testing.strategies import email_texts, hostile_text, order_numbers
 from orderstatus_memory import MemoryRateLimiter, MemoryStorage
 from orderstatus_sqlite import SqliteStorage
+from support.accounts import register, solve_captcha
 
 JANE = "Jane.Doe@example.com"
 JANE_PHONE = "+14155552671"
@@ -397,3 +403,82 @@ def test_a_pair_authorized_step_works_alike_for_a_wrong_contact_and_an_unknown_o
 
     existing, missing = _work(open_store, options)
     assert existing == missing
+
+
+# --- accounts: sign-up, reset and log-in (SECURITY A1, A2, A5, A6) ---------------------------
+
+
+def _account_work(
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]],
+    entry_point: Callable[[ServiceContext, tuple[str, str]], object],
+) -> list[tuple[object, list[tuple[str, ...]], list[str], int]]:
+    """The answer and the work of ``entry_point`` with Jane's account (registered, with a
+    password) or with none; each case gets a solved captcha and fresh rate limits."""
+    done = []
+    for case in ("existing", "missing"):
+        ctx, recorder = open_store(case)
+        if case == "existing":
+            register(ctx, JANE)
+        captcha = solve_captcha(ctx)
+        ctx = attrs.evolve(ctx, rate_limiter=MemoryRateLimiter())
+        recorder.calls.clear()
+        recorder.statements.clear()
+        before = recorder.changes()
+        answer = entry_point(ctx, captcha)
+        done.append((answer, recorder.calls, recorder.statements, recorder.changes() - before))
+    return done
+
+
+def test_sign_up_works_alike_for_a_known_and_a_new_address(
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]],
+) -> None:
+    """A5, A6: the same answer, the same captcha use, one queued request and one commit;
+    the relay decides later whether a link or a notice goes out."""
+    existing, missing = _account_work(
+        open_store,
+        lambda ctx, captcha: OrderStatus(ctx).sign_up(
+            "JANE.DOE@example.com", challenge_id=captcha[0], answer=captcha[1], client="c"
+        ),
+    )
+    assert existing == missing
+    assert existing[0] == CheckYourMail()
+    assert existing[1] == [
+        ("unit", "write"),
+        ("captchas.consume",),
+        ("outbox.put", "SignUpRequest"),
+        ("commit",),
+        ("leave",),
+    ]
+
+
+def test_forgot_password_works_alike_for_an_account_and_a_stranger(
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]],
+) -> None:
+    """A1, A6: one queued request and one commit either way."""
+    existing, missing = _account_work(
+        open_store, lambda ctx, _captcha: OrderStatus(ctx).forgot_password(JANE, client="c")
+    )
+    assert existing == missing
+    assert existing[0] == ResetRequested()
+    assert existing[1] == _queued_once("PasswordResetRequest")
+
+
+@given(typed=st.one_of(email_texts(), hostile_text(), st.just(JANE)))
+def test_log_in_refuses_alike_and_hashes_once(typed: str) -> None:
+    """A1, A2: a wrong password for Jane and any other text answer the same, after the
+    same limiter calls and exactly one password verification each."""
+    customer = fake_context(rate_limiter=CountingRateLimiter(MemoryRateLimiter()))
+    stranger = fake_context(rate_limiter=CountingRateLimiter(MemoryRateLimiter()))
+    register(customer, JANE)
+    answers, hashes, shapes = [], [], []
+    for ctx, email in ((customer, JANE), (stranger, typed)):
+        assert isinstance(ctx.password_hasher, CountingPasswordHasher)
+        assert isinstance(ctx.rate_limiter, CountingRateLimiter)
+        ctx.password_hasher.reset()
+        ctx.rate_limiter.reset()
+        answers.append(OrderStatus(ctx).log_in(email, "a wrong password here", client="c"))
+        hashes.append(list(ctx.password_hasher.calls))
+        shapes.append(ctx.rate_limiter.shape())
+    assert answers == [LogInRefused(), LogInRefused()]
+    assert hashes == [["verify"], ["verify"]]
+    assert shapes[0] == shapes[1]

@@ -64,6 +64,7 @@ VALID: dict[str, Any] = {
     "currency": "USD",
     "amount": usd("1"),
     "reference": "checkout-1",
+    "session": None,
 }
 #: Store credit takes a verified address, not typed text.
 VALID_FOR = {"store_credit": {"email": parse_email(JANE)}}

@@ -328,3 +328,39 @@ def check_errors() -> None:
     root: OrderStatusError = ValidationError("field", "message")
     assert_type(ValidationError("field", "message").at("lines[0]"), ValidationError)
     del invalid, unknown, malformed, root
+
+
+def check_accounts(desk: OrderStatus) -> None:
+    captcha = desk.new_captcha(client="203.0.113.7")
+    assert_type(captcha, orderstatus_core.CaptchaResult)
+    signed = desk.sign_up("jane@example.com", challenge_id="c", answer="a", client="c")
+    assert_type(signed, orderstatus_core.SignUpResult)
+    assert_type(desk.verify_email("t", client="c"), orderstatus_core.VerifyEmailResult)
+    assert_type(desk.set_password("t", "p", client="c"), orderstatus_core.SetPasswordResult)
+    answer = desk.log_in("jane@example.com", "p", remember=True, client="c")
+    assert_type(answer, orderstatus_core.LogInResult)
+    match answer:
+        case orderstatus_core.LoggedIn(token=token, expires_at=expires_at):
+            assert_type(token, str)
+            assert_type(expires_at, datetime)
+        case orderstatus_core.LogInRefused() | orderstatus_core.TryLater():
+            pass
+        case _:
+            assert_never(answer)
+    assert_type(desk.forgot_password("j", client="c"), orderstatus_core.ForgotPasswordResult)
+    reset = desk.reset_password("t", "p", client="c")
+    assert_type(reset, orderstatus_core.ResetPasswordResult)
+    shopper = desk.shopper(client="203.0.113.7", session=None, language="fi")
+    assert_type(shopper, orderstatus_core.ShopperSession)
+    assert_type(shopper.view(), orderstatus_core.AccountViewResult)
+    assert_type(shopper.history(page_size=10), orderstatus_core.HistoryResult)
+    assert_type(shopper.search(part_number="BP-1"), orderstatus_core.ShopperSearchResult)
+    assert_type(shopper.reauthenticate("p"), orderstatus_core.ReauthenticateResult)
+    assert_type(shopper.change_email("n@example.com"), orderstatus_core.ChangeEmailResult)
+    assert_type(shopper.change_password("p"), orderstatus_core.ChangePasswordResult)
+    assert_type(shopper.delete_account(), orderstatus_core.DeleteAccountResult)
+    assert_type(shopper.attach_order("1", "j@example.com"), orderstatus_core.AttachRequestResult)
+    assert_type(shopper.confirm_attach("a", "123456"), orderstatus_core.AttachConfirmResult)
+    assert_type(shopper.security_log(), orderstatus_core.SecurityLogResult)
+    assert_type(shopper.log_out(), orderstatus_core.LoggedOut)
+    shopper.log_in("j", "p")  # type: ignore[attr-defined]

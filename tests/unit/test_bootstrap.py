@@ -9,6 +9,7 @@ from types import ModuleType
 import pytest
 
 import orderstatus_core.bootstrap as bootstrap_module
+from orderstatus_argon2.hasher import Argon2PasswordHasher
 from orderstatus_core import (
     AdapterError,
     AdapterRegistry,
@@ -142,7 +143,9 @@ def test_objects_passed_in_are_the_callers_to_close() -> None:
     storage.journal, storage.kind, storage.fail_close = trace.journal, "storage", False
     with OrderStatus.open(storage=storage, mail="trace://", plugins=[trace]) as desk:
         assert desk.context.storage is storage
-        assert [type(r) for r in desk.context.opened] == [TracedMailer, MemoryRateLimiter]
+        # The default password hasher (argon2://) is opened from its URL too.
+        opened = [type(r) for r in desk.context.opened]
+        assert opened == [TracedMailer, MemoryRateLimiter, Argon2PasswordHasher]
     assert trace.journal == ["open mail", "close mail"]
 
 

@@ -35,6 +35,7 @@ import attrs
 from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.model._checks import count, matching, optional_utc, utc
 from orderstatus_core.model._text import check_text
+from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import is_code, is_token_part
 from orderstatus_core.model.identifiers import EmailAddress, canonical_order_number
 
@@ -728,6 +729,26 @@ class StoredCaptcha:
     used_at: datetime | None = attrs.field(
         default=None, converter=optional_utc, validator=_check_captcha_use
     )
+
+    @classmethod
+    def of(cls, challenge: CaptchaChallenge, *, ttl: timedelta | None = None) -> StoredCaptcha:
+        """What the core keeps of a challenge the captcha adapter issued: its id, answer
+        hash and times, never its media. ``ttl`` (the store's policy) may end it sooner
+        than the adapter's own lifetime, never later."""
+        if not isinstance(challenge, CaptchaChallenge):
+            raise InvalidFieldError("challenge", "must be a CaptchaChallenge")
+        expires_at = challenge.expires_at
+        if ttl is not None:
+            expires_at = min(expires_at, challenge.issued_at + _positive_ttl("ttl", ttl))
+        return cls(challenge.challenge_id, challenge.answer_hash, challenge.issued_at, expires_at)
+
+    def challenge(self) -> CaptchaChallenge:
+        """The challenge rebuilt without media, for :meth:`Captcha.check
+        <orderstatus_core.ports.Captcha.check>` (expiry and use are the core's to check)."""
+        # A challenge ends strictly after it starts; one stored with no lifetime left
+        # (issued and expiring in the same instant) is rebuilt a microsecond long.
+        expires_at = max(self.expires_at, self.issued_at + timedelta(microseconds=1))
+        return CaptchaChallenge(self.challenge_id, self.answer_hash, self.issued_at, expires_at)
 
     def is_open(self, now: datetime) -> bool:
         """Whether an answer may still be taken at ``now``: unused, not expired."""

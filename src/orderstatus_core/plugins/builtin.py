@@ -8,6 +8,7 @@ from orderstatus_core.mail import MailTemplates
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.plugins.hookspecs import hookimpl
+from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.passwords import PasswordRules
@@ -17,6 +18,7 @@ from orderstatus_core.policies.returns import ReturnPolicy
 from orderstatus_core.policies.tracking import carrier_tracking_url
 
 __all__ = [
+    "orderstatus_account_policy",
     "orderstatus_auto_approve_change",
     "orderstatus_cancel_allowed",
     "orderstatus_change_allowed",
@@ -36,6 +38,12 @@ __all__ = [
 def orderstatus_lookup_policy() -> LookupPolicy:
     """The documented defaults."""
     return LookupPolicy()
+
+
+@hookimpl(trylast=True)
+def orderstatus_account_policy() -> AccountPolicy:
+    """The documented defaults."""
+    return AccountPolicy()
 
 
 @hookimpl(trylast=True)

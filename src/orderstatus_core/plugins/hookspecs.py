@@ -24,6 +24,7 @@ from orderstatus_core.model import Order, OrderLine
 from orderstatus_core.model.requests import Change
 from orderstatus_core.model.returns import ReturnDestination, ReturnKind, ReturnReason
 from orderstatus_core.plugins.registry import AdapterRegistry
+from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.passwords import PasswordRules
@@ -94,6 +95,19 @@ def orderstatus_password_rules() -> PasswordRules | None:
     code points. Return ``PasswordRules(min_length=12)`` to change it; a minimum under 8 is
     refused when the rules are built. The maximum (128), the common-password list and the
     breached-password port are not the rules' to waive.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_account_policy() -> AccountPolicy | None:
+    """The rules of shoppers' accounts: link lifetimes, session lifetimes, the
+    re-authentication window, the lock-out after failed log-ins, the rate limits and the
+    base URL of mailed links (SECURITY C1-C3, D3, D4, E1, E4).
+
+    Default: :class:`~orderstatus_core.policies.accounts.AccountPolicy` with its
+    documented defaults, whose ``link_base`` (``https://shop.example/account``) a real
+    store must replace with its own account area. Return
+    ``attrs.evolve(AccountPolicy(), ...)`` to change it.
     """
 
 

@@ -18,6 +18,7 @@ from orderstatus_core.model.returns import ReturnDestination, ReturnKind, Return
 from orderstatus_core.plugins import builtin, hookspecs
 from orderstatus_core.plugins.hookspecs import PROJECT_NAME, hookimpl
 from orderstatus_core.plugins.registry import AdapterRegistry
+from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.passwords import PasswordRules
@@ -82,7 +83,7 @@ class Hooks:
 
     It implements :class:`~orderstatus_core.services.context.Policies`, the one policies
     object of a service context. The answers of the hooks without arguments (the lookup,
-    guest-pass, return, retention, relay and password policies) are asked once and kept: a
+    guest-pass, account, return, retention, relay and password policies) are asked once and kept: a
     store's policy is fixed while it runs, and a hook call on every request would cost more
     than the rule.
     """
@@ -108,6 +109,7 @@ class Hooks:
         self.retention_policy()
         self.relay_policy()
         self.password_rules()
+        self.account_policy()
         self._tracking()
         self.mail_renderer().check()
 
@@ -122,6 +124,10 @@ class Hooks:
     def password_rules(self) -> PasswordRules:
         """The password rules in force (``orderstatus_password_rules``)."""
         return self._kept_answer("orderstatus_password_rules", PasswordRules)
+
+    def account_policy(self) -> AccountPolicy:
+        """The account policy in force (``orderstatus_account_policy``)."""
+        return self._kept_answer("orderstatus_account_policy", AccountPolicy)
 
     def retention_policy(self) -> RetentionPolicy:
         """The retention policy in force (``orderstatus_retention_policy``): a purge never

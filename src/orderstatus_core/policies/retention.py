@@ -39,7 +39,8 @@ class RetentionPolicy:
     #: How long a delivered message is kept (its secrets are gone already) for its audit:
     #: kind, recipient, times, message id. Counted from its delivery.
     sent_messages: timedelta = attrs.field(default=timedelta(days=30), validator=_not_negative)
-    #: How long an expired guest-pass challenge or pass is kept, counted from its expiry.
+    #: How long an expired guest-pass challenge or pass, account token, session or captcha
+    #: challenge is kept, counted from its expiry (a plain session's: its idle time-out).
     expired_passes: timedelta = attrs.field(default=timedelta(days=1), validator=_not_negative)
     #: How long an idempotent reply is kept, counted from when it was stored; at least
     #: :data:`REPLY_LIFETIME`.

@@ -11,12 +11,24 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Concatenate, Generic, ParamSpec, Protocol, Self, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Concatenate,
+    Generic,
+    ParamSpec,
+    Protocol,
+    Self,
+    TypeVar,
+    overload,
+)
 
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.proof import GuestProof
 
-__all__ = ["GuestCommand", "StoreCommand"]
+if TYPE_CHECKING:
+    from orderstatus_core.services.accounts._common import ShopperProof
+
+__all__ = ["GuestCommand", "ShopperCommand", "StoreCommand"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -71,6 +83,33 @@ class GuestCommand(Generic[P, R]):
     def __get__(self, session: _Session, owner: type[object]) -> Callable[P, R]: ...
 
     def __get__(self, session: _Session | None, owner: type[object]) -> Self | Callable[P, R]:
+        if session is None:
+            return self
+        return functools.partial(self.command, session.context, session.proof)
+
+
+class _Shopper(_Desk, Protocol):
+    """A shopper session: the store's context and the logged-in shopper's proof."""
+
+    @property
+    def proof(self) -> ShopperProof: ...
+
+
+class ShopperCommand(Generic[P, R]):
+    """An account command as a method of a shopper session: the service function with
+    the session's context and proof given."""
+
+    def __init__(self, command: Callable[Concatenate[ServiceContext, ShopperProof, P], R]) -> None:
+        self.command = command
+        self.__doc__ = command.__doc__
+
+    @overload
+    def __get__(self, session: None, owner: type[object]) -> Self: ...
+
+    @overload
+    def __get__(self, session: _Shopper, owner: type[object]) -> Callable[P, R]: ...
+
+    def __get__(self, session: _Shopper | None, owner: type[object]) -> Self | Callable[P, R]:
         if session is None:
             return self
         return functools.partial(self.command, session.context, session.proof)

@@ -12,12 +12,29 @@ from orderstatus_core.model.display import Texts
 from orderstatus_core.policies.refusals import refusal_text
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import (
+    ACCOUNT_REFUSALS,
+    AccountDeleted,
+    AttachCodeSent,
+    AttachRefused,
+    CaptchaRefused,
+    CheckYourMail,
+    EmailChanged,
+    EmailChangeRequested,
     GuestPassRefused,
     GuestPassRequested,
+    LinkRefused,
+    LogInRefused,
+    NotLoggedIn,
     NoValidPass,
     OrderListRequested,
     OrderNotFound,
+    PasswordChanged,
+    PasswordNotAccepted,
+    PasswordReset,
+    PasswordSet,
+    ReauthenticationRequired,
     Refused,
+    ResetRequested,
     TryLater,
 )
 
@@ -47,6 +64,21 @@ _WORDED = (
     OrderListRequested,
     GuestPassRequested,
     GuestPassRefused,
+    CheckYourMail,
+    CaptchaRefused,
+    LinkRefused,
+    PasswordSet,
+    LogInRefused,
+    ResetRequested,
+    PasswordReset,
+    NotLoggedIn,
+    ReauthenticationRequired,
+    EmailChangeRequested,
+    EmailChanged,
+    PasswordChanged,
+    AccountDeleted,
+    AttachCodeSent,
+    AttachRefused,
 )
 
 
@@ -60,6 +92,9 @@ def in_language(answer: T, texts: Texts) -> T:
     """
     if isinstance(answer, Refused):
         return cast(T, Refused(answer.reason, refusal_text(texts, answer.reason, answer.message)))
+    if isinstance(answer, PasswordNotAccepted):
+        words = ACCOUNT_REFUSALS.get(answer.reason, answer.message)
+        return cast(T, PasswordNotAccepted(answer.reason, texts.gettext(words)))
     if isinstance(answer, _WORDED):
         return cast(T, attrs.evolve(answer, message=texts.gettext(answer.message)))
     return answer

@@ -13,12 +13,22 @@ from orderstatus_core.mail import MailRenderer
 from orderstatus_core.model import Order
 from orderstatus_core.model.requests import Change
 from orderstatus_core.policies import LookupPolicy
+from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.passwords import PasswordRules
 from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnRules
-from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
+from orderstatus_core.ports import (
+    BreachedPasswords,
+    Captcha,
+    Clock,
+    LabelMaker,
+    Mailer,
+    PasswordHasher,
+    RateLimiter,
+    Storage,
+)
 
 __all__ = ["Closeable", "Policies", "ServiceContext", "close_all"]
 
@@ -89,6 +99,10 @@ class Policies(Protocol):
         """What a new password must be: its minimum length."""
         ...
 
+    def account_policy(self) -> AccountPolicy:
+        """Lifetimes, limits and the link base of shoppers' accounts."""
+        ...
+
 
 class Closeable(Protocol):
     """Anything the composition root opened and must close: a port adapter."""
@@ -135,6 +149,15 @@ class ServiceContext:
     #: Makes return labels and instructions; ``None`` leaves return papers pending (the
     #: relay reports them failed) until a store configures one.
     label_maker: LabelMaker | None = None
+    #: Issues and checks the sign-up captcha; ``None``: sign-up and new captchas raise
+    #: :class:`~orderstatus_core.errors.AdapterError` until a store configures one.
+    captcha: Captcha | None = None
+    #: Hashes and verifies passwords; ``None``: every account command that needs a
+    #: password raises :class:`~orderstatus_core.errors.AdapterError`.
+    password_hasher: PasswordHasher | None = None
+    #: The store's check of new passwords against breaches; ``None``: only the shipped
+    #: common-password list is checked.
+    breached_passwords: BreachedPasswords | None = None
     #: What the composition root opened from URLs, in opening order; :meth:`close` closes
     #: these (and never an object the caller passed in, which the caller owns).
     opened: tuple[Closeable, ...] = ()

@@ -5,12 +5,15 @@ from __future__ import annotations
 from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.events import DomainEvent
 from orderstatus_core.messages import (
+    AttachOrderRequest,
     GuestPassRequest,
     MailIntent,
     OrderListRequest,
     OutboxItem,
     OutboxMessage,
+    PasswordResetRequest,
     ReturnDocumentsJob,
+    SignUpRequest,
 )
 from orderstatus_core.policies.masking import mask_email, mask_phone
 from orderstatus_core.serialization import intent_kind
@@ -85,7 +88,11 @@ def _recipient(item: OutboxItem) -> str:
         return mask_email(item.to.display)
     if isinstance(item, OrderListRequest):
         return mask_email(item.email_key)
-    if isinstance(item, GuestPassRequest):
+    if isinstance(item, SignUpRequest):
+        return mask_email(item.email.display)
+    if isinstance(item, PasswordResetRequest):
+        return mask_email(item.account_email_key)
+    if isinstance(item, GuestPassRequest | AttachOrderRequest):
         contact = item.contact
         return mask_phone(contact) if contact.startswith("+") else mask_email(contact)
     if isinstance(item, ReturnDocumentsJob):

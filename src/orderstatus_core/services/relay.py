@@ -15,18 +15,22 @@ from orderstatus_core.errors import (
 )
 from orderstatus_core.events import DomainEvent
 from orderstatus_core.messages import (
+    AttachOrderRequest,
     GuestPassRequest,
     MailIntent,
     MailRequest,
     OrderListRequest,
     OutboxItem,
     OutboxMessage,
+    PasswordResetRequest,
     ReturnDocumentsJob,
+    SignUpRequest,
     secrets_of,
 )
 from orderstatus_core.policies.masking import mask_email
 from orderstatus_core.serialization import intent_kind
 from orderstatus_core.services._unit import write_unit
+from orderstatus_core.services.accounts import decide_attach, decide_reset, decide_sign_up
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import decide_guest_pass
 from orderstatus_core.services.lookup import decide_order_list
@@ -66,8 +70,13 @@ def failure_reason(error: Exception, item: OutboxItem) -> str:
             hidden[address] = mask_email(address)
     elif isinstance(item, OrderListRequest):
         hidden[item.email_key] = mask_email(item.email_key)
-    elif isinstance(item, GuestPassRequest):
+    elif isinstance(item, GuestPassRequest | AttachOrderRequest):
         hidden[item.contact] = "[contact]"
+    elif isinstance(item, SignUpRequest):
+        for address in (item.email.display, item.email.canonical):
+            hidden[address] = mask_email(address)
+    elif isinstance(item, PasswordResetRequest):
+        hidden[item.account_email_key] = mask_email(item.account_email_key)
     # Longest first, so that a secret containing another is hidden whole; ignoring case,
     # since a server may echo an address in its own case.
     for value in sorted(hidden, key=len, reverse=True):
@@ -107,8 +116,14 @@ def _decide(ctx: ServiceContext, message: OutboxMessage, request: MailRequest) -
     # like a sent one.
     if isinstance(request, OrderListRequest):
         decide_order_list(ctx, message.message_id, request)
-    else:
+    elif isinstance(request, GuestPassRequest):
         decide_guest_pass(ctx, message.message_id, request)
+    elif isinstance(request, SignUpRequest):
+        decide_sign_up(ctx, message.message_id, request)
+    elif isinstance(request, PasswordResetRequest):
+        decide_reset(ctx, message.message_id, request)
+    else:
+        decide_attach(ctx, message.message_id, request)
 
 
 class StopSignal(Protocol):

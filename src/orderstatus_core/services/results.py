@@ -8,32 +8,76 @@ from datetime import datetime
 import attrs
 
 from orderstatus_core.model import EmailAddress
+from orderstatus_core.model.account import SecurityEvent
 from orderstatus_core.model.display import N_
 from orderstatus_core.model.views import OrderView
-from orderstatus_core.records import OrderMatch
+from orderstatus_core.records import OrderHeader, OrderMatch
 
 __all__ = [
+    "ACCOUNT_REFUSALS",
+    "AccountDeleted",
+    "AccountView",
+    "AccountViewResult",
+    "AttachCodeSent",
+    "AttachConfirmResult",
+    "AttachRefused",
+    "AttachRequestResult",
+    "CaptchaIssued",
+    "CaptchaRefused",
+    "CaptchaResult",
+    "ChangeEmailResult",
+    "ChangePasswordResult",
+    "CheckYourMail",
+    "ConfirmEmailResult",
+    "DeleteAccountResult",
+    "EmailChangeRequested",
+    "EmailChanged",
+    "EmailVerified",
     "FindOrderResult",
+    "ForgotPasswordResult",
     "GuestPassGranted",
     "GuestPassRefused",
     "GuestPassRequestResult",
     "GuestPassRequested",
     "GuestPassVerifyResult",
     "GuestSearchResult",
+    "HistoryPage",
+    "HistoryResult",
     "ImportReport",
+    "LinkRefused",
+    "LogInRefused",
+    "LogInResult",
+    "LoggedIn",
+    "LoggedOut",
     "NoValidPass",
+    "NotLoggedIn",
+    "OrderAttached",
     "OrderFound",
     "OrderListRequested",
     "OrderListResult",
     "OrderNotFound",
     "OutboxEntry",
     "OutboxListing",
+    "PasswordChanged",
+    "PasswordNotAccepted",
+    "PasswordReset",
+    "PasswordSet",
     "PurgeReport",
+    "ReauthenticateResult",
+    "ReauthenticationRequired",
     "Refused",
     "RelayFailure",
     "RelayReport",
+    "ResetPasswordResult",
+    "ResetRequested",
     "SearchPage",
+    "SecurityLog",
+    "SecurityLogResult",
+    "SetPasswordResult",
+    "ShopperSearchResult",
+    "SignUpResult",
     "TryLater",
+    "VerifyEmailResult",
     "ViewResult",
 ]
 
@@ -188,6 +232,12 @@ class PurgeReport:
     challenges: int
     passes: int
     idempotent_replies: int
+    #: Account tokens (verification, reset, email change, attachment codes).
+    account_tokens: int = 0
+    #: Sessions that can never log anyone in again.
+    sessions: int = 0
+    #: Captcha challenges.
+    captchas: int = 0
 
 
 @attrs.frozen
@@ -247,3 +297,261 @@ GuestPassVerifyResult = GuestPassGranted | GuestPassRefused | TryLater
 ViewResult = OrderFound | OrderNotFound | NoValidPass | TryLater
 #: The answers to a guest's search of the orders of the email their pass proved.
 GuestSearchResult = SearchPage | NoValidPass
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class CaptchaIssued:
+    """A new captcha for the sign-up form: show ``image`` (PNG) with a link to play
+    ``audio`` (WAV, the same characters spoken), and send ``challenge_id`` back with the
+    answer. Answered once, until ``expires_at``. The media are left out of ``repr``."""
+
+    challenge_id: str
+    expires_at: datetime
+    image: bytes = attrs.field(repr=False)
+    audio: bytes = attrs.field(repr=False)
+
+
+@attrs.frozen
+class CheckYourMail:
+    """The one answer to a sign-up whose captcha was solved, whether or not the address has
+    an account (SECURITY A1, A5): a new address gets its verification link, an address with
+    an account gets a notice instead."""
+
+    message: str = N_(
+        "Thank you. We have sent a mail to that address: follow its link to continue."
+    )
+
+
+@attrs.frozen
+class CaptchaRefused:
+    """The captcha's answer was wrong, or the challenge expired or was used: show a new
+    one. Always equal to every other ``CaptchaRefused``."""
+
+    message: str = N_("The characters did not match the picture. Please try a new one.")
+
+
+@attrs.frozen
+class EmailVerified:
+    """The address is verified and its orders joined the account. ``token`` opens the
+    set-password step (:func:`~orderstatus_core.services.set_password`) until
+    ``expires_at``: keep it in the page's form, never in a URL a referrer could leak. It is
+    left out of ``repr`` (SECURITY C4)."""
+
+    token: str = attrs.field(repr=False)
+    expires_at: datetime
+
+
+@attrs.frozen
+class LinkRefused:
+    """The one answer for a wrong, expired, used or unknown link, and malformed input.
+
+    Always equal to every other ``LinkRefused``.
+    """
+
+    message: str = N_("That link does not work. It may be mistyped, used or expired.")
+
+
+#: The shopper's words for each reason a new password is refused, by the reason code of
+#: :data:`~orderstatus_core.policies.passwords.PASSWORD_REFUSALS`.
+ACCOUNT_REFUSALS = {
+    "not_text": N_("That password holds characters that cannot be typed reliably."),
+    "too_short": N_("That password is too short. Please use a longer one."),
+    "too_long": N_("That password is too long. Please use at most 128 characters."),
+    "common": N_("That password is one of the most common ones. Please choose another."),
+    "breached": N_("That password is known from a data breach. Please choose another."),
+}
+
+
+@attrs.frozen
+class PasswordNotAccepted:
+    """The new password was refused and nothing changed: ``reason`` is a key of
+    :data:`~orderstatus_core.policies.passwords.PASSWORD_REFUSALS` (``too_short``,
+    ``common`` ...), ``message`` says why in the shopper's language, never repeating the
+    password. The link or session that asked stays usable."""
+
+    reason: str
+    message: str
+
+
+@attrs.frozen
+class PasswordSet:
+    """The password is set; the shopper logs in with it (setting it never logs in)."""
+
+    message: str = N_("Your password is set. You can log in now.")
+
+
+@attrs.frozen
+class LoggedIn:
+    """A new session: set ``token`` as the session cookie (``Secure``, ``HttpOnly``,
+    ``SameSite=Lax``; with ``remember``, ``Max-Age`` until ``expires_at``, otherwise a
+    browser-session cookie) and never anywhere else. It is left out of ``repr`` (C4)."""
+
+    token: str = attrs.field(repr=False)
+    expires_at: datetime
+    remember: bool
+
+
+@attrs.frozen
+class LogInRefused:
+    """The one answer for an unknown email, a wrong password, an unverified or a locked
+    account and malformed input (SECURITY A1). Always equal to every other one."""
+
+    message: str = N_("That email address and password do not match an account.")
+
+
+@attrs.frozen
+class ResetRequested:
+    """The one answer to *forgot password*, whatever the address (SECURITY A1)."""
+
+    message: str = N_(
+        "If that address has an account, we have sent it a link to choose a new password."
+    )
+
+
+@attrs.frozen
+class PasswordReset:
+    """The new password is set and every session of the account ended. A reset never logs
+    in by itself: the shopper logs in with the new password."""
+
+    message: str = N_("Your password is changed and every device is logged out. Please log in.")
+
+
+@attrs.frozen
+class LoggedOut:
+    """The session ended on the server; drop the cookie. The answer to a log-out with a
+    session that had ended already, too."""
+
+
+@attrs.frozen
+class NotLoggedIn:
+    """No live session: none given, unknown, logged out, idle too long, expired, or its
+    account deleted. A page sends the shopper to log in. Always equal to every other one."""
+
+    message: str = N_("Please log in.")
+
+
+@attrs.frozen
+class ReauthenticationRequired:
+    """The command needs the password typed within the last few minutes (SECURITY E4): ask
+    for it (:meth:`ShopperSession.reauthenticate
+    <orderstatus_core.ShopperSession.reauthenticate>`) and try again."""
+
+    message: str = N_("Please enter your password again to continue.")
+
+
+@attrs.frozen
+class EmailChangeRequested:
+    """The one answer to a change of email: a link went to the new address and a notice to
+    the old one; the address changes only when the link is followed."""
+
+    message: str = N_(
+        "We have sent a link to the new address. The change takes effect once you follow it."
+    )
+
+
+@attrs.frozen
+class EmailChanged:
+    """The new address is confirmed and is the account's now."""
+
+    message: str = N_("Your email address is changed.")
+
+
+@attrs.frozen
+class PasswordChanged:
+    """The new password is set; every other session of the account ended."""
+
+    message: str = N_("Your password is changed. Your other devices are logged out.")
+
+
+@attrs.frozen
+class AccountDeleted:
+    """The account is deleted: every session and link ended, its orders unlinked (the store
+    keeps them). Drop the session cookie."""
+
+    message: str = N_("Your account is deleted.")
+
+
+@attrs.frozen
+class AttachCodeSent:
+    """The one answer to a request to attach an order: if the pair matched, a code went to
+    the order's stored address. Keep ``attach_id`` in the page's form and send it back
+    with the code (:meth:`ShopperSession.confirm_attach
+    <orderstatus_core.ShopperSession.confirm_attach>`)."""
+
+    attach_id: str
+    message: str = N_(
+        "If the email address or phone number belongs to that order, we have sent a code to "
+        "the email address on the order."
+    )
+
+
+@attrs.frozen
+class OrderAttached:
+    """The order is linked to the account and shows in its history."""
+
+    order_number: str
+
+
+@attrs.frozen
+class AttachRefused:
+    """The one answer for a wrong, used or expired code, an unknown attachment, an order
+    linked to another account and malformed input."""
+
+    message: str = N_("That code does not work. It may be mistyped, used or expired.")
+
+
+@attrs.frozen
+class AccountView:
+    """The account page: the holder's own address (in full: they proved it), language and
+    times. ``email`` is left out of ``repr`` like every address in a log (C4)."""
+
+    email: EmailAddress = attrs.field(repr=False)
+    language: str
+    created_at: datetime
+    verified_at: datetime | None
+    password_changed_at: datetime | None
+    #: When the session ends at the latest (no sliding renewal).
+    session_expires_at: datetime
+    remember: bool
+
+
+@attrs.frozen
+class HistoryPage:
+    """One page of the account's linked orders, newest first; ``next_cursor`` fetches the
+    next page."""
+
+    orders: tuple[OrderHeader, ...]
+    next_cursor: str | None
+
+
+@attrs.frozen
+class SecurityLog:
+    """The newest lines of the account's security log, newest first: emails masked, no
+    secrets (SECURITY C4)."""
+
+    events: tuple[SecurityEvent, ...]
+
+
+CaptchaResult = CaptchaIssued | TryLater
+SignUpResult = CheckYourMail | CaptchaRefused | TryLater
+VerifyEmailResult = EmailVerified | LinkRefused | TryLater
+SetPasswordResult = PasswordSet | PasswordNotAccepted | LinkRefused | TryLater
+LogInResult = LoggedIn | LogInRefused | TryLater
+ForgotPasswordResult = ResetRequested | TryLater
+ResetPasswordResult = PasswordReset | PasswordNotAccepted | LinkRefused | TryLater
+ConfirmEmailResult = EmailChanged | LinkRefused | TryLater
+AccountViewResult = AccountView | NotLoggedIn
+HistoryResult = HistoryPage | NotLoggedIn
+ShopperSearchResult = SearchPage | NotLoggedIn
+ReauthenticateResult = LoggedIn | LogInRefused | NotLoggedIn | TryLater
+ChangeEmailResult = EmailChangeRequested | ReauthenticationRequired | NotLoggedIn | TryLater
+ChangePasswordResult = (
+    PasswordChanged | PasswordNotAccepted | ReauthenticationRequired | NotLoggedIn
+)
+DeleteAccountResult = AccountDeleted | ReauthenticationRequired | NotLoggedIn
+AttachRequestResult = AttachCodeSent | NotLoggedIn | TryLater
+AttachConfirmResult = OrderAttached | AttachRefused | NotLoggedIn | TryLater
+SecurityLogResult = SecurityLog | NotLoggedIn

@@ -9,8 +9,9 @@ __all__ = ["purge"]
 
 
 def purge(ctx: ServiceContext) -> PurgeReport:
-    """Delete delivered outbox messages, expired guest-pass challenges and passes, and
-    idempotent replies older than ``ctx.policies.retention_policy()`` allows, in one transaction.
+    """Delete delivered outbox messages, expired guest-pass challenges and passes, expired
+    account tokens, sessions and captcha challenges (SECURITY D5), and idempotent replies
+    older than ``ctx.policies.retention_policy()`` allows, in one transaction.
 
     What is still needed stays, whatever the policy: a message not yet delivered, a
     challenge or pass until it expires, a reply while its key may replay it (24 h).
@@ -19,11 +20,17 @@ def purge(ctx: ServiceContext) -> PurgeReport:
         # The time is read inside the unit, after the write lock (SECURITY G6).
         now = ctx.clock.now()
         keep = ctx.policies.retention_policy()
+        expired = now - keep.expired_passes
+        idle = ctx.policies.account_policy().idle_timeout
         report = PurgeReport(
             sent_messages=uow.outbox.purge_sent(now - keep.sent_messages),
-            challenges=uow.passes.purge_challenges(now - keep.expired_passes),
-            passes=uow.passes.purge_passes(now - keep.expired_passes),
+            challenges=uow.passes.purge_challenges(expired),
+            passes=uow.passes.purge_passes(expired),
             idempotent_replies=uow.idempotency.purge(now - keep.idempotent_replies),
+            account_tokens=uow.accounts.purge_tokens(expired),
+            # A plain session idle past its time-out logs nobody in again either.
+            sessions=uow.sessions.purge(expired, expired - idle),
+            captchas=uow.captchas.purge(expired),
         )
         uow.commit()
     return report

@@ -23,6 +23,7 @@ from orderstatus_core.policies.sync import SyncRefused, merge_order
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services._retry import retrying
 from orderstatus_core.services._unit import write_unit
+from orderstatus_core.services.accounts.orders import join_verified_accounts
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue_tracking_mail
 from orderstatus_core.services.importing import RecordParser, check_feed, numbered_records
@@ -136,6 +137,8 @@ def _attempt(ctx: ServiceContext, incoming: Order) -> Outcome:
         uow, stored = locked.uow, locked.order
         if stored is None:
             uow.orders.add(incoming)
+            # An order of an address with a verified account joins it as it arrives (F1).
+            join_verified_accounts(uow, (incoming,), locked.now)
             uow.commit()
             return "created"
         merged = merge_order(stored, incoming, locked.now)

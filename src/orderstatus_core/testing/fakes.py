@@ -33,11 +33,14 @@ from orderstatus_core.bootstrap import bootstrap
 from orderstatus_core.errors import AdapterError, InvalidFieldError, MailDeliveryError
 from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest
 from orderstatus_core.messages import (
+    AttachOrderRequest,
     GuestPassRequest,
     MailIntent,
     OrderListRequest,
     OutboxMessage,
     OutgoingMail,
+    PasswordResetRequest,
+    SignUpRequest,
 )
 from orderstatus_core.model import Money, Order, OrderLine
 from orderstatus_core.model.captcha import CAPTCHA_TTL, CaptchaChallenge
@@ -48,7 +51,17 @@ from orderstatus_core.plugins.manager import default_policies
 from orderstatus_core.policies import Bucket, LookupPolicy, Quota, RateDecision
 from orderstatus_core.policies.passwords import HashCost
 from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal, ReturnRules
-from orderstatus_core.ports import Clock, LabelMaker, Mailer, RateLimiter, Storage
+from orderstatus_core.ports import (
+    BreachedPasswords,
+    Captcha,
+    Clock,
+    LabelMaker,
+    Mailer,
+    PasswordHasher,
+    RateLimiter,
+    Storage,
+)
+from orderstatus_core.services.accounts import decide_attach, decide_reset, decide_sign_up
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import decide_guest_pass
 from orderstatus_core.services.lookup import decide_order_list
@@ -533,14 +546,18 @@ def fake_context(
     label_maker: LabelMaker | None = None,
     returns: ReturnRules | None = None,
     plugins: Iterable[object] = (),
+    captcha: Captcha | None = None,
+    password_hasher: PasswordHasher | None = None,
+    breached_passwords: BreachedPasswords | None = None,
 ) -> ServiceContext:
     """A :class:`~orderstatus_core.ServiceContext` for tests; give only what matters.
 
     Built by the same composition root as :meth:`OrderStatus.open
     <orderstatus_core.OrderStatus.open>`. Defaults: a new, migrated ``memory://`` storage,
     a :class:`RecordingMailer`, a ``memory://`` rate limiter, a :class:`FixedClock` at
-    :attr:`FixedClock.START`, a :class:`RecordingLabelMaker` quoting 7.50 USD and the
-    built-in plugin's policies. ``policy`` (the lookup policy), ``returns`` and
+    :attr:`FixedClock.START`, a :class:`RecordingLabelMaker` quoting 7.50 USD, a
+    :class:`RecordingCaptcha`, a :class:`CountingPasswordHasher`, no breached-password
+    check and the built-in plugin's policies. ``policy`` (the lookup policy), ``returns`` and
     ``plugins`` (store plugins with ``@hookimpl`` answers) change the policies through the
     hooks, exactly as a store's plugin would. For a store without a label maker,
     ``attrs.evolve(ctx, label_maker=None)``.
@@ -569,6 +586,9 @@ def fake_context(
         mail=RecordingMailer() if mailer is None else mailer,
         rate_limits="memory://" if rate_limiter is None else rate_limiter,
         labels=RecordingLabelMaker() if label_maker is None else label_maker,
+        captcha=RecordingCaptcha() if captcha is None else captcha,
+        password_hasher=CountingPasswordHasher() if password_hasher is None else password_hasher,
+        breached_passwords=breached_passwords,
         clock=FixedClock() if clock is None else clock,
         policies=policies,
         registry=_registry(),
@@ -582,8 +602,9 @@ _FOREVER = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def queued_mail(ctx: ServiceContext) -> list[MailIntent]:
-    """The mail waiting in the outbox, oldest first, once every queued Order Look-Up and
-    guest-pass request has been decided as the relay decides them; nothing is sent.
+    """The mail waiting in the outbox, oldest first, once every queued request (Order
+    Look-Up, guest pass, sign-up, reset, order attachment) has been decided as the relay
+    decides them; nothing is sent.
 
     For tests that read a mailed code or list without running the whole relay::
 
@@ -596,6 +617,12 @@ def queued_mail(ctx: ServiceContext) -> list[MailIntent]:
             decide_order_list(ctx, message.message_id, request)
         elif isinstance(request, GuestPassRequest):
             decide_guest_pass(ctx, message.message_id, request)
+        elif isinstance(request, SignUpRequest):
+            decide_sign_up(ctx, message.message_id, request)
+        elif isinstance(request, PasswordResetRequest):
+            decide_reset(ctx, message.message_id, request)
+        elif isinstance(request, AttachOrderRequest):
+            decide_attach(ctx, message.message_id, request)
     return [m.intent for m in _due(ctx) if isinstance(m.intent, MailIntent)]
 
 

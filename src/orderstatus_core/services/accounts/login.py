@@ -1,0 +1,297 @@
+"""Log-in, sessions and log-out (SECURITY A1, A2, B3, C1, C2, C4, E1-E3).
+
+* :func:`log_in`: one answer for every refusal (unknown email, wrong password, unverified,
+  locked: A1); the password hash runs exactly once per attempt, also when there is no
+  account to check against (A2: a dummy hash of the same hasher); a stale hash is
+  replaced (B3); a new session id of 256 bits, stored hashed (E2), lasting 14 days with
+  *keep me logged in* or 12 hours and 30 minutes idle without (E1). Failures are counted
+  on the account and 100 in a row lock it until a reset (C2); attempts are limited per
+  client and per normalised email (C1).
+* :func:`reauthenticate`: the password again, for the changes that need it (E4); a new
+  session id replaces the old one (E2).
+* :func:`log_out`: ends the session on the server (E3).
+* :func:`view_account`: the account page, after the one-read session check.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from orderstatus_core.contacts import email_key
+from orderstatus_core.errors import InvalidFieldError
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountState,
+    SecurityEventKind,
+    hash_session_id,
+)
+from orderstatus_core.policies.accounts import AccountPolicy
+from orderstatus_core.policies.passwords import MAX_PASSWORD_LENGTH, canonical_password
+from orderstatus_core.ports import PasswordHasher, UnitOfWork
+from orderstatus_core.services._limits import check_limits
+from orderstatus_core.services._texts import in_language, shopper_texts
+from orderstatus_core.services._unit import write_unit
+from orderstatus_core.services.accounts._common import (
+    ShopperProof,
+    account_client,
+    checked_shopper,
+    dummy_hash,
+    live_session,
+    new_session_id,
+    record,
+    require_hasher,
+)
+from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.results import (
+    AccountView,
+    AccountViewResult,
+    LoggedIn,
+    LoggedOut,
+    LogInRefused,
+    LogInResult,
+    NotLoggedIn,
+    ReauthenticateResult,
+)
+
+__all__ = ["log_in", "log_out", "reauthenticate", "view_account"]
+
+_REFUSED = LogInRefused()
+_NOT_LOGGED_IN = NotLoggedIn()
+# Beyond this many code points as typed, no password can be right (the rules refuse
+# longer ones); it is still verified, as an empty one, so that the attempt costs a hash.
+_MAX_TYPED = 8 * MAX_PASSWORD_LENGTH
+
+
+def _typed_password(password: object) -> str:
+    if not isinstance(password, str):
+        raise InvalidFieldError("password", f"must be text, not {type(password).__name__}")
+    return canonical_password(password) if len(password) <= _MAX_TYPED else ""
+
+
+def _can_log_in(account: Account | None, policy: AccountPolicy) -> bool:
+    return (
+        account is not None
+        and account.state is AccountState.ACTIVE
+        and account.password_hash is not None
+        and not account.is_locked(policy.max_failed_logins)
+    )
+
+
+def _verify_once(
+    hasher: PasswordHasher, account: Account | None, typed: str, policy: AccountPolicy
+) -> bool:
+    """One hash, whatever the account: its own when it can log in, else the dummy's
+    (SECURITY A2). Whether the password opens the account."""
+    usable = _can_log_in(account, policy)
+    stored = account.password_hash if usable and account is not None else None
+    right = hasher.verify(stored if stored is not None else dummy_hash(hasher), typed)
+    return right and usable
+
+
+def log_in(
+    ctx: ServiceContext,
+    email: str,
+    password: str,
+    *,
+    remember: bool = False,
+    client: str,
+    language: str = "en",
+) -> LogInResult:
+    """Log in with ``email`` and ``password``; with ``remember`` (*keep me logged in*) the
+    session lasts 14 days from now and is never extended, otherwise 12 hours at most and
+    30 minutes idle (the account policy's numbers).
+
+    :class:`LoggedIn` carries the new session token for the cookie. Every refusal is the
+    one :class:`LogInRefused`: an unknown or malformed email, a wrong password, an
+    unverified, password-less or locked account (SECURITY A1); each costs exactly one
+    password hash (A2). Attempts are limited per client and per normalised email
+    (:class:`TryLater`, C1); 100 consecutive failures lock the account until a password
+    reset (C2), which a lock never blocks. ``password`` or ``remember`` of a wrong type
+    raise :class:`~orderstatus_core.errors.InvalidFieldError`.
+    """
+    client = account_client(client)
+    texts = shopper_texts(ctx, language)
+    if not isinstance(email, str):
+        raise InvalidFieldError("email", f"must be text, not {type(email).__name__}")
+    if not isinstance(remember, bool):
+        raise InvalidFieldError("remember", "must be True or False")
+    typed = _typed_password(password)
+    hasher = require_hasher(ctx)
+    policy = ctx.policies.account_policy()
+    key = email_key(email)
+    refused = check_limits(
+        ctx.rate_limiter,
+        ctx.clock.now(),
+        "log-in",
+        client=(client, policy.login_per_client),
+        account=(key or email.strip().casefold(), policy.login_per_account),
+    )
+    if refused is not None:
+        return in_language(refused, texts)
+    with ctx.storage.unit_of_work() as uow:
+        account = uow.accounts.by_email(key) if key is not None else None
+    # Verified outside any write unit: a slow hash holds no lock.
+    right = _verify_once(hasher, account, typed, policy)
+    with write_unit(ctx) as locked:
+        uow, now = locked.uow, locked.now
+        current = uow.accounts.get(account.account_id) if account is not None else None
+        still = (
+            current is not None
+            and account is not None
+            and current.password_hash == account.password_hash
+            and _can_log_in(current, policy)
+        )
+        if right and still and current is not None:
+            answer: LogInResult = _start_session(ctx, uow, current, typed, remember, now, client)
+        else:
+            _count_failure(uow, current, key, now, client, policy)
+            answer = _REFUSED
+        uow.commit()
+    return in_language(answer, texts)
+
+
+def _start_session(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    account: Account,
+    typed: str,
+    remember: bool,
+    now: datetime,
+    client: str,
+) -> LoggedIn:
+    hasher = require_hasher(ctx)
+    policy = ctx.policies.account_policy()
+    after = account.logged_in()
+    assert account.password_hash is not None
+    if hasher.needs_rehash(account.password_hash):
+        # Parameters grew since it was made (SECURITY B3): the one extra hash of a log-in.
+        after = after.rehashed(hasher.hash(typed))
+    if after != account:
+        uow.accounts.save(attrs.evolve(after, version=account.version + 1))
+    session_id = new_session_id()
+    lifetime = policy.remember_lifetime if remember else policy.session_lifetime
+    session = AccountSession.start(
+        session_id, account.account_id, now, remember=remember, lifetime=lifetime
+    )
+    uow.sessions.put(session)
+    record(uow, SecurityEventKind.LOGGED_IN, now, account=account, client=client)
+    return LoggedIn(token=session_id, expires_at=session.expires_at, remember=remember)
+
+
+def _count_failure(
+    uow: UnitOfWork,
+    account: Account | None,
+    key: str | None,
+    now: datetime,
+    client: str,
+    policy: AccountPolicy,
+) -> None:
+    if account is None or not account.is_live:
+        record(uow, SecurityEventKind.LOGIN_FAILED, now, email=key, client=client)
+        return
+    failed = account.login_failed()
+    uow.accounts.save(failed)
+    record(uow, SecurityEventKind.LOGIN_FAILED, now, account=account, client=client)
+    if failed.failed_logins == policy.max_failed_logins:
+        record(uow, SecurityEventKind.LOCKED_OUT, now, account=account, client=client)
+
+
+def reauthenticate(ctx: ServiceContext, proof: ShopperProof, password: str) -> ReauthenticateResult:
+    """Type the password again, before changing the email or password or deleting the
+    account (SECURITY E4): for the policy's window [5 min] those commands are allowed.
+
+    :class:`LoggedIn` carries a *new* session token that replaces the old one, which ends
+    (E2): set it as the cookie. A wrong password is :class:`LogInRefused` and counts as a
+    failed log-in (C2); limited like log-in (:class:`TryLater`); without a live session,
+    :class:`NotLoggedIn`. Each attempt costs exactly one hash.
+    """
+    proof = checked_shopper(proof)
+    texts = shopper_texts(ctx, proof.language)
+    typed = _typed_password(password)
+    hasher = require_hasher(ctx)
+    live = live_session(ctx, proof)
+    if live is None:
+        return in_language(_NOT_LOGGED_IN, texts)
+    policy = ctx.policies.account_policy()
+    account_id = live.session.account_id
+    refused = check_limits(
+        ctx.rate_limiter,
+        ctx.clock.now(),
+        "log-in",
+        client=(proof.client, policy.login_per_client),
+        account=(account_id, policy.login_per_account),
+    )
+    if refused is not None:
+        return in_language(refused, texts)
+    with ctx.storage.unit_of_work() as uow:
+        account = uow.accounts.get(account_id)
+    right = _verify_once(hasher, account, typed, policy)
+    with write_unit(ctx) as locked:
+        uow, now = locked.uow, locked.now
+        current = uow.accounts.get(account_id)
+        session = uow.sessions.get(live.id_hash)
+        live_now = session is not None and session.is_live(now, idle_timeout=policy.idle_timeout)
+        if not live_now or session is None:
+            return in_language(_NOT_LOGGED_IN, texts)
+        still = (
+            current is not None
+            and account is not None
+            and current.password_hash == account.password_hash
+            and _can_log_in(current, policy)
+        )
+        if not (right and still and current is not None):
+            _count_failure(uow, current, None, now, proof.client, policy)
+            uow.commit()
+            return in_language(_REFUSED, texts)
+        if current.failed_logins:
+            uow.accounts.save(current.logged_in())
+        session_id = new_session_id()
+        uow.sessions.end(live.id_hash, now)
+        renewed = session.reauthenticated(session_id, now)
+        uow.sessions.put(renewed)
+        record(uow, SecurityEventKind.REAUTHENTICATED, now, account=current, client=proof.client)
+        uow.commit()
+    return LoggedIn(token=session_id, expires_at=renewed.expires_at, remember=renewed.remember)
+
+
+def log_out(ctx: ServiceContext, proof: ShopperProof) -> LoggedOut:
+    """End the session on the server (SECURITY E3): the token never logs in again. The
+    answer is :class:`LoggedOut` also for a session that had ended or never existed."""
+    proof = checked_shopper(proof)
+    token = proof.session
+    if isinstance(token, str) and token:
+        id_hash = hash_session_id(token)
+        with write_unit(ctx) as locked:
+            uow, now = locked.uow, locked.now
+            session = uow.sessions.get(id_hash)
+            if session is not None and uow.sessions.end(id_hash, now):
+                account = uow.accounts.get(session.account_id)
+                record(uow, SecurityEventKind.LOGGED_OUT, now, account=account, client=proof.client)
+            uow.commit()
+    return LoggedOut()
+
+
+def view_account(ctx: ServiceContext, proof: ShopperProof) -> AccountViewResult:
+    """The account page: the holder's address, language and times, and when the session
+    ends; :class:`NotLoggedIn` without a live session."""
+    proof = checked_shopper(proof)
+    texts = shopper_texts(ctx, proof.language)
+    live = live_session(ctx, proof)
+    if live is None:
+        return in_language(_NOT_LOGGED_IN, texts)
+    with ctx.storage.unit_of_work() as uow:
+        account = uow.accounts.get(live.session.account_id)
+    if account is None or not account.is_live:
+        return in_language(_NOT_LOGGED_IN, texts)
+    return AccountView(
+        email=account.email,
+        language=account.language,
+        created_at=account.created_at,
+        verified_at=account.verified_at,
+        password_changed_at=account.password_changed_at,
+        session_expires_at=live.session.expires_at,
+        remember=live.session.remember,
+    )

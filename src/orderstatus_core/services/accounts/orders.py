@@ -1,0 +1,297 @@
+"""An account's orders: the history, its search, attaching an order placed with another
+email, and orders that arrive for a verified address (SECURITY A4, F1, F2).
+
+* :func:`order_history` and :func:`search_history`: every linked order, whatever its
+  email, newest first, paged; the search is the guest side's (part number or category).
+* :func:`attach_order` / :func:`confirm_attach`: the shopper names an order and its email
+  or phone; if the pair matches, a 6-digit code goes to the order's *stored* address
+  (A4) and typing it links the order (F2), with a bounded number of tries.
+* :func:`join_verified_accounts`: the sync (``upsert_orders``) calls it in its own unit,
+  so an order created later with a verified account's address joins that account as it
+  arrives (F1). The bulk import does not yet: it would cost a read per address, and its
+  statements must grow with its batches, not its orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from orderstatus_core.errors import InvalidFieldError
+from orderstatus_core.messages import AttachCodeMail, AttachOrderRequest
+from orderstatus_core.model import Order
+from orderstatus_core.model.account import (
+    AccountState,
+    AccountToken,
+    LinkedBy,
+    OrderLink,
+    SecurityEventKind,
+    TokenPurpose,
+)
+from orderstatus_core.model.guest_pass import is_token_part
+from orderstatus_core.ports import UnitOfWork
+from orderstatus_core.records import SearchCursor
+from orderstatus_core.services._limits import check_limits
+from orderstatus_core.services._texts import in_language, shopper_texts
+from orderstatus_core.services._unit import write_unit
+from orderstatus_core.services.accounts._common import (
+    ShopperProof,
+    checked_shopper,
+    live_session,
+    record,
+)
+from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.effects import queue
+from orderstatus_core.services.guest_pass import (
+    _canonical,
+    _new_code,
+    _new_selector,
+    _typed_code,
+)
+from orderstatus_core.services.lookup import (
+    _contact,
+    _query,
+    _text,
+    decode_cursor,
+    encode_cursor,
+)
+from orderstatus_core.services.results import (
+    AttachCodeSent,
+    AttachConfirmResult,
+    AttachRefused,
+    AttachRequestResult,
+    HistoryPage,
+    HistoryResult,
+    NotLoggedIn,
+    OrderAttached,
+    SearchPage,
+    ShopperSearchResult,
+)
+
+__all__ = [
+    "attach_order",
+    "confirm_attach",
+    "decide_attach",
+    "join_verified_accounts",
+    "order_history",
+    "search_history",
+]
+
+_NOT_LOGGED_IN = NotLoggedIn()
+_ATTACH_REFUSED = AttachRefused()
+
+
+def _page_size(ctx: ServiceContext, page_size: object) -> int:
+    policy = ctx.policies.account_policy()
+    size = policy.history_page_size if page_size is None else page_size
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 100:
+        raise InvalidFieldError("page_size", "must be between 1 and 100")
+    return size
+
+
+def order_history(
+    ctx: ServiceContext,
+    proof: ShopperProof,
+    *,
+    cursor: str | None = None,
+    page_size: int | None = None,
+) -> HistoryResult:
+    """The account's orders (the *Account Activity* page): every linked order, whatever
+    its email, newest first; pass ``next_cursor`` back for the next page. A malformed
+    cursor or page size raises :class:`~orderstatus_core.errors.InvalidFieldError`."""
+    proof = checked_shopper(proof)
+    size = _page_size(ctx, page_size)
+    after = decode_cursor(cursor) if cursor is not None else None
+    live = live_session(ctx, proof)
+    if live is None:
+        return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
+    with ctx.storage.unit_of_work() as uow:
+        # One extra row tells whether another page exists without a count query.
+        headers = tuple(uow.accounts.linked_orders(live.session.account_id, size + 1, after))
+    if len(headers) <= size:
+        return HistoryPage(orders=headers, next_cursor=None)
+    last = headers[size - 1]
+    return HistoryPage(
+        orders=headers[:size],
+        next_cursor=encode_cursor(SearchCursor(placed_at=last.placed_at, number=last.number)),
+    )
+
+
+def search_history(
+    ctx: ServiceContext,
+    proof: ShopperProof,
+    *,
+    part_number: str | None = None,
+    category: str | None = None,
+    cursor: str | None = None,
+    page_size: int | None = None,
+) -> ShopperSearchResult:
+    """The account's orders with a line of ``part_number`` or in ``category`` (one of the
+    two), matched as the guest search matches them, newest first, paged."""
+    proof = checked_shopper(proof)
+    query = _query(part_number, category)
+    size = _page_size(ctx, page_size)
+    after = decode_cursor(cursor) if cursor is not None else None
+    live = live_session(ctx, proof)
+    if live is None:
+        return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
+    with ctx.storage.unit_of_work() as uow:
+        matches = tuple(uow.accounts.search_linked(live.session.account_id, query, size + 1, after))
+    if len(matches) <= size:
+        return SearchPage(matches=matches, next_cursor=None)
+    last = matches[size - 1].header
+    return SearchPage(
+        matches=matches[:size],
+        next_cursor=encode_cursor(SearchCursor(placed_at=last.placed_at, number=last.number)),
+    )
+
+
+def attach_order(
+    ctx: ServiceContext, proof: ShopperProof, order_number: str, identifier: str
+) -> AttachRequestResult:
+    """Ask to attach ``order_number``, placed with another email, by its email or phone
+    (``identifier``, matched as find-order matches it).
+
+    The answer is :class:`AttachCodeSent` whether or not the pair matches (the relay
+    decides, :func:`decide_attach`); on a match, a code goes to the order's stored
+    address (SECURITY F2, A4). Keep ``attach_id`` for :func:`confirm_attach`. Limited per
+    account and client (:class:`TryLater`).
+    """
+    proof = checked_shopper(proof)
+    texts = shopper_texts(ctx, proof.language)
+    order_number, identifier = _text(order_number), _text(identifier)
+    live = live_session(ctx, proof)
+    if live is None:
+        return in_language(_NOT_LOGGED_IN, texts)
+    policy = ctx.policies.account_policy()
+    account_id = live.session.account_id
+    refused = check_limits(
+        ctx.rate_limiter,
+        ctx.clock.now(),
+        "attach",
+        client=(proof.client, policy.token_per_client),
+        account=(account_id, policy.attach_per_account),
+    )
+    if refused is not None:
+        return in_language(refused, texts)
+    selector = _new_selector()
+    number = _canonical(order_number)
+    contact = _contact(identifier, ctx.policies.lookup_policy().phone_region)
+    if number is not None and contact is not None:
+        with write_unit(ctx) as locked:
+            request = AttachOrderRequest(account_id, number, contact, selector, texts.language)
+            queue(locked.uow, request, locked.now)
+            locked.uow.commit()
+    return in_language(AttachCodeSent(attach_id=selector), texts)
+
+
+def decide_attach(ctx: ServiceContext, message_id: str, request: AttachOrderRequest) -> None:
+    """Carry out an attachment request (the relay calls this), in one unit of work: on a
+    match of the pair, the code is stored (only its hash) under the request's selector and
+    mailed to the order's stored address; otherwise nothing. The request is marked done in
+    the same transaction."""
+    policy = ctx.policies.account_policy()
+    code = _new_code()
+    with write_unit(ctx, request.order_number, contact=request.contact) as locked:
+        uow, order, now = locked.uow, locked.order, locked.now
+        account = uow.accounts.get(request.account_id)
+        if order is not None and account is not None and account.is_live:
+            token = AccountToken.issue(
+                request.selector,
+                code,
+                account,
+                TokenPurpose.ATTACH_ORDER,
+                now,
+                policy.attach_code_ttl,
+                payload=order.number,
+            )
+            uow.accounts.put_token(token)
+            mail = AttachCodeMail(
+                to=order.email,
+                order_number=order.number,
+                code=code,
+                expires_at=token.expires_at,
+                language=request.language,
+            )
+            queue(uow, mail, now)
+        uow.outbox.mark_sent(message_id, now)
+        uow.commit()
+
+
+def confirm_attach(
+    ctx: ServiceContext, proof: ShopperProof, attach_id: str, code: str
+) -> AttachConfirmResult:
+    """Type the mailed ``code`` of the attachment ``attach_id``: the order joins the
+    account (:class:`OrderAttached`). A wrong, used or expired code, too many tries, an
+    unknown attachment, another account's, or an order already linked to another account
+    answer :class:`AttachRefused`."""
+    proof = checked_shopper(proof)
+    texts = shopper_texts(ctx, proof.language)
+    live = live_session(ctx, proof)
+    if live is None:
+        return in_language(_NOT_LOGGED_IN, texts)
+    policy = ctx.policies.account_policy()
+    account_id = live.session.account_id
+    refused = check_limits(
+        ctx.rate_limiter,
+        ctx.clock.now(),
+        "attach-code",
+        client=(proof.client, policy.token_per_client),
+    )
+    if refused is not None:
+        return in_language(refused, texts)
+    typed = _typed_code(code)
+    if typed is None or not is_token_part(attach_id):
+        return in_language(_ATTACH_REFUSED, texts)
+    with write_unit(ctx) as locked:
+        uow, now = locked.uow, locked.now
+        token = uow.accounts.get_token(attach_id)
+        if (
+            token is None
+            or token.purpose is not TokenPurpose.ATTACH_ORDER
+            or token.account_id != account_id
+        ):
+            return in_language(_ATTACH_REFUSED, texts)
+        tried = attrs.evolve(token, tries=uow.accounts.count_token_try(attach_id))
+        account = uow.accounts.get(account_id)
+        opened = (
+            account is not None
+            and tried.accepts(typed, account, now, max_tries=policy.attach_code_tries)
+            and uow.accounts.use_token(attach_id, now)
+        )
+        number = token.payload
+        if not opened or account is None or number is None:
+            uow.commit()  # the try is counted
+            return in_language(_ATTACH_REFUSED, texts)
+        link = OrderLink(account_id, number, now, LinkedBy.CODE)
+        if not uow.accounts.link_order(link):
+            existing = uow.accounts.order_link(number)
+            if existing is None or existing.account_id != account_id:
+                uow.commit()
+                return in_language(_ATTACH_REFUSED, texts)
+        record(uow, SecurityEventKind.ORDER_ATTACHED, now, account=account, client=proof.client)
+        uow.commit()
+    return OrderAttached(order_number=number)
+
+
+def join_verified_accounts(uow: UnitOfWork, orders: Iterable[Order], now: datetime) -> int:
+    """Link each of ``orders``, just stored in ``uow``, to the active account whose
+    verified address has its email key (SECURITY F1); answer how many joined. An order
+    linked already, or whose address has no verified account, stays as it is. One read
+    of an account per distinct address."""
+    accounts: dict[str, str | None] = {}
+    joined = 0
+    for order in orders:
+        key = order.email.canonical
+        if key not in accounts:
+            account = uow.accounts.by_email(key)
+            active = account is not None and account.state is AccountState.ACTIVE
+            accounts[key] = account.account_id if active and account is not None else None
+        account_id = accounts[key]
+        if account_id is not None:
+            joined += uow.accounts.link_order(
+                OrderLink(account_id, order.number, now, LinkedBy.VERIFIED_EMAIL)
+            )
+    return joined

@@ -1,0 +1,61 @@
+"""The logged-in shopper's session: one value holding their proof, with every account
+command on it.
+
+A storefront builds one per request from what the browser sent (the IP address it saw
+and the session cookie) and calls the page's command on it::
+
+    shopper = desk.shopper(client=request_ip, session=cookie_or_none, language="fi")
+    match shopper.view():
+        case AccountView() as page: ...
+        case NotLoggedIn(): ...  # send to the log-in page
+
+Every command answers a closed union of values; only bad input (the
+:class:`~orderstatus_core.errors.ValidationError` tree) and failures raise.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from orderstatus_core.services._bind import ShopperCommand
+from orderstatus_core.services.accounts import changes, login, orders
+from orderstatus_core.services.accounts._common import ShopperProof
+from orderstatus_core.services.accounts.security_log import security_log
+from orderstatus_core.services.context import ServiceContext
+
+__all__ = ["ShopperSession"]
+
+
+@attrs.frozen
+class ShopperSession:
+    """A logged-in shopper's proof (``desk.shopper(client=..., session=...)``) with the
+    account commands. Cheap to build: make one per request. Each method is the service
+    function of the same name with the context and proof given; without a live session
+    each answers :class:`~orderstatus_core.NotLoggedIn`. The context and the session
+    token are left out of ``repr`` (SECURITY C4)."""
+
+    context: ServiceContext = attrs.field(repr=False, eq=False)
+    proof: ShopperProof
+
+    #: The account page (the session check: one read, a touch at most once a minute).
+    view = ShopperCommand(login.view_account)
+    #: End the session on the server.
+    log_out = ShopperCommand(login.log_out)
+    #: Type the password again (E4); answers a new session token.
+    reauthenticate = ShopperCommand(login.reauthenticate)
+    #: The account's orders, newest first, paged.
+    history = ShopperCommand(orders.order_history)
+    #: The account's orders with a part number or in a category.
+    search = ShopperCommand(orders.search_history)
+    #: Ask to attach an order placed with another email: a code to its stored address.
+    attach_order = ShopperCommand(orders.attach_order)
+    #: Type the mailed code: the order joins the account.
+    confirm_attach = ShopperCommand(orders.confirm_attach)
+    #: Ask to change the email (needs a recent password).
+    change_email = ShopperCommand(changes.change_email)
+    #: Set a new password (needs a recent password).
+    change_password = ShopperCommand(changes.change_password)
+    #: Delete the account (needs a recent password).
+    delete_account = ShopperCommand(changes.delete_account)
+    #: The account's own security log.
+    security_log = ShopperCommand(security_log)
