@@ -652,7 +652,8 @@ class AccountMachine(RuleBasedStateMachine):
         """Type an attach code: right, live and within its tries, the order joins."""
         session = self._pick(self.sessions, pick)
         token = self._pick(self._tokens("attach"), code)
-        assert isinstance(session, _Session) and isinstance(token, _Token)
+        assert isinstance(session, _Session)
+        assert isinstance(token, _Token)
         attach_id, _, secret = token.text.partition(":")
         typed = secret if right else f"{(int(secret) + 1) % 1_000_000:06d}"
         answered = self._shopper(session).confirm_attach(attach_id, typed)  # type: ignore[attr-defined]
