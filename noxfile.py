@@ -70,7 +70,8 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=OLDEST_PYTHON, default=False)
 def lifecycle(session: nox.Session) -> None:
-    """Run the order lifecycle machine long, as a nightly job does (not in every CI run).
+    """Run the order and account lifecycle machines long, as a nightly job does (not in
+    every CI run).
 
     The ``nightly`` Hypothesis profile: 600 orders of up to 50 steps, random on each run,
     against the memory reference, SQLite and PostgreSQL (``ORDERSTATUS_TEST_POSTGRES``;
@@ -83,7 +84,7 @@ def lifecycle(session: nox.Session) -> None:
         "--strict-config",
         "--strict-markers",
         "-k",
-        "order_lifecycle",
+        "order_lifecycle or account_lifecycle",
         "tests/adapters/memory/test_memory.py",
         "tests/adapters/sqlite/test_contract.py",
         "tests/adapters/postgres/test_postgres_contract.py",

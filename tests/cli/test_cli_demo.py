@@ -37,6 +37,8 @@ SECTIONS = (
     "15. Refunds for the payment system",
 )
 
+ACCOUNT = "The account: sign-up to a password reset"
+
 
 def run_demo(folder: Path, capsys: pytest.CaptureFixture[str], *options: str) -> str:
     assert main(["demo", "--dir", str(folder), *options]) == 0
@@ -47,7 +49,7 @@ def run_demo(folder: Path, capsys: pytest.CaptureFixture[str], *options: str) ->
 
 def section(output: str, title: str) -> str:
     start = output.index(title)
-    ends = (*SECTIONS, "The mail", "Try it yourself")
+    ends = (*SECTIONS, ACCOUNT, "The mail", "Try it yourself")
     following = [output.index(t) for t in ends if output.index(t) > start]
     return output[start : min(following)]
 
@@ -263,7 +265,7 @@ def test_demo_recreates_its_folder(tmp_path: Path, capsys: pytest.CaptureFixture
     assert imported[0] in second  # the same orders again, not a duplicate-order failure
     # Old mail cleared first: the order list, four code mails and six return mails (papers,
     # received, settled for each of two returns) of this run only.
-    assert len(list((folder / "mail").glob("*.eml"))) == 11
+    assert len(list((folder / "mail").glob("*.eml"))) == 13  # 11 guest, 2 account
     assert len(list((folder / "returns").iterdir())) == 4
 
 
@@ -349,7 +351,7 @@ def test_demo_in_finnish_shows_the_shoppers_lines_mail_and_papers_in_finnish(
     assert "palautustarra −7,50\xa0$ · käsittelymaksu −0,00\xa0$ = 26,70\xa0$" in label_return
 
     mails = [_mail(path) for path in (folder / "mail").glob("*.eml")]
-    assert len(mails) == 11
+    assert len(mails) == 13
     subjects = sorted(subject for _, subject, _ in mails)
     assert "Viimeisimmät tilausnumerosi" in subjects
     assert not [subject for subject in subjects if subject.startswith("Your")]
@@ -369,7 +371,7 @@ def test_demo_says_where_the_mail_is_and_writes_the_last_html_part(
     folder = tmp_path / "demo"
     output = run_demo(folder, capsys)
     mail = output[output.index("The mail") : output.index("Try it yourself")]
-    assert f"11 mails in {folder / 'mail'}, each with a text and an HTML part" in mail
+    assert f"13 mails in {folder / 'mail'}, each with a text and an HTML part" in mail
     assert "mail program" in mail
     (html_path,) = re.findall(r"for a browser: (\S+\.html)", mail)
     html = Path(html_path)
@@ -397,3 +399,71 @@ def test_the_readme_quick_start_command_runs_the_demo() -> None:
     run, with the options they use."""
     readme = (DOCS.parent / "README.md").read_text("utf-8")
     assert "&& .venv/bin/orderstatus demo\n" in readme
+
+
+@pytest.mark.parametrize(
+    ("language", "signed_up", "reset"),
+    [
+        ("en", "follow its link to continue", "every device is logged out"),
+        ("fi", "jatka sen linkistä", "kaikki laitteet on kirjattu ulos"),
+    ],
+)
+def test_demo_walks_through_an_account_from_sign_up_to_a_reset(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    language: str,
+    signed_up: str,
+    reset: str,
+) -> None:
+    """Issue 13 item 12: the captcha's image and audio are written to the demo folder, the
+    links come from the mailed .eml files, her orders join the account, and a reset ends
+    the kept session; the shopper's lines are in her language."""
+    folder = tmp_path / "demo"
+    output = run_demo(folder, capsys, "--language", language)
+    account = section(output, ACCOUNT)
+    image, audio = folder / "captcha.png", folder / "captcha.wav"
+    assert f"Captcha image written to {image}" in account
+    assert f"Its audio (spoken characters): {audio}" in account
+    assert image.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert audio.read_bytes()[:4] == b"RIFF"
+    assert audio.read_bytes()[8:12] == b"WAVE"
+    assert signed_up in account
+    assert re.search(r"Verification mail: .*\.eml", account)
+    assert "(14 days)" in account
+    joined = re.findall(r"^ {4}(\d{9})  placed ", account, re.MULTILINE)
+    assert "302105733" in joined
+    assert "301990352" in joined
+    assert reset in account
+    assert "The kept session ended with the reset" in account
+    assert "Logged in again with the new password." in account
+    assert not TOKEN_SHAPE.search(output), "a link's token is never printed"
+    again = run_demo(folder, capsys, "--language", language)  # the folder is recreated
+    assert "Logged in again with the new password." in again
+
+
+def test_demo_skips_the_account_part_without_its_extras(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the ``captcha`` or ``argon2`` extra the guest part runs and the account part
+    says what to install."""
+    import orderstatus_core.cli._demo as demo
+
+    monkeypatch.setattr(demo, "account_extras_missing", lambda: ["captcha"])
+    output = run_demo(tmp_path / "demo", capsys)
+    assert "Skipped: install the extras (orderstatus[captcha]) to see accounts." in output
+    assert SECTIONS[-1] in output
+    assert not (tmp_path / "demo" / "captcha.png").exists()
+
+
+def test_demo_stops_when_an_account_step_answers_otherwise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step that answers what the walkthrough does not expect (here the captcha hook
+    hands over a wrong answer) stops the demo with the answer, as a bug to report."""
+    from orderstatus_core.cli._demo_accounts import DemoCaptcha
+
+    monkeypatch.setattr(
+        DemoCaptcha, "__call__", lambda self, cid, answer: self.answers.update({cid: "WRONG1"})
+    )
+    assert main(["demo", "--dir", str(tmp_path / "demo")]) != 0
+    assert "sign-up: CaptchaRefused" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from orderstatus_core.app import OrderStatus
 from orderstatus_core.errors import InvalidUrlError, UnknownAdapterError
+from orderstatus_core.ports import Captcha
 
 __all__ = [
     "DEFAULT_MAIL",
@@ -41,11 +42,17 @@ def report_error(command: str, message: str) -> None:
 
 
 def open_store(
-    storage: str, mail: str, plugins: Sequence[object] = (), labels: str | None = None
+    storage: str,
+    mail: str,
+    plugins: Sequence[object] = (),
+    labels: str | None = None,
+    captcha: Captcha | None = None,
 ) -> OrderStatus:
     """Open the store; a malformed or unknown URL is a usage error."""
     try:
-        return OrderStatus.open(storage=storage, mail=mail, labels=labels, plugins=plugins)
+        return OrderStatus.open(
+            storage=storage, mail=mail, labels=labels, plugins=plugins, captcha=captcha
+        )
     except UnknownAdapterError as error:
         raise UsageError(str(error)) from None
     except InvalidUrlError as error:

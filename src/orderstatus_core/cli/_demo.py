@@ -32,6 +32,12 @@ import attrs
 
 from orderstatus_core.app import OrderStatus
 from orderstatus_core.cli._common import PROG, UsageError, file_url, open_store
+from orderstatus_core.cli._demo_accounts import (
+    DemoCaptcha,
+    account_extras_missing,
+    demo_captcha,
+    walk_through_accounts,
+)
 from orderstatus_core.cli._render import (
     Style,
     answer_lines,
@@ -179,6 +185,8 @@ def _reset_demo_folder(folder: Path) -> tuple[Path, Path]:
     if mail.is_dir():
         for old in [*mail.glob("*.eml"), *mail.glob("*.html")]:
             old.unlink()
+    for drawn in ("captcha.png", "captcha.wav"):
+        (folder / drawn).unlink(missing_ok=True)
     papers = folder / "returns"
     if papers.is_dir():
         for old in [*papers.glob("*.pdf"), *papers.glob("*.zpl")]:
@@ -684,7 +692,11 @@ def run_demo(args: argparse.Namespace) -> int:
     # The label maker draws with reportlab, the `labels` extra: without it the demo still
     # records the returns and says where the papers would be.
     labels = f"labels://?cost={quote(_DEMO_LABEL_COST)}" if find_spec("reportlab") else None
-    with open_store(storage_url, mail_url, plugins=plugins, labels=labels) as desk:
+    # The account part needs the `captcha` and `argon2` extras; without them it is skipped.
+    missing = account_extras_missing()
+    hook = DemoCaptcha()
+    captcha = None if missing else demo_captcha(hook)
+    with open_store(storage_url, mail_url, plugins=plugins, labels=labels, captcha=captcha) as desk:
         version = desk.migrate()
         report = desk.import_orders(json.dumps(record) for record in records)
         say(
@@ -753,6 +765,21 @@ def run_demo(args: argparse.Namespace) -> int:
         say(*search_lines(desk.search_orders(verified, category="Brake & Wheel Hub"), style))
 
         _GuestActions(desk, say, section, mail_folder, payments, client, words).run()
+
+        say("", style.heading("The account: sign-up to a password reset"))
+        if missing:
+            extras = ",".join(missing)
+            say(f"  Skipped: install the extras ({PROG}[{extras}]) to see accounts.")
+        else:
+            walk_through_accounts(
+                desk,
+                say,
+                lambda title: say(style.dim(f"   {title}")),
+                folder,
+                mail_folder,
+                hook,
+                words.language,
+            )
 
     elapsed = time.perf_counter() - started
     say("", style.heading("The mail"), *_mail_lines(mail_folder))

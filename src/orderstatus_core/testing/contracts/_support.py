@@ -68,6 +68,12 @@ _LIFECYCLE = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+_ACCOUNT_LIFECYCLE = settings(
+    max_examples=25,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 _serial = itertools.count(1)
 
 
@@ -77,6 +83,14 @@ def _lifecycle_budget() -> settings:
     if settings.get_current_profile_name() == NIGHTLY_PROFILE:
         return settings()
     return _LIFECYCLE
+
+
+def _account_lifecycle_budget() -> settings:
+    """25 shoppers of up to 25 steps in every CI run; the ``nightly`` profile's numbers
+    under ``nox -s lifecycle``."""
+    if settings.get_current_profile_name() == NIGHTLY_PROFILE:
+        return settings()
+    return _ACCOUNT_LIFECYCLE
 
 
 _QUOTAS = st.builds(

@@ -11,11 +11,13 @@ from orderstatus_core.model import CategoryPath, PartNumber
 from orderstatus_core.ports import Storage
 from orderstatus_core.records import CategoryQuery, PartNumberQuery, SearchCursor, SearchQuery
 from orderstatus_core.testing._comparison import comparing
+from orderstatus_core.testing.accounts import account_lifecycle_of
 from orderstatus_core.testing.contracts._support import (
     _SEED_CATEGORIES,
     _SEED_PARTS,
     _STATEFUL,
     StorageSuite,
+    _account_lifecycle_budget,
     _ask,
     _lifecycle_budget,
     _seeded_with_reference,
@@ -27,7 +29,8 @@ __all__ = ["MemoryReferenceContract"]
 
 class MemoryReferenceContract(StorageSuite):
     """The storage answers as the ``memory://`` reference does: random command sequences, the
-    order lifecycle machine, and ``recent``, ``search`` and ``get`` on a seeded store.
+    order lifecycle machine, the account machine (against its model), and ``recent``,
+    ``search`` and ``get`` on a seeded store.
 
     Needs a fixture ``storage``: a fresh, migrated, empty storage for each test.
     """
@@ -43,6 +46,16 @@ class MemoryReferenceContract(StorageSuite):
         ``memory://`` reference; illegal steps and stale saves are refused alike; and every
         stored order keeps the lifecycle invariants after every step."""
         run_state_machine_as_test(lifecycle_of(storage), settings=_lifecycle_budget())
+
+    def test_the_account_lifecycle_agrees_with_the_model(self, storage: Storage) -> None:
+        """A shopper signs up, verifies, logs in and out, resets, changes the email and the
+        password, attaches and imports orders and deletes the account while the clock
+        crosses every lifetime at TTL and TTL + 1 s; every answer, the stored sessions, the
+        linked orders and the security log agree with a simple model
+        (:mod:`orderstatus_core.testing.accounts`)."""
+        run_state_machine_as_test(
+            account_lifecycle_of(storage), settings=_account_lifecycle_budget()
+        )
 
     @pytest.mark.parametrize("key", ["jane@example.com", "pekka@esimerkki.fi", "nobody@x.io"])
     @pytest.mark.parametrize("limit", [1, 3, 500])

@@ -1,0 +1,73 @@
+"""The account state machine catches a broken service: a plain session that slides past its
+30-minute idle time-out (or a kept session renewed) fails it, while the real service passes
+the same steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from orderstatus_core.model.account import AccountSession
+from orderstatus_core.ports import Storage
+from orderstatus_core.testing.accounts import LIFETIMES, AccountMachine, account_lifecycle_of
+from orderstatus_memory import MemoryStorage
+
+
+@pytest.fixture
+def machine() -> Iterator[AccountMachine]:
+    storage: Storage = MemoryStorage()
+    storage.migrate()
+    machine = account_lifecycle_of(storage)()
+    yield machine
+    machine.teardown()
+    storage.close()
+
+
+def _idle_past_the_time_out(machine: AccountMachine) -> None:
+    machine.start(registered=True, remember=False)
+    machine.the_storage_holds_what_the_model_says()
+    machine.time_reaches_a_lifetime(mark=-1, lifetime="idle", past=False)
+    machine.check_session(pick=0)  # alive at exactly 30 min, and seen now
+    machine.the_storage_holds_what_the_model_says()
+    machine.time_reaches_a_lifetime(mark=-1, lifetime="idle", past=True)
+    machine.check_session(pick=0)
+
+
+def test_the_real_service_passes_the_idle_steps(machine: AccountMachine) -> None:
+    """The steps below are right for the service as it is."""
+    _idle_past_the_time_out(machine)
+    machine.the_storage_holds_what_the_model_says()
+
+
+def test_a_session_that_slides_past_its_idle_time_out_fails_the_machine(
+    machine: AccountMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken rule (the idle time-out stretched a hundredfold, a sliding session) is
+    caught by the page view at 30 min + 1 s."""
+    real = AccountSession.is_live
+
+    def sliding(self: AccountSession, now: datetime, *, idle_timeout: timedelta) -> bool:
+        return real(self, now, idle_timeout=idle_timeout * 100)
+
+    monkeypatch.setattr(AccountSession, "is_live", sliding)
+    with pytest.raises(AssertionError, match="AccountView"):
+        _idle_past_the_time_out(machine)
+
+
+def test_a_kept_session_renewed_at_log_in_fails_the_machine(
+    machine: AccountMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """*Keep me logged in* lasts 14 days from log-in; a service that gave more is caught
+    by the log-in answer itself."""
+    real = AccountSession.start.__func__  # type: ignore[attr-defined]
+
+    def longer(cls: type[AccountSession], /, *args: object, **kwargs: object) -> AccountSession:
+        kwargs["lifetime"] = kwargs["lifetime"] + timedelta(seconds=1)  # type: ignore[operator]
+        return real(cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(AccountSession, "start", classmethod(longer))
+    with pytest.raises(AssertionError):
+        machine.start(registered=True, remember=True)
+    assert LIFETIMES["remember"] == timedelta(days=14)
