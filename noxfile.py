@@ -153,7 +153,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=OLDEST_PYTHON, default=False)
 def demo(session: nox.Session) -> None:
     """Run ``orderstatus demo`` in a fresh temporary folder, as the README's quick start does."""
-    _install(session, package=".[labels]")
+    _install(session, package=".[labels,captcha,argon2]")
     with (
         tempfile.TemporaryDirectory(prefix="orderstatus-demo-") as folder,
         session.chdir(folder),
