@@ -6,7 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orderstatus_core import CategoryPath, EmailAddress, PartNumber, email_key, parse_email
+from orderstatus_core.errors import ValidationError
 from orderstatus_core.model import canonical_order_number, category_segment_key, part_number_key
+from orderstatus_core.model._text import check_text
 from orderstatus_core.testing import strategies as ost
 
 any_text = st.text() | ost.hostile_text()
@@ -22,6 +24,39 @@ def test_part_number_key_is_idempotent(text: str) -> None:
 def test_category_segment_key_is_idempotent(text: str) -> None:
     """Canonicalising a category-segment key again changes nothing."""
     assert category_segment_key(category_segment_key(text)) == category_segment_key(text)
+
+
+@given(st.text(st.characters(max_codepoint=127)))
+def test_an_ascii_category_segment_key_is_the_general_one(text: str) -> None:
+    """ASCII text takes a shorter path to its segment key, to the same key (NFKC and
+    case folding by Unicode's tables, whitespace of every kind collapsed)."""
+    from orderstatus_core.model.identifiers import _fold
+
+    assert category_segment_key(text) == " ".join(_fold(text).split())
+
+
+@given(st.lists(any_text, min_size=1, max_size=8))
+def test_a_category_path_refuses_exactly_the_segments_with_an_empty_key(
+    segments: list[str],
+) -> None:
+    """The empty-segment check reads the path's key; it refuses a path exactly when a
+    segment of clean text has no key of its own."""
+    try:
+        path = CategoryPath(segments)
+    except ValidationError:
+        clean = all(_clean(segment) for segment in segments)
+        assert not clean or not all(category_segment_key(s) for s in segments)
+    else:
+        assert all(category_segment_key(s) for s in segments)
+        assert path.key.split("\x1f") == [category_segment_key(s) for s in segments]
+
+
+def _clean(segment: str) -> bool:
+    try:
+        check_text("segment", segment, 80)
+    except ValidationError:
+        return False
+    return True
 
 
 @given(any_text | ost.email_texts())

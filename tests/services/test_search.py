@@ -152,3 +152,61 @@ def test_a_cursor_keeps_its_exact_microsecond(micros: int) -> None:
     placed_at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
     cursor = SearchCursor(placed_at=placed_at, number="123456789")
     assert decode_cursor(encode_cursor(cursor)) == cursor
+
+
+@pytest.mark.parametrize(
+    ("by", "bad"),
+    [
+        ("part_number", "x" * 65),  # too long for a part number, short enough to be kept
+        ("part_number", "BP-\x001234"),  # a control character
+        ("part_number", "BP-\ud8001234"),  # a lone surrogate
+        ("part_number", "   "),
+        ("category", "Brake\x1f Pad"),
+        ("category", "Brake › \u202eda"),  # a bidirectional override
+        ("category", "x" * 81),
+        ("category", "a › " * 8 + "a"),  # nine levels
+        ("category", "' OR 1=1 --\x00"),
+    ],
+)
+def test_a_refused_term_is_refused_again_with_the_same_error(
+    ctx: ServiceContext, by: str, bad: str
+) -> None:
+    """Typed terms keep their parsed query; a refused one is never kept, so every search
+    with it is refused again, with the same error."""
+    errors = []
+    for _ in range(3):
+        with pytest.raises(ValidationError) as caught:
+            search_orders(ctx, JANE, **{by: bad})  # type: ignore[arg-type]
+        errors.append((type(caught.value), str(caught.value)))
+    assert errors[0] == errors[1] == errors[2]
+
+
+@pytest.mark.parametrize("bad", [123, ["Brake & Wheel Hub"], b"Engine"])
+def test_a_term_that_is_not_text_is_refused_every_time(ctx: ServiceContext, bad: object) -> None:
+    """Only text is kept with its parsed query; anything else is parsed (and refused) as
+    before, whatever the kept queries hold."""
+    search_orders(ctx, JANE, category="Brake & Wheel Hub")
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            search_orders(ctx, JANE, part_number=bad)  # type: ignore[arg-type]
+
+
+def test_a_kept_query_answers_what_a_fresh_one_does(ctx: ServiceContext) -> None:
+    """The same typed text gives the same page each time, and part number and category
+    terms with the same text are kept apart."""
+    first = search_orders(ctx, JANE, category="brake & wheel hub")
+    again = search_orders(ctx, JANE, category="brake & wheel hub")
+    assert _numbers(first) == _numbers(again) == ["100000005", "100000003", "100000001"]
+    assert _numbers(search_orders(ctx, JANE, part_number="Engine")) == []
+    assert _numbers(search_orders(ctx, JANE, category="Engine")) == ["100000004", "100000002"]
+
+
+def test_the_kept_queries_are_bounded() -> None:
+    """A flood of distinct terms cannot grow the process: the kept queries are bounded."""
+    from orderstatus_core.services import lookup
+
+    for index in range(lookup._PARSED_QUERIES + 50):
+        lookup._query(f"P-{index}", None)
+    info = lookup._parsed_query.cache_info()
+    assert info.maxsize == lookup._PARSED_QUERIES
+    assert info.currsize <= lookup._PARSED_QUERIES

@@ -66,8 +66,9 @@ class MemoryRateLimiter:
     def __init__(self, max_keys: int = 100_000) -> None:
         if max_keys < 1:
             raise ValueError(f"max_keys must be at least 1, not {max_keys}")
-        # key -> (the quota's limit, arrival time in ticks of 1/limit microsecond)
-        self._arrival: dict[str, tuple[int, int]] = {}
+        # key -> [the quota's limit, arrival time in ticks of 1/limit microsecond]: a list,
+        # so that a hit on a known key changes it in place instead of allocating a new pair
+        self._arrival: dict[str, list[int]] = {}
         # (expiry in microseconds when pushed, key): exactly one entry per key of _arrival;
         # the key's real expiry may have moved later since (see the module's documentation)
         self._expiry: list[tuple[int, str]] = []
@@ -87,18 +88,27 @@ class MemoryRateLimiter:
         return len(self._arrival)
 
     def hit(self, buckets: Sequence[Bucket], now: datetime) -> RateDecision:
-        """Count one hit on every bucket if all allow it (see :class:`RateLimiter`)."""
+        """Count one hit on every bucket if all allow it (see :class:`RateLimiter`).
+
+        Two passes under one lock: the first works out every bucket's new arrival time and
+        the longest wait, the second stores them only when no bucket refused. Everything is
+        integer arithmetic on microseconds; a known key is updated in place, so a hit
+        allocates nothing per bucket but a new key's entries.
+        """
         micros = (now - _EPOCH) // _MICROSECOND
-        counted: list[tuple[str, int, int]] = []  # (key, limit, new arrival) if allowed
+        size = len(buckets)
+        # The new arrival time of each bucket, in the order of ``buckets``.
+        arrivals_due = [0] * size
         wait = -1  # the longest wait of a refusing bucket, in whole µs; -1: none refused
         with self._lock:
             arrivals = self._arrival
-            for bucket in buckets:
-                key, quota = bucket.key, bucket.quota
+            for index in range(size):
+                bucket = buckets[index]
+                quota = bucket.quota
                 limit = quota.limit
-                interval = quota.period // _MICROSECOND  # period / limit µs, in ticks
+                interval = quota.period_micros  # period / limit µs, in ticks
                 moment = micros * limit
-                stored = arrivals.get(key)
+                stored = arrivals.get(bucket.key)
                 if stored is None or stored[0] != limit or stored[1] < moment:
                     arrival = moment + interval  # absent, idle or another quota: afresh
                 else:
@@ -106,20 +116,27 @@ class MemoryRateLimiter:
                 allowed_from = arrival - interval * limit
                 if moment < allowed_from:
                     wait = max(wait, -((moment - allowed_from) // limit))  # ceil: never early
-                counted.append((key, limit, arrival))
-            if len({key for key, _, _ in counted}) != len(counted):
+                arrivals_due[index] = arrival
+            if size > 1 and len({bucket.key for bucket in buckets}) != size:
                 raise ValueError("a rate-limit key appears twice in one call")
             if wait >= 0:
                 return RateDecision(allowed=False, retry_at=now + wait * _MICROSECOND)
             expiry = self._expiry
             if expiry and expiry[0][0] <= micros:  # only then is any key idle
                 self._forget_idle(micros)
-            for key, limit, arrival in counted:
-                if key not in arrivals:
-                    if len(arrivals) >= self._max_keys:
-                        self._evict_soonest()
-                    heapq.heappush(expiry, (-(-arrival // limit), key))
-                arrivals[key] = (limit, arrival)
+            for index in range(size):
+                bucket = buckets[index]
+                key, arrival = bucket.key, arrivals_due[index]
+                stored = arrivals.get(key)
+                if stored is not None:
+                    stored[0] = bucket.quota.limit
+                    stored[1] = arrival
+                    continue
+                if len(arrivals) >= self._max_keys:
+                    self._evict_soonest()
+                limit = bucket.quota.limit
+                heapq.heappush(expiry, (-(-arrival // limit), key))
+                arrivals[key] = [limit, arrival]
         return _ALLOWED
 
     def _real_expiry(self, key: str) -> int:

@@ -228,7 +228,7 @@ class RedisRateLimiter:
         args: list[int] = []
         for bucket in buckets:
             limit = bucket.quota.limit
-            interval = bucket.quota.period // _MICROSECOND  # period / limit µs, in ticks
+            interval = bucket.quota.period_micros  # period / limit µs, in ticks
             moment = micros * limit
             ttl = -(-(bucket.quota.period + CLOCK_SLACK) // _MILLISECOND)
             keys.append(self.prefix + bucket.key)
@@ -247,7 +247,7 @@ class RedisRateLimiter:
         for bucket, stored in zip(buckets, refusals, strict=True):
             if stored:
                 limit = bucket.quota.limit
-                interval = bucket.quota.period // _MICROSECOND
+                interval = bucket.quota.period_micros
                 allowed_from = int(stored) - interval * (limit - 1)
                 # ceil: whole µs, never early
                 wait = max(wait, -((micros * limit - allowed_from) // limit))

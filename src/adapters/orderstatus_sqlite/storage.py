@@ -94,6 +94,7 @@ class SqliteUnitOfWork:
         self._write = write
         self._handle: Handle | None = None
         self._connection: sqlite3.Connection | None = None
+        self._control: sqlite3.Cursor | None = None
         self._in_transaction = False
         self._broken = False
 
@@ -152,11 +153,14 @@ class SqliteUnitOfWork:
             storage._claim_memory_unit(self._write)
         try:
             handle = storage._acquire()
+            self._control = handle.control
             try:
-                storage._check_schema(handle)
+                if not handle.schema_checked:
+                    storage._check_schema(handle)
                 self._begin(handle.connection)
             except BaseException:
                 self._in_transaction = False
+                self._control = None
                 storage._release(handle)
                 raise
         except BaseException:
@@ -170,8 +174,12 @@ class SqliteUnitOfWork:
         if self._write:
             self._storage._begin_immediate(connection)
         else:
+            control = self._control
             try:
-                connection.execute("BEGIN")
+                if control is None:
+                    connection.execute("BEGIN")
+                else:
+                    control.execute("BEGIN")
             except sqlite3.Error as error:
                 raise translate(error, "starting a read transaction") from error
         self._in_transaction = True
@@ -290,12 +298,12 @@ class SqliteUnitOfWork:
         handle, connection = self._handle, self._connection
         if handle is None or connection is None:
             return
-        self._handle = self._connection = None
+        self._handle = self._connection = self._control = None
         self._in_transaction = self._broken = False
         failure: sqlite3.Error | None = None
         try:
             if connection.in_transaction:
-                connection.execute("ROLLBACK")
+                handle.control.execute("ROLLBACK")
         except sqlite3.Error as error:
             failure = error
         self._storage._release(handle, reusable=failure is None)

@@ -73,6 +73,10 @@ def part_number_key(text: str) -> str:
 
 def category_segment_key(text: str) -> str:
     """The canonical key of one category segment: NFKC, casefold, whitespace collapsed."""
+    if text.isascii():
+        # NFKC leaves ASCII as it is and its case folding is lower(): the same key, at a
+        # fifth of the cost of the general path (a search by category parses one).
+        return " ".join(text.lower().split())
     return " ".join(_fold(text).split())
 
 
@@ -173,12 +177,18 @@ def _segments(value: Any) -> tuple[str, ...]:
     raise InvalidIdentifierError("category", "must be text or a list of segments")
 
 
-def _check_segments(_instance: Any, _attribute: Any, value: tuple[str, ...]) -> None:
+def _check_segments(instance: CategoryPath, _attribute: Any, value: tuple[str, ...]) -> None:
     if not 1 <= len(value) <= MAX_CATEGORY_DEPTH:
         raise InvalidIdentifierError("category", f"must have 1 to {MAX_CATEGORY_DEPTH} levels")
+    # attrs set the key (from these segments, by _category_key) before running the
+    # validators: its parts are the segments' keys, which need not be worked out again.
+    # A segment key never holds the separator (a control character, folded away as
+    # whitespace), so the parts line up with the segments whenever every segment is text.
+    keys = instance.key.split(CATEGORY_SEPARATOR)
+    lined_up = len(keys) == len(value)
     for index, segment in enumerate(value):
         check_text(f"category[{index}]", segment, MAX_CATEGORY_SEGMENT_LENGTH)
-        if not category_segment_key(segment):
+        if not (keys[index] if lined_up else category_segment_key(segment)):
             raise InvalidIdentifierError(f"category[{index}]", "must not be empty")
 
 

@@ -9,12 +9,27 @@ import attrs
 __all__ = ["Bucket", "Quota", "RateDecision"]
 
 
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(quota: Quota) -> int:
+    # Worked out before the validators run: they refuse a period that is not a timedelta.
+    period = quota.period
+    return period // _MICROSECOND if isinstance(period, timedelta) else 0
+
+
 @attrs.frozen
 class Quota:
     """At most ``limit`` hits per ``period`` for one key (a burst of ``limit`` allowed)."""
 
     limit: int = attrs.field(validator=attrs.validators.ge(1))
     period: timedelta = attrs.field(validator=attrs.validators.gt(timedelta(0)))
+    #: ``period`` in whole microseconds (its resolution), worked out once: the limiters
+    #: count in microseconds, and dividing a ``timedelta`` on every hit of every bucket
+    #: cost a tenth of a find-order's rate limiting.
+    period_micros: int = attrs.field(
+        init=False, eq=False, repr=False, default=attrs.Factory(_micros, takes_self=True)
+    )
 
 
 @attrs.frozen
