@@ -16,7 +16,7 @@ on those, the model and this module.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -506,6 +506,25 @@ class AccountStore(Protocol):
         verified address (SECURITY F1). Linking them inside the same write unit takes them
         out of the next answer, so a caller links batch after batch until none is left.
         """
+        ...
+
+    def verified_accounts(self, email_keys: Collection[str]) -> Mapping[str, str]:
+        """The id of the verified (active) account holding each of ``email_keys`` that one
+        holds, by email key; keys of no account, of an unverified or a deleted one, are
+        left out (SECURITY F1: never before verification).
+
+        What an import asks for each batch of orders, so that its statements grow with its
+        batches, not its orders: at most one statement per batch of the storage's width.
+        Keys are compared exactly, as :meth:`by_email` does; a key no row can hold finds
+        nothing. In a write unit, a storage that locks per key takes every key's lock here,
+        in one order, as :meth:`by_email` takes one, so that a verification racing with the
+        import either sees its orders or is seen by it.
+        """
+        ...
+
+    def unlink_order(self, order_number: str) -> bool:
+        """Remove the link of this order number, whichever account holds it; whether one
+        was removed (the store changed the order's email: it follows its new address)."""
         ...
 
     def unlink_all(self, account_id: str) -> int:

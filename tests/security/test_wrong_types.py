@@ -5,6 +5,7 @@ facade, given a value of the wrong type in any one argument, answers a value or 
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -18,11 +19,16 @@ from orderstatus_core import (
     ReturnDraft,
     parse_email,
 )
+from orderstatus_core.services._bind import StoreCommand
 from orderstatus_core.testing import fake_context
 from orderstatus_core.testing.builders import PLACED_AT, address, make_order, package, usd
 
 NUMBER = "123456789"
 JANE = "Jane.Doe@example.com"
+
+#: A stop signal already set: the relay worker answers at once.
+_STOPPED = threading.Event()
+_STOPPED.set()
 
 #: A valid value for each argument name; each test replaces one of them at a time.
 VALID: dict[str, Any] = {
@@ -65,11 +71,27 @@ VALID: dict[str, Any] = {
     "amount": usd("1"),
     "reference": "checkout-1",
     "session": None,
+    "message_id": "m-1",
+    "stop": _STOPPED,
+    "password": "correct horse battery staple",
+    "challenge_id": "c" * 22,
+    "answer": "ABCD",
+    "remember": False,
+    "idle_first": 0.5,
+    "idle_max": 30.0,
 }
 #: Store credit takes a verified address, not typed text.
 VALID_FOR = {"store_credit": {"email": parse_email(JANE)}}
 
 WRONG: tuple[object, ...] = (None, True, 7, -1, 2.5, b"123", ["x"], {"x": 1}, object(), "x")
+
+
+#: Escapes found when this test began to see the commands (StoreCommand descriptors) and
+#: left to the relay's owner: a ``stop`` that is not a StopSignal raises AttributeError.
+_KNOWN = {
+    name: pytest.mark.xfail(strict=True, reason="stop of a wrong type: AttributeError")
+    for name in ("relay_outbox", "watch_outbox")
+}
 
 
 def _desk() -> OrderStatus:
@@ -93,10 +115,15 @@ def _entry_points() -> list[Any]:
     found = []
     for owner in ("", "warehouse", "customer_service", "store_credit"):
         target = getattr(desk, owner) if owner else desk
-        for name, _ in inspect.getmembers(type(target), inspect.isfunction):
-            if not name.startswith("_") and name not in ("close", "migrate"):
+        # The commands are StoreCommand descriptors on the class, not functions: list both.
+        for name, member in inspect.getmembers(type(target)):
+            command = inspect.isfunction(member) or isinstance(member, StoreCommand)
+            if command and not name.startswith("_") and name not in ("close", "migrate"):
                 given = VALID_FOR.get(owner, {})
-                found.append(pytest.param(owner, name, given, id=f"{owner or 'desk'}.{name}"))
+                marks = _KNOWN.get(name, ())
+                found.append(
+                    pytest.param(owner, name, given, id=f"{owner or 'desk'}.{name}", marks=marks)
+                )
     by_category = {"part_number": None, "category": "Brake"}
     found.append(pytest.param("", "search_orders", by_category, id="desk.search_orders(category)"))
     return found

@@ -1,17 +1,24 @@
-"""Orders that the sync brings later for a verified address join its account (SECURITY
-F1), never an unverified one's; the purge removes expired account tokens, sessions and captchas
+"""Orders that the import or the sync brings later for a verified address join its account
+(SECURITY F1), never an unverified one's; an order whose email the store changes follows
+its new address; the purge removes expired account tokens, sessions and captchas
 (SECURITY D5)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from orderstatus_core import OrderStatus
+import pytest
+
+from orderstatus_core import AdapterError, ImportRecordError, OrderStatus
+from orderstatus_core.model.account import LinkedBy, OrderLink
 from orderstatus_core.services import ServiceContext
 from orderstatus_core.services.sync import upsert_order
 from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing.builders import make_order
-from support.accounts import log_in, register, sign_up, solve_captcha
+from orderstatus_memory.storage import _Accounts
+from support.accounts import log_in, open_storage, register, sign_up, solve_captcha
+from support.feeds import record_of
 
 JANE = "jane@example.com"
 
@@ -19,6 +26,104 @@ JANE = "jane@example.com"
 def _linked(ctx: ServiceContext, number: str) -> bool:
     with ctx.storage.unit_of_work() as uow:
         return uow.accounts.order_link(number) is not None
+
+
+def _holder(ctx: ServiceContext, number: str) -> str | None:
+    with ctx.storage.unit_of_work() as uow:
+        link = uow.accounts.order_link(number)
+    return None if link is None else link.account_id
+
+
+def _account_of(ctx: ServiceContext, email: str) -> str:
+    with ctx.storage.unit_of_work() as uow:
+        account = uow.accounts.by_email(email)
+    assert account is not None
+    return account.account_id
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_an_imported_order_joins_a_verified_account_only(kind: str, tmp_path: Path) -> None:
+    """The import links the orders of Jane's verified address (whatever its case), in
+    every batch, and never a stranger's nor an unverified sign-up's (SECURITY F1)."""
+    ctx = fake_context(open_storage(kind, tmp_path))
+    register(ctx, JANE)
+    sign_up(ctx, "mike@example.com")
+    strangers = [record_of(make_order(f"3{n:05}", email="anna@example.com")) for n in range(450)]
+    lines = [
+        *strangers,
+        record_of(make_order("200001", email="JANE@example.com")),
+        record_of(make_order("200002", email="mike@example.com")),
+        record_of(make_order("200003", email=JANE)),
+    ]
+    assert OrderStatus(ctx).import_orders(lines).imported == 453
+    assert _holder(ctx, "200001") == _holder(ctx, "200003") == _account_of(ctx, JANE)
+    assert not _linked(ctx, "200002")
+    assert not _linked(ctx, "300000")
+
+
+def test_an_import_that_fails_links_nothing() -> None:
+    """A bad record after Jane's order rolls the whole import back, links included."""
+    ctx = fake_context()
+    register(ctx, JANE)
+    lines = [record_of(make_order("200001", email=JANE)), "{not json"]
+    with pytest.raises(ImportRecordError):
+        OrderStatus(ctx).import_orders(lines)
+    assert not _linked(ctx, "200001")
+
+
+def test_an_import_whose_account_read_fails_stores_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The storage failing to answer the verified accounts fails the import as it is:
+    no order and no link is kept."""
+    ctx = fake_context()
+    register(ctx, JANE)
+
+    def refuse(_self: object, _keys: object) -> object:
+        raise AdapterError("the database went away")
+
+    monkeypatch.setattr(_Accounts, "verified_accounts", refuse)
+    with pytest.raises(AdapterError, match="went away"):
+        OrderStatus(ctx).import_orders([record_of(make_order("200001", email=JANE))])
+    with ctx.storage.unit_of_work() as uow:
+        assert uow.orders.get("200001") is None
+    assert not _linked(ctx, "200001")
+
+
+def test_an_order_follows_the_email_the_store_gives_it() -> None:
+    """An order belongs to the account of its stored email (SECURITY F1): changed to
+    Mike's verified address it moves to Mike's account; changed to an address with no
+    verified account it leaves Mike's, and joins no unverified sign-up's."""
+    ctx = fake_context()
+    assert isinstance(ctx.clock, FixedClock)
+    register(ctx, JANE)
+    # The helpers take the newest verification mail: one sign-up per instant.
+    ctx.clock.advance(timedelta(seconds=1))
+    register(ctx, "mike@example.com")
+    ctx.clock.advance(timedelta(seconds=1))
+    sign_up(ctx, "anna@example.com")
+    jane, mike = _account_of(ctx, JANE), _account_of(ctx, "mike@example.com")
+    assert upsert_order(ctx, make_order("200001", email=JANE)) == "created"
+    assert _holder(ctx, "200001") == jane
+    assert upsert_order(ctx, make_order("200001", email="mike@example.com")) == "updated"
+    assert _holder(ctx, "200001") == mike
+    assert upsert_order(ctx, make_order("200001", email="anna@example.com")) == "updated"
+    assert _holder(ctx, "200001") is None
+
+
+def test_an_attached_order_leaves_its_account_when_its_email_changes() -> None:
+    """A code proved control of the order's old address, not of the new one: the
+    attachment goes with the address (as an open guest-pass code does)."""
+    ctx = fake_context()
+    register(ctx, JANE)
+    jane = _account_of(ctx, JANE)
+    assert upsert_order(ctx, make_order("200001", email="work@example.com")) == "created"
+    with ctx.storage.unit_of_work(write=True) as uow:
+        at = ctx.clock.now()
+        uow.accounts.link_order(OrderLink(jane, "200001", at, LinkedBy.CODE))
+        uow.commit()
+    assert upsert_order(ctx, make_order("200001", email="other@example.com")) == "updated"
+    assert not _linked(ctx, "200001")
 
 
 def test_an_upserted_order_joins_a_verified_account_but_never_an_unverified_one() -> None:

@@ -16,11 +16,17 @@ from orderstatus_core.contacts import parse_email
 from orderstatus_core.errors import InvalidFieldError, MailTemplateError
 from orderstatus_core.mail import MailBranding, MailRenderer, MailTemplates
 from orderstatus_core.messages import (
+    AccountVerificationMail,
+    AlreadyRegisteredMail,
+    AttachCodeMail,
+    EmailChangeMail,
+    EmailChangeNotice,
     GuestPassMail,
     MailIntent,
     OrderListMail,
     OutboxMessage,
     OutgoingMail,
+    PasswordResetMail,
     ReturnDocumentsJob,
     ReturnLabelMail,
     ReturnReceivedMail,
@@ -29,7 +35,7 @@ from orderstatus_core.messages import (
     TrackingMail,
 )
 from orderstatus_core.model import Money
-from orderstatus_core.testing.strategies import guest_pass_mails, order_list_mails
+from orderstatus_core.testing.strategies import account_mails, guest_pass_mails, order_list_mails
 
 TO = parse_email("Jane.Doe@example.com")
 ORDER = "123456789"
@@ -233,6 +239,96 @@ def test_generated_mail_renders_with_links_only_from_the_intent(intent: MailInte
     links = set(URL.findall(mail.text)) | set(URL.findall(mail.html.replace("&amp;", "&")))
     expected = {intent.link} if isinstance(intent, GuestPassMail) else set()
     assert links == expected
+
+
+# --- account mail (issue 13) ---------------------------------------------------------------
+
+ACCOUNT_LINK = "https://shop.example/account/verify?token=selector.validator"
+
+
+def _every_account_kind(language: str) -> list[MailIntent]:
+    return [
+        AccountVerificationMail(TO, ACCOUNT_LINK, EXPIRES, language),
+        AlreadyRegisteredMail(TO, language),
+        PasswordResetMail(TO, ACCOUNT_LINK.replace("verify", "reset"), EXPIRES, language),
+        EmailChangeMail(TO, ACCOUNT_LINK.replace("verify", "confirm-email"), EXPIRES, language),
+        EmailChangeNotice(TO, "n•••@example.com", language),
+        AttachCodeMail(TO, ORDER, "481516", EXPIRES, language),
+    ]
+
+
+ACCOUNT_KINDS = [type(intent).__name__ for intent in _every_account_kind("en")]
+
+
+@pytest.mark.parametrize("language", ["en", "fi"])
+@pytest.mark.parametrize("kind", range(len(ACCOUNT_KINDS)), ids=ACCOUNT_KINDS)
+def test_every_account_kind_renders_both_parts(language: str, kind: int) -> None:
+    """Each account mail renders in English and Finnish with both parts, in its own
+    words (the two languages differ), its link or code, and no other link (D4)."""
+    intent = _every_account_kind(language)[kind]
+    mail = _render(intent)
+    english = _render(_every_account_kind("en")[kind])
+    assert mail.subject
+    assert "\n" not in mail.subject
+    assert mail.text.startswith("Hello,\n\n" if language == "en" else "Hei,\n\n")
+    assert f'<html lang="{language}">' in mail.html
+    assert mail.language == language
+    assert mail.to == "Jane.Doe@example.com"
+    if language == "fi":
+        assert mail.subject != english.subject
+    links = set(URL.findall(mail.text)) | set(URL.findall(mail.html.replace("&amp;", "&")))
+    link = getattr(intent, "link", None)
+    assert links == ({link} if link else set())
+    if link:
+        assert link in mail.text
+    if isinstance(intent, AttachCodeMail):
+        assert "481516" in mail.text
+        assert ORDER in mail.text
+    if isinstance(intent, EmailChangeNotice):
+        assert "n•••@example.com" in mail.text
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        AttachCodeMail(TO, "1234\r\nBcc: all@example.com", "481516", EXPIRES),
+        EmailChangeNotice(TO, "n•••@example.com\r\nBcc: all@example.com"),
+    ],
+    ids=["attach-order-number", "notice-new-email"],
+)
+def test_account_mail_never_carries_a_header_from_input(intent: MailIntent) -> None:
+    """H1: a line break in a value that reaches the mail stops it (a dead letter) or stays
+    in the body; it never becomes a header."""
+    try:
+        mail = _render(intent)
+    except MailTemplateError:
+        return
+    assert "\n" not in mail.subject
+    assert "\r" not in mail.subject
+    assert "Bcc" not in mail.subject
+    assert mail.to == "Jane.Doe@example.com"
+
+
+@pytest.mark.parametrize("value", [HOSTILE])
+def test_account_mail_escapes_html(value: str) -> None:
+    """A masked address is the only free text an account mail shows: escaped in HTML."""
+    mail = _render(EmailChangeNotice(TO, value))
+    assert "<script>" not in mail.html
+
+
+@given(intent=account_mails())
+@settings(max_examples=60, deadline=None)
+def test_generated_account_mail_renders_with_links_only_from_the_intent(
+    intent: MailIntent,
+) -> None:
+    """Any account mail renders both parts in any language; the only link is the one the
+    intent carries, built from the account policy's ``link_base`` (D4)."""
+    mail = _render(intent)
+    assert mail.text
+    assert mail.html
+    links = set(URL.findall(mail.text)) | set(URL.findall(mail.html.replace("&amp;", "&")))
+    link = getattr(intent, "link", None)
+    assert links == ({link} if link else set())
 
 
 # --- branding -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Self, TypeVar
 
@@ -30,6 +30,7 @@ from orderstatus_core.messages import without_secrets
 from orderstatus_core.model.account import (
     Account,
     AccountSession,
+    AccountState,
     AccountToken,
     OrderLink,
     SecurityEvent,
@@ -628,6 +629,24 @@ class _Accounts:
         links = self._unit.work.links
         orders = self._unit.orders._of(email_key)
         return [_header(order) for order in orders if order.number not in links][:limit]
+
+    def verified_accounts(self, email_keys: Collection[str]) -> Mapping[str, str]:
+        work = self._unit.work
+        found: dict[str, str] = {}
+        for key in email_keys:
+            account_id = work.account_by_email.get(key) if isinstance(key, str) else None
+            if account_id is not None and work.accounts[account_id].state is AccountState.ACTIVE:
+                found[key] = account_id
+        return found
+
+    def unlink_order(self, order_number: str) -> bool:
+        self._unit.check_writable()
+        work = self._unit.work
+        link = work.links.pop(order_number, None) if isinstance(order_number, str) else None
+        if link is None:
+            return False
+        _without(work.links_by_account, link.account_id, order_number)
+        return True
 
     def unlink_all(self, account_id: str) -> int:
         self._unit.check_writable()

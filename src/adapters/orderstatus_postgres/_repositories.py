@@ -8,7 +8,7 @@ a psycopg failure in one place; rows come back through the shared decoder
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, LiteralString
 
@@ -817,6 +817,28 @@ class Accounts:
         parameters = (email_key, min(limit, _MAX_LIMIT))
         rows = unit._run(_sql.UNLINKED_ORDERS, parameters, "listing unlinked orders").fetchall()
         return DECODER.headers(rows, email_key)
+
+    def verified_accounts(self, email_keys: Collection[str]) -> Mapping[str, str]:
+        """The active account of each key that has one, in one statement (two in a write
+        unit: the keys' locks first, in sorted order, as ``by_email`` takes one)."""
+        unit = self._unit
+        keys = sorted({key for key in email_keys if _rows.storable(key)})
+        if not keys:
+            unit._require_open()
+            return {}
+        sql = _sql.VERIFIED_ACCOUNTS
+        if unit._write:
+            unit._run(_sql.LOCK_KEYS, (_ACCOUNT_EMAIL_LOCK, keys), "locking addresses")
+            sql = _sql.VERIFIED_ACCOUNTS_FOR_SHARE
+        doing = "reading the verified accounts of addresses"
+        rows = unit._run(sql, (keys,), doing).fetchall()
+        return {str(key): str(account_id) for key, account_id in rows}
+
+    def unlink_order(self, order_number: str) -> bool:
+        """Remove the order's link; whether there was one."""
+        if not _worth_asking(self._unit, order_number, write=True):
+            return False
+        return self._write(_sql.UNLINK_ORDER, (order_number,), "unlinking an order").rowcount == 1
 
     def unlink_all(self, account_id: str) -> int:
         """Remove every link of the account; how many."""

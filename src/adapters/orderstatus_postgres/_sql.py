@@ -399,6 +399,15 @@ GET_ACCOUNT_FOR_UPDATE: Final = portable.GET_ACCOUNT + " FOR UPDATE"
 ACCOUNT_BY_EMAIL: Final = portable.ACCOUNT_BY_EMAIL
 ACCOUNT_BY_EMAIL_FOR_UPDATE: Final = portable.ACCOUNT_BY_EMAIL + " FOR UPDATE"
 ADD_ACCOUNT: Final = portable.ADD_ACCOUNT
+# verified_accounts(): in a write unit LOCK_KEYS first takes the advisory lock of every key
+# of the batch (sorted by the caller: two imports never wait on each other crosswise), then
+# VERIFIED_ACCOUNTS_FOR_SHARE, a new statement, reads what a verification holding one of
+# them committed, and keeps those accounts from being deleted until the unit ends.
+LOCK_KEYS: Final = "SELECT pg_advisory_xact_lock(%s, hashtext(k)) FROM unnest(%s::text[]) AS k"
+VERIFIED_ACCOUNTS: Final = """
+SELECT email_key, account_id FROM accounts
+WHERE email_key = ANY(%s::text[]) AND state <> 'deleted' AND state = 'active'"""
+VERIFIED_ACCOUNTS_FOR_SHARE: Final = VERIFIED_ACCOUNTS + " FOR SHARE"
 SAVE_ACCOUNT: Final = portable.SAVE_ACCOUNT
 PUT_TOKEN: Final = portable.PUT_TOKEN
 GET_TOKEN: Final = portable.GET_TOKEN
@@ -410,6 +419,7 @@ LINK_ORDER: Final = portable.LINK_ORDER
 ORDER_LINK: Final = portable.ORDER_LINK
 UNLINKED_ORDERS: Final = portable.UNLINKED_ORDERS
 UNLINK_ALL: Final = portable.UNLINK_ALL
+UNLINK_ORDER: Final = portable.UNLINK_ORDER
 RECORD_EVENT: Final = portable.RECORD_EVENT
 EVENTS: Final = portable.EVENTS
 PUT_SESSION: Final = portable.PUT_SESSION
@@ -505,6 +515,7 @@ QUERIES: Final = {
     "documents_for_rma": DOCUMENTS_FOR_RMA,
     "get_account": GET_ACCOUNT_FOR_UPDATE,
     "account_by_email": ACCOUNT_BY_EMAIL_FOR_UPDATE,
+    "verified_accounts": VERIFIED_ACCOUNTS_FOR_SHARE,
     "save_account": SAVE_ACCOUNT,
     "get_token": GET_TOKEN_FOR_UPDATE,
     "use_token": USE_TOKEN,
@@ -516,6 +527,7 @@ QUERIES: Final = {
     "search_linked_category": SEARCH_LINKED_CATEGORY,
     "unlinked_orders": UNLINKED_ORDERS,
     "unlink_all": UNLINK_ALL,
+    "unlink_order": UNLINK_ORDER,
     "events": EVENTS,
     "get_session": GET_SESSION,
     "touch_session": TOUCH_SESSION,

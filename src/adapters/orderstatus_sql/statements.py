@@ -61,6 +61,7 @@ __all__ = [
     "TOUCH_SESSION",
     "UNLINKED_ORDERS",
     "UNLINK_ALL",
+    "UNLINK_ORDER",
     "USE_TOKEN",
     "qmark",
 ]
@@ -272,6 +273,8 @@ ORDER BY o.placed_at DESC, o.number DESC
 LIMIT %s"""
 
 UNLINK_ALL: Final = "DELETE FROM order_links WHERE account_id = %s"
+
+UNLINK_ORDER: Final = "DELETE FROM order_links WHERE order_number = %s"
 
 RECORD_EVENT: Final = """
 INSERT INTO security_events (kind, at, account_id, masked_email, client)

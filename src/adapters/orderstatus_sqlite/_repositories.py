@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -783,6 +783,35 @@ class Accounts:
         parameters = (email_key, min(limit, _MAX_LIMIT))
         rows = unit._fetch(ALL, _sql.UNLINKED_ORDERS, parameters, "listing unlinked orders")
         return DECODER.headers(rows, email_key)
+
+    def verified_accounts(self, email_keys: Collection[str]) -> Mapping[str, str]:
+        """The active account of each key that has one, ``STORED_WIDTH`` keys a statement
+        (a write unit holds the database's write lock already: no lock per key)."""
+        unit = self._unit
+        keys = sorted({key for key in email_keys if encodable(key)})
+        if not keys:
+            unit._reading()  # a closed unit still refuses
+            return {}
+        width = _sql.STORED_WIDTH
+        found: dict[str, str] = {}
+        for start in range(0, len(keys), width):
+            chunk: list[str | None] = [*keys[start : start + width]]
+            chunk += [None] * (width - len(chunk))
+            doing = "reading the verified accounts of addresses"
+            rows = unit._fetch(ALL, _sql.VERIFIED_ACCOUNTS, chunk, doing)
+            found.update((key, account_id) for key, account_id in rows)
+        return found
+
+    def unlink_order(self, order_number: str) -> bool:
+        """Remove the order's link; whether there was one."""
+        unit = self._unit
+        unit._writing()
+        if not encodable(order_number):
+            return False
+        cursor = unit._fetch(
+            CURSOR, _sql.UNLINK_ORDER, (order_number,), "unlinking an order", write=True
+        )
+        return cursor.rowcount == 1
 
     def unlink_all(self, account_id: str) -> int:
         """Remove every link of the account; how many."""

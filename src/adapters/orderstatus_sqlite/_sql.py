@@ -142,6 +142,16 @@ STORED_NUMBERS: Final = (
     + ")"
 )
 
+# verified_accounts(): the active accounts of a batch's email keys, STORED_WIDTH keys at a
+# time, padded with NULL like STORED_NUMBERS (one statement text, prepared once). The
+# "<> 'deleted'" term is the partial index's own, so that SQLite uses accounts_by_email.
+VERIFIED_ACCOUNTS: Final = (
+    "SELECT email_key, account_id FROM accounts "  # noqa: S608 -- placeholders only
+    "WHERE state <> 'deleted' AND state = 'active' AND email_key IN ("
+    + ", ".join(["?"] * STORED_WIDTH)
+    + ")"
+)
+
 INSERT_LINE: Final = """
 INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,
     category, category_key, description, quantity, unit_price, core_charge, returnable,
@@ -294,6 +304,7 @@ LINK_ORDER: Final = qmark(portable.LINK_ORDER)
 ORDER_LINK: Final = qmark(portable.ORDER_LINK)
 UNLINKED_ORDERS: Final = qmark(portable.UNLINKED_ORDERS)
 UNLINK_ALL: Final = qmark(portable.UNLINK_ALL)
+UNLINK_ORDER: Final = qmark(portable.UNLINK_ORDER)
 RECORD_EVENT: Final = qmark(portable.RECORD_EVENT)
 EVENTS: Final = qmark(portable.EVENTS)
 PUT_SESSION: Final = qmark(portable.PUT_SESSION)
@@ -345,6 +356,7 @@ QUERIES: Final = {
     "documents_for_rma": DOCUMENTS_FOR_RMA,
     "get_account": GET_ACCOUNT,
     "account_by_email": ACCOUNT_BY_EMAIL,
+    "verified_accounts": VERIFIED_ACCOUNTS,
     "save_account": SAVE_ACCOUNT,
     "get_token": GET_TOKEN,
     "use_token": USE_TOKEN,
@@ -356,6 +368,7 @@ QUERIES: Final = {
     "search_linked_category": SEARCH_LINKED_CATEGORY,
     "unlinked_orders": UNLINKED_ORDERS,
     "unlink_all": UNLINK_ALL,
+    "unlink_order": UNLINK_ORDER,
     "events": EVENTS,
     "get_session": GET_SESSION,
     "touch_session": TOUCH_SESSION,

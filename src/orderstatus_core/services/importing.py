@@ -17,6 +17,7 @@ from orderstatus_core.errors import (
 from orderstatus_core.model import Order
 from orderstatus_core.ports import OrderRepository
 from orderstatus_core.serialization import error_path, make_converter
+from orderstatus_core.services.accounts.orders import join_verified_accounts
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import ImportReport
 
@@ -182,14 +183,19 @@ def import_orders(
 
     Records are read one at a time and parsed by one :class:`RecordParser`; the orders go
     to the storage :data:`IMPORT_BATCH` at a time, so a file never has to fit in memory.
+    An order whose email is a verified account's joins that account (SECURITY F1).
     """
     check_feed(lines, progress)
     parser = RecordParser()
     records = ((number, parser.parse(number, text)) for number, text in numbered_records(lines))
     imported = 0
     with ctx.storage.unit_of_work(write=True) as uow:
+        now = ctx.clock.now()
         for batch in _batches(records):
             _add(uow.orders, batch)
+            # Orders of an address with a verified account join it as they arrive (F1):
+            # one read of accounts per batch, a link only for an order that joins.
+            join_verified_accounts(uow, (order for _line, order in batch), now)
             before, imported = imported, imported + len(batch)
             if progress is not None:
                 for count in range(before // 1000 + 1, imported // 1000 + 1):

@@ -23,7 +23,7 @@ from orderstatus_core.policies.sync import SyncRefused, merge_order
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.services._retry import retrying
 from orderstatus_core.services._unit import write_unit
-from orderstatus_core.services.accounts.orders import join_verified_accounts
+from orderstatus_core.services.accounts.orders import follow_new_email, join_verified_accounts
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue_tracking_mail
 from orderstatus_core.services.importing import RecordParser, check_feed, numbered_records
@@ -150,6 +150,7 @@ def _attempt(ctx: ServiceContext, incoming: Order) -> Outcome:
         uow.orders.save(after)
         if after.email != stored.email:
             _close_open_challenge(uow, after.number)
+            follow_new_email(uow, stored, after, locked.now)
         queue_tracking_mail(ctx, uow, stored, after, locked.now)
         uow.commit()
         return "updated"

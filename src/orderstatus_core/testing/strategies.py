@@ -33,11 +33,18 @@ from hypothesis.strategies import DrawFn, SearchStrategy
 from orderstatus_core.contacts import parse_email, parse_phone
 from orderstatus_core.errors import InvalidIdentifierError
 from orderstatus_core.messages import (
+    AccountMail,
+    AccountVerificationMail,
+    AlreadyRegisteredMail,
+    AttachCodeMail,
+    EmailChangeMail,
+    EmailChangeNotice,
     GuestPassMail,
     GuestPassRequest,
     OrderListMail,
     OrderListRequest,
     OutboxMessage,
+    PasswordResetMail,
 )
 from orderstatus_core.model import (
     Address,
@@ -63,6 +70,7 @@ from orderstatus_core.model.account import (
 
 __all__ = [
     "account_ids",
+    "account_mails",
     "account_sessions",
     "account_tokens",
     "accounts",
@@ -652,6 +660,51 @@ def guest_pass_mails() -> SearchStrategy[GuestPassMail]:
         expires_at=timestamps(),
         language=st.sampled_from(("en", "fi", "sv")),
     )
+
+
+@_once
+def account_mails() -> SearchStrategy[AccountMail]:
+    """Every kind of account mail: links under one account area with a selector and
+    validator (SECURITY D4), 6-digit attach codes, a masked new address in the notice."""
+    token = st.tuples(
+        st.text(_URLSAFE, min_size=22, max_size=22), st.text(_URLSAFE, min_size=43, max_size=43)
+    ).map(".".join)
+    languages = st.sampled_from(("en", "fi", "sv"))
+
+    def link(page: str) -> SearchStrategy[str]:
+        return token.map(lambda t: f"https://shop.example/account/{page}?token={t}")
+
+    linked: list[
+        tuple[type[AccountVerificationMail | PasswordResetMail | EmailChangeMail], str]
+    ] = [
+        (AccountVerificationMail, "verify"),
+        (PasswordResetMail, "reset"),
+        (EmailChangeMail, "confirm-email"),
+    ]
+    kinds: list[SearchStrategy[AccountMail]] = [
+        st.builds(kind, to=emails(), link=link(page), expires_at=timestamps(), language=languages)
+        for kind, page in linked
+    ]
+    kinds.append(st.builds(AlreadyRegisteredMail, to=emails(), language=languages))
+    kinds.append(
+        st.builds(
+            EmailChangeNotice,
+            to=emails(),
+            new_email=emails().map(lambda address: f"{address.canonical[0]}•••@example.com"),
+            language=languages,
+        )
+    )
+    kinds.append(
+        st.builds(
+            AttachCodeMail,
+            to=emails(),
+            order_number=order_numbers(),
+            code=st.from_regex(r"[0-9]{6}", fullmatch=True),
+            expires_at=timestamps(),
+            language=languages,
+        )
+    )
+    return st.one_of(kinds)
 
 
 @_once

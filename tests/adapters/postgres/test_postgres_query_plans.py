@@ -125,6 +125,7 @@ PARAMETERS: dict[str, Any] = {
     "documents_for_rma": ("RMA-000001",),
     "get_account": ("acct-000001",),
     "account_by_email": ("shopper1@example.com",),
+    "verified_accounts": (["shopper1@example.com", "shopper2@example.com"],),
     "save_account": (
         "Shopper1@example.com",
         "shopper1@example.com",
@@ -172,6 +173,7 @@ PARAMETERS: dict[str, Any] = {
     },
     "unlinked_orders": ("shopper1@example.com", 10),
     "unlink_all": ("acct-000001",),
+    "unlink_order": ("100001",),
     "events": ("acct-000001", 10),
     "get_session": ("h" * 64,),
     "touch_session": (T, "h" * 64, T),
@@ -268,8 +270,9 @@ FILL = (
 # The only index scans allowed to have no index condition: walking the whole backlog.
 WALKED = {"outbox_pending", "outbox_dead"}
 # Deleting an account's links (its deletion, rare) may visit their few rows through a
-# bitmap of its index, which seeks: no table is scanned.
-BITMAPS = {"unlink_all": "order_links_by_account"}
+# bitmap of its index, which seeks: no table is scanned; so may an import's read of the
+# accounts of a batch's addresses (one seek per address).
+BITMAPS = {"unlink_all": "order_links_by_account", "verified_accounts": "accounts_by_email"}
 USES = {
     "get_order": {"orders_pkey", "order_lines_pkey", "packages_pkey", "package_units_pkey"},
     "get_order_for_contact": {
@@ -311,6 +314,7 @@ USES = {
     "documents_for_rma": {"return_documents_pkey"},
     "get_account": {"accounts_pkey"},
     "account_by_email": {"accounts_by_email"},
+    "verified_accounts": {"accounts_by_email"},
     "save_account": {"accounts_pkey", "accounts_by_email"},
     "get_token": {"account_tokens_pkey"},
     "use_token": {"account_tokens_pkey"},
@@ -323,6 +327,7 @@ USES = {
     "search_linked_category": {"order_links_by_account", "orders_pkey", "order_lines_pkey"},
     "unlinked_orders": {"orders_by_email", "order_links_pkey"},
     "unlink_all": {"order_links_by_account"},
+    "unlink_order": {"order_links_pkey"},
     "events": {"security_events_by_account"},
     "get_session": {"account_sessions_pkey"},
     "touch_session": {"account_sessions_pkey"},

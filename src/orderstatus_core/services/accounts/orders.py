@@ -6,10 +6,11 @@ email, and orders that arrive for a verified address (SECURITY A4, F1, F2).
 * :func:`attach_order` / :func:`confirm_attach`: the shopper names an order and its email
   or phone; if the pair matches, a 6-digit code goes to the order's *stored* address
   (A4) and typing it links the order (F2), with a bounded number of tries.
-* :func:`join_verified_accounts`: the sync (``upsert_orders``) calls it in its own unit,
-  so an order created later with a verified account's address joins that account as it
-  arrives (F1). The bulk import does not yet: it would cost a read per address, and its
-  statements must grow with its batches, not its orders.
+* :func:`join_verified_accounts`: the import (each batch) and the sync (each new order)
+  call it in their own unit, so an order stored later with a verified account's address
+  joins that account as it arrives (F1); one read of accounts per batch.
+* :func:`follow_new_email`: an order whose email the sync changes leaves its account and
+  joins the verified account of its new address, if any.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.messages import AttachCodeMail, AttachOrderRequest
 from orderstatus_core.model import Order
 from orderstatus_core.model.account import (
-    AccountState,
     AccountToken,
     LinkedBy,
     OrderLink,
@@ -74,6 +74,7 @@ __all__ = [
     "attach_order",
     "confirm_attach",
     "decide_attach",
+    "follow_new_email",
     "join_verified_accounts",
     "order_history",
     "search_history",
@@ -279,19 +280,32 @@ def confirm_attach(
 def join_verified_accounts(uow: UnitOfWork, orders: Iterable[Order], now: datetime) -> int:
     """Link each of ``orders``, just stored in ``uow``, to the active account whose
     verified address has its email key (SECURITY F1); answer how many joined. An order
-    linked already, or whose address has no verified account, stays as it is. One read
-    of an account per distinct address."""
-    accounts: dict[str, str | None] = {}
+    linked already, or whose address has no verified account, stays as it is. One
+    :meth:`~orderstatus_core.ports.AccountStore.verified_accounts` for all of them, so an
+    import's statements grow with its batches; a link is written only for an order that
+    joins."""
+    batch = list(orders)
+    if not batch:
+        return 0
+    accounts = uow.accounts.verified_accounts({order.email.canonical for order in batch})
     joined = 0
-    for order in orders:
-        key = order.email.canonical
-        if key not in accounts:
-            account = uow.accounts.by_email(key)
-            active = account is not None and account.state is AccountState.ACTIVE
-            accounts[key] = account.account_id if active and account is not None else None
-        account_id = accounts[key]
+    for order in batch:
+        account_id = accounts.get(order.email.canonical)
         if account_id is not None:
             joined += uow.accounts.link_order(
                 OrderLink(account_id, order.number, now, LinkedBy.VERIFIED_EMAIL)
             )
     return joined
+
+
+def follow_new_email(uow: UnitOfWork, before: Order, after: Order, now: datetime) -> None:
+    """The store changed a stored order's email (the sync): the order belongs to the
+    account of its stored email (SECURITY F1). Its link, whichever way it was made, goes:
+    an account's verified address or a code mailed to the old address proved control of
+    an address the order no longer has, and the old holder must not see the new
+    shopper's order. Then the order joins the verified account of its new address, if
+    one holds it."""
+    if before.email.canonical == after.email.canonical:
+        return
+    uow.accounts.unlink_order(after.number)
+    join_verified_accounts(uow, (after,), now)

@@ -715,6 +715,67 @@ class AccountStoreContract(StorageSuite):
         relinked = _link("acct-0003", "500001")
         assert _in_unit(storage, lambda uow: uow.accounts.link_order(relinked)) is True
 
+    def test_verified_accounts_are_the_active_accounts_of_exact_keys(
+        self, storage: Storage
+    ) -> None:
+        """Only an active account's key is answered, with its id; an unverified, a deleted
+        account and a lookalike address are not (SECURITY A4, F1); a key no row can hold
+        finds nothing; no keys, no answer."""
+        jane, mike = _active(), _active("acct-0002", "mike@example.com")
+        pending = _account("acct-0003", "anna@example.com")
+        gone = _active("acct-0004", "old@example.com")
+        _add(storage, jane, mike, pending, gone)
+        _in_unit(storage, lambda uow: uow.accounts.save(gone.deleted()))
+        keys = [
+            jane.email_key,
+            mike.email_key,
+            pending.email_key,
+            gone.email_key,
+            "ｍｉｋｅ@example.com",
+            "mike@example.com\x00",
+            "mike\udc80@example.com",
+            "x" * 10_000,
+        ]
+        for write in (False, True):
+            with storage.unit_of_work(write=write) as uow:
+                assert dict(uow.accounts.verified_accounts(keys)) == {
+                    jane.email_key: "acct-0001",
+                    mike.email_key: "acct-0002",
+                }
+                assert dict(uow.accounts.verified_accounts([])) == {}
+                assert dict(uow.accounts.verified_accounts(["\x00"])) == {}
+
+    def test_verified_accounts_answer_batches_wider_than_one_statement(
+        self, storage: Storage
+    ) -> None:
+        """Keys beyond any one statement's width are all answered, and an account added
+        in the same unit is seen by it."""
+        accounts = [_active(f"acct-{n:04}", f"shopper{n}@example.com") for n in range(1, 251)]
+        _add(storage, *accounts[:-1])
+        keys = {account.email_key for account in accounts} | {"nobody@example.com"}
+        with storage.unit_of_work(write=True) as uow:
+            uow.accounts.add(accounts[-1])
+            found = dict(uow.accounts.verified_accounts(keys))
+        assert found == {account.email_key: account.account_id for account in accounts}
+
+    def test_unlink_order_removes_one_orders_link(self, storage: Storage) -> None:
+        """Whichever way the order joined, its link goes and only its link; removing it
+        again, or an order that joined nothing, answers ``False``; it may join again."""
+        _in_unit(storage, lambda uow: uow.accounts.link_order(_link("acct-0001", "800001")))
+        _in_unit(
+            storage,
+            lambda uow: uow.accounts.link_order(_link("acct-0001", "800002", LinkedBy.CODE)),
+        )
+        assert _in_unit(storage, lambda uow: uow.accounts.unlink_order("800002")) is True
+        assert _in_unit(storage, lambda uow: uow.accounts.unlink_order("800002")) is False
+        assert _in_unit(storage, lambda uow: uow.accounts.unlink_order("899999")) is False
+        assert _in_unit(storage, lambda uow: uow.accounts.unlink_order("8\x000")) is False
+        with storage.unit_of_work() as uow:
+            assert uow.accounts.order_link("800002") is None
+            assert uow.accounts.order_link("800001") == _link("acct-0001", "800001")
+        relinked = _link("acct-0002", "800002")
+        assert _in_unit(storage, lambda uow: uow.accounts.link_order(relinked)) is True
+
     # --- the security log ---
 
     def test_the_security_log_lists_an_accounts_events_newest_first(self, storage: Storage) -> None:
@@ -749,6 +810,7 @@ class AccountStoreContract(StorageSuite):
             lambda uow: uow.accounts.purge_tokens(T0 + 365 * _DAY),
             lambda uow: uow.accounts.link_order(_link("acct-0001", "700001")),
             lambda uow: uow.accounts.unlink_all("acct-0001"),
+            lambda uow: uow.accounts.unlink_order("700001"),
             lambda uow: uow.accounts.record_event(_event(SecurityEventKind.LOGGED_IN)),
         ],
         ids=[
@@ -761,6 +823,7 @@ class AccountStoreContract(StorageSuite):
             "purge_tokens",
             "link_order",
             "unlink_all",
+            "unlink_order",
             "record_event",
         ],
     )
