@@ -126,6 +126,13 @@ def _decide(ctx: ServiceContext, message: OutboxMessage, request: MailRequest) -
         decide_attach(ctx, message.message_id, request)
 
 
+def _check_stop(stop: object) -> None:
+    # A stop of another type would fail with AttributeError deep in a batch, after
+    # messages were claimed; refuse it before any work, as a bad argument.
+    if not (callable(getattr(stop, "is_set", None)) and callable(getattr(stop, "wait", None))):
+        raise InvalidFieldError("stop", "must have is_set() and wait(), like threading.Event")
+
+
 class StopSignal(Protocol):
     """What tells a relay to stop between two messages: :class:`threading.Event` is one.
 
@@ -173,6 +180,8 @@ def relay_outbox(
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
         raise InvalidFieldError("limit", "must be a whole number of at least 1")
+    if stop is not None:
+        _check_stop(stop)
     report = _Tally()
     policy = ctx.policies.relay_policy()
     remaining = limit
@@ -288,6 +297,7 @@ def watch_outbox(
     since a worker that exits on it only adds a restart to the outage. Bad arguments
     raise :class:`~orderstatus_core.errors.InvalidFieldError`.
     """
+    _check_stop(stop)
     if not isinstance(idle_first, int | float) or not 0 < idle_first <= 3600:
         raise InvalidFieldError("idle_first", "must be a number of seconds, more than 0")
     if not isinstance(idle_max, int | float) or not idle_first <= idle_max <= 3600:
