@@ -14,7 +14,9 @@ from orderstatus_core.errors import (
     InvalidFieldError,
     ValidationError,
 )
-from orderstatus_core.model import Order
+from orderstatus_core.fast_structure import fast_structure
+from orderstatus_core.model import Address, Order, OrderLine, PackedUnits
+from orderstatus_core.model.order import Package
 from orderstatus_core.ports import OrderRepository
 from orderstatus_core.serialization import error_path, make_converter
 from orderstatus_core.services.context import ServiceContext
@@ -101,6 +103,9 @@ class RecordParser:
 
     def __init__(self) -> None:
         self._converter = make_converter(remember=REMEMBERED_TEXTS)
+        self._structure = fast_structure(
+            self._converter, Order, OrderLine, Package, PackedUnits, Address
+        )
 
     def parse(self, number: int, text: str) -> Order:
         """The order of one record; :class:`ImportRecordError` with ``number`` if it is bad."""
@@ -115,7 +120,7 @@ class RecordParser:
         if not isinstance(data, dict):
             raise ImportRecordError(number, "$", "a record is a JSON object")
         try:
-            order: Order = self._converter.structure(data, Order)
+            order: Order = self._structure(data)
         except (cattrs.BaseValidationError, ValidationError) as error:
             path, message = error_path(error)
             raise ImportRecordError(number, path, message) from None
