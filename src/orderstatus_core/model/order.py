@@ -194,15 +194,32 @@ class LineLedger:
 
     def problems(self) -> Iterator[str]:
         """Yield a sentence for each broken invariant (none for a valid ledger)."""
-        if self.awaiting < 0:
-            yield (
-                f"cancelled ({self.cancelled}) + in processing ({self.processing}) + shipped "
-                f"({self.shipped}) exceed ordered ({self.ordered})"
-            )
-        if self.delivered > self.shipped:
-            yield f"delivered ({self.delivered}) exceeds shipped ({self.shipped})"
-        if self.returned > self.delivered:
-            yield f"returned ({self.returned}) exceeds delivered ({self.delivered})"
+        yield from _ledger_problems(
+            self.ordered,
+            self.cancelled,
+            self.processing,
+            self.shipped,
+            self.delivered,
+            self.returned,
+        )
+
+
+def _ledger_problems(
+    ordered: int, cancelled: int, processing: int, shipped: int, delivered: int, returned: int
+) -> list[str]:
+    """A sentence for each broken invariant of a line's ledger, from its counts (the rule of
+    :meth:`LineLedger.problems`, which :class:`Order` also checks without building one)."""
+    problems = []
+    if ordered - cancelled - processing - shipped < 0:
+        problems.append(
+            f"cancelled ({cancelled}) + in processing ({processing}) + shipped "
+            f"({shipped}) exceed ordered ({ordered})"
+        )
+    if delivered > shipped:
+        problems.append(f"delivered ({delivered}) exceeds shipped ({shipped})")
+    if returned > delivered:
+        problems.append(f"returned ({returned}) exceeds delivered ({delivered})")
+    return problems
 
 
 class OrderState(enum.StrEnum):
@@ -272,11 +289,26 @@ class Order:
         self._check_references()
         self._check_requests()
         self._check_refunds()
-        for index, line in enumerate(self.lines):
-            for problem in self.ledger(line.line_no).problems():
-                raise LedgerError(f"lines[{index}]", problem)
+        self._check_ledgers()
         if self.returns:
             self._check_returns()
+
+    def _check_ledgers(self) -> None:
+        # From the counts, without the LineLedger objects of `ledgers`: every order built
+        # (and every imported one) is checked, few are shown.
+        processing, shipped, delivered = self._packed_units
+        for index, line in enumerate(self.lines):
+            number = line.line_no
+            problems = _ledger_problems(
+                line.quantity,
+                line.cancelled,
+                processing.get(number, 0),
+                shipped.get(number, 0),
+                delivered.get(number, 0),
+                line.returned,
+            )
+            if problems:
+                raise LedgerError(f"lines[{index}]", problems[0])
 
     def _check_returns(self) -> None:
         ids = [r.return_id for r in self.returns]
@@ -469,9 +501,10 @@ class Order:
                 return line
         raise KeyError(line_no)
 
-    @functools.cached_property
-    def ledgers(self) -> Mapping[int, LineLedger]:
-        """Where every unit of every line is, by line number, in one pass over packages."""
+    @property
+    def _packed_units(self) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+        """Units of each line number in packages being packed, shipped and delivered, in
+        one pass over the packages."""
         processing: dict[int, int] = {}
         shipped: dict[int, int] = {}
         delivered: dict[int, int] = {}
@@ -481,6 +514,12 @@ class Order:
                 counter[units.line_no] = counter.get(units.line_no, 0) + units.quantity
                 if package.delivered_at is not None:
                     delivered[units.line_no] = delivered.get(units.line_no, 0) + units.quantity
+        return processing, shipped, delivered
+
+    @functools.cached_property
+    def ledgers(self) -> Mapping[int, LineLedger]:
+        """Where every unit of every line is, by line number, in one pass over packages."""
+        processing, shipped, delivered = self._packed_units
         # Positional, in field order (ordered, cancelled, processing, shipped, delivered,
         # returned): find-order builds one per line of every order it shows.
         return {
