@@ -278,10 +278,10 @@ def _read(
             f"{value} = tuple([{names[arguments[0]]}(each) for each in {value}])",
         ]
     if origin in (Union, types.UnionType) and len(arguments) == 2 and type(None) in arguments:
+        # As cattrs reads ``X | None``: None as it is, anything else as an X.
         inner = next(each for each in arguments if each is not type(None))
-        if inner in _PLAIN or inner in names:
-            read = _read(inner, value, names, scope, hooks, name)
-            return [f"if {value} is not None:", *(f"    {step}" for step in read)]
+        read = _read(inner, value, names, scope, hooks, name)
+        return [f"if {value} is not None:", *(f"    {step}" for step in read)]
     # Every other type as the converter structures it: its own hook, its own memory.
     hooks[f"{name}_hook"] = type_
     scope[f"{name}_type"] = type_

@@ -96,7 +96,10 @@ class RecordParser:
     A feed names the same shopper's email and phone, the same prices, part numbers and
     categories on many records: the parser validates each distinct text once and reuses
     the immutable value it built, the :data:`REMEMBERED_TEXTS` most recent of each kind
-    (see :func:`~orderstatus_core.serialization.make_converter`). A record is refused
+    (see :func:`~orderstatus_core.serialization.make_converter`). Records are read by
+    functions generated for the order's classes
+    (:func:`~orderstatus_core.fast_structure.fast_structure`), which check each field once
+    and leave every record they cannot vouch for to that converter: a record is refused
     exactly as the shared converter would refuse it. Make one per feed; what it remembers
     goes with it.
     """
