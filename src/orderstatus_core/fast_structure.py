@@ -29,6 +29,7 @@ import cattrs
 
 from orderstatus_core.model._checks import CountRule, PatternRule
 from orderstatus_core.model._text import TextRule
+from orderstatus_core.model.money import Money, NotNegativeMoney
 from orderstatus_core.model.restore import restorer
 
 __all__ = ["Unvouched", "fast_structure", "vouching_structure"]
@@ -159,7 +160,8 @@ def _source(
 
     A field's rule (:class:`~orderstatus_core.model._checks.CountRule`,
     :class:`~orderstatus_core.model._text.TextRule`,
-    :class:`~orderstatus_core.model._checks.PatternRule`, attrs' ``instance_of``) is
+    :class:`~orderstatus_core.model._checks.PatternRule`,
+    :class:`~orderstatus_core.model.money.NotNegativeMoney`, attrs' ``instance_of``) is
     checked where the field is read, and a default once, here; any other validator is
     called with the instance, once it is filled, as attrs' ``__init__`` calls it.
     """
@@ -246,6 +248,9 @@ def _passes(validator: Any, value: str, scope: dict[str, Any], name: str) -> str
     if isinstance(validator, PatternRule):
         scope[f"{name}_fullmatch"] = validator.pattern.fullmatch
         return f"type({value}) is str and {name}_fullmatch({value}) is not None"
+    if isinstance(validator, NotNegativeMoney):
+        scope[f"{name}_class"] = Money
+        return f"isinstance({value}, {name}_class) and not {value}.is_negative"
     if type(validator) is _INSTANCE_OF:
         scope[f"{name}_class"] = validator.type
         return f"isinstance({value}, {name}_class)"

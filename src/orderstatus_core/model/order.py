@@ -21,7 +21,6 @@ from orderstatus_core.errors import (
     CurrencyMismatchError,
     InvalidFieldError,
     LedgerError,
-    NegativeQuantityError,
 )
 from orderstatus_core.model._checks import count as _count
 from orderstatus_core.model._checks import currency_code, one_entry_per_line, short_id, utc
@@ -35,7 +34,7 @@ from orderstatus_core.model.identifiers import (
     PhoneNumber,
     canonical_order_number,
 )
-from orderstatus_core.model.money import Money
+from orderstatus_core.model.money import Money, NotNegativeMoney
 from orderstatus_core.model.requests import (
     CancelRequest,
     ChangeRequest,
@@ -93,11 +92,7 @@ def _tuple_of_returns(value: Iterable[ReturnRequest]) -> tuple[ReturnRequest, ..
     return tuple(value)
 
 
-def _not_negative(_instance: Any, attribute: Any, value: Money) -> None:
-    if not isinstance(value, Money):
-        raise InvalidFieldError(attribute.name, "must be Money")
-    if value.is_negative:
-        raise NegativeQuantityError(attribute.name, "must not be negative")
+_not_negative = NotNegativeMoney()
 
 
 @attrs.frozen
