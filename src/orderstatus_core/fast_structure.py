@@ -186,10 +186,10 @@ def _source(
         if field.converter is not None:
             scope[f"{name}_convert"] = field.converter
             read.append(f"{value} = {name}_convert({value})")
+        passes = None if field.validator is None else _passes(field.validator, value, scope, name)
         if field.validator is not None:
             scope[f"{name}_validate"] = field.validator
             scope[f"{name}_attribute"] = field
-            passes = _passes(field.validator, value, scope, name)
             if passes is None:
                 checks.append(f"    {name}_validate(self, {name}_attribute, {value})")
             else:
@@ -206,7 +206,7 @@ def _source(
         # The model's converters and rules are functions of the value alone: a default is
         # converted and checked once, now, not for every record that leaves it out.
         default = field.default if field.converter is None else field.converter(field.default)
-        if field.validator is not None and _passes(field.validator, "", {}, "") is not None:
+        if passes is not None:  # a rule: the value read is checked above, the default here
             field.validator(None, field, default)
         scope[f"{name}_default"] = default
         lines += [
