@@ -5,6 +5,7 @@ them accepts and refuses the same records as the converter, with the same errors
 from __future__ import annotations
 
 import copy
+import doctest
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orderstatus_core import ImportRecordError, ValidationError
+from orderstatus_core import fast_structure as fast_structure_module
 from orderstatus_core.fast_structure import Unvouched, fast_structure, vouching_structure
 from orderstatus_core.model import Address, Money, Order, OrderLine, PackedUnits
 from orderstatus_core.model.order import Package
@@ -383,3 +385,10 @@ def test_money_amounts_stay_decimal() -> None:
     order = vouching_structure(converter, Order, *NESTED)(copy.deepcopy(SAMPLE[0]))
     assert all(isinstance(line.unit_price.amount, Decimal) for line in order.lines)
     assert str(order.shipping) == SAMPLE[0]["shipping"]
+
+
+def test_the_examples_in_the_docstrings_run() -> None:
+    """The module's examples are true."""
+    failed, attempted = doctest.testmod(fast_structure_module)
+    assert attempted > 0
+    assert failed == 0
