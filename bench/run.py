@@ -341,6 +341,9 @@ class SqliteImport:
 
     def __init__(self, db: Path) -> None:
         self._db = sqlite3.connect(db, isolation_level=None)
+        # As the adapter's connections are set (and import_speed.py's raw loader): the same
+        # durability and the same checks, foreign keys included.
+        self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA synchronous = NORMAL")
 
     def load(self, texts: Sequence[str]) -> None:

@@ -120,8 +120,14 @@ def parse_phone(text: object, region: str = "US") -> PhoneNumber:
 
     >>> parse_phone("(415) 555-2671").e164
     '+14155552671'
+
+    A US number in one of the common typed shapes is read without a full parse (the
+    number it stands for is known, see :func:`phone_key`); its validity is checked by
+    phonenumbers all the same.
     """
-    number = _parse_phone(text, region)
+    number = _typed_nanp_number(text, region)
+    if number is None:
+        number = _parse_phone(text, region)
     if not phonenumbers.is_valid_number(number):
         raise InvalidIdentifierError("phone", "is not a valid phone number")
     return PhoneNumber(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
@@ -138,6 +144,17 @@ def parse_phone(text: object, region: str = "US") -> PhoneNumber:
 _NANP_TYPED = re.compile(
     r"(?:\+?1[ .-]?)?\(?([2-9][0-9]{2})\)?[ .-]?([0-9]{3})[ .-]?([0-9]{4})", re.ASCII
 )
+
+
+def _typed_nanp_number(text: object, region: str) -> phonenumbers.PhoneNumber | None:
+    """The number a common typed shape of a US number stands for, as phonenumbers.parse
+    would read it (country code 1, the ten digits); ``None`` for any other text."""
+    if region == "US" and type(text) is str:
+        typed = _NANP_TYPED.fullmatch(text)
+        if typed is not None:
+            digits = "".join(typed.groups())
+            return phonenumbers.PhoneNumber(country_code=1, national_number=int(digits))
+    return None
 
 
 def phone_key(text: object, region: str = "US") -> str | None:

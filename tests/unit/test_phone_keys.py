@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from orderstatus_core import phone_key
+from orderstatus_core import InvalidIdentifierError, parse_phone, phone_key
 from support.phone_parses import count_phone_parses
 
 
@@ -118,3 +118,56 @@ def test_near_misses_of_the_common_shape_get_the_full_parse_answer(text: str) ->
     """Text the fast pattern does not take exactly (a newline, an injection, too long, a
     digit short, a bidi control) gets phonenumbers' answer."""
     assert phone_key(text) == reference_key(text)
+
+
+def reference_parse(text: str, region: str = "US") -> str:
+    """What ``parse_phone`` is defined to answer, by phonenumbers' full parse: the E.164
+    form of a valid number, else the refusal's message."""
+    if len(text) > 40 or not text.isprintable():
+        return "is not a phone number"
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return "is not a phone number"
+    if not phonenumbers.is_possible_number(number):
+        return "is not a phone number"
+    if not phonenumbers.is_valid_number(number):
+        return "is not a valid phone number"
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parsed(text: str, region: str = "US") -> str:
+    """``parse_phone``'s answer as :func:`reference_parse` writes it."""
+    try:
+        return parse_phone(text, region).e164
+    except InvalidIdentifierError as error:
+        return error.message
+
+
+@settings(max_examples=500)
+@given(us_shapes())
+@example("(415) 555-2671")
+@example("+1 (555) 555-0100")  # possible, but no valid US number
+@example("(201) 555-0123")
+@example("1 (115) 555-2671")
+def test_a_typed_us_number_is_validated_as_phonenumbers_validates_it(text: str) -> None:
+    """A common US shape, read without a full parse, is accepted or refused exactly as
+    phonenumbers' full reading of it is, with the same number."""
+    assert parsed(text) == reference_parse(text)
+
+
+@given(us_shapes(), st.sampled_from(["CA", "GB"]))
+def test_a_store_elsewhere_validates_numbers_as_phonenumbers_does(text: str, region: str) -> None:
+    """Outside the US every text takes the full parse, and the same answer."""
+    assert parsed(text, region) == reference_parse(text, region)
+
+
+@pytest.mark.parametrize(("text", "full_parses"), [("(415) 555-2671", 0), ("415  555  2671", 1)])
+def test_parse_phone_parses_a_common_us_shape_without_phonenumbers_parse(
+    monkeypatch: pytest.MonkeyPatch, text: str, full_parses: int
+) -> None:
+    """An import's phone in a common US shape skips the full parse (its validity is still
+    phonenumbers' to decide); any other shape is parsed once."""
+    calls = count_phone_parses(monkeypatch)
+    assert parse_phone(text).e164 == "+14155552671"
+    assert calls == [text] * full_parses

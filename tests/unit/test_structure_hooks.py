@@ -10,6 +10,8 @@ from typing import Any
 
 import cattrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from orderstatus_core import serialization
 from orderstatus_core.errors import ValidationError
@@ -86,9 +88,9 @@ def test_tuples_not_given_as_lists_go_to_cattrs_own_hook(cattrs_own: cattrs.Conv
     """A tuple or a generator of items (not what JSON gives, but allowed) is structured as
     cattrs does it."""
     units = ({"line_no": 1, "quantity": 2}, {"line_no": 2, "quantity": 1})
-    for given in (units, (each for each in units)):
+    for passed in (units, (each for each in units)):
         expected = cattrs_own.structure(list(units), tuple[PackedUnits, ...])
-        assert converter.structure(given, tuple[PackedUnits, ...]) == expected
+        assert converter.structure(passed, tuple[PackedUnits, ...]) == expected
 
 
 def test_sample_orders_come_out_equal_to_cattrs_own_hooks(cattrs_own: cattrs.Converter) -> None:
@@ -136,3 +138,42 @@ def test_an_instant_already_in_utc_is_kept_as_it_is() -> None:
     assert utc(eastern).tzinfo is UTC
     with pytest.raises(ValidationError, match="time zone"):
         utc(datetime(2026, 11, 1, 10))
+
+
+def _instant_as_defined(text: Any) -> tuple[str, Any]:
+    """What a timestamp is defined to read as: ISO 8601 text of at most 40 characters with
+    a zone, as the UTC instant; else the refusal's message."""
+    if not isinstance(text, str):
+        return "refused", f"a timestamp must be text, not {type(text).__name__}"
+    try:
+        parsed = datetime.fromisoformat(text) if len(text) <= 40 else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return "refused", "is not an ISO 8601 timestamp"
+    try:
+        return "read", utc(parsed)
+    except ValidationError as error:
+        return "refused", error.message
+
+
+@given(
+    st.one_of(
+        st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat().replace("+00:00", "Z")),
+        st.datetimes(timezones=st.timezones()).map(datetime.isoformat),
+        st.datetimes().map(datetime.isoformat),
+        st.text(max_size=45),
+        st.integers(),
+        st.none(),
+    )
+)
+def test_a_timestamp_reads_as_defined_in_utc_or_any_zone(text: Any) -> None:
+    """An instant written in UTC (the common case, read without the general path), in
+    another zone or none, or no timestamp at all: the same instant or the same refusal."""
+    try:
+        answer: tuple[str, Any] = ("read", converter.structure(text, datetime))
+    except ValidationError as error:
+        answer = ("refused", error.message)
+    assert answer == _instant_as_defined(text)
+    if answer[0] == "read":
+        assert answer[1].tzinfo is UTC

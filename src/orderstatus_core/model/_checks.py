@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+import attrs
 
 from orderstatus_core.errors import InvalidFieldError, NegativeQuantityError
 
 __all__ = [
     "MAX_QUANTITY",
+    "CountRule",
+    "PatternRule",
     "count",
     "currency_code",
     "matching",
@@ -41,18 +44,29 @@ def optional_utc(value: Any) -> datetime | None:
     return None if value is None else utc(value)
 
 
-def count(low: int, high: int = MAX_QUANTITY) -> Any:
-    """An attrs validator for a whole number between ``low`` and ``high``."""
+@attrs.frozen
+class CountRule:
+    """An attrs validator for a whole number between ``low`` and ``high``.
 
-    def validate(_instance: Any, attribute: Any, value: Any) -> None:
+    A value rather than a closure (see :class:`~orderstatus_core.model._text.TextRule`): the
+    import's generated structure functions compare in place and call it only to refuse.
+    """
+
+    low: int
+    high: int
+
+    def __call__(self, _instance: Any, attribute: Any, value: Any) -> None:
         if not isinstance(value, int) or isinstance(value, bool):
             raise InvalidFieldError(attribute.name, "must be a whole number")
         if value < 0:
             raise NegativeQuantityError(attribute.name, "must not be negative")
-        if not low <= value <= high:
-            raise InvalidFieldError(attribute.name, f"must be between {low} and {high}")
+        if not self.low <= value <= self.high:
+            raise InvalidFieldError(attribute.name, f"must be between {self.low} and {self.high}")
 
-    return validate
+
+def count(low: int, high: int = MAX_QUANTITY) -> CountRule:
+    """An attrs validator for a whole number between ``low`` and ``high``."""
+    return CountRule(low, high)
 
 
 def one_entry_per_line(box: str) -> Any:
@@ -69,15 +83,26 @@ def one_entry_per_line(box: str) -> Any:
     return validate
 
 
-def matching(pattern: re.Pattern[str], message: str) -> Callable[[Any, Any, Any], None]:
+@attrs.frozen
+class PatternRule:
+    """An attrs validator for a code written in one fixed form (an id, a currency, a
+    country): text that ``pattern`` matches whole, else ``message`` for the field.
+
+    A value rather than a closure (see :class:`CountRule`).
+    """
+
+    pattern: re.Pattern[str]
+    message: str
+
+    def __call__(self, _instance: Any, attribute: Any, value: Any) -> None:
+        if not isinstance(value, str) or not self.pattern.fullmatch(value):
+            raise InvalidFieldError(attribute.name, self.message)
+
+
+def matching(pattern: re.Pattern[str], message: str) -> PatternRule:
     """An attrs validator for a code written in one fixed form (an id, a currency, a
     country): text that ``pattern`` matches whole, else ``message`` for the field."""
-
-    def validate(_instance: Any, attribute: Any, value: Any) -> None:
-        if not isinstance(value, str) or not pattern.fullmatch(value):
-            raise InvalidFieldError(attribute.name, message)
-
-    return validate
+    return PatternRule(pattern, message)
 
 
 #: An ISO 4217 code: the currency of an order and of every amount in it.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
 from typing import Any
+
+import attrs
 
 from orderstatus_core.errors import FieldTooLongError, InvalidFieldError
 
-__all__ = ["BIDI_CONTROLS", "bounded_text", "check_text", "optional_bounded_text"]
+__all__ = ["BIDI_CONTROLS", "TextRule", "bounded_text", "check_text", "optional_bounded_text"]
 
 # Categories refused anywhere in stored text: controls (CR, LF, NUL, ESC ...), lone
 # surrogates, private-use and unassigned code points. Format characters such as
@@ -54,20 +55,30 @@ def check_text(
     return value
 
 
-def bounded_text(max_length: int) -> Callable[[Any, Any, Any], None]:
+@attrs.frozen
+class TextRule:
+    """An attrs validator that applies :func:`check_text` to a field (``None`` allowed when
+    ``optional``).
+
+    A value rather than a closure, so that the import's generated structure functions
+    (:mod:`orderstatus_core.fast_structure`) can read the bound and pass plain ASCII text
+    without a call; anything else still comes here.
+    """
+
+    max_length: int
+    optional: bool = False
+
+    def __call__(self, _instance: Any, attribute: Any, value: Any) -> None:
+        if value is None and self.optional:
+            return
+        check_text(attribute.name, value, self.max_length)
+
+
+def bounded_text(max_length: int) -> TextRule:
     """An attrs validator that applies :func:`check_text` to a field."""
-
-    def validate(_instance: Any, attribute: Any, value: Any) -> None:
-        check_text(attribute.name, value, max_length)
-
-    return validate
+    return TextRule(max_length)
 
 
-def optional_bounded_text(max_length: int) -> Callable[[Any, Any, Any], None]:
+def optional_bounded_text(max_length: int) -> TextRule:
     """Like :func:`bounded_text`, but ``None`` is allowed."""
-
-    def validate(_instance: Any, attribute: Any, value: Any) -> None:
-        if value is not None:
-            check_text(attribute.name, value, max_length)
-
-    return validate
+    return TextRule(max_length, optional=True)

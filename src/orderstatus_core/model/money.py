@@ -8,10 +8,10 @@ from typing import Any
 
 import attrs
 
-from orderstatus_core.errors import CurrencyMismatchError, InvalidFieldError
+from orderstatus_core.errors import CurrencyMismatchError, InvalidFieldError, NegativeQuantityError
 from orderstatus_core.model._checks import currency_code
 
-__all__ = ["Money"]
+__all__ = ["Money", "NotNegativeMoney"]
 
 # Larger amounts are a typo or an attack, not a parts order.
 _LIMIT = Decimal("1e12")
@@ -121,3 +121,18 @@ class Money:
     def __str__(self) -> str:
         # The exact Decimal, not the display text: the converter writes money with str().
         return f"{self.amount} {self.currency}"
+
+
+@attrs.frozen
+class NotNegativeMoney:
+    """An attrs validator for a price or charge: :class:`Money`, not below zero.
+
+    A value rather than a function (see :class:`~orderstatus_core.model._checks.CountRule`),
+    so that the import's generated structure functions pass the common case in place.
+    """
+
+    def __call__(self, _instance: Any, attribute: Any, value: Any) -> None:
+        if not isinstance(value, Money):
+            raise InvalidFieldError(attribute.name, "must be Money")
+        if value.is_negative:
+            raise NegativeQuantityError(attribute.name, "must not be negative")

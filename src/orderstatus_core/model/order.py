@@ -21,7 +21,6 @@ from orderstatus_core.errors import (
     CurrencyMismatchError,
     InvalidFieldError,
     LedgerError,
-    NegativeQuantityError,
 )
 from orderstatus_core.model._checks import count as _count
 from orderstatus_core.model._checks import currency_code, one_entry_per_line, short_id, utc
@@ -35,7 +34,7 @@ from orderstatus_core.model.identifiers import (
     PhoneNumber,
     canonical_order_number,
 )
-from orderstatus_core.model.money import Money
+from orderstatus_core.model.money import Money, NotNegativeMoney
 from orderstatus_core.model.requests import (
     CancelRequest,
     ChangeRequest,
@@ -55,6 +54,7 @@ __all__ = [
     "PackedUnits",
     "ledgers_of",
     "line_sums",
+    "packed_units",
     "state_of",
     "utc",
 ]
@@ -96,11 +96,7 @@ def _tuple_of_returns(value: Iterable[ReturnRequest]) -> tuple[ReturnRequest, ..
     return tuple(value)
 
 
-def _not_negative(_instance: Any, attribute: Any, value: Money) -> None:
-    if not isinstance(value, Money):
-        raise InvalidFieldError(attribute.name, "must be Money")
-    if value.is_negative:
-        raise NegativeQuantityError(attribute.name, "must not be negative")
+_not_negative = NotNegativeMoney()
 
 
 @attrs.frozen
@@ -197,15 +193,32 @@ class LineLedger:
 
     def problems(self) -> Iterator[str]:
         """Yield a sentence for each broken invariant (none for a valid ledger)."""
-        if self.awaiting < 0:
-            yield (
-                f"cancelled ({self.cancelled}) + in processing ({self.processing}) + shipped "
-                f"({self.shipped}) exceed ordered ({self.ordered})"
-            )
-        if self.delivered > self.shipped:
-            yield f"delivered ({self.delivered}) exceeds shipped ({self.shipped})"
-        if self.returned > self.delivered:
-            yield f"returned ({self.returned}) exceeds delivered ({self.delivered})"
+        yield from _ledger_problems(
+            self.ordered,
+            self.cancelled,
+            self.processing,
+            self.shipped,
+            self.delivered,
+            self.returned,
+        )
+
+
+def _ledger_problems(
+    ordered: int, cancelled: int, processing: int, shipped: int, delivered: int, returned: int
+) -> list[str]:
+    """A sentence for each broken invariant of a line's ledger, from its counts (the rule of
+    :meth:`LineLedger.problems`, which :class:`Order` also checks without building one)."""
+    problems = []
+    if ordered - cancelled - processing - shipped < 0:
+        problems.append(
+            f"cancelled ({cancelled}) + in processing ({processing}) + shipped "
+            f"({shipped}) exceed ordered ({ordered})"
+        )
+    if delivered > shipped:
+        problems.append(f"delivered ({delivered}) exceeds shipped ({shipped})")
+    if returned > delivered:
+        problems.append(f"returned ({returned}) exceeds delivered ({delivered})")
+    return problems
 
 
 class OrderState(enum.StrEnum):
@@ -234,11 +247,11 @@ def line_sums(lines: Iterable[OrderLine]) -> tuple[Decimal, Decimal]:
     return parts, cores
 
 
-def ledgers_of(lines: Iterable[OrderLine], packages: Iterable[Package]) -> dict[int, LineLedger]:
-    """Where every unit of every line is, by line number, in one pass over ``packages``.
-
-    The one ledger rule: :attr:`Order.ledgers` and the order view both ask it.
-    """
+def packed_units(
+    packages: Iterable[Package],
+) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+    """Units of each line number in packages being packed, shipped and delivered, in one
+    pass over ``packages``: the counts :func:`ledgers_of` and the order's invariants read."""
     processing: dict[int, int] = {}
     shipped: dict[int, int] = {}
     delivered: dict[int, int] = {}
@@ -250,6 +263,15 @@ def ledgers_of(lines: Iterable[OrderLine], packages: Iterable[Package]) -> dict[
             counter[line_no] = counter.get(line_no, 0) + quantity
             if arrived:
                 delivered[line_no] = delivered.get(line_no, 0) + quantity
+    return processing, shipped, delivered
+
+
+def ledgers_of(lines: Iterable[OrderLine], packages: Iterable[Package]) -> dict[int, LineLedger]:
+    """Where every unit of every line is, by line number, in one pass over ``packages``.
+
+    The one ledger rule: :attr:`Order.ledgers` and the order view both ask it.
+    """
+    processing, shipped, delivered = packed_units(packages)
     # Positional, in field order (ordered, cancelled, processing, shipped, delivered,
     # returned): find-order builds one per line of every order it shows.
     return {
@@ -340,11 +362,26 @@ class Order:
         self._check_references()
         self._check_requests()
         self._check_refunds()
-        for index, line in enumerate(self.lines):
-            for problem in self.ledger(line.line_no).problems():
-                raise LedgerError(f"lines[{index}]", problem)
+        self._check_ledgers()
         if self.returns:
             self._check_returns()
+
+    def _check_ledgers(self) -> None:
+        # From the counts, without the LineLedger objects of `ledgers`: every order built
+        # (and every imported one) is checked, few are shown.
+        processing, shipped, delivered = packed_units(self.packages)
+        for index, line in enumerate(self.lines):
+            number = line.line_no
+            problems = _ledger_problems(
+                line.quantity,
+                line.cancelled,
+                processing.get(number, 0),
+                shipped.get(number, 0),
+                delivered.get(number, 0),
+                line.returned,
+            )
+            if problems:
+                raise LedgerError(f"lines[{index}]", problems[0])
 
     def _check_returns(self) -> None:
         ids = [r.return_id for r in self.returns]

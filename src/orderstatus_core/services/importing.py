@@ -14,7 +14,9 @@ from orderstatus_core.errors import (
     InvalidFieldError,
     ValidationError,
 )
-from orderstatus_core.model import Order
+from orderstatus_core.fast_structure import fast_structure
+from orderstatus_core.model import Address, Order, OrderLine, PackedUnits
+from orderstatus_core.model.order import Package
 from orderstatus_core.ports import OrderRepository
 from orderstatus_core.serialization import error_path, make_converter
 from orderstatus_core.services.accounts.orders import join_verified_accounts
@@ -95,13 +97,19 @@ class RecordParser:
     A feed names the same shopper's email and phone, the same prices, part numbers and
     categories on many records: the parser validates each distinct text once and reuses
     the immutable value it built, the :data:`REMEMBERED_TEXTS` most recent of each kind
-    (see :func:`~orderstatus_core.serialization.make_converter`). A record is refused
+    (see :func:`~orderstatus_core.serialization.make_converter`). Records are read by
+    functions generated for the order's classes
+    (:func:`~orderstatus_core.fast_structure.fast_structure`), which check each field once
+    and leave every record they cannot vouch for to that converter: a record is refused
     exactly as the shared converter would refuse it. Make one per feed; what it remembers
     goes with it.
     """
 
     def __init__(self) -> None:
         self._converter = make_converter(remember=REMEMBERED_TEXTS)
+        self._structure = fast_structure(
+            self._converter, Order, OrderLine, Package, PackedUnits, Address
+        )
 
     def parse(self, number: int, text: str) -> Order:
         """The order of one record; :class:`ImportRecordError` with ``number`` if it is bad."""
@@ -116,7 +124,7 @@ class RecordParser:
         if not isinstance(data, dict):
             raise ImportRecordError(number, "$", "a record is a JSON object")
         try:
-            order: Order = self._converter.structure(data, Order)
+            order: Order = self._structure(data)
         except (cattrs.BaseValidationError, ValidationError) as error:
             path, message = error_path(error)
             raise ImportRecordError(number, path, message) from None
