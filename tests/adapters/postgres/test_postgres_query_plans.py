@@ -15,6 +15,7 @@ statement's generic plan, as psycopg runs it after a few executions.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -348,9 +349,33 @@ def planner(pg_schema: str) -> Iterator[psycopg.Connection[Any]]:
         for statement in FILL:
             connection.execute(statement)
         connection.execute("VACUUM ANALYZE")  # what autovacuum does after a bulk load
+        _wait_until_all_visible(connection, schema)
         yield connection
     with admin_connection() as connection:
         connection.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+_NOT_ALL_VISIBLE = """SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = %s AND c.relkind = 'r' AND c.relallvisible < c.relpages"""
+
+
+def _wait_until_all_visible(connection: psycopg.Connection[Any], schema: str) -> None:
+    """VACUUM again until every page of the schema's tables is marked all-visible.
+
+    A transaction open elsewhere in the database (another test worker's, under xdist)
+    keeps VACUUM from marking the fresh rows visible to all; the planner then costs an
+    index-only scan as heap reads and picks a bitmap scan and a sort, which is not the plan
+    a quiet database runs. Wait for that transaction to end, as autovacuum would.
+    """
+    deadline = time.monotonic() + 120
+    while True:
+        row = connection.execute(_NOT_ALL_VISIBLE, (schema,)).fetchone()
+        if row is not None and row[0] == 0:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"VACUUM could not mark {schema}'s tables all-visible in 120 s")
+        time.sleep(0.2)
+        connection.execute("VACUUM")
 
 
 def nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
