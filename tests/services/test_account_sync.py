@@ -5,6 +5,7 @@ its new address; the purge removes expired account tokens, sessions and captchas
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
@@ -45,20 +46,23 @@ def _account_of(ctx: ServiceContext, email: str) -> str:
 def test_an_imported_order_joins_a_verified_account_only(kind: str, tmp_path: Path) -> None:
     """The import links the orders of Jane's verified address (whatever its case), in
     every batch, and never a stranger's nor an unverified sign-up's (SECURITY F1)."""
-    ctx = fake_context(open_storage(kind, tmp_path))
-    register(ctx, JANE)
-    sign_up(ctx, "mike@example.com")
-    strangers = [record_of(make_order(f"3{n:05}", email="anna@example.com")) for n in range(450)]
-    lines = [
-        *strangers,
-        record_of(make_order("200001", email="JANE@example.com")),
-        record_of(make_order("200002", email="mike@example.com")),
-        record_of(make_order("200003", email=JANE)),
-    ]
-    assert OrderStatus(ctx).import_orders(lines).imported == 453
-    assert _holder(ctx, "200001") == _holder(ctx, "200003") == _account_of(ctx, JANE)
-    assert not _linked(ctx, "200002")
-    assert not _linked(ctx, "300000")
+    with closing(open_storage(kind, tmp_path)) as storage:
+        ctx = fake_context(storage)
+        register(ctx, JANE)
+        sign_up(ctx, "mike@example.com")
+        strangers = [
+            record_of(make_order(f"3{n:05}", email="anna@example.com")) for n in range(450)
+        ]
+        lines = [
+            *strangers,
+            record_of(make_order("200001", email="JANE@example.com")),
+            record_of(make_order("200002", email="mike@example.com")),
+            record_of(make_order("200003", email=JANE)),
+        ]
+        assert OrderStatus(ctx).import_orders(lines).imported == 453
+        assert _holder(ctx, "200001") == _holder(ctx, "200003") == _account_of(ctx, JANE)
+        assert not _linked(ctx, "200002")
+        assert not _linked(ctx, "300000")
 
 
 def test_an_import_that_fails_links_nothing() -> None:
