@@ -479,39 +479,50 @@ class _UnitSessions:
 
 
 class _UnitWithRedisSessions:
-    """A unit of the SQL storage whose ``sessions`` live in Redis."""
+    """A unit of the SQL storage whose ``sessions`` live in Redis.
 
-    def __init__(self, inner: UnitOfWork, store: RedisSessionStore, write: bool) -> None:
-        self._inner = inner
+    A read unit opens its storage unit only when something other than the sessions is
+    read, so checking a session on a page view is one Redis round trip and no SQL; a
+    write unit opens it at once, since its locks order the session writes."""
+
+    def __init__(self, storage: Storage, store: RedisSessionStore, write: bool) -> None:
+        self._storage = storage
+        self._write = write
+        self._inner: UnitOfWork | None = None
         self._sessions = _UnitSessions(store, write)
+
+    def _unit(self) -> UnitOfWork:
+        if self._inner is None:
+            self._inner = self._storage.unit_of_work(write=self._write).__enter__()
+        return self._inner
 
     @property
     def orders(self) -> OrderRepository:
-        return self._inner.orders
+        return self._unit().orders
 
     @property
     def outbox(self) -> Outbox:
-        return self._inner.outbox
+        return self._unit().outbox
 
     @property
     def idempotency(self) -> IdempotencyStore:
-        return self._inner.idempotency
+        return self._unit().idempotency
 
     @property
     def passes(self) -> GuestPassStore:
-        return self._inner.passes
+        return self._unit().passes
 
     @property
     def credit(self) -> StoreCreditLedger:
-        return self._inner.credit
+        return self._unit().credit
 
     @property
     def documents(self) -> ReturnDocumentStore:
-        return self._inner.documents
+        return self._unit().documents
 
     @property
     def accounts(self) -> AccountStore:
-        return self._inner.accounts
+        return self._unit().accounts
 
     @property
     def sessions(self) -> _UnitSessions:
@@ -519,10 +530,11 @@ class _UnitWithRedisSessions:
 
     @property
     def captchas(self) -> CaptchaStore:
-        return self._inner.captchas
+        return self._unit().captchas
 
     def __enter__(self) -> Self:
-        self._inner = self._inner.__enter__()
+        if self._write:
+            self._unit()
         return self
 
     def __exit__(
@@ -532,13 +544,15 @@ class _UnitWithRedisSessions:
         tb: TracebackType | None,
     ) -> None:
         self._sessions.forget()
-        self._inner.__exit__(exc_type, exc, tb)
+        inner, self._inner = self._inner, None
+        if inner is not None:
+            inner.__exit__(exc_type, exc, tb)
 
     def commit(self) -> None:
         # Redis first, under the storage's locks: a failure here rolls the command back.
         started = self._sessions.write_to_redis()
         try:
-            self._inner.commit()
+            self._unit().commit()
         except BaseException as error:
             if started:
                 try:
@@ -549,7 +563,8 @@ class _UnitWithRedisSessions:
 
     def rollback(self) -> None:
         self._sessions.forget()
-        self._inner.rollback()
+        if self._inner is not None:
+            self._inner.rollback()
 
 
 class _StorageWithRedisSessions:
@@ -564,7 +579,7 @@ class _StorageWithRedisSessions:
         return self._storage.url
 
     def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
-        return _UnitWithRedisSessions(self._storage.unit_of_work(write=write), self._store, write)
+        return _UnitWithRedisSessions(self._storage, self._store, write)
 
     def migrate(self) -> int:
         return self._storage.migrate()
