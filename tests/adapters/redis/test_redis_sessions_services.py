@@ -101,12 +101,14 @@ class CommitFails:
     def __init__(self, storage: Storage) -> None:
         self._storage = storage
         self.failing = False
+        self.units = 0
 
     @property
     def url(self) -> str:
         return self._storage.url
 
     def unit_of_work(self, *, write: bool = False) -> Any:
+        self.units += 1
         return _Unit(self, self._storage.unit_of_work(write=write))
 
     def migrate(self) -> int:
@@ -304,6 +306,22 @@ def test_end_all_also_ends_a_session_another_server_started_meanwhile(
         first.ended(FixedClock.START),
         late.ended(FixedClock.START),
     ]
+
+
+def test_a_read_unit_opens_its_sql_unit_only_for_more_than_sessions(
+    sql: CommitFails, sessions: RedisSessionStore
+) -> None:
+    """Checking a session is one Redis read and no SQL; reading an account then opens
+    the storage's unit, once; a write unit opens it at once (its locks order the writes)."""
+    storage = sessions.with_storage(sql)
+    with storage.unit_of_work() as uow:
+        assert uow.sessions.get("0" * 64) is None
+        assert sql.units == 0
+        assert uow.accounts.get("acct-0001") is None
+        assert uow.orders.get("100001") is None
+        assert sql.units == 1
+    with storage.unit_of_work(write=True):
+        assert sql.units == 2
 
 
 # --- Redis failing at each step ------------------------------------------------------------
