@@ -26,9 +26,7 @@ from orderstatus_core import (
     OrderStatus,
     PasswordChanged,
     PasswordReset,
-    ResetRequested,
 )
-from orderstatus_core.messages import PasswordResetMail
 from orderstatus_core.model.account import AccountSession, hash_session_id
 from orderstatus_core.ports import Storage, UnitOfWork
 from orderstatus_core.services import ServiceContext
@@ -37,7 +35,7 @@ from orderstatus_memory import MemoryStorage
 from orderstatus_redis import RedisSessionStore
 from orderstatus_redis.sessions import APPLY_SCRIPT, KEY_GRACE, READ_ACCOUNT_SCRIPT
 from orderstatus_sqlite import SqliteStorage
-from support.accounts import CLIENT, PASSWORD, log_in, mail_of, register, token_of
+from support.accounts import CLIENT, PASSWORD, log_in, register, reset_token
 from support.redis_support import REDIS_URL
 
 JANE = "jane@example.com"
@@ -157,13 +155,6 @@ def _view(ctx: ServiceContext, token: str) -> object:
     return _desk(ctx).shopper(client=CLIENT, session=token).view()
 
 
-def _reset_token(ctx: ServiceContext) -> str:
-    assert _desk(ctx).forgot_password(JANE, client=CLIENT) == ResetRequested()
-    mail = mail_of(ctx, PasswordResetMail)[-1]
-    assert isinstance(mail, PasswordResetMail)
-    return token_of(mail.link)
-
-
 def _clock(ctx: ServiceContext) -> FixedClock:
     assert isinstance(ctx.clock, FixedClock)
     return ctx.clock
@@ -260,7 +251,7 @@ def test_log_out_ends_the_session_in_redis(
 def test_a_reset_ends_every_session_of_the_account(ctx: ServiceContext) -> None:
     """SECURITY E3: plain and kept sessions end with a reset."""
     plain, kept = log_in(ctx, JANE), log_in(ctx, JANE, remember=True)
-    assert _desk(ctx).reset_password(_reset_token(ctx), NEW_PASSWORD, client=CLIENT) == (
+    assert _desk(ctx).reset_password(reset_token(ctx, JANE), NEW_PASSWORD, client=CLIENT) == (
         PasswordReset()
     )
     assert [_view(ctx, s.token) for s in (plain, kept)] == [NotLoggedIn(), NotLoggedIn()]
@@ -335,7 +326,7 @@ def test_a_reset_that_cannot_end_the_sessions_fails_and_changes_nothing(
     sessions as they were and the link still good; once Redis is back the same link
     resets and ends them. A committed reset never leaves a live session."""
     session = log_in(ctx, JANE)
-    token = _reset_token(ctx)
+    token = reset_token(ctx, JANE)
     flaky.failing = STEPS[step]
     with pytest.raises(AdapterError, match="Redis session store"):
         _desk(ctx).reset_password(token, NEW_PASSWORD, client=CLIENT)
@@ -418,7 +409,7 @@ def test_a_reset_whose_storage_commit_fails_leaves_the_sessions_ended(
     """Redis ended the sessions, then the database failed: the holders are logged out
     (the safe side), the password is unchanged and the link still resets."""
     session = log_in(ctx, JANE)
-    token = _reset_token(ctx)
+    token = reset_token(ctx, JANE)
     sql.failing = True
     with pytest.raises(AdapterError, match="database went away"):
         _desk(ctx).reset_password(token, NEW_PASSWORD, client=CLIENT)
