@@ -248,6 +248,12 @@ class RedisSessionStore:
       those orphans live only until their TTL, unreachable without their ids.
     - ``end_all`` ends, in Redis, every session of the account's set when it commits,
       also one started by another server since the unit read the set.
+    - The answers (``touch``, ``end``: whether it changed; ``end_all``: how many) are the
+      unit's view, exact where the storage's locks order the units (SQLite's write lock,
+      the account's row lock on PostgreSQL). Two PostgreSQL units ending one session
+      without holding its account's lock (two log-outs at once) may both answer ``True``;
+      Redis keeps the first end time, and the only trace is a second log-out line in the
+      security log.
 
     Redis keeps the sessions as durably as it is configured to (RDB / AOF). The
     session keys of one change are touched by one script, so use one Redis (or a
