@@ -20,6 +20,7 @@ from orderstatus_core.ports import (
     Mailer,
     PasswordHasher,
     RateLimiter,
+    SharedSessionStore,
     Storage,
 )
 from orderstatus_core.services import (
@@ -195,6 +196,7 @@ class OrderStatus:
         storage: str | Storage,
         mail: str | Mailer,
         rate_limits: str | RateLimiter = "memory://",
+        sessions: str | SharedSessionStore | None = None,
         labels: str | LabelMaker | None = None,
         captcha: str | Captcha | None = None,
         password_hasher: str | PasswordHasher | None = DEFAULT_PASSWORD_HASHER,
@@ -211,6 +213,10 @@ class OrderStatus:
         Without one, a return on the store's label cannot be quoted and is refused with
         :class:`~orderstatus_core.errors.AdapterError`; a return the shopper ships is
         recorded, and its instructions wait in the outbox until a label maker is set.
+
+        ``sessions`` (``redis://host:6379/0``, say) keeps the shoppers' logged-in sessions
+        in Redis, shared by several app servers, while orders and accounts stay in
+        ``storage``; by default they live in ``storage``. See *Deploying at scale*.
 
         The accounts: ``captcha`` (``captcha://``) draws the sign-up captcha; without one,
         :meth:`new_captcha` and :meth:`sign_up` raise
@@ -240,6 +246,7 @@ class OrderStatus:
                 storage=storage,
                 mail=mail,
                 rate_limits=rate_limits,
+                sessions=sessions,
                 labels=labels,
                 captcha=captcha,
                 password_hasher=hasher,

@@ -29,6 +29,7 @@ from orderstatus_core.ports import (
     Mailer,
     PasswordHasher,
     RateLimiter,
+    SharedSessionStore,
     Storage,
 )
 from orderstatus_core.services.accounts._common import prepare_accounts
@@ -44,6 +45,7 @@ def bootstrap(
     storage: str | Storage,
     mail: str | Mailer,
     rate_limits: str | RateLimiter = "memory://",
+    sessions: str | SharedSessionStore | None = None,
     labels: str | LabelMaker | None = None,
     captcha: str | Captcha | None = None,
     password_hasher: str | PasswordHasher | None = None,
@@ -53,9 +55,13 @@ def bootstrap(
     policies: Policies | None = None,
     registry: AdapterRegistry | None = None,
 ) -> ServiceContext:
-    """Open the adapters named by URL (in this order: storage, mail, rate limits, labels,
-    captcha, password hasher, breached-password check) and wire them with the policies and
-    the clock.
+    """Open the adapters named by URL (in this order: storage, mail, rate limits, sessions,
+    labels, captcha, password hasher, breached-password check) and wire them with the
+    policies and the clock.
+
+    ``sessions`` (``redis://...``) keeps the logged-in sessions apart from the storage,
+    shared by every app server (:class:`~orderstatus_core.ports.SharedSessionStore`); by
+    default they live in the storage with everything else.
 
     ``hooks`` (default: the installed plugins) gives the adapter registry and, unless
     ``policies`` is given, the policies; a policy plugin's wrong answer fails here, not on a
@@ -76,6 +82,9 @@ def bootstrap(
         storage_port = _open(storage, registry.open_storage, opened)
         mailer = _open(mail, registry.open_mailer, opened)
         limiter = _open(rate_limits, registry.open_rate_limiter, opened)
+        if sessions is not None:
+            shared = _open(sessions, registry.open_session_store, opened)
+            storage_port = shared.with_storage(storage_port)
         maker = None if labels is None else _open(labels, registry.open_label_maker, opened)
         drawn = None if captcha is None else _open(captcha, registry.open_captcha, opened)
         hasher = (

@@ -65,6 +65,7 @@ __all__ = [
     "RateLimiter",
     "ReturnDocumentStore",
     "SessionStore",
+    "SharedSessionStore",
     "Storage",
     "StoreCreditLedger",
     "UnitOfWork",
@@ -699,6 +700,39 @@ class Storage(Protocol):
 
     def close(self) -> None:
         """Release connections and files. The storage is unusable afterwards."""
+        ...
+
+
+class SharedSessionStore(Protocol):
+    """Sessions kept apart from the storage (``redis://``), shared by every app server,
+    while orders and accounts stay in the SQL storage. Opened by URL from the ``sessions``
+    setting of :meth:`OrderStatus.open <orderstatus_core.OrderStatus.open>`.
+
+    The core never calls it directly: :meth:`with_storage` answers the storage the services
+    use, whose units reach the sessions here through the ordinary
+    :class:`SessionStore` (``uow.sessions``), with its whole contract
+    (:class:`~orderstatus_core.testing.contracts.SessionStoreContract`). A unit's session
+    writes are kept until :meth:`UnitOfWork.commit`, then written here *before* the
+    storage commits, while the unit still holds the storage's locks, all at once: a
+    failure here rolls the whole command back and raises
+    :class:`~orderstatus_core.errors.AdapterError`, so a password reset is never committed
+    with the account's sessions still live. If the storage's commit then fails, the
+    sessions a unit ended stay ended (the holders log in again) and those it started are
+    deleted again (their ids were never handed out).
+    """
+
+    @property
+    def url(self) -> str:
+        """The URL it was opened with, any password removed."""
+        ...
+
+    def with_storage(self, storage: Storage) -> Storage:
+        """``storage``, whose units keep their sessions here. Closing the answer closes
+        ``storage``; this store is closed on its own, by :meth:`close`."""
+        ...
+
+    def close(self) -> None:
+        """Release connections (a Redis pool). Called once, when the store closes."""
         ...
 
 

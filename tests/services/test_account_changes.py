@@ -41,7 +41,16 @@ from orderstatus_core.messages import (
 from orderstatus_core.services import ServiceContext
 from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing.builders import make_order
-from support.accounts import CLIENT, PASSWORD, log_in, mail_of, open_storage, register, token_of
+from support.accounts import (
+    CLIENT,
+    PASSWORD,
+    log_in,
+    mail_of,
+    open_storage,
+    register,
+    reset_token,
+    token_of,
+)
 
 JANE = "jane@example.com"
 NEW_PASSWORD = "another quite long password"
@@ -66,13 +75,6 @@ def _clock(ctx: ServiceContext) -> FixedClock:
     return ctx.clock
 
 
-def _reset_token(ctx: ServiceContext) -> str:
-    assert OrderStatus(ctx).forgot_password(JANE, client=CLIENT) == ResetRequested()
-    mail = mail_of(ctx, PasswordResetMail)[-1]
-    assert isinstance(mail, PasswordResetMail)
-    return token_of(mail.link)
-
-
 def test_forgot_password_answers_alike_and_mails_only_an_account(ctx: ServiceContext) -> None:
     """SECURITY A1: the same answer for an account, a stranger and a malformed address;
     only the account's stored address gets a link."""
@@ -90,7 +92,7 @@ def test_forgot_password_answers_alike_and_mails_only_an_account(ctx: ServiceCon
 def test_a_reset_ends_every_session_and_never_logs_in(ctx: ServiceContext) -> None:
     """SECURITY E3: both sessions end, remember-me included; the answer is no session."""
     plain, remembered = log_in(ctx, JANE), log_in(ctx, JANE, remember=True)
-    answer = OrderStatus(ctx).reset_password(_reset_token(ctx), NEW_PASSWORD, client=CLIENT)
+    answer = OrderStatus(ctx).reset_password(reset_token(ctx, JANE), NEW_PASSWORD, client=CLIENT)
     assert answer == PasswordReset()
     for session in (plain, remembered):
         assert OrderStatus(ctx).shopper(client=CLIENT, session=session.token).view() == (
@@ -107,7 +109,7 @@ def test_a_reset_link_lives_one_hour_and_works_once(
     ctx: ServiceContext, late: timedelta, works: bool
 ) -> None:
     """SECURITY D3 at TTL and TTL + 1 s; D2 single use."""
-    token = _reset_token(ctx)
+    token = reset_token(ctx, JANE)
     _clock(ctx).advance(late)
     desk = OrderStatus(ctx)
     first = desk.reset_password(token, NEW_PASSWORD, client=CLIENT)
@@ -182,7 +184,7 @@ def test_a_password_change_cancels_a_pending_email_change(ctx: ServiceContext) -
 def test_deletion_ends_everything_and_unlinks_the_orders(ctx: ServiceContext) -> None:
     """SECURITY E4: sessions and links end; the orders stay for the store, unlinked."""
     fresh = _reauthenticated(ctx)
-    reset = _reset_token(ctx)
+    reset = reset_token(ctx, JANE)
     shopper = OrderStatus(ctx).shopper(client=CLIENT, session=fresh)
     assert shopper.delete_account() == AccountDeleted()
     assert shopper.view() == NotLoggedIn()

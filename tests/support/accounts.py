@@ -13,11 +13,13 @@ from orderstatus_core import (
     LoggedIn,
     OrderStatus,
     PasswordSet,
+    ResetRequested,
 )
 from orderstatus_core.messages import (
     AccountVerificationMail,
     MailIntent,
     OutboxMessage,
+    PasswordResetMail,
 )
 from orderstatus_core.ports import Storage
 from orderstatus_core.services import ServiceContext
@@ -90,6 +92,14 @@ def log_in(
     return answer
 
 
+def reset_token(ctx: ServiceContext, email: str) -> str:
+    """Forgot password for ``email``; answer the mailed reset link's token."""
+    assert OrderStatus(ctx).forgot_password(email, client=CLIENT) == ResetRequested()
+    mail = mail_of(ctx, PasswordResetMail)[-1]
+    assert isinstance(mail, PasswordResetMail)
+    return token_of(mail.link)
+
+
 def outbox(ctx: ServiceContext) -> Iterator[OutboxMessage]:
     """Every outbox message, delivered or not."""
     with ctx.storage.unit_of_work() as uow:
@@ -104,6 +114,7 @@ __all__ = [
     "open_storage",
     "outbox",
     "register",
+    "reset_token",
     "sign_up",
     "solve_captcha",
     "token_of",

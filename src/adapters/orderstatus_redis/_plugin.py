@@ -6,8 +6,11 @@ from orderstatus_core import AdapterError, AdapterRegistry, hookimpl
 
 if TYPE_CHECKING:
     from orderstatus_redis.ratelimit import RedisRateLimiter
+    from orderstatus_redis.sessions import RedisSessionStore
 
-__all__ = ["open_rate_limiter", "orderstatus_register_adapters"]
+__all__ = ["open_rate_limiter", "open_session_store", "orderstatus_register_adapters"]
+
+_INSTALL = "pip install 'orderstatus-core[redis]'"
 
 
 def open_rate_limiter(url: str) -> RedisRateLimiter:
@@ -20,14 +23,23 @@ def open_rate_limiter(url: str) -> RedisRateLimiter:
         from orderstatus_redis.ratelimit import RedisRateLimiter
     except ImportError as error:
         raise AdapterError(
-            "the redis:// rate limiter needs the redis package: "
-            "pip install 'orderstatus-core[redis]'"
+            f"the redis:// rate limiter needs the redis package: {_INSTALL}"
         ) from error
     return RedisRateLimiter.from_url(url)
 
 
+def open_session_store(url: str) -> RedisSessionStore:
+    """Open ``redis://`` sessions, importing redis-py only now (as :func:`open_rate_limiter`)."""
+    try:
+        from orderstatus_redis.sessions import RedisSessionStore
+    except ImportError as error:
+        raise AdapterError(f"redis:// sessions need the redis package: {_INSTALL}") from error
+    return RedisSessionStore.from_url(url)
+
+
 @hookimpl
 def orderstatus_register_adapters(registry: AdapterRegistry) -> None:
-    """``redis://`` and ``rediss://`` (TLS) rate limiters."""
-    registry.add_rate_limiter("redis", open_rate_limiter)
-    registry.add_rate_limiter("rediss", open_rate_limiter)
+    """``redis://`` and ``rediss://`` (TLS) rate limiters and session stores."""
+    for scheme in ("redis", "rediss"):
+        registry.add_rate_limiter(scheme, open_rate_limiter)
+        registry.add_session_store(scheme, open_session_store)

@@ -30,30 +30,20 @@ and the time a burst takes to arrive.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
-from orderstatus_core import AdapterError, Bucket, InvalidUrlError, RateDecision
+from orderstatus_core import AdapterError, Bucket, RateDecision
+from orderstatus_redis._connection import DEFAULT_PREFIX, DEFAULT_TIMEOUT, connect, redacted
 
-__all__ = ["CLOCK_SLACK", "DEFAULT_PREFIX", "RedisRateLimiter", "redacted"]
+__all__ = ["CLOCK_SLACK", "DEFAULT_PREFIX", "DEFAULT_TIMEOUT", "RedisRateLimiter", "redacted"]
 
-#: The key prefix when the URL names none.
-DEFAULT_PREFIX: Final = "orderstatus:"
 #: How much longer than its quota's period a key lives in Redis.
 CLOCK_SLACK: Final = timedelta(seconds=1)
-#: Connect and read timeouts, unless the URL sets ``socket_connect_timeout`` or
-#: ``socket_timeout``: a rate-limit check is on every guest request's path, so a Redis that
-#: stops answering becomes an error quickly instead of holding the request.
-DEFAULT_TIMEOUT: Final = 1.0
 
 _MICROSECOND = timedelta(microseconds=1)
 _MILLISECOND = timedelta(milliseconds=1)
@@ -61,21 +51,6 @@ _MILLISECOND = timedelta(milliseconds=1)
 # datetime.min with a positive offset) is a positive count: the script adds no signs.
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 _EPOCH_SHIFT = timedelta(days=1) // _MICROSECOND
-_MAX_PREFIX = 200
-
-# The options a URL may carry: ``prefix`` is ours, the rest go to redis-py's connection
-# pool (https://redis.readthedocs.io/en/stable/connections.html#redis.Redis.from_url).
-_POOL_OPTIONS = frozenset(
-    {
-        "socket_timeout",
-        "socket_connect_timeout",
-        "socket_keepalive",
-        "health_check_interval",
-        "max_connections",
-        "client_name",
-        "protocol",
-    }
-)
 
 # KEYS[i]          bucket i's key; no key twice
 # ARGV[5i-4 .. 5i] bucket i's five values:
@@ -138,16 +113,6 @@ return false
 _ALLOWED = RateDecision(allowed=True)
 
 
-def redacted(url: str) -> str:
-    """``url`` with any password replaced by ``***``, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    userinfo, _, hostport = parts.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{hostport}"))
-
-
 class RedisRateLimiter:
     """Rate limits shared through one Redis server, thread-safe and process-safe.
 
@@ -178,42 +143,7 @@ class RedisRateLimiter:
         ``client_name``, ``protocol`` and, for ``rediss://``, the ``ssl_*`` options; any
         other option raises :class:`~orderstatus_core.InvalidUrlError`.
         """
-        safe = redacted(url)
-        try:
-            parts = urlsplit(url)
-            options = parse_qsl(parts.query, keep_blank_values=True)
-        except ValueError as error:
-            raise InvalidUrlError(f"not a Redis URL: {safe} ({error})") from None
-        if parts.scheme.lower() not in ("redis", "rediss"):
-            raise InvalidUrlError(f"not a redis:// or rediss:// URL: {safe}")
-        # redis-py quietly uses database 0 for a path it cannot read; a typo must not.
-        if parts.path not in ("", "/") and not re.fullmatch(r"/[0-9]{1,5}", parts.path):
-            raise InvalidUrlError(f"the path of a Redis URL is a database number: {safe}")
-        prefix = DEFAULT_PREFIX
-        passed: list[tuple[str, str]] = []
-        for name, value in options:
-            if name == "prefix":
-                prefix = value
-            elif name in _POOL_OPTIONS or (
-                name.startswith("ssl_") and parts.scheme.lower() == "rediss"
-            ):
-                passed.append((name, value))
-            else:
-                raise InvalidUrlError(f"unknown option {name!r} in {safe}")
-        if not prefix or len(prefix) > _MAX_PREFIX:
-            raise InvalidUrlError(f"prefix must be 1 to {_MAX_PREFIX} characters: {safe}")
-        pool_url = urlunsplit(parts._replace(query=urlencode(passed)))
-        try:
-            client = redis.Redis.from_url(
-                pool_url,
-                socket_timeout=DEFAULT_TIMEOUT,
-                socket_connect_timeout=DEFAULT_TIMEOUT,
-                # One quick retry on a new connection for a dropped one; a timeout is not
-                # retried (the server is slow or gone, and waiting twice helps nobody).
-                retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
-            )
-        except ValueError as error:
-            raise InvalidUrlError(f"bad Redis URL {safe}: {error}") from None
+        client, prefix = connect(url)
         return cls(client, prefix=prefix, url=url)
 
     def hit(self, buckets: Sequence[Bucket], now: datetime) -> RateDecision:

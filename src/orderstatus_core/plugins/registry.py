@@ -22,6 +22,7 @@ from orderstatus_core.ports import (
     Mailer,
     PasswordHasher,
     RateLimiter,
+    SharedSessionStore,
     Storage,
 )
 
@@ -81,6 +82,7 @@ class AdapterRegistry:
         self._storage: _Openers[Storage] = _Openers("storage")
         self._mailers: _Openers[Mailer] = _Openers("mail")
         self._rate_limiters: _Openers[RateLimiter] = _Openers("rate limiter")
+        self._session_stores: _Openers[SharedSessionStore] = _Openers("session store")
         self._label_makers: _Openers[LabelMaker] = _Openers("label maker")
         self._captchas: _Openers[Captcha] = _Openers("captcha")
         self._password_hashers: _Openers[PasswordHasher] = _Openers("password hasher")
@@ -97,6 +99,11 @@ class AdapterRegistry:
     def add_rate_limiter(self, scheme: str, opener: Callable[[str], RateLimiter]) -> None:
         """Offer ``opener`` for rate-limiter URLs of ``scheme``."""
         self._rate_limiters.add(scheme, opener)
+
+    def add_session_store(self, scheme: str, opener: Callable[[str], SharedSessionStore]) -> None:
+        """Offer ``opener`` for URLs of ``scheme`` naming where sessions live apart from the
+        storage (the ``sessions`` setting)."""
+        self._session_stores.add(scheme, opener)
 
     def add_label_maker(self, scheme: str, opener: Callable[[str], LabelMaker]) -> None:
         """Offer ``opener`` for label-maker URLs of ``scheme``."""
@@ -128,6 +135,10 @@ class AdapterRegistry:
         """Open the rate limiter at ``url``."""
         return self._rate_limiters.open(url)
 
+    def open_session_store(self, url: str) -> SharedSessionStore:
+        """Open the shared session store at ``url``."""
+        return self._session_stores.open(url)
+
     def open_label_maker(self, url: str) -> LabelMaker:
         """Open the label maker at ``url``."""
         return self._label_makers.open(url)
@@ -155,6 +166,10 @@ class AdapterRegistry:
     def rate_limiter_schemes(self) -> list[str]:
         """Installed rate-limiter schemes, sorted."""
         return self._rate_limiters.schemes()
+
+    def session_store_schemes(self) -> list[str]:
+        """Installed shared session store schemes, sorted."""
+        return self._session_stores.schemes()
 
     def label_maker_schemes(self) -> list[str]:
         """Installed label-maker schemes, sorted."""

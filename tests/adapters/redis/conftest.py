@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from orderstatus_redis import RedisRateLimiter
+from orderstatus_redis import RedisRateLimiter, RedisSessionStore
 from support.redis_support import REDIS_URL, limiter_url
 
 _tests = itertools.count(1)
@@ -61,3 +61,11 @@ def redis_limiter(redis_prefix: str) -> Iterator[RedisRateLimiter]:
     limiter = RedisRateLimiter.from_url(limiter_url(redis_prefix))
     yield limiter
     limiter.close()
+
+
+@pytest.fixture
+def redis_sessions(redis_prefix: str) -> Iterator[RedisSessionStore]:
+    """A session store on the test server with this test's prefix, closed after the test."""
+    store = RedisSessionStore.from_url(limiter_url(redis_prefix))
+    yield store
+    store.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib.metadata import entry_points
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 import orderstatus_redis
 from orderstatus_core import InvalidUrlError, get_plugin_manager
 from orderstatus_core.plugins import Hooks
-from orderstatus_redis import RedisRateLimiter
+from orderstatus_redis import RedisRateLimiter, RedisSessionStore
 from orderstatus_redis.ratelimit import DEFAULT_PREFIX, redacted
 
 
@@ -36,17 +37,25 @@ def test_the_prefix_defaults_to_orderstatus_and_is_read_from_the_url() -> None:
     "url",
     [
         "redis://localhost/0?prefix=",
+        f"redis://localhost/0?prefix={'p' * 201}",
         "redis://localhost/0?prefx=typo:",
         "redis://localhost/0?ssl_certfile=x.pem",  # TLS options only with rediss://
         "redis://localhost/notanumber",
+        "redis://localhost/0;DROP",
         "redis://localhost:99999999/0",
         "memory://",
     ],
 )
-def test_a_url_the_limiter_cannot_read_is_an_invalid_url(url: str) -> None:
-    """An unknown option, an empty prefix, a bad database or port: ``InvalidUrlError``."""
+@pytest.mark.parametrize(
+    "opener", [RedisRateLimiter.from_url, RedisSessionStore.from_url], ids=["limiter", "sessions"]
+)
+def test_a_url_the_limiter_cannot_read_is_an_invalid_url(
+    opener: Callable[[str], object], url: str
+) -> None:
+    """An unknown option, an empty or too long prefix, a bad database or port:
+    ``InvalidUrlError``, for the rate limiter and the session store alike."""
     with pytest.raises(InvalidUrlError):
-        RedisRateLimiter.from_url(url)
+        opener(url)
 
 
 def test_pool_options_from_the_url_are_passed_on() -> None:
