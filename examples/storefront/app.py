@@ -156,7 +156,9 @@ def _install_errors(app: Flask) -> None:
     def csrf_refused(_error_value: CSRFError) -> Response:
         return _error(
             400,
-            texts.N_("This form has expired or came from another site. Please load the page again."),
+            texts.N_(
+                "This form has expired or came from another site. Please load the page again."
+            ),
         )
 
     @app.errorhandler(ValidationError)

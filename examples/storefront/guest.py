@@ -142,6 +142,9 @@ WORDS: Mapping[str, str] = {
     "credited": N_("refunded as store credit"),
     "replaced": N_("replaced"),
     "rejected": N_("rejected"),
+    "approved": N_("approved"),
+    "declined": N_("declined"),
+    "applied": N_("approved and done"),
 }
 
 
@@ -384,7 +387,9 @@ def _granted(granted: GuestPassGranted) -> Response:
 @guest.post("/order/<order_number>/code")
 def verify_code(order_number: str) -> Response:
     number = _number(order_number)
-    answer = _desk().verify_guest_code(number, field("code", 20), client=_client(), language=g.language)
+    answer = _desk().verify_guest_code(
+        number, field("code", 20), client=_client(), language=g.language
+    )
     match answer:
         case GuestPassGranted() as granted:
             return _granted(granted)
@@ -444,7 +449,9 @@ def cancel(order_number: str) -> Response:
         units = _units(line.line_no for line in view.lines)
         if not units:
             return _flash_and_go(
-                gettext(N_("Choose at least one unit to cancel.")), "guest.order", order_number=number
+                gettext(N_("Choose at least one unit to cancel.")),
+                "guest.order",
+                order_number=number,
             )
     answer = _guest().cancel_order(number, units, idempotency_key=_idempotency_key())
     match answer:
@@ -454,7 +461,9 @@ def cancel(order_number: str) -> Response:
                 for x in lines
             )
             return _flash_and_go(
-                done or gettext(N_("Nothing was left to cancel.")), "guest.order", order_number=number
+                done or gettext(N_("Nothing was left to cancel.")),
+                "guest.order",
+                order_number=number,
             )
     return _refused_or_missing(answer, number)
 
@@ -514,7 +523,9 @@ def change(order_number: str) -> Response:
     answer = _guest().request_change(number, wanted, idempotency_key=_idempotency_key())
     match answer:
         case ChangeAnswer(request=asked):
-            message = gettext(N_("Your change request is recorded: %(state)s."), state=asked.state.value)
+            message = gettext(
+                N_("Your change request is recorded: %(state)s."), state=words(asked.state.value)
+            )
             return _flash_and_go(message, "guest.order", order_number=number)
     return _refused_or_missing(answer, number)
 
@@ -690,10 +701,20 @@ def own_tracking(order_number: str, rma_number: str) -> Response:
     )
     match answer:
         case ReturnAnswer():
-            message = gettext(N_("Thank you: the tracking number of %(rma)s is saved."), rma=rma_number)
+            message = gettext(
+                N_("Thank you: the tracking number of %(rma)s is saved."), rma=rma_number
+            )
             return _flash_and_go(message, "guest.returns", order_number=number)
     return _refused_or_missing(answer, number)
 
+
+_SEARCH_NEEDS_PASS = N_(
+    "Search needs a guest pass: find one of your orders and confirm it with the mailed code first."
+)
+
+_SEARCH_NEEDS_PASS = N_(
+    "Search needs a guest pass: find one of your orders and confirm it with the mailed code first."
+)
 
 # --- search ---------------------------------------------------------------------------------------
 
@@ -716,13 +737,11 @@ def search() -> Response:
                 "notice.html",
                 403,
                 title=N_("Search your orders"),
-                message=gettext(
-                    N_("Search needs a guest pass: find one of your orders and confirm it with the mailed code first.")
-                ),
+                message=gettext(_SEARCH_NEEDS_PASS),
             )
 
 
-# --- the demo's mail --------------------------------------------------------------------------------
+# --- the demo's mail -------------------------------------------------------------------------
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
