@@ -242,7 +242,7 @@ def _helpers() -> dict[str, Any]:
 def not_found() -> Response:
     """The one page for every not-found (no such page, order, pair or pass): same words,
     same status (SECURITY A1)."""
-    return _page("not_found.html", 404)
+    return _page("not_found.html", 404, next_path="/")
 
 
 def not_found_abort() -> NoReturn:
@@ -428,9 +428,9 @@ def _refused_or_missing(answer: object, number: str) -> Response:
     match answer:
         case Refused(message=message):
             return _flash_and_go(message, "guest.order", order_number=number)
-        case NoValidPass():
+        case NoValidPass() if request.method == "POST":
             return _no_pass(number)
-        case OrderNotFound():
+        case NoValidPass() | OrderNotFound():
             return not_found()
         case TryLater() as later:
             return try_later(later)
