@@ -156,9 +156,7 @@ def test_a_cross_site_post_is_refused_before_the_form_is_read(
 ) -> None:
     """The browser's ``Sec-Fetch-Site: cross-site`` is refused even with a valid token."""
     shopper.get("/")
-    answer = shopper.post(
-        "/lookup", {"email": JANE}, headers={"Sec-Fetch-Site": "cross-site"}
-    )
+    answer = shopper.post("/lookup", {"email": JANE}, headers={"Sec-Fetch-Site": "cross-site"})
     assert answer.status_code == 403
     assert _pending_mail(desk) == 0
     same = shopper.post("/lookup", {"email": JANE}, headers={"Sec-Fetch-Site": "same-origin"})

@@ -4,11 +4,12 @@ its forms as a browser would."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import importlib
 import json
 import re
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -76,9 +77,10 @@ class Shopper:
 
     def get(self, path: str, **options: Any) -> Any:
         response = self.client.get(path, **options)
-        text = response.get_data(as_text=True)
-        if 'name="csrf_token"' in text:
-            self.token = csrf_token(text)
+        if response.mimetype == "text/html":
+            text = response.get_data(as_text=True)
+            if 'name="csrf_token"' in text:
+                self.token = csrf_token(text)
         return response
 
     def post(self, path: str, data: dict[str, str] | None = None, **options: Any) -> Any:
@@ -95,22 +97,22 @@ class Shopper:
         return self.post("/find", {"identifier": identifier, "order_number": number})
 
 
-def latest_code(mail_dir: Path) -> str:
-    """The 6-digit code of the newest guest-pass mail in ``mail_dir``."""
-    import email
-    import email.policy
-
+def mail_texts(mail_dir: Path) -> list[str]:
+    """The plain-text parts of the mail in ``mail_dir``, newest last."""
     mails = sorted(mail_dir.glob("*.eml"), key=lambda path: path.stat().st_mtime_ns)
-    for path in reversed(mails):
+    texts = []
+    for path in mails:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         body = message.get_body(preferencelist=("plain",))
         assert body is not None
-        found = re.search(r"\b(\d{6})\b", body.get_content())  # type: ignore[attr-defined]
+        texts.append(str(body.get_content()))  # type: ignore[attr-defined]
+    return texts
+
+
+def latest_code(mail_dir: Path) -> str:
+    """The 6-digit code of the newest guest-pass mail in ``mail_dir``."""
+    for text in reversed(mail_texts(mail_dir)):
+        found = re.search(r"\b(\d{6})\b", text)
         if found:
             return found[1]
     raise AssertionError("no guest-pass mail")
-
-
-def served_desk(mail_url: str) -> Iterator[OrderStatus]:
-    with open_demo_store(mail_url) as desk:
-        yield desk
