@@ -28,12 +28,11 @@ STOREFRONT_HOST = "127.0.0.1"
 _LABEL_COST = "7.50 USD"
 
 
-def find_storefront(start: Path | None = None) -> Path:
-    """The ``examples`` folder holding ``storefront/``: in ``start`` (default: the current
-    folder) or in the source tree this package was installed from in editable mode."""
+def find_storefront(*folders: Path) -> Path:
+    """The first of ``folders`` holding ``storefront/``; by default the current folder's
+    ``examples`` and the one beside the source tree of an editable install."""
     here = Path(__file__).resolve()
-    candidates = [(start or Path.cwd()) / "examples", here.parents[3] / "examples"]
-    for folder in candidates:
+    for folder in folders or (Path.cwd() / "examples", here.parents[3] / "examples"):
         if (folder / "storefront" / "__init__.py").is_file():
             return folder
     raise UsageError(
