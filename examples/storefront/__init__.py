@@ -13,7 +13,8 @@ See docs/storefront.md ("Building your storefront").
 
 from __future__ import annotations
 
+from . import serve as serve_module
 from .app import Settings, create_app
 from .serve import link_plugin, serve
 
-__all__ = ["Settings", "create_app", "link_plugin", "serve"]
+__all__ = ["Settings", "create_app", "link_plugin", "serve", "serve_module"]

@@ -104,12 +104,13 @@ def create_app(desk: OrderStatus, settings: Settings) -> Flask:
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         texts.gettext, texts.ngettext, newstyle=True
     )
+    # The guards run first: a foreign post is refused before the CSRF check reads the form.
+    _install_guards(app, settings)
     CSRFProtect(app)
 
     from .guest import guest
 
     app.register_blueprint(guest)
-    _install_guards(app, settings)
     _install_errors(app)
     return app
 
@@ -122,8 +123,12 @@ def _install_guards(app: Flask, settings: Settings) -> None:
         if request.method == "POST":
             # The browser says where a post comes from (current browsers always do):
             # only this site's own pages may post; the CSRF token is checked after this.
+            # With no-referrer, this site's own forms post ``Origin: null``; another
+            # site's name is refused (behind a proxy, let ProxyFix set scheme and host).
             site = request.headers.get("Sec-Fetch-Site")
-            if site is not None and site not in ("same-origin", "none"):
+            origin = request.headers.get("Origin")
+            foreign = origin not in (None, "null", f"{request.scheme}://{request.host}")
+            if foreign or (site is not None and site not in ("same-origin", "none")):
                 return _error(403, texts.N_("Please use the forms on this site."))
         g.language = texts.choose_language(
             request.cookies.get(texts.LANGUAGE_COOKIE), request.accept_languages

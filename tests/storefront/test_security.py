@@ -159,8 +159,16 @@ def test_a_cross_site_post_is_refused_before_the_form_is_read(
     answer = shopper.post("/lookup", {"email": JANE}, headers={"Sec-Fetch-Site": "cross-site"})
     assert answer.status_code == 403
     assert _pending_mail(desk) == 0
+    foreign = shopper.post("/lookup", {"email": JANE}, headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403
+    assert _pending_mail(desk) == 0
     same = shopper.post("/lookup", {"email": JANE}, headers={"Sec-Fetch-Site": "same-origin"})
     assert same.status_code == 200
+    # This site's own forms post ``Origin: null`` (Referrer-Policy: no-referrer).
+    own = shopper.post("/lookup", {"email": JANE}, headers={"Origin": "null"})
+    assert own.status_code == 200
+    named = shopper.post("/lookup", {"email": JANE}, headers={"Origin": "http://localhost"})
+    assert named.status_code == 200
 
 
 @pytest.mark.parametrize(
