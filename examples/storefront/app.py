@@ -14,10 +14,11 @@ import secrets
 from pathlib import Path
 
 import attrs
-from flask import Flask, Response, g, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect  # type: ignore[import-untyped]
 from jinja2 import select_autoescape
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from orderstatus_core import AdapterError, OrderStatus, ValidationError
 

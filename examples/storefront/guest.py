@@ -23,7 +23,6 @@ from typing import Any, NoReturn
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -35,6 +34,7 @@ from flask import (
     url_for,
 )
 from markupsafe import Markup, escape
+from werkzeug.wrappers import Response
 
 from orderstatus_core import (
     Address,
@@ -769,7 +769,7 @@ def demo_mail() -> Response:
     for path in files[:50]:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         body = message.get_body(preferencelist=("plain",))
-        text = body.get_content() if body is not None else ""  # type: ignore[attr-defined]
+        text = body.get_content() if body is not None else ""
         mails.append(
             {
                 "name": path.name,
