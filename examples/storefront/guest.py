@@ -468,13 +468,17 @@ def cancel(order_number: str) -> Response:
     return _refused_or_missing(answer, number)
 
 
-@guest.get("/order/<order_number>/change")
-def change_form(order_number: str) -> Response:
-    number = _number(order_number)
-    view = _view(number)
+def _order_form(order_number: str, template: str, **values: Any) -> Response:
+    """A form page about the order (its lines and packages), or the not-found page."""
+    view = _view(_number(order_number))
     if isinstance(view, Response):
         return view
-    return _page("change.html", order=view, speeds=list(ShippingSpeed))
+    return _page(template, order=view, **values)
+
+
+@guest.get("/order/<order_number>/change")
+def change_form(order_number: str) -> Response:
+    return _order_form(order_number, "change.html", speeds=list(ShippingSpeed))
 
 
 def _change(kind: str) -> SpeedChange | QuantityChange | LineRemoval | PartSwap | AddressChange:
@@ -532,11 +536,7 @@ def change(order_number: str) -> Response:
 
 @guest.get("/order/<order_number>/problem")
 def problem_form(order_number: str) -> Response:
-    number = _number(order_number)
-    view = _view(number)
-    if isinstance(view, Response):
-        return view
-    return _page("problem.html", order=view, kinds=list(ProblemKind))
+    return _order_form(order_number, "problem.html", kinds=list(ProblemKind))
 
 
 @guest.post("/order/<order_number>/problem")

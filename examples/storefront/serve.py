@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -37,6 +37,18 @@ def link_plugin(base: str) -> object:
 
 
 @contextmanager
+def _background(target: Callable[[], None], name: str, stop: Callable[[], None]) -> Iterator[None]:
+    """``target`` in a daemon thread while the block runs; ``stop`` ends it, then a join."""
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop()
+        thread.join(timeout=10)
+
+
+@contextmanager
 def relaying(desk: OrderStatus, every: float = 0.5) -> Iterator[threading.Event]:
     """Relay the outbox in a background thread while the block runs (mail and return
     papers are made after the request's commit, never inside it)."""
@@ -49,13 +61,8 @@ def relaying(desk: OrderStatus, every: float = 0.5) -> Iterator[threading.Event]
             except Exception:  # keep relaying: the failure is logged and retried
                 _log.exception("the outbox relay failed")
 
-    thread = threading.Thread(target=loop, name="outbox-relay", daemon=True)
-    thread.start()
-    try:
+    with _background(loop, "outbox-relay", stop.set):
         yield stop
-    finally:
-        stop.set()
-        thread.join(timeout=10)
 
 
 @contextmanager
@@ -63,23 +70,14 @@ def running(app: Flask, host: str = "127.0.0.1", port: int = 0) -> Iterator[Base
     """``app`` served by a threaded werkzeug server in a background thread (port 0: any
     free port, read it from ``server.server_port``)."""
     server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="storefront", daemon=True)
-    thread.start()
     try:
-        yield server
+        with _background(server.serve_forever, "storefront", server.shutdown):
+            yield server
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         server.server_close()
 
 
 def serve(app: Flask, desk: OrderStatus, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve until Ctrl-C, relaying the outbox meanwhile (development and the demo only)."""
-    server = make_server(host, port, app, threaded=True)
-    with relaying(desk):
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.server_close()
+    with running(app, host, port), relaying(desk), suppress(KeyboardInterrupt):
+        threading.Event().wait()
