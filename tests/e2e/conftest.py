@@ -4,10 +4,11 @@ Chromium of the session (:mod:`support.browser`)."""
 
 from __future__ import annotations
 
-from support.browser import browser, chromium, playwright
+from support.browser import axe_script, browser, chromium, playwright
 from support.shop_fixtures import db_path, db_url, desk, example, mail_dir, mail_url
 
 __all__ = [
+    "axe_script",
     "browser",
     "chromium",
     "db_path",

@@ -237,3 +237,58 @@ def test_a_form_on_another_site_is_refused(page: Page, shop: Shop) -> None:
     page.goto(evil)
     assert submit(page, "Win") == 403
     assert "Please use the forms on this site." in page.inner_text(".notice")
+
+
+def _serious_violations(page: Page, axe_script: str) -> list[str]:
+    page.add_script_tag(content=axe_script)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_no_page_has_a_serious_accessibility_violation(
+    browser: Browser, shop: Shop, axe_script: str
+) -> None:
+    """axe-core on every guest page, in English and Finnish: no serious or critical
+    violation. The check's script is injected past the CSP (``bypass_csp``); the pages
+    themselves run none."""
+    context = browser.new_context(base_url=shop.url, bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+
+    def check(name: str) -> None:
+        found[name] = _serious_violations(page, axe_script)
+
+    try:
+        # The check itself finds what it must: a button without a name is critical.
+        page.route(shop.url + "/checker", lambda route: route.fulfill(
+            content_type="text/html",
+            body='<!doctype html><html lang="en"><title>t</title><button></button></html>',
+        ))  # fmt: skip
+        page.goto("/checker")
+        assert any("button-name" in v for v in _serious_violations(page, axe_script))
+        page.goto("/")
+        check("home")
+        find(page, JANE, "399999999")
+        check("not-found")
+        verify(page, shop, JANES_PHONE, PROCESSING)
+        check("order")
+        for path in ("change", "problem", "return", "returns"):
+            page.goto(f"/order/{PROCESSING}/{path}")
+            check(path)
+        page.goto(f"/order/{PROCESSING}/code")
+        check("code")
+        page.goto("/search?part_number=bp1234")
+        check("search")
+        page.goto("/demo/mail")
+        check("mail")
+        page.goto(f"/order/{PROCESSING}")
+        submit(page, "Suomeksi")
+        check("order-fi")
+    finally:
+        context.close()
+    assert {name: v for name, v in found.items() if v} == {}

@@ -7,12 +7,23 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tarfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-__all__ = ["CHROMIUM_ARGS", "TIMEOUT_MS", "browser", "chromium", "playwright"]
+__all__ = [
+    "AXE_CORE",
+    "CHROMIUM_ARGS",
+    "TIMEOUT_MS",
+    "axe_script",
+    "browser",
+    "chromium",
+    "playwright",
+]
 
 # Headless, and nothing the browser would fetch or start on its own (updates, sync,
 # field trials): the tests see only the requests the pages make.
@@ -57,3 +68,36 @@ def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
     )
     yield launched
     launched.close()
+
+
+#: The accessibility checker, from the npm registry (``npm pack``; never committed).
+AXE_CORE = "axe-core@4.14.1"
+
+
+@pytest.fixture(scope="session")
+def axe_script(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """axe-core's ``axe.min.js``: from ``$AXE_CORE_JS`` if set, else ``npm pack`` of
+    :data:`AXE_CORE` into a temporary folder. Without npm (or the registry) the
+    accessibility check is skipped, saying why: it is optional (issue 15)."""
+    given = os.environ.get("AXE_CORE_JS")
+    if given:
+        return Path(given).read_text(encoding="utf-8")
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not on PATH; the axe-core accessibility check needs it")
+    folder = tmp_path_factory.mktemp("axe-core")
+    packed = subprocess.run(
+        [npm, "pack", AXE_CORE, "--silent"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    tarballs = list(folder.glob("axe-core-*.tgz"))
+    if packed.returncode != 0 or not tarballs:
+        pytest.skip(f"npm pack {AXE_CORE} failed: {packed.stderr.strip()[:200]}")
+    with tarfile.open(tarballs[0]) as archive:
+        member = archive.extractfile("package/axe.min.js")
+        assert member is not None
+        return member.read().decode("utf-8")
