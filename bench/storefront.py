@@ -1,20 +1,21 @@
 """The example storefront's order page under load, beside the library call alone.
 
-One SQLite database with the demo cast (``orderstatus_core.sample``) and ``--background``
-generated orders, the storefront (``examples/storefront``) served by werkzeug's threaded
-server on a free port of 127.0.0.1. A guest pass for Jane's delivered order (301442518, two
-packages) is earned through the pages themselves (find, ask for a code, read it from the
-mailed ``.eml``, type it), so each measured request is what a shopper's reload costs: the
-order page with its pass cookie (``desk.guest(...).view_order`` plus the template, the
-headers and HTTP).
+One SQLite database file with the demo cast (``orderstatus_core.sample``) and
+``--background`` generated orders; the storefront (``examples/storefront``) served from it
+by werkzeug's threaded server on a free port of 127.0.0.1, in a child process of its own
+(so the load generator never shares the server's interpreter lock). A guest pass for
+Jane's delivered order (301442518, two packages) is earned through the pages themselves
+(find, ask for a code, read it from the mailed ``.eml``, type it), so each measured
+request is what a shopper's reload costs: the order page with its pass cookie
+(``desk.guest(...).view_order`` plus the template, the headers and HTTP).
 
 Two sides, interleaved in one run (``--rounds`` rounds of each, alternating, each
 ``--seconds`` long, ``--threads`` threads):
 
 * **web**: ``GET /order/301442518`` by an ``httpx.Client`` per thread (keep-alive);
 * **library**: ``desk.guest(client=..., guest_pass=token).view_order("301442518")`` and
-  reading the view's texts the page shows (lines, packages, timeline), in the same
-  process, per thread.
+  reading the view's texts the page shows (lines, packages, timeline), on the same
+  database file from this process, per thread.
 
 Requests per second are completed calls over the round's wall time; p50 and p99 are over
 every call of the side's rounds. Every request loop is bounded in time and goes to
@@ -28,8 +29,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import os
 import re
+import socket
 import statistics
 import sys
 import tempfile
@@ -56,21 +59,52 @@ EMAIL = "jane.doe@example.com"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def _open_store(folder: Path, background: int) -> OrderStatus:
-    desk = OrderStatus.open(
+def _store(folder: Path) -> OrderStatus:
+    return OrderStatus.open(
         storage=f"sqlite:///{(folder / 'orders.db').as_posix()}",
         mail=f"mailbox:///{(folder / 'mail').as_posix()}",
     )
+
+
+def _fill_store(folder: Path, background: int) -> None:
+    desk = _store(folder)
     desk.migrate()
     now = datetime.now(UTC)
     records = [*demo_orders(now), *demo_walkthrough_orders(now)]
     taken = {record["number"] for record in records}
     extra = [r for r in generate_orders(background, seed=1, until=now) if r["number"] not in taken]
     desk.import_orders(json.dumps(record) for record in [*records, *extra])
-    return desk
+    desk.close()
 
 
-def _earn_pass(base: str, desk: OrderStatus, mail: Path) -> httpx.Client:
+def _serve_child(folder: Path, port: int) -> None:
+    """The child process: the storefront on ``port`` with the outbox relay, until killed."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
+    with _store(folder) as desk:
+        app = storefront.create_app(desk, storefront.Settings.for_demo())
+        with running(app, port=port), relaying(desk, every=0.2):
+            threading.Event().wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(base + "/", timeout=2)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _earn_pass(base: str, mail: Path) -> httpx.Client:
     """A client holding Jane's guest pass for ORDER, earned through the pages."""
     client = httpx.Client(base_url=base, follow_redirects=False, timeout=10)
 
@@ -83,7 +117,10 @@ def _earn_pass(base: str, desk: OrderStatus, mail: Path) -> httpx.Client:
     assert found.status_code == 303, found.status_code
     asked = post(f"/order/{ORDER}/pass", {}, f"/order/{ORDER}")
     assert asked.status_code == 303, asked.status_code
-    desk.relay_outbox()
+    deadline = time.monotonic() + 30
+    while not list(mail.glob("*.eml")):  # the server's relay writes it
+        assert time.monotonic() < deadline, "no guest-pass mail in 30 s"
+        time.sleep(0.1)
     newest = max(mail.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
     code = re.search(r"Your code: (\d{6})", newest.read_text(encoding="utf-8"))
     assert code is not None
@@ -124,6 +161,46 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000 if len(values) > 1 else 0.0
 
 
+Rounds = dict[str, list[tuple[int, float, list[float]]]]
+
+
+def _measure(args: argparse.Namespace, base: str, folder: Path) -> Rounds:
+    first = _earn_pass(base, folder / "mail")
+    token = str(first.cookies.get("guest_pass"))
+    clients = [
+        httpx.Client(base_url=base, cookies=first.cookies, timeout=10) for _ in range(args.threads)
+    ]
+    desk = _store(folder)
+
+    def web(index: int) -> None:
+        response = clients[index].get(f"/order/{ORDER}")
+        if response.status_code != 200:
+            raise RuntimeError(f"status {response.status_code}")
+
+    def library(index: int) -> None:
+        answer = desk.guest(client=f"10.9.9.{index}", guest_pass=token).view_order(ORDER)
+        if not isinstance(answer, OrderFound):
+            raise RuntimeError(type(answer).__name__)
+        view = answer.view
+        _ = [(x.quantity_text, x.unit_price_text) for x in view.lines]
+        _ = [(p.state_text, p.tracking_url) for p in view.packages]
+        _ = [(t.when_text, t.text) for t in view.timeline]
+        _ = (view.total_text, view.status_text)
+
+    try:
+        for side in (web, library):  # warm-up
+            _round(args.threads, 1.0, side)
+        results: Rounds = {"web": [], "library": []}
+        for _ in range(args.rounds):
+            results["web"].append(_round(args.threads, args.seconds, web))
+            results["library"].append(_round(args.threads, args.seconds, library))
+    finally:
+        for client in [first, *clients]:
+            client.close()
+        desk.close()
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--threads", type=int, default=4)
@@ -137,46 +214,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         (folder / "mail").mkdir()
-        with _open_store(folder, args.background) as desk:
-            settings = storefront.Settings.for_demo()
-            app = storefront.create_app(desk, settings)
-            with running(app) as server, relaying(desk, every=5.0):
-                base = f"http://127.0.0.1:{server.server_port}"
-                first = _earn_pass(base, desk, folder / "mail")
-                token = str(first.cookies.get("guest_pass"))
-                clients = [
-                    httpx.Client(base_url=base, cookies=first.cookies, timeout=10)
-                    for _ in range(args.threads)
-                ]
-
-                def web(index: int) -> None:
-                    response = clients[index].get(f"/order/{ORDER}")
-                    if response.status_code != 200:
-                        raise RuntimeError(f"status {response.status_code}")
-
-                def library(index: int) -> None:
-                    answer = desk.guest(client=f"10.9.9.{index}", guest_pass=token).view_order(
-                        ORDER
-                    )
-                    if not isinstance(answer, OrderFound):
-                        raise RuntimeError(type(answer).__name__)
-                    view = answer.view
-                    _ = [(x.quantity_text, x.unit_price_text) for x in view.lines]
-                    _ = [(p.state_text, p.tracking_url) for p in view.packages]
-                    _ = [(t.when_text, t.text) for t in view.timeline]
-                    _ = (view.total_text, view.status_text)
-
-                for side in (web, library):  # warm-up
-                    _round(args.threads, 1.0, side)
-                results: dict[str, list[tuple[int, float, list[float]]]] = {
-                    "web": [],
-                    "library": [],
-                }
-                for _ in range(args.rounds):
-                    results["web"].append(_round(args.threads, args.seconds, web))
-                    results["library"].append(_round(args.threads, args.seconds, library))
-                for client in [first, *clients]:
-                    client.close()
+        _fill_store(folder, args.background)
+        port = _free_port()
+        child = multiprocessing.get_context("spawn").Process(
+            target=_serve_child, args=(folder, port), daemon=True
+        )
+        child.start()
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_for(base)
+            results = _measure(args, base, folder)
+        finally:
+            child.terminate()
+            child.join(timeout=10)
     load = os.getloadavg()
     print(
         f"threads {args.threads}, {args.rounds} x {args.seconds:g} s per side, "
