@@ -88,6 +88,7 @@ _ORDER_NUMBER = re.compile(r"[0-9A-Za-z-]{1,32}")
 _RMA = re.compile(r"[0-9A-Za-z-]{1,40}")
 _FILENAME = re.compile(r"[A-Za-z0-9._-]{1,120}")
 _COUNT = re.compile(r"[0-9]{1,5}")
+_LOCAL_PATH = re.compile(r"/[A-Za-z0-9/_.-]{0,199}")
 _CATALOGS = Catalogs.builtin()
 
 #: The reasons a shopper may pick for each kind of return, with their words.
@@ -299,8 +300,8 @@ def language() -> Response:
     if chosen not in texts.LANGUAGES:
         raise InvalidFieldError("language", "is not offered")
     back = field("next", 200)
-    if not back.startswith("/") or back.startswith("//") or "\\" in back:
-        back = url_for("guest.home")
+    if not _LOCAL_PATH.fullmatch(back) or back.startswith("//"):
+        back = url_for("guest.home")  # only a path of this site, never another address
     response = redirect(back, code=303)
     settings = current_app.extensions["storefront.settings"]
     response.set_cookie(

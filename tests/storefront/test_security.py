@@ -316,7 +316,14 @@ def test_the_mail_page_exists_only_in_the_demo(
 
 
 def test_the_language_switch_never_redirects_off_site(shopper: Shopper) -> None:
-    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x"):
+    for target in (
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:x",
+        "/\r\nSet-Cookie: language=sv",  # header injection
+        "/order/1?next=//evil.example",
+    ):
         shopper.get("/")
         answer = shopper.post("/language", {"language": "fi", "next": target})
         assert answer.status_code == 303
