@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,9 +22,10 @@ from types import ModuleType
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Request, sync_playwright
+from playwright.sync_api import Browser, Page, Request
 
 from orderstatus_core import OrderStatus
+from support.browser import TIMEOUT_MS
 
 JANE = "jane.doe@example.com"
 JANES_ORDER = "301442518"
@@ -34,53 +33,10 @@ JANES_PHONE = "(415) 273-9164"
 PHONE_ORDER = "301977206"
 CARLOS_ORDER = "301820664"
 
-# Headless, and nothing the browser would fetch or start on its own (updates, sync,
-# field trials): the tests see only the requests the pages make.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 10_000
-
 
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Keep the access log out of the test output."""
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Debian's chromium; skip (or, under CI=true, fail) when it is not installed."""
-    path = shutil.which("chromium")
-    if path is None:
-        reason = "Debian's chromium is not on PATH"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI=true needs it (.ci/run installs it)", pytrace=False)
-        pytest.skip(f"{reason}; install it (apt-get install chromium) to run the browser tests")
-    return path
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    """Playwright's driver, once per session."""
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright, chromium: str) -> Iterator[Browser]:
-    """One headless Chromium per session; Playwright gives it a fresh, throwaway profile."""
-    launched = playwright.chromium.launch(
-        executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-    )
-    yield launched
-    launched.close()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ its dead letters, purge.
 
 ::
 
-    orderstatus demo [--dir DIR]
+    orderstatus demo [--dir DIR] [--language fi] [--serve [--port N]]
     orderstatus migrate [--storage URL]
     orderstatus import FILE [--upsert] [--storage URL] [--mail URL]
     orderstatus sample --orders N [--customers M] [--seed S] [--today DATE] [-o FILE]

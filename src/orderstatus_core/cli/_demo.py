@@ -665,7 +665,12 @@ def _mail_lines(mail_folder: Path) -> list[str]:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Recreate the demo folder's store and walk through it, printing each step: the
-    quickest way to see what the library does, with nothing but the package installed."""
+    quickest way to see what the library does, with nothing but the package installed.
+    With ``--serve``, serve the example storefront on the demo data instead."""
+    if getattr(args, "serve", False):
+        from orderstatus_core.cli._serve import serve_demo
+
+        return serve_demo(args)
     started = time.perf_counter()
     words = Catalogs.builtin().translator(args.language)
     out = sys.stdout

@@ -30,6 +30,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    value = _whole_number(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port from 1 to 65535: {text!r}")
+    return value
+
+
 def _idle_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -159,6 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="en",
         help="the shopper's language: her mail, return papers and storefront lines "
         "(default: en; the narration stays English)",
+    )
+    demo.add_argument(
+        "--serve",
+        action="store_true",
+        help="instead of the walkthrough, serve the example storefront on the demo data at "
+        "http://127.0.0.1:PORT (needs the storefront extra and a clone's examples/)",
+    )
+    demo.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        help="the port of --serve (default: 8000)",
     )
 
     migrate = _command(commands, "migrate", run_migrate)

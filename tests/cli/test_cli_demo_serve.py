@@ -1,0 +1,96 @@
+"""``orderstatus demo --serve``: the demo data served by the example storefront."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from orderstatus_core.cli import main
+from orderstatus_core.cli._common import UsageError
+from orderstatus_core.cli._serve import find_storefront
+from support.paths import EXAMPLES, ROOT
+
+pytest.importorskip("flask", reason="the storefront extra (Flask) is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - 127.0.0.1 only
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8")
+
+
+def test_demo_serve_builds_the_data_and_serves_the_storefront(tmp_path: Path) -> None:
+    port = _free_port()
+    folder = tmp_path / "demo"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "orderstatus_core.cli",
+            "demo",
+            "--serve",
+            "--port",
+            str(port),
+            "--dir",
+            str(folder),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, home = _get(base + "/")
+                break
+            except OSError:
+                assert server.poll() is None, server.communicate()[1]
+                assert time.monotonic() < deadline, "the storefront did not answer in 60 s"
+                time.sleep(0.2)
+        assert status == 200
+        assert "Find an order" in home
+        assert 'href="/demo/mail"' in home
+        status, mail = _get(base + "/demo/mail")
+        assert status == 200
+        assert "No mail yet." in mail
+        assert _get(base + "/order/301442518")[0] == 404  # no proof: the one not-found page
+        assert (folder / "orders.db").is_file()
+        assert (folder / "mail").is_dir()
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=30)
+    assert server.returncode == 0, err
+    assert f"http://127.0.0.1:{port}/" in out
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "http", "80; rm -rf /"])
+def test_demo_serve_refuses_a_bad_port(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--serve", "--port", port]) == 2
+    assert "port" in capsys.readouterr().err
+
+
+def test_the_storefront_is_found_in_a_clone_and_nowhere_else(tmp_path: Path) -> None:
+    assert find_storefront(tmp_path, EXAMPLES) == EXAMPLES
+    assert find_storefront() == EXAMPLES  # an editable install finds its clone's examples
+    with pytest.raises(UsageError, match="root of a clone"):
+        find_storefront(tmp_path)
