@@ -95,10 +95,17 @@ def lifecycle(session: nox.Session) -> None:
 
 @nox.session(python=OLDEST_PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """Check the core, the bundled adapters and the typing tests with ``mypy --strict``."""
+    """Check the core, the bundled adapters, the typing tests and the examples with
+    ``mypy --strict``."""
     _install(session, "typecheck")
     session.run(
-        "mypy", "--strict", "src/orderstatus_core", *ADAPTER_DIRS, "tests/typing", *session.posargs
+        "mypy",
+        "--strict",
+        "src/orderstatus_core",
+        *ADAPTER_DIRS,
+        "tests/typing",
+        "examples",
+        *session.posargs,
     )
 
 
