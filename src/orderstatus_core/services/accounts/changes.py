@@ -25,11 +25,11 @@ from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.accounts._common import (
     ShopperProof,
-    account_client,
     account_unit,
     checked_shopper,
     issue_link,
     join_orders,
+    link_attempt,
     live_session,
     new_password,
     record,
@@ -142,12 +142,7 @@ def confirm_email_change(
     change or reset cancels it, E3), or a new address that another account took in the
     meantime, answers :class:`LinkRefused`.
     """
-    client = account_client(client)
-    texts = shopper_texts(ctx, language)
-    policy = ctx.policies.account_policy()
-    refused = check_limits(
-        ctx.rate_limiter, ctx.clock.now(), "account-link", client=(client, policy.token_per_client)
-    )
+    client, texts, refused = link_attempt(ctx, client, language)
     if refused is not None:
         return in_language(refused, texts)
     with write_unit(ctx) as locked:

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 
 import attrs
 
@@ -35,10 +36,12 @@ from orderstatus_core.services._limits import check_limits
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.accounts._common import (
+    LiveSession,
     ShopperProof,
     account_client,
     checked_shopper,
     dummy_hash,
+    limited_session,
     live_session,
     new_session_id,
     record,
@@ -212,20 +215,13 @@ def reauthenticate(ctx: ServiceContext, proof: ShopperProof, password: str) -> R
     texts = shopper_texts(ctx, proof.language)
     typed = _typed_password(password)
     hasher = require_hasher(ctx)
-    live = live_session(ctx, proof)
-    if live is None:
-        return in_language(_NOT_LOGGED_IN, texts)
+    live = limited_session(
+        ctx, proof, "log-in", attrgetter("login_per_client"), attrgetter("login_per_account")
+    )
+    if not isinstance(live, LiveSession):
+        return in_language(live, texts)
     policy = ctx.policies.account_policy()
     account_id = live.session.account_id
-    refused = check_limits(
-        ctx.rate_limiter,
-        ctx.clock.now(),
-        "log-in",
-        client=(proof.client, policy.login_per_client),
-        account=(account_id, policy.login_per_account),
-    )
-    if refused is not None:
-        return in_language(refused, texts)
     with ctx.storage.unit_of_work() as uow:
         account = uow.accounts.get(account_id)
     right = _verify_once(hasher, account, typed, policy)
