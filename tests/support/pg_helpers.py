@@ -44,6 +44,7 @@ TABLES = (
     "order_links",
     "security_events",
     "captcha_challenges",
+    "login_failures",
 )
 
 

@@ -13,19 +13,22 @@ import pytest
 
 from orderstatus_core import (
     AdapterError,
+    LogInRefused,
     Money,
     Order,
     OrderListMail,
+    OrderStatus,
     OutboxMessage,
     SchemaVersionError,
     parse_email,
 )
 from orderstatus_core.model import PartNumber
-from orderstatus_core.model.account import Account, LinkedBy, OrderLink
+from orderstatus_core.model.account import Account, LinkedBy, OrderLink, SecurityEventKind
 from orderstatus_core.model.guest_pass import PassChallenge
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQuery
 from orderstatus_core.serialization import intent_kind
+from orderstatus_core.testing import fake_context
 from orderstatus_core.testing.builders import package
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite._rows import payload
@@ -53,6 +56,7 @@ TABLES = {
     "order_links",
     "security_events",
     "captcha_challenges",
+    "login_failures",
 }
 
 
@@ -72,9 +76,9 @@ def tables(path: Path) -> set[str]:
 
 
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
-    """An empty file is brought to the newest version, 10, with every table."""
+    """An empty file is brought to the newest version, 11, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 10
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 11
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
@@ -602,7 +606,7 @@ def test_migration_10_adds_accounts_to_a_database_full_of_orders(
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     with pytest.raises(SchemaVersionError, match="has schema version 9"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == SCHEMA_VERSION == 10
+    assert storage.migrate() == SCHEMA_VERSION == 11
     account = Account.sign_up("acct-0001", parse_email("JANE@example.com"), T0).verified(T0)
     with storage.unit_of_work(write=True) as uow:
         assert [uow.orders.get(o.number) for o in orders] == orders
@@ -626,7 +630,7 @@ def test_migration_10_adds_accounts_to_a_database_full_of_orders(
         assert uow.accounts.unlinked_orders(account.email_key, 10) == []
         assert uow.accounts.order_link("100004") is None
     storage.close()
-    assert user_version(db_path) == 10
+    assert user_version(db_path) == 11
     assert tables(db_path) == TABLES
 
 
@@ -647,3 +651,43 @@ def test_a_failing_migration_10_leaves_version_9_and_its_orders(
     with closing(sqlite3.connect(db_path)) as connection, connection:
         (count,) = connection.execute("SELECT count(*) FROM orders").fetchone()
     assert count == len(orders)
+
+
+# --- version 10 -> 11: failed log-ins by address ---------------------------------------------
+
+
+def test_migration_11_keeps_the_failures_an_account_row_counted(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An account that version 10 counted 99 failed log-ins for stays one failure from
+    the lock after migration 11: the log-in adds the new per-address count to the row's,
+    so the 100th failure logs the lock-out and the right password no longer opens it."""
+    ctx = fake_context()
+    hasher = ctx.password_hasher
+    assert hasher is not None
+    account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0).verified(T0)
+    account = account.with_password(hasher.hash("the right password!"), T0)
+    account = attrs.evolve(account, failed_logins=99)
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:10])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 10)
+        storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+        assert storage.migrate() == 10
+        with storage.unit_of_work(write=True) as uow:
+            uow.accounts.add(account)
+            uow.commit()
+        storage.close()
+    assert "login_failures" not in tables(db_path)
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    assert storage.migrate() == 11
+    desk = OrderStatus(attrs.evolve(ctx, storage=storage))
+    assert desk.log_in("jane@example.com", "not the password!!", client="c") == LogInRefused()
+    assert desk.log_in("jane@example.com", "the right password!", client="c") == LogInRefused()
+    with storage.unit_of_work() as uow:
+        kinds = [event.kind for event in uow.accounts.events("acct-0001", 10)]
+    assert kinds == [
+        SecurityEventKind.LOGIN_FAILED,
+        SecurityEventKind.LOCKED_OUT,
+        SecurityEventKind.LOGIN_FAILED,
+    ]
+    storage.close()

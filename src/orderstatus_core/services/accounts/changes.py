@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from orderstatus_core.contacts import parse_email
 from orderstatus_core.messages import AlreadyRegisteredMail, EmailChangeMail, EmailChangeNotice
-from orderstatus_core.model.account import SecurityEventKind, TokenPurpose
+from orderstatus_core.model.account import SecurityEventKind, TokenPurpose, failure_key
 from orderstatus_core.policies.masking import mask_email
 from orderstatus_core.services._limits import check_limits
 from orderstatus_core.services._texts import in_language, shopper_texts
@@ -194,6 +194,7 @@ def change_password(
         if account is None:
             return in_language(_NOT_LOGGED_IN, texts)
         uow.accounts.save(account.with_password(password_hash, now))
+        uow.accounts.clear_failed_logins(failure_key(account.email_key))
         uow.sessions.end_all(account_id, now, keep=live.id_hash)
         uow.accounts.end_tokens(account_id, _ALL_PURPOSES, now)
         record(uow, SecurityEventKind.PASSWORD_CHANGED, now, account=account, client=proof.client)

@@ -32,6 +32,7 @@ from orderstatus_core.model.account import (
     SecurityEventKind,
     StoredCaptcha,
     TokenPurpose,
+    failure_key,
 )
 from orderstatus_core.model.captcha import is_captcha_id
 from orderstatus_core.services._limits import check_limits
@@ -290,6 +291,7 @@ def set_password_by_link(
             return in_language(_LINK_REFUSED, texts)
         _token, account = taken
         uow.accounts.save(account.with_password(password_hash, now))
+        uow.accounts.clear_failed_logins(failure_key(account.email_key))
         if purpose is TokenPurpose.RESET_PASSWORD:
             uow.sessions.end_all(account.account_id, now)
             uow.accounts.end_tokens(
