@@ -598,7 +598,17 @@ def test_log_in_with_a_wrong_password_works_like_an_unknown_address(
     assert hashes == [["verify"], ["verify"]]
 
 
-@pytest.mark.parametrize("typed", ["jane.doe@example", "", "x" * 5000, "jane\x00@example.com"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "jane.doe@example",
+        "",
+        "x" * 5000,
+        "jane\x00@example.com",
+        "jane\udcff@example.com",
+        "' OR 1=1 --@example.com",
+    ],
+)
 def test_log_in_with_text_that_is_no_address_works_like_any_refusal(
     open_store: Callable[[str], tuple[ServiceContext, _Recorder]], typed: str
 ) -> None:
