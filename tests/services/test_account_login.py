@@ -27,8 +27,14 @@ from orderstatus_core import (
     hookimpl,
 )
 from orderstatus_core.messages import PasswordResetMail
-from orderstatus_core.model.account import SecurityEventKind, failure_key, hash_session_id
+from orderstatus_core.model.account import (
+    Account,
+    SecurityEventKind,
+    failure_key,
+    hash_session_id,
+)
 from orderstatus_core.services import ServiceContext
+from orderstatus_core.services.accounts import login as login_module
 from orderstatus_core.testing import CountingPasswordHasher, FixedClock, fake_context
 from orderstatus_memory.storage import _Accounts as MemoryAccounts
 from orderstatus_sqlite._repositories import Accounts as SqliteAccounts
@@ -386,3 +392,21 @@ def _log_kinds(ctx: ServiceContext) -> list[SecurityEventKind]:
         account = uow.accounts.by_email(JANE)
         assert account is not None
         return [event.kind for event in uow.accounts.events(account.account_id, 500)]
+
+
+def test_only_an_address_without_an_account_builds_the_dummy_account(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A6: a log-in that found no account builds the dummy account once, as a found one
+    is built once by its storage; a known address never does."""
+    built: list[Account] = []
+    real = login_module.as_if_found
+    monkeypatch.setattr(login_module, "as_if_found", lambda: built.append(real()))
+    desk = OrderStatus(ctx)
+    desk.log_in(JANE, "wrong password entirely", client=CLIENT)
+    assert built == []
+    for typed in ("nobody@example.com", "not an address"):
+        desk.log_in(typed, "wrong password entirely", client=CLIENT)
+    assert len(built) == 2
+    assert all(account.is_live and account.password_hash is not None for account in built)
+    assert all(account.account_id == "dummy-account-never-stored" for account in built)

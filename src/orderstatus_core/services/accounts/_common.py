@@ -13,7 +13,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -53,6 +53,7 @@ __all__ = [
     "ShopperProof",
     "account_client",
     "account_unit",
+    "as_if_found",
     "checked_shopper",
     "dummy_hash",
     "issue_link",
@@ -162,6 +163,28 @@ def dummy_hash(hasher: PasswordHasher) -> str:
             made = hasher.hash(secrets.token_urlsafe(32))
             _DUMMIES[hasher] = made
         return made
+
+
+# A stored account nobody can log in to, read only by as_if_found().
+_DUMMY_AT = datetime(2026, 1, 1, tzinfo=UTC)
+_DUMMY_ACCOUNT = (
+    Account.sign_up(
+        "dummy-account-never-stored", EmailAddress("n@example.com", "n@example.com"), _DUMMY_AT
+    )
+    .verified(_DUMMY_AT)
+    .with_password("dummy$" + "0" * 96, _DUMMY_AT)
+)
+
+
+def as_if_found() -> Account:
+    """Build a dummy account the way a storage builds an account it read: every check of
+    the model on every field, the address included. A log-in that found no account does
+    this, so that it costs what reading a found one costs (SECURITY A6), as it verifies
+    the dummy hash (A2); with a fast hasher, building the account read is most of what
+    else a known address costs. The account is never stored, compared or answered."""
+    dummy = _DUMMY_ACCOUNT
+    email = EmailAddress(dummy.email.display, dummy.email.canonical)
+    return attrs.evolve(dummy, email=email)
 
 
 def prepare_accounts(ctx: ServiceContext) -> None:

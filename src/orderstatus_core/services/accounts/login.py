@@ -42,6 +42,7 @@ from orderstatus_core.services.accounts._common import (
     LiveSession,
     ShopperProof,
     account_client,
+    as_if_found,
     checked_shopper,
     dummy_hash,
     limited_session,
@@ -153,6 +154,8 @@ def log_in(
     with ctx.storage.unit_of_work() as uow:
         account = uow.accounts.by_email(lookup)
         failures = uow.accounts.failed_logins(counted)
+    if account is None:
+        as_if_found()  # what building the account read costs a known address (A6)
     # Verified outside any write unit: a slow hash holds no lock.
     right = _verify_once(hasher, account, failures, typed, policy)
     with write_unit(ctx) as locked:
