@@ -6,7 +6,6 @@ identifier; the answers must be equal, and so must the way the rate limiter is a
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import sqlite3
@@ -67,7 +66,7 @@ from orderstatus_postgres import PostgresStorage
 from orderstatus_postgres.storage import PostgresUnitOfWork
 from orderstatus_sqlite import SqliteStorage
 from support.accounts import PASSWORD, register, solve_captcha
-from support.pg_helpers import SERVER_URL, admin_connection, empty_tables, schema_url
+from support.pg_helpers import admin_connection, empty_tables, schema_url, server_or_skip
 
 JANE = "Jane.Doe@example.com"
 JANE_PHONE = "+14155552671"
@@ -276,13 +275,7 @@ class _RecordedStorage:
 def pg_schemas() -> Iterator[dict[str, str]]:
     """Two migrated PostgreSQL schemas, one per case, dropped after the module; skipped
     (failed under CI=true) when the server cannot be reached."""
-    try:
-        admin_connection().close()
-    except psycopg.Error as error:
-        reason = f"PostgreSQL at {SERVER_URL} is unreachable ({str(error).strip()[:200]})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI=true needs it", pytrace=False)
-        pytest.skip(reason)
+    server_or_skip()
     prefix = f"orderstatus_enum_{secrets.token_hex(4)}"
     schemas = {case: f"{prefix}_{case}" for case in ("existing", "missing")}
     for schema in schemas.values():

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +74,21 @@ def tables(path: Path) -> set[str]:
     with closing(sqlite3.connect(path)) as connection, connection:
         rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {name for (name,) in rows}
+
+
+@contextmanager
+def _as_version(
+    path: Path, version: int, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SqliteStorage]:
+    """A storage of the file at ``path`` as ``version`` of this library made it (its
+    migrations 1 to ``version``, no more), closed after the block."""
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:version])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", version)
+        storage = SqliteStorage.from_url(f"sqlite:///{path}")
+        assert storage.migrate() == version
+        yield storage
+        storage.close()
 
 
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
@@ -360,17 +376,11 @@ def _version_5_database(path: Path, subject: Order, monkeypatch: pytest.MonkeyPa
     """A database as version 5 of this library left it: migrations 1 to 5, holding an order
     with activity, an outbox message and an idempotent reply (the tables version 6 leaves
     alone are written the same way by version 5's code and this one)."""
-    with monkeypatch.context() as patch:
-        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:5])
-        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 5)
-        storage = SqliteStorage.from_url(f"sqlite:///{path}")
-        assert storage.migrate() == 5
-        with storage.unit_of_work(write=True) as uow:
-            uow.orders.add(subject)
-            uow.orders.add(order("100002", "pekka@esimerkki.fi"))
-            uow.idempotency.put(IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0))
-            uow.commit()
-        storage.close()
+    with _as_version(path, 5, monkeypatch) as storage, storage.unit_of_work(write=True) as uow:
+        uow.orders.add(subject)
+        uow.orders.add(order("100002", "pekka@esimerkki.fi"))
+        uow.idempotency.put(IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0))
+        uow.commit()
     put_old_message(path, _order_list("m1"))
     assert user_version(path) == 5
     assert "store_credit" not in tables(path)
@@ -431,18 +441,12 @@ def test_a_failing_migration_6_leaves_version_5_and_its_data(
 
 def _version_6_database(path: Path, old: OldKeys, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database as version 6 left it: keys and credit holders by the old rule."""
-    with monkeypatch.context() as patch:
-        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:6])
-        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 6)
-        storage = SqliteStorage.from_url(f"sqlite:///{path}")
-        assert storage.migrate() == 6
-        with storage.unit_of_work(write=True) as uow:
-            for subject in old.orders:
-                uow.orders.add(subject)
-            for entry in old.credit:
-                uow.credit.append(entry)
-            uow.commit()
-        storage.close()
+    with _as_version(path, 6, monkeypatch) as storage, storage.unit_of_work(write=True) as uow:
+        for subject in old.orders:
+            uow.orders.add(subject)
+        for entry in old.credit:
+            uow.credit.append(entry)
+        uow.commit()
     assert user_version(path) == 6
 
 
@@ -581,16 +585,10 @@ def _version_9_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Ord
         order("100003", "john@example.com"),
         order("100004", "ｊane@example.com", placed_at=T0 + timedelta(days=2)),
     ]
-    with monkeypatch.context() as patch:
-        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:9])
-        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 9)
-        storage = SqliteStorage.from_url(f"sqlite:///{path}")
-        assert storage.migrate() == 9
-        with storage.unit_of_work(write=True) as uow:
-            uow.orders.add_many(orders)
-            uow.outbox.put(_order_list("m1"))
-            uow.commit()
-        storage.close()
+    with _as_version(path, 9, monkeypatch) as storage, storage.unit_of_work(write=True) as uow:
+        uow.orders.add_many(orders)
+        uow.outbox.put(_order_list("m1"))
+        uow.commit()
     assert user_version(path) == 9
     assert "accounts" not in tables(path)
     return orders
@@ -668,15 +666,12 @@ def test_migration_11_keeps_the_failures_an_account_row_counted(
     account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0).verified(T0)
     account = account.with_password(hasher.hash("the right password!"), T0)
     account = attrs.evolve(account, failed_logins=99)
-    with monkeypatch.context() as patch:
-        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:10])
-        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 10)
-        storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-        assert storage.migrate() == 10
-        with storage.unit_of_work(write=True) as uow:
-            uow.accounts.add(account)
-            uow.commit()
-        storage.close()
+    with (
+        _as_version(db_path, 10, monkeypatch) as storage,
+        storage.unit_of_work(write=True) as uow,
+    ):
+        uow.accounts.add(account)
+        uow.commit()
     assert "login_failures" not in tables(db_path)
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     assert storage.migrate() == 11
