@@ -8,7 +8,11 @@ that both see the same machine state, on a store of generated orders:
   email that owns neither;
 * **Order Look-Up**: a customer's email vs an email with no orders;
 * **guest-pass request**: the order's own pair vs the same email with an unknown number;
-* **code check**: a wrong code for an order with an open challenge vs one without.
+* **code check**: a wrong code for an order with an open challenge vs one without;
+* **log-in, wrong password**: a customer's address (an account with a password) vs an
+  address with no account, both with a wrong password, hashed by a cheap counting hasher
+  (``CountingPasswordHasher``): Argon2id's own tens of milliseconds, the same in both cases
+  by SECURITY A2, would hide the storage work that this compares.
 
 Rate limits are switched off (a limiter that allows everything): the limiter is asked the
 same way in both cases (tests/security/test_enumeration.py), and without it the storage
@@ -18,6 +22,7 @@ not timed. Nothing here asserts; the goal is a ratio of at most 1.2.
 
     python bench/equal_work.py --orders 5000 --queries 2000
     python bench/equal_work.py --postgres postgresql://postgres@127.0.0.1:5432/test
+    python bench/equal_work.py --only log-in --postgres postgresql://...
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ from pathlib import Path
 
 import attrs
 
-from orderstatus_core import OrderStatus, OutgoingMail, RateDecision
+from orderstatus_core import OrderStatus, OutgoingMail, RateDecision, parse_email
+from orderstatus_core.model.account import Account
 from orderstatus_core.sample import generate_orders
 from orderstatus_core.services import (
     ServiceContext,
@@ -45,6 +51,7 @@ from orderstatus_core.services import (
     send_order_list,
     verify_guest_code,
 )
+from orderstatus_core.testing import CountingPasswordHasher
 
 sys.path.insert(0, str(Path(__file__).parent))
 from run import interleaved  # the same ABBA timing as the comparison of issue 11
@@ -81,6 +88,7 @@ def _targets(size: int, count: int) -> list[tuple[str, str]]:
 
 def _paths(ctx: ServiceContext, targets: list[tuple[str, str]]) -> dict[str, tuple[Case, Case]]:
     """Each path's (existing, missing) case, called with the iteration number."""
+    desk = OrderStatus(ctx)
 
     def unknown(i: int) -> str:
         # Next to a stored number in every index, so that both cases touch the same pages.
@@ -103,7 +111,27 @@ def _paths(ctx: ServiceContext, targets: list[tuple[str, str]]) -> dict[str, tup
             lambda i: verify_guest_code(ctx, targets[i][0], "000000", client="b"),
             lambda i: verify_guest_code(ctx, unknown(i), "000000", client="b"),
         ),
+        "log-in, wrong password": (
+            lambda i: desk.log_in(targets[i][1], _WRONG, client="b"),
+            lambda i: desk.log_in(f"nobody{i}@example.com", _WRONG, client="b"),
+        ),
     }
+
+
+_PASSWORD = "the bench's own password"  # noqa: S105 -- a bench account's
+_WRONG = "not the bench's password"
+
+
+def _register(ctx: ServiceContext, targets: list[tuple[str, str]]) -> None:
+    """An active account with a password for every target's address (not timed)."""
+    assert ctx.password_hasher is not None
+    now = ctx.clock.now()
+    stored = ctx.password_hasher.hash(_PASSWORD)
+    with ctx.storage.unit_of_work(write=True) as uow:
+        for n, email in enumerate(sorted({email for _number, email in targets})):
+            account = Account.sign_up(f"bench-account-{n:06d}", parse_email(email), now)
+            uow.accounts.add(account.verified(now).with_password(stored, now))
+        uow.commit()
 
 
 def _open_challenges(ctx: ServiceContext, targets: list[tuple[str, str]]) -> None:
@@ -125,14 +153,25 @@ def _measure(existing: Case, missing: Case, queries: int) -> dict[str, float]:
     return interleaved(queries, existing, missing)
 
 
-def _run(desk: OrderStatus, size: int, queries: int) -> dict[str, dict[str, float]]:
+def _run(
+    desk: OrderStatus, size: int, queries: int, only: list[str]
+) -> dict[str, dict[str, float]]:
     records = (json.dumps(record) for record in generate_orders(size, seed=1))
     desk.import_orders(records)
-    ctx = attrs.evolve(desk.context, rate_limiter=_NoLimits(), mailer=_NoMail())
+    ctx = attrs.evolve(
+        desk.context,
+        rate_limiter=_NoLimits(),
+        mailer=_NoMail(),
+        password_hasher=CountingPasswordHasher(),
+    )
     targets = _targets(size, queries)
     paths = _paths(ctx, targets)
     results = {}
     for name, (existing, missing) in paths.items():
+        if only and not any(name.startswith(wanted) for wanted in only):
+            continue
+        if name.startswith("log-in"):
+            _register(ctx, targets)
         if name.startswith("code check"):
             _open_challenges(ctx, targets)
         for i in range(min(200, queries)):  # warm the caches and the page cache
@@ -196,14 +235,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=5000, help="orders in the store")
     parser.add_argument("--queries", type=int, default=2000, help="calls per case and path")
     parser.add_argument("--postgres", help="also run on this PostgreSQL server URL")
+    parser.add_argument(
+        "--only", action="append", default=[], help="only the paths whose name starts so"
+    )
     args = parser.parse_args(argv)
     print(f"Python {platform.python_version()}, {os.cpu_count()} cores, load {os.getloadavg()}")
     print(f"{args.orders} orders, {args.queries} calls per case\n")
     with _sqlite(args.orders) as desk:
-        print(_table("SQLite", _run(desk, args.orders, args.queries)), end="\n\n")
+        print(_table("SQLite", _run(desk, args.orders, args.queries, args.only)), end="\n\n")
     if args.postgres:
         with _postgres(args.postgres) as desk:
-            print(_table("PostgreSQL", _run(desk, args.orders, args.queries)))
+            print(_table("PostgreSQL", _run(desk, args.orders, args.queries, args.only)))
     return 0
 
 

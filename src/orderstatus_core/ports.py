@@ -533,6 +533,26 @@ class AccountStore(Protocol):
         answer how many."""
         ...
 
+    # --- failed log-ins ---
+
+    def failed_logins(self, failure_key: str) -> int:
+        """The consecutive failed log-ins counted under ``failure_key`` (the hash of a
+        typed address, :func:`~orderstatus_core.model.account.failure_key`), 0 when
+        none are. One read by the key, whether or not any account has the address."""
+        ...
+
+    def count_failed_login(self, failure_key: str, at: datetime) -> int:
+        """Count one more failed log-in under ``failure_key`` at ``at`` and answer the
+        count, this one included: one row written, whether the key had a count or not, so
+        that a failure for an unknown address writes what a known one's does (SECURITY
+        A6). Atomic: failures racing under one key are each counted (C2)."""
+        ...
+
+    def clear_failed_logins(self, failure_key: str) -> bool:
+        """Forget the failed log-ins under ``failure_key`` (a log-in succeeded or the
+        password was set); whether there were any."""
+        ...
+
     # --- the security log ---
 
     def record_event(self, event: SecurityEvent) -> None:

@@ -15,6 +15,7 @@ import pytest
 from orderstatus_core import (
     AccountPolicy,
     AccountView,
+    AdapterError,
     InvalidFieldError,
     LoggedIn,
     LoggedOut,
@@ -26,9 +27,17 @@ from orderstatus_core import (
     hookimpl,
 )
 from orderstatus_core.messages import PasswordResetMail
-from orderstatus_core.model.account import SecurityEventKind, hash_session_id
+from orderstatus_core.model.account import (
+    Account,
+    SecurityEventKind,
+    failure_key,
+    hash_session_id,
+)
 from orderstatus_core.services import ServiceContext
+from orderstatus_core.services.accounts import login as login_module
 from orderstatus_core.testing import CountingPasswordHasher, FixedClock, fake_context
+from orderstatus_memory.storage import _Accounts as MemoryAccounts
+from orderstatus_sqlite._repositories import Accounts as SqliteAccounts
 from support.accounts import (
     CLIENT,
     PASSWORD,
@@ -305,3 +314,99 @@ def test_the_security_log_records_log_ins_and_failures(ctx: ServiceContext) -> N
     ]
     assert events[1].client == "198.51.100.1"
     assert all(e.masked_email == "j•••@example.com" for e in events)
+
+
+# --- failures counted per address (SECURITY A6, C2) ------------------------------------------
+
+
+def _failures(ctx: ServiceContext, address: str) -> int:
+    with ctx.storage.unit_of_work() as uow:
+        return uow.accounts.failed_logins(failure_key(address))
+
+
+def test_failures_count_per_address_whatever_its_case_and_a_log_in_clears_them(
+    ctx: ServiceContext,
+) -> None:
+    """The address as typed in any case of its domain or name counts under one key (its
+    email key); 99 leave the right password working, which starts the count again."""
+    desk = OrderStatus(attrs.evolve(ctx, policies=fake_context(plugins=[_Lenient()]).policies))
+    for n in range(99):
+        typed = ("JANE@EXAMPLE.COM", "jane@Example.com", " jane@example.com ")[n % 3]
+        assert desk.log_in(typed, "wrong password entirely", client=CLIENT) == LogInRefused()
+    assert _failures(ctx, JANE) == 99
+    assert isinstance(desk.log_in(JANE, PASSWORD, client=CLIENT), LoggedIn)
+    assert _failures(ctx, JANE) == 0
+
+
+def test_an_address_locked_before_it_had_an_account_opens_with_its_first_password(
+    tmp_path: Path,
+) -> None:
+    """C2, C4, A6: 100 failures for an address without an account log a lock-out (no
+    account named, the address masked) as they would for an account; the account signed
+    up later is opened by setting its password, which clears the count."""
+    ctx = fake_context(plugins=[_Lenient()])
+    desk = OrderStatus(ctx)
+    for _ in range(100):
+        assert desk.log_in("new@example.com", "some guess or other", client=CLIENT) == (
+            LogInRefused()
+        )
+    assert _failures(ctx, "new@example.com") == 100
+    register(ctx, "new@example.com")
+    assert _failures(ctx, "new@example.com") == 0
+    assert isinstance(desk.log_in("new@example.com", PASSWORD, client=CLIENT), LoggedIn)
+
+
+def test_reauthentication_counts_and_clears_the_same_count(ctx: ServiceContext) -> None:
+    """A wrong password at re-authentication counts under the account's address, like a
+    log-in; the right one starts the count again (C2)."""
+    token = log_in(ctx, JANE).token
+    shopper = OrderStatus(ctx).shopper(client=CLIENT, session=token)
+    assert shopper.reauthenticate("wrong password entirely") == LogInRefused()
+    assert _failures(ctx, JANE) == 1
+    assert isinstance(shopper.reauthenticate(PASSWORD), LoggedIn)
+    assert _failures(ctx, JANE) == 0
+
+
+@pytest.mark.parametrize("failing", ["failed_logins", "count_failed_login"])
+def test_a_storage_failure_while_counting_changes_nothing(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """A storage that fails to read or count a failure raises ``AdapterError`` from the
+    log-in; nothing is counted or logged (the unit rolls back)."""
+    before = _log_kinds(ctx)
+
+    def broken(*_arguments: object) -> int:
+        raise AdapterError("the database went away")
+
+    for accounts in (MemoryAccounts, SqliteAccounts):
+        monkeypatch.setattr(accounts, failing, broken)
+    with pytest.raises(AdapterError):
+        OrderStatus(ctx).log_in(JANE, "wrong password entirely", client=CLIENT)
+    monkeypatch.undo()
+    assert _failures(ctx, JANE) == 0
+    assert _log_kinds(ctx) == before
+
+
+def _log_kinds(ctx: ServiceContext) -> list[SecurityEventKind]:
+    with ctx.storage.unit_of_work() as uow:
+        account = uow.accounts.by_email(JANE)
+        assert account is not None
+        return [event.kind for event in uow.accounts.events(account.account_id, 500)]
+
+
+def test_only_an_address_without_an_account_builds_the_dummy_account(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A6: a log-in that found no account builds the dummy account once, as a found one
+    is built once by its storage; a known address never does."""
+    built: list[Account] = []
+    real = login_module.as_if_found
+    monkeypatch.setattr(login_module, "as_if_found", lambda: built.append(real()))
+    desk = OrderStatus(ctx)
+    desk.log_in(JANE, "wrong password entirely", client=CLIENT)
+    assert built == []
+    for typed in ("nobody@example.com", "not an address"):
+        desk.log_in(typed, "wrong password entirely", client=CLIENT)
+    assert len(built) == 2
+    assert all(account.is_live and account.password_hash is not None for account in built)
+    assert all(account.account_id == "dummy-account-never-stored" for account in built)

@@ -81,6 +81,8 @@ class _State:
         self.links_by_account: dict[str, frozenset[str]] = {}
         # The security log per account (None: events of no account), in append order.
         self.events: dict[str | None, tuple[SecurityEvent, ...]] = {}
+        # Consecutive failed log-ins by failure key (the hash of a typed address).
+        self.failed_logins: dict[str, int] = {}
         self.sessions: dict[str, AccountSession] = {}
         self.sessions_by_account: dict[str, frozenset[str]] = {}
         self.captchas: dict[str, StoredCaptcha] = {}
@@ -655,6 +657,21 @@ class _Accounts:
         for number in numbers:
             del work.links[number]
         return len(numbers)
+
+    # --- failed log-ins ---
+
+    def failed_logins(self, failure_key: str) -> int:
+        return self._unit.work.failed_logins.get(failure_key, 0)
+
+    def count_failed_login(self, failure_key: str, at: datetime) -> int:
+        self._unit.check_writable()
+        counts = self._unit.work.failed_logins
+        counts[failure_key] = counts.get(failure_key, 0) + 1
+        return counts[failure_key]
+
+    def clear_failed_logins(self, failure_key: str) -> bool:
+        self._unit.check_writable()
+        return self._unit.work.failed_logins.pop(failure_key, None) is not None
 
     # --- the security log ---
 

@@ -846,6 +846,33 @@ class Accounts:
             return 0
         return self._write(_sql.UNLINK_ALL, (account_id,), "unlinking orders").rowcount
 
+    # --- failed log-ins ---
+
+    def failed_logins(self, failure_key: str) -> int:
+        """The failed log-ins counted under ``failure_key``, 0 when none are."""
+        unit = self._unit
+        if not _worth_asking(unit, failure_key):
+            return 0
+        row = unit._run(_sql.FAILED_LOGINS, (failure_key,), "reading failed log-ins").fetchone()
+        return 0 if row is None else int(row[0])
+
+    def count_failed_login(self, failure_key: str, at: datetime) -> int:
+        """Count one more failed log-in under ``failure_key`` (one upsert); the count."""
+        if not _worth_asking(self._unit, failure_key, write=True):
+            return 0
+        parameters = (failure_key, utc(at))
+        cursor = self._write(_sql.COUNT_FAILED_LOGIN, parameters, "counting a failed log-in")
+        row = cursor.fetchone()
+        assert row is not None  # an upsert's RETURNING always answers one row
+        return int(row[0])
+
+    def clear_failed_logins(self, failure_key: str) -> bool:
+        """Forget the failed log-ins under ``failure_key``; whether there were any."""
+        if not _worth_asking(self._unit, failure_key, write=True):
+            return False
+        cursor = self._write(_sql.CLEAR_FAILED_LOGINS, (failure_key,), "clearing failed log-ins")
+        return bool(cursor.rowcount == 1)
+
     # --- the security log ---
 
     def record_event(self, event: SecurityEvent) -> None:

@@ -420,6 +420,9 @@ ORDER_LINK: Final = portable.ORDER_LINK
 UNLINKED_ORDERS: Final = portable.UNLINKED_ORDERS
 UNLINK_ALL: Final = portable.UNLINK_ALL
 UNLINK_ORDER: Final = portable.UNLINK_ORDER
+FAILED_LOGINS: Final = portable.FAILED_LOGINS
+COUNT_FAILED_LOGIN: Final = portable.COUNT_FAILED_LOGIN
+CLEAR_FAILED_LOGINS: Final = portable.CLEAR_FAILED_LOGINS
 RECORD_EVENT: Final = portable.RECORD_EVENT
 EVENTS: Final = portable.EVENTS
 PUT_SESSION: Final = portable.PUT_SESSION
@@ -528,6 +531,7 @@ QUERIES: Final = {
     "unlinked_orders": UNLINKED_ORDERS,
     "unlink_all": UNLINK_ALL,
     "unlink_order": UNLINK_ORDER,
+    "failed_logins": FAILED_LOGINS,
     "events": EVENTS,
     "get_session": GET_SESSION,
     "touch_session": TOUCH_SESSION,

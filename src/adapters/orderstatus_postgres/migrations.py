@@ -487,8 +487,24 @@ _V6 = Migration(
     ),
 )
 
+# Failed log-ins counted by the hash of the typed address (failure_key), for an address
+# with an account and one without alike (SECURITY A6, C2); accounts.failed_logins keeps what
+# was counted before, and a log-in adds both.
+_V7 = Migration(
+    "failed log-ins by address hash",
+    (
+        """
+        CREATE TABLE login_failures (
+            failure_key text COLLATE "C" NOT NULL PRIMARY KEY,
+            failures    bigint           NOT NULL,
+            last_at     timestamptz      NOT NULL
+        ) WITH (fillfactor = 90)
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -13,7 +13,9 @@ from typing import Final, LiteralString
 __all__ = [
     "ACCOUNT_BY_EMAIL",
     "ADD_ACCOUNT",
+    "CLEAR_FAILED_LOGINS",
     "CONSUME_CAPTCHA",
+    "COUNT_FAILED_LOGIN",
     "COUNT_TOKEN_TRY",
     "COUNT_TRIES",
     "CREDIT_ENTRIES",
@@ -23,6 +25,7 @@ __all__ = [
     "END_SESSION",
     "END_SESSIONS",
     "EVENTS",
+    "FAILED_LOGINS",
     "GET_ACCOUNT",
     "GET_CHALLENGE",
     "GET_MESSAGE",
@@ -275,6 +278,17 @@ LIMIT %s"""
 UNLINK_ALL: Final = "DELETE FROM order_links WHERE account_id = %s"
 
 UNLINK_ORDER: Final = "DELETE FROM order_links WHERE order_number = %s"
+
+FAILED_LOGINS: Final = "SELECT failures FROM login_failures WHERE failure_key = %s"
+
+# One row written whether the key had a count or not (SECURITY A6).
+COUNT_FAILED_LOGIN: Final = """
+INSERT INTO login_failures (failure_key, failures, last_at) VALUES (%s, 1, %s)
+ON CONFLICT (failure_key) DO UPDATE
+SET failures = login_failures.failures + 1, last_at = excluded.last_at
+RETURNING failures"""
+
+CLEAR_FAILED_LOGINS: Final = "DELETE FROM login_failures WHERE failure_key = %s"
 
 RECORD_EVENT: Final = """
 INSERT INTO security_events (kind, at, account_id, masked_email, client)

@@ -822,6 +822,35 @@ class Accounts:
         doing = "unlinking an account's orders"
         return unit._fetch(CURSOR, _sql.UNLINK_ALL, (account_id,), doing, write=True).rowcount
 
+    # --- failed log-ins ---
+
+    def failed_logins(self, failure_key: str) -> int:
+        """The failed log-ins counted under ``failure_key``, 0 when none are."""
+        row = self._one(_sql.FAILED_LOGINS, failure_key, "reading failed log-ins")
+        return 0 if row is None else int(row[0])
+
+    def count_failed_login(self, failure_key: str, at: datetime) -> int:
+        """Count one more failed log-in under ``failure_key``; the count after it."""
+        unit = self._unit
+        unit._writing()
+        if not encodable(failure_key):
+            return 0
+        parameters = (failure_key, micros(utc(at)))
+        doing = "counting a failed log-in"
+        # All rows: a RETURNING statement is finished only when read to its end.
+        rows = unit._fetch(ALL, _sql.COUNT_FAILED_LOGIN, parameters, doing, write=True)
+        return int(rows[0][0])
+
+    def clear_failed_logins(self, failure_key: str) -> bool:
+        """Forget the failed log-ins under ``failure_key``; whether there were any."""
+        unit = self._unit
+        unit._writing()
+        if not encodable(failure_key):
+            return False
+        doing = "clearing failed log-ins"
+        cursor = unit._fetch(CURSOR, _sql.CLEAR_FAILED_LOGINS, (failure_key,), doing, write=True)
+        return bool(cursor.rowcount == 1)
+
     # --- the security log ---
 
     def record_event(self, event: SecurityEvent) -> None:

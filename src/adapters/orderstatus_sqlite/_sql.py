@@ -305,6 +305,9 @@ ORDER_LINK: Final = qmark(portable.ORDER_LINK)
 UNLINKED_ORDERS: Final = qmark(portable.UNLINKED_ORDERS)
 UNLINK_ALL: Final = qmark(portable.UNLINK_ALL)
 UNLINK_ORDER: Final = qmark(portable.UNLINK_ORDER)
+FAILED_LOGINS: Final = qmark(portable.FAILED_LOGINS)
+COUNT_FAILED_LOGIN: Final = qmark(portable.COUNT_FAILED_LOGIN)
+CLEAR_FAILED_LOGINS: Final = qmark(portable.CLEAR_FAILED_LOGINS)
 RECORD_EVENT: Final = qmark(portable.RECORD_EVENT)
 EVENTS: Final = qmark(portable.EVENTS)
 PUT_SESSION: Final = qmark(portable.PUT_SESSION)
@@ -369,6 +372,7 @@ QUERIES: Final = {
     "unlinked_orders": UNLINKED_ORDERS,
     "unlink_all": UNLINK_ALL,
     "unlink_order": UNLINK_ORDER,
+    "failed_logins": FAILED_LOGINS,
     "events": EVENTS,
     "get_session": GET_SESSION,
     "touch_session": TOUCH_SESSION,

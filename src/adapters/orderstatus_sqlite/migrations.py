@@ -461,6 +461,19 @@ CREATE TABLE captcha_challenges (
 PRAGMA user_version = 10;
 """
 
+# Version 11: failed log-ins counted by the hash of the typed address (failure_key), for an
+# address with an account and one without alike (SECURITY A6, C2). accounts.failed_logins
+# keeps what was counted before; a log-in adds both.
+_V11 = """
+CREATE TABLE login_failures (
+    failure_key TEXT    NOT NULL PRIMARY KEY,
+    failures    INTEGER NOT NULL,
+    last_at     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+PRAGMA user_version = 11;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -477,6 +490,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V8,
     _V9,
     _V10,
+    _V11,
 )
 
 #: The schema version this code reads and writes.

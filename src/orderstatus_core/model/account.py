@@ -50,6 +50,7 @@ __all__ = [
     "SecurityEventKind",
     "StoredCaptcha",
     "TokenPurpose",
+    "failure_key",
     "hash_session_id",
     "hash_token_secret",
     "is_secret_id",
@@ -101,6 +102,24 @@ def hash_session_id(session_id: str) -> str:
     128 random bits, so the hash alone finds the row and a reader of the table cannot
     log in with what they read."""
     return _digest(b"orderstatus account session", session_id)
+
+
+def failure_key(identifier: str) -> str:
+    """The key failed log-ins are counted under (SECURITY C2, A6): hex SHA-256 of the
+    typed address's email key (or, for text that is no address, of its folded form), so
+    that an address with an account and one without are counted alike, and the table of
+    counts lists no address in clear.
+
+    Unsalted and unkeyed, so a reader of the table can confirm a guessed address, as
+    they can from the security log's masked one; it cannot list them.
+
+    >>> failure_key("jane@example.com") == failure_key("jane@example.com")
+    True
+    >>> len(failure_key("\udcff not an address"))
+    64
+    """
+    data = b"orderstatus failed log-ins\x00" + identifier.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
 
 
 def _same_hash(stored: str, computed: str) -> bool:
@@ -213,7 +232,9 @@ class Account:
     )
     verified_at: datetime | None = attrs.field(default=None, converter=optional_utc)
     password_changed_at: datetime | None = attrs.field(default=None, converter=optional_utc)
-    #: Failed log-ins since the last success or password change (SECURITY C2).
+    #: Failed log-ins the account row counted before they were counted per address
+    #: (:func:`failure_key`, SECURITY A6); the log-in adds both for the lock (C2), and a
+    #: success or a new password starts them again from zero. New failures never add here.
     failed_logins: int = attrs.field(default=0, validator=count(0, _MAX_COUNTER))
     #: Moves on at every password or email change and at deletion; a token keeps the epoch
     #: it was issued in and dies when they differ (SECURITY D2).

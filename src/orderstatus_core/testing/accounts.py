@@ -47,7 +47,12 @@ from orderstatus_core.messages import (
     MailIntent,
     PasswordResetMail,
 )
-from orderstatus_core.model.account import AccountState, SecurityEventKind, hash_session_id
+from orderstatus_core.model.account import (
+    AccountState,
+    SecurityEventKind,
+    failure_key,
+    hash_session_id,
+)
 from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.limits import RateDecision
 from orderstatus_core.ports import Storage
@@ -163,10 +168,27 @@ class _Model:
     generation: int = 0
     epoch: int = 0
     password: str | None = None
-    failed_logins: int = 0
+    #: Consecutive failed log-ins by email key: counted per address, with an account or
+    #: without (SECURITY A6, C2).
+    failures: dict[str, int] = attrs.Factory(dict)
     events: list[SecurityEventKind] = attrs.Factory(list)
     linked: set[str] = attrs.Factory(set)
     orders: dict[str, str] = attrs.Factory(dict)  # number: the address it was placed with
+
+    @property
+    def failed_logins(self) -> int:
+        """The failed log-ins counted for the current address."""
+        return self.failures.get(email_key(self.email) or "", 0)
+
+    def failed_again(self) -> int:
+        """Count one more failed log-in for the current address; the count."""
+        key = email_key(self.email) or ""
+        self.failures[key] = self.failures.get(key, 0) + 1
+        return self.failures[key]
+
+    def clear_failures(self) -> None:
+        """A log-in succeeded or the password was set: the address's count starts again."""
+        self.failures.pop(email_key(self.email) or "", None)
 
 
 class AccountMachine(RuleBasedStateMachine):
@@ -336,7 +358,7 @@ class AccountMachine(RuleBasedStateMachine):
         mail = self._new_mail()
         if model.state is None:
             model.state, model.generation = AccountState.UNVERIFIED, model.generation + 1
-            model.epoch, model.password, model.failed_logins = 0, None, 0
+            model.epoch, model.password = 0, None
             model.events = [_K.SIGNED_UP]
             self.sessions = []
         else:
@@ -388,7 +410,8 @@ class AccountMachine(RuleBasedStateMachine):
 
     def _set_password(self, password: str, kind: SecurityEventKind) -> None:
         model = self.model
-        model.password, model.epoch, model.failed_logins = password, model.epoch + 1, 0
+        model.password, model.epoch = password, model.epoch + 1
+        model.clear_failures()
         model.events.append(kind)
 
     # --- log-in and sessions ------------------------------------------------------------
@@ -409,17 +432,18 @@ class AccountMachine(RuleBasedStateMachine):
         )
         if not opens:
             assert isinstance(answered, LogInRefused), answered
+            # Counted for the address whether or not an account has it (SECURITY A6).
+            failed = model.failed_again()
             if model.state is not None:
-                model.failed_logins += 1
                 model.events.append(_K.LOGIN_FAILED)
-                if model.failed_logins == _POLICY.max_failed_logins:
+                if failed == _POLICY.max_failed_logins:
                     model.events.append(_K.LOCKED_OUT)
             return
         assert isinstance(answered, LoggedIn), answered
         lifetime = LIFETIMES["remember" if remember else "session"]
         assert answered.expires_at == self.now + lifetime
         assert answered.remember is remember
-        model.failed_logins = 0
+        model.clear_failures()
         model.events.append(_K.LOGGED_IN)
         now = self.now
         self.sessions.append(_Session(answered.token, remember, now, now, now + lifetime, now))
@@ -465,12 +489,13 @@ class AccountMachine(RuleBasedStateMachine):
             return
         if not right or model.failed_logins >= _POLICY.max_failed_logins:
             assert isinstance(answered, LogInRefused), answered
-            model.failed_logins += 1
             model.events.append(_K.LOGIN_FAILED)
+            if model.failed_again() == _POLICY.max_failed_logins:
+                model.events.append(_K.LOCKED_OUT)
             return
         assert isinstance(answered, LoggedIn), answered
         assert answered.expires_at == session.expires_at
-        model.failed_logins = 0
+        model.clear_failures()
         model.events.append(_K.REAUTHENTICATED)
         session.ended = True
         now = self.now
@@ -716,7 +741,8 @@ class AccountMachine(RuleBasedStateMachine):
                 kinds = [event.kind for event in uow.accounts.events(live.account_id, 500)]
                 assert kinds[::-1] == model.events, (kinds[::-1], model.events)
                 assert live.email.display == model.email
-                assert live.failed_logins == model.failed_logins
+                counted = uow.accounts.failed_logins(failure_key(live.email_key))
+                assert live.failed_logins + counted == model.failed_logins
             for session in self.sessions:
                 stored = uow.sessions.get(hash_session_id(session.token))
                 assert stored is not None, session

@@ -9,7 +9,6 @@ emptied before each test and dropped at the end, with every schema a test made f
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,21 +17,14 @@ import psycopg
 import pytest
 
 from orderstatus_postgres import PostgresStorage
-from support.pg_helpers import SERVER_URL, admin_connection, empty_tables, schema_url
+from support.pg_helpers import admin_connection, empty_tables, schema_url, server_or_skip
 from support.pg_race import PostgresRace
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> str:
     """The server's URL, once it answers; skip (or, under CI=true, fail) otherwise."""
-    try:
-        admin_connection().close()
-    except psycopg.Error as error:
-        reason = f"PostgreSQL at {SERVER_URL} is unreachable ({str(error).strip()[:200]})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI=true needs it", pytrace=False)
-        pytest.skip(f"{reason}; set ORDERSTATUS_TEST_POSTGRES or start the server")
-    return SERVER_URL
+    return server_or_skip()
 
 
 @pytest.fixture(scope="session")

@@ -175,6 +175,7 @@ PARAMETERS: dict[str, Any] = {
     "unlinked_orders": ("shopper1@example.com", 10),
     "unlink_all": ("acct-000001",),
     "unlink_order": ("100001",),
+    "failed_logins": ("f" * 64,),
     "events": ("acct-000001", 10),
     "get_session": ("h" * 64,),
     "touch_session": (T, "h" * 64, T),
@@ -258,6 +259,10 @@ FILL = (
         timestamptz '2026-01-15', timestamptz '2026-01-01',
         CASE WHEN i % 2 = 0 THEN timestamptz '2026-01-02' END
     FROM generate_series(1, 8000) AS i""",
+    # Failed log-ins of a few thousand addresses, with an account or without.
+    """INSERT INTO login_failures (failure_key, failures, last_at)
+    SELECT md5(i::text) || md5((-i)::text), i % 100 + 1, timestamptz '2026-01-01'
+    FROM generate_series(1, 6000) AS i""",
     """INSERT INTO security_events (kind, at, account_id, masked_email, client)
     SELECT 'logged_in', timestamptz '2026-01-01' + i * interval '1 minute',
         'acct-' || lpad((i % 4000)::text, 6, '0'), 's•••@example.com', '203.0.113.7'
@@ -329,6 +334,7 @@ USES = {
     "unlinked_orders": {"orders_by_email", "order_links_pkey"},
     "unlink_all": {"order_links_by_account"},
     "unlink_order": {"order_links_pkey"},
+    "failed_logins": {"login_failures_pkey"},
     "events": {"security_events_by_account"},
     "get_session": {"account_sessions_pkey"},
     "touch_session": {"account_sessions_pkey"},

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,19 +14,22 @@ import pytest
 
 from orderstatus_core import (
     AdapterError,
+    LogInRefused,
     Money,
     Order,
     OrderListMail,
+    OrderStatus,
     OutboxMessage,
     SchemaVersionError,
     parse_email,
 )
 from orderstatus_core.model import PartNumber
-from orderstatus_core.model.account import Account, LinkedBy, OrderLink
+from orderstatus_core.model.account import Account, LinkedBy, OrderLink, SecurityEventKind
 from orderstatus_core.model.guest_pass import PassChallenge
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
 from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQuery
 from orderstatus_core.serialization import intent_kind
+from orderstatus_core.testing import fake_context
 from orderstatus_core.testing.builders import package
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite._rows import payload
@@ -53,6 +57,7 @@ TABLES = {
     "order_links",
     "security_events",
     "captcha_challenges",
+    "login_failures",
 }
 
 
@@ -71,10 +76,25 @@ def tables(path: Path) -> set[str]:
         return {name for (name,) in rows}
 
 
+@contextmanager
+def _as_version(
+    path: Path, version: int, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SqliteStorage]:
+    """A storage of the file at ``path`` as ``version`` of this library made it (its
+    migrations 1 to ``version``, no more), closed after the block."""
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:version])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", version)
+        storage = SqliteStorage.from_url(f"sqlite:///{path}")
+        assert storage.migrate() == version
+        yield storage
+        storage.close()
+
+
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
-    """An empty file is brought to the newest version, 10, with every table."""
+    """An empty file is brought to the newest version, 11, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 10
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 11
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
@@ -356,17 +376,11 @@ def _version_5_database(path: Path, subject: Order, monkeypatch: pytest.MonkeyPa
     """A database as version 5 of this library left it: migrations 1 to 5, holding an order
     with activity, an outbox message and an idempotent reply (the tables version 6 leaves
     alone are written the same way by version 5's code and this one)."""
-    with monkeypatch.context() as patch:
-        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:5])
-        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 5)
-        storage = SqliteStorage.from_url(f"sqlite:///{path}")
-        assert storage.migrate() == 5
-        with storage.unit_of_work(write=True) as uow:
-            uow.orders.add(subject)
-            uow.orders.add(order("100002", "pekka@esimerkki.fi"))
-            uow.idempotency.put(IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0))
-            uow.commit()
-        storage.close()
+    with _as_version(path, 5, monkeypatch) as storage, storage.unit_of_work(write=True) as uow:
+        uow.orders.add(subject)
+        uow.orders.add(order("100002", "pekka@esimerkki.fi"))
+        uow.idempotency.put(IdempotentReply("key-1", "f" * 64, '{"ok":true}', T0))
+        uow.commit()
     put_old_message(path, _order_list("m1"))
     assert user_version(path) == 5
     assert "store_credit" not in tables(path)
@@ -427,18 +441,12 @@ def test_a_failing_migration_6_leaves_version_5_and_its_data(
 
 def _version_6_database(path: Path, old: OldKeys, monkeypatch: pytest.MonkeyPatch) -> None:
     """A database as version 6 left it: keys and credit holders by the old rule."""
-    with monkeypatch.context() as patch:
-        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:6])
-        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 6)
-        storage = SqliteStorage.from_url(f"sqlite:///{path}")
-        assert storage.migrate() == 6
-        with storage.unit_of_work(write=True) as uow:
-            for subject in old.orders:
-                uow.orders.add(subject)
-            for entry in old.credit:
-                uow.credit.append(entry)
-            uow.commit()
-        storage.close()
+    with _as_version(path, 6, monkeypatch) as storage, storage.unit_of_work(write=True) as uow:
+        for subject in old.orders:
+            uow.orders.add(subject)
+        for entry in old.credit:
+            uow.credit.append(entry)
+        uow.commit()
     assert user_version(path) == 6
 
 
@@ -577,16 +585,10 @@ def _version_9_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Ord
         order("100003", "john@example.com"),
         order("100004", "ｊane@example.com", placed_at=T0 + timedelta(days=2)),
     ]
-    with monkeypatch.context() as patch:
-        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:9])
-        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 9)
-        storage = SqliteStorage.from_url(f"sqlite:///{path}")
-        assert storage.migrate() == 9
-        with storage.unit_of_work(write=True) as uow:
-            uow.orders.add_many(orders)
-            uow.outbox.put(_order_list("m1"))
-            uow.commit()
-        storage.close()
+    with _as_version(path, 9, monkeypatch) as storage, storage.unit_of_work(write=True) as uow:
+        uow.orders.add_many(orders)
+        uow.outbox.put(_order_list("m1"))
+        uow.commit()
     assert user_version(path) == 9
     assert "accounts" not in tables(path)
     return orders
@@ -602,7 +604,7 @@ def test_migration_10_adds_accounts_to_a_database_full_of_orders(
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     with pytest.raises(SchemaVersionError, match="has schema version 9"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == SCHEMA_VERSION == 10
+    assert storage.migrate() == SCHEMA_VERSION == 11
     account = Account.sign_up("acct-0001", parse_email("JANE@example.com"), T0).verified(T0)
     with storage.unit_of_work(write=True) as uow:
         assert [uow.orders.get(o.number) for o in orders] == orders
@@ -626,7 +628,7 @@ def test_migration_10_adds_accounts_to_a_database_full_of_orders(
         assert uow.accounts.unlinked_orders(account.email_key, 10) == []
         assert uow.accounts.order_link("100004") is None
     storage.close()
-    assert user_version(db_path) == 10
+    assert user_version(db_path) == 11
     assert tables(db_path) == TABLES
 
 
@@ -647,3 +649,40 @@ def test_a_failing_migration_10_leaves_version_9_and_its_orders(
     with closing(sqlite3.connect(db_path)) as connection, connection:
         (count,) = connection.execute("SELECT count(*) FROM orders").fetchone()
     assert count == len(orders)
+
+
+# --- version 10 -> 11: failed log-ins by address ---------------------------------------------
+
+
+def test_migration_11_keeps_the_failures_an_account_row_counted(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An account that version 10 counted 99 failed log-ins for stays one failure from
+    the lock after migration 11: the log-in adds the new per-address count to the row's,
+    so the 100th failure logs the lock-out and the right password no longer opens it."""
+    ctx = fake_context()
+    hasher = ctx.password_hasher
+    assert hasher is not None
+    account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0).verified(T0)
+    account = account.with_password(hasher.hash("the right password!"), T0)
+    account = attrs.evolve(account, failed_logins=99)
+    with (
+        _as_version(db_path, 10, monkeypatch) as storage,
+        storage.unit_of_work(write=True) as uow,
+    ):
+        uow.accounts.add(account)
+        uow.commit()
+    assert "login_failures" not in tables(db_path)
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    assert storage.migrate() == 11
+    desk = OrderStatus(attrs.evolve(ctx, storage=storage))
+    assert desk.log_in("jane@example.com", "not the password!!", client="c") == LogInRefused()
+    assert desk.log_in("jane@example.com", "the right password!", client="c") == LogInRefused()
+    with storage.unit_of_work() as uow:
+        kinds = [event.kind for event in uow.accounts.events("acct-0001", 10)]
+    assert kinds == [
+        SecurityEventKind.LOGIN_FAILED,
+        SecurityEventKind.LOCKED_OUT,
+        SecurityEventKind.LOGIN_FAILED,
+    ]
+    storage.close()

@@ -11,14 +11,15 @@ from __future__ import annotations
 import secrets
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
 from orderstatus_core.errors import AdapterError, InvalidFieldError
+from orderstatus_core.i18n import Translator
 from orderstatus_core.model import EmailAddress
 from orderstatus_core.model.account import (
     Account,
@@ -34,14 +35,17 @@ from orderstatus_core.model.account import (
     is_secret_id,
 )
 from orderstatus_core.password_lists import common_passwords
-from orderstatus_core.policies.accounts import account_link
+from orderstatus_core.policies.accounts import AccountPolicy, account_link
+from orderstatus_core.policies.limits import Quota
 from orderstatus_core.policies.masking import mask_email
 from orderstatus_core.policies.passwords import PasswordAccepted, PasswordRefused
 from orderstatus_core.ports import Captcha, PasswordHasher, UnitOfWork
+from orderstatus_core.services._limits import check_limits
+from orderstatus_core.services._texts import shopper_texts
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import _new_selector, _new_validator, _split_token
 from orderstatus_core.services.proof import client_key
-from orderstatus_core.services.results import PasswordNotAccepted
+from orderstatus_core.services.results import NotLoggedIn, PasswordNotAccepted, TryLater
 
 __all__ = [
     "IssuedLink",
@@ -49,10 +53,13 @@ __all__ = [
     "ShopperProof",
     "account_client",
     "account_unit",
+    "as_if_found",
     "checked_shopper",
     "dummy_hash",
     "issue_link",
     "join_orders",
+    "limited_session",
+    "link_attempt",
     "live_session",
     "new_account_id",
     "new_password",
@@ -156,6 +163,28 @@ def dummy_hash(hasher: PasswordHasher) -> str:
             made = hasher.hash(secrets.token_urlsafe(32))
             _DUMMIES[hasher] = made
         return made
+
+
+# A stored account nobody can log in to, read only by as_if_found().
+_DUMMY_AT = datetime(2026, 1, 1, tzinfo=UTC)
+_DUMMY_ACCOUNT = (
+    Account.sign_up(
+        "dummy-account-never-stored", EmailAddress("n@example.com", "n@example.com"), _DUMMY_AT
+    )
+    .verified(_DUMMY_AT)
+    .with_password("dummy$" + "0" * 96, _DUMMY_AT)
+)
+
+
+def as_if_found() -> Account:
+    """Build a dummy account the way a storage builds an account it read: every check of
+    the model on every field, the address included. A log-in that found no account does
+    this, so that it costs what reading a found one costs (SECURITY A6), as it verifies
+    the dummy hash (A2); with a fast hasher, building the account read is most of what
+    else a known address costs. The account is never stored, compared or answered."""
+    dummy = _DUMMY_ACCOUNT
+    email = EmailAddress(dummy.email.display, dummy.email.canonical)
+    return attrs.evolve(dummy, email=email)
 
 
 def prepare_accounts(ctx: ServiceContext) -> None:
@@ -350,3 +379,45 @@ def account_unit(
         account = uow.accounts.get(account_id)
         now = ctx.clock.now()
         yield uow, (account if account is not None and account.is_live else None), now
+
+
+def limited_session(
+    ctx: ServiceContext,
+    proof: ShopperProof,
+    action: str,
+    per_client: Callable[[AccountPolicy], Quota],
+    per_account: Callable[[AccountPolicy], Quota] | None = None,
+) -> LiveSession | NotLoggedIn | TryLater:
+    """The preamble of a logged-in command that is rate limited: the live session of
+    ``proof`` (:func:`live_session`), then one attempt at ``action`` counted for the
+    client and, with ``per_account``, for the session's account, with the quotas these
+    pick from the account policy (SECURITY C1).
+
+    :class:`NotLoggedIn` without a live session (nothing is counted), :class:`TryLater`
+    when a limit refused; the caller puts either in the shopper's language.
+    """
+    live = live_session(ctx, proof)
+    if live is None:
+        return NotLoggedIn()
+    policy = ctx.policies.account_policy()
+    scopes = {"client": (proof.client, per_client(policy))}
+    if per_account is not None:
+        scopes["account"] = (live.session.account_id, per_account(policy))
+    refused = check_limits(ctx.rate_limiter, ctx.clock.now(), action, **scopes)
+    return live if refused is None else refused
+
+
+def link_attempt(
+    ctx: ServiceContext, client: object, language: object
+) -> tuple[str, Translator, TryLater | None]:
+    """The preamble of following a mailed link (verification, set-password, reset, email
+    change): ``client`` checked (:func:`account_client`), the texts of ``language``, and
+    one try counted for the client in the ``account-link`` limit: the client, the texts
+    and :class:`TryLater` when the limit refused (else ``None``)."""
+    client = account_client(client)
+    texts = shopper_texts(ctx, language)
+    policy = ctx.policies.account_policy()
+    refused = check_limits(
+        ctx.rate_limiter, ctx.clock.now(), "account-link", client=(client, policy.token_per_client)
+    )
+    return client, texts, refused

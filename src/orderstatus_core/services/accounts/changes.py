@@ -18,18 +18,18 @@ from __future__ import annotations
 
 from orderstatus_core.contacts import parse_email
 from orderstatus_core.messages import AlreadyRegisteredMail, EmailChangeMail, EmailChangeNotice
-from orderstatus_core.model.account import SecurityEventKind, TokenPurpose
+from orderstatus_core.model.account import SecurityEventKind, TokenPurpose, failure_key
 from orderstatus_core.policies.masking import mask_email
 from orderstatus_core.services._limits import check_limits
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.accounts._common import (
     ShopperProof,
-    account_client,
     account_unit,
     checked_shopper,
     issue_link,
     join_orders,
+    link_attempt,
     live_session,
     new_password,
     record,
@@ -142,12 +142,7 @@ def confirm_email_change(
     change or reset cancels it, E3), or a new address that another account took in the
     meantime, answers :class:`LinkRefused`.
     """
-    client = account_client(client)
-    texts = shopper_texts(ctx, language)
-    policy = ctx.policies.account_policy()
-    refused = check_limits(
-        ctx.rate_limiter, ctx.clock.now(), "account-link", client=(client, policy.token_per_client)
-    )
+    client, texts, refused = link_attempt(ctx, client, language)
     if refused is not None:
         return in_language(refused, texts)
     with write_unit(ctx) as locked:
@@ -199,6 +194,7 @@ def change_password(
         if account is None:
             return in_language(_NOT_LOGGED_IN, texts)
         uow.accounts.save(account.with_password(password_hash, now))
+        uow.accounts.clear_failed_logins(failure_key(account.email_key))
         uow.sessions.end_all(account_id, now, keep=live.id_hash)
         uow.accounts.end_tokens(account_id, _ALL_PURPOSES, now)
         record(uow, SecurityEventKind.PASSWORD_CHANGED, now, account=account, client=proof.client)

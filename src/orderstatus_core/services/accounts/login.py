@@ -5,8 +5,10 @@
   account to check against (A2: a dummy hash of the same hasher); a stale hash is
   replaced (B3); a new session id of 256 bits, stored hashed (E2), lasting 14 days with
   *keep me logged in* or 12 hours and 30 minutes idle without (E1). Failures are counted
-  on the account and 100 in a row lock it until a reset (C2); attempts are limited per
-  client and per normalised email (C1).
+  per address (its :func:`~orderstatus_core.model.account.failure_key`), with an account
+  or without, so that a known and an unknown address do the same work (A6); 100 in a row
+  lock the account until a reset (C2); attempts are limited per client and per normalised
+  email (C1).
 * :func:`reauthenticate`: the password again, for the changes that need it (E4); a new
   session id replaces the old one (E2).
 * :func:`log_out`: ends the session on the server (E3).
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 
 import attrs
 
@@ -26,6 +29,7 @@ from orderstatus_core.model.account import (
     AccountSession,
     AccountState,
     SecurityEventKind,
+    failure_key,
     hash_session_id,
 )
 from orderstatus_core.policies.accounts import AccountPolicy
@@ -35,10 +39,13 @@ from orderstatus_core.services._limits import check_limits
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.accounts._common import (
+    LiveSession,
     ShopperProof,
     account_client,
+    as_if_found,
     checked_shopper,
     dummy_hash,
+    limited_session,
     live_session,
     new_session_id,
     record,
@@ -71,21 +78,28 @@ def _typed_password(password: object) -> str:
     return canonical_password(password) if len(password) <= _MAX_TYPED else ""
 
 
-def _can_log_in(account: Account | None, policy: AccountPolicy) -> bool:
+def _can_log_in(account: Account | None, failures: int, policy: AccountPolicy) -> bool:
+    """Whether ``account`` may log in: active, with a password, and fewer failed log-ins
+    than the lock's number (C2): ``failures`` counted under its address, plus any the
+    account row kept from before the count moved there."""
     return (
         account is not None
         and account.state is AccountState.ACTIVE
         and account.password_hash is not None
-        and not account.is_locked(policy.max_failed_logins)
+        and account.failed_logins + failures < policy.max_failed_logins
     )
 
 
 def _verify_once(
-    hasher: PasswordHasher, account: Account | None, typed: str, policy: AccountPolicy
+    hasher: PasswordHasher,
+    account: Account | None,
+    failures: int,
+    typed: str,
+    policy: AccountPolicy,
 ) -> bool:
     """One hash, whatever the account: its own when it can log in, else the dummy's
     (SECURITY A2). Whether the password opens the account."""
-    usable = _can_log_in(account, policy)
+    usable = _can_log_in(account, failures, policy)
     stored = account.password_hash if usable and account is not None else None
     right = hasher.verify(stored if stored is not None else dummy_hash(hasher), typed)
     return right and usable
@@ -131,24 +145,38 @@ def log_in(
     )
     if refused is not None:
         return in_language(refused, texts)
+    # Failures are counted under the address's hash whether or not an account has it, and
+    # every attempt reads the account and that count alike (SECURITY A6). Text that is no
+    # address is looked up by that hash, which no email key equals: the same statement,
+    # and the typed text never reaches the database.
+    counted = failure_key(key if key is not None else email.strip().casefold())
+    lookup = key if key is not None else counted
     with ctx.storage.unit_of_work() as uow:
-        account = uow.accounts.by_email(key) if key is not None else None
+        account = uow.accounts.by_email(lookup)
+        failures = uow.accounts.failed_logins(counted)
+    if account is None:
+        as_if_found()  # what building the account read costs a known address (A6)
     # Verified outside any write unit: a slow hash holds no lock.
-    right = _verify_once(hasher, account, typed, policy)
+    right = _verify_once(hasher, account, failures, typed, policy)
     with write_unit(ctx) as locked:
         uow, now = locked.uow, locked.now
-        current = uow.accounts.get(account.account_id) if account is not None else None
-        still = (
-            current is not None
-            and account is not None
-            and current.password_hash == account.password_hash
-            and _can_log_in(current, policy)
-        )
-        if right and still and current is not None:
-            answer: LogInResult = _start_session(ctx, uow, current, typed, remember, now, client)
-        else:
-            _count_failure(uow, current, key, now, client, policy)
-            answer = _REFUSED
+        answer: LogInResult = _REFUSED
+        if right and account is not None:
+            # Read again under the lock: the password, the state and the count may have
+            # changed since; only a log-in that opens reads them (a refusal needs nothing
+            # more, so an address with an account and one without do the same work).
+            current = uow.accounts.by_email(lookup)
+            failures = uow.accounts.failed_logins(counted)
+            if (
+                current is not None
+                and current.account_id == account.account_id
+                and current.password_hash == account.password_hash
+                and _can_log_in(current, failures, policy)
+            ):
+                answer = _start_session(ctx, uow, current, failures, typed, remember, now, client)
+            account = current
+        if answer is _REFUSED:
+            _count_failure(uow, account, key, counted, now, client, policy)
         uow.commit()
     return in_language(answer, texts)
 
@@ -157,6 +185,7 @@ def _start_session(
     ctx: ServiceContext,
     uow: UnitOfWork,
     account: Account,
+    failures: int,
     typed: str,
     remember: bool,
     now: datetime,
@@ -164,6 +193,8 @@ def _start_session(
 ) -> LoggedIn:
     hasher = require_hasher(ctx)
     policy = ctx.policies.account_policy()
+    if failures:
+        uow.accounts.clear_failed_logins(failure_key(account.email_key))
     after = account.logged_in()
     assert account.password_hash is not None
     if hasher.needs_rehash(account.password_hash):
@@ -185,18 +216,31 @@ def _count_failure(
     uow: UnitOfWork,
     account: Account | None,
     key: str | None,
+    counted: str | None,
     now: datetime,
     client: str,
     policy: AccountPolicy,
 ) -> None:
-    if account is None or not account.is_live:
-        record(uow, SecurityEventKind.LOGIN_FAILED, now, email=key, client=client)
-        return
-    failed = account.login_failed()
-    uow.accounts.save(failed)
-    record(uow, SecurityEventKind.LOGIN_FAILED, now, account=account, client=client)
-    if failed.failed_logins == policy.max_failed_logins:
-        record(uow, SecurityEventKind.LOCKED_OUT, now, account=account, client=client)
+    """Count a failed log-in under ``counted`` (the address's failure key) and log it
+    (SECURITY C2, C4): the same upsert and the same log lines whether or not an account
+    has the address (A6). The count that reaches the lock's number logs the lock-out,
+    for an address without an account too: it stays locked if one is made for it, until
+    its password is set."""
+    holder = account if account is not None and account.is_live else None
+    total = 0 if counted is None else uow.accounts.count_failed_login(counted, now)
+    if holder is not None:
+        total += holder.failed_logins
+    kinds = [SecurityEventKind.LOGIN_FAILED]
+    if total == policy.max_failed_logins:
+        kinds.append(SecurityEventKind.LOCKED_OUT)
+    for kind in kinds:
+        # The holder's line names the account; another's shows the typed address masked.
+        record(uow, kind, now, account=holder, email=None if holder else key, client=client)
+
+
+def _failures_of(uow: UnitOfWork, account: Account | None) -> int:
+    """The failed log-ins counted under ``account``'s address (none without an account)."""
+    return 0 if account is None else uow.accounts.failed_logins(failure_key(account.email_key))
 
 
 def reauthenticate(ctx: ServiceContext, proof: ShopperProof, password: str) -> ReauthenticateResult:
@@ -212,26 +256,21 @@ def reauthenticate(ctx: ServiceContext, proof: ShopperProof, password: str) -> R
     texts = shopper_texts(ctx, proof.language)
     typed = _typed_password(password)
     hasher = require_hasher(ctx)
-    live = live_session(ctx, proof)
-    if live is None:
-        return in_language(_NOT_LOGGED_IN, texts)
+    live = limited_session(
+        ctx, proof, "log-in", attrgetter("login_per_client"), attrgetter("login_per_account")
+    )
+    if not isinstance(live, LiveSession):
+        return in_language(live, texts)
     policy = ctx.policies.account_policy()
     account_id = live.session.account_id
-    refused = check_limits(
-        ctx.rate_limiter,
-        ctx.clock.now(),
-        "log-in",
-        client=(proof.client, policy.login_per_client),
-        account=(account_id, policy.login_per_account),
-    )
-    if refused is not None:
-        return in_language(refused, texts)
     with ctx.storage.unit_of_work() as uow:
         account = uow.accounts.get(account_id)
-    right = _verify_once(hasher, account, typed, policy)
+        failures = _failures_of(uow, account)
+    right = _verify_once(hasher, account, failures, typed, policy)
     with write_unit(ctx) as locked:
         uow, now = locked.uow, locked.now
         current = uow.accounts.get(account_id)
+        failures = _failures_of(uow, current)
         session = uow.sessions.get(live.id_hash)
         live_now = session is not None and session.is_live(now, idle_timeout=policy.idle_timeout)
         if not live_now or session is None:
@@ -240,12 +279,15 @@ def reauthenticate(ctx: ServiceContext, proof: ShopperProof, password: str) -> R
             current is not None
             and account is not None
             and current.password_hash == account.password_hash
-            and _can_log_in(current, policy)
+            and _can_log_in(current, failures, policy)
         )
         if not (right and still and current is not None):
-            _count_failure(uow, current, None, now, proof.client, policy)
+            counted = None if current is None else failure_key(current.email_key)
+            _count_failure(uow, current, None, counted, now, proof.client, policy)
             uow.commit()
             return in_language(_REFUSED, texts)
+        if failures:
+            uow.accounts.clear_failed_logins(failure_key(current.email_key))
         if current.failed_logins:
             uow.accounts.save(current.logged_in())
         session_id = new_session_id()

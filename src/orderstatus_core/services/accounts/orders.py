@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from operator import attrgetter
 
 import attrs
 
@@ -33,12 +34,13 @@ from orderstatus_core.model.account import (
 from orderstatus_core.model.guest_pass import is_token_part
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.records import SearchCursor
-from orderstatus_core.services._limits import check_limits
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.accounts._common import (
+    LiveSession,
     ShopperProof,
     checked_shopper,
+    limited_session,
     live_session,
     record,
 )
@@ -163,20 +165,12 @@ def attach_order(
     proof = checked_shopper(proof)
     texts = shopper_texts(ctx, proof.language)
     order_number, identifier = _text(order_number), _text(identifier)
-    live = live_session(ctx, proof)
-    if live is None:
-        return in_language(_NOT_LOGGED_IN, texts)
-    policy = ctx.policies.account_policy()
-    account_id = live.session.account_id
-    refused = check_limits(
-        ctx.rate_limiter,
-        ctx.clock.now(),
-        "attach",
-        client=(proof.client, policy.token_per_client),
-        account=(account_id, policy.attach_per_account),
+    live = limited_session(
+        ctx, proof, "attach", attrgetter("token_per_client"), attrgetter("attach_per_account")
     )
-    if refused is not None:
-        return in_language(refused, texts)
+    if not isinstance(live, LiveSession):
+        return in_language(live, texts)
+    account_id = live.session.account_id
     selector = _new_selector()
     number = _canonical(order_number)
     contact = _contact(identifier, ctx.policies.lookup_policy().phone_region)
@@ -230,19 +224,11 @@ def confirm_attach(
     answer :class:`AttachRefused`."""
     proof = checked_shopper(proof)
     texts = shopper_texts(ctx, proof.language)
-    live = live_session(ctx, proof)
-    if live is None:
-        return in_language(_NOT_LOGGED_IN, texts)
+    live = limited_session(ctx, proof, "attach-code", attrgetter("token_per_client"))
+    if not isinstance(live, LiveSession):
+        return in_language(live, texts)
     policy = ctx.policies.account_policy()
     account_id = live.session.account_id
-    refused = check_limits(
-        ctx.rate_limiter,
-        ctx.clock.now(),
-        "attach-code",
-        client=(proof.client, policy.token_per_client),
-    )
-    if refused is not None:
-        return in_language(refused, texts)
     typed = _typed_code(code)
     if typed is None or not is_token_part(attach_id):
         return in_language(_ATTACH_REFUSED, texts)

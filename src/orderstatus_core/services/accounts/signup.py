@@ -32,6 +32,7 @@ from orderstatus_core.model.account import (
     SecurityEventKind,
     StoredCaptcha,
     TokenPurpose,
+    failure_key,
 )
 from orderstatus_core.model.captcha import is_captcha_id
 from orderstatus_core.services._limits import check_limits
@@ -41,6 +42,7 @@ from orderstatus_core.services.accounts._common import (
     account_client,
     issue_link,
     join_orders,
+    link_attempt,
     new_account_id,
     new_password,
     peek_token,
@@ -211,12 +213,7 @@ def verify_email(
     the token of the set-password step. A wrong, used, expired or malformed link answers
     :class:`LinkRefused`; tries are limited per client.
     """
-    client = account_client(client)
-    texts = shopper_texts(ctx, language)
-    policy = ctx.policies.account_policy()
-    refused = check_limits(
-        ctx.rate_limiter, ctx.clock.now(), "account-link", client=(client, policy.token_per_client)
-    )
+    client, texts, refused = link_attempt(ctx, client, language)
     if refused is not None:
         return in_language(refused, texts)
     with write_unit(ctx) as locked:
@@ -274,13 +271,8 @@ def set_password_by_link(
     rules, the token, one hash outside the write lock, then spend the token and store the
     password in one unit. A reset also ends every session and cancels a pending email
     change (SECURITY E3)."""
-    client = account_client(client)
-    texts = shopper_texts(ctx, language)
     hasher = require_hasher(ctx)
-    policy = ctx.policies.account_policy()
-    refused = check_limits(
-        ctx.rate_limiter, ctx.clock.now(), "account-link", client=(client, policy.token_per_client)
-    )
+    client, texts, refused = link_attempt(ctx, client, language)
     if refused is not None:
         return in_language(refused, texts)
     with ctx.storage.unit_of_work() as uow:
@@ -299,6 +291,7 @@ def set_password_by_link(
             return in_language(_LINK_REFUSED, texts)
         _token, account = taken
         uow.accounts.save(account.with_password(password_hash, now))
+        uow.accounts.clear_failed_logins(failure_key(account.email_key))
         if purpose is TokenPurpose.RESET_PASSWORD:
             uow.sessions.end_all(account.account_id, now)
             uow.accounts.end_tokens(

@@ -32,6 +32,7 @@ from orderstatus_core.model.account import (
     SecurityEventKind,
     StoredCaptcha,
     TokenPurpose,
+    failure_key,
 )
 from orderstatus_core.ports import Storage, UnitOfWork
 from orderstatus_core.records import (
@@ -796,6 +797,53 @@ class AccountStoreContract(StorageSuite):
             assert list(uow.accounts.events("acct-0001", 2)) == [events[2], events[1]]
             assert list(uow.accounts.events("acct-0001", 0)) == []
 
+    # --- failed log-ins ---
+
+    def test_failed_log_ins_are_counted_per_key_until_cleared(self, storage: Storage) -> None:
+        """Each failure under a key counts, this one included, across commits; another
+        key's count is its own; clearing says whether there was a count and starts again
+        from zero. An unknown key has none."""
+        jane, other = failure_key("jane@example.com"), failure_key("john@example.com")
+        with storage.unit_of_work() as uow:
+            assert uow.accounts.failed_logins(jane) == 0
+        for expected in (1, 2, 3):
+            counted = _in_unit(storage, lambda uow: uow.accounts.count_failed_login(jane, T0))
+            assert counted == expected
+        assert _in_unit(storage, lambda uow: uow.accounts.count_failed_login(other, T0)) == 1
+        with storage.unit_of_work() as uow:
+            assert (uow.accounts.failed_logins(jane), uow.accounts.failed_logins(other)) == (3, 1)
+        assert _in_unit(storage, lambda uow: uow.accounts.clear_failed_logins(jane)) is True
+        assert _in_unit(storage, lambda uow: uow.accounts.clear_failed_logins(jane)) is False
+        with storage.unit_of_work() as uow:
+            assert (uow.accounts.failed_logins(jane), uow.accounts.failed_logins(other)) == (0, 1)
+        assert _in_unit(storage, lambda uow: uow.accounts.count_failed_login(jane, T0)) == 1
+
+    def test_failed_log_ins_roll_back_with_the_unit(self, storage: Storage) -> None:
+        """A count or a clear in a unit that does not commit leaves the stored count; the
+        unit itself reads its own writes."""
+        jane = failure_key("jane@example.com")
+        _in_unit(storage, lambda uow: uow.accounts.count_failed_login(jane, T0))
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.accounts.count_failed_login(jane, T0 + _SECOND) == 2
+            assert uow.accounts.failed_logins(jane) == 2
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.accounts.clear_failed_logins(jane) is True
+            assert uow.accounts.failed_logins(jane) == 0
+        with storage.unit_of_work() as uow:
+            assert uow.accounts.failed_logins(jane) == 1
+
+    def test_failures_racing_under_one_key_are_each_counted(self, storage: Storage) -> None:
+        """Eight threads count a failure under one key at once: the counts they answer
+        are 1 to 8, and 8 is stored (SECURITY C2: no failure is lost to a race)."""
+        self._needs("supports_concurrent_writers")
+        jane = failure_key("jane@example.com")
+        counts = _together(
+            8, lambda i: _in_unit(storage, lambda uow: uow.accounts.count_failed_login(jane, T0))
+        )
+        assert sorted(counts) == list(range(1, 9))
+        with storage.unit_of_work() as uow:
+            assert uow.accounts.failed_logins(jane) == 8
+
     # --- units ---
 
     @pytest.mark.parametrize(
@@ -812,6 +860,8 @@ class AccountStoreContract(StorageSuite):
             lambda uow: uow.accounts.unlink_all("acct-0001"),
             lambda uow: uow.accounts.unlink_order("700001"),
             lambda uow: uow.accounts.record_event(_event(SecurityEventKind.LOGGED_IN)),
+            lambda uow: uow.accounts.count_failed_login(failure_key("jane@example.com"), T0),
+            lambda uow: uow.accounts.clear_failed_logins(failure_key("jane@example.com")),
         ],
         ids=[
             "add",
@@ -825,6 +875,8 @@ class AccountStoreContract(StorageSuite):
             "unlink_all",
             "unlink_order",
             "record_event",
+            "count_failed_login",
+            "clear_failed_logins",
         ],
     )
     def test_a_read_only_unit_refuses_account_writes(
@@ -842,6 +894,7 @@ class AccountStoreContract(StorageSuite):
             assert uow.accounts.get_token("Token-000000000000001") == _token(account)
             assert uow.accounts.by_email("john@example.com") is None
             assert uow.accounts.order_link("700001") is None
+            assert uow.accounts.failed_logins(failure_key("jane@example.com")) == 0
 
 
 class SessionStoreContract(StorageSuite):
