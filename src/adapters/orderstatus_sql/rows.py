@@ -48,6 +48,7 @@ from orderstatus_core.model.account import (
     SecurityEvent,
     StoredCaptcha,
 )
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.records import CreditEntry, IdempotentReply, OrderHeader, OrderMatch
 from orderstatus_core.serialization import load_activity, load_intent
 from orderstatus_sql.values import SPEEDS, category, money, part_number
@@ -69,9 +70,11 @@ __all__ = [
     "ReplyRow",
     "RowDecoder",
     "Rows",
+    "SavedAddressRow",
     "SearchHead",
     "SessionRow",
     "TokenRow",
+    "VehicleRow",
     "unreadable",
 ]
 
@@ -390,6 +393,75 @@ class CaptchaRow(NamedTuple):
     def of(cls, value: StoredCaptcha, moment: Callable[[datetime], Any] = _same) -> CaptchaRow:
         """The columns of ``value``, its instants stored by ``moment``."""
         return cls._make(_columns(value, cls._fields, moment))
+
+
+class SavedAddressRow(NamedTuple):
+    """The ``saved_addresses`` columns: the address in the order's shipping columns, its
+    normal form, whether it is the default."""
+
+    account_id: str
+    address_id: str
+    name: str
+    line1: str
+    line2: str | None
+    city: str
+    region: str | None
+    postal_code: str
+    country: str
+    address_key: str
+    is_default: bool
+    saved_at: Any
+
+    @classmethod
+    def of(cls, value: SavedAddress, moment: Callable[[datetime], Any] = _same) -> SavedAddressRow:
+        """The columns of ``value``, its instant stored by ``moment``."""
+        address = value.address
+        return cls(
+            value.account_id,
+            value.address_id,
+            address.name,
+            address.line1,
+            address.line2,
+            address.city,
+            address.region,
+            address.postal_code,
+            address.country,
+            value.key,
+            value.is_default,
+            moment(value.saved_at),
+        )
+
+
+class VehicleRow(NamedTuple):
+    """The ``garage_vehicles`` columns."""
+
+    account_id: str
+    vehicle_id: str
+    year: int
+    make: str
+    model: str
+    engine: str
+    nickname: str | None
+    vin: str | None
+    catalog_id: str
+    added_at: Any
+
+    @classmethod
+    def of(cls, value: GarageVehicle, moment: Callable[[datetime], Any] = _same) -> VehicleRow:
+        """The columns of ``value``, its instant stored by ``moment``."""
+        vehicle = value.vehicle
+        return cls(
+            value.account_id,
+            value.vehicle_id,
+            vehicle.year,
+            vehicle.make,
+            vehicle.model,
+            vehicle.engine,
+            vehicle.nickname,
+            vehicle.vin,
+            value.catalog_id,
+            moment(value.added_at),
+        )
 
 
 def unreadable(what: str, error: BaseException) -> AdapterError:
@@ -838,6 +910,61 @@ class RowDecoder:
             )
         except UNREADABLE as error:
             raise unreadable("a stored captcha challenge", error) from error
+
+    def saved_address(self, row: Rows[SavedAddressRow]) -> SavedAddress:
+        """A saved address, validated by the model (its key is computed again, not read)."""
+        (
+            account_id,
+            address_id,
+            name,
+            line1,
+            line2,
+            city,
+            region,
+            postal_code,
+            country,
+            _key,
+            is_default,
+            saved_at,
+        ) = row
+        try:
+            address = Address(name, line1, city, postal_code, country, line2, region)
+            return SavedAddress(
+                account_id, address_id, address, bool(is_default), self._instant(saved_at)
+            )
+        except UNREADABLE as error:
+            raise unreadable(f"saved address {address_id!r}", error) from error
+
+    def shipping_address(self, row: Sequence[Any]) -> Address:
+        """An order's shipping address, from its ``ship_*`` columns in the order
+        ``name, line1, line2, city, region, postal_code, country``."""
+        name, line1, line2, city, region, postal_code, country = row
+        try:
+            return Address(name, line1, city, postal_code, country, line2, region)
+        except UNREADABLE as error:
+            raise unreadable("an order's shipping address", error) from error
+
+    def garage_vehicle(self, row: Rows[VehicleRow]) -> GarageVehicle:
+        """A vehicle of a garage, validated by the model (its VIN checked again)."""
+        (
+            account_id,
+            vehicle_id,
+            year,
+            make,
+            model,
+            engine,
+            nickname,
+            vin,
+            catalog_id,
+            added_at,
+        ) = row
+        try:
+            vehicle = Vehicle(year, make, model, engine, nickname, vin)
+            return GarageVehicle(
+                account_id, vehicle_id, vehicle, catalog_id, self._instant(added_at)
+            )
+        except UNREADABLE as error:
+            raise unreadable(f"garage vehicle {vehicle_id!r}", error) from error
 
     def keyed_headers(self, rows: Iterable[Sequence[Any]]) -> list[OrderHeader]:
         """The headers of ``(number, placed_at, email, email_key)`` rows, in row order:
