@@ -44,6 +44,8 @@ TABLES = (
     "order_links",
     "security_events",
     "captcha_challenges",
+    "saved_addresses",
+    "garage_vehicles",
 )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "Vehicle",
     "address_key",
     "check_vin",
+    "vin_check_digit",
 ]
 
 #: The length of a vehicle identification number (ISO 3779).
@@ -82,10 +83,8 @@ def check_vin(vin: object, field: str = "vin") -> str:
         raise InvalidVinError(field, f"must be {VIN_LENGTH} characters, not {len(vin)}")
     # Only ASCII is upper-cased: a fullwidth or look-alike letter stays refused below.
     text = vin.upper() if vin.isascii() else vin
-    total = 0
-    for position, (char, weight) in enumerate(zip(text, _VIN_WEIGHTS, strict=True), start=1):
-        value = _VIN_VALUES.get(char)
-        if value is None and not (position == _CHECK_POSITION and char == "X"):
+    for position, char in enumerate(text, start=1):
+        if char not in _VIN_VALUES and not (position == _CHECK_POSITION and char == "X"):
             shown = char if char.isprintable() and char.isascii() else f"U+{ord(char):04X}"
             raise InvalidVinError(
                 field,
@@ -93,8 +92,7 @@ def check_vin(vin: object, field: str = "vin") -> str:
                 "or Q) and 0 to 9",
                 position,
             )
-        total += (value or 0) * weight
-    expected = "X" if total % 11 == 10 else str(total % 11)
+    expected = vin_check_digit(text)
     if text[_CHECK_POSITION - 1] != expected:
         raise InvalidVinError(
             field,
@@ -103,6 +101,20 @@ def check_vin(vin: object, field: str = "vin") -> str:
             _CHECK_POSITION,
         )
     return text
+
+
+def vin_check_digit(vin: str) -> str:
+    """The check digit (``0`` to ``9`` or ``X``) of 17 VIN characters, whatever their 9th
+    (its weight is 0): each character's value times its position's weight, summed, modulo
+    11, 10 written ``X``.
+
+    >>> vin_check_digit("1M8GDM9A_KP042788")
+    'X'
+    """
+    total = sum(
+        _VIN_VALUES.get(char, 0) * weight for char, weight in zip(vin, _VIN_WEIGHTS, strict=True)
+    )
+    return "X" if total % 11 == 10 else str(total % 11)
 
 
 def _optional_vin(value: object) -> str | None:
