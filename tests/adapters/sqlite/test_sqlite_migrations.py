@@ -24,6 +24,7 @@ from orderstatus_core.model import PartNumber
 from orderstatus_core.model.account import Account, LinkedBy, OrderLink
 from orderstatus_core.model.guest_pass import PassChallenge
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQuery
 from orderstatus_core.serialization import intent_kind
 from orderstatus_core.testing.builders import package
@@ -53,6 +54,8 @@ TABLES = {
     "order_links",
     "security_events",
     "captcha_challenges",
+    "saved_addresses",
+    "garage_vehicles",
 }
 
 
@@ -72,9 +75,9 @@ def tables(path: Path) -> set[str]:
 
 
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
-    """An empty file is brought to the newest version, 10, with every table."""
+    """An empty file is brought to the newest version, 11, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 10
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 11
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
@@ -602,7 +605,7 @@ def test_migration_10_adds_accounts_to_a_database_full_of_orders(
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     with pytest.raises(SchemaVersionError, match="has schema version 9"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == SCHEMA_VERSION == 10
+    assert storage.migrate() == SCHEMA_VERSION == 11
     account = Account.sign_up("acct-0001", parse_email("JANE@example.com"), T0).verified(T0)
     with storage.unit_of_work(write=True) as uow:
         assert [uow.orders.get(o.number) for o in orders] == orders
@@ -626,7 +629,7 @@ def test_migration_10_adds_accounts_to_a_database_full_of_orders(
         assert uow.accounts.unlinked_orders(account.email_key, 10) == []
         assert uow.accounts.order_link("100004") is None
     storage.close()
-    assert user_version(db_path) == 10
+    assert user_version(db_path) == 11
     assert tables(db_path) == TABLES
 
 
@@ -647,3 +650,88 @@ def test_a_failing_migration_10_leaves_version_9_and_its_orders(
     with closing(sqlite3.connect(db_path)) as connection, connection:
         (count,) = connection.execute("SELECT count(*) FROM orders").fetchone()
     assert count == len(orders)
+
+
+# --- version 10 -> 11: the profile -----------------------------------------------------------
+
+
+def _version_10_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Order]:
+    """A database as version 10 left it: orders, a verified account with two of them
+    linked, and a queued message."""
+    orders = [
+        version_1_order(),
+        order("100002", "Jane@Example.com", placed_at=T0 + timedelta(days=1)),
+        order("100003", "john@example.com"),
+    ]
+    account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0).verified(T0)
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:10])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 10)
+        storage = SqliteStorage.from_url(f"sqlite:///{path}")
+        assert storage.migrate() == 10
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many(orders)
+            uow.accounts.add(account)
+            for number in ("100001", "100002"):
+                uow.accounts.link_order(OrderLink("acct-0001", number, T0, LinkedBy.CODE))
+            uow.outbox.put(_order_list("m1"))
+            uow.commit()
+        storage.close()
+    assert user_version(path) == 10
+    assert "saved_addresses" not in tables(path)
+    return orders
+
+
+def test_migration_11_adds_the_profile_to_a_database_with_accounts_and_orders(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version 10 database with accounts, links and orders migrates to 11 with all of
+    them as they were; the account then saves an address, reuses its orders' addresses
+    and keeps a car in its garage."""
+    orders = _version_10_database(db_path, monkeypatch)
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(SchemaVersionError, match="has schema version 10"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == SCHEMA_VERSION == 11
+    home = orders[0].shipping_address
+    saved = SavedAddress("acct-0001", "addr-0001", home, True, T0)
+    car = GarageVehicle("acct-0001", "vehicle-01", Vehicle(2019, "Ford", "F-150", "V8"), "c1", T0)
+    with storage.unit_of_work(write=True) as uow:
+        assert [uow.orders.get(o.number) for o in orders] == orders
+        assert [m.message_id for m in uow.outbox.due(T0, 10)] == ["m1"]
+        assert [h.number for h in uow.accounts.linked_orders("acct-0001", 10)] == [
+            "100002",
+            "100001",
+        ]
+        assert list(uow.accounts.order_addresses("acct-0001", 10)) == [
+            orders[1].shipping_address,
+            home,
+        ]
+        uow.accounts.put_address(saved)
+        uow.accounts.put_vehicle(car)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert list(uow.accounts.saved_addresses("acct-0001")) == [saved]
+        assert list(uow.accounts.garage("acct-0001")) == [car]
+    storage.close()
+    assert user_version(db_path) == 11
+    assert tables(db_path) == TABLES
+
+
+def test_a_failing_migration_11_leaves_version_10_and_its_accounts(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 11 runs in one transaction: if it fails at its last statement, version 10
+    stays with its accounts and links, and no half-made profile table."""
+    _version_10_database(db_path, monkeypatch)
+    broken = MIGRATIONS[10].replace("PRAGMA user_version = 11;", "CREATE TABLE accounts (x);")
+    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (*MIGRATIONS[:10], broken))
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(AdapterError, match="already exists"):
+        storage.migrate()
+    storage.close()
+    assert user_version(db_path) == 10
+    assert not {"saved_addresses", "garage_vehicles"} & tables(db_path)
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        (links,) = connection.execute("SELECT count(*) FROM order_links").fetchone()
+    assert links == 2
