@@ -1,5 +1,5 @@
 """The answers of the profile commands (saved addresses and the garage): values of closed
-unions a page ``match``es, beside :mod:`orderstatus_core.services.results`."""
+unions for a page's ``match`` statement, beside :mod:`orderstatus_core.services.results`."""
 
 from __future__ import annotations
 
