@@ -483,6 +483,9 @@ class _Restorers(NamedTuple):
     line: Callable[..., OrderLine]
     package: Callable[..., Package]
     units: Callable[..., PackedUnits]
+    saved_address: Callable[..., SavedAddress]
+    vehicle: Callable[..., Vehicle]
+    garage_vehicle: Callable[..., GarageVehicle]
 
 
 @functools.cache
@@ -497,6 +500,9 @@ def _restorers() -> _Restorers:
         restorer(OrderLine),
         restorer(Package),
         restorer(PackedUnits),
+        restorer(SavedAddress),
+        restorer(Vehicle),
+        restorer(GarageVehicle),
     )
 
 
@@ -911,60 +917,89 @@ class RowDecoder:
         except UNREADABLE as error:
             raise unreadable("a stored captcha challenge", error) from error
 
-    def saved_address(self, row: Rows[SavedAddressRow]) -> SavedAddress:
-        """A saved address, validated by the model (its key is computed again, not read)."""
-        (
-            account_id,
-            address_id,
-            name,
-            line1,
-            line2,
-            city,
-            region,
-            postal_code,
-            country,
-            _key,
-            is_default,
-            saved_at,
-        ) = row
-        try:
-            address = Address(name, line1, city, postal_code, country, line2, region)
-            return SavedAddress(
-                account_id, address_id, address, bool(is_default), self._instant(saved_at)
-            )
-        except UNREADABLE as error:
-            raise unreadable(f"saved address {address_id!r}", error) from error
+    # The profile's rows were written from constructed, hence valid, values (``put_address``
+    # and ``put_vehicle`` take nothing else): they are rebuilt without validating again, as
+    # orders are (bench/RESULTS.md, the profile: validation was most of a listing's time).
 
-    def shipping_address(self, row: Sequence[Any]) -> Address:
-        """An order's shipping address, from its ``ship_*`` columns in the order
-        ``name, line1, line2, city, region, postal_code, country``."""
-        name, line1, line2, city, region, postal_code, country = row
+    def saved_addresses(self, rows: Iterable[Rows[SavedAddressRow]]) -> list[SavedAddress]:
+        """Saved addresses, in row order (the stored normal form is not read back: the
+        value computes its own)."""
+        restore = _restorers()
+        instant = self._instant
+        saved = []
         try:
-            return Address(name, line1, city, postal_code, country, line2, region)
+            for (
+                account_id,
+                address_id,
+                name,
+                line1,
+                line2,
+                city,
+                region,
+                postal_code,
+                country,
+                _key,
+                is_default,
+                saved_at,
+            ) in rows:
+                address = restore.address(name, line1, city, postal_code, country, line2, region)
+                saved.append(
+                    restore.saved_address(
+                        account_id, address_id, address, bool(is_default), instant(saved_at)
+                    )
+                )
+        except UNREADABLE as error:
+            raise unreadable("a saved address", error) from error
+        return saved
+
+    def shipping_addresses(self, rows: Iterable[Sequence[Any]]) -> list[Address]:
+        """Orders' shipping addresses from their ``ship_*`` columns in the order ``name,
+        line1, line2, city, region, postal_code, country``, in row order; equal rows give
+        one shared value (a shopper's orders mostly go to a few addresses)."""
+        restore = _restorers().address
+        built: dict[tuple[Any, ...], Address] = {}
+        addresses = []
+        try:
+            for row in rows:
+                key = tuple(row)
+                address = built.get(key)
+                if address is None:
+                    name, line1, line2, city, region, postal_code, country = key
+                    address = built[key] = restore(
+                        name, line1, city, postal_code, country, line2, region
+                    )
+                addresses.append(address)
         except UNREADABLE as error:
             raise unreadable("an order's shipping address", error) from error
+        return addresses
 
-    def garage_vehicle(self, row: Rows[VehicleRow]) -> GarageVehicle:
-        """A vehicle of a garage, validated by the model (its VIN checked again)."""
-        (
-            account_id,
-            vehicle_id,
-            year,
-            make,
-            model,
-            engine,
-            nickname,
-            vin,
-            catalog_id,
-            added_at,
-        ) = row
+    def garage(self, rows: Iterable[Rows[VehicleRow]]) -> list[GarageVehicle]:
+        """The vehicles of a garage, in row order."""
+        restore = _restorers()
+        instant = self._instant
+        vehicles = []
         try:
-            vehicle = Vehicle(year, make, model, engine, nickname, vin)
-            return GarageVehicle(
-                account_id, vehicle_id, vehicle, catalog_id, self._instant(added_at)
-            )
+            for (
+                account_id,
+                vehicle_id,
+                year,
+                make,
+                model,
+                engine,
+                nickname,
+                vin,
+                catalog_id,
+                added_at,
+            ) in rows:
+                vehicle = restore.vehicle(year, make, model, engine, nickname, vin)
+                vehicles.append(
+                    restore.garage_vehicle(
+                        account_id, vehicle_id, vehicle, catalog_id, instant(added_at)
+                    )
+                )
         except UNREADABLE as error:
-            raise unreadable(f"garage vehicle {vehicle_id!r}", error) from error
+            raise unreadable("a garage vehicle", error) from error
+        return vehicles
 
     def keyed_headers(self, rows: Iterable[Sequence[Any]]) -> list[OrderHeader]:
         """The headers of ``(number, placed_at, email, email_key)`` rows, in row order:

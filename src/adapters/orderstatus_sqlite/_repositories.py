@@ -871,7 +871,7 @@ class Accounts:
             unit._reading()
             return []
         rows = unit._fetch(ALL, _sql.SAVED_ADDRESSES, (account_id,), "listing saved addresses")
-        return [DECODER.saved_address(row) for row in rows]
+        return DECODER.saved_addresses(rows)
 
     def remove_address(self, account_id: str, address_id: str) -> bool:
         """Delete the account's address of this id; whether there was one."""
@@ -886,7 +886,7 @@ class Accounts:
         parameters = (account_id, min(limit, _MAX_LIMIT))
         doing = "reading the addresses of an account's orders"
         rows = unit._fetch(ALL, _sql.ORDER_ADDRESSES, parameters, doing)
-        return [DECODER.shipping_address(row) for row in rows]
+        return DECODER.shipping_addresses(rows)
 
     def put_vehicle(self, vehicle: GarageVehicle) -> None:
         """Store or replace the vehicle in the account's garage."""
@@ -900,7 +900,7 @@ class Accounts:
             unit._reading()
             return []
         rows = unit._fetch(ALL, _sql.GARAGE, (account_id,), "listing a garage")
-        return [DECODER.garage_vehicle(row) for row in rows]
+        return DECODER.garage(rows)
 
     def remove_vehicle(self, account_id: str, vehicle_id: str) -> bool:
         """Delete the account's vehicle of this id; whether there was one."""

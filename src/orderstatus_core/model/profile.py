@@ -62,7 +62,6 @@ _account_id = matching(
 _catalog_id = matching(
     re.compile(r"[!-~]{1,64}"), "must be 1 to 64 printable ASCII characters without spaces"
 )
-_SPACES = re.compile(r"\s+")
 _SEPARATOR = "\x1f"
 
 
@@ -124,7 +123,9 @@ def _optional_vin(value: object) -> str | None:
 def _fold(text: str | None) -> str:
     if text is None:
         return ""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip().casefold()
+    if text.isascii():  # already composed; its case folding is lower()
+        return " ".join(text.split()).lower()
+    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
 def address_key(address: Address) -> str:

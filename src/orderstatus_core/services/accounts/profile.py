@@ -140,7 +140,8 @@ def address_book(ctx: ServiceContext, proof: ShopperProof) -> AddressBookResult:
         from_orders = uow.accounts.order_addresses(account_id, recent)
     seen = {entry.key for entry in saved}
     offered: list[Address] = []
-    for address in from_orders:
+    # A shopper's orders mostly go to a few addresses: each distinct one is folded once.
+    for address in dict.fromkeys(from_orders):
         key = address_key(address)
         if key not in seen:
             seen.add(key)
