@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
@@ -78,6 +80,8 @@ __all__ = [
     "vehicle_catalog",
 ]
 
+R = TypeVar("R")
+
 _NOT_LOGGED_IN = NotLoggedIn()
 _ADDRESS_NOT_FOUND = AddressNotFound()
 _VEHICLE_NOT_FOUND = VehicleNotFound()
@@ -119,6 +123,40 @@ def _not_logged_in(ctx: ServiceContext, proof: ShopperProof) -> NotLoggedIn:
     return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
 
 
+def _reading(
+    ctx: ServiceContext, proof: ShopperProof, read: Callable[[AccountStore, str], R]
+) -> R | NotLoggedIn:
+    """``read(store, account_id)`` in a read unit, for the shopper of a live session."""
+    live = live_session(ctx, proof)
+    if live is None:
+        return _not_logged_in(ctx, proof)
+    with ctx.storage.unit_of_work() as uow:
+        return read(uow.accounts, live.session.account_id)
+
+
+def _changing(
+    ctx: ServiceContext,
+    proof: ShopperProof,
+    change: Callable[[AccountStore, str, datetime], R],
+) -> R | NotLoggedIn:
+    """``change(store, account_id, now)`` in one write unit holding the account's lock
+    (read first; the time read after it, SECURITY G6), committed, for the shopper of a
+    live session. A refusal writes nothing, so committing it changes nothing."""
+    live = live_session(ctx, proof)
+    if live is None:
+        return _not_logged_in(ctx, proof)
+    with account_unit(ctx, live.session.account_id) as (uow, account, now):
+        if account is None:
+            return _not_logged_in(ctx, proof)
+        answer = change(uow.accounts, account.account_id, now)
+        uow.commit()
+    return answer
+
+
+def _entry(kept: Sequence[SavedAddress], address_id: str | None) -> SavedAddress | None:
+    return next((saved for saved in kept if saved.address_id == address_id), None)
+
+
 # --- saved addresses -------------------------------------------------------------------------
 
 
@@ -130,23 +168,22 @@ def address_book(ctx: ServiceContext, proof: ShopperProof) -> AddressBookResult:
     One session check and one read unit of two statements.
     """
     proof = checked_shopper(proof)
-    live = live_session(ctx, proof)
-    if live is None:
-        return _not_logged_in(ctx, proof)
-    account_id = live.session.account_id
     recent = ctx.policies.profile_policy().reuse_from_orders
-    with ctx.storage.unit_of_work() as uow:
-        saved = tuple(uow.accounts.saved_addresses(account_id))
-        from_orders = uow.accounts.order_addresses(account_id, recent)
-    seen = {entry.key for entry in saved}
-    offered: list[Address] = []
-    # A shopper's orders mostly go to a few addresses: each distinct one is folded once.
-    for address in dict.fromkeys(from_orders):
-        key = address_key(address)
-        if key not in seen:
-            seen.add(key)
-            offered.append(address)
-    return AddressBook(saved=saved, from_orders=tuple(offered))
+
+    def read(store: AccountStore, account_id: str) -> AddressBook:
+        saved = tuple(store.saved_addresses(account_id))
+        from_orders = store.order_addresses(account_id, recent)
+        seen = {entry.key for entry in saved}
+        offered: list[Address] = []
+        # A shopper's orders mostly go to a few addresses: each distinct one is folded once.
+        for address in dict.fromkeys(from_orders):
+            key = address_key(address)
+            if key not in seen:
+                seen.add(key)
+                offered.append(address)
+        return AddressBook(saved=saved, from_orders=tuple(offered))
+
+    return _reading(ctx, proof, read)
 
 
 def add_address(
@@ -162,27 +199,25 @@ def add_address(
     proof = checked_shopper(proof)
     address = _address(address)
     default = _flag("default", default)
-    live = live_session(ctx, proof)
-    if live is None:
-        return _not_logged_in(ctx, proof)
     limit = ctx.policies.profile_policy().max_addresses
-    account_id = live.session.account_id
     key = address_key(address)
-    with account_unit(ctx, account_id) as (uow, account, now):
-        if account is None:
-            return _not_logged_in(ctx, proof)
-        kept = uow.accounts.saved_addresses(account_id)
+
+    def add(
+        store: AccountStore, account_id: str, now: datetime
+    ) -> AddressSaved | AddressAlreadySaved | AddressBookFull:
+        kept = store.saved_addresses(account_id)
         same = next((entry for entry in kept if entry.key == key), None)
         if same is not None:
             return AddressAlreadySaved(address_id=same.address_id)
         if len(kept) >= limit:
             return AddressBookFull(limit=limit)
         if default:
-            _drop_default(uow.accounts, kept)
+            _drop_default(store, kept)
         saved = SavedAddress(account_id, _new_id(), address, default, now)
-        uow.accounts.put_address(saved)
-        uow.commit()
-    return AddressSaved(address_id=saved.address_id)
+        store.put_address(saved)
+        return AddressSaved(address_id=saved.address_id)
+
+    return _changing(ctx, proof, add)
 
 
 def edit_address(
@@ -194,26 +229,22 @@ def edit_address(
     proof = checked_shopper(proof)
     typed = _typed_id("address_id", address_id)
     address = _address(address)
-    live = live_session(ctx, proof)
-    if live is None:
-        return _not_logged_in(ctx, proof)
-    if typed is None:
-        return _ADDRESS_NOT_FOUND
-    account_id = live.session.account_id
     key = address_key(address)
-    with account_unit(ctx, account_id) as (uow, account, _now):
-        if account is None:
-            return _not_logged_in(ctx, proof)
-        kept = uow.accounts.saved_addresses(account_id)
-        entry = next((saved for saved in kept if saved.address_id == typed), None)
+
+    def edit(
+        store: AccountStore, account_id: str, _now: datetime
+    ) -> AddressSaved | AddressAlreadySaved | AddressNotFound:
+        kept = store.saved_addresses(account_id)
+        entry = _entry(kept, typed)
         if entry is None:
             return _ADDRESS_NOT_FOUND
-        same = next((s for s in kept if s.key == key and s.address_id != typed), None)
+        same = next((s for s in kept if s.key == key and s is not entry), None)
         if same is not None:
             return AddressAlreadySaved(address_id=same.address_id)
-        uow.accounts.put_address(attrs.evolve(entry, address=address))
-        uow.commit()
-    return AddressSaved(address_id=typed)
+        store.put_address(attrs.evolve(entry, address=address))
+        return AddressSaved(address_id=entry.address_id)
+
+    return _changing(ctx, proof, edit)
 
 
 def remove_address(
@@ -222,19 +253,15 @@ def remove_address(
     """Remove the saved address ``address_id`` (the default too: then there is none)."""
     proof = checked_shopper(proof)
     typed = _typed_id("address_id", address_id)
-    live = live_session(ctx, proof)
-    if live is None:
-        return _not_logged_in(ctx, proof)
-    if typed is None:
-        return _ADDRESS_NOT_FOUND
-    account_id = live.session.account_id
-    with account_unit(ctx, account_id) as (uow, account, _now):
-        if account is None:
-            return _not_logged_in(ctx, proof)
-        if not uow.accounts.remove_address(account_id, typed):
+
+    def remove(
+        store: AccountStore, account_id: str, _now: datetime
+    ) -> AddressRemoved | AddressNotFound:
+        if typed is None or not store.remove_address(account_id, typed):
             return _ADDRESS_NOT_FOUND
-        uow.commit()
-    return AddressRemoved(address_id=typed)
+        return AddressRemoved(address_id=typed)
+
+    return _changing(ctx, proof, remove)
 
 
 def choose_default_address(
@@ -244,24 +271,20 @@ def choose_default_address(
     is)."""
     proof = checked_shopper(proof)
     typed = _typed_id("address_id", address_id)
-    live = live_session(ctx, proof)
-    if live is None:
-        return _not_logged_in(ctx, proof)
-    if typed is None:
-        return _ADDRESS_NOT_FOUND
-    account_id = live.session.account_id
-    with account_unit(ctx, account_id) as (uow, account, _now):
-        if account is None:
-            return _not_logged_in(ctx, proof)
-        kept = uow.accounts.saved_addresses(account_id)
-        entry = next((saved for saved in kept if saved.address_id == typed), None)
+
+    def choose(
+        store: AccountStore, account_id: str, _now: datetime
+    ) -> DefaultAddressChosen | AddressNotFound:
+        kept = store.saved_addresses(account_id)
+        entry = _entry(kept, typed)
         if entry is None:
             return _ADDRESS_NOT_FOUND
         if not entry.is_default:
-            _drop_default(uow.accounts, kept)
-            uow.accounts.put_address(attrs.evolve(entry, is_default=True))
-            uow.commit()
-    return DefaultAddressChosen(address_id=typed)
+            _drop_default(store, kept)
+            store.put_address(attrs.evolve(entry, is_default=True))
+        return DefaultAddressChosen(address_id=entry.address_id)
+
+    return _changing(ctx, proof, choose)
 
 
 def _drop_default(store: AccountStore, kept: Sequence[SavedAddress]) -> None:
@@ -295,43 +318,39 @@ def _catalog_id(ctx: ServiceContext, vehicle: Vehicle) -> str | None:
 def garage(ctx: ServiceContext, proof: ShopperProof) -> GarageResult:
     """The vehicles of the account's garage, oldest first (:class:`Garage`)."""
     proof = checked_shopper(proof)
-    live = live_session(ctx, proof)
-    if live is None:
-        return _not_logged_in(ctx, proof)
-    with ctx.storage.unit_of_work() as uow:
-        vehicles = tuple(uow.accounts.garage(live.session.account_id))
-    return Garage(vehicles=vehicles)
+    return _reading(
+        ctx, proof, lambda store, account_id: Garage(vehicles=tuple(store.garage(account_id)))
+    )
 
 
 def add_vehicle(ctx: ServiceContext, proof: ShopperProof, vehicle: Vehicle) -> AddVehicleResult:
     """Put ``vehicle`` (a :class:`~orderstatus_core.model.profile.Vehicle`, its VIN
     checked) in the garage, linked to the store's catalog.
 
-    The catalog is asked before the account's lock is taken (it may be a remote service);
-    a vehicle it does not list answers :class:`VehicleNotInCatalog`, a garage at the
-    policy's bound (``max_vehicles``, 10) :class:`GarageFull`. A catalog that fails raises
+    The catalog is asked before the account's lock is taken (it may be a remote service),
+    and only for a live session; a vehicle it does not list answers
+    :class:`VehicleNotInCatalog`, a garage at the policy's bound (``max_vehicles``, 10)
+    :class:`GarageFull`. A catalog that fails raises
     :class:`~orderstatus_core.errors.AdapterError` and changes nothing.
     """
     proof = checked_shopper(proof)
     if not isinstance(vehicle, Vehicle):
         raise InvalidFieldError("vehicle", "must be a Vehicle")
-    live = live_session(ctx, proof)
-    if live is None:
+    if live_session(ctx, proof) is None:
         return _not_logged_in(ctx, proof)
     catalog_id = _catalog_id(ctx, vehicle)
     if catalog_id is None:
         return _NOT_IN_CATALOG
     limit = ctx.policies.profile_policy().max_vehicles
-    account_id = live.session.account_id
-    with account_unit(ctx, account_id) as (uow, account, now):
-        if account is None:
-            return _not_logged_in(ctx, proof)
-        if len(uow.accounts.garage(account_id)) >= limit:
+
+    def add(store: AccountStore, account_id: str, now: datetime) -> VehicleAdded | GarageFull:
+        if len(store.garage(account_id)) >= limit:
             return GarageFull(limit=limit)
         added = GarageVehicle(account_id, _new_id(), vehicle, catalog_id, now)
-        uow.accounts.put_vehicle(added)
-        uow.commit()
-    return VehicleAdded(vehicle_id=added.vehicle_id, catalog_id=catalog_id)
+        store.put_vehicle(added)
+        return VehicleAdded(vehicle_id=added.vehicle_id, catalog_id=catalog_id)
+
+    return _changing(ctx, proof, add)
 
 
 def remove_vehicle(
@@ -340,16 +359,12 @@ def remove_vehicle(
     """Take the vehicle ``vehicle_id`` out of the garage."""
     proof = checked_shopper(proof)
     typed = _typed_id("vehicle_id", vehicle_id)
-    live = live_session(ctx, proof)
-    if live is None:
-        return _not_logged_in(ctx, proof)
-    if typed is None:
-        return _VEHICLE_NOT_FOUND
-    account_id = live.session.account_id
-    with account_unit(ctx, account_id) as (uow, account, _now):
-        if account is None:
-            return _not_logged_in(ctx, proof)
-        if not uow.accounts.remove_vehicle(account_id, typed):
+
+    def remove(
+        store: AccountStore, account_id: str, _now: datetime
+    ) -> VehicleRemoved | VehicleNotFound:
+        if typed is None or not store.remove_vehicle(account_id, typed):
             return _VEHICLE_NOT_FOUND
-        uow.commit()
-    return VehicleRemoved(vehicle_id=typed)
+        return VehicleRemoved(vehicle_id=typed)
+
+    return _changing(ctx, proof, remove)
