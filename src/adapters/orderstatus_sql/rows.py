@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
 
+import attrs
+
 from orderstatus_core import AdapterError, GuestPass, Order, OutboxMessage, PassChallenge
 from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.labels import LabelDocument, StoredDocument
@@ -396,18 +398,18 @@ class CaptchaRow(NamedTuple):
 
 
 class SavedAddressRow(NamedTuple):
-    """The ``saved_addresses`` columns: the address in the order's shipping columns, its
-    normal form, whether it is the default."""
+    """The ``saved_addresses`` columns: the address in the model's field order, its normal
+    form, whether it is the default."""
 
     account_id: str
     address_id: str
     name: str
     line1: str
-    line2: str | None
     city: str
-    region: str | None
     postal_code: str
     country: str
+    line2: str | None
+    region: str | None
     address_key: str
     is_default: bool
     saved_at: Any
@@ -415,20 +417,15 @@ class SavedAddressRow(NamedTuple):
     @classmethod
     def of(cls, value: SavedAddress, moment: Callable[[datetime], Any] = _same) -> SavedAddressRow:
         """The columns of ``value``, its instant stored by ``moment``."""
-        address = value.address
-        return cls(
-            value.account_id,
-            value.address_id,
-            address.name,
-            address.line1,
-            address.line2,
-            address.city,
-            address.region,
-            address.postal_code,
-            address.country,
-            value.key,
-            value.is_default,
-            moment(value.saved_at),
+        return cls._make(
+            (
+                value.account_id,
+                value.address_id,
+                *attrs.astuple(value.address, recurse=False),
+                value.key,
+                value.is_default,
+                moment(value.saved_at),
+            )
         )
 
 
@@ -928,21 +925,9 @@ class RowDecoder:
         instant = self._instant
         saved = []
         try:
-            for (
-                account_id,
-                address_id,
-                name,
-                line1,
-                line2,
-                city,
-                region,
-                postal_code,
-                country,
-                _key,
-                is_default,
-                saved_at,
-            ) in rows:
-                address = restore.address(name, line1, city, postal_code, country, line2, region)
+            for row in rows:
+                account_id, address_id, *_fields, _key, is_default, saved_at = row
+                address = restore.address(*row[2:9])
                 saved.append(
                     restore.saved_address(
                         account_id, address_id, address, bool(is_default), instant(saved_at)
@@ -953,9 +938,10 @@ class RowDecoder:
         return saved
 
     def shipping_addresses(self, rows: Iterable[Sequence[Any]]) -> list[Address]:
-        """Orders' shipping addresses from their ``ship_*`` columns in the order ``name,
-        line1, line2, city, region, postal_code, country``, in row order; equal rows give
-        one shared value (a shopper's orders mostly go to a few addresses)."""
+        """Orders' shipping addresses from their ``ship_*`` columns in the model's field
+        order (``name, line1, city, postal_code, country, line2, region``), in row order;
+        equal rows give one shared value (a shopper's orders mostly go to a few
+        addresses)."""
         restore = _restorers().address
         built: dict[tuple[Any, ...], Address] = {}
         addresses = []
@@ -964,10 +950,7 @@ class RowDecoder:
                 key = tuple(row)
                 address = built.get(key)
                 if address is None:
-                    name, line1, line2, city, region, postal_code, country = key
-                    address = built[key] = restore(
-                        name, line1, city, postal_code, country, line2, region
-                    )
+                    address = built[key] = restore(*key)
                 addresses.append(address)
         except UNREADABLE as error:
             raise unreadable("an order's shipping address", error) from error

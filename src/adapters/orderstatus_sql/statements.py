@@ -298,8 +298,10 @@ LIMIT %s"""
 
 # --- the profile: saved addresses and the garage ------------------------------------------
 
-_ADDRESS_COLUMNS: Final = """account_id, address_id, name, line1, line2, city, region,
-    postal_code, country, address_key, is_default, saved_at"""
+# The address in the model's field order (Address(name, line1, city, postal_code, country,
+# line2, region)), so a row's slice is the restorer's arguments.
+_ADDRESS_COLUMNS: Final = """account_id, address_id, name, line1, city, postal_code, country,
+    line2, region, address_key, is_default, saved_at"""
 
 # An edit replaces the row of its id; the unique indexes refuse a second copy of an address
 # or a second default (the caller's ConflictError).
@@ -307,9 +309,9 @@ PUT_ADDRESS: Final = f"""
 INSERT INTO saved_addresses ({_ADDRESS_COLUMNS})
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (account_id, address_id) DO UPDATE SET
-    name = excluded.name, line1 = excluded.line1, line2 = excluded.line2,
-    city = excluded.city, region = excluded.region, postal_code = excluded.postal_code,
-    country = excluded.country, address_key = excluded.address_key,
+    name = excluded.name, line1 = excluded.line1, city = excluded.city,
+    postal_code = excluded.postal_code, country = excluded.country, line2 = excluded.line2,
+    region = excluded.region, address_key = excluded.address_key,
     is_default = excluded.is_default, saved_at = excluded.saved_at"""  # noqa: S608
 
 SAVED_ADDRESSES: Final = f"""
@@ -330,8 +332,8 @@ REMOVE_ADDRESS: Final = "DELETE FROM saved_addresses WHERE account_id = %s AND a
 # The shipping addresses of an account's newest linked orders: its links through
 # order_links_by_account, each order by its primary key (as the history reads them).
 ORDER_ADDRESSES: Final = """
-SELECT o.ship_name, o.ship_line1, o.ship_line2, o.ship_city, o.ship_region,
-       o.ship_postal_code, o.ship_country
+SELECT o.ship_name, o.ship_line1, o.ship_city, o.ship_postal_code, o.ship_country,
+       o.ship_line2, o.ship_region
 FROM order_links AS k
 JOIN orders AS o ON o.number = k.order_number
 WHERE k.account_id = %s

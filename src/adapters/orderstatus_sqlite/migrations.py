@@ -112,7 +112,8 @@ Version 11 adds the profile (issue 14 items 1 and 2) and touches no earlier tabl
 
 * ``saved_addresses``, keyed by ``(account_id, address_id)``: an account's addresses sit
   together in one B-tree range, read and deleted by that prefix. The address is stored in
-  the columns the order keeps its shipping address in, with its normal form
+  the columns the order keeps its shipping address in (in the model's field order), with
+  its normal form
   (``address_key``, :func:`orderstatus_core.model.profile.address_key`);
   ``saved_addresses_by_key`` makes one address saved once per account, and the partial
   ``saved_addresses_default`` at most one default per account, whatever a caller does.
@@ -481,11 +482,11 @@ CREATE TABLE saved_addresses (
     address_id  TEXT    NOT NULL,
     name        TEXT    NOT NULL,
     line1       TEXT    NOT NULL,
-    line2       TEXT,
     city        TEXT    NOT NULL,
-    region      TEXT,
     postal_code TEXT    NOT NULL,
     country     TEXT    NOT NULL,
+    line2       TEXT,
+    region      TEXT,
     address_key TEXT    NOT NULL,
     is_default  INTEGER NOT NULL,
     saved_at    INTEGER NOT NULL,

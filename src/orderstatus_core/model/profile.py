@@ -23,6 +23,7 @@ import attrs
 from orderstatus_core.errors import InvalidFieldError, InvalidVinError
 from orderstatus_core.model._checks import count, matching, utc
 from orderstatus_core.model._text import bounded_text, optional_bounded_text
+from orderstatus_core.model.account import _account_id, _bool
 from orderstatus_core.model.address import Address
 
 __all__ = [
@@ -56,9 +57,6 @@ _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 _CHECK_POSITION = 9
 
 _id = matching(re.compile(r"[A-Za-z0-9_-]{8,32}"), "must be 8 to 32 letters, digits, - or _")
-_account_id = matching(
-    re.compile(r"[A-Za-z0-9_-]{8,64}"), "must be 8 to 64 letters, digits, - or _"
-)
 _catalog_id = matching(
     re.compile(r"[!-~]{1,64}"), "must be 1 to 64 printable ASCII characters without spaces"
 )
@@ -160,11 +158,6 @@ def address_key(address: Address) -> str:
 def _address(_instance: object, attribute: Any, value: Any) -> None:
     if not isinstance(value, Address):
         raise InvalidFieldError(attribute.name, "must be an Address")
-
-
-def _bool(_instance: object, attribute: Any, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise InvalidFieldError(attribute.name, "must be True or False")
 
 
 @attrs.frozen
