@@ -27,13 +27,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Final, NamedTuple, TypeAlias, TypeVar
 
-import attrs
-
 from orderstatus_core import AdapterError, GuestPass, Order, OutboxMessage, PassChallenge
 from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.labels import LabelDocument, StoredDocument
 from orderstatus_core.messages import OutboxItem
 from orderstatus_core.model import (
+    RESTORED_FIELDS,
     Address,
     EmailAddress,
     OrderLine,
@@ -93,6 +92,10 @@ UNREADABLE: Final = (
     ArithmeticError,
     OrderStatusError,
 )
+
+
+#: The address's fields in the model's order: the profile's tables store them so.
+_ADDRESS_FIELDS: Final = RESTORED_FIELDS["Address"]
 
 
 def _same(value: Any) -> Any:
@@ -421,7 +424,7 @@ class SavedAddressRow(NamedTuple):
             (
                 value.account_id,
                 value.address_id,
-                *attrs.astuple(value.address, recurse=False),
+                *(getattr(value.address, name) for name in _ADDRESS_FIELDS),
                 value.key,
                 value.is_default,
                 moment(value.saved_at),
