@@ -929,12 +929,11 @@ class RowDecoder:
         saved = []
         try:
             for row in rows:
-                account_id, address_id, *_fields, _key, is_default, saved_at = row
+                # account_id, address_id, the 7 address fields, address_key, is_default,
+                # saved_at (SavedAddressRow)
                 address = restore.address(*row[2:9])
                 saved.append(
-                    restore.saved_address(
-                        account_id, address_id, address, bool(is_default), instant(saved_at)
-                    )
+                    restore.saved_address(row[0], row[1], address, bool(row[10]), instant(row[11]))
                 )
         except UNREADABLE as error:
             raise unreadable("a saved address", error) from error
