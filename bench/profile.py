@@ -11,6 +11,8 @@ accounts with 5 addresses and 2 vehicles each:
   statements run raw (the session row by its primary key, the saved addresses, the order
   addresses), rows fetched and nothing built;
 * **garage**: ``shopper.garage()`` against the raw session row and the garage's rows;
+* **the page**: both facade calls against the raw statements of one page (one session
+  read, the three listings);
 * the two listings through the storage port alone (``uow.accounts.saved_addresses`` and
   ``garage``) against the raw statement each.
 
@@ -121,7 +123,16 @@ def main() -> None:
         def raw_vehicles(_n: int) -> None:
             assert len(raw.execute(_sql.GARAGE, (ACCOUNT,)).fetchall()) == 10
 
+        def page(_n: int) -> None:
+            book(_n)
+            garage(_n)
+
+        def raw_page(_n: int) -> None:
+            raw_book(_n)  # one session read: a page checks the session once
+            raw_vehicles(_n)
+
         series = [
+            ("profile page (facade): address book + garage", page, raw_page),
             ("address book (facade): 20 saved + 50 orders", book, raw_book),
             ("garage (facade): 10 vehicles", garage, raw_garage),
             ("saved addresses (storage port)", port_addresses, raw_addresses),
