@@ -28,6 +28,7 @@ from orderstatus_core import (
     NotLoggedIn,
     OrderStatus,
     ProfilePolicy,
+    SavedAddress,
     ShopperSession,
     Vehicle,
     VehicleAdded,
@@ -340,3 +341,45 @@ def test_an_expired_session_cannot_add(ctx: ServiceContext) -> None:
     clock.advance(timedelta(hours=1))
     assert shopper.add_address(HOME) == NotLoggedIn()
     assert _book(_shopper(ctx)).saved == ()
+
+
+def test_a_storage_failing_mid_command_changes_nothing(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SECURITY G1: a new default whose write fails after the old default was cleared
+    raises the storage's AdapterError, and the old default stays (one unit, rolled back)."""
+    shopper = _shopper(ctx)
+    home = _add(ctx, shopper, HOME, default=True)
+    with ctx.storage.unit_of_work(write=True) as uow:
+        store_type = type(uow.accounts)
+    real = store_type.put_address
+
+    def failing(self: object, saved: SavedAddress) -> None:
+        if saved.is_default:
+            raise AdapterError("the database went away")
+        real(self, saved)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_type, "put_address", failing)
+    with pytest.raises(AdapterError, match="went away"):
+        shopper.add_address(WORK, default=True)
+    monkeypatch.undo()
+    book = _book(shopper)
+    assert [(s.address_id, s.is_default) for s in book.saved] == [(home, True)]
+
+
+def test_a_storage_failing_to_read_raises(
+    ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listing the storage cannot read is the storage's AdapterError, not an answer."""
+    shopper = _shopper(ctx)
+    with ctx.storage.unit_of_work() as uow:
+        store_type = type(uow.accounts)
+
+    def failing(self: object, account_id: str) -> list[object]:
+        raise AdapterError("the database went away")
+
+    monkeypatch.setattr(store_type, "garage", failing)
+    with pytest.raises(AdapterError):
+        shopper.garage()
+    with pytest.raises(AdapterError):
+        shopper.add_vehicle(CAR)
