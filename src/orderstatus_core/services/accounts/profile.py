@@ -139,16 +139,27 @@ def _changing(
     proof: ShopperProof,
     change: Callable[[AccountStore, str, datetime], R],
 ) -> R | NotLoggedIn:
-    """``change(store, account_id, now)`` in one write unit holding the account's lock
-    (read first; the time read after it, SECURITY G6), committed, for the shopper of a
-    live session. A refusal writes nothing, so committing it changes nothing."""
+    """``change(store, account_id, now)`` for the shopper of a live session, in
+    :func:`_locked`."""
     live = live_session(ctx, proof)
     if live is None:
         return _not_logged_in(ctx, proof)
-    with account_unit(ctx, live.session.account_id) as (uow, account, now):
+    return _locked(ctx, proof, live.session.account_id, change)
+
+
+def _locked(
+    ctx: ServiceContext,
+    proof: ShopperProof,
+    account_id: str,
+    change: Callable[[AccountStore, str, datetime], R],
+) -> R | NotLoggedIn:
+    """``change(store, account_id, now)`` in one write unit holding the account's lock
+    (read first; the time read after it, SECURITY G6), committed. A refusal writes
+    nothing, so committing it changes nothing; a deleted account is NotLoggedIn."""
+    with account_unit(ctx, account_id) as (uow, account, now):
         if account is None:
             return _not_logged_in(ctx, proof)
-        answer = change(uow.accounts, account.account_id, now)
+        answer = change(uow.accounts, account_id, now)
         uow.commit()
     return answer
 
@@ -336,7 +347,8 @@ def add_vehicle(ctx: ServiceContext, proof: ShopperProof, vehicle: Vehicle) -> A
     proof = checked_shopper(proof)
     if not isinstance(vehicle, Vehicle):
         raise InvalidFieldError("vehicle", "must be a Vehicle")
-    if live_session(ctx, proof) is None:
+    live = live_session(ctx, proof)
+    if live is None:
         return _not_logged_in(ctx, proof)
     catalog_id = _catalog_id(ctx, vehicle)
     if catalog_id is None:
@@ -350,7 +362,7 @@ def add_vehicle(ctx: ServiceContext, proof: ShopperProof, vehicle: Vehicle) -> A
         store.put_vehicle(added)
         return VehicleAdded(vehicle_id=added.vehicle_id, catalog_id=catalog_id)
 
-    return _changing(ctx, proof, add)
+    return _locked(ctx, proof, live.session.account_id, add)
 
 
 def remove_vehicle(
