@@ -22,6 +22,7 @@ from orderstatus_core.errors import (
     InvalidIdentifierError,
     InvalidTrackingNumberError,
     InvalidUrlError,
+    InvalidVinError,
     LedgerError,
     MailDeliveryError,
     MailRejectedError,
@@ -92,6 +93,13 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
+from orderstatus_core.model.profile import (
+    GarageVehicle,
+    SavedAddress,
+    Vehicle,
+    address_key,
+    check_vin,
+)
 from orderstatus_core.model.requests import (
     AddressChange,
     CancelRequest,
@@ -149,6 +157,7 @@ from orderstatus_core.policies.passwords import (
     PasswordRefused,
     PasswordRules,
 )
+from orderstatus_core.policies.profile import ProfilePolicy
 from orderstatus_core.policies.returns import (
     PlannedPackage,
     ReturnableLine,
@@ -161,6 +170,7 @@ from orderstatus_core.policies.returns import (
     WindowStart,
 )
 from orderstatus_core.policies.tracking_numbers import TrackingNumber, parse_tracking_number
+from orderstatus_core.policies.vehicles import PlausibleVehicles
 from orderstatus_core.ports import (
     AccountStore,
     BreachedPasswords,
@@ -181,6 +191,7 @@ from orderstatus_core.ports import (
     Storage,
     StoreCreditLedger,
     UnitOfWork,
+    VehicleCatalog,
 )
 from orderstatus_core.records import (
     CategoryQuery,
@@ -279,6 +290,28 @@ from orderstatus_core.services import (
     VerifyEmailResult,
     ViewResult,
 )
+from orderstatus_core.services.profile_results import (
+    AddressAlreadySaved,
+    AddressBook,
+    AddressBookFull,
+    AddressBookResult,
+    AddressNotFound,
+    AddressRemoved,
+    AddressSaved,
+    AddVehicleResult,
+    ChooseDefaultResult,
+    DefaultAddressChosen,
+    Garage,
+    GarageFull,
+    GarageResult,
+    RemoveAddressResult,
+    RemoveVehicleResult,
+    SaveAddressResult,
+    VehicleAdded,
+    VehicleNotFound,
+    VehicleNotInCatalog,
+    VehicleRemoved,
+)
 
 __version__ = "0.1.0"
 
@@ -297,8 +330,16 @@ __all__ = [
     "AdapterError",
     "AdapterNameConflictError",
     "AdapterRegistry",
+    "AddVehicleResult",
     "Address",
+    "AddressAlreadySaved",
+    "AddressBook",
+    "AddressBookFull",
+    "AddressBookResult",
     "AddressChange",
+    "AddressNotFound",
+    "AddressRemoved",
+    "AddressSaved",
     "AlreadyRegisteredMail",
     "AttachCodeMail",
     "AttachCodeSent",
@@ -329,6 +370,7 @@ __all__ = [
     "ChangeResult",
     "ChangeState",
     "CheckYourMail",
+    "ChooseDefaultResult",
     "Clock",
     "ComposedMail",
     "ConfirmEmailResult",
@@ -336,6 +378,7 @@ __all__ = [
     "CreditEntry",
     "CurrencyMismatchError",
     "CustomerService",
+    "DefaultAddressChosen",
     "DeleteAccountResult",
     "DomainEvent",
     "DuplicateOrderError",
@@ -349,6 +392,10 @@ __all__ = [
     "FieldTooLongError",
     "FindOrderResult",
     "ForgotPasswordResult",
+    "Garage",
+    "GarageFull",
+    "GarageResult",
+    "GarageVehicle",
     "GuestPass",
     "GuestPassGranted",
     "GuestPassMail",
@@ -376,6 +423,7 @@ __all__ = [
     "InvalidIdentifierError",
     "InvalidTrackingNumberError",
     "InvalidUrlError",
+    "InvalidVinError",
     "LabelDocument",
     "LabelMaker",
     "LedgerError",
@@ -448,12 +496,14 @@ __all__ = [
     "PasswordSet",
     "PhoneNumber",
     "PlannedPackage",
+    "PlausibleVehicles",
     "PreviewResult",
     "ProblemAnswer",
     "ProblemKind",
     "ProblemReport",
     "ProblemResult",
     "ProblemState",
+    "ProfilePolicy",
     "PurgeReport",
     "QuantityChange",
     "Quota",
@@ -469,6 +519,8 @@ __all__ = [
     "RelayFailure",
     "RelayPolicy",
     "RelayReport",
+    "RemoveAddressResult",
+    "RemoveVehicleResult",
     "ReplacementDue",
     "RequestView",
     "ResetPasswordResult",
@@ -500,6 +552,8 @@ __all__ = [
     "ReturnableLine",
     "RmaPackage",
     "RmaState",
+    "SaveAddressResult",
+    "SavedAddress",
     "SchemaVersionError",
     "SearchCursor",
     "SearchPage",
@@ -539,11 +593,19 @@ __all__ = [
     "UpsertRefusal",
     "UpsertReport",
     "ValidationError",
+    "Vehicle",
+    "VehicleAdded",
+    "VehicleCatalog",
+    "VehicleNotFound",
+    "VehicleNotInCatalog",
+    "VehicleRemoved",
     "VerifyEmailResult",
     "ViewResult",
     "Warehouse",
     "WeakPasswordHashingError",
     "WindowStart",
+    "address_key",
+    "check_vin",
     "compose_message",
     "email_key",
     "get_plugin_manager",

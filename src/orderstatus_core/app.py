@@ -22,6 +22,7 @@ from orderstatus_core.ports import (
     RateLimiter,
     SharedSessionStore,
     Storage,
+    VehicleCatalog,
 )
 from orderstatus_core.services import (
     GuestProof,
@@ -201,6 +202,7 @@ class OrderStatus:
         captcha: str | Captcha | None = None,
         password_hasher: str | PasswordHasher | None = DEFAULT_PASSWORD_HASHER,
         breached_passwords: str | BreachedPasswords | None = None,
+        vehicle_catalog: VehicleCatalog | None = None,
         clock: Clock | None = None,
         plugins: Iterable[object] = (),
         plugin_manager: pluggy.PluginManager | None = None,
@@ -227,6 +229,8 @@ class OrderStatus:
         lane raises :class:`~orderstatus_core.WeakPasswordHashingError` (SECURITY B3;
         tests build their context with ``orderstatus_core.testing.fake_context`` and a
         cheap hasher). ``breached_passwords`` is the store's breach check, if any.
+        ``vehicle_catalog`` lists the vehicles a garage takes (default: every plausible
+        one, :class:`~orderstatus_core.policies.vehicles.PlausibleVehicles`).
 
         ``plugins`` are registered after the installed ones, so a store's policy plugin
         passed here overrides the defaults; a policy plugin's wrong answer raises
@@ -251,6 +255,7 @@ class OrderStatus:
                 captcha=captcha,
                 password_hasher=hasher,
                 breached_passwords=breached_passwords,
+                vehicle_catalog=vehicle_catalog,
                 clock=clock,
                 hooks=hooks,
             )

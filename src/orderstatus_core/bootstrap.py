@@ -31,6 +31,7 @@ from orderstatus_core.ports import (
     RateLimiter,
     SharedSessionStore,
     Storage,
+    VehicleCatalog,
 )
 from orderstatus_core.services.accounts._common import prepare_accounts
 from orderstatus_core.services.context import Closeable, Policies, ServiceContext, close_all
@@ -50,6 +51,7 @@ def bootstrap(
     captcha: str | Captcha | None = None,
     password_hasher: str | PasswordHasher | None = None,
     breached_passwords: str | BreachedPasswords | None = None,
+    vehicle_catalog: VehicleCatalog | None = None,
     clock: Clock | None = None,
     hooks: Hooks | None = None,
     policies: Policies | None = None,
@@ -69,6 +71,7 @@ def bootstrap(
     one: loading the installed plugins is slow). If opening one adapter fails, those
     opened before it are closed, newest first, and the error is raised. With a password
     hasher, its dummy hash is made here, once (SECURITY A2: no log-in pays for it).
+    ``vehicle_catalog`` (an object: the caller's to close) lists the garage's vehicles.
     """
     if policies is None or registry is None:
         hooks = Hooks(get_plugin_manager()) if hooks is None else hooks
@@ -113,6 +116,7 @@ def bootstrap(
         captcha=drawn,
         password_hasher=hasher,
         breached_passwords=breached,
+        vehicle_catalog=vehicle_catalog,
         opened=tuple(opened),
     )
     try:

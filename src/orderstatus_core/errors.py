@@ -27,6 +27,7 @@ __all__ = [
     "InvalidIdentifierError",
     "InvalidTrackingNumberError",
     "InvalidUrlError",
+    "InvalidVinError",
     "LedgerError",
     "MailDeliveryError",
     "MailTemplateError",
@@ -68,6 +69,31 @@ class ValidationError(OrderStatusError, ValueError):
 
 class InvalidFieldError(ValidationError):
     """A value has the wrong type, shape or characters."""
+
+
+class InvalidVinError(InvalidFieldError):
+    """A vehicle identification number is refused; :attr:`position` is the first wrong one
+    (1 to 17: a refused character, or 9 for a check digit that does not match), or
+    ``None`` when the length is wrong.
+
+    >>> from orderstatus_core.model.profile import check_vin
+    >>> try:
+    ...     check_vin("1M8GDM9AXKP042789")
+    ... except InvalidVinError as error:
+    ...     print(error.position, error.message)
+    9 position 9 is the check digit: it should be 1, not X (a character of the VIN is mistyped)
+    """
+
+    code = "invalid_vin"
+
+    def __init__(self, field: str, message: str, position: int | None = None) -> None:
+        super().__init__(field, message)
+        self.position = position
+
+    def at(self, prefix: str) -> InvalidVinError:
+        """Return the same error with ``prefix`` put in front of its field path."""
+        field = f"{prefix}.{self.field}" if self.field else prefix
+        return InvalidVinError(field, self.message, self.position)
 
 
 class FieldTooLongError(ValidationError):

@@ -36,8 +36,10 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
+from orderstatus_core.model.address import Address
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.policies.limits import Bucket, RateDecision
 from orderstatus_core.policies.passwords import HashCost
 from orderstatus_core.records import (
@@ -69,6 +71,7 @@ __all__ = [
     "Storage",
     "StoreCreditLedger",
     "UnitOfWork",
+    "VehicleCatalog",
 ]
 
 
@@ -562,6 +565,73 @@ class AccountStore(Protocol):
     def events(self, account_id: str, limit: int) -> Sequence[SecurityEvent]:
         """Up to ``limit`` events of the account, newest ``at`` first; between equal
         times, the one recorded last first."""
+        ...
+
+    # --- the profile: saved addresses and the garage ---
+
+    def put_address(self, saved: SavedAddress) -> None:
+        """Store ``saved`` as the account's address of its ``address_id``, replacing the
+        one stored under that id (an edit) or adding it.
+
+        Raises :class:`~orderstatus_core.errors.ConflictError` and stores nothing when
+        another address of the account has the same :attr:`~SavedAddress.key` (one
+        address is saved once), or when ``saved`` is the default and another address of
+        the account is too (at most one default). The bound on how many an account keeps
+        is the service's (it holds the account's lock, :meth:`get`)."""
+        ...
+
+    def saved_addresses(self, account_id: str) -> Sequence[SavedAddress]:
+        """Every address the account keeps, oldest ``saved_at`` first (ties by
+        ``address_id``); none for an unknown account."""
+        ...
+
+    def remove_address(self, account_id: str, address_id: str) -> bool:
+        """Delete the account's address of this id; whether one was deleted (an id of
+        another account's address deletes nothing)."""
+        ...
+
+    def order_addresses(self, account_id: str, limit: int) -> Sequence[Address]:
+        """The shipping address of each of the account's newest ``limit`` stored linked
+        orders, in :meth:`linked_orders` order (newest first); the same address once per
+        order (the service removes repeats)."""
+        ...
+
+    def put_vehicle(self, vehicle: GarageVehicle) -> None:
+        """Store ``vehicle`` in the account's garage under its ``vehicle_id``, replacing
+        the one stored under that id or adding it."""
+        ...
+
+    def garage(self, account_id: str) -> Sequence[GarageVehicle]:
+        """Every vehicle of the account's garage, oldest ``added_at`` first (ties by
+        ``vehicle_id``)."""
+        ...
+
+    def remove_vehicle(self, account_id: str, vehicle_id: str) -> bool:
+        """Delete the account's vehicle of this id; whether one was deleted."""
+        ...
+
+    def forget_profile(self, account_id: str) -> int:
+        """Delete every saved address and vehicle of the account (its deletion); answer
+        how many."""
+        ...
+
+
+class VehicleCatalog(Protocol):
+    """The store's catalog of vehicles: what a vehicle in a shopper's garage is listed as.
+
+    The default, :class:`~orderstatus_core.policies.vehicles.PlausibleVehicles`, accepts
+    any plausible year, make, model and engine; a store plugs in its own fitment data
+    (ACES, TecDoc ...) with ``OrderStatus.open(vehicle_catalog=...)``.
+    """
+
+    def resolve(self, vehicle: Vehicle) -> str | None:
+        """The catalog id of ``vehicle`` (1 to 64 printable ASCII characters, no spaces),
+        or ``None`` when the store lists no such vehicle. Raise
+        :class:`~orderstatus_core.errors.AdapterError` when the catalog cannot answer."""
+        ...
+
+    def close(self) -> None:
+        """Release what it holds; may be a no-op."""
         ...
 
 

@@ -71,3 +71,41 @@ def test_a_kept_session_renewed_at_log_in_fails_the_machine(
     with pytest.raises(AssertionError):
         machine.start(registered=True, remember=True)
     assert LIFETIMES["remember"] == timedelta(days=14)
+
+
+def _profile_then_delete(machine: AccountMachine) -> None:
+    machine.start(registered=True, remember=False)
+    machine.save_an_address(pick=0, street=1, retyped=False, default=True)
+    machine.save_an_address(pick=0, street=1, retyped=True, default=False)
+    machine.add_a_vehicle(pick=0)
+    machine.the_storage_holds_what_the_model_says()
+    machine.open_the_profile(pick=0)
+    machine.delete_account(pick=0)
+    machine.the_storage_holds_what_the_model_says()
+
+
+def test_the_real_service_passes_the_profile_steps(machine: AccountMachine) -> None:
+    """An address, the same one retyped (refused), a car, then the deletion."""
+    _profile_then_delete(machine)
+
+
+def test_a_deletion_that_keeps_the_profile_fails_the_machine(
+    machine: AccountMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storage whose ``forget_profile`` deletes nothing is caught after the deletion."""
+    from orderstatus_memory.storage import _Accounts
+
+    monkeypatch.setattr(_Accounts, "forget_profile", lambda self, account_id: 0)
+    with pytest.raises(AssertionError):
+        _profile_then_delete(machine)
+
+
+def test_a_service_that_saves_a_retyped_address_again_fails_the_machine(
+    machine: AccountMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An address key that minds case and spacing lets the retyped address in."""
+    from orderstatus_core.model import profile
+
+    monkeypatch.setattr(profile, "_fold", lambda text: text or "")
+    with pytest.raises(AssertionError, match="AddressSaved"):
+        _profile_then_delete(machine)

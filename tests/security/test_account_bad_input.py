@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from orderstatus_core import OrderStatus, OrderStatusError
+from orderstatus_core import Address, OrderStatus, OrderStatusError, Vehicle
 from orderstatus_core.services._bind import ShopperCommand, StoreCommand
 from orderstatus_core.services.accounts import ShopperSession
 from orderstatus_core.services.accounts._common import ShopperProof
@@ -44,6 +44,11 @@ VALID: dict[str, Any] = {
     "attach_id": "a" * 22,
     "code": "123456",
     "limit": 10,
+    "address": Address("Jane Roe", "1 Main St", "Springfield", "12345", "US"),
+    "default": False,
+    "address_id": "abcdefghijkl",
+    "vehicle": Vehicle(2019, "Ford", "F-150", "5.0L V8"),
+    "vehicle_id": "abcdefghijkl",
 }
 
 WRONG: tuple[object, ...] = (None, True, 7, -1, 2.5, b"123", ["x"], {"x": 1}, object())

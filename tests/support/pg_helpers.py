@@ -45,6 +45,8 @@ TABLES = (
     "security_events",
     "captcha_challenges",
     "login_failures",
+    "saved_addresses",
+    "garage_vehicles",
 )
 
 

@@ -15,10 +15,12 @@ from orderstatus_core import (
     Mailer,
     NoBreachedPasswords,
     PasswordHasher,
+    PlausibleVehicles,
     RateLimiter,
     ServiceContext,
     Storage,
     SystemClock,
+    VehicleCatalog,
 )
 from orderstatus_core.testing import (
     CountingPasswordHasher,
@@ -45,7 +47,8 @@ def check_bundled_adapters() -> None:
     captcha: Captcha = DrawnCaptcha.from_url("captcha://")
     hasher: PasswordHasher = Argon2PasswordHasher.from_url("argon2://")
     breaches: BreachedPasswords = NoBreachedPasswords()
-    del memory, sqlite, mailer, limiter, shared, clock, captcha, hasher, breaches
+    vehicles: VehicleCatalog = PlausibleVehicles()
+    del memory, sqlite, mailer, limiter, shared, clock, captcha, hasher, breaches, vehicles
 
 
 def check_testing_fakes() -> None:

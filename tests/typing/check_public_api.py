@@ -363,4 +363,39 @@ def check_accounts(desk: OrderStatus) -> None:
     assert_type(shopper.confirm_attach("a", "123456"), orderstatus_core.AttachConfirmResult)
     assert_type(shopper.security_log(), orderstatus_core.SecurityLogResult)
     assert_type(shopper.log_out(), orderstatus_core.LoggedOut)
+    home = orderstatus_core.Address("Jane Roe", "1 Main St", "Springfield", "12345", "US")
+    book = shopper.addresses()
+    assert_type(book, orderstatus_core.AddressBookResult)
+    match book:
+        case orderstatus_core.AddressBook(saved=saved, from_orders=from_orders):
+            assert_type(saved, tuple[orderstatus_core.SavedAddress, ...])
+            assert_type(from_orders, tuple[orderstatus_core.Address, ...])
+            assert_type(book.default, orderstatus_core.SavedAddress | None)
+        case orderstatus_core.NotLoggedIn():
+            pass
+        case _:
+            assert_never(book)
+    assert_type(shopper.add_address(home, default=True), orderstatus_core.SaveAddressResult)
+    assert_type(shopper.edit_address("a", home), orderstatus_core.SaveAddressResult)
+    assert_type(shopper.remove_address("a"), orderstatus_core.RemoveAddressResult)
+    assert_type(shopper.choose_default_address("a"), orderstatus_core.ChooseDefaultResult)
+    car = orderstatus_core.Vehicle(2019, "Ford", "F-150", "5.0L V8", vin=None)
+    assert_type(shopper.garage(), orderstatus_core.GarageResult)
+    added = shopper.add_vehicle(car)
+    assert_type(added, orderstatus_core.AddVehicleResult)
+    match added:
+        case orderstatus_core.VehicleAdded(vehicle_id=vehicle_id, catalog_id=catalog_id):
+            assert_type(vehicle_id, str)
+            assert_type(catalog_id, str)
+        case (
+            orderstatus_core.VehicleNotInCatalog()
+            | orderstatus_core.GarageFull()
+            | orderstatus_core.NotLoggedIn()
+        ):
+            pass
+        case _:
+            assert_never(added)
+    assert_type(shopper.remove_vehicle("v"), orderstatus_core.RemoveVehicleResult)
+    shopper.add_address({"name": "Jane"})  # type: ignore[arg-type]
+    shopper.add_vehicle("2019 Ford")  # type: ignore[arg-type]
     shopper.log_in("j", "p")  # type: ignore[attr-defined]

@@ -37,7 +37,8 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
-from orderstatus_core.model.order import utc
+from orderstatus_core.model.order import Address, utc
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 
 __all__ = ["MemoryStorage"]
@@ -86,6 +87,9 @@ class _State:
         self.sessions: dict[str, AccountSession] = {}
         self.sessions_by_account: dict[str, frozenset[str]] = {}
         self.captchas: dict[str, StoredCaptcha] = {}
+        # The profile: each account's saved addresses and garage, by their ids.
+        self.addresses: dict[str, dict[str, SavedAddress]] = {}
+        self.vehicles: dict[str, dict[str, GarageVehicle]] = {}
 
     def copy(self) -> _State:
         """A working copy: new top-level maps, shared (immutable) values."""
@@ -488,6 +492,11 @@ class _Documents:
         return list(self._unit.work.documents.get(rma_number, ()))
 
 
+def _kept(table: dict[str, dict[str, V]], account_id: object) -> dict[str, V]:
+    """An account's profile entries by id; none for a key no account can have."""
+    return table.get(account_id, {}) if isinstance(account_id, str) else {}
+
+
 def _with(index: dict[str, frozenset[str]], key: str, member: str) -> None:
     index[key] = index.get(key, frozenset()) | {member}
 
@@ -687,6 +696,65 @@ class _Accounts:
         # Newest first; between equal times the one recorded last (its place in the log).
         ordered = sorted(enumerate(logged), key=lambda pair: (pair[1].at, pair[0]), reverse=True)
         return [event for _position, event in ordered[:limit]]
+
+    # --- the profile ---
+
+    def put_address(self, saved: SavedAddress) -> None:
+        self._unit.check_writable()
+        work = self._unit.work
+        kept = work.addresses.get(saved.account_id, {})
+        for other in kept.values():
+            if other.address_id == saved.address_id:
+                continue
+            if other.key == saved.key:
+                raise ConflictError("the account keeps this address already")
+            if other.is_default and saved.is_default:
+                raise ConflictError("another address of the account is its default")
+        work.addresses[saved.account_id] = {**kept, saved.address_id: saved}
+
+    def saved_addresses(self, account_id: str) -> Sequence[SavedAddress]:
+        kept = _kept(self._unit.work.addresses, account_id)
+        return sorted(kept.values(), key=lambda saved: (saved.saved_at, saved.address_id))
+
+    def remove_address(self, account_id: str, address_id: str) -> bool:
+        self._unit.check_writable()
+        work = self._unit.work
+        kept = _kept(work.addresses, account_id)
+        if not isinstance(address_id, str) or address_id not in kept:
+            return False
+        work.addresses[account_id] = {k: v for k, v in kept.items() if k != address_id}
+        return True
+
+    def order_addresses(self, account_id: str, limit: int) -> Sequence[Address]:
+        if limit <= 0:
+            return []
+        return [order.shipping_address for order in self._linked(account_id)[:limit]]
+
+    def put_vehicle(self, vehicle: GarageVehicle) -> None:
+        self._unit.check_writable()
+        work = self._unit.work
+        kept = work.vehicles.get(vehicle.account_id, {})
+        work.vehicles[vehicle.account_id] = {**kept, vehicle.vehicle_id: vehicle}
+
+    def garage(self, account_id: str) -> Sequence[GarageVehicle]:
+        kept = _kept(self._unit.work.vehicles, account_id)
+        return sorted(kept.values(), key=lambda vehicle: (vehicle.added_at, vehicle.vehicle_id))
+
+    def remove_vehicle(self, account_id: str, vehicle_id: str) -> bool:
+        self._unit.check_writable()
+        work = self._unit.work
+        kept = _kept(work.vehicles, account_id)
+        if not isinstance(vehicle_id, str) or vehicle_id not in kept:
+            return False
+        work.vehicles[account_id] = {k: v for k, v in kept.items() if k != vehicle_id}
+        return True
+
+    def forget_profile(self, account_id: str) -> int:
+        self._unit.check_writable()
+        work = self._unit.work
+        addresses = work.addresses.pop(account_id, {})
+        vehicles = work.vehicles.pop(account_id, {})
+        return len(addresses) + len(vehicles)
 
 
 class _Sessions:

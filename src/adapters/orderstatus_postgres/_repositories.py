@@ -41,7 +41,8 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
-from orderstatus_core.model.order import utc
+from orderstatus_core.model.order import Address, utc
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, dump_intent
 from orderstatus_postgres import _rows, _sql
@@ -54,8 +55,10 @@ from orderstatus_sql.rows import (
     EventRow,
     LinkRow,
     PassRow,
+    SavedAddressRow,
     SessionRow,
     TokenRow,
+    VehicleRow,
 )
 from orderstatus_sql.search import fold, search_terms
 from orderstatus_sql.values import first_taken
@@ -887,6 +890,76 @@ class Accounts:
         parameters = (account_id, min(limit, _MAX_LIMIT))
         rows = unit._run(_sql.EVENTS, parameters, "reading the security log").fetchall()
         return [DECODER.security_event(row) for row in rows]
+
+    # --- the profile ---
+
+    def put_address(self, saved: SavedAddress) -> None:
+        """Store or replace the saved address; a second copy or a second default raises
+        :class:`ConflictError` (asked first, so the transaction goes on; the unique
+        indexes stay the last word)."""
+        row = SavedAddressRow.of(saved)
+        doing = "saving an address"
+        taken = (row.account_id, row.address_id, row.address_key, row.is_default)
+        if self._write(_sql.ADDRESS_TAKEN, taken, doing).fetchone() is not None:
+            raise ConflictError(
+                "the account keeps this address already, or another of its addresses is the default"
+            )
+        self._write(_sql.PUT_ADDRESS, row, doing)
+
+    def saved_addresses(self, account_id: str) -> Sequence[SavedAddress]:
+        """The account's saved addresses, oldest first."""
+        unit = self._unit
+        if not _worth_asking(unit, account_id):
+            return []
+        doing = "listing saved addresses"
+        rows = unit._run(_sql.SAVED_ADDRESSES, (account_id,), doing).fetchall()
+        return DECODER.saved_addresses(rows)
+
+    def remove_address(self, account_id: str, address_id: str) -> bool:
+        """Delete the account's address of this id; whether there was one."""
+        if not _worth_asking(self._unit, account_id, address_id, write=True):
+            return False
+        parameters = (account_id, address_id)
+        return self._write(_sql.REMOVE_ADDRESS, parameters, "removing an address").rowcount == 1
+
+    def order_addresses(self, account_id: str, limit: int) -> Sequence[Address]:
+        """The shipping addresses of the account's newest ``limit`` linked orders."""
+        unit = self._unit
+        if not _worth_asking(unit, account_id, limit=limit):
+            return []
+        parameters = (account_id, min(limit, _MAX_LIMIT))
+        doing = "reading the addresses of an account's orders"
+        rows = unit._run(_sql.ORDER_ADDRESSES, parameters, doing).fetchall()
+        return DECODER.shipping_addresses(rows)
+
+    def put_vehicle(self, vehicle: GarageVehicle) -> None:
+        """Store or replace the vehicle in the account's garage."""
+        self._write(_sql.PUT_VEHICLE, VehicleRow.of(vehicle), "saving a vehicle")
+
+    def garage(self, account_id: str) -> Sequence[GarageVehicle]:
+        """The account's vehicles, oldest first."""
+        unit = self._unit
+        if not _worth_asking(unit, account_id):
+            return []
+        rows = unit._run(_sql.GARAGE, (account_id,), "listing a garage").fetchall()
+        return DECODER.garage(rows)
+
+    def remove_vehicle(self, account_id: str, vehicle_id: str) -> bool:
+        """Delete the account's vehicle of this id; whether there was one."""
+        if not _worth_asking(self._unit, account_id, vehicle_id, write=True):
+            return False
+        parameters = (account_id, vehicle_id)
+        return self._write(_sql.REMOVE_VEHICLE, parameters, "removing a vehicle").rowcount == 1
+
+    def forget_profile(self, account_id: str) -> int:
+        """Delete the account's saved addresses and vehicles; how many."""
+        if not _worth_asking(self._unit, account_id, write=True):
+            return 0
+        doing = "deleting an account's profile"
+        return sum(
+            self._write(sql, (account_id,), doing).rowcount
+            for sql in (_sql.FORGET_ADDRESSES, _sql.FORGET_VEHICLES)
+        )
 
 
 class Sessions:

@@ -409,6 +409,16 @@ SELECT email_key, account_id FROM accounts
 WHERE email_key = ANY(%s::text[]) AND state <> 'deleted' AND state = 'active'"""
 VERIFIED_ACCOUNTS_FOR_SHARE: Final = VERIFIED_ACCOUNTS + " FOR SHARE"
 SAVE_ACCOUNT: Final = portable.SAVE_ACCOUNT
+ADDRESS_TAKEN: Final = portable.ADDRESS_TAKEN
+PUT_ADDRESS: Final = portable.PUT_ADDRESS
+SAVED_ADDRESSES: Final = portable.SAVED_ADDRESSES
+REMOVE_ADDRESS: Final = portable.REMOVE_ADDRESS
+ORDER_ADDRESSES: Final = portable.ORDER_ADDRESSES
+PUT_VEHICLE: Final = portable.PUT_VEHICLE
+GARAGE: Final = portable.GARAGE
+REMOVE_VEHICLE: Final = portable.REMOVE_VEHICLE
+FORGET_ADDRESSES: Final = portable.FORGET_ADDRESSES
+FORGET_VEHICLES: Final = portable.FORGET_VEHICLES
 PUT_TOKEN: Final = portable.PUT_TOKEN
 GET_TOKEN: Final = portable.GET_TOKEN
 GET_TOKEN_FOR_UPDATE: Final = portable.GET_TOKEN + " FOR UPDATE"

@@ -78,7 +78,11 @@ may sign up again; ``security_events.seq`` is an identity column, the log's own 
 ``accounts`` has ``fillfactor = 90`` as ``orders`` has: a failed log-in rewrites its row.
 There is no foreign key between the new tables or to ``orders`` (see SQLite's version 10
 for why).
-"""
+
+Version 8 (SQLite's version 12) adds the profile: ``saved_addresses`` and
+``garage_vehicles``, each keyed by ``(account_id, its id)``, with the same two unique
+indexes on the saved addresses (one address saved once per account, at most one default);
+see SQLite's version 12."""
 
 from __future__ import annotations
 
@@ -504,7 +508,54 @@ _V7 = Migration(
 )
 
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+_V8 = Migration(
+    "saved addresses and the garage",
+    (
+        """
+        CREATE TABLE saved_addresses (
+            account_id  text COLLATE "C" NOT NULL,
+            address_id  text COLLATE "C" NOT NULL,
+            name        text             NOT NULL,
+            line1       text             NOT NULL,
+            city        text             NOT NULL,
+            postal_code text             NOT NULL,
+            country     text             NOT NULL,
+            line2       text,
+            region      text,
+            address_key text COLLATE "C" NOT NULL,
+            is_default  boolean          NOT NULL,
+            saved_at    timestamptz      NOT NULL,
+            PRIMARY KEY (account_id, address_id)
+        )
+        """,
+        # One address is saved once per account; at most one default per account.
+        """
+        CREATE UNIQUE INDEX saved_addresses_by_key ON saved_addresses (account_id, address_key)
+        """,
+        """
+        CREATE UNIQUE INDEX saved_addresses_default ON saved_addresses (account_id)
+            WHERE is_default
+        """,
+        """
+        CREATE TABLE garage_vehicles (
+            account_id text COLLATE "C" NOT NULL,
+            vehicle_id text COLLATE "C" NOT NULL,
+            year       integer          NOT NULL,
+            make       text             NOT NULL,
+            model      text             NOT NULL,
+            engine     text             NOT NULL,
+            nickname   text,
+            vin        text,
+            catalog_id text             NOT NULL,
+            added_at   timestamptz      NOT NULL,
+            PRIMARY KEY (account_id, vehicle_id)
+        )
+        """,
+    ),
+)
+
+#: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

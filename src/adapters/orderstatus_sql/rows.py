@@ -32,6 +32,7 @@ from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.labels import LabelDocument, StoredDocument
 from orderstatus_core.messages import OutboxItem
 from orderstatus_core.model import (
+    RESTORED_FIELDS,
     Address,
     EmailAddress,
     OrderLine,
@@ -48,6 +49,7 @@ from orderstatus_core.model.account import (
     SecurityEvent,
     StoredCaptcha,
 )
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.records import CreditEntry, IdempotentReply, OrderHeader, OrderMatch
 from orderstatus_core.serialization import load_activity, load_intent
 from orderstatus_sql.values import SPEEDS, category, money, part_number
@@ -69,9 +71,11 @@ __all__ = [
     "ReplyRow",
     "RowDecoder",
     "Rows",
+    "SavedAddressRow",
     "SearchHead",
     "SessionRow",
     "TokenRow",
+    "VehicleRow",
     "unreadable",
 ]
 
@@ -88,6 +92,10 @@ UNREADABLE: Final = (
     ArithmeticError,
     OrderStatusError,
 )
+
+
+#: The address's fields in the model's order: the profile's tables store them so.
+_ADDRESS_FIELDS: Final = RESTORED_FIELDS["Address"]
 
 
 def _same(value: Any) -> Any:
@@ -392,6 +400,70 @@ class CaptchaRow(NamedTuple):
         return cls._make(_columns(value, cls._fields, moment))
 
 
+class SavedAddressRow(NamedTuple):
+    """The ``saved_addresses`` columns: the address in the model's field order, its normal
+    form, whether it is the default."""
+
+    account_id: str
+    address_id: str
+    name: str
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    line2: str | None
+    region: str | None
+    address_key: str
+    is_default: bool
+    saved_at: Any
+
+    @classmethod
+    def of(cls, value: SavedAddress, moment: Callable[[datetime], Any] = _same) -> SavedAddressRow:
+        """The columns of ``value``, its instant stored by ``moment``."""
+        return cls._make(
+            (
+                value.account_id,
+                value.address_id,
+                *(getattr(value.address, name) for name in _ADDRESS_FIELDS),
+                value.key,
+                value.is_default,
+                moment(value.saved_at),
+            )
+        )
+
+
+class VehicleRow(NamedTuple):
+    """The ``garage_vehicles`` columns."""
+
+    account_id: str
+    vehicle_id: str
+    year: int
+    make: str
+    model: str
+    engine: str
+    nickname: str | None
+    vin: str | None
+    catalog_id: str
+    added_at: Any
+
+    @classmethod
+    def of(cls, value: GarageVehicle, moment: Callable[[datetime], Any] = _same) -> VehicleRow:
+        """The columns of ``value``, its instant stored by ``moment``."""
+        vehicle = value.vehicle
+        return cls(
+            value.account_id,
+            value.vehicle_id,
+            vehicle.year,
+            vehicle.make,
+            vehicle.model,
+            vehicle.engine,
+            vehicle.nickname,
+            vehicle.vin,
+            value.catalog_id,
+            moment(value.added_at),
+        )
+
+
 def unreadable(what: str, error: BaseException) -> AdapterError:
     """The one error for a stored row that cannot be read back."""
     return AdapterError(f"{what} is unreadable: {type(error).__name__}: {error}")
@@ -411,6 +483,9 @@ class _Restorers(NamedTuple):
     line: Callable[..., OrderLine]
     package: Callable[..., Package]
     units: Callable[..., PackedUnits]
+    saved_address: Callable[..., SavedAddress]
+    vehicle: Callable[..., Vehicle]
+    garage_vehicle: Callable[..., GarageVehicle]
 
 
 @functools.cache
@@ -425,6 +500,9 @@ def _restorers() -> _Restorers:
         restorer(OrderLine),
         restorer(Package),
         restorer(PackedUnits),
+        restorer(SavedAddress),
+        restorer(Vehicle),
+        restorer(GarageVehicle),
     )
 
 
@@ -838,6 +916,75 @@ class RowDecoder:
             )
         except UNREADABLE as error:
             raise unreadable("a stored captcha challenge", error) from error
+
+    # The profile's rows were written from constructed, hence valid, values (``put_address``
+    # and ``put_vehicle`` take nothing else): they are rebuilt without validating again, as
+    # orders are (bench/RESULTS.md, the profile: validation was most of a listing's time).
+
+    def saved_addresses(self, rows: Iterable[Rows[SavedAddressRow]]) -> list[SavedAddress]:
+        """Saved addresses, in row order (the stored normal form is not read back: the
+        value computes its own)."""
+        restore = _restorers()
+        instant = self._instant
+        saved = []
+        try:
+            for row in rows:
+                # account_id, address_id, the 7 address fields, address_key, is_default,
+                # saved_at (SavedAddressRow)
+                address = restore.address(*row[2:9])
+                saved.append(
+                    restore.saved_address(row[0], row[1], address, bool(row[10]), instant(row[11]))
+                )
+        except UNREADABLE as error:
+            raise unreadable("a saved address", error) from error
+        return saved
+
+    def shipping_addresses(self, rows: Iterable[Sequence[Any]]) -> list[Address]:
+        """Orders' shipping addresses from their ``ship_*`` columns in the model's field
+        order (``name, line1, city, postal_code, country, line2, region``), in row order;
+        equal rows give one shared value (a shopper's orders mostly go to a few
+        addresses)."""
+        restore = _restorers().address
+        built: dict[tuple[Any, ...], Address] = {}
+        addresses = []
+        try:
+            for row in rows:
+                key = tuple(row)
+                address = built.get(key)
+                if address is None:
+                    address = built[key] = restore(*key)
+                addresses.append(address)
+        except UNREADABLE as error:
+            raise unreadable("an order's shipping address", error) from error
+        return addresses
+
+    def garage(self, rows: Iterable[Rows[VehicleRow]]) -> list[GarageVehicle]:
+        """The vehicles of a garage, in row order."""
+        restore = _restorers()
+        instant = self._instant
+        vehicles = []
+        try:
+            for (
+                account_id,
+                vehicle_id,
+                year,
+                make,
+                model,
+                engine,
+                nickname,
+                vin,
+                catalog_id,
+                added_at,
+            ) in rows:
+                vehicle = restore.vehicle(year, make, model, engine, nickname, vin)
+                vehicles.append(
+                    restore.garage_vehicle(
+                        account_id, vehicle_id, vehicle, catalog_id, instant(added_at)
+                    )
+                )
+        except UNREADABLE as error:
+            raise unreadable("a garage vehicle", error) from error
+        return vehicles
 
     def keyed_headers(self, rows: Iterable[Sequence[Any]]) -> list[OrderHeader]:
         """The headers of ``(number, placed_at, email, email_key)`` rows, in row order:

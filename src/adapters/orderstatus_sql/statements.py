@@ -12,6 +12,7 @@ from typing import Final, LiteralString
 
 __all__ = [
     "ACCOUNT_BY_EMAIL",
+    "ADDRESS_TAKEN",
     "ADD_ACCOUNT",
     "CLEAR_FAILED_LOGINS",
     "CONSUME_CAPTCHA",
@@ -26,6 +27,9 @@ __all__ = [
     "END_SESSIONS",
     "EVENTS",
     "FAILED_LOGINS",
+    "FORGET_ADDRESSES",
+    "FORGET_VEHICLES",
+    "GARAGE",
     "GET_ACCOUNT",
     "GET_CHALLENGE",
     "GET_MESSAGE",
@@ -38,6 +42,7 @@ __all__ = [
     "MARK_FAILED",
     "MARK_SENT",
     "MARK_SENT_AS_IS",
+    "ORDER_ADDRESSES",
     "ORDER_LINK",
     "PENDING",
     "PENDING_COUNT",
@@ -48,16 +53,21 @@ __all__ = [
     "PURGE_SENT",
     "PURGE_SESSIONS",
     "PURGE_TOKENS",
+    "PUT_ADDRESS",
     "PUT_CAPTCHA",
     "PUT_MESSAGE",
     "PUT_REPLY",
     "PUT_SESSION",
     "PUT_TOKEN",
+    "PUT_VEHICLE",
     "RECENT",
     "RECORD_EVENT",
     "RECORD_TRY",
     "RELEASE_MESSAGE",
+    "REMOVE_ADDRESS",
+    "REMOVE_VEHICLE",
     "RETRY_DEAD",
+    "SAVED_ADDRESSES",
     "SAVE_ACCOUNT",
     "SAVE_CHALLENGE",
     "SELECT_FROM_PASSES",
@@ -299,6 +309,72 @@ SELECT kind, at, account_id, masked_email, client FROM security_events
 WHERE account_id = %s
 ORDER BY at DESC, seq DESC
 LIMIT %s"""
+
+# --- the profile: saved addresses and the garage ------------------------------------------
+
+# The address in the model's field order (Address(name, line1, city, postal_code, country,
+# line2, region)), so a row's slice is the restorer's arguments.
+_ADDRESS_COLUMNS: Final = """account_id, address_id, name, line1, city, postal_code, country,
+    line2, region, address_key, is_default, saved_at"""
+
+# An edit replaces the row of its id; the unique indexes refuse a second copy of an address
+# or a second default (the caller's ConflictError).
+PUT_ADDRESS: Final = f"""
+INSERT INTO saved_addresses ({_ADDRESS_COLUMNS})
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (account_id, address_id) DO UPDATE SET
+    name = excluded.name, line1 = excluded.line1, city = excluded.city,
+    postal_code = excluded.postal_code, country = excluded.country, line2 = excluded.line2,
+    region = excluded.region, address_key = excluded.address_key,
+    is_default = excluded.is_default, saved_at = excluded.saved_at"""  # noqa: S608
+
+SAVED_ADDRESSES: Final = f"""
+SELECT {_ADDRESS_COLUMNS} FROM saved_addresses
+WHERE account_id = %s
+ORDER BY saved_at, address_id"""  # noqa: S608
+
+# Whether another address of the account is the same one or, for a default, the default:
+# what the unique indexes would refuse, asked first where a refused statement would abort
+# the transaction (PostgreSQL). The account's lock, held by the caller, serializes it.
+ADDRESS_TAKEN: Final = """
+SELECT 1 FROM saved_addresses
+WHERE account_id = %s AND address_id <> %s AND (address_key = %s OR (is_default AND %s))
+LIMIT 1"""
+
+REMOVE_ADDRESS: Final = "DELETE FROM saved_addresses WHERE account_id = %s AND address_id = %s"
+
+# The shipping addresses of an account's newest linked orders: its links through
+# order_links_by_account, each order by its primary key (as the history reads them).
+ORDER_ADDRESSES: Final = """
+SELECT o.ship_name, o.ship_line1, o.ship_city, o.ship_postal_code, o.ship_country,
+       o.ship_line2, o.ship_region
+FROM order_links AS k
+JOIN orders AS o ON o.number = k.order_number
+WHERE k.account_id = %s
+ORDER BY o.placed_at DESC, o.number DESC
+LIMIT %s"""
+
+_VEHICLE_COLUMNS: Final = """account_id, vehicle_id, year, make, model, engine, nickname,
+    vin, catalog_id, added_at"""
+
+PUT_VEHICLE: Final = f"""
+INSERT INTO garage_vehicles ({_VEHICLE_COLUMNS})
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (account_id, vehicle_id) DO UPDATE SET
+    year = excluded.year, make = excluded.make, model = excluded.model,
+    engine = excluded.engine, nickname = excluded.nickname, vin = excluded.vin,
+    catalog_id = excluded.catalog_id, added_at = excluded.added_at"""  # noqa: S608
+
+GARAGE: Final = f"""
+SELECT {_VEHICLE_COLUMNS} FROM garage_vehicles
+WHERE account_id = %s
+ORDER BY added_at, vehicle_id"""  # noqa: S608
+
+REMOVE_VEHICLE: Final = "DELETE FROM garage_vehicles WHERE account_id = %s AND vehicle_id = %s"
+
+FORGET_ADDRESSES: Final = "DELETE FROM saved_addresses WHERE account_id = %s"
+
+FORGET_VEHICLES: Final = "DELETE FROM garage_vehicles WHERE account_id = %s"
 
 # --- sessions ----------------------------------------------------------------------------------
 

@@ -41,7 +41,8 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
-from orderstatus_core.model.order import utc
+from orderstatus_core.model.order import Address, utc
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, intent_kind
 from orderstatus_sql.rows import (
@@ -52,8 +53,10 @@ from orderstatus_sql.rows import (
     EventRow,
     LinkRow,
     PassRow,
+    SavedAddressRow,
     SessionRow,
     TokenRow,
+    VehicleRow,
 )
 from orderstatus_sql.search import fold, search_terms
 from orderstatus_sql.values import encodable, first_taken, money
@@ -590,6 +593,12 @@ def _position(row: Sequence[Any]) -> Any:
     return row[5]
 
 
+def _taken_address() -> ConflictError:
+    return ConflictError(
+        "the account keeps this address already, or another of its addresses is the default"
+    )
+
+
 def _taken_account() -> ConflictError:
     return ConflictError("a live account holds this email address")
 
@@ -868,6 +877,82 @@ class Accounts:
         parameters = (account_id, min(limit, _MAX_LIMIT))
         rows = unit._fetch(ALL, _sql.EVENTS, parameters, "reading the security log")
         return [DECODER.security_event(row) for row in rows]
+
+    # --- the profile ---
+
+    def put_address(self, saved: SavedAddress) -> None:
+        """Store or replace the saved address; a second copy or a second default raises
+        :class:`ConflictError` (the unique indexes)."""
+        row = SavedAddressRow.of(saved, micros)
+        self._unit._fetch(
+            CURSOR,
+            _sql.PUT_ADDRESS,
+            row,
+            "saving an address",
+            write=True,
+            duplicate=_taken_address,
+        )
+
+    def saved_addresses(self, account_id: str) -> Sequence[SavedAddress]:
+        """The account's saved addresses, oldest first."""
+        unit = self._unit
+        if not encodable(account_id):
+            unit._reading()
+            return []
+        rows = unit._fetch(ALL, _sql.SAVED_ADDRESSES, (account_id,), "listing saved addresses")
+        return DECODER.saved_addresses(rows)
+
+    def remove_address(self, account_id: str, address_id: str) -> bool:
+        """Delete the account's address of this id; whether there was one."""
+        return self._remove(_sql.REMOVE_ADDRESS, account_id, address_id, "removing an address")
+
+    def order_addresses(self, account_id: str, limit: int) -> Sequence[Address]:
+        """The shipping addresses of the account's newest ``limit`` linked orders."""
+        unit = self._unit
+        if limit <= 0 or not encodable(account_id):
+            unit._reading()
+            return []
+        parameters = (account_id, min(limit, _MAX_LIMIT))
+        doing = "reading the addresses of an account's orders"
+        rows = unit._fetch(ALL, _sql.ORDER_ADDRESSES, parameters, doing)
+        return DECODER.shipping_addresses(rows)
+
+    def put_vehicle(self, vehicle: GarageVehicle) -> None:
+        """Store or replace the vehicle in the account's garage."""
+        row = VehicleRow.of(vehicle, micros)
+        self._unit._fetch(CURSOR, _sql.PUT_VEHICLE, row, "saving a vehicle", write=True)
+
+    def garage(self, account_id: str) -> Sequence[GarageVehicle]:
+        """The account's vehicles, oldest first."""
+        unit = self._unit
+        if not encodable(account_id):
+            unit._reading()
+            return []
+        rows = unit._fetch(ALL, _sql.GARAGE, (account_id,), "listing a garage")
+        return DECODER.garage(rows)
+
+    def remove_vehicle(self, account_id: str, vehicle_id: str) -> bool:
+        """Delete the account's vehicle of this id; whether there was one."""
+        return self._remove(_sql.REMOVE_VEHICLE, account_id, vehicle_id, "removing a vehicle")
+
+    def _remove(self, sql: str, account_id: str, item_id: str, doing: str) -> bool:
+        unit = self._unit
+        unit._writing()
+        if not (encodable(account_id) and encodable(item_id)):
+            return False
+        return unit._fetch(CURSOR, sql, (account_id, item_id), doing, write=True).rowcount == 1
+
+    def forget_profile(self, account_id: str) -> int:
+        """Delete the account's saved addresses and vehicles; how many."""
+        unit = self._unit
+        unit._writing()
+        if not encodable(account_id):
+            return 0
+        doing = "deleting an account's profile"
+        return sum(
+            unit._fetch(CURSOR, sql, (account_id,), doing, write=True, partial=True).rowcount
+            for sql in (_sql.FORGET_ADDRESSES, _sql.FORGET_VEHICLES)
+        )
 
 
 class Sessions:

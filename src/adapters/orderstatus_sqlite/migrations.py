@@ -107,6 +107,19 @@ orders migrates in the time of a few ``CREATE`` statements:
 There is no foreign key between these tables or to ``orders``, as for the guest passes: an
 order or an expired token must be deletable by a retention job without finding its
 neighbours first, and a link names a canonical order number the service has just read.
+Version 12 adds the profile (issue 14 items 1 and 2) and touches no earlier table:
+
+* ``saved_addresses``, keyed by ``(account_id, address_id)``: an account's addresses sit
+  together in one B-tree range, read and deleted by that prefix. The address is stored in
+  the columns the order keeps its shipping address in (in the model's field order), with
+  its normal form
+  (``address_key``, :func:`orderstatus_core.model.profile.address_key`);
+  ``saved_addresses_by_key`` makes one address saved once per account, and the partial
+  ``saved_addresses_default`` at most one default per account, whatever a caller does.
+* ``garage_vehicles``, keyed by ``(account_id, vehicle_id)``, with the catalog id the
+  store's :class:`~orderstatus_core.ports.VehicleCatalog` gave.
+
+Deleting an account deletes both (``forget_profile``), through the primary keys.
 """
 
 from __future__ import annotations
@@ -474,6 +487,46 @@ CREATE TABLE login_failures (
 PRAGMA user_version = 11;
 """
 
+# Version 12: saved addresses and the garage (see the module docstring).
+_V12 = """
+CREATE TABLE saved_addresses (
+    account_id  TEXT    NOT NULL,
+    address_id  TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    line1       TEXT    NOT NULL,
+    city        TEXT    NOT NULL,
+    postal_code TEXT    NOT NULL,
+    country     TEXT    NOT NULL,
+    line2       TEXT,
+    region      TEXT,
+    address_key TEXT    NOT NULL,
+    is_default  INTEGER NOT NULL,
+    saved_at    INTEGER NOT NULL,
+    PRIMARY KEY (account_id, address_id)
+) WITHOUT ROWID;
+
+-- One address is saved once per account; at most one default per account.
+CREATE UNIQUE INDEX saved_addresses_by_key ON saved_addresses (account_id, address_key);
+CREATE UNIQUE INDEX saved_addresses_default ON saved_addresses (account_id)
+    WHERE is_default = 1;
+
+CREATE TABLE garage_vehicles (
+    account_id TEXT    NOT NULL,
+    vehicle_id TEXT    NOT NULL,
+    year       INTEGER NOT NULL,
+    make       TEXT    NOT NULL,
+    model      TEXT    NOT NULL,
+    engine     TEXT    NOT NULL,
+    nickname   TEXT,
+    vin        TEXT,
+    catalog_id TEXT    NOT NULL,
+    added_at   INTEGER NOT NULL,
+    PRIMARY KEY (account_id, vehicle_id)
+) WITHOUT ROWID;
+
+PRAGMA user_version = 12;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -491,6 +544,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V9,
     _V10,
     _V11,
+    _V12,
 )
 
 #: The schema version this code reads and writes.

@@ -23,6 +23,7 @@ from orderstatus_core.model.order import (
     Package,
     PackedUnits,
 )
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.model.restore import RESTORED_FIELDS, restorer
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Address",
     "CategoryPath",
     "EmailAddress",
+    "GarageVehicle",
     "LineLedger",
     "Money",
     "Order",
@@ -39,6 +41,8 @@ __all__ = [
     "PackedUnits",
     "PartNumber",
     "PhoneNumber",
+    "SavedAddress",
+    "Vehicle",
     "canonical_order_number",
     "category_segment_key",
     "part_number_key",

@@ -77,6 +77,9 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
     "PartNumber": ("display", "canonical"),
     "CategoryPath": ("segments", "key"),
     "Money": ("amount", "currency"),
+    "SavedAddress": ("account_id", "address_id", "address", "is_default", "saved_at"),
+    "Vehicle": ("year", "make", "model", "engine", "nickname", "vin"),
+    "GarageVehicle": ("account_id", "vehicle_id", "vehicle", "catalog_id", "added_at"),
 }
 
 

@@ -12,6 +12,7 @@ from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.passwords import PasswordRules
+from orderstatus_core.policies.profile import ProfilePolicy
 from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnPolicy
@@ -27,6 +28,7 @@ __all__ = [
     "orderstatus_mail_templates",
     "orderstatus_pass_required",
     "orderstatus_password_rules",
+    "orderstatus_profile_policy",
     "orderstatus_relay_policy",
     "orderstatus_retention_policy",
     "orderstatus_return_policy",
@@ -44,6 +46,12 @@ def orderstatus_lookup_policy() -> LookupPolicy:
 def orderstatus_account_policy() -> AccountPolicy:
     """The documented defaults."""
     return AccountPolicy()
+
+
+@hookimpl(trylast=True)
+def orderstatus_profile_policy() -> ProfilePolicy:
+    """The documented defaults."""
+    return ProfilePolicy()
 
 
 @hookimpl(trylast=True)

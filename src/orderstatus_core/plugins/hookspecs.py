@@ -28,6 +28,7 @@ from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.passwords import PasswordRules
+from orderstatus_core.policies.profile import ProfilePolicy
 from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnPolicy, ReturnRefusal
@@ -108,6 +109,17 @@ def orderstatus_account_policy() -> AccountPolicy | None:
     documented defaults, whose ``link_base`` (``https://shop.example/account``) a real
     store must replace with its own account area. Return
     ``attrs.evolve(AccountPolicy(), ...)`` to change it.
+    """
+
+
+@hookspec(firstresult=True)
+def orderstatus_profile_policy() -> ProfilePolicy | None:
+    """How much a shopper's profile keeps: saved addresses per account (20), vehicles per
+    garage (10), and how many of the newest linked orders offer their shipping address for
+    reuse (50).
+
+    Default: :class:`~orderstatus_core.policies.profile.ProfilePolicy` with its documented
+    defaults. Return ``attrs.evolve(ProfilePolicy(), ...)`` to change it.
     """
 
 

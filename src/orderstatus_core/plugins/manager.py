@@ -22,6 +22,7 @@ from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.guest_pass import PASS_ACTIONS, GuestPassPolicy
 from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.policies.passwords import PasswordRules
+from orderstatus_core.policies.profile import ProfilePolicy
 from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import (
@@ -110,6 +111,7 @@ class Hooks:
         self.relay_policy()
         self.password_rules()
         self.account_policy()
+        self.profile_policy()
         self._tracking()
         self.mail_renderer().check()
 
@@ -128,6 +130,10 @@ class Hooks:
     def account_policy(self) -> AccountPolicy:
         """The account policy in force (``orderstatus_account_policy``)."""
         return self._kept_answer("orderstatus_account_policy", AccountPolicy)
+
+    def profile_policy(self) -> ProfilePolicy:
+        """The profile policy in force (``orderstatus_profile_policy``)."""
+        return self._kept_answer("orderstatus_profile_policy", ProfilePolicy)
 
     def retention_policy(self) -> RetentionPolicy:
         """The retention policy in force (``orderstatus_retention_policy``): a purge never

@@ -16,6 +16,7 @@ from orderstatus_core.policies import LookupPolicy
 from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.guest_pass import GuestPassPolicy
 from orderstatus_core.policies.passwords import PasswordRules
+from orderstatus_core.policies.profile import ProfilePolicy
 from orderstatus_core.policies.relay import RelayPolicy
 from orderstatus_core.policies.retention import RetentionPolicy
 from orderstatus_core.policies.returns import ReturnRules
@@ -28,6 +29,7 @@ from orderstatus_core.ports import (
     PasswordHasher,
     RateLimiter,
     Storage,
+    VehicleCatalog,
 )
 
 __all__ = ["Closeable", "Policies", "ServiceContext", "close_all"]
@@ -103,6 +105,10 @@ class Policies(Protocol):
         """Lifetimes, limits and the link base of shoppers' accounts."""
         ...
 
+    def profile_policy(self) -> ProfilePolicy:
+        """How many saved addresses and vehicles an account keeps."""
+        ...
+
 
 class Closeable(Protocol):
     """Anything the composition root opened and must close: a port adapter."""
@@ -158,6 +164,9 @@ class ServiceContext:
     #: The store's check of new passwords against breaches; ``None``: only the shipped
     #: common-password list is checked.
     breached_passwords: BreachedPasswords | None = None
+    #: The store's vehicle catalog for the garage; ``None``: every plausible vehicle is
+    #: listed (:class:`~orderstatus_core.policies.vehicles.PlausibleVehicles`).
+    vehicle_catalog: VehicleCatalog | None = None
     #: What the composition root opened from URLs, in opening order; :meth:`close` closes
     #: these (and never an object the caller passed in, which the caller owns).
     opened: tuple[Closeable, ...] = ()

@@ -5,17 +5,20 @@ new captcha and sign-up (right, wrong, used and expired answers), verification f
 mailed link, the first password, log-in (right or wrong password, with or without *keep me
 logged in*), the session check of every page view, log-out, re-authentication, forgot and
 reset, change of email (with and without a recent password) and of password, deletion,
-orders placed or imported for the address, and an order of another address attached by its
-mailed code. A :class:`~orderstatus_core.testing.FixedClock` moves to exactly each lifetime
-after the moment it counts from, or one second past it: verification and set-password links
-24 h, reset 1 h, email change 24 h, attach code 15 min, captcha 10 min, a plain session 30 min
-idle and 12 h, *keep me logged in* 14 d, re-authentication 5 min.
+orders placed or imported for the address, an order of another address attached by its
+mailed code, and the profile: saved addresses (add, edit, remove, the default, the bound)
+and the garage (add, remove, the bound). A :class:`~orderstatus_core.testing.FixedClock`
+moves to exactly each lifetime after the moment it counts from, or one second past it:
+verification and set-password links 24 h, reset 1 h, email change 24 h, attach code 15 min,
+captcha 10 min, a plain session 30 min idle and 12 h, *keep me logged in* 14 d,
+re-authentication 5 min.
 
 Every answer is compared with what a small model (plain Python, no service code) says it
 must be; after every step the storage's account state, the stored sessions (ended, last
-seen, expiry), the linked orders and the kinds of the account's security log are compared
-with the model too. The hasher is a :class:`~orderstatus_core.testing.CountingPasswordHasher`
-(each log-in costs exactly one hash), the captcha a
+seen, expiry), the linked orders, the kinds of the account's security log, the saved
+addresses and the garage are compared with the model too (a deleted account keeps none).
+The hasher is a :class:`~orderstatus_core.testing.CountingPasswordHasher` (each log-in
+costs exactly one hash), the captcha a
 :class:`~orderstatus_core.testing.RecordingCaptcha`; rate limits are out of the way (their
 own tests cover them), so every answer follows from the account's state and the clock.
 
@@ -53,10 +56,27 @@ from orderstatus_core.model.account import (
     failure_key,
     hash_session_id,
 )
+from orderstatus_core.model.address import Address
+from orderstatus_core.model.profile import Vehicle
 from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.limits import RateDecision
+from orderstatus_core.policies.profile import ProfilePolicy
 from orderstatus_core.ports import Storage
 from orderstatus_core.services import ServiceContext
+from orderstatus_core.services.profile_results import (
+    AddressAlreadySaved,
+    AddressBook,
+    AddressBookFull,
+    AddressNotFound,
+    AddressRemoved,
+    AddressSaved,
+    DefaultAddressChosen,
+    Garage,
+    GarageFull,
+    VehicleAdded,
+    VehicleNotFound,
+    VehicleRemoved,
+)
 from orderstatus_core.services.results import (
     AccountDeleted,
     AccountView,
@@ -111,6 +131,26 @@ _PASSWORDS = ("correct horse battery staple", "tangerine bicycle under moonlight
 _SHORT_PASSWORD = "short"  # noqa: S105 -- under the 15-code-point minimum: refused, nothing spent
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 _run = itertools.count(1)
+_PROFILE = ProfilePolicy()
+#: More addresses than an account may keep, so that runs reach the bound.
+_STREETS = _PROFILE.max_addresses + 4
+
+
+def _street(number: int, retyped: bool) -> Address:
+    """Address ``number`` of the machine's pool; ``retyped`` is the same address in other
+    case and spacing (one address by its key)."""
+    if retyped:
+        return Address("JANE  ROE", f" {number} main st", "SPRINGFIELD", "123 45", "US")
+    return Address("Jane Roe", f"{number} Main St", "Springfield", "12345", "US")
+
+
+def _street_number(address: Address) -> str:
+    """Which address of the pool ``address`` is, whatever its typing: the model's own idea
+    of one address, independent of :func:`~orderstatus_core.model.profile.address_key`."""
+    return address.line1.split()[0]
+
+
+_CAR = Vehicle(2019, "Ford", "F-150", "5.0L V8", vin="1M8GDM9AXKP042788")
 _K = SecurityEventKind
 
 
@@ -174,6 +214,10 @@ class _Model:
     events: list[SecurityEventKind] = attrs.Factory(list)
     linked: set[str] = attrs.Factory(set)
     orders: dict[str, str] = attrs.Factory(dict)  # number: the address it was placed with
+    #: The saved addresses by id: the address and whether it is the default.
+    addresses: dict[str, tuple[Address, bool]] = attrs.Factory(dict)
+    #: The garage's vehicle ids.
+    vehicles: set[str] = attrs.Factory(set)
 
     @property
     def failed_logins(self) -> int:
@@ -219,6 +263,8 @@ class AccountMachine(RuleBasedStateMachine):
         #: Moments the lifetimes count from: the clock jumps to one of them plus a lifetime.
         self.marks: list[datetime] = [self.clock.now()]
         self.serial = itertools.count(1)
+        #: Every account id this run's address held: a deleted one keeps no profile.
+        self.account_ids: set[str] = set()
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -627,6 +673,8 @@ class AccountMachine(RuleBasedStateMachine):
         model = self.model
         model.state, model.password, model.events = None, None, []
         model.linked.clear()
+        model.addresses.clear()
+        model.vehicles.clear()
 
     # --- orders -------------------------------------------------------------------------
 
@@ -698,6 +746,149 @@ class AccountMachine(RuleBasedStateMachine):
         self.model.linked.add(token.payload)
         self.model.events.append(_K.ORDER_ATTACHED)
 
+    # --- the profile --------------------------------------------------------------------
+
+    def _as_shopper(self, pick: int, command: str, *arguments: object, **options: object) -> object:
+        """Run a profile command as the shopper of a picked session; ``None`` once it has
+        answered NotLoggedIn, as it must when that session does not log in now."""
+        session = self._pick(self.sessions, pick)
+        assert isinstance(session, _Session)
+        answered = getattr(self._shopper(session), command)(*arguments, **options)
+        if not self._live(session):
+            assert isinstance(answered, NotLoggedIn), answered
+            return None
+        return answered
+
+    def _address_id(self, which: int) -> str:
+        """One of the saved ids, or (when none is saved) an id the account never had."""
+        ids = sorted(self.model.addresses)
+        return ids[which % len(ids)] if ids else "NoSuchAddress0"
+
+    @precondition(lambda self: self.sessions)
+    @rule(
+        pick=st.integers(-3, 3),
+        street=st.integers(0, _STREETS - 1),
+        retyped=st.booleans(),
+        default=st.booleans(),
+    )
+    def save_an_address(self, pick: int, street: int, retyped: bool, default: bool) -> None:
+        """Save an address: once per account whatever its case or spacing, at most the
+        policy's number, the default replacing the one before."""
+        address = _street(street, retyped)
+        answered = self._as_shopper(pick, "add_address", address, default=default)
+        if answered is None:
+            return
+        kept = self.model.addresses
+        same = [i for i, (a, _d) in kept.items() if _street_number(a) == _street_number(address)]
+        if same:
+            assert answered == AddressAlreadySaved(address_id=same[0]), answered
+            return
+        if len(kept) >= _PROFILE.max_addresses:
+            assert answered == AddressBookFull(limit=_PROFILE.max_addresses), answered
+            return
+        assert isinstance(answered, AddressSaved), answered
+        if default:
+            self.model.addresses = {i: (a, False) for i, (a, _d) in kept.items()}
+        self.model.addresses[answered.address_id] = (address, default)
+
+    @precondition(lambda self: self.sessions)
+    @rule(
+        pick=st.integers(-3, 3),
+        which=st.integers(0, _STREETS),
+        street=st.integers(0, _STREETS - 1),
+    )
+    def edit_an_address(self, pick: int, which: int, street: int) -> None:
+        """Edit a saved address: it keeps its default; into another saved one, refused."""
+        address_id, address = self._address_id(which), _street(street, retyped=False)
+        answered = self._as_shopper(pick, "edit_address", address_id, address)
+        if answered is None:
+            return
+        kept = self.model.addresses
+        if address_id not in kept:
+            assert answered == AddressNotFound(), answered
+            return
+        others = [
+            i
+            for i, (a, _d) in kept.items()
+            if _street_number(a) == _street_number(address) and i != address_id
+        ]
+        if others:
+            assert answered == AddressAlreadySaved(address_id=others[0]), answered
+            return
+        assert answered == AddressSaved(address_id=address_id), answered
+        kept[address_id] = (address, kept[address_id][1])
+
+    @precondition(lambda self: self.sessions)
+    @rule(pick=st.integers(-3, 3), which=st.integers(0, _STREETS))
+    def remove_an_address(self, pick: int, which: int) -> None:
+        """Remove a saved address (or try an id the account does not keep)."""
+        address_id = self._address_id(which)
+        answered = self._as_shopper(pick, "remove_address", address_id)
+        if answered is None:
+            return
+        if self.model.addresses.pop(address_id, None) is None:
+            assert answered == AddressNotFound(), answered
+            return
+        assert answered == AddressRemoved(address_id=address_id), answered
+
+    @precondition(lambda self: self.sessions)
+    @rule(pick=st.integers(-3, 3), which=st.integers(0, _STREETS))
+    def choose_a_default(self, pick: int, which: int) -> None:
+        """Choose the default: exactly one then."""
+        address_id = self._address_id(which)
+        answered = self._as_shopper(pick, "choose_default_address", address_id)
+        if answered is None:
+            return
+        kept = self.model.addresses
+        if address_id not in kept:
+            assert answered == AddressNotFound(), answered
+            return
+        assert answered == DefaultAddressChosen(address_id=address_id), answered
+        self.model.addresses = {i: (a, i == address_id) for i, (a, _d) in kept.items()}
+
+    @precondition(lambda self: self.sessions)
+    @rule(pick=st.integers(-3, 3))
+    def add_a_vehicle(self, pick: int) -> None:
+        """Put a car in the garage, at most the policy's number."""
+        answered = self._as_shopper(pick, "add_vehicle", _CAR)
+        if answered is None:
+            return
+        if len(self.model.vehicles) >= _PROFILE.max_vehicles:
+            assert answered == GarageFull(limit=_PROFILE.max_vehicles), answered
+            return
+        assert isinstance(answered, VehicleAdded), answered
+        self.model.vehicles.add(answered.vehicle_id)
+
+    @precondition(lambda self: self.sessions)
+    @rule(pick=st.integers(-3, 3), which=st.integers(0, 12))
+    def remove_a_vehicle(self, pick: int, which: int) -> None:
+        """Take a car out of the garage (or try an id it does not hold)."""
+        ids = sorted(self.model.vehicles)
+        vehicle_id = ids[which % len(ids)] if ids else "NoSuchVehicle0"
+        answered = self._as_shopper(pick, "remove_vehicle", vehicle_id)
+        if answered is None:
+            return
+        if vehicle_id not in self.model.vehicles:
+            assert answered == VehicleNotFound(), answered
+            return
+        assert answered == VehicleRemoved(vehicle_id=vehicle_id), answered
+        self.model.vehicles.discard(vehicle_id)
+
+    @precondition(lambda self: self.sessions)
+    @rule(pick=st.integers(-3, 3))
+    def open_the_profile(self, pick: int) -> None:
+        """The address book and the garage read as the model holds them."""
+        book = self._as_shopper(pick, "addresses")
+        if book is None:
+            return
+        assert isinstance(book, AddressBook), book
+        assert {s.address_id: (s.address, s.is_default) for s in book.saved} == (
+            self.model.addresses
+        )
+        garage = self._as_shopper(pick, "garage")
+        assert isinstance(garage, Garage), garage
+        assert {vehicle.vehicle_id for vehicle in garage.vehicles} == self.model.vehicles
+
     # --- time ---------------------------------------------------------------------------
 
     @rule(
@@ -737,6 +928,16 @@ class AccountMachine(RuleBasedStateMachine):
                 assert linked == (number in model.linked), (number, link, model.linked)
                 if number not in model.linked:
                     assert link is None, (number, link)
+            if live is not None:
+                self.account_ids.add(live.account_id)
+                saved = uow.accounts.saved_addresses(live.account_id)
+                book = {s.address_id: (s.address, s.is_default) for s in saved}
+                assert book == model.addresses, (book, model.addresses)
+                garage = {vehicle.vehicle_id for vehicle in uow.accounts.garage(live.account_id)}
+                assert garage == model.vehicles, (garage, model.vehicles)
+            for gone in self.account_ids - ({live.account_id} if live else set()):
+                assert list(uow.accounts.saved_addresses(gone)) == [], gone
+                assert list(uow.accounts.garage(gone)) == [], gone
             if live is not None:
                 kinds = [event.kind for event in uow.accounts.events(live.account_id, 500)]
                 assert kinds[::-1] == model.events, (kinds[::-1], model.events)

@@ -60,6 +60,7 @@ from orderstatus_core.ports import (
     PasswordHasher,
     RateLimiter,
     Storage,
+    VehicleCatalog,
 )
 from orderstatus_core.services.accounts import decide_attach, decide_reset, decide_sign_up
 from orderstatus_core.services.context import ServiceContext
@@ -549,6 +550,7 @@ def fake_context(
     captcha: Captcha | None = None,
     password_hasher: PasswordHasher | None = None,
     breached_passwords: BreachedPasswords | None = None,
+    vehicle_catalog: VehicleCatalog | None = None,
 ) -> ServiceContext:
     """A :class:`~orderstatus_core.ServiceContext` for tests; give only what matters.
 
@@ -557,10 +559,10 @@ def fake_context(
     a :class:`RecordingMailer`, a ``memory://`` rate limiter, a :class:`FixedClock` at
     :attr:`FixedClock.START`, a :class:`RecordingLabelMaker` quoting 7.50 USD, a
     :class:`RecordingCaptcha`, a :class:`CountingPasswordHasher`, no breached-password
-    check and the built-in plugin's policies. ``policy`` (the lookup policy), ``returns`` and
-    ``plugins`` (store plugins with ``@hookimpl`` answers) change the policies through the
-    hooks, exactly as a store's plugin would. For a store without a label maker,
-    ``attrs.evolve(ctx, label_maker=None)``.
+    check, the default vehicle catalog and the built-in plugin's policies. ``policy`` (the
+    lookup policy), ``returns`` and ``plugins`` (store plugins with ``@hookimpl`` answers)
+    change the policies through the hooks, exactly as a store's plugin would. For a store
+    without a label maker, ``attrs.evolve(ctx, label_maker=None)``.
 
     >>> ctx = fake_context()
     >>> ctx.mailer.sent
@@ -589,6 +591,7 @@ def fake_context(
         captcha=RecordingCaptcha() if captcha is None else captcha,
         password_hasher=CountingPasswordHasher() if password_hasher is None else password_hasher,
         breached_passwords=breached_passwords,
+        vehicle_catalog=vehicle_catalog,
         clock=FixedClock() if clock is None else clock,
         policies=policies,
         registry=_registry(),

@@ -67,6 +67,7 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
+from orderstatus_core.model.profile import VIN_LENGTH, Vehicle, vin_check_digit
 
 __all__ = [
     "account_ids",
@@ -95,6 +96,8 @@ __all__ = [
     "phones",
     "stored_captchas",
     "timestamps",
+    "vehicles",
+    "vins",
 ]
 
 P = ParamSpec("P")
@@ -446,6 +449,35 @@ def addresses() -> SearchStrategy[Address]:
         country=st.sampled_from(_COUNTRIES),
         line2=st.none() | _text(100),
         region=st.none() | _text(64),
+    )
+
+
+_VIN_CHARACTERS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"  # never I, O or Q
+
+
+@st.composite
+def _vins(draw: DrawFn) -> str:
+    text = draw(st.text(_VIN_CHARACTERS, min_size=VIN_LENGTH, max_size=VIN_LENGTH))
+    return text[:8] + vin_check_digit(text) + text[9:]
+
+
+@_once
+def vins() -> SearchStrategy[str]:
+    """Valid vehicle identification numbers: 17 characters, the 9th their check digit."""
+    return _vins()
+
+
+@_once
+def vehicles() -> SearchStrategy[Vehicle]:
+    """Vehicles with text of any script up to each field's bound, with or without a VIN."""
+    return st.builds(
+        Vehicle,
+        year=st.integers(1886, 2100),
+        make=_text(40),
+        model=_text(60),
+        engine=_text(60),
+        nickname=st.none() | _text(40),
+        vin=st.none() | vins(),
     )
 
 

@@ -23,6 +23,7 @@ from orderstatus_core import (
 )
 from orderstatus_core.model import PartNumber
 from orderstatus_core.model.account import Account, LinkedBy, OrderLink
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQuery
 from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import PostgresStorage, migrations
@@ -52,6 +53,8 @@ TABLES = {
     "security_events",
     "captcha_challenges",
     "login_failures",
+    "saved_addresses",
+    "garage_vehicles",
     "orderstatus_schema",
 }
 
@@ -100,7 +103,7 @@ def test_migrate_from_zero_creates_the_schema_and_returns_its_version(fresh_sche
     migration is recorded with its description."""
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     assert tables(fresh_schema) == set()
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 7
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 8
     storage.close()
     assert tables(fresh_schema) == TABLES
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
@@ -377,7 +380,7 @@ def test_migration_6_adds_accounts_to_a_schema_full_of_orders(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with pytest.raises(SchemaVersionError, match="has schema version 5"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == SCHEMA_VERSION == 7
+    assert storage.migrate() == SCHEMA_VERSION == 8
     account = Account.sign_up("acct-0001", parse_email("JANE@example.com"), T0).verified(T0)
     with storage.unit_of_work(write=True) as uow:
         assert [uow.orders.get(o.number) for o in orders] == orders
@@ -397,4 +400,62 @@ def test_migration_6_adds_accounts_to_a_schema_full_of_orders(
         assert uow.accounts.order_link("100004") is None
     storage.close()
     assert tables(fresh_schema) == TABLES
+    assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
+
+
+# --- the profile (version 7 when this was written) ------------------------------------------
+
+#: The profile's migration, found by its description, so that this test follows it when
+#: migrations merged from elsewhere renumber it.
+_PROFILE = next(
+    number
+    for number, migration in enumerate(MIGRATIONS, start=1)
+    if migration.description == "saved addresses and the garage"
+)
+_BEFORE = _PROFILE - 1
+
+
+def test_the_profile_migration_adds_it_to_a_schema_with_accounts_and_orders(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A schema at the version before the profile, with orders, an account and its links,
+    migrates to the newest with all of them as they were; the account then saves an
+    address, reuses its orders' addresses and keeps a car in its garage."""
+    orders = [order(), order("100002", "Jane@Example.com", placed_at=T0 + timedelta(days=1))]
+    account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0).verified(T0)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:_BEFORE])
+        patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", _BEFORE)
+        assert storage.migrate() == _BEFORE
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many(orders)
+            uow.accounts.add(account)
+            for number in ("100001", "100002"):
+                uow.accounts.link_order(OrderLink("acct-0001", number, T0, LinkedBy.CODE))
+            uow.commit()
+    storage.close()
+    assert "saved_addresses" not in tables(fresh_schema)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(SchemaVersionError, match=f"has schema version {_BEFORE}"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == SCHEMA_VERSION
+    home = orders[0].shipping_address
+    saved = SavedAddress("acct-0001", "addr-0001", home, True, T0)
+    car = GarageVehicle("acct-0001", "vehicle-01", Vehicle(2019, "Ford", "F-150", "V8"), "c1", T0)
+    with storage.unit_of_work(write=True) as uow:
+        assert [uow.orders.get(o.number) for o in orders] == orders
+        assert uow.accounts.get("acct-0001") == account
+        assert list(uow.accounts.order_addresses("acct-0001", 10)) == [
+            orders[1].shipping_address,
+            home,
+        ]
+        uow.accounts.put_address(saved)
+        uow.accounts.put_vehicle(car)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert list(uow.accounts.saved_addresses("acct-0001")) == [saved]
+        assert list(uow.accounts.garage("acct-0001")) == [car]
+    storage.close()
+    assert {"saved_addresses", "garage_vehicles"} <= tables(fresh_schema)
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))

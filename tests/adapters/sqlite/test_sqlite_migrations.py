@@ -27,6 +27,7 @@ from orderstatus_core.model import PartNumber
 from orderstatus_core.model.account import Account, LinkedBy, OrderLink, SecurityEventKind
 from orderstatus_core.model.guest_pass import PassChallenge
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQuery
 from orderstatus_core.serialization import intent_kind
 from orderstatus_core.testing import fake_context
@@ -58,6 +59,8 @@ TABLES = {
     "security_events",
     "captcha_challenges",
     "login_failures",
+    "saved_addresses",
+    "garage_vehicles",
 }
 
 
@@ -94,7 +97,7 @@ def _as_version(
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
     """An empty file is brought to the newest version, 11, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 11
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 12
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
@@ -604,7 +607,7 @@ def test_migration_10_adds_accounts_to_a_database_full_of_orders(
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     with pytest.raises(SchemaVersionError, match="has schema version 9"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == SCHEMA_VERSION == 11
+    assert storage.migrate() == SCHEMA_VERSION == 12
     account = Account.sign_up("acct-0001", parse_email("JANE@example.com"), T0).verified(T0)
     with storage.unit_of_work(write=True) as uow:
         assert [uow.orders.get(o.number) for o in orders] == orders
@@ -628,7 +631,7 @@ def test_migration_10_adds_accounts_to_a_database_full_of_orders(
         assert uow.accounts.unlinked_orders(account.email_key, 10) == []
         assert uow.accounts.order_link("100004") is None
     storage.close()
-    assert user_version(db_path) == 11
+    assert user_version(db_path) == 12
     assert tables(db_path) == TABLES
 
 
@@ -674,7 +677,7 @@ def test_migration_11_keeps_the_failures_an_account_row_counted(
         uow.commit()
     assert "login_failures" not in tables(db_path)
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == 11
+    assert storage.migrate() == SCHEMA_VERSION
     desk = OrderStatus(attrs.evolve(ctx, storage=storage))
     assert desk.log_in("jane@example.com", "not the password!!", client="c") == LogInRefused()
     assert desk.log_in("jane@example.com", "the right password!", client="c") == LogInRefused()
@@ -686,3 +689,100 @@ def test_migration_11_keeps_the_failures_an_account_row_counted(
         SecurityEventKind.LOGIN_FAILED,
     ]
     storage.close()
+
+
+# --- the profile (version 11 when this was written) -----------------------------------------
+
+#: The profile's migration, found by what it creates, so that these tests follow it when
+#: migrations merged from elsewhere renumber it; ``_BEFORE`` is the version it starts from.
+_PROFILE = next(
+    number
+    for number, migration in enumerate(MIGRATIONS, start=1)
+    if isinstance(migration, str) and "CREATE TABLE saved_addresses" in migration
+)
+_BEFORE = _PROFILE - 1
+
+
+def _pre_profile_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Order]:
+    """A database as the version before the profile left it: orders, a verified account
+    with two of them linked, and a queued message."""
+    orders = [
+        version_1_order(),
+        order("100002", "Jane@Example.com", placed_at=T0 + timedelta(days=1)),
+        order("100003", "john@example.com"),
+    ]
+    account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0).verified(T0)
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:_BEFORE])
+        patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", _BEFORE)
+        storage = SqliteStorage.from_url(f"sqlite:///{path}")
+        assert storage.migrate() == _BEFORE
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many(orders)
+            uow.accounts.add(account)
+            for number in ("100001", "100002"):
+                uow.accounts.link_order(OrderLink("acct-0001", number, T0, LinkedBy.CODE))
+            uow.outbox.put(_order_list("m1"))
+            uow.commit()
+        storage.close()
+    assert user_version(path) == _BEFORE
+    assert "saved_addresses" not in tables(path)
+    return orders
+
+
+def test_the_profile_migration_adds_it_to_a_database_with_accounts_and_orders(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database at the version before the profile, with accounts, links and orders,
+    migrates to the newest with all of them as they were; the account then saves an
+    address, reuses its orders' addresses and keeps a car in its garage."""
+    orders = _pre_profile_database(db_path, monkeypatch)
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(SchemaVersionError, match=f"has schema version {_BEFORE}"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == SCHEMA_VERSION
+    home = orders[0].shipping_address
+    saved = SavedAddress("acct-0001", "addr-0001", home, True, T0)
+    car = GarageVehicle("acct-0001", "vehicle-01", Vehicle(2019, "Ford", "F-150", "V8"), "c1", T0)
+    with storage.unit_of_work(write=True) as uow:
+        assert [uow.orders.get(o.number) for o in orders] == orders
+        assert [m.message_id for m in uow.outbox.due(T0, 10)] == ["m1"]
+        assert [h.number for h in uow.accounts.linked_orders("acct-0001", 10)] == [
+            "100002",
+            "100001",
+        ]
+        assert list(uow.accounts.order_addresses("acct-0001", 10)) == [
+            orders[1].shipping_address,
+            home,
+        ]
+        uow.accounts.put_address(saved)
+        uow.accounts.put_vehicle(car)
+        uow.commit()
+    with storage.unit_of_work() as uow:
+        assert list(uow.accounts.saved_addresses("acct-0001")) == [saved]
+        assert list(uow.accounts.garage("acct-0001")) == [car]
+    storage.close()
+    assert user_version(db_path) == SCHEMA_VERSION
+    assert {"saved_addresses", "garage_vehicles"} <= tables(db_path)
+
+
+def test_a_failing_profile_migration_leaves_the_version_before_and_its_accounts(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The profile's migration runs in one transaction: if it fails at its last statement,
+    the version before stays with its accounts and links, and no half-made profile table."""
+    _pre_profile_database(db_path, monkeypatch)
+    script = MIGRATIONS[_PROFILE - 1]
+    assert isinstance(script, str)
+    broken = script.replace(f"PRAGMA user_version = {_PROFILE};", "CREATE TABLE accounts (x);")
+    assert broken != script
+    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (*MIGRATIONS[:_BEFORE], broken))
+    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
+    with pytest.raises(AdapterError, match="already exists"):
+        storage.migrate()
+    storage.close()
+    assert user_version(db_path) == _BEFORE
+    assert not {"saved_addresses", "garage_vehicles"} & tables(db_path)
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        (links,) = connection.execute("SELECT count(*) FROM order_links").fetchone()
+    assert links == 2

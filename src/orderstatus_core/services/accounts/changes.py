@@ -11,7 +11,7 @@ on a shared computer cannot take the account over.
 * :func:`change_password`: ends every other session and every link, a pending email change
   included (E3).
 * :func:`delete_account`: ends every session and token, unlinks the orders (the store
-  keeps them).
+  keeps them) and deletes the saved addresses and the garage.
 """
 
 from __future__ import annotations
@@ -205,8 +205,9 @@ def change_password(
 def delete_account(ctx: ServiceContext, proof: ShopperProof) -> DeleteAccountResult:
     """Delete the account (SECURITY E4: the password typed within the window).
 
-    Every session (this one too) and every token end, and the orders are unlinked: the
-    store keeps them for its records. The address may sign up again.
+    Every session (this one too) and every token end, the saved addresses and the garage
+    are deleted, and the orders are unlinked: the store keeps them for its records. The
+    address may sign up again.
     """
     proof = checked_shopper(proof)
     texts = shopper_texts(ctx, proof.language)
@@ -226,6 +227,7 @@ def delete_account(ctx: ServiceContext, proof: ShopperProof) -> DeleteAccountRes
         uow.sessions.end_all(account_id, now)
         uow.accounts.end_tokens(account_id, _ALL_PURPOSES, now)
         uow.accounts.unlink_all(account_id)
+        uow.accounts.forget_profile(account_id)
         record(uow, SecurityEventKind.ACCOUNT_DELETED, now, account=account, client=proof.client)
         uow.commit()
     return in_language(AccountDeleted(), texts)

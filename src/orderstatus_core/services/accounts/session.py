@@ -18,7 +18,7 @@ from __future__ import annotations
 import attrs
 
 from orderstatus_core.services._bind import ShopperCommand
-from orderstatus_core.services.accounts import changes, login, orders
+from orderstatus_core.services.accounts import changes, login, orders, profile
 from orderstatus_core.services.accounts._common import ShopperProof
 from orderstatus_core.services.accounts.security_log import security_log
 from orderstatus_core.services.context import ServiceContext
@@ -59,3 +59,19 @@ class ShopperSession:
     delete_account = ShopperCommand(changes.delete_account)
     #: The account's own security log.
     security_log = ShopperCommand(security_log)
+    #: Every address a checkout offers: the saved ones and those of recent orders.
+    addresses = ShopperCommand(profile.address_book)
+    #: Save an address (the default if ``default=True``).
+    add_address = ShopperCommand(profile.add_address)
+    #: Replace a saved address.
+    edit_address = ShopperCommand(profile.edit_address)
+    #: Remove a saved address.
+    remove_address = ShopperCommand(profile.remove_address)
+    #: Make a saved address the default.
+    choose_default_address = ShopperCommand(profile.choose_default_address)
+    #: The vehicles of the garage.
+    garage = ShopperCommand(profile.garage)
+    #: Put a vehicle in the garage (the store's catalog must list it).
+    add_vehicle = ShopperCommand(profile.add_vehicle)
+    #: Take a vehicle out of the garage.
+    remove_vehicle = ShopperCommand(profile.remove_vehicle)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from orderstatus_core.contacts import email_key, parse_email
 from orderstatus_core.errors import AdapterError, ConflictError
-from orderstatus_core.model import CategoryPath, EmailAddress, Order, PartNumber
+from orderstatus_core.model import Address, CategoryPath, EmailAddress, Order, PartNumber
 from orderstatus_core.model.account import (
     Account,
     AccountSession,
@@ -34,6 +34,7 @@ from orderstatus_core.model.account import (
     TokenPurpose,
     failure_key,
 )
+from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.ports import Storage, UnitOfWork
 from orderstatus_core.records import (
     CategoryQuery,
@@ -160,6 +161,39 @@ def _token_then_fail(storage: Storage, account: Account) -> None:
 
 def _link(account_id: str, number: str, how: LinkedBy = LinkedBy.VERIFIED_EMAIL) -> OrderLink:
     return OrderLink(account_id, number, T0, how)
+
+
+_HOME = Address("Jane Roe", "1 Main St", "Springfield", "12345", "US")
+_WORK = Address("Jane Roe", "200 Industrial Way", "Shelbyville", "54321", "US", line2="Dock 4")
+_CAR = Vehicle(2019, "Ford", "F-150", "5.0L V8", nickname="Truck", vin="1M8GDM9AXKP042788")
+
+
+def _saved(
+    address: Address = _HOME,
+    address_id: str = "addr-0001",
+    *,
+    account_id: str = "acct-0001",
+    default: bool = False,
+    at: datetime = T0,
+) -> SavedAddress:
+    return SavedAddress(account_id, address_id, address, default, at)
+
+
+def _vehicle(
+    vehicle_id: str = "vehicle-01", account_id: str = "acct-0001", at: datetime = T0
+) -> GarageVehicle:
+    return GarageVehicle(account_id, vehicle_id, _CAR, "catalog-F150", at)
+
+
+def _profile(storage: Storage, *values: SavedAddress | GarageVehicle) -> None:
+    """Store saved addresses and vehicles in one committed unit."""
+    with storage.unit_of_work(write=True) as uow:
+        for value in values:
+            if isinstance(value, SavedAddress):
+                uow.accounts.put_address(value)
+            else:
+                uow.accounts.put_vehicle(value)
+        uow.commit()
 
 
 def _numbers(found: Iterable[OrderHeader | OrderMatch]) -> list[str]:
@@ -895,6 +929,195 @@ class AccountStoreContract(StorageSuite):
             assert uow.accounts.by_email("john@example.com") is None
             assert uow.accounts.order_link("700001") is None
             assert uow.accounts.failed_logins(failure_key("jane@example.com")) == 0
+
+    # --- the profile: saved addresses and the garage ---
+
+    @_PROPERTY
+    @given(address=strategies.addresses(), vehicle=strategies.vehicles())
+    def test_any_saved_address_and_vehicle_are_read_back_equal(
+        self, storage: Storage, address: Address, vehicle: Vehicle
+    ) -> None:
+        """Text of any script at each field's bound, a VIN or none, times to the
+        microsecond and the default flag survive storing."""
+        account_id = _fresh("acct-any-")
+        saved = _saved(address, _fresh("addr-any-"), account_id=account_id, default=True)
+        kept = GarageVehicle(account_id, _fresh("vehicle-"), vehicle, "catalog-1", T0 + _MICRO)
+        _profile(storage, saved, kept)
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.saved_addresses(account_id)) == [saved]
+            assert list(uow.accounts.garage(account_id)) == [kept]
+
+    def test_saved_addresses_come_oldest_first_ties_by_id(self, storage: Storage) -> None:
+        """``saved_addresses`` lists one account's addresses by ``saved_at``, then id."""
+        later = _saved(_WORK, "addr-0001", at=T0 + _SECOND)
+        first = _saved(_HOME, "addr-0003")
+        tie = _saved(attrs.evolve(_HOME, line1="3 Elm St"), "addr-0002")
+        other = _saved(_HOME, "addr-0004", account_id="acct-0002")
+        _profile(storage, later, first, tie, other)
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.saved_addresses("acct-0001")) == [tie, first, later]
+            assert list(uow.accounts.saved_addresses("acct-0002")) == [other]
+            assert list(uow.accounts.saved_addresses("acct-0003")) == []
+
+    def test_an_address_is_saved_once_per_account(self, storage: Storage) -> None:
+        """The same address (by its key: other case or spacing) under a second id of one
+        account raises ``ConflictError`` and stores nothing; another account may keep it,
+        and an edit under the same id may retype it."""
+        home = _saved(_HOME)
+        _profile(storage, home)
+        retyped = Address("JANE ROE", "1 main  st", "springfield", "123 45", "US")
+        with storage.unit_of_work(write=True) as uow:
+            with pytest.raises(ConflictError):
+                uow.accounts.put_address(_saved(retyped, "addr-0002"))
+            uow.accounts.put_address(_saved(_HOME, "addr-0002", account_id="acct-0002"))
+            uow.accounts.put_address(_saved(retyped, "addr-0001"))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.saved_addresses("acct-0001")) == [_saved(retyped)]
+            assert len(uow.accounts.saved_addresses("acct-0002")) == 1
+
+    def test_an_account_has_at_most_one_default(self, storage: Storage) -> None:
+        """A second default raises ``ConflictError``; moving the default takes clearing
+        the first, in one unit."""
+        home, work = _saved(_HOME, default=True), _saved(_WORK, "addr-0002")
+        _profile(storage, home, work)
+        with storage.unit_of_work(write=True) as uow:
+            with pytest.raises(ConflictError):
+                uow.accounts.put_address(attrs.evolve(work, is_default=True))
+            uow.accounts.put_address(attrs.evolve(home, is_default=False))
+            uow.accounts.put_address(attrs.evolve(work, is_default=True))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            kept = uow.accounts.saved_addresses("acct-0001")
+        assert [saved.is_default for saved in kept] == [False, True]
+
+    def test_removing_takes_only_that_accounts_address(self, storage: Storage) -> None:
+        """``remove_address`` deletes by account and id; another account's id, or one
+        removed already, deletes nothing."""
+        _profile(storage, _saved(), _saved(account_id="acct-0002"))
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.accounts.remove_address("acct-0001", "addr-0001") is True
+            assert uow.accounts.remove_address("acct-0001", "addr-0001") is False
+            assert uow.accounts.remove_address("acct-0003", "addr-0001") is False
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.saved_addresses("acct-0001")) == []
+            assert list(uow.accounts.saved_addresses("acct-0002")) == [
+                _saved(account_id="acct-0002")
+            ]
+
+    def test_order_addresses_are_the_newest_linked_orders(self, storage: Storage) -> None:
+        """``order_addresses`` answers the shipping address of each of the account's newest
+        ``limit`` stored linked orders, newest first, repeats included; unlinked orders and
+        other accounts' are left out."""
+        orders = [
+            attrs.evolve(_order("700001", "jane@example.com", 0), shipping_address=_HOME),
+            attrs.evolve(_order("700002", "jane@example.com", 2), shipping_address=_WORK),
+            attrs.evolve(_order("700003", "mike@example.com", 1), shipping_address=_HOME),
+            attrs.evolve(_order("700004", "jane@example.com", 3), shipping_address=_WORK),
+        ]
+        _store(storage, *orders)
+        _link_all(storage, "acct-0001", "700001", "700002", "700003")
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.order_addresses("acct-0001", 10)) == [_WORK, _HOME, _HOME]
+            assert list(uow.accounts.order_addresses("acct-0001", 2)) == [_WORK, _HOME]
+            assert list(uow.accounts.order_addresses("acct-0001", 0)) == []
+            assert list(uow.accounts.order_addresses("acct-0002", 10)) == []
+
+    def test_the_garage_lists_replaces_and_removes_by_id(self, storage: Storage) -> None:
+        """``garage`` lists oldest first (ties by id); ``put_vehicle`` of a stored id
+        replaces it; ``remove_vehicle`` deletes only that account's vehicle."""
+        first, later = _vehicle("vehicle-02"), _vehicle("vehicle-01", at=T0 + _SECOND)
+        _profile(storage, later, first, _vehicle("vehicle-03", account_id="acct-0002"))
+        renamed = attrs.evolve(first, vehicle=attrs.evolve(_CAR, nickname="Old truck"))
+        with storage.unit_of_work(write=True) as uow:
+            uow.accounts.put_vehicle(renamed)
+            assert uow.accounts.remove_vehicle("acct-0002", "vehicle-01") is False
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.garage("acct-0001")) == [renamed, later]
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.accounts.remove_vehicle("acct-0001", "vehicle-01") is True
+            assert uow.accounts.remove_vehicle("acct-0001", "vehicle-01") is False
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.garage("acct-0001")) == [renamed]
+            assert len(uow.accounts.garage("acct-0002")) == 1
+
+    def test_forget_profile_deletes_only_that_accounts_profile(self, storage: Storage) -> None:
+        """``forget_profile`` (the account's deletion) deletes its saved addresses and
+        vehicles, answers how many, and leaves other accounts' alone."""
+        _profile(
+            storage,
+            _saved(),
+            _saved(_WORK, "addr-0002"),
+            _vehicle(),
+            _saved(account_id="acct-0002"),
+            _vehicle(account_id="acct-0002"),
+        )
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.accounts.forget_profile("acct-0001") == 3
+            assert uow.accounts.forget_profile("acct-0001") == 0
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.saved_addresses("acct-0001")) == []
+            assert list(uow.accounts.garage("acct-0001")) == []
+            assert len(uow.accounts.saved_addresses("acct-0002")) == 1
+            assert len(uow.accounts.garage("acct-0002")) == 1
+
+    def test_profile_writes_roll_back_with_the_unit(self, storage: Storage) -> None:
+        """A unit left without commit keeps none of its profile writes."""
+        _profile(storage, _saved(), _vehicle())
+        with storage.unit_of_work(write=True) as uow:
+            uow.accounts.put_address(_saved(_WORK, "addr-0002"))
+            uow.accounts.remove_vehicle("acct-0001", "vehicle-01")
+            uow.accounts.forget_profile("acct-0001")
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.saved_addresses("acct-0001")) == [_saved()]
+            assert list(uow.accounts.garage("acct-0001")) == [_vehicle()]
+
+    def test_hostile_text_as_a_profile_key_finds_nothing(self, storage: Storage) -> None:
+        """Hostile, huge or unstorable account and item ids find and delete nothing."""
+        _profile(storage, _saved(), _vehicle())
+        for write in (False, True):
+            with storage.unit_of_work(write=write) as uow:
+                for key in _HOSTILE_KEYS:
+                    assert list(uow.accounts.saved_addresses(key)) == []
+                    assert list(uow.accounts.garage(key)) == []
+                    assert list(uow.accounts.order_addresses(key, 10)) == []
+        with storage.unit_of_work(write=True) as uow:
+            for key in _HOSTILE_KEYS:
+                assert uow.accounts.remove_address("acct-0001", key) is False
+                assert uow.accounts.remove_address(key, "addr-0001") is False
+                assert uow.accounts.remove_vehicle("acct-0001", key) is False
+                assert uow.accounts.forget_profile(key) == 0
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.saved_addresses("acct-0001")) == [_saved()]
+            assert list(uow.accounts.garage("acct-0001")) == [_vehicle()]
+
+    @pytest.mark.parametrize(
+        "write",
+        [
+            lambda uow: uow.accounts.put_address(_saved(_WORK, "addr-0002")),
+            lambda uow: uow.accounts.remove_address("acct-0001", "addr-0001"),
+            lambda uow: uow.accounts.put_vehicle(_vehicle("vehicle-02")),
+            lambda uow: uow.accounts.remove_vehicle("acct-0001", "vehicle-01"),
+            lambda uow: uow.accounts.forget_profile("acct-0001"),
+        ],
+        ids=["put_address", "remove_address", "put_vehicle", "remove_vehicle", "forget_profile"],
+    )
+    def test_a_read_only_unit_refuses_profile_writes(
+        self, storage: Storage, write: Callable[[UnitOfWork], object]
+    ) -> None:
+        """Every profile write raises ``AdapterError`` in a unit opened with
+        ``write=False`` and changes nothing."""
+        _profile(storage, _saved(), _vehicle())
+        with storage.unit_of_work() as uow, pytest.raises(AdapterError):
+            write(uow)
+        with storage.unit_of_work() as uow:
+            assert list(uow.accounts.saved_addresses("acct-0001")) == [_saved()]
+            assert list(uow.accounts.garage("acct-0001")) == [_vehicle()]
 
 
 class SessionStoreContract(StorageSuite):
