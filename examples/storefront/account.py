@@ -449,6 +449,7 @@ def activity() -> Response:
     category = request.args.get("category", "")[:200].strip()
     cursor = request.args.get("cursor", "")[:200] or None
     shopper = _shopper()
+    found: HistoryPage | SearchPage | NotLoggedIn
     if part_number or category:
         found = shopper.search(
             part_number=part_number or None, category=category or None, cursor=cursor

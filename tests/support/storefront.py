@@ -125,13 +125,16 @@ _ACCOUNT_LINK = re.compile(r"https?://\S+/account/(verify|reset|confirm-email)\?
 
 
 def open_account_store(
-    mail_url: str, captcha: Any, storage: str = "memory://", **options: Any
+    mail_url: str, captcha: Any, storage: str = "memory://", policy: Any = None, **options: Any
 ) -> OrderStatus:
     """The demo store with accounts: ``captcha`` (the test's hook, a ``RecordingCaptcha``
     or the drawn one with ``on_issue``), the default Argon2id hasher, and mailed account
-    links to ``/account`` of this storefront."""
+    links to ``/account`` of this storefront (or ``policy``, an ``AccountPolicy``)."""
     storefront = import_storefront()
-    plugins = [storefront.account_plugin(ACCOUNT_BASE)]
+    plugin = storefront.account_plugin(ACCOUNT_BASE)
+    if policy is not None:
+        plugin.policy = policy
+    plugins = [plugin]
     return open_demo_store(mail_url, storage, captcha=captcha, plugins=plugins, **options)
 
 
