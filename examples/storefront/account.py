@@ -591,10 +591,7 @@ def change_password() -> Response:
         case PasswordChanged(message=message):
             return _flash_and_go(message, "account.home")
         case PasswordNotAccepted(message=message):
-            match _shopper().view():
-                case AccountView() as shown:
-                    return _page("change_password.html", 400, account=shown, message=message)
-            return _to_log_in()  # pragma: no cover - the session ended between two reads
+            return _page("change_password.html", 400, message=message)
         case ReauthenticationRequired(message=message):
             return _reauth_page("password", message)
         case NotLoggedIn():
