@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from orderstatus_core import AccountPolicy, OrderStatus
-from support.browser import TIMEOUT_MS
+from support.browser import TIMEOUT_MS, serious_violations
 from support.storefront import (
     DELIVERED,
     FRESH,
@@ -168,16 +168,6 @@ def test_sign_up_verify_log_in_see_the_orders_and_log_out(browser: Browser, shop
         context.close()
 
 
-def _serious_violations(page: Page, axe_script: str) -> list[str]:
-    page.add_script_tag(content=axe_script)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def test_no_account_page_has_a_serious_accessibility_violation(
     browser: Browser, shop: Shop, axe_script: str
 ) -> None:
@@ -191,17 +181,17 @@ def test_no_account_page_has_a_serious_accessibility_violation(
     try:
         for path in ("/sign-up", "/log-in", "/forgot", "/check-mail", "/verify?token=x.y"):
             page.goto(f"/account{path}")
-            found[path] = _serious_violations(page, axe_script)
+            found[path] = serious_violations(page, axe_script)
         _sign_up(page, shop, "axe.checker@example.com")
         _log_in(page, "axe.checker@example.com", remember=False)
         for path in pages:
             page.goto(f"/account{path}")
-            found[path or "/"] = _serious_violations(page, axe_script)
+            found[path or "/"] = serious_violations(page, axe_script)
         page.goto("/account")
         submit(page, "Suomeksi")
         for path in pages:
             page.goto(f"/account{path}")
-            found[f"fi {path}"] = _serious_violations(page, axe_script)
+            found[f"fi {path}"] = serious_violations(page, axe_script)
             snap(page, f"fi{path.replace('/', '-') or '-account'}")
     finally:
         context.close()

@@ -660,3 +660,21 @@ def test_too_many_log_ins_answer_429(browser: Shopper) -> None:
     ]
     assert statuses[-1] == 429
     assert set(statuses) <= {400, 429}
+
+
+def test_new_images_are_limited_per_client(browser: Shopper) -> None:
+    """C3: a flood of new images answers 429 with ``Retry-After``, not a new challenge."""
+    statuses = [browser.get("/account/sign-up").status_code for _ in range(40)]
+    assert statuses[-1] == 429
+    assert set(statuses) <= {200, 429}
+    assert int(browser.get("/account/sign-up").headers["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["cursor=not-a-cursor", "cursor=" + "A" * 200, "part_number=%00", "category=" + "x" * 300],
+)
+def test_a_hostile_activity_query_never_breaks_the_page(jane: Shopper, query: str) -> None:
+    answer = jane.get(f"/account/activity?{query}")
+    assert answer.status_code in (200, 400)
+    assert "Traceback" not in answer.get_data(as_text=True)
