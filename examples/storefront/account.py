@@ -99,21 +99,25 @@ class CaptchaMedia:
     """The issued captchas' image and audio, kept until the challenge expires so that the
     sign-up page can load them from ``/account/captcha/<id>.png`` and ``.wav`` (the CSP
     allows no ``data:`` address). The library stores no media (only the answer's hash),
-    so the page holds them: at most ``bound`` challenges, the oldest dropped first, a
-    used one dropped at once. In one process only: behind several workers, route a
-    client to one worker or keep these in a shared cache."""
+    so the page holds them: at most ``max_bytes`` in all (a drawn challenge is about
+    160 KB, most of it the WAV), the oldest dropped first, a used one dropped at once, so
+    a flood of new images never grows the process past the bound. In one process only:
+    behind several workers, route a client to one worker or keep these in a shared cache."""
 
-    def __init__(self, bound: int = 2000) -> None:
-        self.bound = bound
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
         self._media: OrderedDict[str, tuple[datetime, bytes, bytes]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def keep(self, issued: CaptchaIssued) -> None:
-        """Keep ``issued``'s media until it expires."""
+        """Keep ``issued``'s media until it expires (the oldest make room)."""
         with self._lock:
+            self._forget(issued.challenge_id)
             self._media[issued.challenge_id] = (issued.expires_at, issued.image, issued.audio)
-            while len(self._media) > self.bound:
-                self._media.popitem(last=False)
+            self._bytes += len(issued.image) + len(issued.audio)
+            while self._bytes > self.max_bytes and self._media:
+                self._forget(next(iter(self._media)))
 
     def get(self, challenge_id: str, now: datetime) -> tuple[bytes, bytes] | None:
         """The image and audio of a live challenge, or ``None``."""
@@ -122,17 +126,27 @@ class CaptchaMedia:
             if kept is None:
                 return None
             if kept[0] < now:
-                del self._media[challenge_id]
+                self._forget(challenge_id)
                 return None
             return kept[1], kept[2]
 
     def drop(self, challenge_id: str) -> None:
         """Forget a challenge (it was answered)."""
         with self._lock:
-            self._media.pop(challenge_id, None)
+            self._forget(challenge_id)
+
+    def _forget(self, challenge_id: str) -> None:
+        kept = self._media.pop(challenge_id, None)
+        if kept is not None:
+            self._bytes -= len(kept[1]) + len(kept[2])
 
     def __len__(self) -> int:
         return len(self._media)
+
+    @property
+    def size(self) -> int:
+        """The bytes kept now."""
+        return self._bytes
 
 
 @account.record_once

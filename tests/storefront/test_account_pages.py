@@ -569,15 +569,19 @@ def test_hostile_log_in_input_never_breaks_the_page(
 
 
 def test_captcha_media_are_bounded_and_expire(storefront: ModuleType) -> None:
-    """A flood of new images never grows the kept media past its bound (C5)."""
-    media = storefront.account.CaptchaMedia(bound=3)
+    """A flood of new images never grows the kept media past its bound in bytes (C5)."""
+    media = storefront.account.CaptchaMedia(max_bytes=30)
     now = datetime.now(UTC)
     for n in range(10):
-        media.keep(CaptchaIssued(f"id{n}", now + timedelta(minutes=10), b"png", b"wav"))
+        media.keep(CaptchaIssued(f"id{n}", now + timedelta(minutes=10), b"p" * 4, b"w" * 6))
     assert len(media) == 3
+    assert media.size == 30
     assert media.get("id0", now) is None
-    assert media.get("id9", now) == (b"png", b"wav")
-    assert media.get("id9", now + timedelta(minutes=11)) is None
+    assert media.get("id9", now) == (b"pppp", b"wwwwww")
+    media.drop("id9")
+    assert media.size == 20
+    assert media.get("id8", now + timedelta(minutes=11)) is None
+    assert media.size == 10
 
 
 @pytest.mark.parametrize(
