@@ -682,3 +682,12 @@ def test_a_hostile_activity_query_never_breaks_the_page(jane: Shopper, query: st
     answer = jane.get(f"/account/activity?{query}")
     assert answer.status_code in (200, 400)
     assert "Traceback" not in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("cookie", ["x" * 3000, "<script>", "a.b", "éé", "' OR 1=1 --", ""])
+def test_a_forged_session_cookie_is_not_logged_in(site: Any, cookie: str) -> None:
+    client = site.test_client()
+    client.set_cookie("account_session", cookie)
+    answer = client.get("/account/activity")
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == "/account/log-in"
