@@ -1,4 +1,5 @@
-"""The example storefront's order page under load, beside the library call alone.
+"""The example storefront's order page (or the account's history page) under load,
+beside the library call alone.
 
 One SQLite database file with the demo cast (``orderstatus_core.sample``) and
 ``--background`` generated orders; the storefront (``examples/storefront``) served from it
@@ -8,6 +9,13 @@ Jane's delivered order (301442518, two packages) is earned through the pages the
 (find, ask for a code, read it from the mailed ``.eml``, type it), so each measured
 request is what a shopper's reload costs: the order page with its pass cookie
 (``desk.guest(...).view_order`` plus the template, the headers and HTTP).
+
+With ``--page history``, Jane's account is made first through the library (sign-up with
+a test captcha, the mailed verification link, a password; Argon2id as in production), the
+web side logs in through the log-in page and each measured request is
+``GET /account/activity`` with the session cookie (``desk.shopper(...).history()`` plus
+the template); the library side is ``desk.shopper(client=..., session=token).history()``
+with a session of its own.
 
 Two sides, interleaved in one run (``--rounds`` rounds of each, alternating, each
 ``--seconds`` long, ``--threads`` threads):
@@ -21,12 +29,14 @@ Requests per second are completed calls over the round's wall time; p50 and p99 
 every call of the side's rounds. Every request loop is bounded in time and goes to
 127.0.0.1 only. Nothing asserts; the table is Markdown for ``bench/RESULTS.md``.
 
-    python bench/storefront.py --threads 4 --seconds 5 --rounds 3
+    python bench/storefront.py --threads 4 --seconds 5 --rounds 3 [--page history]
 """
 
 from __future__ import annotations
 
 import argparse
+import email
+import email.policy
 import json
 import logging
 import multiprocessing
@@ -44,7 +54,15 @@ from pathlib import Path
 
 import httpx
 
-from orderstatus_core import OrderFound, OrderStatus
+from orderstatus_core import (
+    CheckYourMail,
+    EmailVerified,
+    HistoryPage,
+    LoggedIn,
+    OrderFound,
+    OrderStatus,
+    PasswordSet,
+)
 from orderstatus_core.sample import demo_orders, demo_walkthrough_orders, generate_orders
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +74,8 @@ import storefront  # noqa: E402 - the example is not a package of ours; found ab
 
 ORDER = "301442518"
 EMAIL = "jane.doe@example.com"
+PASSWORD = "brake pads for the old red wagon"  # noqa: S105 - the demo's, printed in docs
+_VERIFY = re.compile(r"/verify\?token=([A-Za-z0-9_.\-]+)")
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -75,6 +95,51 @@ def _fill_store(folder: Path, background: int) -> None:
     extra = [r for r in generate_orders(background, seed=1, until=now) if r["number"] not in taken]
     desk.import_orders(json.dumps(record) for record in [*records, *extra])
     desk.close()
+
+
+def _plain(path: Path) -> str:
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    return str(body.get_content()) if body is not None else ""  # type: ignore[attr-defined]
+
+
+def _make_account(folder: Path) -> None:
+    """Jane's account, verified, with :data:`PASSWORD` (her orders join it)."""
+    from orderstatus_core.testing import RecordingCaptcha  # a bench, not a store
+
+    captcha = RecordingCaptcha()
+    with OrderStatus.open(
+        storage=f"sqlite:///{(folder / 'orders.db').as_posix()}",
+        mail=f"mailbox:///{(folder / 'mail').as_posix()}",
+        captcha=captcha,
+    ) as desk:
+        issued = desk.new_captcha(client="10.9.9.1")
+        cid = getattr(issued, "challenge_id", "")
+        answer = desk.sign_up(
+            EMAIL, challenge_id=cid, answer=captcha.answer_for(cid), client="10.9.9.1"
+        )
+        assert isinstance(answer, CheckYourMail), answer
+        desk.relay_outbox()
+        texts = [_plain(path) for path in (folder / "mail").glob("*.eml")]
+        token = next(m[1] for text in texts for m in _VERIFY.finditer(text))
+        verified = desk.verify_email(token, client="10.9.9.1")
+        assert isinstance(verified, EmailVerified), verified
+        done = desk.set_password(verified.token, PASSWORD, client="10.9.9.1")
+        assert isinstance(done, PasswordSet), done
+        for path in (folder / "mail").glob("*.eml"):
+            path.unlink()  # the guest side reads the newest mail
+
+
+def _log_in(base: str) -> httpx.Client:
+    """A client logged in as Jane through the log-in page."""
+    client = httpx.Client(base_url=base, follow_redirects=False, timeout=10)
+    token = _TOKEN.search(client.get("/account/log-in").text)
+    assert token is not None
+    fields = {"csrf_token": token[1], "email": EMAIL, "password": PASSWORD}
+    answer = client.post("/account/log-in", data=fields)
+    assert answer.status_code == 303, answer.status_code
+    assert client.cookies.get("account_session")
+    return client
 
 
 def _serve_child(folder: Path, port: int) -> None:
@@ -165,17 +230,30 @@ Rounds = dict[str, list[tuple[int, float, list[float]]]]
 
 
 def _measure(args: argparse.Namespace, base: str, folder: Path) -> Rounds:
-    first = _earn_pass(base, folder / "mail")
+    history = args.page == "history"
+    first = _log_in(base) if history else _earn_pass(base, folder / "mail")
     token = str(first.cookies.get("guest_pass"))
     clients = [
         httpx.Client(base_url=base, cookies=first.cookies, timeout=10) for _ in range(args.threads)
     ]
     desk = _store(folder)
+    path = "/account/activity" if history else f"/order/{ORDER}"
+    session = ""
+    if history:
+        logged = desk.log_in(EMAIL, PASSWORD, client="10.9.9.2")
+        assert isinstance(logged, LoggedIn), logged
+        session = logged.token
 
     def web(index: int) -> None:
-        response = clients[index].get(f"/order/{ORDER}")
+        response = clients[index].get(path)
         if response.status_code != 200:
             raise RuntimeError(f"status {response.status_code}")
+
+    def library_history(index: int) -> None:
+        answer = desk.shopper(client=f"10.9.9.{index}", session=session).history()
+        if not isinstance(answer, HistoryPage):
+            raise RuntimeError(type(answer).__name__)
+        _ = [(h.number, h.placed_at) for h in answer.orders]
 
     def library(index: int) -> None:
         answer = desk.guest(client=f"10.9.9.{index}", guest_pass=token).view_order(ORDER)
@@ -187,6 +265,8 @@ def _measure(args: argparse.Namespace, base: str, folder: Path) -> Rounds:
         _ = [(t.when_text, t.text) for t in view.timeline]
         _ = (view.total_text, view.status_text)
 
+    if history:
+        library = library_history
     try:
         for side in (web, library):  # warm-up
             _round(args.threads, 1.0, side)
@@ -207,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--background", type=int, default=2000)
+    parser.add_argument("--page", choices=("order", "history"), default="order")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
     if not (1 <= args.threads <= 32 and 0 < args.seconds <= 60 and 1 <= args.rounds <= 10):
@@ -215,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(temp)
         (folder / "mail").mkdir()
         _fill_store(folder, args.background)
+        if args.page == "history":
+            _make_account(folder)
         port = _free_port()
         child = multiprocessing.get_context("spawn").Process(
             target=_serve_child, args=(folder, port), daemon=True
@@ -229,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
             child.join(timeout=10)
     load = os.getloadavg()
     print(
-        f"threads {args.threads}, {args.rounds} x {args.seconds:g} s per side, "
+        f"page {args.page}, threads {args.threads}, {args.rounds} x {args.seconds:g} s per side, "
         f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
     print()

@@ -4,7 +4,9 @@ Built only on the names of ``orderstatus_core.__all__`` and the adapters' URLs::
 
     from storefront import Settings, create_app, serve
     desk = OrderStatus.open(storage="sqlite:///orders.db", mail="mailbox:///mail",
-                            labels="labels://", plugins=[link_plugin("https://shop.example/pass")])
+                            labels="labels://", captcha="captcha://",
+                            plugins=[link_plugin("https://shop.example/pass"),
+                                     account_plugin("https://shop.example/account")])
     app = create_app(desk, Settings(secret_key=...))
 
 ``orderstatus demo --serve`` runs it on the demo data at http://127.0.0.1:8000.
@@ -15,6 +17,6 @@ from __future__ import annotations
 
 from . import serve as serve_module
 from .app import Settings, create_app
-from .serve import link_plugin, serve
+from .serve import account_plugin, link_plugin, serve
 
-__all__ = ["Settings", "create_app", "link_plugin", "serve", "serve_module"]
+__all__ = ["Settings", "account_plugin", "create_app", "link_plugin", "serve", "serve_module"]

@@ -109,9 +109,11 @@ def create_app(desk: OrderStatus, settings: Settings) -> Flask:
     _install_guards(app, settings)
     CSRFProtect(app)
 
+    from .account import account
     from .guest import guest
 
     app.register_blueprint(guest)
+    app.register_blueprint(account)
     _install_errors(app)
     return app
 

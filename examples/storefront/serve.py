@@ -12,9 +12,9 @@ from contextlib import contextmanager, suppress
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from orderstatus_core import GuestPassPolicy, OrderStatus, hookimpl
+from orderstatus_core import AccountPolicy, GuestPassPolicy, OrderStatus, hookimpl
 
-__all__ = ["link_plugin", "relaying", "running", "serve"]
+__all__ = ["account_plugin", "link_plugin", "relaying", "running", "serve"]
 
 _log = logging.getLogger(__name__)
 
@@ -34,6 +34,25 @@ def link_plugin(base: str) -> object:
     """A plugin for ``OrderStatus.open(plugins=[...])`` whose mailed guest-pass links open
     ``base`` (this storefront's ``/pass`` page), e.g. ``http://127.0.0.1:8000/pass``."""
     return _LinkBase(base)
+
+
+class _AccountLinks:
+    """The ``orderstatus_account_policy`` hook: mailed account links lead to ``base``."""
+
+    def __init__(self, base: str) -> None:
+        self.policy = AccountPolicy(link_base=base)
+
+    @hookimpl
+    def orderstatus_account_policy(self) -> AccountPolicy:
+        return self.policy
+
+
+def account_plugin(base: str) -> object:
+    """A plugin for ``OrderStatus.open(plugins=[...])`` whose mailed account links
+    (``/verify``, ``/reset``, ``/confirm-email``) open this storefront's account pages:
+    ``base`` is its ``/account`` address, e.g. ``http://127.0.0.1:8000/account``. The
+    other numbers of the account policy stay the defaults."""
+    return _AccountLinks(base)
 
 
 @contextmanager

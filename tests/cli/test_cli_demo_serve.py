@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
@@ -73,6 +74,14 @@ def test_demo_serve_builds_the_data_and_serves_the_storefront(tmp_path: Path) ->
         assert status == 200
         assert "No mail yet." in mail
         assert _get(base + "/order/301442518")[0] == 404  # no proof: the one not-found page
+        status, sign_up = _get(base + "/account/sign-up")  # the captcha and hasher are set
+        assert status == 200
+        image = re.search(r'src="(/account/captcha/[\w-]+\.png)"', sign_up)
+        assert image is not None
+        with urllib.request.urlopen(base + image[1], timeout=5) as png:  # noqa: S310 - 127.0.0.1
+            assert png.headers["Content-Type"] == "image/png"
+            assert png.read(8) == b"\x89PNG\r\n\x1a\n"
+        assert _get(base + "/account")[0] == 200  # not logged in: the log-in page
         assert (folder / "orders.db").is_file()
         assert (folder / "mail").is_dir()
     finally:
@@ -80,6 +89,7 @@ def test_demo_serve_builds_the_data_and_serves_the_storefront(tmp_path: Path) ->
         out, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
     assert f"http://127.0.0.1:{port}/" in out
+    assert f"http://127.0.0.1:{port}/account/sign-up" in out
     assert "Traceback" not in err
 
 

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from orderstatus_core import OrderStatus
-from support.browser import TIMEOUT_MS
+from support.browser import TIMEOUT_MS, serious_violations
 from support.storefront import (
     DELIVERED,
     FRESH,
@@ -239,16 +239,6 @@ def test_a_form_on_another_site_is_refused(page: Page, shop: Shop) -> None:
     assert "Please use the forms on this site." in page.inner_text(".notice")
 
 
-def _serious_violations(page: Page, axe_script: str) -> list[str]:
-    page.add_script_tag(content=axe_script)
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def test_no_page_has_a_serious_accessibility_violation(
     browser: Browser, shop: Shop, axe_script: str
 ) -> None:
@@ -261,7 +251,7 @@ def test_no_page_has_a_serious_accessibility_violation(
     found: dict[str, list[str]] = {}
 
     def check(name: str) -> None:
-        found[name] = _serious_violations(page, axe_script)
+        found[name] = serious_violations(page, axe_script)
 
     try:
         # The check itself finds what it must: a button without a name is critical.
@@ -270,7 +260,7 @@ def test_no_page_has_a_serious_accessibility_violation(
             body='<!doctype html><html lang="en"><title>t</title><button></button></html>',
         ))  # fmt: skip
         page.goto("/checker")
-        assert any("button-name" in v for v in _serious_violations(page, axe_script))
+        assert any("button-name" in v for v in serious_violations(page, axe_script))
         page.goto("/")
         check("home")
         find(page, JANE, "399999999")

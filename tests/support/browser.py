@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 __all__ = [
     "AXE_CORE",
@@ -23,6 +23,7 @@ __all__ = [
     "browser",
     "chromium",
     "playwright",
+    "serious_violations",
 ]
 
 # Headless, and nothing the browser would fetch or start on its own (updates, sync,
@@ -101,3 +102,15 @@ def axe_script(tmp_path_factory: pytest.TempPathFactory) -> str:
         member = archive.extractfile("package/axe.min.js")
         assert member is not None
         return member.read().decode("utf-8")
+
+
+def serious_violations(page: Page, axe_script: str) -> list[str]:
+    """axe-core's serious and critical violations on ``page``, one line each (the script is
+    injected: open the page's context with ``bypass_csp=True``)."""
+    page.add_script_tag(content=axe_script)
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -116,3 +116,32 @@ def latest_code(mail_dir: Path) -> str:
         if found:
             return found[1]
     raise AssertionError("no guest-pass mail")
+
+
+#: The demo cast's address with an account to make (Jane's orders join it once verified).
+ACCOUNT_BASE = "http://127.0.0.1/account"
+PASSWORD = "brake pads for the old red wagon"
+_ACCOUNT_LINK = re.compile(r"https?://\S+/account/(verify|reset|confirm-email)\?token=([\w.\-]+)")
+
+
+def open_account_store(
+    mail_url: str, captcha: Any, storage: str = "memory://", policy: Any = None, **options: Any
+) -> OrderStatus:
+    """The demo store with accounts: ``captcha`` (the test's hook, a ``RecordingCaptcha``
+    or the drawn one with ``on_issue``), the default Argon2id hasher, and mailed account
+    links to ``/account`` of this storefront (or ``policy``, an ``AccountPolicy``)."""
+    storefront = import_storefront()
+    plugin = storefront.account_plugin(ACCOUNT_BASE)
+    if policy is not None:
+        plugin.policy = policy
+    plugins = [plugin]
+    return open_demo_store(mail_url, storage, captcha=captcha, plugins=plugins, **options)
+
+
+def account_link(mail_dir: Path, page: str) -> str:
+    """The path and query of the newest mailed ``/account/<page>`` link."""
+    for text in reversed(mail_texts(mail_dir)):
+        for found in _ACCOUNT_LINK.finditer(text):
+            if found[1] == page:
+                return f"/account/{page}?token={found[2]}"
+    raise AssertionError(f"no mail with an /account/{page} link")

@@ -46,7 +46,7 @@ def open_store(
     mail: str,
     plugins: Sequence[object] = (),
     labels: str | None = None,
-    captcha: Captcha | None = None,
+    captcha: str | Captcha | None = None,
 ) -> OrderStatus:
     """Open the store; a malformed or unknown URL is a usage error."""
     try:

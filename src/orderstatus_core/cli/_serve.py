@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from orderstatus_core.cli._common import PROG, UsageError, file_url, open_store
 from orderstatus_core.cli._demo import _demo_records, _reset_demo_folder
+from orderstatus_core.cli._demo_accounts import account_extras_missing
 
 __all__ = ["STOREFRONT_HOST", "find_storefront", "serve_demo"]
 
@@ -62,10 +63,14 @@ def serve_demo(args: argparse.Namespace) -> int:
     database, mail_folder = _reset_demo_folder(folder)
     mail_folder.mkdir(parents=True, exist_ok=True)
     base = f"http://{STOREFRONT_HOST}:{port}"
-    plugins = [storefront.link_plugin(f"{base}/pass")]
+    # Mailed guest-pass and account links lead to this server (never to a request's Host).
+    plugins = [storefront.link_plugin(f"{base}/pass"), storefront.account_plugin(f"{base}/account")]
     labels = f"labels://?cost={quote(_LABEL_COST)}" if find_spec("reportlab") else None
+    missing = account_extras_missing()
+    # The drawn captcha for a person to read (no test hook: nobody reads the answers).
+    captcha = None if missing else "captcha://"
     with open_store(
-        file_url("sqlite", database), file_url("mailbox", mail_folder), plugins, labels
+        file_url("sqlite", database), file_url("mailbox", mail_folder), plugins, labels, captcha
     ) as desk:
         desk.migrate()
         rows = _demo_records(datetime.now(UTC))
@@ -75,6 +80,11 @@ def serve_demo(args: argparse.Namespace) -> int:
         print(f"{PROG} demo: {report.imported} orders in {database}")
         print(f"The storefront: {base}/  (the demo's mail: {base}/demo/mail; Ctrl-C stops)")
         print("Find order 301442518 with jane.doe@example.com, or 301977206 with (415) 273-9164.")
+        if missing:
+            extras = ",".join(missing)
+            print(f"The account pages need the extras {extras}: pip install '.[{extras}]'")
+        else:
+            print(f"Sign up as jane.doe@example.com at {base}/account/sign-up (her orders join).")
         sys.stdout.flush()
         storefront.serve(app, desk, STOREFRONT_HOST, port)
     return 0
