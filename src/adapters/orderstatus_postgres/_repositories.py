@@ -646,7 +646,7 @@ class Accounts:
         self._unit = unit
 
     def _lock_email(self, email_key: str) -> None:
-        self._unit._run(_sql.LOCK_KEY, (_ACCOUNT_EMAIL_LOCK, email_key), "locking an address")
+        self._unit._run(_sql.LOCK_EMAIL, (_ACCOUNT_EMAIL_LOCK, email_key), "locking an address")
 
     def _write(self, sql: LiteralString, parameters: Any, doing: str) -> psycopg.Cursor[Any]:
         return self._unit._run(sql, parameters, doing, write=True)
@@ -831,7 +831,7 @@ class Accounts:
             return {}
         sql = _sql.VERIFIED_ACCOUNTS
         if unit._write:
-            unit._run(_sql.LOCK_KEYS, (_ACCOUNT_EMAIL_LOCK, keys), "locking addresses")
+            unit._run(_sql.LOCK_EMAILS, (_ACCOUNT_EMAIL_LOCK, keys), "locking addresses")
             sql = _sql.VERIFIED_ACCOUNTS_FOR_SHARE
         doing = "reading the verified accounts of addresses"
         rows = unit._run(sql, (keys,), doing).fetchall()
