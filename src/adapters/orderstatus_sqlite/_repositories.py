@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from orderstatus_core import (
-    AdapterError,
     ConflictError,
     DuplicateOrderError,
     GuestPass,
@@ -164,41 +163,25 @@ class Orders:
     def add_many(self, orders: Sequence[Order]) -> None:
         """Store new orders with one ``executemany`` per table; see the port.
 
-        A number twice in ``orders`` is refused before anything is written. The statements
-        run inside a savepoint (the unit's ``_many_new``): a number already stored is the
-        orders table's primary-key violation, after which the savepoint is rolled back, so
-        nothing of ``orders`` remains and the unit goes on; only then are the stored numbers
-        read, to name the first order refused. (The unit holds SQLite's write lock from its
-        ``BEGIN IMMEDIATE``: no other unit stores a number in between.) Any other failure
-        poisons the unit, as in :meth:`add` (SECURITY G1). The PostgreSQL adapter does the
-        same with ``COPY``.
+        The numbers already stored are looked up first: the unit holds SQLite's write
+        lock from its ``BEGIN IMMEDIATE``, so no other unit can store one in between, and
+        a duplicate is refused before anything is written. A failure after the first row
+        poisons the unit, as in :meth:`add` (SECURITY G1).
         """
         unit = self._unit
         numbers = [order.number for order in orders]
-        if first_taken(numbers, ()) is not None:
-            raise DuplicateOrderError(self._first_taken(numbers))
-        unit._writing()  # a read-only unit refuses even an empty batch
+        taken = first_taken(numbers, self._stored(numbers))
+        if taken is not None:
+            raise DuplicateOrderError(taken)
         if not orders:
             return
+        doing = f"adding orders {numbers[0]} to {numbers[-1]}"
+        unit._many(_sql.INSERT_ORDER, [_rows.order_row(order) for order in orders], doing)
+        unit._many(_sql.INSERT_LINE, _rows.line_rows_of(orders), doing)
         packed = [order for order in orders if order.packages]
-        statements = [
-            (_sql.INSERT_ORDER, [_rows.order_row(order) for order in orders]),
-            (_sql.INSERT_LINE, _rows.line_rows_of(orders)),
-        ]
         if packed:
-            statements += [
-                (_sql.INSERT_PACKAGE, _rows.package_rows_of(packed)),
-                (_sql.INSERT_UNITS, _rows.unit_rows_of(packed)),
-            ]
-        if not unit._many_new(statements, f"adding orders {numbers[0]} to {numbers[-1]}"):
-            raise DuplicateOrderError(self._first_taken(numbers))
-
-    def _first_taken(self, numbers: list[str]) -> str:
-        """The first of ``numbers`` stored or repeated (one is: the caller saw it)."""
-        taken = first_taken(numbers, self._stored(numbers))
-        if taken is None:  # the write lock is held: a taken number cannot have gone
-            raise AdapterError("a batch of orders was refused for a number that is not stored")
-        return taken
+            unit._many(_sql.INSERT_PACKAGE, _rows.package_rows_of(packed), doing)
+            unit._many(_sql.INSERT_UNITS, _rows.unit_rows_of(packed), doing)
 
     def _stored(self, numbers: list[str]) -> set[str]:
         """Which of ``numbers`` are stored (or added earlier in this write unit)."""

@@ -152,12 +152,6 @@ VERIFIED_ACCOUNTS: Final = (
     + ")"
 )
 
-# add_many(): one batch of new orders inside a savepoint of the unit's transaction, so that
-# a taken number (the orders table's primary key) takes back the batch alone.
-SAVEPOINT: Final = "SAVEPOINT add_many"
-RELEASE: Final = "RELEASE SAVEPOINT add_many"
-ROLLBACK_TO: Final = "ROLLBACK TO SAVEPOINT add_many"
-
 INSERT_LINE: Final = """
 INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,
     category, category_key, description, quantity, unit_price, core_charge, returnable,

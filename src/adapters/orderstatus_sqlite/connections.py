@@ -59,18 +59,13 @@ def translate(
     if isinstance(error, OrderStatusError):
         return error
     code = getattr(error, "sqlite_errorcode", None)
-    if duplicate is not None and is_duplicate(error):
+    if duplicate is not None and code in _DUPLICATE_CODES:
         return duplicate()
     if code is not None and code & 0xFF in _BUSY_CODES:
         return ConflictError(
             f"the database stayed busy while {doing} (another writer held it); retry the command"
         )
     return AdapterError(f"SQLite failed while {doing}: {type(error).__name__}: {error}")
-
-
-def is_duplicate(error: BaseException) -> bool:
-    """Whether ``error`` is SQLite's primary-key or unique violation."""
-    return getattr(error, "sqlite_errorcode", None) in _DUPLICATE_CODES
 
 
 def user_version(connection: sqlite3.Connection) -> int:

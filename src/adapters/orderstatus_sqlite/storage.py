@@ -37,7 +37,6 @@ from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.model.order import utc
 from orderstatus_sql import migrations as runner
 from orderstatus_sql.units import repository
-from orderstatus_sqlite import _sql
 from orderstatus_sqlite._repositories import (
     CURSOR,
     Accounts,
@@ -57,7 +56,6 @@ from orderstatus_sqlite.connections import (
     DEFAULT_BUSY_TIMEOUT_MS,
     Handle,
     ThreadConnections,
-    is_duplicate,
     translate,
     user_version,
 )
@@ -259,44 +257,6 @@ class SqliteUnitOfWork:
             if partial:
                 self._broken = True
             raise translate(error, doing) from error
-
-    def _many_new(
-        self, statements: Sequence[tuple[str, list[tuple[Any, ...]]]], doing: str
-    ) -> bool:
-        """Run each ``(statement, rows)`` with ``executemany`` in turn, all inside one
-        savepoint of this unit's transaction: every row goes in, or none.
-
-        True when every row went in. False when a row of the *first* statement repeated a
-        primary or unique key (a taken order number): the savepoint is rolled back, so none
-        of the rows remain, and the unit goes on, as after a write refused before it began.
-        Any other failure poisons the unit (SECURITY G1), as :meth:`_many` does. The
-        PostgreSQL adapter's ``_copy_in`` is the same with ``COPY``.
-        """
-        connection = self._writing()
-        try:
-            connection.execute(_sql.SAVEPOINT)
-        except _FAILURES as error:
-            raise translate(error, doing) from error
-        for index, (sql, rows) in enumerate(statements):
-            try:
-                connection.executemany(sql, rows)
-            except _FAILURES as error:
-                if index == 0 and is_duplicate(error):
-                    try:
-                        connection.execute(_sql.ROLLBACK_TO)
-                        connection.execute(_sql.RELEASE)
-                    except _FAILURES as failure:
-                        self._broken = True
-                        raise translate(failure, doing) from failure
-                    return False
-                self._broken = True
-                raise translate(error, doing) from error
-        try:
-            connection.execute(_sql.RELEASE)
-        except _FAILURES as error:
-            self._broken = True
-            raise translate(error, doing) from error
-        return True
 
     def _purge(self, sql: str, before: datetime, doing: str) -> int:
         """Run a purge of what is older than ``before``; how many rows it deleted."""

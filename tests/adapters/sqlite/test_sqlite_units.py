@@ -11,7 +11,6 @@ import pytest
 
 from orderstatus_core import (
     AdapterError,
-    DuplicateOrderError,
     GuestPassMail,
     OrderListMail,
     OutboxMessage,
@@ -119,37 +118,6 @@ def test_a_half_written_bulk_add_can_never_be_committed(
         with pytest.raises(AdapterError, match="rolled back"):
             uow.commit()
     assert stored(sqlite_storage) == (None, 0)
-
-
-def test_a_bulk_add_reads_the_stored_numbers_only_for_a_refused_batch(
-    sqlite_storage: SqliteStorage,
-) -> None:
-    """``add_many`` writes a batch of new numbers without reading ``orders`` first; a batch
-    with a stored number is taken back whole (its lines and packages too), the stored
-    numbers are read then to name it, and the unit goes on."""
-    taken = [order("100003", packages=[package("P1", [(1, 1)])]), order("100001")]
-    with sqlite_storage.unit_of_work(write=True) as uow:
-        connection = uow._connection
-        assert connection is not None
-        statements: list[str] = []
-        connection.set_trace_callback(statements.append)
-        uow.orders.add_many([order("100001"), order("100002")])
-        assert not [sql for sql in statements if sql.startswith("SELECT number FROM orders")]
-        with pytest.raises(DuplicateOrderError) as refused:
-            uow.orders.add_many(taken)
-        assert refused.value.number == "100001"
-        assert [sql for sql in statements if sql.startswith("SELECT number FROM orders")]
-        connection.set_trace_callback(None)
-        uow.commit()
-    with sqlite_storage.unit_of_work() as uow:
-        assert uow.orders.get("100003") is None
-        assert uow.orders.get("100002") == order("100002")
-    with sqlite_storage.unit_of_work() as uow:
-        connection = uow._connection
-        assert connection is not None
-        lines = connection.execute("SELECT count(*) FROM order_lines").fetchone()[0]
-        units = connection.execute("SELECT count(*) FROM package_units").fetchone()[0]
-    assert (lines, units) == (2 * len(order("100001").lines), 0)
 
 
 @pytest.mark.parametrize("table", ["order_lines", "packages", "package_units"])
