@@ -331,3 +331,18 @@ def test_a_value_of_an_accepted_type_is_still_read(path: str, value: Any) -> Non
     field, a category as text, a whole number."""
     report = OrderStatus(fake_context()).import_orders([json.dumps(_replaced(path, value))])
     assert report.imported == 1
+
+
+def test_an_upsert_refuses_a_wrong_type_as_an_invalid_record() -> None:
+    """The sync feed reads records as import does: a quantity 2.7 is refused with the
+    import's own message, and nothing of that order is stored."""
+    desk = OrderStatus(fake_context())
+    report = desk.upsert_orders([json.dumps(_replaced("$.lines[0].quantity", 2.7))])
+    [refusal] = report.refused
+    assert (refusal.line, refusal.reason, refusal.field) == (
+        1,
+        "invalid_record",
+        "$.lines[0].quantity",
+    )
+    assert refusal.message == "line 1: must be a whole number, not 2.7 @ $.lines[0].quantity"
+    assert report.created == ()
