@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar, Union, get_args, get_origin
 
+import attrs
 import cattrs
 from cattrs.preconf.json import make_converter as make_json_converter
 from cattrs.strategies import configure_tagged_union
@@ -129,6 +130,48 @@ def _text(value: Any, what: str) -> str:
     if not isinstance(value, str):
         raise InvalidFieldError("", f"{what} must be text, not {type(value).__name__}")
     return value
+
+
+# The JSON types a field of each plain Python type is read from, and the words that say so:
+# cattrs' own hooks call int(), str() and bool(), which would read a quantity 2.7 as 2,
+# "yes" as true and null as the text "None". An import refuses a wrong type instead
+# (docs/import-format.md), with the field's path, like any other bad value.
+# A subclass (an enum of texts or of numbers) is built from the value, as cattrs does.
+def _structure_int(value: Any, type_: Any) -> int:
+    if not isinstance(value, int) or type(value) is bool:  # true is no count in JSON
+        raise InvalidFieldError("", f"must be a whole number, not {_json_type(value)}")
+    return value if type_ is int else type_(value)
+
+
+def _structure_str(value: Any, type_: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidFieldError("", f"must be text, not {_json_type(value)}")
+    return value if type_ is str else type_(value)
+
+
+def _structure_bool(value: Any, _type: Any) -> bool:
+    if type(value) is not bool:
+        raise InvalidFieldError("", f"must be true or false, not {_json_type(value)}")
+    return value
+
+
+def _json_type(value: Any) -> str:
+    """What ``value`` is, as JSON names it: ``null``, ``true``, ``a number`` ..."""
+    if value is None:
+        return "null"
+    if type(value) is bool:
+        return "true" if value else "false"
+    if type(value) is float:
+        return repr(value)
+    if type(value) is int:
+        return "a number"
+    if type(value) is str:
+        return "text"
+    if type(value) is list:
+        return "a list"
+    if type(value) is dict:
+        return "an object"
+    return type(value).__name__
 
 
 def _structure_datetime(value: Any, _type: Any) -> datetime:
@@ -265,6 +308,43 @@ def _is_tuple_of_one_type(type_: Any) -> bool:
     )
 
 
+def _refuse_coercion(conv: cattrs.Converter) -> None:
+    """Read each plain type from its own JSON type only, and refuse any other.
+
+    A whole number from a JSON number without a fraction (never ``true``), text from
+    text, a boolean from ``true`` or ``false``; a tuple from a list (cattrs' hook would
+    walk the keys of an object or the characters of a text); an attrs class from an
+    object. Each refusal is an :class:`~orderstatus_core.errors.InvalidFieldError` that
+    names what was found, at the field's path.
+    """
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(bool, _structure_bool)
+    generic_tuple = conv.get_structure_hook(tuple[int, ...], cache_result=False)
+
+    def structure_list(value: Any, type_: Any) -> Any:
+        if value is None or type(value) in _NOT_LISTS:
+            raise InvalidFieldError("", f"must be a list, not {_json_type(value)}")
+        return generic_tuple(value, type_)
+
+    def object_of(cls: Any) -> Callable[[Any, Any], Any]:
+        structure = conv.gen_structure_attrs_fromdict(cls)
+
+        def structure_object(value: Any, type_: Any) -> Any:
+            if type(value) is not dict:
+                raise InvalidFieldError("", f"must be an object, not {_json_type(value)}")
+            return structure(value, type_)
+
+        return structure_object
+
+    conv.register_structure_hook_factory(_is_tuple_of_one_type, lambda _type: structure_list)
+    conv.register_structure_hook_factory(attrs.has, object_of)
+
+
+# What JSON gives that is not a list (a tuple or a generator, from Python, may still be).
+_NOT_LISTS = (dict, str, int, float, bool)
+
+
 def _bind_element_hooks(conv: cattrs.Converter) -> None:
     """Structure ``X | None`` and ``tuple[X, ...]`` with ``X``'s hook found once per type.
 
@@ -347,6 +427,7 @@ def make_converter(phone_region: str = "US", *, remember: int = 0) -> cattrs.Con
     conv.register_unstructure_hook(PartNumber, lambda v: v.display)
     conv.register_structure_hook(CategoryPath, category)
     conv.register_unstructure_hook(CategoryPath, lambda v: list(v.segments))
+    _refuse_coercion(conv)
     _bind_element_hooks(conv)
     if remember > 0:
         # A shopper's orders mostly ship to one address: remembered like the identifiers.
