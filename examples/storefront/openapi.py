@@ -1,0 +1,855 @@
+"""The OpenAPI 3.1 document of the JSON API (``/api/v1/openapi.json``), kept by hand.
+
+Kept beside :mod:`storefront.api` and checked against it by the tests: every route of the
+blueprint is here and every path here is a route, the document validates with
+openapi-spec-validator, and schemathesis fuzzes the app from it (no 5xx, every answer as
+documented). Change both in one commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DOCUMENT"]
+
+_REF = "#/components/schemas/"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF + name}
+
+
+def _text(limit: int, **extra: Any) -> dict[str, Any]:
+    return {"type": "string", "maxLength": limit, **extra}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _object(required: list[str], properties: dict[str, Any], *, closed: bool = True) -> Any:
+    schema: dict[str, Any] = {"type": "object", "required": required, "properties": properties}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+_WHEN = {"type": "string", "format": "date-time"}
+_COUNT = {"type": "integer", "minimum": 1, "maximum": 99_999}
+_PROBLEM = {"application/problem+json": {"schema": _ref("Problem")}}
+
+
+def _answer(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": _PROBLEM}
+
+
+_RESPONSES: dict[str, Any] = {
+    "BadRequest": _problem("The input is not valid: ``field`` names the first bad one."),
+    "NotFound": _problem("No such order, pair, pass, RMA or file: always the same answer."),
+    "NoValidPass": {
+        "description": "The command needs the order's guest pass as a Bearer token.",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+        "content": _PROBLEM,
+    },
+    "Refused": _problem("The store refuses the command: ``reason`` says why, in a code."),
+    "TooLarge": _problem("The body is larger than the API takes."),
+    "NotJson": _problem("The body is not sent as application/json."),
+    "TryLater": {
+        "description": "Too many attempts: try again after ``Retry-After`` seconds.",
+        "headers": {"Retry-After": {"required": True, "schema": {"type": "string"}}},
+        "content": _PROBLEM,
+    },
+    "Unavailable": _problem("A port of the store (storage, mail) is failing."),
+}
+
+
+def _responses(ok: str, answer: dict[str, Any], *errors: str) -> dict[str, Any]:
+    out = {ok: answer, "503": {"$ref": "#/components/responses/Unavailable"}}
+    codes = {
+        "BadRequest": "400",
+        "NoValidPass": "401",
+        "NotFound": "404",
+        "Refused": "409",
+        "TooLarge": "413",
+        "NotJson": "415",
+        "TryLater": "429",
+    }
+    for name in errors:
+        out[codes[name]] = {"$ref": "#/components/responses/" + name}
+    return out
+
+
+#: What every POST with a JSON body may answer besides its own errors.
+_BODY_ERRORS = ("BadRequest", "TooLarge", "NotJson")
+
+
+def _body(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+_NUMBER = {
+    "name": "order_number",
+    "in": "path",
+    "required": True,
+    "schema": _text(32, pattern="^[0-9A-Za-z-]{1,32}$"),
+}
+_RMA = {
+    "name": "rma_number",
+    "in": "path",
+    "required": True,
+    "schema": _text(40, pattern="^[0-9A-Za-z-]{1,40}$"),
+}
+_IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "A retried request with the same key does the work once.",
+    "schema": _text(100, pattern="^[A-Za-z0-9_-]{8,100}$"),
+}
+_PASS: list[dict[str, list[str]]] = [{"guestPass": []}]
+
+
+def _command(
+    summary: str, body: str, ok: str, answer: dict[str, Any], *errors: str
+) -> dict[str, Any]:
+    """A guest command on one order: a body, the pass, an optional idempotency key."""
+    return {
+        "summary": summary,
+        "security": _PASS,
+        "parameters": [_NUMBER, _IDEMPOTENCY],
+        "requestBody": _body(body),
+        "responses": _responses(
+            ok, answer, *_BODY_ERRORS, "NoValidPass", "NotFound", "Refused", "TryLater", *errors
+        ),
+    }
+
+
+_MONEY = _object(
+    ["amount", "currency"],
+    {"amount": {"type": "string"}, "currency": {"type": "string"}},
+)
+_UNITS = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 100,
+    "items": _object(["line_no", "quantity"], {"line_no": _COUNT, "quantity": _COUNT}),
+}
+_PREVIEW = _object(
+    ["parts", "cores", "shipping", "tax", "label_deduction", "restocking_fee"],
+    {
+        name: _ref("Money")
+        for name in ("parts", "cores", "shipping", "tax", "label_deduction", "restocking_fee")
+    },
+)
+_RETURN_KINDS = ["return", "core", "warranty"]
+_REASONS = [
+    "wrong_part_shipped",
+    "damaged_in_shipping",
+    "defective",
+    "missing_pieces",
+    "cancelled_but_shipped",
+    "ordered_wrong_part",
+    "no_longer_needed",
+    "does_not_fit",
+    "core",
+]
+_PROBLEM_KINDS = [
+    "missing_item",
+    "damaged_in_transit",
+    "wrong_part",
+    "defective",
+    "not_delivered",
+    "tracking_not_updating",
+    "other",
+]
+
+_SCHEMAS: dict[str, Any] = {
+    "Problem": _object(
+        ["type", "title", "status", "detail"],
+        {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "field": {"type": "string", "description": "The bad field's path (400)."},
+            "reason": {"type": "string", "description": "The refusal's code (409)."},
+        },
+        closed=False,
+    ),
+    "Money": _MONEY,
+    "Units": _UNITS,
+    "FindOrder": _object(
+        ["identifier", "order_number"],
+        {
+            "identifier": _text(254, description="The order's email or phone number."),
+            "order_number": _text(32),
+        },
+    ),
+    "OrderList": _object(["email"], {"email": _text(254)}),
+    "AskForPass": _object(["identifier"], {"identifier": _text(254)}),
+    "Code": _object(["code"], {"code": _text(20)}),
+    "LinkToken": _object(["token"], {"token": _text(200)}),
+    "Message": _object(["message"], {"message": {"type": "string"}}),
+    "GuestPass": _object(
+        ["token_type", "token", "order_number", "expires_at"],
+        {
+            "token_type": {"const": "Bearer"},
+            "token": {"type": "string"},
+            "order_number": {"type": "string"},
+            "expires_at": _WHEN,
+        },
+    ),
+    "OrderAnswer": _object(["order"], {"order": _ref("Order")}),
+    "Order": _object(
+        [
+            "number",
+            "placed_at",
+            "status",
+            "status_text",
+            "email",
+            "phone",
+            "ship_to",
+            "lines",
+            "packages",
+            "subtotal",
+            "core_charges",
+            "shipping",
+            "tax",
+            "total",
+            "refunded",
+            "requests",
+            "timeline",
+        ],
+        {
+            "number": {"type": "string"},
+            "placed_at": _WHEN,
+            "status": {"type": "string"},
+            "status_text": {"type": "string"},
+            "email": {"type": "string", "description": "Masked: J•••@example.com."},
+            "phone": _nullable({"type": "string"}),
+            "ship_to": _object(
+                ["name", "street", "city", "region", "postal_code", "country"],
+                {
+                    "name": {"type": "string"},
+                    "street": {"type": "string"},
+                    "city": {"type": "string"},
+                    "region": _nullable({"type": "string"}),
+                    "postal_code": {"type": "string"},
+                    "country": {"type": "string"},
+                },
+            ),
+            "lines": {"type": "array", "items": _ref("Line")},
+            "packages": {"type": "array", "items": _ref("Package")},
+            "subtotal": _ref("Money"),
+            "core_charges": _ref("Money"),
+            "shipping": _ref("Money"),
+            "tax": _ref("Money"),
+            "total": _ref("Money"),
+            "refunded": _nullable(_ref("Money")),
+            "requests": {
+                "type": "array",
+                "items": _object(
+                    [
+                        "kind",
+                        "request_id",
+                        "state",
+                        "state_text",
+                        "summary",
+                        "requested_at",
+                        "decided_at",
+                        "note",
+                    ],
+                    {
+                        "kind": {"enum": ["cancel", "change", "problem"]},
+                        "request_id": {"type": "string"},
+                        "state": {"type": "string"},
+                        "state_text": {"type": "string"},
+                        "summary": {"type": "string"},
+                        "requested_at": _WHEN,
+                        "decided_at": _nullable(_WHEN),
+                        "note": _nullable({"type": "string"}),
+                    },
+                ),
+            },
+            "timeline": {
+                "type": "array",
+                "items": _object(
+                    ["at", "kind", "text"],
+                    {"at": _WHEN, "kind": {"type": "string"}, "text": {"type": "string"}},
+                ),
+            },
+        },
+    ),
+    "Line": _object(
+        [
+            "line_no",
+            "part_number",
+            "brand",
+            "category",
+            "description",
+            "quantity",
+            "unit_price",
+            "core_charge",
+            "returnable",
+            "warranty_months",
+            "units",
+        ],
+        {
+            "line_no": {"type": "integer"},
+            "part_number": {"type": "string"},
+            "brand": {"type": "string"},
+            "category": {"type": "string"},
+            "description": {"type": "string"},
+            "quantity": {"type": "integer"},
+            "unit_price": _ref("Money"),
+            "core_charge": _ref("Money"),
+            "returnable": {"type": "boolean"},
+            "warranty_months": {"type": "integer"},
+            "units": _object(
+                ["ordered", "cancelled", "processing", "shipped", "delivered", "returned"],
+                {
+                    name: {"type": "integer", "minimum": 0}
+                    for name in (
+                        "ordered",
+                        "cancelled",
+                        "processing",
+                        "shipped",
+                        "delivered",
+                        "returned",
+                    )
+                },
+            ),
+        },
+    ),
+    "Package": _object(
+        [
+            "package_id",
+            "warehouse",
+            "carrier",
+            "tracking_number",
+            "tracking_url",
+            "shipped_at",
+            "delivered_at",
+            "state_text",
+            "units",
+        ],
+        {
+            "package_id": {"type": "string"},
+            "warehouse": {"type": "string"},
+            "carrier": _nullable({"type": "string"}),
+            "tracking_number": _nullable({"type": "string"}),
+            "tracking_url": _nullable({"type": "string"}),
+            "shipped_at": _nullable(_WHEN),
+            "delivered_at": _nullable(_WHEN),
+            "state_text": {"type": "string"},
+            "units": _UNITS | {"minItems": 0},
+        },
+    ),
+    "SearchPage": _object(
+        ["matches", "next_cursor"],
+        {
+            "matches": {
+                "type": "array",
+                "items": _object(
+                    ["number", "placed_at", "lines"],
+                    {
+                        "number": {"type": "string"},
+                        "placed_at": _WHEN,
+                        "lines": {
+                            "type": "array",
+                            "items": _object(
+                                ["line_no", "part_number", "category", "description", "quantity"],
+                                {
+                                    "line_no": {"type": "integer"},
+                                    "part_number": {"type": "string"},
+                                    "category": {"type": "string"},
+                                    "description": {"type": "string"},
+                                    "quantity": {"type": "integer"},
+                                },
+                            ),
+                        },
+                    },
+                ),
+            },
+            "next_cursor": _nullable({"type": "string"}),
+        },
+    ),
+    "Cancel": {
+        "oneOf": [
+            _object(["everything"], {"everything": {"const": True}}),
+            _object(["units"], {"units": _ref("Units")}),
+        ]
+    },
+    "CancelAnswer": _object(
+        ["order_number", "lines", "refund"],
+        {
+            "order_number": {"type": "string"},
+            "lines": {
+                "type": "array",
+                "items": _object(
+                    ["line_no", "cancelled", "requested", "refused", "code"],
+                    {
+                        "line_no": {"type": "integer"},
+                        "cancelled": {"type": "integer"},
+                        "requested": {"type": "integer"},
+                        "refused": {"type": "integer"},
+                        "code": {"type": "string"},
+                    },
+                ),
+            },
+            "refund": _nullable(_ref("Money")),
+        },
+    ),
+    "Change": {
+        "oneOf": [
+            _object(
+                ["kind", "speed"],
+                {
+                    "kind": {"const": "speed"},
+                    "speed": {"enum": ["standard", "expedited", "overnight"]},
+                },
+            ),
+            _object(
+                ["kind", "line_no", "quantity"],
+                {"kind": {"const": "quantity"}, "line_no": _COUNT, "quantity": _COUNT},
+            ),
+            _object(["kind", "line_no"], {"kind": {"const": "remove"}, "line_no": _COUNT}),
+            _object(
+                ["kind", "line_no", "part_number"],
+                {"kind": {"const": "swap"}, "line_no": _COUNT, "part_number": _text(40)},
+            ),
+            _object(
+                ["kind", "name", "line1", "city", "postal_code", "country"],
+                {
+                    "kind": {"const": "address"},
+                    "name": _text(100),
+                    "line1": _text(100),
+                    "line2": _text(100),
+                    "city": _text(64),
+                    "region": _text(64),
+                    "postal_code": _text(16),
+                    "country": _text(2),
+                },
+            ),
+        ]
+    },
+    "ChangeAnswer": _object(
+        ["order_number", "request_id", "state", "requested_at"],
+        {
+            "order_number": {"type": "string"},
+            "request_id": {"type": "string"},
+            "state": {"type": "string"},
+            "requested_at": _WHEN,
+        },
+    ),
+    "ProblemReport": _object(
+        ["kind", "text"],
+        {
+            "kind": {"enum": _PROBLEM_KINDS},
+            "units": _ref("Units"),
+            "text": _text(2000),
+            "package_id": _text(40),
+        },
+    ),
+    "ProblemAnswer": _object(
+        ["order_number", "report_id", "state", "reported_at"],
+        {
+            "order_number": {"type": "string"},
+            "report_id": {"type": "string"},
+            "state": {"type": "string"},
+            "reported_at": _WHEN,
+        },
+    ),
+    "ReturnOptions": _object(
+        ["order_number", "kind", "lines"],
+        {
+            "order_number": {"type": "string"},
+            "kind": {"enum": _RETURN_KINDS},
+            "lines": {
+                "type": "array",
+                "items": _object(
+                    ["line_no", "part_number", "description", "returnable", "until", "refusals"],
+                    {
+                        "line_no": {"type": "integer"},
+                        "part_number": {"type": "string"},
+                        "description": {"type": "string"},
+                        "returnable": {"type": "integer", "minimum": 0},
+                        "until": _nullable(_WHEN),
+                        "refusals": {
+                            "type": "array",
+                            "items": _object(
+                                ["code", "message", "quantity"],
+                                {
+                                    "code": {"type": "string"},
+                                    "message": {"type": "string"},
+                                    "quantity": {"type": "integer"},
+                                },
+                            ),
+                        },
+                    },
+                ),
+            },
+        },
+    ),
+    "ReturnDraft": _object(
+        ["reason", "units"],
+        {
+            "kind": {"enum": _RETURN_KINDS},
+            "reason": {"enum": _REASONS},
+            "units": _ref("Units"),
+            "ship_by": {"enum": ["label", "own_tracking"]},
+            "refund_method": {"enum": ["original_payment", "store_credit"]},
+            "comment": _text(500),
+        },
+    ),
+    "ReturnPlan": _object(
+        ["order_number", "packages"],
+        {
+            "order_number": {"type": "string"},
+            "packages": {
+                "type": "array",
+                "items": _object(
+                    ["destination", "units", "preview", "label_quote"],
+                    {
+                        "destination": {"type": "string"},
+                        "units": _ref("Units"),
+                        "preview": _PREVIEW,
+                        "label_quote": _nullable(_ref("Money")),
+                    },
+                ),
+            },
+        },
+    ),
+    "Return": _object(
+        [
+            "return_id",
+            "kind",
+            "reason",
+            "ship_by",
+            "refund_method",
+            "requested_at",
+            "comment",
+            "packages",
+        ],
+        {
+            "return_id": {"type": "string"},
+            "kind": {"enum": _RETURN_KINDS},
+            "reason": {"enum": _REASONS},
+            "ship_by": {"enum": ["label", "own_tracking"]},
+            "refund_method": {"enum": ["original_payment", "store_credit"]},
+            "requested_at": _WHEN,
+            "comment": _nullable({"type": "string"}),
+            "packages": {
+                "type": "array",
+                "items": _object(
+                    [
+                        "rma_number",
+                        "state",
+                        "destination",
+                        "units",
+                        "preview",
+                        "label_quote",
+                        "carrier",
+                        "tracking_number",
+                        "shipped_at",
+                        "received_at",
+                        "settled_at",
+                    ],
+                    {
+                        "rma_number": {"type": "string"},
+                        "state": {"type": "string"},
+                        "destination": {"type": "string"},
+                        "units": _ref("Units"),
+                        "preview": _PREVIEW,
+                        "label_quote": _nullable(_ref("Money")),
+                        "carrier": _nullable({"type": "string"}),
+                        "tracking_number": _nullable({"type": "string"}),
+                        "shipped_at": _nullable(_WHEN),
+                        "received_at": _nullable(_WHEN),
+                        "settled_at": _nullable(_WHEN),
+                    },
+                ),
+            },
+        },
+    ),
+    "ReturnAnswer": _object(
+        ["order_number", "return"], {"order_number": {"type": "string"}, "return": _ref("Return")}
+    ),
+    "OrderReturns": _object(
+        ["order_number", "returns", "papers"],
+        {
+            "order_number": {"type": "string"},
+            "returns": {"type": "array", "items": _ref("Return")},
+            "papers": {
+                "type": "object",
+                "description": "The file names of each RMA's papers, by RMA number.",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    ),
+    "Tracking": _object(["tracking_number"], {"tracking_number": _text(40)}),
+}
+
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "Order Status & Returns (example storefront)",
+        "version": "1.0.0",
+        "description": (
+            "The guest half of the Order Status & Returns area for headless storefronts and "
+            "mobile apps. Errors are RFC 9457 problem details; every not-found is the same "
+            "404; a guest pass is a Bearer token, never a cookie. See docs/storefront.md."
+        ),
+    },
+    "servers": [{"url": "/api/v1"}],
+    "components": {
+        "securitySchemes": {
+            "guestPass": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "The token a verified code or link answers.",
+            }
+        },
+        "schemas": _SCHEMAS,
+        "responses": _RESPONSES,
+    },
+    "paths": {
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "responses": {
+                    "200": {
+                        "description": "The OpenAPI document.",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+        "/orders/find": {
+            "post": {
+                "summary": "Find an order by its email or phone and its number",
+                "requestBody": _body("FindOrder"),
+                "responses": _responses(
+                    "200",
+                    _answer("The order, personal data masked.", "OrderAnswer"),
+                    *_BODY_ERRORS,
+                    "NotFound",
+                    "TryLater",
+                ),
+            }
+        },
+        "/order-list": {
+            "post": {
+                "summary": "Order Look-Up: mail the latest order numbers to the stored address",
+                "requestBody": _body("OrderList"),
+                "responses": _responses(
+                    "202",
+                    _answer("The same answer whether or not there are orders.", "Message"),
+                    *_BODY_ERRORS,
+                    "TryLater",
+                ),
+            }
+        },
+        "/search": {
+            "get": {
+                "summary": "Search the pass holder's orders by part number or category",
+                "security": _PASS,
+                "parameters": [
+                    {"name": "part_number", "in": "query", "schema": _text(40)},
+                    {"name": "category", "in": "query", "schema": _text(200)},
+                    {"name": "cursor", "in": "query", "schema": _text(200)},
+                ],
+                "responses": _responses(
+                    "200",
+                    _answer("A page of matching orders.", "SearchPage"),
+                    "BadRequest",
+                    "NoValidPass",
+                    "TryLater",
+                ),
+            }
+        },
+        "/orders/{order_number}": {
+            "get": {
+                "summary": "The order, for the holder of its guest pass",
+                "security": _PASS,
+                "parameters": [_NUMBER],
+                "responses": _responses(
+                    "200", _answer("The order.", "OrderAnswer"), "NotFound", "TryLater"
+                ),
+            }
+        },
+        "/orders/{order_number}/pass": {
+            "post": {
+                "summary": "Mail a guest pass (a code and a link) to the order's address",
+                "parameters": [_NUMBER],
+                "requestBody": _body("AskForPass"),
+                "responses": _responses(
+                    "202",
+                    _answer("The same answer whether or not the pair matches.", "Message"),
+                    *_BODY_ERRORS,
+                    "NotFound",
+                    "TryLater",
+                ),
+            }
+        },
+        "/orders/{order_number}/pass/code": {
+            "post": {
+                "summary": "Trade the mailed code for a guest pass",
+                "parameters": [_NUMBER],
+                "requestBody": _body("Code"),
+                "responses": _responses(
+                    "200",
+                    _answer("The guest pass, to send as a Bearer token.", "GuestPass"),
+                    *_BODY_ERRORS,
+                    "NotFound",
+                    "TryLater",
+                ),
+            }
+        },
+        "/pass/link": {
+            "post": {
+                "summary": "Trade the mailed link's token for a guest pass",
+                "requestBody": _body("LinkToken"),
+                "responses": _responses(
+                    "200",
+                    _answer("The guest pass, to send as a Bearer token.", "GuestPass"),
+                    *_BODY_ERRORS,
+                    "TryLater",
+                ),
+            }
+        },
+        "/orders/{order_number}/cancel": {
+            "post": _command(
+                "Cancel units (or everything): what is not yet in processing at once",
+                "Cancel",
+                "200",
+                _answer("What happened to each line.", "CancelAnswer"),
+            )
+        },
+        "/orders/{order_number}/change": {
+            "post": _command(
+                "Ask for a change: speed, quantity, a line removed, a part swapped, address",
+                "Change",
+                "201",
+                _answer("The change request, recorded.", "ChangeAnswer"),
+            )
+        },
+        "/orders/{order_number}/problem": {
+            "post": _command(
+                "Report a problem with the order",
+                "ProblemReport",
+                "201",
+                _answer("The report, recorded.", "ProblemAnswer"),
+            )
+        },
+        "/orders/{order_number}/returns/options": {
+            "get": {
+                "summary": "What may be returned, per line, with each refusal's reason",
+                "security": _PASS,
+                "parameters": [
+                    _NUMBER,
+                    {"name": "kind", "in": "query", "schema": {"enum": _RETURN_KINDS}},
+                ],
+                "responses": _responses(
+                    "200",
+                    _answer("The returnable units.", "ReturnOptions"),
+                    "BadRequest",
+                    "NoValidPass",
+                    "NotFound",
+                    "Refused",
+                    "TryLater",
+                ),
+            }
+        },
+        "/orders/{order_number}/returns/preview": {
+            "post": {
+                "summary": "The packages and refund a return would make, before committing",
+                "security": _PASS,
+                "parameters": [_NUMBER],
+                "requestBody": _body("ReturnDraft"),
+                "responses": _responses(
+                    "200",
+                    _answer("The plan.", "ReturnPlan"),
+                    *_BODY_ERRORS,
+                    "NoValidPass",
+                    "NotFound",
+                    "Refused",
+                    "TryLater",
+                ),
+            }
+        },
+        "/orders/{order_number}/returns": {
+            "get": {
+                "summary": "The order's returns, with the file names of their papers",
+                "security": _PASS,
+                "parameters": [_NUMBER],
+                "responses": _responses(
+                    "200",
+                    _answer("The returns.", "OrderReturns"),
+                    "NoValidPass",
+                    "NotFound",
+                    "Refused",
+                    "TryLater",
+                ),
+            },
+            "post": _command(
+                "Request a return: one RMA package per destination",
+                "ReturnDraft",
+                "201",
+                _answer("The return, recorded.", "ReturnAnswer"),
+            ),
+        },
+        "/orders/{order_number}/returns/{rma_number}/papers/{filename}": {
+            "get": {
+                "summary": "Download a label (PDF, ZPL) or the box's instructions",
+                "security": _PASS,
+                "parameters": [
+                    _NUMBER,
+                    _RMA,
+                    {
+                        "name": "filename",
+                        "in": "path",
+                        "required": True,
+                        "schema": _text(120, pattern="^[A-Za-z0-9._-]{1,120}$"),
+                    },
+                ],
+                "responses": _responses(
+                    "200",
+                    {
+                        "description": "The file, as an attachment.",
+                        "content": {
+                            "application/pdf": {"schema": {}},
+                            "application/x-zpl": {"schema": {}},
+                        },
+                    },
+                    "NoValidPass",
+                    "NotFound",
+                    "Refused",
+                    "TryLater",
+                ),
+            }
+        },
+        "/orders/{order_number}/returns/{rma_number}/tracking": {
+            "post": {
+                "summary": "Enter the tracking number of a box shipped at one's own cost",
+                "security": _PASS,
+                "parameters": [_NUMBER, _RMA, _IDEMPOTENCY],
+                "requestBody": _body("Tracking"),
+                "responses": _responses(
+                    "200",
+                    _answer("The return, with the tracking number.", "ReturnAnswer"),
+                    *_BODY_ERRORS,
+                    "NoValidPass",
+                    "NotFound",
+                    "Refused",
+                    "TryLater",
+                ),
+            }
+        },
+    },
+}
