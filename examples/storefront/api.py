@@ -76,7 +76,16 @@ from orderstatus_core import (
 
 from .openapi import DOCUMENT
 
-__all__ = ["PREFIX", "api", "openapi_document", "problem"]
+__all__ = [
+    "PREFIX",
+    "api",
+    "http_problem",
+    "not_found",
+    "openapi_document",
+    "order_json",
+    "problem",
+    "search_json",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -233,6 +242,14 @@ def _body(allowed: frozenset[str]) -> dict[str, Any]:
     if unknown:
         _bad(unknown[0][:40], "is not a field of this request")
     return value
+
+
+def _query(allowed: frozenset[str]) -> Mapping[str, str]:
+    """The query string, with no parameter but ``allowed``."""
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        _bad(unknown[0][:40], "is not a parameter of this request")
+    return request.args
 
 
 def _text(body: Mapping[str, Any], name: str, limit: int, *, required: bool = True) -> str:
@@ -514,12 +531,33 @@ def order_list() -> Response:
             return _try_later(later)
 
 
+def search_json(page: SearchPage) -> dict[str, Any]:
+    """A page of search results (the guest's and the account's search)."""
+    return {
+        "matches": [
+            {
+                "number": found.header.number,
+                "placed_at": _when(found.header.placed_at),
+                "lines": [
+                    {
+                        "line_no": line.line_no,
+                        "part_number": line.part_number.display,
+                        "category": str(line.category),
+                        "description": line.description,
+                        "quantity": line.quantity,
+                    }
+                    for line in found.lines
+                ],
+            }
+            for found in page.matches
+        ],
+        "next_cursor": page.next_cursor,
+    }
+
+
 @api.get("/search")
 def search() -> Response:
-    query = request.args
-    unknown = sorted(set(query) - {"part_number", "category", "cursor"})
-    if unknown:
-        _bad(unknown[0][:40], "is not a parameter of this request")
+    query = _query(frozenset({"part_number", "category", "cursor"}))
     part_number = _text(query, "part_number", 40, required=False)
     category = _text(query, "category", 200, required=False)
     cursor = _text(query, "cursor", 200, required=False) or None
@@ -529,29 +567,8 @@ def search() -> Response:
         part_number=part_number or None, category=category or None, cursor=cursor
     )
     match answer:
-        case SearchPage(matches=matches, next_cursor=next_cursor):
-            return _json(
-                {
-                    "matches": [
-                        {
-                            "number": found.header.number,
-                            "placed_at": _when(found.header.placed_at),
-                            "lines": [
-                                {
-                                    "line_no": line.line_no,
-                                    "part_number": line.part_number.display,
-                                    "category": str(line.category),
-                                    "description": line.description,
-                                    "quantity": line.quantity,
-                                }
-                                for line in found.lines
-                            ],
-                        }
-                        for found in matches
-                    ],
-                    "next_cursor": next_cursor,
-                }
-            )
+        case SearchPage() as page:
+            return _json(search_json(page))
     return _other(answer)
 
 
@@ -760,10 +777,7 @@ def report_problem(order_number: str) -> Response:
 @api.get("/orders/<order_number>/returns/options")
 def return_options(order_number: str) -> Response:
     number = _number(order_number)
-    unknown = sorted(set(request.args) - {"kind"})
-    if unknown:
-        _bad(unknown[0][:40], "is not a parameter of this request")
-    kind = _choice(request.args, "kind", ReturnKind, ReturnKind.RETURN)
+    kind = _choice(_query(frozenset({"kind"})), "kind", ReturnKind, ReturnKind.RETURN)
     answer = _guest().return_options(number, kind)
     match answer:
         case ReturnOptions(lines=lines):
@@ -897,3 +911,7 @@ def own_tracking(order_number: str, rma_number: str) -> Response:
         case ReturnAnswer(request=recorded):
             return _json({"order_number": number, "return": _return_json(recorded)})
     return _other(answer)
+
+
+# The account half registers its routes on the same blueprint.
+from . import api_account  # noqa: E402, F401

@@ -64,6 +64,12 @@ _RESPONSES: dict[str, Any] = {
         "content": _PROBLEM,
     },
     "Unavailable": _problem("A port of the store (storage, mail) is failing."),
+    "NotLoggedIn": {
+        "description": "No valid session: log in and send its token as a Bearer token.",
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+        "content": _PROBLEM,
+    },
+    "Reauthenticate": _problem("Type the password again first (``/account/reauthenticate``)."),
 }
 
 
@@ -75,6 +81,8 @@ def _responses(ok: str, answer: dict[str, Any], *errors: str) -> dict[str, Any]:
         "NotFound": "404",
         "Refused": "409",
         "TooLarge": "413",
+        "NotLoggedIn": "401",
+        "Reauthenticate": "403",
         "NotJson": "415",
         "TryLater": "429",
     }
@@ -111,6 +119,7 @@ _IDEMPOTENCY = {
     "schema": _text(100, pattern="^[A-Za-z0-9_-]{8,100}$"),
 }
 _PASS: list[dict[str, list[str]]] = [{"guestPass": []}]
+_SESSION: list[dict[str, list[str]]] = [{"session": []}]
 
 
 def _command(
@@ -592,6 +601,250 @@ _SCHEMAS: dict[str, Any] = {
         },
     ),
     "Tracking": _object(["tracking_number"], {"tracking_number": _text(40)}),
+    "Captcha": _object(
+        ["challenge_id", "expires_at", "image", "audio"],
+        {
+            "challenge_id": {"type": "string"},
+            "expires_at": _WHEN,
+            "image": {"type": "string", "description": "A data: URL of the PNG image."},
+            "audio": {"type": "string", "description": "A data: URL of the WAV audio."},
+        },
+    ),
+    "SignUp": _object(
+        ["email", "challenge_id", "answer"],
+        {"email": _text(254), "challenge_id": _text(100), "answer": _text(32)},
+    ),
+    "Email": _object(["email"], {"email": _text(254)}),
+    "Token": _object(["token"], {"token": _text(200)}),
+    "Password": _object(["password"], {"password": _text(1024)}),
+    "TokenAndPassword": _object(
+        ["token", "password"], {"token": _text(200), "password": _text(1024)}
+    ),
+    "LogIn": _object(
+        ["email", "password"],
+        {"email": _text(254), "password": _text(1024), "remember": {"type": "boolean"}},
+    ),
+    "Verified": _object(
+        ["token", "expires_at"], {"token": {"type": "string"}, "expires_at": _WHEN}
+    ),
+    "Session": _object(
+        ["token_type", "token", "expires_at", "remember"],
+        {
+            "token_type": {"const": "Bearer"},
+            "token": {"type": "string"},
+            "expires_at": _WHEN,
+            "remember": {"type": "boolean"},
+        },
+    ),
+    "Account": _object(
+        [
+            "email",
+            "language",
+            "created_at",
+            "verified_at",
+            "password_changed_at",
+            "session_expires_at",
+            "remember",
+        ],
+        {
+            "email": {"type": "string"},
+            "language": {"type": "string"},
+            "created_at": _WHEN,
+            "verified_at": _nullable(_WHEN),
+            "password_changed_at": _nullable(_WHEN),
+            "session_expires_at": _WHEN,
+            "remember": {"type": "boolean"},
+        },
+    ),
+    "History": _object(
+        ["orders", "next_cursor"],
+        {
+            "orders": {
+                "type": "array",
+                "items": _object(
+                    ["number", "placed_at"], {"number": {"type": "string"}, "placed_at": _WHEN}
+                ),
+            },
+            "next_cursor": _nullable({"type": "string"}),
+        },
+    ),
+}
+
+
+def _account_post(
+    summary: str, body: str | None, ok: str, answer: dict[str, Any], *errors: str
+) -> dict[str, Any]:
+    """A POST of the account half; ``body`` None: it takes none."""
+    operation: dict[str, Any] = {"summary": summary}
+    if body is not None:
+        operation["requestBody"] = _body(body)
+        errors = (*_BODY_ERRORS, *errors)
+    operation["responses"] = _responses(ok, answer, *errors)
+    return operation
+
+
+def _with_session(operation: dict[str, Any]) -> dict[str, Any]:
+    return {**operation, "security": _SESSION}
+
+
+_MESSAGE_202 = _answer("The same answer for every address.", "Message")
+_MESSAGE_200 = _answer("Done.", "Message")
+_ACCOUNT_PATHS: dict[str, Any] = {
+    "/account/captcha": {
+        "post": _account_post(
+            "A new sign-up captcha: image and audio as data: URLs",
+            None,
+            "201",
+            _answer("The challenge.", "Captcha"),
+            "TryLater",
+        )
+    },
+    "/account/sign-up": {
+        "post": _account_post(
+            "Sign up with the solved captcha: a verification link is mailed",
+            "SignUp",
+            "202",
+            _MESSAGE_202,
+            "TryLater",
+        )
+    },
+    "/account/verify": {
+        "post": _account_post(
+            "Verify the email with the mailed link's token",
+            "Token",
+            "200",
+            _answer("The set-password step's token.", "Verified"),
+            "TryLater",
+        )
+    },
+    "/account/password": {
+        "post": _account_post(
+            "Set the password with the verification step's token",
+            "TokenAndPassword",
+            "200",
+            _MESSAGE_200,
+            "TryLater",
+        )
+    },
+    "/account/forgot-password": {
+        "post": _account_post("Mail a reset link", "Email", "202", _MESSAGE_202, "TryLater")
+    },
+    "/account/reset-password": {
+        "post": _account_post(
+            "Set a new password with the reset link's token",
+            "TokenAndPassword",
+            "200",
+            _MESSAGE_200,
+            "TryLater",
+        )
+    },
+    "/account/confirm-email": {
+        "post": _account_post(
+            "Confirm a new email with the link mailed to it",
+            "Token",
+            "200",
+            _MESSAGE_200,
+            "TryLater",
+        )
+    },
+    "/account/log-in": {
+        "post": _account_post(
+            "Log in: a session token, to send as a Bearer token",
+            "LogIn",
+            "200",
+            _answer("The session.", "Session"),
+            "TryLater",
+        )
+    },
+    "/account/log-out": {
+        "post": _with_session(
+            _account_post(
+                "End the session on the server",
+                None,
+                "204",
+                {"description": "Logged out."},
+                "NotLoggedIn",
+            )
+        )
+    },
+    "/account/reauthenticate": {
+        "post": _with_session(
+            _account_post(
+                "Type the password again: a new session token",
+                "Password",
+                "200",
+                _answer("The new session.", "Session"),
+                "NotLoggedIn",
+                "TryLater",
+            )
+        )
+    },
+    "/account": {
+        "get": {
+            "summary": "The account",
+            "security": _SESSION,
+            "responses": _responses("200", _answer("The account.", "Account"), "NotLoggedIn"),
+        },
+        "delete": {
+            "summary": "Delete the account (after re-authentication)",
+            "security": _SESSION,
+            "responses": _responses(
+                "200", _MESSAGE_200, "BadRequest", "NotLoggedIn", "Reauthenticate"
+            ),
+        },
+    },
+    "/account/history": {
+        "get": {
+            "summary": "Every order of the account, newest first",
+            "security": _SESSION,
+            "parameters": [{"name": "cursor", "in": "query", "schema": _text(200)}],
+            "responses": _responses(
+                "200", _answer("A page of orders.", "History"), "BadRequest", "NotLoggedIn"
+            ),
+        }
+    },
+    "/account/search": {
+        "get": {
+            "summary": "Search the account's orders by part number or category",
+            "security": _SESSION,
+            "parameters": [
+                {"name": "part_number", "in": "query", "schema": _text(40)},
+                {"name": "category", "in": "query", "schema": _text(200)},
+                {"name": "cursor", "in": "query", "schema": _text(200)},
+            ],
+            "responses": _responses(
+                "200",
+                _answer("A page of matching orders.", "SearchPage"),
+                "BadRequest",
+                "NotLoggedIn",
+            ),
+        }
+    },
+    "/account/email": {
+        "post": _with_session(
+            _account_post(
+                "Change the email (after re-authentication): a link to the new address",
+                "Email",
+                "202",
+                _answer("A link is on its way.", "Message"),
+                "NotLoggedIn",
+                "Reauthenticate",
+                "TryLater",
+            )
+        )
+    },
+    "/account/password/change": {
+        "post": _with_session(
+            _account_post(
+                "Change the password (after re-authentication)",
+                "Password",
+                "200",
+                _MESSAGE_200,
+                "NotLoggedIn",
+                "Reauthenticate",
+            )
+        )
+    },
 }
 
 
@@ -613,7 +866,12 @@ DOCUMENT: dict[str, Any] = {
                 "type": "http",
                 "scheme": "bearer",
                 "description": "The token a verified code or link answers.",
-            }
+            },
+            "session": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "The token a log-in or re-authentication answers.",
+            },
         },
         "schemas": _SCHEMAS,
         "responses": _RESPONSES,
@@ -851,5 +1109,6 @@ DOCUMENT: dict[str, Any] = {
                 ),
             }
         },
+        **_ACCOUNT_PATHS,
     },
 }
