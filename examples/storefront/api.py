@@ -74,6 +74,7 @@ from orderstatus_core import (
     ValidationError,
 )
 
+from .guest import download
 from .openapi import DOCUMENT
 
 __all__ = [
@@ -885,16 +886,8 @@ def paper(order_number: str, rma_number: str, filename: str) -> Response:
         return not_found()
     answer = _guest().return_papers(number, rma)
     match answer:
-        case ReturnPapers(documents=documents):
-            for kept in documents:
-                if kept.document.filename == filename:
-                    document = kept.document
-                    response = Response(document.content, mimetype=document.media_type)
-                    response.headers["Content-Disposition"] = (
-                        f'attachment; filename="{document.filename}"'
-                    )
-                    return response
-            return not_found()
+        case ReturnPapers() as papers:
+            return download(papers, filename) or not_found()
         case Refused():
             return not_found()
     return _other(answer)

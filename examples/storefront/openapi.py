@@ -27,14 +27,25 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def _object(required: list[str], properties: dict[str, Any], *, closed: bool = True) -> Any:
-    schema: dict[str, Any] = {"type": "object", "required": required, "properties": properties}
+def _record(**properties: Any) -> Any:
+    """A closed object whose every property is required."""
+    return _object(properties)
+
+
+def _object(
+    properties: dict[str, Any], *, required: list[str] | None = None, closed: bool = True
+) -> Any:
+    """An object of ``properties``, all required unless ``required`` names some; closed
+    (no other property) unless ``closed`` is false."""
+    names = list(properties) if required is None else required
+    schema: dict[str, Any] = {"type": "object", "required": names, "properties": properties}
     if closed:
         schema["additionalProperties"] = False
     return schema
 
 
 _WHEN = {"type": "string", "format": "date-time"}
+_STRING = {"type": "string"}
 _COUNT = {"type": "integer", "minimum": 1, "maximum": 99_999}
 _PROBLEM = {"application/problem+json": {"schema": _ref("Problem")}}
 
@@ -138,21 +149,20 @@ def _command(
 
 
 _MONEY = _object(
-    ["amount", "currency"],
     {"amount": {"type": "string"}, "currency": {"type": "string"}},
 )
 _UNITS = {
     "type": "array",
     "minItems": 1,
     "maxItems": 100,
-    "items": _object(["line_no", "quantity"], {"line_no": _COUNT, "quantity": _COUNT}),
+    "items": _object({"line_no": _COUNT, "quantity": _COUNT}),
 }
 _PREVIEW = _object(
-    ["parts", "cores", "shipping", "tax", "label_deduction", "restocking_fee"],
     {
         name: _ref("Money")
         for name in ("parts", "cores", "shipping", "tax", "label_deduction", "restocking_fee")
     },
+    required=["parts", "cores", "shipping", "tax", "label_deduction", "restocking_fee"],
 )
 _RETURN_KINDS = ["return", "core", "warranty"]
 _REASONS = [
@@ -178,7 +188,6 @@ _PROBLEM_KINDS = [
 
 _SCHEMAS: dict[str, Any] = {
     "Problem": _object(
-        ["type", "title", "status", "detail"],
         {
             "type": {"type": "string"},
             "title": {"type": "string"},
@@ -187,24 +196,23 @@ _SCHEMAS: dict[str, Any] = {
             "field": {"type": "string", "description": "The bad field's path (400)."},
             "reason": {"type": "string", "description": "The refusal's code (409)."},
         },
+        required=["type", "title", "status", "detail"],
         closed=False,
     ),
     "Money": _MONEY,
     "Units": _UNITS,
     "FindOrder": _object(
-        ["identifier", "order_number"],
         {
             "identifier": _text(254, description="The order's email or phone number."),
             "order_number": _text(32),
         },
     ),
-    "OrderList": _object(["email"], {"email": _text(254)}),
-    "AskForPass": _object(["identifier"], {"identifier": _text(254)}),
-    "Code": _object(["code"], {"code": _text(20)}),
-    "LinkToken": _object(["token"], {"token": _text(200)}),
-    "Message": _object(["message"], {"message": {"type": "string"}}),
+    "OrderList": _object({"email": _text(254)}),
+    "AskForPass": _object({"identifier": _text(254)}),
+    "Code": _object({"code": _text(20)}),
+    "LinkToken": _object({"token": _text(200)}),
+    "Message": _object({"message": {"type": "string"}}),
     "GuestPass": _object(
-        ["token_type", "token", "order_number", "expires_at"],
         {
             "token_type": {"const": "Bearer"},
             "token": {"type": "string"},
@@ -212,27 +220,8 @@ _SCHEMAS: dict[str, Any] = {
             "expires_at": _WHEN,
         },
     ),
-    "OrderAnswer": _object(["order"], {"order": _ref("Order")}),
+    "OrderAnswer": _object({"order": _ref("Order")}),
     "Order": _object(
-        [
-            "number",
-            "placed_at",
-            "status",
-            "status_text",
-            "email",
-            "phone",
-            "ship_to",
-            "lines",
-            "packages",
-            "subtotal",
-            "core_charges",
-            "shipping",
-            "tax",
-            "total",
-            "refunded",
-            "requests",
-            "timeline",
-        ],
         {
             "number": {"type": "string"},
             "placed_at": _WHEN,
@@ -241,7 +230,6 @@ _SCHEMAS: dict[str, Any] = {
             "email": {"type": "string", "description": "Masked: J•••@example.com."},
             "phone": _nullable({"type": "string"}),
             "ship_to": _object(
-                ["name", "street", "city", "region", "postal_code", "country"],
                 {
                     "name": {"type": "string"},
                     "street": {"type": "string"},
@@ -262,16 +250,6 @@ _SCHEMAS: dict[str, Any] = {
             "requests": {
                 "type": "array",
                 "items": _object(
-                    [
-                        "kind",
-                        "request_id",
-                        "state",
-                        "state_text",
-                        "summary",
-                        "requested_at",
-                        "decided_at",
-                        "note",
-                    ],
                     {
                         "kind": {"enum": ["cancel", "change", "problem"]},
                         "request_id": {"type": "string"},
@@ -287,26 +265,12 @@ _SCHEMAS: dict[str, Any] = {
             "timeline": {
                 "type": "array",
                 "items": _object(
-                    ["at", "kind", "text"],
                     {"at": _WHEN, "kind": {"type": "string"}, "text": {"type": "string"}},
                 ),
             },
         },
     ),
     "Line": _object(
-        [
-            "line_no",
-            "part_number",
-            "brand",
-            "category",
-            "description",
-            "quantity",
-            "unit_price",
-            "core_charge",
-            "returnable",
-            "warranty_months",
-            "units",
-        ],
         {
             "line_no": {"type": "integer"},
             "part_number": {"type": "string"},
@@ -319,7 +283,6 @@ _SCHEMAS: dict[str, Any] = {
             "returnable": {"type": "boolean"},
             "warranty_months": {"type": "integer"},
             "units": _object(
-                ["ordered", "cancelled", "processing", "shipped", "delivered", "returned"],
                 {
                     name: {"type": "integer", "minimum": 0}
                     for name in (
@@ -331,21 +294,11 @@ _SCHEMAS: dict[str, Any] = {
                         "returned",
                     )
                 },
+                required=["ordered", "cancelled", "processing", "shipped", "delivered", "returned"],
             ),
         },
     ),
     "Package": _object(
-        [
-            "package_id",
-            "warehouse",
-            "carrier",
-            "tracking_number",
-            "tracking_url",
-            "shipped_at",
-            "delivered_at",
-            "state_text",
-            "units",
-        ],
         {
             "package_id": {"type": "string"},
             "warehouse": {"type": "string"},
@@ -359,19 +312,16 @@ _SCHEMAS: dict[str, Any] = {
         },
     ),
     "SearchPage": _object(
-        ["matches", "next_cursor"],
         {
             "matches": {
                 "type": "array",
                 "items": _object(
-                    ["number", "placed_at", "lines"],
                     {
                         "number": {"type": "string"},
                         "placed_at": _WHEN,
                         "lines": {
                             "type": "array",
                             "items": _object(
-                                ["line_no", "part_number", "category", "description", "quantity"],
                                 {
                                     "line_no": {"type": "integer"},
                                     "part_number": {"type": "string"},
@@ -389,18 +339,16 @@ _SCHEMAS: dict[str, Any] = {
     ),
     "Cancel": {
         "oneOf": [
-            _object(["everything"], {"everything": {"const": True}}),
-            _object(["units"], {"units": _ref("Units")}),
+            _object({"everything": {"const": True}}),
+            _object({"units": _ref("Units")}),
         ]
     },
     "CancelAnswer": _object(
-        ["order_number", "lines", "refund"],
         {
             "order_number": {"type": "string"},
             "lines": {
                 "type": "array",
                 "items": _object(
-                    ["line_no", "cancelled", "requested", "refused", "code"],
                     {
                         "line_no": {"type": "integer"},
                         "cancelled": {"type": "integer"},
@@ -416,23 +364,19 @@ _SCHEMAS: dict[str, Any] = {
     "Change": {
         "oneOf": [
             _object(
-                ["kind", "speed"],
                 {
                     "kind": {"const": "speed"},
                     "speed": {"enum": ["standard", "expedited", "overnight"]},
                 },
             ),
             _object(
-                ["kind", "line_no", "quantity"],
                 {"kind": {"const": "quantity"}, "line_no": _COUNT, "quantity": _COUNT},
             ),
-            _object(["kind", "line_no"], {"kind": {"const": "remove"}, "line_no": _COUNT}),
+            _object({"kind": {"const": "remove"}, "line_no": _COUNT}),
             _object(
-                ["kind", "line_no", "part_number"],
                 {"kind": {"const": "swap"}, "line_no": _COUNT, "part_number": _text(40)},
             ),
             _object(
-                ["kind", "name", "line1", "city", "postal_code", "country"],
                 {
                     "kind": {"const": "address"},
                     "name": _text(100),
@@ -443,45 +387,32 @@ _SCHEMAS: dict[str, Any] = {
                     "postal_code": _text(16),
                     "country": _text(2),
                 },
+                required=["kind", "name", "line1", "city", "postal_code", "country"],
             ),
         ]
     },
-    "ChangeAnswer": _object(
-        ["order_number", "request_id", "state", "requested_at"],
-        {
-            "order_number": {"type": "string"},
-            "request_id": {"type": "string"},
-            "state": {"type": "string"},
-            "requested_at": _WHEN,
-        },
+    "ChangeAnswer": _record(
+        order_number=_STRING, request_id=_STRING, state=_STRING, requested_at=_WHEN
     ),
     "ProblemReport": _object(
-        ["kind", "text"],
         {
             "kind": {"enum": _PROBLEM_KINDS},
             "units": _ref("Units"),
             "text": _text(2000),
             "package_id": _text(40),
         },
+        required=["kind", "text"],
     ),
-    "ProblemAnswer": _object(
-        ["order_number", "report_id", "state", "reported_at"],
-        {
-            "order_number": {"type": "string"},
-            "report_id": {"type": "string"},
-            "state": {"type": "string"},
-            "reported_at": _WHEN,
-        },
+    "ProblemAnswer": _record(
+        order_number=_STRING, report_id=_STRING, state=_STRING, reported_at=_WHEN
     ),
     "ReturnOptions": _object(
-        ["order_number", "kind", "lines"],
         {
             "order_number": {"type": "string"},
             "kind": {"enum": _RETURN_KINDS},
             "lines": {
                 "type": "array",
                 "items": _object(
-                    ["line_no", "part_number", "description", "returnable", "until", "refusals"],
                     {
                         "line_no": {"type": "integer"},
                         "part_number": {"type": "string"},
@@ -491,7 +422,6 @@ _SCHEMAS: dict[str, Any] = {
                         "refusals": {
                             "type": "array",
                             "items": _object(
-                                ["code", "message", "quantity"],
                                 {
                                     "code": {"type": "string"},
                                     "message": {"type": "string"},
@@ -505,7 +435,6 @@ _SCHEMAS: dict[str, Any] = {
         },
     ),
     "ReturnDraft": _object(
-        ["reason", "units"],
         {
             "kind": {"enum": _RETURN_KINDS},
             "reason": {"enum": _REASONS},
@@ -514,15 +443,14 @@ _SCHEMAS: dict[str, Any] = {
             "refund_method": {"enum": ["original_payment", "store_credit"]},
             "comment": _text(500),
         },
+        required=["reason", "units"],
     ),
     "ReturnPlan": _object(
-        ["order_number", "packages"],
         {
             "order_number": {"type": "string"},
             "packages": {
                 "type": "array",
                 "items": _object(
-                    ["destination", "units", "preview", "label_quote"],
                     {
                         "destination": {"type": "string"},
                         "units": _ref("Units"),
@@ -534,16 +462,6 @@ _SCHEMAS: dict[str, Any] = {
         },
     ),
     "Return": _object(
-        [
-            "return_id",
-            "kind",
-            "reason",
-            "ship_by",
-            "refund_method",
-            "requested_at",
-            "comment",
-            "packages",
-        ],
         {
             "return_id": {"type": "string"},
             "kind": {"enum": _RETURN_KINDS},
@@ -555,19 +473,6 @@ _SCHEMAS: dict[str, Any] = {
             "packages": {
                 "type": "array",
                 "items": _object(
-                    [
-                        "rma_number",
-                        "state",
-                        "destination",
-                        "units",
-                        "preview",
-                        "label_quote",
-                        "carrier",
-                        "tracking_number",
-                        "shipped_at",
-                        "received_at",
-                        "settled_at",
-                    ],
                     {
                         "rma_number": {"type": "string"},
                         "state": {"type": "string"},
@@ -585,11 +490,8 @@ _SCHEMAS: dict[str, Any] = {
             },
         },
     ),
-    "ReturnAnswer": _object(
-        ["order_number", "return"], {"order_number": {"type": "string"}, "return": _ref("Return")}
-    ),
+    "ReturnAnswer": _object({"order_number": {"type": "string"}, "return": _ref("Return")}),
     "OrderReturns": _object(
-        ["order_number", "returns", "papers"],
         {
             "order_number": {"type": "string"},
             "returns": {"type": "array", "items": _ref("Return")},
@@ -600,9 +502,8 @@ _SCHEMAS: dict[str, Any] = {
             },
         },
     ),
-    "Tracking": _object(["tracking_number"], {"tracking_number": _text(40)}),
+    "Tracking": _object({"tracking_number": _text(40)}),
     "Captcha": _object(
-        ["challenge_id", "expires_at", "image", "audio"],
         {
             "challenge_id": {"type": "string"},
             "expires_at": _WHEN,
@@ -611,24 +512,18 @@ _SCHEMAS: dict[str, Any] = {
         },
     ),
     "SignUp": _object(
-        ["email", "challenge_id", "answer"],
         {"email": _text(254), "challenge_id": _text(100), "answer": _text(32)},
     ),
-    "Email": _object(["email"], {"email": _text(254)}),
-    "Token": _object(["token"], {"token": _text(200)}),
-    "Password": _object(["password"], {"password": _text(1024)}),
-    "TokenAndPassword": _object(
-        ["token", "password"], {"token": _text(200), "password": _text(1024)}
-    ),
+    "Email": _object({"email": _text(254)}),
+    "Token": _object({"token": _text(200)}),
+    "Password": _object({"password": _text(1024)}),
+    "TokenAndPassword": _object({"token": _text(200), "password": _text(1024)}),
     "LogIn": _object(
-        ["email", "password"],
         {"email": _text(254), "password": _text(1024), "remember": {"type": "boolean"}},
+        required=["email", "password"],
     ),
-    "Verified": _object(
-        ["token", "expires_at"], {"token": {"type": "string"}, "expires_at": _WHEN}
-    ),
+    "Verified": _object({"token": {"type": "string"}, "expires_at": _WHEN}),
     "Session": _object(
-        ["token_type", "token", "expires_at", "remember"],
         {
             "token_type": {"const": "Bearer"},
             "token": {"type": "string"},
@@ -637,15 +532,6 @@ _SCHEMAS: dict[str, Any] = {
         },
     ),
     "Account": _object(
-        [
-            "email",
-            "language",
-            "created_at",
-            "verified_at",
-            "password_changed_at",
-            "session_expires_at",
-            "remember",
-        ],
         {
             "email": {"type": "string"},
             "language": {"type": "string"},
@@ -657,13 +543,10 @@ _SCHEMAS: dict[str, Any] = {
         },
     ),
     "History": _object(
-        ["orders", "next_cursor"],
         {
             "orders": {
                 "type": "array",
-                "items": _object(
-                    ["number", "placed_at"], {"number": {"type": "string"}, "placed_at": _WHEN}
-                ),
+                "items": _object({"number": {"type": "string"}, "placed_at": _WHEN}),
             },
             "next_cursor": _nullable({"type": "string"}),
         },
