@@ -129,6 +129,12 @@ _IDEMPOTENCY = {
     "description": "A retried request with the same key does the work once.",
     "schema": _text(100, pattern="^[A-Za-z0-9_-]{8,100}$"),
 }
+#: A search's query: a part number or a category, and the cursor of the next page.
+_SEARCH = [
+    {"name": "part_number", "in": "query", "schema": _text(40)},
+    {"name": "category", "in": "query", "schema": _text(200)},
+    {"name": "cursor", "in": "query", "schema": _text(200)},
+]
 _PASS: list[dict[str, list[str]]] = [{"guestPass": []}]
 _SESSION: list[dict[str, list[str]]] = [{"session": []}]
 
@@ -690,11 +696,7 @@ _ACCOUNT_PATHS: dict[str, Any] = {
         "get": {
             "summary": "Search the account's orders by part number or category",
             "security": _SESSION,
-            "parameters": [
-                {"name": "part_number", "in": "query", "schema": _text(40)},
-                {"name": "category", "in": "query", "schema": _text(200)},
-                {"name": "cursor", "in": "query", "schema": _text(200)},
-            ],
+            "parameters": _SEARCH,
             "responses": _responses(
                 "200",
                 _answer("A page of matching orders.", "SearchPage"),
@@ -800,11 +802,7 @@ DOCUMENT: dict[str, Any] = {
             "get": {
                 "summary": "Search the pass holder's orders by part number or category",
                 "security": _PASS,
-                "parameters": [
-                    {"name": "part_number", "in": "query", "schema": _text(40)},
-                    {"name": "category", "in": "query", "schema": _text(200)},
-                    {"name": "cursor", "in": "query", "schema": _text(200)},
-                ],
+                "parameters": _SEARCH,
                 "responses": _responses(
                     "200",
                     _answer("A page of matching orders.", "SearchPage"),
