@@ -36,10 +36,12 @@ from orderstatus_core import (
     AddressChange,
     CancelAnswer,
     ChangeAnswer,
+    ConflictError,
     GuestPassGranted,
     GuestPassRefused,
     GuestPassRequested,
     GuestSession,
+    IdempotencyKeyReusedError,
     LineRemoval,
     Money,
     NoValidPass,
@@ -114,6 +116,7 @@ _TITLES = {
     409: "Refused",
     413: "Request too large",
     415: "Unsupported media type",
+    422: "Idempotency-Key reused",
     429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
@@ -194,6 +197,27 @@ def _answer(error: _Answer) -> Response:
 def _invalid(error: ValidationError) -> Response:
     field = error.field or "$"
     return problem(400, f"{error.message} @ {field}", "/api/v1/problems/invalid-field", field=field)
+
+
+@api.errorhandler(IdempotencyKeyReusedError)
+def _key_reused(_error: IdempotencyKeyReusedError) -> Response:
+    # The IETF Idempotency-Key draft's answer: the key was used with another request.
+    return problem(
+        422,
+        "This Idempotency-Key was used for another request.",
+        "/api/v1/problems/idempotency-key-reused",
+        field="Idempotency-Key",
+    )
+
+
+@api.errorhandler(ConflictError)
+def _conflict(_error: ConflictError) -> Response:
+    # The order changed under the command more often than its retries allow.
+    return problem(
+        409,
+        "The order changed at the same time. Please load it again and retry.",
+        "/api/v1/problems/conflict",
+    )
 
 
 @api.errorhandler(AdapterError)

@@ -75,6 +75,7 @@ _RESPONSES: dict[str, Any] = {
         "content": _PROBLEM,
     },
     "Unavailable": _problem("A port of the store (storage, mail) is failing."),
+    "KeyReused": _problem("The Idempotency-Key was used with another request."),
     "NotLoggedIn": {
         "description": "No valid session: log in and send its token as a Bearer token.",
         "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
@@ -95,6 +96,7 @@ def _responses(ok: str, answer: dict[str, Any], *errors: str) -> dict[str, Any]:
         "NotLoggedIn": "401",
         "Reauthenticate": "403",
         "NotJson": "415",
+        "KeyReused": "422",
         "TryLater": "429",
     }
     for name in errors:
@@ -149,7 +151,15 @@ def _command(
         "parameters": [_NUMBER, _IDEMPOTENCY],
         "requestBody": _body(body),
         "responses": _responses(
-            ok, answer, *_BODY_ERRORS, "NoValidPass", "NotFound", "Refused", "TryLater", *errors
+            ok,
+            answer,
+            *_BODY_ERRORS,
+            "NoValidPass",
+            "NotFound",
+            "Refused",
+            "KeyReused",
+            "TryLater",
+            *errors,
         ),
     }
 
@@ -986,6 +996,7 @@ DOCUMENT: dict[str, Any] = {
                     "NoValidPass",
                     "NotFound",
                     "Refused",
+                    "KeyReused",
                     "TryLater",
                 ),
             }

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from orderstatus_core import AdapterError, OrderStatus
+from orderstatus_core import AdapterError, ConflictError, OrderStatus
 from support.storefront import (
     CARLOS_ORDER,
     DELIVERED,
@@ -574,3 +574,36 @@ def test_a_bug_is_a_500_problem_without_details(
     assert is_problem(answer, 500)
     assert "secret-detail" not in answer.get_data(as_text=True)
     assert "secret-detail" in caplog.text
+
+
+def test_an_idempotency_key_reused_for_other_input_is_a_422(
+    client: Any, desk: OrderStatus, mail_dir: Path
+) -> None:
+    """The same key with another body: 422 naming the header, nothing done twice."""
+    headers = bearer(guest_pass(client, desk, mail_dir, FRESH)) | {"Idempotency-Key": "k-12345678"}
+    first = client.post(
+        f"{API}/orders/{FRESH}/cancel",
+        json={"units": [{"line_no": 1, "quantity": 1}]},
+        headers=headers,
+    )
+    assert first.status_code == 200
+    other = client.post(
+        f"{API}/orders/{FRESH}/cancel",
+        json={"units": [{"line_no": 2, "quantity": 1}]},
+        headers=headers,
+    )
+    assert is_problem(other, 422)["field"] == "Idempotency-Key"
+
+
+def test_a_lost_race_is_a_409_problem(
+    client: Any, desk: OrderStatus, returnable_pass: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conflict the library could not retry away answers 409, never a 500."""
+
+    def lose(*_args: object, **_kwargs: object) -> None:
+        raise ConflictError("order 301990352 changed")
+
+    monkeypatch.setattr(desk.context.storage, "unit_of_work", lose)
+    answer = client.get(f"{API}/orders/{RETURNABLE}/returns", headers=returnable_pass)
+    assert is_problem(answer, 409)["type"].endswith("conflict")
+    assert "301990352 changed" not in answer.get_data(as_text=True)
