@@ -107,13 +107,18 @@ def create_app(desk: OrderStatus, settings: Settings) -> Flask:
     )
     # The guards run first: a foreign post is refused before the CSRF check reads the form.
     _install_guards(app, settings)
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
 
     from .account import account
+    from .api import api
     from .guest import guest
 
     app.register_blueprint(guest)
     app.register_blueprint(account)
+    # The API's guest pass is an Authorization header, which a browser never sends by
+    # itself: a cross-site request cannot carry it, so CSRF tokens have nothing to protect.
+    csrf.exempt(api)
+    app.register_blueprint(api)
     _install_errors(app)
     return app
 
@@ -150,13 +155,22 @@ def _install_guards(app: Flask, settings: Settings) -> None:
 
 
 def _error(status: int, message: str) -> Response:
-    """An error page: the message in the shopper's language, never a stack trace."""
+    """An error page: the message in the shopper's language, never a stack trace (under
+    ``/api/``, the same as a problem details answer)."""
+    if _is_api():
+        from .api import problem
+
+        return problem(status, message)
     language = getattr(g, "language", None) or texts.choose_language(
         request.cookies.get(texts.LANGUAGE_COOKIE), request.accept_languages
     )
     g.language = language
     body = render_template("error.html", message=texts.translate(language, message))
     return Response(body, status=status, mimetype="text/html")
+
+
+def _is_api() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
 
 
 def _install_errors(app: Flask) -> None:
@@ -182,6 +196,10 @@ def _install_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
+        if _is_api():
+            from .api import http_problem
+
+            return http_problem(error)
         if error.code == 404:
             from .guest import not_found
 

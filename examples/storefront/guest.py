@@ -79,7 +79,7 @@ from orderstatus_core import (
 from . import texts
 from .texts import N_, gettext
 
-__all__ = ["PASS_COOKIE", "guest", "not_found"]
+__all__ = ["PASS_COOKIE", "download", "guest", "not_found"]
 
 guest = Blueprint("guest", __name__)
 
@@ -677,19 +677,23 @@ def paper(order_number: str, rma_number: str, filename: str) -> Response:
         return not_found()
     answer = _guest().return_papers(number, rma_number)
     match answer:
-        case ReturnPapers(documents=documents):
-            for kept in documents:
-                if kept.document.filename == filename:
-                    document = kept.document
-                    response = Response(document.content, mimetype=document.media_type)
-                    response.headers["Content-Disposition"] = (
-                        f'attachment; filename="{document.filename}"'
-                    )
-                    return response
-            return not_found()
+        case ReturnPapers() as papers:
+            return download(papers, filename) or not_found()
         case Refused():
             return not_found()
     return _refused_or_missing(answer, number)
+
+
+def download(papers: ReturnPapers, filename: str) -> Response | None:
+    """The paper named ``filename`` as an attachment (``None`` if there is none); the
+    API's download answers with it too."""
+    for kept in papers.documents:
+        if kept.document.filename == filename:
+            document = kept.document
+            response = Response(document.content, mimetype=document.media_type)
+            response.headers["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+            return response
+    return None
 
 
 @guest.post("/order/<order_number>/returns/<rma_number>/tracking")
