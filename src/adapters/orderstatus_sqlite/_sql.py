@@ -309,6 +309,7 @@ RECORD_EVENT: Final = qmark(portable.RECORD_EVENT)
 EVENTS: Final = qmark(portable.EVENTS)
 PUT_SESSION: Final = qmark(portable.PUT_SESSION)
 GET_SESSION: Final = qmark(portable.GET_SESSION)
+GET_SESSION_WITH_ACCOUNT: Final = qmark(portable.GET_SESSION_WITH_ACCOUNT)
 TOUCH_SESSION: Final = qmark(portable.TOUCH_SESSION)
 END_SESSION: Final = qmark(portable.END_SESSION)
 END_SESSIONS: Final = qmark(portable.END_SESSIONS)
@@ -371,6 +372,7 @@ QUERIES: Final = {
     "unlink_order": UNLINK_ORDER,
     "events": EVENTS,
     "get_session": GET_SESSION,
+    "get_session_with_account": GET_SESSION_WITH_ACCOUNT,
     "touch_session": TOUCH_SESSION,
     "end_session": END_SESSION,
     "end_sessions": END_SESSIONS,
