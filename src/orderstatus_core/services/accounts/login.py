@@ -282,8 +282,7 @@ def view_account(ctx: ServiceContext, proof: ShopperProof) -> AccountViewResult:
     live = live_session(ctx, proof)
     if live is None:
         return in_language(_NOT_LOGGED_IN, texts)
-    with ctx.storage.unit_of_work() as uow:
-        account = uow.accounts.get(live.session.account_id)
+    account = live.account  # read with the session, in its snapshot
     if account is None or not account.is_live:
         return in_language(_NOT_LOGGED_IN, texts)
     return AccountView(
