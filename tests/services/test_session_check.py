@@ -84,6 +84,17 @@ def test_a_page_view_is_one_read_once_unit_and_writes_once_a_minute(storage: Sto
     assert seen.units == ["read once", "read once", "write"]
 
 
+def test_every_account_page_checks_the_session_in_one_read_once_unit(storage: Storage) -> None:
+    """The history page's session check is a read-once unit too (the session alone, no
+    account), before the page's own read."""
+    ctx, token = _jane(storage)
+    seen = _UnitsSeen(storage)
+    shopper = OrderStatus(attrs.evolve(ctx, storage=seen)).shopper(client=CLIENT, session=token)
+    shopper.history()
+    shopper.search(part_number="BP-1234")
+    assert seen.units == ["read once", "read", "read once", "read"]
+
+
 def test_a_page_view_shows_the_account_as_stored_now(storage: Storage) -> None:
     """The account comes from the same read as the session, each view afresh: a language
     changed in the store shows on the next view."""

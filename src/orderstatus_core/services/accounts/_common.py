@@ -311,18 +311,20 @@ def join_orders(uow: UnitOfWork, account: Account, now: datetime) -> int:
 
 @attrs.frozen
 class LiveSession:
-    """A session that logs its holder in now, with its id's hash and its account as read
-    with it (``None`` if not stored; not locked: a command that changes the account reads
-    it again in its write unit)."""
+    """A session that logs its holder in now, with its id's hash and, when asked for, its
+    account as read with it (``None`` if not asked for or not stored; not locked: a command
+    that changes the account reads it again in its write unit)."""
 
     session: AccountSession
     id_hash: str
     account: Account | None = None
 
 
-def live_session(ctx: ServiceContext, proof: ShopperProof) -> LiveSession | None:
-    """The live session the shopper shows, or ``None``: one read of the session and its
-    account by their primary keys (one statement in a read-once unit), and a write of the
+def live_session(
+    ctx: ServiceContext, proof: ShopperProof, *, with_account: bool = False
+) -> LiveSession | None:
+    """The live session the shopper shows, or ``None``: one read by the primary key (with
+    ``with_account``, the session and its account in that one read), and a write of the
     last-seen time only when it is at least the policy's interval old (a minute), so a
     page view does not write on every request."""
     token = proof.session
@@ -331,13 +333,15 @@ def live_session(ctx: ServiceContext, proof: ShopperProof) -> LiveSession | None
     assert isinstance(token, str)
     id_hash = hash_session_id(token)
     policy = ctx.policies.account_policy()
+    account: Account | None = None
     with ctx.storage.unit_of_work(read_once=True) as uow:
-        found = uow.sessions.get_with_account(id_hash)
+        if with_account:
+            found = uow.sessions.get_with_account(id_hash)
+            session, account = (None, None) if found is None else found
+        else:
+            session = uow.sessions.get(id_hash)
     now = ctx.clock.now()
-    if found is None:
-        return None
-    session, account = found
-    if not session.is_live(now, idle_timeout=policy.idle_timeout):
+    if session is None or not session.is_live(now, idle_timeout=policy.idle_timeout):
         return None
     if session.needs_touch(now, interval=policy.touch_interval):
         with ctx.storage.unit_of_work(write=True) as uow:

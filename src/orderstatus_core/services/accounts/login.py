@@ -279,7 +279,7 @@ def view_account(ctx: ServiceContext, proof: ShopperProof) -> AccountViewResult:
     ends; :class:`NotLoggedIn` without a live session."""
     proof = checked_shopper(proof)
     texts = shopper_texts(ctx, proof.language)
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, with_account=True)
     if live is None:
         return in_language(_NOT_LOGGED_IN, texts)
     account = live.account  # read with the session, in its snapshot
