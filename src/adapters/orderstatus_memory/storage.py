@@ -825,6 +825,7 @@ class _MemoryUnitOfWork:
         # A write unit works on copies of the maps: its writes stay its own until commit.
         self.work = state.copy() if self._write else state
         self._open = True
+        self._reads = min(self._reads, 0)  # entered again: a new snapshot, a new read
         return self
 
     def check_writable(self) -> None:

@@ -301,6 +301,19 @@ class UnitOfWorkContract(StorageSuite):
             with pytest.raises(AdapterError, match="read_once"):
                 _READS[first](uow, order)
 
+    def test_a_read_once_unit_entered_again_makes_its_one_read_again(
+        self, storage: Storage
+    ) -> None:
+        """Each time the same read-once unit is entered it makes one read, and only one."""
+        order = order_of_two_lines()
+        _store(storage, order)
+        unit = storage.unit_of_work(read_once=True)
+        for _entry in range(2):
+            with unit as uow:
+                assert uow.orders.get(order.number) == order
+                with pytest.raises(AdapterError, match="read_once"):
+                    uow.orders.get(order.number)
+
     def test_a_read_once_unit_cannot_be_a_write_unit(self, storage: Storage) -> None:
         """``write=True`` with ``read_once=True`` raises ``AdapterError``: one read cannot
         also write."""
