@@ -640,8 +640,8 @@ class SessionStore(Protocol):
 
     A session is found by the hash of its id (SECURITY E2): the store never sees an id.
     Writes follow the unit's rules, as in :class:`AccountStore`. Checking a session on a
-    page view is one read by the primary key; only a log-in, a log-out, a touch at most
-    once a minute and the purge write.
+    page view is one read by the primary key (:meth:`get_with_account`, with its account);
+    only a log-in, a log-out, a touch at most once a minute and the purge write.
     """
 
     def put(self, session: AccountSession) -> None:
@@ -651,6 +651,14 @@ class SessionStore(Protocol):
 
     def get(self, id_hash: str) -> AccountSession | None:
         """The session with this id hash, ended or not, or ``None``."""
+        ...
+
+    def get_with_account(self, id_hash: str) -> tuple[AccountSession, Account | None] | None:
+        """The session with this id hash, ended or not, and its account as
+        :meth:`AccountStore.get` answers it (``None`` if no such account is stored), read
+        together: one read, so one snapshot (one statement joining the two by their
+        primary keys on a SQL store); ``None`` when no such session is stored. A page
+        view's session check reads both in a ``read_once`` unit."""
         ...
 
     def touch(self, id_hash: str, at: datetime) -> bool:
@@ -779,9 +787,21 @@ class Storage(Protocol):
         """The URL it was opened with, any password removed."""
         ...
 
-    def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> UnitOfWork:
         """A new unit of work. ``write=True`` takes the write lock up front (SQLite's
-        ``BEGIN IMMEDIATE``) so that a read-then-write never deadlocks or sees stale data."""
+        ``BEGIN IMMEDIATE``) so that a read-then-write never deadlocks or sees stale data.
+
+        ``read_once=True`` opens a read unit that makes **one read**: the caller promises
+        that a single port call (one statement on a SQL store) answers it, so that read
+        is its own consistent snapshot and the storage may skip the transaction around it
+        (SQLite runs it in autocommit, without ``BEGIN`` and ``ROLLBACK``). A second read
+        in such a unit raises :class:`~orderstatus_core.errors.AdapterError` and reads
+        nothing: it must never silently read another snapshot than the first. A call the
+        storage answers without reading (a key no store can hold) may not count. Writes
+        are refused as in any read unit, and ``write=True`` with ``read_once=True`` raises
+        :class:`~orderstatus_core.errors.AdapterError`. Find-order, search and the session
+        check of a page view open such units.
+        """
         ...
 
     def migrate(self) -> int:

@@ -91,8 +91,8 @@ class _BrokenStorage(MemoryStorage):
         self._port = port
         self._broken = broken
 
-    def unit_of_work(self, *, write: bool = False) -> _MemoryUnitOfWork:
-        unit = super().unit_of_work(write=write)
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> _MemoryUnitOfWork:
+        unit = super().unit_of_work(write=write, read_once=read_once)
         setattr(unit, self._port, self._broken(unit))
         return unit
 

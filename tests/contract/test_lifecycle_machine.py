@@ -134,8 +134,8 @@ class _BrokenStorage:
         self._fault = fault
         self.url = "broken://"
 
-    def unit_of_work(self, *, write: bool = False) -> _Unit:
-        return _Unit(self._inner.unit_of_work(write=write), self._fault)
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> _Unit:
+        return _Unit(self._inner.unit_of_work(write=write, read_once=read_once), self._fault)
 
     def close(self) -> None:
         self._inner.close()

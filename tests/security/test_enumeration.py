@@ -260,9 +260,13 @@ class _RecordedStorage:
     def url(self) -> str:
         return self.inner.url
 
-    def unit_of_work(self, *, write: bool = False) -> _RecordedUnit:
-        self.recorder.calls.append(("unit", "write" if write else "read"))
-        return _RecordedUnit(self.inner.unit_of_work(write=write), self.recorder)
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> _RecordedUnit:
+        self.recorder.calls.append(
+            ("unit", "write" if write else "read once" if read_once else "read")
+        )
+        return _RecordedUnit(
+            self.inner.unit_of_work(write=write, read_once=read_once), self.recorder
+        )
 
     def migrate(self) -> int:
         return self.inner.migrate()
@@ -382,7 +386,9 @@ def _work(
 
 @pytest.mark.parametrize("stranger", _STRANGERS)
 def test_find_order_with_a_wrong_contact_works_like_an_unknown_order(
-    open_store: Callable[[str], tuple[ServiceContext, _Recorder]], stranger: str
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]],
+    stranger: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     """Jane's order number with someone else's email or phone, or no order at all: the same
     port calls, the same statements, nothing more read for the existing order."""
@@ -390,7 +396,11 @@ def test_find_order_with_a_wrong_contact_works_like_an_unknown_order(
         open_store, lambda ctx: find_order(ctx, stranger, JANES_ORDER, client="203.0.113.9")
     )
     assert existing == missing
-    assert existing[1] == [("unit", "read"), ("orders.get_for_contact",), ("leave",)]
+    assert existing[1] == [("unit", "read once"), ("orders.get_for_contact",), ("leave",)]
+    # One statement (none in memory), no BEGIN or ROLLBACK around it, in both cases.
+    in_memory = request.node.callspec.params["open_store"] == "memory"
+    assert len(existing[2]) == (0 if in_memory else 1)
+    assert all(statement.startswith("SELECT") for statement in existing[2])
 
 
 @pytest.mark.parametrize("typed", [JANE, "mike@example.com"])

@@ -88,8 +88,8 @@ class WrappedStorage:
     def url(self) -> str:
         return self.inner.url
 
-    def unit_of_work(self, *, write: bool = False) -> Any:
-        unit = self.inner.unit_of_work(write=write)
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> Any:
+        unit = self.inner.unit_of_work(write=write, read_once=read_once)
         return self.wrap(unit) if write else unit
 
     def migrate(self) -> int:

@@ -280,7 +280,7 @@ class _DownStorage:
 
     url = "down://"
 
-    def unit_of_work(self, *, write: bool = False) -> Any:
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> Any:
         raise AdapterError("database unreachable")
 
     def migrate(self) -> int:

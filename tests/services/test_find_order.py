@@ -182,7 +182,7 @@ def test_the_limit_lifts_when_time_passes(ctx: ServiceContext) -> None:
 class _BrokenStorage:
     url = "broken://"
 
-    def unit_of_work(self, *, write: bool = False) -> object:
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> object:
         raise AdapterError("the database is unreachable")
 
     def migrate(self) -> int:

@@ -480,7 +480,7 @@ def test_a_failing_mail_adapter_changes_neither_the_answer_nor_the_pending_mail(
 class _BrokenStorage:
     url = "broken://"
 
-    def unit_of_work(self, *, write: bool = False) -> object:
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> object:
         raise AdapterError("the database is unreachable")
 
     def migrate(self) -> int:

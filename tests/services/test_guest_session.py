@@ -304,7 +304,7 @@ class _DownStorage:
 
     url = "down://"
 
-    def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> UnitOfWork:
         raise AdapterError("the database is down")
 
     def migrate(self) -> int:

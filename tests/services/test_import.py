@@ -224,8 +224,10 @@ class CountingStorage:
         self._inner = fake_context().storage
         self._refuse = refuse
 
-    def unit_of_work(self, write: bool = False) -> CountingUnit:
-        return CountingUnit(self._inner.unit_of_work(write=write), self.calls, self._refuse)
+    def unit_of_work(self, write: bool = False, read_once: bool = False) -> CountingUnit:
+        return CountingUnit(
+            self._inner.unit_of_work(write=write, read_once=read_once), self.calls, self._refuse
+        )
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

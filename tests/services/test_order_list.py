@@ -142,8 +142,8 @@ class _FailingOutboxStorage:
         self.inner = ctx.storage
         self.url = "failing://"
 
-    def unit_of_work(self, *, write: bool = False) -> object:
-        unit = self.inner.unit_of_work(write=write)
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> object:
+        unit = self.inner.unit_of_work(write=write, read_once=read_once)
 
         class _Outbox:
             def put(self, _message: object) -> None:

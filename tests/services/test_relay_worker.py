@@ -158,11 +158,11 @@ class _FlakyStorage:
     def __init__(self, inner: Any, down: int) -> None:
         self.inner, self.down, self.url = inner, down, "flaky://"
 
-    def unit_of_work(self, *, write: bool = False) -> Any:
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> Any:
         if self.down > 0:
             self.down -= 1
             raise AdapterError("database restarting")
-        return self.inner.unit_of_work(write=write)
+        return self.inner.unit_of_work(write=write, read_once=read_once)
 
     def migrate(self) -> int:
         return int(self.inner.migrate())

@@ -24,8 +24,8 @@ class _Flaky:
         self.error = error
         self.saves = 0
 
-    def unit_of_work(self, *, write: bool = False) -> object:
-        unit = self.inner.unit_of_work(write=write)
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> object:
+        unit = self.inner.unit_of_work(write=write, read_once=read_once)
         storage = self
 
         class _Orders:

@@ -449,8 +449,8 @@ class _FailingSaves:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
-    def unit_of_work(self, *, write: bool = False) -> Any:
-        return _FailingUnit(self._inner.unit_of_work(write=write))
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> Any:
+        return _FailingUnit(self._inner.unit_of_work(write=write, read_once=read_once))
 
 
 @attrs.define

@@ -209,8 +209,8 @@ class _StaleSave:
         self.inner = ctx.storage
         self.url = "stale://"
 
-    def unit_of_work(self, *, write: bool = False) -> object:
-        unit = self.inner.unit_of_work(write=write)
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> object:
+        unit = self.inner.unit_of_work(write=write, read_once=read_once)
 
         class _Orders:
             def __init__(self, real: object) -> None:

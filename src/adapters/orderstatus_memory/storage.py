@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Self, TypeVar
+from typing import Self, TypeVar, cast
 
 import attrs
 
@@ -772,6 +772,11 @@ class _Sessions:
     def get(self, id_hash: str) -> AccountSession | None:
         return self._unit.work.sessions.get(id_hash)
 
+    def get_with_account(self, id_hash: str) -> tuple[AccountSession, Account | None] | None:
+        work = self._unit.work  # one state object: one snapshot for both
+        session = work.sessions.get(id_hash)
+        return None if session is None else (session, work.accounts.get(session.account_id))
+
     def touch(self, id_hash: str, at: datetime) -> bool:
         self._unit.check_writable()
         session = self._unit.work.sessions.get(id_hash)
@@ -841,21 +846,62 @@ class _Captchas:
         return len(_drop_older(captchas, lambda captcha: captcha.expires_at, expired_before))
 
 
+class _OneRead:
+    """A repository of a read-once unit: every call goes through the unit's count, so
+    that a second read raises, as the SQL stores' second statement does."""
+
+    def __init__(self, unit: _MemoryUnitOfWork, repository: object) -> None:
+        self._unit = unit
+        self._repository = repository
+
+    def __getattr__(self, name: str) -> Callable[..., object]:
+        method: Callable[..., object] = getattr(self._repository, name)
+        unit = self._unit
+
+        def once(*args: object, **kwargs: object) -> object:
+            unit.count_read()
+            return method(*args, **kwargs)
+
+        return once
+
+
+R = TypeVar("R")
+
+
 class _MemoryUnitOfWork:
-    def __init__(self, storage: MemoryStorage, write: bool) -> None:
+    def __init__(self, storage: MemoryStorage, write: bool, read_once: bool = False) -> None:
+        if write and read_once:
+            raise AdapterError("a read-once unit of work cannot write (write=True)")
         self._storage = storage
         self._write = write
         self._open = False
-        self.orders = _Orders(self)
-        self.outbox = _Outbox(self)
-        self.passes = _Passes(self)
-        self.idempotency = _Replies(self)
-        self.credit = _Credit(self)
-        self.documents = _Documents(self)
-        self.accounts = _Accounts(self)
-        self.sessions = _Sessions(self)
-        self.captchas = _Captchas(self)
+        self._reads = 0 if read_once else -1  # -1: reads are not counted
+        self.orders = self._repository(_Orders(self))
+        self.outbox = self._repository(_Outbox(self))
+        self.passes = self._repository(_Passes(self))
+        self.idempotency = self._repository(_Replies(self))
+        self.credit = self._repository(_Credit(self))
+        self.documents = self._repository(_Documents(self))
+        self.accounts = self._repository(_Accounts(self))
+        self.sessions = self._repository(_Sessions(self))
+        self.captchas = self._repository(_Captchas(self))
         self.work: _State = storage._state
+
+    def _repository(self, repository: R) -> R:
+        if self._reads < 0:
+            return repository
+        return cast("R", _OneRead(self, repository))
+
+    def count_read(self) -> None:
+        """Count a read of a read-once unit; the second raises (see ``Storage.unit_of_work``)."""
+        if not self._open:
+            raise AdapterError("the unit of work is not open")
+        if self._reads:
+            raise AdapterError(
+                "this unit of work reads once (read_once=True) and has read: "
+                "a second read would need a unit of its own"
+            )
+        self._reads = 1
 
     def __enter__(self) -> Self:
         if self._write:
@@ -864,6 +910,7 @@ class _MemoryUnitOfWork:
         # A write unit works on copies of the maps: its writes stay its own until commit.
         self.work = state.copy() if self._write else state
         self._open = True
+        self._reads = min(self._reads, 0)  # entered again: a new snapshot, a new read
         return self
 
     def check_writable(self) -> None:
@@ -909,9 +956,11 @@ class MemoryStorage:
         """``memory://``: a new, empty storage."""
         return cls()
 
-    def unit_of_work(self, *, write: bool = False) -> _MemoryUnitOfWork:
-        """A unit of work; see :class:`orderstatus_core.UnitOfWork`."""
-        return _MemoryUnitOfWork(self, write)
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> _MemoryUnitOfWork:
+        """A unit of work; see :class:`orderstatus_core.UnitOfWork` and, for ``read_once``,
+        :meth:`orderstatus_core.Storage.unit_of_work`. Its one snapshot is the committed
+        state it starts from, whatever it reads; ``read_once`` only counts the reads."""
+        return _MemoryUnitOfWork(self, write, read_once)
 
     def migrate(self) -> int:
         """Nothing to migrate; the schema version is always 1."""

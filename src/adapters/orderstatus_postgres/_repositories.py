@@ -983,6 +983,16 @@ class Sessions:
         row = unit._run(_sql.GET_SESSION, (id_hash,), "reading a session").fetchone()
         return None if row is None else DECODER.session(row)
 
+    def get_with_account(self, id_hash: str) -> tuple[AccountSession, Account | None] | None:
+        """The session with this id hash and its account, or ``None``: one statement, each
+        row by its primary key."""
+        unit = self._unit
+        if not _worth_asking(unit, id_hash):
+            return None
+        doing = "reading a session with its account"
+        row = unit._run(_sql.GET_SESSION_WITH_ACCOUNT, (id_hash,), doing).fetchone()
+        return None if row is None else DECODER.session_with_account(row)
+
     def _changed(self, sql: LiteralString, parameters: Any, key: object, doing: str) -> int:
         if not _worth_asking(self._unit, key, write=True):
             return 0

@@ -447,6 +447,7 @@ RECORD_EVENT: Final = portable.RECORD_EVENT
 EVENTS: Final = portable.EVENTS
 PUT_SESSION: Final = portable.PUT_SESSION
 GET_SESSION: Final = portable.GET_SESSION
+GET_SESSION_WITH_ACCOUNT: Final = portable.GET_SESSION_WITH_ACCOUNT
 TOUCH_SESSION: Final = portable.TOUCH_SESSION
 END_SESSION: Final = portable.END_SESSION
 END_SESSIONS: Final = portable.END_SESSIONS
@@ -554,6 +555,7 @@ QUERIES: Final = {
     "failed_logins": FAILED_LOGINS,
     "events": EVENTS,
     "get_session": GET_SESSION,
+    "get_session_with_account": GET_SESSION_WITH_ACCOUNT,
     "touch_session": TOUCH_SESSION,
     "end_session": END_SESSION,
     "end_sessions": END_SESSIONS,

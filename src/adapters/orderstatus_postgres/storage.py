@@ -147,11 +147,19 @@ class PostgresUnitOfWork:
     :meth:`commit` or :meth:`rollback`, after which the unit stays usable and its next
     statement begins a new transaction. Leaving the block rolls back whatever is
     uncommitted and gives the connection back to the pool, idle.
+
+    A read-once unit (``read_once=True``) is a read unit whose one statement is already
+    its own transaction here, so it costs nothing more; a second statement raises
+    :class:`AdapterError` before it is sent, as on every storage.
     """
 
-    def __init__(self, storage: PostgresStorage, write: bool) -> None:
+    def __init__(self, storage: PostgresStorage, write: bool, read_once: bool = False) -> None:
+        if write and read_once:
+            raise AdapterError("a read-once unit of work cannot write (write=True)")
         self._storage = storage
         self._write = write
+        self._read_once = read_once
+        self._statements = 0
         self._connection: psycopg.Connection[Any] | None = None
         self._open = False
         self._aborted = False
@@ -214,6 +222,7 @@ class PostgresUnitOfWork:
         except BaseException:
             self.__exit__(None, None, None)
             raise
+        self._statements = 0  # the schema check, once per storage, is not the unit's read
         return self
 
     # --- running statements ---
@@ -240,6 +249,13 @@ class PostgresUnitOfWork:
         if write:
             self._require_writable()
         connection = self._require_open()
+        if self._read_once:
+            if self._statements:
+                raise AdapterError(
+                    "this unit of work reads once (read_once=True) and has read: a second "
+                    "statement would read another snapshot; open a unit for both reads"
+                )
+            self._statements = 1
         if not self._write and connection_lost(connection):
             # A read unit holds no transaction: its next read may simply use a new connection.
             connection = self._replace_connection()
@@ -550,12 +566,13 @@ class PostgresStorage:
     def __repr__(self) -> str:
         return f"PostgresStorage({self._url!r})"
 
-    def unit_of_work(self, *, write: bool = False) -> PostgresUnitOfWork:
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> PostgresUnitOfWork:
         """A new unit of work; see :class:`orderstatus_core.UnitOfWork` and the module
-        docstring for what read and write units lock."""
+        docstring for what read and write units lock, and
+        :meth:`orderstatus_core.Storage.unit_of_work` for ``read_once``."""
         if self._closed:
             raise AdapterError("the storage is closed")
-        return PostgresUnitOfWork(self, write)
+        return PostgresUnitOfWork(self, write, read_once)
 
     def migrate(self) -> int:
         """Apply every pending migration, one transaction each; return the schema version.

@@ -887,6 +887,13 @@ class RowDecoder:
         except UNREADABLE as error:
             raise unreadable("a stored session", error) from error
 
+    def session_with_account(self, row: Sequence[Any]) -> tuple[AccountSession, Account | None]:
+        """A session and its account from one joined row: the :class:`SessionRow` columns,
+        then the :class:`AccountRow` columns (all ``NULL`` when the account is not stored)."""
+        width = len(SessionRow._fields)
+        account = None if row[width] is None else self.account(row[width:])
+        return self.session(row[:width]), account
+
     def order_link(self, row: Rows[LinkRow]) -> OrderLink:
         """An order's link to its account."""
         account_id, order_number, linked_at, linked_by = row

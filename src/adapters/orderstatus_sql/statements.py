@@ -35,6 +35,7 @@ __all__ = [
     "GET_MESSAGE",
     "GET_REPLY",
     "GET_SESSION",
+    "GET_SESSION_WITH_ACCOUNT",
     "GET_TOKEN",
     "LATEST_CHALLENGE",
     "LINK_ORDER",
@@ -387,6 +388,19 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (id_hash) DO NOTHING"""  # noqa: S608
 
 GET_SESSION: Final = f"SELECT {_SESSION_COLUMNS} FROM account_sessions WHERE id_hash = %s"  # noqa: S608
+
+# A page view's session check: the session and its account in one statement (one
+# snapshot), each by its primary key; the account's columns are NULL when it is not stored.
+_SESSION_COLUMNS_OF_S: Final = """s.id_hash, s.account_id, s.remember, s.created_at,
+    s.last_seen_at, s.expires_at, s.reauthenticated_at, s.ended_at"""
+_ACCOUNT_COLUMNS_OF_A: Final = """a.account_id, a.email, a.email_key, a.state, a.created_at,
+    a.language, a.password_hash, a.verified_at, a.password_changed_at, a.failed_logins,
+    a.credential_epoch, a.version"""
+
+GET_SESSION_WITH_ACCOUNT: Final = f"""
+SELECT {_SESSION_COLUMNS_OF_S}, {_ACCOUNT_COLUMNS_OF_A}
+FROM account_sessions AS s LEFT JOIN accounts AS a ON a.account_id = s.account_id
+WHERE s.id_hash = %s"""  # noqa: S608
 
 TOUCH_SESSION: Final = """
 UPDATE account_sessions SET last_seen_at = %s

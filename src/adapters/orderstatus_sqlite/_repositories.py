@@ -977,6 +977,17 @@ class Sessions:
         row = unit._fetch(ONE, _sql.GET_SESSION, (id_hash,), "reading a session")
         return None if row is None else DECODER.session(row)
 
+    def get_with_account(self, id_hash: str) -> tuple[AccountSession, Account | None] | None:
+        """The session with this id hash and its account, or ``None``: one statement, each
+        row by its primary key."""
+        unit = self._unit
+        if not encodable(id_hash):
+            unit._reading()
+            return None
+        doing = "reading a session with its account"
+        row = unit._fetch(ONE, _sql.GET_SESSION_WITH_ACCOUNT, (id_hash,), doing)
+        return None if row is None else DECODER.session_with_account(row)
+
     def _changed(self, sql: str, parameters: tuple[object, ...], key: object, doing: str) -> int:
         unit = self._unit
         unit._writing()

@@ -321,6 +321,7 @@ FORGET_ADDRESSES: Final = qmark(portable.FORGET_ADDRESSES)
 FORGET_VEHICLES: Final = qmark(portable.FORGET_VEHICLES)
 PUT_SESSION: Final = qmark(portable.PUT_SESSION)
 GET_SESSION: Final = qmark(portable.GET_SESSION)
+GET_SESSION_WITH_ACCOUNT: Final = qmark(portable.GET_SESSION_WITH_ACCOUNT)
 TOUCH_SESSION: Final = qmark(portable.TOUCH_SESSION)
 END_SESSION: Final = qmark(portable.END_SESSION)
 END_SESSIONS: Final = qmark(portable.END_SESSIONS)
@@ -384,6 +385,7 @@ QUERIES: Final = {
     "failed_logins": FAILED_LOGINS,
     "events": EVENTS,
     "get_session": GET_SESSION,
+    "get_session_with_account": GET_SESSION_WITH_ACCOUNT,
     "touch_session": TOUCH_SESSION,
     "end_session": END_SESSION,
     "end_sessions": END_SESSIONS,

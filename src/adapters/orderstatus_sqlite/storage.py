@@ -87,11 +87,22 @@ class SqliteUnitOfWork:
     ``BEGIN IMMEDIATE`` so a read-then-write can never deadlock or act on stale data.
     After :meth:`commit` or :meth:`rollback` the unit stays usable; its next statement
     starts a new transaction, and leaving the block rolls back whatever is uncommitted.
+
+    A read-once unit (``read_once=True``) begins no transaction: its one statement runs in
+    autocommit, where SQLite reads it in an implicit read transaction of its own (every
+    part of a ``UNION ALL`` or a subquery sees the same WAL end mark, held until the
+    statement is reset), and its cursor is closed before the answer is returned, so no
+    snapshot outlives the read. A second statement raises :class:`AdapterError` before it
+    runs: it would read a later snapshot than the first.
     """
 
-    def __init__(self, storage: SqliteStorage, write: bool) -> None:
+    def __init__(self, storage: SqliteStorage, write: bool, read_once: bool = False) -> None:
+        if write and read_once:
+            raise AdapterError("a read-once unit of work cannot write (write=True)")
         self._storage = storage
         self._write = write
+        self._read_once = read_once
+        self._statements = 0
         self._handle: Handle | None = None
         self._connection: sqlite3.Connection | None = None
         self._control: sqlite3.Cursor | None = None
@@ -157,7 +168,8 @@ class SqliteUnitOfWork:
             try:
                 if not handle.schema_checked:
                     storage._check_schema(handle)
-                self._begin(handle.connection)
+                if not self._read_once:
+                    self._begin(handle.connection)
             except BaseException:
                 self._in_transaction = False
                 self._control = None
@@ -168,6 +180,7 @@ class SqliteUnitOfWork:
                 storage._free_memory_unit(self._write)
             raise
         self._handle, self._connection, self._broken = handle, handle.connection, False
+        self._statements = 0
         return self
 
     def _begin(self, connection: sqlite3.Connection) -> None:
@@ -201,7 +214,7 @@ class SqliteUnitOfWork:
 
     def _reading(self) -> sqlite3.Connection:
         connection = self._open_connection()
-        if not self._in_transaction:
+        if not self._in_transaction and not self._read_once:
             self._begin(connection)
         return connection
 
@@ -234,12 +247,38 @@ class SqliteUnitOfWork:
         commit refuses and rolls back, SECURITY G1).
         """
         connection = self._writing() if write else self._reading()
+        if self._read_once:
+            return self._fetch_once(connection, read, sql, parameters, doing)
         try:
             return read(connection.execute(sql, parameters))
         except _FAILURES as error:
             if partial:
                 self._broken = True
             raise translate(error, doing, duplicate) from error
+
+    def _fetch_once(
+        self,
+        connection: sqlite3.Connection,
+        read: Callable[[sqlite3.Cursor], _T],
+        sql: str,
+        parameters: Sequence[object],
+        doing: str,
+    ) -> _T:
+        """The one statement of a read-once unit, in autocommit; its cursor closed after."""
+        if self._statements:
+            raise AdapterError(
+                "this unit of work reads once (read_once=True) and has read: a second "
+                "statement would read another snapshot; open a unit for both reads"
+            )
+        self._statements = 1
+        try:
+            cursor = connection.execute(sql, parameters)
+            try:
+                return read(cursor)
+            finally:
+                cursor.close()  # reset now: no read transaction outlives the statement
+        except _FAILURES as error:
+            raise translate(error, doing) from error
 
     def _many(
         self,
@@ -387,10 +426,12 @@ class SqliteStorage(ThreadConnections):
         """The URL this storage was opened with."""
         return self._url
 
-    def unit_of_work(self, *, write: bool = False) -> SqliteUnitOfWork:
-        """A new unit of work; see :class:`orderstatus_core.UnitOfWork`."""
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> SqliteUnitOfWork:
+        """A new unit of work; see :class:`orderstatus_core.UnitOfWork` and, for
+        ``read_once`` (one statement in autocommit, no ``BEGIN``),
+        :meth:`orderstatus_core.Storage.unit_of_work`."""
         self._refuse_if_closed()
-        return SqliteUnitOfWork(self, write)
+        return SqliteUnitOfWork(self, write, read_once)
 
     def migrate(self) -> int:
         """Apply every pending migration, one transaction each; return the schema version.

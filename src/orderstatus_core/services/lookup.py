@@ -96,8 +96,9 @@ def _find_order(
     if number is None or contact is None:
         return _NOT_FOUND
     # One look-up by the pair: a wrong contact for an existing order and an unknown order
-    # run the same statement and read nothing more (SECURITY A6).
-    with ctx.storage.unit_of_work() as uow:
+    # run the same statement and read nothing more (SECURITY A6). That one read is its own
+    # snapshot, so the unit says so: no transaction around it (read_once).
+    with ctx.storage.unit_of_work(read_once=True) as uow:
         order = uow.orders.get_for_contact(number, contact)
     if order is None:
         return _NOT_FOUND
@@ -288,8 +289,9 @@ def search_orders(
             f"must be between 1 and {ctx.policies.lookup_policy().max_search_page_size}",
         )
     after = decode_cursor(cursor) if cursor is not None else None
-    with ctx.storage.unit_of_work() as uow:
-        # One extra row tells whether another page exists without a count query.
+    with ctx.storage.unit_of_work(read_once=True) as uow:
+        # One read, one snapshot; one extra row tells whether another page exists without
+        # a count query.
         matches = tuple(uow.orders.search(verified_email.canonical, query, size + 1, after))
     if len(matches) <= size:
         return SearchPage(matches=matches, next_cursor=None)

@@ -150,3 +150,14 @@ def test_account_queries_read_the_index_made_for_them(
     steps = plan(sqlite_storage, QUERIES[name])
     assert steps[0].endswith(index), steps
     assert not any("TEMP B-TREE" in step for step in steps)
+
+
+def test_a_session_is_read_with_its_account_by_two_primary_keys(
+    sqlite_storage: SqliteStorage,
+) -> None:
+    """A page view's session check is two primary-key seeks in one statement: the
+    session by its id hash, then its account by id."""
+    assert plan(sqlite_storage, QUERIES["get_session_with_account"]) == [
+        "SEARCH s USING PRIMARY KEY (id_hash=?)",
+        "SEARCH a USING PRIMARY KEY (account_id=?) LEFT-JOIN",
+    ]

@@ -5,7 +5,11 @@ commits and rollbacks) is in the suites per port, run in the contract test modul
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,6 +70,80 @@ def test_a_read_unit_keeps_its_snapshot(sqlite_storage: SqliteStorage) -> None:
             writer.commit()
         assert reader.orders.get("100001") is None
     assert stored(sqlite_storage) == (order(), 0)
+
+
+def _traced_read_once(storage: SqliteStorage, read: Callable[[Any], object]) -> list[str]:
+    """The statements a read-once unit sends while it runs ``read``, its leaving included."""
+    sent: list[str] = []
+    with storage.unit_of_work(read_once=True) as uow:
+        connection = uow._connection
+        assert connection is not None
+        connection.set_trace_callback(sent.append)
+        read(uow)
+        assert not connection.in_transaction
+    connection.set_trace_callback(None)
+    return sent
+
+
+def test_a_read_once_unit_sends_its_one_statement_and_nothing_else(
+    sqlite_storage: SqliteStorage,
+) -> None:
+    """No BEGIN, no ROLLBACK: the read runs alone, in autocommit, its own snapshot."""
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.commit()
+    contact = order().email.canonical
+    sent = _traced_read_once(
+        sqlite_storage, lambda uow: uow.orders.get_for_contact("100001", contact)
+    )
+    assert len(sent) == 1
+    assert sent[0].lstrip().startswith("SELECT")
+    sent = _traced_read_once(sqlite_storage, lambda uow: uow.sessions.get_with_account("0" * 64))
+    assert len(sent) == 1
+
+
+def test_a_read_once_unit_leaves_no_snapshot_behind(
+    sqlite_storage: SqliteStorage, db_path: Path
+) -> None:
+    """After a read-once unit read the first row of several (and left the rest), the
+    connection it gives back holds no read transaction: the next unit on it sees a commit
+    made by another connection."""
+    with sqlite_storage.unit_of_work(write=True) as uow:
+        uow.orders.add(order())
+        uow.orders.add(order(number="100002"))
+        uow.commit()
+
+    def first_row_of(cursor: sqlite3.Cursor) -> tuple[sqlite3.Cursor, object]:
+        return cursor, cursor.fetchone()  # the cursor outlives the read
+
+    with sqlite_storage.unit_of_work(read_once=True) as uow:
+        kept, first = uow._fetch(first_row_of, "SELECT number FROM orders", (), "reading")
+        assert first is not None
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("UPDATE orders SET version = 7 WHERE number = '100001'")
+    finally:
+        other.close()
+    with sqlite_storage.unit_of_work() as uow:
+        again = uow.orders.get("100001")
+    assert again is not None
+    assert again.version == 7
+    del kept  # held to the end: the read-once unit, not the caller, ended its statement
+
+
+def test_a_read_once_read_that_fails_is_the_librarys_error(
+    sqlite_storage: SqliteStorage, db_path: Path
+) -> None:
+    """A statement SQLite refuses in a read-once unit raises ``AdapterError`` naming what
+    was being read, never a raw ``sqlite3`` error."""
+    with sqlite_storage.unit_of_work(read_once=True) as uow:
+        other = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            other.execute("DROP TABLE account_sessions")
+        finally:
+            other.close()
+        with pytest.raises(AdapterError, match="reading a session with its account"):
+            uow.sessions.get_with_account("0" * 64)
 
 
 def test_a_unit_refuses_use_outside_its_block(sqlite_storage: SqliteStorage) -> None:

@@ -340,24 +340,35 @@ def join_orders(uow: UnitOfWork, account: Account, now: datetime) -> int:
 
 @attrs.frozen
 class LiveSession:
-    """A session that logs its holder in now, with its id's hash."""
+    """A session that logs its holder in now, with its id's hash and, when asked for, its
+    account as read with it (``None`` if not asked for or not stored; not locked: a command
+    that changes the account reads it again in its write unit)."""
 
     session: AccountSession
     id_hash: str
+    account: Account | None = None
 
 
-def live_session(ctx: ServiceContext, proof: ShopperProof) -> LiveSession | None:
-    """The live session the shopper shows, or ``None``: one read by the primary key, and a
-    write of the last-seen time only when it is at least the policy's interval old (a
-    minute), so a page view does not write on every request."""
+def live_session(
+    ctx: ServiceContext, proof: ShopperProof, *, with_account: bool = False
+) -> LiveSession | None:
+    """The live session the shopper shows, or ``None``: one read by the primary key (with
+    ``with_account``, the session and its account in that one read), and a write of the
+    last-seen time only when it is at least the policy's interval old (a minute), so a
+    page view does not write on every request."""
     token = proof.session
     if not is_secret_id(token):
         return None
     assert isinstance(token, str)
     id_hash = hash_session_id(token)
     policy = ctx.policies.account_policy()
-    with ctx.storage.unit_of_work() as uow:
-        session = uow.sessions.get(id_hash)
+    account: Account | None = None
+    with ctx.storage.unit_of_work(read_once=True) as uow:
+        if with_account:
+            found = uow.sessions.get_with_account(id_hash)
+            session, account = (None, None) if found is None else found
+        else:
+            session = uow.sessions.get(id_hash)
     now = ctx.clock.now()
     if session is None or not session.is_live(now, idle_timeout=policy.idle_timeout):
         return None
@@ -366,7 +377,7 @@ def live_session(ctx: ServiceContext, proof: ShopperProof) -> LiveSession | None
             uow.sessions.touch(id_hash, now)
             uow.commit()
         session = session.touched(now)
-    return LiveSession(session, id_hash)
+    return LiveSession(session, id_hash, account)
 
 
 @contextmanager

@@ -321,11 +321,10 @@ def view_account(ctx: ServiceContext, proof: ShopperProof) -> AccountViewResult:
     ends; :class:`NotLoggedIn` without a live session."""
     proof = checked_shopper(proof)
     texts = shopper_texts(ctx, proof.language)
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, with_account=True)
     if live is None:
         return in_language(_NOT_LOGGED_IN, texts)
-    with ctx.storage.unit_of_work() as uow:
-        account = uow.accounts.get(live.session.account_id)
+    account = live.account  # read with the session, in its snapshot
     if account is None or not account.is_live:
         return in_language(_NOT_LOGGED_IN, texts)
     return AccountView(

@@ -1138,6 +1138,39 @@ class SessionStoreContract(StorageSuite):
         _put(storage, session)
         with storage.unit_of_work() as uow:
             assert uow.sessions.get(session.id_hash) == session
+        with storage.unit_of_work(read_once=True) as uow:
+            assert uow.sessions.get_with_account(session.id_hash) == (session, None)
+
+    def test_a_session_is_read_with_its_account_as_stored_now(self, storage: Storage) -> None:
+        """``get_with_account`` answers the session and its account as ``get`` of each
+        answers them, in a read-once unit: after the account changes, the changed account;
+        ended sessions and deleted accounts as they are."""
+        account = _active()
+        _add(storage, account)
+        session = _session()
+        _put(storage, session)
+        with storage.unit_of_work(read_once=True) as uow:
+            assert uow.sessions.get_with_account(session.id_hash) == (session, account)
+        changed = account.deleted()
+        _in_unit(storage, lambda uow: uow.accounts.save(changed))
+        _in_unit(storage, lambda uow: uow.sessions.end(session.id_hash, T0 + _SECOND))
+        with storage.unit_of_work(read_once=True) as uow:
+            found = uow.sessions.get_with_account(session.id_hash)
+        assert found == (session.ended(T0 + _SECOND), changed)
+        with storage.unit_of_work() as uow:
+            assert found == (uow.sessions.get(session.id_hash), uow.accounts.get("acct-0001"))
+
+    def test_a_session_of_an_unstored_account_is_read_with_none(self, storage: Storage) -> None:
+        """A session whose account is not stored comes with ``None``; an unknown or
+        hostile id hash is ``None``; another account's session never comes with this one."""
+        _add(storage, _active())
+        orphan = _session("acct-0002", "SessionId-other-0000000")
+        _put(storage, orphan)
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.get_with_account(orphan.id_hash) == (orphan, None)
+            assert uow.sessions.get_with_account(_session().id_hash) is None
+            for key in _HOSTILE_KEYS:
+                assert uow.sessions.get_with_account(key) is None
 
     def test_a_stored_id_hash_is_refused_and_an_unknown_one_is_none(self, storage: Storage) -> None:
         """A second session with a stored id hash raises ``ConflictError`` and keeps the

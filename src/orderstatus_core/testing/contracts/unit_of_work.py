@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from orderstatus_core.errors import AdapterError, ConflictError
+from orderstatus_core.model import Order
 from orderstatus_core.ports import Storage, UnitOfWork
 from orderstatus_core.testing.builders import make_order, order_of_two_lines, usd
 from orderstatus_core.testing.contracts._support import (
@@ -28,6 +29,7 @@ from orderstatus_core.testing.contracts._support import (
     _put,
     _queue,
     _read,
+    _save,
     _store,
     _together,
     _write_then_fail,
@@ -185,9 +187,12 @@ class UnitOfWorkContract(StorageSuite):
         with storage.unit_of_work() as uow:
             assert len(uow.orders.recent("jane@example.com", 1000)) == 200
 
-    def test_a_reader_is_not_blocked_by_a_writer_on_another_thread(self, storage: Storage) -> None:
-        """A read unit answers at once with the last commit while another thread holds the
-        order in an uncommitted write unit."""
+    @pytest.mark.parametrize("read_once", [False, True], ids=["read", "read-once"])
+    def test_a_reader_is_not_blocked_by_a_writer_on_another_thread(
+        self, storage: Storage, read_once: bool
+    ) -> None:
+        """A read unit (or a read-once unit) answers at once with the last commit while
+        another thread holds the order in an uncommitted write unit."""
         self._needs("supports_concurrent_units")
         _store(storage, order_of_two_lines())
         holding, release = threading.Event(), threading.Event()
@@ -205,7 +210,8 @@ class UnitOfWorkContract(StorageSuite):
             # The holder ends only after this read lets it go: a read that waited for it
             # would time out, then see the holder's change, not the order as stored.
             try:
-                assert _read(storage, "100001") == order_of_two_lines()
+                with storage.unit_of_work(read_once=read_once) as uow:
+                    assert uow.orders.get("100001") == order_of_two_lines()
             finally:
                 release.set()
 
@@ -258,3 +264,101 @@ class UnitOfWorkContract(StorageSuite):
         stored = _read(storage, "100001")
         assert stored is not None
         assert stored.version == 9
+
+    # --- read-once units (``unit_of_work(read_once=True)``) ---
+
+    def test_a_read_once_unit_answers_its_one_read(self, storage: Storage) -> None:
+        """A read-once unit's one read answers as a read unit's first read does."""
+        order = order_of_two_lines()
+        _store(storage, order)
+        contact = order.email.canonical
+        with storage.unit_of_work(read_once=True) as uow:
+            assert uow.orders.get_for_contact(order.number, contact) == order
+        with storage.unit_of_work(read_once=True) as uow:
+            assert uow.orders.get_for_contact("999999999", contact) is None
+
+    @pytest.mark.parametrize(
+        ("first", "second"),
+        [
+            ("orders.get", "orders.get"),
+            ("orders.get_for_contact", "orders.recent"),
+            ("orders.recent", "sessions.get_with_account"),
+            ("sessions.get_with_account", "accounts.get"),
+            ("sessions.get", "outbox.pending"),
+        ],
+    )
+    def test_a_second_read_in_a_read_once_unit_raises(
+        self, storage: Storage, first: str, second: str
+    ) -> None:
+        """After its one read, a read-once unit refuses the next read with ``AdapterError``
+        instead of reading another snapshot; the first read's answer stands."""
+        order = order_of_two_lines()
+        _store(storage, order)
+        with storage.unit_of_work(read_once=True) as uow:
+            _READS[first](uow, order)
+            with pytest.raises(AdapterError, match="read_once"):
+                _READS[second](uow, order)
+            with pytest.raises(AdapterError, match="read_once"):
+                _READS[first](uow, order)
+
+    def test_a_read_once_unit_entered_again_makes_its_one_read_again(
+        self, storage: Storage
+    ) -> None:
+        """Each time the same read-once unit is entered it makes one read, and only one."""
+        order = order_of_two_lines()
+        _store(storage, order)
+        unit = storage.unit_of_work(read_once=True)
+        for _entry in range(2):
+            with unit as uow:
+                assert uow.orders.get(order.number) == order
+                with pytest.raises(AdapterError, match="read_once"):
+                    uow.orders.get(order.number)
+
+    def test_a_read_once_unit_cannot_be_a_write_unit(self, storage: Storage) -> None:
+        """``write=True`` with ``read_once=True`` raises ``AdapterError``: one read cannot
+        also write."""
+        with pytest.raises(AdapterError), storage.unit_of_work(write=True, read_once=True):
+            pass  # pragma: no cover -- the unit is refused before its block
+
+    @pytest.mark.parametrize("write", list(_WRITES.values()), ids=list(_WRITES))
+    def test_a_read_once_unit_refuses_writes(
+        self, storage: Storage, write: Callable[[UnitOfWork], object]
+    ) -> None:
+        """A read-once unit is read-only: every write raises ``AdapterError``, nothing
+        changes."""
+        _queue(storage, _message("M1"))
+        with storage.unit_of_work(read_once=True) as uow, pytest.raises(AdapterError):
+            write(uow)
+        assert _read(storage, "900000001") is None
+        assert [m.message_id for m in _due(storage, T0)] == ["M1"]
+        assert _due(storage, T0)[0].attempts == 0
+        assert _ledger(storage) == []
+
+    def test_each_read_once_unit_reads_the_last_commit(self, storage: Storage) -> None:
+        """Read-once units one after another on one thread each see every commit made
+        before they read: no snapshot of an earlier read is ever reused."""
+        order = order_of_two_lines()
+        _store(storage, order, order_of_two_lines("100002"))
+        contact = order.email.canonical
+        for version in range(1, 5):
+            with storage.unit_of_work(read_once=True) as uow:
+                assert len(uow.orders.recent(contact, 1)) == 1  # one of two rows
+            with storage.unit_of_work(read_once=True) as uow:
+                stored = uow.orders.get_for_contact(order.number, contact)
+            assert stored is not None
+            assert stored.version == version
+            _save(storage, stored.changed(tax=usd(f"{version}.00")))
+
+
+#: One read of each kind, by name, for the read-once tests.
+_READS: dict[str, Callable[[UnitOfWork, Order], object]] = {
+    "orders.get": lambda uow, order: uow.orders.get(order.number),
+    "orders.get_for_contact": lambda uow, order: uow.orders.get_for_contact(
+        order.number, order.email.canonical
+    ),
+    "orders.recent": lambda uow, order: uow.orders.recent(order.email.canonical, 10),
+    "sessions.get": lambda uow, _order: uow.sessions.get("0" * 64),
+    "sessions.get_with_account": lambda uow, _order: uow.sessions.get_with_account("0" * 64),
+    "accounts.get": lambda uow, _order: uow.accounts.get("acct-0001"),
+    "outbox.pending": lambda uow, _order: uow.outbox.pending(10),
+}
