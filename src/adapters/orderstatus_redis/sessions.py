@@ -33,7 +33,7 @@ import redis
 from redis.exceptions import RedisError
 
 from orderstatus_core import AdapterError, ConflictError
-from orderstatus_core.model.account import AccountSession
+from orderstatus_core.model.account import Account, AccountSession
 from orderstatus_core.model.order import utc
 from orderstatus_core.ports import (
     AccountStore,
@@ -390,29 +390,50 @@ class _UnitSessions:
     ``_view`` holds what this unit changed (``None``: purged), so a unit reads its own
     writes; ``_changes`` the same writes as the script's arguments, in order."""
 
-    def __init__(self, store: RedisSessionStore, write: bool) -> None:
+    def __init__(
+        self,
+        store: RedisSessionStore,
+        write: bool,
+        unit: _UnitWithRedisSessions,
+    ) -> None:
         self._store = store
         self._writable = write
+        # The unit: it counts a read-once unit's one read and reads the account of
+        # get_with_account from the storage.
+        self._unit = unit
         self._view: dict[str, AccountSession | None] = {}
         self._changes: list[str] = []
         self._started: list[str] = []
 
     def put(self, session: AccountSession) -> None:
         self._check_writable()
-        if self.get(session.id_hash) is not None:
+        if self._get(session.id_hash) is not None:
             raise ConflictError("a session with this id is already stored")
         self._view[session.id_hash] = session
         self._changes += ["put", *_row(session)]
         self._started.append(session.id_hash)
 
     def get(self, id_hash: str) -> AccountSession | None:
+        self._unit.reading_sessions()
+        return self._get(id_hash)
+
+    def get_with_account(self, id_hash: str) -> tuple[AccountSession, Account | None] | None:
+        """The session from Redis, then its account from the storage: two stores, so two
+        reads, but one read of the unit (a read-once unit allows it as its one read)."""
+        self._unit.reading_sessions()
+        session = self._get(id_hash)
+        if session is None:
+            return None
+        return session, self._unit.account_for_session(session.account_id)
+
+    def _get(self, id_hash: str) -> AccountSession | None:
         if isinstance(id_hash, str) and id_hash in self._view:
             return self._view[id_hash]
         return self._store.get(id_hash)
 
     def touch(self, id_hash: str, at: datetime) -> bool:
         self._check_writable()
-        session = self.get(id_hash)
+        session = self._get(id_hash)
         if session is None or session.ended_at is not None or not session.last_seen_at < utc(at):
             return False
         self._view[id_hash] = session.touched(at)
@@ -421,7 +442,7 @@ class _UnitSessions:
 
     def end(self, id_hash: str, at: datetime) -> bool:
         self._check_writable()
-        session = self.get(id_hash)
+        session = self._get(id_hash)
         if session is None or session.ended_at is not None:
             return False
         self._view[id_hash] = session.ended(at)
@@ -491,16 +512,50 @@ class _UnitWithRedisSessions:
     read, so checking a session on a page view is one Redis round trip and no SQL; a
     write unit opens it at once, since its locks order the session writes."""
 
-    def __init__(self, storage: Storage, store: RedisSessionStore, write: bool) -> None:
+    def __init__(
+        self, storage: Storage, store: RedisSessionStore, write: bool, read_once: bool
+    ) -> None:
+        if write and read_once:
+            raise AdapterError("a unit of work cannot both write and read once (read_once=True)")
         self._storage = storage
         self._write = write
+        self._read_once = read_once
+        # A read-once unit's one read: through the sessions (Redis) or the storage.
+        self._read_sessions = False
         self._inner: UnitOfWork | None = None
-        self._sessions = _UnitSessions(store, write)
+        self._sessions = _UnitSessions(store, write, self)
 
     def _unit(self) -> UnitOfWork:
+        if self._read_once and self._read_sessions:
+            raise self._second_read()
+        return self._open()
+
+    def _open(self) -> UnitOfWork:
         if self._inner is None:
-            self._inner = self._storage.unit_of_work(write=self._write).__enter__()
+            self._inner = self._storage.unit_of_work(
+                write=self._write, read_once=self._read_once
+            ).__enter__()
         return self._inner
+
+    def reading_sessions(self) -> None:
+        """A read of the sessions: in a read-once unit, its one read (the storage's unit,
+        once opened, has had or will have the other)."""
+        if self._read_once:
+            if self._read_sessions or self._inner is not None:
+                raise self._second_read()
+            self._read_sessions = True
+
+    def account_for_session(self, account_id: str) -> Account | None:
+        """The account of a session read from Redis, read in the storage's unit (its one
+        read there, in a read-once unit)."""
+        return self._open().accounts.get(account_id)
+
+    @staticmethod
+    def _second_read() -> AdapterError:
+        return AdapterError(
+            "this unit of work reads once (read_once=True) and has read: a second read "
+            "would see another moment of the stores"
+        )
 
     @property
     def orders(self) -> OrderRepository:
@@ -550,6 +605,7 @@ class _UnitWithRedisSessions:
         tb: TracebackType | None,
     ) -> None:
         self._sessions.forget()
+        self._read_sessions = False
         inner, self._inner = self._inner, None
         if inner is not None:
             inner.__exit__(exc_type, exc, tb)
@@ -584,8 +640,8 @@ class _StorageWithRedisSessions:
     def url(self) -> str:
         return self._storage.url
 
-    def unit_of_work(self, *, write: bool = False) -> UnitOfWork:
-        return _UnitWithRedisSessions(self._storage, self._store, write)
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> UnitOfWork:
+        return _UnitWithRedisSessions(self._storage, self._store, write, read_once)
 
     def migrate(self) -> int:
         return self._storage.migrate()

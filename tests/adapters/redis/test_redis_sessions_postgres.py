@@ -15,7 +15,7 @@ from orderstatus_core.ports import Storage
 from orderstatus_core.testing.contracts import SessionStoreContract
 from orderstatus_postgres import PostgresStorage
 from orderstatus_redis import RedisSessionStore
-from support.pg_helpers import SERVER_URL, admin_connection, schema_url
+from support.pg_helpers import SERVER_URL, admin_connection, empty_tables, schema_url
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,9 @@ class TestPostgresWithRedisSessions(SessionStoreContract):
 
     @pytest.fixture
     def storage(self, pg_schema: str, redis_sessions: RedisSessionStore) -> Iterator[Storage]:
-        """PostgreSQL (its sessions table unused) with the sessions in Redis."""
+        """PostgreSQL (its sessions table unused), its tables emptied for this test, with
+        the sessions in Redis."""
+        empty_tables(pg_schema)
         inner = PostgresStorage.from_url(schema_url(pg_schema))
         yield redis_sessions.with_storage(inner)
         inner.close()

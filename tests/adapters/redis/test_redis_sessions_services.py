@@ -105,9 +105,9 @@ class CommitFails:
     def url(self) -> str:
         return self._storage.url
 
-    def unit_of_work(self, *, write: bool = False) -> Any:
+    def unit_of_work(self, *, write: bool = False, read_once: bool = False) -> Any:
         self.units += 1
-        return _Unit(self, self._storage.unit_of_work(write=write))
+        return _Unit(self, self._storage.unit_of_work(write=write, read_once=read_once))
 
     def migrate(self) -> int:
         return self._storage.migrate()
