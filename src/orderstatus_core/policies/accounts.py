@@ -57,6 +57,16 @@ def _within_nist_cap(_instance: object, attribute: attrs.Attribute[timedelta], v
         raise ValueError(f"{attribute.name} must be at most 24 hours")
 
 
+#: The longest ``failure_memory``: a purge subtracts it from the time, which must stay a time.
+_LONGEST_MEMORY = timedelta(days=3650)
+
+
+def _memory(_instance: object, attribute: attrs.Attribute[timedelta], value: Any) -> None:
+    _positive(_instance, attribute, value)
+    if value > _LONGEST_MEMORY:
+        raise ValueError(f"{attribute.name} must be at most 3650 days")
+
+
 @attrs.frozen
 class AccountPolicy:
     """Lifetimes, limits and the link base of the account features.
@@ -101,7 +111,8 @@ class AccountPolicy:
     max_failed_logins: int = attrs.field(default=100, validator=_whole(1, 100))
     #: How long a count of failed log-ins below the lock is kept after its last failure: a
     #: purge then forgets it (SECURITY D5). A count at the lock stays until its recovery.
-    failure_memory: timedelta = attrs.field(default=timedelta(days=30), validator=_positive)
+    #: At most 3650 days.
+    failure_memory: timedelta = attrs.field(default=timedelta(days=30), validator=_memory)
     #: The store's account area: links are ``{link_base}/verify?token=...``,
     #: ``/reset?token=...`` and ``/confirm-email?token=...``.
     link_base: str = attrs.field(default="https://shop.example/account", validator=_check_link_base)
