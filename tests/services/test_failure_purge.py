@@ -157,9 +157,7 @@ def test_a_hook_answering_no_lifetime_fails() -> None:
         fake_context(plugins=[_Confused()])
 
 
-def test_a_failing_storage_purges_nothing(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_a_failing_storage_purges_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """When forgetting fails, the purge raises ``AdapterError`` and its one transaction
     deletes nothing, the old count included."""
     storage = open_storage("memory", tmp_path)

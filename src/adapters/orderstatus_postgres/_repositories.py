@@ -881,7 +881,9 @@ class Accounts:
         if not _worth_asking(self._unit, limit=below, write=True):
             return 0
         parameters = (utc(last_before), min(below, _MAX_LIMIT))
-        return self._write(_sql.FORGET_FAILED_LOGINS, parameters, "forgetting failed log-ins").rowcount
+        return self._write(
+            _sql.FORGET_FAILED_LOGINS, parameters, "forgetting failed log-ins"
+        ).rowcount
 
     # --- the security log ---
 

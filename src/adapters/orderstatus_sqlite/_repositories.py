@@ -868,7 +868,9 @@ class Accounts:
             return 0
         parameters = (micros(utc(last_before)), min(below, _MAX_LIMIT))
         doing = "forgetting old failed log-ins"
-        return unit._fetch(CURSOR, _sql.FORGET_FAILED_LOGINS, parameters, doing, write=True).rowcount
+        return unit._fetch(
+            CURSOR, _sql.FORGET_FAILED_LOGINS, parameters, doing, write=True
+        ).rowcount
 
     # --- the security log ---
 
