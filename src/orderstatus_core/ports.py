@@ -556,6 +556,14 @@ class AccountStore(Protocol):
         password was set); whether there were any."""
         ...
 
+    def forget_failed_logins(self, last_before: datetime, below: int) -> int:
+        """Delete every count whose last failure is strictly before ``last_before`` and
+        that is strictly below ``below`` (the lock); answer how many (the purge, SECURITY
+        D5). A count at or above ``below`` stays whatever its age: a locked address stays
+        locked until its recovery (C2). ``below`` of 0 or less deletes nothing. One
+        statement; a table scan is acceptable (it runs once a day)."""
+        ...
+
     # --- the security log ---
 
     def record_event(self, event: SecurityEvent) -> None:

@@ -22,6 +22,7 @@ from orderstatus_core import (
     parse_email,
 )
 from orderstatus_core.cli import main
+from orderstatus_core.model.account import failure_key
 from orderstatus_core.sample import DEMO_EMAIL, demo_orders
 from orderstatus_core.testing.builders import line, make_order, package
 from orderstatus_sqlite.migrations import SCHEMA_VERSION
@@ -295,10 +296,12 @@ def test_purge_deletes_old_delivered_mail_and_keeps_pending_mail(
                 uow.outbox.put(OutboxMessage(message_id, now - timedelta(days=40), intent))
             uow.outbox.mark_sent("old-sent", now - timedelta(days=31))
             uow.outbox.mark_sent("new-sent", now - timedelta(days=29))
+            uow.accounts.count_failed_login(failure_key("typo@example.com"), now - timedelta(31))
             uow.commit()
     assert main(["purge", "--storage", db_url]) == 0
     assert one_line(capsys.readouterr().out) == (
-        "Purged: sent messages 1, guest-pass challenges 0, guest passes 0, idempotent replies 0"
+        "Purged: sent messages 1, guest-pass challenges 0, guest passes 0, idempotent replies 0, "
+        "failed log-in counts 1"
     )
     with (
         OrderStatus.open(storage=db_url, mail="mailbox:///unused") as desk,

@@ -54,6 +54,21 @@ class _OverwritingSaves(_Accounts):
             super().save(attrs.evolve(account, version=stored.version + 1))
 
 
+class _ForgettingLocks(_Accounts):
+    """Forgets old counts whatever they are: a locked address opens with age (C2)."""
+
+    def forget_failed_logins(self, last_before: datetime, below: int) -> int:
+        return super().forget_failed_logins(last_before, 2**63)
+
+
+class _DatingByFirstFailure(_Accounts):
+    """Keeps the time of a count's first failure, not its last."""
+
+    def count_failed_login(self, failure_key: str, at: datetime) -> int:
+        first = self._unit.work.failed_logins.get(failure_key, (0, at))[1]
+        return super().count_failed_login(failure_key, min(first, at))
+
+
 class _SlidingSessions(_Sessions):
     """Moves a session's expiry forward at every touch (sliding renewal)."""
 
@@ -109,8 +124,20 @@ def _storage(port: str, broken: _Broken) -> _BrokenStorage:
         ("accounts", _FoldingAccounts, "test_an_unknown_id_or_address_is_none"),
         ("accounts", _ReusableTokens, "test_a_token_is_spent_once"),
         ("accounts", _OverwritingSaves, "test_save_is_a_compare_and_set_on_the_version"),
+        ("accounts", _ForgettingLocks, "test_old_counts_below_the_lock_are_forgotten"),
+        (
+            "accounts",
+            _DatingByFirstFailure,
+            "test_a_count_failed_again_is_dated_by_its_last_failure",
+        ),
     ],
-    ids=["folds-keys-again", "reuses-tokens", "overwrites-stale-saves"],
+    ids=[
+        "folds-keys-again",
+        "reuses-tokens",
+        "overwrites-stale-saves",
+        "forgets-locks",
+        "dates-by-first-failure",
+    ],
 )
 def test_an_account_store_breaking_a_rule_fails_the_suite(
     port: str, broken: _Broken, rule: str

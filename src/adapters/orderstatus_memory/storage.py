@@ -83,7 +83,8 @@ class _State:
         # The security log per account (None: events of no account), in append order.
         self.events: dict[str | None, tuple[SecurityEvent, ...]] = {}
         # Consecutive failed log-ins by failure key (the hash of a typed address).
-        self.failed_logins: dict[str, int] = {}
+        # Each count with the time of its last failure, by failure key.
+        self.failed_logins: dict[str, tuple[int, datetime]] = {}
         self.sessions: dict[str, AccountSession] = {}
         self.sessions_by_account: dict[str, frozenset[str]] = {}
         self.captchas: dict[str, StoredCaptcha] = {}
@@ -670,17 +671,27 @@ class _Accounts:
     # --- failed log-ins ---
 
     def failed_logins(self, failure_key: str) -> int:
-        return self._unit.work.failed_logins.get(failure_key, 0)
+        counted = self._unit.work.failed_logins.get(failure_key)
+        return 0 if counted is None else counted[0]
 
     def count_failed_login(self, failure_key: str, at: datetime) -> int:
         self._unit.check_writable()
         counts = self._unit.work.failed_logins
-        counts[failure_key] = counts.get(failure_key, 0) + 1
-        return counts[failure_key]
+        failures = counts.get(failure_key, (0, at))[0] + 1
+        counts[failure_key] = (failures, at)
+        return failures
 
     def clear_failed_logins(self, failure_key: str) -> bool:
         self._unit.check_writable()
         return self._unit.work.failed_logins.pop(failure_key, None) is not None
+
+    def forget_failed_logins(self, last_before: datetime, below: int) -> int:
+        self._unit.check_writable()
+        counts = self._unit.work.failed_logins
+        old = [k for k, (n, last_at) in counts.items() if last_at < last_before and n < below]
+        for key in old:
+            del counts[key]
+        return len(old)
 
     # --- the security log ---
 

@@ -876,6 +876,15 @@ class Accounts:
         cursor = self._write(_sql.CLEAR_FAILED_LOGINS, (failure_key,), "clearing failed log-ins")
         return bool(cursor.rowcount == 1)
 
+    def forget_failed_logins(self, last_before: datetime, below: int) -> int:
+        """Delete the counts below ``below`` last failed before ``last_before``; how many."""
+        if not _worth_asking(self._unit, limit=below, write=True):
+            return 0
+        parameters = (utc(last_before), min(below, _MAX_LIMIT))
+        return self._write(
+            _sql.FORGET_FAILED_LOGINS, parameters, "forgetting failed log-ins"
+        ).rowcount
+
     # --- the security log ---
 
     def record_event(self, event: SecurityEvent) -> None:

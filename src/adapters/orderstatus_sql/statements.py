@@ -28,6 +28,7 @@ __all__ = [
     "EVENTS",
     "FAILED_LOGINS",
     "FORGET_ADDRESSES",
+    "FORGET_FAILED_LOGINS",
     "FORGET_VEHICLES",
     "GARAGE",
     "GET_ACCOUNT",
@@ -300,6 +301,9 @@ SET failures = login_failures.failures + 1, last_at = excluded.last_at
 RETURNING failures"""
 
 CLEAR_FAILED_LOGINS: Final = "DELETE FROM login_failures WHERE failure_key = %s"
+
+# The purge: counts below the lock whose last failure is old (SECURITY C2, D5).
+FORGET_FAILED_LOGINS: Final = "DELETE FROM login_failures WHERE last_at < %s AND failures < %s"
 
 RECORD_EVENT: Final = """
 INSERT INTO security_events (kind, at, account_id, masked_email, client)

@@ -860,6 +860,18 @@ class Accounts:
         cursor = unit._fetch(CURSOR, _sql.CLEAR_FAILED_LOGINS, (failure_key,), doing, write=True)
         return bool(cursor.rowcount == 1)
 
+    def forget_failed_logins(self, last_before: datetime, below: int) -> int:
+        """Delete the counts below ``below`` last failed before ``last_before``; how many."""
+        unit = self._unit
+        unit._writing()
+        if below <= 0:
+            return 0
+        parameters = (micros(utc(last_before)), min(below, _MAX_LIMIT))
+        doing = "forgetting old failed log-ins"
+        return unit._fetch(
+            CURSOR, _sql.FORGET_FAILED_LOGINS, parameters, doing, write=True
+        ).rowcount
+
     # --- the security log ---
 
     def record_event(self, event: SecurityEvent) -> None:

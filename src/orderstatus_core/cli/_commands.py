@@ -133,6 +133,6 @@ def run_purge(args: argparse.Namespace) -> int:
     print(
         f"Purged: sent messages {report.sent_messages}, guest-pass challenges "
         f"{report.challenges}, guest passes {report.passes}, idempotent replies "
-        f"{report.idempotent_replies}"
+        f"{report.idempotent_replies}, failed log-in counts {report.failed_logins}"
     )
     return 0

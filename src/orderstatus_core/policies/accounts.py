@@ -57,6 +57,16 @@ def _within_nist_cap(_instance: object, attribute: attrs.Attribute[timedelta], v
         raise ValueError(f"{attribute.name} must be at most 24 hours")
 
 
+#: The longest ``failure_memory``: a purge subtracts it from the time, which must stay a time.
+_LONGEST_MEMORY = timedelta(days=3650)
+
+
+def _memory(_instance: object, attribute: attrs.Attribute[timedelta], value: Any) -> None:
+    _positive(_instance, attribute, value)
+    if value > _LONGEST_MEMORY:
+        raise ValueError(f"{attribute.name} must be at most 3650 days")
+
+
 @attrs.frozen
 class AccountPolicy:
     """Lifetimes, limits and the link base of the account features.
@@ -65,7 +75,8 @@ class AccountPolicy:
     live 24 hours, reset links 1 hour (D3); *keep me logged in* lasts 14 days from log-in
     with no sliding renewal, a plain session 30 minutes idle and 12 hours at most (E1); a
     change of email or password and the deletion need the password typed within 5
-    minutes (E4); 100 consecutive failed log-ins lock an account until a reset (C2); the
+    minutes (E4); 100 consecutive failed log-ins lock an account until a reset (C2), and a
+    count below that is forgotten 30 days after its last failure (D5); the
     rate limits are django-allauth's (C1). ``link_base`` is the store's own account area,
     from which every mailed link is built, never from a request's ``Host`` (D4).
     """
@@ -98,6 +109,10 @@ class AccountPolicy:
     reauthentication_window: timedelta = attrs.field(default=_FIVE_MINUTES, validator=_positive)
     #: Consecutive failed log-ins that lock an account until a password reset (C2).
     max_failed_logins: int = attrs.field(default=100, validator=_whole(1, 100))
+    #: How long a count of failed log-ins below the lock is kept after its last failure: a
+    #: purge then forgets it (SECURITY D5). A count at the lock stays until its recovery.
+    #: At most 3650 days.
+    failure_memory: timedelta = attrs.field(default=timedelta(days=30), validator=_memory)
     #: The store's account area: links are ``{link_base}/verify?token=...``,
     #: ``/reset?token=...`` and ``/confirm-email?token=...``.
     link_base: str = attrs.field(default="https://shop.example/account", validator=_check_link_base)

@@ -238,6 +238,8 @@ class PurgeReport:
     sessions: int = 0
     #: Captcha challenges.
     captchas: int = 0
+    #: Counts of failed log-ins below the lock, forgotten after ``failure_memory``.
+    failed_logins: int = 0
 
 
 @attrs.frozen

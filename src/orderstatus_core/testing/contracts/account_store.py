@@ -11,7 +11,7 @@ one winner (SECURITY D2, C3, G2).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import attrs
@@ -866,6 +866,74 @@ class AccountStoreContract(StorageSuite):
         with storage.unit_of_work() as uow:
             assert uow.accounts.failed_logins(jane) == 1
 
+    def test_old_counts_below_the_lock_are_forgotten(self, storage: Storage) -> None:
+        """``forget_failed_logins`` deletes a count last failed strictly before the bound
+        and strictly below the lock, and answers how many: a count last failed at the bound,
+        a newer one and one at or above the lock stay, whatever their age (SECURITY C2, D5).
+        """
+        keys = {name: failure_key(f"{name}@example.com") for name in ("old", "at", "new", "lock")}
+        counts = {"old": 99, "at": 1, "new": 3, "lock": 100}
+        times = {"old": T0 - _SECOND, "at": T0, "new": T0 + _SECOND, "lock": T0 - 365 * _DAY}
+
+        def count(uow: UnitOfWork) -> None:
+            for name, key in keys.items():
+                for _ in range(counts[name]):
+                    uow.accounts.count_failed_login(key, times[name])
+
+        _in_unit(storage, count)
+        assert _in_unit(storage, lambda uow: uow.accounts.forget_failed_logins(T0, 100)) == 1
+        assert _in_unit(storage, lambda uow: uow.accounts.forget_failed_logins(T0, 100)) == 0
+        with storage.unit_of_work() as uow:
+            left = {name: uow.accounts.failed_logins(key) for name, key in keys.items()}
+        assert left == {"old": 0, "at": 1, "new": 3, "lock": 100}
+        # A count at the lock goes only when the lock is higher; the newer ones never do.
+        later = T0 + _DAY
+        assert _in_unit(storage, lambda uow: uow.accounts.forget_failed_logins(later, 100)) == 2
+        assert _in_unit(storage, lambda uow: uow.accounts.forget_failed_logins(later, 101)) == 1
+        with storage.unit_of_work() as uow:
+            assert [uow.accounts.failed_logins(key) for key in keys.values()] == [0, 0, 0, 0]
+
+    def test_a_count_failed_again_is_dated_by_its_last_failure(self, storage: Storage) -> None:
+        """A count first failed long ago but failed again since is not old: the bound
+        compares its last failure; a forget that does not commit forgets nothing."""
+        jane = failure_key("jane@example.com")
+        _in_unit(storage, lambda uow: uow.accounts.count_failed_login(jane, T0 - 365 * _DAY))
+        _in_unit(storage, lambda uow: uow.accounts.count_failed_login(jane, T0))
+        assert _in_unit(storage, lambda uow: uow.accounts.forget_failed_logins(T0, 100)) == 0
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.accounts.forget_failed_logins(T0 + _SECOND, 100) == 1
+            assert uow.accounts.failed_logins(jane) == 0
+        with storage.unit_of_work() as uow:
+            assert uow.accounts.failed_logins(jane) == 2
+
+    @pytest.mark.parametrize(
+        ("before", "below", "forgotten"),
+        [
+            (T0 + _DAY, 0, 0),
+            (T0 + _DAY, -1, 0),
+            (T0 + _DAY, -(2**70), 0),
+            (T0 + _DAY, 2**70, 2),
+            (T0 + _DAY, 1, 0),
+            (datetime.min.replace(tzinfo=UTC), 2**70, 0),
+            (datetime.max.replace(tzinfo=UTC), 100, 1),
+        ],
+        ids=["zero", "negative", "hugely-negative", "huge", "one", "first-time", "last-time"],
+    )
+    def test_hostile_bounds_forget_only_what_they_say(
+        self, storage: Storage, before: datetime, below: int, forgotten: int
+    ) -> None:
+        """A lock of zero or less forgets nothing; a lock too large for a column and the
+        first and last times a datetime holds are answered, not raised."""
+
+        def count(uow: UnitOfWork) -> None:
+            for email, failures in (("jane@example.com", 1), ("john@example.com", 100)):
+                for _ in range(failures):
+                    uow.accounts.count_failed_login(failure_key(email), T0)
+
+        _in_unit(storage, count)
+        done = _in_unit(storage, lambda uow: uow.accounts.forget_failed_logins(before, below))
+        assert done == forgotten
+
     def test_failures_racing_under_one_key_are_each_counted(self, storage: Storage) -> None:
         """Eight threads count a failure under one key at once: the counts they answer
         are 1 to 8, and 8 is stored (SECURITY C2: no failure is lost to a race)."""
@@ -896,6 +964,8 @@ class AccountStoreContract(StorageSuite):
             lambda uow: uow.accounts.record_event(_event(SecurityEventKind.LOGGED_IN)),
             lambda uow: uow.accounts.count_failed_login(failure_key("jane@example.com"), T0),
             lambda uow: uow.accounts.clear_failed_logins(failure_key("jane@example.com")),
+            lambda uow: uow.accounts.forget_failed_logins(T0 + 365 * _DAY, 100),
+            lambda uow: uow.accounts.forget_failed_logins(T0 + 365 * _DAY, 0),
         ],
         ids=[
             "add",
@@ -911,6 +981,8 @@ class AccountStoreContract(StorageSuite):
             "record_event",
             "count_failed_login",
             "clear_failed_logins",
+            "forget_failed_logins",
+            "forget_failed_logins-nothing",
         ],
     )
     def test_a_read_only_unit_refuses_account_writes(
