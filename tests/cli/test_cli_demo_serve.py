@@ -90,6 +90,7 @@ def test_demo_serve_builds_the_data_and_serves_the_storefront(tmp_path: Path) ->
     assert server.returncode == 0, err
     assert f"http://127.0.0.1:{port}/" in out
     assert f"http://127.0.0.1:{port}/account/sign-up" in out
+    assert f"http://127.0.0.1:{port}/staff  (password for this run: " in out
     assert "Traceback" not in err
 
 
