@@ -58,12 +58,20 @@ class Settings:
     cookies lose ``Secure`` (a browser would not send them back over HTTP) and every
     request to another host is refused. ``demo_mail`` is the demo's ``.eml`` folder, shown
     at ``/demo/mail``; never set it in production. ``max_form_bytes`` bounds a request body.
+    ``staff_password`` opens the staff desk at ``/staff`` (16 to 200 characters); without
+    it the desk is off and every ``/staff`` address is the not-found page.
     """
 
     secret_key: str = attrs.field(repr=False)
     local_http: bool = False
     demo_mail: Path | None = None
     max_form_bytes: int = 16 * 1024
+    staff_password: str | None = attrs.field(default=None, repr=False)
+
+    @staff_password.validator
+    def _check_staff_password(self, _attribute: object, value: object) -> None:
+        if value is not None and (not isinstance(value, str) or not 16 <= len(value) <= 200):
+            raise ValueError("staff_password must be text of 16 to 200 characters, or None")
 
     @secret_key.validator
     def _check_key(self, _attribute: object, value: object) -> None:
@@ -71,9 +79,14 @@ class Settings:
             raise ValueError("secret_key must be text of at least 32 characters")
 
     @classmethod
-    def for_demo(cls, demo_mail: Path | None = None) -> Settings:
+    def for_demo(cls, demo_mail: Path | None = None, staff_password: str | None = None) -> Settings:
         """Plain HTTP on 127.0.0.1 with a fresh random key (sessions end with the process)."""
-        return cls(secrets.token_urlsafe(32), local_http=True, demo_mail=demo_mail)
+        return cls(
+            secrets.token_urlsafe(32),
+            local_http=True,
+            demo_mail=demo_mail,
+            staff_password=staff_password,
+        )
 
 
 def create_app(desk: OrderStatus, settings: Settings) -> Flask:
@@ -112,9 +125,11 @@ def create_app(desk: OrderStatus, settings: Settings) -> Flask:
     from .account import account
     from .api import api
     from .guest import guest
+    from .staff import staff
 
     app.register_blueprint(guest)
     app.register_blueprint(account)
+    app.register_blueprint(staff)
     # The API's guest pass is an Authorization header, which a browser never sends by
     # itself: a cross-site request cannot carry it, so CSRF tokens have nothing to protect.
     csrf.exempt(api)

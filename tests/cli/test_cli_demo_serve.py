@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,33 @@ def _get(url: str) -> tuple[int, str]:
             return response.status, response.read().decode("utf-8")
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode("utf-8")
+
+
+def _log_in_at_the_staff_desk(server: subprocess.Popen[str], base: str) -> str:
+    """Read the printed lines up to the staff desk's password (all printed before the
+    server answered) and log in with it; the lines read."""
+    assert server.stdout is not None
+    printed = ""
+    while "password for this run" not in printed:
+        line = server.stdout.readline()
+        assert line, "no staff password printed"
+        printed += line
+    found = re.search(r"password for this run: (\S+)\)", printed)
+    assert found is not None
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    with browser.open(base + "/staff/log-in", timeout=5) as page:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode("utf-8"))
+    assert token is not None
+    for password, status in (("not-the-staff-password", 403), (found[1], 200)):
+        form = urllib.parse.urlencode({"csrf_token": token[1], "password": password}).encode()
+        try:
+            with browser.open(base + "/staff/log-in", data=form, timeout=5) as desk:
+                answered, html = desk.status, desk.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            answered, html = error.code, ""
+        assert answered == status
+    assert "Ship a package" in html
+    return printed
 
 
 def test_demo_serve_builds_the_data_and_serves_the_storefront(tmp_path: Path) -> None:
@@ -84,12 +113,20 @@ def test_demo_serve_builds_the_data_and_serves_the_storefront(tmp_path: Path) ->
         assert _get(base + "/account")[0] == 200  # not logged in: the log-in page
         assert (folder / "orders.db").is_file()
         assert (folder / "mail").is_dir()
+        printed = _log_in_at_the_staff_desk(server, base)
     finally:
         server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=30)
+        server.wait(timeout=30)
+    # Not communicate(): it would miss what readline() above buffered already.
+    assert server.stdout is not None
+    assert server.stderr is not None
+    out, err = printed + server.stdout.read(), server.stderr.read()
+    server.stdout.close()
+    server.stderr.close()
     assert server.returncode == 0, err
     assert f"http://127.0.0.1:{port}/" in out
     assert f"http://127.0.0.1:{port}/account/sign-up" in out
+    assert f"http://127.0.0.1:{port}/staff  (password for this run: " in out
     assert "Traceback" not in err
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import secrets
 import sys
 from datetime import UTC, datetime
 from importlib.util import find_spec
@@ -75,10 +76,16 @@ def serve_demo(args: argparse.Namespace) -> int:
         desk.migrate()
         rows = _demo_records(datetime.now(UTC))
         report = desk.import_orders(json.dumps(row) for row in rows)
-        settings = storefront.Settings.for_demo(demo_mail=mail_folder.resolve())
+        # A fresh staff password per run: the desk at /staff ships packages and decides
+        # returns and changes, so it is never a fixed, published one.
+        staff_password = secrets.token_urlsafe(18)
+        settings = storefront.Settings.for_demo(
+            demo_mail=mail_folder.resolve(), staff_password=staff_password
+        )
         app = storefront.create_app(desk, settings)
         print(f"{PROG} demo: {report.imported} orders in {database}")
         print(f"The storefront: {base}/  (the demo's mail: {base}/demo/mail; Ctrl-C stops)")
+        print(f"The staff desk: {base}/staff  (password for this run: {staff_password})")
         print("Find order 301442518 with jane.doe@example.com, or 301977206 with (415) 273-9164.")
         if missing:
             extras = ",".join(missing)
