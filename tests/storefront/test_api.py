@@ -97,6 +97,24 @@ def test_every_not_found_is_the_same_problem(client: Any) -> None:
     assert all(body == bodies[0] for body in bodies)
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/orders//cancel"),
+        ("post", "/orders//change"),
+        ("get", "/orders//returns/options"),
+        ("post", "/orders//pass"),
+        ("get", "/orders//"),
+    ],
+)
+def test_an_empty_order_number_is_the_same_not_found(client: Any, method: str, path: str) -> None:
+    """An empty path segment is no route: the one 404 problem, never a 405 from a
+    neighbouring route that merged slashes would have matched (schemathesis found it)."""
+    answer = getattr(client, method)(f"{API}{path}", json={"all": True})
+    missing = client.get(f"{API}/no-such-thing")
+    assert is_problem(answer, 404) == is_problem(missing, 404)
+
+
 def test_order_look_up_answers_the_same_for_any_address(client: Any) -> None:
     """Order Look-Up: 202 and the same message for a customer and a stranger (A1)."""
     known = client.post(f"{API}/order-list", json={"email": JANE})
