@@ -791,6 +791,7 @@ def run_demo(args: argparse.Namespace) -> int:
     say(
         "",
         style.heading("Try it yourself"),
+        f"  {PROG} demo --serve    (the example storefront in a browser; from the clone's root)",
         f"  {PROG} relay --storage {storage_url} --mail {mail_url}",
         f"  python examples/wsgi_storefront.py --storage {storage_url}",
         style.dim(f"  (demo finished in {elapsed:.2f} s)"),
