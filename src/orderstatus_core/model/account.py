@@ -115,7 +115,7 @@ def failure_key(identifier: str) -> str:
 
     >>> failure_key("jane@example.com") == failure_key("jane@example.com")
     True
-    >>> len(failure_key("\udcff not an address"))
+    >>> len(failure_key("\\udcff not an address"))
     64
     """
     data = b"orderstatus failed log-ins\x00" + identifier.encode("utf-8", "surrogatepass")
