@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -186,7 +187,8 @@ def test_a_session_lives_in_redis_only_as_the_hash_of_its_id(
         )
     assert hash_session_id(token).encode() in everything
     assert token.encode() not in everything
-    with sqlite3.connect(tmp_path / "accounts.db") as db:
+    # closing(): a connection's own `with` ends a transaction, never the connection.
+    with closing(sqlite3.connect(tmp_path / "accounts.db")) as db:
         assert db.execute("SELECT count(*) FROM account_sessions").fetchone() == (0,)
 
 
