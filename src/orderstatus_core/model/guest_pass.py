@@ -28,7 +28,7 @@ import attrs
 
 from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.model._text import bounded_text
-from orderstatus_core.model.order import utc
+from orderstatus_core.model._checks import utc
 
 __all__ = [
     "CODE_DIGITS",

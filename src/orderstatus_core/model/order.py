@@ -35,6 +35,7 @@ from orderstatus_core.model.identifiers import (
     canonical_order_number,
 )
 from orderstatus_core.model.money import Money, NotNegativeMoney
+from orderstatus_core.model.profile import Vehicle
 from orderstatus_core.model.requests import (
     CancelRequest,
     ChangeRequest,
@@ -104,7 +105,10 @@ class OrderLine:
     """One part on an order: what was bought, how many, at what price.
 
     ``cancelled`` and ``returned`` are the units taken off this line so far; shipped and
-    delivered units are counted from the order's packages.
+    delivered units are counted from the order's packages. ``vehicle``, when the store
+    knows it, is the :class:`~orderstatus_core.model.profile.Vehicle` the part was bought
+    for (the garage's value: year, make, model, engine, an optional nickname and VIN); an
+    account's history is searchable by it.
     """
 
     line_no: int = attrs.field(validator=_count(1, MAX_LINES))
@@ -119,6 +123,10 @@ class OrderLine:
     warranty_months: int = attrs.field(default=0, validator=_count(0, MAX_WARRANTY_MONTHS))
     cancelled: int = attrs.field(default=0, validator=_count(0))
     returned: int = attrs.field(default=0, validator=_count(0))
+    vehicle: Vehicle | None = attrs.field(
+        default=None,
+        validator=attrs.validators.optional(attrs.validators.instance_of(Vehicle)),
+    )
 
     @property
     def subtotal(self) -> Money:
