@@ -496,6 +496,7 @@ def _order_lines(draw: DrawFn, currency: str, line_no: int, max_quantity: int) -
         returnable=draw(st.booleans()),
         warranty_months=draw(st.sampled_from((0, 3, 12, 24, 36)) | st.integers(0, 1200)),
         cancelled=draw(st.just(0) | st.integers(0, quantity)),
+        vehicle=draw(st.none() | vehicles()),
     )
 
 
@@ -507,6 +508,7 @@ def order_lines(
 
     ``cancelled`` is anywhere from 0 to ``quantity``; ``returned`` is always 0, because
     returns need delivered units and those are counted from packages (see :func:`orders`).
+    A line is bought for one of :func:`vehicles` or for none.
     """
     return _order_lines(currency, line_no, max_quantity)
 
