@@ -78,10 +78,10 @@ class VehicleQuery:
     ``F150``, a fullwidth ``Ｆｏｒｄ`` is not ``Ford``). The nickname and the VIN are never
     compared.
 
-    >>> query = VehicleQuery(2019, "ford", "f-150")
-    >>> query.matches(Vehicle(2019, "Ford", "F-150", "5.0L V8"))
+    >>> truck = Vehicle(2019, "Ford", "F-150", "5.0L V8")
+    >>> VehicleQuery(2019, "ford", " f-150").matches(truck)
     True
-    >>> VehicleQuery(2019, "Ford", "F-150", "3.5L V6").matches(Vehicle(2019, "Ford", "F-150", "5.0L V8"))
+    >>> VehicleQuery(2019, "Ford", "F-150", "3.5L V6").matches(truck)
     False
     """
 

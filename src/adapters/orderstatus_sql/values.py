@@ -50,19 +50,10 @@ def joined_segments(path: CategoryPath) -> str:
 
 
 def joined_vehicle(value: Vehicle) -> str:
-    """An order line's vehicle as stored in one column: year, make, model, engine, nickname
-    and VIN joined by U+001F, an absent nickname or VIN as empty text (reversible: no field
-    can hold a control character, and neither may be empty)."""
-    return CATEGORY_SEPARATOR.join(
-        (
-            str(value.year),
-            value.make,
-            value.model,
-            value.engine,
-            value.nickname or "",
-            value.vin or "",
-        )
-    )
+    """An order line's vehicle as stored in one column: its year, make, model and engine
+    joined by U+001F, as a category's segments are (reversible: no field can hold a control
+    character; a line's vehicle has no nickname or VIN)."""
+    return CATEGORY_SEPARATOR.join((str(value.year), value.make, value.model, value.engine))
 
 
 def vehicle_columns(value: Vehicle | None) -> tuple[str | None, str | None]:
@@ -79,8 +70,8 @@ def stored_vehicle(joined: str | None) -> Vehicle | None:
     lines name the same few vehicles again and again, and a vehicle is immutable."""
     if joined is None:
         return None
-    year, make, model, engine, nickname, vin = joined.split(CATEGORY_SEPARATOR)
-    return restorer(Vehicle)(int(year), make, model, engine, nickname or None, vin or None)
+    year, make, model, engine = joined.split(CATEGORY_SEPARATOR)
+    return restorer(Vehicle)(int(year), make, model, engine, None, None)
 
 
 @functools.lru_cache(maxsize=16384)

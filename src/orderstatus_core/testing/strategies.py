@@ -82,6 +82,7 @@ __all__ = [
     "emails",
     "guest_pass_mails",
     "hostile_text",
+    "line_vehicles",
     "lookalike_email_texts",
     "mail_requests",
     "message_ids",
@@ -481,6 +482,19 @@ def vehicles() -> SearchStrategy[Vehicle]:
     )
 
 
+@_once
+def line_vehicles() -> SearchStrategy[Vehicle]:
+    """The vehicles an order line may be bought for: :func:`vehicles` without a nickname
+    or a VIN (a line carries only the year, make, model and engine)."""
+    return st.builds(
+        Vehicle,
+        year=st.integers(1886, 2100),
+        make=_text(40),
+        model=_text(60),
+        engine=_text(60),
+    )
+
+
 @st.composite
 def _order_lines(draw: DrawFn, currency: str, line_no: int, max_quantity: int) -> OrderLine:
     quantity = draw(st.integers(1, min(5, max_quantity)) | st.integers(1, max_quantity))
@@ -496,7 +510,7 @@ def _order_lines(draw: DrawFn, currency: str, line_no: int, max_quantity: int) -
         returnable=draw(st.booleans()),
         warranty_months=draw(st.sampled_from((0, 3, 12, 24, 36)) | st.integers(0, 1200)),
         cancelled=draw(st.just(0) | st.integers(0, quantity)),
-        vehicle=draw(st.none() | vehicles()),
+        vehicle=draw(st.none() | line_vehicles()),
     )
 
 

@@ -37,7 +37,6 @@ from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.records import HistoryQuery, SearchCursor, VehicleQuery
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
-from orderstatus_core.services.accounts.profile import _typed_id
 from orderstatus_core.services.accounts._common import (
     LiveSession,
     ShopperProof,
@@ -46,6 +45,7 @@ from orderstatus_core.services.accounts._common import (
     live_session,
     record,
 )
+from orderstatus_core.services.accounts.profile import _typed_id
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
 from orderstatus_core.services.guest_pass import (
