@@ -28,6 +28,7 @@ from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQue
 from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import PostgresStorage, migrations
 from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, rekey_emails
+from support.before_vehicles import postgres_lines_before_vehicles
 from support.pg_helpers import T0, admin_connection, order, schema_url, shipped_package
 from support.pg_workers import migrate_at_barrier
 
@@ -119,6 +120,7 @@ def test_migrate_from_every_earlier_version_reaches_the_same_schema(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:start])
+        postgres_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", start)
         assert storage.migrate() == start
     assert storage.migrate() == SCHEMA_VERSION
@@ -155,6 +157,7 @@ def test_migrating_a_version_1_schema_keeps_its_orders(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:1])
+        postgres_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 1)
         assert storage.migrate() == 1
         with storage.unit_of_work(write=True) as uow:
@@ -307,6 +310,7 @@ def _version_2_schema(schema: str, old: OldKeys, monkeypatch: pytest.MonkeyPatch
     storage = PostgresStorage.from_url(schema_url(schema))
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:2])
+        postgres_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 2)
         assert storage.migrate() == 2
         with storage.unit_of_work(write=True) as uow:
@@ -370,6 +374,7 @@ def test_migration_6_adds_accounts_to_a_schema_full_of_orders(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:5])
+        postgres_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 5)
         assert storage.migrate() == 5
         with storage.unit_of_work(write=True) as uow:
@@ -426,6 +431,7 @@ def test_the_profile_migration_adds_it_to_a_schema_with_accounts_and_orders(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:_BEFORE])
+        postgres_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", _BEFORE)
         assert storage.migrate() == _BEFORE
         with storage.unit_of_work(write=True) as uow:
