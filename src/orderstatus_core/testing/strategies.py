@@ -468,31 +468,28 @@ def vins() -> SearchStrategy[str]:
     return _vins()
 
 
-@_once
-def vehicles() -> SearchStrategy[Vehicle]:
-    """Vehicles with text of any script up to each field's bound, with or without a VIN."""
+def _vehicles(**garage_fields: SearchStrategy[str | None]) -> SearchStrategy[Vehicle]:
     return st.builds(
         Vehicle,
         year=st.integers(1886, 2100),
         make=_text(40),
         model=_text(60),
         engine=_text(60),
-        nickname=st.none() | _text(40),
-        vin=st.none() | vins(),
+        **garage_fields,
     )
+
+
+@_once
+def vehicles() -> SearchStrategy[Vehicle]:
+    """Vehicles with text of any script up to each field's bound, with or without a VIN."""
+    return _vehicles(nickname=st.none() | _text(40), vin=st.none() | vins())
 
 
 @_once
 def line_vehicles() -> SearchStrategy[Vehicle]:
     """The vehicles an order line may be bought for: :func:`vehicles` without a nickname
     or a VIN (a line carries only the year, make, model and engine)."""
-    return st.builds(
-        Vehicle,
-        year=st.integers(1886, 2100),
-        make=_text(40),
-        model=_text(60),
-        engine=_text(60),
-    )
+    return _vehicles()
 
 
 @st.composite

@@ -28,7 +28,11 @@ from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQue
 from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import PostgresStorage, migrations
 from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, rekey_emails
-from support.before_vehicles import postgres_lines_before_vehicles
+from support.before_vehicles import (
+    PG_VEHICLES,
+    check_lines_gain_vehicles,
+    postgres_lines_before_vehicles,
+)
 from support.pg_helpers import T0, admin_connection, order, schema_url, shipped_package
 from support.pg_workers import migrate_at_barrier
 
@@ -464,4 +468,38 @@ def test_the_profile_migration_adds_it_to_a_schema_with_accounts_and_orders(
         assert list(uow.accounts.garage("acct-0001")) == [car]
     storage.close()
     assert {"saved_addresses", "garage_vehicles"} <= tables(fresh_schema)
+    assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
+
+
+# --- the vehicle of an order line (version 9 when this was written) -------------------------
+
+
+def test_the_vehicle_migration_keeps_every_order_and_lets_new_lines_carry_one(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A schema of the version before, with orders and an account's links, migrates with
+    every order as it was and no line bought for a vehicle; a line saved with one is then
+    found by it, and the part-number search still works."""
+    before = PG_VEHICLES - 1
+    orders = [order(), order("100002", "Jane@Example.com", placed_at=T0 + timedelta(days=1))]
+    account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0).verified(T0)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:before])
+        patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", before)
+        postgres_lines_before_vehicles(patch)
+        assert storage.migrate() == before
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many(orders)
+            uow.accounts.add(account)
+            for number in ("100001", "100002"):
+                uow.accounts.link_order(OrderLink("acct-0001", number, T0, LinkedBy.CODE))
+            uow.commit()
+    storage.close()
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(SchemaVersionError, match=f"has schema version {before}"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == SCHEMA_VERSION
+    check_lines_gain_vehicles(storage, orders, ["100002", "100001"])
+    storage.close()
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))

@@ -8,24 +8,24 @@ from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
-import attrs
 import pytest
 
-from orderstatus_core import AdapterError, Order, SchemaVersionError, Vehicle, VehicleQuery
+from orderstatus_core import AdapterError, Order, SchemaVersionError
 from orderstatus_core.contacts import parse_email
-from orderstatus_core.model import PartNumber
 from orderstatus_core.model.account import Account, LinkedBy, OrderLink
-from orderstatus_core.records import PartNumberQuery
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
-from support.before_vehicles import SQLITE_VEHICLES, sqlite_lines_before_vehicles
-from support.sqlite_orders import T0, order, order_line
+from support.before_vehicles import (
+    SQLITE_VEHICLES,
+    check_lines_gain_vehicles,
+    sqlite_lines_before_vehicles,
+)
+from support.sqlite_orders import T0, order
 
 #: The migration, found by what it creates (it follows a renumbering at merge time), and
 #: the version it starts from.
 _VEHICLES = SQLITE_VEHICLES
 _BEFORE = _VEHICLES - 1
-TRUCK = Vehicle(2019, "Ford", "F-150", "5.0L V8")
 
 
 def _user_version(path: Path) -> int:
@@ -71,27 +71,13 @@ def test_the_vehicle_migration_keeps_every_order_and_lets_new_lines_carry_one(
 ) -> None:
     """The orders read back equal, every old line without a vehicle and found by none; the
     account's history still searches by part number; a line saved with a vehicle is found
-    by it."""
+    by it (:func:`~support.before_vehicles.check_lines_gain_vehicles`)."""
     orders = _database_before(db_path, monkeypatch)
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     with pytest.raises(SchemaVersionError, match=f"has schema version {_BEFORE}"):
         storage.unit_of_work().__enter__()
     assert storage.migrate() == SCHEMA_VERSION
-    query = VehicleQuery(2019, "ford", "f-150")
-    with storage.unit_of_work(write=True) as uow:
-        assert [uow.orders.get(o.number) for o in orders] == orders
-        assert all(ln.vehicle is None for o in orders for ln in o.lines)
-        assert list(uow.accounts.search_linked("acct-0001", query, 10)) == []
-        found = uow.accounts.search_linked("acct-0001", PartNumberQuery(PartNumber("BP-1234")), 10)
-        assert [m.header.number for m in found] == ["100002", "100001"]
-        stored = uow.orders.get("100001")
-        assert stored is not None
-        bought_for = (order_line(1, vehicle=TRUCK), *stored.lines[1:])
-        uow.orders.save(attrs.evolve(stored, lines=bought_for, version=stored.version + 1))
-        uow.commit()
-    with storage.unit_of_work() as uow:
-        [match] = uow.accounts.search_linked("acct-0001", query, 10)
-        assert (match.header.number, match.lines[0].vehicle) == ("100001", TRUCK)
+    check_lines_gain_vehicles(storage, orders, ["100002", "100001"])
     storage.close()
     assert _user_version(db_path) == SCHEMA_VERSION
     assert "order_lines_by_vehicle" in _indexes(db_path)
