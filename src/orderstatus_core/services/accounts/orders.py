@@ -155,7 +155,8 @@ def search_history(
         return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
     account_id = live.session.account_id
     with ctx.storage.unit_of_work() as uow:
-        # A garage vehicle is read in the search's own unit: one snapshot for both.
+        # A garage vehicle is read in the search's own unit, after the session check, so
+        # a removed vehicle finds nothing and a failing storage fails the search.
         found = query if not isinstance(query, _GarageVehicle) else query.of(uow, account_id)
         if found is None:
             return SearchPage(matches=(), next_cursor=None)
