@@ -99,6 +99,7 @@ from orderstatus_core.model.profile import (
     Vehicle,
     address_key,
     check_vin,
+    vehicle_key,
 )
 from orderstatus_core.model.requests import (
     AddressChange,
@@ -201,6 +202,7 @@ from orderstatus_core.records import (
     OrderMatch,
     PartNumberQuery,
     SearchCursor,
+    VehicleQuery,
 )
 from orderstatus_core.services import (
     AccountDeleted,
@@ -598,6 +600,7 @@ __all__ = [
     "VehicleCatalog",
     "VehicleNotFound",
     "VehicleNotInCatalog",
+    "VehicleQuery",
     "VehicleRemoved",
     "VerifyEmailResult",
     "ViewResult",
@@ -614,5 +617,6 @@ __all__ = [
     "parse_phone",
     "parse_tracking_number",
     "phone_key",
+    "vehicle_key",
     "without_secrets",
 ]

@@ -44,6 +44,7 @@ from orderstatus_core.policies.limits import Bucket, RateDecision
 from orderstatus_core.policies.passwords import HashCost
 from orderstatus_core.records import (
     CreditEntry,
+    HistoryQuery,
     IdempotentReply,
     OrderHeader,
     OrderMatch,
@@ -492,14 +493,19 @@ class AccountStore(Protocol):
     def search_linked(
         self,
         account_id: str,
-        query: SearchQuery,
+        query: HistoryQuery,
         limit: int,
         after: SearchCursor | None = None,
     ) -> Sequence[OrderMatch]:
         """The linked orders (as :meth:`linked_orders`) with at least one line matching
-        ``query``, as :meth:`OrderRepository.search` matches them: each with all its
-        matching lines in ``line_no`` order, at most ``limit``, newest first, strictly
-        after ``after``."""
+        ``query``: each with all its matching lines in ``line_no`` order, at most
+        ``limit``, newest first, strictly after ``after``. A part number or a category
+        matches as :meth:`OrderRepository.search` matches it; a
+        :class:`~orderstatus_core.records.VehicleQuery` matches the lines whose vehicle it
+        :meth:`~orderstatus_core.records.VehicleQuery.matches` (by the folded
+        :func:`~orderstatus_core.model.profile.vehicle_key`; a line without a vehicle
+        never). A storage keeps an index that finds an account's lines of one vehicle
+        without reading its other lines."""
         ...
 
     def unlinked_orders(self, email_key: str, limit: int) -> Sequence[OrderHeader]:

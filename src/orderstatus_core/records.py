@@ -21,17 +21,20 @@ from orderstatus_core.model import (
     PartNumber,
 )
 from orderstatus_core.model._checks import matching, utc
-from orderstatus_core.model._text import bounded_text
+from orderstatus_core.model._text import bounded_text, optional_bounded_text
+from orderstatus_core.model.profile import Vehicle, vehicle_key, vehicle_path
 
 __all__ = [
     "CategoryQuery",
     "CreditEntry",
+    "HistoryQuery",
     "IdempotentReply",
     "OrderHeader",
     "OrderMatch",
     "PartNumberQuery",
     "SearchCursor",
     "SearchQuery",
+    "VehicleQuery",
 ]
 
 
@@ -60,6 +63,57 @@ class CategoryQuery:
 
 #: What an order search looks for.
 SearchQuery = PartNumberQuery | CategoryQuery
+
+_VEHICLE = attrs.fields(Vehicle)
+
+
+@attrs.frozen
+class VehicleQuery:
+    """Lines bought for a vehicle of this year, make and model, and of ``engine`` when it
+    is given (any engine when it is ``None``).
+
+    Each name is checked as the garage's :class:`~orderstatus_core.model.profile.Vehicle`
+    checks it and matched as :func:`~orderstatus_core.model.profile.vehicle_key` folds it:
+    case and runs of white space do not matter, anything else does (``F-150`` is not
+    ``F150``, a fullwidth ``Ｆｏｒｄ`` is not ``Ford``). The nickname and the VIN are never
+    compared.
+
+    >>> truck = Vehicle(2019, "Ford", "F-150", "5.0L V8")
+    >>> VehicleQuery(2019, "ford", " f-150").matches(truck)
+    True
+    >>> VehicleQuery(2019, "Ford", "F-150", "3.5L V6").matches(truck)
+    False
+    """
+
+    year: int = attrs.field(validator=_VEHICLE.year.validator)
+    make: str = attrs.field(validator=_VEHICLE.make.validator)
+    model: str = attrs.field(validator=_VEHICLE.model.validator)
+    engine: str | None = attrs.field(default=None, validator=optional_bounded_text(60))
+
+    @classmethod
+    def of(cls, vehicle: Vehicle) -> VehicleQuery:
+        """The query for ``vehicle`` itself: its year, make, model and engine."""
+        return cls(vehicle.year, vehicle.make, vehicle.model, vehicle.engine)
+
+    @property
+    def key(self) -> str:
+        """The folded path the query names: year, make and model, and the engine when it
+        is given (:func:`~orderstatus_core.model.profile.vehicle_path`). A stored line's
+        vehicle matches when its ``vehicle_key`` is this key (an engine given), or starts
+        with this key and U+001F (any engine)."""
+        engine = () if self.engine is None else (self.engine,)
+        return vehicle_path(self.year, self.make, self.model, *engine)
+
+    def matches(self, vehicle: Vehicle | None) -> bool:
+        """Whether a line bought for ``vehicle`` (``None``: for none) is found."""
+        if vehicle is None:
+            return False
+        key = vehicle_key(vehicle)
+        return key == self.key if self.engine is not None else key.startswith(self.key + "\x1f")
+
+
+#: What an account's history search looks for: what the guest search does, or a vehicle.
+HistoryQuery = PartNumberQuery | CategoryQuery | VehicleQuery
 
 
 @attrs.frozen

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from orderstatus_core import ImportRecordError, ValidationError
 from orderstatus_core import fast_structure as fast_structure_module
 from orderstatus_core.fast_structure import Unvouched, fast_structure, vouching_structure
-from orderstatus_core.model import Address, Money, Order, OrderLine, PackedUnits
+from orderstatus_core.model import Address, Money, Order, OrderLine, PackedUnits, Vehicle
 from orderstatus_core.model.order import Package
 from orderstatus_core.model.requests import CancelRequest, Refund
 from orderstatus_core.sample import generate_orders
@@ -29,7 +29,7 @@ from orderstatus_core.services.importing import RecordParser
 from orderstatus_core.testing import strategies as ost
 from orderstatus_core.testing.builders import PLACED_AT, make_order, package
 
-NESTED = (OrderLine, Package, PackedUnits, Address)
+NESTED = (OrderLine, Package, PackedUnits, Address, Vehicle)
 SAMPLE = tuple(json.loads(json.dumps(record)) for record in generate_orders(120, seed=17))
 
 
@@ -72,6 +72,7 @@ def _with_every_field() -> dict[str, Any]:
     record = copy.deepcopy(_richest_sample())
     record["shipping_address"]["line2"] = "Apt 4"
     record["lines"][0].update(returnable=False, warranty_months=12, cancelled=0, returned=0)
+    record["lines"][0]["vehicle"] = {"year": 2019, "make": "Ford", "model": "F-150", "engine": "V8"}
     record["packages"][0]["opened_at"] = record["placed_at"]
     record.update(version=3, shipping_speed="expedited")
     return record

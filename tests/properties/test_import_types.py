@@ -49,6 +49,7 @@ RECORD: dict[str, Any] = {
             "warranty_months": 12,
             "cancelled": 1,
             "returned": 0,
+            "vehicle": {"year": 2019, "make": "Ford", "model": "F-150", "engine": "5.0L V8"},
         }
     ],
     "shipping": "9.95 USD",
@@ -94,6 +95,9 @@ ACCEPTED: dict[str, frozenset[str]] = {
             "$.lines[0].core_charge",
             "$.packages[0].package_id",
             "$.packages[0].warehouse",
+            "$.lines[0].vehicle.make",
+            "$.lines[0].vehicle.model",
+            "$.lines[0].vehicle.engine",
         ],
         frozenset({TEXT}),
     ),
@@ -121,10 +125,13 @@ ACCEPTED: dict[str, frozenset[str]] = {
             "$.lines[0].returned",
             "$.packages[0].units[0].line_no",
             "$.packages[0].units[0].quantity",
+            "$.lines[0].vehicle.year",
         ],
         frozenset({NUMBER}),
     ),
     "$.lines[0].returnable": frozenset({BOOLEAN}),
+    # Optional: a line bought for no vehicle in particular leaves it out or writes null.
+    "$.lines[0].vehicle": frozenset({OBJECT, NULL}),
     **dict.fromkeys(["$.lines", "$.packages", "$.packages[0].units"], frozenset({LIST})),
     **dict.fromkeys(
         ["$.shipping_address", "$.lines[0]", "$.packages[0]", "$.packages[0].units[0]"],
@@ -307,6 +314,9 @@ def test_the_converter_and_the_generated_functions_refuse_alike(
         ("$.email", None, "must be text, not NoneType"),
         ("$.phone", 4155552671, "a phone number must be text, not int"),
         ("$.lines[0].category", {"a": "b"}, "a category is a list of segments or text"),
+        ("$.lines[0].vehicle", "2019 Ford F-150", "must be an object, not text"),
+        ("$.lines[0].vehicle.year", "2019", "must be a whole number, not text"),
+        ("$.lines[0].vehicle.engine", None, "must be text, not null"),
     ],
 )
 def test_a_wrong_type_is_refused_with_what_was_found(path: str, value: Any, message: str) -> None:
@@ -324,6 +334,7 @@ def test_a_wrong_type_is_refused_with_what_was_found(path: str, value: Any, mess
         ("$.packages[0].delivered_at", None),
         ("$.lines[0].category", "Brake & Wheel Hub › Brake Pad"),
         ("$.lines[0].quantity", 2**5),
+        ("$.lines[0].vehicle", None),
     ],
 )
 def test_a_value_of_an_accepted_type_is_still_read(path: str, value: Any) -> None:

@@ -16,6 +16,7 @@ from orderstatus_core import (
     DuplicateOrderError,
     GuestPass,
     InsufficientCreditError,
+    InvalidFieldError,
     Money,
     Order,
     OrderHeader,
@@ -39,7 +40,13 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
-from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
+from orderstatus_core.records import (
+    CreditEntry,
+    HistoryQuery,
+    IdempotentReply,
+    SearchQuery,
+    VehicleQuery,
+)
 
 __all__ = ["MemoryStorage"]
 
@@ -197,7 +204,7 @@ def _after(orders: Iterable[Order], after: SearchCursor | None) -> Iterable[Orde
 
 
 def _matches(
-    orders: Iterable[Order], query: SearchQuery, limit: int, after: SearchCursor | None
+    orders: Iterable[Order], query: HistoryQuery, limit: int, after: SearchCursor | None
 ) -> list[OrderMatch]:
     """The first ``limit`` of ``orders`` (newest first) after ``after`` with a line
     matching ``query``, each with its matching lines."""
@@ -209,6 +216,10 @@ def _matches(
             lines = tuple(line for line in order.lines if line.part_number == query.part_number)
         elif isinstance(query, CategoryQuery):
             lines = tuple(line for line in order.lines if query.category.contains(line.category))
+        elif isinstance(query, VehicleQuery):
+            lines = tuple(line for line in order.lines if query.matches(line.vehicle))
+        else:
+            raise InvalidFieldError("query", f"unknown search query {type(query).__name__}")
         # The port promises line_no order; the model lets an order list lines in any.
         lines = tuple(sorted(lines, key=lambda line: line.line_no))
         if lines:
@@ -629,7 +640,7 @@ class _Accounts:
     def search_linked(
         self,
         account_id: str,
-        query: SearchQuery,
+        query: HistoryQuery,
         limit: int,
         after: SearchCursor | None = None,
     ) -> Sequence[OrderMatch]:

@@ -43,7 +43,7 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
-from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
+from orderstatus_core.records import CreditEntry, HistoryQuery, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, dump_intent
 from orderstatus_postgres import _rows, _sql
 from orderstatus_postgres._rows import DECODER
@@ -793,7 +793,7 @@ class Accounts:
     def search_linked(
         self,
         account_id: str,
-        query: SearchQuery,
+        query: HistoryQuery,
         limit: int,
         after: SearchCursor | None = None,
     ) -> Sequence[OrderMatch]:
@@ -806,6 +806,9 @@ class Accounts:
         if terms.part_key is not None:
             sql = _sql.SEARCH_LINKED_PART
             parameters["part_key"] = terms.part_key
+        elif terms.vehicle:
+            sql = _sql.SEARCH_LINKED_VEHICLE
+            parameters |= {"low": terms.low, "high": terms.high}
         else:
             sql = _sql.SEARCH_LINKED_CATEGORY
             parameters |= {"category_key": terms.category_key, "low": terms.low, "high": terms.high}

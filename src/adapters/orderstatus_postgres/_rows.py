@@ -19,7 +19,7 @@ from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.serialization import dump_activity
 from orderstatus_sql.rows import RowDecoder
-from orderstatus_sql.values import encodable, joined_segments
+from orderstatus_sql.values import encodable, joined_segments, vehicle_columns
 
 __all__ = [
     "DECODER",
@@ -138,6 +138,7 @@ def table_rows(orders: Sequence[Order]) -> tuple[list[tuple[Any, ...]], ...]:
             line.warranty_months,
             line.cancelled,
             line.returned,
+            *vehicle_columns(line.vehicle),
         )
         for order in orders
         for position, line in enumerate(order.lines)
@@ -207,6 +208,8 @@ _LINE_NAMES: Final = (
     "warranty_months",
     "cancelled",
     "returned",
+    "vehicle",
+    "vehicle_key",
 )
 _PACKAGE_NAMES: Final = (
     "package_order",

@@ -111,7 +111,8 @@ SELECT o.placed_at, o.email, o.email_key, o.phone, o.currency,
        (SELECT json_agg(json_build_array(
                    l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
                    l.description, l.quantity, l.unit_price::text, l.core_charge::text,
-                   l.returnable, l.warranty_months, l.cancelled, l.returned, l.position)
+                   l.returnable, l.warranty_months, l.cancelled, l.returned, l.position,
+                   l.vehicle)
                    ORDER BY l.position)
           FROM order_lines AS l
          WHERE l.order_number = o.number) AS lines,
@@ -155,14 +156,15 @@ _CHILDREN: Final = """
 l AS (
     INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,
         category, category_key, description, quantity, unit_price, core_charge, returnable,
-        warranty_months, cancelled, returned)
+        warranty_months, cancelled, returned, vehicle, vehicle_key)
     SELECT x.*
       FROM unnest(%(line_order)b::text[], %(line_no)b::int8[], %(line_position)b::int8[],
                   %(part_number)b::text[], %(part_key)b::text[], %(brand)b::text[],
                   %(category)b::text[], %(category_key)b::text[], %(description)b::text[],
                   %(quantity)b::int8[], %(unit_price)b::numeric[], %(core_charge)b::numeric[],
                   %(returnable)b::bool[], %(warranty_months)b::int8[],
-                  %(cancelled)b::int8[], %(returned)b::int8[]) AS x (order_number)
+                  %(cancelled)b::int8[], %(returned)b::int8[], %(vehicle)b::text[],
+                  %(vehicle_key)b::text[]) AS x (order_number)
      WHERE x.order_number COLLATE "C" IN (SELECT number FROM o)
 ), p AS (
     INSERT INTO packages (order_number, position, package_id, warehouse, carrier,
@@ -212,7 +214,7 @@ STORED_NUMBERS: Final = "SELECT number FROM orders WHERE number = ANY(%s::text[]
 COPY_ORDERS: Final = f"COPY orders ({_ORDER_COLUMNS}) FROM STDIN"
 COPY_LINES: Final = """COPY order_lines (order_number, line_no, position, part_number, part_key,
     brand, category, category_key, description, quantity, unit_price, core_charge,
-    returnable, warranty_months, cancelled, returned) FROM STDIN"""
+    returnable, warranty_months, cancelled, returned, vehicle, vehicle_key) FROM STDIN"""
 COPY_PACKAGES: Final = """COPY packages (order_number, position, package_id, warehouse, carrier,
     tracking_number, shipped_at, delivered_at, opened_at) FROM STDIN"""
 COPY_UNITS: Final = (
@@ -261,7 +263,7 @@ _SEARCH: Final = """
 SELECT o.number, o.placed_at, o.email, o.currency,
        l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
        l.description, l.quantity, l.unit_price::text, l.core_charge::text, l.returnable,
-       l.warranty_months, l.cancelled, l.returned, l.position
+       l.warranty_months, l.cancelled, l.returned, l.position, l.vehicle
 FROM (
     SELECT o.number, o.placed_at, o.email, o.currency
       FROM orders AS o
@@ -479,7 +481,7 @@ _SEARCH_LINKED: Final = """
 SELECT o.number, o.placed_at, o.email, o.currency, o.email_key,
        l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
        l.description, l.quantity, l.unit_price::text, l.core_charge::text, l.returnable,
-       l.warranty_months, l.cancelled, l.returned, l.position
+       l.warranty_months, l.cancelled, l.returned, l.position, l.vehicle
 FROM (
     SELECT o.number, o.placed_at, o.email, o.currency, o.email_key
       FROM order_links AS k
@@ -497,6 +499,13 @@ SEARCH_LINKED_PART: Final = _SEARCH_LINKED.format(match="l.part_key = %(part_key
 SEARCH_LINKED_CATEGORY: Final = _SEARCH_LINKED.format(
     match="(l.category_key = %(category_key)s"
     " OR (l.category_key >= %(low)s AND l.category_key < %(high)s))"
+)
+
+# By vehicle: one range of vehicle_key (orderstatus_sql.search.vehicle_range), which
+# implies vehicle_key IS NOT NULL: the partial index order_lines_by_vehicle answers both
+# the EXISTS probe of each linked order and the join.
+SEARCH_LINKED_VEHICLE: Final = _SEARCH_LINKED.format(
+    match="l.vehicle_key >= %(low)s AND l.vehicle_key < %(high)s"
 )
 
 # --- the schema version ----------------------------------------------------------------------
@@ -550,6 +559,7 @@ QUERIES: Final = {
     "linked_orders": LINKED_ORDERS,
     "search_linked_part": SEARCH_LINKED_PART,
     "search_linked_category": SEARCH_LINKED_CATEGORY,
+    "search_linked_vehicle": SEARCH_LINKED_VEHICLE,
     "unlinked_orders": UNLINKED_ORDERS,
     "unlink_all": UNLINK_ALL,
     "unlink_order": UNLINK_ORDER,

@@ -82,7 +82,14 @@ for why).
 Version 8 (SQLite's version 12) adds the profile: ``saved_addresses`` and
 ``garage_vehicles``, each keyed by ``(account_id, its id)``, with the same two unique
 indexes on the saved addresses (one address saved once per account, at most one default);
-see SQLite's version 12."""
+see SQLite's version 12.
+
+Version 9 (SQLite's version 13) adds the vehicle an order line was bought for:
+``order_lines.vehicle`` (the six fields joined by U+001F) and ``vehicle_key`` (``COLLATE
+"C"``: the search by vehicle is a code point range, as the category's), both NULL for a
+line without one, and the partial index ``order_lines_by_vehicle`` on ``(order_number,
+vehicle_key) WHERE vehicle_key IS NOT NULL``. Adding a column without a default rewrites no
+row, so the migration takes the same time however many orders are stored."""
 
 from __future__ import annotations
 
@@ -554,8 +561,22 @@ _V8 = Migration(
     ),
 )
 
+# The vehicle an order line was bought for (SQLite's version 13; see the module docstring).
+_V9 = Migration(
+    "the vehicle of an order line",
+    (
+        "ALTER TABLE order_lines ADD COLUMN vehicle text",
+        'ALTER TABLE order_lines ADD COLUMN vehicle_key text COLLATE "C"',
+        # search_linked() by vehicle: one order's lines of one vehicle, per linked order.
+        """
+        CREATE INDEX order_lines_by_vehicle ON order_lines (order_number, vehicle_key)
+            WHERE vehicle_key IS NOT NULL
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -52,7 +52,7 @@ from orderstatus_core.model.account import (
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.records import CreditEntry, IdempotentReply, OrderHeader, OrderMatch
 from orderstatus_core.serialization import load_activity, load_intent
-from orderstatus_sql.values import SPEEDS, category, money, part_number
+from orderstatus_sql.values import SPEEDS, category, money, part_number, stored_vehicle
 
 __all__ = [
     "AccountRow",
@@ -150,7 +150,8 @@ class OrderRow(NamedTuple):
 
 class LineRow(NamedTuple):
     """The ``order_lines`` columns, amounts as exact decimal text; ``position`` is the
-    line's place in the order's tuple."""
+    line's place in the order's tuple, ``vehicle`` the line's vehicle as
+    :func:`~orderstatus_sql.values.joined_vehicle` stored it (its key is not read back)."""
 
     line_no: int
     part_number: str
@@ -167,6 +168,7 @@ class LineRow(NamedTuple):
     cancelled: int
     returned: int
     position: int
+    vehicle: str | None
 
 
 class PackageRow(NamedTuple):
@@ -626,6 +628,7 @@ class RowDecoder:
                 cancelled,
                 returned,
                 _position,
+                joined_vehicle,
             ) = row
             return restore(
                 line_no,
@@ -640,6 +643,7 @@ class RowDecoder:
                 warranty_months,
                 cancelled,
                 returned,
+                stored_vehicle(joined_vehicle),
             )
         except UNREADABLE as error:
             raise unreadable(f"order line {_first(row)!r}", error) from error

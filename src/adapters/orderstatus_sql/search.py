@@ -4,8 +4,10 @@ A search walks one shopper's orders newest first through ``orders_by_email`` and
 those with a line that matches: by part number (one canonical key) or by category (the
 category itself, or any key that starts with ``category + U+001F``: its children). The
 category range is ``[key + U+001F, key + U+0020)`` in code point order, which is SQLite's
-BINARY collation and PostgreSQL's ``"C"`` (the keys' collation). Each adapter writes the
-SQL; what it binds and how its (order, line) rows fold into matches is decided here.
+BINARY collation and PostgreSQL's ``"C"`` (the keys' collation). An account's history is
+searched by vehicle too (:class:`~orderstatus_core.records.VehicleQuery`), through the
+lines' ``vehicle_key`` in one range (:func:`vehicle_range`). Each adapter writes the SQL;
+what it binds and how its (order, line) rows fold into matches is decided here.
 """
 
 from __future__ import annotations
@@ -13,29 +15,33 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, NamedTuple
 
-from orderstatus_core import CategoryQuery, InvalidFieldError, PartNumberQuery
+from orderstatus_core import CategoryQuery, InvalidFieldError, PartNumberQuery, VehicleQuery
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
-from orderstatus_core.records import SearchQuery
+from orderstatus_core.records import HistoryQuery
 from orderstatus_sql.rows import LineRow, Rows, SearchHead
 
-__all__ = ["SearchTerms", "category_range", "fold", "search_terms"]
+__all__ = ["SearchTerms", "category_range", "fold", "search_terms", "vehicle_range"]
 
 #: The first code point after U+001F: the end of a category's children in key order.
 _AFTER_SEPARATOR: Final = "\x20"
 
 
 class SearchTerms(NamedTuple):
-    """What a search binds: a part key, or a category key and the range of its children."""
+    """What a search binds: a part key, or a category key and the range of its children,
+    or (``vehicle``) only the range of vehicle keys."""
 
     part_key: str | None
     category_key: str | None
     low: str
     high: str
+    vehicle: bool = False
 
     @property
     def key(self) -> str:
         """The key the query names (the range is built from it with ASCII only): the text
         an adapter checks it can send."""
+        if self.vehicle:
+            return self.low
         return self.part_key if self.part_key is not None else self.category_key or ""
 
 
@@ -44,13 +50,28 @@ def category_range(key: str) -> tuple[str, str]:
     return key + CATEGORY_SEPARATOR, key + _AFTER_SEPARATOR
 
 
-def search_terms(query: SearchQuery) -> SearchTerms:
+def vehicle_range(query: VehicleQuery) -> tuple[str, str]:
+    """The half-open range ``[low, high)`` of the stored ``vehicle_key`` values that
+    ``query`` matches. A stored key always has four parts (year, make, model, engine) and
+    no part holds a control character, so for a key ``K`` with its engine, ``[K, K +
+    U+001F)`` holds ``K`` alone; without one, ``[K + U+001F, K + U+0020)`` holds every
+    engine of the year, make and model. One range either way, which the index
+    ``order_lines_by_vehicle (order_number, vehicle_key)`` seeks per order."""
+    key = query.key
+    if query.engine is not None:
+        return key, key + CATEGORY_SEPARATOR
+    return category_range(key)
+
+
+def search_terms(query: HistoryQuery) -> SearchTerms:
     """The terms of ``query``; an unknown query type is :class:`InvalidFieldError`."""
     if isinstance(query, PartNumberQuery):
         return SearchTerms(query.part_number.canonical, None, "", "")
     if isinstance(query, CategoryQuery):
         key = query.category.key
         return SearchTerms(None, key, *category_range(key))
+    if isinstance(query, VehicleQuery):
+        return SearchTerms(None, None, *vehicle_range(query), vehicle=True)
     raise InvalidFieldError("query", f"unknown search query {type(query).__name__}")
 
 

@@ -15,8 +15,9 @@ from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Final, TypeGuard
 
-from orderstatus_core.model import CategoryPath, Money, PartNumber, restorer
+from orderstatus_core.model import CategoryPath, Money, PartNumber, Vehicle, restorer
 from orderstatus_core.model.identifiers import CATEGORY_SEPARATOR
+from orderstatus_core.model.profile import vehicle_key
 from orderstatus_core.model.requests import ShippingSpeed
 
 __all__ = [
@@ -25,8 +26,11 @@ __all__ = [
     "encodable",
     "first_taken",
     "joined_segments",
+    "joined_vehicle",
     "money",
     "part_number",
+    "stored_vehicle",
+    "vehicle_columns",
 ]
 
 #: Stored ``shipping_speed`` text to its enum member.
@@ -43,6 +47,31 @@ def joined_segments(path: CategoryPath) -> str:
     """The display segments of ``path`` as stored: joined by U+001F (reversible, since the
     model refuses control characters inside a segment)."""
     return CATEGORY_SEPARATOR.join(path.segments)
+
+
+def joined_vehicle(value: Vehicle) -> str:
+    """An order line's vehicle as stored in one column: its year, make, model and engine
+    joined by U+001F, as a category's segments are (reversible: no field can hold a control
+    character; a line's vehicle has no nickname or VIN)."""
+    return CATEGORY_SEPARATOR.join((str(value.year), value.make, value.model, value.engine))
+
+
+def vehicle_columns(value: Vehicle | None) -> tuple[str | None, str | None]:
+    """The ``vehicle`` and ``vehicle_key`` columns of an order line (``NULL`` for a line
+    without one: the partial index on the key leaves those lines out)."""
+    if value is None:
+        return None, None
+    return joined_vehicle(value), vehicle_key(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def stored_vehicle(joined: str | None) -> Vehicle | None:
+    """The vehicle that :func:`joined_vehicle` stored (``None`` for ``NULL``); the store's
+    lines name the same few vehicles again and again, and a vehicle is immutable."""
+    if joined is None:
+        return None
+    year, make, model, engine = joined.split(CATEGORY_SEPARATOR)
+    return restorer(Vehicle)(int(year), make, model, engine, None, None)
 
 
 @functools.lru_cache(maxsize=16384)

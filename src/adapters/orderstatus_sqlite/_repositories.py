@@ -43,7 +43,7 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
-from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
+from orderstatus_core.records import CreditEntry, HistoryQuery, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, intent_kind
 from orderstatus_sql.rows import (
     AccountRow,
@@ -752,7 +752,7 @@ class Accounts:
     def search_linked(
         self,
         account_id: str,
-        query: SearchQuery,
+        query: HistoryQuery,
         limit: int,
         after: SearchCursor | None = None,
     ) -> Sequence[OrderMatch]:
@@ -770,6 +770,9 @@ class Accounts:
         if terms.part_key is not None:
             sql = _sql.SEARCH_LINKED_PART
             parameters = (account_id, *start, terms.part_key)
+        elif terms.vehicle:
+            sql = _sql.SEARCH_LINKED_VEHICLE
+            parameters = (account_id, *start, terms.low, terms.high)
         else:
             sql = _sql.SEARCH_LINKED_CATEGORY
             parameters = (account_id, *start, terms.category_key, terms.low, terms.high)

@@ -20,7 +20,7 @@ from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.serialization import dump_activity, dump_intent
 from orderstatus_sql.rows import UNREADABLE, RowDecoder, unreadable
-from orderstatus_sql.values import joined_segments
+from orderstatus_sql.values import joined_segments, vehicle_columns
 from orderstatus_sqlite._sql import LINE_ROW, ORDER_ROW, UNIT_ROW
 
 __all__ = [
@@ -117,6 +117,7 @@ def line_rows(order: Order) -> list[tuple[Any, ...]]:
             line.warranty_months,
             line.cancelled,
             line.returned,
+            *vehicle_columns(line.vehicle),
         )
         for position, line in enumerate(order.lines)
     ]
@@ -185,7 +186,7 @@ def order(number: str, rows: Iterable[Sequence[Any]]) -> Order | None:
         for row in rows:
             kind = row[0]
             if kind == LINE_ROW:
-                lines.append(row[1:16])
+                lines.append(row[1:17])
             elif kind == UNIT_ROW:
                 units.append(row[1:12])
             elif kind == ORDER_ROW:

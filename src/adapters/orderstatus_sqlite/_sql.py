@@ -39,7 +39,7 @@ FROM orders AS o WHERE o.number = ?{contact}
 UNION ALL
 SELECT {line_row}, l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
        l.description, l.quantity, l.unit_price, l.core_charge, l.returnable,
-       l.warranty_months, l.cancelled, l.returned, l.position, NULL, NULL
+       l.warranty_months, l.cancelled, l.returned, l.position, l.vehicle, NULL
 FROM orders AS o JOIN order_lines AS l ON l.order_number = o.number
 WHERE o.number = ?{contact}
 UNION ALL
@@ -95,7 +95,7 @@ _SEARCH: Final = """
 SELECT o.number, o.placed_at, o.email, o.currency,
        l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
        l.description, l.quantity, l.unit_price, l.core_charge, l.returnable,
-       l.warranty_months, l.cancelled, l.returned, l.position
+       l.warranty_months, l.cancelled, l.returned, l.position, l.vehicle
 FROM orders AS o
 JOIN order_lines AS l ON l.order_number = o.number
 WHERE o.email_key = ? AND (o.placed_at, o.number) < (?, ?)
@@ -155,8 +155,8 @@ VERIFIED_ACCOUNTS: Final = (
 INSERT_LINE: Final = """
 INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,
     category, category_key, description, quantity, unit_price, core_charge, returnable,
-    warranty_months, cancelled, returned)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    warranty_months, cancelled, returned, vehicle, vehicle_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 INSERT_PACKAGE: Final = """
 INSERT INTO packages (order_number, position, package_id, warehouse, carrier,
@@ -248,7 +248,7 @@ _SEARCH_LINKED: Final = """
 SELECT o.number, o.placed_at, o.email, o.currency, o.email_key,
        l.line_no, l.part_number, l.part_key, l.brand, l.category, l.category_key,
        l.description, l.quantity, l.unit_price, l.core_charge, l.returnable,
-       l.warranty_months, l.cancelled, l.returned, l.position
+       l.warranty_months, l.cancelled, l.returned, l.position, l.vehicle
 FROM order_links AS k
 JOIN orders AS o ON o.number = k.order_number
 JOIN order_lines AS l ON l.order_number = o.number
@@ -260,6 +260,14 @@ SEARCH_LINKED_PART: Final = _SEARCH_LINKED.format(match="l.part_key = ?")
 
 SEARCH_LINKED_CATEGORY: Final = _SEARCH_LINKED.format(
     match="(l.category_key = ? OR (l.category_key >= ? AND l.category_key < ?))"
+)
+
+# By vehicle: one range of vehicle_key (orderstatus_sql.search.vehicle_range), which
+# implies vehicle_key IS NOT NULL, so each linked order's lines of the vehicle are one seek
+# of the partial index order_lines_by_vehicle (asserted in the query-plan tests); an order
+# without such a line reads no line at all.
+SEARCH_LINKED_VEHICLE: Final = _SEARCH_LINKED.format(
+    match="l.vehicle_key >= ? AND l.vehicle_key < ?"
 )
 
 
@@ -380,6 +388,7 @@ QUERIES: Final = {
     "linked_orders": LINKED_ORDERS,
     "search_linked_part": SEARCH_LINKED_PART,
     "search_linked_category": SEARCH_LINKED_CATEGORY,
+    "search_linked_vehicle": SEARCH_LINKED_VEHICLE,
     "unlinked_orders": UNLINKED_ORDERS,
     "unlink_all": UNLINK_ALL,
     "unlink_order": UNLINK_ORDER,

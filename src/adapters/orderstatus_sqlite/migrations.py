@@ -120,6 +120,23 @@ Version 12 adds the profile (issue 14 items 1 and 2) and touches no earlier tabl
   store's :class:`~orderstatus_core.ports.VehicleCatalog` gave.
 
 Deleting an account deletes both (``forget_profile``), through the primary keys.
+
+Version 13 lets order lines carry the vehicle they were bought for (issue 14 item 3):
+
+* ``order_lines.vehicle``: the :class:`~orderstatus_core.model.profile.Vehicle` in one
+  column, its six fields joined by U+001F as the category's segments are
+  (:func:`orderstatus_sql.values.joined_vehicle`); NULL for a line without one, and for
+  every line stored before.
+* ``order_lines.vehicle_key``: its normal form
+  (:func:`~orderstatus_core.model.profile.vehicle_key`), NULL likewise.
+* ``order_lines_by_vehicle`` on ``(order_number, vehicle_key)``, *partial* (``WHERE
+  vehicle_key IS NOT NULL``): an account's search by vehicle walks its orders through
+  ``order_links_by_account`` and seeks each order's lines of that vehicle here, without
+  reading its other lines; lines without a vehicle (every line of an older feed) cost the
+  import no index entry at all.
+
+Both columns are added without a default, so the migration only edits the table's schema
+text and builds an index of no entries, however many orders are stored.
 """
 
 from __future__ import annotations
@@ -527,6 +544,18 @@ CREATE TABLE garage_vehicles (
 PRAGMA user_version = 12;
 """
 
+# Version 13: the vehicle an order line was bought for (see the module docstring).
+_V13 = """
+ALTER TABLE order_lines ADD COLUMN vehicle TEXT;
+ALTER TABLE order_lines ADD COLUMN vehicle_key TEXT;
+
+-- search_linked() by vehicle: one order's lines of one vehicle, per linked order.
+CREATE INDEX order_lines_by_vehicle ON order_lines (order_number, vehicle_key)
+    WHERE vehicle_key IS NOT NULL;
+
+PRAGMA user_version = 13;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -545,6 +574,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V10,
     _V11,
     _V12,
+    _V13,
 )
 
 #: The schema version this code reads and writes.

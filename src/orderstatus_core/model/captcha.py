@@ -34,7 +34,7 @@ from typing import Any
 import attrs
 
 from orderstatus_core.errors import InvalidFieldError
-from orderstatus_core.model.order import utc
+from orderstatus_core.model._checks import utc
 
 __all__ = [
     "CAPTCHA_TTL",

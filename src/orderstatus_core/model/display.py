@@ -25,6 +25,7 @@ import attrs
 if TYPE_CHECKING:
     from orderstatus_core.model.money import Money
     from orderstatus_core.model.order import LineLedger
+    from orderstatus_core.model.profile import Vehicle
 
 __all__ = [
     "N_",
@@ -36,6 +37,7 @@ __all__ = [
     "say",
     "state_text",
     "units_text",
+    "vehicle_text",
     "when_text",
 ]
 
@@ -185,6 +187,21 @@ def units_text(texts: Texts, units: Iterable[tuple[int, int]]) -> str:
     return ", ".join(
         words % {"line": line_no, "quantity": texts.number(quantity)} for line_no, quantity in units
     )
+
+
+def vehicle_text(texts: Texts, vehicle: Vehicle) -> str:
+    """The vehicle a line was bought for: ``Vehicle: 2019 Ford F-150 5.0L V8``.
+
+    The year is written as it is, never with digit grouping; the make, model and engine
+    as the store wrote them.
+    """
+    words = texts.gettext(N_("Vehicle: %(year)s %(make)s %(model)s %(engine)s"))
+    return words % {
+        "year": vehicle.year,
+        "make": vehicle.make,
+        "model": vehicle.model,
+        "engine": vehicle.engine,
+    }
 
 
 def package_state_text(

@@ -27,8 +27,8 @@ from typing import Any
 import attrs
 
 from orderstatus_core.errors import InvalidFieldError
+from orderstatus_core.model._checks import utc
 from orderstatus_core.model._text import bounded_text
-from orderstatus_core.model.order import utc
 
 __all__ = [
     "CODE_DIGITS",

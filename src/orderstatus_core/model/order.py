@@ -35,6 +35,7 @@ from orderstatus_core.model.identifiers import (
     canonical_order_number,
 )
 from orderstatus_core.model.money import Money, NotNegativeMoney
+from orderstatus_core.model.profile import Vehicle
 from orderstatus_core.model.requests import (
     CancelRequest,
     ChangeRequest,
@@ -99,12 +100,33 @@ def _tuple_of_returns(value: Iterable[ReturnRequest]) -> tuple[ReturnRequest, ..
 _not_negative = NotNegativeMoney()
 
 
+def _line_vehicle(_instance: object, attribute: Any, value: Any) -> None:
+    """A line's vehicle is what the part was bought for: a year, make, model and engine.
+    A nickname and a VIN are the shopper's own and stay in the garage, so no order view,
+    masked or not, can show them."""
+    if value is None:
+        return
+    if not isinstance(value, Vehicle):
+        raise InvalidFieldError(attribute.name, f"must be a Vehicle, not {type(value).__name__}")
+    if value.nickname is not None or value.vin is not None:
+        raise InvalidFieldError(
+            attribute.name,
+            "is the year, make, model and engine the part was bought for: no nickname or "
+            "VIN (those stay in the shopper's garage)",
+        )
+
+
 @attrs.frozen
 class OrderLine:
     """One part on an order: what was bought, how many, at what price.
 
     ``cancelled`` and ``returned`` are the units taken off this line so far; shipped and
-    delivered units are counted from the order's packages.
+    delivered units are counted from the order's packages. ``vehicle``, when the store
+    knows it, is the vehicle the part was bought for: the garage's
+    :class:`~orderstatus_core.model.profile.Vehicle` value with its year, make, model and
+    engine only (a nickname or a VIN is refused: they are the shopper's, and a line is
+    shown to anyone holding the order's look-up pair). An account's history is searchable
+    by it.
     """
 
     line_no: int = attrs.field(validator=_count(1, MAX_LINES))
@@ -119,6 +141,7 @@ class OrderLine:
     warranty_months: int = attrs.field(default=0, validator=_count(0, MAX_WARRANTY_MONTHS))
     cancelled: int = attrs.field(default=0, validator=_count(0))
     returned: int = attrs.field(default=0, validator=_count(0))
+    vehicle: Vehicle | None = attrs.field(default=None, validator=_line_vehicle)
 
     @property
     def subtotal(self) -> Money:

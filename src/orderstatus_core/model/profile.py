@@ -5,7 +5,9 @@
   order's shipping address is) kept by an account, one of them its default; two addresses
   with the same :func:`address_key` are one;
 * a :class:`Vehicle`: year, make, model, engine, an optional nickname and an optional VIN
-  whose check digit is validated (:func:`check_vin`);
+  whose check digit is validated (:func:`check_vin`); two vehicles with the same
+  :func:`vehicle_key` are one vehicle (the garage's catalog default, an order line's
+  vehicle and the history search by vehicle all compare that way);
 * a :class:`GarageVehicle`: a vehicle in an account's garage with the store's catalog id.
 
 Pure values, like the rest of the model: the service draws the ids and reads the clock.
@@ -33,6 +35,8 @@ __all__ = [
     "Vehicle",
     "address_key",
     "check_vin",
+    "vehicle_key",
+    "vehicle_path",
     "vin_check_digit",
 ]
 
@@ -205,6 +209,31 @@ class Vehicle:
     engine: str = attrs.field(validator=bounded_text(60))
     nickname: str | None = attrs.field(default=None, validator=optional_bounded_text(40))
     vin: str | None = attrs.field(default=None, converter=_optional_vin)
+
+
+def vehicle_path(year: int, *names: str) -> str:
+    """The normal form of a vehicle path: ``year`` and the ``names`` below it (make, model,
+    engine), each composed (NFC), its runs of white space made one space and trimmed, and
+    case-folded, joined with U+001F (which no name can hold), as :func:`address_key` folds
+    an address. A path is a prefix of the paths below it followed by U+001F, so a search
+    for a year, make and model finds every engine of it.
+
+    >>> vehicle_path(2019, "Ford", " F-150 ")
+    '2019\\x1fford\\x1ff-150'
+    """
+    return _SEPARATOR.join((str(year), *(_fold(name) for name in names)))
+
+
+def vehicle_key(vehicle: Vehicle) -> str:
+    """The normal form of ``vehicle``'s year, make, model and engine
+    (:func:`vehicle_path`); the nickname and the VIN are not part of it. Compatibility
+    forms are not folded: ``Ｆｏｒｄ`` (fullwidth) is another make.
+
+    >>> vehicle_key(Vehicle(2019, "FORD", "f-150", "5.0l  v8")) == vehicle_key(
+    ...     Vehicle(2019, "Ford", "F-150 ", "5.0L V8", nickname="Truck"))
+    True
+    """
+    return vehicle_path(vehicle.year, vehicle.make, vehicle.model, vehicle.engine)
 
 
 def _vehicle(_instance: object, attribute: Any, value: Any) -> None:

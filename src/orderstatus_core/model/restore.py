@@ -61,6 +61,7 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
         "warranty_months",
         "cancelled",
         "returned",
+        "vehicle",
     ),
     "Package": (
         "package_id",

@@ -37,6 +37,7 @@ from orderstatus_core.model.order import (
     line_sums,
     state_of,
 )
+from orderstatus_core.model.profile import Vehicle
 from orderstatus_core.model.requests import Refund
 
 __all__ = [
@@ -155,6 +156,19 @@ class LineView:
     def warranty_months(self) -> int:
         """The part's warranty, in months (0: none)."""
         return self.line.warranty_months
+
+    @property
+    def vehicle(self) -> Vehicle | None:
+        """The vehicle the part was bought for (year, make, model, engine), if the store
+        said."""
+        return self.line.vehicle
+
+    @property
+    def vehicle_text(self) -> str | None:
+        """The vehicle in words, ``Vehicle: 2019 Ford F-150 5.0L V8``; ``None`` for a line
+        bought for no vehicle in particular."""
+        vehicle = self.line.vehicle
+        return None if vehicle is None else display.vehicle_text(self.texts, vehicle)
 
     @property
     def quantity_text(self) -> str:

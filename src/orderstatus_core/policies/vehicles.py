@@ -9,10 +9,9 @@ lengths and the characters already).
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 
 from orderstatus_core.errors import InvalidFieldError
-from orderstatus_core.model.profile import Vehicle
+from orderstatus_core.model.profile import Vehicle, vehicle_key
 
 __all__ = ["PlausibleVehicles"]
 
@@ -21,15 +20,12 @@ def _plausible(text: str) -> bool:
     return any(char.isalnum() for char in text)
 
 
-def _folded(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
-
-
 class PlausibleVehicles:
     """A :class:`~orderstatus_core.ports.VehicleCatalog` that lists every plausible vehicle.
 
-    The catalog id is ``plausible-`` and 32 hex digits of a SHA-256 over the year and the
-    case- and space-folded make, model and engine, so the same vehicle typed twice gets one
+    The catalog id is ``plausible-`` and 32 hex digits of a SHA-256 over the vehicle's
+    :func:`~orderstatus_core.model.profile.vehicle_key` (the year and the case- and
+    space-folded make, model and engine), so the same vehicle typed twice gets one
     id, and a store that plugs in its own catalog later can tell these ids apart.
 
     >>> catalog = PlausibleVehicles()
@@ -48,8 +44,7 @@ class PlausibleVehicles:
         parts = (vehicle.make, vehicle.model, vehicle.engine)
         if not all(_plausible(part) for part in parts):
             return None
-        text = "\x1f".join((str(vehicle.year), *(_folded(part) for part in parts)))
-        return "plausible-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+        return "plausible-" + hashlib.sha256(vehicle_key(vehicle).encode()).hexdigest()[:32]
 
     def close(self) -> None:
         """Nothing to release."""

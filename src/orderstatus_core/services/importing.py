@@ -15,7 +15,7 @@ from orderstatus_core.errors import (
     ValidationError,
 )
 from orderstatus_core.fast_structure import fast_structure
-from orderstatus_core.model import Address, Order, OrderLine, PackedUnits
+from orderstatus_core.model import Address, Order, OrderLine, PackedUnits, Vehicle
 from orderstatus_core.model.order import Package
 from orderstatus_core.ports import OrderRepository
 from orderstatus_core.serialization import error_path, make_converter
@@ -108,7 +108,7 @@ class RecordParser:
     def __init__(self) -> None:
         self._converter = make_converter(remember=REMEMBERED_TEXTS)
         self._structure = fast_structure(
-            self._converter, Order, OrderLine, Package, PackedUnits, Address
+            self._converter, Order, OrderLine, Package, PackedUnits, Address, Vehicle
         )
 
     def parse(self, number: int, text: str) -> Order:

@@ -62,6 +62,7 @@ from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.limits import RateDecision
 from orderstatus_core.policies.profile import ProfilePolicy
 from orderstatus_core.ports import Storage
+from orderstatus_core.records import VehicleQuery
 from orderstatus_core.services import ServiceContext
 from orderstatus_core.services.profile_results import (
     AddressAlreadySaved,
@@ -100,9 +101,10 @@ from orderstatus_core.services.results import (
     PasswordSet,
     ReauthenticationRequired,
     ResetRequested,
+    SearchPage,
 )
 from orderstatus_core.services.sync import upsert_order
-from orderstatus_core.testing.builders import make_order
+from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.fakes import (
     CountingPasswordHasher,
     FixedClock,
@@ -151,6 +153,8 @@ def _street_number(address: Address) -> str:
 
 
 _CAR = Vehicle(2019, "Ford", "F-150", "5.0L V8", vin="1M8GDM9AXKP042788")
+#: What a store's order system writes on a line bought for that car: other case and spacing.
+_CAR_ON_A_LINE = Vehicle(2019, "FORD", "f-150 ", "5.0l  v8")
 _K = SecurityEventKind
 
 
@@ -218,6 +222,8 @@ class _Model:
     addresses: dict[str, tuple[Address, bool]] = attrs.Factory(dict)
     #: The garage's vehicle ids.
     vehicles: set[str] = attrs.Factory(set)
+    #: The orders whose line was bought for the garage's car.
+    for_the_car: set[str] = attrs.Factory(set)
 
     @property
     def failed_logins(self) -> int:
@@ -678,15 +684,20 @@ class AccountMachine(RuleBasedStateMachine):
 
     # --- orders -------------------------------------------------------------------------
 
-    @rule(with_other=st.booleans())
-    def import_an_order(self, with_other: bool) -> None:
+    @rule(with_other=st.booleans(), for_the_car=st.booleans())
+    def import_an_order(self, with_other: bool, for_the_car: bool) -> None:
         """An order placed with the shopper's address (or another) arrives from the shop's
-        order system: it joins a verified account of its address at once, never an
-        unverified one."""
+        order system, its line bought for the garage's car or for nothing in particular:
+        it joins a verified account of its address at once, never an unverified one."""
         number = f"8{self.run:06d}{len(self.model.orders):02d}"
         address = self.other_email if with_other else self.model.email
-        assert upsert_order(self.ctx, make_order(number, email=address)) == "created"
+        bought = line(vehicle=_CAR_ON_A_LINE if for_the_car else None)
+        assert (
+            upsert_order(self.ctx, make_order(number, email=address, lines=[bought])) == "created"
+        )
         self.model.orders[number] = address
+        if for_the_car:
+            self.model.for_the_car.add(number)
         if not with_other and self.model.state is AccountState.ACTIVE:
             self.model.linked.add(number)
 
@@ -873,6 +884,28 @@ class AccountMachine(RuleBasedStateMachine):
             return
         assert answered == VehicleRemoved(vehicle_id=vehicle_id), answered
         self.model.vehicles.discard(vehicle_id)
+
+    @precondition(lambda self: self.sessions)
+    @rule(pick=st.integers(-3, 3), by_garage=st.booleans(), which=st.integers(0, 12))
+    def search_by_vehicle(self, pick: int, by_garage: bool, which: int) -> None:
+        """Search the history by the car (year, make and model typed in other case), or
+        by a garage vehicle's id (or one the garage does not hold): exactly the linked
+        orders bought for it, newest first (their times tie: by number)."""
+        ids = sorted(self.model.vehicles)
+        if by_garage:
+            vehicle_id = ids[which % len(ids)] if ids else "NoSuchVehicle0"
+            answered = self._as_shopper(pick, "search", vehicle_id=vehicle_id, page_size=100)
+            held = vehicle_id in self.model.vehicles
+        else:
+            query = VehicleQuery(2019, "ford", " F-150")
+            answered = self._as_shopper(pick, "search", vehicle=query, page_size=100)
+            held = True
+        if answered is None:
+            return
+        assert isinstance(answered, SearchPage), answered
+        found = [match.header.number for match in answered.matches]
+        expected = sorted(self.model.linked & self.model.for_the_car, reverse=True)
+        assert found == (expected if held else []), (found, expected)
 
     @precondition(lambda self: self.sessions)
     @rule(pick=st.integers(-3, 3))

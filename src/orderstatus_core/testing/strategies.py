@@ -82,6 +82,7 @@ __all__ = [
     "emails",
     "guest_pass_mails",
     "hostile_text",
+    "line_vehicles",
     "lookalike_email_texts",
     "mail_requests",
     "message_ids",
@@ -467,18 +468,28 @@ def vins() -> SearchStrategy[str]:
     return _vins()
 
 
-@_once
-def vehicles() -> SearchStrategy[Vehicle]:
-    """Vehicles with text of any script up to each field's bound, with or without a VIN."""
+def _vehicles(**garage_fields: SearchStrategy[str | None]) -> SearchStrategy[Vehicle]:
     return st.builds(
         Vehicle,
         year=st.integers(1886, 2100),
         make=_text(40),
         model=_text(60),
         engine=_text(60),
-        nickname=st.none() | _text(40),
-        vin=st.none() | vins(),
+        **garage_fields,
     )
+
+
+@_once
+def vehicles() -> SearchStrategy[Vehicle]:
+    """Vehicles with text of any script up to each field's bound, with or without a VIN."""
+    return _vehicles(nickname=st.none() | _text(40), vin=st.none() | vins())
+
+
+@_once
+def line_vehicles() -> SearchStrategy[Vehicle]:
+    """The vehicles an order line may be bought for: :func:`vehicles` without a nickname
+    or a VIN (a line carries only the year, make, model and engine)."""
+    return _vehicles()
 
 
 @st.composite
@@ -496,6 +507,7 @@ def _order_lines(draw: DrawFn, currency: str, line_no: int, max_quantity: int) -
         returnable=draw(st.booleans()),
         warranty_months=draw(st.sampled_from((0, 3, 12, 24, 36)) | st.integers(0, 1200)),
         cancelled=draw(st.just(0) | st.integers(0, quantity)),
+        vehicle=draw(st.none() | line_vehicles()),
     )
 
 
@@ -507,6 +519,7 @@ def order_lines(
 
     ``cancelled`` is anywhere from 0 to ``quantity``; ``returned`` is always 0, because
     returns need delivered units and those are counted from packages (see :func:`orders`).
+    A line is bought for one of :func:`vehicles` or for none.
     """
     return _order_lines(currency, line_no, max_quantity)
 

@@ -28,6 +28,11 @@ from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQue
 from orderstatus_core.serialization import dump_intent
 from orderstatus_postgres import PostgresStorage, migrations
 from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, rekey_emails
+from support.before_vehicles import (
+    PG_VEHICLES,
+    check_lines_gain_vehicles,
+    postgres_lines_before_vehicles,
+)
 from support.pg_helpers import T0, admin_connection, order, schema_url, shipped_package
 from support.pg_workers import migrate_at_barrier
 
@@ -103,7 +108,7 @@ def test_migrate_from_zero_creates_the_schema_and_returns_its_version(fresh_sche
     migration is recorded with its description."""
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     assert tables(fresh_schema) == set()
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 8
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 9
     storage.close()
     assert tables(fresh_schema) == TABLES
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
@@ -119,6 +124,7 @@ def test_migrate_from_every_earlier_version_reaches_the_same_schema(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:start])
+        postgres_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", start)
         assert storage.migrate() == start
     assert storage.migrate() == SCHEMA_VERSION
@@ -155,6 +161,7 @@ def test_migrating_a_version_1_schema_keeps_its_orders(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:1])
+        postgres_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 1)
         assert storage.migrate() == 1
         with storage.unit_of_work(write=True) as uow:
@@ -307,6 +314,7 @@ def _version_2_schema(schema: str, old: OldKeys, monkeypatch: pytest.MonkeyPatch
     storage = PostgresStorage.from_url(schema_url(schema))
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:2])
+        postgres_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 2)
         assert storage.migrate() == 2
         with storage.unit_of_work(write=True) as uow:
@@ -370,6 +378,7 @@ def test_migration_6_adds_accounts_to_a_schema_full_of_orders(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:5])
+        postgres_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", 5)
         assert storage.migrate() == 5
         with storage.unit_of_work(write=True) as uow:
@@ -380,7 +389,7 @@ def test_migration_6_adds_accounts_to_a_schema_full_of_orders(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with pytest.raises(SchemaVersionError, match="has schema version 5"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == SCHEMA_VERSION == 8
+    assert storage.migrate() == SCHEMA_VERSION
     account = Account.sign_up("acct-0001", parse_email("JANE@example.com"), T0).verified(T0)
     with storage.unit_of_work(write=True) as uow:
         assert [uow.orders.get(o.number) for o in orders] == orders
@@ -426,6 +435,7 @@ def test_the_profile_migration_adds_it_to_a_schema_with_accounts_and_orders(
     storage = PostgresStorage.from_url(schema_url(fresh_schema))
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:_BEFORE])
+        postgres_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", _BEFORE)
         assert storage.migrate() == _BEFORE
         with storage.unit_of_work(write=True) as uow:
@@ -458,4 +468,38 @@ def test_the_profile_migration_adds_it_to_a_schema_with_accounts_and_orders(
         assert list(uow.accounts.garage("acct-0001")) == [car]
     storage.close()
     assert {"saved_addresses", "garage_vehicles"} <= tables(fresh_schema)
+    assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
+
+
+# --- the vehicle of an order line (version 9 when this was written) -------------------------
+
+
+def test_the_vehicle_migration_keeps_every_order_and_lets_new_lines_carry_one(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A schema of the version before, with orders and an account's links, migrates with
+    every order as it was and no line bought for a vehicle; a line saved with one is then
+    found by it, and the part-number search still works."""
+    before = PG_VEHICLES - 1
+    orders = [order(), order("100002", "Jane@Example.com", placed_at=T0 + timedelta(days=1))]
+    account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0).verified(T0)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:before])
+        patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", before)
+        postgres_lines_before_vehicles(patch)
+        assert storage.migrate() == before
+        with storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many(orders)
+            uow.accounts.add(account)
+            for number in ("100001", "100002"):
+                uow.accounts.link_order(OrderLink("acct-0001", number, T0, LinkedBy.CODE))
+            uow.commit()
+    storage.close()
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with pytest.raises(SchemaVersionError, match=f"has schema version {before}"):
+        storage.unit_of_work().__enter__()
+    assert storage.migrate() == SCHEMA_VERSION
+    check_lines_gain_vehicles(storage, orders, ["100002", "100001"])
+    storage.close()
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))

@@ -172,6 +172,14 @@ PARAMETERS: dict[str, Any] = {
         "low": "brake\x1f",
         "high": "brake ",
     },
+    "search_linked_vehicle": {
+        "account_id": "acct-000001",
+        "after_at": "infinity",
+        "after_number": "",
+        "limit": 10,
+        "low": "2019\x1fford\x1ff-150\x1f",
+        "high": "2019\x1fford\x1ff-150 ",
+    },
     "unlinked_orders": ("shopper1@example.com", 10),
     "unlink_all": ("acct-000001",),
     "unlink_order": ("100001",),
@@ -196,9 +204,13 @@ FILL = (
     FROM generate_series(1, 20000) AS i""",
     """INSERT INTO order_lines (order_number, line_no, position, part_number, part_key,
         brand, category, category_key, description, quantity, unit_price, core_charge,
-        returnable, warranty_months, cancelled, returned)
+        returnable, warranty_months, cancelled, returned, vehicle, vehicle_key)
     SELECT lpad(i::text, 9, '0'), n, n - 1, 'BP-' || (i * n) % 5000, 'bp' || (i * n) % 5000,
-        'B', 'Brake', 'brake' || chr(31) || (i % 50), 'D', 1, 9.99, 0, true, 0, 0, 0
+        'B', 'Brake', 'brake' || chr(31) || (i % 50), 'D', 1, 9.99, 0, true, 0, 0, 0,
+        CASE WHEN n = 1 THEN (2000 + i % 20) || chr(31) || 'Ford' || chr(31) || 'F-150'
+            || chr(31) || '5.0L V8' || chr(31) || chr(31) END,
+        CASE WHEN n = 1 THEN (2000 + i % 20) || chr(31) || 'ford' || chr(31) || 'f-150'
+            || chr(31) || '5.0l v8' END
     FROM generate_series(1, 20000) AS i, generate_series(1, 3) AS n""",
     """INSERT INTO packages (order_number, position, package_id, warehouse)
     SELECT lpad(i::text, 9, '0'), 0, 'P1', 'Reno, NV' FROM generate_series(1, 20000, 2) AS i""",
@@ -332,6 +344,8 @@ USES = {
     "linked_orders": {"order_links_by_account", "orders_pkey"},
     "search_linked_part": {"order_links_by_account", "orders_pkey", "order_lines_pkey"},
     "search_linked_category": {"order_links_by_account", "orders_pkey", "order_lines_pkey"},
+    # ... and by vehicle, each order's lines of the vehicle by the partial vehicle index.
+    "search_linked_vehicle": {"order_links_by_account", "orders_pkey", "order_lines_by_vehicle"},
     "unlinked_orders": {"orders_by_email", "order_links_pkey"},
     "unlink_all": {"order_links_by_account"},
     "unlink_order": {"order_links_pkey"},

@@ -35,6 +35,7 @@ from orderstatus_core.testing.builders import package
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite._rows import payload
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, rekey_emails, statements
+from support.before_vehicles import sqlite_lines_before_vehicles
 from support.sqlite_orders import T0, order, order_line, shipped_package
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ def _as_version(
     migrations 1 to ``version``, no more), closed after the block."""
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:version])
+        sqlite_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", version)
         storage = SqliteStorage.from_url(f"sqlite:///{path}")
         assert storage.migrate() == version
@@ -97,7 +99,7 @@ def _as_version(
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
     """An empty file is brought to the newest version, 11, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 12
+    assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS) == 13
     storage.close()
     assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
@@ -511,6 +513,7 @@ def test_migration_8_keeps_the_newest_challenge_and_then_numbers_new_ones(
     ]
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:7])
+        sqlite_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 7)
         storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
         assert storage.migrate() == 7
@@ -555,6 +558,7 @@ def test_migration_9_keeps_waiting_and_sent_messages_and_adds_dead_letters(
     dead letters then work at once and are never due."""
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:8])
+        sqlite_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", 8)
         storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
         assert storage.migrate() == 8
@@ -607,7 +611,7 @@ def test_migration_10_adds_accounts_to_a_database_full_of_orders(
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     with pytest.raises(SchemaVersionError, match="has schema version 9"):
         storage.unit_of_work().__enter__()
-    assert storage.migrate() == SCHEMA_VERSION == 12
+    assert storage.migrate() == SCHEMA_VERSION
     account = Account.sign_up("acct-0001", parse_email("JANE@example.com"), T0).verified(T0)
     with storage.unit_of_work(write=True) as uow:
         assert [uow.orders.get(o.number) for o in orders] == orders
@@ -631,7 +635,7 @@ def test_migration_10_adds_accounts_to_a_database_full_of_orders(
         assert uow.accounts.unlinked_orders(account.email_key, 10) == []
         assert uow.accounts.order_link("100004") is None
     storage.close()
-    assert user_version(db_path) == 12
+    assert user_version(db_path) == SCHEMA_VERSION
     assert tables(db_path) == TABLES
 
 
@@ -714,6 +718,7 @@ def _pre_profile_database(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[O
     account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0).verified(T0)
     with monkeypatch.context() as patch:
         patch.setattr("orderstatus_sqlite.storage.MIGRATIONS", MIGRATIONS[:_BEFORE])
+        sqlite_lines_before_vehicles(patch)  # the lines as that version wrote them
         patch.setattr("orderstatus_sqlite.storage.SCHEMA_VERSION", _BEFORE)
         storage = SqliteStorage.from_url(f"sqlite:///{path}")
         assert storage.migrate() == _BEFORE

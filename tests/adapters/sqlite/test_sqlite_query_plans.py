@@ -20,7 +20,12 @@ HEADINGS = (
 )
 # An account's history sorts its own orders by time (a few hundred at most): the time is the
 # order's, kept once, in orders, never copied beside the link.
-SORTS_ONE_ACCOUNT = {"linked_orders", "search_linked_part", "search_linked_category"}
+SORTS_ONE_ACCOUNT = {
+    "linked_orders",
+    "search_linked_part",
+    "search_linked_category",
+    "search_linked_vehicle",
+}
 
 
 def parameter_count(sql: str) -> int:
@@ -129,6 +134,17 @@ def test_an_accounts_history_reads_its_links_then_each_order_by_primary_key(
         "SEARCH o USING PRIMARY KEY (number=?)",
     ]
     assert steps[-1] == "USE TEMP B-TREE FOR ORDER BY"
+
+
+def test_a_search_by_vehicle_seeks_each_orders_lines_of_the_vehicle(
+    sqlite_storage: SqliteStorage,
+) -> None:
+    """The search by vehicle reads each linked order's lines of that vehicle with one seek
+    of the partial index order_lines_by_vehicle, never the order's other lines."""
+    assert plan(sqlite_storage, QUERIES["search_linked_vehicle"])[2] == (
+        "SEARCH l USING INDEX order_lines_by_vehicle "
+        "(order_number=? AND vehicle_key>? AND vehicle_key<?)"
+    )
 
 
 @pytest.mark.parametrize(

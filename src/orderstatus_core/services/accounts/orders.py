@@ -2,7 +2,8 @@
 email, and orders that arrive for a verified address (SECURITY A4, F1, F2).
 
 * :func:`order_history` and :func:`search_history`: every linked order, whatever its
-  email, newest first, paged; the search is the guest side's (part number or category).
+  email, newest first, paged; the search is the guest side's (part number or category)
+  or by the vehicle a line was bought for (a garage vehicle, or a year, make and model).
 * :func:`attach_order` / :func:`confirm_attach`: the shopper names an order and its email
   or phone; if the pair matches, a 6-digit code goes to the order's *stored* address
   (A4) and typing it links the order (F2), with a bounded number of tries.
@@ -33,7 +34,7 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.guest_pass import is_token_part
 from orderstatus_core.ports import UnitOfWork
-from orderstatus_core.records import SearchCursor
+from orderstatus_core.records import HistoryQuery, SearchCursor, VehicleQuery
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.accounts._common import (
@@ -44,6 +45,7 @@ from orderstatus_core.services.accounts._common import (
     live_session,
     record,
 )
+from orderstatus_core.services.accounts.profile import _typed_id
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
 from orderstatus_core.services.guest_pass import (
@@ -128,20 +130,37 @@ def search_history(
     *,
     part_number: str | None = None,
     category: str | None = None,
+    vehicle: VehicleQuery | None = None,
+    vehicle_id: str | None = None,
     cursor: str | None = None,
     page_size: int | None = None,
 ) -> ShopperSearchResult:
-    """The account's orders with a line of ``part_number`` or in ``category`` (one of the
-    two), matched as the guest search matches them, newest first, paged."""
+    """The account's orders with a line of ``part_number``, in ``category``, or bought for
+    a vehicle (one of the four), newest first, paged.
+
+    A part number and a category match as the guest search matches them. ``vehicle`` (a
+    :class:`~orderstatus_core.records.VehicleQuery`: year, make, model, optionally the
+    engine) finds the lines bought for that vehicle, case and spacing folded;
+    ``vehicle_id`` names a vehicle of the account's garage and finds the lines bought for
+    its year, make, model and engine. An id the garage does not hold (removed, another
+    account's, text that cannot be an id) finds nothing, as an unknown part number does;
+    an id that is not text or longer than any id raises.
+    """
     proof = checked_shopper(proof)
-    query = _query(part_number, category)
+    query = _history_query(part_number, category, vehicle, vehicle_id)
     size = _page_size(ctx, page_size)
     after = decode_cursor(cursor) if cursor is not None else None
     live = live_session(ctx, proof)
     if live is None:
         return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
+    account_id = live.session.account_id
     with ctx.storage.unit_of_work() as uow:
-        matches = tuple(uow.accounts.search_linked(live.session.account_id, query, size + 1, after))
+        # A garage vehicle is read in the search's own unit, after the session check, so
+        # a removed vehicle finds nothing and a failing storage fails the search.
+        found = query if not isinstance(query, _GarageVehicle) else query.of(uow, account_id)
+        if found is None:
+            return SearchPage(matches=(), next_cursor=None)
+        matches = tuple(uow.accounts.search_linked(account_id, found, size + 1, after))
     if len(matches) <= size:
         return SearchPage(matches=matches, next_cursor=None)
     last = matches[size - 1].header
@@ -149,6 +168,41 @@ def search_history(
         matches=matches[:size],
         next_cursor=encode_cursor(SearchCursor(placed_at=last.placed_at, number=last.number)),
     )
+
+
+@attrs.frozen
+class _GarageVehicle:
+    """A search by the garage vehicle ``vehicle_id`` (``None``: text that cannot be an id)."""
+
+    vehicle_id: str | None
+
+    def of(self, uow: UnitOfWork, account_id: str) -> VehicleQuery | None:
+        """The query for the vehicle, or ``None`` when the account's garage lacks it."""
+        for kept in uow.accounts.garage(account_id) if self.vehicle_id is not None else ():
+            if kept.vehicle_id == self.vehicle_id:
+                return VehicleQuery.of(kept.vehicle)
+        return None
+
+
+def _history_query(
+    part_number: str | None,
+    category: str | None,
+    vehicle: VehicleQuery | None,
+    vehicle_id: str | None,
+) -> HistoryQuery | _GarageVehicle:
+    """The one search the shopper asked for, its input checked before anything is read."""
+    given = sum(term is not None for term in (part_number, category, vehicle, vehicle_id))
+    if given != 1:
+        raise InvalidFieldError(
+            "query", "search by a part number, a category, a vehicle or a garage vehicle: one"
+        )
+    if vehicle_id is not None:
+        return _GarageVehicle(_typed_id("vehicle_id", vehicle_id))
+    if vehicle is not None:
+        if not isinstance(vehicle, VehicleQuery):
+            raise InvalidFieldError("vehicle", "must be a VehicleQuery (year, make, model)")
+        return vehicle
+    return _query(part_number, category)
 
 
 def attach_order(

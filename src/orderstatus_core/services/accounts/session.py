@@ -45,7 +45,7 @@ class ShopperSession:
     reauthenticate = ShopperCommand(login.reauthenticate)
     #: The account's orders, newest first, paged.
     history = ShopperCommand(orders.order_history)
-    #: The account's orders with a part number or in a category.
+    #: The account's orders with a part number, in a category or bought for a vehicle.
     search = ShopperCommand(orders.search_history)
     #: Ask to attach an order placed with another email: a code to its stored address.
     attach_order = ShopperCommand(orders.attach_order)

@@ -32,6 +32,9 @@ suite                            fixture                what the fixture gives
 ``StoreCreditLedgerContract``    ``storage``            the same
 ``ReturnDocumentStoreContract``  ``storage``            the same
 ``AccountStoreContract``         ``storage``            the same
+``HistorySearchContract``        ``storage``            the same (``search_linked`` by
+                                                        vehicle; part of
+                                                        ``AccountStoreContract``)
 ``SessionStoreContract``         ``storage``            the same
 ``CaptchaStoreContract``         ``storage``            the same
 ``UnitOfWorkContract``           ``storage``            the same
@@ -76,6 +79,7 @@ from orderstatus_core.testing.contracts.account_store import (
 )
 from orderstatus_core.testing.contracts.captcha import CaptchaAnswer, CaptchaContract
 from orderstatus_core.testing.contracts.guest_pass_store import GuestPassStoreContract
+from orderstatus_core.testing.contracts.history_search import HistorySearchContract
 from orderstatus_core.testing.contracts.idempotency_store import IdempotencyStoreContract
 from orderstatus_core.testing.contracts.label_maker import LabelMakerContract
 from orderstatus_core.testing.contracts.mailer import Delivered, MailerContract, delivered_mail
@@ -97,6 +101,7 @@ __all__ = [
     "CaptchaStoreContract",
     "Delivered",
     "GuestPassStoreContract",
+    "HistorySearchContract",
     "IdempotencyStoreContract",
     "LabelMakerContract",
     "MailerContract",
