@@ -3,7 +3,7 @@
 Front-ends use only the names in ``__all__``. Start with :class:`OrderStatus`.
 """
 
-from orderstatus_core.app import CustomerService, OrderStatus, StoreCredit, Warehouse
+from orderstatus_core.app import CustomerService, Discounts, OrderStatus, StoreCredit, Warehouse
 from orderstatus_core.clock import SystemClock
 from orderstatus_core.contacts import email_key, parse_email, parse_phone, phone_key
 from orderstatus_core.errors import (
@@ -92,6 +92,7 @@ from orderstatus_core.model.account import (
     TokenPurpose,
 )
 from orderstatus_core.model.captcha import CaptchaChallenge
+from orderstatus_core.model.discounts import CodeStatus, DiscountCode, read_code, show_code
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.profile import (
     GarageVehicle,
@@ -290,6 +291,25 @@ from orderstatus_core.services import (
     VerifyEmailResult,
     ViewResult,
 )
+from orderstatus_core.services.credit_results import (
+    AccountCredit,
+    AccountCreditResult,
+    CodeAlreadyUsed,
+    CodeCurrencyMismatch,
+    CodeExpired,
+    CodeIssued,
+    CodeNotFound,
+    CodeRevoked,
+    DiscountApplied,
+    DiscountCodes,
+    DiscountCodesResult,
+    IssueCodeResult,
+    ListedCode,
+    NoSuchAccount,
+    RedeemResult,
+    RevokeCodeResult,
+    TooManyCodes,
+)
 from orderstatus_core.services.profile_results import (
     AddressAlreadySaved,
     AddressBook,
@@ -317,6 +337,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Account",
+    "AccountCredit",
+    "AccountCreditResult",
     "AccountDeleted",
     "AccountPolicy",
     "AccountSession",
@@ -372,6 +394,13 @@ __all__ = [
     "CheckYourMail",
     "ChooseDefaultResult",
     "Clock",
+    "CodeAlreadyUsed",
+    "CodeCurrencyMismatch",
+    "CodeExpired",
+    "CodeIssued",
+    "CodeNotFound",
+    "CodeRevoked",
+    "CodeStatus",
     "ComposedMail",
     "ConfirmEmailResult",
     "ConflictError",
@@ -380,6 +409,11 @@ __all__ = [
     "CustomerService",
     "DefaultAddressChosen",
     "DeleteAccountResult",
+    "DiscountApplied",
+    "DiscountCode",
+    "DiscountCodes",
+    "DiscountCodesResult",
+    "Discounts",
     "DomainEvent",
     "DuplicateOrderError",
     "EmailAddress",
@@ -424,6 +458,7 @@ __all__ = [
     "InvalidTrackingNumberError",
     "InvalidUrlError",
     "InvalidVinError",
+    "IssueCodeResult",
     "LabelDocument",
     "LabelMaker",
     "LedgerError",
@@ -433,6 +468,7 @@ __all__ = [
     "LineView",
     "LinkRefused",
     "LinkedBy",
+    "ListedCode",
     "LogInRefused",
     "LogInResult",
     "LoggedIn",
@@ -449,6 +485,7 @@ __all__ = [
     "Money",
     "NegativeQuantityError",
     "NoBreachedPasswords",
+    "NoSuchAccount",
     "NoValidPass",
     "NotLoggedIn",
     "Order",
@@ -511,6 +548,7 @@ __all__ = [
     "RateLimiter",
     "ReauthenticateResult",
     "ReauthenticationRequired",
+    "RedeemResult",
     "Refund",
     "RefundDue",
     "RefundMethod",
@@ -550,6 +588,7 @@ __all__ = [
     "ReturnSettledMail",
     "ReturnUnits",
     "ReturnableLine",
+    "RevokeCodeResult",
     "RmaPackage",
     "RmaState",
     "SaveAddressResult",
@@ -583,6 +622,7 @@ __all__ = [
     "SystemClock",
     "TimelineEntry",
     "TokenPurpose",
+    "TooManyCodes",
     "TrackingMail",
     "TrackingNumber",
     "TransientConflictError",
@@ -614,5 +654,7 @@ __all__ = [
     "parse_phone",
     "parse_tracking_number",
     "phone_key",
+    "read_code",
+    "show_code",
     "without_secrets",
 ]
