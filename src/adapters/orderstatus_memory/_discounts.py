@@ -52,9 +52,11 @@ class DiscountCodeShelf:
     def discount_code(self, code: str) -> DiscountCode | None:
         return self._unit.work.discount_codes.get(code) if isinstance(code, str) else None
 
-    def _held(self, account_id: str) -> list[DiscountCode]:
+    def _held(self, account_id: object) -> list[DiscountCode]:
         work = self._unit.work
-        texts = work.codes_by_account.get(account_id, frozenset()) if isinstance(account_id, str) else ()
+        if not isinstance(account_id, str):
+            return []
+        texts = work.codes_by_account.get(account_id, frozenset())
         return [work.discount_codes[text] for text in texts]
 
     def discount_codes(self, account_id: str, limit: int) -> Sequence[DiscountCode]:
@@ -82,7 +84,9 @@ class DiscountCodeShelf:
             or stored.expires_at < at
         ):
             return False
-        used = attrs.evolve(stored, used_at=utc(at), order_reference=order_reference, discount=discount)
+        used = attrs.evolve(
+            stored, used_at=utc(at), order_reference=order_reference, discount=discount
+        )
         self._unit.work.discount_codes[stored.code] = used
         return True
 

@@ -12,8 +12,8 @@ import attrs
 from orderstatus_core import (
     AdapterError,
     CategoryQuery,
-    DiscountCode,
     ConflictError,
+    DiscountCode,
     DuplicateOrderError,
     GuestPass,
     InsufficientCreditError,

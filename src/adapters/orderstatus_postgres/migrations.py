@@ -82,7 +82,11 @@ for why).
 Version 8 (SQLite's version 12) adds the profile: ``saved_addresses`` and
 ``garage_vehicles``, each keyed by ``(account_id, its id)``, with the same two unique
 indexes on the saved addresses (one address saved once per account, at most one default);
-see SQLite's version 12."""
+see SQLite's version 12.
+
+The discount-codes migration (``_DISCOUNT_CODES``, version 9; SQLite's version 13) adds
+``discount_codes``, keyed by the code text, with ``numeric`` amounts and ``timestamptz``
+instants; see SQLite's."""
 
 from __future__ import annotations
 
@@ -554,8 +558,35 @@ _V8 = Migration(
     ),
 )
 
+_DISCOUNT_CODES = Migration(
+    "discount codes",
+    (
+        """
+        CREATE TABLE discount_codes (
+            code              text COLLATE "C" NOT NULL PRIMARY KEY,
+            account_id        text COLLATE "C",
+            currency          text COLLATE "C",
+            amount            numeric,
+            percent           integer,
+            issued_at         timestamptz      NOT NULL,
+            expires_at        timestamptz      NOT NULL,
+            used_at           timestamptz,
+            order_reference   text COLLATE "C",
+            discount_currency text COLLATE "C",
+            discount_amount   numeric,
+            revoked_at        timestamptz
+        ) WITH (fillfactor = 90)
+        """,
+        # discount_codes() and count_open_codes(): one account's codes, newest first.
+        """
+        CREATE INDEX discount_codes_by_account
+            ON discount_codes (account_id, issued_at DESC, code DESC)
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _DISCOUNT_CODES)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

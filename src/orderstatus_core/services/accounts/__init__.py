@@ -1,5 +1,6 @@
 """Shoppers' accounts: sign-up and verification, log-in and sessions, reset, changes and
-deletion, order links and history, the security log, store credit and discount codes (DOMAIN.md section 2, SECURITY A-F).
+deletion, order links and history, the security log, store credit and discount codes
+(DOMAIN.md section 2, SECURITY A-F).
 
 One module per area; each command takes a :class:`~orderstatus_core.ServiceContext`
 (and, once logged in, a :class:`ShopperProof`) and answers a value of a closed union
