@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from orderstatus_core.model import Money
+from orderstatus_core.model import Money, restorer
 from orderstatus_core.model.discounts import DiscountCode
 
 __all__ = [
@@ -108,8 +108,20 @@ def code_row(
     )
 
 
+_RESTORE_CODE: Final = restorer(DiscountCode)
+_RESTORE_MONEY: Final = restorer(Money)
+
+
+def _money(amount: Any, currency: str) -> Money:
+    # Stored only from a valid Money: rebuilt without validating again (the exact
+    # Decimal of SQLite's text, or PostgreSQL's numeric as it is).
+    return _RESTORE_MONEY(amount if isinstance(amount, Decimal) else Decimal(amount), currency)
+
+
 def discount_code(row: Sequence[Any], instant: Callable[[Any], datetime]) -> DiscountCode:
-    """The code of a stored row (``_COLUMNS`` order), instants read by ``instant``."""
+    """The code of a stored row (``_COLUMNS`` order), instants read by ``instant``; rebuilt
+    without validating again (:func:`~orderstatus_core.model.restorer`: only valid codes
+    are stored)."""
     (
         text,
         account_id,
@@ -124,16 +136,16 @@ def discount_code(row: Sequence[Any], instant: Callable[[Any], datetime]) -> Dis
         discount,
         revoked_at,
     ) = row
-    return DiscountCode(
+    return _RESTORE_CODE(
         text,
         account_id,
-        None if worth is None else Money(worth, currency),
+        None if worth is None else _money(worth, currency),
         percent,
         instant(issued_at),
         instant(expires_at),
         None if used_at is None else instant(used_at),
         reference,
-        None if discount is None else Money(discount, discount_currency),
+        None if discount is None else _money(discount, discount_currency),
         None if revoked_at is None else instant(revoked_at),
     )
 
