@@ -3,7 +3,6 @@ on any storage: the race tests of memory, SQLite and PostgreSQL share these."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 from orderstatus_core import (
@@ -22,6 +21,7 @@ from orderstatus_core.contacts import parse_email
 from orderstatus_core.ports import Storage
 from orderstatus_core.services import ServiceContext
 from orderstatus_core.testing import fake_context
+from orderstatus_core.testing.contracts._support import _together
 from support.accounts import CLIENT, log_in, register
 
 THREADS = 8
@@ -47,22 +47,14 @@ def discount_store(storage: Storage) -> ServiceContext:
 def at_once(act: Callable[[int], object]) -> list[object]:
     """``act(n)`` in eight threads released by one barrier; the answers (an exception is
     the answer of its thread)."""
-    barrier = threading.Barrier(THREADS)
-    answers: list[object] = [None] * THREADS
 
-    def run(n: int) -> None:
-        barrier.wait()
+    def answer(n: int) -> object:
         try:
-            answers[n] = act(n)
+            return act(n)
         except Exception as error:  # reported by the caller's assertions, as the answer
-            answers[n] = error
+            return error
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return _together(THREADS, answer)
 
 
 def _issued(ctx: ServiceContext) -> str:
