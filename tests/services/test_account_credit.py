@@ -293,14 +293,15 @@ def test_text_that_is_no_code_is_a_typed_error_and_changes_nothing(
         ("1; DELETE FROM discount_codes", USD_80),
         (42, USD_80),
         ("order-1", Money("-1.00", "USD")),
+        ("order-1", Money("0.00", "USD")),
         ("order-1", "80.00"),
     ],
 )
 def test_a_bad_reference_or_subtotal_is_a_typed_error_and_changes_nothing(
     ctx: ServiceContext, reference: object, subtotal: object
 ) -> None:
-    """The order reference is 1 to 64 ASCII letters, digits, - or _; the subtotal Money,
-    not negative."""
+    """The order reference is 1 to 64 ASCII letters, digits, - or _; the subtotal positive
+    Money."""
     code = _issue(ctx)
     with pytest.raises(InvalidFieldError):
         _desk(ctx).discounts.redeem(code.code, parse_email(JANE), reference, subtotal)  # type: ignore[arg-type]

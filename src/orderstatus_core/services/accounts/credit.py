@@ -94,9 +94,10 @@ def _email(value: object) -> EmailAddress:
     return value
 
 
-def _money(field: str, value: object) -> Money:
-    if not isinstance(value, Money) or value.is_negative:
-        raise InvalidFieldError(field, "must be Money, not negative")
+def _subtotal(value: object) -> Money:
+    # A checkout with nothing to pay redeems no code: it would be used for nothing.
+    if not isinstance(value, Money) or value.amount <= 0:
+        raise InvalidFieldError("subtotal", "must be positive Money")
     return value
 
 
@@ -272,7 +273,7 @@ def redeem_discount_code(
 ) -> RedeemResult:
     """The checkout's one call: use ``code`` (as typed) of the verified account of
     ``email`` for the order ``order_reference`` (the store's checkout or order id, 1 to 64
-    letters, digits, - or _) whose ``subtotal`` it discounts.
+    letters, digits, - or _) whose ``subtotal`` (positive Money) it discounts.
 
     Answers :class:`DiscountApplied` with what the code takes off (an amount code at most
     the subtotal; a percent rounded down to the cent), and then the code is used. A repeat
@@ -289,7 +290,7 @@ def redeem_discount_code(
     typed = read_code(code)
     email = _email(email)
     reference = check_reference(order_reference)
-    subtotal = _money("subtotal", subtotal)
+    subtotal = _subtotal(subtotal)
 
     def attempt() -> RedeemResult:
         with ctx.storage.unit_of_work(write=True) as uow:
