@@ -3,7 +3,7 @@
 Front-ends use only the names in ``__all__``. Start with :class:`OrderStatus`.
 """
 
-from orderstatus_core.app import CustomerService, OrderStatus, StoreCredit, Warehouse
+from orderstatus_core.app import CustomerService, Discounts, OrderStatus, StoreCredit, Warehouse
 from orderstatus_core.clock import SystemClock
 from orderstatus_core.contacts import email_key, parse_email, parse_phone, phone_key
 from orderstatus_core.errors import (
@@ -92,6 +92,7 @@ from orderstatus_core.model.account import (
     TokenPurpose,
 )
 from orderstatus_core.model.captcha import CaptchaChallenge
+from orderstatus_core.model.discounts import CodeStatus, DiscountCode, read_code, show_code
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.profile import (
     GarageVehicle,
@@ -292,6 +293,25 @@ from orderstatus_core.services import (
     VerifyEmailResult,
     ViewResult,
 )
+from orderstatus_core.services.credit_results import (
+    AccountCredit,
+    AccountCreditResult,
+    CodeAlreadyUsed,
+    CodeCurrencyMismatch,
+    CodeExpired,
+    CodeIssued,
+    CodeNotFound,
+    CodeRevoked,
+    DiscountApplied,
+    DiscountCodes,
+    DiscountCodesResult,
+    IssueCodeResult,
+    ListedCode,
+    NoSuchAccount,
+    RedeemResult,
+    RevokeCodeResult,
+    TooManyCodes,
+)
 from orderstatus_core.services.profile_results import (
     AddressAlreadySaved,
     AddressBook,
@@ -319,6 +339,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Account",
+    "AccountCredit",
+    "AccountCreditResult",
     "AccountDeleted",
     "AccountPolicy",
     "AccountSession",
@@ -374,6 +396,13 @@ __all__ = [
     "CheckYourMail",
     "ChooseDefaultResult",
     "Clock",
+    "CodeAlreadyUsed",
+    "CodeCurrencyMismatch",
+    "CodeExpired",
+    "CodeIssued",
+    "CodeNotFound",
+    "CodeRevoked",
+    "CodeStatus",
     "ComposedMail",
     "ConfirmEmailResult",
     "ConflictError",
@@ -382,6 +411,11 @@ __all__ = [
     "CustomerService",
     "DefaultAddressChosen",
     "DeleteAccountResult",
+    "DiscountApplied",
+    "DiscountCode",
+    "DiscountCodes",
+    "DiscountCodesResult",
+    "Discounts",
     "DomainEvent",
     "DuplicateOrderError",
     "EmailAddress",
@@ -426,6 +460,7 @@ __all__ = [
     "InvalidTrackingNumberError",
     "InvalidUrlError",
     "InvalidVinError",
+    "IssueCodeResult",
     "LabelDocument",
     "LabelMaker",
     "LedgerError",
@@ -435,6 +470,7 @@ __all__ = [
     "LineView",
     "LinkRefused",
     "LinkedBy",
+    "ListedCode",
     "LogInRefused",
     "LogInResult",
     "LoggedIn",
@@ -451,6 +487,7 @@ __all__ = [
     "Money",
     "NegativeQuantityError",
     "NoBreachedPasswords",
+    "NoSuchAccount",
     "NoValidPass",
     "NotLoggedIn",
     "Order",
@@ -513,6 +550,7 @@ __all__ = [
     "RateLimiter",
     "ReauthenticateResult",
     "ReauthenticationRequired",
+    "RedeemResult",
     "Refund",
     "RefundDue",
     "RefundMethod",
@@ -552,6 +590,7 @@ __all__ = [
     "ReturnSettledMail",
     "ReturnUnits",
     "ReturnableLine",
+    "RevokeCodeResult",
     "RmaPackage",
     "RmaState",
     "SaveAddressResult",
@@ -585,6 +624,7 @@ __all__ = [
     "SystemClock",
     "TimelineEntry",
     "TokenPurpose",
+    "TooManyCodes",
     "TrackingMail",
     "TrackingNumber",
     "TransientConflictError",
@@ -617,6 +657,8 @@ __all__ = [
     "parse_phone",
     "parse_tracking_number",
     "phone_key",
+    "read_code",
+    "show_code",
     "vehicle_key",
     "without_secrets",
 ]

@@ -70,6 +70,7 @@ from orderstatus_core.services._bind import StoreCommand
 __all__ = [
     "DEFAULT_PASSWORD_HASHER",
     "CustomerService",
+    "Discounts",
     "OrderStatus",
     "StoreCredit",
     "Warehouse",
@@ -168,6 +169,28 @@ class StoreCredit:
     spend = StoreCommand(spend_credit)
 
 
+class Discounts:
+    """Discount codes issued to accounts: ``desk.discounts.issue(email, percent=10)``.
+
+    Staff issue and revoke codes; the store's checkout redeems one with :meth:`redeem`, one
+    call that uses a code once however many checkouts race with it. ``email`` is always the
+    verified address of the shopper's account (``AccountView.email``). Every answer is a
+    value of a closed union (:data:`~orderstatus_core.IssueCodeResult`,
+    :data:`~orderstatus_core.RevokeCodeResult`, :data:`~orderstatus_core.RedeemResult`);
+    the shopper lists their codes with ``shopper.discount_codes()``.
+    """
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    #: Issue a code worth ``amount=`` or ``percent=`` to the account of ``email``.
+    issue = StoreCommand(accounts.issue_discount_code)
+    #: Withdraw a code that was not used.
+    revoke = StoreCommand(accounts.revoke_discount_code)
+    #: The checkout's one call: use ``code`` of ``email``'s account for ``order_reference``.
+    redeem = StoreCommand(accounts.redeem_discount_code)
+
+
 class OrderStatus:
     """The Order Status & Returns area of one store.
 
@@ -189,6 +212,8 @@ class OrderStatus:
         self.customer_service = CustomerService(context)
         #: Shoppers' store credit.
         self.store_credit = StoreCredit(context)
+        #: Discount codes issued to accounts, and the checkout's redeem.
+        self.discounts = Discounts(context)
 
     @classmethod
     def open(

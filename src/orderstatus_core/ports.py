@@ -38,6 +38,7 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.address import Address
 from orderstatus_core.model.captcha import CaptchaChallenge
+from orderstatus_core.model.discounts import DiscountCode
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.policies.limits import Bucket, RateDecision
@@ -369,6 +370,13 @@ class StoreCreditLedger(Protocol):
         descending, as :meth:`OrderRepository.recent` breaks them)."""
         ...
 
+    def balances(self, holder: str) -> Sequence[Money]:
+        """The holder's balance in each currency it has entries in, by currency code
+        ascending (a balance that came back to zero included); none for a holder without
+        entries. Reads without taking a balance's lock: a page shows it, nothing spends
+        by it."""
+        ...
+
 
 class ReturnDocumentStore(Protocol):
     """Return labels and instructions, kept so the shopper can print them again."""
@@ -627,6 +635,61 @@ class AccountStore(Protocol):
     def forget_profile(self, account_id: str) -> int:
         """Delete every saved address and vehicle of the account (its deletion); answer
         how many."""
+        ...
+
+    # --- the profile: discount codes and whose store credit the account sees ---
+
+    def put_discount_code(self, code: DiscountCode) -> None:
+        """Store a newly issued ``code``. A code text already stored (whichever account
+        holds it) raises :class:`~orderstatus_core.errors.ConflictError` and stores
+        nothing: codes are drawn at random, so a clash means a bug."""
+        ...
+
+    def discount_code(self, code: str) -> DiscountCode | None:
+        """The code stored as exactly ``code`` (its stored form, as
+        :func:`~orderstatus_core.model.discounts.read_code` makes it), whichever account
+        holds it, or ``None``. One read by the primary key."""
+        ...
+
+    def discount_codes(self, account_id: str, limit: int) -> Sequence[DiscountCode]:
+        """The account's ``limit`` newest codes, newest ``issued_at`` first (ties by code,
+        descending), used, revoked and expired ones included."""
+        ...
+
+    def count_open_codes(self, account_id: str, now: datetime) -> int:
+        """How many of the account's codes are open at ``now``: not used, not revoked and
+        ``expires_at`` at or after ``now`` (the bound on issuing is the service's, which
+        holds the account's lock, :meth:`get`)."""
+        ...
+
+    def use_discount_code(
+        self, code: str, account_id: str, order_reference: str, discount: Money, at: datetime
+    ) -> bool:
+        """Mark ``code`` used at ``at`` for ``order_reference``, taking ``discount``, if it
+        is stored for ``account_id``, neither used nor revoked, and ``expires_at`` is at or
+        after ``at``; whether this call used it.
+
+        Atomic: of units racing to use one code (for the same order or for two), exactly
+        one is answered ``True`` (a code is used once, issue 14); the others change nothing
+        and, once the winner committed, read it used."""
+        ...
+
+    def revoke_discount_code(self, code: str, at: datetime) -> bool:
+        """Revoke ``code`` at ``at`` if it is stored, neither used nor revoked; whether
+        this call revoked it. Atomic against :meth:`use_discount_code`: a code is used or
+        revoked, never both."""
+        ...
+
+    def forget_discount_codes(self, account_id: str) -> int:
+        """The account's deletion: delete every code of the account that was never used,
+        and keep each used one for the store's accounting, detached (its ``account_id``
+        becomes ``None``: no account lists it again). Answer how many rows changed."""
+        ...
+
+    def linked_email_keys(self, account_id: str) -> Sequence[str]:
+        """The email keys of the stored orders linked to the account, each once, in
+        ascending order: the addresses whose store credit the account sees beside its own
+        (each proven: verified, or by a code mailed there, SECURITY F1, F2)."""
         ...
 
 

@@ -1,6 +1,6 @@
 """The account state machine catches a broken service: a plain session that slides past its
-30-minute idle time-out (or a kept session renewed) fails it, while the real service passes
-the same steps."""
+30-minute idle time-out (or a kept session renewed), or a discount code expired at its
+expiry instead of a second later, fails it, while the real service passes the same steps."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from orderstatus_core.model.account import AccountSession
+from orderstatus_core.model.discounts import DiscountCode
+from orderstatus_core.model.money import Money
 from orderstatus_core.ports import Storage
+from orderstatus_core.services.accounts import credit
+from orderstatus_core.services.credit_results import CodeExpired
 from orderstatus_core.testing.accounts import LIFETIMES, AccountMachine, account_lifecycle_of
 from orderstatus_memory import MemoryStorage
 
@@ -109,3 +113,48 @@ def test_a_service_that_saves_a_retyped_address_again_fails_the_machine(
     monkeypatch.setattr(profile, "_fold", lambda text: text or "")
     with pytest.raises(AssertionError, match="AddressSaved"):
         _profile_then_delete(machine)
+
+
+def _codes_across_their_lifetime(machine: AccountMachine) -> None:
+    machine.start(registered=True, remember=False)
+    machine.issue_a_code(percent=True)
+    machine.issue_a_code(percent=False)
+    machine.the_storage_holds_the_models_codes()
+    machine.time_reaches_a_lifetime(mark=-1, lifetime="discount code", past=False)
+    machine.redeem_a_code(which=0, order=1)  # valid at exactly issued + 1 h
+    machine.redeem_a_code(which=0, order=1)  # the same order again: the same answer
+    machine.redeem_a_code(which=0, order=2)  # another order: used
+    machine.the_storage_holds_the_models_codes()
+    machine.time_passes(seconds=1)
+    machine.redeem_a_code(which=1, order=3)  # one second later: expired
+    machine.revoke_a_code(which=1)
+    machine.revoke_a_code(which=0)  # used: not revoked
+    machine.the_storage_holds_the_models_codes()
+    machine.delete_account(pick=0)
+    machine.the_storage_holds_the_models_codes()
+
+
+def test_the_real_service_passes_the_discount_code_steps(machine: AccountMachine) -> None:
+    """Issue, redeem at exactly the code's expiry and repeat, expire one second later,
+    revoke, delete: right for the service as it is."""
+    _codes_across_their_lifetime(machine)
+    machine.the_storage_holds_what_the_model_says()
+
+
+def test_a_code_valid_a_second_short_of_its_lifetime_fails_the_machine(
+    machine: AccountMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken rule (a code expired at its expiry instead of a second after) is caught by
+    the checkout at exactly issued + lifetime."""
+    real = credit._decide
+
+    def expiring_early(
+        code: DiscountCode, reference: str, subtotal: Money, now: datetime
+    ) -> object:
+        if code.used_at is None and code.revoked_at is None and now >= code.expires_at:
+            return CodeExpired(expired_at=code.expires_at)
+        return real(code, reference, subtotal, now)
+
+    monkeypatch.setattr(credit, "_decide", expiring_early)
+    with pytest.raises(AssertionError, match="CodeExpired"):
+        _codes_across_their_lifetime(machine)

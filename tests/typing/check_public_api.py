@@ -402,4 +402,28 @@ def check_accounts(desk: OrderStatus) -> None:
     assert_type(shopper.remove_vehicle("v"), orderstatus_core.RemoveVehicleResult)
     shopper.add_address({"name": "Jane"})  # type: ignore[arg-type]
     shopper.add_vehicle("2019 Ford")  # type: ignore[arg-type]
+    assert_type(shopper.store_credit(), orderstatus_core.AccountCreditResult)
+    assert_type(shopper.discount_codes(), orderstatus_core.DiscountCodesResult)
+    jane = orderstatus_core.parse_email("jane@example.com")
+    issued = desk.discounts.issue(jane, percent=10)
+    assert_type(issued, orderstatus_core.IssueCodeResult)
+    usd = orderstatus_core.Money("80.00", "USD")
+    assert_type(desk.discounts.issue(jane, amount=usd), orderstatus_core.IssueCodeResult)
+    assert_type(desk.discounts.revoke("c"), orderstatus_core.RevokeCodeResult)
+    redeemed = desk.discounts.redeem("c", jane, "order-1", usd)
+    assert_type(redeemed, orderstatus_core.RedeemResult)
+    match redeemed:
+        case orderstatus_core.DiscountApplied(discount=discount):
+            assert_type(discount, orderstatus_core.Money)
+        case (
+            orderstatus_core.CodeNotFound()
+            | orderstatus_core.CodeExpired()
+            | orderstatus_core.CodeAlreadyUsed()
+            | orderstatus_core.CodeRevoked()
+            | orderstatus_core.CodeCurrencyMismatch()
+        ):
+            pass
+        case _:
+            assert_never(redeemed)
+    desk.discounts.redeem("c", "jane@example.com", "order-1", usd)  # type: ignore[arg-type]
     shopper.log_in("j", "p")  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from orderstatus_core import (
     AdapterError,
     CategoryQuery,
     ConflictError,
+    DiscountCode,
     DuplicateOrderError,
     GuestPass,
     InsufficientCreditError,
@@ -47,6 +48,7 @@ from orderstatus_core.records import (
     SearchQuery,
     VehicleQuery,
 )
+from orderstatus_memory._discounts import DiscountCodeShelf
 
 __all__ = ["MemoryStorage"]
 
@@ -98,6 +100,9 @@ class _State:
         # The profile: each account's saved addresses and garage, by their ids.
         self.addresses: dict[str, dict[str, SavedAddress]] = {}
         self.vehicles: dict[str, dict[str, GarageVehicle]] = {}
+        # Discount codes by their text, and the texts of each account's.
+        self.discount_codes: dict[str, DiscountCode] = {}
+        self.codes_by_account: dict[str, frozenset[str]] = {}
 
     def copy(self) -> _State:
         """A working copy: new top-level maps, shared (immutable) values."""
@@ -477,6 +482,11 @@ class _Credit:
     def balance(self, holder: str, currency: str) -> Money:
         return self._balance(holder, currency)
 
+    def balances(self, holder: str) -> Sequence[Money]:
+        entries = self._unit.work.credit_by_holder.get(holder, ())
+        currencies = sorted({entry.amount.currency for entry in entries})
+        return [self._balance(holder, currency) for currency in currencies]
+
     def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
         if limit <= 0:
             return []
@@ -521,7 +531,9 @@ def _without(index: dict[str, frozenset[str]], key: str, member: str) -> None:
         index.pop(key, None)
 
 
-class _Accounts:
+class _Accounts(DiscountCodeShelf):
+    _unit: _MemoryUnitOfWork
+
     def __init__(self, unit: _MemoryUnitOfWork) -> None:
         self._unit = unit
 
@@ -629,6 +641,9 @@ class _Accounts:
         numbers = work.links_by_account.get(account_id, frozenset())
         orders = [work.orders[n] for n in numbers if n in work.orders]
         return sorted(orders, key=_newest_first, reverse=True)
+
+    def linked_email_keys(self, account_id: str) -> Sequence[str]:
+        return sorted({order.email.canonical for order in self._linked(account_id)})
 
     def linked_orders(
         self, account_id: str, limit: int, after: SearchCursor | None = None

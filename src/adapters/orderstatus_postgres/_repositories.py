@@ -46,7 +46,9 @@ from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import CreditEntry, HistoryQuery, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, dump_intent
 from orderstatus_postgres import _rows, _sql
+from orderstatus_postgres._discounts import DiscountCodeRows
 from orderstatus_postgres._rows import DECODER
+from orderstatus_sql.discounts import CREDIT_BALANCE_ROWS, summed_balances
 from orderstatus_sql.rows import (
     AccountRow,
     CaptchaRow,
@@ -587,6 +589,15 @@ class Credit:
         )
         return restorer(Money)(total, currency)
 
+    def balances(self, holder: str) -> Sequence[Money]:
+        """The holder's balance per currency, by currency code (no lock: nothing spends
+        by it)."""
+        unit = self._unit
+        if not _worth_asking(unit, holder):
+            return []
+        doing = "reading store-credit balances"
+        return summed_balances(unit._run(CREDIT_BALANCE_ROWS, (holder,), doing).fetchall())
+
     def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
         """The holder's ``limit`` newest entries (ties: entry id descending)."""
         unit = self._unit
@@ -632,7 +643,7 @@ def one(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:
     return tuple(row)
 
 
-class Accounts:
+class Accounts(DiscountCodeRows):
     """The :class:`~orderstatus_core.ports.AccountStore` of one unit of work.
 
     In a write unit, ``get`` locks the account's row (``FOR UPDATE``), ``get_token`` the

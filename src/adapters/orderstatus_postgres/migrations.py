@@ -89,7 +89,11 @@ Version 9 (SQLite's version 13) adds the vehicle an order line was bought for:
 "C"``: the search by vehicle is a code point range, as the category's), both NULL for a
 line without one, and the partial index ``order_lines_by_vehicle`` on ``(order_number,
 vehicle_key) WHERE vehicle_key IS NOT NULL``. Adding a column without a default rewrites no
-row, so the migration takes the same time however many orders are stored."""
+row, so the migration takes the same time however many orders are stored.
+
+The discount-codes migration (``_DISCOUNT_CODES``, version 10; SQLite's version 14) adds
+``discount_codes``, keyed by the code text, with ``numeric`` amounts and ``timestamptz``
+instants; see SQLite's."""
 
 from __future__ import annotations
 
@@ -575,8 +579,47 @@ _V9 = Migration(
     ),
 )
 
+# Discount codes (SQLite's version 14; see the module docstring).
+_DISCOUNT_CODES = Migration(
+    "discount codes",
+    (
+        """
+        CREATE TABLE discount_codes (
+            code              text COLLATE "C" NOT NULL PRIMARY KEY,
+            account_id        text COLLATE "C",
+            currency          text COLLATE "C",
+            amount            numeric,
+            percent           integer,
+            issued_at         timestamptz      NOT NULL,
+            expires_at        timestamptz      NOT NULL,
+            used_at           timestamptz,
+            order_reference   text COLLATE "C",
+            discount_currency text COLLATE "C",
+            discount_amount   numeric,
+            revoked_at        timestamptz
+        ) WITH (fillfactor = 90)
+        """,
+        # discount_codes() and count_open_codes(): one account's codes, newest first.
+        """
+        CREATE INDEX discount_codes_by_account
+            ON discount_codes (account_id, issued_at DESC, code DESC)
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1,
+    _V2,
+    _V3,
+    _V4,
+    _V5,
+    _V6,
+    _V7,
+    _V8,
+    _V9,
+    _DISCOUNT_CODES,
+)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -45,6 +45,7 @@ from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import CreditEntry, HistoryQuery, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, intent_kind
+from orderstatus_sql.discounts import CREDIT_BALANCE_ROWS, summed_balances
 from orderstatus_sql.rows import (
     AccountRow,
     CaptchaRow,
@@ -59,8 +60,10 @@ from orderstatus_sql.rows import (
     VehicleRow,
 )
 from orderstatus_sql.search import fold, search_terms
+from orderstatus_sql.statements import qmark
 from orderstatus_sql.values import encodable, first_taken, money
 from orderstatus_sqlite import _rows, _sql
+from orderstatus_sqlite._discounts import DiscountCodeRows
 from orderstatus_sqlite._rows import DECODER, micros
 
 if TYPE_CHECKING:
@@ -96,6 +99,9 @@ _MAX_LIMIT: Final = 2**62
 # Sorts after every real (placed_at, number): a search without a cursor uses the same SQL
 # text (and so the same cached statement) as one with a cursor.
 _NO_CURSOR: Final = (2**63 - 1, "")
+
+
+_CREDIT_BALANCE_ROWS: Final = qmark(CREDIT_BALANCE_ROWS)
 
 
 def _taken_challenge() -> ConflictError:
@@ -554,6 +560,15 @@ class Credit:
         rows = self._unit._fetch(ALL, _sql.CREDIT_AMOUNTS, (holder, currency), doing)
         return Money.total((money(amount, currency) for (amount,) in rows), currency)
 
+    def balances(self, holder: str) -> Sequence[Money]:
+        """The holder's balance per currency, by currency code."""
+        unit = self._unit
+        if not encodable(holder):
+            unit._reading()
+            return []
+        rows = unit._fetch(ALL, _CREDIT_BALANCE_ROWS, (holder,), "reading store-credit balances")
+        return summed_balances(rows)
+
     def entries(self, holder: str, limit: int) -> Sequence[CreditEntry]:
         """The holder's ``limit`` newest entries (ties: entry id descending)."""
         unit = self._unit
@@ -603,7 +618,7 @@ def _taken_account() -> ConflictError:
     return ConflictError("a live account holds this email address")
 
 
-class Accounts:
+class Accounts(DiscountCodeRows):
     """The :class:`~orderstatus_core.ports.AccountStore` of one unit of work.
 
     A write unit holds SQLite's write lock from ``BEGIN IMMEDIATE``, so every

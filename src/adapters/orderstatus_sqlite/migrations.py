@@ -137,6 +137,14 @@ Version 13 lets order lines carry the vehicle they were bought for (issue 14 ite
 
 Both columns are added without a default, so the migration only edits the table's schema
 text and builds an index of no entries, however many orders are stored.
+
+The discount-codes migration (``_DISCOUNT_CODES``, version 14; issue 14 item 4) adds
+``discount_codes``, keyed by the code's stored text (what a checkout looks it up by). A
+code is worth ``amount`` in ``currency`` (exact ``Decimal`` text) or ``percent``; once
+used, ``used_at``, ``order_reference`` and the ``discount`` it took are set by one
+conditional update (``WHERE used_at IS NULL AND revoked_at IS NULL``), so a code is used
+once. ``account_id`` is NULL only for a used code kept for the store's accounting after its
+account was deleted. ``discount_codes_by_account`` lists and counts one account's codes.
 """
 
 from __future__ import annotations
@@ -556,6 +564,29 @@ CREATE INDEX order_lines_by_vehicle ON order_lines (order_number, vehicle_key)
 PRAGMA user_version = 13;
 """
 
+# Version 14: discount codes (see the module docstring).
+_DISCOUNT_CODES = """
+CREATE TABLE discount_codes (
+    code              TEXT    NOT NULL PRIMARY KEY,
+    account_id        TEXT,
+    currency          TEXT,
+    amount            TEXT,
+    percent           INTEGER,
+    issued_at         INTEGER NOT NULL,
+    expires_at        INTEGER NOT NULL,
+    used_at           INTEGER,
+    order_reference   TEXT,
+    discount_currency TEXT,
+    discount_amount   TEXT,
+    revoked_at        INTEGER
+) WITHOUT ROWID;
+
+-- discount_codes() and count_open_codes(): one account's codes, newest first.
+CREATE INDEX discount_codes_by_account ON discount_codes (account_id, issued_at DESC, code DESC);
+
+PRAGMA user_version = 14;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -575,6 +606,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V11,
     _V12,
     _V13,
+    _DISCOUNT_CODES,
 )
 
 #: The schema version this code reads and writes.

@@ -4,6 +4,7 @@ Imports only the standard library, attrs and :mod:`orderstatus_core.errors` (che
 ``tests/unit/test_layering.py``).
 """
 
+from orderstatus_core.model.discounts import DiscountCode
 from orderstatus_core.model.identifiers import (
     CategoryPath,
     EmailAddress,
@@ -30,6 +31,7 @@ __all__ = [
     "RESTORED_FIELDS",
     "Address",
     "CategoryPath",
+    "DiscountCode",
     "EmailAddress",
     "GarageVehicle",
     "LineLedger",

@@ -81,6 +81,18 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
     "SavedAddress": ("account_id", "address_id", "address", "is_default", "saved_at"),
     "Vehicle": ("year", "make", "model", "engine", "nickname", "vin"),
     "GarageVehicle": ("account_id", "vehicle_id", "vehicle", "catalog_id", "added_at"),
+    "DiscountCode": (
+        "code",
+        "account_id",
+        "amount",
+        "percent",
+        "issued_at",
+        "expires_at",
+        "used_at",
+        "order_reference",
+        "discount",
+        "revoked_at",
+    ),
 }
 
 

@@ -115,8 +115,9 @@ def orderstatus_account_policy() -> AccountPolicy | None:
 @hookspec(firstresult=True)
 def orderstatus_profile_policy() -> ProfilePolicy | None:
     """How much a shopper's profile keeps: saved addresses per account (20), vehicles per
-    garage (10), and how many of the newest linked orders offer their shipping address for
-    reuse (50).
+    garage (10), how many of the newest linked orders offer their shipping address for
+    reuse (50), and the discount codes: their length (16), open codes per account (20),
+    their lifetime unless staff give one (90 days), how many the page lists (50).
 
     Default: :class:`~orderstatus_core.policies.profile.ProfilePolicy` with its documented
     defaults. Return ``attrs.evolve(ProfilePolicy(), ...)`` to change it.

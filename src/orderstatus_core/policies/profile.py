@@ -1,4 +1,4 @@
-"""The rules of the profile page (saved addresses and the garage), as one value a store
+"""The rules of the profile page (saved addresses, the garage, discount codes), as one value a store
 can override through the ``orderstatus_profile_policy`` hook::
 
     @hookimpl
@@ -10,6 +10,7 @@ Pure values: no clock, no I/O.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import attrs
@@ -25,12 +26,22 @@ def _whole(low: int, high: int) -> Any:
     return check
 
 
+def _lifetime(_instance: object, attribute: attrs.Attribute[timedelta], value: Any) -> None:
+    if not isinstance(value, timedelta) or not _SHORTEST <= value <= _LONGEST:
+        raise ValueError(f"{attribute.name} must be a timedelta from 1 minute to 5 years")
+
+
+_SHORTEST, _LONGEST = timedelta(minutes=1), timedelta(days=5 * 366)
+
+
 @attrs.frozen
 class ProfilePolicy:
     """How much a profile keeps (SECURITY H3: every list a shopper grows is bounded).
 
     The defaults follow issue 14: 20 saved addresses an account; 10 vehicles in a garage;
-    the shipping addresses of the newest 50 linked orders offered for reuse.
+    the shipping addresses of the newest 50 linked orders offered for reuse; discount codes
+    of 16 characters (80 random bits), at most 20 open ones an account, valid 90 days
+    unless staff say otherwise, the newest 50 listed on the account page.
     """
 
     #: Saved addresses an account keeps; one more is refused (``AddressBookFull``).
@@ -39,3 +50,13 @@ class ProfilePolicy:
     max_vehicles: int = attrs.field(default=10, validator=_whole(1, 100))
     #: How many of the newest linked orders offer their shipping address for reuse.
     reuse_from_orders: int = attrs.field(default=50, validator=_whole(0, 500))
+    #: Characters of a new discount code (13 to 32; 5 random bits each, so at least 65).
+    discount_code_length: int = attrs.field(default=16, validator=_whole(13, 32))
+    #: Open (unused, unrevoked, unexpired) codes an account may hold; one more is refused
+    #: (``TooManyCodes``).
+    max_discount_codes: int = attrs.field(default=20, validator=_whole(1, 1000))
+    #: How long a code issued without a lifetime of its own stays valid (1 minute to 5
+    #: years).
+    discount_lifetime: timedelta = attrs.field(default=timedelta(days=90), validator=_lifetime)
+    #: How many of an account's newest codes its page lists (``DiscountCodes``).
+    listed_discount_codes: int = attrs.field(default=50, validator=_whole(1, 500))

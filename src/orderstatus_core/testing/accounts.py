@@ -7,11 +7,13 @@ logged in*), the session check of every page view, log-out, re-authentication, f
 reset, change of email (with and without a recent password) and of password, deletion,
 orders placed or imported for the address, an order of another address attached by its
 mailed code, and the profile: saved addresses (add, edit, remove, the default, the bound)
-and the garage (add, remove, the bound). A :class:`~orderstatus_core.testing.FixedClock`
+and the garage (add, remove, the bound), and discount codes (issued by staff, redeemed by
+the checkout, revoked; :mod:`orderstatus_core.testing._account_discounts`). A
+:class:`~orderstatus_core.testing.FixedClock`
 moves to exactly each lifetime after the moment it counts from, or one second past it:
 verification and set-password links 24 h, reset 1 h, email change 24 h, attach code 15 min,
 captcha 10 min, a plain session 30 min idle and 12 h, *keep me logged in* 14 d,
-re-authentication 5 min.
+re-authentication 5 min, a discount code 1 h.
 
 Every answer is compared with what a small model (plain Python, no service code) says it
 must be; after every step the storage's account state, the stored sessions (ended, last
@@ -104,6 +106,7 @@ from orderstatus_core.services.results import (
     SearchPage,
 )
 from orderstatus_core.services.sync import upsert_order
+from orderstatus_core.testing._account_discounts import CODE_LIFETIME, DiscountSteps, ModelCode
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.fakes import (
     CountingPasswordHasher,
@@ -126,6 +129,7 @@ LIFETIMES: dict[str, timedelta] = {
     "session": _POLICY.session_lifetime,
     "remember": _POLICY.remember_lifetime,
     "re-authentication": _POLICY.reauthentication_window,
+    "discount code": CODE_LIFETIME,
 }
 _SECOND = timedelta(seconds=1)
 _CLIENT = "203.0.113.7"
@@ -224,6 +228,8 @@ class _Model:
     vehicles: set[str] = attrs.Factory(set)
     #: The orders whose line was bought for the garage's car.
     for_the_car: set[str] = attrs.Factory(set)
+    #: The discount codes issued to the account, by text.
+    codes: dict[str, ModelCode] = attrs.Factory(dict)
 
     @property
     def failed_logins(self) -> int:
@@ -241,7 +247,7 @@ class _Model:
         self.failures.pop(email_key(self.email) or "", None)
 
 
-class AccountMachine(RuleBasedStateMachine):
+class AccountMachine(DiscountSteps, RuleBasedStateMachine):
     """One shopper's account on a storage under test, step by step against
     :class:`_Model`. Bind a storage with :func:`account_lifecycle_of`."""
 
@@ -681,6 +687,7 @@ class AccountMachine(RuleBasedStateMachine):
         model.linked.clear()
         model.addresses.clear()
         model.vehicles.clear()
+        model.codes.clear()
 
     # --- orders -------------------------------------------------------------------------
 

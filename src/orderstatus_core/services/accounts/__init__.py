@@ -1,5 +1,6 @@
 """Shoppers' accounts: sign-up and verification, log-in and sessions, reset, changes and
-deletion, order links and history, the security log (DOMAIN.md section 2, SECURITY A-F).
+deletion, order links and history, the security log, store credit and discount codes
+(DOMAIN.md section 2, SECURITY A-F).
 
 One module per area; each command takes a :class:`~orderstatus_core.ServiceContext`
 (and, once logged in, a :class:`ShopperProof`) and answers a value of a closed union
@@ -12,6 +13,13 @@ from orderstatus_core.services.accounts.changes import (
     change_password,
     confirm_email_change,
     delete_account,
+)
+from orderstatus_core.services.accounts.credit import (
+    account_credit,
+    discount_codes,
+    issue_discount_code,
+    redeem_discount_code,
+    revoke_discount_code,
 )
 from orderstatus_core.services.accounts.login import (
     log_in,
@@ -41,6 +49,7 @@ from orderstatus_core.services.accounts.signup import (
 __all__ = [
     "ShopperProof",
     "ShopperSession",
+    "account_credit",
     "attach_order",
     "change_email",
     "change_password",
@@ -50,7 +59,9 @@ __all__ = [
     "decide_reset",
     "decide_sign_up",
     "delete_account",
+    "discount_codes",
     "forgot_password",
+    "issue_discount_code",
     "join_verified_accounts",
     "log_in",
     "log_out",
@@ -58,7 +69,9 @@ __all__ = [
     "order_history",
     "prepare_accounts",
     "reauthenticate",
+    "redeem_discount_code",
     "reset_password",
+    "revoke_discount_code",
     "search_history",
     "security_log",
     "set_password",

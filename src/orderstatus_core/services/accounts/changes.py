@@ -11,7 +11,8 @@ on a shared computer cannot take the account over.
 * :func:`change_password`: ends every other session and every link, a pending email change
   included (E3).
 * :func:`delete_account`: ends every session and token, unlinks the orders (the store
-  keeps them) and deletes the saved addresses and the garage.
+  keeps them) and deletes the saved addresses, the garage and the unused discount codes
+  (a used one is kept for the store's accounting, detached from the account).
 """
 
 from __future__ import annotations
@@ -205,8 +206,9 @@ def change_password(
 def delete_account(ctx: ServiceContext, proof: ShopperProof) -> DeleteAccountResult:
     """Delete the account (SECURITY E4: the password typed within the window).
 
-    Every session (this one too) and every token end, the saved addresses and the garage
-    are deleted, and the orders are unlinked: the store keeps them for its records. The
+    Every session (this one too) and every token end, the saved addresses, the garage and
+    the unused discount codes are deleted (a used code is kept, detached, for the store's
+    accounting), and the orders are unlinked: the store keeps them for its records. The
     address may sign up again.
     """
     proof = checked_shopper(proof)
@@ -228,6 +230,7 @@ def delete_account(ctx: ServiceContext, proof: ShopperProof) -> DeleteAccountRes
         uow.accounts.end_tokens(account_id, _ALL_PURPOSES, now)
         uow.accounts.unlink_all(account_id)
         uow.accounts.forget_profile(account_id)
+        uow.accounts.forget_discount_codes(account_id)
         record(uow, SecurityEventKind.ACCOUNT_DELETED, now, account=account, client=proof.client)
         uow.commit()
     return in_language(AccountDeleted(), texts)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import attrs
 
 from orderstatus_core.services._bind import ShopperCommand
-from orderstatus_core.services.accounts import changes, login, orders, profile
+from orderstatus_core.services.accounts import changes, credit, login, orders, profile
 from orderstatus_core.services.accounts._common import ShopperProof
 from orderstatus_core.services.accounts.security_log import security_log
 from orderstatus_core.services.context import ServiceContext
@@ -75,3 +75,7 @@ class ShopperSession:
     add_vehicle = ShopperCommand(profile.add_vehicle)
     #: Take a vehicle out of the garage.
     remove_vehicle = ShopperCommand(profile.remove_vehicle)
+    #: The store credit across the account's addresses: balance per currency, history.
+    store_credit = ShopperCommand(credit.account_credit)
+    #: The discount codes issued to the account, with where each stands.
+    discount_codes = ShopperCommand(credit.discount_codes)

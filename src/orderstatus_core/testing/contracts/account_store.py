@@ -56,6 +56,7 @@ from orderstatus_core.testing.contracts._support import (
     _together,
 )
 from orderstatus_core.testing.contracts.history_search import HistorySearchContract
+from orderstatus_core.testing.contracts.discount_codes import DiscountCodeRules
 
 __all__ = ["AccountStoreContract", "CaptchaStoreContract", "SessionStoreContract"]
 
@@ -210,12 +211,13 @@ def _order(number: str, email: str, hours: int = 0, parts: tuple[str, ...] = ("B
     )
 
 
-class AccountStoreContract(HistorySearchContract, StorageSuite):
+class AccountStoreContract(HistorySearchContract, DiscountCodeRules, StorageSuite):
     """The :class:`~orderstatus_core.ports.AccountStore` contract: accounts found by id and
     by exact email key, one live account per address, compare-and-set saves, single-use
     tokens dead after a credential change, order links (one account per order, listed and
     searched newest first, by vehicle too: :class:`HistorySearchContract`), the orders a
-    verified address brings, and the security log.
+    verified address brings, the security log, the profile and the discount codes
+    (:class:`.discount_codes.DiscountCodeRules`).
 
     Needs a fixture ``storage``: a fresh, migrated, empty storage for each test.
     """

@@ -105,6 +105,27 @@ class StoreCreditLedgerContract(StorageSuite):
         assert _balance(storage) == Money("10.00", "USD")
         assert _ledger(storage, "nobody@example.com") == []
 
+    def test_balances_are_one_exact_sum_per_currency_in_code_order(self, storage: Storage) -> None:
+        """``balances`` answers the holder's balance in each currency it has entries in, by
+        currency code, a balance back at zero included; another holder's never count."""
+        _append(
+            storage,
+            _entry("usd:1", "10.10", "USD"),
+            _entry("eur:1", "2.5", "EUR"),
+            _entry("usd:2", "0.0001", "USD"),
+            _entry("sek:1", "5.00", "SEK"),
+            _entry("sek:2", "-5.00", "SEK"),
+            _entry("other:1", "7.00", "AUD", holder="jane.doe@example.co"),
+        )
+        with storage.unit_of_work() as uow:
+            assert list(uow.credit.balances(_HOLDER)) == [
+                Money("2.5", "EUR"),
+                Money("0.00", "SEK"),
+                Money("10.1001", "USD"),
+            ]
+            assert list(uow.credit.balances("nobody@example.com")) == []
+            assert list(uow.credit.balances("\ud800")) == []
+
     def test_a_balance_is_the_sum_per_currency(self, storage: Storage) -> None:
         """Each currency has its own balance: the exact sum of its entries."""
         _append(
