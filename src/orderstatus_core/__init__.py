@@ -3,7 +3,7 @@
 Front-ends use only the names in ``__all__``. Start with :class:`OrderStatus`.
 """
 
-from orderstatus_core.app import CustomerService, OrderStatus, StoreCredit, Warehouse
+from orderstatus_core.app import Catalog, CustomerService, OrderStatus, StoreCredit, Warehouse
 from orderstatus_core.clock import SystemClock
 from orderstatus_core.contacts import email_key, parse_email, parse_phone, phone_key
 from orderstatus_core.errors import (
@@ -54,6 +54,7 @@ from orderstatus_core.messages import (
     OrderListRequest,
     OutboxMessage,
     OutgoingMail,
+    PartBackInStockMail,
     PasswordResetMail,
     PasswordResetRequest,
     ReturnDocumentsJob,
@@ -91,6 +92,7 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
+from orderstatus_core.model.alerts import PartWatch, PartWatcher
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.profile import (
@@ -290,6 +292,17 @@ from orderstatus_core.services import (
     VerifyEmailResult,
     ViewResult,
 )
+from orderstatus_core.services.alert_results import (
+    PartAlertsSent,
+    PartNotWatched,
+    PartWatched,
+    PartWatches,
+    PartWatchesResult,
+    UnwatchPartResult,
+    WatchListFull,
+    WatchPartResult,
+    WatchRemoved,
+)
 from orderstatus_core.services.profile_results import (
     AddressAlreadySaved,
     AddressBook,
@@ -359,6 +372,7 @@ __all__ = [
     "CaptchaRefused",
     "CaptchaResult",
     "CaptchaStore",
+    "Catalog",
     "CatalogError",
     "Catalogs",
     "CategoryPath",
@@ -480,9 +494,17 @@ __all__ = [
     "PackageView",
     "PackedUnits",
     "PapersResult",
+    "PartAlertsSent",
+    "PartBackInStockMail",
+    "PartNotWatched",
     "PartNumber",
     "PartNumberQuery",
     "PartSwap",
+    "PartWatch",
+    "PartWatched",
+    "PartWatcher",
+    "PartWatches",
+    "PartWatchesResult",
     "PassChallenge",
     "PasswordAccepted",
     "PasswordChanged",
@@ -590,6 +612,7 @@ __all__ = [
     "TryLater",
     "UnitOfWork",
     "UnknownAdapterError",
+    "UnwatchPartResult",
     "UpsertRefusal",
     "UpsertReport",
     "ValidationError",
@@ -602,6 +625,9 @@ __all__ = [
     "VerifyEmailResult",
     "ViewResult",
     "Warehouse",
+    "WatchListFull",
+    "WatchPartResult",
+    "WatchRemoved",
     "WeakPasswordHashingError",
     "WindowStart",
     "address_key",

@@ -1,5 +1,5 @@
-"""The rules of the profile page (saved addresses and the garage), as one value a store
-can override through the ``orderstatus_profile_policy`` hook::
+"""The rules of the profile page (saved addresses, the garage, availability alerts), as
+one value a store can override through the ``orderstatus_profile_policy`` hook::
 
     @hookimpl
     def orderstatus_profile_policy():
@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["ProfilePolicy"]
+__all__ = ["ProfilePolicy", "alerts_link"]
 
 
 def _whole(low: int, high: int) -> Any:
@@ -30,7 +30,8 @@ class ProfilePolicy:
     """How much a profile keeps (SECURITY H3: every list a shopper grows is bounded).
 
     The defaults follow issue 14: 20 saved addresses an account; 10 vehicles in a garage;
-    the shipping addresses of the newest 50 linked orders offered for reuse.
+    the shipping addresses of the newest 50 linked orders offered for reuse; 50 parts
+    watched for their return to stock.
     """
 
     #: Saved addresses an account keeps; one more is refused (``AddressBookFull``).
@@ -39,3 +40,17 @@ class ProfilePolicy:
     max_vehicles: int = attrs.field(default=10, validator=_whole(1, 100))
     #: How many of the newest linked orders offer their shipping address for reuse.
     reuse_from_orders: int = attrs.field(default=50, validator=_whole(0, 500))
+    #: Parts an account watches for their return to stock; one more is refused
+    #: (``WatchListFull``).
+    max_part_watches: int = attrs.field(default=50, validator=_whole(1, 500))
+
+
+def alerts_link(link_base: str) -> str:
+    """The link an availability alert carries: the account's alerts page under the
+    account policy's configured ``link_base``, nothing from a request (SECURITY D4). It
+    holds no token: the page asks the shopper to log in.
+
+    >>> alerts_link("https://shop.example/account/")
+    'https://shop.example/account/alerts'
+    """
+    return f"{link_base.rstrip('/')}/alerts"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import attrs
 
 from orderstatus_core.services._bind import ShopperCommand
-from orderstatus_core.services.accounts import changes, login, orders, profile
+from orderstatus_core.services.accounts import alerts, changes, login, orders, profile
 from orderstatus_core.services.accounts._common import ShopperProof
 from orderstatus_core.services.accounts.security_log import security_log
 from orderstatus_core.services.context import ServiceContext
@@ -75,3 +75,9 @@ class ShopperSession:
     add_vehicle = ShopperCommand(profile.add_vehicle)
     #: Take a vehicle out of the garage.
     remove_vehicle = ShopperCommand(profile.remove_vehicle)
+    #: The parts the account watches for their return to stock.
+    part_watches = ShopperCommand(alerts.part_watches)
+    #: Watch a part that is out of stock: one mail when it is back.
+    watch_part = ShopperCommand(alerts.watch_part)
+    #: Stop watching a part.
+    unwatch_part = ShopperCommand(alerts.unwatch_part)
