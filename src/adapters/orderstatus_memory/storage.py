@@ -37,9 +37,11 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
+from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
+from orderstatus_memory._watches import PartWatchesMixin
 
 __all__ = ["MemoryStorage"]
 
@@ -91,6 +93,10 @@ class _State:
         # The profile: each account's saved addresses and garage, by their ids.
         self.addresses: dict[str, dict[str, SavedAddress]] = {}
         self.vehicles: dict[str, dict[str, GarageVehicle]] = {}
+        # Availability alerts: each account's watches by part key, and each part key's
+        # watching accounts (what a report of the part back in stock takes).
+        self.watches: dict[str, dict[str, PartWatch]] = {}
+        self.watchers: dict[str, frozenset[str]] = {}
 
     def copy(self) -> _State:
         """A working copy: new top-level maps, shared (immutable) values."""
@@ -510,7 +516,7 @@ def _without(index: dict[str, frozenset[str]], key: str, member: str) -> None:
         index.pop(key, None)
 
 
-class _Accounts:
+class _Accounts(PartWatchesMixin):
     def __init__(self, unit: _MemoryUnitOfWork) -> None:
         self._unit = unit
 
@@ -765,7 +771,7 @@ class _Accounts:
         work = self._unit.work
         addresses = work.addresses.pop(account_id, {})
         vehicles = work.vehicles.pop(account_id, {})
-        return len(addresses) + len(vehicles)
+        return len(addresses) + len(vehicles) + self._forget_watches(account_id)
 
 
 class _Sessions:

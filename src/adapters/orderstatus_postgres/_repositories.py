@@ -47,6 +47,7 @@ from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, dump_intent
 from orderstatus_postgres import _rows, _sql
 from orderstatus_postgres._rows import DECODER
+from orderstatus_postgres._watches import PartWatchesMixin
 from orderstatus_sql.rows import (
     AccountRow,
     CaptchaRow,
@@ -632,7 +633,7 @@ def one(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:
     return tuple(row)
 
 
-class Accounts:
+class Accounts(PartWatchesMixin):
     """The :class:`~orderstatus_core.ports.AccountStore` of one unit of work.
 
     In a write unit, ``get`` locks the account's row (``FOR UPDATE``), ``get_token`` the
@@ -961,14 +962,14 @@ class Accounts:
         return self._write(_sql.REMOVE_VEHICLE, parameters, "removing a vehicle").rowcount == 1
 
     def forget_profile(self, account_id: str) -> int:
-        """Delete the account's saved addresses and vehicles; how many."""
+        """Delete the account's saved addresses, vehicles and part watches; how many."""
         if not _worth_asking(self._unit, account_id, write=True):
             return 0
         doing = "deleting an account's profile"
         return sum(
             self._write(sql, (account_id,), doing).rowcount
             for sql in (_sql.FORGET_ADDRESSES, _sql.FORGET_VEHICLES)
-        )
+        ) + self._forget_watches(account_id)
 
 
 class Sessions:

@@ -62,6 +62,7 @@ from orderstatus_sql.search import fold, search_terms
 from orderstatus_sql.values import encodable, first_taken, money
 from orderstatus_sqlite import _rows, _sql
 from orderstatus_sqlite._rows import DECODER, micros
+from orderstatus_sqlite._watches import PartWatchesMixin
 
 if TYPE_CHECKING:
     from orderstatus_sqlite.storage import SqliteUnitOfWork
@@ -603,7 +604,7 @@ def _taken_account() -> ConflictError:
     return ConflictError("a live account holds this email address")
 
 
-class Accounts:
+class Accounts(PartWatchesMixin):
     """The :class:`~orderstatus_core.ports.AccountStore` of one unit of work.
 
     A write unit holds SQLite's write lock from ``BEGIN IMMEDIATE``, so every
@@ -955,7 +956,7 @@ class Accounts:
         return unit._fetch(CURSOR, sql, (account_id, item_id), doing, write=True).rowcount == 1
 
     def forget_profile(self, account_id: str) -> int:
-        """Delete the account's saved addresses and vehicles; how many."""
+        """Delete the account's saved addresses, vehicles and part watches; how many."""
         unit = self._unit
         unit._writing()
         if not encodable(account_id):
@@ -964,7 +965,7 @@ class Accounts:
         return sum(
             unit._fetch(CURSOR, sql, (account_id,), doing, write=True, partial=True).rowcount
             for sql in (_sql.FORGET_ADDRESSES, _sql.FORGET_VEHICLES)
-        )
+        ) + self._forget_watches(account_id)
 
 
 class Sessions:

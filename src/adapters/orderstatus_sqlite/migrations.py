@@ -120,6 +120,12 @@ Version 12 adds the profile (issue 14 items 1 and 2) and touches no earlier tabl
   store's :class:`~orderstatus_core.ports.VehicleCatalog` gave.
 
 Deleting an account deletes both (``forget_profile``), through the primary keys.
+
+Version 13 adds availability alerts (issue 14 item 5) and touches no earlier table:
+``part_watches``, keyed by ``(account_id, part_key)`` (one watch per account and part),
+with ``part_watches_by_part`` for the report of a part back in stock, which reads and
+deletes one part's watches (:mod:`orderstatus_sql.watches`). ``forget_profile`` deletes an
+account's watches too.
 """
 
 from __future__ import annotations
@@ -527,6 +533,23 @@ CREATE TABLE garage_vehicles (
 PRAGMA user_version = 12;
 """
 
+# Version 13: availability alerts (see the module docstring).
+_PART_WATCHES = """
+CREATE TABLE part_watches (
+    account_id  TEXT    NOT NULL,
+    part_key    TEXT    NOT NULL,
+    part_number TEXT    NOT NULL,
+    watched_at  INTEGER NOT NULL,
+    language    TEXT    NOT NULL,
+    PRIMARY KEY (account_id, part_key)
+) WITHOUT ROWID;
+
+-- take_watchers(): one part's watches, in the order the watchers are answered.
+CREATE INDEX part_watches_by_part ON part_watches (part_key, watched_at, account_id);
+
+PRAGMA user_version = 13;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -545,6 +568,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V10,
     _V11,
     _V12,
+    _PART_WATCHES,
 )
 
 #: The schema version this code reads and writes.
