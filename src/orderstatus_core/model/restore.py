@@ -80,6 +80,8 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
     "SavedAddress": ("account_id", "address_id", "address", "is_default", "saved_at"),
     "Vehicle": ("year", "make", "model", "engine", "nickname", "vin"),
     "GarageVehicle": ("account_id", "vehicle_id", "vehicle", "catalog_id", "added_at"),
+    "PartWatch": ("account_id", "part_number", "watched_at", "language"),
+    "PartWatcher": ("watch", "email"),
 }
 
 
