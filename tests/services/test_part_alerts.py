@@ -264,22 +264,19 @@ def test_an_expired_session_cannot_watch(ctx: ServiceContext) -> None:
 def test_an_outbox_failing_mid_report_changes_nothing(
     ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SECURITY G1, G4: when queueing a mail fails after the watches were taken, the
+    """SECURITY G1, G4: when queueing the mails fails after the watches were taken, the
     report raises the storage's error and commits nothing; the next report mails all."""
     _shopper(ctx).watch_part("BP-1")
     _shopper(ctx, JOHN).watch_part("BP-1")
     with ctx.storage.unit_of_work(write=True) as uow:
         outbox_type = type(uow.outbox)
-    real = outbox_type.put
-    calls = []
+    real = outbox_type.put_many
 
-    def failing(self: object, message: OutboxMessage) -> None:
-        calls.append(message)
-        if len(calls) == 2:
-            raise AdapterError("the database went away")
-        real(self, message)  # type: ignore[arg-type]
+    def failing(self: object, messages: list[OutboxMessage]) -> None:
+        real(self, messages[:1])  # type: ignore[arg-type]
+        raise AdapterError("the database went away")
 
-    monkeypatch.setattr(outbox_type, "put", failing)
+    monkeypatch.setattr(outbox_type, "put_many", failing)
     desk = OrderStatus(ctx)
     with pytest.raises(AdapterError, match="went away"):
         desk.catalog.part_back_in_stock("BP-1")

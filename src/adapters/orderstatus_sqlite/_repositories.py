@@ -283,6 +283,20 @@ class Orders:
         return DECODER.matches(unit._fetch(read, sql, parameters, "searching orders"), email_key)
 
 
+def _message_row(message: OutboxMessage) -> tuple[Any, ...]:
+    """The columns ``PUT_MESSAGE`` writes for ``message``."""
+    next_attempt = message.next_attempt_at
+    return (
+        message.message_id,
+        micros(utc(message.created_at)),
+        intent_kind(message.intent),
+        _rows.payload(message.intent),
+        message.attempts,
+        None if next_attempt is None else micros(utc(next_attempt)),
+        message.last_error,
+    )
+
+
 class Outbox:
     """The :class:`~orderstatus_core.Outbox` of one unit of work."""
 
@@ -291,18 +305,17 @@ class Outbox:
 
     def put(self, message: OutboxMessage) -> None:
         """Queue ``message`` in this unit's transaction (SECURITY G4)."""
-        next_attempt = message.next_attempt_at
         doing = "queueing an outbox message"
-        parameters = (
-            message.message_id,
-            micros(utc(message.created_at)),
-            intent_kind(message.intent),
-            _rows.payload(message.intent),
-            message.attempts,
-            None if next_attempt is None else micros(utc(next_attempt)),
-            message.last_error,
-        )
-        self._unit._fetch(CURSOR, _sql.PUT_MESSAGE, parameters, doing, write=True)
+        self._unit._fetch(CURSOR, _sql.PUT_MESSAGE, _message_row(message), doing, write=True)
+
+    def put_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue ``messages`` in this unit's transaction, one ``executemany``; a failure
+        part way poisons the unit (its commit refuses, SECURITY G1)."""
+        rows = [_message_row(message) for message in messages]
+        if rows:
+            self._unit._many(_sql.PUT_MESSAGE, rows, "queueing outbox messages")
+        else:
+            self._unit._writing()
 
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         """Unsent messages due at ``now``, oldest first (ties by message id)."""

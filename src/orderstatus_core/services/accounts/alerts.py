@@ -40,7 +40,7 @@ from orderstatus_core.services.alert_results import (
     WatchRemoved,
 )
 from orderstatus_core.services.context import ServiceContext
-from orderstatus_core.services.effects import queue
+from orderstatus_core.services.effects import queue_many
 
 __all__ = ["part_back_in_stock", "part_watches", "unwatch_part", "watch_part"]
 
@@ -132,11 +132,13 @@ def part_back_in_stock(ctx: ServiceContext, part_number: str) -> PartAlertsSent:
         with ctx.storage.unit_of_work(write=True) as uow:
             watchers = uow.accounts.take_watchers(part.canonical)
             now = ctx.clock.now()  # after the claim (SECURITY G6)
-            for watcher in watchers:
-                mail = PartBackInStockMail(
+            mails = (
+                PartBackInStockMail(
                     watcher.email, watcher.watch.part_number.display, link, _language(watcher)
                 )
-                queue(uow, mail, now)
+                for watcher in watchers
+            )
+            queue_many(uow, mails, now)
             uow.commit()
         return len(watchers)
 
