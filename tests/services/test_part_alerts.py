@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orderstatus_core import (
     AccountDeleted,
@@ -322,3 +324,27 @@ def test_a_mail_server_down_keeps_the_alert_for_a_retry(tmp_path: Path) -> None:
         assert desk.catalog.part_back_in_stock("BP-1").alerts == 0
     finally:
         storage.close()
+
+
+def test_any_input_as_a_part_number_is_a_watch_or_a_validation_error() -> None:
+    """Whatever is typed (any text, bytes, numbers, None), ``watch_part`` answers a watch
+    of exactly that text or raises the ValidationError tree, never anything else."""
+    storage = open_storage("memory", Path())
+    ctx = fake_context(storage, plugins=[_FewWatches()])
+    register(ctx, JANE)
+    shopper = _shopper(ctx)
+
+    @given(typed=st.one_of(st.text(max_size=80), st.binary(max_size=8), st.integers(), st.none()))
+    @settings(max_examples=150, deadline=None)
+    def check(typed: object) -> None:
+        try:
+            answered = shopper.watch_part(typed)  # type: ignore[arg-type]
+        except ValidationError:
+            return
+        assert isinstance(answered, PartWatched | WatchListFull), answered
+        if isinstance(answered, PartWatched):
+            assert answered.part_number == typed
+            shopper.unwatch_part(typed)  # type: ignore[arg-type]
+
+    check()
+    storage.close()
