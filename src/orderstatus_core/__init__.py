@@ -3,7 +3,14 @@
 Front-ends use only the names in ``__all__``. Start with :class:`OrderStatus`.
 """
 
-from orderstatus_core.app import CustomerService, Discounts, OrderStatus, StoreCredit, Warehouse
+from orderstatus_core.app import (
+    Catalog,
+    CustomerService,
+    Discounts,
+    OrderStatus,
+    StoreCredit,
+    Warehouse,
+)
 from orderstatus_core.clock import SystemClock
 from orderstatus_core.contacts import email_key, parse_email, parse_phone, phone_key
 from orderstatus_core.errors import (
@@ -54,6 +61,7 @@ from orderstatus_core.messages import (
     OrderListRequest,
     OutboxMessage,
     OutgoingMail,
+    PartBackInStockMail,
     PasswordResetMail,
     PasswordResetRequest,
     ReturnDocumentsJob,
@@ -91,6 +99,7 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
+from orderstatus_core.model.alerts import PartWatch, PartWatcher
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.discounts import CodeStatus, DiscountCode, read_code, show_code
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
@@ -293,6 +302,17 @@ from orderstatus_core.services import (
     VerifyEmailResult,
     ViewResult,
 )
+from orderstatus_core.services.alert_results import (
+    PartAlertsSent,
+    PartNotWatched,
+    PartWatched,
+    PartWatches,
+    PartWatchesResult,
+    UnwatchPartResult,
+    WatchListFull,
+    WatchPartResult,
+    WatchRemoved,
+)
 from orderstatus_core.services.credit_results import (
     AccountCredit,
     AccountCreditResult,
@@ -383,6 +403,7 @@ __all__ = [
     "CaptchaRefused",
     "CaptchaResult",
     "CaptchaStore",
+    "Catalog",
     "CatalogError",
     "Catalogs",
     "CategoryPath",
@@ -519,9 +540,17 @@ __all__ = [
     "PackageView",
     "PackedUnits",
     "PapersResult",
+    "PartAlertsSent",
+    "PartBackInStockMail",
+    "PartNotWatched",
     "PartNumber",
     "PartNumberQuery",
     "PartSwap",
+    "PartWatch",
+    "PartWatched",
+    "PartWatcher",
+    "PartWatches",
+    "PartWatchesResult",
     "PassChallenge",
     "PasswordAccepted",
     "PasswordChanged",
@@ -632,6 +661,7 @@ __all__ = [
     "TryLater",
     "UnitOfWork",
     "UnknownAdapterError",
+    "UnwatchPartResult",
     "UpsertRefusal",
     "UpsertReport",
     "ValidationError",
@@ -645,6 +675,9 @@ __all__ = [
     "VerifyEmailResult",
     "ViewResult",
     "Warehouse",
+    "WatchListFull",
+    "WatchPartResult",
+    "WatchRemoved",
     "WeakPasswordHashingError",
     "WindowStart",
     "address_key",

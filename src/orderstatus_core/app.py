@@ -69,6 +69,7 @@ from orderstatus_core.services._bind import StoreCommand
 
 __all__ = [
     "DEFAULT_PASSWORD_HASHER",
+    "Catalog",
     "CustomerService",
     "Discounts",
     "OrderStatus",
@@ -191,6 +192,19 @@ class Discounts:
     redeem = StoreCommand(accounts.redeem_discount_code)
 
 
+class Catalog:
+    """What the store's catalog reports about its parts: ``desk.catalog.part_back_in_stock(
+    "BP-1234")`` when a part that shoppers watch is in stock again (its stock system or a
+    staff page calls it). Each watcher is mailed once, however often it is reported.
+    """
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    #: The part is in stock again: one alert per watcher, queued in the outbox.
+    part_back_in_stock = StoreCommand(accounts.part_back_in_stock)
+
+
 class OrderStatus:
     """The Order Status & Returns area of one store.
 
@@ -214,6 +228,8 @@ class OrderStatus:
         self.store_credit = StoreCredit(context)
         #: Discount codes issued to accounts, and the checkout's redeem.
         self.discounts = Discounts(context)
+        #: The catalog's reports: a part back in stock alerts its watchers.
+        self.catalog = Catalog(context)
 
     @classmethod
     def open(

@@ -4,7 +4,7 @@ Each mail kind has two Jinja2 templates in ``orderstatus_core/templates/mail/``,
 ``<kind>.txt`` and ``<kind>.html`` (``order_list``, ``guest_pass``, ``tracking``,
 ``return_label``, ``return_received``, ``return_settled``, and the account mail:
 ``account_verification``, ``already_registered``, ``password_reset``, ``email_change``,
-``email_change_notice``, ``attach_code``), framed by ``layout.txt`` and
+``email_change_notice``, ``attach_code``, ``part_back_in_stock``), framed by ``layout.txt`` and
 ``layout.html``. Their words are gettext messages of the one domain (:mod:`orderstatus_core.i18n`),
 translated by the ``.po`` catalogs; money and dates go through Babel filters (``money``,
 ``date``, ``datetime``, ``join_list``). The subject is the text template's ``subject`` block.
@@ -50,6 +50,7 @@ from orderstatus_core.messages import (
     OrderListMail,
     OutboxMessage,
     OutgoingMail,
+    PartBackInStockMail,
     PasswordResetMail,
     ReturnLabelMail,
     ReturnReceivedMail,
@@ -72,6 +73,7 @@ _KINDS: Mapping[type[object], str] = {
     EmailChangeMail: "email_change",
     EmailChangeNotice: "email_change_notice",
     AttachCodeMail: "attach_code",
+    PartBackInStockMail: "part_back_in_stock",
 }
 _OUTCOMES = frozenset({"refunded", "credited", "replaced", "rejected"})
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

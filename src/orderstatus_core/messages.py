@@ -39,6 +39,7 @@ __all__ = [
     "OutboxItem",
     "OutboxMessage",
     "OutgoingMail",
+    "PartBackInStockMail",
     "PasswordResetMail",
     "PasswordResetRequest",
     "ReturnDocumentsJob",
@@ -216,6 +217,19 @@ class AttachCodeMail:
     language: str = "en"
 
 
+@attrs.frozen
+class PartBackInStockMail:
+    """An availability alert: ``part_number`` (as the shopper watched it) is back in stock,
+    to the account's current address. ``link`` is the account's alerts page, built from
+    the account policy's ``link_base`` (SECURITY D4); it carries no token, so nothing here
+    is secret."""
+
+    to: EmailAddress
+    part_number: str
+    link: str
+    language: str = "en"
+
+
 #: The mail of the account features.
 AccountMail = (
     AccountVerificationMail
@@ -224,6 +238,7 @@ AccountMail = (
     | EmailChangeMail
     | EmailChangeNotice
     | AttachCodeMail
+    | PartBackInStockMail
 )
 
 #: A mail the core wants sent, before it is rendered (a tagged union by ``kind``).
@@ -240,6 +255,7 @@ MailIntent = (
     | EmailChangeMail
     | EmailChangeNotice
     | AttachCodeMail
+    | PartBackInStockMail
 )
 
 

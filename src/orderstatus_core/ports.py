@@ -37,6 +37,7 @@ from orderstatus_core.model.account import (
     TokenPurpose,
 )
 from orderstatus_core.model.address import Address
+from orderstatus_core.model.alerts import PartWatch, PartWatcher
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.discounts import DiscountCode
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
@@ -164,6 +165,13 @@ class Outbox(Protocol):
     def put(self, message: OutboxMessage) -> None:
         """Queue a message, pending (its ``sent_at`` and ``dead_at`` are not read). Rolled
         back with the unit of work (SECURITY G4)."""
+        ...
+
+    def put_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue every message of ``messages`` as :meth:`put` queues each, in that order:
+        one statement batch where the storage has one (a part back in stock queues a mail
+        per watcher). Rolled back with the unit of work; a failure part way leaves the
+        unit unable to commit what it put."""
         ...
 
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
@@ -633,8 +641,38 @@ class AccountStore(Protocol):
         ...
 
     def forget_profile(self, account_id: str) -> int:
-        """Delete every saved address and vehicle of the account (its deletion); answer
-        how many."""
+        """Delete every saved address, vehicle and part watch of the account (its
+        deletion); answer how many."""
+        ...
+
+    # --- availability alerts ---
+
+    def put_watch(self, watch: PartWatch) -> bool:
+        """Store ``watch``; whether it was stored. ``False``, and nothing changes, when the
+        account watches a part of the same :attr:`~PartWatch.part_key` already (the first
+        watch, its time and language, stays). The bound on how many an account keeps is
+        the service's (it holds the account's lock, :meth:`get`)."""
+        ...
+
+    def part_watches(self, account_id: str) -> Sequence[PartWatch]:
+        """Every watch of the account, oldest ``watched_at`` first (ties by part key);
+        none for an unknown account."""
+        ...
+
+    def remove_watch(self, account_id: str, part_key: str) -> bool:
+        """Delete the account's watch of the part of this key; whether one was deleted."""
+        ...
+
+    def take_watchers(self, part_key: str) -> Sequence[PartWatcher]:
+        """Delete every watch of the part of this key and answer those whose account is
+        stored and active (verified, not deleted), each with the account's email as stored
+        now, oldest ``watched_at`` first (ties by account id); the watches of any other
+        account are deleted unanswered.
+
+        A claim: of units taking one part at once, each watch is answered by exactly one
+        (the one that committed first; the others answer it no more), so the service that
+        queues one mail per watcher in the same unit mails each watcher once. In a unit
+        that does not commit, nothing is taken."""
         ...
 
     # --- the profile: discount codes and whose store credit the account sees ---

@@ -1,6 +1,7 @@
 """The account state machine catches a broken service: a plain session that slides past its
-30-minute idle time-out (or a kept session renewed), or a discount code expired at its
-expiry instead of a second later, fails it, while the real service passes the same steps."""
+30-minute idle time-out (or a kept session renewed), a discount code expired at its expiry
+instead of a second later, a profile or watches kept after the deletion, or a part's
+watchers alerted twice fails it, while the real service passes the same steps."""
 
 from __future__ import annotations
 
@@ -158,3 +159,58 @@ def test_a_code_valid_a_second_short_of_its_lifetime_fails_the_machine(
     monkeypatch.setattr(credit, "_decide", expiring_early)
     with pytest.raises(AssertionError, match="CodeExpired"):
         _codes_across_their_lifetime(machine)
+
+
+def _alert_steps(machine: AccountMachine) -> None:
+    machine.start(registered=True, remember=False)
+    machine.watch_a_part(pick=0, part=1, retyped=False)
+    machine.watch_a_part(pick=0, part=1, retyped=True)
+    machine.watch_a_part(pick=0, part=2, retyped=True)
+    machine.the_stored_watches_are_the_models()
+    machine.list_the_watches(pick=0)
+    machine.the_part_comes_back_in_stock(part=1, retyped=True)
+    machine.the_stored_watches_are_the_models()
+    machine.the_part_comes_back_in_stock(part=1, retyped=False)
+    machine.unwatch_a_part(pick=0, part=2, retyped=False)
+    machine.unwatch_a_part(pick=0, part=2, retyped=False)
+    machine.watch_a_part(pick=0, part=3, retyped=False)
+    machine.delete_account(pick=0)
+    machine.the_stored_watches_are_the_models()
+    machine.the_part_comes_back_in_stock(part=3, retyped=False)
+
+
+def test_the_real_service_passes_the_alert_steps(machine: AccountMachine) -> None:
+    """Watch (twice in two spellings), list, two reports, unwatch, the deletion."""
+    _alert_steps(machine)
+
+
+def test_a_report_that_keeps_the_watches_fails_the_machine(
+    machine: AccountMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storage whose take answers the watchers but deletes nothing mails them again on
+    the second report, and the machine says so."""
+    from orderstatus_memory.storage import _Accounts
+
+    real = _Accounts.take_watchers
+
+    def keeping(self: _Accounts, part_key: str) -> object:
+        taken = real(self, part_key)
+        for watcher in taken:
+            self.put_watch(watcher.watch)
+        return taken
+
+    monkeypatch.setattr(_Accounts, "take_watchers", keeping)
+    with pytest.raises(AssertionError):
+        _alert_steps(machine)
+
+
+def test_a_deletion_that_keeps_the_watches_fails_the_machine(
+    machine: AccountMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A storage whose ``forget_profile`` leaves the watches is caught after the
+    deletion."""
+    from orderstatus_memory.storage import _Accounts
+
+    monkeypatch.setattr(_Accounts, "_forget_watches", lambda self, account_id: 0)
+    with pytest.raises(AssertionError):
+        _alert_steps(machine)

@@ -48,6 +48,7 @@ TABLES = (
     "saved_addresses",
     "garage_vehicles",
     "discount_codes",
+    "part_watches",
 )
 
 

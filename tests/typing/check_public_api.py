@@ -400,6 +400,26 @@ def check_accounts(desk: OrderStatus) -> None:
         case _:
             assert_never(added)
     assert_type(shopper.remove_vehicle("v"), orderstatus_core.RemoveVehicleResult)
+    watched = shopper.watch_part("BP-1234")
+    assert_type(watched, orderstatus_core.WatchPartResult)
+    match watched:
+        case orderstatus_core.PartWatched(part_number=part_number, already=already):
+            assert_type(part_number, str)
+            assert_type(already, bool)
+        case orderstatus_core.WatchListFull(limit=limit):
+            assert_type(limit, int)
+        case orderstatus_core.NotLoggedIn():
+            pass
+        case _:
+            assert_never(watched)
+    watches = shopper.part_watches()
+    assert_type(watches, orderstatus_core.PartWatchesResult)
+    if isinstance(watches, orderstatus_core.PartWatches):
+        assert_type(watches.watches, tuple[orderstatus_core.PartWatch, ...])
+    assert_type(shopper.unwatch_part("BP-1234"), orderstatus_core.UnwatchPartResult)
+    sent = desk.catalog.part_back_in_stock("BP-1234")
+    assert_type(sent, orderstatus_core.PartAlertsSent)
+    assert_type(sent.alerts, int)
     shopper.add_address({"name": "Jane"})  # type: ignore[arg-type]
     shopper.add_vehicle("2019 Ford")  # type: ignore[arg-type]
     assert_type(shopper.store_credit(), orderstatus_core.AccountCreditResult)
@@ -426,4 +446,5 @@ def check_accounts(desk: OrderStatus) -> None:
         case _:
             assert_never(redeemed)
     desk.discounts.redeem("c", "jane@example.com", "order-1", usd)  # type: ignore[arg-type]
+    shopper.watch_part(1234)  # type: ignore[arg-type]
     shopper.log_in("j", "p")  # type: ignore[attr-defined]

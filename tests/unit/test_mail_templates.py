@@ -26,6 +26,7 @@ from orderstatus_core.messages import (
     OrderListMail,
     OutboxMessage,
     OutgoingMail,
+    PartBackInStockMail,
     PasswordResetMail,
     ReturnDocumentsJob,
     ReturnLabelMail,
@@ -254,6 +255,7 @@ def _every_account_kind(language: str) -> list[MailIntent]:
         EmailChangeMail(TO, ACCOUNT_LINK.replace("verify", "confirm-email"), EXPIRES, language),
         EmailChangeNotice(TO, "n•••@example.com", language),
         AttachCodeMail(TO, ORDER, "481516", EXPIRES, language),
+        PartBackInStockMail(TO, "BP-1234", "https://shop.example/account/alerts", language),
     ]
 
 
@@ -286,6 +288,9 @@ def test_every_account_kind_renders_both_parts(language: str, kind: int) -> None
         assert ORDER in mail.text
     if isinstance(intent, EmailChangeNotice):
         assert "n•••@example.com" in mail.text
+    if isinstance(intent, PartBackInStockMail):
+        assert "BP-1234" in mail.subject
+        assert "BP-1234" in mail.text
 
 
 @pytest.mark.parametrize(
@@ -293,8 +298,9 @@ def test_every_account_kind_renders_both_parts(language: str, kind: int) -> None
     [
         AttachCodeMail(TO, "1234\r\nBcc: all@example.com", "481516", EXPIRES),
         EmailChangeNotice(TO, "n•••@example.com\r\nBcc: all@example.com"),
+        PartBackInStockMail(TO, "BP-1\r\nBcc: all@example.com", "https://shop.example/a"),
     ],
-    ids=["attach-order-number", "notice-new-email"],
+    ids=["attach-order-number", "notice-new-email", "part-number"],
 )
 def test_account_mail_never_carries_a_header_from_input(intent: MailIntent) -> None:
     """H1: a line break in a value that reaches the mail stops it (a dead letter) or stays
@@ -311,9 +317,12 @@ def test_account_mail_never_carries_a_header_from_input(intent: MailIntent) -> N
 
 @pytest.mark.parametrize("value", [HOSTILE])
 def test_account_mail_escapes_html(value: str) -> None:
-    """A masked address is the only free text an account mail shows: escaped in HTML."""
+    """A masked address and a part number are the free text account mail shows: escaped
+    in HTML."""
     mail = _render(EmailChangeNotice(TO, value))
     assert "<script>" not in mail.html
+    alert = _render(PartBackInStockMail(TO, value, "https://shop.example/account/alerts"))
+    assert "<script>" not in alert.html
 
 
 @given(intent=account_mails())

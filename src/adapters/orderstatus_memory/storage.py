@@ -39,6 +39,7 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
+from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import (
@@ -49,6 +50,7 @@ from orderstatus_core.records import (
     VehicleQuery,
 )
 from orderstatus_memory._discounts import DiscountCodeShelf
+from orderstatus_memory._watches import PartWatchesMixin
 
 __all__ = ["MemoryStorage"]
 
@@ -103,6 +105,10 @@ class _State:
         # Discount codes by their text, and the texts of each account's.
         self.discount_codes: dict[str, DiscountCode] = {}
         self.codes_by_account: dict[str, frozenset[str]] = {}
+        # Availability alerts: each account's watches by part key, and each part key's
+        # watching accounts (what a report of the part back in stock takes).
+        self.watches: dict[str, dict[str, PartWatch]] = {}
+        self.watchers: dict[str, frozenset[str]] = {}
 
     def copy(self) -> _State:
         """A working copy: new top-level maps, shared (immutable) values."""
@@ -248,6 +254,10 @@ class _Outbox:
         self._unit.work.outbox[message.message_id] = attrs.evolve(
             message, sent_at=None, dead_at=None
         )
+
+    def put_many(self, messages: Sequence[OutboxMessage]) -> None:
+        for message in messages:
+            self.put(message)
 
     def get(self, message_id: str) -> OutboxMessage | None:
         message = self._unit.work.outbox.get(message_id)
@@ -531,7 +541,7 @@ def _without(index: dict[str, frozenset[str]], key: str, member: str) -> None:
         index.pop(key, None)
 
 
-class _Accounts(DiscountCodeShelf):
+class _Accounts(DiscountCodeShelf, PartWatchesMixin):
     _unit: _MemoryUnitOfWork
 
     def __init__(self, unit: _MemoryUnitOfWork) -> None:
@@ -791,7 +801,7 @@ class _Accounts(DiscountCodeShelf):
         work = self._unit.work
         addresses = work.addresses.pop(account_id, {})
         vehicles = work.vehicles.pop(account_id, {})
-        return len(addresses) + len(vehicles)
+        return len(addresses) + len(vehicles) + self._forget_watches(account_id)
 
 
 class _Sessions:

@@ -48,6 +48,7 @@ from orderstatus_core.serialization import carries_secrets, dump_intent
 from orderstatus_postgres import _rows, _sql
 from orderstatus_postgres._discounts import DiscountCodeRows
 from orderstatus_postgres._rows import DECODER
+from orderstatus_postgres._watches import PartWatchesMixin
 from orderstatus_sql.discounts import CREDIT_BALANCE_ROWS, summed_balances
 from orderstatus_sql.rows import (
     AccountRow,
@@ -282,6 +283,13 @@ class Outbox:
             self._unit._require_writable()
             raise AdapterError("an outbox message id must not contain NUL or lone surrogates")
         self._unit._run(_sql.PUT_MESSAGE, parameters, "queueing an outbox message", write=True)
+
+    def put_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue ``messages`` one by one, each as :meth:`put` (a statement each; the
+        unit's error handling is per statement)."""
+        self._unit._require_writable()
+        for message in messages:
+            self.put(message)
 
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         """Unsent messages due at ``now``, oldest first (ties by message id)."""
@@ -643,7 +651,7 @@ def one(cursor: psycopg.Cursor[Any]) -> tuple[Any, ...]:
     return tuple(row)
 
 
-class Accounts(DiscountCodeRows):
+class Accounts(DiscountCodeRows, PartWatchesMixin):
     """The :class:`~orderstatus_core.ports.AccountStore` of one unit of work.
 
     In a write unit, ``get`` locks the account's row (``FOR UPDATE``), ``get_token`` the
@@ -975,14 +983,14 @@ class Accounts(DiscountCodeRows):
         return self._write(_sql.REMOVE_VEHICLE, parameters, "removing a vehicle").rowcount == 1
 
     def forget_profile(self, account_id: str) -> int:
-        """Delete the account's saved addresses and vehicles; how many."""
+        """Delete the account's saved addresses, vehicles and part watches; how many."""
         if not _worth_asking(self._unit, account_id, write=True):
             return 0
         doing = "deleting an account's profile"
         return sum(
             self._write(sql, (account_id,), doing).rowcount
             for sql in (_sql.FORGET_ADDRESSES, _sql.FORGET_VEHICLES)
-        )
+        ) + self._forget_watches(account_id)
 
 
 class Sessions:

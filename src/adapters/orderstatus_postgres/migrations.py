@@ -607,6 +607,28 @@ _DISCOUNT_CODES = Migration(
     ),
 )
 
+# Availability alerts (issue 14 item 5): one watch per account and part, keyed so that an
+# account's watches sit together; part_watches_by_part is what a report of the part back in
+# stock deletes through (orderstatus_sql.watches). forget_profile deletes an account's.
+_PART_WATCHES = Migration(
+    "availability alerts",
+    (
+        """
+        CREATE TABLE part_watches (
+            account_id  text COLLATE "C" NOT NULL,
+            part_key    text COLLATE "C" NOT NULL,
+            part_number text             NOT NULL,
+            watched_at  timestamptz      NOT NULL,
+            language    text             NOT NULL,
+            PRIMARY KEY (account_id, part_key)
+        )
+        """,
+        """
+        CREATE INDEX part_watches_by_part ON part_watches (part_key, watched_at, account_id)
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
 MIGRATIONS: tuple[Migration, ...] = (
     _V1,
@@ -619,6 +641,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V8,
     _V9,
     _DISCOUNT_CODES,
+    _PART_WATCHES,
 )
 
 #: The schema version this code reads and writes.

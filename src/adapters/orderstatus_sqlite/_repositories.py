@@ -65,6 +65,7 @@ from orderstatus_sql.values import encodable, first_taken, money
 from orderstatus_sqlite import _rows, _sql
 from orderstatus_sqlite._discounts import DiscountCodeRows
 from orderstatus_sqlite._rows import DECODER, micros
+from orderstatus_sqlite._watches import PartWatchesMixin
 
 if TYPE_CHECKING:
     from orderstatus_sqlite.storage import SqliteUnitOfWork
@@ -288,6 +289,20 @@ class Orders:
         return DECODER.matches(unit._fetch(read, sql, parameters, "searching orders"), email_key)
 
 
+def _message_row(message: OutboxMessage) -> tuple[Any, ...]:
+    """The columns ``PUT_MESSAGE`` writes for ``message``."""
+    next_attempt = message.next_attempt_at
+    return (
+        message.message_id,
+        micros(utc(message.created_at)),
+        intent_kind(message.intent),
+        _rows.payload(message.intent),
+        message.attempts,
+        None if next_attempt is None else micros(utc(next_attempt)),
+        message.last_error,
+    )
+
+
 class Outbox:
     """The :class:`~orderstatus_core.Outbox` of one unit of work."""
 
@@ -296,18 +311,17 @@ class Outbox:
 
     def put(self, message: OutboxMessage) -> None:
         """Queue ``message`` in this unit's transaction (SECURITY G4)."""
-        next_attempt = message.next_attempt_at
         doing = "queueing an outbox message"
-        parameters = (
-            message.message_id,
-            micros(utc(message.created_at)),
-            intent_kind(message.intent),
-            _rows.payload(message.intent),
-            message.attempts,
-            None if next_attempt is None else micros(utc(next_attempt)),
-            message.last_error,
-        )
-        self._unit._fetch(CURSOR, _sql.PUT_MESSAGE, parameters, doing, write=True)
+        self._unit._fetch(CURSOR, _sql.PUT_MESSAGE, _message_row(message), doing, write=True)
+
+    def put_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """Queue ``messages`` in this unit's transaction, one ``executemany``; a failure
+        part way poisons the unit (its commit refuses, SECURITY G1)."""
+        rows = [_message_row(message) for message in messages]
+        if rows:
+            self._unit._many(_sql.PUT_MESSAGE, rows, "queueing outbox messages")
+        else:
+            self._unit._writing()
 
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         """Unsent messages due at ``now``, oldest first (ties by message id)."""
@@ -618,7 +632,7 @@ def _taken_account() -> ConflictError:
     return ConflictError("a live account holds this email address")
 
 
-class Accounts(DiscountCodeRows):
+class Accounts(DiscountCodeRows, PartWatchesMixin):
     """The :class:`~orderstatus_core.ports.AccountStore` of one unit of work.
 
     A write unit holds SQLite's write lock from ``BEGIN IMMEDIATE``, so every
@@ -973,7 +987,7 @@ class Accounts(DiscountCodeRows):
         return unit._fetch(CURSOR, sql, (account_id, item_id), doing, write=True).rowcount == 1
 
     def forget_profile(self, account_id: str) -> int:
-        """Delete the account's saved addresses and vehicles; how many."""
+        """Delete the account's saved addresses, vehicles and part watches; how many."""
         unit = self._unit
         unit._writing()
         if not encodable(account_id):
@@ -982,7 +996,7 @@ class Accounts(DiscountCodeRows):
         return sum(
             unit._fetch(CURSOR, sql, (account_id,), doing, write=True, partial=True).rowcount
             for sql in (_sql.FORGET_ADDRESSES, _sql.FORGET_VEHICLES)
-        )
+        ) + self._forget_watches(account_id)
 
 
 class Sessions:

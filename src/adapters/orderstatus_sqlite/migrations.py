@@ -145,6 +145,12 @@ used, ``used_at``, ``order_reference`` and the ``discount`` it took are set by o
 conditional update (``WHERE used_at IS NULL AND revoked_at IS NULL``), so a code is used
 once. ``account_id`` is NULL only for a used code kept for the store's accounting after its
 account was deleted. ``discount_codes_by_account`` lists and counts one account's codes.
+
+Version 15 adds availability alerts (issue 14 item 5) and touches no earlier table:
+``part_watches``, keyed by ``(account_id, part_key)`` (one watch per account and part),
+with ``part_watches_by_part`` for the report of a part back in stock, which reads and
+deletes one part's watches (:mod:`orderstatus_sql.watches`). ``forget_profile`` deletes an
+account's watches too.
 """
 
 from __future__ import annotations
@@ -587,6 +593,23 @@ CREATE INDEX discount_codes_by_account ON discount_codes (account_id, issued_at 
 PRAGMA user_version = 14;
 """
 
+# Version 15: availability alerts (see the module docstring).
+_PART_WATCHES = """
+CREATE TABLE part_watches (
+    account_id  TEXT    NOT NULL,
+    part_key    TEXT    NOT NULL,
+    part_number TEXT    NOT NULL,
+    watched_at  INTEGER NOT NULL,
+    language    TEXT    NOT NULL,
+    PRIMARY KEY (account_id, part_key)
+) WITHOUT ROWID;
+
+-- take_watchers(): one part's watches, in the order the watchers are answered.
+CREATE INDEX part_watches_by_part ON part_watches (part_key, watched_at, account_id);
+
+PRAGMA user_version = 15;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -607,6 +630,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V12,
     _V13,
     _DISCOUNT_CODES,
+    _PART_WATCHES,
 )
 
 #: The schema version this code reads and writes.

@@ -1,5 +1,5 @@
-"""The rules of the profile page (saved addresses, the garage, discount codes), as one value a store
-can override through the ``orderstatus_profile_policy`` hook::
+"""The rules of the profile page (saved addresses, the garage, discount codes, availability
+alerts), as one value a store can override through the ``orderstatus_profile_policy`` hook::
 
     @hookimpl
     def orderstatus_profile_policy():
@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["ProfilePolicy"]
+__all__ = ["ProfilePolicy", "alerts_link"]
 
 
 def _whole(low: int, high: int) -> Any:
@@ -41,7 +41,8 @@ class ProfilePolicy:
     The defaults follow issue 14: 20 saved addresses an account; 10 vehicles in a garage;
     the shipping addresses of the newest 50 linked orders offered for reuse; discount codes
     of 16 characters (80 random bits), at most 20 open ones an account, valid 90 days
-    unless staff say otherwise, the newest 50 listed on the account page.
+    unless staff say otherwise, the newest 50 listed on the account page; 50 parts watched
+    for their return to stock.
     """
 
     #: Saved addresses an account keeps; one more is refused (``AddressBookFull``).
@@ -60,3 +61,17 @@ class ProfilePolicy:
     discount_lifetime: timedelta = attrs.field(default=timedelta(days=90), validator=_lifetime)
     #: How many of an account's newest codes its page lists (``DiscountCodes``).
     listed_discount_codes: int = attrs.field(default=50, validator=_whole(1, 500))
+    #: Parts an account watches for their return to stock; one more is refused
+    #: (``WatchListFull``).
+    max_part_watches: int = attrs.field(default=50, validator=_whole(1, 500))
+
+
+def alerts_link(link_base: str) -> str:
+    """The link an availability alert carries: the account's alerts page under the
+    account policy's configured ``link_base``, nothing from a request (SECURITY D4). It
+    holds no token: the page asks the shopper to log in.
+
+    >>> alerts_link("https://shop.example/account/")
+    'https://shop.example/account/alerts'
+    """
+    return f"{link_base.rstrip('/')}/alerts"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 import attrs
@@ -16,7 +17,7 @@ from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.services.context import ServiceContext
 
-__all__ = ["one_version_on", "queue", "queue_refund", "queue_tracking_mail"]
+__all__ = ["one_version_on", "queue", "queue_many", "queue_refund", "queue_tracking_mail"]
 
 
 def one_version_on(before: Order, after: Order) -> Order:
@@ -33,6 +34,14 @@ def one_version_on(before: Order, after: Order) -> Order:
 def queue(uow: UnitOfWork, item: OutboxItem, now: datetime) -> None:
     """Put ``item`` in the outbox of the command's transaction, with a fresh message id."""
     uow.outbox.put(OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=item))
+
+
+def queue_many(uow: UnitOfWork, items: Iterable[OutboxItem], now: datetime) -> None:
+    """Put every item of ``items`` in the outbox of the command's transaction, each with a
+    fresh message id, in one batch (a part back in stock mails each of its watchers)."""
+    uow.outbox.put_many(
+        [OutboxMessage(message_id=uuid.uuid4().hex, created_at=now, intent=item) for item in items]
+    )
 
 
 def queue_refund(uow: UnitOfWork, order: Order, refund: Refund | None, now: datetime) -> None:

@@ -6,10 +6,11 @@ mailed link, the first password, log-in (right or wrong password, with or withou
 logged in*), the session check of every page view, log-out, re-authentication, forgot and
 reset, change of email (with and without a recent password) and of password, deletion,
 orders placed or imported for the address, an order of another address attached by its
-mailed code, and the profile: saved addresses (add, edit, remove, the default, the bound)
-and the garage (add, remove, the bound), and discount codes (issued by staff, redeemed by
-the checkout, revoked; :mod:`orderstatus_core.testing._account_discounts`). A
-:class:`~orderstatus_core.testing.FixedClock`
+mailed code, and the profile: saved addresses (add, edit, remove, the default, the bound),
+the garage (add, remove, the bound), discount codes (issued by staff, redeemed by the
+checkout, revoked; :mod:`orderstatus_core.testing._account_discounts`) and availability
+alerts (watch, unwatch, list, the part back in stock:
+:mod:`orderstatus_core.testing._alert_rules`). A :class:`~orderstatus_core.testing.FixedClock`
 moves to exactly each lifetime after the moment it counts from, or one second past it:
 verification and set-password links 24 h, reset 1 h, email change 24 h, attach code 15 min,
 captcha 10 min, a plain session 30 min idle and 12 h, *keep me logged in* 14 d,
@@ -107,6 +108,7 @@ from orderstatus_core.services.results import (
 )
 from orderstatus_core.services.sync import upsert_order
 from orderstatus_core.testing._account_discounts import CODE_LIFETIME, DiscountSteps, ModelCode
+from orderstatus_core.testing._alert_rules import AlertRules
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.fakes import (
     CountingPasswordHasher,
@@ -230,6 +232,8 @@ class _Model:
     for_the_car: set[str] = attrs.Factory(set)
     #: The discount codes issued to the account, by text.
     codes: dict[str, ModelCode] = attrs.Factory(dict)
+    #: The watched parts: part key to the part number as first typed.
+    watches: dict[str, str] = attrs.Factory(dict)
 
     @property
     def failed_logins(self) -> int:
@@ -247,7 +251,7 @@ class _Model:
         self.failures.pop(email_key(self.email) or "", None)
 
 
-class AccountMachine(DiscountSteps, RuleBasedStateMachine):
+class AccountMachine(DiscountSteps, AlertRules, RuleBasedStateMachine):
     """One shopper's account on a storage under test, step by step against
     :class:`_Model`. Bind a storage with :func:`account_lifecycle_of`."""
 
@@ -688,6 +692,7 @@ class AccountMachine(DiscountSteps, RuleBasedStateMachine):
         model.addresses.clear()
         model.vehicles.clear()
         model.codes.clear()
+        model.watches.clear()
 
     # --- orders -------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from orderstatus_core.messages import (
     OrderListMail,
     OrderListRequest,
     OutboxMessage,
+    PartBackInStockMail,
     PasswordResetMail,
 )
 from orderstatus_core.model import (
@@ -746,6 +747,15 @@ def account_mails() -> SearchStrategy[AccountMail]:
             order_number=order_numbers(),
             code=st.from_regex(r"[0-9]{6}", fullmatch=True),
             expires_at=timestamps(),
+            language=languages,
+        )
+    )
+    kinds.append(
+        st.builds(
+            PartBackInStockMail,
+            to=emails(),
+            part_number=part_numbers().map(str),
+            link=st.just("https://shop.example/account/alerts"),
             language=languages,
         )
     )

@@ -23,6 +23,7 @@ from orderstatus_core import (
 )
 from orderstatus_core.model import PartNumber
 from orderstatus_core.model.account import Account, LinkedBy, OrderLink
+from orderstatus_core.model.alerts import PartWatch, PartWatcher
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQuery
 from orderstatus_core.serialization import dump_intent
@@ -61,6 +62,7 @@ TABLES = {
     "saved_addresses",
     "garage_vehicles",
     "discount_codes",
+    "part_watches",
     "orderstatus_schema",
 }
 
@@ -504,3 +506,58 @@ def test_the_vehicle_migration_keeps_every_order_and_lets_new_lines_carry_one(
     check_lines_gain_vehicles(storage, orders, ["100002", "100001"])
     storage.close()
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
+
+
+# --- availability alerts (version 9 when this was written) ----------------------------------
+
+#: The alerts' migration, found by its description, so that this test follows it when
+#: migrations merged from elsewhere renumber it.
+_ALERTS = next(
+    number
+    for number, migration in enumerate(MIGRATIONS, start=1)
+    if migration.description == "availability alerts"
+)
+_BEFORE_ALERTS = _ALERTS - 1
+
+
+def test_the_alerts_migration_keeps_the_accounts_and_adds_watches(
+    fresh_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the migration the account, its address, the order and the mail are as they
+    were; the account then watches a part and a report takes it."""
+    account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0).verified(T0)
+    placed = order()
+    mail = OrderListMail(to=parse_email("jane@example.com"), order_numbers=(placed.number,))
+    saved = SavedAddress("acct-0001", "addr-0001", placed.shipping_address, True, T0)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    with monkeypatch.context() as patch:
+        patch.setattr("orderstatus_postgres.storage.MIGRATIONS", MIGRATIONS[:_BEFORE_ALERTS])
+        patch.setattr("orderstatus_postgres.storage.SCHEMA_VERSION", _BEFORE_ALERTS)
+        assert storage.migrate() == _BEFORE_ALERTS
+        with storage.unit_of_work(write=True) as uow:
+            uow.accounts.add(account)
+            uow.accounts.put_address(saved)
+            uow.orders.add(placed)
+            uow.outbox.put(OutboxMessage("m1", T0, mail))
+            uow.commit()
+    storage.close()
+    assert "part_watches" not in tables(fresh_schema)
+    storage = PostgresStorage.from_url(schema_url(fresh_schema))
+    try:
+        with pytest.raises(SchemaVersionError, match=f"has schema version {_BEFORE_ALERTS}"):
+            storage.unit_of_work().__enter__()
+        assert storage.migrate() == SCHEMA_VERSION
+        watch = PartWatch("acct-0001", PartNumber("BP-1234"), T0, "fi")
+        with storage.unit_of_work(write=True) as uow:
+            assert uow.accounts.get("acct-0001") == account
+            assert list(uow.accounts.saved_addresses("acct-0001")) == [saved]
+            assert uow.orders.get(placed.number) == placed
+            assert [m.message_id for m in uow.outbox.due(T0, 10)] == ["m1"]
+            assert uow.accounts.put_watch(watch) is True
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            assert list(uow.accounts.take_watchers("bp1234")) == [PartWatcher(watch, account.email)]
+            uow.commit()
+    finally:
+        storage.close()
+    assert "part_watches" in tables(fresh_schema)

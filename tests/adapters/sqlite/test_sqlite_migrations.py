@@ -63,6 +63,7 @@ TABLES = {
     "saved_addresses",
     "garage_vehicles",
     "discount_codes",
+    "part_watches",
 }
 
 
@@ -98,7 +99,7 @@ def _as_version(
 
 
 def test_migrate_from_zero_creates_the_schema_and_returns_its_version(db_path: Path) -> None:
-    """An empty file is brought to the newest version, 11, with every table."""
+    """An empty file is brought to the newest version, with every table."""
     storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
     assert storage.migrate() == SCHEMA_VERSION == len(MIGRATIONS)
     storage.close()

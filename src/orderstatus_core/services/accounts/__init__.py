@@ -1,6 +1,6 @@
 """Shoppers' accounts: sign-up and verification, log-in and sessions, reset, changes and
-deletion, order links and history, the security log, store credit and discount codes
-(DOMAIN.md section 2, SECURITY A-F).
+deletion, order links and history, the security log, store credit and discount codes,
+availability alerts (DOMAIN.md section 2, SECURITY A-F).
 
 One module per area; each command takes a :class:`~orderstatus_core.ServiceContext`
 (and, once logged in, a :class:`ShopperProof`) and answers a value of a closed union
@@ -8,6 +8,7 @@ One module per area; each command takes a :class:`~orderstatus_core.ServiceConte
 """
 
 from orderstatus_core.services.accounts._common import ShopperProof, prepare_accounts
+from orderstatus_core.services.accounts.alerts import part_back_in_stock
 from orderstatus_core.services.accounts.changes import (
     change_email,
     change_password,
@@ -67,6 +68,7 @@ __all__ = [
     "log_out",
     "new_captcha",
     "order_history",
+    "part_back_in_stock",
     "prepare_accounts",
     "reauthenticate",
     "redeem_discount_code",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import attrs
 
 from orderstatus_core.services._bind import ShopperCommand
-from orderstatus_core.services.accounts import changes, credit, login, orders, profile
+from orderstatus_core.services.accounts import alerts, changes, credit, login, orders, profile
 from orderstatus_core.services.accounts._common import ShopperProof
 from orderstatus_core.services.accounts.security_log import security_log
 from orderstatus_core.services.context import ServiceContext
@@ -79,3 +79,9 @@ class ShopperSession:
     store_credit = ShopperCommand(credit.account_credit)
     #: The discount codes issued to the account, with where each stands.
     discount_codes = ShopperCommand(credit.discount_codes)
+    #: The parts the account watches for their return to stock.
+    part_watches = ShopperCommand(alerts.part_watches)
+    #: Watch a part that is out of stock: one mail when it is back.
+    watch_part = ShopperCommand(alerts.watch_part)
+    #: Stop watching a part.
+    unwatch_part = ShopperCommand(alerts.unwatch_part)

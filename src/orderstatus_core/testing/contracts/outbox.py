@@ -306,6 +306,23 @@ class OutboxContract(StorageSuite):
             assert uow.outbox.pending_count() == 0
             assert uow.outbox.due(T0, 10) == []
 
+    def test_put_many_queues_each_message_as_put_does(self, storage: Storage) -> None:
+        """``put_many`` queues every message (an id put again replaces its unsent one),
+        due after commit as if each were put; an empty batch queues nothing."""
+        minute = timedelta(minutes=1)
+        batch = [_message(f"B{n}", T0 - n * minute) for n in range(5)]
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.put_many([])
+            uow.outbox.put_many([*batch, attrs.evolve(batch[0], attempts=2)])
+            uow.commit()
+        assert _due(storage, T0) == [*reversed(batch[1:]), attrs.evolve(batch[0], attempts=2)]
+
+    def test_put_many_rolls_back_with_the_unit(self, storage: Storage) -> None:
+        """A batch put in a unit left without commit queues nothing."""
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.put_many([_message("B1"), _message("B2")])
+        assert _due(storage, T0) == []
+
     # --- dead letters --------------------------------------------------------------------
 
     def test_a_dead_letter_is_never_due_claimed_or_pending(self, storage: Storage) -> None:

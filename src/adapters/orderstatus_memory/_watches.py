@@ -1,0 +1,89 @@
+"""The availability alerts of the memory storage's :class:`AccountStore` (split from
+:mod:`orderstatus_memory.storage` to keep each module readable): each account's watches by
+part key, and each part key's watching accounts, so a report of one part reads only its
+own watchers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from orderstatus_core.model.account import AccountState
+from orderstatus_core.model.alerts import PartWatch, PartWatcher
+
+if TYPE_CHECKING:
+    from orderstatus_memory.storage import _MemoryUnitOfWork
+
+__all__ = ["PartWatchesMixin"]
+
+
+def _by_time(watch: PartWatch) -> tuple[object, str]:
+    return (watch.watched_at, watch.part_key)
+
+
+class PartWatchesMixin:
+    """The watch methods of ``uow.accounts``; the state's maps are replaced, never changed
+    in place, as a commit publishes them to readers."""
+
+    _unit: _MemoryUnitOfWork
+
+    def _watches_of(self, account_id: object) -> dict[str, PartWatch]:
+        if not isinstance(account_id, str):
+            return {}
+        return self._unit.work.watches.get(account_id, {})
+
+    def put_watch(self, watch: PartWatch) -> bool:
+        self._unit.check_writable()
+        work = self._unit.work
+        kept = work.watches.get(watch.account_id, {})
+        if watch.part_key in kept:
+            return False
+        work.watches[watch.account_id] = {**kept, watch.part_key: watch}
+        work.watchers[watch.part_key] = work.watchers.get(watch.part_key, frozenset()) | {
+            watch.account_id
+        }
+        return True
+
+    def part_watches(self, account_id: str) -> Sequence[PartWatch]:
+        return sorted(self._watches_of(account_id).values(), key=_by_time)
+
+    def remove_watch(self, account_id: str, part_key: str) -> bool:
+        self._unit.check_writable()
+        kept = self._watches_of(account_id)
+        if not isinstance(part_key, str) or part_key not in kept:
+            return False
+        work = self._unit.work
+        work.watches[account_id] = {k: v for k, v in kept.items() if k != part_key}
+        self._unwatched(part_key, {account_id})
+        return True
+
+    def take_watchers(self, part_key: str) -> Sequence[PartWatcher]:
+        self._unit.check_writable()
+        work = self._unit.work
+        # A key that is not text was never stored: it takes nothing.
+        watching = work.watchers.pop(part_key, frozenset()) if isinstance(part_key, str) else ()
+        taken = []
+        for account_id in watching:
+            kept = work.watches[account_id]
+            watch = kept[part_key]
+            work.watches[account_id] = {k: v for k, v in kept.items() if k != part_key}
+            account = work.accounts.get(account_id)
+            if account is not None and account.state is AccountState.ACTIVE:
+                taken.append(PartWatcher(watch, account.email))
+        taken.sort(key=lambda watcher: (watcher.watch.watched_at, watcher.watch.account_id))
+        return taken
+
+    def _forget_watches(self, account_id: str) -> int:
+        """Delete every watch of the account (its deletion); how many."""
+        kept = self._unit.work.watches.pop(account_id, {})
+        for part_key in kept:
+            self._unwatched(part_key, {account_id})
+        return len(kept)
+
+    def _unwatched(self, part_key: str, accounts: set[str]) -> None:
+        watchers = self._unit.work.watchers
+        left = watchers.get(part_key, frozenset()) - accounts
+        if left:
+            watchers[part_key] = left
+        else:
+            watchers.pop(part_key, None)

@@ -1,0 +1,118 @@
+"""What both SQL adapters share for availability alerts: the ``part_watches`` columns, the
+statements run word for word, and the decoders of their rows.
+
+A watch is keyed by ``(account_id, part_key)``: one watch per account and part, an
+account's watches in one index range. ``part_watches_by_part`` (``part_key``, then the
+order the watchers are answered in) is what a report of the part back in stock reads. The
+account's email is not copied into the watch: the alert goes to the address the account
+holds when the report comes, joined then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, Final, NamedTuple
+
+from orderstatus_core.model import EmailAddress, PartNumber
+from orderstatus_core.model.alerts import PartWatch, PartWatcher
+from orderstatus_core.model.restore import restorer
+from orderstatus_sql.rows import UNREADABLE, unreadable
+
+__all__ = [
+    "FORGET_WATCHES",
+    "PART_WATCHES",
+    "PUT_WATCH",
+    "REMOVE_WATCH",
+    "UNWATCH_PART",
+    "WATCHERS",
+    "WatchRow",
+    "decode_watchers",
+    "decode_watches",
+]
+
+PUT_WATCH: Final = """
+INSERT INTO part_watches (account_id, part_key, part_number, watched_at, language)
+VALUES (%s, %s, %s, %s, %s)
+ON CONFLICT (account_id, part_key) DO NOTHING
+"""
+
+PART_WATCHES: Final = """
+SELECT account_id, part_key, part_number, watched_at, language
+FROM part_watches WHERE account_id = %s ORDER BY watched_at, part_key
+"""
+
+REMOVE_WATCH: Final = "DELETE FROM part_watches WHERE account_id = %s AND part_key = %s"
+
+FORGET_WATCHES: Final = "DELETE FROM part_watches WHERE account_id = %s"
+
+UNWATCH_PART: Final = "DELETE FROM part_watches WHERE part_key = %s"
+
+#: The watchers of a part with the email each account holds now, in the port's order; the
+#: SQLite adapter reads them, then deletes the part's watches (``UNWATCH_PART``), under
+#: its write lock.
+WATCHERS: Final = """
+SELECT w.account_id, w.part_key, w.part_number, w.watched_at, w.language, a.email, a.email_key
+FROM part_watches AS w JOIN accounts AS a ON a.account_id = w.account_id
+WHERE w.part_key = %s AND a.state = 'active'
+ORDER BY w.watched_at, w.account_id
+"""
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class WatchRow(NamedTuple):
+    """The ``part_watches`` columns."""
+
+    account_id: str
+    part_key: str
+    part_number: str
+    watched_at: Any
+    language: str
+
+    @classmethod
+    def of(cls, watch: PartWatch, moment: Callable[[datetime], Any] = _same) -> WatchRow:
+        """The columns of ``watch``, its instant stored by ``moment``."""
+        return cls(
+            watch.account_id,
+            watch.part_key,
+            watch.part_number.display,
+            moment(watch.watched_at),
+            watch.language,
+        )
+
+
+def _restored(
+    rows: Iterable[Sequence[Any]], instant: Callable[[Any], datetime]
+) -> Iterator[tuple[PartWatch, Sequence[Any]]]:
+    """Each row's watch, with the row. Rows the adapter stored from validated watches are
+    restored without validating again (:mod:`orderstatus_core.model.restore`), as the
+    profile's are: a report reads thousands."""
+    part, watch = restorer(PartNumber), restorer(PartWatch)
+    for row in rows:
+        account_id, part_key, part_number, watched_at, language = row[:5]
+        yield watch(account_id, part(part_number, part_key), instant(watched_at), language), row
+
+
+def decode_watches(
+    rows: Iterable[Sequence[Any]], instant: Callable[[Any], datetime] = _same
+) -> list[PartWatch]:
+    """Watches (rows of :class:`WatchRow`), in row order."""
+    try:
+        return [watch for watch, _row in _restored(rows, instant)]
+    except UNREADABLE as error:
+        raise unreadable("a part watch", error) from error
+
+
+def decode_watchers(
+    rows: Iterable[Sequence[Any]], instant: Callable[[Any], datetime] = _same
+) -> list[PartWatcher]:
+    """Watchers (a :class:`WatchRow` and the account's ``email`` and ``email_key``), in
+    row order."""
+    watcher, email = restorer(PartWatcher), restorer(EmailAddress)
+    try:
+        return [watcher(watch, email(row[5], row[6])) for watch, row in _restored(rows, instant)]
+    except UNREADABLE as error:
+        raise unreadable("a part watcher", error) from error

@@ -1,0 +1,70 @@
+"""Availability alerts (DOMAIN.md section 2, issue 14 item 5): a logged-in shopper watches a
+part that is out of stock, and is mailed once when the store reports it back in stock.
+
+* a :class:`PartWatch`: an account watching a part number, compared by the part number's
+  key (:func:`~orderstatus_core.model.part_number_key`), as an order line's part is: one
+  watch per account and part;
+* a :class:`PartWatcher`: a watch the store's report took, with the account's current
+  email, the one the mail goes to.
+
+A watch fires once: reporting the part back in stock takes (deletes) every watch of it and
+queues one mail per watcher in the same unit of work, so a second report finds none. A
+shopper who wants to hear of the next time watches the part again.
+
+Pure values, like the rest of the model: the service reads the clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from orderstatus_core.errors import InvalidFieldError
+from orderstatus_core.model._checks import utc
+from orderstatus_core.model.account import _account_id, _email_address, _language
+from orderstatus_core.model.identifiers import EmailAddress, PartNumber
+
+__all__ = ["PartWatch", "PartWatcher"]
+
+
+def _part_number(_instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, PartNumber):
+        raise InvalidFieldError(attribute.name, "must be a PartNumber")
+
+
+@attrs.frozen
+class PartWatch:
+    """An account watching ``part_number`` since ``watched_at``; ``language`` is the one the
+    alert is written in (the shopper's session's when they watched it).
+
+    >>> from datetime import UTC, datetime
+    >>> watch = PartWatch("acct-0001", PartNumber("BP-1234"), datetime(2026, 12, 1, tzinfo=UTC))
+    >>> watch.part_key
+    'bp1234'
+    """
+
+    account_id: str = attrs.field(validator=_account_id)
+    part_number: PartNumber = attrs.field(validator=_part_number)
+    watched_at: datetime = attrs.field(converter=utc)
+    language: str = attrs.field(default="en", validator=_language)
+
+    @property
+    def part_key(self) -> str:
+        """The part number's key: two watches of one account with the same key are one."""
+        return self.part_number.canonical
+
+
+def _watch(_instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, PartWatch):
+        raise InvalidFieldError(attribute.name, "must be a PartWatch")
+
+
+@attrs.frozen
+class PartWatcher:
+    """A watch taken by the store's report that its part is back in stock, with the
+    account's email as stored when it was taken (the address the alert goes to)."""
+
+    watch: PartWatch = attrs.field(validator=_watch)
+    email: EmailAddress = attrs.field(validator=_email_address)
