@@ -33,6 +33,8 @@ from orderstatus_core.errors import (
     SchemaVersionError,
     TransientConflictError,
     UnknownAdapterError,
+    UnknownLanguageError,
+    UnknownMailTopicError,
     ValidationError,
     WeakPasswordHashingError,
 )
@@ -62,6 +64,7 @@ from orderstatus_core.messages import (
     ReturnSettledMail,
     ShipmentNotice,
     SignUpRequest,
+    StoreMail,
     TrackingMail,
     without_secrets,
 )
@@ -93,6 +96,7 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
+from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.profile import (
     GarageVehicle,
     SavedAddress,
@@ -290,6 +294,16 @@ from orderstatus_core.services import (
     VerifyEmailResult,
     ViewResult,
 )
+from orderstatus_core.services.preference_results import (
+    LanguageChanged,
+    MailPreferences,
+    MailPreferencesResult,
+    SetLanguageResult,
+    StoreMailQueued,
+    Unsubscribed,
+    UnsubscribeRefused,
+    UnsubscribeResult,
+)
 from orderstatus_core.services.profile_results import (
     AddressAlreadySaved,
     AddressBook,
@@ -426,6 +440,7 @@ __all__ = [
     "InvalidVinError",
     "LabelDocument",
     "LabelMaker",
+    "LanguageChanged",
     "LedgerError",
     "LineCancellation",
     "LineLedger",
@@ -440,8 +455,11 @@ __all__ = [
     "LookupPolicy",
     "MailBranding",
     "MailDeliveryError",
+    "MailPreferences",
+    "MailPreferencesResult",
     "MailRejectedError",
     "MailRenderer",
+    "MailSubscription",
     "MailTemplateError",
     "MailTemplates",
     "Mailer",
@@ -563,6 +581,7 @@ __all__ = [
     "SecurityLogResult",
     "ServiceContext",
     "SessionStore",
+    "SetLanguageResult",
     "SetPasswordResult",
     "SharedSessionStore",
     "ShipBy",
@@ -578,6 +597,8 @@ __all__ = [
     "Storage",
     "StoreCredit",
     "StoreCreditLedger",
+    "StoreMail",
+    "StoreMailQueued",
     "StoredCaptcha",
     "StoredDocument",
     "SystemClock",
@@ -590,6 +611,11 @@ __all__ = [
     "TryLater",
     "UnitOfWork",
     "UnknownAdapterError",
+    "UnknownLanguageError",
+    "UnknownMailTopicError",
+    "UnsubscribeRefused",
+    "UnsubscribeResult",
+    "Unsubscribed",
     "UpsertRefusal",
     "UpsertReport",
     "ValidationError",

@@ -39,6 +39,7 @@ from orderstatus_core.model.account import (
 from orderstatus_core.model.address import Address
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
+from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.policies.limits import Bucket, RateDecision
 from orderstatus_core.policies.passwords import HashCost
@@ -619,8 +620,29 @@ class AccountStore(Protocol):
         ...
 
     def forget_profile(self, account_id: str) -> int:
-        """Delete every saved address and vehicle of the account (its deletion); answer
-        how many."""
+        """Delete every saved address, vehicle and mail subscription of the account (its
+        deletion); answer how many."""
+        ...
+
+    # --- mail preferences ---
+
+    def subscribe(self, subscription: MailSubscription) -> bool:
+        """Store ``subscription`` unless the account has one to its topic already (that
+        one is kept, with its time); whether it was stored."""
+        ...
+
+    def unsubscribe(self, account_id: str, topic: str) -> bool:
+        """Delete the account's subscription to ``topic``; whether there was one."""
+        ...
+
+    def mail_subscriptions(self, account_id: str) -> Sequence[MailSubscription]:
+        """The account's subscriptions, by topic; none for an unknown account."""
+        ...
+
+    def subscribers(self, topic: str, after: str | None, limit: int) -> Sequence[Account]:
+        """At most ``limit`` *active* accounts subscribed to ``topic`` whose id sorts
+        after ``after`` (from the first with ``None``), by account id: a page of the
+        recipients of store mail. Unverified and deleted accounts are never listed."""
         ...
 
 

@@ -53,6 +53,7 @@ from orderstatus_core.messages import (
     ReturnReceivedMail,
     ReturnSettledMail,
     SignUpRequest,
+    StoreMail,
     TrackingMail,
     secret_fields,
 )
@@ -119,6 +120,7 @@ _INTENT_KINDS: Mapping[str, type[OutboxItem]] = {
     "email_change": EmailChangeMail,
     "email_change_notice": EmailChangeNotice,
     "attach_code": AttachCodeMail,
+    "store_mail": StoreMail,
     "sign_up_request": SignUpRequest,
     "password_reset_request": PasswordResetRequest,
     "attach_order_request": AttachOrderRequest,

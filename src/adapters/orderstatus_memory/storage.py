@@ -37,6 +37,7 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
+from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
@@ -91,6 +92,8 @@ class _State:
         # The profile: each account's saved addresses and garage, by their ids.
         self.addresses: dict[str, dict[str, SavedAddress]] = {}
         self.vehicles: dict[str, dict[str, GarageVehicle]] = {}
+        # Each account's store-mail subscriptions, by topic.
+        self.subscriptions: dict[str, dict[str, MailSubscription]] = {}
 
     def copy(self) -> _State:
         """A working copy: new top-level maps, shared (immutable) values."""
@@ -765,7 +768,46 @@ class _Accounts:
         work = self._unit.work
         addresses = work.addresses.pop(account_id, {})
         vehicles = work.vehicles.pop(account_id, {})
-        return len(addresses) + len(vehicles)
+        subscriptions = work.subscriptions.pop(account_id, {})
+        return len(addresses) + len(vehicles) + len(subscriptions)
+
+    # --- mail preferences ---
+
+    def subscribe(self, subscription: MailSubscription) -> bool:
+        self._unit.check_writable()
+        work = self._unit.work
+        kept = work.subscriptions.get(subscription.account_id, {})
+        if subscription.topic in kept:
+            return False
+        work.subscriptions[subscription.account_id] = {**kept, subscription.topic: subscription}
+        return True
+
+    def unsubscribe(self, account_id: str, topic: str) -> bool:
+        self._unit.check_writable()
+        work = self._unit.work
+        kept = _kept(work.subscriptions, account_id)
+        if not isinstance(topic, str) or topic not in kept:
+            return False
+        work.subscriptions[account_id] = {k: v for k, v in kept.items() if k != topic}
+        return True
+
+    def mail_subscriptions(self, account_id: str) -> Sequence[MailSubscription]:
+        kept = _kept(self._unit.work.subscriptions, account_id)
+        return [kept[topic] for topic in sorted(kept)]
+
+    def subscribers(self, topic: str, after: str | None, limit: int) -> Sequence[Account]:
+        if limit <= 0:
+            return []
+        accounts = self._unit.work.accounts
+        found = sorted(
+            (account_id, account)
+            for account_id, kept in self._unit.work.subscriptions.items()
+            if topic in kept
+            and (after is None or account_id > after)
+            and (account := accounts.get(account_id)) is not None
+            and account.state is AccountState.ACTIVE
+        )
+        return [account for _account_id, account in found[:limit]]
 
 
 class _Sessions:

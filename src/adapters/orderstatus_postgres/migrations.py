@@ -82,7 +82,11 @@ for why).
 Version 8 (SQLite's version 12) adds the profile: ``saved_addresses`` and
 ``garage_vehicles``, each keyed by ``(account_id, its id)``, with the same two unique
 indexes on the saved addresses (one address saved once per account, at most one default);
-see SQLite's version 12."""
+see SQLite's version 12.
+
+Version 9 (SQLite's version 13) adds the mail preferences: ``mail_subscriptions`` keyed by
+``(account_id, topic)``, and ``mail_subscriptions_by_topic`` for the pages of a topic's
+subscribers in account-id order (``COLLATE "C"``: bytewise, as SQLite compares)."""
 
 from __future__ import annotations
 
@@ -554,8 +558,35 @@ _V8 = Migration(
     ),
 )
 
+_MAIL_PREFERENCES = Migration(
+    "store-mail subscriptions",
+    (
+        """
+        CREATE TABLE mail_subscriptions (
+            account_id    text COLLATE "C" NOT NULL,
+            topic         text COLLATE "C" NOT NULL,
+            subscribed_at timestamptz      NOT NULL,
+            PRIMARY KEY (account_id, topic)
+        )
+        """,
+        """
+        CREATE INDEX mail_subscriptions_by_topic ON mail_subscriptions (topic, account_id)
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+MIGRATIONS: tuple[Migration, ...] = (
+    _V1,
+    _V2,
+    _V3,
+    _V4,
+    _V5,
+    _V6,
+    _V7,
+    _V8,
+    _MAIL_PREFERENCES,
+)
 
 #: The schema version this code reads and writes.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

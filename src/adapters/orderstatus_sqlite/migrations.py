@@ -120,6 +120,12 @@ Version 12 adds the profile (issue 14 items 1 and 2) and touches no earlier tabl
   store's :class:`~orderstatus_core.ports.VehicleCatalog` gave.
 
 Deleting an account deletes both (``forget_profile``), through the primary keys.
+
+Version 13 adds the mail preferences (issue 14 item 6) and touches no earlier table:
+``mail_subscriptions``, keyed by ``(account_id, topic)`` (an account's topics read and
+deleted by that prefix), and ``mail_subscriptions_by_topic`` on ``(topic, account_id)``,
+through which store mail pages a topic's subscribers in account-id order. The preferred
+language has been a column of ``accounts`` since version 10.
 """
 
 from __future__ import annotations
@@ -527,6 +533,20 @@ CREATE TABLE garage_vehicles (
 PRAGMA user_version = 12;
 """
 
+# Version 13: store-mail subscriptions (see the module docstring).
+_MAIL_PREFERENCES = """
+CREATE TABLE mail_subscriptions (
+    account_id    TEXT    NOT NULL,
+    topic         TEXT    NOT NULL,
+    subscribed_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, topic)
+) WITHOUT ROWID;
+
+CREATE INDEX mail_subscriptions_by_topic ON mail_subscriptions (topic, account_id);
+
+PRAGMA user_version = 13;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -545,6 +565,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V10,
     _V11,
     _V12,
+    _MAIL_PREFERENCES,
 )
 
 #: The schema version this code reads and writes.

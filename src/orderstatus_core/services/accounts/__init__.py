@@ -19,6 +19,13 @@ from orderstatus_core.services.accounts.login import (
     reauthenticate,
     view_account,
 )
+from orderstatus_core.services.accounts.mail_preferences import (
+    mail_preferences,
+    queue_store_mail,
+    set_language,
+    set_mail_preferences,
+    unsubscribe,
+)
 from orderstatus_core.services.accounts.orders import (
     attach_order,
     confirm_attach,
@@ -54,15 +61,20 @@ __all__ = [
     "join_verified_accounts",
     "log_in",
     "log_out",
+    "mail_preferences",
     "new_captcha",
     "order_history",
     "prepare_accounts",
+    "queue_store_mail",
     "reauthenticate",
     "reset_password",
     "search_history",
     "security_log",
+    "set_language",
+    "set_mail_preferences",
     "set_password",
     "sign_up",
+    "unsubscribe",
     "verify_email",
     "view_account",
 ]

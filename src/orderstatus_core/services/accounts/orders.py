@@ -163,9 +163,8 @@ def attach_order(
     account and client (:class:`TryLater`).
     """
     proof = checked_shopper(proof)
-    texts = shopper_texts(ctx, proof.language)
     order_number, identifier = _text(order_number), _text(identifier)
-    live = limited_session(
+    live, texts = limited_session(
         ctx, proof, "attach", attrgetter("token_per_client"), attrgetter("attach_per_account")
     )
     if not isinstance(live, LiveSession):
@@ -208,7 +207,9 @@ def decide_attach(ctx: ServiceContext, message_id: str, request: AttachOrderRequ
                 order_number=order.number,
                 code=code,
                 expires_at=token.expires_at,
-                language=request.language,
+                # The account's preference now, not the page's at the request (issue 14
+                # item 7): the code goes to the order's address, for the account.
+                language=account.language,
             )
             queue(uow, mail, now)
         uow.outbox.mark_sent(message_id, now)
@@ -223,8 +224,7 @@ def confirm_attach(
     unknown attachment, another account's, or an order already linked to another account
     answer :class:`AttachRefused`."""
     proof = checked_shopper(proof)
-    texts = shopper_texts(ctx, proof.language)
-    live = limited_session(ctx, proof, "attach-code", attrgetter("token_per_client"))
+    live, texts = limited_session(ctx, proof, "attach-code", attrgetter("token_per_client"))
     if not isinstance(live, LiveSession):
         return in_language(live, texts)
     policy = ctx.policies.account_policy()
