@@ -48,11 +48,9 @@ def shopper_texts(ctx: ServiceContext, language: object) -> Translator:
     catalog folder translates its pages too).
 
     A code with no catalog, or not a code at all, reads English (SECURITY A1: the answer
-    never depends on it), and so does ``None`` (a page that named none); any other value
-    that is not text raises :class:`~orderstatus_core.errors.InvalidFieldError`.
+    never depends on it); a value that is not text raises
+    :class:`~orderstatus_core.errors.InvalidFieldError`.
     """
-    if language is None:
-        language = "en"
     if not isinstance(language, str):
         raise InvalidFieldError("language", "must be a language code such as fi or en-US")
     return ctx.policies.mail_renderer().catalogs.for_shopper(language)

@@ -406,9 +406,11 @@ def session_texts(ctx: ServiceContext, proof: ShopperProof, live: LiveSession | 
     (``proof.language``) if it named one, else the preferred language of the live
     session's account, else (no live session) English. One place decides it for every
     account command."""
-    if proof.language is None and live is not None and live.account is not None:
+    if proof.language is not None:
+        return shopper_texts(ctx, proof.language)
+    if live is not None and live.account is not None:
         return shopper_texts(ctx, live.account.language)
-    return shopper_texts(ctx, proof.language)
+    return shopper_texts(ctx, "en")
 
 
 def limited_session(

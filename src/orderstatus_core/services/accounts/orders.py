@@ -34,7 +34,7 @@ from orderstatus_core.model.account import (
 from orderstatus_core.model.guest_pass import is_token_part
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.records import SearchCursor
-from orderstatus_core.services._texts import in_language, shopper_texts
+from orderstatus_core.services._texts import in_language
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.accounts._common import (
     LiveSession,
@@ -43,6 +43,7 @@ from orderstatus_core.services.accounts._common import (
     limited_session,
     live_session,
     record,
+    session_texts,
 )
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
@@ -109,7 +110,7 @@ def order_history(
     after = decode_cursor(cursor) if cursor is not None else None
     live = live_session(ctx, proof)
     if live is None:
-        return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
+        return in_language(_NOT_LOGGED_IN, session_texts(ctx, proof, None))
     with ctx.storage.unit_of_work() as uow:
         # One extra row tells whether another page exists without a count query.
         headers = tuple(uow.accounts.linked_orders(live.session.account_id, size + 1, after))
@@ -139,7 +140,7 @@ def search_history(
     after = decode_cursor(cursor) if cursor is not None else None
     live = live_session(ctx, proof)
     if live is None:
-        return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
+        return in_language(_NOT_LOGGED_IN, session_texts(ctx, proof, None))
     with ctx.storage.unit_of_work() as uow:
         matches = tuple(uow.accounts.search_linked(live.session.account_id, query, size + 1, after))
     if len(matches) <= size:

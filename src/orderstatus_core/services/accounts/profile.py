@@ -36,12 +36,13 @@ from orderstatus_core.model.profile import (
 )
 from orderstatus_core.policies.vehicles import PlausibleVehicles
 from orderstatus_core.ports import AccountStore, VehicleCatalog
-from orderstatus_core.services._texts import in_language, shopper_texts
+from orderstatus_core.services._texts import in_language
 from orderstatus_core.services.accounts._common import (
     ShopperProof,
     account_unit,
     checked_shopper,
     live_session,
+    session_texts,
 )
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.profile_results import (
@@ -120,7 +121,7 @@ def _flag(field: str, value: object) -> bool:
 
 
 def _not_logged_in(ctx: ServiceContext, proof: ShopperProof) -> NotLoggedIn:
-    return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
+    return in_language(_NOT_LOGGED_IN, session_texts(ctx, proof, None))
 
 
 def _reading(
