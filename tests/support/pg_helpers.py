@@ -47,6 +47,7 @@ TABLES = (
     "login_failures",
     "saved_addresses",
     "garage_vehicles",
+    "mail_subscriptions",
 )
 
 

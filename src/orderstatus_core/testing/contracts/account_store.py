@@ -55,6 +55,7 @@ from orderstatus_core.testing.contracts._support import (
     _store,
     _together,
 )
+from orderstatus_core.testing.contracts.mail_preferences import MailPreferenceRules
 
 __all__ = ["AccountStoreContract", "CaptchaStoreContract", "SessionStoreContract"]
 
@@ -209,11 +210,12 @@ def _order(number: str, email: str, hours: int = 0, parts: tuple[str, ...] = ("B
     )
 
 
-class AccountStoreContract(StorageSuite):
+class AccountStoreContract(MailPreferenceRules, StorageSuite):
     """The :class:`~orderstatus_core.ports.AccountStore` contract: accounts found by id and
     by exact email key, one live account per address, compare-and-set saves, single-use
     tokens dead after a credential change, order links (one account per order, listed and
-    searched newest first), the orders a verified address brings, and the security log.
+    searched newest first), the orders a verified address brings, the security log, the
+    profile and the mail subscriptions (:class:`MailPreferenceRules`).
 
     Needs a fixture ``storage``: a fresh, migrated, empty storage for each test.
     """
