@@ -6,12 +6,13 @@ mailed link, the first password, log-in (right or wrong password, with or withou
 logged in*), the session check of every page view, log-out, re-authentication, forgot and
 reset, change of email (with and without a recent password) and of password, deletion,
 orders placed or imported for the address, an order of another address attached by its
-mailed code, and the profile: saved addresses (add, edit, remove, the default, the bound)
-and the garage (add, remove, the bound). A :class:`~orderstatus_core.testing.FixedClock`
-moves to exactly each lifetime after the moment it counts from, or one second past it:
-verification and set-password links 24 h, reset 1 h, email change 24 h, attach code 15 min,
-captcha 10 min, a plain session 30 min idle and 12 h, *keep me logged in* 14 d,
-re-authentication 5 min.
+mailed code, and the profile: saved addresses (add, edit, remove, the default, the bound),
+the garage (add, remove, the bound), store mail by topic, one-click unsubscribe links and
+the preferred language (:mod:`orderstatus_core.testing._account_preferences`). A
+:class:`~orderstatus_core.testing.FixedClock` moves to exactly each lifetime after the
+moment it counts from, or one second past it: verification and set-password links 24 h,
+reset 1 h, email change 24 h, attach code 15 min, captcha 10 min, a plain session 30 min
+idle and 12 h, *keep me logged in* 14 d, re-authentication 5 min.
 
 Every answer is compared with what a small model (plain Python, no service code) says it
 must be; after every step the storage's account state, the stored sessions (ended, last
@@ -102,6 +103,7 @@ from orderstatus_core.services.results import (
     ResetRequested,
 )
 from orderstatus_core.services.sync import upsert_order
+from orderstatus_core.testing._account_preferences import PreferenceRules, UnsubscribeKey
 from orderstatus_core.testing.builders import make_order
 from orderstatus_core.testing.fakes import (
     CountingPasswordHasher,
@@ -218,6 +220,9 @@ class _Model:
     addresses: dict[str, tuple[Address, bool]] = attrs.Factory(dict)
     #: The garage's vehicle ids.
     vehicles: set[str] = attrs.Factory(set)
+    #: The topics of store mail subscribed, and the preferred language.
+    topics: set[str] = attrs.Factory(set)
+    language: str = "en"
 
     @property
     def failed_logins(self) -> int:
@@ -235,7 +240,7 @@ class _Model:
         self.failures.pop(email_key(self.email) or "", None)
 
 
-class AccountMachine(RuleBasedStateMachine):
+class AccountMachine(PreferenceRules, RuleBasedStateMachine):
     """One shopper's account on a storage under test, step by step against
     :class:`_Model`. Bind a storage with :func:`account_lifecycle_of`."""
 
@@ -253,6 +258,7 @@ class AccountMachine(RuleBasedStateMachine):
             captcha=self.captcha,
             password_hasher=self.hasher,
             rate_limiter=_NoLimits(),
+            plugins=[UnsubscribeKey()],
         )
         self.desk = OrderStatus(self.ctx)
         self.model = _Model(email=self._address("shopper"))
@@ -675,6 +681,8 @@ class AccountMachine(RuleBasedStateMachine):
         model.linked.clear()
         model.addresses.clear()
         model.vehicles.clear()
+        model.topics.clear()
+        model.language = "en"  # a new sign-up starts in the sign-up page's language
 
     # --- orders -------------------------------------------------------------------------
 
