@@ -355,13 +355,15 @@ class LiveSession:
 
 
 def live_session(
-    ctx: ServiceContext, proof: ShopperProof, *, with_account: bool = False
+    ctx: ServiceContext, proof: ShopperProof, *, with_account: bool = False, worded: bool = True
 ) -> LiveSession | None:
     """The live session the shopper shows, or ``None``: one read by the primary key (with
     ``with_account``, the session and its account in that one read), and a write of the
     last-seen time only when it is at least the policy's interval old (a minute), so a
     page view does not write on every request. A ``proof`` that names no language reads the
-    account too (:func:`session_texts` answers in its language)."""
+    account too (:func:`session_texts` answers in its language), unless the command's
+    answers for a live session carry no text (``worded=False``: an address book, a page
+    of orders)."""
     token = proof.session
     if not is_secret_id(token):
         return None
@@ -371,7 +373,7 @@ def live_session(
     account: Account | None = None
     # Without a language from the page the answer is in the account's (session_texts):
     # read it with the session, in the same one read.
-    with_account = with_account or proof.language is None
+    with_account = with_account or (worded and proof.language is None)
     with ctx.storage.unit_of_work(read_once=True) as uow:
         if with_account:
             found = uow.sessions.get_with_account(id_hash)

@@ -108,7 +108,7 @@ def order_history(
     proof = checked_shopper(proof)
     size = _page_size(ctx, page_size)
     after = decode_cursor(cursor) if cursor is not None else None
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
         return in_language(_NOT_LOGGED_IN, session_texts(ctx, proof, None))
     with ctx.storage.unit_of_work() as uow:
@@ -138,7 +138,7 @@ def search_history(
     query = _query(part_number, category)
     size = _page_size(ctx, page_size)
     after = decode_cursor(cursor) if cursor is not None else None
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
         return in_language(_NOT_LOGGED_IN, session_texts(ctx, proof, None))
     with ctx.storage.unit_of_work() as uow:

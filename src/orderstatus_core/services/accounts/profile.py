@@ -128,7 +128,7 @@ def _reading(
     ctx: ServiceContext, proof: ShopperProof, read: Callable[[AccountStore, str], R]
 ) -> R | NotLoggedIn:
     """``read(store, account_id)`` in a read unit, for the shopper of a live session."""
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
         return _not_logged_in(ctx, proof)
     with ctx.storage.unit_of_work() as uow:
@@ -142,7 +142,7 @@ def _changing(
 ) -> R | NotLoggedIn:
     """``change(store, account_id, now)`` for the shopper of a live session, in
     :func:`_locked`."""
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
         return _not_logged_in(ctx, proof)
     return _locked(ctx, proof, live.session.account_id, change)
@@ -348,7 +348,7 @@ def add_vehicle(ctx: ServiceContext, proof: ShopperProof, vehicle: Vehicle) -> A
     proof = checked_shopper(proof)
     if not isinstance(vehicle, Vehicle):
         raise InvalidFieldError("vehicle", "must be a Vehicle")
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
         return _not_logged_in(ctx, proof)
     catalog_id = _catalog_id(ctx, vehicle)

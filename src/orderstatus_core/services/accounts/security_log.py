@@ -27,7 +27,7 @@ def security_log(
     size = ctx.policies.account_policy().security_log_size if limit is None else limit
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 500:
         raise InvalidFieldError("limit", "must be between 1 and 500")
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
         return in_language(NotLoggedIn(), session_texts(ctx, proof, None))
     with ctx.storage.unit_of_work() as uow:
