@@ -501,6 +501,17 @@ def _kept(table: dict[str, dict[str, V]], account_id: object) -> dict[str, V]:
     return table.get(account_id, {}) if isinstance(account_id, str) else {}
 
 
+def _removed(table: dict[str, dict[str, V]], account_id: object, key: object) -> bool:
+    """Remove an account's profile entry ``key`` (a new inner map: the unit's copy shares
+    the committed ones); whether there was one."""
+    kept = _kept(table, account_id)
+    if not isinstance(key, str) or key not in kept:
+        return False
+    assert isinstance(account_id, str)
+    table[account_id] = {k: v for k, v in kept.items() if k != key}
+    return True
+
+
 def _with(index: dict[str, frozenset[str]], key: str, member: str) -> None:
     index[key] = index.get(key, frozenset()) | {member}
 
@@ -732,12 +743,7 @@ class _Accounts:
 
     def remove_address(self, account_id: str, address_id: str) -> bool:
         self._unit.check_writable()
-        work = self._unit.work
-        kept = _kept(work.addresses, account_id)
-        if not isinstance(address_id, str) or address_id not in kept:
-            return False
-        work.addresses[account_id] = {k: v for k, v in kept.items() if k != address_id}
-        return True
+        return _removed(self._unit.work.addresses, account_id, address_id)
 
     def order_addresses(self, account_id: str, limit: int) -> Sequence[Address]:
         if limit <= 0:
@@ -756,12 +762,7 @@ class _Accounts:
 
     def remove_vehicle(self, account_id: str, vehicle_id: str) -> bool:
         self._unit.check_writable()
-        work = self._unit.work
-        kept = _kept(work.vehicles, account_id)
-        if not isinstance(vehicle_id, str) or vehicle_id not in kept:
-            return False
-        work.vehicles[account_id] = {k: v for k, v in kept.items() if k != vehicle_id}
-        return True
+        return _removed(self._unit.work.vehicles, account_id, vehicle_id)
 
     def forget_profile(self, account_id: str) -> int:
         self._unit.check_writable()
@@ -784,12 +785,7 @@ class _Accounts:
 
     def unsubscribe(self, account_id: str, topic: str) -> bool:
         self._unit.check_writable()
-        work = self._unit.work
-        kept = _kept(work.subscriptions, account_id)
-        if not isinstance(topic, str) or topic not in kept:
-            return False
-        work.subscriptions[account_id] = {k: v for k, v in kept.items() if k != topic}
-        return True
+        return _removed(self._unit.work.subscriptions, account_id, topic)
 
     def mail_subscriptions(self, account_id: str) -> Sequence[MailSubscription]:
         kept = _kept(self._unit.work.subscriptions, account_id)
