@@ -40,6 +40,8 @@ from orderstatus_core.errors import (
     SchemaVersionError,
     TransientConflictError,
     UnknownAdapterError,
+    UnknownLanguageError,
+    UnknownMailTopicError,
     ValidationError,
     WeakPasswordHashingError,
 )
@@ -70,6 +72,7 @@ from orderstatus_core.messages import (
     ReturnSettledMail,
     ShipmentNotice,
     SignUpRequest,
+    StoreMail,
     TrackingMail,
     without_secrets,
 )
@@ -103,6 +106,7 @@ from orderstatus_core.model.alerts import PartWatch, PartWatcher
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.discounts import CodeStatus, DiscountCode, read_code, show_code
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
+from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.profile import (
     GarageVehicle,
     SavedAddress,
@@ -332,6 +336,16 @@ from orderstatus_core.services.credit_results import (
     RevokeCodeResult,
     TooManyCodes,
 )
+from orderstatus_core.services.preference_results import (
+    LanguageChanged,
+    MailPreferences,
+    MailPreferencesResult,
+    SetLanguageResult,
+    StoreMailQueued,
+    Unsubscribed,
+    UnsubscribeRefused,
+    UnsubscribeResult,
+)
 from orderstatus_core.services.profile_results import (
     AddressAlreadySaved,
     AddressBook,
@@ -484,6 +498,7 @@ __all__ = [
     "IssueCodeResult",
     "LabelDocument",
     "LabelMaker",
+    "LanguageChanged",
     "LedgerError",
     "LineCancellation",
     "LineLedger",
@@ -499,8 +514,11 @@ __all__ = [
     "LookupPolicy",
     "MailBranding",
     "MailDeliveryError",
+    "MailPreferences",
+    "MailPreferencesResult",
     "MailRejectedError",
     "MailRenderer",
+    "MailSubscription",
     "MailTemplateError",
     "MailTemplates",
     "Mailer",
@@ -633,6 +651,7 @@ __all__ = [
     "SecurityLogResult",
     "ServiceContext",
     "SessionStore",
+    "SetLanguageResult",
     "SetPasswordResult",
     "SharedSessionStore",
     "ShipBy",
@@ -648,6 +667,8 @@ __all__ = [
     "Storage",
     "StoreCredit",
     "StoreCreditLedger",
+    "StoreMail",
+    "StoreMailQueued",
     "StoredCaptcha",
     "StoredDocument",
     "SystemClock",
@@ -661,6 +682,11 @@ __all__ = [
     "TryLater",
     "UnitOfWork",
     "UnknownAdapterError",
+    "UnknownLanguageError",
+    "UnknownMailTopicError",
+    "UnsubscribeRefused",
+    "UnsubscribeResult",
+    "Unsubscribed",
     "UnwatchPartResult",
     "UpsertRefusal",
     "UpsertReport",

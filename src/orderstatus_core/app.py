@@ -398,7 +398,7 @@ class OrderStatus:
     confirm_email_change = StoreCommand(accounts.confirm_email_change)
 
     def shopper(
-        self, *, client: str, session: str | None = None, language: str = "en"
+        self, *, client: str, session: str | None = None, language: str | None = None
     ) -> accounts.ShopperSession:
         """A logged-in shopper's session: their proof, with every account command on it.
 
@@ -406,10 +406,13 @@ class OrderStatus:
         the security log name it; a value shaped like a session id is refused, since the
         log must never keep one); ``session`` the token of :class:`~orderstatus_core.LoggedIn`
         from the session cookie (``None`` or a stale one: every command answers
-        :class:`~orderstatus_core.NotLoggedIn`); ``language`` the language the shopper
-        reads. Build one per request::
+        :class:`~orderstatus_core.NotLoggedIn`); ``language`` a language the page names
+        (a language switcher, a ``/fi/`` path): ``None`` (the default) answers in the
+        account's preferred language (:meth:`ShopperSession.set_language`), English
+        without a live session; a code answers in that one instead. Build one per
+        request::
 
-            shopper = desk.shopper(client=request_ip, session=cookie, language="fi")
+            shopper = desk.shopper(client=request_ip, session=cookie)
             page = shopper.history()
 
         A malformed ``client``, or a ``session`` or ``language`` that is not text, raises
@@ -418,6 +421,14 @@ class OrderStatus:
         return accounts.ShopperSession(
             self.context, accounts.ShopperProof(client, session, language)
         )
+
+    #: One-click unsubscribe (RFC 8058): the token of a store mail's link, no log-in; the
+    #: account gets no more store mail of that topic. Call it on the link's POST.
+    unsubscribe = StoreCommand(accounts.unsubscribe)
+
+    #: Queue the store's mail template of a topic for every subscribed account, each mail
+    #: with its one-click unsubscribe link and headers, in the account's language.
+    queue_store_mail = StoreCommand(accounts.queue_store_mail)
 
     #: Search the orders of an email the storefront verified itself (an account) by part
     #: number or category; a guest searches with a pass by :meth:`GuestSession.search_orders`.

@@ -37,6 +37,8 @@ __all__ = [
     "SchemaVersionError",
     "TransientConflictError",
     "UnknownAdapterError",
+    "UnknownLanguageError",
+    "UnknownMailTopicError",
     "ValidationError",
     "WeakPasswordHashingError",
 ]
@@ -94,6 +96,21 @@ class InvalidVinError(InvalidFieldError):
         """Return the same error with ``prefix`` put in front of its field path."""
         field = f"{prefix}.{self.field}" if self.field else prefix
         return InvalidVinError(field, self.message, self.position)
+
+
+class UnknownLanguageError(InvalidFieldError):
+    """A language the store has no catalog for (``shopper.set_language("xx")``): the
+    languages are those of the store's mail catalogs, ``en`` and ``fi`` and the store's
+    own."""
+
+    code = "unknown_language"
+
+
+class UnknownMailTopicError(InvalidFieldError):
+    """A topic of store mail the store does not have (its profile policy's
+    ``mail_topics``)."""
+
+    code = "unknown_mail_topic"
 
 
 class FieldTooLongError(ValidationError):

@@ -55,6 +55,7 @@ from orderstatus_core.messages import (
     ReturnLabelMail,
     ReturnReceivedMail,
     ReturnSettledMail,
+    StoreMail,
     TrackingMail,
 )
 
@@ -84,12 +85,16 @@ _MAX_URL = 2000
 
 
 def mail_template_name(intent: MailIntent, part: str) -> str:
-    """The template a mail is rendered from: ``mail/<kind>.txt`` or ``mail/<kind>.html``.
+    """The template a mail is rendered from: ``mail/<kind>.txt`` or ``mail/<kind>.html``;
+    a :class:`~orderstatus_core.messages.StoreMail`'s is the store's own
+    ``mail/store/<template>.txt`` or ``.html``.
 
     >>> from orderstatus_core.contacts import parse_email
     >>> mail_template_name(ReturnReceivedMail(parse_email("a@b.example"), "1", "R1"), "html")
     'mail/return_received.html'
     """
+    if isinstance(intent, StoreMail):
+        return f"mail/store/{intent.template}.{part}"
     return f"mail/{_KINDS[type(intent)]}.{part}"
 
 
@@ -263,7 +268,21 @@ class MailRenderer:
             text=text,
             language=translator.language,
             html=html,
+            unsubscribe_url=intent.unsubscribe_url if isinstance(intent, StoreMail) else "",
         )
+
+    def check_store_mail(self, template: str) -> None:
+        """Compile the store's ``mail/store/<template>.txt`` and ``.html`` now (queueing
+        store mail does, so that a missing or broken template fails the call rather than
+        every mail in the relay); raises :class:`~orderstatus_core.errors.MailTemplateError`."""
+        environment = self._environment(self._translator("en"))
+        for part in ("txt", "html"):
+            name = f"mail/store/{template}.{part}"
+            try:
+                environment.get_template(name)
+            except jinja2.TemplateError as error:
+                message = getattr(error, "message", None) or str(error)
+                raise MailTemplateError(f"{type(error).__name__}: {message}", name) from error
 
     def check(self) -> None:
         """Read every catalog and compile every mail template now, so that a store's

@@ -48,6 +48,7 @@ __all__ = [
     "ReturnSettledMail",
     "ShipmentNotice",
     "SignUpRequest",
+    "StoreMail",
     "TrackingMail",
     "secret_fields",
     "secrets_of",
@@ -230,6 +231,23 @@ class PartBackInStockMail:
     language: str = "en"
 
 
+@attrs.frozen
+class StoreMail:
+    """Store mail of one topic (a newsletter, an offer) to an account that subscribed to
+    it, rendered from the store's own template ``mail/store/<template>.txt`` and ``.html``.
+
+    ``unsubscribe_url`` is the account's one-click link for the topic: it becomes the
+    ``List-Unsubscribe`` / ``List-Unsubscribe-Post`` headers (RFC 8058) and the template
+    shows it. It is left out of ``repr`` and emptied once delivered (:data:`SECRET`, D5).
+    """
+
+    to: EmailAddress
+    topic: str
+    template: str
+    unsubscribe_url: str = attrs.field(repr=False, metadata=SECRET)
+    language: str = "en"
+
+
 #: The mail of the account features.
 AccountMail = (
     AccountVerificationMail
@@ -256,6 +274,7 @@ MailIntent = (
     | EmailChangeNotice
     | AttachCodeMail
     | PartBackInStockMail
+    | StoreMail
 )
 
 

@@ -41,6 +41,7 @@ from orderstatus_core.model.alerts import PartWatch, PartWatcher
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.discounts import DiscountCode
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
+from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.policies.limits import Bucket, RateDecision
 from orderstatus_core.policies.passwords import HashCost
@@ -641,8 +642,8 @@ class AccountStore(Protocol):
         ...
 
     def forget_profile(self, account_id: str) -> int:
-        """Delete every saved address, vehicle and part watch of the account (its
-        deletion); answer how many."""
+        """Delete every saved address, vehicle, part watch and mail subscription of the
+        account (its deletion); answer how many."""
         ...
 
     # --- availability alerts ---
@@ -673,6 +674,27 @@ class AccountStore(Protocol):
         (the one that committed first; the others answer it no more), so the service that
         queues one mail per watcher in the same unit mails each watcher once. In a unit
         that does not commit, nothing is taken."""
+        ...
+
+    # --- mail preferences ---
+
+    def subscribe(self, subscription: MailSubscription) -> bool:
+        """Store ``subscription`` unless the account has one to its topic already (that
+        one is kept, with its time); whether it was stored."""
+        ...
+
+    def unsubscribe(self, account_id: str, topic: str) -> bool:
+        """Delete the account's subscription to ``topic``; whether there was one."""
+        ...
+
+    def mail_subscriptions(self, account_id: str) -> Sequence[MailSubscription]:
+        """The account's subscriptions, by topic; none for an unknown account."""
+        ...
+
+    def subscribers(self, topic: str, after: str | None, limit: int) -> Sequence[Account]:
+        """At most ``limit`` *active* accounts subscribed to ``topic`` whose id sorts
+        after ``after`` (from the first with ``None``), by account id: a page of the
+        recipients of store mail. Unverified and deleted accounts are never listed."""
         ...
 
     # --- the profile: discount codes and whose store credit the account sees ---

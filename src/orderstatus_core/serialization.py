@@ -54,6 +54,7 @@ from orderstatus_core.messages import (
     ReturnReceivedMail,
     ReturnSettledMail,
     SignUpRequest,
+    StoreMail,
     TrackingMail,
     secret_fields,
 )
@@ -121,6 +122,7 @@ _INTENT_KINDS: Mapping[str, type[OutboxItem]] = {
     "email_change_notice": EmailChangeNotice,
     "attach_code": AttachCodeMail,
     "part_back_in_stock": PartBackInStockMail,
+    "store_mail": StoreMail,
     "sign_up_request": SignUpRequest,
     "password_reset_request": PasswordResetRequest,
     "attach_order_request": AttachOrderRequest,

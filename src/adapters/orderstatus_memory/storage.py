@@ -40,6 +40,7 @@ from orderstatus_core.model.account import (
     TokenPurpose,
 )
 from orderstatus_core.model.alerts import PartWatch
+from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import (
@@ -109,6 +110,8 @@ class _State:
         # watching accounts (what a report of the part back in stock takes).
         self.watches: dict[str, dict[str, PartWatch]] = {}
         self.watchers: dict[str, frozenset[str]] = {}
+        # Each account's store-mail subscriptions, by topic.
+        self.subscriptions: dict[str, dict[str, MailSubscription]] = {}
 
     def copy(self) -> _State:
         """A working copy: new top-level maps, shared (immutable) values."""
@@ -529,6 +532,17 @@ def _kept(table: dict[str, dict[str, V]], account_id: object) -> dict[str, V]:
     return table.get(account_id, {}) if isinstance(account_id, str) else {}
 
 
+def _removed(table: dict[str, dict[str, V]], account_id: object, key: object) -> bool:
+    """Remove an account's profile entry ``key`` (a new inner map: the unit's copy shares
+    the committed ones); whether there was one."""
+    kept = _kept(table, account_id)
+    if not isinstance(key, str) or key not in kept:
+        return False
+    assert isinstance(account_id, str)
+    table[account_id] = {k: v for k, v in kept.items() if k != key}
+    return True
+
+
 def _with(index: dict[str, frozenset[str]], key: str, member: str) -> None:
     index[key] = index.get(key, frozenset()) | {member}
 
@@ -765,12 +779,7 @@ class _Accounts(DiscountCodeShelf, PartWatchesMixin):
 
     def remove_address(self, account_id: str, address_id: str) -> bool:
         self._unit.check_writable()
-        work = self._unit.work
-        kept = _kept(work.addresses, account_id)
-        if not isinstance(address_id, str) or address_id not in kept:
-            return False
-        work.addresses[account_id] = {k: v for k, v in kept.items() if k != address_id}
-        return True
+        return _removed(self._unit.work.addresses, account_id, address_id)
 
     def order_addresses(self, account_id: str, limit: int) -> Sequence[Address]:
         if limit <= 0:
@@ -789,19 +798,50 @@ class _Accounts(DiscountCodeShelf, PartWatchesMixin):
 
     def remove_vehicle(self, account_id: str, vehicle_id: str) -> bool:
         self._unit.check_writable()
-        work = self._unit.work
-        kept = _kept(work.vehicles, account_id)
-        if not isinstance(vehicle_id, str) or vehicle_id not in kept:
-            return False
-        work.vehicles[account_id] = {k: v for k, v in kept.items() if k != vehicle_id}
-        return True
+        return _removed(self._unit.work.vehicles, account_id, vehicle_id)
 
     def forget_profile(self, account_id: str) -> int:
         self._unit.check_writable()
         work = self._unit.work
         addresses = work.addresses.pop(account_id, {})
         vehicles = work.vehicles.pop(account_id, {})
-        return len(addresses) + len(vehicles) + self._forget_watches(account_id)
+        subscriptions = work.subscriptions.pop(account_id, {})
+        return (
+            len(addresses) + len(vehicles) + len(subscriptions) + self._forget_watches(account_id)
+        )
+
+    # --- mail preferences ---
+
+    def subscribe(self, subscription: MailSubscription) -> bool:
+        self._unit.check_writable()
+        work = self._unit.work
+        kept = work.subscriptions.get(subscription.account_id, {})
+        if subscription.topic in kept:
+            return False
+        work.subscriptions[subscription.account_id] = {**kept, subscription.topic: subscription}
+        return True
+
+    def unsubscribe(self, account_id: str, topic: str) -> bool:
+        self._unit.check_writable()
+        return _removed(self._unit.work.subscriptions, account_id, topic)
+
+    def mail_subscriptions(self, account_id: str) -> Sequence[MailSubscription]:
+        kept = _kept(self._unit.work.subscriptions, account_id)
+        return [kept[topic] for topic in sorted(kept)]
+
+    def subscribers(self, topic: str, after: str | None, limit: int) -> Sequence[Account]:
+        if limit <= 0:
+            return []
+        accounts = self._unit.work.accounts
+        found = sorted(
+            (account_id, account)
+            for account_id, kept in self._unit.work.subscriptions.items()
+            if topic in kept
+            and (after is None or account_id > after)
+            and (account := accounts.get(account_id)) is not None
+            and account.state is AccountState.ACTIVE
+        )
+        return [account for _account_id, account in found[:limit]]
 
 
 class _Sessions:

@@ -41,6 +41,7 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
+from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import CreditEntry, HistoryQuery, IdempotentReply, SearchQuery
@@ -989,8 +990,42 @@ class Accounts(DiscountCodeRows, PartWatchesMixin):
         doing = "deleting an account's profile"
         return sum(
             self._write(sql, (account_id,), doing).rowcount
-            for sql in (_sql.FORGET_ADDRESSES, _sql.FORGET_VEHICLES)
+            for sql in (_sql.FORGET_ADDRESSES, _sql.FORGET_VEHICLES, _sql.FORGET_SUBSCRIPTIONS)
         ) + self._forget_watches(account_id)
+
+    # --- mail preferences ---
+
+    def subscribe(self, subscription: MailSubscription) -> bool:
+        """Store the subscription unless its topic has one; whether it was stored."""
+        row = (subscription.account_id, subscription.topic, subscription.subscribed_at)
+        return self._write(_sql.SUBSCRIBE, row, "subscribing to store mail").rowcount == 1
+
+    def unsubscribe(self, account_id: str, topic: str) -> bool:
+        """Delete the account's subscription to ``topic``; whether there was one."""
+        if not _worth_asking(self._unit, account_id, topic, write=True):
+            return False
+        doing = "unsubscribing from store mail"
+        return self._write(_sql.UNSUBSCRIBE, (account_id, topic), doing).rowcount == 1
+
+    def mail_subscriptions(self, account_id: str) -> Sequence[MailSubscription]:
+        """The account's subscriptions, by topic."""
+        unit = self._unit
+        if not _worth_asking(unit, account_id):
+            return []
+        doing = "listing mail subscriptions"
+        rows = unit._run(_sql.MAIL_SUBSCRIPTIONS, (account_id,), doing).fetchall()
+        return DECODER.mail_subscriptions(rows)
+
+    def subscribers(self, topic: str, after: str | None, limit: int) -> Sequence[Account]:
+        """A page of the topic's active subscribers, by account id."""
+        unit = self._unit
+        start = "" if after is None else after
+        if not _worth_asking(unit, topic, start, limit=limit):
+            return []
+        parameters = (topic, start, min(limit, _MAX_LIMIT))
+        doing = "listing a topic's subscribers"
+        rows = unit._run(_sql.SUBSCRIBERS, parameters, doing).fetchall()
+        return [DECODER.account(row) for row in rows]
 
 
 class Sessions:

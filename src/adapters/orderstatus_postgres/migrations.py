@@ -93,7 +93,11 @@ row, so the migration takes the same time however many orders are stored.
 
 The discount-codes migration (``_DISCOUNT_CODES``, version 10; SQLite's version 14) adds
 ``discount_codes``, keyed by the code text, with ``numeric`` amounts and ``timestamptz``
-instants; see SQLite's."""
+instants; see SQLite's.
+
+Version 12 (SQLite's version 16) adds the mail preferences: ``mail_subscriptions`` keyed by
+``(account_id, topic)``, and ``mail_subscriptions_by_topic`` for the pages of a topic's
+subscribers in account-id order (``COLLATE "C"``: bytewise, as SQLite compares)."""
 
 from __future__ import annotations
 
@@ -629,6 +633,24 @@ _PART_WATCHES = Migration(
     ),
 )
 
+# Store-mail subscriptions (SQLite's version 16; see the module docstring).
+_MAIL_PREFERENCES = Migration(
+    "store-mail subscriptions",
+    (
+        """
+        CREATE TABLE mail_subscriptions (
+            account_id    text COLLATE "C" NOT NULL,
+            topic         text COLLATE "C" NOT NULL,
+            subscribed_at timestamptz      NOT NULL,
+            PRIMARY KEY (account_id, topic)
+        )
+        """,
+        """
+        CREATE INDEX mail_subscriptions_by_topic ON mail_subscriptions (topic, account_id)
+        """,
+    ),
+)
+
 #: The migrations, oldest first. ``MIGRATIONS[n - 1]`` brings version ``n - 1`` to ``n``.
 MIGRATIONS: tuple[Migration, ...] = (
     _V1,
@@ -642,6 +664,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V9,
     _DISCOUNT_CODES,
     _PART_WATCHES,
+    _MAIL_PREFERENCES,
 )
 
 #: The schema version this code reads and writes.

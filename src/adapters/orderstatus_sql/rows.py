@@ -49,6 +49,7 @@ from orderstatus_core.model.account import (
     SecurityEvent,
     StoredCaptcha,
 )
+from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.records import CreditEntry, IdempotentReply, OrderHeader, OrderMatch
 from orderstatus_core.serialization import load_activity, load_intent
@@ -996,6 +997,14 @@ class RowDecoder:
         except UNREADABLE as error:
             raise unreadable("a garage vehicle", error) from error
         return vehicles
+
+    def mail_subscriptions(self, rows: Iterable[Sequence[Any]]) -> list[MailSubscription]:
+        """The ``(account_id, topic, subscribed_at)`` rows of an account, in row order."""
+        instant = self._instant
+        try:
+            return [MailSubscription(a, topic, instant(at)) for a, topic, at in rows]
+        except UNREADABLE as error:
+            raise unreadable("a mail subscription", error) from error
 
     def keyed_headers(self, rows: Iterable[Sequence[Any]]) -> list[OrderHeader]:
         """The headers of ``(number, placed_at, email, email_key)`` rows, in row order:

@@ -381,6 +381,33 @@ FORGET_ADDRESSES: Final = "DELETE FROM saved_addresses WHERE account_id = %s"
 
 FORGET_VEHICLES: Final = "DELETE FROM garage_vehicles WHERE account_id = %s"
 
+FORGET_SUBSCRIPTIONS: Final = "DELETE FROM mail_subscriptions WHERE account_id = %s"
+
+# --- mail preferences --------------------------------------------------------------------------
+
+# A second subscription to a topic keeps the first (and its time): a row count of 0.
+SUBSCRIBE: Final = """
+INSERT INTO mail_subscriptions (account_id, topic, subscribed_at) VALUES (%s, %s, %s)
+ON CONFLICT (account_id, topic) DO NOTHING"""
+
+UNSUBSCRIBE: Final = "DELETE FROM mail_subscriptions WHERE account_id = %s AND topic = %s"
+
+MAIL_SUBSCRIPTIONS: Final = """
+SELECT account_id, topic, subscribed_at FROM mail_subscriptions
+WHERE account_id = %s
+ORDER BY topic"""
+
+# A page of a topic's recipients: mail_subscriptions_by_topic in account-id order (both
+# databases compare the ids bytewise: PostgreSQL's columns are COLLATE "C"), each
+# account by its primary key; only active ones.
+SUBSCRIBERS: Final = f"""
+SELECT {", ".join("a." + column.strip() for column in _ACCOUNT_COLUMNS.split(","))}
+FROM mail_subscriptions AS s
+JOIN accounts AS a ON a.account_id = s.account_id
+WHERE s.topic = %s AND s.account_id > %s AND a.state = 'active'
+ORDER BY s.account_id
+LIMIT %s"""  # noqa: S608
+
 # --- sessions ----------------------------------------------------------------------------------
 
 _SESSION_COLUMNS: Final = """id_hash, account_id, remember, created_at, last_seen_at,

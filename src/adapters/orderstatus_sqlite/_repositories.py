@@ -41,6 +41,7 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
+from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.records import CreditEntry, HistoryQuery, IdempotentReply, SearchQuery
@@ -995,8 +996,41 @@ class Accounts(DiscountCodeRows, PartWatchesMixin):
         doing = "deleting an account's profile"
         return sum(
             unit._fetch(CURSOR, sql, (account_id,), doing, write=True, partial=True).rowcount
-            for sql in (_sql.FORGET_ADDRESSES, _sql.FORGET_VEHICLES)
+            for sql in (_sql.FORGET_ADDRESSES, _sql.FORGET_VEHICLES, _sql.FORGET_SUBSCRIPTIONS)
         ) + self._forget_watches(account_id)
+
+    # --- mail preferences ---
+
+    def subscribe(self, subscription: MailSubscription) -> bool:
+        """Store the subscription unless its topic has one; whether it was stored."""
+        row = (subscription.account_id, subscription.topic, micros(subscription.subscribed_at))
+        doing = "subscribing to store mail"
+        return self._unit._fetch(CURSOR, _sql.SUBSCRIBE, row, doing, write=True).rowcount == 1
+
+    def unsubscribe(self, account_id: str, topic: str) -> bool:
+        """Delete the account's subscription to ``topic``; whether there was one."""
+        return self._remove(_sql.UNSUBSCRIBE, account_id, topic, "unsubscribing from store mail")
+
+    def mail_subscriptions(self, account_id: str) -> Sequence[MailSubscription]:
+        """The account's subscriptions, by topic."""
+        unit = self._unit
+        if not encodable(account_id):
+            unit._reading()
+            return []
+        doing = "listing mail subscriptions"
+        rows = unit._fetch(ALL, _sql.MAIL_SUBSCRIPTIONS, (account_id,), doing)
+        return DECODER.mail_subscriptions(rows)
+
+    def subscribers(self, topic: str, after: str | None, limit: int) -> Sequence[Account]:
+        """A page of the topic's active subscribers, by account id."""
+        unit = self._unit
+        start = "" if after is None else after
+        if limit <= 0 or not (encodable(topic) and encodable(start)):
+            unit._reading()
+            return []
+        parameters = (topic, start, min(limit, _MAX_LIMIT))
+        rows = unit._fetch(ALL, _sql.SUBSCRIBERS, parameters, "listing a topic's subscribers")
+        return [DECODER.account(row) for row in rows]
 
 
 class Sessions:

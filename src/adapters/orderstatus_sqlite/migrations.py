@@ -151,6 +151,12 @@ Version 15 adds availability alerts (issue 14 item 5) and touches no earlier tab
 with ``part_watches_by_part`` for the report of a part back in stock, which reads and
 deletes one part's watches (:mod:`orderstatus_sql.watches`). ``forget_profile`` deletes an
 account's watches too.
+
+Version 16 adds the mail preferences (issue 14 item 6) and touches no earlier table:
+``mail_subscriptions``, keyed by ``(account_id, topic)`` (an account's topics read and
+deleted by that prefix), and ``mail_subscriptions_by_topic`` on ``(topic, account_id)``,
+through which store mail pages a topic's subscribers in account-id order. The preferred
+language has been a column of ``accounts`` since version 10.
 """
 
 from __future__ import annotations
@@ -610,6 +616,20 @@ CREATE INDEX part_watches_by_part ON part_watches (part_key, watched_at, account
 PRAGMA user_version = 15;
 """
 
+# Version 16: store-mail subscriptions (see the module docstring).
+_MAIL_PREFERENCES = """
+CREATE TABLE mail_subscriptions (
+    account_id    TEXT    NOT NULL,
+    topic         TEXT    NOT NULL,
+    subscribed_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, topic)
+) WITHOUT ROWID;
+
+CREATE INDEX mail_subscriptions_by_topic ON mail_subscriptions (topic, account_id);
+
+PRAGMA user_version = 16;
+"""
+
 #: One migration: a script of statements, or a Python step given the connection (inside
 #: the migration's transaction). Either ends by setting ``user_version`` to its number.
 Migration = str | Callable[[sqlite3.Connection], None]
@@ -631,6 +651,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _V13,
     _DISCOUNT_CODES,
     _PART_WATCHES,
+    _MAIL_PREFERENCES,
 )
 
 #: The schema version this code reads and writes.

@@ -26,7 +26,7 @@ __all__ = ["ACCOUNT_PAGES", "AccountPolicy", "account_link"]
 
 #: The pages of the store's account area that a mailed link opens, by the token's use:
 #: ``{link_base}/{page}?token=...``.
-ACCOUNT_PAGES = frozenset({"verify", "reset", "confirm-email"})
+ACCOUNT_PAGES = frozenset({"verify", "reset", "confirm-email", "unsubscribe"})
 
 _MINUTE = timedelta(minutes=1)
 _FIVE_MINUTES = timedelta(minutes=5)
@@ -114,7 +114,8 @@ class AccountPolicy:
     #: At most 3650 days.
     failure_memory: timedelta = attrs.field(default=timedelta(days=30), validator=_memory)
     #: The store's account area: links are ``{link_base}/verify?token=...``,
-    #: ``/reset?token=...`` and ``/confirm-email?token=...``.
+    #: ``/reset?token=...``, ``/confirm-email?token=...`` and (store mail's one-click
+    #: unsubscribe) ``/unsubscribe?token=...``.
     link_base: str = attrs.field(default="https://shop.example/account", validator=_check_link_base)
     #: Failed log-ins per client (IP address) a minute (C1).
     login_per_client: Quota = attrs.field(default=Quota(10, _MINUTE), validator=_quota)

@@ -1,9 +1,15 @@
 """The rules of the profile page (saved addresses, the garage, discount codes, availability
-alerts), as one value a store can override through the ``orderstatus_profile_policy`` hook::
+alerts and store mail), as one value a store can override through the
+``orderstatus_profile_policy`` hook::
 
     @hookimpl
     def orderstatus_profile_policy():
-        return attrs.evolve(ProfilePolicy(), max_vehicles=5)
+        return attrs.evolve(
+            ProfilePolicy(),
+            max_vehicles=5,
+            mail_topics=("newsletter", "offers", "racing"),
+            unsubscribe_key=os.environb[b"SHOP_UNSUBSCRIBE_KEY"],
+        )
 
 Pure values: no clock, no I/O.
 """
@@ -14,6 +20,9 @@ from datetime import timedelta
 from typing import Any
 
 import attrs
+
+from orderstatus_core.model.mail_preferences import MIN_UNSUBSCRIBE_KEY as _MIN_KEY
+from orderstatus_core.model.mail_preferences import TOPIC_PATTERN as _TOPIC
 
 __all__ = ["ProfilePolicy", "alerts_link"]
 
@@ -34,6 +43,24 @@ def _lifetime(_instance: object, attribute: attrs.Attribute[timedelta], value: A
 _SHORTEST, _LONGEST = timedelta(minutes=1), timedelta(days=5 * 366)
 
 
+def _topics(_instance: object, attribute: attrs.Attribute[tuple[str, ...]], value: Any) -> None:
+    if (
+        not isinstance(value, tuple)
+        or not 1 <= len(value) <= 20
+        or len(set(value)) != len(value)
+        or not all(isinstance(topic, str) and _TOPIC.fullmatch(topic) for topic in value)
+    ):
+        raise ValueError(
+            f"{attribute.name} must be a tuple of 1 to 20 distinct topic names "
+            "(a-z, then up to 31 of a-z, 0-9 and -)"
+        )
+
+
+def _key(_instance: object, attribute: attrs.Attribute[bytes | None], value: Any) -> None:
+    if value is not None and (not isinstance(value, bytes) or len(value) < _MIN_KEY):
+        raise ValueError(f"{attribute.name} must be None or at least {_MIN_KEY} random bytes")
+
+
 @attrs.frozen
 class ProfilePolicy:
     """How much a profile keeps (SECURITY H3: every list a shopper grows is bounded).
@@ -42,7 +69,14 @@ class ProfilePolicy:
     the shipping addresses of the newest 50 linked orders offered for reuse; discount codes
     of 16 characters (80 random bits), at most 20 open ones an account, valid 90 days
     unless staff say otherwise, the newest 50 listed on the account page; 50 parts watched
-    for their return to stock.
+    for their return to stock; store mail of two topics, ``newsletter`` and ``offers``,
+    nobody subscribed until they ask.
+
+    ``unsubscribe_key`` signs the one-click unsubscribe links of store mail (HMAC-SHA256,
+    ``docs/profile.md``, Mail preferences). Draw it once (``secrets.token_bytes(32)``) and
+    keep it out of the database, like a session secret: whoever holds it can unsubscribe
+    anyone; changing it kills the links already mailed. Without it (the default) the store
+    cannot queue store mail, and an unsubscribe link answers refused.
     """
 
     #: Saved addresses an account keeps; one more is refused (``AddressBookFull``).
@@ -64,6 +98,12 @@ class ProfilePolicy:
     #: Parts an account watches for their return to stock; one more is refused
     #: (``WatchListFull``).
     max_part_watches: int = attrs.field(default=50, validator=_whole(1, 500))
+
+    #: The topics of store mail a shopper may subscribe to (opt-in: none by default).
+    #: Order and security mail are no topic: they always go out.
+    mail_topics: tuple[str, ...] = attrs.field(default=("newsletter", "offers"), validator=_topics)
+    #: The secret key of the unsubscribe links (at least 32 bytes); ``None``: no store mail.
+    unsubscribe_key: bytes | None = attrs.field(default=None, validator=_key, repr=False)
 
 
 def alerts_link(link_base: str) -> str:

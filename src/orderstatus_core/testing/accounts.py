@@ -8,13 +8,14 @@ reset, change of email (with and without a recent password) and of password, del
 orders placed or imported for the address, an order of another address attached by its
 mailed code, and the profile: saved addresses (add, edit, remove, the default, the bound),
 the garage (add, remove, the bound), discount codes (issued by staff, redeemed by the
-checkout, revoked; :mod:`orderstatus_core.testing._account_discounts`) and availability
+checkout, revoked; :mod:`orderstatus_core.testing._account_discounts`), availability
 alerts (watch, unwatch, list, the part back in stock:
-:mod:`orderstatus_core.testing._alert_rules`). A :class:`~orderstatus_core.testing.FixedClock`
-moves to exactly each lifetime after the moment it counts from, or one second past it:
-verification and set-password links 24 h, reset 1 h, email change 24 h, attach code 15 min,
-captcha 10 min, a plain session 30 min idle and 12 h, *keep me logged in* 14 d,
-re-authentication 5 min, a discount code 1 h.
+:mod:`orderstatus_core.testing._alert_rules`), store mail by topic, one-click unsubscribe
+links and the preferred language (:mod:`orderstatus_core.testing._account_preferences`). A
+:class:`~orderstatus_core.testing.FixedClock` moves to exactly each lifetime after the
+moment it counts from, or one second past it: verification and set-password links 24 h,
+reset 1 h, email change 24 h, attach code 15 min, captcha 10 min, a plain session 30 min
+idle and 12 h, *keep me logged in* 14 d, re-authentication 5 min, a discount code 1 h.
 
 Every answer is compared with what a small model (plain Python, no service code) says it
 must be; after every step the storage's account state, the stored sessions (ended, last
@@ -108,6 +109,7 @@ from orderstatus_core.services.results import (
 )
 from orderstatus_core.services.sync import upsert_order
 from orderstatus_core.testing._account_discounts import CODE_LIFETIME, DiscountSteps, ModelCode
+from orderstatus_core.testing._account_preferences import PreferenceRules, UnsubscribeKey
 from orderstatus_core.testing._alert_rules import AlertRules
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.fakes import (
@@ -234,6 +236,9 @@ class _Model:
     codes: dict[str, ModelCode] = attrs.Factory(dict)
     #: The watched parts: part key to the part number as first typed.
     watches: dict[str, str] = attrs.Factory(dict)
+    #: The topics of store mail subscribed, and the preferred language.
+    topics: set[str] = attrs.Factory(set)
+    language: str = "en"
 
     @property
     def failed_logins(self) -> int:
@@ -251,7 +256,7 @@ class _Model:
         self.failures.pop(email_key(self.email) or "", None)
 
 
-class AccountMachine(DiscountSteps, AlertRules, RuleBasedStateMachine):
+class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateMachine):
     """One shopper's account on a storage under test, step by step against
     :class:`_Model`. Bind a storage with :func:`account_lifecycle_of`."""
 
@@ -269,6 +274,7 @@ class AccountMachine(DiscountSteps, AlertRules, RuleBasedStateMachine):
             captcha=self.captcha,
             password_hasher=self.hasher,
             rate_limiter=_NoLimits(),
+            plugins=[UnsubscribeKey()],
         )
         self.desk = OrderStatus(self.ctx)
         self.model = _Model(email=self._address("shopper"))
@@ -693,6 +699,8 @@ class AccountMachine(DiscountSteps, AlertRules, RuleBasedStateMachine):
         model.vehicles.clear()
         model.codes.clear()
         model.watches.clear()
+        model.topics.clear()
+        model.language = "en"  # a new sign-up starts in the sign-up page's language
 
     # --- orders -------------------------------------------------------------------------
 

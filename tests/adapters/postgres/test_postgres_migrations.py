@@ -63,6 +63,7 @@ TABLES = {
     "garage_vehicles",
     "discount_codes",
     "part_watches",
+    "mail_subscriptions",
     "orderstatus_schema",
 }
 

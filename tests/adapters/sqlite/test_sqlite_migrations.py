@@ -64,6 +64,7 @@ TABLES = {
     "garage_vehicles",
     "discount_codes",
     "part_watches",
+    "mail_subscriptions",
 }
 
 

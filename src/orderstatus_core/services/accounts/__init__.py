@@ -28,6 +28,13 @@ from orderstatus_core.services.accounts.login import (
     reauthenticate,
     view_account,
 )
+from orderstatus_core.services.accounts.mail_preferences import (
+    mail_preferences,
+    queue_store_mail,
+    set_language,
+    set_mail_preferences,
+    unsubscribe,
+)
 from orderstatus_core.services.accounts.orders import (
     attach_order,
     confirm_attach,
@@ -66,18 +73,23 @@ __all__ = [
     "join_verified_accounts",
     "log_in",
     "log_out",
+    "mail_preferences",
     "new_captcha",
     "order_history",
     "part_back_in_stock",
     "prepare_accounts",
+    "queue_store_mail",
     "reauthenticate",
     "redeem_discount_code",
     "reset_password",
     "revoke_discount_code",
     "search_history",
     "security_log",
+    "set_language",
+    "set_mail_preferences",
     "set_password",
     "sign_up",
+    "unsubscribe",
     "verify_email",
     "view_account",
 ]

@@ -69,6 +69,7 @@ __all__ = [
     "record",
     "require_captcha",
     "require_hasher",
+    "session_texts",
     "take_token",
 ]
 
@@ -104,20 +105,24 @@ def _check_session(_instance: Any, _attribute: Any, value: Any) -> None:
 
 
 def _check_language(_instance: Any, _attribute: Any, value: Any) -> None:
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         raise InvalidFieldError("language", "must be a language code such as fi or en-US")
 
 
 @attrs.frozen
 class ShopperProof:
     """Who is asking (``client``, their IP address) and the session they show (the token
-    of :class:`~orderstatus_core.LoggedIn`, from the session cookie), in the language they
-    read. Built once per request (``desk.shopper(...)``); the session is left out of
-    ``repr`` (SECURITY C4)."""
+    of :class:`~orderstatus_core.LoggedIn`, from the session cookie), and the language the
+    page named, if it named one. Built once per request (``desk.shopper(...)``); the
+    session is left out of ``repr`` (SECURITY C4).
+
+    ``language`` ``None`` (the default) answers in the account's preferred language, and
+    in English without a live session; a code answers in that language, whatever the
+    account prefers (:func:`session_texts`)."""
 
     client: str = attrs.field(validator=_check_client)
     session: str | None = attrs.field(default=None, repr=False, validator=_check_session)
-    language: str = attrs.field(default="en", validator=_check_language)
+    language: str | None = attrs.field(default=None, validator=_check_language)
 
 
 def checked_shopper(proof: object) -> ShopperProof:
@@ -350,12 +355,15 @@ class LiveSession:
 
 
 def live_session(
-    ctx: ServiceContext, proof: ShopperProof, *, with_account: bool = False
+    ctx: ServiceContext, proof: ShopperProof, *, with_account: bool = False, worded: bool = True
 ) -> LiveSession | None:
     """The live session the shopper shows, or ``None``: one read by the primary key (with
     ``with_account``, the session and its account in that one read), and a write of the
     last-seen time only when it is at least the policy's interval old (a minute), so a
-    page view does not write on every request."""
+    page view does not write on every request. A ``proof`` that names no language reads the
+    account too (:func:`session_texts` answers in its language), unless the command's
+    answers for a live session carry no text (``worded=False``: an address book, a page
+    of orders)."""
     token = proof.session
     if not is_secret_id(token):
         return None
@@ -363,6 +371,9 @@ def live_session(
     id_hash = hash_session_id(token)
     policy = ctx.policies.account_policy()
     account: Account | None = None
+    # Without a language from the page the answer is in the account's (session_texts):
+    # read it with the session, in the same one read.
+    with_account = with_account or (worded and proof.language is None)
     with ctx.storage.unit_of_work(read_once=True) as uow:
         if with_account:
             found = uow.sessions.get_with_account(id_hash)
@@ -392,30 +403,44 @@ def account_unit(
         yield uow, (account if account is not None and account.is_live else None), now
 
 
+def session_texts(ctx: ServiceContext, proof: ShopperProof, live: LiveSession | None) -> Translator:
+    """The texts a logged-in shopper's answers are in: the language the page named
+    (``proof.language``) if it named one, else the preferred language of the live
+    session's account, else (no live session) English. One place decides it for every
+    account command."""
+    if proof.language is not None:
+        return shopper_texts(ctx, proof.language)
+    if live is not None and live.account is not None:
+        return shopper_texts(ctx, live.account.language)
+    return shopper_texts(ctx, "en")
+
+
 def limited_session(
     ctx: ServiceContext,
     proof: ShopperProof,
     action: str,
     per_client: Callable[[AccountPolicy], Quota],
     per_account: Callable[[AccountPolicy], Quota] | None = None,
-) -> LiveSession | NotLoggedIn | TryLater:
+) -> tuple[LiveSession | NotLoggedIn | TryLater, Translator]:
     """The preamble of a logged-in command that is rate limited: the live session of
     ``proof`` (:func:`live_session`), then one attempt at ``action`` counted for the
     client and, with ``per_account``, for the session's account, with the quotas these
-    pick from the account policy (SECURITY C1).
+    pick from the account policy (SECURITY C1); with the shopper's texts
+    (:func:`session_texts`).
 
     :class:`NotLoggedIn` without a live session (nothing is counted), :class:`TryLater`
-    when a limit refused; the caller puts either in the shopper's language.
+    when a limit refused; the caller puts either in the texts' language.
     """
     live = live_session(ctx, proof)
+    texts = session_texts(ctx, proof, live)
     if live is None:
-        return NotLoggedIn()
+        return NotLoggedIn(), texts
     policy = ctx.policies.account_policy()
     scopes = {"client": (proof.client, per_client(policy))}
     if per_account is not None:
         scopes["account"] = (live.session.account_id, per_account(policy))
     refused = check_limits(ctx.rate_limiter, ctx.clock.now(), action, **scopes)
-    return live if refused is None else refused
+    return (live if refused is None else refused), texts
 
 
 def link_attempt(

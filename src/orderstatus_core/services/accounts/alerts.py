@@ -72,12 +72,14 @@ def watch_part(ctx: ServiceContext, proof: ShopperProof, part_number: str) -> Wa
     """
     proof = checked_shopper(proof)
     part = _part(part_number)
-    # The seam for the account's preferred language (issue 14 item 7): until accounts keep
-    # one, the alert is written in the language the shopper watched the part in.
-    language = shopper_texts(ctx, proof.language).language
     limit = ctx.policies.profile_policy().max_part_watches
 
     def watch(store: AccountStore, account_id: str, now: datetime) -> PartWatched | WatchListFull:
+        # The alert's language: the page's if it named one, else the account's preferred
+        # language (the rule of every account answer, session_texts).
+        account = store.get(account_id)
+        preferred = account.language if account is not None else "en"
+        language = shopper_texts(ctx, proof.language or preferred).language
         kept = store.part_watches(account_id)
         if any(kept_watch.part_key == part.canonical for kept_watch in kept):
             return PartWatched(part_number=part.display, already=True)

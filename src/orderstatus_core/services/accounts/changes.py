@@ -22,7 +22,7 @@ from orderstatus_core.messages import AlreadyRegisteredMail, EmailChangeMail, Em
 from orderstatus_core.model.account import SecurityEventKind, TokenPurpose, failure_key
 from orderstatus_core.policies.masking import mask_email
 from orderstatus_core.services._limits import check_limits
-from orderstatus_core.services._texts import in_language, shopper_texts
+from orderstatus_core.services._texts import in_language
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.accounts._common import (
     ShopperProof,
@@ -35,6 +35,7 @@ from orderstatus_core.services.accounts._common import (
     new_password,
     record,
     require_hasher,
+    session_texts,
     take_token,
 )
 from orderstatus_core.services.context import ServiceContext
@@ -76,9 +77,9 @@ def change_email(ctx: ServiceContext, proof: ShopperProof, new_email: str) -> Ch
     :class:`~orderstatus_core.errors.InvalidIdentifierError` and changes nothing.
     """
     proof = checked_shopper(proof)
-    texts = shopper_texts(ctx, proof.language)
     address = parse_email(new_email)
     live = live_session(ctx, proof)
+    texts = session_texts(ctx, proof, live)
     if live is None:
         return in_language(_NOT_LOGGED_IN, texts)
     policy = ctx.policies.account_policy()
@@ -176,9 +177,9 @@ def change_password(
     change is cancelled (E3, D2).
     """
     proof = checked_shopper(proof)
-    texts = shopper_texts(ctx, proof.language)
     hasher = require_hasher(ctx)
     live = live_session(ctx, proof)
+    texts = session_texts(ctx, proof, live)
     if live is None:
         return in_language(_NOT_LOGGED_IN, texts)
     policy = ctx.policies.account_policy()
@@ -212,8 +213,8 @@ def delete_account(ctx: ServiceContext, proof: ShopperProof) -> DeleteAccountRes
     address may sign up again.
     """
     proof = checked_shopper(proof)
-    texts = shopper_texts(ctx, proof.language)
     live = live_session(ctx, proof)
+    texts = session_texts(ctx, proof, live)
     if live is None:
         return in_language(_NOT_LOGGED_IN, texts)
     policy = ctx.policies.account_policy()

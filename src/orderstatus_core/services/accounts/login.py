@@ -50,6 +50,7 @@ from orderstatus_core.services.accounts._common import (
     new_session_id,
     record,
     require_hasher,
+    session_texts,
 )
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import (
@@ -253,10 +254,9 @@ def reauthenticate(ctx: ServiceContext, proof: ShopperProof, password: str) -> R
     :class:`NotLoggedIn`. Each attempt costs exactly one hash.
     """
     proof = checked_shopper(proof)
-    texts = shopper_texts(ctx, proof.language)
     typed = _typed_password(password)
     hasher = require_hasher(ctx)
-    live = limited_session(
+    live, texts = limited_session(
         ctx, proof, "log-in", attrgetter("login_per_client"), attrgetter("login_per_account")
     )
     if not isinstance(live, LiveSession):
@@ -317,11 +317,11 @@ def log_out(ctx: ServiceContext, proof: ShopperProof) -> LoggedOut:
 
 
 def view_account(ctx: ServiceContext, proof: ShopperProof) -> AccountViewResult:
-    """The account page: the holder's address, language and times, and when the session
-    ends; :class:`NotLoggedIn` without a live session."""
+    """The account page: the holder's address, preferred language and times, and when the
+    session ends; :class:`NotLoggedIn` without a live session."""
     proof = checked_shopper(proof)
-    texts = shopper_texts(ctx, proof.language)
     live = live_session(ctx, proof, with_account=True)
+    texts = session_texts(ctx, proof, live)
     if live is None:
         return in_language(_NOT_LOGGED_IN, texts)
     account = live.account  # read with the session, in its snapshot

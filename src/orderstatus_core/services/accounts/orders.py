@@ -35,7 +35,7 @@ from orderstatus_core.model.account import (
 from orderstatus_core.model.guest_pass import is_token_part
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.records import HistoryQuery, SearchCursor, VehicleQuery
-from orderstatus_core.services._texts import in_language, shopper_texts
+from orderstatus_core.services._texts import in_language
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.accounts._common import (
     LiveSession,
@@ -44,6 +44,7 @@ from orderstatus_core.services.accounts._common import (
     limited_session,
     live_session,
     record,
+    session_texts,
 )
 from orderstatus_core.services.accounts.profile import _typed_id
 from orderstatus_core.services.context import ServiceContext
@@ -109,9 +110,9 @@ def order_history(
     proof = checked_shopper(proof)
     size = _page_size(ctx, page_size)
     after = decode_cursor(cursor) if cursor is not None else None
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
-        return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
+        return in_language(_NOT_LOGGED_IN, session_texts(ctx, proof, None))
     with ctx.storage.unit_of_work() as uow:
         # One extra row tells whether another page exists without a count query.
         headers = tuple(uow.accounts.linked_orders(live.session.account_id, size + 1, after))
@@ -150,9 +151,9 @@ def search_history(
     query = _history_query(part_number, category, vehicle, vehicle_id)
     size = _page_size(ctx, page_size)
     after = decode_cursor(cursor) if cursor is not None else None
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
-        return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
+        return in_language(_NOT_LOGGED_IN, session_texts(ctx, proof, None))
     account_id = live.session.account_id
     with ctx.storage.unit_of_work() as uow:
         # A garage vehicle is read in the search's own unit, after the session check, so
@@ -217,9 +218,8 @@ def attach_order(
     account and client (:class:`TryLater`).
     """
     proof = checked_shopper(proof)
-    texts = shopper_texts(ctx, proof.language)
     order_number, identifier = _text(order_number), _text(identifier)
-    live = limited_session(
+    live, texts = limited_session(
         ctx, proof, "attach", attrgetter("token_per_client"), attrgetter("attach_per_account")
     )
     if not isinstance(live, LiveSession):
@@ -262,7 +262,9 @@ def decide_attach(ctx: ServiceContext, message_id: str, request: AttachOrderRequ
                 order_number=order.number,
                 code=code,
                 expires_at=token.expires_at,
-                language=request.language,
+                # The account's preference now, not the page's at the request (issue 14
+                # item 7): the code goes to the order's address, for the account.
+                language=account.language,
             )
             queue(uow, mail, now)
         uow.outbox.mark_sent(message_id, now)
@@ -277,8 +279,7 @@ def confirm_attach(
     unknown attachment, another account's, or an order already linked to another account
     answer :class:`AttachRefused`."""
     proof = checked_shopper(proof)
-    texts = shopper_texts(ctx, proof.language)
-    live = limited_session(ctx, proof, "attach-code", attrgetter("token_per_client"))
+    live, texts = limited_session(ctx, proof, "attach-code", attrgetter("token_per_client"))
     if not isinstance(live, LiveSession):
         return in_language(live, texts)
     policy = ctx.policies.account_policy()

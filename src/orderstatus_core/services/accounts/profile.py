@@ -36,12 +36,13 @@ from orderstatus_core.model.profile import (
 )
 from orderstatus_core.policies.vehicles import PlausibleVehicles
 from orderstatus_core.ports import AccountStore, VehicleCatalog
-from orderstatus_core.services._texts import in_language, shopper_texts
+from orderstatus_core.services._texts import in_language
 from orderstatus_core.services.accounts._common import (
     ShopperProof,
     account_unit,
     checked_shopper,
     live_session,
+    session_texts,
 )
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.profile_results import (
@@ -120,14 +121,14 @@ def _flag(field: str, value: object) -> bool:
 
 
 def _not_logged_in(ctx: ServiceContext, proof: ShopperProof) -> NotLoggedIn:
-    return in_language(_NOT_LOGGED_IN, shopper_texts(ctx, proof.language))
+    return in_language(_NOT_LOGGED_IN, session_texts(ctx, proof, None))
 
 
 def _reading(
     ctx: ServiceContext, proof: ShopperProof, read: Callable[[AccountStore, str], R]
 ) -> R | NotLoggedIn:
     """``read(store, account_id)`` in a read unit, for the shopper of a live session."""
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
         return _not_logged_in(ctx, proof)
     with ctx.storage.unit_of_work() as uow:
@@ -141,7 +142,7 @@ def _changing(
 ) -> R | NotLoggedIn:
     """``change(store, account_id, now)`` for the shopper of a live session, in
     :func:`_locked`."""
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
         return _not_logged_in(ctx, proof)
     return _locked(ctx, proof, live.session.account_id, change)
@@ -347,7 +348,7 @@ def add_vehicle(ctx: ServiceContext, proof: ShopperProof, vehicle: Vehicle) -> A
     proof = checked_shopper(proof)
     if not isinstance(vehicle, Vehicle):
         raise InvalidFieldError("vehicle", "must be a Vehicle")
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
         return _not_logged_in(ctx, proof)
     catalog_id = _catalog_id(ctx, vehicle)

@@ -82,7 +82,9 @@ def decide_reset(ctx: ServiceContext, message_id: str, request: PasswordResetReq
                 to=account.email,
                 link=issued.link,
                 expires_at=issued.token.expires_at,
-                language=request.language,
+                # The account's preferred language, not the forgot-password page's
+                # (issue 14 item 7); the page's is kept for nothing else.
+                language=account.language,
             )
             queue(uow, mail, now)
             record(uow, SecurityEventKind.RESET_REQUESTED, now, account=account)

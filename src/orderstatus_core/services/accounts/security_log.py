@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from orderstatus_core.errors import InvalidFieldError
-from orderstatus_core.services._texts import in_language, shopper_texts
-from orderstatus_core.services.accounts._common import ShopperProof, checked_shopper, live_session
+from orderstatus_core.services._texts import in_language
+from orderstatus_core.services.accounts._common import (
+    ShopperProof,
+    checked_shopper,
+    live_session,
+    session_texts,
+)
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import NotLoggedIn, SecurityLog, SecurityLogResult
 
@@ -22,9 +27,9 @@ def security_log(
     size = ctx.policies.account_policy().security_log_size if limit is None else limit
     if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 500:
         raise InvalidFieldError("limit", "must be between 1 and 500")
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
-        return in_language(NotLoggedIn(), shopper_texts(ctx, proof.language))
+        return in_language(NotLoggedIn(), session_texts(ctx, proof, None))
     with ctx.storage.unit_of_work() as uow:
         events = tuple(uow.accounts.events(live.session.account_id, size))
     return SecurityLog(events=events)

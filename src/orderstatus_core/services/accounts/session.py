@@ -4,7 +4,7 @@ command on it.
 A storefront builds one per request from what the browser sent (the IP address it saw
 and the session cookie) and calls the page's command on it::
 
-    shopper = desk.shopper(client=request_ip, session=cookie_or_none, language="fi")
+    shopper = desk.shopper(client=request_ip, session=cookie_or_none)
     match shopper.view():
         case AccountView() as page: ...
         case NotLoggedIn(): ...  # send to the log-in page
@@ -20,6 +20,13 @@ import attrs
 from orderstatus_core.services._bind import ShopperCommand
 from orderstatus_core.services.accounts import alerts, changes, credit, login, orders, profile
 from orderstatus_core.services.accounts._common import ShopperProof
+from orderstatus_core.services.accounts.mail_preferences import (
+    mail_preferences as _mail_preferences,
+)
+from orderstatus_core.services.accounts.mail_preferences import set_language as _set_language
+from orderstatus_core.services.accounts.mail_preferences import (
+    set_mail_preferences as _set_mail_preferences,
+)
 from orderstatus_core.services.accounts.security_log import security_log
 from orderstatus_core.services.context import ServiceContext
 
@@ -85,3 +92,9 @@ class ShopperSession:
     watch_part = ShopperCommand(alerts.watch_part)
     #: Stop watching a part.
     unwatch_part = ShopperCommand(alerts.unwatch_part)
+    #: The topics of store mail the account gets, out of the store's.
+    mail_preferences = ShopperCommand(_mail_preferences)
+    #: Subscribe to or unsubscribe from store mail, topic by topic.
+    set_mail_preferences = ShopperCommand(_set_mail_preferences)
+    #: Choose the account's preferred language (its mail and pages).
+    set_language = ShopperCommand(_set_language)

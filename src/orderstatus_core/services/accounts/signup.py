@@ -188,16 +188,18 @@ def decide_sign_up(ctx: ServiceContext, message_id: str, request: SignUpRequest)
             record(uow, SecurityEventKind.SIGNED_UP, now, account=account)
         else:
             record(uow, SecurityEventKind.SIGN_UP_REPEATED, now, account=account)
+        # Mail for an account is in its preferred language (issue 14 item 7): a new
+        # account's is the sign-up page's, kept above.
         if account.state is AccountState.UNVERIFIED:
             issued = issue_link(ctx, uow, account, TokenPurpose.VERIFY_EMAIL, now, "verify")
             mail: AccountVerificationMail | AlreadyRegisteredMail = AccountVerificationMail(
                 to=account.email,
                 link=issued.link,
                 expires_at=issued.token.expires_at,
-                language=request.language,
+                language=account.language,
             )
         else:
-            mail = AlreadyRegisteredMail(to=account.email, language=request.language)
+            mail = AlreadyRegisteredMail(to=account.email, language=account.language)
         queue(uow, mail, now)
         uow.outbox.mark_sent(message_id, now)
         uow.commit()

@@ -57,6 +57,7 @@ from orderstatus_core.testing.contracts._support import (
 )
 from orderstatus_core.testing.contracts.discount_codes import DiscountCodeRules
 from orderstatus_core.testing.contracts.history_search import HistorySearchContract
+from orderstatus_core.testing.contracts.mail_preferences import MailPreferenceRules
 from orderstatus_core.testing.contracts.part_watches import PartWatchContract
 
 __all__ = ["AccountStoreContract", "CaptchaStoreContract", "SessionStoreContract"]
@@ -213,15 +214,20 @@ def _order(number: str, email: str, hours: int = 0, parts: tuple[str, ...] = ("B
 
 
 class AccountStoreContract(
-    HistorySearchContract, DiscountCodeRules, PartWatchContract, StorageSuite
+    HistorySearchContract,
+    DiscountCodeRules,
+    PartWatchContract,
+    MailPreferenceRules,
+    StorageSuite,
 ):
     """The :class:`~orderstatus_core.ports.AccountStore` contract: accounts found by id and
     by exact email key, one live account per address, compare-and-set saves, single-use
     tokens dead after a credential change, order links (one account per order, listed and
     searched newest first, by vehicle too: :class:`HistorySearchContract`), the orders a
     verified address brings, the security log, the profile, the discount codes
-    (:class:`.discount_codes.DiscountCodeRules`) and the part watches
-    (:class:`.part_watches.PartWatchContract`).
+    (:class:`.discount_codes.DiscountCodeRules`), the part watches
+    (:class:`.part_watches.PartWatchContract`) and the mail subscriptions
+    (:class:`MailPreferenceRules`).
 
     Needs a fixture ``storage``: a fresh, migrated, empty storage for each test.
     """
