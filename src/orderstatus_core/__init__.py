@@ -290,6 +290,12 @@ from orderstatus_core.services import (
     VerifyEmailResult,
     ViewResult,
 )
+from orderstatus_core.services.accounts.export import (
+    EXPORT_SCHEMA_VERSION,
+    DataExport,
+    ExportResult,
+    export_schema,
+)
 from orderstatus_core.services.profile_results import (
     AddressAlreadySaved,
     AddressBook,
@@ -316,6 +322,7 @@ from orderstatus_core.services.profile_results import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "EXPORT_SCHEMA_VERSION",
     "Account",
     "AccountDeleted",
     "AccountPolicy",
@@ -378,6 +385,7 @@ __all__ = [
     "CreditEntry",
     "CurrencyMismatchError",
     "CustomerService",
+    "DataExport",
     "DefaultAddressChosen",
     "DeleteAccountResult",
     "DomainEvent",
@@ -388,6 +396,7 @@ __all__ = [
     "EmailChangeRequested",
     "EmailChanged",
     "EmailVerified",
+    "ExportResult",
     "Fault",
     "FieldTooLongError",
     "FindOrderResult",
@@ -608,6 +617,7 @@ __all__ = [
     "check_vin",
     "compose_message",
     "email_key",
+    "export_schema",
     "get_plugin_manager",
     "hookimpl",
     "parse_email",

@@ -788,6 +788,16 @@ class _Sessions:
         session = work.sessions.get(id_hash)
         return None if session is None else (session, work.accounts.get(session.account_id))
 
+    def open_sessions(self, account_id: str) -> list[AccountSession]:
+        if not isinstance(account_id, str):
+            return []
+        work = self._unit.work
+        mine = (work.sessions[h] for h in work.sessions_by_account.get(account_id, frozenset()))
+        return sorted(
+            (session for session in mine if session.ended_at is None),
+            key=lambda session: (session.created_at, session.id_hash),
+        )
+
     def touch(self, id_hash: str, at: datetime) -> bool:
         self._unit.check_writable()
         session = self._unit.work.sessions.get(id_hash)

@@ -992,6 +992,16 @@ class Sessions:
         row = unit._run(_sql.GET_SESSION, (id_hash,), "reading a session").fetchone()
         return None if row is None else DECODER.session(row)
 
+    def open_sessions(self, account_id: str) -> list[AccountSession]:
+        """The account's sessions not ended, oldest first: one read through the account's
+        index of open sessions."""
+        unit = self._unit
+        if not _worth_asking(unit, account_id):
+            return []
+        doing = "listing an account's sessions"
+        rows = unit._run(_sql.OPEN_SESSIONS, (account_id,), doing).fetchall()
+        return [DECODER.session(row) for row in rows]
+
     def get_with_account(self, id_hash: str) -> tuple[AccountSession, Account | None] | None:
         """The session with this id hash and its account, or ``None``: one statement, each
         row by its primary key."""

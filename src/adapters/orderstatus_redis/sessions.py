@@ -426,6 +426,21 @@ class _UnitSessions:
             return None
         return session, self._unit.account_for_session(session.account_id)
 
+    def open_sessions(self, account_id: str) -> list[AccountSession]:
+        """The account's sessions not ended, as Redis holds them and this unit changed
+        them, oldest first."""
+        self._unit.reading_sessions()
+        mine = {session.id_hash: session for session in self._store.of_account(account_id)}
+        for id_hash, seen in self._view.items():
+            if seen is None:
+                mine.pop(id_hash, None)
+            elif seen.account_id == account_id:
+                mine[id_hash] = seen
+        return sorted(
+            (session for session in mine.values() if session.ended_at is None),
+            key=lambda session: (session.created_at, session.id_hash),
+        )
+
     def _get(self, id_hash: str) -> AccountSession | None:
         if isinstance(id_hash, str) and id_hash in self._view:
             return self._view[id_hash]

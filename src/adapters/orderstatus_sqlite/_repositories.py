@@ -1000,6 +1000,17 @@ class Sessions:
         row = unit._fetch(ONE, _sql.GET_SESSION_WITH_ACCOUNT, (id_hash,), doing)
         return None if row is None else DECODER.session_with_account(row)
 
+    def open_sessions(self, account_id: str) -> list[AccountSession]:
+        """The account's sessions not ended, oldest first: one read through the account's
+        index of open sessions."""
+        unit = self._unit
+        if not encodable(account_id):
+            unit._reading()
+            return []
+        doing = "listing an account's sessions"
+        rows = unit._fetch(ALL, _sql.OPEN_SESSIONS, (account_id,), doing)
+        return [DECODER.session(row) for row in rows]
+
     def _changed(self, sql: str, parameters: tuple[object, ...], key: object, doing: str) -> int:
         unit = self._unit
         unit._writing()

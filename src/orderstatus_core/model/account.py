@@ -671,6 +671,8 @@ class SecurityEventKind(enum.StrEnum):
     EMAIL_CHANGED = "email_changed"
     ORDER_ATTACHED = "order_attached"
     ACCOUNT_DELETED = "account_deleted"
+    #: The holder downloaded their data (issue 14 item 8).
+    DATA_EXPORTED = "data_exported"
 
 
 def _event_kind(value: object) -> SecurityEventKind:

@@ -13,6 +13,7 @@ from orderstatus_core.services.accounts.changes import (
     confirm_email_change,
     delete_account,
 )
+from orderstatus_core.services.accounts.export import export_data
 from orderstatus_core.services.accounts.login import (
     log_in,
     log_out,
@@ -50,6 +51,7 @@ __all__ = [
     "decide_reset",
     "decide_sign_up",
     "delete_account",
+    "export_data",
     "forgot_password",
     "join_verified_accounts",
     "log_in",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import attrs
 
 from orderstatus_core.services._bind import ShopperCommand
-from orderstatus_core.services.accounts import changes, login, orders, profile
+from orderstatus_core.services.accounts import changes, export, login, orders, profile
 from orderstatus_core.services.accounts._common import ShopperProof
 from orderstatus_core.services.accounts.security_log import security_log
 from orderstatus_core.services.context import ServiceContext
@@ -75,3 +75,5 @@ class ShopperSession:
     add_vehicle = ShopperCommand(profile.add_vehicle)
     #: Take a vehicle out of the garage.
     remove_vehicle = ShopperCommand(profile.remove_vehicle)
+    #: Everything stored about the holder as one JSON document (needs a recent password).
+    export_data = ShopperCommand(export.export_data)
