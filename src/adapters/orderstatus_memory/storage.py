@@ -36,6 +36,7 @@ from orderstatus_core.model.account import (
     SecurityEvent,
     StoredCaptcha,
     TokenPurpose,
+    oldest_first,
 )
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
@@ -793,10 +794,7 @@ class _Sessions:
             return []
         work = self._unit.work
         mine = (work.sessions[h] for h in work.sessions_by_account.get(account_id, frozenset()))
-        return sorted(
-            (session for session in mine if session.ended_at is None),
-            key=lambda session: (session.created_at, session.id_hash),
-        )
+        return oldest_first(session for session in mine if session.ended_at is None)
 
     def touch(self, id_hash: str, at: datetime) -> bool:
         self._unit.check_writable()

@@ -40,6 +40,7 @@ from orderstatus_core.model.account import (
     SecurityEvent,
     StoredCaptcha,
     TokenPurpose,
+    oldest_first,
 )
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
@@ -1000,7 +1001,7 @@ class Sessions:
             return []
         doing = "listing an account's sessions"
         rows = unit._run(_sql.OPEN_SESSIONS, (account_id,), doing).fetchall()
-        return [DECODER.session(row) for row in rows]
+        return oldest_first(DECODER.session(row) for row in rows)
 
     def get_with_account(self, id_hash: str) -> tuple[AccountSession, Account | None] | None:
         """The session with this id hash and its account, or ``None``: one statement, each

@@ -33,7 +33,7 @@ import redis
 from redis.exceptions import RedisError
 
 from orderstatus_core import AdapterError, ConflictError
-from orderstatus_core.model.account import Account, AccountSession
+from orderstatus_core.model.account import Account, AccountSession, oldest_first
 from orderstatus_core.model.order import utc
 from orderstatus_core.ports import (
     AccountStore,
@@ -436,10 +436,7 @@ class _UnitSessions:
                 mine.pop(id_hash, None)
             elif seen.account_id == account_id:
                 mine[id_hash] = seen
-        return sorted(
-            (session for session in mine.values() if session.ended_at is None),
-            key=lambda session: (session.created_at, session.id_hash),
-        )
+        return oldest_first(session for session in mine.values() if session.ended_at is None)
 
     def _get(self, id_hash: str) -> AccountSession | None:
         if isinstance(id_hash, str) and id_hash in self._view:

@@ -40,6 +40,7 @@ from orderstatus_core.model.account import (
     SecurityEvent,
     StoredCaptcha,
     TokenPurpose,
+    oldest_first,
 )
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
@@ -1009,7 +1010,7 @@ class Sessions:
             return []
         doing = "listing an account's sessions"
         rows = unit._fetch(ALL, _sql.OPEN_SESSIONS, (account_id,), doing)
-        return [DECODER.session(row) for row in rows]
+        return oldest_first(DECODER.session(row) for row in rows)
 
     def _changed(self, sql: str, parameters: tuple[object, ...], key: object, doing: str) -> int:
         unit = self._unit

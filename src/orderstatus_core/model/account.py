@@ -27,6 +27,7 @@ import enum
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -54,6 +55,7 @@ __all__ = [
     "hash_session_id",
     "hash_token_secret",
     "is_secret_id",
+    "oldest_first",
 ]
 
 _MAX_COUNTER = 2**62
@@ -617,6 +619,13 @@ class AccountSession:
     def ended(self, now: datetime) -> AccountSession:
         """Logged out at ``now`` (an ended session stays ended)."""
         return self if self.ended_at is not None else attrs.evolve(self, ended_at=utc(now))
+
+
+def oldest_first(sessions: Iterable[AccountSession]) -> list[AccountSession]:
+    """``sessions`` in the order :meth:`SessionStore.open_sessions
+    <orderstatus_core.ports.SessionStore.open_sessions>` answers them: oldest
+    ``created_at`` first, ties by ``id_hash``."""
+    return sorted(sessions, key=lambda session: (session.created_at, session.id_hash))
 
 
 # --- order links -----------------------------------------------------------------------------

@@ -137,6 +137,7 @@ def test_an_accounts_history_reads_its_links_then_each_order_by_primary_key(
         ("account_by_email", "INDEX accounts_by_email (email_key=?)"),
         ("end_tokens_of_purpose", "INDEX account_tokens_by_account (account_id=? AND purpose=?)"),
         ("end_sessions", "INDEX account_sessions_by_account (account_id=?)"),
+        ("open_sessions", "INDEX account_sessions_by_account (account_id=?)"),
         ("events", "INDEX security_events_by_account (account_id=?)"),
         ("unlinked_orders", "INDEX orders_by_email (email_key=?)"),
     ],
