@@ -35,7 +35,17 @@ from orderstatus_core.services.accounts import export_data
 from orderstatus_core.services.accounts.export_sections import SECTIONS
 from orderstatus_core.testing import fake_context
 from support.accounts import CLIENT, PASSWORD, log_in, open_storage, register, reset_token
-from support.data_export import CAR, HOME, JANE, ORDER, PHONE, advance, exported, stored_holder
+from support.data_export import (
+    CAR,
+    HOME,
+    JANE,
+    ORDER,
+    PHONE,
+    advance,
+    deleted_holder_keeps_nothing,
+    exported,
+    stored_holder,
+)
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -206,11 +216,12 @@ def test_injection_text_in_stored_data_is_exported_as_text(ctx: ServiceContext) 
     assert "admin" not in document
 
 
-def test_after_deletion_the_export_answers_not_logged_in(ctx: ServiceContext) -> None:
-    """Once the account is deleted its session exports nothing."""
-    holder = stored_holder(ctx)
-    assert holder.shopper.delete_account() == AccountDeleted()
-    assert holder.shopper.export_data() == NotLoggedIn()
+def test_deletion_removes_the_profile_and_the_export_answers_not_logged_in(
+    ctx: ServiceContext,
+) -> None:
+    """Addresses, garage and sessions go with the account, the order stays unlinked, and
+    the export answers NotLoggedIn (PostgreSQL: tests/adapters/postgres)."""
+    deleted_holder_keeps_nothing(ctx)
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,13 @@ import attrs
 from jsonschema import Draft202012Validator
 
 from orderstatus_core import (
+    AccountDeleted,
+    AccountState,
     Address,
     AddressSaved,
     DataExport,
     Money,
+    NotLoggedIn,
     OrderStatus,
     ShopperSession,
     Vehicle,
@@ -80,3 +83,23 @@ def advance(ctx: ServiceContext, by: timedelta) -> None:
     """Move the context's fixed clock on."""
     assert isinstance(ctx.clock, FixedClock)
     ctx.clock.advance(by)
+
+
+def deleted_holder_keeps_nothing(ctx: ServiceContext) -> None:
+    """Delete a :func:`stored_holder`: its addresses, garage and open sessions are gone,
+    the password hash dropped, the order stays for the store, unlinked; the session's
+    export answers NotLoggedIn (DOMAIN.md section 2, issue 14 item 8)."""
+    holder = stored_holder(ctx)
+    assert holder.shopper.delete_account() == AccountDeleted()
+    with ctx.storage.unit_of_work() as uow:
+        assert list(uow.accounts.saved_addresses(holder.account_id)) == []
+        assert list(uow.accounts.garage(holder.account_id)) == []
+        assert list(uow.sessions.open_sessions(holder.account_id)) == []
+        assert list(uow.accounts.linked_orders(holder.account_id, 10)) == []
+        assert uow.accounts.order_link(ORDER) is None
+        assert uow.orders.get(ORDER) is not None
+        account = uow.accounts.get(holder.account_id)
+    assert account is not None
+    assert account.state is AccountState.DELETED
+    assert account.password_hash is None
+    assert holder.shopper.export_data() == NotLoggedIn()
