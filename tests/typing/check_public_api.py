@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import assert_never, assert_type
+from typing import Any, assert_never, assert_type
 
 import pluggy
 
@@ -396,6 +396,19 @@ def check_accounts(desk: OrderStatus) -> None:
         case _:
             assert_never(added)
     assert_type(shopper.remove_vehicle("v"), orderstatus_core.RemoveVehicleResult)
+    exported = shopper.export_data()
+    assert_type(exported, orderstatus_core.ExportResult)
+    match exported:
+        case orderstatus_core.DataExport(document=document):
+            assert_type(document, bytes)
+            assert_type(exported.filename, str)
+        case orderstatus_core.ReauthenticationRequired() | orderstatus_core.NotLoggedIn():
+            pass
+        case _:
+            assert_never(exported)
+    assert_type(orderstatus_core.export_schema(), dict[str, Any])
+    assert_type(orderstatus_core.EXPORT_SCHEMA_VERSION, int)
+    shopper.export_data("everything")  # type: ignore[call-arg]
     shopper.add_address({"name": "Jane"})  # type: ignore[arg-type]
     shopper.add_vehicle("2019 Ford")  # type: ignore[arg-type]
     shopper.log_in("j", "p")  # type: ignore[attr-defined]

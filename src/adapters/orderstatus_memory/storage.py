@@ -790,10 +790,9 @@ class _Sessions:
         return None if session is None else (session, work.accounts.get(session.account_id))
 
     def open_sessions(self, account_id: str) -> list[AccountSession]:
-        if not isinstance(account_id, str):
-            return []
-        work = self._unit.work
-        mine = (work.sessions[h] for h in work.sessions_by_account.get(account_id, frozenset()))
+        work, key = self._unit.work, cast(object, account_id)  # a key no account can have
+        hashes = work.sessions_by_account.get(key, frozenset()) if isinstance(key, str) else ()
+        mine = (work.sessions[id_hash] for id_hash in hashes)
         return oldest_first(session for session in mine if session.ended_at is None)
 
     def touch(self, id_hash: str, at: datetime) -> bool:
