@@ -290,12 +290,7 @@ from orderstatus_core.services import (
     VerifyEmailResult,
     ViewResult,
 )
-from orderstatus_core.services.accounts.export import (
-    EXPORT_SCHEMA_VERSION,
-    DataExport,
-    ExportResult,
-    export_schema,
-)
+from orderstatus_core.services.accounts.export import DataExport, ExportResult, export_schema
 from orderstatus_core.services.profile_results import (
     AddressAlreadySaved,
     AddressBook,
@@ -322,7 +317,6 @@ from orderstatus_core.services.profile_results import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "EXPORT_SCHEMA_VERSION",
     "Account",
     "AccountDeleted",
     "AccountPolicy",
