@@ -45,7 +45,12 @@ from orderstatus_core.services._texts import shopper_texts
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import _new_selector, _new_validator, _split_token
 from orderstatus_core.services.proof import client_key
-from orderstatus_core.services.results import NotLoggedIn, PasswordNotAccepted, TryLater
+from orderstatus_core.services.results import (
+    NotLoggedIn,
+    PasswordNotAccepted,
+    ReauthenticationRequired,
+    TryLater,
+)
 
 __all__ = [
     "IssuedLink",
@@ -66,6 +71,7 @@ __all__ = [
     "new_session_id",
     "peek_token",
     "prepare_accounts",
+    "recent_session",
     "record",
     "require_captcha",
     "require_hasher",
@@ -416,6 +422,22 @@ def limited_session(
         scopes["account"] = (live.session.account_id, per_account(policy))
     refused = check_limits(ctx.rate_limiter, ctx.clock.now(), action, **scopes)
     return live if refused is None else refused
+
+
+def recent_session(
+    ctx: ServiceContext, proof: ShopperProof
+) -> LiveSession | NotLoggedIn | ReauthenticationRequired:
+    """The preamble of a command that needs the password typed within the policy's window
+    (SECURITY E4: changing the password, deleting the account, the data export): the live
+    session of ``proof`` (:func:`live_session`) whose password was typed recently enough,
+    or why not; the caller puts a refusal in the shopper's language."""
+    live = live_session(ctx, proof)
+    if live is None:
+        return NotLoggedIn()
+    window = ctx.policies.account_policy().reauthentication_window
+    if not live.session.recently_authenticated(ctx.clock.now(), window=window):
+        return ReauthenticationRequired()
+    return live
 
 
 def link_attempt(

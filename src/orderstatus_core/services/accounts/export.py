@@ -27,10 +27,11 @@ from orderstatus_core.model.account import SecurityEventKind
 from orderstatus_core.serialization import converter
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services.accounts._common import (
+    LiveSession,
     ShopperProof,
     account_unit,
     checked_shopper,
-    live_session,
+    recent_session,
     record,
 )
 from orderstatus_core.services.accounts.export_sections import SECTIONS, ExportSource
@@ -52,9 +53,6 @@ __all__ = [
 EXPORT_SCHEMA_VERSION = 1
 #: The JSON Schema of the document, inside the ``orderstatus_core`` package.
 EXPORT_SCHEMA_FILE = "data/account-export.schema.json"
-
-_NOT_LOGGED_IN = NotLoggedIn()
-_REAUTHENTICATE = ReauthenticationRequired()
 
 
 @attrs.frozen
@@ -99,17 +97,12 @@ def export_data(ctx: ServiceContext, proof: ShopperProof) -> ExportResult:
     """
     proof = checked_shopper(proof)
     texts = shopper_texts(ctx, proof.language)
-    live = live_session(ctx, proof)
-    if live is None:
-        return in_language(_NOT_LOGGED_IN, texts)
-    policy = ctx.policies.account_policy()
-    if not live.session.recently_authenticated(
-        ctx.clock.now(), window=policy.reauthentication_window
-    ):
-        return in_language(_REAUTHENTICATE, texts)
+    live = recent_session(ctx, proof)
+    if not isinstance(live, LiveSession):
+        return in_language(live, texts)
     with account_unit(ctx, live.session.account_id) as (uow, account, now):
         if account is None:
-            return in_language(_NOT_LOGGED_IN, texts)
+            return in_language(NotLoggedIn(), texts)
         source = ExportSource(uow, account, live.id_hash, now)
         document: dict[str, Any] = {
             "schema": EXPORT_SCHEMA_VERSION,
