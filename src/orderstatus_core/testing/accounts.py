@@ -7,11 +7,12 @@ logged in*), the session check of every page view, log-out, re-authentication, f
 reset, change of email (with and without a recent password) and of password, deletion,
 orders placed or imported for the address, an order of another address attached by its
 mailed code, and the profile: saved addresses (add, edit, remove, the default, the bound)
-and the garage (add, remove, the bound). A :class:`~orderstatus_core.testing.FixedClock`
-moves to exactly each lifetime after the moment it counts from, or one second past it:
-verification and set-password links 24 h, reset 1 h, email change 24 h, attach code 15 min,
-captcha 10 min, a plain session 30 min idle and 12 h, *keep me logged in* 14 d,
-re-authentication 5 min.
+and the garage (add, remove, the bound), and the data export (its document checked against
+the model, its form by :attr:`AccountMachine.check_document`). A
+:class:`~orderstatus_core.testing.FixedClock` moves to exactly each lifetime after the
+moment it counts from, or one second past it: verification and set-password links 24 h,
+reset 1 h, email change 24 h, attach code 15 min, captcha 10 min, a plain session 30 min
+idle and 12 h, *keep me logged in* 14 d, re-authentication 5 min.
 
 Every answer is compared with what a small model (plain Python, no service code) says it
 must be; after every step the storage's account state, the stored sessions (ended, last
