@@ -25,6 +25,7 @@ from orderstatus_core import (
     OrderStatus,
     ReauthenticationRequired,
     ShopperProof,
+    TryLater,
     export_schema,
     parse_email,
 )
@@ -272,3 +273,20 @@ def test_a_new_account_of_the_same_address_exports_none_of_the_old_data(
     assert document["account"]["account_id"] != holder.account_id
     assert document["addresses"] == document["garage"] == []
     assert "account_deleted" not in {line["kind"] for line in document["security_log"]}
+
+
+def test_an_account_exports_three_times_in_fifteen_minutes(ctx: ServiceContext) -> None:
+    """The fourth export within the quarter hour answers TryLater and records nothing;
+    a quarter hour on (and the password typed again) it works again."""
+    holder = stored_holder(ctx)
+    for _ in range(3):
+        exported(holder.shopper)
+    refused = holder.shopper.export_data()
+    assert isinstance(refused, TryLater), refused
+    with ctx.storage.unit_of_work() as uow:
+        kinds = [event.kind for event in uow.accounts.events(holder.account_id, 100)]
+    assert kinds.count(SecurityEventKind.DATA_EXPORTED) == 3
+    advance(ctx, timedelta(minutes=15))
+    again = holder.shopper.reauthenticate(PASSWORD)
+    assert isinstance(again, LoggedIn), again
+    exported(OrderStatus(ctx).shopper(client=CLIENT, session=again.token))

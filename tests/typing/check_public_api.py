@@ -402,7 +402,11 @@ def check_accounts(desk: OrderStatus) -> None:
         case orderstatus_core.DataExport(document=document):
             assert_type(document, bytes)
             assert_type(exported.filename, str)
-        case orderstatus_core.ReauthenticationRequired() | orderstatus_core.NotLoggedIn():
+        case (
+            orderstatus_core.ReauthenticationRequired()
+            | orderstatus_core.NotLoggedIn()
+            | orderstatus_core.TryLater()
+        ):
             pass
         case _:
             assert_never(exported)

@@ -25,6 +25,7 @@ import attrs
 
 from orderstatus_core.model.account import SecurityEventKind
 from orderstatus_core.serialization import converter
+from orderstatus_core.services._limits import check_limits
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services.accounts._common import (
     LiveSession,
@@ -36,7 +37,7 @@ from orderstatus_core.services.accounts._common import (
 )
 from orderstatus_core.services.accounts.export_sections import SECTIONS, ExportSource
 from orderstatus_core.services.context import ServiceContext
-from orderstatus_core.services.results import NotLoggedIn, ReauthenticationRequired
+from orderstatus_core.services.results import NotLoggedIn, ReauthenticationRequired, TryLater
 
 __all__ = [
     "EXPORT_SCHEMA_FILE",
@@ -73,7 +74,7 @@ class DataExport:
         return f"account-data-{self.exported_at.date().isoformat()}.json"
 
 
-ExportResult = DataExport | ReauthenticationRequired | NotLoggedIn
+ExportResult = DataExport | ReauthenticationRequired | NotLoggedIn | TryLater
 
 
 @functools.cache
@@ -90,7 +91,9 @@ def export_data(ctx: ServiceContext, proof: ShopperProof) -> ExportResult:
     (:class:`DataExport`).
 
     Needs the password typed within the window (:class:`ReauthenticationRequired`,
-    SECURITY E4, see the module). The sections are read in one unit holding the
+    SECURITY E4, see the module); limited per account (the policy's
+    ``data_export_per_account``, 3 in 15 minutes: :class:`TryLater`), as each export reads
+    the whole account holding its lock. The sections are read in one unit holding the
     account's lock, so the document is one moment of the account (a deletion or a change
     waits for it, or it for them), and the export is recorded in the security log in the
     same unit. A deleted account, or no live session, answers :class:`NotLoggedIn`.
@@ -100,7 +103,14 @@ def export_data(ctx: ServiceContext, proof: ShopperProof) -> ExportResult:
     live = recent_session(ctx, proof)
     if not isinstance(live, LiveSession):
         return in_language(live, texts)
-    with account_unit(ctx, live.session.account_id) as (uow, account, now):
+    account_id = live.session.account_id
+    quota = ctx.policies.account_policy().data_export_per_account
+    refused = check_limits(
+        ctx.rate_limiter, ctx.clock.now(), "data-export", account=(account_id, quota)
+    )
+    if refused is not None:
+        return in_language(refused, texts)
+    with account_unit(ctx, account_id) as (uow, account, now):
         if account is None:
             return in_language(NotLoggedIn(), texts)
         source = ExportSource(uow, account, live.id_hash, now)
