@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 
 from orderstatus_core import (
@@ -290,3 +291,25 @@ def test_an_account_exports_three_times_in_fifteen_minutes(ctx: ServiceContext) 
     again = holder.shopper.reauthenticate(PASSWORD)
     assert isinstance(again, LoggedIn), again
     exported(OrderStatus(ctx).shopper(client=CLIENT, session=again.token))
+
+
+class _DownLimiter:
+    """A rate limiter whose server is down."""
+
+    def hit(self, buckets: object, now: object) -> object:
+        raise AdapterError("the rate limiter went away")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_failing_rate_limiter_raises_and_reads_nothing(ctx: ServiceContext) -> None:
+    """The limit cannot be counted: the limiter's AdapterError, no export, no log line."""
+    holder = stored_holder(ctx)
+    down = attrs.evolve(ctx, rate_limiter=_DownLimiter())
+    shopper = OrderStatus(down).shopper(client=CLIENT, session=holder.shopper.proof.session)
+    with pytest.raises(AdapterError, match="rate limiter"):
+        shopper.export_data()
+    with ctx.storage.unit_of_work() as uow:
+        kinds = [event.kind for event in uow.accounts.events(holder.account_id, 100)]
+    assert SecurityEventKind.DATA_EXPORTED not in kinds
