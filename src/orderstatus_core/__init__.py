@@ -306,6 +306,7 @@ from orderstatus_core.services import (
     VerifyEmailResult,
     ViewResult,
 )
+from orderstatus_core.services.accounts.export import DataExport, ExportResult, export_schema
 from orderstatus_core.services.alert_results import (
     PartAlertsSent,
     PartNotWatched,
@@ -444,6 +445,7 @@ __all__ = [
     "CreditEntry",
     "CurrencyMismatchError",
     "CustomerService",
+    "DataExport",
     "DefaultAddressChosen",
     "DeleteAccountResult",
     "DiscountApplied",
@@ -459,6 +461,7 @@ __all__ = [
     "EmailChangeRequested",
     "EmailChanged",
     "EmailVerified",
+    "ExportResult",
     "Fault",
     "FieldTooLongError",
     "FindOrderResult",
@@ -710,6 +713,7 @@ __all__ = [
     "check_vin",
     "compose_message",
     "email_key",
+    "export_schema",
     "get_plugin_manager",
     "hookimpl",
     "parse_email",

@@ -798,6 +798,13 @@ class SessionStore(Protocol):
         view's session check reads both in a ``read_once`` unit."""
         ...
 
+    def open_sessions(self, account_id: str) -> Sequence[AccountSession]:
+        """Every session of the account that has not ended (live, or idle or expired and
+        not yet purged), oldest ``created_at`` first (ties by ``id_hash``): what the
+        holder's data export lists, as metadata. None for an unknown account; ended
+        sessions are left out (the security log records their log-outs)."""
+        ...
+
     def touch(self, id_hash: str, at: datetime) -> bool:
         """Record that the session was seen at ``at``: only a stored session that has not
         ended and was last seen strictly before ``at`` changes; whether it did. Expiry and

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import assert_never, assert_type
+from typing import Any, assert_never, assert_type
 
 import pluggy
 
@@ -420,6 +420,22 @@ def check_accounts(desk: OrderStatus) -> None:
     sent = desk.catalog.part_back_in_stock("BP-1234")
     assert_type(sent, orderstatus_core.PartAlertsSent)
     assert_type(sent.alerts, int)
+    exported = shopper.export_data()
+    assert_type(exported, orderstatus_core.ExportResult)
+    match exported:
+        case orderstatus_core.DataExport(document=document):
+            assert_type(document, bytes)
+            assert_type(exported.filename, str)
+        case (
+            orderstatus_core.ReauthenticationRequired()
+            | orderstatus_core.NotLoggedIn()
+            | orderstatus_core.TryLater()
+        ):
+            pass
+        case _:
+            assert_never(exported)
+    assert_type(orderstatus_core.export_schema(), dict[str, Any])
+    shopper.export_data("everything")  # type: ignore[call-arg]
     shopper.add_address({"name": "Jane"})  # type: ignore[arg-type]
     shopper.add_vehicle("2019 Ford")  # type: ignore[arg-type]
     assert_type(shopper.store_credit(), orderstatus_core.AccountCreditResult)

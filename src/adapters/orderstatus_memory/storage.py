@@ -38,6 +38,7 @@ from orderstatus_core.model.account import (
     SecurityEvent,
     StoredCaptcha,
     TokenPurpose,
+    oldest_first,
 )
 from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.mail_preferences import MailSubscription
@@ -863,6 +864,12 @@ class _Sessions:
         work = self._unit.work  # one state object: one snapshot for both
         session = work.sessions.get(id_hash)
         return None if session is None else (session, work.accounts.get(session.account_id))
+
+    def open_sessions(self, account_id: str) -> list[AccountSession]:
+        work, key = self._unit.work, cast(object, account_id)  # a key no account can have
+        hashes = work.sessions_by_account.get(key, frozenset()) if isinstance(key, str) else ()
+        mine = (work.sessions[id_hash] for id_hash in hashes)
+        return oldest_first(session for session in mine if session.ended_at is None)
 
     def touch(self, id_hash: str, at: datetime) -> bool:
         self._unit.check_writable()

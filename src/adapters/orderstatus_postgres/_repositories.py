@@ -40,6 +40,7 @@ from orderstatus_core.model.account import (
     SecurityEvent,
     StoredCaptcha,
     TokenPurpose,
+    oldest_first,
 )
 from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
@@ -1048,6 +1049,16 @@ class Sessions:
             return None
         row = unit._run(_sql.GET_SESSION, (id_hash,), "reading a session").fetchone()
         return None if row is None else DECODER.session(row)
+
+    def open_sessions(self, account_id: str) -> list[AccountSession]:
+        """The account's sessions not ended, oldest first: one read through the account's
+        index of open sessions."""
+        unit = self._unit
+        if not _worth_asking(unit, account_id):
+            return []
+        doing = "listing an account's sessions"
+        rows = unit._run(_sql.OPEN_SESSIONS, (account_id,), doing).fetchall()
+        return oldest_first(DECODER.session(row) for row in rows)
 
     def get_with_account(self, id_hash: str) -> tuple[AccountSession, Account | None] | None:
         """The session with this id hash and its account, or ``None``: one statement, each

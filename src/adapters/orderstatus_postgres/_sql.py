@@ -456,6 +456,7 @@ EVENTS: Final = portable.EVENTS
 PUT_SESSION: Final = portable.PUT_SESSION
 GET_SESSION: Final = portable.GET_SESSION
 GET_SESSION_WITH_ACCOUNT: Final = portable.GET_SESSION_WITH_ACCOUNT
+OPEN_SESSIONS: Final = portable.OPEN_SESSIONS
 TOUCH_SESSION: Final = portable.TOUCH_SESSION
 END_SESSION: Final = portable.END_SESSION
 END_SESSIONS: Final = portable.END_SESSIONS
@@ -572,6 +573,7 @@ QUERIES: Final = {
     "events": EVENTS,
     "get_session": GET_SESSION,
     "get_session_with_account": GET_SESSION_WITH_ACCOUNT,
+    "open_sessions": OPEN_SESSIONS,
     "touch_session": TOUCH_SESSION,
     "end_session": END_SESSION,
     "end_sessions": END_SESSIONS,

@@ -33,7 +33,7 @@ import redis
 from redis.exceptions import RedisError
 
 from orderstatus_core import AdapterError, ConflictError
-from orderstatus_core.model.account import Account, AccountSession
+from orderstatus_core.model.account import Account, AccountSession, oldest_first
 from orderstatus_core.model.order import utc
 from orderstatus_core.ports import (
     AccountStore,
@@ -426,6 +426,24 @@ class _UnitSessions:
             return None
         return session, self._unit.account_for_session(session.account_id)
 
+    def open_sessions(self, account_id: str) -> list[AccountSession]:
+        """The account's sessions not ended, as Redis holds them and this unit changed
+        them, oldest first."""
+        self._unit.reading_sessions()
+        mine = self._of_account(account_id)
+        return oldest_first(session for session in mine.values() if session.ended_at is None)
+
+    def _of_account(self, account_id: str) -> dict[str, AccountSession]:
+        """The account's sessions by id hash, as Redis holds them and this unit changed
+        them (written, ended or purged)."""
+        mine = {session.id_hash: session for session in self._store.of_account(account_id)}
+        for id_hash, seen in self._view.items():
+            if seen is None:
+                mine.pop(id_hash, None)
+            elif seen.account_id == account_id:
+                mine[id_hash] = seen
+        return mine
+
     def _get(self, id_hash: str) -> AccountSession | None:
         if isinstance(id_hash, str) and id_hash in self._view:
             return self._view[id_hash]
@@ -453,12 +471,7 @@ class _UnitSessions:
         self._check_writable()
         if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
             return 0
-        mine = {s.id_hash: s for s in self._store.of_account(account_id)}
-        for id_hash, seen in self._view.items():
-            if seen is None:
-                mine.pop(id_hash, None)
-            elif seen.account_id == account_id:
-                mine[id_hash] = seen
+        mine = self._of_account(account_id)
         ended = 0
         for id_hash, session in mine.items():
             if id_hash != keep and session.ended_at is None:

@@ -44,6 +44,7 @@ __all__ = [
     "MARK_FAILED",
     "MARK_SENT",
     "MARK_SENT_AS_IS",
+    "OPEN_SESSIONS",
     "ORDER_ADDRESSES",
     "ORDER_LINK",
     "PENDING",
@@ -432,6 +433,13 @@ GET_SESSION_WITH_ACCOUNT: Final = f"""
 SELECT {_SESSION_COLUMNS_OF_S}, {_ACCOUNT_COLUMNS_OF_A}
 FROM account_sessions AS s LEFT JOIN accounts AS a ON a.account_id = s.account_id
 WHERE s.id_hash = %s"""  # noqa: S608
+
+# open_sessions(): through account_sessions_by_account (partial: not ended), the data
+# export's listing of an account's sessions. An account has a few; the adapter sorts
+# them, as the index is not in that order.
+OPEN_SESSIONS: Final = f"""
+SELECT {_SESSION_COLUMNS} FROM account_sessions
+WHERE account_id = %s AND ended_at IS NULL"""  # noqa: S608
 
 TOUCH_SESSION: Final = """
 UPDATE account_sessions SET last_seen_at = %s

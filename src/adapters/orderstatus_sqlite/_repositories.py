@@ -40,6 +40,7 @@ from orderstatus_core.model.account import (
     SecurityEvent,
     StoredCaptcha,
     TokenPurpose,
+    oldest_first,
 )
 from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
@@ -1065,6 +1066,17 @@ class Sessions:
         doing = "reading a session with its account"
         row = unit._fetch(ONE, _sql.GET_SESSION_WITH_ACCOUNT, (id_hash,), doing)
         return None if row is None else DECODER.session_with_account(row)
+
+    def open_sessions(self, account_id: str) -> list[AccountSession]:
+        """The account's sessions not ended, oldest first: one read through the account's
+        index of open sessions."""
+        unit = self._unit
+        if not encodable(account_id):
+            unit._reading()
+            return []
+        doing = "listing an account's sessions"
+        rows = unit._fetch(ALL, _sql.OPEN_SESSIONS, (account_id,), doing)
+        return oldest_first(DECODER.session(row) for row in rows)
 
     def _changed(self, sql: str, parameters: tuple[object, ...], key: object, doing: str) -> int:
         unit = self._unit

@@ -336,6 +336,7 @@ SUBSCRIBERS: Final = qmark(portable.SUBSCRIBERS)
 PUT_SESSION: Final = qmark(portable.PUT_SESSION)
 GET_SESSION: Final = qmark(portable.GET_SESSION)
 GET_SESSION_WITH_ACCOUNT: Final = qmark(portable.GET_SESSION_WITH_ACCOUNT)
+OPEN_SESSIONS: Final = qmark(portable.OPEN_SESSIONS)
 TOUCH_SESSION: Final = qmark(portable.TOUCH_SESSION)
 END_SESSION: Final = qmark(portable.END_SESSION)
 END_SESSIONS: Final = qmark(portable.END_SESSIONS)
@@ -401,6 +402,7 @@ QUERIES: Final = {
     "events": EVENTS,
     "get_session": GET_SESSION,
     "get_session_with_account": GET_SESSION_WITH_ACCOUNT,
+    "open_sessions": OPEN_SESSIONS,
     "touch_session": TOUCH_SESSION,
     "end_session": END_SESSION,
     "end_sessions": END_SESSIONS,

@@ -27,6 +27,7 @@ import enum
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -54,6 +55,7 @@ __all__ = [
     "hash_session_id",
     "hash_token_secret",
     "is_secret_id",
+    "oldest_first",
 ]
 
 _MAX_COUNTER = 2**62
@@ -621,6 +623,13 @@ class AccountSession:
         return self if self.ended_at is not None else attrs.evolve(self, ended_at=utc(now))
 
 
+def oldest_first(sessions: Iterable[AccountSession]) -> list[AccountSession]:
+    """``sessions`` in the order :meth:`SessionStore.open_sessions
+    <orderstatus_core.ports.SessionStore.open_sessions>` answers them: oldest
+    ``created_at`` first, ties by ``id_hash``."""
+    return sorted(sessions, key=lambda session: (session.created_at, session.id_hash))
+
+
 # --- order links -----------------------------------------------------------------------------
 
 
@@ -673,6 +682,8 @@ class SecurityEventKind(enum.StrEnum):
     EMAIL_CHANGED = "email_changed"
     ORDER_ATTACHED = "order_attached"
     ACCOUNT_DELETED = "account_deleted"
+    #: The holder downloaded their data (issue 14 item 8).
+    DATA_EXPORTED = "data_exported"
 
 
 def _event_kind(value: object) -> SecurityEventKind:

@@ -143,6 +143,11 @@ class AccountPolicy:
     email_change_per_account: Quota = attrs.field(
         default=Quota(3, timedelta(minutes=15)), validator=_quota
     )
+    #: Data exports per account in fifteen minutes (each reads the whole account holding
+    #: its lock; a holder needs one).
+    data_export_per_account: Quota = attrs.field(
+        default=Quota(3, timedelta(minutes=15)), validator=_quota
+    )
     #: Orders on one page of the account's history, and the most a caller may ask for.
     history_page_size: int = attrs.field(default=20, validator=_whole(1, 100))
     #: Lines of the security log the holder reads at once.

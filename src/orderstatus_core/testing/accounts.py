@@ -11,11 +11,13 @@ the garage (add, remove, the bound), discount codes (issued by staff, redeemed b
 checkout, revoked; :mod:`orderstatus_core.testing._account_discounts`), availability
 alerts (watch, unwatch, list, the part back in stock:
 :mod:`orderstatus_core.testing._alert_rules`), store mail by topic, one-click unsubscribe
-links and the preferred language (:mod:`orderstatus_core.testing._account_preferences`). A
-:class:`~orderstatus_core.testing.FixedClock` moves to exactly each lifetime after the
-moment it counts from, or one second past it: verification and set-password links 24 h,
-reset 1 h, email change 24 h, attach code 15 min, captcha 10 min, a plain session 30 min
-idle and 12 h, *keep me logged in* 14 d, re-authentication 5 min, a discount code 1 h.
+links and the preferred language (:mod:`orderstatus_core.testing._account_preferences`),
+and the data export (its document checked against the model, its form by
+:attr:`AccountMachine.check_document`). A :class:`~orderstatus_core.testing.FixedClock`
+moves to exactly each lifetime after the moment it counts from, or one second past it:
+verification and set-password links 24 h, reset 1 h, email change 24 h, attach code 15 min,
+captcha 10 min, a plain session 30 min idle and 12 h, *keep me logged in* 14 d,
+re-authentication 5 min, a discount code 1 h.
 
 Every answer is compared with what a small model (plain Python, no service code) says it
 must be; after every step the storage's account state, the stored sessions (ended, last
@@ -36,8 +38,10 @@ Each run works under its own addresses and order numbers, so runs can share one 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 from hypothesis import strategies as st
@@ -68,6 +72,7 @@ from orderstatus_core.policies.profile import ProfilePolicy
 from orderstatus_core.ports import Storage
 from orderstatus_core.records import VehicleQuery
 from orderstatus_core.services import ServiceContext
+from orderstatus_core.services.accounts.export import DataExport
 from orderstatus_core.services.profile_results import (
     AddressAlreadySaved,
     AddressBook,
@@ -111,6 +116,7 @@ from orderstatus_core.services.sync import upsert_order
 from orderstatus_core.testing._account_discounts import CODE_LIFETIME, DiscountSteps, ModelCode
 from orderstatus_core.testing._account_preferences import PreferenceRules, UnsubscribeKey
 from orderstatus_core.testing._alert_rules import AlertRules
+from orderstatus_core.testing._export_checks import exported_as_the_model_says, has_every_section
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.fakes import (
     CountingPasswordHasher,
@@ -261,6 +267,9 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
     :class:`_Model`. Bind a storage with :func:`account_lifecycle_of`."""
 
     storage: Storage
+    #: Checks an exported document's form (the shipped JSON Schema, say); by default that
+    #: it has exactly the schema's top-level keys.
+    check_document: Callable[[Mapping[str, Any]], None] = staticmethod(has_every_section)
 
     def __init__(self) -> None:
         super().__init__()
@@ -942,6 +951,32 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
         assert isinstance(garage, Garage), garage
         assert {vehicle.vehicle_id for vehicle in garage.vehicles} == self.model.vehicles
 
+    @precondition(lambda self: self.sessions)
+    @rule(pick=st.integers(-3, 3))
+    def export_the_data(self, pick: int) -> None:
+        """Download the data (a recent password needed): the document holds the model's
+        account, addresses, garage, linked orders, security log and open sessions."""
+        session = self._pick(self.sessions, pick)
+        assert isinstance(session, _Session)
+        answered = self._shopper(session).export_data()  # type: ignore[attr-defined]
+        if not self._may_change(session, answered):
+            return
+        assert isinstance(answered, DataExport), answered
+        document = json.loads(answered.document)
+        self.check_document(document)
+        model = self.model
+        opened = [(s.created_at, s.last_seen_at, s.remember, s is session) for s in self.sessions]
+        exported_as_the_model_says(
+            document,
+            email=model.email,
+            addresses=model.addresses,
+            vehicles=model.vehicles,
+            orders=model.linked,
+            events=model.events,
+            sessions=[entry for entry, s in zip(opened, self.sessions, strict=True) if not s.ended],
+        )
+        model.events.append(_K.DATA_EXPORTED)
+
     # --- time ---------------------------------------------------------------------------
 
     @rule(
@@ -1021,11 +1056,17 @@ def _addressed_to(mail: MailIntent, run: int) -> bool:
     return isinstance(display, str) and display.endswith(f".{run}@example.com")
 
 
-def account_lifecycle_of(storage: Storage) -> type[AccountMachine]:
-    """An :class:`AccountMachine` of ``storage``, ready for ``run_state_machine_as_test``."""
+def account_lifecycle_of(
+    storage: Storage, *, check_document: Callable[[Mapping[str, Any]], None] | None = None
+) -> type[AccountMachine]:
+    """An :class:`AccountMachine` of ``storage``, ready for ``run_state_machine_as_test``;
+    ``check_document`` checks the form of each data export (a JSON Schema validator's
+    ``validate``, say: ``orderstatus_core.export_schema()`` is the schema)."""
 
     class AccountLifecycle(AccountMachine):
         pass
 
     AccountLifecycle.storage = storage
+    if check_document is not None:
+        AccountLifecycle.check_document = staticmethod(check_document)
     return AccountLifecycle

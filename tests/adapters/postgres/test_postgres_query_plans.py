@@ -190,6 +190,7 @@ PARAMETERS: dict[str, Any] = {
     "touch_session": (T, "h" * 64, T),
     "end_session": (T, "h" * 64),
     "end_sessions": (T, "acct-000001", ""),
+    "open_sessions": ("acct-000001",),
     "consume_captcha": (T, "captcha-000001", T),
 }
 
@@ -356,6 +357,7 @@ USES = {
     "touch_session": {"account_sessions_pkey"},
     "end_session": {"account_sessions_pkey"},
     "end_sessions": {"account_sessions_by_account"},
+    "open_sessions": {"account_sessions_by_account"},
     "consume_captcha": {"captcha_challenges_pkey"},
 }
 

@@ -153,6 +153,7 @@ def test_a_search_by_vehicle_seeks_each_orders_lines_of_the_vehicle(
         ("account_by_email", "INDEX accounts_by_email (email_key=?)"),
         ("end_tokens_of_purpose", "INDEX account_tokens_by_account (account_id=? AND purpose=?)"),
         ("end_sessions", "INDEX account_sessions_by_account (account_id=?)"),
+        ("open_sessions", "INDEX account_sessions_by_account (account_id=?)"),
         ("events", "INDEX security_events_by_account (account_id=?)"),
         ("unlinked_orders", "INDEX orders_by_email (email_key=?)"),
     ],

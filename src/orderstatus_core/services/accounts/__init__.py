@@ -22,6 +22,7 @@ from orderstatus_core.services.accounts.credit import (
     redeem_discount_code,
     revoke_discount_code,
 )
+from orderstatus_core.services.accounts.export import export_data
 from orderstatus_core.services.accounts.login import (
     log_in,
     log_out,
@@ -68,6 +69,7 @@ __all__ = [
     "decide_sign_up",
     "delete_account",
     "discount_codes",
+    "export_data",
     "forgot_password",
     "issue_discount_code",
     "join_verified_accounts",

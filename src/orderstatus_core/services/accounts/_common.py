@@ -45,7 +45,12 @@ from orderstatus_core.services._texts import shopper_texts
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.guest_pass import _new_selector, _new_validator, _split_token
 from orderstatus_core.services.proof import client_key
-from orderstatus_core.services.results import NotLoggedIn, PasswordNotAccepted, TryLater
+from orderstatus_core.services.results import (
+    NotLoggedIn,
+    PasswordNotAccepted,
+    ReauthenticationRequired,
+    TryLater,
+)
 
 __all__ = [
     "IssuedLink",
@@ -66,6 +71,7 @@ __all__ = [
     "new_session_id",
     "peek_token",
     "prepare_accounts",
+    "recent_session",
     "record",
     "require_captcha",
     "require_hasher",
@@ -441,6 +447,23 @@ def limited_session(
         scopes["account"] = (live.session.account_id, per_account(policy))
     refused = check_limits(ctx.rate_limiter, ctx.clock.now(), action, **scopes)
     return (live if refused is None else refused), texts
+
+
+def recent_session(
+    ctx: ServiceContext, proof: ShopperProof
+) -> tuple[LiveSession | NotLoggedIn | ReauthenticationRequired, Translator]:
+    """The preamble of a command that needs the password typed within the policy's window
+    (SECURITY E4: changing the password, deleting the account, the data export): the live
+    session of ``proof`` (:func:`live_session`) whose password was typed recently enough,
+    or why not, with the shopper's texts (:func:`session_texts`) for the answer."""
+    live = live_session(ctx, proof)
+    texts = session_texts(ctx, proof, live)
+    if live is None:
+        return NotLoggedIn(), texts
+    window = ctx.policies.account_policy().reauthentication_window
+    if not live.session.recently_authenticated(ctx.clock.now(), window=window):
+        return ReauthenticationRequired(), texts
+    return live, texts
 
 
 def link_attempt(

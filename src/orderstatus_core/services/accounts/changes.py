@@ -25,6 +25,7 @@ from orderstatus_core.services._limits import check_limits
 from orderstatus_core.services._texts import in_language
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.accounts._common import (
+    LiveSession,
     ShopperProof,
     account_unit,
     checked_shopper,
@@ -33,6 +34,7 @@ from orderstatus_core.services.accounts._common import (
     link_attempt,
     live_session,
     new_password,
+    recent_session,
     record,
     require_hasher,
     session_texts,
@@ -178,15 +180,9 @@ def change_password(
     """
     proof = checked_shopper(proof)
     hasher = require_hasher(ctx)
-    live = live_session(ctx, proof)
-    texts = session_texts(ctx, proof, live)
-    if live is None:
-        return in_language(_NOT_LOGGED_IN, texts)
-    policy = ctx.policies.account_policy()
-    if not live.session.recently_authenticated(
-        ctx.clock.now(), window=policy.reauthentication_window
-    ):
-        return in_language(_REAUTHENTICATE, texts)
+    live, texts = recent_session(ctx, proof)
+    if not isinstance(live, LiveSession):
+        return in_language(live, texts)
     accepted = new_password(ctx, new_password_text)
     if isinstance(accepted, PasswordNotAccepted):
         return in_language(accepted, texts)
@@ -213,15 +209,9 @@ def delete_account(ctx: ServiceContext, proof: ShopperProof) -> DeleteAccountRes
     address may sign up again.
     """
     proof = checked_shopper(proof)
-    live = live_session(ctx, proof)
-    texts = session_texts(ctx, proof, live)
-    if live is None:
-        return in_language(_NOT_LOGGED_IN, texts)
-    policy = ctx.policies.account_policy()
-    if not live.session.recently_authenticated(
-        ctx.clock.now(), window=policy.reauthentication_window
-    ):
-        return in_language(_REAUTHENTICATE, texts)
+    live, texts = recent_session(ctx, proof)
+    if not isinstance(live, LiveSession):
+        return in_language(live, texts)
     account_id = live.session.account_id
     with account_unit(ctx, account_id) as (uow, account, now):
         if account is None:

@@ -18,7 +18,15 @@ from __future__ import annotations
 import attrs
 
 from orderstatus_core.services._bind import ShopperCommand
-from orderstatus_core.services.accounts import alerts, changes, credit, login, orders, profile
+from orderstatus_core.services.accounts import (
+    alerts,
+    changes,
+    credit,
+    export,
+    login,
+    orders,
+    profile,
+)
 from orderstatus_core.services.accounts._common import ShopperProof
 from orderstatus_core.services.accounts.mail_preferences import (
     mail_preferences as _mail_preferences,
@@ -98,3 +106,5 @@ class ShopperSession:
     set_mail_preferences = ShopperCommand(_set_mail_preferences)
     #: Choose the account's preferred language (its mail and pages).
     set_language = ShopperCommand(_set_language)
+    #: Everything stored about the holder as one JSON document (needs a recent password).
+    export_data = ShopperCommand(export.export_data)

@@ -1361,6 +1361,32 @@ class SessionStoreContract(StorageSuite):
             assert uow.sessions.get(other.id_hash) == other
         assert _in_unit(storage, lambda uow: uow.sessions.end_all("acct-0001", at)) == 1
 
+    def test_open_sessions_are_the_accounts_sessions_not_ended_oldest_first(
+        self, storage: Storage
+    ) -> None:
+        """``open_sessions`` lists the account's sessions that have not ended, expired ones
+        too (until the purge), oldest first, ties by id hash; never an ended one or another
+        account's; a key no row can hold finds nothing; a unit sees its own end."""
+        first = _session(session_id="SessionId-first-0000000")
+        tie = _session(session_id="SessionId-tie-000000000")
+        expired = _session(session_id="SessionId-expired-00000", lifetime=_MICRO)
+        later = AccountSession.start(
+            "SessionId-later-0000000", "acct-0001", T0 + _SECOND, remember=True, lifetime=_DAY
+        )
+        ended = _session(session_id="SessionId-ended-0000000").ended(T0)
+        other = _session("acct-0002", "SessionId-other-0000000")
+        _put(storage, later, first, tie, expired, ended, other)
+        oldest = sorted((first, tie, expired), key=lambda session: session.id_hash)
+        with storage.unit_of_work() as uow:
+            assert list(uow.sessions.open_sessions("acct-0001")) == [*oldest, later]
+            for hostile in ("", "acct-0001' OR '1'='1", "acct-\udcff0001", "a" * 10_000):
+                assert list(uow.sessions.open_sessions(hostile)) == []
+        with storage.unit_of_work(write=True) as uow:
+            uow.sessions.end(later.id_hash, T0 + _SECOND)
+            assert list(uow.sessions.open_sessions("acct-0001")) == oldest
+        with storage.unit_of_work() as uow:
+            assert list(uow.sessions.open_sessions("acct-0001")) == [*oldest, later]
+
     def test_purging_sessions_deletes_only_those_that_can_never_log_in_again(
         self, storage: Storage
     ) -> None:
