@@ -10,12 +10,14 @@ Issue 13 item 13, three goals:
   bare hash's. Argon2's own spread is several ms, so the same log-in is also measured with a
   cheap counting hasher (``CountingPasswordHasher``) less that hasher's own verify: the
   log-in's own work, without the hash's noise.
-* **session check**: the facade's page-view check (``desk.shopper(...).view()``: the
-  session and its account read together by their primary keys, no write within the touch
-  minute) against a raw primary-key ``SELECT`` of the session row on the same file, with
-  ``--sessions`` stored; goal: at most 2x. The storage port's ``sessions.get`` in a read
-  unit is printed beside, and, with a library that has read-once units, the port's
-  ``sessions.get_with_account`` in one (what the facade's check reads).
+* **session check**: the facade's per-request check (``desk.shopper(...).check()``: who
+  is logged in, the session's expiry facts and its account's state and language read
+  together by their primary keys, no write within the touch minute) against a raw
+  primary-key ``SELECT`` of the session row on the same file, with ``--sessions`` stored;
+  goal: at most 2x. The account page (``shopper.view()``, the whole session and account)
+  is printed beside, and so are the storage port's reads: ``sessions.check`` in a
+  read-once unit, ``sessions.get`` in a read unit and ``sessions.get_with_account`` in a
+  read-once unit (what the account page reads).
 * **history page**: ``shopper.history()`` (the page of 20, newest first) of an account with
   500 linked orders among 20,000, against the raw join with the same ``LIMIT``; goal: 2x.
 
@@ -44,7 +46,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from account_store import HISTORY, SESSION_ROW, T0, _fill
 
 from orderstatus_argon2 import Argon2PasswordHasher
-from orderstatus_core import AccountPolicy, AccountView, HistoryPage, LoggedIn, OrderStatus
+from orderstatus_core import (
+    AccountPolicy,
+    AccountView,
+    HistoryPage,
+    LoggedIn,
+    OrderStatus,
+    SignedIn,
+)
 from orderstatus_core.model.account import AccountSession
 from orderstatus_core.plugins import hookimpl
 from orderstatus_core.policies.limits import Quota
@@ -154,6 +163,10 @@ def main() -> None:
 
             picks = random.Random(1).choices(tokens, k=options.calls)
 
+            def check(n: int) -> None:
+                who = desk.shopper(client="198.51.100.1", session=picks[n]).check()
+                assert isinstance(who, SignedIn), who
+
             def view(n: int) -> None:
                 page = desk.shopper(client="198.51.100.1", session=picks[n]).view()
                 assert isinstance(page, AccountView), page
@@ -167,9 +180,16 @@ def main() -> None:
 
             rows.append(
                 _row(
-                    f"session check (facade) at {options.sessions:,}",
-                    *_interleaved(options.calls, view, raw_session),
+                    f"session check (facade: shopper.check()) at {options.sessions:,}",
+                    *_interleaved(options.calls, check, raw_session),
                     "<= 2x",
+                )
+            )
+            rows.append(
+                _row(
+                    "account page (facade: shopper.view())",
+                    *_interleaved(options.calls, view, raw_session),
+                    "",
                 )
             )
             port = SqliteStorage.from_url(url)
@@ -189,6 +209,18 @@ def main() -> None:
             def port_joined(n: int) -> None:
                 with port.unit_of_work(read_once=True) as uow:
                     assert uow.sessions.get_with_account(hashes[n]) is not None
+
+            def port_check(n: int) -> None:
+                with port.unit_of_work(read_once=True) as uow:
+                    assert uow.sessions.check(hashes[n]) is not None
+
+            rows.append(
+                _row(
+                    "session check (port: sessions.check in a read-once unit)",
+                    *_interleaved(options.calls, port_check, raw_session),
+                    "",
+                )
+            )
 
             try:
                 port_joined(0)

@@ -39,6 +39,7 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
+from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 
 __all__ = ["MemoryStorage"]
@@ -787,6 +788,10 @@ class _Sessions:
         work = self._unit.work  # one state object: one snapshot for both
         session = work.sessions.get(id_hash)
         return None if session is None else (session, work.accounts.get(session.account_id))
+
+    def check(self, id_hash: str) -> SessionCheck | None:
+        found = self.get_with_account(id_hash)
+        return None if found is None else SessionCheck.of(*found)
 
     def touch(self, id_hash: str, at: datetime) -> bool:
         self._unit.check_writable()

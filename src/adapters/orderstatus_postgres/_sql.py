@@ -449,6 +449,7 @@ EVENTS: Final = portable.EVENTS
 PUT_SESSION: Final = portable.PUT_SESSION
 GET_SESSION: Final = portable.GET_SESSION
 GET_SESSION_WITH_ACCOUNT: Final = portable.GET_SESSION_WITH_ACCOUNT
+SESSION_CHECK: Final = portable.SESSION_CHECK
 TOUCH_SESSION: Final = portable.TOUCH_SESSION
 END_SESSION: Final = portable.END_SESSION
 END_SESSIONS: Final = portable.END_SESSIONS
@@ -557,6 +558,7 @@ QUERIES: Final = {
     "events": EVENTS,
     "get_session": GET_SESSION,
     "get_session_with_account": GET_SESSION_WITH_ACCOUNT,
+    "session_check": SESSION_CHECK,
     "touch_session": TOUCH_SESSION,
     "end_session": END_SESSION,
     "end_sessions": END_SESSIONS,

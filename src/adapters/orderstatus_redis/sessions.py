@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 from orderstatus_core import AdapterError, ConflictError
 from orderstatus_core.model.account import Account, AccountSession
 from orderstatus_core.model.order import utc
+from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.ports import (
     AccountStore,
     CaptchaStore,
@@ -425,6 +426,12 @@ class _UnitSessions:
         if session is None:
             return None
         return session, self._unit.account_for_session(session.account_id)
+
+    def check(self, id_hash: str) -> SessionCheck | None:
+        """The page view's check of the session and its account, read as
+        :meth:`get_with_account` reads them."""
+        found = self.get_with_account(id_hash)
+        return None if found is None else SessionCheck.of(*found)
 
     def _get(self, id_hash: str) -> AccountSession | None:
         if isinstance(id_hash, str) and id_hash in self._view:

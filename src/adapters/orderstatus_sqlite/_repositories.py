@@ -43,6 +43,7 @@ from orderstatus_core.model.account import (
 )
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
+from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.records import CreditEntry, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, intent_kind
 from orderstatus_sql.rows import (
@@ -999,6 +1000,16 @@ class Sessions:
         doing = "reading a session with its account"
         row = unit._fetch(ONE, _sql.GET_SESSION_WITH_ACCOUNT, (id_hash,), doing)
         return None if row is None else DECODER.session_with_account(row)
+
+    def check(self, id_hash: str) -> SessionCheck | None:
+        """What a page view's check needs of the session and its account, or ``None``: one
+        statement of seven columns, each row by its primary key."""
+        unit = self._unit
+        if not encodable(id_hash):
+            unit._reading()
+            return None
+        row = unit._fetch(ONE, _sql.SESSION_CHECK, (id_hash,), "checking a session")
+        return None if row is None else DECODER.session_check(row)
 
     def _changed(self, sql: str, parameters: tuple[object, ...], key: object, doing: str) -> int:
         unit = self._unit

@@ -323,6 +323,7 @@ FORGET_VEHICLES: Final = qmark(portable.FORGET_VEHICLES)
 PUT_SESSION: Final = qmark(portable.PUT_SESSION)
 GET_SESSION: Final = qmark(portable.GET_SESSION)
 GET_SESSION_WITH_ACCOUNT: Final = qmark(portable.GET_SESSION_WITH_ACCOUNT)
+SESSION_CHECK: Final = qmark(portable.SESSION_CHECK)
 TOUCH_SESSION: Final = qmark(portable.TOUCH_SESSION)
 END_SESSION: Final = qmark(portable.END_SESSION)
 END_SESSIONS: Final = qmark(portable.END_SESSIONS)
@@ -387,6 +388,7 @@ QUERIES: Final = {
     "events": EVENTS,
     "get_session": GET_SESSION,
     "get_session_with_account": GET_SESSION_WITH_ACCOUNT,
+    "session_check": SESSION_CHECK,
     "touch_session": TOUCH_SESSION,
     "end_session": END_SESSION,
     "end_sessions": END_SESSIONS,

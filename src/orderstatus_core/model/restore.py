@@ -80,6 +80,15 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
     "SavedAddress": ("account_id", "address_id", "address", "is_default", "saved_at"),
     "Vehicle": ("year", "make", "model", "engine", "nickname", "vin"),
     "GarageVehicle": ("account_id", "vehicle_id", "vehicle", "catalog_id", "added_at"),
+    "SessionCheck": (
+        "account_id",
+        "remember",
+        "last_seen_at",
+        "expires_at",
+        "ended_at",
+        "account_state",
+        "language",
+    ),
 }
 
 

@@ -14,6 +14,7 @@ from orderstatus_core.services.accounts.changes import (
     delete_account,
 )
 from orderstatus_core.services.accounts.login import (
+    check_session,
     log_in,
     log_out,
     reauthenticate,
@@ -44,6 +45,7 @@ __all__ = [
     "attach_order",
     "change_email",
     "change_password",
+    "check_session",
     "confirm_attach",
     "confirm_email_change",
     "decide_attach",
