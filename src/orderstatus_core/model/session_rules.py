@@ -17,10 +17,12 @@ from orderstatus_core.model._checks import utc
 
 __all__ = ["SessionTimes", "not_negative", "session_is_live", "session_needs_touch"]
 
+_ZERO = timedelta(0)
+
 
 def not_negative(name: str, value: object) -> timedelta:
     """``value`` if it is a ``timedelta`` of zero or more; else :class:`InvalidFieldError`."""
-    if not isinstance(value, timedelta) or value < timedelta(0):
+    if not isinstance(value, timedelta) or value < _ZERO:
         raise InvalidFieldError(name, "must be a timedelta of zero or more")
     return value
 
