@@ -31,7 +31,7 @@ def _bool(_instance: object, attribute: attrs.Attribute[bool], value: object) ->
         raise InvalidFieldError(attribute.name, "must be True or False")
 
 
-def _account_id(_instance: object, attribute: Any, value: object) -> None:
+def _account_id(_instance: object, attribute: Any, value: Any) -> None:
     # The holder's id as the account model keeps it; its full pattern is checked when the
     # account is written (Account), this read only refuses what cannot be an id at all.
     if not isinstance(value, str) or not 8 <= len(value) <= 64:
@@ -47,7 +47,7 @@ def _optional_state(value: object) -> AccountState | None:
         raise InvalidFieldError("account_state", "must be an AccountState or None") from None
 
 
-def _optional_language(_instance: object, attribute: Any, value: object) -> None:
+def _optional_language(_instance: object, attribute: Any, value: Any) -> None:
     if value is not None and not isinstance(value, str):
         raise InvalidFieldError(attribute.name, "must be a language code or None")
 
