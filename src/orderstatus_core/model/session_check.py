@@ -20,22 +20,18 @@ import attrs
 
 from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.model._checks import optional_utc, utc
-from orderstatus_core.model.account import Account, AccountSession, AccountState
+
+# _account_id and _bool: the account model's own checks, so both values refuse alike.
+from orderstatus_core.model.account import (
+    Account,
+    AccountSession,
+    AccountState,
+    _account_id,
+    _bool,
+)
 from orderstatus_core.model.session_rules import session_is_live, session_needs_touch
 
 __all__ = ["SessionCheck"]
-
-
-def _bool(_instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
-    if not isinstance(value, bool):
-        raise InvalidFieldError(attribute.name, "must be True or False")
-
-
-def _account_id(_instance: object, attribute: Any, value: Any) -> None:
-    # The holder's id as the account model keeps it; its full pattern is checked when the
-    # account is written (Account), this read only refuses what cannot be an id at all.
-    if not isinstance(value, str) or not 8 <= len(value) <= 64:
-        raise InvalidFieldError(attribute.name, "must be an account id (8 to 64 characters)")
 
 
 def _optional_state(value: object) -> AccountState | None:
