@@ -43,6 +43,7 @@ from orderstatus_core.model.discounts import DiscountCode
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
 from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
+from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.policies.limits import Bucket, RateDecision
 from orderstatus_core.policies.passwords import HashCost
 from orderstatus_core.records import (
@@ -777,7 +778,7 @@ class SessionStore(Protocol):
 
     A session is found by the hash of its id (SECURITY E2): the store never sees an id.
     Writes follow the unit's rules, as in :class:`AccountStore`. Checking a session on a
-    page view is one read by the primary key (:meth:`get_with_account`, with its account);
+    page view is one read by the primary key (:meth:`check`: only what it needs);
     only a log-in, a log-out, a touch at most once a minute and the purge write.
     """
 
@@ -795,7 +796,16 @@ class SessionStore(Protocol):
         :meth:`AccountStore.get` answers it (``None`` if no such account is stored), read
         together: one read, so one snapshot (one statement joining the two by their
         primary keys on a SQL store); ``None`` when no such session is stored. A page
-        view's session check reads both in a ``read_once`` unit."""
+        account page reads both in a ``read_once`` unit."""
+        ...
+
+    def check(self, id_hash: str) -> SessionCheck | None:
+        """What a page view's session check needs of the session with this id hash, ended
+        or not, and of its account (its state and language; ``None`` for both if no such
+        account is stored), read together as :meth:`get_with_account` reads them (one
+        read, one snapshot), or ``None`` when no such session is stored. The check
+        (``shopper.check()``) runs on every page view, in a ``read_once`` unit: read only
+        these columns."""
         ...
 
     def open_sessions(self, account_id: str) -> Sequence[AccountSession]:

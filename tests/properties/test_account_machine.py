@@ -13,6 +13,7 @@ import pytest
 from orderstatus_core.model.account import AccountSession
 from orderstatus_core.model.discounts import DiscountCode
 from orderstatus_core.model.money import Money
+from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.ports import Storage
 from orderstatus_core.services.accounts import credit
 from orderstatus_core.services.credit_results import CodeExpired
@@ -30,35 +31,56 @@ def machine() -> Iterator[AccountMachine]:
     storage.close()
 
 
-def _idle_past_the_time_out(machine: AccountMachine) -> None:
+def _idle_past_the_time_out(machine: AccountMachine, page: bool) -> None:
     machine.start(registered=True, remember=False)
     machine.the_storage_holds_what_the_model_says()
     machine.time_reaches_a_lifetime(mark=-1, lifetime="idle", past=False)
-    machine.check_session(pick=0)  # alive at exactly 30 min, and seen now
+    machine.check_session(pick=0, page=page)  # alive at exactly 30 min, and seen now
     machine.the_storage_holds_what_the_model_says()
     machine.time_reaches_a_lifetime(mark=-1, lifetime="idle", past=True)
-    machine.check_session(pick=0)
+    machine.check_session(pick=0, page=page)
 
 
-def test_the_real_service_passes_the_idle_steps(machine: AccountMachine) -> None:
+#: The account page (``view()``, the whole session) and the page view's check
+#: (``check()``, the lean read), with the method each decides by and its answer's class.
+_PAGES = pytest.mark.parametrize(
+    ("page", "cls", "method", "answer"),
+    [
+        (True, AccountSession, "is_live", "AccountView"),
+        (False, SessionCheck, "signs_in", "SignedIn"),
+    ],
+    ids=["view", "check"],
+)
+
+
+@_PAGES
+def test_the_real_service_passes_the_idle_steps(
+    machine: AccountMachine, page: bool, cls: type, method: str, answer: str
+) -> None:
     """The steps below are right for the service as it is."""
-    _idle_past_the_time_out(machine)
+    _idle_past_the_time_out(machine, page)
     machine.the_storage_holds_what_the_model_says()
 
 
+@_PAGES
 def test_a_session_that_slides_past_its_idle_time_out_fails_the_machine(
-    machine: AccountMachine, monkeypatch: pytest.MonkeyPatch
+    machine: AccountMachine,
+    monkeypatch: pytest.MonkeyPatch,
+    page: bool,
+    cls: type,
+    method: str,
+    answer: str,
 ) -> None:
     """A broken rule (the idle time-out stretched a hundredfold, a sliding session) is
-    caught by the page view at 30 min + 1 s."""
-    real = AccountSession.is_live
+    caught by the page view at 30 min + 1 s, on either page."""
+    real = getattr(cls, method)
 
-    def sliding(self: AccountSession, now: datetime, *, idle_timeout: timedelta) -> bool:
-        return real(self, now, idle_timeout=idle_timeout * 100)
+    def sliding(self: object, now: datetime, *, idle_timeout: timedelta) -> bool:
+        return bool(real(self, now, idle_timeout=idle_timeout * 100))
 
-    monkeypatch.setattr(AccountSession, "is_live", sliding)
-    with pytest.raises(AssertionError, match="AccountView"):
-        _idle_past_the_time_out(machine)
+    monkeypatch.setattr(cls, method, sliding)
+    with pytest.raises(AssertionError, match=answer):
+        _idle_past_the_time_out(machine, page)
 
 
 def test_a_kept_session_renewed_at_log_in_fails_the_machine(

@@ -130,6 +130,31 @@ class CorruptRowSuite:
         with storage.unit_of_work() as uow, pytest.raises(AdapterError, match="refund:1"):
             uow.credit.entries("jane@example.com", 10)
 
+    #: What spoils the page view's check on this adapter, each with what repairs it (the
+    #: times only where a column takes any value: SQLite).
+    SPOILED_CHECKS: tuple[tuple[str, str], ...] = (
+        ("UPDATE accounts SET state = 'frozen'", "UPDATE accounts SET state = 'unverified'"),
+    )
+
+    def test_an_unreadable_session_check_is_an_adapter_error(self, storage: Storage) -> None:
+        """The page view's check of a session whose account state or times the model cannot
+        read fails as AdapterError (a damaged row never logs anyone in, nor out)."""
+        account = Account.sign_up("acct-0001", parse_email("jane@example.com"), T0)
+        session = AccountSession.start(
+            "SessionId-0000000000000", "acct-0001", T0, remember=False, lifetime=_DAY
+        )
+        with storage.unit_of_work(write=True) as uow:
+            uow.accounts.add(account)
+            uow.sessions.put(session)
+            uow.commit()
+        for statement, repair in self.SPOILED_CHECKS:
+            with storage.unit_of_work(read_once=True) as uow:
+                assert uow.sessions.check(session.id_hash) is not None
+            self.spoil(storage, statement)
+            with storage.unit_of_work(read_once=True) as uow, pytest.raises(AdapterError):
+                uow.sessions.check(session.id_hash)
+            self.spoil(storage, repair)
+
     def test_an_unreadable_return_document_is_an_adapter_error(self, storage: Storage) -> None:
         """A document of a format the model does not know fails as AdapterError."""
         stored = StoredDocument(
@@ -184,5 +209,9 @@ class CorruptRowSuite:
                 uow.accounts.events("acct-0001", 10)
             with pytest.raises(AdapterError, match="session"):
                 uow.sessions.get("not-a-hash")
+            # The page view's lean check restores without the model's checks, but a
+            # state the model does not know is still refused, never read as logged in.
+            with pytest.raises(AdapterError, match="session"):
+                uow.sessions.check("not-a-hash")
             with pytest.raises(AdapterError, match="captcha"):
                 uow.captchas.consume(captcha.challenge_id, T0)

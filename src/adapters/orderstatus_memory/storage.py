@@ -44,6 +44,7 @@ from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
+from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.records import (
     CreditEntry,
     HistoryQuery,
@@ -870,6 +871,10 @@ class _Sessions:
         hashes = work.sessions_by_account.get(key, frozenset()) if isinstance(key, str) else ()
         mine = (work.sessions[id_hash] for id_hash in hashes)
         return oldest_first(session for session in mine if session.ended_at is None)
+
+    def check(self, id_hash: str) -> SessionCheck | None:
+        found = self.get_with_account(id_hash)
+        return None if found is None else SessionCheck.of(*found)
 
     def touch(self, id_hash: str, at: datetime) -> bool:
         self._unit.check_writable()

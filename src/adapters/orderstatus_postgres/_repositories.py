@@ -45,6 +45,7 @@ from orderstatus_core.model.account import (
 from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
+from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.records import CreditEntry, HistoryQuery, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, dump_intent
 from orderstatus_postgres import _rows, _sql
@@ -1069,6 +1070,15 @@ class Sessions:
         doing = "reading a session with its account"
         row = unit._run(_sql.GET_SESSION_WITH_ACCOUNT, (id_hash,), doing).fetchone()
         return None if row is None else DECODER.session_with_account(row)
+
+    def check(self, id_hash: str) -> SessionCheck | None:
+        """What a page view's check needs of the session and its account, or ``None``: one
+        statement of seven columns, each row by its primary key."""
+        unit = self._unit
+        if not _worth_asking(unit, id_hash):
+            return None
+        row = unit._run(_sql.SESSION_CHECK, (id_hash,), "checking a session").fetchone()
+        return None if row is None else DECODER.session_check(row)
 
     def _changed(self, sql: LiteralString, parameters: Any, key: object, doing: str) -> int:
         if not _worth_asking(self._unit, key, write=True):

@@ -457,6 +457,7 @@ PUT_SESSION: Final = portable.PUT_SESSION
 GET_SESSION: Final = portable.GET_SESSION
 GET_SESSION_WITH_ACCOUNT: Final = portable.GET_SESSION_WITH_ACCOUNT
 OPEN_SESSIONS: Final = portable.OPEN_SESSIONS
+SESSION_CHECK: Final = portable.SESSION_CHECK
 TOUCH_SESSION: Final = portable.TOUCH_SESSION
 END_SESSION: Final = portable.END_SESSION
 END_SESSIONS: Final = portable.END_SESSIONS
@@ -574,6 +575,7 @@ QUERIES: Final = {
     "get_session": GET_SESSION,
     "get_session_with_account": GET_SESSION_WITH_ACCOUNT,
     "open_sessions": OPEN_SESSIONS,
+    "session_check": SESSION_CHECK,
     "touch_session": TOUCH_SESSION,
     "end_session": END_SESSION,
     "end_sessions": END_SESSIONS,

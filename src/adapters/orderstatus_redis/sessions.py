@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 from orderstatus_core import AdapterError, ConflictError
 from orderstatus_core.model.account import Account, AccountSession, oldest_first
 from orderstatus_core.model.order import utc
+from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.ports import (
     AccountStore,
     CaptchaStore,
@@ -443,6 +444,12 @@ class _UnitSessions:
             elif seen.account_id == account_id:
                 mine[id_hash] = seen
         return mine
+
+    def check(self, id_hash: str) -> SessionCheck | None:
+        """The page view's check of the session and its account, read as
+        :meth:`get_with_account` reads them."""
+        found = self.get_with_account(id_hash)
+        return None if found is None else SessionCheck.of(*found)
 
     def _get(self, id_hash: str) -> AccountSession | None:
         if isinstance(id_hash, str) and id_hash in self._view:

@@ -74,6 +74,7 @@ __all__ = [
     "SAVE_ACCOUNT",
     "SAVE_CHALLENGE",
     "SELECT_FROM_PASSES",
+    "SESSION_CHECK",
     "TOUCH_SESSION",
     "UNLINKED_ORDERS",
     "UNLINK_ALL",
@@ -440,6 +441,15 @@ WHERE s.id_hash = %s"""  # noqa: S608
 OPEN_SESSIONS: Final = f"""
 SELECT {_SESSION_COLUMNS} FROM account_sessions
 WHERE account_id = %s AND ended_at IS NULL"""  # noqa: S608
+
+
+# The per-request session check: only what it decides on (the session's expiry facts, its
+# account's state and language), the same join by both primary keys; narrower rows are
+# what keeps the check near a bare primary-key read (bench/accounts.py).
+SESSION_CHECK: Final = """
+SELECT s.account_id, s.remember, s.last_seen_at, s.expires_at, s.ended_at, a.state, a.language
+FROM account_sessions AS s LEFT JOIN accounts AS a ON a.account_id = s.account_id
+WHERE s.id_hash = %s"""
 
 TOUCH_SESSION: Final = """
 UPDATE account_sessions SET last_seen_at = %s

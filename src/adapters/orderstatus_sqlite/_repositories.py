@@ -45,6 +45,7 @@ from orderstatus_core.model.account import (
 from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
+from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.records import CreditEntry, HistoryQuery, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, intent_kind
 from orderstatus_sql.discounts import CREDIT_BALANCE_ROWS, summed_balances
@@ -1077,6 +1078,16 @@ class Sessions:
         doing = "listing an account's sessions"
         rows = unit._fetch(ALL, _sql.OPEN_SESSIONS, (account_id,), doing)
         return oldest_first(DECODER.session(row) for row in rows)
+
+    def check(self, id_hash: str) -> SessionCheck | None:
+        """What a page view's check needs of the session and its account, or ``None``: one
+        statement of seven columns, each row by its primary key."""
+        unit = self._unit
+        if not encodable(id_hash):
+            unit._reading()
+            return None
+        row = unit._fetch(ONE, _sql.SESSION_CHECK, (id_hash,), "checking a session")
+        return None if row is None else DECODER.session_check(row)
 
     def _changed(self, sql: str, parameters: tuple[object, ...], key: object, doing: str) -> int:
         unit = self._unit

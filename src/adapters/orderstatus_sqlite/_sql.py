@@ -337,6 +337,7 @@ PUT_SESSION: Final = qmark(portable.PUT_SESSION)
 GET_SESSION: Final = qmark(portable.GET_SESSION)
 GET_SESSION_WITH_ACCOUNT: Final = qmark(portable.GET_SESSION_WITH_ACCOUNT)
 OPEN_SESSIONS: Final = qmark(portable.OPEN_SESSIONS)
+SESSION_CHECK: Final = qmark(portable.SESSION_CHECK)
 TOUCH_SESSION: Final = qmark(portable.TOUCH_SESSION)
 END_SESSION: Final = qmark(portable.END_SESSION)
 END_SESSIONS: Final = qmark(portable.END_SESSIONS)
@@ -403,6 +404,7 @@ QUERIES: Final = {
     "get_session": GET_SESSION,
     "get_session_with_account": GET_SESSION_WITH_ACCOUNT,
     "open_sessions": OPEN_SESSIONS,
+    "session_check": SESSION_CHECK,
     "touch_session": TOUCH_SESSION,
     "end_session": END_SESSION,
     "end_sessions": END_SESSIONS,

@@ -27,6 +27,7 @@ from orderstatus_core.model.order import (
 )
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.model.restore import RESTORED_FIELDS, restorer
+from orderstatus_core.model.session_check import SessionCheck
 
 __all__ = [
     "RESTORED_FIELDS",
@@ -47,6 +48,7 @@ __all__ = [
     "PartWatcher",
     "PhoneNumber",
     "SavedAddress",
+    "SessionCheck",
     "Vehicle",
     "canonical_order_number",
     "category_segment_key",

@@ -39,6 +39,10 @@ from orderstatus_core.model._text import check_text
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.guest_pass import is_code, is_token_part
 from orderstatus_core.model.identifiers import EmailAddress, canonical_order_number
+from orderstatus_core.model.session_rules import (
+    not_negative as _not_negative,
+)
+from orderstatus_core.model.session_rules import session_is_live, session_needs_touch
 
 __all__ = [
     "Account",
@@ -103,7 +107,11 @@ def hash_session_id(session_id: str) -> str:
     """The stored form of a session id: hex SHA-256 (SECURITY E2). The id carries at least
     128 random bits, so the hash alone finds the row and a reader of the table cannot
     log in with what they read."""
-    return _digest(b"orderstatus account session", session_id)
+    # _digest's bytes for one part, written out: this runs on every page view.
+    return hashlib.sha256(_SESSION_LABEL + session_id.encode()).hexdigest()
+
+
+_SESSION_LABEL = b"orderstatus account session\x00"
 
 
 def failure_key(identifier: str) -> str:
@@ -148,12 +156,6 @@ def _bool(_instance: object, attribute: attrs.Attribute[bool], value: object) ->
 def _positive_ttl(name: str, value: object) -> timedelta:
     if not isinstance(value, timedelta) or value <= timedelta(0):
         raise InvalidFieldError(name, "must be a positive timedelta")
-    return value
-
-
-def _not_negative(name: str, value: object) -> timedelta:
-    if not isinstance(value, timedelta) or value < timedelta(0):
-        raise InvalidFieldError(name, "must be a timedelta of zero or more")
     return value
 
 
@@ -580,18 +582,13 @@ class AccountSession:
         """Whether the session still logs its holder in at ``now``: not ended, not past
         its expiry, and, for a plain session, seen within ``idle_timeout`` (each bound
         included)."""
-        _not_negative("idle_timeout", idle_timeout)
-        moment = utc(now)
-        if self.ended_at is not None or moment > self.expires_at:
-            return False
-        return self.remember or moment - self.last_seen_at <= idle_timeout
+        return session_is_live(self, now, idle_timeout)
 
     def needs_touch(self, now: datetime, *, interval: timedelta) -> bool:
         """Whether a page view at ``now`` should write the last-seen time: only when the
         stored one is ``interval`` old or more, so checking a session on every request does
         not write on every request (a minute by default)."""
-        _not_negative("interval", interval)
-        return utc(now) - self.last_seen_at >= interval
+        return session_needs_touch(self, now, interval)
 
     def touched(self, now: datetime) -> AccountSession:
         """Seen at ``now`` (never moved back)."""

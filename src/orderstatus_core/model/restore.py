@@ -95,6 +95,15 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
     ),
     "PartWatch": ("account_id", "part_number", "watched_at", "language"),
     "PartWatcher": ("watch", "email"),
+    "SessionCheck": (
+        "account_id",
+        "remember",
+        "last_seen_at",
+        "expires_at",
+        "ended_at",
+        "account_state",
+        "language",
+    ),
 }
 
 

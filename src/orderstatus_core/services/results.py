@@ -73,9 +73,11 @@ __all__ = [
     "SearchPage",
     "SecurityLog",
     "SecurityLogResult",
+    "SessionCheckResult",
     "SetPasswordResult",
     "ShopperSearchResult",
     "SignUpResult",
+    "SignedIn",
     "TryLater",
     "VerifyEmailResult",
     "ViewResult",
@@ -521,6 +523,23 @@ class AccountView:
 
 
 @attrs.frozen
+class SignedIn:
+    """Who is logged in, as every page view checks it (:meth:`ShopperSession.check
+    <orderstatus_core.ShopperSession.check>`): the account's id (opaque, safe in a URL or
+    a log line: key the store's own data by it), the language it prefers, and when the
+    session ends at the latest. No address and no secret: the account page
+    (:class:`AccountView`) shows the holder's own."""
+
+    account_id: str
+    #: The account's preferred language for mail and pages.
+    language: str
+    #: When the session ends at the latest (no sliding renewal).
+    session_expires_at: datetime
+    #: *Keep me logged in*: no idle time-out, only the absolute expiry.
+    remember: bool
+
+
+@attrs.frozen
 class HistoryPage:
     """One page of the account's linked orders, newest first; ``next_cursor`` fetches the
     next page."""
@@ -546,6 +565,7 @@ ForgotPasswordResult = ResetRequested | TryLater
 ResetPasswordResult = PasswordReset | PasswordNotAccepted | LinkRefused | TryLater
 ConfirmEmailResult = EmailChanged | LinkRefused | TryLater
 AccountViewResult = AccountView | NotLoggedIn
+SessionCheckResult = SignedIn | NotLoggedIn
 HistoryResult = HistoryPage | NotLoggedIn
 ShopperSearchResult = SearchPage | NotLoggedIn
 ReauthenticateResult = LoggedIn | LogInRefused | NotLoggedIn | TryLater

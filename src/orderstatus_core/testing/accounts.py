@@ -111,6 +111,7 @@ from orderstatus_core.services.results import (
     ReauthenticationRequired,
     ResetRequested,
     SearchPage,
+    SignedIn,
 )
 from orderstatus_core.services.sync import upsert_order
 from orderstatus_core.testing._account_discounts import CODE_LIFETIME, DiscountSteps, ModelCode
@@ -526,19 +527,28 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
         self.sessions.append(_Session(answered.token, remember, now, now, now + lifetime, now))
         self._mark()
 
-    @rule(pick=st.integers(-3, 3))
-    def check_session(self, pick: int) -> None:
-        """A page view: logged in exactly while the model says the session lives."""
+    @rule(pick=st.integers(-3, 3), page=st.booleans())
+    def check_session(self, pick: int, page: bool) -> None:
+        """A page view (``check()``) or the account page (``view()``): logged in exactly
+        while the model says the session lives, and both touch it alike."""
         session = self._pick(self.sessions, pick)
         assert session is None or isinstance(session, _Session)
-        answered = self._shopper(session).view()  # type: ignore[attr-defined]
+        shopper = self._shopper(session)
+        answered = shopper.view() if page else shopper.check()  # type: ignore[attr-defined]
         if session is None or not self._live(session):
             assert isinstance(answered, NotLoggedIn), (answered, session)
             return
-        assert isinstance(answered, AccountView), (answered, session)
+        assert isinstance(answered, AccountView if page else SignedIn), (answered, session)
         assert answered.session_expires_at == session.expires_at
         assert answered.remember is session.remember
-        assert answered.email.display == self.model.email
+        if isinstance(answered, AccountView):
+            assert answered.email.display == self.model.email
+        else:
+            # The holder is the account the address has now, in its language.
+            with self.storage.unit_of_work() as uow:
+                holder = uow.accounts.by_email(email_key(self.model.email) or "")
+            assert holder is not None
+            assert (answered.account_id, answered.language) == (holder.account_id, "en")
 
     @precondition(lambda self: self.sessions)
     @rule(pick=st.integers(-3, 3))

@@ -172,9 +172,11 @@ def test_account_queries_read_the_index_made_for_them(
 def test_a_session_is_read_with_its_account_by_two_primary_keys(
     sqlite_storage: SqliteStorage,
 ) -> None:
-    """A page view's session check is two primary-key seeks in one statement: the
-    session by its id hash, then its account by id."""
-    assert plan(sqlite_storage, QUERIES["get_session_with_account"]) == [
-        "SEARCH s USING PRIMARY KEY (id_hash=?)",
-        "SEARCH a USING PRIMARY KEY (account_id=?) LEFT-JOIN",
-    ]
+    """A page view's session check (and the account page's whole read) is two
+    primary-key seeks in one statement: the session by its id hash, then its account by
+    id."""
+    for name in ("get_session_with_account", "session_check"):
+        assert plan(sqlite_storage, QUERIES[name]) == [
+            "SEARCH s USING PRIMARY KEY (id_hash=?)",
+            "SEARCH a USING PRIMARY KEY (account_id=?) LEFT-JOIN",
+        ], name

@@ -24,6 +24,7 @@ from orderstatus_core.services.accounts.credit import (
 )
 from orderstatus_core.services.accounts.export import export_data
 from orderstatus_core.services.accounts.login import (
+    check_session,
     log_in,
     log_out,
     reauthenticate,
@@ -62,6 +63,7 @@ __all__ = [
     "attach_order",
     "change_email",
     "change_password",
+    "check_session",
     "confirm_attach",
     "confirm_email_change",
     "decide_attach",

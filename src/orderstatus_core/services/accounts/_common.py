@@ -77,6 +77,7 @@ __all__ = [
     "require_hasher",
     "session_texts",
     "take_token",
+    "touch_session",
 ]
 
 #: How many orders one batch links when an address is verified (SECURITY F1).
@@ -390,11 +391,18 @@ def live_session(
     if session is None or not session.is_live(now, idle_timeout=policy.idle_timeout):
         return None
     if session.needs_touch(now, interval=policy.touch_interval):
-        with ctx.storage.unit_of_work(write=True) as uow:
-            uow.sessions.touch(id_hash, now)
-            uow.commit()
+        touch_session(ctx, id_hash, now)
         session = session.touched(now)
     return LiveSession(session, id_hash, account)
+
+
+def touch_session(ctx: ServiceContext, id_hash: str, now: datetime) -> None:
+    """Write the session's last-seen time, in a write unit of its own: only when the read
+    said it is due (``needs_touch``: at most once a minute), so a page view does not
+    write on every request."""
+    with ctx.storage.unit_of_work(write=True) as uow:
+        uow.sessions.touch(id_hash, now)
+        uow.commit()
 
 
 @contextmanager

@@ -48,8 +48,13 @@ from orderstatus_core.model.money import Money
 from orderstatus_core.ports import AccountStore, UnitOfWork
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.services._retry import retrying
-from orderstatus_core.services._texts import in_language, shopper_texts
-from orderstatus_core.services.accounts._common import ShopperProof, checked_shopper, live_session
+from orderstatus_core.services._texts import in_language
+from orderstatus_core.services.accounts._common import (
+    ShopperProof,
+    checked_shopper,
+    live_session,
+    session_texts,
+)
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.credit_results import (
     AccountCredit,
@@ -112,9 +117,9 @@ def _reading(
     """``read(uow, account_id)`` in a read unit, for the shopper of a live session (the
     profile's reading, with the whole unit: credit lives in the ledger beside the
     accounts)."""
-    live = live_session(ctx, proof)
+    live = live_session(ctx, proof, worded=False)
     if live is None:
-        return in_language(NotLoggedIn(), shopper_texts(ctx, proof.language))
+        return in_language(NotLoggedIn(), session_texts(ctx, proof, None))
     with ctx.storage.unit_of_work() as uow:
         return read(uow, live.session.account_id)
 

@@ -31,6 +31,7 @@ from orderstatus_core.model.account import (
     SecurityEventKind,
     failure_key,
     hash_session_id,
+    is_secret_id,
 )
 from orderstatus_core.policies.accounts import AccountPolicy
 from orderstatus_core.policies.passwords import MAX_PASSWORD_LENGTH, canonical_password
@@ -51,6 +52,7 @@ from orderstatus_core.services.accounts._common import (
     record,
     require_hasher,
     session_texts,
+    touch_session,
 )
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import (
@@ -62,6 +64,8 @@ from orderstatus_core.services.results import (
     LogInResult,
     NotLoggedIn,
     ReauthenticateResult,
+    SessionCheckResult,
+    SignedIn,
 )
 
 __all__ = ["log_in", "log_out", "reauthenticate", "view_account"]
@@ -314,6 +318,36 @@ def log_out(ctx: ServiceContext, proof: ShopperProof) -> LoggedOut:
                 record(uow, SecurityEventKind.LOGGED_OUT, now, account=account, client=proof.client)
             uow.commit()
     return LoggedOut()
+
+
+def check_session(ctx: ServiceContext, proof: ShopperProof) -> SessionCheckResult:
+    """The check every page view makes first: who is logged in (:class:`SignedIn`), or
+    :class:`NotLoggedIn` (no session, unknown, logged out, idle too long, expired, or its
+    account deleted).
+
+    One read of only what it decides on (:meth:`SessionStore.check
+    <orderstatus_core.ports.SessionStore.check>`: the session's expiry facts and its
+    account's state and language, in one statement), and a write of the last-seen time
+    only when it is a minute old. Nothing is kept between requests, so a log-out, a reset
+    or a deletion shows on the very next page view. The account page reads the whole
+    account (:func:`view_account`)."""
+    proof = checked_shopper(proof)
+    token = proof.session
+    if is_secret_id(token):
+        assert isinstance(token, str)
+        id_hash = hash_session_id(token)
+        with ctx.storage.unit_of_work(read_once=True) as uow:
+            found = uow.sessions.check(id_hash)
+        if found is not None:
+            policy = ctx.policies.account_policy()
+            now = ctx.clock.now()
+            if found.signs_in(now, idle_timeout=policy.idle_timeout):
+                if found.needs_touch(now, interval=policy.touch_interval):
+                    touch_session(ctx, id_hash, now)
+                language = found.language
+                assert language is not None  # it signs in: its account is stored
+                return SignedIn(found.account_id, language, found.expires_at, found.remember)
+    return in_language(_NOT_LOGGED_IN, session_texts(ctx, proof, None))
 
 
 def view_account(ctx: ServiceContext, proof: ShopperProof) -> AccountViewResult:

@@ -5,8 +5,8 @@ A storefront builds one per request from what the browser sent (the IP address i
 and the session cookie) and calls the page's command on it::
 
     shopper = desk.shopper(client=request_ip, session=cookie_or_none)
-    match shopper.view():
-        case AccountView() as page: ...
+    match shopper.check():
+        case SignedIn() as who: ...
         case NotLoggedIn(): ...  # send to the log-in page
 
 Every command answers a closed union of values; only bad input (the
@@ -52,7 +52,10 @@ class ShopperSession:
     context: ServiceContext = attrs.field(repr=False, eq=False)
     proof: ShopperProof
 
-    #: The account page (the session check: one read, a touch at most once a minute).
+    #: THE per-request check: who is logged in (one lean read, a touch at most once a
+    #: minute); :class:`~orderstatus_core.SignedIn` or :class:`~orderstatus_core.NotLoggedIn`.
+    check = ShopperCommand(login.check_session)
+    #: The account page: the holder's address, language and times (reads the whole account).
     view = ShopperCommand(login.view_account)
     #: End the session on the server.
     log_out = ShopperCommand(login.log_out)

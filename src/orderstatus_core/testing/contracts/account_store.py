@@ -25,6 +25,7 @@ from orderstatus_core.model import Address, CategoryPath, EmailAddress, Order, P
 from orderstatus_core.model.account import (
     Account,
     AccountSession,
+    AccountState,
     AccountToken,
     LinkedBy,
     OrderLink,
@@ -35,6 +36,7 @@ from orderstatus_core.model.account import (
     failure_key,
 )
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
+from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.ports import Storage, UnitOfWork
 from orderstatus_core.records import (
     CategoryQuery,
@@ -1226,6 +1228,8 @@ class SessionStoreContract(StorageSuite):
             assert uow.sessions.get(session.id_hash) == session
         with storage.unit_of_work(read_once=True) as uow:
             assert uow.sessions.get_with_account(session.id_hash) == (session, None)
+        with storage.unit_of_work(read_once=True) as uow:
+            assert uow.sessions.check(session.id_hash) == SessionCheck.of(session, None)
 
     def test_a_session_is_read_with_its_account_as_stored_now(self, storage: Storage) -> None:
         """``get_with_account`` answers the session and its account as ``get`` of each
@@ -1246,6 +1250,42 @@ class SessionStoreContract(StorageSuite):
         with storage.unit_of_work() as uow:
             assert found == (uow.sessions.get(session.id_hash), uow.accounts.get("acct-0001"))
 
+    def test_a_session_check_reads_what_the_whole_values_say(self, storage: Storage) -> None:
+        """``check`` answers what ``get_with_account`` answers, cut to the check's fields
+        (:meth:`SessionCheck.of <orderstatus_core.model.session_check.SessionCheck.of>`),
+        in a read-once unit: the account's language and state as stored now, a touch, an
+        end and a deletion seen at once; an unknown or hostile id hash is ``None``."""
+        account = _active()
+        _add(storage, account)
+        session = _session()
+        _put(storage, session)
+
+        def checked() -> SessionCheck | None:
+            with storage.unit_of_work(read_once=True) as uow:
+                found = uow.sessions.check(session.id_hash)
+            with storage.unit_of_work(read_once=True) as uow:
+                whole = uow.sessions.get_with_account(session.id_hash)
+            assert whole is not None
+            assert found == SessionCheck.of(*whole)
+            return found
+
+        assert checked() == SessionCheck.of(session, account)
+        finnish = account.with_language("fi")
+        _in_unit(storage, lambda uow: uow.accounts.save(finnish))
+        _in_unit(storage, lambda uow: uow.sessions.touch(session.id_hash, T0 + _SECOND))
+        seen = checked()
+        assert seen is not None
+        assert (seen.language, seen.last_seen_at) == ("fi", T0 + _SECOND)
+        _in_unit(storage, lambda uow: uow.accounts.save(finnish.deleted()))
+        _in_unit(storage, lambda uow: uow.sessions.end(session.id_hash, T0 + 2 * _SECOND))
+        gone = checked()
+        assert gone is not None
+        assert (gone.account_state, gone.ended_at) == (AccountState.DELETED, T0 + 2 * _SECOND)
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.check("0" * 64) is None
+            for key in _HOSTILE_KEYS:
+                assert uow.sessions.check(key) is None
+
     def test_a_session_of_an_unstored_account_is_read_with_none(self, storage: Storage) -> None:
         """A session whose account is not stored comes with ``None``; an unknown or
         hostile id hash is ``None``; another account's session never comes with this one."""
@@ -1254,6 +1294,7 @@ class SessionStoreContract(StorageSuite):
         _put(storage, orphan)
         with storage.unit_of_work() as uow:
             assert uow.sessions.get_with_account(orphan.id_hash) == (orphan, None)
+            assert uow.sessions.check(orphan.id_hash) == SessionCheck.of(orphan, None)
             assert uow.sessions.get_with_account(_session().id_hash) is None
             for key in _HOSTILE_KEYS:
                 assert uow.sessions.get_with_account(key) is None

@@ -285,6 +285,8 @@ class UnitOfWorkContract(StorageSuite):
             ("orders.recent", "sessions.get_with_account"),
             ("sessions.get_with_account", "accounts.get"),
             ("sessions.get", "outbox.pending"),
+            ("sessions.check", "accounts.get"),
+            ("orders.get", "sessions.check"),
         ],
     )
     def test_a_second_read_in_a_read_once_unit_raises(
@@ -359,6 +361,7 @@ _READS: dict[str, Callable[[UnitOfWork, Order], object]] = {
     "orders.recent": lambda uow, order: uow.orders.recent(order.email.canonical, 10),
     "sessions.get": lambda uow, _order: uow.sessions.get("0" * 64),
     "sessions.get_with_account": lambda uow, _order: uow.sessions.get_with_account("0" * 64),
+    "sessions.check": lambda uow, _order: uow.sessions.check("0" * 64),
     "accounts.get": lambda uow, _order: uow.accounts.get("acct-0001"),
     "outbox.pending": lambda uow, _order: uow.outbox.pending(10),
 }
