@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from orderstatus_core import AdapterError, OrderStatus, ValidationError
 
 from . import texts
+from .web import not_found
 
 __all__ = ["LOCAL_HOSTS", "Settings", "create_app"]
 
@@ -177,7 +178,7 @@ def _error(status: int, message: str) -> Response:
     """An error page: the message in the shopper's language, never a stack trace (under
     ``/api/``, the same as a problem details answer)."""
     if _is_api():
-        from .api import problem
+        from .api_web import problem
 
         return problem(status, message)
     language = getattr(g, "language", None) or texts.choose_language(
@@ -216,12 +217,10 @@ def _install_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         if _is_api():
-            from .api import http_problem
+            from .api_web import http_problem
 
             return http_problem(error)
         if error.code == 404:
-            from .guest import not_found
-
             return not_found()
         messages = {
             405: texts.N_("Please use the forms on this site."),
