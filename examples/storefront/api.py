@@ -31,7 +31,6 @@ from werkzeug.wrappers import Response
 
 from orderstatus_core import (
     AdapterError,
-    Address,
     AddressChange,
     CancelAnswer,
     ChangeAnswer,
@@ -81,6 +80,7 @@ from .api_web import (
     bearer_token,
     http_problem,
     iso_time,
+    json_address,
     json_answer,
     json_body,
     json_query,
@@ -604,17 +604,7 @@ def _change(
                 _count(body.get("line_no"), "line_no"),
                 PartNumber(text_field(body, "part_number", 40)),
             )
-    return AddressChange(
-        Address(
-            name=text_field(body, "name", 100),
-            line1=text_field(body, "line1", 100),
-            line2=text_field(body, "line2", 100, required=False) or None,
-            city=text_field(body, "city", 64),
-            region=text_field(body, "region", 64, required=False) or None,
-            postal_code=text_field(body, "postal_code", 16),
-            country=text_field(body, "country", 2).upper(),
-        )
-    )
+    return AddressChange(json_address(body))
 
 
 @api.post("/orders/<order_number>/change")

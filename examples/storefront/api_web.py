@@ -19,7 +19,7 @@ from flask import request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from orderstatus_core import TryLater
+from orderstatus_core import Address, TryLater
 
 __all__ = [
     "PROBLEM_JSON",
@@ -29,6 +29,7 @@ __all__ = [
     "bearer_token",
     "http_problem",
     "iso_time",
+    "json_address",
     "json_answer",
     "json_body",
     "json_query",
@@ -162,6 +163,21 @@ def text_field(body: Mapping[str, Any], name: str, limit: int, *, required: bool
     if _CONTROL.search(value) or (name != "text" and ("\n" in value or "\r" in value)):
         bad_field(name, "holds a control character")
     return value.strip()
+
+
+def json_address(body: Mapping[str, Any]) -> Address:
+    """The address of a body's address fields (``name``, ``line1``, ``line2``, ``city``,
+    ``region``, ``postal_code``, ``country``), validated as an order's shipping address
+    is; bad input raises the library's ``ValidationError``."""
+    return Address(
+        name=text_field(body, "name", 100),
+        line1=text_field(body, "line1", 100),
+        line2=text_field(body, "line2", 100, required=False) or None,
+        city=text_field(body, "city", 64),
+        region=text_field(body, "region", 64, required=False) or None,
+        postal_code=text_field(body, "postal_code", 16),
+        country=text_field(body, "country", 2).upper(),
+    )
 
 
 def bearer_token() -> str | None:

@@ -130,10 +130,12 @@ def create_app(desk: OrderStatus, settings: Settings) -> Flask:
     from .account import account
     from .api import api
     from .guest import guest
+    from .profile import profile
     from .staff import staff
 
     app.register_blueprint(guest)
     app.register_blueprint(account)
+    app.register_blueprint(profile)
     app.register_blueprint(staff)
     # The API's guest pass is an Authorization header, which a browser never sends by
     # itself: a cross-site request cannot carry it, so CSRF tokens have nothing to protect.

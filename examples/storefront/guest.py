@@ -25,7 +25,6 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from orderstatus_core import (
-    Address,
     AddressChange,
     CancelAnswer,
     Catalogs,
@@ -70,6 +69,7 @@ from .web import (
     desk,
     field,
     flash_and_go,
+    form_address,
     not_found,
     not_found_abort,
     page,
@@ -445,17 +445,7 @@ def _change(kind: str) -> SpeedChange | QuantityChange | LineRemoval | PartSwap 
         case "swap":
             return PartSwap(_line_no(), PartNumber(field("part_number", 40)))
         case "address":
-            return AddressChange(
-                Address(
-                    name=field("name", 100),
-                    line1=field("line1", 100),
-                    line2=field("line2", 100) or None,
-                    city=field("city", 64),
-                    region=field("region", 64) or None,
-                    postal_code=field("postal_code", 16),
-                    country=field("country", 2).upper(),
-                )
-            )
+            return AddressChange(form_address())
     raise InvalidFieldError("kind", "is not a change this page offers")
 
 

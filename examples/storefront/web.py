@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from orderstatus_core import InvalidFieldError, OrderStatus, ShopperSession, TryLater
+from orderstatus_core import Address, InvalidFieldError, OrderStatus, ShopperSession, TryLater
 
 from .texts import N_, gettext
 
@@ -25,6 +25,7 @@ __all__ = [
     "desk",
     "field",
     "flash_and_go",
+    "form_address",
     "not_found",
     "not_found_abort",
     "page",
@@ -55,6 +56,21 @@ def field(name: str, limit: int = 254) -> str:
     if len(value) > limit:
         raise InvalidFieldError(name, f"longer than {limit} characters")
     return value.strip()
+
+
+def form_address() -> Address:
+    """The address of a form's address fields (``templates/_address_fields.html``),
+    validated as an order's shipping address is; bad input raises the library's
+    ``ValidationError`` (``field`` names the field)."""
+    return Address(
+        name=field("name", 100),
+        line1=field("line1", 100),
+        line2=field("line2", 100) or None,
+        city=field("city", 64),
+        region=field("region", 64) or None,
+        postal_code=field("postal_code", 16),
+        country=field("country", 2).upper(),
+    )
 
 
 def page(template: str, status: int = 200, **values: Any) -> Response:
