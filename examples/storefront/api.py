@@ -792,4 +792,4 @@ def own_tracking(order_number: str, rma_number: str) -> Response:
 
 
 # The account half registers its routes on the same blueprint.
-from . import api_account  # noqa: E402, F401
+from . import api_account, api_profile  # noqa: E402, F401

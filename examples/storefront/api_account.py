@@ -13,7 +13,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from flask import g, request
+from flask import g
 from werkzeug.wrappers import Response
 
 from orderstatus_core import (
@@ -50,24 +50,26 @@ from .api_web import (
     json_answer,
     json_body,
     json_query,
+    no_body,
     problem,
     text_field,
     try_later_problem,
 )
 from .web import client, desk
 
-__all__: list[str] = []
+__all__ = ["answer_account", "shopper"]
 
 #: A password's bound here: the library refuses more than 128 code points with its reason.
 _PASSWORD = 1024
 
 
-def _shopper() -> ShopperSession:
+def shopper() -> ShopperSession:
+    """The shopper of the request's Bearer session."""
     return desk().shopper(client=client(), session=bearer_token(), language=g.language)
 
 
-def _other(answer: object) -> Response:
-    """The answers the account commands share."""
+def answer_account(answer: object) -> Response:
+    """The answers the account commands share (``NotLoggedIn``: 401, ...)."""
     match answer:
         case NotLoggedIn(message=message):
             response = problem(401, message, "/api/v1/problems/not-logged-in")
@@ -113,7 +115,7 @@ def _session(answer: object) -> Response:
                     "remember": remember,
                 }
             )
-    return _other(answer)
+    return answer_account(answer)
 
 
 def _data_url(media_type: str, content: bytes) -> str:
@@ -146,7 +148,7 @@ def new_captcha() -> Response:
 @api.post("/account/sign-up")
 def sign_up() -> Response:
     body = json_body(frozenset({"email", "challenge_id", "answer"}))
-    return _other(
+    return answer_account(
         desk().sign_up(
             text_field(body, "email", 254),
             challenge_id=text_field(body, "challenge_id", 100),
@@ -167,7 +169,7 @@ def verify_email() -> Response:
     match answer:
         case EmailVerified(token=token, expires_at=expires_at):
             return json_answer({"token": token, "expires_at": iso_time(expires_at)})
-    return _other(answer)
+    return answer_account(answer)
 
 
 def _token_and_password() -> tuple[str, str]:
@@ -192,13 +194,14 @@ def _password(body: Mapping[str, Any], name: str = "password") -> str:
 @api.post("/account/password")
 def set_password() -> Response:
     token, password = _token_and_password()
-    return _other(desk().set_password(token, password, client=client(), language=g.language))
+    answer = desk().set_password(token, password, client=client(), language=g.language)
+    return answer_account(answer)
 
 
 @api.post("/account/forgot-password")
 def forgot_password() -> Response:
     body = json_body(frozenset({"email"}))
-    return _other(
+    return answer_account(
         desk().forgot_password(text_field(body, "email", 254), client=client(), language=g.language)
     )
 
@@ -206,13 +209,14 @@ def forgot_password() -> Response:
 @api.post("/account/reset-password")
 def reset_password() -> Response:
     token, password = _token_and_password()
-    return _other(desk().reset_password(token, password, client=client(), language=g.language))
+    answer = desk().reset_password(token, password, client=client(), language=g.language)
+    return answer_account(answer)
 
 
 @api.post("/account/confirm-email")
 def confirm_email() -> Response:
     body = json_body(frozenset({"token"}))
-    return _other(
+    return answer_account(
         desk().confirm_email_change(
             text_field(body, "token", 200), client=client(), language=g.language
         )
@@ -242,11 +246,11 @@ def log_in() -> Response:
 
 @api.post("/account/log-out")
 def account_log_out() -> Response:
-    shopper = _shopper()
-    view = shopper.view()
+    signed_in = shopper()
+    view = signed_in.view()
     if not isinstance(view, AccountView):
-        return _other(view)
-    match shopper.log_out():
+        return answer_account(view)
+    match signed_in.log_out():
         case LoggedOut():
             return Response(status=204)
 
@@ -255,12 +259,12 @@ def account_log_out() -> Response:
 def reauthenticate() -> Response:
     """The password again, before a change or deletion: answers a *new* session token."""
     body = json_body(frozenset({"password"}))
-    return _session(_shopper().reauthenticate(_password(body)))
+    return _session(shopper().reauthenticate(_password(body)))
 
 
 @api.get("/account")
 def account() -> Response:
-    answer = _shopper().view()
+    answer = shopper().view()
     match answer:
         case AccountView() as view:
             return json_answer(
@@ -274,13 +278,13 @@ def account() -> Response:
                     "remember": view.remember,
                 }
             )
-    return _other(answer)
+    return answer_account(answer)
 
 
 @api.get("/account/history")
 def account_history() -> Response:
     query = json_query(frozenset({"cursor"}))
-    answer = _shopper().history(cursor=text_field(query, "cursor", 200, required=False) or None)
+    answer = shopper().history(cursor=text_field(query, "cursor", 200, required=False) or None)
     match answer:
         case HistoryPage(orders=orders, next_cursor=next_cursor):
             return json_answer(
@@ -292,7 +296,7 @@ def account_history() -> Response:
                     "next_cursor": next_cursor,
                 }
             )
-    return _other(answer)
+    return answer_account(answer)
 
 
 @api.get("/account/search")
@@ -302,7 +306,7 @@ def account_search() -> Response:
     category = text_field(query, "category", 200, required=False)
     if not part_number and not category:
         bad_field("part_number", "give a part number or a category")
-    answer = _shopper().search(
+    answer = shopper().search(
         part_number=part_number or None,
         category=category or None,
         cursor=text_field(query, "cursor", 200, required=False) or None,
@@ -310,7 +314,7 @@ def account_search() -> Response:
     match answer:
         case SearchPage() as page:
             return json_answer(search_json(page))
-    return _other(answer)
+    return answer_account(answer)
 
 
 # --- changes, deletion -------------------------------------------------------------------------
@@ -319,17 +323,16 @@ def account_search() -> Response:
 @api.post("/account/email")
 def change_email() -> Response:
     body = json_body(frozenset({"email"}))
-    return _other(_shopper().change_email(text_field(body, "email", 254)))
+    return answer_account(shopper().change_email(text_field(body, "email", 254)))
 
 
 @api.post("/account/password/change")
 def change_password() -> Response:
     body = json_body(frozenset({"password"}))
-    return _other(_shopper().change_password(_password(body)))
+    return answer_account(shopper().change_password(_password(body)))
 
 
 @api.delete("/account")
 def delete_account() -> Response:
-    if request.content_length:
-        bad_field("$", "a deletion takes no body")
-    return _other(_shopper().delete_account())
+    no_body()
+    return answer_account(shopper().delete_account())

@@ -33,6 +33,7 @@ __all__ = [
     "json_answer",
     "json_body",
     "json_query",
+    "no_body",
     "not_found_problem",
     "problem",
     "text_field",
@@ -134,6 +135,12 @@ def json_body(allowed: frozenset[str]) -> dict[str, Any]:
     if unknown:
         bad_field(unknown[0][:40], "is not a field of this request")
     return value
+
+
+def no_body() -> None:
+    """Refuse a body where the request takes none (a deletion)."""
+    if request.content_length:
+        bad_field("$", "this request takes no body")
 
 
 def json_query(allowed: frozenset[str]) -> Mapping[str, str]:
