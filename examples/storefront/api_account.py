@@ -54,6 +54,7 @@ from .api_web import (
     problem,
     text_field,
     try_later_problem,
+    typed_text,
 )
 from .web import client, desk
 
@@ -179,16 +180,7 @@ def _token_and_password() -> tuple[str, str]:
 
 def _password(body: Mapping[str, Any], name: str = "password") -> str:
     """A password as typed: never stripped nor folded (SECURITY B1)."""
-    value = body.get(name)
-    if not isinstance(value, str):
-        bad_field(name, "is not text")
-    if len(value) > _PASSWORD:
-        bad_field(name, f"is longer than {_PASSWORD} characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        bad_field(name, "is not valid Unicode")
-    return value
+    return typed_text(body, name, _PASSWORD)
 
 
 @api.post("/account/password")

@@ -38,6 +38,7 @@ __all__ = [
     "problem",
     "text_field",
     "try_later_problem",
+    "typed_text",
 ]
 
 PROBLEM_JSON = "application/problem+json"
@@ -151,14 +152,10 @@ def json_query(allowed: frozenset[str]) -> Mapping[str, str]:
     return request.args
 
 
-def text_field(body: Mapping[str, Any], name: str, limit: int, *, required: bool = True) -> str:
-    """A text field: a JSON string of at most ``limit`` characters, valid Unicode (no
-    lone surrogate) and no control character; blank when optional and absent."""
+def typed_text(body: Mapping[str, Any], name: str, limit: int) -> str:
+    """A text field as typed (never stripped: a password): a JSON string of at most
+    ``limit`` characters, valid Unicode (no lone surrogate)."""
     value = body.get(name)
-    if value is None:
-        if required:
-            bad_field(name, "is required")
-        return ""
     if not isinstance(value, str):
         bad_field(name, "is not text")
     if len(value) > limit:
@@ -167,6 +164,17 @@ def text_field(body: Mapping[str, Any], name: str, limit: int, *, required: bool
         value.encode("utf-8")
     except UnicodeEncodeError:
         bad_field(name, "is not valid Unicode")
+    return value
+
+
+def text_field(body: Mapping[str, Any], name: str, limit: int, *, required: bool = True) -> str:
+    """A text field: :func:`typed_text` without a control character, stripped; blank when
+    optional and absent."""
+    if body.get(name) is None:
+        if required:
+            bad_field(name, "is required")
+        return ""
+    value = typed_text(body, name, limit)
     if _CONTROL.search(value) or (name != "text" and ("\n" in value or "\r" in value)):
         bad_field(name, "holds a control character")
     return value.strip()

@@ -12,6 +12,8 @@ from typing import Any
 
 from .openapi_account import ACCOUNT_PATHS
 from .openapi_parts import (
+    ADDRESS_FIELDS,
+    ADDRESS_REQUIRED,
     BODY_ERRORS,
     COUNT,
     PASS,
@@ -311,17 +313,8 @@ _SCHEMAS: dict[str, Any] = {
                 {"kind": {"const": "swap"}, "line_no": COUNT, "part_number": text(40)},
             ),
             schema_object(
-                {
-                    "kind": {"const": "address"},
-                    "name": text(100),
-                    "line1": text(100),
-                    "line2": text(100),
-                    "city": text(64),
-                    "region": text(64),
-                    "postal_code": text(16),
-                    "country": text(2),
-                },
-                required=["kind", "name", "line1", "city", "postal_code", "country"],
+                {"kind": {"const": "address"}, **ADDRESS_FIELDS},
+                required=["kind", *ADDRESS_REQUIRED],
             ),
         ]
     },

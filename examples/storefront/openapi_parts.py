@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "ADDRESS_FIELDS",
+    "ADDRESS_REQUIRED",
     "BODY_ERRORS",
     "COUNT",
     "PASS",
@@ -147,3 +149,16 @@ SEARCH = [
 ]
 PASS: list[dict[str, list[str]]] = [{"guestPass": []}]
 SESSION: list[dict[str, list[str]]] = [{"session": []}]
+
+
+#: An address's fields as a request sends them (``line2`` and ``region`` optional).
+ADDRESS_FIELDS = {
+    "name": text(100),
+    "line1": text(100),
+    "line2": text(100),
+    "city": text(64),
+    "region": text(64),
+    "postal_code": text(16),
+    "country": text(2, description="ISO 3166-1 alpha-2, such as US or FI."),
+}
+ADDRESS_REQUIRED = ["name", "line1", "city", "postal_code", "country"]

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from .openapi_parts import (
+    ADDRESS_FIELDS,
+    ADDRESS_REQUIRED,
     BODY_ERRORS,
     SESSION,
     STRING,
@@ -22,26 +24,14 @@ from .openapi_parts import (
 
 __all__ = ["PROFILE_PATHS", "PROFILE_SCHEMAS"]
 
-#: An address's fields as a request sends them (``line2`` and ``region`` optional).
-_ADDRESS_FIELDS = {
-    "name": text(100),
-    "line1": text(100),
-    "line2": text(100),
-    "city": text(64),
-    "region": text(64),
-    "postal_code": text(16),
-    "country": text(2, description="ISO 3166-1 alpha-2, such as US or FI."),
-}
-_ADDRESS_REQUIRED = ["name", "line1", "city", "postal_code", "country"]
-
 PROFILE_SCHEMAS: dict[str, Any] = {
-    "AddressFields": schema_object(_ADDRESS_FIELDS, required=_ADDRESS_REQUIRED),
+    "AddressFields": schema_object(ADDRESS_FIELDS, required=ADDRESS_REQUIRED),
     "NewAddress": schema_object(
         {
-            **_ADDRESS_FIELDS,
+            **ADDRESS_FIELDS,
             "default": {"type": "boolean", "description": "Make it the default address."},
         },
-        required=_ADDRESS_REQUIRED,
+        required=ADDRESS_REQUIRED,
     ),
     "PostalAddress": schema_object(
         {

@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from support.browser import TIMEOUT_MS, serious_violations
+from support.browser import TIMEOUT_MS, free_port, screenshot, serious_violations, submit
 from support.storefront import SECRET, import_storefront
 from support.storefront_api import PASSWORD, register
 from support.storefront_profile import GOOD_VIN, WRONG_CHECK_VIN, Catalog, open_profile_store
-
-SCREENSHOTS = Path(__file__).parent / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +28,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[st
     storefront: ModuleType = import_storefront()
     mail_dir = tmp_path_factory.mktemp("profile-mail")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    port = _free_port()
+    port = free_port()
     with open_profile_store(f"mailbox:///{mail_dir.as_posix()}", Catalog()) as desk:
         app = storefront.create_app(desk, storefront.Settings(SECRET, local_http=True))
         client = app.test_client(use_cookies=False)
@@ -58,16 +47,7 @@ def context(browser: Browser, shop: str) -> Iterator[BrowserContext]:
 
 
 def snap(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"profile-{name}.png"), full_page=True)
-
-
-def submit(page: Page, button: str) -> int:
-    with page.expect_navigation() as landing:
-        page.get_by_role("button", name=button, exact=True).click()
-    response = landing.value
-    assert response is not None
-    return response.status
+    screenshot(page, f"profile-{name}")
 
 
 def log_in(page: Page, email: str) -> None:

@@ -5,16 +5,12 @@ found, no session), bad input and failing ports."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from orderstatus_core import AdapterError, OrderStatus
-from support.storefront import SECRET
-from support.storefront_api import API, register, session_of
+from support.storefront_api import API, is_problem
 from support.storefront_profile import (
     GOOD_VIN,
     HOME,
@@ -23,47 +19,17 @@ from support.storefront_profile import (
     UNLISTED,
     WRONG_CHECK_VIN,
     Catalog,
-    open_profile_store,
 )
 
-PROBLEM = "application/problem+json"
 ADDRESSES = f"{API}/account/addresses"
 GARAGE = f"{API}/account/garage"
 CAR = {"year": 2019, "make": "Ford", "model": "F-150", "engine": "5.0L V8", "nickname": "Truck"}
 
 
 @pytest.fixture
-def catalog() -> Catalog:
-    return Catalog()
-
-
-@pytest.fixture
-def desk(mail_url: str, catalog: Catalog) -> Iterator[OrderStatus]:
-    with open_profile_store(mail_url, catalog) as opened:
-        yield opened
-
-
-@pytest.fixture
-def client(storefront: ModuleType, desk: OrderStatus) -> Any:
-    app = storefront.create_app(desk, storefront.Settings(SECRET, local_http=True))
-    return app.test_client(use_cookies=False)
-
-
-@pytest.fixture
-def session(client: Any, desk: OrderStatus, mail_dir: Path) -> dict[str, str]:
-    """Jane registered and logged in: the Authorization header of her session."""
-    register(client, desk, mail_dir)
-    return {"Authorization": f"Bearer {session_of(client)}"}
-
-
-def is_problem(response: Any, status: int, kind: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM
-    body: dict[str, Any] = response.get_json(force=True)
-    assert body["status"] == status
-    if kind is not None:
-        assert body["type"] == f"/api/v1/problems/{kind}"
-    return body
+def desk(profile_desk: OrderStatus) -> OrderStatus:
+    """The demo cast with a known-answer captcha, a small profile and a catalog."""
+    return profile_desk
 
 
 def book(client: Any, session: dict[str, str]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import importlib
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -28,7 +27,6 @@ from support.storefront_profile import (
     UNLISTED,
     WRONG_CHECK_VIN,
     Catalog,
-    open_profile_store,
 )
 
 PROFILE = "/account/profile"
@@ -38,15 +36,9 @@ _HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 
 @pytest.fixture
-def catalog() -> Catalog:
-    return Catalog()
-
-
-@pytest.fixture
-def desk(mail_url: str, catalog: Catalog) -> Iterator[OrderStatus]:
+def desk(profile_desk: OrderStatus) -> OrderStatus:
     """The demo cast with a known-answer captcha, a small profile and a catalog."""
-    with open_profile_store(mail_url, catalog) as opened:
-        yield opened
+    return profile_desk
 
 
 @pytest.fixture

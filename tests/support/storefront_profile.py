@@ -4,7 +4,10 @@ on demand, and the forms' values."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from orderstatus_core import AdapterError, OrderStatus, ProfilePolicy, Vehicle, hookimpl
 from orderstatus_core.testing import RecordingCaptcha
@@ -61,3 +64,16 @@ def open_profile_store(mail_url: str, catalog: Catalog, **options: Any) -> Order
         vehicle_catalog=catalog,
         **options,
     )
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    """The store's vehicle catalog (set ``failing`` to make it fail)."""
+    return Catalog()
+
+
+@pytest.fixture
+def profile_desk(mail_url: str, catalog: Catalog) -> Iterator[OrderStatus]:
+    """:func:`open_profile_store` over the test's mail folder and :func:`catalog`."""
+    with open_profile_store(mail_url, catalog) as opened:
+        yield opened
