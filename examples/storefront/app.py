@@ -1,10 +1,11 @@
 """The application factory: settings, security headers, language, errors, blueprints.
 
 ``create_app(desk, settings)`` builds a Flask application over an open
-:class:`~orderstatus_core.OrderStatus`. The guest pages are the ``guest`` blueprint; the
-account pages (``account``) and the JSON API (``api``) are registered here the same way
-when they come, and share everything below: the settings, the CSRF protection, the
-headers, the language and the error pages.
+:class:`~orderstatus_core.OrderStatus`. The guest pages (the ``guest`` blueprint), the
+account pages (``account``), the Profile (``profile``), the staff desk (``staff``) and the
+JSON API (``api``) are registered here and share everything below: the settings, the CSRF
+protection, the headers, the language and the error pages. Their request helpers are in
+:mod:`storefront.web` (the API's in :mod:`storefront.api_web`).
 """
 
 from __future__ import annotations
