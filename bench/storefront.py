@@ -17,8 +17,16 @@ web side logs in through the log-in page and each measured request is
 the template); the library side is ``desk.shopper(client=..., session=token).history()``
 with a session of its own.
 
-Two sides, interleaved in one run (``--rounds`` rounds of each, alternating, each
-``--seconds`` long, ``--threads`` threads):
+With ``--page profile``, Jane's account also keeps three saved addresses (one the default)
+and two vehicles, added through the library, and her six joined orders offer their
+addresses; each measured request is ``GET /account/profile`` (``shopper.addresses()`` and
+``shopper.garage()`` plus the template), the library side those two calls, and a third
+side, **raw SQL**, runs the statements that return the same information with ``sqlite3``
+(a connection per thread): the session row by its hash, the saved addresses, the newest
+50 linked orders' addresses and the garage.
+
+Two sides (three for the profile), interleaved in one run (``--rounds`` rounds of each,
+alternating, each ``--seconds`` long, ``--threads`` threads):
 
 * **web**: ``GET /order/301442518`` by an ``httpx.Client`` per thread (keep-alive);
 * **library**: ``desk.guest(client=..., guest_pass=token).view_order("301442518")`` and
@@ -29,7 +37,7 @@ Requests per second are completed calls over the round's wall time; p50 and p99 
 every call of the side's rounds. Every request loop is bounded in time and goes to
 127.0.0.1 only. Nothing asserts; the table is Markdown for ``bench/RESULTS.md``.
 
-    python bench/storefront.py --threads 4 --seconds 5 --rounds 3 [--page history]
+    python bench/storefront.py --threads 4 --seconds 5 --rounds 3 [--page history|profile]
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ import multiprocessing
 import os
 import re
 import socket
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -55,14 +64,21 @@ from pathlib import Path
 import httpx
 
 from orderstatus_core import (
+    Address,
+    AddressBook,
+    AddressSaved,
     CheckYourMail,
     EmailVerified,
+    Garage,
     HistoryPage,
     LoggedIn,
     OrderFound,
     OrderStatus,
     PasswordSet,
+    Vehicle,
+    VehicleAdded,
 )
+from orderstatus_core.model.account import hash_session_id
 from orderstatus_core.sample import demo_orders, demo_walkthrough_orders, generate_orders
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,6 +87,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 from storefront.serve import relaying, running  # noqa: E402
 
 import storefront  # noqa: E402 - the example is not a package of ours; found above
+from orderstatus_sqlite import _sql  # noqa: E402 - the adapter's own statements, raw
 
 ORDER = "301442518"
 EMAIL = "jane.doe@example.com"
@@ -128,6 +145,23 @@ def _make_account(folder: Path) -> None:
         assert isinstance(done, PasswordSet), done
         for path in (folder / "mail").glob("*.eml"):
             path.unlink()  # the guest side reads the newest mail
+
+
+def _fill_profile(folder: Path) -> None:
+    """Jane's profile through the library: three saved addresses (the first the default)
+    and two vehicles."""
+    with _store(folder) as desk:
+        logged = desk.log_in(EMAIL, PASSWORD, client="10.9.9.1")
+        assert isinstance(logged, LoggedIn), logged
+        shopper = desk.shopper(client="10.9.9.1", session=logged.token)
+        for n in range(3):
+            home = Address("Jane Doe", f"{n + 12} Elm Street", "Springfield", "62701", "US")
+            saved = shopper.add_address(home, default=n == 0)
+            assert isinstance(saved, AddressSaved), saved
+        for year in (2012, 2019):
+            car = Vehicle(year, "Ford", "F-150", "5.0L V8", nickname=f"Truck {year}")
+            added = shopper.add_vehicle(car)
+            assert isinstance(added, VehicleAdded), added
 
 
 def _log_in(base: str) -> httpx.Client:
@@ -229,20 +263,27 @@ def _p(values: list[float], q: float) -> float:
 Rounds = dict[str, list[tuple[int, float, list[float]]]]
 
 
+_PATHS = {"order": f"/order/{ORDER}", "history": "/account/activity", "profile": "/account/profile"}
+#: The raw statements of the profile page: what the facade's two calls return.
+_RAW_PROFILE = (_sql.SAVED_ADDRESSES, _sql.ORDER_ADDRESSES, _sql.GARAGE)
+_SESSION_ROW = "SELECT account_id, expires_at, ended_at FROM account_sessions WHERE id_hash = ?"
+
+
 def _measure(args: argparse.Namespace, base: str, folder: Path) -> Rounds:
-    history = args.page == "history"
-    first = _log_in(base) if history else _earn_pass(base, folder / "mail")
+    signed_in = args.page != "order"
+    first = _log_in(base) if signed_in else _earn_pass(base, folder / "mail")
     token = str(first.cookies.get("guest_pass"))
     clients = [
         httpx.Client(base_url=base, cookies=first.cookies, timeout=10) for _ in range(args.threads)
     ]
     desk = _store(folder)
-    path = "/account/activity" if history else f"/order/{ORDER}"
+    path = _PATHS[args.page]
     session = ""
-    if history:
+    if signed_in:
         logged = desk.log_in(EMAIL, PASSWORD, client="10.9.9.2")
         assert isinstance(logged, LoggedIn), logged
         session = logged.token
+    raws = [sqlite3.connect(folder / "orders.db", check_same_thread=False) for _ in clients]
 
     def web(index: int) -> None:
         response = clients[index].get(path)
@@ -255,6 +296,25 @@ def _measure(args: argparse.Namespace, base: str, folder: Path) -> Rounds:
             raise RuntimeError(type(answer).__name__)
         _ = [(h.number, h.placed_at) for h in answer.orders]
 
+    def library_profile(index: int) -> None:
+        shopper = desk.shopper(client=f"10.9.9.{index}", session=session)
+        book, garage = shopper.addresses(), shopper.garage()
+        if not isinstance(book, AddressBook) or not isinstance(garage, Garage):
+            raise RuntimeError(f"{type(book).__name__}, {type(garage).__name__}")
+        _ = [(s.address.line1, s.is_default) for s in book.saved]
+        _ = [a.line1 for a in book.from_orders]
+        _ = [(v.vehicle.model, v.vehicle.vin) for v in garage.vehicles]
+
+    def raw_profile(index: int) -> None:
+        raw = raws[index]
+        row = raw.execute(_SESSION_ROW, (hash_session_id(session),)).fetchone()
+        if row is None:
+            raise RuntimeError("no session")
+        saved, offered, garage = _RAW_PROFILE
+        _ = raw.execute(saved, (row[0],)).fetchall()
+        _ = raw.execute(offered, (row[0], 50)).fetchall()
+        _ = raw.execute(garage, (row[0],)).fetchall()
+
     def library(index: int) -> None:
         answer = desk.guest(client=f"10.9.9.{index}", guest_pass=token).view_order(ORDER)
         if not isinstance(answer, OrderFound):
@@ -265,18 +325,24 @@ def _measure(args: argparse.Namespace, base: str, folder: Path) -> Rounds:
         _ = [(t.when_text, t.text) for t in view.timeline]
         _ = (view.total_text, view.status_text)
 
-    if history:
-        library = library_history
+    sides: dict[str, Callable[[int], None]] = {"web": web, "library": library}
+    if args.page == "history":
+        sides["library"] = library_history
+    elif args.page == "profile":
+        sides["library"] = library_profile
+        sides["raw SQL"] = raw_profile
     try:
-        for side in (web, library):  # warm-up
+        for side in sides.values():  # warm-up
             _round(args.threads, 1.0, side)
-        results: Rounds = {"web": [], "library": []}
+        results: Rounds = {name: [] for name in sides}
         for _ in range(args.rounds):
-            results["web"].append(_round(args.threads, args.seconds, web))
-            results["library"].append(_round(args.threads, args.seconds, library))
+            for name, side in sides.items():
+                results[name].append(_round(args.threads, args.seconds, side))
     finally:
         for client in [first, *clients]:
             client.close()
+        for raw in raws:
+            raw.close()
         desk.close()
     return results
 
@@ -287,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--background", type=int, default=2000)
-    parser.add_argument("--page", choices=("order", "history"), default="order")
+    parser.add_argument("--page", choices=("order", "history", "profile"), default="order")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
     if not (1 <= args.threads <= 32 and 0 < args.seconds <= 60 and 1 <= args.rounds <= 10):
@@ -296,8 +362,10 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(temp)
         (folder / "mail").mkdir()
         _fill_store(folder, args.background)
-        if args.page == "history":
+        if args.page != "order":
             _make_account(folder)
+        if args.page == "profile":
+            _fill_profile(folder)
         port = _free_port()
         child = multiprocessing.get_context("spawn").Process(
             target=_serve_child, args=(folder, port), daemon=True
@@ -329,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     print()
     print(f"web / library: {medians['web'] / medians['library']:.0%} of the library's rate")
+    if "raw SQL" in medians:
+        print(f"library / raw SQL: {medians['library'] / medians['raw SQL']:.0%} of the raw rate")
     return 0
 
 

@@ -57,19 +57,28 @@ from orderstatus_core import (
     ResetRequested,
     SearchPage,
     SecurityLog,
-    ShopperSession,
     TryLater,
 )
 
 from . import texts
-from .guest import _client, _desk, _flash_and_go, _page, field, not_found, try_later
 from .texts import N_, gettext
+from .web import (
+    SESSION_COOKIE,
+    client,
+    desk,
+    field,
+    flash_and_go,
+    not_found,
+    page,
+    shopper,
+    to_log_in,
+    try_later,
+)
 
 __all__ = ["SESSION_COOKIE", "CaptchaMedia", "account"]
 
 account = Blueprint("account", __name__, url_prefix="/account")
 
-SESSION_COOKIE = "account_session"
 _TOKEN_LIMIT = 200
 _PASSWORD_LIMIT = 512  # the library refuses more than 128 code points with its own words
 _CHALLENGE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -159,12 +168,6 @@ def _media() -> CaptchaMedia:
     return media
 
 
-def _shopper() -> ShopperSession:
-    return _desk().shopper(
-        client=_client(), session=request.cookies.get(SESSION_COOKIE) or None, language=g.language
-    )
-
-
 def _secure() -> bool:
     return not current_app.extensions["storefront.settings"].local_http
 
@@ -193,10 +196,6 @@ def _end_session(response: Response) -> Response:
     return response
 
 
-def _to_log_in() -> Response:
-    return _flash_and_go(gettext(N_("Please log in first.")), "account.log_in_form")
-
-
 def _token() -> str:
     return field("token", _TOKEN_LIMIT)
 
@@ -209,26 +208,26 @@ def _password(name: str = "password") -> str:
     return value
 
 
-def _link_page(title: str, action: str, button: str) -> Response:
+def _linkpage(title: str, action: str, button: str) -> Response:
     """A mailed link's landing page: a button posts the token (nothing is used up here)."""
     token = request.args.get("token", "")
     if not token or len(token) > _TOKEN_LIMIT:
         return not_found()
-    return _page("account_link.html", title=title, action=action, button=button, token=token)
+    return page("account_link.html", title=title, action=action, button=button, token=token)
 
 
 def _notice(title: str, message: str, status: int = 200) -> Response:
-    return _page("notice.html", status, title=title, message=message)
+    return page("notice.html", status, title=title, message=message)
 
 
 # --- sign-up and the captcha ------------------------------------------------------------------
 
 
-def _sign_up_page(status: int = 200, message: str | None = None, email: str = "") -> Response:
-    match _desk().new_captcha(client=_client()):
+def _sign_uppage(status: int = 200, message: str | None = None, email: str = "") -> Response:
+    match desk().new_captcha(client=client()):
         case CaptchaIssued() as issued:
             _media().keep(issued)
-            return _page(
+            return page(
                 "sign_up.html",
                 status,
                 challenge_id=issued.challenge_id,
@@ -241,14 +240,14 @@ def _sign_up_page(status: int = 200, message: str | None = None, email: str = ""
 
 @account.get("/sign-up")
 def sign_up_form() -> Response:
-    return _sign_up_page()
+    return _sign_uppage()
 
 
 @account.post("/sign-up/new-image")
 def new_image() -> Response:
     """*New image*: a new challenge (the library limits how often), the email kept."""
     _media().drop(field("challenge_id", 64))
-    return _sign_up_page(email=field("email"))
+    return _sign_uppage(email=field("email"))
 
 
 @account.get("/captcha/<challenge_id>.<kind>")
@@ -273,26 +272,26 @@ def captcha_media(challenge_id: str, kind: str) -> Response:
 def sign_up() -> Response:
     email = field("email")
     challenge_id = field("challenge_id", 64)
-    answer = _desk().sign_up(
+    answer = desk().sign_up(
         email,
         challenge_id=challenge_id,
         answer=field("answer", 32),
-        client=_client(),
+        client=client(),
         language=g.language,
     )
     _media().drop(challenge_id)  # answered once, right or wrong
     match answer:
         case CheckYourMail(message=message):
-            return _flash_and_go(message, "account.check_mail")
+            return flash_and_go(message, "account.check_mail")
         case CaptchaRefused(message=message):
-            return _sign_up_page(400, message, email)
+            return _sign_uppage(400, message, email)
         case TryLater() as later:
             return try_later(later)
 
 
 @account.get("/check-mail")
 def check_mail() -> Response:
-    return _page("check_mail.html")
+    return page("check_mail.html")
 
 
 # --- verification and the password ----------------------------------------------------------
@@ -300,15 +299,15 @@ def check_mail() -> Response:
 
 @account.get("/verify")
 def verify_link() -> Response:
-    return _link_page(N_("Verify your email address"), "account.verify", N_("Verify my address"))
+    return _linkpage(N_("Verify your email address"), "account.verify", N_("Verify my address"))
 
 
 @account.post("/verify")
 def verify() -> Response:
-    match _desk().verify_email(_token(), client=_client(), language=g.language):
+    match desk().verify_email(_token(), client=client(), language=g.language):
         case EmailVerified(token=token):
             # The set-password token stays in the form, never in an address (D4).
-            return _page("set_password.html", token=token, action="account.set_password")
+            return page("set_password.html", token=token, action="account.set_password")
         case LinkRefused(message=message):
             return _notice(N_("Verify your email address"), message, 400)
         case TryLater() as later:
@@ -318,12 +317,12 @@ def verify() -> Response:
 @account.post("/set-password")
 def set_password() -> Response:
     token = _token()
-    answer = _desk().set_password(token, _password(), client=_client(), language=g.language)
+    answer = desk().set_password(token, _password(), client=client(), language=g.language)
     match answer:
         case PasswordSet(message=message):
-            return _flash_and_go(message, "account.log_in_form")
+            return flash_and_go(message, "account.log_in_form")
         case PasswordNotAccepted(message=message):
-            return _page(
+            return page(
                 "set_password.html",
                 400,
                 token=token,
@@ -341,22 +340,22 @@ def set_password() -> Response:
 
 @account.get("/log-in")
 def log_in_form() -> Response:
-    return _page("log_in.html")
+    return page("log_in.html")
 
 
 @account.post("/log-in")
 def log_in() -> Response:
     email = field("email")
     remember = request.form.get("remember") == "1"
-    answer = _desk().log_in(
-        email, _password(), remember=remember, client=_client(), language=g.language
+    answer = desk().log_in(
+        email, _password(), remember=remember, client=client(), language=g.language
     )
     match answer:
         case LoggedIn() as logged:
             # A new CSRF token for the new session (as Django rotates it at log-in).
             session.pop("csrf_token", None)
             response = _set_session(redirect(url_for("account.home"), code=303), logged)
-            shown = _desk().shopper(client=_client(), session=logged.token).view()
+            shown = desk().shopper(client=client(), session=logged.token).view()
             if isinstance(shown, AccountView) and shown.language in texts.LANGUAGES:
                 # The account's language is the pages' language from now on (the switch
                 # still changes it for this browser).
@@ -370,16 +369,16 @@ def log_in() -> Response:
                 )
             return response
         case LogInRefused(message=message):
-            return _page("log_in.html", 400, message=message, email=email)
+            return page("log_in.html", 400, message=message, email=email)
         case TryLater() as later:
             return try_later(later)
 
 
 @account.post("/log-out")
 def log_out() -> Response:
-    _shopper().log_out()  # LoggedOut also when the session had ended already
+    shopper().log_out()  # LoggedOut also when the session had ended already
     session.pop("csrf_token", None)
-    response = _flash_and_go(gettext(N_("You are logged out.")), "account.log_in_form")
+    response = flash_and_go(gettext(N_("You are logged out.")), "account.log_in_form")
     return _end_session(response)
 
 
@@ -388,12 +387,12 @@ def log_out() -> Response:
 
 @account.get("/forgot")
 def forgot_form() -> Response:
-    return _page("forgot.html")
+    return page("forgot.html")
 
 
 @account.post("/forgot")
 def forgot() -> Response:
-    match _desk().forgot_password(field("email"), client=_client(), language=g.language):
+    match desk().forgot_password(field("email"), client=client(), language=g.language):
         case ResetRequested(message=message):
             return _notice(N_("Forgot your password?"), message)
         case TryLater() as later:
@@ -405,18 +404,18 @@ def reset_form() -> Response:
     token = request.args.get("token", "")
     if not token or len(token) > _TOKEN_LIMIT:
         return not_found()
-    return _page("set_password.html", token=token, action="account.reset")
+    return page("set_password.html", token=token, action="account.reset")
 
 
 @account.post("/reset")
 def reset() -> Response:
     token = _token()
-    answer = _desk().reset_password(token, _password(), client=_client(), language=g.language)
+    answer = desk().reset_password(token, _password(), client=client(), language=g.language)
     match answer:
         case PasswordReset(message=message):
-            return _end_session(_flash_and_go(message, "account.log_in_form"))
+            return _end_session(flash_and_go(message, "account.log_in_form"))
         case PasswordNotAccepted(message=message):
-            return _page(
+            return page(
                 "set_password.html", 400, token=token, action="account.reset", message=message
             )
         case LinkRefused(message=message):
@@ -427,16 +426,16 @@ def reset() -> Response:
 
 @account.get("/confirm-email")
 def confirm_email_link() -> Response:
-    return _link_page(
+    return _linkpage(
         N_("Confirm your new email address"), "account.confirm_email", N_("Confirm the new address")
     )
 
 
 @account.post("/confirm-email")
 def confirm_email() -> Response:
-    match _desk().confirm_email_change(_token(), client=_client(), language=g.language):
+    match desk().confirm_email_change(_token(), client=client(), language=g.language):
         case EmailChanged(message=message):
-            return _flash_and_go(message, "account.home")
+            return flash_and_go(message, "account.home")
         case LinkRefused(message=message):
             return _notice(N_("Confirm your new email address"), message, 400)
         case TryLater() as later:
@@ -448,11 +447,11 @@ def confirm_email() -> Response:
 
 @account.get("")
 def home() -> Response:
-    match _shopper().view():
+    match shopper().view():
         case AccountView() as shown:
-            return _page("account.html", account=shown)
+            return page("account.html", account=shown)
         case NotLoggedIn():
-            return _to_log_in()
+            return to_log_in()
 
 
 @account.get("/activity")
@@ -462,14 +461,14 @@ def activity() -> Response:
     part_number = request.args.get("part_number", "")[:40].strip()
     category = request.args.get("category", "")[:200].strip()
     cursor = request.args.get("cursor", "")[:200] or None
-    shopper = _shopper()
+    signed_in = shopper()
     found: HistoryPage | SearchPage | NotLoggedIn
     if part_number or category:
-        found = shopper.search(
+        found = signed_in.search(
             part_number=part_number or None, category=category or None, cursor=cursor
         )
     else:
-        found = shopper.history(cursor=cursor)
+        found = signed_in.history(cursor=cursor)
     match found:
         case HistoryPage(orders=orders, next_cursor=next_cursor):
             headers = list(orders)
@@ -478,8 +477,8 @@ def activity() -> Response:
             headers = [match_.header for match_ in found_matches]
             matches = {match_.header.number: match_.lines for match_ in found_matches}
         case NotLoggedIn():
-            return _to_log_in()
-    return _page(
+            return to_log_in()
+    return page(
         "activity.html",
         orders=headers,
         matches=matches,
@@ -491,11 +490,11 @@ def activity() -> Response:
 
 @account.get("/security")
 def security() -> Response:
-    match _shopper().security_log():
+    match shopper().security_log():
         case SecurityLog(events=events):
-            return _page("security_log.html", events=events, event_words=EVENTS)
+            return page("security_log.html", events=events, event_words=EVENTS)
         case NotLoggedIn():
-            return _to_log_in()
+            return to_log_in()
 
 
 # --- attach a past order ------------------------------------------------------------------------
@@ -503,21 +502,21 @@ def security() -> Response:
 
 @account.get("/attach")
 def attach_form() -> Response:
-    match _shopper().view():
+    match shopper().view():
         case AccountView():
-            return _page("attach.html")
+            return page("attach.html")
         case NotLoggedIn():
-            return _to_log_in()
+            return to_log_in()
 
 
 @account.post("/attach")
 def attach() -> Response:
-    answer = _shopper().attach_order(field("order_number", 32), field("identifier"))
+    answer = shopper().attach_order(field("order_number", 32), field("identifier"))
     match answer:
         case AttachCodeSent(attach_id=attach_id, message=message):
-            return _page("attach_code.html", attach_id=attach_id, message=message)
+            return page("attach_code.html", attach_id=attach_id, message=message)
         case NotLoggedIn():
-            return _to_log_in()
+            return to_log_in()
         case TryLater() as later:
             return try_later(later)
 
@@ -525,14 +524,14 @@ def attach() -> Response:
 @account.post("/attach/confirm")
 def confirm_attach() -> Response:
     attach_id = field("attach_id", 100)
-    match _shopper().confirm_attach(attach_id, field("code", 20)):
+    match shopper().confirm_attach(attach_id, field("code", 20)):
         case OrderAttached(order_number=number):
             message = gettext(N_("Order %(number)s is now in your account."), number=number)
-            return _flash_and_go(message, "account.activity")
+            return flash_and_go(message, "account.activity")
         case AttachRefused(message=message):
-            return _page("attach_code.html", 400, attach_id=attach_id, message=message)
+            return page("attach_code.html", 400, attach_id=attach_id, message=message)
         case NotLoggedIn():
-            return _to_log_in()
+            return to_log_in()
         case TryLater() as later:
             return try_later(later)
 
@@ -547,16 +546,16 @@ _AFTER_REAUTH = {
 }
 
 
-def _reauth_page(then: str, message: str) -> Response:
-    return _page("reauthenticate.html", then=then, message=message)
+def _reauthpage(then: str, message: str) -> Response:
+    return page("reauthenticate.html", then=then, message=message)
 
 
 def _signed_in_form(template: str) -> Response:
-    match _shopper().view():
+    match shopper().view():
         case AccountView() as shown:
-            return _page(template, account=shown)
+            return page(template, account=shown)
         case NotLoggedIn():
-            return _to_log_in()
+            return to_log_in()
 
 
 @account.post("/reauthenticate")
@@ -564,14 +563,14 @@ def reauthenticate() -> Response:
     then = field("then", 16)
     if then not in _AFTER_REAUTH:
         raise InvalidFieldError("then", "is not a page that asks for the password")
-    match _shopper().reauthenticate(_password()):
+    match shopper().reauthenticate(_password()):
         case LoggedIn() as logged:
             message = gettext(N_("Thank you. Please send the form again."))
-            return _set_session(_flash_and_go(message, _AFTER_REAUTH[then]), logged)
+            return _set_session(flash_and_go(message, _AFTER_REAUTH[then]), logged)
         case LogInRefused(message=message):
-            return _reauth_page(then, message)
+            return _reauthpage(then, message)
         case NotLoggedIn():
-            return _to_log_in()
+            return to_log_in()
         case TryLater() as later:
             return try_later(later)
 
@@ -583,13 +582,13 @@ def email_form() -> Response:
 
 @account.post("/email")
 def change_email() -> Response:
-    match _shopper().change_email(field("email")):
+    match shopper().change_email(field("email")):
         case EmailChangeRequested(message=message):
-            return _flash_and_go(message, "account.home")
+            return flash_and_go(message, "account.home")
         case ReauthenticationRequired(message=message):
-            return _reauth_page("email", message)
+            return _reauthpage("email", message)
         case NotLoggedIn():
-            return _to_log_in()
+            return to_log_in()
         case TryLater() as later:
             return try_later(later)
 
@@ -601,15 +600,15 @@ def password_form() -> Response:
 
 @account.post("/password")
 def change_password() -> Response:
-    match _shopper().change_password(_password()):
+    match shopper().change_password(_password()):
         case PasswordChanged(message=message):
-            return _flash_and_go(message, "account.home")
+            return flash_and_go(message, "account.home")
         case PasswordNotAccepted(message=message):
-            return _page("change_password.html", 400, message=message)
+            return page("change_password.html", 400, message=message)
         case ReauthenticationRequired(message=message):
-            return _reauth_page("password", message)
+            return _reauthpage("password", message)
         case NotLoggedIn():
-            return _to_log_in()
+            return to_log_in()
 
 
 @account.get("/delete")
@@ -619,11 +618,11 @@ def delete_form() -> Response:
 
 @account.post("/delete")
 def delete_account() -> Response:
-    match _shopper().delete_account():
+    match shopper().delete_account():
         case AccountDeleted(message=message):
             session.pop("csrf_token", None)
-            return _end_session(_flash_and_go(message, "guest.home"))
+            return _end_session(flash_and_go(message, "guest.home"))
         case ReauthenticationRequired(message=message):
-            return _reauth_page("delete", message)
+            return _reauthpage("delete", message)
         case NotLoggedIn():
-            return _to_log_in()
+            return to_log_in()

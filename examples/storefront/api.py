@@ -22,17 +22,15 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from datetime import datetime
 from functools import cache
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from orderstatus_core import (
     AdapterError,
-    Address,
     AddressChange,
     CancelAnswer,
     ChangeAnswer,
@@ -49,7 +47,6 @@ from orderstatus_core import (
     OrderListRequested,
     OrderNotFound,
     OrderReturns,
-    OrderStatus,
     OrderView,
     PartNumber,
     PartSwap,
@@ -76,17 +73,31 @@ from orderstatus_core import (
     ValidationError,
 )
 
+from .api_web import (
+    Answer,
+    abort_not_found,
+    bad_field,
+    bearer_token,
+    http_problem,
+    iso_time,
+    json_address,
+    json_answer,
+    json_body,
+    json_query,
+    not_found_problem,
+    problem,
+    text_field,
+    try_later_problem,
+)
 from .guest import download
 from .openapi import DOCUMENT
+from .web import client, desk
 
 __all__ = [
     "PREFIX",
     "api",
-    "http_problem",
-    "not_found",
     "openapi_document",
     "order_json",
-    "problem",
     "search_json",
 ]
 
@@ -95,77 +106,16 @@ _log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 api = Blueprint("api", __name__, url_prefix=PREFIX)
 
-PROBLEM_JSON = "application/problem+json"
 _ORDER_NUMBER = re.compile(r"[0-9A-Za-z-]{1,32}")
 _RMA = re.compile(r"[0-9A-Za-z-]{1,40}")
 _FILENAME = re.compile(r"[A-Za-z0-9._-]{1,120}")
-_BEARER = re.compile(r"Bearer ([A-Za-z0-9._~+/=-]{1,200})")
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,100}")
-#: Control characters refused in every text field (a problem's text may hold line breaks).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_COUNT = 99_999
 _MAX_LINES = 100
 
 _E = TypeVar("_E", ReturnKind, ReturnReason, ShipBy, RefundMethod, ProblemKind, ShippingSpeed)
 
-_TITLES = {
-    400: "Bad request",
-    401: "A guest pass is needed",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Refused",
-    413: "Request too large",
-    415: "Unsupported media type",
-    422: "Idempotency-Key reused",
-    429: "Too many requests",
-    500: "Internal error",
-    503: "Service unavailable",
-}
-
-
 # --- problems (RFC 9457) ----------------------------------------------------------------
-
-
-def problem(status: int, detail: str, kind: str = "about:blank", **extra: Any) -> Response:
-    """A problem details answer: ``type``, ``title``, ``status``, ``detail`` and any
-    extension members (``reason``, ``field``)."""
-    body = {
-        "type": kind,
-        "title": _TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
-    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
-
-
-class _Answer(Exception):
-    """Carries a finished answer out of a helper (bad input, not found)."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response
-
-
-def not_found() -> Response:
-    """The one 404 for every not-found: no such route, order, pair, pass, RMA or file."""
-    return problem(404, "There is no such order, or the details do not match.")
-
-
-def _abort_not_found() -> NoReturn:
-    raise _Answer(not_found())
-
-
-def _bad(field: str, detail: str) -> NoReturn:
-    raise _Answer(
-        problem(400, f"{detail} @ {field}", "/api/v1/problems/invalid-field", field=field)
-    )
-
-
-def _try_later(answer: TryLater) -> Response:
-    response = problem(429, answer.message, "/api/v1/problems/try-later")
-    response.headers["Retry-After"] = str(answer.retry_after_seconds)
-    return response
 
 
 def _no_pass(answer: NoValidPass) -> Response:
@@ -182,14 +132,14 @@ def _other(answer: object) -> Response:
         case NoValidPass() as missing:
             return _no_pass(missing)
         case OrderNotFound():
-            return not_found()
+            return not_found_problem()
         case TryLater() as later:
-            return _try_later(later)
+            return try_later_problem(later)
     raise TypeError(f"unexpected answer {type(answer).__name__}")  # pragma: no cover
 
 
-@api.errorhandler(_Answer)
-def _answer(error: _Answer) -> Response:
+@api.errorhandler(Answer)
+def _answer(error: Answer) -> Response:
     return error.response
 
 
@@ -238,69 +188,12 @@ def _unexpected(error: Exception) -> Response:
     return problem(500, "Something went wrong on our side. Please try again.")
 
 
-def http_problem(error: HTTPException) -> Response:
-    """An HTTP error (no such route, wrong method, too large) as a problem; the
-    application's handler calls this for every path under :data:`PREFIX`."""
-    status = error.code or 400
-    if status == 404:
-        return not_found()
-    response = problem(status, error.description or _TITLES.get(status, "Error"))
-    if status == 405:
-        response.headers.extend([(k, v) for k, v in error.get_headers() if k == "Allow"])
-    return response
-
-
 # --- input ---------------------------------------------------------------------------------
-
-
-def _body(allowed: frozenset[str]) -> dict[str, Any]:
-    """The request's JSON object, with no field but ``allowed``."""
-    if request.mimetype != "application/json":
-        raise _Answer(problem(415, "Send a JSON object as application/json."))
-    try:
-        value = json.loads(request.get_data(cache=False).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        _bad("$", "is not JSON in UTF-8")
-    if not isinstance(value, dict):
-        _bad("$", "is not a JSON object")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        _bad(unknown[0][:40], "is not a field of this request")
-    return value
-
-
-def _query(allowed: frozenset[str]) -> Mapping[str, str]:
-    """The query string, with no parameter but ``allowed``."""
-    unknown = sorted(set(request.args) - allowed)
-    if unknown:
-        _bad(unknown[0][:40], "is not a parameter of this request")
-    return request.args
-
-
-def _text(body: Mapping[str, Any], name: str, limit: int, *, required: bool = True) -> str:
-    """A text field: a JSON string of at most ``limit`` characters, valid Unicode (no
-    lone surrogate) and no control character; blank when optional and absent."""
-    value = body.get(name)
-    if value is None:
-        if required:
-            _bad(name, "is required")
-        return ""
-    if not isinstance(value, str):
-        _bad(name, "is not text")
-    if len(value) > limit:
-        _bad(name, f"is longer than {limit} characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        _bad(name, "is not valid Unicode")
-    if _CONTROL.search(value) or (name != "text" and ("\n" in value or "\r" in value)):
-        _bad(name, "holds a control character")
-    return value.strip()
 
 
 def _count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_COUNT:
-        _bad(name, f"is not a whole number from 1 to {_MAX_COUNT}")
+        bad_field(name, f"is not a whole number from 1 to {_MAX_COUNT}")
     return value
 
 
@@ -310,15 +203,15 @@ def _units(body: Mapping[str, Any], *, required: bool) -> dict[int, int]:
     if value is None and not required:
         return {}
     if not isinstance(value, list) or not value or len(value) > _MAX_LINES:
-        _bad("units", f"is not a list of 1 to {_MAX_LINES} lines")
+        bad_field("units", f"is not a list of 1 to {_MAX_LINES} lines")
     chosen: dict[int, int] = {}
     for index, item in enumerate(value):
         where = f"units[{index}]"
         if not isinstance(item, dict) or set(item) != {"line_no", "quantity"}:
-            _bad(where, "is not {line_no, quantity}")
+            bad_field(where, "is not {line_no, quantity}")
         line_no = _count(item["line_no"], f"{where}.line_no")
         if line_no in chosen:
-            _bad(where, "names a line twice")
+            bad_field(where, "names a line twice")
         chosen[line_no] = _count(item["quantity"], f"{where}.quantity")
     return chosen
 
@@ -326,22 +219,22 @@ def _units(body: Mapping[str, Any], *, required: bool) -> dict[int, int]:
 def _choice(body: Mapping[str, Any], name: str, enum: type[_E], default: _E | None = None) -> _E:
     if default is not None and name not in body:
         return default
-    raw = _text(body, name, 32)
+    raw = text_field(body, name, 32)
     try:
         return enum(raw)
     except ValueError:
-        _bad(name, "is not one of " + ", ".join(member.value for member in enum))
+        bad_field(name, "is not one of " + ", ".join(member.value for member in enum))
 
 
 def _number(order_number: str) -> str:
     if not _ORDER_NUMBER.fullmatch(order_number):
-        _abort_not_found()
+        abort_not_found()
     return order_number
 
 
 def _rma(rma_number: str) -> str:
     if not _RMA.fullmatch(rma_number):
-        _abort_not_found()
+        abort_not_found()
     return rma_number
 
 
@@ -351,41 +244,21 @@ def _idempotency_key() -> str | None:
     if key is None:
         return None
     if not _IDEMPOTENCY_KEY.fullmatch(key):
-        _bad("Idempotency-Key", "is not 8 to 100 letters, digits, - or _")
+        bad_field("Idempotency-Key", "is not 8 to 100 letters, digits, - or _")
     return key
-
-
-def _bearer() -> str | None:
-    """The guest pass of ``Authorization: Bearer``; a malformed header is no pass."""
-    found = _BEARER.fullmatch(request.headers.get("Authorization", ""))
-    return found[1] if found else None
-
-
-def _desk() -> OrderStatus:
-    desk: OrderStatus = current_app.extensions["orderstatus"]
-    return desk
-
-
-def _client() -> str:
-    """The rate limits' key: the connection's address (behind a proxy, let ProxyFix set it)."""
-    return request.remote_addr or "unknown"
-
-
-def _guest(identifier: str | None = None) -> GuestSession:
-    return _desk().guest(
-        client=_client(), guest_pass=_bearer(), identifier=identifier, language=g.language
-    )
-
-
-# --- output --------------------------------------------------------------------------------
-
-
-def _when(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def _money(value: Money | None) -> dict[str, str] | None:
     return None if value is None else {"amount": str(value.amount), "currency": value.currency}
+
+
+def _guest(identifier: str | None = None) -> GuestSession:
+    return desk().guest(
+        client=client(), guest_pass=bearer_token(), identifier=identifier, language=g.language
+    )
+
+
+# --- output --------------------------------------------------------------------------------
 
 
 def order_json(view: OrderView) -> dict[str, Any]:
@@ -393,7 +266,7 @@ def order_json(view: OrderView) -> dict[str, Any]:
     address = view.ship_to
     return {
         "number": view.number,
-        "placed_at": _when(view.placed_at),
+        "placed_at": iso_time(view.placed_at),
         "status": view.status.value,
         "status_text": view.status_text,
         "email": view.email,
@@ -436,8 +309,8 @@ def order_json(view: OrderView) -> dict[str, Any]:
                 "carrier": package.carrier,
                 "tracking_number": package.tracking_number,
                 "tracking_url": package.tracking_url,
-                "shipped_at": _when(package.shipped_at),
-                "delivered_at": _when(package.delivered_at),
+                "shipped_at": iso_time(package.shipped_at),
+                "delivered_at": iso_time(package.delivered_at),
                 "state_text": package.state_text,
                 "units": [{"line_no": n, "quantity": q} for n, q in package.units],
             }
@@ -456,14 +329,14 @@ def order_json(view: OrderView) -> dict[str, Any]:
                 "state": asked.state,
                 "state_text": asked.state_text,
                 "summary": asked.summary,
-                "requested_at": _when(asked.requested_at),
-                "decided_at": _when(asked.decided_at),
+                "requested_at": iso_time(asked.requested_at),
+                "decided_at": iso_time(asked.decided_at),
                 "note": asked.note,
             }
             for asked in view.requests
         ],
         "timeline": [
-            {"at": _when(entry.at), "kind": entry.kind, "text": entry.text}
+            {"at": iso_time(entry.at), "kind": entry.kind, "text": entry.text}
             for entry in view.timeline
         ],
     }
@@ -487,7 +360,7 @@ def _return_json(recorded: ReturnRequest) -> dict[str, Any]:
         "reason": recorded.reason.value,
         "ship_by": recorded.ship_by.value,
         "refund_method": recorded.refund_method.value,
-        "requested_at": _when(recorded.requested_at),
+        "requested_at": iso_time(recorded.requested_at),
         "comment": recorded.comment,
         "packages": [
             {
@@ -499,17 +372,13 @@ def _return_json(recorded: ReturnRequest) -> dict[str, Any]:
                 "label_quote": _money(package.label_quote),
                 "carrier": package.carrier,
                 "tracking_number": package.tracking_number,
-                "shipped_at": _when(package.shipped_at),
-                "received_at": _when(package.received_at),
-                "settled_at": _when(package.settled_at),
+                "shipped_at": iso_time(package.shipped_at),
+                "received_at": iso_time(package.received_at),
+                "settled_at": iso_time(package.settled_at),
             }
             for package in recorded.packages
         ],
     }
-
-
-def _json(value: Mapping[str, Any], status: int = 200) -> Response:
-    return Response(json.dumps(value), status=status, mimetype="application/json")
 
 
 # --- the document ----------------------------------------------------------------------------
@@ -531,29 +400,29 @@ def openapi() -> Response:
 
 @api.post("/orders/find")
 def find() -> Response:
-    body = _body(frozenset({"identifier", "order_number"}))
-    identifier = _text(body, "identifier", 254)
-    number = _text(body, "order_number", 32)
-    match _desk().find_order(identifier, number, client=_client(), language=g.language):
+    body = json_body(frozenset({"identifier", "order_number"}))
+    identifier = text_field(body, "identifier", 254)
+    number = text_field(body, "order_number", 32)
+    match desk().find_order(identifier, number, client=client(), language=g.language):
         case OrderFound(view=view):
-            return _json({"order": order_json(view)})
+            return json_answer({"order": order_json(view)})
         case OrderNotFound():
-            return not_found()
+            return not_found_problem()
         case TryLater() as later:
-            return _try_later(later)
+            return try_later_problem(later)
 
 
 @api.post("/order-list")
 def order_list() -> Response:
-    body = _body(frozenset({"email"}))
-    answer = _desk().send_order_list(
-        _text(body, "email", 254), client=_client(), language=g.language
+    body = json_body(frozenset({"email"}))
+    answer = desk().send_order_list(
+        text_field(body, "email", 254), client=client(), language=g.language
     )
     match answer:
         case OrderListRequested(message=message):
-            return _json({"message": message}, 202)
+            return json_answer({"message": message}, 202)
         case TryLater() as later:
-            return _try_later(later)
+            return try_later_problem(later)
 
 
 def search_json(page: SearchPage) -> dict[str, Any]:
@@ -562,7 +431,7 @@ def search_json(page: SearchPage) -> dict[str, Any]:
         "matches": [
             {
                 "number": found.header.number,
-                "placed_at": _when(found.header.placed_at),
+                "placed_at": iso_time(found.header.placed_at),
                 "lines": [
                     {
                         "line_no": line.line_no,
@@ -582,18 +451,18 @@ def search_json(page: SearchPage) -> dict[str, Any]:
 
 @api.get("/search")
 def search() -> Response:
-    query = _query(frozenset({"part_number", "category", "cursor"}))
-    part_number = _text(query, "part_number", 40, required=False)
-    category = _text(query, "category", 200, required=False)
-    cursor = _text(query, "cursor", 200, required=False) or None
+    query = json_query(frozenset({"part_number", "category", "cursor"}))
+    part_number = text_field(query, "part_number", 40, required=False)
+    category = text_field(query, "category", 200, required=False)
+    cursor = text_field(query, "cursor", 200, required=False) or None
     if not part_number and not category:
-        _bad("part_number", "give a part number or a category")
+        bad_field("part_number", "give a part number or a category")
     answer = _guest().search_orders(
         part_number=part_number or None, category=category or None, cursor=cursor
     )
     match answer:
         case SearchPage() as page:
-            return _json(search_json(page))
+            return json_answer(search_json(page))
     return _other(answer)
 
 
@@ -605,61 +474,63 @@ def order(order_number: str) -> Response:
     """The order, for the holder of its guest pass (``find`` answers it to the typed pair)."""
     match _guest().view_order(_number(order_number)):
         case OrderFound(view=view):
-            return _json({"order": order_json(view)})
+            return json_answer({"order": order_json(view)})
         case OrderNotFound() | NoValidPass():
-            return not_found()
+            return not_found_problem()
         case TryLater() as later:
-            return _try_later(later)
+            return try_later_problem(later)
 
 
 @api.post("/orders/<order_number>/pass")
 def ask_for_pass(order_number: str) -> Response:
     number = _number(order_number)
-    body = _body(frozenset({"identifier"}))
-    answer = _desk().request_guest_pass(
-        _text(body, "identifier", 254), number, client=_client(), language=g.language
+    body = json_body(frozenset({"identifier"}))
+    answer = desk().request_guest_pass(
+        text_field(body, "identifier", 254), number, client=client(), language=g.language
     )
     match answer:
         case GuestPassRequested(message=message):
-            return _json({"message": message}, 202)
+            return json_answer({"message": message}, 202)
         case TryLater() as later:
-            return _try_later(later)
+            return try_later_problem(later)
 
 
 def _granted(answer: object) -> Response:
     match answer:
         case GuestPassGranted(token=token, order_number=number, expires_at=expires_at):
-            return _json(
+            return json_answer(
                 {
                     "token_type": "Bearer",
                     "token": token,
                     "order_number": number,
-                    "expires_at": _when(expires_at),
+                    "expires_at": iso_time(expires_at),
                 }
             )
         case GuestPassRefused(message=message):
             return problem(400, message, "/api/v1/problems/pass-refused")
         case TryLater() as later:
-            return _try_later(later)
+            return try_later_problem(later)
     raise TypeError(f"unexpected answer {type(answer).__name__}")  # pragma: no cover
 
 
 @api.post("/orders/<order_number>/pass/code")
 def verify_code(order_number: str) -> Response:
     number = _number(order_number)
-    body = _body(frozenset({"code"}))
+    body = json_body(frozenset({"code"}))
     return _granted(
-        _desk().verify_guest_code(
-            number, _text(body, "code", 20), client=_client(), language=g.language
+        desk().verify_guest_code(
+            number, text_field(body, "code", 20), client=client(), language=g.language
         )
     )
 
 
 @api.post("/pass/link")
 def verify_link() -> Response:
-    body = _body(frozenset({"token"}))
+    body = json_body(frozenset({"token"}))
     return _granted(
-        _desk().verify_guest_link(_text(body, "token", 200), client=_client(), language=g.language)
+        desk().verify_guest_link(
+            text_field(body, "token", 200), client=client(), language=g.language
+        )
     )
 
 
@@ -670,17 +541,17 @@ def verify_link() -> Response:
 def cancel(order_number: str) -> Response:
     """``{"everything": true}`` or ``{"units": [...]}``."""
     number = _number(order_number)
-    body = _body(frozenset({"everything", "units"}))
+    body = json_body(frozenset({"everything", "units"}))
     everything = body.get("everything", False)
     if not isinstance(everything, bool):
-        _bad("everything", "is not true or false")
+        bad_field("everything", "is not true or false")
     if everything == ("units" in body):
-        _bad("units", "give either everything: true or the units")
+        bad_field("units", "give either everything: true or the units")
     units = None if everything else _units(body, required=True)
     answer = _guest().cancel_order(number, units, idempotency_key=_idempotency_key())
     match answer:
         case CancelAnswer(lines=lines, refund=refund):
-            return _json(
+            return json_answer(
                 {
                     "order_number": number,
                     "lines": [
@@ -715,10 +586,10 @@ def _change(
 ) -> SpeedChange | QuantityChange | LineRemoval | PartSwap | AddressChange:
     kind = body.get("kind")
     if not isinstance(kind, str) or kind not in _CHANGE_FIELDS:
-        _bad("kind", "is not one of " + ", ".join(_CHANGE_FIELDS))
+        bad_field("kind", "is not one of " + ", ".join(_CHANGE_FIELDS))
     unknown = sorted(set(body) - _CHANGE_FIELDS[kind])
     if unknown:
-        _bad(unknown[0][:40], f"is not a field of a {kind} change")
+        bad_field(unknown[0][:40], f"is not a field of a {kind} change")
     match kind:
         case "speed":
             return SpeedChange(_choice(body, "speed", ShippingSpeed))
@@ -731,40 +602,30 @@ def _change(
         case "swap":
             return PartSwap(
                 _count(body.get("line_no"), "line_no"),
-                PartNumber(_text(body, "part_number", 40)),
+                PartNumber(text_field(body, "part_number", 40)),
             )
-    return AddressChange(
-        Address(
-            name=_text(body, "name", 100),
-            line1=_text(body, "line1", 100),
-            line2=_text(body, "line2", 100, required=False) or None,
-            city=_text(body, "city", 64),
-            region=_text(body, "region", 64, required=False) or None,
-            postal_code=_text(body, "postal_code", 16),
-            country=_text(body, "country", 2).upper(),
-        )
-    )
+    return AddressChange(json_address(body))
 
 
 @api.post("/orders/<order_number>/change")
 def change(order_number: str) -> Response:
     number = _number(order_number)
-    body = _body(frozenset().union(*_CHANGE_FIELDS.values()))
+    body = json_body(frozenset().union(*_CHANGE_FIELDS.values()))
     try:
         wanted = _change(body)
     except ValidationError:
         raise
     except ValueError as error:  # a value object that refuses what it was given
-        _bad("change", str(error)[:80])
+        bad_field("change", str(error)[:80])
     answer = _guest().request_change(number, wanted, idempotency_key=_idempotency_key())
     match answer:
         case ChangeAnswer(request=asked):
-            return _json(
+            return json_answer(
                 {
                     "order_number": number,
                     "request_id": asked.request_id,
                     "state": asked.state.value,
-                    "requested_at": _when(asked.requested_at),
+                    "requested_at": iso_time(asked.requested_at),
                 },
                 201,
             )
@@ -774,22 +635,22 @@ def change(order_number: str) -> Response:
 @api.post("/orders/<order_number>/problem")
 def report_problem(order_number: str) -> Response:
     number = _number(order_number)
-    body = _body(frozenset({"kind", "units", "text", "package_id"}))
+    body = json_body(frozenset({"kind", "units", "text", "package_id"}))
     kind = _choice(body, "kind", ProblemKind)
     units = _units(body, required=False) or None
-    text = _text(body, "text", 2000)
-    package = _text(body, "package_id", 40, required=False) or None
+    text = text_field(body, "text", 2000)
+    package = text_field(body, "package_id", 40, required=False) or None
     answer = _guest().report_problem(
         number, kind, units, text, package_id=package, idempotency_key=_idempotency_key()
     )
     match answer:
         case ProblemAnswer(report=report):
-            return _json(
+            return json_answer(
                 {
                     "order_number": number,
                     "report_id": report.report_id,
                     "state": report.state.value,
-                    "reported_at": _when(report.reported_at),
+                    "reported_at": iso_time(report.reported_at),
                 },
                 201,
             )
@@ -802,11 +663,11 @@ def report_problem(order_number: str) -> Response:
 @api.get("/orders/<order_number>/returns/options")
 def return_options(order_number: str) -> Response:
     number = _number(order_number)
-    kind = _choice(_query(frozenset({"kind"})), "kind", ReturnKind, ReturnKind.RETURN)
+    kind = _choice(json_query(frozenset({"kind"})), "kind", ReturnKind, ReturnKind.RETURN)
     answer = _guest().return_options(number, kind)
     match answer:
         case ReturnOptions(lines=lines):
-            return _json(
+            return json_answer(
                 {
                     "order_number": number,
                     "kind": kind.value,
@@ -816,7 +677,7 @@ def return_options(order_number: str) -> Response:
                             "part_number": line.part_number,
                             "description": line.description,
                             "returnable": line.returnable,
-                            "until": _when(line.until),
+                            "until": iso_time(line.until),
                             "refusals": [
                                 {"code": r.code, "message": r.message, "quantity": r.quantity}
                                 for r in line.refusals
@@ -833,7 +694,7 @@ _DRAFT_FIELDS = frozenset({"kind", "reason", "units", "ship_by", "refund_method"
 
 
 def _draft() -> ReturnDraft:
-    body = _body(_DRAFT_FIELDS)
+    body = json_body(_DRAFT_FIELDS)
     return ReturnDraft(
         kind=_choice(body, "kind", ReturnKind, ReturnKind.RETURN),
         reason=_choice(body, "reason", ReturnReason),
@@ -841,7 +702,7 @@ def _draft() -> ReturnDraft:
         ship_by=_choice(body, "ship_by", ShipBy, ShipBy.LABEL),
         refund_method=_choice(body, "refund_method", RefundMethod, RefundMethod.ORIGINAL_PAYMENT),
         language=g.language,
-        comment=_text(body, "comment", 500, required=False) or None,
+        comment=text_field(body, "comment", 500, required=False) or None,
     )
 
 
@@ -851,7 +712,7 @@ def preview_return(order_number: str) -> Response:
     answer = _guest().preview_return(number, _draft())
     match answer:
         case ReturnPlan(packages=packages):
-            return _json(
+            return json_answer(
                 {
                     "order_number": number,
                     "packages": [
@@ -875,7 +736,7 @@ def request_return(order_number: str) -> Response:
     answer = _guest().request_return(number, draft, idempotency_key=_idempotency_key())
     match answer:
         case ReturnAnswer(request=recorded):
-            return _json({"order_number": number, "return": _return_json(recorded)}, 201)
+            return json_answer({"order_number": number, "return": _return_json(recorded)}, 201)
     return _other(answer)
 
 
@@ -892,7 +753,7 @@ def order_returns(order_number: str) -> Response:
                     kept = guest_session.return_papers(number, package.rma_number)
                     if isinstance(kept, ReturnPapers):
                         papers[package.rma_number] = [d.document.filename for d in kept.documents]
-            return _json(
+            return json_answer(
                 {
                     "order_number": number,
                     "returns": [_return_json(recorded) for recorded in listed],
@@ -907,28 +768,28 @@ def paper(order_number: str, rma_number: str, filename: str) -> Response:
     """A label (PDF or ZPL) or the box's instructions, as a download."""
     number, rma = _number(order_number), _rma(rma_number)
     if not _FILENAME.fullmatch(filename):
-        return not_found()
+        return not_found_problem()
     answer = _guest().return_papers(number, rma)
     match answer:
         case ReturnPapers() as papers:
-            return download(papers, filename) or not_found()
+            return download(papers, filename) or not_found_problem()
         case Refused():
-            return not_found()
+            return not_found_problem()
     return _other(answer)
 
 
 @api.post("/orders/<order_number>/returns/<rma_number>/tracking")
 def own_tracking(order_number: str, rma_number: str) -> Response:
     number, rma = _number(order_number), _rma(rma_number)
-    body = _body(frozenset({"tracking_number"}))
+    body = json_body(frozenset({"tracking_number"}))
     answer = _guest().enter_return_tracking(
-        number, rma, _text(body, "tracking_number", 40), idempotency_key=_idempotency_key()
+        number, rma, text_field(body, "tracking_number", 40), idempotency_key=_idempotency_key()
     )
     match answer:
         case ReturnAnswer(request=recorded):
-            return _json({"order_number": number, "return": _return_json(recorded)})
+            return json_answer({"order_number": number, "return": _return_json(recorded)})
     return _other(answer)
 
 
 # The account half registers its routes on the same blueprint.
-from . import api_account  # noqa: E402, F401
+from . import api_account, api_profile  # noqa: E402, F401

@@ -13,7 +13,7 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from flask import g, request
+from flask import g
 from werkzeug.wrappers import Response
 
 from orderstatus_core import (
@@ -42,34 +42,35 @@ from orderstatus_core import (
     TryLater,
 )
 
-from .api import (
-    _bad,
-    _bearer,
-    _body,
-    _client,
-    _desk,
-    _json,
-    _query,
-    _text,
-    _try_later,
-    _when,
-    api,
+from .api import api, search_json
+from .api_web import (
+    bad_field,
+    bearer_token,
+    iso_time,
+    json_answer,
+    json_body,
+    json_query,
+    no_body,
     problem,
-    search_json,
+    text_field,
+    try_later_problem,
+    typed_text,
 )
+from .web import client, desk
 
-__all__: list[str] = []
+__all__ = ["answer_account", "shopper"]
 
 #: A password's bound here: the library refuses more than 128 code points with its reason.
 _PASSWORD = 1024
 
 
-def _shopper() -> ShopperSession:
-    return _desk().shopper(client=_client(), session=_bearer(), language=g.language)
+def shopper() -> ShopperSession:
+    """The shopper of the request's Bearer session."""
+    return desk().shopper(client=client(), session=bearer_token(), language=g.language)
 
 
-def _other(answer: object) -> Response:
-    """The answers the account commands share."""
+def answer_account(answer: object) -> Response:
+    """The answers the account commands share (``NotLoggedIn``: 401, ...)."""
     match answer:
         case NotLoggedIn(message=message):
             response = problem(401, message, "/api/v1/problems/not-logged-in")
@@ -86,13 +87,13 @@ def _other(answer: object) -> Response:
         case LogInRefused(message=message):
             return problem(400, message, "/api/v1/problems/log-in-refused")
         case TryLater() as later:
-            return _try_later(later)
+            return try_later_problem(later)
         case (
             CheckYourMail(message=message)
             | ResetRequested(message=message)
             | EmailChangeRequested(message=message)
         ):
-            return _json({"message": message}, 202)
+            return json_answer({"message": message}, 202)
         case (
             PasswordSet(message=message)
             | PasswordReset(message=message)
@@ -100,22 +101,22 @@ def _other(answer: object) -> Response:
             | EmailChanged(message=message)
             | AccountDeleted(message=message)
         ):
-            return _json({"message": message})
+            return json_answer({"message": message})
     raise TypeError(f"unexpected answer {type(answer).__name__}")  # pragma: no cover
 
 
 def _session(answer: object) -> Response:
     match answer:
         case LoggedIn(token=token, expires_at=expires_at, remember=remember):
-            return _json(
+            return json_answer(
                 {
                     "token_type": "Bearer",
                     "token": token,
-                    "expires_at": _when(expires_at),
+                    "expires_at": iso_time(expires_at),
                     "remember": remember,
                 }
             )
-    return _other(answer)
+    return answer_account(answer)
 
 
 def _data_url(media_type: str, content: bytes) -> str:
@@ -128,32 +129,32 @@ def _data_url(media_type: str, content: bytes) -> str:
 @api.post("/account/captcha")
 def new_captcha() -> Response:
     """A new challenge: its image (PNG) and audio (WAV) as ``data:`` URLs."""
-    match _desk().new_captcha(client=_client()):
+    match desk().new_captcha(client=client()):
         case CaptchaIssued(
             challenge_id=challenge_id, expires_at=expires_at, image=image, audio=audio
         ):
-            return _json(
+            return json_answer(
                 {
                     "challenge_id": challenge_id,
-                    "expires_at": _when(expires_at),
+                    "expires_at": iso_time(expires_at),
                     "image": _data_url("image/png", image),
                     "audio": _data_url("audio/wav", audio),
                 },
                 201,
             )
         case TryLater() as later:
-            return _try_later(later)
+            return try_later_problem(later)
 
 
 @api.post("/account/sign-up")
 def sign_up() -> Response:
-    body = _body(frozenset({"email", "challenge_id", "answer"}))
-    return _other(
-        _desk().sign_up(
-            _text(body, "email", 254),
-            challenge_id=_text(body, "challenge_id", 100),
-            answer=_text(body, "answer", 32),
-            client=_client(),
+    body = json_body(frozenset({"email", "challenge_id", "answer"}))
+    return answer_account(
+        desk().sign_up(
+            text_field(body, "email", 254),
+            challenge_id=text_field(body, "challenge_id", 100),
+            answer=text_field(body, "answer", 32),
+            client=client(),
             language=g.language,
         )
     )
@@ -162,59 +163,54 @@ def sign_up() -> Response:
 @api.post("/account/verify")
 def verify_email() -> Response:
     """The mailed link's token: answers the token of the set-password step."""
-    body = _body(frozenset({"token"}))
-    answer = _desk().verify_email(_text(body, "token", 200), client=_client(), language=g.language)
+    body = json_body(frozenset({"token"}))
+    answer = desk().verify_email(
+        text_field(body, "token", 200), client=client(), language=g.language
+    )
     match answer:
         case EmailVerified(token=token, expires_at=expires_at):
-            return _json({"token": token, "expires_at": _when(expires_at)})
-    return _other(answer)
+            return json_answer({"token": token, "expires_at": iso_time(expires_at)})
+    return answer_account(answer)
 
 
 def _token_and_password() -> tuple[str, str]:
-    body = _body(frozenset({"token", "password"}))
-    return _text(body, "token", 200), _password(body)
+    body = json_body(frozenset({"token", "password"}))
+    return text_field(body, "token", 200), _password(body)
 
 
 def _password(body: Mapping[str, Any], name: str = "password") -> str:
     """A password as typed: never stripped nor folded (SECURITY B1)."""
-    value = body.get(name)
-    if not isinstance(value, str):
-        _bad(name, "is not text")
-    if len(value) > _PASSWORD:
-        _bad(name, f"is longer than {_PASSWORD} characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        _bad(name, "is not valid Unicode")
-    return value
+    return typed_text(body, name, _PASSWORD)
 
 
 @api.post("/account/password")
 def set_password() -> Response:
     token, password = _token_and_password()
-    return _other(_desk().set_password(token, password, client=_client(), language=g.language))
+    answer = desk().set_password(token, password, client=client(), language=g.language)
+    return answer_account(answer)
 
 
 @api.post("/account/forgot-password")
 def forgot_password() -> Response:
-    body = _body(frozenset({"email"}))
-    return _other(
-        _desk().forgot_password(_text(body, "email", 254), client=_client(), language=g.language)
+    body = json_body(frozenset({"email"}))
+    return answer_account(
+        desk().forgot_password(text_field(body, "email", 254), client=client(), language=g.language)
     )
 
 
 @api.post("/account/reset-password")
 def reset_password() -> Response:
     token, password = _token_and_password()
-    return _other(_desk().reset_password(token, password, client=_client(), language=g.language))
+    answer = desk().reset_password(token, password, client=client(), language=g.language)
+    return answer_account(answer)
 
 
 @api.post("/account/confirm-email")
 def confirm_email() -> Response:
-    body = _body(frozenset({"token"}))
-    return _other(
-        _desk().confirm_email_change(
-            _text(body, "token", 200), client=_client(), language=g.language
+    body = json_body(frozenset({"token"}))
+    return answer_account(
+        desk().confirm_email_change(
+            text_field(body, "token", 200), client=client(), language=g.language
         )
     )
 
@@ -225,16 +221,16 @@ def confirm_email() -> Response:
 @api.post("/account/log-in")
 def log_in() -> Response:
     """``remember``: keep me logged in (14 days, absolute) rather than a plain session."""
-    body = _body(frozenset({"email", "password", "remember"}))
+    body = json_body(frozenset({"email", "password", "remember"}))
     remember = body.get("remember", False)
     if not isinstance(remember, bool):
-        _bad("remember", "is not true or false")
+        bad_field("remember", "is not true or false")
     return _session(
-        _desk().log_in(
-            _text(body, "email", 254),
+        desk().log_in(
+            text_field(body, "email", 254),
             _password(body),
             remember=remember,
-            client=_client(),
+            client=client(),
             language=g.language,
         )
     )
@@ -242,11 +238,11 @@ def log_in() -> Response:
 
 @api.post("/account/log-out")
 def account_log_out() -> Response:
-    shopper = _shopper()
-    view = shopper.view()
+    signed_in = shopper()
+    view = signed_in.view()
     if not isinstance(view, AccountView):
-        return _other(view)
-    match shopper.log_out():
+        return answer_account(view)
+    match signed_in.log_out():
         case LoggedOut():
             return Response(status=204)
 
@@ -254,63 +250,63 @@ def account_log_out() -> Response:
 @api.post("/account/reauthenticate")
 def reauthenticate() -> Response:
     """The password again, before a change or deletion: answers a *new* session token."""
-    body = _body(frozenset({"password"}))
-    return _session(_shopper().reauthenticate(_password(body)))
+    body = json_body(frozenset({"password"}))
+    return _session(shopper().reauthenticate(_password(body)))
 
 
 @api.get("/account")
 def account() -> Response:
-    answer = _shopper().view()
+    answer = shopper().view()
     match answer:
         case AccountView() as view:
-            return _json(
+            return json_answer(
                 {
                     "email": view.email.display,
                     "language": view.language,
-                    "created_at": _when(view.created_at),
-                    "verified_at": _when(view.verified_at),
-                    "password_changed_at": _when(view.password_changed_at),
-                    "session_expires_at": _when(view.session_expires_at),
+                    "created_at": iso_time(view.created_at),
+                    "verified_at": iso_time(view.verified_at),
+                    "password_changed_at": iso_time(view.password_changed_at),
+                    "session_expires_at": iso_time(view.session_expires_at),
                     "remember": view.remember,
                 }
             )
-    return _other(answer)
+    return answer_account(answer)
 
 
 @api.get("/account/history")
 def account_history() -> Response:
-    query = _query(frozenset({"cursor"}))
-    answer = _shopper().history(cursor=_text(query, "cursor", 200, required=False) or None)
+    query = json_query(frozenset({"cursor"}))
+    answer = shopper().history(cursor=text_field(query, "cursor", 200, required=False) or None)
     match answer:
         case HistoryPage(orders=orders, next_cursor=next_cursor):
-            return _json(
+            return json_answer(
                 {
                     "orders": [
-                        {"number": header.number, "placed_at": _when(header.placed_at)}
+                        {"number": header.number, "placed_at": iso_time(header.placed_at)}
                         for header in orders
                     ],
                     "next_cursor": next_cursor,
                 }
             )
-    return _other(answer)
+    return answer_account(answer)
 
 
 @api.get("/account/search")
 def account_search() -> Response:
-    query = _query(frozenset({"part_number", "category", "cursor"}))
-    part_number = _text(query, "part_number", 40, required=False)
-    category = _text(query, "category", 200, required=False)
+    query = json_query(frozenset({"part_number", "category", "cursor"}))
+    part_number = text_field(query, "part_number", 40, required=False)
+    category = text_field(query, "category", 200, required=False)
     if not part_number and not category:
-        _bad("part_number", "give a part number or a category")
-    answer = _shopper().search(
+        bad_field("part_number", "give a part number or a category")
+    answer = shopper().search(
         part_number=part_number or None,
         category=category or None,
-        cursor=_text(query, "cursor", 200, required=False) or None,
+        cursor=text_field(query, "cursor", 200, required=False) or None,
     )
     match answer:
         case SearchPage() as page:
-            return _json(search_json(page))
-    return _other(answer)
+            return json_answer(search_json(page))
+    return answer_account(answer)
 
 
 # --- changes, deletion -------------------------------------------------------------------------
@@ -318,18 +314,17 @@ def account_search() -> Response:
 
 @api.post("/account/email")
 def change_email() -> Response:
-    body = _body(frozenset({"email"}))
-    return _other(_shopper().change_email(_text(body, "email", 254)))
+    body = json_body(frozenset({"email"}))
+    return answer_account(shopper().change_email(text_field(body, "email", 254)))
 
 
 @api.post("/account/password/change")
 def change_password() -> Response:
-    body = _body(frozenset({"password"}))
-    return _other(_shopper().change_password(_password(body)))
+    body = json_body(frozenset({"password"}))
+    return answer_account(shopper().change_password(_password(body)))
 
 
 @api.delete("/account")
 def delete_account() -> Response:
-    if request.content_length:
-        _bad("$", "a deletion takes no body")
-    return _other(_shopper().delete_account())
+    no_body()
+    return answer_account(shopper().delete_account())

@@ -1,10 +1,11 @@
 """The application factory: settings, security headers, language, errors, blueprints.
 
 ``create_app(desk, settings)`` builds a Flask application over an open
-:class:`~orderstatus_core.OrderStatus`. The guest pages are the ``guest`` blueprint; the
-account pages (``account``) and the JSON API (``api``) are registered here the same way
-when they come, and share everything below: the settings, the CSRF protection, the
-headers, the language and the error pages.
+:class:`~orderstatus_core.OrderStatus`. The guest pages (the ``guest`` blueprint), the
+account pages (``account``), the Profile (``profile``), the staff desk (``staff``) and the
+JSON API (``api``) are registered here and share everything below: the settings, the CSRF
+protection, the headers, the language and the error pages. Their request helpers are in
+:mod:`storefront.web` (the API's in :mod:`storefront.api_web`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from werkzeug.wrappers import Response
 from orderstatus_core import AdapterError, OrderStatus, ValidationError
 
 from . import texts
+from .web import not_found
 
 __all__ = ["LOCAL_HOSTS", "Settings", "create_app"]
 
@@ -129,10 +131,12 @@ def create_app(desk: OrderStatus, settings: Settings) -> Flask:
     from .account import account
     from .api import api
     from .guest import guest
+    from .profile import profile
     from .staff import staff
 
     app.register_blueprint(guest)
     app.register_blueprint(account)
+    app.register_blueprint(profile)
     app.register_blueprint(staff)
     # The API's guest pass is an Authorization header, which a browser never sends by
     # itself: a cross-site request cannot carry it, so CSRF tokens have nothing to protect.
@@ -177,7 +181,7 @@ def _error(status: int, message: str) -> Response:
     """An error page: the message in the shopper's language, never a stack trace (under
     ``/api/``, the same as a problem details answer)."""
     if _is_api():
-        from .api import problem
+        from .api_web import problem
 
         return problem(status, message)
     language = getattr(g, "language", None) or texts.choose_language(
@@ -216,12 +220,10 @@ def _install_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         if _is_api():
-            from .api import http_problem
+            from .api_web import http_problem
 
             return http_problem(error)
         if error.code == 404:
-            from .guest import not_found
-
             return not_found()
         messages = {
             405: texts.N_("Please use the forms on this site."),

@@ -15,29 +15,16 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import secrets
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from orderstatus_core import (
-    Address,
     AddressChange,
     CancelAnswer,
     Catalogs,
@@ -53,7 +40,6 @@ from orderstatus_core import (
     OrderListRequested,
     OrderNotFound,
     OrderReturns,
-    OrderStatus,
     OrderView,
     PartNumber,
     PartSwap,
@@ -78,8 +64,19 @@ from orderstatus_core import (
 
 from . import texts
 from .texts import N_, gettext
+from .web import (
+    client,
+    desk,
+    field,
+    flash_and_go,
+    form_address,
+    not_found,
+    not_found_abort,
+    page,
+    try_later,
+)
 
-__all__ = ["PASS_COOKIE", "download", "guest", "not_found"]
+__all__ = ["PASS_COOKIE", "download", "guest", "moment", "money", "words"]
 
 guest = Blueprint("guest", __name__)
 
@@ -157,32 +154,13 @@ def words(code: str) -> str:
 # --- small helpers ------------------------------------------------------------------------
 
 
-def _desk() -> OrderStatus:
-    desk: OrderStatus = current_app.extensions["orderstatus"]
-    return desk
-
-
-def _client() -> str:
-    """The rate limits' key: the address the connection came from (behind a proxy, let a
-    trusted-proxy middleware such as werkzeug's ProxyFix set it; never a raw header)."""
-    return request.remote_addr or "unknown"
-
-
 def _guest(identifier: str | None = None) -> GuestSession:
-    return _desk().guest(
-        client=_client(),
+    return desk().guest(
+        client=client(),
         guest_pass=request.cookies.get(PASS_COOKIE) or None,
         identifier=identifier,
         language=g.language,
     )
-
-
-def field(name: str, limit: int = 254) -> str:
-    """A form field as text, at most ``limit`` characters (a longer one is refused)."""
-    value = request.form.get(name, "")
-    if len(value) > limit:
-        raise InvalidFieldError(name, f"longer than {limit} characters")
-    return value.strip()
 
 
 def _number(order_number: str) -> str:
@@ -212,16 +190,6 @@ def _idempotency_key() -> str | None:
     return key or None
 
 
-def _page(template: str, status: int = 200, **values: Any) -> Response:
-    values.setdefault("form_key", secrets.token_urlsafe(16))
-    return Response(render_template(template, **values), status=status, mimetype="text/html")
-
-
-def _flash_and_go(message: str, endpoint: str, **values: Any) -> Response:
-    flash(message)
-    return redirect(url_for(endpoint, **values), code=303)
-
-
 def money(amount: Any) -> str:
     """Money as the shopper's locale writes it."""
     return _CATALOGS.translator(g.language).money(amount)
@@ -237,29 +205,13 @@ def _helpers() -> dict[str, Any]:
     return {"money": money, "moment": moment, "words": words, "languages": texts.LANGUAGES}
 
 
-# --- not found, try later ---------------------------------------------------------------------
-
-
-def not_found() -> Response:
-    """The one page for every not-found (no such page, order, pair or pass): same words,
-    same status (SECURITY A1)."""
-    return _page("not_found.html", 404, next_path="/")
-
-
-def not_found_abort() -> NoReturn:
-    abort(not_found())
-
-
-def try_later(answer: TryLater) -> Response:
-    response = _page("notice.html", 429, title=N_("Try later"), message=answer.message)
-    response.headers["Retry-After"] = str(answer.retry_after_seconds)
-    return response
+# --- no pass ------------------------------------------------------------------------------------
 
 
 def _no_pass(order_number: str) -> Response:
     """A command that needs a guest pass the browser does not hold: offer to mail one."""
     message = gettext(N_("Please confirm it is your order first: we email you a code."))
-    return _flash_and_go(message, "guest.order", order_number=order_number)
+    return flash_and_go(message, "guest.order", order_number=order_number)
 
 
 # --- find, look up ----------------------------------------------------------------------------
@@ -267,14 +219,14 @@ def _no_pass(order_number: str) -> Response:
 
 @guest.get("/")
 def home() -> Response:
-    return _page("home.html")
+    return page("home.html")
 
 
 @guest.post("/find")
 def find() -> Response:
     identifier = field("identifier")
     number = field("order_number", 32)
-    match _desk().find_order(identifier, number, client=_client(), language=g.language):
+    match desk().find_order(identifier, number, client=client(), language=g.language):
         case OrderFound(view=view):
             session["found"] = [view.number, identifier]
             return redirect(url_for("guest.order", order_number=view.number), code=303)
@@ -286,10 +238,10 @@ def find() -> Response:
 
 @guest.post("/lookup")
 def look_up() -> Response:
-    answer = _desk().send_order_list(field("email"), client=_client(), language=g.language)
+    answer = desk().send_order_list(field("email"), client=client(), language=g.language)
     match answer:
         case OrderListRequested(message=message):
-            return _page("notice.html", title=N_("Order Look-Up"), message=message)
+            return page("notice.html", title=N_("Order Look-Up"), message=message)
         case TryLater() as later:
             return try_later(later)
 
@@ -327,7 +279,7 @@ def _typed_identifier(number: str) -> str | None:
 
 def _has_pass(number: str) -> bool:
     token = request.cookies.get(PASS_COOKIE)
-    return bool(token) and _desk().check_guest_pass(str(token), number)
+    return bool(token) and desk().check_guest_pass(str(token), number)
 
 
 def _view(number: str) -> OrderView | Response:
@@ -346,7 +298,7 @@ def order(order_number: str) -> Response:
     view = _view(number)
     if isinstance(view, Response):
         return view
-    return _page("order.html", order=view, verified=_has_pass(view.number))
+    return page("order.html", order=view, verified=_has_pass(view.number))
 
 
 @guest.post("/order/<order_number>/pass")
@@ -355,17 +307,17 @@ def ask_for_pass(order_number: str) -> Response:
     identifier = _typed_identifier(number)
     if identifier is None:
         return not_found()
-    answer = _desk().request_guest_pass(identifier, number, client=_client(), language=g.language)
+    answer = desk().request_guest_pass(identifier, number, client=client(), language=g.language)
     match answer:
         case GuestPassRequested(message=message):
-            return _flash_and_go(message, "guest.code", order_number=number)
+            return flash_and_go(message, "guest.code", order_number=number)
         case TryLater() as later:
             return try_later(later)
 
 
 @guest.get("/order/<order_number>/code")
 def code(order_number: str) -> Response:
-    return _page("code.html", order_number=_number(order_number))
+    return page("code.html", order_number=_number(order_number))
 
 
 def _granted(granted: GuestPassGranted) -> Response:
@@ -388,14 +340,14 @@ def _granted(granted: GuestPassGranted) -> Response:
 @guest.post("/order/<order_number>/code")
 def verify_code(order_number: str) -> Response:
     number = _number(order_number)
-    answer = _desk().verify_guest_code(
-        number, field("code", 20), client=_client(), language=g.language
+    answer = desk().verify_guest_code(
+        number, field("code", 20), client=client(), language=g.language
     )
     match answer:
         case GuestPassGranted() as granted:
             return _granted(granted)
         case GuestPassRefused(message=message):
-            return _page("code.html", 400, order_number=number, message=message)
+            return page("code.html", 400, order_number=number, message=message)
         case TryLater() as later:
             return try_later(later)
 
@@ -407,17 +359,17 @@ def pass_link() -> Response:
     token = request.args.get("token", "")
     if not token or len(token) > 200:
         return not_found()
-    return _page("pass_link.html", token=token)
+    return page("pass_link.html", token=token)
 
 
 @guest.post("/pass")
 def verify_link() -> Response:
-    answer = _desk().verify_guest_link(field("token", 200), client=_client(), language=g.language)
+    answer = desk().verify_guest_link(field("token", 200), client=client(), language=g.language)
     match answer:
         case GuestPassGranted() as granted:
             return _granted(granted)
         case GuestPassRefused(message=message):
-            return _page("notice.html", 400, title=N_("Guest pass"), message=message)
+            return page("notice.html", 400, title=N_("Guest pass"), message=message)
         case TryLater() as later:
             return try_later(later)
 
@@ -428,7 +380,7 @@ def verify_link() -> Response:
 def _refused_or_missing(answer: object, number: str) -> Response:
     match answer:
         case Refused(message=message):
-            return _flash_and_go(message, "guest.order", order_number=number)
+            return flash_and_go(message, "guest.order", order_number=number)
         case NoValidPass() if request.method == "POST":
             return _no_pass(number)
         case NoValidPass() | OrderNotFound():
@@ -449,7 +401,7 @@ def cancel(order_number: str) -> Response:
             return view
         units = _units(line.line_no for line in view.lines)
         if not units:
-            return _flash_and_go(
+            return flash_and_go(
                 gettext(N_("Choose at least one unit to cancel.")),
                 "guest.order",
                 order_number=number,
@@ -461,7 +413,7 @@ def cancel(order_number: str) -> Response:
                 gettext(N_("line %(line)s: %(what)s"), line=x.line_no, what=words(x.code))
                 for x in lines
             )
-            return _flash_and_go(
+            return flash_and_go(
                 done or gettext(N_("Nothing was left to cancel.")),
                 "guest.order",
                 order_number=number,
@@ -474,7 +426,7 @@ def _order_form(order_number: str, template: str, **values: Any) -> Response:
     view = _view(_number(order_number))
     if isinstance(view, Response):
         return view
-    return _page(template, order=view, **values)
+    return page(template, order=view, **values)
 
 
 @guest.get("/order/<order_number>/change")
@@ -493,17 +445,7 @@ def _change(kind: str) -> SpeedChange | QuantityChange | LineRemoval | PartSwap 
         case "swap":
             return PartSwap(_line_no(), PartNumber(field("part_number", 40)))
         case "address":
-            return AddressChange(
-                Address(
-                    name=field("name", 100),
-                    line1=field("line1", 100),
-                    line2=field("line2", 100) or None,
-                    city=field("city", 64),
-                    region=field("region", 64) or None,
-                    postal_code=field("postal_code", 16),
-                    country=field("country", 2).upper(),
-                )
-            )
+            return AddressChange(form_address())
     raise InvalidFieldError("kind", "is not a change this page offers")
 
 
@@ -531,7 +473,7 @@ def change(order_number: str) -> Response:
             message = gettext(
                 N_("Your change request is recorded: %(state)s."), state=words(asked.state.value)
             )
-            return _flash_and_go(message, "guest.order", order_number=number)
+            return flash_and_go(message, "guest.order", order_number=number)
     return _refused_or_missing(answer, number)
 
 
@@ -564,7 +506,7 @@ def problem(order_number: str) -> Response:
     match answer:
         case ProblemAnswer(report=report):
             message = gettext(N_("Thank you: problem %(id)s is reported."), id=report.report_id)
-            return _flash_and_go(message, "guest.order", order_number=number)
+            return flash_and_go(message, "guest.order", order_number=number)
     return _refused_or_missing(answer, number)
 
 
@@ -586,7 +528,7 @@ def return_form(order_number: str) -> Response:
     answer = _guest().return_options(number, kind)
     match answer:
         case ReturnOptions() as options:
-            return _page(
+            return page(
                 "return.html",
                 options=options,
                 kind=kind,
@@ -632,7 +574,7 @@ def preview(order_number: str) -> Response:
     answer = _guest().preview_return(number, draft)
     match answer:
         case ReturnPlan() as plan:
-            return _page("preview.html", plan=plan, draft=draft, units=dict(draft.units))
+            return page("preview.html", plan=plan, draft=draft, units=dict(draft.units))
     return _refused_or_missing(answer, number)
 
 
@@ -647,7 +589,7 @@ def make_return(order_number: str) -> Response:
                 N_("Your return is recorded: %(rmas)s. The papers are on their way by mail."),
                 rmas=rmas,
             )
-            return _flash_and_go(message, "guest.returns", order_number=number)
+            return flash_and_go(message, "guest.returns", order_number=number)
     return _refused_or_missing(answer, number)
 
 
@@ -666,7 +608,7 @@ def returns(order_number: str) -> Response:
                         papers[package.rma_number] = tuple(
                             d.document.filename for d in kept.documents
                         )
-            return _page("returns.html", returns=listed, papers=papers, order_number=number)
+            return page("returns.html", returns=listed, papers=papers, order_number=number)
     return _refused_or_missing(answer, number)
 
 
@@ -709,13 +651,9 @@ def own_tracking(order_number: str, rma_number: str) -> Response:
             message = gettext(
                 N_("Thank you: the tracking number of %(rma)s is saved."), rma=rma_number
             )
-            return _flash_and_go(message, "guest.returns", order_number=number)
+            return flash_and_go(message, "guest.returns", order_number=number)
     return _refused_or_missing(answer, number)
 
-
-_SEARCH_NEEDS_PASS = N_(
-    "Search needs a guest pass: find one of your orders and confirm it with the mailed code first."
-)
 
 _SEARCH_NEEDS_PASS = N_(
     "Search needs a guest pass: find one of your orders and confirm it with the mailed code first."
@@ -730,15 +668,15 @@ def search() -> Response:
     category = request.args.get("category", "")[:200].strip()
     cursor = request.args.get("cursor", "")[:200] or None
     if not part_number and not category:
-        return _page("search.html", page=None, part_number="", category="")
+        return page("search.html", page=None, part_number="", category="")
     answer = _guest().search_orders(
         part_number=part_number or None, category=category or None, cursor=cursor
     )
     match answer:
         case SearchPage() as found:
-            return _page("search.html", page=found, part_number=part_number, category=category)
+            return page("search.html", page=found, part_number=part_number, category=category)
         case NoValidPass():
-            return _page(
+            return page(
                 "notice.html",
                 403,
                 title=N_("Search your orders"),
@@ -784,4 +722,4 @@ def demo_mail() -> Response:
                 "body": _linked(str(text)),
             }
         )
-    return _page("mail.html", mails=mails)
+    return page("mail.html", mails=mails)

@@ -23,9 +23,7 @@ from typing import Any
 from flask import (
     Blueprint,
     current_app,
-    flash,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -37,12 +35,11 @@ from orderstatus_core import (
     ConflictError,
     InvalidFieldError,
     OrderNotFoundError,
-    OrderStatus,
     parse_tracking_number,
 )
 
-from .guest import not_found
 from .texts import N_, gettext
+from .web import desk, flash_and_go, not_found, page
 
 __all__ = ["CARRIERS", "STAFF_COOKIE", "parse_units", "staff"]
 
@@ -80,11 +77,6 @@ def parse_units(text: str) -> dict[int, int]:
             raise InvalidFieldError("units", "a line appears twice")
         units[line_no] = count
     return units
-
-
-def _desk() -> OrderStatus:
-    desk: OrderStatus = current_app.extensions["orderstatus"]
-    return desk
 
 
 def _password() -> str | None:
@@ -140,13 +132,12 @@ def _note() -> str | None:
 
 
 def _page(template: str, status: int = 200, **values: Any) -> Response:
-    body = render_template(template, carriers=CARRIERS, **values)
-    return Response(body, status=status, mimetype="text/html")
+    """A page of the desk: its forms offer the carriers."""
+    return page(template, status, carriers=CARRIERS, **values)
 
 
 def _done(message: str, **values: object) -> Response:
-    flash(gettext(message, **values))
-    return redirect(url_for("staff.home"), code=303)
+    return flash_and_go(gettext(message, **values), "staff.home")
 
 
 def _refused(error: ActionRefusedError) -> Response:
@@ -212,7 +203,7 @@ def ship() -> Response:
     if carrier not in CARRIERS:
         raise InvalidFieldError("carrier", "is not a carrier")
     tracking = parse_tracking_number(_field("tracking_number"), carrier)
-    warehouse = _desk().warehouse
+    warehouse = desk().warehouse
     try:
         if units:
             warehouse.start_processing(number, package, "staff desk", units)
@@ -232,7 +223,7 @@ def receive() -> Response:
     """A return's package arrived."""
     number, rma = _field("order_number", _ORDER_NUMBER), _field("rma", _RMA)
     try:
-        _desk().warehouse.receive_return(number, rma)
+        desk().warehouse.receive_return(number, rma)
     except ActionRefusedError as error:
         return _refused(error)
     return _done(N_("Order %(number)s: return %(rma)s received."), number=number, rma=rma)
@@ -245,7 +236,7 @@ def inspect() -> Response:
     accepted = parse_units(_field("accepted", limit=400))
     note = _note()
     try:
-        _desk().warehouse.inspect_return(number, rma, accepted, note)
+        desk().warehouse.inspect_return(number, rma, accepted, note)
     except ActionRefusedError as error:
         return _refused(error)
     return _done(N_("Order %(number)s: return %(rma)s inspected."), number=number, rma=rma)
@@ -257,7 +248,7 @@ def change() -> Response:
     number, request_id = _field("order_number", _ORDER_NUMBER), _field("request", _SHORT_ID)
     decision = _field("decision")
     note = _note()
-    service = _desk().customer_service
+    service = desk().customer_service
     try:
         if decision == "accept":
             service.approve_change(number, request_id)

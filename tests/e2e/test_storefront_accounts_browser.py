@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from orderstatus_core import AccountPolicy, OrderStatus
-from support.browser import TIMEOUT_MS, serious_violations
+from support.browser import TIMEOUT_MS, free_port, screenshot, serious_violations, submit
 from support.storefront import (
     DELIVERED,
     FRESH,
@@ -34,7 +33,6 @@ from support.storefront import (
 pytest.importorskip("captcha", reason="the drawn captcha needs the captcha extra")
 from orderstatus_captcha import DrawnCaptcha
 
-SCREENSHOTS = Path(__file__).parent / "screenshots"
 _VERIFY = re.compile(r"(http://127\.0\.0\.1:\d+/account/verify\?token=[\w.\-]+)")
 
 
@@ -50,13 +48,6 @@ class Shop:
         self.answers = answers
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Shop]:
     """The storefront on 127.0.0.1 over the demo cast, with the drawn captcha whose test
@@ -65,7 +56,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Sh
     mail_dir = tmp_path_factory.mktemp("account-mail")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     answers: dict[str, str] = {}
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     captcha = DrawnCaptcha(on_issue=answers.__setitem__)
     policy = AccountPolicy(link_base=f"{base}/account")
@@ -78,16 +69,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory, chromium: str) -> Iterator[Sh
 
 
 def snap(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"account-{name}.png"), full_page=True)
-
-
-def submit(page: Page, button: str) -> int:
-    with page.expect_navigation() as landing:
-        page.get_by_role("button", name=button, exact=True).click()
-    response = landing.value
-    assert response is not None
-    return response.status
+    screenshot(page, f"account-{name}")
 
 
 def _sign_up(page: Page, shop: Shop, email: str) -> None:

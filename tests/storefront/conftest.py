@@ -14,8 +14,21 @@ import pytest
 from orderstatus_core import OrderStatus
 from support.shop_fixtures import mail_dir, mail_url
 from support.storefront import SECRET, Shopper, open_demo_store, storefront
+from support.storefront_api import bearer_session
+from support.storefront_profile import catalog, profile_desk
 
-__all__ = ["app", "desk", "mail_dir", "mail_url", "shopper", "storefront"]
+__all__ = [
+    "app",
+    "catalog",
+    "client",
+    "desk",
+    "mail_dir",
+    "mail_url",
+    "profile_desk",
+    "session",
+    "shopper",
+    "storefront",
+]
 
 
 @pytest.fixture
@@ -30,6 +43,20 @@ def app(storefront: ModuleType, desk: OrderStatus, mail_dir: Path) -> Any:
     """The storefront as the demo serves it (plain HTTP on 127.0.0.1)."""
     settings = storefront.Settings(SECRET, local_http=True, demo_mail=mail_dir)
     return storefront.create_app(desk, settings)
+
+
+@pytest.fixture
+def client(storefront: ModuleType, desk: OrderStatus) -> Any:
+    """A JSON client of the API over ``desk`` (no cookies: the API takes Bearer tokens)."""
+    app = storefront.create_app(desk, storefront.Settings(SECRET, local_http=True))
+    return app.test_client(use_cookies=False)
+
+
+@pytest.fixture
+def session(client: Any, desk: OrderStatus, mail_dir: Path) -> dict[str, str]:
+    """Jane registered and logged in through the API: her session's Authorization header
+    (``desk`` must have a known-answer captcha, as ``open_api_store``'s)."""
+    return bearer_session(client, desk, mail_dir)
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from support.storefront import (
     latest_code,
     mail_texts,
 )
+from support.storefront_api import is_problem
 
 API = "/api/v1"
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
@@ -51,17 +51,6 @@ def guest_pass(client: Any, desk: OrderStatus, mail_dir: Path, number: str) -> s
 def returnable_pass(client: Any, desk: OrderStatus, mail_dir: Path) -> dict[str, str]:
     """The Authorization header of a pass for the returnable order."""
     return bearer(guest_pass(client, desk, mail_dir, RETURNABLE))
-
-
-def is_problem(response: Any, status: int) -> dict[str, Any]:
-    """The response is an RFC 9457 problem with ``status``; its body."""
-    assert response.status_code == status
-    assert response.mimetype == PROBLEM
-    body: dict[str, Any] = response.get_json(force=True)
-    assert {"type", "title", "status", "detail"} <= set(body)
-    assert body["status"] == status
-    assert "Traceback" not in response.get_data(as_text=True)
-    return body
 
 
 # --- find, look up ------------------------------------------------------------------------

@@ -17,14 +17,11 @@ from support.storefront import DELIVERED, JANE, SECRET, open_demo_store
 from support.storefront_api import (
     API,
     PASSWORD,
+    is_problem,
     latest_link_token,
     open_api_store,
-    register,
-    session_of,
     solved_captcha,
 )
-
-PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
@@ -32,27 +29,6 @@ def desk(mail_url: str) -> Iterator[OrderStatus]:
     """The demo cast with a known-answer captcha."""
     with open_api_store(mail_url) as opened:
         yield opened
-
-
-@pytest.fixture
-def client(storefront: ModuleType, desk: OrderStatus) -> Any:
-    app = storefront.create_app(desk, storefront.Settings(SECRET, local_http=True))
-    return app.test_client(use_cookies=False)
-
-
-@pytest.fixture
-def session(client: Any, desk: OrderStatus, mail_dir: Path) -> dict[str, str]:
-    """Jane registered and logged in: the Authorization header of her session."""
-    register(client, desk, mail_dir)
-    return {"Authorization": f"Bearer {session_of(client)}"}
-
-
-def is_problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM
-    body: dict[str, Any] = response.get_json(force=True)
-    assert body["status"] == status
-    return body
 
 
 def test_the_captcha_comes_as_data_urls(client: Any) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tarfile
 from collections.abc import Iterator
@@ -18,12 +19,16 @@ from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 __all__ = [
     "AXE_CORE",
     "CHROMIUM_ARGS",
+    "SCREENSHOTS",
     "TIMEOUT_MS",
     "axe_script",
     "browser",
     "chromium",
+    "free_port",
     "playwright",
+    "screenshot",
     "serious_violations",
+    "submit",
 ]
 
 # Headless, and nothing the browser would fetch or start on its own (updates, sync,
@@ -114,3 +119,31 @@ def serious_violations(page: Page, axe_script: str) -> list[str]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+#: Where the browser tests save each page they visit (git-ignored; CI keeps it as output).
+SCREENSHOTS = Path(__file__).parents[1] / "e2e" / "screenshots"
+
+
+def free_port() -> int:
+    """A free TCP port of 127.0.0.1 for a test's server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def screenshot(page: Page, name: str) -> None:
+    """A full-page screenshot of ``page`` as ``SCREENSHOTS/<name>.png``, for review."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def submit(page: Page, button: str) -> int:
+    """Click the button named exactly ``button`` and wait for the page it leads to; its
+    status."""
+    with page.expect_navigation() as landing:
+        page.get_by_role("button", name=button, exact=True).click()
+    response = landing.value
+    assert response is not None
+    return response.status

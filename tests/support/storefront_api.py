@@ -13,6 +13,7 @@ from orderstatus_core.testing import RecordingCaptcha
 from support.storefront import JANE, mail_texts, open_demo_store
 
 API = "/api/v1"
+PROBLEM = "application/problem+json"
 PASSWORD = "correct horse battery staple"
 _LINK = re.compile(r"https?://\S+?\?token=(\S+)")
 
@@ -67,3 +68,22 @@ def session_of(client: Any, email: str = JANE, *, remember: bool = False) -> str
     assert answer.status_code == 200, answer.get_json()
     token: str = answer.get_json()["token"]
     return token
+
+
+def is_problem(response: Any, status: int, kind: str | None = None) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with ``status`` (and the ``type``
+    ``/api/v1/problems/<kind>``); its body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == PROBLEM
+    body: dict[str, Any] = response.get_json(force=True)
+    assert {"type", "title", "status", "detail"} <= set(body)
+    assert body["status"] == status
+    if kind is not None:
+        assert body["type"] == f"/api/v1/problems/{kind}"
+    return body
+
+
+def bearer_session(client: Any, desk: OrderStatus, mail_dir: Path) -> dict[str, str]:
+    """Jane registered and logged in through the API: her session's Authorization header."""
+    register(client, desk, mail_dir)
+    return {"Authorization": f"Bearer {session_of(client)}"}

@@ -1,0 +1,79 @@
+"""The storefront's Profile for tests: a store whose profile keeps few addresses and
+vehicles (so that the bounds are reached in a few requests), a vehicle catalog that fails
+on demand, and the forms' values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from orderstatus_core import AdapterError, OrderStatus, ProfilePolicy, Vehicle, hookimpl
+from orderstatus_core.testing import RecordingCaptcha
+from support.storefront import open_demo_store
+
+#: The bounds of :class:`SmallProfile`.
+MAX_ADDRESSES, MAX_VEHICLES = 3, 2
+HOME = {
+    "name": "Jane Doe",
+    "line1": "12 Elm Street",
+    "city": "Springfield",
+    "region": "IL",
+    "postal_code": "62701",
+    "country": "US",
+}
+#: A VIN whose check digit matches (ISO 3779), and the same with another check digit.
+GOOD_VIN = "1M8GDM9AXKP042788"
+WRONG_CHECK_VIN = "1M8GDM9A1KP042788"
+#: The make :class:`Catalog` does not list.
+UNLISTED = "Nobody Motors"
+CAR = {"year": "2019", "make": "Ford", "model": "F-150", "engine": "5.0L V8", "nickname": "Truck"}
+
+
+class SmallProfile:
+    """A profile of :data:`MAX_ADDRESSES` addresses and :data:`MAX_VEHICLES` vehicles."""
+
+    @hookimpl
+    def orderstatus_profile_policy(self) -> ProfilePolicy:
+        return ProfilePolicy(max_addresses=MAX_ADDRESSES, max_vehicles=MAX_VEHICLES)
+
+
+class Catalog:
+    """A store's vehicle catalog that lists every vehicle but those of the make
+    :data:`UNLISTED`, or fails when ``failing``."""
+
+    def __init__(self) -> None:
+        self.failing = False
+
+    def resolve(self, vehicle: Vehicle) -> str | None:
+        if self.failing:
+            raise AdapterError("the catalog at 10.0.0.7 is down: secret-detail")
+        return None if vehicle.make == UNLISTED else f"CAT-{vehicle.year}"
+
+    def close(self) -> None:
+        pass
+
+
+def open_profile_store(mail_url: str, catalog: Catalog, **options: Any) -> OrderStatus:
+    """The demo cast, a known-answer captcha for sign-up, the small profile, ``catalog``."""
+    return open_demo_store(
+        mail_url,
+        captcha=RecordingCaptcha(),
+        plugins=[SmallProfile()],
+        vehicle_catalog=catalog,
+        **options,
+    )
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    """The store's vehicle catalog (set ``failing`` to make it fail)."""
+    return Catalog()
+
+
+@pytest.fixture
+def profile_desk(mail_url: str, catalog: Catalog) -> Iterator[OrderStatus]:
+    """:func:`open_profile_store` over the test's mail folder and :func:`catalog`."""
+    with open_profile_store(mail_url, catalog) as opened:
+        yield opened
