@@ -32,6 +32,8 @@ suite                            fixture                what the fixture gives
 ``StoreCreditLedgerContract``    ``storage``            the same
 ``ReturnDocumentStoreContract``  ``storage``            the same
 ``AccountStoreContract``         ``storage``            the same
+``PartWatchContract``            ``storage``            the same (availability alerts; part
+                                                        of ``AccountStoreContract``)
 ``SessionStoreContract``         ``storage``            the same
 ``CaptchaStoreContract``         ``storage``            the same
 ``UnitOfWorkContract``           ``storage``            the same
@@ -82,6 +84,7 @@ from orderstatus_core.testing.contracts.mailer import Delivered, MailerContract,
 from orderstatus_core.testing.contracts.order_queries import OrderQueriesContract
 from orderstatus_core.testing.contracts.order_repository import OrderRepositoryContract
 from orderstatus_core.testing.contracts.outbox import OutboxContract
+from orderstatus_core.testing.contracts.part_watches import PartWatchContract
 from orderstatus_core.testing.contracts.password_hasher import PasswordHasherContract
 from orderstatus_core.testing.contracts.rate_limiter import RateLimiterContract
 from orderstatus_core.testing.contracts.reference import MemoryReferenceContract
@@ -104,6 +107,7 @@ __all__ = [
     "OrderQueriesContract",
     "OrderRepositoryContract",
     "OutboxContract",
+    "PartWatchContract",
     "PasswordHasherContract",
     "RateLimiterContract",
     "ReturnDocumentStoreContract",
