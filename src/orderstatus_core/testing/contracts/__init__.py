@@ -35,6 +35,8 @@ suite                            fixture                what the fixture gives
 ``HistorySearchContract``        ``storage``            the same (``search_linked`` by
                                                         vehicle; part of
                                                         ``AccountStoreContract``)
+``PartWatchContract``            ``storage``            the same (availability alerts; part
+                                                        of ``AccountStoreContract``)
 ``SessionStoreContract``         ``storage``            the same
 ``CaptchaStoreContract``         ``storage``            the same
 ``UnitOfWorkContract``           ``storage``            the same
@@ -86,6 +88,7 @@ from orderstatus_core.testing.contracts.mailer import Delivered, MailerContract,
 from orderstatus_core.testing.contracts.order_queries import OrderQueriesContract
 from orderstatus_core.testing.contracts.order_repository import OrderRepositoryContract
 from orderstatus_core.testing.contracts.outbox import OutboxContract
+from orderstatus_core.testing.contracts.part_watches import PartWatchContract
 from orderstatus_core.testing.contracts.password_hasher import PasswordHasherContract
 from orderstatus_core.testing.contracts.rate_limiter import RateLimiterContract
 from orderstatus_core.testing.contracts.reference import MemoryReferenceContract
@@ -109,6 +112,7 @@ __all__ = [
     "OrderQueriesContract",
     "OrderRepositoryContract",
     "OutboxContract",
+    "PartWatchContract",
     "PasswordHasherContract",
     "RateLimiterContract",
     "ReturnDocumentStoreContract",
