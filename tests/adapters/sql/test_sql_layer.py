@@ -163,6 +163,7 @@ def _search_row(number: str, placed_at: int, line_no: int) -> tuple[Any, ...]:
         0,
         0,
         line_no - 1,
+        None,  # bought for no vehicle in particular
     )
     return (number, placed_at, "jane@example.com", "USD", *line)
 
@@ -263,6 +264,7 @@ def _line_row(**changes: Any) -> LineRow:
         cancelled=1,
         returned=0,
         position=0,
+        vehicle=None,
     )
     return row._replace(**changes)
 
