@@ -49,6 +49,9 @@ VALID: dict[str, Any] = {
     "address_id": "abcdefghijkl",
     "vehicle": Vehicle(2019, "Ford", "F-150", "5.0L V8"),
     "vehicle_id": "abcdefghijkl",
+    "topic": "newsletter",
+    "topics": {"newsletter": True},
+    "template": "spring-sale",
 }
 
 WRONG: tuple[object, ...] = (None, True, 7, -1, 2.5, b"123", ["x"], {"x": 1}, object())

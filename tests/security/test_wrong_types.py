@@ -79,6 +79,8 @@ VALID: dict[str, Any] = {
     "remember": False,
     "idle_first": 0.5,
     "idle_max": 30.0,
+    "topic": "newsletter",
+    "template": "spring-sale",
 }
 #: Store credit takes a verified address, not typed text.
 VALID_FOR = {"store_credit": {"email": parse_email(JANE)}}
