@@ -129,6 +129,7 @@ def test_the_storage_contract_is_every_storage_suite() -> None:
         contracts.StoreCreditLedgerContract,
         contracts.ReturnDocumentStoreContract,
         contracts.AccountStoreContract,
+        contracts.HistorySearchContract,
         contracts.SessionStoreContract,
         contracts.CaptchaStoreContract,
         contracts.UnitOfWorkContract,
