@@ -130,6 +130,7 @@ def test_the_storage_contract_is_every_storage_suite() -> None:
         contracts.ReturnDocumentStoreContract,
         contracts.AccountStoreContract,
         contracts.PartWatchContract,
+        contracts.HistorySearchContract,
         contracts.SessionStoreContract,
         contracts.CaptchaStoreContract,
         contracts.UnitOfWorkContract,

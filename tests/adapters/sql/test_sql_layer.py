@@ -23,6 +23,7 @@ from orderstatus_core import (
     PartNumber,
     PartNumberQuery,
     SchemaVersionError,
+    Vehicle,
 )
 from orderstatus_sql import migrations, rows, search, statements, units, values
 from orderstatus_sql.rows import (
@@ -267,6 +268,17 @@ def _line_row(**changes: Any) -> LineRow:
         vehicle=None,
     )
     return row._replace(**changes)
+
+
+def test_a_lines_vehicle_is_rebuilt_from_its_joined_column() -> None:
+    """The vehicle column (year, make, model, engine joined by U+001F) is the line's
+    Vehicle; NULL is none; a column of another shape is the one corrupt-row error."""
+    line = DECODER.line(_line_row(vehicle="2019\x1fFord\x1fF-150\x1f5.0L V8"), "USD")
+    assert line.vehicle == Vehicle(2019, "Ford", "F-150", "5.0L V8")
+    assert DECODER.line(_line_row(), "USD").vehicle is None
+    for corrupt in ("2019\x1fFord\x1fF-150", "year\x1fFord\x1fF-150\x1fV8"):
+        with pytest.raises(AdapterError, match="unreadable"):
+            DECODER.line(_line_row(vehicle=corrupt), "USD")
 
 
 def test_an_order_is_rebuilt_from_its_named_columns() -> None:
