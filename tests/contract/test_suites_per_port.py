@@ -13,6 +13,7 @@ import pytest
 
 import orderstatus_core.testing as testing
 from orderstatus_core.testing import contract, contracts
+from orderstatus_core.testing.contracts.mail_preferences import MailPreferenceRules
 
 
 def _run_suite(folder: Path, source: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -131,6 +132,8 @@ def test_the_storage_contract_is_every_storage_suite() -> None:
         contracts.AccountStoreContract,
         contracts.PartWatchContract,
         contracts.HistorySearchContract,
+        # The mail-preference rules of AccountStoreContract, kept in a module of their own.
+        MailPreferenceRules,
         contracts.SessionStoreContract,
         contracts.CaptchaStoreContract,
         contracts.UnitOfWorkContract,
