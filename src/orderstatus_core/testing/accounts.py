@@ -41,7 +41,7 @@ import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 from hypothesis import strategies as st
@@ -72,6 +72,7 @@ from orderstatus_core.policies.profile import ProfilePolicy
 from orderstatus_core.ports import Storage
 from orderstatus_core.records import VehicleQuery
 from orderstatus_core.services import ServiceContext
+from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services.accounts.export import DataExport
 from orderstatus_core.services.profile_results import (
     AddressAlreadySaved,
@@ -216,6 +217,9 @@ class _Session:
     expires_at: datetime
     reauthenticated_at: datetime
     ended: bool = False
+
+
+_Worded = TypeVar("_Worded", PasswordChanged, AccountDeleted)
 
 
 @attrs.define
@@ -548,7 +552,7 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
             with self.storage.unit_of_work() as uow:
                 holder = uow.accounts.by_email(email_key(self.model.email) or "")
             assert holder is not None
-            assert (answered.account_id, answered.language) == (holder.account_id, "en")
+            assert (answered.account_id, answered.language) == (holder.account_id, self.model.language)
 
     @precondition(lambda self: self.sessions)
     @rule(pick=st.integers(-3, 3))
@@ -635,6 +639,11 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
 
     # --- changes and deletion -----------------------------------------------------------
 
+    def _in_account_language(self, answer: _Worded) -> _Worded:
+        """``answer`` as a logged-in command words it when the page names no language:
+        in the account's preferred language (docs/profile.md, Language)."""
+        return in_language(answer, shopper_texts(self.desk.context, self.model.language))
+
     def _may_change(self, session: _Session | None, answered: object) -> bool:
         """Whether a change that needs a recent password goes ahead; if not, that the
         answer says why."""
@@ -696,7 +705,7 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
         answered = self._shopper(session).change_password(password)  # type: ignore[attr-defined]
         if not self._may_change(session, answered):
             return
-        assert answered == PasswordChanged(), answered
+        assert answered == self._in_account_language(PasswordChanged()), answered
         self._set_password(password, _K.PASSWORD_CHANGED)
         self._end_sessions(keep=session)
 
@@ -709,7 +718,7 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
         answered = self._shopper(session).delete_account()  # type: ignore[attr-defined]
         if not self._may_change(session, answered):
             return
-        assert answered == AccountDeleted(), answered
+        assert answered == self._in_account_language(AccountDeleted()), answered
         self._end_sessions()
         model = self.model
         model.state, model.password, model.events = None, None, []
