@@ -122,9 +122,9 @@ def orders(source: ExportSource) -> list[dict[str, Any]]:
 
 
 def store_credit(source: ExportSource) -> dict[str, Any]:
-    """The store credit the account sees, as its page shows it (:func:`~orderstatus_core.
-    services.accounts.credit.credit_across`): across its proven addresses, its own and
-    those of its linked orders (SECURITY F1, F2; a look-alike address is another holder,
+    """The store credit the account sees, as its page shows it (``credit_across`` of
+    :mod:`orderstatus_core.services.accounts.credit`): across its proven addresses, its
+    own and those of its linked orders (SECURITY F1, F2; a look-alike address is another holder,
     A4). The addresses' keys, the balance in each currency (by currency code) and every
     ledger entry, newest first, each with the key it is held under."""
     account_id = source.account.account_id
