@@ -667,8 +667,9 @@ class AccountStore(Protocol):
     def take_watchers(self, part_key: str) -> Sequence[PartWatcher]:
         """Delete every watch of the part of this key and answer those whose account is
         stored and active (verified, not deleted), each with the account's email and
-        preferred language as stored now, oldest ``watched_at`` first (ties by account id); the watches of any other
-        account are deleted unanswered.
+        preferred language as stored now (the alert's address and language), oldest
+        ``watched_at`` first (ties by account id); the watches of any other account are
+        deleted unanswered.
 
         A claim: of units taking one part at once, each watch is answered by exactly one
         (the one that committed first; the others answer it no more), so the service that

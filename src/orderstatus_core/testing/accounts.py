@@ -116,7 +116,11 @@ from orderstatus_core.services.sync import upsert_order
 from orderstatus_core.testing._account_discounts import CODE_LIFETIME, DiscountSteps, ModelCode
 from orderstatus_core.testing._account_preferences import PreferenceRules, UnsubscribeKey
 from orderstatus_core.testing._alert_rules import AlertRules
-from orderstatus_core.testing._export_checks import exported_as_the_model_says, has_every_section
+from orderstatus_core.testing._export_checks import (
+    ExportedProfile,
+    exported_as_the_model_says,
+    has_every_section,
+)
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.fakes import (
     CountingPasswordHasher,
@@ -974,6 +978,12 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
             orders=model.linked,
             events=model.events,
             sessions=[entry for entry, s in zip(opened, self.sessions, strict=True) if not s.ended],
+            profile=ExportedProfile(
+                language=model.language,
+                codes={text: code.used_for for text, code in model.codes.items()},
+                watched=set(model.watches.values()),
+                topics=model.topics,
+            ),
         )
         model.events.append(_K.DATA_EXPORTED)
 
