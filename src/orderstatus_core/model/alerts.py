@@ -56,6 +56,11 @@ class PartWatch:
         return self.part_number.canonical
 
 
+def _watcher_language(instance: object, attribute: Any, value: Any) -> None:
+    # The account's check, typed ``Any`` so that attrs types the field by its annotation.
+    _language(instance, attribute, value)
+
+
 def _watch(_instance: object, attribute: Any, value: Any) -> None:
     if not isinstance(value, PartWatch):
         raise InvalidFieldError(attribute.name, "must be a PartWatch")
@@ -70,4 +75,4 @@ class PartWatcher:
 
     watch: PartWatch = attrs.field(validator=_watch)
     email: EmailAddress = attrs.field(validator=_email_address)
-    language: str = attrs.field(validator=_language)
+    language: str = attrs.field(validator=_watcher_language)
