@@ -56,7 +56,7 @@ INSERT INTO outbox (message_id, created_at, kind, payload, attempts, next_attemp
     last_error, sent_at, dead_at)
 SELECT lower(hex(randomblob(16))), ?, 'part_back_in_stock',
     json_object('to', a.email, 'part_number', w.part_number, 'link', ?,
-                'language', w.language, 'kind', 'part_back_in_stock'),
+                'language', a.language, 'kind', 'part_back_in_stock'),
     0, NULL, NULL, NULL, NULL
 FROM part_watches AS w JOIN accounts AS a ON a.account_id = w.account_id
 WHERE w.part_key = ? AND a.state = 'active'
@@ -76,12 +76,12 @@ def _build(path: Path, watchers: int) -> None:
             email = parse_email(f"shopper{n}@example.com")
             uow.accounts.add(Account.sign_up(account_id, email, T0).verified(T0))
             for part in (PART, f"BP-{n % 97}", f"OT-{n % 89}", f"FL-{n % 83}", f"XX-{n % 79}"):
-                uow.accounts.put_watch(PartWatch(account_id, PartNumber(part), T0, "fi"))
+                uow.accounts.put_watch(PartWatch(account_id, PartNumber(part), T0))
         lister = Account.sign_up(LISTER, parse_email("lister@example.com"), T0).verified(T0)
         uow.accounts.add(lister)
         for n in range(20):
             watched = T0 + timedelta(seconds=n)
-            uow.accounts.put_watch(PartWatch(LISTER, PartNumber(f"LI-{n}"), watched, "en"))
+            uow.accounts.put_watch(PartWatch(LISTER, PartNumber(f"LI-{n}"), watched))
         uow.sessions.put(
             AccountSession.start(TOKEN, LISTER, T0, remember=True, lifetime=timedelta(days=14))
         )

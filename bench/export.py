@@ -4,15 +4,17 @@ data, in one run.
     python bench/export.py [--rounds 30] [--others 2000]
 
 Issue 14 item 8 (the brief's bench): on one SQLite file with 20,000 other orders, an
-account with 500 linked orders, 20 saved addresses, 10 vehicles, 20 store-credit entries
-and 40 lines of security log, and ``--others`` accounts with a profile of their own:
+account with 500 linked orders, 20 saved addresses, 10 vehicles, 20 store-credit entries,
+40 lines of security log, 30 discount codes, 20 watched parts and 2 store-mail topics,
+and ``--others`` accounts with a profile of their own:
 
 * **ours**: ``shopper.export_data()``: the session check, the password window, the write
   unit holding the account's lock, every section (the orders one ``get`` each), the
   security-log line and its commit, and the document encoded;
 * **raw**: the same information with ``sqlite3``: the session row, the account row, the
   saved addresses, the garage, the linked orders' rows with their lines, packages and units
-  (one statement each, joined through ``order_links``), the credit entries, the log and the
+  (one statement each, joined through ``order_links``), the credit entries of the
+  account's address and of each linked order's, the codes, watches, topics, the log and the
   open sessions, each row made a dict, the orders nested, and ``json.dumps`` of the whole.
 
 The two sides alternate round by round; the first two rounds of each warm up and are left
@@ -41,6 +43,10 @@ from account_store import SESSION_ROW, T0, _fill
 
 from orderstatus_core import AccountPolicy, DataExport, Money, OrderStatus, hookimpl
 from orderstatus_core.model.account import SecurityEvent, SecurityEventKind, hash_session_id
+from orderstatus_core.model.alerts import PartWatch
+from orderstatus_core.model.discounts import DiscountCode
+from orderstatus_core.model.identifiers import PartNumber
+from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.policies.limits import Quota
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.testing import FixedClock
@@ -75,7 +81,13 @@ RAW: dict[str, str] = {
         table: f"SELECT t.* {_OF_ACCOUNT.format(table=table)} WHERE k.account_id = ?"
         for table in ("order_lines", "packages", "package_units")
     },
+    "holders": """SELECT DISTINCT o.email_key FROM order_links AS k
+        JOIN orders AS o ON o.number = k.order_number WHERE k.account_id = ?""",
     "credit": "SELECT * FROM store_credit WHERE holder = ? ORDER BY at DESC, entry_id DESC",
+    "codes": """SELECT * FROM discount_codes WHERE account_id = ?
+        ORDER BY issued_at DESC, code DESC""",
+    "watches": "SELECT * FROM part_watches WHERE account_id = ? ORDER BY watched_at, part_key",
+    "topics": "SELECT * FROM mail_subscriptions WHERE account_id = ? ORDER BY topic",
     "log": "SELECT * FROM security_events WHERE account_id = ? ORDER BY at DESC, seq DESC",
     "sessions": "SELECT * FROM account_sessions WHERE account_id = ? AND ended_at IS NULL",
 }
@@ -107,13 +119,20 @@ def raw_export(raw: sqlite3.Connection, session_hash: str) -> bytes:
     for unit in rows("package_units"):
         packages[unit["order_number"], unit["package_id"]]["units"].append(unit)
     document = {
-        "schema": 1,
+        "schema": 2,
         "exported_at": time.time(),
         "account": account,
         "addresses": rows("addresses"),
         "garage": rows("garage"),
         "orders": list(by_number.values()),
-        "store_credit": rows("credit", account["email_key"]),
+        "store_credit": [
+            entry
+            for holder in sorted({account["email_key"], *(r["email_key"] for r in rows("holders"))})
+            for entry in rows("credit", holder)
+        ],
+        "discount_codes": rows("codes"),
+        "part_watches": rows("watches"),
+        "mail_preferences": rows("topics"),
         "security_log": rows("log"),
         "sessions": rows("sessions"),
     }
@@ -121,7 +140,8 @@ def raw_export(raw: sqlite3.Connection, session_hash: str) -> bytes:
 
 
 def _history(storage: SqliteStorage) -> None:
-    """The account's credit (20 entries) and security log (40 lines)."""
+    """The account's credit (20 entries), security log (40 lines), 30 discount codes, 20
+    watched parts and 2 store-mail topics."""
     with storage.unit_of_work(write=True) as uow:
         for n in range(20):
             amount = Money("-5.00" if n % 4 == 3 else "12.50", "USD")
@@ -137,6 +157,14 @@ def _history(storage: SqliteStorage) -> None:
                     "198.51.100.1",
                 )
             )
+        for n in range(30):
+            issued = T0 - timedelta(days=n)
+            code = DiscountCode(f"{n:013d}", ACCOUNT, None, 10, issued, issued + timedelta(days=90))
+            uow.accounts.put_discount_code(code)
+        for n in range(20):
+            uow.accounts.put_watch(PartWatch(ACCOUNT, PartNumber(f"BP-{n}"), T0))
+        for topic in ("newsletter", "offers"):
+            uow.accounts.subscribe(MailSubscription(ACCOUNT, topic, T0))
         uow.commit()
 
 
@@ -204,7 +232,8 @@ def main() -> None:
         raw.close()
     mine, base = statistics.median(times["ours"]), statistics.median(times["raw"])
     print(
-        f"500 linked orders, 20 addresses, 10 vehicles, 20 credit entries, 40 log lines; "
+        f"500 linked orders, 20 addresses, 10 vehicles, 20 credit entries, 40 log lines, "
+        f"30 codes, 20 watches, 2 topics; "
         f"20,000 other orders, {options.others:,} other profiles; load "
         f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "

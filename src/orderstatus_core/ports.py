@@ -652,7 +652,7 @@ class AccountStore(Protocol):
     def put_watch(self, watch: PartWatch) -> bool:
         """Store ``watch``; whether it was stored. ``False``, and nothing changes, when the
         account watches a part of the same :attr:`~PartWatch.part_key` already (the first
-        watch, its time and language, stays). The bound on how many an account keeps is
+        watch, its time, stays). The bound on how many an account keeps is
         the service's (it holds the account's lock, :meth:`get`)."""
         ...
 
@@ -667,9 +667,10 @@ class AccountStore(Protocol):
 
     def take_watchers(self, part_key: str) -> Sequence[PartWatcher]:
         """Delete every watch of the part of this key and answer those whose account is
-        stored and active (verified, not deleted), each with the account's email as stored
-        now, oldest ``watched_at`` first (ties by account id); the watches of any other
-        account are deleted unanswered.
+        stored and active (verified, not deleted), each with the account's email and
+        preferred language as stored now (the alert's address and language), oldest
+        ``watched_at`` first (ties by account id); the watches of any other account are
+        deleted unanswered.
 
         A claim: of units taking one part at once, each watch is answered by exactly one
         (the one that committed first; the others answer it no more), so the service that

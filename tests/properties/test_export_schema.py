@@ -30,6 +30,7 @@ from orderstatus_core.model.address import Address
 from orderstatus_core.model.profile import GarageVehicle, address_key
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.serialization import converter
+from orderstatus_core.services.accounts.export import EXPORT_SCHEMA_VERSION
 from orderstatus_core.testing import fake_context, strategies
 from orderstatus_core.testing.accounts import AccountMachine, account_lifecycle_of
 from orderstatus_memory import MemoryStorage
@@ -154,7 +155,7 @@ def test_the_machines_export_steps_check_the_document() -> None:
     machine.start(registered=True, remember=False)
     machine.save_an_address(pick=0, street=1, retyped=False, default=True)
     machine.add_a_vehicle(pick=0)
-    machine.import_an_order(with_other=False)
+    machine.import_an_order(with_other=False, for_the_car=True)
     machine.export_the_data(pick=0)
     machine.the_storage_holds_what_the_model_says()
     machine.time_passes(seconds=301)
@@ -167,8 +168,8 @@ def test_the_machines_export_steps_check_the_document() -> None:
 def test_the_machines_default_check_wants_every_section() -> None:
     """Without a validator the machine still refuses a document missing a section or of
     another version."""
-    complete = dict.fromkeys(export_schema()["required"]) | {"schema": 1}
+    complete = dict.fromkeys(export_schema()["required"]) | {"schema": EXPORT_SCHEMA_VERSION}
     AccountMachine.check_document(complete)
-    for broken in ({**complete, "schema": 2}, {k: v for k, v in complete.items() if k != "garage"}):
+    for broken in ({**complete, "schema": 1}, {k: v for k, v in complete.items() if k != "garage"}):
         with pytest.raises(AssertionError):
             AccountMachine.check_document(broken)

@@ -18,7 +18,9 @@ from orderstatus_core import (
     AdapterError,
     Address,
     AddressSaved,
+    CodeRevoked,
     DataExport,
+    DiscountApplied,
     InvalidFieldError,
     LoggedIn,
     Money,
@@ -27,22 +29,30 @@ from orderstatus_core import (
     ReauthenticationRequired,
     ShopperProof,
     TryLater,
+    Vehicle,
     export_schema,
     parse_email,
 )
-from orderstatus_core.model.account import SecurityEventKind, hash_session_id
+from orderstatus_core.model.account import LinkedBy, OrderLink, SecurityEventKind, hash_session_id
+from orderstatus_core.model.discounts import DiscountCode
 from orderstatus_core.records import CreditEntry
+from orderstatus_core.serialization import converter
 from orderstatus_core.services import ServiceContext
 from orderstatus_core.services.accounts import export_data
+from orderstatus_core.services.accounts.export import EXPORT_SCHEMA_VERSION
 from orderstatus_core.services.accounts.export_sections import SECTIONS
+from orderstatus_core.services.sync import upsert_order
 from orderstatus_core.testing import fake_context
+from orderstatus_core.testing.builders import make_order
 from support.accounts import CLIENT, PASSWORD, log_in, open_storage, register, reset_token
 from support.data_export import (
+    BOUGHT_FOR,
     CAR,
     HOME,
     JANE,
     ORDER,
     PHONE,
+    WATCHED,
     advance,
     deleted_holder_keeps_nothing,
     exported,
@@ -59,11 +69,14 @@ def ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServiceConte
 
 
 def test_the_export_holds_the_holders_own_data_in_full(ctx: ServiceContext) -> None:
-    """Account, saved address, car (VIN too), linked order (phone and address in full),
-    credit and its balance, the security log and this session, in the schema's form."""
+    """Account, saved address, car (VIN too), linked order (phone and address in full,
+    the vehicle its line was bought for), credit and its balance, the discount code, the
+    watched part, the store-mail topic, the security log and this session, in the
+    schema's form."""
     holder = stored_holder(ctx)
     document = exported(holder.shopper)
-    assert document["schema"] == 1
+    assert document["schema"] == EXPORT_SCHEMA_VERSION == 2
+    assert document["account"]["language"] == "en"
     assert document["account"]["email"] == JANE
     assert document["account"]["account_id"] == holder.account_id
     [saved] = document["addresses"]
@@ -78,15 +91,90 @@ def test_the_export_holds_the_holders_own_data_in_full(ctx: ServiceContext) -> N
     assert (order["number"], order["email"], order["phone"]) == (ORDER, JANE, PHONE)
     assert "version" not in order
     assert order["shipping_address"]["name"] == "Jane Doe"
+    assert converter.structure(order["lines"][0]["vehicle"], Vehicle) == BOUGHT_FOR
     credit = document["store_credit"]
     assert credit["balances"] == ["12.50 USD"]
     assert [entry["amount"] for entry in credit["entries"]] == ["12.50 USD"]
-    assert credit["email"] == JANE
+    assert credit["holders"] == [parse_email(JANE).canonical]
+    assert credit["entries"][0]["holder"] == parse_email(JANE).canonical
+    [code] = document["discount_codes"]
+    assert (code["code"], code["amount"], code["percent"], code["status"]) == (
+        holder.code,
+        "5 USD",
+        None,
+        "open",
+    )
+    assert code["used_at"] is code["revoked_at"] is code["order_reference"] is None
+    assert [watch["part_number"] for watch in document["part_watches"]] == [WATCHED]
+    assert [entry["topic"] for entry in document["mail_preferences"]] == ["newsletter"]
     assert document["security_log"][0]["kind"] == "logged_in"
     assert document["security_log"][0]["masked_email"] == "J•••@example.com"
     [session] = document["sessions"]
     assert session["this_session"] is True
     assert session["remember"] is False
+
+
+def test_the_credit_is_the_accounts_across_its_proven_addresses(ctx: ServiceContext) -> None:
+    """An order of another address linked by a mailed code brings that address's credit
+    in (as the account page shows it); a look-alike of either address stays out (A4);
+    the balances are per currency, the entries newest first with their holder."""
+    holder = stored_holder(ctx)
+    other, lookalike = parse_email("jr@example.net"), parse_email("ｊr@example.net")
+    assert upsert_order(ctx, make_order("700000009", email=other.display)) == "created"
+    now = ctx.clock.now()
+    with ctx.storage.unit_of_work(write=True) as uow:
+        link = OrderLink(holder.account_id, "700000009", now, LinkedBy.CODE)
+        uow.accounts.link_order(link)
+        for entry_id, key, amount in (
+            ("gift:1", other.canonical, Money("2.25", "USD")),
+            ("gift:2", other.canonical, Money("3", "EUR")),
+            ("gift:3", lookalike.canonical, Money("99", "USD")),
+        ):
+            uow.credit.append(CreditEntry(entry_id, key, amount, now + timedelta(seconds=1), "x"))
+        uow.commit()
+    credit = exported(holder.shopper)["store_credit"]
+    assert credit["holders"] == sorted([parse_email(JANE).canonical, other.canonical])
+    assert credit["balances"] == ["3 EUR", "14.75 USD"]
+    assert [(e["entry_id"], e["holder"]) for e in credit["entries"]][-1] == (
+        f"refund:{ORDER}:R1",
+        parse_email(JANE).canonical,
+    )
+    assert lookalike.canonical not in json.dumps(credit, ensure_ascii=False)
+    assert len(credit["entries"]) == 3
+
+
+def test_every_discount_code_is_exported_not_only_the_listed(ctx: ServiceContext) -> None:
+    """More codes than the account page lists, used, revoked and open ones: all of them,
+    newest first, each with its use or revocation."""
+    holder = stored_holder(ctx)
+    desk = OrderStatus(ctx)
+    listed = ctx.policies.profile_policy().listed_discount_codes
+    # Written straight to the store, issued over the day before (the service bounds how
+    # many are open at once); the third expired a second after it was issued.
+    day_before = ctx.clock.now() - timedelta(days=1)
+    codes = []
+    with ctx.storage.unit_of_work(write=True) as uow:
+        for n in range(listed + 1):
+            issued_at = day_before + timedelta(seconds=n)
+            lifetime = timedelta(seconds=1) if n == 2 else timedelta(days=30)
+            code = DiscountCode(
+                f"{n:013d}", holder.account_id, None, 10, issued_at, issued_at + lifetime
+            )
+            uow.accounts.put_discount_code(code)
+            codes.append(code.code)
+        uow.commit()
+    jane = parse_email(JANE)
+    redeemed = desk.discounts.redeem(codes[0], jane, "order-1", Money("20", "USD"))
+    assert isinstance(redeemed, DiscountApplied), redeemed
+    assert isinstance(desk.discounts.revoke(codes[1]), CodeRevoked)
+    exported_codes = exported(holder.shopper)["discount_codes"]
+    assert [code["code"] for code in exported_codes] == [holder.code, *codes[::-1]]
+    by_code = {code["code"]: code for code in exported_codes}
+    assert (by_code[codes[0]]["order_reference"], by_code[codes[0]]["discount"]) == (
+        "order-1",
+        "2.00 USD",
+    )
+    assert [by_code[code]["status"] for code in codes[:4]] == ["used", "revoked", "expired", "open"]
 
 
 def test_each_section_has_its_schema_fragment() -> None:

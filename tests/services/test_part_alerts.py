@@ -19,6 +19,7 @@ from orderstatus_core import (
     AdapterError,
     FieldTooLongError,
     InvalidFieldError,
+    LanguageChanged,
     NotLoggedIn,
     OrderStatus,
     PartAlertsSent,
@@ -67,10 +68,10 @@ def _shopper(ctx: ServiceContext, email: str = JANE, language: str = "en") -> Sh
     return OrderStatus(ctx).shopper(client=CLIENT, session=token, language=language)
 
 
-def _watches(shopper: ShopperSession) -> list[tuple[str, str]]:
+def _watches(shopper: ShopperSession) -> list[str]:
     answer = shopper.part_watches()
     assert isinstance(answer, PartWatches), answer
-    return [(watch.part_number.display, watch.language) for watch in answer.watches]
+    return [watch.part_number.display for watch in answer.watches]
 
 
 def _alerts(ctx: ServiceContext) -> list[PartBackInStockMail]:
@@ -87,15 +88,13 @@ def _outbox(ctx: ServiceContext) -> list[OutboxMessage]:
         return list(uow.outbox.pending(10_000))
 
 
-def test_a_watched_part_is_listed_oldest_first_in_the_sessions_language(
-    ctx: ServiceContext,
-) -> None:
-    """Watches are listed oldest first, as typed, each in the language it was made in."""
+def test_a_watched_part_is_listed_oldest_first_as_typed(ctx: ServiceContext) -> None:
+    """Watches are listed oldest first, as typed."""
     shopper = _shopper(ctx, language="fi")
     assert shopper.watch_part("BP-1234") == PartWatched(part_number="BP-1234")
     _later(ctx)
     assert shopper.watch_part("51 12.7") == PartWatched(part_number="51 12.7")
-    assert _watches(shopper) == [("BP-1234", "fi"), ("51 12.7", "fi")]
+    assert _watches(shopper) == ["BP-1234", "51 12.7"]
 
 
 @pytest.mark.parametrize("spelling", ["bp 12.34", " BP1234 ", "ＢＰ－１２３４"])
@@ -105,7 +104,7 @@ def test_a_part_is_watched_once_whatever_its_spelling(ctx: ServiceContext, spell
     shopper = _shopper(ctx)
     shopper.watch_part("BP-1234")
     assert shopper.watch_part(spelling) == PartWatched(part_number=spelling, already=True)
-    assert _watches(shopper) == [("BP-1234", "en")]
+    assert _watches(shopper) == ["BP-1234"]
 
 
 def test_a_lookalike_in_another_script_is_another_part(ctx: ServiceContext) -> None:
@@ -123,7 +122,7 @@ def test_an_account_watches_at_most_the_policy_number(ctx: ServiceContext) -> No
     shopper.watch_part("BP-1")
     shopper.watch_part("BP-2")
     assert shopper.watch_part("BP-3") == WatchListFull(limit=2)
-    assert [part for part, _ in _watches(shopper)] == ["BP-1", "BP-2"]
+    assert _watches(shopper) == ["BP-1", "BP-2"]
     assert shopper.unwatch_part("bp1") == WatchRemoved(part_number="bp1")
     assert shopper.watch_part("BP-3") == PartWatched(part_number="BP-3")
 
@@ -134,7 +133,7 @@ def test_unwatching_a_part_not_watched_changes_nothing(ctx: ServiceContext) -> N
     shopper = _shopper(ctx)
     shopper.watch_part("BP-1")
     assert shopper.unwatch_part("BP-9") == PartNotWatched()
-    assert _watches(shopper) == [("BP-1", "en")]
+    assert _watches(shopper) == ["BP-1"]
     assert len(_watches(_shopper(ctx, JOHN))) == 1
 
 
@@ -166,7 +165,7 @@ def test_bad_part_numbers_are_typed_errors_that_change_nothing(
             command(typed)  # type: ignore[operator]
         assert isinstance(raised.value, ValidationError)
         assert raised.value.field.startswith("part_number")
-    assert _watches(shopper) == [("BP-1", "en")]
+    assert _watches(shopper) == ["BP-1"]
     assert _alerts(ctx) == []
 
 
@@ -177,17 +176,18 @@ def test_injection_text_is_only_a_part_number(ctx: ServiceContext) -> None:
     assert shopper.watch_part(hostile) == PartWatched(part_number=hostile)
     _later(ctx)
     shopper.watch_part("BP-1")
-    assert [part for part, _ in _watches(shopper)] == [hostile, "BP-1"]
+    assert _watches(shopper) == [hostile, "BP-1"]
     assert OrderStatus(ctx).catalog.part_back_in_stock(hostile).alerts == 1
     assert [mail.part_number for mail in _alerts(ctx)] == [hostile]
-    assert _watches(shopper) == [("BP-1", "en")]
+    assert _watches(shopper) == ["BP-1"]
 
 
 def test_each_watcher_is_mailed_once_and_the_watch_is_gone(ctx: ServiceContext) -> None:
-    """Back in stock: one mail per watcher, to the account's address, in the watch's
-    language, linking only to the account area; the watches of that part are gone, the
-    others stay; a second report mails no one."""
-    jane, john = _shopper(ctx, JANE, "fi"), _shopper(ctx, JOHN)
+    """Back in stock: one mail per watcher, to the account's address, in the account's
+    preferred language (not the page's), linking only to the account area; the watches
+    of that part are gone, the others stay; a second report mails no one."""
+    jane, john = _shopper(ctx, JANE), _shopper(ctx, JOHN, "fi")
+    assert jane.set_language("fi") == LanguageChanged(language="fi")
     jane.watch_part("BP-1234")
     jane.watch_part("BP-9")
     john.watch_part("bp 12.34")
@@ -200,10 +200,29 @@ def test_each_watcher_is_mailed_once_and_the_watch_is_gone(ctx: ServiceContext) 
     ]
     link = ctx.policies.account_policy().link_base + "/alerts"
     assert {mail.link for mail in mails} == {link}
-    assert _watches(jane) == [("BP-9", "fi")]
+    assert _watches(jane) == ["BP-9"]
     assert _watches(john) == []
     assert desk.catalog.part_back_in_stock("BP-1234") == PartAlertsSent("BP-1234", alerts=0)
     assert len(_alerts(ctx)) == 2
+
+
+@pytest.mark.parametrize(("before", "after"), [("en", "fi"), ("fi", "en")])
+def test_an_account_that_switches_language_gets_the_alert_in_the_new_one(
+    ctx: ServiceContext, before: str, after: str
+) -> None:
+    """The alert follows the account's preferred language when it is sent, not the one
+    it had (nor the page's) when the part was watched (docs/profile.md "Language")."""
+    shopper = _shopper(ctx, language=before)
+    assert shopper.set_language(before) == LanguageChanged(language=before)
+    shopper.watch_part("BP-1234")
+    _later(ctx)
+    assert shopper.set_language(after) == LanguageChanged(language=after)
+    desk = OrderStatus(ctx)
+    assert desk.catalog.part_back_in_stock("BP-1234").alerts == 1
+    assert [(mail.to.canonical, mail.language) for mail in _alerts(ctx)] == [(JANE, after)]
+    desk.relay_outbox()
+    [sent] = [m for m in ctx.mailer.sent if "BP-1234" in m.subject]  # type: ignore[attr-defined]
+    assert sent.language == after
 
 
 def test_a_part_watched_again_after_its_alert_alerts_again(ctx: ServiceContext) -> None:
@@ -219,8 +238,10 @@ def test_a_part_watched_again_after_its_alert_alerts_again(ctx: ServiceContext) 
 
 
 def test_the_alert_goes_out_through_the_relay_rendered(ctx: ServiceContext) -> None:
-    """The relay renders the alert in the watch's language and the mailer sends it."""
-    _shopper(ctx, language="fi").watch_part("BP-1234")
+    """The relay renders the alert in the account's language and the mailer sends it."""
+    shopper = _shopper(ctx)
+    shopper.set_language("fi")
+    shopper.watch_part("BP-1234")
     desk = OrderStatus(ctx)
     desk.catalog.part_back_in_stock("BP-1234")
     desk.relay_outbox()

@@ -69,7 +69,7 @@ class PartWatchesMixin:
             work.watches[account_id] = {k: v for k, v in kept.items() if k != part_key}
             account = work.accounts.get(account_id)
             if account is not None and account.state is AccountState.ACTIVE:
-                taken.append(PartWatcher(watch, account.email))
+                taken.append(PartWatcher(watch, account.email, account.language))
         taken.sort(key=lambda watcher: (watcher.watch.watched_at, watcher.watch.account_id))
         return taken
 

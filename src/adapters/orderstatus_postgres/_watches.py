@@ -21,9 +21,9 @@ __all__ = ["PartWatchesMixin"]
 _TAKE_WATCHERS: Final = """
 WITH taken AS (
     DELETE FROM part_watches WHERE part_key = %s
-    RETURNING account_id, part_key, part_number, watched_at, language
+    RETURNING account_id, part_key, part_number, watched_at
 )
-SELECT t.account_id, t.part_key, t.part_number, t.watched_at, t.language, a.email, a.email_key
+SELECT t.account_id, t.part_key, t.part_number, t.watched_at, a.email, a.email_key, a.language
 FROM taken AS t JOIN accounts AS a ON a.account_id = t.account_id
 WHERE a.state = 'active'
 ORDER BY t.watched_at, t.account_id

@@ -623,7 +623,6 @@ _PART_WATCHES = Migration(
             part_key    text COLLATE "C" NOT NULL,
             part_number text             NOT NULL,
             watched_at  timestamptz      NOT NULL,
-            language    text             NOT NULL,
             PRIMARY KEY (account_id, part_key)
         )
         """,

@@ -4,8 +4,8 @@ statements run word for word, and the decoders of their rows.
 A watch is keyed by ``(account_id, part_key)``: one watch per account and part, an
 account's watches in one index range. ``part_watches_by_part`` (``part_key``, then the
 order the watchers are answered in) is what a report of the part back in stock reads. The
-account's email is not copied into the watch: the alert goes to the address the account
-holds when the report comes, joined then.
+account's email and language are not copied into the watch: the alert goes to the address
+the account holds when the report comes, in the language it prefers then, joined then.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ __all__ = [
 ]
 
 PUT_WATCH: Final = """
-INSERT INTO part_watches (account_id, part_key, part_number, watched_at, language)
-VALUES (%s, %s, %s, %s, %s)
+INSERT INTO part_watches (account_id, part_key, part_number, watched_at)
+VALUES (%s, %s, %s, %s)
 ON CONFLICT (account_id, part_key) DO NOTHING
 """
 
 PART_WATCHES: Final = """
-SELECT account_id, part_key, part_number, watched_at, language
+SELECT account_id, part_key, part_number, watched_at
 FROM part_watches WHERE account_id = %s ORDER BY watched_at, part_key
 """
 
@@ -48,11 +48,12 @@ FORGET_WATCHES: Final = "DELETE FROM part_watches WHERE account_id = %s"
 
 UNWATCH_PART: Final = "DELETE FROM part_watches WHERE part_key = %s"
 
-#: The watchers of a part with the email each account holds now, in the port's order; the
+#: The watchers of a part with the email and language each account holds now, in the
+#: port's order; the
 #: SQLite adapter reads them, then deletes the part's watches (``UNWATCH_PART``), under
 #: its write lock.
 WATCHERS: Final = """
-SELECT w.account_id, w.part_key, w.part_number, w.watched_at, w.language, a.email, a.email_key
+SELECT w.account_id, w.part_key, w.part_number, w.watched_at, a.email, a.email_key, a.language
 FROM part_watches AS w JOIN accounts AS a ON a.account_id = w.account_id
 WHERE w.part_key = %s AND a.state = 'active'
 ORDER BY w.watched_at, w.account_id
@@ -70,7 +71,6 @@ class WatchRow(NamedTuple):
     part_key: str
     part_number: str
     watched_at: Any
-    language: str
 
     @classmethod
     def of(cls, watch: PartWatch, moment: Callable[[datetime], Any] = _same) -> WatchRow:
@@ -80,7 +80,6 @@ class WatchRow(NamedTuple):
             watch.part_key,
             watch.part_number.display,
             moment(watch.watched_at),
-            watch.language,
         )
 
 
@@ -92,8 +91,8 @@ def _restored(
     profile's are: a report reads thousands."""
     part, watch = restorer(PartNumber), restorer(PartWatch)
     for row in rows:
-        account_id, part_key, part_number, watched_at, language = row[:5]
-        yield watch(account_id, part(part_number, part_key), instant(watched_at), language), row
+        account_id, part_key, part_number, watched_at = row[:4]
+        yield watch(account_id, part(part_number, part_key), instant(watched_at)), row
 
 
 def decode_watches(
@@ -109,10 +108,12 @@ def decode_watches(
 def decode_watchers(
     rows: Iterable[Sequence[Any]], instant: Callable[[Any], datetime] = _same
 ) -> list[PartWatcher]:
-    """Watchers (a :class:`WatchRow` and the account's ``email`` and ``email_key``), in
-    row order."""
+    """Watchers (a :class:`WatchRow` and the account's ``email``, ``email_key`` and
+    ``language``), in row order."""
     watcher, email = restorer(PartWatcher), restorer(EmailAddress)
     try:
-        return [watcher(watch, email(row[5], row[6])) for watch, row in _restored(rows, instant)]
+        return [
+            watcher(watch, email(row[4], row[5]), row[6]) for watch, row in _restored(rows, instant)
+        ]
     except UNREADABLE as error:
         raise unreadable("a part watcher", error) from error

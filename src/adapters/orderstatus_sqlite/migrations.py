@@ -606,7 +606,6 @@ CREATE TABLE part_watches (
     part_key    TEXT    NOT NULL,
     part_number TEXT    NOT NULL,
     watched_at  INTEGER NOT NULL,
-    language    TEXT    NOT NULL,
     PRIMARY KEY (account_id, part_key)
 ) WITHOUT ROWID;
 

@@ -93,8 +93,8 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
         "discount",
         "revoked_at",
     ),
-    "PartWatch": ("account_id", "part_number", "watched_at", "language"),
-    "PartWatcher": ("watch", "email"),
+    "PartWatch": ("account_id", "part_number", "watched_at"),
+    "PartWatcher": ("watch", "email", "language"),
     "SessionCheck": (
         "account_id",
         "remember",

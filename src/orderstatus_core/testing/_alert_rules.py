@@ -2,7 +2,8 @@
 (:class:`~orderstatus_core.testing.accounts.AccountMachine`), kept apart to keep each
 module readable: the shopper watches and unwatches parts (typed in two spellings of one
 key), reads the list, and the store reports a part back in stock, which must mail the
-account's current address once if it watched the part, and nothing otherwise.
+account's current address once, in its preferred language of that moment (the preference
+rules change it between watch and report), if it watched the part, and nothing otherwise.
 
 Part numbers carry the run's number (``R7X2``), so runs sharing one storage never watch
 the same part.
@@ -101,13 +102,17 @@ class AlertRules:
     @rule(part=st.integers(0, _PARTS - 1), retyped=st.booleans())
     def the_part_comes_back_in_stock(self, part: int, retyped: bool) -> None:
         """The store reports a part back in stock: one alert to the account's current
-        address if it watched the part, none otherwise (and none on a second report)."""
+        address, in its current preferred language, if it watched the part, none otherwise
+        (and none on a second report)."""
         typed = self._part(part, retyped)
         answered = self.desk.catalog.part_back_in_stock(typed)
         watched = self.model.watches.pop(part_number_key(typed), None)
-        expected = [] if watched is None else [(self.model.email, watched)]
+        model = self.model
+        expected = [] if watched is None else [(model.email, watched, model.language)]
         assert answered == PartAlertsSent(part_number=typed, alerts=len(expected)), answered
-        mailed = [(mail.to.display, mail.part_number) for mail in self._alerts_mailed()]
+        mailed = [
+            (mail.to.display, mail.part_number, mail.language) for mail in self._alerts_mailed()
+        ]
         assert mailed == expected, (mailed, expected)
 
     def _alerts_mailed(self) -> Sequence[PartBackInStockMail]:

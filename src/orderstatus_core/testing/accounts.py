@@ -118,7 +118,11 @@ from orderstatus_core.services.sync import upsert_order
 from orderstatus_core.testing._account_discounts import CODE_LIFETIME, DiscountSteps, ModelCode
 from orderstatus_core.testing._account_preferences import PreferenceRules, UnsubscribeKey
 from orderstatus_core.testing._alert_rules import AlertRules
-from orderstatus_core.testing._export_checks import exported_as_the_model_says, has_every_section
+from orderstatus_core.testing._export_checks import (
+    ExportedProfile,
+    exported_as_the_model_says,
+    has_every_section,
+)
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.fakes import (
     CountingPasswordHasher,
@@ -552,7 +556,10 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
             with self.storage.unit_of_work() as uow:
                 holder = uow.accounts.by_email(email_key(self.model.email) or "")
             assert holder is not None
-            assert (answered.account_id, answered.language) == (holder.account_id, self.model.language)
+            assert (answered.account_id, answered.language) == (
+                holder.account_id,
+                self.model.language,
+            )
 
     @precondition(lambda self: self.sessions)
     @rule(pick=st.integers(-3, 3))
@@ -993,6 +1000,12 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
             orders=model.linked,
             events=model.events,
             sessions=[entry for entry, s in zip(opened, self.sessions, strict=True) if not s.ended],
+            profile=ExportedProfile(
+                language=model.language,
+                codes={text: code.used_for for text, code in model.codes.items()},
+                watched=set(model.watches.values()),
+                topics=model.topics,
+            ),
         )
         model.events.append(_K.DATA_EXPORTED)
 

@@ -548,7 +548,7 @@ def test_the_alerts_migration_keeps_the_accounts_and_adds_watches(
         with pytest.raises(SchemaVersionError, match=f"has schema version {_BEFORE_ALERTS}"):
             storage.unit_of_work().__enter__()
         assert storage.migrate() == SCHEMA_VERSION
-        watch = PartWatch("acct-0001", PartNumber("BP-1234"), T0, "fi")
+        watch = PartWatch("acct-0001", PartNumber("BP-1234"), T0)
         with storage.unit_of_work(write=True) as uow:
             assert uow.accounts.get("acct-0001") == account
             assert list(uow.accounts.saved_addresses("acct-0001")) == [saved]
@@ -557,7 +557,9 @@ def test_the_alerts_migration_keeps_the_accounts_and_adds_watches(
             assert uow.accounts.put_watch(watch) is True
             uow.commit()
         with storage.unit_of_work(write=True) as uow:
-            assert list(uow.accounts.take_watchers("bp1234")) == [PartWatcher(watch, account.email)]
+            assert list(uow.accounts.take_watchers("bp1234")) == [
+                PartWatcher(watch, account.email, account.language)
+            ]
             uow.commit()
     finally:
         storage.close()

@@ -20,12 +20,11 @@ from datetime import datetime
 
 from orderstatus_core.errors import InvalidFieldError, ValidationError
 from orderstatus_core.messages import PartBackInStockMail
-from orderstatus_core.model.alerts import PartWatch, PartWatcher
+from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.identifiers import PartNumber
 from orderstatus_core.policies.profile import alerts_link
 from orderstatus_core.ports import AccountStore
 from orderstatus_core.services._retry import retrying
-from orderstatus_core.services._texts import shopper_texts
 from orderstatus_core.services.accounts._common import ShopperProof, checked_shopper
 from orderstatus_core.services.accounts.profile import _changing, _reading
 from orderstatus_core.services.alert_results import (
@@ -63,7 +62,8 @@ def _part(value: object) -> PartNumber:
 def watch_part(ctx: ServiceContext, proof: ShopperProof, part_number: str) -> WatchPartResult:
     """Watch ``part_number`` (text, validated as an order line's part number): the shopper
     is mailed once when the store reports it back in stock (:func:`part_back_in_stock`),
-    in the language of this session.
+    in the account's preferred language at that time (not this page's: a shopper who
+    switches language before the report reads the alert in the new one).
 
     Whether the part is out of stock is the storefront's to show (it offers the button);
     the library keeps the watch. A part watched already answers :class:`PartWatched` with
@@ -75,17 +75,12 @@ def watch_part(ctx: ServiceContext, proof: ShopperProof, part_number: str) -> Wa
     limit = ctx.policies.profile_policy().max_part_watches
 
     def watch(store: AccountStore, account_id: str, now: datetime) -> PartWatched | WatchListFull:
-        # The alert's language: the page's if it named one, else the account's preferred
-        # language (the rule of every account answer, session_texts).
-        account = store.get(account_id)
-        preferred = account.language if account is not None else "en"
-        language = shopper_texts(ctx, proof.language or preferred).language
         kept = store.part_watches(account_id)
         if any(kept_watch.part_key == part.canonical for kept_watch in kept):
             return PartWatched(part_number=part.display, already=True)
         if len(kept) >= limit:
             return WatchListFull(limit=limit)
-        store.put_watch(PartWatch(account_id, part, now, language))
+        store.put_watch(PartWatch(account_id, part, now))
         return PartWatched(part_number=part.display)
 
     return _changing(ctx, proof, watch)
@@ -121,7 +116,8 @@ def part_back_in_stock(ctx: ServiceContext, part_number: str) -> PartAlertsSent:
     """The store reports ``part_number`` back in stock (its stock system or staff calls
     this): every watch of the part is taken and each watcher with a verified, live
     account gets one :class:`~orderstatus_core.messages.PartBackInStockMail` at the
-    account's current address, queued in the same unit of work.
+    account's current address, in the account's current preferred language, queued in
+    the same unit of work.
 
     Exactly once: a report repeated, or racing from another process, finds the watches
     taken and queues nothing (``alerts=0``). The mail links only to the account's alerts
@@ -136,7 +132,7 @@ def part_back_in_stock(ctx: ServiceContext, part_number: str) -> PartAlertsSent:
             now = ctx.clock.now()  # after the claim (SECURITY G6)
             mails = (
                 PartBackInStockMail(
-                    watcher.email, watcher.watch.part_number.display, link, _language(watcher)
+                    watcher.email, watcher.watch.part_number.display, link, watcher.language
                 )
                 for watcher in watchers
             )
@@ -145,10 +141,3 @@ def part_back_in_stock(ctx: ServiceContext, part_number: str) -> PartAlertsSent:
         return len(watchers)
 
     return PartAlertsSent(part_number=part.display, alerts=retrying(report))
-
-
-def _language(watcher: PartWatcher) -> str:
-    """The language of a watcher's alert: the seam for the account's preferred language
-    (issue 14 item 7). Until accounts keep one, the watch's (the session's when the part
-    was watched)."""
-    return watcher.watch.language

@@ -79,6 +79,8 @@ from orderstatus_core.services.results import NotLoggedIn
 
 __all__ = [
     "account_credit",
+    "credit_across",
+    "credit_holders",
     "discount_codes",
     "issue_discount_code",
     "redeem_discount_code",
@@ -146,25 +148,31 @@ def account_credit(
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= _MAX_ENTRIES:
         raise InvalidFieldError("limit", f"must be 1 to {_MAX_ENTRIES}")
 
-    def read(uow: UnitOfWork, account_id: str) -> AccountCredit:
-        holders = _holders(uow.accounts, account_id)
-        totals: dict[str, Money] = {}
-        entries: list[CreditEntry] = []
-        for holder in holders:
-            for balance in uow.credit.balances(holder):
-                held = totals.get(balance.currency)
-                totals[balance.currency] = balance if held is None else held + balance
-            entries.extend(uow.credit.entries(holder, limit))
-        entries.sort(key=_newest_first, reverse=True)
-        return AccountCredit(
-            balances=tuple(totals[currency] for currency in sorted(totals)),
-            entries=tuple(entries[:limit]),
-        )
-
-    return _reading(ctx, proof, read)
+    return _reading(ctx, proof, lambda uow, account_id: credit_across(uow, account_id, limit))
 
 
-def _holders(store: AccountStore, account_id: str) -> list[str]:
+def credit_across(uow: UnitOfWork, account_id: str, limit: int) -> AccountCredit:
+    """The account's credit in ``uow``: the balance per currency and the newest ``limit``
+    entries across :func:`credit_holders`. The account page's read and the data export's
+    (which asks for every entry)."""
+    totals: dict[str, Money] = {}
+    entries: list[CreditEntry] = []
+    for holder in credit_holders(uow.accounts, account_id):
+        for balance in uow.credit.balances(holder):
+            held = totals.get(balance.currency)
+            totals[balance.currency] = balance if held is None else held + balance
+        entries.extend(uow.credit.entries(holder, limit))
+    entries.sort(key=_newest_first, reverse=True)
+    return AccountCredit(
+        balances=tuple(totals[currency] for currency in sorted(totals)),
+        entries=tuple(entries[:limit]),
+    )
+
+
+def credit_holders(store: AccountStore, account_id: str) -> list[str]:
+    """The email keys whose credit the account sees, ascending: its own and those of its
+    linked orders (each proven, SECURITY F1, F2). Keys, not folded further: a look-alike
+    address is another holder (A4)."""
     account = store.get(account_id)
     own = () if account is None else (account.email_key,)
     return sorted({*own, *store.linked_email_keys(account_id)})

@@ -50,8 +50,9 @@ __all__ = [
 
 #: The ``schema`` of the documents this library writes; a change that a reader of an
 #: older document could misread (a key renamed, removed or retyped) moves it on. A new
-#: section or an added optional key does not.
-EXPORT_SCHEMA_VERSION = 1
+#: section or an added optional key does not. 2: ``store_credit`` is the credit across the
+#: account's proven addresses (``holders``, each entry's ``holder``), not one ``email``.
+EXPORT_SCHEMA_VERSION = 2
 #: The JSON Schema of the document, inside the ``orderstatus_core`` package.
 EXPORT_SCHEMA_FILE = "data/account-export.schema.json"
 

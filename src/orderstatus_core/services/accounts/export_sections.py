@@ -29,11 +29,11 @@ from typing import Any
 
 import attrs
 
-from orderstatus_core.model.account import Account, AccountState
-from orderstatus_core.model.money import Money
+from orderstatus_core.model.account import Account
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.records import SearchCursor
 from orderstatus_core.serialization import converter
+from orderstatus_core.services.accounts.credit import credit_across, credit_holders
 
 __all__ = ["SECTIONS", "ExportSection", "ExportSource"]
 
@@ -112,7 +112,8 @@ def _linked_numbers(source: ExportSource) -> Iterator[str]:
 
 def orders(source: ExportSource) -> list[dict[str, Any]]:
     """Every stored order linked to the account, newest first, whole: in the import
-    format (docs/import-format.md) with its requests, reports, refunds and returns, less
+    format (docs/import-format.md), each line with the vehicle it was bought for, with
+    its requests, reports, refunds and returns, less
     the storage's version counter. An order the store deleted after linking is left out,
     as the history leaves it out."""
     stored = source.uow.orders
@@ -121,21 +122,42 @@ def orders(source: ExportSource) -> list[dict[str, Any]]:
 
 
 def store_credit(source: ExportSource) -> dict[str, Any]:
-    """The store credit of the account's verified email (none before verification,
-    SECURITY F1): the balance in each currency and every ledger entry, newest first."""
-    held = source.account
-    if held.state is not AccountState.ACTIVE:
-        return {"email": None, "balances": [], "entries": []}
-    entries = source.uow.credit.entries(held.email_key, _EVERY_ROW)
-    balances: dict[str, Money] = {}
-    for entry in reversed(entries):
-        currency = entry.amount.currency
-        balances[currency] = balances.get(currency, Money.zero(currency)) + entry.amount
+    """The store credit the account sees, as its page shows it (``credit_across`` of
+    :mod:`orderstatus_core.services.accounts.credit`): across its proven addresses, its
+    own and those of its linked orders (SECURITY F1, F2; a look-alike address is another holder,
+    A4). The addresses' keys, the balance in each currency (by currency code) and every
+    ledger entry, newest first, each with the key it is held under."""
+    account_id = source.account.account_id
+    held = credit_across(source.uow, account_id, _EVERY_ROW)
     return {
-        "email": held.email.display,
-        "balances": [converter.unstructure(balance) for balance in balances.values()],
-        "entries": [_plain(entry, "holder") for entry in entries],
+        "holders": credit_holders(source.uow.accounts, account_id),
+        "balances": [converter.unstructure(balance) for balance in held.balances],
+        "entries": [_plain(entry) for entry in held.entries],
     }
+
+
+def discount_codes(source: ExportSource) -> list[dict[str, Any]]:
+    """Every discount code issued to the account (not only the page's newest 50), newest
+    first: the code, its worth, expiry, use (time, order reference, discount taken) or
+    revocation, and where it stands at the export's time. A code is no credential (the
+    account page shows it again, :mod:`~orderstatus_core.services.accounts.credit`)."""
+    now = source.now
+    codes = source.uow.accounts.discount_codes(source.account.account_id, _EVERY_ROW)
+    return [{**_plain(code, "account_id"), "status": code.status(now).value} for code in codes]
+
+
+def part_watches(source: ExportSource) -> list[dict[str, Any]]:
+    """The parts the account watches for availability alerts, oldest first: the part
+    number as typed and when it was watched."""
+    watches = source.uow.accounts.part_watches(source.account.account_id)
+    return [_plain(watch, "account_id") for watch in watches]
+
+
+def mail_preferences(source: ExportSource) -> list[dict[str, Any]]:
+    """The topics of store mail the account subscribed to, by topic, each with its time.
+    The preferred language is in ``account``."""
+    subscriptions = source.uow.accounts.mail_subscriptions(source.account.account_id)
+    return [_plain(subscription, "account_id") for subscription in subscriptions]
 
 
 def security_log(source: ExportSource) -> list[dict[str, Any]]:
@@ -167,6 +189,9 @@ SECTIONS: tuple[ExportSection, ...] = (
     ExportSection("garage", garage),
     ExportSection("orders", orders),
     ExportSection("store_credit", store_credit),
+    ExportSection("discount_codes", discount_codes),
+    ExportSection("part_watches", part_watches),
+    ExportSection("mail_preferences", mail_preferences),
     ExportSection("security_log", security_log),
     ExportSection("sessions", sessions),
 )

@@ -2,7 +2,8 @@
 contract (``put_watch``, ``part_watches``, ``remove_watch``, ``take_watchers``), mixed into
 :class:`~orderstatus_core.testing.contracts.AccountStoreContract`: one watch per account
 and part key, listed oldest first, taken once by a report of the part back in stock (eight
-threads racing, one taker per watch), with the account's email as stored at the report.
+threads racing, one taker per watch), with the account's email and preferred language as
+stored at the report.
 """
 
 from __future__ import annotations
@@ -35,10 +36,8 @@ def _active(account_id: str, email: str) -> Account:
     return Account.sign_up(account_id, parse_email(email), T0).verified(T0)
 
 
-def _watch(
-    account_id: str = "acct-0001", part: str = "BP-1234", at: datetime = T0, language: str = "en"
-) -> PartWatch:
-    return PartWatch(account_id, PartNumber(part), at, language)
+def _watch(account_id: str = "acct-0001", part: str = "BP-1234", at: datetime = T0) -> PartWatch:
+    return PartWatch(account_id, PartNumber(part), at)
 
 
 def _accounts(storage: Storage, *accounts: Account) -> None:
@@ -78,8 +77,8 @@ class PartWatchContract(StorageSuite):
     migrated, empty storage for each test."""
 
     def test_any_watch_is_read_back_equal(self, storage: Storage) -> None:
-        """A watch comes back with its part number as written, time and language."""
-        watch = _watch(part="ＢＰ－１２３４ ä", at=T0 + timedelta(microseconds=7), language="fi")
+        """A watch comes back with its part number as written and its time."""
+        watch = _watch(part="ＢＰ－１２３４ ä", at=T0 + timedelta(microseconds=7))
         assert _watching(storage, watch) == [True]
         [listed] = _listed(storage)
         assert listed == watch
@@ -98,7 +97,7 @@ class PartWatchContract(StorageSuite):
 
     def test_a_part_is_watched_once_per_account(self, storage: Storage) -> None:
         """A second watch of the same part key stores nothing; the first stays."""
-        first = _watch(part="BP-1234", language="fi")
+        first = _watch(part="BP-1234")
         again = _watch(part="bp 12.34", at=T0 + _SECOND)
         assert _watching(storage, first, again, _watch("acct-0002", "BP1234")) == [
             True,
@@ -120,14 +119,11 @@ class PartWatchContract(StorageSuite):
 
     def test_taking_answers_active_watchers_with_their_email_now(self, storage: Storage) -> None:
         """``take_watchers`` deletes every watch of the part, answers the active accounts'
-        oldest first with the email each holds at the take, and leaves other parts."""
+        oldest first with the email and preferred language each holds at the take (not
+        at the watch), and leaves other parts."""
         jane, john = _active("acct-0001", "Jane@Example.com"), _active("acct-0002", "j@x.io")
         pending = Account.sign_up("acct-0003", parse_email("p@x.io"), T0)
         _accounts(storage, jane, john, pending)
-        moved = jane.with_email(parse_email("Jane.New@Example.com"), T0)
-        with storage.unit_of_work(write=True) as uow:
-            uow.accounts.save(moved)
-            uow.commit()
         john_watch, jane_watch = _watch("acct-0002"), _watch(at=T0 + _SECOND)
         _watching(
             storage,
@@ -137,10 +133,20 @@ class PartWatchContract(StorageSuite):
             _watch("acct-0004"),
             _watch(part="BP-9"),
         )
+        # Jane moves to a new address, then to Finnish, after watching (two saves).
+        moved = jane.with_email(parse_email("Jane.New@Example.com"), T0)
+        with storage.unit_of_work(write=True) as uow:
+            uow.accounts.save(moved)
+            uow.commit()
+        with storage.unit_of_work(write=True) as uow:
+            stored = uow.accounts.get(moved.account_id)
+            assert stored is not None
+            uow.accounts.save(stored.with_language("fi"))
+            uow.commit()
         taken = _take(storage)
         assert taken == [
-            PartWatcher(john_watch, john.email),
-            PartWatcher(jane_watch, moved.email),
+            PartWatcher(john_watch, john.email, "en"),
+            PartWatcher(jane_watch, moved.email, "fi"),
         ]
         assert taken[1].email.display == moved.email.display != jane.email.display
         assert _take(storage) == []
