@@ -15,6 +15,7 @@ button that posts the token: a mail scanner that follows links never uses one up
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ from orderstatus_core import (
     EmailChanged,
     EmailChangeRequested,
     EmailVerified,
+    Garage,
     HistoryPage,
     InvalidFieldError,
     LinkRefused,
@@ -58,6 +60,7 @@ from orderstatus_core import (
     SearchPage,
     SecurityLog,
     TryLater,
+    VehicleQuery,
 )
 
 from . import texts
@@ -454,18 +457,50 @@ def home() -> Response:
             return to_log_in()
 
 
+#: A model year as the Activity search takes it: four digits (the library checks the range).
+_YEAR_TYPED = re.compile(r"[0-9]{4}")
+
+
+def _vehicle_query(year: str, make: str, model: str) -> VehicleQuery | None:
+    """The typed year, make and model as a search by vehicle (``None``: none typed); a
+    year that is not four digits or a refused name raises the library's
+    ``ValidationError`` (the 400 page)."""
+    if not (year or make or model):
+        return None
+    if not _YEAR_TYPED.fullmatch(year):
+        raise InvalidFieldError("year", "is not a year of four digits")
+    return VehicleQuery(int(year), make, model)
+
+
 @account.get("/activity")
 def activity() -> Response:
-    """The account's orders newest first, paged, or those with a part number or in a
-    category."""
-    part_number = request.args.get("part_number", "")[:40].strip()
-    category = request.args.get("category", "")[:200].strip()
+    """The account's orders newest first, paged, or those with a part number, in a
+    category, or bought for a vehicle (a garage vehicle, or a typed year, make and
+    model)."""
+    terms = {
+        "part_number": request.args.get("part_number", "")[:40].strip(),
+        "category": request.args.get("category", "")[:200].strip(),
+        "vehicle_id": request.args.get("vehicle_id", "")[:64].strip(),
+        "year": request.args.get("year", "")[:4].strip(),
+        "make": request.args.get("make", "")[:40].strip(),
+        "model": request.args.get("model", "")[:60].strip(),
+    }
     cursor = request.args.get("cursor", "")[:200] or None
     signed_in = shopper()
+    match signed_in.garage():
+        case Garage(vehicles=vehicles):
+            pass
+        case NotLoggedIn():
+            return to_log_in()
+    vehicle = _vehicle_query(terms["year"], terms["make"], terms["model"])
     found: HistoryPage | SearchPage | NotLoggedIn
-    if part_number or category:
+    if any(terms.values()):
         found = signed_in.search(
-            part_number=part_number or None, category=category or None, cursor=cursor
+            part_number=terms["part_number"] or None,
+            category=terms["category"] or None,
+            vehicle=vehicle,
+            vehicle_id=terms["vehicle_id"] or None,
+            cursor=cursor,
         )
     else:
         found = signed_in.history(cursor=cursor)
@@ -483,8 +518,9 @@ def activity() -> Response:
         orders=headers,
         matches=matches,
         next_cursor=next_cursor,
-        part_number=part_number,
-        category=category,
+        terms=terms,
+        searched={name: value for name, value in terms.items() if value},
+        vehicles=vehicles,
     )
 
 

@@ -403,4 +403,6 @@ FINNISH: dict[str, str] = {
     "Your garage holds at most %(limit)s vehicles: remove one first.": "Talliisi mahtuu enintään %(limit)s ajoneuvoa: poista ensin jokin.",
     "Your garage is empty.": "Tallisi on tyhjä.",
     "your default address": "oletusosoitteesi",
+    "Or a vehicle of your garage": "Tai tallisi ajoneuvo",
+    "Or a vehicle": "Tai ajoneuvo",
 }
