@@ -59,6 +59,7 @@ from orderstatus_core import (
     ResetRequested,
     SearchPage,
     SecurityLog,
+    SignedIn,
     TryLater,
     VehicleQuery,
 )
@@ -71,8 +72,10 @@ from .web import (
     desk,
     field,
     flash_and_go,
+    keep_language,
     not_found,
     page,
+    reauthenticate_page,
     shopper,
     to_log_in,
     try_later,
@@ -358,18 +361,11 @@ def log_in() -> Response:
             # A new CSRF token for the new session (as Django rotates it at log-in).
             session.pop("csrf_token", None)
             response = _set_session(redirect(url_for("account.home"), code=303), logged)
-            shown = desk().shopper(client=client(), session=logged.token).view()
-            if isinstance(shown, AccountView) and shown.language in texts.LANGUAGES:
+            who = desk().shopper(client=client(), session=logged.token).check()
+            if isinstance(who, SignedIn) and who.language in texts.LANGUAGES:
                 # The account's language is the pages' language from now on (the switch
                 # still changes it for this browser).
-                response.set_cookie(
-                    texts.LANGUAGE_COOKIE,
-                    shown.language,
-                    max_age=365 * 24 * 3600,
-                    httponly=True,
-                    samesite="Lax",
-                    secure=_secure(),
-                )
+                response = keep_language(response, who.language)
             return response
         case LogInRefused(message=message):
             return page("log_in.html", 400, message=message, email=email)
@@ -579,11 +575,9 @@ _AFTER_REAUTH = {
     "email": "account.email_form",
     "password": "account.password_form",
     "delete": "account.delete_form",
+    # The data download (storefront.profile_settings) is a button on the Profile page.
+    "export": "profile.home",
 }
-
-
-def _reauthpage(then: str, message: str) -> Response:
-    return page("reauthenticate.html", then=then, message=message)
 
 
 def _signed_in_form(template: str) -> Response:
@@ -604,7 +598,7 @@ def reauthenticate() -> Response:
             message = gettext(N_("Thank you. Please send the form again."))
             return _set_session(flash_and_go(message, _AFTER_REAUTH[then]), logged)
         case LogInRefused(message=message):
-            return _reauthpage(then, message)
+            return reauthenticate_page(then, message)
         case NotLoggedIn():
             return to_log_in()
         case TryLater() as later:
@@ -622,7 +616,7 @@ def change_email() -> Response:
         case EmailChangeRequested(message=message):
             return flash_and_go(message, "account.home")
         case ReauthenticationRequired(message=message):
-            return _reauthpage("email", message)
+            return reauthenticate_page("email", message)
         case NotLoggedIn():
             return to_log_in()
         case TryLater() as later:
@@ -642,7 +636,7 @@ def change_password() -> Response:
         case PasswordNotAccepted(message=message):
             return page("change_password.html", 400, message=message)
         case ReauthenticationRequired(message=message):
-            return _reauthpage("password", message)
+            return reauthenticate_page("password", message)
         case NotLoggedIn():
             return to_log_in()
 
@@ -659,6 +653,6 @@ def delete_account() -> Response:
             session.pop("csrf_token", None)
             return _end_session(flash_and_go(message, "guest.home"))
         case ReauthenticationRequired(message=message):
-            return _reauthpage("delete", message)
+            return reauthenticate_page("delete", message)
         case NotLoggedIn():
             return to_log_in()

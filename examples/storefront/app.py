@@ -2,7 +2,8 @@
 
 ``create_app(desk, settings)`` builds a Flask application over an open
 :class:`~orderstatus_core.OrderStatus`. The guest pages (the ``guest`` blueprint), the
-account pages (``account``), the Profile (``profile``), the staff desk (``staff``) and the
+account pages (``account``), the Profile (``profile``, its settings sections
+``profile_settings``), the staff desk (``staff``) and the
 JSON API (``api``) are registered here and share everything below: the settings, the CSRF
 protection, the headers, the language and the error pages. Their request helpers are in
 :mod:`storefront.web` (the API's in :mod:`storefront.api_web`).
@@ -132,11 +133,13 @@ def create_app(desk: OrderStatus, settings: Settings) -> Flask:
     from .api import api
     from .guest import guest
     from .profile import profile
+    from .profile_settings import settings as profile_settings
     from .staff import staff
 
     app.register_blueprint(guest)
     app.register_blueprint(account)
     app.register_blueprint(profile)
+    app.register_blueprint(profile_settings)
     app.register_blueprint(staff)
     # The API's guest pass is an Authorization header, which a browser never sends by
     # itself: a cross-site request cannot carry it, so CSRF tokens have nothing to protect.
