@@ -16,6 +16,8 @@ from orderstatus_core.testing import RecordingCaptcha
 from support.storefront import JANE, Shopper, open_demo_store
 from support.storefront_api import PASSWORD, register
 
+#: The key that signs :class:`SmallProfile`'s one-click unsubscribe links.
+UNSUBSCRIBE_KEY = bytes(range(32))
 #: The bounds of :class:`SmallProfile`.
 MAX_ADDRESSES, MAX_VEHICLES = 3, 2
 HOME = {
@@ -36,11 +38,16 @@ CAR = {"year": "2019", "make": "Ford", "model": "F-150", "engine": "5.0L V8", "n
 
 
 class SmallProfile:
-    """A profile of :data:`MAX_ADDRESSES` addresses and :data:`MAX_VEHICLES` vehicles."""
+    """A profile of :data:`MAX_ADDRESSES` addresses and :data:`MAX_VEHICLES` vehicles,
+    its unsubscribe links signed with :data:`UNSUBSCRIBE_KEY`."""
 
     @hookimpl
     def orderstatus_profile_policy(self) -> ProfilePolicy:
-        return ProfilePolicy(max_addresses=MAX_ADDRESSES, max_vehicles=MAX_VEHICLES)
+        return ProfilePolicy(
+            max_addresses=MAX_ADDRESSES,
+            max_vehicles=MAX_VEHICLES,
+            unsubscribe_key=UNSUBSCRIBE_KEY,
+        )
 
 
 class Catalog:
