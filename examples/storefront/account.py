@@ -534,11 +534,7 @@ def security() -> Response:
 
 @account.get("/attach")
 def attach_form() -> Response:
-    match shopper().view():
-        case AccountView():
-            return page("attach.html")
-        case NotLoggedIn():
-            return to_log_in()
+    return _signed_in_form("attach.html")
 
 
 @account.post("/attach")
@@ -581,9 +577,10 @@ _AFTER_REAUTH = {
 
 
 def _signed_in_form(template: str) -> Response:
-    match shopper().view():
-        case AccountView() as shown:
-            return page(template, account=shown)
+    """A form that needs only *someone logged in*: the lean session check."""
+    match shopper().check():
+        case SignedIn():
+            return page(template)
         case NotLoggedIn():
             return to_log_in()
 
@@ -607,7 +604,11 @@ def reauthenticate() -> Response:
 
 @account.get("/email")
 def email_form() -> Response:
-    return _signed_in_form("change_email.html")
+    match shopper().view():  # the page shows the address now
+        case AccountView() as shown:
+            return page("change_email.html", account=shown)
+        case NotLoggedIn():
+            return to_log_in()
 
 
 @account.post("/email")
