@@ -105,8 +105,8 @@ RESPONSES: dict[str, Any] = {
     },
     "ProfileRefused": problem_response(
         "Nothing changed: the same address is saved already (``address_id`` names it), the "
-        "address book or the garage is full (``limit``), or the store's catalog lists no "
-        "such vehicle."
+        "address book, the garage or the watch list is full (``limit``), or the store's "
+        "catalog lists no such vehicle."
     ),
     "Reauthenticate": problem_response(
         "Type the password again first (``/account/reauthenticate``)."
