@@ -15,6 +15,7 @@ button that posts the token: a mail scanner that follows links never uses one up
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ from orderstatus_core import (
     EmailChanged,
     EmailChangeRequested,
     EmailVerified,
+    Garage,
     HistoryPage,
     InvalidFieldError,
     LinkRefused,
@@ -57,7 +59,9 @@ from orderstatus_core import (
     ResetRequested,
     SearchPage,
     SecurityLog,
+    SignedIn,
     TryLater,
+    VehicleQuery,
 )
 
 from . import texts
@@ -68,8 +72,10 @@ from .web import (
     desk,
     field,
     flash_and_go,
+    keep_language,
     not_found,
     page,
+    reauthenticate_page,
     shopper,
     to_log_in,
     try_later,
@@ -355,18 +361,11 @@ def log_in() -> Response:
             # A new CSRF token for the new session (as Django rotates it at log-in).
             session.pop("csrf_token", None)
             response = _set_session(redirect(url_for("account.home"), code=303), logged)
-            shown = desk().shopper(client=client(), session=logged.token).view()
-            if isinstance(shown, AccountView) and shown.language in texts.LANGUAGES:
+            who = desk().shopper(client=client(), session=logged.token).check()
+            if isinstance(who, SignedIn) and who.language in texts.LANGUAGES:
                 # The account's language is the pages' language from now on (the switch
                 # still changes it for this browser).
-                response.set_cookie(
-                    texts.LANGUAGE_COOKIE,
-                    shown.language,
-                    max_age=365 * 24 * 3600,
-                    httponly=True,
-                    samesite="Lax",
-                    secure=_secure(),
-                )
+                response = keep_language(response, who.language)
             return response
         case LogInRefused(message=message):
             return page("log_in.html", 400, message=message, email=email)
@@ -454,18 +453,50 @@ def home() -> Response:
             return to_log_in()
 
 
+#: A model year as the Activity search takes it: four digits (the library checks the range).
+_YEAR_TYPED = re.compile(r"[0-9]{4}")
+
+
+def _vehicle_query(year: str, make: str, model: str) -> VehicleQuery | None:
+    """The typed year, make and model as a search by vehicle (``None``: none typed); a
+    year that is not four digits or a refused name raises the library's
+    ``ValidationError`` (the 400 page)."""
+    if not (year or make or model):
+        return None
+    if not _YEAR_TYPED.fullmatch(year):
+        raise InvalidFieldError("year", "is not a year of four digits")
+    return VehicleQuery(int(year), make, model)
+
+
 @account.get("/activity")
 def activity() -> Response:
-    """The account's orders newest first, paged, or those with a part number or in a
-    category."""
-    part_number = request.args.get("part_number", "")[:40].strip()
-    category = request.args.get("category", "")[:200].strip()
+    """The account's orders newest first, paged, or those with a part number, in a
+    category, or bought for a vehicle (a garage vehicle, or a typed year, make and
+    model)."""
+    terms = {
+        "part_number": request.args.get("part_number", "")[:40].strip(),
+        "category": request.args.get("category", "")[:200].strip(),
+        "vehicle_id": request.args.get("vehicle_id", "")[:64].strip(),
+        "year": request.args.get("year", "")[:4].strip(),
+        "make": request.args.get("make", "")[:40].strip(),
+        "model": request.args.get("model", "")[:60].strip(),
+    }
     cursor = request.args.get("cursor", "")[:200] or None
     signed_in = shopper()
+    match signed_in.garage():
+        case Garage(vehicles=vehicles):
+            pass
+        case NotLoggedIn():
+            return to_log_in()
+    vehicle = _vehicle_query(terms["year"], terms["make"], terms["model"])
     found: HistoryPage | SearchPage | NotLoggedIn
-    if part_number or category:
+    if any(terms.values()):
         found = signed_in.search(
-            part_number=part_number or None, category=category or None, cursor=cursor
+            part_number=terms["part_number"] or None,
+            category=terms["category"] or None,
+            vehicle=vehicle,
+            vehicle_id=terms["vehicle_id"] or None,
+            cursor=cursor,
         )
     else:
         found = signed_in.history(cursor=cursor)
@@ -483,8 +514,9 @@ def activity() -> Response:
         orders=headers,
         matches=matches,
         next_cursor=next_cursor,
-        part_number=part_number,
-        category=category,
+        terms=terms,
+        searched={name: value for name, value in terms.items() if value},
+        vehicles=vehicles,
     )
 
 
@@ -502,11 +534,7 @@ def security() -> Response:
 
 @account.get("/attach")
 def attach_form() -> Response:
-    match shopper().view():
-        case AccountView():
-            return page("attach.html")
-        case NotLoggedIn():
-            return to_log_in()
+    return _signed_in_form("attach.html")
 
 
 @account.post("/attach")
@@ -543,17 +571,16 @@ _AFTER_REAUTH = {
     "email": "account.email_form",
     "password": "account.password_form",
     "delete": "account.delete_form",
+    # The data download (storefront.profile_settings) is a button on the Profile page.
+    "export": "profile.home",
 }
 
 
-def _reauthpage(then: str, message: str) -> Response:
-    return page("reauthenticate.html", then=then, message=message)
-
-
 def _signed_in_form(template: str) -> Response:
-    match shopper().view():
-        case AccountView() as shown:
-            return page(template, account=shown)
+    """A form that needs only *someone logged in*: the lean session check."""
+    match shopper().check():
+        case SignedIn():
+            return page(template)
         case NotLoggedIn():
             return to_log_in()
 
@@ -568,7 +595,7 @@ def reauthenticate() -> Response:
             message = gettext(N_("Thank you. Please send the form again."))
             return _set_session(flash_and_go(message, _AFTER_REAUTH[then]), logged)
         case LogInRefused(message=message):
-            return _reauthpage(then, message)
+            return reauthenticate_page(then, message)
         case NotLoggedIn():
             return to_log_in()
         case TryLater() as later:
@@ -577,7 +604,11 @@ def reauthenticate() -> Response:
 
 @account.get("/email")
 def email_form() -> Response:
-    return _signed_in_form("change_email.html")
+    match shopper().view():  # the page shows the address now
+        case AccountView() as shown:
+            return page("change_email.html", account=shown)
+        case NotLoggedIn():
+            return to_log_in()
 
 
 @account.post("/email")
@@ -586,7 +617,7 @@ def change_email() -> Response:
         case EmailChangeRequested(message=message):
             return flash_and_go(message, "account.home")
         case ReauthenticationRequired(message=message):
-            return _reauthpage("email", message)
+            return reauthenticate_page("email", message)
         case NotLoggedIn():
             return to_log_in()
         case TryLater() as later:
@@ -606,7 +637,7 @@ def change_password() -> Response:
         case PasswordNotAccepted(message=message):
             return page("change_password.html", 400, message=message)
         case ReauthenticationRequired(message=message):
-            return _reauthpage("password", message)
+            return reauthenticate_page("password", message)
         case NotLoggedIn():
             return to_log_in()
 
@@ -623,6 +654,6 @@ def delete_account() -> Response:
             session.pop("csrf_token", None)
             return _end_session(flash_and_go(message, "guest.home"))
         case ReauthenticationRequired(message=message):
-            return _reauthpage("delete", message)
+            return reauthenticate_page("delete", message)
         case NotLoggedIn():
             return to_log_in()

@@ -96,6 +96,7 @@ from .web import client, desk
 __all__ = [
     "PREFIX",
     "api",
+    "money_json",
     "openapi_document",
     "order_json",
     "search_json",
@@ -248,7 +249,8 @@ def _idempotency_key() -> str | None:
     return key
 
 
-def _money(value: Money | None) -> dict[str, str] | None:
+def money_json(value: Money | None) -> dict[str, str] | None:
+    """Money as JSON: the amount as a decimal string and the currency (``null``: none)."""
     return None if value is None else {"amount": str(value.amount), "currency": value.currency}
 
 
@@ -287,8 +289,8 @@ def order_json(view: OrderView) -> dict[str, Any]:
                 "category": line.category,
                 "description": line.description,
                 "quantity": line.quantity,
-                "unit_price": _money(line.unit_price),
-                "core_charge": _money(line.core_charge),
+                "unit_price": money_json(line.unit_price),
+                "core_charge": money_json(line.core_charge),
                 "returnable": line.returnable,
                 "warranty_months": line.warranty_months,
                 "units": {
@@ -316,12 +318,12 @@ def order_json(view: OrderView) -> dict[str, Any]:
             }
             for package in view.packages
         ],
-        "subtotal": _money(view.subtotal),
-        "core_charges": _money(view.core_charges),
-        "shipping": _money(view.shipping),
-        "tax": _money(view.tax),
-        "total": _money(view.total),
-        "refunded": _money(view.refunded),
+        "subtotal": money_json(view.subtotal),
+        "core_charges": money_json(view.core_charges),
+        "shipping": money_json(view.shipping),
+        "tax": money_json(view.tax),
+        "total": money_json(view.total),
+        "refunded": money_json(view.refunded),
         "requests": [
             {
                 "kind": asked.kind,
@@ -344,7 +346,7 @@ def order_json(view: OrderView) -> dict[str, Any]:
 
 def _preview(preview: RefundPreview) -> dict[str, Any]:
     return {
-        name: _money(getattr(preview, name))
+        name: money_json(getattr(preview, name))
         for name in ("parts", "cores", "shipping", "tax", "label_deduction", "restocking_fee")
     }
 
@@ -369,7 +371,7 @@ def _return_json(recorded: ReturnRequest) -> dict[str, Any]:
                 "destination": package.destination.name,
                 "units": _return_units(package.units),
                 "preview": _preview(package.preview),
-                "label_quote": _money(package.label_quote),
+                "label_quote": money_json(package.label_quote),
                 "carrier": package.carrier,
                 "tracking_number": package.tracking_number,
                 "shipped_at": iso_time(package.shipped_at),
@@ -564,7 +566,7 @@ def cancel(order_number: str) -> Response:
                         }
                         for x in lines
                     ],
-                    "refund": None if refund is None else _money(refund.total),
+                    "refund": None if refund is None else money_json(refund.total),
                 }
             )
     return _other(answer)
@@ -720,7 +722,7 @@ def preview_return(order_number: str) -> Response:
                             "destination": package.destination.name,
                             "units": _return_units(package.units),
                             "preview": _preview(package.preview),
-                            "label_quote": _money(package.label_quote),
+                            "label_quote": money_json(package.label_quote),
                         }
                         for package in packages
                     ],
@@ -792,4 +794,4 @@ def own_tracking(order_number: str, rma_number: str) -> Response:
 
 
 # The account half registers its routes on the same blueprint.
-from . import api_account, api_profile  # noqa: E402, F401
+from . import api_account, api_profile, api_settings  # noqa: E402, F401

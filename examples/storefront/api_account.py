@@ -39,7 +39,9 @@ from orderstatus_core import (
     ResetRequested,
     SearchPage,
     ShopperSession,
+    SignedIn,
     TryLater,
+    VehicleQuery,
 )
 
 from .api import api, search_json
@@ -239,9 +241,9 @@ def log_in() -> Response:
 @api.post("/account/log-out")
 def account_log_out() -> Response:
     signed_in = shopper()
-    view = signed_in.view()
-    if not isinstance(view, AccountView):
-        return answer_account(view)
+    who = signed_in.check()
+    if not isinstance(who, SignedIn):
+        return answer_account(who)
     match signed_in.log_out():
         case LoggedOut():
             return Response(status=204)
@@ -291,16 +293,39 @@ def account_history() -> Response:
     return answer_account(answer)
 
 
+_SEARCH_TERMS = frozenset(
+    {"part_number", "category", "vehicle_id", "cursor", "year", "make", "model", "engine"}
+)
+
+
+def _vehicle(query: Mapping[str, str]) -> VehicleQuery | None:
+    """The query's vehicle (year, make, model, optionally the engine), or ``None``."""
+    year = text_field(query, "year", 4, required=False)
+    make = text_field(query, "make", 40, required=False)
+    model = text_field(query, "model", 60, required=False)
+    engine = text_field(query, "engine", 60, required=False)
+    if not (year or make or model or engine):
+        return None
+    if not (year.isascii() and year.isdigit() and len(year) == 4):
+        bad_field("year", "a model year of four digits")
+    return VehicleQuery(int(year), make, model, engine or None)
+
+
 @api.get("/account/search")
 def account_search() -> Response:
-    query = json_query(frozenset({"part_number", "category", "cursor"}))
+    """The account's orders by part number, category, garage vehicle or vehicle: one."""
+    query = json_query(_SEARCH_TERMS)
     part_number = text_field(query, "part_number", 40, required=False)
     category = text_field(query, "category", 200, required=False)
-    if not part_number and not category:
-        bad_field("part_number", "give a part number or a category")
+    vehicle_id = text_field(query, "vehicle_id", 64, required=False)
+    vehicle = _vehicle(query)
+    if not (part_number or category or vehicle_id or vehicle):
+        bad_field("part_number", "give a part number, a category, a vehicle_id or a vehicle")
     answer = shopper().search(
         part_number=part_number or None,
         category=category or None,
+        vehicle=vehicle,
+        vehicle_id=vehicle_id or None,
         cursor=text_field(query, "cursor", 200, required=False) or None,
     )
     match answer:

@@ -2,10 +2,11 @@
 
 ``create_app(desk, settings)`` builds a Flask application over an open
 :class:`~orderstatus_core.OrderStatus`. The guest pages (the ``guest`` blueprint), the
-account pages (``account``), the Profile (``profile``), the staff desk (``staff``) and the
-JSON API (``api``) are registered here and share everything below: the settings, the CSRF
-protection, the headers, the language and the error pages. Their request helpers are in
-:mod:`storefront.web` (the API's in :mod:`storefront.api_web`).
+account pages (``account``), the Profile (``profile``, its settings sections
+``profile_settings``), the one-click unsubscribe link (``mail_links``), the staff desk
+(``staff``) and the JSON API (``api``) are registered here and share everything below:
+the settings, the CSRF protection, the headers, the language and the error pages. Their
+request helpers are in :mod:`storefront.web` (the API's in :mod:`storefront.api_web`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from .web import not_found
 __all__ = ["LOCAL_HOSTS", "Settings", "create_app"]
 
 _log = logging.getLogger(__name__)
+
+#: The endpoints other sites may post to: the one-click unsubscribe link (a webmail
+#: posts it from its own site; the link's token is the authority).
+_CROSS_SITE_POSTS = frozenset({"mail_links.unsubscribe"})
 
 #: The hosts under which ``Settings.local_http`` may serve without ``Secure`` cookies.
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -132,11 +137,18 @@ def create_app(desk: OrderStatus, settings: Settings) -> Flask:
     from .api import api
     from .guest import guest
     from .profile import profile
+    from .profile_settings import settings as profile_settings
     from .staff import staff
+    from .unsubscribe import mail_links
 
     app.register_blueprint(guest)
     app.register_blueprint(account)
     app.register_blueprint(profile)
+    app.register_blueprint(profile_settings)
+    # Mail programs post the one-click link with no token of ours (RFC 8058): the link's
+    # own token is the authority.
+    csrf.exempt(mail_links)
+    app.register_blueprint(mail_links)
     app.register_blueprint(staff)
     # The API's guest pass is an Authorization header, which a browser never sends by
     # itself: a cross-site request cannot carry it, so CSRF tokens have nothing to protect.
@@ -151,7 +163,7 @@ def _install_guards(app: Flask, settings: Settings) -> None:
     def guard() -> Response | None:
         if settings.local_http and (request.host.rsplit(":", 1)[0] not in LOCAL_HOSTS):
             return _error(400, texts.N_("This demo answers on 127.0.0.1 only."))
-        if request.method == "POST":
+        if request.method == "POST" and request.endpoint not in _CROSS_SITE_POSTS:
             # The browser says where a post comes from (current browsers always do):
             # only this site's own pages may post; the CSRF token is checked after this.
             # With no-referrer, this site's own forms post ``Origin: null``; another

@@ -70,6 +70,7 @@ from .web import (
     field,
     flash_and_go,
     form_address,
+    keep_language,
     not_found,
     not_found_abort,
     page,
@@ -254,17 +255,7 @@ def language() -> Response:
     back = field("next", 200)
     if not _LOCAL_PATH.fullmatch(back) or back.startswith("//"):
         back = url_for("guest.home")  # only a path of this site, never another address
-    response = redirect(back, code=303)
-    settings = current_app.extensions["storefront.settings"]
-    response.set_cookie(
-        texts.LANGUAGE_COOKIE,
-        chosen,
-        max_age=365 * 24 * 3600,
-        httponly=True,
-        samesite="Lax",
-        secure=not settings.local_http,
-    )
-    return response
+    return keep_language(redirect(back, code=303), chosen)
 
 
 # --- the order and the guest pass -------------------------------------------------------------

@@ -31,6 +31,7 @@ from .openapi_parts import (
     text,
 )
 from .openapi_profile import PROFILE_PATHS, PROFILE_SCHEMAS
+from .openapi_settings import SETTINGS_PATHS, SETTINGS_SCHEMAS
 
 __all__ = ["DOCUMENT"]
 
@@ -503,7 +504,7 @@ DOCUMENT: dict[str, Any] = {
                 "description": "The token a log-in or re-authentication answers.",
             },
         },
-        "schemas": {**_SCHEMAS, **PROFILE_SCHEMAS},
+        "schemas": {**_SCHEMAS, **PROFILE_SCHEMAS, **SETTINGS_SCHEMAS},
         "responses": RESPONSES,
     },
     "paths": {
@@ -738,5 +739,6 @@ DOCUMENT: dict[str, Any] = {
         },
         **ACCOUNT_PATHS,
         **PROFILE_PATHS,
+        **SETTINGS_PATHS,
     },
 }

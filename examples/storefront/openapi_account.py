@@ -12,6 +12,7 @@ from .openapi_parts import (
     BODY_ERRORS,
     SEARCH,
     SESSION,
+    VEHICLE_SEARCH,
     json_request,
     json_response,
     responses,
@@ -155,9 +156,9 @@ ACCOUNT_PATHS: dict[str, Any] = {
     },
     "/account/search": {
         "get": {
-            "summary": "Search the account's orders by part number or category",
+            "summary": "Search the account's orders by part number, category or vehicle (one)",
             "security": SESSION,
-            "parameters": SEARCH,
+            "parameters": [*SEARCH, *VEHICLE_SEARCH],
             "responses": responses(
                 "200",
                 json_response("A page of matching orders.", "SearchPage"),

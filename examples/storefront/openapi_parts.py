@@ -21,6 +21,7 @@ __all__ = [
     "SEARCH",
     "SESSION",
     "STRING",
+    "VEHICLE_SEARCH",
     "WHEN",
     "json_request",
     "json_response",
@@ -104,8 +105,8 @@ RESPONSES: dict[str, Any] = {
     },
     "ProfileRefused": problem_response(
         "Nothing changed: the same address is saved already (``address_id`` names it), the "
-        "address book or the garage is full (``limit``), or the store's catalog lists no "
-        "such vehicle."
+        "address book, the garage or the watch list is full (``limit``), or the store's "
+        "catalog lists no such vehicle."
     ),
     "Reauthenticate": problem_response(
         "Type the password again first (``/account/reauthenticate``)."
@@ -146,6 +147,14 @@ SEARCH = [
     {"name": "part_number", "in": "query", "schema": text(40)},
     {"name": "category", "in": "query", "schema": text(200)},
     {"name": "cursor", "in": "query", "schema": text(200)},
+]
+#: The account search's vehicle: a garage vehicle's id, or a year, make, model (and engine).
+VEHICLE_SEARCH = [
+    {"name": "vehicle_id", "in": "query", "schema": text(64)},
+    {"name": "year", "in": "query", "schema": text(4)},
+    {"name": "make", "in": "query", "schema": text(40)},
+    {"name": "model", "in": "query", "schema": text(60)},
+    {"name": "engine", "in": "query", "schema": text(60)},
 ]
 PASS: list[dict[str, list[str]]] = [{"guestPass": []}]
 SESSION: list[dict[str, list[str]]] = [{"session": []}]

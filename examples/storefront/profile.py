@@ -3,22 +3,22 @@
 button) and the garage (list, add with an optional VIN, remove).
 
 The Profile page is a list of sections (:data:`SECTIONS`): each reads what it shows with
-one library call and names its template, so a new part of the profile (store credit,
-alerts, mail preferences...) is one more :class:`Section`. Every change is a POST with
-the CSRF token that answers a redirect (303) to the Profile page with a notice, or the
-form again (400) with what to correct: a refused VIN names the wrong position, as the
-library's :class:`~orderstatus_core.InvalidVinError` does. An address or vehicle id the
-account does not keep is the one not-found page (SECURITY A1); no live session sends the
-shopper to log in.
+one library call and names its template, so a new part of the profile is one more
+:class:`~storefront.web.Section` (store credit and discount codes, availability alerts,
+mail and language, and the data download are :mod:`storefront.profile_settings`').
+Every change is a POST with the CSRF token that answers a redirect (303) to the Profile
+page with a notice, or the form again (400) with what to correct: a refused VIN names the
+wrong position, as the library's :class:`~orderstatus_core.InvalidVinError` does. An
+address or vehicle id the account does not keep is the one not-found page (SECURITY A1);
+no live session sends the shopper to log in.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import attrs
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
@@ -45,10 +45,20 @@ from orderstatus_core import (
     VehicleRemoved,
 )
 
+from .profile_settings import SETTINGS_SECTIONS
 from .texts import N_, gettext
-from .web import field, flash_and_go, form_address, not_found, page, shopper, to_log_in
+from .web import (
+    Section,
+    field,
+    flash_and_go,
+    form_address,
+    not_found,
+    page,
+    shopper,
+    to_log_in,
+)
 
-__all__ = ["SECTIONS", "Section", "profile", "vin_message"]
+__all__ = ["SECTIONS", "profile", "vin_message"]
 
 profile = Blueprint("profile", __name__, url_prefix="/account/profile")
 
@@ -84,16 +94,6 @@ LABELS: Mapping[str, str] = {
 # --- the Profile page and its sections -----------------------------------------------------
 
 
-@attrs.frozen
-class Section:
-    """A part of the Profile page: its heading, its template (in ``templates/``) and
-    what it shows, read with the shopper's session (``NotLoggedIn`` without one)."""
-
-    title: str
-    template: str
-    read: Callable[[ShopperSession], Mapping[str, Any] | NotLoggedIn]
-
-
 def _addresses(signed_in: ShopperSession) -> Mapping[str, Any] | NotLoggedIn:
     match signed_in.addresses():
         case AddressBook() as book:
@@ -114,6 +114,7 @@ def _garage(signed_in: ShopperSession) -> Mapping[str, Any] | NotLoggedIn:
 SECTIONS: tuple[Section, ...] = (
     Section(N_("Saved addresses"), "profile_addresses.html", _addresses),
     Section(N_("Your garage"), "profile_garage.html", _garage),
+    *SETTINGS_SECTIONS,
 )
 
 

@@ -1,16 +1,17 @@
 """The staff desk of the demo at ``/staff``: ship a package, receive and inspect a return,
-decide a requested change. Only there when ``Settings.staff_password`` is set (otherwise
-every ``/staff`` address is the one not-found page).
+decide a requested change, issue a discount code to an account's email, report a part back
+in stock (its watchers get their alert mail). Only there when ``Settings.staff_password``
+is set (otherwise every ``/staff`` address is the one not-found page).
 
 Its login is its own: the one staff password of the settings, compared in constant time
 (:func:`hmac.compare_digest`), and its own signed cookie ``staff_session`` (``HttpOnly``,
 ``SameSite=Strict``, ``Secure`` unless the demo's plain HTTP) that lasts eight hours and
 holds a keyed digest of the password, so a new password ends every staff session. Every
 POST carries the app's CSRF token. The commands are the library's staff side,
-``desk.warehouse`` and ``desk.customer_service``: a step the order's state does not allow
-answers 409 with the library's code, an unknown order the not-found page, bad input 400
-and a failing port 503 (the application's error handlers).
-"""
+``desk.warehouse``, ``desk.customer_service``, ``desk.discounts`` and ``desk.catalog``: a
+step the order's state does not allow answers 409 with the library's code, an unknown
+order the not-found page, bad input 400 and a failing port 503 (the application's error
+handlers)."""
 
 from __future__ import annotations
 
@@ -32,9 +33,14 @@ from werkzeug.wrappers import Response
 
 from orderstatus_core import (
     ActionRefusedError,
+    CodeIssued,
     ConflictError,
     InvalidFieldError,
+    Money,
+    NoSuchAccount,
     OrderNotFoundError,
+    TooManyCodes,
+    parse_email,
     parse_tracking_number,
 )
 
@@ -57,6 +63,10 @@ _UNIT = re.compile(r"\s*([0-9]{1,4})\s*[:x]\s*([0-9]{1,5})\s*")
 _MAX_PASSWORD = 200
 _MAX_NOTE = 500
 _MAX_UNITS = 50
+_PERCENT = re.compile(r"[0-9]{1,3}")
+_AMOUNT = re.compile(r"[0-9]{1,6}(\.[0-9]{2})?")
+#: The currency of a code worth an amount (the demo store sells in dollars).
+_CURRENCY = "USD"
 
 
 def parse_units(text: str) -> dict[int, int]:
@@ -264,6 +274,44 @@ def change() -> Response:
         )
     return _done(
         N_("Order %(number)s: change %(request)s refused."), number=number, request=request_id
+    )
+
+
+@staff.post("/discount-code")
+def issue_discount_code() -> Response:
+    """Issue a code worth a percent or an amount (in dollars) to the account of an email;
+    the desk shows the code to pass on (the library mails nothing)."""
+    email = parse_email(_field("email", limit=254).strip())
+    percent, amount = _field("percent", limit=3).strip(), _field("amount", limit=9).strip()
+    if bool(percent) == bool(amount):
+        raise InvalidFieldError("worth", "give a percent or an amount: one")
+    if percent:
+        if _PERCENT.fullmatch(percent) is None:
+            raise InvalidFieldError("percent", "is not a whole number")
+        answer = desk().discounts.issue(email, percent=int(percent))
+    else:
+        if _AMOUNT.fullmatch(amount) is None:
+            raise InvalidFieldError("amount", "is not an amount such as 5.00")
+        answer = desk().discounts.issue(email, amount=Money(amount, _CURRENCY))
+    match answer:
+        case CodeIssued(code=code):
+            return _done(N_("Code %(code)s issued to %(email)s."), code=code.shown, email=email)
+        case TooManyCodes(limit=limit):
+            message = N_("That account holds %(limit)s open codes, the most it may.")
+            return _page("staff.html", 409, message=gettext(message, limit=limit))
+        case NoSuchAccount():
+            message = N_("No verified account has that email address.")
+            return _page("staff.html", 404, message=gettext(message))
+
+
+@staff.post("/back-in-stock")
+def back_in_stock() -> Response:
+    """The part is in stock again: each watcher's alert goes to the outbox (once)."""
+    reported = desk().catalog.part_back_in_stock(_field("part_number", limit=40).strip())
+    return _done(
+        N_("Part %(part)s is back in stock: %(alerts)s alerts queued."),
+        part=reported.part_number,
+        alerts=reported.alerts,
     )
 
 

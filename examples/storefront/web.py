@@ -10,25 +10,37 @@ blueprint. The JSON API's counterparts (problems instead of pages) are in
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
+import attrs
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from orderstatus_core import Address, InvalidFieldError, OrderStatus, ShopperSession, TryLater
+from orderstatus_core import (
+    Address,
+    InvalidFieldError,
+    NotLoggedIn,
+    OrderStatus,
+    ShopperSession,
+    TryLater,
+)
 
-from .texts import N_, gettext
+from .texts import LANGUAGE_COOKIE, N_, gettext
 
 __all__ = [
     "SESSION_COOKIE",
+    "Section",
     "client",
     "desk",
     "field",
     "flash_and_go",
     "form_address",
+    "keep_language",
     "not_found",
     "not_found_abort",
     "page",
+    "reauthenticate_page",
     "shopper",
     "to_log_in",
     "try_later",
@@ -87,6 +99,28 @@ def flash_and_go(message: str, endpoint: str, **values: Any) -> Response:
     return redirect(url_for(endpoint, **values), code=303)
 
 
+def reauthenticate_page(then: str, message: str) -> Response:
+    """The password form of a change that needs a recent password (SECURITY E4): it
+    posts to ``account.reauthenticate``, which sends the shopper back to the page named
+    by ``then`` (a key of ``account._AFTER_REAUTH``) to send the form again."""
+    return page("reauthenticate.html", then=then, message=message)
+
+
+def keep_language(response: Response, language: str) -> Response:
+    """``response`` with the language cookie set to ``language`` for a year (the pages'
+    words follow it; ``Secure`` unless the demo serves plain HTTP on 127.0.0.1)."""
+    local = current_app.extensions["storefront.settings"].local_http
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=not local,
+    )
+    return response
+
+
 def not_found() -> Response:
     """The one page for every not-found (no such page, order, pair, pass, address or
     vehicle): same words, same status (SECURITY A1)."""
@@ -115,3 +149,13 @@ def shopper() -> ShopperSession:
 def to_log_in() -> Response:
     """A page that needs a live session, without one: to the log-in page."""
     return flash_and_go(gettext(N_("Please log in first.")), "account.log_in_form")
+
+
+@attrs.frozen
+class Section:
+    """A part of the Profile page: its heading, its template (in ``templates/``) and
+    what it shows, read with the shopper's session (``NotLoggedIn`` without one)."""
+
+    title: str
+    template: str
+    read: Callable[[ShopperSession], Mapping[str, Any] | NotLoggedIn]

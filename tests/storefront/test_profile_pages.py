@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from orderstatus_core import AdapterError, OrderStatus
-from support.storefront import JANE, SECRET, Shopper
+from support.storefront import SECRET, Shopper
 from support.storefront_api import PASSWORD, register
 from support.storefront_profile import (
     CAR,
@@ -24,12 +24,16 @@ from support.storefront_profile import (
     HOME,
     MAX_ADDRESSES,
     MAX_VEHICLES,
+    PROFILE,
     UNLISTED,
     WRONG_CHECK_VIN,
     Catalog,
+    done,
+    log_in_jane,
+    profile,
+    text,
 )
 
-PROFILE = "/account/profile"
 _ADDRESS_ID = re.compile(r'action="/account/profile/addresses/([A-Za-z0-9_-]+)/remove"')
 _VEHICLE_ID = re.compile(r'action="/account/profile/garage/([A-Za-z0-9_-]+)/remove"')
 _HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
@@ -44,31 +48,7 @@ def desk(profile_desk: OrderStatus) -> OrderStatus:
 @pytest.fixture
 def jane(app: Any, desk: OrderStatus, mail_dir: Path) -> Shopper:
     """Jane registered (through the API) and logged in through the log-in page."""
-    register(app.test_client(use_cookies=False), desk, mail_dir)
-    browser = Shopper(app.test_client())
-    browser.get("/account/log-in")
-    answer = browser.post("/account/log-in", {"email": JANE, "password": PASSWORD})
-    assert answer.status_code == 303, answer.get_data(as_text=True)
-    browser.get("/account")  # the new session's CSRF token
-    return browser
-
-
-def text(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def profile(browser: Shopper) -> str:
-    response = browser.get(PROFILE)
-    assert response.status_code == 200
-    return text(response)
-
-
-def done(browser: Shopper, path: str, fields: dict[str, str] | None = None) -> str:
-    """Post a Profile form; it answers 303 to the Profile page: that page's text."""
-    answer = browser.post(path, fields or {})
-    assert answer.status_code == 303, answer.get_data(as_text=True)
-    assert answer.headers["Location"] == PROFILE
-    return profile(browser)
+    return log_in_jane(app, desk, mail_dir)
 
 
 def _without_token(response: Any) -> str:
