@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from orderstatus_core import AdapterError, OrderListMail, OutboxMessage, SchemaVersionError
+from orderstatus_core import OrderListMail, OutboxMessage, SchemaVersionError
 from orderstatus_core.contacts import parse_email
 from orderstatus_core.model import PartNumber
 from orderstatus_core.model.account import Account
@@ -21,6 +21,7 @@ from orderstatus_core.model.profile import SavedAddress
 from orderstatus_core.testing.builders import make_order
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
+from support.sqlite_migration import migrate_failing_at_the_end
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -107,15 +108,7 @@ def test_a_failing_alerts_migration_leaves_the_version_before(
     accounts and no half-made watch table."""
     path = tmp_path / "orders.db"
     _database_before_alerts(path, monkeypatch)
-    script = MIGRATIONS[_ALERTS - 1]
-    assert isinstance(script, str)
-    broken = script.replace(f"PRAGMA user_version = {_ALERTS};", "CREATE TABLE accounts (x);")
-    assert broken != script
-    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (*MIGRATIONS[:_BEFORE], broken))
-    storage = SqliteStorage.from_url(f"sqlite:///{path}")
-    with pytest.raises(AdapterError, match="already exists"):
-        storage.migrate()
-    storage.close()
+    migrate_failing_at_the_end(path, monkeypatch, _ALERTS, "accounts")
     assert _version(path) == _BEFORE
     assert "part_watches" not in _tables(path)
     with closing(sqlite3.connect(path)) as connection:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from orderstatus_core import AdapterError, Order, SchemaVersionError
+from orderstatus_core import Order, SchemaVersionError
 from orderstatus_core.model.account import Account
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
 from support.discount_migration import check_migrated, fill
+from support.sqlite_migration import migrate_failing_at_the_end
 from support.sqlite_orders import T0, order
 
 _CODES = next(
@@ -71,15 +72,7 @@ def test_a_failing_discount_code_migration_leaves_the_version_before(
     """If the migration fails at its last statement, the version before stays with its
     accounts, and no discount_codes table is left half made."""
     _before(db_path, monkeypatch)
-    script = MIGRATIONS[_CODES - 1]
-    assert isinstance(script, str)
-    broken = script.replace(f"PRAGMA user_version = {_CODES};", "CREATE TABLE accounts (x);")
-    assert broken != script
-    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (*MIGRATIONS[:_BEFORE], broken))
-    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    with pytest.raises(AdapterError, match="already exists"):
-        storage.migrate()
-    storage.close()
+    migrate_failing_at_the_end(db_path, monkeypatch, _CODES, "accounts")
     assert _user_version(db_path) == _BEFORE
     with closing(sqlite3.connect(db_path)) as connection, connection:
         names = {n for (n,) in connection.execute("SELECT name FROM sqlite_master")}

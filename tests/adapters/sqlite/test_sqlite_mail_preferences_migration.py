@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from orderstatus_core import AdapterError, SchemaVersionError
+from orderstatus_core import SchemaVersionError
 from orderstatus_core.contacts import parse_email
 from orderstatus_core.model.account import Account, LinkedBy, OrderLink
 from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.profile import SavedAddress
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
+from support.sqlite_migration import migrate_failing_at_the_end
 from support.sqlite_orders import T0, order
 
 _PREFERENCES = next(
@@ -92,14 +93,6 @@ def test_a_failing_preferences_migration_leaves_the_version_before(
     """The migration is one transaction: failing at its last statement, it leaves the
     version before, its account, and no half-made table."""
     _database_before(db_path, monkeypatch)
-    script = MIGRATIONS[_PREFERENCES - 1]
-    assert isinstance(script, str)
-    broken = script.replace(f"PRAGMA user_version = {_PREFERENCES};", "CREATE TABLE accounts (x);")
-    assert broken != script
-    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (*MIGRATIONS[:_BEFORE], broken))
-    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    with pytest.raises(AdapterError, match="already exists"):
-        storage.migrate()
-    storage.close()
+    migrate_failing_at_the_end(db_path, monkeypatch, _PREFERENCES, "accounts")
     assert _version(db_path) == _BEFORE
     assert "mail_subscriptions" not in _tables(db_path)

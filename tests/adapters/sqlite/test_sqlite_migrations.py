@@ -36,6 +36,7 @@ from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite._rows import payload
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, rekey_emails, statements
 from support.before_vehicles import sqlite_lines_before_vehicles
+from support.sqlite_migration import migrate_failing_at_the_end
 from support.sqlite_orders import T0, order, order_line, shipped_package
 
 if TYPE_CHECKING:
@@ -780,15 +781,7 @@ def test_a_failing_profile_migration_leaves_the_version_before_and_its_accounts(
     """The profile's migration runs in one transaction: if it fails at its last statement,
     the version before stays with its accounts and links, and no half-made profile table."""
     _pre_profile_database(db_path, monkeypatch)
-    script = MIGRATIONS[_PROFILE - 1]
-    assert isinstance(script, str)
-    broken = script.replace(f"PRAGMA user_version = {_PROFILE};", "CREATE TABLE accounts (x);")
-    assert broken != script
-    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (*MIGRATIONS[:_BEFORE], broken))
-    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    with pytest.raises(AdapterError, match="already exists"):
-        storage.migrate()
-    storage.close()
+    migrate_failing_at_the_end(db_path, monkeypatch, _PROFILE, "accounts")
     assert user_version(db_path) == _BEFORE
     assert not {"saved_addresses", "garage_vehicles"} & tables(db_path)
     with closing(sqlite3.connect(db_path)) as connection, connection:

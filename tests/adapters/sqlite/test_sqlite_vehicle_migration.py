@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orderstatus_core import AdapterError, Order, SchemaVersionError
+from orderstatus_core import Order, SchemaVersionError
 from orderstatus_core.contacts import parse_email
 from orderstatus_core.model.account import Account, LinkedBy, OrderLink
 from orderstatus_sqlite import SqliteStorage
@@ -20,6 +20,7 @@ from support.before_vehicles import (
     check_lines_gain_vehicles,
     sqlite_lines_before_vehicles,
 )
+from support.sqlite_migration import migrate_failing_at_the_end
 from support.sqlite_orders import T0, order
 
 #: The migration, found by what it creates (it follows a renumbering at merge time), and
@@ -89,15 +90,7 @@ def test_a_failing_vehicle_migration_leaves_the_version_before(
     """The migration runs in one transaction: failing at its last statement, it leaves the
     version before with its orders, and no vehicle column or index."""
     _database_before(db_path, monkeypatch)
-    script = MIGRATIONS[_VEHICLES - 1]
-    assert isinstance(script, str)
-    broken = script.replace(f"PRAGMA user_version = {_VEHICLES};", "CREATE TABLE orders (x);")
-    assert broken != script
-    monkeypatch.setattr("orderstatus_sqlite.storage.MIGRATIONS", (*MIGRATIONS[:_BEFORE], broken))
-    storage = SqliteStorage.from_url(f"sqlite:///{db_path}")
-    with pytest.raises(AdapterError, match="already exists"):
-        storage.migrate()
-    storage.close()
+    migrate_failing_at_the_end(db_path, monkeypatch, _VEHICLES, "orders")
     assert _user_version(db_path) == _BEFORE
     assert "order_lines_by_vehicle" not in _indexes(db_path)
     with closing(sqlite3.connect(db_path)) as connection, connection:
