@@ -150,7 +150,9 @@ def main() -> None:
 
         series = [
             ("redeem (facade): one code, one order", redeem, raw_redeem, "-"),
-            ("list an account's codes (facade): 50 newest", listing, raw_listing, "<= 2x"),
+            # Issue 14 item 11 asks <= 2x of the whole profile page (bench/profile.py), not of
+            # this one list: no goal of its own.
+            ("list an account's codes (facade): 50 newest", listing, raw_listing, "-"),
             ("list an account's codes (storage port)", port_listing, raw_select, "-"),
         ]
         for name, ours, bare, goal in series:
@@ -168,7 +170,7 @@ def main() -> None:
     )
     print(
         "| path | ours p50 (µs) | ours p99 | raw p50 (µs) | raw p99 | ours / raw "
-        "| p50 over raw (µs) | goal (issue 14 item 11) |"
+        "| p50 over raw (µs) | goal |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     print(*rows, sep="\n")

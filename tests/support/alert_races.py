@@ -5,7 +5,6 @@ is defined at module level)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from collections import Counter
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from orderstatus_core.contacts import parse_email
 from orderstatus_core.model.account import Account
 from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.ports import Storage
+from support.spawned import spawned_workers
 
 THREADS = 8
 PROCESSES = 4
@@ -101,23 +101,8 @@ def _process_main(url: str, mail_url: str, start: Any, results: Any) -> None:
 def report_in_processes(url: str, mail_url: str) -> list[object]:
     """:data:`PROCESSES` spawned processes, each with its own storage on ``url``, report the
     part back in stock at one moment; each one's alert count (or its error's repr)."""
-    context = multiprocessing.get_context("spawn")
-    start = context.Barrier(PROCESSES)
-    results = context.Queue()
-    workers = [
-        context.Process(target=_process_main, args=(url, mail_url, start, results))
-        for _ in range(PROCESSES)
-    ]
-    try:
-        for worker in workers:
-            worker.start()
-        answers = [results.get(timeout=120) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=60)
-    finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-        results.close()
+    with spawned_workers(PROCESSES) as race:
+        race.start(_process_main, [(url, mail_url, race.barrier, race.results)] * PROCESSES)
+        answers = race.collect(PROCESSES)
+        race.join()
     return answers

@@ -4,7 +4,6 @@ each open their own storage and pool; threads share one desk)."""
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import time
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from support.race_workers import (
     head_start,
     run_in_threads,
 )
+from support.spawned import spawned_workers
 
 
 def open_desk(url: str, mail_url: str, plugins: list[object]) -> OrderStatus:
@@ -71,34 +71,18 @@ def run_in_processes(
     url: str, mail_url: str, roles: Sequence[str], numbers: Sequence[str]
 ) -> Outcomes:
     """One spawned process per role; every round they meet at a barrier, then act."""
-    context = multiprocessing.get_context("spawn")
-    start = context.Barrier(len(roles))
-    results = context.Queue()
-    workers = [
-        context.Process(
-            target=process_main,
-            args=(url, mail_url, list(roles), position, list(numbers), start, results),
-            name=f"race-{role}",
+    with spawned_workers(len(roles)) as race:
+        race.start(
+            process_main,
+            [
+                (url, mail_url, list(roles), position, list(numbers), race.barrier, race.results)
+                for position in range(len(roles))
+            ],
+            names=[f"race-{role}" for role in roles],
         )
-        for position, role in enumerate(roles)
-    ]
-    outcomes: Outcomes = {}
-    try:
-        for worker in workers:
-            worker.start()
-        for _ in range(len(roles) * len(numbers)):
-            role, round_no, outcome = results.get(timeout=120)
-            outcomes[(role, round_no)] = outcome
-        for worker in workers:
-            worker.join(timeout=60)
-        assert [worker.exitcode for worker in workers] == [0] * len(workers)
-    finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-        results.close()
-    return outcomes
+        reports = race.collect(len(roles) * len(numbers))
+        assert race.join() == [0] * len(roles)
+    return {(role, round_no): outcome for role, round_no, outcome in reports}
 
 
 class PostgresRace:

@@ -19,7 +19,6 @@ before it acts, so that they hit the order at the same moment. Each attempt ends
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
 import threading
 import time
@@ -46,6 +45,7 @@ from orderstatus_core.model.requests import Change
 from orderstatus_core.services import GuestPassGranted
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.fakes import queued_mail
+from support.spawned import spawned_workers
 
 Outcome = tuple[str, str]
 
@@ -287,34 +287,27 @@ def run_in_processes(
 ) -> Outcomes:
     """One spawned process per role, all on the database file at ``url``; every round they
     meet at a barrier, then act on that round's order."""
-    context = multiprocessing.get_context("spawn")
-    start = context.Barrier(len(roles))
-    results = context.Queue()
-    workers = [
-        context.Process(
-            target=process_main,
-            args=(url, mail_url, list(roles), position, list(numbers), waive_pass, start, results),
-            name=f"race-{role}",
+    with spawned_workers(len(roles)) as race:
+        race.start(
+            process_main,
+            [
+                (
+                    url,
+                    mail_url,
+                    list(roles),
+                    position,
+                    list(numbers),
+                    waive_pass,
+                    race.barrier,
+                    race.results,
+                )
+                for position in range(len(roles))
+            ],
+            names=[f"race-{role}" for role in roles],
         )
-        for position, role in enumerate(roles)
-    ]
-    outcomes: Outcomes = {}
-    try:
-        for worker in workers:
-            worker.start()
-        for _ in range(len(roles) * len(numbers)):
-            role, round_no, outcome = results.get(timeout=120)
-            outcomes[(role, round_no)] = outcome
-        for worker in workers:
-            worker.join(timeout=60)
-        assert [worker.exitcode for worker in workers] == [0] * len(workers)
-    finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-        results.close()
-    return outcomes
+        reports = race.collect(len(roles) * len(numbers))
+        assert race.join() == [0] * len(roles)
+    return {(role, round_no): outcome for role, round_no, outcome in reports}
 
 
 def run_in_threads(

@@ -4,7 +4,6 @@ ConflictError; no psycopg error ever reaches the caller."""
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from orderstatus_core.testing.builders import package, usd
 from orderstatus_postgres import PostgresStorage
 from support.pg_helpers import order
 from support.pg_workers import save_what_was_read
+from support.spawned import spawned_workers
 
 
 def run_together(*targets: Callable[[], object]) -> list[BaseException]:
@@ -88,30 +88,17 @@ def test_two_processes_saving_what_they_read_one_wins(
     """Two spawned processes, each with its own storage and pool on the one database, read
     version 1 and save version 2: one wins, the other gets ConflictError."""
     add(pg_storage, "100001")
-    context = multiprocessing.get_context("spawn")
-    read = context.Barrier(2)
-    results = context.Queue()
-    workers = [
-        context.Process(
-            target=save_what_was_read,
-            args=(pg_url, "100001", tax, read, results, f"worker-{tax}"),
+    with spawned_workers(2) as race:
+        race.start(
+            save_what_was_read,
+            [
+                (pg_url, "100001", tax, race.barrier, race.results, f"worker-{tax}")
+                for tax in ("3.00", "4.00")
+            ],
         )
-        for tax in ("3.00", "4.00")
-    ]
-    try:
-        for worker in workers:
-            worker.start()
-        outcomes = [results.get(timeout=120) for _worker in workers]
-        for worker in workers:
-            worker.join(timeout=60)
-        assert [worker.exitcode for worker in workers] == [0, 0]
-        check_one_winner(pg_storage, [(kind, detail) for _name, kind, detail in outcomes])
-    finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-        results.close()
+        outcomes = race.collect(2)
+        assert race.join() == [0, 0]
+    check_one_winner(pg_storage, [(kind, detail) for _name, kind, detail in outcomes])
 
 
 def test_a_waiting_writer_reads_the_first_writers_order_with_its_children(

@@ -3,7 +3,6 @@ idempotent, safe when several processes migrate at once, checked on use."""
 
 from __future__ import annotations
 
-import multiprocessing
 import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +35,7 @@ from support.before_vehicles import (
 )
 from support.pg_helpers import T0, admin_connection, order, schema_url, shipped_package
 from support.pg_workers import migrate_at_barrier
+from support.spawned import spawned_workers
 
 if TYPE_CHECKING:
     from support.old_keys import OldKeys
@@ -278,25 +278,10 @@ def test_threads_migrating_at_once_apply_each_migration_once(fresh_schema: str) 
 
 def test_processes_migrating_at_once_apply_each_migration_once(fresh_schema: str) -> None:
     """Two spawned processes run `migrate()` on one new schema at the same moment."""
-    context = multiprocessing.get_context("spawn")
-    start = context.Barrier(2)
-    results = context.Queue()
-    workers = [
-        context.Process(target=migrate_at_barrier, args=(schema_url(fresh_schema), start, results))
-        for _ in range(2)
-    ]
-    try:
-        for worker in workers:
-            worker.start()
-        answers = [results.get(timeout=60) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=30)
-    finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-        results.close()
+    with spawned_workers(2) as race:
+        race.start(migrate_at_barrier, [(schema_url(fresh_schema), race.barrier, race.results)] * 2)
+        answers = race.collect(2, timeout=60)
+        race.join(timeout=30)
     assert answers == [("ok", SCHEMA_VERSION)] * 2
     assert versions(fresh_schema) == list(range(1, SCHEMA_VERSION + 1))
 

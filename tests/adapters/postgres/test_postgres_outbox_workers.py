@@ -8,7 +8,6 @@ worker also never waits for another's batch.
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 import time
 from collections import Counter
@@ -21,6 +20,7 @@ from orderstatus_core.testing import fake_context
 from orderstatus_postgres import PostgresStorage
 from support.pg_helpers import T0
 from support.pg_workers import FileMailer, relay_loop, relay_until_empty
+from support.spawned import spawned_workers
 
 MESSAGES = 200
 
@@ -83,36 +83,24 @@ def test_two_processes_and_two_threads_relay_two_hundred_messages_exactly_once(
     one relay the same messages into one file: every id appears exactly once."""
     ids = queue(pg_storage)
     mail_file = tmp_path / "delivered.txt"
-    context = multiprocessing.get_context("spawn")
-    start = context.Barrier(4)
-    results = context.Queue()
-    processes = [
-        context.Process(
-            target=relay_until_empty, args=(pg_url, str(mail_file), start, results, f"p{index}")
+    with spawned_workers(4) as race:
+
+        def thread_worker(_index: int) -> tuple[int, int]:
+            ctx = fake_context(pg_storage, mailer=FileMailer(mail_file))
+            race.barrier.wait(60)
+            return relay_loop(ctx)
+
+        race.start(
+            relay_until_empty,
+            [
+                (pg_url, str(mail_file), race.barrier, race.results, f"p{index}")
+                for index in range(2)
+            ],
         )
-        for index in range(2)
-    ]
-
-    def thread_worker(_index: int) -> tuple[int, int]:
-        ctx = fake_context(pg_storage, mailer=FileMailer(mail_file))
-        start.wait(60)
-        return relay_loop(ctx)
-
-    try:
-        for process in processes:
-            process.start()
         with ThreadPoolExecutor(max_workers=2) as pool:
             threads = list(pool.map(thread_worker, range(2)))
-        reports = [results.get(timeout=120) for _process in processes]
-        for process in processes:
-            process.join(timeout=30)
-        assert [process.exitcode for process in processes] == [0, 0], reports
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.kill()
-                process.join()
-        results.close()
+        reports = race.collect(2)
+        assert race.join(timeout=30) == [0, 0], reports
     lines = mail_file.read_text(encoding="utf-8").split()
     assert Counter(lines) == Counter(ids)
     assert sum(report[1] for report in reports) + sum(s for s, _b in threads) == MESSAGES

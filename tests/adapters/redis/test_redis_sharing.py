@@ -7,7 +7,6 @@ raises it instead of running without limits; a dropped connection is replaced.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,6 +23,7 @@ from orderstatus_redis import RedisRateLimiter, ratelimit
 from orderstatus_redis.ratelimit import CLOCK_SLACK
 from support.redis_proxy import RedisProxy
 from support.redis_support import limiter_url
+from support.spawned import spawned_workers
 
 T0 = redis_workers.T0
 MINUTE = Quota(10, timedelta(minutes=1))
@@ -31,20 +31,13 @@ MINUTE = Quota(10, timedelta(minutes=1))
 
 def _spawn_hammers(url: str, key: str, hits: list[int]) -> list[tuple[int, int | str]]:
     """Run one spawned process per entry of ``hits``, released together; their answers."""
-    spawn = multiprocessing.get_context("spawn")
-    start = spawn.Barrier(len(hits))
-    results = spawn.Queue()
-    processes = [
-        spawn.Process(target=redis_workers.hammer, args=(url, key, count, start, results))
-        for count in hits
-    ]
-    for process in processes:
-        process.start()
-    try:
-        answers = [results.get(timeout=60) for _ in processes]
-    finally:
-        for process in processes:
-            process.join(timeout=60)
+    with spawned_workers(len(hits)) as race:
+        race.start(
+            redis_workers.hammer,
+            [(url, key, count, race.barrier, race.results) for count in hits],
+        )
+        answers = race.collect(len(hits), timeout=60)
+        race.join()
     return answers
 
 

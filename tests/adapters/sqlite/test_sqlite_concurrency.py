@@ -3,7 +3,6 @@ built from a stale read loses with ConflictError."""
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from orderstatus_core import ConflictError
 from orderstatus_sqlite import SqliteStorage
+from support.spawned import spawned_workers
 from support.sqlite_orders import order
 from support.sqlite_workers import save_what_was_read
 
@@ -108,28 +108,17 @@ def test_two_processes_saving_what_they_read_one_wins(db_path: Path) -> None:
     with storage.unit_of_work(write=True) as uow:
         uow.orders.add(order())
         uow.commit()
-    context = multiprocessing.get_context("spawn")
-    read = context.Barrier(2)
-    results = context.Queue()
-    workers = [
-        context.Process(
-            target=save_what_was_read,
-            args=(str(db_path), "100001", tax, read, results, f"worker-{tax}"),
-        )
-        for tax in ("3.00", "4.00")
-    ]
     try:
-        for worker in workers:
-            worker.start()
-        outcomes = [results.get(timeout=120) for _worker in workers]
-        for worker in workers:
-            worker.join(timeout=60)
-        assert [worker.exitcode for worker in workers] == [0, 0]
+        with spawned_workers(2) as race:
+            race.start(
+                save_what_was_read,
+                [
+                    (str(db_path), "100001", tax, race.barrier, race.results, f"worker-{tax}")
+                    for tax in ("3.00", "4.00")
+                ],
+            )
+            outcomes = race.collect(2)
+            assert race.join() == [0, 0]
         check_one_winner(storage, [(kind, detail) for _name, kind, detail in outcomes])
     finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-        results.close()
         storage.close()
