@@ -49,6 +49,7 @@ __all__ = [
     "ORDER_LINK",
     "PENDING",
     "PENDING_COUNT",
+    "PREFERRED_LANGUAGE",
     "PURGE_CAPTCHAS",
     "PURGE_CHALLENGES",
     "PURGE_PASSES",
@@ -279,6 +280,23 @@ ON CONFLICT (order_number) DO NOTHING"""
 ORDER_LINK: Final = """
 SELECT account_id, order_number, linked_at, linked_by FROM order_links
 WHERE order_number = %s"""
+
+# preferred_language(): the language of the active account holding the address (through
+# the partial index accounts_by_email, whose own "<> 'deleted'" term is repeated), else of
+# the active account the order joined (order_links by its primary key, the account by
+# its). The rank keeps that precedence; at most two rows are sorted. A NULL order number
+# matches no link.
+PREFERRED_LANGUAGE: Final = """
+SELECT held.language FROM (
+    SELECT 0 AS rank, a.language FROM accounts AS a
+    WHERE a.email_key = %s AND a.state <> 'deleted' AND a.state = 'active'
+    UNION ALL
+    SELECT 1 AS rank, a.language FROM order_links AS k
+    JOIN accounts AS a ON a.account_id = k.account_id
+    WHERE k.order_number = %s AND a.state = 'active'
+) AS held
+ORDER BY held.rank
+LIMIT 1"""
 
 # The orders of one address that joined no account: walks orders_by_email newest first and
 # probes order_links by its primary key, so the work is one shopper's history.
