@@ -854,8 +854,11 @@ class Accounts(DiscountCodeRows, PartWatchesMixin):
         if parameters == (None, None):
             unit._reading()  # a closed unit still refuses
             return None
-        row = unit._fetch(ONE, _sql.PREFERRED_LANGUAGE, parameters, "reading a mail's language")
-        return None if row is None else str(row[0])
+        # One row always: the language, or NULL.
+        (language,) = unit._fetch(
+            ONE, _sql.PREFERRED_LANGUAGE, parameters, "reading a mail's language"
+        )
+        return None if language is None else str(language)
 
     def unlink_order(self, order_number: str) -> bool:
         """Remove the order's link; whether there was one."""
