@@ -874,9 +874,9 @@ class Accounts(DiscountCodeRows, PartWatchesMixin):
             unit._require_open()
             return None
         doing = "reading a mail's language"
+        row = unit._run(_sql.PREFERRED_LANGUAGE, parameters, doing).fetchone()
         # One row always: the language, or NULL.
-        (language,) = unit._run(_sql.PREFERRED_LANGUAGE, parameters, doing).fetchone()
-        return None if language is None else str(language)
+        return None if row is None or row[0] is None else str(row[0])
 
     def unlink_order(self, order_number: str) -> bool:
         """Remove the order's link; whether there was one."""
