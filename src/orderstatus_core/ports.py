@@ -550,6 +550,20 @@ class AccountStore(Protocol):
         """
         ...
 
+    def preferred_language(self, email_key: str, order_number: str | None = None) -> str | None:
+        """The preferred language of the live, verified (active) account whose email key
+        is exactly ``email_key``, else of the active account the order ``order_number``
+        joined (:meth:`link_order`), else ``None``: what an order's mail is written in
+        (issue 14 item 7). An unverified or deleted account, a lookalike key (compared
+        exactly, as :meth:`by_email` does) and a key or number no row can hold answer
+        ``None``; so does ``order_number`` ``None`` for an account found by no key.
+
+        A plain read, also in a write unit: it takes no lock and writes nothing, so that
+        the mail of a shipment or a guest pass never waits on an account. It sees what
+        the unit itself wrote. At most one statement.
+        """
+        ...
+
     def unlink_order(self, order_number: str) -> bool:
         """Remove the link of this order number, whichever account holds it; whether one
         was removed (the store changed the order's email: it follows its new address)."""

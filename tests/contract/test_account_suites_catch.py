@@ -69,6 +69,18 @@ class _DatingByFirstFailure(_Accounts):
         return super().count_failed_login(failure_key, min(first, at))
 
 
+class _AnyStateLanguages(_Accounts):
+    """Answers the language of the address's account, verified or not (SECURITY F1)."""
+
+    def preferred_language(self, email_key: str, order_number: str | None = None) -> str | None:
+        account = self.by_email(email_key)
+        return (
+            super().preferred_language(email_key, order_number)
+            if account is None
+            else (account.language)
+        )
+
+
 class _SlidingSessions(_Sessions):
     """Moves a session's expiry forward at every touch (sliding renewal)."""
 
@@ -130,6 +142,7 @@ def _storage(port: str, broken: _Broken) -> _BrokenStorage:
             _DatingByFirstFailure,
             "test_a_count_failed_again_is_dated_by_its_last_failure",
         ),
+        ("accounts", _AnyStateLanguages, "test_an_unverified_or_deleted_account_has_no_say"),
     ],
     ids=[
         "folds-keys-again",
@@ -137,6 +150,7 @@ def _storage(port: str, broken: _Broken) -> _BrokenStorage:
         "overwrites-stale-saves",
         "forgets-locks",
         "dates-by-first-failure",
+        "speaks-for-the-unverified",
     ],
 )
 def test_an_account_store_breaking_a_rule_fails_the_suite(

@@ -236,3 +236,34 @@ def test_a_deletion_that_keeps_the_watches_fails_the_machine(
     monkeypatch.setattr(_Accounts, "_forget_watches", lambda self, account_id: 0)
     with pytest.raises(AssertionError):
         _alert_steps(machine)
+
+
+def _codes_in_the_accounts_language(machine: AccountMachine) -> None:
+    machine.start(registered=True, remember=False)
+    machine.import_an_order(with_other=False, for_the_car=False)  # joins the account
+    machine.import_an_order(with_other=True, for_the_car=False)  # another address's
+    machine.choose_a_language(pick=0, language="fi")
+    machine.ask_for_a_code_to_an_order(order=0, page="en")  # the account's Finnish
+    machine.ask_for_a_code_to_an_order(order=1, page=None)  # the store's English
+    machine.delete_account(pick=0)
+    machine.ask_for_a_code_to_an_order(order=0, page="fi")  # the page's, as before
+    machine.ask_for_a_code_to_an_order(order=0, page="en")
+
+
+def test_the_real_service_passes_the_order_mail_language_steps(machine: AccountMachine) -> None:
+    """A code to the account's order goes out in its language; to another address's
+    order, and once the account is deleted, in the page's."""
+    _codes_in_the_accounts_language(machine)
+
+
+def test_order_mail_that_ignores_the_account_fails_the_machine(
+    machine: AccountMachine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A guest-pass mail written in the page's language whatever the account says."""
+    from orderstatus_core.services import guest_pass
+
+    monkeypatch.setattr(
+        guest_pass, "order_mail_language", lambda uow, to, number, otherwise: otherwise
+    )
+    with pytest.raises(AssertionError, match="'en', 'fi'"):
+        _codes_in_the_accounts_language(machine)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,12 @@ from orderstatus_core import (
     email_key,
     get_plugin_manager,
     hookimpl,
+    parse_email,
     phone_key,
 )
-from orderstatus_core.messages import OutboxMessage
+from orderstatus_core.messages import MailIntent, OutboxMessage
 from orderstatus_core.model import canonical_order_number
-from orderstatus_core.model.account import SecurityEventKind, failure_key
+from orderstatus_core.model.account import Account, SecurityEventKind, failure_key
 from orderstatus_core.ports import Storage, UnitOfWork
 from orderstatus_core.services import (
     GuestProof,
@@ -463,6 +465,53 @@ def test_a_pair_authorized_step_works_alike_for_a_wrong_contact_and_an_unknown_o
 
     existing, missing = _work(open_store, options)
     assert existing == missing
+
+
+# --- the relay's decision: the language of the mail (issue 14 item 7) -------------------------
+
+
+def _languages(mail: list[MailIntent]) -> list[str]:
+    return [str(getattr(intent, "language", "")) for intent in mail]
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        lambda ctx: send_order_list(ctx, JANE, client="c", language="en"),
+        lambda ctx: request_guest_pass(ctx, JANE, JANES_ORDER, client="c", language="en"),
+        lambda ctx: request_guest_pass(ctx, JANE_PHONE, JANES_ORDER, client="c", language="en"),
+    ],
+    ids=["order list", "guest pass by email", "guest pass by phone"],
+)
+def test_the_relay_reads_the_mails_language_for_a_customer_and_a_stranger_alike(
+    open_store: Callable[[str], tuple[ServiceContext, _Recorder]],
+    ask: Callable[[ServiceContext], object],
+) -> None:
+    """Jane, with her order and a Finnish account, or no one at all: the page answers the
+    same, and when the relay decides the request it reads the account's language once,
+    through the same port call and statement, whether or not a mail goes out; Jane's goes
+    out in Finnish."""
+    answers, reads, statements = [], [], []
+    for case in ("existing", "missing"):
+        ctx, recorder = open_store(case)
+        if case == "existing":
+            now = ctx.clock.now()
+            jane = Account.sign_up("acct-0001", parse_email(JANE), now, language="fi")
+            with ctx.storage.unit_of_work(write=True) as uow:
+                uow.accounts.add(jane.verified(now))
+                uow.commit()
+        waiting = Counter(_languages(queued_mail(ctx)))  # the set-up's own guest-pass mail
+        answers.append(ask(ctx))
+        recorder.calls.clear()
+        recorder.statements.clear()
+        mailed = Counter(_languages(queued_mail(ctx))) - waiting  # the relay decides
+        assert list(mailed.elements()) == (["fi"] if case == "existing" else [])
+        reads.append([call for call in recorder.calls if call[0].startswith("accounts.")])
+        statements.append([sql for sql in recorder.statements if "COALESCE" in sql])
+    assert answers[0] == answers[1]
+    assert reads == [[("accounts.preferred_language",)]] * 2
+    assert statements[0] == statements[1]
+    assert len(statements[0]) in (0, 1)  # none in memory
 
 
 # --- accounts: sign-up, reset and log-in (SECURITY A1, A2, A5, A6) ---------------------------

@@ -703,6 +703,16 @@ class _Accounts(DiscountCodeShelf, PartWatchesMixin):
                 found[key] = account_id
         return found
 
+    def preferred_language(self, email_key: str, order_number: str | None = None) -> str | None:
+        work = self._unit.work
+        held = work.account_by_email.get(email_key) if isinstance(email_key, str) else None
+        link = work.links.get(order_number) if isinstance(order_number, str) else None
+        for account_id in (held, None if link is None else link.account_id):
+            account = None if account_id is None else work.accounts.get(account_id)
+            if account is not None and account.state is AccountState.ACTIVE:
+                return account.language
+        return None
+
     def unlink_order(self, order_number: str) -> bool:
         self._unit.check_writable()
         work = self._unit.work

@@ -862,6 +862,22 @@ class Accounts(DiscountCodeRows, PartWatchesMixin):
         rows = unit._run(sql, (keys,), doing).fetchall()
         return {str(key): str(account_id) for key, account_id in rows}
 
+    def preferred_language(self, email_key: str, order_number: str | None = None) -> str | None:
+        """The language of the active account of the key, else of the order's; one read,
+        no lock (not the ``FOR UPDATE`` of ``by_email``)."""
+        unit = self._unit
+        # A key or number no row can hold matches nothing: NULL in its place.
+        parameters = tuple(
+            part if _rows.storable(part) else None for part in (email_key, order_number)
+        )
+        if parameters == (None, None):
+            unit._require_open()
+            return None
+        doing = "reading a mail's language"
+        row = unit._run(_sql.PREFERRED_LANGUAGE, parameters, doing).fetchone()
+        # One row always: the language, or NULL.
+        return None if row is None or row[0] is None else str(row[0])
+
     def unlink_order(self, order_number: str) -> bool:
         """Remove the order's link; whether there was one."""
         if not _worth_asking(self._unit, order_number, write=True):

@@ -444,6 +444,7 @@ COUNT_TOKEN_TRY: Final = portable.COUNT_TOKEN_TRY
 PURGE_TOKENS: Final = portable.PURGE_TOKENS
 LINK_ORDER: Final = portable.LINK_ORDER
 ORDER_LINK: Final = portable.ORDER_LINK
+PREFERRED_LANGUAGE: Final = portable.PREFERRED_LANGUAGE
 UNLINKED_ORDERS: Final = portable.UNLINKED_ORDERS
 UNLINK_ALL: Final = portable.UNLINK_ALL
 UNLINK_ORDER: Final = portable.UNLINK_ORDER
@@ -563,6 +564,7 @@ QUERIES: Final = {
     "count_token_try": COUNT_TOKEN_TRY,
     "end_tokens": END_TOKENS,
     "order_link": ORDER_LINK,
+    "preferred_language": PREFERRED_LANGUAGE,
     "linked_orders": LINKED_ORDERS,
     "search_linked_part": SEARCH_LINKED_PART,
     "search_linked_category": SEARCH_LINKED_CATEGORY,

@@ -49,6 +49,7 @@ __all__ = [
     "ORDER_LINK",
     "PENDING",
     "PENDING_COUNT",
+    "PREFERRED_LANGUAGE",
     "PURGE_CAPTCHAS",
     "PURGE_CHALLENGES",
     "PURGE_PASSES",
@@ -279,6 +280,20 @@ ON CONFLICT (order_number) DO NOTHING"""
 ORDER_LINK: Final = """
 SELECT account_id, order_number, linked_at, linked_by FROM order_links
 WHERE order_number = %s"""
+
+# preferred_language(): the language of the active account holding the address (through
+# the partial index accounts_by_email, whose own "<> 'deleted'" term is repeated), else of
+# the active account the order joined (order_links by its primary key, the account by
+# its). One row, NULL for neither: each subquery finds one row at most (one live account
+# per key, one link per order), and the second runs only when the first found none. A NULL
+# key or number matches nothing.
+PREFERRED_LANGUAGE: Final = """
+SELECT COALESCE(
+    (SELECT a.language FROM accounts AS a
+     WHERE a.email_key = %s AND a.state <> 'deleted' AND a.state = 'active'),
+    (SELECT a.language FROM order_links AS k
+     JOIN accounts AS a ON a.account_id = k.account_id
+     WHERE k.order_number = %s AND a.state = 'active'))"""
 
 # The orders of one address that joined no account: walks orders_by_email newest first and
 # probes order_links by its primary key, so the work is one shopper's history.

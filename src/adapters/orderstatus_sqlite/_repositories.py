@@ -846,6 +846,20 @@ class Accounts(DiscountCodeRows, PartWatchesMixin):
             found.update((key, account_id) for key, account_id in rows)
         return found
 
+    def preferred_language(self, email_key: str, order_number: str | None = None) -> str | None:
+        """The language of the active account of the key, else of the order's; one read."""
+        unit = self._unit
+        # A key or number no row can hold matches nothing: NULL in its place.
+        parameters = tuple(part if encodable(part) else None for part in (email_key, order_number))
+        if parameters == (None, None):
+            unit._reading()  # a closed unit still refuses
+            return None
+        # One row always: the language, or NULL.
+        (language,) = unit._fetch(
+            ONE, _sql.PREFERRED_LANGUAGE, parameters, "reading a mail's language"
+        )
+        return None if language is None else str(language)
+
     def unlink_order(self, order_number: str) -> bool:
         """Remove the order's link; whether there was one."""
         unit = self._unit

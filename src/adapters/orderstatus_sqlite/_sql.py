@@ -310,6 +310,7 @@ COUNT_TOKEN_TRY: Final = qmark(portable.COUNT_TOKEN_TRY)
 PURGE_TOKENS: Final = qmark(portable.PURGE_TOKENS)
 LINK_ORDER: Final = qmark(portable.LINK_ORDER)
 ORDER_LINK: Final = qmark(portable.ORDER_LINK)
+PREFERRED_LANGUAGE: Final = qmark(portable.PREFERRED_LANGUAGE)
 UNLINKED_ORDERS: Final = qmark(portable.UNLINKED_ORDERS)
 UNLINK_ALL: Final = qmark(portable.UNLINK_ALL)
 UNLINK_ORDER: Final = qmark(portable.UNLINK_ORDER)
@@ -392,6 +393,7 @@ QUERIES: Final = {
     "count_token_try": COUNT_TOKEN_TRY,
     "end_tokens_of_purpose": END_TOKENS_OF_PURPOSE,
     "order_link": ORDER_LINK,
+    "preferred_language": PREFERRED_LANGUAGE,
     "linked_orders": LINKED_ORDERS,
     "search_linked_part": SEARCH_LINKED_PART,
     "search_linked_category": SEARCH_LINKED_CATEGORY,

@@ -16,6 +16,7 @@ from orderstatus_core.model.requests import Refund
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.services.context import ServiceContext
+from orderstatus_core.services.mail_language import order_mail_language
 
 __all__ = ["one_version_on", "queue", "queue_many", "queue_refund", "queue_tracking_mail"]
 
@@ -72,7 +73,9 @@ def queue_tracking_mail(
 
     That moment is usually a shipment, but a cancel of the last unshipped units does it too
     (DOMAIN.md section 1: the mail goes when the *last* package ships). Once per order: only
-    when ``before`` was not fully shipped and ``after`` is, with packages to list.
+    when ``before`` was not fully shipped and ``after`` is, with packages to list. Written
+    in the language of the account the order's address or the order belongs to, else the
+    store's ``mail_language`` (:func:`order_mail_language`), read in ``uow``.
     """
     if fully_shipped(before) or not fully_shipped(after):
         return
@@ -91,6 +94,8 @@ def queue_tracking_mail(
             to=after.email,
             order_number=after.number,
             packages=notices,
-            language=ctx.policies.lookup_policy().mail_language,
+            language=order_mail_language(
+                uow, after.email, after.number, ctx.policies.lookup_policy().mail_language
+            ),
         )
         queue(uow, mail, now)

@@ -41,6 +41,7 @@ from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
 from orderstatus_core.services.lookup import _contact, _identity, _text
+from orderstatus_core.services.mail_language import order_mail_language
 from orderstatus_core.services.proof import client_key
 from orderstatus_core.services.results import (
     GuestPassGranted,
@@ -151,9 +152,12 @@ def request_guest_pass(
     ``client`` raises :class:`~orderstatus_core.errors.InvalidFieldError`; a storage
     failure raises.
 
-    The answer, and the mail, are in ``language`` (the shopper's; English for a code with
-    no catalog); without one, the answer is English and the mail in the store's
-    ``mail_language``.
+    The answer is in ``language`` (the shopper's; English for a code with no catalog, or
+    without one). The mail is in the preferred language of the verified account that holds
+    the order's address or that the order joined, else in ``language``, else in the
+    store's ``mail_language``
+    (:func:`~orderstatus_core.services.mail_language.order_mail_language`): the relay reads
+    it for a match and a miss alike, so the answer says nothing of an account.
     """
     client = client_key(client)
     texts = shopper_texts(ctx, "en" if language is None else language)
@@ -205,14 +209,21 @@ def decide_guest_pass(ctx: ServiceContext, message_id: str, request: GuestPassRe
     order's stored address, never the typed text (SECURITY A4), with a link built from
     ``GuestPassPolicy.link_base`` only (D4); on a miss nothing is. Either way the request
     ``message_id`` is marked done in the same transaction, so a relay that runs it twice
-    never mails two codes.
+    never mails two codes. The mail's language
+    (:func:`~orderstatus_core.services.mail_language.order_mail_language`) is read on a
+    miss too, by the typed pair, so that a match and a miss read alike (SECURITY A6).
     """
     policy = ctx.policies.guest_pass_policy()
     selector, code, link_validator = _new_selector(), _new_code(), _new_validator()
     with write_unit(ctx, request.order_number, contact=request.contact) as locked:
         uow, order, now = locked.uow, locked.order, locked.now
+        to, number = (
+            (request.contact, request.order_number)
+            if order is None
+            else (order.email.canonical, order.number)
+        )
+        language = order_mail_language(uow, to, number, request.language)
         if order is not None:
-            number = order.number
             previous = uow.passes.latest_challenge(number)
             if previous is not None and not previous.used:
                 # Only the newest mail works: an older code would otherwise add its own tries.
@@ -233,7 +244,7 @@ def decide_guest_pass(ctx: ServiceContext, message_id: str, request: GuestPassRe
                 code=code,
                 link=pass_link(policy.link_base, _token(selector, link_validator)),
                 expires_at=challenge.expires_at,
-                language=request.language,
+                language=language,
             )
             queue(uow, mail, now)
         uow.outbox.mark_sent(message_id, now)

@@ -24,6 +24,7 @@ from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
+from orderstatus_core.services.mail_language import order_mail_language
 from orderstatus_core.services.proof import client_key
 from orderstatus_core.services.results import (
     FindOrderResult,
@@ -151,9 +152,11 @@ def send_order_list(
     mail goes out in the same relay call. The answer and the work are the same whether or
     not any order exists, and a failing mail adapter cannot change them (A1, A3, A6).
 
-    The answer, and the mail, are in ``language`` (the shopper's; English for a code with
-    no catalog); without one, the answer is English and the mail in the store's
-    ``mail_language``.
+    The answer is in ``language`` (the shopper's; English for a code with no catalog, or
+    without one). The mail is in the preferred language of the verified account that holds
+    the address, else in ``language``, else in the store's ``mail_language``
+    (:func:`~orderstatus_core.services.mail_language.order_mail_language`): the relay reads
+    it for customers and strangers alike, so the answer says nothing of an account.
     """
     client = client_key(client)
     texts = shopper_texts(ctx, "en" if language is None else language)
@@ -192,16 +195,19 @@ def decide_order_list(ctx: ServiceContext, message_id: str, request: OrderListRe
     """Carry out an Order Look-Up request (the relay calls this), in one unit of work: queue
     the mail of its address's newest order numbers, to the address stored with the newest
     order (SECURITY A4), or nothing when it has none, and mark the request ``message_id``
-    done in the same transaction. The orders are read now, so the list is current."""
+    done in the same transaction. The orders are read now, so the list is current; so is
+    the mail's language, the address's account's if it has one, read whether or not any
+    order exists (the same reads for a customer and a stranger, SECURITY A6)."""
     with write_unit(ctx) as locked:
         uow, now = locked.uow, locked.now
         recent = uow.orders.recent(request.email_key, ctx.policies.lookup_policy().order_list_size)
+        language = order_mail_language(uow, request.email_key, None, request.language)
         if recent:
             to = recent[0].email
             mail = OrderListMail(
                 to=to,
                 order_numbers=tuple(h.number for h in recent if _same_mailbox(h.email, to)),
-                language=request.language,
+                language=language,
             )
             queue(uow, mail, now)
         uow.outbox.mark_sent(message_id, now)

@@ -52,6 +52,7 @@ from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.actions import Denied, guest_command
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue
+from orderstatus_core.services.mail_language import order_mail_language
 from orderstatus_core.services.proof import GuestProof, checked_proof
 from orderstatus_core.services.staff import Step, decide
 
@@ -381,23 +382,28 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
     nothing, so the label is bought and the shopper mailed once. Only a crash between
     making the label and keeping it makes a second one; a carrier adapter should pass the
     RMA number to its carrier as the idempotency key for that case.
+
+    The papers and the mail are in the language of the account the order's address or the
+    order belongs to, else the return's (:func:`order_mail_language`), each read in the
+    unit that reads the order for them.
     """
     maker = _maker(ctx)
     with ctx.storage.unit_of_work() as uow:
         order = uow.orders.get(job.order_number)
         done = bool(uow.documents.for_rma(job.rma_number))
-    if order is None:
-        raise AdapterError(f"order {job.order_number} of {job.rma_number} is gone")
-    if done:
-        return
-    request, index = order.rma(job.rma_number)
+        if order is None:
+            raise AdapterError(f"order {job.order_number} of {job.rma_number} is gone")
+        if done:
+            return
+        request, index = order.rma(job.rma_number)
+        language = order_mail_language(uow, order.email, order.number, request.language)
     package = request.packages[index]
     label_request = _label_request(
         ctx,
         order,
         package.rma_number,
         package.destination,
-        request.language,
+        language,
         _pack_lines(order, package),
         ("pdf", "zpl"),
     )
@@ -441,7 +447,7 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
                 rma_numbers=(package.rma_number,),
                 with_label=label is not None,
                 ship_by=ship_by,
-                language=fresh.language,
+                language=order_mail_language(uow, current.email, current.number, fresh.language),
             )
             queue(uow, mail, now)
             uow.commit()
@@ -453,7 +459,8 @@ def make_return_papers(ctx: ServiceContext, job: ReturnDocumentsJob) -> None:
 
 
 def _mail_settled(uow: UnitOfWork, before: Order, after: Order, now: datetime) -> None:
-    """Queue mail and events for every package a step moved on."""
+    """Queue mail and events for every package a step moved on; each mail in the language
+    of the order's account, else the return's (:func:`order_mail_language`)."""
     seen = {p.rma_number: p.state for r in before.returns for p in r.packages}
     for request in after.returns:
         for package in request.packages:
@@ -462,11 +469,10 @@ def _mail_settled(uow: UnitOfWork, before: Order, after: Order, now: datetime) -
                 continue
             currency = after.currency
             if package.state is RmaState.RECEIVED:
+                language = order_mail_language(uow, after.email, after.number, request.language)
                 queue(
                     uow,
-                    ReturnReceivedMail(
-                        after.email, after.number, package.rma_number, request.language
-                    ),
+                    ReturnReceivedMail(after.email, after.number, package.rma_number, language),
                     now,
                 )
             elif package.state is RmaState.AWAITING_SHIPMENT and was is RmaState.REQUESTED:
@@ -496,7 +502,7 @@ def _mail_settled(uow: UnitOfWork, before: Order, after: Order, now: datetime) -
                         package.rma_number,
                         package.state.value,
                         amount,
-                        request.language,
+                        order_mail_language(uow, after.email, after.number, request.language),
                     ),
                     now,
                 )

@@ -1,8 +1,10 @@
 """The mail-preference and language steps of the account state machine
 (:class:`~orderstatus_core.testing.accounts.AccountMachine` inherits them): subscribe and
 unsubscribe by topic, follow an unsubscribe link (the account's own, a forged one, one of a
-deleted account), choose a language (known or not), each compared with the model; after
-every step the storage's subscriptions and language are the model's.
+deleted account), choose a language (known or not), ask for a code to one of the orders
+from a page in some language (the mail in the account's language when the order's address
+or the order is the live, verified account's), each compared with the model; after every
+step the storage's subscriptions and language are the model's.
 
 Kept apart from the machine's module so that each stays readable; it uses the machine's
 model (``topics``, ``language``), sessions and helpers.
@@ -18,9 +20,12 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from orderstatus_core.contacts import email_key
 from orderstatus_core.errors import UnknownLanguageError
+from orderstatus_core.messages import GuestPassMail
+from orderstatus_core.model.account import AccountState
 from orderstatus_core.model.mail_preferences import unsubscribe_token
 from orderstatus_core.plugins import hookimpl
 from orderstatus_core.policies.profile import ProfilePolicy
+from orderstatus_core.services.guest_pass import request_guest_pass
 from orderstatus_core.services.preference_results import (
     LanguageChanged,
     MailPreferences,
@@ -29,7 +34,9 @@ from orderstatus_core.services.preference_results import (
 )
 
 if TYPE_CHECKING:
+    from orderstatus_core.messages import MailIntent
     from orderstatus_core.ports import Storage
+    from orderstatus_core.services.context import ServiceContext
 
 __all__ = ["PreferenceRules", "UnsubscribeKey"]
 
@@ -47,17 +54,22 @@ class UnsubscribeKey:
 
 
 class PreferenceRules(RuleBasedStateMachine):
-    """The steps; the machine supplies ``model``, ``sessions``, ``desk``, ``storage``,
-    ``account_ids``, ``_pick``, ``_shopper`` and ``_as_shopper``."""
+    """The steps; the machine supplies ``model``, ``sessions``, ``desk``, ``ctx``,
+    ``storage``, ``account_ids``, ``_pick``, ``_shopper``, ``_as_shopper`` and
+    ``_new_mail``."""
 
     # The machine's own attributes, named for mypy (set by AccountMachine.__init__).
     model: Any
     sessions: list[Any]
     desk: Any
+    ctx: ServiceContext
     storage: Storage
     account_ids: set[str]
 
     def _as_shopper(self, pick: int, command: str, *arguments: object, **options: object) -> Any:
+        raise NotImplementedError  # AccountMachine's
+
+    def _new_mail(self) -> list[MailIntent]:
         raise NotImplementedError  # AccountMachine's
 
     def _live_account_id(self) -> str | None:
@@ -115,6 +127,25 @@ class PreferenceRules(RuleBasedStateMachine):
             return
         assert answered == LanguageChanged(language=language), answered
         self.model.language = language
+
+    @precondition(lambda self: self.model.orders)
+    @rule(order=st.integers(0, 9), page=st.sampled_from([None, "en", "fi"]))
+    def ask_for_a_code_to_an_order(self, order: int, page: str | None) -> None:
+        """A guest asks for a code to one of the orders, by its address, from a page in
+        ``page`` (or none): the code goes out in the account's language when the order's
+        address is the live, verified account's or the order joined it; otherwise in the
+        page's, or the store's English (docs/profile.md, Language)."""
+        model = self.model
+        number = list(model.orders)[order % len(model.orders)]
+        address = model.orders[number]
+        request_guest_pass(self.ctx, address, number, client="203.0.113.50", language=page)
+        [mail] = self._new_mail()
+        assert isinstance(mail, GuestPassMail), mail
+        holds = email_key(address) == email_key(model.email) or number in model.linked
+        if model.state is AccountState.ACTIVE and holds:
+            assert mail.language == model.language, (mail.language, model.language)
+        else:
+            assert mail.language == (page or "en"), (mail.language, page)
 
     @invariant()
     def the_storage_holds_the_preferences_the_model_says(self) -> None:

@@ -127,6 +127,7 @@ PARAMETERS: dict[str, Any] = {
     "get_account": ("acct-000001",),
     "account_by_email": ("shopper1@example.com",),
     "verified_accounts": (["shopper1@example.com", "shopper2@example.com"],),
+    "preferred_language": ("shopper1@example.com", "100001"),
     "save_account": (
         "Shopper1@example.com",
         "shopper1@example.com",
@@ -342,6 +343,8 @@ USES = {
     "count_token_try": {"account_tokens_pkey"},
     "end_tokens": {"account_tokens_by_account"},
     "order_link": {"order_links_pkey"},
+    # The address's account by its key, else the order's link and its account by theirs.
+    "preferred_language": {"accounts_by_email", "order_links_pkey", "accounts_pkey"},
     # One account's links, then each order by its primary key (and its lines by theirs).
     "linked_orders": {"order_links_by_account", "orders_pkey"},
     "search_linked_part": {"order_links_by_account", "orders_pkey", "order_lines_pkey"},

@@ -17,6 +17,8 @@ HEADINGS = (
     "COMPOUND QUERY",
     "LEFT-MOST SUBQUERY",
     "UNION ALL",
+    # A SELECT of scalar subqueries alone reads no table itself.
+    "SCAN CONSTANT ROW",
 )
 # An account's history sorts its own orders by time (a few hundred at most): the time is the
 # order's, kept once, in orders, never copied beside the link.

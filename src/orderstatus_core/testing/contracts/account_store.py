@@ -59,6 +59,7 @@ from orderstatus_core.testing.contracts._support import (
 )
 from orderstatus_core.testing.contracts.discount_codes import DiscountCodeRules
 from orderstatus_core.testing.contracts.history_search import HistorySearchContract
+from orderstatus_core.testing.contracts.mail_language import MailLanguageRules
 from orderstatus_core.testing.contracts.mail_preferences import MailPreferenceRules
 from orderstatus_core.testing.contracts.part_watches import PartWatchContract
 
@@ -220,6 +221,7 @@ class AccountStoreContract(
     DiscountCodeRules,
     PartWatchContract,
     MailPreferenceRules,
+    MailLanguageRules,
     StorageSuite,
 ):
     """The :class:`~orderstatus_core.ports.AccountStore` contract: accounts found by id and
@@ -228,8 +230,9 @@ class AccountStoreContract(
     searched newest first, by vehicle too: :class:`HistorySearchContract`), the orders a
     verified address brings, the security log, the profile, the discount codes
     (:class:`.discount_codes.DiscountCodeRules`), the part watches
-    (:class:`.part_watches.PartWatchContract`) and the mail subscriptions
-    (:class:`MailPreferenceRules`).
+    (:class:`.part_watches.PartWatchContract`), the mail subscriptions
+    (:class:`MailPreferenceRules`) and the language of an order's mail
+    (:class:`.mail_language.MailLanguageRules`).
 
     Needs a fixture ``storage``: a fresh, migrated, empty storage for each test.
     """
