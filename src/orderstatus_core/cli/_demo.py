@@ -777,7 +777,10 @@ def run_demo(args: argparse.Namespace) -> int:
             extras = ",".join(missing)
             say(f"  Skipped: install the extras ({PROG}[{extras}]) to see accounts and profiles.")
         else:
-            dim = lambda title: say(style.dim(f"   {title}"))  # noqa: E731 -- two uses
+
+            def dim(title: str) -> None:
+                say(style.dim(f"   {title}"))
+
             jane = walk_through_accounts(desk, say, dim, folder, mail_folder, hook, language)
             say("", style.heading(PROFILE_TITLE))
             walk_through_profile(desk, jane, say, dim, mail_folder, style)

@@ -23,8 +23,8 @@ from orderstatus_core.cli._render import day_text, moment_text, read_mail
 from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.plugins import get_plugin_manager
 from orderstatus_core.ports import Captcha
-from orderstatus_core.services.accounts import ShopperSession
 from orderstatus_core.sample import DEMO_EMAIL
+from orderstatus_core.services.accounts import ShopperSession
 from orderstatus_core.services.results import (
     CaptchaIssued,
     CheckYourMail,

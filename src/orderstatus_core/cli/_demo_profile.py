@@ -245,9 +245,9 @@ def _unsubscribe(
         f"  Store mail: {mail}",
         f"  To: {to}",
         f"  Subject: {subject}",
-        f"  List-Unsubscribe: <{link.replace(token, '…')}>",
+        f"  List-Unsubscribe: <{link.partition('?')[0]}?…>",
         f"  List-Unsubscribe-Post: {message['List-Unsubscribe-Post']}",
-        "  (the link's token is in the .eml, not printed here)",
+        "  (the link's query, its token, is in the .eml and not printed here)",
     )
     say("  > her mail program posts to the link: desk.unsubscribe(token), no log-in")
     done = expect(desk.unsubscribe(token), Unsubscribed, "unsubscribe")
