@@ -382,9 +382,9 @@ def _generate(count: int, shoppers: int, seed: int, end: int) -> Iterator[dict[s
             head, tail, price = templates[pick]
             quantity = _QUANTITIES[int(rand() * len(_QUANTITIES))]
             line = {"line_no": line_no, **head, "quantity": quantity, **tail}
-            car_rolls, roll = car_rolls >> 8, car_rolls & 0xFF
-            if roll & 0x7F < _FOR_A_CAR:
-                line["vehicle"] = cars[(roll >> 7) % len(cars)]
+            car_rolls, car_roll = car_rolls >> 8, car_rolls & 0xFF
+            if car_roll & 0x7F < _FOR_A_CAR:
+                line["vehicle"] = cars[(car_roll >> 7) % len(cars)]
             subtotal += price * quantity
             cancelled = 0
             if cancel_all:
