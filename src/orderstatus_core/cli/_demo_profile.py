@@ -17,6 +17,7 @@ from email.policy import default as default_policy
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import attrs
 import jinja2
 
 from orderstatus_core.app import OrderStatus
@@ -135,125 +136,114 @@ def walk_through_profile(
     style: Style,
 ) -> None:
     """Jane's profile, step by step, with ``shopper`` her logged-in session."""
-    outbox = _Outbox(desk, mail_folder)
-    _reuse_an_address(shopper, say, heading)
-    vehicle_id = _park_the_car(shopper, say, heading)
-    _search_by_the_car(shopper, vehicle_id, say, heading, style)
-    _alert_once(desk, shopper, say, heading, outbox)
-    _unsubscribe(desk, shopper, say, heading, outbox)
+    walk = _ProfileWalk(desk, shopper, say, heading, _Outbox(desk, mail_folder), style)
+    walk.reuse_an_address()
+    walk.search_by_the_car(walk.park_the_car())
+    walk.alert_once()
+    walk.unsubscribe()
 
 
-def _reuse_an_address(
-    shopper: ShopperSession, say: Callable[..., None], heading: Callable[[str], None]
-) -> None:
-    heading("An address reused from a past order")
-    book = expect(shopper.addresses(), AddressBook, "the address book")
-    say(f"  From your orders ({len(book.from_orders)}: her orders' addresses, each once):")
-    say(*(f"    {_address_text(address)}" for address in book.from_orders))
-    if not book.from_orders:
-        raise DemoFailed("her orders offer no address to reuse")
-    say("  > save it as the default address (one call)")
-    expect(shopper.add_address(book.from_orders[0], default=True), AddressSaved, "save it")
-    book = expect(shopper.addresses(), AddressBook, "the address book")
-    for entry in book.saved:
-        default = " (default)" if entry.is_default else ""
-        say(f"  Saved{default}: {_address_text(entry.address)}")
-    say(f"  From your orders now: {len(book.from_orders)} (a saved address is not offered twice)")
+@attrs.define
+class _ProfileWalk:
+    """The steps of the profile part, each printing what was typed and answered."""
 
+    desk: OrderStatus
+    shopper: ShopperSession
+    say: Callable[..., None]
+    heading: Callable[[str], None]
+    outbox: _Outbox
+    style: Style
 
-def _park_the_car(
-    shopper: ShopperSession, say: Callable[..., None], heading: Callable[[str], None]
-) -> str:
-    heading("A car in the garage")
-    year, make, model, engine = DEMO_CAR
-    say(f"  > {year} {make} {model}, {engine}, VIN {_MISTYPED_VIN} (one character mistyped)")
-    try:
-        Vehicle(year, make, model, engine, nickname=_NICKNAME, vin=_MISTYPED_VIN)
-    except InvalidVinError as error:
-        say(f"  Refused: {error}")
-    else:
-        raise DemoFailed(f"the mistyped VIN {_MISTYPED_VIN} was accepted")
-    car = Vehicle(year, make, model, engine, nickname=_NICKNAME, vin=_VIN)
-    say(f"  > the same with VIN {_VIN}, nickname {_NICKNAME!r}")
-    added = expect(shopper.add_vehicle(car), VehicleAdded, "put the car in the garage")
-    garage = expect(shopper.garage(), Garage, "the garage")
-    say(*(f"  In the garage: {_car_text(kept.vehicle)}" for kept in garage.vehicles))
-    say(f"  (the store's vehicle catalog lists it as {added.catalog_id})")
-    return added.vehicle_id
+    def reuse_an_address(self) -> None:
+        shopper, say = self.shopper, self.say
+        self.heading("An address reused from a past order")
+        book = expect(shopper.addresses(), AddressBook, "the address book")
+        say(f"  From your orders ({len(book.from_orders)}: her orders' addresses, each once):")
+        say(*(f"    {_address_text(address)}" for address in book.from_orders))
+        if not book.from_orders:
+            raise DemoFailed("her orders offer no address to reuse")
+        say("  > save it as the default address (one call)")
+        expect(shopper.add_address(book.from_orders[0], default=True), AddressSaved, "save it")
+        book = expect(shopper.addresses(), AddressBook, "the address book")
+        for entry in book.saved:
+            default = " (default)" if entry.is_default else ""
+            say(f"  Saved{default}: {_address_text(entry.address)}")
+        say(f"  From your orders now: {len(book.from_orders)} (a saved one is not offered twice)")
 
+    def park_the_car(self) -> str:
+        """Her car in the garage (a mistyped VIN refused first); its ``vehicle_id``."""
+        shopper, say = self.shopper, self.say
+        self.heading("A car in the garage")
+        year, make, model, engine = DEMO_CAR
+        say(f"  > {year} {make} {model}, {engine}, VIN {_MISTYPED_VIN} (one character mistyped)")
+        try:
+            Vehicle(year, make, model, engine, nickname=_NICKNAME, vin=_MISTYPED_VIN)
+        except InvalidVinError as error:
+            say(f"  Refused: {error}")
+        else:
+            raise DemoFailed(f"the mistyped VIN {_MISTYPED_VIN} was accepted")
+        car = Vehicle(year, make, model, engine, nickname=_NICKNAME, vin=_VIN)
+        say(f"  > the same with VIN {_VIN}, nickname {_NICKNAME!r}")
+        added = expect(shopper.add_vehicle(car), VehicleAdded, "put the car in the garage")
+        garage = expect(shopper.garage(), Garage, "the garage")
+        say(*(f"  In the garage: {_car_text(kept.vehicle)}" for kept in garage.vehicles))
+        say(f"  (the store's vehicle catalog lists it as {added.catalog_id})")
+        return added.vehicle_id
 
-def _search_by_the_car(
-    shopper: ShopperSession,
-    vehicle_id: str,
-    say: Callable[..., None],
-    heading: Callable[[str], None],
-    style: Style,
-) -> None:
-    heading("Her orders searched by that car")
-    say(f"  > Account Activity, bought for {_NICKNAME!r} (the garage's vehicle_id)")
-    page = expect(shopper.search(vehicle_id=vehicle_id), SearchPage, "search by vehicle")
-    say(*search_lines(page, style))
-    if not page.matches:
-        raise DemoFailed("no order was found for her car")
+    def search_by_the_car(self, vehicle_id: str) -> None:
+        self.heading("Her orders searched by that car")
+        self.say(f"  > Account Activity, bought for {_NICKNAME!r} (the garage's vehicle_id)")
+        page = expect(self.shopper.search(vehicle_id=vehicle_id), SearchPage, "search")
+        self.say(*search_lines(page, self.style))
+        if not page.matches:
+            raise DemoFailed("no order was found for her car")
 
+    def alert_once(self) -> None:
+        desk, say = self.desk, self.say
+        self.heading("An availability alert that fires once")
+        watched = expect(self.shopper.watch_part(_WATCHED), PartWatched, "watch a part")
+        say(f"  > watch {_WATCHED!r}, out of stock: watching {watched.part_number}")
+        for report in ("", " again"):
+            sent = expect(
+                desk.catalog.part_back_in_stock(watched.part_number), PartAlertsSent, "report"
+            )
+            say(
+                f"  > desk.catalog.part_back_in_stock({watched.part_number!r}){report}:"
+                f" {sent.alerts} alert(s) queued"
+            )
+        mail = self.outbox.relay_one("the alert")
+        say(f"  One alert mail: {mail}", *mail_summary(mail))
+        watches = expect(self.shopper.part_watches(), PartWatches, "the watch list")
+        say(f"  Parts she watches now: {len(watches.watches)} (a watch fires once)")
 
-def _alert_once(
-    desk: OrderStatus,
-    shopper: ShopperSession,
-    say: Callable[..., None],
-    heading: Callable[[str], None],
-    outbox: _Outbox,
-) -> None:
-    heading("An availability alert that fires once")
-    watched = expect(shopper.watch_part(_WATCHED), PartWatched, "watch a part")
-    say(f"  > watch {_WATCHED!r}, out of stock: watching {watched.part_number}")
-    for report in ("", " again"):
-        sent = expect(
-            desk.catalog.part_back_in_stock(watched.part_number), PartAlertsSent, "the report"
-        )
+    def unsubscribe(self) -> None:
+        desk, shopper, say = self.desk, self.shopper, self.say
+        self.heading("Store mail and a one-click unsubscribe")
+        chosen = shopper.set_mail_preferences({_TOPIC: True})
+        subscribed = expect(chosen, MailPreferences, "subscribe").subscribed
+        say(f"  > subscribe to the {_TOPIC}: subscribed to {', '.join(subscribed)}")
+        queued = expect(desk.queue_store_mail(_TOPIC, DEMO_STORE_MAIL), StoreMailQueued, "queue")
+        say(f"  > desk.queue_store_mail({_TOPIC!r}, {DEMO_STORE_MAIL!r}): {queued.queued} queued")
+        mail = self.outbox.relay_one("the store mail")
+        to, subject, _text = read_mail(mail)
+        message = message_from_bytes(mail.read_bytes(), policy=default_policy)
+        link = str(message["List-Unsubscribe"] or "").strip("<>")
+        token = parse_qs(urlsplit(link).query).get("token", [""])[0]
+        if not token:
+            raise DemoFailed(f"the store mail {mail} has no one-click link")
         say(
-            f"  > desk.catalog.part_back_in_stock({watched.part_number!r}){report}:"
-            f" {sent.alerts} alert(s) queued"
+            f"  Store mail: {mail}",
+            f"  To: {to}",
+            f"  Subject: {subject}",
+            f"  List-Unsubscribe: <{link.partition('?')[0]}?…>",
+            f"  List-Unsubscribe-Post: {message['List-Unsubscribe-Post']}",
+            "  (the link's query, its token, is in the .eml and not printed here)",
         )
-    mail = outbox.relay_one("the alert")
-    say(f"  One alert mail: {mail}", *mail_summary(mail))
-    watches = expect(shopper.part_watches(), PartWatches, "the watch list")
-    say(f"  Parts she watches now: {len(watches.watches)} (a watch fires once)")
-
-
-def _unsubscribe(
-    desk: OrderStatus,
-    shopper: ShopperSession,
-    say: Callable[..., None],
-    heading: Callable[[str], None],
-    outbox: _Outbox,
-) -> None:
-    heading("Store mail and a one-click unsubscribe")
-    chosen = shopper.set_mail_preferences({_TOPIC: True})
-    subscribed = expect(chosen, MailPreferences, "subscribe").subscribed
-    say(f"  > subscribe to the {_TOPIC}: subscribed to {', '.join(subscribed)}")
-    queued = expect(desk.queue_store_mail(_TOPIC, DEMO_STORE_MAIL), StoreMailQueued, "queue")
-    say(f"  > desk.queue_store_mail({_TOPIC!r}, {DEMO_STORE_MAIL!r}): {queued.queued} queued")
-    mail = outbox.relay_one("the store mail")
-    to, subject, _text = read_mail(mail)
-    message = message_from_bytes(mail.read_bytes(), policy=default_policy)
-    link = str(message["List-Unsubscribe"] or "").strip("<>")
-    token = parse_qs(urlsplit(link).query).get("token", [""])[0]
-    if not token:
-        raise DemoFailed(f"the store mail {mail} has no one-click link")
-    say(
-        f"  Store mail: {mail}",
-        f"  To: {to}",
-        f"  Subject: {subject}",
-        f"  List-Unsubscribe: <{link.partition('?')[0]}?…>",
-        f"  List-Unsubscribe-Post: {message['List-Unsubscribe-Post']}",
-        "  (the link's query, its token, is in the .eml and not printed here)",
-    )
-    say("  > her mail program posts to the link: desk.unsubscribe(token), no log-in")
-    done = expect(desk.unsubscribe(token), Unsubscribed, "unsubscribe")
-    say(f"  Unsubscribed from the {done.topic}")
-    after = expect(shopper.mail_preferences(), MailPreferences, "mail preferences")
-    state = "on" if _TOPIC in after.subscribed else "off"
-    say(f"  Her mail preferences now: {_TOPIC} {state}")
-    again = expect(desk.queue_store_mail(_TOPIC, DEMO_STORE_MAIL), StoreMailQueued, "queue")
-    say(f"  The {_TOPIC} queued again: {again.queued} mail (nobody else subscribed)")
+        say("  > her mail program posts to the link: desk.unsubscribe(token), no log-in")
+        done = expect(desk.unsubscribe(token), Unsubscribed, "unsubscribe")
+        say(f"  Unsubscribed from the {done.topic}")
+        after = expect(shopper.mail_preferences(), MailPreferences, "mail preferences")
+        state = "on" if _TOPIC in after.subscribed else "off"
+        say(f"  Her mail preferences now: {_TOPIC} {state}")
+        again = expect(desk.queue_store_mail(_TOPIC, DEMO_STORE_MAIL), StoreMailQueued, "queue")
+        say(f"  The {_TOPIC} queued again: {again.queued} mail (nobody else subscribed)")

@@ -88,8 +88,8 @@ _TEXTS: Final = {
         "password reset) and its profile: the address of her past orders saved for reuse, "
         "her car in the garage, her orders searched by that car, a part reported back in "
         "stock twice (one alert mail), and a store mail left by its one-click unsubscribe "
-        "link. Mail goes to DIR/mail/; the return labels and instructions (PDF and ZPL, drawn with the labels "
-        "extra) go to DIR/returns/.",
+        "link. Mail goes to DIR/mail/; the return labels and instructions (PDF and ZPL, "
+        "drawn with the labels extra) go to DIR/returns/.",
     ),
     "migrate": (
         "create or upgrade the storage schema",
