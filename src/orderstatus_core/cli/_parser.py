@@ -106,8 +106,8 @@ _TEXTS: Final = {
         "write realistic sample orders as JSON Lines",
         "Write N realistic orders in the import format, placed over the three "
         "years before today: the newest not yet shipped (to cancel), some delivered in the "
-        "last weeks (to return), the rest delivered long ago. The same seed and day give the "
-        "same file.",
+        "last weeks (to return), the rest delivered long ago; two lines in five bought for "
+        "one of their shopper's cars. The same seed and day give the same file.",
     ),
     "relay": (
         "deliver the mail, events and return papers waiting in the outbox",
