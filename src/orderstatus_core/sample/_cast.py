@@ -17,7 +17,7 @@ __all__ = ["DEMO_CAR", "DEMO_EMAIL", "DEMO_PHONE", "demo_orders", "demo_walkthro
 DEMO_EMAIL: Final = "Jane.Doe@example.com"
 DEMO_PHONE: Final = "(415) 273-9164"
 #: Her car: year, make, model and engine, as the lines bought for it carry them (the demo
-#: puts it in her garage). No test's vehicle is this one, so searches there stay as they were.
+#: puts it in her garage with a nickname and a VIN).
 DEMO_CAR: Final = (2016, "Subaru", "Outback", "2.5L H4")
 
 
