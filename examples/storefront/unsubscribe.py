@@ -1,5 +1,7 @@
-"""The one-click unsubscribe link of store mail (RFC 8058) at ``/unsubscribe?token=...``,
-the path the library's links use (``{AccountPolicy.link_base}/unsubscribe``).
+"""The one-click unsubscribe link of store mail (RFC 8058) at
+``/account/unsubscribe?token=...``, the path the library's links use
+(``{AccountPolicy.link_base}/unsubscribe``, and ``link_base`` is this storefront's
+``/account``, as for the verification and reset links).
 
 A mail program POSTs to the link with ``List-Unsubscribe=One-Click`` in the body, with
 no log-in and no CSRF token: the token in the link is the whole authority (it can stop one
@@ -20,7 +22,7 @@ from .web import desk, page
 
 __all__ = ["ONE_CLICK", "TOKEN_LIMIT", "TOPIC_WORDS", "mail_links"]
 
-mail_links = Blueprint("mail_links", __name__)
+mail_links = Blueprint("mail_links", __name__, url_prefix="/account")
 
 #: The body field and value of an RFC 8058 one-click POST.
 ONE_CLICK = ("List-Unsubscribe", "One-Click")

@@ -11,7 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from orderstatus_core import CancelState, ChangeState, OrderState, OrderStatus, ProblemState
+from orderstatus_core import (
+    CancelState,
+    ChangeState,
+    OrderState,
+    OrderStatus,
+    ProblemState,
+    ProfilePolicy,
+    SearchPage,
+    ShopperSession,
+    UnsubscribeRefused,
+)
 from orderstatus_core.cli import main
 from support.labels_support import parse_zpl
 from support.paths import DOCS
@@ -38,6 +48,15 @@ SECTIONS = (
 )
 
 ACCOUNT = "The account: sign-up to a password reset"
+PROFILE = "The profile: addresses, the garage, an alert and store mail"
+#: The profile part's steps, in order (issue 14 item 10).
+PROFILE_STEPS = (
+    "An address reused from a past order",
+    "A car in the garage",
+    "Her orders searched by that car",
+    "An availability alert that fires once",
+    "Store mail and a one-click unsubscribe",
+)
 
 
 def run_demo(folder: Path, capsys: pytest.CaptureFixture[str], *options: str) -> str:
@@ -49,7 +68,7 @@ def run_demo(folder: Path, capsys: pytest.CaptureFixture[str], *options: str) ->
 
 def section(output: str, title: str) -> str:
     start = output.index(title)
-    ends = (*SECTIONS, ACCOUNT, "The mail", "Try it yourself")
+    ends = (*SECTIONS, ACCOUNT, PROFILE, *PROFILE_STEPS, "The mail", "Try it yourself")
     following = [output.index(t) for t in ends if output.index(t) > start]
     return output[start : min(following)]
 
@@ -265,7 +284,7 @@ def test_demo_recreates_its_folder(tmp_path: Path, capsys: pytest.CaptureFixture
     assert imported[0] in second  # the same orders again, not a duplicate-order failure
     # Old mail cleared first: the order list, four code mails and six return mails (papers,
     # received, settled for each of two returns) of this run only.
-    assert len(list((folder / "mail").glob("*.eml"))) == 13  # 11 guest, 2 account
+    assert len(list((folder / "mail").glob("*.eml"))) == 15  # 11 guest, 2 account, 2 profile
     assert len(list((folder / "returns").iterdir())) == 4
 
 
@@ -351,9 +370,11 @@ def test_demo_in_finnish_shows_the_shoppers_lines_mail_and_papers_in_finnish(
     assert "palautustarra −7,50\xa0$ · käsittelymaksu −0,00\xa0$ = 26,70\xa0$" in label_return
 
     mails = [_mail(path) for path in (folder / "mail").glob("*.eml")]
-    assert len(mails) == 13
+    assert len(mails) == 15
     subjects = sorted(subject for _, subject, _ in mails)
     assert "Viimeisimmät tilausnumerosi" in subjects
+    assert "Osa RT-5580 on taas varastossa" in subjects  # the alert, in her language
+    assert "Tässä kuussa jarrut −20 %" in subjects  # the store's own mail, in hers too
     assert not [subject for subject in subjects if subject.startswith("Your")]
     assert all(subject.isprintable() for subject in subjects)
 
@@ -371,7 +392,7 @@ def test_demo_says_where_the_mail_is_and_writes_the_last_html_part(
     folder = tmp_path / "demo"
     output = run_demo(folder, capsys)
     mail = output[output.index("The mail") : output.index("Try it yourself")]
-    assert f"13 mails in {folder / 'mail'}, each with a text and an HTML part" in mail
+    assert f"15 mails in {folder / 'mail'}, each with a text and an HTML part" in mail
     assert "mail program" in mail
     (html_path,) = re.findall(r"for a browser: (\S+\.html)", mail)
     html = Path(html_path)
@@ -450,8 +471,11 @@ def test_demo_skips_the_account_part_without_its_extras(
 
     monkeypatch.setattr(demo, "account_extras_missing", lambda: ["captcha"])
     output = run_demo(tmp_path / "demo", capsys)
-    assert "Skipped: install the extras (orderstatus[captcha]) to see accounts." in output
+    assert "Skipped: install the extras (orderstatus[captcha]) to see accounts and profiles." in (
+        output
+    )
     assert SECTIONS[-1] in output
+    assert PROFILE not in output  # the profile goes on with the account's session
     assert not (tmp_path / "demo" / "captcha.png").exists()
 
 
@@ -467,3 +491,129 @@ def test_demo_stops_when_an_account_step_answers_otherwise(
     )
     assert main(["demo", "--dir", str(tmp_path / "demo")]) != 0
     assert "sign-up: CaptchaRefused" in capsys.readouterr().err
+
+
+def test_demo_walks_through_the_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14 item 10, after the account part: an address of her orders saved in one
+    call, her car in the garage (a mistyped VIN refused), her orders found by it, one alert
+    mail for two stock reports, and a store mail's one-click link turning the topic off;
+    checked in the output, the mail files and the database the demo leaves."""
+    folder = tmp_path / "demo"
+    output = run_demo(folder, capsys)
+    profile = output[output.index(PROFILE) : output.index("The mail")]
+    places = [profile.index(step) for step in PROFILE_STEPS]
+    assert places == sorted(places)
+
+    address = section(output, PROFILE_STEPS[0])
+    home = "Jane Doe, 1187 Valencia St, Apt 3, San Francisco, CA 94110, US"
+    assert f"From your orders (1: her orders' addresses, each once):\n    {home}\n" in address
+    assert f"Saved (default): {home}" in address
+    assert "From your orders now: 0" in address
+
+    garage = section(output, PROFILE_STEPS[1])
+    assert "Refused: position 9 is the check digit: it should be 4, not 7" in garage
+    car = "Red wagon: 2016 Subaru Outback, 2.5L H4, VIN 4S4BSANC7G3261447"
+    assert garage.count("In the garage: ") == 1  # the mistyped VIN added nothing
+    assert f"In the garage: {car}" in garage
+
+    search = section(output, PROFILE_STEPS[2])
+    assert re.findall(r"^  Order (\d{9})", search, re.MULTILINE) == ["302117468", "301990352"]
+    assert "K060923" in search  # the belt of the returned order was bought for the car
+    assert "EO-5W30-5" not in search  # its motor oil for no vehicle in particular
+
+    alert = section(output, PROFILE_STEPS[3])
+    assert "part_back_in_stock('RT-5580'): 1 alert(s) queued" in alert
+    assert "part_back_in_stock('RT-5580') again: 0 alert(s) queued" in alert
+    (shown,) = re.findall(r"One alert mail: (\S+\.eml)", alert)
+    mails = list((folder / "mail").glob("*.eml"))
+    alerts = [path for path in mails if _mail(path)[1] == "Part RT-5580 is back in stock"]
+    assert alerts == [Path(shown)]  # exactly one, however often the part was reported
+    assert "https://shop.example/account/alerts" in _mail(alerts[0])[2]
+    assert "Parts she watches now: 0 (a watch fires once)" in alert
+
+    store = section(output, PROFILE_STEPS[4])
+    (shown,) = re.findall(r"Store mail: (\S+\.eml)", store)
+    message = message_from_bytes(Path(shown).read_bytes(), policy=default_policy)
+    assert message["To"] == "Jane.Doe@example.com"
+    assert message["Subject"] == "This month: brakes 20% off"
+    header = re.fullmatch(
+        r"<(https://shop\.example/account/unsubscribe)\?token=([\w.-]+)>",
+        str(message["List-Unsubscribe"]),
+    )
+    assert header is not None
+    assert f"List-Unsubscribe: <{header[1]}?…>" in store
+    assert header[2] not in output  # the link's token is not printed
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in store
+    assert "Unsubscribed from the newsletter" in store
+    assert "Her mail preferences now: newsletter off" in store
+    assert "The newsletter queued again: 0 mail" in store
+
+    database = f"sqlite:///{(folder / 'orders.db').resolve().as_posix()}"
+    with OrderStatus.open(storage=database, mail=f"mailbox:///{tmp_path.as_posix()}/m") as desk:
+        # This run's key signed the link: another store (here: none) refuses it.
+        assert isinstance(desk.unsubscribe(header[2]), UnsubscribeRefused)
+        with desk.context.storage.unit_of_work() as uow:
+            account = uow.accounts.by_email("jane.doe@example.com")
+            assert account is not None
+            saved = uow.accounts.saved_addresses(account.account_id)
+            kept = uow.accounts.garage(account.account_id)
+            watches = uow.accounts.part_watches(account.account_id)
+            topics = uow.accounts.mail_subscriptions(account.account_id)
+    assert [(entry.address.line1, entry.is_default) for entry in saved] == [
+        ("1187 Valencia St", True)
+    ]
+    assert [entry.vehicle.vin for entry in kept] == ["4S4BSANC7G3261447"]
+    assert list(watches) == []
+    assert list(topics) == []
+
+
+@pytest.mark.parametrize(
+    ("breakage", "stopped"),
+    [
+        ("search", "no order was found for her car"),
+        ("key", "store mail needs an unsubscribe key"),
+    ],
+)
+def test_demo_stops_when_a_profile_step_answers_otherwise(
+    breakage: str,
+    stopped: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A search that finds nothing for her car, or a store without an unsubscribe key
+    (the storage's refusal to queue store mail), stops the demo with one line saying so."""
+    from orderstatus_core.cli._demo_profile import DemoStore
+
+    if breakage == "search":
+        monkeypatch.setattr(ShopperSession, "search", lambda _self, **_query: SearchPage((), None))
+    else:
+        monkeypatch.setattr(
+            DemoStore, "__init__", lambda self: setattr(self, "policy", ProfilePolicy())
+        )
+    assert main(["demo", "--dir", str(tmp_path / "demo")]) != 0
+    error = capsys.readouterr().err
+    assert stopped in error
+    assert "Traceback" not in error
+
+
+# How ``orderstatus demo --help`` and Getting started name each step of the profile part.
+PROFILE_DESCRIPTIONS = (
+    "address of her past orders",
+    "garage",
+    "searched by that car",
+    "back in stock twice",
+    "one-click",
+)
+
+
+@pytest.mark.parametrize("words", PROFILE_DESCRIPTIONS)
+def test_the_help_and_getting_started_describe_the_profile(
+    words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--help"]) == 0
+    assert words in words_of(capsys.readouterr().out)
+    page = (DOCS / "getting-started.md").read_text("utf-8")
+    demo = page[page.index("## The demo") :].split("\n## ", 1)[0]
+    assert words in words_of(demo)

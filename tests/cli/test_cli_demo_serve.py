@@ -11,15 +11,30 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from http.cookiejar import CookieJar
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from orderstatus_core import (
+    Account,
+    MailSubscription,
+    OrderStatus,
+    StoreMail,
+    StoreMailQueued,
+    UnsubscribeRefused,
+    parse_email,
+)
 from orderstatus_core.cli import main
 from orderstatus_core.cli._common import UsageError
+from orderstatus_core.cli._demo_profile import DEMO_STORE_MAIL
 from orderstatus_core.cli._serve import find_storefront
+from orderstatus_core.testing import queued_mail
+from support.accounts import token_of
 from support.paths import EXAMPLES, ROOT
+from support.storefront import import_storefront
 
 pytest.importorskip("flask", reason="the storefront extra (Flask) is not installed")
 
@@ -141,3 +156,46 @@ def test_the_storefront_is_found_in_a_clone_and_nowhere_else(tmp_path: Path) -> 
     assert find_storefront() == EXAMPLES  # an editable install finds its clone's examples
     with pytest.raises(UsageError, match="root of a clone"):
         find_storefront(tmp_path)
+
+
+def test_demo_serve_signs_store_mail_with_a_key_of_its_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Store mail queued in the served store carries a one-click link to it that the
+    storefront answers (the topic stops), signed with a key drawn for each run: the first
+    run's link is refused by the second's store."""
+    storefront = import_storefront()
+    links: list[str] = []
+
+    def serve(app: Any, desk: OrderStatus, host: str, port: int) -> None:
+        now = datetime.now(UTC)
+        email = parse_email("jane.doe@example.com")
+        account = Account("acct-serve-01", email, "active", now, verified_at=now)
+        with desk.context.storage.unit_of_work(write=True) as uow:
+            uow.accounts.add(account)
+            uow.accounts.subscribe(MailSubscription(account.account_id, "newsletter", now))
+            uow.commit()
+        if links:  # the link of the run before, signed with its key
+            assert isinstance(desk.unsubscribe(token_of(links[0])), UnsubscribeRefused)
+        queued = desk.queue_store_mail("newsletter", DEMO_STORE_MAIL)
+        assert queued == StoreMailQueued(topic="newsletter", queued=1)
+        # The link goes to this plain-HTTP server: the mail composer refuses to send it
+        # (RFC 8058 wants https), so the queued mail is read instead of a relayed file.
+        (mail,) = [m for m in queued_mail(desk.context) if isinstance(m, StoreMail)]
+        link = mail.unsubscribe_url
+        assert link.startswith(f"http://{host}:{port}/account/unsubscribe?token=")
+        mail_program = app.test_client(use_cookies=False)
+        answer = mail_program.post(
+            link.split(str(port), 1)[1], data={"List-Unsubscribe": "One-Click"}
+        )
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        with desk.context.storage.unit_of_work() as uow:
+            assert list(uow.accounts.mail_subscriptions(account.account_id)) == []
+        links.append(link)
+
+    monkeypatch.setattr(storefront, "serve", serve)
+    for _run in range(2):
+        assert main(["demo", "--serve", "--dir", str(tmp_path / "demo"), "--port", "8123"]) == 0
+    assert len(links) == 2
+    assert token_of(links[0]) != token_of(links[1])
+    assert "password for this run" in capsys.readouterr().out

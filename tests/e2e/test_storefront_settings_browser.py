@@ -115,7 +115,7 @@ def test_the_new_pages_pass_the_accessibility_check(
     paths = [
         "/account/profile",
         "/account/activity?year=2019&make=Ford&model=F-150",
-        "/unsubscribe?token=not-a-real-token",
+        "/account/unsubscribe?token=not-a-real-token",
     ]
     for language in ("en", "fi"):
         for path in paths:

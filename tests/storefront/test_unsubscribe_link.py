@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from orderstatus_core import AdapterError, OrderStatus, SignedIn
 from orderstatus_core.model.mail_preferences import unsubscribe_token
+from orderstatus_core.policies.accounts import account_link
 from support.storefront import Shopper
 from support.storefront_profile import PROFILE, UNSUBSCRIBE_KEY, done, log_in_jane, profile
 
@@ -37,7 +39,10 @@ def link(jane: Shopper, desk: OrderStatus) -> str:
     signed_in = who.check()
     assert isinstance(signed_in, SignedIn)
     token = unsubscribe_token(UNSUBSCRIBE_KEY, signed_in.account_id, "newsletter")
-    return f"/unsubscribe?token={token}"
+    mailed = urlsplit(
+        account_link(desk.context.policies.account_policy().link_base, "unsubscribe", token)
+    )
+    return f"{mailed.path}?{mailed.query}"
 
 
 def subscribed(jane: Shopper) -> bool:
@@ -82,8 +87,8 @@ def test_the_answer_in_finnish(app: Any, jane: Shopper, link: str) -> None:
     [
         lambda link: link[:-3],  # cut short
         lambda link: link[:-1] + ("A" if link[-1] != "A" else "B"),  # damaged
-        lambda _link: "/unsubscribe?token=" + "x" * 40,  # forged
-        lambda _link: "/unsubscribe?token=%3Cscript%3E%27%20OR%201%3D1",  # injection text
+        lambda _link: "/account/unsubscribe?token=" + "x" * 40,  # forged
+        lambda _link: "/account/unsubscribe?token=%3Cscript%3E%27%20OR%201%3D1",  # injection text
     ],
 )
 def test_a_bad_token_changes_nothing(app: Any, jane: Shopper, link: str, mangle: Any) -> None:
@@ -96,8 +101,8 @@ def test_a_bad_token_changes_nothing(app: Any, jane: Shopper, link: str, mangle:
 @pytest.mark.parametrize(
     ("path", "body"),
     [
-        ("/unsubscribe", ONE_CLICK),  # no token
-        ("/unsubscribe?token=" + "x" * 2001, ONE_CLICK),  # longer than any token
+        ("/account/unsubscribe", ONE_CLICK),  # no token
+        ("/account/unsubscribe?token=" + "x" * 2001, ONE_CLICK),  # longer than any token
         ("LINK", {}),  # not a one-click post
         ("LINK", {"List-Unsubscribe": "Two-Clicks"}),
     ],

@@ -38,6 +38,7 @@ from orderstatus_core.cli._demo_accounts import (
     demo_captcha,
     walk_through_accounts,
 )
+from orderstatus_core.cli._demo_profile import PROFILE_TITLE, DemoStore, walk_through_profile
 from orderstatus_core.cli._render import (
     Style,
     answer_lines,
@@ -693,7 +694,7 @@ def run_demo(args: argparse.Namespace) -> int:
         say("", style.heading(f"{number}. {title}"), style.dim(f"   {explanation}"))
 
     payments = _PaymentSystem()
-    plugins = [payments, _ShopperLanguage(words.language)]
+    plugins = [payments, _ShopperLanguage(words.language), DemoStore()]
     # The label maker draws with reportlab, the `labels` extra: without it the demo still
     # records the returns and says where the papers would be.
     labels = f"labels://?cost={quote(_DEMO_LABEL_COST)}" if find_spec("reportlab") else None
@@ -774,17 +775,15 @@ def run_demo(args: argparse.Namespace) -> int:
         say("", style.heading("The account: sign-up to a password reset"))
         if missing:
             extras = ",".join(missing)
-            say(f"  Skipped: install the extras ({PROG}[{extras}]) to see accounts.")
+            say(f"  Skipped: install the extras ({PROG}[{extras}]) to see accounts and profiles.")
         else:
-            walk_through_accounts(
-                desk,
-                say,
-                lambda title: say(style.dim(f"   {title}")),
-                folder,
-                mail_folder,
-                hook,
-                words.language,
-            )
+
+            def dim(title: str) -> None:
+                say(style.dim(f"   {title}"))
+
+            jane = walk_through_accounts(desk, say, dim, folder, mail_folder, hook, language)
+            say("", style.heading(PROFILE_TITLE))
+            walk_through_profile(desk, jane, say, dim, mail_folder, style)
 
     elapsed = time.perf_counter() - started
     say("", style.heading("The mail"), *_mail_lines(mail_folder))

@@ -6,7 +6,8 @@ The captcha is the bundled ``captcha://`` adapter (the ``captcha`` extra); the d
 test hook (``on_issue``) to read each answer, the way a test solves it, and writes the image
 (PNG) and the audio (WAV) to the demo folder for the developer to look at and listen to.
 Passwords are hashed with ``argon2://`` (the ``argon2`` extra). Without either extra the
-part says what to install and is skipped.
+part (and the profile part, which goes on with her session) says what to install and is
+skipped.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.plugins import get_plugin_manager
 from orderstatus_core.ports import Captcha
 from orderstatus_core.sample import DEMO_EMAIL
+from orderstatus_core.services.accounts import ShopperSession
 from orderstatus_core.services.results import (
     CaptchaIssued,
     CheckYourMail,
@@ -35,7 +37,14 @@ from orderstatus_core.services.results import (
     ResetRequested,
 )
 
-__all__ = ["DemoCaptcha", "account_extras_missing", "demo_captcha", "walk_through_accounts"]
+__all__ = [
+    "DemoCaptcha",
+    "DemoFailed",
+    "account_extras_missing",
+    "demo_captcha",
+    "expect",
+    "walk_through_accounts",
+]
 
 #: The demo's passwords: long, not on the common list (SECURITY B1, B2).
 FIRST_PASSWORD = "brake pads for the old red wagon"  # noqa: S105 -- the demo's, printed
@@ -79,7 +88,9 @@ def demo_captcha(hook: DemoCaptcha) -> Captcha:
 _T = TypeVar("_T")
 
 
-def _expect(answer: object, kind: type[_T], failure: str) -> _T:
+def expect(answer: object, kind: type[_T], failure: str) -> _T:
+    """``answer`` when it is the ``kind`` the walkthrough expects; any other answer stops
+    the demo with ``failure``, since it is a bug to report."""
     if not isinstance(answer, kind):
         raise DemoFailed(f"{failure}: {answer}")
     return answer
@@ -104,8 +115,9 @@ def walk_through_accounts(
     mail_folder: Path,
     hook: DemoCaptcha,
     language: str,
-) -> None:
-    """Jane's account, from sign-up to a reset, printed step by step."""
+) -> ShopperSession:
+    """Jane's account, from sign-up to a reset, printed step by step; her session of the
+    last log-in (the profile part goes on with it)."""
     client = "203.0.113.10"
 
     def relay() -> set[Path]:
@@ -114,7 +126,7 @@ def walk_through_accounts(
         return before
 
     heading("Sign up with a captcha")
-    issued = _expect(desk.new_captcha(client=client), CaptchaIssued, "new captcha")
+    issued = expect(desk.new_captcha(client=client), CaptchaIssued, "new captcha")
     image, audio = folder / "captcha.png", folder / "captcha.wav"
     image.write_bytes(issued.image)
     audio.write_bytes(issued.audio)
@@ -128,45 +140,46 @@ def walk_through_accounts(
         client=client,
         language=language,
     )
-    say(f"  {_expect(signed, CheckYourMail, 'sign-up').message}")
+    say(f"  {expect(signed, CheckYourMail, 'sign-up').message}")
 
     heading("Verify from the mailed link and set a password")
     mail, token = _mailed_link(mail_folder, relay(), "verify")
     say(f"  Verification mail: {mail}")
-    verified = _expect(
+    verified = expect(
         desk.verify_email(token, client=client, language=language), EmailVerified, "verify"
     )
     say("  > follow the link: the address is verified, her orders join the account")
     done = desk.set_password(verified.token, FIRST_PASSWORD, client=client, language=language)
     say(
         f"  > password {FIRST_PASSWORD!r}",
-        f"  {_expect(done, PasswordSet, 'set password').message}",
+        f"  {expect(done, PasswordSet, 'set password').message}",
     )
 
     heading("Log in with keep-me-logged-in and see her orders")
-    logged = _expect(
+    logged = expect(
         desk.log_in(DEMO_EMAIL, FIRST_PASSWORD, remember=True, client=client, language=language),
         LoggedIn,
         "log in",
     )
     say(f"  Logged in; the session lasts until {moment_text(logged.expires_at)} (14 days)")
     shopper = desk.shopper(client=client, session=logged.token, language=language)
-    page = _expect(shopper.history(), HistoryPage, "history")
+    page = expect(shopper.history(), HistoryPage, "history")
     say(f"  Orders that joined her account ({len(page.orders)} on the first page):")
     say(*(f"    {h.number}  placed {day_text(h.placed_at)}" for h in page.orders))
 
     heading("Forgot password: reset from the mailed link")
     asked = desk.forgot_password(DEMO_EMAIL, client=client, language=language)
-    say(f"  {_expect(asked, ResetRequested, 'forgot password').message}")
+    say(f"  {expect(asked, ResetRequested, 'forgot password').message}")
     mail, token = _mailed_link(mail_folder, relay(), "reset")
     say(f"  Reset mail: {mail}")
     reset = desk.reset_password(token, NEW_PASSWORD, client=client, language=language)
-    say(f"  > new password {NEW_PASSWORD!r}", f"  {_expect(reset, PasswordReset, 'reset').message}")
-    _expect(shopper.view(), NotLoggedIn, "the old session after a reset")
+    say(f"  > new password {NEW_PASSWORD!r}", f"  {expect(reset, PasswordReset, 'reset').message}")
+    expect(shopper.view(), NotLoggedIn, "the old session after a reset")
     say("  The kept session ended with the reset (every device is logged out).")
-    _expect(
+    again = expect(
         desk.log_in(DEMO_EMAIL, NEW_PASSWORD, client=client, language=language),
         LoggedIn,
         "log in with the new password",
     )
     say("  Logged in again with the new password.")
+    return desk.shopper(client=client, session=again.token, language=language)

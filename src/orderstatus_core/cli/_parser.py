@@ -75,16 +75,21 @@ def _add_storage(parser: argparse.ArgumentParser, *, mail: bool) -> None:
 #: --help``, apart from the options so that ``build_parser`` reads as the list of commands.
 _TEXTS: Final = {
     "demo": (
-        "create a demo database and walk through order status, guest actions and returns",
+        "create a demo database and walk through order status, guest actions, returns, "
+        "accounts and profiles",
         "Create (or recreate) DIR/orders.db with sample orders and walk through "
         "the Order Status & Returns area in 15 steps: find-order by email and by phone, a "
         "failed find-order, Order Look-Up, search by part number and by category; a guest "
         "pass, a cancel that the warehouse confirms, a change request and a problem report "
         "decided by customer service; what may come back of an order, a return on the "
         "store's label, and a core return with the shopper's own tracking number refunded "
-        "as store credit; and the refunds handed to the payment system. Mail goes to "
-        "DIR/mail/; the return labels and instructions (PDF and ZPL, drawn with the labels "
-        "extra) go to DIR/returns/.",
+        "as store credit; and the refunds handed to the payment system. With the captcha "
+        "and argon2 extras, an account (sign-up with a captcha, the mailed link, log-in, a "
+        "password reset) and its profile: the address of her past orders saved for reuse, "
+        "her car in the garage, her orders searched by that car, a part reported back in "
+        "stock twice (one alert mail), and a store mail left by its one-click unsubscribe "
+        "link. Mail goes to DIR/mail/; the return labels and instructions (PDF and ZPL, "
+        "drawn with the labels extra) go to DIR/returns/.",
     ),
     "migrate": (
         "create or upgrade the storage schema",
@@ -101,8 +106,8 @@ _TEXTS: Final = {
         "write realistic sample orders as JSON Lines",
         "Write N realistic orders in the import format, placed over the three "
         "years before today: the newest not yet shipped (to cancel), some delivered in the "
-        "last weeks (to return), the rest delivered long ago. The same seed and day give the "
-        "same file.",
+        "last weeks (to return), the rest delivered long ago; two lines in five bought for "
+        "one of their shopper's cars. The same seed and day give the same file.",
     ),
     "relay": (
         "deliver the mail, events and return papers waiting in the outbox",

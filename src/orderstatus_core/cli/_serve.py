@@ -22,6 +22,7 @@ from urllib.parse import quote
 from orderstatus_core.cli._common import PROG, UsageError, file_url, open_store
 from orderstatus_core.cli._demo import _demo_records, _reset_demo_folder
 from orderstatus_core.cli._demo_accounts import account_extras_missing
+from orderstatus_core.cli._demo_profile import DemoStore
 
 __all__ = ["STOREFRONT_HOST", "find_storefront", "serve_demo"]
 
@@ -64,8 +65,13 @@ def serve_demo(args: argparse.Namespace) -> int:
     database, mail_folder = _reset_demo_folder(folder)
     mail_folder.mkdir(parents=True, exist_ok=True)
     base = f"http://{STOREFRONT_HOST}:{port}"
-    # Mailed guest-pass and account links lead to this server (never to a request's Host).
-    plugins = [storefront.link_plugin(f"{base}/pass"), storefront.account_plugin(f"{base}/account")]
+    # Mailed guest-pass and account links lead to this server (never to a request's Host);
+    # store mail queued here carries a one-click link signed with this run's key.
+    plugins = [
+        storefront.link_plugin(f"{base}/pass"),
+        storefront.account_plugin(f"{base}/account"),
+        DemoStore(),
+    ]
     labels = f"labels://?cost={quote(_LABEL_COST)}" if find_spec("reportlab") else None
     missing = account_extras_missing()
     # The drawn captcha for a person to read (no test hook: nobody reads the answers).

@@ -18,7 +18,9 @@ The catalogue (:func:`sample_catalogue`) is a fixed list of about 2,000 parts in
 categories of a two- and three-level tree, with brands, descriptions, prices, core charges
 and warranties. :func:`demo_orders` adds a small hand-written cast (Jane Doe and friends)
 that ``orderstatus demo`` and the example storefront walk through, and
-:func:`demo_walkthrough_orders` the two orders of Jane's that only the demo adds.
+:func:`demo_walkthrough_orders` the two orders of Jane's that only the demo adds, whose
+lines are bought for her car (:data:`DEMO_CAR`). Two lines in five of the generated orders
+are bought for a vehicle of their shopper's.
 
 The package holds three parts: the catalogue (``_catalogue``), the generated history
 (``_history``) and the demo cast (``_cast``), the one place where the cast is written.
@@ -27,6 +29,7 @@ The package holds three parts: the catalogue (``_catalogue``), the generated his
 from __future__ import annotations
 
 from orderstatus_core.sample._cast import (
+    DEMO_CAR,
     DEMO_EMAIL,
     DEMO_PHONE,
     demo_orders,
@@ -38,6 +41,7 @@ from orderstatus_core.sample._history import HISTORY as HISTORY  # importable as
 
 __all__ = [
     "DEFAULT_UNTIL",
+    "DEMO_CAR",
     "DEMO_EMAIL",
     "DEMO_PHONE",
     "RECENT_AGES",

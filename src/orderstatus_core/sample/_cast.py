@@ -11,11 +11,14 @@ import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-__all__ = ["DEMO_EMAIL", "DEMO_PHONE", "demo_orders", "demo_walkthrough_orders"]
+__all__ = ["DEMO_CAR", "DEMO_EMAIL", "DEMO_PHONE", "demo_orders", "demo_walkthrough_orders"]
 
 #: The demo shopper's email as stored, and her phone number as she types it.
 DEMO_EMAIL: Final = "Jane.Doe@example.com"
 DEMO_PHONE: Final = "(415) 273-9164"
+#: Her car: year, make, model and engine, as the lines bought for it carry them (the demo
+#: puts it in her garage with a nickname and a VIN).
+DEMO_CAR: Final = (2016, "Subaru", "Outback", "2.5L H4")
 
 
 def _ago(now: datetime, days: float, hours: float = 0) -> str:
@@ -98,6 +101,12 @@ def _line(
     }
     record.update(extra)
     return record
+
+
+def _for_the_car() -> dict[str, Any]:
+    """An order line's ``vehicle``: Jane's car (a new dictionary on every call)."""
+    year, make, model, engine = DEMO_CAR
+    return {"year": year, "make": make, "model": model, "engine": engine}
 
 
 def _package(
@@ -324,9 +333,9 @@ def demo_walkthrough_orders(now: datetime) -> list[dict[str, Any]]:
     its walkthrough, timed relative to ``now``:
 
     * ``302117468``, placed an hour ago and untouched by any warehouse (a thermostat and an
-      upper hose): the change request;
-    * ``301990352``, delivered last week (a serpentine belt that did not fit, and motor oil
-      that is No Return): the return on the store's label.
+      upper hose, both bought for her car, :data:`DEMO_CAR`): the change request;
+    * ``301990352``, delivered last week (a serpentine belt bought for her car that did
+      not fit, and motor oil that is No Return): the return on the store's label.
 
     They stay out of :func:`demo_orders`, whose four orders of Jane's the example storefront
     and its tests count on.
@@ -338,7 +347,10 @@ def demo_walkthrough_orders(now: datetime) -> list[dict[str, Any]]:
             "302117468",
             at(0, 1),
             jane,
-            [_line(1, _OE_THERMOSTAT, 1, "14.29"), _line(2, _UPPER_HOSE, 1, "22.49")],
+            [
+                _line(1, _OE_THERMOSTAT, 1, "14.29", vehicle=_for_the_car()),
+                _line(2, _UPPER_HOSE, 1, "22.49", vehicle=_for_the_car()),
+            ],
             [],
             "9.99",
             "3.03",
@@ -347,7 +359,10 @@ def demo_walkthrough_orders(now: datetime) -> list[dict[str, Any]]:
             "301990352",
             at(12),
             jane,
-            [_line(1, _BELT, 1, "31.49"), _line(2, _MOTOR_OIL, 1, "28.99", returnable=False)],
+            [
+                _line(1, _BELT, 1, "31.49", vehicle=_for_the_car()),
+                _line(2, _MOTOR_OIL, 1, "28.99", returnable=False),
+            ],
             [
                 _package(
                     "301990352-1",

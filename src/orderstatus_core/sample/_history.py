@@ -157,6 +157,48 @@ _WAREHOUSES = (
 )
 _UPS_SHIPPERS = ("999AA1", "A9430E", "V7E562", "0R4781", "X1W336", "8Y7F21", "F5R910")
 
+# The cars the shoppers drive: (make, model, engines, first and last model year), each a
+# vehicle a US parts store sells for.
+_MODELS: tuple[tuple[str, str, tuple[str, ...], int, int], ...] = (
+    ("Ford", "F-150", ("5.0L V8", "3.5L V6 EcoBoost", "2.7L V6 EcoBoost"), 2015, 2023),
+    ("Ford", "Escape", ("1.5L L3 Turbo", "2.0L L4 Turbo"), 2017, 2022),
+    ("Chevrolet", "Silverado 1500", ("5.3L V8", "6.2L V8", "4.3L V6"), 2014, 2023),
+    ("Chevrolet", "Equinox", ("1.5L L4 Turbo",), 2018, 2024),
+    ("GMC", "Sierra 1500", ("5.3L V8",), 2014, 2023),
+    ("Ram", "1500", ("5.7L V8 Hemi", "3.6L V6"), 2013, 2023),
+    ("Dodge", "Grand Caravan", ("3.6L V6",), 2011, 2020),
+    ("Jeep", "Wrangler", ("3.6L V6", "2.0L L4 Turbo"), 2012, 2023),
+    ("Jeep", "Grand Cherokee", ("3.6L V6", "5.7L V8"), 2014, 2022),
+    ("Toyota", "Camry", ("2.5L L4", "3.5L V6"), 2012, 2024),
+    ("Toyota", "RAV4", ("2.5L L4",), 2013, 2024),
+    ("Toyota", "Tacoma", ("3.5L V6", "2.7L L4"), 2016, 2023),
+    ("Honda", "Civic", ("2.0L L4", "1.5L L4 Turbo"), 2016, 2024),
+    ("Honda", "Accord", ("1.5L L4 Turbo", "2.0L L4 Turbo"), 2018, 2024),
+    ("Honda", "CR-V", ("2.4L L4", "1.5L L4 Turbo"), 2015, 2024),
+    ("Nissan", "Altima", ("2.5L L4",), 2013, 2023),
+    ("Hyundai", "Elantra", ("2.0L L4",), 2017, 2023),
+    ("Kia", "Sorento", ("2.4L L4", "3.3L V6"), 2016, 2020),
+    ("Subaru", "Forester", ("2.5L H4",), 2014, 2024),
+    ("Mazda", "CX-5", ("2.5L L4",), 2016, 2024),
+    ("Volkswagen", "Jetta", ("1.4L L4 Turbo", "1.8L L4 Turbo"), 2015, 2021),
+    ("BMW", "330i", ("2.0L L4 Turbo",), 2017, 2023),
+    ("Volvo", "XC60", ("2.0L L4 Turbo",), 2018, 2024),
+)  # fmt: skip
+#: Every year, make, model and engine of ``_MODELS``, as an order line's ``vehicle``.
+_FLEET: tuple[dict[str, Any], ...] = tuple(
+    {"year": year, "make": make, "model": model, "engine": engine}
+    for make, model, engines, first, last in _MODELS
+    for engine in engines
+    for year in range(first, last + 1)
+)
+# A line is bought for one of its shopper's cars when its 7-bit roll is below this: 51 of
+# 128, two lines in five (the rest are bought for no vehicle in particular).
+_FOR_A_CAR = 51
+# Salts of the vehicle draws: hashes of their own, so that every other field of a seed's
+# orders is what it was before lines had vehicles.
+_GARAGE_SALT = 0x6A09E667F3BCC908
+_LINE_SALT = 0xBB67AE8584CAA73B
+
 _LINE_COUNTS = (1,) * 40 + (2,) * 25 + (3,) * 15 + (4,) * 10 + (5,) * 6 + (6,) * 4
 _QUANTITIES = (1,) * 12 + (2,) * 5 + (4,) * 2 + (3,)
 
@@ -234,6 +276,18 @@ def _customer(seed: int, index: int) -> tuple[str, str | None, dict[str, str], i
     return email, phone, address, tax
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _garage(seed: int, index: int) -> tuple[dict[str, Any], ...]:
+    """The one or two cars (three shoppers in ten have two) of one customer, from a hash
+    of ``(seed, index)`` as :func:`_customer` draws the rest of them."""
+    bits = _mix(_mix(seed ^ _GARAGE_SALT) ^ index)
+    bits, first = divmod(bits, len(_FLEET))
+    bits, second = divmod(bits, len(_FLEET))
+    if bits % 10 < 3 and second != first:
+        return _FLEET[first], _FLEET[second]
+    return (_FLEET[first],)
+
+
 def _tracking(carrier: str, rng: random.Random, warehouse_at: int) -> str:
     number = int(rng.random() * 1e16)
     if carrier == "UPS":
@@ -262,8 +316,15 @@ def generate_orders(
     to today, a sample of 7 orders or more has orders to cancel and to return, and orders
     past the return window. (``orderstatus sample`` sets ``until`` to the start of today.)
 
+    Each shopper drives one or two cars, and two lines in five are bought for one of them
+    (the line's ``vehicle``: year, make, model and engine); the rest for no vehicle in
+    particular. The vehicles are drawn from a stream of their own, so every other field
+    is what the seed gave before lines had vehicles.
+
     Order numbers are nine digits and unique within one call (``count`` at most 900
     million). Memory use is constant; the orders are built lazily as they are consumed.
+    The dictionaries a shopper's orders share (the address, the vehicles) are one object
+    each: copy a record before changing it.
     """
     if not isinstance(count, int) or count < 0 or count > _NUMBER_SPACE:
         raise ValueError(f"count must be between 0 and {_NUMBER_SPACE}")
@@ -284,6 +345,7 @@ def _generate(count: int, shoppers: int, seed: int, end: int) -> Iterator[dict[s
     span = int(HISTORY.total_seconds())
     start = end - span
     offset = _mix(seed) % _NUMBER_SPACE
+    line_stream = _mix(seed ^ _LINE_SALT)
     # The last orders are pulled forward to their RECENT_AGES; both sequences grow, so
     # the orders stay sorted, and a large sample (already that recent) is unchanged.
     floors = [end - int(age.total_seconds()) for age in RECENT_AGES]
@@ -299,6 +361,9 @@ def _generate(count: int, shoppers: int, seed: int, end: int) -> Iterator[dict[s
         # Squaring skews the choice: a few fleet shops order often, most shoppers rarely.
         who = int(shoppers * rand() ** 1.5)
         email, phone, address, tax_rate = _customer(seed, who)
+        cars = _garage(seed, who)
+        # 8 bits per line (at most 6 lines): 7 for "bought for a car?", 1 for which car.
+        car_rolls = _mix(line_stream + i)
         number = f"{100_000_000 + (offset + i * _NUMBER_STEP) % _NUMBER_SPACE}"
 
         n_lines = _LINE_COUNTS[int(rand() * len(_LINE_COUNTS))]
@@ -317,6 +382,9 @@ def _generate(count: int, shoppers: int, seed: int, end: int) -> Iterator[dict[s
             head, tail, price = templates[pick]
             quantity = _QUANTITIES[int(rand() * len(_QUANTITIES))]
             line = {"line_no": line_no, **head, "quantity": quantity, **tail}
+            car_rolls, car_roll = car_rolls >> 8, car_rolls & 0xFF
+            if car_roll & 0x7F < _FOR_A_CAR:
+                line["vehicle"] = cars[(car_roll >> 7) % len(cars)]
             subtotal += price * quantity
             cancelled = 0
             if cancel_all:
