@@ -76,6 +76,28 @@ def _fill(storage: SqliteStorage, path: Path, sessions: int, orders: int) -> lis
     return hashes
 
 
+#: The session tokens :func:`session_store` gives the history account (keep me logged in).
+TOKENS = [f"bench-session-token-{n:06d}-xxxxxxxxxxxxxxxxxxxx" for n in range(1000)]
+
+
+def session_store(path: Path, sessions: int, orders: int = 500) -> SqliteStorage:
+    """A migrated SQLite file at ``path`` with ``sessions`` sessions of 50,000 accounts
+    (:func:`_fill`), the history account's ``orders`` linked orders and its 1,000 live
+    sessions of :data:`TOKENS`: what ``accounts.py`` and ``instructions.py`` check."""
+    storage = SqliteStorage.from_url(f"sqlite:///{path}")
+    storage.migrate()
+    _fill(storage, path, sessions, orders)
+    with storage.unit_of_work(write=True) as uow:
+        for token in TOKENS:
+            uow.sessions.put(
+                AccountSession.start(
+                    token, "acct-history", T0, remember=True, lifetime=timedelta(days=14)
+                )
+            )
+        uow.commit()
+    return storage
+
+
 def _median(calls: int, call: Callable[[int], object]) -> float:
     times = []
     for n in range(calls):

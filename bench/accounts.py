@@ -43,11 +43,10 @@ from pathlib import Path
 import argon2
 
 sys.path.insert(0, str(Path(__file__).parent))
-from account_store import HISTORY, SESSION_ROW, T0, _fill
+from account_store import HISTORY, SESSION_ROW, T0, TOKENS, session_store
 
 from orderstatus_argon2 import Argon2PasswordHasher
 from orderstatus_core import AccountPolicy, AccountView, HistoryPage, LoggedIn, OrderStatus
-from orderstatus_core.model.account import AccountSession
 from orderstatus_core.plugins import hookimpl
 from orderstatus_core.policies.limits import Quota
 from orderstatus_core.testing import CountingPasswordHasher, FixedClock, fake_context
@@ -117,25 +116,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "accounts.db"
         url = f"sqlite:///{path}"
-        storage = SqliteStorage.from_url(url)
-        storage.migrate()
         started = time.perf_counter()
-        _fill(storage, path, options.sessions, 500)
+        storage = session_store(path, options.sessions)
         filled = time.perf_counter() - started
-        # Jane (the account of the 500 linked orders) gets a password and live sessions.
+        # Jane (the account of the 500 linked orders and the live sessions) gets a password.
         hasher = Argon2PasswordHasher()
         stored_hash = hasher.hash(PASSWORD)
-        tokens = [f"bench-session-token-{n:06d}-xxxxxxxxxxxxxxxxxxxx" for n in range(1000)]
+        tokens = TOKENS
         with storage.unit_of_work(write=True) as uow:
             account = uow.accounts.get("acct-history")
             assert account is not None
             uow.accounts.save(account.with_password(stored_hash, T0))
-            for token in tokens:
-                uow.sessions.put(
-                    AccountSession.start(
-                        token, "acct-history", T0, remember=True, lifetime=timedelta(days=14)
-                    )
-                )
             uow.commit()
         storage.close()
         clock = FixedClock(T0 + timedelta(seconds=10))  # within the touch minute: no write

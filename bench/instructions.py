@@ -10,7 +10,12 @@ at a time under callgrind, which counts only what runs inside ``itertools.starma
     callgrind_annotate /tmp/cg.out | grep 'PROGRAM TOTALS'     # divide by --count
 
 Paths: ``find`` and ``search`` (the library, as ``run.py`` calls it), ``raw-find`` and
-``raw-search`` (``run.py``'s raw side). Steps of ``find`` (as in
+``raw-search`` (``run.py``'s raw side). The per-request session check, on a session store
+(``--db bench/data/sessions-1000000.db``, built by ``account_store.session_store`` at the
+first run, ``--sessions`` of them): ``check`` (``desk.shopper(...).check()``, as
+``accounts.py`` calls it), ``port-check`` (``sessions.check`` in a read-once unit),
+``raw-session`` (the raw primary-key ``SELECT`` of the session row, ``fetchone()``) and
+``raw-check`` (the raw join of the check's seven columns). Steps of ``find`` (as in
 ``find_order_breakdown.py``, the raw read between calls): ``prepare``, ``limits``,
 ``fetch`` (the unit's one statement and its rows), ``decode`` (the rows to an ``Order``),
 ``view``. Every step of every call runs; only the named one is inside ``starmap``. The
@@ -22,26 +27,34 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import itertools
+import random
+import sqlite3
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from orderstatus_core import OrderFound, OrderStatus, parse_email
 from orderstatus_core.model import canonical_order_number
+from orderstatus_core.model.account import hash_session_id
 from orderstatus_core.policies import masked_order_view
 from orderstatus_core.services import lookup
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services.proof import client_key
-from orderstatus_core.testing import RecordingMailer
+from orderstatus_core.testing import FixedClock, RecordingMailer
 from orderstatus_sqlite import _rows, _sql
 from orderstatus_sqlite._repositories import ALL
 
 sys.path.insert(0, str(Path(__file__).parent))
+from account_store import SESSION_ROW, T0, TOKENS, session_store
+from accounts import CHECK_ROW
 from run import SqliteRaw  # the same targets and raw reads as the comparison
 
 PATHS = ("find", "search", "raw-find", "raw-search")
+CHECKS = ("check", "port-check", "raw-session", "raw-check")
 STEPS = ("prepare", "limits", "fetch", "decode", "view")
 WARM = 50
 
@@ -57,8 +70,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--db", type=Path, default=Path("bench/data/orders-10000.db"))
     parser.add_argument("--count", type=int, default=200, help="counted calls")
-    parser.add_argument("what", choices=PATHS + STEPS)
+    parser.add_argument("--sessions", type=int, default=1_000_000, help="for a new store")
+    parser.add_argument("what", choices=PATHS + STEPS + CHECKS)
     args = parser.parse_args()
+    if args.what in CHECKS:
+        return _checks(args.db, args.sessions, args.what, args.count)
     raw = SqliteRaw(args.db)
     targets = raw.targets(args.count + WARM, seed=13)
     verified = {t.email: parse_email(t.email) for t in targets}
@@ -86,6 +102,40 @@ def main() -> int:
             _steps(ctx, chosen, index, target)
     raw.close()
     return 0
+
+
+def _checks(path: Path, sessions: int, chosen: str, count: int) -> int:
+    """The session check's paths, each call on one of the store's live tokens."""
+    if not path.exists():
+        session_store(path, sessions).close()
+    picks = random.Random(1).choices(TOKENS, k=count + WARM)
+    hashes = [hash_session_id(token) for token in picks]
+    raw = sqlite3.connect(path)
+    clock = FixedClock(T0 + timedelta(seconds=10))  # within the touch minute: no write
+    with OrderStatus.open(storage=f"sqlite:///{path}", mail=RecordingMailer(), clock=clock) as desk:
+        storage = desk.context.storage
+        for index, (token, id_hash) in enumerate(zip(picks, hashes, strict=True)):
+            now = chosen if index >= WARM else ""
+            who = counted(now, "check", functools.partial(_check, desk, token))
+            assert type(who).__name__ == "SignedIn", who
+            assert counted(now, "port-check", functools.partial(_port_check, storage, id_hash))
+            assert counted(now, "raw-session", functools.partial(_raw, raw, SESSION_ROW, id_hash))
+            assert counted(now, "raw-check", functools.partial(_raw, raw, CHECK_ROW, id_hash))
+    raw.close()
+    return 0
+
+
+def _check(desk: OrderStatus, token: str) -> object:
+    return desk.shopper(client="198.51.100.1", session=token).check()
+
+
+def _port_check(storage: Any, id_hash: str) -> object:
+    with storage.unit_of_work(read_once=True) as uow:
+        return uow.sessions.check(id_hash)
+
+
+def _raw(raw: sqlite3.Connection, sql: str, id_hash: str) -> object:
+    return raw.execute(sql, (id_hash,)).fetchone()
 
 
 def _steps(ctx: Any, chosen: str, index: int, target: Any) -> None:

@@ -118,7 +118,7 @@ from orderstatus_postgres.migrations import (
     VERSION_TABLE,
 )
 from orderstatus_sql import migrations as runner
-from orderstatus_sql.units import repository
+from orderstatus_sql.units import forget_repositories, repository
 
 # The DEFAULT_* settings live in orderstatus_postgres.connections (imported here for the
 # signatures below, and still importable from here).
@@ -217,12 +217,17 @@ class PostgresUnitOfWork:
         storage = self._storage
         self._connection = storage._checkout(write=self._write)
         self._open, self._aborted = True, False
+        # The schema check (two statements, once per storage) is not the unit's read: a
+        # read-once unit that is a new storage's first must not count it as its one read.
+        read_once, self._read_once = self._read_once, False
         try:
             storage._check_schema(self)
         except BaseException:
             self.__exit__(None, None, None)
             raise
-        self._statements = 0  # the schema check, once per storage, is not the unit's read
+        finally:
+            self._read_once = read_once
+        self._statements = 0
         return self
 
     # --- running statements ---
@@ -385,6 +390,7 @@ class PostgresUnitOfWork:
         self._open = False
         self._connection = None
         self._aborted = False
+        forget_repositories(self)
         failure: psycopg.Error | None = None
         if (
             not connection_lost(connection)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
-__all__ = ["repository"]
+__all__ = ["forget_repositories", "repository"]
 
 _Unit = TypeVar("_Unit")
+# The unit's attribute naming the repositories it made (a unit has no repository of it).
+_MADE = "_repositories_made"
 _Repository = TypeVar("_Repository")
 
 
@@ -39,5 +41,23 @@ class repository(Generic[_Unit, _Repository]):
         if unit is None:
             return self
         made = self._make(unit)
-        unit.__dict__[self._name] = made
+        attributes = unit.__dict__
+        attributes[self._name] = made
+        # What forget_repositories() drops; one list per unit, made with its first one.
+        attributes.setdefault(_MADE, []).append(self._name)
         return made
+
+
+def forget_repositories(unit: Any) -> None:
+    """Drop the repositories ``unit`` made, as it ends.
+
+    Each repository holds its unit, and the unit keeps each repository it made: a
+    reference cycle, so an ended unit would wait for the cyclic garbage collector instead
+    of being freed at once. A unit per request (every session check, every find-order) fed
+    the collector three objects each time, and its collections walk everything the
+    process keeps. A repository taken before the end still refuses to work on the closed
+    unit; the next use of the unit makes a new one.
+    """
+    attributes = unit.__dict__
+    for name in attributes.pop(_MADE, ()):
+        del attributes[name]

@@ -36,7 +36,7 @@ from orderstatus_core import (
 from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.model.order import utc
 from orderstatus_sql import migrations as runner
-from orderstatus_sql.units import repository
+from orderstatus_sql.units import forget_repositories, repository
 from orderstatus_sqlite._repositories import (
     CURSOR,
     Accounts,
@@ -339,6 +339,7 @@ class SqliteUnitOfWork:
             return
         self._handle = self._connection = self._control = None
         self._in_transaction = self._broken = False
+        forget_repositories(self)
         failure: sqlite3.Error | None = None
         try:
             if connection.in_transaction:

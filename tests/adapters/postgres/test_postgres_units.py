@@ -5,6 +5,8 @@ commits and rollbacks) is in the suites per port, run in the contract test modul
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -154,6 +156,43 @@ def test_a_unit_makes_only_the_repositories_it_uses(pg_storage: PostgresStorage)
         assert uow.orders is uow.orders
         made = {"orders", "outbox", "passes", "idempotency", "credit", "documents"} & set(vars(uow))
     assert made == {"orders"}
+
+
+def test_a_read_once_unit_may_be_a_new_storages_first(pg_url: str) -> None:
+    """The schema check of a new storage (two statements) is not the unit's one read: a
+    session check or a find-order as the first request works."""
+    storage = PostgresStorage.from_url(pg_url)
+    try:
+        with storage.unit_of_work(read_once=True) as uow:
+            assert uow.sessions.check("0" * 64) is None
+        with storage.unit_of_work(read_once=True) as uow:
+            assert uow.sessions.check("0" * 64) is None
+            with pytest.raises(AdapterError, match="reads once"):
+                uow.sessions.check("0" * 64)
+    finally:
+        storage.close()
+
+
+@pytest.mark.parametrize("kind", ["read", "read_once", "write"])
+def test_an_ended_unit_is_freed_at_once_without_the_garbage_collector(
+    pg_storage: PostgresStorage, kind: str
+) -> None:
+    """Its repositories hold the unit: they are dropped as it ends, so no reference cycle
+    is left for the cyclic collector (one per request, a session check or a find-order)."""
+    gc.collect()
+    gc.disable()
+    try:
+        uow = pg_storage.unit_of_work(write=kind == "write", read_once=kind == "read_once")
+        with uow:
+            assert uow.sessions.check("0" * 64) is None
+            if kind == "write":
+                assert uow.accounts.get("acct-0001") is None
+                uow.commit()
+        ended = weakref.ref(uow)
+        del uow
+        assert ended() is None
+    finally:
+        gc.enable()
 
 
 def _guest_pass_mail() -> GuestPassMail:

@@ -5,7 +5,9 @@ commits and rollbacks) is in the suites per port, run in the contract test modul
 
 from __future__ import annotations
 
+import gc
 import sqlite3
+import weakref
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -253,6 +255,28 @@ def test_a_unit_makes_only_the_repositories_it_uses(sqlite_storage: SqliteStorag
         assert uow.orders is uow.orders
         made = {"orders", "outbox", "passes", "idempotency", "credit", "documents"} & set(vars(uow))
     assert made == {"orders"}
+
+
+@pytest.mark.parametrize("kind", ["read", "read_once", "write"])
+def test_an_ended_unit_is_freed_at_once_without_the_garbage_collector(
+    sqlite_storage: SqliteStorage, kind: str
+) -> None:
+    """Its repositories hold the unit: they are dropped as it ends, so no reference cycle
+    is left for the cyclic collector (one per request, a session check or a find-order)."""
+    gc.collect()
+    gc.disable()
+    try:
+        uow = sqlite_storage.unit_of_work(write=kind == "write", read_once=kind == "read_once")
+        with uow:
+            assert uow.sessions.check("0" * 64) is None
+            if kind == "write":
+                assert uow.accounts.get("acct-0001") is None
+                uow.commit()
+        ended = weakref.ref(uow)
+        del uow
+        assert ended() is None
+    finally:
+        gc.enable()
 
 
 def _guest_pass_mail() -> GuestPassMail:
