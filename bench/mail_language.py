@@ -39,6 +39,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -47,7 +48,7 @@ from pathlib import Path
 import attrs
 
 from orderstatus_core import OrderStatus, parse_email
-from orderstatus_core.messages import GuestPassRequest, MailIntent
+from orderstatus_core.messages import GuestPassRequest, MailIntent, OutboxMessage
 from orderstatus_core.model.account import Account
 from orderstatus_core.sample import generate_orders
 from orderstatus_core.services import ServiceContext, effects, guest_pass
@@ -121,9 +122,9 @@ def _queued(ctx: ServiceContext, number: int) -> list[MailIntent]:
 def _pass_request(ctx: ServiceContext, number: int) -> tuple[str, GuestPassRequest]:
     """A guest-pass request for the order, queued as the request path queues it."""
     request = GuestPassRequest(str(number), _email(number), "en")
+    message = OutboxMessage(message_id=uuid.uuid4().hex, created_at=ctx.clock.now(), intent=request)
     with ctx.storage.unit_of_work(write=True) as uow:
-        effects.queue(uow, request, ctx.clock.now())
-        [message] = [m for m in uow.outbox.pending(10_000) if m.intent == request]
+        uow.outbox.put(message)
         uow.commit()
     return message.message_id, request
 

@@ -47,6 +47,7 @@ class _Flaky:
                 self.orders = _Orders(entered.orders)
                 self.outbox = entered.outbox
                 self.idempotency = entered.idempotency
+                self.accounts = entered.accounts  # the tracking mail's language
                 return self
 
             def __exit__(self, *exc: object) -> None:
