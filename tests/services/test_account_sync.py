@@ -78,18 +78,19 @@ def test_an_import_that_fails_links_nothing() -> None:
     assert not _linked(ctx, "200001")
 
 
+@pytest.mark.parametrize("read", ["verified_accounts", "unlinked_orders"])
 def test_an_import_whose_account_read_fails_stores_nothing(
-    monkeypatch: pytest.MonkeyPatch,
+    read: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The storage failing to answer the verified accounts fails the import as it is:
-    no order and no link is kept."""
+    """The storage failing to answer the verified accounts, or a verified address's
+    unlinked orders, fails the import as it is: no order and no link is kept."""
     ctx = fake_context()
     register(ctx, JANE)
 
-    def refuse(_self: object, _keys: object) -> object:
+    def refuse(*_arguments: object) -> object:
         raise AdapterError("the database went away")
 
-    monkeypatch.setattr(_Accounts, "verified_accounts", refuse)
+    monkeypatch.setattr(_Accounts, read, refuse)
     with pytest.raises(AdapterError, match="went away"):
         OrderStatus(ctx).import_orders([record_of(make_order("200001", email=JANE))])
     with ctx.storage.unit_of_work() as uow:
@@ -126,25 +127,6 @@ def test_an_import_reads_the_verified_accounts_once_after_its_last_order(
     addresses = frozenset({JANE, *(f"shopper{n}@example.com" for n in range(7))})
     assert steps == [IMPORT_BATCH, IMPORT_BATCH, 51, addresses]
     assert _holder(ctx, "200001") == _account_of(ctx, JANE)
-
-
-def test_an_import_whose_unlinked_orders_read_fails_stores_nothing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The storage failing while the import reads a verified address's orders to link
-    them fails the import as it is: no order and no link is kept."""
-    ctx = fake_context()
-    register(ctx, JANE)
-
-    def refuse(_self: object, _key: object, _limit: object) -> object:
-        raise AdapterError("the database went away")
-
-    monkeypatch.setattr(_Accounts, "unlinked_orders", refuse)
-    with pytest.raises(AdapterError, match="went away"):
-        OrderStatus(ctx).import_orders([record_of(make_order("200001", email=JANE))])
-    with ctx.storage.unit_of_work() as uow:
-        assert uow.orders.get("200001") is None
-    assert not _linked(ctx, "200001")
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
