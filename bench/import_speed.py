@@ -212,11 +212,13 @@ def _load(
                 "--batch",
                 str(batch),
             ],
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
             env=environment,
         )
+        if done.returncode != 0:  # the child's own error, not only its exit status
+            raise SystemExit(f"{side} on {storage} failed:\n{done.stderr}")
         return json.loads(done.stdout), _counts(storage, target)
     finally:
         _drop(storage, target)
