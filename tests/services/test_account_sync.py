@@ -5,6 +5,7 @@ its new address; the purge removes expired account tokens, sessions and captchas
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -12,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from orderstatus_core import AdapterError, ImportRecordError, OrderStatus
+from orderstatus_core.model import Order
 from orderstatus_core.model.account import LinkedBy, OrderLink
-from orderstatus_core.services import ServiceContext
+from orderstatus_core.services import ServiceContext, join_verified_addresses
+from orderstatus_core.services.importing import IMPORT_BATCH
 from orderstatus_core.services.sync import upsert_order
 from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing.builders import make_order
-from orderstatus_memory.storage import _Accounts
+from orderstatus_memory.storage import _Accounts, _Orders
 from support.accounts import log_in, open_storage, register, sign_up, solve_captcha
 from support.feeds import record_of
 
@@ -75,23 +78,88 @@ def test_an_import_that_fails_links_nothing() -> None:
     assert not _linked(ctx, "200001")
 
 
+@pytest.mark.parametrize("read", ["verified_accounts", "unlinked_orders"])
 def test_an_import_whose_account_read_fails_stores_nothing(
-    monkeypatch: pytest.MonkeyPatch,
+    read: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The storage failing to answer the verified accounts fails the import as it is:
-    no order and no link is kept."""
+    """The storage failing to answer the verified accounts, or a verified address's
+    unlinked orders, fails the import as it is: no order and no link is kept."""
     ctx = fake_context()
     register(ctx, JANE)
 
-    def refuse(_self: object, _keys: object) -> object:
+    def refuse(*_arguments: object) -> object:
         raise AdapterError("the database went away")
 
-    monkeypatch.setattr(_Accounts, "verified_accounts", refuse)
+    monkeypatch.setattr(_Accounts, read, refuse)
     with pytest.raises(AdapterError, match="went away"):
         OrderStatus(ctx).import_orders([record_of(make_order("200001", email=JANE))])
     with ctx.storage.unit_of_work() as uow:
         assert uow.orders.get("200001") is None
     assert not _linked(ctx, "200001")
+
+
+def test_an_import_reads_the_verified_accounts_once_after_its_last_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three batches, then one read of the verified accounts with every address of the
+    file once: the import's join is at its end, so a storage that locks addresses holds
+    them only from there to the commit."""
+    ctx = fake_context()
+    register(ctx, JANE)
+    steps: list[object] = []
+    add_many, read = _Orders.add_many, _Accounts.verified_accounts
+
+    def adding(self: _Orders, orders: Sequence[Order]) -> None:
+        steps.append(len(orders))
+        add_many(self, orders)
+
+    def reading(self: _Accounts, keys: Collection[str]) -> Mapping[str, str]:
+        steps.append(frozenset(keys))
+        return read(self, keys)
+
+    monkeypatch.setattr(_Orders, "add_many", adding)
+    monkeypatch.setattr(_Accounts, "verified_accounts", reading)
+    lines = [
+        record_of(make_order(f"3{n:05}", email=f"shopper{n % 7}@example.com")) for n in range(450)
+    ]
+    lines.insert(3, record_of(make_order("200001", email="Jane@Example.com")))
+    assert OrderStatus(ctx).import_orders(lines).imported == 451
+    addresses = frozenset({JANE, *(f"shopper{n}@example.com" for n in range(7))})
+    assert steps == [IMPORT_BATCH, IMPORT_BATCH, 51, addresses]
+    assert _holder(ctx, "200001") == _account_of(ctx, JANE)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_joining_addresses_links_only_verified_ones_and_refuses_no_text(
+    kind: str, tmp_path: Path
+) -> None:
+    """``join_verified_addresses`` links the unlinked orders of a verified address, batch
+    after batch (more than one batch of them), and nothing for an unverified sign-up, an
+    unknown address or text no email key can be (too long, NUL, a lone surrogate, an
+    injection): those find no account, as a look-up does."""
+    with closing(open_storage(kind, tmp_path)) as storage:
+        ctx = fake_context(storage)
+        register(ctx, JANE)
+        sign_up(ctx, "mike@example.com")
+        jane_orders = [make_order(f"4{n:05}", email=JANE) for n in range(205)]
+        with ctx.storage.unit_of_work(write=True) as uow:
+            uow.orders.add_many([*jane_orders, make_order("200002", email="mike@example.com")])
+            uow.commit()
+        keys = {
+            JANE,
+            "mike@example.com",
+            "nobody@example.com",
+            "x" * 10_000 + "@example.com",
+            "nul\x00@example.com",
+            "lone\ud800@example.com",
+            "' OR 1=1 --@example.com",
+        }
+        with ctx.storage.unit_of_work(write=True) as uow:
+            assert join_verified_addresses(uow, keys, ctx.clock.now()) == 205
+            assert join_verified_addresses(uow, set(), ctx.clock.now()) == 0
+            uow.commit()
+        assert {_holder(ctx, order.number) for order in jane_orders} == {_account_of(ctx, JANE)}
+        assert not _linked(ctx, "200002")
 
 
 def test_an_order_follows_the_email_the_store_gives_it() -> None:

@@ -19,7 +19,7 @@ from orderstatus_core.model import Address, Order, OrderLine, PackedUnits, Vehic
 from orderstatus_core.model.order import Package
 from orderstatus_core.ports import OrderRepository
 from orderstatus_core.serialization import error_path, make_converter
-from orderstatus_core.services.accounts.orders import join_verified_accounts
+from orderstatus_core.services.accounts.orders import join_verified_addresses
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.results import ImportReport
 
@@ -190,24 +190,28 @@ def import_orders(
     cannot be called.
 
     Records are read one at a time and parsed by one :class:`RecordParser`; the orders go
-    to the storage :data:`IMPORT_BATCH` at a time, so a file never has to fit in memory.
-    An order whose email is a verified account's joins that account (SECURITY F1).
+    to the storage :data:`IMPORT_BATCH` at a time, so a file never has to fit in memory
+    (its distinct addresses are kept, one key each). After the last order, an order whose
+    email is a verified account's joins that account (SECURITY F1), before the commit.
     """
     check_feed(lines, progress)
     parser = RecordParser()
     records = ((number, parser.parse(number, text)) for number, text in numbered_records(lines))
     imported = 0
+    addresses: set[str] = set()
     with ctx.storage.unit_of_work(write=True) as uow:
         now = ctx.clock.now()
         for batch in _batches(records):
             _add(uow.orders, batch)
-            # Orders of an address with a verified account join it as they arrive (F1):
-            # one read of accounts per batch, a link only for an order that joins.
-            join_verified_accounts(uow, (order for _line, order in batch), now)
+            addresses.update(order.email.canonical for _line, order in batch)
             before, imported = imported, imported + len(batch)
             if progress is not None:
                 for count in range(before // 1000 + 1, imported // 1000 + 1):
                     progress(count * 1000)
+        # Once, at the end (F1): a storage that locks addresses (PostgreSQL) holds their
+        # locks from here to the commit only, so a long import never stalls the log-ins,
+        # sign-ups and verifications of its shoppers while it reads the file.
+        join_verified_addresses(uow, addresses, now)
         uow.commit()
     if progress is not None:
         progress(imported)

@@ -42,6 +42,7 @@ from orderstatus_core.services.accounts.orders import (
     confirm_attach,
     decide_attach,
     join_verified_accounts,
+    join_verified_addresses,
     order_history,
     search_history,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "forgot_password",
     "issue_discount_code",
     "join_verified_accounts",
+    "join_verified_addresses",
     "log_in",
     "log_out",
     "mail_preferences",

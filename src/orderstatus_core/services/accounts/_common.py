@@ -65,6 +65,7 @@ __all__ = [
     "join_orders",
     "limited_session",
     "link_attempt",
+    "link_unlinked_orders",
     "live_session",
     "new_account_id",
     "new_password",
@@ -340,11 +341,18 @@ def join_orders(uow: UnitOfWork, account: Account, now: datetime) -> int:
     unverified address links nothing (account pre-hijacking)."""
     if account.state is not AccountState.ACTIVE:
         return 0
+    return link_unlinked_orders(uow, account.account_id, account.email_key, now)
+
+
+def link_unlinked_orders(uow: UnitOfWork, account_id: str, email_key: str, now: datetime) -> int:
+    """Link every stored order of ``email_key`` that joined no account to the verified
+    account ``account_id``, batch after batch; answer how many. The caller has proven the
+    account verified and active in ``uow`` (SECURITY F1)."""
     linked = 0
     while True:
-        batch = uow.accounts.unlinked_orders(account.email_key, _LINK_BATCH)
+        batch = uow.accounts.unlinked_orders(email_key, _LINK_BATCH)
         for header in batch:
-            link = OrderLink(account.account_id, header.number, now, LinkedBy.VERIFIED_EMAIL)
+            link = OrderLink(account_id, header.number, now, LinkedBy.VERIFIED_EMAIL)
             linked += uow.accounts.link_order(link)
         if len(batch) < _LINK_BATCH:
             return linked

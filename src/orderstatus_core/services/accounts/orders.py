@@ -7,16 +7,20 @@ email, and orders that arrive for a verified address (SECURITY A4, F1, F2).
 * :func:`attach_order` / :func:`confirm_attach`: the shopper names an order and its email
   or phone; if the pair matches, a 6-digit code goes to the order's *stored* address
   (A4) and typing it links the order (F2), with a bounded number of tries.
-* :func:`join_verified_accounts`: the import (each batch) and the sync (each new order)
-  call it in their own unit, so an order stored later with a verified account's address
-  joins that account as it arrives (F1); one read of accounts per batch.
+* :func:`join_verified_addresses`: the import calls it once, after its last order and
+  before its commit, with every address of the file: their orders join the verified
+  accounts of those addresses (F1), and the addresses' locks (PostgreSQL) are held only
+  from then to the commit, not while the file is read.
+* :func:`join_verified_accounts`: the sync calls it for each new order, in the order's
+  own unit, so an order stored later with a verified account's address joins that
+  account as it arrives (F1).
 * :func:`follow_new_email`: an order whose email the sync changes leaves its account and
   joins the verified account of its new address, if any.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from operator import attrgetter
 
@@ -42,6 +46,7 @@ from orderstatus_core.services.accounts._common import (
     ShopperProof,
     checked_shopper,
     limited_session,
+    link_unlinked_orders,
     live_session,
     record,
     session_texts,
@@ -81,6 +86,7 @@ __all__ = [
     "decide_attach",
     "follow_new_email",
     "join_verified_accounts",
+    "join_verified_addresses",
     "order_history",
     "search_history",
 ]
@@ -337,6 +343,29 @@ def join_verified_accounts(uow: UnitOfWork, orders: Iterable[Order], now: dateti
                 OrderLink(account_id, order.number, now, LinkedBy.VERIFIED_EMAIL)
             )
     return joined
+
+
+def join_verified_addresses(uow: UnitOfWork, email_keys: Collection[str], now: datetime) -> int:
+    """Link every order of ``email_keys`` that joined no account to the active account
+    whose verified address has that key (SECURITY F1); answer how many joined.
+
+    The import's join: called once, after the file's last order is stored in ``uow`` and
+    before its commit. One :meth:`~orderstatus_core.ports.AccountStore.verified_accounts`
+    for all the keys (a storage that locks per address takes every lock there, in one
+    order, and holds them to the commit), then, for each address that has a verified
+    account, its unlinked orders as :func:`join_orders` reads them when an address is
+    verified. A verification that commits before the locks are taken is read by the
+    statement after them; one that comes later waits for the commit and reads the orders:
+    neither misses the other, and the locks are held only for this join and the commit,
+    not while the file is read.
+    """
+    if not email_keys:
+        return 0
+    accounts = uow.accounts.verified_accounts(email_keys)
+    return sum(
+        link_unlinked_orders(uow, account_id, key, now)
+        for key, account_id in sorted(accounts.items())
+    )
 
 
 def follow_new_email(uow: UnitOfWork, before: Order, after: Order, now: datetime) -> None:
