@@ -45,6 +45,7 @@ from orderstatus_core.services.accounts.orders import (
     order_history,
     search_history,
 )
+from orderstatus_core.services.accounts.profile_page import profile_page
 from orderstatus_core.services.accounts.reset import decide_reset, forgot_password, reset_password
 from orderstatus_core.services.accounts.security_log import security_log
 from orderstatus_core.services.accounts.session import ShopperSession
@@ -82,6 +83,7 @@ __all__ = [
     "order_history",
     "part_back_in_stock",
     "prepare_accounts",
+    "profile_page",
     "queue_store_mail",
     "reauthenticate",
     "redeem_discount_code",
