@@ -45,7 +45,6 @@ from orderstatus_core.services.accounts.orders import (
     order_history,
     search_history,
 )
-from orderstatus_core.services.accounts.profile_page import profile_page
 from orderstatus_core.services.accounts.reset import decide_reset, forgot_password, reset_password
 from orderstatus_core.services.accounts.security_log import security_log
 from orderstatus_core.services.accounts.session import ShopperSession
@@ -56,6 +55,7 @@ from orderstatus_core.services.accounts.signup import (
     sign_up,
     verify_email,
 )
+from orderstatus_core.services.accounts.whole_page import profile_page
 
 __all__ = [
     "ShopperProof",

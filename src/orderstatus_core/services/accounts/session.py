@@ -35,8 +35,8 @@ from orderstatus_core.services.accounts.mail_preferences import set_language as 
 from orderstatus_core.services.accounts.mail_preferences import (
     set_mail_preferences as _set_mail_preferences,
 )
-from orderstatus_core.services.accounts.profile_page import profile_page
 from orderstatus_core.services.accounts.security_log import security_log
+from orderstatus_core.services.accounts.whole_page import profile_page
 from orderstatus_core.services.context import ServiceContext
 
 __all__ = ["ShopperSession"]
