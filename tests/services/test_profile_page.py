@@ -201,29 +201,30 @@ def _counted(ctx: ServiceContext, failing: str | None = None) -> tuple[Any, _Cou
     return shopper, counting
 
 
+#: The port calls of the page's read unit, in order: one statement each (the credit: the
+#: account's own key, its orders' keys, then a balance and the entries per holder).
+_PAGE_READS = (
+    "saved_addresses",
+    "order_addresses",
+    "garage",
+    "get",
+    "linked_email_keys",
+    "balances",
+    "entries",
+    "discount_codes",
+    "part_watches",
+    "mail_subscriptions",
+)
+
+
 def test_one_session_check_and_one_read_unit(ctx: ServiceContext) -> None:
     """The page opens two units: the lean session check (one read) and one read unit with
-    one port call per list (the credit: the account's key, its orders' keys, then a
-    balance and the entries per holder); six calls of separate pages open twelve."""
+    one port call per list; six calls of separate pages open twelve."""
     shopper, counting = _counted(ctx)
     the_page = shopper.profile()
     assert counting.units == [
         ({"read_once": True}, ["check"]),
-        (
-            {},
-            [
-                "saved_addresses",
-                "order_addresses",
-                "garage",
-                "get",
-                "linked_email_keys",
-                "balances",
-                "entries",
-                "discount_codes",
-                "part_watches",
-                "mail_subscriptions",
-            ],
-        ),
+        ({}, list(_PAGE_READS)),
     ]
     assert not any(options.get("write") for options, _calls in counting.units)
     counting.units.clear()
@@ -232,22 +233,7 @@ def test_one_session_check_and_one_read_unit(ctx: ServiceContext) -> None:
     assert shopper.profile() == the_page
 
 
-@pytest.mark.parametrize(
-    "failing",
-    [
-        "check",
-        "saved_addresses",
-        "order_addresses",
-        "garage",
-        "get",
-        "linked_email_keys",
-        "balances",
-        "entries",
-        "discount_codes",
-        "part_watches",
-        "mail_subscriptions",
-    ],
-)
+@pytest.mark.parametrize("failing", ["check", *_PAGE_READS])
 def test_a_failing_read_fails_the_page(ctx: ServiceContext, failing: str) -> None:
     """Whichever read fails, the page raises the storage's AdapterError (never a page with
     a list left out) and writes nothing."""
