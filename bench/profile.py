@@ -1,6 +1,14 @@
 """The profile page's lists through the facade against their raw SELECTs, in one run.
 
-    python bench/profile.py [--calls 2000] [--others 5000]
+    python bench/profile.py [--calls 2000] [--others 5000] [--page-only] [--db FILE]
+
+Instructions of the whole page, one side at a time (immune to the machine's load)::
+
+    python bench/profile.py --db bench/data/profile.db --page-only --calls 100  # fills it
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=starmap_next \\
+        --callgrind-out-file=/tmp/cg.out python bench/profile.py \\
+        --db bench/data/profile.db --count ours --calls 50      # or --count raw
+    callgrind_annotate /tmp/cg.out | grep 'PROGRAM TOTALS'      # divide by --calls
 
 Issue 14 items 1, 2 and 11 (the brief's bench): on one SQLite file with 20,000 orders, an
 account with 500 linked orders, 20 saved addresses, 10 vehicles, 20 store-credit entries,
@@ -31,6 +39,7 @@ out; p50 and p99 in µs.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import sqlite3
@@ -173,18 +182,26 @@ def main() -> None:
     parser.add_argument(
         "--page-only", action="store_true", help="only the whole page against its raw statements"
     )
+    parser.add_argument("--db", type=Path, help="keep the SQLite file here (filled if missing)")
+    parser.add_argument(
+        "--count",
+        choices=("ours", "raw"),
+        help="run only this side of the whole page, --calls times inside itertools.starmap "
+        "after 30 warm-up calls, for callgrind (see bench/instructions.py)",
+    )
     options = parser.parse_args()
     load_before = os.getloadavg()
     rows: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "profile.db"
+        path = options.db or Path(folder) / "profile.db"
         url = f"sqlite:///{path}"
-        storage = SqliteStorage.from_url(url)
-        storage.migrate()
-        _fill(storage, path, 10_000, 500)
-        _profile(storage, options.others)
-        _history(storage)
-        storage.close()
+        if not path.exists():
+            storage = SqliteStorage.from_url(url)
+            storage.migrate()
+            _fill(storage, path, 10_000, 500)
+            _profile(storage, options.others)
+            _history(storage)
+            storage.close()
         clock = FixedClock(T0 + timedelta(seconds=10))  # within the touch minute: no write
         raw = sqlite3.connect(path)
         session_hash = hash_session_id(TOKEN)
@@ -244,6 +261,13 @@ def main() -> None:
         def raw_page(_n: int) -> None:
             raw_book(_n)  # one session read: a page checks the session once
             raw_vehicles(_n)
+
+        if options.count:
+            counted = whole if options.count == "ours" else raw_whole
+            for n in range(30):
+                counted(n)
+            list(itertools.starmap(counted, zip(range(options.calls), strict=True)))
+            return
 
         series = [
             ("the whole Profile page: `shopper.profile()`", whole, raw_whole),
