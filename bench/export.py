@@ -41,14 +41,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 from account_store import SESSION_ROW, T0, _fill
 
-from orderstatus_core import AccountPolicy, DataExport, Money, OrderStatus, hookimpl
-from orderstatus_core.model.account import SecurityEvent, SecurityEventKind, hash_session_id
-from orderstatus_core.model.alerts import PartWatch
-from orderstatus_core.model.discounts import DiscountCode
-from orderstatus_core.model.identifiers import PartNumber
-from orderstatus_core.model.mail_preferences import MailSubscription
+from orderstatus_core import AccountPolicy, DataExport, OrderStatus, hookimpl
+from orderstatus_core.model.account import hash_session_id
 from orderstatus_core.policies.limits import Quota
-from orderstatus_core.records import CreditEntry
 from orderstatus_core.testing import FixedClock
 from orderstatus_sqlite import SqliteStorage
 
@@ -139,35 +134,6 @@ def raw_export(raw: sqlite3.Connection, session_hash: str) -> bytes:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _history(storage: SqliteStorage) -> None:
-    """The account's credit (20 entries), security log (40 lines), 30 discount codes, 20
-    watched parts and 2 store-mail topics."""
-    with storage.unit_of_work(write=True) as uow:
-        for n in range(20):
-            amount = Money("-5.00" if n % 4 == 3 else "12.50", "USD")
-            at = T0 - timedelta(days=20 - n)
-            uow.credit.append(CreditEntry(f"gift:{n}", "jane@example.com", amount, at, f"g{n}"))
-        for n in range(40):
-            uow.accounts.record_event(
-                SecurityEvent(
-                    SecurityEventKind.LOGGED_IN,
-                    T0 - timedelta(hours=n),
-                    ACCOUNT,
-                    "j•••@example.com",
-                    "198.51.100.1",
-                )
-            )
-        for n in range(30):
-            issued = T0 - timedelta(days=n)
-            code = DiscountCode(f"{n:013d}", ACCOUNT, None, 10, issued, issued + timedelta(days=90))
-            uow.accounts.put_discount_code(code)
-        for n in range(20):
-            uow.accounts.put_watch(PartWatch(ACCOUNT, PartNumber(f"BP-{n}"), T0))
-        for topic in ("newsletter", "offers"):
-            uow.accounts.subscribe(MailSubscription(ACCOUNT, topic, T0))
-        uow.commit()
-
-
 class _EveryExport:
     """The bench exports many times a minute: the per-account limit (3 in 15 min) lifted."""
 
@@ -200,7 +166,7 @@ def main() -> None:
         storage.migrate()
         _fill(storage, path, 1000, 500)
         _PROFILE._profile(storage, options.others)
-        _history(storage)
+        _PROFILE._history(storage, codes=30)
         storage.close()
         # Within the session's first minute: no touch; within its five: the export is allowed.
         clock = FixedClock(T0 + timedelta(seconds=10))

@@ -2,10 +2,12 @@
 (list, add, edit, remove, choose the default, reuse a past order's address with one
 button) and the garage (list, add with an optional VIN, remove).
 
-The Profile page is a list of sections (:data:`SECTIONS`): each reads what it shows with
-one library call and names its template, so a new part of the profile is one more
-:class:`~storefront.web.Section` (store credit and discount codes, availability alerts,
-mail and language, and the data download are :mod:`storefront.profile_settings`').
+The Profile page is read with one library call (``shopper.profile()``: one session check,
+every list in one read) and shown as a list of sections (:data:`SECTIONS`): each takes
+its values from that :class:`~orderstatus_core.ProfilePage` and names its template, so a
+new part of the profile is one more :class:`~storefront.web.Section` (store credit and
+discount codes, availability alerts, mail and language, and the data download are
+:mod:`storefront.profile_settings`').
 Every change is a POST with the CSRF token that answers a redirect (303) to the Profile
 page with a notice, or the form again (400) with what to correct: a refused VIN names the
 wrong position, as the library's :class:`~orderstatus_core.InvalidVinError` does. An
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
@@ -31,12 +32,11 @@ from orderstatus_core import (
     AddressRemoved,
     AddressSaved,
     DefaultAddressChosen,
-    Garage,
     GarageFull,
     InvalidFieldError,
     InvalidVinError,
     NotLoggedIn,
-    ShopperSession,
+    ProfilePage,
     ValidationError,
     Vehicle,
     VehicleAdded,
@@ -94,40 +94,28 @@ LABELS: Mapping[str, str] = {
 # --- the Profile page and its sections -----------------------------------------------------
 
 
-def _addresses(signed_in: ShopperSession) -> Mapping[str, Any] | NotLoggedIn:
-    match signed_in.addresses():
-        case AddressBook() as book:
-            return {"book": book}
-        case NotLoggedIn() as missing:
-            return missing
-
-
-def _garage(signed_in: ShopperSession) -> Mapping[str, Any] | NotLoggedIn:
-    match signed_in.garage():
-        case Garage(vehicles=vehicles):
-            return {"vehicles": vehicles}
-        case NotLoggedIn() as missing:
-            return missing
-
-
-#: The Profile page's sections, in order.
+#: The Profile page's sections, in order: each takes its values from the one read.
 SECTIONS: tuple[Section, ...] = (
-    Section(N_("Saved addresses"), "profile_addresses.html", _addresses),
-    Section(N_("Your garage"), "profile_garage.html", _garage),
+    Section(
+        N_("Saved addresses"), "profile_addresses.html", lambda whole: {"book": whole.addresses}
+    ),
+    Section(
+        N_("Your garage"), "profile_garage.html", lambda whole: {"vehicles": whole.garage.vehicles}
+    ),
     *SETTINGS_SECTIONS,
 )
 
 
 @profile.get("")
 def home() -> Response:
-    signed_in = shopper()
-    shown: list[tuple[Section, Mapping[str, Any]]] = []
-    for section in SECTIONS:
-        values = section.read(signed_in)
-        if isinstance(values, NotLoggedIn):
+    """The Profile page: every section from one library call (one session check, one read
+    of the account's lists)."""
+    match shopper().profile():
+        case ProfilePage() as whole:
+            shown = [(section, section.values(whole)) for section in SECTIONS]
+            return page("profile.html", sections=shown)
+        case NotLoggedIn():
             return to_log_in()
-        shown.append((section, values))
-    return page("profile.html", sections=shown)
 
 
 def _done(message: str) -> Response:

@@ -38,9 +38,8 @@ from orderstatus_core import (
     NotLoggedIn,
     PartNotWatched,
     PartWatched,
-    PartWatches,
+    ProfilePage,
     ReauthenticationRequired,
-    ShopperSession,
     TryLater,
     WatchListFull,
     WatchRemoved,
@@ -85,49 +84,30 @@ CODE_STATUSES: Mapping[str, str] = {
 _PART_NUMBER_LIMIT = 40
 
 
-def _credit(signed_in: ShopperSession) -> Mapping[str, Any] | NotLoggedIn:
-    credit = signed_in.store_credit()
-    codes = signed_in.discount_codes()
-    if isinstance(credit, NotLoggedIn):
-        return credit
-    if isinstance(codes, NotLoggedIn):
-        return codes
-    return {"credit": credit, "codes": codes.codes, "statuses": CODE_STATUSES}
+def _credit(whole: ProfilePage) -> Mapping[str, Any]:
+    codes = whole.discount_codes.codes
+    return {"credit": whole.store_credit, "codes": codes, "statuses": CODE_STATUSES}
 
 
-def _alerts(signed_in: ShopperSession) -> Mapping[str, Any] | NotLoggedIn:
-    match signed_in.part_watches():
-        case PartWatches(watches=watches):
-            return {"watches": watches}
-        case NotLoggedIn() as missing:
-            return missing
-
-
-def _mail_and_language(signed_in: ShopperSession) -> Mapping[str, Any] | NotLoggedIn:
-    preferences = signed_in.mail_preferences()
-    who = signed_in.check()  # the account's language, with the lean session check
-    if isinstance(preferences, NotLoggedIn):
-        return preferences
-    if isinstance(who, NotLoggedIn):
-        return who
+def _mail_and_language(whole: ProfilePage) -> Mapping[str, Any]:
     return {
-        "preferences": preferences,
+        "preferences": whole.mail_preferences,
         "topic_words": TOPICS,
-        "account_language": who.language,
+        "account_language": whole.language,
         "languages": LANGUAGE_NAMES,
     }
-
-
-def _your_data(signed_in: ShopperSession) -> Mapping[str, Any] | NotLoggedIn:
-    return {}  # a button only: the sections before it have checked the session
 
 
 #: The settings' sections of the Profile page, in order.
 SETTINGS_SECTIONS: tuple[Section, ...] = (
     Section(N_("Store credit and discount codes"), "profile_credit.html", _credit),
-    Section(N_("Availability alerts"), "profile_alerts.html", _alerts),
+    Section(
+        N_("Availability alerts"),
+        "profile_alerts.html",
+        lambda whole: {"watches": whole.part_watches.watches},
+    ),
     Section(N_("Mail and language"), "profile_mail.html", _mail_and_language),
-    Section(N_("Your data"), "profile_data.html", _your_data),
+    Section(N_("Your data"), "profile_data.html", lambda _whole: {}),  # a button only
 )
 
 

@@ -20,8 +20,8 @@ from werkzeug.wrappers import Response
 from orderstatus_core import (
     Address,
     InvalidFieldError,
-    NotLoggedIn,
     OrderStatus,
+    ProfilePage,
     ShopperSession,
     TryLater,
 )
@@ -154,8 +154,9 @@ def to_log_in() -> Response:
 @attrs.frozen
 class Section:
     """A part of the Profile page: its heading, its template (in ``templates/``) and
-    what it shows, read with the shopper's session (``NotLoggedIn`` without one)."""
+    the values its template shows, taken from the page read in one library call
+    (``shopper.profile()``, a :class:`~orderstatus_core.ProfilePage`)."""
 
     title: str
     template: str
-    read: Callable[[ShopperSession], Mapping[str, Any] | NotLoggedIn]
+    values: Callable[[ProfilePage], Mapping[str, Any]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+import attrs
 import pytest
 
 from orderstatus_core.model.account import AccountSession
@@ -267,3 +268,44 @@ def test_order_mail_that_ignores_the_account_fails_the_machine(
     )
     with pytest.raises(AssertionError, match="'en', 'fi'"):
         _codes_in_the_accounts_language(machine)
+
+
+def _whole_page_steps(machine: AccountMachine) -> None:
+    machine.start(registered=True, remember=False)
+    machine.save_an_address(pick=0, street=1, retyped=False, default=True)
+    machine.add_a_vehicle(pick=0)
+    machine.import_an_order(with_other=False, for_the_car=True)
+    machine.watch_a_part(pick=0, part=1, retyped=False)
+    machine.issue_a_code(percent=True)
+    machine.choose_mail(pick=0, newsletter=True, offers=None)
+    machine.choose_a_language(pick=0, language="fi")
+    machine.open_the_profile(pick=0)
+    machine.time_passes(seconds=61)  # the page touches the session, as each call does
+    machine.open_the_profile(pick=0)
+    machine.the_storage_holds_what_the_model_says()
+
+
+def test_the_real_service_passes_the_whole_page_steps(machine: AccountMachine) -> None:
+    """An address, a car, a linked order, a watch, a code, a topic and Finnish: the whole
+    page answers each list as its own call, in the account's language."""
+    _whole_page_steps(machine)
+
+
+@pytest.mark.parametrize("part", ["read_part_watches", "read_garage", "read_mail_preferences"])
+def test_a_page_that_drops_a_list_fails_the_machine(
+    machine: AccountMachine, monkeypatch: pytest.MonkeyPatch, part: str
+) -> None:
+    """A page that reads one list as empty (another way to build it, gone wrong) is
+    caught where the page is compared with the list's own call."""
+    from orderstatus_core.services.accounts import whole_page
+
+    real = getattr(whole_page, part)
+
+    def empty(*arguments: object) -> object:
+        kept = real(*arguments)
+        first = attrs.fields(type(kept))[0].name  # watches, vehicles, subscribed
+        return attrs.evolve(kept, **{first: ()})
+
+    monkeypatch.setattr(whole_page, part, empty)
+    with pytest.raises(AssertionError):
+        _whole_page_steps(machine)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from orderstatus_core import AdapterError, OrderStatus
+from orderstatus_core import AdapterError, OrderStatus, ShopperSession
 from support.storefront import SECRET, Shopper
 from support.storefront_api import PASSWORD, register
 from support.storefront_profile import (
@@ -395,6 +395,31 @@ def test_the_profile_page_shows_each_section_in_order(jane: Shopper) -> None:
     page = profile(jane)
     headings = re.findall(r'<h2 id="([a-z_]+)-title">', page)
     assert headings == [section.template.removesuffix(".html") for section in sections]
+
+
+@pytest.mark.parametrize(
+    "alone",
+    ["addresses", "garage", "store_credit", "discount_codes", "part_watches", "mail_preferences"],
+)
+def test_the_profile_page_reads_everything_in_one_call(
+    jane: Shopper, monkeypatch: pytest.MonkeyPatch, alone: str
+) -> None:
+    """The page is one ``shopper.profile()`` (one session check): no section calls its
+    list alone, so a list's own call failing does not touch the page."""
+    calls: list[str] = []
+    real = ShopperSession.profile
+
+    def counted(self: ShopperSession) -> object:
+        calls.append("profile")
+        return real.__get__(self, ShopperSession)()
+
+    def refused(self: ShopperSession, *arguments: object, **options: object) -> object:
+        raise AssertionError(f"the page called {alone}() alone")
+
+    monkeypatch.setattr(ShopperSession, "profile", counted)
+    monkeypatch.setattr(ShopperSession, alone, refused)
+    assert 'id="profile_garage-title"' in profile(jane)
+    assert calls == ["profile"]
 
 
 @pytest.fixture

@@ -417,6 +417,18 @@ def check_accounts(desk: OrderStatus) -> None:
     if isinstance(watches, orderstatus_core.PartWatches):
         assert_type(watches.watches, tuple[orderstatus_core.PartWatch, ...])
     assert_type(shopper.unwatch_part("BP-1234"), orderstatus_core.UnwatchPartResult)
+    page = shopper.profile()
+    assert_type(page, orderstatus_core.ProfilePageResult)
+    match page:
+        case orderstatus_core.ProfilePage(addresses=addresses, store_credit=credit):
+            assert_type(addresses, orderstatus_core.AddressBook)
+            assert_type(credit, orderstatus_core.AccountCredit)
+            assert_type(page.discount_codes, orderstatus_core.DiscountCodes)
+            assert_type(page.language, str)
+        case orderstatus_core.NotLoggedIn():
+            pass
+        case _:
+            assert_never(page)
     sent = desk.catalog.part_back_in_stock("BP-1234")
     assert_type(sent, orderstatus_core.PartAlertsSent)
     assert_type(sent.alerts, int)

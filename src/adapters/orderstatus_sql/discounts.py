@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from orderstatus_core.model import Money, restorer
 from orderstatus_core.model.discounts import DiscountCode
+from orderstatus_sql.rows import UNREADABLE, unreadable
 
 __all__ = [
     "CODES_OF",
@@ -121,7 +122,15 @@ def _money(amount: Any, currency: str) -> Money:
 def discount_code(row: Sequence[Any], instant: Callable[[Any], datetime]) -> DiscountCode:
     """The code of a stored row (``_COLUMNS`` order), instants read by ``instant``; rebuilt
     without validating again (:func:`~orderstatus_core.model.restorer`: only valid codes
-    are stored)."""
+    are stored). A row it cannot read (a time or an amount that is no number) is
+    :class:`~orderstatus_core.errors.AdapterError`, named without its code."""
+    try:
+        return _restored_code(row, instant)
+    except UNREADABLE as error:
+        raise unreadable("a discount code", error) from error
+
+
+def _restored_code(row: Sequence[Any], instant: Callable[[Any], datetime]) -> DiscountCode:
     (
         text,
         account_id,

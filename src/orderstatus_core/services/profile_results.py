@@ -7,6 +7,9 @@ import attrs
 
 from orderstatus_core.model.address import Address
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
+from orderstatus_core.services.alert_results import PartWatches
+from orderstatus_core.services.credit_results import AccountCredit, DiscountCodes
+from orderstatus_core.services.preference_results import MailPreferences
 from orderstatus_core.services.results import NotLoggedIn
 
 __all__ = [
@@ -23,6 +26,8 @@ __all__ = [
     "Garage",
     "GarageFull",
     "GarageResult",
+    "ProfilePage",
+    "ProfilePageResult",
     "RemoveAddressResult",
     "RemoveVehicleResult",
     "SaveAddressResult",
@@ -130,6 +135,23 @@ class VehicleRemoved:
     vehicle_id: str
 
 
+@attrs.frozen
+class ProfilePage:
+    """Everything the Profile page shows, read with one session check in one read unit:
+    each part equal to the answer of the shopper's call of the same name
+    (``addresses()``, ``garage()``, ``store_credit()``, ``discount_codes()``,
+    ``part_watches()``, ``mail_preferences()``), and the account's preferred ``language``
+    (``check()``'s)."""
+
+    addresses: AddressBook
+    garage: Garage
+    store_credit: AccountCredit
+    discount_codes: DiscountCodes
+    part_watches: PartWatches
+    mail_preferences: MailPreferences
+    language: str
+
+
 AddressBookResult = AddressBook | NotLoggedIn
 SaveAddressResult = (
     AddressSaved | AddressAlreadySaved | AddressBookFull | AddressNotFound | NotLoggedIn
@@ -139,3 +161,4 @@ ChooseDefaultResult = DefaultAddressChosen | AddressNotFound | NotLoggedIn
 GarageResult = Garage | NotLoggedIn
 AddVehicleResult = VehicleAdded | VehicleNotInCatalog | GarageFull | NotLoggedIn
 RemoveVehicleResult = VehicleRemoved | VehicleNotFound | NotLoggedIn
+ProfilePageResult = ProfilePage | NotLoggedIn

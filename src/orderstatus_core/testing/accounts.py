@@ -84,6 +84,7 @@ from orderstatus_core.services.profile_results import (
     DefaultAddressChosen,
     Garage,
     GarageFull,
+    ProfilePage,
     VehicleAdded,
     VehicleNotFound,
     VehicleRemoved,
@@ -965,10 +966,14 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
     @precondition(lambda self: self.sessions)
     @rule(pick=st.integers(-3, 3))
     def open_the_profile(self, pick: int) -> None:
-        """The address book and the garage read as the model holds them."""
-        book = self._as_shopper(pick, "addresses")
-        if book is None:
+        """The address book and the garage read as the model holds them; the whole page
+        (``profile()``) answers each list as its own call does, in the model's language."""
+        page = self._as_shopper(pick, "profile")
+        if page is None:
             return
+        assert isinstance(page, ProfilePage), page
+        assert page.language == self.model.language, (page.language, self.model.language)
+        book = self._as_shopper(pick, "addresses")
         assert isinstance(book, AddressBook), book
         assert {s.address_id: (s.address, s.is_default) for s in book.saved} == (
             self.model.addresses
@@ -976,6 +981,10 @@ class AccountMachine(DiscountSteps, AlertRules, PreferenceRules, RuleBasedStateM
         garage = self._as_shopper(pick, "garage")
         assert isinstance(garage, Garage), garage
         assert {vehicle.vehicle_id for vehicle in garage.vehicles} == self.model.vehicles
+        assert (page.addresses, page.garage) == (book, garage)
+        for part in ("store_credit", "discount_codes", "part_watches", "mail_preferences"):
+            alone = self._as_shopper(pick, part)
+            assert getattr(page, part) == alone, (part, getattr(page, part), alone)
 
     @precondition(lambda self: self.sessions)
     @rule(pick=st.integers(-3, 3))

@@ -6,7 +6,10 @@ import re
 
 import pytest
 
-from orderstatus_sqlite import SqliteStorage
+from orderstatus_sqlite import SqliteStorage, _sql
+from orderstatus_sqlite._discounts import _CODES_OF, _LINKED_EMAIL_KEYS
+from orderstatus_sqlite._repositories import _CREDIT_BALANCE_ROWS
+from orderstatus_sqlite._watches import _PART_WATCHES
 from orderstatus_sqlite.storage import QUERIES
 
 ORDER_TABLES = ("orders", "o", "order_lines", "l", "packages", "p", "package_units", "u")
@@ -182,3 +185,59 @@ def test_a_session_is_read_with_its_account_by_two_primary_keys(
             "SEARCH s USING PRIMARY KEY (id_hash=?)",
             "SEARCH a USING PRIMARY KEY (account_id=?) LEFT-JOIN",
         ], name
+
+
+#: The statements of the whole Profile page (``shopper.profile()``), each with its first
+#: step: one seek of the account's (or the credit holder's) rows.
+PROFILE_PAGE = {
+    "saved_addresses": (
+        _sql.SAVED_ADDRESSES,
+        "SEARCH saved_addresses USING PRIMARY KEY (account_id=?)",
+    ),
+    "order_addresses": (
+        _sql.ORDER_ADDRESSES,
+        "SEARCH k USING COVERING INDEX order_links_by_account (account_id=?)",
+    ),
+    "garage": (_sql.GARAGE, "SEARCH garage_vehicles USING PRIMARY KEY (account_id=?)"),
+    "get_account": (_sql.GET_ACCOUNT, "SEARCH accounts USING PRIMARY KEY (account_id=?)"),
+    "linked_email_keys": (
+        _LINKED_EMAIL_KEYS,
+        "SEARCH k USING COVERING INDEX order_links_by_account (account_id=?)",
+    ),
+    "credit_balances": (
+        _CREDIT_BALANCE_ROWS,
+        "SEARCH store_credit USING COVERING INDEX store_credit_balance (holder=?)",
+    ),
+    "credit_entries": (
+        _sql.CREDIT_ENTRIES,
+        "SEARCH store_credit USING INDEX store_credit_by_holder (holder=?)",
+    ),
+    "discount_codes": (
+        _CODES_OF,
+        "SEARCH discount_codes USING INDEX discount_codes_by_account (account_id=?)",
+    ),
+    "part_watches": (_PART_WATCHES, "SEARCH part_watches USING PRIMARY KEY (account_id=?)"),
+    "mail_subscriptions": (
+        _sql.MAIL_SUBSCRIPTIONS,
+        "SEARCH mail_subscriptions USING PRIMARY KEY (account_id=?)",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROFILE_PAGE))
+def test_the_profile_page_reads_each_list_by_its_account(
+    sqlite_storage: SqliteStorage, name: str
+) -> None:
+    """Each statement of the whole Profile page is one seek of the account's (or the
+    credit holder's) rows, then each order by its primary key; a sort or a distinct is
+    only of that one account's few rows (the policy's bounds: 20 addresses, 10 vehicles,
+    50 watches, 50 orders' addresses)."""
+    statement, first = PROFILE_PAGE[name]
+    first_step, *rest = plan(sqlite_storage, statement)
+    assert first_step == first, first_step
+    for step in rest:
+        assert step in (
+            "SEARCH o USING PRIMARY KEY (number=?)",
+            "USE TEMP B-TREE FOR ORDER BY",
+            "USE TEMP B-TREE FOR DISTINCT",
+        ), step

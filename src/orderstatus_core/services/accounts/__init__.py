@@ -56,6 +56,7 @@ from orderstatus_core.services.accounts.signup import (
     sign_up,
     verify_email,
 )
+from orderstatus_core.services.accounts.whole_page import profile_page
 
 __all__ = [
     "ShopperProof",
@@ -84,6 +85,7 @@ __all__ = [
     "order_history",
     "part_back_in_stock",
     "prepare_accounts",
+    "profile_page",
     "queue_store_mail",
     "reauthenticate",
     "redeem_discount_code",

@@ -41,7 +41,13 @@ from orderstatus_core.services.alert_results import (
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.effects import queue_many
 
-__all__ = ["part_back_in_stock", "part_watches", "unwatch_part", "watch_part"]
+__all__ = [
+    "part_back_in_stock",
+    "part_watches",
+    "read_part_watches",
+    "unwatch_part",
+    "watch_part",
+]
 
 _NOT_WATCHED = PartNotWatched()
 
@@ -89,11 +95,13 @@ def watch_part(ctx: ServiceContext, proof: ShopperProof, part_number: str) -> Wa
 def part_watches(ctx: ServiceContext, proof: ShopperProof) -> PartWatchesResult:
     """The parts the account watches, oldest watch first (:class:`PartWatches`)."""
     proof = checked_shopper(proof)
-    return _reading(
-        ctx,
-        proof,
-        lambda store, account_id: PartWatches(watches=tuple(store.part_watches(account_id))),
-    )
+    return _reading(ctx, proof, read_part_watches)
+
+
+def read_part_watches(store: AccountStore, account_id: str) -> PartWatches:
+    """The account's :class:`PartWatches` in the caller's unit (:func:`part_watches`'
+    read and the profile page's)."""
+    return PartWatches(watches=tuple(store.part_watches(account_id)))
 
 
 def unwatch_part(ctx: ServiceContext, proof: ShopperProof, part_number: str) -> UnwatchPartResult:

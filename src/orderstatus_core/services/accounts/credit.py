@@ -78,11 +78,13 @@ from orderstatus_core.services.credit_results import (
 from orderstatus_core.services.results import NotLoggedIn
 
 __all__ = [
+    "LISTED_ENTRIES",
     "account_credit",
     "credit_across",
     "credit_holders",
     "discount_codes",
     "issue_discount_code",
+    "read_discount_codes",
     "redeem_discount_code",
     "revoke_discount_code",
 ]
@@ -92,6 +94,8 @@ R = TypeVar("R")
 _CODE_NOT_FOUND = CodeNotFound()
 _NO_SUCH_ACCOUNT = NoSuchAccount()
 _MAX_ENTRIES = 500
+#: How many ledger entries the account page lists (``account_credit``'s default).
+LISTED_ENTRIES = 50
 _SHORTEST, _LONGEST = timedelta(minutes=1), timedelta(days=5 * 366)
 
 
@@ -134,7 +138,7 @@ def _draw(length: int) -> str:
 
 
 def account_credit(
-    ctx: ServiceContext, proof: ShopperProof, limit: int = 50
+    ctx: ServiceContext, proof: ShopperProof, limit: int = LISTED_ENTRIES
 ) -> AccountCreditResult:
     """The account's store credit (:class:`AccountCredit`): the balance per currency and
     the newest ``limit`` (1 to 500) entries, across the account's own address and the
@@ -186,14 +190,16 @@ def discount_codes(ctx: ServiceContext, proof: ShopperProof) -> DiscountCodesRes
     """The account's newest codes (the policy's ``listed_discount_codes``, 50), newest
     first, each with its :class:`~orderstatus_core.model.discounts.CodeStatus` now."""
     proof = checked_shopper(proof)
+    return _reading(ctx, proof, lambda uow, account_id: read_discount_codes(ctx, uow, account_id))
+
+
+def read_discount_codes(ctx: ServiceContext, uow: UnitOfWork, account_id: str) -> DiscountCodes:
+    """The account's :class:`DiscountCodes` in ``uow``, each code's status at the time
+    read after them (:func:`discount_codes`' read and the profile page's)."""
     listed = ctx.policies.profile_policy().listed_discount_codes
-
-    def read(uow: UnitOfWork, account_id: str) -> DiscountCodes:
-        codes = uow.accounts.discount_codes(account_id, listed)
-        now = ctx.clock.now()
-        return DiscountCodes(codes=tuple(ListedCode(code, code.status(now)) for code in codes))
-
-    return _reading(ctx, proof, read)
+    codes = uow.accounts.discount_codes(account_id, listed)
+    now = ctx.clock.now()
+    return DiscountCodes(codes=tuple(ListedCode(code, code.status(now)) for code in codes))
 
 
 # --- the store's side ------------------------------------------------------------------------

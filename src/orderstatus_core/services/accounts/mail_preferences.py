@@ -58,6 +58,7 @@ from orderstatus_core.services.preference_results import (
 __all__ = [
     "mail_preferences",
     "queue_store_mail",
+    "read_mail_preferences",
     "set_language",
     "set_mail_preferences",
     "unsubscribe",
@@ -81,7 +82,11 @@ def _store_topic(ctx: ServiceContext, topic: object, field: str = "topic") -> st
     return topic
 
 
-def _preferences(store: AccountStore, account_id: str, topics: tuple[str, ...]) -> MailPreferences:
+def read_mail_preferences(
+    store: AccountStore, account_id: str, topics: tuple[str, ...]
+) -> MailPreferences:
+    """The account's :class:`MailPreferences` out of the store's ``topics``, in the
+    caller's unit (the preferences' read, their change's answer and the profile page's)."""
     kept = {subscription.topic for subscription in store.mail_subscriptions(account_id)}
     # A topic the store no longer has is not shown (and no store mail of it can be queued).
     return MailPreferences(subscribed=tuple(t for t in topics if t in kept), topics=topics)
@@ -92,7 +97,9 @@ def mail_preferences(ctx: ServiceContext, proof: ShopperProof) -> MailPreference
     subscribed to, out of every topic the store has."""
     proof = checked_shopper(proof)
     topics = ctx.policies.profile_policy().mail_topics
-    return _reading(ctx, proof, lambda store, account_id: _preferences(store, account_id, topics))
+    return _reading(
+        ctx, proof, lambda store, account_id: read_mail_preferences(store, account_id, topics)
+    )
 
 
 def set_mail_preferences(
@@ -126,7 +133,7 @@ def set_mail_preferences(
                 store.subscribe(MailSubscription(account_id, topic, now))
             else:
                 store.unsubscribe(account_id, topic)
-        return _preferences(store, account_id, offered)
+        return read_mail_preferences(store, account_id, offered)
 
     return _changing(ctx, proof, change)
 

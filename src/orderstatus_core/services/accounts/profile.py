@@ -76,6 +76,8 @@ __all__ = [
     "choose_default_address",
     "edit_address",
     "garage",
+    "read_address_book",
+    "read_garage",
     "remove_address",
     "remove_vehicle",
     "vehicle_catalog",
@@ -181,21 +183,26 @@ def address_book(ctx: ServiceContext, proof: ShopperProof) -> AddressBookResult:
     """
     proof = checked_shopper(proof)
     recent = ctx.policies.profile_policy().reuse_from_orders
+    return _reading(
+        ctx, proof, lambda store, account_id: read_address_book(store, account_id, recent)
+    )
 
-    def read(store: AccountStore, account_id: str) -> AddressBook:
-        saved = tuple(store.saved_addresses(account_id))
-        from_orders = store.order_addresses(account_id, recent)
-        seen = {entry.key for entry in saved}
-        offered: list[Address] = []
-        # A shopper's orders mostly go to a few addresses: each distinct one is folded once.
-        for address in dict.fromkeys(from_orders):
-            key = address_key(address)
-            if key not in seen:
-                seen.add(key)
-                offered.append(address)
-        return AddressBook(saved=saved, from_orders=tuple(offered))
 
-    return _reading(ctx, proof, read)
+def read_address_book(store: AccountStore, account_id: str, recent: int) -> AddressBook:
+    """The account's :class:`AddressBook` in the caller's unit, offering the addresses of
+    its ``recent`` newest linked orders: :func:`address_book`'s read and the profile
+    page's."""
+    saved = tuple(store.saved_addresses(account_id))
+    from_orders = store.order_addresses(account_id, recent)
+    seen = {entry.key for entry in saved}
+    offered: list[Address] = []
+    # A shopper's orders mostly go to a few addresses: each distinct one is folded once.
+    for address in dict.fromkeys(from_orders):
+        key = address_key(address)
+        if key not in seen:
+            seen.add(key)
+            offered.append(address)
+    return AddressBook(saved=saved, from_orders=tuple(offered))
 
 
 def add_address(
@@ -330,9 +337,13 @@ def _catalog_id(ctx: ServiceContext, vehicle: Vehicle) -> str | None:
 def garage(ctx: ServiceContext, proof: ShopperProof) -> GarageResult:
     """The vehicles of the account's garage, oldest first (:class:`Garage`)."""
     proof = checked_shopper(proof)
-    return _reading(
-        ctx, proof, lambda store, account_id: Garage(vehicles=tuple(store.garage(account_id)))
-    )
+    return _reading(ctx, proof, read_garage)
+
+
+def read_garage(store: AccountStore, account_id: str) -> Garage:
+    """The account's :class:`Garage` in the caller's unit (:func:`garage`'s read and the
+    profile page's)."""
+    return Garage(vehicles=tuple(store.garage(account_id)))
 
 
 def add_vehicle(ctx: ServiceContext, proof: ShopperProof, vehicle: Vehicle) -> AddVehicleResult:

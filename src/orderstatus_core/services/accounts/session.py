@@ -36,6 +36,7 @@ from orderstatus_core.services.accounts.mail_preferences import (
     set_mail_preferences as _set_mail_preferences,
 )
 from orderstatus_core.services.accounts.security_log import security_log
+from orderstatus_core.services.accounts.whole_page import profile_page
 from orderstatus_core.services.context import ServiceContext
 
 __all__ = ["ShopperSession"]
@@ -111,3 +112,7 @@ class ShopperSession:
     set_language = ShopperCommand(_set_language)
     #: Everything stored about the holder as one JSON document (needs a recent password).
     export_data = ShopperCommand(export.export_data)
+    #: The whole Profile page in one call (after the commands whose module is also named
+    #: ``profile``): the address book, garage, credit, codes, watches, mail preferences
+    #: and language, with one session check and one read unit.
+    profile = ShopperCommand(profile_page)
