@@ -192,20 +192,20 @@ def _writable_twin(cls: type[Any]) -> type[Any] | None:
     Never seen outside :func:`restorer`'s functions: each instance is re-classed to
     ``cls`` before it is returned, so the object handed out is frozen like any other.
     """
-    twin = type(
-        f"_Restoring{cls.__name__}",
-        (cls,),
-        {
-            "__slots__": (),
-            "__module__": cls.__module__,
-            "__setattr__": object.__setattr__,
-            "__qualname__": f"restorer.<{cls.__qualname__}>.twin",
-        },
-    )
     try:
+        twin = type(
+            f"_Restoring{cls.__name__}",
+            (cls,),
+            {
+                "__slots__": (),
+                "__module__": cls.__module__,
+                "__setattr__": object.__setattr__,
+                "__qualname__": f"restorer.<{cls.__qualname__}>.twin",
+            },
+        )
         probe = object.__new__(twin)
         probe.__class__ = cls
-    except TypeError:
+    except TypeError:  # a final class, or layouts CPython will not swap
         return None
     return twin
 
