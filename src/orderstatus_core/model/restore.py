@@ -206,7 +206,7 @@ def _writable_twin(cls: type[Any]) -> type[Any] | None:
                 "__qualname__": f"restorer.<{cls.__qualname__}>.twin",
             },
         )
-        probe = object.__new__(twin)
+        probe: Any = object.__new__(twin)
         probe.__class__ = cls
     except TypeError:  # a final class, or layouts CPython will not swap
         return None
