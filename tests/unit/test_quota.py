@@ -42,3 +42,16 @@ def test_a_period_that_is_not_positive_is_still_refused(period: timedelta) -> No
 def test_a_period_that_is_not_a_timedelta_is_still_refused() -> None:
     with pytest.raises(TypeError):
         Quota(5, 60)  # type: ignore[arg-type]
+
+
+def test_a_bucket_is_an_immutable_key_and_quota() -> None:
+    """A bucket cannot be changed once built, and equal buckets are one dictionary key."""
+    from orderstatus_core import Bucket
+
+    quota = Quota(5, timedelta(minutes=1))
+    bucket = Bucket("find:client:abc", quota)
+    assert (bucket.key, bucket.quota) == ("find:client:abc", quota)
+    with pytest.raises(AttributeError):
+        bucket.key = "other"  # type: ignore[misc]
+    assert {bucket: 1}[Bucket("find:client:abc", Quota(5, timedelta(seconds=60)))] == 1
+    assert bucket != Bucket("find:client:abc", Quota(6, timedelta(minutes=1)))

@@ -102,3 +102,44 @@ def test_a_field_named_like_the_generated_code_is_refused() -> None:
 
     with pytest.raises(TypeError, match="restorer"):
         restorer(Odd)
+
+
+@pytest.mark.parametrize("name", sorted(RESTORED_FIELDS))
+def test_a_restored_slotted_value_is_frozen_and_of_the_class_itself(name: str) -> None:
+    """Built through a writable twin, the value handed out is the frozen class itself: no
+    field can be written afterwards, and it pickles, copies and compares as its class."""
+    cls = getattr(model, name)
+    restored = restorer(cls)(*(object() for _ in attrs.fields(cls)))
+    assert restored.__class__ is cls
+    assert type(restored).__mro__ == cls.__mro__
+    first = attrs.fields(cls)[0].name
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        setattr(restored, first, 1)
+
+
+def test_a_slotted_class_whose_instances_cannot_be_re_classed_is_restored_by_its_slots() -> None:
+    """A class that refuses ``__class__`` assignment (here: it forbids every subclass
+    instance from becoming it) is still restored, through the slot descriptors."""
+
+    @attrs.frozen
+    class Stubborn:
+        first: int
+        second: str
+
+        def __init_subclass__(cls, **kwargs: Any) -> None:
+            raise TypeError("no subclasses")
+
+    restored = restorer(Stubborn)(1, "x")
+    assert type(restored) is Stubborn
+    assert (restored.first, restored.second) == (1, "x")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        restored.first = 2  # type: ignore[misc]
+
+
+def test_the_twin_never_leaks_from_a_restorer() -> None:
+    """Every restored value, of every restored class, is re-classed before it is returned."""
+    values = [
+        restorer(getattr(model, name))(*(None for _ in attrs.fields(getattr(model, name))))
+        for name in sorted(RESTORED_FIELDS)
+    ]
+    assert all(not type(value).__name__.startswith("_Restoring") for value in values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import attrs
 
@@ -32,12 +33,15 @@ class Quota:
     )
 
 
-@attrs.frozen
-class Bucket:
+class Bucket(NamedTuple):
     """One rate-limit bucket that a call counts against: a ``key`` and its ``quota``.
 
     A guest's attempt is counted in several buckets at once (per client, per identifier,
     per order number); :meth:`~orderstatus_core.RateLimiter.hit` takes them together.
+
+    A named tuple, immutable like the model's values: every look-up builds three, and a
+    tuple is built at a fraction of what a frozen attrs class's ``__init__`` costs
+    (``bench/RESULTS.md``, issue 11).
     """
 
     key: str
