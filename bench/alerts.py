@@ -15,11 +15,22 @@ gives the same information, in one run.
   the watches, interleaved call by call; p50 and p99 in µs.
 
     PYTHONPATH=src:src/adapters python bench/alerts.py --watchers 1000 --rounds 9
+
+``--counted ours`` (or ``raw``) runs one report of that side on a fresh copy of
+``bench/data/alerts-<watchers>.db`` (built on the first run), the report alone inside
+``itertools.starmap``, for callgrind to count its instructions, which the neighbours'
+load does not move (run it once without valgrind first, to build the file)::
+
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=starmap_next \\
+        --callgrind-out-file=/tmp/cg.out python bench/alerts.py --watchers 10000 --counted ours
+    callgrind_annotate /tmp/cg.out | grep 'PROGRAM TOTALS'
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import itertools
 import os
 import platform
 import shutil
@@ -28,6 +39,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -65,6 +77,20 @@ _RAW_UNWATCH = "DELETE FROM part_watches WHERE part_key = ?"
 _RAW_LIST = qmark(PART_WATCHES)
 _ALERTS = "SELECT count(*) FROM outbox WHERE kind = 'part_back_in_stock'"
 
+#: How a side's report is run: ``(seconds, what it answered)``.
+Measure = Callable[[Callable[[], int]], tuple[float, int]]
+
+
+def _timed(report: Callable[[], int]) -> tuple[float, int]:
+    start = time.perf_counter()
+    alerts = report()
+    return time.perf_counter() - start, alerts
+
+
+def _counted(report: Callable[[], int]) -> tuple[float, int]:
+    """The report alone inside ``itertools.starmap``, which callgrind is told to count."""
+    return 0.0, collections.deque(itertools.starmap(report, ((),)), maxlen=1)[0]
+
 
 def _build(path: Path, watchers: int) -> None:
     """The accounts and their watches, the lister's 20 watches and session."""
@@ -89,7 +115,7 @@ def _build(path: Path, watchers: int) -> None:
     storage.close()
 
 
-def _ours(path: Path) -> tuple[float, int]:
+def _ours(path: Path, measure: Measure = _timed) -> tuple[float, int]:
     clock = FixedClock(T0 + timedelta(hours=1))
     with OrderStatus.open(
         storage=f"sqlite:///{path}", mail="mailbox:///unused", clock=clock
@@ -97,26 +123,43 @@ def _ours(path: Path) -> tuple[float, int]:
         # A report of a part nobody watches first, as the raw side's: the connection is
         # open and the statements prepared before the clock starts, on both sides.
         assert desk.catalog.part_back_in_stock("NO-SUCH-PART").alerts == 0
-        start = time.perf_counter()
-        alerts = desk.catalog.part_back_in_stock(PART).alerts
-        return time.perf_counter() - start, alerts
+        return measure(lambda: desk.catalog.part_back_in_stock(PART).alerts)
 
 
-def _raw(path: Path) -> tuple[float, int]:
+def _raw(path: Path, measure: Measure = _timed) -> tuple[float, int]:
     connection = sqlite3.connect(path, isolation_level=None)
+
+    def report(key: str) -> int:
+        connection.execute("BEGIN IMMEDIATE")
+        queued: int = connection.execute(
+            _RAW_QUEUE, (micros(T0 + timedelta(hours=1)), LINK, key)
+        ).rowcount
+        connection.execute(_RAW_UNWATCH, (key,))
+        connection.execute("COMMIT")
+        return queued
+
     try:
-        for key in ("nosuchpart", KEY):
-            if key == KEY:
-                start = time.perf_counter()
-            connection.execute("BEGIN IMMEDIATE")
-            queued = connection.execute(
-                _RAW_QUEUE, (micros(T0 + timedelta(hours=1)), LINK, key)
-            ).rowcount
-            connection.execute(_RAW_UNWATCH, (key,))
-            connection.execute("COMMIT")
-        return time.perf_counter() - start, queued
+        report("nosuchpart")
+        return measure(lambda: report(KEY))
     finally:
         connection.close()
+
+
+def _one_counted(side: str, watchers: int) -> None:
+    """One report of ``side`` on a fresh copy of the kept file, counted (``--counted``)."""
+    data = Path(__file__).parent / "data"
+    template = data / f"alerts-{watchers}.db"
+    if not template.exists():
+        _build(template, watchers)
+    copy = data / f"alerts-{watchers}-{side}.db"
+    shutil.copyfile(template, copy)
+    try:
+        _took, alerts = {"ours": _ours, "raw": _raw}[side](copy, _counted)
+        assert alerts == watchers, (side, alerts)
+        print(f"{side}: {alerts:,} alerts queued (one report counted)")
+    finally:
+        for leftover in data.glob(f"{copy.name}*"):
+            leftover.unlink()
 
 
 def _report(template: Path, folder: Path, watchers: int, rounds: int) -> list[str]:
@@ -174,7 +217,11 @@ def main() -> None:
     parser.add_argument("--watchers", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--counted", choices=("ours", "raw"), help="one report, for callgrind")
     options = parser.parse_args()
+    if options.counted:
+        _one_counted(options.counted, options.watchers)
+        return
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)

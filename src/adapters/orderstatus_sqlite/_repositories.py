@@ -292,14 +292,21 @@ class Orders:
         return DECODER.matches(unit._fetch(read, sql, parameters, "searching orders"), email_key)
 
 
-def _message_row(message: OutboxMessage) -> tuple[Any, ...]:
-    """The columns ``PUT_MESSAGE`` writes for ``message``."""
+def _never_tried(message: OutboxMessage) -> bool:
+    """Whether ``message`` has no next attempt and no last error (``PUT_NEW_MESSAGE``)."""
+    return message.next_attempt_at is None and message.last_error is None
+
+
+def _message_row(message: OutboxMessage, created_at: int, *, tried: bool) -> tuple[Any, ...]:
+    """The parameters of ``PUT_MESSAGE`` for ``message`` (of ``PUT_NEW_MESSAGE``, without
+    its next attempt and last error, unless ``tried``); ``created_at`` as stored."""
+    intent = message.intent
+    row = (message.message_id, created_at, intent_kind(intent), _rows.payload(intent))
+    if not tried:
+        return (*row, message.attempts)
     next_attempt = message.next_attempt_at
     return (
-        message.message_id,
-        micros(utc(message.created_at)),
-        intent_kind(message.intent),
-        _rows.payload(message.intent),
+        *row,
         message.attempts,
         None if next_attempt is None else micros(utc(next_attempt)),
         message.last_error,
@@ -314,17 +321,28 @@ class Outbox:
 
     def put(self, message: OutboxMessage) -> None:
         """Queue ``message`` in this unit's transaction (SECURITY G4)."""
-        doing = "queueing an outbox message"
-        self._unit._fetch(CURSOR, _sql.PUT_MESSAGE, _message_row(message), doing, write=True)
+        tried = not _never_tried(message)
+        sql = _sql.PUT_MESSAGE if tried else _sql.PUT_NEW_MESSAGE
+        row = _message_row(message, micros(utc(message.created_at)), tried=tried)
+        self._unit._fetch(CURSOR, sql, row, "queueing an outbox message", write=True)
 
     def put_many(self, messages: Sequence[OutboxMessage]) -> None:
         """Queue ``messages`` in this unit's transaction, one ``executemany``; a failure
         part way poisons the unit (its commit refuses, SECURITY G1)."""
-        rows = [_message_row(message) for message in messages]
-        if rows:
-            self._unit._many(_sql.PUT_MESSAGE, rows, "queueing outbox messages")
-        else:
+        if not messages:
             self._unit._writing()
+            return
+        tried = not all(map(_never_tried, messages))
+        rows = []
+        # The messages of one command share its ``now``: each instant is converted once.
+        instant: datetime | None = None
+        stored = 0
+        for message in messages:
+            if message.created_at is not instant:
+                instant, stored = message.created_at, micros(utc(message.created_at))
+            rows.append(_message_row(message, stored, tried=tried))
+        sql = _sql.PUT_MESSAGE if tried else _sql.PUT_NEW_MESSAGE
+        self._unit._many(sql, rows, "queueing outbox messages")
 
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         """Unsent messages due at ``now``, oldest first (ties by message id)."""

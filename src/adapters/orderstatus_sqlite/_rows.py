@@ -58,8 +58,35 @@ def _document(text: str) -> Any:
     return json.loads(text)
 
 
-def _json(document: Any) -> str:
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+def _compact_json() -> Callable[[Any], str]:
+    """The encoder of every stored document: compact JSON text, non-ASCII kept as is.
+
+    Made once. ``json.dumps`` with options builds a ``JSONEncoder`` per call, and its
+    ``encode`` the C encoder per call, which together cost more than the encoding of an
+    outbox message's payload (bench/RESULTS.md, availability alerts: a report queues
+    thousands). The C encoder is made here from the same ``JSONEncoder``'s settings, so the
+    text is the same; without the C accelerator, ``encode`` is used. The documents are the
+    converter's fresh trees, which hold no cycle to check for.
+    """
+    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return encoder.encode
+    chunks = make(
+        None,  # no cycle markers (check_circular=False)
+        encoder.default,
+        json.encoder.encode_basestring,
+        encoder.indent,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+    return lambda document: "".join(chunks(document, 0))
+
+
+_json: Final = _compact_json()
 
 
 #: Rows of this adapter back to model values.

@@ -10,6 +10,7 @@ from datetime import timedelta
 import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from orderstatus_core.errors import AdapterError
 from orderstatus_core.messages import (
@@ -316,6 +317,20 @@ class OutboxContract(StorageSuite):
             uow.outbox.put_many([*batch, attrs.evolve(batch[0], attempts=2)])
             uow.commit()
         assert _due(storage, T0) == [*reversed(batch[1:]), attrs.evolve(batch[0], attempts=2)]
+
+    @_PROPERTY
+    @given(batch=st.lists(strategies.outbox_messages(), min_size=1, max_size=4))
+    def test_a_batch_is_read_back_as_if_each_message_were_put(
+        self, storage: Storage, batch: list[OutboxMessage]
+    ) -> None:
+        """``put_many`` keeps every field of each message, its intent included, whether
+        it was tried (a next attempt, a last error) or not, in any mix and any instants."""
+        batch = [attrs.evolve(message, message_id=_fresh("PM")) for message in batch]
+        with storage.unit_of_work(write=True) as uow:
+            uow.outbox.put_many(batch)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert [uow.outbox.get(message.message_id) for message in batch] == batch
 
     def test_put_many_rolls_back_with_the_unit(self, storage: Storage) -> None:
         """A batch put in a unit left without commit queues nothing."""

@@ -1,0 +1,156 @@
+"""The SQLite outbox's rows: the one JSON encoder of stored documents, a batch written as
+its messages one by one would be, and a batch failing part way that leaves nothing."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orderstatus_core import AdapterError, OrderStatus, parse_email
+from orderstatus_core.messages import (
+    OrderListMail,
+    OrderListRequest,
+    OutboxMessage,
+    PartBackInStockMail,
+)
+from orderstatus_core.serialization import dump_intent
+from orderstatus_core.testing import FixedClock, fake_context, strategies
+from orderstatus_sqlite import SqliteStorage, _rows
+from support.accounts import CLIENT, log_in, register
+
+T0 = FixedClock().now()
+_DOCUMENTS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _dumps(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(document=_DOCUMENTS)
+def test_a_document_is_the_text_json_dumps_writes(document: Any) -> None:
+    """Any JSON-ready value (any unicode, lone surrogates and quotes included, NaN and
+    infinities as ``json.dumps`` writes them) is the same compact text."""
+    assert _rows._json(document) == _dumps(document)
+
+
+@settings(max_examples=50, deadline=None)
+@given(message=strategies.outbox_messages())
+def test_every_outbox_payload_is_the_text_json_dumps_writes(message: OutboxMessage) -> None:
+    data = dump_intent(message.intent)
+    assert _rows.payload(message.intent) == _dumps(data)
+    assert json.loads(_rows.payload(message.intent)) == data
+
+
+def test_without_the_c_encoder_the_text_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    encode = _rows._compact_json()
+    document = {"to": "Jüri@example.fi", "quote": '"\\', "n": [1, 2.5, None, True]}
+    assert encode(document) == _rows._json(document) == _dumps(document)
+
+
+@pytest.mark.parametrize("with_c", [True, False])
+def test_what_is_not_json_is_refused(monkeypatch: pytest.MonkeyPatch, with_c: bool) -> None:
+    if not with_c:
+        monkeypatch.setattr(json.encoder, "c_make_encoder", None)
+    encode = _rows._compact_json()
+    for value in ({"at": T0}, {1j}, {"x": object()}):
+        with pytest.raises(TypeError, match="not JSON serializable"):
+            encode(value)
+
+
+def _messages() -> list[OutboxMessage]:
+    """Three fresh messages and one tried (a retry time and an error), at two instants."""
+    to = parse_email("Jyri.Aalto@example.fi")
+    intents = [
+        PartBackInStockMail(to, 'BP-1234 "ö"', "https://shop.example/account/alerts", "fi"),
+        OrderListMail(to=to, order_numbers=("123456789", "A1B2"), language="fi"),
+        OrderListRequest("jyri.aalto@example.fi"),
+    ]
+    fresh = [OutboxMessage(f"M{n}", T0, intent) for n, intent in enumerate(intents)]
+    tried = OutboxMessage(
+        "T1",
+        T0 - timedelta(minutes=5),
+        intents[0],
+        attempts=2,
+        next_attempt_at=T0 + timedelta(minutes=1),
+        last_error="451 try later",
+    )
+    return [*fresh, tried]
+
+
+def _rows_of(path: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT * FROM outbox ORDER BY message_id").fetchall()
+    connection.close()
+    return rows
+
+
+@pytest.mark.parametrize("tried", [False, True], ids=["fresh", "mixed"])
+def test_a_batch_writes_the_rows_put_writes_one_by_one(tmp_path: Path, tried: bool) -> None:
+    """Byte for byte: ids, instants, kinds, payload text, attempts, retry and error."""
+    messages = _messages() if tried else _messages()[:3]
+    paths = {"put": tmp_path / "put.db", "put_many": tmp_path / "many.db"}
+    for way, path in paths.items():
+        storage = SqliteStorage.from_url(f"sqlite:///{path}")
+        storage.migrate()
+        with storage.unit_of_work(write=True) as uow:
+            if way == "put":
+                for message in messages:
+                    uow.outbox.put(message)
+            else:
+                uow.outbox.put_many(messages)
+            uow.commit()
+        storage.close()
+    assert len(_rows_of(paths["put"])) == len(messages)
+    assert _rows_of(paths["put"]) == _rows_of(paths["put_many"])
+
+
+def test_sqlite_failing_part_way_through_the_alerts_commits_nothing(tmp_path: Path) -> None:
+    """SECURITY G1: when SQLite refuses the second row of a report's batch (the first is
+    written), the report raises, no mail is queued and every watch is kept; the next
+    report mails each watcher once."""
+    path = tmp_path / "alerts.db"
+    storage = SqliteStorage.from_url(f"sqlite:///{path}")
+    storage.migrate()
+    ctx = fake_context(storage)
+    emails = [f"watcher{n}@example.com" for n in range(3)]
+    for email in emails:
+        register(ctx, email)
+        assert isinstance(ctx.clock, FixedClock)
+        ctx.clock.advance(timedelta(seconds=1))  # the helper reads the newest mail
+        session = OrderStatus(ctx).shopper(client=CLIENT, session=log_in(ctx, email).token)
+        session.watch_part("BP-1234")
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            """CREATE TRIGGER alerts_fail BEFORE INSERT ON outbox
+            WHEN NEW.kind = 'part_back_in_stock' AND EXISTS (
+                SELECT 1 FROM outbox WHERE kind = 'part_back_in_stock')
+            BEGIN SELECT RAISE(ABORT, 'disk full'); END"""
+        )
+    connection.close()
+    desk = OrderStatus(ctx)
+    with pytest.raises(AdapterError, match="disk full"):
+        desk.catalog.part_back_in_stock("BP-1234")
+    with sqlite3.connect(path) as connection:
+        kept = connection.execute("SELECT count(*) FROM part_watches").fetchone()[0]
+        queued = connection.execute(
+            "SELECT count(*) FROM outbox WHERE kind = 'part_back_in_stock'"
+        ).fetchone()[0]
+        connection.execute("DROP TRIGGER alerts_fail")
+    connection.close()
+    assert (kept, queued) == (3, 0)
+    assert desk.catalog.part_back_in_stock("BP-1234").alerts == 3
+    assert desk.catalog.part_back_in_stock("BP-1234").alerts == 0
+    storage.close()
