@@ -8,8 +8,12 @@ gives the same information, in one run.
   outbox message per watcher, the commit) and, on the other, the raw floor: one
   ``INSERT INTO outbox ... SELECT`` joining the part's watches to their accounts (the same
   kind and JSON payload, the id drawn by SQLite), the ``DELETE`` of the part's watches and
-  the commit. The sides alternate round by round. Both must queue exactly one mail per
-  watcher.
+  the commit. A third side, **raw Python**, is what a developer writes by hand with
+  ``sqlite3`` alone: the same ``SELECT`` of the watchers, one row per watcher built in
+  Python (an id from ``os.urandom``, the payload by ``json.dumps``), one ``executemany``,
+  the ``DELETE`` and the commit. Every side runs with the library's connection settings
+  (``synchronous = NORMAL`` on the file's WAL journal). The sides rotate round by round;
+  each must queue exactly one mail per watcher.
 * **list**: ``shopper.part_watches()`` for an account watching 20 parts (the session
   check and the list, values built) against the raw session row and the raw ``SELECT`` of
   the watches, interleaved call by call; p50 and p99 in µs.
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import collections
 import itertools
+import json
 import os
 import platform
 import shutil
@@ -74,6 +79,17 @@ FROM part_watches AS w JOIN accounts AS a ON a.account_id = w.account_id
 WHERE w.part_key = ? AND a.state = 'active'
 """
 _RAW_UNWATCH = "DELETE FROM part_watches WHERE part_key = ?"
+# The hand-written side: the watchers read, their rows built in Python.
+_RAW_WATCHERS = """
+SELECT a.email, w.part_number, a.language
+FROM part_watches AS w JOIN accounts AS a ON a.account_id = w.account_id
+WHERE w.part_key = ? AND a.state = 'active'
+"""
+_RAW_PUT = """
+INSERT INTO outbox (message_id, created_at, kind, payload, attempts, next_attempt_at,
+    last_error, sent_at, dead_at)
+VALUES (?, ?, 'part_back_in_stock', ?, 0, NULL, NULL, NULL, NULL)
+"""
 _RAW_LIST = qmark(PART_WATCHES)
 _ALERTS = "SELECT count(*) FROM outbox WHERE kind = 'part_back_in_stock'"
 
@@ -126,8 +142,51 @@ def _ours(path: Path, measure: Measure = _timed) -> tuple[float, int]:
         return measure(lambda: desk.catalog.part_back_in_stock(PART).alerts)
 
 
-def _raw(path: Path, measure: Measure = _timed) -> tuple[float, int]:
+def _connect(path: Path) -> sqlite3.Connection:
+    """A raw connection with the library's settings (``orderstatus_sqlite.connections``)."""
     connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA synchronous = NORMAL")
+    return connection
+
+
+def _raw_python(path: Path, measure: Measure = _timed) -> tuple[float, int]:
+    connection = _connect(path)
+
+    def report(key: str) -> int:
+        connection.execute("BEGIN IMMEDIATE")
+        created = micros(T0 + timedelta(hours=1))
+        rows = [
+            (
+                os.urandom(16).hex(),
+                created,
+                json.dumps(
+                    {
+                        "to": email,
+                        "part_number": part,
+                        "link": LINK,
+                        "language": language,
+                        "kind": "part_back_in_stock",
+                    },
+                    separators=(",", ":"),
+                    ensure_ascii=False,
+                ),
+            )
+            for email, part, language in connection.execute(_RAW_WATCHERS, (key,))
+        ]
+        connection.executemany(_RAW_PUT, rows)
+        connection.execute(_RAW_UNWATCH, (key,))
+        connection.execute("COMMIT")
+        return len(rows)
+
+    try:
+        report("nosuchpart")
+        return measure(lambda: report(KEY))
+    finally:
+        connection.close()
+
+
+def _raw(path: Path, measure: Measure = _timed) -> tuple[float, int]:
+    connection = _connect(path)
 
     def report(key: str) -> int:
         connection.execute("BEGIN IMMEDIATE")
@@ -145,6 +204,13 @@ def _raw(path: Path, measure: Measure = _timed) -> tuple[float, int]:
         connection.close()
 
 
+_SIDES: dict[str, Callable[..., tuple[float, int]]] = {
+    "ours": _ours,
+    "raw": _raw,
+    "raw-python": _raw_python,
+}
+
+
 def _one_counted(side: str, watchers: int) -> None:
     """One report of ``side`` on a fresh copy of the kept file, counted (``--counted``)."""
     data = Path(__file__).parent / "data"
@@ -154,7 +220,7 @@ def _one_counted(side: str, watchers: int) -> None:
     copy = data / f"alerts-{watchers}-{side}.db"
     shutil.copyfile(template, copy)
     try:
-        _took, alerts = {"ours": _ours, "raw": _raw}[side](copy, _counted)
+        _took, alerts = _SIDES[side](copy, _counted)
         assert alerts == watchers, (side, alerts)
         print(f"{side}: {alerts:,} alerts queued (one report counted)")
     finally:
@@ -163,14 +229,14 @@ def _one_counted(side: str, watchers: int) -> None:
 
 
 def _report(template: Path, folder: Path, watchers: int, rounds: int) -> list[str]:
-    times: dict[str, list[float]] = {"ours": [], "raw": []}
-    sides = {"ours": _ours, "raw": _raw}
+    times: dict[str, list[float]] = {side: [] for side in _SIDES}
+    names = list(_SIDES)
     for round_no in range(rounds):
-        order = ["ours", "raw"] if round_no % 2 == 0 else ["raw", "ours"]
-        for side in order:
+        shift = round_no % len(names)
+        for side in names[shift:] + names[:shift]:
             copy = folder / f"{side}.db"
             shutil.copyfile(template, copy)
-            took, alerts = sides[side](copy)
+            took, alerts = _SIDES[side](copy)
             assert alerts == watchers, (side, alerts)
             with sqlite3.connect(copy) as check:
                 assert check.execute(_ALERTS).fetchone()[0] == watchers, side
@@ -181,11 +247,13 @@ def _report(template: Path, folder: Path, watchers: int, rounds: int) -> list[st
     for side, taken in times.items():
         ms = ", ".join(f"{t * 1000:.1f}" for t in taken)
         lines.append(f"{side}: median {statistics.median(taken) * 1000:.1f} ms ({ms})")
-    ours, raw = statistics.median(times["ours"]), statistics.median(times["raw"])
-    lines.append(
-        f"ours / raw: {ours / raw:.2f}x; rate {watchers / ours:,.0f} alerts/s against "
-        f"{watchers / raw:,.0f}/s raw ({raw / ours:.0%} of the raw rate)"
-    )
+    ours = statistics.median(times["ours"])
+    for side in ("raw", "raw-python"):
+        raw = statistics.median(times[side])
+        lines.append(
+            f"ours / {side}: {ours / raw:.2f}x; rate {watchers / ours:,.0f} alerts/s against "
+            f"{watchers / raw:,.0f}/s {side} ({raw / ours:.0%} of its rate)"
+        )
     return lines
 
 
@@ -217,7 +285,7 @@ def main() -> None:
     parser.add_argument("--watchers", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--calls", type=int, default=2000)
-    parser.add_argument("--counted", choices=("ours", "raw"), help="one report, for callgrind")
+    parser.add_argument("--counted", choices=tuple(_SIDES), help="one report, for callgrind")
     options = parser.parse_args()
     if options.counted:
         _one_counted(options.counted, options.watchers)
