@@ -5,9 +5,7 @@ commits and rollbacks) is in the suites per port, run in the contract test modul
 
 from __future__ import annotations
 
-import gc
 import json
-import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +32,7 @@ from orderstatus_postgres import PostgresStorage, PostgresUnitOfWork
 from orderstatus_postgres._repositories import _ACCOUNT_EMAIL_LOCK
 from orderstatus_postgres.storage import READ_RETRIES
 from orderstatus_sql import rows
+from support.freed_units import assert_an_ended_unit_is_freed
 from support.pg_helpers import APPLICATION, T0, admin_connection, order, schema_url
 
 
@@ -186,20 +185,7 @@ def test_an_ended_unit_is_freed_at_once_without_the_garbage_collector(
 ) -> None:
     """Its repositories hold the unit: they are dropped as it ends, so no reference cycle
     is left for the cyclic collector (one per request, a session check or a find-order)."""
-    gc.collect()
-    gc.disable()
-    try:
-        uow = pg_storage.unit_of_work(write=kind == "write", read_once=kind == "read_once")
-        with uow:
-            assert uow.sessions.check("0" * 64) is None
-            if kind == "write":
-                assert uow.accounts.get("acct-0001") is None
-                uow.commit()
-        ended = weakref.ref(uow)
-        del uow
-        assert ended() is None
-    finally:
-        gc.enable()
+    assert_an_ended_unit_is_freed(pg_storage, kind)
 
 
 def _guest_pass_mail() -> GuestPassMail:

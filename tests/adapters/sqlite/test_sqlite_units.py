@@ -5,9 +5,7 @@ commits and rollbacks) is in the suites per port, run in the contract test modul
 
 from __future__ import annotations
 
-import gc
 import sqlite3
-import weakref
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +25,7 @@ from orderstatus_core.messages import OutboxItem
 from orderstatus_core.testing.builders import package
 from orderstatus_sql import rows
 from orderstatus_sqlite import SqliteStorage
+from support.freed_units import assert_an_ended_unit_is_freed
 from support.sqlite_orders import T0, order
 
 
@@ -263,20 +262,7 @@ def test_an_ended_unit_is_freed_at_once_without_the_garbage_collector(
 ) -> None:
     """Its repositories hold the unit: they are dropped as it ends, so no reference cycle
     is left for the cyclic collector (one per request, a session check or a find-order)."""
-    gc.collect()
-    gc.disable()
-    try:
-        uow = sqlite_storage.unit_of_work(write=kind == "write", read_once=kind == "read_once")
-        with uow:
-            assert uow.sessions.check("0" * 64) is None
-            if kind == "write":
-                assert uow.accounts.get("acct-0001") is None
-                uow.commit()
-        ended = weakref.ref(uow)
-        del uow
-        assert ended() is None
-    finally:
-        gc.enable()
+    assert_an_ended_unit_is_freed(sqlite_storage, kind)
 
 
 def _guest_pass_mail() -> GuestPassMail:
