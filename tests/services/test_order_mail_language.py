@@ -166,8 +166,11 @@ def test_without_an_account_the_tracking_mail_is_in_the_stores_language(tmp_path
     """No account: the store's ``mail_language``, as before; an account's own choice wins
     over the store's."""
     finnish_store = _store("sqlite", tmp_path, LookupPolicy(mail_language="fi"))
-    _ship(finnish_store)
-    assert _language(finnish_store, TrackingMail) == "fi"
+    try:
+        _ship(finnish_store)
+        assert _language(finnish_store, TrackingMail) == "fi"
+    finally:
+        finnish_store.storage.close()
     english_store = _store("memory", tmp_path)
     _ship(english_store)
     assert _language(english_store, TrackingMail) == "en"

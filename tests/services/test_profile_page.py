@@ -262,8 +262,10 @@ def test_a_damaged_row_fails_the_page_on_sqlite(tmp_path: Path, statement: str) 
     storage = open_storage("sqlite", tmp_path)
     try:
         holder = stored_holder(fake_context(storage))
-        with sqlite3.connect(tmp_path / "accounts.db") as connection:
+        connection = sqlite3.connect(tmp_path / "accounts.db")
+        with connection:  # commits; the connection is closed below
             connection.execute(statement)
+        connection.close()
         with pytest.raises(AdapterError):
             holder.shopper.profile()
     finally:
