@@ -102,7 +102,7 @@ from orderstatus_core.model.account import (
     StoredCaptcha,
     TokenPurpose,
 )
-from orderstatus_core.model.alerts import PartWatch, PartWatcher
+from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.discounts import CodeStatus, DiscountCode, read_code, show_code
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
@@ -573,7 +573,6 @@ __all__ = [
     "PartSwap",
     "PartWatch",
     "PartWatched",
-    "PartWatcher",
     "PartWatches",
     "PartWatchesResult",
     "PassChallenge",

@@ -8,13 +8,15 @@ Each union is tagged by its class name (the converter writes ``kind``); a field 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import attrs
 
+from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.events import DomainEvent
 from orderstatus_core.model import (
     EmailAddress,
@@ -23,6 +25,7 @@ from orderstatus_core.model import (
 
 __all__ = [
     "SECRET",
+    "WATCHER_ORDINAL_DIGITS",
     "AccountMail",
     "AccountVerificationMail",
     "AlreadyRegisteredMail",
@@ -50,6 +53,7 @@ __all__ = [
     "SignUpRequest",
     "StoreMail",
     "TrackingMail",
+    "WatcherMail",
     "secret_fields",
     "secrets_of",
     "without_secrets",
@@ -229,6 +233,80 @@ class PartBackInStockMail:
     part_number: str
     link: str
     language: str = "en"
+
+
+#: How many hex digits of a :class:`WatcherMail`'s message ids are the watcher's ordinal;
+#: the rest, the report's random prefix.
+WATCHER_ORDINAL_DIGITS: Final = 8
+_ID_PREFIX = re.compile(r"[0-9a-f]{24}")  # 24 + 8 = the 32 hex digits of every message id
+_MEMBER = re.compile(r"[a-z][a-z_]{0,39}")
+
+
+def _id_prefix(_instance: object, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str) or not _ID_PREFIX.fullmatch(value):
+        raise InvalidFieldError(attribute.name, "must be 24 lower-case hex digits")
+
+
+def _member(_instance: object, attribute: Any, value: Any) -> None:
+    # A member name goes into a storage's JSON path ('$.to'): a plain name needs no quoting.
+    if not isinstance(value, str) or not _MEMBER.fullmatch(value):
+        raise InvalidFieldError(attribute.name, "must be a lower-case name")
+
+
+def _read_only(template: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(template))
+
+
+@attrs.frozen
+class WatcherMail:
+    """The :class:`PartBackInStockMail` a report of a part back in stock queues for each
+    watcher, less what the storage fills in from the watcher: what the core hands
+    :meth:`~orderstatus_core.ports.AccountStore.queue_part_alerts`, so that a SQL storage
+    writes every alert of the report in one statement without bringing a watcher into
+    Python (bench/RESULTS.md, availability alerts).
+
+    ``template`` is the mail's outbox document as the core's serialization writes it
+    (:func:`~orderstatus_core.serialization.dump_intent`: ``kind``, ``link``), without the
+    three members named by ``email_member`` (the account's email as typed, ``to``),
+    ``part_member`` (the watch's part number as typed) and ``language_member`` (the
+    account's preferred language). A storage stores ``template`` with those three members
+    set, as text, for each watcher (:meth:`document`).
+
+    The message id of the ``n``-th watcher (from 1, in the port's order) is
+    :meth:`message_id`: ``id_prefix``, 24 random hex digits drawn for this report, then
+    ``n`` in :data:`WATCHER_ORDINAL_DIGITS` hex digits; 32 hex digits as every message id
+    (SECURITY G4), none guessable from another report's.
+
+    >>> mail = WatcherMail({"kind": "part_back_in_stock", "link": "https://s/a"}, "ab" * 12)
+    >>> mail.message_id(26)
+    'abababababababababababab0000001a'
+    >>> mail.document("Jane@Example.com", "BP-1234", "fi")["to"]
+    'Jane@Example.com'
+    """
+
+    template: Mapping[str, Any] = attrs.field(converter=_read_only)
+    id_prefix: str = attrs.field(validator=_id_prefix, repr=False)
+    email_member: str = attrs.field(default="to", validator=_member)
+    part_member: str = attrs.field(default="part_number", validator=_member)
+    language_member: str = attrs.field(default="language", validator=_member)
+
+    @property
+    def kind(self) -> str:
+        """The ``kind`` tag of the alerts (the outbox's ``kind`` column)."""
+        return str(self.template["kind"])
+
+    def message_id(self, ordinal: int) -> str:
+        """The message id of the ``ordinal``-th watcher (from 1)."""
+        return f"{self.id_prefix}{ordinal:0{WATCHER_ORDINAL_DIGITS}x}"
+
+    def document(self, email: str, part_number: str, language: str) -> dict[str, Any]:
+        """The outbox document of one watcher's alert: the template with the three members
+        set (what a SQL storage's ``json_set`` writes)."""
+        document = dict(self.template)
+        document[self.email_member] = email
+        document[self.part_member] = part_number
+        document[self.language_member] = language
+        return document
 
 
 @attrs.frozen

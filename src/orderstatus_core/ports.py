@@ -16,13 +16,13 @@ on those, the model and this module.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from orderstatus_core.labels import LabelDocument, ReturnLabel, ReturnLabelRequest, StoredDocument
-from orderstatus_core.messages import OutboxMessage, OutgoingMail
+from orderstatus_core.messages import OutboxMessage, OutgoingMail, WatcherMail
 from orderstatus_core.model import (
     Money,
     Order,
@@ -37,7 +37,7 @@ from orderstatus_core.model.account import (
     TokenPurpose,
 )
 from orderstatus_core.model.address import Address
-from orderstatus_core.model.alerts import PartWatch, PartWatcher
+from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.captcha import CaptchaChallenge
 from orderstatus_core.model.discounts import DiscountCode
 from orderstatus_core.model.guest_pass import GuestPass, PassChallenge
@@ -679,17 +679,25 @@ class AccountStore(Protocol):
         """Delete the account's watch of the part of this key; whether one was deleted."""
         ...
 
-    def take_watchers(self, part_key: str) -> Sequence[PartWatcher]:
-        """Delete every watch of the part of this key and answer those whose account is
-        stored and active (verified, not deleted), each with the account's email and
-        preferred language as stored now (the alert's address and language), oldest
-        ``watched_at`` first (ties by account id); the watches of any other account are
-        deleted unanswered.
+    def queue_part_alerts(
+        self, part_key: str, mail: WatcherMail, now: Callable[[], datetime]
+    ) -> int:
+        """Delete every watch of the part of this key and queue, in this unit's outbox, one
+        alert per watch whose account is stored and active (verified, not deleted); answer
+        how many were queued. The watches of any other account are deleted unmailed.
 
-        A claim: of units taking one part at once, each watch is answered by exactly one
-        (the one that committed first; the others answer it no more), so the service that
-        queues one mail per watcher in the same unit mails each watcher once. In a unit
-        that does not commit, nothing is taken."""
+        The ``n``-th alert (from 1, oldest ``watched_at`` first, ties by account id) is an
+        :class:`~orderstatus_core.OutboxMessage` of id ``mail.message_id(n)``, never tried,
+        whose stored document is ``mail.document(email, part_number, language)``: the
+        account's email as typed and preferred language as stored now (the alert's address
+        and language), and the watch's part number as typed. Read back by the outbox, its
+        intent is the :class:`~orderstatus_core.PartBackInStockMail` to that watcher.
+        ``created_at`` is one instant for all, ``now()`` called once, after the unit holds
+        the part's watches (SECURITY G6: not before a rival report it waited for).
+
+        A claim: of units taking one part at once, each watch is mailed by exactly one
+        (the one that committed first; the others find it gone), so each watcher is
+        mailed once. In a unit that does not commit, nothing is taken or queued."""
         ...
 
     # --- mail preferences ---

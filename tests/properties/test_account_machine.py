@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -210,19 +211,21 @@ def test_the_real_service_passes_the_alert_steps(machine: AccountMachine) -> Non
 def test_a_report_that_keeps_the_watches_fails_the_machine(
     machine: AccountMachine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A storage whose take answers the watchers but deletes nothing mails them again on
-    the second report, and the machine says so."""
+    """A storage whose report queues the alerts but deletes no watch mails the watchers
+    again on the second report, and the machine says so."""
     from orderstatus_memory.storage import _Accounts
 
-    real = _Accounts.take_watchers
+    real = _Accounts.queue_part_alerts
 
-    def keeping(self: _Accounts, part_key: str) -> object:
-        taken = real(self, part_key)
-        for watcher in taken:
-            self.put_watch(watcher.watch)
-        return taken
+    def keeping(self: _Accounts, part_key: str, *args: Any) -> int:
+        work = self._unit.work
+        watches = [work.watches[account][part_key] for account in work.watchers.get(part_key, ())]
+        queued = real(self, part_key, *args)
+        for watch in watches:
+            self.put_watch(watch)
+        return queued
 
-    monkeypatch.setattr(_Accounts, "take_watchers", keeping)
+    monkeypatch.setattr(_Accounts, "queue_part_alerts", keeping)
     with pytest.raises(AssertionError):
         _alert_steps(machine)
 

@@ -36,6 +36,7 @@ from orderstatus_core.services import (
     spend_credit,
     start_processing,
 )
+from orderstatus_core.services.accounts import part_back_in_stock
 from orderstatus_core.services.effects import queue
 from orderstatus_core.testing import FixedClock, RecordingLabelMaker, fake_context
 from orderstatus_core.testing.builders import line, make_order, package, usd
@@ -316,6 +317,7 @@ COMMANDS: dict[str, Callable[[ServiceContext], object]] = {
     ),
     "relay_outbox": lambda c: relay_outbox(c),
     "spend_credit": lambda c: spend_credit(c, parse_email(JANE), usd("5.00"), "checkout-1"),
+    "part_back_in_stock": lambda c: part_back_in_stock(c, "BP-1"),
 }
 
 

@@ -284,22 +284,23 @@ def test_an_expired_session_cannot_watch(ctx: ServiceContext) -> None:
     assert _watches(_shopper(ctx)) == []
 
 
-def test_an_outbox_failing_mid_report_changes_nothing(
+def test_a_storage_failing_after_queueing_the_alerts_changes_nothing(
     ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """SECURITY G1, G4: when queueing the mails fails after the watches were taken, the
-    report raises the storage's error and commits nothing; the next report mails all."""
+    """SECURITY G1, G4: when the storage fails after it queued the alerts and took the
+    watches, the report raises the storage's error and commits nothing; the next report
+    mails all."""
     _shopper(ctx).watch_part("BP-1")
     _shopper(ctx, JOHN).watch_part("BP-1")
     with ctx.storage.unit_of_work(write=True) as uow:
-        outbox_type = type(uow.outbox)
-    real = outbox_type.put_many
+        store_type = type(uow.accounts)
+    real = store_type.queue_part_alerts
 
-    def failing(self: object, messages: list[OutboxMessage]) -> None:
-        real(self, messages[:1])  # type: ignore[arg-type]
+    def failing(self: object, *args: object) -> int:
+        real(self, *args)  # type: ignore[arg-type]
         raise AdapterError("the database went away")
 
-    monkeypatch.setattr(outbox_type, "put_many", failing)
+    monkeypatch.setattr(store_type, "queue_part_alerts", failing)
     desk = OrderStatus(ctx)
     with pytest.raises(AdapterError, match="went away"):
         desk.catalog.part_back_in_stock("BP-1")
@@ -308,7 +309,7 @@ def test_an_outbox_failing_mid_report_changes_nothing(
     assert desk.catalog.part_back_in_stock("BP-1").alerts == 2
 
 
-def test_a_storage_failing_to_take_watchers_raises(
+def test_a_storage_failing_to_queue_the_alerts_raises(
     ctx: ServiceContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A report the storage cannot carry out is its AdapterError, not an answer."""
@@ -316,10 +317,10 @@ def test_a_storage_failing_to_take_watchers_raises(
     with ctx.storage.unit_of_work(write=True) as uow:
         store_type = type(uow.accounts)
 
-    def failing(self: object, part_key: str) -> list[object]:
+    def failing(self: object, *args: object) -> int:
         raise AdapterError("the database went away")
 
-    monkeypatch.setattr(store_type, "take_watchers", failing)
+    monkeypatch.setattr(store_type, "queue_part_alerts", failing)
     with pytest.raises(AdapterError):
         OrderStatus(ctx).catalog.part_back_in_stock("BP-1")
     monkeypatch.undo()

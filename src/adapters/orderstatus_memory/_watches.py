@@ -5,11 +5,14 @@ own watchers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from orderstatus_core.model.account import AccountState
-from orderstatus_core.model.alerts import PartWatch, PartWatcher
+from orderstatus_core.messages import OutboxMessage, WatcherMail
+from orderstatus_core.model.account import Account, AccountState
+from orderstatus_core.model.alerts import PartWatch
+from orderstatus_core.serialization import load_intent
 
 if TYPE_CHECKING:
     from orderstatus_memory.storage import _MemoryUnitOfWork
@@ -57,21 +60,34 @@ class PartWatchesMixin:
         self._unwatched(part_key, {account_id})
         return True
 
-    def take_watchers(self, part_key: str) -> Sequence[PartWatcher]:
-        self._unit.check_writable()
-        work = self._unit.work
+    def queue_part_alerts(
+        self, part_key: str, mail: WatcherMail, now: Callable[[], datetime]
+    ) -> int:
+        """The reference: each alert is the template with the watcher's members set, read
+        back by the core's serialization as the SQL storages' stored documents are. The
+        unit holds the storage's writer lock from its start (SECURITY G6)."""
+        unit = self._unit
+        unit.check_writable()
+        work = unit.work
         # A key that is not text was never stored: it takes nothing.
         watching = work.watchers.pop(part_key, frozenset()) if isinstance(part_key, str) else ()
-        taken = []
+        taken: list[tuple[PartWatch, Account]] = []
         for account_id in watching:
             kept = work.watches[account_id]
             watch = kept[part_key]
             work.watches[account_id] = {k: v for k, v in kept.items() if k != part_key}
             account = work.accounts.get(account_id)
             if account is not None and account.state is AccountState.ACTIVE:
-                taken.append(PartWatcher(watch, account.email, account.language))
-        taken.sort(key=lambda watcher: (watcher.watch.watched_at, watcher.watch.account_id))
-        return taken
+                taken.append((watch, account))
+        taken.sort(key=lambda pair: (pair[0].watched_at, pair[0].account_id))
+        at = now()
+        for ordinal, (watch, account) in enumerate(taken, 1):
+            document = mail.document(
+                account.email.display, watch.part_number.display, account.language
+            )
+            intent = load_intent(document)
+            unit.outbox.put(OutboxMessage(mail.message_id(ordinal), at, intent))
+        return len(taken)
 
     def _forget_watches(self, account_id: str) -> int:
         """Delete every watch of the account (its deletion); how many."""

@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from orderstatus_core.model.alerts import PartWatch, PartWatcher
+from psycopg.types.json import Jsonb
+
+from orderstatus_core.messages import WatcherMail
+from orderstatus_core.model.alerts import PartWatch
+from orderstatus_core.model.order import utc
 from orderstatus_postgres import _rows
 from orderstatus_sql import watches as portable
 
@@ -15,18 +20,31 @@ if TYPE_CHECKING:
 
 __all__ = ["PartWatchesMixin"]
 
-# One statement takes the part's watches and joins each to its account: the DELETE locks
-# each row it deletes, so a unit racing with this one waits for it and then finds those
-# rows gone (READ COMMITTED re-checks a row it waited for); a watch is answered once.
-_TAKE_WATCHERS: Final = """
+# The claim, before the clock is read (SECURITY G6): lock the part's watches. A unit racing
+# with this one waits here for it, then finds the rows it deleted gone (READ COMMITTED
+# re-checks a row it waited for) and counts only what is left to take.
+_HOLD_WATCHES: Final = """
+SELECT count(*) FROM (SELECT 1 FROM part_watches WHERE part_key = %s FOR UPDATE) AS held
+"""
+
+# Then one statement deletes the part's watches and queues one alert per watcher with a live
+# account, from the core's template: ``||`` sets the watcher's members, as JSON strings; the
+# id is the report's prefix and the watcher's ordinal in 8 hex digits
+# (WatcherMail.message_id). A watch put between the two statements is taken too: its alert
+# is as new as the report's instant, read after the lock.
+_QUEUE_ALERTS: Final = """
 WITH taken AS (
     DELETE FROM part_watches WHERE part_key = %s
-    RETURNING account_id, part_key, part_number, watched_at
+    RETURNING account_id, part_number, watched_at
 )
-SELECT t.account_id, t.part_key, t.part_number, t.watched_at, a.email, a.email_key, a.language
+INSERT INTO outbox (message_id, created_at, kind, payload, attempts, next_attempt_at,
+    last_error, sent_at, dead_at)
+SELECT %s || lpad(to_hex(row_number() OVER (ORDER BY t.watched_at, t.account_id)), 8, '0'),
+    %s, %s,
+    %s || jsonb_build_object(%s::text, a.email, %s::text, t.part_number, %s::text, a.language),
+    0, NULL, NULL, NULL, NULL
 FROM taken AS t JOIN accounts AS a ON a.account_id = t.account_id
 WHERE a.state = 'active'
-ORDER BY t.watched_at, t.account_id
 """
 
 
@@ -59,15 +77,30 @@ class PartWatchesMixin:
         cursor = unit._run(portable.REMOVE_WATCH, parameters, "removing a watch", write=True)
         return cursor.rowcount == 1
 
-    def take_watchers(self, part_key: str) -> Sequence[PartWatcher]:
-        """Delete the part's watches and answer the live accounts' (one statement)."""
+    def queue_part_alerts(
+        self, part_key: str, mail: WatcherMail, now: Callable[[], datetime]
+    ) -> int:
+        """Lock the part's watches, read the clock, then delete them and queue the alerts
+        in one statement."""
         unit = self._unit
         if not _rows.storable(part_key):
             unit._require_writable()
-            return []
-        doing = "taking a part's watchers"
-        rows = unit._run(_TAKE_WATCHERS, (part_key,), doing, write=True).fetchall()
-        return portable.decode_watchers(rows)
+            return 0
+        doing = "queueing a part's alerts"
+        held = unit._run(_HOLD_WATCHES, (part_key,), doing, write=True).fetchone()
+        if held is None or held[0] == 0:
+            return 0
+        parameters = (
+            part_key,
+            mail.id_prefix,
+            utc(now()),
+            mail.kind,
+            Jsonb(dict(mail.template)),
+            mail.email_member,
+            mail.part_member,
+            mail.language_member,
+        )
+        return unit._run(_QUEUE_ALERTS, parameters, doing, write=True).rowcount
 
     def _forget_watches(self, account_id: str) -> int:
         """Delete every watch of the account (its deletion); how many."""

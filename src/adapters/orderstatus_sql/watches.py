@@ -3,19 +3,20 @@ statements run word for word, and the decoders of their rows.
 
 A watch is keyed by ``(account_id, part_key)``: one watch per account and part, an
 account's watches in one index range. ``part_watches_by_part`` (``part_key``, then the
-order the watchers are answered in) is what a report of the part back in stock reads. The
+order its alerts are numbered in) is what a report of the part back in stock reads. The
 account's email and language are not copied into the watch: the alert goes to the address
-the account holds when the report comes, in the language it prefers then, joined then.
+the account holds when the report comes, in the language it prefers then, joined then (each
+adapter's ``queue_part_alerts`` statement: the JSON functions differ).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Final, NamedTuple
 
-from orderstatus_core.model import EmailAddress, PartNumber
-from orderstatus_core.model.alerts import PartWatch, PartWatcher
+from orderstatus_core.model import PartNumber
+from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.restore import restorer
 from orderstatus_sql.rows import UNREADABLE, unreadable
 
@@ -25,9 +26,7 @@ __all__ = [
     "PUT_WATCH",
     "REMOVE_WATCH",
     "UNWATCH_PART",
-    "WATCHERS",
     "WatchRow",
-    "decode_watchers",
     "decode_watches",
 ]
 
@@ -47,17 +46,6 @@ REMOVE_WATCH: Final = "DELETE FROM part_watches WHERE account_id = %s AND part_k
 FORGET_WATCHES: Final = "DELETE FROM part_watches WHERE account_id = %s"
 
 UNWATCH_PART: Final = "DELETE FROM part_watches WHERE part_key = %s"
-
-#: The watchers of a part with the email and language each account holds now, in the
-#: port's order; the
-#: SQLite adapter reads them, then deletes the part's watches (``UNWATCH_PART``), under
-#: its write lock.
-WATCHERS: Final = """
-SELECT w.account_id, w.part_key, w.part_number, w.watched_at, a.email, a.email_key, a.language
-FROM part_watches AS w JOIN accounts AS a ON a.account_id = w.account_id
-WHERE w.part_key = %s AND a.state = 'active'
-ORDER BY w.watched_at, w.account_id
-"""
 
 
 def _same(value: Any) -> Any:
@@ -83,37 +71,17 @@ class WatchRow(NamedTuple):
         )
 
 
-def _restored(
-    rows: Iterable[Sequence[Any]], instant: Callable[[Any], datetime]
-) -> Iterator[tuple[PartWatch, Sequence[Any]]]:
-    """Each row's watch, with the row. Rows the adapter stored from validated watches are
-    restored without validating again (:mod:`orderstatus_core.model.restore`), as the
-    profile's are: a report reads thousands."""
-    part, watch = restorer(PartNumber), restorer(PartWatch)
-    for row in rows:
-        account_id, part_key, part_number, watched_at = row[:4]
-        yield watch(account_id, part(part_number, part_key), instant(watched_at)), row
-
-
 def decode_watches(
     rows: Iterable[Sequence[Any]], instant: Callable[[Any], datetime] = _same
 ) -> list[PartWatch]:
-    """Watches (rows of :class:`WatchRow`), in row order."""
-    try:
-        return [watch for watch, _row in _restored(rows, instant)]
-    except UNREADABLE as error:
-        raise unreadable("a part watch", error) from error
-
-
-def decode_watchers(
-    rows: Iterable[Sequence[Any]], instant: Callable[[Any], datetime] = _same
-) -> list[PartWatcher]:
-    """Watchers (a :class:`WatchRow` and the account's ``email``, ``email_key`` and
-    ``language``), in row order."""
-    watcher, email = restorer(PartWatcher), restorer(EmailAddress)
+    """Watches (rows of :class:`WatchRow`), in row order. Rows the adapter stored from
+    validated watches are restored without validating again
+    (:mod:`orderstatus_core.model.restore`), as the profile's are."""
+    part, watch = restorer(PartNumber), restorer(PartWatch)
     try:
         return [
-            watcher(watch, email(row[4], row[5]), row[6]) for watch, row in _restored(rows, instant)
+            watch(account_id, part(part_number, part_key), instant(watched_at))
+            for account_id, part_key, part_number, watched_at in rows
         ]
     except UNREADABLE as error:
-        raise unreadable("a part watcher", error) from error
+        raise unreadable("a part watch", error) from error

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from orderstatus_core import Order
-from orderstatus_core.messages import OutboxItem
+from orderstatus_core.messages import OutboxItem, WatcherMail
 from orderstatus_core.model import Package
 from orderstatus_core.model.order import utc
 from orderstatus_core.records import CreditEntry
@@ -272,6 +272,11 @@ def packages(units: list[Sequence[Any]]) -> tuple[Package, ...]:
 def payload(intent: OutboxItem) -> str:
     """The stored JSON text of an outbox item."""
     return _json(dump_intent(intent))
+
+
+def template(mail: WatcherMail) -> str:
+    """The JSON text of a watcher mail's template, encoded as :func:`payload` encodes."""
+    return _json(dict(mail.template))
 
 
 def credit_row(entry: CreditEntry) -> tuple[Any, ...]:

@@ -4,7 +4,7 @@ Imports only the standard library, attrs and :mod:`orderstatus_core.errors` (che
 ``tests/unit/test_layering.py``).
 """
 
-from orderstatus_core.model.alerts import PartWatch, PartWatcher
+from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.discounts import DiscountCode
 from orderstatus_core.model.identifiers import (
     CategoryPath,
@@ -45,7 +45,6 @@ __all__ = [
     "PackedUnits",
     "PartNumber",
     "PartWatch",
-    "PartWatcher",
     "PhoneNumber",
     "SavedAddress",
     "SessionCheck",

@@ -1,11 +1,9 @@
 """Availability alerts (DOMAIN.md section 2, issue 14 item 5): a logged-in shopper watches a
 part that is out of stock, and is mailed once when the store reports it back in stock.
 
-* a :class:`PartWatch`: an account watching a part number, compared by the part number's
-  key (:func:`~orderstatus_core.model.part_number_key`), as an order line's part is: one
-  watch per account and part;
-* a :class:`PartWatcher`: a watch the store's report took, with the account's current
-  email (the one the mail goes to) and preferred language (the one it is written in).
+A :class:`PartWatch` is an account watching a part number, compared by the part number's
+key (:func:`~orderstatus_core.model.part_number_key`), as an order line's part is: one
+watch per account and part.
 
 A watch fires once: reporting the part back in stock takes (deletes) every watch of it and
 queues one mail per watcher in the same unit of work, so a second report finds none. A
@@ -23,10 +21,10 @@ import attrs
 
 from orderstatus_core.errors import InvalidFieldError
 from orderstatus_core.model._checks import utc
-from orderstatus_core.model.account import _account_id, _email_address, _language
-from orderstatus_core.model.identifiers import EmailAddress, PartNumber
+from orderstatus_core.model.account import _account_id
+from orderstatus_core.model.identifiers import PartNumber
 
-__all__ = ["PartWatch", "PartWatcher"]
+__all__ = ["PartWatch"]
 
 
 def _part_number(_instance: object, attribute: Any, value: Any) -> None:
@@ -37,8 +35,8 @@ def _part_number(_instance: object, attribute: Any, value: Any) -> None:
 @attrs.frozen
 class PartWatch:
     """An account watching ``part_number`` since ``watched_at``. The watch keeps no
-    language: the alert is written in the account's preferred language when it is sent
-    (:class:`PartWatcher`, docs/profile.md "Language").
+    language: the alert is written in the account's preferred language when the part is
+    reported back in stock (docs/profile.md "Language").
 
     >>> from datetime import UTC, datetime
     >>> watch = PartWatch("acct-0001", PartNumber("BP-1234"), datetime(2026, 12, 1, tzinfo=UTC))
@@ -54,25 +52,3 @@ class PartWatch:
     def part_key(self) -> str:
         """The part number's key: two watches of one account with the same key are one."""
         return self.part_number.canonical
-
-
-def _watcher_language(instance: object, attribute: Any, value: Any) -> None:
-    # The account's check, typed ``Any`` so that attrs types the field by its annotation.
-    _language(instance, attribute, value)
-
-
-def _watch(_instance: object, attribute: Any, value: Any) -> None:
-    if not isinstance(value, PartWatch):
-        raise InvalidFieldError(attribute.name, "must be a PartWatch")
-
-
-@attrs.frozen
-class PartWatcher:
-    """A watch taken by the store's report that its part is back in stock, with the
-    account's email and preferred language as stored when it was taken: the address the
-    alert goes to and the language it is written in (every mail the library writes for
-    an account is in its preferred language, at the time it is written)."""
-
-    watch: PartWatch = attrs.field(validator=_watch)
-    email: EmailAddress = attrs.field(validator=_email_address)
-    language: str = attrs.field(validator=_watcher_language)

@@ -94,7 +94,6 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
         "revoked_at",
     ),
     "PartWatch": ("account_id", "part_number", "watched_at"),
-    "PartWatcher": ("watch", "email", "language"),
     "SessionCheck": (
         "account_id",
         "remember",

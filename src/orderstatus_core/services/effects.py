@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
 
 from orderstatus_core.events import RefundDue
-from orderstatus_core.messages import OutboxItem, OutboxMessage, ShipmentNotice, TrackingMail
-from orderstatus_core.model import Order
+from orderstatus_core.messages import (
+    WATCHER_ORDINAL_DIGITS,
+    OutboxItem,
+    OutboxMessage,
+    PartBackInStockMail,
+    ShipmentNotice,
+    TrackingMail,
+    WatcherMail,
+)
+from orderstatus_core.model import EmailAddress, Order
 from orderstatus_core.model.fulfilment import fully_shipped
 from orderstatus_core.model.requests import Refund
 from orderstatus_core.ports import UnitOfWork
 from orderstatus_core.records import CreditEntry
+from orderstatus_core.serialization import dump_intent
 from orderstatus_core.services.context import ServiceContext
 from orderstatus_core.services.mail_language import order_mail_language
 
@@ -22,14 +31,16 @@ __all__ = [
     "message_ids",
     "one_version_on",
     "queue",
-    "queue_many",
     "queue_refund",
     "queue_tracking_mail",
+    "watcher_mail",
 ]
 
 # 16 random bytes (128 bits, more than a uuid4's 122) as 32 hex digits per message id.
 _ID_BYTES = 16
 _ID_DIGITS = 2 * _ID_BYTES
+# The address a watcher mail's template is serialized with; the member is removed after.
+_ANYONE = EmailAddress("watcher@example.com", "watcher@example.com")
 
 
 def one_version_on(before: Order, after: Order) -> Order:
@@ -47,9 +58,7 @@ def message_ids(count: int) -> Sequence[str]:
     """``count`` fresh outbox message ids, 32 random hex digits each (SECURITY G4: a
     receiver drops duplicates by the id, so ids must not repeat).
 
-    They are drawn from the system's random source in one read, not one read per id: a
-    part back in stock queues one message per watcher, thousands in one unit of work
-    (bench/RESULTS.md, availability alerts).
+    They are drawn from the system's random source in one read, not one read per id.
     """
     digits = secrets.token_hex(_ID_BYTES * count)
     return [digits[start : start + _ID_DIGITS] for start in range(0, len(digits), _ID_DIGITS)]
@@ -61,16 +70,20 @@ def queue(uow: UnitOfWork, item: OutboxItem, now: datetime) -> None:
     uow.outbox.put(OutboxMessage(message_id=message_id, created_at=now, intent=item))
 
 
-def queue_many(uow: UnitOfWork, items: Iterable[OutboxItem], now: datetime) -> None:
-    """Put every item of ``items`` in the outbox of the command's transaction, each with a
-    fresh message id, in one batch (a part back in stock mails each of its watchers)."""
-    batch = list(items)
-    uow.outbox.put_many(
-        [
-            OutboxMessage(message_id=message_id, created_at=now, intent=item)
-            for message_id, item in zip(message_ids(len(batch)), batch, strict=True)
-        ]
-    )
+def watcher_mail(link: str) -> WatcherMail:
+    """The alert each watcher of a part gets, less the watcher (:class:`WatcherMail`),
+    linking to ``link``, with a fresh random id prefix: the message ids of one report are
+    its prefix and each watcher's ordinal (SECURITY G4: unique, and no report's ids tell
+    another's).
+
+    The template is the core's serialization of a :class:`PartBackInStockMail` with the
+    watcher's members removed, so the storage writes the one document
+    :func:`~orderstatus_core.serialization.load_intent` reads back."""
+    template = dump_intent(PartBackInStockMail(_ANYONE, "", link))
+    mail = WatcherMail(template, secrets.token_hex(_ID_BYTES - WATCHER_ORDINAL_DIGITS // 2))
+    for member in (mail.email_member, mail.part_member, mail.language_member):
+        del template[member]
+    return attrs.evolve(mail, template=template)
 
 
 def queue_refund(uow: UnitOfWork, order: Order, refund: Refund | None, now: datetime) -> None:

@@ -20,12 +20,14 @@ from orderstatus_core import (
     SchemaVersionError,
     parse_email,
 )
+from orderstatus_core.messages import PartBackInStockMail
 from orderstatus_core.model import PartNumber
 from orderstatus_core.model.account import Account, LinkedBy, OrderLink
-from orderstatus_core.model.alerts import PartWatch, PartWatcher
+from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress, Vehicle
 from orderstatus_core.records import CreditEntry, IdempotentReply, PartNumberQuery
 from orderstatus_core.serialization import dump_intent
+from orderstatus_core.services.effects import watcher_mail
 from orderstatus_postgres import PostgresStorage, migrations
 from orderstatus_postgres.migrations import MIGRATIONS, SCHEMA_VERSION, Migration, rekey_emails
 from support.before_vehicles import (
@@ -66,6 +68,8 @@ TABLES = {
     "mail_subscriptions",
     "orderstatus_schema",
 }
+
+ALERTS_PAGE = "https://shop.example/account/alerts"
 
 
 @pytest.fixture
@@ -542,8 +546,11 @@ def test_the_alerts_migration_keeps_the_accounts_and_adds_watches(
             assert uow.accounts.put_watch(watch) is True
             uow.commit()
         with storage.unit_of_work(write=True) as uow:
-            assert list(uow.accounts.take_watchers("bp1234")) == [
-                PartWatcher(watch, account.email, account.language)
+            mail = watcher_mail(ALERTS_PAGE)
+            assert uow.accounts.queue_part_alerts("bp1234", mail, lambda: T0) == 1
+            alerts = [m for m in uow.outbox.pending(10) if m.message_id == mail.message_id(1)]
+            assert [m.intent for m in alerts] == [
+                PartBackInStockMail(account.email, "BP-1234", ALERTS_PAGE, account.language)
             ]
             uow.commit()
     finally:

@@ -14,10 +14,12 @@ import pytest
 
 from orderstatus_core import OrderListMail, OutboxMessage, SchemaVersionError
 from orderstatus_core.contacts import parse_email
+from orderstatus_core.messages import PartBackInStockMail
 from orderstatus_core.model import PartNumber
 from orderstatus_core.model.account import Account
-from orderstatus_core.model.alerts import PartWatch, PartWatcher
+from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.profile import SavedAddress
+from orderstatus_core.services.effects import watcher_mail
 from orderstatus_core.testing.builders import make_order
 from orderstatus_sqlite import SqliteStorage
 from orderstatus_sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
@@ -33,6 +35,8 @@ _ALERTS = next(
     if isinstance(migration, str) and "CREATE TABLE part_watches" in migration
 )
 _BEFORE = _ALERTS - 1
+
+ALERTS_PAGE = "https://shop.example/account/alerts"
 
 
 def _version(path: Path) -> int:
@@ -92,8 +96,11 @@ def test_the_alerts_migration_keeps_the_accounts_and_adds_watches(
             assert uow.accounts.put_watch(watch) is True
             uow.commit()
         with storage.unit_of_work(write=True) as uow:
-            assert list(uow.accounts.take_watchers("bp1234")) == [
-                PartWatcher(watch, account.email, account.language)
+            mail = watcher_mail(ALERTS_PAGE)
+            assert uow.accounts.queue_part_alerts("bp1234", mail, lambda: T0) == 1
+            alerts = [m for m in uow.outbox.pending(10) if m.message_id == mail.message_id(1)]
+            assert [m.intent for m in alerts] == [
+                PartBackInStockMail(account.email, "BP-1234", ALERTS_PAGE, account.language)
             ]
             uow.commit()
     finally:

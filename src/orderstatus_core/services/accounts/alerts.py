@@ -19,7 +19,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from orderstatus_core.errors import InvalidFieldError, ValidationError
-from orderstatus_core.messages import PartBackInStockMail
 from orderstatus_core.model.alerts import PartWatch
 from orderstatus_core.model.identifiers import PartNumber
 from orderstatus_core.policies.profile import alerts_link
@@ -39,7 +38,7 @@ from orderstatus_core.services.alert_results import (
     WatchRemoved,
 )
 from orderstatus_core.services.context import ServiceContext
-from orderstatus_core.services.effects import queue_many
+from orderstatus_core.services.effects import watcher_mail
 
 __all__ = [
     "part_back_in_stock",
@@ -136,16 +135,12 @@ def part_back_in_stock(ctx: ServiceContext, part_number: str) -> PartAlertsSent:
 
     def report() -> int:
         with ctx.storage.unit_of_work(write=True) as uow:
-            watchers = uow.accounts.take_watchers(part.canonical)
-            now = ctx.clock.now()  # after the claim (SECURITY G6)
-            mails = (
-                PartBackInStockMail(
-                    watcher.email, watcher.watch.part_number.display, link, watcher.language
-                )
-                for watcher in watchers
+            # The storage reads the clock once it holds the part's watches (SECURITY G6):
+            # the alerts' instant is never older than a rival report it waited for.
+            alerts = uow.accounts.queue_part_alerts(
+                part.canonical, watcher_mail(link), ctx.clock.now
             )
-            queue_many(uow, mails, now)
             uow.commit()
-        return len(watchers)
+        return alerts
 
     return PartAlertsSent(part_number=part.display, alerts=retrying(report))
