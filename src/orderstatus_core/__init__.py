@@ -74,6 +74,7 @@ from orderstatus_core.messages import (
     SignUpRequest,
     StoreMail,
     TrackingMail,
+    WatcherMail,
     without_secrets,
 )
 from orderstatus_core.model import (
@@ -714,6 +715,7 @@ __all__ = [
     "WatchListFull",
     "WatchPartResult",
     "WatchRemoved",
+    "WatcherMail",
     "WeakPasswordHashingError",
     "WindowStart",
     "address_key",

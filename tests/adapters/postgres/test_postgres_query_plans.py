@@ -27,6 +27,7 @@ from psycopg.types.json import Jsonb
 
 from orderstatus_postgres import PostgresStorage
 from orderstatus_postgres._sql import QUERIES
+from orderstatus_postgres._watches import _HOLD_WATCHES, _QUEUE_ALERTS
 from support.pg_helpers import admin_connection, schema_url
 
 ORDERED = {
@@ -288,6 +289,12 @@ FILL = (
     SELECT 'captcha-' || lpad(i::text, 6, '0'), md5(i::text), timestamptz '2026-01-01',
         timestamptz '2026-01-01' + i * interval '1 second', NULL
     FROM generate_series(1, 5000) AS i""",
+    # 4,000 accounts each watching 5 of 200 parts: 100 watchers a part.
+    """INSERT INTO part_watches (account_id, part_key, part_number, watched_at)
+    SELECT 'acct-' || lpad((i % 4000)::text, 6, '0'), 'bp' || (i % 200), 'BP-' || (i % 200),
+        timestamptz '2026-01-01' + i * interval '1 second'
+    FROM generate_series(1, 20000) AS i
+    ON CONFLICT DO NOTHING""",
 )
 # The only index scans allowed to have no index condition: walking the whole backlog.
 WALKED = {"outbox_pending", "outbox_dead"}
@@ -469,3 +476,52 @@ def test_ordered_queries_read_their_index_in_order(
     kinds = [node["Node Type"] for node in plan_of(planner, name, generic)]
     assert "Sort" not in kinds, (name, kinds)
     assert "Incremental Sort" not in kinds, (name, kinds)
+
+
+#: A report of a part back in stock: the claim of its watches, then the alerts' statement.
+REPORT = {
+    "hold_watches": (_HOLD_WATCHES, ("bp7",), {"part_watches_by_part"}),
+    "queue_alerts": (
+        _QUEUE_ALERTS,
+        (
+            "bp7",
+            "0" * 24,
+            T,
+            "part_back_in_stock",
+            Jsonb({"kind": "part_back_in_stock", "link": "https://shop.example/account/alerts"}),
+            "to",
+            "part_number",
+            "language",
+        ),
+        {"part_watches_by_part", "accounts_pkey"},
+    ),
+}
+
+
+@pytest.mark.parametrize("generic", [False, True], ids=["custom", "generic"])
+@pytest.mark.parametrize("name", sorted(REPORT))
+def test_a_report_seeks_the_parts_watches_and_each_account(
+    planner: psycopg.Connection[Any], name: str, generic: bool
+) -> None:
+    """The claim and the alerts' statement read only the part's watches, through
+    part_watches_by_part (an index scan or a bitmap of it), and each watcher's account by
+    its primary key: no table is scanned, however many parts are watched."""
+    statement, parameters, indexes = REPORT[name]
+    planner.execute(
+        "SET plan_cache_mode = " + ("force_generic_plan" if generic else "force_custom_plan")
+    )
+    with planner.transaction(force_rollback=True):
+        row = planner.execute(
+            "EXPLAIN (FORMAT JSON) " + statement, parameters, prepare=generic
+        ).fetchone()
+    assert row is not None
+    (document,) = row
+    if isinstance(document, str):
+        document = json.loads(document)
+    plan = list(nodes(document[0]["Plan"]))
+    for node in plan:
+        assert node["Node Type"] != "Seq Scan", (name, node)
+        # A bitmap of the part's rows (100 here) seeks the index too.
+        if node["Node Type"] in ("Index Scan", "Index Only Scan", "Bitmap Index Scan"):
+            assert "Index Cond" in node, (name, node)
+    assert {node.get("Index Name") for node in plan} - {None} == indexes

@@ -9,7 +9,7 @@ import pytest
 from orderstatus_sqlite import SqliteStorage, _sql
 from orderstatus_sqlite._discounts import _CODES_OF, _LINKED_EMAIL_KEYS
 from orderstatus_sqlite._repositories import _CREDIT_BALANCE_ROWS
-from orderstatus_sqlite._watches import _PART_WATCHES
+from orderstatus_sqlite._watches import _PART_WATCHES, _QUEUE_ALERTS, _UNWATCH_PART
 from orderstatus_sqlite.storage import QUERIES
 
 ORDER_TABLES = ("orders", "o", "order_lines", "l", "packages", "p", "package_units", "u")
@@ -241,3 +241,20 @@ def test_the_profile_page_reads_each_list_by_its_account(
             "USE TEMP B-TREE FOR ORDER BY",
             "USE TEMP B-TREE FOR DISTINCT",
         ), step
+
+
+def test_a_reports_alerts_are_written_from_one_seek_of_the_parts_watches(
+    sqlite_storage: SqliteStorage,
+) -> None:
+    """A report of a part back in stock reads the part's watches in the alerts' order
+    from part_watches_by_part (no sort, for 10,000 watchers), each account by its primary
+    key, and deletes them through the same index."""
+    assert plan(sqlite_storage, _QUEUE_ALERTS) == [
+        "CO-ROUTINE (subquery-2)",
+        "SEARCH w USING INDEX part_watches_by_part (part_key=?)",
+        "SEARCH a USING PRIMARY KEY (account_id=?)",
+        "SCAN (subquery-2)",  # the numbered rows of the window, in the order read
+    ]
+    assert plan(sqlite_storage, _UNWATCH_PART) == [
+        "SEARCH part_watches USING COVERING INDEX part_watches_by_part (part_key=?)"
+    ]
