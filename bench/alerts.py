@@ -4,8 +4,9 @@ gives the same information, in one run.
 
 * **report**: a SQLite file holds ``--watchers`` verified accounts watching the part, each
   also watching four other parts. Each round copies it twice and times, on one copy,
-  ``desk.catalog.part_back_in_stock(part)`` (one unit of work: the watches taken, one
-  outbox message per watcher, the commit) and, on the other, the raw floor: one
+  ``desk.catalog.part_back_in_stock(part)`` (one unit of work: the alerts written by one
+  ``INSERT ... SELECT`` from the core's template, ``AccountStore.queue_part_alerts``, the
+  ``DELETE`` of the part's watches, the commit) and, on the other, the raw floor: one
   ``INSERT INTO outbox ... SELECT`` joining the part's watches to their accounts (the same
   kind and JSON payload, the id drawn by SQLite), the ``DELETE`` of the part's watches and
   the commit. A third side, **raw Python**, is what a developer writes by hand with

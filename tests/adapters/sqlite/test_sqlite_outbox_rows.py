@@ -1,5 +1,6 @@
 """The SQLite outbox's rows: the one JSON encoder of stored documents, a batch written as
-its messages one by one would be, and a batch failing part way that leaves nothing."""
+its messages one by one would be, and a report failing part way (an alert refused, or the
+watches' delete after the alerts) that leaves nothing."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from orderstatus_core.messages import (
     PartBackInStockMail,
 )
 from orderstatus_core.serialization import dump_intent
+from orderstatus_core.services.effects import watcher_mail
 from orderstatus_core.testing import FixedClock, fake_context, strategies
 from orderstatus_sqlite import SqliteStorage, _rows
 from support.accounts import CLIENT, log_in, register
 
 T0 = FixedClock().now()
+LINK = "https://shop.example/account/alerts"
 _DOCUMENTS = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
@@ -152,5 +155,48 @@ def test_sqlite_failing_part_way_through_the_alerts_commits_nothing(tmp_path: Pa
     connection.close()
     assert (kept, queued) == (3, 0)
     assert desk.catalog.part_back_in_stock("BP-1234").alerts == 3
+    assert desk.catalog.part_back_in_stock("BP-1234").alerts == 0
+    storage.close()
+
+
+def test_sqlite_failing_to_delete_the_watches_after_the_alerts_commits_nothing(
+    tmp_path: Path,
+) -> None:
+    """SECURITY G1: when the report's alerts are written and SQLite then refuses to delete
+    the watches, the unit is poisoned: the report raises, no mail is queued and every
+    watch is kept; the next report mails each watcher once."""
+    path = tmp_path / "alerts.db"
+    storage = SqliteStorage.from_url(f"sqlite:///{path}")
+    storage.migrate()
+    ctx = fake_context(storage)
+    for email in ("watcher0@example.com", "watcher1@example.com"):
+        register(ctx, email)
+        assert isinstance(ctx.clock, FixedClock)
+        ctx.clock.advance(timedelta(seconds=1))  # the helper reads the newest mail
+        session = OrderStatus(ctx).shopper(client=CLIENT, session=log_in(ctx, email).token)
+        session.watch_part("BP-1234")
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            """CREATE TRIGGER watches_stay BEFORE DELETE ON part_watches
+            BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"""
+        )
+    connection.close()
+    with storage.unit_of_work(write=True) as uow:
+        with pytest.raises(AdapterError, match="disk I/O error"):
+            uow.accounts.queue_part_alerts("bp1234", watcher_mail(LINK), lambda: T0)
+        with pytest.raises(AdapterError, match="rolled back"):
+            uow.commit()  # a caller that went on anyway commits nothing
+    desk = OrderStatus(ctx)
+    with pytest.raises(AdapterError, match="disk I/O error"):
+        desk.catalog.part_back_in_stock("BP-1234")
+    with sqlite3.connect(path) as connection:
+        kept = connection.execute("SELECT count(*) FROM part_watches").fetchone()[0]
+        queued = connection.execute(
+            "SELECT count(*) FROM outbox WHERE kind = 'part_back_in_stock'"
+        ).fetchone()[0]
+        connection.execute("DROP TRIGGER watches_stay")
+    connection.close()
+    assert (kept, queued) == (2, 0)
+    assert desk.catalog.part_back_in_stock("BP-1234").alerts == 2
     assert desk.catalog.part_back_in_stock("BP-1234").alerts == 0
     storage.close()
