@@ -169,13 +169,6 @@ class Outbox(Protocol):
         back with the unit of work (SECURITY G4)."""
         ...
 
-    def put_many(self, messages: Sequence[OutboxMessage]) -> None:
-        """Queue every message of ``messages`` as :meth:`put` queues each, in that order:
-        one statement batch where the storage has one (a part back in stock queues a mail
-        per watcher). Rolled back with the unit of work; a failure part way leaves the
-        unit unable to commit what it put."""
-        ...
-
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         """Up to ``limit`` unsent messages, not dead letters, whose ``next_attempt_at`` is
         unset or at or before ``now``, oldest ``created_at`` first (ties by message id)."""

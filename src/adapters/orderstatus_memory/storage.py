@@ -260,10 +260,6 @@ class _Outbox:
             message, sent_at=None, dead_at=None
         )
 
-    def put_many(self, messages: Sequence[OutboxMessage]) -> None:
-        for message in messages:
-            self.put(message)
-
     def get(self, message_id: str) -> OutboxMessage | None:
         message = self._unit.work.outbox.get(message_id)
         if message is None:

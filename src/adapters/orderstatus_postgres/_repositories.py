@@ -287,13 +287,6 @@ class Outbox:
             raise AdapterError("an outbox message id must not contain NUL or lone surrogates")
         self._unit._run(_sql.PUT_MESSAGE, parameters, "queueing an outbox message", write=True)
 
-    def put_many(self, messages: Sequence[OutboxMessage]) -> None:
-        """Queue ``messages`` one by one, each as :meth:`put` (a statement each; the
-        unit's error handling is per statement)."""
-        self._unit._require_writable()
-        for message in messages:
-            self.put(message)
-
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         """Unsent messages due at ``now``, oldest first (ties by message id)."""
         unit = self._unit

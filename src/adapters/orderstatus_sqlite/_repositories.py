@@ -326,24 +326,6 @@ class Outbox:
         row = _message_row(message, micros(utc(message.created_at)), tried=tried)
         self._unit._fetch(CURSOR, sql, row, "queueing an outbox message", write=True)
 
-    def put_many(self, messages: Sequence[OutboxMessage]) -> None:
-        """Queue ``messages`` in this unit's transaction, one ``executemany``; a failure
-        part way poisons the unit (its commit refuses, SECURITY G1)."""
-        if not messages:
-            self._unit._writing()
-            return
-        tried = not all(map(_never_tried, messages))
-        rows = []
-        # The messages of one command share its ``now``: each instant is converted once.
-        instant: datetime | None = None
-        stored = 0
-        for message in messages:
-            if message.created_at is not instant:
-                instant, stored = message.created_at, micros(utc(message.created_at))
-            rows.append(_message_row(message, stored, tried=tried))
-        sql = _sql.PUT_MESSAGE if tried else _sql.PUT_NEW_MESSAGE
-        self._unit._many(sql, rows, "queueing outbox messages")
-
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         """Unsent messages due at ``now``, oldest first (ties by message id)."""
         unit = self._unit

@@ -1,6 +1,5 @@
-"""The SQLite outbox's rows: the one JSON encoder of stored documents, a batch written as
-its messages one by one would be, and a report failing part way (an alert refused, or the
-watches' delete after the alerts) that leaves nothing."""
+"""The SQLite outbox's rows: the one JSON encoder of stored documents, and a report failing
+part way (an alert refused, or the watches' delete after the alerts) that leaves nothing."""
 
 from __future__ import annotations
 
@@ -14,12 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orderstatus_core import AdapterError, OrderStatus, parse_email
+from orderstatus_core import AdapterError, OrderStatus
 from orderstatus_core.messages import (
-    OrderListMail,
-    OrderListRequest,
     OutboxMessage,
-    PartBackInStockMail,
 )
 from orderstatus_core.serialization import dump_intent
 from orderstatus_core.services.effects import watcher_mail
@@ -71,53 +67,6 @@ def test_what_is_not_json_is_refused(monkeypatch: pytest.MonkeyPatch, with_c: bo
     for value in ({"at": T0}, {1j}, {"x": object()}):
         with pytest.raises(TypeError, match="not JSON serializable"):
             encode(value)
-
-
-def _messages() -> list[OutboxMessage]:
-    """Three fresh messages and one tried (a retry time and an error), at two instants."""
-    to = parse_email("Jyri.Aalto@example.fi")
-    intents = [
-        PartBackInStockMail(to, 'BP-1234 "ö"', "https://shop.example/account/alerts", "fi"),
-        OrderListMail(to=to, order_numbers=("123456789", "A1B2"), language="fi"),
-        OrderListRequest("jyri.aalto@example.fi"),
-    ]
-    fresh = [OutboxMessage(f"M{n}", T0, intent) for n, intent in enumerate(intents)]
-    tried = OutboxMessage(
-        "T1",
-        T0 - timedelta(minutes=5),
-        intents[0],
-        attempts=2,
-        next_attempt_at=T0 + timedelta(minutes=1),
-        last_error="451 try later",
-    )
-    return [*fresh, tried]
-
-
-def _rows_of(path: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(path) as connection:
-        rows = connection.execute("SELECT * FROM outbox ORDER BY message_id").fetchall()
-    connection.close()
-    return rows
-
-
-@pytest.mark.parametrize("tried", [False, True], ids=["fresh", "mixed"])
-def test_a_batch_writes_the_rows_put_writes_one_by_one(tmp_path: Path, tried: bool) -> None:
-    """Byte for byte: ids, instants, kinds, payload text, attempts, retry and error."""
-    messages = _messages() if tried else _messages()[:3]
-    paths = {"put": tmp_path / "put.db", "put_many": tmp_path / "many.db"}
-    for way, path in paths.items():
-        storage = SqliteStorage.from_url(f"sqlite:///{path}")
-        storage.migrate()
-        with storage.unit_of_work(write=True) as uow:
-            if way == "put":
-                for message in messages:
-                    uow.outbox.put(message)
-            else:
-                uow.outbox.put_many(messages)
-            uow.commit()
-        storage.close()
-    assert len(_rows_of(paths["put"])) == len(messages)
-    assert _rows_of(paths["put"]) == _rows_of(paths["put_many"])
 
 
 def test_sqlite_failing_part_way_through_the_alerts_commits_nothing(tmp_path: Path) -> None:

@@ -388,7 +388,6 @@ _WRITES: dict[str, Callable[[UnitOfWork], object]] = {
     "orders.add_many": lambda uow: uow.orders.add_many([make_order(number="900000001")]),
     "orders.save": lambda uow: uow.orders.save(make_order(number="900000001", version=2)),
     "outbox.put": lambda uow: uow.outbox.put(_message("M2")),
-    "outbox.put_many": lambda uow: uow.outbox.put_many([_message("M2"), _message("M3")]),
     "outbox.mark_sent": lambda uow: uow.outbox.mark_sent("M1", T0),
     "outbox.mark_failed": lambda uow: uow.outbox.mark_failed("M1", "down", T0),
     "outbox.mark_dead": lambda uow: uow.outbox.mark_dead("M1", "550 refused", T0),

@@ -307,36 +307,21 @@ class OutboxContract(StorageSuite):
             assert uow.outbox.pending_count() == 0
             assert uow.outbox.due(T0, 10) == []
 
-    def test_put_many_queues_each_message_as_put_does(self, storage: Storage) -> None:
-        """``put_many`` queues every message (an id put again replaces its unsent one),
-        due after commit as if each were put; an empty batch queues nothing."""
-        minute = timedelta(minutes=1)
-        batch = [_message(f"B{n}", T0 - n * minute) for n in range(5)]
-        with storage.unit_of_work(write=True) as uow:
-            uow.outbox.put_many([])
-            uow.outbox.put_many([*batch, attrs.evolve(batch[0], attempts=2)])
-            uow.commit()
-        assert _due(storage, T0) == [*reversed(batch[1:]), attrs.evolve(batch[0], attempts=2)]
-
     @_PROPERTY
     @given(batch=st.lists(strategies.outbox_messages(), min_size=1, max_size=4))
-    def test_a_batch_is_read_back_as_if_each_message_were_put(
+    def test_messages_put_together_are_each_read_back_equal(
         self, storage: Storage, batch: list[OutboxMessage]
     ) -> None:
-        """``put_many`` keeps every field of each message, its intent included, whether
-        it was tried (a next attempt, a last error) or not, in any mix and any instants."""
+        """``put`` keeps every field of each message of a unit, its intent included,
+        whether it was tried (a next attempt, a last error) or not, in any mix and any
+        instants."""
         batch = [attrs.evolve(message, message_id=_fresh("PM")) for message in batch]
         with storage.unit_of_work(write=True) as uow:
-            uow.outbox.put_many(batch)
+            for message in batch:
+                uow.outbox.put(message)
             uow.commit()
         with storage.unit_of_work() as uow:
             assert [uow.outbox.get(message.message_id) for message in batch] == batch
-
-    def test_put_many_rolls_back_with_the_unit(self, storage: Storage) -> None:
-        """A batch put in a unit left without commit queues nothing."""
-        with storage.unit_of_work(write=True) as uow:
-            uow.outbox.put_many([_message("B1"), _message("B2")])
-        assert _due(storage, T0) == []
 
     # --- dead letters --------------------------------------------------------------------
 
