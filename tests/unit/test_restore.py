@@ -8,21 +8,28 @@ from typing import Any
 import attrs
 import pytest
 
-from orderstatus_core import model
+from orderstatus_core import model, records
 from orderstatus_core.model import RESTORED_FIELDS, Money, PartNumber, restorer
+
+
+def _restored_class(name: str) -> type[Any]:
+    """A class of the model, or of the records a storage lists (a search's header and
+    match), by its name in ``RESTORED_FIELDS``."""
+    found: type[Any] = getattr(model, name, None) or getattr(records, name)
+    return found
 
 
 @pytest.mark.parametrize("name", sorted(RESTORED_FIELDS))
 def test_the_pinned_field_order_matches_the_model(name: str) -> None:
     """Adapters rebuild these positionally; a reordered model must fail here first."""
-    cls = getattr(model, name)
+    cls = _restored_class(name)
     assert tuple(field.name for field in attrs.fields(cls)) == RESTORED_FIELDS[name]
 
 
 @pytest.mark.parametrize("name", sorted(RESTORED_FIELDS))
 def test_the_generated_function_sets_every_field_from_its_own_argument(name: str) -> None:
     """Each field gets the value in its own position, and nothing else is set."""
-    cls = getattr(model, name)
+    cls = _restored_class(name)
     markers = [object() for _ in attrs.fields(cls)]
     restored = restorer(cls)(*markers)
     assert type(restored) is cls
@@ -33,7 +40,7 @@ def test_the_generated_function_sets_every_field_from_its_own_argument(name: str
 @pytest.mark.parametrize("name", sorted(RESTORED_FIELDS))
 def test_the_generated_function_takes_the_field_names_as_keywords(name: str) -> None:
     """Its parameters are the fields' names, so a reader may name them."""
-    cls = getattr(model, name)
+    cls = _restored_class(name)
     values: dict[str, Any] = {field.name: object() for field in attrs.fields(cls)}
     restored = restorer(cls)(**values)
     assert all(getattr(restored, key) is value for key, value in values.items())
@@ -108,7 +115,7 @@ def test_a_field_named_like_the_generated_code_is_refused() -> None:
 def test_a_restored_slotted_value_is_frozen_and_of_the_class_itself(name: str) -> None:
     """Built through a writable twin, the value handed out is the frozen class itself: no
     field can be written afterwards, and it pickles, copies and compares as its class."""
-    cls = getattr(model, name)
+    cls = _restored_class(name)
     restored = restorer(cls)(*(object() for _ in attrs.fields(cls)))
     assert restored.__class__ is cls
     assert type(restored).__mro__ == cls.__mro__
@@ -139,7 +146,7 @@ def test_a_slotted_class_whose_instances_cannot_be_re_classed_is_restored_by_its
 def test_the_twin_never_leaks_from_a_restorer() -> None:
     """Every restored value, of every restored class, is re-classed before it is returned."""
     values = [
-        restorer(getattr(model, name))(*(None for _ in attrs.fields(getattr(model, name))))
-        for name in sorted(RESTORED_FIELDS)
+        restorer(cls)(*(None for _ in attrs.fields(cls)))
+        for cls in map(_restored_class, sorted(RESTORED_FIELDS))
     ]
     assert all(not type(value).__name__.startswith("_Restoring") for value in values)

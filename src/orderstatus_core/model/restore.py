@@ -103,6 +103,9 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
         "account_state",
         "language",
     ),
+    # orderstatus_core.records: a search page's values, one of each per order found.
+    "OrderHeader": ("number", "placed_at", "email"),
+    "OrderMatch": ("header", "lines"),
 }
 
 

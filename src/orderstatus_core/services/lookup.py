@@ -284,16 +284,14 @@ def search_orders(
     if not isinstance(verified_email, EmailAddress):
         raise InvalidFieldError("verified_email", "must be an EmailAddress")
     query = _query(part_number, category)
-    size = ctx.policies.lookup_policy().search_page_size if page_size is None else page_size
+    policy = ctx.policies.lookup_policy()  # once: its page sizes are read together
+    size = policy.search_page_size if page_size is None else page_size
     if (
         not isinstance(size, int)
         or isinstance(size, bool)
-        or not 1 <= size <= ctx.policies.lookup_policy().max_search_page_size
+        or not 1 <= size <= policy.max_search_page_size
     ):
-        raise InvalidFieldError(
-            "page_size",
-            f"must be between 1 and {ctx.policies.lookup_policy().max_search_page_size}",
-        )
+        raise InvalidFieldError("page_size", f"must be between 1 and {policy.max_search_page_size}")
     after = decode_cursor(cursor) if cursor is not None else None
     with ctx.storage.unit_of_work(read_once=True) as uow:
         # One read, one snapshot; one extra row tells whether another page exists without

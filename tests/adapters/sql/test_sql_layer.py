@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 import orderstatus_sql
@@ -24,7 +25,9 @@ from orderstatus_core import (
     PartNumberQuery,
     SchemaVersionError,
     Vehicle,
+    parse_email,
 )
+from orderstatus_core.records import OrderHeader, OrderMatch
 from orderstatus_sql import migrations, rows, search, statements, units, values
 from orderstatus_sql.rows import (
     ChallengeRow,
@@ -195,6 +198,25 @@ def test_matches_come_newest_first_with_lines_by_number_whatever_the_row_order()
     matches = DECODER.matches(search.fold(rows_, 10), "jane@example.com")
     assert [m.header.number for m in matches] == ["2", "1"]
     assert [line.line_no for line in matches[1].lines] == [1, 2]
+
+
+def test_a_match_and_its_header_are_the_values_the_model_builds() -> None:
+    """The decoder restores headers and matches without attrs' ``__init__`` (a search
+    page's fixed cost): they must still be equal to, hash like and stay as frozen as the
+    values the model's own constructors build from the same fields."""
+    (match,) = DECODER.matches(search.fold([_search_row("7", T0, 1)], 10), "jane@example.com")
+    header = OrderHeader(number="7", placed_at=T0, email=parse_email("jane@example.com"))
+    assert type(match) is OrderMatch
+    assert type(match.header) is OrderHeader
+    assert match.header == header
+    assert hash(match.header) == hash(header)
+    assert match == OrderMatch(header=header, lines=match.lines)
+    assert hash(match) == hash(OrderMatch(header=header, lines=match.lines))
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        match.lines = ()  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        match.header.number = "8"  # type: ignore[misc]
+    assert DECODER.header("7", T0, "jane@example.com", "jane@example.com") == header
 
 
 # --- decoding rows -------------------------------------------------------------------------
