@@ -15,7 +15,13 @@ Paths: ``find`` and ``search`` (the library, as ``run.py`` calls it), ``raw-find
 first run, ``--sessions`` of them): ``check`` (``desk.shopper(...).check()``, as
 ``accounts.py`` calls it), ``port-check`` (``sessions.check`` in a read-once unit),
 ``raw-session`` (the raw primary-key ``SELECT`` of the session row, ``fetchone()``) and
-``raw-check`` (the raw join of the check's seven columns). Steps of ``find`` (as in
+``raw-check`` (the raw join of the check's seven columns), and the check's steps, each on
+its own: ``check-shopper`` (``desk.shopper(...)``: the proof and the session value),
+``check-bind`` (``shopper.check``, the bound command), ``check-hash`` (the token's shape
+checked and hashed), ``check-unit`` (an empty read-once unit with its ``sessions``
+repository), ``check-decode`` (the joined row to a ``SessionCheck``) and ``check-decide``
+(the policy, the clock, ``signs_in``, ``needs_touch``, the ``SignedIn``); the port's
+statement is ``port-check`` less ``check-unit`` and ``check-decode``. Steps of ``find`` (as in
 ``find_order_breakdown.py``, the raw read between calls): ``prepare``, ``limits``,
 ``fetch`` (the unit's one statement and its rows), ``decode`` (the rows to an ``Order``),
 ``view``. Every step of every call runs; only the named one is inside ``starmap``. The
@@ -37,16 +43,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from orderstatus_core import OrderFound, OrderStatus, parse_email
+from orderstatus_core import OrderFound, OrderStatus, SignedIn, parse_email
 from orderstatus_core.model import canonical_order_number
-from orderstatus_core.model.account import hash_session_id
+from orderstatus_core.model.account import hash_session_id, is_secret_id
 from orderstatus_core.policies import masked_order_view
 from orderstatus_core.services import lookup
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services.proof import client_key
 from orderstatus_core.testing import FixedClock, RecordingMailer
 from orderstatus_sqlite import _rows, _sql
-from orderstatus_sqlite._repositories import ALL
+from orderstatus_sqlite._repositories import ALL, ONE
+from orderstatus_sqlite._rows import DECODER
 
 sys.path.insert(0, str(Path(__file__).parent))
 from account_store import SESSION_ROW, T0, TOKENS, session_store
@@ -55,6 +62,14 @@ from run import SqliteRaw  # the same targets and raw reads as the comparison
 
 PATHS = ("find", "search", "raw-find", "raw-search")
 CHECKS = ("check", "port-check", "raw-session", "raw-check")
+CHECK_STEPS = (
+    "check-shopper",
+    "check-bind",
+    "check-hash",
+    "check-unit",
+    "check-decode",
+    "check-decide",
+)
 STEPS = ("prepare", "limits", "fetch", "decode", "view")
 WARM = 50
 
@@ -71,9 +86,9 @@ def main() -> int:
     parser.add_argument("--db", type=Path, default=Path("bench/data/orders-10000.db"))
     parser.add_argument("--count", type=int, default=200, help="counted calls")
     parser.add_argument("--sessions", type=int, default=1_000_000, help="for a new store")
-    parser.add_argument("what", choices=PATHS + STEPS + CHECKS)
+    parser.add_argument("what", choices=PATHS + STEPS + CHECKS + CHECK_STEPS)
     args = parser.parse_args()
-    if args.what in CHECKS:
+    if args.what in CHECKS + CHECK_STEPS:
         return _checks(args.db, args.sessions, args.what, args.count)
     raw = SqliteRaw(args.db)
     targets = raw.targets(args.count + WARM, seed=13)
@@ -121,8 +136,40 @@ def _checks(path: Path, sessions: int, chosen: str, count: int) -> int:
             assert counted(now, "port-check", functools.partial(_port_check, storage, id_hash))
             assert counted(now, "raw-session", functools.partial(_raw, raw, SESSION_ROW, id_hash))
             assert counted(now, "raw-check", functools.partial(_raw, raw, CHECK_ROW, id_hash))
+            _check_steps(desk, now, token, id_hash)
     raw.close()
     return 0
+
+
+def _check_steps(desk: OrderStatus, chosen: str, token: str, id_hash: str) -> None:
+    """The check's steps (services/accounts/login.py ``check_session``), each counted alone."""
+    ctx = desk.context
+    storage = ctx.storage
+    shopper = counted(chosen, "check-shopper", functools.partial(_shopper, desk, token))
+    counted(chosen, "check-bind", lambda: shopper.check)
+    counted(chosen, "check-hash", lambda: is_secret_id(token) and hash_session_id(token))
+    counted(chosen, "check-unit", functools.partial(_empty_unit, storage))
+    with storage.unit_of_work(read_once=True) as uow:
+        row = uow._fetch(ONE, _sql.SESSION_CHECK, (id_hash,), "checking a session")
+    found = counted(chosen, "check-decode", lambda: DECODER.session_check(row))
+
+    def decide() -> object:
+        policy = ctx.policies.account_policy()
+        now = ctx.clock.now()
+        assert found.signs_in(now, idle_timeout=policy.idle_timeout)
+        found.needs_touch(now, interval=policy.touch_interval)
+        return SignedIn(found.account_id, found.language, found.expires_at, found.remember)
+
+    counted(chosen, "check-decide", decide)
+
+
+def _shopper(desk: OrderStatus, token: str) -> object:
+    return desk.shopper(client="198.51.100.1", session=token)
+
+
+def _empty_unit(storage: Any) -> object:
+    with storage.unit_of_work(read_once=True) as uow:
+        return uow.sessions
 
 
 def _check(desk: OrderStatus, token: str) -> object:

@@ -64,8 +64,14 @@ _ATOMS = re.compile(rf"{_ATEXT}(?: {_ATEXT})*")
 # ``List-Unsubscribe: <...>`` line must stay within RFC 5322's 998 characters.
 _MAX_UNSUBSCRIBE = 998 - len("List-Unsubscribe: <>")
 # RFC 8058: the one-click link is an HTTPS URI; angle brackets, spaces and commas would end
-# it inside ``List-Unsubscribe: <...>``.
-_UNSUBSCRIBE_URL = re.compile(r"https://[^\s<>,\"]+")
+# it inside ``List-Unsubscribe: <...>``. Plain http is taken only for a loopback host (the
+# host then a port or the path, so ``localhost.evil.example`` is no loopback): a store
+# served on this machine for development (``orderstatus demo --serve``) links to itself
+# over http, and such a link can never lead a real recipient anywhere else.
+_UNSUBSCRIBE_URL = re.compile(
+    r"https://[^\s<>,\"]+"
+    r"|http://(?:localhost|127\.0\.0\.1|\[::1\])(?::[0-9]{1,5})?/[^\s<>,\"]*"
+)
 # Control characters (C0 with CR, LF and NUL; DEL; C1 with NEL), the Unicode line and
 # paragraph separators, and lone surrogates: str.splitlines() breaks on several of them,
 # so any could end a header line somewhere between here and the recipient.
@@ -350,7 +356,7 @@ def compose_message(
         raise _refuse("Content-Language", f"{language!r} is not a language tag")
     unsubscribe = _clean("List-Unsubscribe", mail.unsubscribe_url, _MAX_UNSUBSCRIBE)
     if unsubscribe and not _UNSUBSCRIBE_URL.fullmatch(unsubscribe):
-        raise _refuse("List-Unsubscribe", "must be one https:// URL")
+        raise _refuse("List-Unsubscribe", "must be one https:// URL (http:// only on loopback)")
     if not isinstance(date, datetime) or date.utcoffset() is None:
         raise MailRejectedError("a mail's Date needs a timezone-aware datetime")
     # Fixed per message, so a retry is the same bytes but for Date; "=_" never occurs in a

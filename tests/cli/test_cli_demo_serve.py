@@ -12,6 +12,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
+from email.parser import BytesParser
+from email.policy import default
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
@@ -179,11 +181,17 @@ def test_demo_serve_signs_store_mail_with_a_key_of_its_run(
             assert isinstance(desk.unsubscribe(token_of(links[0])), UnsubscribeRefused)
         queued = desk.queue_store_mail("newsletter", DEMO_STORE_MAIL)
         assert queued == StoreMailQueued(topic="newsletter", queued=1)
-        # The link goes to this plain-HTTP server: the mail composer refuses to send it
-        # (RFC 8058 wants https), so the queued mail is read instead of a relayed file.
         (mail,) = [m for m in queued_mail(desk.context) if isinstance(m, StoreMail)]
         link = mail.unsubscribe_url
         assert link.startswith(f"http://{host}:{port}/account/unsubscribe?token=")
+        # The link goes to this plain-HTTP server on the loopback address: the mail is
+        # delivered to the demo's mail folder with its one-click headers, not dead-lettered.
+        relayed = desk.relay_outbox()
+        assert (relayed.sent, relayed.dead) == (1, 0), relayed
+        (written,) = (tmp_path / "demo" / "mail").glob("*.eml")
+        headers = BytesParser(policy=default).parsebytes(written.read_bytes(), headersonly=True)
+        assert headers["List-Unsubscribe"] == f"<{link}>"
+        assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         mail_program = app.test_client(use_cookies=False)
         answer = mail_program.post(
             link.split(str(port), 1)[1], data={"List-Unsubscribe": "One-Click"}

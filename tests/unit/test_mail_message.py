@@ -105,6 +105,44 @@ def test_an_unsubscribe_link_gives_the_one_click_pair() -> None:
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://127.0.0.1:8000/account/unsubscribe?token=abc",
+        "http://localhost/account/unsubscribe?token=abc",
+        "http://[::1]:65535/u",
+    ],
+)
+def test_a_loopback_store_may_link_over_plain_http(link: str) -> None:
+    """A store served on this machine (``orderstatus demo --serve``) links to itself over
+    http; such a link leads nowhere off the machine, so the one-click pair is written."""
+    message = _compose(attrs.evolve(MAIL, unsubscribe_url=link))
+    assert message["List-Unsubscribe"] == f"<{link}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://localhost.evil.example/u",
+        "http://127.0.0.1.evil.example/u",
+        "http://127.0.0.1@evil.example/u",
+        "http://localhost:80@evil.example/u",
+        "http://[::1].evil.example/u",
+        "http://127.0.0.2/u",
+        "http://localhost",
+        "http://localhost:123456/u",
+        "ftp://localhost/u",
+        "HTTP://shop.example/u",
+    ],
+)
+def test_plain_http_elsewhere_than_loopback_is_refused(link: str) -> None:
+    """Only the loopback host itself, followed by a port or the path, is taken over http:
+    a look-alike host, credentials before another host or another scheme is refused."""
+    with pytest.raises(MailRejectedError, match="List-Unsubscribe"):
+        _compose(attrs.evolve(MAIL, unsubscribe_url=link))
+
+
 def test_an_international_address_round_trips_with_smtputf8() -> None:
     """RFC 6531 addresses and Finnish text survive serialisation and parsing."""
     mail = OutgoingMail("fi-1", "jörg@bücher.de", "Hei åäö", "Ääkköset\n", language="fi")
