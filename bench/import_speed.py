@@ -57,7 +57,7 @@ ORDER_COLUMNS = (
 LINE_COLUMNS = (
     "order_number, line_no, position, part_number, part_key, brand, category, category_key, "
     "description, quantity, unit_price, core_charge, returnable, warranty_months, cancelled, "
-    "returned"
+    "returned, vehicle, vehicle_key"
 )
 PACKAGE_COLUMNS = (
     "order_number, position, package_id, warehouse, carrier, tracking_number, shipped_at, "
