@@ -17,7 +17,9 @@ Results (median orders/s over the rounds, the ratio to raw, the median of each r
 ratio to that round's raw load (the loads of one round run minutes apart at most, so the
 neighbours' load moves them together), the same per second of this process's CPU, which a
 machine shared with other work disturbs less (on PostgreSQL it leaves out the server's
-work), and peak RSS) print as Markdown.
+work), on PostgreSQL running on this machine the server processes' CPU per order and the
+orders per CPU second of client and server together (read from ``/proc``: the load's
+connections are named, and read before they close), and peak RSS) print as Markdown.
 
     python bench/import_speed.py --storage sqlite --sizes 10000,100000 --rounds 3 \\
         --code before=/tmp/import-before/src:/tmp/import-before/src/adapters --code after=
@@ -29,6 +31,7 @@ interpreter's own path), so the code before a change and after it run in the sam
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -57,7 +60,7 @@ ORDER_COLUMNS = (
 LINE_COLUMNS = (
     "order_number, line_no, position, part_number, part_key, brand, category, category_key, "
     "description, quantity, unit_price, core_charge, returnable, warranty_months, cancelled, "
-    "returned"
+    "returned, vehicle, vehicle_key"
 )
 PACKAGE_COLUMNS = (
     "order_number, position, package_id, warehouse, carrier, tracking_number, shipped_at, "
@@ -113,50 +116,98 @@ def raw_sqlite(database: Path, source: Path, batch: int) -> None:
     connection.close()
 
 
-def raw_postgres(url: str, schema: str, source: Path, batch: int) -> None:
-    """Load ``source`` into ``schema`` with ``COPY``, one transaction."""
-    import psycopg  # only the PostgreSQL side needs it
-
-    options = f"-c search_path={schema} -c TimeZone=UTC"
-    with psycopg.connect(url, options=options) as connection, connection.cursor() as cursor:
+def raw_postgres(connection: Any, source: Path, batch: int) -> None:
+    """Load ``source`` over ``connection`` (its search path the fresh schema) with ``COPY``,
+    one transaction."""
+    with connection.cursor() as cursor:
         for tables in _batches(source, batch, moment):
             for table, rows in zip(TABLES, tables, strict=True):
                 with cursor.copy(f"COPY {table} ({COLUMNS[table]}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
-        connection.commit()
+    connection.commit()
+
+
+def _server_cpu(name: str) -> dict[int, float] | None:
+    """The CPU seconds (user + system) each server process of the connections named
+    ``name`` (their ``application_name``) has used so far, read from ``/proc``: only
+    when the server runs on this machine (None if it does not, or cannot be read)."""
+    import psycopg
+
+    with psycopg.connect(SERVER, autocommit=True) as admin:
+        pids = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (name,)
+        ).fetchall()
+    seconds: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for (pid,) in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return seconds
 
 
 # --- one load, in a child process ----------------------------------------------------------------
 
 
-def _storage_url(storage: str, target: str) -> str:
+def _storage_url(storage: str, target: str, name: str) -> str:
     if storage == "sqlite":
         return f"sqlite:///{target}"
-    return f"{SERVER}{'&' if '?' in SERVER else '?'}schema={target}"
+    return f"{SERVER}{'&' if '?' in SERVER else '?'}schema={target}&application_name={name}"
 
 
 def child(side: str, storage: str, target: str, source: Path, batch: int) -> dict[str, float]:
-    """Migrate a fresh store, load ``source`` into it by ``side`` and time the load."""
+    """Migrate a fresh store, load ``source`` into it by ``side`` and time the load.
+
+    On PostgreSQL every connection of the load is named (``application_name``), opened
+    before the clock starts and read from ``/proc`` before it closes: ``server_cpu`` is the
+    CPU its server processes used meanwhile (-1 when the server is not on this machine),
+    a figure the neighbours of a shared machine move much less than wall time."""
     from orderstatus_core import OrderStatus  # the build under test, from PYTHONPATH
     from orderstatus_core.services import read_json_lines
 
+    name = f"bench-import-{uuid.uuid4().hex[:12]}"
     mail = f"mailbox:///{source.parent / 'mail'}"
-    with OrderStatus.open(storage=_storage_url(storage, target), mail=mail) as desk:
+    with contextlib.ExitStack() as stack:
+        desk = stack.enter_context(
+            OrderStatus.open(storage=_storage_url(storage, target, name), mail=mail)
+        )
         desk.migrate()
+        raw: Any = None
+        if side == "raw" and storage == "postgres":
+            import psycopg  # only the PostgreSQL side needs it
+
+            options = f"-c search_path={target} -c TimeZone=UTC"
+            raw = stack.enter_context(
+                psycopg.connect(SERVER, options=options, application_name=name)
+            )
+        server = _server_cpu(name) if storage == "postgres" else None
         started, cpu = time.perf_counter(), time.process_time()
         if side == "raw":
             if storage == "sqlite":
                 raw_sqlite(Path(target), source, batch)
             else:
-                raw_postgres(SERVER, target, source, batch)
+                raw_postgres(raw, source, batch)
             imported = -1
         else:
             with source.open("rb") as stream:
                 imported = desk.import_orders(read_json_lines(stream)).imported
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        server_cpu = -1.0
+        after = _server_cpu(name) if server is not None else None
+        if server is not None and after is not None:
+            # A process that started during the load counts from zero.
+            server_cpu = sum(used - server.get(pid, 0.0) for pid, used in after.items())
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "cpu": cpu, "imported": imported, "peak_mib": peak_kib / 1024}
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "server_cpu": server_cpu,
+        "imported": imported,
+        "peak_mib": peak_kib / 1024,
+    }
 
 
 def _counts(storage: str, target: str) -> list[int]:
@@ -264,9 +315,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Load average at the start: {_load_average()}\n")
     print(
         "| storage | orders | side | orders/s (median) | runs (orders/s) | of raw "
-        "| of raw, by round | orders per CPU s | of raw (CPU) | peak RSS |"
+        "| of raw, by round | orders per CPU s | of raw (CPU) | server CPU µs/order "
+        "| orders per CPU s, with the server's | of raw (both CPUs) | peak RSS |"
     )
-    print("|---|---:|---|---:|---|---:|---|---:|---:|---:|")
+    print("|---|---:|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory(prefix="import-speed-") as folder:
         work = Path(folder)
         for size in [int(size) for size in args.sizes.split(",")]:
@@ -275,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
             for storage in args.storage.split(","):
                 rates: dict[str, list[float]] = {name: [] for name, _ in sides}
                 per_cpu: dict[str, list[float]] = {name: [] for name, _ in sides}
+                # The server's CPU per order, and orders per CPU second of both processes
+                # (PostgreSQL on this machine only; empty otherwise).
+                server_us: dict[str, list[float]] = {name: [] for name, _ in sides}
+                per_both: dict[str, list[float]] = {name: [] for name, _ in sides}
                 peaks: dict[str, float] = dict.fromkeys(rates, 0.0)
                 expected: list[int] | None = None
                 for round_ in range(args.rounds):
@@ -289,9 +345,13 @@ def main(argv: list[str] | None = None) -> int:
                             raise SystemExit(f"{name} stored {counts} rows, raw {expected}")
                         rates[name].append(size / figures["seconds"])
                         per_cpu[name].append(size / figures["cpu"])
+                        if figures["server_cpu"] >= 0:
+                            server_us[name].append(figures["server_cpu"] / size * 1e6)
+                            per_both[name].append(size / (figures["cpu"] + figures["server_cpu"]))
                         peaks[name] = max(peaks[name], figures["peak_mib"])
                 raw = statistics.median(rates["raw"])
                 raw_cpu = statistics.median(per_cpu["raw"])
+                raw_both = statistics.median(per_both["raw"]) if per_both["raw"] else None
                 for name, values in rates.items():
                     median = statistics.median(values)
                     cpu = statistics.median(per_cpu[name])
@@ -300,10 +360,17 @@ def main(argv: list[str] | None = None) -> int:
                         value / of_raw for value, of_raw in zip(values, rates["raw"], strict=True)
                     ]
                     by_round = ", ".join(f"{ratio:.0%}" for ratio in paired)
+                    both = "| n/a | n/a | n/a"
+                    if raw_both is not None and per_both[name]:
+                        of_both = statistics.median(per_both[name])
+                        both = (
+                            f"| {statistics.median(server_us[name]):,.0f} | {of_both:,.0f} "
+                            f"| {of_both / raw_both:.0%}"
+                        )
                     print(
                         f"| {storage} | {size:,} | {name} | {median:,.0f} | {runs} | "
                         f"{median / raw:.0%} | {statistics.median(paired):.0%} ({by_round}) | "
-                        f"{cpu:,.0f} | {cpu / raw_cpu:.0%} | {peaks[name]:.0f} MiB |",
+                        f"{cpu:,.0f} | {cpu / raw_cpu:.0%} {both} | {peaks[name]:.0f} MiB |",
                         flush=True,
                     )
             source.unlink()

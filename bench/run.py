@@ -322,8 +322,8 @@ SQLITE_INSERTS = {
     "order_lines": (
         "INSERT INTO order_lines (order_number, line_no, position, part_number, part_key, brand,"
         " category, category_key, description, quantity, unit_price, core_charge, returnable,"
-        " warranty_months, cancelled, returned)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " warranty_months, cancelled, returned, vehicle, vehicle_key)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ),
     "packages": (
         "INSERT INTO packages (order_number, position, package_id, warehouse, carrier,"
