@@ -69,21 +69,39 @@ def test_what_is_not_json_is_refused(monkeypatch: pytest.MonkeyPatch, with_c: bo
             encode(value)
 
 
-def test_sqlite_failing_part_way_through_the_alerts_commits_nothing(tmp_path: Path) -> None:
-    """SECURITY G1: when SQLite refuses the second row of a report's batch (the first is
-    written), the report raises, no mail is queued and every watch is kept; the next
-    report mails each watcher once."""
+def _watched(tmp_path: Path, watchers: int) -> tuple[Path, SqliteStorage, Any]:
+    """A SQLite store where ``watchers`` verified accounts watch ``BP-1234``."""
     path = tmp_path / "alerts.db"
     storage = SqliteStorage.from_url(f"sqlite:///{path}")
     storage.migrate()
     ctx = fake_context(storage)
-    emails = [f"watcher{n}@example.com" for n in range(3)]
-    for email in emails:
+    for n in range(watchers):
+        email = f"watcher{n}@example.com"
         register(ctx, email)
         assert isinstance(ctx.clock, FixedClock)
         ctx.clock.advance(timedelta(seconds=1))  # the helper reads the newest mail
         session = OrderStatus(ctx).shopper(client=CLIENT, session=log_in(ctx, email).token)
         session.watch_part("BP-1234")
+    return path, storage, ctx
+
+
+def _kept_and_queued(path: Path, trigger: str) -> tuple[int, int]:
+    """The watches kept and the alerts queued, read raw; ``trigger`` dropped after."""
+    with sqlite3.connect(path) as connection:
+        kept = connection.execute("SELECT count(*) FROM part_watches").fetchone()[0]
+        queued = connection.execute(
+            "SELECT count(*) FROM outbox WHERE kind = 'part_back_in_stock'"
+        ).fetchone()[0]
+        connection.execute(f"DROP TRIGGER {trigger}")
+    connection.close()
+    return kept, queued
+
+
+def test_sqlite_failing_part_way_through_the_alerts_commits_nothing(tmp_path: Path) -> None:
+    """SECURITY G1: when SQLite refuses the second row of a report's batch (the first is
+    written), the report raises, no mail is queued and every watch is kept; the next
+    report mails each watcher once."""
+    path, storage, ctx = _watched(tmp_path, 3)
     with sqlite3.connect(path) as connection:
         connection.execute(
             """CREATE TRIGGER alerts_fail BEFORE INSERT ON outbox
@@ -95,14 +113,7 @@ def test_sqlite_failing_part_way_through_the_alerts_commits_nothing(tmp_path: Pa
     desk = OrderStatus(ctx)
     with pytest.raises(AdapterError, match="disk full"):
         desk.catalog.part_back_in_stock("BP-1234")
-    with sqlite3.connect(path) as connection:
-        kept = connection.execute("SELECT count(*) FROM part_watches").fetchone()[0]
-        queued = connection.execute(
-            "SELECT count(*) FROM outbox WHERE kind = 'part_back_in_stock'"
-        ).fetchone()[0]
-        connection.execute("DROP TRIGGER alerts_fail")
-    connection.close()
-    assert (kept, queued) == (3, 0)
+    assert _kept_and_queued(path, "alerts_fail") == (3, 0)
     assert desk.catalog.part_back_in_stock("BP-1234").alerts == 3
     assert desk.catalog.part_back_in_stock("BP-1234").alerts == 0
     storage.close()
@@ -114,16 +125,7 @@ def test_sqlite_failing_to_delete_the_watches_after_the_alerts_commits_nothing(
     """SECURITY G1: when the report's alerts are written and SQLite then refuses to delete
     the watches, the unit is poisoned: the report raises, no mail is queued and every
     watch is kept; the next report mails each watcher once."""
-    path = tmp_path / "alerts.db"
-    storage = SqliteStorage.from_url(f"sqlite:///{path}")
-    storage.migrate()
-    ctx = fake_context(storage)
-    for email in ("watcher0@example.com", "watcher1@example.com"):
-        register(ctx, email)
-        assert isinstance(ctx.clock, FixedClock)
-        ctx.clock.advance(timedelta(seconds=1))  # the helper reads the newest mail
-        session = OrderStatus(ctx).shopper(client=CLIENT, session=log_in(ctx, email).token)
-        session.watch_part("BP-1234")
+    path, storage, ctx = _watched(tmp_path, 2)
     with sqlite3.connect(path) as connection:
         connection.execute(
             """CREATE TRIGGER watches_stay BEFORE DELETE ON part_watches
@@ -138,14 +140,7 @@ def test_sqlite_failing_to_delete_the_watches_after_the_alerts_commits_nothing(
     desk = OrderStatus(ctx)
     with pytest.raises(AdapterError, match="disk I/O error"):
         desk.catalog.part_back_in_stock("BP-1234")
-    with sqlite3.connect(path) as connection:
-        kept = connection.execute("SELECT count(*) FROM part_watches").fetchone()[0]
-        queued = connection.execute(
-            "SELECT count(*) FROM outbox WHERE kind = 'part_back_in_stock'"
-        ).fetchone()[0]
-        connection.execute("DROP TRIGGER watches_stay")
-    connection.close()
-    assert (kept, queued) == (2, 0)
+    assert _kept_and_queued(path, "watches_stay") == (2, 0)
     assert desk.catalog.part_back_in_stock("BP-1234").alerts == 2
     assert desk.catalog.part_back_in_stock("BP-1234").alerts == 0
     storage.close()
