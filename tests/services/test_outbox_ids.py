@@ -1,5 +1,6 @@
 """Outbox message ids (SECURITY G4): fresh for every message, drawn in one read for a
-batch (a part back in stock queues one message per watcher)."""
+batch. (A report of a part back in stock numbers its alerts from one random prefix
+instead: tests/unit/test_alert_model.py.)"""
 
 from __future__ import annotations
 

@@ -60,7 +60,6 @@ __all__ = [
     "PUT_ADDRESS",
     "PUT_CAPTCHA",
     "PUT_MESSAGE",
-    "PUT_NEW_MESSAGE",
     "PUT_REPLY",
     "PUT_SESSION",
     "PUT_TOKEN",
@@ -100,21 +99,14 @@ LIMIT %s"""
 # Putting a message id twice replaces the message but keeps whether it was sent, exactly as
 # the memory adapter does (its "sent" record is separate from the message); a message put
 # is never a dead letter.
-_PUT_MESSAGE = """
+PUT_MESSAGE: Final = """
 INSERT INTO outbox (message_id, created_at, kind, payload, attempts, next_attempt_at,
     last_error, sent_at, dead_at)
-VALUES (%s, %s, %s, %s, %s, {next_attempt_and_error}, NULL, NULL)
+VALUES (%s, %s, %s, %s, %s, %s, %s, NULL, NULL)
 ON CONFLICT (message_id) DO UPDATE SET
     created_at = excluded.created_at, kind = excluded.kind, payload = excluded.payload,
     attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at,
     last_error = excluded.last_error, dead_at = NULL"""
-PUT_MESSAGE: Final = _PUT_MESSAGE.format(next_attempt_and_error="%s, %s")
-#: ``PUT_MESSAGE`` for a message never tried (no next attempt, no last error), as every
-#: message a command queues is: the two NULLs are in the statement, not parameters. Python
-#: 3.11's :mod:`sqlite3` binds a ``None`` through its adapter protocol, a failed attribute
-#: look-up each, which was a fifth of a batch's ``executemany`` (bench/RESULTS.md,
-#: availability alerts).
-PUT_NEW_MESSAGE: Final = _PUT_MESSAGE.format(next_attempt_and_error="NULL, NULL")
 
 # "Waiting for delivery" is "sent_at IS NULL AND dead_at IS NULL" in each statement below:
 # the condition of the partial index outbox_pending, so that every one of them can use it.

@@ -292,21 +292,15 @@ class Orders:
         return DECODER.matches(unit._fetch(read, sql, parameters, "searching orders"), email_key)
 
 
-def _never_tried(message: OutboxMessage) -> bool:
-    """Whether ``message`` has no next attempt and no last error (``PUT_NEW_MESSAGE``)."""
-    return message.next_attempt_at is None and message.last_error is None
-
-
-def _message_row(message: OutboxMessage, created_at: int, *, tried: bool) -> tuple[Any, ...]:
-    """The parameters of ``PUT_MESSAGE`` for ``message`` (of ``PUT_NEW_MESSAGE``, without
-    its next attempt and last error, unless ``tried``); ``created_at`` as stored."""
+def _message_row(message: OutboxMessage) -> tuple[Any, ...]:
+    """The parameters of ``PUT_MESSAGE`` for ``message``."""
     intent = message.intent
-    row = (message.message_id, created_at, intent_kind(intent), _rows.payload(intent))
-    if not tried:
-        return (*row, message.attempts)
     next_attempt = message.next_attempt_at
     return (
-        *row,
+        message.message_id,
+        micros(utc(message.created_at)),
+        intent_kind(intent),
+        _rows.payload(intent),
         message.attempts,
         None if next_attempt is None else micros(utc(next_attempt)),
         message.last_error,
@@ -321,10 +315,8 @@ class Outbox:
 
     def put(self, message: OutboxMessage) -> None:
         """Queue ``message`` in this unit's transaction (SECURITY G4)."""
-        tried = not _never_tried(message)
-        sql = _sql.PUT_MESSAGE if tried else _sql.PUT_NEW_MESSAGE
-        row = _message_row(message, micros(utc(message.created_at)), tried=tried)
-        self._unit._fetch(CURSOR, sql, row, "queueing an outbox message", write=True)
+        row = _message_row(message)
+        self._unit._fetch(CURSOR, _sql.PUT_MESSAGE, row, "queueing an outbox message", write=True)
 
     def due(self, now: datetime, limit: int) -> Sequence[OutboxMessage]:
         """Unsent messages due at ``now``, oldest first (ties by message id)."""

@@ -274,7 +274,6 @@ SEARCH_LINKED_VEHICLE: Final = _SEARCH_LINKED.format(
 # The statements both adapters run word for word (orderstatus_sql.statements).
 RECENT: Final = qmark(portable.RECENT)
 PUT_MESSAGE: Final = qmark(portable.PUT_MESSAGE)
-PUT_NEW_MESSAGE: Final = qmark(portable.PUT_NEW_MESSAGE)
 DUE: Final = qmark(portable.DUE)
 PENDING: Final = qmark(portable.PENDING)
 DEAD: Final = qmark(portable.DEAD)
