@@ -9,8 +9,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 import orderstatus_core.testing as testing
 from orderstatus_core.testing import contract, contracts
 from orderstatus_core.testing.contracts.mail_preferences import MailPreferenceRules
@@ -30,37 +28,41 @@ def _run_suite(folder: Path, source: str, *args: str) -> subprocess.CompletedPro
     )
 
 
-@pytest.mark.parametrize(
-    ("suite", "fixture", "test"),
-    [
-        ("OrderRepositoryContract", "storage", "test_an_unknown_order_number_is_none"),
-        ("OutboxContract", "storage", "test_a_queued_message_is_due_after_commit"),
-        ("AccountStoreContract", "storage", "test_an_unknown_id_or_address_is_none"),
-        ("RateLimiterContract", "rate_limiter", "test_keys_are_independent"),
-        ("MailerContract", "mailer", "test_each_mail_is_delivered_once"),
-        ("LabelMakerContract", "label_maker", "test_a_label_names_the_requests_rma_carrier"),
-        ("CaptchaContract", "captcha", "test_the_right_answer_is_accepted"),
-        ("PasswordHasherContract", "password_hasher", "test_a_fresh_hash_needs_no_rehash"),
-    ],
-)
-def test_a_suite_without_its_fixture_says_how_to_write_it(
-    tmp_path: Path, suite: str, fixture: str, test: str
-) -> None:
-    """A test class that forgets a fixture fails with NotImplementedError naming the suite
-    and the fixture, not with pytest's bare "fixture not found"."""
-    result = _run_suite(
-        tmp_path,
-        f"""
-        from orderstatus_core.testing.contracts import {suite}
+#: One test of each suite, and the fixture that suite asks for by name.
+_FORGOTTEN_FIXTURES = [
+    ("OrderRepositoryContract", "storage", "test_an_unknown_order_number_is_none"),
+    ("OutboxContract", "storage", "test_a_queued_message_is_due_after_commit"),
+    ("AccountStoreContract", "storage", "test_an_unknown_id_or_address_is_none"),
+    ("RateLimiterContract", "rate_limiter", "test_keys_are_independent"),
+    ("MailerContract", "mailer", "test_each_mail_is_delivered_once"),
+    ("LabelMakerContract", "label_maker", "test_a_label_names_the_requests_rma_carrier"),
+    ("CaptchaContract", "captcha", "test_the_right_answer_is_accepted"),
+    ("PasswordHasherContract", "password_hasher", "test_a_fresh_hash_needs_no_rehash"),
+]
 
-        class TestForgetful({suite}):
-            pass
-        """,
-        "-k",
-        test,
+
+def test_a_suite_without_its_fixture_says_how_to_write_it(tmp_path: Path) -> None:
+    """A test class that forgets a fixture fails with NotImplementedError naming the suite
+    and the fixture, not with pytest's bare "fixture not found".
+
+    Every suite in one pytest process: starting pytest with its plugins costs seconds, one
+    process per suite cost the whole test run more than a minute."""
+    classes = "".join(
+        f"class TestForgets{suite}({suite}):\n    pass\n\n\n"
+        for suite, _fixture, _test in _FORGOTTEN_FIXTURES
     )
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert f"NotImplementedError: TestForgetful needs a `{fixture}` fixture" in result.stdout
+    imports = ", ".join(suite for suite, _fixture, _test in _FORGOTTEN_FIXTURES)
+    # -k, not node ids: some of these tests are parametrized.
+    chosen = " or ".join(
+        f"(TestForgets{suite} and {test})" for suite, _fixture, test in _FORGOTTEN_FIXTURES
+    )
+    source = f"from orderstatus_core.testing.contracts import {imports}\n\n\n{classes}"
+    result = _run_suite(tmp_path, source, "-k", chosen)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    for suite, fixture, _test in _FORGOTTEN_FIXTURES:
+        message = f"NotImplementedError: TestForgets{suite} needs a `{fixture}` fixture"
+        assert message in result.stdout, f"{suite}: {output}"
 
 
 def test_a_fixture_in_the_module_still_serves_a_suite(tmp_path: Path) -> None:

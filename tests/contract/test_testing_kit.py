@@ -169,23 +169,27 @@ def test_importing_the_plugin_loads_neither_hypothesis_nor_an_adapter() -> None:
     assert loaded == "[]"
 
 
-def test_the_ci_profile_is_loaded_from_the_environment(tmp_path: Path) -> None:
-    """``HYPOTHESIS_PROFILE=ci`` gives fewer examples, derandomized, without a deadline."""
+@pytest.mark.parametrize(("profile", "examples"), [("ci", 30), ("ci-quick", 10)])
+def test_the_ci_profiles_are_loaded_from_the_environment(
+    tmp_path: Path, profile: str, examples: int
+) -> None:
+    """``HYPOTHESIS_PROFILE=ci`` gives fewer examples, derandomized, without a deadline;
+    ``ci-quick`` (the other Pythons of a CI run) the same with a third of the examples."""
     (tmp_path / "test_profile.py").write_text(
         textwrap.dedent(
-            """
+            f"""
             from hypothesis import settings
 
             def test_profile():
                 current = settings()
-                assert settings.get_current_profile_name() == "ci"
+                assert settings.get_current_profile_name() == {profile!r}
                 assert (current.max_examples, current.derandomize, current.deadline) == (
-                    30, True, None
+                    {examples}, True, None
                 )
             """
         )
     )
-    result = _pytest(tmp_path, profile="ci")
+    result = _pytest(tmp_path, profile=profile)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

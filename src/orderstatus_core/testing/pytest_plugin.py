@@ -13,7 +13,9 @@ that does not ask:
 * the fixture ``orderstatus_clock``: a :class:`~orderstatus_core.testing.FixedClock`;
 * the fixture ``orderstatus_context``: a :class:`~orderstatus_core.ServiceContext` from
   :func:`~orderstatus_core.testing.fake_context`, on that clock;
-* Hypothesis profiles ``ci`` (fewer examples, derandomized, no deadline), ``dev`` (the
+* Hypothesis profiles ``ci`` (fewer examples, derandomized, no deadline), ``ci-quick``
+  (``ci`` with a third of its examples, for the second and later Pythons of a CI run that
+  tests several: derandomized, they would mostly repeat the first's), ``dev`` (the
   usual example count, no deadline) and ``nightly`` (600 examples of up to 50 steps, no
   deadline; the storage contract's order lifecycle machine runs that long too, where every
   other profile keeps it to 20 orders of 20 steps), registered and loaded only when the
@@ -43,6 +45,8 @@ __all__ = ["orderstatus_clock", "orderstatus_context", "pytest_configure"]
 PROFILE_VARIABLE = "HYPOTHESIS_PROFILE"
 #: The profile of long runs: the storage contract's lifecycle machine takes its budget.
 NIGHTLY_PROFILE = "nightly"
+#: The ``ci`` profile with fewer examples, for the other Pythons of a multi-Python CI run.
+QUICK_PROFILE = "ci-quick"
 
 # The conformance suites assert in a shipped module; let pytest explain their failures as
 # it does for a test file. Only possible before a module is first imported.
@@ -70,6 +74,11 @@ def _register_profiles() -> None:
         print_blob=True,
         suppress_health_check=[HealthCheck.too_slow],
     )
+    # The same derandomized runs, a third as many examples each: for the second and later
+    # Pythons of one CI run. Derandomized, they draw from the same seeds as ``ci`` on the
+    # first Python, so thirty more examples there would mostly repeat its inputs; every
+    # test still runs, on every Python.
+    settings.register_profile(QUICK_PROFILE, settings.get_profile("ci"), max_examples=10)
     settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True)
     # Long runs, not for every CI run (``nox -s lifecycle``): random, so that each run
     # explores new histories; a failure prints the blob that replays it. Random even where
