@@ -28,6 +28,7 @@ from orderstatus_core.serialization import converter, error_path, make_converter
 from orderstatus_core.services.importing import RecordParser
 from orderstatus_core.testing import strategies as ost
 from orderstatus_core.testing.builders import PLACED_AT, make_order, package
+from support.examples import examples
 
 NESTED = (OrderLine, Package, PackedUnits, Address, Vehicle)
 SAMPLE = tuple(json.loads(json.dumps(record)) for record in generate_orders(120, seed=17))
@@ -180,7 +181,7 @@ def spoiled_records(draw: st.DrawFn) -> Any:
 # --- the properties --------------------------------------------------------------------------
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(spoiled_records())
 def test_a_vouched_record_is_one_the_converter_accepts_equally(record: Any) -> None:
     """Whatever the generated function returns, the converter returns too, equal in every
@@ -195,7 +196,7 @@ def test_a_vouched_record_is_one_the_converter_accepts_equally(record: Any) -> N
     assert _same(vouched, value)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(spoiled_records())
 def test_fast_structure_accepts_and_refuses_as_the_converter(record: Any) -> None:
     """The same record gives the same order, or the same error at the same path with the
@@ -211,7 +212,7 @@ def test_fast_structure_accepts_and_refuses_as_the_converter(record: Any) -> Non
         assert ours[1] == reference[1]
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(spoiled_records(), min_size=1, max_size=4))
 def test_the_import_parser_refuses_what_the_converter_refuses(records: list[Any]) -> None:
     """A feed parsed by one ``RecordParser`` (its memory filled by the records before)

@@ -27,6 +27,7 @@ from orderstatus_core import (
 from orderstatus_core.model import Order
 from orderstatus_core.policies import returns as rules_of
 from orderstatus_core.testing.strategies import orders
+from support.examples import examples
 
 # Every delivered unit is in its window: the property is about money, not dates.
 RULES = ReturnRules(
@@ -53,7 +54,7 @@ def _refunded(order: Order) -> Decimal:
     return sum((r.total.amount for r in order.refunds), Decimal(0))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(order=orders(max_lines=3), data=st.data())
 def test_returns_never_refund_more_than_was_paid_and_pay_their_preview(
     order: Order, data: st.DataObject
@@ -110,7 +111,7 @@ def test_returns_never_refund_more_than_was_paid_and_pay_their_preview(
         assert _refunded(order) <= order.total.amount
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(order=orders(max_lines=3), data=st.data())
 def test_a_refused_return_changes_nothing(order: Order, data: st.DataObject) -> None:
     now = _now(order)

@@ -33,6 +33,7 @@ from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing import strategies as ost
 from orderstatus_core.testing.builders import line, make_order
 from orderstatus_core.testing.invariants import check_order_invariants as check_order
+from support.examples import examples
 from support.feeds import store_view
 from support.guest_passes import earn_guest_pass
 
@@ -304,4 +305,6 @@ class SyncMachine(RuleBasedStateMachine):
 
 
 TestSyncSequences = SyncMachine.TestCase
-TestSyncSequences.settings = settings(max_examples=100, stateful_step_count=20, deadline=None)
+TestSyncSequences.settings = settings(
+    max_examples=examples(100), stateful_step_count=20, deadline=None
+)
