@@ -82,6 +82,7 @@ __all__ = [
     "UNLINK_ORDER",
     "USE_TOKEN",
     "qmark",
+    "session_check",
 ]
 
 
@@ -458,13 +459,29 @@ SELECT {_SESSION_COLUMNS} FROM account_sessions
 WHERE account_id = %s AND ended_at IS NULL"""  # noqa: S608
 
 
-# The per-request session check: only what it decides on (the session's expiry facts, its
-# account's state and language), the same join by both primary keys; narrower rows are
-# what keeps the check near a bare primary-key read (bench/accounts.py).
-SESSION_CHECK: Final = """
-SELECT s.account_id, s.remember, s.last_seen_at, s.expires_at, s.ended_at, a.state, a.language
+# The per-request session check decides in the statement, from the instants it holds (as
+# Django's database sessions filter on expire_date): the session rules of
+# model/session_rules.py written as SQL, on the same exact differences (parameters: now,
+# now, idle_timeout, now, touch_interval, id_hash). The row carries the one instant the
+# answer needs (expires_at), the account's state (decoded, so that a state the model does
+# not know is an error, never a log-in) and two booleans; the same join by both primary
+# keys. ``{sound}`` is what the stored times must be for ``live`` to be decided (SQLite,
+# whose columns take any value: a time that is not one makes ``live`` NULL, an error).
+_SESSION_LIVE: Final = """s.ended_at IS NULL AND %s <= s.expires_at
+        AND (s.remember OR %s - s.last_seen_at <= %s)"""
+
+
+def session_check(sound: LiteralString = "TRUE") -> LiteralString:
+    """The session check's statement, ``live`` decided only where ``sound`` holds."""
+    return f"""
+SELECT s.account_id, s.remember, s.expires_at, a.state, a.language,
+    CASE WHEN {sound} THEN {_SESSION_LIVE} END AS live,
+    %s - s.last_seen_at >= %s AS touch_due
 FROM account_sessions AS s LEFT JOIN accounts AS a ON a.account_id = s.account_id
-WHERE s.id_hash = %s"""
+WHERE s.id_hash = %s"""  # noqa: S608  # sound is the adapter's own SQL, never input
+
+
+SESSION_CHECK: Final = session_check()
 
 TOUCH_SESSION: Final = """
 UPDATE account_sessions SET last_seen_at = %s

@@ -49,6 +49,11 @@ def micros(value: datetime) -> int:
     return (value - _EPOCH) // _MICROSECOND
 
 
+def span(value: timedelta) -> int:
+    """The whole microseconds of a duration, exactly (stored instants' differences)."""
+    return value // _MICROSECOND
+
+
 def instant(value: int) -> datetime:
     """The aware UTC instant of a stored microsecond count."""
     return _EPOCH + timedelta(0, 0, value)  # positional: keywords cost a third more here
