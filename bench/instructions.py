@@ -153,8 +153,9 @@ def _check_steps(desk: OrderStatus, chosen: str, token: str, id_hash: str) -> No
     counted(chosen, "check-unit", functools.partial(_empty_unit, storage))
     policy = ctx.policies.account_policy()
     now = ctx.clock.now()
-    parameters = (now_us := _rows.micros(now), now_us, _rows.span(policy.idle_timeout))
-    parameters += (now_us, _rows.span(policy.touch_interval), id_hash)
+    idle, touch = _rows.span(policy.idle_timeout), _rows.span(policy.touch_interval)
+    moment = _rows.micros(now)
+    parameters = (moment, moment, idle, moment, touch, id_hash)
     with storage.unit_of_work(read_once=True) as uow:
         row = uow._fetch(ONE, _sql.SESSION_CHECK, parameters, "checking a session")
     found = counted(chosen, "check-decode", lambda: DECODER.session_check(row))

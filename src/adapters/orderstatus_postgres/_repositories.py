@@ -1096,7 +1096,8 @@ class Sessions:
         unit = self._unit
         if not _worth_asking(unit, id_hash):
             return None
-        parameters = (moment, moment, idle_timeout, moment, touch_interval, id_hash)
+        parameters = {"now": moment, "idle": idle_timeout, "touch": touch_interval}
+        parameters["id_hash"] = id_hash
         row = unit._run(_sql.SESSION_CHECK, parameters, "checking a session").fetchone()
         return None if row is None else DECODER.session_check(row)
 

@@ -68,7 +68,7 @@ from orderstatus_sql.statements import qmark
 from orderstatus_sql.values import encodable, first_taken, money
 from orderstatus_sqlite import _rows, _sql
 from orderstatus_sqlite._discounts import DiscountCodeRows
-from orderstatus_sqlite._rows import DECODER, micros, span
+from orderstatus_sqlite._rows import DECODER, micros, policy_span
 from orderstatus_sqlite._watches import PartWatchesMixin
 
 if TYPE_CHECKING:
@@ -1102,7 +1102,8 @@ class Sessions:
         if not encodable(id_hash):
             unit._reading()
             return None
-        parameters = (moment, moment, span(idle_timeout), moment, span(touch_interval), id_hash)
+        idle, touch = policy_span(idle_timeout), policy_span(touch_interval)
+        parameters = (moment, moment, idle, moment, touch, id_hash)
         row = unit._fetch(ONE, _sql.SESSION_CHECK, parameters, "checking a session")
         return None if row is None else DECODER.session_check(row)
 

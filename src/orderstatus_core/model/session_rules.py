@@ -43,8 +43,15 @@ def checked_moment(now: object, idle_timeout: object, touch_interval: object) ->
     or more: what every store's :meth:`SessionStore.check
     <orderstatus_core.ports.SessionStore.check>` refuses first
     (:class:`InvalidFieldError`), before it reads anything."""
-    not_negative("idle_timeout", idle_timeout)
-    not_negative("touch_interval", touch_interval)
+    # One test for the usual case first: this runs on every page view.
+    if not (
+        isinstance(idle_timeout, timedelta)
+        and isinstance(touch_interval, timedelta)
+        and idle_timeout >= _ZERO
+        and touch_interval >= _ZERO
+    ):
+        not_negative("idle_timeout", idle_timeout)
+        not_negative("touch_interval", touch_interval)
     return utc(now)
 
 
