@@ -11,8 +11,8 @@ Issue 13 item 13, three goals:
   cheap counting hasher (``CountingPasswordHasher``) less that hasher's own verify: the
   log-in's own work, without the hash's noise.
 * **session check**: the facade's per-request check (``desk.shopper(...).check()``: who
-  is logged in, the session's expiry facts and its account's state and language read
-  together by their primary keys, no write within the touch minute) against a raw
+  is logged in, decided by one statement on the session's stored instants and its
+  account's state, both rows by their primary keys, no write within the touch minute) against a raw
   primary-key ``SELECT`` of the session row on the same file, with ``--sessions`` stored;
   goal: at most 2x. The account page (``shopper.view()``, the whole session and account)
   is printed beside, and so are the storage port's reads: ``sessions.check`` in a
@@ -218,9 +218,19 @@ def main() -> None:
                 with port.unit_of_work(read_once=True) as uow:
                     assert uow.sessions.get_with_account(hashes[n]) is not None
 
+            policy = desk.context.policies.account_policy()
+
             def port_check(n: int) -> None:
                 with port.unit_of_work(read_once=True) as uow:
-                    assert uow.sessions.check(hashes[n]) is not None
+                    assert (
+                        uow.sessions.check(
+                            hashes[n],
+                            clock.now(),
+                            idle_timeout=policy.idle_timeout,
+                            touch_interval=policy.touch_interval,
+                        )
+                        is not None
+                    )
 
             if _has_check(port):
                 rows.append(

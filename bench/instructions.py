@@ -15,14 +15,14 @@ Paths: ``find`` and ``search`` (the library, as ``run.py`` calls it), ``raw-find
 first run, ``--sessions`` of them): ``check`` (``desk.shopper(...).check()``, as
 ``accounts.py`` calls it), ``port-check`` (``sessions.check`` in a read-once unit),
 ``raw-session`` (the raw primary-key ``SELECT`` of the session row, ``fetchone()``) and
-``raw-check`` (the raw join of the check's seven columns), and the check's steps, each on
-its own: ``check-shopper`` (``desk.shopper(...)``: the proof and the session value),
-``check-bind`` (``shopper.check``, the bound command), ``check-hash`` (the token's shape
-checked and hashed), ``check-unit`` (an empty read-once unit with its ``sessions``
-repository), ``check-decode`` (the joined row to a ``SessionCheck``) and ``check-decide``
-(the policy, the clock, ``signs_in``, ``needs_touch``, the ``SignedIn``); the port's
-statement is ``port-check`` less ``check-unit`` and ``check-decode``. Steps of ``find`` (as in
-``find_order_breakdown.py``, the raw read between calls): ``prepare``, ``limits``,
+``raw-check`` (the raw join of the seven columns the check read before it decided in
+SQL), and the check's steps, each on its own: ``check-shopper`` (``desk.shopper(...)``:
+the proof and the session value), ``check-bind`` (``shopper.check``, the bound command),
+``check-hash`` (the token's shape checked and hashed), ``check-unit`` (an empty read-once
+unit with its ``sessions`` repository), ``check-decode`` (the statement's row to a
+``SessionCheck``) and ``check-decide`` (the policy, the clock, the ``SignedIn``); the
+port's statement is ``port-check`` less ``check-unit`` and ``check-decode``. Steps of
+``find`` (as in ``find_order_breakdown.py``, the raw read between calls): ``prepare``, ``limits``,
 ``fetch`` (the unit's one statement and its rows), ``decode`` (the rows to an ``Order``),
 ``view``. Every step of every call runs; only the named one is inside ``starmap``. The
 first 50 targets warm up outside it. Instructions are not time (a cache miss costs
@@ -129,11 +129,13 @@ def _checks(path: Path, sessions: int, chosen: str, count: int) -> int:
     clock = FixedClock(T0 + timedelta(seconds=10))  # within the touch minute: no write
     with OrderStatus.open(storage=f"sqlite:///{path}", mail=RecordingMailer(), clock=clock) as desk:
         storage = desk.context.storage
+        policy = desk.context.policies.account_policy()
         for index, (token, id_hash) in enumerate(zip(picks, hashes, strict=True)):
             now = chosen if index >= WARM else ""
             who = counted(now, "check", functools.partial(_check, desk, token))
             assert type(who).__name__ == "SignedIn", who
-            assert counted(now, "port-check", functools.partial(_port_check, storage, id_hash))
+            port = functools.partial(_port_check, storage, id_hash, clock.now(), policy)
+            assert counted(now, "port-check", port)
             assert counted(now, "raw-session", functools.partial(_raw, raw, SESSION_ROW, id_hash))
             assert counted(now, "raw-check", functools.partial(_raw, raw, CHECK_ROW, id_hash))
             _check_steps(desk, now, token, id_hash)
@@ -149,15 +151,19 @@ def _check_steps(desk: OrderStatus, chosen: str, token: str, id_hash: str) -> No
     counted(chosen, "check-bind", lambda: shopper.check)
     counted(chosen, "check-hash", lambda: is_secret_id(token) and hash_session_id(token))
     counted(chosen, "check-unit", functools.partial(_empty_unit, storage))
+    policy = ctx.policies.account_policy()
+    now = ctx.clock.now()
+    idle, touch = _rows.span(policy.idle_timeout), _rows.span(policy.touch_interval)
+    moment = _rows.micros(now)
+    parameters = (moment, moment, idle, moment, touch, id_hash)
     with storage.unit_of_work(read_once=True) as uow:
-        row = uow._fetch(ONE, _sql.SESSION_CHECK, (id_hash,), "checking a session")
+        row = uow._fetch(ONE, _sql.SESSION_CHECK, parameters, "checking a session")
     found = counted(chosen, "check-decode", lambda: DECODER.session_check(row))
+    assert found is not None
 
     def decide() -> object:
-        policy = ctx.policies.account_policy()
-        now = ctx.clock.now()
-        assert found.signs_in(now, idle_timeout=policy.idle_timeout)
-        found.needs_touch(now, interval=policy.touch_interval)
+        ctx.policies.account_policy()
+        ctx.clock.now()
         return SignedIn(found.account_id, found.language, found.expires_at, found.remember)
 
     counted(chosen, "check-decide", decide)
@@ -176,9 +182,11 @@ def _check(desk: OrderStatus, token: str) -> object:
     return desk.shopper(client="198.51.100.1", session=token).check()
 
 
-def _port_check(storage: Any, id_hash: str) -> object:
+def _port_check(storage: Any, id_hash: str, now: Any, policy: Any) -> object:
     with storage.unit_of_work(read_once=True) as uow:
-        return uow.sessions.check(id_hash)
+        return uow.sessions.check(
+            id_hash, now, idle_timeout=policy.idle_timeout, touch_interval=policy.touch_interval
+        )
 
 
 def _raw(raw: sqlite3.Connection, sql: str, id_hash: str) -> object:

@@ -17,7 +17,7 @@ on those, the model and this module.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -815,13 +815,29 @@ class SessionStore(Protocol):
         account page reads both in a ``read_once`` unit."""
         ...
 
-    def check(self, id_hash: str) -> SessionCheck | None:
-        """What a page view's session check needs of the session with this id hash, ended
-        or not, and of its account (its state and language; ``None`` for both if no such
-        account is stored), read together as :meth:`get_with_account` reads them (one
-        read, one snapshot), or ``None`` when no such session is stored. The check
-        (``shopper.check()``) runs on every page view, in a ``read_once`` unit: read only
-        these columns."""
+    def check(
+        self,
+        id_hash: str,
+        now: datetime,
+        *,
+        idle_timeout: timedelta,
+        touch_interval: timedelta,
+    ) -> SessionCheck | None:
+        """Whether the session with this id hash logs its holder in at ``now``: a
+        :class:`~orderstatus_core.model.session_check.SessionCheck` exactly when
+        :meth:`SessionCheck.at <orderstatus_core.model.session_check.SessionCheck.at>`
+        of the stored session and its account (as :meth:`get_with_account` reads them:
+        one read, one snapshot) is one, equal to it; ``None`` otherwise (no such
+        session, ended, past ``expires_at``, not remembered and last seen more than
+        ``idle_timeout`` before ``now``, its account not stored or deleted). Each bound
+        is included, to the microsecond: live at ``expires_at`` and at exactly
+        ``idle_timeout``; ``touch_due`` at exactly ``touch_interval``.
+
+        A naive ``now`` or a negative duration raises
+        :class:`~orderstatus_core.errors.InvalidFieldError` before anything is read. The
+        check (``shopper.check()``) runs on every page view, in a ``read_once`` unit: a
+        SQL store decides in its one statement, from the instants it holds, and reads
+        only what the answer carries."""
         ...
 
     def open_sessions(self, account_id: str) -> Sequence[AccountSession]:

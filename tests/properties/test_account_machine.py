@@ -12,10 +12,10 @@ from typing import Any
 import attrs
 import pytest
 
+from orderstatus_core.model import session_check
 from orderstatus_core.model.account import AccountSession
 from orderstatus_core.model.discounts import DiscountCode
 from orderstatus_core.model.money import Money
-from orderstatus_core.model.session_check import SessionCheck
 from orderstatus_core.ports import Storage
 from orderstatus_core.services.accounts import credit
 from orderstatus_core.services.credit_results import CodeExpired
@@ -43,13 +43,29 @@ def _idle_past_the_time_out(machine: AccountMachine, page: bool) -> None:
     machine.check_session(pick=0, page=page)
 
 
-#: The account page (``view()``, the whole session) and the page view's check
-#: (``check()``, the lean read), with the method each decides by and its answer's class.
+def _stretched_method(real: Any) -> Any:
+    def sliding(self: object, now: datetime, *, idle_timeout: timedelta) -> bool:
+        return bool(real(self, now, idle_timeout=idle_timeout * 100))
+
+    return sliding
+
+
+def _stretched_rule(real: Any) -> Any:
+    def sliding(session: object, now: datetime, idle_timeout: timedelta) -> bool:
+        return bool(real(session, now, idle_timeout * 100))
+
+    return sliding
+
+
+#: The account page (``view()``, the whole session, decided by ``AccountSession.is_live``)
+#: and the page view's check (``check()``: the memory store answers by ``SessionCheck.at``,
+#: which calls the session rule), with what each decides by, a rule stretched a
+#: hundredfold in its place, and its answer's class.
 _PAGES = pytest.mark.parametrize(
-    ("page", "cls", "method", "answer"),
+    ("page", "owner", "name", "stretched", "answer"),
     [
-        (True, AccountSession, "is_live", "AccountView"),
-        (False, SessionCheck, "signs_in", "SignedIn"),
+        (True, AccountSession, "is_live", _stretched_method, "AccountView"),
+        (False, session_check, "session_is_live", _stretched_rule, "SignedIn"),
     ],
     ids=["view", "check"],
 )
@@ -57,7 +73,7 @@ _PAGES = pytest.mark.parametrize(
 
 @_PAGES
 def test_the_real_service_passes_the_idle_steps(
-    machine: AccountMachine, page: bool, cls: type, method: str, answer: str
+    machine: AccountMachine, page: bool, owner: object, name: str, stretched: Any, answer: str
 ) -> None:
     """The steps below are right for the service as it is."""
     _idle_past_the_time_out(machine, page)
@@ -69,18 +85,14 @@ def test_a_session_that_slides_past_its_idle_time_out_fails_the_machine(
     machine: AccountMachine,
     monkeypatch: pytest.MonkeyPatch,
     page: bool,
-    cls: type,
-    method: str,
+    owner: object,
+    name: str,
+    stretched: Any,
     answer: str,
 ) -> None:
     """A broken rule (the idle time-out stretched a hundredfold, a sliding session) is
     caught by the page view at 30 min + 1 s, on either page."""
-    real = getattr(cls, method)
-
-    def sliding(self: object, now: datetime, *, idle_timeout: timedelta) -> bool:
-        return bool(real(self, now, idle_timeout=idle_timeout * 100))
-
-    monkeypatch.setattr(cls, method, sliding)
+    monkeypatch.setattr(owner, name, stretched(getattr(owner, name)))
     with pytest.raises(AssertionError, match=answer):
         _idle_past_the_time_out(machine, page)
 

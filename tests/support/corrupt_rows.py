@@ -37,6 +37,7 @@ from orderstatus_core.model.account import (
 from orderstatus_core.ports import Storage
 from orderstatus_core.records import CreditEntry
 from orderstatus_core.testing.builders import make_order
+from orderstatus_core.testing.contracts._support import _SESSION_RULES
 
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 _DAY = timedelta(days=1)
@@ -149,10 +150,10 @@ class CorruptRowSuite:
             uow.commit()
         for statement, repair in self.SPOILED_CHECKS:
             with storage.unit_of_work(read_once=True) as uow:
-                assert uow.sessions.check(session.id_hash) is not None
+                assert uow.sessions.check(session.id_hash, T0, **_SESSION_RULES) is not None
             self.spoil(storage, statement)
             with storage.unit_of_work(read_once=True) as uow, pytest.raises(AdapterError):
-                uow.sessions.check(session.id_hash)
+                uow.sessions.check(session.id_hash, T0, **_SESSION_RULES)
             self.spoil(storage, repair)
 
     def test_an_unreadable_return_document_is_an_adapter_error(self, storage: Storage) -> None:
@@ -212,6 +213,6 @@ class CorruptRowSuite:
             # The page view's lean check restores without the model's checks, but a
             # state the model does not know is still refused, never read as logged in.
             with pytest.raises(AdapterError, match="session"):
-                uow.sessions.check("not-a-hash")
+                uow.sessions.check("not-a-hash", T0, **_SESSION_RULES)
             with pytest.raises(AdapterError, match="captcha"):
                 uow.captchas.consume(captcha.challenge_id, T0)

@@ -8,6 +8,7 @@ import gc
 import weakref
 
 from orderstatus_core.ports import Storage
+from orderstatus_core.testing.contracts._support import _SESSION_RULES, T0
 
 
 def assert_an_ended_unit_is_freed(storage: Storage, kind: str) -> None:
@@ -18,7 +19,7 @@ def assert_an_ended_unit_is_freed(storage: Storage, kind: str) -> None:
     try:
         uow = storage.unit_of_work(write=kind == "write", read_once=kind == "read_once")
         with uow:
-            assert uow.sessions.check("0" * 64) is None
+            assert uow.sessions.check("0" * 64, T0, **_SESSION_RULES) is None
             if kind == "write":
                 assert uow.accounts.get("acct-0001") is None
                 uow.commit()

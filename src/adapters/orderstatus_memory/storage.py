@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Self, TypeVar, cast
 
 import attrs
@@ -45,6 +45,7 @@ from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.model.session_check import SessionCheck
+from orderstatus_core.model.session_rules import checked_moment
 from orderstatus_core.records import (
     CreditEntry,
     HistoryQuery,
@@ -878,9 +879,22 @@ class _Sessions:
         mine = (work.sessions[id_hash] for id_hash in hashes)
         return oldest_first(session for session in mine if session.ended_at is None)
 
-    def check(self, id_hash: str) -> SessionCheck | None:
+    def check(
+        self,
+        id_hash: str,
+        now: datetime,
+        *,
+        idle_timeout: timedelta,
+        touch_interval: timedelta,
+    ) -> SessionCheck | None:
+        checked_moment(now, idle_timeout, touch_interval)  # bad input: refused before reading
         found = self.get_with_account(id_hash)
-        return None if found is None else SessionCheck.of(*found)
+        if found is None:
+            return None
+        session, account = found
+        return SessionCheck.at(
+            session, account, now, idle_timeout=idle_timeout, touch_interval=touch_interval
+        )
 
     def touch(self, id_hash: str, at: datetime) -> bool:
         self._unit.check_writable()

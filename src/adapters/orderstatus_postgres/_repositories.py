@@ -9,7 +9,7 @@ a psycopg failure in one place; rows come back through the shared decoder
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final, LiteralString
 
 import psycopg
@@ -46,6 +46,7 @@ from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.model.session_check import SessionCheck
+from orderstatus_core.model.session_rules import checked_moment
 from orderstatus_core.records import CreditEntry, HistoryQuery, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, dump_intent
 from orderstatus_postgres import _rows, _sql
@@ -1080,13 +1081,24 @@ class Sessions:
         row = unit._run(_sql.GET_SESSION_WITH_ACCOUNT, (id_hash,), doing).fetchone()
         return None if row is None else DECODER.session_with_account(row)
 
-    def check(self, id_hash: str) -> SessionCheck | None:
-        """What a page view's check needs of the session and its account, or ``None``: one
-        statement of seven columns, each row by its primary key."""
+    def check(
+        self,
+        id_hash: str,
+        now: datetime,
+        *,
+        idle_timeout: timedelta,
+        touch_interval: timedelta,
+    ) -> SessionCheck | None:
+        """Whether the session logs its holder in at ``now``: one statement, each row by
+        its primary key, deciding liveness and the touch on the stored instants
+        (``timestamptz`` differences are exact intervals), so one instant is decoded."""
+        moment = checked_moment(now, idle_timeout, touch_interval)
         unit = self._unit
         if not _worth_asking(unit, id_hash):
             return None
-        row = unit._run(_sql.SESSION_CHECK, (id_hash,), "checking a session").fetchone()
+        parameters = {"now": moment, "idle": idle_timeout, "touch": touch_interval}
+        parameters["id_hash"] = id_hash
+        row = unit._run(_sql.SESSION_CHECK, parameters, "checking a session").fetchone()
         return None if row is None else DECODER.session_check(row)
 
     def _changed(self, sql: LiteralString, parameters: Any, key: object, doing: str) -> int:

@@ -458,7 +458,9 @@ PUT_SESSION: Final = portable.PUT_SESSION
 GET_SESSION: Final = portable.GET_SESSION
 GET_SESSION_WITH_ACCOUNT: Final = portable.GET_SESSION_WITH_ACCOUNT
 OPEN_SESSIONS: Final = portable.OPEN_SESSIONS
-SESSION_CHECK: Final = portable.SESSION_CHECK
+SESSION_CHECK: Final = portable.session_check(
+    now="%(now)s", idle="%(idle)s", touch="%(touch)s", key="%(id_hash)s"
+)
 TOUCH_SESSION: Final = portable.TOUCH_SESSION
 END_SESSION: Final = portable.END_SESSION
 END_SESSIONS: Final = portable.END_SESSIONS

@@ -36,6 +36,7 @@ from orderstatus_core import AdapterError, ConflictError
 from orderstatus_core.model.account import Account, AccountSession, oldest_first
 from orderstatus_core.model.order import utc
 from orderstatus_core.model.session_check import SessionCheck
+from orderstatus_core.model.session_rules import checked_moment
 from orderstatus_core.ports import (
     AccountStore,
     CaptchaStore,
@@ -445,11 +446,25 @@ class _UnitSessions:
                 mine[id_hash] = seen
         return mine
 
-    def check(self, id_hash: str) -> SessionCheck | None:
+    def check(
+        self,
+        id_hash: str,
+        now: datetime,
+        *,
+        idle_timeout: timedelta,
+        touch_interval: timedelta,
+    ) -> SessionCheck | None:
         """The page view's check of the session and its account, read as
-        :meth:`get_with_account` reads them."""
+        :meth:`get_with_account` reads them and decided by the session rules
+        (:meth:`SessionCheck.at`)."""
+        checked_moment(now, idle_timeout, touch_interval)  # bad input: refused before reading
         found = self.get_with_account(id_hash)
-        return None if found is None else SessionCheck.of(*found)
+        if found is None:
+            return None
+        session, account = found
+        return SessionCheck.at(
+            session, account, now, idle_timeout=idle_timeout, touch_interval=touch_interval
+        )
 
     def _get(self, id_hash: str) -> AccountSession | None:
         if isinstance(id_hash, str) and id_hash in self._view:

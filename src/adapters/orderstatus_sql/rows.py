@@ -101,6 +101,15 @@ UNREADABLE: Final = (
 #: Stored account states by their text: a dict look-up refuses an unknown one (KeyError)
 #: at a tenth of what calling the enum costs, on the per-request session check.
 _ACCOUNT_STATES: Final = {state.value: state for state in AccountState}
+#: Whether an account of this stored state (``None``: no such account) logs a live
+#: session's holder in; what a page view's check decides by.
+_SIGNS_IN: Final[dict[str | None, bool]] = {
+    None: False,
+    **{state.value: state is not AccountState.DELETED for state in AccountState},
+}
+#: The statement's ``live`` as each driver answers it (SQLite 0 or 1, PostgreSQL a bool:
+#: ``True == 1`` finds the same entry); NULL, an undecided row, is no key.
+_LIVE: Final[dict[object, bool]] = {0: False, 1: True}
 
 #: The address's fields in the model's order: the profile's tables store them so.
 _ADDRESS_FIELDS: Final = RESTORED_FIELDS["Address"]
@@ -367,16 +376,18 @@ class SessionRow(NamedTuple):
 
 
 class SessionCheckRow(NamedTuple):
-    """What ``SESSION_CHECK`` selects: the session's expiry facts, then its account's state
-    and language (``NULL`` when the account is not stored)."""
+    """What ``SESSION_CHECK`` selects: the session's account, *remember* and expiry, its
+    account's state and language (``NULL`` when the account is not stored), then what
+    the statement decided: whether the session is live at the instant asked (``NULL``
+    when its stored times are not times) and whether its last-seen time is due a write."""
 
     account_id: str
     remember: Any
-    last_seen_at: Any
     expires_at: Any
-    ended_at: Any
     state: str | None
     language: str | None
+    live: Any
+    touch_due: Any
 
 
 class LinkRow(NamedTuple):
@@ -930,23 +941,23 @@ class RowDecoder:
         account = None if row[width] is None else self.account(row[width:])
         return self.session(row[:width]), account
 
-    def session_check(self, row: Rows[SessionCheckRow]) -> SessionCheck:
-        """A page view's read of a session and its account, restored without the model's
-        checks: the library wrote both rows from validated values, and this read runs on
-        every request. What a damaged row could make it misread still fails as
-        :class:`AdapterError`: an instant that is not one, a state the model does not
-        know."""
-        account_id, remember, last_seen_at, expires_at, ended_at, state, language = row
-        instant = self._instant
+    def session_check(self, row: Rows[SessionCheckRow]) -> SessionCheck | None:
+        """A page view's check as the statement decided it: ``None`` unless the session is
+        live and its account stored and not deleted; else the check, restored without
+        the model's checks (the library wrote both rows from validated values, and this
+        read runs on every request). What a damaged row could make it misread still
+        fails as :class:`AdapterError`, never as a log-in nor a log-out: a state the
+        model does not know, a liveness the statement could not decide, an expiry that
+        is not an instant."""
+        account_id, remember, expires_at, state, language, live, touch_due = row
         try:
+            # Both look-ups raise KeyError for what no sound row holds (NULL for live), each
+            # made whatever the other answers.
+            signs_in = _SIGNS_IN[state]
+            if not (_LIVE[live] and signs_in):
+                return None
             return _restorers().session_check(
-                account_id,
-                bool(remember),
-                instant(last_seen_at),
-                instant(expires_at),
-                None if ended_at is None else instant(ended_at),
-                None if state is None else _ACCOUNT_STATES[state],
-                language,
+                account_id, language, self._instant(expires_at), bool(remember), bool(touch_due)
             )
         except UNREADABLE as error:
             raise unreadable("a stored session", error) from error

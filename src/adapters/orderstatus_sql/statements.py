@@ -75,13 +75,13 @@ __all__ = [
     "SAVE_ACCOUNT",
     "SAVE_CHALLENGE",
     "SELECT_FROM_PASSES",
-    "SESSION_CHECK",
     "TOUCH_SESSION",
     "UNLINKED_ORDERS",
     "UNLINK_ALL",
     "UNLINK_ORDER",
     "USE_TOKEN",
     "qmark",
+    "session_check",
 ]
 
 
@@ -458,13 +458,35 @@ SELECT {_SESSION_COLUMNS} FROM account_sessions
 WHERE account_id = %s AND ended_at IS NULL"""  # noqa: S608
 
 
-# The per-request session check: only what it decides on (the session's expiry facts, its
-# account's state and language), the same join by both primary keys; narrower rows are
-# what keeps the check near a bare primary-key read (bench/accounts.py).
-SESSION_CHECK: Final = """
-SELECT s.account_id, s.remember, s.last_seen_at, s.expires_at, s.ended_at, a.state, a.language
+# The per-request session check decides in the statement, from the instants it holds (as
+# Django's database sessions filter on expire_date): the session rules of
+# model/session_rules.py written as SQL, on the same exact differences. The row carries the
+# one instant the answer needs (expires_at), the account's state (decoded, so that a state
+# the model does not know is an error, never a log-in) and two booleans; the same join by
+# both primary keys. Each adapter names its placeholders (now, idle_timeout,
+# touch_interval, id_hash: now is used three times, bound once) and what the stored times
+# must be for ``live`` to be decided (``sound``: SQLite's columns take any value, and a time
+# that is not one makes ``live`` NULL, an error).
+
+
+def session_check(
+    *,
+    now: LiteralString,
+    idle: LiteralString,
+    touch: LiteralString,
+    key: LiteralString,
+    sound: LiteralString = "TRUE",
+) -> LiteralString:
+    """The session check's statement with the adapter's placeholders; ``live`` decided
+    only where ``sound`` holds."""
+    return f"""
+SELECT s.account_id, s.remember, s.expires_at, a.state, a.language,
+    CASE WHEN {sound} THEN s.ended_at IS NULL AND {now} <= s.expires_at
+        AND (s.remember OR {now} - s.last_seen_at <= {idle}) END AS live,
+    {now} - s.last_seen_at >= {touch} AS touch_due
 FROM account_sessions AS s LEFT JOIN accounts AS a ON a.account_id = s.account_id
-WHERE s.id_hash = %s"""
+WHERE s.id_hash = {key}"""  # noqa: S608  # the adapter's own SQL text, never input
+
 
 TOUCH_SESSION: Final = """
 UPDATE account_sessions SET last_seen_at = %s

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -46,6 +46,7 @@ from orderstatus_core.model.mail_preferences import MailSubscription
 from orderstatus_core.model.order import Address, utc
 from orderstatus_core.model.profile import GarageVehicle, SavedAddress
 from orderstatus_core.model.session_check import SessionCheck
+from orderstatus_core.model.session_rules import checked_moment
 from orderstatus_core.records import CreditEntry, HistoryQuery, IdempotentReply, SearchQuery
 from orderstatus_core.serialization import carries_secrets, intent_kind
 from orderstatus_sql.discounts import CREDIT_BALANCE_ROWS, summed_balances
@@ -67,7 +68,7 @@ from orderstatus_sql.statements import qmark
 from orderstatus_sql.values import encodable, first_taken, money
 from orderstatus_sqlite import _rows, _sql
 from orderstatus_sqlite._discounts import DiscountCodeRows
-from orderstatus_sqlite._rows import DECODER, micros
+from orderstatus_sqlite._rows import DECODER, micros, policy_span
 from orderstatus_sqlite._watches import PartWatchesMixin
 
 if TYPE_CHECKING:
@@ -1085,14 +1086,25 @@ class Sessions:
         rows = unit._fetch(ALL, _sql.OPEN_SESSIONS, (account_id,), doing)
         return oldest_first(DECODER.session(row) for row in rows)
 
-    def check(self, id_hash: str) -> SessionCheck | None:
-        """What a page view's check needs of the session and its account, or ``None``: one
-        statement of seven columns, each row by its primary key."""
+    def check(
+        self,
+        id_hash: str,
+        now: datetime,
+        *,
+        idle_timeout: timedelta,
+        touch_interval: timedelta,
+    ) -> SessionCheck | None:
+        """Whether the session logs its holder in at ``now``: one statement, each row by
+        its primary key, deciding liveness and the touch on the stored microseconds (so
+        one instant is decoded, and no rule runs here)."""
+        moment = micros(checked_moment(now, idle_timeout, touch_interval))
         unit = self._unit
         if not encodable(id_hash):
             unit._reading()
             return None
-        row = unit._fetch(ONE, _sql.SESSION_CHECK, (id_hash,), "checking a session")
+        idle, touch = policy_span(idle_timeout), policy_span(touch_interval)
+        parameters = (moment, moment, idle, moment, touch, id_hash)
+        row = unit._fetch(ONE, _sql.SESSION_CHECK, parameters, "checking a session")
         return None if row is None else DECODER.session_check(row)
 
     def _changed(self, sql: str, parameters: tuple[object, ...], key: object, doing: str) -> int:

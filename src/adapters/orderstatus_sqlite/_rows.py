@@ -7,6 +7,7 @@ compact JSON text (see :mod:`orderstatus_sqlite.migrations`). Reading rows back 
 
 from __future__ import annotations
 
+import functools
 import json
 import operator
 from collections.abc import Callable, Iterable, Sequence
@@ -47,6 +48,16 @@ _MICROSECOND: Final = timedelta(microseconds=1)
 def micros(value: datetime) -> int:
     """Microseconds since the epoch, computed exactly (a float ``timestamp()`` is not)."""
     return (value - _EPOCH) // _MICROSECOND
+
+
+def span(value: timedelta) -> int:
+    """The whole microseconds of a duration, exactly (stored instants' differences)."""
+    return value // _MICROSECOND
+
+
+#: :func:`span` of the few durations a policy holds (the session check's idle time-out and
+#: touch interval on every page view), remembered: the division costs more than the look-up.
+policy_span: Final = functools.lru_cache(maxsize=32)(span)
 
 
 def instant(value: int) -> datetime:

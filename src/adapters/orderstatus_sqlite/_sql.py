@@ -338,7 +338,21 @@ PUT_SESSION: Final = qmark(portable.PUT_SESSION)
 GET_SESSION: Final = qmark(portable.GET_SESSION)
 GET_SESSION_WITH_ACCOUNT: Final = qmark(portable.GET_SESSION_WITH_ACCOUNT)
 OPEN_SESSIONS: Final = qmark(portable.OPEN_SESSIONS)
-SESSION_CHECK: Final = qmark(portable.SESSION_CHECK)
+# Columns here take any value: a stored time or *remember* that is not a number leaves
+# ``live`` NULL, which the decoder refuses (AdapterError), instead of comparing text with
+# a number (text sorts after every number: a damaged row must never log anyone in). No
+# ``IN`` list: SQLite builds one as a table on every run.
+# Placeholders by position (Python 3.12 deprecates ?N from a sequence): now, now,
+# idle_timeout, now, touch_interval, id_hash.
+SESSION_CHECK: Final = portable.session_check(
+    now="?",
+    idle="?",
+    touch="?",
+    key="?",
+    sound="typeof(s.expires_at) = 'integer' AND typeof(s.last_seen_at) = 'integer'"
+    " AND (s.ended_at IS NULL OR typeof(s.ended_at) = 'integer')"
+    " AND typeof(s.remember) = 'integer'",
+)
 TOUCH_SESSION: Final = qmark(portable.TOUCH_SESSION)
 END_SESSION: Final = qmark(portable.END_SESSION)
 END_SESSIONS: Final = qmark(portable.END_SESSIONS)

@@ -246,9 +246,9 @@ class SqliteUnitOfWork:
         continues a write that is already half done, so a failure poisons the unit (its
         commit refuses and rolls back, SECURITY G1).
         """
+        if self._read_once and not write:
+            return self._fetch_once(read, sql, parameters, doing)
         connection = self._writing() if write else self._reading()
-        if self._read_once:
-            return self._fetch_once(connection, read, sql, parameters, doing)
         try:
             return read(connection.execute(sql, parameters))
         except _FAILURES as error:
@@ -258,13 +258,19 @@ class SqliteUnitOfWork:
 
     def _fetch_once(
         self,
-        connection: sqlite3.Connection,
         read: Callable[[sqlite3.Cursor], _T],
         sql: str,
         parameters: Sequence[object],
         doing: str,
     ) -> _T:
-        """The one statement of a read-once unit, in autocommit; its cursor closed after."""
+        """The one statement of a read-once unit, in autocommit; its cursor closed after.
+
+        No transaction to begin or to find broken (``_reading``): only the unit must be
+        open. A connection closed under it by ``SqliteStorage.close()`` fails in
+        ``execute``, translated as every failure here is."""
+        connection = self._connection
+        if connection is None:
+            raise AdapterError("the unit of work is not open")
         if self._statements:
             raise AdapterError(
                 "this unit of work reads once (read_once=True) and has read: a second "

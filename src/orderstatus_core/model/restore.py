@@ -94,15 +94,7 @@ RESTORED_FIELDS: Mapping[str, tuple[str, ...]] = {
         "revoked_at",
     ),
     "PartWatch": ("account_id", "part_number", "watched_at"),
-    "SessionCheck": (
-        "account_id",
-        "remember",
-        "last_seen_at",
-        "expires_at",
-        "ended_at",
-        "account_state",
-        "language",
-    ),
+    "SessionCheck": ("account_id", "language", "expires_at", "remember", "touch_due"),
     # orderstatus_core.records: a search page's values, one of each per order found.
     "OrderHeader": ("number", "placed_at", "email"),
     "OrderMatch": ("header", "lines"),

@@ -1,14 +1,25 @@
-"""What a page view's session check reads: the session's times and who holds it.
+"""What a page view's session check answers: a session that logs its holder in now.
 
-Every page of a logged-in shopper asks one thing first: is this session cookie live, and
-whose is it? :class:`SessionCheck` is that read and nothing more: the session's expiry
-facts (no ids, no hash, no re-authentication time) and its account's state and language
-(no email, no password hash, no counters), read together in one statement by the two
-primary keys (:meth:`SessionStore.check <orderstatus_core.ports.SessionStore.check>`).
-Whether it logs its holder in is decided by the same rules as a whole stored session's
-(:mod:`orderstatus_core.model.session_rules`); the account page and every command that
-changes the account still read the whole :class:`~orderstatus_core.model.account.AccountSession`
-and :class:`~orderstatus_core.model.account.Account`.
+Every page of a logged-in shopper asks one thing first: is this session cookie live at
+this instant, and whose is it? :meth:`SessionStore.check
+<orderstatus_core.ports.SessionStore.check>` answers it for a moment and the account
+policy's idle time-out and touch interval: a :class:`SessionCheck` when the session logs
+its holder in then (with what the page needs: the account and its language, the
+session's expiry and *remember*, and whether the last-seen time is due a write), or
+``None`` when it does not (no such session, ended, expired, idle too long, its account
+not stored or deleted).
+
+The decision is made by the rules of :mod:`orderstatus_core.model.session_rules`: a store
+that keeps whole values (memory, Redis sessions) answers :meth:`SessionCheck.at`, which
+calls them; a SQL store lets its one statement decide from the instants it holds, by the
+same comparisons written in SQL (``now <= expires_at``, ``now - last_seen_at <=
+idle_timeout``, ``now - last_seen_at >= touch_interval``), so that a page view decodes one
+instant and no rule runs in Python. The contract suite
+(:class:`~orderstatus_core.testing.contracts.account_store.SessionStoreContract`) and the
+account state machine hold every store to :meth:`SessionCheck.at` at each edge. The
+account page and every command that changes the account still read the whole
+:class:`~orderstatus_core.model.account.AccountSession` and
+:class:`~orderstatus_core.model.account.Account`.
 """
 
 from __future__ import annotations
@@ -19,101 +30,91 @@ from typing import Any
 import attrs
 
 from orderstatus_core.errors import InvalidFieldError
-from orderstatus_core.model._checks import optional_utc, utc
+from orderstatus_core.model._checks import utc
 
-# _account_id and _bool: the account model's own checks, so both values refuse alike.
+# _account_id, _bool and _language: the account model's own checks, so both values
+# refuse alike.
 from orderstatus_core.model.account import (
     Account,
     AccountSession,
     AccountState,
     _account_id,
     _bool,
+    _language,
 )
-from orderstatus_core.model.session_rules import session_is_live, session_needs_touch
+from orderstatus_core.model.session_rules import (
+    checked_moment,
+    session_is_live,
+    session_needs_touch,
+)
 
 __all__ = ["SessionCheck"]
 
 
-def _optional_state(value: object) -> AccountState | None:
-    if value is None or isinstance(value, AccountState):
-        return value
-    try:
-        return AccountState(value)  # type: ignore[arg-type]  # anything else is refused here
-    except ValueError:
-        raise InvalidFieldError("account_state", "must be an AccountState or None") from None
-
-
-def _optional_language(_instance: object, attribute: Any, value: Any) -> None:
-    if value is not None and not isinstance(value, str):
-        raise InvalidFieldError(attribute.name, "must be a language code or None")
+def _language_code(instance: object, attribute: Any, value: str) -> None:
+    _language(instance, attribute, value)  # typed for the field: attrs infers from this
 
 
 @attrs.frozen
 class SessionCheck:
-    """A session as a page view checks it, with its account's state and language.
+    """A session that logs its holder in at the instant it was checked for.
 
-    ``account_state`` and ``language`` are ``None`` when the session's account is not
-    stored (the session then logs nobody in). A storage builds it from rows it wrote
-    itself (validated then) with :func:`~orderstatus_core.model.restore.restorer`;
-    the constructor checks what it is given, as every model value does.
+    A storage builds it from rows it wrote itself (validated then) with
+    :func:`~orderstatus_core.model.restore.restorer`; the constructor checks what it is
+    given, as every model value does. :meth:`at` decides from a whole stored session.
 
     >>> from datetime import UTC, datetime, timedelta
-    >>> now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-    >>> check = SessionCheck("acct-0001", False, now, now + timedelta(hours=12), None,
-    ...                      AccountState.ACTIVE, "fi")
-    >>> check.signs_in(now + timedelta(minutes=30), idle_timeout=timedelta(minutes=30))
+    >>> from orderstatus_core.model.account import AccountSession
+    >>> login = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    >>> session = AccountSession.start("SessionId-0000000000000", "acct-0001", login,
+    ...                                remember=False, lifetime=timedelta(hours=12))
+    >>> rules = {"idle_timeout": timedelta(minutes=30), "touch_interval": timedelta(minutes=1)}
+    >>> SessionCheck.at(session, None, login, **rules) is None  # no such account stored
     True
-    >>> check.signs_in(now + timedelta(minutes=31), idle_timeout=timedelta(minutes=30))
-    False
     """
 
     account_id: str = attrs.field(validator=_account_id)
+    #: The account's preferred language.
+    language: str = attrs.field(validator=_language_code)
+    #: The session's absolute end, fixed at log-in.
+    expires_at: datetime = attrs.field(converter=utc)
     #: *Keep me logged in*: no idle time-out, only the absolute expiry.
     remember: bool = attrs.field(validator=_bool)
-    last_seen_at: datetime = attrs.field(converter=utc)
-    #: The absolute end, fixed at log-in.
-    expires_at: datetime = attrs.field(converter=utc)
-    ended_at: datetime | None = attrs.field(converter=optional_utc)
-    #: The account's state; ``None`` when no such account is stored.
-    account_state: AccountState | None = attrs.field(converter=_optional_state)
-    #: The account's preferred language; ``None`` when no such account is stored.
-    language: str | None = attrs.field(validator=_optional_language)
-
-    def __attrs_post_init__(self) -> None:
-        # Both come from the account's row: both there, or both absent (no such account).
-        if (self.account_state is None) != (self.language is None):
-            raise InvalidFieldError("language", "is given exactly when account_state is")
+    #: Whether this page view should write the last-seen time (it is ``touch_interval``
+    #: old or more: :func:`~orderstatus_core.model.session_rules.session_needs_touch`).
+    touch_due: bool = attrs.field(validator=_bool)
 
     @classmethod
-    def of(cls, session: AccountSession, account: Account | None) -> SessionCheck:
-        """The check's read of a whole stored session and its account (``None``: not
-        stored), for a store that keeps the whole values (memory, Redis sessions)."""
+    def at(
+        cls,
+        session: AccountSession,
+        account: Account | None,
+        now: datetime,
+        *,
+        idle_timeout: timedelta,
+        touch_interval: timedelta,
+    ) -> SessionCheck | None:
+        """The check of a whole stored session and its account (``None``: not stored) at
+        ``now``, for a store that keeps the whole values: ``None`` unless the session is
+        live by the session rules
+        (:func:`~orderstatus_core.model.session_rules.session_is_live`) and its account
+        stored and not deleted. Refuses a naive ``now`` and a negative duration, as every
+        store's :meth:`~orderstatus_core.ports.SessionStore.check` does."""
         if not isinstance(session, AccountSession):
             raise InvalidFieldError("session", "must be an AccountSession")
         if account is not None and not isinstance(account, Account):
             raise InvalidFieldError("account", "must be an Account or None")
+        moment = checked_moment(now, idle_timeout, touch_interval)
+        if (
+            account is None
+            or account.state is AccountState.DELETED
+            or not session_is_live(session, moment, idle_timeout)
+        ):
+            return None
         return cls(
             session.account_id,
-            session.remember,
-            session.last_seen_at,
+            account.language,
             session.expires_at,
-            session.ended_at,
-            None if account is None else account.state,
-            None if account is None else account.language,
+            session.remember,
+            session_needs_touch(session, moment, touch_interval),
         )
-
-    def signs_in(self, now: datetime, *, idle_timeout: timedelta) -> bool:
-        """Whether the session logs its holder in at ``now``: live by the session rules
-        (:func:`~orderstatus_core.model.session_rules.session_is_live`) and its account
-        stored and not deleted."""
-        state = self.account_state
-        return (
-            state is not None
-            and state is not AccountState.DELETED
-            and session_is_live(self, now, idle_timeout)
-        )
-
-    def needs_touch(self, now: datetime, *, interval: timedelta) -> bool:
-        """Whether this page view should write the last-seen time (at most once per
-        ``interval``: :func:`~orderstatus_core.model.session_rules.session_needs_touch`)."""
-        return session_needs_touch(self, now, interval)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -189,7 +189,12 @@ PARAMETERS: dict[str, Any] = {
     "events": ("acct-000001", 10),
     "get_session": ("h" * 64,),
     "get_session_with_account": ("h" * 64,),
-    "session_check": ("h" * 64,),
+    "session_check": {
+        "now": T,
+        "idle": timedelta(minutes=30),
+        "touch": timedelta(minutes=1),
+        "id_hash": "h" * 64,
+    },
     "touch_session": (T, "h" * 64, T),
     "end_session": (T, "h" * 64),
     "end_sessions": (T, "acct-000001", ""),

@@ -28,6 +28,7 @@ from orderstatus_core.sample import generate_orders
 from orderstatus_core.services.accounts._common import join_orders
 from orderstatus_core.testing import RecordingMailer
 from orderstatus_core.testing.builders import package
+from orderstatus_core.testing.contracts._support import _SESSION_RULES
 from orderstatus_postgres import PostgresStorage, PostgresUnitOfWork
 from orderstatus_postgres._repositories import _ACCOUNT_EMAIL_LOCK
 from orderstatus_postgres.storage import READ_RETRIES
@@ -170,11 +171,11 @@ def test_a_read_once_unit_may_be_a_new_storages_first(pg_url: str) -> None:
     storage = PostgresStorage.from_url(pg_url)
     try:
         with storage.unit_of_work(read_once=True) as uow:
-            assert uow.sessions.check("0" * 64) is None
+            assert uow.sessions.check("0" * 64, T0, **_SESSION_RULES) is None
         with storage.unit_of_work(read_once=True) as uow:
-            assert uow.sessions.check("0" * 64) is None
+            assert uow.sessions.check("0" * 64, T0, **_SESSION_RULES) is None
             with pytest.raises(AdapterError, match="reads once"):
-                uow.sessions.check("0" * 64)
+                uow.sessions.check("0" * 64, T0, **_SESSION_RULES)
     finally:
         storage.close()
 

@@ -325,28 +325,35 @@ def check_session(ctx: ServiceContext, proof: ShopperProof) -> SessionCheckResul
     :class:`NotLoggedIn` (no session, unknown, logged out, idle too long, expired, or its
     account deleted).
 
-    One read of only what it decides on (:meth:`SessionStore.check
-    <orderstatus_core.ports.SessionStore.check>`: the session's expiry facts and its
-    account's state and language, in one statement), and a write of the last-seen time
-    only when it is a minute old. Nothing is kept between requests, so a log-out, a reset
-    or a deletion shows on the very next page view. The account page reads the whole
-    account (:func:`view_account`)."""
+    One read that decides (:meth:`SessionStore.check
+    <orderstatus_core.ports.SessionStore.check>`: on SQL, one statement comparing the
+    session's stored instants with now, and reading its account's state and language), and
+    a write of the last-seen time only when it is a minute old. Nothing is kept between
+    requests, so a log-out, a reset or a deletion shows on the very next page view. The
+    account page reads the whole account (:func:`view_account`)."""
     proof = checked_shopper(proof)
     token = proof.session
     if is_secret_id(token):
         assert isinstance(token, str)
         id_hash = hash_session_id(token)
+        policy = ctx.policies.account_policy()
         with ctx.storage.unit_of_work(read_once=True) as uow:
-            found = uow.sessions.check(id_hash)
-        if found is not None:
-            policy = ctx.policies.account_policy()
+            # The clock is read inside the unit (SECURITY G6). A read-once check takes no
+            # lock, so there is nothing to wait for before reading it; its one statement
+            # then runs after it, so an end, a log-out or a deletion committed before the
+            # statement is seen. The touch that may follow is conditional on its own
+            # (not ended, not already later).
             now = ctx.clock.now()
-            if found.signs_in(now, idle_timeout=policy.idle_timeout):
-                if found.needs_touch(now, interval=policy.touch_interval):
-                    touch_session(ctx, id_hash, now)
-                language = found.language
-                assert language is not None  # it signs in: its account is stored
-                return SignedIn(found.account_id, language, found.expires_at, found.remember)
+            found = uow.sessions.check(
+                id_hash,
+                now,
+                idle_timeout=policy.idle_timeout,
+                touch_interval=policy.touch_interval,
+            )
+        if found is not None:
+            if found.touch_due:
+                touch_session(ctx, id_hash, now)
+            return SignedIn(found.account_id, found.language, found.expires_at, found.remember)
     return in_language(_NOT_LOGGED_IN, session_texts(ctx, proof, None))
 
 

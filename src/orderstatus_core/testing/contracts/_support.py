@@ -40,6 +40,11 @@ T = TypeVar("T")
 
 #: A moment the outbox and rate-limiter tests start from.
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+#: The account policy's defaults a page view's session check is asked with.
+_SESSION_RULES: dict[str, timedelta] = {
+    "idle_timeout": timedelta(minutes=30),
+    "touch_interval": timedelta(minutes=1),
+}
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 
 # Property tests share one storage or limiter per test; fixtures are not reset between

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import pytest
@@ -20,12 +20,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from orderstatus_core.contacts import email_key, parse_email
-from orderstatus_core.errors import AdapterError, ConflictError
+from orderstatus_core.errors import AdapterError, ConflictError, InvalidFieldError
 from orderstatus_core.model import Address, CategoryPath, EmailAddress, Order, PartNumber
 from orderstatus_core.model.account import (
     Account,
     AccountSession,
-    AccountState,
     AccountToken,
     LinkedBy,
     OrderLink,
@@ -50,6 +49,7 @@ from orderstatus_core.testing.builders import PLACED_AT, line, make_order
 from orderstatus_core.testing.contracts._support import (
     _HOSTILE_KEYS,
     _PROPERTY,
+    _SESSION_RULES,
     T0,
     StorageSuite,
     _Boom,
@@ -71,6 +71,11 @@ _SECOND = timedelta(seconds=1)
 _MICRO = timedelta(microseconds=1)
 _DAY = timedelta(days=1)
 _VALIDATOR = "V" * 43
+#: The account policy's session figures a page view's check is asked with (_RULES).
+_IDLE = timedelta(minutes=30)
+_TOUCH = timedelta(minutes=1)
+_LIFETIME = timedelta(hours=12)
+_RULES = _SESSION_RULES
 _SESSION_ID = "SessionId-0000000000000"
 
 
@@ -1232,7 +1237,43 @@ class SessionStoreContract(StorageSuite):
         with storage.unit_of_work(read_once=True) as uow:
             assert uow.sessions.get_with_account(session.id_hash) == (session, None)
         with storage.unit_of_work(read_once=True) as uow:
-            assert uow.sessions.check(session.id_hash) == SessionCheck.of(session, None)
+            assert uow.sessions.check(session.id_hash, T0, **_RULES) is None  # no account
+
+    @_PROPERTY
+    @given(
+        session=strategies.account_sessions("acct-0001"),
+        edge=st.sampled_from(["expiry", "idle", "touch"]),
+        step=st.integers(-2, 2),
+        idle=st.timedeltas(timedelta(0), timedelta(days=2)),
+        touch=st.timedeltas(timedelta(0), timedelta(days=2)),
+    )
+    def test_any_session_is_checked_as_the_session_rules_decide(
+        self,
+        storage: Storage,
+        session: AccountSession,
+        edge: str,
+        step: int,
+        idle: timedelta,
+        touch: timedelta,
+    ) -> None:
+        """At each edge the rules draw (the expiry, the idle time-out, the touch interval,
+        and a microsecond or two either side), ``check`` answers what
+        :meth:`SessionCheck.at <orderstatus_core.model.session_check.SessionCheck.at>`
+        answers of the whole stored session and account."""
+        session = attrs.evolve(session, id_hash=f"{_fresh(''):0>64}"[-64:])
+        account = _active()
+        if _in_unit(storage, lambda uow: uow.accounts.get(account.account_id)) is None:
+            _add(storage, account)
+        _put(storage, session)
+        edges = {"expiry": session.expires_at, "idle": session.last_seen_at + idle}
+        now = edges.get(edge, session.last_seen_at + touch) + step * _MICRO
+        with storage.unit_of_work(read_once=True) as uow:
+            found = uow.sessions.check(
+                session.id_hash, now, idle_timeout=idle, touch_interval=touch
+            )
+        assert found == SessionCheck.at(
+            session, account, now, idle_timeout=idle, touch_interval=touch
+        )
 
     def test_a_session_is_read_with_its_account_as_stored_now(self, storage: Storage) -> None:
         """``get_with_account`` answers the session and its account as ``get`` of each
@@ -1253,41 +1294,126 @@ class SessionStoreContract(StorageSuite):
         with storage.unit_of_work() as uow:
             assert found == (uow.sessions.get(session.id_hash), uow.accounts.get("acct-0001"))
 
-    def test_a_session_check_reads_what_the_whole_values_say(self, storage: Storage) -> None:
-        """``check`` answers what ``get_with_account`` answers, cut to the check's fields
-        (:meth:`SessionCheck.of <orderstatus_core.model.session_check.SessionCheck.of>`),
-        in a read-once unit: the account's language and state as stored now, a touch, an
-        end and a deletion seen at once; an unknown or hostile id hash is ``None``."""
+    def test_a_session_check_reads_the_stored_values_now(self, storage: Storage) -> None:
+        """``check`` answers from the session and its account as stored now, in a
+        read-once unit: the account's language as changed, a touch seen at once (no
+        longer due), then an end or a deletion: ``None``; an unknown or hostile id hash
+        is ``None``."""
         account = _active()
         _add(storage, account)
         session = _session()
         _put(storage, session)
+        now = T0 + _IDLE
 
         def checked() -> SessionCheck | None:
             with storage.unit_of_work(read_once=True) as uow:
-                found = uow.sessions.check(session.id_hash)
-            with storage.unit_of_work(read_once=True) as uow:
-                whole = uow.sessions.get_with_account(session.id_hash)
-            assert whole is not None
-            assert found == SessionCheck.of(*whole)
-            return found
+                return uow.sessions.check(session.id_hash, now, **_RULES)
 
-        assert checked() == SessionCheck.of(session, account)
+        assert checked() == SessionCheck(
+            "acct-0001", account.language, session.expires_at, False, touch_due=True
+        )
         finnish = account.with_language("fi")
         _in_unit(storage, lambda uow: uow.accounts.save(finnish))
-        _in_unit(storage, lambda uow: uow.sessions.touch(session.id_hash, T0 + _SECOND))
-        seen = checked()
-        assert seen is not None
-        assert (seen.language, seen.last_seen_at) == ("fi", T0 + _SECOND)
+        _in_unit(storage, lambda uow: uow.sessions.touch(session.id_hash, now - _SECOND))
+        assert checked() == SessionCheck(
+            "acct-0001", "fi", session.expires_at, False, touch_due=False
+        )
+        _in_unit(storage, lambda uow: uow.sessions.end(session.id_hash, now))
+        assert checked() is None
+        other = _session(session_id="SessionId-kept-000000000")
+        _put(storage, other)
         _in_unit(storage, lambda uow: uow.accounts.save(finnish.deleted()))
-        _in_unit(storage, lambda uow: uow.sessions.end(session.id_hash, T0 + 2 * _SECOND))
-        gone = checked()
-        assert gone is not None
-        assert (gone.account_state, gone.ended_at) == (AccountState.DELETED, T0 + 2 * _SECOND)
+        with storage.unit_of_work(read_once=True) as uow:
+            assert uow.sessions.check(other.id_hash, T0, **_RULES) is None
         with storage.unit_of_work() as uow:
-            assert uow.sessions.check("0" * 64) is None
+            assert uow.sessions.check("0" * 64, T0, **_RULES) is None
             for key in _HOSTILE_KEYS:
-                assert uow.sessions.check(key) is None
+                assert uow.sessions.check(key, T0, **_RULES) is None
+
+    @pytest.mark.parametrize(
+        ("remember", "after", "signs_in", "touch_due"),
+        [
+            (False, _TOUCH - _MICRO, True, False),
+            (False, _TOUCH, True, True),
+            (False, _IDLE, True, True),
+            (False, _IDLE + _MICRO, False, False),
+            (True, _IDLE + _MICRO, True, True),
+            (True, _LIFETIME, True, True),
+            (True, _LIFETIME + _MICRO, False, False),
+            (False, -_MICRO, True, False),
+        ],
+        ids=[
+            "touch-1us-early",
+            "touch-due-exactly",
+            "idle-exactly",
+            "idle+1us",
+            "remembered-idle+1us",
+            "expiry-exactly",
+            "expiry+1us",
+            "seen-later-than-now",
+        ],
+    )
+    def test_a_session_is_checked_at_each_edge_to_the_microsecond(
+        self,
+        storage: Storage,
+        remember: bool,
+        after: timedelta,
+        signs_in: bool,
+        touch_due: bool,
+    ) -> None:
+        """Live at exactly the idle time-out and at exactly the expiry (each bound
+        included), not a microsecond later; *remember* has no idle time-out; the touch is
+        due at exactly the interval, not a microsecond before (SECURITY E1)."""
+        account = _active()
+        _add(storage, account)
+        session = _session(remember=remember, lifetime=_LIFETIME)
+        _put(storage, session)
+        with storage.unit_of_work(read_once=True) as uow:
+            found = uow.sessions.check(session.id_hash, T0 + after, **_RULES)
+        expected = SessionCheck("acct-0001", "en", T0 + _LIFETIME, remember, touch_due)
+        assert found == (expected if signs_in else None)
+
+    def test_an_ended_session_or_a_deleted_account_never_signs_in(self, storage: Storage) -> None:
+        """An ended session is ``None`` even a microsecond after its log-in, and so is a
+        live one whose account is deleted; an unverified account's session signs in."""
+        unverified = _account("acct-0002", "new@example.com")
+        _add(storage, _active(), unverified)
+        ended = _session().ended(T0)
+        deleted = _session("acct-0003", "SessionId-deleted-000000")
+        fresh = _session("acct-0002", "SessionId-unverified-000")
+        _add(storage, _active("acct-0003", "gone@example.com").deleted())
+        _put(storage, ended, deleted, fresh)
+        with storage.unit_of_work() as uow:
+            assert uow.sessions.check(ended.id_hash, T0 + _MICRO, **_RULES) is None
+            assert uow.sessions.check(deleted.id_hash, T0 + _MICRO, **_RULES) is None
+            found = uow.sessions.check(fresh.id_hash, T0 + _MICRO, **_RULES)
+        assert found == SessionCheck("acct-0002", "en", fresh.expires_at, False, False)
+
+    @pytest.mark.parametrize(
+        "bad",
+        [
+            {"now": datetime(2026, 11, 1, 12, 0)},
+            {"now": "2026-11-01T12:00:00Z"},
+            {"idle_timeout": -_MICRO},
+            {"idle_timeout": 1800},
+            {"touch_interval": -_MICRO},
+            {"touch_interval": None},
+        ],
+        ids=["naive-now", "text-now", "negative-idle", "idle-number", "negative-touch", "no-touch"],
+    )
+    def test_a_check_refuses_bad_input_before_reading(
+        self, storage: Storage, bad: dict[str, object]
+    ) -> None:
+        """A naive or non-datetime ``now`` and a negative or non-timedelta duration raise
+        ``InvalidFieldError``, for a stored session and for an unknown or hostile hash
+        alike (refused before anything is read)."""
+        _add(storage, _active())
+        session = _session()
+        _put(storage, session)
+        arguments: dict[str, Any] = {"now": T0, **_RULES, **bad}
+        for key in (session.id_hash, "0" * 64, *_HOSTILE_KEYS):
+            with storage.unit_of_work(read_once=True) as uow, pytest.raises(InvalidFieldError):
+                uow.sessions.check(key, **arguments)
 
     def test_a_session_of_an_unstored_account_is_read_with_none(self, storage: Storage) -> None:
         """A session whose account is not stored comes with ``None``; an unknown or
@@ -1297,7 +1423,7 @@ class SessionStoreContract(StorageSuite):
         _put(storage, orphan)
         with storage.unit_of_work() as uow:
             assert uow.sessions.get_with_account(orphan.id_hash) == (orphan, None)
-            assert uow.sessions.check(orphan.id_hash) == SessionCheck.of(orphan, None)
+            assert uow.sessions.check(orphan.id_hash, T0, **_RULES) is None
             assert uow.sessions.get_with_account(_session().id_hash) is None
             for key in _HOSTILE_KEYS:
                 assert uow.sessions.get_with_account(key) is None

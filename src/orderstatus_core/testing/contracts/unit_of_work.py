@@ -15,6 +15,7 @@ from orderstatus_core.ports import Storage, UnitOfWork
 from orderstatus_core.testing.builders import make_order, order_of_two_lines, usd
 from orderstatus_core.testing.contracts._support import (
     _END_OF_TIME,
+    _SESSION_RULES,
     _WRITES,
     T0,
     StorageSuite,
@@ -361,7 +362,7 @@ _READS: dict[str, Callable[[UnitOfWork, Order], object]] = {
     "orders.recent": lambda uow, order: uow.orders.recent(order.email.canonical, 10),
     "sessions.get": lambda uow, _order: uow.sessions.get("0" * 64),
     "sessions.get_with_account": lambda uow, _order: uow.sessions.get_with_account("0" * 64),
-    "sessions.check": lambda uow, _order: uow.sessions.check("0" * 64),
+    "sessions.check": lambda uow, _order: uow.sessions.check("0" * 64, T0, **_SESSION_RULES),
     "accounts.get": lambda uow, _order: uow.accounts.get("acct-0001"),
     "outbox.pending": lambda uow, _order: uow.outbox.pending(10),
 }
