@@ -129,7 +129,9 @@ class MemoryRateLimiter:
             expiry = self._expiry
             if expiry and expiry[0][0] <= micros:  # only then is any key idle
                 self._forget_idle(micros)
-            for (key, quota), arrival in zip(buckets, arrivals_due):  # noqa: B905  (same length; strict= costs a keyword parse)
+            # zip without strict=: the lengths are equal by construction, and the keyword
+            # costs a parse on every call.
+            for (key, quota), arrival in zip(buckets, arrivals_due):  # noqa: B905
                 limit = quota.limit
                 stored = known(key)  # again: _forget_idle may have dropped it
                 if stored is not None:
