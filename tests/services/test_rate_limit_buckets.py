@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from orderstatus_core import AdapterError, Bucket, OrderFound, OrderNotFound, Quota, RateDecision
+from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.services import find_order
-from orderstatus_core.services._limits import bucket, check_limits
+from orderstatus_core.services._limits import LimitsPlan, PlanOf, bucket, check_limits
+from orderstatus_core.services.lookup import pair_limits
 from orderstatus_core.services.results import TryLater
 from orderstatus_core.testing import fake_context
 from orderstatus_core.testing.builders import make_order
@@ -133,3 +135,76 @@ def test_a_client_over_its_limit_does_not_use_up_a_shoppers_identifier() -> None
     assert {type(answer) for answer in others} == {OrderNotFound}
     found = find_order(ctx, "jane.doe@example.com", "123456789", client="jane")
     assert isinstance(found, OrderFound)
+
+
+def test_a_plan_names_the_same_buckets_as_check_limits_in_one_call() -> None:
+    """A door moved to a plan keeps its keys, so its stored counts go on counting."""
+    by_keywords, by_plan = _Scripted(), _Scripted()
+    check_limits(by_keywords, NOW, "find", client=("c1", ONE), id=("\ud800x", TWO))
+    plan = LimitsPlan("find", (("client", ONE), ("id", TWO)))
+    assert plan.check(by_plan, NOW, "c1", "\ud800x") is None
+    assert by_plan.calls == by_keywords.calls
+    assert all(type(b) is Bucket for b in by_plan.calls[0][0])
+
+
+def test_a_plan_answers_try_later_and_passes_a_limiter_failure_on() -> None:
+    plan = LimitsPlan("find", (("client", ONE),))
+    limiter = _Scripted(RateDecision(False, NOW + timedelta(seconds=90)))
+    assert plan.check(limiter, NOW, "c1") == TryLater(
+        retry_at=NOW + timedelta(seconds=90), retry_after_seconds=90
+    )
+    assert plan.check(_Scripted(RateDecision(False)), NOW, "c1") == TryLater(
+        retry_at=NOW, retry_after_seconds=1
+    )
+    with pytest.raises(AdapterError, match="unreachable"):
+        plan.check(_Down(), NOW, "c1")
+
+
+@pytest.mark.parametrize("values", [(), ("c1",), ("c1", "x", "y")])
+def test_a_plan_refuses_a_wrong_number_of_values_before_calling_the_limiter(
+    values: tuple[str, ...],
+) -> None:
+    limiter = _Scripted()
+    with pytest.raises(ValueError, match="2 scope values expected"):
+        LimitsPlan("find", (("client", ONE), ("id", ONE))).check(limiter, NOW, *values)
+    assert limiter.calls == []
+
+
+def test_a_plan_without_scopes_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one scope"):
+        LimitsPlan("find", ())
+
+
+def test_the_plan_of_a_policy_is_built_again_only_for_another_policy_object() -> None:
+    built: list[object] = []
+
+    def build(policy: object) -> LimitsPlan:
+        built.append(policy)
+        return LimitsPlan("find", (("client", ONE),))
+
+    plan_of: PlanOf[object] = PlanOf(build)
+    first, second = object(), object()
+    kept = plan_of(first)
+    assert plan_of(first) is kept
+    assert plan_of(second) is not kept
+    assert plan_of(first) is not kept  # one pair kept: the answer is still first's plan
+    assert built == [first, second, first]
+
+
+def test_the_pair_counts_its_buckets_under_the_quotas_of_the_policy_in_force() -> None:
+    """find-order's plan follows the lookup policy: a store with another policy counts
+    under its quotas, under the keys check_limits would name."""
+    for policy in (LookupPolicy(), LookupPolicy(find_per_client=ONE, find_per_order_number=TWO)):
+        limiter = _Scripted()
+        ctx = fake_context(rate_limiter=limiter, policy=policy)
+        assert pair_limits(ctx, NOW, "c1", "jane@example.com", "123456789") is None
+        assert limiter.calls == [
+            (
+                [
+                    Bucket(bucket("find", "client", "c1"), policy.find_per_client),
+                    Bucket(bucket("find", "id", "jane@example.com"), policy.find_per_identifier),
+                    Bucket(bucket("find", "order", "123456789"), policy.find_per_order_number),
+                ],
+                NOW,
+            )
+        ]

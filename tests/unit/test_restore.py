@@ -9,7 +9,9 @@ import attrs
 import pytest
 
 from orderstatus_core import model, records
-from orderstatus_core.model import RESTORED_FIELDS, Money, PartNumber, restorer
+from orderstatus_core.model import RESTORED_FIELDS, Address, Money, PartNumber, restorer
+from orderstatus_core.model.views import MaskedAddress
+from orderstatus_core.policies.masking import mask_address
 
 
 def _restored_class(name: str) -> type[Any]:
@@ -150,3 +152,28 @@ def test_the_twin_never_leaks_from_a_restorer() -> None:
         for cls in map(_restored_class, sorted(RESTORED_FIELDS))
     ]
     assert all(not type(value).__name__.startswith("_Restoring") for value in values)
+
+
+def test_the_masked_address_restored_by_the_mask_is_what_its_init_builds() -> None:
+    """mask_address builds its MaskedAddress with the restorer, which skips attrs'
+    __init__: right only while the class has nothing for __init__ to do."""
+    for field in attrs.fields(MaskedAddress):
+        assert field.validator is None, field.name
+        assert field.converter is None, field.name
+        assert field.default is attrs.NOTHING, field.name
+        assert field.init, field.name
+        assert not field.kw_only, field.name
+    for region in ("IL", None):
+        address = Address("Jane Q. Doe", "742 Evergreen Terrace", "Springfield", " 62701 ", "US")
+        masked = mask_address(attrs.evolve(address, region=region))
+        assert type(masked) is MaskedAddress
+        assert masked == MaskedAddress(
+            name="J••• D•••",
+            street="•••",
+            city="Springfield",
+            region=region,
+            postal_code="62•••",
+            country="US",
+        )
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            masked.city = "Elsewhere"  # type: ignore[misc]

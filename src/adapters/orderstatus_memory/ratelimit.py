@@ -39,6 +39,7 @@ refused call adds no key.
 from __future__ import annotations
 
 import heapq
+import operator
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,9 @@ __all__ = ["MemoryRateLimiter"]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _ALLOWED = RateDecision(allowed=True)
+# A bucket's key (Bucket is a named tuple): read in C, where a set comprehension is a
+# function call of its own.
+_KEY = operator.itemgetter(0)
 # How many due entries one call looks at, at most: enough to forget idle keys faster than
 # calls add them (three buckets a call), few enough that no call pays for a whole flood
 # expiring at once. Whatever is left waits; a full table evicts idle keys first anyway.
@@ -96,45 +100,46 @@ class MemoryRateLimiter:
         allocates nothing per bucket but a new key's entries.
         """
         micros = (now - _EPOCH) // _MICROSECOND
-        size = len(buckets)
         # The new arrival time of each bucket, in the order of ``buckets``.
-        arrivals_due = [0] * size
+        arrivals_due: list[int] = []
         wait = -1  # the longest wait of a refusing bucket, in whole µs; -1: none refused
         with self._lock:
             arrivals = self._arrival
-            for index in range(size):
-                bucket = buckets[index]
-                quota = bucket.quota
+            known = arrivals.get
+            for key, quota in buckets:
                 limit = quota.limit
                 interval = quota.period_micros  # period / limit µs, in ticks
                 moment = micros * limit
-                stored = arrivals.get(bucket.key)
+                stored = known(key)
                 if stored is None or stored[0] != limit or stored[1] < moment:
-                    arrival = moment + interval  # absent, idle or another quota: afresh
-                else:
-                    arrival = stored[1] + interval
+                    # Absent, idle or another quota: afresh, with its whole burst (its
+                    # allowed_from, moment - interval * (limit - 1), is never later).
+                    arrivals_due.append(moment + interval)
+                    continue
+                arrival = stored[1] + interval
                 allowed_from = arrival - interval * limit
                 if moment < allowed_from:
                     wait = max(wait, -((moment - allowed_from) // limit))  # ceil: never early
-                arrivals_due[index] = arrival
-            if size > 1 and len({bucket.key for bucket in buckets}) != size:
+                arrivals_due.append(arrival)
+            size = len(arrivals_due)
+            if size > 1 and len(set(map(_KEY, buckets))) != size:
                 raise ValueError("a rate-limit key appears twice in one call")
             if wait >= 0:
                 return RateDecision(allowed=False, retry_at=now + wait * _MICROSECOND)
             expiry = self._expiry
             if expiry and expiry[0][0] <= micros:  # only then is any key idle
                 self._forget_idle(micros)
-            for index in range(size):
-                bucket = buckets[index]
-                key, arrival = bucket.key, arrivals_due[index]
-                stored = arrivals.get(key)
+            # zip without strict=: the lengths are equal by construction, and the keyword
+            # costs a parse on every call.
+            for (key, quota), arrival in zip(buckets, arrivals_due):  # noqa: B905
+                limit = quota.limit
+                stored = known(key)  # again: _forget_idle may have dropped it
                 if stored is not None:
-                    stored[0] = bucket.quota.limit
+                    stored[0] = limit
                     stored[1] = arrival
                     continue
                 if len(arrivals) >= self._max_keys:
                     self._evict_soonest()
-                limit = bucket.quota.limit
                 heapq.heappush(expiry, (-(-arrival // limit), key))
                 arrivals[key] = [limit, arrival]
         return _ALLOWED

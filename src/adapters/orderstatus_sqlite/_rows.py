@@ -62,7 +62,10 @@ policy_span: Final = functools.lru_cache(maxsize=32)(span)
 
 def instant(value: int) -> datetime:
     """The aware UTC instant of a stored microsecond count."""
-    return _EPOCH + timedelta(0, 0, value)  # positional: keywords cost a third more here
+    # Exact, and the cheapest exact form measured: multiplying the one-microsecond delta
+    # builds the delta in C without the constructor's argument parsing (3,600 instructions
+    # against 5,200 for timedelta(0, 0, value), 13,800 for fromtimestamp().replace()).
+    return _EPOCH + _MICROSECOND * value
 
 
 def _document(text: str) -> Any:

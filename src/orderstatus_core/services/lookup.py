@@ -18,8 +18,9 @@ from orderstatus_core.model import (
 )
 from orderstatus_core.model.display import Texts
 from orderstatus_core.policies import masked_order_view
+from orderstatus_core.policies.lookup import LookupPolicy
 from orderstatus_core.records import CategoryQuery, PartNumberQuery, SearchCursor, SearchQuery
-from orderstatus_core.services._limits import check_limits
+from orderstatus_core.services._limits import LimitsPlan, PlanOf, check_limits
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
 from orderstatus_core.services.context import ServiceContext
@@ -115,15 +116,26 @@ def pair_limits(
     action a store lets the pair do share these buckets, so the pair's guessing budget is
     one, whichever door it is tried through (SECURITY C1).
     """
-    policy = ctx.policies.lookup_policy()
-    return check_limits(
-        ctx.rate_limiter,
-        now,
+    plan = _find_plan(ctx.policies.lookup_policy())
+    return plan.check(ctx.rate_limiter, now, client, identity, order_number)
+
+
+def _pair_plan(policy: LookupPolicy) -> LimitsPlan:
+    """The look-up pair's buckets under ``policy``: the keys ``check_limits(..., "find",
+    client=..., id=..., order=...)`` names, so the stored counts go on counting."""
+    return LimitsPlan(
         "find",
-        client=(client, policy.find_per_client),
-        id=(identity, policy.find_per_identifier),
-        order=(order_number, policy.find_per_order_number),
+        (
+            ("client", policy.find_per_client),
+            ("id", policy.find_per_identifier),
+            ("order", policy.find_per_order_number),
+        ),
     )
+
+
+#: The pair's plan of the lookup policy in force, worked out again only when the policy
+#: object changes (find-order counts three buckets on every call).
+_find_plan: PlanOf[LookupPolicy] = PlanOf(_pair_plan)
 
 
 def _identity(identifier: str, contact: str | None) -> str:
