@@ -215,20 +215,24 @@ def test_the_nightly_profile_runs_the_lifecycle_machine_long(tmp_path: Path) -> 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_other_profiles_keep_the_lifecycle_machine_short(tmp_path: Path) -> None:
-    """Under ``ci`` the lifecycle machine keeps to 20 orders of up to 20 steps."""
+@pytest.mark.parametrize(("profile", "orders"), [("ci", 20), ("ci-quick", 7)])
+def test_other_profiles_keep_the_lifecycle_machine_short(
+    tmp_path: Path, profile: str, orders: int
+) -> None:
+    """Under ``ci`` the lifecycle machine keeps to 20 orders of up to 20 steps; under
+    ``ci-quick`` to a third of the orders, of as many steps."""
     (tmp_path / "test_profile.py").write_text(
         textwrap.dedent(
-            """
+            f"""
             from orderstatus_core.testing.contracts._support import _lifecycle_budget
 
             def test_profile():
                 budget = _lifecycle_budget()
-                assert (budget.max_examples, budget.stateful_step_count) == (20, 20)
+                assert (budget.max_examples, budget.stateful_step_count) == ({orders}, 20)
             """
         )
     )
-    result = _pytest(tmp_path, profile="ci")
+    result = _pytest(tmp_path, profile=profile)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

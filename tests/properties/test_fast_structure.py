@@ -28,7 +28,7 @@ from orderstatus_core.serialization import converter, error_path, make_converter
 from orderstatus_core.services.importing import RecordParser
 from orderstatus_core.testing import strategies as ost
 from orderstatus_core.testing.builders import PLACED_AT, make_order, package
-from support.examples import examples
+from orderstatus_core.testing.contracts._support import examples
 
 NESTED = (OrderLine, Package, PackedUnits, Address, Vehicle)
 SAMPLE = tuple(json.loads(json.dumps(record)) for record in generate_orders(120, seed=17))

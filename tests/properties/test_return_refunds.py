@@ -26,8 +26,8 @@ from orderstatus_core import (
 )
 from orderstatus_core.model import Order
 from orderstatus_core.policies import returns as rules_of
+from orderstatus_core.testing.contracts._support import examples
 from orderstatus_core.testing.strategies import orders
-from support.examples import examples
 
 # Every delivered unit is in its window: the property is about money, not dates.
 RULES = ReturnRules(

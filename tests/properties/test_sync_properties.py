@@ -32,8 +32,8 @@ from orderstatus_core.services import (
 from orderstatus_core.testing import FixedClock, fake_context
 from orderstatus_core.testing import strategies as ost
 from orderstatus_core.testing.builders import line, make_order
+from orderstatus_core.testing.contracts._support import examples
 from orderstatus_core.testing.invariants import check_order_invariants as check_order
-from support.examples import examples
 from support.feeds import store_view
 from support.guest_passes import earn_guest_pass
 

@@ -26,7 +26,7 @@ from schemathesis.checks import (
 )
 
 from orderstatus_core import OrderStatus
-from support.examples import examples
+from orderstatus_core.testing.contracts._support import examples
 from support.storefront import JANE, RETURNABLE, import_storefront, latest_code
 from support.storefront_api import open_api_store, register, session_of
 

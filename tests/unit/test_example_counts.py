@@ -1,11 +1,12 @@
-"""The suite's own example counts (``support.examples``) follow the profile down, never up."""
+"""Example counts written for the ``ci`` profile (the conformance suites' and the suite's own)
+follow the loaded profile down, never up."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import settings
 
-from support.examples import examples
+from orderstatus_core.testing.contracts._support import examples
 
 
 @pytest.mark.parametrize(

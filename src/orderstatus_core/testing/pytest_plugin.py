@@ -47,6 +47,9 @@ PROFILE_VARIABLE = "HYPOTHESIS_PROFILE"
 NIGHTLY_PROFILE = "nightly"
 #: The ``ci`` profile with fewer examples, for the other Pythons of a multi-Python CI run.
 QUICK_PROFILE = "ci-quick"
+#: The ``ci`` profile's examples per test: the scale the conformance suites' own example
+#: counts are written at (``ci-quick`` draws a third of it, and so do they).
+CI_EXAMPLES = 30
 
 # The conformance suites assert in a shipped module; let pytest explain their failures as
 # it does for a test file. Only possible before a module is first imported.
@@ -67,7 +70,7 @@ def _register_profiles() -> None:
 
     settings.register_profile(
         "ci",
-        max_examples=30,
+        max_examples=CI_EXAMPLES,
         derandomize=True,
         deadline=None,
         database=None,
@@ -78,7 +81,9 @@ def _register_profiles() -> None:
     # Pythons of one CI run. Derandomized, they draw from the same seeds as ``ci`` on the
     # first Python, so thirty more examples there would mostly repeat its inputs; every
     # test still runs, on every Python.
-    settings.register_profile(QUICK_PROFILE, settings.get_profile("ci"), max_examples=10)
+    settings.register_profile(
+        QUICK_PROFILE, settings.get_profile("ci"), max_examples=CI_EXAMPLES // 3
+    )
     settings.register_profile("dev", max_examples=100, deadline=None, print_blob=True)
     # Long runs, not for every CI run (``nox -s lifecycle``): random, so that each run
     # explores new histories; a failure prints the blob that replays it. Random even where

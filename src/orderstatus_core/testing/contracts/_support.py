@@ -34,7 +34,7 @@ from orderstatus_core.records import CreditEntry, OrderHeader, OrderMatch, Searc
 from orderstatus_core.services import ServiceContext
 from orderstatus_core.testing.builders import PLACED_AT, line, make_order
 from orderstatus_core.testing.fakes import fake_context, queued_mail
-from orderstatus_core.testing.pytest_plugin import NIGHTLY_PROFILE
+from orderstatus_core.testing.pytest_plugin import CI_EXAMPLES, NIGHTLY_PROFILE
 
 T = TypeVar("T")
 
@@ -47,13 +47,24 @@ _SESSION_RULES: dict[str, timedelta] = {
 }
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=UTC)
 
+
+def examples(under_ci: int) -> int:
+    """An example count written for the ``ci`` profile, following the loaded profile down
+    and never up: ``under_ci`` under ``ci`` and every larger profile (the suites keep their
+    own budgets), the same share fewer under a smaller one (``ci-quick``: a third), at
+    least one. Read when the suite is imported, after the pytest plugin (or Hypothesis'
+    ``--hypothesis-profile``) has loaded the profile."""
+    share = min(1.0, settings().max_examples / CI_EXAMPLES)
+    return max(1, round(under_ci * share))
+
+
 # Property tests share one storage or limiter per test; fixtures are not reset between
 # examples, and that is deliberate (each example uses fresh numbers, addresses and keys).
 # Every subclass runs the same property method ("differing executors"): their examples
 # are inputs that do not depend on the adapter, so sharing them in the example database
 # is harmless, and a failure found for one adapter is replayed against the others.
 _PROPERTY = settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[
         HealthCheck.differing_executors,
@@ -62,19 +73,19 @@ _PROPERTY = settings(
     ],
 )
 _STATEFUL = settings(
-    max_examples=15,
+    max_examples=examples(15),
     stateful_step_count=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 _LIFECYCLE = settings(
-    max_examples=20,
+    max_examples=examples(20),
     stateful_step_count=20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 _ACCOUNT_LIFECYCLE = settings(
-    max_examples=25,
+    max_examples=examples(25),
     stateful_step_count=25,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
