@@ -109,8 +109,7 @@ def check_limits(
     if not scopes:
         return None
     buckets = [
-        _make_bucket(Bucket, (f"{action}:{scope}:{_digest(value)}", quota))
-        for scope, (value, quota) in scopes.items()
+        Bucket(bucket(action, scope, value), quota) for scope, (value, quota) in scopes.items()
     ]
     decision = limiter.hit(buckets, now)
     if decision.allowed:
