@@ -1,6 +1,7 @@
-"""An ended unit of work is freed by reference counting alone (shared by the SQL adapters'
-unit tests): its repositories hold the unit, so they must be dropped as it ends, or every
-request leaves a reference cycle for the cyclic collector."""
+"""An ended unit of work is freed by reference counting alone, and its repositories are
+views of it (shared by the SQL adapters' unit tests): a unit that kept the repositories it
+made, each holding the unit, would leave a reference cycle for the cyclic collector on
+every request."""
 
 from __future__ import annotations
 
@@ -28,3 +29,30 @@ def assert_an_ended_unit_is_freed(storage: Storage, kind: str) -> None:
         assert ended() is None
     finally:
         gc.enable()
+
+
+#: Every repository a unit of work offers (orderstatus_core.UnitOfWork).
+REPOSITORIES = (
+    "orders",
+    "outbox",
+    "passes",
+    "idempotency",
+    "credit",
+    "documents",
+    "accounts",
+    "sessions",
+    "captchas",
+)
+
+
+def assert_repositories_are_views(storage: Storage) -> None:
+    """Each repository of a unit holds its unit and nothing else, and the unit keeps none:
+    a repository is made on each read, so one that kept state of its own would lose it
+    between two reads (and a unit that kept its repositories would be a cycle)."""
+    with storage.unit_of_work(write=True) as uow:
+        before = dict(vars(uow))
+        for name in REPOSITORIES:
+            made = getattr(uow, name)
+            assert vars(made) == {"_unit": uow}, name
+        assert uow.orders.get("100001") is None
+        assert vars(uow) == before

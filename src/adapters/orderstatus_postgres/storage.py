@@ -118,7 +118,6 @@ from orderstatus_postgres.migrations import (
     VERSION_TABLE,
 )
 from orderstatus_sql import migrations as runner
-from orderstatus_sql.units import forget_repositories, repository
 
 # The DEFAULT_* settings live in orderstatus_postgres.connections (imported here for the
 # signatures below, and still importable from here).
@@ -164,49 +163,51 @@ class PostgresUnitOfWork:
         self._open = False
         self._aborted = False
 
-    # Each repository is made when a command first uses it (orderstatus_sql.units).
+    # A repository is a view of its unit (it holds nothing but the unit), made on each
+    # read: nothing to keep, so nothing to drop when the unit ends, and no reference
+    # cycle between them for the garbage collector (one unit per request).
 
-    @repository
+    @property
     def orders(self) -> Orders:
         """The orders, as this unit sees them."""
         return Orders(self)
 
-    @repository
+    @property
     def outbox(self) -> Outbox:
         """The outbox, in this unit's transaction."""
         return Outbox(self)
 
-    @repository
+    @property
     def passes(self) -> Passes:
         """Guest-pass challenges and passes."""
         return Passes(self)
 
-    @repository
+    @property
     def idempotency(self) -> Replies:
         """Stored replies by idempotency key."""
         return Replies(self)
 
-    @repository
+    @property
     def credit(self) -> Credit:
         """The store-credit ledger."""
         return Credit(self)
 
-    @repository
+    @property
     def documents(self) -> Documents:
         """Return papers."""
         return Documents(self)
 
-    @repository
+    @property
     def accounts(self) -> Accounts:
         """Accounts, their tokens, linked orders and security log."""
         return Accounts(self)
 
-    @repository
+    @property
     def sessions(self) -> Sessions:
         """Logged-in sessions."""
         return Sessions(self)
 
-    @repository
+    @property
     def captchas(self) -> Captchas:
         """Captcha challenges waiting for their answer."""
         return Captchas(self)
@@ -390,7 +391,6 @@ class PostgresUnitOfWork:
         self._open = False
         self._connection = None
         self._aborted = False
-        forget_repositories(self)
         failure: psycopg.Error | None = None
         if (
             not connection_lost(connection)

@@ -11,8 +11,6 @@ and cannot drift between them:
   :class:`~orderstatus_core.AdapterError`.
 * :mod:`orderstatus_sql.search`: which query a search runs (part number or category
   range) and how its (order, line) rows fold into matches.
-* :mod:`orderstatus_sql.units`: what both units of work share (repositories made on first
-  use).
 * :mod:`orderstatus_sql.migrations`: the runner that applies numbered migrations one
   transaction each, and the version check every unit of work makes.
 """

@@ -36,7 +36,6 @@ from orderstatus_core import (
 from orderstatus_core.errors import OrderStatusError
 from orderstatus_core.model.order import utc
 from orderstatus_sql import migrations as runner
-from orderstatus_sql.units import forget_repositories, repository
 from orderstatus_sqlite._repositories import (
     CURSOR,
     Accounts,
@@ -96,62 +95,67 @@ class SqliteUnitOfWork:
     runs: it would read a later snapshot than the first.
     """
 
+    # The state of a unit not yet open, as class defaults: a unit is made per request
+    # (every page view's session check), and each one only sets what differs.
+    _statements = 0
+    _handle: Handle | None = None
+    _connection: sqlite3.Connection | None = None
+    _control: sqlite3.Cursor | None = None
+    _in_transaction = False
+    _broken = False
+
     def __init__(self, storage: SqliteStorage, write: bool, read_once: bool = False) -> None:
         if write and read_once:
             raise AdapterError("a read-once unit of work cannot write (write=True)")
         self._storage = storage
         self._write = write
         self._read_once = read_once
-        self._statements = 0
-        self._handle: Handle | None = None
-        self._connection: sqlite3.Connection | None = None
-        self._control: sqlite3.Cursor | None = None
-        self._in_transaction = False
-        self._broken = False
 
-    # Each repository is made when a command first uses it (orderstatus_sql.units).
+    # A repository is a view of its unit (it holds nothing but the unit), made on each
+    # read: nothing to keep, so nothing to drop when the unit ends, and no reference
+    # cycle between them for the garbage collector (one unit per request).
 
-    @repository
+    @property
     def orders(self) -> Orders:
         """The orders, as this unit sees them."""
         return Orders(self)
 
-    @repository
+    @property
     def outbox(self) -> Outbox:
         """The outbox, in this unit's transaction."""
         return Outbox(self)
 
-    @repository
+    @property
     def passes(self) -> Passes:
         """Guest-pass challenges and passes."""
         return Passes(self)
 
-    @repository
+    @property
     def idempotency(self) -> Replies:
         """Stored replies by idempotency key."""
         return Replies(self)
 
-    @repository
+    @property
     def credit(self) -> Credit:
         """The store-credit ledger."""
         return Credit(self)
 
-    @repository
+    @property
     def documents(self) -> Documents:
         """Return papers."""
         return Documents(self)
 
-    @repository
+    @property
     def accounts(self) -> Accounts:
         """Accounts, their tokens, linked orders and security log."""
         return Accounts(self)
 
-    @repository
+    @property
     def sessions(self) -> Sessions:
         """Logged-in sessions."""
         return Sessions(self)
 
-    @repository
+    @property
     def captchas(self) -> Captchas:
         """Captcha challenges waiting for their answer."""
         return Captchas(self)
@@ -345,7 +349,6 @@ class SqliteUnitOfWork:
             return
         self._handle = self._connection = self._control = None
         self._in_transaction = self._broken = False
-        forget_repositories(self)
         failure: sqlite3.Error | None = None
         try:
             if connection.in_transaction:
@@ -437,7 +440,8 @@ class SqliteStorage(ThreadConnections):
         """A new unit of work; see :class:`orderstatus_core.UnitOfWork` and, for
         ``read_once`` (one statement in autocommit, no ``BEGIN``),
         :meth:`orderstatus_core.Storage.unit_of_work`."""
-        self._refuse_if_closed()
+        if self._closed:
+            self._refuse_if_closed()
         return SqliteUnitOfWork(self, write, read_once)
 
     def migrate(self) -> int:

@@ -33,7 +33,7 @@ from orderstatus_postgres import PostgresStorage, PostgresUnitOfWork
 from orderstatus_postgres._repositories import _ACCOUNT_EMAIL_LOCK
 from orderstatus_postgres.storage import READ_RETRIES
 from orderstatus_sql import rows
-from support.freed_units import assert_an_ended_unit_is_freed
+from support.freed_units import assert_an_ended_unit_is_freed, assert_repositories_are_views
 from support.pg_helpers import APPLICATION, T0, admin_connection, order, schema_url
 
 
@@ -156,13 +156,9 @@ def test_a_read_that_loses_a_serialization_race_is_run_again(
             uow.commit()
 
 
-def test_a_unit_makes_only_the_repositories_it_uses(pg_storage: PostgresStorage) -> None:
-    """A read of one order makes the orders repository alone, once for the unit."""
-    with pg_storage.unit_of_work() as uow:
-        assert uow.orders.get("100001") is None
-        assert uow.orders is uow.orders
-        made = {"orders", "outbox", "passes", "idempotency", "credit", "documents"} & set(vars(uow))
-    assert made == {"orders"}
+def test_a_repository_is_a_view_of_its_unit(pg_storage: PostgresStorage) -> None:
+    """A unit keeps no repository: each read makes a view holding only the unit."""
+    assert_repositories_are_views(pg_storage)
 
 
 def test_a_read_once_unit_may_be_a_new_storages_first(pg_url: str) -> None:
@@ -184,8 +180,8 @@ def test_a_read_once_unit_may_be_a_new_storages_first(pg_url: str) -> None:
 def test_an_ended_unit_is_freed_at_once_without_the_garbage_collector(
     pg_storage: PostgresStorage, kind: str
 ) -> None:
-    """Its repositories hold the unit: they are dropped as it ends, so no reference cycle
-    is left for the cyclic collector (one per request, a session check or a find-order)."""
+    """Its repositories hold the unit and the unit keeps none, so no reference cycle is
+    left for the cyclic collector (one per request, a session check or a find-order)."""
     assert_an_ended_unit_is_freed(pg_storage, kind)
 
 

@@ -28,7 +28,7 @@ from orderstatus_core import (
     parse_email,
 )
 from orderstatus_core.records import OrderHeader, OrderMatch
-from orderstatus_sql import migrations, rows, search, statements, units, values
+from orderstatus_sql import migrations, rows, search, statements, values
 from orderstatus_sql.rows import (
     ChallengeRow,
     CreditRow,
@@ -504,28 +504,3 @@ def test_rekeying_gives_the_parameters_of_both_updates() -> None:
 def test_every_row_type_is_exported() -> None:
     """The row types are the package's public vocabulary."""
     assert {"OrderRow", "LineRow", "PackageRow", "RowDecoder"} <= set(rows.__all__)
-
-
-class _Unit:
-    """A unit of work with one repository, counting how often it is made."""
-
-    made = 0
-
-    @units.repository
-    def things(self) -> list[str]:
-        """The unit's things."""
-        _Unit.made += 1
-        return []
-
-
-def test_a_repository_is_made_on_first_use_once_per_unit() -> None:
-    """Each unit makes its own repository when first read and keeps it; the class shows
-    the descriptor with the repository's docstring."""
-    _Unit.made = 0
-    first, second = _Unit(), _Unit()
-    assert _Unit.made == 0
-    assert first.things is first.things
-    assert first.things is not second.things
-    assert _Unit.made == 2
-    assert isinstance(_Unit.__dict__["things"], units.repository)
-    assert _Unit.things.__doc__ == "The unit's things."

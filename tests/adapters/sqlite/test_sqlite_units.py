@@ -25,7 +25,7 @@ from orderstatus_core.messages import OutboxItem
 from orderstatus_core.testing.builders import package
 from orderstatus_sql import rows
 from orderstatus_sqlite import SqliteStorage
-from support.freed_units import assert_an_ended_unit_is_freed
+from support.freed_units import assert_an_ended_unit_is_freed, assert_repositories_are_views
 from support.sqlite_orders import T0, order
 
 
@@ -247,21 +247,17 @@ def test_writes_after_sqlite_ended_the_transaction_are_never_committed(
         ]
 
 
-def test_a_unit_makes_only_the_repositories_it_uses(sqlite_storage: SqliteStorage) -> None:
-    """A read of one order makes the orders repository alone, once for the unit."""
-    with sqlite_storage.unit_of_work() as uow:
-        assert uow.orders.get("100001") is None
-        assert uow.orders is uow.orders
-        made = {"orders", "outbox", "passes", "idempotency", "credit", "documents"} & set(vars(uow))
-    assert made == {"orders"}
+def test_a_repository_is_a_view_of_its_unit(sqlite_storage: SqliteStorage) -> None:
+    """A unit keeps no repository: each read makes a view holding only the unit."""
+    assert_repositories_are_views(sqlite_storage)
 
 
 @pytest.mark.parametrize("kind", ["read", "read_once", "write"])
 def test_an_ended_unit_is_freed_at_once_without_the_garbage_collector(
     sqlite_storage: SqliteStorage, kind: str
 ) -> None:
-    """Its repositories hold the unit: they are dropped as it ends, so no reference cycle
-    is left for the cyclic collector (one per request, a session check or a find-order)."""
+    """Its repositories hold the unit and the unit keeps none, so no reference cycle is
+    left for the cyclic collector (one per request, a session check or a find-order)."""
     assert_an_ended_unit_is_freed(sqlite_storage, kind)
 
 
