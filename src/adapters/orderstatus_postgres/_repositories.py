@@ -140,13 +140,15 @@ class Orders:
             return None
         return self._read(number, _sql.GET_ORDER_FOR_CONTACT, (number, contact, contact))
 
-    def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
+    def _read(
+        self, number: str, sql: LiteralString, parameters: tuple[object, ...]
+    ) -> Order | None:
         unit = self._unit
         if not _worth_asking(unit, number):
             return None
         if unit._write:
             unit._run(_sql.LOCK_KEY, (_ORDER_LOCK, number), "locking an order")
-        row = unit._run(sql, parameters, "reading an order").fetchone()
+        row = unit._row(sql, parameters, "reading an order")
         if row is None:
             return None
         return _rows.order(number, row)
