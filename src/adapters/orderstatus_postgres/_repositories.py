@@ -105,8 +105,13 @@ def _worth_asking(
     does; the unit is still checked (open, and writable for a ``write``), so a closed or
     read-only unit refuses as the round trip would have.
     """
-    if limit > 0 and all(_rows.storable(key) for key in keys):
-        return True  # the statement's own run checks the unit
+    if limit > 0:
+        storable = _rows.storable
+        for key in keys:  # a loop, not all() over a generator: find-order asks twice
+            if not storable(key):
+                break
+        else:
+            return True  # the statement's own run checks the unit
     if write:
         unit._require_writable()
     else:
