@@ -224,18 +224,22 @@ class PostgresUnitOfWork:
         storage = self._storage
         self._connection = storage._checkout(write=self._write)
         self._open, self._aborted = True, False
-        # The schema check (two statements, once per storage) is not the unit's read: a
-        # read-once unit that is a new storage's first must not count it as its one read.
+        if not storage._schema_checked:  # once per storage; every later unit skips it
+            self._check_schema()
+        self._statements = 0
+        return self
+
+    def _check_schema(self) -> None:
+        # The schema check (two statements) is not the unit's read: a read-once unit that
+        # is a new storage's first must not count it as its one read.
         read_once, self._read_once = self._read_once, False
         try:
-            storage._check_schema(self)
+            self._storage._check_schema(self)
         except BaseException:
             self.__exit__(None, None, None)
             raise
         finally:
             self._read_once = read_once
-        self._statements = 0
-        return self
 
     # --- running statements ---
 
