@@ -267,7 +267,7 @@ class Orders:
             parameters |= {"category_key": terms.category_key, "low": terms.low, "high": terms.high}
         if not all(_rows.storable(value) for value in parameters.values() if type(value) is str):
             return []
-        rows = unit._run(sql, parameters, "searching orders").fetchall()
+        rows = unit._rows(sql, parameters, "searching orders")
         return DECODER.matches(fold(rows, limit), email_key)
 
 

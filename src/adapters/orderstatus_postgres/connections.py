@@ -298,9 +298,9 @@ class PooledConnection(psycopg.Connection[Any]):
     :mod:`orderstatus_postgres._sql`) its own cursor on this connection, made at its first
     use and kept while the pool keeps the connection.
 
-    Only a statement whose row is fetched at once may run on a kept cursor (the unit's
-    ``_row``): the next run of the statement replaces the cursor's result. A kept cursor
-    holds that last result (one small row) until then.
+    Only a statement whose rows are fetched at once may run on a kept cursor (the unit's
+    ``_row`` and ``_rows``: an order, a search page): the next run of the statement
+    replaces the cursor's result, which the cursor holds until then.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

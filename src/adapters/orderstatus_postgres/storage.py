@@ -10,8 +10,8 @@ connection from the pool when it is entered and gives it back when it is left, a
 outside a transaction: between commands no connection is ``idle in transaction``. Every
 session runs with ``TimeZone=UTC`` and, with ``?schema=``, that schema alone on its
 ``search_path``. Each pooled connection keeps a cursor for each statement that reads an
-order, so psycopg adapts that result's columns once per connection instead of once per
-read, and reads ``json``/``jsonb`` with the adapter's loader
+order or a search page, so psycopg adapts that result's columns once per connection
+instead of once per read, and reads ``json``/``jsonb`` with the adapter's loader
 (:class:`~orderstatus_postgres.connections.PooledConnection`).
 
 **Read units** (``write=False``) run each read as one statement in autocommit: one
@@ -260,10 +260,14 @@ class PostgresUnitOfWork:
 
         It runs on the cursor its connection keeps for ``sql``
         (:meth:`PooledConnection.cursor_for`), whose adaptation psycopg reuses from the
-        last run: the hot one-row reads (an order and its lines and packages) go through
-        here.
+        last run: the hot reads (an order with its lines and packages, a search page) go
+        through here or :meth:`_rows`.
         """
         return self._run(sql, parameters, doing, kept=True).fetchone()
+
+    def _rows(self, sql: LiteralString, parameters: Any, doing: str) -> list[Any]:
+        """:meth:`_row` for a statement of many rows (a search page): all of them."""
+        return self._run(sql, parameters, doing, kept=True).fetchall()
 
     def _run(
         self,

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderstatus_core import AdapterError
+from orderstatus_core import AdapterError, PartNumberQuery
+from orderstatus_core.model import PartNumber
 from orderstatus_postgres import PostgresStorage, _sql
 from orderstatus_postgres.connections import JsonLoader, PooledConnection
 from support.pg_helpers import order, schema_url, shipped_package
@@ -81,6 +82,41 @@ def test_later_reads_of_an_order_reuse_the_adaptation_of_the_first(
             kept = connection.cursor_for(_sql.GET_ORDER)
             assert kept is connection.cursor_for(_sql.GET_ORDER)
             assert kept is not connection.cursor_for(_sql.GET_ORDER_FOR_CONTACT)
+        assert made == [0]
+    finally:
+        storage.close()
+
+
+@pytest.mark.usefixtures("stored")
+def test_later_searches_run_on_the_cursor_of_the_first(
+    pg_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search page's statement runs on the cursor its connection keeps for it: after the
+    first search no cursor is made, and each search answers its own shopper's orders."""
+    storage = one_connection(pg_schema)
+    part = PartNumberQuery(PartNumber("BP-1234"))
+    try:
+        with storage.unit_of_work(read_once=True) as uow:
+            assert [m.header.number for m in uow.orders.search("jane@example.com", part, 10)] == [
+                "100001"
+            ]
+        made = [0]
+        cursor = PooledConnection.cursor
+
+        def counted(self: PooledConnection, *args: Any, **kwargs: Any) -> Any:
+            made[0] += 1
+            return cursor(self, *args, **kwargs)
+
+        monkeypatch.setattr(PooledConnection, "cursor", counted)
+        other = PartNumberQuery(PartNumber("R-77"))
+        for email_key, query, numbers in [
+            ("sam@example.com", other, ["100002"]),
+            ("sam@example.com", PartNumberQuery(PartNumber("X-1")), []),
+            ("jane@example.com", other, ["100001"]),
+        ]:
+            with storage.unit_of_work(read_once=True) as uow:
+                found = uow.orders.search(email_key, query, 10)
+            assert [match.header.number for match in found] == numbers
         assert made == [0]
     finally:
         storage.close()
