@@ -32,10 +32,12 @@ which the neighbours' load does not move (see ``bench/instructions.py`` for SQLi
     callgrind_annotate /tmp/cg.out | grep 'PROGRAM TOTALS'     # divide by --count
 
 ``find`` is ``find_order`` by email as ``run.py`` calls it, ``raw-find`` the raw side's
-``find``; ``unit`` the read-once unit with ``get_for_contact`` (checkout, the statement,
-its row, the order decoded, check-in), ``decode`` the row to an ``Order`` alone. Only the
-named path runs inside ``itertools.starmap``, ``--count`` calls after 50 to warm up, the
-raw read between the library's calls. The server's work is in another process: not counted.
+``find``; ``search`` and ``raw-search`` the search by category (the address parsed
+before, as ``run.py`` does); ``unit`` the read-once unit with ``get_for_contact``
+(checkout, the statement, its row, the order decoded, check-in), ``decode`` the row to
+an ``Order`` alone. Only the named path runs inside ``itertools.starmap``, ``--count``
+calls after 50 to warm up, the raw read between the library's calls. The server's work
+is in another process: not counted.
 
 **Throughput**: 1, 4 and 16 threads calling ``find_order`` on random orders for
 ``--seconds`` each (a pool of 16 connections; a rate limiter that always allows, so that
@@ -65,7 +67,7 @@ import run
 from raw_rows import SEPARATOR, amount, moment, record_rows
 from run import Found, Matches, Target, fold, found_of, pick_targets, recent_for_mailbox
 
-from orderstatus_core import Order, OrderStatus, RateDecision
+from orderstatus_core import Order, OrderStatus, RateDecision, parse_email
 from orderstatus_core.sample import generate_orders
 from orderstatus_core.serialization import converter
 from orderstatus_core.testing import RecordingMailer
@@ -431,7 +433,7 @@ def throughput(server: str, schema: str, threads: int, seconds: float) -> tuple[
 
 # --- instructions ------------------------------------------------------------------------
 
-INSTRUCTION_PATHS = ("find", "raw-find", "unit", "decode")
+INSTRUCTION_PATHS = ("find", "raw-find", "unit", "decode", "search", "raw-search")
 
 
 def count_instructions(server: str, schema: str, chosen: str, count: int) -> None:
@@ -464,6 +466,17 @@ def count_instructions(server: str, schema: str, chosen: str, count: int) -> Non
             )
             if found_of(found) != raw.find(number, key):
                 raise SystemExit(f"order {number}: the library and the raw read differ")
+            category, email = target.category, parse_email(target.email)
+            counted(
+                "search",
+                lambda: opened.search_orders(email, category=category),  # noqa: B023
+                now,
+            )
+            counted(
+                "raw-search",
+                lambda: raw.search_category(key, category.lower(), 20),  # noqa: B023
+                now,
+            )
             order = counted("unit", lambda: unit(number, key), now)  # noqa: B023
             row = raw._db.execute(GET_ORDER, (number,), prepare=True).fetchone()
             if counted("decode", lambda: order_of_row(number, row), now) != order:  # noqa: B023
