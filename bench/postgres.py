@@ -24,6 +24,21 @@ same single statement the adapter's ``get_for_contact()`` sends (order, lines an
 as JSON), so the difference is the library's Python side; search, Order Look-Up and the
 import's ``executemany`` are written by hand (see ``bench/run.py``).
 
+**Instructions** (``--instructions PATH``): find-order's client work counted by callgrind,
+which the neighbours' load does not move (see ``bench/instructions.py`` for SQLite)::
+
+    valgrind --tool=callgrind --collect-atstart=no --toggle-collect=starmap_next \\
+        --callgrind-out-file=/tmp/cg.out python bench/postgres.py --instructions find
+    callgrind_annotate /tmp/cg.out | grep 'PROGRAM TOTALS'     # divide by --count
+
+``find`` is ``find_order`` by email as ``run.py`` calls it, ``raw-find`` the raw side's
+``find``; ``search`` and ``raw-search`` the search by category (the address parsed
+before, as ``run.py`` does); ``unit`` the read-once unit with ``get_for_contact``
+(checkout, the statement, its row, the order decoded, check-in), ``decode`` the row to
+an ``Order`` alone. Only the named path runs inside ``itertools.starmap``, ``--count``
+calls after 50 to warm up, the raw read between the library's calls. The server's work
+is in another process: not counted.
+
 **Throughput**: 1, 4 and 16 threads calling ``find_order`` on random orders for
 ``--seconds`` each (a pool of 16 connections; a rate limiter that always allows, so that
 every call does the full work), and the same with the raw statement on one connection per
@@ -33,6 +48,8 @@ thread.
 from __future__ import annotations
 
 import argparse
+import collections
+import itertools
 import json
 import os
 import sys
@@ -48,13 +65,14 @@ from typing import Any
 import psycopg
 import run
 from raw_rows import SEPARATOR, amount, moment, record_rows
-from run import Found, Matches, Target, fold, pick_targets, recent_for_mailbox
+from run import Found, Matches, Target, fold, found_of, pick_targets, recent_for_mailbox
 
-from orderstatus_core import Order, OrderStatus, RateDecision
+from orderstatus_core import Order, OrderStatus, RateDecision, parse_email
 from orderstatus_core.sample import generate_orders
 from orderstatus_core.serialization import converter
 from orderstatus_core.testing import RecordingMailer
 from orderstatus_postgres import PostgresStorage
+from orderstatus_postgres._rows import order as order_of_row
 from orderstatus_postgres._rows import table_rows
 from orderstatus_postgres._sql import (
     COPY_LINES,
@@ -413,16 +431,74 @@ def throughput(server: str, schema: str, threads: int, seconds: float) -> tuple[
     return ours, floor
 
 
+# --- instructions ------------------------------------------------------------------------
+
+INSTRUCTION_PATHS = ("find", "raw-find", "unit", "decode", "search", "raw-search")
+
+
+def count_instructions(server: str, schema: str, chosen: str, count: int) -> None:
+    """Run every path on ``count`` + 50 targets, ``chosen`` inside ``starmap`` from the 51st."""
+
+    def counted(name: str, call: Callable[[], Any], now: str) -> Any:
+        if name != now:
+            return call()
+        return collections.deque(itertools.starmap(call, ((),)), maxlen=1)[0]
+
+    raw = PostgresRaw(server, schema)
+    targets = raw.targets(count + 50, seed=13)
+    with desk(server, schema) as opened:
+        storage = opened.context.storage
+
+        def unit(number: str, contact: str) -> Order | None:
+            with storage.unit_of_work(read_once=True) as uow:
+                return uow.orders.get_for_contact(number, contact)
+
+        for index, target in enumerate(targets):
+            now = chosen if index >= 50 else ""
+            key = target.email.lower()
+            number = target.number
+            counted("raw-find", lambda: raw.find(number, key), now)  # noqa: B023 - at once
+            client = f"count-{index}"
+            found = counted(
+                "find",
+                lambda: opened.find_order(target.email, number, client=client),  # noqa: B023
+                now,
+            )
+            if found_of(found) != raw.find(number, key):
+                raise SystemExit(f"order {number}: the library and the raw read differ")
+            category, email = target.category, parse_email(target.email)
+            counted(
+                "search",
+                lambda: opened.search_orders(email, category=category),  # noqa: B023
+                now,
+            )
+            counted(
+                "raw-search",
+                lambda: raw.search_category(key, category.lower(), 20),  # noqa: B023
+                now,
+            )
+            order = counted("unit", lambda: unit(number, key), now)  # noqa: B023
+            row = raw._db.execute(GET_ORDER, (number,), prepare=True).fetchone()
+            if counted("decode", lambda: order_of_row(number, row), now) != order:  # noqa: B023
+                raise SystemExit(f"order {number}: decoded twice, two answers")
+    raw.close()
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Load (or reuse) the store, then print the throughput table."""
+    """Load (or reuse) the store, then print the throughput table (or count instructions)."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--url", default=SERVER, help="the server (without ?schema=)")
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", default="1,4,16")
     parser.add_argument("--reload", action="store_true", help="build the schema again")
+    parser.add_argument("--instructions", choices=INSTRUCTION_PATHS, help="under callgrind")
+    parser.add_argument("--count", type=int, default=200, help="counted calls (--instructions)")
     args = parser.parse_args(argv)
     schema = f"bench_orders_{args.size}"
+    if args.instructions:
+        count_instructions(args.url, store(args.url, args.size), args.instructions, args.count)
+        return 0
     print(f"Machine: {run.cpu()} ({os.cpu_count()} cores), {version(args.url)}\n")
     if args.reload:
         load(args.url, schema, args.size)

@@ -105,8 +105,13 @@ def _worth_asking(
     does; the unit is still checked (open, and writable for a ``write``), so a closed or
     read-only unit refuses as the round trip would have.
     """
-    if limit > 0 and all(_rows.storable(key) for key in keys):
-        return True  # the statement's own run checks the unit
+    if limit > 0:
+        storable = _rows.storable
+        for key in keys:  # a loop, not all() over a generator: find-order asks twice
+            if not storable(key):
+                break
+        else:
+            return True  # the statement's own run checks the unit
     if write:
         unit._require_writable()
     else:
@@ -140,13 +145,15 @@ class Orders:
             return None
         return self._read(number, _sql.GET_ORDER_FOR_CONTACT, (number, contact, contact))
 
-    def _read(self, number: str, sql: str, parameters: tuple[object, ...]) -> Order | None:
+    def _read(
+        self, number: str, sql: LiteralString, parameters: tuple[object, ...]
+    ) -> Order | None:
         unit = self._unit
         if not _worth_asking(unit, number):
             return None
         if unit._write:
             unit._run(_sql.LOCK_KEY, (_ORDER_LOCK, number), "locking an order")
-        row = unit._run(sql, parameters, "reading an order").fetchone()
+        row = unit._row(sql, parameters, "reading an order")
         if row is None:
             return None
         return _rows.order(number, row)
@@ -260,7 +267,7 @@ class Orders:
             parameters |= {"category_key": terms.category_key, "low": terms.low, "high": terms.high}
         if not all(_rows.storable(value) for value in parameters.values() if type(value) is str):
             return []
-        rows = unit._run(sql, parameters, "searching orders").fetchall()
+        rows = unit._rows(sql, parameters, "searching orders")
         return DECODER.matches(fold(rows, limit), email_key)
 
 

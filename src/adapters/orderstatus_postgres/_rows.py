@@ -9,7 +9,7 @@ as ISO text.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from psycopg.types.json import Jsonb
@@ -41,6 +41,8 @@ def storable(text: object) -> bool:
     Keys that are not can never have been stored, so a look-up by one finds nothing (the
     memory reference answers the same) instead of failing.
     """
+    if type(text) is str and text.isascii():  # every key a shopper types, as a rule
+        return "\x00" not in text
     return encodable(text) and "\x00" not in text
 
 
@@ -245,8 +247,10 @@ def _children(
 
 
 def _moment(text: str) -> datetime:
-    # timestamptz inside json_build_array is ISO 8601 text in the session's zone (UTC).
-    return utc(datetime.fromisoformat(text))
+    # timestamptz inside json_build_array is ISO 8601 text in the session's zone (UTC):
+    # "+00:00" parses to the UTC singleton, which utc() would return as it is.
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is UTC else utc(value)
 
 
 #: Rows of this adapter back to model values.

@@ -5,19 +5,26 @@ psycopg errors are translated.
 (deadlock, serialization failure, lock timeout) are :class:`TransientConflictError`, a
 lost connection and anything else :class:`AdapterError` naming the URL without its
 password. The unit of work runs every statement through it.
+
+:class:`PooledConnection` is the class of the pool's connections: psycopg's, plus the
+cursors it keeps for the hot reads, and :func:`configure` prepares each new one (its
+isolation level and its JSON loader).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import select
-from typing import Any, Final
+from typing import Any, Final, LiteralString
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import attrs
 import psycopg
 import psycopg_pool
 from psycopg import errors as pg_errors
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from orderstatus_core import AdapterError, InvalidUrlError, TransientConflictError
@@ -30,6 +37,8 @@ __all__ = [
     "DEFAULT_POOL_MIN",
     "DEFAULT_POOL_TIMEOUT",
     "SCHEMA_NAME",
+    "JsonLoader",
+    "PooledConnection",
     "Settings",
     "alive",
     "configure",
@@ -118,7 +127,9 @@ def first_line(error: BaseException) -> str:
 
 
 def connection_lost(connection: psycopg.Connection[Any]) -> bool:
-    return connection.closed or connection.broken
+    """Whether ``connection`` can no longer be used: closed, or broken (psycopg's
+    ``broken`` is a ``closed`` that nobody asked for, so ``closed`` answers both)."""
+    return connection.closed
 
 
 def alive(connection: psycopg.Connection[Any]) -> bool:
@@ -132,15 +143,21 @@ def alive(connection: psycopg.Connection[Any]) -> bool:
     if connection_lost(connection):
         return False
     try:
-        fd = connection.fileno()
-        if hasattr(select, "poll"):  # any descriptor number (select() stops at 1024)
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)
-            return not poller.poll(0)
-        readable, _w, _x = select.select([fd], [], [], 0)
+        if isinstance(connection, PooledConnection):
+            return not connection.socket_readable()
+        return not _readable(connection.fileno())
     except (OSError, ValueError, psycopg.Error):
         return False
-    return not readable
+
+
+def _readable(fd: int) -> bool:
+    """Whether something waits to be read on ``fd``, without waiting."""
+    if hasattr(select, "poll"):  # any descriptor number (select() stops at 1024)
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(0))
+    readable, _w, _x = select.select([fd], [], [], 0)
+    return bool(readable)
 
 
 # --- opening by URL ------------------------------------------------------------------------
@@ -267,7 +284,82 @@ def display_url(conninfo: str) -> str:
     return f"postgresql://{authority}/{values.get('dbname') or ''}"
 
 
+# --- the pool's connections ------------------------------------------------------------------
+
+
+class PooledConnection(psycopg.Connection[Any]):
+    """A connection of a storage's pool, which keeps one cursor per hot read statement.
+
+    psycopg makes a new cursor for every ``Connection.execute``, with its own copy of the
+    adapters and a new transformer that looks up a loader for each column of the result
+    again; on the one-order read of find-order that was a fifth of the client's work
+    (``bench/RESULTS.md``). A cursor that runs the *same* query object again keeps its
+    transformer, so :meth:`cursor_for` gives each statement (a constant of
+    :mod:`orderstatus_postgres._sql`) its own cursor on this connection, made at its first
+    use and kept while the pool keeps the connection.
+
+    Only a statement whose rows are fetched at once may run on a kept cursor (the unit's
+    ``_row`` and ``_rows``: an order, a search page): the next run of the statement
+    replaces the cursor's result, which the cursor holds until then.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._kept: dict[str, psycopg.Cursor[Any]] = {}
+        # The socket never changes while the connection lives: one poll object, registered
+        # once, answers alive() at each checkout.
+        self._poller: Any = None
+        if hasattr(select, "poll"):
+            self._poller = select.poll()
+            self._poller.register(self.fileno(), select.POLLIN)
+
+    def socket_readable(self) -> bool:
+        """Whether something waits to be read on this connection's socket (checked
+        without waiting; see :func:`alive`)."""
+        if self._poller is None:
+            return _readable(self.fileno())
+        return bool(self._poller.poll(0))
+
+    def cursor_for(self, statement: LiteralString) -> psycopg.Cursor[Any]:
+        """The cursor this connection keeps for ``statement``, made at its first use."""
+        cursor = self._kept.get(statement)
+        if cursor is None:
+            cursor = self._kept[statement] = self.cursor()
+        return cursor
+
+
+# The C scanner behind json.loads, without json.loads' checks of its argument's type and
+# encoding, which PostgreSQL's json and jsonb text (UTF-8, no leading space) never needs.
+_JSON: Final = json.JSONDecoder()
+
+
+class JsonLoader(Loader):
+    """``json`` and ``jsonb`` columns (text format) to Python values, as ``json.loads``
+    reads them: the same values, and the same error for text it refuses.
+
+    psycopg's own loader passes the column to ``json.loads``, which first works out the
+    encoding of the bytes and skips leading and trailing white space in Python; the server
+    sends UTF-8 without either, so this decodes and scans at once, and leaves anything
+    else (white space, a byte that is not UTF-8, a malformed document) to ``json.loads``.
+    """
+
+    def load(self, data: Buffer) -> Any:
+        """The value of one column's text."""
+        try:
+            text = str(data, "utf-8")
+            value, end = _JSON.raw_decode(text)
+        except ValueError:  # UnicodeDecodeError, JSONDecodeError: json.loads decides
+            return json.loads(bytes(data))
+        if end != len(text):
+            return json.loads(bytes(data))
+        return value
+
+
 def configure(connection: psycopg.Connection[Any]) -> None:
     """Every new pooled connection: write units begin READ COMMITTED transactions whatever
-    the server's default_transaction_isolation (the locks of the units rely on it)."""
+    the server's default_transaction_isolation (the locks of the units rely on it), and
+    ``json``/``jsonb`` columns are read by :class:`JsonLoader`."""
     connection.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+    adapters = connection.adapters
+    adapters.register_loader("json", JsonLoader)
+    adapters.register_loader("jsonb", JsonLoader)

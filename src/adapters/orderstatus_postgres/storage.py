@@ -9,7 +9,10 @@ the URL without its password, when the server is unreachable). A unit of work ta
 connection from the pool when it is entered and gives it back when it is left, always
 outside a transaction: between commands no connection is ``idle in transaction``. Every
 session runs with ``TimeZone=UTC`` and, with ``?schema=``, that schema alone on its
-``search_path``.
+``search_path``. Each pooled connection keeps a cursor for each statement that reads an
+order or a search page, so psycopg adapts that result's columns once per connection
+instead of once per read, and reads ``json``/``jsonb`` with the adapter's loader
+(:class:`~orderstatus_postgres.connections.PooledConnection`).
 
 **Read units** (``write=False``) run each read as one statement in autocommit: one
 statement is one transaction, at READ COMMITTED, and costs one round trip, with no
@@ -102,6 +105,7 @@ from orderstatus_postgres.connections import (
     DEFAULT_POOL_MIN,
     DEFAULT_POOL_TIMEOUT,
     SCHEMA_NAME,
+    PooledConnection,
     alive,
     configure,
     connection_lost,
@@ -131,6 +135,9 @@ __all__ = [
 #: How many more times a read statement runs after a serialization failure or deadlock.
 READ_RETRIES: Final = 3
 _RETRY_PAUSE = 0.01  # seconds, doubled after each retry
+# libpq's transaction status as an int (``connection.info.transaction_status`` builds an
+# info object and an enum member on every call, a tenth of a unit's own work).
+_IDLE: Final = int(TransactionStatus.IDLE)
 # The name tests and tools have used for the URL parser.
 _parse_url = parse_url
 
@@ -159,7 +166,7 @@ class PostgresUnitOfWork:
         self._write = write
         self._read_once = read_once
         self._statements = 0
-        self._connection: psycopg.Connection[Any] | None = None
+        self._connection: PooledConnection | None = None
         self._open = False
         self._aborted = False
 
@@ -218,22 +225,26 @@ class PostgresUnitOfWork:
         storage = self._storage
         self._connection = storage._checkout(write=self._write)
         self._open, self._aborted = True, False
-        # The schema check (two statements, once per storage) is not the unit's read: a
-        # read-once unit that is a new storage's first must not count it as its one read.
+        if not storage._schema_checked:  # once per storage; every later unit skips it
+            self._check_schema()
+        self._statements = 0
+        return self
+
+    def _check_schema(self) -> None:
+        # The schema check (two statements) is not the unit's read: a read-once unit that
+        # is a new storage's first must not count it as its one read.
         read_once, self._read_once = self._read_once, False
         try:
-            storage._check_schema(self)
+            self._storage._check_schema(self)
         except BaseException:
             self.__exit__(None, None, None)
             raise
         finally:
             self._read_once = read_once
-        self._statements = 0
-        return self
 
     # --- running statements ---
 
-    def _require_open(self) -> psycopg.Connection[Any]:
+    def _require_open(self) -> PooledConnection:
         connection = self._connection
         if not self._open or connection is None:
             raise AdapterError("the unit of work is not open")
@@ -244,13 +255,35 @@ class PostgresUnitOfWork:
         if not self._write:
             raise AdapterError("this unit of work was opened read-only (write=False)")
 
+    def _row(self, sql: LiteralString, parameters: Any, doing: str) -> Any | None:
+        """Run one reading statement of this unit, as :meth:`_run` does; its first row, or
+        ``None``.
+
+        It runs on the cursor its connection keeps for ``sql``
+        (:meth:`PooledConnection.cursor_for`), whose adaptation psycopg reuses from the
+        last run: the hot reads (an order with its lines and packages, a search page) go
+        through here or :meth:`_rows`.
+        """
+        return self._run(sql, parameters, doing, kept=True).fetchone()
+
+    def _rows(self, sql: LiteralString, parameters: Any, doing: str) -> list[Any]:
+        """:meth:`_row` for a statement of many rows (a search page): all of them."""
+        return self._run(sql, parameters, doing, kept=True).fetchall()
+
     def _run(
-        self, sql: LiteralString, parameters: Any, doing: str, write: bool = False
+        self,
+        sql: LiteralString,
+        parameters: Any,
+        doing: str,
+        write: bool = False,
+        kept: bool = False,
     ) -> psycopg.Cursor[Any]:
         """Run one statement of this unit, in its transaction if it writes; the cursor.
 
         A read unit's statement that lost a race (40001, 40P01) is run again, at most
-        READ_RETRIES times; nothing else is ever sent twice.
+        READ_RETRIES times; nothing else is ever sent twice. ``kept``: on the connection's
+        kept cursor for ``sql``, whose rows the caller fetches before anything else runs
+        (:meth:`_row`).
         """
         if write:
             self._require_writable()
@@ -275,7 +308,10 @@ class PostgresUnitOfWork:
             try:
                 # In a write unit psycopg sends BEGIN with the first statement of each
                 # transaction (the connection is out of autocommit), in the same round trip.
-                cursor = connection.execute(sql, parameters)
+                if kept:
+                    cursor = connection.cursor_for(sql).execute(sql, parameters)
+                else:
+                    cursor = connection.execute(sql, parameters)
             except psycopg.Error as error:
                 if connection_lost(connection):
                     self._aborted = self._write
@@ -323,7 +359,7 @@ class PostgresUnitOfWork:
         self._run(_sql.RELEASE, None, doing, write=True)
         return True
 
-    def _replace_connection(self) -> psycopg.Connection[Any]:
+    def _replace_connection(self) -> PooledConnection:
         old = self._connection
         self._connection = None
         if old is not None:
@@ -350,7 +386,7 @@ class PostgresUnitOfWork:
             raise AdapterError(
                 "an earlier statement of this unit failed; everything was rolled back"
             )
-        if connection.info.transaction_status == TransactionStatus.IDLE:
+        if connection.pgconn.transaction_status == _IDLE:
             return  # nothing written since the last commit
         try:
             connection.commit()
@@ -392,10 +428,7 @@ class PostgresUnitOfWork:
         self._connection = None
         self._aborted = False
         failure: psycopg.Error | None = None
-        if (
-            not connection_lost(connection)
-            and connection.info.transaction_status != TransactionStatus.IDLE
-        ):
+        if not connection_lost(connection) and connection.pgconn.transaction_status != _IDLE:
             try:
                 connection.rollback()
             except psycopg.Error as error:
@@ -487,17 +520,16 @@ class PostgresStorage:
             raise AdapterError(
                 f"cannot connect to PostgreSQL at {self._url}: {first_line(error)}"
             ) from None
-        self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]] = (
-            psycopg_pool.ConnectionPool(
-                self._conninfo,
-                min_size=pool_min,
-                max_size=pool_max,
-                timeout=pool_timeout,
-                kwargs={"autocommit": True, "prepare_threshold": prepare_threshold},
-                configure=configure,
-                name=f"orderstatus-{id(self):x}",
-                open=False,
-            )
+        self._pool: psycopg_pool.ConnectionPool[PooledConnection] = psycopg_pool.ConnectionPool(
+            self._conninfo,
+            connection_class=PooledConnection,
+            min_size=pool_min,
+            max_size=pool_max,
+            timeout=pool_timeout,
+            kwargs={"autocommit": True, "prepare_threshold": prepare_threshold},
+            configure=configure,
+            name=f"orderstatus-{id(self):x}",
+            open=False,
         )
         try:
             self._pool.open(wait=pool_min > 0, timeout=float(connect_timeout) + 1)
@@ -631,7 +663,7 @@ class PostgresStorage:
 
     # --- connections, for the units of work ---
 
-    def _checkout(self, *, write: bool = False) -> psycopg.Connection[Any]:
+    def _checkout(self, *, write: bool = False) -> PooledConnection:
         """A pooled connection: in autocommit for a read unit, out of it for a write unit
         (psycopg then begins a READ COMMITTED transaction with the first statement)."""
         if self._closed:
@@ -658,7 +690,7 @@ class PostgresStorage:
                 raise translate(error, "preparing a connection", self._url) from error
         return connection
 
-    def _checkin(self, connection: psycopg.Connection[Any]) -> None:
+    def _checkin(self, connection: PooledConnection) -> None:
         """Give a connection back, idle and in autocommit; the pool discards one that is
         closed or broken."""
         if not connection.autocommit and not connection_lost(connection):

@@ -133,15 +133,15 @@ def test_a_read_that_loses_a_serialization_race_is_run_again(
     again, up to READ_RETRIES more times, then ConflictError. In a write unit the whole
     command must run again: ConflictError at once, and the commit is refused."""
     left = [2]
-    execute = psycopg.Connection.execute
+    execute = psycopg.Cursor.execute  # what Connection.execute and a kept cursor run
 
-    def flaky(self: psycopg.Connection[Any], query: Any, *args: Any, **kw: Any) -> Any:
+    def flaky(self: psycopg.Cursor[Any], query: Any, *args: Any, **kw: Any) -> Any:
         if left[0] and "FROM orders AS o" in str(query):
             left[0] -= 1
             raise psycopg.errors.SerializationFailure("could not serialize access")
         return execute(self, query, *args, **kw)
 
-    monkeypatch.setattr(psycopg.Connection, "execute", flaky)
+    monkeypatch.setattr(psycopg.Cursor, "execute", flaky)
     with pg_storage.unit_of_work() as uow:
         assert uow.orders.get("100001") is None
     assert left == [0]
