@@ -798,8 +798,9 @@ class RowDecoder:
                     result.append(restore_match(header, ordered))
                     if len(result) == limit:
                         break
-                number, placed_at, shown, currency = row[0], row[1], row[2], row[3]
+                number = row[0]
                 try:
+                    placed_at, shown, currency = row[1], row[2], row[3]
                     if shown != email or address is None:
                         email, address = shown, restore_email(shown, email_key)
                     header = restore_header(number, instant(placed_at), address)

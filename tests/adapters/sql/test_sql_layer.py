@@ -256,10 +256,16 @@ def test_one_pass_matches_share_an_address_only_for_the_same_stored_text() -> No
     assert oldest.header.email.canonical == "jane@example.com"
 
 
-@pytest.mark.parametrize("placed_at", ["not a time", None])
-def test_an_unreadable_search_header_is_one_adapter_error(placed_at: object) -> None:
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("7", "not a time", *_search_row("7", 10, 1)[2:]),
+        ("7", None, *_search_row("7", 10, 1)[2:]),
+        ("7", 10),  # a row of another shape
+    ],
+)
+def test_an_unreadable_search_header_is_one_adapter_error(row: tuple[Any, ...]) -> None:
     """A corrupt order column in a search row raises AdapterError naming the order."""
-    row = (_search_row("7", 10, 1)[0], placed_at, *_search_row("7", 10, 1)[2:])
     with pytest.raises(AdapterError, match="order header '7' is unreadable"):
         RowDecoder(instant=_strict_instant).newest_matches([row], 10, "jane@example.com")
 
