@@ -9,8 +9,9 @@ at a time under callgrind, which counts only what runs inside ``itertools.starma
         --db bench/data/orders-10000.db --count 200 find
     callgrind_annotate /tmp/cg.out | grep 'PROGRAM TOTALS'     # divide by --count
 
-Paths: ``find`` and ``search`` (the library, as ``run.py`` calls it), ``raw-find`` and
-``raw-search`` (``run.py``'s raw side). The per-request session check, on a session store
+Paths: ``find`` and ``search`` (the library, as ``run.py`` calls it; ``search`` by
+category, ``search-part`` by part number), ``raw-find``, ``raw-search`` and
+``raw-search-part`` (``run.py``'s raw side). The per-request session check, on a session store
 (``--db bench/data/sessions-1000000.db``, built by ``account_store.session_store`` at the
 first run, ``--sessions`` of them): ``check`` (``desk.shopper(...).check()``, as
 ``accounts.py`` calls it), ``port-check`` (``sessions.check`` in a read-once unit),
@@ -58,9 +59,11 @@ from orderstatus_sqlite._rows import DECODER
 sys.path.insert(0, str(Path(__file__).parent))
 from account_store import SESSION_ROW, T0, TOKENS, session_store
 from accounts import CHECK_ROW
+from raw_rows import part_key
 from run import SqliteRaw  # the same targets and raw reads as the comparison
 
-PATHS = ("find", "search", "raw-find", "raw-search")
+PART_PATHS = ("search-part", "raw-search-part")
+PATHS = ("find", "search", "raw-find", "raw-search", *PART_PATHS)
 CHECKS = ("check", "port-check", "raw-session", "raw-check")
 CHECK_STEPS = (
     "check-shopper",
@@ -109,6 +112,18 @@ def main() -> int:
                 "search",
                 lambda: desk.search_orders(verified[target.email], category=target.category),  # noqa: B023
             )
+            if args.what in PART_PATHS:  # only then: the other paths' counts stay as they were
+                part = target.part_number
+                counted(
+                    chosen,
+                    "search-part",
+                    lambda: desk.search_orders(verified[target.email], part_number=part),  # noqa: B023
+                )
+                counted(
+                    chosen,
+                    "raw-search-part",
+                    lambda: raw.search_part(key, part_key(part), 20),  # noqa: B023
+                )
             counted(
                 chosen,
                 "find",

@@ -36,8 +36,13 @@ stores. Any difference stops the run (exit status 1).
 
 **Timing.** The library and the raw call of each target alternate call by call, the side
 that goes first swapping every target (ABBA), so both see the same machine state; the
-first tenth of the calls warms caches and is left out. Import is timed in chunks of
-``--import-chunk`` orders, alternating the same way, each side into its own fresh store.
+first tenth of the calls warms caches and is left out. With ``--keys own`` the raw side
+reads, at each step, the target half the list away (the same targets in all, another
+order), so neither side reads rows the other has just read: the second reader of a key
+finds its pages warm in the processor's caches (about 1 µs at 1M orders), which ABBA
+gives each side half the time; ``own`` shows whether that moves a ratio. Import is timed
+in chunks of ``--import-chunk`` orders, alternating the same way, each side into its own
+fresh store.
 
 **Rate limits.** The library runs its real default limiter (``memory://``); every call
 uses its own client and every target its own shopper, so no call is refused (a refusal
@@ -431,18 +436,21 @@ def summary(ours: Sequence[float], raw: Sequence[float]) -> dict[str, float]:
 
 
 def interleaved(
-    count: int, ours: Callable[[int], object], raw: Callable[[int], object]
+    count: int, ours: Callable[[int], object], raw: Callable[[int], object], shift: int = 0
 ) -> dict[str, float]:
-    """Time ``ours(i)`` and ``raw(i)`` for each i, ABBA, the first tenth left out."""
+    """Time ``ours(i)`` and ``raw((i + shift) % count)`` for each i, ABBA, the first tenth
+    left out. ``shift`` 0: both sides read the same key back to back; otherwise each
+    reads its own key at that moment (the same keys in all, in another order)."""
     mine: list[float] = []
     theirs: list[float] = []
     for index in range(count):
+        other = (index + shift) % count
         if index % 2:
-            theirs.append(micros_of(lambda: raw(index)))  # noqa: B023 - called at once
+            theirs.append(micros_of(lambda: raw(other)))  # noqa: B023 - called at once
             mine.append(micros_of(lambda: ours(index)))  # noqa: B023
         else:
             mine.append(micros_of(lambda: ours(index)))  # noqa: B023
-            theirs.append(micros_of(lambda: raw(index)))  # noqa: B023
+            theirs.append(micros_of(lambda: raw(other)))  # noqa: B023
     warm = count // 10
     return summary(mine[warm:], theirs[warm:])
 
@@ -463,8 +471,12 @@ class Clients:
         return f"bench-client-{self._count}"
 
 
-def compare(desk: OrderStatus, raw: RawStore, queries: int) -> dict[str, dict[str, float]]:
-    """Check a sample of answers equal, then time every read path, library against raw."""
+def compare(
+    desk: OrderStatus, raw: RawStore, queries: int, own_keys: bool = False
+) -> dict[str, dict[str, float]]:
+    """Check a sample of answers equal, then time every read path, library against raw;
+    ``own_keys``: at each step the raw side reads another target than the library
+    (:func:`interleaved`'s ``shift``, half the targets away)."""
     raw.clear_outbox()  # earlier runs' requests: the relay below must see only this run's
     policy = desk.context.policies.lookup_policy()
     page, recent = policy.search_page_size, policy.order_list_size
@@ -526,6 +538,7 @@ def compare(desk: OrderStatus, raw: RawStore, queries: int) -> dict[str, dict[st
             len(chosen),
             lambda i: ours(chosen[i]),  # noqa: B023 - used before the next path
             lambda i: floor(chosen[i]),  # noqa: B023
+            len(chosen) // 2 if own_keys else 0,
         )
     raw.clear_outbox()  # the raw side's rows are no messages the relay knows
     return results
@@ -658,6 +671,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server to compare on")
     parser.add_argument("--postgres-sizes", default="100000")
     parser.add_argument("--queries", type=int, default=2000, help="targets per store")
+    parser.add_argument(
+        "--keys",
+        choices=("same", "own"),
+        default="same",
+        help="same: both sides read one target back to back (ABBA); own: each its own",
+    )
     parser.add_argument("--import-orders", type=int, default=5000, help="0: no import")
     parser.add_argument("--import-chunk", type=int, default=250)
     parser.add_argument("--import-into", type=Path, help=argparse.SUPPRESS)
@@ -691,7 +710,9 @@ def report(args: argparse.Namespace, sizes: list[int], postgres: Any) -> int:
     if postgres is not None:
         machine += f", {postgres.version(args.postgres)}"
     print(f"Machine: {machine}")
-    print(f"Load average (1 / 5 / 15 min) at the start: {load_average()}\n")
+    print(f"Load average (1 / 5 / 15 min) at the start: {load_average()}")
+    keys = "each its own target" if args.keys == "own" else "the same target, back to back"
+    print(f"Keys: {args.keys} (at each step library and raw read {keys})\n")
     print("| store | path | library p50 | library p99 | raw p50 | raw p99 | library / raw |")
     print("|---|---|---:|---:|---:|---:|---:|")
     finds: dict[str, list[float]] = {}
@@ -699,7 +720,7 @@ def report(args: argparse.Namespace, sizes: list[int], postgres: Any) -> int:
         db = sqlite_store(size)
         raw = SqliteRaw(db)
         with sqlite_desk(db) as desk:
-            results = compare(desk, raw, args.queries)
+            results = compare(desk, raw, args.queries, args.keys == "own")
         raw.close()
         for path, result in results.items():
             print(row(f"SQLite {size:,}", path, result), flush=True)
@@ -710,7 +731,7 @@ def report(args: argparse.Namespace, sizes: list[int], postgres: Any) -> int:
             schema = postgres.store(args.postgres, size)
             raw_pg = postgres.PostgresRaw(args.postgres, schema)
             with postgres.desk(args.postgres, schema) as desk:
-                results = compare(desk, raw_pg, args.queries)
+                results = compare(desk, raw_pg, args.queries, args.keys == "own")
             raw_pg.close()
             for path, result in results.items():
                 print(row(f"PostgreSQL {size:,}", path, result), flush=True)

@@ -12,6 +12,7 @@ from orderstatus_core import model, records
 from orderstatus_core.model import RESTORED_FIELDS, Address, Money, PartNumber, restorer
 from orderstatus_core.model.views import MaskedAddress
 from orderstatus_core.policies.masking import mask_address
+from orderstatus_core.services.results import SearchPage
 
 
 def _restored_class(name: str) -> type[Any]:
@@ -177,3 +178,20 @@ def test_the_masked_address_restored_by_the_mask_is_what_its_init_builds() -> No
         )
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             masked.city = "Elsewhere"  # type: ignore[misc]
+
+
+def test_a_search_page_built_by_its_restorer_is_what_its_init_builds() -> None:
+    """search_orders builds its SearchPage with the restorer, which skips attrs'
+    __init__: right only while the class has nothing for __init__ to do."""
+    for field in attrs.fields(SearchPage):
+        assert field.validator is None, field.name
+        assert field.converter is None, field.name
+        assert field.default is attrs.NOTHING, field.name
+        assert field.init, field.name
+        assert not field.kw_only, field.name
+    assert tuple(field.name for field in attrs.fields(SearchPage)) == ("matches", "next_cursor")
+    restored = restorer(SearchPage)((), "10-123456789")
+    assert restored == SearchPage(matches=(), next_cursor="10-123456789")
+    assert type(restored) is SearchPage
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        restored.next_cursor = None  # type: ignore[misc]

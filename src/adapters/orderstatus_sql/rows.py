@@ -684,7 +684,8 @@ class RowDecoder:
                 warranty_months,
                 cancelled,
                 returned,
-                stored_vehicle(joined_vehicle),
+                # Most lines name no vehicle: no cache look-up for those.
+                None if joined_vehicle is None else stored_vehicle(joined_vehicle),
             )
         except UNREADABLE as error:
             raise unreadable(f"order line {_first(row)!r}", error) from error
@@ -760,6 +761,60 @@ class RowDecoder:
                 # The port promises line_no order (get() keeps the order's tuple order).
                 lines.sort(key=_line_no)
             result.append(restore_match(header(number, placed_at, email, email_key), tuple(lines)))
+        return result
+
+    def newest_matches(
+        self, rows: Iterable[Sequence[Any]], limit: int, email_key: str
+    ) -> list[OrderMatch]:
+        """Search matches built in one pass from search rows (the :class:`SearchHead`
+        columns, then the :class:`LineRow` columns) that come **newest order first**, the
+        rows of one order together: a statement ordered by ``placed_at DESC, number
+        DESC`` whose rows of an order share that key (SQLite's join). At most ``limit``
+        orders; like :func:`orderstatus_sql.search.fold`, nothing is read past the first
+        row of the order after the ``limit``-th, so a cursor is never read to its end.
+
+        The rows' order is the statement's, so nothing is grouped or sorted again (an
+        adapter whose rows come in any order folds and calls :meth:`matches`); lines are
+        sorted only if a statement ever gives them out of ``line_no`` order. Orders
+        placed with the same address text share one :class:`EmailAddress` (an immutable
+        value, built from the stored columns of this page only).
+        """
+        restore = _restorers()
+        line, restore_line, restore_match = self._line, restore.line, restore.match
+        restore_header, restore_email, instant = restore.header, restore.email, self._instant
+        result: list[OrderMatch] = []
+        number: str | None = None
+        header: OrderHeader | None = None
+        lines: list[OrderLine] = []
+        currency = ""
+        email: str | None = None
+        address: EmailAddress | None = None
+        in_order = True
+        for row in rows:
+            if row[0] != number:
+                if header is not None:
+                    # The port promises line_no order: sorted only if they came out of it.
+                    ordered = tuple(lines if in_order else sorted(lines, key=_line_no))
+                    result.append(restore_match(header, ordered))
+                    if len(result) == limit:
+                        break
+                number = row[0]
+                try:
+                    placed_at, shown, currency = row[1], row[2], row[3]
+                    if shown != email or address is None:
+                        email, address = shown, restore_email(shown, email_key)
+                    header = restore_header(number, instant(placed_at), address)
+                except UNREADABLE as error:
+                    raise unreadable(f"order header {number!r}", error) from error
+                lines, in_order = [line(row[4:], currency, restore_line)], True
+            else:
+                decoded = line(row[4:], currency, restore_line)
+                in_order = in_order and lines[-1].line_no < decoded.line_no
+                lines.append(decoded)
+        else:
+            if header is not None:
+                ordered = tuple(lines if in_order else sorted(lines, key=_line_no))
+                result.append(restore_match(header, ordered))
         return result
 
     # --- the outbox, guest passes, replies ---

@@ -12,6 +12,7 @@ what it binds and how its (order, line) rows fold into matches is decided here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, NamedTuple
 
@@ -63,13 +64,25 @@ def vehicle_range(query: VehicleQuery) -> tuple[str, str]:
     return category_range(key)
 
 
+# The terms of a key are worked out from the key's text alone, so each is kept for the
+# next search of the same key (a shop's few hundred categories, its hot part numbers):
+# never stale, and a search builds no named tuple and no range strings again.
+@functools.lru_cache(maxsize=4096)
+def _part_terms(part_key: str) -> SearchTerms:
+    return SearchTerms(part_key, None, "", "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _category_terms(category_key: str) -> SearchTerms:
+    return SearchTerms(None, category_key, *category_range(category_key))
+
+
 def search_terms(query: HistoryQuery) -> SearchTerms:
     """The terms of ``query``; an unknown query type is :class:`InvalidFieldError`."""
     if isinstance(query, PartNumberQuery):
-        return SearchTerms(query.part_number.canonical, None, "", "")
+        return _part_terms(query.part_number.canonical)
     if isinstance(query, CategoryQuery):
-        key = query.category.key
-        return SearchTerms(None, key, *category_range(key))
+        return _category_terms(query.category.key)
     if isinstance(query, VehicleQuery):
         return SearchTerms(None, None, *vehicle_range(query), vehicle=True)
     raise InvalidFieldError("query", f"unknown search query {type(query).__name__}")

@@ -263,34 +263,36 @@ class Orders:
         """Orders of ``email_key`` with a line matching ``query``, as the port promises.
 
         A key or cursor that is not UTF-8 finds nothing without asking SQLite; the rows are
-        read only until ``limit`` orders are folded, then the statement is stopped.
+        read only until ``limit`` orders are built, then the statement is stopped.
         """
         unit = self._unit
-        start = _NO_CURSOR if after is None else (micros(utc(after.placed_at)), after.number)
+        at, number = _NO_CURSOR if after is None else (micros(utc(after.placed_at)), after.number)
         terms = search_terms(query)
-        if not (encodable(email_key) and encodable(start[1]) and encodable(terms.key)):
-            unit._reading()  # a closed unit still refuses
-            return []
-        if limit <= 0:
-            unit._reading()
-            return []
         sql: str
         parameters: tuple[object, ...]
-        if terms.part_key is not None:
+        key = terms.part_key
+        if key is not None:
             sql = _sql.SEARCH_PART
-            parameters = (email_key, *start, terms.part_key)
+            parameters = (email_key, at, number, key)
         else:
+            key = terms.category_key
             sql = _sql.SEARCH_CATEGORY
-            parameters = (email_key, *start, terms.category_key, terms.low, terms.high)
+            parameters = (email_key, at, number, key, terms.low, terms.high)
+        if limit <= 0 or not (encodable(email_key) and encodable(number) and encodable(key)):
+            unit._reading()  # a closed unit still refuses
+            return []
 
-        def read(cursor: sqlite3.Cursor) -> list[Any]:
+        def read(cursor: sqlite3.Cursor) -> list[OrderMatch]:
+            # The statement gives rows newest order first, an order's rows together
+            # (ORDER BY placed_at DESC, number DESC, its lines by primary key): the matches
+            # are built as the rows come, with no grouping or sorting pass.
             try:
-                return fold(cursor, limit)
+                return DECODER.newest_matches(cursor, limit, email_key)
             finally:
                 # Stop the statement early: it would otherwise stay active until reused.
                 cursor.close()
 
-        return DECODER.matches(unit._fetch(read, sql, parameters, "searching orders"), email_key)
+        return unit._fetch(read, sql, parameters, "searching orders")
 
 
 def _message_row(message: OutboxMessage) -> tuple[Any, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from orderstatus_core.contacts import email_key, phone_key
@@ -15,11 +16,18 @@ from orderstatus_core.model import (
     EmailAddress,
     PartNumber,
     canonical_order_number,
+    restorer,
 )
 from orderstatus_core.model.display import Texts
 from orderstatus_core.policies import masked_order_view
 from orderstatus_core.policies.lookup import LookupPolicy
-from orderstatus_core.records import CategoryQuery, PartNumberQuery, SearchCursor, SearchQuery
+from orderstatus_core.records import (
+    CategoryQuery,
+    OrderMatch,
+    PartNumberQuery,
+    SearchCursor,
+    SearchQuery,
+)
 from orderstatus_core.services._limits import LimitsPlan, PlanOf, check_limits
 from orderstatus_core.services._texts import in_language, shopper_texts
 from orderstatus_core.services._unit import write_unit
@@ -309,10 +317,21 @@ def search_orders(
         # One read, one snapshot; one extra row tells whether another page exists without
         # a count query.
         matches = tuple(uow.orders.search(verified_email.canonical, query, size + 1, after))
+    page = _page()
     if len(matches) <= size:
-        return SearchPage(matches=matches, next_cursor=None)
+        return page(matches, None)
     last = matches[size - 1].header
-    return SearchPage(
-        matches=matches[:size],
-        next_cursor=encode_cursor(SearchCursor(placed_at=last.placed_at, number=last.number)),
+    return page(
+        matches[:size],
+        encode_cursor(SearchCursor(placed_at=last.placed_at, number=last.number)),
     )
+
+
+@functools.cache
+def _page() -> Callable[[tuple[OrderMatch, ...], str | None], SearchPage]:
+    """How a :class:`SearchPage` is built: by its generated restorer, straight into its
+    slots. The page holds the storage's matches and a cursor this module encoded, and the
+    class has no validator, converter or default for attrs' ``__init__`` to run (a test
+    pins that), so ``__init__`` would only store the two fields, at twice the cost.
+    Generated at the first search, not at import."""
+    return restorer(SearchPage)

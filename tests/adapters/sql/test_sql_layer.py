@@ -200,6 +200,89 @@ def test_matches_come_newest_first_with_lines_by_number_whatever_the_row_order()
     assert [line.line_no for line in matches[1].lines] == [1, 2]
 
 
+def test_one_pass_matches_stop_at_the_first_row_after_the_page() -> None:
+    """Built from rows newest first, the matches read no further than fold does."""
+    read: list[tuple[Any, ...]] = []
+
+    def cursor() -> Iterator[tuple[Any, ...]]:
+        for row in [
+            _search_row("3", 30, 1),
+            _search_row("3", 30, 2),
+            _search_row("2", 20, 1),
+            _search_row("1", 10, 1),
+        ]:
+            read.append(row)
+            yield row
+        raise AssertionError("read to the end")
+
+    matches = DECODER.newest_matches(cursor(), 2, "jane@example.com")
+    assert [(m.header.number, [line.line_no for line in m.lines]) for m in matches] == [
+        ("3", [1, 2]),
+        ("2", [1]),
+    ]
+    assert len(read) == 4
+
+
+def test_one_pass_matches_equal_the_folded_ones() -> None:
+    """For rows in the statement's order, one pass builds what fold and matches build,
+    the last order's match included, and an empty result for no rows."""
+    rows_ = [
+        _search_row("3", 30, 1),
+        _search_row("3", 30, 4),
+        _search_row("2", 20, 2),
+        _search_row("1", 10, 1),
+    ]
+    for limit in (1, 2, 3, 10):
+        folded = DECODER.matches(search.fold(rows_, limit), "jane@example.com")
+        assert DECODER.newest_matches(rows_, limit, "jane@example.com") == folded
+    assert DECODER.newest_matches([], 10, "jane@example.com") == []
+
+
+def test_one_pass_matches_sort_lines_a_statement_gave_out_of_order() -> None:
+    """The port promises line_no order even if a statement's join ever changes order."""
+    rows_ = [_search_row("1", 10, 3), _search_row("1", 10, 1), _search_row("1", 10, 2)]
+    (match,) = DECODER.newest_matches(rows_, 10, "jane@example.com")
+    assert [line.line_no for line in match.lines] == [1, 2, 3]
+
+
+def test_one_pass_matches_share_an_address_only_for_the_same_stored_text() -> None:
+    """Orders placed with the same address text share its value; another text (another
+    case) gets its own, as ``recent()`` restores each under the given key."""
+    other = (*_search_row("1", 10, 1)[:2], "Jane@Example.com", *_search_row("1", 10, 1)[3:])
+    rows_ = [_search_row("3", 30, 1), _search_row("2", 20, 1), other]
+    newest, middle, oldest = DECODER.newest_matches(rows_, 10, "jane@example.com")
+    assert newest.header.email is middle.header.email
+    assert oldest.header.email.display == "Jane@Example.com"
+    assert oldest.header.email.canonical == "jane@example.com"
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ("7", "not a time", *_search_row("7", 10, 1)[2:]),
+        ("7", None, *_search_row("7", 10, 1)[2:]),
+        ("7", 10),  # a row of another shape
+    ],
+)
+def test_an_unreadable_search_header_is_one_adapter_error(row: tuple[Any, ...]) -> None:
+    """A corrupt order column in a search row raises AdapterError naming the order."""
+    with pytest.raises(AdapterError, match="order header '7' is unreadable"):
+        RowDecoder(instant=_strict_instant).newest_matches([row], 10, "jane@example.com")
+
+
+def test_search_terms_are_kept_per_key_and_equal_those_worked_out_afresh() -> None:
+    """The terms of a key are computed from its text alone: a second query of the same
+    key gets the same (immutable) terms, equal to a fresh computation."""
+    first = search.search_terms(CategoryQuery(CategoryPath(("Brakes", "Pads"))))
+    again = search.search_terms(CategoryQuery(CategoryPath(("brakes", "pads"))))
+    assert again is first
+    key = CategoryPath(("Brakes", "Pads")).key
+    assert first == search.SearchTerms(None, key, *search.category_range(key))
+    part = search.search_terms(PartNumberQuery(PartNumber("BP-12.34")))
+    assert search.search_terms(PartNumberQuery(PartNumber("bp 1234"))) is part
+    assert part == search.SearchTerms(PartNumber("bp1234").canonical, None, "", "")
+
+
 def test_a_match_and_its_header_are_the_values_the_model_builds() -> None:
     """The decoder restores headers and matches without attrs' ``__init__`` (a search
     page's fixed cost): they must still be equal to, hash like and stay as frozen as the
