@@ -155,15 +155,21 @@ def test_the_twin_never_leaks_from_a_restorer() -> None:
     assert all(not type(value).__name__.startswith("_Restoring") for value in values)
 
 
-def test_the_masked_address_restored_by_the_mask_is_what_its_init_builds() -> None:
-    """mask_address builds its MaskedAddress with the restorer, which skips attrs'
-    __init__: right only while the class has nothing for __init__ to do."""
-    for field in attrs.fields(MaskedAddress):
+def _assert_init_only_stores(cls: type) -> None:
+    """attrs' ``__init__`` of ``cls`` has nothing to do but store each argument: no
+    validator, converter, default, keyword-only or left-out field."""
+    for field in attrs.fields(cls):
         assert field.validator is None, field.name
         assert field.converter is None, field.name
         assert field.default is attrs.NOTHING, field.name
         assert field.init, field.name
         assert not field.kw_only, field.name
+
+
+def test_the_masked_address_restored_by_the_mask_is_what_its_init_builds() -> None:
+    """mask_address builds its MaskedAddress with the restorer, which skips attrs'
+    __init__: right only while the class has nothing for __init__ to do."""
+    _assert_init_only_stores(MaskedAddress)
     for region in ("IL", None):
         address = Address("Jane Q. Doe", "742 Evergreen Terrace", "Springfield", " 62701 ", "US")
         masked = mask_address(attrs.evolve(address, region=region))
@@ -183,12 +189,7 @@ def test_the_masked_address_restored_by_the_mask_is_what_its_init_builds() -> No
 def test_a_search_page_built_by_its_restorer_is_what_its_init_builds() -> None:
     """search_orders builds its SearchPage with the restorer, which skips attrs'
     __init__: right only while the class has nothing for __init__ to do."""
-    for field in attrs.fields(SearchPage):
-        assert field.validator is None, field.name
-        assert field.converter is None, field.name
-        assert field.default is attrs.NOTHING, field.name
-        assert field.init, field.name
-        assert not field.kw_only, field.name
+    _assert_init_only_stores(SearchPage)
     assert tuple(field.name for field in attrs.fields(SearchPage)) == ("matches", "next_cursor")
     restored = restorer(SearchPage)((), "10-123456789")
     assert restored == SearchPage(matches=(), next_cursor="10-123456789")

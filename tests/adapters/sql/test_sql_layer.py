@@ -172,22 +172,25 @@ def _search_row(number: str, placed_at: int, line_no: int) -> tuple[Any, ...]:
     return (number, placed_at, "jane@example.com", "USD", *line)
 
 
+def _three_orders(read: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Search rows of orders 3 (two lines), 2 and 1, newest first, each noted in ``read``
+    as it is taken; reading past the last fails."""
+    for row in [
+        _search_row("3", 30, 1),
+        _search_row("3", 30, 2),
+        _search_row("2", 20, 1),
+        _search_row("1", 10, 1),
+    ]:
+        read.append(row)
+        yield row
+    raise AssertionError("read to the end")
+
+
 def test_folding_stops_at_the_first_row_after_the_page() -> None:
     """A cursor is never read past the first row of the order after the limit."""
     read: list[tuple[Any, ...]] = []
 
-    def cursor() -> Iterator[tuple[Any, ...]]:
-        for row in [
-            _search_row("3", 30, 1),
-            _search_row("3", 30, 2),
-            _search_row("2", 20, 1),
-            _search_row("1", 10, 1),
-        ]:
-            read.append(row)
-            yield row
-        raise AssertionError("read to the end")
-
-    groups = search.fold(cursor(), 1)
+    groups = search.fold(_three_orders(read), 1)
     assert [(head[0], [line[0] for line in lines]) for head, lines in groups] == [("3", [1, 2])]
     assert len(read) == 3
 
@@ -204,18 +207,7 @@ def test_one_pass_matches_stop_at_the_first_row_after_the_page() -> None:
     """Built from rows newest first, the matches read no further than fold does."""
     read: list[tuple[Any, ...]] = []
 
-    def cursor() -> Iterator[tuple[Any, ...]]:
-        for row in [
-            _search_row("3", 30, 1),
-            _search_row("3", 30, 2),
-            _search_row("2", 20, 1),
-            _search_row("1", 10, 1),
-        ]:
-            read.append(row)
-            yield row
-        raise AssertionError("read to the end")
-
-    matches = DECODER.newest_matches(cursor(), 2, "jane@example.com")
+    matches = DECODER.newest_matches(_three_orders(read), 2, "jane@example.com")
     assert [(m.header.number, [line.line_no for line in m.lines]) for m in matches] == [
         ("3", [1, 2]),
         ("2", [1]),
