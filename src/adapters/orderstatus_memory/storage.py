@@ -891,9 +891,8 @@ class _Sessions:
         found = self.get_with_account(id_hash)
         if found is None:
             return None
-        session, account = found
         return SessionCheck.at(
-            session, account, now, idle_timeout=idle_timeout, touch_interval=touch_interval
+            *found, now, idle_timeout=idle_timeout, touch_interval=touch_interval
         )
 
     def touch(self, id_hash: str, at: datetime) -> bool:

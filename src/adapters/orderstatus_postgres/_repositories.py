@@ -1103,8 +1103,12 @@ class Sessions:
         unit = self._unit
         if not _worth_asking(unit, id_hash):
             return None
-        parameters = {"now": moment, "idle": idle_timeout, "touch": touch_interval}
-        parameters["id_hash"] = id_hash
+        parameters: dict[str, object] = {
+            "now": moment,
+            "idle": idle_timeout,
+            "touch": touch_interval,
+            "id_hash": id_hash,
+        }
         row = unit._run(_sql.SESSION_CHECK, parameters, "checking a session").fetchone()
         return None if row is None else DECODER.session_check(row)
 

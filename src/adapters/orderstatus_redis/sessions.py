@@ -461,9 +461,8 @@ class _UnitSessions:
         found = self.get_with_account(id_hash)
         if found is None:
             return None
-        session, account = found
         return SessionCheck.at(
-            session, account, now, idle_timeout=idle_timeout, touch_interval=touch_interval
+            *found, now, idle_timeout=idle_timeout, touch_interval=touch_interval
         )
 
     def _get(self, id_hash: str) -> AccountSession | None:

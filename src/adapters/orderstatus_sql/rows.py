@@ -559,6 +559,14 @@ def _newest_first(group: tuple[Rows[SearchHead], list[Any]]) -> tuple[Any, str]:
     return placed_at, number
 
 
+def _match(
+    restore: Callable[..., OrderMatch], header: OrderHeader, lines: list[OrderLine], in_order: bool
+) -> OrderMatch:
+    """A search match of ``header`` and its ``lines``: the port promises them in
+    ``line_no`` order, so they are sorted only if they came out of it (``in_order``)."""
+    return restore(header, tuple(lines if in_order else sorted(lines, key=_line_no)))
+
+
 class RowDecoder:
     """Rows of one adapter to model values.
 
@@ -790,12 +798,11 @@ class RowDecoder:
         email: str | None = None
         address: EmailAddress | None = None
         in_order = True
+
         for row in rows:
             if row[0] != number:
                 if header is not None:
-                    # The port promises line_no order: sorted only if they came out of it.
-                    ordered = tuple(lines if in_order else sorted(lines, key=_line_no))
-                    result.append(restore_match(header, ordered))
+                    result.append(_match(restore_match, header, lines, in_order))
                     if len(result) == limit:
                         break
                 number = row[0]
@@ -813,8 +820,7 @@ class RowDecoder:
                 lines.append(decoded)
         else:
             if header is not None:
-                ordered = tuple(lines if in_order else sorted(lines, key=_line_no))
-                result.append(restore_match(header, ordered))
+                result.append(_match(restore_match, header, lines, in_order))
         return result
 
     # --- the outbox, guest passes, replies ---
