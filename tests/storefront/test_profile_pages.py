@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from orderstatus_core import AdapterError, OrderStatus, ShopperSession
-from support.storefront import SECRET, Shopper
+from support.storefront import SECRET, Shopper, without_csrf
 from support.storefront_api import PASSWORD, register
 from support.storefront_profile import (
     CAR,
@@ -49,10 +49,6 @@ def desk(profile_desk: OrderStatus) -> OrderStatus:
 def jane(app: Any, desk: OrderStatus, mail_dir: Path) -> Shopper:
     """Jane registered (through the API) and logged in through the log-in page."""
     return log_in_jane(app, desk, mail_dir)
-
-
-def _without_token(response: Any) -> str:
-    return re.sub(r'name="csrf_token" value="[^"]*"', "", response.get_data(as_text=True))
 
 
 def saved_ids(page: str) -> list[str]:
@@ -267,7 +263,7 @@ def test_an_address_jane_does_not_keep_is_the_one_not_found_page(jane: Shopper, 
     reference = jane.get("/no-such-page")
     answer = jane.get(path)
     assert answer.status_code == reference.status_code == 404
-    assert _without_token(answer) == _without_token(reference)
+    assert without_csrf(answer) == without_csrf(reference)
 
 
 @pytest.mark.parametrize(

@@ -68,6 +68,16 @@ def csrf_token(html: str) -> str:
     return found[1]
 
 
+def without_csrf(page: Any) -> str:
+    """A page's HTML (a response or its text) with every CSRF token cut out.
+
+    Two answers that must be "the same page" still differ in their tokens: a token is signed
+    with the second it was made in, so two requests that straddle a second differ.
+    """
+    html = page if isinstance(page, str) else page.get_data(as_text=True)
+    return _TOKEN.sub("", html)
+
+
 class Shopper:
     """A Flask test client that posts forms with the token of the page it last read."""
 
