@@ -102,6 +102,11 @@ class _IdleHandles(list[Handle]):
         self.thread = threading.current_thread()
 
 
+def _whole(value: object) -> bool:
+    """An ``int`` that is not a ``bool`` (``True`` is not a number of milliseconds)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class ThreadConnections:
     """The connections of one database: one idle stack per thread, all closed at once."""
 
@@ -113,9 +118,9 @@ class ThreadConnections:
         begin_retries: int,
         url: str | None,
     ) -> None:
-        if not isinstance(busy_timeout_ms, int) or not 0 <= busy_timeout_ms <= 3_600_000:
+        if not _whole(busy_timeout_ms) or not 0 <= busy_timeout_ms <= 3_600_000:
             raise InvalidFieldError("busy_timeout", "must be 0 to 3600000 milliseconds")
-        if not isinstance(begin_retries, int) or not 0 <= begin_retries <= 100:
+        if not _whole(begin_retries) or not 0 <= begin_retries <= 100:
             raise InvalidFieldError("begin_retries", "must be 0 to 100")
         path = os.fspath(database)
         self._memory = path == ":memory:"
@@ -167,6 +172,13 @@ class ThreadConnections:
         try:
             connection.execute("PRAGMA foreign_keys = ON")
             connection.execute("PRAGMA synchronous = NORMAL")
+            # No memory map (mmap_size) and the default page cache, on purpose. In WAL mode
+            # a read transaction that finds another connection's commit drops its whole page
+            # cache and unmaps its whole map (pager.c, pagerBeginReadTransaction), so in a
+            # store that writes (mail queued, passes, sessions) neither stays warm. Measured
+            # on 10k and 1M orders (bench/RESULTS.md, 2026-12-07): a 1 GiB map made reads
+            # 10-20 % faster alone, but a queued Order Look-Up 35-85 % slower beside a second
+            # connection, and a 64 MiB cache was no faster than the default at 1M orders.
             if self._memory_uri is None:
                 (mode,) = connection.execute("PRAGMA journal_mode = WAL").fetchone()
                 if str(mode).lower() != "wal":

@@ -425,7 +425,8 @@ class SqliteStorage(ThreadConnections):
         busy_timeout = DEFAULT_BUSY_TIMEOUT_MS
         if "busy_timeout" in options:
             text = options["busy_timeout"][-1]
-            if not text.isdigit() or len(text) > 7:
+            # isdigit() alone takes "²", which int() refuses, and "٣", which it reads as 3.
+            if not (text.isascii() and text.isdigit()) or len(text) > 7:
                 raise InvalidUrlError("busy_timeout must be a number of milliseconds")
             busy_timeout = int(text)
         path = unquote(path)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orderstatus_core import AdapterError, InvalidUrlError
+from orderstatus_core import AdapterError, InvalidFieldError, InvalidUrlError
 from orderstatus_sqlite import SqliteStorage
 from support.sqlite_orders import order
 
@@ -119,7 +119,14 @@ def test_a_memory_database_is_private_and_shared_by_the_threads_of_its_storage()
         "postgresql:///orders",
         "sqlite://host/orders.db",
         "sqlite:///orders.db?busy_timeout=soon",
+        "sqlite:///orders.db?busy_timeout=%C2%B2",  # "²" is a digit to str.isdigit()
+        "sqlite:///orders.db?busy_timeout=%D9%A3",  # an Arabic-Indic three, to int() 3
+        "sqlite:///orders.db?busy_timeout=",
+        "sqlite:///orders.db?busy_timeout=-1",
+        "sqlite:///orders.db?busy_timeout=12345678",
+        "sqlite:///orders.db?busy_timeout=0;PRAGMA%20writable_schema=1",
         "sqlite:///orders.db?cache=shared",
+        "sqlite:///orders.db?mmap_size=268435456",  # not offered: see _connect()
         "sqlite",
     ],
 )
@@ -127,6 +134,26 @@ def test_a_malformed_url_is_refused(url: str) -> None:
     """A URL this adapter cannot open is refused at once, not a surprise later."""
     with pytest.raises(InvalidUrlError):
         SqliteStorage.from_url(url)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("busy_timeout_ms", -1),
+        ("busy_timeout_ms", 3_600_001),
+        ("busy_timeout_ms", True),
+        ("busy_timeout_ms", "5000"),
+        ("busy_timeout_ms", 5000.0),
+        ("begin_retries", 101),
+        ("begin_retries", False),
+    ],
+)
+def test_a_bad_setting_is_refused_when_the_storage_is_made(
+    db_path: Path, option: str, value: object
+) -> None:
+    """Each setting is a whole number in its range; a bool is not one."""
+    with pytest.raises(InvalidFieldError):
+        SqliteStorage(db_path, **{option: value})  # type: ignore[arg-type]
 
 
 def test_a_closed_storage_refuses_use(sqlite_storage: SqliteStorage) -> None:
