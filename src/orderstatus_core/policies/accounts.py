@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from orderstatus_core.model.guest_pass import MAX_TRIES
+from orderstatus_core.policies._fields import whole_number
 from orderstatus_core.policies.guest_pass import _check_link_base
 from orderstatus_core.policies.limits import Quota
 
@@ -40,14 +41,6 @@ def _positive(_instance: object, attribute: attrs.Attribute[timedelta], value: A
 def _quota(_instance: object, attribute: attrs.Attribute[Quota], value: Any) -> None:
     if not isinstance(value, Quota):
         raise ValueError(f"{attribute.name} must be a Quota")
-
-
-def _whole(low: int, high: int) -> Any:
-    def check(_instance: object, attribute: attrs.Attribute[int], value: Any) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise ValueError(f"{attribute.name} must be a whole number from {low} to {high}")
-
-    return check
 
 
 def _within_nist_cap(_instance: object, attribute: attrs.Attribute[timedelta], value: Any) -> None:
@@ -94,7 +87,7 @@ class AccountPolicy:
     #: How long the code that attaches another email's order works.
     attach_code_ttl: timedelta = attrs.field(default=timedelta(minutes=15), validator=_positive)
     #: Wrong codes an attachment allows; the next try fails even with the right code.
-    attach_code_tries: int = attrs.field(default=3, validator=_whole(1, MAX_TRIES))
+    attach_code_tries: int = attrs.field(default=3, validator=whole_number(1, MAX_TRIES))
     #: How long a captcha challenge takes an answer (C3).
     captcha_ttl: timedelta = attrs.field(default=timedelta(minutes=10), validator=_positive)
     #: *Keep me logged in*: absolute, from log-in; never extended (E1).
@@ -108,7 +101,7 @@ class AccountPolicy:
     #: How recently the password must have been typed for a change or the deletion (E4).
     reauthentication_window: timedelta = attrs.field(default=_FIVE_MINUTES, validator=_positive)
     #: Consecutive failed log-ins that lock an account until a password reset (C2).
-    max_failed_logins: int = attrs.field(default=100, validator=_whole(1, 100))
+    max_failed_logins: int = attrs.field(default=100, validator=whole_number(1, 100))
     #: How long a count of failed log-ins below the lock is kept after its last failure: a
     #: purge then forgets it (SECURITY D5). A count at the lock stays until its recovery.
     #: At most 3650 days.
@@ -149,9 +142,9 @@ class AccountPolicy:
         default=Quota(3, timedelta(minutes=15)), validator=_quota
     )
     #: Orders on one page of the account's history, and the most a caller may ask for.
-    history_page_size: int = attrs.field(default=20, validator=_whole(1, 100))
+    history_page_size: int = attrs.field(default=20, validator=whole_number(1, 100))
     #: Lines of the security log the holder reads at once.
-    security_log_size: int = attrs.field(default=50, validator=_whole(1, 500))
+    security_log_size: int = attrs.field(default=50, validator=whole_number(1, 500))
 
     def __attrs_post_init__(self) -> None:
         if self.idle_timeout > self.session_lifetime:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import attrs
 
+from orderstatus_core.policies._fields import whole_number
 from orderstatus_core.policies.limits import Quota
 
 __all__ = ["LookupPolicy"]
@@ -37,13 +38,18 @@ class LookupPolicy:
     #: Order Look-Up mails per canonical email an hour.
     order_list_per_email: Quota = Quota(3, _HOUR)
     #: How many order numbers the Order Look-Up mail lists (DOMAIN.md: 10).
-    order_list_size: int = attrs.field(default=10, validator=attrs.validators.in_(range(1, 101)))
-    #: Search page size when the caller does not ask for one, and the largest allowed.
-    search_page_size: int = attrs.field(default=20, validator=attrs.validators.in_(range(1, 101)))
-    max_search_page_size: int = attrs.field(
-        default=100, validator=attrs.validators.in_(range(1, 1001))
-    )
+    order_list_size: int = attrs.field(default=10, validator=whole_number(1, 100))
+    #: Search page size when the caller does not ask for one, and the largest allowed; the
+    #: first may not be larger than the second.
+    search_page_size: int = attrs.field(default=20, validator=whole_number(1, 100))
+    max_search_page_size: int = attrs.field(default=100, validator=whole_number(1, 1000))
     #: How to read a phone number typed without ``+country``: the store's home country.
     phone_region: str = "US"
     #: Language of the Order Look-Up mail when nothing else says.
     mail_language: str = "en"
+
+    def __attrs_post_init__(self) -> None:
+        # Checked here, not at the first search: a default page larger than the largest
+        # would make every search that leaves the size to the store fail.
+        if self.search_page_size > self.max_search_page_size:
+            raise ValueError("search_page_size must not be larger than max_search_page_size")

@@ -23,16 +23,9 @@ import attrs
 
 from orderstatus_core.model.mail_preferences import MIN_UNSUBSCRIBE_KEY as _MIN_KEY
 from orderstatus_core.model.mail_preferences import TOPIC_PATTERN as _TOPIC
+from orderstatus_core.policies._fields import whole_number
 
 __all__ = ["ProfilePolicy", "alerts_link"]
-
-
-def _whole(low: int, high: int) -> Any:
-    def check(_instance: object, attribute: attrs.Attribute[int], value: Any) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            raise ValueError(f"{attribute.name} must be a whole number from {low} to {high}")
-
-    return check
 
 
 def _lifetime(_instance: object, attribute: attrs.Attribute[timedelta], value: Any) -> None:
@@ -80,24 +73,24 @@ class ProfilePolicy:
     """
 
     #: Saved addresses an account keeps; one more is refused (``AddressBookFull``).
-    max_addresses: int = attrs.field(default=20, validator=_whole(1, 200))
+    max_addresses: int = attrs.field(default=20, validator=whole_number(1, 200))
     #: Vehicles a garage keeps; one more is refused (``GarageFull``).
-    max_vehicles: int = attrs.field(default=10, validator=_whole(1, 100))
+    max_vehicles: int = attrs.field(default=10, validator=whole_number(1, 100))
     #: How many of the newest linked orders offer their shipping address for reuse.
-    reuse_from_orders: int = attrs.field(default=50, validator=_whole(0, 500))
+    reuse_from_orders: int = attrs.field(default=50, validator=whole_number(0, 500))
     #: Characters of a new discount code (13 to 32; 5 random bits each, so at least 65).
-    discount_code_length: int = attrs.field(default=16, validator=_whole(13, 32))
+    discount_code_length: int = attrs.field(default=16, validator=whole_number(13, 32))
     #: Open (unused, unrevoked, unexpired) codes an account may hold; one more is refused
     #: (``TooManyCodes``).
-    max_discount_codes: int = attrs.field(default=20, validator=_whole(1, 1000))
+    max_discount_codes: int = attrs.field(default=20, validator=whole_number(1, 1000))
     #: How long a code issued without a lifetime of its own stays valid (1 minute to 5
     #: years).
     discount_lifetime: timedelta = attrs.field(default=timedelta(days=90), validator=_lifetime)
     #: How many of an account's newest codes its page lists (``DiscountCodes``).
-    listed_discount_codes: int = attrs.field(default=50, validator=_whole(1, 500))
+    listed_discount_codes: int = attrs.field(default=50, validator=whole_number(1, 500))
     #: Parts an account watches for their return to stock; one more is refused
     #: (``WatchListFull``).
-    max_part_watches: int = attrs.field(default=50, validator=_whole(1, 500))
+    max_part_watches: int = attrs.field(default=50, validator=whole_number(1, 500))
 
     #: The topics of store mail a shopper may subscribe to (opt-in: none by default).
     #: Order and security mail are no topic: they always go out.
