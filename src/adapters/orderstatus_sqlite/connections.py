@@ -176,9 +176,9 @@ class ThreadConnections:
             # a read transaction that finds another connection's commit drops its whole page
             # cache and unmaps its whole map (pager.c, pagerBeginReadTransaction), so in a
             # store that writes (mail queued, passes, sessions) neither stays warm. Measured
-            # on 10k and 1M orders (bench/RESULTS.md, 2026-12-07): a 1 GiB map made reads
-            # 10-20 % faster alone, but a queued Order Look-Up 35-85 % slower beside a second
-            # connection, and a 64 MiB cache was no faster than the default at 1M orders.
+            # by bench/page_cache.py (bench/RESULTS.md, 2026-12-07): a map made find-order's
+            # read 4-10 us faster alone, but a write beside a second connection 60 % slower;
+            # a 64 MiB cache was slower at 1M orders; 8 and 16 KiB pages were slower too.
             if self._memory_uri is None:
                 (mode,) = connection.execute("PRAGMA journal_mode = WAL").fetchone()
                 if str(mode).lower() != "wal":
