@@ -125,7 +125,10 @@ class OrderRepository(Protocol):
         All or none: if a number is taken (stored, added earlier in this unit, or earlier in
         ``orders``), raise :class:`~orderstatus_core.errors.DuplicateOrderError` naming the
         first such order of ``orders`` and store none of them; the unit goes on, as after
-        :meth:`add`. No orders is no write. Visible to others only after commit.
+        :meth:`add`. A storage whose units run side by side may instead raise
+        :class:`~orderstatus_core.errors.ConflictError` for a number another unit stores
+        while the orders are being written (a lost race: the unit cannot commit, retry the
+        command). No orders is no write. Visible to others only after commit.
         """
         ...
 

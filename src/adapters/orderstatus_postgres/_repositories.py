@@ -167,19 +167,22 @@ class Orders:
     def add_many(self, orders: Sequence[Order]) -> None:
         """Store new orders and all their rows by ``COPY``, one per table; see the port.
 
-        A number twice in ``orders`` is refused before anything is sent. The copies run
-        inside a savepoint: a number already taken (stored before, or by another unit
-        since) is a unique violation, after which the savepoint is rolled back, so nothing
-        of ``orders`` remains and the transaction goes on; only then are the stored numbers
-        read, to name the first order refused.
+        A number twice in ``orders``, or already stored (read first, in one statement), is
+        refused with nothing written, and the unit goes on. The copies run in the unit's
+        transaction without a savepoint (``_copy_in`` says why): a number that another
+        unit stores between that read and the copy aborts this unit with
+        :class:`ConflictError`, as a lost race does elsewhere.
         """
         unit = self._unit
         unit._require_writable()
-        numbers = [order.number for order in orders]
-        if first_taken(numbers, ()) is not None:
-            raise DuplicateOrderError(self._first_taken(numbers))
         if not orders:
             return
+        numbers = [order.number for order in orders]
+        doing = f"adding orders {numbers[0]} to {numbers[-1]}"
+        rows = unit._run(_sql.STORED_NUMBERS, (numbers,), doing).fetchall()
+        taken = first_taken(numbers, {number for (number,) in rows})
+        if taken is not None:
+            raise DuplicateOrderError(taken)
         heads, lines, packages, units = _rows.table_rows(orders)
         copies = [
             (_sql.COPY_ORDERS, heads),
@@ -187,23 +190,13 @@ class Orders:
             (_sql.COPY_PACKAGES, packages),
             (_sql.COPY_UNITS, units),
         ]
-        doing = f"adding orders {numbers[0]} to {numbers[-1]}"
-        if not unit._copy_in([(sql, rows) for sql, rows in copies if rows], doing, _sql.ORDERS_KEY):
-            raise DuplicateOrderError(self._first_taken(numbers))
+        unit._copy_in([(sql, rows) for sql, rows in copies if rows], doing, _sql.ORDERS_KEY)
 
     def _insert(self, orders: Sequence[Order], doing: str) -> int:
         """Run ``ADD_ORDERS`` for ``orders``; how many went in."""
         parameters = _rows.orders_parameters(orders)
         (added,) = one(self._unit._run(_sql.ADD_ORDERS, parameters, doing, write=True))
         return int(added)
-
-    def _first_taken(self, numbers: list[str]) -> str:
-        """The first of ``numbers`` stored or repeated (one is: the caller saw it)."""
-        rows = self._unit._run(_sql.STORED_NUMBERS, (numbers,), "adding orders").fetchall()
-        taken = first_taken(numbers, {number for (number,) in rows})
-        if taken is None:  # stored a moment ago, gone now: another unit rolled back
-            raise ConflictError("an order of this batch was stored and removed meanwhile; retry")
-        return taken
 
     def save(self, order: Order) -> None:
         """Replace the stored order of this number: compare-and-set on the version.

@@ -203,14 +203,15 @@ WITH o AS (
 ), {_CHILDREN}
 SELECT count(*) FROM o"""  # noqa: S608
 
-# add_many(): which of a batch's numbers are stored, after a batch went in short.
+# add_many(): which of a batch's numbers are stored, read before the batch is sent.
 STORED_NUMBERS: Final = "SELECT number FROM orders WHERE number = ANY(%s::text[])"
 
 # add_many(): the rows of a batch, table by table (the columns of _rows.table_rows()),
-# by COPY, inside the savepoint below. COPY has no ON CONFLICT: a taken number is a unique
-# violation of ORDERS_KEY, after which the savepoint is rolled back (the batch leaves
-# nothing) and the transaction goes on. Foreign keys are checked at the end of each COPY,
-# and each table comes after the rows its rows reference.
+# by COPY, in the unit's transaction after STORED_NUMBERS found none of them. COPY has no
+# ON CONFLICT: a number another unit stored since is a unique violation of ORDERS_KEY,
+# which aborts the transaction (a ConflictError: retry). No savepoint guards the batch:
+# each would be a subtransaction, hundreds in an import. Foreign keys are checked at the
+# end of each COPY, and each table comes after the rows its rows reference.
 COPY_ORDERS: Final = f"COPY orders ({_ORDER_COLUMNS}) FROM STDIN"
 COPY_LINES: Final = """COPY order_lines (order_number, line_no, position, part_number, part_key,
     brand, category, category_key, description, quantity, unit_price, core_charge,
@@ -222,9 +223,6 @@ COPY_UNITS: Final = (
 )
 # The primary key of the orders table, as PostgreSQL names it in a unique violation.
 ORDERS_KEY: Final = "orders_pkey"
-SAVEPOINT: Final = "SAVEPOINT add_many"
-RELEASE: Final = "RELEASE SAVEPOINT add_many"
-ROLLBACK_TO: Final = "ROLLBACK TO SAVEPOINT add_many"
 
 # save(), first statement: compare-and-set on the version, and the old children deleted
 # (children before the rows they reference; the foreign keys are checked at the end of the

@@ -84,7 +84,7 @@ from psycopg import sql as pg_sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.pq import TransactionStatus
 
-from orderstatus_core import AdapterError, InvalidFieldError
+from orderstatus_core import AdapterError, ConflictError, InvalidFieldError
 from orderstatus_postgres import _sql
 from orderstatus_postgres._repositories import (
     Accounts,
@@ -327,18 +327,28 @@ class PostgresUnitOfWork:
             return cursor
 
     def _copy_in(
-        self, copies: Sequence[tuple[LiteralString, Iterable[Sequence[Any]]]], doing: str, key: str
-    ) -> bool:
-        """``COPY ... FROM STDIN`` each ``(statement, rows)`` of ``copies`` in turn, all inside
-        one savepoint of this unit's transaction: every row goes in, or none.
+        self,
+        copies: Sequence[tuple[LiteralString, Iterable[Sequence[Any]]]],
+        doing: str,
+        key: str,
+    ) -> None:
+        """``COPY ... FROM STDIN`` each ``(statement, rows)`` of ``copies`` in turn, in this
+        unit's transaction, with no savepoint (each would be a subtransaction, and an import
+        sends hundreds of batches: past 64 in one transaction, PostgreSQL's snapshots of
+        every other session overflow to its subtransaction log).
 
-        True when every row went in. False when a row repeated the unique key named ``key``
-        (a constraint name): the savepoint is rolled back, so none of the rows remain, and
-        the unit goes on, as after a statement that skipped a conflict. Any other failure
-        aborts the unit's transaction, as in :meth:`_run`.
+        A row that repeats the unique key named ``key`` (a constraint name) was stored by
+        another unit after the caller looked for it: PostgreSQL has aborted the transaction,
+        so this is a :class:`ConflictError` (retry the command) and the unit cannot commit.
+        Any other failure aborts it too, as in :meth:`_run`.
         """
-        self._run(_sql.SAVEPOINT, None, doing, write=True)
+        self._require_writable()
         connection = self._require_open()
+        if self._aborted:
+            raise AdapterError(
+                "an earlier statement of this unit failed and PostgreSQL aborted its "
+                "transaction; roll back (or leave the unit) and retry the command"
+            )
         try:
             with connection.cursor() as cursor:
                 for statement, rows in copies:
@@ -346,18 +356,18 @@ class PostgresUnitOfWork:
                         for row in rows:
                             copy.write_row(row)
         except psycopg.Error as error:
+            # PostgreSQL aborted the transaction (or the connection is gone with it).
+            self._aborted = True
             if (
                 isinstance(error, pg_errors.UniqueViolation)
                 and error.diag.constraint_name == key
                 and not connection_lost(connection)
             ):
-                self._run(_sql.ROLLBACK_TO, None, doing, write=True)
-                return False
-            # PostgreSQL aborted the transaction (or the connection is gone with it).
-            self._aborted = True
+                raise ConflictError(
+                    f"another unit stored one of the same numbers while {doing}; nothing of "
+                    "this unit is kept: retry the command"
+                ) from error
             raise translate(error, doing, self._storage.url) from error
-        self._run(_sql.RELEASE, None, doing, write=True)
-        return True
 
     def _replace_connection(self) -> PooledConnection:
         old = self._connection

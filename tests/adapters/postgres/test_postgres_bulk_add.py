@@ -1,16 +1,19 @@
-"""``add_many`` by COPY: a taken number is a DuplicateOrderError and the unit goes on;
-any other failure in any table's COPY leaves nothing of the unit (SECURITY G1)."""
+"""``add_many`` by COPY: a taken number is a DuplicateOrderError and the unit goes on; a
+number another unit stores while the batch is sent is a ConflictError; any other failure in
+any table's COPY leaves nothing of the unit (SECURITY G1)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 
-from orderstatus_core import AdapterError, DuplicateOrderError, Order
+from orderstatus_core import AdapterError, ConflictError, DuplicateOrderError, Order
 from orderstatus_postgres import PostgresStorage, _rows
-from support.pg_helpers import backend_pid, order, shipped_package, terminate
+from support.pg_helpers import admin_connection, backend_pid, order, shipped_package, terminate
 
 Tables = tuple[list[tuple[Any, ...]], ...]
 
@@ -50,6 +53,52 @@ def test_a_number_committed_by_another_unit_meanwhile_is_a_duplicate(
         uow.orders.add_many([_shipped("100005")])
         uow.commit()
     assert stored_numbers(pg_storage) == ["100001", "100002", "100005"]
+
+
+def test_a_number_another_unit_stores_while_the_batch_is_sent_is_a_conflict(
+    pg_storage: PostgresStorage,
+) -> None:
+    """Another unit has added 100002 and not committed: this unit's read of its numbers
+    cannot see it, so its COPY waits on that row; once the other commits, the COPY breaks
+    the key. That is a lost race (ConflictError, retry), the unit cannot commit, and
+    nothing of it is kept. No savepoint could be rolled back to instead: there is none."""
+    with pg_storage.unit_of_work(write=True) as other:
+        other.orders.add(_shipped("100002"))
+        failed: list[BaseException] = []
+        pids: list[int] = []
+
+        def add_the_batch() -> None:
+            with pg_storage.unit_of_work(write=True) as uow:
+                uow.orders.add_many([_shipped("100001")])
+                pids.append(backend_pid(uow))
+                try:
+                    uow.orders.add_many([_shipped("100003"), _shipped("100002")])
+                except ConflictError as error:
+                    failed.append(error)
+                with pytest.raises(AdapterError, match="rolled back"):
+                    uow.commit()
+
+        adder = threading.Thread(target=add_the_batch)
+        adder.start()
+        waiting = False
+        for _ in range(250):
+            with admin_connection() as connection:
+                row = connection.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE pid = ANY(%s) AND wait_event_type = 'Lock'",
+                    (pids,),
+                ).fetchone()
+            if row == (1,):
+                waiting = True
+                break
+            time.sleep(0.02)
+        other.commit()
+        adder.join(10)
+    assert waiting, "the COPY never waited for the other unit's row"
+    assert len(failed) == 1
+    assert "another unit stored one of the same numbers" in str(failed[0])
+    assert "adding orders 100003 to 100002" in str(failed[0])
+    assert stored_numbers(pg_storage) == ["100002"]
 
 
 def test_a_failure_in_a_later_table_leaves_nothing_of_the_unit(
