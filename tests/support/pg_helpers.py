@@ -119,6 +119,19 @@ def backend_pid(uow: Any) -> int:
     return int(connection.info.backend_pid)
 
 
+def lock_waiter(condition: str, parameters: Sequence[Any], tries: int = 250) -> int | None:
+    """The pid of a server process that waits for a lock and meets ``condition`` (SQL on
+    ``pg_stat_activity``), asked every 20 ms until one does; ``None`` after ``tries``."""
+    query = f"SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND {condition}"
+    for _ in range(tries):
+        with admin_connection() as connection:
+            row = connection.execute(query, parameters).fetchone()  # type: ignore[call-overload]
+        if row is not None:
+            return int(row[0])
+        time.sleep(0.02)
+    return None
+
+
 def terminate(pid: int) -> None:
     """Kill one server process, as an operator (or a failover) would."""
     with admin_connection() as connection:

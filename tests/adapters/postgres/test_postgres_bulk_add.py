@@ -5,7 +5,6 @@ any table's COPY leaves nothing of the unit (SECURITY G1)."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 
 from orderstatus_core import AdapterError, ConflictError, DuplicateOrderError, Order
 from orderstatus_postgres import PostgresStorage, _rows
-from support.pg_helpers import admin_connection, backend_pid, order, shipped_package, terminate
+from support.pg_helpers import backend_pid, lock_waiter, order, shipped_package, terminate
 
 Tables = tuple[list[tuple[Any, ...]], ...]
 
@@ -80,21 +79,10 @@ def test_a_number_another_unit_stores_while_the_batch_is_sent_is_a_conflict(
 
         adder = threading.Thread(target=add_the_batch)
         adder.start()
-        waiting = False
-        for _ in range(250):
-            with admin_connection() as connection:
-                row = connection.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE pid = ANY(%s) AND wait_event_type = 'Lock'",
-                    (pids,),
-                ).fetchone()
-            if row == (1,):
-                waiting = True
-                break
-            time.sleep(0.02)
+        waiting = lock_waiter("pid = ANY(%s)", (pids,))
         other.commit()
         adder.join(10)
-    assert waiting, "the COPY never waited for the other unit's row"
+    assert waiting is not None, "the COPY never waited for the other unit's row"
     assert len(failed) == 1
     assert "another unit stored one of the same numbers" in str(failed[0])
     assert "adding orders 100003 to 100002" in str(failed[0])

@@ -18,6 +18,7 @@ from support.pg_helpers import (
     APPLICATION,
     admin_connection,
     backend_pid,
+    lock_waiter,
     order,
     schema_url,
     terminate,
@@ -248,18 +249,7 @@ def test_a_statement_killed_while_it_waits_for_a_lock_fails_alone(
 
         waiter = threading.Thread(target=wait_for_the_order)
         waiter.start()
-        pid = None
-        for _ in range(200):
-            with admin_connection() as connection:
-                row = connection.execute(
-                    "SELECT pid FROM pg_stat_activity WHERE application_name = %s "
-                    "AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
-                    (APPLICATION,),
-                ).fetchone()
-            if row is not None:
-                pid = row[0]
-                break
-            time.sleep(0.02)
+        pid = lock_waiter("application_name = %s AND wait_event = 'advisory'", (APPLICATION,))
         assert pid is not None, "the second command never waited for the lock"
         terminate(pid)
         waiter.join(10)
