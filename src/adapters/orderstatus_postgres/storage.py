@@ -145,6 +145,14 @@ _parse_url = parse_url
 # --- the unit of work ---------------------------------------------------------------------
 
 
+def _aborted_error() -> AdapterError:
+    """The error of a statement sent after PostgreSQL aborted the unit's transaction."""
+    return AdapterError(
+        "an earlier statement of this unit failed and PostgreSQL aborted its "
+        "transaction; roll back (or leave the unit) and retry the command"
+    )
+
+
 class PostgresUnitOfWork:
     """One command's work on one pooled connection; see :class:`orderstatus_core.UnitOfWork`.
 
@@ -299,10 +307,7 @@ class PostgresUnitOfWork:
             # A read unit holds no transaction: its next read may simply use a new connection.
             connection = self._replace_connection()
         if self._aborted:
-            raise AdapterError(
-                "an earlier statement of this unit failed and PostgreSQL aborted its "
-                "transaction; roll back (or leave the unit) and retry the command"
-            )
+            raise _aborted_error()
         races = 0
         while True:
             try:
@@ -345,10 +350,7 @@ class PostgresUnitOfWork:
         self._require_writable()
         connection = self._require_open()
         if self._aborted:
-            raise AdapterError(
-                "an earlier statement of this unit failed and PostgreSQL aborted its "
-                "transaction; roll back (or leave the unit) and retry the command"
-            )
+            raise _aborted_error()
         try:
             with connection.cursor() as cursor:
                 for statement, rows in copies:
