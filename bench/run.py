@@ -44,6 +44,15 @@ gives each side half the time; ``own`` shows whether that moves a ratio. Import 
 in chunks of ``--import-chunk`` orders, alternating the same way, each side into its own
 fresh store.
 
+**Growth.** With more than one SQLite size, find-order's growth from the first to the last
+is timed once more with both stores open, the stores taking turns :data:`TURN` targets at
+a time (every other round in the reverse order), library and raw ABBA within each turn,
+answers checked first. The per-store tables above are timed one store after the other, and
+this machine's speed drifts by tens of per cent within a second: in one run the same
+10,000-order store gave a find-order p50 of 131.0 µs and, timed again at once, 161.6 µs.
+Taking turns puts both stores under the same drift (two copies of one store, so taking
+turns, come out at 0.96x to 1.00x).
+
 **Rate limits.** The library runs its real default limiter (``memory://``); every call
 uses its own client and every target its own shopper, so no call is refused (a refusal
 stops the run). Output is Markdown for ``bench/RESULTS.md``.
@@ -65,7 +74,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -441,18 +450,44 @@ def interleaved(
     """Time ``ours(i)`` and ``raw((i + shift) % count)`` for each i, ABBA, the first tenth
     left out. ``shift`` 0: both sides read the same key back to back; otherwise each
     reads its own key at that moment (the same keys in all, in another order)."""
-    mine: list[float] = []
-    theirs: list[float] = []
-    for index in range(count):
-        other = (index + shift) % count
-        if index % 2:
-            theirs.append(micros_of(lambda: raw(other)))  # noqa: B023 - called at once
-            mine.append(micros_of(lambda: ours(index)))  # noqa: B023
-        else:
-            mine.append(micros_of(lambda: ours(index)))  # noqa: B023
-            theirs.append(micros_of(lambda: raw(other)))  # noqa: B023
-    warm = count // 10
-    return summary(mine[warm:], theirs[warm:])
+    return in_turns(count, {"": (ours, raw)}, count, shift)[""]
+
+
+def in_turns(
+    count: int,
+    stores: dict[str, tuple[Callable[[int], object], Callable[[int], object]]],
+    turn: int,
+    shift: int = 0,
+) -> dict[str, dict[str, float]]:
+    """:func:`interleaved` for several stores taking turns, ``turn`` calls at a time.
+
+    Each store's library and raw call alternate as in :func:`interleaved`; after ``turn``
+    targets the next store takes over, and so on round the stores (every other round in the
+    reverse order) until each has run ``count``. The first tenth of every turn warms that
+    store's caches again and is left out. Short turns put every store under the same
+    machine state: this machine's speed drifts by tens of per cent within a second (see
+    "Growth" above), so stores timed one after the other differ by the drift as much as by
+    their size.
+    """
+    mine: dict[str, list[float]] = {name: [] for name in stores}
+    theirs: dict[str, list[float]] = {name: [] for name in stores}
+    warm = turn // 10
+    order = list(stores.items())
+    for start in range(0, count, turn):
+        # ABBA again, round by round: no store always follows the same one.
+        for name, (ours, raw) in order if start // turn % 2 == 0 else order[::-1]:
+            for index in range(start, min(start + turn, count)):
+                other = (index + shift) % count
+                if index % 2:
+                    raw_time = micros_of(lambda: raw(other))  # noqa: B023 - called at once
+                    our_time = micros_of(lambda: ours(index))  # noqa: B023
+                else:
+                    our_time = micros_of(lambda: ours(index))  # noqa: B023
+                    raw_time = micros_of(lambda: raw(other))  # noqa: B023
+                if index - start >= warm:
+                    mine[name].append(our_time)
+                    theirs[name].append(raw_time)
+    return {name: summary(mine[name], theirs[name]) for name in stores}
 
 
 def same(path: str, target: Target, ours: object, raw: object) -> None:
@@ -471,20 +506,29 @@ class Clients:
         return f"bench-client-{self._count}"
 
 
-def compare(
-    desk: OrderStatus, raw: RawStore, queries: int, own_keys: bool = False
-) -> dict[str, dict[str, float]]:
-    """Check a sample of answers equal, then time every read path, library against raw;
-    ``own_keys``: at each step the raw side reads another target than the library
-    (:func:`interleaved`'s ``shift``, half the targets away)."""
-    raw.clear_outbox()  # earlier runs' requests: the relay below must see only this run's
+#: One read path: (its targets, the library's call, the raw call).
+ReadPath = tuple[list[Target], Callable[[Target], Any], Callable[[Target], Any]]
+
+#: The library's answer of each read path as the plain value the raw side returns.
+PLAIN: dict[str, Callable[[Any], object]] = {
+    "find-order, email": found_of,
+    "find-order, phone": found_of,
+    "search, part": matches_of,
+    "search, category": matches_of,
+}
+
+
+def read_paths(
+    desk: OrderStatus, raw: RawStore, queries: int, client: Clients
+) -> dict[str, ReadPath]:
+    """Every read path on ``desk`` and ``raw``, for ``queries`` random targets (seed 7),
+    each library call with a new name from ``client``."""
     policy = desk.context.policies.lookup_policy()
     page, recent = policy.search_page_size, policy.order_list_size
     targets = raw.targets(queries, seed=7)
     phoned = [t for t in targets if t.phone is not None]
     typed = {t.number: t.phone_typed for t in phoned}
     verified = {t.email: parse_email(t.email) for t in targets}
-    client = Clients()
 
     def find(identifier: str, number: str) -> object:
         result = desk.find_order(identifier, number, client=client())
@@ -492,8 +536,7 @@ def compare(
             raise Mismatch(f"find-order {number}: {result!r}")  # a refusal stops the run
         return result
 
-    # Each path: (targets, library call, raw call, library answer as a plain value).
-    paths: dict[str, tuple[list[Target], Callable[[Target], Any], Callable[[Target], Any]]] = {
+    return {
         "find-order, email": (
             targets,
             lambda t: find(t.email, t.number),
@@ -520,28 +563,70 @@ def compare(
             lambda t: raw.look_up(t.email.lower(), recent),
         ),
     }
-    plain: dict[str, Callable[[Any], object]] = {
-        "find-order, email": found_of,
-        "find-order, phone": found_of,
-        "search, part": matches_of,
-        "search, category": matches_of,
-    }
+
+
+def by_index(read: ReadPath) -> tuple[Callable[[int], object], Callable[[int], object]]:
+    """The library's and the raw call of ``read`` on its i-th target."""
+    chosen, ours, raw = read
+    return (lambda i: ours(chosen[i]), lambda i: raw(chosen[i]))
+
+
+def check_answers(paths: dict[str, ReadPath]) -> None:
+    """The first :data:`CHECKED` targets of each path answer alike on both sides."""
     for path, (chosen, ours, floor) in paths.items():
-        for target in chosen[:CHECKED]:
-            if path == "Order Look-Up":
-                continue
-            same(path, target, plain[path](ours(target)), floor(target))
-    _check_look_up(desk, raw, targets[:CHECKED], client, recent)
+        if path in PLAIN:
+            for target in chosen[:CHECKED]:
+                same(path, target, PLAIN[path](ours(target)), floor(target))
+
+
+def compare(
+    desk: OrderStatus, raw: RawStore, queries: int, own_keys: bool = False
+) -> dict[str, dict[str, float]]:
+    """Check a sample of answers equal, then time every read path, library against raw;
+    ``own_keys``: at each step the raw side reads another target than the library
+    (:func:`interleaved`'s ``shift``, half the targets away)."""
+    raw.clear_outbox()  # earlier runs' requests: the relay below must see only this run's
+    recent = desk.context.policies.lookup_policy().order_list_size
+    client = Clients()
+    paths = read_paths(desk, raw, queries, client)
+    check_answers(paths)
+    _check_look_up(desk, raw, paths["Order Look-Up"][0][:CHECKED], client, recent)
     results: dict[str, dict[str, float]] = {}
-    for path, (chosen, ours, floor) in paths.items():
-        results[path] = interleaved(
-            len(chosen),
-            lambda i: ours(chosen[i]),  # noqa: B023 - used before the next path
-            lambda i: floor(chosen[i]),  # noqa: B023
-            len(chosen) // 2 if own_keys else 0,
-        )
+    for path, read in paths.items():
+        count = len(read[0])
+        results[path] = interleaved(count, *by_index(read), count // 2 if own_keys else 0)
     raw.clear_outbox()  # the raw side's rows are no messages the relay knows
     return results
+
+
+#: Calls of one store before the next takes its turn, in :func:`growth`.
+TURN = 50
+
+
+def growth(
+    stores: dict[int, Path], queries: int, own_keys: bool = False
+) -> dict[str, dict[int, dict[str, float]]]:
+    """find-order on every SQLite store at once, the stores taking turns (:func:`in_turns`),
+    answers checked first: by path, each store's library and raw medians."""
+    found: dict[str, dict[int, dict[str, float]]] = {}
+    with ExitStack() as stack:
+        paths: dict[int, dict[str, ReadPath]] = {}
+        for size, db in stores.items():
+            desk = stack.enter_context(sqlite_desk(db))
+            raw = SqliteRaw(db)
+            stack.callback(raw.close)
+            paths[size] = {
+                path: chosen
+                for path, chosen in read_paths(desk, raw, queries, Clients()).items()
+                if path.startswith("find-order")
+            }
+            check_answers(paths[size])
+        for path in paths[next(iter(stores))]:
+            count = min(len(paths[size][path][0]) for size in stores)
+            turns = {str(size): by_index(paths[size][path]) for size in stores}
+            timed = in_turns(count, turns, TURN, count // 2 if own_keys else 0)
+            found[path] = {size: timed[str(size)] for size in stores}
+    return found
 
 
 def _check_look_up(
@@ -715,7 +800,6 @@ def report(args: argparse.Namespace, sizes: list[int], postgres: Any) -> int:
     print(f"Keys: {args.keys} (at each step library and raw read {keys})\n")
     print("| store | path | library p50 | library p99 | raw p50 | raw p99 | library / raw |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    finds: dict[str, list[tuple[float, float]]] = {}  # (library, raw) medians by size
     for size in sizes:
         db = sqlite_store(size)
         raw = SqliteRaw(db)
@@ -724,8 +808,6 @@ def report(args: argparse.Namespace, sizes: list[int], postgres: Any) -> int:
         raw.close()
         for path, result in results.items():
             print(row(f"SQLite {size:,}", path, result), flush=True)
-            if path.startswith("find-order"):
-                finds.setdefault(path, []).append((result["median"], result["raw_median"]))
     if postgres is not None:
         for size in (int(size) for size in args.postgres_sizes.split(",") if size):
             schema = postgres.store(args.postgres, size)
@@ -751,15 +833,19 @@ def report(args: argparse.Namespace, sizes: list[int], postgres: Any) -> int:
             result = postgres.compare_import(args.postgres, args.import_orders, args.import_chunk)
             print(row("PostgreSQL", "import", result, "orders/s"), flush=True)
     if len(sizes) > 1:
-        # The raw read's own growth beside the library's: the library cannot grow less
-        # than the SQLite read under it (bench/page_cache.py, bench/RESULTS.md).
-        print(f"\nFind-order growth, median, {sizes[0]:,} -> {sizes[-1]:,} orders:")
-        for path, medians in finds.items():
-            (ours_first, raw_first), (ours_last, raw_last) = medians[0], medians[-1]
+        first, last = sizes[0], sizes[-1]
+        print(
+            f"\nFind-order growth, {first:,} -> {last:,} orders, the two stores taking turns"
+            f" {TURN} calls at a time (medians; the raw read's growth is the floor under the"
+            " library's, bench/page_cache.py):"
+        )
+        stores = {size: sqlite_store(size) for size in (first, last)}
+        for path, by_size in growth(stores, args.queries, args.keys == "own").items():
+            small, large = by_size[first], by_size[last]
             print(
-                f"- {path}: library {ours_last / ours_first:.2f}x"
-                f" (+{ours_last - ours_first:.1f} µs), raw {raw_last / raw_first:.2f}x"
-                f" (+{raw_last - raw_first:.1f} µs)"
+                f"- {path}: library {small['median']:.1f} -> {large['median']:.1f} µs,"
+                f" {large['median'] / small['median']:.2f}x; raw {small['raw_median']:.1f} ->"
+                f" {large['raw_median']:.1f} µs, {large['raw_median'] / small['raw_median']:.2f}x"
             )
     print(f"\nLoad average at the end: {load_average()}; {time.time() - started:.0f} s in all.")
     print(f"Command: python bench/run.py {' '.join(sys.argv[1:])}")
