@@ -12,6 +12,7 @@ import pytest
 
 from orderstatus_core import OrderStatus
 from orderstatus_core.testing import RecordingMailer
+from orderstatus_core.testing.contracts._support import examples
 from support.relay_processes import (
     check_exactly_once,
     check_nothing_lost,
@@ -47,8 +48,9 @@ def test_workers_deliver_each_message_exactly_once(
 def test_workers_killed_at_random_lose_nothing(
     storage_url: str, desk: OrderStatus, tmp_path: Path
 ) -> None:
-    """SQLite: eight rounds of two workers SIGKILLed, then two finishers: nothing lost."""
-    check_nothing_lost(storage_url, desk, tmp_path, rounds=8)
+    """SQLite: eight rounds of two workers SIGKILLed (a third as many under ``ci-quick``, as
+    the examples of a property test), then two finishers: nothing lost."""
+    check_nothing_lost(storage_url, desk, tmp_path, rounds=examples(8))
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])

@@ -28,6 +28,7 @@ from orderstatus_core import (
 from orderstatus_core.testing import FixedClock, RecordingMailer
 from orderstatus_core.testing.contract import Delivered, MailerContract
 from orderstatus_core.testing.contracts import delivered_mail
+from orderstatus_core.testing.contracts._support import examples
 from orderstatus_mailbox import MailboxMailer
 from orderstatus_mailbox.mailer import STALE_AFTER_SECONDS, WRITING_FOLDER
 
@@ -68,7 +69,7 @@ def test_an_international_recipient_is_written_as_the_address_itself(tmp_path: P
 # --- a relay killed mid-write ---------------------------------------------------------------
 
 _WORKER = Path(mailbox_relay_worker.__file__)
-_KILLS = 12
+_KILLS = examples(12)  # a third as many under ci-quick, as a property test's examples
 _MESSAGES = 60
 
 

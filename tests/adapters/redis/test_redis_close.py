@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -16,6 +17,16 @@ from support.redis_support import limiter_url
 
 def _connections(client: redis.Redis, name: str) -> int:
     return sum(1 for entry in client.client_list() if entry.get("name") == name)
+
+
+def _connections_once_closed(client: redis.Redis, name: str, within: float = 5.0) -> int:
+    """:func:`_connections` once Redis has taken note of closed sockets: a client's close
+    reaches the server's event loop a moment later, so a ``CLIENT LIST`` sent at once may
+    still name it (seen once in a full run). A connection left open stays counted."""
+    deadline = time.monotonic() + within
+    while (count := _connections(client, name)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return count
 
 
 def test_closing_the_store_closes_the_redis_connections(
@@ -35,7 +46,7 @@ def test_closing_the_store_closes_the_redis_connections(
     assert limiter.hit([Bucket("probe", Quota(5, timedelta(minutes=1)))], clock.now()).allowed
     assert _connections(redis_client, name) == 1
     desk.close()
-    assert _connections(redis_client, name) == 0
+    assert _connections_once_closed(redis_client, name) == 0
     with pytest.raises(AdapterError, match="closed"):
         limiter.hit([Bucket("probe", Quota(5, timedelta(minutes=1)))], clock.now())
 
