@@ -78,7 +78,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import phonenumbers
 from raw_rows import SEPARATOR, amount, micros, part_key, record_rows
@@ -92,6 +92,7 @@ HERE = Path(__file__).parent
 DATA = HERE / "data"
 CHECKED = 25  # targets whose answers are compared on both sides before timing
 _ORDER_NUMBER = re.compile(r"\b[0-9]{9}\b")
+K = TypeVar("K")  # how in_turns names its stores
 
 #: A line as the comparison sees it: (line_no, part number, quantity, unit price).
 Line = tuple[int, str, int, Decimal]
@@ -455,10 +456,10 @@ def interleaved(
 
 def in_turns(
     count: int,
-    stores: dict[str, tuple[Callable[[int], object], Callable[[int], object]]],
+    stores: dict[K, tuple[Callable[[int], object], Callable[[int], object]]],
     turn: int,
     shift: int = 0,
-) -> dict[str, dict[str, float]]:
+) -> dict[K, dict[str, float]]:
     """:func:`interleaved` for several stores taking turns, ``turn`` calls at a time.
 
     Each store's library and raw call alternate as in :func:`interleaved`; after ``turn``
@@ -469,8 +470,8 @@ def in_turns(
     "Growth" above), so stores timed one after the other differ by the drift as much as by
     their size.
     """
-    mine: dict[str, list[float]] = {name: [] for name in stores}
-    theirs: dict[str, list[float]] = {name: [] for name in stores}
+    mine: dict[K, list[float]] = {name: [] for name in stores}
+    theirs: dict[K, list[float]] = {name: [] for name in stores}
     warm = turn // 10
     order = list(stores.items())
     for start in range(0, count, turn):
@@ -623,9 +624,8 @@ def growth(
             check_answers(paths[size])
         for path in paths[next(iter(stores))]:
             count = min(len(paths[size][path][0]) for size in stores)
-            turns = {str(size): by_index(paths[size][path]) for size in stores}
-            timed = in_turns(count, turns, TURN, count // 2 if own_keys else 0)
-            found[path] = {size: timed[str(size)] for size in stores}
+            turns = {size: by_index(paths[size][path]) for size in stores}
+            found[path] = in_turns(count, turns, TURN, count // 2 if own_keys else 0)
     return found
 
 
@@ -836,8 +836,8 @@ def report(args: argparse.Namespace, sizes: list[int], postgres: Any) -> int:
         first, last = sizes[0], sizes[-1]
         print(
             f"\nFind-order growth, {first:,} -> {last:,} orders, the two stores taking turns"
-            f" {TURN} calls at a time (medians; the raw read's growth is the floor under the"
-            " library's, bench/page_cache.py):"
+            f" {TURN} calls at a time (medians; the raw read's growth beside the library's,"
+            " bench/page_cache.py):"
         )
         stores = {size: sqlite_store(size) for size in (first, last)}
         for path, by_size in growth(stores, args.queries, args.keys == "own").items():
