@@ -24,8 +24,10 @@ unit with its ``sessions`` repository), ``check-decode`` (the statement's row to
 ``SessionCheck``) and ``check-decide`` (the policy, the clock, the ``SignedIn``); the
 port's statement is ``port-check`` less ``check-unit`` and ``check-decode``. Steps of
 ``find`` (as in ``find_order_breakdown.py``, the raw read between calls): ``prepare``, ``limits``,
-``fetch`` (the unit's one statement and its rows), ``decode`` (the rows to an ``Order``),
-``view``. Every step of every call runs; only the named one is inside ``starmap``. The
+``unit`` (a read-once unit opened and closed, its ``orders`` reached), ``fetch`` (the unit's
+one statement and its rows), ``decode`` (the rows to an ``Order``), ``view`` and ``answer``
+(the ``OrderFound`` in the shopper's language); what ``find`` counts beyond their sum is the
+calls between them. Every step of every call runs; only the named one is inside ``starmap``. The
 first 50 targets warm up outside it. Instructions are not time (a cache miss costs
 hundreds of cycles and counts one), so compare paths with it and confirm with ``run.py``.
 """
@@ -73,7 +75,7 @@ CHECK_STEPS = (
     "check-decode",
     "check-decide",
 )
-STEPS = ("prepare", "limits", "fetch", "decode", "view")
+STEPS = ("prepare", "limits", "unit", "fetch", "decode", "view", "answer")
 WARM = 50
 
 
@@ -223,6 +225,12 @@ def _steps(ctx: Any, chosen: str, index: int, target: Any) -> None:
     identity = lookup._identity(target.email, contact)
     counted(chosen, "limits", lambda: lookup.pair_limits(ctx, now, client, identity, number))
     parameters = _sql.get_order_for_contact_parameters(number, contact)
+
+    def unit() -> None:  # a read-once unit opened and closed, its repository reached
+        with ctx.storage.unit_of_work(read_once=True) as uow:
+            uow.orders  # noqa: B018
+
+    counted(chosen, "unit", unit)
     with ctx.storage.unit_of_work(read_once=True) as uow:
         read = uow._fetch
         rows = counted(
@@ -232,7 +240,7 @@ def _steps(ctx: Any, chosen: str, index: int, target: Any) -> None:
     view = counted(
         chosen, "view", lambda: masked_order_view(order, ctx.policies.tracking_url, texts)
     )
-    in_language(OrderFound(view), texts)
+    counted(chosen, "answer", lambda: in_language(OrderFound(view), texts))
 
 
 if __name__ == "__main__":
