@@ -23,13 +23,14 @@ the proof and the session value), ``check-bind`` (``shopper.check``, the bound c
 unit with its ``sessions`` repository), ``check-decode`` (the statement's row to a
 ``SessionCheck``) and ``check-decide`` (the policy, the clock, the ``SignedIn``); the
 port's statement is ``port-check`` less ``check-unit`` and ``check-decode``. Steps of
-``find`` (as in ``find_order_breakdown.py``, the raw read between calls): ``prepare``, ``limits``,
-``unit`` (a read-once unit opened and closed, its ``orders`` reached), ``fetch`` (the unit's
-one statement and its rows), ``decode`` (the rows to an ``Order``), ``view`` and ``answer``
-(the ``OrderFound`` in the shopper's language); what ``find`` counts beyond their sum is the
-calls between them. Every step of every call runs; only the named one is inside ``starmap``. The
-first 50 targets warm up outside it. Instructions are not time (a cache miss costs
-hundreds of cycles and counts one), so compare paths with it and confirm with ``run.py``.
+``find`` (as in ``find_order_breakdown.py``, the raw read between calls): ``prepare``,
+``limits``, ``unit`` (a read-once unit opened and closed, its ``orders`` reached), ``fetch``
+(the unit's one statement and its rows), ``decode`` (the rows to an ``Order``), ``view``
+and ``answer`` (the ``OrderFound`` in the shopper's language); what ``find`` counts beyond
+their sum is the calls between them. Every step of every call runs; only the named one is
+inside ``starmap``. The first 50 targets warm up outside it. Instructions are not time (a
+cache miss costs hundreds of cycles and counts one), so compare paths with it and confirm
+with ``run.py``.
 """
 
 from __future__ import annotations
