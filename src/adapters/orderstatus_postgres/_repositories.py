@@ -86,11 +86,6 @@ __all__ = [
     "one",
 ]
 
-# Namespaces (the first key) of the two-key advisory locks: "OST\x01", "OST\x02" ...
-_ORDER_LOCK: Final = 0x4F535401
-_REPLY_LOCK: Final = 0x4F535402
-_CREDIT_LOCK: Final = 0x4F535403
-_ACCOUNT_EMAIL_LOCK: Final = 0x4F535404
 # Larger Python ints would not bind as bigint.
 _MAX_LIMIT: Final = 2**62
 
@@ -152,7 +147,7 @@ class Orders:
         if not _worth_asking(unit, number):
             return None
         if unit._write:
-            unit._run(_sql.LOCK_KEY, (_ORDER_LOCK, number), "locking an order")
+            unit._run(_sql.LOCK_KEY, (unit.locks.order, number), "locking an order")
         row = unit._row(sql, parameters, "reading an order")
         if row is None:
             return None
@@ -471,7 +466,7 @@ class Passes:
         if not _worth_asking(unit, order_number):
             return None
         if unit._write:
-            unit._run(_sql.LOCK_KEY, (_ORDER_LOCK, order_number), "locking an order")
+            unit._run(_sql.LOCK_KEY, (unit.locks.order, order_number), "locking an order")
             sql = _sql.LATEST_CHALLENGE_FOR_UPDATE
         else:
             sql = _sql.LATEST_CHALLENGE
@@ -528,7 +523,7 @@ class Replies:
         if not _worth_asking(unit, key):
             return None
         if unit._write:
-            unit._run(_sql.LOCK_KEY, (_REPLY_LOCK, key), "locking an idempotency key")
+            unit._run(_sql.LOCK_KEY, (unit.locks.reply, key), "locking an idempotency key")
         row = unit._run(_sql.GET_REPLY, (key,), "reading an idempotent reply").fetchone()
         return None if row is None else DECODER.reply(row)
 
@@ -565,7 +560,7 @@ class Credit:
         amount = entry.amount
         unit._run(
             _sql.LOCK_KEY,
-            (_CREDIT_LOCK, f"{entry.holder}\x1f{amount.currency}"),
+            (unit.locks.credit, f"{entry.holder}\x1f{amount.currency}"),
             "locking a store-credit balance",
         )
         stored, total, appended = one(
@@ -588,7 +583,8 @@ class Credit:
         if not _worth_asking(unit, holder, currency):
             return Money.zero(currency)
         if unit._write:  # the lock append takes: a spend reads its time after the wait
-            unit._run(_sql.LOCK_KEY, (_CREDIT_LOCK, f"{holder}\x1f{currency}"), "locking a balance")
+            balance = (unit.locks.credit, f"{holder}\x1f{currency}")
+            unit._run(_sql.LOCK_KEY, balance, "locking a balance")
         (total,) = one(
             unit._run(_sql.CREDIT_BALANCE, (holder, currency), "reading a store-credit balance")
         )
@@ -662,7 +658,8 @@ class Accounts(DiscountCodeRows, PartWatchesMixin):
         self._unit = unit
 
     def _lock_email(self, email_key: str) -> None:
-        self._unit._run(_sql.LOCK_EMAIL, (_ACCOUNT_EMAIL_LOCK, email_key), "locking an address")
+        unit = self._unit
+        unit._run(_sql.LOCK_EMAIL, (unit.locks.account_email, email_key), "locking an address")
 
     def _write(self, sql: LiteralString, parameters: Any, doing: str) -> psycopg.Cursor[Any]:
         return self._unit._run(sql, parameters, doing, write=True)
@@ -850,7 +847,7 @@ class Accounts(DiscountCodeRows, PartWatchesMixin):
             return {}
         sql = _sql.VERIFIED_ACCOUNTS
         if unit._write:
-            unit._run(_sql.LOCK_EMAILS, (_ACCOUNT_EMAIL_LOCK, keys), "locking addresses")
+            unit._run(_sql.LOCK_EMAILS, (unit.locks.account_email, keys), "locking addresses")
             sql = _sql.VERIFIED_ACCOUNTS_FOR_SHARE
         doing = "reading the verified accounts of addresses"
         rows = unit._run(sql, (keys,), doing).fetchall()

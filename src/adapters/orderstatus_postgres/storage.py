@@ -46,6 +46,10 @@ unit reads, so that the normal paths never need a retry:
 * ``outbox.claim`` is one ``UPDATE`` of rows picked ``FOR UPDATE SKIP LOCKED``: relay
   workers running at once never take the same message and never wait for each other.
 
+Advisory locks belong to the database, so their first key is the schema's own
+(:attr:`PostgresStorage.locks`): stores on two schemas of one database never wait on, or
+deadlock with, each other's locks.
+
 A command waits at most ``lock_timeout`` (30 s unless the URL says otherwise) for another
 command's lock. That wait running out (55P03), a deadlock (40P01: two units taking the
 locks of two orders in opposite order) or a serialization failure (40001) aborts the
@@ -86,6 +90,7 @@ from psycopg.pq import TransactionStatus
 
 from orderstatus_core import AdapterError, ConflictError, InvalidFieldError
 from orderstatus_postgres import _sql
+from orderstatus_postgres._locks import LockSpace, lock_space
 from orderstatus_postgres._repositories import (
     Accounts,
     Captchas,
@@ -177,6 +182,11 @@ class PostgresUnitOfWork:
         self._connection: PooledConnection | None = None
         self._open = False
         self._aborted = False
+
+    @property
+    def locks(self) -> LockSpace:
+        """The namespaces of the advisory locks this unit takes: its store's schema's."""
+        return self._storage.locks
 
     # A repository is a view of its unit (it holds nothing but the unit), made on each
     # read: nothing to keep, so nothing to drop when the unit ends, and no reference
@@ -504,6 +514,7 @@ class PostgresStorage:
         except psycopg.ProgrammingError as error:
             raise InvalidFieldError("conninfo", f"not a libpq connection string: {error}") from None
         self._schema = schema
+        self._locks = lock_space(schema)
         self._pool_timeout = pool_timeout
         self._pool_max = pool_max
         try:
@@ -612,6 +623,13 @@ class PostgresStorage:
     def schema(self) -> str | None:
         """The PostgreSQL schema holding the tables, or ``None`` for the default path."""
         return self._schema
+
+    @property
+    def locks(self) -> LockSpace:
+        """The first keys of this store's advisory locks, its schema's own: stores on two
+        schemas of one database never wait on each other's locks (the default path keeps
+        the namespaces the adapter always used; see :mod:`orderstatus_postgres._locks`)."""
+        return self._locks
 
     def __repr__(self) -> str:
         return f"PostgresStorage({self._url!r})"

@@ -30,7 +30,6 @@ from orderstatus_core.testing import RecordingMailer
 from orderstatus_core.testing.builders import package
 from orderstatus_core.testing.contracts._support import _SESSION_RULES
 from orderstatus_postgres import PostgresStorage, PostgresUnitOfWork
-from orderstatus_postgres._repositories import _ACCOUNT_EMAIL_LOCK
 from orderstatus_postgres.storage import READ_RETRIES
 from orderstatus_sql import rows
 from support.freed_units import assert_an_ended_unit_is_freed, assert_repositories_are_views
@@ -271,7 +270,7 @@ def test_an_import_locks_its_addresses_only_to_join_them_at_the_end(
                 "SELECT count(*) FROM pg_locks AS l JOIN pg_stat_activity AS a USING (pid)"
                 " WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid = %s::oid"
                 " AND a.application_name = %s",
-                (_ACCOUNT_EMAIL_LOCK, APPLICATION),
+                (pg_storage.locks.account_email, APPLICATION),
             ).fetchone()
         assert row is not None
         held.append(row[0])
