@@ -37,7 +37,10 @@ def test_a_schemas_namespaces_are_pinned() -> None:
     )
 
 
-@pytest.mark.parametrize("schema", ["shop", "shop_b", "public", "orderstatus_test_0a1b2c3d", "x"])
+SCHEMAS = ("shop", "shop_b", "public", "orderstatus_test_0a1b2c3d", "x")
+
+
+@pytest.mark.parametrize("schema", SCHEMAS)
 def test_each_schema_has_four_namespaces_of_its_own(schema: str) -> None:
     """Four different non-negative int4 keys (``pg_locks`` shows them as they are in
     ``classid``), none of them the default path's nor another schema's."""
@@ -45,12 +48,7 @@ def test_each_schema_has_four_namespaces_of_its_own(schema: str) -> None:
     assert len(set(space)) == 4
     assert all(0 <= key < 2**31 for key in space)
     assert not set(space) & set(DEFAULT_PATH)
-    others = {
-        key
-        for other in ("shop", "shop_b", "public", "x")
-        if other != schema
-        for key in lock_space(other)
-    }
+    others = {key for other in SCHEMAS if other != schema for key in lock_space(other)}
     assert not set(space) & others
 
 
